@@ -1,0 +1,72 @@
+// Append-only audit trail. Events of a case form a SHA-256 hash chain: each stores its predecessor's hash.
+import crypto from 'node:crypto';
+import type { Db, Prisma } from '../lib/db';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+type Tx = Prisma.TransactionClient;
+
+export interface AuditInput {
+  caseId: string;
+  eventKey: string;
+  type: string;
+  actor: string;
+  at: Date;
+  payload: Record<string, unknown>;
+}
+
+/** Canonical JSON: keys sorted, so the hash does not depend on key order. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function eventHash(prevHash: string, e: { caseId: string; seq: number; eventKey: string; type: string; actor: string; at: Date; payload: unknown }): string {
+  const body = canonicalJson({ caseId: e.caseId, seq: e.seq, eventKey: e.eventKey, type: e.type, actor: e.actor, at: e.at.toISOString(), payload: e.payload });
+  return crypto.createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}
+
+/**
+ * Appends one event inside the caller's transaction. Idempotent on (caseId, eventKey).
+ * The case row is locked so concurrent appends to one case serialize.
+ */
+export async function appendAuditEvent(tx: Tx, e: AuditInput): Promise<{ appended: boolean; seq: number }> {
+  await tx.$queryRaw`SELECT id FROM cases WHERE id = ${e.caseId} FOR UPDATE`;
+  const existing = await tx.auditEvent.findUnique({ where: { caseId_eventKey: { caseId: e.caseId, eventKey: e.eventKey } } });
+  if (existing) return { appended: false, seq: existing.seq };
+  const last = await tx.auditEvent.findFirst({ where: { caseId: e.caseId }, orderBy: { seq: 'desc' } });
+  const seq = (last?.seq ?? 0) + 1;
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const hash = eventHash(prevHash, { ...e, seq });
+  await tx.auditEvent.create({
+    data: { caseId: e.caseId, seq, eventKey: e.eventKey, type: e.type, actor: e.actor, at: e.at, payload: e.payload as Prisma.InputJsonValue, prevHash, hash },
+  });
+  return { appended: true, seq };
+}
+
+export interface ChainVerification {
+  caseId: string;
+  events: number;
+  valid: boolean;
+  firstBrokenSeq?: number;
+  problem?: string;
+}
+
+/** Recomputes a case's chain; reports the first broken link. */
+export async function verifyAuditChain(db: Db, caseId: string): Promise<ChainVerification> {
+  const events = await db.auditEvent.findMany({ where: { caseId }, orderBy: { seq: 'asc' } });
+  let prev = GENESIS_HASH;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    if (e.seq !== i + 1) return { caseId, events: events.length, valid: false, firstBrokenSeq: e.seq, problem: `expected seq ${i + 1}, found ${e.seq}` };
+    if (e.prevHash !== prev) return { caseId, events: events.length, valid: false, firstBrokenSeq: e.seq, problem: 'prev_hash does not match the previous event' };
+    const expected = eventHash(prev, { caseId: e.caseId, seq: e.seq, eventKey: e.eventKey, type: e.type, actor: e.actor, at: e.at, payload: e.payload });
+    if (expected !== e.hash) return { caseId, events: events.length, valid: false, firstBrokenSeq: e.seq, problem: 'hash does not match the event content' };
+    prev = e.hash;
+  }
+  return { caseId, events: events.length, valid: true };
+}

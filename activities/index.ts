@@ -1,0 +1,245 @@
+// Activity implementations: the read model, the audit trail, the notification outbox and payments.
+// Every effect is idempotent: audit events on their event key, tasks on their id, e-mail on its
+// outbox key, refunds on the case.
+import crypto from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type { Db, Prisma } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import { appendAuditEvent } from './audit';
+import type { Mailer } from './mailer';
+import type { PaymentGateway } from './payments';
+import { renderTemplate } from './templates';
+import type {
+  CaseActivities,
+  CaseEventInput,
+  CloseTaskInput,
+  EscalateTaskInput,
+  NotifyInput,
+  OpenTaskInput,
+  RecordReturnShippingInput,
+  RefundInput,
+  RefundResult,
+} from './types';
+
+export interface ActivityDeps {
+  db: Db;
+  mailer: Mailer;
+  gateway: PaymentGateway;
+  logger: Logger;
+  /** Domain for generated Message-IDs. */
+  mailDomain?: string;
+}
+
+export function createActivities(deps: ActivityDeps): CaseActivities {
+  const { db, mailer, gateway } = deps;
+  const log = (caseId: string) => {
+    let activity: Record<string, unknown> = {};
+    try {
+      const info = Context.current().info;
+      activity = { activityType: info.activityType, attempt: info.attempt, workflowId: info.workflowExecution?.workflowId };
+    } catch {
+      /* called outside an activity (tests, scripts) */
+    }
+    return deps.logger.child({ caseId, ...activity });
+  };
+
+  async function recordCaseEvent(e: CaseEventInput): Promise<void> {
+    await db.$transaction(async (tx) => {
+      const { appended } = await appendAuditEvent(tx, { ...e, at: new Date(e.at) });
+      if (appended && e.casePatch) {
+        const p = e.casePatch;
+        await tx.case.update({
+          where: { id: e.caseId },
+          data: {
+            ...(p.status !== undefined && { status: p.status }),
+            ...(p.step !== undefined && { step: p.step }),
+            ...(p.outcome !== undefined && { outcome: p.outcome }),
+            ...(p.deadlines !== undefined && { deadlines: p.deadlines as Prisma.InputJsonValue }),
+            ...(p.closed && { closedAt: new Date(e.at) }),
+          },
+        });
+      }
+    });
+    log(e.caseId).info({ event: e.type, step: e.casePatch?.step }, 'case event recorded');
+  }
+
+  async function openTask(t: OpenTaskInput): Promise<void> {
+    await db.$transaction(async (tx) => {
+      const { appended } = await appendAuditEvent(tx, {
+        caseId: t.caseId,
+        eventKey: t.eventKey,
+        type: 'task.created',
+        actor: 'system',
+        at: new Date(t.at),
+        payload: { taskId: t.taskId, type: t.type, role: t.role, dueAt: t.dueAt, sla: t.slaName },
+      });
+      if (!appended) return;
+      await tx.task.create({
+        data: {
+          id: t.taskId,
+          caseId: t.caseId,
+          caseType: t.caseType,
+          type: t.type,
+          role: t.role,
+          merchantId: t.merchantId ?? null,
+          status: 'open',
+          dueAt: new Date(t.dueAt),
+          slaName: t.slaName,
+          createdAt: new Date(t.at),
+        },
+      });
+    });
+    log(t.caseId).info({ taskId: t.taskId, taskType: t.type, role: t.role, dueAt: t.dueAt }, 'task opened');
+  }
+
+  async function closeTask(t: CloseTaskInput): Promise<void> {
+    await db.$transaction(async (tx) => {
+      const { appended } = await appendAuditEvent(tx, {
+        caseId: t.caseId,
+        eventKey: t.eventKey,
+        type: `task.${t.status}`,
+        actor: t.actor,
+        at: new Date(t.at),
+        payload: { taskId: t.taskId, resolution: t.resolution, result: (t.result ?? null) as Prisma.InputJsonValue },
+      });
+      if (!appended) return;
+      await tx.task.updateMany({
+        where: { id: t.taskId, status: 'open' },
+        data: {
+          status: t.status,
+          resolution: t.resolution,
+          completedAt: new Date(t.at),
+          completedBy: t.actor,
+          result: (t.result ?? undefined) as Prisma.InputJsonValue | undefined,
+        },
+      });
+    });
+    log(t.caseId).info({ taskId: t.taskId, status: t.status, actor: t.actor, resolution: t.resolution }, 'task closed');
+  }
+
+  async function escalateTask(t: EscalateTaskInput): Promise<void> {
+    await db.$transaction(async (tx) => {
+      const { appended } = await appendAuditEvent(tx, {
+        caseId: t.caseId,
+        eventKey: t.eventKey,
+        type: t.kind === 'reminder' ? 'sla.reminded' : 'sla.breached',
+        actor: 'system',
+        at: new Date(t.at),
+        payload: { taskId: t.taskId, sla: t.slaName, dueAt: t.dueAt, action: t.action ?? null },
+      });
+      if (!appended) return;
+      await tx.task.update({
+        where: { id: t.taskId },
+        data:
+          t.kind === 'reminder'
+            ? { remindedAt: new Date(t.at) }
+            : {
+                escalated: true,
+                escalatedAt: new Date(t.at),
+                ...(t.action === 'reassign-to-supervisor' && { role: 'supervisor', assigneeId: null }),
+              },
+      });
+    });
+    log(t.caseId).warn({ taskId: t.taskId, kind: t.kind, action: t.action, sla: t.slaName, dueAt: t.dueAt }, 'sla event');
+  }
+
+  /**
+   * Outbox delivery, at most once: the row is marked 'sending' before SMTP. A retry that finds
+   * 'sending' cannot know whether the message left, so it marks the row 'uncertain' instead of sending again.
+   */
+  async function notify(n: NotifyInput): Promise<void> {
+    const l = log(n.caseId);
+    const recipient = await db.party.findUnique({ where: { kind_id: { kind: n.recipient.kind, id: n.recipient.id } } });
+    const locale = recipient?.locale ?? 'zh-CN';
+    await db.notification.upsert({
+      where: { id: n.key },
+      create: { id: n.key, caseId: n.caseId, template: n.template, recipientKind: n.recipient.kind, recipientId: n.recipient.id, locale, status: 'pending' },
+      update: {},
+    });
+    const claimed = await db.notification.updateMany({
+      where: { id: n.key, status: { in: ['pending', 'failed'] } },
+      data: { status: 'sending', attempts: { increment: 1 } },
+    });
+    if (claimed.count === 0) {
+      const row = await db.notification.findUniqueOrThrow({ where: { id: n.key } });
+      if (row.status === 'sending') {
+        await db.notification.update({ where: { id: n.key }, data: { status: 'uncertain', lastError: 'delivery outcome unknown after an interrupted attempt; not resent' } });
+        l.warn({ notificationId: n.key }, 'notification left uncertain; not resending');
+      }
+      return;
+    }
+    if (!recipient?.email) {
+      await db.notification.update({ where: { id: n.key }, data: { status: 'skipped', lastError: 'recipient has no e-mail address' } });
+      l.info({ notificationId: n.key, template: n.template }, 'notification skipped: no address');
+      return;
+    }
+    const { subject, text } = renderTemplate(n.template, locale, n.params);
+    const messageId = `<${crypto.createHash('sha256').update(n.key).digest('hex').slice(0, 32)}@${deps.mailDomain ?? 'casework.local'}>`;
+    try {
+      const sent = await mailer.send({ to: recipient.email, subject, text, messageId, headers: { 'X-Case-Id': n.caseId, 'X-Notification-Id': n.key } });
+      await db.$transaction(async (tx) => {
+        await tx.notification.update({ where: { id: n.key }, data: { status: 'sent', messageId: sent.messageId, sentAt: new Date(), lastError: null } });
+        await appendAuditEvent(tx, {
+          caseId: n.caseId,
+          eventKey: n.eventKey,
+          type: 'notification.sent',
+          actor: 'system',
+          at: new Date(n.at),
+          payload: { notificationId: n.key, template: n.template, recipientKind: n.recipient.kind },
+        });
+      });
+      l.info({ notificationId: n.key, template: n.template, messageId: sent.messageId }, 'notification sent');
+    } catch (err) {
+      await db.notification.update({ where: { id: n.key }, data: { status: 'failed', lastError: String((err as Error).message).slice(0, 500) } });
+      l.warn({ notificationId: n.key, err: (err as Error).message }, 'notification failed; will retry');
+      throw err;
+    }
+  }
+
+  async function issueRefund(r: RefundInput): Promise<RefundResult> {
+    const idempotencyKey = `refund:${r.caseId}`;
+    const payment = await db.payment.upsert({
+      where: { idempotencyKey },
+      create: { id: crypto.randomUUID(), caseId: r.caseId, kind: 'refund', payer: 'merchant', amountMinor: r.amountMinor, currency: r.currency, idempotencyKey, status: 'pending' },
+      update: {},
+    });
+    if (payment.status === 'succeeded' && payment.gatewayRef) {
+      return { paymentId: payment.id, gatewayRef: payment.gatewayRef, status: 'succeeded' };
+    }
+    const { ref } = await gateway.refund({ idempotencyKey, amountMinor: r.amountMinor, currency: r.currency });
+    await db.$transaction(async (tx) => {
+      await tx.payment.update({ where: { id: payment.id }, data: { status: 'succeeded', gatewayRef: ref } });
+      await appendAuditEvent(tx, {
+        caseId: r.caseId,
+        eventKey: r.eventKey,
+        type: 'payment.refunded',
+        actor: 'system',
+        at: new Date(r.at),
+        payload: { paymentId: payment.id, amountMinor: r.amountMinor, currency: r.currency, gatewayRef: ref },
+      });
+    });
+    log(r.caseId).info({ paymentId: payment.id, gatewayRef: ref, amountMinor: r.amountMinor }, 'refund issued');
+    return { paymentId: payment.id, gatewayRef: ref, status: 'succeeded' };
+  }
+
+  async function recordReturnShipping(s: RecordReturnShippingInput): Promise<void> {
+    const idempotencyKey = `return_shipping:${s.caseId}`;
+    await db.$transaction(async (tx) => {
+      await tx.payment.upsert({
+        where: { idempotencyKey },
+        create: { id: crypto.randomUUID(), caseId: s.caseId, kind: 'return_shipping', payer: s.payer, amountMinor: 0, currency: 'CNY', idempotencyKey, status: 'recorded' },
+        update: {},
+      });
+      await appendAuditEvent(tx, {
+        caseId: s.caseId,
+        eventKey: s.eventKey,
+        type: 'payment.return_shipping_recorded',
+        actor: 'system',
+        at: new Date(s.at),
+        payload: { payer: s.payer, carrier: s.carrier },
+      });
+    });
+  }
+
+  return { recordCaseEvent, openTask, closeTask, escalateTask, notify, issueRefund, recordReturnShipping };
+}

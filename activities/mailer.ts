@@ -1,0 +1,43 @@
+// SMTP delivery with nodemailer.
+import nodemailer from 'nodemailer';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  /** Stable per notification, so a receiving system can also deduplicate. */
+  messageId: string;
+  headers?: Record<string, string>;
+}
+
+export interface Mailer {
+  send(msg: MailMessage): Promise<{ messageId: string }>;
+  close(): void;
+}
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  pass?: string;
+  from: string;
+}
+
+export function createSmtpMailer(s: SmtpSettings): Mailer {
+  const transport = nodemailer.createTransport({
+    host: s.host,
+    port: s.port,
+    secure: s.secure,
+    auth: s.user ? { user: s.user, pass: s.pass ?? '' } : undefined,
+    tls: { rejectUnauthorized: s.secure },
+    ignoreTLS: !s.secure && !s.user,
+  });
+  return {
+    async send(msg) {
+      const info = await transport.sendMail({ from: s.from, to: msg.to, subject: msg.subject, text: msg.text, messageId: msg.messageId, headers: msg.headers });
+      return { messageId: info.messageId ?? msg.messageId };
+    },
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,94 @@
+// The activity contract workflows call. Arguments carry ids, enums and amounts only.
+import type { Role, TaskType } from '../policy/tasks';
+
+export interface CaseEventInput {
+  caseId: string;
+  /** Deterministic per workflow; makes the append idempotent under retries. */
+  eventKey: string;
+  type: string;
+  actor: string;
+  /** Workflow time of the event (ISO). */
+  at: string;
+  payload: Record<string, unknown>;
+  /** Optional update of the case read model in the same transaction. */
+  casePatch?: { status?: string; step?: string; deadlines?: Record<string, string | null>; outcome?: string | null; closed?: boolean };
+}
+
+export interface OpenTaskInput {
+  taskId: string;
+  caseId: string;
+  caseType: string;
+  type: TaskType;
+  role: Role;
+  merchantId?: string;
+  slaName: string;
+  dueAt: string;
+  at: string;
+  eventKey: string;
+}
+
+export interface CloseTaskInput {
+  taskId: string;
+  caseId: string;
+  status: 'completed' | 'expired' | 'cancelled';
+  /** 'completed' by a person, 'auto:<decision>' when the policy decided, or 'cancelled'. */
+  resolution: string;
+  actor: string;
+  result?: unknown;
+  at: string;
+  eventKey: string;
+}
+
+export interface EscalateTaskInput {
+  taskId: string;
+  caseId: string;
+  kind: 'reminder' | 'breach';
+  action?: 'reassign-to-supervisor' | 'notify' | 'default-decision';
+  slaName: string;
+  dueAt: string;
+  at: string;
+  eventKey: string;
+}
+
+export interface NotifyInput {
+  /** Unique per case and milestone: the outbox key. */
+  key: string;
+  caseId: string;
+  template: string;
+  recipient: { kind: 'customer' | 'merchant' | 'role'; id: string };
+  params: Record<string, string | number | null>;
+  at: string;
+  eventKey: string;
+}
+
+export interface RefundInput {
+  caseId: string;
+  amountMinor: number;
+  currency: string;
+  at: string;
+  eventKey: string;
+}
+
+export interface RefundResult {
+  paymentId: string;
+  gatewayRef: string;
+  status: 'succeeded';
+}
+
+export interface RecordReturnShippingInput {
+  caseId: string;
+  payer: 'platform' | 'merchant';
+  carrier: string;
+  at: string;
+  eventKey: string;
+}
+
+export interface CaseActivities {
+  recordCaseEvent(input: CaseEventInput): Promise<void>;
+  openTask(input: OpenTaskInput): Promise<void>;
+  closeTask(input: CloseTaskInput): Promise<void>;
+  escalateTask(input: EscalateTaskInput): Promise<void>;
+  notify(input: NotifyInput): Promise<void>;
+  issueRefund(input: RefundInput): Promise<RefundResult>;
+  recordReturnShipping(input: RecordReturnShippingInput): Promise<void>;
+}

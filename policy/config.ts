@@ -1,0 +1,76 @@
+// The policy configuration: every SLA and window a case obeys. It is validated, versioned, and
+// passed whole into each workflow at start, so a policy change never alters a running case.
+import { z } from 'zod';
+import { businessCalendarSchema, defaultBusinessCalendar } from './businessCalendar';
+
+export const durationSchema = z.object({
+  amount: z.number().positive(),
+  unit: z.enum(['minutes', 'hours', 'days', 'working-hours', 'working-days']),
+});
+export type PolicyDuration = z.infer<typeof durationSchema>;
+
+/** What happens when an SLA is breached. */
+export const breachActionSchema = z.enum([
+  'default-decision', // the policy's default outcome is taken (e.g. auto-approve)
+  'reassign-to-supervisor', // the task moves to the supervisor queue
+  'notify', // the task is flagged escalated and supervisors are notified; the owner still acts
+]);
+export type BreachAction = z.infer<typeof breachActionSchema>;
+
+export const slaSchema = z.object({
+  within: durationSchema,
+  /** Send a reminder when this fraction of the time has passed. */
+  remindAt: z.number().gt(0).lt(1).optional(),
+  onBreach: breachActionSchema,
+});
+export type SlaPolicy = z.infer<typeof slaSchema>;
+
+export const returnPolicySchema = z.object({
+  /** 7.1: no-reason return or exchange within 7 days of delivery. */
+  windowDays: z.number().int().positive(),
+  /** Categories excluded from no-reason returns (e.g. customised goods, perishables). */
+  excludedCategories: z.array(z.string()),
+  /** 7.3: the platform bears the return shipping. */
+  returnShippingPaidBy: z.enum(['platform', 'merchant']),
+  /** 8.2: the merchant answers within the set time; silence approves the request. */
+  merchantReview: slaSchema,
+  /** After a merchant rejection, how long the customer may ask for platform review. */
+  platformReviewRequestWindow: durationSchema,
+  /** 7.1: after-sales response within 2 working hours. */
+  platformReview: slaSchema,
+  /** The customer ships the item back; silence abandons the request. */
+  customerShipment: slaSchema,
+  /** The merchant confirms receipt and inspection; silence confirms. */
+  merchantInspection: slaSchema,
+  /** Exchange: the merchant ships the replacement. */
+  exchangeShipment: slaSchema,
+});
+export type ReturnPolicy = z.infer<typeof returnPolicySchema>;
+
+export const policyConfigSchema = z.object({
+  version: z.string().min(1),
+  calendar: businessCalendarSchema,
+  returnWithin7Days: returnPolicySchema,
+});
+export type PolicyConfig = z.infer<typeof policyConfigSchema>;
+
+export const defaultPolicy: PolicyConfig = {
+  version: '2026-11-27.1',
+  calendar: defaultBusinessCalendar,
+  returnWithin7Days: {
+    windowDays: 7,
+    excludedCategories: ['customized', 'perishable', 'digital-download', 'intimate-apparel'],
+    returnShippingPaidBy: 'platform',
+    merchantReview: { within: { amount: 48, unit: 'hours' }, remindAt: 0.5, onBreach: 'default-decision' },
+    platformReviewRequestWindow: { amount: 7, unit: 'days' },
+    platformReview: { within: { amount: 2, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
+    customerShipment: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+    merchantInspection: { within: { amount: 3, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' },
+    exchangeShipment: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
+  },
+};
+
+/** Validates a policy document; throws with every issue listed. */
+export function parsePolicy(input: unknown): PolicyConfig {
+  return policyConfigSchema.parse(input);
+}

@@ -1,0 +1,57 @@
+// Human steps: which role performs each task type and what a completion must contain.
+// Shared by the API (400 on bad payload) and the workflows (update validators).
+import { z } from 'zod';
+
+export const roles = ['storefront', 'merchant', 'agent', 'supervisor', 'auditor', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+export const merchantRejectionReasons = [
+  'item_used_or_damaged',
+  'missing_parts_or_packaging',
+  'category_excluded',
+  'outside_return_window',
+  'other',
+] as const;
+
+export const carrierSchema = z.string().regex(/^[A-Za-z0-9_-]{2,32}$/, 'carrier code: 2-32 letters, digits, _ or -');
+export const trackingNumberSchema = z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'tracking number: 6-40 letters, digits or -');
+export const shipmentSchema = z.object({ carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict();
+export type Shipment = z.infer<typeof shipmentSchema>;
+
+const reviewDecision = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('approve') }).strict(),
+  z.object({ decision: z.literal('reject'), reasonCode: z.enum(merchantRejectionReasons) }).strict(),
+]);
+
+export const taskCatalog = {
+  /** 8.2: the merchant answers the return request. */
+  'return.merchant_review': { role: 'merchant', payload: reviewDecision },
+  /** The platform's review after a merchant rejection; its decision is final. */
+  'return.platform_review': { role: 'agent', payload: reviewDecision },
+  /** 7.2: the merchant confirms receipt and inspection of the returned item. */
+  'return.merchant_inspection': {
+    role: 'merchant',
+    payload: z.object({ outcome: z.literal('confirmed'), condition: z.enum(['as_expected', 'minor_wear']).optional() }).strict(),
+  },
+  /** Exchange: the merchant ships the replacement. */
+  'return.exchange_shipment': { role: 'merchant', payload: shipmentSchema },
+} as const satisfies Record<string, { role: Role; payload: z.ZodType }>;
+
+export type TaskType = keyof typeof taskCatalog;
+export const taskTypes = Object.keys(taskCatalog) as TaskType[];
+export type TaskPayload<T extends TaskType> = z.infer<(typeof taskCatalog)[T]['payload']>;
+export type ReviewDecision = z.infer<typeof reviewDecision>;
+
+export function isTaskType(t: string): t is TaskType {
+  return Object.prototype.hasOwnProperty.call(taskCatalog, t);
+}
+
+/** Validates a completion payload for a task type; returns readable issues on failure. */
+export function parseTaskPayload(
+  type: TaskType,
+  payload: unknown,
+): { ok: true; value: unknown } | { ok: false; issues: { path: string; message: string }[] } {
+  const r = taskCatalog[type].payload.safeParse(payload);
+  if (r.success) return { ok: true, value: r.data };
+  return { ok: false, issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
+}

@@ -1,0 +1,85 @@
+// Once per test run: bundle the workflows, migrate a fresh PostgreSQL database, start a real
+// Temporal dev server (for API/integration tests). Time-skipping servers start per test file.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { Connection } from '@temporalio/client';
+import { resolveTemporalCli } from '../scripts/tools';
+import { ROOT, STATE_FILE, TEST_DATA_DIR, WORKFLOW_BUNDLE_PATH } from './helpers/env';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function step(msg: string): void {
+  process.stderr.write(`\n[test-setup] ${msg}`);
+}
+
+export default async function globalSetup(): Promise<void> {
+  fs.mkdirSync(TEST_DATA_DIR, { recursive: true });
+  const t0 = Date.now();
+
+  step('bundling workflows');
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as any });
+  fs.writeFileSync(WORKFLOW_BUNDLE_PATH, code);
+
+  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL;
+  if (adminUrl) {
+    const dbName = `casework_test_${process.pid}`;
+    step(`creating database ${dbName}`);
+    const { Client } = require('pg');
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${dbName}`;
+    process.env.DATABASE_URL = url.toString();
+    process.env.TEST_DATABASE_NAME = dbName;
+    step('applying migrations');
+    execFileSync('bash', ['scripts/prisma', 'migrate', 'deploy'], { cwd: ROOT, env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+
+  const cli = resolveTemporalCli();
+  let devServerPid: number | undefined;
+  if (cli.kind === 'existing-path' && process.env.TEST_SKIP_DEV_SERVER !== '1') {
+    const port = await freePort();
+    step(`starting Temporal dev server on 127.0.0.1:${port} (${cli.source})`);
+    const child = spawn(
+      cli.path,
+      [
+        'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
+        '--log-level', 'error',
+        '--search-attribute', 'CaseType=Keyword', '--search-attribute', 'CaseStatus=Keyword', '--search-attribute', 'MerchantId=Keyword',
+        '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
+    );
+    devServerPid = child.pid;
+    child.unref();
+    const address = `127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try {
+        const c = await Connection.connect({ address, connectTimeout: 1000 });
+        await c.workflowService.getSystemInfo({});
+        await c.close();
+        break;
+      } catch (err) {
+        if (i > 60) throw new Error(`Temporal dev server did not start: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    process.env.TEMPORAL_TEST_ADDRESS = address;
+  }
+  fs.writeFileSync(STATE_FILE, JSON.stringify({ devServerPid, dbName: process.env.TEST_DATABASE_NAME }));
+  step(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+}

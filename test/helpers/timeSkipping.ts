@@ -1,0 +1,62 @@
+// A time-skipping Temporal test environment with a worker on fake activities.
+import fs from 'node:fs';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { executableOption, resolveTestServer } from '../../scripts/tools';
+import { registerSearchAttributes } from '../../lib/temporal';
+import { defaultPolicy, type PolicyConfig } from '../../policy/config';
+import { caseStateQuery, type CaseView } from '../../workflows/definitions';
+import { createFakeActivities } from './fakeActivities';
+import { WORKFLOW_BUNDLE_PATH } from './env';
+
+let runtimeInstalled = false;
+
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const server = resolveTestServer();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: executableOption(server) } });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+export function workflowBundle() {
+  return fs.existsSync(WORKFLOW_BUNDLE_PATH) ? { codePath: WORKFLOW_BUNDLE_PATH } : undefined;
+}
+
+export async function fakeWorker(env: TestWorkflowEnvironment, taskQueue: string) {
+  const fake = createFakeActivities();
+  const bundle = workflowBundle();
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    activities: fake.activities,
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('../../workflows') }),
+  });
+  return { worker, fake };
+}
+
+export function testPolicy(patch: (p: PolicyConfig) => void = () => {}): PolicyConfig {
+  const p = structuredClone(defaultPolicy) as PolicyConfig;
+  patch(p);
+  return p;
+}
+
+/** Polls the case query until `predicate` holds (no time passes on the test server while querying). */
+export async function waitForState(handle: WorkflowHandle, predicate: (v: CaseView) => boolean, label = 'state'): Promise<CaseView> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      const v = await handle.query(caseStateQuery);
+      if (predicate(v)) return v;
+    } catch {
+      /* the first workflow task may not have run yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${label}`);
+}
+
+export const openTaskOf = (v: CaseView, type: string) => v.tasks.find((t) => t.type === type && t.status === 'open');

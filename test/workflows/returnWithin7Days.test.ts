@@ -1,0 +1,285 @@
+// The 7-day no-reason return (policy 7.1/7.3) on the time-skipping server: every branch and deadline.
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { addWorkingDays, addWorkingHours } from '../../policy/businessCalendar';
+import { completeTaskUpdate, cancelCaseUpdate, type Actor } from '../../workflows/definitions';
+import { requestPlatformReviewUpdate, returnWithin7Days, submitReturnShipmentUpdate, type ReturnCaseInput } from '../../workflows/returnWithin7Days';
+import { createTimeSkippingEnv, fakeWorker, openTaskOf, testPolicy, waitForState } from '../helpers/timeSkipping';
+import type { createFakeActivities } from '../helpers/fakeActivities';
+
+const HOUR = 3_600_000;
+const merchantActor: Actor = { id: 'principal-merchant-1', role: 'merchant' };
+const agentActor: Actor = { id: 'principal-agent-1', role: 'agent' };
+const storefront: Actor = { id: 'principal-storefront', role: 'storefront' };
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let fake: ReturnType<typeof createFakeActivities>;
+let running: Promise<void>;
+const taskQueue = 'returns-test';
+let n = 0;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  ({ worker, fake } = await fakeWorker(env, taskQueue));
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+function input(over: Partial<ReturnCaseInput> = {}, requestType: ReturnCaseInput['requestType'] = 'return_and_refund'): ReturnCaseInput {
+  const caseId = `RET-TS-${++n}-${Date.now()}`;
+  const now = Date.now();
+  return {
+    caseId,
+    policy: testPolicy(),
+    openedBy: storefront.id,
+    order: {
+      orderId: `ORD-${n}`,
+      lineItemId: 'LI-1',
+      category: 'apparel',
+      amountMinor: 19900,
+      currency: 'CNY',
+      customerId: `cust-${n}`,
+      merchantId: 'merchant-1',
+      deliveredAt: new Date(now - 2 * 24 * HOUR).toISOString(),
+    },
+    requestType,
+    reasonCode: 'no_reason',
+    requestedAt: new Date(now).toISOString(),
+    ...over,
+  };
+}
+
+async function start(i: ReturnCaseInput) {
+  return env.client.workflow.start(returnWithin7Days, { taskQueue, workflowId: i.caseId, args: [i] });
+}
+
+/** Timers fire at their deadline; the workflow observes them within its next task (a few ms later). */
+function expectFiredAt(actualIso: string, dueIso: string) {
+  const late = new Date(actualIso).getTime() - new Date(dueIso).getTime();
+  expect(late).toBeGreaterThanOrEqual(0);
+  expect(late).toBeLessThan(1000);
+}
+
+const forCase = (caseId: string, list: any[]) => list.filter((x) => x.caseId === caseId);
+const tasksOf = (caseId: string) => forCase(caseId, fake.tasks());
+const eventsOf = (caseId: string) => forCase(caseId, fake.of('recordCaseEvent')).map((e) => e.type);
+const templatesOf = (caseId: string) => forCase(caseId, fake.of('notify')).map((e) => e.template);
+
+async function complete(handle: Awaited<ReturnType<typeof start>>, type: string, actor: Actor, payload: unknown) {
+  const v = await waitForState(handle, (s) => !!openTaskOf(s, type), `${type} task`);
+  return handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: openTaskOf(v, type)!.taskId, actor, payload }] });
+}
+
+async function ship(handle: Awaited<ReturnType<typeof start>>) {
+  await waitForState(handle, (s) => s.step === 'awaiting_customer_shipment', 'awaiting shipment');
+  return handle.executeUpdate(submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] });
+}
+
+test('happy path: approve, ship, inspect, refund once, survey; deadlines from the policy', async () => {
+  const i = input();
+  const h = await start(i);
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+  await ship(h);
+  await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'confirmed' });
+  expect(await h.result()).toEqual({ outcome: 'refunded' });
+
+  const [review, inspection] = tasksOf(i.caseId);
+  expect(review.type).toBe('return.merchant_review');
+  expect(review.role).toBe('merchant');
+  expect(review.merchantId).toBe('merchant-1');
+  expect(new Date(review.dueAt).getTime() - new Date(review.at).getTime()).toBe(48 * HOUR);
+  expect(inspection.type).toBe('return.merchant_inspection');
+  expect(inspection.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(inspection.at), 3).toISOString());
+
+  const refunds = forCase(i.caseId, fake.of('issueRefund'));
+  expect(refunds).toHaveLength(1);
+  expect(refunds[0]).toMatchObject({ amountMinor: 19900, currency: 'CNY' });
+  expect(forCase(i.caseId, fake.of('recordReturnShipping'))[0]).toMatchObject({ payer: 'platform', carrier: 'SF' });
+  expect(templatesOf(i.caseId)).toEqual([
+    'return.received',
+    'return.review_requested',
+    'return.approved',
+    'return.refunded',
+    'return.closed.refunded',
+    'survey.requested',
+  ]);
+  const closes = forCase(i.caseId, fake.of('closeTask'));
+  expect(closes.map((c) => [c.status, c.actor])).toEqual([
+    ['completed', merchantActor.id],
+    ['completed', merchantActor.id],
+  ]);
+  expect(eventsOf(i.caseId).at(-1)).toBe('case.closed');
+});
+
+test('merchant silence: reminder at half time, auto-approval at exactly 48 h, recorded in the audit trail', async () => {
+  const i = input();
+  const h = await start(i);
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'));
+  const due = openTaskOf(v, 'return.merchant_review')!.dueAt;
+  await env.sleep('49 hours');
+  const after = await waitForState(h, (s) => s.step === 'awaiting_customer_shipment');
+  expect(after.tasks.find((t) => t.type === 'return.merchant_review')!.status).toBe('expired');
+
+  const reminder = forCase(i.caseId, fake.of('escalateTask'));
+  expect(reminder).toHaveLength(1);
+  expect(reminder[0]).toMatchObject({ kind: 'reminder', slaName: 'merchantReview', dueAt: due });
+  expectFiredAt(reminder[0].at, new Date(new Date(due).getTime() - 24 * HOUR).toISOString());
+  const expired = forCase(i.caseId, fake.of('closeTask'))[0];
+  expect(expired).toMatchObject({ status: 'expired', resolution: 'auto:approve', actor: 'system' });
+  expectFiredAt(expired.at, due);
+  expect(eventsOf(i.caseId)).toContain('return.auto_approved');
+  expect(templatesOf(i.caseId)).toContain('task.reminder');
+  await h.cancel();
+});
+
+test('merchant rejects, customer asks for platform review, agent approves within 2 working hours', async () => {
+  const i = input();
+  const h = await start(i);
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'item_used_or_damaged' });
+  const v = await waitForState(h, (s) => s.step === 'awaiting_platform_review_request');
+  expect(new Date(v.deadlines.platformReviewRequestBy!).getTime()).toBeGreaterThan(Date.now());
+  await h.executeUpdate(requestPlatformReviewUpdate, { args: [{ actor: storefront }] });
+  await complete(h, 'return.platform_review', agentActor, { decision: 'approve' });
+  await ship(h);
+  await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'confirmed' });
+  expect(await h.result()).toEqual({ outcome: 'refunded' });
+
+  const platform = tasksOf(i.caseId).find((t) => t.type === 'return.platform_review');
+  expect(platform.role).toBe('agent');
+  expect(platform.dueAt).toBe(addWorkingHours(i.policy.calendar, new Date(platform.at), 2).toISOString());
+  expect(eventsOf(i.caseId)).toEqual(expect.arrayContaining(['return.rejected_by_merchant', 'return.platform_review_requested', 'return.platform_decision']));
+  expect(templatesOf(i.caseId)).toContain('return.rejected');
+});
+
+test('platform review lapses: reassigned to a supervisor at the 2-working-hour deadline; supervisor rejects (final)', async () => {
+  const i = input();
+  const h = await start(i);
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'missing_parts_or_packaging' });
+  await waitForState(h, (s) => s.step === 'awaiting_platform_review_request');
+  await h.executeUpdate(requestPlatformReviewUpdate, { args: [{ actor: storefront }] });
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.platform_review'));
+  const task = openTaskOf(v, 'return.platform_review')!;
+  const msToDue = new Date(task.dueAt).getTime() - Date.now();
+  await env.sleep(msToDue + 60_000);
+  const escalated = await waitForState(h, (s) => openTaskOf(s, 'return.platform_review')?.role === 'supervisor');
+  expect(openTaskOf(escalated, 'return.platform_review')!.escalated).toBe(true);
+  const breach = forCase(i.caseId, fake.of('escalateTask')).find((e) => e.kind === 'breach');
+  expect(breach).toMatchObject({ action: 'reassign-to-supervisor', slaName: 'platformReview', dueAt: task.dueAt });
+  expect(forCase(i.caseId, fake.of('notify')).some((x) => x.template === 'task.escalated' && x.recipient.id === 'supervisor')).toBe(true);
+
+  await h.executeUpdate(completeTaskUpdate, { args: [{ taskId: task.taskId, actor: { id: 'principal-supervisor', role: 'supervisor' }, payload: { decision: 'reject', reasonCode: 'other' } }] });
+  expect(await h.result()).toEqual({ outcome: 'rejected' });
+  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
+});
+
+test('rejection stands when the customer does not ask for platform review within the window', async () => {
+  const i = input();
+  const h = await start(i);
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'other' });
+  await waitForState(h, (s) => s.step === 'awaiting_platform_review_request');
+  expect(await h.result()).toEqual({ outcome: 'rejected' });
+  const closed = forCase(i.caseId, fake.of('recordCaseEvent')).find((e) => e.type === 'case.closed');
+  const rejected = forCase(i.caseId, fake.of('recordCaseEvent')).find((e) => e.type === 'return.rejected_by_merchant');
+  expect(new Date(closed.at).getTime() - new Date(rejected.at).getTime()).toBeGreaterThanOrEqual(7 * 24 * HOUR);
+});
+
+test('shipment deadline missed: reminder at 70 %, abandoned at exactly 7 days, customer notified', async () => {
+  const i = input();
+  const h = await start(i);
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+  const v = await waitForState(h, (s) => s.step === 'awaiting_customer_shipment');
+  const due = v.deadlines.customerShipment!;
+  const sla = v.slas.find((x) => x.name === 'customerShipment')!;
+  expect(sla.dueAt).toBe(due);
+  expect(new Date(due).getTime() - new Date(sla.startedAt).getTime()).toBe(7 * 24 * HOUR);
+  expect(await h.result()).toEqual({ outcome: 'abandoned' });
+  const abandoned = forCase(i.caseId, fake.of('recordCaseEvent')).find((e) => e.type === 'return.abandoned');
+  expectFiredAt(abandoned.at, due);
+  expect(abandoned.payload).toMatchObject({ reason: 'no_shipment_by_deadline', dueAt: due });
+  const reminder = forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'return.shipment_reminder');
+  expectFiredAt(reminder.at, new Date(new Date(sla.startedAt).getTime() + Math.round(7 * 24 * HOUR * 0.7)).toISOString());
+  expect(templatesOf(i.caseId)).toContain('return.closed.abandoned');
+  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
+});
+
+test('inspection silence: auto-confirmed at 3 working days, then refunded', async () => {
+  const i = input();
+  const h = await start(i);
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+  await ship(h);
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'));
+  const due = openTaskOf(v, 'return.merchant_inspection')!.dueAt;
+  expect(await h.result()).toEqual({ outcome: 'refunded' });
+  const expired = forCase(i.caseId, fake.of('closeTask')).find((c) => c.status === 'expired');
+  expect(expired).toMatchObject({ resolution: 'auto:confirmed' });
+  expectFiredAt(expired.at, due);
+  expect(eventsOf(i.caseId)).toContain('return.inspection_auto_confirmed');
+  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(1);
+});
+
+test('exchange: the merchant ships a replacement; no refund', async () => {
+  const i = input({}, 'exchange');
+  const h = await start(i);
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+  await ship(h);
+  await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'confirmed', condition: 'as_expected' });
+  await complete(h, 'return.exchange_shipment', merchantActor, { carrier: 'JD', trackingNumber: 'JD0001234567' });
+  expect(await h.result()).toEqual({ outcome: 'exchanged' });
+  const ex = tasksOf(i.caseId).find((t) => t.type === 'return.exchange_shipment');
+  expect(ex.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(ex.at), 2).toISOString());
+  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
+  expect(forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'return.replacement_shipped').params).toMatchObject({ carrier: 'JD', trackingNumber: 'JD0001234567' });
+});
+
+test('refund only: approval goes straight to the refund', async () => {
+  const i = input({}, 'refund_only');
+  const h = await start(i);
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+  expect(await h.result()).toEqual({ outcome: 'refunded' });
+  expect(tasksOf(i.caseId).map((t) => t.type)).toEqual(['return.merchant_review']);
+  expect(forCase(i.caseId, fake.of('recordReturnShipping'))).toHaveLength(0);
+});
+
+test('cancel before money moves: open task cancelled, case closed, no refund', async () => {
+  const i = input();
+  const h = await start(i);
+  await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'));
+  await h.executeUpdate(cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+  expect(await h.result()).toEqual({ outcome: 'cancelled' });
+  expect(forCase(i.caseId, fake.of('closeTask'))[0]).toMatchObject({ status: 'cancelled' });
+  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
+  expect(templatesOf(i.caseId)).toContain('return.closed.cancelled');
+});
+
+test('update validators: bad payload and double completion are refused without changing the case', async () => {
+  const i = input();
+  const h = await start(i);
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'));
+  const taskId = openTaskOf(v, 'return.merchant_review')!.taskId;
+  const bad = h.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { decision: 'reject' } }] });
+  await expect(bad).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+  await expect(bad).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
+  await expect(h.executeUpdate(submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+  expect(openTaskOf(await waitForState(h, () => true), 'return.merchant_review')).toBeDefined();
+
+  await h.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { decision: 'approve' } }] });
+  await expect(h.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { decision: 'approve' } }] })).rejects.toMatchObject({ cause: { type: 'TaskNotOpen' } });
+  await h.cancel();
+});
+
+test('a request outside the 7-day window closes as ineligible without opening tasks', async () => {
+  const now = Date.now();
+  const i = input();
+  i.order.deliveredAt = new Date(now - 8 * 24 * HOUR).toISOString();
+  const h = await start(i);
+  expect(await h.result()).toEqual({ outcome: 'ineligible' });
+  expect(tasksOf(i.caseId)).toHaveLength(0);
+  expect(forCase(i.caseId, fake.of('recordCaseEvent')).find((e) => e.type === 'return.ineligible').payload).toEqual({ reason: 'RETURN_WINDOW_EXPIRED' });
+});

@@ -1,0 +1,244 @@
+// Policy 7.1 / 7.3: the 7-day no-reason return, exchange or refund.
+// While the customer meets the conditions, a return or exchange is guaranteed within 7 days of
+// delivery, and the platform pays the return shipping.
+import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { CaseActivities } from '../activities/types';
+import type { PolicyConfig } from '../policy/config';
+import { deadlineFrom } from '../policy/durations';
+import { checkReturnEligibility, type ReturnReasonCode, type ReturnRequestType } from '../policy/returns';
+import type { ReviewDecision, Shipment, TaskPayload } from '../policy/tasks';
+import { shipmentSchema } from '../policy/tasks';
+import { CaseKit } from './caseKit';
+import { CaseErrors, cancelCaseUpdate, type Actor, type CaseView } from './definitions';
+
+export const RETURN_CASE_TYPE = 'return';
+
+const payments = proxyActivities<Pick<CaseActivities, 'issueRefund' | 'recordReturnShipping'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+export interface ReturnCaseInput {
+  caseId: string;
+  policy: PolicyConfig;
+  openedBy: string;
+  order: {
+    orderId: string;
+    lineItemId: string;
+    category: string;
+    amountMinor: number;
+    currency: string;
+    customerId: string;
+    merchantId: string;
+    deliveredAt: string;
+  };
+  requestType: ReturnRequestType;
+  reasonCode: ReturnReasonCode;
+  requestedAt: string;
+}
+
+export type ReturnOutcome = 'refunded' | 'exchanged' | 'rejected' | 'abandoned' | 'cancelled' | 'ineligible';
+
+export const submitReturnShipmentUpdate = defineUpdate<CaseView, [{ actor: Actor; shipment: Shipment }]>('submitReturnShipment');
+export const requestPlatformReviewUpdate = defineUpdate<CaseView, [{ actor: Actor }]>('requestPlatformReview');
+
+export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
+  const rules = input.policy.returnWithin7Days;
+  const { order } = input;
+  const kase = new CaseKit(input.caseId, RETURN_CASE_TYPE, input.policy, order.merchantId);
+  const customer = { kind: 'customer' as const, id: order.customerId };
+  const merchant = { kind: 'merchant' as const, id: order.merchantId };
+
+  let cancelled = false;
+  let moneyMoving = false;
+  let shipment: Shipment | undefined;
+  let platformReviewRequested = false;
+  let awaiting: 'shipment' | 'platform_review_request' | null = null;
+
+  setHandler(cancelCaseUpdate, async ({ actor, reasonCode }) => {
+    cancelled = true;
+    await kase.record('case.cancel_requested', { reasonCode }, { actor: actor.id });
+    return kase.view;
+  }, {
+    validator: (_args) => {
+      if (kase.view.status === 'closed') refuse(CaseErrors.NotAllowedNow, `Case is already closed (${kase.view.outcome})`);
+      if (moneyMoving) refuse(CaseErrors.PolicyRefused, 'The refund is already under way; the case can no longer be cancelled');
+      if (cancelled) refuse(CaseErrors.NotAllowedNow, 'Cancellation already requested');
+    },
+  });
+  setHandler(submitReturnShipmentUpdate, async ({ actor, shipment: s }) => {
+    shipment = s;
+    await kase.record('return.shipment_submitted', { carrier: s.carrier }, { actor: actor.id });
+    return kase.view;
+  }, {
+    validator: ({ shipment: s }) => {
+      if (awaiting !== 'shipment' || shipment) refuse(CaseErrors.NotAllowedNow, `The case is not waiting for a return shipment (step: ${kase.view.step})`);
+      const parsed = shipmentSchema.safeParse(s);
+      if (!parsed.success) refuse(CaseErrors.InvalidPayload, parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));
+    },
+  });
+  setHandler(requestPlatformReviewUpdate, async ({ actor }) => {
+    platformReviewRequested = true;
+    await kase.record('return.platform_review_requested', {}, { actor: actor.id });
+    return kase.view;
+  }, {
+    validator: (_args) => {
+      if (awaiting !== 'platform_review_request' || platformReviewRequested) {
+        refuse(CaseErrors.NotAllowedNow, `The case is not waiting for a platform review request (step: ${kase.view.step})`);
+      }
+    },
+  });
+
+  const close = async (outcome: ReturnOutcome): Promise<{ outcome: ReturnOutcome }> => {
+    kase.setDeadline('customerShipment', null);
+    await kase.record('case.closed', { outcome }, { step: 'closed', outcome, closed: true });
+    await kase.notify(`return.closed.${outcome}`, customer);
+    if (outcome !== 'ineligible') await kase.notify('survey.requested', customer); // 7.1 satisfaction feedback
+    await condition(allHandlersFinished);
+    return { outcome };
+  };
+
+  // Opening: the same pure rule the API applied (7.1).
+  const windowEndsAt = deadlineFrom(new Date(order.deliveredAt), { amount: rules.windowDays, unit: 'days' }, input.policy.calendar);
+  kase.setDeadline('returnWindowEndsAt', windowEndsAt);
+  await kase.record('case.opened', {
+    requestType: input.requestType,
+    reasonCode: input.reasonCode,
+    orderId: order.orderId,
+    amountMinor: order.amountMinor,
+    currency: order.currency,
+    policyVersion: input.policy.version,
+  }, { actor: input.openedBy, step: 'eligibility_check' });
+  const eligibility = checkReturnEligibility(
+    { deliveredAt: new Date(order.deliveredAt), requestedAt: new Date(input.requestedAt), category: order.category },
+    rules,
+  );
+  if (!eligibility.eligible) {
+    await kase.record('return.ineligible', { reason: eligibility.reason });
+    return close('ineligible');
+  }
+  await kase.notify('return.received', customer, { requestType: input.requestType });
+  await kase.notify('return.review_requested', merchant, { requestType: input.requestType, orderId: order.orderId });
+
+  // 1. Merchant review (8.2). Silence approves.
+  await kase.record('step.entered', {}, { step: 'merchant_review' });
+  const review = await kase.humanTask<ReviewDecision>({
+    type: 'return.merchant_review',
+    role: 'merchant',
+    merchantId: order.merchantId,
+    sla: rules.merchantReview,
+    slaName: 'merchantReview',
+    defaultDecision: 'approve',
+    notifyOnEscalation: merchant,
+    interrupt: () => cancelled,
+  });
+  if (cancelled) return close('cancelled');
+  let approved = review.kind === 'breached' || (review.kind === 'completed' && review.payload.decision === 'approve');
+  if (review.kind === 'breached') {
+    await kase.record('return.auto_approved', { reason: 'merchant_review_sla_lapsed', dueAt: review.sla.dueAt });
+  }
+
+  // Rejected: the customer may ask the platform to review; the platform's decision is final.
+  if (!approved && review.kind === 'completed') {
+    const reasonCode = review.payload.decision === 'reject' ? review.payload.reasonCode : 'other';
+    await kase.record('return.rejected_by_merchant', { reasonCode }, { actor: review.actor.id, step: 'awaiting_platform_review_request' });
+    const requestBy = deadlineFrom(new Date(), rules.platformReviewRequestWindow, input.policy.calendar);
+    kase.setDeadline('platformReviewRequestBy', requestBy);
+    await kase.notify('return.rejected', customer, { reasonCode, platformReviewRequestBy: requestBy.toISOString() });
+    awaiting = 'platform_review_request';
+    await condition(() => platformReviewRequested || cancelled, requestBy.getTime() - Date.now());
+    awaiting = null;
+    kase.setDeadline('platformReviewRequestBy', null);
+    if (cancelled) return close('cancelled');
+    if (!platformReviewRequested) return close('rejected');
+
+    // 7.1: the after-sales response within 2 working hours; a lapse goes to a supervisor.
+    await kase.record('step.entered', {}, { step: 'platform_review' });
+    const platform = await kase.humanTask<ReviewDecision>({
+      type: 'return.platform_review',
+      role: 'agent',
+      sla: rules.platformReview,
+      slaName: 'platformReview',
+      notifyOnEscalation: { kind: 'role', id: 'agent' },
+      interrupt: () => cancelled,
+    });
+    if (cancelled || platform.kind !== 'completed') return close('cancelled');
+    approved = platform.payload.decision === 'approve';
+    await kase.record('return.platform_decision', { decision: platform.payload.decision }, { actor: platform.actor.id });
+    if (!approved) return close('rejected');
+  }
+  await kase.record('return.approved', {}, { step: input.requestType === 'refund_only' ? 'refunding' : 'awaiting_customer_shipment' });
+  await kase.notify('return.approved', customer, { requestType: input.requestType });
+
+  // 2. The customer ships the item back; the platform pays the shipping (7.3).
+  if (input.requestType !== 'refund_only') {
+    awaiting = 'shipment';
+    const shipping = kase.clock('customerShipment', rules.customerShipment);
+    const shipped = await shipping.waitFor(() => shipment !== undefined || cancelled, {
+      onReminder: () => kase.notify('return.shipment_reminder', customer, { dueAt: shipping.dueAt.toISOString() }),
+    });
+    awaiting = null;
+    kase.setDeadline('customerShipment', null);
+    if (cancelled) return close('cancelled');
+    if (shipped.outcome === 'breached') {
+      await kase.record('return.abandoned', { reason: 'no_shipment_by_deadline', dueAt: shipped.facts.dueAt });
+      return close('abandoned');
+    }
+    await payments.recordReturnShipping({
+      caseId: input.caseId,
+      payer: rules.returnShippingPaidBy,
+      carrier: shipment!.carrier,
+      at: new Date().toISOString(),
+      eventKey: `${input.caseId}:return-shipping`,
+    });
+
+    // 3. The merchant confirms receipt and inspection; silence confirms.
+    await kase.record('step.entered', {}, { step: 'merchant_inspection' });
+    const inspection = await kase.humanTask<TaskPayload<'return.merchant_inspection'>>({
+      type: 'return.merchant_inspection',
+      role: 'merchant',
+      merchantId: order.merchantId,
+      sla: rules.merchantInspection,
+      slaName: 'merchantInspection',
+      defaultDecision: 'confirmed',
+      notifyOnEscalation: merchant,
+      interrupt: () => cancelled,
+    });
+    if (cancelled) return close('cancelled');
+    await kase.record(inspection.kind === 'breached' ? 'return.inspection_auto_confirmed' : 'return.inspection_confirmed', {});
+  }
+
+  // 4. Completion: a refund, or a replacement shipment.
+  if (input.requestType === 'exchange') {
+    await kase.record('step.entered', {}, { step: 'exchange_shipment' });
+    const replacement = await kase.humanTask<Shipment>({
+      type: 'return.exchange_shipment',
+      role: 'merchant',
+      merchantId: order.merchantId,
+      sla: rules.exchangeShipment,
+      slaName: 'exchangeShipment',
+      notifyOnEscalation: merchant,
+      interrupt: () => cancelled,
+    });
+    if (cancelled || replacement.kind !== 'completed') return close('cancelled');
+    await kase.notify('return.replacement_shipped', customer, { carrier: replacement.payload.carrier, trackingNumber: replacement.payload.trackingNumber });
+    return close('exchanged');
+  }
+
+  moneyMoving = true; // from here the customer can no longer cancel
+  await kase.record('step.entered', {}, { step: 'refunding' });
+  const refund = await payments.issueRefund({
+    caseId: input.caseId,
+    amountMinor: order.amountMinor,
+    currency: order.currency,
+    at: new Date().toISOString(),
+    eventKey: `${input.caseId}:refund`,
+  });
+  await kase.record('return.refunded', { paymentId: refund.paymentId, amountMinor: order.amountMinor, currency: order.currency });
+  await kase.notify('return.refunded', customer, { amountMinor: order.amountMinor, currency: order.currency });
+  return close('refunded');
+}
+
+function refuse(type: string, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}

@@ -1,0 +1,142 @@
+// Reusable SLA clock for workflows: a deadline in business or calendar time, an optional reminder,
+// a breach action, and pause/resume while the case waits on the customer (paused time does not count).
+import { condition } from '@temporalio/workflow';
+import type { BusinessCalendar } from '../policy/businessCalendar';
+import type { BreachAction, SlaPolicy } from '../policy/config';
+import { addClockTime, clockTimeBetween, durationMs, isWorkingUnit } from '../policy/durations';
+
+export interface SlaFacts {
+  name: string;
+  startedAt: string;
+  dueAt: string;
+  remindedAt?: string;
+  breachedAt?: string;
+  metAt?: string;
+  pausedMs: number;
+  outcome: 'pending' | 'met' | 'breached';
+}
+
+export interface SlaHooks {
+  /** Fired once when the reminder fraction has elapsed. */
+  onReminder?: (facts: SlaFacts) => Promise<void>;
+  /** Fired once at breach for 'reassign-to-supervisor' and 'notify'; the wait then goes on. */
+  onEscalate?: (action: BreachAction, facts: SlaFacts) => Promise<void>;
+  /** Called whenever the deadline moves (pause/resume), to refresh read models. */
+  onDeadlineChanged?: (facts: SlaFacts) => void;
+}
+
+export interface SlaResult {
+  /**
+   * 'met': done in time. 'breached': only with onBreach 'default-decision'; the caller applies the
+   * policy's default. 'met_after_breach': escalated at the deadline, then done.
+   */
+  outcome: 'met' | 'breached' | 'met_after_breach';
+  facts: SlaFacts;
+}
+
+export class SlaClock {
+  readonly name: string;
+  private readonly working: boolean;
+  private readonly totalMs: number;
+  private dueAtMs: number;
+  private remindAtMs?: number;
+  private pausedAtMs?: number;
+  private remainingAtPause = 0;
+  private remindRemainingAtPause?: number;
+  private paused = false;
+  readonly facts: SlaFacts;
+
+  constructor(
+    name: string,
+    private readonly policy: SlaPolicy,
+    private readonly calendar: BusinessCalendar,
+    startedAt: Date = new Date(),
+  ) {
+    this.name = name;
+    this.working = isWorkingUnit(policy.within);
+    this.totalMs = durationMs(policy.within, calendar);
+    this.dueAtMs = addClockTime(this.working, calendar, startedAt, this.totalMs).getTime();
+    if (policy.remindAt !== undefined) {
+      this.remindAtMs = addClockTime(this.working, calendar, startedAt, Math.round(this.totalMs * policy.remindAt)).getTime();
+    }
+    this.facts = { name, startedAt: startedAt.toISOString(), dueAt: this.dueAt.toISOString(), pausedMs: 0, outcome: 'pending' };
+  }
+
+  get dueAt(): Date {
+    return new Date(this.dueAtMs);
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Stops the clock (e.g. while waiting on the customer). */
+  pause(at: Date = new Date()): void {
+    if (this.paused || this.facts.outcome !== 'pending') return;
+    this.paused = true;
+    this.pausedAtMs = at.getTime();
+    this.remainingAtPause = clockTimeBetween(this.working, this.calendar, at, this.dueAt);
+    if (this.remindAtMs !== undefined && this.facts.remindedAt === undefined) {
+      this.remindRemainingAtPause = clockTimeBetween(this.working, this.calendar, at, new Date(this.remindAtMs));
+    }
+  }
+
+  /** Restarts the clock; the deadline moves by the paused time. */
+  resume(at: Date = new Date()): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.facts.pausedMs += at.getTime() - (this.pausedAtMs ?? at.getTime());
+    this.dueAtMs = addClockTime(this.working, this.calendar, at, this.remainingAtPause).getTime();
+    if (this.remindRemainingAtPause !== undefined) {
+      this.remindAtMs = addClockTime(this.working, this.calendar, at, this.remindRemainingAtPause).getTime();
+    }
+    this.facts.dueAt = this.dueAt.toISOString();
+  }
+
+  /**
+   * Waits until `done()` holds. Fires the reminder, then at the deadline either returns 'breached'
+   * (default-decision) or runs the escalation hook and keeps waiting.
+   */
+  async waitFor(done: () => boolean, hooks: SlaHooks = {}): Promise<SlaResult> {
+    let pausedSeen = this.paused;
+    for (;;) {
+      if (done()) return this.met();
+      if (this.paused) {
+        pausedSeen = true;
+        await condition(() => done() || !this.paused);
+        continue;
+      }
+      if (pausedSeen) {
+        pausedSeen = false;
+        hooks.onDeadlineChanged?.(this.facts);
+      }
+      const now = Date.now();
+      const reminderPending = this.remindAtMs !== undefined && this.facts.remindedAt === undefined && this.remindAtMs < this.dueAtMs;
+      const nextAt = reminderPending ? this.remindAtMs! : this.dueAtMs;
+      if (now < nextAt) {
+        const satisfied = await condition(() => done() || this.paused, nextAt - now, {
+          summary: `${this.name} ${reminderPending ? 'reminder' : 'deadline'}`,
+        });
+        if (satisfied) continue;
+      }
+      if (reminderPending) {
+        this.facts.remindedAt = new Date().toISOString();
+        await hooks.onReminder?.(this.facts);
+        continue;
+      }
+      this.facts.breachedAt = new Date().toISOString();
+      this.facts.outcome = 'breached';
+      if (this.policy.onBreach === 'default-decision') return { outcome: 'breached', facts: this.facts };
+      await hooks.onEscalate?.(this.policy.onBreach, this.facts);
+      await condition(done);
+      this.facts.metAt = new Date().toISOString();
+      return { outcome: 'met_after_breach', facts: this.facts };
+    }
+  }
+
+  private met(): SlaResult {
+    this.facts.metAt = new Date().toISOString();
+    if (this.facts.outcome === 'pending') this.facts.outcome = 'met';
+    return { outcome: 'met', facts: this.facts };
+  }
+}
