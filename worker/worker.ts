@@ -18,7 +18,7 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     activities: createActivities(o.deps),
-    identity: o.identity,
+    ...(o.identity && { identity: o.identity }),
     shutdownGraceTime: '10 seconds',
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
   };

@@ -141,11 +141,11 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
   // Rejected: the customer may ask the platform to review; the platform's decision is final.
   if (!approved && review.kind === 'completed') {
     const reasonCode = review.payload.decision === 'reject' ? review.payload.reasonCode : 'other';
-    await kase.record('return.rejected_by_merchant', { reasonCode }, { actor: review.actor.id, step: 'awaiting_platform_review_request' });
     const requestBy = deadlineFrom(new Date(), rules.platformReviewRequestWindow, input.policy.calendar);
     kase.setDeadline('platformReviewRequestBy', requestBy);
-    await kase.notify('return.rejected', customer, { reasonCode, platformReviewRequestBy: requestBy.toISOString() });
     awaiting = 'platform_review_request';
+    await kase.record('return.rejected_by_merchant', { reasonCode }, { actor: review.actor.id, step: 'awaiting_platform_review_request' });
+    await kase.notify('return.rejected', customer, { reasonCode, platformReviewRequestBy: requestBy.toISOString() });
     await condition(() => platformReviewRequested || cancelled, requestBy.getTime() - Date.now());
     awaiting = null;
     kase.setDeadline('platformReviewRequestBy', null);
@@ -167,13 +167,14 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
     await kase.record('return.platform_decision', { decision: platform.payload.decision }, { actor: platform.actor.id });
     if (!approved) return close('rejected');
   }
-  await kase.record('return.approved', {}, { step: input.requestType === 'refund_only' ? 'refunding' : 'awaiting_customer_shipment' });
+  const needsShipment = input.requestType !== 'refund_only';
+  const shipping = needsShipment ? kase.clock('customerShipment', rules.customerShipment) : undefined;
+  if (needsShipment) awaiting = 'shipment';
+  await kase.record('return.approved', {}, { step: needsShipment ? 'awaiting_customer_shipment' : 'refunding' });
   await kase.notify('return.approved', customer, { requestType: input.requestType });
 
   // 2. The customer ships the item back; the platform pays the shipping (7.3).
-  if (input.requestType !== 'refund_only') {
-    awaiting = 'shipment';
-    const shipping = kase.clock('customerShipment', rules.customerShipment);
+  if (shipping) {
     const shipped = await shipping.waitFor(() => shipment !== undefined || cancelled, {
       onReminder: () => kase.notify('return.shipment_reminder', customer, { dueAt: shipping.dueAt.toISOString() }),
     });

@@ -1,0 +1,59 @@
+// How cases and tasks look over the API.
+import type { Task } from '@prisma/client';
+import type { ApiDeps } from '../deps';
+import { workflowUiLink } from '../deps';
+import { notFound } from '../errors';
+
+export function presentTask(t: Task, now = Date.now()) {
+  return {
+    taskId: t.id,
+    caseId: t.caseId,
+    caseType: t.caseType,
+    type: t.type,
+    role: t.role,
+    merchantId: t.merchantId,
+    assigneeId: t.assigneeId,
+    status: t.status,
+    sla: t.slaName,
+    dueAt: t.dueAt.toISOString(),
+    timeLeftMs: t.status === 'open' ? t.dueAt.getTime() - now : null,
+    overdue: t.status === 'open' && t.dueAt.getTime() < now,
+    escalated: t.escalated,
+    escalatedAt: t.escalatedAt?.toISOString() ?? null,
+    createdAt: t.createdAt.toISOString(),
+    completedAt: t.completedAt?.toISOString() ?? null,
+    completedBy: t.completedBy,
+    resolution: t.resolution,
+    result: t.result ?? null,
+  };
+}
+
+export async function loadCase(deps: ApiDeps, caseId: string) {
+  const c = await deps.db.case.findUnique({ where: { id: caseId } });
+  if (!c) throw notFound('Case', caseId);
+  return c;
+}
+
+export async function presentCase(deps: ApiDeps, caseId: string) {
+  const c = await loadCase(deps, caseId);
+  const tasks = await deps.db.task.findMany({ where: { caseId }, orderBy: { createdAt: 'asc' } });
+  const { workflowInput: _omit, ...summary } = (c.summary ?? {}) as Record<string, unknown>;
+  return {
+    caseId: c.id,
+    type: c.type,
+    status: c.status,
+    step: c.step,
+    outcome: c.outcome,
+    customerId: c.customerId,
+    merchantId: c.merchantId,
+    policyVersion: c.policyVersion,
+    summary,
+    deadlines: c.deadlines,
+    openTasks: tasks.filter((t) => t.status === 'open').map((t) => presentTask(t)),
+    tasks: tasks.map((t) => presentTask(t)),
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+    closedAt: c.closedAt?.toISOString() ?? null,
+    links: { self: `/v1/cases/${c.id}`, timeline: `/v1/cases/${c.id}/timeline`, temporalUi: workflowUiLink(deps, c.workflowId) },
+  };
+}

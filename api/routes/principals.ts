@@ -1,0 +1,41 @@
+// Principals and API keys (admin only). A key is shown once, at creation.
+import { Router } from 'express';
+import { z } from 'zod';
+import { createPrincipal } from '../../lib/principals';
+import { roles } from '../../policy/tasks';
+import type { ApiDeps } from '../deps';
+import { badRequest, notFound, zodIssues } from '../errors';
+import { allow } from '../middleware';
+
+export const createPrincipalSchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    role: z.enum(roles),
+    merchantId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
+  })
+  .strict()
+  .refine((p) => p.role !== 'merchant' || !!p.merchantId, { message: 'merchantId is required for the merchant role', path: ['merchantId'] });
+
+export function principalsRouter(deps: ApiDeps): Router {
+  const r = Router();
+  r.post('/v1/principals', allow('principals.manage'), async (req, res) => {
+    const parsed = createPrincipalSchema.safeParse(req.body);
+    if (!parsed.success) throw badRequest('VALIDATION_FAILED', 'The principal is not valid', zodIssues(parsed.error));
+    const created = await createPrincipal(deps.db, parsed.data);
+    req.log.info({ createdPrincipal: created.id, role: created.role }, 'principal created');
+    res.status(201).json(created);
+  });
+  r.get('/v1/principals', allow('principals.manage'), async (_req, res) => {
+    const rows = await deps.db.principal.findMany({ orderBy: { createdAt: 'asc' } });
+    res.json({
+      principals: rows.map((p) => ({ id: p.id, name: p.name, role: p.role, merchantId: p.merchantId, keyPrefix: p.keyPrefix, createdAt: p.createdAt, revokedAt: p.revokedAt })),
+    });
+  });
+  r.delete('/v1/principals/:principalId', allow('principals.manage'), async (req, res) => {
+    const p = await deps.db.principal.findUnique({ where: { id: req.params.principalId as string } });
+    if (!p) throw notFound('Principal', req.params.principalId as string);
+    const updated = await deps.db.principal.update({ where: { id: p.id }, data: { revokedAt: p.revokedAt ?? new Date() } });
+    res.json({ id: updated.id, revokedAt: updated.revokedAt });
+  });
+  return r;
+}

@@ -1,0 +1,75 @@
+// Standalone API process: `tsx api/server.ts`. Needs DATABASE_URL and TEMPORAL_ADDRESS.
+import http from 'node:http';
+import { Connection } from '@temporalio/client';
+import { loadConfig, type AppConfig } from '../lib/config';
+import { createDb, type Db } from '../lib/db';
+import { createLogger, type Logger } from '../lib/logger';
+import { ClientPool } from '../lib/temporal';
+import { defaultPolicy, parsePolicy, type PolicyConfig } from '../policy/config';
+import { createApp } from './app';
+import fs from 'node:fs';
+
+export function loadPolicy(cfg: AppConfig): PolicyConfig {
+  return cfg.POLICY_FILE ? parsePolicy(JSON.parse(fs.readFileSync(cfg.POLICY_FILE, 'utf8'))) : parsePolicy(defaultPolicy);
+}
+
+export interface RunningApi {
+  server: http.Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTP API; close() stops accepting connections and drains in-flight requests. */
+export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connection; logger: Logger; port?: number; host?: string }): Promise<RunningApi> {
+  const policy = loadPolicy(o.cfg);
+  const app = createApp({
+    db: o.db,
+    logger: o.logger,
+    temporal: {
+      connection: o.connection,
+      clients: new ClientPool(o.connection, o.cfg.TEMPORAL_NAMESPACE),
+      namespace: o.cfg.TEMPORAL_NAMESPACE,
+      taskQueue: o.cfg.TEMPORAL_TASK_QUEUE,
+      uiUrl: o.cfg.TEMPORAL_UI_URL,
+    },
+    currentPolicy: () => policy,
+  });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(o.port ?? o.cfg.API_PORT, o.host ?? o.cfg.API_HOST, resolve));
+  const addr = server.address() as { port: number; address: string };
+  const url = `http://${o.host ?? o.cfg.API_HOST}:${addr.port}`;
+  o.logger.info({ url, policyVersion: policy.version }, 'API listening');
+  return {
+    server,
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      }),
+  };
+}
+
+if (require.main === module) {
+  (async () => {
+    const cfg = loadConfig();
+    const logger = createLogger('api', cfg.LOG_LEVEL);
+    if (!cfg.DATABASE_URL || !cfg.TEMPORAL_ADDRESS) throw new Error('api/server.ts needs DATABASE_URL and TEMPORAL_ADDRESS; `npm run dev` starts everything with embedded defaults');
+    const db = createDb(cfg.DATABASE_URL);
+    const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
+    const api = await startApi({ cfg, db, connection, logger });
+    const stop = async () => {
+      logger.info('draining API');
+      await api.close();
+      await connection.close();
+      await db.$disconnect();
+      process.exit(0);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  })().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

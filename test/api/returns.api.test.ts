@@ -1,0 +1,265 @@
+// The 7-day return over HTTP against the real Temporal dev server, real PostgreSQL and real SMTP.
+import crypto from 'node:crypto';
+import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+
+let sys: TestSystem;
+beforeAll(async () => {
+  sys = await startTestSystem();
+});
+afterAll(async () => {
+  await sys?.stop();
+});
+
+const DAY = 24 * 3_600_000;
+
+function returnBody(over: Record<string, any> = {}) {
+  const customerId = `cust-${crypto.randomUUID().slice(0, 8)}`;
+  return {
+    order: {
+      orderId: `ORD-${crypto.randomUUID().slice(0, 8)}`,
+      lineItemId: 'LI-1',
+      category: 'apparel',
+      amount: '199.00',
+      currency: 'CNY',
+      customerId,
+      merchantId: sys.keys.merchant.merchantId,
+      deliveredAt: new Date(Date.now() - 2 * DAY).toISOString(),
+      ...over.order,
+    },
+    requestType: over.requestType ?? 'return_and_refund',
+    reasonCode: over.reasonCode ?? 'no_reason',
+    customerContact: { email: `${customerId}@customer.test`, locale: 'en' },
+  };
+}
+
+const idem = () => `idem-${crypto.randomUUID()}`;
+
+async function openReturn(body = returnBody()) {
+  const res = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
+  expect(res.status).toBe(201);
+  return { caseId: res.body.caseId as string, body, res };
+}
+
+async function openTask(caseId: string, type: string, key = sys.keys.merchant.apiKey) {
+  return eventually(async () => {
+    const r = await call(sys, 'GET', `/v1/tasks?caseId=${caseId}&status=open`, { key });
+    return r.body?.tasks?.find((t: any) => t.type === type);
+  }, `${type} task`);
+}
+
+async function caseState(caseId: string) {
+  return (await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.auditor.apiKey })).body;
+}
+
+test('happy path: open, merchant approves, customer ships, merchant inspects, refund once, e-mails at every milestone', async () => {
+  const { caseId, body, res } = await openReturn();
+  expect(res.headers.get('location')).toBe(`/v1/cases/${caseId}`);
+  expect(res.body).toMatchObject({ type: 'return', status: 'open', merchantId: sys.keys.merchant.merchantId });
+  expect(res.body.links.temporalUi).toContain(`/namespaces/default/workflows/${caseId}`);
+
+  const review = await openTask(caseId, 'return.merchant_review');
+  expect(review).toMatchObject({ role: 'merchant', status: 'open', sla: 'merchantReview', escalated: false });
+  expect(new Date(review.dueAt).getTime() - new Date(review.createdAt).getTime()).toBe(2 * DAY);
+  expect(review.timeLeftMs).toBeGreaterThan(0);
+
+  const done = await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'approve' } } });
+  expect(done.status).toBe(200);
+  expect(done.body).toMatchObject({ status: 'completed', completedBy: sys.keys.merchant.id, resolution: 'completed' });
+
+  await eventually(async () => (await caseState(caseId)).step === 'awaiting_customer_shipment', 'awaiting shipment');
+  const shipped = await call(sys, 'POST', `/v1/cases/${caseId}/shipment`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', trackingNumber: 'SF1234567890' } });
+  expect(shipped.status).toBe(200);
+
+  const inspection = await openTask(caseId, 'return.merchant_inspection');
+  expect((await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { outcome: 'confirmed' } } })).status).toBe(200);
+
+  const closed = await eventually(async () => {
+    const c = await caseState(caseId);
+    return c.status === 'closed' ? c : undefined;
+  }, 'case closed');
+  expect(closed).toMatchObject({ outcome: 'refunded', step: 'closed' });
+
+  const payments = await sys.db.payment.findMany({ where: { caseId } });
+  expect(payments.map((p) => [p.kind, p.payer, p.status]).sort()).toEqual([
+    ['refund', 'merchant', 'succeeded'],
+    ['return_shipping', 'platform', 'recorded'],
+  ]);
+  expect(payments.find((p) => p.kind === 'refund')!.amountMinor).toBe(19900);
+  expect(await sys.db.simulatedGatewayCharge.count({ where: { idempotencyKey: `refund:${caseId}` } })).toBe(1);
+
+  const customerMail = await eventually(async () => {
+    const m = sys.mail.messages.filter((x) => x.to.includes(body.customerContact.email));
+    return m.length >= 5 ? m : undefined;
+  }, 'customer e-mails');
+  expect(customerMail.map((m) => m.subject)).toEqual([
+    `We received your request ${caseId}`,
+    `Request ${caseId} approved`,
+    `Refund issued (${caseId})`,
+    `Request ${caseId} completed with a refund`,
+    `How did we do? (${caseId})`,
+  ]);
+  expect(customerMail.every((m) => m.headers['x-case-id'] === caseId)).toBe(true);
+  expect(customerMail.some((m) => m.raw.includes('199.00 CNY'))).toBe(true);
+  const merchantMail = sys.mail.messages.filter((x) => x.to.includes(`${sys.keys.merchant.merchantId}@merchant.test`) && x.headers['x-case-id'] === caseId);
+  expect(merchantMail).toHaveLength(1);
+  const outbox = await sys.db.notification.findMany({ where: { caseId } });
+  expect(outbox.every((n) => n.status === 'sent' && n.attempts === 1 && n.messageId)).toBe(true);
+
+  // The audit trail is complete, attributed and intact.
+  const timeline = await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey });
+  const types = timeline.body.events.map((e: any) => e.type);
+  expect(types[0]).toBe('case.opened');
+  expect(types).toEqual(expect.arrayContaining(['task.created', 'task.completed', 'payment.refunded', 'notification.sent', 'case.closed']));
+  expect(timeline.body.events.find((e: any) => e.type === 'task.completed').actor).toBe(sys.keys.merchant.id);
+  expect(JSON.stringify(timeline.body)).not.toContain(body.customerContact.email);
+  const verify = await call(sys, 'GET', `/v1/cases/${caseId}/audit/verify`, { key: sys.keys.auditor.apiKey });
+  expect(verify.body).toMatchObject({ valid: true, events: timeline.body.events.length });
+
+  // The update carried the acting principal as its identity in the workflow history.
+  const history = await sys.connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: caseId } });
+  const accepted = history.history!.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+  expect(accepted.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.meta!.identity)).toEqual(
+    expect.arrayContaining([sys.keys.merchant.id, sys.keys.storefront.id]),
+  );
+  expect(JSON.stringify(history)).not.toContain(body.customerContact.email);
+
+  // Temporal's own visibility can select the case by its search attributes.
+  const found = await eventually(async () => {
+    const r = await sys.connection.workflowService.listWorkflowExecutions({
+      namespace: 'default',
+      query: `CaseType = 'return' AND MerchantId = '${sys.keys.merchant.merchantId}' AND CaseStatus = 'closed:refunded'`,
+    });
+    const hit = r.executions?.map((x) => x.execution?.workflowId);
+    return hit?.includes(caseId) ? hit : undefined;
+  }, 'visibility');
+  expect(found).toContain(caseId);
+});
+
+test('idempotency: the same key and body return the original case; another body with the key is a conflict', async () => {
+  const body = returnBody();
+  const key = idem();
+  const first = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
+  expect(first.status).toBe(201);
+  const again = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
+  expect(again.status).toBe(200);
+  expect(again.headers.get('idempotent-replayed')).toBe('true');
+  expect(again.body.caseId).toBe(first.body.caseId);
+  const different = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: { ...body, reasonCode: 'defective' }, headers: { 'Idempotency-Key': key } });
+  expect(different.status).toBe(409);
+  expect(different.body.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { caseId: first.body.caseId } });
+  expect(await sys.db.case.count({ where: { customerId: body.order.customerId } })).toBe(1);
+
+  // Concurrent retries with one key still open one case.
+  const key2 = idem();
+  const body2 = returnBody();
+  const results = await Promise.all([1, 2, 3].map(() => call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: body2, headers: { 'Idempotency-Key': key2 } })));
+  expect(new Set(results.map((r) => r.body.caseId)).size).toBe(1);
+  expect(results.map((r) => r.status).sort()).toEqual([200, 200, 201]);
+  expect(await sys.db.case.count({ where: { customerId: body2.order.customerId } })).toBe(1);
+});
+
+describe('errors are structured and change nothing', () => {
+  async function expectNoNewCase(fn: () => Promise<void>) {
+    const before = await sys.db.case.count();
+    await fn();
+    expect(await sys.db.case.count()).toBe(before);
+  }
+
+  test('400: malformed JSON, wrong types (issues listed), missing idempotency key', async () => {
+    await expectNoNewCase(async () => {
+      const malformed = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, raw: '{"order": ', headers: { 'Idempotency-Key': idem() } });
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.error).toMatchObject({ code: 'MALFORMED_JSON' });
+      expect(malformed.body.error.requestId).toBeTruthy();
+
+      const body: any = returnBody();
+      body.order.amount = 199;
+      body.requestType = 'steal';
+      const wrong = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.error.code).toBe('VALIDATION_FAILED');
+      expect(wrong.body.error.details.map((d: any) => d.path).sort()).toEqual(['order.amount', 'requestType']);
+
+      const noKey = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: returnBody() });
+      expect(noKey.status).toBe(400);
+      expect(noKey.body.error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
+    });
+  });
+
+  test('401 without a valid key, 403 for a role that may not act', async () => {
+    await expectNoNewCase(async () => {
+      expect((await call(sys, 'POST', '/v1/returns', { body: returnBody(), headers: { 'Idempotency-Key': idem() } })).status).toBe(401);
+      expect((await call(sys, 'POST', '/v1/returns', { key: 'cwk_nope', body: returnBody(), headers: { 'Idempotency-Key': idem() } })).body.error.code).toBe('UNAUTHENTICATED');
+      const forbidden = await call(sys, 'POST', '/v1/returns', { key: sys.keys.merchant.apiKey, body: returnBody(), headers: { 'Idempotency-Key': idem() } });
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.body.error.code).toBe('FORBIDDEN');
+    });
+  });
+
+  test('422: outside the 7-day window, or an excluded category', async () => {
+    await expectNoNewCase(async () => {
+      const late = await call(sys, 'POST', '/v1/returns', {
+        key: sys.keys.storefront.apiKey,
+        body: returnBody({ order: { deliveredAt: new Date(Date.now() - 8 * DAY).toISOString() } }),
+        headers: { 'Idempotency-Key': idem() },
+      });
+      expect(late.status).toBe(422);
+      expect(late.body.error.code).toBe('RETURN_WINDOW_EXPIRED');
+      expect(late.body.error.details.windowEndsAt).toBeTruthy();
+      const excluded = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: returnBody({ order: { category: 'perishable' } }), headers: { 'Idempotency-Key': idem() } });
+      expect(excluded.status).toBe(422);
+      expect(excluded.body.error.code).toBe('CATEGORY_EXCLUDED');
+    });
+  });
+
+  test('404: unknown case, unknown task, another merchant’s case', async () => {
+    expect((await call(sys, 'GET', '/v1/cases/RET-missing', { key: sys.keys.auditor.apiKey })).status).toBe(404);
+    expect((await call(sys, 'POST', '/v1/tasks/nope/complete', { key: sys.keys.merchant.apiKey, body: { payload: {} } })).status).toBe(404);
+    const { caseId } = await openReturn();
+    const other = await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.otherMerchant.apiKey });
+    expect(other.status).toBe(404);
+    expect(other.body.error.code).toBe('NOT_FOUND');
+  });
+
+  test('400 bad task payload, 409 completed twice, 409 shipment at the wrong step, concurrent completions: one wins', async () => {
+    const { caseId } = await openReturn();
+    const review = await openTask(caseId, 'return.merchant_review');
+    const bad = await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'reject' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('INVALID_PAYLOAD');
+    expect(bad.body.error.details[0].path).toBe('reasonCode');
+
+    const early = await call(sys, 'POST', `/v1/cases/${caseId}/shipment`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', trackingNumber: 'SF1234567890' } });
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('NOT_ALLOWED_AT_THIS_STEP');
+
+    const both = await Promise.all(
+      [{ decision: 'approve' }, { decision: 'reject', reasonCode: 'other' }].map((payload) =>
+        call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload } }),
+      ),
+    );
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(both.find((r) => r.status === 409)!.body.error.code).toBe('TASK_NOT_OPEN');
+    const again = await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'approve' } } });
+    expect(again.status).toBe(409);
+    const row = await sys.db.task.findUniqueOrThrow({ where: { id: review.taskId } });
+    expect(row).toMatchObject({ status: 'completed', completedBy: sys.keys.merchant.id });
+  });
+});
+
+test('cancel before money moves closes the case and its open task; a closed case cannot be cancelled again', async () => {
+  const { caseId, body } = await openReturn();
+  const review = await openTask(caseId, 'return.merchant_review');
+  const cancelled = await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+  expect(cancelled.status).toBe(200);
+  const c = await eventually(async () => {
+    const s = await caseState(caseId);
+    return s.status === 'closed' ? s : undefined;
+  }, 'closed');
+  expect(c.outcome).toBe('cancelled');
+  expect((await sys.db.task.findUniqueOrThrow({ where: { id: review.taskId } })).status).toBe('cancelled');
+  expect(await sys.db.payment.count({ where: { caseId } })).toBe(0);
+  const again = await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+  expect(again.status).toBe(409);
+  await eventually(async () => sys.mail.messages.some((m) => m.to.includes(body.customerContact.email) && m.subject === `Request ${caseId} cancelled`), 'cancel mail');
+});

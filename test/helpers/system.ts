@@ -1,0 +1,124 @@
+// The whole system in-process for integration tests: real PostgreSQL, the real Temporal dev server,
+// a real worker with real activities, SMTP delivery to a catcher, and the HTTP API.
+import crypto from 'node:crypto';
+import { Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { SimulatedPaymentGateway } from '../../activities/payments';
+import { createSmtpMailer } from '../../activities/mailer';
+import { startApi, type RunningApi } from '../../api/server';
+import { loadConfig } from '../../lib/config';
+import { createDb, type Db } from '../../lib/db';
+import { createLogger } from '../../lib/logger';
+import { startMailCatcher, type MailCatcher } from '../../lib/mailCatcher';
+import { createPrincipal, type CreatedPrincipal } from '../../lib/principals';
+import { registerSearchAttributes } from '../../lib/temporal';
+import { createCaseWorker } from '../../worker/worker';
+import { requireEnv } from './env';
+import { workflowBundle } from './timeSkipping';
+
+export interface TestSystem {
+  db: Db;
+  api: RunningApi;
+  mail: MailCatcher;
+  connection: Connection;
+  taskQueue: string;
+  worker: Worker;
+  keys: Record<'storefront' | 'merchant' | 'otherMerchant' | 'agent' | 'supervisor' | 'auditor' | 'admin', CreatedPrincipal>;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+export async function startTestSystem(): Promise<TestSystem> {
+  if (!runtimeInstalled) {
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+    } catch {
+      /* already installed in this process */
+    }
+    runtimeInstalled = true;
+  }
+  const address = requireEnv('TEMPORAL_TEST_ADDRESS');
+  const databaseUrl = requireEnv('DATABASE_URL');
+  const taskQueue = `it-${crypto.randomUUID()}`;
+  const cfg = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = createLogger('test', cfg.LOG_LEVEL);
+  const db = createDb(databaseUrl, { maxConnections: 5 });
+  const mail = await startMailCatcher();
+  const mailer = createSmtpMailer({ host: '127.0.0.1', port: mail.port, secure: false, from: 'care@casework.test' });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  await registerSearchAttributes(connection, cfg.TEMPORAL_NAMESPACE);
+  const bundle = workflowBundle();
+  const worker = await createCaseWorker({
+    connection: nativeConnection,
+    namespace: cfg.TEMPORAL_NAMESPACE,
+    taskQueue,
+    deps: { db, mailer, gateway: new SimulatedPaymentGateway(db), logger },
+    workflowBundle: bundle,
+  });
+  const running = worker.run();
+  const api = await startApi({ cfg, db, connection, logger, port: 0, host: '127.0.0.1' });
+  const suffix = crypto.randomUUID().slice(0, 8);
+  const merchantId = `m-${suffix}`;
+  const keys = {
+    storefront: await createPrincipal(db, { name: 'storefront', role: 'storefront' }),
+    merchant: await createPrincipal(db, { name: 'merchant', role: 'merchant', merchantId }),
+    otherMerchant: await createPrincipal(db, { name: 'other merchant', role: 'merchant', merchantId: `other-${suffix}` }),
+    agent: await createPrincipal(db, { name: 'agent', role: 'agent' }),
+    supervisor: await createPrincipal(db, { name: 'supervisor', role: 'supervisor' }),
+    auditor: await createPrincipal(db, { name: 'auditor', role: 'auditor' }),
+    admin: await createPrincipal(db, { name: 'admin', role: 'admin' }),
+  };
+  await db.party.upsert({ where: { kind_id: { kind: 'merchant', id: merchantId } }, create: { kind: 'merchant', id: merchantId, email: `${merchantId}@merchant.test`, locale: 'zh-CN' }, update: {} });
+  return {
+    db,
+    api,
+    mail,
+    connection,
+    taskQueue,
+    worker,
+    keys,
+    async stop() {
+      await api.close();
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      mailer.close();
+      await mail.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+/** A small fetch wrapper: JSON in, JSON out. */
+export async function call(sys: TestSystem, method: string, path: string, opts: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {}) {
+  const res = await fetch(`${sys.api.url}${path}`, {
+    method,
+    headers: {
+      ...(opts.key && { authorization: `Bearer ${opts.key}` }),
+      ...((opts.body !== undefined || opts.raw !== undefined) && { 'content-type': 'application/json' }),
+      ...opts.headers,
+    },
+    body: opts.raw ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
+  });
+  const text = await res.text();
+  let json: any = undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, body: json, headers: res.headers, text };
+}
+
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, label: string, timeoutMs = 20_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${label}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

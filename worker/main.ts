@@ -1,0 +1,39 @@
+// Standalone worker process: `tsx worker/main.ts`. Needs DATABASE_URL and TEMPORAL_ADDRESS.
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { SimulatedPaymentGateway } from '../activities/payments';
+import { createSmtpMailer } from '../activities/mailer';
+import { loadConfig } from '../lib/config';
+import { createDb } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { createCaseWorker } from './worker';
+
+export async function runWorker(): Promise<void> {
+  const cfg = loadConfig();
+  const logger = createLogger('worker', cfg.LOG_LEVEL);
+  if (!cfg.DATABASE_URL || !cfg.TEMPORAL_ADDRESS || !cfg.SMTP_HOST) {
+    throw new Error('worker/main.ts needs DATABASE_URL, TEMPORAL_ADDRESS and SMTP_HOST; `npm run dev` starts everything with embedded defaults');
+  }
+  Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
+  const db = createDb(cfg.DATABASE_URL);
+  const mailer = createSmtpMailer({ host: cfg.SMTP_HOST, port: cfg.SMTP_PORT, secure: cfg.SMTP_SECURE, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
+  const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const worker = await createCaseWorker({
+    connection,
+    namespace: cfg.TEMPORAL_NAMESPACE,
+    taskQueue: cfg.TEMPORAL_TASK_QUEUE,
+    deps: { db, mailer, gateway: new SimulatedPaymentGateway(db), logger },
+  });
+  logger.info({ taskQueue: cfg.TEMPORAL_TASK_QUEUE, namespace: cfg.TEMPORAL_NAMESPACE }, 'worker started');
+  await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks finish (Runtime handles the signals)
+  mailer.close();
+  await connection.close();
+  await db.$disconnect();
+  logger.info('worker stopped');
+}
+
+if (require.main === module) {
+  runWorker().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
