@@ -93,17 +93,11 @@ export function createActivities(deps: ActivityDeps): CaseActivities {
   }
 
   async function closeTask(t: CloseTaskInput): Promise<void> {
-    await db.$transaction(async (tx) => {
-      const { appended } = await appendAuditEvent(tx, {
-        caseId: t.caseId,
-        eventKey: t.eventKey,
-        type: `task.${t.status}`,
-        actor: t.actor,
-        at: new Date(t.at),
-        payload: { taskId: t.taskId, resolution: t.resolution, result: (t.result ?? null) as Prisma.InputJsonValue },
-      });
-      if (!appended) return;
-      await tx.task.updateMany({
+    const changed = await db.$transaction(async (tx) => {
+      const seen = await tx.auditEvent.findUnique({ where: { caseId_eventKey: { caseId: t.caseId, eventKey: t.eventKey } } });
+      if (seen) return false;
+      // Only an open task closes; the audit trail records only transitions that happened.
+      const updated = await tx.task.updateMany({
         where: { id: t.taskId, status: 'open' },
         data: {
           status: t.status,
@@ -113,8 +107,18 @@ export function createActivities(deps: ActivityDeps): CaseActivities {
           result: (t.result ?? undefined) as Prisma.InputJsonValue | undefined,
         },
       });
+      if (updated.count === 0) return false;
+      await appendAuditEvent(tx, {
+        caseId: t.caseId,
+        eventKey: t.eventKey,
+        type: `task.${t.status}`,
+        actor: t.actor,
+        at: new Date(t.at),
+        payload: { taskId: t.taskId, resolution: t.resolution, result: (t.result ?? null) as Prisma.InputJsonValue },
+      });
+      return true;
     });
-    log(t.caseId).info({ taskId: t.taskId, status: t.status, actor: t.actor, resolution: t.resolution }, 'task closed');
+    log(t.caseId).info({ taskId: t.taskId, status: t.status, actor: t.actor, resolution: t.resolution, changed }, 'task closed');
   }
 
   async function escalateTask(t: EscalateTaskInput): Promise<void> {
@@ -175,25 +179,28 @@ export function createActivities(deps: ActivityDeps): CaseActivities {
     }
     const { subject, text } = renderTemplate(n.template, locale, n.params);
     const messageId = `<${crypto.createHash('sha256').update(n.key).digest('hex').slice(0, 32)}@${deps.mailDomain ?? 'casework.local'}>`;
+    let sent: { messageId: string };
     try {
-      const sent = await mailer.send({ to: recipient.email, subject, text, messageId, headers: { 'X-Case-Id': n.caseId, 'X-Notification-Id': n.key } });
-      await db.$transaction(async (tx) => {
-        await tx.notification.update({ where: { id: n.key }, data: { status: 'sent', messageId: sent.messageId, sentAt: new Date(), lastError: null } });
-        await appendAuditEvent(tx, {
-          caseId: n.caseId,
-          eventKey: n.eventKey,
-          type: 'notification.sent',
-          actor: 'system',
-          at: new Date(n.at),
-          payload: { notificationId: n.key, template: n.template, recipientKind: n.recipient.kind },
-        });
-      });
-      l.info({ notificationId: n.key, template: n.template, messageId: sent.messageId }, 'notification sent');
+      sent = await mailer.send({ to: recipient.email, subject, text, messageId, headers: { 'X-Case-Id': n.caseId, 'X-Notification-Id': n.key } });
     } catch (err) {
+      // Not accepted by SMTP: safe to try again.
       await db.notification.update({ where: { id: n.key }, data: { status: 'failed', lastError: String((err as Error).message).slice(0, 500) } });
       l.warn({ notificationId: n.key, err: (err as Error).message }, 'notification failed; will retry');
       throw err;
     }
+    // Accepted by SMTP. If recording fails now, the row stays 'sending' and a retry marks it 'uncertain'.
+    await db.$transaction(async (tx) => {
+      await tx.notification.update({ where: { id: n.key }, data: { status: 'sent', messageId: sent.messageId, sentAt: new Date(), lastError: null } });
+      await appendAuditEvent(tx, {
+        caseId: n.caseId,
+        eventKey: n.eventKey,
+        type: 'notification.sent',
+        actor: 'system',
+        at: new Date(n.at),
+        payload: { notificationId: n.key, template: n.template, recipientKind: n.recipient.kind },
+      });
+    });
+    l.info({ notificationId: n.key, template: n.template, messageId: sent.messageId }, 'notification sent');
   }
 
   async function issueRefund(r: RefundInput): Promise<RefundResult> {

@@ -95,6 +95,8 @@ if (require.main === module) {
   // `tsx scripts/tools.ts` prepares both tools (used by the setup scripts).
   const cli = resolveTemporalCli();
   log(`Temporal CLI: ${cli.kind === 'existing-path' ? cli.path : 'download'} [${cli.source}]`);
-  const ts = resolveTestServer();
-  log(`time-skipping test server: ${ts.kind === 'existing-path' ? ts.path : 'download'} [${ts.source}]`);
+  if (!process.argv.includes('--cli-only')) {
+    const ts = resolveTestServer();
+    log(`time-skipping test server: ${ts.kind === 'existing-path' ? ts.path : 'download'} [${ts.source}]`);
+  }
 }

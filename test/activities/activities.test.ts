@@ -1,0 +1,513 @@
+// Activities against real PostgreSQL (database from globalSetup) and a real SMTP server (the in-process
+// catcher) through the real nodemailer mailer. Retries are simulated by calling an activity again,
+// inside a MockActivityEnvironment whose attempt number says which try it is.
+import crypto from 'node:crypto';
+import net from 'node:net';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities';
+import { GENESIS_HASH, verifyAuditChain } from '../../activities/audit';
+import { createSmtpMailer, type Mailer } from '../../activities/mailer';
+import { SimulatedPaymentGateway, type PaymentGateway, type RefundRequest } from '../../activities/payments';
+import type { CaseActivities, NotifyInput, RefundInput } from '../../activities/types';
+import { createDb, type Db } from '../../lib/db';
+import { createLogger } from '../../lib/logger';
+import { startMailCatcher, type MailCatcher } from '../../lib/mailCatcher';
+import { requireEnv } from '../helpers/env';
+
+const FROM = 'care@casework.test';
+const logger = createLogger('test', 'silent');
+
+let db: Db;
+let catcher: MailCatcher;
+let mailer: Mailer;
+let gateway: SimulatedPaymentGateway;
+let activities: CaseActivities;
+const extraMailers: Mailer[] = [];
+
+beforeAll(async () => {
+  db = createDb(requireEnv('DATABASE_URL'), { maxConnections: 5 });
+  catcher = await startMailCatcher();
+  mailer = createSmtpMailer({ host: '127.0.0.1', port: catcher.port, secure: false, from: FROM });
+  gateway = new SimulatedPaymentGateway(db);
+  activities = createActivities({ db, mailer, gateway, logger });
+});
+
+afterAll(async () => {
+  mailer?.close();
+  for (const m of extraMailers) m.close();
+  await catcher?.close();
+  await db?.$disconnect();
+});
+
+// The SDK's logger of the mock environment would print a warning for every (expected) activity failure.
+const quietSdkLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+/** Runs an activity as the given attempt, inside an activity context. */
+function attempt<A, R>(n: number, fn: (input: A) => Promise<R>, input: A): Promise<R> {
+  return new MockActivityEnvironment({ attempt: n }, { logger: quietSdkLogger }).run(fn, input);
+}
+
+async function createCase(): Promise<{ caseId: string; customerId: string; merchantId: string }> {
+  const caseId = crypto.randomUUID();
+  const customerId = `cust-${crypto.randomUUID()}`;
+  const merchantId = `merch-${crypto.randomUUID()}`;
+  await db.case.create({
+    data: {
+      id: caseId,
+      type: 'return',
+      status: 'open',
+      step: 'opened',
+      customerId,
+      merchantId,
+      policyVersion: 'test-policy',
+      workflowId: caseId,
+      summary: {},
+      openedBy: 'test',
+    },
+  });
+  return { caseId, customerId, merchantId };
+}
+
+async function auditEvents(caseId: string, type?: string) {
+  return db.auditEvent.findMany({ where: { caseId, ...(type && { type }) }, orderBy: { seq: 'asc' } });
+}
+
+/** Messages the catcher received for one outbox key. */
+function caughtFor(key: string) {
+  return catcher.messages.filter((m) => m.headers['x-notification-id'] === key);
+}
+
+/** A port on 127.0.0.1 that nothing listens on. */
+async function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const AT = '2026-11-20T08:30:15.123Z';
+
+describe('issueRefund: pays at most once per case', () => {
+  function refundInput(caseId: string, amountMinor = 19_900): RefundInput {
+    return { caseId, amountMinor, currency: 'CNY', at: AT, eventKey: `${caseId}:refund` };
+  }
+
+  test('a retried refund (attempt 2) reuses the first: one gateway charge, one payment, one audit event, same ref', async () => {
+    const { caseId } = await createCase();
+    const input = refundInput(caseId);
+
+    const first = await attempt(1, activities.issueRefund, input);
+    const second = await attempt(2, activities.issueRefund, input);
+
+    expect(first.status).toBe('succeeded');
+    expect(second).toEqual(first);
+
+    const ledger = await db.simulatedGatewayCharge.findMany({ where: { idempotencyKey: `refund:${caseId}` } });
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({ ref: first.gatewayRef, operation: 'refund', amountMinor: 19_900, currency: 'CNY' });
+
+    const payments = await db.payment.findMany({ where: { caseId } });
+    expect(payments).toHaveLength(1);
+    expect(payments[0]).toMatchObject({
+      id: first.paymentId,
+      kind: 'refund',
+      status: 'succeeded',
+      gatewayRef: first.gatewayRef,
+      amountMinor: 19_900,
+      currency: 'CNY',
+      idempotencyKey: `refund:${caseId}`,
+    });
+
+    const refunded = await auditEvents(caseId, 'payment.refunded');
+    expect(refunded).toHaveLength(1);
+    expect(refunded[0].payload).toMatchObject({ paymentId: first.paymentId, gatewayRef: first.gatewayRef, amountMinor: 19_900 });
+  });
+
+  test('a crash after the gateway moved the money but before our DB commit: the retry records the same charge, no second charge', async () => {
+    const { caseId } = await createCase();
+
+    // The first refund() reaches the real (simulated) gateway, then "crashes" before returning to the activity.
+    class CrashAfterFirstRefund implements PaymentGateway {
+      calls = 0;
+      constructor(private readonly inner: PaymentGateway) {}
+      async refund(req: RefundRequest): Promise<{ ref: string }> {
+        this.calls++;
+        const res = await this.inner.refund(req);
+        if (this.calls === 1) throw new Error('simulated crash after the gateway call');
+        return res;
+      }
+    }
+    const crashing = new CrashAfterFirstRefund(new SimulatedPaymentGateway(db));
+    const acts = createActivities({ db, mailer, gateway: crashing, logger });
+    const input = refundInput(caseId, 4_250);
+
+    await expect(attempt(1, acts.issueRefund, input)).rejects.toThrow('simulated crash after the gateway call');
+
+    // Money moved at the gateway, our side does not know yet.
+    const ledgerAfterCrash = await db.simulatedGatewayCharge.findMany({ where: { idempotencyKey: `refund:${caseId}` } });
+    expect(ledgerAfterCrash).toHaveLength(1);
+    const pending = await db.payment.findMany({ where: { caseId } });
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ status: 'pending', gatewayRef: null });
+    expect(await auditEvents(caseId, 'payment.refunded')).toHaveLength(0);
+
+    const retried = await attempt(2, acts.issueRefund, input);
+    expect(crashing.calls).toBe(2);
+
+    const ledger = await db.simulatedGatewayCharge.findMany({ where: { idempotencyKey: `refund:${caseId}` } });
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0].ref).toBe(ledgerAfterCrash[0].ref);
+    expect(retried).toMatchObject({ status: 'succeeded', gatewayRef: ledger[0].ref, paymentId: pending[0].id });
+
+    const payments = await db.payment.findMany({ where: { caseId } });
+    expect(payments).toHaveLength(1);
+    expect(payments[0]).toMatchObject({ id: pending[0].id, status: 'succeeded', gatewayRef: ledger[0].ref, amountMinor: 4_250 });
+    expect(await auditEvents(caseId, 'payment.refunded')).toHaveLength(1);
+  });
+
+  test('the simulated gateway refuses an idempotency key reused with a different amount or currency', async () => {
+    const { caseId } = await createCase();
+    const key = `refund:${caseId}`;
+
+    const { ref } = await gateway.refund({ idempotencyKey: key, amountMinor: 1_000, currency: 'CNY' });
+    // Same request again: deduplicated, same ref.
+    await expect(gateway.refund({ idempotencyKey: key, amountMinor: 1_000, currency: 'CNY' })).resolves.toEqual({ ref });
+    await expect(gateway.refund({ idempotencyKey: key, amountMinor: 2_000, currency: 'CNY' })).rejects.toThrow(/different amount/);
+    await expect(gateway.refund({ idempotencyKey: key, amountMinor: 1_000, currency: 'USD' })).rejects.toThrow(/different amount/);
+
+    const ledger = await db.simulatedGatewayCharge.findMany({ where: { idempotencyKey: key } });
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({ ref, amountMinor: 1_000, currency: 'CNY' });
+
+    // Through the activity: a pending refund cannot be completed with a different amount.
+    await expect(activities.issueRefund({ caseId, amountMinor: 2_000, currency: 'CNY', at: AT, eventKey: `${caseId}:refund` })).rejects.toThrow(/different amount/);
+    const payments = await db.payment.findMany({ where: { caseId } });
+    expect(payments).toHaveLength(1);
+    expect(payments[0]).toMatchObject({ status: 'pending', gatewayRef: null });
+    expect(await db.simulatedGatewayCharge.count({ where: { idempotencyKey: key } })).toBe(1);
+  });
+});
+
+describe('notify: e-mail outbox, at most once', () => {
+  async function createCustomer(customerId: string, email: string | null = `${customerId}@customer.test`) {
+    await db.party.create({ data: { kind: 'customer', id: customerId, email, locale: 'en' } });
+    return email;
+  }
+
+  function notifyInput(caseId: string, customerId: string): NotifyInput {
+    return {
+      key: `${caseId}:return.approved:customer`,
+      caseId,
+      template: 'return.approved',
+      recipient: { kind: 'customer', id: customerId },
+      params: { caseId },
+      at: AT,
+      eventKey: `${caseId}:notify:return.approved:customer`,
+    };
+  }
+
+  test('the same key twice sends one e-mail, in the recipient locale; the row is sent with one attempt and a message id', async () => {
+    const { caseId, customerId } = await createCase();
+    const email = await createCustomer(customerId);
+    const input = notifyInput(caseId, customerId);
+
+    await attempt(1, activities.notify, input);
+    await attempt(2, activities.notify, input);
+
+    const caught = caughtFor(input.key);
+    expect(caught).toHaveLength(1);
+    expect(caught[0].to).toEqual([email]);
+    expect(caught[0].from).toBe(FROM);
+    expect(caught[0].subject).toBe(`Request ${caseId} approved`);
+    expect(caught[0].headers['x-case-id']).toBe(caseId);
+
+    const row = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
+    expect(row).toMatchObject({ status: 'sent', attempts: 1, locale: 'en', caseId, template: 'return.approved', lastError: null });
+    expect(row.messageId).toBeTruthy();
+    expect(row.messageId).toBe(caught[0].messageId);
+    expect(row.sentAt).toBeInstanceOf(Date);
+
+    const sentEvents = await auditEvents(caseId, 'notification.sent');
+    expect(sentEvents).toHaveLength(1);
+    expect(sentEvents[0].payload).toMatchObject({ notificationId: input.key, template: 'return.approved', recipientKind: 'customer' });
+  });
+
+  test('an SMTP failure marks the row failed and throws; the retry sends exactly once and the row ends sent after 2 attempts', async () => {
+    const { caseId, customerId } = await createCase();
+    const email = await createCustomer(customerId);
+    const input = notifyInput(caseId, customerId);
+
+    const brokenMailer = createSmtpMailer({ host: '127.0.0.1', port: await closedPort(), secure: false, from: FROM });
+    extraMailers.push(brokenMailer);
+    const broken = createActivities({ db, mailer: brokenMailer, gateway, logger });
+
+    await expect(attempt(1, broken.notify, input)).rejects.toThrow();
+    const failed = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1, messageId: null });
+    expect(failed.lastError).toBeTruthy();
+    expect(caughtFor(input.key)).toHaveLength(0);
+    expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(0);
+
+    // The retry runs on a worker whose SMTP works (same database).
+    const working = createActivities({ db, mailer, gateway, logger });
+    await attempt(2, working.notify, input);
+    await attempt(3, working.notify, input); // a further duplicate delivery of the activity changes nothing
+
+    const caught = caughtFor(input.key);
+    expect(caught).toHaveLength(1);
+    expect(caught[0].to).toEqual([email]);
+    const sent = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
+    expect(sent).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
+    expect(sent.messageId).toBe(caught[0].messageId);
+    expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(1);
+  });
+
+  test('a row left "sending" by a crashed attempt is not resent: it becomes uncertain', async () => {
+    const { caseId, customerId } = await createCase();
+    await createCustomer(customerId);
+    const input = notifyInput(caseId, customerId);
+
+    // The previous attempt claimed the row and died somewhere around the SMTP call.
+    await db.notification.create({
+      data: { id: input.key, caseId, template: input.template, recipientKind: 'customer', recipientId: customerId, locale: 'en', status: 'sending', attempts: 1 },
+    });
+
+    await attempt(2, activities.notify, input);
+
+    expect(caughtFor(input.key)).toHaveLength(0);
+    const row = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
+    expect(row).toMatchObject({ status: 'uncertain', attempts: 1, messageId: null, sentAt: null });
+    expect(row.lastError).toMatch(/not resent/);
+
+    // Still nothing on a further retry.
+    await attempt(3, activities.notify, input);
+    expect(caughtFor(input.key)).toHaveLength(0);
+    expect((await db.notification.findUniqueOrThrow({ where: { id: input.key } })).status).toBe('uncertain');
+    expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(0);
+  });
+
+  test('a recipient without an e-mail address: the row is skipped and nothing is sent', async () => {
+    const { caseId, customerId } = await createCase();
+    await createCustomer(customerId, null);
+    const input = notifyInput(caseId, customerId);
+
+    await attempt(1, activities.notify, input);
+    await attempt(2, activities.notify, input);
+
+    expect(caughtFor(input.key)).toHaveLength(0);
+    const row = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
+    expect(row).toMatchObject({ status: 'skipped', attempts: 1, messageId: null, sentAt: null });
+    expect(row.lastError).toMatch(/no e-mail/);
+    expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(0);
+  });
+
+  // Once SMTP accepted a message, a failure to record it must not make the row retryable.
+  test('SMTP accepted but recording the send failed: the retry must not send a second e-mail', async () => {
+    const { caseId, customerId } = await createCase();
+    await createCustomer(customerId);
+    const input = notifyInput(caseId, customerId);
+
+    // The same database, except that the first interactive transaction fails (as if the connection dropped at commit).
+    let failNextTransaction = true;
+    const flakyDb = new Proxy(db, {
+      get(target, prop) {
+        if (prop === '$transaction' && failNextTransaction) {
+          failNextTransaction = false;
+          return async () => {
+            throw new Error('simulated: connection lost while committing');
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as Db;
+    const acts = createActivities({ db: flakyDb, mailer, gateway, logger });
+
+    await expect(attempt(1, acts.notify, input)).rejects.toThrow('simulated: connection lost while committing');
+    expect(caughtFor(input.key)).toHaveLength(1); // the message did leave
+
+    // Temporal retries the activity. Whatever it does, the customer must not get the e-mail twice.
+    await attempt(2, acts.notify, input).catch(() => undefined);
+    expect(caughtFor(input.key)).toHaveLength(1);
+    expect((await db.notification.findUniqueOrThrow({ where: { id: input.key } })).status).toBe('uncertain');
+  });
+});
+
+describe('audit trail: hash chain per case', () => {
+  test('events are appended once per key, seq is contiguous, each links to its predecessor; tampering is detected at the tampered seq', async () => {
+    const { caseId } = await createCase();
+    const ev = (n: number, payload: Record<string, unknown>) => ({
+      caseId,
+      eventKey: `${caseId}:e${n}`,
+      type: `test.event${n}`,
+      actor: n % 2 ? 'system' : 'merchant:m-1',
+      at: new Date(Date.parse(AT) + n * 1_000).toISOString(),
+      payload,
+    });
+
+    await attempt(1, activities.recordCaseEvent, ev(1, { step: 'opened' }));
+    // Key order, nested values, unicode and numbers must hash the same after a round trip through jsonb.
+    await attempt(1, activities.recordCaseEvent, ev(2, { z: 1, a: { y: [1, 2.5, null, 'ü'], b: true }, m: '退款' }));
+    await attempt(2, activities.recordCaseEvent, ev(2, { z: 1, a: { y: [1, 2.5, null, 'ü'], b: true }, m: '退款' })); // retry: same key
+    await attempt(1, activities.recordCaseEvent, ev(3, { amountMinor: 19_900, note: null }));
+    await attempt(1, activities.recordCaseEvent, ev(4, {}));
+
+    const events = await auditEvents(caseId);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(events.map((e) => e.eventKey)).toEqual([1, 2, 3, 4].map((n) => `${caseId}:e${n}`));
+    expect(events[0].prevHash).toBe(GENESIS_HASH);
+    for (let i = 1; i < events.length; i++) expect(events[i].prevHash).toBe(events[i - 1].hash);
+    expect(new Set(events.map((e) => e.hash)).size).toBe(4);
+    expect(events[2].at.toISOString()).toBe(new Date(Date.parse(AT) + 3_000).toISOString());
+
+    await expect(verifyAuditChain(db, caseId)).resolves.toEqual({ caseId, events: 4, valid: true });
+
+    const changed = await db.$executeRaw`UPDATE audit_events SET payload = '{"z":1,"a":{"y":[1,2.5,null,"ü"],"b":false},"m":"退款"}'::jsonb WHERE case_id = ${caseId} AND seq = 2`;
+    expect(changed).toBe(1);
+
+    const verdict = await verifyAuditChain(db, caseId);
+    expect(verdict).toMatchObject({ caseId, events: 4, valid: false, firstBrokenSeq: 2 });
+    expect(verdict.problem).toMatch(/hash/);
+  });
+
+  test('a casePatch updates the case row in the same transaction, once per event key', async () => {
+    const { caseId } = await createCase();
+    const closedAt = '2026-11-21T09:00:00.456Z';
+
+    await activities.recordCaseEvent({
+      caseId,
+      eventKey: `${caseId}:approved`,
+      type: 'return.approved',
+      actor: 'merchant:m-1',
+      at: '2026-11-20T10:00:00.000Z',
+      payload: {},
+      casePatch: { status: 'in_progress', step: 'awaiting_shipment', deadlines: { shipBy: '2026-11-27T10:00:00.000Z', reviewBy: null } },
+    });
+    let row = await db.case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(row).toMatchObject({ status: 'in_progress', step: 'awaiting_shipment', outcome: null, closedAt: null });
+    expect(row.deadlines).toEqual({ shipBy: '2026-11-27T10:00:00.000Z', reviewBy: null });
+
+    const closing = {
+      caseId,
+      eventKey: `${caseId}:closed`,
+      type: 'case.closed',
+      actor: 'system',
+      at: closedAt,
+      payload: { outcome: 'refunded' },
+      casePatch: { status: 'closed', step: 'closed', outcome: 'refunded', closed: true },
+    };
+    await attempt(1, activities.recordCaseEvent, closing);
+    row = await db.case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(row).toMatchObject({ status: 'closed', step: 'closed', outcome: 'refunded' });
+    expect(row.closedAt?.toISOString()).toBe(closedAt);
+
+    // A replay of an already-recorded event key does not apply its patch again.
+    await attempt(2, activities.recordCaseEvent, { ...closing, casePatch: { status: 'reopened', step: 'x', outcome: 'other', closed: true } });
+    row = await db.case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(row).toMatchObject({ status: 'closed', step: 'closed', outcome: 'refunded' });
+    expect(row.closedAt?.toISOString()).toBe(closedAt);
+
+    expect((await auditEvents(caseId)).map((e) => e.type)).toEqual(['return.approved', 'case.closed']);
+    await expect(verifyAuditChain(db, caseId)).resolves.toMatchObject({ valid: true, events: 2 });
+  });
+});
+
+describe('tasks: inbox rows', () => {
+  async function open(caseId: string, merchantId: string) {
+    const taskId = crypto.randomUUID();
+    const dueAt = '2026-11-22T08:30:15.123Z';
+    await attempt(1, activities.openTask, {
+      taskId,
+      caseId,
+      caseType: 'return',
+      type: 'return.merchant_review',
+      role: 'merchant',
+      merchantId,
+      slaName: 'merchant_review',
+      dueAt,
+      at: AT,
+      eventKey: `${taskId}:open`,
+    });
+    return { taskId, dueAt };
+  }
+
+  test('openTask then closeTask completes the task once; a later close with another key does not overwrite it', async () => {
+    const { caseId, merchantId } = await createCase();
+    const { taskId, dueAt } = await open(caseId, merchantId);
+    // The retried open is a no-op.
+    await attempt(2, activities.openTask, {
+      taskId, caseId, caseType: 'return', type: 'return.merchant_review', role: 'merchant', merchantId,
+      slaName: 'merchant_review', dueAt, at: AT, eventKey: `${taskId}:open`,
+    });
+
+    let task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
+    expect(task).toMatchObject({ caseId, caseType: 'return', type: 'return.merchant_review', role: 'merchant', merchantId, status: 'open', slaName: 'merchant_review', escalated: false, completedBy: null });
+    expect(task.dueAt.toISOString()).toBe(dueAt);
+
+    const completedAt = '2026-11-21T12:00:00.000Z';
+    await attempt(1, activities.closeTask, {
+      taskId,
+      caseId,
+      status: 'completed',
+      resolution: 'completed',
+      actor: 'merchant-user-1',
+      result: { decision: 'approve' },
+      at: completedAt,
+      eventKey: `${taskId}:close`,
+    });
+    task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
+    expect(task).toMatchObject({ status: 'completed', resolution: 'completed', completedBy: 'merchant-user-1', result: { decision: 'approve' } });
+    expect(task.completedAt?.toISOString()).toBe(completedAt);
+
+    await attempt(1, activities.closeTask, {
+      taskId,
+      caseId,
+      status: 'expired',
+      resolution: 'auto:approve',
+      actor: 'system',
+      result: { decision: 'reject', reasonCode: 'other' },
+      at: '2026-11-22T08:30:15.123Z',
+      eventKey: `${taskId}:expire`,
+    });
+    task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
+    expect(task).toMatchObject({ status: 'completed', resolution: 'completed', completedBy: 'merchant-user-1', result: { decision: 'approve' } });
+    expect(task.completedAt?.toISOString()).toBe(completedAt);
+
+    const created = await auditEvents(caseId, 'task.created');
+    expect(created).toHaveLength(1);
+    expect(created[0].payload).toMatchObject({ taskId, role: 'merchant', dueAt });
+    const completed = await auditEvents(caseId, 'task.completed');
+    expect(completed).toHaveLength(1);
+    expect(completed[0]).toMatchObject({ actor: 'merchant-user-1', payload: { taskId, resolution: 'completed', result: { decision: 'approve' } } });
+    expect(await auditEvents(caseId, 'task.expired')).toHaveLength(0); // the no-op close left no trace
+    await expect(verifyAuditChain(db, caseId)).resolves.toMatchObject({ valid: true });
+  });
+
+  test('escalateTask: a reminder stamps remindedAt; a breach with reassign-to-supervisor moves the task to the supervisor role', async () => {
+    const { caseId, merchantId } = await createCase();
+    const { taskId, dueAt } = await open(caseId, merchantId);
+    await db.task.update({ where: { id: taskId }, data: { assigneeId: 'merchant-user-7' } });
+
+    const remindAt = '2026-11-21T08:30:15.123Z';
+    await attempt(1, activities.escalateTask, { taskId, caseId, kind: 'reminder', slaName: 'merchant_review', dueAt, at: remindAt, eventKey: `${taskId}:remind` });
+    let task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
+    expect(task).toMatchObject({ role: 'merchant', escalated: false, escalatedAt: null, assigneeId: 'merchant-user-7' });
+    expect(task.remindedAt?.toISOString()).toBe(remindAt);
+
+    const breach = { taskId, caseId, kind: 'breach' as const, action: 'reassign-to-supervisor' as const, slaName: 'merchant_review', dueAt, at: dueAt, eventKey: `${taskId}:breach` };
+    await attempt(1, activities.escalateTask, breach);
+    await attempt(2, activities.escalateTask, breach);
+    task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
+    expect(task).toMatchObject({ role: 'supervisor', escalated: true, assigneeId: null, status: 'open' });
+    expect(task.escalatedAt?.toISOString()).toBe(dueAt);
+
+    expect(await auditEvents(caseId, 'sla.reminded')).toHaveLength(1);
+    const breached = await auditEvents(caseId, 'sla.breached');
+    expect(breached).toHaveLength(1);
+    expect(breached[0].payload).toMatchObject({ taskId, sla: 'merchant_review', action: 'reassign-to-supervisor' });
+  });
+});
