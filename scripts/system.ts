@@ -1,4 +1,4 @@
-// Runs the whole system on embedded defaults (see README). Every piece can point at a real service
+// Runs the whole system (see README): embedded defaults for anything not configured. Every piece can point at a real service
 // instead: DATABASE_URL, TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE, SMTP_HOST / SMTP_PORT, API_PORT.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -103,6 +103,11 @@ async function main(): Promise<void> {
       await c.close();
     });
   }
+  await waitFor(`Temporal at ${temporalAddress}`, async () => {
+    const c = await Connection.connect({ address: temporalAddress!, connectTimeout: 1000 });
+    await c.workflowService.getSystemInfo({});
+    await c.close();
+  });
   const connection = await Connection.connect({ address: temporalAddress });
   await registerSearchAttributes(connection, cfg.TEMPORAL_NAMESPACE);
 

@@ -1,0 +1,46 @@
+// Manage API principals from the command line (needs DATABASE_URL):
+//   npx tsx scripts/principals.ts create --name "Shop front" --role storefront
+//   npx tsx scripts/principals.ts create --name "Acme" --role merchant --merchant-id m-acme
+//   npx tsx scripts/principals.ts list
+//   npx tsx scripts/principals.ts revoke prn_...
+import { z } from 'zod';
+import { createDb } from '../lib/db';
+import { createPrincipal } from '../lib/principals';
+import { roles } from '../policy/tasks';
+
+function opt(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main() {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is required');
+  const db = createDb(url, { maxConnections: 1 });
+  const [cmd, arg] = process.argv.slice(2);
+  try {
+    if (cmd === 'create') {
+      const p = z.object({ name: z.string().min(1), role: z.enum(roles), merchantId: z.string().optional() }).parse({ name: opt('--name'), role: opt('--role'), merchantId: opt('--merchant-id') });
+      const created = await createPrincipal(db, p);
+      console.log(JSON.stringify(created, null, 2));
+      console.error('The apiKey is shown once. Store it now.');
+    } else if (cmd === 'list') {
+      for (const p of await db.principal.findMany({ orderBy: { createdAt: 'asc' } })) {
+        console.log(JSON.stringify({ id: p.id, name: p.name, role: p.role, merchantId: p.merchantId, keyPrefix: p.keyPrefix, revokedAt: p.revokedAt }));
+      }
+    } else if (cmd === 'revoke' && arg) {
+      const p = await db.principal.update({ where: { id: arg }, data: { revokedAt: new Date() } });
+      console.log(JSON.stringify({ id: p.id, revokedAt: p.revokedAt }));
+    } else {
+      console.error('usage: principals.ts create --name N --role R [--merchant-id M] | list | revoke <id>');
+      process.exitCode = 2;
+    }
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
