@@ -32,6 +32,10 @@ export const templates: Record<string, Record<Locale, Template>> = {
     'zh-CN': { subject: (p) => `请尽快寄回商品(${p.caseId})`, text: (p) => `请在 ${p.dueAt} 前提交退货物流单号,逾期申请将关闭。` },
     en: { subject: (p) => `Please send the item back (${p.caseId})`, text: (p) => `Please submit the return tracking number before ${p.dueAt}; otherwise the request closes.` },
   },
+  'return.item_received': {
+    'zh-CN': { subject: (p) => `商家已收到退回的商品(${p.caseId})`, text: (p) => `商家已收到并验收您退回的商品,售后申请 ${p.caseId} 将继续处理(${p.requestType})。` },
+    en: { subject: (p) => `Your returned item arrived (${p.caseId})`, text: (p) => `The merchant received and inspected your returned item; request ${p.caseId} (${p.requestType}) continues.` },
+  },
   'return.refunded': {
     'zh-CN': { subject: (p) => `退款已发起(${p.caseId})`, text: (p) => `退款 ${money(p)} 已发起,将原路退回。` },
     en: { subject: (p) => `Refund issued (${p.caseId})`, text: (p) => `A refund of ${money(p)} was issued to your original payment method.` },

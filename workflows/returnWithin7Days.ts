@@ -207,6 +207,7 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
     });
     if (cancelled) return close('cancelled');
     await kase.record(inspection.kind === 'breached' ? 'return.inspection_auto_confirmed' : 'return.inspection_confirmed', {});
+    await kase.notify('return.item_received', customer, { requestType: input.requestType });
   }
 
   // 4. Completion: a refund, or a replacement shipment.

@@ -89,11 +89,12 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
 
   const customerMail = await eventually(async () => {
     const m = sys.mail.messages.filter((x) => x.to.includes(body.customerContact.email));
-    return m.length >= 5 ? m : undefined;
+    return m.length >= 6 ? m : undefined;
   }, 'customer e-mails');
   expect(customerMail.map((m) => m.subject)).toEqual([
     `We received your request ${caseId}`,
     `Request ${caseId} approved`,
+    `Your returned item arrived (${caseId})`,
     `Refund issued (${caseId})`,
     `Request ${caseId} completed with a refund`,
     `How did we do? (${caseId})`,
@@ -105,9 +106,9 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
   // The catcher may see a message a moment before the outbox row records it as sent.
   const outbox = await eventually(async () => {
     const rows = await sys.db.notification.findMany({ where: { caseId } });
-    return rows.length === 6 && rows.every((n) => n.status === 'sent') ? rows : undefined;
+    return rows.length === 7 && rows.every((n) => n.status === 'sent') ? rows : undefined;
   }, 'outbox rows sent');
-  expect(outbox.map((n) => [n.attempts, Boolean(n.messageId)])).toEqual(Array(6).fill([1, true]));
+  expect(outbox.map((n) => [n.attempts, Boolean(n.messageId)])).toEqual(Array(7).fill([1, true]));
 
   // The audit trail is complete, attributed and intact.
   const timeline = await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey });

@@ -23,8 +23,9 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
+/** The bundle built by the test run's global setup; outside jest, workflows are bundled fresh. */
 export function workflowBundle() {
-  return fs.existsSync(WORKFLOW_BUNDLE_PATH) ? { codePath: WORKFLOW_BUNDLE_PATH } : undefined;
+  return process.env.JEST_WORKER_ID && fs.existsSync(WORKFLOW_BUNDLE_PATH) ? { codePath: WORKFLOW_BUNDLE_PATH } : undefined;
 }
 
 export async function fakeWorker(env: TestWorkflowEnvironment, taskQueue: string) {

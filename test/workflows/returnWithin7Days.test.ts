@@ -106,6 +106,7 @@ test('happy path: approve, ship, inspect, refund once, survey; deadlines from th
     'return.received',
     'return.review_requested',
     'return.approved',
+    'return.item_received',
     'return.refunded',
     'return.closed.refunded',
     'survey.requested',
