@@ -366,7 +366,14 @@ describe('audit trail: hash chain per case', () => {
 
     await expect(verifyAuditChain(db, caseId)).resolves.toEqual({ caseId, events: 4, valid: true });
 
-    const changed = await db.$executeRaw`UPDATE audit_events SET payload = '{"z":1,"a":{"y":[1,2.5,null,"ü"],"b":false},"m":"退款"}'::jsonb WHERE case_id = ${caseId} AND seq = 2`;
+    // The database refuses to change an event ...
+    await expect(db.$executeRaw`UPDATE audit_events SET actor = 'someone else' WHERE case_id = ${caseId} AND seq = 2`).rejects.toThrow(/append-only/);
+    await expect(db.$executeRaw`DELETE FROM audit_events WHERE case_id = ${caseId}`).rejects.toThrow(/append-only/);
+    // ... so a tamperer must bypass triggers (superuser, replica role); the hash chain still catches it.
+    const [, changed] = await db.$transaction([
+      db.$executeRaw`SET LOCAL session_replication_role = replica`,
+      db.$executeRaw`UPDATE audit_events SET payload = '{"z":1,"a":{"y":[1,2.5,null,"ü"],"b":false},"m":"退款"}'::jsonb WHERE case_id = ${caseId} AND seq = 2`,
+    ]);
     expect(changed).toBe(1);
 
     const verdict = await verifyAuditChain(db, caseId);
