@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { Db, Prisma } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import { currentRequestId } from '../lib/requestContext';
 import { appendAuditEvent } from './audit';
 import type { Mailer } from './mailer';
 import type { PaymentGateway } from './payments';
@@ -40,7 +41,7 @@ export function createActivities(deps: ActivityDeps): CaseActivities {
     } catch {
       /* called outside an activity (tests, scripts) */
     }
-    return deps.logger.child({ caseId, ...activity });
+    return deps.logger.child({ caseId, requestId: currentRequestId(), ...activity });
   };
 
   async function recordCaseEvent(e: CaseEventInput): Promise<void> {

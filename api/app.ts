@@ -1,8 +1,14 @@
 // The HTTP API: a thin layer that validates, authorizes, and starts or updates workflows.
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import type { ApiDeps } from './deps';
+import { renderDocsHtml } from './docs';
+import { openApiDocument } from './openapi';
+import { mount } from './routeSpec';
+import { operationRoutes } from './routes/operations';
 import { ApiError, errorHandler } from './errors';
 import { authenticate, requestContext } from './middleware';
+import { httpMetrics, metricsRouter, Registry } from './metrics';
+import { DEFAULT_RATE_LIMITS, rateLimit } from './rateLimit';
 import { casesRouter } from './routes/cases';
 import { principalsRouter } from './routes/principals';
 import { returnsRouter } from './routes/returns';
@@ -13,12 +19,15 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestContext(deps.logger));
+  const metrics = deps.metrics ?? new Registry();
+  app.use(httpMetrics(metrics));
   app.use(express.json({ limit: '64kb' }));
 
-  app.get('/healthz', (_req, res) => {
+  const ops = Router();
+  mount(ops, operationRoutes.health, (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
+  mount(ops, operationRoutes.readiness, async (_req, res) => {
     const checks: Record<string, string> = {};
     try {
       await deps.db.$queryRaw`SELECT 1`;
@@ -35,8 +44,25 @@ export function createApp(deps: ApiDeps): Express {
     const ok = Object.values(checks).every((v) => v === 'ok');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks });
   });
+  // The API description and its HTML rendering, built on first request and then served from memory.
+  let openApiJson: string | undefined;
+  mount(ops, operationRoutes.openapi, (_req, res) => {
+    openApiJson ??= JSON.stringify(openApiDocument());
+    res.type('application/json').send(openApiJson);
+  });
+  let docsHtml: string | undefined;
+  mount(ops, operationRoutes.docs, (_req, res) => {
+    docsHtml ??= renderDocsHtml(openApiDocument());
+    // The page is self-contained; the CSP makes sure no script or resource from elsewhere ever loads.
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    res.type('html').send(docsHtml);
+  });
+  app.use(ops);
+
+  app.use(metricsRouter(deps, metrics));
 
   app.use('/v1', authenticate(deps.db));
+  app.use('/v1', rateLimit(deps.limits ?? DEFAULT_RATE_LIMITS));
   app.use(returnsRouter(deps));
   app.use(casesRouter(deps));
   app.use(tasksRouter(deps));

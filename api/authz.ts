@@ -20,6 +20,9 @@ export const actionRoles = {
   'tasks.list': ['merchant', 'agent', 'supervisor', 'auditor', 'admin'],
   'tasks.read': ['merchant', 'agent', 'supervisor', 'auditor', 'admin'],
   'tasks.complete': ['merchant', 'agent', 'supervisor'],
+  'tasks.claim': ['merchant', 'agent', 'supervisor'],
+  'tasks.assign': ['supervisor'],
+  'tasks.note': ['merchant', 'agent', 'supervisor'],
   'principals.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -3,6 +3,7 @@ import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { ClientPool } from '../lib/temporal';
 import type { PolicyConfig } from '../policy/config';
+import type { Registry } from '../lib/metrics';
 
 export interface ApiDeps {
   db: Db;
@@ -16,6 +17,10 @@ export interface ApiDeps {
   };
   /** The policy configuration new cases start with. */
   currentPolicy: () => PolicyConfig;
+  /** Per-principal rate limits on /v1 (default 600 per minute, bursts of 60). */
+  limits?: { perMinute: number; burst: number };
+  /** Prometheus registry for GET /metrics; pass the worker's to expose activity metrics too. Default: a new one per app. */
+  metrics?: Registry;
 }
 
 export function workflowUiLink(deps: ApiDeps, workflowId: string): string {

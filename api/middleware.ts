@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { findPrincipalByKey } from '../lib/principals';
+import { runWithRequestId } from '../lib/requestContext';
 import { ApiError, forbidden } from './errors';
 import { can, type Action, type Principal } from './authz';
 
@@ -29,7 +30,7 @@ export function requestContext(logger: Logger) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       req.log.info({ method: req.method, path: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10, principal: req.principal?.id }, 'request');
     });
-    next();
+    runWithRequestId(req.requestId, next);
   };
 }
 

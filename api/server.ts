@@ -6,7 +6,9 @@ import { createDb, type Db } from '../lib/db';
 import { createLogger, type Logger } from '../lib/logger';
 import { ClientPool } from '../lib/temporal';
 import { defaultPolicy, parsePolicy, type PolicyConfig } from '../policy/config';
+import type { Registry } from '../lib/metrics';
 import { createApp } from './app';
+import type { ApiDeps } from './deps';
 import fs from 'node:fs';
 
 export function loadPolicy(cfg: AppConfig): PolicyConfig {
@@ -16,13 +18,15 @@ export function loadPolicy(cfg: AppConfig): PolicyConfig {
 export interface RunningApi {
   server: http.Server;
   url: string;
+  /** What the app was built with (tests build further apps from it). */
+  deps: ApiDeps;
   close(): Promise<void>;
 }
 
 /** Starts the HTTP API; close() stops accepting connections and drains in-flight requests. */
-export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connection; logger: Logger; port?: number; host?: string }): Promise<RunningApi> {
+export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connection; logger: Logger; port?: number; host?: string; metrics?: Registry }): Promise<RunningApi> {
   const policy = loadPolicy(o.cfg);
-  const app = createApp({
+  const deps: ApiDeps = {
     db: o.db,
     logger: o.logger,
     temporal: {
@@ -33,7 +37,10 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
       uiUrl: o.cfg.TEMPORAL_UI_URL,
     },
     currentPolicy: () => policy,
-  });
+    limits: { perMinute: o.cfg.RATE_LIMIT_PER_MINUTE, burst: o.cfg.RATE_LIMIT_BURST },
+    ...(o.metrics && { metrics: o.metrics }),
+  };
+  const app = createApp(deps);
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(o.port ?? o.cfg.API_PORT, o.host ?? o.cfg.API_HOST, resolve));
   const addr = server.address() as { port: number; address: string };
@@ -42,6 +49,7 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
   return {
     server,
     url,
+    deps,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -28,6 +28,9 @@ export const envSchema = z.object({
   MAIL_FROM: z.string().default('Customer Care <care@casework.local>'),
   /** Version id of the policy configuration new cases start with. */
   POLICY_FILE: z.string().optional(),
+  /** Per-principal API rate limit: sustained requests per minute, and the burst allowed back to back. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { caseSearchAttributes } from '../workflows/searchAttributes';
+import { requestIdClientInterceptor } from './requestContext';
 
 /** Registers the case search attributes (idempotent; existing ones are left alone). */
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
@@ -34,7 +35,7 @@ export class ClientPool {
   forIdentity(identity: string): Client {
     let c = this.clients.get(identity);
     if (!c) {
-      c = new Client({ connection: this.connection, namespace: this.namespace, identity });
+      c = new Client({ connection: this.connection, namespace: this.namespace, identity, interceptors: { workflow: [requestIdClientInterceptor()] } });
       this.clients.set(identity, c);
     }
     return c;

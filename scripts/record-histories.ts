@@ -6,7 +6,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { completeTaskUpdate, cancelCaseUpdate, type Actor } from '../workflows/definitions';
 import { requestPlatformReviewUpdate, returnWithin7Days, submitReturnShipmentUpdate, type ReturnCaseInput } from '../workflows/returnWithin7Days';
-import { createTimeSkippingEnv, fakeWorker, openTaskOf, testPolicy, waitForState } from '../test/helpers/timeSkipping';
+import { createTimeSkippingEnv, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../test/helpers/timeSkipping';
 
 const OUT = path.join(__dirname, '..', 'test', 'fixtures', 'histories');
 const merchant: Actor = { id: 'prn_fixture_merchant', role: 'merchant' };
@@ -35,11 +35,11 @@ async function main() {
       const h = await env.client.workflow.start(returnWithin7Days, { taskQueue, workflowId: caseId, args: [input(caseId)] });
       const complete = async (type: string, actor: Actor, payload: unknown) => {
         const v = await waitForState(h, (s) => !!openTaskOf(s, type));
-        await h.executeUpdate(completeTaskUpdate, { args: [{ taskId: openTaskOf(v, type)!.taskId, actor, payload }] });
+        await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, type)!.taskId, actor, payload }] });
       };
       await complete('return.merchant_review', merchant, { decision: 'approve' });
       await waitForState(h, (s) => s.step === 'awaiting_customer_shipment');
-      await h.executeUpdate(submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] });
+      await executeUpdate(h, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] });
       await complete('return.merchant_inspection', merchant, { outcome: 'confirmed' });
       await h.result();
     },
@@ -50,15 +50,15 @@ async function main() {
     async rejectionPlatformReviewEscalated(caseId) {
       const h = await env.client.workflow.start(returnWithin7Days, { taskQueue, workflowId: caseId, args: [input(caseId, 'exchange')] });
       let v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'));
-      await h.executeUpdate(completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'return.merchant_review')!.taskId, actor: merchant, payload: { decision: 'reject', reasonCode: 'other' } }] });
+      await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'return.merchant_review')!.taskId, actor: merchant, payload: { decision: 'reject', reasonCode: 'other' } }] });
       await waitForState(h, (s) => s.step === 'awaiting_platform_review_request');
-      await h.executeUpdate(requestPlatformReviewUpdate, { args: [{ actor: storefront }] });
+      await executeUpdate(h, requestPlatformReviewUpdate, { args: [{ actor: storefront }] });
       v = await waitForState(h, (s) => !!openTaskOf(s, 'return.platform_review'));
       await env.sleep('3 days');
       v = await waitForState(h, (s) => openTaskOf(s, 'return.platform_review')?.role === 'supervisor');
-      await h.executeUpdate(completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'return.platform_review')!.taskId, actor: { id: 'prn_fixture_supervisor', role: 'supervisor' }, payload: { decision: 'approve' } }] });
+      await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'return.platform_review')!.taskId, actor: { id: 'prn_fixture_supervisor', role: 'supervisor' }, payload: { decision: 'approve' } }] });
       await waitForState(h, (s) => s.step === 'awaiting_customer_shipment');
-      await h.executeUpdate(cancelCaseUpdate, { args: [{ actor: agent, reasonCode: 'customer_request' }] });
+      await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: agent, reasonCode: 'customer_request' }] });
       await h.result();
     },
   };

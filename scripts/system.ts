@@ -11,6 +11,7 @@ import { startApi } from '../api/server';
 import { ConfigError, loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { Registry } from '../lib/metrics';
 import { startMailCatcher } from '../lib/mailCatcher';
 import { createPrincipal } from '../lib/principals';
 import { registerSearchAttributes } from '../lib/temporal';
@@ -133,19 +134,21 @@ async function main(): Promise<void> {
   const mailer = createSmtpMailer({ host: smtpHost, port: smtpPort, secure: cfg.SMTP_SECURE, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   step('bundling workflows and starting the worker');
+  const metrics = new Registry(); // shared: GET /metrics shows the worker's activity counters too
   const worker = await createCaseWorker({
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
     deps: { db, mailer, gateway: new SimulatedPaymentGateway(db), logger: logger.child({ component: 'worker' }) },
+    metrics,
   });
   const workerRun = worker.run();
-  const api = await startApi({ cfg: { ...cfg, TEMPORAL_UI_URL: uiUrl }, db, connection, logger: logger.child({ component: 'api' }) });
+  const api = await startApi({ cfg: { ...cfg, TEMPORAL_UI_URL: uiUrl }, db, connection, logger: logger.child({ component: 'api' }), metrics });
 
   step('ready');
   process.stderr.write(
     [
-      `       API           ${api.url}   (GET /healthz, /readyz; /v1/... with "Authorization: Bearer <key>")`,
+      `       API           ${api.url}   (GET /healthz, /readyz, /metrics; /v1/... with "Authorization: Bearer <key>")`,
       `       Temporal UI   ${uiUrl}`,
       `       Temporal      ${temporalAddress} (namespace ${cfg.TEMPORAL_NAMESPACE}, task queue ${cfg.TEMPORAL_TASK_QUEUE})`,
       `       PostgreSQL    ${databaseUrl.replace(/:[^:@/]*@/, ':***@')}`,

@@ -6,7 +6,8 @@ import net from 'node:net';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { Connection } from '@temporalio/client';
 import { resolveTemporalCli } from '../scripts/tools';
-import { ROOT, STATE_FILE, TEST_DATA_DIR, WORKFLOW_BUNDLE_PATH } from './helpers/env';
+import { workflowInterceptorModules } from '../worker/worker';
+import { ROOT, TEST_DATA_DIR, WORKFLOW_BUNDLE_PATH } from './helpers/env';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -23,13 +24,23 @@ function step(msg: string): void {
   process.stderr.write(`\n[test-setup] ${msg}`);
 }
 
+/** Shared with globalTeardown, which jest runs in the same process. */
+export interface TestRunState {
+  bundlePath: string;
+  devServerPid?: number;
+  dbName?: string;
+}
+
 export default async function globalSetup(): Promise<void> {
   fs.mkdirSync(TEST_DATA_DIR, { recursive: true });
   const t0 = Date.now();
 
   step('bundling workflows');
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as any });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as any });
   fs.writeFileSync(WORKFLOW_BUNDLE_PATH, code);
+  process.env.TEST_WORKFLOW_BUNDLE = WORKFLOW_BUNDLE_PATH;
+  const state: TestRunState = { bundlePath: WORKFLOW_BUNDLE_PATH };
+  (globalThis as any).__CASEWORK_TEST_RUN__ = state;
 
   const adminUrl = process.env.TEST_DATABASE_ADMIN_URL;
   if (adminUrl) {
@@ -50,10 +61,10 @@ export default async function globalSetup(): Promise<void> {
   }
 
   const cli = resolveTemporalCli();
-  let devServerPid: number | undefined;
   if (cli.kind === 'existing-path' && process.env.TEST_SKIP_DEV_SERVER !== '1') {
     const port = await freePort();
-    step(`starting Temporal dev server on 127.0.0.1:${port} (${cli.source})`);
+    const logFile = `${TEST_DATA_DIR}/temporal-dev-${process.pid}.log`;
+    step(`starting Temporal dev server on 127.0.0.1:${port} (${cli.source}; log ${logFile})`);
     const child = spawn(
       cli.path,
       [
@@ -62,9 +73,10 @@ export default async function globalSetup(): Promise<void> {
         '--search-attribute', 'CaseType=Keyword', '--search-attribute', 'CaseStatus=Keyword', '--search-attribute', 'MerchantId=Keyword',
         '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
       ],
-      { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
+      // Output to a file: a server must never hold the test command's pipes open.
+      { stdio: ['ignore', fs.openSync(logFile, 'w'), fs.openSync(logFile, 'a')], detached: true },
     );
-    devServerPid = child.pid;
+    state.devServerPid = child.pid;
     child.unref();
     const address = `127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
@@ -74,12 +86,12 @@ export default async function globalSetup(): Promise<void> {
         await c.close();
         break;
       } catch (err) {
-        if (i > 60) throw new Error(`Temporal dev server did not start: ${(err as Error).message}`);
+        if (i > 60) throw new Error(`Temporal dev server did not start: ${(err as Error).message}; see ${logFile}`);
         await new Promise((r) => setTimeout(r, 500));
       }
     }
     process.env.TEMPORAL_TEST_ADDRESS = address;
   }
-  fs.writeFileSync(STATE_FILE, JSON.stringify({ devServerPid, dbName: process.env.TEST_DATABASE_NAME }));
+  state.dbName = process.env.TEST_DATABASE_NAME;
   step(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
 }

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import { STATE_FILE } from './helpers/env';
+import type { TestRunState } from './globalSetup';
 
 export default async function globalTeardown(): Promise<void> {
-  if (!fs.existsSync(STATE_FILE)) return;
-  const state = JSON.parse(fs.readFileSync(STATE_FILE, 'utf8')) as { devServerPid?: number; dbName?: string };
+  const state = (globalThis as any).__CASEWORK_TEST_RUN__ as TestRunState | undefined;
+  if (!state) return;
   if (state.devServerPid) {
     try {
       process.kill(-state.devServerPid, 'SIGTERM');
@@ -11,6 +11,7 @@ export default async function globalTeardown(): Promise<void> {
       /* already gone */
     }
   }
+  fs.rmSync(state.bundlePath, { force: true });
   if (state.dbName && process.env.TEST_DATABASE_ADMIN_URL && process.env.TEST_KEEP_DATABASE !== '1') {
     const { Client } = require('pg');
     const admin = new Client({ connectionString: process.env.TEST_DATABASE_ADMIN_URL });

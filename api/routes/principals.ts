@@ -5,7 +5,7 @@ import { createPrincipal } from '../../lib/principals';
 import { roles } from '../../policy/tasks';
 import type { ApiDeps } from '../deps';
 import { badRequest, notFound, zodIssues } from '../errors';
-import { allow } from '../middleware';
+import { defineRoute, mount } from '../routeSpec';
 
 export const createPrincipalSchema = z
   .object({
@@ -16,22 +16,28 @@ export const createPrincipalSchema = z
   .strict()
   .refine((p) => p.role !== 'merchant' || !!p.merchantId, { message: 'merchantId is required for the merchant role', path: ['merchantId'] });
 
+export const principalRoutes = {
+  create: defineRoute({ id: 'createPrincipal', method: 'post', path: '/v1/principals', action: 'principals.manage', summary: 'Create a principal; its API key is returned once', tag: 'principals', body: createPrincipalSchema, success: { status: 201, description: 'The principal with its apiKey' }, errors: [400] }),
+  list: defineRoute({ id: 'listPrincipals', method: 'get', path: '/v1/principals', action: 'principals.manage', summary: 'List principals (keys are never shown again)', tag: 'principals', success: { status: 200, description: 'Principals' }, errors: [] }),
+  revoke: defineRoute({ id: 'revokePrincipal', method: 'delete', path: '/v1/principals/:principalId', action: 'principals.manage', summary: "Revoke a principal's key", tag: 'principals', success: { status: 200, description: 'Revocation time' }, errors: [404] }),
+};
+
 export function principalsRouter(deps: ApiDeps): Router {
   const r = Router();
-  r.post('/v1/principals', allow('principals.manage'), async (req, res) => {
+  mount(r, principalRoutes.create, async (req, res) => {
     const parsed = createPrincipalSchema.safeParse(req.body);
     if (!parsed.success) throw badRequest('VALIDATION_FAILED', 'The principal is not valid', zodIssues(parsed.error));
     const created = await createPrincipal(deps.db, parsed.data);
     req.log.info({ createdPrincipal: created.id, role: created.role }, 'principal created');
     res.status(201).json(created);
   });
-  r.get('/v1/principals', allow('principals.manage'), async (_req, res) => {
+  mount(r, principalRoutes.list, async (_req, res) => {
     const rows = await deps.db.principal.findMany({ orderBy: { createdAt: 'asc' } });
     res.json({
       principals: rows.map((p) => ({ id: p.id, name: p.name, role: p.role, merchantId: p.merchantId, keyPrefix: p.keyPrefix, createdAt: p.createdAt, revokedAt: p.revokedAt })),
     });
   });
-  r.delete('/v1/principals/:principalId', allow('principals.manage'), async (req, res) => {
+  mount(r, principalRoutes.revoke, async (req, res) => {
     const p = await deps.db.principal.findUnique({ where: { id: req.params.principalId as string } });
     if (!p) throw notFound('Principal', req.params.principalId as string);
     const updated = await deps.db.principal.update({ where: { id: p.id }, data: { revokedAt: p.revokedAt ?? new Date() } });

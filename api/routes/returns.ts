@@ -9,7 +9,7 @@ import { checkReturnEligibility, returnReasonCodes, returnRequestTypes } from '.
 import { RETURN_CASE_TYPE, returnWithin7Days, type ReturnCaseInput } from '../../workflows/returnWithin7Days';
 import { CaseStatus, CaseType, MerchantId } from '../../workflows/searchAttributes';
 import { badRequest, conflict, policyRefused, zodIssues } from '../errors';
-import { allow } from '../middleware';
+import { defineRoute, mount } from '../routeSpec';
 import type { ApiDeps } from '../deps';
 import { presentCase } from './present';
 
@@ -42,6 +42,19 @@ export type StartReturnRequest = z.infer<typeof startReturnSchema>;
 
 const idempotencyKeySchema = z.string().regex(/^[\w.:-]{8,128}$/, '8-128 letters, digits, _ . : or -');
 
+export const startReturnRoute = defineRoute({
+  id: 'startReturn',
+  method: 'post',
+  path: '/v1/returns',
+  action: 'returns.create',
+  summary: 'Open a 7-day no-reason return, exchange or refund (policy 7.1, 7.3)',
+  tag: 'returns',
+  body: startReturnSchema,
+  headers: { 'Idempotency-Key': { required: true, description: 'Retries with the same key and body return the original case (200); another body gives 409' } },
+  success: { status: 201, description: 'The case was opened (200 with Idempotent-Replayed: true on a replay)' },
+  errors: [400, 409, 422],
+});
+
 function toMinor(amount: string): number {
   const [whole, frac = ''] = amount.split('.');
   return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
@@ -50,7 +63,7 @@ function toMinor(amount: string): number {
 export function returnsRouter(deps: ApiDeps): Router {
   const r = Router();
 
-  r.post('/v1/returns', allow('returns.create'), async (req, res) => {
+  mount(r, startReturnRoute, async (req, res) => {
     const key = idempotencyKeySchema.safeParse(req.header('idempotency-key'));
     if (!key.success) throw badRequest('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (8-128 characters)');
     const parsed = startReturnSchema.safeParse(req.body);

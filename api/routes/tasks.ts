@@ -1,14 +1,17 @@
-// The task inbox: list, read, complete. Completion goes through the workflow's completeTask update,
+// The task inbox, the staff's daily work surface: list, read, claim, release, assign, note, complete.
+// Claims are atomic conditional updates; completion goes through the workflow's completeTask update,
 // whose validator makes it race-safe: of two concurrent completions exactly one wins.
+import crypto from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { Prisma } from '@prisma/client';
+import type { Prisma, Task } from '@prisma/client';
+import { appendAuditEvent } from '../../activities/audit';
 import { isTaskType, parseTaskPayload, roles } from '../../policy/tasks';
 import { completeTaskUpdate } from '../../workflows/definitions';
-import { canCompleteTask, canSeeMerchantScoped } from '../authz';
+import { canCompleteTask, canSeeMerchantScoped, type Principal } from '../authz';
 import type { ApiDeps } from '../deps';
-import { badRequest, conflict, forbidden, fromUpdateFailure, notFound, zodIssues } from '../errors';
-import { allow } from '../middleware';
+import { badRequest, conflict, forbidden, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../errors';
+import { defineRoute, mount } from '../routeSpec';
 import { presentTask } from './present';
 
 export const listTasksQuery = z
@@ -17,14 +20,27 @@ export const listTasksQuery = z
     status: z.enum(['open', 'completed', 'expired', 'cancelled']).optional(),
     caseType: z.string().max(40).optional(),
     caseId: z.string().max(80).optional(),
-    assignee: z.string().max(80).optional(),
+    assignee: z.string().max(80).optional().describe("a principal id, 'me', or 'none'"),
+    escalated: z.enum(['true', 'false']).optional(),
     dueBefore: z.iso.datetime({ offset: true }).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
     cursor: z.string().max(200).optional(),
   })
   .strict();
-
 const completeBody = z.object({ payload: z.unknown() }).strict();
+const assignBody = z.object({ assigneeId: z.string().min(1).max(80) }).strict();
+const noteBody = z.object({ body: z.string().min(1).max(4000) }).strict();
+const empty = z.object({}).strict();
+
+export const taskRoutes = {
+  list: defineRoute({ id: 'listTasks', method: 'get', path: '/v1/tasks', action: 'tasks.list', summary: 'The inbox: tasks filtered by role, assignee, status, case type, escalation and due time, sorted by due time', tag: 'tasks', query: listTasksQuery, success: { status: 200, description: 'Tasks and a cursor' }, errors: [400] }),
+  get: defineRoute({ id: 'getTask', method: 'get', path: '/v1/tasks/:taskId', action: 'tasks.read', summary: 'A task with its SLA, time left, escalation and notes', tag: 'tasks', success: { status: 200, description: 'The task' }, errors: [404] }),
+  claim: defineRoute({ id: 'claimTask', method: 'post', path: '/v1/tasks/:taskId/claim', action: 'tasks.claim', summary: 'Claim an open task (atomic: one claimant wins)', tag: 'tasks', body: empty, success: { status: 200, description: 'The claimed task' }, errors: [400, 404, 409] }),
+  release: defineRoute({ id: 'releaseTask', method: 'post', path: '/v1/tasks/:taskId/release', action: 'tasks.claim', summary: 'Release a claimed task back to the queue', tag: 'tasks', body: empty, success: { status: 200, description: 'The task' }, errors: [400, 404, 409] }),
+  assign: defineRoute({ id: 'assignTask', method: 'post', path: '/v1/tasks/:taskId/assign', action: 'tasks.assign', summary: 'Assign or reassign a task (supervisor)', tag: 'tasks', body: assignBody, success: { status: 200, description: 'The task' }, errors: [400, 404, 409, 422] }),
+  note: defineRoute({ id: 'addTaskNote', method: 'post', path: '/v1/tasks/:taskId/notes', action: 'tasks.note', summary: 'Add a note to a task (kept in PostgreSQL, never in the workflow)', tag: 'tasks', body: noteBody, success: { status: 201, description: 'The note' }, errors: [400, 404] }),
+  complete: defineRoute({ id: 'completeTask', method: 'post', path: '/v1/tasks/:taskId/complete', action: 'tasks.complete', summary: 'Complete a task; the payload is validated per task type', tag: 'tasks', body: completeBody, success: { status: 200, description: 'The completed task' }, errors: [400, 404, 409, 422] }),
+};
 
 export function tasksRouter(deps: ApiDeps): Router {
   const r = Router();
@@ -35,43 +51,107 @@ export function tasksRouter(deps: ApiDeps): Router {
     return t;
   }
 
-  r.get('/v1/tasks', allow('tasks.list'), async (req, res) => {
-    const q = listTasksQuery.safeParse(req.query);
-    if (!q.success) throw badRequest('VALIDATION_FAILED', 'The query is not valid', zodIssues(q.error));
-    const { role, status, caseType, caseId, assignee, dueBefore, limit, cursor } = q.data;
+  function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+    const r = schema.safeParse(value ?? {});
+    if (!r.success) throw badRequest('VALIDATION_FAILED', `The ${what} is not valid`, zodIssues(r.error));
+    return r.data;
+  }
+
+  /** Applies a conditional update and its audit event in one transaction; false if the condition failed. */
+  async function change(task: Task, actor: Principal, where: Prisma.TaskWhereInput, data: Prisma.TaskUpdateManyMutationInput, event: string, payload: Record<string, unknown>) {
+    return deps.db.$transaction(async (tx) => {
+      const updated = await tx.task.updateMany({ where: { id: task.id, ...where }, data });
+      if (updated.count === 0) return false;
+      await appendAuditEvent(tx, { caseId: task.caseId, eventKey: `api:${crypto.randomUUID()}`, type: event, actor: actor.id, at: new Date(), payload: { taskId: task.id, ...payload } });
+      return true;
+    });
+  }
+
+  const reread = async (id: string) => presentTask(await deps.db.task.findUniqueOrThrow({ where: { id } }));
+
+  mount(r, taskRoutes.list, async (req, res) => {
+    const { role, status, caseType, caseId, assignee, escalated, dueBefore, limit, cursor } = parse(listTasksQuery, req.query, 'query');
     const p = req.principal!;
     const where: Prisma.TaskWhereInput = {
       ...(role && { role }),
       ...(status && { status }),
       ...(caseType && { caseType }),
       ...(caseId && { caseId }),
-      ...(assignee && { assigneeId: assignee === 'me' ? p.id : assignee }),
+      ...(assignee && { assigneeId: assignee === 'me' ? p.id : assignee === 'none' ? null : assignee }),
+      ...(escalated && { escalated: escalated === 'true' }),
       ...(dueBefore && { dueAt: { lt: new Date(dueBefore) } }),
       ...(p.role === 'merchant' && { merchantId: p.merchantId }),
     };
-    const rows = await deps.db.task.findMany({
-      where,
-      orderBy: [{ dueAt: 'asc' }, { id: 'asc' }],
-      take: limit + 1,
-      ...(cursor && { cursor: { id: cursor }, skip: 1 }),
-    });
+    const rows = await deps.db.task.findMany({ where, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take: limit + 1, ...(cursor && { cursor: { id: cursor }, skip: 1 }) });
     const now = Date.now();
     res.json({ tasks: rows.slice(0, limit).map((t) => presentTask(t, now)), nextCursor: rows.length > limit ? rows[limit - 1].id : null });
   });
 
-  r.get('/v1/tasks/:taskId', allow('tasks.read'), async (req, res) => {
-    res.json(presentTask(await visibleTask(req)));
+  mount(r, taskRoutes.get, async (req, res) => {
+    const t = await visibleTask(req);
+    const notes = await deps.db.taskNote.findMany({ where: { taskId: t.id }, orderBy: { createdAt: 'asc' } });
+    res.json({ ...presentTask(t), notes: notes.map((n) => ({ noteId: n.id, authorId: n.authorId, body: n.body, createdAt: n.createdAt.toISOString() })) });
   });
 
-  r.post('/v1/tasks/:taskId/complete', allow('tasks.complete'), async (req, res) => {
-    const body = completeBody.safeParse(req.body);
-    if (!body.success) throw badRequest('VALIDATION_FAILED', 'Send { "payload": { ... } }', zodIssues(body.error));
+  mount(r, taskRoutes.claim, async (req, res) => {
+    parse(empty, req.body, 'body');
+    const t = await visibleTask(req);
+    const p = req.principal!;
+    if (!canCompleteTask(p, t)) throw forbidden(`A '${t.role}' task cannot be claimed by role '${p.role}'`);
+    if (t.status !== 'open') throw conflict('TASK_NOT_OPEN', `Task ${t.id} is already ${t.status}`);
+    if (t.assigneeId === p.id) return void res.json(presentTask(t));
+    const ok = await change(t, p, { status: 'open', assigneeId: null }, { assigneeId: p.id }, 'task.claimed', {});
+    if (!ok) throw conflict('TASK_ALREADY_CLAIMED', `Task ${t.id} was claimed by someone else`);
+    res.json(await reread(t.id));
+  });
+
+  mount(r, taskRoutes.release, async (req, res) => {
+    parse(empty, req.body, 'body');
+    const t = await visibleTask(req);
+    const p = req.principal!;
+    if (t.assigneeId !== p.id && p.role !== 'supervisor') throw conflict('NOT_THE_ASSIGNEE', `Task ${t.id} is not claimed by you`);
+    const ok = await change(t, p, { status: 'open', assigneeId: t.assigneeId }, { assigneeId: null }, 'task.released', {});
+    if (!ok) throw conflict('TASK_CHANGED', `Task ${t.id} changed meanwhile; reload it`);
+    res.json(await reread(t.id));
+  });
+
+  mount(r, taskRoutes.assign, async (req, res) => {
+    const { assigneeId } = parse(assignBody, req.body, 'body');
+    const t = await visibleTask(req);
+    const p = req.principal!;
+    if (t.status !== 'open') throw conflict('TASK_NOT_OPEN', `Task ${t.id} is already ${t.status}`);
+    const target = await deps.db.principal.findUnique({ where: { id: assigneeId } });
+    if (!target || target.revokedAt) throw badRequest('UNKNOWN_ASSIGNEE', `No active principal '${assigneeId}'`);
+    if (!canCompleteTask({ id: target.id, name: target.name, role: target.role, merchantId: target.merchantId }, t)) {
+      throw policyRefused('ASSIGNEE_CANNOT_ACT', `Principal ${assigneeId} (role ${target.role}) cannot complete a '${t.role}' task`);
+    }
+    const ok = await change(t, p, { status: 'open' }, { assigneeId }, 'task.assigned', { assigneeId, previousAssigneeId: t.assigneeId });
+    if (!ok) throw conflict('TASK_NOT_OPEN', `Task ${t.id} is no longer open`);
+    res.json(await reread(t.id));
+  });
+
+  mount(r, taskRoutes.note, async (req, res) => {
+    const { body } = parse(noteBody, req.body, 'body');
+    const t = await visibleTask(req);
+    const p = req.principal!;
+    const noteId = `note_${crypto.randomUUID()}`;
+    await deps.db.$transaction(async (tx) => {
+      await tx.taskNote.create({ data: { id: noteId, taskId: t.id, authorId: p.id, body } });
+      // The audit trail records that a note exists, not what it says (it may hold personal data).
+      await appendAuditEvent(tx, { caseId: t.caseId, eventKey: `api:${noteId}`, type: 'task.note_added', actor: p.id, at: new Date(), payload: { taskId: t.id, noteId } });
+    });
+    res.status(201).json({ noteId, taskId: t.id, authorId: p.id, body });
+  });
+
+  mount(r, taskRoutes.complete, async (req, res) => {
+    const body = parse(completeBody, req.body, 'body');
     const task = await visibleTask(req);
     const p = req.principal!;
     if (!canCompleteTask(p, task)) throw forbidden(`A '${task.role}' task cannot be completed by role '${p.role}'`);
     if (task.status !== 'open') throw conflict('TASK_NOT_OPEN', `Task ${task.id} is already ${task.status}`);
+    if (task.assigneeId && task.assigneeId !== p.id && p.role !== 'supervisor') throw conflict('TASK_CLAIMED_BY_OTHER', `Task ${task.id} is claimed by ${task.assigneeId}`);
     if (!isTaskType(task.type)) throw conflict('UNKNOWN_TASK_TYPE', `Task type ${task.type} is not handled here`);
-    const payload = parseTaskPayload(task.type, body.data.payload);
+    const payload = parseTaskPayload(task.type, body.payload);
     if (!payload.ok) throw badRequest('INVALID_PAYLOAD', `Invalid payload for ${task.type}`, payload.issues);
     try {
       await deps.temporal.clients
@@ -82,7 +162,7 @@ export function tasksRouter(deps: ApiDeps): Router {
       throw fromUpdateFailure(err) ?? err;
     }
     req.log.info({ caseId: task.caseId, taskId: task.id, taskType: task.type }, 'task completed');
-    res.json(presentTask(await deps.db.task.findUniqueOrThrow({ where: { id: task.id } })));
+    res.json(await reread(task.id));
   });
 
   return r;

@@ -140,6 +140,25 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
   expect(found).toContain(caseId);
 });
 
+test('the request id of an API call reaches the activities it causes, with the case id, in the logs', async () => {
+  const body = returnBody();
+  const opened = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem(), 'X-Request-Id': 'req-open-1' } });
+  expect(opened.headers.get('x-request-id')).toBe('req-open-1');
+  const caseId = opened.body.caseId;
+  const review = await openTask(caseId, 'return.merchant_review');
+  await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'approve' } }, headers: { 'X-Request-Id': 'req-approve-1' } });
+  await eventually(async () => sys.logs.some((l) => l.requestId === 'req-approve-1' && l.activityType === 'closeTask'), 'closeTask log line');
+
+  const openLines = sys.logs.filter((l) => l.requestId === 'req-open-1');
+  expect(openLines.some((l) => l.msg === 'case opened' && l.caseId === caseId)).toBe(true); // API
+  expect(openLines.some((l) => l.activityType === 'openTask' && l.caseId === caseId && l.workflowId === caseId)).toBe(true); // worker
+  const approveLines = sys.logs.filter((l) => l.requestId === 'req-approve-1');
+  expect(approveLines.some((l) => l.msg === 'task completed' && l.caseId === caseId)).toBe(true);
+  expect(approveLines.find((l) => l.activityType === 'closeTask')).toMatchObject({ caseId, taskId: review.taskId, actor: sys.keys.merchant.id });
+  expect(JSON.stringify(sys.logs)).not.toContain(body.customerContact.email);
+  await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+});
+
 test('idempotency: the same key and body return the original case; another body with the key is a conflict', async () => {
   const body = returnBody();
   const key = idem();

@@ -3,8 +3,8 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const TEST_DATA_DIR = path.join(ROOT, '.data', 'test');
-export const WORKFLOW_BUNDLE_PATH = path.join(TEST_DATA_DIR, 'workflow-bundle.js');
-export const STATE_FILE = path.join(TEST_DATA_DIR, 'global-state.json');
+/** Per test run (set by globalSetup), so concurrent runs never share a bundle. */
+export const WORKFLOW_BUNDLE_PATH = process.env.TEST_WORKFLOW_BUNDLE ?? path.join(TEST_DATA_DIR, `workflow-bundle-${process.pid}.js`);
 
 export function requireEnv(name: string): string {
   const v = process.env[name];

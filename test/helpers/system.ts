@@ -9,6 +9,7 @@ import { startApi, type RunningApi } from '../../api/server';
 import { loadConfig } from '../../lib/config';
 import { createDb, type Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
+import { Registry } from '../../lib/metrics';
 import { startMailCatcher, type MailCatcher } from '../../lib/mailCatcher';
 import { createPrincipal, type CreatedPrincipal } from '../../lib/principals';
 import { registerSearchAttributes } from '../../lib/temporal';
@@ -23,6 +24,8 @@ export interface TestSystem {
   connection: Connection;
   taskQueue: string;
   worker: Worker;
+  /** Every structured log line of the API and the worker, parsed. */
+  logs: Record<string, any>[];
   keys: Record<'storefront' | 'merchant' | 'otherMerchant' | 'agent' | 'supervisor' | 'auditor' | 'admin', CreatedPrincipal>;
   stop(): Promise<void>;
 }
@@ -42,7 +45,8 @@ export async function startTestSystem(): Promise<TestSystem> {
   const databaseUrl = requireEnv('DATABASE_URL');
   const taskQueue = `it-${crypto.randomUUID()}`;
   const cfg = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const logger = createLogger('test', cfg.LOG_LEVEL);
+  const logs: Record<string, any>[] = [];
+  const logger = createLogger('test', 'info', { write: (line: string) => void logs.push(JSON.parse(line)) });
   const db = createDb(databaseUrl, { maxConnections: 5 });
   const mail = await startMailCatcher();
   const mailer = createSmtpMailer({ host: '127.0.0.1', port: mail.port, secure: false, from: 'care@casework.test' });
@@ -50,15 +54,17 @@ export async function startTestSystem(): Promise<TestSystem> {
   const connection = await Connection.connect({ address });
   await registerSearchAttributes(connection, cfg.TEMPORAL_NAMESPACE);
   const bundle = workflowBundle();
+  const metrics = new Registry(); // shared by the worker and the API, as in scripts/system.ts
   const worker = await createCaseWorker({
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue,
     deps: { db, mailer, gateway: new SimulatedPaymentGateway(db), logger },
     workflowBundle: bundle,
+    metrics,
   });
   const running = worker.run();
-  const api = await startApi({ cfg, db, connection, logger, port: 0, host: '127.0.0.1' });
+  const api = await startApi({ cfg, db, connection, logger, port: 0, host: '127.0.0.1', metrics });
   const suffix = crypto.randomUUID().slice(0, 8);
   const merchantId = `m-${suffix}`;
   const keys = {
@@ -79,6 +85,7 @@ export async function startTestSystem(): Promise<TestSystem> {
     taskQueue,
     worker,
     keys,
+    logs,
     async stop() {
       await api.close();
       worker.shutdown();

@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { executableOption, resolveTestServer } from '../../scripts/tools';
 import { registerSearchAttributes } from '../../lib/temporal';
 import { defaultPolicy, type PolicyConfig } from '../../policy/config';
@@ -61,3 +62,21 @@ export async function waitForState(handle: WorkflowHandle, predicate: (v: CaseVi
 }
 
 export const openTaskOf = (v: CaseView, type: string) => v.tasks.find((t) => t.type === type && t.status === 'open');
+
+/**
+ * executeUpdate, retried when the Java test server loses an in-flight update ("update … not found"),
+ * which it occasionally does when the update races a workflow task. Validator refusals are not retried.
+ */
+export async function executeUpdate<Ret, Args extends [any, ...any[]]>(
+  handle: WorkflowHandle,
+  def: UpdateDefinition<Ret, Args>,
+  options: { args: Args },
+): Promise<Ret> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await handle.executeUpdate(def, options as any);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof WorkflowNotFoundError) || !/update .* not found/i.test(err.message)) throw err;
+    }
+  }
+}

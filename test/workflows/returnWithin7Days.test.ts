@@ -5,7 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import { addWorkingDays, addWorkingHours } from '../../policy/businessCalendar';
 import { completeTaskUpdate, cancelCaseUpdate, type Actor } from '../../workflows/definitions';
 import { requestPlatformReviewUpdate, returnWithin7Days, submitReturnShipmentUpdate, type ReturnCaseInput } from '../../workflows/returnWithin7Days';
-import { createTimeSkippingEnv, fakeWorker, openTaskOf, testPolicy, waitForState } from '../helpers/timeSkipping';
+import { createTimeSkippingEnv, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../helpers/timeSkipping';
 import type { createFakeActivities } from '../helpers/fakeActivities';
 
 const HOUR = 3_600_000;
@@ -74,12 +74,12 @@ const templatesOf = (caseId: string) => forCase(caseId, fake.of('notify')).map((
 
 async function complete(handle: Awaited<ReturnType<typeof start>>, type: string, actor: Actor, payload: unknown) {
   const v = await waitForState(handle, (s) => !!openTaskOf(s, type), `${type} task`);
-  return handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: openTaskOf(v, type)!.taskId, actor, payload }] });
+  return executeUpdate(handle, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, type)!.taskId, actor, payload }] });
 }
 
 async function ship(handle: Awaited<ReturnType<typeof start>>) {
   await waitForState(handle, (s) => s.step === 'awaiting_customer_shipment', 'awaiting shipment');
-  return handle.executeUpdate(submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] });
+  return executeUpdate(handle, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] });
 }
 
 test('happy path: approve, ship, inspect, refund once, survey; deadlines from the policy', async () => {
@@ -146,7 +146,7 @@ test('merchant rejects, customer asks for platform review, agent approves within
   await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'item_used_or_damaged' });
   const v = await waitForState(h, (s) => s.step === 'awaiting_platform_review_request');
   expect(new Date(v.deadlines.platformReviewRequestBy!).getTime()).toBeGreaterThan(Date.now());
-  await h.executeUpdate(requestPlatformReviewUpdate, { args: [{ actor: storefront }] });
+  await executeUpdate(h, requestPlatformReviewUpdate, { args: [{ actor: storefront }] });
   await complete(h, 'return.platform_review', agentActor, { decision: 'approve' });
   await ship(h);
   await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'confirmed' });
@@ -164,7 +164,7 @@ test('platform review lapses: reassigned to a supervisor at the 2-working-hour d
   const h = await start(i);
   await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'missing_parts_or_packaging' });
   await waitForState(h, (s) => s.step === 'awaiting_platform_review_request');
-  await h.executeUpdate(requestPlatformReviewUpdate, { args: [{ actor: storefront }] });
+  await executeUpdate(h, requestPlatformReviewUpdate, { args: [{ actor: storefront }] });
   const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.platform_review'));
   const task = openTaskOf(v, 'return.platform_review')!;
   const msToDue = new Date(task.dueAt).getTime() - Date.now();
@@ -175,7 +175,7 @@ test('platform review lapses: reassigned to a supervisor at the 2-working-hour d
   expect(breach).toMatchObject({ action: 'reassign-to-supervisor', slaName: 'platformReview', dueAt: task.dueAt });
   expect(forCase(i.caseId, fake.of('notify')).some((x) => x.template === 'task.escalated' && x.recipient.id === 'supervisor')).toBe(true);
 
-  await h.executeUpdate(completeTaskUpdate, { args: [{ taskId: task.taskId, actor: { id: 'principal-supervisor', role: 'supervisor' }, payload: { decision: 'reject', reasonCode: 'other' } }] });
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: task.taskId, actor: { id: 'principal-supervisor', role: 'supervisor' }, payload: { decision: 'reject', reasonCode: 'other' } }] });
   expect(await h.result()).toEqual({ outcome: 'rejected' });
   expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
 });
@@ -252,7 +252,7 @@ test('cancel before money moves: open task cancelled, case closed, no refund', a
   const i = input();
   const h = await start(i);
   await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'));
-  await h.executeUpdate(cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+  await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
   expect(await h.result()).toEqual({ outcome: 'cancelled' });
   expect(forCase(i.caseId, fake.of('closeTask'))[0]).toMatchObject({ status: 'cancelled' });
   expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
@@ -264,14 +264,14 @@ test('update validators: bad payload and double completion are refused without c
   const h = await start(i);
   const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'));
   const taskId = openTaskOf(v, 'return.merchant_review')!.taskId;
-  const bad = h.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { decision: 'reject' } }] });
+  const bad = executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { decision: 'reject' } }] });
   await expect(bad).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
   await expect(bad).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
-  await expect(h.executeUpdate(submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+  await expect(executeUpdate(h, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
   expect(openTaskOf(await waitForState(h, () => true), 'return.merchant_review')).toBeDefined();
 
-  await h.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { decision: 'approve' } }] });
-  await expect(h.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { decision: 'approve' } }] })).rejects.toMatchObject({ cause: { type: 'TaskNotOpen' } });
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { decision: 'approve' } }] });
+  await expect(executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { decision: 'approve' } }] })).rejects.toMatchObject({ cause: { type: 'TaskNotOpen' } });
   await h.cancel();
 });
 

@@ -1,0 +1,166 @@
+// GET /metrics in the Prometheus text format: API latency (recorded per request), case, task and SLA counts (read from
+// PostgreSQL at scrape time), workflow failures (Temporal visibility at scrape time) and, when the worker shares the
+// registry (scripts/system.ts), activity executions and failures (worker/metrics.ts).
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { metric, Registry } from '../lib/metrics';
+import type { ApiDeps } from './deps';
+import { defineRoute, mount } from './routeSpec';
+
+export { Registry };
+
+export const metricsRoute = defineRoute({
+  id: 'getMetrics',
+  method: 'get',
+  path: '/metrics',
+  action: null,
+  summary: 'Prometheus metrics: cases, open tasks, SLA breaches, API latency, workflow and activity failures',
+  tag: 'operations',
+  success: { status: 200, description: 'Metrics in the Prometheus text exposition format (text/plain; version=0.0.4)' },
+  errors: [],
+});
+
+/** The Express route pattern that handled the request (/v1/cases/:caseId), or 'unmatched' (404s, 401s, 413s, 429s...). */
+function routeLabel(req: Request): string {
+  const path = req.route?.path;
+  if (path === undefined) return 'unmatched';
+  return `${req.baseUrl ?? ''}${typeof path === 'string' ? path : String(path)}` || '/';
+}
+
+/** Records casework_http_request_duration_seconds for every finished response. Mount first, before the routes. */
+export function httpMetrics(registry: Registry): RequestHandler {
+  const duration = metric(registry, 'histogram', {
+    name: 'casework_http_request_duration_seconds',
+    help: 'HTTP API latency from request to response finished, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  });
+  return (req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      duration.observe({ method: req.method, route: routeLabel(req), status: String(res.statusCode) }, seconds);
+    });
+    next();
+  };
+}
+
+interface Row {
+  kind: 'cases' | 'open_tasks' | 'sla_breaches' | 'sla_lapsed';
+  a: string | null;
+  b: string | null;
+  n: number;
+}
+
+interface Snapshot {
+  rows?: Row[];
+  workflowFailures?: Record<string, number>;
+}
+
+const WORKFLOW_FAILURE_STATUSES = { failed: 'Failed', timed_out: 'TimedOut', terminated: 'Terminated' } as const;
+const TEMPORAL_TIMEOUT_MS = 3_000;
+
+/**
+ * Registers the gauges computed at scrape time. One snapshot (a single SQL round trip and the Temporal counts) is taken per
+ * scrape and shared by every gauge's collect(). A source that cannot be read leaves its gauges without samples and sets
+ * casework_metrics_source_up{source} to 0; the scrape itself still succeeds.
+ */
+export function registerStateMetrics(registry: Registry, deps: ApiDeps): void {
+  let inflight: Promise<Snapshot> | undefined;
+  const snapshot = (): Promise<Snapshot> => {
+    inflight ??= takeSnapshot(deps).finally(() => {
+      inflight = undefined;
+    });
+    return inflight;
+  };
+
+  const gauge = (name: string, help: string, labelNames: string[], fill: (s: Snapshot, set: (labels: Record<string, string>, v: number) => void) => void) => {
+    metric(registry, 'gauge', {
+      name,
+      help,
+      labelNames,
+      async collect() {
+        const s = await snapshot();
+        this.reset();
+        fill(s, (labels, v) => this.set(labels, v));
+      },
+    });
+  };
+  const rowsOf = (s: Snapshot, kind: Row['kind']) => (s.rows ?? []).filter((r) => r.kind === kind);
+
+  gauge('casework_metrics_source_up', 'Whether this scrape could read the source (1) or not (0): database, temporal', ['source'], (s, set) => {
+    set({ source: 'database' }, s.rows ? 1 : 0);
+    set({ source: 'temporal' }, s.workflowFailures ? 1 : 0);
+  });
+  gauge('casework_cases_started', 'Cases ever opened, by case type', ['type'], (s, set) => {
+    const byType = new Map<string, number>();
+    for (const r of rowsOf(s, 'cases')) byType.set(r.a!, (byType.get(r.a!) ?? 0) + r.n);
+    for (const [type, n] of byType) set({ type }, n);
+  });
+  gauge('casework_cases', 'Cases by case type and status (open, closed, ...)', ['type', 'status'], (s, set) => {
+    for (const r of rowsOf(s, 'cases')) set({ type: r.a!, status: r.b! }, r.n);
+  });
+  gauge('casework_open_tasks', 'Open human tasks by the role they wait on', ['role'], (s, set) => {
+    for (const r of rowsOf(s, 'open_tasks')) set({ role: r.a! }, r.n);
+  });
+  gauge('casework_sla_breaches', "SLA breaches recorded in the audit trail (events 'sla.breached'), by SLA", ['sla'], (s, set) => {
+    for (const r of rowsOf(s, 'sla_breaches')) set({ sla: r.a! }, r.n);
+  });
+  gauge('casework_sla_lapsed_tasks', "Tasks that expired unanswered (status 'expired'), by SLA", ['sla'], (s, set) => {
+    for (const r of rowsOf(s, 'sla_lapsed')) set({ sla: r.a! }, r.n);
+  });
+  gauge('casework_workflow_executions_failed', 'Workflow executions in the namespace that failed, timed out or were terminated (Temporal visibility)', ['status'], (s, set) => {
+    for (const [status, n] of Object.entries(s.workflowFailures ?? {})) set({ status }, n);
+  });
+}
+
+async function takeSnapshot(deps: ApiDeps): Promise<Snapshot> {
+  const [rows, workflowFailures] = await Promise.all([readDatabase(deps), readTemporal(deps)]);
+  return { rows, workflowFailures };
+}
+
+async function readDatabase(deps: ApiDeps): Promise<Row[] | undefined> {
+  try {
+    return await deps.db.$queryRaw<Row[]>`
+      SELECT 'cases' AS kind, type AS a, status AS b, count(*)::int AS n FROM cases GROUP BY type, status
+      UNION ALL
+      SELECT 'open_tasks', role::text, NULL, count(*)::int FROM tasks WHERE status = 'open' GROUP BY role
+      UNION ALL
+      SELECT 'sla_breaches', coalesce(payload->>'sla', 'unknown'), NULL, count(*)::int FROM audit_events WHERE type = 'sla.breached' GROUP BY 2
+      UNION ALL
+      SELECT 'sla_lapsed', sla_name, NULL, count(*)::int FROM tasks WHERE status = 'expired' GROUP BY sla_name`;
+  } catch (err) {
+    deps.logger.warn({ err }, 'metrics: database unavailable, skipping its samples');
+    return undefined;
+  }
+}
+
+async function readTemporal(deps: ApiDeps): Promise<Record<string, number> | undefined> {
+  const { connection, namespace } = deps.temporal;
+  try {
+    const counts = await connection.withDeadline(Date.now() + TEMPORAL_TIMEOUT_MS, () =>
+      Promise.all(
+        Object.entries(WORKFLOW_FAILURE_STATUSES).map(async ([label, status]) => {
+          const res = await connection.workflowService.countWorkflowExecutions({ namespace, query: `ExecutionStatus='${status}'` });
+          return [label, Number(String(res.count ?? 0))] as const;
+        }),
+      ),
+    );
+    return Object.fromEntries(counts);
+  } catch (err) {
+    deps.logger.warn({ err: (err as Error).message }, 'metrics: Temporal visibility unavailable, skipping workflow failure samples');
+    return undefined;
+  }
+}
+
+/** GET /metrics: public (no authentication), like /healthz. */
+export function metricsRouter(deps: ApiDeps, registry: Registry): Router {
+  registerStateMetrics(registry, deps);
+  const router = Router();
+  mount(router, metricsRoute, async (_req, res) => {
+    const body = await registry.metrics();
+    res.setHeader('Content-Type', registry.contentType);
+    res.setHeader('Cache-Control', 'no-store');
+    res.send(body);
+  });
+  return router;
+}

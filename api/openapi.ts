@@ -1,0 +1,269 @@
+// The OpenAPI 3.1 description of the API, generated from the route declarations (api/routeSpec.ts):
+// the zod schemas that validate requests become the JSON Schemas (2020-12, the dialect of OpenAPI 3.1)
+// of the parameters and request bodies, and the authorization actions become the security
+// requirements and the list of roles allowed. Served at /openapi.json and rendered at /docs (api/docs.ts).
+import { z } from 'zod';
+import pkg from '../package.json';
+import { actionRoles } from './authz';
+import { routeSpecs, type RouteSpec } from './routeSpec';
+// Imported for their side effect: each module registers its routes with defineRoute.
+import './routes/returns';
+import './routes/cases';
+import './routes/tasks';
+import './routes/principals';
+import './routes/operations';
+import './metrics';
+
+export type JsonSchema = Record<string, unknown>;
+
+export interface OpenApiParameter {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required: boolean;
+  description?: string;
+  schema: JsonSchema;
+}
+
+export interface OpenApiResponse {
+  description: string;
+  headers?: Record<string, { $ref: string }>;
+  content?: Record<string, { schema: JsonSchema }>;
+}
+
+export interface OpenApiOperation {
+  operationId: string;
+  summary: string;
+  description: string;
+  tags: string[];
+  parameters?: OpenApiParameter[];
+  requestBody?: { required: boolean; content: { 'application/json': { schema: JsonSchema } } };
+  responses: Record<string, OpenApiResponse>;
+  security?: Array<Record<string, string[]>>;
+  'x-required-action'?: string;
+  'x-allowed-roles'?: string[];
+}
+
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description: string };
+  tags: Array<{ name: string; description?: string }>;
+  paths: Record<string, Partial<Record<RouteSpec['method'], OpenApiOperation>>>;
+  components: {
+    schemas: Record<string, JsonSchema>;
+    headers: Record<string, { description: string; schema: JsonSchema }>;
+    securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
+  };
+}
+
+/** The body of every error answer (api/errors.ts, errorHandler). */
+export const errorBodySchema = z
+  .object({
+    error: z
+      .object({
+        code: z.string().describe('Machine-readable code, such as VALIDATION_FAILED, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, TASK_NOT_OPEN'),
+        message: z.string().describe('Human-readable explanation'),
+        details: z.unknown().optional().describe('Present for some codes, e.g. the list of validation issues'),
+        requestId: z.string().describe('The id of the request, also sent as the X-Request-Id header'),
+      })
+      .strict(),
+  })
+  .strict();
+
+const tagDescriptions: Record<string, string> = {
+  returns: 'The 7-day no-reason return, exchange or refund (policy 7.1, 7.3): opening it and the customer\'s steps',
+  cases: 'Case resources: state, step, deadlines, tasks; cancellation',
+  audit: 'The hash-chained audit timeline of a case and its verification',
+  tasks: 'The task inbox: list, read, claim, release, assign, note, complete',
+  principals: 'Principals and their API keys (admin only)',
+  operations: 'Liveness, readiness, metrics and this API description; no authentication',
+};
+const tagOrder = ['returns', 'cases', 'audit', 'tasks', 'principals', 'operations'];
+
+const errorDescriptions: Record<number, string> = {
+  400: 'The request is not valid (VALIDATION_FAILED, MALFORMED_JSON, IDEMPOTENCY_KEY_REQUIRED, INVALID_PAYLOAD, ...); details lists the issues',
+  401: 'No API key, or an unknown or revoked one (UNAUTHENTICATED)',
+  403: 'The principal\'s role may not take this action (FORBIDDEN)',
+  404: 'Not found, or not visible to this principal (NOT_FOUND)',
+  409: 'Conflicts with the current state (e.g. IDEMPOTENCY_KEY_REUSED, TASK_NOT_OPEN, TASK_CLAIMED_BY_OTHER, CASE_NOT_RUNNING, NOT_ALLOWED_AT_THIS_STEP)',
+  413: 'The request body is too large (PAYLOAD_TOO_LARGE)',
+  422: 'Refused by the policy; the code names the rule (e.g. POLICY_REFUSED)',
+  429: 'Too many requests for this API key (RATE_LIMITED); retry after the Retry-After header\'s seconds',
+  500: 'Internal error (INTERNAL)',
+  503: 'A dependency is unavailable',
+};
+
+const schemaParams = { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' } as const;
+
+/** JSON-Schema keywords whose values are data, not schemas: $ref strings inside them are left alone. */
+const dataKeywords = new Set(['const', 'default', 'enum', 'examples', 'example']);
+
+function rewriteRefs(node: unknown, rewrite: (ref: string) => string): unknown {
+  if (Array.isArray(node)) return node.map((n) => rewriteRefs(n, rewrite));
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === '$ref' && typeof v === 'string') out[k] = rewrite(v);
+    else if (dataKeywords.has(k)) out[k] = v;
+    else out[k] = rewriteRefs(v, rewrite);
+  }
+  return out;
+}
+
+function hasRef(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasRef);
+  if (!node || typeof node !== 'object') return false;
+  return Object.entries(node).some(([k, v]) => (k === '$ref' && typeof v === 'string') || (!dataKeywords.has(k) && hasRef(v)));
+}
+
+const componentName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+
+/**
+ * Converts a zod schema to a JSON Schema for use inside the document. A schema without references is
+ * returned inline; one with references (recursion, or schemas registered with an id) is moved to
+ * components.schemas under `name`, its $defs next to it, and the references rewritten to point there:
+ * a "#..." reference inside an OpenAPI document would otherwise resolve against the document root.
+ */
+function toSchema(schema: z.ZodType, name: string, components: OpenApiDocument['components']): JsonSchema {
+  const { $schema: _dialect, ...converted } = z.toJSONSchema(schema, schemaParams) as JsonSchema;
+  if (!hasRef(converted)) return converted;
+  const base = componentName(name);
+  const { $defs, ...root } = converted as JsonSchema & { $defs?: Record<string, JsonSchema> };
+  const rewrite = (ref: string) => {
+    if (ref === '#') return `#/components/schemas/${base}`;
+    const m = /^#\/\$defs\/(.+)$/.exec(ref);
+    if (m) return `#/components/schemas/${base}_${componentName(decodeURIComponent(m[1]))}`;
+    throw new Error(`OpenAPI: unsupported reference ${ref} in the schema of ${name}`);
+  };
+  for (const [defName, def] of Object.entries($defs ?? {})) {
+    components.schemas[`${base}_${componentName(defName)}`] = rewriteRefs(def, rewrite) as JsonSchema;
+  }
+  components.schemas[base] = rewriteRefs(root, rewrite) as JsonSchema;
+  return { $ref: `#/components/schemas/${base}` };
+}
+
+/** Express-style /v1/cases/:caseId → OpenAPI /v1/cases/{caseId}, and the names of the path parameters. */
+export function toOpenApiPath(expressPath: string): { path: string; params: string[] } {
+  if (/[*?(){}]/.test(expressPath)) throw new Error(`OpenAPI: path ${expressPath} uses syntax this generator does not translate`);
+  const params: string[] = [];
+  const path = expressPath.replace(/:([A-Za-z_$][A-Za-z0-9_$]*)/g, (_m, name: string) => {
+    params.push(name);
+    return `{${name}}`;
+  });
+  return { path, params };
+}
+
+function queryParameters(spec: RouteSpec): OpenApiParameter[] {
+  if (!spec.query) return [];
+  const { $schema: _dialect, ...s } = z.toJSONSchema(spec.query, schemaParams) as JsonSchema;
+  const properties = s.properties as Record<string, JsonSchema> | undefined;
+  if (s.type !== 'object' || !properties || hasRef(s)) throw new Error(`OpenAPI: the query schema of ${spec.id} must be a flat z.object`);
+  const required = new Set((s.required as string[] | undefined) ?? []);
+  return Object.entries(properties).map(([name, prop]) => {
+    const { description, ...schema } = prop;
+    return { name, in: 'query' as const, required: required.has(name), ...(typeof description === 'string' && { description }), schema };
+  });
+}
+
+function jsonResponse(description: string, schema?: JsonSchema): OpenApiResponse {
+  return {
+    description,
+    headers: { 'X-Request-Id': { $ref: '#/components/headers/RequestId' } },
+    ...(schema && { content: { 'application/json': { schema } } }),
+  };
+}
+
+function operationFor(spec: RouteSpec, pathParams: string[], components: OpenApiDocument['components']): OpenApiOperation {
+  const roles = spec.action ? [...(actionRoles[spec.action] as readonly string[])] : undefined;
+  const parameters: OpenApiParameter[] = [
+    ...pathParams.map((name) => ({ name, in: 'path' as const, required: true, schema: { type: 'string' } })),
+    ...queryParameters(spec),
+    ...Object.entries(spec.headers ?? {}).map(([name, h]) => ({ name, in: 'header' as const, required: h.required, description: h.description, schema: { type: 'string' } })),
+  ];
+
+  const errorRef = { $ref: '#/components/schemas/Error' };
+  const responses: Record<string, OpenApiResponse> = { [String(spec.success.status)]: jsonResponse(spec.success.description) };
+  const errorStatuses = new Set(spec.errors);
+  if (spec.action) {
+    // Authenticated routes live under /v1, behind authenticate() and the per-key rate limit (api/app.ts).
+    errorStatuses.add(401);
+    errorStatuses.add(403);
+    errorStatuses.add(429);
+  }
+  for (const status of [...errorStatuses].sort((a, b) => a - b)) {
+    const r = jsonResponse(errorDescriptions[status] ?? `Error ${status}`, errorRef);
+    if (status === 429) r.headers!['Retry-After'] = { $ref: '#/components/headers/RetryAfter' };
+    responses[String(status)] = r;
+  }
+
+  const access = spec.action
+    ? `Allowed roles: ${roles!.join(', ')} (action \`${spec.action}\`; send \`Authorization: Bearer <key>\`).`
+    : 'Public: no authentication.';
+  const notes = [access];
+  if (spec.query && (z.toJSONSchema(spec.query, schemaParams) as JsonSchema).additionalProperties === false) {
+    notes.push('Unknown query parameters are rejected (400).');
+  }
+
+  return {
+    operationId: spec.id,
+    summary: spec.summary,
+    description: notes.join('\n\n'),
+    tags: [spec.tag],
+    ...(parameters.length > 0 && { parameters }),
+    ...(spec.body && {
+      requestBody: { required: true, content: { 'application/json': { schema: toSchema(spec.body, `${spec.id}Request`, components) } } },
+    }),
+    responses,
+    ...(spec.action && { security: [{ bearerAuth: [] }], 'x-required-action': spec.action, 'x-allowed-roles': roles }),
+  };
+}
+
+/** Builds the OpenAPI 3.1.0 document from every declared route. */
+export function buildOpenApiDocument(): OpenApiDocument {
+  const components: OpenApiDocument['components'] = {
+    schemas: { Error: (({ $schema: _d, ...s }) => s)(z.toJSONSchema(errorBodySchema, schemaParams) as JsonSchema) },
+    headers: {
+      RequestId: { description: 'The id of the request (echoes a valid X-Request-Id request header, otherwise generated); logged with every line about the request', schema: { type: 'string' } },
+      RetryAfter: { description: 'Whole seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } },
+    },
+    securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key, created per principal with POST /v1/principals or `npm run principals`' } },
+  };
+
+  const paths: OpenApiDocument['paths'] = {};
+  const seenIds = new Set<string>();
+  for (const spec of routeSpecs) {
+    if (seenIds.has(spec.id)) throw new Error(`OpenAPI: operationId ${spec.id} used twice`);
+    seenIds.add(spec.id);
+    const { path, params } = toOpenApiPath(spec.path);
+    const item = (paths[path] ??= {});
+    if (item[spec.method]) throw new Error(`OpenAPI: ${spec.method.toUpperCase()} ${path} declared twice`);
+    item[spec.method] = operationFor(spec, params, components);
+  }
+
+  const used = [...new Set(routeSpecs.map((r) => r.tag))];
+  const rank = (t: string) => (tagOrder.includes(t) ? tagOrder.indexOf(t) : tagOrder.length + used.indexOf(t));
+  const tags = used.sort((a, b) => rank(a) - rank(b)).map((name) => ({ name, ...(tagDescriptions[name] && { description: tagDescriptions[name] }) }));
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Rights casework API',
+      version: pkg.version,
+      description: [
+        'The HTTP API of the case-management engine for the e-commerce user-rights protection policy, built on Temporal. ' +
+          'It opens cases such as the 7-day no-reason return, exchange or refund (policy 7.1, 7.3, 8.2), lets staff and merchants work the tasks the policy assigns them within its deadlines, and lets auditors read and verify hash-chained case timelines.',
+        'Calls under /v1 need `Authorization: Bearer <key>`; each operation names the roles allowed to call it (x-allowed-roles) and the action checked (x-required-action). ' +
+          'Errors answer `{ "error": { "code", "message", "details"?, "requestId" } }`; every response carries an X-Request-Id header.',
+      ].join('\n\n'),
+    },
+    tags,
+    paths,
+    components,
+  };
+}
+
+let cached: OpenApiDocument | undefined;
+
+/** The document, built once (route declarations do not change after the modules load). */
+export function openApiDocument(): OpenApiDocument {
+  return (cached ??= buildOpenApiDocument());
+}

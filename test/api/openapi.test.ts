@@ -1,0 +1,276 @@
+// The OpenAPI description (/openapi.json) and the HTML reference (/docs) against the app as actually mounted:
+// every Express route is described, nothing described is missing from the app, and the schemas are the zod
+// schemas that validate requests. No database or Temporal: serving the description must not need them.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { z } from 'zod';
+import pkg from '../../package.json';
+import { createApp } from '../../api/app';
+import { actionRoles, type Action } from '../../api/authz';
+import type { ApiDeps } from '../../api/deps';
+import { renderDocsHtml } from '../../api/docs';
+import { buildOpenApiDocument, errorBodySchema, type OpenApiDocument, type OpenApiOperation } from '../../api/openapi';
+import { routeSpecs } from '../../api/routeSpec';
+import { startReturnSchema } from '../../api/routes/returns';
+import { createLogger } from '../../lib/logger';
+
+/** A stand-in that records every property read, so the test can show the app never used it. */
+const touched: string[] = [];
+function recorder(name: string): any {
+  return new Proxy({}, {
+    get(_target, prop) {
+      touched.push(`${name}.${String(prop)}`);
+      return undefined;
+    },
+  });
+}
+
+let app: Express;
+let server: http.Server;
+let base: string;
+let touchedByConstruction: string[];
+
+beforeAll(async () => {
+  const deps: ApiDeps = {
+    db: recorder('db'),
+    logger: createLogger('openapi-test', 'silent'),
+    temporal: recorder('temporal'),
+    currentPolicy: () => {
+      touched.push('currentPolicy()');
+      throw new Error('currentPolicy must not be called');
+    },
+  };
+  app = createApp(deps);
+  touchedByConstruction = [...touched];
+  server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
+});
+
+async function getDocument(): Promise<OpenApiDocument> {
+  const res = await fetch(`${base}/openapi.json`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as OpenApiDocument;
+}
+
+const METHODS = ['get', 'post', 'delete', 'put', 'patch', 'head', 'options'] as const;
+
+function operations(doc: OpenApiDocument): Array<{ method: string; path: string; op: OpenApiOperation }> {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item as Record<string, OpenApiOperation>)
+      .filter(([method]) => (METHODS as readonly string[]).includes(method))
+      .map(([method, op]) => ({ method, path, op })),
+  );
+}
+
+/** Every route mounted in the app, read from the Express 5 router (app.router), nested routers included. */
+function mountedRoutes(expressApp: Express): Array<{ method: string; path: string }> {
+  const join = (prefix: string, path: string) => `${prefix.replace(/\/$/, '')}${path}` || '/';
+  const out: Array<{ method: string; path: string }> = [];
+  const walk = (stack: any[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const p of [layer.route.path].flat()) {
+          if (typeof p !== 'string') throw new Error(`route with a non-string path: ${String(p)}`);
+          for (const [method, on] of Object.entries(layer.route.methods as Record<string, boolean>)) {
+            if (on) out.push({ method, path: join(prefix, p) });
+          }
+        }
+      } else if (Array.isArray(layer.handle?.stack)) {
+        // router 2.x (Express 5) keeps the path given to use() as rawPath
+        for (const mountPath of [layer.rawPath].flat()) {
+          if (typeof mountPath !== 'string') throw new Error(`router mounted at a non-string path: ${String(mountPath)}`);
+          walk(layer.handle.stack, join(prefix, mountPath));
+        }
+      }
+    }
+  };
+  const router = (expressApp as any).router;
+  expect(Array.isArray(router?.stack)).toBe(true);
+  walk(router.stack, '');
+  return out;
+}
+
+const toOpenApi = (expressPath: string) => expressPath.replace(/:([A-Za-z_$][A-Za-z0-9_$]*)/g, '{$1}');
+const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
+
+test('GET /openapi.json answers an OpenAPI 3.1.0 document, the same bytes on every request', async () => {
+  const first = await fetch(`${base}/openapi.json`);
+  expect(first.status).toBe(200);
+  expect(first.headers.get('content-type')).toMatch(/^application\/json/);
+  const text = await first.text();
+  const doc = JSON.parse(text) as OpenApiDocument;
+  expect(doc.openapi).toBe('3.1.0');
+  expect(doc.info.title).toBe('Rights casework API');
+  expect(doc.info.version).toBe(pkg.version);
+  expect(doc.info.description).toMatch(/policy/);
+  expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+  // JSON Schema inside OpenAPI 3.1 is the document's dialect: no per-schema $schema left over from zod
+  expect(text).not.toContain('"$schema"');
+
+  const second = await fetch(`${base}/openapi.json`);
+  expect(await second.text()).toBe(text);
+});
+
+test('every route mounted in the app is in the document, and every operation in the document is mounted', async () => {
+  const doc = await getDocument();
+  const mounted = mountedRoutes(app).map((r) => key(r.method, toOpenApi(r.path)));
+  // the walk really reached the nested routers, not just the app's own layers
+  expect(mounted).toEqual(expect.arrayContaining(['GET /healthz', 'GET /readyz', 'GET /openapi.json', 'GET /docs', 'POST /v1/returns', 'GET /v1/tasks', 'DELETE /v1/principals/{principalId}']));
+  expect(new Set(mounted).size).toBe(mounted.length);
+
+  const described = operations(doc).map((o) => key(o.method, o.path));
+  expect([...described].sort()).toEqual([...mounted].sort());
+
+  // and each declared route is described under its own id
+  expect(operations(doc).map((o) => o.op.operationId).sort()).toEqual(routeSpecs.map((r) => r.id).sort());
+});
+
+test('the converted health route still answers', async () => {
+  const res = await fetch(`${base}/healthz`);
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ status: 'ok' });
+});
+
+test('path templates and path parameters agree', async () => {
+  const doc = await getDocument();
+  for (const { path, op } of operations(doc)) {
+    const inTemplate = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+    const declared = (op.parameters ?? []).filter((p) => p.in === 'path');
+    expect({ op: op.operationId, params: declared.map((p) => p.name) }).toEqual({ op: op.operationId, params: inTemplate });
+    for (const p of declared) expect(p.required).toBe(true);
+  }
+});
+
+test('authenticated operations declare bearer auth, the allowed roles, and 401/403 with the Error body; public ones do not', async () => {
+  const doc = await getDocument();
+  const errorRef = '#/components/schemas/Error';
+  let secured = 0;
+  for (const { path, op } of operations(doc)) {
+    const isSecured = (op.security?.length ?? 0) > 0;
+    // authenticate() guards everything under /v1 and nothing else
+    expect({ op: op.operationId, secured: isSecured }).toEqual({ op: op.operationId, secured: path.startsWith('/v1/') });
+    if (isSecured) {
+      secured++;
+      expect(op.security).toEqual([{ bearerAuth: [] }]);
+      expect(op.responses['401']?.content?.['application/json'].schema).toEqual({ $ref: errorRef });
+      expect(op.responses['403']?.content?.['application/json'].schema).toEqual({ $ref: errorRef });
+      const action = op['x-required-action'] as Action;
+      expect(Object.keys(actionRoles)).toContain(action);
+      expect(op['x-allowed-roles']).toEqual([...actionRoles[action]]);
+      for (const role of actionRoles[action]) expect(op.description).toContain(role);
+    } else {
+      expect(op['x-required-action']).toBeUndefined();
+      expect(op.responses['401']).toBeUndefined();
+      expect(op.description).toMatch(/no authentication/i);
+    }
+    for (const [status, r] of Object.entries(op.responses)) {
+      if (Number(status) >= 400) expect({ op: op.operationId, status, schema: r.content?.['application/json'].schema }).toEqual({ op: op.operationId, status, schema: { $ref: errorRef } });
+    }
+  }
+  expect(secured).toBeGreaterThan(10);
+});
+
+test('the documented Error schema is what the API answers', async () => {
+  const doc = await getDocument();
+  expect(doc.components.schemas.Error).toMatchObject({ type: 'object', required: ['error'] });
+  expect(doc.components.schemas.Error).toEqual((({ $schema: _d, ...s }) => s)(z.toJSONSchema(errorBodySchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>));
+
+  const res = await fetch(`${base}/v1/tasks`); // no API key: answered by authenticate() before any database read
+  expect(res.status).toBe(401);
+  const body = (await res.json()) as { error: Record<string, unknown> };
+  expect(errorBodySchema.safeParse(body).success).toBe(true);
+  expect(body.error).toMatchObject({ code: 'UNAUTHENTICATED', requestId: res.headers.get('x-request-id') });
+});
+
+test('startReturn: the request body is the zod schema that validates it, and Idempotency-Key is a required header', async () => {
+  const doc = await getDocument();
+  const op = doc.paths['/v1/returns']?.post;
+  expect(op?.operationId).toBe('startReturn');
+  expect(op!.requestBody?.required).toBe(true);
+  const schema = op!.requestBody!.content['application/json'].schema as { type: string; required: string[]; properties: Record<string, any>; additionalProperties: boolean };
+  expect(schema.type).toBe('object');
+  expect(schema.required).toEqual(expect.arrayContaining(['order', 'requestType', 'reasonCode']));
+  expect(schema.required).not.toContain('customerContact');
+  expect(schema.additionalProperties).toBe(false);
+  expect(schema.properties.order.required).toEqual(expect.arrayContaining(['orderId', 'amount', 'currency', 'deliveredAt']));
+  const { $schema: _dialect, ...fromZod } = z.toJSONSchema(startReturnSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  expect(schema).toEqual(fromZod);
+
+  const header = op!.parameters?.find((p) => p.name === 'Idempotency-Key');
+  expect(header).toMatchObject({ in: 'header', required: true, schema: { type: 'string' } });
+  expect(Object.keys(op!.responses).sort()).toEqual(['201', '400', '401', '403', '409', '422', '429']);
+});
+
+test('query schemas become query parameters with their required flags', async () => {
+  const doc = await getDocument();
+  const list = doc.paths['/v1/tasks']?.get;
+  const byName = Object.fromEntries((list?.parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, p]));
+  expect(Object.keys(byName)).toEqual(expect.arrayContaining(['role', 'status', 'assignee', 'dueBefore', 'limit', 'cursor']));
+  expect(byName.limit).toMatchObject({ required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } });
+  expect(byName.assignee.description).toBe("a principal id, 'me', or 'none'");
+  expect(byName.assignee.schema).not.toHaveProperty('description');
+  expect(byName.role.schema.enum).toContain('supervisor');
+
+  const getCase = doc.paths['/v1/cases/{caseId}']?.get;
+  expect(getCase?.parameters?.find((p) => p.name === 'live')).toMatchObject({ in: 'query', required: false, schema: { enum: ['true', 'false'] } });
+});
+
+test('GET /docs is a self-contained HTML page listing every operation', async () => {
+  const doc = await getDocument();
+  const res = await fetch(`${base}/docs`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+  const html = await res.text();
+  expect(html).toMatch(/^<!doctype html>/i);
+
+  for (const { method, path, op } of operations(doc)) {
+    expect(html).toContain(`id="op-${op.operationId}"`);
+    expect(html).toContain(`<code>${op.operationId}</code>`);
+    expect(html).toContain(`${method.toUpperCase()}</span> <code class="path">${path}</code>`);
+  }
+  for (const tag of doc.tags) expect(html).toContain(`id="tag-${tag.name}"`);
+  // roles, parameters and the request body schema are on the page
+  expect(html).toContain('<span class="role">storefront</span>');
+  expect(html).toContain('<code>Idempotency-Key</code>');
+  expect(html).toContain('&quot;requestType&quot;: {');
+
+  // nothing loads from elsewhere
+  expect(html).not.toMatch(/<script/i);
+  expect(html).not.toMatch(/<link\b/i);
+  expect(html).not.toMatch(/@import|url\(/i);
+  const refs = [...html.matchAll(/\b(?:src|href|action)\s*=\s*["']?([^"'\s>]*)/gi)].map((m) => m[1]);
+  expect(refs.length).toBeGreaterThan(0);
+  for (const ref of refs) expect(ref).toMatch(/^(#|\/(?!\/))/);
+  // text is escaped (the summary of verifyCaseAudit contains an apostrophe)
+  expect(html).toContain('Recompute a case&#39;s audit hash chain');
+});
+
+test('the reference page escapes every piece of text from the document', () => {
+  const doc = buildOpenApiDocument();
+  const hostile = '<img src=x onerror=alert(1)>';
+  doc.info.title = `</title><script>alert(1)</script>`;
+  doc.tags[0].description = hostile;
+  const op = doc.paths['/v1/returns']!.post!;
+  op.summary = hostile;
+  op.parameters![0].description = `"><script>alert(2)</script>`;
+  (op.requestBody!.content['application/json'].schema as any).description = '</pre><b>x</b>';
+
+  const html = renderDocsHtml(doc);
+  expect(html).not.toMatch(/<script|<img|<b>x/);
+  expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  expect(html).toContain('&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+  expect(html).toContain('&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;');
+  expect(html).toContain('&lt;/pre&gt;&lt;b&gt;x&lt;/b&gt;');
+});
+
+test('building the app and serving its description never touched the database, Temporal or the policy', () => {
+  expect(touchedByConstruction).toEqual([]);
+  expect(touched).toEqual([]);
+});
