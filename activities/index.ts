@@ -10,6 +10,8 @@ import { appendAuditEvent } from './audit';
 import type { Mailer } from './mailer';
 import type { PaymentGateway } from './payments';
 import { renderTemplate } from './templates';
+import { createRegistrationActivities } from './registration';
+import { createWarrantyRepairActivities } from './warrantyRepair';
 import type {
   CaseActivities,
   CaseEventInput,
@@ -31,7 +33,7 @@ export interface ActivityDeps {
   mailDomain?: string;
 }
 
-export function createActivities(deps: ActivityDeps): CaseActivities {
+export function createActivities(deps: ActivityDeps) {
   const { db, mailer, gateway } = deps;
   const log = (caseId: string) => {
     let activity: Record<string, unknown> = {};
@@ -249,5 +251,15 @@ export function createActivities(deps: ActivityDeps): CaseActivities {
     });
   }
 
-  return { recordCaseEvent, openTask, closeTask, escalateTask, notify, issueRefund, recordReturnShipping };
+  return {
+    recordCaseEvent,
+    openTask,
+    closeTask,
+    escalateTask,
+    notify,
+    issueRefund,
+    recordReturnShipping,
+    ...createRegistrationActivities(deps),
+    ...createWarrantyRepairActivities(deps),
+  };
 }

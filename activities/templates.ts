@@ -1,8 +1,12 @@
 // E-mail templates per event, in zh-CN and en. They carry only what the recipient already knows:
 // the case id, the request type, amounts and deadlines; never names, phones or addresses.
-type Params = Record<string, string | number | null>;
-type Template = { subject: (p: Params) => string; text: (p: Params) => string };
-type Locale = 'zh-CN' | 'en';
+import { registrationTemplates } from './registration';
+import { warrantyRepairTemplates } from './warrantyRepair';
+
+export type Params = Record<string, string | number | null>;
+export type Template = { subject: (p: Params) => string; text: (p: Params) => string };
+export type Locale = 'zh-CN' | 'en';
+export type TemplateSet = Record<string, Record<Locale, Template>>;
 
 const money = (p: Params) => (p.amountMinor == null ? '' : `${(Number(p.amountMinor) / 100).toFixed(2)} ${p.currency ?? ''}`.trim());
 
@@ -11,7 +15,7 @@ const closed = (zhWord: string, enWord: string): Record<Locale, Template> => ({
   en: { subject: (p) => `Request ${p.caseId} ${enWord}`, text: (p) => `Your after-sales request ${p.caseId} has been ${enWord}.` },
 });
 
-export const templates: Record<string, Record<Locale, Template>> = {
+const returnTemplates: TemplateSet = {
   'return.received': {
     'zh-CN': { subject: (p) => `已收到您的售后申请 ${p.caseId}`, text: (p) => `我们已收到您的售后申请(${p.requestType}),编号 ${p.caseId}。商家审核结果将通过邮件通知您。` },
     en: { subject: (p) => `We received your request ${p.caseId}`, text: (p) => `We received your after-sales request (${p.requestType}), case ${p.caseId}. We will e-mail you the merchant's decision.` },
@@ -63,6 +67,8 @@ export const templates: Record<string, Record<Locale, Template>> = {
     en: { subject: (p) => `Task escalated (${p.caseId})`, text: (p) => `Task ${p.taskType} of case ${p.caseId} passed its deadline (${p.dueAt}) and was escalated.` },
   },
 };
+
+export const templates: TemplateSet = { ...returnTemplates, ...registrationTemplates, ...warrantyRepairTemplates };
 
 export function renderTemplate(name: string, locale: string, params: Params): { subject: string; text: string } {
   const t = templates[name];

@@ -13,6 +13,8 @@ import { casesRouter } from './routes/cases';
 import { principalsRouter } from './routes/principals';
 import { returnsRouter } from './routes/returns';
 import { tasksRouter } from './routes/tasks';
+import { registrationsRouter } from './routes/registrations';
+import { repairsRouter } from './routes/repairs';
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();
@@ -67,6 +69,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(casesRouter(deps));
   app.use(tasksRouter(deps));
   app.use(principalsRouter(deps));
+  app.use(registrationsRouter(deps));
+  app.use(repairsRouter(deps));
   app.use((req, _res, next) => next(new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`)));
   app.use(errorHandler);
   return app;

@@ -13,6 +13,8 @@ import './routes/tasks';
 import './routes/principals';
 import './routes/operations';
 import './metrics';
+import './routes/registrations';
+import './routes/repairs';
 
 export type JsonSchema = Record<string, unknown>;
 

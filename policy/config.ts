@@ -2,6 +2,8 @@
 // passed whole into each workflow at start, so a policy change never alters a running case.
 import { z } from 'zod';
 import { businessCalendarSchema, defaultBusinessCalendar } from './businessCalendar';
+import { defaultRegistrationPolicy, registrationPolicySchema } from './registration';
+import { defaultWarrantyRepairPolicy, warrantyRepairPolicySchema } from './warrantyRepair';
 
 export const durationSchema = z.object({
   amount: z.number().positive(),
@@ -51,6 +53,8 @@ export const policyConfigSchema = z.object({
   version: z.string().min(1),
   calendar: businessCalendarSchema,
   returnWithin7Days: returnPolicySchema,
+  registration: registrationPolicySchema,
+  warrantyRepair: warrantyRepairPolicySchema,
 });
 export type PolicyConfig = z.infer<typeof policyConfigSchema>;
 
@@ -68,6 +72,8 @@ export const defaultPolicy: PolicyConfig = {
     merchantInspection: { within: { amount: 3, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' },
     exchangeShipment: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
   },
+  registration: defaultRegistrationPolicy,
+  warrantyRepair: defaultWarrantyRepairPolicy,
 };
 
 /** Validates a policy document; throws with every issue listed. */

@@ -2,8 +2,11 @@
 // Shared by the API (400 on bad payload) and the workflows (update validators).
 import { z } from 'zod';
 
-export const roles = ['storefront', 'merchant', 'agent', 'supervisor', 'auditor', 'admin'] as const;
-export type Role = (typeof roles)[number];
+import type { Role } from './roles';
+import { registrationTasks } from './registration';
+import { warrantyRepairTasks } from './warrantyRepair';
+
+export { roles, type Role } from './roles';
 
 export const merchantRejectionReasons = [
   'item_used_or_damaged',
@@ -23,7 +26,7 @@ const reviewDecision = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('reject'), reasonCode: z.enum(merchantRejectionReasons) }).strict(),
 ]);
 
-export const taskCatalog = {
+const returnTasks = {
   /** 8.2: the merchant answers the return request. */
   'return.merchant_review': { role: 'merchant', payload: reviewDecision },
   /** The platform's review after a merchant rejection; its decision is final. */
@@ -36,6 +39,9 @@ export const taskCatalog = {
   /** Exchange: the merchant ships the replacement. */
   'return.exchange_shipment': { role: 'merchant', payload: shipmentSchema },
 } as const satisfies Record<string, { role: Role; payload: z.ZodType }>;
+
+/** Every task type of every process: its role and its completion payload. */
+export const taskCatalog = { ...returnTasks, ...registrationTasks, ...warrantyRepairTasks };
 
 export type TaskType = keyof typeof taskCatalog;
 export const taskTypes = Object.keys(taskCatalog) as TaskType[];

@@ -9,8 +9,8 @@ import { workflowBundle } from '../helpers/timeSkipping';
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
-function histories() {
-  return files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))) }));
+function returnHistories() {
+  return files.filter((f) => f.startsWith('returnWithin7Days.')).map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))) }));
 }
 
 beforeAll(() => {
@@ -36,8 +36,9 @@ test.each(files)('%s replays without nondeterminism', async (file) => {
 test('a changed workflow fails replay (the guard is not vacuous)', async () => {
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./nondeterministic/workflows'), logger: new DefaultLogger('ERROR') });
   const results = [];
-  for await (const r of Worker.runReplayHistories({ workflowBundle: { code } }, histories())) results.push(r);
-  expect(results).toHaveLength(files.length);
+  const histories = returnHistories();
+  for await (const r of Worker.runReplayHistories({ workflowBundle: { code } }, histories)) results.push(r);
+  expect(results).toHaveLength(histories.length);
   for (const r of results) {
     expect(r.error).toBeDefined();
     expect(r.error!.name).toMatch(/DeterminismViolationError/);

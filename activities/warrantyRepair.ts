@@ -1,0 +1,10 @@
+// Activities of the warrantyRepair process (merged into createActivities in activities/index.ts).
+import type { ActivityDeps } from './index';
+import type { TemplateSet } from './templates';
+
+export function createWarrantyRepairActivities(_deps: ActivityDeps) {
+  return {};
+}
+
+/** E-mail templates of this process (merged into activities/templates.ts). */
+export const warrantyRepairTemplates: TemplateSet = {};
