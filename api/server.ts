@@ -41,7 +41,13 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
     ...(o.metrics && { metrics: o.metrics }),
   };
   const app = createApp(deps);
-  const server = http.createServer(app);
+  let draining = false;
+  const server = http.createServer((req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+    // While draining, a keep-alive connection closes as soon as its last response is out.
+    res.on('finish', () => draining && setImmediate(() => server.closeIdleConnections()));
+    app(req, res);
+  });
   await new Promise<void>((resolve) => server.listen(o.port ?? o.cfg.API_PORT, o.host ?? o.cfg.API_HOST, resolve));
   const addr = server.address() as { port: number; address: string };
   const url = `http://${o.host ?? o.cfg.API_HOST}:${addr.port}`;
@@ -52,6 +58,7 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
     deps,
     close: () =>
       new Promise<void>((resolve) => {
+        draining = true;
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 10_000).unref();
