@@ -111,6 +111,18 @@ export function createActivities(deps: ActivityDeps) {
         },
       });
       if (updated.count === 0) return false;
+      if (t.status === 'expired') {
+        // The SLA lapsed and the policy's default decision was taken: a breach, on the record.
+        const row = await tx.task.findUniqueOrThrow({ where: { id: t.taskId } });
+        await appendAuditEvent(tx, {
+          caseId: t.caseId,
+          eventKey: `${t.eventKey}:breach`,
+          type: 'sla.breached',
+          actor: 'system',
+          at: new Date(t.at),
+          payload: { taskId: t.taskId, sla: row.slaName, dueAt: row.dueAt.toISOString(), action: 'default-decision' },
+        });
+      }
       await appendAuditEvent(tx, {
         caseId: t.caseId,
         eventKey: t.eventKey,

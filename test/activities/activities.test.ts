@@ -494,6 +494,17 @@ describe('tasks: inbox rows', () => {
     await expect(verifyAuditChain(db, caseId)).resolves.toMatchObject({ valid: true });
   });
 
+  test('an SLA that lapses into the default decision is recorded as a breach with the task', async () => {
+    const { caseId, merchantId } = await createCase();
+    const { taskId, dueAt } = await open(caseId, merchantId);
+    await attempt(1, activities.closeTask, { taskId, caseId, status: 'expired', resolution: 'auto:approve', actor: 'system', at: AT, eventKey: `${taskId}:expire` });
+    await attempt(2, activities.closeTask, { taskId, caseId, status: 'expired', resolution: 'auto:approve', actor: 'system', at: AT, eventKey: `${taskId}:expire` });
+    const breaches = await auditEvents(caseId, 'sla.breached');
+    expect(breaches).toHaveLength(1);
+    expect(breaches[0].payload).toMatchObject({ taskId, dueAt, action: 'default-decision' });
+    expect((await db.task.findUniqueOrThrow({ where: { id: taskId } })).status).toBe('expired');
+  });
+
   test('escalateTask: a reminder stamps remindedAt; a breach with reassign-to-supervisor moves the task to the supervisor role', async () => {
     const { caseId, merchantId } = await createCase();
     const { taskId, dueAt } = await open(caseId, merchantId);
