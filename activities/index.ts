@@ -31,6 +31,11 @@ export interface ActivityDeps {
   logger: Logger;
   /** Domain for generated Message-IDs. */
   mailDomain?: string;
+  /** Registration: SMS gateway (default: the capture gateway writing to sms_outbox). */
+  sms?: import('../lib/sms').SmsGateway;
+  /** Registration: HMAC secret and e-mail link base (default: REGISTRATION_SECRET / REGISTRATION_LINK_BASE). */
+  registrationSecret?: string;
+  registrationLinkBase?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {

@@ -1,10 +1,297 @@
-// Activities of the registration process (merged into createActivities in activities/index.ts).
-import type { ActivityDeps } from './index';
+// Activities of the registration process (merged into createActivities in activities/index.ts), and the
+// secrets handling the API shares with them: scrypt password hashes, HMAC'd one-time codes, signed
+// e-mail links, keyed ID-number hashes (policy 1.3, 2.1), the face-match interface.
+// Workflows pass ids and enums; personal data is read here, from PostgreSQL.
+import crypto from 'node:crypto';
+import { promisify } from 'node:util';
+import { Context } from '@temporalio/activity';
+import { envSchema } from '../lib/config';
+import { CaptureSmsGateway, type SmsGateway } from '../lib/sms';
+import type { FaceResult } from '../policy/registration';
+import { appendAuditEvent } from './audit';
+import type { ActivityDeps, createActivities } from './index';
 import type { TemplateSet } from './templates';
 
-export function createRegistrationActivities(_deps: ActivityDeps) {
-  return {};
+// ---- Secrets ----
+
+/** The HMAC key: ActivityDeps / API option, else REGISTRATION_SECRET (validated like every setting). */
+export function registrationSecret(explicit?: string): string {
+  return explicit ?? envSchema.shape.REGISTRATION_SECRET.parse(process.env.REGISTRATION_SECRET || undefined);
 }
 
+export function registrationLinkBase(explicit?: string): string {
+  return explicit ?? envSchema.shape.REGISTRATION_LINK_BASE.parse(process.env.REGISTRATION_LINK_BASE || undefined);
+}
+
+const scrypt = promisify(crypto.scrypt) as (password: crypto.BinaryLike, salt: crypto.BinaryLike, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
+
+/** Password hashing parameters (scrypt, RFC 7914): N=2^15, r=8, p=1, 64-byte key, 16-byte salt per user. */
+export const PASSWORD_HASH_PARAMS = { N: 32768, r: 8, p: 1, keylen: 64 } as const;
+
+/** `scrypt$N=…,r=…,p=…,len=…$<salt>$<hash>`: salt and parameters are stored with the hash. */
+export async function hashPassword(password: string, params = PASSWORD_HASH_PARAMS): Promise<string> {
+  const salt = crypto.randomBytes(16);
+  const key = await scrypt(password.normalize('NFKC'), salt, params.keylen, { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r });
+  return `scrypt$N=${params.N},r=${params.r},p=${params.p},len=${params.keylen}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const m = /^scrypt\$N=(\d+),r=(\d+),p=(\d+),len=(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/.exec(stored);
+  if (!m) return false;
+  const [N, r, p, keylen] = m.slice(1, 5).map(Number);
+  const expected = Buffer.from(m[6], 'base64');
+  const key = await scrypt(password.normalize('NFKC'), Buffer.from(m[5], 'base64'), keylen, { N, r, p, maxmem: 256 * N * r });
+  return key.length === expected.length && crypto.timingSafeEqual(key, expected);
+}
+
+function hmac(secret: string, purpose: string, value: string): Buffer {
+  return crypto.createHmac('sha256', secret).update(`${purpose}|${value}`).digest();
+}
+
+/** The stored form of a one-time code: HMAC-SHA256 bound to its challenge. */
+export function hashMobileCode(secret: string, challengeId: string, code: string): string {
+  return hmac(secret, 'mobile-code', `${challengeId}|${code}`).toString('hex');
+}
+
+/** Constant-time comparison of a submitted code with the stored HMAC. */
+export function mobileCodeMatches(secret: string, challengeId: string, code: string, storedHex: string): boolean {
+  const a = hmac(secret, 'mobile-code', `${challengeId}|${code}`);
+  const b = Buffer.from(storedHex, 'hex');
+  return a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+/** Keyed hash of a normalised ID number: equal numbers can be found, the number cannot be read back. */
+export function hashIdNumber(secret: string, normalized: string): string {
+  return hmac(secret, 'id-number', normalized).toString('hex');
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+/** A signed e-mail verification token: registration id + purpose + sequence + expiry, HMAC'd. */
+export function signEmailToken(secret: string, registrationId: string, seq: number, expiresAt: Date): string {
+  const payload = `${registrationId}|email-verify|${seq}|${Math.floor(expiresAt.getTime() / 1000)}`;
+  return `${b64url(payload)}.${b64url(hmac(secret, 'email-link', payload))}`;
+}
+
+export type EmailTokenCheck =
+  | { ok: true; registrationId: string; seq: number; expiresAt: Date }
+  | { ok: false; reason: 'invalid' | 'expired' | 'other_registration'; expiresAt?: Date };
+
+export function verifyEmailToken(secret: string, token: string, registrationId: string, now = new Date()): EmailTokenCheck {
+  const m = /^([A-Za-z0-9_-]{1,400})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!m) return { ok: false, reason: 'invalid' };
+  const payload = Buffer.from(m[1], 'base64url').toString('utf8');
+  const expected = hmac(secret, 'email-link', payload);
+  const given = Buffer.from(m[2], 'base64url');
+  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return { ok: false, reason: 'invalid' };
+  const [reg, purpose, seq, exp] = payload.split('|');
+  if (purpose !== 'email-verify' || !/^\d+$/.test(seq ?? '') || !/^\d+$/.test(exp ?? '')) return { ok: false, reason: 'invalid' };
+  const expiresAt = new Date(Number(exp) * 1000);
+  if (reg !== registrationId) return { ok: false, reason: 'other_registration' };
+  if (expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'expired', expiresAt };
+  return { ok: true, registrationId: reg, seq: Number(seq), expiresAt };
+}
+
+// ---- Face match ----
+
+export interface FaceVerifier {
+  /** Compares the submitted face image with the identity document's photo. */
+  verify(input: { registrationId: string; faceImageRef: string; idNumberHash: string }): Promise<FaceResult>;
+}
+
+/**
+ * Simulated face match, deterministic by the image reference: 'sim-pass…', 'sim-fail…', 'sim-uncertain…';
+ * any other reference is 'uncertain' (a person looks at it).
+ */
+export class SimulatedFaceVerifier implements FaceVerifier {
+  async verify({ faceImageRef }: { registrationId: string; faceImageRef: string; idNumberHash: string }): Promise<FaceResult> {
+    if (faceImageRef.startsWith('sim-pass')) return 'pass';
+    if (faceImageRef.startsWith('sim-fail')) return 'fail';
+    return 'uncertain';
+  }
+}
+
+// ---- Activities ----
+
+export interface SendMobileCodeInput {
+  caseId: string;
+  registrationId: string;
+  /** 1 for the first code, then one more per resend. */
+  seq: number;
+  ttlMs: number;
+  maxAttempts: number;
+  at: string;
+}
+
+export interface SendEmailVerificationInput {
+  caseId: string;
+  registrationId: string;
+  userRef: string;
+  seq: number;
+  ttlMs: number;
+  at: string;
+  eventKey: string;
+}
+
+export interface RegistrationOutcomeInput {
+  caseId: string;
+  registrationId: string;
+  outcome: 'approved' | 'rejected' | 'abandoned' | 'cancelled';
+  reasonCode?: string;
+  at: string;
+}
+
+export interface ErasePersonalDataInput {
+  caseId: string;
+  registrationId: string;
+  userRef: string;
+  reason: 'abandoned' | 'cancelled';
+  at: string;
+  eventKey: string;
+}
+
+export interface RegistrationActivities {
+  /** Generates a 6-digit code, stores its HMAC with expiry and attempt limit, sends it by SMS. */
+  sendMobileCode(input: SendMobileCodeInput): Promise<{ expiresAt: string; sent: boolean }>;
+  /** Signs a verification link and e-mails it through the outbox. */
+  sendEmailVerification(input: SendEmailVerificationInput): Promise<{ expiresAt: string }>;
+  /** Approved: the registration closes and the account row is created active. */
+  activateAccount(input: Omit<RegistrationOutcomeInput, 'outcome' | 'reasonCode'>): Promise<{ accountId: string }>;
+  /** Rejected, abandoned or withdrawn (cancelled): the registration row records the outcome. */
+  recordRegistrationOutcome(input: RegistrationOutcomeInput): Promise<void>;
+  /** Data minimisation (2.1, 2.4): deletes the unverified personal data; the audit trail keeps counts only. */
+  erasePersonalData(input: ErasePersonalDataInput): Promise<{ registrations: number; challenges: number; identities: number; smsMessages: number; parties: number }>;
+}
+
+export function createRegistrationActivities(deps: ActivityDeps): RegistrationActivities {
+  const { db } = deps;
+  const sms: SmsGateway = deps.sms ?? new CaptureSmsGateway(db, deps.logger.child({ component: 'sms' }));
+  const secret = () => registrationSecret(deps.registrationSecret);
+  let outboxNotify: ReturnType<typeof createActivities>['notify'] | undefined;
+  const log = (caseId: string) => deps.logger.child({ caseId });
+  const attempt = () => {
+    try {
+      return Context.current().info.attempt;
+    } catch {
+      return 1;
+    }
+  };
+
+  return {
+    async sendMobileCode(i) {
+      const reg = await db.registration.findUnique({ where: { id: i.registrationId } });
+      if (!reg?.mobile || reg.status !== 'pending') return { expiresAt: i.at, sent: false };
+      const challengeId = `${i.registrationId}:sms:${i.seq}`;
+      // A retry issues a fresh code under the same challenge: only the latest code sent is valid.
+      const code = String(crypto.randomInt(0, 1_000_000)).padStart(6, '0');
+      const sentAt = new Date();
+      const expiresAt = new Date(sentAt.getTime() + i.ttlMs);
+      const codeHash = hashMobileCode(secret(), challengeId, code);
+      await db.registrationChallenge.upsert({
+        where: { id: challengeId },
+        create: { id: challengeId, registrationId: i.registrationId, channel: 'sms', seq: i.seq, codeHash, expiresAt, maxAttempts: i.maxAttempts, sentAt },
+        update: { codeHash, expiresAt, attempts: 0, lockedUntil: null, sentAt, verifiedAt: null },
+      });
+      const minutes = Math.round(i.ttlMs / 60_000);
+      await sms.send({
+        idempotencyKey: `${challengeId}#${attempt()}`,
+        to: reg.mobile,
+        body: reg.locale === 'en'
+          ? `Your verification code is ${code}. It expires in ${minutes} minutes. Never share it with anyone.`
+          : `您的注册验证码为 ${code},${minutes} 分钟内有效。请勿告诉他人。`,
+        purpose: 'mobile_verification',
+        registrationId: i.registrationId,
+      });
+      log(i.caseId).info({ registrationId: i.registrationId, seq: i.seq, expiresAt: expiresAt.toISOString() }, 'mobile code sent');
+      return { expiresAt: expiresAt.toISOString(), sent: true };
+    },
+
+    async sendEmailVerification(i) {
+      // The expiry derives from workflow time, so a retry signs the same link.
+      const expiresAt = new Date(new Date(i.at).getTime() + i.ttlMs);
+      const token = signEmailToken(secret(), i.registrationId, i.seq, expiresAt);
+      const link = `${registrationLinkBase(deps.registrationLinkBase)}?registration=${encodeURIComponent(i.registrationId)}&token=${encodeURIComponent(token)}`;
+      // Loaded on first use: activities/index.ts imports this module (and templates.ts imports its templates).
+      outboxNotify ??= (require('./index') as typeof import('./index')).createActivities(deps).notify;
+      await outboxNotify({
+        key: `${i.caseId}:registration.verify_email:customer:${i.userRef}:${i.seq}`,
+        caseId: i.caseId,
+        template: 'registration.verify_email',
+        recipient: { kind: 'customer', id: i.userRef },
+        params: { caseId: i.caseId, link, expiresAt: expiresAt.toISOString() },
+        at: i.at,
+        eventKey: i.eventKey,
+      });
+      return { expiresAt: expiresAt.toISOString() };
+    },
+
+    async activateAccount(i) {
+      const accountId = await db.$transaction(async (tx) => {
+        const reg = await tx.registration.findUniqueOrThrow({ where: { id: i.registrationId } });
+        await tx.registration.updateMany({ where: { id: i.registrationId, status: 'pending' }, data: { status: 'approved', closedAt: new Date(i.at) } });
+        await tx.userAccount.upsert({
+          where: { registrationId: i.registrationId },
+          create: { id: reg.userRef, registrationId: reg.id, username: reg.username!, status: 'active', activatedAt: new Date(i.at) },
+          update: {},
+        });
+        return reg.userRef;
+      });
+      log(i.caseId).info({ registrationId: i.registrationId, accountId }, 'account activated');
+      return { accountId };
+    },
+
+    async recordRegistrationOutcome(i) {
+      await db.registration.updateMany({
+        where: { id: i.registrationId, status: 'pending' },
+        data: { status: i.outcome, reasonCode: i.reasonCode ?? null, closedAt: new Date(i.at) },
+      });
+    },
+
+    async erasePersonalData(i) {
+      const counts = await db.$transaction(async (tx) => {
+        const registrations = await tx.registration.updateMany({
+          where: { id: i.registrationId, status: { not: 'approved' } },
+          data: { username: null, fullName: null, mobile: null, email: null, passwordHash: null, paymentMethodToken: null, personalDataErasedAt: new Date(i.at) },
+        });
+        const challenges = await tx.registrationChallenge.deleteMany({ where: { registrationId: i.registrationId } });
+        const identities = await tx.registrationIdentity.deleteMany({ where: { registrationId: i.registrationId } });
+        const smsMessages = await tx.smsOutbox.deleteMany({ where: { registrationId: i.registrationId } });
+        const parties = await tx.party.deleteMany({ where: { kind: 'customer', id: i.userRef } });
+        const c = { registrations: registrations.count, challenges: challenges.count, identities: identities.count, smsMessages: smsMessages.count, parties: parties.count };
+        // The audit trail keeps that (and what kind of) data was deleted, never the data.
+        await appendAuditEvent(tx, { caseId: i.caseId, eventKey: i.eventKey, type: 'registration.personal_data_erased', actor: 'system', at: new Date(i.at), payload: { reason: i.reason, ...c } });
+        return c;
+      });
+      log(i.caseId).info({ registrationId: i.registrationId, ...counts }, 'personal data erased');
+      return counts;
+    },
+  };
+}
+
+// ---- E-mail templates (zh-CN and en): the link and the case id only, never names or numbers ----
+
 /** E-mail templates of this process (merged into activities/templates.ts). */
-export const registrationTemplates: TemplateSet = {};
+export const registrationTemplates: TemplateSet = {
+  'registration.verify_email': {
+    'zh-CN': {
+      subject: () => '请验证您的电子邮箱',
+      text: (p) => `请打开以下链接完成电子邮箱验证(${p.expiresAt} 前有效):\n${p.link}\n如果这不是您本人的操作,请忽略本邮件。`,
+    },
+    en: {
+      subject: () => 'Please verify your e-mail address',
+      text: (p) => `Open this link to verify your e-mail address (valid until ${p.expiresAt}):\n${p.link}\nIf you did not register, ignore this message.`,
+    },
+  },
+  'registration.reminder': {
+    'zh-CN': { subject: () => '请尽快完成注册验证', text: (p) => `您的注册尚未完成验证。请在 ${p.dueAt} 前完成,逾期注册将关闭,未验证的个人信息将被删除。` },
+    en: { subject: () => 'Please finish verifying your registration', text: (p) => `Your registration is not verified yet. Please finish before ${p.dueAt}; after that the registration closes and the unverified personal data is deleted.` },
+  },
+  'registration.approved': {
+    'zh-CN': { subject: () => '注册成功', text: (p) => `您的注册已审核通过,账户已开通(编号 ${p.caseId})。` },
+    en: { subject: () => 'Your registration is approved', text: (p) => `Your registration was approved and your account is active (reference ${p.caseId}).` },
+  },
+  'registration.rejected': {
+    'zh-CN': { subject: () => '注册未通过审核', text: (p) => `很抱歉,您的注册未通过审核(原因:${p.reasonCode},编号 ${p.caseId})。如有疑问请联系客服。` },
+    en: { subject: () => 'Your registration was not approved', text: (p) => `We are sorry: your registration was not approved (reason: ${p.reasonCode}, reference ${p.caseId}). Contact customer care with any questions.` },
+  },
+};

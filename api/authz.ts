@@ -24,6 +24,12 @@ export const actionRoles = {
   'tasks.assign': ['supervisor'],
   'tasks.note': ['merchant', 'agent', 'supervisor'],
   'principals.manage': ['admin'],
+  'repairs.create': ['storefront', 'agent'],
+  'repairs.customerStep': ['storefront'],
+  'reports.read': ['supervisor', 'auditor', 'admin'],
+  'registrations.create': ['storefront'],
+  'registrations.verify': ['storefront'], // codes, links, identity and payment token, on the applicant's behalf
+  'registrations.read': ['storefront', 'agent', 'supervisor', 'auditor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof actionRoles;

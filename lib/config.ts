@@ -31,6 +31,10 @@ export const envSchema = z.object({
   /** Per-principal API rate limit: sustained requests per minute, and the burst allowed back to back. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
+  /** Registration: HMAC key for mobile codes, e-mail links and ID-number hashes (32+ characters). Set it in production. */
+  REGISTRATION_SECRET: z.string().min(32).default('dev-only-registration-secret-change-me-0123456789'),
+  /** Registration: where the e-mail verification link points (the storefront page that posts the token back). */
+  REGISTRATION_LINK_BASE: z.string().url().default('http://localhost:3000/register/verify-email'),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

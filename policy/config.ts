@@ -2,30 +2,11 @@
 // passed whole into each workflow at start, so a policy change never alters a running case.
 import { z } from 'zod';
 import { businessCalendarSchema, defaultBusinessCalendar } from './businessCalendar';
+import { durationSchema, slaSchema } from './schemas';
 import { defaultRegistrationPolicy, registrationPolicySchema } from './registration';
 import { defaultWarrantyRepairPolicy, warrantyRepairPolicySchema } from './warrantyRepair';
 
-export const durationSchema = z.object({
-  amount: z.number().positive(),
-  unit: z.enum(['minutes', 'hours', 'days', 'working-hours', 'working-days']),
-});
-export type PolicyDuration = z.infer<typeof durationSchema>;
-
-/** What happens when an SLA is breached. */
-export const breachActionSchema = z.enum([
-  'default-decision', // the policy's default outcome is taken (e.g. auto-approve)
-  'reassign-to-supervisor', // the task moves to the supervisor queue
-  'notify', // the task is flagged escalated and supervisors are notified; the owner still acts
-]);
-export type BreachAction = z.infer<typeof breachActionSchema>;
-
-export const slaSchema = z.object({
-  within: durationSchema,
-  /** Send a reminder when this fraction of the time has passed. */
-  remindAt: z.number().gt(0).lt(1).optional(),
-  onBreach: breachActionSchema,
-});
-export type SlaPolicy = z.infer<typeof slaSchema>;
+export { breachActionSchema, durationSchema, slaSchema, type BreachAction, type PolicyDuration, type SlaPolicy } from './schemas';
 
 export const returnPolicySchema = z.object({
   /** 7.1: no-reason return or exchange within 7 days of delivery. */

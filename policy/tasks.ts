@@ -16,10 +16,8 @@ export const merchantRejectionReasons = [
   'other',
 ] as const;
 
-export const carrierSchema = z.string().regex(/^[A-Za-z0-9_-]{2,32}$/, 'carrier code: 2-32 letters, digits, _ or -');
-export const trackingNumberSchema = z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'tracking number: 6-40 letters, digits or -');
-export const shipmentSchema = z.object({ carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict();
-export type Shipment = z.infer<typeof shipmentSchema>;
+export { carrierSchema, shipmentSchema, trackingNumberSchema, type Shipment } from './schemas';
+import { shipmentSchema } from './schemas';
 
 const reviewDecision = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('approve') }).strict(),

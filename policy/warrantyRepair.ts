@@ -1,10 +1,131 @@
-// Warranty repair within 5 working days (policy chapter 7): policy rules, SLAs and human-task types.
+// Warranty repair (policy 7.1, 7.2, 7.3): the policy rules, SLAs and human-task types.
+// 7.1: warranty per the manufacturer's policy; response within 2 working hours; repair within 5 working days;
+//      satisfaction feedback is collected.
+// 7.3: in warranty the repair is free, with the parts and labour it needs.
+// Pure and deterministic: imported by the API (opening a request) and by the workflow.
 import { z } from 'zod';
 import type { Role } from './roles';
+import { carrierSchema, currencySchema, slaSchema, trackingNumberSchema } from './schemas';
 
-export const warrantyRepairPolicySchema = z.object({});
+export const repairRemedies = ['replacement', 'voucher'] as const;
+export type RepairRemedy = (typeof repairRemedies)[number];
+
+export const warrantyRepairPolicySchema = z.object({
+  /** 7.1: an agent acknowledges and proposes a solution within 2 working hours; a lapse goes to a supervisor. */
+  firstResponse: slaSchema,
+  /** Out of warranty: the customer accepts or declines the quote; silence closes the case (quote_lapsed). */
+  quoteDecision: slaSchema,
+  /** The customer hands the item over (courier or drop-off); silence closes the case (abandoned). */
+  handOver: slaSchema,
+  /** The service team confirms receipt of the item; the repair clock starts then. */
+  receipt: slaSchema,
+  /** 7.1: repair within 5 working days of receipt; a breach escalates and offers the remedy below. */
+  repair: slaSchema,
+  /** What the customer is offered when the repair SLA is breached or the item cannot be repaired. */
+  breachRemedy: z.enum(repairRemedies),
+  voucherAmountMinor: z.number().int().positive(),
+  voucherCurrency: currencySchema,
+  /** The customer accepts or declines the remedy; silence declines it. */
+  remedyDecision: slaSchema,
+  /** The item (repaired, replaced or unrepaired) goes back to the customer with tracking. */
+  returnShipment: slaSchema,
+  /** 7.1 satisfaction feedback: the window for a 1-5 rating; silence is recorded as no_rating. */
+  feedback: slaSchema,
+});
 export type WarrantyRepairPolicy = z.infer<typeof warrantyRepairPolicySchema>;
-export const defaultWarrantyRepairPolicy: WarrantyRepairPolicy = {};
+
+export const defaultWarrantyRepairPolicy: WarrantyRepairPolicy = {
+  firstResponse: { within: { amount: 2, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
+  quoteDecision: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+  handOver: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+  receipt: { within: { amount: 1, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
+  repair: { within: { amount: 5, unit: 'working-days' }, remindAt: 0.6, onBreach: 'notify' },
+  breachRemedy: 'replacement',
+  voucherAmountMinor: 5000,
+  voucherCurrency: 'CNY',
+  remedyDecision: { within: { amount: 3, unit: 'days' }, remindAt: 0.5, onBreach: 'default-decision' },
+  returnShipment: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
+  feedback: { within: { amount: 7, unit: 'days' }, remindAt: 0.5, onBreach: 'default-decision' },
+};
+
+export const repairProblemCategories = [
+  'does_not_power_on',
+  'malfunction',
+  'display',
+  'battery',
+  'noise_or_vibration',
+  'physical_damage',
+  'other',
+] as const;
+export type RepairProblemCategory = (typeof repairProblemCategories)[number];
+
+export const MAX_WARRANTY_MONTHS = 120;
+
+/** Adds calendar months to an instant (UTC), clamping to the month's last day (Jan 31 + 1 month = Feb 28/29). */
+export function addMonths(from: Date, months: number): Date {
+  const y = from.getUTCFullYear();
+  const m = from.getUTCMonth() + months;
+  const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  return new Date(
+    Date.UTC(y, m, Math.min(from.getUTCDate(), lastDay), from.getUTCHours(), from.getUTCMinutes(), from.getUTCSeconds(), from.getUTCMilliseconds()),
+  );
+}
+
+export type WarrantyCheck =
+  | { ok: true; inWarranty: boolean; warrantyEndsAt: Date }
+  | { ok: false; reason: 'NOT_YET_DELIVERED' | 'INVALID_WARRANTY_TERMS'; message: string };
+
+/**
+ * 7.1 warranty per the manufacturer's policy: the item is in warranty while the request comes no later
+ * than `warrantyMonths` calendar months after delivery (inclusive, to the millisecond). 0 months: no warranty.
+ */
+export function checkWarranty(input: { deliveredAt: Date; warrantyMonths: number; requestedAt: Date }): WarrantyCheck {
+  const { deliveredAt, warrantyMonths, requestedAt } = input;
+  if (!Number.isInteger(warrantyMonths) || warrantyMonths < 0 || warrantyMonths > MAX_WARRANTY_MONTHS) {
+    return { ok: false, reason: 'INVALID_WARRANTY_TERMS', message: `Warranty months must be a whole number from 0 to ${MAX_WARRANTY_MONTHS}` };
+  }
+  if (requestedAt.getTime() < deliveredAt.getTime()) {
+    return { ok: false, reason: 'NOT_YET_DELIVERED', message: 'A repair can be requested only after delivery' };
+  }
+  const warrantyEndsAt = addMonths(deliveredAt, warrantyMonths);
+  return { ok: true, inWarranty: warrantyMonths > 0 && requestedAt.getTime() <= warrantyEndsAt.getTime(), warrantyEndsAt };
+}
+
+export const customerDecisionSchema = z.enum(['accept', 'decline']);
+export type CustomerDecision = z.infer<typeof customerDecisionSchema>;
+
+/** How the customer hands the item over: a courier shipment, or a drop-off at a service point with its receipt reference. */
+export const handOverSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('courier'), carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict(),
+  z.object({ method: z.literal('drop_off'), reference: z.string().regex(/^[A-Za-z0-9-]{4,40}$/, 'drop-off reference: 4-40 letters, digits or -') }).strict(),
+]);
+export type HandOver = z.infer<typeof handOverSchema>;
+
+export const ratingSchema = z.number().int().min(1).max(5);
+
+const shipment = z.object({ carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict();
+export const notRepairableReasons = ['parts_unavailable', 'beyond_economic_repair', 'other'] as const;
 
 /** Human steps of this process (merged into policy/tasks.ts taskCatalog). */
-export const warrantyRepairTasks = {} as const satisfies Record<string, { role: Role; payload: z.ZodType }>;
+export const warrantyRepairTasks = {
+  /** 7.1 first response, in warranty: acknowledge and confirm the free repair (7.3: parts and labour covered). */
+  'repair.first_response': { role: 'agent', payload: z.object({ solution: z.literal('free_repair') }).strict() },
+  /** 7.1 first response, out of warranty: acknowledge and quote the repair (amount in minor units). */
+  'repair.first_response_quote': {
+    role: 'agent',
+    payload: z.object({ solution: z.literal('paid_repair'), quoteAmountMinor: z.number().int().positive().max(100_000_000), currency: currencySchema }).strict(),
+  },
+  /** 7.2: the service team confirms it received the item; the 5-working-day repair clock starts. */
+  'repair.confirm_receipt': { role: 'agent', payload: z.object({ outcome: z.literal('received') }).strict() },
+  /** The technician's result (technicians act with the agent role). */
+  'repair.technician_result': {
+    role: 'agent',
+    payload: z.discriminatedUnion('result', [
+      z.object({ result: z.literal('repaired') }).strict(),
+      z.object({ result: z.literal('replaced') }).strict(),
+      z.object({ result: z.literal('not_repairable'), reasonCode: z.enum(notRepairableReasons) }).strict(),
+    ]),
+  },
+  /** The item goes back to the customer: carrier and tracking number. */
+  'repair.return_shipment': { role: 'agent', payload: shipment },
+} as const satisfies Record<string, { role: Role; payload: z.ZodType }>;

@@ -1,8 +1,429 @@
-// Routes of the registrations process. Declare each with defineRoute (api/routeSpec.ts) and mount it.
-import { Router } from 'express';
+// Registration review (policy chapter 1) over HTTP, called by the storefront on the applicant's behalf.
+// The API validates input, keeps personal data in PostgreSQL, checks codes and links against it in
+// constant time, and tells the workflow only what happened (verified, faceResult, riskFlag).
+//
+// Error codes (besides 401/403): 400 VALIDATION_FAILED (zod issues in details), IDEMPOTENCY_KEY_REQUIRED,
+// CARD_NUMBER_NOT_ACCEPTED (3.2) · 404 NOT_FOUND · 409 USERNAME_TAKEN, IDEMPOTENCY_KEY_REUSED,
+// REGISTRATION_CLOSED, ALREADY_VERIFIED, NO_CODE_SENT, IDENTITY_ALREADY_SUBMITTED, PAYMENT_METHOD_ALREADY_BOUND,
+// NOT_ALLOWED_AT_THIS_STEP · 410 CODE_EXPIRED, LINK_EXPIRED · 422 CODE_INVALID (details.attemptsLeft),
+// LINK_INVALID, AGREEMENT_VERSION_NOT_ACCEPTED · 423 STEP_LOCKED (Retry-After while locked) ·
+// 429 RESEND_TOO_SOON (Retry-After).
+import crypto from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { WorkflowIdConflictPolicy, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import { z } from 'zod';
+import type { Registration } from '@prisma/client';
+import { canonicalJson } from '../../activities/audit';
+import {
+  SimulatedFaceVerifier,
+  hashIdNumber,
+  hashPassword,
+  mobileCodeMatches,
+  registrationSecret,
+  verifyEmailToken,
+  type FaceVerifier,
+} from '../../activities/registration';
+import { isUniqueViolation, type Prisma } from '../../lib/db';
+import { durationMs } from '../../policy/durations';
+import { checkIdNumber } from '../../policy/idNumber';
+import {
+  looksLikeCardNumber,
+  mainlandMobileSchema,
+  passwordProblems,
+  paymentMethodTokenSchema,
+  usernameSchema,
+  type RegistrationPolicy,
+  type RegistrationRiskFlag,
+} from '../../policy/registration';
+import {
+  REGISTRATION_CASE_TYPE,
+  RegistrationErrors,
+  emailVerifiedUpdate,
+  identitySubmittedUpdate,
+  mobileVerifiedUpdate,
+  paymentBoundUpdate,
+  registrationReview,
+  resendEmailLinkUpdate,
+  resendMobileCodeUpdate,
+  type RegistrationCaseInput,
+} from '../../workflows/registrationReview';
+import { CaseStatus, CaseType } from '../../workflows/searchAttributes';
 import type { ApiDeps } from '../deps';
+import { workflowUiLink } from '../deps';
+import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../errors';
+import { defineRoute, mount } from '../routeSpec';
 
-export function registrationsRouter(_deps: ApiDeps): Router {
+export const startRegistrationSchema = z
+  .object({
+    name: z.string().trim().min(1).max(50),
+    mobile: mainlandMobileSchema,
+    email: z.email().max(254),
+    username: usernameSchema,
+    password: z.string().min(1).max(256),
+    agreementVersion: z.string().regex(/^[\w.-]{1,32}$/, 'the service-agreement version the applicant accepted'),
+    locale: z.enum(['zh-CN', 'en']).optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    for (const p of passwordProblems(v.password, v.username)) ctx.addIssue({ code: 'custom', path: ['password'], message: `password: ${p}` });
+  });
+
+const codeSchema = z.object({ code: z.string().regex(/^\d{6}$/, 'the 6-digit code from the SMS') }).strict();
+const tokenSchema = z.object({ token: z.string().min(1).max(600) }).strict();
+const emptySchema = z.object({}).strict();
+const identitySchema = z
+  .object({
+    idNumber: z.string().max(32).superRefine((v, ctx) => {
+      const r = checkIdNumber(v);
+      if (!r.valid) ctx.addIssue({ code: 'custom', message: `idNumber (${r.problem}): ${r.message}` });
+    }),
+    faceImageRef: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'a reference to the uploaded face image'),
+  })
+  .strict();
+const paymentSchema = z.object({ token: paymentMethodTokenSchema }).strict();
+const idempotencyKeySchema = z.string().regex(/^[\w.:-]{8,128}$/, '8-128 letters, digits, _ . : or -');
+
+const tag = 'registrations';
+const P = '/v1/registrations/:registrationId';
+export const registrationRoutes = {
+  start: defineRoute({
+    id: 'startRegistration', method: 'post', path: '/v1/registrations', action: 'registrations.create', tag, body: startRegistrationSchema,
+    summary: 'Submit a registration (policy 1.1): name, mobile, e-mail, username, password, accepted agreement version',
+    headers: { 'Idempotency-Key': { required: true, description: 'Retries with the same key and body return the original registration (200); another body gives 409' } },
+    success: { status: 201, description: 'The registration was opened and a code sent by SMS' }, errors: [400, 409, 422],
+  }),
+  get: defineRoute({ id: 'getRegistration', method: 'get', path: P, action: 'registrations.read', tag, summary: 'Registration status: step, verifications, attempts left, deadlines (contact data masked)', success: { status: 200, description: 'The registration' }, errors: [404] }),
+  verifyMobile: defineRoute({ id: 'verifyRegistrationMobile', method: 'post', path: `${P}/mobile/verify`, action: 'registrations.verify', tag, body: codeSchema, summary: 'Submit the 6-digit SMS code (1.2)', success: { status: 200, description: 'Mobile number verified' }, errors: [400, 404, 409, 410, 422, 423] }),
+  resendMobile: defineRoute({ id: 'resendRegistrationMobileCode', method: 'post', path: `${P}/mobile/resend`, action: 'registrations.verify', tag, body: emptySchema, summary: 'Send a new SMS code (cooldown; not while locked)', success: { status: 200, description: 'A new code was sent' }, errors: [400, 404, 409, 423, 429] }),
+  confirmEmail: defineRoute({ id: 'confirmRegistrationEmail', method: 'post', path: `${P}/email/confirm`, action: 'registrations.verify', tag, body: tokenSchema, summary: 'Confirm the e-mail address with the token from the signed link (1.2)', success: { status: 200, description: 'E-mail address verified' }, errors: [400, 404, 409, 410, 422] }),
+  resendEmail: defineRoute({ id: 'resendRegistrationEmailLink', method: 'post', path: `${P}/email/resend`, action: 'registrations.verify', tag, body: emptySchema, summary: 'Send a new verification link (cooldown)', success: { status: 200, description: 'A new link was sent' }, errors: [400, 404, 409, 429] }),
+  identity: defineRoute({ id: 'submitRegistrationIdentity', method: 'post', path: `${P}/identity`, action: 'registrations.verify', tag, body: identitySchema, summary: 'Real-name verification (1.2): resident ID number (GB 11643) and face image reference', success: { status: 200, description: 'Identity submitted; face match and risk checks done' }, errors: [400, 404, 409] }),
+  payment: defineRoute({ id: 'bindRegistrationPaymentMethod', method: 'post', path: `${P}/payment-method`, action: 'registrations.verify', tag, body: paymentSchema, summary: 'Bind a payment method by its provider token; card numbers are refused (3.2)', success: { status: 200, description: 'Payment method bound' }, errors: [400, 404, 409] }),
+};
+
+export interface RegistrationsRouterOptions {
+  faceVerifier?: FaceVerifier;
+  secret?: string;
+}
+
+const closedRegistration = (status: string) => conflict('REGISTRATION_CLOSED', `The registration is ${status}`);
+
+function mask(value: string | null, kind: 'mobile' | 'email'): string | null {
+  if (!value) return null;
+  if (kind === 'mobile') return `${value.slice(0, 3)}****${value.slice(-4)}`;
+  const [local, domain] = value.split('@');
+  return `${local.slice(0, 1)}***@${domain}`;
+}
+
+function retryAfter(res: Response, ms: number): number {
+  const s = Math.max(1, Math.ceil(ms / 1000));
+  res.setHeader('Retry-After', String(s));
+  return s;
+}
+
+export function registrationsRouter(deps: ApiDeps, opts: RegistrationsRouterOptions = {}): Router {
   const r = Router();
+  const faces = opts.faceVerifier ?? new SimulatedFaceVerifier();
+  const secret = () => registrationSecret(opts.secret);
+
+  function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+    const p = schema.safeParse(value ?? {});
+    if (!p.success) throw badRequest('VALIDATION_FAILED', `The ${what} is not valid`, zodIssues(p.error));
+    return p.data;
+  }
+
+  async function load(req: Request) {
+    const id = req.params.registrationId as string;
+    const [reg, kase] = await Promise.all([deps.db.registration.findUnique({ where: { id } }), deps.db.case.findUnique({ where: { id } })]);
+    if (!reg || !kase || kase.type !== REGISTRATION_CASE_TYPE) throw notFound('Registration', id);
+    const rules = ((kase.summary as any).workflowInput as RegistrationCaseInput).policy;
+    return { reg, kase, rules: rules.registration as RegistrationPolicy, calendar: rules.calendar };
+  }
+
+  function pending(reg: Registration) {
+    if (reg.status !== 'pending') throw closedRegistration(reg.status);
+  }
+
+  const latestChallenge = (registrationId: string) =>
+    deps.db.registrationChallenge.findFirst({ where: { registrationId, channel: 'sms' }, orderBy: { seq: 'desc' } });
+
+  /** Tells the workflow; a refusal becomes the matching HTTP error. */
+  async function tell<Ret, Args extends [any, ...any[]]>(req: Request, res: Response, caseId: string, def: UpdateDefinition<Ret, Args>, args: Args, updateId?: string): Promise<Ret> {
+    try {
+      return await deps.temporal.clients.forIdentity(req.principal!.id).workflow.getHandle(caseId).executeUpdate(def, { args, ...(updateId && { updateId }) } as any);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const cause = err.cause as { type?: string; message?: string; details?: unknown[] } | undefined;
+        if (cause?.type === RegistrationErrors.ResendTooSoon) {
+          const ms = Number((cause.details?.[0] as { retryAfterMs?: number } | undefined)?.retryAfterMs ?? 1000);
+          const s = retryAfter(res, ms);
+          throw new ApiError(429, 'RESEND_TOO_SOON', cause.message ?? 'Too soon to send again', { retryAfterSeconds: s });
+        }
+      }
+      throw fromUpdateFailure(err) ?? err;
+    }
+  }
+
+  async function present(id: string) {
+    const [reg, kase, ch, identity] = await Promise.all([
+      deps.db.registration.findUniqueOrThrow({ where: { id } }),
+      deps.db.case.findUniqueOrThrow({ where: { id } }),
+      latestChallenge(id),
+      deps.db.registrationIdentity.findUnique({ where: { registrationId: id } }),
+    ]);
+    const input = (kase.summary as any).workflowInput as RegistrationCaseInput;
+    const rules = input.policy.registration;
+    const cooldownMs = durationMs(rules.mobileCode.resendCooldown, input.policy.calendar);
+    const now = Date.now();
+    return {
+      registrationId: reg.id,
+      caseId: kase.id,
+      userRef: reg.userRef,
+      status: reg.status,
+      step: kase.step,
+      outcome: kase.outcome,
+      reasonCode: reg.reasonCode,
+      username: reg.username,
+      mobile: mask(reg.mobile, 'mobile'),
+      email: mask(reg.email, 'email'),
+      agreementVersion: reg.agreementVersion,
+      verification: {
+        mobile: {
+          verified: reg.mobileVerifiedAt !== null,
+          codeSent: ch !== null,
+          codeExpiresAt: ch?.expiresAt.toISOString() ?? null,
+          attemptsLeft: ch ? Math.max(0, ch.maxAttempts - ch.attempts) : null,
+          locked: ch ? ch.attempts >= ch.maxAttempts : false,
+          lockedUntil: ch?.lockedUntil && ch.lockedUntil.getTime() > now ? ch.lockedUntil.toISOString() : null,
+          resendAvailableAt: ch ? new Date(Math.max(ch.sentAt.getTime() + cooldownMs, ch.lockedUntil?.getTime() ?? 0)).toISOString() : null,
+        },
+        email: { verified: reg.emailVerifiedAt !== null },
+        identity: { submitted: identity !== null || reg.identitySubmittedAt !== null, faceResult: identity?.faceResult ?? null, underReview: kase.step === 'manual_review' },
+        paymentMethod: { policy: rules.paymentMethod, bound: reg.paymentBoundAt !== null },
+      },
+      deadlines: kase.deadlines,
+      personalDataErased: reg.personalDataErasedAt !== null,
+      createdAt: reg.createdAt.toISOString(),
+      closedAt: reg.closedAt?.toISOString() ?? null,
+      links: { self: `/v1/registrations/${reg.id}`, case: `/v1/cases/${kase.id}`, temporalUi: workflowUiLink(deps, kase.workflowId) },
+    };
+  }
+
+  async function startWorkflow(input: RegistrationCaseInput) {
+    await deps.temporal.clients.forIdentity(input.openedBy).workflow.start(registrationReview, {
+      taskQueue: deps.temporal.taskQueue,
+      workflowId: input.caseId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      typedSearchAttributes: [
+        { key: CaseType, value: REGISTRATION_CASE_TYPE },
+        { key: CaseStatus, value: 'opened' },
+      ],
+      staticSummary: `Registration review ${input.caseId}`,
+    });
+  }
+
+  mount(r, registrationRoutes.start, async (req, res) => {
+    const key = idempotencyKeySchema.safeParse(req.header('idempotency-key'));
+    if (!key.success) throw badRequest('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (8-128 characters)');
+    const body = parse(startRegistrationSchema, req.body, 'registration');
+    const principal = req.principal!;
+    // Keyed, so the stored request hash is no fast hash of the password.
+    const requestHash = crypto.createHmac('sha256', secret()).update(canonicalJson(body)).digest('hex');
+
+    const replayed = async (rec: { requestHash: string; caseId: string }) => {
+      if (rec.requestHash !== requestHash) throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body', { registrationId: rec.caseId });
+      const row = await deps.db.case.findUniqueOrThrow({ where: { id: rec.caseId } });
+      await startWorkflow((row.summary as any).workflowInput as RegistrationCaseInput);
+      res.status(200).setHeader('Idempotent-Replayed', 'true');
+      res.location(`/v1/registrations/${rec.caseId}`).json(await present(rec.caseId));
+    };
+    const replay = await deps.db.idempotencyRecord.findUnique({ where: { principalId_key: { principalId: principal.id, key: key.data } } });
+    if (replay) return replayed(replay);
+
+    const policy = deps.currentPolicy();
+    if (!policy.registration.acceptedAgreementVersions.includes(body.agreementVersion)) {
+      throw policyRefused('AGREEMENT_VERSION_NOT_ACCEPTED', `Service agreement version ${body.agreementVersion} is not current`, { accepted: policy.registration.acceptedAgreementVersions });
+    }
+    const usernameTaken = () => conflict('USERNAME_TAKEN', `The username '${body.username}' is taken`);
+    if (await deps.db.registration.findUnique({ where: { username: body.username } })) throw usernameTaken();
+
+    const passwordHash = await hashPassword(body.password);
+    const caseId = `REG-${crypto.randomUUID()}`;
+    const userRef = `usr_${crypto.randomUUID().replace(/-/g, '')}`;
+    const input: RegistrationCaseInput = { caseId, userRef, policy, openedBy: principal.id, agreementVersion: body.agreementVersion, requestedAt: new Date().toISOString() };
+    const locale = body.locale ?? 'zh-CN';
+    try {
+      await deps.db.$transaction(async (tx) => {
+        await tx.idempotencyRecord.create({ data: { principalId: principal.id, key: key.data, requestHash, caseId } });
+        await tx.case.create({
+          data: {
+            id: caseId,
+            type: REGISTRATION_CASE_TYPE,
+            status: 'open',
+            step: 'opened',
+            customerId: userRef,
+            merchantId: null,
+            policyVersion: policy.version,
+            workflowId: caseId,
+            openedBy: principal.id,
+            summary: { agreementVersion: body.agreementVersion, requestedAt: input.requestedAt, workflowInput: input } as unknown as Prisma.InputJsonValue,
+          },
+        });
+        await tx.registration.create({
+          data: { id: caseId, userRef, status: 'pending', username: body.username, fullName: body.name, mobile: body.mobile, email: body.email, locale, passwordHash, agreementVersion: body.agreementVersion },
+        });
+        await tx.party.create({ data: { kind: 'customer', id: userRef, email: body.email, locale } });
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const winner = await deps.db.idempotencyRecord.findUnique({ where: { principalId_key: { principalId: principal.id, key: key.data } } });
+      if (winner) return replayed(winner);
+      throw usernameTaken();
+    }
+    await startWorkflow(input);
+    req.log.info({ caseId, caseType: REGISTRATION_CASE_TYPE }, 'registration opened');
+    res.status(201).location(`/v1/registrations/${caseId}`).json(await present(caseId));
+  });
+
+  mount(r, registrationRoutes.get, async (req, res) => {
+    const { reg } = await load(req);
+    res.json(await present(reg.id));
+  });
+
+  mount(r, registrationRoutes.verifyMobile, async (req, res) => {
+    const { code } = parse(codeSchema, req.body, 'code');
+    const { reg, rules, calendar } = await load(req);
+    pending(reg);
+    const actor = { id: req.principal!.id, role: req.principal!.role };
+    const ch = await latestChallenge(reg.id);
+    if (!ch) throw conflict('NO_CODE_SENT', 'No code has been sent yet');
+    if (reg.mobileVerifiedAt) throw conflict('ALREADY_VERIFIED', 'The mobile number is already verified');
+    const now = new Date();
+    const locked = (until: Date | null) => {
+      const active = until && until.getTime() > now.getTime();
+      if (active) retryAfter(res, until!.getTime() - now.getTime());
+      return new ApiError(423, 'STEP_LOCKED', active ? 'Too many wrong codes: the mobile verification is locked' : 'Too many wrong codes for this code: request a new one', { lockedUntil: until?.toISOString() ?? null });
+    };
+    if (ch.verifiedAt === null) {
+      if (ch.attempts >= ch.maxAttempts) throw locked(ch.lockedUntil);
+      if (ch.expiresAt.getTime() <= now.getTime()) throw new ApiError(410, 'CODE_EXPIRED', 'The code has expired: request a new one', { expiredAt: ch.expiresAt.toISOString() });
+      // Every entry counts, atomically; a concurrent entry past the limit is refused whatever it says.
+      const counted = await deps.db.registrationChallenge.update({ where: { id: ch.id }, data: { attempts: { increment: 1 } } });
+      if (counted.attempts > counted.maxAttempts) throw locked(counted.lockedUntil);
+      if (!mobileCodeMatches(secret(), ch.id, code, ch.codeHash)) {
+        const attemptsLeft = counted.maxAttempts - counted.attempts;
+        if (attemptsLeft > 0) throw policyRefused('CODE_INVALID', 'The code is wrong', { attemptsLeft });
+        const until = new Date(now.getTime() + durationMs(rules.mobileCode.lockout, calendar));
+        await deps.db.registrationChallenge.update({ where: { id: ch.id }, data: { lockedUntil: until } });
+        throw locked(until);
+      }
+      await deps.db.registrationChallenge.update({ where: { id: ch.id }, data: { verifiedAt: now } });
+    } else if (!mobileCodeMatches(secret(), ch.id, code, ch.codeHash)) {
+      throw policyRefused('CODE_INVALID', 'The code is wrong', { attemptsLeft: Math.max(0, ch.maxAttempts - ch.attempts) });
+    }
+    await tell(req, res, reg.id, mobileVerifiedUpdate, [{ actor }], `${reg.id}:mobileVerified`);
+    await deps.db.registration.update({ where: { id: reg.id }, data: { mobileVerifiedAt: now } });
+    res.json(await present(reg.id));
+  });
+
+  mount(r, registrationRoutes.resendMobile, async (req, res) => {
+    parse(emptySchema, req.body, 'body');
+    const { reg, rules, calendar } = await load(req);
+    pending(reg);
+    if (reg.mobileVerifiedAt) throw conflict('ALREADY_VERIFIED', 'The mobile number is already verified');
+    const ch = await latestChallenge(reg.id);
+    const now = Date.now();
+    if (ch?.lockedUntil && ch.lockedUntil.getTime() > now) {
+      retryAfter(res, ch.lockedUntil.getTime() - now);
+      throw new ApiError(423, 'STEP_LOCKED', 'Too many wrong codes: the mobile verification is locked', { lockedUntil: ch.lockedUntil.toISOString() });
+    }
+    const wait = ch ? ch.sentAt.getTime() + durationMs(rules.mobileCode.resendCooldown, calendar) - now : 0;
+    if (wait > 0) {
+      const s = retryAfter(res, wait);
+      throw new ApiError(429, 'RESEND_TOO_SOON', `A new code can be sent in ${s} s`, { retryAfterSeconds: s });
+    }
+    const actor = { id: req.principal!.id, role: req.principal!.role };
+    const sent = await tell(req, res, reg.id, resendMobileCodeUpdate, [{ actor }], `${reg.id}:resendMobile:${(ch?.seq ?? 0) + 1}`);
+    res.json({ ...(await present(reg.id)), sent });
+  });
+
+  mount(r, registrationRoutes.confirmEmail, async (req, res) => {
+    const { token } = parse(tokenSchema, req.body, 'token');
+    const { reg } = await load(req);
+    const check = verifyEmailToken(secret(), token, reg.id);
+    if (!check.ok && check.reason !== 'expired') throw policyRefused('LINK_INVALID', 'The verification link is not valid for this registration');
+    pending(reg);
+    if (!check.ok) throw new ApiError(410, 'LINK_EXPIRED', 'The verification link has expired: request a new one', { expiredAt: check.expiresAt?.toISOString() });
+    const actor = { id: req.principal!.id, role: req.principal!.role };
+    await tell(req, res, reg.id, emailVerifiedUpdate, [{ actor }], `${reg.id}:emailVerified`);
+    if (!reg.emailVerifiedAt) await deps.db.registration.update({ where: { id: reg.id }, data: { emailVerifiedAt: new Date() } });
+    res.json(await present(reg.id));
+  });
+
+  mount(r, registrationRoutes.resendEmail, async (req, res) => {
+    parse(emptySchema, req.body, 'body');
+    const { reg } = await load(req);
+    pending(reg);
+    if (reg.emailVerifiedAt) throw conflict('ALREADY_VERIFIED', 'The e-mail address is already verified');
+    const actor = { id: req.principal!.id, role: req.principal!.role };
+    const sent = await tell(req, res, reg.id, resendEmailLinkUpdate, [{ actor }]);
+    res.json({ ...(await present(reg.id)), sent });
+  });
+
+  mount(r, registrationRoutes.identity, async (req, res) => {
+    const body = parse(identitySchema, req.body, 'identity');
+    const { reg } = await load(req);
+    pending(reg);
+    const checked = checkIdNumber(body.idNumber);
+    if (!checked.valid) throw badRequest('VALIDATION_FAILED', checked.message);
+    const idNumberHash = hashIdNumber(secret(), checked.normalized);
+    const actor = { id: req.principal!.id, role: req.principal!.role };
+    const existing = await deps.db.registrationIdentity.findUnique({ where: { registrationId: reg.id } });
+    if (existing) {
+      // A retry of the same submission finishes telling the case; anything else is refused.
+      if (existing.idNumberHash !== idNumberHash || existing.faceImageRef !== body.faceImageRef) throw conflict('IDENTITY_ALREADY_SUBMITTED', 'The identity was already submitted');
+      await tell(req, res, reg.id, identitySubmittedUpdate, [{ actor, faceResult: existing.faceResult as any, riskFlag: existing.riskFlag as RegistrationRiskFlag }], `${reg.id}:identity`);
+      return void res.json(await present(reg.id));
+    }
+    if (!reg.emailVerifiedAt) throw conflict('NOT_ALLOWED_AT_THIS_STEP', 'Verify the mobile number and the e-mail address first');
+    // 3.4: an ID number already used by another (pending or approved) registration is a risk flag.
+    const sameId = await deps.db.registrationIdentity.findMany({ where: { idNumberHash, registrationId: { not: reg.id } }, select: { registrationId: true } });
+    const inUse = sameId.length > 0 && (await deps.db.registration.count({ where: { id: { in: sameId.map((s) => s.registrationId) }, status: { in: ['pending', 'approved'] } } })) > 0;
+    const riskFlag: RegistrationRiskFlag = inUse ? 'id_number_in_use' : 'none';
+    const faceResult = await faces.verify({ registrationId: reg.id, faceImageRef: body.faceImageRef, idNumberHash });
+    try {
+      await deps.db.registrationIdentity.create({
+        data: { registrationId: reg.id, idNumberHash, birthDate: checked.birthDate, idLast4: checked.last4, faceImageRef: body.faceImageRef, faceResult, riskFlag },
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('IDENTITY_ALREADY_SUBMITTED', 'The identity was already submitted');
+      throw err;
+    }
+    try {
+      await tell(req, res, reg.id, identitySubmittedUpdate, [{ actor, faceResult, riskFlag }], `${reg.id}:identity`);
+    } catch (err) {
+      await deps.db.registrationIdentity.deleteMany({ where: { registrationId: reg.id } });
+      throw err;
+    }
+    await deps.db.registration.update({ where: { id: reg.id }, data: { identitySubmittedAt: new Date() } });
+    req.log.info({ caseId: reg.id, faceResult, riskFlag }, 'identity submitted');
+    res.json(await present(reg.id));
+  });
+
+  mount(r, registrationRoutes.payment, async (req, res) => {
+    // 3.2: card numbers are never accepted (nor echoed, nor logged).
+    if (looksLikeCardNumber(req.body)) throw badRequest('CARD_NUMBER_NOT_ACCEPTED', 'Card numbers are not accepted: send the payment provider\'s token (pm_tok_…)');
+    const { token } = parse(paymentSchema, req.body, 'payment method');
+    const { reg } = await load(req);
+    pending(reg);
+    if (reg.paymentBoundAt) throw conflict('PAYMENT_METHOD_ALREADY_BOUND', 'A payment method is already bound');
+    const actor = { id: req.principal!.id, role: req.principal!.role };
+    await tell(req, res, reg.id, paymentBoundUpdate, [{ actor }], `${reg.id}:payment`);
+    await deps.db.registration.update({ where: { id: reg.id }, data: { paymentMethodToken: token, paymentBoundAt: new Date() } });
+    res.json(await present(reg.id));
+  });
+
   return r;
 }

@@ -1,14 +1,12 @@
 // POST /v1/returns: the storefront opens a 7-day no-reason return (policy 7.1, 7.3).
-import crypto from 'node:crypto';
 import { Router } from 'express';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { z } from 'zod';
-import { canonicalJson } from '../../activities/audit';
-import { isUniqueViolation, type Prisma } from '../../lib/db';
 import { checkReturnEligibility, returnReasonCodes, returnRequestTypes } from '../../policy/returns';
 import { RETURN_CASE_TYPE, returnWithin7Days, type ReturnCaseInput } from '../../workflows/returnWithin7Days';
 import { CaseStatus, CaseType, MerchantId } from '../../workflows/searchAttributes';
-import { badRequest, conflict, policyRefused, zodIssues } from '../errors';
+import { idempotencyKeyHeader, openCaseIdempotently, requireIdempotencyKey } from '../caseOpening';
+import { badRequest, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
 import type { ApiDeps } from '../deps';
 import { presentCase } from './present';
@@ -40,8 +38,6 @@ export const startReturnSchema = z
   .strict();
 export type StartReturnRequest = z.infer<typeof startReturnSchema>;
 
-const idempotencyKeySchema = z.string().regex(/^[\w.:-]{8,128}$/, '8-128 letters, digits, _ . : or -');
-
 export const startReturnRoute = defineRoute({
   id: 'startReturn',
   method: 'post',
@@ -50,7 +46,7 @@ export const startReturnRoute = defineRoute({
   summary: 'Open a 7-day no-reason return, exchange or refund (policy 7.1, 7.3)',
   tag: 'returns',
   body: startReturnSchema,
-  headers: { 'Idempotency-Key': { required: true, description: 'Retries with the same key and body return the original case (200); another body gives 409' } },
+  headers: idempotencyKeyHeader,
   success: { status: 201, description: 'The case was opened (200 with Idempotent-Replayed: true on a replay)' },
   errors: [400, 409, 422],
 });
@@ -64,91 +60,58 @@ export function returnsRouter(deps: ApiDeps): Router {
   const r = Router();
 
   mount(r, startReturnRoute, async (req, res) => {
-    const key = idempotencyKeySchema.safeParse(req.header('idempotency-key'));
-    if (!key.success) throw badRequest('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (8-128 characters)');
+    const key = requireIdempotencyKey(req);
     const parsed = startReturnSchema.safeParse(req.body);
     if (!parsed.success) throw badRequest('VALIDATION_FAILED', 'The return request is not valid', zodIssues(parsed.error));
     const body = parsed.data;
-    const principal = req.principal!;
-    const requestHash = crypto.createHash('sha256').update(canonicalJson(body)).digest('hex');
-
-    const replay = await deps.db.idempotencyRecord.findUnique({ where: { principalId_key: { principalId: principal.id, key: key.data } } });
-    if (replay) return replayed(replay);
-
-    const policy = deps.currentPolicy();
-    const requestedAt = new Date();
-    const eligibility = checkReturnEligibility(
-      { deliveredAt: new Date(body.order.deliveredAt), requestedAt, category: body.order.category },
-      policy.returnWithin7Days,
-    );
-    if (!eligibility.eligible) {
-      throw policyRefused(eligibility.reason, eligibility.message, { windowEndsAt: eligibility.windowEndsAt?.toISOString() });
-    }
-
-    const caseId = `RET-${crypto.randomUUID()}`;
-    const input: ReturnCaseInput = {
-      caseId,
-      policy,
-      openedBy: principal.id,
-      order: {
-        orderId: body.order.orderId,
-        lineItemId: body.order.lineItemId,
-        category: body.order.category,
-        amountMinor: toMinor(body.order.amount),
-        currency: body.order.currency,
-        customerId: body.order.customerId,
-        merchantId: body.order.merchantId,
-        deliveredAt: new Date(body.order.deliveredAt).toISOString(),
-      },
-      requestType: body.requestType,
-      reasonCode: body.reasonCode,
-      requestedAt: requestedAt.toISOString(),
-    };
-    try {
-      await deps.db.$transaction(async (tx) => {
-        await tx.idempotencyRecord.create({ data: { principalId: principal.id, key: key.data, requestHash, caseId } });
-        await tx.case.create({
-          data: {
-            id: caseId,
-            type: RETURN_CASE_TYPE,
-            status: 'open',
-            step: 'opened',
+    await openCaseIdempotently(deps, req, res, {
+      caseType: RETURN_CASE_TYPE,
+      idPrefix: 'RET',
+      key,
+      body,
+      start: startWorkflow,
+      present: (caseId) => presentCase(deps, caseId),
+      prepare: (caseId) => {
+        // 7.1: the same pure rule the workflow applies; a refusal writes nothing.
+        const policy = deps.currentPolicy();
+        const requestedAt = new Date();
+        const eligibility = checkReturnEligibility(
+          { deliveredAt: new Date(body.order.deliveredAt), requestedAt, category: body.order.category },
+          policy.returnWithin7Days,
+        );
+        if (!eligibility.eligible) {
+          throw policyRefused(eligibility.reason, eligibility.message, { windowEndsAt: eligibility.windowEndsAt?.toISOString() });
+        }
+        const input: ReturnCaseInput = {
+          caseId,
+          policy,
+          openedBy: req.principal!.id,
+          order: {
+            orderId: body.order.orderId,
+            lineItemId: body.order.lineItemId,
+            category: body.order.category,
+            amountMinor: toMinor(body.order.amount),
+            currency: body.order.currency,
+            customerId: body.order.customerId,
+            merchantId: body.order.merchantId,
+            deliveredAt: new Date(body.order.deliveredAt).toISOString(),
+          },
+          requestType: body.requestType,
+          reasonCode: body.reasonCode,
+          requestedAt: requestedAt.toISOString(),
+        };
+        return {
+          input,
+          row: {
             customerId: body.order.customerId,
             merchantId: body.order.merchantId,
             policyVersion: policy.version,
-            workflowId: caseId,
-            openedBy: principal.id,
-            summary: { ...input.order, requestType: input.requestType, reasonCode: input.reasonCode, requestedAt: input.requestedAt, workflowInput: input } as unknown as Prisma.InputJsonValue,
+            summary: { ...input.order, requestType: input.requestType, reasonCode: input.reasonCode, requestedAt: input.requestedAt },
           },
-        });
-        const c = body.customerContact;
-        if (c) {
-          await tx.party.upsert({
-            where: { kind_id: { kind: 'customer', id: body.order.customerId } },
-            create: { kind: 'customer', id: body.order.customerId, email: c.email, displayName: c.displayName, locale: c.locale ?? 'zh-CN' },
-            update: { ...(c.email && { email: c.email }), ...(c.displayName && { displayName: c.displayName }), ...(c.locale && { locale: c.locale }) },
-          });
-        }
-      });
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      const winner = await deps.db.idempotencyRecord.findUnique({ where: { principalId_key: { principalId: principal.id, key: key.data } } });
-      if (winner) return replayed(winner);
-      throw err;
-    }
-    await startWorkflow(input);
-    req.log.info({ caseId, caseType: RETURN_CASE_TYPE, requestType: input.requestType }, 'case opened');
-    res.status(201).location(`/v1/cases/${caseId}`).json(await presentCase(deps, caseId));
-
-    async function replayed(rec: { requestHash: string; caseId: string }) {
-      if (rec.requestHash !== requestHash) {
-        throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body', { caseId: rec.caseId });
-      }
-      const row = await deps.db.case.findUniqueOrThrow({ where: { id: rec.caseId } });
-      await startWorkflow((row.summary as any).workflowInput as ReturnCaseInput); // finishes a start that failed earlier
-      res.status(200).setHeader('Idempotent-Replayed', 'true');
-      res.location(`/v1/cases/${rec.caseId}`).json(await presentCase(deps, rec.caseId));
-    }
+          contact: body.customerContact && { customerId: body.order.customerId, ...body.customerContact },
+        };
+      },
+    });
   });
 
   async function startWorkflow(input: ReturnCaseInput) {

@@ -12,6 +12,7 @@ let sys: TestSystem;
 let caseId: string;
 let taskId: string;
 let throwawayPrincipal: string;
+let registrationId: string;
 
 beforeAll(async () => {
   sys = await startTestSystem();
@@ -29,6 +30,12 @@ beforeAll(async () => {
   caseId = opened.body.caseId;
   taskId = await eventually(async () => (await sys.db.task.findFirst({ where: { caseId, status: 'open' } }))?.id, 'task');
   throwawayPrincipal = (await call(sys, 'POST', '/v1/principals', { key: sys.keys.admin.apiKey, body: { name: 'throwaway', role: 'auditor' } })).body.id;
+  const tag = crypto.randomUUID().replace(/-/g, '').slice(0, 10);
+  registrationId = (await call(sys, 'POST', '/v1/registrations', {
+    key: sys.keys.storefront.apiKey,
+    headers: { 'Idempotency-Key': `authz-${crypto.randomUUID()}` },
+    body: { name: 'Authz', mobile: '13900000000', email: `a${tag}@authz.test`, username: `authz_${tag}`, password: 'Correct-Horse-9!', agreementVersion: '2026-11' },
+  })).body.registrationId;
 });
 afterAll(async () => {
   await sys?.stop();
@@ -36,7 +43,7 @@ afterAll(async () => {
 
 const keyOf = (role: Role) => sys.keys[role === 'merchant' ? 'merchant' : role].apiKey;
 const protectedRoutes = () => routeSpecs.filter((r) => r.action !== null);
-const pathOf = (p: string) => p.replace(':caseId', caseId).replace(':taskId', taskId).replace(':principalId', throwawayPrincipal);
+const pathOf = (p: string) => p.replace(':caseId', caseId).replace(':taskId', taskId).replace(':principalId', throwawayPrincipal).replace(':registrationId', registrationId);
 
 test('every protected route is covered by the matrix, and every action names its roles', () => {
   expect(protectedRoutes().length).toBeGreaterThanOrEqual(15);

@@ -76,7 +76,8 @@ export async function executeUpdate<Ret, Args extends [any, ...any[]]>(
     try {
       return await handle.executeUpdate(def, options as any);
     } catch (err) {
-      if (attempt >= 3 || !(err instanceof WorkflowNotFoundError) || !/update .* not found/i.test(err.message)) throw err;
+      if (attempt >= 6 || !(err instanceof WorkflowNotFoundError) || !/update .* not found/i.test(err.message)) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt)); // let the in-flight workflow task settle
     }
   }
 }

@@ -1,0 +1,34 @@
+// SMS delivery behind an interface. The embedded default captures every message in PostgreSQL
+// (sms_outbox), once per idempotency key; the log line never carries the message text or the number.
+import type { Db } from './db';
+import type { Logger } from './logger';
+
+export interface SmsMessage {
+  /** The same key never sends twice (retries, redelivery). */
+  idempotencyKey: string;
+  to: string;
+  body: string;
+  purpose: 'mobile_verification';
+  registrationId?: string;
+}
+
+export interface SmsGateway {
+  send(msg: SmsMessage): Promise<{ accepted: boolean; duplicate: boolean }>;
+}
+
+export class CaptureSmsGateway implements SmsGateway {
+  constructor(
+    private readonly db: Db,
+    private readonly logger?: Logger,
+  ) {}
+
+  async send(msg: SmsMessage): Promise<{ accepted: boolean; duplicate: boolean }> {
+    const created = await this.db.smsOutbox.createMany({
+      data: [{ idempotencyKey: msg.idempotencyKey, registrationId: msg.registrationId ?? null, toNumber: msg.to, body: msg.body, purpose: msg.purpose }],
+      skipDuplicates: true,
+    });
+    const duplicate = created.count === 0;
+    this.logger?.info({ idempotencyKey: msg.idempotencyKey, purpose: msg.purpose, registrationId: msg.registrationId, duplicate }, 'sms captured');
+    return { accepted: true, duplicate };
+  }
+}

@@ -1,0 +1,31 @@
+// Building blocks of the policy configuration and task payloads, shared by every process.
+// This module imports nothing of the policy, so process modules and config.ts can all use it.
+import { z } from 'zod';
+
+export const durationSchema = z.object({
+  amount: z.number().positive(),
+  unit: z.enum(['minutes', 'hours', 'days', 'working-hours', 'working-days']),
+});
+export type PolicyDuration = z.infer<typeof durationSchema>;
+
+/** What happens when an SLA is breached. */
+export const breachActionSchema = z.enum([
+  'default-decision', // the policy's default outcome is taken (e.g. auto-approve)
+  'reassign-to-supervisor', // the task moves to the supervisor queue
+  'notify', // the task is flagged escalated and supervisors are notified; the owner still acts
+]);
+export type BreachAction = z.infer<typeof breachActionSchema>;
+
+export const slaSchema = z.object({
+  within: durationSchema,
+  /** Send a reminder when this fraction of the time has passed. */
+  remindAt: z.number().gt(0).lt(1).optional(),
+  onBreach: breachActionSchema,
+});
+export type SlaPolicy = z.infer<typeof slaSchema>;
+
+export const carrierSchema = z.string().regex(/^[A-Za-z0-9_-]{2,32}$/, 'carrier code: 2-32 letters, digits, _ or -');
+export const trackingNumberSchema = z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'tracking number: 6-40 letters, digits or -');
+export const shipmentSchema = z.object({ carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict();
+export type Shipment = z.infer<typeof shipmentSchema>;
+export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code such as CNY');

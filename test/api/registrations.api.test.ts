@@ -1,0 +1,371 @@
+// Registration review over HTTP against the real Temporal dev server, real PostgreSQL and real SMTP:
+// codes read from the SMS capture table, links from the caught e-mail, personal data checked in the database.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import { createApp } from '../../api/app';
+import { createRegistrationActivities } from '../../activities/registration';
+import { idCheckCharacter } from '../../policy/idNumber';
+import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+import { testPolicy } from '../helpers/timeSkipping';
+import type { PolicyConfig } from '../../policy/config';
+
+let sys: TestSystem;
+type Extra = { sys: TestSystem; server: http.Server };
+/** Further apps on the same worker whose policy has tiny windows: a 3 s verification deadline, a 0.6 s resend cooldown. */
+let quick: Extra;
+let fastResend: Extra;
+
+async function appWith(patch: (p: PolicyConfig) => void): Promise<Extra> {
+  const policy = testPolicy(patch);
+  const server = http.createServer(createApp({ ...sys.api.deps, currentPolicy: () => policy }));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { server, sys: { ...sys, api: { ...sys.api, url: `http://127.0.0.1:${port}` } } };
+}
+
+beforeAll(async () => {
+  sys = await startTestSystem();
+  quick = await appWith((p) => {
+    p.version = 'test-quick-deadline';
+    p.registration.verification = { within: { amount: 0.05, unit: 'minutes' }, onBreach: 'default-decision' };
+  });
+  fastResend = await appWith((p) => {
+    p.version = 'test-fast-resend';
+    p.registration.mobileCode.resendCooldown = { amount: 0.01, unit: 'minutes' };
+  });
+});
+afterAll(async () => {
+  for (const x of [quick, fastResend]) {
+    if (!x) continue;
+    await new Promise((r) => {
+      x.server.close(r);
+      x.server.closeAllConnections();
+    });
+  }
+  await sys?.stop();
+});
+
+const SF = () => sys.keys.storefront.apiKey;
+const PASSWORD = 'Correct-Horse-9!';
+let seq = 0;
+
+function applicant(over: Record<string, unknown> = {}) {
+  const tag = crypto.randomUUID().replace(/-/g, '').slice(0, 10);
+  return {
+    name: '张三',
+    mobile: `139${String(Date.now() % 1e4).padStart(4, '0')}${String(++seq % 1e4).padStart(4, '0')}`,
+    email: `u${tag}@applicant.test`,
+    username: `u_${tag}`,
+    password: PASSWORD,
+    agreementVersion: '2026-11',
+    locale: 'en',
+    ...over,
+  };
+}
+
+/** A valid resident ID number (GB 11643) with a fresh sequence, so each test has its own. */
+function idNumber(): string {
+  const first17 = `11010519900307${String(crypto.randomInt(0, 1000)).padStart(3, '0')}`;
+  return first17 + idCheckCharacter(first17);
+}
+
+async function register(body = applicant(), on: TestSystem = sys) {
+  const res = await call(on, 'POST', '/v1/registrations', { key: SF(), body, headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  expect(res.status).toBe(201);
+  return { id: res.body.registrationId as string, body, res };
+}
+
+/** The latest SMS code for a registration, read from the capture table. */
+async function smsCode(registrationId: string, minCount = 1): Promise<string> {
+  const rows = await eventually(async () => {
+    const r = await sys.db.smsOutbox.findMany({ where: { registrationId }, orderBy: { createdAt: 'asc' } });
+    return r.length >= minCount ? r : undefined;
+  }, 'sms captured');
+  return /(\d{6})/.exec(rows.at(-1)!.body)![1];
+}
+
+function decodeBody(raw: string): string {
+  const [head, ...rest] = raw.split(/\r?\n\r?\n/);
+  const body = rest.join('\n\n');
+  if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
+    return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+  }
+  if (/content-transfer-encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  return body;
+}
+
+async function emailToken(email: string): Promise<string> {
+  const mail = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(email) && m.subject === 'Please verify your e-mail address'), 'verification e-mail');
+  const link = /https?:\/\/\S+/.exec(decodeBody(mail.raw))![0];
+  return new URL(link).searchParams.get('token')!;
+}
+
+const post = (path: string, body: unknown, on: TestSystem = sys) => call(on, 'POST', path, { key: SF(), body });
+const status = async (id: string) => (await call(sys, 'GET', `/v1/registrations/${id}`, { key: sys.keys.auditor.apiKey })).body;
+const closed = (id: string, outcome: string) => eventually(async () => {
+  const c = (await call(sys, 'GET', `/v1/cases/${id}`, { key: sys.keys.auditor.apiKey })).body;
+  return c.status === 'closed' && c.outcome === outcome ? c : undefined;
+}, `case ${outcome}`);
+const atStep = (id: string, step: string) => eventually(async () => ((await status(id)).step === step ? true : undefined), `step ${step}`);
+
+async function verifyMobileAndEmail(id: string, body: { email: string }) {
+  expect((await post(`/v1/registrations/${id}/mobile/verify`, { code: await smsCode(id) })).status).toBe(200);
+  await atStep(id, 'email_verification');
+  expect((await post(`/v1/registrations/${id}/email/confirm`, { token: await emailToken(body.email) })).status).toBe(200);
+  await atStep(id, 'identity_verification');
+}
+
+test('happy path: SMS code, e-mail link, ID number + face pass; account active; no personal data in the audit trail or history', async () => {
+  const { id, body, res } = await register();
+  expect(res.headers.get('location')).toBe(`/v1/registrations/${id}`);
+  expect(res.body).toMatchObject({ status: 'pending', username: body.username, mobile: `${body.mobile.slice(0, 3)}****${body.mobile.slice(-4)}` });
+
+  const code = await smsCode(id);
+  const s1 = await status(id);
+  expect(s1.verification.mobile).toMatchObject({ verified: false, codeSent: true, attemptsLeft: 5, locked: false });
+  const ch = await sys.db.registrationChallenge.findFirstOrThrow({ where: { registrationId: id } });
+  expect(ch.expiresAt.getTime() - ch.sentAt.getTime()).toBe(10 * 60_000);
+  expect(s1.verification.mobile.codeExpiresAt).toBe(ch.expiresAt.toISOString());
+  const verified = await post(`/v1/registrations/${id}/mobile/verify`, { code });
+  expect(verified.status).toBe(200);
+  expect(verified.body.verification.mobile.verified).toBe(true);
+
+  await atStep(id, 'email_verification');
+  const token = await emailToken(body.email);
+  expect((await post(`/v1/registrations/${id}/email/confirm`, { token: (token[0] === 'X' ? 'Y' : 'X') + token.slice(1) })).body.error.code).toBe('LINK_INVALID');
+  expect((await post(`/v1/registrations/${id}/email/confirm`, { token })).status).toBe(200);
+  await atStep(id, 'identity_verification');
+
+  const badId = await post(`/v1/registrations/${id}/identity`, { idNumber: '110105199003071231', faceImageRef: 'sim-pass-1' });
+  expect(badId.status).toBe(400);
+  const idn = idNumber();
+  const submitted = await post(`/v1/registrations/${id}/identity`, { idNumber: idn, faceImageRef: 'sim-pass-1' });
+  expect(submitted.status).toBe(200);
+
+  const c = await closed(id, 'approved');
+  expect(c.customerId).toMatch(/^usr_/);
+  const account = await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: id } });
+  expect(account).toMatchObject({ id: c.customerId, username: body.username, status: 'active' });
+  expect((await sys.db.registration.findUniqueOrThrow({ where: { id } })).status).toBe('approved');
+  await eventually(async () => sys.mail.messages.find((m) => m.to.includes(body.email) && m.subject === 'Your registration is approved'), 'approval e-mail');
+
+  // The password only as a salted scrypt hash; the ID number only as a keyed hash, birth date and last four.
+  const row = await sys.db.registration.findUniqueOrThrow({ where: { id } });
+  expect(row.passwordHash).toMatch(/^scrypt\$N=32768,r=8,p=1,len=64\$/);
+  expect(JSON.stringify(row)).not.toContain(PASSWORD);
+  const identity = await sys.db.registrationIdentity.findUniqueOrThrow({ where: { registrationId: id } });
+  expect(identity).toMatchObject({ birthDate: '1990-03-07', idLast4: idn.slice(-4), faceResult: 'pass', riskFlag: 'none' });
+  expect(JSON.stringify(identity)).not.toContain(idn);
+  const challenges = await sys.db.registrationChallenge.findMany({ where: { registrationId: id } });
+  expect(challenges.every((ch) => !ch.codeHash.includes(code))).toBe(true);
+
+  const timeline = await call(sys, 'GET', `/v1/cases/${id}/timeline`, { key: sys.keys.auditor.apiKey });
+  const types = timeline.body.events.map((e: any) => e.type);
+  expect(types).toEqual(expect.arrayContaining(['case.opened', 'registration.mobile_verified', 'registration.email_verified', 'registration.identity_submitted', 'registration.approved', 'case.closed']));
+  const history = await sys.connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: id } });
+  const standalone = (v: string) => new RegExp(`(?<![0-9A-Za-z])${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![0-9A-Za-z])`);
+  for (const secretThing of [body.email, body.mobile, body.name, PASSWORD, idn, code, token]) {
+    expect(JSON.stringify(timeline.body)).not.toMatch(standalone(secretThing));
+    expect(JSON.stringify(history)).not.toMatch(standalone(secretThing));
+  }
+  expect((await call(sys, 'GET', `/v1/cases/${id}/audit/verify`, { key: sys.keys.auditor.apiKey })).body).toMatchObject({ valid: true });
+  // Logs mention the SMS without its text.
+  const smsLogs = sys.logs.filter((l) => l.msg === 'sms captured' && l.registrationId === id);
+  expect(smsLogs.length).toBeGreaterThan(0);
+  expect(JSON.stringify(sys.logs.filter((l) => JSON.stringify(l).includes(id)))).not.toMatch(standalone(code));
+});
+
+test('wrong codes: 422 CODE_INVALID with attemptsLeft going down, then 423 STEP_LOCKED (even for the right code), resend refused while locked', async () => {
+  const { id } = await register();
+  const code = await smsCode(id);
+  const wrong = code === '000000' ? '111111' : '000000';
+  const left: number[] = [];
+  for (let k = 0; k < 4; k++) {
+    const r = await post(`/v1/registrations/${id}/mobile/verify`, { code: wrong });
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe('CODE_INVALID');
+    left.push(r.body.error.details.attemptsLeft);
+  }
+  expect(left).toEqual([4, 3, 2, 1]);
+  const fifth = await post(`/v1/registrations/${id}/mobile/verify`, { code: wrong });
+  expect(fifth.status).toBe(423);
+  expect(fifth.body.error.code).toBe('STEP_LOCKED');
+  expect(Number(fifth.headers.get('retry-after'))).toBeGreaterThan(29 * 60);
+  const right = await post(`/v1/registrations/${id}/mobile/verify`, { code });
+  expect(right.status).toBe(423);
+  const resend = await post(`/v1/registrations/${id}/mobile/resend`, {});
+  expect(resend.status).toBe(423);
+  expect(resend.headers.get('retry-after')).toBeTruthy();
+  expect((await status(id)).verification.mobile).toMatchObject({ verified: false, attemptsLeft: 0, locked: true });
+});
+
+test('expired code: 410 CODE_EXPIRED, distinct from a wrong code', async () => {
+  const { id } = await register();
+  const code = await smsCode(id);
+  await sys.db.registrationChallenge.updateMany({ where: { registrationId: id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+  const r = await post(`/v1/registrations/${id}/mobile/verify`, { code });
+  expect(r.status).toBe(410);
+  expect(r.body.error.code).toBe('CODE_EXPIRED');
+});
+
+test('resend: 429 RESEND_TOO_SOON with Retry-After inside the cooldown', async () => {
+  const { id } = await register();
+  await smsCode(id);
+  const r = await post(`/v1/registrations/${id}/mobile/resend`, {});
+  expect(r.status).toBe(429);
+  expect(r.body.error.code).toBe('RESEND_TOO_SOON');
+  const after = Number(r.headers.get('retry-after'));
+  expect(after).toBeGreaterThanOrEqual(1);
+  expect(after).toBeLessThanOrEqual(60);
+});
+
+test('resend after the cooldown (fast-resend policy): a new code; the old one no longer works', async () => {
+  const { id } = await register(applicant(), fastResend.sys);
+  const first = await smsCode(id);
+  await new Promise((r) => setTimeout(r, 1500)); // the quick policy's cooldown is 0.6 s
+  const resent = await post(`/v1/registrations/${id}/mobile/resend`, {}, fastResend.sys);
+  expect(resent.status).toBe(200);
+  expect(resent.body.sent.seq).toBe(2);
+  const second = await smsCode(id, 2);
+  if (first !== second) expect((await post(`/v1/registrations/${id}/mobile/verify`, { code: first })).body.error.code).toBe('CODE_INVALID');
+  expect((await post(`/v1/registrations/${id}/mobile/verify`, { code: second })).status).toBe(200);
+  await atStep(id, 'email_verification');
+});
+
+test('validation at the edge: weak password, bad mobile, bad e-mail, bad username → 400 with zod issues; taken username → 409', async () => {
+  const bad = async (over: Record<string, unknown>) => {
+    const r = await call(sys, 'POST', '/v1/registrations', { key: SF(), body: applicant(over), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('VALIDATION_FAILED');
+    return r.body.error.details.map((d: any) => d.path);
+  };
+  expect(await bad({ password: 'password' })).toContain('password');
+  expect(await bad({ mobile: '12345678901' })).toEqual(['mobile']);
+  expect(await bad({ email: 'not-an-email' })).toEqual(['email']);
+  expect(await bad({ username: '9lives' })).toEqual(['username']);
+  const noKey = await call(sys, 'POST', '/v1/registrations', { key: SF(), body: applicant() });
+  expect(noKey.body.error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
+  const outdated = await call(sys, 'POST', '/v1/registrations', { key: SF(), body: applicant({ agreementVersion: '2019-01' }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  expect(outdated.status).toBe(422);
+  expect(outdated.body.error.code).toBe('AGREEMENT_VERSION_NOT_ACCEPTED');
+
+  const { body } = await register();
+  const again = await call(sys, 'POST', '/v1/registrations', { key: SF(), body: applicant({ username: body.username.toUpperCase() }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  expect(again.status).toBe(409);
+  expect(again.body.error.code).toBe('USERNAME_TAKEN');
+});
+
+test('idempotency: the same key and body return the same registration; another body is refused', async () => {
+  const body = applicant();
+  const key = `reg-${crypto.randomUUID()}`;
+  const a = await call(sys, 'POST', '/v1/registrations', { key: SF(), body, headers: { 'Idempotency-Key': key } });
+  const b = await call(sys, 'POST', '/v1/registrations', { key: SF(), body, headers: { 'Idempotency-Key': key } });
+  expect(a.status).toBe(201);
+  expect(b.status).toBe(200);
+  expect(b.headers.get('idempotent-replayed')).toBe('true');
+  expect(b.body.registrationId).toBe(a.body.registrationId);
+  const c = await call(sys, 'POST', '/v1/registrations', { key: SF(), body: { ...body, name: 'Other' }, headers: { 'Idempotency-Key': key } });
+  expect(c.status).toBe(409);
+  expect(c.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  const record = await sys.db.idempotencyRecord.findFirstOrThrow({ where: { key } });
+  expect(record.requestHash).not.toBe(crypto.createHash('sha256').update(JSON.stringify(body)).digest('hex'));
+});
+
+test('steps out of order are refused; identity before e-mail → 409', async () => {
+  const { id } = await register();
+  await smsCode(id);
+  const early = await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-1' });
+  expect(early.status).toBe(409);
+  expect(await sys.db.registrationIdentity.count({ where: { registrationId: id } })).toBe(0);
+  const earlyPayment = await post(`/v1/registrations/${id}/payment-method`, { token: 'pm_tok_AbCdEf0123456789' });
+  expect(earlyPayment.status).toBe(409);
+  expect(earlyPayment.body.error.code).toBe('NOT_ALLOWED_AT_THIS_STEP');
+});
+
+test('payment method: a card number is refused (400, never stored); a token is bound', async () => {
+  const { id, body } = await register();
+  await verifyMobileAndEmail(id, body);
+  for (const card of [{ token: '4111111111111111' }, { token: '4111 1111 1111 1111' }, { token: 'pm_tok_AbCdEf0123456789', cardNumber: '5500-0055-5555-5559' }]) {
+    const r = await post(`/v1/registrations/${id}/payment-method`, card);
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('CARD_NUMBER_NOT_ACCEPTED');
+    expect(r.text).not.toMatch(/4111|5500-0055/);
+  }
+  const ok = await post(`/v1/registrations/${id}/payment-method`, { token: 'pm_tok_AbCdEf0123456789' });
+  expect(ok.status).toBe(200);
+  expect(ok.body.verification.paymentMethod).toEqual({ policy: 'optional', bound: true });
+  expect((await post(`/v1/registrations/${id}/payment-method`, { token: 'pm_tok_ZyXw0123456789AbCd' })).body.error.code).toBe('PAYMENT_METHOD_ALREADY_BOUND');
+  const row = await sys.db.registration.findUniqueOrThrow({ where: { id } });
+  expect(row.paymentMethodToken).toBe('pm_tok_AbCdEf0123456789');
+  expect(JSON.stringify(row)).not.toMatch(/4111|5500/);
+  expect(JSON.stringify(sys.logs)).not.toContain('4111111111111111');
+  await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-2' });
+  await closed(id, 'approved');
+});
+
+test('uncertain face → agent approves; an ID number already in use → risk flag → agent rejects with a reason', async () => {
+  const idn = idNumber();
+  const first = await register();
+  await verifyMobileAndEmail(first.id, first.body);
+  expect((await post(`/v1/registrations/${first.id}/identity`, { idNumber: idn, faceImageRef: 'sim-uncertain-1' })).status).toBe(200);
+  const reviewOf = (caseId: string) => eventually(async () => {
+    const r = await call(sys, 'GET', `/v1/tasks?caseId=${caseId}&status=open`, { key: sys.keys.agent.apiKey });
+    return r.body?.tasks?.find((t: any) => t.type === 'registration.identity_review');
+  }, 'review task');
+  const t1 = await reviewOf(first.id);
+  expect(t1).toMatchObject({ role: 'agent', sla: 'manualReview', caseType: 'registration' });
+  expect((await call(sys, 'POST', `/v1/tasks/${t1.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { decision: 'approve' } } })).status).toBe(200);
+  await closed(first.id, 'approved');
+
+  const second = await register();
+  await verifyMobileAndEmail(second.id, second.body);
+  expect((await post(`/v1/registrations/${second.id}/identity`, { idNumber: idn, faceImageRef: 'sim-pass-9' })).status).toBe(200);
+  expect(await sys.db.registrationIdentity.findUniqueOrThrow({ where: { registrationId: second.id } })).toMatchObject({ faceResult: 'pass', riskFlag: 'id_number_in_use' });
+  const t2 = await reviewOf(second.id);
+  const bad = await call(sys, 'POST', `/v1/tasks/${t2.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { decision: 'reject' } } });
+  expect(bad.status).toBe(400);
+  expect((await call(sys, 'POST', `/v1/tasks/${t2.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { decision: 'reject', reasonCode: 'duplicate_identity' } } })).status).toBe(200);
+  await closed(second.id, 'rejected');
+  expect(await status(second.id)).toMatchObject({ status: 'rejected', reasonCode: 'duplicate_identity' });
+  expect(await sys.db.userAccount.count({ where: { registrationId: second.id } })).toBe(0);
+  await eventually(async () => sys.mail.messages.find((m) => m.to.includes(second.body.email) && m.subject === 'Your registration was not approved'), 'rejection e-mail');
+});
+
+test('abandonment (quick policy, 3 s deadline): the unverified personal data is deleted from PostgreSQL; the username is free again', async () => {
+  const body = applicant();
+  const { id } = await register(body, quick.sys);
+  await smsCode(id);
+  const c = await closed(id, 'abandoned');
+  const reg = await sys.db.registration.findUniqueOrThrow({ where: { id } });
+  expect(reg).toMatchObject({ status: 'abandoned', username: null, fullName: null, mobile: null, email: null, passwordHash: null, paymentMethodToken: null });
+  expect(reg.personalDataErasedAt).not.toBeNull();
+  expect(await sys.db.registrationChallenge.count({ where: { registrationId: id } })).toBe(0);
+  expect(await sys.db.smsOutbox.count({ where: { registrationId: id } })).toBe(0);
+  expect(await sys.db.registrationIdentity.count({ where: { registrationId: id } })).toBe(0);
+  expect(await sys.db.party.count({ where: { kind: 'customer', id: c.customerId } })).toBe(0);
+  const timeline = await call(sys, 'GET', `/v1/cases/${id}/timeline`, { key: sys.keys.auditor.apiKey });
+  const erased = timeline.body.events.find((e: any) => e.type === 'registration.personal_data_erased');
+  expect(erased.payload).toMatchObject({ reason: 'abandoned', registrations: 1, challenges: 1, smsMessages: 1, parties: 1 });
+  for (const v of [body.email, body.mobile, body.name, body.username]) expect(JSON.stringify(timeline.body)).not.toContain(v);
+  expect((await call(sys, 'GET', `/v1/cases/${id}/audit/verify`, { key: sys.keys.auditor.apiKey })).body).toMatchObject({ valid: true });
+  // The username can be taken again.
+  await register(applicant({ username: body.username }));
+  expect((await post(`/v1/registrations/${id}/mobile/verify`, { code: '123456' })).body.error.code).toBe('REGISTRATION_CLOSED');
+});
+
+test('erasePersonalData against PostgreSQL: identity rows too; idempotent on its event key', async () => {
+  const { id, body } = await register();
+  await verifyMobileAndEmail(id, body);
+  await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-uncertain-7' });
+  await atStep(id, 'manual_review');
+  const { customerId } = (await call(sys, 'GET', `/v1/cases/${id}`, { key: sys.keys.auditor.apiKey })).body;
+  const acts = createRegistrationActivities({ db: sys.db, logger: { child: () => ({ info() {}, warn() {} }) } } as any);
+  const input = { caseId: id, registrationId: id, userRef: customerId, reason: 'abandoned' as const, at: new Date().toISOString(), eventKey: `${id}:erase-test` };
+  const counts = await acts.erasePersonalData(input);
+  expect(counts).toEqual({ registrations: 1, challenges: 1, identities: 1, smsMessages: 1, parties: 1 });
+  expect(await sys.db.registrationIdentity.count({ where: { registrationId: id } })).toBe(0);
+  expect(await sys.db.registration.findUniqueOrThrow({ where: { id } })).toMatchObject({ username: null, email: null, mobile: null, fullName: null, passwordHash: null });
+  await acts.erasePersonalData(input); // a retry appends no second audit event
+  expect(await sys.db.auditEvent.count({ where: { caseId: id, type: 'registration.personal_data_erased' } })).toBe(1);
+  await call(sys, 'POST', `/v1/cases/${id}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
+});

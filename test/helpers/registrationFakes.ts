@@ -1,0 +1,75 @@
+// A time-skipping worker for the registration workflow: the shared in-memory case activities plus
+// in-memory registration activities that record every call (no PostgreSQL, no SMS, no e-mail).
+import crypto from 'node:crypto';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { RegistrationActivities } from '../../activities/registration';
+import { createFakeActivities } from './fakeActivities';
+import { workflowBundle } from './timeSkipping';
+
+export type RegistrationActivityName = keyof RegistrationActivities;
+
+export function createFakeRegistrationActivities() {
+  const calls: { name: RegistrationActivityName; input: any }[] = [];
+  const push = (name: RegistrationActivityName, input: any) => void calls.push({ name, input });
+  const activities: RegistrationActivities = {
+    async sendMobileCode(i) {
+      push('sendMobileCode', i);
+      return { expiresAt: new Date(new Date(i.at).getTime() + i.ttlMs).toISOString(), sent: true };
+    },
+    async sendEmailVerification(i) {
+      push('sendEmailVerification', i);
+      return { expiresAt: new Date(new Date(i.at).getTime() + i.ttlMs).toISOString() };
+    },
+    async activateAccount(i) {
+      push('activateAccount', i);
+      return { accountId: `acct-${i.registrationId}` };
+    },
+    async recordRegistrationOutcome(i) {
+      push('recordRegistrationOutcome', i);
+    },
+    async erasePersonalData(i) {
+      push('erasePersonalData', i);
+      return { registrations: 1, challenges: 1, identities: 0, smsMessages: 1, parties: 1 };
+    },
+  };
+  return {
+    activities,
+    calls,
+    of(name: RegistrationActivityName, caseId?: string): any[] {
+      return calls.filter((c) => c.name === name && (!caseId || c.input.caseId === caseId)).map((c) => c.input);
+    },
+  };
+}
+
+export async function registrationWorker(env: TestWorkflowEnvironment, taskQueue: string) {
+  const fake = createFakeActivities();
+  const reg = createFakeRegistrationActivities();
+  const bundle = workflowBundle();
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    activities: { ...fake.activities, ...reg.activities },
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('../../workflows') }),
+  });
+  return { worker, fake, reg };
+}
+
+/**
+ * executeUpdate, retried longer than the shared helper: the Java test server sometimes loses an update that
+ * races a workflow task ("update … not found"), at times until the lost workflow task times out (10 s), and
+ * the registration workflow runs many short activities between updates. Validator refusals are not retried.
+ */
+export async function sendUpdate<Ret, Args extends [any, ...any[]]>(handle: WorkflowHandle, def: UpdateDefinition<Ret, Args>, options: { args: Args }): Promise<Ret> {
+  const giveUpAt = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await handle.executeUpdate(def, { ...options, updateId: crypto.randomUUID() } as any);
+    } catch (err) {
+      if (Date.now() > giveUpAt || !(err instanceof WorkflowNotFoundError) || !/update .* not found/i.test(err.message)) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

@@ -1,0 +1,95 @@
+// Registration rules at the API edge and the secrets handling (policy 1.2, 1.3, 3.2).
+import {
+  hashMobileCode,
+  hashPassword,
+  mobileCodeMatches,
+  signEmailToken,
+  verifyEmailToken,
+  verifyPassword,
+  SimulatedFaceVerifier,
+} from '../../activities/registration';
+import { defaultPolicy, parsePolicy } from '../../policy/config';
+import { looksLikeCardNumber, mainlandMobileSchema, passwordProblems, paymentMethodTokenSchema, usernameSchema } from '../../policy/registration';
+
+const secret = 'unit-test-secret-0123456789abcdef0123456789';
+
+test('the default policy validates and carries the documented defaults', () => {
+  const r = parsePolicy(defaultPolicy).registration;
+  expect(r.mobileCode).toEqual({ ttl: { amount: 10, unit: 'minutes' }, maxAttempts: 5, lockout: { amount: 30, unit: 'minutes' }, resendCooldown: { amount: 1, unit: 'minutes' } });
+  expect(r.emailLink.ttl).toEqual({ amount: 24, unit: 'hours' });
+  expect(r.verification).toEqual({ within: { amount: 72, unit: 'hours' }, remindAt: 0.5, onBreach: 'default-decision' });
+  expect(r.manualReview).toEqual({ within: { amount: 4, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' });
+  expect(r.paymentMethod).toBe('optional');
+  expect(() => parsePolicy({ ...defaultPolicy, registration: { ...defaultPolicy.registration, mobileCode: { ...r.mobileCode, maxAttempts: 0 } } })).toThrow();
+});
+
+test('mobile numbers: mainland format, +86 prefix and separators normalised', () => {
+  expect(mainlandMobileSchema.parse('13812345678')).toBe('13812345678');
+  expect(mainlandMobileSchema.parse('+86 138-1234-5678')).toBe('13812345678');
+  for (const bad of ['12812345678', '1381234567', '138123456789', '+1 415 555 0100', 'abc']) expect(mainlandMobileSchema.safeParse(bad).success).toBe(false);
+});
+
+test('usernames: lower-cased, a letter first, 4-20 characters', () => {
+  expect(usernameSchema.parse('Alice_01')).toBe('alice_01');
+  for (const bad of ['abc', '1alice', 'alice-01', 'a'.repeat(21), 'ali ce']) expect(usernameSchema.safeParse(bad).success).toBe(false);
+});
+
+test('password strength', () => {
+  expect(passwordProblems('Correct-Horse-9')).toEqual([]);
+  expect(passwordProblems('short1A')).toContain('at least 10 characters');
+  expect(passwordProblems('alllowercaseletters')).toContain('at least three of: lower-case letters, upper-case letters, digits, symbols');
+  expect(passwordProblems('Alice_01-Secret', 'alice_01')).toContain('must not contain the username');
+});
+
+test('card numbers are recognised anywhere in a body; payment tokens are not card numbers', () => {
+  expect(looksLikeCardNumber({ token: '4111111111111111' })).toBe(true);
+  expect(looksLikeCardNumber({ card: { pan: '4111 1111 1111 1111' } })).toBe(true);
+  expect(looksLikeCardNumber({ n: 5500005555555559 })).toBe(true);
+  expect(looksLikeCardNumber({ token: 'pm_tok_AbCdEf0123456789' })).toBe(false);
+  expect(looksLikeCardNumber({ mobile: '13812345678' })).toBe(false);
+  expect(paymentMethodTokenSchema.safeParse('pm_tok_AbCdEf0123456789').success).toBe(true);
+  expect(paymentMethodTokenSchema.safeParse('4111111111111111').success).toBe(false);
+});
+
+test('passwords: scrypt with per-user salt and stored parameters; never the password', async () => {
+  const a = await hashPassword('Correct-Horse-9');
+  const b = await hashPassword('Correct-Horse-9');
+  expect(a).toMatch(/^scrypt\$N=32768,r=8,p=1,len=64\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+  expect(a).not.toBe(b); // salted
+  expect(a).not.toContain('Correct-Horse-9');
+  expect(await verifyPassword('Correct-Horse-9', a)).toBe(true);
+  expect(await verifyPassword('correct-horse-9', a)).toBe(false);
+});
+
+test('mobile codes: stored as HMAC bound to the challenge, compared in constant time', () => {
+  const stored = hashMobileCode(secret, 'REG-1:sms:1', '123456');
+  expect(stored).toMatch(/^[0-9a-f]{64}$/);
+  expect(stored).not.toContain('123456');
+  expect(mobileCodeMatches(secret, 'REG-1:sms:1', '123456', stored)).toBe(true);
+  expect(mobileCodeMatches(secret, 'REG-1:sms:1', '123457', stored)).toBe(false);
+  expect(mobileCodeMatches(secret, 'REG-1:sms:2', '123456', stored)).toBe(false);
+  expect(mobileCodeMatches('another-secret-0123456789abcdef0123456789', 'REG-1:sms:1', '123456', stored)).toBe(false);
+});
+
+test('e-mail links: signed registration id + purpose + expiry; tampering, other registrations and expiry are told apart', () => {
+  const now = new Date('2026-11-27T10:00:00Z');
+  const exp = new Date(now.getTime() + 24 * 3_600_000);
+  const token = signEmailToken(secret, 'REG-1', 1, exp);
+  expect(verifyEmailToken(secret, token, 'REG-1', now)).toEqual({ ok: true, registrationId: 'REG-1', seq: 1, expiresAt: exp });
+  expect(verifyEmailToken(secret, token, 'REG-2', now)).toMatchObject({ ok: false, reason: 'other_registration' });
+  expect(verifyEmailToken(secret, token, 'REG-1', new Date(exp.getTime() + 1000))).toMatchObject({ ok: false, reason: 'expired' });
+  const [payload, sig] = token.split('.');
+  const forged = `${Buffer.from(Buffer.from(payload, 'base64url').toString().replace('REG-1', 'REG-2')).toString('base64url')}.${sig}`;
+  expect(verifyEmailToken(secret, forged, 'REG-2', now)).toMatchObject({ ok: false, reason: 'invalid' });
+  expect(verifyEmailToken('another-secret-0123456789abcdef0123456789', token, 'REG-1', now)).toMatchObject({ ok: false, reason: 'invalid' });
+  expect(verifyEmailToken(secret, 'garbage', 'REG-1', now)).toMatchObject({ ok: false, reason: 'invalid' });
+});
+
+test('the simulated face verifier answers by the image reference prefix', async () => {
+  const f = new SimulatedFaceVerifier();
+  const v = (faceImageRef: string) => f.verify({ registrationId: 'REG-1', faceImageRef, idNumberHash: 'h' });
+  expect(await v('sim-pass-1')).toBe('pass');
+  expect(await v('sim-fail-1')).toBe('fail');
+  expect(await v('sim-uncertain-1')).toBe('uncertain');
+  expect(await v('img-123')).toBe('uncertain');
+});

@@ -1,0 +1,286 @@
+// Registration review (policy 1.1-1.3, 2.1/2.4, 3.2) on the time-skipping server: every branch and deadline.
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { addWorkingHours } from '../../policy/businessCalendar';
+import type { PolicyConfig } from '../../policy/config';
+import { cancelCaseUpdate, completeTaskUpdate, type Actor } from '../../workflows/definitions';
+import {
+  emailVerifiedUpdate,
+  identitySubmittedUpdate,
+  mobileVerifiedUpdate,
+  paymentBoundUpdate,
+  registrationReview,
+  resendMobileCodeUpdate,
+  type IdentityFacts,
+  type RegistrationCaseInput,
+} from '../../workflows/registrationReview';
+import { registrationWorker, sendUpdate as executeUpdate } from '../helpers/registrationFakes';
+import { createTimeSkippingEnv, openTaskOf, testPolicy, waitForState } from '../helpers/timeSkipping';
+
+const HOUR = 3_600_000;
+const storefront: Actor = { id: 'principal-storefront', role: 'storefront' };
+const agent: Actor = { id: 'principal-agent-1', role: 'agent' };
+const supervisor: Actor = { id: 'principal-supervisor', role: 'supervisor' };
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let fake: Awaited<ReturnType<typeof registrationWorker>>['fake'];
+let reg: Awaited<ReturnType<typeof registrationWorker>>['reg'];
+let running: Promise<void>;
+const taskQueue = 'registration-test';
+let n = 0;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+  ({ worker, fake, reg } = await registrationWorker(env, taskQueue));
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+function input(patch: (p: PolicyConfig) => void = () => {}): RegistrationCaseInput {
+  const caseId = `REG-TS-${++n}-${Date.now()}`;
+  return { caseId, userRef: `usr_ts_${n}`, policy: testPolicy(patch), openedBy: storefront.id, agreementVersion: '2026-11', requestedAt: new Date().toISOString() };
+}
+
+async function start(i: RegistrationCaseInput) {
+  return env.client.workflow.start(registrationReview, { taskQueue, workflowId: i.caseId, args: [i] });
+}
+type Handle = Awaited<ReturnType<typeof start>>;
+
+function expectFiredAt(actualIso: string, dueIso: string) {
+  const late = new Date(actualIso).getTime() - new Date(dueIso).getTime();
+  expect(late).toBeGreaterThanOrEqual(0);
+  expect(late).toBeLessThan(1000);
+}
+
+const forCase = (caseId: string, list: any[]) => list.filter((x) => x.caseId === caseId);
+const events = (caseId: string) => forCase(caseId, fake.of('recordCaseEvent'));
+const eventTypes = (caseId: string) => events(caseId).map((e) => e.type);
+const templatesOf = (caseId: string) => forCase(caseId, fake.of('notify')).map((e) => e.template);
+
+async function verifyMobile(h: Handle) {
+  await waitForState(h, (s) => s.step === 'mobile_verification', 'mobile step');
+  await executeUpdate(h, mobileVerifiedUpdate, { args: [{ actor: storefront }] });
+}
+async function verifyEmail(h: Handle) {
+  await waitForState(h, (s) => s.step === 'email_verification', 'email step');
+  await executeUpdate(h, emailVerifiedUpdate, { args: [{ actor: storefront }] });
+}
+async function submitIdentity(h: Handle, facts: IdentityFacts) {
+  await waitForState(h, (s) => s.step === 'identity_verification', 'identity step');
+  await executeUpdate(h, identitySubmittedUpdate, { args: [{ actor: storefront, ...facts }] });
+}
+async function verifyAll(h: Handle, facts: IdentityFacts) {
+  await verifyMobile(h);
+  await verifyEmail(h);
+  await submitIdentity(h, facts);
+}
+
+test('approved without manual review: code, link, identity pass; deadlines and parameters from the policy', async () => {
+  const i = input();
+  const h = await start(i);
+  const opened = await waitForState(h, (s) => s.step === 'mobile_verification' && !!s.deadlines.verification);
+  const sla = opened.slas.find((x) => x.name === 'verification')!;
+  expect(new Date(sla.dueAt).getTime() - new Date(sla.startedAt).getTime()).toBe(72 * HOUR);
+  await verifyAll(h, { faceResult: 'pass', riskFlag: 'none' });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+
+  expect(reg.of('sendMobileCode', i.caseId)).toEqual([expect.objectContaining({ registrationId: i.caseId, seq: 1, ttlMs: 10 * 60_000, maxAttempts: 5 })]);
+  expect(reg.of('sendEmailVerification', i.caseId)).toEqual([expect.objectContaining({ registrationId: i.caseId, userRef: i.userRef, seq: 1, ttlMs: 24 * HOUR })]);
+  expect(reg.of('activateAccount', i.caseId)).toHaveLength(1);
+  expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(0);
+  expect(forCase(i.caseId, fake.tasks())).toHaveLength(0);
+  expect(templatesOf(i.caseId)).toEqual(['registration.approved']);
+  // Handlers record concurrently with the main flow: the order of the applicant's events may interleave.
+  const types = eventTypes(i.caseId);
+  expect([...types].sort()).toEqual([
+    'case.closed',
+    'case.opened',
+    'registration.approved',
+    'registration.email_link_sent',
+    'registration.email_verified',
+    'registration.identity_submitted',
+    'registration.mobile_code_sent',
+    'registration.mobile_verified',
+    'step.entered',
+    'step.entered',
+  ]);
+  expect(types[0]).toBe('case.opened');
+  expect(types.slice(-2)).toEqual(['registration.approved', 'case.closed']);
+});
+
+test('uncertain face match: an agent reviews within 4 working hours and approves', async () => {
+  const i = input();
+  const h = await start(i);
+  await verifyAll(h, { faceResult: 'uncertain', riskFlag: 'none' });
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+  expect(v.step).toBe('manual_review');
+  expect(v.deadlines.verification).toBeNull();
+  const task = openTaskOf(v, 'registration.identity_review')!;
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: task.taskId, actor: agent, payload: { decision: 'approve' } }] });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+
+  const [opened] = forCase(i.caseId, fake.tasks());
+  expect(opened).toMatchObject({ type: 'registration.identity_review', role: 'agent', slaName: 'manualReview', caseType: 'registration' });
+  expect(opened.dueAt).toBe(addWorkingHours(i.policy.calendar, new Date(opened.at), 4).toISOString());
+  expect(events(i.caseId).find((e) => e.type === 'registration.review_decided')).toMatchObject({ actor: agent.id, payload: { decision: 'approve' } });
+  expect(reg.of('activateAccount', i.caseId)).toHaveLength(1);
+});
+
+test('risk flag (ID number in use): manual review rejects with a reason code; the applicant is told', async () => {
+  const i = input();
+  const h = await start(i);
+  await verifyAll(h, { faceResult: 'pass', riskFlag: 'id_number_in_use' });
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+  // An invalid decision is refused by the validator.
+  const task = openTaskOf(v, 'registration.identity_review')!;
+  await expect(executeUpdate(h, completeTaskUpdate, { args: [{ taskId: task.taskId, actor: agent, payload: { decision: 'reject' } }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: task.taskId, actor: agent, payload: { decision: 'reject', reasonCode: 'duplicate_identity' } }] });
+  expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'duplicate_identity' });
+  expect(reg.of('recordRegistrationOutcome', i.caseId)).toEqual([expect.objectContaining({ outcome: 'rejected', reasonCode: 'duplicate_identity' })]);
+  expect(reg.of('activateAccount', i.caseId)).toHaveLength(0);
+  const rejected = forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'registration.rejected');
+  expect(rejected).toMatchObject({ recipient: { kind: 'customer', id: i.userRef }, params: { reasonCode: 'duplicate_identity' } });
+});
+
+test('manual review lapses: reminder at half time, reassigned to a supervisor at 4 working hours; supervisor approves', async () => {
+  const i = input();
+  const h = await start(i);
+  await verifyAll(h, { faceResult: 'uncertain', riskFlag: 'none' });
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+  const task = openTaskOf(v, 'registration.identity_review')!;
+  // Relative to the test server's clock: earlier tests may have moved it far past the wall clock.
+  await env.sleep(new Date(task.dueAt).getTime() - (await env.currentTimeMs()) + 60_000);
+  const escalated = await waitForState(h, (s) => openTaskOf(s, 'registration.identity_review')?.role === 'supervisor');
+  expect(openTaskOf(escalated, 'registration.identity_review')!.escalated).toBe(true);
+
+  const [reminder, breach] = forCase(i.caseId, fake.of('escalateTask'));
+  expect(reminder).toMatchObject({ kind: 'reminder', slaName: 'manualReview', dueAt: task.dueAt });
+  const opened = forCase(i.caseId, fake.tasks())[0];
+  expectFiredAt(reminder.at, addWorkingHours(i.policy.calendar, new Date(opened.at), 2).toISOString());
+  expect(breach).toMatchObject({ kind: 'breach', action: 'reassign-to-supervisor', slaName: 'manualReview', dueAt: task.dueAt });
+  expectFiredAt(breach.at, task.dueAt);
+  // The escalation's activities run after the role changes in the query; let them finish before the update.
+  for (let k = 0; k < 100 && !forCase(i.caseId, fake.of('notify')).some((x) => x.template === 'task.escalated'); k++) await new Promise((r) => setTimeout(r, 20));
+  expect(forCase(i.caseId, fake.of('notify')).some((x) => x.template === 'task.escalated' && x.recipient.id === 'supervisor')).toBe(true);
+
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: task.taskId, actor: supervisor, payload: { decision: 'approve' } }] });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+});
+
+test('abandoned: nothing verified by 72 h; reminder at 36 h; the personal data is erased', async () => {
+  const i = input();
+  const h = await start(i);
+  const v = await waitForState(h, (s) => !!s.deadlines.verification);
+  const due = v.deadlines.verification!;
+  const sla = v.slas.find((x) => x.name === 'verification')!;
+  expect(await h.result()).toEqual({ outcome: 'abandoned' });
+
+  const abandoned = events(i.caseId).find((e) => e.type === 'registration.abandoned');
+  expect(abandoned.payload).toEqual({ step: 'mobile_verification', dueAt: due });
+  expectFiredAt(abandoned.at, due);
+  const reminder = forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'registration.reminder');
+  expectFiredAt(reminder.at, new Date(new Date(sla.startedAt).getTime() + 36 * HOUR).toISOString());
+  expect(reg.of('recordRegistrationOutcome', i.caseId)).toEqual([expect.objectContaining({ outcome: 'abandoned' })]);
+  expect(reg.of('erasePersonalData', i.caseId)).toEqual([expect.objectContaining({ registrationId: i.caseId, userRef: i.userRef, reason: 'abandoned' })]);
+  expect(reg.of('activateAccount', i.caseId)).toHaveLength(0);
+  expect(eventTypes(i.caseId).at(-1)).toBe('case.closed');
+});
+
+test('abandoned after a partial verification: the deadline is one for all steps, not per step', async () => {
+  const i = input();
+  const h = await start(i);
+  await verifyMobile(h);
+  const v = await waitForState(h, (s) => s.step === 'email_verification');
+  expect(await h.result()).toEqual({ outcome: 'abandoned' });
+  const abandoned = events(i.caseId).find((e) => e.type === 'registration.abandoned');
+  expect(abandoned.payload).toEqual({ step: 'email_verification', dueAt: v.deadlines.verification });
+  expectFiredAt(abandoned.at, v.deadlines.verification!);
+  expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(1);
+});
+
+test('face match fails: rejected at once, no review task', async () => {
+  const i = input();
+  const h = await start(i);
+  await verifyAll(h, { faceResult: 'fail', riskFlag: 'none' });
+  expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'face_mismatch' });
+  expect(forCase(i.caseId, fake.tasks())).toHaveLength(0);
+  expect(templatesOf(i.caseId)).toEqual(['registration.rejected']);
+});
+
+test('payment method required by policy: approval waits for the binding', async () => {
+  const i = input((p) => void (p.registration.paymentMethod = 'required'));
+  const h = await start(i);
+  await verifyAll(h, { faceResult: 'pass', riskFlag: 'none' });
+  await waitForState(h, (s) => s.step === 'payment_binding');
+  expect(reg.of('activateAccount', i.caseId)).toHaveLength(0);
+  await executeUpdate(h, paymentBoundUpdate, { args: [{ actor: storefront }] });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(eventTypes(i.caseId)).toContain('registration.payment_method_bound');
+});
+
+test('payment method required and bound during the identity step: no separate payment step', async () => {
+  const i = input((p) => void (p.registration.paymentMethod = 'required'));
+  const h = await start(i);
+  await verifyMobile(h);
+  await verifyEmail(h);
+  await waitForState(h, (s) => s.step === 'identity_verification');
+  await executeUpdate(h, paymentBoundUpdate, { args: [{ actor: storefront }] });
+  await expect(executeUpdate(h, paymentBoundUpdate, { args: [{ actor: storefront }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+  await executeUpdate(h, identitySubmittedUpdate, { args: [{ actor: storefront, faceResult: 'pass', riskFlag: 'none' }] });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(events(i.caseId).some((e) => e.casePatch?.step === 'payment_binding')).toBe(false);
+});
+
+test('payment method required but never bound: abandoned at the verification deadline', async () => {
+  const i = input((p) => void (p.registration.paymentMethod = 'required'));
+  const h = await start(i);
+  await verifyAll(h, { faceResult: 'pass', riskFlag: 'none' });
+  const v = await waitForState(h, (s) => s.step === 'payment_binding');
+  expect(await h.result()).toEqual({ outcome: 'abandoned' });
+  const abandoned = events(i.caseId).find((e) => e.type === 'registration.abandoned');
+  expect(abandoned.payload).toEqual({ step: 'payment_binding', dueAt: v.deadlines.verification });
+  expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(1);
+});
+
+test('payment method optional: approved without binding (covered above) and a binding before the e-mail step is refused', async () => {
+  const i = input();
+  const h = await start(i);
+  await waitForState(h, (s) => s.step === 'mobile_verification');
+  const early = executeUpdate(h, paymentBoundUpdate, { args: [{ actor: storefront }] });
+  await expect(early).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+  await verifyAll(h, { faceResult: 'pass', riskFlag: 'none' });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+});
+
+test('resend: refused inside the 60 s cooldown, a new code (seq 2) after it; steps out of order are refused', async () => {
+  const i = input();
+  const h = await start(i);
+  await waitForState(h, (s) => s.step === 'mobile_verification' && s.timeline.some((e) => e.type === 'registration.mobile_code_sent'));
+  await expect(executeUpdate(h, resendMobileCodeUpdate, { args: [{ actor: storefront }] })).rejects.toMatchObject({ cause: { type: 'ResendTooSoon' } });
+  await expect(executeUpdate(h, emailVerifiedUpdate, { args: [{ actor: storefront }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+  await expect(executeUpdate(h, identitySubmittedUpdate, { args: [{ actor: storefront, faceResult: 'pass', riskFlag: 'none' }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+  await env.sleep('61 seconds');
+  const resent = await executeUpdate(h, resendMobileCodeUpdate, { args: [{ actor: storefront }] });
+  expect(resent.seq).toBe(2);
+  expect(reg.of('sendMobileCode', i.caseId).map((x) => x.seq)).toEqual([1, 2]);
+  await verifyAll(h, { faceResult: 'pass', riskFlag: 'none' });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+});
+
+test('the applicant withdraws (2.4.1): closed as cancelled and the personal data erased', async () => {
+  const i = input();
+  const h = await start(i);
+  await verifyMobile(h);
+  await waitForState(h, (s) => s.step === 'email_verification');
+  await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+  expect(await h.result()).toEqual({ outcome: 'cancelled' });
+  expect(reg.of('erasePersonalData', i.caseId)).toEqual([expect.objectContaining({ reason: 'cancelled' })]);
+  expect(eventTypes(i.caseId)).toContain('registration.withdrawn');
+});

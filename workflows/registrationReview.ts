@@ -1,0 +1,263 @@
+// Policy 1.1 / 1.2 / 1.3: registration review with identity verification.
+// The applicant verifies the mobile number, the e-mail address and the real name (and binds a payment
+// method where the policy requires it) by one deadline; an uncertain face match or a risk flag goes to an
+// agent. Approval activates the account; abandonment deletes the unverified personal data (2.1, 2.4).
+// The workflow carries the registration id and enums only; codes, links and personal data stay in PostgreSQL.
+import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { RegistrationActivities } from '../activities/registration';
+import type { PolicyConfig } from '../policy/config';
+import { durationMs } from '../policy/durations';
+import {
+  faceResults,
+  registrationRiskFlags,
+  type FaceResult,
+  type IdentityReviewDecision,
+  type RegistrationRejectionReason,
+  type RegistrationRiskFlag,
+} from '../policy/registration';
+import { CaseKit } from './caseKit';
+import { CaseErrors, cancelCaseUpdate, type Actor, type CaseView } from './definitions';
+
+export const REGISTRATION_CASE_TYPE = 'registration';
+
+const registration = proxyActivities<RegistrationActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export interface RegistrationCaseInput {
+  /** The case id = the workflow id = the registration id. */
+  caseId: string;
+  /** The account id the applicant gets on approval (also the case's customer id). */
+  userRef: string;
+  policy: PolicyConfig;
+  openedBy: string;
+  /** The version of the service agreement the applicant accepted (1.1). */
+  agreementVersion: string;
+  requestedAt: string;
+}
+
+export type RegistrationOutcome = 'approved' | 'rejected' | 'abandoned' | 'cancelled';
+export interface RegistrationResult {
+  outcome: RegistrationOutcome;
+  reasonCode?: RegistrationRejectionReason;
+}
+
+/** Error types of this workflow's update validators (besides CaseErrors); the API maps them. */
+export const RegistrationErrors = { ResendTooSoon: 'ResendTooSoon' } as const;
+
+export interface IdentityFacts {
+  faceResult: FaceResult;
+  riskFlag: RegistrationRiskFlag;
+}
+
+/** The API checked the code against PostgreSQL (constant time) and tells the case. */
+export const mobileVerifiedUpdate = defineUpdate<CaseView, [{ actor: Actor }]>('mobileVerified');
+export const resendMobileCodeUpdate = defineUpdate<{ seq: number; expiresAt: string }, [{ actor: Actor }]>('resendMobileCode');
+/** The API checked the signed link. */
+export const emailVerifiedUpdate = defineUpdate<CaseView, [{ actor: Actor }]>('emailVerified');
+export const resendEmailLinkUpdate = defineUpdate<{ seq: number; expiresAt: string }, [{ actor: Actor }]>('resendEmailLink');
+/** The API checked the ID number and asked the face-match service; only the verdicts come here. */
+export const identitySubmittedUpdate = defineUpdate<CaseView, [{ actor: Actor } & IdentityFacts]>('identitySubmitted');
+/** A payment-method token was stored (never card data, 3.2). */
+export const paymentBoundUpdate = defineUpdate<CaseView, [{ actor: Actor }]>('paymentBound');
+
+type Awaiting = 'mobile' | 'email' | 'identity' | 'payment' | null;
+
+export async function registrationReview(input: RegistrationCaseInput): Promise<RegistrationResult> {
+  const rules = input.policy.registration;
+  const kase = new CaseKit(input.caseId, REGISTRATION_CASE_TYPE, input.policy);
+  const applicant = { kind: 'customer' as const, id: input.userRef };
+  const ids = { caseId: input.caseId, registrationId: input.caseId };
+  const ms = (d: Parameters<typeof durationMs>[0]) => durationMs(d, input.policy.calendar);
+
+  let awaiting: Awaiting = null;
+  let mobileVerified = false;
+  let emailVerified = false;
+  let paymentBound = false;
+  let identity: IdentityFacts | undefined;
+  let cancelled = false;
+  let decided = false; // from here on the applicant can no longer withdraw
+  const sent = { mobile: { seq: 0, at: 0 }, email: { seq: 0, at: 0 } };
+
+  const sendMobileCode = async () => {
+    const seq = ++sent.mobile.seq;
+    sent.mobile.at = Date.now();
+    const r = await registration.sendMobileCode({ ...ids, seq, ttlMs: ms(rules.mobileCode.ttl), maxAttempts: rules.mobileCode.maxAttempts, at: new Date().toISOString() });
+    await kase.record('registration.mobile_code_sent', { seq, expiresAt: r.expiresAt });
+    return { seq, expiresAt: r.expiresAt };
+  };
+  const sendEmailLink = async () => {
+    const seq = ++sent.email.seq;
+    sent.email.at = Date.now();
+    const r = await registration.sendEmailVerification({ ...ids, userRef: input.userRef, seq, ttlMs: ms(rules.emailLink.ttl), at: new Date().toISOString(), eventKey: `${input.caseId}:email-link:${seq}` });
+    await kase.record('registration.email_link_sent', { seq, expiresAt: r.expiresAt });
+    return { seq, expiresAt: r.expiresAt };
+  };
+  const open = () => {
+    if (kase.view.status === 'closed' || cancelled) refuse(CaseErrors.NotAllowedNow, `The registration is already closed (${kase.view.outcome ?? 'cancelled'})`);
+  };
+  const expectStep = (step: Awaiting, what: string) => {
+    open();
+    if (awaiting !== step) refuse(CaseErrors.NotAllowedNow, `The registration is not waiting for ${what} (step: ${kase.view.step})`);
+  };
+  const cooldown = (channel: 'mobile' | 'email', within: Parameters<typeof durationMs>[0]) => {
+    const waitMs = sent[channel].at + ms(within) - Date.now();
+    if (waitMs > 0) refuse(RegistrationErrors.ResendTooSoon, `A new ${channel === 'mobile' ? 'code' : 'link'} can be sent in ${Math.ceil(waitMs / 1000)} s`, { retryAfterMs: waitMs });
+  };
+
+  setHandler(mobileVerifiedUpdate, async ({ actor }) => {
+    if (!mobileVerified) {
+      mobileVerified = true;
+      await kase.record('registration.mobile_verified', {}, { actor: actor.id });
+    }
+    return kase.view;
+  }, { validator: (_args) => (mobileVerified ? open() : expectStep('mobile', 'a mobile code')) });
+  setHandler(resendMobileCodeUpdate, async (_args) => sendMobileCode(), {
+    validator: (_args) => {
+      expectStep('mobile', 'a mobile code');
+      cooldown('mobile', rules.mobileCode.resendCooldown);
+    },
+  });
+  setHandler(emailVerifiedUpdate, async ({ actor }) => {
+    if (!emailVerified) {
+      emailVerified = true;
+      await kase.record('registration.email_verified', {}, { actor: actor.id });
+    }
+    return kase.view;
+  }, { validator: (_args) => (emailVerified ? open() : expectStep('email', 'an e-mail confirmation')) });
+  setHandler(resendEmailLinkUpdate, async (_args) => sendEmailLink(), {
+    validator: (_args) => {
+      expectStep('email', 'an e-mail confirmation');
+      cooldown('email', rules.emailLink.resendCooldown);
+    },
+  });
+  setHandler(identitySubmittedUpdate, async ({ actor, faceResult, riskFlag }) => {
+    identity = { faceResult, riskFlag };
+    await kase.record('registration.identity_submitted', { faceResult, riskFlag }, { actor: actor.id });
+    return kase.view;
+  }, {
+    validator: (args) => {
+      expectStep('identity', 'the real-name verification');
+      if (identity) refuse(CaseErrors.NotAllowedNow, 'The identity was already submitted');
+      if (!faceResults.includes(args?.faceResult) || !registrationRiskFlags.includes(args?.riskFlag)) refuse(CaseErrors.InvalidPayload, 'faceResult and riskFlag must be known values');
+    },
+  });
+  setHandler(paymentBoundUpdate, async ({ actor }) => {
+    paymentBound = true;
+    await kase.record('registration.payment_method_bound', {}, { actor: actor.id });
+    return kase.view;
+  }, {
+    validator: (_args) => {
+      open();
+      if (awaiting !== 'identity' && awaiting !== 'payment') refuse(CaseErrors.NotAllowedNow, `A payment method is bound after the e-mail verification, before the review (step: ${kase.view.step})`);
+      if (paymentBound) refuse(CaseErrors.NotAllowedNow, 'A payment method is already bound');
+    },
+  });
+  // 2.4.1: the applicant may withdraw; the personal data is deleted as on abandonment.
+  setHandler(cancelCaseUpdate, async ({ actor, reasonCode }) => {
+    cancelled = true;
+    await kase.record('case.cancel_requested', { reasonCode }, { actor: actor.id });
+    return kase.view;
+  }, {
+    validator: (_args) => {
+      open();
+      if (decided) refuse(CaseErrors.PolicyRefused, 'The registration was already decided');
+    },
+  });
+
+  const close = async (outcome: RegistrationOutcome, reasonCode?: RegistrationRejectionReason): Promise<RegistrationResult> => {
+    awaiting = null;
+    kase.setDeadline('verification', null);
+    await kase.record('case.closed', { outcome, ...(reasonCode && { reasonCode }) }, { step: 'closed', outcome, closed: true });
+    await condition(allHandlersFinished);
+    return { outcome, ...(reasonCode && { reasonCode }) };
+  };
+  const reject = async (reasonCode: RegistrationRejectionReason, actor?: string) => {
+    decided = true;
+    await registration.recordRegistrationOutcome({ ...ids, outcome: 'rejected', reasonCode, at: new Date().toISOString() });
+    await kase.record('registration.rejected', { reasonCode }, { ...(actor && { actor }) });
+    await kase.notify('registration.rejected', applicant, { reasonCode });
+    return close('rejected', reasonCode);
+  };
+  // 2.1 / 2.4: nothing is kept that was collected for a registration that did not complete.
+  const abandon = async (step: string, dueAt?: string) => {
+    decided = true;
+    const outcome = cancelled ? 'cancelled' : 'abandoned';
+    await kase.record(cancelled ? 'registration.withdrawn' : 'registration.abandoned', { step, ...(!cancelled && dueAt && { dueAt }) });
+    await registration.recordRegistrationOutcome({ ...ids, outcome, at: new Date().toISOString() });
+    await registration.erasePersonalData({ ...ids, userRef: input.userRef, reason: outcome, at: new Date().toISOString(), eventKey: `${input.caseId}:erase` });
+    return close(outcome);
+  };
+
+  // Opening (1.1): the applicant filled in the form, set a username and password, accepted the agreement.
+  awaiting = 'mobile';
+  await kase.record('case.opened', {
+    agreementVersion: input.agreementVersion,
+    paymentMethod: rules.paymentMethod,
+    policyVersion: input.policy.version,
+  }, { actor: input.openedBy, step: 'mobile_verification' });
+  const verification = kase.clock('verification', rules.verification);
+  /** The applicant's part, under one deadline with a reminder; false when it lapsed or the applicant withdrew. */
+  const applicantDoes = async (done: () => boolean) => {
+    const r = await verification.waitFor(() => done() || cancelled, {
+      onReminder: () => kase.notify('registration.reminder', applicant, { dueAt: verification.dueAt.toISOString() }),
+    });
+    return r.outcome !== 'breached' && !cancelled;
+  };
+
+  // 1. Mobile verification (1.2): a one-time code by SMS; expiry, attempts and lock are kept with the code.
+  await sendMobileCode();
+  if (!(await applicantDoes(() => mobileVerified))) return abandon('mobile_verification', verification.dueAt.toISOString());
+
+  // 2. E-mail verification (1.2): a signed link.
+  awaiting = 'email';
+  await kase.record('step.entered', {}, { step: 'email_verification' });
+  await sendEmailLink();
+  if (!(await applicantDoes(() => emailVerified))) return abandon('email_verification', verification.dueAt.toISOString());
+
+  // 3. Real-name verification (1.2, 3.1): ID number checked at the API edge, face match, risk flags.
+  awaiting = 'identity';
+  await kase.record('step.entered', {}, { step: 'identity_verification' });
+  if (!(await applicantDoes(() => identity !== undefined))) return abandon('identity_verification', verification.dueAt.toISOString());
+  const facts = identity!;
+  if (facts.faceResult === 'fail') return reject('face_mismatch');
+
+  // 4. Payment method binding (1.2): required or optional by policy; a token only, never card data (3.2).
+  if (rules.paymentMethod === 'required' && !paymentBound) {
+    awaiting = 'payment';
+    await kase.record('step.entered', {}, { step: 'payment_binding' });
+    if (!(await applicantDoes(() => paymentBound))) return abandon('payment_binding', verification.dueAt.toISOString());
+  }
+  awaiting = null;
+  kase.setDeadline('verification', null);
+
+  // 5. Review (1.1): an uncertain face match or a risk flag goes to an agent; a lapse goes to a supervisor.
+  if (facts.faceResult === 'uncertain' || facts.riskFlag !== 'none') {
+    await kase.record('step.entered', { faceResult: facts.faceResult, riskFlag: facts.riskFlag }, { step: 'manual_review' });
+    const review = await kase.humanTask<IdentityReviewDecision>({
+      type: 'registration.identity_review',
+      role: 'agent',
+      sla: rules.manualReview,
+      slaName: 'manualReview',
+      defaultDecision: 'reject',
+      notifyOnEscalation: { kind: 'role', id: 'agent' },
+      interrupt: () => cancelled,
+    });
+    if (review.kind === 'interrupted') return abandon('manual_review');
+    if (review.kind === 'breached') return reject('identity_not_confirmed'); // only if the policy sets 'default-decision'
+    await kase.record('registration.review_decided', { decision: review.payload.decision }, { actor: review.actor.id });
+    if (review.payload.decision === 'reject') return reject(review.payload.reasonCode, review.actor.id);
+  }
+
+  // Outcome (1.1): registration succeeds; the account is active and the applicant is told.
+  decided = true;
+  const { accountId } = await registration.activateAccount({ ...ids, at: new Date().toISOString() });
+  await kase.record('registration.approved', { accountId });
+  await kase.notify('registration.approved', applicant);
+  return close('approved');
+}
+
+function refuse(type: string, message: string, details?: Record<string, unknown>): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, ...(details && { details: [details] }) });
+}

@@ -1,0 +1,357 @@
+// Policy 7.1 / 7.2 / 7.3: warranty repair.
+// Warranty follows the manufacturer's policy; the after-sales response comes within 2 working hours and the
+// repair within 5 working days; in warranty the repair is free, parts and labour included; the customer's
+// satisfaction is asked for at the end.
+import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { WarrantyRepairActivities } from '../activities/warrantyRepair';
+import type { PolicyConfig, SlaPolicy } from '../policy/config';
+import type { Shipment, TaskPayload } from '../policy/tasks';
+import {
+  checkWarranty,
+  customerDecisionSchema,
+  handOverSchema,
+  ratingSchema,
+  type CustomerDecision,
+  type HandOver,
+  type RepairProblemCategory,
+} from '../policy/warrantyRepair';
+import { CaseKit, type HumanTaskSpec, type TaskOutcome } from './caseKit';
+import { CaseErrors, cancelCaseUpdate, type Actor, type CaseView } from './definitions';
+import type { SlaClock, SlaFacts } from './sla';
+
+export const REPAIR_CASE_TYPE = 'warranty_repair';
+
+const repairs = proxyActivities<WarrantyRepairActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+export interface RepairCaseInput {
+  caseId: string;
+  policy: PolicyConfig;
+  openedBy: string;
+  order: {
+    orderId: string;
+    lineItemId: string;
+    productRef: string;
+    customerId: string;
+    merchantId: string;
+    deliveredAt: string;
+  };
+  /** The manufacturer's warranty, in months from delivery. */
+  warrantyMonths: number;
+  problemCategory: RepairProblemCategory;
+  requestedAt: string;
+  // The customer's description of the problem stays in PostgreSQL (repair_requests), never here.
+}
+
+export type RepairOutcome =
+  | 'repaired'
+  | 'replaced'
+  | 'voucher_issued'
+  | 'returned_unrepaired'
+  | 'quote_declined'
+  | 'quote_lapsed'
+  | 'abandoned'
+  | 'cancelled';
+
+export interface RepairResult {
+  outcome: RepairOutcome;
+  /** 1-5, 'no_rating' when the feedback window passed in silence, null when the case closed before feedback. */
+  rating: number | 'no_rating' | null;
+}
+
+export const decideQuoteUpdate = defineUpdate<CaseView, [{ actor: Actor; decision: CustomerDecision }]>('decideRepairQuote');
+export const handOverItemUpdate = defineUpdate<CaseView, [{ actor: Actor; handOver: HandOver }]>('handOverRepairItem');
+export const decideRemedyUpdate = defineUpdate<CaseView, [{ actor: Actor; decision: CustomerDecision }]>('decideRepairRemedy');
+export const submitRatingUpdate = defineUpdate<CaseView, [{ actor: Actor; rating: number }]>('submitRepairRating');
+
+type Awaiting = 'quote_decision' | 'hand_over' | 'remedy_decision' | 'rating';
+type TechnicianResult = TaskPayload<'repair.technician_result'>;
+type Quote = TaskPayload<'repair.first_response_quote'>;
+
+export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResult> {
+  const rules = input.policy.warrantyRepair;
+  const { order } = input;
+  const kase = new CaseKit(input.caseId, REPAIR_CASE_TYPE, input.policy, order.merchantId);
+  const customer = { kind: 'customer' as const, id: order.customerId };
+  const agents = { kind: 'role' as const, id: 'agent' };
+
+  let cancelled = false;
+  let awaiting: Awaiting | null = null;
+  let quoteDecision: CustomerDecision | undefined;
+  let handOver: HandOver | undefined;
+  let remedyDecision: CustomerDecision | undefined;
+  let rating: number | undefined;
+
+  const mustAwait = (step: Awaiting, done: boolean) => {
+    if (awaiting !== step || done) refuse(CaseErrors.NotAllowedNow, `The case is not waiting for ${step.replace('_', ' ')} (step: ${kase.view.step})`);
+  };
+  const valid = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) => {
+    if (!r.success) refuse(CaseErrors.InvalidPayload, r.error!.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));
+  };
+
+  setHandler(cancelCaseUpdate, async ({ actor, reasonCode }) => {
+    cancelled = true;
+    await kase.record('case.cancel_requested', { reasonCode }, { actor: actor.id });
+    return kase.view;
+  }, {
+    validator: (_args) => {
+      if (kase.view.status === 'closed') refuse(CaseErrors.NotAllowedNow, `Case is already closed (${kase.view.outcome})`);
+      if (handOver) refuse(CaseErrors.PolicyRefused, 'The item was already handed over for repair; the case can no longer be cancelled');
+      if (cancelled) refuse(CaseErrors.NotAllowedNow, 'Cancellation already requested');
+    },
+  });
+  setHandler(decideQuoteUpdate, async ({ actor, decision }) => {
+    quoteDecision = decision;
+    await kase.record('repair.quote_decided', { decision }, { actor: actor.id });
+    return kase.view;
+  }, {
+    validator: ({ decision }) => {
+      mustAwait('quote_decision', quoteDecision !== undefined);
+      valid(customerDecisionSchema.safeParse(decision));
+    },
+  });
+  setHandler(handOverItemUpdate, async ({ actor, handOver: h }) => {
+    handOver = h;
+    await kase.record('repair.handed_over', { method: h.method, ...(h.method === 'courier' && { carrier: h.carrier }) }, { actor: actor.id });
+    return kase.view;
+  }, {
+    validator: ({ handOver: h }) => {
+      mustAwait('hand_over', handOver !== undefined);
+      valid(handOverSchema.safeParse(h));
+    },
+  });
+  setHandler(decideRemedyUpdate, async ({ actor, decision }) => {
+    remedyDecision = decision;
+    await kase.record('repair.remedy_decided', { decision }, { actor: actor.id });
+    return kase.view;
+  }, {
+    validator: ({ decision }) => {
+      mustAwait('remedy_decision', remedyDecision !== undefined);
+      valid(customerDecisionSchema.safeParse(decision));
+    },
+  });
+  setHandler(submitRatingUpdate, async ({ actor, rating: r }) => {
+    rating = r;
+    await kase.record('repair.rated', { rating: r }, { actor: actor.id });
+    return kase.view;
+  }, {
+    validator: ({ rating: r }) => {
+      mustAwait('rating', rating !== undefined);
+      valid(ratingSchema.safeParse(r));
+    },
+  });
+
+  const close = async (outcome: RepairOutcome, rated: RepairResult['rating'] = null): Promise<RepairResult> => {
+    await kase.record('case.closed', { outcome, rating: rated }, { step: 'closed', outcome, closed: true });
+    await kase.notify(`repair.closed.${outcome}`, customer);
+    await condition(allHandlersFinished);
+    return { outcome, rating: rated };
+  };
+
+  /** The case now waits on the customer for `step`, under an SLA clock (the API accepts the step from here on). */
+  const customerClock = (step: Awaiting, slaName: string, sla: SlaPolicy): SlaClock => {
+    awaiting = step;
+    return kase.clock(slaName, sla);
+  };
+  /** Waits on the customer; the reminder e-mail names the step and the deadline. */
+  const waitOnCustomer = async (step: Awaiting, clock: SlaClock, done: () => boolean) => {
+    const r = await clock.waitFor(done, {
+      onReminder: (facts) => kase.notify('repair.reminder', customer, { action: step, dueAt: facts.dueAt }, `:${clock.name}:${clock.facts.startedAt}`),
+    });
+    awaiting = null;
+    kase.setDeadline(clock.name, null);
+    return r;
+  };
+
+  /**
+   * A human task whose SLA breach also calls `onBreach` while the task stays open (the task's own breach
+   * action, e.g. the supervisor escalation, runs in CaseKit). `settled()` tells onBreach when the task is done.
+   */
+  const taskWatchingBreach = async <P>(spec: HumanTaskSpec, onBreach: (sla: SlaFacts, settled: () => boolean) => Promise<void>): Promise<TaskOutcome<P>> => {
+    let outcome: TaskOutcome<P> | undefined;
+    const running = kase.humanTask<P>(spec).then((o) => void (outcome = o));
+    const sla = kase.view.slas.filter((s) => s.name === spec.slaName).at(-1)!;
+    await condition(() => outcome !== undefined || sla.outcome === 'breached');
+    if (outcome === undefined) await onBreach(sla, () => outcome !== undefined);
+    await running;
+    return outcome!;
+  };
+
+  /** The policy's remedy (replacement or voucher), offered to the customer, who accepts or declines; silence declines. */
+  const offerRemedy = async (reason: 'repair_sla_breached' | 'not_repairable', resumeStep: string, withdrawn: () => boolean = () => false): Promise<boolean> => {
+    const remedy = rules.breachRemedy;
+    const terms: Record<string, string | number> = remedy === 'voucher' ? { remedy, amountMinor: rules.voucherAmountMinor, currency: rules.voucherCurrency } : { remedy };
+    remedyDecision = undefined;
+    const deciding = customerClock('remedy_decision', 'remedyDecision', rules.remedyDecision);
+    await repairs.recordRepairProgress({ caseId: input.caseId, patch: { remedy } });
+    await kase.record('repair.remedy_offered', { reason, ...terms }, { step: 'awaiting_remedy_decision' });
+    await kase.notify('repair.remedy_offered', customer, { reason, ...terms, dueAt: deciding.dueAt.toISOString() }, `:${reason}`);
+    const decided = await waitOnCustomer('remedy_decision', deciding, () => remedyDecision !== undefined || withdrawn());
+    if (remedyDecision === undefined && withdrawn()) {
+      await repairs.recordRepairProgress({ caseId: input.caseId, patch: { remedyDecision: 'withdrawn' } });
+      await kase.record('repair.remedy_withdrawn', { reason: 'repair_completed' }, { step: resumeStep });
+      return false;
+    }
+    const accepted = remedyDecision === 'accept';
+    const lapsed = decided.outcome === 'breached';
+    await repairs.recordRepairProgress({ caseId: input.caseId, patch: { remedyDecision: lapsed ? 'lapsed' : remedyDecision } });
+    await kase.record(accepted ? 'repair.remedy_accepted' : 'repair.remedy_declined', { remedy, lapsed }, { step: accepted ? 'remedy' : resumeStep });
+    return accepted;
+  };
+
+  /** An accepted remedy: a voucher now (the item goes back as it is), or a replacement shipped in step 5. */
+  const deliverRemedy = async (): Promise<RepairOutcome> => {
+    if (rules.breachRemedy === 'replacement') return 'replaced';
+    const { voucherId } = await repairs.issueRepairVoucher({
+      caseId: input.caseId,
+      amountMinor: rules.voucherAmountMinor,
+      currency: rules.voucherCurrency,
+      at: new Date().toISOString(),
+      eventKey: `${input.caseId}:voucher`,
+    });
+    await kase.record('repair.voucher_issued', { voucherId, amountMinor: rules.voucherAmountMinor, currency: rules.voucherCurrency });
+    await kase.notify('repair.voucher_issued', customer, { amountMinor: rules.voucherAmountMinor, currency: rules.voucherCurrency });
+    return 'voucher_issued';
+  };
+
+  // Opening: the warranty check, the same pure rule the API applied (7.1: per the manufacturer's policy).
+  const warranty = checkWarranty({ deliveredAt: new Date(order.deliveredAt), warrantyMonths: input.warrantyMonths, requestedAt: new Date(input.requestedAt) });
+  if (!warranty.ok) throw ApplicationFailure.create({ type: CaseErrors.PolicyRefused, message: warranty.message, nonRetryable: true });
+  kase.setDeadline('warrantyEndsAt', warranty.warrantyEndsAt);
+  await kase.record('case.opened', {
+    orderId: order.orderId,
+    productRef: order.productRef,
+    problemCategory: input.problemCategory,
+    warrantyMonths: input.warrantyMonths,
+    policyVersion: input.policy.version,
+  }, { actor: input.openedBy, step: 'first_response' });
+  await kase.record('repair.warranty_checked', { inWarranty: warranty.inWarranty, warrantyEndsAt: warranty.warrantyEndsAt.toISOString() });
+  await kase.notify('repair.received', customer, { inWarranty: warranty.inWarranty ? 'yes' : 'no' });
+
+  // 1. Response within 2 working hours: an agent acknowledges and proposes a solution: the free repair in
+  //    warranty, a quote otherwise. A lapse goes to a supervisor and the customer is told of the delay.
+  const response = await taskWatchingBreach<{ solution: 'free_repair' } | Quote>({
+    type: warranty.inWarranty ? 'repair.first_response' : 'repair.first_response_quote',
+    role: 'agent',
+    sla: rules.firstResponse,
+    slaName: 'firstResponse',
+    notifyOnEscalation: agents,
+    interrupt: () => cancelled,
+  }, async () => {
+    await kase.record('repair.response_delayed', {});
+    await kase.notify('repair.response_delayed', customer);
+  });
+  if (cancelled || response.kind !== 'completed') return close('cancelled');
+
+  // 2. Warranty: in warranty the repair is free, parts and labour included (7.3). Out of warranty the
+  //    customer accepts or declines the quote; declined or unanswered, the case closes.
+  if (response.payload.solution === 'free_repair') {
+    await kase.record('repair.free_repair_confirmed', { partsCovered: true, labourCovered: true }, { actor: response.actor.id });
+  } else {
+    const quote = response.payload;
+    const deciding = customerClock('quote_decision', 'quoteDecision', rules.quoteDecision);
+    await repairs.recordRepairProgress({ caseId: input.caseId, patch: { quoteAmountMinor: quote.quoteAmountMinor, quoteCurrency: quote.currency } });
+    await kase.record('repair.quote_offered', { amountMinor: quote.quoteAmountMinor, currency: quote.currency }, { actor: response.actor.id, step: 'awaiting_quote_decision' });
+    await kase.notify('repair.quote_offered', customer, { amountMinor: quote.quoteAmountMinor, currency: quote.currency, dueAt: deciding.dueAt.toISOString() });
+    const decided = await waitOnCustomer('quote_decision', deciding, () => quoteDecision !== undefined || cancelled);
+    if (cancelled) return close('cancelled');
+    await repairs.recordRepairProgress({ caseId: input.caseId, patch: { quoteDecision: decided.outcome === 'breached' ? 'lapsed' : quoteDecision } });
+    if (decided.outcome === 'breached') {
+      await kase.record('repair.quote_lapsed', { dueAt: decided.facts.dueAt });
+      return close('quote_lapsed');
+    }
+    if (quoteDecision === 'decline') return close('quote_declined');
+  }
+
+  // 3. The customer hands the item over (courier tracking number or drop-off reference) before the deadline.
+  const handingOver = customerClock('hand_over', 'handOver', rules.handOver);
+  await kase.record('step.entered', {}, { step: 'awaiting_hand_over' });
+  await kase.notify('repair.hand_over_requested', customer, { dueAt: handingOver.dueAt.toISOString() });
+  const handed = await waitOnCustomer('hand_over', handingOver, () => handOver !== undefined || cancelled);
+  if (cancelled) return close('cancelled');
+  if (handed.outcome === 'breached') {
+    await kase.record('repair.abandoned', { reason: 'no_hand_over_by_deadline', dueAt: handed.facts.dueAt });
+    return close('abandoned');
+  }
+  await repairs.recordRepairProgress({
+    caseId: input.caseId,
+    patch: handOver!.method === 'courier'
+      ? { handOverMethod: 'courier', handOverCarrier: handOver!.carrier, handOverReference: handOver!.trackingNumber }
+      : { handOverMethod: 'drop_off', handOverCarrier: null, handOverReference: handOver!.reference },
+  });
+
+  // 4. Repair within 5 working days of receipt (7.1). The service team confirms receipt, which starts the
+  //    repair clock; the technician records the result. A breach escalates to a supervisor and offers the
+  //    policy's remedy at once; so does an item that cannot be repaired.
+  await kase.record('step.entered', {}, { step: 'awaiting_receipt' });
+  const receipt = await kase.humanTask<TaskPayload<'repair.confirm_receipt'>>({
+    type: 'repair.confirm_receipt',
+    role: 'agent',
+    sla: rules.receipt,
+    slaName: 'receipt',
+    notifyOnEscalation: agents,
+  });
+  if (receipt.kind !== 'completed') return close('cancelled');
+  await repairs.recordRepairProgress({ caseId: input.caseId, patch: { receivedAt: new Date().toISOString() } });
+  await kase.record('repair.item_received', {}, { actor: receipt.actor.id, step: 'repairing' });
+
+  let remedyAccepted = false;
+  const repairing = taskWatchingBreach<TechnicianResult>({
+    type: 'repair.technician_result',
+    role: 'agent',
+    sla: rules.repair,
+    slaName: 'repair',
+    notifyOnEscalation: agents,
+    interrupt: () => remedyAccepted,
+  }, async (sla, settled) => {
+    await kase.record('repair.sla_breached', { dueAt: sla.dueAt });
+    remedyAccepted = await offerRemedy('repair_sla_breached', 'repairing', settled);
+  });
+  await kase.notify('repair.item_received', customer, { repairDueAt: kase.view.deadlines.repair ?? null });
+  const repair = await repairing;
+
+  let resolution: RepairOutcome;
+  if (remedyAccepted || repair.kind !== 'completed') {
+    resolution = await deliverRemedy();
+  } else {
+    const result = repair.payload;
+    await repairs.recordRepairProgress({ caseId: input.caseId, patch: { result: result.result } });
+    await kase.record('repair.result_recorded', { ...result, withinSla: repair.sla.outcome === 'met' }, { actor: repair.actor.id });
+    if (result.result === 'not_repairable') {
+      const accepted = await offerRemedy('not_repairable', 'returning');
+      resolution = accepted ? await deliverRemedy() : 'returned_unrepaired';
+    } else {
+      resolution = result.result;
+    }
+  }
+
+  // 5. Back to the customer with tracking: the repaired item, its replacement, or the item as it is.
+  await kase.record('step.entered', { shipping: resolution }, { step: 'returning' });
+  const shipped = await kase.humanTask<Shipment>({
+    type: 'repair.return_shipment',
+    role: 'agent',
+    sla: rules.returnShipment,
+    slaName: 'returnShipment',
+    notifyOnEscalation: agents,
+  });
+  if (shipped.kind !== 'completed') return close('cancelled');
+  const { carrier, trackingNumber } = shipped.payload;
+  await repairs.recordRepairProgress({ caseId: input.caseId, patch: { returnCarrier: carrier, returnTracking: trackingNumber } });
+  await kase.record('repair.item_shipped', { carrier, trackingNumber, resolution }, { actor: shipped.actor.id });
+  await kase.notify('repair.item_shipped', customer, { carrier, trackingNumber });
+
+  // 6. Satisfaction feedback (7.1): the customer rates the service 1-5 within the window; silence is recorded.
+  const feedback = customerClock('rating', 'feedback', rules.feedback);
+  await kase.record('step.entered', {}, { step: 'awaiting_rating' });
+  await kase.notify('survey.requested', customer);
+  const rated = await waitOnCustomer('rating', feedback, () => rating !== undefined);
+  if (rated.outcome === 'breached') await kase.record('repair.no_rating', { dueAt: rated.facts.dueAt });
+  await repairs.recordRepairProgress({ caseId: input.caseId, patch: rating !== undefined ? { rating, feedback: 'rated' } : { rating: null, feedback: 'no_rating' } });
+  return close(resolution, rating ?? 'no_rating');
+}
+
+function refuse(type: string, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
