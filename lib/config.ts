@@ -6,6 +6,8 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+const DEV_REGISTRATION_SECRET = 'dev-only-registration-secret-change-me-0123456789';
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -32,9 +34,12 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
   /** Registration: HMAC key for mobile codes, e-mail links and ID-number hashes (32+ characters). Set it in production. */
-  REGISTRATION_SECRET: z.string().min(32).default('dev-only-registration-secret-change-me-0123456789'),
+  REGISTRATION_SECRET: z.string().min(32).default(DEV_REGISTRATION_SECRET),
   /** Registration: where the e-mail verification link points (the storefront page that posts the token back). */
   REGISTRATION_LINK_BASE: z.string().url().default('http://localhost:3000/register/verify-email'),
+}).refine((c) => c.NODE_ENV !== 'production' || c.REGISTRATION_SECRET !== DEV_REGISTRATION_SECRET, {
+  path: ['REGISTRATION_SECRET'],
+  message: 'set a secret of your own in production (the built-in one is for development only)',
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

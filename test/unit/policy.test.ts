@@ -73,6 +73,11 @@ describe('loadConfig', () => {
     expect(cfg.DATABASE_URL).toBeUndefined();
   });
 
+  test('production refuses the development registration secret', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/REGISTRATION_SECRET/);
+    expect(loadConfig({ NODE_ENV: 'production', REGISTRATION_SECRET: 'x'.repeat(40) }).NODE_ENV).toBe('production');
+  });
+
   test('a bad value fails with the variable named', () => {
     expect(() => loadConfig({ API_PORT: 'eighty', TEMPORAL_ADDRESS: 'nowhere' })).toThrow(ConfigError);
     try {
