@@ -3,9 +3,11 @@
 // transaction, then the workflow start (idempotent on the case id, so a replay finishes a failed start).
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
+import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { canonicalJson } from '../activities/audit';
 import { isUniqueViolation, type Prisma } from '../lib/db';
+import { CaseStatus, CaseType, MerchantId } from '../workflows/searchAttributes';
 import type { ApiDeps } from './deps';
 import { badRequest, conflict } from './errors';
 
@@ -100,4 +102,28 @@ export async function openCaseIdempotently<I extends { caseId: string; openedBy:
   await spec.start(prepared.input);
   req.log.info({ caseId, caseType: spec.caseType }, 'case opened');
   res.status(201).location(`/v1/cases/${caseId}`).json(await spec.present(caseId));
+}
+
+/**
+ * Starts a case's workflow under the opening principal's identity, with its search attributes.
+ * Idempotent on the case id: a second start returns the running workflow.
+ */
+export async function startCaseWorkflow<I extends { caseId: string; openedBy: string }>(
+  deps: ApiDeps,
+  workflow: (input: I) => Promise<unknown>,
+  input: I,
+  meta: { caseType: string; merchantId?: string | null; summary: string },
+): Promise<void> {
+  await deps.temporal.clients.forIdentity(input.openedBy).workflow.start(workflow as (input: I) => Promise<unknown>, {
+    taskQueue: deps.temporal.taskQueue,
+    workflowId: input.caseId,
+    args: [input] as [I],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    typedSearchAttributes: [
+      { key: CaseType, value: meta.caseType },
+      { key: CaseStatus, value: 'opened' },
+      ...(meta.merchantId ? [{ key: MerchantId, value: meta.merchantId }] : []),
+    ],
+    staticSummary: meta.summary,
+  });
 }

@@ -13,6 +13,7 @@ import type { PolicyConfig, SlaPolicy } from '../policy/config';
 import { parseTaskPayload, type Role, type TaskType } from '../policy/tasks';
 import {
   CaseErrors,
+  cancelCaseUpdate,
   caseStateQuery,
   completeTaskUpdate,
   type Actor,
@@ -29,6 +30,11 @@ const acts = proxyActivities<CaseActivities>({
 });
 
 export const SYSTEM = 'system';
+
+/** Refuses an update in its validator: the caller gets an immediate error of this type (see api/errors.ts). */
+export function refuse(type: string, message: string, details?: Record<string, unknown>): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true, ...(details && { details: [details] }) });
+}
 
 interface TaskState extends TaskView {
   slaName: string;
@@ -265,6 +271,31 @@ export class CaseKit {
       eventKey: this.nextKey(),
     });
     return publicTask(task);
+  }
+
+  /**
+   * The customer (through the storefront) or staff may cancel the case while `refusal()` returns null;
+   * otherwise it returns the policy's reason. Returns a getter the workflow checks at each wait.
+   */
+  allowCancellation(refusal: () => string | null): () => boolean {
+    let cancelled = false;
+    setHandler(
+      cancelCaseUpdate,
+      async ({ actor, reasonCode }) => {
+        cancelled = true;
+        await this.record('case.cancel_requested', { reasonCode }, { actor: actor.id });
+        return this.view;
+      },
+      {
+        validator: (_args) => {
+          if (this.view.status === 'closed') refuse(CaseErrors.NotAllowedNow, `Case is already closed (${this.view.outcome})`);
+          if (cancelled) refuse(CaseErrors.NotAllowedNow, 'Cancellation already requested');
+          const reason = refusal();
+          if (reason) refuse(CaseErrors.PolicyRefused, reason);
+        },
+      },
+    );
+    return () => cancelled;
   }
 
   /** Closes every open task (cancellation). */

@@ -3,7 +3,7 @@
 // method where the policy requires it) by one deadline; an uncertain face match or a risk flag goes to an
 // agent. Approval activates the account; abandonment deletes the unverified personal data (2.1, 2.4).
 // The workflow carries the registration id and enums only; codes, links and personal data stay in PostgreSQL.
-import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { RegistrationActivities } from '../activities/registration';
 import type { PolicyConfig } from '../policy/config';
 import { durationMs } from '../policy/durations';
@@ -15,7 +15,7 @@ import {
   type RegistrationRejectionReason,
   type RegistrationRiskFlag,
 } from '../policy/registration';
-import { CaseKit } from './caseKit';
+import { CaseKit, refuse } from './caseKit';
 import { CaseErrors, cancelCaseUpdate, type Actor, type CaseView } from './definitions';
 
 export const REGISTRATION_CASE_TYPE = 'registration';
@@ -256,8 +256,4 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   await kase.record('registration.approved', { accountId });
   await kase.notify('registration.approved', applicant);
   return close('approved');
-}
-
-function refuse(type: string, message: string, details?: Record<string, unknown>): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true, ...(details && { details: [details] }) });
 }

@@ -1,15 +1,15 @@
 // Policy 7.1 / 7.3: the 7-day no-reason return, exchange or refund.
 // While the customer meets the conditions, a return or exchange is guaranteed within 7 days of
 // delivery, and the platform pays the return shipping.
-import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities/types';
 import type { PolicyConfig } from '../policy/config';
 import { deadlineFrom } from '../policy/durations';
 import { checkReturnEligibility, type ReturnReasonCode, type ReturnRequestType } from '../policy/returns';
 import type { ReviewDecision, Shipment, TaskPayload } from '../policy/tasks';
 import { shipmentSchema } from '../policy/tasks';
-import { CaseKit } from './caseKit';
-import { CaseErrors, cancelCaseUpdate, type Actor, type CaseView } from './definitions';
+import { CaseKit, refuse } from './caseKit';
+import { CaseErrors, type Actor, type CaseView } from './definitions';
 
 export const RETURN_CASE_TYPE = 'return';
 
@@ -49,23 +49,13 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
   const customer = { kind: 'customer' as const, id: order.customerId };
   const merchant = { kind: 'merchant' as const, id: order.merchantId };
 
-  let cancelled = false;
   let moneyMoving = false;
   let shipment: Shipment | undefined;
   let platformReviewRequested = false;
   let awaiting: 'shipment' | 'platform_review_request' | null = null;
 
-  setHandler(cancelCaseUpdate, async ({ actor, reasonCode }) => {
-    cancelled = true;
-    await kase.record('case.cancel_requested', { reasonCode }, { actor: actor.id });
-    return kase.view;
-  }, {
-    validator: (_args) => {
-      if (kase.view.status === 'closed') refuse(CaseErrors.NotAllowedNow, `Case is already closed (${kase.view.outcome})`);
-      if (moneyMoving) refuse(CaseErrors.PolicyRefused, 'The refund is already under way; the case can no longer be cancelled');
-      if (cancelled) refuse(CaseErrors.NotAllowedNow, 'Cancellation already requested');
-    },
-  });
+  // The customer may cancel at any point before money moves.
+  const cancelled = kase.allowCancellation(() => (moneyMoving ? 'The refund is already under way; the case can no longer be cancelled' : null));
   setHandler(submitReturnShipmentUpdate, async ({ actor, shipment: s }) => {
     shipment = s;
     await kase.record('return.shipment_submitted', { carrier: s.carrier }, { actor: actor.id });
@@ -130,9 +120,9 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
     slaName: 'merchantReview',
     defaultDecision: 'approve',
     notifyOnEscalation: merchant,
-    interrupt: () => cancelled,
+    interrupt: () => cancelled(),
   });
-  if (cancelled) return close('cancelled');
+  if (cancelled()) return close('cancelled');
   let approved = review.kind === 'breached' || (review.kind === 'completed' && review.payload.decision === 'approve');
   if (review.kind === 'breached') {
     await kase.record('return.auto_approved', { reason: 'merchant_review_sla_lapsed', dueAt: review.sla.dueAt });
@@ -146,10 +136,10 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
     awaiting = 'platform_review_request';
     await kase.record('return.rejected_by_merchant', { reasonCode }, { actor: review.actor.id, step: 'awaiting_platform_review_request' });
     await kase.notify('return.rejected', customer, { reasonCode, platformReviewRequestBy: requestBy.toISOString() });
-    await condition(() => platformReviewRequested || cancelled, requestBy.getTime() - Date.now());
+    await condition(() => platformReviewRequested || cancelled(), requestBy.getTime() - Date.now());
     awaiting = null;
     kase.setDeadline('platformReviewRequestBy', null);
-    if (cancelled) return close('cancelled');
+    if (cancelled()) return close('cancelled');
     if (!platformReviewRequested) return close('rejected');
 
     // 7.1: the after-sales response within 2 working hours; a lapse goes to a supervisor.
@@ -160,9 +150,9 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
       sla: rules.platformReview,
       slaName: 'platformReview',
       notifyOnEscalation: { kind: 'role', id: 'agent' },
-      interrupt: () => cancelled,
+      interrupt: () => cancelled(),
     });
-    if (cancelled || platform.kind !== 'completed') return close('cancelled');
+    if (cancelled() || platform.kind !== 'completed') return close('cancelled');
     approved = platform.payload.decision === 'approve';
     await kase.record('return.platform_decision', { decision: platform.payload.decision }, { actor: platform.actor.id });
     if (!approved) return close('rejected');
@@ -175,12 +165,12 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
 
   // 2. The customer ships the item back; the platform pays the shipping (7.3).
   if (shipping) {
-    const shipped = await shipping.waitFor(() => shipment !== undefined || cancelled, {
+    const shipped = await shipping.waitFor(() => shipment !== undefined || cancelled(), {
       onReminder: () => kase.notify('return.shipment_reminder', customer, { dueAt: shipping.dueAt.toISOString() }),
     });
     awaiting = null;
     kase.setDeadline('customerShipment', null);
-    if (cancelled) return close('cancelled');
+    if (cancelled()) return close('cancelled');
     if (shipped.outcome === 'breached') {
       await kase.record('return.abandoned', { reason: 'no_shipment_by_deadline', dueAt: shipped.facts.dueAt });
       return close('abandoned');
@@ -203,9 +193,9 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
       slaName: 'merchantInspection',
       defaultDecision: 'confirmed',
       notifyOnEscalation: merchant,
-      interrupt: () => cancelled,
+      interrupt: () => cancelled(),
     });
-    if (cancelled) return close('cancelled');
+    if (cancelled()) return close('cancelled');
     await kase.record(inspection.kind === 'breached' ? 'return.inspection_auto_confirmed' : 'return.inspection_confirmed', {});
     await kase.notify('return.item_received', customer, { requestType: input.requestType });
   }
@@ -220,9 +210,9 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
       sla: rules.exchangeShipment,
       slaName: 'exchangeShipment',
       notifyOnEscalation: merchant,
-      interrupt: () => cancelled,
+      interrupt: () => cancelled(),
     });
-    if (cancelled || replacement.kind !== 'completed') return close('cancelled');
+    if (cancelled() || replacement.kind !== 'completed') return close('cancelled');
     await kase.notify('return.replacement_shipped', customer, { carrier: replacement.payload.carrier, trackingNumber: replacement.payload.trackingNumber });
     return close('exchanged');
   }
@@ -241,6 +231,3 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
   return close('refunded');
 }
 
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}

@@ -15,8 +15,8 @@ import {
   type HandOver,
   type RepairProblemCategory,
 } from '../policy/warrantyRepair';
-import { CaseKit, type HumanTaskSpec, type TaskOutcome } from './caseKit';
-import { CaseErrors, cancelCaseUpdate, type Actor, type CaseView } from './definitions';
+import { CaseKit, refuse, type HumanTaskSpec, type TaskOutcome } from './caseKit';
+import { CaseErrors, type Actor, type CaseView } from './definitions';
 import type { SlaClock, SlaFacts } from './sla';
 
 export const REPAIR_CASE_TYPE = 'warranty_repair';
@@ -77,7 +77,6 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   const customer = { kind: 'customer' as const, id: order.customerId };
   const agents = { kind: 'role' as const, id: 'agent' };
 
-  let cancelled = false;
   let awaiting: Awaiting | null = null;
   let quoteDecision: CustomerDecision | undefined;
   let handOver: HandOver | undefined;
@@ -91,17 +90,8 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     if (!r.success) refuse(CaseErrors.InvalidPayload, r.error!.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));
   };
 
-  setHandler(cancelCaseUpdate, async ({ actor, reasonCode }) => {
-    cancelled = true;
-    await kase.record('case.cancel_requested', { reasonCode }, { actor: actor.id });
-    return kase.view;
-  }, {
-    validator: (_args) => {
-      if (kase.view.status === 'closed') refuse(CaseErrors.NotAllowedNow, `Case is already closed (${kase.view.outcome})`);
-      if (handOver) refuse(CaseErrors.PolicyRefused, 'The item was already handed over for repair; the case can no longer be cancelled');
-      if (cancelled) refuse(CaseErrors.NotAllowedNow, 'Cancellation already requested');
-    },
-  });
+  // The customer may cancel until the item is handed over for repair.
+  const cancelled = kase.allowCancellation(() => (handOver ? 'The item was already handed over for repair; the case can no longer be cancelled' : null));
   setHandler(decideQuoteUpdate, async ({ actor, decision }) => {
     quoteDecision = decision;
     await kase.record('repair.quote_decided', { decision }, { actor: actor.id });
@@ -238,12 +228,12 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     sla: rules.firstResponse,
     slaName: 'firstResponse',
     notifyOnEscalation: agents,
-    interrupt: () => cancelled,
+    interrupt: () => cancelled(),
   }, async () => {
     await kase.record('repair.response_delayed', {});
     await kase.notify('repair.response_delayed', customer);
   });
-  if (cancelled || response.kind !== 'completed') return close('cancelled');
+  if (cancelled() || response.kind !== 'completed') return close('cancelled');
 
   // 2. Warranty: in warranty the repair is free, parts and labour included (7.3). Out of warranty the
   //    customer accepts or declines the quote; declined or unanswered, the case closes.
@@ -255,8 +245,8 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     await repairs.recordRepairProgress({ caseId: input.caseId, patch: { quoteAmountMinor: quote.quoteAmountMinor, quoteCurrency: quote.currency } });
     await kase.record('repair.quote_offered', { amountMinor: quote.quoteAmountMinor, currency: quote.currency }, { actor: response.actor.id, step: 'awaiting_quote_decision' });
     await kase.notify('repair.quote_offered', customer, { amountMinor: quote.quoteAmountMinor, currency: quote.currency, dueAt: deciding.dueAt.toISOString() });
-    const decided = await waitOnCustomer('quote_decision', deciding, () => quoteDecision !== undefined || cancelled);
-    if (cancelled) return close('cancelled');
+    const decided = await waitOnCustomer('quote_decision', deciding, () => quoteDecision !== undefined || cancelled());
+    if (cancelled()) return close('cancelled');
     await repairs.recordRepairProgress({ caseId: input.caseId, patch: { quoteDecision: decided.outcome === 'breached' ? 'lapsed' : quoteDecision } });
     if (decided.outcome === 'breached') {
       await kase.record('repair.quote_lapsed', { dueAt: decided.facts.dueAt });
@@ -269,8 +259,8 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   const handingOver = customerClock('hand_over', 'handOver', rules.handOver);
   await kase.record('step.entered', {}, { step: 'awaiting_hand_over' });
   await kase.notify('repair.hand_over_requested', customer, { dueAt: handingOver.dueAt.toISOString() });
-  const handed = await waitOnCustomer('hand_over', handingOver, () => handOver !== undefined || cancelled);
-  if (cancelled) return close('cancelled');
+  const handed = await waitOnCustomer('hand_over', handingOver, () => handOver !== undefined || cancelled());
+  if (cancelled()) return close('cancelled');
   if (handed.outcome === 'breached') {
     await kase.record('repair.abandoned', { reason: 'no_hand_over_by_deadline', dueAt: handed.facts.dueAt });
     return close('abandoned');
@@ -350,8 +340,4 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   if (rated.outcome === 'breached') await kase.record('repair.no_rating', { dueAt: rated.facts.dueAt });
   await repairs.recordRepairProgress({ caseId: input.caseId, patch: rating !== undefined ? { rating, feedback: 'rated' } : { rating: null, feedback: 'no_rating' } });
   return close(resolution, rating ?? 'no_rating');
-}
-
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }

@@ -10,7 +10,7 @@
 // 429 RESEND_TOO_SOON (Retry-After).
 import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { WorkflowIdConflictPolicy, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { Registration } from '@prisma/client';
@@ -48,11 +48,11 @@ import {
   resendMobileCodeUpdate,
   type RegistrationCaseInput,
 } from '../../workflows/registrationReview';
-import { CaseStatus, CaseType } from '../../workflows/searchAttributes';
 import type { ApiDeps } from '../deps';
 import { workflowUiLink } from '../deps';
 import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
+import { startCaseWorkflow } from '../caseOpening';
 
 export const startRegistrationSchema = z
   .object({
@@ -211,17 +211,7 @@ export function registrationsRouter(deps: ApiDeps, opts: RegistrationsRouterOpti
   }
 
   async function startWorkflow(input: RegistrationCaseInput) {
-    await deps.temporal.clients.forIdentity(input.openedBy).workflow.start(registrationReview, {
-      taskQueue: deps.temporal.taskQueue,
-      workflowId: input.caseId,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      typedSearchAttributes: [
-        { key: CaseType, value: REGISTRATION_CASE_TYPE },
-        { key: CaseStatus, value: 'opened' },
-      ],
-      staticSummary: `Registration review ${input.caseId}`,
-    });
+    await startCaseWorkflow(deps, registrationReview, input, { caseType: REGISTRATION_CASE_TYPE, merchantId: null, summary: `Registration review ${input.caseId}` });
   }
 
   mount(r, registrationRoutes.start, async (req, res) => {

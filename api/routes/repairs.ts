@@ -2,7 +2,7 @@
 // (quote decision, hand-over, remedy decision, rating) come through the storefront; supervisors and
 // auditors read SLA compliance. Staff steps go through the task inbox (/v1/tasks/:id/complete).
 import { Router, type Request } from 'express';
-import { WorkflowIdConflictPolicy, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { RepairRequest } from '@prisma/client';
 import { z } from 'zod';
 import {
@@ -14,7 +14,6 @@ import {
   repairProblemCategories,
 } from '../../policy/warrantyRepair';
 import type { Actor } from '../../workflows/definitions';
-import { CaseStatus, CaseType, MerchantId } from '../../workflows/searchAttributes';
 import {
   REPAIR_CASE_TYPE,
   decideQuoteUpdate,
@@ -27,7 +26,7 @@ import {
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
-import { idempotencyKeyHeader, openCaseIdempotently, requireIdempotencyKey } from '../caseOpening';
+import { idempotencyKeyHeader, openCaseIdempotently, requireIdempotencyKey, startCaseWorkflow } from '../caseOpening';
 import { loadCase, presentCase } from './present';
 
 const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 letters, digits, _ . : or -');
@@ -241,19 +240,7 @@ export function repairsRouter(deps: ApiDeps): Router {
   }
 
   async function startWorkflow(input: RepairCaseInput) {
-    const client = deps.temporal.clients.forIdentity(input.openedBy);
-    await client.workflow.start(warrantyRepair, {
-      taskQueue: deps.temporal.taskQueue,
-      workflowId: input.caseId,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      typedSearchAttributes: [
-        { key: CaseType, value: REPAIR_CASE_TYPE },
-        { key: CaseStatus, value: 'opened' },
-        { key: MerchantId, value: input.order.merchantId },
-      ],
-      staticSummary: `Warranty repair ${input.caseId}`,
-    });
+    await startCaseWorkflow(deps, warrantyRepair, input, { caseType: REPAIR_CASE_TYPE, merchantId: input.order.merchantId, summary: `Warranty repair ${input.caseId}` });
   }
 
   // The customer's steps: the body is validated first (400), then the case must be a repair (404), then the

@@ -1,11 +1,9 @@
 // POST /v1/returns: the storefront opens a 7-day no-reason return (policy 7.1, 7.3).
 import { Router } from 'express';
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { checkReturnEligibility, returnReasonCodes, returnRequestTypes } from '../../policy/returns';
 import { RETURN_CASE_TYPE, returnWithin7Days, type ReturnCaseInput } from '../../workflows/returnWithin7Days';
-import { CaseStatus, CaseType, MerchantId } from '../../workflows/searchAttributes';
-import { idempotencyKeyHeader, openCaseIdempotently, requireIdempotencyKey } from '../caseOpening';
+import { idempotencyKeyHeader, openCaseIdempotently, requireIdempotencyKey, startCaseWorkflow } from '../caseOpening';
 import { badRequest, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
 import type { ApiDeps } from '../deps';
@@ -115,19 +113,7 @@ export function returnsRouter(deps: ApiDeps): Router {
   });
 
   async function startWorkflow(input: ReturnCaseInput) {
-    const client = deps.temporal.clients.forIdentity(input.openedBy);
-    await client.workflow.start(returnWithin7Days, {
-      taskQueue: deps.temporal.taskQueue,
-      workflowId: input.caseId,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      typedSearchAttributes: [
-        { key: CaseType, value: RETURN_CASE_TYPE },
-        { key: CaseStatus, value: 'opened' },
-        { key: MerchantId, value: input.order.merchantId },
-      ],
-      staticSummary: `7-day return ${input.caseId}`,
-    });
+    await startCaseWorkflow(deps, returnWithin7Days, input, { caseType: RETURN_CASE_TYPE, merchantId: input.order.merchantId, summary: `7-day return ${input.caseId}` });
   }
 
   return r;
