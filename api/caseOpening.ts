@@ -43,22 +43,31 @@ export interface OpenCaseSpec<I extends { caseId: string; openedBy: string }> {
   prepare: (caseId: string) => PreparedCase<I> | Promise<PreparedCase<I>>;
   start: (input: I) => Promise<void>;
   present: (caseId: string) => Promise<unknown>;
+  /** Keys the stored request hash (HMAC) when the body holds secrets, e.g. a password. */
+  requestHashKey?: string;
+  /** Where the opened resource lives, if not under /v1/cases, and what its id is called in errors. */
+  resource?: { path: (caseId: string) => string; idName: string };
+  /** The error for a unique violation that is not the idempotency key (e.g. a taken username). */
+  onUniqueViolation?: () => Error;
 }
 
 export async function openCaseIdempotently<I extends { caseId: string; openedBy: string }>(deps: ApiDeps, req: Request, res: Response, spec: OpenCaseSpec<I>): Promise<void> {
   const principal = req.principal!;
-  const requestHash = crypto.createHash('sha256').update(canonicalJson(spec.body)).digest('hex');
+  const hasher = spec.requestHashKey ? crypto.createHmac('sha256', spec.requestHashKey) : crypto.createHash('sha256');
+  const requestHash = hasher.update(canonicalJson(spec.body)).digest('hex');
+  const location = spec.resource?.path ?? ((id: string) => `/v1/cases/${id}`);
+  const idName = spec.resource?.idName ?? 'caseId';
   const where = { principalId_key: { principalId: principal.id, key: spec.key } };
 
   const replayed = async (rec: { requestHash: string; caseId: string }) => {
     if (rec.requestHash !== requestHash) {
-      throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body', { caseId: rec.caseId });
+      throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body', { [idName]: rec.caseId });
     }
     const row = await deps.db.case.findUniqueOrThrow({ where: { id: rec.caseId } });
     if (row.type !== spec.caseType) throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for another kind of case', { caseId: rec.caseId });
     await spec.start((row.summary as { workflowInput: I }).workflowInput); // finishes a start that failed earlier
     res.status(200).setHeader('Idempotent-Replayed', 'true');
-    res.location(`/v1/cases/${rec.caseId}`).json(await spec.present(rec.caseId));
+    res.location(location(rec.caseId)).json(await spec.present(rec.caseId));
   };
 
   const earlier = await deps.db.idempotencyRecord.findUnique({ where });
@@ -97,11 +106,11 @@ export async function openCaseIdempotently<I extends { caseId: string; openedBy:
     if (!isUniqueViolation(err)) throw err;
     const winner = await deps.db.idempotencyRecord.findUnique({ where });
     if (winner) return replayed(winner);
-    throw err;
+    throw spec.onUniqueViolation?.() ?? err;
   }
   await spec.start(prepared.input);
   req.log.info({ caseId, caseType: spec.caseType }, 'case opened');
-  res.status(201).location(`/v1/cases/${caseId}`).json(await spec.present(caseId));
+  res.status(201).location(location(caseId)).json(await spec.present(caseId));
 }
 
 /**

@@ -14,7 +14,6 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { Registration } from '@prisma/client';
-import { canonicalJson } from '../../activities/audit';
 import {
   SimulatedFaceVerifier,
   hashIdNumber,
@@ -24,7 +23,7 @@ import {
   verifyEmailToken,
   type FaceVerifier,
 } from '../../activities/registration';
-import { isUniqueViolation, type Prisma } from '../../lib/db';
+import { isUniqueViolation } from '../../lib/db';
 import { durationMs } from '../../policy/durations';
 import { checkIdNumber } from '../../policy/idNumber';
 import {
@@ -52,7 +51,7 @@ import type { ApiDeps } from '../deps';
 import { workflowUiLink } from '../deps';
 import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
-import { startCaseWorkflow } from '../caseOpening';
+import { openCaseIdempotently, requireIdempotencyKey, startCaseWorkflow } from '../caseOpening';
 
 export const startRegistrationSchema = z
   .object({
@@ -82,7 +81,6 @@ const identitySchema = z
   })
   .strict();
 const paymentSchema = z.object({ token: paymentMethodTokenSchema }).strict();
-const idempotencyKeySchema = z.string().regex(/^[\w.:-]{8,128}$/, '8-128 letters, digits, _ . : or -');
 
 const tag = 'registrations';
 const P = '/v1/registrations/:registrationId';
@@ -215,66 +213,42 @@ export function registrationsRouter(deps: ApiDeps, opts: RegistrationsRouterOpti
   }
 
   mount(r, registrationRoutes.start, async (req, res) => {
-    const key = idempotencyKeySchema.safeParse(req.header('idempotency-key'));
-    if (!key.success) throw badRequest('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (8-128 characters)');
+    const key = requireIdempotencyKey(req);
     const body = parse(startRegistrationSchema, req.body, 'registration');
-    const principal = req.principal!;
-    // Keyed, so the stored request hash is no fast hash of the password.
-    const requestHash = crypto.createHmac('sha256', secret()).update(canonicalJson(body)).digest('hex');
-
-    const replayed = async (rec: { requestHash: string; caseId: string }) => {
-      if (rec.requestHash !== requestHash) throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body', { registrationId: rec.caseId });
-      const row = await deps.db.case.findUniqueOrThrow({ where: { id: rec.caseId } });
-      await startWorkflow((row.summary as any).workflowInput as RegistrationCaseInput);
-      res.status(200).setHeader('Idempotent-Replayed', 'true');
-      res.location(`/v1/registrations/${rec.caseId}`).json(await present(rec.caseId));
-    };
-    const replay = await deps.db.idempotencyRecord.findUnique({ where: { principalId_key: { principalId: principal.id, key: key.data } } });
-    if (replay) return replayed(replay);
-
-    const policy = deps.currentPolicy();
-    if (!policy.registration.acceptedAgreementVersions.includes(body.agreementVersion)) {
-      throw policyRefused('AGREEMENT_VERSION_NOT_ACCEPTED', `Service agreement version ${body.agreementVersion} is not current`, { accepted: policy.registration.acceptedAgreementVersions });
-    }
     const usernameTaken = () => conflict('USERNAME_TAKEN', `The username '${body.username}' is taken`);
-    if (await deps.db.registration.findUnique({ where: { username: body.username } })) throw usernameTaken();
-
-    const passwordHash = await hashPassword(body.password);
-    const caseId = `REG-${crypto.randomUUID()}`;
-    const userRef = `usr_${crypto.randomUUID().replace(/-/g, '')}`;
-    const input: RegistrationCaseInput = { caseId, userRef, policy, openedBy: principal.id, agreementVersion: body.agreementVersion, requestedAt: new Date().toISOString() };
-    const locale = body.locale ?? 'zh-CN';
-    try {
-      await deps.db.$transaction(async (tx) => {
-        await tx.idempotencyRecord.create({ data: { principalId: principal.id, key: key.data, requestHash, caseId } });
-        await tx.case.create({
-          data: {
-            id: caseId,
-            type: REGISTRATION_CASE_TYPE,
-            status: 'open',
-            step: 'opened',
-            customerId: userRef,
-            merchantId: null,
-            policyVersion: policy.version,
-            workflowId: caseId,
-            openedBy: principal.id,
-            summary: { agreementVersion: body.agreementVersion, requestedAt: input.requestedAt, workflowInput: input } as unknown as Prisma.InputJsonValue,
+    await openCaseIdempotently(deps, req, res, {
+      caseType: REGISTRATION_CASE_TYPE,
+      idPrefix: 'REG',
+      key,
+      body,
+      requestHashKey: secret(), // keyed, so the stored request hash is no fast hash of the password
+      resource: { path: (id) => `/v1/registrations/${id}`, idName: 'registrationId' },
+      onUniqueViolation: usernameTaken,
+      start: startWorkflow,
+      present,
+      prepare: async (caseId) => {
+        const policy = deps.currentPolicy();
+        if (!policy.registration.acceptedAgreementVersions.includes(body.agreementVersion)) {
+          throw policyRefused('AGREEMENT_VERSION_NOT_ACCEPTED', `Service agreement version ${body.agreementVersion} is not current`, { accepted: policy.registration.acceptedAgreementVersions });
+        }
+        if (await deps.db.registration.findUnique({ where: { username: body.username } })) throw usernameTaken();
+        const passwordHash = await hashPassword(body.password);
+        const userRef = `usr_${crypto.randomUUID().replace(/-/g, '')}`;
+        const input: RegistrationCaseInput = { caseId, userRef, policy, openedBy: req.principal!.id, agreementVersion: body.agreementVersion, requestedAt: new Date().toISOString() };
+        const locale = body.locale ?? 'zh-CN';
+        return {
+          input,
+          row: { customerId: userRef, merchantId: null, policyVersion: policy.version, summary: { agreementVersion: body.agreementVersion, requestedAt: input.requestedAt } },
+          contact: { customerId: userRef, email: body.email, locale },
+          // The personal data lives here, where it can be corrected and erased (2.4).
+          writes: async (tx) => {
+            await tx.registration.create({
+              data: { id: caseId, userRef, status: 'pending', username: body.username, fullName: body.name, mobile: body.mobile, email: body.email, locale, passwordHash, agreementVersion: body.agreementVersion },
+            });
           },
-        });
-        await tx.registration.create({
-          data: { id: caseId, userRef, status: 'pending', username: body.username, fullName: body.name, mobile: body.mobile, email: body.email, locale, passwordHash, agreementVersion: body.agreementVersion },
-        });
-        await tx.party.create({ data: { kind: 'customer', id: userRef, email: body.email, locale } });
-      });
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      const winner = await deps.db.idempotencyRecord.findUnique({ where: { principalId_key: { principalId: principal.id, key: key.data } } });
-      if (winner) return replayed(winner);
-      throw usernameTaken();
-    }
-    await startWorkflow(input);
-    req.log.info({ caseId, caseType: REGISTRATION_CASE_TYPE }, 'registration opened');
-    res.status(201).location(`/v1/registrations/${caseId}`).json(await present(caseId));
+        };
+      },
+    });
   });
 
   mount(r, registrationRoutes.get, async (req, res) => {
