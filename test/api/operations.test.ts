@@ -1,11 +1,11 @@
 // Operations: GET /metrics (Prometheus), per-principal rate limits (429 + Retry-After), body size limits (413), health.
 // Real PostgreSQL, the real Temporal dev server, a real worker and the HTTP API (test/helpers/system.ts).
-import crypto from 'node:crypto';
 import http from 'node:http';
 import { Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { Registry } from '../../api/metrics';
 import { TokenBuckets } from '../../api/rateLimit';
+import { idem, returnBody as sharedReturnBody } from '../helpers/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
@@ -21,26 +21,8 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const DAY = 24 * 3_600_000;
 
-function returnBody() {
-  const customerId = `cust-${crypto.randomUUID().slice(0, 8)}`;
-  return {
-    order: {
-      orderId: `ORD-${crypto.randomUUID().slice(0, 8)}`,
-      lineItemId: 'LI-1',
-      category: 'apparel',
-      amount: '199.00',
-      currency: 'CNY',
-      customerId,
-      merchantId: sys.keys.merchant.merchantId,
-      deliveredAt: new Date(Date.now() - 2 * DAY).toISOString(),
-    },
-    requestType: 'return_and_refund',
-    reasonCode: 'no_reason',
-    customerContact: { email: `${customerId}@customer.test`, locale: 'en' },
-  };
-}
+const returnBody = () => sharedReturnBody(sys.keys.merchant.merchantId);
 
 /** Starts another app on the same services (port 0) and returns its base URL. */
 async function listen(app: http.RequestListener): Promise<string> {
@@ -73,7 +55,7 @@ describe('GET /metrics', () => {
     const before = await scrape();
     const startedBefore = sample(before.text, 'casework_cases_started', { type: 'return' }) ?? 0;
 
-    const opened = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: returnBody(), headers: { 'Idempotency-Key': `idem-${crypto.randomUUID()}` } });
+    const opened = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: returnBody(), headers: { 'Idempotency-Key': idem() } });
     expect(opened.status).toBe(201);
     const caseId = opened.body.caseId as string;
     // The merchant review task is opened by an activity: the worker ran activities once it shows up.
@@ -113,7 +95,7 @@ describe('GET /metrics', () => {
   });
 
   test('counts a terminated workflow', async () => {
-    const opened = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: returnBody(), headers: { 'Idempotency-Key': `idem-${crypto.randomUUID()}` } });
+    const opened = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: returnBody(), headers: { 'Idempotency-Key': idem() } });
     expect(opened.status).toBe(201);
     const before = sample((await scrape()).text, 'casework_workflow_executions_failed', { status: 'terminated' })!;
     await sys.connection.workflowService.terminateWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: opened.body.caseId }, reason: 'metrics test' });
@@ -191,7 +173,7 @@ describe('rate limits', () => {
 
 test('a body over 64 kB is refused with 413 PAYLOAD_TOO_LARGE', async () => {
   const body = { ...returnBody(), padding: 'x'.repeat(70 * 1024) };
-  const res = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': `idem-${crypto.randomUUID()}` } });
+  const res = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
   expect(res.status).toBe(413);
   expect(res.body).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String), requestId: res.headers.get('x-request-id') } });
 });

@@ -5,6 +5,7 @@ import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { createWarrantyRepairActivities } from '../../activities/warrantyRepair';
 import { createLogger } from '../../lib/logger';
+import { idem } from '../helpers/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
@@ -18,7 +19,6 @@ afterAll(async () => {
 const DAY = 24 * 3_600_000;
 const HOUR = 3_600_000;
 const MONTH = 30 * DAY;
-const idem = () => `idem-${crypto.randomUUID()}`;
 
 function repairBody(over: { warrantyMonths?: number; deliveredAt?: string; description?: string } = {}) {
   const customerId = `cust-${crypto.randomUUID().slice(0, 8)}`;

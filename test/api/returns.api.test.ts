@@ -1,5 +1,5 @@
 // The 7-day return over HTTP against the real Temporal dev server, real PostgreSQL and real SMTP.
-import crypto from 'node:crypto';
+import { idem, returnBody as sharedReturnBody } from '../helpers/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
@@ -12,27 +12,7 @@ afterAll(async () => {
 
 const DAY = 24 * 3_600_000;
 
-function returnBody(over: Record<string, any> = {}) {
-  const customerId = `cust-${crypto.randomUUID().slice(0, 8)}`;
-  return {
-    order: {
-      orderId: `ORD-${crypto.randomUUID().slice(0, 8)}`,
-      lineItemId: 'LI-1',
-      category: 'apparel',
-      amount: '199.00',
-      currency: 'CNY',
-      customerId,
-      merchantId: sys.keys.merchant.merchantId,
-      deliveredAt: new Date(Date.now() - 2 * DAY).toISOString(),
-      ...over.order,
-    },
-    requestType: over.requestType ?? 'return_and_refund',
-    reasonCode: over.reasonCode ?? 'no_reason',
-    customerContact: { email: `${customerId}@customer.test`, locale: 'en' },
-  };
-}
-
-const idem = () => `idem-${crypto.randomUUID()}`;
+const returnBody = (over: Record<string, any> = {}) => sharedReturnBody(sys.keys.merchant.merchantId, over);
 
 async function openReturn(body = returnBody()) {
   const res = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
