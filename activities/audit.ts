@@ -1,5 +1,6 @@
 // Append-only audit trail. Events of a case form a SHA-256 hash chain: each stores its predecessor's hash.
 import crypto from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Db, Prisma } from '../lib/db';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -31,13 +32,34 @@ export function eventHash(prevHash: string, e: { caseId: string; seq: number; ev
 }
 
 /**
- * Appends one event inside the caller's transaction. Idempotent on (caseId, eventKey).
- * The case row is locked so concurrent appends to one case serialize.
+ * Two writers used one event key for different events. Refused loudly and never retried (the activity
+ * fails, and so does the workflow that sent it), never silently dropped.
+ */
+export function auditKeyCollision(caseId: string, eventKey: string, existing: string, attempted: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'AuditKeyCollision',
+    message: `Audit event key ${eventKey} of case ${caseId} is already used by a different event (${existing}); refused ${attempted}`,
+    nonRetryable: true,
+  });
+}
+
+/** True when a stored event is the same event as `e` (a retried activity), not merely the same key. */
+export function sameAuditEvent(stored: { type: string; actor: string; at: Date; payload: unknown }, e: AuditInput): boolean {
+  return stored.type === e.type && stored.actor === e.actor && stored.at.getTime() === e.at.getTime() && canonicalJson(stored.payload) === canonicalJson(e.payload);
+}
+
+/**
+ * Appends one event inside the caller's transaction. Idempotent on (caseId, eventKey) for the same
+ * event: a retry finds it and appends nothing. The same key carrying a different event is a
+ * collision and throws (auditKeyCollision). The case row is locked so concurrent appends serialize.
  */
 export async function appendAuditEvent(tx: Tx, e: AuditInput): Promise<{ appended: boolean; seq: number }> {
   await tx.$queryRaw`SELECT id FROM cases WHERE id = ${e.caseId} FOR UPDATE`;
   const existing = await tx.auditEvent.findUnique({ where: { caseId_eventKey: { caseId: e.caseId, eventKey: e.eventKey } } });
-  if (existing) return { appended: false, seq: existing.seq };
+  if (existing) {
+    if (!sameAuditEvent(existing, e)) throw auditKeyCollision(e.caseId, e.eventKey, `${existing.type} at ${existing.at.toISOString()}`, `${e.type} at ${e.at.toISOString()}`);
+    return { appended: false, seq: existing.seq };
+  }
   const last = await tx.auditEvent.findFirst({ where: { caseId: e.caseId }, orderBy: { seq: 'desc' } });
   const seq = (last?.seq ?? 0) + 1;
   const prevHash = last?.hash ?? GENESIS_HASH;

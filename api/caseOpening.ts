@@ -3,7 +3,7 @@
 // transaction, then the workflow start (idempotent on the case id, so a replay finishes a failed start).
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { canonicalJson } from '../activities/audit';
 import { isUniqueViolation, type Prisma } from '../lib/db';
@@ -65,9 +65,22 @@ export async function openCaseIdempotently<I extends { caseId: string; openedBy:
     }
     const row = await deps.db.case.findUniqueOrThrow({ where: { id: rec.caseId } });
     if (row.type !== spec.caseType) throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for another kind of case', { caseId: rec.caseId });
-    await spec.start((row.summary as { workflowInput: I }).workflowInput); // finishes a start that failed earlier
+    // The answer comes from the read model. Only a case whose first start never went through is started
+    // now; a case that started (running or long closed) is never started again.
+    if (row.workflowStartedAt === null) await startOnce(row.id, (row.summary as { workflowInput: I }).workflowInput);
     res.status(200).setHeader('Idempotent-Replayed', 'true');
     res.location(location(rec.caseId)).json(await spec.present(rec.caseId));
+  };
+
+  /** Starts the case's single run and marks the case row; a run that already exists (even closed) counts as started. */
+  const startOnce = async (caseId: string, input: I) => {
+    try {
+      await spec.start(input);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      req.log.warn({ caseId }, 'case workflow had already started; not starting it again');
+    }
+    await deps.db.case.updateMany({ where: { id: caseId, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } });
   };
 
   const earlier = await deps.db.idempotencyRecord.findUnique({ where });
@@ -108,14 +121,16 @@ export async function openCaseIdempotently<I extends { caseId: string; openedBy:
     if (winner) return replayed(winner);
     throw spec.onUniqueViolation?.() ?? err;
   }
-  await spec.start(prepared.input);
+  await startOnce(caseId, prepared.input);
   req.log.info({ caseId, caseType: spec.caseType }, 'case opened');
   res.status(201).location(location(caseId)).json(await spec.present(caseId));
 }
 
 /**
  * Starts a case's workflow under the opening principal's identity, with its search attributes.
- * Idempotent on the case id: a second start returns the running workflow.
+ * A case's workflow id runs exactly once: a second start while it runs returns the running workflow
+ * (USE_EXISTING); once it has closed, a start is rejected (REJECT_DUPLICATE), so no second run can
+ * ever act on a closed case.
  */
 export async function startCaseWorkflow<I extends { caseId: string; openedBy: string }>(
   deps: ApiDeps,
@@ -128,6 +143,7 @@ export async function startCaseWorkflow<I extends { caseId: string; openedBy: st
     workflowId: input.caseId,
     args: [input] as [I],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     typedSearchAttributes: [
       { key: CaseType, value: meta.caseType },
       { key: CaseStatus, value: 'opened' },
