@@ -385,3 +385,44 @@ export function nextWorkingInstant(cal: BusinessCalendar, at: Date): Date {
   const c = compile(cal);
   return new Date(walkPeriods(c, t, (start) => Math.max(start, t)));
 }
+
+// ---------------------------------------------------------------------------
+// Periods counted in days (Civil Code of the PRC, arts. 201 and 203)
+// ---------------------------------------------------------------------------
+
+export interface DayPeriodOptions {
+  /**
+   * Art. 203: when the last day is a statutory rest day (法定休假日: a public holiday, or a
+   * weekend day that is not a make-up workday), the period ends on the next working day instead.
+   */
+  extendOverHolidays: boolean;
+}
+
+/**
+ * End of a period of `days` days that starts with the event at `from`, as the instant it ends.
+ *
+ * Art. 201: a period counted in days does not count the day of the event; it starts the next day
+ * (网络购买商品七日无理由退货暂行办法: "自消费者签收商品的次日开始起算").
+ * Art. 203: the last day ends at 24:00; with `extendOverHolidays`, a last day that is not a working
+ * day of the calendar moves to the next working day.
+ *
+ * Days are local days of `cal.timeZone`. The result is 00:00 (local) of the day after the last day,
+ * so an instant is inside the period while it is strictly before the result.
+ */
+export function dayPeriodEndsAt(cal: BusinessCalendar, from: Date, days: number, options: DayPeriodOptions): Date {
+  const t = instantOf(from, 'from');
+  if (!Number.isInteger(days) || days < 1) throw new RangeError(`days must be a positive integer, got ${days}`);
+  const c = compile(cal);
+  let lastDay = localDayOf(c.timeZone, t) + days;
+  if (options.extendOverHolidays) {
+    assertHasWorkingDays(c);
+    const counted = lastDay;
+    while (!isWorkingDayNum(c, lastDay)) {
+      if (++lastDay - counted > MAX_IDLE_DAYS) {
+        throw new Error(`No working day found within ${MAX_IDLE_DAYS} days after ${formatLocalDate(counted)}`);
+      }
+    }
+  }
+  // 24:00 of the last day = the first instant of the next local day (a DST gap at midnight moves it forward).
+  return new Date(wallToInstant(c.timeZone, (lastDay + 1) * MS_PER_DAY));
+}

@@ -11,6 +11,12 @@ export { breachActionSchema, durationSchema, slaSchema, type BreachAction, type 
 export const returnPolicySchema = z.object({
   /** 7.1: no-reason return or exchange within 7 days of delivery. */
   windowDays: z.number().int().positive(),
+  /**
+   * Civil Code art. 203: when the window's last day is a public holiday or a weekend day (not a
+   * make-up workday) of the calendar, the window runs to 24:00 of the next working day. Absent in
+   * policy documents written before this switch existed; they get the default, true.
+   */
+  extendWindowOverHolidays: z.boolean().default(true),
   /** Categories excluded from no-reason returns (e.g. customised goods, perishables). */
   excludedCategories: z.array(z.string()),
   /** 7.3: the platform bears the return shipping. */
@@ -40,10 +46,12 @@ export const policyConfigSchema = z.object({
 export type PolicyConfig = z.infer<typeof policyConfigSchema>;
 
 export const defaultPolicy: PolicyConfig = {
-  version: '2026-11-27.1',
+  version: '2026-11-28.1',
   calendar: defaultBusinessCalendar,
   returnWithin7Days: {
     windowDays: 7,
+    // On: art. 203 moves a last day that falls on a statutory rest day, which favours the consumer.
+    extendWindowOverHolidays: true,
     excludedCategories: ['customized', 'perishable', 'digital-download', 'intimate-apparel'],
     returnShippingPaidBy: 'platform',
     merchantReview: { within: { amount: 48, unit: 'hours' }, remindAt: 0.5, onBreach: 'default-decision' },

@@ -1,4 +1,5 @@
 // 7.1 / 7.3: eligibility for the 7-day no-reason return. Pure: used by the API (422) and the workflow.
+import { dayPeriodEndsAt, type BusinessCalendar } from './businessCalendar';
 import type { ReturnPolicy } from './config';
 
 export const returnRequestTypes = ['return_and_refund', 'exchange', 'refund_only'] as const;
@@ -29,12 +30,41 @@ export type Eligibility =
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function returnWindowEndsAt(deliveredAt: Date, policy: Pick<ReturnPolicy, 'windowDays'>): Date {
+/** The return policy fields the window needs; `extendWindowOverHolidays` may be absent in older policy documents. */
+export type ReturnWindowRules = Pick<ReturnPolicy, 'windowDays'> & { extendWindowOverHolidays?: boolean };
+
+/**
+ * 7.1: the window is counted in days from the day after delivery and ends at 24:00 (local time of
+ * the calendar) of its last day, moved past statutory rest days unless the policy switches that off
+ * (Civil Code arts. 201, 203; see dayPeriodEndsAt). A request is in the window while it is before this instant.
+ */
+export function returnWindowEndsAt(deliveredAt: Date, policy: ReturnWindowRules, calendar: BusinessCalendar): Date {
+  return dayPeriodEndsAt(calendar, deliveredAt, policy.windowDays, { extendOverHolidays: policy.extendWindowOverHolidays ?? true });
+}
+
+/**
+ * @deprecated The former window: delivery + windowDays x 24 h, the last instant included. Kept only so
+ * that cases opened under it replay unchanged; new code uses returnWindowEndsAt.
+ */
+export function returnWindowEndsAtLegacy(deliveredAt: Date, policy: Pick<ReturnPolicy, 'windowDays'>): Date {
   return new Date(deliveredAt.getTime() + policy.windowDays * DAY_MS);
 }
 
-export function checkReturnEligibility(input: EligibilityInput, policy: ReturnPolicy): Eligibility {
-  const windowEndsAt = returnWindowEndsAt(input.deliveredAt, policy);
+export function checkReturnEligibility(input: EligibilityInput, policy: ReturnPolicy, calendar: BusinessCalendar): Eligibility {
+  const windowEndsAt = returnWindowEndsAt(input.deliveredAt, policy, calendar);
+  return judge(input, policy, windowEndsAt, input.requestedAt.getTime() >= windowEndsAt.getTime());
+}
+
+/**
+ * @deprecated The former rule (returnWindowEndsAtLegacy, a request at the end instant still in the window).
+ * Kept only so that cases opened under it replay unchanged; new code uses checkReturnEligibility.
+ */
+export function checkReturnEligibilityLegacy(input: EligibilityInput, policy: ReturnPolicy): Eligibility {
+  const windowEndsAt = returnWindowEndsAtLegacy(input.deliveredAt, policy);
+  return judge(input, policy, windowEndsAt, input.requestedAt.getTime() > windowEndsAt.getTime());
+}
+
+function judge(input: EligibilityInput, policy: ReturnPolicy, windowEndsAt: Date, expired: boolean): Eligibility {
   if (policy.excludedCategories.includes(input.category)) {
     return {
       eligible: false,
@@ -45,7 +75,7 @@ export function checkReturnEligibility(input: EligibilityInput, policy: ReturnPo
   if (input.requestedAt.getTime() < input.deliveredAt.getTime()) {
     return { eligible: false, reason: 'NOT_YET_DELIVERED', message: 'The order was not delivered at the time of the request' };
   }
-  if (input.requestedAt.getTime() > windowEndsAt.getTime()) {
+  if (expired) {
     return {
       eligible: false,
       reason: 'RETURN_WINDOW_EXPIRED',

@@ -1,11 +1,11 @@
 // Policy 7.1 / 7.3: the 7-day no-reason return, exchange or refund.
 // While the customer meets the conditions, a return or exchange is guaranteed within 7 days of
 // delivery, and the platform pays the return shipping.
-import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities/types';
 import type { PolicyConfig } from '../policy/config';
 import { deadlineFrom } from '../policy/durations';
-import { checkReturnEligibility, type ReturnReasonCode, type ReturnRequestType } from '../policy/returns';
+import { checkReturnEligibility, checkReturnEligibilityLegacy, returnWindowEndsAt, type ReturnReasonCode, type ReturnRequestType } from '../policy/returns';
 import type { ReviewDecision, Shipment, TaskPayload } from '../policy/tasks';
 import { shipmentSchema } from '../policy/tasks';
 import { CaseKit, refuse } from './caseKit';
@@ -89,7 +89,11 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
   };
 
   // Opening: the same pure rule the API applied (7.1).
-  const windowEndsAt = deadlineFrom(new Date(order.deliveredAt), { amount: rules.windowDays, unit: 'days' }, input.policy.calendar);
+  // The window counts civil days (Civil Code arts. 201, 203); cases opened under the former 7 x 24 h rule replay with it.
+  const civilDays = patched('return-window-civil-days');
+  const windowEndsAt = civilDays
+    ? returnWindowEndsAt(new Date(order.deliveredAt), rules, input.policy.calendar)
+    : deadlineFrom(new Date(order.deliveredAt), { amount: rules.windowDays, unit: 'days' }, input.policy.calendar);
   kase.setDeadline('returnWindowEndsAt', windowEndsAt);
   await kase.record('case.opened', {
     requestType: input.requestType,
@@ -99,10 +103,10 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
     currency: order.currency,
     policyVersion: input.policy.version,
   }, { actor: input.openedBy, step: 'eligibility_check' });
-  const eligibility = checkReturnEligibility(
-    { deliveredAt: new Date(order.deliveredAt), requestedAt: new Date(input.requestedAt), category: order.category },
-    rules,
-  );
+  const eligibilityInput = { deliveredAt: new Date(order.deliveredAt), requestedAt: new Date(input.requestedAt), category: order.category };
+  const eligibility = civilDays
+    ? checkReturnEligibility(eligibilityInput, rules, input.policy.calendar)
+    : checkReturnEligibilityLegacy(eligibilityInput, rules);
   if (!eligibility.eligible) {
     await kase.record('return.ineligible', { reason: eligibility.reason });
     return close('ineligible');

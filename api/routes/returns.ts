@@ -76,6 +76,7 @@ export function returnsRouter(deps: ApiDeps): Router {
         const eligibility = checkReturnEligibility(
           { deliveredAt: new Date(body.order.deliveredAt), requestedAt, category: body.order.category },
           policy.returnWithin7Days,
+          policy.calendar,
         );
         if (!eligibility.eligible) {
           throw policyRefused(eligibility.reason, eligibility.message, { windowEndsAt: eligibility.windowEndsAt?.toISOString() });

@@ -6,20 +6,23 @@ import { parseTaskPayload } from '../../policy/tasks';
 import { ConfigError, loadConfig } from '../../lib/config';
 
 const rules = defaultPolicy.returnWithin7Days;
+const calendar = defaultPolicy.calendar;
 const delivered = new Date('2026-11-20T10:00:00Z');
 const DAY = 86_400_000;
 
 describe('checkReturnEligibility (7.1)', () => {
-  test('eligible up to exactly 7 days after delivery, not a millisecond later', () => {
-    const last = new Date(delivered.getTime() + 7 * DAY);
-    expect(checkReturnEligibility({ deliveredAt: delivered, requestedAt: last, category: 'apparel' }, rules)).toEqual({ eligible: true, windowEndsAt: last });
-    const late = checkReturnEligibility({ deliveredAt: delivered, requestedAt: new Date(last.getTime() + 1), category: 'apparel' }, rules);
-    expect(late).toMatchObject({ eligible: false, reason: 'RETURN_WINDOW_EXPIRED', windowEndsAt: last });
+  test('eligible until 24:00 Shanghai of the 7th day after delivery, not a millisecond later', () => {
+    // Delivered Friday 2026-11-20 18:00 Shanghai: days 11-21..11-27, the window ends 2026-11-28 00:00 Shanghai.
+    const end = new Date('2026-11-27T16:00:00.000Z');
+    const last = new Date(end.getTime() - 1);
+    expect(checkReturnEligibility({ deliveredAt: delivered, requestedAt: last, category: 'apparel' }, rules, calendar)).toEqual({ eligible: true, windowEndsAt: end });
+    const late = checkReturnEligibility({ deliveredAt: delivered, requestedAt: end, category: 'apparel' }, rules, calendar);
+    expect(late).toMatchObject({ eligible: false, reason: 'RETURN_WINDOW_EXPIRED', windowEndsAt: end });
   });
 
   test('excluded categories and undelivered orders are refused with a reason', () => {
-    expect(checkReturnEligibility({ deliveredAt: delivered, requestedAt: delivered, category: 'customized' }, rules)).toMatchObject({ eligible: false, reason: 'CATEGORY_EXCLUDED' });
-    expect(checkReturnEligibility({ deliveredAt: delivered, requestedAt: new Date(delivered.getTime() - 1), category: 'apparel' }, rules)).toMatchObject({
+    expect(checkReturnEligibility({ deliveredAt: delivered, requestedAt: delivered, category: 'customized' }, rules, calendar)).toMatchObject({ eligible: false, reason: 'CATEGORY_EXCLUDED' });
+    expect(checkReturnEligibility({ deliveredAt: delivered, requestedAt: new Date(delivered.getTime() - 1), category: 'apparel' }, rules, calendar)).toMatchObject({
       eligible: false,
       reason: 'NOT_YET_DELIVERED',
     });
@@ -27,7 +30,12 @@ describe('checkReturnEligibility (7.1)', () => {
 
   test('the window follows the configured number of days', () => {
     const tenDays = { ...rules, windowDays: 10 };
-    expect(checkReturnEligibility({ deliveredAt: delivered, requestedAt: new Date(delivered.getTime() + 9 * DAY), category: 'apparel' }, tenDays).eligible).toBe(true);
+    expect(checkReturnEligibility({ deliveredAt: delivered, requestedAt: new Date(delivered.getTime() + 9 * DAY), category: 'apparel' }, tenDays, calendar).eligible).toBe(true);
+    // Day 10 is Monday 2026-11-30: the window ends 2026-12-01 00:00 Shanghai.
+    expect(checkReturnEligibility({ deliveredAt: delivered, requestedAt: delivered, category: 'apparel' }, tenDays, calendar)).toEqual({
+      eligible: true,
+      windowEndsAt: new Date('2026-11-30T16:00:00.000Z'),
+    });
   });
 });
 

@@ -275,10 +275,19 @@ test('update validators: bad payload and double completion are refused without c
   await h.cancel();
 });
 
+test('the window runs to 24:00 Shanghai of the 7th day after delivery: a request at 20:00 that day is accepted', async () => {
+  const i = input({ requestedAt: '2026-11-27T12:00:00.000Z' }); // Friday 2026-11-27 20:00 Shanghai
+  i.order.deliveredAt = '2026-11-20T02:00:00.000Z'; // Friday 2026-11-20 10:00 Shanghai
+  const h = await start(i);
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'));
+  expect(v.deadlines.returnWindowEndsAt).toBe('2026-11-27T16:00:00.000Z');
+  expect(eventsOf(i.caseId)).not.toContain('return.ineligible');
+  await h.cancel();
+});
+
 test('a request outside the 7-day window closes as ineligible without opening tasks', async () => {
-  const now = Date.now();
-  const i = input();
-  i.order.deliveredAt = new Date(now - 8 * 24 * HOUR).toISOString();
+  const i = input({ requestedAt: '2026-11-27T16:00:00.000Z' }); // Saturday 2026-11-28 00:00 Shanghai: day 8
+  i.order.deliveredAt = '2026-11-20T02:00:00.000Z'; // Friday 2026-11-20 10:00 Shanghai
   const h = await start(i);
   expect(await h.result()).toEqual({ outcome: 'ineligible' });
   expect(tasksOf(i.caseId)).toHaveLength(0);
