@@ -3,9 +3,11 @@
 // outbox key, refunds on the case.
 import crypto from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import type { Secrets } from '../lib/config';
 import type { Db, Prisma } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { currentRequestId } from '../lib/requestContext';
+import type { SmsGateway } from '../lib/sms';
 import { appendAuditEvent } from './audit';
 import type { Mailer } from './mailer';
 import type { PaymentGateway } from './payments';
@@ -27,14 +29,16 @@ import type {
 export interface ActivityDeps {
   db: Db;
   mailer: Mailer;
+  /** The payment port (lib/ports.ts createPorts: PAYMENT_GATEWAY). */
   gateway: PaymentGateway;
   logger: Logger;
   /** Domain for generated Message-IDs. */
   mailDomain?: string;
-  /** Registration: SMS gateway (default: the capture gateway writing to sms_outbox). */
-  sms?: import('../lib/sms').SmsGateway;
-  /** Registration: HMAC secret and e-mail link base (default: REGISTRATION_SECRET / REGISTRATION_LINK_BASE). */
-  registrationSecret?: string;
+  /** Registration: the SMS port (lib/ports.ts createPorts: SMS_GATEWAY). */
+  sms: SmsGateway;
+  /** Secrets read once by loadConfig() (lib/config.ts secretsOf). */
+  secrets: Secrets;
+  /** Registration: e-mail link base (default: REGISTRATION_LINK_BASE). */
   registrationLinkBase?: string;
 }
 

@@ -5,8 +5,7 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import { Context } from '@temporalio/activity';
-import { envSchema } from '../lib/config';
-import { CaptureSmsGateway, type SmsGateway } from '../lib/sms';
+import { envFields } from '../lib/config';
 import type { FaceResult } from '../policy/registration';
 import { appendAuditEvent } from './audit';
 import type { ActivityDeps, createActivities } from './index';
@@ -14,13 +13,17 @@ import type { TemplateSet } from './templates';
 
 // ---- Secrets ----
 
-/** The HMAC key: ActivityDeps / API option, else REGISTRATION_SECRET (validated like every setting). */
-export function registrationSecret(explicit?: string): string {
-  return explicit ?? envSchema.shape.REGISTRATION_SECRET.parse(process.env.REGISTRATION_SECRET || undefined);
+/**
+ * The HMAC key, as loadConfig() read it once at start-up and the process handed it down
+ * (ActivityDeps.secrets, ApiDeps.secrets). There is no fallback: a missing secret is a wiring error.
+ */
+export function registrationSecret(secrets: { registration: string } | undefined): string {
+  if (!secrets?.registration) throw new Error('No registration secret: pass secrets.registration (from loadConfig()) in the deps');
+  return secrets.registration;
 }
 
 export function registrationLinkBase(explicit?: string): string {
-  return explicit ?? envSchema.shape.REGISTRATION_LINK_BASE.parse(process.env.REGISTRATION_LINK_BASE || undefined);
+  return explicit ?? envFields.shape.REGISTRATION_LINK_BASE.parse(process.env.REGISTRATION_LINK_BASE || undefined);
 }
 
 const scrypt = promisify(crypto.scrypt) as (password: crypto.BinaryLike, salt: crypto.BinaryLike, keylen: number, options: crypto.ScryptOptions) => Promise<Buffer>;
@@ -165,8 +168,8 @@ export interface RegistrationActivities {
 
 export function createRegistrationActivities(deps: ActivityDeps): RegistrationActivities {
   const { db } = deps;
-  const sms: SmsGateway = deps.sms ?? new CaptureSmsGateway(db, deps.logger.child({ component: 'sms' }));
-  const secret = () => registrationSecret(deps.registrationSecret);
+  // Read when used: tests build these activities with only what the activity under test needs.
+  const secret = () => registrationSecret(deps.secrets);
   let outboxNotify: ReturnType<typeof createActivities>['notify'] | undefined;
   const log = (caseId: string) => deps.logger.child({ caseId });
   const attempt = () => {
@@ -193,7 +196,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
         update: { codeHash, expiresAt, attempts: 0, lockedUntil: null, sentAt, verifiedAt: null },
       });
       const minutes = Math.round(i.ttlMs / 60_000);
-      await sms.send({
+      await deps.sms.send({
         idempotencyKey: `${challengeId}#${attempt()}`,
         to: reg.mobile,
         body: reg.locale === 'en'

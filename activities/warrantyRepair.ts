@@ -42,7 +42,8 @@ export interface WarrantyRepairActivities {
   issueRepairVoucher(input: IssueRepairVoucherInput): Promise<{ voucherId: string }>;
 }
 
-export function createWarrantyRepairActivities(deps: ActivityDeps): WarrantyRepairActivities {
+/** Needs only the database and the logger (tests build it with those). */
+export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | 'logger'> & Partial<ActivityDeps>): WarrantyRepairActivities {
   const { db } = deps;
 
   async function recordRepairProgress({ caseId, patch }: RecordRepairProgressInput): Promise<void> {

@@ -1,9 +1,11 @@
 import type { Connection } from '@temporalio/client';
+import type { Secrets } from '../lib/config';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { ClientPool } from '../lib/temporal';
 import type { PolicyConfig } from '../policy/config';
 import type { Registry } from '../lib/metrics';
+import type { Ports } from '../lib/ports';
 
 export interface ApiDeps {
   db: Db;
@@ -21,6 +23,10 @@ export interface ApiDeps {
   limits?: { perMinute: number; burst: number };
   /** Prometheus registry for GET /metrics; pass the worker's to expose activity metrics too. Default: a new one per app. */
   metrics?: Registry;
+  /** External ports the routes call (lib/ports.ts createPorts); startApi always sets them. */
+  ports?: Pick<Ports, 'faces'>;
+  /** Secrets read once by loadConfig() (lib/config.ts secretsOf); startApi always sets them. */
+  secrets?: Secrets;
 }
 
 export function workflowUiLink(deps: ApiDeps, workflowId: string): string {

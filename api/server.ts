@@ -1,12 +1,13 @@
 // Standalone API process: `tsx api/server.ts`. Needs DATABASE_URL and TEMPORAL_ADDRESS.
 import http from 'node:http';
 import { Connection } from '@temporalio/client';
-import { loadConfig, type AppConfig } from '../lib/config';
+import { loadConfig, secretsOf, type AppConfig } from '../lib/config';
 import { createDb, type Db } from '../lib/db';
 import { createLogger, type Logger } from '../lib/logger';
 import { ClientPool } from '../lib/temporal';
 import { defaultPolicy, parsePolicy, type PolicyConfig } from '../policy/config';
 import type { Registry } from '../lib/metrics';
+import { createPorts, type Ports } from '../lib/ports';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
 import fs from 'node:fs';
@@ -23,9 +24,13 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Starts the HTTP API; close() stops accepting connections and drains in-flight requests. */
-export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connection; logger: Logger; port?: number; host?: string; metrics?: Registry }): Promise<RunningApi> {
+/**
+ * Starts the HTTP API; close() stops accepting connections and drains in-flight requests.
+ * `ports`: the ones the process built with createPorts (shared with its worker); built from `cfg` when absent.
+ */
+export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connection; logger: Logger; port?: number; host?: string; metrics?: Registry; ports?: Pick<Ports, 'faces'> }): Promise<RunningApi> {
   const policy = loadPolicy(o.cfg);
+  const ports = o.ports ?? createPorts(o.cfg, { db: o.db, logger: o.logger });
   const deps: ApiDeps = {
     db: o.db,
     logger: o.logger,
@@ -39,6 +44,8 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
     currentPolicy: () => policy,
     limits: { perMinute: o.cfg.RATE_LIMIT_PER_MINUTE, burst: o.cfg.RATE_LIMIT_BURST },
     ...(o.metrics && { metrics: o.metrics }),
+    ports: { faces: ports.faces },
+    secrets: secretsOf(o.cfg),
   };
   const app = createApp(deps);
   let draining = false;
@@ -72,8 +79,9 @@ if (require.main === module) {
     const logger = createLogger('api', cfg.LOG_LEVEL);
     if (!cfg.DATABASE_URL || !cfg.TEMPORAL_ADDRESS) throw new Error('api/server.ts needs DATABASE_URL and TEMPORAL_ADDRESS; `npm run dev` starts everything with embedded defaults');
     const db = createDb(cfg.DATABASE_URL);
+    const ports = createPorts(cfg, { db, logger });
     const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
-    const api = await startApi({ cfg, db, connection, logger });
+    const api = await startApi({ cfg, db, connection, logger, ports });
     const stop = async () => {
       logger.info('draining API');
       await api.close();

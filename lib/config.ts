@@ -6,9 +6,36 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const DEV_REGISTRATION_SECRET = 'dev-only-registration-secret-change-me-0123456789';
+/** Development-only secrets: used when unset outside production, refused in production (exported for tests). */
+export const DEV_SECRETS = {
+  REGISTRATION_SECRET: 'dev-only-registration-secret-change-me-0123456789',
+  REQUEST_HASH_SECRET: 'dev-only-request-hash-secret-change-me-0123456789',
+} as const;
+type SecretVariable = keyof typeof DEV_SECRETS;
+const secret = z.string().min(32, 'at least 32 characters').optional();
 
-export const envSchema = z.object({
+/**
+ * The external ports and the setting that picks each one's adapter (lib/ports.ts builds them).
+ * `adapters` lists the accepted values; `simulations` those that are stand-ins, refused in production
+ * unless the port is named in ALLOW_SIMULATED.
+ */
+export const PORT_SETTINGS = {
+  payments: { variable: 'PAYMENT_GATEWAY', adapters: ['simulated'], simulations: ['simulated'], what: 'payment gateway' },
+  sms: { variable: 'SMS_GATEWAY', adapters: ['capture'], simulations: ['capture'], what: 'SMS gateway' },
+  faces: { variable: 'FACE_VERIFIER', adapters: ['simulated'], simulations: ['simulated'], what: 'face verifier' },
+  carriers: { variable: 'CARRIER_TRACKING', adapters: ['simulated'], simulations: ['simulated'], what: 'carrier tracking service' },
+  listings: { variable: 'LISTING_SERVICE', adapters: ['simulated'], simulations: ['simulated'], what: 'listing service' },
+} as const;
+export type PortName = keyof typeof PORT_SETTINGS;
+export const PORT_NAMES = Object.keys(PORT_SETTINGS) as PortName[];
+
+function adapterSetting<const V extends readonly [string, ...string[]]>(variable: string, values: V) {
+  return z
+    .enum(values, { error: (iss) => `${variable}=${String(iss.input)} has no adapter; accepted values: ${values.join(', ')}` })
+    .default(values[0] as V[0] & z.util.EnumValue);
+}
+
+export const envFields = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('.data'),
@@ -34,15 +61,70 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
   /** Registration: HMAC key for mobile codes, e-mail links and ID-number hashes (32+ characters). Set it in production. */
-  REGISTRATION_SECRET: z.string().min(32).default(DEV_REGISTRATION_SECRET),
+  REGISTRATION_SECRET: secret,
+  /** Idempotent requests: HMAC key of the stored request-body hashes (32+ characters). Set it in production. */
+  REQUEST_HASH_SECRET: secret,
   /** Registration: where the e-mail verification link points (the storefront page that posts the token back). */
   REGISTRATION_LINK_BASE: z.string().url().default('http://localhost:3000/register/verify-email'),
-}).refine((c) => c.NODE_ENV !== 'production' || c.REGISTRATION_SECRET !== DEV_REGISTRATION_SECRET, {
-  path: ['REGISTRATION_SECRET'],
-  message: 'set a secret of your own in production (the built-in one is for development only)',
+  /** Adapters of the external ports (see PORT_SETTINGS). */
+  PAYMENT_GATEWAY: adapterSetting('PAYMENT_GATEWAY', PORT_SETTINGS.payments.adapters),
+  SMS_GATEWAY: adapterSetting('SMS_GATEWAY', PORT_SETTINGS.sms.adapters),
+  FACE_VERIFIER: adapterSetting('FACE_VERIFIER', PORT_SETTINGS.faces.adapters),
+  CARRIER_TRACKING: adapterSetting('CARRIER_TRACKING', PORT_SETTINGS.carriers.adapters),
+  LISTING_SERVICE: adapterSetting('LISTING_SERVICE', PORT_SETTINGS.listings.adapters),
+  /** Production only: ports (comma list: payments, sms, faces, carriers, listings) allowed to run on a simulation. */
+  ALLOW_SIMULATED: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(PORT_NAMES as [PortName, ...PortName[]], { error: (iss) => `ALLOW_SIMULATED lists "${String(iss.input)}", which is not a port; accepted values: ${PORT_NAMES.join(', ')}` }))),
 });
 
-export type AppConfig = z.infer<typeof envSchema>;
+type EnvFields = z.output<typeof envFields>;
+
+/** Production refusals of simulated adapters: one message per port, naming its variable. */
+export function simulationRefusals(cfg: Pick<EnvFields, 'NODE_ENV' | 'ALLOW_SIMULATED' | (typeof PORT_SETTINGS)[PortName]['variable']>): { variable: string; message: string }[] {
+  if (cfg.NODE_ENV !== 'production') return [];
+  return PORT_NAMES.flatMap((name) => {
+    const s = PORT_SETTINGS[name];
+    const value = cfg[s.variable];
+    if (!(s.simulations as readonly string[]).includes(value) || cfg.ALLOW_SIMULATED.includes(name)) return [];
+    return [{ variable: s.variable, message: `${s.variable}=${value} is a simulation; in production set a real ${s.what} or list "${name}" in ALLOW_SIMULATED` }];
+  });
+}
+
+export const envSchema = envFields
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV !== 'production') return;
+    for (const v of Object.keys(DEV_SECRETS) as SecretVariable[]) {
+      if (c[v] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [v], message: `${v} is not set; production needs a secret of its own (32+ characters)` });
+      } else if (c[v] === DEV_SECRETS[v]) {
+        ctx.addIssue({ code: 'custom', path: [v], message: `${v} is the development default; production needs a secret of its own (32+ characters)` });
+      }
+    }
+    for (const r of simulationRefusals(c)) ctx.addIssue({ code: 'custom', path: [r.variable], message: r.message });
+  })
+  // Outside production an unset secret falls back to its development value.
+  .transform((c) => ({
+    ...c,
+    REGISTRATION_SECRET: c.REGISTRATION_SECRET ?? DEV_SECRETS.REGISTRATION_SECRET,
+    REQUEST_HASH_SECRET: c.REQUEST_HASH_SECRET ?? DEV_SECRETS.REQUEST_HASH_SECRET,
+  }));
+
+export type AppConfig = z.output<typeof envSchema>;
+
+/** The secrets the processes hand down to activities and routes (read once, here). */
+export interface Secrets {
+  /** HMAC key for mobile codes, e-mail links and ID-number hashes. */
+  registration: string;
+  /** HMAC key of the stored hashes of idempotent request bodies. */
+  requestHash: string;
+}
+
+export function secretsOf(cfg: AppConfig): Secrets {
+  return { registration: cfg.REGISTRATION_SECRET, requestHash: cfg.REQUEST_HASH_SECRET };
+}
 
 export class ConfigError extends Error {}
 
@@ -50,7 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    // A message that already names its variable is printed as is.
+    const lines = parsed.error.issues.map((i) => (i.message.startsWith(String(i.path[0])) ? `  ${i.message}` : `  ${i.path.join('.')}: ${i.message}`));
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;

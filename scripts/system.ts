@@ -6,13 +6,13 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createSmtpMailer } from '../activities/mailer';
-import { SimulatedPaymentGateway } from '../activities/payments';
 import { startApi } from '../api/server';
-import { ConfigError, loadConfig } from '../lib/config';
+import { ConfigError, loadConfig, secretsOf } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { Registry } from '../lib/metrics';
 import { startMailCatcher } from '../lib/mailCatcher';
+import { createPorts } from '../lib/ports';
 import { createPrincipal } from '../lib/principals';
 import { registerSearchAttributes } from '../lib/temporal';
 import { createCaseWorker } from '../worker/worker';
@@ -126,6 +126,7 @@ async function main(): Promise<void> {
   // 4. The worker and the API, in this process.
   const db = createDb(databaseUrl, { maxConnections });
   cleanups.push(() => db.$disconnect());
+  const ports = createPorts(cfg, { db, logger }); // one set, shared by the worker and the API
   if ((await db.principal.count({ where: { role: 'admin', revokedAt: null } })) === 0) {
     const admin = await createPrincipal(db, { name: 'first admin', role: 'admin' });
     step(`created the first admin API key (shown once, keep it): ${admin.apiKey}`);
@@ -139,11 +140,11 @@ async function main(): Promise<void> {
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
-    deps: { db, mailer, gateway: new SimulatedPaymentGateway(db), logger: logger.child({ component: 'worker' }) },
+    deps: { db, mailer, gateway: ports.payments, sms: ports.sms, logger: logger.child({ component: 'worker' }), secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
     metrics,
   });
   const workerRun = worker.run();
-  const api = await startApi({ cfg: { ...cfg, TEMPORAL_UI_URL: uiUrl }, db, connection, logger: logger.child({ component: 'api' }), metrics });
+  const api = await startApi({ cfg: { ...cfg, TEMPORAL_UI_URL: uiUrl }, db, connection, logger: logger.child({ component: 'api' }), metrics, ports });
 
   step('ready');
   process.stderr.write(

@@ -1,10 +1,10 @@
 // Standalone worker process: `tsx worker/main.ts`. Needs DATABASE_URL and TEMPORAL_ADDRESS.
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { SimulatedPaymentGateway } from '../activities/payments';
 import { createSmtpMailer } from '../activities/mailer';
-import { loadConfig } from '../lib/config';
+import { loadConfig, secretsOf } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { createPorts } from '../lib/ports';
 import { createCaseWorker } from './worker';
 
 export async function runWorker(): Promise<void> {
@@ -15,13 +15,14 @@ export async function runWorker(): Promise<void> {
   }
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
   const db = createDb(cfg.DATABASE_URL);
+  const ports = createPorts(cfg, { db, logger });
   const mailer = createSmtpMailer({ host: cfg.SMTP_HOST, port: cfg.SMTP_PORT, secure: cfg.SMTP_SECURE, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const worker = await createCaseWorker({
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
-    deps: { db, mailer, gateway: new SimulatedPaymentGateway(db), logger },
+    deps: { db, mailer, gateway: ports.payments, sms: ports.sms, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
   });
   logger.info({ taskQueue: cfg.TEMPORAL_TASK_QUEUE, namespace: cfg.TEMPORAL_NAMESPACE }, 'worker started');
   await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks finish (Runtime handles the signals)

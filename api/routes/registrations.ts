@@ -15,13 +15,11 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { Registration } from '@prisma/client';
 import {
-  SimulatedFaceVerifier,
   hashIdNumber,
   hashPassword,
   mobileCodeMatches,
   registrationSecret,
   verifyEmailToken,
-  type FaceVerifier,
 } from '../../activities/registration';
 import { isUniqueViolation } from '../../lib/db';
 import { durationMs } from '../../policy/durations';
@@ -100,11 +98,6 @@ export const registrationRoutes = {
   payment: defineRoute({ id: 'bindRegistrationPaymentMethod', method: 'post', path: `${P}/payment-method`, action: 'registrations.verify', tag, body: paymentSchema, summary: 'Bind a payment method by its provider token; card numbers are refused (3.2)', success: { status: 200, description: 'Payment method bound' }, errors: [400, 404, 409] }),
 };
 
-export interface RegistrationsRouterOptions {
-  faceVerifier?: FaceVerifier;
-  secret?: string;
-}
-
 const closedRegistration = (status: string) => conflict('REGISTRATION_CLOSED', `The registration is ${status}`);
 
 function mask(value: string | null, kind: 'mobile' | 'email'): string | null {
@@ -120,10 +113,14 @@ function retryAfter(res: Response, ms: number): number {
   return s;
 }
 
-export function registrationsRouter(deps: ApiDeps, opts: RegistrationsRouterOptions = {}): Router {
+export function registrationsRouter(deps: ApiDeps): Router {
   const r = Router();
-  const faces = opts.faceVerifier ?? new SimulatedFaceVerifier();
-  const secret = () => registrationSecret(opts.secret);
+  // The face verifier and the secret come from the composition root (lib/ports.ts, lib/config.ts) through deps.
+  const faces = () => {
+    if (!deps.ports?.faces) throw new Error('No face verifier: pass ports.faces (from createPorts()) in the API deps');
+    return deps.ports.faces;
+  };
+  const secret = () => registrationSecret(deps.secrets);
 
   function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
     const p = schema.safeParse(value ?? {});
@@ -356,7 +353,7 @@ export function registrationsRouter(deps: ApiDeps, opts: RegistrationsRouterOpti
     const sameId = await deps.db.registrationIdentity.findMany({ where: { idNumberHash, registrationId: { not: reg.id } }, select: { registrationId: true } });
     const inUse = sameId.length > 0 && (await deps.db.registration.count({ where: { id: { in: sameId.map((s) => s.registrationId) }, status: { in: ['pending', 'approved'] } } })) > 0;
     const riskFlag: RegistrationRiskFlag = inUse ? 'id_number_in_use' : 'none';
-    const faceResult = await faces.verify({ registrationId: reg.id, faceImageRef: body.faceImageRef, idNumberHash });
+    const faceResult = await faces().verify({ registrationId: reg.id, faceImageRef: body.faceImageRef, idNumberHash });
     try {
       await deps.db.registrationIdentity.create({
         data: { registrationId: reg.id, idNumberHash, birthDate: checked.birthDate, idLast4: checked.last4, faceImageRef: body.faceImageRef, faceResult, riskFlag },

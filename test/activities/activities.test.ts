@@ -4,14 +4,16 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDeps } from '../../activities';
 import { GENESIS_HASH, verifyAuditChain } from '../../activities/audit';
 import { createSmtpMailer, type Mailer } from '../../activities/mailer';
 import { SimulatedPaymentGateway, type PaymentGateway, type RefundRequest } from '../../activities/payments';
 import type { CaseActivities, NotifyInput, RefundInput } from '../../activities/types';
+import { loadConfig, secretsOf } from '../../lib/config';
 import { createDb, type Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { startMailCatcher, type MailCatcher } from '../../lib/mailCatcher';
+import { createPorts, type Ports } from '../../lib/ports';
 import { requireEnv } from '../helpers/env';
 
 const FROM = 'care@casework.test';
@@ -22,14 +24,19 @@ let catcher: MailCatcher;
 let mailer: Mailer;
 let gateway: SimulatedPaymentGateway;
 let activities: CaseActivities;
+let ports: Ports;
 const extraMailers: Mailer[] = [];
+const cfg = loadConfig({});
+/** The activity deps as the worker builds them (ports from createPorts, secrets from the config), with overrides. */
+const depsWith = (o: Partial<ActivityDeps> = {}): ActivityDeps => ({ db, mailer, gateway, logger, sms: ports.sms, secrets: secretsOf(cfg), ...o });
 
 beforeAll(async () => {
   db = createDb(requireEnv('DATABASE_URL'), { maxConnections: 5 });
   catcher = await startMailCatcher();
   mailer = createSmtpMailer({ host: '127.0.0.1', port: catcher.port, secure: false, from: FROM });
+  ports = createPorts(cfg, { db, logger });
   gateway = new SimulatedPaymentGateway(db);
-  activities = createActivities({ db, mailer, gateway, logger });
+  activities = createActivities(depsWith());
 });
 
 afterAll(async () => {
@@ -142,7 +149,7 @@ describe('issueRefund: pays at most once per case', () => {
       }
     }
     const crashing = new CrashAfterFirstRefund(new SimulatedPaymentGateway(db));
-    const acts = createActivities({ db, mailer, gateway: crashing, logger });
+    const acts = createActivities(depsWith({ gateway: crashing }));
     const input = refundInput(caseId, 4_250);
 
     await expect(attempt(1, acts.issueRefund, input)).rejects.toThrow('simulated crash after the gateway call');
@@ -243,7 +250,7 @@ describe('notify: e-mail outbox, at most once', () => {
 
     const brokenMailer = createSmtpMailer({ host: '127.0.0.1', port: await closedPort(), secure: false, from: FROM });
     extraMailers.push(brokenMailer);
-    const broken = createActivities({ db, mailer: brokenMailer, gateway, logger });
+    const broken = createActivities(depsWith({ mailer: brokenMailer }));
 
     await expect(attempt(1, broken.notify, input)).rejects.toThrow();
     const failed = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
@@ -253,7 +260,7 @@ describe('notify: e-mail outbox, at most once', () => {
     expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(0);
 
     // The retry runs on a worker whose SMTP works (same database).
-    const working = createActivities({ db, mailer, gateway, logger });
+    const working = createActivities(depsWith());
     await attempt(2, working.notify, input);
     await attempt(3, working.notify, input); // a further duplicate delivery of the activity changes nothing
 
@@ -325,7 +332,7 @@ describe('notify: e-mail outbox, at most once', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     }) as Db;
-    const acts = createActivities({ db: flakyDb, mailer, gateway, logger });
+    const acts = createActivities(depsWith({ db: flakyDb }));
 
     await expect(attempt(1, acts.notify, input)).rejects.toThrow('simulated: connection lost while committing');
     expect(caughtFor(input.key)).toHaveLength(1); // the message did leave

@@ -3,14 +3,14 @@
 import crypto from 'node:crypto';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
-import { SimulatedPaymentGateway } from '../../activities/payments';
 import { createSmtpMailer } from '../../activities/mailer';
 import { startApi, type RunningApi } from '../../api/server';
-import { loadConfig } from '../../lib/config';
+import { loadConfig, secretsOf } from '../../lib/config';
 import { createDb, type Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { Registry } from '../../lib/metrics';
 import { startMailCatcher, type MailCatcher } from '../../lib/mailCatcher';
+import { createPorts } from '../../lib/ports';
 import { createPrincipal, type CreatedPrincipal } from '../../lib/principals';
 import { registerSearchAttributes } from '../../lib/temporal';
 import { createCaseWorker } from '../../worker/worker';
@@ -48,6 +48,7 @@ export async function startTestSystem(): Promise<TestSystem> {
   const logs: Record<string, any>[] = [];
   const logger = createLogger('test', 'info', { write: (line: string) => void logs.push(JSON.parse(line)) });
   const db = createDb(databaseUrl, { maxConnections: 5 });
+  const ports = createPorts(cfg, { db, logger }); // as scripts/system.ts: one set for the worker and the API
   const mail = await startMailCatcher();
   const mailer = createSmtpMailer({ host: '127.0.0.1', port: mail.port, secure: false, from: 'care@casework.test' });
   const nativeConnection = await NativeConnection.connect({ address });
@@ -59,12 +60,12 @@ export async function startTestSystem(): Promise<TestSystem> {
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue,
-    deps: { db, mailer, gateway: new SimulatedPaymentGateway(db), logger },
+    deps: { db, mailer, gateway: ports.payments, sms: ports.sms, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
     workflowBundle: bundle,
     metrics,
   });
   const running = worker.run();
-  const api = await startApi({ cfg, db, connection, logger, port: 0, host: '127.0.0.1', metrics });
+  const api = await startApi({ cfg, db, connection, logger, port: 0, host: '127.0.0.1', metrics, ports });
   const suffix = crypto.randomUUID().slice(0, 8);
   const merchantId = `m-${suffix}`;
   const keys = {

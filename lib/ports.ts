@@ -1,0 +1,51 @@
+// The composition root of the external ports: each is built from the adapter its setting names
+// (PORT_SETTINGS in lib/config.ts). Processes call createPorts once at start-up and hand the ports down.
+import { SimulatedPaymentGateway, type PaymentGateway } from '../activities/payments';
+import { SimulatedFaceVerifier, type FaceVerifier } from '../activities/registration';
+import { SimulatedCarrierTracking, type CarrierTracking } from './carriers';
+import { ConfigError, PORT_SETTINGS, simulationRefusals, type AppConfig, type PortName } from './config';
+import type { Db } from './db';
+import { SimulatedListingService, type ListingService } from './listings';
+import type { Logger } from './logger';
+import { CaptureSmsGateway, type SmsGateway } from './sms';
+
+export interface Ports {
+  payments: PaymentGateway;
+  sms: SmsGateway;
+  faces: FaceVerifier;
+  carriers: CarrierTracking;
+  listings: ListingService;
+}
+
+export interface PortDeps {
+  db: Db;
+  logger: Logger;
+}
+
+/** Every accepted value of every port's setting has a factory here (the types make sure of it). */
+const adapters: { [P in PortName]: Record<AppConfig[(typeof PORT_SETTINGS)[P]['variable']], (d: PortDeps) => Ports[P]> } = {
+  payments: { simulated: ({ db }) => new SimulatedPaymentGateway(db) },
+  sms: { capture: ({ db, logger }) => new CaptureSmsGateway(db, logger.child({ component: 'sms' })) },
+  faces: { simulated: () => new SimulatedFaceVerifier() },
+  carriers: { simulated: () => new SimulatedCarrierTracking() },
+  listings: { simulated: () => new SimulatedListingService() },
+};
+
+/**
+ * Builds every external port from its setting. Throws ConfigError, naming the variable, for a value with no
+ * adapter or, in production, for a simulation that ALLOW_SIMULATED does not list.
+ */
+export function createPorts(cfg: AppConfig, deps: PortDeps): Ports {
+  const refused = simulationRefusals(cfg);
+  if (refused.length > 0) throw new ConfigError(`Invalid configuration:\n${refused.map((r) => `  ${r.message}`).join('\n')}`);
+  const build = <P extends PortName>(port: P): Ports[P] => {
+    const { variable } = PORT_SETTINGS[port];
+    const value: string = cfg[variable];
+    const factory = (adapters[port] as Record<string, (d: PortDeps) => Ports[P]>)[value];
+    if (!factory) {
+      throw new ConfigError(`Invalid configuration:\n  ${variable}=${value} has no adapter; accepted values: ${Object.keys(adapters[port]).join(', ')}`);
+    }
+    return factory(deps);
+  };
+  return { payments: build('payments'), sms: build('sms'), faces: build('faces'), carriers: build('carriers'), listings: build('listings') };
+}
