@@ -8,12 +8,10 @@ import type { Db, Prisma } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { currentRequestId } from '../lib/requestContext';
 import type { SmsGateway } from '../lib/sms';
-import { appendAuditEvent } from './audit';
+import { appendAuditEvent, auditKeyCollision, sameAuditEvent } from './audit';
 import type { Mailer } from './mailer';
 import type { PaymentGateway } from './payments';
-import { renderTemplate } from './templates';
-import { createRegistrationActivities } from './registration';
-import { createWarrantyRepairActivities } from './warrantyRepair';
+import { renderTemplate, sharedTemplates, type TemplateSet } from './templates';
 import type {
   CaseActivities,
   CaseEventInput,
@@ -100,14 +98,19 @@ export function createActivities(deps: ActivityDeps) {
           createdAt: new Date(t.at),
         },
       });
+      if (t.deadlines) await tx.case.update({ where: { id: t.caseId }, data: { deadlines: t.deadlines as Prisma.InputJsonValue } });
     });
     log(t.caseId).info({ taskId: t.taskId, taskType: t.type, role: t.role, dueAt: t.dueAt }, 'task opened');
   }
 
   async function closeTask(t: CloseTaskInput): Promise<void> {
     const changed = await db.$transaction(async (tx) => {
+      const closing = { caseId: t.caseId, eventKey: t.eventKey, type: `task.${t.status}`, actor: t.actor, at: new Date(t.at), payload: { taskId: t.taskId, resolution: t.resolution, result: (t.result ?? null) as Prisma.InputJsonValue } };
       const seen = await tx.auditEvent.findUnique({ where: { caseId_eventKey: { caseId: t.caseId, eventKey: t.eventKey } } });
-      if (seen) return false;
+      if (seen) {
+        if (!sameAuditEvent(seen, closing)) throw auditKeyCollision(t.caseId, t.eventKey, `${seen.type} at ${seen.at.toISOString()}`, `${closing.type} at ${t.at}`);
+        return false; // a retry of this very close
+      }
       // Only an open task closes; the audit trail records only transitions that happened.
       const updated = await tx.task.updateMany({
         where: { id: t.taskId, status: 'open' },
@@ -132,14 +135,8 @@ export function createActivities(deps: ActivityDeps) {
           payload: { taskId: t.taskId, sla: row.slaName, dueAt: row.dueAt.toISOString(), action: 'default-decision' },
         });
       }
-      await appendAuditEvent(tx, {
-        caseId: t.caseId,
-        eventKey: t.eventKey,
-        type: `task.${t.status}`,
-        actor: t.actor,
-        at: new Date(t.at),
-        payload: { taskId: t.taskId, resolution: t.resolution, result: (t.result ?? null) as Prisma.InputJsonValue },
-      });
+      await appendAuditEvent(tx, closing);
+      if (t.deadlines) await tx.case.update({ where: { id: t.caseId }, data: { deadlines: t.deadlines as Prisma.InputJsonValue } });
       return true;
     });
     log(t.caseId).info({ taskId: t.taskId, status: t.status, actor: t.actor, resolution: t.resolution, changed }, 'task closed');
@@ -201,7 +198,7 @@ export function createActivities(deps: ActivityDeps) {
       l.info({ notificationId: n.key, template: n.template }, 'notification skipped: no address');
       return;
     }
-    const { subject, text } = renderTemplate(n.template, locale, n.params);
+    const { subject, text } = renderTemplate(templates(), n.template, locale, n.params);
     const messageId = `<${crypto.createHash('sha256').update(n.key).digest('hex').slice(0, 32)}@${deps.mailDomain ?? 'casework.local'}>`;
     let sent: { messageId: string };
     try {
@@ -272,6 +269,10 @@ export function createActivities(deps: ActivityDeps) {
     });
   }
 
+  // Every process's own activities, from the catalogue (loaded here: process modules import this file's types).
+  const { processes } = require('../processes') as typeof import('../processes');
+  const processActivities = Object.assign({}, ...processes.map((p) => p.activities?.(deps) ?? {}));
+
   return {
     recordCaseEvent,
     openTask,
@@ -280,7 +281,16 @@ export function createActivities(deps: ActivityDeps) {
     notify,
     issueRefund,
     recordReturnShipping,
-    ...createRegistrationActivities(deps),
-    ...createWarrantyRepairActivities(deps),
+    ...processActivities,
   };
+}
+
+let templateSet: TemplateSet | undefined;
+/** The shared templates and every process's own, from the catalogue. */
+export function templates(): TemplateSet {
+  if (!templateSet) {
+    const { processes } = require('../processes') as typeof import('../processes');
+    templateSet = Object.assign({ ...sharedTemplates }, ...processes.map((p) => p.templates));
+  }
+  return templateSet!;
 }

@@ -1,59 +1,30 @@
-// E-mail templates per event, in zh-CN and en. They carry only what the recipient already knows:
-// the case id, the request type, amounts and deadlines; never names, phones or addresses.
-import { registrationTemplates } from './registration';
-import { warrantyRepairTemplates } from './warrantyRepair';
+// E-mail templates: the shape, the templates every process shares (SLA reminders, escalations, the
+// satisfaction survey) and rendering. Each process keeps its own templates next to it
+// (processes/<name>.templates.ts). Templates carry only what the recipient already knows: the case id,
+// the request type, amounts and deadlines; never names, phones or addresses.
 
 export type Params = Record<string, string | number | null>;
 export type Template = { subject: (p: Params) => string; text: (p: Params) => string };
 export type Locale = 'zh-CN' | 'en';
 export type TemplateSet = Record<string, Record<Locale, Template>>;
 
-const money = (p: Params) => (p.amountMinor == null ? '' : `${(Number(p.amountMinor) / 100).toFixed(2)} ${p.currency ?? ''}`.trim());
+/** A policy duration as the workflow passes it ("2 working-hours"), in words of the recipient's language. */
+export function within(value: string | number | null | undefined, locale: Locale): string {
+  const m = /^(\d+(?:\.\d+)?) (minutes|hours|days|working-hours|working-days)$/.exec(String(value ?? ''));
+  if (!m) return String(value ?? '');
+  const [, amount, unit] = m;
+  const words: Record<string, [string, string]> = {
+    minutes: [' 分钟', ' minutes'],
+    hours: [' 小时', ' hours'],
+    days: [' 天', ' days'],
+    'working-hours': [' 个工作小时', ' working hours'],
+    'working-days': [' 个工作日', ' working days'],
+  };
+  return `${amount}${words[unit][locale === 'en' ? 1 : 0]}`;
+}
 
-const closed = (zhWord: string, enWord: string): Record<Locale, Template> => ({
-  'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 已${zhWord}`, text: (p) => `您的售后申请 ${p.caseId} 已${zhWord}。` },
-  en: { subject: (p) => `Request ${p.caseId} ${enWord}`, text: (p) => `Your after-sales request ${p.caseId} has been ${enWord}.` },
-});
-
-const returnTemplates: TemplateSet = {
-  'return.received': {
-    'zh-CN': { subject: (p) => `已收到您的售后申请 ${p.caseId}`, text: (p) => `我们已收到您的售后申请(${p.requestType}),编号 ${p.caseId}。商家审核结果将通过邮件通知您。` },
-    en: { subject: (p) => `We received your request ${p.caseId}`, text: (p) => `We received your after-sales request (${p.requestType}), case ${p.caseId}. We will e-mail you the merchant's decision.` },
-  },
-  'return.review_requested': {
-    'zh-CN': { subject: (p) => `待处理售后申请 ${p.caseId}`, text: (p) => `订单 ${p.orderId} 有一笔售后申请(${p.requestType})待您审核,案件编号 ${p.caseId}。逾期未处理将自动同意。` },
-    en: { subject: (p) => `Return request ${p.caseId} awaits your review`, text: (p) => `Order ${p.orderId} has an after-sales request (${p.requestType}), case ${p.caseId}. Requests not answered in time are approved automatically.` },
-  },
-  'return.rejected': {
-    'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 被商家拒绝`, text: (p) => `商家拒绝了您的申请(原因:${p.reasonCode})。如有异议,可在 ${p.platformReviewRequestBy} 前申请平台介入,平台的决定为最终决定。` },
-    en: { subject: (p) => `Request ${p.caseId} was rejected by the merchant`, text: (p) => `The merchant rejected your request (reason: ${p.reasonCode}). You may ask the platform to review it before ${p.platformReviewRequestBy}; the platform's decision is final.` },
-  },
-  'return.approved': {
-    'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 已同意`, text: (p) => `您的售后申请 ${p.caseId} 已同意。如需寄回商品,退货运费由平台承担。` },
-    en: { subject: (p) => `Request ${p.caseId} approved`, text: (p) => `Your request ${p.caseId} was approved. If the item must be sent back, the platform pays the return shipping.` },
-  },
-  'return.shipment_reminder': {
-    'zh-CN': { subject: (p) => `请尽快寄回商品(${p.caseId})`, text: (p) => `请在 ${p.dueAt} 前提交退货物流单号,逾期申请将关闭。` },
-    en: { subject: (p) => `Please send the item back (${p.caseId})`, text: (p) => `Please submit the return tracking number before ${p.dueAt}; otherwise the request closes.` },
-  },
-  'return.item_received': {
-    'zh-CN': { subject: (p) => `商家已收到退回的商品(${p.caseId})`, text: (p) => `商家已收到并验收您退回的商品,售后申请 ${p.caseId} 将继续处理(${p.requestType})。` },
-    en: { subject: (p) => `Your returned item arrived (${p.caseId})`, text: (p) => `The merchant received and inspected your returned item; request ${p.caseId} (${p.requestType}) continues.` },
-  },
-  'return.refunded': {
-    'zh-CN': { subject: (p) => `退款已发起(${p.caseId})`, text: (p) => `退款 ${money(p)} 已发起,将原路退回。` },
-    en: { subject: (p) => `Refund issued (${p.caseId})`, text: (p) => `A refund of ${money(p)} was issued to your original payment method.` },
-  },
-  'return.replacement_shipped': {
-    'zh-CN': { subject: (p) => `换货商品已发出(${p.caseId})`, text: (p) => `换货商品已由 ${p.carrier} 发出,运单号 ${p.trackingNumber}。` },
-    en: { subject: (p) => `Replacement shipped (${p.caseId})`, text: (p) => `Your replacement was shipped with ${p.carrier}, tracking number ${p.trackingNumber}.` },
-  },
-  'return.closed.refunded': closed('完成退款', 'completed with a refund'),
-  'return.closed.exchanged': closed('完成换货', 'completed with an exchange'),
-  'return.closed.rejected': closed('关闭(未通过)', 'closed as rejected'),
-  'return.closed.abandoned': closed('因逾期未寄回而关闭', 'closed because the item was not sent back in time'),
-  'return.closed.cancelled': closed('取消', 'cancelled'),
-  'return.closed.ineligible': closed('关闭(不符合无理由退货条件)', 'closed as not eligible for a no-reason return'),
+/** Templates of every process: SLA reminders and escalations of tasks, the 7.1 satisfaction survey. */
+export const sharedTemplates: TemplateSet = {
   'survey.requested': {
     'zh-CN': { subject: (p) => `请评价本次售后服务(${p.caseId})`, text: (p) => `感谢您的耐心。请为售后申请 ${p.caseId} 的服务打分,您的反馈将帮助我们改进(政策 7.1)。` },
     en: { subject: (p) => `How did we do? (${p.caseId})`, text: (p) => `Please rate the after-sales service for case ${p.caseId}; your feedback helps us improve.` },
@@ -68,10 +39,8 @@ const returnTemplates: TemplateSet = {
   },
 };
 
-export const templates: TemplateSet = { ...returnTemplates, ...registrationTemplates, ...warrantyRepairTemplates };
-
-export function renderTemplate(name: string, locale: string, params: Params): { subject: string; text: string } {
-  const t = templates[name];
+export function renderTemplate(set: TemplateSet, name: string, locale: string, params: Params): { subject: string; text: string } {
+  const t = set[name];
   if (!t) throw new Error(`Unknown notification template '${name}'`);
   const l: Locale = locale === 'en' ? 'en' : 'zh-CN';
   return { subject: t[l].subject(params), text: t[l].text(params) };

@@ -1,5 +1,5 @@
 // The activity contract workflows call. Arguments carry ids, enums and amounts only.
-import type { Role, TaskType } from '../policy/tasks';
+import type { Role } from '../policy/roles';
 
 export interface CaseEventInput {
   caseId: string;
@@ -18,13 +18,15 @@ export interface OpenTaskInput {
   taskId: string;
   caseId: string;
   caseType: string;
-  type: TaskType;
+  type: string;
   role: Role;
   merchantId?: string;
   slaName: string;
   dueAt: string;
   at: string;
   eventKey: string;
+  /** Every deadline now running on the case, this task's included: the case row follows. */
+  deadlines?: Record<string, string | null>;
 }
 
 export interface CloseTaskInput {
@@ -37,6 +39,8 @@ export interface CloseTaskInput {
   result?: unknown;
   at: string;
   eventKey: string;
+  /** Every deadline still running once this task is closed. */
+  deadlines?: Record<string, string | null>;
 }
 
 export interface EscalateTaskInput {

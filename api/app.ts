@@ -11,10 +11,7 @@ import { httpMetrics, metricsRouter, Registry } from './metrics';
 import { DEFAULT_RATE_LIMITS, rateLimit } from './rateLimit';
 import { casesRouter } from './routes/cases';
 import { principalsRouter } from './routes/principals';
-import { returnsRouter } from './routes/returns';
 import { tasksRouter } from './routes/tasks';
-import { registrationsRouter } from './routes/registrations';
-import { repairsRouter } from './routes/repairs';
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();
@@ -65,12 +62,9 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use('/v1', authenticate(deps.db));
   app.use('/v1', rateLimit(deps.limits ?? DEFAULT_RATE_LIMITS));
-  app.use(returnsRouter(deps));
   app.use(casesRouter(deps));
   app.use(tasksRouter(deps));
   app.use(principalsRouter(deps));
-  app.use(registrationsRouter(deps));
-  app.use(repairsRouter(deps));
   app.use((req, _res, next) => next(new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`)));
   app.use(errorHandler);
   return app;

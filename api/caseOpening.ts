@@ -1,12 +1,14 @@
-// Opening a case from the storefront, the same way for every process: an Idempotency-Key that never
-// opens a second case, policy checks before any write, the case row and its details in one
-// transaction, then the workflow start (idempotent on the case id, so a replay finishes a failed start).
+// Opening a case, the same way for every process (POST /v1/cases): an Idempotency-Key that never opens a
+// second case, the process's policy checks before any write, the case row and its details in one
+// transaction, then the workflow's single run. A replay answers from the read model.
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { canonicalJson } from '../activities/audit';
 import { isUniqueViolation, type Prisma } from '../lib/db';
+import { policySection } from '../policy/config';
+import type { AnyProcess } from '../processes/types';
 import { CaseStatus, CaseType, MerchantId } from '../workflows/searchAttributes';
 import type { ApiDeps } from './deps';
 import { badRequest, conflict } from './errors';
@@ -24,58 +26,30 @@ export function requireIdempotencyKey(req: Request): string {
   return key.data;
 }
 
-export interface PreparedCase<I> {
-  input: I;
-  row: { customerId: string; merchantId: string | null; policyVersion: string; summary: Record<string, unknown> };
-  /** Contact data for notifications (personal data: PostgreSQL only). */
-  contact?: { customerId: string; email?: string; displayName?: string; locale?: string };
-  /** Process-specific rows written in the same transaction. */
-  writes?: (tx: Prisma.TransactionClient) => Promise<void>;
+/**
+ * The stored hash of a request body, keyed with the request-hash secret: bodies hold e-mail addresses
+ * and passwords, so the stored hash must not be a fast, unkeyed one.
+ */
+export function requestHash(deps: Pick<ApiDeps, 'secrets'>, body: unknown): string {
+  const secret = deps.secrets?.requestHash;
+  if (!secret) throw new Error('No request-hash secret: pass secrets.requestHash (from loadConfig()) in the API deps');
+  return crypto.createHmac('sha256', secret).update(canonicalJson(body)).digest('hex');
 }
 
-export interface OpenCaseSpec<I extends { caseId: string; openedBy: string }> {
-  caseType: string;
-  idPrefix: string;
-  key: string;
-  /** The validated body; its hash tells a retry from a different request. */
-  body: unknown;
-  /** Policy checks (throw an ApiError to refuse: nothing is written) and the workflow input. */
-  prepare: (caseId: string) => PreparedCase<I> | Promise<PreparedCase<I>>;
-  start: (input: I) => Promise<void>;
-  present: (caseId: string) => Promise<unknown>;
-  /** Keys the stored request hash (HMAC) when the body holds secrets, e.g. a password. */
-  requestHashKey?: string;
-  /** Where the opened resource lives, if not under /v1/cases, and what its id is called in errors. */
-  resource?: { path: (caseId: string) => string; idName: string };
-  /** The error for a unique violation that is not the idempotency key (e.g. a taken username). */
-  onUniqueViolation?: () => Error;
-}
-
-export async function openCaseIdempotently<I extends { caseId: string; openedBy: string }>(deps: ApiDeps, req: Request, res: Response, spec: OpenCaseSpec<I>): Promise<void> {
+/**
+ * Opens a case of `process` with the validated `body` (its `type` included) and answers 201 with the case;
+ * a retry with the same key and body answers 200 with the same case, another body 409.
+ */
+export async function openCase(deps: ApiDeps, req: Request, res: Response, process: AnyProcess, body: Record<string, unknown>, present: (caseId: string) => Promise<unknown>): Promise<void> {
   const principal = req.principal!;
-  const hasher = spec.requestHashKey ? crypto.createHmac('sha256', spec.requestHashKey) : crypto.createHash('sha256');
-  const requestHash = hasher.update(canonicalJson(spec.body)).digest('hex');
-  const location = spec.resource?.path ?? ((id: string) => `/v1/cases/${id}`);
-  const idName = spec.resource?.idName ?? 'caseId';
-  const where = { principalId_key: { principalId: principal.id, key: spec.key } };
-
-  const replayed = async (rec: { requestHash: string; caseId: string }) => {
-    if (rec.requestHash !== requestHash) {
-      throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body', { [idName]: rec.caseId });
-    }
-    const row = await deps.db.case.findUniqueOrThrow({ where: { id: rec.caseId } });
-    if (row.type !== spec.caseType) throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for another kind of case', { caseId: rec.caseId });
-    // The answer comes from the read model. Only a case whose first start never went through is started
-    // now; a case that started (running or long closed) is never started again.
-    if (row.workflowStartedAt === null) await startOnce(row.id, (row.summary as { workflowInput: I }).workflowInput);
-    res.status(200).setHeader('Idempotent-Replayed', 'true');
-    res.location(location(rec.caseId)).json(await spec.present(rec.caseId));
-  };
+  const key = requireIdempotencyKey(req);
+  const hash = requestHash(deps, body);
+  const where = { principalId_key: { principalId: principal.id, key } };
 
   /** Starts the case's single run and marks the case row; a run that already exists (even closed) counts as started. */
-  const startOnce = async (caseId: string, input: I) => {
+  const startOnce = async (caseId: string, input: { caseId: string; openedBy: string; order?: { merchantId?: string } }) => {
     try {
-      await spec.start(input);
+      await startCaseWorkflow(deps, process, input);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       req.log.warn({ caseId }, 'case workflow had already started; not starting it again');
@@ -83,23 +57,40 @@ export async function openCaseIdempotently<I extends { caseId: string; openedBy:
     await deps.db.case.updateMany({ where: { id: caseId, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } });
   };
 
+  const replayed = async (rec: { requestHash: string; caseId: string }) => {
+    if (rec.requestHash !== hash) {
+      throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body', { caseId: rec.caseId });
+    }
+    const row = await deps.db.case.findUniqueOrThrow({ where: { id: rec.caseId } });
+    if (row.type !== process.caseType) throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for another kind of case', { caseId: rec.caseId });
+    // The answer comes from the read model. Only a case whose first start never went through is started
+    // now; a case that started (running or long closed) is never started again.
+    if (row.workflowStartedAt === null) await startOnce(row.id, (row.summary as { workflowInput: any }).workflowInput);
+    res.status(200).setHeader('Idempotent-Replayed', 'true');
+    res.location(`/v1/cases/${rec.caseId}`).json(await present(rec.caseId));
+  };
+
   const earlier = await deps.db.idempotencyRecord.findUnique({ where });
   if (earlier) return replayed(earlier);
 
-  const caseId = `${spec.idPrefix}-${crypto.randomUUID()}`;
-  const prepared = await spec.prepare(caseId);
+  const caseId = `${process.idPrefix}-${crypto.randomUUID()}`;
+  const policy = deps.currentPolicy();
+  const prepared = await process.open.prepare(
+    { deps, principal, caseId, requestedAt: new Date(), policy: { version: policy.version, calendar: policy.calendar }, section: policySection(policy, process.policy.key) },
+    body,
+  );
   try {
     await deps.db.$transaction(async (tx) => {
-      await tx.idempotencyRecord.create({ data: { principalId: principal.id, key: spec.key, requestHash, caseId } });
+      await tx.idempotencyRecord.create({ data: { principalId: principal.id, key, requestHash: hash, caseId } });
       await tx.case.create({
         data: {
           id: caseId,
-          type: spec.caseType,
+          type: process.caseType,
           status: 'open',
           step: 'opened',
           customerId: prepared.row.customerId,
           merchantId: prepared.row.merchantId,
-          policyVersion: prepared.row.policyVersion,
+          policyVersion: policy.version,
           workflowId: caseId,
           openedBy: principal.id,
           summary: { ...prepared.row.summary, workflowInput: prepared.input } as unknown as Prisma.InputJsonValue,
@@ -107,23 +98,27 @@ export async function openCaseIdempotently<I extends { caseId: string; openedBy:
       });
       await prepared.writes?.(tx);
       const c = prepared.contact;
-      if (c && (c.email || c.displayName || c.locale)) {
-        await tx.party.upsert({
-          where: { kind_id: { kind: 'customer', id: c.customerId } },
-          create: { kind: 'customer', id: c.customerId, email: c.email, displayName: c.displayName, locale: c.locale ?? 'zh-CN' },
-          update: { ...(c.email && { email: c.email }), ...(c.displayName && { displayName: c.displayName }), ...(c.locale && { locale: c.locale }) },
-        });
-      }
+      if (c && (c.email || c.displayName || c.locale)) await upsertParty(tx, 'customer', c.customerId, c);
+      const m = prepared.merchantContact;
+      if (m && (m.email || m.displayName || m.locale)) await upsertParty(tx, 'merchant', m.merchantId, m);
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     const winner = await deps.db.idempotencyRecord.findUnique({ where });
     if (winner) return replayed(winner);
-    throw spec.onUniqueViolation?.() ?? err;
+    throw process.open.onUniqueViolation?.(body) ?? err;
   }
   await startOnce(caseId, prepared.input);
-  req.log.info({ caseId, caseType: spec.caseType }, 'case opened');
-  res.status(201).location(location(caseId)).json(await spec.present(caseId));
+  req.log.info({ caseId, caseType: process.caseType }, 'case opened');
+  res.status(201).location(`/v1/cases/${caseId}`).json(await present(caseId));
+}
+
+async function upsertParty(tx: Prisma.TransactionClient, kind: 'customer' | 'merchant', id: string, c: { email?: string; displayName?: string; locale?: string }) {
+  await tx.party.upsert({
+    where: { kind_id: { kind, id } },
+    create: { kind, id, email: c.email, displayName: c.displayName, locale: c.locale ?? 'zh-CN' },
+    update: { ...(c.email && { email: c.email }), ...(c.displayName && { displayName: c.displayName }), ...(c.locale && { locale: c.locale }) },
+  });
 }
 
 /**
@@ -132,23 +127,19 @@ export async function openCaseIdempotently<I extends { caseId: string; openedBy:
  * (USE_EXISTING); once it has closed, a start is rejected (REJECT_DUPLICATE), so no second run can
  * ever act on a closed case.
  */
-export async function startCaseWorkflow<I extends { caseId: string; openedBy: string }>(
-  deps: ApiDeps,
-  workflow: (input: I) => Promise<unknown>,
-  input: I,
-  meta: { caseType: string; merchantId?: string | null; summary: string },
-): Promise<void> {
-  await deps.temporal.clients.forIdentity(input.openedBy).workflow.start(workflow as (input: I) => Promise<unknown>, {
+export async function startCaseWorkflow(deps: ApiDeps, process: AnyProcess, input: { caseId: string; openedBy: string; order?: { merchantId?: string } }): Promise<void> {
+  const merchantId = input.order?.merchantId;
+  await deps.temporal.clients.forIdentity(input.openedBy).workflow.start(process.workflow, {
     taskQueue: deps.temporal.taskQueue,
     workflowId: input.caseId,
-    args: [input] as [I],
+    args: [input],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     typedSearchAttributes: [
-      { key: CaseType, value: meta.caseType },
+      { key: CaseType, value: process.caseType },
       { key: CaseStatus, value: 'opened' },
-      ...(meta.merchantId ? [{ key: MerchantId, value: meta.merchantId }] : []),
+      ...(merchantId ? [{ key: MerchantId, value: merchantId }] : []),
     ],
-    staticSummary: meta.summary,
+    staticSummary: process.describe(input.caseId),
   });
 }

@@ -43,6 +43,8 @@ export function fromUpdateFailure(err: unknown): ApiError | undefined {
       return conflict('NOT_ALLOWED_AT_THIS_STEP', message);
     case 'PolicyRefused':
       return policyRefused('POLICY_REFUSED', message);
+    case 'Forbidden':
+      return forbidden(message);
     default:
       return undefined;
   }

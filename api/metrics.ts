@@ -1,6 +1,7 @@
 // GET /metrics in the Prometheus text format: API latency (recorded per request), case, task and SLA counts (read from
 // PostgreSQL at scrape time), workflow failures (Temporal visibility at scrape time) and, when the worker shares the
 // registry (scripts/system.ts), activity executions and failures (worker/metrics.ts).
+import { processes } from '../processes';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { metric, Registry } from '../lib/metrics';
 import type { ApiDeps } from './deps';
@@ -91,12 +92,13 @@ export function registerStateMetrics(registry: Registry, deps: ApiDeps): void {
     set({ source: 'database' }, s.rows ? 1 : 0);
     set({ source: 'temporal' }, s.workflowFailures ? 1 : 0);
   });
-  gauge('casework_cases_started', 'Cases ever opened, by case type', ['type'], (s, set) => {
-    const byType = new Map<string, number>();
+  gauge('casework_cases_started', 'Cases ever opened, by case type (every type of the process catalogue, 0 until its first case)', ['type'], (s, set) => {
+    const byType = new Map<string, number>(s.rows ? processes.map((p) => [p.caseType, 0]) : []);
     for (const r of rowsOf(s, 'cases')) byType.set(r.a!, (byType.get(r.a!) ?? 0) + r.n);
     for (const [type, n] of byType) set({ type }, n);
   });
-  gauge('casework_cases', 'Cases by case type and status (open, closed, ...)', ['type', 'status'], (s, set) => {
+  gauge('casework_cases', 'Cases by case type and status (open, closed); every catalogue type has both series', ['type', 'status'], (s, set) => {
+    if (s.rows) for (const p of processes) for (const status of ['open', 'closed']) set({ type: p.caseType, status }, 0);
     for (const r of rowsOf(s, 'cases')) set({ type: r.a!, status: r.b! }, r.n);
   });
   gauge('casework_open_tasks', 'Open human tasks by the role they wait on', ['role'], (s, set) => {

@@ -5,16 +5,14 @@
 import { z } from 'zod';
 import pkg from '../package.json';
 import { actionRoles } from './authz';
+import { processes } from '../processes';
 import { routeSpecs, type RouteSpec } from './routeSpec';
 // Imported for their side effect: each module registers its routes with defineRoute.
-import './routes/returns';
 import './routes/cases';
 import './routes/tasks';
 import './routes/principals';
 import './routes/operations';
 import './metrics';
-import './routes/registrations';
-import './routes/repairs';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -72,14 +70,13 @@ export const errorBodySchema = z
   .strict();
 
 const tagDescriptions: Record<string, string> = {
-  returns: 'The 7-day no-reason return, exchange or refund (policy 7.1, 7.3): opening it and the customer\'s steps',
-  cases: 'Case resources: state, step, deadlines, tasks; cancellation',
+  cases: 'Cases of every process: open (POST /v1/cases with its `type`), list, read, cancel, and the parties\' actions',
   audit: 'The hash-chained audit timeline of a case and its verification',
   tasks: 'The task inbox: list, read, claim, release, assign, note, complete',
   principals: 'Principals and their API keys (admin only)',
   operations: 'Liveness, readiness, metrics and this API description; no authentication',
 };
-const tagOrder = ['returns', 'cases', 'audit', 'tasks', 'principals', 'operations'];
+const tagOrder = ['cases', 'audit', 'tasks', 'principals', 'operations'];
 
 const errorDescriptions: Record<number, string> = {
   400: 'The request is not valid (VALIDATION_FAILED, MALFORMED_JSON, IDEMPOTENCY_KEY_REQUIRED, INVALID_PAYLOAD, ...); details lists the issues',
@@ -175,7 +172,7 @@ function jsonResponse(description: string, schema?: JsonSchema): OpenApiResponse
 }
 
 function operationFor(spec: RouteSpec, pathParams: string[], components: OpenApiDocument['components']): OpenApiOperation {
-  const roles = spec.action ? [...(actionRoles[spec.action] as readonly string[])] : undefined;
+  const roles = spec.action ? [...(actionRoles()[spec.action] ?? [])] : undefined;
   const parameters: OpenApiParameter[] = [
     ...pathParams.map((name) => ({ name, in: 'path' as const, required: true, schema: { type: 'string' } })),
     ...queryParameters(spec),

@@ -1,7 +1,7 @@
 // API principals and their bearer keys. Keys are random, shown once, and stored as SHA-256 hashes.
 import crypto from 'node:crypto';
 import type { Db } from './db';
-import type { Role } from '../policy/tasks';
+import type { Role } from '../policy/roles';
 
 export function hashKey(key: string): string {
   return crypto.createHash('sha256').update(key).digest('hex');

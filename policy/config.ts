@@ -1,71 +1,40 @@
-// The policy configuration: every SLA and window a case obeys. It is validated, versioned, and
-// passed whole into each workflow at start, so a policy change never alters a running case.
+// The policy document: every SLA and window a case obeys, one section per process, plus the business
+// calendar. It is validated and versioned; each case carries the part it needs from the moment it
+// opens, so a policy change never alters a running case. The sections come from the process catalogue.
 import { z } from 'zod';
-import { businessCalendarSchema, defaultBusinessCalendar } from './businessCalendar';
-import { durationSchema, slaSchema } from './schemas';
-import { defaultRegistrationPolicy, registrationPolicySchema } from './registration';
-import { defaultWarrantyRepairPolicy, warrantyRepairPolicySchema } from './warrantyRepair';
+import { processes } from '../processes';
+import { businessCalendarSchema, defaultBusinessCalendar, type BusinessCalendar } from './businessCalendar';
 
 export { breachActionSchema, durationSchema, slaSchema, type BreachAction, type PolicyDuration, type SlaPolicy } from './schemas';
+export { returnPolicySchema, type ReturnPolicy } from './returns';
 
-export const returnPolicySchema = z.object({
-  /** 7.1: no-reason return or exchange within 7 days of delivery. */
-  windowDays: z.number().int().positive(),
-  /**
-   * Civil Code art. 203: when the window's last day is a public holiday or a weekend day (not a
-   * make-up workday) of the calendar, the window runs to 24:00 of the next working day. Absent in
-   * policy documents written before this switch existed; they get the default, true.
-   */
-  extendWindowOverHolidays: z.boolean().default(true),
-  /** Categories excluded from no-reason returns (e.g. customised goods, perishables). */
-  excludedCategories: z.array(z.string()),
-  /** 7.3: the platform bears the return shipping. */
-  returnShippingPaidBy: z.enum(['platform', 'merchant']),
-  /** 8.2: the merchant answers within the set time; silence approves the request. */
-  merchantReview: slaSchema,
-  /** After a merchant rejection, how long the customer may ask for platform review. */
-  platformReviewRequestWindow: durationSchema,
-  /** 7.1: after-sales response within 2 working hours. */
-  platformReview: slaSchema,
-  /** The customer ships the item back; silence abandons the request. */
-  customerShipment: slaSchema,
-  /** The merchant confirms receipt and inspection; silence confirms. */
-  merchantInspection: slaSchema,
-  /** Exchange: the merchant ships the replacement. */
-  exchangeShipment: slaSchema,
-});
-export type ReturnPolicy = z.infer<typeof returnPolicySchema>;
+type Catalogue = (typeof processes)[number];
+type SectionOf<P> = P extends { policy: { key: infer K extends string; defaults: infer S } } ? { [k in K]: S } : never;
+type Intersect<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
-export const policyConfigSchema = z.object({
-  version: z.string().min(1),
-  calendar: businessCalendarSchema,
-  returnWithin7Days: returnPolicySchema,
-  registration: registrationPolicySchema,
-  warrantyRepair: warrantyRepairPolicySchema,
-});
-export type PolicyConfig = z.infer<typeof policyConfigSchema>;
+/** The whole document: version, calendar, and each process's section under its key. */
+export type PolicyConfig = { version: string; calendar: BusinessCalendar } & Intersect<SectionOf<Catalogue>>;
+
+export const policyConfigSchema = z
+  .object({
+    version: z.string().min(1),
+    calendar: businessCalendarSchema,
+    ...Object.fromEntries(processes.map((p) => [p.policy.key, p.policy.schema])),
+  })
+  .strict() as unknown as z.ZodType<PolicyConfig>;
 
 export const defaultPolicy: PolicyConfig = {
   version: '2026-11-28.1',
   calendar: defaultBusinessCalendar,
-  returnWithin7Days: {
-    windowDays: 7,
-    // On: art. 203 moves a last day that falls on a statutory rest day, which favours the consumer.
-    extendWindowOverHolidays: true,
-    excludedCategories: ['customized', 'perishable', 'digital-download', 'intimate-apparel'],
-    returnShippingPaidBy: 'platform',
-    merchantReview: { within: { amount: 48, unit: 'hours' }, remindAt: 0.5, onBreach: 'default-decision' },
-    platformReviewRequestWindow: { amount: 7, unit: 'days' },
-    platformReview: { within: { amount: 2, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
-    customerShipment: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
-    merchantInspection: { within: { amount: 3, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' },
-    exchangeShipment: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
-  },
-  registration: defaultRegistrationPolicy,
-  warrantyRepair: defaultWarrantyRepairPolicy,
-};
+  ...Object.fromEntries(processes.map((p) => [p.policy.key, p.policy.defaults])),
+} as PolicyConfig;
 
 /** Validates a policy document; throws with every issue listed. */
 export function parsePolicy(input: unknown): PolicyConfig {
   return policyConfigSchema.parse(input);
+}
+
+/** The section of `policy` that `caseType`'s process reads. */
+export function policySection(policy: PolicyConfig, key: string): unknown {
+  return (policy as unknown as Record<string, unknown>)[key];
 }

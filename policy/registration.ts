@@ -2,7 +2,7 @@
 // 1.1 registration flow, 1.2 identity verification (real name, mobile, e-mail, payment method),
 // 1.3 information security, 3.2 no card numbers stored, 2.1/2.4 data minimisation and deletion.
 import { z } from 'zod';
-import type { Role } from './roles';
+import { defineTasks } from './process';
 
 const durationSchema = z.object({
   amount: z.number().positive(),
@@ -80,11 +80,11 @@ const identityReviewDecision = z.discriminatedUnion('decision', [
 ]);
 export type IdentityReviewDecision = z.infer<typeof identityReviewDecision>;
 
-/** Human steps of this process (merged into policy/tasks.ts taskCatalog). */
-export const registrationTasks = {
+/** Human steps of this process. */
+export const registrationTasks = defineTasks({
   /** 1.2 / 3.4: an agent reviews an uncertain face match or a risk flag. */
   'registration.identity_review': { role: 'agent', payload: identityReviewDecision },
-} as const satisfies Record<string, { role: Role; payload: z.ZodType }>;
+});
 
 // ---- Input rules shared by the API edge (pure, no I/O) ----
 

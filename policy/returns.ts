@@ -1,6 +1,96 @@
 // 7.1 / 7.3: eligibility for the 7-day no-reason return. Pure: used by the API (422) and the workflow.
+import { z } from 'zod';
 import { dayPeriodEndsAt, type BusinessCalendar } from './businessCalendar';
-import type { ReturnPolicy } from './config';
+import { defineActions, defineTasks } from './process';
+import { durationSchema, shipmentSchema, slaSchema } from './schemas';
+
+export const returnPolicySchema = z.object({
+  /** 7.1: no-reason return or exchange within 7 days of delivery. */
+  windowDays: z.number().int().positive(),
+  /**
+   * Civil Code art. 203: when the window's last day is a public holiday or a weekend day (not a
+   * make-up workday) of the calendar, the window runs to 24:00 of the next working day. Absent in
+   * policy documents written before this switch existed; they get the default, true.
+   */
+  extendWindowOverHolidays: z.boolean().default(true),
+  /** Categories excluded from no-reason returns (e.g. customised goods, perishables). */
+  excludedCategories: z.array(z.string()),
+  /** 7.3: the platform bears the return shipping. */
+  returnShippingPaidBy: z.enum(['platform', 'merchant']),
+  /** 8.2: the merchant answers within the set time; silence approves the request. */
+  merchantReview: slaSchema,
+  /** After a merchant rejection, how long the customer may ask for platform review. */
+  platformReviewRequestWindow: durationSchema,
+  /** 7.1: after-sales response within 2 working hours. */
+  platformReview: slaSchema,
+  /** The customer ships the item back; silence abandons the request. */
+  customerShipment: slaSchema,
+  /** The merchant confirms receipt and inspection; silence confirms. */
+  merchantInspection: slaSchema,
+  /** Exchange: the merchant ships the replacement. */
+  exchangeShipment: slaSchema,
+});
+export type ReturnPolicy = z.infer<typeof returnPolicySchema>;
+
+export const defaultReturnPolicy: ReturnPolicy = {
+  windowDays: 7,
+  // On: art. 203 moves a last day that falls on a statutory rest day, which favours the consumer.
+  extendWindowOverHolidays: true,
+  excludedCategories: ['customized', 'perishable', 'digital-download', 'intimate-apparel'],
+  returnShippingPaidBy: 'platform',
+  merchantReview: { within: { amount: 48, unit: 'hours' }, remindAt: 0.5, onBreach: 'default-decision' },
+  platformReviewRequestWindow: { amount: 7, unit: 'days' },
+  platformReview: { within: { amount: 2, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
+  customerShipment: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+  merchantInspection: { within: { amount: 3, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' },
+  exchangeShipment: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
+};
+
+export const merchantRejectionReasons = [
+  'item_used_or_damaged',
+  'missing_parts_or_packaging',
+  'category_excluded',
+  'outside_return_window',
+  'other',
+] as const;
+
+export const reviewDecisionSchema = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('approve') }).strict(),
+  z.object({ decision: z.literal('reject'), reasonCode: z.enum(merchantRejectionReasons) }).strict(),
+]);
+export type ReviewDecision = z.infer<typeof reviewDecisionSchema>;
+
+/** Human steps of the return. */
+export const returnTasks = defineTasks({
+  /** 8.2: the merchant answers the return request. */
+  'return.merchant_review': { role: 'merchant', payload: reviewDecisionSchema },
+  /** The platform's review after a merchant rejection; its decision is final within the platform. */
+  'return.platform_review': { role: 'agent', payload: reviewDecisionSchema },
+  /** 7.2: the merchant confirms receipt and inspection of the returned item. */
+  'return.merchant_inspection': {
+    role: 'merchant',
+    payload: z.object({ outcome: z.literal('confirmed'), condition: z.enum(['as_expected', 'minor_wear']).optional() }).strict(),
+  },
+  /** Exchange: the merchant ships the replacement. */
+  'return.exchange_shipment': { role: 'merchant', payload: shipmentSchema },
+});
+
+/** What the customer does on a return, through the storefront or an agent: POST /v1/cases/{id}/actions/{name}. */
+export const returnActions = defineActions({
+  shipment: {
+    summary: "Submit the customer's return shipment (carrier and tracking number)",
+    roles: ['storefront'],
+    body: shipmentSchema,
+    update: 'submitReturnShipment',
+    field: 'shipment',
+  },
+  'platform-review': {
+    summary: 'Ask the platform to review a merchant rejection',
+    roles: ['storefront', 'agent'],
+    body: z.object({}).strict(),
+    update: 'requestPlatformReview',
+  },
+});
 
 export const returnRequestTypes = ['return_and_refund', 'exchange', 'refund_only'] as const;
 export type ReturnRequestType = (typeof returnRequestTypes)[number];

@@ -4,7 +4,7 @@
 // 7.3: in warranty the repair is free, with the parts and labour it needs.
 // Pure and deterministic: imported by the API (opening a request) and by the workflow.
 import { z } from 'zod';
-import type { Role } from './roles';
+import { defineActions, defineTasks } from './process';
 import { carrierSchema, currencySchema, slaSchema, trackingNumberSchema } from './schemas';
 
 export const repairRemedies = ['replacement', 'voucher'] as const;
@@ -106,8 +106,8 @@ export const ratingSchema = z.number().int().min(1).max(5);
 const shipment = z.object({ carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict();
 export const notRepairableReasons = ['parts_unavailable', 'beyond_economic_repair', 'other'] as const;
 
-/** Human steps of this process (merged into policy/tasks.ts taskCatalog). */
-export const warrantyRepairTasks = {
+/** Human steps of this process. */
+export const warrantyRepairTasks = defineTasks({
   /** 7.1 first response, in warranty: acknowledge and confirm the free repair (7.3: parts and labour covered). */
   'repair.first_response': { role: 'agent', payload: z.object({ solution: z.literal('free_repair') }).strict() },
   /** 7.1 first response, out of warranty: acknowledge and quote the repair (amount in minor units). */
@@ -128,4 +128,33 @@ export const warrantyRepairTasks = {
   },
   /** The item goes back to the customer: carrier and tracking number. */
   'repair.return_shipment': { role: 'agent', payload: shipment },
-} as const satisfies Record<string, { role: Role; payload: z.ZodType }>;
+});
+
+/** What the customer does on a repair, through the storefront: POST /v1/cases/{id}/actions/{name}. */
+export const warrantyRepairActions = defineActions({
+  'quote-decision': {
+    summary: 'Accept or decline the out-of-warranty repair quote',
+    roles: ['storefront'],
+    body: z.object({ decision: customerDecisionSchema }).strict(),
+    update: 'decideRepairQuote',
+  },
+  'hand-over': {
+    summary: 'Hand the item over: courier tracking number or drop-off reference',
+    roles: ['storefront'],
+    body: handOverSchema,
+    update: 'handOverRepairItem',
+    field: 'handOver',
+  },
+  'remedy-decision': {
+    summary: 'Accept or decline the remedy (replacement or voucher) offered after a repair breach or an unrepairable item',
+    roles: ['storefront'],
+    body: z.object({ decision: customerDecisionSchema }).strict(),
+    update: 'decideRepairRemedy',
+  },
+  rating: {
+    summary: 'Rate the after-sales service 1-5 (policy 7.1 satisfaction feedback)',
+    roles: ['storefront'],
+    body: z.object({ rating: ratingSchema }).strict(),
+    update: 'submitRepairRating',
+  },
+});

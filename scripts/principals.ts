@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { createDb } from '../lib/db';
 import { createPrincipal } from '../lib/principals';
-import { roles } from '../policy/tasks';
+import { roles } from '../policy/roles';
 
 function opt(name: string): string | undefined {
   const i = process.argv.indexOf(name);

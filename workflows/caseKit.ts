@@ -2,6 +2,7 @@
 // notifications, search attributes and the state query. Workflows read like the policy; this does the rest.
 import {
   ApplicationFailure,
+  defineUpdate,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -9,8 +10,10 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { CaseActivities, NotifyInput } from '../activities/types';
-import type { PolicyConfig, SlaPolicy } from '../policy/config';
-import { parseTaskPayload, type Role, type TaskType } from '../policy/tasks';
+import type { BusinessCalendar } from '../policy/businessCalendar';
+import { describeIssues, type ActingParty, type PartyActionDef, type TaskTable } from '../policy/process';
+import type { Role } from '../policy/roles';
+import type { SlaPolicy } from '../policy/schemas';
 import {
   CaseErrors,
   cancelCaseUpdate,
@@ -21,7 +24,7 @@ import {
   type TaskView,
   type TimelineEntry,
 } from './definitions';
-import { SlaClock, type SlaFacts } from './sla';
+import { SlaClock, type SlaFacts, type SlaResult } from './sla';
 import { CaseStatus, CaseType, MerchantId } from './searchAttributes';
 
 const acts = proxyActivities<CaseActivities>({
@@ -47,7 +50,7 @@ export type TaskOutcome<P> =
   | { kind: 'interrupted' };
 
 export interface HumanTaskSpec {
-  type: TaskType;
+  type: string;
   role: Role;
   sla: SlaPolicy;
   slaName: string;
@@ -67,11 +70,16 @@ export class CaseKit {
   private readonly tasks = new Map<string, TaskState>();
   private readonly slas: SlaFacts[] = [];
 
+  /** What the case waits on a party for, if anything (party actions check it). */
+  awaiting: string | null = null;
+
   constructor(
     readonly caseId: string,
     readonly caseType: string,
-    readonly policy: PolicyConfig,
+    readonly policy: { version: string; calendar: BusinessCalendar },
     private readonly merchantId?: string,
+    /** The process's task types: completions are validated against them. */
+    private readonly taskTypes: TaskTable = {},
   ) {
     this.view = {
       caseId,
@@ -141,7 +149,8 @@ export class CaseKit {
   }
 
   setDeadline(name: string, at: Date | null): void {
-    this.view.deadlines[name] = at ? at.toISOString() : null;
+    if (at) this.view.deadlines[name] = at.toISOString();
+    else this.clearDeadline(name);
   }
 
   /** Sends an e-mail through the outbox; the key makes it once-only per case and milestone. */
@@ -193,6 +202,7 @@ export class CaseKit {
       dueAt: task.dueAt,
       at: this.now(),
       eventKey: this.nextKey(),
+      deadlines: this.view.deadlines,
     });
     this.view.timeline.push({ at: this.now(), type: 'task.created', actor: SYSTEM, data: { taskId, type: spec.type, role: spec.role, dueAt: task.dueAt } });
 
@@ -215,6 +225,7 @@ export class CaseKit {
     if (task.status === 'completed') {
       return { kind: 'completed', payload: task.result as P, actor: { id: task.completedBy!, role: task.role }, sla: result.facts };
     }
+    this.clearDeadline(spec.slaName);
     if (result.outcome === 'breached') {
       task.status = 'expired';
       this.view.timeline.push({ at: this.now(), type: 'sla.breached', actor: SYSTEM, data: { taskId, sla: spec.slaName, dueAt: result.facts.dueAt, defaultDecision: spec.defaultDecision ?? null } });
@@ -227,38 +238,43 @@ export class CaseKit {
         at: this.now(),
         eventKey: this.nextKey(),
         result: { sla: result.facts },
+        deadlines: this.view.deadlines,
       });
       return { kind: 'breached', sla: result.facts };
     }
     task.status = 'cancelled';
-    await acts.closeTask({ taskId, caseId: this.caseId, status: 'cancelled', resolution: 'cancelled', actor: SYSTEM, at: this.now(), eventKey: this.nextKey() });
+    await acts.closeTask({ taskId, caseId: this.caseId, status: 'cancelled', resolution: 'cancelled', actor: SYSTEM, at: this.now(), eventKey: this.nextKey(), deadlines: this.view.deadlines });
     return { kind: 'interrupted' };
   }
 
-  private validateCompletion(args: { taskId: string; actor: Actor; payload: unknown }): void {
-    const task = this.tasks.get(args?.taskId);
-    if (!task) throw ApplicationFailure.create({ type: CaseErrors.TaskNotOpen, message: `Task ${args?.taskId} does not belong to this case`, nonRetryable: true });
-    if (task.status !== 'open') {
-      throw ApplicationFailure.create({ type: CaseErrors.TaskNotOpen, message: `Task ${task.taskId} is already ${task.status}`, nonRetryable: true });
-    }
-    if (!args.actor?.id) throw ApplicationFailure.create({ type: CaseErrors.InvalidPayload, message: 'actor is required', nonRetryable: true });
-    const parsed = parseTaskPayload(task.type, args.payload);
-    if (!parsed.ok) {
-      throw ApplicationFailure.create({
-        type: CaseErrors.InvalidPayload,
-        message: `Invalid ${task.type} payload: ${parsed.issues.map((i) => `${i.path || '(root)'} ${i.message}`).join('; ')}`,
-        details: [parsed.issues],
-        nonRetryable: true,
-      });
-    }
+  private parsePayload(type: string, payload: unknown): { ok: true; value: unknown } | { ok: false; message: string; issues: unknown } {
+    const def = this.taskTypes[type];
+    if (!def) return { ok: true, value: payload }; // a task type this process no longer declares: accept as recorded
+    const r = def.payload.safeParse(payload);
+    return r.success ? { ok: true, value: r.data } : { ok: false, message: describeIssues(r.error.issues), issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
   }
 
-  private async completeTask(args: { taskId: string; actor: Actor; payload: unknown }): Promise<TaskView> {
+  private validateCompletion(args: { taskId: string; actor: ActingParty; payload: unknown }): void {
+    const task = this.tasks.get(args?.taskId);
+    if (!task) refuse(CaseErrors.TaskNotOpen, `Task ${args?.taskId} does not belong to this case`);
+    if (task.status !== 'open') refuse(CaseErrors.TaskNotOpen, `Task ${task.taskId} is already ${task.status}`);
+    if (!args.actor?.id) refuse(CaseErrors.InvalidPayload, 'actor is required');
+    // The workflow decides who acts, whatever reached its port: the task's role (a supervisor may act for
+    // agents), and a merchant only on its own merchant's task.
+    if (!mayComplete(args.actor, task.role, this.merchantId)) {
+      refuse(CaseErrors.Forbidden, `A ${args.actor.role} may not complete a ${task.role} task`);
+    }
+    const parsed = this.parsePayload(task.type, args.payload);
+    if (!parsed.ok) refuse(CaseErrors.InvalidPayload, `Invalid ${task.type} payload: ${parsed.message}`, { issues: parsed.issues });
+  }
+
+  private async completeTask(args: { taskId: string; actor: ActingParty; payload: unknown }): Promise<TaskView> {
     const task = this.tasks.get(args.taskId)!;
-    const parsed = parseTaskPayload(task.type, args.payload);
+    const parsed = this.parsePayload(task.type, args.payload);
     task.status = 'completed';
     task.completedBy = args.actor.id;
     task.result = parsed.ok ? parsed.value : args.payload;
+    this.clearDeadline(task.slaName);
     this.view.timeline.push({ at: this.now(), type: 'task.completed', actor: args.actor.id, data: { taskId: task.taskId, type: task.type, result: task.result as Record<string, unknown> } });
     await acts.closeTask({
       taskId: task.taskId,
@@ -269,8 +285,68 @@ export class CaseKit {
       result: task.result,
       at: this.now(),
       eventKey: this.nextKey(),
+      deadlines: this.view.deadlines,
     });
     return publicTask(task);
+  }
+
+  /**
+   * A party action (POST /v1/cases/{id}/actions/{name}): its update, whose validator checks who acts (the
+   * action's roles; a merchant only on its own case), the body, and `refusal()` (null when the case accepts
+   * it now). The handler answers with the step only: update results are kept in history.
+   */
+  onAction<B>(def: PartyActionDef<B>, opts: { refusal: () => string | null; run: (body: B, actor: ActingParty) => Promise<void> | void }): void {
+    const bodyOf = (args: Record<string, unknown>) => (def.field ? args?.[def.field] : omitActor(args));
+    setHandler(
+      defineUpdate<{ step: string }, [Record<string, unknown> & { actor: ActingParty }]>(def.update),
+      async (args) => {
+        const parsed = def.body.safeParse(bodyOf(args));
+        await opts.run((parsed.success ? parsed.data : bodyOf(args)) as B, args.actor);
+        return { step: this.view.step };
+      },
+      {
+        validator: (args) => {
+          if (!args?.actor?.id) refuse(CaseErrors.InvalidPayload, 'actor is required');
+          if (!def.roles.includes(args.actor.role) || (args.actor.role === 'merchant' && args.actor.merchantId !== this.merchantId)) {
+            refuse(CaseErrors.Forbidden, `A ${args.actor.role} may not ${def.summary.charAt(0).toLowerCase()}${def.summary.slice(1)}`);
+          }
+          if (this.view.status === 'closed') refuse(CaseErrors.NotAllowedNow, `The case is closed (${this.view.outcome})`);
+          const reason = opts.refusal();
+          if (reason) refuse(CaseErrors.NotAllowedNow, reason);
+          const parsed = def.body.safeParse(bodyOf(args));
+          if (!parsed.success) refuse(CaseErrors.InvalidPayload, describeIssues(parsed.error.issues));
+        },
+      },
+    );
+  }
+
+  /** The refusal of a step-bound action: null while the case waits for `step` and `done` is false. */
+  unlessAwaiting(step: string, done: boolean): string | null {
+    return this.awaiting === step && !done ? null : `The case is not waiting for ${step.replace(/_/g, ' ')} (step: ${this.view.step})`;
+  }
+
+  /**
+   * Waits on a party for `step` under an SLA clock: the deadline is on the case while it runs, the
+   * reminder goes out at the policy's fraction, and the wait ends when `done()` holds or the clock lapses
+   * ('breached': the caller applies the lapse outcome). The case accepts the step's action meanwhile.
+   */
+  awaitParty(step: string, slaName: string, sla: SlaPolicy): { clock: SlaClock; until: (done: () => boolean, onReminder?: (facts: SlaFacts) => Promise<void>) => Promise<SlaResult> } {
+    this.awaiting = step;
+    const clock = this.clock(slaName, sla);
+    return {
+      clock,
+      until: async (done, onReminder) => {
+        const r = await clock.waitFor(done, { ...(onReminder && { onReminder }) });
+        this.awaiting = null;
+        this.clearDeadline(slaName);
+        return r;
+      },
+    };
+  }
+
+  /** A deadline that no longer runs leaves the case's list. */
+  clearDeadline(name: string): void {
+    delete this.view.deadlines[name];
   }
 
   /**
@@ -284,7 +360,7 @@ export class CaseKit {
       async ({ actor, reasonCode }) => {
         cancelled = true;
         await this.record('case.cancel_requested', { reasonCode }, { actor: actor.id });
-        return this.view;
+        return { step: this.view.step };
       },
       {
         validator: (_args) => {
@@ -302,6 +378,25 @@ export class CaseKit {
   openTasks(): TaskView[] {
     return [...this.tasks.values()].filter((t) => t.status === 'open').map(publicTask);
   }
+}
+
+/** Who may complete a task of `role`: the role itself, a supervisor for agent tasks, a merchant only for its own case. */
+export function mayComplete(actor: ActingParty, role: Role, caseMerchantId?: string): boolean {
+  switch (role) {
+    case 'merchant':
+      return actor.role === 'merchant' && actor.merchantId === caseMerchantId;
+    case 'agent':
+      return actor.role === 'agent' || actor.role === 'supervisor';
+    case 'supervisor':
+      return actor.role === 'supervisor';
+    default:
+      return actor.role === role;
+  }
+}
+
+function omitActor(args: Record<string, unknown>): Record<string, unknown> {
+  const { actor: _actor, ...rest } = args ?? {};
+  return rest;
 }
 
 function publicTask(t: TaskState): TaskView {

@@ -1,12 +1,11 @@
 // Messages shared by every case workflow and the API: task completion, cancellation, state query.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Role, TaskType } from '../policy/tasks';
+import type { ActingParty } from '../policy/process';
+import type { Role } from '../policy/roles';
 import type { SlaFacts } from './sla';
 
-export interface Actor {
-  id: string;
-  role: Role;
-}
+/** The acting principal: id, role, and for merchants the merchant id (workflow validators check it). */
+export type Actor = ActingParty;
 
 export interface CompleteTaskArgs {
   taskId: string;
@@ -16,7 +15,7 @@ export interface CompleteTaskArgs {
 
 export interface TaskView {
   taskId: string;
-  type: TaskType;
+  type: string;
   role: Role;
   status: 'open' | 'completed' | 'expired' | 'cancelled';
   dueAt: string;
@@ -55,8 +54,15 @@ export const CaseErrors = {
   InvalidPayload: 'InvalidPayload', // 400
   NotAllowedNow: 'NotAllowedNow', // 409: the case is not at a step that accepts this
   PolicyRefused: 'PolicyRefused', // 422
+  Forbidden: 'Forbidden', // 403: the actor's role or merchant may not do this on this case
 } as const;
 
+/** What an update answers: the step, and the ids it created. Update results stay in history, so they stay small. */
+export interface ActionResult {
+  step: string;
+  [id: string]: string;
+}
+
 export const completeTaskUpdate = defineUpdate<TaskView, [CompleteTaskArgs]>('completeTask');
-export const cancelCaseUpdate = defineUpdate<CaseView, [CancelArgs]>('cancelCase');
+export const cancelCaseUpdate = defineUpdate<ActionResult, [CancelArgs]>('cancelCase');
 export const caseStateQuery = defineQuery<CaseView>('caseState');

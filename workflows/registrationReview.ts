@@ -5,18 +5,20 @@
 // The workflow carries the registration id and enums only; codes, links and personal data stay in PostgreSQL.
 import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { RegistrationActivities } from '../activities/registration';
-import type { PolicyConfig } from '../policy/config';
+import type { BusinessCalendar } from '../policy/businessCalendar';
 import { durationMs } from '../policy/durations';
 import {
   faceResults,
   registrationRiskFlags,
   type FaceResult,
+  registrationTasks,
   type IdentityReviewDecision,
+  type RegistrationPolicy,
   type RegistrationRejectionReason,
   type RegistrationRiskFlag,
 } from '../policy/registration';
 import { CaseKit, refuse } from './caseKit';
-import { CaseErrors, cancelCaseUpdate, type Actor, type CaseView } from './definitions';
+import { CaseErrors, cancelCaseUpdate, type ActionResult, type Actor } from './definitions';
 
 export const REGISTRATION_CASE_TYPE = 'registration';
 
@@ -25,12 +27,19 @@ const registration = proxyActivities<RegistrationActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/** The policy a registration carries: the document's version, the calendar and this process's section. */
+export interface RegistrationCasePolicy {
+  version: string;
+  calendar: BusinessCalendar;
+  registration: RegistrationPolicy;
+}
+
 export interface RegistrationCaseInput {
   /** The case id = the workflow id = the registration id. */
   caseId: string;
   /** The account id the applicant gets on approval (also the case's customer id). */
   userRef: string;
-  policy: PolicyConfig;
+  policy: RegistrationCasePolicy;
   openedBy: string;
   /** The version of the service agreement the applicant accepted (1.1). */
   agreementVersion: string;
@@ -52,21 +61,21 @@ export interface IdentityFacts {
 }
 
 /** The API checked the code against PostgreSQL (constant time) and tells the case. */
-export const mobileVerifiedUpdate = defineUpdate<CaseView, [{ actor: Actor }]>('mobileVerified');
+export const mobileVerifiedUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('mobileVerified');
 export const resendMobileCodeUpdate = defineUpdate<{ seq: number; expiresAt: string }, [{ actor: Actor }]>('resendMobileCode');
 /** The API checked the signed link. */
-export const emailVerifiedUpdate = defineUpdate<CaseView, [{ actor: Actor }]>('emailVerified');
+export const emailVerifiedUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('emailVerified');
 export const resendEmailLinkUpdate = defineUpdate<{ seq: number; expiresAt: string }, [{ actor: Actor }]>('resendEmailLink');
 /** The API checked the ID number and asked the face-match service; only the verdicts come here. */
-export const identitySubmittedUpdate = defineUpdate<CaseView, [{ actor: Actor } & IdentityFacts]>('identitySubmitted');
+export const identitySubmittedUpdate = defineUpdate<ActionResult, [{ actor: Actor } & IdentityFacts]>('identitySubmitted');
 /** A payment-method token was stored (never card data, 3.2). */
-export const paymentBoundUpdate = defineUpdate<CaseView, [{ actor: Actor }]>('paymentBound');
+export const paymentBoundUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('paymentBound');
 
 type Awaiting = 'mobile' | 'email' | 'identity' | 'payment' | null;
 
 export async function registrationReview(input: RegistrationCaseInput): Promise<RegistrationResult> {
   const rules = input.policy.registration;
-  const kase = new CaseKit(input.caseId, REGISTRATION_CASE_TYPE, input.policy);
+  const kase = new CaseKit(input.caseId, REGISTRATION_CASE_TYPE, input.policy, undefined, registrationTasks);
   const applicant = { kind: 'customer' as const, id: input.userRef };
   const ids = { caseId: input.caseId, registrationId: input.caseId };
   const ms = (d: Parameters<typeof durationMs>[0]) => durationMs(d, input.policy.calendar);
@@ -111,7 +120,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
       mobileVerified = true;
       await kase.record('registration.mobile_verified', {}, { actor: actor.id });
     }
-    return kase.view;
+    return { step: kase.view.step };
   }, { validator: (_args) => (mobileVerified ? open() : expectStep('mobile', 'a mobile code')) });
   setHandler(resendMobileCodeUpdate, async (_args) => sendMobileCode(), {
     validator: (_args) => {
@@ -124,7 +133,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
       emailVerified = true;
       await kase.record('registration.email_verified', {}, { actor: actor.id });
     }
-    return kase.view;
+    return { step: kase.view.step };
   }, { validator: (_args) => (emailVerified ? open() : expectStep('email', 'an e-mail confirmation')) });
   setHandler(resendEmailLinkUpdate, async (_args) => sendEmailLink(), {
     validator: (_args) => {
@@ -135,7 +144,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   setHandler(identitySubmittedUpdate, async ({ actor, faceResult, riskFlag }) => {
     identity = { faceResult, riskFlag };
     await kase.record('registration.identity_submitted', { faceResult, riskFlag }, { actor: actor.id });
-    return kase.view;
+    return { step: kase.view.step };
   }, {
     validator: (args) => {
       expectStep('identity', 'the real-name verification');
@@ -146,7 +155,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   setHandler(paymentBoundUpdate, async ({ actor }) => {
     paymentBound = true;
     await kase.record('registration.payment_method_bound', {}, { actor: actor.id });
-    return kase.view;
+    return { step: kase.view.step };
   }, {
     validator: (_args) => {
       open();
@@ -158,7 +167,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   setHandler(cancelCaseUpdate, async ({ actor, reasonCode }) => {
     cancelled = true;
     await kase.record('case.cancel_requested', { reasonCode }, { actor: actor.id });
-    return kase.view;
+    return { step: kase.view.step };
   }, {
     validator: (_args) => {
       open();

@@ -1,15 +1,24 @@
 // Policy 7.1 / 7.3: the 7-day no-reason return, exchange or refund.
 // While the customer meets the conditions, a return or exchange is guaranteed within 7 days of
 // delivery, and the platform pays the return shipping.
-import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities/types';
-import type { PolicyConfig } from '../policy/config';
+import type { BusinessCalendar } from '../policy/businessCalendar';
 import { deadlineFrom } from '../policy/durations';
-import { checkReturnEligibility, checkReturnEligibilityLegacy, returnWindowEndsAt, type ReturnReasonCode, type ReturnRequestType } from '../policy/returns';
-import type { ReviewDecision, Shipment, TaskPayload } from '../policy/tasks';
-import { shipmentSchema } from '../policy/tasks';
-import { CaseKit, refuse } from './caseKit';
-import { CaseErrors, type Actor, type CaseView } from './definitions';
+import {
+  checkReturnEligibility,
+  checkReturnEligibilityLegacy,
+  returnActions as actions,
+  returnTasks,
+  returnWindowEndsAt,
+  type ReturnPolicy,
+  type ReturnReasonCode,
+  type ReturnRequestType,
+  type ReviewDecision,
+} from '../policy/returns';
+import type { Shipment } from '../policy/schemas';
+import { CaseKit } from './caseKit';
+import type { ActionResult, Actor } from './definitions';
 
 export const RETURN_CASE_TYPE = 'return';
 
@@ -18,9 +27,16 @@ const payments = proxyActivities<Pick<CaseActivities, 'issueRefund' | 'recordRet
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
+/** The policy a return case carries: the document's version, the calendar and this process's section. */
+export interface ReturnCasePolicy {
+  version: string;
+  calendar: BusinessCalendar;
+  returnWithin7Days: ReturnPolicy;
+}
+
 export interface ReturnCaseInput {
   caseId: string;
-  policy: PolicyConfig;
+  policy: ReturnCasePolicy;
   openedBy: string;
   order: {
     orderId: string;
@@ -39,48 +55,39 @@ export interface ReturnCaseInput {
 
 export type ReturnOutcome = 'refunded' | 'exchanged' | 'rejected' | 'abandoned' | 'cancelled' | 'ineligible';
 
-export const submitReturnShipmentUpdate = defineUpdate<CaseView, [{ actor: Actor; shipment: Shipment }]>('submitReturnShipment');
-export const requestPlatformReviewUpdate = defineUpdate<CaseView, [{ actor: Actor }]>('requestPlatformReview');
+export const submitReturnShipmentUpdate = defineUpdate<ActionResult, [{ actor: Actor; shipment: Shipment }]>(actions.shipment.update);
+export const requestPlatformReviewUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>(actions['platform-review'].update);
 
 export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
   const rules = input.policy.returnWithin7Days;
   const { order } = input;
-  const kase = new CaseKit(input.caseId, RETURN_CASE_TYPE, input.policy, order.merchantId);
+  const kase = new CaseKit(input.caseId, RETURN_CASE_TYPE, input.policy, order.merchantId, returnTasks);
   const customer = { kind: 'customer' as const, id: order.customerId };
   const merchant = { kind: 'merchant' as const, id: order.merchantId };
 
   let moneyMoving = false;
   let shipment: Shipment | undefined;
   let platformReviewRequested = false;
-  let awaiting: 'shipment' | 'platform_review_request' | null = null;
 
   // The customer may cancel at any point before money moves.
   const cancelled = kase.allowCancellation(() => (moneyMoving ? 'The refund is already under way; the case can no longer be cancelled' : null));
-  setHandler(submitReturnShipmentUpdate, async ({ actor, shipment: s }) => {
-    shipment = s;
-    await kase.record('return.shipment_submitted', { carrier: s.carrier }, { actor: actor.id });
-    return kase.view;
-  }, {
-    validator: ({ shipment: s }) => {
-      if (awaiting !== 'shipment' || shipment) refuse(CaseErrors.NotAllowedNow, `The case is not waiting for a return shipment (step: ${kase.view.step})`);
-      const parsed = shipmentSchema.safeParse(s);
-      if (!parsed.success) refuse(CaseErrors.InvalidPayload, parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));
+  kase.onAction(actions.shipment, {
+    refusal: () => kase.unlessAwaiting('shipment', shipment !== undefined),
+    run: async (s, actor) => {
+      shipment = s;
+      await kase.record('return.shipment_submitted', { carrier: s.carrier }, { actor: actor.id });
     },
   });
-  setHandler(requestPlatformReviewUpdate, async ({ actor }) => {
-    platformReviewRequested = true;
-    await kase.record('return.platform_review_requested', {}, { actor: actor.id });
-    return kase.view;
-  }, {
-    validator: (_args) => {
-      if (awaiting !== 'platform_review_request' || platformReviewRequested) {
-        refuse(CaseErrors.NotAllowedNow, `The case is not waiting for a platform review request (step: ${kase.view.step})`);
-      }
+  kase.onAction(actions['platform-review'], {
+    refusal: () => kase.unlessAwaiting('platform_review_request', platformReviewRequested),
+    run: async (_body, actor) => {
+      platformReviewRequested = true;
+      await kase.record('return.platform_review_requested', {}, { actor: actor.id });
     },
   });
 
   const close = async (outcome: ReturnOutcome): Promise<{ outcome: ReturnOutcome }> => {
-    kase.setDeadline('customerShipment', null);
+    kase.clearDeadline('customerShipment');
     await kase.record('case.closed', { outcome }, { step: 'closed', outcome, closed: true });
     await kase.notify(`return.closed.${outcome}`, customer);
     if (outcome !== 'ineligible') await kase.notify('survey.requested', customer); // 7.1 satisfaction feedback
@@ -137,12 +144,12 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
     const reasonCode = review.payload.decision === 'reject' ? review.payload.reasonCode : 'other';
     const requestBy = deadlineFrom(new Date(), rules.platformReviewRequestWindow, input.policy.calendar);
     kase.setDeadline('platformReviewRequestBy', requestBy);
-    awaiting = 'platform_review_request';
+    kase.awaiting = 'platform_review_request';
     await kase.record('return.rejected_by_merchant', { reasonCode }, { actor: review.actor.id, step: 'awaiting_platform_review_request' });
     await kase.notify('return.rejected', customer, { reasonCode, platformReviewRequestBy: requestBy.toISOString() });
     await condition(() => platformReviewRequested || cancelled(), requestBy.getTime() - Date.now());
-    awaiting = null;
-    kase.setDeadline('platformReviewRequestBy', null);
+    kase.awaiting = null;
+    kase.clearDeadline('platformReviewRequestBy');
     if (cancelled()) return close('cancelled');
     if (!platformReviewRequested) return close('rejected');
 
@@ -162,18 +169,16 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
     if (!approved) return close('rejected');
   }
   const needsShipment = input.requestType !== 'refund_only';
-  const shipping = needsShipment ? kase.clock('customerShipment', rules.customerShipment) : undefined;
-  if (needsShipment) awaiting = 'shipment';
+  const shipping = needsShipment ? kase.awaitParty('shipment', 'customerShipment', rules.customerShipment) : undefined;
   await kase.record('return.approved', {}, { step: needsShipment ? 'awaiting_customer_shipment' : 'refunding' });
   await kase.notify('return.approved', customer, { requestType: input.requestType });
 
   // 2. The customer ships the item back; the platform pays the shipping (7.3).
   if (shipping) {
-    const shipped = await shipping.waitFor(() => shipment !== undefined || cancelled(), {
-      onReminder: () => kase.notify('return.shipment_reminder', customer, { dueAt: shipping.dueAt.toISOString() }),
-    });
-    awaiting = null;
-    kase.setDeadline('customerShipment', null);
+    const shipped = await shipping.until(
+      () => shipment !== undefined || cancelled(),
+      () => kase.notify('return.shipment_reminder', customer, { dueAt: shipping.clock.dueAt.toISOString() }),
+    );
     if (cancelled()) return close('cancelled');
     if (shipped.outcome === 'breached') {
       await kase.record('return.abandoned', { reason: 'no_shipment_by_deadline', dueAt: shipped.facts.dueAt });
@@ -189,7 +194,7 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
 
     // 3. The merchant confirms receipt and inspection; silence confirms.
     await kase.record('step.entered', {}, { step: 'merchant_inspection' });
-    const inspection = await kase.humanTask<TaskPayload<'return.merchant_inspection'>>({
+    const inspection = await kase.humanTask<{ outcome: 'confirmed' }>({
       type: 'return.merchant_inspection',
       role: 'merchant',
       merchantId: order.merchantId,

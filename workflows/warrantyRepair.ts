@@ -2,21 +2,23 @@
 // Warranty follows the manufacturer's policy; the after-sales response comes within 2 working hours and the
 // repair within 5 working days; in warranty the repair is free, parts and labour included; the customer's
 // satisfaction is asked for at the end.
-import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities } from '@temporalio/workflow';
 import type { WarrantyRepairActivities } from '../activities/warrantyRepair';
-import type { PolicyConfig, SlaPolicy } from '../policy/config';
-import type { Shipment, TaskPayload } from '../policy/tasks';
+import type { BusinessCalendar } from '../policy/businessCalendar';
+import { describeDuration } from '../policy/durations';
+import type { Shipment } from '../policy/schemas';
 import {
   checkWarranty,
-  customerDecisionSchema,
-  handOverSchema,
-  ratingSchema,
+  warrantyRepairActions as actions,
+  warrantyRepairTasks,
   type CustomerDecision,
   type HandOver,
   type RepairProblemCategory,
+  type WarrantyRepairPolicy,
 } from '../policy/warrantyRepair';
-import { CaseKit, refuse, type HumanTaskSpec, type TaskOutcome } from './caseKit';
-import { CaseErrors, type Actor, type CaseView } from './definitions';
+import type { z } from 'zod';
+import { CaseKit, type HumanTaskSpec, type TaskOutcome } from './caseKit';
+import { CaseErrors, type ActionResult, type Actor } from './definitions';
 import type { SlaClock, SlaFacts } from './sla';
 
 export const REPAIR_CASE_TYPE = 'warranty_repair';
@@ -26,9 +28,16 @@ const repairs = proxyActivities<WarrantyRepairActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
+/** The policy a repair case carries: the document's version, the calendar and this process's section. */
+export interface RepairCasePolicy {
+  version: string;
+  calendar: BusinessCalendar;
+  warrantyRepair: WarrantyRepairPolicy;
+}
+
 export interface RepairCaseInput {
   caseId: string;
-  policy: PolicyConfig;
+  policy: RepairCasePolicy;
   openedBy: string;
   order: {
     orderId: string;
@@ -61,75 +70,57 @@ export interface RepairResult {
   rating: number | 'no_rating' | null;
 }
 
-export const decideQuoteUpdate = defineUpdate<CaseView, [{ actor: Actor; decision: CustomerDecision }]>('decideRepairQuote');
-export const handOverItemUpdate = defineUpdate<CaseView, [{ actor: Actor; handOver: HandOver }]>('handOverRepairItem');
-export const decideRemedyUpdate = defineUpdate<CaseView, [{ actor: Actor; decision: CustomerDecision }]>('decideRepairRemedy');
-export const submitRatingUpdate = defineUpdate<CaseView, [{ actor: Actor; rating: number }]>('submitRepairRating');
+export const decideQuoteUpdate = defineUpdate<ActionResult, [{ actor: Actor; decision: CustomerDecision }]>(actions['quote-decision'].update);
+export const handOverItemUpdate = defineUpdate<ActionResult, [{ actor: Actor; handOver: HandOver }]>(actions['hand-over'].update);
+export const decideRemedyUpdate = defineUpdate<ActionResult, [{ actor: Actor; decision: CustomerDecision }]>(actions['remedy-decision'].update);
+export const submitRatingUpdate = defineUpdate<ActionResult, [{ actor: Actor; rating: number }]>(actions.rating.update);
 
 type Awaiting = 'quote_decision' | 'hand_over' | 'remedy_decision' | 'rating';
-type TechnicianResult = TaskPayload<'repair.technician_result'>;
-type Quote = TaskPayload<'repair.first_response_quote'>;
+type TechnicianResult = z.infer<(typeof warrantyRepairTasks)['repair.technician_result']['payload']>;
+type Quote = z.infer<(typeof warrantyRepairTasks)['repair.first_response_quote']['payload']>;
 
 export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResult> {
   const rules = input.policy.warrantyRepair;
   const { order } = input;
-  const kase = new CaseKit(input.caseId, REPAIR_CASE_TYPE, input.policy, order.merchantId);
+  const kase = new CaseKit(input.caseId, REPAIR_CASE_TYPE, input.policy, order.merchantId, warrantyRepairTasks);
   const customer = { kind: 'customer' as const, id: order.customerId };
   const agents = { kind: 'role' as const, id: 'agent' };
+  // The SLA wording of the e-mails comes from the policy values (templates format it per locale).
+  const slaWording = { responseWithin: describeDuration(rules.firstResponse.within), repairWithin: describeDuration(rules.repair.within) };
 
-  let awaiting: Awaiting | null = null;
   let quoteDecision: CustomerDecision | undefined;
   let handOver: HandOver | undefined;
   let remedyDecision: CustomerDecision | undefined;
   let rating: number | undefined;
 
-  const mustAwait = (step: Awaiting, done: boolean) => {
-    if (awaiting !== step || done) refuse(CaseErrors.NotAllowedNow, `The case is not waiting for ${step.replace('_', ' ')} (step: ${kase.view.step})`);
-  };
-  const valid = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) => {
-    if (!r.success) refuse(CaseErrors.InvalidPayload, r.error!.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '));
-  };
-
   // The customer may cancel until the item is handed over for repair.
   const cancelled = kase.allowCancellation(() => (handOver ? 'The item was already handed over for repair; the case can no longer be cancelled' : null));
-  setHandler(decideQuoteUpdate, async ({ actor, decision }) => {
-    quoteDecision = decision;
-    await kase.record('repair.quote_decided', { decision }, { actor: actor.id });
-    return kase.view;
-  }, {
-    validator: ({ decision }) => {
-      mustAwait('quote_decision', quoteDecision !== undefined);
-      valid(customerDecisionSchema.safeParse(decision));
+  kase.onAction(actions['quote-decision'], {
+    refusal: () => kase.unlessAwaiting('quote_decision', quoteDecision !== undefined),
+    run: async ({ decision }, actor) => {
+      quoteDecision = decision;
+      await kase.record('repair.quote_decided', { decision }, { actor: actor.id });
     },
   });
-  setHandler(handOverItemUpdate, async ({ actor, handOver: h }) => {
-    handOver = h;
-    await kase.record('repair.handed_over', { method: h.method, ...(h.method === 'courier' && { carrier: h.carrier }) }, { actor: actor.id });
-    return kase.view;
-  }, {
-    validator: ({ handOver: h }) => {
-      mustAwait('hand_over', handOver !== undefined);
-      valid(handOverSchema.safeParse(h));
+  kase.onAction(actions['hand-over'], {
+    refusal: () => kase.unlessAwaiting('hand_over', handOver !== undefined),
+    run: async (h, actor) => {
+      handOver = h;
+      await kase.record('repair.handed_over', { method: h.method, ...(h.method === 'courier' && { carrier: h.carrier }) }, { actor: actor.id });
     },
   });
-  setHandler(decideRemedyUpdate, async ({ actor, decision }) => {
-    remedyDecision = decision;
-    await kase.record('repair.remedy_decided', { decision }, { actor: actor.id });
-    return kase.view;
-  }, {
-    validator: ({ decision }) => {
-      mustAwait('remedy_decision', remedyDecision !== undefined);
-      valid(customerDecisionSchema.safeParse(decision));
+  kase.onAction(actions['remedy-decision'], {
+    refusal: () => kase.unlessAwaiting('remedy_decision', remedyDecision !== undefined),
+    run: async ({ decision }, actor) => {
+      remedyDecision = decision;
+      await kase.record('repair.remedy_decided', { decision }, { actor: actor.id });
     },
   });
-  setHandler(submitRatingUpdate, async ({ actor, rating: r }) => {
-    rating = r;
-    await kase.record('repair.rated', { rating: r }, { actor: actor.id });
-    return kase.view;
-  }, {
-    validator: ({ rating: r }) => {
-      mustAwait('rating', rating !== undefined);
-      valid(ratingSchema.safeParse(r));
+  kase.onAction(actions.rating, {
+    refusal: () => kase.unlessAwaiting('rating', rating !== undefined),
+    run: async ({ rating: r }, actor) => {
+      rating = r;
+      await kase.record('repair.rated', { rating: r }, { actor: actor.id });
     },
   });
 
@@ -140,19 +131,11 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     return { outcome, rating: rated };
   };
 
-  /** The case now waits on the customer for `step`, under an SLA clock (the API accepts the step from here on). */
-  const customerClock = (step: Awaiting, slaName: string, sla: SlaPolicy): SlaClock => {
-    awaiting = step;
-    return kase.clock(slaName, sla);
-  };
-  /** Waits on the customer; the reminder e-mail names the step and the deadline. */
-  const waitOnCustomer = async (step: Awaiting, clock: SlaClock, done: () => boolean) => {
-    const r = await clock.waitFor(done, {
-      onReminder: (facts) => kase.notify('repair.reminder', customer, { action: step, dueAt: facts.dueAt }, `:${clock.name}:${clock.facts.startedAt}`),
-    });
-    awaiting = null;
-    kase.setDeadline(clock.name, null);
-    return r;
+  /** The case waits on the customer for `step` under an SLA clock; the reminder e-mail names the step and the deadline. */
+  const waitOnCustomer = (step: Awaiting, slaName: string, policy: typeof rules.handOver) => {
+    const wait = kase.awaitParty(step, slaName, policy);
+    const remind = (facts: SlaFacts) => kase.notify('repair.reminder', customer, { action: step, dueAt: facts.dueAt }, `:${wait.clock.name}:${wait.clock.facts.startedAt}`);
+    return { clock: wait.clock, until: (done: () => boolean) => wait.until(done, remind) };
   };
 
   /**
@@ -174,11 +157,11 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     const remedy = rules.breachRemedy;
     const terms: Record<string, string | number> = remedy === 'voucher' ? { remedy, amountMinor: rules.voucherAmountMinor, currency: rules.voucherCurrency } : { remedy };
     remedyDecision = undefined;
-    const deciding = customerClock('remedy_decision', 'remedyDecision', rules.remedyDecision);
+    const deciding = waitOnCustomer('remedy_decision', 'remedyDecision', rules.remedyDecision);
     await repairs.recordRepairProgress({ caseId: input.caseId, patch: { remedy } });
     await kase.record('repair.remedy_offered', { reason, ...terms }, { step: 'awaiting_remedy_decision' });
-    await kase.notify('repair.remedy_offered', customer, { reason, ...terms, dueAt: deciding.dueAt.toISOString() }, `:${reason}`);
-    const decided = await waitOnCustomer('remedy_decision', deciding, () => remedyDecision !== undefined || withdrawn());
+    await kase.notify('repair.remedy_offered', customer, { reason, ...terms, ...slaWording, dueAt: deciding.clock.dueAt.toISOString() }, `:${reason}`);
+    const decided = await deciding.until(() => remedyDecision !== undefined || withdrawn());
     if (remedyDecision === undefined && withdrawn()) {
       await repairs.recordRepairProgress({ caseId: input.caseId, patch: { remedyDecision: 'withdrawn' } });
       await kase.record('repair.remedy_withdrawn', { reason: 'repair_completed' }, { step: resumeStep });
@@ -218,7 +201,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     policyVersion: input.policy.version,
   }, { actor: input.openedBy, step: 'first_response' });
   await kase.record('repair.warranty_checked', { inWarranty: warranty.inWarranty, warrantyEndsAt: warranty.warrantyEndsAt.toISOString() });
-  await kase.notify('repair.received', customer, { inWarranty: warranty.inWarranty ? 'yes' : 'no' });
+  await kase.notify('repair.received', customer, { inWarranty: warranty.inWarranty ? 'yes' : 'no', ...slaWording });
 
   // 1. Response within 2 working hours: an agent acknowledges and proposes a solution: the free repair in
   //    warranty, a quote otherwise. A lapse goes to a supervisor and the customer is told of the delay.
@@ -231,7 +214,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     interrupt: () => cancelled(),
   }, async () => {
     await kase.record('repair.response_delayed', {});
-    await kase.notify('repair.response_delayed', customer);
+    await kase.notify('repair.response_delayed', customer, slaWording);
   });
   if (cancelled() || response.kind !== 'completed') return close('cancelled');
 
@@ -241,11 +224,11 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     await kase.record('repair.free_repair_confirmed', { partsCovered: true, labourCovered: true }, { actor: response.actor.id });
   } else {
     const quote = response.payload;
-    const deciding = customerClock('quote_decision', 'quoteDecision', rules.quoteDecision);
+    const deciding = waitOnCustomer('quote_decision', 'quoteDecision', rules.quoteDecision);
     await repairs.recordRepairProgress({ caseId: input.caseId, patch: { quoteAmountMinor: quote.quoteAmountMinor, quoteCurrency: quote.currency } });
     await kase.record('repair.quote_offered', { amountMinor: quote.quoteAmountMinor, currency: quote.currency }, { actor: response.actor.id, step: 'awaiting_quote_decision' });
-    await kase.notify('repair.quote_offered', customer, { amountMinor: quote.quoteAmountMinor, currency: quote.currency, dueAt: deciding.dueAt.toISOString() });
-    const decided = await waitOnCustomer('quote_decision', deciding, () => quoteDecision !== undefined || cancelled());
+    await kase.notify('repair.quote_offered', customer, { amountMinor: quote.quoteAmountMinor, currency: quote.currency, dueAt: deciding.clock.dueAt.toISOString() });
+    const decided = await deciding.until(() => quoteDecision !== undefined || cancelled());
     if (cancelled()) return close('cancelled');
     await repairs.recordRepairProgress({ caseId: input.caseId, patch: { quoteDecision: decided.outcome === 'breached' ? 'lapsed' : quoteDecision } });
     if (decided.outcome === 'breached') {
@@ -256,10 +239,10 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   }
 
   // 3. The customer hands the item over (courier tracking number or drop-off reference) before the deadline.
-  const handingOver = customerClock('hand_over', 'handOver', rules.handOver);
+  const handingOver = waitOnCustomer('hand_over', 'handOver', rules.handOver);
   await kase.record('step.entered', {}, { step: 'awaiting_hand_over' });
-  await kase.notify('repair.hand_over_requested', customer, { dueAt: handingOver.dueAt.toISOString() });
-  const handed = await waitOnCustomer('hand_over', handingOver, () => handOver !== undefined || cancelled());
+  await kase.notify('repair.hand_over_requested', customer, { dueAt: handingOver.clock.dueAt.toISOString() });
+  const handed = await handingOver.until(() => handOver !== undefined || cancelled());
   if (cancelled()) return close('cancelled');
   if (handed.outcome === 'breached') {
     await kase.record('repair.abandoned', { reason: 'no_hand_over_by_deadline', dueAt: handed.facts.dueAt });
@@ -276,7 +259,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   //    repair clock; the technician records the result. A breach escalates to a supervisor and offers the
   //    policy's remedy at once; so does an item that cannot be repaired.
   await kase.record('step.entered', {}, { step: 'awaiting_receipt' });
-  const receipt = await kase.humanTask<TaskPayload<'repair.confirm_receipt'>>({
+  const receipt = await kase.humanTask<{ outcome: 'received' }>({
     type: 'repair.confirm_receipt',
     role: 'agent',
     sla: rules.receipt,
@@ -299,7 +282,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     await kase.record('repair.sla_breached', { dueAt: sla.dueAt });
     remedyAccepted = await offerRemedy('repair_sla_breached', 'repairing', settled);
   });
-  await kase.notify('repair.item_received', customer, { repairDueAt: kase.view.deadlines.repair ?? null });
+  await kase.notify('repair.item_received', customer, { repairDueAt: kase.view.deadlines.repair ?? null, ...slaWording });
   const repair = await repairing;
 
   let resolution: RepairOutcome;
@@ -333,10 +316,10 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   await kase.notify('repair.item_shipped', customer, { carrier, trackingNumber });
 
   // 6. Satisfaction feedback (7.1): the customer rates the service 1-5 within the window; silence is recorded.
-  const feedback = customerClock('rating', 'feedback', rules.feedback);
+  const feedback = waitOnCustomer('rating', 'feedback', rules.feedback);
   await kase.record('step.entered', {}, { step: 'awaiting_rating' });
   await kase.notify('survey.requested', customer);
-  const rated = await waitOnCustomer('rating', feedback, () => rating !== undefined);
+  const rated = await feedback.until(() => rating !== undefined);
   if (rated.outcome === 'breached') await kase.record('repair.no_rating', { dueAt: rated.facts.dueAt });
   await repairs.recordRepairProgress({ caseId: input.caseId, patch: rating !== undefined ? { rating, feedback: 'rated' } : { rating: null, feedback: 'no_rating' } });
   return close(resolution, rating ?? 'no_rating');

@@ -1,28 +1,110 @@
-// Case resources: read, timeline, audit verification, and the customer's actions (via the storefront).
+// Case resources for every process, from the catalogue: open, list, read, timeline, audit verification,
+// cancellation, party actions, and each process's own extra routes. No process is named here.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import type { Prisma } from '@prisma/client';
 import { verifyAuditChain } from '../../activities/audit';
-import { shipmentSchema } from '../../policy/tasks';
-import { cancelCaseUpdate, caseStateQuery, type Actor } from '../../workflows/definitions';
-import { requestPlatformReviewUpdate, submitReturnShipmentUpdate } from '../../workflows/returnWithin7Days';
-import { canSeeMerchantScoped } from '../authz';
+import { processes, processOf } from '../../processes';
+import type { AnyProcess } from '../../processes/types';
+import { roles } from '../../policy/roles';
+import { cancelCaseUpdate, caseStateQuery } from '../../workflows/definitions';
+import { actingParty, canSeeMerchantScoped, can, processAction } from '../authz';
+import { idempotencyKeyHeader, openCase } from '../caseOpening';
 import type { ApiDeps } from '../deps';
-import { badRequest, fromUpdateFailure, notFound, zodIssues } from '../errors';
-import { defineRoute, mount } from '../routeSpec';
+import { badRequest, forbidden, fromUpdateFailure, notFound, zodIssues } from '../errors';
+import { defineRoute, mount, type RouteSpec } from '../routeSpec';
 import { loadCase, presentCase } from './present';
 
+const catalogue: readonly AnyProcess[] = processes;
+
 const cancelSchema = z.object({ reasonCode: z.enum(['customer_request', 'duplicate', 'resolved_elsewhere']) }).strict();
-const emptySchema = z.object({}).strict();
 const caseQuery = z.object({ live: z.enum(['true', 'false']).optional() }).strict();
 
+/** The body of POST /v1/cases: one variant per process, told apart by `type` (a oneOf in the API description). */
+export function openCaseBody() {
+  const variants = catalogue.map((p) => p.open.body.extend({ type: z.literal(p.caseType).describe(`${p.title} (policy ${p.policyRefs})`) }));
+  return z.discriminatedUnion('type', variants as unknown as [z.ZodObject<any>, ...z.ZodObject<any>[]]);
+}
+
+export const listCasesQuery = z
+  .object({
+    type: z.string().max(40).optional().describe(`case type: ${catalogue.map((p) => p.caseType).join(', ')}`),
+    status: z.enum(['open', 'closed']).optional(),
+    step: z.string().max(60).optional(),
+    merchantId: z.string().max(64).optional(),
+    customerId: z.string().max(64).optional(),
+    openedFrom: z.iso.datetime({ offset: true }).optional().describe('opened at or after this instant'),
+    openedTo: z.iso.datetime({ offset: true }).optional().describe('opened before this instant'),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional().describe('from the previous page'),
+  })
+  .strict();
+
 export const caseRoutes = {
-  get: defineRoute({ id: 'getCase', method: 'get', path: '/v1/cases/:caseId', action: 'cases.read', summary: 'A case: state, step, deadlines, tasks and the Temporal UI link', tag: 'cases', query: caseQuery, success: { status: 200, description: 'The case' }, errors: [404] }),
+  processes: defineRoute({ id: 'listProcesses', method: 'get', path: '/v1/processes', action: 'processes.read', summary: 'The process catalogue: each case type with its policy sections, task types and party actions', tag: 'cases', success: { status: 200, description: 'The processes' }, errors: [] }),
+  open: defineRoute({
+    id: 'openCase',
+    method: 'post',
+    path: '/v1/cases',
+    action: 'cases.open',
+    summary: 'Open a case of any process; `type` names the process and decides the rest of the body',
+    tag: 'cases',
+    get body() {
+      return openCaseBody();
+    },
+    headers: idempotencyKeyHeader,
+    success: { status: 201, description: 'The case was opened (200 with Idempotent-Replayed: true on a replay)' },
+    errors: [400, 409, 422],
+  }),
+  list: defineRoute({ id: 'listCases', method: 'get', path: '/v1/cases', action: 'cases.list', summary: 'Cases, newest first, filtered by type, status, step, merchant, customer and opening time, with a cursor', tag: 'cases', query: listCasesQuery, success: { status: 200, description: 'Cases and the next cursor' }, errors: [400] }),
+  get: defineRoute({ id: 'getCase', method: 'get', path: '/v1/cases/:caseId', action: 'cases.read', summary: 'A case: state, step, every running deadline, tasks, process details and the Temporal UI link', tag: 'cases', query: caseQuery, success: { status: 200, description: 'The case' }, errors: [404] }),
   timeline: defineRoute({ id: 'getCaseTimeline', method: 'get', path: '/v1/cases/:caseId/timeline', action: 'cases.timeline', summary: 'The hash-chained audit timeline of a case', tag: 'audit', success: { status: 200, description: 'Events in order' }, errors: [404] }),
   verify: defineRoute({ id: 'verifyCaseAudit', method: 'get', path: '/v1/cases/:caseId/audit/verify', action: 'cases.verify', summary: "Recompute a case's audit hash chain and report the first broken link", tag: 'audit', success: { status: 200, description: 'Verification result' }, errors: [404] }),
-  shipment: defineRoute({ id: 'submitReturnShipment', method: 'post', path: '/v1/cases/:caseId/shipment', action: 'cases.shipment', summary: "The customer's return shipment (carrier and tracking number)", tag: 'returns', body: shipmentSchema, success: { status: 200, description: 'The case' }, errors: [400, 404, 409] }),
-  platformReview: defineRoute({ id: 'requestPlatformReview', method: 'post', path: '/v1/cases/:caseId/platform-review', action: 'cases.platformReview', summary: 'Ask the platform to review a merchant rejection (its decision is final)', tag: 'returns', body: emptySchema, success: { status: 200, description: 'The case' }, errors: [400, 404, 409] }),
-  cancel: defineRoute({ id: 'cancelCase', method: 'post', path: '/v1/cases/:caseId/cancel', action: 'cases.cancel', summary: 'Cancel a case before money moves', tag: 'cases', body: cancelSchema, success: { status: 200, description: 'The closed case' }, errors: [400, 404, 409, 422] }),
+  cancel: defineRoute({ id: 'cancelCase', method: 'post', path: '/v1/cases/:caseId/cancel', action: 'cases.cancel', summary: 'Cancel a case while its process allows it (e.g. before money moves)', tag: 'cases', body: cancelSchema, success: { status: 200, description: 'The closed case' }, errors: [400, 404, 409, 422] }),
 };
+
+/** One route per party-action name, `POST /v1/cases/{caseId}/actions/<name>`; its body is that action's (per process). */
+export const actionRoutes: Record<string, RouteSpec> = Object.fromEntries(
+  [...new Set(catalogue.flatMap((p) => Object.keys(p.actions)))].map((name) => {
+    const declaring = catalogue.filter((p) => p.actions[name]);
+    const bodies = declaring.map((p) => p.actions[name].body);
+    return [
+      name,
+      defineRoute({
+        id: `caseAction_${name.replace(/-/g, '_')}`,
+        method: 'post',
+        path: `/v1/cases/:caseId/actions/${name}`,
+        action: `cases.action.${name}`,
+        summary: declaring.map((p) => `${p.actions[name].summary} (${p.caseType})`).join('; '),
+        tag: 'cases',
+        body: bodies.length === 1 ? bodies[0] : z.union(bodies as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]),
+        success: { status: 200, description: 'The case, after the workflow accepted the action' },
+        errors: [400, 404, 409, 422],
+      }),
+    ];
+  }),
+);
+
+/** Each process's own routes (reports, status pages, verification steps), declared in its module. */
+export const processRoutes = catalogue.flatMap((p) =>
+  (p.routes ?? []).map((r) => ({
+    process: p,
+    route: r,
+    spec: defineRoute({ id: r.id, method: r.method, path: r.path, action: processAction.route(p, r.id), summary: r.summary, tag: r.tag ?? p.caseType, body: r.body, query: r.query, headers: r.headers, success: r.success, errors: r.errors }),
+  })),
+);
+
+const encodeCursor = (c: { createdAt: Date; id: string }) => Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id])).toString('base64url');
+function decodeCursor(s: string): { createdAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [string, string];
+    const createdAt = new Date(at);
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string') throw new Error('bad');
+    return { createdAt, id };
+  } catch {
+    throw badRequest('VALIDATION_FAILED', 'The cursor is not valid', [{ path: 'cursor', message: 'not a cursor from this API', code: 'custom' }]);
+  }
+}
 
 export function casesRouter(deps: ApiDeps): Router {
   const r = Router();
@@ -34,9 +116,13 @@ export function casesRouter(deps: ApiDeps): Router {
     return c;
   }
 
-  const actor = (req: Request): Actor => ({ id: req.principal!.id, role: req.principal!.role });
+  function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+    const p = schema.safeParse(value ?? {});
+    if (!p.success) throw badRequest('VALIDATION_FAILED', `The ${what} is not valid`, zodIssues(p.error));
+    return p.data;
+  }
 
-  async function update<T>(req: Request, run: () => Promise<T>): Promise<T> {
+  async function update<T>(run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
@@ -45,13 +131,77 @@ export function casesRouter(deps: ApiDeps): Router {
   }
 
   const handleFor = (req: Request, workflowId: string) => deps.temporal.clients.forIdentity(req.principal!.id).workflow.getHandle(workflowId);
+  const present = (req: Request) => (caseId: string) => presentCase(deps, caseId, req.principal!);
+
+  mount(r, caseRoutes.processes, (_req, res) => {
+    res.json({
+      processes: catalogue.map((p) => ({
+        type: p.caseType,
+        title: p.title,
+        policy: { sections: p.policyRefs, key: p.policy.key, version: p.policy.version },
+        workflowType: p.workflow.name,
+        openedBy: p.open.roles,
+        taskTypes: Object.entries(p.tasks).map(([type, t]) => ({ type, role: t.role })),
+        actions: Object.entries(p.actions).map(([name, a]) => ({ name, roles: a.roles, summary: a.summary, path: `/v1/cases/{caseId}/actions/${name}` })),
+      })),
+    });
+  });
+
+  mount(r, caseRoutes.open, async (req, res) => {
+    const type = (req.body as { type?: unknown } | undefined)?.type;
+    const process = typeof type === 'string' ? processOf(type) : undefined;
+    if (!process) {
+      throw badRequest('VALIDATION_FAILED', 'The case is not valid', [{ path: 'type', message: `one of: ${catalogue.map((p) => p.caseType).join(', ')}`, code: 'invalid_union' }]);
+    }
+    if (!can(req.principal!, processAction.open(process))) throw forbidden(`Role '${req.principal!.role}' may not open a ${process.caseType} case`);
+    const { type: _type, ...rest } = req.body as Record<string, unknown>;
+    const body = parse(process.open.body, rest, `${process.caseType} case`) as Record<string, unknown>;
+    const problems = process.open.check?.(body) ?? [];
+    if (problems.length > 0) throw badRequest('VALIDATION_FAILED', `The ${process.caseType} case is not valid`, problems.map((p) => ({ ...p, code: 'custom' })));
+    await openCase(deps, req, res, process, { type: process.caseType, ...body }, present(req));
+  });
+
+  mount(r, caseRoutes.list, async (req, res) => {
+    const q = parse(listCasesQuery, req.query, 'query');
+    const p = req.principal!;
+    if (p.role === 'merchant' && q.merchantId && q.merchantId !== p.merchantId) {
+      return void res.json({ cases: [], nextCursor: null }); // another merchant's cases do not exist for this one
+    }
+    const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const where: Prisma.CaseWhereInput = {
+      ...(q.type && { type: q.type }),
+      ...(q.status && { status: q.status }),
+      ...(q.step && { step: q.step }),
+      ...(q.customerId && { customerId: q.customerId }),
+      ...(p.role === 'merchant' ? { merchantId: p.merchantId ?? '\u0000' } : q.merchantId ? { merchantId: q.merchantId } : {}),
+      ...((q.openedFrom || q.openedTo) && { createdAt: { ...(q.openedFrom && { gte: new Date(q.openedFrom) }), ...(q.openedTo && { lt: new Date(q.openedTo) }) } }),
+      ...(after && { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }),
+    };
+    const rows = await deps.db.case.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    res.json({
+      cases: page.map((c) => ({
+        caseId: c.id,
+        type: c.type,
+        status: c.status,
+        step: c.step,
+        outcome: c.outcome,
+        customerId: c.customerId,
+        merchantId: c.merchantId,
+        deadlines: c.deadlines,
+        createdAt: c.createdAt.toISOString(),
+        closedAt: c.closedAt?.toISOString() ?? null,
+        links: { self: `/v1/cases/${c.id}` },
+      })),
+      nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null,
+    });
+  });
 
   mount(r, caseRoutes.get, async (req, res) => {
-    const q = caseQuery.safeParse(req.query);
-    if (!q.success) throw badRequest('VALIDATION_FAILED', 'The query is not valid', zodIssues(q.error));
+    const q = parse(caseQuery, req.query, 'query');
     const c = await visibleCase(req);
-    const body: Record<string, unknown> = await presentCase(deps, c.id);
-    if (q.data.live === 'true') {
+    const body: Record<string, unknown> = await presentCase(deps, c.id, req.principal!);
+    if (q.live === 'true') {
       try {
         body.live = await handleFor(req, c.workflowId).query(caseStateQuery);
       } catch {
@@ -75,33 +225,40 @@ export function casesRouter(deps: ApiDeps): Router {
     res.json(await verifyAuditChain(deps.db, c.id));
   });
 
-  mount(r, caseRoutes.shipment, async (req, res) => {
-    const parsed = shipmentSchema.safeParse(req.body);
-    if (!parsed.success) throw badRequest('VALIDATION_FAILED', 'The shipment is not valid', zodIssues(parsed.error));
-    const c = await visibleCase(req);
-    await update(req, () => handleFor(req, c.workflowId).executeUpdate(submitReturnShipmentUpdate, { args: [{ actor: actor(req), shipment: parsed.data }] }));
-    res.json(await presentCase(deps, c.id));
-  });
-
-  mount(r, caseRoutes.platformReview, async (req, res) => {
-    const parsed = emptySchema.safeParse(req.body ?? {});
-    if (!parsed.success) throw badRequest('VALIDATION_FAILED', 'No fields are accepted', zodIssues(parsed.error));
-    const c = await visibleCase(req);
-    await update(req, () => handleFor(req, c.workflowId).executeUpdate(requestPlatformReviewUpdate, { args: [{ actor: actor(req) }] }));
-    res.json(await presentCase(deps, c.id));
-  });
-
   mount(r, caseRoutes.cancel, async (req, res) => {
-    const parsed = cancelSchema.safeParse(req.body);
-    if (!parsed.success) throw badRequest('VALIDATION_FAILED', 'The cancellation is not valid', zodIssues(parsed.error));
+    const { reasonCode } = parse(cancelSchema, req.body, 'cancellation');
     const c = await visibleCase(req);
     if (c.status === 'closed') throw fromUpdateFailure(new Error('workflow execution already completed'))!;
-    await update(req, () => handleFor(req, c.workflowId).executeUpdate(cancelCaseUpdate, { args: [{ actor: actor(req), reasonCode: parsed.data.reasonCode }] }));
     const h = handleFor(req, c.workflowId);
+    await update(() => h.executeUpdate(cancelCaseUpdate, { args: [{ actor: actingParty(req.principal!), reasonCode }] }));
     // The case closes right after the cancellation is accepted; wait briefly so the answer shows it.
-    await Promise.race([h.result().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
-    res.json(await presentCase(deps, c.id));
+    await Promise.race([h.result().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    res.json(await presentCase(deps, c.id, req.principal!));
   });
+
+  // Party actions: the case's process decides whether the action exists for it (404), who may take it
+  // (403), what the body must be (400); then its workflow's validator decides whether now (409/422).
+  for (const [name, spec] of Object.entries(actionRoutes)) {
+    mount(r, spec, async (req, res) => {
+      const c = await visibleCase(req);
+      const process = processOf(c.type);
+      const def = process?.actions[name];
+      if (!process || !def) throw notFound('Action', `${name}' for a ${c.type} case '${c.id}`);
+      if (!can(req.principal!, processAction.party(process, name))) throw forbidden(`Role '${req.principal!.role}' may not take the action '${name}' on a ${c.type} case`);
+      const body = parse(def.body, req.body, `${name} body`);
+      if (c.status === 'closed') throw fromUpdateFailure(new Error('workflow execution already completed'))!;
+      const actor = actingParty(req.principal!);
+      const args = def.field ? { actor, [def.field]: body } : { actor, ...(body as object) };
+      await update(() => handleFor(req, c.workflowId).executeUpdate(def.update, { args: [args] }));
+      res.json(await presentCase(deps, c.id, req.principal!));
+    });
+  }
+
+  // Each process's own routes, behind the roles its module declares.
+  for (const { route, spec } of processRoutes) mount(r, spec, (req, res) => route.handler(deps, req, res));
 
   return r;
 }
+
+/** Every role, for matrix printers and tests. */
+export const allRoles = roles;

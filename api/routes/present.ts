@@ -1,5 +1,7 @@
 // How cases and tasks look over the API.
 import type { Task } from '@prisma/client';
+import { processOf } from '../../processes';
+import type { Principal } from '../authz';
 import type { ApiDeps } from '../deps';
 import { workflowUiLink } from '../deps';
 import { notFound } from '../errors';
@@ -34,8 +36,10 @@ export async function loadCase(deps: ApiDeps, caseId: string) {
   return c;
 }
 
-export async function presentCase(deps: ApiDeps, caseId: string) {
+/** The case resource: the read model, its tasks, and what its process adds (e.g. the repair's details). */
+export async function presentCase(deps: ApiDeps, caseId: string, principal: Principal) {
   const c = await loadCase(deps, caseId);
+  const extras = (await processOf(c.type)?.present?.(deps, c, principal)) ?? {};
   const tasks = await deps.db.task.findMany({ where: { caseId }, orderBy: { createdAt: 'asc' } });
   const { workflowInput: _omit, ...summary } = (c.summary ?? {}) as Record<string, unknown>;
   return {
@@ -54,6 +58,7 @@ export async function presentCase(deps: ApiDeps, caseId: string) {
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
     closedAt: c.closedAt?.toISOString() ?? null,
+    ...extras,
     links: { self: `/v1/cases/${c.id}`, timeline: `/v1/cases/${c.id}/timeline`, temporalUi: workflowUiLink(deps, c.workflowId) },
   };
 }

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { createPrincipal } from '../../lib/principals';
-import { roles } from '../../policy/tasks';
+import { roles } from '../../policy/roles';
 import type { ApiDeps } from '../deps';
 import { badRequest, notFound, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';

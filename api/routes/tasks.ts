@@ -6,9 +6,10 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Prisma, Task } from '@prisma/client';
 import { appendAuditEvent } from '../../activities/audit';
-import { isTaskType, parseTaskPayload, roles } from '../../policy/tasks';
+import { parseTaskPayload, taskDef } from '../../processes';
+import { roles } from '../../policy/roles';
 import { completeTaskUpdate } from '../../workflows/definitions';
-import { canCompleteTask, canSeeMerchantScoped, type Principal } from '../authz';
+import { actingParty, canCompleteTask, canSeeMerchantScoped, type Principal } from '../authz';
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, forbidden, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
@@ -150,14 +151,14 @@ export function tasksRouter(deps: ApiDeps): Router {
     if (!canCompleteTask(p, task)) throw forbidden(`A '${task.role}' task cannot be completed by role '${p.role}'`);
     if (task.status !== 'open') throw conflict('TASK_NOT_OPEN', `Task ${task.id} is already ${task.status}`);
     if (task.assigneeId && task.assigneeId !== p.id && p.role !== 'supervisor') throw conflict('TASK_CLAIMED_BY_OTHER', `Task ${task.id} is claimed by ${task.assigneeId}`);
-    if (!isTaskType(task.type)) throw conflict('UNKNOWN_TASK_TYPE', `Task type ${task.type} is not handled here`);
+    if (!taskDef(task.type)) throw conflict('UNKNOWN_TASK_TYPE', `Task type ${task.type} is not handled here`);
     const payload = parseTaskPayload(task.type, body.payload);
     if (!payload.ok) throw badRequest('INVALID_PAYLOAD', `Invalid payload for ${task.type}`, payload.issues);
     try {
       await deps.temporal.clients
         .forIdentity(p.id)
         .workflow.getHandle(task.caseId)
-        .executeUpdate(completeTaskUpdate, { args: [{ taskId: task.id, actor: { id: p.id, role: p.role }, payload: payload.value }] });
+        .executeUpdate(completeTaskUpdate, { args: [{ taskId: task.id, actor: actingParty(p), payload: payload.value }] });
     } catch (err) {
       throw fromUpdateFailure(err) ?? err;
     }

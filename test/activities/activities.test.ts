@@ -388,6 +388,30 @@ describe('audit trail: hash chain per case', () => {
     expect(verdict.problem).toMatch(/hash/);
   });
 
+  test('a different event under a used key fails loudly (non-retryable) and writes nothing', async () => {
+    const { caseId } = await createCase();
+    const first = { caseId, eventKey: `${caseId}:7`, type: 'case.opened', actor: 'system', at: AT, payload: { orderId: 'O-1' } };
+    await attempt(1, activities.recordCaseEvent, first);
+    const collision = { ...first, type: 'case.closed', payload: { outcome: 'refunded' }, casePatch: { status: 'closed', step: 'closed', outcome: 'refunded', closed: true } };
+    await expect(attempt(1, activities.recordCaseEvent, collision)).rejects.toMatchObject({ type: 'AuditKeyCollision', nonRetryable: true });
+    // A retry of the first event is still idempotent.
+    await attempt(2, activities.recordCaseEvent, first);
+    const events = await auditEvents(caseId);
+    expect(events.map((e) => [e.seq, e.type])).toEqual([[1, 'case.opened']]);
+    const row = await db.case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(row.status).not.toBe('closed');
+    expect(row.closedAt).toBeNull();
+
+    // Task closes are checked the same way: a second, different close under the first one's key is refused.
+    const taskId = `${caseId}.t1`;
+    await attempt(1, activities.openTask, { taskId, caseId, caseType: 'return', type: 'return.merchant_review', role: 'merchant', merchantId: 'm-1', slaName: 'merchantReview', dueAt: AT, at: AT, eventKey: `${caseId}:8` });
+    const close = { taskId, caseId, status: 'completed' as const, resolution: 'completed', actor: 'merchant:m-1', result: { decision: 'approve' }, at: AT, eventKey: `${caseId}:9` };
+    await attempt(1, activities.closeTask, close);
+    await attempt(2, activities.closeTask, close);
+    await expect(attempt(1, activities.closeTask, { ...close, status: 'expired', resolution: 'auto:approve', actor: 'system' })).rejects.toMatchObject({ type: 'AuditKeyCollision' });
+    expect((await auditEvents(caseId)).map((e) => e.type)).toEqual(['case.opened', 'task.created', 'task.completed']);
+  });
+
   test('a casePatch updates the case row in the same transaction, once per event key', async () => {
     const { caseId } = await createCase();
     const closedAt = '2026-11-21T09:00:00.456Z';

@@ -1,11 +1,15 @@
-// The authorization matrix, walked in full: every declared route x every role (and no key).
-// Allowed roles pass authorization (200 for reads; 400 for writes, which get a deliberately invalid
-// body so nothing changes); other roles get 403; a missing key gets 401.
+// The authorization matrix, walked in full: every declared route x every role (and no key), with the
+// generic doors expanded per process from the catalogue (POST /v1/cases per case type, each party action
+// per process). Allowed roles pass authorization (200 for reads; 400 for writes, which get a deliberately
+// invalid body so nothing changes); other roles get 403; a missing key gets 401.
 import crypto from 'node:crypto';
-import { actionRoles, type Action } from '../../api/authz';
+import { actionRoles, processAction } from '../../api/authz';
 import '../../api/app';
 import { routeSpecs } from '../../api/routeSpec';
-import { roles, type Role } from '../../policy/tasks';
+import { processes } from '../../processes';
+import type { AnyProcess } from '../../processes/types';
+import { roles, type Role } from '../../policy/roles';
+import { idem, repairBody, returnBody } from '../helpers/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
@@ -13,29 +17,25 @@ let caseId: string;
 let taskId: string;
 let throwawayPrincipal: string;
 let registrationId: string;
+const caseOfType: Record<string, string> = {};
+const catalogue: readonly AnyProcess[] = processes;
 
 beforeAll(async () => {
   sys = await startTestSystem();
-  const customerId = `cust-${crypto.randomUUID().slice(0, 8)}`;
-  const opened = await call(sys, 'POST', '/v1/returns', {
-    key: sys.keys.storefront.apiKey,
-    headers: { 'Idempotency-Key': `authz-${crypto.randomUUID()}` },
-    body: {
-      order: { orderId: 'O-AUTHZ', lineItemId: 'L1', category: 'apparel', amount: '10.00', currency: 'CNY', customerId, merchantId: sys.keys.merchant.merchantId, deliveredAt: new Date(Date.now() - 86_400_000).toISOString() },
-      requestType: 'return_and_refund',
-      reasonCode: 'no_reason',
-    },
-  });
-  expect(opened.status).toBe(201);
-  caseId = opened.body.caseId;
+  const open = async (body: Record<string, unknown>) => {
+    const res = await call(sys, 'POST', '/v1/cases', { key: body.type === 'warranty_repair' ? sys.keys.agent.apiKey : sys.keys.storefront.apiKey, headers: { 'Idempotency-Key': idem() }, body });
+    expect(res.status).toBe(201);
+    return res.body.caseId as string;
+  };
+  caseId = await open(returnBody(sys.keys.merchant.merchantId));
   taskId = await eventually(async () => (await sys.db.task.findFirst({ where: { caseId, status: 'open' } }))?.id, 'task');
   throwawayPrincipal = (await call(sys, 'POST', '/v1/principals', { key: sys.keys.admin.apiKey, body: { name: 'throwaway', role: 'auditor' } })).body.id;
   const tag = crypto.randomUUID().replace(/-/g, '').slice(0, 10);
-  registrationId = (await call(sys, 'POST', '/v1/registrations', {
-    key: sys.keys.storefront.apiKey,
-    headers: { 'Idempotency-Key': `authz-${crypto.randomUUID()}` },
-    body: { name: 'Authz', mobile: '13900000000', email: `a${tag}@authz.test`, username: `authz_${tag}`, password: 'Correct-Horse-9!', agreementVersion: '2026-11' },
-  })).body.registrationId;
+  registrationId = await open({ type: 'registration', name: 'Authz', mobile: '13900000000', email: `a${tag}@authz.test`, username: `authz_${tag}`, password: 'Correct-Horse-9!', agreementVersion: '2026-11' });
+  caseOfType.return = caseId;
+  caseOfType.registration = registrationId;
+  caseOfType.warranty_repair = await open(repairBody(sys.keys.merchant.merchantId));
+  expect(Object.keys(caseOfType).sort()).toEqual(catalogue.map((p) => p.caseType).sort());
 });
 afterAll(async () => {
   await sys?.stop();
@@ -46,8 +46,17 @@ const protectedRoutes = () => routeSpecs.filter((r) => r.action !== null);
 const pathOf = (p: string) => p.replace(':caseId', caseId).replace(':taskId', taskId).replace(':principalId', throwawayPrincipal).replace(':registrationId', registrationId);
 
 test('every protected route is covered by the matrix, and every action names its roles', () => {
-  expect(protectedRoutes().length).toBeGreaterThanOrEqual(15);
-  for (const r of protectedRoutes()) expect(actionRoles[r.action as Action]).toBeDefined();
+  const generic = ['listProcesses', 'openCase', 'listCases', 'getCase', 'getCaseTimeline', 'verifyCaseAudit', 'cancelCase'];
+  const perAction = new Set(catalogue.flatMap((p) => Object.keys(p.actions))).size;
+  const perProcess = catalogue.reduce((n, p) => n + (p.routes?.length ?? 0), 0);
+  const tasksAndPrincipals = routeSpecs.filter((r) => r.path.startsWith('/v1/tasks') || r.path.startsWith('/v1/principals') || r.path.startsWith('/v1/parties')).length;
+  expect(protectedRoutes()).toHaveLength(generic.length + perAction + perProcess + tasksAndPrincipals);
+  for (const id of generic) expect(routeSpecs.map((r) => r.id)).toContain(id);
+  for (const r of protectedRoutes()) expect(actionRoles()[r.action as string]).toBeDefined();
+  for (const p of catalogue) {
+    expect(actionRoles()[processAction.open(p)]).toEqual(p.open.roles);
+    for (const [name, a] of Object.entries(p.actions)) expect(actionRoles()[processAction.party(p, name)]).toEqual(a.roles);
+  }
 });
 
 test('no key: 401 on every protected route; public routes answer without one', async () => {
@@ -60,18 +69,48 @@ test('no key: 401 on every protected route; public routes answer without one', a
 
 test.each(roles)('role %s: allowed routes pass, the others answer 403', async (role) => {
   const seen: string[] = [];
+  const forbiddenCodes = new Set<string>();
   for (const r of protectedRoutes()) {
-    const allowed = (actionRoles[r.action as Action] as readonly Role[]).includes(role);
+    if (r.id === 'openCase' || r.id.startsWith('caseAction_')) continue; // expanded per process below
+    const allowed = actionRoles()[r.action as string].includes(role);
     const res = await call(sys, r.method.toUpperCase(), pathOf(r.path), {
       key: keyOf(role),
       ...(r.method === 'post' && { body: { __deliberately_invalid__: true } }),
     });
     const expected = !allowed ? 403 : r.method === 'post' ? 400 : 200;
     expect({ route: r.id, role, status: res.status }).toEqual({ route: r.id, role, status: expected });
-    if (!allowed) expect(res.body.error.code).toBe('FORBIDDEN');
+    if (res.status === 403) forbiddenCodes.add(res.body.error.code);
     seen.push(r.id);
   }
-  expect(seen).toHaveLength(protectedRoutes().length);
+  // POST /v1/cases, per case type: the process's opening roles get 400 for an invalid body, the others 403.
+  for (const p of catalogue) {
+    const res = await call(sys, 'POST', '/v1/cases', { key: keyOf(role), headers: { 'Idempotency-Key': idem() }, body: { type: p.caseType, __deliberately_invalid__: true } });
+    const expected = p.open.roles.includes(role) ? 400 : 403;
+    expect({ open: p.caseType, role, status: res.status }).toEqual({ open: p.caseType, role, status: expected });
+    seen.push(`open:${p.caseType}`);
+  }
+  // Each party action on a case of its process: its roles get 400 for an invalid body, the others 403
+  // (a merchant acts on its own merchant's case, which these are).
+  for (const p of catalogue) {
+    for (const [name, a] of Object.entries(p.actions)) {
+      const res = await call(sys, 'POST', `/v1/cases/${caseOfType[p.caseType]}/actions/${name}`, { key: keyOf(role), body: { __deliberately_invalid__: true } });
+      const visible = role !== 'merchant' || p.caseType !== 'registration';
+      const expected = !visible ? 404 : a.roles.includes(role) ? 400 : 403;
+      expect({ action: `${p.caseType}/${name}`, role, status: res.status }).toEqual({ action: `${p.caseType}/${name}`, role, status: expected });
+      seen.push(`${p.caseType}/${name}`);
+    }
+  }
+  const expectedCount = protectedRoutes().filter((r) => r.id !== 'openCase' && !r.id.startsWith('caseAction_')).length + catalogue.length + catalogue.reduce((n, p) => n + Object.keys(p.actions).length, 0);
+  expect(seen).toHaveLength(expectedCount);
+  expect([...forbiddenCodes]).toEqual(['FORBIDDEN']); // every role is refused something, always with this code
+});
+
+test('an action another process declares is unknown on this case (404), and a made-up action has no route (404)', async () => {
+  const onRegistration = await call(sys, 'POST', `/v1/cases/${registrationId}/actions/shipment`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', trackingNumber: 'SF1234567890' } });
+  expect(onRegistration.status).toBe(404);
+  expect(onRegistration.body.error.code).toBe('NOT_FOUND');
+  const madeUp = await call(sys, 'POST', `/v1/cases/${caseId}/actions/teleport`, { key: sys.keys.storefront.apiKey, body: {} });
+  expect(madeUp.status).toBe(404);
 });
 
 describe('scoping rules beyond the role table', () => {

@@ -15,10 +15,11 @@ afterAll(async () => {
 
 /** Opens a return and drives it to an open platform-review task (role agent). */
 async function platformReviewTask() {
-  const opened = await call(sys, 'POST', '/v1/returns', {
+  const opened = await call(sys, 'POST', '/v1/cases', {
     key: sys.keys.storefront.apiKey,
     headers: { 'Idempotency-Key': `inbox-${crypto.randomUUID()}` },
     body: {
+      type: 'return',
       order: { orderId: 'O-INBOX', lineItemId: 'L1', category: 'apparel', amount: '10.00', currency: 'CNY', customerId: `c-${crypto.randomUUID().slice(0, 6)}`, merchantId: sys.keys.merchant.merchantId, deliveredAt: new Date(Date.now() - 86_400_000).toISOString() },
       requestType: 'return_and_refund',
       reasonCode: 'no_reason',
@@ -28,7 +29,7 @@ async function platformReviewTask() {
   const review = await eventually(async () => sys.db.task.findFirst({ where: { caseId, type: 'return.merchant_review', status: 'open' } }), 'review');
   await call(sys, 'POST', `/v1/tasks/${review.id}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'reject', reasonCode: 'other' } } });
   await eventually(async () => (await sys.db.case.findUniqueOrThrow({ where: { id: caseId } })).step === 'awaiting_platform_review_request', 'rejection recorded');
-  expect((await call(sys, 'POST', `/v1/cases/${caseId}/platform-review`, { key: sys.keys.storefront.apiKey, body: {} })).status).toBe(200);
+  expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/platform-review`, { key: sys.keys.storefront.apiKey, body: {} })).status).toBe(200);
   const task = await eventually(async () => sys.db.task.findFirst({ where: { caseId, type: 'return.platform_review', status: 'open' } }), 'platform review task');
   return { caseId, taskId: task.id };
 }

@@ -7,12 +7,13 @@ import type { Express } from 'express';
 import { z } from 'zod';
 import pkg from '../../package.json';
 import { createApp } from '../../api/app';
-import { actionRoles, type Action } from '../../api/authz';
+import { actionRoles } from '../../api/authz';
 import type { ApiDeps } from '../../api/deps';
 import { renderDocsHtml } from '../../api/docs';
 import { buildOpenApiDocument, errorBodySchema, type OpenApiDocument, type OpenApiOperation } from '../../api/openapi';
 import { routeSpecs } from '../../api/routeSpec';
-import { startReturnSchema } from '../../api/routes/returns';
+import { openCaseBody } from '../../api/routes/cases';
+import { processes } from '../../processes';
 import { createLogger } from '../../lib/logger';
 
 /** A stand-in that records every property read, so the test can show the app never used it. */
@@ -121,7 +122,7 @@ test('every route mounted in the app is in the document, and every operation in 
   const doc = await getDocument();
   const mounted = mountedRoutes(app).map((r) => key(r.method, toOpenApi(r.path)));
   // the walk really reached the nested routers, not just the app's own layers
-  expect(mounted).toEqual(expect.arrayContaining(['GET /healthz', 'GET /readyz', 'GET /openapi.json', 'GET /docs', 'POST /v1/returns', 'GET /v1/tasks', 'DELETE /v1/principals/{principalId}']));
+  expect(mounted).toEqual(expect.arrayContaining(['GET /healthz', 'GET /readyz', 'GET /openapi.json', 'GET /docs', 'POST /v1/cases', 'POST /v1/cases/{caseId}/actions/shipment', 'GET /v1/reports/repairs/sla', 'GET /v1/tasks', 'DELETE /v1/principals/{principalId}']));
   expect(new Set(mounted).size).toBe(mounted.length);
 
   const described = operations(doc).map((o) => key(o.method, o.path));
@@ -160,10 +161,10 @@ test('authenticated operations declare bearer auth, the allowed roles, and 401/4
       expect(op.security).toEqual([{ bearerAuth: [] }]);
       expect(op.responses['401']?.content?.['application/json'].schema).toEqual({ $ref: errorRef });
       expect(op.responses['403']?.content?.['application/json'].schema).toEqual({ $ref: errorRef });
-      const action = op['x-required-action'] as Action;
-      expect(Object.keys(actionRoles)).toContain(action);
-      expect(op['x-allowed-roles']).toEqual([...actionRoles[action]]);
-      for (const role of actionRoles[action]) expect(op.description).toContain(role);
+      const action = op['x-required-action'] as string;
+      expect(Object.keys(actionRoles())).toContain(action);
+      expect(op['x-allowed-roles']).toEqual([...actionRoles()[action]]);
+      for (const role of actionRoles()[action]) expect(op.description).toContain(role);
     } else {
       expect(op['x-required-action']).toBeUndefined();
       expect(op.responses['401']).toBeUndefined();
@@ -188,23 +189,40 @@ test('the documented Error schema is what the API answers', async () => {
   expect(body.error).toMatchObject({ code: 'UNAUTHENTICATED', requestId: res.headers.get('x-request-id') });
 });
 
-test('startReturn: the request body is the zod schema that validates it, and Idempotency-Key is a required header', async () => {
+test('openCase: the body is a oneOf with one variant per process, told apart by `type`, each the zod schema that validates it', async () => {
   const doc = await getDocument();
-  const op = doc.paths['/v1/returns']?.post;
-  expect(op?.operationId).toBe('startReturn');
+  const op = doc.paths['/v1/cases']?.post;
+  expect(op?.operationId).toBe('openCase');
   expect(op!.requestBody?.required).toBe(true);
-  const schema = op!.requestBody!.content['application/json'].schema as { type: string; required: string[]; properties: Record<string, any>; additionalProperties: boolean };
-  expect(schema.type).toBe('object');
-  expect(schema.required).toEqual(expect.arrayContaining(['order', 'requestType', 'reasonCode']));
-  expect(schema.required).not.toContain('customerContact');
-  expect(schema.additionalProperties).toBe(false);
-  expect(schema.properties.order.required).toEqual(expect.arrayContaining(['orderId', 'amount', 'currency', 'deliveredAt']));
-  const { $schema: _dialect, ...fromZod } = z.toJSONSchema(startReturnSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = op!.requestBody!.content['application/json'].schema as { oneOf: { properties: Record<string, any>; required: string[]; additionalProperties: boolean }[] };
+  expect(schema.oneOf).toHaveLength(processes.length);
+  expect(schema.oneOf.map((v) => v.properties.type.const)).toEqual(processes.map((p) => p.caseType));
+  const { $schema: _dialect, ...fromZod } = z.toJSONSchema(openCaseBody(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   expect(schema).toEqual(fromZod);
+  const ret = schema.oneOf.find((v) => v.properties.type.const === 'return')!;
+  expect(ret.required).toEqual(expect.arrayContaining(['type', 'order', 'requestType', 'reasonCode']));
+  expect(ret.required).not.toContain('customerContact');
+  expect(ret.additionalProperties).toBe(false);
+  expect(ret.properties.order.required).toEqual(expect.arrayContaining(['orderId', 'amount', 'currency', 'deliveredAt']));
 
   const header = op!.parameters?.find((p) => p.name === 'Idempotency-Key');
   expect(header).toMatchObject({ in: 'header', required: true, schema: { type: 'string' } });
   expect(Object.keys(op!.responses).sort()).toEqual(['201', '400', '401', '403', '409', '422', '429']);
+});
+
+test('each party action is its own operation, with its body, declared by the process that has it', async () => {
+  const doc = await getDocument();
+  const names = [...new Set(processes.flatMap((p) => Object.keys(p.actions)))];
+  expect(names.length).toBe(processes.reduce((n, p) => n + Object.keys(p.actions).length, 0));
+  for (const p of processes) {
+    for (const [name, action] of Object.entries(p.actions) as [string, { body: z.ZodType; roles: readonly string[] }][]) {
+      const op = doc.paths[`/v1/cases/{caseId}/actions/${name}`]?.post;
+      expect(op?.operationId).toBe(`caseAction_${name.replace(/-/g, '_')}`);
+      const { $schema: _d, ...fromZod } = z.toJSONSchema(action.body, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      expect(op!.requestBody!.content['application/json'].schema).toEqual(fromZod);
+      expect(op!['x-allowed-roles']).toEqual([...action.roles]);
+    }
+  }
 });
 
 test('query schemas become query parameters with their required flags', async () => {
@@ -240,6 +258,7 @@ test('GET /docs is a self-contained HTML page listing every operation', async ()
   expect(html).toContain('<span class="role">storefront</span>');
   expect(html).toContain('<code>Idempotency-Key</code>');
   expect(html).toContain('&quot;requestType&quot;: {');
+  expect(html).toContain('&quot;oneOf&quot;');
 
   // nothing loads from elsewhere
   expect(html).not.toMatch(/<script/i);
@@ -257,7 +276,7 @@ test('the reference page escapes every piece of text from the document', () => {
   const hostile = '<img src=x onerror=alert(1)>';
   doc.info.title = `</title><script>alert(1)</script>`;
   doc.tags[0].description = hostile;
-  const op = doc.paths['/v1/returns']!.post!;
+  const op = doc.paths['/v1/cases']!.post!;
   op.summary = hostile;
   op.parameters![0].description = `"><script>alert(2)</script>`;
   (op.requestBody!.content['application/json'].schema as any).description = '</pre><b>x</b>';

@@ -55,7 +55,7 @@ describe('GET /metrics', () => {
     const before = await scrape();
     const startedBefore = sample(before.text, 'casework_cases_started', { type: 'return' }) ?? 0;
 
-    const opened = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: returnBody(), headers: { 'Idempotency-Key': idem() } });
+    const opened = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: returnBody(), headers: { 'Idempotency-Key': idem() } });
     expect(opened.status).toBe(201);
     const caseId = opened.body.caseId as string;
     // The merchant review task is opened by an activity: the worker ran activities once it shows up.
@@ -81,12 +81,17 @@ describe('GET /metrics', () => {
     // API latency per route pattern (not per concrete URL).
     const buckets = samples(m.text, 'casework_http_request_duration_seconds_bucket').filter((l) => l.includes('route="/v1/cases/:caseId"') && l.includes('method="GET"') && l.includes('status="200"'));
     expect(buckets.length).toBeGreaterThan(0);
-    expect(sample(m.text, 'casework_http_request_duration_seconds_count', { method: 'POST', route: '/v1/returns', status: '201' })).toBeGreaterThanOrEqual(1);
+    expect(sample(m.text, 'casework_http_request_duration_seconds_count', { method: 'POST', route: '/v1/cases', status: '201' })).toBeGreaterThanOrEqual(1);
     expect(m.text).not.toContain(caseId);
 
     // Temporal visibility at scrape time.
     expect(sample(m.text, 'casework_metrics_source_up', { source: 'temporal' })).toBe(1);
-    for (const status of ['failed', 'timed_out', 'terminated']) expect(sample(m.text, 'casework_workflow_executions_failed', { status })).toBeGreaterThanOrEqual(0);
+    // Each status is a series whose value is what visibility counts for it (no case in this test fails).
+    const visibility = sys.connection.workflowService;
+    for (const [status, query] of [['failed', 'Failed'], ['timed_out', 'TimedOut'], ['terminated', 'Terminated']] as const) {
+      const counted = Number(String((await visibility.countWorkflowExecutions({ namespace: 'default', query: `ExecutionStatus='${query}'` })).count ?? 0));
+      expect({ status, value: sample(m.text, 'casework_workflow_executions_failed', { status }) }).toEqual({ status, value: counted });
+    }
 
     // Activity counters from the worker, which shares the registry.
     const executions = samples(m.text, 'casework_activity_executions_total').reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
@@ -95,7 +100,7 @@ describe('GET /metrics', () => {
   });
 
   test('counts a terminated workflow', async () => {
-    const opened = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: returnBody(), headers: { 'Idempotency-Key': idem() } });
+    const opened = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: returnBody(), headers: { 'Idempotency-Key': idem() } });
     expect(opened.status).toBe(201);
     const before = sample((await scrape()).text, 'casework_workflow_executions_failed', { status: 'terminated' })!;
     await sys.connection.workflowService.terminateWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: opened.body.caseId }, reason: 'metrics test' });
@@ -173,7 +178,7 @@ describe('rate limits', () => {
 
 test('a body over 64 kB is refused with 413 PAYLOAD_TOO_LARGE', async () => {
   const body = { ...returnBody(), padding: 'x'.repeat(70 * 1024) };
-  const res = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
+  const res = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
   expect(res.status).toBe(413);
   expect(res.body).toEqual({ error: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String), requestId: res.headers.get('x-request-id') } });
 });

@@ -52,6 +52,7 @@ let seq = 0;
 function applicant(over: Record<string, unknown> = {}) {
   const tag = crypto.randomUUID().replace(/-/g, '').slice(0, 10);
   return {
+    type: 'registration',
     name: '张三',
     mobile: `139${String(Date.now() % 1e4).padStart(4, '0')}${String(++seq % 1e4).padStart(4, '0')}`,
     email: `u${tag}@applicant.test`,
@@ -70,9 +71,9 @@ function idNumber(): string {
 }
 
 async function register(body = applicant(), on: TestSystem = sys) {
-  const res = await call(on, 'POST', '/v1/registrations', { key: SF(), body, headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  const res = await call(on, 'POST', '/v1/cases', { key: SF(), body, headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
   expect(res.status).toBe(201);
-  return { id: res.body.registrationId as string, body, res };
+  return { id: res.body.caseId as string, body, res };
 }
 
 /** The latest SMS code for a registration, read from the capture table. */
@@ -117,8 +118,9 @@ async function verifyMobileAndEmail(id: string, body: { email: string }) {
 
 test('happy path: SMS code, e-mail link, ID number + face pass; account active; no personal data in the audit trail or history', async () => {
   const { id, body, res } = await register();
-  expect(res.headers.get('location')).toBe(`/v1/registrations/${id}`);
-  expect(res.body).toMatchObject({ status: 'pending', username: body.username, mobile: `${body.mobile.slice(0, 3)}****${body.mobile.slice(-4)}` });
+  expect(res.headers.get('location')).toBe(`/v1/cases/${id}`);
+  expect(res.body).toMatchObject({ type: 'registration', status: 'open' });
+  expect(res.body.registration).toMatchObject({ registrationId: id, status: 'pending', username: body.username, mobile: `${body.mobile.slice(0, 3)}****${body.mobile.slice(-4)}` });
 
   const code = await smsCode(id);
   const s1 = await status(id);
@@ -227,14 +229,15 @@ test('resend after the cooldown (fast-resend policy): a new code; the old one no
   expect(resent.status).toBe(200);
   expect(resent.body.sent.seq).toBe(2);
   const second = await smsCode(id, 2);
-  if (first !== second) expect((await post(`/v1/registrations/${id}/mobile/verify`, { code: first })).body.error.code).toBe('CODE_INVALID');
+  expect(second).not.toBe(first); // two random 6-digit codes (a one-in-a-million collision would fail here, loudly)
+  expect((await post(`/v1/registrations/${id}/mobile/verify`, { code: first })).body.error.code).toBe('CODE_INVALID');
   expect((await post(`/v1/registrations/${id}/mobile/verify`, { code: second })).status).toBe(200);
   await atStep(id, 'email_verification');
 });
 
 test('validation at the edge: weak password, bad mobile, bad e-mail, bad username → 400 with zod issues; taken username → 409', async () => {
   const bad = async (over: Record<string, unknown>) => {
-    const r = await call(sys, 'POST', '/v1/registrations', { key: SF(), body: applicant(over), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+    const r = await call(sys, 'POST', '/v1/cases', { key: SF(), body: applicant(over), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('VALIDATION_FAILED');
     return r.body.error.details.map((d: any) => d.path);
@@ -243,14 +246,14 @@ test('validation at the edge: weak password, bad mobile, bad e-mail, bad usernam
   expect(await bad({ mobile: '12345678901' })).toEqual(['mobile']);
   expect(await bad({ email: 'not-an-email' })).toEqual(['email']);
   expect(await bad({ username: '9lives' })).toEqual(['username']);
-  const noKey = await call(sys, 'POST', '/v1/registrations', { key: SF(), body: applicant() });
+  const noKey = await call(sys, 'POST', '/v1/cases', { key: SF(), body: applicant() });
   expect(noKey.body.error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
-  const outdated = await call(sys, 'POST', '/v1/registrations', { key: SF(), body: applicant({ agreementVersion: '2019-01' }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  const outdated = await call(sys, 'POST', '/v1/cases', { key: SF(), body: applicant({ agreementVersion: '2019-01' }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
   expect(outdated.status).toBe(422);
   expect(outdated.body.error.code).toBe('AGREEMENT_VERSION_NOT_ACCEPTED');
 
   const { body } = await register();
-  const again = await call(sys, 'POST', '/v1/registrations', { key: SF(), body: applicant({ username: body.username.toUpperCase() }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  const again = await call(sys, 'POST', '/v1/cases', { key: SF(), body: applicant({ username: body.username.toUpperCase() }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
   expect(again.status).toBe(409);
   expect(again.body.error.code).toBe('USERNAME_TAKEN');
 });
@@ -258,13 +261,13 @@ test('validation at the edge: weak password, bad mobile, bad e-mail, bad usernam
 test('idempotency: the same key and body return the same registration; another body is refused', async () => {
   const body = applicant();
   const key = `reg-${crypto.randomUUID()}`;
-  const a = await call(sys, 'POST', '/v1/registrations', { key: SF(), body, headers: { 'Idempotency-Key': key } });
-  const b = await call(sys, 'POST', '/v1/registrations', { key: SF(), body, headers: { 'Idempotency-Key': key } });
+  const a = await call(sys, 'POST', '/v1/cases', { key: SF(), body, headers: { 'Idempotency-Key': key } });
+  const b = await call(sys, 'POST', '/v1/cases', { key: SF(), body, headers: { 'Idempotency-Key': key } });
   expect(a.status).toBe(201);
   expect(b.status).toBe(200);
   expect(b.headers.get('idempotent-replayed')).toBe('true');
-  expect(b.body.registrationId).toBe(a.body.registrationId);
-  const c = await call(sys, 'POST', '/v1/registrations', { key: SF(), body: { ...body, name: 'Other' }, headers: { 'Idempotency-Key': key } });
+  expect(b.body.caseId).toBe(a.body.caseId);
+  const c = await call(sys, 'POST', '/v1/cases', { key: SF(), body: { ...body, name: 'Other' }, headers: { 'Idempotency-Key': key } });
   expect(c.status).toBe(409);
   expect(c.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
   const record = await sys.db.idempotencyRecord.findFirstOrThrow({ where: { key } });

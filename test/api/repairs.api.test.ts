@@ -5,7 +5,7 @@ import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { createWarrantyRepairActivities } from '../../activities/warrantyRepair';
 import { createLogger } from '../../lib/logger';
-import { idem } from '../helpers/bodies';
+import { idem, repairBody as sharedRepairBody } from '../helpers/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
@@ -20,26 +20,10 @@ const DAY = 24 * 3_600_000;
 const HOUR = 3_600_000;
 const MONTH = 30 * DAY;
 
-function repairBody(over: { warrantyMonths?: number; deliveredAt?: string; description?: string } = {}) {
-  const customerId = `cust-${crypto.randomUUID().slice(0, 8)}`;
-  return {
-    order: {
-      orderId: `ORD-${crypto.randomUUID().slice(0, 8)}`,
-      lineItemId: 'LI-1',
-      productRef: 'SKU-KETTLE-2000',
-      customerId,
-      merchantId: sys.keys.merchant.merchantId!,
-      deliveredAt: over.deliveredAt ?? new Date(Date.now() - 2 * MONTH).toISOString(),
-    },
-    warrantyMonths: over.warrantyMonths ?? 12,
-    problemCategory: 'does_not_power_on',
-    description: over.description ?? `The kettle stopped heating after the lid cracked ${crypto.randomUUID()}`,
-    customerContact: { email: `${customerId}@customer.test`, locale: 'en' as const },
-  };
-}
+const repairBody = (over: Parameters<typeof sharedRepairBody>[1] = {}) => sharedRepairBody(sys.keys.merchant.merchantId!, over);
 
 async function openRepair(body = repairBody(), key = sys.keys.storefront.apiKey) {
-  const res = await call(sys, 'POST', '/v1/repairs', { key, body, headers: { 'Idempotency-Key': idem() } });
+  const res = await call(sys, 'POST', '/v1/cases', { key, body, headers: { 'Idempotency-Key': idem() } });
   expect(res.status).toBe(201);
   return { caseId: res.body.caseId as string, body, res };
 }
@@ -62,7 +46,7 @@ async function caseState(caseId: string) {
   return (await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.auditor.apiKey })).body;
 }
 const atStep = (caseId: string, step: string) => eventually(async () => ((await caseState(caseId)).step === step ? true : undefined), step);
-const customer = (caseId: string, action: string, body: unknown) => call(sys, 'POST', `/v1/repairs/${caseId}/${action}`, { key: sys.keys.storefront.apiKey, body });
+const customer = (caseId: string, action: string, body: unknown) => call(sys, 'POST', `/v1/cases/${caseId}/actions/${action}`, { key: sys.keys.storefront.apiKey, body });
 
 /** Every byte of the workflow's history, payloads included (they are stored as raw JSON). */
 async function historyBytes(caseId: string): Promise<string> {
@@ -160,13 +144,13 @@ test('out of warranty: the agent quotes, the customer declines through the store
 test('idempotency: the same key and body return the original case; another body with the key is a conflict', async () => {
   const body = repairBody();
   const key = idem();
-  const first = await call(sys, 'POST', '/v1/repairs', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
+  const first = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
   expect(first.status).toBe(201);
-  const again = await call(sys, 'POST', '/v1/repairs', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
+  const again = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
   expect(again.status).toBe(200);
   expect(again.headers.get('idempotent-replayed')).toBe('true');
   expect(again.body.caseId).toBe(first.body.caseId);
-  const different = await call(sys, 'POST', '/v1/repairs', { key: sys.keys.storefront.apiKey, body: { ...body, warrantyMonths: 24 }, headers: { 'Idempotency-Key': key } });
+  const different = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: { ...body, warrantyMonths: 24 }, headers: { 'Idempotency-Key': key } });
   expect(different.status).toBe(409);
   expect(different.body.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { caseId: first.body.caseId } });
   expect(await sys.db.case.count({ where: { customerId: body.order.customerId } })).toBe(1);
@@ -203,13 +187,13 @@ describe('errors are structured and change nothing', () => {
       bad.warrantyMonths = -1;
       bad.problemCategory = 'bored';
       delete bad.description;
-      const invalid = await call(sys, 'POST', '/v1/repairs', { key: sys.keys.storefront.apiKey, body: bad, headers: { 'Idempotency-Key': idem() } });
+      const invalid = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: bad, headers: { 'Idempotency-Key': idem() } });
       expect(invalid.status).toBe(400);
       expect(invalid.body.error.code).toBe('VALIDATION_FAILED');
       expect(invalid.body.error.details.map((d: any) => d.path).sort()).toEqual(['description', 'problemCategory', 'warrantyMonths']);
-      expect((await call(sys, 'POST', '/v1/repairs', { key: sys.keys.storefront.apiKey, body: repairBody() })).body.error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
-      expect((await call(sys, 'POST', '/v1/repairs', { key: sys.keys.merchant.apiKey, body: repairBody(), headers: { 'Idempotency-Key': idem() } })).status).toBe(403);
-      const early = await call(sys, 'POST', '/v1/repairs', { key: sys.keys.storefront.apiKey, body: repairBody({ deliveredAt: new Date(Date.now() + DAY).toISOString() }), headers: { 'Idempotency-Key': idem() } });
+      expect((await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: repairBody() })).body.error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
+      expect((await call(sys, 'POST', '/v1/cases', { key: sys.keys.merchant.apiKey, body: repairBody(), headers: { 'Idempotency-Key': idem() } })).status).toBe(403);
+      const early = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: repairBody({ deliveredAt: new Date(Date.now() + DAY).toISOString() }), headers: { 'Idempotency-Key': idem() } });
       expect(early.status).toBe(422);
       expect(early.body.error.code).toBe('NOT_YET_DELIVERED');
     });
@@ -217,10 +201,11 @@ describe('errors are structured and change nothing', () => {
 
   test('404 unknown case or not a repair; 409 a step the case is not at; 400 a bad hand-over or rating', async () => {
     expect((await customer('REP-missing', 'rating', { rating: 5 })).status).toBe(404);
-    const ret = await call(sys, 'POST', '/v1/returns', {
+    const ret = await call(sys, 'POST', '/v1/cases', {
       key: sys.keys.storefront.apiKey,
       headers: { 'Idempotency-Key': idem() },
       body: {
+        type: 'return',
         order: { orderId: 'O-R', lineItemId: 'L1', category: 'apparel', amount: '10.00', currency: 'CNY', customerId: 'cust-r', merchantId: sys.keys.merchant.merchantId, deliveredAt: new Date(Date.now() - DAY).toISOString() },
         requestType: 'return_and_refund',
         reasonCode: 'no_reason',
@@ -242,7 +227,7 @@ describe('errors are structured and change nothing', () => {
     expect(badHandOver.body.error.details[0].path).toBe('trackingNumber');
     const badRating = await customer(caseId, 'rating', { rating: 0 });
     expect(badRating.status).toBe(400);
-    expect((await call(sys, 'POST', `/v1/repairs/${caseId}/remedy-decision`, { key: sys.keys.agent.apiKey, body: { decision: 'accept' } })).status).toBe(403);
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/remedy-decision`, { key: sys.keys.agent.apiKey, body: { decision: 'accept' } })).status).toBe(403);
     const cancelled = await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
     expect(cancelled.status).toBe(200);
     await eventually(async () => ((await caseState(caseId)).outcome === 'cancelled' ? true : undefined), 'cancelled');

@@ -15,7 +15,7 @@ const DAY = 24 * 3_600_000;
 const returnBody = (over: Record<string, any> = {}) => sharedReturnBody(sys.keys.merchant.merchantId, over);
 
 async function openReturn(body = returnBody()) {
-  const res = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
+  const res = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
   expect(res.status).toBe(201);
   return { caseId: res.body.caseId as string, body, res };
 }
@@ -47,7 +47,7 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
   expect(done.body).toMatchObject({ status: 'completed', completedBy: sys.keys.merchant.id, resolution: 'completed' });
 
   await eventually(async () => (await caseState(caseId)).step === 'awaiting_customer_shipment', 'awaiting shipment');
-  const shipped = await call(sys, 'POST', `/v1/cases/${caseId}/shipment`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', trackingNumber: 'SF1234567890' } });
+  const shipped = await call(sys, 'POST', `/v1/cases/${caseId}/actions/shipment`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', trackingNumber: 'SF1234567890' } });
   expect(shipped.status).toBe(200);
 
   const inspection = await openTask(caseId, 'return.merchant_inspection');
@@ -122,7 +122,7 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
 
 test('the request id of an API call reaches the activities it causes, with the case id, in the logs', async () => {
   const body = returnBody();
-  const opened = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem(), 'X-Request-Id': 'req-open-1' } });
+  const opened = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem(), 'X-Request-Id': 'req-open-1' } });
   expect(opened.headers.get('x-request-id')).toBe('req-open-1');
   const caseId = opened.body.caseId;
   const review = await openTask(caseId, 'return.merchant_review');
@@ -142,13 +142,13 @@ test('the request id of an API call reaches the activities it causes, with the c
 test('idempotency: the same key and body return the original case; another body with the key is a conflict', async () => {
   const body = returnBody();
   const key = idem();
-  const first = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
+  const first = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
   expect(first.status).toBe(201);
-  const again = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
+  const again = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
   expect(again.status).toBe(200);
   expect(again.headers.get('idempotent-replayed')).toBe('true');
   expect(again.body.caseId).toBe(first.body.caseId);
-  const different = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: { ...body, reasonCode: 'defective' }, headers: { 'Idempotency-Key': key } });
+  const different = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: { ...body, reasonCode: 'defective' }, headers: { 'Idempotency-Key': key } });
   expect(different.status).toBe(409);
   expect(different.body.error).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { caseId: first.body.caseId } });
   expect(await sys.db.case.count({ where: { customerId: body.order.customerId } })).toBe(1);
@@ -156,7 +156,7 @@ test('idempotency: the same key and body return the original case; another body 
   // Concurrent retries with one key still open one case.
   const key2 = idem();
   const body2 = returnBody();
-  const results = await Promise.all([1, 2, 3].map(() => call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: body2, headers: { 'Idempotency-Key': key2 } })));
+  const results = await Promise.all([1, 2, 3].map(() => call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: body2, headers: { 'Idempotency-Key': key2 } })));
   expect(new Set(results.map((r) => r.body.caseId)).size).toBe(1);
   expect(results.map((r) => r.status).sort()).toEqual([200, 200, 201]);
   expect(await sys.db.case.count({ where: { customerId: body2.order.customerId } })).toBe(1);
@@ -173,7 +173,7 @@ describe('errors are structured and change nothing', () => {
 
   test('400: malformed JSON, wrong types (issues listed), missing idempotency key', async () => {
     await expectNoNewCase(async () => {
-      const malformed = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, raw: '{"order": ', headers: { 'Idempotency-Key': idem() } });
+      const malformed = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, raw: '{"order": ', headers: { 'Idempotency-Key': idem() } });
       expect(malformed.status).toBe(400);
       expect(malformed.body.error).toMatchObject({ code: 'MALFORMED_JSON' });
       expect(malformed.body.error.requestId).toBeTruthy();
@@ -181,12 +181,12 @@ describe('errors are structured and change nothing', () => {
       const body: any = returnBody();
       body.order.amount = 199;
       body.requestType = 'steal';
-      const wrong = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
+      const wrong = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
       expect(wrong.status).toBe(400);
       expect(wrong.body.error.code).toBe('VALIDATION_FAILED');
       expect(wrong.body.error.details.map((d: any) => d.path).sort()).toEqual(['order.amount', 'requestType']);
 
-      const noKey = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: returnBody() });
+      const noKey = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: returnBody() });
       expect(noKey.status).toBe(400);
       expect(noKey.body.error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
     });
@@ -194,9 +194,9 @@ describe('errors are structured and change nothing', () => {
 
   test('401 without a valid key, 403 for a role that may not act', async () => {
     await expectNoNewCase(async () => {
-      expect((await call(sys, 'POST', '/v1/returns', { body: returnBody(), headers: { 'Idempotency-Key': idem() } })).status).toBe(401);
-      expect((await call(sys, 'POST', '/v1/returns', { key: 'cwk_nope', body: returnBody(), headers: { 'Idempotency-Key': idem() } })).body.error.code).toBe('UNAUTHENTICATED');
-      const forbidden = await call(sys, 'POST', '/v1/returns', { key: sys.keys.merchant.apiKey, body: returnBody(), headers: { 'Idempotency-Key': idem() } });
+      expect((await call(sys, 'POST', '/v1/cases', { body: returnBody(), headers: { 'Idempotency-Key': idem() } })).status).toBe(401);
+      expect((await call(sys, 'POST', '/v1/cases', { key: 'cwk_nope', body: returnBody(), headers: { 'Idempotency-Key': idem() } })).body.error.code).toBe('UNAUTHENTICATED');
+      const forbidden = await call(sys, 'POST', '/v1/cases', { key: sys.keys.merchant.apiKey, body: returnBody(), headers: { 'Idempotency-Key': idem() } });
       expect(forbidden.status).toBe(403);
       expect(forbidden.body.error.code).toBe('FORBIDDEN');
     });
@@ -204,15 +204,15 @@ describe('errors are structured and change nothing', () => {
 
   test('422: outside the 7-day window, or an excluded category', async () => {
     await expectNoNewCase(async () => {
-      const late = await call(sys, 'POST', '/v1/returns', {
+      const late = await call(sys, 'POST', '/v1/cases', {
         key: sys.keys.storefront.apiKey,
-        body: returnBody({ order: { deliveredAt: new Date(Date.now() - 8 * DAY).toISOString() } }),
+        body: returnBody({ order: { deliveredAt: new Date(Date.now() - 30 * DAY).toISOString() } }),
         headers: { 'Idempotency-Key': idem() },
       });
       expect(late.status).toBe(422);
       expect(late.body.error.code).toBe('RETURN_WINDOW_EXPIRED');
       expect(late.body.error.details.windowEndsAt).toBeTruthy();
-      const excluded = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: returnBody({ order: { category: 'perishable' } }), headers: { 'Idempotency-Key': idem() } });
+      const excluded = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: returnBody({ order: { category: 'perishable' } }), headers: { 'Idempotency-Key': idem() } });
       expect(excluded.status).toBe(422);
       expect(excluded.body.error.code).toBe('CATEGORY_EXCLUDED');
     });
@@ -235,7 +235,7 @@ describe('errors are structured and change nothing', () => {
     expect(bad.body.error.code).toBe('INVALID_PAYLOAD');
     expect(bad.body.error.details[0].path).toBe('reasonCode');
 
-    const early = await call(sys, 'POST', `/v1/cases/${caseId}/shipment`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', trackingNumber: 'SF1234567890' } });
+    const early = await call(sys, 'POST', `/v1/cases/${caseId}/actions/shipment`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', trackingNumber: 'SF1234567890' } });
     expect(early.status).toBe(409);
     expect(early.body.error.code).toBe('NOT_ALLOWED_AT_THIS_STEP');
 

@@ -43,7 +43,7 @@ async function sideEffects(caseId: string) {
 test('a cancelled return: replaying the opening POST returns the closed case and starts no second run', async () => {
   const body = returnBody(sys.keys.merchant.merchantId, { requestType: 'refund_only' });
   const key = idem();
-  const opened = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
+  const opened = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
   expect(opened.status).toBe(201);
   const caseId: string = opened.body.caseId;
   await eventually(async () => (await sys.db.task.count({ where: { caseId, status: 'open' } })) === 1, 'merchant review task');
@@ -55,7 +55,7 @@ test('a cancelled return: replaying the opening POST returns the closed case and
   const firstRun = (await handle.describe()).runId;
   const before = await sideEffects(caseId);
 
-  const replay = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
+  const replay = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
   expect(replay.status).toBe(200);
   expect(replay.headers.get('idempotent-replayed')).toBe('true');
   expect(replay.body).toMatchObject({ caseId, status: 'closed', outcome: 'cancelled' });
@@ -87,13 +87,13 @@ test('a cancelled return: replaying the opening POST returns the closed case and
 test('a case whose first start never went through is started by the replay, once', async () => {
   const body = returnBody(sys.keys.merchant.merchantId);
   const key = idem();
-  const opened = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
+  const opened = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
   const caseId: string = opened.body.caseId;
   await eventually(async () => (await sys.db.task.count({ where: { caseId } })) === 1, 'merchant review task');
   const firstRun = (await client.workflow.getHandle(caseId).describe()).runId;
   // The row says started: a replay must not touch Temporal at all.
   expect((await sys.db.case.findUniqueOrThrow({ where: { id: caseId } })).workflowStartedAt).not.toBeNull();
-  const again = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
+  const again = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
   expect(again.status).toBe(200);
   expect((await client.workflow.getHandle(caseId).describe()).runId).toBe(firstRun);
 
@@ -101,7 +101,7 @@ test('a case whose first start never went through is started by the replay, once
   const body2 = returnBody(sys.keys.merchant.merchantId);
   const key2 = idem();
   const caseId2 = `RET-${crypto.randomUUID()}`;
-  const opened2 = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: body2, headers: { 'Idempotency-Key': key2 } });
+  const opened2 = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: body2, headers: { 'Idempotency-Key': key2 } });
   const realId = opened2.body.caseId as string;
   expect((await call(sys, 'POST', `/v1/cases/${realId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'duplicate' } })).status).toBe(200);
   // A stored request whose case row never saw its workflow start (the row is copied under a fresh id).
@@ -118,13 +118,13 @@ test('a case whose first start never went through is started by the replay, once
     const stored = await tx.idempotencyRecord.findFirstOrThrow({ where: { key: key2 } });
     await tx.idempotencyRecord.create({ data: { principalId: sys.keys.storefront.id, key: key3, requestHash: stored.requestHash, caseId: caseId2 } });
   });
-  const finished = await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: body2, headers: { 'Idempotency-Key': key3 } });
+  const finished = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: body2, headers: { 'Idempotency-Key': key3 } });
   expect(finished.status).toBe(200);
   expect(finished.body.caseId).toBe(caseId2);
   expect((await sys.db.case.findUniqueOrThrow({ where: { id: caseId2 } })).workflowStartedAt).not.toBeNull();
   await eventually(async () => (await sys.db.task.count({ where: { caseId: caseId2 } })) === 1, 'the started case reaches merchant review');
   const run2 = (await client.workflow.getHandle(caseId2).describe()).runId;
-  await call(sys, 'POST', '/v1/returns', { key: sys.keys.storefront.apiKey, body: body2, headers: { 'Idempotency-Key': key3 } });
+  await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: body2, headers: { 'Idempotency-Key': key3 } });
   expect((await client.workflow.getHandle(caseId2).describe()).runId).toBe(run2);
   for (const id of [caseId, caseId2]) await call(sys, 'POST', `/v1/cases/${id}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
 });
@@ -132,14 +132,15 @@ test('a case whose first start never went through is started by the replay, once
 test('an approved registration: replaying the opening POST starts no second run and erases nothing', async () => {
   const tag = crypto.randomUUID().replace(/-/g, '').slice(0, 10);
   const body = {
+    type: 'registration',
     name: '李四', mobile: `137${String(Date.now() % 1e8).padStart(8, '0')}`, email: `u${tag}@applicant.test`, username: `u_${tag}`,
     password: 'Correct-Horse-9!', agreementVersion: '2026-11', locale: 'en',
   };
   const key = `reg-${crypto.randomUUID()}`;
   const SF = sys.keys.storefront.apiKey;
-  const opened = await call(sys, 'POST', '/v1/registrations', { key: SF, body, headers: { 'Idempotency-Key': key } });
+  const opened = await call(sys, 'POST', '/v1/cases', { key: SF, body, headers: { 'Idempotency-Key': key } });
   expect(opened.status).toBe(201);
-  const id: string = opened.body.registrationId;
+  const id: string = opened.body.caseId;
   const sms = await eventually(async () => sys.db.smsOutbox.findFirst({ where: { registrationId: id } }), 'sms code');
   const code = /\d{6}/.exec(sms.body)![0];
   expect((await call(sys, 'POST', `/v1/registrations/${id}/mobile/verify`, { key: SF, body: { code } })).status).toBe(200);
@@ -157,9 +158,10 @@ test('an approved registration: replaying the opening POST starts no second run 
   const firstRun = (await handle.describe()).runId;
   const before = await sideEffects(id);
 
-  const replay = await call(sys, 'POST', '/v1/registrations', { key: SF, body, headers: { 'Idempotency-Key': key } });
+  const replay = await call(sys, 'POST', '/v1/cases', { key: SF, body, headers: { 'Idempotency-Key': key } });
   expect(replay.status).toBe(200);
-  expect(replay.body).toMatchObject({ registrationId: id, status: 'approved' });
+  expect(replay.body).toMatchObject({ caseId: id, status: 'closed', outcome: 'approved' });
+  expect(replay.body.registration).toMatchObject({ registrationId: id, status: 'approved' });
   await new Promise((r) => setTimeout(r, 1_000));
   expect(await runsOf(id)).toEqual([firstRun]);
   expect((await handle.describe()).runId).toBe(firstRun);

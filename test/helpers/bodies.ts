@@ -1,7 +1,8 @@
-// Request bodies the API tests share.
+// Request bodies the API tests share: the body of POST /v1/cases for each process (its `type` included).
 import crypto from 'node:crypto';
 
 const DAY = 24 * 3_600_000;
+const MONTH = 30 * DAY;
 
 export const idem = () => `idem-${crypto.randomUUID()}`;
 
@@ -9,6 +10,7 @@ export const idem = () => `idem-${crypto.randomUUID()}`;
 export function returnBody(merchantId: string | null, over: Record<string, any> = {}) {
   const customerId = `cust-${crypto.randomUUID().slice(0, 8)}`;
   return {
+    type: 'return' as const,
     order: {
       orderId: `ORD-${crypto.randomUUID().slice(0, 8)}`,
       lineItemId: 'LI-1',
@@ -22,6 +24,26 @@ export function returnBody(merchantId: string | null, over: Record<string, any> 
     },
     requestType: over.requestType ?? 'return_and_refund',
     reasonCode: over.reasonCode ?? 'no_reason',
+    customerContact: { email: `${customerId}@customer.test`, locale: 'en' as const },
+  };
+}
+
+/** A valid warranty repair for a fresh customer of `merchantId`, delivered two months ago, 12 months of warranty. */
+export function repairBody(merchantId: string | null, over: { warrantyMonths?: number; deliveredAt?: string; description?: string } = {}) {
+  const customerId = `cust-${crypto.randomUUID().slice(0, 8)}`;
+  return {
+    type: 'warranty_repair' as const,
+    order: {
+      orderId: `ORD-${crypto.randomUUID().slice(0, 8)}`,
+      lineItemId: 'LI-1',
+      productRef: 'SKU-KETTLE-2000',
+      customerId,
+      merchantId,
+      deliveredAt: over.deliveredAt ?? new Date(Date.now() - 2 * MONTH).toISOString(),
+    },
+    warrantyMonths: over.warrantyMonths ?? 12,
+    problemCategory: 'does_not_power_on',
+    description: over.description ?? `The kettle stopped heating after the lid cracked ${crypto.randomUUID()}`,
     customerContact: { email: `${customerId}@customer.test`, locale: 'en' as const },
   };
 }

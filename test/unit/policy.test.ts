@@ -2,7 +2,7 @@
 import { defaultPolicy, parsePolicy } from '../../policy/config';
 import { deadlineFrom, durationMs } from '../../policy/durations';
 import { checkReturnEligibility } from '../../policy/returns';
-import { parseTaskPayload } from '../../policy/tasks';
+import { parseTaskPayload } from '../../processes';
 import { ConfigError, loadConfig } from '../../lib/config';
 
 const rules = defaultPolicy.returnWithin7Days;
@@ -83,7 +83,7 @@ describe('loadConfig', () => {
 
   test('production refuses the development registration secret', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/REGISTRATION_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', REGISTRATION_SECRET: 'x'.repeat(40) }).NODE_ENV).toBe('production');
+    expect(loadConfig({ NODE_ENV: 'production', REGISTRATION_SECRET: 'x'.repeat(40), REQUEST_HASH_SECRET: 'y'.repeat(40), ALLOW_SIMULATED: 'payments,sms,faces,carriers,listings' }).NODE_ENV).toBe('production');
   });
 
   test('a bad value fails with the variable named', () => {

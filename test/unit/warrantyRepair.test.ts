@@ -1,9 +1,13 @@
 // Pure warranty-repair rules (policy 7.1, 7.3): the warranty check, the policy defaults, payloads and e-mails.
-import { renderTemplate } from '../../activities/templates';
+import { templates } from '../../activities';
+import { renderTemplate as render } from '../../activities/templates';
 import { defaultPolicy, parsePolicy } from '../../policy/config';
 import { addWorkingHours } from '../../policy/businessCalendar';
 import { deadlineFrom, durationMs } from '../../policy/durations';
-import { parseTaskPayload, taskCatalog } from '../../policy/tasks';
+import { parseTaskPayload } from '../../processes';
+import { warrantyRepairTasks } from '../../policy/warrantyRepair';
+
+const renderTemplate = (name: string, locale: string, params: Record<string, string | number | null>) => render(templates(), name, locale, params);
 import { addMonths, checkWarranty, handOverSchema } from '../../policy/warrantyRepair';
 
 const rules = defaultPolicy.warrantyRepair;
@@ -61,7 +65,7 @@ describe('warranty repair policy defaults (7.1)', () => {
 
 describe('repair payloads', () => {
   test('every repair task is an agent task', () => {
-    const repairTypes = Object.entries(taskCatalog).filter(([t]) => t.startsWith('repair.'));
+    const repairTypes = Object.entries(warrantyRepairTasks);
     expect(repairTypes.map(([t, d]) => [t, d.role])).toEqual([
       ['repair.first_response', 'agent'],
       ['repair.first_response_quote', 'agent'],
@@ -77,7 +81,7 @@ describe('repair payloads', () => {
     expect(parseTaskPayload('repair.first_response_quote', { solution: 'paid_repair', quoteAmountMinor: 29900, currency: 'CNY' }).ok).toBe(true);
     const bad = parseTaskPayload('repair.first_response_quote', { solution: 'paid_repair', quoteAmountMinor: 19.9, currency: 'yuan' });
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.issues.map((i) => i.path).sort()).toEqual(['currency', 'quoteAmountMinor']);
+    expect(bad.ok ? [] : bad.issues.map((i) => i.path).sort()).toEqual(['currency', 'quoteAmountMinor']);
   });
 
   test('technician result: not repairable needs a reason; hand-over is a courier shipment or a drop-off reference', () => {
@@ -98,5 +102,16 @@ describe('repair e-mails', () => {
     }
     expect(renderTemplate('repair.remedy_offered', 'en', { caseId: 'REP-1', reason: 'repair_sla_breached', remedy: 'voucher', amountMinor: 5000, currency: 'CNY', dueAt: 'x' }).text).toContain('voucher of 50.00 CNY');
     expect(renderTemplate('repair.quote_offered', 'zh-CN', { caseId: 'REP-1', amountMinor: 29900, currency: 'CNY', dueAt: 'x' }).text).toContain('299.00 CNY');
+  });
+
+  test('SLA wording comes from the policy values the workflow passes, in each language', () => {
+    const params = { caseId: 'REP-1', inWarranty: 'yes', responseWithin: '3 working-hours', repairWithin: '4 working-days' };
+    expect(renderTemplate('repair.received', 'zh-CN', params).text).toContain('3 个工作小时内');
+    expect(renderTemplate('repair.received', 'en', params).text).toContain('within 3 working hours');
+    expect(renderTemplate('repair.item_received', 'zh-CN', { ...params, repairDueAt: 'x' }).text).toContain('4 个工作日内');
+    expect(renderTemplate('repair.item_received', 'en', { ...params, repairDueAt: 'x' }).text).toContain('within 4 working days');
+    expect(renderTemplate('repair.response_delayed', 'en', params).text).toContain('within 3 working hours');
+    expect(renderTemplate('repair.remedy_offered', 'zh-CN', { ...params, reason: 'repair_sla_breached', remedy: 'replacement', dueAt: 'x' }).text).toContain('4 个工作日内');
+    for (const locale of ['zh-CN', 'en']) expect(renderTemplate('repair.received', locale, params).text).not.toMatch(/\b2 (working hours|个工作小时)|5 个工作日/);
   });
 });

@@ -121,8 +121,9 @@ test('uncertain face match: an agent reviews within 4 working hours and approves
   await verifyAll(h, { faceResult: 'uncertain', riskFlag: 'none' });
   const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
   expect(v.step).toBe('manual_review');
-  expect(v.deadlines.verification).toBeNull();
+  expect(v.deadlines.verification).toBeUndefined(); // no longer running: only running deadlines are listed
   const task = openTaskOf(v, 'registration.identity_review')!;
+  expect(v.deadlines.manualReview).toBe(task.dueAt); // the open task's deadline is on the case
   await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: task.taskId, actor: agent, payload: { decision: 'approve' } }] });
   expect(await h.result()).toEqual({ outcome: 'approved' });
 

@@ -9,7 +9,7 @@ import { createTimeSkippingEnv, executeUpdate, fakeWorker, openTaskOf, testPolic
 import type { createFakeActivities } from '../helpers/fakeActivities';
 
 const HOUR = 3_600_000;
-const merchantActor: Actor = { id: 'principal-merchant-1', role: 'merchant' };
+const merchantActor: Actor = { id: 'principal-merchant-1', role: 'merchant', merchantId: 'merchant-1' };
 const agentActor: Actor = { id: 'principal-agent-1', role: 'agent' };
 const storefront: Actor = { id: 'principal-storefront', role: 'storefront' };
 

@@ -1,4 +1,5 @@
-// Registration review (policy chapter 1) over HTTP, called by the storefront on the applicant's behalf.
+// Registration review (policy chapter 1, 2.1, 2.4, 3.2): the process module. Opened with POST /v1/cases
+// (type registration); the applicant's verification steps are its own routes, called by the storefront.
 // The API validates input, keeps personal data in PostgreSQL, checks codes and links against it in
 // constant time, and tells the workflow only what happened (verified, faceResult, riskFlag).
 //
@@ -9,30 +10,34 @@
 // LINK_INVALID, AGREEMENT_VERSION_NOT_ACCEPTED · 423 STEP_LOCKED (Retry-After while locked) ·
 // 429 RESEND_TOO_SOON (Retry-After).
 import crypto from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { Registration } from '@prisma/client';
 import {
+  createRegistrationActivities,
   hashIdNumber,
   hashPassword,
   mobileCodeMatches,
   registrationSecret,
   verifyEmailToken,
-} from '../../activities/registration';
-import { isUniqueViolation } from '../../lib/db';
-import { durationMs } from '../../policy/durations';
-import { checkIdNumber } from '../../policy/idNumber';
+} from '../activities/registration';
+import { isUniqueViolation } from '../lib/db';
+import { durationMs } from '../policy/durations';
+import { checkIdNumber } from '../policy/idNumber';
 import {
+  defaultRegistrationPolicy,
   looksLikeCardNumber,
   mainlandMobileSchema,
   passwordProblems,
   paymentMethodTokenSchema,
+  registrationPolicySchema,
+  registrationTasks,
   usernameSchema,
   type RegistrationPolicy,
   type RegistrationRiskFlag,
-} from '../../policy/registration';
+} from '../policy/registration';
 import {
   REGISTRATION_CASE_TYPE,
   RegistrationErrors,
@@ -44,14 +49,14 @@ import {
   resendEmailLinkUpdate,
   resendMobileCodeUpdate,
   type RegistrationCaseInput,
-} from '../../workflows/registrationReview';
-import type { ApiDeps } from '../deps';
-import { workflowUiLink } from '../deps';
-import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../errors';
-import { defineRoute, mount } from '../routeSpec';
-import { openCaseIdempotently, requireIdempotencyKey, startCaseWorkflow } from '../caseOpening';
+} from '../workflows/registrationReview';
+import type { ApiDeps } from '../api/deps';
+import { workflowUiLink } from '../api/deps';
+import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../api/errors';
+import { defineProcess } from './types';
+import { registrationTemplates } from './registrationReview.templates';
 
-export const startRegistrationSchema = z
+export const openRegistrationBody = z
   .object({
     name: z.string().trim().min(1).max(50),
     mobile: mainlandMobileSchema,
@@ -61,10 +66,7 @@ export const startRegistrationSchema = z
     agreementVersion: z.string().regex(/^[\w.-]{1,32}$/, 'the service-agreement version the applicant accepted'),
     locale: z.enum(['zh-CN', 'en']).optional(),
   })
-  .strict()
-  .superRefine((v, ctx) => {
-    for (const p of passwordProblems(v.password, v.username)) ctx.addIssue({ code: 'custom', path: ['password'], message: `password: ${p}` });
-  });
+  .strict();
 
 const codeSchema = z.object({ code: z.string().regex(/^\d{6}$/, 'the 6-digit code from the SMS') }).strict();
 const tokenSchema = z.object({ token: z.string().min(1).max(600) }).strict();
@@ -80,23 +82,10 @@ const identitySchema = z
   .strict();
 const paymentSchema = z.object({ token: paymentMethodTokenSchema }).strict();
 
-const tag = 'registrations';
 const P = '/v1/registrations/:registrationId';
-export const registrationRoutes = {
-  start: defineRoute({
-    id: 'startRegistration', method: 'post', path: '/v1/registrations', action: 'registrations.create', tag, body: startRegistrationSchema,
-    summary: 'Submit a registration (policy 1.1): name, mobile, e-mail, username, password, accepted agreement version',
-    headers: { 'Idempotency-Key': { required: true, description: 'Retries with the same key and body return the original registration (200); another body gives 409' } },
-    success: { status: 201, description: 'The registration was opened and a code sent by SMS' }, errors: [400, 409, 422],
-  }),
-  get: defineRoute({ id: 'getRegistration', method: 'get', path: P, action: 'registrations.read', tag, summary: 'Registration status: step, verifications, attempts left, deadlines (contact data masked)', success: { status: 200, description: 'The registration' }, errors: [404] }),
-  verifyMobile: defineRoute({ id: 'verifyRegistrationMobile', method: 'post', path: `${P}/mobile/verify`, action: 'registrations.verify', tag, body: codeSchema, summary: 'Submit the 6-digit SMS code (1.2)', success: { status: 200, description: 'Mobile number verified' }, errors: [400, 404, 409, 410, 422, 423] }),
-  resendMobile: defineRoute({ id: 'resendRegistrationMobileCode', method: 'post', path: `${P}/mobile/resend`, action: 'registrations.verify', tag, body: emptySchema, summary: 'Send a new SMS code (cooldown; not while locked)', success: { status: 200, description: 'A new code was sent' }, errors: [400, 404, 409, 423, 429] }),
-  confirmEmail: defineRoute({ id: 'confirmRegistrationEmail', method: 'post', path: `${P}/email/confirm`, action: 'registrations.verify', tag, body: tokenSchema, summary: 'Confirm the e-mail address with the token from the signed link (1.2)', success: { status: 200, description: 'E-mail address verified' }, errors: [400, 404, 409, 410, 422] }),
-  resendEmail: defineRoute({ id: 'resendRegistrationEmailLink', method: 'post', path: `${P}/email/resend`, action: 'registrations.verify', tag, body: emptySchema, summary: 'Send a new verification link (cooldown)', success: { status: 200, description: 'A new link was sent' }, errors: [400, 404, 409, 429] }),
-  identity: defineRoute({ id: 'submitRegistrationIdentity', method: 'post', path: `${P}/identity`, action: 'registrations.verify', tag, body: identitySchema, summary: 'Real-name verification (1.2): resident ID number (GB 11643) and face image reference', success: { status: 200, description: 'Identity submitted; face match and risk checks done' }, errors: [400, 404, 409] }),
-  payment: defineRoute({ id: 'bindRegistrationPaymentMethod', method: 'post', path: `${P}/payment-method`, action: 'registrations.verify', tag, body: paymentSchema, summary: 'Bind a payment method by its provider token; card numbers are refused (3.2)', success: { status: 200, description: 'Payment method bound' }, errors: [400, 404, 409] }),
-};
+/** The storefront acts for the applicant; staff and auditors read. */
+const APPLICANT = ['storefront'] as const;
+const READERS = ['storefront', 'agent', 'supervisor', 'auditor', 'admin'] as const;
 
 const closedRegistration = (status: string) => conflict('REGISTRATION_CLOSED', `The registration is ${status}`);
 
@@ -113,8 +102,8 @@ function retryAfter(res: Response, ms: number): number {
   return s;
 }
 
-export function registrationsRouter(deps: ApiDeps): Router {
-  const r = Router();
+/** The registration's handlers for one set of API deps (built once per app). */
+function registrationHandlers(deps: ApiDeps) {
   // The face verifier and the secret come from the composition root (lib/ports.ts, lib/config.ts) through deps.
   const faces = () => {
     if (!deps.ports?.faces) throw new Error('No face verifier: pass ports.faces (from createPorts()) in the API deps');
@@ -205,55 +194,14 @@ export function registrationsRouter(deps: ApiDeps): Router {
     };
   }
 
-  async function startWorkflow(input: RegistrationCaseInput) {
-    await startCaseWorkflow(deps, registrationReview, input, { caseType: REGISTRATION_CASE_TYPE, merchantId: null, summary: `Registration review ${input.caseId}` });
-  }
 
-  mount(r, registrationRoutes.start, async (req, res) => {
-    const key = requireIdempotencyKey(req);
-    const body = parse(startRegistrationSchema, req.body, 'registration');
-    const usernameTaken = () => conflict('USERNAME_TAKEN', `The username '${body.username}' is taken`);
-    await openCaseIdempotently(deps, req, res, {
-      caseType: REGISTRATION_CASE_TYPE,
-      idPrefix: 'REG',
-      key,
-      body,
-      requestHashKey: secret(), // keyed, so the stored request hash is no fast hash of the password
-      resource: { path: (id) => `/v1/registrations/${id}`, idName: 'registrationId' },
-      onUniqueViolation: usernameTaken,
-      start: startWorkflow,
-      present,
-      prepare: async (caseId) => {
-        const policy = deps.currentPolicy();
-        if (!policy.registration.acceptedAgreementVersions.includes(body.agreementVersion)) {
-          throw policyRefused('AGREEMENT_VERSION_NOT_ACCEPTED', `Service agreement version ${body.agreementVersion} is not current`, { accepted: policy.registration.acceptedAgreementVersions });
-        }
-        if (await deps.db.registration.findUnique({ where: { username: body.username } })) throw usernameTaken();
-        const passwordHash = await hashPassword(body.password);
-        const userRef = `usr_${crypto.randomUUID().replace(/-/g, '')}`;
-        const input: RegistrationCaseInput = { caseId, userRef, policy, openedBy: req.principal!.id, agreementVersion: body.agreementVersion, requestedAt: new Date().toISOString() };
-        const locale = body.locale ?? 'zh-CN';
-        return {
-          input,
-          row: { customerId: userRef, merchantId: null, policyVersion: policy.version, summary: { agreementVersion: body.agreementVersion, requestedAt: input.requestedAt } },
-          contact: { customerId: userRef, email: body.email, locale },
-          // The personal data lives here, where it can be corrected and erased (2.4).
-          writes: async (tx) => {
-            await tx.registration.create({
-              data: { id: caseId, userRef, status: 'pending', username: body.username, fullName: body.name, mobile: body.mobile, email: body.email, locale, passwordHash, agreementVersion: body.agreementVersion },
-            });
-          },
-        };
-      },
-    });
-  });
 
-  mount(r, registrationRoutes.get, async (req, res) => {
+  const get = async (req: Request, res: Response) => {
     const { reg } = await load(req);
     res.json(await present(reg.id));
-  });
+  };
 
-  mount(r, registrationRoutes.verifyMobile, async (req, res) => {
+  const verifyMobile = async (req: Request, res: Response) => {
     const { code } = parse(codeSchema, req.body, 'code');
     const { reg, rules, calendar } = await load(req);
     pending(reg);
@@ -287,9 +235,9 @@ export function registrationsRouter(deps: ApiDeps): Router {
     await tell(req, res, reg.id, mobileVerifiedUpdate, [{ actor }], `${reg.id}:mobileVerified`);
     await deps.db.registration.update({ where: { id: reg.id }, data: { mobileVerifiedAt: now } });
     res.json(await present(reg.id));
-  });
+  };
 
-  mount(r, registrationRoutes.resendMobile, async (req, res) => {
+  const resendMobile = async (req: Request, res: Response) => {
     parse(emptySchema, req.body, 'body');
     const { reg, rules, calendar } = await load(req);
     pending(reg);
@@ -308,9 +256,9 @@ export function registrationsRouter(deps: ApiDeps): Router {
     const actor = { id: req.principal!.id, role: req.principal!.role };
     const sent = await tell(req, res, reg.id, resendMobileCodeUpdate, [{ actor }], `${reg.id}:resendMobile:${(ch?.seq ?? 0) + 1}`);
     res.json({ ...(await present(reg.id)), sent });
-  });
+  };
 
-  mount(r, registrationRoutes.confirmEmail, async (req, res) => {
+  const confirmEmail = async (req: Request, res: Response) => {
     const { token } = parse(tokenSchema, req.body, 'token');
     const { reg } = await load(req);
     const check = verifyEmailToken(secret(), token, reg.id);
@@ -321,9 +269,9 @@ export function registrationsRouter(deps: ApiDeps): Router {
     await tell(req, res, reg.id, emailVerifiedUpdate, [{ actor }], `${reg.id}:emailVerified`);
     if (!reg.emailVerifiedAt) await deps.db.registration.update({ where: { id: reg.id }, data: { emailVerifiedAt: new Date() } });
     res.json(await present(reg.id));
-  });
+  };
 
-  mount(r, registrationRoutes.resendEmail, async (req, res) => {
+  const resendEmail = async (req: Request, res: Response) => {
     parse(emptySchema, req.body, 'body');
     const { reg } = await load(req);
     pending(reg);
@@ -331,9 +279,9 @@ export function registrationsRouter(deps: ApiDeps): Router {
     const actor = { id: req.principal!.id, role: req.principal!.role };
     const sent = await tell(req, res, reg.id, resendEmailLinkUpdate, [{ actor }]);
     res.json({ ...(await present(reg.id)), sent });
-  });
+  };
 
-  mount(r, registrationRoutes.identity, async (req, res) => {
+  const identity = async (req: Request, res: Response) => {
     const body = parse(identitySchema, req.body, 'identity');
     const { reg } = await load(req);
     pending(reg);
@@ -371,9 +319,9 @@ export function registrationsRouter(deps: ApiDeps): Router {
     await deps.db.registration.update({ where: { id: reg.id }, data: { identitySubmittedAt: new Date() } });
     req.log.info({ caseId: reg.id, faceResult, riskFlag }, 'identity submitted');
     res.json(await present(reg.id));
-  });
+  };
 
-  mount(r, registrationRoutes.payment, async (req, res) => {
+  const payment = async (req: Request, res: Response) => {
     // 3.2: card numbers are never accepted (nor echoed, nor logged).
     if (looksLikeCardNumber(req.body)) throw badRequest('CARD_NUMBER_NOT_ACCEPTED', 'Card numbers are not accepted: send the payment provider\'s token (pm_tok_…)');
     const { token } = parse(paymentSchema, req.body, 'payment method');
@@ -384,7 +332,81 @@ export function registrationsRouter(deps: ApiDeps): Router {
     await tell(req, res, reg.id, paymentBoundUpdate, [{ actor }], `${reg.id}:payment`);
     await deps.db.registration.update({ where: { id: reg.id }, data: { paymentMethodToken: token, paymentBoundAt: new Date() } });
     res.json(await present(reg.id));
-  });
+  };
 
-  return r;
+  return { present, get, verifyMobile, resendMobile, confirmEmail, resendEmail, identity, payment };
 }
+
+const built = new WeakMap<ApiDeps, ReturnType<typeof registrationHandlers>>();
+const handlersOf = (deps: ApiDeps) => {
+  let h = built.get(deps);
+  if (!h) built.set(deps, (h = registrationHandlers(deps)));
+  return h;
+};
+type HandlerName = Exclude<keyof ReturnType<typeof registrationHandlers>, 'present'>;
+const on = (name: HandlerName) => (deps: ApiDeps, req: Request, res: Response) => handlersOf(deps)[name](req, res);
+const usernameTaken = (username: string) => conflict('USERNAME_TAKEN', `The username '${username}' is taken`);
+const tag = 'registrations';
+
+export const registrationReviewProcess = defineProcess({
+  caseType: REGISTRATION_CASE_TYPE,
+  idPrefix: 'REG',
+  title: 'Registration review with identity verification',
+  policyRefs: '1.1, 1.2, 1.3, 2.1, 2.4, 3.2',
+  workflow: registrationReview,
+  policy: { key: 'registration', schema: registrationPolicySchema, defaults: defaultRegistrationPolicy, version: '2026-11-27.1' },
+  tasks: registrationTasks,
+  actions: {},
+  templates: registrationTemplates,
+  describe: (caseId) => `Registration review ${caseId}`,
+
+  open: {
+    roles: APPLICANT,
+    summary: 'Submit a registration (policy 1.1): name, mobile, e-mail, username, password, accepted agreement version; a code goes out by SMS',
+    body: openRegistrationBody,
+    check: (body: z.infer<typeof openRegistrationBody>) => passwordProblems(body.password, body.username).map((p) => ({ path: 'password', message: `password: ${p}` })),
+    onUniqueViolation: (body: z.infer<typeof openRegistrationBody>) => usernameTaken(body.username),
+    prepare: async ({ deps, caseId, principal, policy, section, requestedAt }, body: z.infer<typeof openRegistrationBody>) => {
+      if (!section.acceptedAgreementVersions.includes(body.agreementVersion)) {
+        throw policyRefused('AGREEMENT_VERSION_NOT_ACCEPTED', `Service agreement version ${body.agreementVersion} is not current`, { accepted: section.acceptedAgreementVersions });
+      }
+      if (await deps.db.registration.findUnique({ where: { username: body.username } })) throw usernameTaken(body.username);
+      const passwordHash = await hashPassword(body.password);
+      const userRef = `usr_${crypto.randomUUID().replace(/-/g, '')}`;
+      const input: RegistrationCaseInput = {
+        caseId,
+        userRef,
+        policy: { version: policy.version, calendar: policy.calendar, registration: section },
+        openedBy: principal.id,
+        agreementVersion: body.agreementVersion,
+        requestedAt: requestedAt.toISOString(),
+      };
+      const locale = body.locale ?? 'zh-CN';
+      return {
+        input,
+        row: { customerId: userRef, merchantId: null, summary: { agreementVersion: body.agreementVersion, requestedAt: input.requestedAt } },
+        contact: { customerId: userRef, email: body.email, locale },
+        // The personal data lives here, where it can be corrected and erased (2.4).
+        writes: async (tx) => {
+          await tx.registration.create({
+            data: { id: caseId, userRef, status: 'pending', username: body.username, fullName: body.name, mobile: body.mobile, email: body.email, locale, passwordHash, agreementVersion: body.agreementVersion },
+          });
+        },
+      };
+    },
+  },
+
+  present: async (deps, c) => ({ registration: await handlersOf(deps).present(c.id) }),
+
+  routes: [
+    { id: 'getRegistration', tag, method: 'get', path: P, roles: READERS, summary: 'Registration status: step, verifications, attempts left, deadlines (contact data masked)', success: { status: 200, description: 'The registration' }, errors: [404], handler: on('get') },
+    { id: 'verifyRegistrationMobile', tag, method: 'post', path: `${P}/mobile/verify`, roles: APPLICANT, body: codeSchema, summary: 'Submit the 6-digit SMS code (1.2)', success: { status: 200, description: 'Mobile number verified' }, errors: [400, 404, 409, 410, 422, 423], handler: on('verifyMobile') },
+    { id: 'resendRegistrationMobileCode', tag, method: 'post', path: `${P}/mobile/resend`, roles: APPLICANT, body: emptySchema, summary: 'Send a new SMS code (cooldown; not while locked)', success: { status: 200, description: 'A new code was sent' }, errors: [400, 404, 409, 423, 429], handler: on('resendMobile') },
+    { id: 'confirmRegistrationEmail', tag, method: 'post', path: `${P}/email/confirm`, roles: APPLICANT, body: tokenSchema, summary: 'Confirm the e-mail address with the token from the signed link (1.2)', success: { status: 200, description: 'E-mail address verified' }, errors: [400, 404, 409, 410, 422], handler: on('confirmEmail') },
+    { id: 'resendRegistrationEmailLink', tag, method: 'post', path: `${P}/email/resend`, roles: APPLICANT, body: emptySchema, summary: 'Send a new verification link (cooldown)', success: { status: 200, description: 'A new link was sent' }, errors: [400, 404, 409, 429], handler: on('resendEmail') },
+    { id: 'submitRegistrationIdentity', tag, method: 'post', path: `${P}/identity`, roles: APPLICANT, body: identitySchema, summary: 'Real-name verification (1.2): resident ID number (GB 11643) and face image reference', success: { status: 200, description: 'Identity submitted; face match and risk checks done' }, errors: [400, 404, 409], handler: on('identity') },
+    { id: 'bindRegistrationPaymentMethod', tag, method: 'post', path: `${P}/payment-method`, roles: APPLICANT, body: paymentSchema, summary: 'Bind a payment method by its provider token; card numbers are refused (3.2)', success: { status: 200, description: 'Payment method bound' }, errors: [400, 404, 409], handler: on('payment') },
+  ],
+
+  activities: (deps) => ({ ...createRegistrationActivities(deps) }),
+});

@@ -1,0 +1,19 @@
+// Request building blocks the process modules share.
+import { z } from 'zod';
+
+/** An order, line, customer or merchant reference: 1-64 letters, digits, _ . : or -. */
+export const refId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 letters, digits, _ . : or -');
+
+/** Contact data of a party: stored in PostgreSQL (parties) only, never in a workflow. */
+export const contactSchema = z
+  .object({ email: z.email().optional(), displayName: z.string().max(100).optional(), locale: z.enum(['zh-CN', 'en']).optional() })
+  .strict();
+
+/** A decimal amount such as "199.00". */
+export const amountSchema = z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, 'decimal amount such as "199.00"');
+
+/** "199.00" → 19900 (minor units). */
+export function toMinor(amount: string): number {
+  const [whole, frac = ''] = amount.split('.');
+  return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
+}

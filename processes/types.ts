@@ -1,0 +1,105 @@
+// The shape of a policy process module: everything the API, the OpenAPI document, the authorization
+// matrix, the worker and the fixtures need to know about one process, declared once. The workflow-side
+// half (task types, party actions, rules) lives in policy/<process>.ts, which workflows import.
+import type { Request, Response } from 'express';
+import type { z } from 'zod';
+import type { Case } from '@prisma/client';
+import type { ActivityDeps } from '../activities';
+import type { TemplateSet } from '../activities/templates';
+import type { Principal } from '../api/authz';
+import type { ApiDeps } from '../api/deps';
+import type { Prisma } from '../lib/db';
+import type { BusinessCalendar } from '../policy/businessCalendar';
+import type { ActionTable, TaskTable } from '../policy/process';
+import type { Role } from '../policy/roles';
+
+/** The part of the policy document every process reads besides its own section. */
+export interface PolicyBase {
+  version: string;
+  calendar: BusinessCalendar;
+}
+
+/** What opening a case writes: the workflow input, the case row, and the process's own rows. */
+export interface CaseStart<I> {
+  /** The workflow input: ids, enums and amounts only; never names, numbers or free text. */
+  input: I;
+  row: { customerId: string; merchantId: string | null; summary: Record<string, unknown> };
+  /** The customer's contact data for notifications: PostgreSQL only (parties). */
+  contact?: { customerId: string; email?: string; displayName?: string; locale?: string };
+  /** The merchant's contact data, when the request carries it (parties). */
+  merchantContact?: { merchantId: string; email?: string; displayName?: string; locale?: string };
+  /** Process-specific rows written in the case's transaction (e.g. the repair's description). */
+  writes?: (tx: Prisma.TransactionClient) => Promise<void>;
+}
+
+export interface OpenContext<S> {
+  deps: ApiDeps;
+  principal: Principal;
+  caseId: string;
+  requestedAt: Date;
+  /** The policy new cases start with: its version and calendar, and this process's section. */
+  policy: PolicyBase;
+  section: S;
+}
+
+/** An extra route a process needs (a report, a status page, a verification step), mounted by the generic machinery. */
+export interface ProcessRoute {
+  id: string;
+  method: 'get' | 'post';
+  /** Express style, under /v1. */
+  path: string;
+  roles: readonly Role[];
+  summary: string;
+  /** The OpenAPI tag (default: the case type). */
+  tag?: string;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  headers?: Record<string, { required: boolean; description: string }>;
+  success: { status: number; description: string };
+  errors: number[];
+  handler: (deps: ApiDeps, req: Request, res: Response) => Promise<void>;
+}
+
+export interface ProcessModule<K extends string = string, S = any, I extends { caseId: string; openedBy: string } = any, B = any> {
+  /** The case type (cases.type, the CaseType search attribute, the `type` of POST /v1/cases). */
+  caseType: string;
+  /** Case ids are `<idPrefix>-<uuid>`. */
+  idPrefix: string;
+  title: string;
+  /** The sections of the platform policy (POLICY.zh.txt) the process implements, e.g. "7.1, 7.3". */
+  policyRefs: string;
+  /** The workflow function (its name is the workflow type). */
+  workflow: (input: I) => Promise<unknown>;
+  /** The process's section of the policy document: schema, defaults, and the version of those defaults. */
+  policy: { key: K; schema: z.ZodType<S, any>; defaults: S; version: string };
+  tasks: TaskTable;
+  actions: ActionTable;
+  /** Its e-mail templates, zh-CN and en. */
+  templates: TemplateSet;
+  open: {
+    roles: readonly Role[];
+    summary: string;
+    /** The request body without `type` (a plain z.object, so that it joins the discriminated union). */
+    body: z.ZodObject<any>;
+    /** Checks a z.object cannot carry into the union (e.g. password strength): each issue is a 400. */
+    check?: (body: B) => { path: string; message: string }[];
+    /** Policy checks (throw an ApiError to refuse: nothing is written) and what to write. */
+    prepare: (ctx: OpenContext<S>, body: B) => Promise<CaseStart<I>> | CaseStart<I>;
+    /** The error for a unique violation that is not the idempotency key (e.g. a taken username). */
+    onUniqueViolation?: (body: B) => Error;
+  };
+  /** Fields the case resource adds for this process (PostgreSQL rows beside the case). */
+  present?: (deps: ApiDeps, c: Case, principal: Principal) => Promise<Record<string, unknown>>;
+  routes?: ProcessRoute[];
+  /** The process's own activities, registered by the worker beside the shared ones. */
+  activities?: (deps: ActivityDeps) => Record<string, (...args: any[]) => Promise<unknown>>;
+  /** The workflow's summary in the Temporal UI. */
+  describe: (caseId: string) => string;
+}
+
+/** Declares a process, keeping its literal policy key and its types. */
+export function defineProcess<const K extends string, S, I extends { caseId: string; openedBy: string }, B>(p: ProcessModule<K, S, I, B>): ProcessModule<K, S, I, B> {
+  return p;
+}
+
+export type AnyProcess = ProcessModule<string, any, any, any>;

@@ -1,0 +1,80 @@
+// E-mail templates of the warranty repair (zh-CN and en). Only what the customer already knows: the case
+// id, amounts, deadlines, carrier and tracking number. SLA wording comes from the policy values the
+// workflow passes (responseWithin, repairWithin), never from literals.
+import { within, type Locale, type Params, type Template, type TemplateSet } from '../activities/templates';
+
+
+const money = (p: Params) => `${(Number(p.amountMinor) / 100).toFixed(2)} ${p.currency ?? ''}`.trim();
+const t = (zhSubject: (p: Params) => string, zhText: (p: Params) => string, enSubject: (p: Params) => string, enText: (p: Params) => string): Record<Locale, Template> => ({
+  'zh-CN': { subject: zhSubject, text: zhText },
+  en: { subject: enSubject, text: enText },
+});
+const closed = (zh: string, en: string) =>
+  t((p) => `维修申请 ${p.caseId} 已${zh}`, (p) => `您的维修申请 ${p.caseId} 已${zh}。`, (p) => `Repair ${p.caseId} ${en}`, (p) => `Your repair request ${p.caseId} has been ${en}.`);
+const remedyZh = (p: Params) => (p.remedy === 'voucher' ? `补偿券 ${money(p)}` : '更换新品');
+const remedyEn = (p: Params) => (p.remedy === 'voucher' ? `a compensation voucher of ${money(p)}` : 'a replacement product');
+
+export const warrantyRepairTemplates: TemplateSet = {
+  'repair.received': t(
+    (p) => `已收到您的维修申请 ${p.caseId}`,
+    (p) => `我们已收到您的维修申请 ${p.caseId},客服将在 ${within(p.responseWithin, 'zh-CN')}内回复您的解决方案。${p.inWarranty === 'yes' ? '商品在保修期内,维修免费(含配件与人工)。' : '商品已过保修期,我们将提供维修报价。'}`,
+    (p) => `We received your repair request ${p.caseId}`,
+    (p) => `We received your repair request ${p.caseId}; an agent will propose a solution within ${within(p.responseWithin, 'en')}. ${p.inWarranty === 'yes' ? 'The item is in warranty: the repair is free, parts and labour included.' : 'The item is out of warranty: we will send you a quote.'}`,
+  ),
+  'repair.response_delayed': t(
+    (p) => `维修申请 ${p.caseId} 回复延迟`,
+    (p) => `很抱歉,您的维修申请 ${p.caseId} 未能在 ${within(p.responseWithin, 'zh-CN')}内得到回复,已转交主管优先处理。`,
+    (p) => `Your repair request ${p.caseId} is delayed`,
+    (p) => `We are sorry: your repair request ${p.caseId} was not answered within ${within(p.responseWithin, 'en')}. A supervisor is now handling it with priority.`,
+  ),
+  'repair.quote_offered': t(
+    (p) => `维修报价(${p.caseId})`,
+    (p) => `商品已过保修期,维修报价为 ${money(p)}。请在 ${p.dueAt} 前确认接受或拒绝,逾期申请将关闭。`,
+    (p) => `Repair quote (${p.caseId})`,
+    (p) => `The item is out of warranty; the repair costs ${money(p)}. Please accept or decline before ${p.dueAt}; otherwise the request closes.`,
+  ),
+  'repair.hand_over_requested': t(
+    (p) => `请寄送或送修商品(${p.caseId})`,
+    (p) => `请在 ${p.dueAt} 前寄出商品并提交运单号,或送至服务网点并提交凭证号,逾期申请将关闭。`,
+    (p) => `Please hand over the item (${p.caseId})`,
+    (p) => `Please ship the item and submit the tracking number, or drop it off at a service point and submit the receipt reference, before ${p.dueAt}; otherwise the request closes.`,
+  ),
+  'repair.reminder': t(
+    (p) => `提醒:请尽快处理维修申请(${p.caseId})`,
+    (p) => `您的维修申请 ${p.caseId} 正在等待您的操作(${p.action}),截止时间 ${p.dueAt}。`,
+    (p) => `Reminder: your repair request ${p.caseId} awaits you`,
+    (p) => `Your repair request ${p.caseId} is waiting for you (${p.action}) until ${p.dueAt}.`,
+  ),
+  'repair.item_received': t(
+    (p) => `已收到您的商品(${p.caseId})`,
+    (p) => `我们已收到您的商品,将在 ${within(p.repairWithin, 'zh-CN')}内完成维修(${p.repairDueAt} 前)。`,
+    (p) => `Your item arrived (${p.caseId})`,
+    (p) => `We received your item and will complete the repair within ${within(p.repairWithin, 'en')} (by ${p.repairDueAt}).`,
+  ),
+  'repair.remedy_offered': t(
+    (p) => `维修补救方案(${p.caseId})`,
+    (p) => `${p.reason === 'not_repairable' ? '您的商品无法修复' : `维修未能在 ${within(p.repairWithin, 'zh-CN')}内完成`},我们为您提供:${remedyZh(p)}。请在 ${p.dueAt} 前选择接受或拒绝。`,
+    (p) => `A remedy for your repair (${p.caseId})`,
+    (p) => `${p.reason === 'not_repairable' ? 'Your item cannot be repaired' : `The repair was not completed within ${within(p.repairWithin, 'en')}`}; we offer you ${remedyEn(p)}. Please accept or decline before ${p.dueAt}.`,
+  ),
+  'repair.voucher_issued': t(
+    (p) => `补偿券已发放(${p.caseId})`,
+    (p) => `补偿券 ${money(p)} 已发放到您的账户。`,
+    (p) => `Voucher issued (${p.caseId})`,
+    (p) => `A compensation voucher of ${money(p)} was issued to your account.`,
+  ),
+  'repair.item_shipped': t(
+    (p) => `商品已寄回(${p.caseId})`,
+    (p) => `您的商品已由 ${p.carrier} 寄回,运单号 ${p.trackingNumber}。`,
+    (p) => `Your item is on its way back (${p.caseId})`,
+    (p) => `Your item was shipped back with ${p.carrier}, tracking number ${p.trackingNumber}.`,
+  ),
+  'repair.closed.repaired': closed('维修完成', 'completed: repaired'),
+  'repair.closed.replaced': closed('以换新完成', 'completed with a replacement'),
+  'repair.closed.voucher_issued': closed('以补偿券完成', 'completed with a voucher'),
+  'repair.closed.returned_unrepaired': closed('关闭(商品无法修复并已寄回)', 'closed: the item could not be repaired and was returned'),
+  'repair.closed.quote_declined': closed('关闭(您拒绝了报价)', 'closed: the quote was declined'),
+  'repair.closed.quote_lapsed': closed('关闭(报价逾期未确认)', 'closed: the quote was not answered in time'),
+  'repair.closed.abandoned': closed('因逾期未寄送商品而关闭', 'closed because the item was not handed over in time'),
+  'repair.closed.cancelled': closed('取消', 'cancelled'),
+};

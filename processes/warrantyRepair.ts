@@ -1,0 +1,215 @@
+// Warranty repair (policy 7.1, 7.2, 7.3): response within 2 working hours, repair within 5 working days of
+// receipt, free in warranty, a quote out of it, the customer's satisfaction asked at the end.
+// The storefront or an agent opens a request; the customer's steps are party actions; staff steps are tasks.
+import type { RepairRequest } from '@prisma/client';
+import { z } from 'zod';
+import { createWarrantyRepairActivities } from '../activities/warrantyRepair';
+import { badRequest, policyRefused, zodIssues } from '../api/errors';
+import { canSeeMerchantScoped } from '../api/authz';
+import {
+  MAX_WARRANTY_MONTHS,
+  checkWarranty,
+  defaultWarrantyRepairPolicy,
+  repairProblemCategories,
+  warrantyRepairActions,
+  warrantyRepairPolicySchema,
+  warrantyRepairTasks,
+} from '../policy/warrantyRepair';
+import { REPAIR_CASE_TYPE, warrantyRepair } from '../workflows/warrantyRepair';
+import { contactSchema, refId } from './common';
+import { defineProcess } from './types';
+import { warrantyRepairTemplates } from './warrantyRepair.templates';
+
+export const openRepairBody = z
+  .object({
+    order: z
+      .object({
+        orderId: refId,
+        lineItemId: refId,
+        productRef: z.string().regex(/^[A-Za-z0-9_.:/-]{1,80}$/, 'product reference: 1-80 letters, digits, _ . : / or -'),
+        customerId: refId,
+        merchantId: refId,
+        deliveredAt: z.iso.datetime({ offset: true }),
+      })
+      .strict(),
+    /** The manufacturer's warranty in months from delivery (0: none). */
+    warrantyMonths: z.number().int().min(0).max(MAX_WARRANTY_MONTHS),
+    problemCategory: z.enum(repairProblemCategories),
+    /** The customer's description: stored in PostgreSQL only, never in the workflow. */
+    description: z.string().trim().min(1).max(4000),
+    customerContact: contactSchema.optional(),
+  })
+  .strict();
+
+export const repairSlaReportQuery = z
+  .object({
+    from: z.iso.datetime({ offset: true }).optional().describe('start of the range (inclusive) on the task creation time; default: 30 days before `to`'),
+    to: z.iso.datetime({ offset: true }).optional().describe('end of the range (exclusive); default: now'),
+  })
+  .strict();
+
+export function presentRepair(r: RepairRequest) {
+  return {
+    orderId: r.orderId,
+    lineItemId: r.lineItemId,
+    productRef: r.productRef,
+    problemCategory: r.problemCategory,
+    description: r.description,
+    warrantyMonths: r.warrantyMonths,
+    deliveredAt: r.deliveredAt.toISOString(),
+    requestedAt: r.requestedAt.toISOString(),
+    warrantyEndsAt: r.warrantyEndsAt.toISOString(),
+    inWarranty: r.inWarranty,
+    quote: r.quoteAmountMinor === null ? null : { amountMinor: r.quoteAmountMinor, currency: r.quoteCurrency, decision: r.quoteDecision },
+    handOver: r.handOverMethod === null ? null : { method: r.handOverMethod, carrier: r.handOverCarrier, reference: r.handOverReference },
+    receivedAt: r.receivedAt?.toISOString() ?? null,
+    result: r.result,
+    remedy: r.remedy === null ? null : { remedy: r.remedy, decision: r.remedyDecision },
+    returnShipment: r.returnTracking === null ? null : { carrier: r.returnCarrier, trackingNumber: r.returnTracking },
+    rating: r.rating,
+    feedback: r.feedback,
+  };
+}
+
+interface SlaRow {
+  sla: string;
+  count: number;
+  met: number;
+  breached: number;
+  medianMs: number | null;
+  p95Ms: number | null;
+}
+
+/**
+ * SLA compliance straight from the task inbox (tasks: sla_name, created_at, completed_at, due_at, status),
+ * in one aggregate query. A task is met when completed by its deadline; breached when completed, cancelled
+ * or still open after it (the workflow escalates at that very instant); the rest (open in time, or cancelled
+ * before the deadline) count only in `count`. Durations: completed tasks only, completed_at - created_at,
+ * wall-clock milliseconds (the SLA itself is in working time).
+ */
+export async function repairSlaReport(db: import('../lib/db').Db, from: Date, to: Date) {
+  const rows = await db.$queryRaw<SlaRow[]>`
+    SELECT t.sla_name AS "sla",
+      count(*)::int AS "count",
+      (count(*) FILTER (WHERE t.status = 'completed' AND t.completed_at <= t.due_at))::int AS "met",
+      (count(*) FILTER (WHERE COALESCE(t.completed_at, now() AT TIME ZONE 'UTC') > t.due_at))::int AS "breached",
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY (extract(epoch FROM t.completed_at - t.created_at) * 1000)::float8)
+        FILTER (WHERE t.status = 'completed') AS "medianMs",
+      percentile_cont(0.95) WITHIN GROUP (ORDER BY (extract(epoch FROM t.completed_at - t.created_at) * 1000)::float8)
+        FILTER (WHERE t.status = 'completed') AS "p95Ms"
+    FROM tasks t
+    WHERE t.case_type = ${REPAIR_CASE_TYPE}
+      AND t.sla_name IN ('firstResponse', 'repair')
+      AND t.created_at >= (${from.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+      AND t.created_at < (${to.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+    GROUP BY t.sla_name`;
+  const empty = { count: 0, met: 0, breached: 0, medianMs: null, p95Ms: null };
+  const bySla = new Map(rows.map(({ sla, ...r }) => [sla, { ...r, medianMs: r.medianMs === null ? null : Number(r.medianMs), p95Ms: r.p95Ms === null ? null : Number(r.p95Ms) }]));
+  return { firstResponse: bySla.get('firstResponse') ?? empty, repair: bySla.get('repair') ?? empty };
+}
+
+export const warrantyRepairProcess = defineProcess({
+  caseType: REPAIR_CASE_TYPE,
+  idPrefix: 'REP',
+  title: 'Warranty repair',
+  policyRefs: '7.1, 7.2, 7.3',
+  workflow: warrantyRepair,
+  policy: { key: 'warrantyRepair', schema: warrantyRepairPolicySchema, defaults: defaultWarrantyRepairPolicy, version: '2026-11-27.1' },
+  tasks: warrantyRepairTasks,
+  actions: warrantyRepairActions,
+  templates: warrantyRepairTemplates,
+  describe: (caseId) => `Warranty repair ${caseId}`,
+
+  open: {
+    roles: ['storefront', 'agent'],
+    summary: 'Open a warranty repair request (policy 7.1, 7.3); the description stays in PostgreSQL',
+    body: openRepairBody,
+    prepare: ({ caseId, principal, policy, section, requestedAt }, body: z.infer<typeof openRepairBody>) => {
+      // 7.1: warranty per the manufacturer's terms; the same pure rule the workflow applies.
+      const deliveredAt = new Date(body.order.deliveredAt);
+      const warranty = checkWarranty({ deliveredAt, warrantyMonths: body.warrantyMonths, requestedAt });
+      if (!warranty.ok) throw policyRefused(warranty.reason, warranty.message);
+      const input = {
+        caseId,
+        policy: { version: policy.version, calendar: policy.calendar, warrantyRepair: section },
+        openedBy: principal.id,
+        order: {
+          orderId: body.order.orderId,
+          lineItemId: body.order.lineItemId,
+          productRef: body.order.productRef,
+          customerId: body.order.customerId,
+          merchantId: body.order.merchantId,
+          deliveredAt: deliveredAt.toISOString(),
+        },
+        warrantyMonths: body.warrantyMonths,
+        problemCategory: body.problemCategory,
+        requestedAt: requestedAt.toISOString(),
+      };
+      return {
+        input,
+        row: {
+          customerId: body.order.customerId,
+          merchantId: body.order.merchantId,
+          summary: {
+            orderId: input.order.orderId,
+            problemCategory: input.problemCategory,
+            inWarranty: warranty.inWarranty,
+            warrantyEndsAt: warranty.warrantyEndsAt.toISOString(),
+            requestedAt: input.requestedAt,
+          },
+        },
+        contact: body.customerContact && { customerId: body.order.customerId, ...body.customerContact },
+        // The description stays here, in PostgreSQL; the workflow never sees it.
+        writes: async (tx) => {
+          await tx.repairRequest.create({
+            data: {
+              caseId,
+              orderId: input.order.orderId,
+              lineItemId: input.order.lineItemId,
+              productRef: input.order.productRef,
+              problemCategory: input.problemCategory,
+              description: body.description,
+              warrantyMonths: input.warrantyMonths,
+              deliveredAt,
+              requestedAt,
+              warrantyEndsAt: warranty.warrantyEndsAt,
+              inWarranty: warranty.inWarranty,
+            },
+          });
+        },
+      };
+    },
+  },
+
+  present: async (deps, c, principal) => {
+    const repair = await deps.db.repairRequest.findUnique({ where: { caseId: c.id } });
+    if (!repair) return { repair: null };
+    const shown = presentRepair(repair);
+    // The description is the customer's own words: staff and the storefront read it, a merchant does not.
+    if (principal.role === 'merchant' || !canSeeMerchantScoped(principal, c.merchantId)) return { repair: { ...shown, description: undefined } };
+    return { repair: shown };
+  },
+
+  routes: [
+    {
+      id: 'repairSlaReport',
+      method: 'get',
+      path: '/v1/reports/repairs/sla',
+      roles: ['supervisor', 'auditor', 'admin'],
+      summary: 'SLA compliance of warranty repairs (first response 2 working hours, repair 5 working days): count, met, breached, median and p95 durations in ms',
+      query: repairSlaReportQuery,
+      success: { status: 200, description: 'Per SLA: count, met, breached, other (open in time or cancelled in time), medianMs, p95Ms' },
+      errors: [400],
+      handler: async (deps, req, res) => {
+        const q = repairSlaReportQuery.safeParse(req.query);
+        if (!q.success) throw badRequest('VALIDATION_FAILED', 'The query is not valid', zodIssues(q.error));
+        const to = q.data.to ? new Date(q.data.to) : new Date();
+        const from = q.data.from ? new Date(q.data.from) : new Date(to.getTime() - 30 * 86_400_000);
+        if (from.getTime() >= to.getTime()) throw badRequest('VALIDATION_FAILED', '`from` must be before `to`', [{ path: 'from', message: 'must be before to', code: 'custom' }]);
+        res.json({ from: from.toISOString(), to: to.toISOString(), unit: 'ms', ...(await repairSlaReport(deps.db, from, to)) });
+      },
+    },
+  ],
+
+  activities: (deps) => ({ ...createWarrantyRepairActivities(deps) }),
+});
