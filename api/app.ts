@@ -10,6 +10,7 @@ import { authenticate, requestContext } from './middleware';
 import { httpMetrics, metricsRouter, Registry } from './metrics';
 import { DEFAULT_RATE_LIMITS, rateLimit } from './rateLimit';
 import { casesRouter } from './routes/cases';
+import { merchantsRouter } from './routes/merchants';
 import { principalsRouter } from './routes/principals';
 import { tasksRouter } from './routes/tasks';
 
@@ -65,6 +66,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(casesRouter(deps));
   app.use(tasksRouter(deps));
   app.use(principalsRouter(deps));
+  app.use(merchantsRouter(deps));
   app.use((req, _res, next) => next(new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`)));
   app.use(errorHandler);
   return app;

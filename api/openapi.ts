@@ -11,6 +11,7 @@ import { routeSpecs, type RouteSpec } from './routeSpec';
 import './routes/cases';
 import './routes/tasks';
 import './routes/principals';
+import './routes/merchants';
 import './routes/operations';
 import './metrics';
 
@@ -74,9 +75,10 @@ const tagDescriptions: Record<string, string> = {
   audit: 'The hash-chained audit timeline of a case and its verification',
   tasks: 'The task inbox: list, read, claim, release, assign, note, complete',
   principals: 'Principals and their API keys (admin only)',
+  parties: "Parties' contacts for notifications: a merchant's e-mail, display name and locale (admin, or the merchant itself)",
   operations: 'Liveness, readiness, metrics and this API description; no authentication',
 };
-const tagOrder = ['cases', 'audit', 'tasks', 'principals', 'operations'];
+const tagOrder = ['cases', 'audit', 'tasks', 'principals', 'parties', 'operations'];
 
 const errorDescriptions: Record<number, string> = {
   400: 'The request is not valid (VALIDATION_FAILED, MALFORMED_JSON, IDEMPOTENCY_KEY_REQUIRED, INVALID_PAYLOAD, ...); details lists the issues',

@@ -7,7 +7,7 @@ import { allow } from './middleware';
 
 export interface RouteSpec {
   id: string;
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** Express style: /v1/cases/:caseId */
   path: string;
   /** null: no authentication (health checks, the API description). */

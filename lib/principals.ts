@@ -1,10 +1,48 @@
 // API principals and their bearer keys. Keys are random, shown once, and stored as SHA-256 hashes.
+// A merchant principal may bring its merchant's contact: personal data, kept only in `parties`.
 import crypto from 'node:crypto';
-import type { Db } from './db';
+import { z } from 'zod';
+import type { Db, Prisma } from './db';
 import type { Role } from '../policy/roles';
 
 export function hashKey(key: string): string {
   return crypto.createHash('sha256').update(key).digest('hex');
+}
+
+/** A merchant reference: 1-64 letters, digits, _ . : or -. */
+export const merchantIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 letters, digits, _ . : or -');
+
+/** Where a party's notifications go: the e-mail address, an optional name, the language of the messages. */
+export const partyContactSchema = z
+  .object({
+    email: z.email().max(254),
+    displayName: z.string().min(1).max(100).optional(),
+    locale: z.enum(['zh-CN', 'en']).optional().describe('Language of the e-mails; zh-CN when absent'),
+  })
+  .strict();
+export type PartyContact = z.infer<typeof partyContactSchema>;
+
+export interface MerchantContact {
+  merchantId: string;
+  email: string | null;
+  displayName: string | null;
+  locale: string;
+  updatedAt: Date;
+}
+
+/**
+ * Sets the merchant party's contact (kind 'merchant', id = merchantId), creating the party if needed.
+ * The contact is replaced as a whole: an omitted display name is cleared, an omitted locale is zh-CN.
+ */
+export async function putMerchantContact(db: Db | Prisma.TransactionClient, merchantId: string, c: PartyContact): Promise<MerchantContact> {
+  const data = { email: c.email, displayName: c.displayName ?? null, locale: c.locale ?? 'zh-CN' };
+  const p = await db.party.upsert({ where: { kind_id: { kind: 'merchant', id: merchantId } }, create: { kind: 'merchant', id: merchantId, ...data }, update: data });
+  return { merchantId: p.id, email: p.email, displayName: p.displayName, locale: p.locale, updatedAt: p.updatedAt };
+}
+
+export async function getMerchantContact(db: Db, merchantId: string): Promise<MerchantContact | null> {
+  const p = await db.party.findUnique({ where: { kind_id: { kind: 'merchant', id: merchantId } } });
+  return p && { merchantId: p.id, email: p.email, displayName: p.displayName, locale: p.locale, updatedAt: p.updatedAt };
 }
 
 export interface CreatedPrincipal {
@@ -16,14 +54,24 @@ export interface CreatedPrincipal {
   apiKey: string;
 }
 
-export async function createPrincipal(db: Db, p: { name: string; role: Role; merchantId?: string | null }): Promise<CreatedPrincipal> {
+/** Creates a principal; a merchant's contact, when given, is upserted in the same transaction. */
+export async function createPrincipal(db: Db, p: { name: string; role: Role; merchantId?: string | null; contact?: PartyContact }): Promise<CreatedPrincipal> {
   if (p.role === 'merchant' && !p.merchantId) throw new Error('a merchant principal needs a merchantId');
+  if (p.contact && p.role !== 'merchant') throw new Error('only a merchant principal carries a contact');
   const apiKey = `cwk_${crypto.randomBytes(24).toString('base64url')}`;
   const id = `prn_${crypto.randomUUID()}`;
-  await db.principal.create({
-    data: { id, name: p.name, role: p.role, merchantId: p.role === 'merchant' ? p.merchantId! : null, keyHash: hashKey(apiKey), keyPrefix: apiKey.slice(0, 8) },
-  });
-  return { id, name: p.name, role: p.role, merchantId: p.role === 'merchant' ? p.merchantId! : null, apiKey };
+  const merchantId = p.role === 'merchant' ? p.merchantId! : null;
+  const data = { id, name: p.name, role: p.role, merchantId, keyHash: hashKey(apiKey), keyPrefix: apiKey.slice(0, 8) };
+  const contact = p.contact;
+  if (contact && merchantId) {
+    await db.$transaction(async (tx) => {
+      await tx.principal.create({ data });
+      await putMerchantContact(tx, merchantId, contact);
+    });
+  } else {
+    await db.principal.create({ data });
+  }
+  return { id, name: p.name, role: p.role, merchantId, apiKey };
 }
 
 export async function findPrincipalByKey(db: Db, key: string) {

@@ -1,11 +1,12 @@
 // Manage API principals from the command line (needs DATABASE_URL):
 //   npx tsx scripts/principals.ts create --name "Shop front" --role storefront
-//   npx tsx scripts/principals.ts create --name "Acme" --role merchant --merchant-id m-acme
+//   npx tsx scripts/principals.ts create --name "Acme" --role merchant --merchant-id m-acme \
+//     [--email ops@acme.example --display-name "Acme Ltd" --locale en]   (the merchant's contact, kept in parties)
 //   npx tsx scripts/principals.ts list
 //   npx tsx scripts/principals.ts revoke prn_...
 import { z } from 'zod';
 import { createDb } from '../lib/db';
-import { createPrincipal } from '../lib/principals';
+import { createPrincipal, partyContactSchema } from '../lib/principals';
 import { roles } from '../policy/roles';
 
 function opt(name: string): string | undefined {
@@ -21,7 +22,12 @@ async function main() {
   try {
     if (cmd === 'create') {
       const p = z.object({ name: z.string().min(1), role: z.enum(roles), merchantId: z.string().optional() }).parse({ name: opt('--name'), role: opt('--role'), merchantId: opt('--merchant-id') });
-      const created = await createPrincipal(db, p);
+      const contactGiven = ['--email', '--display-name', '--locale'].some((f) => opt(f) !== undefined);
+      // Parsed without echoing the input: contact data is personal and stays out of logs.
+      const contact = contactGiven ? partyContactSchema.safeParse({ email: opt('--email'), displayName: opt('--display-name'), locale: opt('--locale') }) : undefined;
+      if (contact && !contact.success) throw new Error(`invalid contact: ${contact.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (contact && p.role !== 'merchant') throw new Error('--email, --display-name and --locale are for the merchant role only');
+      const created = await createPrincipal(db, { ...p, ...(contact?.success && { contact: contact.data }) });
       console.log(JSON.stringify(created, null, 2));
       console.error('The apiKey is shown once. Store it now.');
     } else if (cmd === 'list') {
@@ -32,7 +38,7 @@ async function main() {
       const p = await db.principal.update({ where: { id: arg }, data: { revokedAt: new Date() } });
       console.log(JSON.stringify({ id: p.id, revokedAt: p.revokedAt }));
     } else {
-      console.error('usage: principals.ts create --name N --role R [--merchant-id M] | list | revoke <id>');
+      console.error('usage: principals.ts create --name N --role R [--merchant-id M [--email E [--display-name D] [--locale zh-CN|en]]] | list | revoke <id>');
       process.exitCode = 2;
     }
   } finally {

@@ -1,7 +1,8 @@
-// Principals and API keys (admin only). A key is shown once, at creation.
+// Principals and API keys (admin only). A key is shown once, at creation. A merchant principal may carry
+// its merchant's contact, stored in `parties` in the same transaction (never logged, never echoed back).
 import { Router } from 'express';
 import { z } from 'zod';
-import { createPrincipal } from '../../lib/principals';
+import { createPrincipal, merchantIdSchema, partyContactSchema } from '../../lib/principals';
 import { roles } from '../../policy/roles';
 import type { ApiDeps } from '../deps';
 import { badRequest, notFound, zodIssues } from '../errors';
@@ -11,10 +12,12 @@ export const createPrincipalSchema = z
   .object({
     name: z.string().min(1).max(100),
     role: z.enum(roles),
-    merchantId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional(),
+    merchantId: merchantIdSchema.optional(),
+    contact: partyContactSchema.optional().describe("The merchant's contact for notifications (merchant role only); kept in parties"),
   })
   .strict()
-  .refine((p) => p.role !== 'merchant' || !!p.merchantId, { message: 'merchantId is required for the merchant role', path: ['merchantId'] });
+  .refine((p) => p.role !== 'merchant' || !!p.merchantId, { message: 'merchantId is required for the merchant role', path: ['merchantId'] })
+  .refine((p) => p.role === 'merchant' || !p.contact, { message: 'contact is only for the merchant role', path: ['contact'] });
 
 export const principalRoutes = {
   create: defineRoute({ id: 'createPrincipal', method: 'post', path: '/v1/principals', action: 'principals.manage', summary: 'Create a principal; its API key is returned once', tag: 'principals', body: createPrincipalSchema, success: { status: 201, description: 'The principal with its apiKey' }, errors: [400] }),

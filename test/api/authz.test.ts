@@ -43,13 +43,14 @@ afterAll(async () => {
 
 const keyOf = (role: Role) => sys.keys[role === 'merchant' ? 'merchant' : role].apiKey;
 const protectedRoutes = () => routeSpecs.filter((r) => r.action !== null);
-const pathOf = (p: string) => p.replace(':caseId', caseId).replace(':taskId', taskId).replace(':principalId', throwawayPrincipal).replace(':registrationId', registrationId);
+const pathOf = (p: string) => p.replace(':caseId', caseId).replace(':taskId', taskId).replace(':principalId', throwawayPrincipal).replace(':registrationId', registrationId).replace(':merchantId', sys.keys.merchant.merchantId!);
+const writes = (method: string) => method === 'post' || method === 'put';
 
 test('every protected route is covered by the matrix, and every action names its roles', () => {
   const generic = ['listProcesses', 'openCase', 'listCases', 'getCase', 'getCaseTimeline', 'verifyCaseAudit', 'cancelCase'];
   const perAction = new Set(catalogue.flatMap((p) => Object.keys(p.actions))).size;
   const perProcess = catalogue.reduce((n, p) => n + (p.routes?.length ?? 0), 0);
-  const tasksAndPrincipals = routeSpecs.filter((r) => r.path.startsWith('/v1/tasks') || r.path.startsWith('/v1/principals') || r.path.startsWith('/v1/parties')).length;
+  const tasksAndPrincipals = routeSpecs.filter((r) => r.path.startsWith('/v1/tasks') || r.path.startsWith('/v1/principals') || r.path.startsWith('/v1/parties') || r.path.startsWith('/v1/merchants')).length;
   expect(protectedRoutes()).toHaveLength(generic.length + perAction + perProcess + tasksAndPrincipals);
   for (const id of generic) expect(routeSpecs.map((r) => r.id)).toContain(id);
   for (const r of protectedRoutes()) expect(actionRoles()[r.action as string]).toBeDefined();
@@ -61,7 +62,7 @@ test('every protected route is covered by the matrix, and every action names its
 
 test('no key: 401 on every protected route; public routes answer without one', async () => {
   for (const r of protectedRoutes()) {
-    const res = await call(sys, r.method.toUpperCase(), pathOf(r.path), r.method === 'post' ? { body: {} } : {});
+    const res = await call(sys, r.method.toUpperCase(), pathOf(r.path), writes(r.method) ? { body: {} } : {});
     expect({ route: r.id, status: res.status, code: res.body?.error?.code }).toEqual({ route: r.id, status: 401, code: 'UNAUTHENTICATED' });
   }
   expect((await call(sys, 'GET', '/healthz')).status).toBe(200);
@@ -75,9 +76,9 @@ test.each(roles)('role %s: allowed routes pass, the others answer 403', async (r
     const allowed = actionRoles()[r.action as string].includes(role);
     const res = await call(sys, r.method.toUpperCase(), pathOf(r.path), {
       key: keyOf(role),
-      ...(r.method === 'post' && { body: { __deliberately_invalid__: true } }),
+      ...(writes(r.method) && { body: { __deliberately_invalid__: true } }),
     });
-    const expected = !allowed ? 403 : r.method === 'post' ? 400 : 200;
+    const expected = !allowed ? 403 : writes(r.method) ? 400 : 200;
     expect({ route: r.id, role, status: res.status }).toEqual({ route: r.id, role, status: expected });
     if (res.status === 403) forbiddenCodes.add(res.body.error.code);
     seen.push(r.id);
