@@ -34,6 +34,8 @@ export interface ActivityDeps {
   mailDomain?: string;
   /** Registration: the SMS port (lib/ports.ts createPorts: SMS_GATEWAY). */
   sms: SmsGateway;
+  /** Registration: the face-match port (lib/ports.ts createPorts: FACE_VERIFIER). */
+  faces?: import('./registration').FaceVerifier;
   /** Secrets read once by loadConfig() (lib/config.ts secretsOf). */
   secrets: Secrets;
   /** Registration: e-mail link base (default: REGISTRATION_LINK_BASE). */

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import { Context } from '@temporalio/activity';
 import { envFields } from '../lib/config';
-import type { FaceResult } from '../policy/registration';
+import type { FaceResult, RegistrationRiskFlag } from '../policy/registration';
 import { appendAuditEvent } from './audit';
 import type { ActivityDeps, createActivities } from './index';
 
@@ -53,6 +53,13 @@ function hmac(secret: string, purpose: string, value: string): Buffer {
 /** The stored form of a one-time code: HMAC-SHA256 bound to its challenge. */
 export function hashMobileCode(secret: string, challengeId: string, code: string): string {
   return hmac(secret, 'mobile-code', `${challengeId}|${code}`).toString('hex');
+}
+
+/** Constant-time comparison of two hex MACs. */
+export function macMatches(givenHex: string, storedHex: string): boolean {
+  const a = Buffer.from(givenHex, 'hex');
+  const b = Buffer.from(storedHex, 'hex');
+  return a.length === b.length && a.length > 0 && crypto.timingSafeEqual(a, b);
 }
 
 /** Constant-time comparison of a submitted code with the stored HMAC. */
@@ -152,7 +159,47 @@ export interface ErasePersonalDataInput {
   eventKey: string;
 }
 
+export interface CheckMobileCodeInput {
+  caseId: string;
+  registrationId: string;
+  /** The challenge the code answers: <registration id>:sms:<seq>. */
+  challengeId: string;
+  /** HMAC of the submitted code bound to the challenge (hashMobileCode): the code itself never reaches the workflow. */
+  codeMac: string;
+  /** How long the step locks once the attempts are used up. */
+  lockoutMs: number;
+  at: string;
+}
+
+export type MobileCodeCheck =
+  | { result: 'verified' }
+  | { result: 'invalid'; attemptsLeft: number }
+  | { result: 'expired'; expiredAt: string }
+  | { result: 'locked'; lockedUntil: string | null }
+  | { result: 'no_code' };
+
+export interface RegistrationStepInput {
+  caseId: string;
+  registrationId: string;
+  at: string;
+}
+
 export interface RegistrationActivities {
+  /**
+   * Checks a submitted code against its challenge in one transaction: the attempt counts whatever it says,
+   * the step locks when the attempts are used up, a right code marks the challenge and the mobile verified.
+   */
+  checkMobileCode(input: CheckMobileCodeInput): Promise<MobileCodeCheck>;
+  /** The e-mail address is verified (the signed link was checked): the registration row follows. */
+  markEmailVerified(input: RegistrationStepInput): Promise<void>;
+  /**
+   * The real-name check of the identity the applicant submitted (stored by the API, not yet checked): the face
+   * match (face verifier port) and the risk flag (3.4: the ID number in use by another pending or approved
+   * registration), written once; a retry answers what was decided.
+   */
+  checkIdentity(input: RegistrationStepInput): Promise<{ faceResult: FaceResult; riskFlag: RegistrationRiskFlag }>;
+  /** Binds the payment-method token the applicant submitted (a token only, never card data, 3.2). */
+  bindPaymentMethod(input: RegistrationStepInput): Promise<{ bound: boolean }>;
   /** Generates a 6-digit code, stores its HMAC with expiry and attempt limit, sends it by SMS. */
   sendMobileCode(input: SendMobileCodeInput): Promise<{ expiresAt: string; sent: boolean }>;
   /** Signs a verification link and e-mails it through the outbox. */
@@ -180,6 +227,63 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
   };
 
   return {
+    async checkMobileCode(i) {
+      return db.$transaction(async (tx) => {
+        const [ch] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM registration_challenges WHERE id = ${i.challengeId} FOR UPDATE`;
+        if (!ch) return { result: 'no_code' as const };
+        const row = await tx.registrationChallenge.findUniqueOrThrow({ where: { id: i.challengeId } });
+        const now = new Date(i.at);
+        if (row.verifiedAt) {
+          // A retry of the check that verified: the same answer.
+          return macMatches(i.codeMac, row.codeHash) ? { result: 'verified' as const } : { result: 'invalid' as const, attemptsLeft: Math.max(0, row.maxAttempts - row.attempts) };
+        }
+        if (row.attempts >= row.maxAttempts) return { result: 'locked' as const, lockedUntil: row.lockedUntil?.toISOString() ?? null };
+        if (row.expiresAt.getTime() <= now.getTime()) return { result: 'expired' as const, expiredAt: row.expiresAt.toISOString() };
+        // Every entry counts, right or wrong.
+        const attempts = row.attempts + 1;
+        if (macMatches(i.codeMac, row.codeHash)) {
+          await tx.registrationChallenge.update({ where: { id: row.id }, data: { attempts, verifiedAt: now } });
+          await tx.registration.updateMany({ where: { id: i.registrationId, mobileVerifiedAt: null }, data: { mobileVerifiedAt: now } });
+          return { result: 'verified' as const };
+        }
+        const attemptsLeft = row.maxAttempts - attempts;
+        const lockedUntil = attemptsLeft > 0 ? null : new Date(now.getTime() + i.lockoutMs);
+        await tx.registrationChallenge.update({ where: { id: row.id }, data: { attempts, ...(lockedUntil && { lockedUntil }) } });
+        return lockedUntil ? { result: 'locked' as const, lockedUntil: lockedUntil.toISOString() } : { result: 'invalid' as const, attemptsLeft };
+      });
+    },
+
+    async markEmailVerified(i) {
+      await db.registration.updateMany({ where: { id: i.registrationId, emailVerifiedAt: null }, data: { emailVerifiedAt: new Date(i.at) } });
+    },
+
+    async checkIdentity(i) {
+      const identity = await db.registrationIdentity.findUniqueOrThrow({ where: { registrationId: i.registrationId } });
+      if (identity.checkedAt && identity.faceResult && identity.riskFlag) {
+        return { faceResult: identity.faceResult as FaceResult, riskFlag: identity.riskFlag as RegistrationRiskFlag };
+      }
+      if (!deps.faces) throw new Error('No face verifier: pass faces (from createPorts()) in the activity deps');
+      // 3.4: an ID number already used by another (pending or approved) registration is a risk flag.
+      const sameId = await db.registrationIdentity.findMany({ where: { idNumberHash: identity.idNumberHash, registrationId: { not: i.registrationId } }, select: { registrationId: true } });
+      const inUse = sameId.length > 0 && (await db.registration.count({ where: { id: { in: sameId.map((x) => x.registrationId) }, status: { in: ['pending', 'approved'] } } })) > 0;
+      const riskFlag: RegistrationRiskFlag = inUse ? 'id_number_in_use' : 'none';
+      const faceResult = await deps.faces.verify({ registrationId: i.registrationId, faceImageRef: identity.faceImageRef, idNumberHash: identity.idNumberHash });
+      await db.$transaction(async (tx) => {
+        const decided = await tx.registrationIdentity.updateMany({ where: { registrationId: i.registrationId, checkedAt: null }, data: { faceResult, riskFlag, checkedAt: new Date(i.at) } });
+        if (decided.count === 1) await tx.registration.updateMany({ where: { id: i.registrationId }, data: { identitySubmittedAt: new Date(i.at) } });
+      });
+      const stored = await db.registrationIdentity.findUniqueOrThrow({ where: { registrationId: i.registrationId } });
+      log(i.caseId).info({ registrationId: i.registrationId, faceResult: stored.faceResult, riskFlag: stored.riskFlag }, 'identity checked');
+      return { faceResult: stored.faceResult as FaceResult, riskFlag: stored.riskFlag as RegistrationRiskFlag };
+    },
+
+    async bindPaymentMethod(i) {
+      const reg = await db.registration.findUniqueOrThrow({ where: { id: i.registrationId } });
+      if (!reg.paymentMethodTokenPending) return { bound: reg.paymentBoundAt !== null };
+      await db.registration.update({ where: { id: i.registrationId }, data: { paymentMethodToken: reg.paymentMethodTokenPending, paymentMethodTokenPending: null, paymentBoundAt: new Date(i.at) } });
+      return { bound: true };
+    },
+
     async sendMobileCode(i) {
       const reg = await db.registration.findUnique({ where: { id: i.registrationId } });
       if (!reg?.mobile || reg.status !== 'pending') return { expiresAt: i.at, sent: false };

@@ -94,7 +94,7 @@ code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-s
 pre{background:#fff;border:1px solid #d8dce3;border-radius:4px;padding:10px;overflow:auto;max-height:480px}
 .op{background:#fff;border:1px solid #d8dce3;border-radius:6px;padding:14px 18px;margin:14px 0}
 .method{display:inline-block;min-width:58px;text-align:center;border-radius:3px;color:#fff;font-size:12px;padding:2px 6px;margin-right:6px}
-.method.get{background:#2f6fb3}.method.post{background:#2c8a4b}.method.delete{background:#b3362f}
+.method.get{background:#2f6fb3}.method.post{background:#2c8a4b}.method.put{background:#b7791f}.method.delete{background:#b3362f}
 .summary{margin:4px 0}.opid{margin:2px 0;color:#5b6475;font-size:13px}.access{margin:4px 0}
 .role{display:inline-block;background:#eef1f6;border:1px solid #d8dce3;border-radius:10px;padding:0 8px;font-size:13px}
 table{border-collapse:collapse;width:100%;font-size:14px}th,td{text-align:left;border-bottom:1px solid #e5e8ee;padding:4px 8px;vertical-align:top}

@@ -18,8 +18,8 @@ import type { Registration } from '@prisma/client';
 import {
   createRegistrationActivities,
   hashIdNumber,
+  hashMobileCode,
   hashPassword,
-  mobileCodeMatches,
   registrationSecret,
   verifyEmailToken,
 } from '../activities/registration';
@@ -41,15 +41,17 @@ import {
 import {
   REGISTRATION_CASE_TYPE,
   RegistrationErrors,
-  emailVerifiedUpdate,
-  identitySubmittedUpdate,
-  mobileVerifiedUpdate,
-  paymentBoundUpdate,
+  bindPaymentMethodUpdate,
+  confirmEmailUpdate,
   registrationReview,
   resendEmailLinkUpdate,
   resendMobileCodeUpdate,
+  submitIdentityUpdate,
+  submitMobileCodeUpdate,
   type RegistrationCaseInput,
 } from '../workflows/registrationReview';
+import { appendAuditEvent } from '../activities/audit';
+import { actingParty } from '../api/authz';
 import type { ApiDeps } from '../api/deps';
 import { workflowUiLink } from '../api/deps';
 import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../api/errors';
@@ -139,10 +141,24 @@ function registrationHandlers(deps: ApiDeps) {
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = err.cause as { type?: string; message?: string; details?: unknown[] } | undefined;
-        if (cause?.type === RegistrationErrors.ResendTooSoon) {
-          const ms = Number((cause.details?.[0] as { retryAfterMs?: number } | undefined)?.retryAfterMs ?? 1000);
-          const s = retryAfter(res, ms);
-          throw new ApiError(429, 'RESEND_TOO_SOON', cause.message ?? 'Too soon to send again', { retryAfterSeconds: s });
+        const details = (cause?.details?.[0] ?? {}) as { retryAfterMs?: number; attemptsLeft?: number; expiredAt?: string; lockedUntil?: string | null };
+        const message = cause?.message ?? 'Refused';
+        switch (cause?.type) {
+          case RegistrationErrors.ResendTooSoon:
+            throw new ApiError(429, 'RESEND_TOO_SOON', message, { retryAfterSeconds: retryAfter(res, Number(details.retryAfterMs ?? 1000)) });
+          case RegistrationErrors.CodeInvalid:
+            throw policyRefused('CODE_INVALID', message, { attemptsLeft: details.attemptsLeft });
+          case RegistrationErrors.CodeExpired:
+            throw new ApiError(410, 'CODE_EXPIRED', message, { expiredAt: details.expiredAt });
+          case RegistrationErrors.StepLocked: {
+            const until = details.lockedUntil ? new Date(details.lockedUntil) : null;
+            if (until && until.getTime() > Date.now()) retryAfter(res, until.getTime() - Date.now());
+            throw new ApiError(423, 'STEP_LOCKED', message, { lockedUntil: details.lockedUntil ?? null });
+          }
+          case RegistrationErrors.NoCodeSent:
+            throw conflict('NO_CODE_SENT', message);
+          case RegistrationErrors.AlreadyVerified:
+            throw conflict('ALREADY_VERIFIED', message);
         }
       }
       throw fromUpdateFailure(err) ?? err;
@@ -201,60 +217,26 @@ function registrationHandlers(deps: ApiDeps) {
     res.json(await present(reg.id));
   };
 
+  // The steps below store what the applicant submitted (personal data stays here) and tell the case;
+  // the workflow decides: attempts and lock, the link, the face match and risk flag, the binding.
   const verifyMobile = async (req: Request, res: Response) => {
     const { code } = parse(codeSchema, req.body, 'code');
-    const { reg, rules, calendar } = await load(req);
+    const { reg } = await load(req);
     pending(reg);
-    const actor = { id: req.principal!.id, role: req.principal!.role };
     const ch = await latestChallenge(reg.id);
     if (!ch) throw conflict('NO_CODE_SENT', 'No code has been sent yet');
-    if (reg.mobileVerifiedAt) throw conflict('ALREADY_VERIFIED', 'The mobile number is already verified');
-    const now = new Date();
-    const locked = (until: Date | null) => {
-      const active = until && until.getTime() > now.getTime();
-      if (active) retryAfter(res, until!.getTime() - now.getTime());
-      return new ApiError(423, 'STEP_LOCKED', active ? 'Too many wrong codes: the mobile verification is locked' : 'Too many wrong codes for this code: request a new one', { lockedUntil: until?.toISOString() ?? null });
-    };
-    if (ch.verifiedAt === null) {
-      if (ch.attempts >= ch.maxAttempts) throw locked(ch.lockedUntil);
-      if (ch.expiresAt.getTime() <= now.getTime()) throw new ApiError(410, 'CODE_EXPIRED', 'The code has expired: request a new one', { expiredAt: ch.expiresAt.toISOString() });
-      // Every entry counts, atomically; a concurrent entry past the limit is refused whatever it says.
-      const counted = await deps.db.registrationChallenge.update({ where: { id: ch.id }, data: { attempts: { increment: 1 } } });
-      if (counted.attempts > counted.maxAttempts) throw locked(counted.lockedUntil);
-      if (!mobileCodeMatches(secret(), ch.id, code, ch.codeHash)) {
-        const attemptsLeft = counted.maxAttempts - counted.attempts;
-        if (attemptsLeft > 0) throw policyRefused('CODE_INVALID', 'The code is wrong', { attemptsLeft });
-        const until = new Date(now.getTime() + durationMs(rules.mobileCode.lockout, calendar));
-        await deps.db.registrationChallenge.update({ where: { id: ch.id }, data: { lockedUntil: until } });
-        throw locked(until);
-      }
-      await deps.db.registrationChallenge.update({ where: { id: ch.id }, data: { verifiedAt: now } });
-    } else if (!mobileCodeMatches(secret(), ch.id, code, ch.codeHash)) {
-      throw policyRefused('CODE_INVALID', 'The code is wrong', { attemptsLeft: Math.max(0, ch.maxAttempts - ch.attempts) });
-    }
-    await tell(req, res, reg.id, mobileVerifiedUpdate, [{ actor }], `${reg.id}:mobileVerified`);
-    await deps.db.registration.update({ where: { id: reg.id }, data: { mobileVerifiedAt: now } });
+    // Only the code's HMAC, bound to its challenge, reaches the workflow.
+    const codeMac = hashMobileCode(secret(), ch.id, code);
+    await tell(req, res, reg.id, submitMobileCodeUpdate, [{ actor: actingParty(req.principal!), seq: ch.seq, codeMac }]);
     res.json(await present(reg.id));
   };
 
   const resendMobile = async (req: Request, res: Response) => {
     parse(emptySchema, req.body, 'body');
-    const { reg, rules, calendar } = await load(req);
+    const { reg } = await load(req);
     pending(reg);
-    if (reg.mobileVerifiedAt) throw conflict('ALREADY_VERIFIED', 'The mobile number is already verified');
     const ch = await latestChallenge(reg.id);
-    const now = Date.now();
-    if (ch?.lockedUntil && ch.lockedUntil.getTime() > now) {
-      retryAfter(res, ch.lockedUntil.getTime() - now);
-      throw new ApiError(423, 'STEP_LOCKED', 'Too many wrong codes: the mobile verification is locked', { lockedUntil: ch.lockedUntil.toISOString() });
-    }
-    const wait = ch ? ch.sentAt.getTime() + durationMs(rules.mobileCode.resendCooldown, calendar) - now : 0;
-    if (wait > 0) {
-      const s = retryAfter(res, wait);
-      throw new ApiError(429, 'RESEND_TOO_SOON', `A new code can be sent in ${s} s`, { retryAfterSeconds: s });
-    }
-    const actor = { id: req.principal!.id, role: req.principal!.role };
-    const sent = await tell(req, res, reg.id, resendMobileCodeUpdate, [{ actor }], `${reg.id}:resendMobile:${(ch?.seq ?? 0) + 1}`);
+    const sent = await tell(req, res, reg.id, resendMobileCodeUpdate, [{ actor: actingParty(req.principal!) }], `${reg.id}:resendMobile:${(ch?.seq ?? 0) + 1}`);
     res.json({ ...(await present(reg.id)), sent });
   };
 
@@ -265,9 +247,7 @@ function registrationHandlers(deps: ApiDeps) {
     if (!check.ok && check.reason !== 'expired') throw policyRefused('LINK_INVALID', 'The verification link is not valid for this registration');
     pending(reg);
     if (!check.ok) throw new ApiError(410, 'LINK_EXPIRED', 'The verification link has expired: request a new one', { expiredAt: check.expiresAt?.toISOString() });
-    const actor = { id: req.principal!.id, role: req.principal!.role };
-    await tell(req, res, reg.id, emailVerifiedUpdate, [{ actor }], `${reg.id}:emailVerified`);
-    if (!reg.emailVerifiedAt) await deps.db.registration.update({ where: { id: reg.id }, data: { emailVerifiedAt: new Date() } });
+    await tell(req, res, reg.id, confirmEmailUpdate, [{ actor: actingParty(req.principal!), seq: check.seq }], `${reg.id}:confirmEmail`);
     res.json(await present(reg.id));
   };
 
@@ -275,9 +255,7 @@ function registrationHandlers(deps: ApiDeps) {
     parse(emptySchema, req.body, 'body');
     const { reg } = await load(req);
     pending(reg);
-    if (reg.emailVerifiedAt) throw conflict('ALREADY_VERIFIED', 'The e-mail address is already verified');
-    const actor = { id: req.principal!.id, role: req.principal!.role };
-    const sent = await tell(req, res, reg.id, resendEmailLinkUpdate, [{ actor }]);
+    const sent = await tell(req, res, reg.id, resendEmailLinkUpdate, [{ actor: actingParty(req.principal!) }]);
     res.json({ ...(await present(reg.id)), sent });
   };
 
@@ -288,36 +266,20 @@ function registrationHandlers(deps: ApiDeps) {
     const checked = checkIdNumber(body.idNumber);
     if (!checked.valid) throw badRequest('VALIDATION_FAILED', checked.message);
     const idNumberHash = hashIdNumber(secret(), checked.normalized);
-    const actor = { id: req.principal!.id, role: req.principal!.role };
-    const existing = await deps.db.registrationIdentity.findUnique({ where: { registrationId: reg.id } });
-    if (existing) {
-      // A retry of the same submission finishes telling the case; anything else is refused.
-      if (existing.idNumberHash !== idNumberHash || existing.faceImageRef !== body.faceImageRef) throw conflict('IDENTITY_ALREADY_SUBMITTED', 'The identity was already submitted');
-      await tell(req, res, reg.id, identitySubmittedUpdate, [{ actor, faceResult: existing.faceResult as any, riskFlag: existing.riskFlag as RegistrationRiskFlag }], `${reg.id}:identity`);
-      return void res.json(await present(reg.id));
-    }
+    // Nothing is stored for a step the case is not at (read from the read model; the workflow decides again).
     if (!reg.emailVerifiedAt) throw conflict('NOT_ALLOWED_AT_THIS_STEP', 'Verify the mobile number and the e-mail address first');
-    // 3.4: an ID number already used by another (pending or approved) registration is a risk flag.
-    const sameId = await deps.db.registrationIdentity.findMany({ where: { idNumberHash, registrationId: { not: reg.id } }, select: { registrationId: true } });
-    const inUse = sameId.length > 0 && (await deps.db.registration.count({ where: { id: { in: sameId.map((s) => s.registrationId) }, status: { in: ['pending', 'approved'] } } })) > 0;
-    const riskFlag: RegistrationRiskFlag = inUse ? 'id_number_in_use' : 'none';
-    const faceResult = await faces().verify({ registrationId: reg.id, faceImageRef: body.faceImageRef, idNumberHash });
-    try {
-      await deps.db.registrationIdentity.create({
-        data: { registrationId: reg.id, idNumberHash, birthDate: checked.birthDate, idLast4: checked.last4, faceImageRef: body.faceImageRef, faceResult, riskFlag },
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('IDENTITY_ALREADY_SUBMITTED', 'The identity was already submitted');
-      throw err;
+    const existing = await deps.db.registrationIdentity.findUnique({ where: { registrationId: reg.id } });
+    if (existing?.checkedAt && (existing.idNumberHash !== idNumberHash || existing.faceImageRef !== body.faceImageRef)) {
+      throw conflict('IDENTITY_ALREADY_SUBMITTED', 'The identity was already submitted');
     }
-    try {
-      await tell(req, res, reg.id, identitySubmittedUpdate, [{ actor, faceResult, riskFlag }], `${reg.id}:identity`);
-    } catch (err) {
-      await deps.db.registrationIdentity.deleteMany({ where: { registrationId: reg.id } });
-      throw err;
+    // What the applicant submitted is stored here (keyed hash, birth date, last four, image reference);
+    // an unchecked submission may be replaced, a checked one is final.
+    const submitted = { idNumberHash, birthDate: checked.birthDate, idLast4: checked.last4, faceImageRef: body.faceImageRef };
+    if (!existing?.checkedAt) {
+      await deps.db.registrationIdentity.upsert({ where: { registrationId: reg.id }, create: { registrationId: reg.id, ...submitted }, update: submitted });
     }
-    await deps.db.registration.update({ where: { id: reg.id }, data: { identitySubmittedAt: new Date() } });
-    req.log.info({ caseId: reg.id, faceResult, riskFlag }, 'identity submitted');
+    await tell(req, res, reg.id, submitIdentityUpdate, [{ actor: actingParty(req.principal!) }], `${reg.id}:identity:${crypto.createHash('sha256').update(`${idNumberHash}|${body.faceImageRef}`).digest('hex').slice(0, 24)}`);
+    req.log.info({ caseId: reg.id }, 'identity submitted');
     res.json(await present(reg.id));
   };
 
@@ -325,12 +287,22 @@ function registrationHandlers(deps: ApiDeps) {
     // 3.2: card numbers are never accepted (nor echoed, nor logged).
     if (looksLikeCardNumber(req.body)) throw badRequest('CARD_NUMBER_NOT_ACCEPTED', 'Card numbers are not accepted: send the payment provider\'s token (pm_tok_…)');
     const { token } = parse(paymentSchema, req.body, 'payment method');
-    const { reg } = await load(req);
+    const { reg, kase } = await load(req);
+    if (reg.status === 'approved') {
+      // Account settings: an active account binds or replaces its payment method at any time. The case has
+      // closed, so no workflow decides; the change and its audit event go in one transaction.
+      const replaced = reg.paymentBoundAt !== null;
+      await deps.db.$transaction(async (tx) => {
+        await tx.registration.update({ where: { id: reg.id }, data: { paymentMethodToken: token, paymentMethodTokenPending: null, paymentBoundAt: new Date() } });
+        await appendAuditEvent(tx, { caseId: kase.id, eventKey: `account:payment-method:${crypto.randomUUID()}`, type: replaced ? 'account.payment_method_replaced' : 'account.payment_method_bound', actor: req.principal!.id, at: new Date(), payload: {} });
+      });
+      return void res.json(await present(reg.id));
+    }
     pending(reg);
-    if (reg.paymentBoundAt) throw conflict('PAYMENT_METHOD_ALREADY_BOUND', 'A payment method is already bound');
-    const actor = { id: req.principal!.id, role: req.principal!.role };
-    await tell(req, res, reg.id, paymentBoundUpdate, [{ actor }], `${reg.id}:payment`);
-    await deps.db.registration.update({ where: { id: reg.id }, data: { paymentMethodToken: token, paymentBoundAt: new Date() } });
+    if (reg.paymentBoundAt) throw conflict('PAYMENT_METHOD_ALREADY_BOUND', 'A payment method is already bound; once the account is active it can be replaced');
+    if (!reg.emailVerifiedAt) throw conflict('NOT_ALLOWED_AT_THIS_STEP', 'A payment method is bound after the e-mail verification');
+    await deps.db.registration.update({ where: { id: reg.id }, data: { paymentMethodTokenPending: token } });
+    await tell(req, res, reg.id, bindPaymentMethodUpdate, [{ actor: actingParty(req.principal!) }], `${reg.id}:payment`);
     res.json(await present(reg.id));
   };
 

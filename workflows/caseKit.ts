@@ -34,10 +34,18 @@ const acts = proxyActivities<CaseActivities>({
 
 export const SYSTEM = 'system';
 
+/** A failure of an update, with its type (the API maps it to an HTTP answer) and details. */
+export function failure(type: string, message: string, details?: Record<string, unknown>): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, ...(details && { details: [details] }) });
+}
+
 /** Refuses an update in its validator: the caller gets an immediate error of this type (see api/errors.ts). */
 export function refuse(type: string, message: string, details?: Record<string, unknown>): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true, ...(details && { details: [details] }) });
+  throw failure(type, message, details);
 }
+
+/** Who may cancel a case: the customer through the storefront, and staff. */
+export const CANCELLERS: readonly Role[] = ['storefront', 'agent', 'supervisor'];
 
 interface TaskState extends TaskView {
   slaName: string;
@@ -363,7 +371,8 @@ export class CaseKit {
         return { step: this.view.step };
       },
       {
-        validator: (_args) => {
+        validator: ({ actor }) => {
+          if (!actor?.id || !CANCELLERS.includes(actor.role)) refuse(CaseErrors.Forbidden, `A ${actor?.role ?? 'caller without a role'} may not cancel a case`);
           if (this.view.status === 'closed') refuse(CaseErrors.NotAllowedNow, `Case is already closed (${this.view.outcome})`);
           if (cancelled) refuse(CaseErrors.NotAllowedNow, 'Cancellation already requested');
           const reason = refusal();

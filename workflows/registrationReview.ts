@@ -8,8 +8,6 @@ import type { RegistrationActivities } from '../activities/registration';
 import type { BusinessCalendar } from '../policy/businessCalendar';
 import { durationMs } from '../policy/durations';
 import {
-  faceResults,
-  registrationRiskFlags,
   type FaceResult,
   registrationTasks,
   type IdentityReviewDecision,
@@ -17,7 +15,7 @@ import {
   type RegistrationRejectionReason,
   type RegistrationRiskFlag,
 } from '../policy/registration';
-import { CaseKit, refuse } from './caseKit';
+import { CANCELLERS, CaseKit, failure, refuse } from './caseKit';
 import { CaseErrors, cancelCaseUpdate, type ActionResult, type Actor } from './definitions';
 
 export const REGISTRATION_CASE_TYPE = 'registration';
@@ -52,23 +50,43 @@ export interface RegistrationResult {
   reasonCode?: RegistrationRejectionReason;
 }
 
-/** Error types of this workflow's update validators (besides CaseErrors); the API maps them. */
-export const RegistrationErrors = { ResendTooSoon: 'ResendTooSoon' } as const;
+/** Error types of this workflow's updates (besides CaseErrors); the API maps them to HTTP answers. */
+export const RegistrationErrors = {
+  ResendTooSoon: 'ResendTooSoon', // 429, details.retryAfterMs
+  CodeInvalid: 'CodeInvalid', // 422, details.attemptsLeft
+  CodeExpired: 'CodeExpired', // 410, details.expiredAt
+  StepLocked: 'StepLocked', // 423, details.lockedUntil
+  NoCodeSent: 'NoCodeSent', // 409
+  AlreadyVerified: 'AlreadyVerified', // 409
+} as const;
 
 export interface IdentityFacts {
   faceResult: FaceResult;
   riskFlag: RegistrationRiskFlag;
 }
 
-/** The API checked the code against PostgreSQL (constant time) and tells the case. */
-export const mobileVerifiedUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('mobileVerified');
+// The applicant's steps (through the storefront). The workflow decides each one; the read model follows.
+/** A submitted SMS code, as its HMAC bound to the challenge (the code never enters the history). */
+export const submitMobileCodeUpdate = defineUpdate<ActionResult, [{ actor: Actor; seq: number; codeMac: string }]>('submitMobileCode');
 export const resendMobileCodeUpdate = defineUpdate<{ seq: number; expiresAt: string }, [{ actor: Actor }]>('resendMobileCode');
-/** The API checked the signed link. */
-export const emailVerifiedUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('emailVerified');
+/** The signed link's token was checked at the API edge; `seq` names the link. */
+export const confirmEmailUpdate = defineUpdate<ActionResult, [{ actor: Actor; seq: number }]>('confirmEmail');
 export const resendEmailLinkUpdate = defineUpdate<{ seq: number; expiresAt: string }, [{ actor: Actor }]>('resendEmailLink');
-/** The API checked the ID number and asked the face-match service; only the verdicts come here. */
+/** The identity the applicant submitted (stored by the API) is checked now: face match and risk flag. */
+export const submitIdentityUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('submitIdentity');
+/** The payment-method token the applicant submitted (stored by the API) is bound (never card data, 3.2). */
+export const bindPaymentMethodUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('bindPaymentMethod');
+
+/**
+ * @deprecated The API decided these before the workflow did; they stay registered so that cases which
+ * received them replay, and refuse every new call.
+ */
+export const mobileVerifiedUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('mobileVerified');
+/** @deprecated See mobileVerifiedUpdate. */
+export const emailVerifiedUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('emailVerified');
+/** @deprecated See mobileVerifiedUpdate. */
 export const identitySubmittedUpdate = defineUpdate<ActionResult, [{ actor: Actor } & IdentityFacts]>('identitySubmitted');
-/** A payment-method token was stored (never card data, 3.2). */
+/** @deprecated See mobileVerifiedUpdate. */
 export const paymentBoundUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('paymentBound');
 
 type Awaiting = 'mobile' | 'email' | 'identity' | 'payment' | null;
@@ -115,61 +133,146 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
     if (waitMs > 0) refuse(RegistrationErrors.ResendTooSoon, `A new ${channel === 'mobile' ? 'code' : 'link'} can be sent in ${Math.ceil(waitMs / 1000)} s`, { retryAfterMs: waitMs });
   };
 
+  const applicantOnly = (actor: Actor | undefined) => {
+    if (!actor?.id) refuse(CaseErrors.InvalidPayload, 'actor is required');
+    if (actor.role !== 'storefront') refuse(CaseErrors.Forbidden, `The applicant's steps come through the storefront, not a ${actor.role}`);
+  };
+  let lockedUntilMs = 0; // the mobile step's lock, as the last code check reported it
+  let identityChecking = false;
+  const notLocked = () => {
+    if (lockedUntilMs > Date.now()) refuse(RegistrationErrors.StepLocked, 'Too many wrong codes: the mobile verification is locked', { lockedUntil: new Date(lockedUntilMs).toISOString() });
+  };
+
+  // 1.2 mobile: the code's check (attempts, expiry, lock) and the verification happen in one activity.
+  setHandler(submitMobileCodeUpdate, async ({ actor, seq, codeMac }) => {
+    const check = await registration.checkMobileCode({ ...ids, challengeId: `${input.caseId}:sms:${seq}`, codeMac, lockoutMs: ms(rules.mobileCode.lockout), at: new Date().toISOString() });
+    switch (check.result) {
+      case 'verified':
+        if (!mobileVerified) {
+          mobileVerified = true;
+          await kase.record('registration.mobile_verified', {}, { actor: actor.id });
+        }
+        return { step: kase.view.step };
+      case 'invalid':
+        throw failure(RegistrationErrors.CodeInvalid, 'The code is wrong', { attemptsLeft: check.attemptsLeft });
+      case 'expired':
+        throw failure(RegistrationErrors.CodeExpired, 'The code has expired: request a new one', { expiredAt: check.expiredAt });
+      case 'locked':
+        lockedUntilMs = check.lockedUntil ? Date.parse(check.lockedUntil) : lockedUntilMs;
+        throw failure(RegistrationErrors.StepLocked, check.lockedUntil ? 'Too many wrong codes: the mobile verification is locked' : 'Too many wrong codes for this code: request a new one', { lockedUntil: check.lockedUntil });
+      default:
+        throw failure(RegistrationErrors.NoCodeSent, 'No code has been sent yet');
+    }
+  }, {
+    validator: ({ actor, seq, codeMac }) => {
+      applicantOnly(actor);
+      open();
+      if (mobileVerified) refuse(RegistrationErrors.AlreadyVerified, 'The mobile number is already verified');
+      expectStep('mobile', 'a mobile code');
+      if (sent.mobile.seq === 0) refuse(RegistrationErrors.NoCodeSent, 'No code has been sent yet');
+      if (seq !== sent.mobile.seq || !/^[0-9a-f]{64}$/.test(codeMac ?? '')) refuse(CaseErrors.InvalidPayload, `The code must answer the latest challenge (${sent.mobile.seq})`);
+      notLocked();
+    },
+  });
+  setHandler(resendMobileCodeUpdate, async (_args) => sendMobileCode(), {
+    validator: ({ actor }) => {
+      applicantOnly(actor);
+      open();
+      if (mobileVerified) refuse(RegistrationErrors.AlreadyVerified, 'The mobile number is already verified');
+      expectStep('mobile', 'a mobile code');
+      notLocked();
+      cooldown('mobile', rules.mobileCode.resendCooldown);
+    },
+  });
+  // 1.2 e-mail: the API checked the signed link's signature and expiry; the case records it.
+  setHandler(confirmEmailUpdate, async ({ actor }) => {
+    if (!emailVerified) {
+      emailVerified = true;
+      await registration.markEmailVerified({ ...ids, at: new Date().toISOString() });
+      await kase.record('registration.email_verified', {}, { actor: actor.id });
+    }
+    return { step: kase.view.step };
+  }, {
+    validator: ({ actor, seq }) => {
+      applicantOnly(actor);
+      open();
+      if (emailVerified) refuse(RegistrationErrors.AlreadyVerified, 'The e-mail address is already verified');
+      expectStep('email', 'an e-mail confirmation');
+      if (!Number.isInteger(seq) || seq < 1 || seq > sent.email.seq) refuse(CaseErrors.InvalidPayload, 'The link was not sent for this registration');
+    },
+  });
+  setHandler(resendEmailLinkUpdate, async (_args) => sendEmailLink(), {
+    validator: ({ actor }) => {
+      applicantOnly(actor);
+      open();
+      if (emailVerified) refuse(RegistrationErrors.AlreadyVerified, 'The e-mail address is already verified');
+      expectStep('email', 'an e-mail confirmation');
+      cooldown('email', rules.emailLink.resendCooldown);
+    },
+  });
+  // 1.2 / 3.1 real name: the face match and the risk flag are decided here, in the identity check.
+  setHandler(submitIdentityUpdate, async ({ actor }) => {
+    identityChecking = true;
+    const checked = await registration.checkIdentity({ ...ids, at: new Date().toISOString() });
+    identity = checked;
+    await kase.record('registration.identity_submitted', { faceResult: checked.faceResult, riskFlag: checked.riskFlag }, { actor: actor.id });
+    return { step: kase.view.step };
+  }, {
+    validator: ({ actor }) => {
+      applicantOnly(actor);
+      expectStep('identity', 'the real-name verification');
+      if (identity || identityChecking) refuse(CaseErrors.NotAllowedNow, 'The identity was already submitted');
+    },
+  });
+  setHandler(bindPaymentMethodUpdate, async ({ actor }) => {
+    const { bound } = await registration.bindPaymentMethod({ ...ids, at: new Date().toISOString() });
+    if (!bound) throw failure(CaseErrors.NotAllowedNow, 'No payment-method token was submitted');
+    paymentBound = true;
+    await kase.record('registration.payment_method_bound', {}, { actor: actor.id });
+    return { step: kase.view.step };
+  }, {
+    validator: ({ actor }) => {
+      applicantOnly(actor);
+      open();
+      if (awaiting !== 'identity' && awaiting !== 'payment') refuse(CaseErrors.NotAllowedNow, `A payment method is bound after the e-mail verification, before the review (step: ${kase.view.step}); once the account is active, it is bound in the account settings`);
+      if (paymentBound) refuse(CaseErrors.NotAllowedNow, 'A payment method is already bound');
+    },
+  });
+
+  // Superseded updates: kept for the cases that received them (replay skips validators); refused when new.
+  const superseded = (by: string) => (_args: unknown) => refuse(CaseErrors.NotAllowedNow, `Superseded: the workflow decides this step now (${by})`);
   setHandler(mobileVerifiedUpdate, async ({ actor }) => {
     if (!mobileVerified) {
       mobileVerified = true;
       await kase.record('registration.mobile_verified', {}, { actor: actor.id });
     }
     return { step: kase.view.step };
-  }, { validator: (_args) => (mobileVerified ? open() : expectStep('mobile', 'a mobile code')) });
-  setHandler(resendMobileCodeUpdate, async (_args) => sendMobileCode(), {
-    validator: (_args) => {
-      expectStep('mobile', 'a mobile code');
-      cooldown('mobile', rules.mobileCode.resendCooldown);
-    },
-  });
+  }, { validator: superseded('submitMobileCode') });
   setHandler(emailVerifiedUpdate, async ({ actor }) => {
     if (!emailVerified) {
       emailVerified = true;
       await kase.record('registration.email_verified', {}, { actor: actor.id });
     }
     return { step: kase.view.step };
-  }, { validator: (_args) => (emailVerified ? open() : expectStep('email', 'an e-mail confirmation')) });
-  setHandler(resendEmailLinkUpdate, async (_args) => sendEmailLink(), {
-    validator: (_args) => {
-      expectStep('email', 'an e-mail confirmation');
-      cooldown('email', rules.emailLink.resendCooldown);
-    },
-  });
+  }, { validator: superseded('confirmEmail') });
   setHandler(identitySubmittedUpdate, async ({ actor, faceResult, riskFlag }) => {
     identity = { faceResult, riskFlag };
     await kase.record('registration.identity_submitted', { faceResult, riskFlag }, { actor: actor.id });
     return { step: kase.view.step };
-  }, {
-    validator: (args) => {
-      expectStep('identity', 'the real-name verification');
-      if (identity) refuse(CaseErrors.NotAllowedNow, 'The identity was already submitted');
-      if (!faceResults.includes(args?.faceResult) || !registrationRiskFlags.includes(args?.riskFlag)) refuse(CaseErrors.InvalidPayload, 'faceResult and riskFlag must be known values');
-    },
-  });
+  }, { validator: superseded('submitIdentity') });
   setHandler(paymentBoundUpdate, async ({ actor }) => {
     paymentBound = true;
     await kase.record('registration.payment_method_bound', {}, { actor: actor.id });
     return { step: kase.view.step };
-  }, {
-    validator: (_args) => {
-      open();
-      if (awaiting !== 'identity' && awaiting !== 'payment') refuse(CaseErrors.NotAllowedNow, `A payment method is bound after the e-mail verification, before the review (step: ${kase.view.step})`);
-      if (paymentBound) refuse(CaseErrors.NotAllowedNow, 'A payment method is already bound');
-    },
-  });
+  }, { validator: superseded('bindPaymentMethod') });
   // 2.4.1: the applicant may withdraw; the personal data is deleted as on abandonment.
   setHandler(cancelCaseUpdate, async ({ actor, reasonCode }) => {
     cancelled = true;
     await kase.record('case.cancel_requested', { reasonCode }, { actor: actor.id });
     return { step: kase.view.step };
   }, {
-    validator: (_args) => {
+    validator: ({ actor }) => {
+      if (!actor?.id || !CANCELLERS.includes(actor.role)) refuse(CaseErrors.Forbidden, `A ${actor?.role ?? 'caller without a role'} may not withdraw a registration`);
       open();
       if (decided) refuse(CaseErrors.PolicyRefused, 'The registration was already decided');
     },

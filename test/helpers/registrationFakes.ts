@@ -5,7 +5,8 @@ import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { RegistrationActivities } from '../../activities/registration';
+import type { MobileCodeCheck, RegistrationActivities } from '../../activities/registration';
+import type { FaceResult, RegistrationRiskFlag } from '../../policy/registration';
 import { createFakeActivities } from './fakeActivities';
 import { workflowBundle } from './timeSkipping';
 
@@ -14,7 +15,26 @@ export type RegistrationActivityName = keyof RegistrationActivities;
 export function createFakeRegistrationActivities() {
   const calls: { name: RegistrationActivityName; input: any }[] = [];
   const push = (name: RegistrationActivityName, input: any) => void calls.push({ name, input });
+  /** What the identity check decides, per registration (default: pass, no risk flag). */
+  const identities = new Map<string, { faceResult: FaceResult; riskFlag: RegistrationRiskFlag }>();
+  /** The answers of successive code checks, per registration (default: verified). */
+  const codeChecks = new Map<string, MobileCodeCheck[]>();
   const activities: RegistrationActivities = {
+    async checkMobileCode(i) {
+      push('checkMobileCode', i);
+      return codeChecks.get(i.registrationId)?.shift() ?? { result: 'verified' };
+    },
+    async markEmailVerified(i) {
+      push('markEmailVerified', i);
+    },
+    async checkIdentity(i) {
+      push('checkIdentity', i);
+      return identities.get(i.registrationId) ?? { faceResult: 'pass', riskFlag: 'none' };
+    },
+    async bindPaymentMethod(i) {
+      push('bindPaymentMethod', i);
+      return { bound: true };
+    },
     async sendMobileCode(i) {
       push('sendMobileCode', i);
       return { expiresAt: new Date(new Date(i.at).getTime() + i.ttlMs).toISOString(), sent: true };
@@ -38,6 +58,12 @@ export function createFakeRegistrationActivities() {
   return {
     activities,
     calls,
+    identityOf(registrationId: string, facts: { faceResult: FaceResult; riskFlag: RegistrationRiskFlag }) {
+      identities.set(registrationId, facts);
+    },
+    codeChecksOf(registrationId: string, answers: MobileCodeCheck[]) {
+      codeChecks.set(registrationId, [...answers]);
+    },
     of(name: RegistrationActivityName, caseId?: string): any[] {
       return calls.filter((c) => c.name === name && (!caseId || c.input.caseId === caseId)).map((c) => c.input);
     },

@@ -3,18 +3,22 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { addWorkingHours } from '../../policy/businessCalendar';
+import { deadlineFrom } from '../../policy/durations';
 import type { PolicyConfig } from '../../policy/config';
 import { cancelCaseUpdate, completeTaskUpdate, type Actor } from '../../workflows/definitions';
 import {
-  emailVerifiedUpdate,
+  bindPaymentMethodUpdate,
+  confirmEmailUpdate,
   identitySubmittedUpdate,
   mobileVerifiedUpdate,
-  paymentBoundUpdate,
   registrationReview,
   resendMobileCodeUpdate,
+  submitIdentityUpdate,
+  submitMobileCodeUpdate,
   type IdentityFacts,
   type RegistrationCaseInput,
 } from '../../workflows/registrationReview';
+import type { CaseView } from '../../workflows/definitions';
 import { registrationWorker, sendUpdate as executeUpdate } from '../helpers/registrationFakes';
 import { createTimeSkippingEnv, openTaskOf, testPolicy, waitForState } from '../helpers/timeSkipping';
 
@@ -64,17 +68,22 @@ const events = (caseId: string) => forCase(caseId, fake.of('recordCaseEvent'));
 const eventTypes = (caseId: string) => events(caseId).map((e) => e.type);
 const templatesOf = (caseId: string) => forCase(caseId, fake.of('notify')).map((e) => e.template);
 
+/** The latest code the case sent (its seq), from the timeline. */
+const latestSeq = (v: CaseView) => Math.max(0, ...v.timeline.filter((e) => e.type === 'registration.mobile_code_sent').map((e) => Number(e.data?.seq)));
+const MAC = 'c0de'.repeat(16); // the fake code check answers from its programmed list, not from the MAC
+
 async function verifyMobile(h: Handle) {
-  await waitForState(h, (s) => s.step === 'mobile_verification', 'mobile step');
-  await executeUpdate(h, mobileVerifiedUpdate, { args: [{ actor: storefront }] });
+  const v = await waitForState(h, (s) => s.step === 'mobile_verification' && latestSeq(s) > 0, 'mobile step');
+  await executeUpdate(h, submitMobileCodeUpdate, { args: [{ actor: storefront, seq: latestSeq(v), codeMac: MAC }] });
 }
 async function verifyEmail(h: Handle) {
-  await waitForState(h, (s) => s.step === 'email_verification', 'email step');
-  await executeUpdate(h, emailVerifiedUpdate, { args: [{ actor: storefront }] });
+  await waitForState(h, (s) => s.step === 'email_verification' && s.timeline.some((e) => e.type === 'registration.email_link_sent'), 'email step');
+  await executeUpdate(h, confirmEmailUpdate, { args: [{ actor: storefront, seq: 1 }] });
 }
 async function submitIdentity(h: Handle, facts: IdentityFacts) {
   await waitForState(h, (s) => s.step === 'identity_verification', 'identity step');
-  await executeUpdate(h, identitySubmittedUpdate, { args: [{ actor: storefront, ...facts }] });
+  reg.identityOf(h.workflowId, facts);
+  await executeUpdate(h, submitIdentityUpdate, { args: [{ actor: storefront }] });
 }
 async function verifyAll(h: Handle, facts: IdentityFacts) {
   await verifyMobile(h);
@@ -87,7 +96,8 @@ test('approved without manual review: code, link, identity pass; deadlines and p
   const h = await start(i);
   const opened = await waitForState(h, (s) => s.step === 'mobile_verification' && !!s.deadlines.verification);
   const sla = opened.slas.find((x) => x.name === 'verification')!;
-  expect(new Date(sla.dueAt).getTime() - new Date(sla.startedAt).getTime()).toBe(72 * HOUR);
+  expect(sla.dueAt).toBe(deadlineFrom(new Date(sla.startedAt), i.policy.registration.verification.within, i.policy.calendar).toISOString());
+  expect(opened.deadlines.verification).toBe(sla.dueAt);
   await verifyAll(h, { faceResult: 'pass', riskFlag: 'none' });
   expect(await h.result()).toEqual({ outcome: 'approved' });
 
@@ -181,6 +191,7 @@ test('abandoned: nothing verified by 72 h; reminder at 36 h; the personal data i
   const v = await waitForState(h, (s) => !!s.deadlines.verification);
   const due = v.deadlines.verification!;
   const sla = v.slas.find((x) => x.name === 'verification')!;
+  expect(due).toBe(deadlineFrom(new Date(sla.startedAt), i.policy.registration.verification.within, i.policy.calendar).toISOString());
   expect(await h.result()).toEqual({ outcome: 'abandoned' });
 
   const abandoned = events(i.caseId).find((e) => e.type === 'registration.abandoned');
@@ -221,9 +232,10 @@ test('payment method required by policy: approval waits for the binding', async 
   await verifyAll(h, { faceResult: 'pass', riskFlag: 'none' });
   await waitForState(h, (s) => s.step === 'payment_binding');
   expect(reg.of('activateAccount', i.caseId)).toHaveLength(0);
-  await executeUpdate(h, paymentBoundUpdate, { args: [{ actor: storefront }] });
+  await executeUpdate(h, bindPaymentMethodUpdate, { args: [{ actor: storefront }] });
   expect(await h.result()).toEqual({ outcome: 'approved' });
   expect(eventTypes(i.caseId)).toContain('registration.payment_method_bound');
+  expect(reg.of('bindPaymentMethod', i.caseId)).toHaveLength(1);
 });
 
 test('payment method required and bound during the identity step: no separate payment step', async () => {
@@ -232,9 +244,9 @@ test('payment method required and bound during the identity step: no separate pa
   await verifyMobile(h);
   await verifyEmail(h);
   await waitForState(h, (s) => s.step === 'identity_verification');
-  await executeUpdate(h, paymentBoundUpdate, { args: [{ actor: storefront }] });
-  await expect(executeUpdate(h, paymentBoundUpdate, { args: [{ actor: storefront }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-  await executeUpdate(h, identitySubmittedUpdate, { args: [{ actor: storefront, faceResult: 'pass', riskFlag: 'none' }] });
+  await executeUpdate(h, bindPaymentMethodUpdate, { args: [{ actor: storefront }] });
+  await expect(executeUpdate(h, bindPaymentMethodUpdate, { args: [{ actor: storefront }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+  await executeUpdate(h, submitIdentityUpdate, { args: [{ actor: storefront }] });
   expect(await h.result()).toEqual({ outcome: 'approved' });
   expect(events(i.caseId).some((e) => e.casePatch?.step === 'payment_binding')).toBe(false);
 });
@@ -254,7 +266,7 @@ test('payment method optional: approved without binding (covered above) and a bi
   const i = input();
   const h = await start(i);
   await waitForState(h, (s) => s.step === 'mobile_verification');
-  const early = executeUpdate(h, paymentBoundUpdate, { args: [{ actor: storefront }] });
+  const early = executeUpdate(h, bindPaymentMethodUpdate, { args: [{ actor: storefront }] });
   await expect(early).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
   await verifyAll(h, { faceResult: 'pass', riskFlag: 'none' });
   expect(await h.result()).toEqual({ outcome: 'approved' });
@@ -265,8 +277,8 @@ test('resend: refused inside the 60 s cooldown, a new code (seq 2) after it; ste
   const h = await start(i);
   await waitForState(h, (s) => s.step === 'mobile_verification' && s.timeline.some((e) => e.type === 'registration.mobile_code_sent'));
   await expect(executeUpdate(h, resendMobileCodeUpdate, { args: [{ actor: storefront }] })).rejects.toMatchObject({ cause: { type: 'ResendTooSoon' } });
-  await expect(executeUpdate(h, emailVerifiedUpdate, { args: [{ actor: storefront }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
-  await expect(executeUpdate(h, identitySubmittedUpdate, { args: [{ actor: storefront, faceResult: 'pass', riskFlag: 'none' }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+  await expect(executeUpdate(h, confirmEmailUpdate, { args: [{ actor: storefront, seq: 1 }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+  await expect(executeUpdate(h, submitIdentityUpdate, { args: [{ actor: storefront }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
   await env.sleep('61 seconds');
   const resent = await executeUpdate(h, resendMobileCodeUpdate, { args: [{ actor: storefront }] });
   expect(resent.seq).toBe(2);
@@ -284,4 +296,46 @@ test('the applicant withdraws (2.4.1): closed as cancelled and the personal data
   expect(await h.result()).toEqual({ outcome: 'cancelled' });
   expect(reg.of('erasePersonalData', i.caseId)).toEqual([expect.objectContaining({ reason: 'cancelled' })]);
   expect(eventTypes(i.caseId)).toContain('registration.withdrawn');
+});
+
+test('the workflow decides the code: wrong answers count down, the lock refuses codes and resends in workflow time, then a new code verifies', async () => {
+  const i = input();
+  const h = await start(i);
+  const v = await waitForState(h, (s) => latestSeq(s) === 1, 'first code');
+  const lockedUntil = new Date(Date.parse(v.timeline.find((e) => e.type === 'registration.mobile_code_sent')!.at) + 30 * 60_000).toISOString();
+  reg.codeChecksOf(i.caseId, [{ result: 'invalid', attemptsLeft: 1 }, { result: 'locked', lockedUntil }]);
+  const send = () => executeUpdate(h, submitMobileCodeUpdate, { args: [{ actor: storefront, seq: 1, codeMac: MAC }] });
+  await expect(send()).rejects.toMatchObject({ cause: { type: 'CodeInvalid', details: [{ attemptsLeft: 1 }] } });
+  await expect(send()).rejects.toMatchObject({ cause: { type: 'StepLocked', details: [{ lockedUntil }] } });
+  // Locked: the workflow refuses further codes and a resend in its validator, without asking the database.
+  const checks = reg.of('checkMobileCode', i.caseId).length;
+  await expect(send()).rejects.toMatchObject({ cause: { type: 'StepLocked' } });
+  await expect(executeUpdate(h, resendMobileCodeUpdate, { args: [{ actor: storefront }] })).rejects.toMatchObject({ cause: { type: 'StepLocked' } });
+  expect(reg.of('checkMobileCode', i.caseId)).toHaveLength(checks);
+  // A code for another challenge, a malformed MAC, or a caller that is not the storefront: refused.
+  await expect(executeUpdate(h, submitMobileCodeUpdate, { args: [{ actor: storefront, seq: 7, codeMac: MAC }] })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
+  await expect(executeUpdate(h, submitMobileCodeUpdate, { args: [{ actor: agent, seq: 1, codeMac: MAC }] })).rejects.toMatchObject({ cause: { type: 'Forbidden' } });
+  await env.sleep('31 minutes');
+  const resent = await executeUpdate(h, resendMobileCodeUpdate, { args: [{ actor: storefront }] });
+  expect(resent.seq).toBe(2);
+  await verifyMobile(h);
+  expect(reg.of('checkMobileCode', i.caseId).at(-1)).toMatchObject({ registrationId: i.caseId, challengeId: `${i.caseId}:sms:2`, codeMac: MAC, lockoutMs: 30 * 60_000 });
+  await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+  expect(await h.result()).toEqual({ outcome: 'cancelled' });
+});
+
+test('updates the API once sent are refused now (the workflow decides), and only staff or the storefront may withdraw', async () => {
+  const i = input();
+  const h = await start(i);
+  await waitForState(h, (s) => latestSeq(s) === 1);
+  await expect(executeUpdate(h, mobileVerifiedUpdate, { args: [{ actor: storefront }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+  await verifyMobile(h);
+  await verifyEmail(h);
+  await waitForState(h, (s) => s.step === 'identity_verification');
+  await expect(executeUpdate(h, identitySubmittedUpdate, { args: [{ actor: storefront, faceResult: 'pass', riskFlag: 'none' }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+  await expect(executeUpdate(h, cancelCaseUpdate, { args: [{ actor: { id: 'm', role: 'merchant', merchantId: 'x' }, reasonCode: 'customer_request' }] })).rejects.toMatchObject({ cause: { type: 'Forbidden' } });
+  expect(reg.of('checkIdentity', i.caseId)).toHaveLength(0);
+  await submitIdentity(h, { faceResult: 'pass', riskFlag: 'none' });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(reg.of('markEmailVerified', i.caseId)).toHaveLength(1);
 });
