@@ -3,6 +3,7 @@
 // outbox key, refunds on the case.
 import crypto from 'node:crypto';
 import { Context } from '@temporalio/activity';
+import type { CarrierTracking } from '../lib/carriers';
 import type { Secrets } from '../lib/config';
 import type { Db, Prisma } from '../lib/db';
 import type { Logger } from '../lib/logger';
@@ -29,6 +30,8 @@ export interface ActivityDeps {
   mailer: Mailer;
   /** The payment port (lib/ports.ts createPorts: PAYMENT_GATEWAY). */
   gateway: PaymentGateway;
+  /** Shipping quotes and tracking (lib/ports.ts createPorts: CARRIER_TRACKING); the return's shipping reimbursement quotes with it. */
+  carriers: CarrierTracking;
   logger: Logger;
   /** Domain for generated Message-IDs. */
   mailDomain?: string;

@@ -1,4 +1,5 @@
-// Refunds through a payment gateway. Idempotent on the case: a retried activity never pays twice.
+// Money through a payment gateway: refunds of the order, payouts to the customer (e.g. the return shipping
+// the platform bears). Idempotent on the key: a retried activity never pays twice.
 import crypto from 'node:crypto';
 import type { Db } from '../lib/db';
 
@@ -8,22 +9,42 @@ export interface RefundRequest {
   currency: string;
 }
 
+/** Money the platform pays the customer that is not a refund of the order (e.g. return shipping, policy 7.3). */
+export interface PayoutRequest {
+  idempotencyKey: string;
+  amountMinor: number;
+  currency: string;
+}
+
 /** The gateway contract. Real gateways deduplicate on the idempotency key; so must implementations. */
 export interface PaymentGateway {
   refund(req: RefundRequest): Promise<{ ref: string }>;
+  /** Pays the customer; the same key always answers with the first payout's reference and never pays again. */
+  payout(req: PayoutRequest): Promise<{ ref: string }>;
 }
 
 /** A simulated gateway with a durable ledger in PostgreSQL; it deduplicates on the key like a real one. */
 export class SimulatedPaymentGateway implements PaymentGateway {
   constructor(private readonly db: Db) {}
 
-  async refund(req: RefundRequest): Promise<{ ref: string }> {
-    const ref = `SIMREF-${crypto.randomUUID()}`;
+  refund(req: RefundRequest): Promise<{ ref: string }> {
+    return this.book('refund', 'SIMREF', req);
+  }
+
+  payout(req: PayoutRequest): Promise<{ ref: string }> {
+    return this.book('payout', 'SIMPAY', req);
+  }
+
+  private async book(operation: 'refund' | 'payout', prefix: string, req: RefundRequest | PayoutRequest): Promise<{ ref: string }> {
+    const ref = `${prefix}-${crypto.randomUUID()}`;
     await this.db.$executeRaw`
       INSERT INTO simulated_gateway_ledger (idempotency_key, ref, operation, amount_minor, currency)
-      VALUES (${req.idempotencyKey}, ${ref}, 'refund', ${req.amountMinor}, ${req.currency})
+      VALUES (${req.idempotencyKey}, ${ref}, ${operation}, ${req.amountMinor}, ${req.currency})
       ON CONFLICT (idempotency_key) DO NOTHING`;
     const row = await this.db.simulatedGatewayCharge.findUniqueOrThrow({ where: { idempotencyKey: req.idempotencyKey } });
+    if (row.operation !== operation) {
+      throw new Error(`Idempotency key ${req.idempotencyKey} was used for a ${row.operation}, not a ${operation}`);
+    }
     if (row.amountMinor !== req.amountMinor || row.currency !== req.currency) {
       throw new Error(`Idempotency key ${req.idempotencyKey} reused with a different amount`);
     }

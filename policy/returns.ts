@@ -2,7 +2,16 @@
 import { z } from 'zod';
 import { dayPeriodEndsAt, type BusinessCalendar } from './businessCalendar';
 import { defineActions, defineTasks } from './process';
-import { durationSchema, shipmentSchema, slaSchema } from './schemas';
+import { currencySchema, durationSchema, shipmentSchema, slaSchema } from './schemas';
+
+/**
+ * The default reimbursement cap of one return parcel: 30.00 CNY. A standard domestic parcel costs 10.00 to
+ * 30.00 CNY with the carriers the platform quotes (the carrier port's quotes span that range), so a customer
+ * who ships the usual way is reimbursed in full, while what a customer adds on top (express or same-day
+ * service, insurance, bulky freight) is not charged to the platform without limit.
+ */
+export const DEFAULT_RETURN_SHIPPING_CAP_MINOR = 3000;
+export const DEFAULT_RETURN_SHIPPING_CURRENCY = 'CNY';
 
 export const returnPolicySchema = z.object({
   /** 7.1: no-reason return or exchange within 7 days of delivery. */
@@ -17,6 +26,13 @@ export const returnPolicySchema = z.object({
   excludedCategories: z.array(z.string()),
   /** 7.3: the platform bears the return shipping. */
   returnShippingPaidBy: z.enum(['platform', 'merchant']),
+  /**
+   * 7.3: the most reimbursed for one return parcel, in minor units of returnShippingCurrency. Absent in policy
+   * documents written before the reimbursement existed; they get the default.
+   */
+  returnShippingCapMinor: z.number().int().nonnegative().default(DEFAULT_RETURN_SHIPPING_CAP_MINOR),
+  /** The currency of the cap and of every reimbursement (ISO 4217). */
+  returnShippingCurrency: currencySchema.default(DEFAULT_RETURN_SHIPPING_CURRENCY),
   /** 8.2: the merchant answers within the set time; silence approves the request. */
   merchantReview: slaSchema,
   /** After a merchant rejection, how long the customer may ask for platform review. */
@@ -38,6 +54,9 @@ export const defaultReturnPolicy: ReturnPolicy = {
   extendWindowOverHolidays: true,
   excludedCategories: ['customized', 'perishable', 'digital-download', 'intimate-apparel'],
   returnShippingPaidBy: 'platform',
+  // 30.00 CNY: covers a standard domestic parcel with any quoted carrier (see DEFAULT_RETURN_SHIPPING_CAP_MINOR).
+  returnShippingCapMinor: DEFAULT_RETURN_SHIPPING_CAP_MINOR,
+  returnShippingCurrency: DEFAULT_RETURN_SHIPPING_CURRENCY,
   merchantReview: { within: { amount: 48, unit: 'hours' }, remindAt: 0.5, onBreach: 'default-decision' },
   platformReviewRequestWindow: { amount: 7, unit: 'days' },
   platformReview: { within: { amount: 2, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
@@ -75,12 +94,66 @@ export const returnTasks = defineTasks({
   'return.exchange_shipment': { role: 'merchant', payload: shipmentSchema },
 });
 
+/** A decimal amount such as "12.00" (the same form as the order amount). */
+export const decimalAmountSchema = z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, 'decimal amount such as "12.00"');
+
+/** "12.00" → 1200 (minor units). Pure: the workflow converts the customer's amount with it. */
+export function decimalToMinor(amount: string): number {
+  const [whole, frac = ''] = amount.split('.');
+  return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
+}
+
+/**
+ * The customer's return shipment: carrier and tracking number, and optionally what the customer paid the
+ * carrier (7.3: reimbursed up to the policy's cap). Without `paid`, the carrier's quote is reimbursed.
+ */
+export const returnShipmentSchema = shipmentSchema
+  .extend({
+    paid: z.object({ amount: decimalAmountSchema, currency: currencySchema }).strict().optional(),
+  })
+  .strict();
+export type ReturnShipment = z.infer<typeof returnShipmentSchema>;
+
+export interface Money {
+  amountMinor: number;
+  currency: string;
+}
+
+export type ReimbursementBasis = 'paid' | 'carrier_quote' | 'cap';
+
+/**
+ * 7.3: what the platform reimburses for the return parcel. The amount the customer paid when given in the cap's
+ * currency, otherwise the carrier's quote; never more than the cap. Amounts in another currency cannot be
+ * compared with the cap (no exchange rates here): a paid amount in another currency is set aside for the quote,
+ * and a quote in another currency is replaced by the cap itself (the customer is not left to bear the freight).
+ */
+export function returnShippingReimbursement(o: { paid?: Money; quote?: Money; cap: Money }): {
+  amountMinor: number;
+  currency: string;
+  basis: ReimbursementBasis;
+  uncappedMinor: number;
+  capped: boolean;
+} {
+  const usable = (m?: Money) => (m && m.currency === o.cap.currency ? m : undefined);
+  const paid = usable(o.paid);
+  const quote = usable(o.quote);
+  const basis: ReimbursementBasis = paid ? 'paid' : quote ? 'carrier_quote' : 'cap';
+  const uncappedMinor = (paid ?? quote ?? o.cap).amountMinor;
+  const amountMinor = Math.min(uncappedMinor, o.cap.amountMinor);
+  return { amountMinor, currency: o.cap.currency, basis, uncappedMinor, capped: amountMinor < uncappedMinor };
+}
+
+/** Whether the carrier's quote is needed: the customer gave no amount in the cap's currency. */
+export function needsCarrierQuote(paid: Money | undefined, capCurrency: string): boolean {
+  return !paid || paid.currency !== capCurrency;
+}
+
 /** What the customer does on a return, through the storefront or an agent: POST /v1/cases/{id}/actions/{name}. */
 export const returnActions = defineActions({
   shipment: {
-    summary: "Submit the customer's return shipment (carrier and tracking number)",
+    summary: "Submit the customer's return shipment (carrier, tracking number, optionally the amount paid)",
     roles: ['storefront'],
-    body: shipmentSchema,
+    body: returnShipmentSchema,
     update: 'submitReturnShipment',
     field: 'shipment',
   },

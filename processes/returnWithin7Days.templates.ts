@@ -3,6 +3,11 @@ import type { Locale, Params, Template, TemplateSet } from '../activities/templa
 
 const money = (p: Params) => (p.amountMinor == null ? '' : `${(Number(p.amountMinor) / 100).toFixed(2)} ${p.currency ?? ''}`.trim());
 
+/** The return shipping reimbursed to the customer (7.3), when the case paid it (params shippingMinor, shippingCurrency). */
+const shipping = (p: Params) => (p.shippingMinor == null ? '' : money({ amountMinor: p.shippingMinor, currency: p.shippingCurrency ?? null }));
+const shippingZh = (p: Params) => (shipping(p) ? `退货运费 ${shipping(p)} 已由平台报销给您。` : '');
+const shippingEn = (p: Params) => (shipping(p) ? ` The return shipping of ${shipping(p)} was reimbursed to you by the platform.` : '');
+
 const closed = (zhWord: string, enWord: string): Record<Locale, Template> => ({
   'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 已${zhWord}`, text: (p) => `您的售后申请 ${p.caseId} 已${zhWord}。` },
   en: { subject: (p) => `Request ${p.caseId} ${enWord}`, text: (p) => `Your after-sales request ${p.caseId} has been ${enWord}.` },
@@ -35,12 +40,12 @@ export const returnTemplates: TemplateSet = {
     en: { subject: (p) => `Your returned item arrived (${p.caseId})`, text: (p) => `The merchant received and inspected your returned item; request ${p.caseId} (${p.requestType}) continues.` },
   },
   'return.refunded': {
-    'zh-CN': { subject: (p) => `退款已发起(${p.caseId})`, text: (p) => `退款 ${money(p)} 已发起,将原路退回。` },
-    en: { subject: (p) => `Refund issued (${p.caseId})`, text: (p) => `A refund of ${money(p)} was issued to your original payment method.` },
+    'zh-CN': { subject: (p) => `退款已发起(${p.caseId})`, text: (p) => `退款 ${money(p)} 已发起,将原路退回。${shippingZh(p)}` },
+    en: { subject: (p) => `Refund issued (${p.caseId})`, text: (p) => `A refund of ${money(p)} was issued to your original payment method.${shippingEn(p)}` },
   },
   'return.replacement_shipped': {
-    'zh-CN': { subject: (p) => `换货商品已发出(${p.caseId})`, text: (p) => `换货商品已由 ${p.carrier} 发出,运单号 ${p.trackingNumber}。` },
-    en: { subject: (p) => `Replacement shipped (${p.caseId})`, text: (p) => `Your replacement was shipped with ${p.carrier}, tracking number ${p.trackingNumber}.` },
+    'zh-CN': { subject: (p) => `换货商品已发出(${p.caseId})`, text: (p) => `换货商品已由 ${p.carrier} 发出,运单号 ${p.trackingNumber}。${shippingZh(p)}` },
+    en: { subject: (p) => `Replacement shipped (${p.caseId})`, text: (p) => `Your replacement was shipped with ${p.carrier}, tracking number ${p.trackingNumber}.${shippingEn(p)}` },
   },
   'return.closed.refunded': closed('完成退款', 'completed with a refund'),
   'return.closed.exchanged': closed('完成换货', 'completed with an exchange'),

@@ -1,6 +1,7 @@
 // The 7-day no-reason return, exchange or refund (policy 7.1, 7.3, 8.2): the storefront opens it, the
 // merchant reviews and inspects (tasks), the customer ships and may ask for platform review (party actions).
 import { z } from 'zod';
+import { createReturnActivities } from '../activities/returns';
 import { policyRefused } from '../api/errors';
 import {
   checkReturnEligibility,
@@ -43,11 +44,30 @@ export const returnWithin7DaysProcess = defineProcess({
   title: '7-day no-reason return, exchange or refund',
   policyRefs: '7.1, 7.3, 8.2',
   workflow: returnWithin7Days,
-  policy: { key: 'returnWithin7Days', schema: returnPolicySchema, defaults: defaultReturnPolicy, version: '2026-11-28.1' },
+  policy: { key: 'returnWithin7Days', schema: returnPolicySchema, defaults: defaultReturnPolicy, version: '2026-11-29.1' },
   tasks: returnTasks,
   actions: returnActions,
   templates: returnTemplates,
   describe: (caseId) => `7-day return ${caseId}`,
+
+  // The money of the case: the refund and the return shipping reimbursed to the customer (7.3). Amounts, kinds
+  // and states only; gateway references and idempotency keys stay inside.
+  present: async (deps, c) => {
+    const rows = await deps.db.payment.findMany({ where: { caseId: c.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    return {
+      payments: rows.map((p) => ({
+        paymentId: p.id,
+        kind: p.kind,
+        payer: p.payer,
+        amountMinor: p.amountMinor,
+        currency: p.currency,
+        status: p.status,
+        createdAt: p.createdAt.toISOString(),
+      })),
+    };
+  },
+
+  activities: (deps) => ({ ...createReturnActivities(deps) }),
 
   open: {
     roles: ['storefront'],

@@ -2,18 +2,23 @@
 // While the customer meets the conditions, a return or exchange is guaranteed within 7 days of
 // delivery, and the platform pays the return shipping.
 import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities } from '@temporalio/workflow';
+import type { ReturnActivities } from '../activities/returns';
 import type { CaseActivities } from '../activities/types';
 import type { BusinessCalendar } from '../policy/businessCalendar';
 import { deadlineFrom } from '../policy/durations';
 import {
   checkReturnEligibility,
   checkReturnEligibilityLegacy,
+  decimalToMinor,
+  DEFAULT_RETURN_SHIPPING_CAP_MINOR,
+  DEFAULT_RETURN_SHIPPING_CURRENCY,
   returnActions as actions,
   returnTasks,
   returnWindowEndsAt,
   type ReturnPolicy,
   type ReturnReasonCode,
   type ReturnRequestType,
+  type ReturnShipment,
   type ReviewDecision,
 } from '../policy/returns';
 import type { Shipment } from '../policy/schemas';
@@ -22,7 +27,7 @@ import type { ActionResult, Actor } from './definitions';
 
 export const RETURN_CASE_TYPE = 'return';
 
-const payments = proxyActivities<Pick<CaseActivities, 'issueRefund' | 'recordReturnShipping'>>({
+const payments = proxyActivities<Pick<CaseActivities, 'issueRefund' | 'recordReturnShipping'> & ReturnActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
@@ -55,7 +60,7 @@ export interface ReturnCaseInput {
 
 export type ReturnOutcome = 'refunded' | 'exchanged' | 'rejected' | 'abandoned' | 'cancelled' | 'ineligible';
 
-export const submitReturnShipmentUpdate = defineUpdate<ActionResult, [{ actor: Actor; shipment: Shipment }]>(actions.shipment.update);
+export const submitReturnShipmentUpdate = defineUpdate<ActionResult, [{ actor: Actor; shipment: ReturnShipment }]>(actions.shipment.update);
 export const requestPlatformReviewUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>(actions['platform-review'].update);
 
 export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
@@ -66,7 +71,9 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
   const merchant = { kind: 'merchant' as const, id: order.merchantId };
 
   let moneyMoving = false;
-  let shipment: Shipment | undefined;
+  let shipment: ReturnShipment | undefined;
+  /** The return shipping reimbursed to the customer (7.3), once paid. */
+  let shippingReimbursed: { amountMinor: number; currency: string } | undefined;
   let platformReviewRequested = false;
 
   // The customer may cancel at any point before money moves.
@@ -85,6 +92,10 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
       await kase.record('return.platform_review_requested', {}, { actor: actor.id });
     },
   });
+
+  /** E-mail parameters for the shipping reimbursement, once there is one (cases on the former path have none). */
+  const shippingParams = (): Record<string, number | string> =>
+    shippingReimbursed ? { shippingMinor: shippingReimbursed.amountMinor, shippingCurrency: shippingReimbursed.currency } : {};
 
   const close = async (outcome: ReturnOutcome): Promise<{ outcome: ReturnOutcome }> => {
     kase.clearDeadline('customerShipment');
@@ -184,13 +195,34 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
       await kase.record('return.abandoned', { reason: 'no_shipment_by_deadline', dueAt: shipped.facts.dueAt });
       return close('abandoned');
     }
-    await payments.recordReturnShipping({
-      caseId: input.caseId,
-      payer: rules.returnShippingPaidBy,
-      carrier: shipment!.carrier,
-      at: new Date().toISOString(),
-      eventKey: `${input.caseId}:return-shipping`,
-    });
+    if (patched('return-shipping-reimbursed')) {
+      // The platform bears the freight for real: what the customer paid, or the carrier's quote, up to the cap.
+      // Cases opened before the cap existed carry no cap in their policy: the default applies.
+      const paid = shipment!.paid && { amountMinor: decimalToMinor(shipment!.paid.amount), currency: shipment!.paid.currency };
+      const reimbursed = await payments.reimburseReturnShipping({
+        caseId: input.caseId,
+        payer: rules.returnShippingPaidBy,
+        carrier: shipment!.carrier,
+        ...(paid && { paid }),
+        from: `customer:${order.customerId}`,
+        to: `merchant:${order.merchantId}`,
+        cap: {
+          amountMinor: rules.returnShippingCapMinor ?? DEFAULT_RETURN_SHIPPING_CAP_MINOR,
+          currency: rules.returnShippingCurrency ?? DEFAULT_RETURN_SHIPPING_CURRENCY,
+        },
+        at: new Date().toISOString(),
+        eventKey: `${input.caseId}:return-shipping`,
+      });
+      shippingReimbursed = { amountMinor: reimbursed.amountMinor, currency: reimbursed.currency };
+    } else {
+      await payments.recordReturnShipping({
+        caseId: input.caseId,
+        payer: rules.returnShippingPaidBy,
+        carrier: shipment!.carrier,
+        at: new Date().toISOString(),
+        eventKey: `${input.caseId}:return-shipping`,
+      });
+    }
 
     // 3. The merchant confirms receipt and inspection; silence confirms.
     await kase.record('step.entered', {}, { step: 'merchant_inspection' });
@@ -222,7 +254,7 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
       interrupt: () => cancelled(),
     });
     if (cancelled() || replacement.kind !== 'completed') return close('cancelled');
-    await kase.notify('return.replacement_shipped', customer, { carrier: replacement.payload.carrier, trackingNumber: replacement.payload.trackingNumber });
+    await kase.notify('return.replacement_shipped', customer, { carrier: replacement.payload.carrier, trackingNumber: replacement.payload.trackingNumber, ...shippingParams() });
     return close('exchanged');
   }
 
@@ -236,7 +268,7 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
     eventKey: `${input.caseId}:refund`,
   });
   await kase.record('return.refunded', { paymentId: refund.paymentId, amountMinor: order.amountMinor, currency: order.currency });
-  await kase.notify('return.refunded', customer, { amountMinor: order.amountMinor, currency: order.currency });
+  await kase.notify('return.refunded', customer, { amountMinor: order.amountMinor, currency: order.currency, ...shippingParams() });
   return close('refunded');
 }
 

@@ -7,7 +7,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { GENESIS_HASH, verifyAuditChain } from '../../activities/audit';
 import { createSmtpMailer, type Mailer } from '../../activities/mailer';
-import { SimulatedPaymentGateway, type PaymentGateway, type RefundRequest } from '../../activities/payments';
+import { SimulatedPaymentGateway, type PaymentGateway, type PayoutRequest, type RefundRequest } from '../../activities/payments';
+import { createReturnActivities, type ReimburseReturnShippingInput, type ReturnActivities } from '../../activities/returns';
 import type { CaseActivities, NotifyInput, RefundInput } from '../../activities/types';
 import { loadConfig, secretsOf } from '../../lib/config';
 import { createDb, type Db } from '../../lib/db';
@@ -28,7 +29,7 @@ let ports: Ports;
 const extraMailers: Mailer[] = [];
 const cfg = loadConfig({});
 /** The activity deps as the worker builds them (ports from createPorts, secrets from the config), with overrides. */
-const depsWith = (o: Partial<ActivityDeps> = {}): ActivityDeps => ({ db, mailer, gateway, logger, sms: ports.sms, secrets: secretsOf(cfg), ...o });
+const depsWith = (o: Partial<ActivityDeps> = {}): ActivityDeps => ({ db, mailer, gateway, carriers: ports.carriers, logger, sms: ports.sms, secrets: secretsOf(cfg), ...o });
 
 beforeAll(async () => {
   db = createDb(requireEnv('DATABASE_URL'), { maxConnections: 5 });
@@ -147,6 +148,9 @@ describe('issueRefund: pays at most once per case', () => {
         if (this.calls === 1) throw new Error('simulated crash after the gateway call');
         return res;
       }
+      payout(req: PayoutRequest): Promise<{ ref: string }> {
+        return this.inner.payout(req);
+      }
     }
     const crashing = new CrashAfterFirstRefund(new SimulatedPaymentGateway(db));
     const acts = createActivities(depsWith({ gateway: crashing }));
@@ -195,6 +199,119 @@ describe('issueRefund: pays at most once per case', () => {
     const payments = await db.payment.findMany({ where: { caseId } });
     expect(payments).toHaveLength(1);
     expect(payments[0]).toMatchObject({ status: 'pending', gatewayRef: null });
+    expect(await db.simulatedGatewayCharge.count({ where: { idempotencyKey: key } })).toBe(1);
+  });
+});
+
+describe('reimburseReturnShipping: the return shipping paid out at most once per case (7.3)', () => {
+  const cap = { amountMinor: 3_000, currency: 'CNY' };
+  function shippingInput(caseId: string, over: Partial<ReimburseReturnShippingInput> = {}): ReimburseReturnShippingInput {
+    return { caseId, payer: 'platform', carrier: 'SF', from: 'customer:c-1', to: 'merchant:m-1', cap, at: AT, eventKey: `${caseId}:return-shipping`, ...over };
+  }
+  let returns: ReturnActivities;
+  beforeAll(() => {
+    returns = createReturnActivities(depsWith());
+  });
+
+  test('is registered through the process catalogue beside the shared activities', () => {
+    expect(typeof (createActivities(depsWith()) as Record<string, unknown>).reimburseReturnShipping).toBe('function');
+  });
+
+  test('the amount the customer paid; a retry (attempt 2) pays nothing more: one payout, one payment row, one audit event', async () => {
+    const { caseId } = await createCase();
+    const input = shippingInput(caseId, { paid: { amountMinor: 1_200, currency: 'CNY' } });
+
+    const first = await attempt(1, returns.reimburseReturnShipping, input);
+    const second = await attempt(2, returns.reimburseReturnShipping, input);
+    expect(first).toMatchObject({ amountMinor: 1_200, currency: 'CNY' });
+    expect(first.gatewayRef).toMatch(/^SIMPAY-/);
+    expect(second).toEqual(first);
+
+    const ledger = await db.simulatedGatewayCharge.findMany({ where: { idempotencyKey: `return_shipping:${caseId}` } });
+    expect(ledger).toHaveLength(1);
+    expect(ledger[0]).toMatchObject({ ref: first.gatewayRef, operation: 'payout', amountMinor: 1_200, currency: 'CNY' });
+    const payments = await db.payment.findMany({ where: { caseId } });
+    expect(payments).toHaveLength(1);
+    expect(payments[0]).toMatchObject({
+      id: first.paymentId,
+      kind: 'return_shipping',
+      payer: 'platform',
+      status: 'succeeded',
+      amountMinor: 1_200,
+      currency: 'CNY',
+      gatewayRef: first.gatewayRef,
+      idempotencyKey: `return_shipping:${caseId}`,
+    });
+    const events = await auditEvents(caseId, 'payment.return_shipping_reimbursed');
+    expect(events).toHaveLength(1);
+    expect(events[0].payload).toMatchObject({ paymentId: first.paymentId, amountMinor: 1_200, currency: 'CNY', basis: 'paid', paidMinor: 1_200, capMinor: 3_000, capped: false, gatewayRef: first.gatewayRef });
+  });
+
+  test("without an amount, the carrier port's quote; above the cap, the cap", async () => {
+    const quote = await ports.carriers.quote({ carrier: 'SF', from: 'customer:c-1', to: 'merchant:m-1' });
+    const quoted = await createCase();
+    const a = await attempt(1, returns.reimburseReturnShipping, shippingInput(quoted.caseId));
+    expect(a).toMatchObject({ amountMinor: quote.amountMinor, currency: 'CNY' });
+    expect((await auditEvents(quoted.caseId, 'payment.return_shipping_reimbursed'))[0].payload).toMatchObject({ basis: 'carrier_quote', quotedMinor: quote.amountMinor, capped: false });
+
+    const capped = await createCase();
+    const b = await attempt(1, returns.reimburseReturnShipping, shippingInput(capped.caseId, { cap: { amountMinor: 999, currency: 'CNY' } })); // quotes start at 10.00
+    expect(b.amountMinor).toBe(999);
+    expect((await auditEvents(capped.caseId, 'payment.return_shipping_reimbursed'))[0].payload).toMatchObject({ basis: 'carrier_quote', quotedMinor: quote.amountMinor, capMinor: 999, capped: true });
+
+    const paidTooMuch = await createCase();
+    const c = await attempt(1, returns.reimburseReturnShipping, shippingInput(paidTooMuch.caseId, { paid: { amountMinor: 8_800, currency: 'CNY' } }));
+    expect(c.amountMinor).toBe(3_000);
+    expect(await db.simulatedGatewayCharge.findUniqueOrThrow({ where: { idempotencyKey: `return_shipping:${paidTooMuch.caseId}` } })).toMatchObject({ operation: 'payout', amountMinor: 3_000 });
+  });
+
+  test('a crash after the gateway paid but before our DB commit: the retry records the same payout, no second payment', async () => {
+    const { caseId } = await createCase();
+    class CrashAfterFirstPayout implements PaymentGateway {
+      calls = 0;
+      constructor(private readonly inner: PaymentGateway) {}
+      refund(req: RefundRequest): Promise<{ ref: string }> {
+        return this.inner.refund(req);
+      }
+      async payout(req: PayoutRequest): Promise<{ ref: string }> {
+        this.calls++;
+        const res = await this.inner.payout(req);
+        if (this.calls === 1) throw new Error('simulated crash after the gateway call');
+        return res;
+      }
+    }
+    const crashing = new CrashAfterFirstPayout(new SimulatedPaymentGateway(db));
+    const acts = createReturnActivities(depsWith({ gateway: crashing }));
+    const input = shippingInput(caseId, { paid: { amountMinor: 1_650, currency: 'CNY' } });
+
+    await expect(attempt(1, acts.reimburseReturnShipping, input)).rejects.toThrow('simulated crash after the gateway call');
+    const ledgerAfterCrash = await db.simulatedGatewayCharge.findMany({ where: { idempotencyKey: `return_shipping:${caseId}` } });
+    expect(ledgerAfterCrash).toHaveLength(1);
+    const pending = await db.payment.findMany({ where: { caseId } });
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ status: 'pending', gatewayRef: null, amountMinor: 1_650 });
+    expect(await auditEvents(caseId, 'payment.return_shipping_reimbursed')).toHaveLength(0);
+
+    const retried = await attempt(2, acts.reimburseReturnShipping, input);
+    expect(crashing.calls).toBe(2);
+    const ledger = await db.simulatedGatewayCharge.findMany({ where: { idempotencyKey: `return_shipping:${caseId}` } });
+    expect(ledger).toHaveLength(1);
+    expect(retried).toEqual({ paymentId: pending[0].id, amountMinor: 1_650, currency: 'CNY', gatewayRef: ledgerAfterCrash[0].ref });
+    expect(await db.payment.findMany({ where: { caseId } })).toEqual([expect.objectContaining({ id: pending[0].id, status: 'succeeded', gatewayRef: ledger[0].ref })]);
+    expect(await auditEvents(caseId, 'payment.return_shipping_reimbursed')).toHaveLength(1);
+
+    // A third call (a lost completion) answers from the row without reaching the gateway.
+    await expect(attempt(3, acts.reimburseReturnShipping, input)).resolves.toEqual(retried);
+    expect(crashing.calls).toBe(2);
+  });
+
+  test('the simulated gateway keeps payouts and refunds apart: a key used for one is refused for the other', async () => {
+    const { caseId } = await createCase();
+    const key = `return_shipping:${caseId}`;
+    const { ref } = await gateway.payout({ idempotencyKey: key, amountMinor: 1_000, currency: 'CNY' });
+    await expect(gateway.payout({ idempotencyKey: key, amountMinor: 1_000, currency: 'CNY' })).resolves.toEqual({ ref });
+    await expect(gateway.payout({ idempotencyKey: key, amountMinor: 1_100, currency: 'CNY' })).rejects.toThrow(/different amount/);
+    await expect(gateway.refund({ idempotencyKey: key, amountMinor: 1_000, currency: 'CNY' })).rejects.toThrow(/used for a payout, not a refund/);
     expect(await db.simulatedGatewayCharge.count({ where: { idempotencyKey: key } })).toBe(1);
   });
 });

@@ -28,6 +28,17 @@ async function openTask(caseId: string, type: string, key = sys.keys.merchant.ap
   }, `${type} task`);
 }
 
+/** The text of a caught message, whatever transfer encoding the mailer chose for it. */
+function mailText(raw: string): string {
+  const [head, ...rest] = raw.split(/\r?\n\r?\n/);
+  const body = rest.join('\n\n');
+  if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
+    return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+  }
+  if (/content-transfer-encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  return body;
+}
+
 async function caseState(caseId: string) {
   return (await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.auditor.apiKey })).body;
 }
@@ -48,7 +59,11 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
   expect(done.body).toMatchObject({ status: 'completed', completedBy: sys.keys.merchant.id, resolution: 'completed' });
 
   await eventually(async () => (await caseState(caseId)).step === 'awaiting_customer_shipment', 'awaiting shipment');
-  const shipped = await call(sys, 'POST', `/v1/cases/${caseId}/actions/shipment`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', trackingNumber: 'SF1234567890' } });
+  // The customer paid the carrier 18.00 CNY; the platform reimburses it (7.3, under the 30.00 CNY cap).
+  const shipped = await call(sys, 'POST', `/v1/cases/${caseId}/actions/shipment`, {
+    key: sys.keys.storefront.apiKey,
+    body: { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '18.00', currency: 'CNY' } },
+  });
   expect(shipped.status).toBe(200);
 
   const inspection = await openTask(caseId, 'return.merchant_inspection');
@@ -60,13 +75,24 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
   }, 'case closed');
   expect(closed).toMatchObject({ outcome: 'refunded', step: 'closed' });
 
+  // The money of the case: the refund and the shipping reimbursement, each paid once at the gateway.
   const payments = await sys.db.payment.findMany({ where: { caseId } });
-  expect(payments.map((p) => [p.kind, p.payer, p.status]).sort()).toEqual([
-    ['refund', 'merchant', 'succeeded'],
-    ['return_shipping', 'platform', 'recorded'],
+  expect(payments.map((p) => [p.kind, p.payer, p.status, p.amountMinor, p.currency]).sort()).toEqual([
+    ['refund', 'merchant', 'succeeded', 19900, 'CNY'],
+    ['return_shipping', 'platform', 'succeeded', 1800, 'CNY'],
   ]);
-  expect(payments.find((p) => p.kind === 'refund')!.amountMinor).toBe(19900);
-  expect(await sys.db.simulatedGatewayCharge.count({ where: { idempotencyKey: `refund:${caseId}` } })).toBe(1);
+  const ledger = await sys.db.simulatedGatewayCharge.findMany({ where: { idempotencyKey: { in: [`refund:${caseId}`, `return_shipping:${caseId}`] } } });
+  expect(ledger.map((l) => [l.operation, l.amountMinor, l.currency]).sort()).toEqual([
+    ['payout', 1800, 'CNY'],
+    ['refund', 19900, 'CNY'],
+  ]);
+  for (const p of payments) expect(p.gatewayRef).toBe(ledger.find((l) => l.idempotencyKey === p.idempotencyKey)!.ref);
+  // The case resource shows both, amounts and states only.
+  expect(closed.payments.map((p: any) => [p.kind, p.payer, p.amountMinor, p.currency, p.status]).sort()).toEqual([
+    ['refund', 'merchant', 19900, 'CNY', 'succeeded'],
+    ['return_shipping', 'platform', 1800, 'CNY', 'succeeded'],
+  ]);
+  expect(JSON.stringify(closed.payments)).not.toMatch(/SIMREF|SIMPAY|idempotency/i);
 
   const customerMail = await eventually(async () => {
     const m = sys.mail.messages.filter((x) => x.to.includes(body.customerContact.email));
@@ -81,7 +107,9 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
     `How did we do? (${caseId})`,
   ]);
   expect(customerMail.every((m) => m.headers['x-case-id'] === caseId)).toBe(true);
-  expect(customerMail.some((m) => m.raw.includes('199.00 CNY'))).toBe(true);
+  const refundMail = customerMail.find((m) => m.subject === `Refund issued (${caseId})`)!;
+  expect(mailText(refundMail.raw)).toContain('A refund of 199.00 CNY was issued');
+  expect(mailText(refundMail.raw)).toContain('The return shipping of 18.00 CNY was reimbursed to you');
   const merchantMail = sys.mail.messages.filter((x) => x.to.includes(`${sys.keys.merchant.merchantId}@merchant.test`) && x.headers['x-case-id'] === caseId);
   expect(merchantMail).toHaveLength(1);
   // The catcher may see a message a moment before the outbox row records it as sent.
@@ -95,7 +123,8 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
   const timeline = await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey });
   const types = timeline.body.events.map((e: any) => e.type);
   expect(types[0]).toBe('case.opened');
-  expect(types).toEqual(expect.arrayContaining(['task.created', 'task.completed', 'payment.refunded', 'notification.sent', 'case.closed']));
+  expect(types).toEqual(expect.arrayContaining(['task.created', 'task.completed', 'payment.return_shipping_reimbursed', 'payment.refunded', 'notification.sent', 'case.closed']));
+  expect(timeline.body.events.find((e: any) => e.type === 'payment.return_shipping_reimbursed').payload).toMatchObject({ amountMinor: 1800, currency: 'CNY', basis: 'paid', capped: false });
   expect(timeline.body.events.find((e: any) => e.type === 'task.completed').actor).toBe(sys.keys.merchant.id);
   expect(JSON.stringify(timeline.body)).not.toContain(body.customerContact.email);
   const verify = await call(sys, 'GET', `/v1/cases/${caseId}/audit/verify`, { key: sys.keys.auditor.apiKey });

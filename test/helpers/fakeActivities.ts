@@ -1,19 +1,35 @@
 // In-memory activities for workflow tests on the time-skipping server: they record every call.
+import type { ReturnActivities } from '../../activities/returns';
 import type { CaseActivities, OpenTaskInput } from '../../activities/types';
+import { needsCarrierQuote, returnShippingReimbursement, type Money } from '../../policy/returns';
+
+/** The shared activities and the return's own (the return workflow runs on this worker too). */
+export type FakeActivities = CaseActivities & ReturnActivities;
 
 export interface Recorded {
-  name: keyof CaseActivities;
+  name: keyof FakeActivities;
   input: any;
 }
+
+/**
+ * The fake carrier's quote for one parcel, by carrier code (anything else: 18.00 CNY). The reimbursement fake
+ * decides with the real rule (policy/returns.ts returnShippingReimbursement) on these quotes.
+ */
+export const FAKE_CARRIER_QUOTES: Record<string, Money> = {
+  SF: { amountMinor: 2300, currency: 'CNY' },
+  JD: { amountMinor: 1500, currency: 'CNY' },
+  EMS: { amountMinor: 4500, currency: 'CNY' },
+};
+export const fakeCarrierQuote = (carrier: string): Money => FAKE_CARRIER_QUOTES[carrier] ?? { amountMinor: 1800, currency: 'CNY' };
 
 export function createFakeActivities() {
   const calls: Recorded[] = [];
   const refunds = new Map<string, string>();
   let refundAttempts = 0;
-  const record = (name: keyof CaseActivities) => async (input: any) => {
+  const record = (name: keyof FakeActivities) => async (input: any) => {
     calls.push({ name, input });
   };
-  const activities: CaseActivities = {
+  const activities: FakeActivities = {
     recordCaseEvent: record('recordCaseEvent'),
     openTask: record('openTask'),
     closeTask: record('closeTask'),
@@ -26,6 +42,12 @@ export function createFakeActivities() {
       if (!refunds.has(input.caseId)) refunds.set(input.caseId, `REF-${refunds.size + 1}`);
       return { paymentId: `pay-${input.caseId}`, gatewayRef: refunds.get(input.caseId)!, status: 'succeeded' };
     },
+    async reimburseReturnShipping(input) {
+      calls.push({ name: 'reimburseReturnShipping', input });
+      const quote = needsCarrierQuote(input.paid, input.cap.currency) ? fakeCarrierQuote(input.carrier) : undefined;
+      const { amountMinor, currency } = returnShippingReimbursement({ paid: input.paid, quote, cap: input.cap });
+      return { paymentId: `ship-${input.caseId}`, amountMinor, currency, gatewayRef: amountMinor > 0 ? `PAYOUT-${input.caseId}` : null };
+    },
   };
   return {
     activities,
@@ -34,7 +56,7 @@ export function createFakeActivities() {
     get refundAttempts() {
       return refundAttempts;
     },
-    of(name: keyof CaseActivities): any[] {
+    of(name: keyof FakeActivities): any[] {
       return calls.filter((c) => c.name === name).map((c) => c.input);
     },
     tasks(): OpenTaskInput[] {

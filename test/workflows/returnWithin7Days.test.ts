@@ -3,10 +3,12 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { addWorkingDays, addWorkingHours } from '../../policy/businessCalendar';
+import { deadlineFrom } from '../../policy/durations';
 import { completeTaskUpdate, cancelCaseUpdate, type Actor } from '../../workflows/definitions';
 import { requestPlatformReviewUpdate, returnWithin7Days, submitReturnShipmentUpdate, type ReturnCaseInput } from '../../workflows/returnWithin7Days';
+import type { ReturnShipment } from '../../policy/returns';
 import { createTimeSkippingEnv, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../helpers/timeSkipping';
-import type { createFakeActivities } from '../helpers/fakeActivities';
+import { FAKE_CARRIER_QUOTES, type createFakeActivities } from '../helpers/fakeActivities';
 
 const HOUR = 3_600_000;
 const merchantActor: Actor = { id: 'principal-merchant-1', role: 'merchant', merchantId: 'merchant-1' };
@@ -77,9 +79,23 @@ async function complete(handle: Awaited<ReturnType<typeof start>>, type: string,
   return executeUpdate(handle, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, type)!.taskId, actor, payload }] });
 }
 
-async function ship(handle: Awaited<ReturnType<typeof start>>) {
+async function ship(handle: Awaited<ReturnType<typeof start>>, shipment: ReturnShipment = { carrier: 'SF', trackingNumber: 'SF1234567890' }) {
   await waitForState(handle, (s) => s.step === 'awaiting_customer_shipment', 'awaiting shipment');
-  return executeUpdate(handle, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] });
+  return executeUpdate(handle, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment }] });
+}
+
+/** Approve, ship, inspect: the case closes refunded. Returns the reimbursement request and the refund e-mail. */
+async function refundedWith(i: ReturnCaseInput, shipment: ReturnShipment) {
+  const h = await start(i);
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+  await ship(h, shipment);
+  await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'confirmed' });
+  expect(await h.result()).toEqual({ outcome: 'refunded' });
+  const requests = forCase(i.caseId, fake.of('reimburseReturnShipping'));
+  expect(requests).toHaveLength(1);
+  expect(forCase(i.caseId, fake.of('recordReturnShipping'))).toHaveLength(0);
+  const refundedMail = forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'return.refunded');
+  return { request: requests[0], params: refundedMail.params };
 }
 
 test('happy path: approve, ship, inspect, refund once, survey; deadlines from the policy', async () => {
@@ -94,14 +110,32 @@ test('happy path: approve, ship, inspect, refund once, survey; deadlines from th
   expect(review.type).toBe('return.merchant_review');
   expect(review.role).toBe('merchant');
   expect(review.merchantId).toBe('merchant-1');
-  expect(new Date(review.dueAt).getTime() - new Date(review.at).getTime()).toBe(48 * HOUR);
+  expect(review.dueAt).toBe(deadlineFrom(new Date(review.at), i.policy.returnWithin7Days.merchantReview.within, i.policy.calendar).toISOString());
   expect(inspection.type).toBe('return.merchant_inspection');
   expect(inspection.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(inspection.at), 3).toISOString());
 
   const refunds = forCase(i.caseId, fake.of('issueRefund'));
   expect(refunds).toHaveLength(1);
   expect(refunds[0]).toMatchObject({ amountMinor: 19900, currency: 'CNY' });
-  expect(forCase(i.caseId, fake.of('recordReturnShipping'))[0]).toMatchObject({ payer: 'platform', carrier: 'SF' });
+  // 7.3: the return shipping is reimbursed (patch 'return-shipping-reimbursed'), here at the carrier's quote.
+  expect(forCase(i.caseId, fake.of('recordReturnShipping'))).toHaveLength(0);
+  const shipping = forCase(i.caseId, fake.of('reimburseReturnShipping'));
+  expect(shipping).toHaveLength(1);
+  expect(shipping[0]).toMatchObject({
+    payer: 'platform',
+    carrier: 'SF',
+    from: `customer:${i.order.customerId}`,
+    to: 'merchant:merchant-1',
+    cap: { amountMinor: 3000, currency: 'CNY' },
+    eventKey: `${i.caseId}:return-shipping`,
+  });
+  expect(shipping[0].paid).toBeUndefined();
+  expect(forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'return.refunded').params).toMatchObject({
+    amountMinor: 19900,
+    currency: 'CNY',
+    shippingMinor: FAKE_CARRIER_QUOTES.SF.amountMinor,
+    shippingCurrency: 'CNY',
+  });
   expect(templatesOf(i.caseId)).toEqual([
     'return.received',
     'return.review_requested',
@@ -145,7 +179,8 @@ test('merchant rejects, customer asks for platform review, agent approves within
   const h = await start(i);
   await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'item_used_or_damaged' });
   const v = await waitForState(h, (s) => s.step === 'awaiting_platform_review_request');
-  expect(new Date(v.deadlines.platformReviewRequestBy!).getTime()).toBeGreaterThan(Date.now());
+  const rejectedAt = v.timeline.find((e) => e.type === 'return.rejected_by_merchant')!.at;
+  expect(v.deadlines.platformReviewRequestBy).toBe(deadlineFrom(new Date(rejectedAt), i.policy.returnWithin7Days.platformReviewRequestWindow, i.policy.calendar).toISOString());
   await executeUpdate(h, requestPlatformReviewUpdate, { args: [{ actor: storefront }] });
   await complete(h, 'return.platform_review', agentActor, { decision: 'approve' });
   await ship(h);
@@ -188,7 +223,7 @@ test('rejection stands when the customer does not ask for platform review within
   expect(await h.result()).toEqual({ outcome: 'rejected' });
   const closed = forCase(i.caseId, fake.of('recordCaseEvent')).find((e) => e.type === 'case.closed');
   const rejected = forCase(i.caseId, fake.of('recordCaseEvent')).find((e) => e.type === 'return.rejected_by_merchant');
-  expect(new Date(closed.at).getTime() - new Date(rejected.at).getTime()).toBeGreaterThanOrEqual(7 * 24 * HOUR);
+  expectFiredAt(closed.at, deadlineFrom(new Date(rejected.at), i.policy.returnWithin7Days.platformReviewRequestWindow, i.policy.calendar).toISOString());
 });
 
 test('shipment deadline missed: reminder at 70 %, abandoned at exactly 7 days, customer notified', async () => {
@@ -199,7 +234,7 @@ test('shipment deadline missed: reminder at 70 %, abandoned at exactly 7 days, c
   const due = v.deadlines.customerShipment!;
   const sla = v.slas.find((x) => x.name === 'customerShipment')!;
   expect(sla.dueAt).toBe(due);
-  expect(new Date(due).getTime() - new Date(sla.startedAt).getTime()).toBe(7 * 24 * HOUR);
+  expect(due).toBe(deadlineFrom(new Date(sla.startedAt), i.policy.returnWithin7Days.customerShipment.within, i.policy.calendar).toISOString());
   expect(await h.result()).toEqual({ outcome: 'abandoned' });
   const abandoned = forCase(i.caseId, fake.of('recordCaseEvent')).find((e) => e.type === 'return.abandoned');
   expectFiredAt(abandoned.at, due);
@@ -246,6 +281,8 @@ test('refund only: approval goes straight to the refund', async () => {
   expect(await h.result()).toEqual({ outcome: 'refunded' });
   expect(tasksOf(i.caseId).map((t) => t.type)).toEqual(['return.merchant_review']);
   expect(forCase(i.caseId, fake.of('recordReturnShipping'))).toHaveLength(0);
+  expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))).toHaveLength(0);
+  expect(forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'return.refunded').params.shippingMinor).toBeUndefined();
 });
 
 test('cancel before money moves: open task cancelled, case closed, no refund', async () => {
@@ -292,4 +329,72 @@ test('a request outside the 7-day window closes as ineligible without opening ta
   expect(await h.result()).toEqual({ outcome: 'ineligible' });
   expect(tasksOf(i.caseId)).toHaveLength(0);
   expect(forCase(i.caseId, fake.of('recordCaseEvent')).find((e) => e.type === 'return.ineligible').payload).toEqual({ reason: 'RETURN_WINDOW_EXPIRED' });
+});
+
+describe('return shipping reimbursed (7.3): what the customer paid, else the carrier quote, never above the cap', () => {
+  test('the amount the customer paid is reimbursed, converted to minor units, and named in the refund e-mail', async () => {
+    const i = input();
+    const { request, params } = await refundedWith(i, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '12.5', currency: 'CNY' } });
+    expect(request).toMatchObject({ paid: { amountMinor: 1250, currency: 'CNY' }, cap: { amountMinor: 3000, currency: 'CNY' } });
+    expect(params).toMatchObject({ amountMinor: 19900, currency: 'CNY', shippingMinor: 1250, shippingCurrency: 'CNY' });
+  });
+
+  test("without an amount, the carrier's quote is reimbursed", async () => {
+    const i = input();
+    const { request, params } = await refundedWith(i, { carrier: 'JD', trackingNumber: 'JD0001234567' });
+    expect(request.paid).toBeUndefined();
+    expect(request.carrier).toBe('JD');
+    expect(params.shippingMinor).toBe(FAKE_CARRIER_QUOTES.JD.amountMinor);
+  });
+
+  test('a quote above the cap is capped at the policy value (30.00 CNY by default)', async () => {
+    const i = input();
+    const { params } = await refundedWith(i, { carrier: 'EMS', trackingNumber: 'EMS000123456' });
+    expect(FAKE_CARRIER_QUOTES.EMS.amountMinor).toBeGreaterThan(3000);
+    expect(params.shippingMinor).toBe(3000);
+  });
+
+  test("a paid amount above the case's policy cap is capped at that cap", async () => {
+    const i = input({ policy: testPolicy((p) => void (p.returnWithin7Days.returnShippingCapMinor = 2000)) });
+    const { request, params } = await refundedWith(i, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '45.00', currency: 'CNY' } });
+    expect(request.cap).toEqual({ amountMinor: 2000, currency: 'CNY' });
+    expect(params.shippingMinor).toBe(2000);
+  });
+
+  test('a case whose policy predates the cap gets the default cap', async () => {
+    const i = input({
+      policy: testPolicy((p) => {
+        const older = p.returnWithin7Days as Partial<typeof p.returnWithin7Days>;
+        delete older.returnShippingCapMinor;
+        delete older.returnShippingCurrency;
+      }),
+    });
+    const { request, params } = await refundedWith(i, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '99.00', currency: 'CNY' } });
+    expect(request.cap).toEqual({ amountMinor: 3000, currency: 'CNY' });
+    expect(params.shippingMinor).toBe(3000);
+  });
+
+  test('an exchange reimburses the shipping too and says so with the replacement', async () => {
+    const i = input({}, 'exchange');
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '8.00', currency: 'CNY' } });
+    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'confirmed' });
+    await complete(h, 'return.exchange_shipment', merchantActor, { carrier: 'JD', trackingNumber: 'JD0001234567' });
+    expect(await h.result()).toEqual({ outcome: 'exchanged' });
+    expect(forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'return.replacement_shipped').params).toMatchObject({ shippingMinor: 800, shippingCurrency: 'CNY' });
+  });
+
+  test('a malformed paid amount is refused by the validator and the case keeps waiting', async () => {
+    const i = input();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await waitForState(h, (s) => s.step === 'awaiting_customer_shipment');
+    for (const paid of [{ amount: '12.345', currency: 'CNY' }, { amount: '-1', currency: 'CNY' }, { amount: '12.00', currency: 'cny' }, { amount: '12.00' }]) {
+      await expect(executeUpdate(h, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890', paid } as any }] })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
+    }
+    expect((await waitForState(h, () => true)).step).toBe('awaiting_customer_shipment');
+    expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))).toHaveLength(0);
+    await h.cancel();
+  });
 });

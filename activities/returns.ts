@@ -1,0 +1,111 @@
+// Activities of the 7-day return (merged into createActivities through the process catalogue): the return
+// shipping the platform bears (policy 7.3), reimbursed to the customer through the payment port. One activity
+// decides the amount (the customer's, or the carrier's quote, capped by the policy) and pays it, so the
+// workflow history holds one command for it. Idempotent on the case: a retry never pays twice.
+import crypto from 'node:crypto';
+import { needsCarrierQuote, returnShippingReimbursement, type Money } from '../policy/returns';
+import { appendAuditEvent } from './audit';
+import type { ActivityDeps } from './index';
+
+export interface ReimburseReturnShippingInput {
+  caseId: string;
+  /** Who bears the freight (policy returnShippingPaidBy); the customer is paid either way. */
+  payer: 'platform' | 'merchant';
+  carrier: string;
+  /** What the customer says the carrier charged, if the storefront sent it. */
+  paid?: Money;
+  /**
+   * Origin and destination as the carrier port is asked for its quote. Workflows carry no addresses, so these are
+   * the parties' references (`customer:<id>`, `merchant:<id>`); a real carrier adapter resolves them.
+   */
+  from: string;
+  to: string;
+  /** The policy's cap (returnShippingCapMinor) in its currency (returnShippingCurrency), as the case started with. */
+  cap: Money;
+  at: string;
+  eventKey: string;
+}
+
+export interface ReimburseReturnShippingResult {
+  paymentId: string;
+  amountMinor: number;
+  currency: string;
+  /** The payout's reference at the gateway; null when nothing was due (a zero amount moves no money). */
+  gatewayRef: string | null;
+}
+
+export interface ReturnActivities {
+  reimburseReturnShipping(input: ReimburseReturnShippingInput): Promise<ReimburseReturnShippingResult>;
+}
+
+export const returnShippingKey = (caseId: string) => `return_shipping:${caseId}`;
+
+export function createReturnActivities(deps: Pick<ActivityDeps, 'db' | 'logger' | 'gateway' | 'carriers'>): ReturnActivities {
+  const { db, gateway, carriers } = deps;
+
+  /**
+   * Quote (when the customer gave no amount) + cap + payout. The payments row is written first with the decided
+   * amount (status 'pending'); a retry pays that row's amount with the same key, which the gateway deduplicates.
+   */
+  async function reimburseReturnShipping(r: ReimburseReturnShippingInput): Promise<ReimburseReturnShippingResult> {
+    const idempotencyKey = returnShippingKey(r.caseId);
+    const l = deps.logger.child({ caseId: r.caseId });
+    const seen = await db.payment.findUnique({ where: { idempotencyKey } });
+    if (seen && seen.status !== 'pending') {
+      return { paymentId: seen.id, amountMinor: seen.amountMinor, currency: seen.currency, gatewayRef: seen.gatewayRef }; // done before
+    }
+
+    const quote = needsCarrierQuote(r.paid, r.cap.currency) ? await carriers.quote({ carrier: r.carrier, from: r.from, to: r.to }) : undefined;
+    const decided = returnShippingReimbursement({ paid: r.paid, quote, cap: r.cap });
+    const payment =
+      seen ??
+      (await db.payment.upsert({
+        where: { idempotencyKey },
+        create: {
+          id: crypto.randomUUID(),
+          caseId: r.caseId,
+          kind: 'return_shipping',
+          payer: r.payer,
+          amountMinor: decided.amountMinor,
+          currency: decided.currency,
+          idempotencyKey,
+          status: 'pending',
+        },
+        update: {},
+      }));
+    if (payment.amountMinor !== decided.amountMinor) {
+      // A retry whose quote moved: the amount decided first stands (the gateway would refuse another one anyway).
+      l.warn({ paymentId: payment.id, decidedMinor: payment.amountMinor, quotedNowMinor: decided.amountMinor }, 'return shipping: keeping the amount decided first');
+    }
+
+    // A zero amount (a cap of 0, or "0.00" paid) moves no money: the row is 'recorded' without a gateway call.
+    const ref = payment.amountMinor > 0 ? (await gateway.payout({ idempotencyKey, amountMinor: payment.amountMinor, currency: payment.currency })).ref : null;
+    await db.$transaction(async (tx) => {
+      await tx.payment.update({ where: { id: payment.id }, data: { status: ref ? 'succeeded' : 'recorded', gatewayRef: ref } });
+      await appendAuditEvent(tx, {
+        caseId: r.caseId,
+        eventKey: r.eventKey,
+        type: 'payment.return_shipping_reimbursed',
+        actor: 'system',
+        at: new Date(r.at),
+        payload: {
+          paymentId: payment.id,
+          payer: r.payer,
+          carrier: r.carrier,
+          amountMinor: payment.amountMinor,
+          currency: payment.currency,
+          basis: decided.basis,
+          ...(r.paid && { paidMinor: r.paid.amountMinor, paidCurrency: r.paid.currency }),
+          ...(quote && { quotedMinor: quote.amountMinor, quotedCurrency: quote.currency }),
+          capMinor: r.cap.amountMinor,
+          capped: payment.amountMinor < decided.uncappedMinor,
+          gatewayRef: ref,
+        },
+      });
+    });
+    l.info({ paymentId: payment.id, gatewayRef: ref, amountMinor: payment.amountMinor, basis: decided.basis }, 'return shipping reimbursed');
+    return { paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency, gatewayRef: ref };
+  }
+
+  return { reimburseReturnShipping };
+}
