@@ -2,6 +2,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { addWorkingDays, addWorkingHours } from '../../policy/businessCalendar';
+import { deadlineFrom } from '../../policy/durations';
 import { completeTaskUpdate, cancelCaseUpdate, type Actor } from '../../workflows/definitions';
 import {
   decideQuoteUpdate,
@@ -195,7 +196,7 @@ test('out of warranty: the agent quotes, the customer accepts, the paid repair r
   await complete(h, 'repair.first_response_quote', { solution: 'paid_repair', quoteAmountMinor: 29900, currency: 'CNY' });
   const v = await atStep(h, 'awaiting_quote_decision');
   const deciding = v.slas.find((s) => s.name === 'quoteDecision')!;
-  expect(new Date(deciding.dueAt).getTime() - new Date(deciding.startedAt).getTime()).toBe(7 * DAY);
+  expect(deciding.dueAt).toBe(deadlineFrom(new Date(deciding.startedAt), i.policy.warrantyRepair.quoteDecision.within, i.policy.calendar).toISOString());
   expect(v.deadlines.quoteDecision).toBe(deciding.dueAt);
   await executeUpdate(h, decideQuoteUpdate, { args: [{ actor: storefront, decision: 'accept' }] });
   await atStep(h, 'awaiting_hand_over');
@@ -231,6 +232,7 @@ test('out of warranty: an unanswered quote lapses at exactly 7 days (reminder at
   const v = await atStep(h, 'awaiting_quote_decision');
   const due = v.deadlines.quoteDecision!;
   const startedAt = v.slas.find((s) => s.name === 'quoteDecision')!.startedAt;
+  expect(due).toBe(deadlineFrom(new Date(startedAt), i.policy.warrantyRepair.quoteDecision.within, i.policy.calendar).toISOString());
   expect(await h.result()).toEqual({ outcome: 'quote_lapsed', rating: null });
   const lapsed = event(i.caseId, 'repair.quote_lapsed');
   expect(lapsed.payload).toEqual({ dueAt: due });
@@ -249,7 +251,7 @@ test('hand-over lapses at exactly 7 days: the case closes abandoned', async () =
   const v = await atStep(h, 'awaiting_hand_over');
   const due = v.deadlines.handOver!;
   const sla = v.slas.find((s) => s.name === 'handOver')!;
-  expect(new Date(due).getTime() - new Date(sla.startedAt).getTime()).toBe(7 * DAY);
+  expect(due).toBe(deadlineFrom(new Date(sla.startedAt), i.policy.warrantyRepair.handOver.within, i.policy.calendar).toISOString());
   expect(await h.result()).toEqual({ outcome: 'abandoned', rating: null });
   const abandoned = event(i.caseId, 'repair.abandoned');
   expect(abandoned.payload).toEqual({ reason: 'no_hand_over_by_deadline', dueAt: due });
@@ -362,6 +364,7 @@ test('no rating within the feedback window: the case closes with no_rating recor
   await complete(h, 'repair.return_shipment', { carrier: 'JD', trackingNumber: 'JD0001234567' });
   const v = await atStep(h, 'awaiting_rating');
   const due = v.deadlines.feedback!;
+  expect(due).toBe(deadlineFrom(new Date(v.slas.find((s) => s.name === 'feedback')!.startedAt), i.policy.warrantyRepair.feedback.within, i.policy.calendar).toISOString());
   expect(await h.result()).toEqual({ outcome: 'repaired', rating: 'no_rating' });
   const none = event(i.caseId, 'repair.no_rating');
   expect(none.payload).toEqual({ dueAt: due });
