@@ -1,5 +1,5 @@
 // E-mail templates of the 7-day return (zh-CN and en): the case id, request type, amounts and deadlines only.
-import type { Locale, Params, Template, TemplateSet } from '../activities/templates';
+import { within, type Locale, type Params, type Template, type TemplateSet } from '../activities/templates';
 
 const money = (p: Params) => (p.amountMinor == null ? '' : `${(Number(p.amountMinor) / 100).toFixed(2)} ${p.currency ?? ''}`.trim());
 
@@ -30,6 +30,18 @@ export const returnTemplates: TemplateSet = {
   'return.approved': {
     'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 已同意`, text: (p) => `您的售后申请 ${p.caseId} 已同意。如需寄回商品,退货运费由平台承担。` },
     en: { subject: (p) => `Request ${p.caseId} approved`, text: (p) => `Your request ${p.caseId} was approved. If the item must be sent back, the platform pays the return shipping.` },
+  },
+  'return.approved_merchant': {
+    'zh-CN': {
+      subject: (p) => `售后申请 ${p.caseId} 已同意,商品正在退回`,
+      text: (p) =>
+        `订单 ${p.orderId} 的售后申请 ${p.caseId}(${p.requestType})已同意,顾客已通过 ${p.carrier} 寄回商品,运单号 ${p.trackingNumber}。请在 ${within(p.inspectWithin, 'zh-CN')}内确认收货并完成验收,逾期未处理将自动确认。`,
+    },
+    en: {
+      subject: (p) => `Return ${p.caseId} approved: the item is on its way back`,
+      text: (p) =>
+        `The after-sales request ${p.caseId} (${p.requestType}) for order ${p.orderId} was approved and the customer sent the item back with ${p.carrier}, tracking number ${p.trackingNumber}. Please confirm receipt and inspect it within ${within(p.inspectWithin, 'en')}; otherwise it is confirmed automatically.`,
+    },
   },
   'return.shipment_reminder': {
     'zh-CN': { subject: (p) => `请尽快寄回商品(${p.caseId})`, text: (p) => `请在 ${p.dueAt} 前提交退货物流单号,逾期申请将关闭。` },

@@ -5,7 +5,7 @@ import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities 
 import type { ReturnActivities } from '../activities/returns';
 import type { CaseActivities } from '../activities/types';
 import type { BusinessCalendar } from '../policy/businessCalendar';
-import { deadlineFrom } from '../policy/durations';
+import { deadlineFrom, describeDuration } from '../policy/durations';
 import {
   checkReturnEligibility,
   checkReturnEligibilityLegacy,
@@ -221,6 +221,18 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
         carrier: shipment!.carrier,
         at: new Date().toISOString(),
         eventKey: `${input.caseId}:return-shipping`,
+      });
+    }
+
+    // The merchant learns that the approved return is on its way back and how long it has to inspect it: an approval
+    // by silence (8.2) or by the platform is news to it, and the inspection clock starts now.
+    if (patched('merchant-told-of-approval')) {
+      await kase.notify('return.approved_merchant', merchant, {
+        requestType: input.requestType,
+        orderId: order.orderId,
+        carrier: shipment!.carrier,
+        trackingNumber: shipment!.trackingNumber,
+        inspectWithin: describeDuration(rules.merchantInspection.within),
       });
     }
 

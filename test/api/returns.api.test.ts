@@ -110,14 +110,17 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
   const refundMail = customerMail.find((m) => m.subject === `Refund issued (${caseId})`)!;
   expect(mailText(refundMail.raw)).toContain('A refund of 199.00 CNY was issued');
   expect(mailText(refundMail.raw)).toContain('The return shipping of 18.00 CNY was reimbursed to you');
+  // The merchant: the review request, then (once the customer shipped) the approved return on its way back.
   const merchantMail = sys.mail.messages.filter((x) => x.to.includes(`${sys.keys.merchant.merchantId}@merchant.test`) && x.headers['x-case-id'] === caseId);
-  expect(merchantMail).toHaveLength(1);
+  expect(merchantMail).toHaveLength(2);
+  expect(merchantMail[1].subject.replace(/\s+/g, '')).toBe(`售后申请${caseId}已同意,商品正在退回`);
+  expect(mailText(merchantMail[1].raw)).toContain('3 个工作日');
   // The catcher may see a message a moment before the outbox row records it as sent.
   const outbox = await eventually(async () => {
     const rows = await sys.db.notification.findMany({ where: { caseId } });
-    return rows.length === 7 && rows.every((n) => n.status === 'sent') ? rows : undefined;
+    return rows.length === 8 && rows.every((n) => n.status === 'sent') ? rows : undefined;
   }, 'outbox rows sent');
-  expect(outbox.map((n) => [n.attempts, Boolean(n.messageId)])).toEqual(Array(7).fill([1, true]));
+  expect(outbox.map((n) => [n.attempts, Boolean(n.messageId)])).toEqual(Array(8).fill([1, true]));
 
   // The audit trail is complete, attributed and intact.
   const timeline = await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey });

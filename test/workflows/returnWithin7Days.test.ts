@@ -140,6 +140,7 @@ test('happy path: approve, ship, inspect, refund once, survey; deadlines from th
     'return.received',
     'return.review_requested',
     'return.approved',
+    'return.approved_merchant',
     'return.item_received',
     'return.refunded',
     'return.closed.refunded',
@@ -397,4 +398,29 @@ describe('return shipping reimbursed (7.3): what the customer paid, else the car
     expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))).toHaveLength(0);
     await h.cancel();
   });
+});
+
+test('once the customer ships, the merchant is told the approved return is coming back and the inspection time (patch merchant-told-of-approval)', async () => {
+  const i = input();
+  const h = await start(i);
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+  await waitForState(h, (s) => s.step === 'awaiting_customer_shipment');
+  expect(templatesOf(i.caseId)).not.toContain('return.approved_merchant'); // nothing to inspect before the item ships
+  await ship(h, { carrier: 'JD', trackingNumber: 'JD0001234567' });
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'));
+  const told = forCase(i.caseId, fake.of('notify')).filter((x) => x.template === 'return.approved_merchant');
+  expect(told).toHaveLength(1);
+  expect(told[0].recipient).toEqual({ kind: 'merchant', id: 'merchant-1' });
+  expect(told[0].params).toEqual({ caseId: i.caseId, requestType: 'return_and_refund', orderId: i.order.orderId, carrier: 'JD', trackingNumber: 'JD0001234567', inspectWithin: '3 working-days' });
+  expect(new Date(told[0].at).getTime()).toBeLessThanOrEqual(new Date(tasksOf(i.caseId).find((t) => t.type === 'return.merchant_inspection').at).getTime());
+  expect(openTaskOf(v, 'return.merchant_inspection')).toBeDefined();
+  await h.cancel();
+});
+
+test('refund only: no item comes back, so the merchant gets no inspection notice', async () => {
+  const i = input({}, 'refund_only');
+  const h = await start(i);
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+  expect(await h.result()).toEqual({ outcome: 'refunded' });
+  expect(templatesOf(i.caseId)).not.toContain('return.approved_merchant');
 });
