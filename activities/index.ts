@@ -58,6 +58,20 @@ export function createActivities(deps: ActivityDeps) {
     return deps.logger.child({ caseId, requestId: currentRequestId(), ...activity });
   };
 
+  /**
+   * The case's running deadlines: activities of one case run concurrently (a task closed by an update, the
+   * next step of the main flow), so a list replaces the stored one only when its version is newer.
+   * Writes without a version (cases that started before versions existed) apply as before.
+   */
+  async function writeDeadlines(tx: Prisma.TransactionClient, caseId: string, deadlines: Record<string, string | null>, version?: number): Promise<void> {
+    const json = JSON.stringify(deadlines);
+    if (version === undefined) {
+      await tx.$executeRaw`UPDATE cases SET deadlines = ${json}::jsonb WHERE id = ${caseId}`;
+    } else {
+      await tx.$executeRaw`UPDATE cases SET deadlines = ${json}::jsonb, deadlines_version = ${version} WHERE id = ${caseId} AND deadlines_version < ${version}`;
+    }
+  }
+
   async function recordCaseEvent(e: CaseEventInput): Promise<void> {
     await db.$transaction(async (tx) => {
       const { appended } = await appendAuditEvent(tx, { ...e, at: new Date(e.at) });
@@ -69,10 +83,10 @@ export function createActivities(deps: ActivityDeps) {
             ...(p.status !== undefined && { status: p.status }),
             ...(p.step !== undefined && { step: p.step }),
             ...(p.outcome !== undefined && { outcome: p.outcome }),
-            ...(p.deadlines !== undefined && { deadlines: p.deadlines as Prisma.InputJsonValue }),
             ...(p.closed && { closedAt: new Date(e.at) }),
           },
         });
+        if (p.deadlines !== undefined) await writeDeadlines(tx, e.caseId, p.deadlines, e.deadlinesVersion);
       }
     });
     log(e.caseId).info({ event: e.type, step: e.casePatch?.step }, 'case event recorded');
@@ -103,7 +117,7 @@ export function createActivities(deps: ActivityDeps) {
           createdAt: new Date(t.at),
         },
       });
-      if (t.deadlines) await tx.case.update({ where: { id: t.caseId }, data: { deadlines: t.deadlines as Prisma.InputJsonValue } });
+      if (t.deadlines) await writeDeadlines(tx, t.caseId, t.deadlines, t.deadlinesVersion);
     });
     log(t.caseId).info({ taskId: t.taskId, taskType: t.type, role: t.role, dueAt: t.dueAt }, 'task opened');
   }
@@ -141,7 +155,7 @@ export function createActivities(deps: ActivityDeps) {
         });
       }
       await appendAuditEvent(tx, closing);
-      if (t.deadlines) await tx.case.update({ where: { id: t.caseId }, data: { deadlines: t.deadlines as Prisma.InputJsonValue } });
+      if (t.deadlines) await writeDeadlines(tx, t.caseId, t.deadlines, t.deadlinesVersion);
       return true;
     });
     log(t.caseId).info({ taskId: t.taskId, status: t.status, actor: t.actor, resolution: t.resolution, changed }, 'task closed');

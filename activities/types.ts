@@ -12,6 +12,8 @@ export interface CaseEventInput {
   payload: Record<string, unknown>;
   /** Optional update of the case read model in the same transaction. */
   casePatch?: { status?: string; step?: string; deadlines?: Record<string, string | null>; outcome?: string | null; closed?: boolean };
+  /** The workflow's sequence number for this write: a deadlines list replaces the stored one only if newer. */
+  deadlinesVersion?: number;
 }
 
 export interface OpenTaskInput {
@@ -27,6 +29,7 @@ export interface OpenTaskInput {
   eventKey: string;
   /** Every deadline now running on the case, this task's included: the case row follows. */
   deadlines?: Record<string, string | null>;
+  deadlinesVersion?: number;
 }
 
 export interface CloseTaskInput {
@@ -41,6 +44,7 @@ export interface CloseTaskInput {
   eventKey: string;
   /** Every deadline still running once this task is closed. */
   deadlines?: Record<string, string | null>;
+  deadlinesVersion?: number;
 }
 
 export interface EscalateTaskInput {

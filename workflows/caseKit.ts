@@ -113,6 +113,11 @@ export class CaseKit {
     return `${workflowInfo().workflowId}:${++this.seq}`;
   }
 
+  /** The version of a deadlines write: the sequence number of the event key it travels with. */
+  private get version(): number {
+    return this.seq;
+  }
+
   /** Appends an audit event (and optionally updates the case row) in one activity. */
   async record(
     type: string,
@@ -131,6 +136,7 @@ export class CaseKit {
     await acts.recordCaseEvent({
       caseId: this.caseId,
       eventKey: this.nextKey(),
+      deadlinesVersion: this.version,
       type,
       actor,
       at,
@@ -211,6 +217,7 @@ export class CaseKit {
       at: this.now(),
       eventKey: this.nextKey(),
       deadlines: this.view.deadlines,
+      deadlinesVersion: this.version,
     });
     this.view.timeline.push({ at: this.now(), type: 'task.created', actor: SYSTEM, data: { taskId, type: spec.type, role: spec.role, dueAt: task.dueAt } });
 
@@ -247,11 +254,12 @@ export class CaseKit {
         eventKey: this.nextKey(),
         result: { sla: result.facts },
         deadlines: this.view.deadlines,
+        deadlinesVersion: this.version,
       });
       return { kind: 'breached', sla: result.facts };
     }
     task.status = 'cancelled';
-    await acts.closeTask({ taskId, caseId: this.caseId, status: 'cancelled', resolution: 'cancelled', actor: SYSTEM, at: this.now(), eventKey: this.nextKey(), deadlines: this.view.deadlines });
+    await acts.closeTask({ taskId, caseId: this.caseId, status: 'cancelled', resolution: 'cancelled', actor: SYSTEM, at: this.now(), eventKey: this.nextKey(), deadlines: this.view.deadlines, deadlinesVersion: this.version });
     return { kind: 'interrupted' };
   }
 
@@ -294,6 +302,7 @@ export class CaseKit {
       at: this.now(),
       eventKey: this.nextKey(),
       deadlines: this.view.deadlines,
+      deadlinesVersion: this.version,
     });
     return publicTask(task);
   }

@@ -529,6 +529,19 @@ describe('audit trail: hash chain per case', () => {
     expect((await auditEvents(caseId)).map((e) => e.type)).toEqual(['case.opened', 'task.created', 'task.completed']);
   });
 
+  test('running deadlines: a write older than the stored list never replaces it, whatever order the activities finish in', async () => {
+    const { caseId } = await createCase();
+    const taskId = `${caseId}.t1`;
+    await attempt(1, activities.openTask, { taskId, caseId, caseType: 'return', type: 'return.merchant_review', role: 'merchant', merchantId: 'm-1', slaName: 'merchantReview', dueAt: AT, at: AT, eventKey: `${caseId}:3`, deadlines: { merchantReview: AT }, deadlinesVersion: 3 });
+    // The main flow moved on (version 5) before the task's close (version 4) was written.
+    await attempt(1, activities.recordCaseEvent, { caseId, eventKey: `${caseId}:5`, type: 'return.approved', actor: 'system', at: AT, payload: {}, casePatch: { step: 'awaiting_customer_shipment', deadlines: { customerShipment: '2026-11-27T10:00:00.000Z' } }, deadlinesVersion: 5 });
+    await attempt(1, activities.closeTask, { taskId, caseId, status: 'completed', resolution: 'completed', actor: 'merchant:m-1', result: { decision: 'approve' }, at: AT, eventKey: `${caseId}:4`, deadlines: {}, deadlinesVersion: 4 });
+    const row = await db.case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(row.deadlines).toEqual({ customerShipment: '2026-11-27T10:00:00.000Z' });
+    expect(row.deadlinesVersion).toBe(5);
+    expect(row.step).toBe('awaiting_customer_shipment');
+  });
+
   test('a casePatch updates the case row in the same transaction, once per event key', async () => {
     const { caseId } = await createCase();
     const closedAt = '2026-11-21T09:00:00.456Z';
