@@ -372,6 +372,7 @@ export class CaseKit {
    */
   allowCancellation(refusal: () => string | null): () => boolean {
     let cancelled = false;
+    this.isCancelled = () => cancelled;
     setHandler(
       cancelCaseUpdate,
       async ({ actor, reasonCode }) => {
@@ -390,6 +391,22 @@ export class CaseKit {
       },
     );
     return () => cancelled;
+  }
+
+  private isCancelled: () => boolean = () => false;
+
+  /**
+   * How a wait on a party ended the case, if it did: cancelled while waiting, or lapsed (the lapse is
+   * recorded as `lapse.event` with the deadline, and the case ends with `lapse.outcome`). Null: the party
+   * acted in time and the case goes on.
+   *   const ended = await kase.endedBy(shipped, { event: 'return.abandoned', reason: 'no_shipment_by_deadline', outcome: 'abandoned' });
+   *   if (ended) return close(ended);
+   */
+  async endedBy<O extends string>(wait: SlaResult, lapse: { event: string; reason?: string; outcome: O }): Promise<O | 'cancelled' | null> {
+    if (this.isCancelled()) return 'cancelled';
+    if (wait.outcome !== 'breached') return null;
+    await this.record(lapse.event, { ...(lapse.reason && { reason: lapse.reason }), dueAt: wait.facts.dueAt });
+    return lapse.outcome;
   }
 
   /** Closes every open task (cancellation). */

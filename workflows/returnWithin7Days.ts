@@ -190,11 +190,8 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
       () => shipment !== undefined || cancelled(),
       () => kase.notify('return.shipment_reminder', customer, { dueAt: shipping.clock.dueAt.toISOString() }),
     );
-    if (cancelled()) return close('cancelled');
-    if (shipped.outcome === 'breached') {
-      await kase.record('return.abandoned', { reason: 'no_shipment_by_deadline', dueAt: shipped.facts.dueAt });
-      return close('abandoned');
-    }
+    const ended = await kase.endedBy(shipped, { event: 'return.abandoned', reason: 'no_shipment_by_deadline', outcome: 'abandoned' });
+    if (ended) return close(ended);
     if (patched('return-shipping-reimbursed')) {
       // The platform bears the freight for real: what the customer paid, or the carrier's quote, up to the cap.
       // Cases opened before the cap existed carry no cap in their policy: the default applies.

@@ -231,10 +231,8 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     const decided = await deciding.until(() => quoteDecision !== undefined || cancelled());
     if (cancelled()) return close('cancelled');
     await repairs.recordRepairProgress({ caseId: input.caseId, patch: { quoteDecision: decided.outcome === 'breached' ? 'lapsed' : quoteDecision } });
-    if (decided.outcome === 'breached') {
-      await kase.record('repair.quote_lapsed', { dueAt: decided.facts.dueAt });
-      return close('quote_lapsed');
-    }
+    const ended = await kase.endedBy(decided, { event: 'repair.quote_lapsed', outcome: 'quote_lapsed' });
+    if (ended) return close(ended);
     if (quoteDecision === 'decline') return close('quote_declined');
   }
 
@@ -243,11 +241,8 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   await kase.record('step.entered', {}, { step: 'awaiting_hand_over' });
   await kase.notify('repair.hand_over_requested', customer, { dueAt: handingOver.clock.dueAt.toISOString() });
   const handed = await handingOver.until(() => handOver !== undefined || cancelled());
-  if (cancelled()) return close('cancelled');
-  if (handed.outcome === 'breached') {
-    await kase.record('repair.abandoned', { reason: 'no_hand_over_by_deadline', dueAt: handed.facts.dueAt });
-    return close('abandoned');
-  }
+  const ended = await kase.endedBy(handed, { event: 'repair.abandoned', reason: 'no_hand_over_by_deadline', outcome: 'abandoned' });
+  if (ended) return close(ended);
   await repairs.recordRepairProgress({
     caseId: input.caseId,
     patch: handOver!.method === 'courier'
