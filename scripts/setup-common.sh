@@ -10,12 +10,15 @@ ensure_node_modules() {
     echo "Node.js 20+ is required (https://nodejs.org)" >&2; exit 1
   fi
   local stamp=node_modules/.install-stamp
-  if [[ ! -f $stamp || package-lock.json -nt $stamp || package.json -nt $stamp ]]; then
+  if [[ -L node_modules ]]; then
+    # A linked node_modules belongs to another checkout: npm ci would empty it there. Use it as it is.
+    say "node_modules is a link to $(readlink node_modules): using it as it is"
+  elif [[ ! -f $stamp || package-lock.json -nt $stamp || package.json -nt $stamp ]]; then
     say "installing node modules (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error
     touch "$stamp"
   fi
-  if [[ ! -f node_modules/.prisma/client/index.js || prisma/schema.prisma -nt node_modules/.prisma/client/index.js ]]; then
+  if [[ ! -L node_modules ]] && [[ ! -f node_modules/.prisma/client/index.js || prisma/schema.prisma -nt node_modules/.prisma/client/index.js ]]; then
     say "generating the Prisma client"
     bash scripts/prisma generate >/dev/null
   fi

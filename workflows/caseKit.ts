@@ -2,8 +2,11 @@
 // notifications, search attributes and the state query. Workflows read like the policy; this does the rest.
 import {
   ApplicationFailure,
+  allHandlersFinished,
   defineUpdate,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -27,10 +30,18 @@ import {
 import { SlaClock, type SlaFacts, type SlaResult } from './sla';
 import { CaseStatus, CaseType, MerchantId } from './searchAttributes';
 
-const acts = proxyActivities<CaseActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+/** The case's own writes as activities on the task queue (cases that started before local writes). */
+const queued = proxyActivities<CaseActivities>({ startToCloseTimeout: '30 seconds', retry });
+/**
+ * The case's own writes (audit event, read model, task row, outbox e-mail) as local activities: run by the
+ * worker that runs the workflow, in the same workflow task, one marker event each in the history. They are
+ * idempotent on their event keys, as before, so a retry after a crash writes nothing twice.
+ */
+const local = proxyLocalActivities<CaseActivities>({ startToCloseTimeout: '30 seconds', localRetryThreshold: '10 seconds', retry });
+
+/** Local writes from this patch on; histories recorded before it replay with queued activities. */
+export const LOCAL_WRITES_PATCH = 'case-writes-local-activities';
 
 export const SYSTEM = 'system';
 
@@ -80,6 +91,10 @@ export class CaseKit {
 
   /** What the case waits on a party for, if anything (party actions check it). */
   awaiting: string | null = null;
+  /** Where the case's writes run: local activities (new cases) or the task queue (cases started before). */
+  private readonly acts: typeof queued;
+  /** True for cases whose writes are local activities; workflows may route their own short writes the same way. */
+  readonly localWrites: boolean;
 
   constructor(
     readonly caseId: string,
@@ -89,6 +104,8 @@ export class CaseKit {
     /** The process's task types: completions are validated against them. */
     private readonly taskTypes: TaskTable = {},
   ) {
+    this.localWrites = patched(LOCAL_WRITES_PATCH);
+    this.acts = this.localWrites ? local : queued;
     this.view = {
       caseId,
       caseType,
@@ -133,7 +150,7 @@ export class CaseKit {
     this.view.timeline.push(entry);
     log.info('case event', { caseId: this.caseId, type, step: this.view.step });
     const statusChanged = opts.step !== undefined || opts.closed;
-    await acts.recordCaseEvent({
+    await this.acts.recordCaseEvent({
       caseId: this.caseId,
       eventKey: this.nextKey(),
       deadlinesVersion: this.version,
@@ -169,7 +186,7 @@ export class CaseKit {
 
   /** Sends an e-mail through the outbox; the key makes it once-only per case and milestone. */
   async notify(template: string, recipient: NotifyInput['recipient'], params: NotifyInput['params'] = {}, keySuffix = ''): Promise<void> {
-    await acts.notify({
+    await this.acts.notify({
       key: `${this.caseId}:${template}:${recipient.kind}:${recipient.id}${keySuffix}`,
       caseId: this.caseId,
       template,
@@ -182,7 +199,7 @@ export class CaseKit {
 
   /** Starts an SLA clock without a task (e.g. waiting on the customer). */
   clock(slaName: string, sla: SlaPolicy): SlaClock {
-    const clock = new SlaClock(slaName, sla, this.policy.calendar, new Date());
+    const clock = new SlaClock(slaName, sla, this.policy.calendar, new Date(), () => this.settled());
     this.slas.push(clock.facts);
     this.setDeadline(slaName, clock.dueAt);
     return clock;
@@ -205,7 +222,7 @@ export class CaseKit {
       slaName: spec.slaName,
     };
     this.tasks.set(taskId, task);
-    await acts.openTask({
+    await this.acts.openTask({
       taskId,
       caseId: this.caseId,
       caseType: this.caseType,
@@ -227,7 +244,7 @@ export class CaseKit {
         if (action === 'reassign-to-supervisor') task.role = 'supervisor';
       }
       this.view.timeline.push({ at: this.now(), type: kind === 'reminder' ? 'sla.reminded' : 'sla.escalated', actor: SYSTEM, data: { taskId, sla: spec.slaName, action: action ?? null } });
-      await acts.escalateTask({ taskId, caseId: this.caseId, kind, action, slaName: spec.slaName, dueAt: facts.dueAt, at: this.now(), eventKey: this.nextKey() });
+      await this.acts.escalateTask({ taskId, caseId: this.caseId, kind, action, slaName: spec.slaName, dueAt: facts.dueAt, at: this.now(), eventKey: this.nextKey() });
       const recipient = kind === 'breach' && action ? { kind: 'role' as const, id: 'supervisor' } : spec.notifyOnEscalation;
       if (recipient) await this.notify(kind === 'reminder' ? 'task.reminder' : 'task.escalated', recipient, { taskType: spec.type, dueAt: facts.dueAt }, `:${taskId}`);
     };
@@ -244,7 +261,7 @@ export class CaseKit {
     if (result.outcome === 'breached') {
       task.status = 'expired';
       this.view.timeline.push({ at: this.now(), type: 'sla.breached', actor: SYSTEM, data: { taskId, sla: spec.slaName, dueAt: result.facts.dueAt, defaultDecision: spec.defaultDecision ?? null } });
-      await acts.closeTask({
+      await this.acts.closeTask({
         taskId,
         caseId: this.caseId,
         status: 'expired',
@@ -259,7 +276,7 @@ export class CaseKit {
       return { kind: 'breached', sla: result.facts };
     }
     task.status = 'cancelled';
-    await acts.closeTask({ taskId, caseId: this.caseId, status: 'cancelled', resolution: 'cancelled', actor: SYSTEM, at: this.now(), eventKey: this.nextKey(), deadlines: this.view.deadlines, deadlinesVersion: this.version });
+    await this.acts.closeTask({ taskId, caseId: this.caseId, status: 'cancelled', resolution: 'cancelled', actor: SYSTEM, at: this.now(), eventKey: this.nextKey(), deadlines: this.view.deadlines, deadlinesVersion: this.version });
     return { kind: 'interrupted' };
   }
 
@@ -292,7 +309,7 @@ export class CaseKit {
     task.result = parsed.ok ? parsed.value : args.payload;
     this.clearDeadline(task.slaName);
     this.view.timeline.push({ at: this.now(), type: 'task.completed', actor: args.actor.id, data: { taskId: task.taskId, type: task.type, result: task.result as Record<string, unknown> } });
-    await acts.closeTask({
+    await this.acts.closeTask({
       taskId: task.taskId,
       caseId: this.caseId,
       status: 'completed',
@@ -359,6 +376,15 @@ export class CaseKit {
         return r;
       },
     };
+  }
+
+  /**
+   * True when no update handler is still running. With local writes, a handler's writes and the flow it
+   * unblocks would otherwise race inside one workflow task; every wait of the case also waits for this, so
+   * the order is the same on every replay. Always true for cases with queued writes (recorded before).
+   */
+  settled(): boolean {
+    return !this.localWrites || allHandlersFinished();
   }
 
   /** A deadline that no longer runs leaves the case's list. */

@@ -1,7 +1,7 @@
 // Carries the request id from a workflow start or update into the activities it schedules.
 // The id is the last one received: the start's, then each update's as it arrives.
 import type { Payload } from '@temporalio/common';
-import type { ActivityInput, Next, UpdateInput, WorkflowExecuteInput, WorkflowInboundCallsInterceptor, WorkflowInterceptorsFactory, WorkflowOutboundCallsInterceptor } from '@temporalio/workflow';
+import type { ActivityInput, LocalActivityInput, Next, UpdateInput, WorkflowExecuteInput, WorkflowInboundCallsInterceptor, WorkflowInterceptorsFactory, WorkflowOutboundCallsInterceptor } from '@temporalio/workflow';
 
 const HEADER = 'casework-request-id';
 
@@ -19,6 +19,9 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
   };
   const outbound: WorkflowOutboundCallsInterceptor = {
     scheduleActivity(input: ActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleActivity'>) {
+      return next(requestId ? { ...input, headers: { ...input.headers, [HEADER]: requestId } } : input);
+    },
+    scheduleLocalActivity(input: LocalActivityInput, next: Next<WorkflowOutboundCallsInterceptor, 'scheduleLocalActivity'>) {
       return next(requestId ? { ...input, headers: { ...input.headers, [HEADER]: requestId } } : input);
     },
   };

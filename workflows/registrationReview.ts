@@ -3,7 +3,7 @@
 // method where the policy requires it) by one deadline; an uncertain face match or a risk flag goes to an
 // agent. Approval activates the account; abandonment deletes the unverified personal data (2.1, 2.4).
 // The workflow carries the registration id and enums only; codes, links and personal data stay in PostgreSQL.
-import { allHandlersFinished, condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { RegistrationActivities } from '../activities/registration';
 import type { BusinessCalendar } from '../policy/businessCalendar';
 import { durationMs } from '../policy/durations';
@@ -20,7 +20,12 @@ import { CaseErrors, cancelCaseUpdate, type ActionResult, type Actor } from './d
 
 export const REGISTRATION_CASE_TYPE = 'registration';
 
-const registration = proxyActivities<RegistrationActivities>({
+// The process's own short writes: local activities for cases with local writes (CaseKit.localWrites), else queued.
+const registrationQueued = proxyActivities<RegistrationActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+const registrationLocal = proxyLocalActivities<RegistrationActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -94,6 +99,7 @@ type Awaiting = 'mobile' | 'email' | 'identity' | 'payment' | null;
 export async function registrationReview(input: RegistrationCaseInput): Promise<RegistrationResult> {
   const rules = input.policy.registration;
   const kase = new CaseKit(input.caseId, REGISTRATION_CASE_TYPE, input.policy, undefined, registrationTasks);
+  const registration = kase.localWrites ? registrationLocal : registrationQueued;
   const applicant = { kind: 'customer' as const, id: input.userRef };
   const ids = { caseId: input.caseId, registrationId: input.caseId };
   const ms = (d: Parameters<typeof durationMs>[0]) => durationMs(d, input.policy.calendar);

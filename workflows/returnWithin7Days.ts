@@ -158,7 +158,7 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
     kase.awaiting = 'platform_review_request';
     await kase.record('return.rejected_by_merchant', { reasonCode }, { actor: review.actor.id, step: 'awaiting_platform_review_request' });
     await kase.notify('return.rejected', customer, { reasonCode, platformReviewRequestBy: requestBy.toISOString() });
-    await condition(() => platformReviewRequested || cancelled(), requestBy.getTime() - Date.now());
+    await condition(() => (platformReviewRequested || cancelled()) && kase.settled(), requestBy.getTime() - Date.now());
     kase.awaiting = null;
     kase.clearDeadline('platformReviewRequestBy');
     if (cancelled()) return close('cancelled');

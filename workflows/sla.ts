@@ -51,6 +51,11 @@ export class SlaClock {
     private readonly policy: SlaPolicy,
     private readonly calendar: BusinessCalendar,
     startedAt: Date = new Date(),
+    /**
+     * A wait ends only once this holds too: CaseKit passes "no update handler is still writing", so a
+     * handler's own writes finish before the flow it unblocks goes on (the same order on every replay).
+     */
+    private readonly settled: () => boolean = () => true,
   ) {
     this.name = name;
     this.working = isWorkingUnit(policy.within);
@@ -97,7 +102,8 @@ export class SlaClock {
    * Waits until `done()` holds. Fires the reminder, then at the deadline either returns 'breached'
    * (default-decision) or runs the escalation hook and keeps waiting.
    */
-  async waitFor(done: () => boolean, hooks: SlaHooks = {}): Promise<SlaResult> {
+  async waitFor(isDone: () => boolean, hooks: SlaHooks = {}): Promise<SlaResult> {
+    const done = () => isDone() && this.settled();
     let pausedSeen = this.paused;
     for (;;) {
       if (done()) return this.met();

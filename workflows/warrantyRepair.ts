@@ -2,7 +2,7 @@
 // Warranty follows the manufacturer's policy; the after-sales response comes within 2 working hours and the
 // repair within 5 working days; in warranty the repair is free, parts and labour included; the customer's
 // satisfaction is asked for at the end.
-import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { WarrantyRepairActivities } from '../activities/warrantyRepair';
 import type { BusinessCalendar } from '../policy/businessCalendar';
 import { describeDuration } from '../policy/durations';
@@ -23,7 +23,12 @@ import type { SlaClock, SlaFacts } from './sla';
 
 export const REPAIR_CASE_TYPE = 'warranty_repair';
 
-const repairs = proxyActivities<WarrantyRepairActivities>({
+// The process's own short writes: local activities for cases with local writes (CaseKit.localWrites), else queued.
+const repairsQueued = proxyActivities<WarrantyRepairActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+const repairsLocal = proxyLocalActivities<WarrantyRepairActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
@@ -83,6 +88,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   const rules = input.policy.warrantyRepair;
   const { order } = input;
   const kase = new CaseKit(input.caseId, REPAIR_CASE_TYPE, input.policy, order.merchantId, warrantyRepairTasks);
+  const repairs = kase.localWrites ? repairsLocal : repairsQueued;
   const customer = { kind: 'customer' as const, id: order.customerId };
   const agents = { kind: 'role' as const, id: 'agent' };
   // The SLA wording of the e-mails comes from the policy values (templates format it per locale).

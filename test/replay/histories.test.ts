@@ -23,8 +23,13 @@ function load(file: string) {
   return historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
 }
 
+/** Activities and local activities (a local activity is recorded as a marker) in the order the history has them. */
 function scheduledActivities(file: string): string[] {
-  return (load(file).events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name ?? ''] : []));
+  return (load(file).events ?? []).flatMap((e) => {
+    if (e.activityTaskScheduledEventAttributes) return [e.activityTaskScheduledEventAttributes.activityType?.name ?? ''];
+    if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') return ['(local)'];
+    return [];
+  });
 }
 
 beforeAll(() => {
