@@ -46,7 +46,10 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
   const hash = requestHash(deps, body);
   const where = { principalId_key: { principalId: principal.id, key } };
 
-  /** Starts the case's single run and marks the case row; a run that already exists (even closed) counts as started. */
+  /**
+   * Starts the case's single run, then marks the case row. The mark is not waited for: if it is lost, a replay
+   * of the request starts again and finds the run (running: the same run; closed: refused and counted as started).
+   */
   const startOnce = async (caseId: string, input: { caseId: string; openedBy: string; order?: { merchantId?: string } }) => {
     try {
       await startCaseWorkflow(deps, process, input);
@@ -54,7 +57,9 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       req.log.warn({ caseId }, 'case workflow had already started; not starting it again');
     }
-    await deps.db.case.updateMany({ where: { id: caseId, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } });
+    deps.db.case
+      .updateMany({ where: { id: caseId, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } })
+      .catch((err: unknown) => req.log.warn({ caseId, err: (err as Error).message }, 'could not mark the case started; a replay of the request will start it again'));
   };
 
   const replayed = async (rec: { requestHash: string; caseId: string }) => {

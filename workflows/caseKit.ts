@@ -45,6 +45,9 @@ export const LOCAL_WRITES_PATCH = 'case-writes-local-activities';
 
 export const SYSTEM = 'system';
 
+/** How many recent timeline entries a case keeps in memory for its live query. */
+export const TIMELINE_KEPT = 25;
+
 /** A failure of an update, with its type (the API maps it to an HTTP answer) and details. */
 export function failure(type: string, message: string, details?: Record<string, unknown>): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true, ...(details && { details: [details] }) });
@@ -147,7 +150,7 @@ export class CaseKit {
     if (opts.outcome) this.view.outcome = opts.outcome;
     if (opts.closed) this.view.status = 'closed';
     const entry: TimelineEntry = { at, type, actor, data };
-    this.view.timeline.push(entry);
+    this.remember(entry);
     log.info('case event', { caseId: this.caseId, type, step: this.view.step });
     const statusChanged = opts.step !== undefined || opts.closed;
     await this.acts.recordCaseEvent({
@@ -236,14 +239,14 @@ export class CaseKit {
       deadlines: this.view.deadlines,
       deadlinesVersion: this.version,
     });
-    this.view.timeline.push({ at: this.now(), type: 'task.created', actor: SYSTEM, data: { taskId, type: spec.type, role: spec.role, dueAt: task.dueAt } });
+    this.remember({ at: this.now(), type: 'task.created', actor: SYSTEM, data: { taskId, type: spec.type, role: spec.role, dueAt: task.dueAt } });
 
     const escalate = async (kind: 'reminder' | 'breach', facts: SlaFacts, action?: 'reassign-to-supervisor' | 'notify') => {
       if (kind === 'breach') {
         task.escalated = true;
         if (action === 'reassign-to-supervisor') task.role = 'supervisor';
       }
-      this.view.timeline.push({ at: this.now(), type: kind === 'reminder' ? 'sla.reminded' : 'sla.escalated', actor: SYSTEM, data: { taskId, sla: spec.slaName, action: action ?? null } });
+      this.remember({ at: this.now(), type: kind === 'reminder' ? 'sla.reminded' : 'sla.escalated', actor: SYSTEM, data: { taskId, sla: spec.slaName, action: action ?? null } });
       await this.acts.escalateTask({ taskId, caseId: this.caseId, kind, action, slaName: spec.slaName, dueAt: facts.dueAt, at: this.now(), eventKey: this.nextKey() });
       const recipient = kind === 'breach' && action ? { kind: 'role' as const, id: 'supervisor' } : spec.notifyOnEscalation;
       if (recipient) await this.notify(kind === 'reminder' ? 'task.reminder' : 'task.escalated', recipient, { taskType: spec.type, dueAt: facts.dueAt }, `:${taskId}`);
@@ -260,7 +263,7 @@ export class CaseKit {
     this.clearDeadline(spec.slaName);
     if (result.outcome === 'breached') {
       task.status = 'expired';
-      this.view.timeline.push({ at: this.now(), type: 'sla.breached', actor: SYSTEM, data: { taskId, sla: spec.slaName, dueAt: result.facts.dueAt, defaultDecision: spec.defaultDecision ?? null } });
+      this.remember({ at: this.now(), type: 'sla.breached', actor: SYSTEM, data: { taskId, sla: spec.slaName, dueAt: result.facts.dueAt, defaultDecision: spec.defaultDecision ?? null } });
       await this.acts.closeTask({
         taskId,
         caseId: this.caseId,
@@ -308,7 +311,7 @@ export class CaseKit {
     task.completedBy = args.actor.id;
     task.result = parsed.ok ? parsed.value : args.payload;
     this.clearDeadline(task.slaName);
-    this.view.timeline.push({ at: this.now(), type: 'task.completed', actor: args.actor.id, data: { taskId: task.taskId, type: task.type, result: task.result as Record<string, unknown> } });
+    this.remember({ at: this.now(), type: 'task.completed', actor: args.actor.id, data: { taskId: task.taskId, type: task.type, result: task.result as Record<string, unknown> } });
     await this.acts.closeTask({
       taskId: task.taskId,
       caseId: this.caseId,
@@ -376,6 +379,15 @@ export class CaseKit {
         return r;
       },
     };
+  }
+
+  /**
+   * The recent timeline, for the live query: the last TIMELINE_KEPT entries. The full trail is the audit
+   * table in PostgreSQL; a case waiting for weeks keeps no growing list in the worker's memory.
+   */
+  private remember(entry: TimelineEntry): void {
+    this.view.timeline.push(entry);
+    if (this.view.timeline.length > TIMELINE_KEPT) this.view.timeline.splice(0, this.view.timeline.length - TIMELINE_KEPT);
   }
 
   /**

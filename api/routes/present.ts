@@ -39,8 +39,10 @@ export async function loadCase(deps: ApiDeps, caseId: string) {
 /** The case resource: the read model, its tasks, and what its process adds (e.g. the repair's details). */
 export async function presentCase(deps: ApiDeps, caseId: string, principal: Principal) {
   const c = await loadCase(deps, caseId);
-  const extras = (await processOf(c.type)?.present?.(deps, c, principal)) ?? {};
-  const tasks = await deps.db.task.findMany({ where: { caseId }, orderBy: { createdAt: 'asc' } });
+  const [extras, tasks] = await Promise.all([
+    processOf(c.type)?.present?.(deps, c, principal) ?? Promise.resolve({}),
+    deps.db.task.findMany({ where: { caseId }, orderBy: { createdAt: 'asc' } }),
+  ]);
   const { workflowInput: _omit, ...summary } = (c.summary ?? {}) as Record<string, unknown>;
   return {
     caseId: c.id,

@@ -121,7 +121,7 @@ test('a case whose first start never went through is started by the replay, once
   const finished = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: body2, headers: { 'Idempotency-Key': key3 } });
   expect(finished.status).toBe(200);
   expect(finished.body.caseId).toBe(caseId2);
-  expect((await sys.db.case.findUniqueOrThrow({ where: { id: caseId2 } })).workflowStartedAt).not.toBeNull();
+  await eventually(async () => (await sys.db.case.findUniqueOrThrow({ where: { id: caseId2 } })).workflowStartedAt, 'the case marked started');
   await eventually(async () => (await sys.db.task.count({ where: { caseId: caseId2 } })) === 1, 'the started case reaches merchant review');
   const run2 = (await client.workflow.getHandle(caseId2).describe()).runId;
   await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: body2, headers: { 'Idempotency-Key': key3 } });
