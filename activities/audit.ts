@@ -54,20 +54,35 @@ export function sameAuditEvent(stored: { type: string; actor: string; at: Date; 
  * collision and throws (auditKeyCollision). The case row is locked so concurrent appends serialize.
  */
 export async function appendAuditEvent(tx: Tx, e: AuditInput): Promise<{ appended: boolean; seq: number }> {
-  await tx.$queryRaw`SELECT id FROM cases WHERE id = ${e.caseId} FOR UPDATE`;
-  const existing = await tx.auditEvent.findUnique({ where: { caseId_eventKey: { caseId: e.caseId, eventKey: e.eventKey } } });
-  if (existing) {
-    if (!sameAuditEvent(existing, e)) throw auditKeyCollision(e.caseId, e.eventKey, `${existing.type} at ${existing.at.toISOString()}`, `${e.type} at ${e.at.toISOString()}`);
-    return { appended: false, seq: existing.seq };
+  // One round trip: lock the case row, and read the event already under this key (a retry) and the chain's last link.
+  const [state] = await tx.$queryRaw<{ existing: StoredEvent | null; last: { seq: number; hash: string } | null }[]>`
+    SELECT
+      (SELECT json_build_object('seq', x.seq, 'type', x.type, 'actor', x.actor, 'at', to_char(x.at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'payload', x.payload)
+         FROM audit_events x WHERE x.case_id = c.id AND x.event_key = ${e.eventKey}) AS existing,
+      (SELECT json_build_object('seq', y.seq, 'hash', y.hash)
+         FROM audit_events y WHERE y.case_id = c.id ORDER BY y.seq DESC LIMIT 1) AS last
+    FROM cases c WHERE c.id = ${e.caseId} FOR UPDATE OF c`;
+  if (!state) throw new Error(`Case ${e.caseId} does not exist: its audit trail cannot be appended to`);
+  if (state.existing) {
+    const stored = { ...state.existing, at: new Date(state.existing.at) };
+    if (!sameAuditEvent(stored, e)) throw auditKeyCollision(e.caseId, e.eventKey, `${stored.type} at ${stored.at.toISOString()}`, `${e.type} at ${e.at.toISOString()}`);
+    return { appended: false, seq: stored.seq };
   }
-  const last = await tx.auditEvent.findFirst({ where: { caseId: e.caseId }, orderBy: { seq: 'desc' } });
-  const seq = (last?.seq ?? 0) + 1;
-  const prevHash = last?.hash ?? GENESIS_HASH;
+  const seq = (state.last?.seq ?? 0) + 1;
+  const prevHash = state.last?.hash ?? GENESIS_HASH;
   const hash = eventHash(prevHash, { ...e, seq });
   await tx.auditEvent.create({
     data: { caseId: e.caseId, seq, eventKey: e.eventKey, type: e.type, actor: e.actor, at: e.at, payload: e.payload as Prisma.InputJsonValue, prevHash, hash },
   });
   return { appended: true, seq };
+}
+
+interface StoredEvent {
+  seq: number;
+  type: string;
+  actor: string;
+  at: string;
+  payload: unknown;
 }
 
 export interface ChainVerification {
