@@ -11,8 +11,12 @@
  * Model: on every working day the working period is the half-open local wall-clock
  * interval [workdayStart, workdayEnd) in cal.timeZone. A date is a working day if it
  * is a make-up workday (调休), else not if it is a holiday, else by ISO weekday.
+ *
+ * Plain code and data only, so that a workflow importing it evaluates no zod: the calendar's zod schema is in
+ * businessCalendar.schema.ts (the policy document is validated with it where it enters, policy/config.ts).
+ * The functions below take a calendar as valid, check its structure once per calendar object and keep its
+ * compiled form (see compile()).
  */
-import { z } from 'zod';
 
 const MS_PER_MINUTE = 60_000;
 const MS_PER_HOUR = 3_600_000;
@@ -20,7 +24,8 @@ const MS_PER_DAY = 86_400_000;
 /** Max consecutive non-working days before we give up (guards against endless searches). */
 const MAX_IDLE_DAYS = 3660;
 
-const TIME_RE = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
+/** 'HH:MM' from 00:00 to 23:59, or 24:00. */
+export const TIME_RE = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 // ---------------------------------------------------------------------------
@@ -49,7 +54,7 @@ function civilFromDays(days: number): { y: number; m: number; d: number } {
 }
 
 /** 'YYYY-MM-DD' -> day number, or undefined if malformed / not a real date. */
-function parseLocalDate(s: string): number | undefined {
+export function parseLocalDate(s: string): number | undefined {
   const match = DATE_RE.exec(s);
   if (!match) return undefined;
   const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
@@ -69,7 +74,8 @@ function isoWeekday(day: number): number {
   return ((((day + 3) % 7) + 7) % 7) + 1;
 }
 
-function parseTimeMinutes(s: string): number {
+/** 'HH:MM' (already checked against TIME_RE) -> minutes since local midnight. */
+export function parseTimeMinutes(s: string): number {
   return Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
 }
 
@@ -98,7 +104,8 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-function isValidTimeZone(timeZone: string): boolean {
+/** Whether Intl knows the IANA time zone. */
+export function isValidTimeZone(timeZone: string): boolean {
   try {
     formatterFor(timeZone);
     return true;
@@ -157,83 +164,92 @@ function wallToInstant(timeZone: string, wall: number): number {
 }
 
 // ---------------------------------------------------------------------------
-// Schema
+// The calendar
 // ---------------------------------------------------------------------------
 
-const localDateSchema = z
-  .string()
-  .refine((s) => parseLocalDate(s) !== undefined, { message: 'Expected a real date in YYYY-MM-DD format' });
+export interface BusinessCalendar {
+  /** IANA time zone, e.g. 'Asia/Shanghai'. */
+  timeZone: string;
+  /** Local start of the working period, 'HH:MM'. */
+  workdayStart: string;
+  /** Local end of the working period (exclusive), 'HH:MM'; '24:00' = midnight. */
+  workdayEnd: string;
+  /** ISO weekdays that are working days: 1=Mon .. 7=Sun. */
+  workingWeekdays: number[];
+  /** Local dates that are NOT working days even on a working weekday. */
+  holidays: string[];
+  /** Local dates that ARE working days even on a weekend (调休). */
+  makeUpWorkdays: string[];
+}
 
-const timeSchema = z.string().regex(TIME_RE, { message: 'Expected HH:MM (00:00-23:59, or 24:00)' });
+/** What a calendar that leaves a field out gets (the schema's defaults). */
+export const calendarDefaults = {
+  timeZone: 'Asia/Shanghai',
+  workdayStart: '09:00',
+  workdayEnd: '18:00',
+  workingWeekdays: (): number[] => [1, 2, 3, 4, 5],
+} as const;
 
-export const businessCalendarSchema = z
-  .object({
-    /** IANA time zone, e.g. 'Asia/Shanghai'. */
-    timeZone: z
-      .string()
-      .refine(isValidTimeZone, { message: 'Unknown IANA time zone' })
-      .default('Asia/Shanghai'),
-    /** Local start of the working period, 'HH:MM'. */
-    workdayStart: timeSchema.default('09:00'),
-    /** Local end of the working period (exclusive), 'HH:MM'; '24:00' = midnight. */
-    workdayEnd: timeSchema.default('18:00'),
-    /** ISO weekdays that are working days: 1=Mon .. 7=Sun. */
-    workingWeekdays: z.array(z.number().int().min(1).max(7)).default(() => [1, 2, 3, 4, 5]),
-    /** Local dates that are NOT working days even on a working weekday. */
-    holidays: z.array(localDateSchema).default(() => []),
-    /** Local dates that ARE working days even on a weekend (调休). */
-    makeUpWorkdays: z.array(localDateSchema).default(() => []),
-  })
-  .refine((c) => parseTimeMinutes(c.workdayEnd) > parseTimeMinutes(c.workdayStart), {
-    message: 'workdayEnd must be after workdayStart',
-    path: ['workdayEnd'],
-  })
-  .refine((c) => !c.makeUpWorkdays.some((d) => c.holidays.includes(d)), {
-    message: 'A date cannot be both a holiday and a make-up workday',
-    path: ['makeUpWorkdays'],
-  });
+type BusinessCalendarSchema = (typeof import('./businessCalendar.schema'))['businessCalendarSchema'];
+const loadSchema = (): BusinessCalendarSchema => require('./businessCalendar.schema').businessCalendarSchema;
 
-export type BusinessCalendar = z.infer<typeof businessCalendarSchema>;
+/**
+ * The calendar's zod schema (businessCalendar.schema.ts), loaded on first use: nothing here evaluates zod until
+ * someone validates a calendar with it. Workflows never do; server code may import the schema module directly.
+ */
+export const businessCalendarSchema: BusinessCalendarSchema = new Proxy({} as BusinessCalendarSchema, {
+  get(_target, key) {
+    const schema = loadSchema();
+    const value: unknown = Reflect.get(schema, key, schema);
+    return typeof value === 'function' ? value.bind(schema) : value;
+  },
+  has: (_target, key) => Reflect.has(loadSchema(), key),
+  ownKeys: () => Reflect.ownKeys(loadSchema()),
+  getOwnPropertyDescriptor: (_target, key) => {
+    const d = Reflect.getOwnPropertyDescriptor(loadSchema(), key);
+    return d && { ...d, configurable: true };
+  },
+  getPrototypeOf: () => Reflect.getPrototypeOf(loadSchema()),
+});
 
 /**
  * Default: Asia/Shanghai, 09:00-18:00, Mon-Fri, with the 2026 PRC public holidays
  * and make-up workdays (国务院办公厅关于2026年部分节假日安排的通知, 2025-11-04).
  * OPS MUST MAINTAIN THIS LIST YEARLY: dates after 2026 have no holidays configured.
+ * (A valid calendar: test/unit/businessCalendar.test.ts parses it with the schema.)
  */
-export const defaultBusinessCalendar: BusinessCalendar = deepFreeze(
-  businessCalendarSchema.parse({
-    timeZone: 'Asia/Shanghai',
-    workdayStart: '09:00',
-    workdayEnd: '18:00',
-    workingWeekdays: [1, 2, 3, 4, 5],
-    holidays: [
-      // 元旦 New Year
-      '2026-01-01', '2026-01-02', '2026-01-03',
-      // 春节 Spring Festival
-      '2026-02-15', '2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19',
-      '2026-02-20', '2026-02-21', '2026-02-22', '2026-02-23',
-      // 清明节 Qingming
-      '2026-04-04', '2026-04-05', '2026-04-06',
-      // 劳动节 Labour Day
-      '2026-05-01', '2026-05-02', '2026-05-03', '2026-05-04', '2026-05-05',
-      // 端午节 Dragon Boat
-      '2026-06-19', '2026-06-20', '2026-06-21',
-      // 中秋节 Mid-Autumn
-      '2026-09-25', '2026-09-26', '2026-09-27',
-      // 国庆节 National Day
-      '2026-10-01', '2026-10-02', '2026-10-03', '2026-10-04',
-      '2026-10-05', '2026-10-06', '2026-10-07',
-    ],
-    makeUpWorkdays: [
-      '2026-01-04', // Sun, 元旦
-      '2026-02-14', // Sat, 春节
-      '2026-02-28', // Sat, 春节
-      '2026-05-09', // Sat, 劳动节
-      '2026-09-20', // Sun, 国庆节
-      '2026-10-10', // Sat, 国庆节
-    ],
-  }),
-);
+export const defaultBusinessCalendar: BusinessCalendar = deepFreeze({
+  timeZone: 'Asia/Shanghai',
+  workdayStart: '09:00',
+  workdayEnd: '18:00',
+  workingWeekdays: [1, 2, 3, 4, 5],
+  holidays: [
+    // 元旦 New Year
+    '2026-01-01', '2026-01-02', '2026-01-03',
+    // 春节 Spring Festival
+    '2026-02-15', '2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19',
+    '2026-02-20', '2026-02-21', '2026-02-22', '2026-02-23',
+    // 清明节 Qingming
+    '2026-04-04', '2026-04-05', '2026-04-06',
+    // 劳动节 Labour Day
+    '2026-05-01', '2026-05-02', '2026-05-03', '2026-05-04', '2026-05-05',
+    // 端午节 Dragon Boat
+    '2026-06-19', '2026-06-20', '2026-06-21',
+    // 中秋节 Mid-Autumn
+    '2026-09-25', '2026-09-26', '2026-09-27',
+    // 国庆节 National Day
+    '2026-10-01', '2026-10-02', '2026-10-03', '2026-10-04',
+    '2026-10-05', '2026-10-06', '2026-10-07',
+  ],
+  makeUpWorkdays: [
+    '2026-01-04', // Sun, 元旦
+    '2026-02-14', // Sat, 春节
+    '2026-02-28', // Sat, 春节
+    '2026-05-09', // Sat, 劳动节
+    '2026-09-20', // Sun, 国庆节
+    '2026-10-10', // Sat, 国庆节
+  ],
+});
 
 function deepFreeze<T extends object>(o: T): T {
   for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
@@ -241,7 +257,7 @@ function deepFreeze<T extends object>(o: T): T {
 }
 
 // ---------------------------------------------------------------------------
-// Compiled calendar (validated once per call; cheap)
+// Compiled calendar (checked and built once per calendar object)
 // ---------------------------------------------------------------------------
 
 interface Compiled {
@@ -253,17 +269,55 @@ interface Compiled {
   makeUps: Set<number>;
 }
 
+/**
+ * Compiled calendars by calendar object. A calendar is read once, at its first use: callers treat calendars as
+ * values (a policy document's calendar, a workflow input's) and do not change one after using it.
+ */
+const compiled = new WeakMap<BusinessCalendar, Compiled>();
+
+function invalid(field: string, message: string): never {
+  throw new RangeError(`Invalid business calendar: ${field} ${message}`);
+}
+
+/** Local dates -> day numbers; a malformed or unreal date is an error. */
+function dayNumbers(field: string, list: unknown): Set<number> {
+  if (!Array.isArray(list)) invalid(field, 'must be a list of YYYY-MM-DD dates');
+  return new Set(
+    list.map((s) => {
+      const day = typeof s === 'string' ? parseLocalDate(s) : undefined;
+      return day ?? invalid(field, `has ${JSON.stringify(s)}, not a real date in YYYY-MM-DD format`);
+    }),
+  );
+}
+
+/**
+ * The calendar's working periods as numbers and sets. No zod: the calendar was validated where it entered (the
+ * policy document, policy/config.ts); this checks its structure with the same rules, cheaply, and fills in
+ * the schema's defaults for fields left out, so that a malformed calendar still fails here and not later.
+ */
 function compile(cal: BusinessCalendar): Compiled {
-  const c = businessCalendarSchema.parse(cal);
-  const days = (list: string[]) => new Set(list.map((s) => parseLocalDate(s) as number));
-  return {
-    timeZone: c.timeZone,
-    startMin: parseTimeMinutes(c.workdayStart),
-    endMin: parseTimeMinutes(c.workdayEnd),
-    weekdays: new Set(c.workingWeekdays),
-    holidays: days(c.holidays),
-    makeUps: days(c.makeUpWorkdays),
+  const known = compiled.get(cal);
+  if (known) return known;
+  if (!cal || typeof cal !== 'object') invalid('', 'must be an object');
+  const timeZone = cal.timeZone ?? calendarDefaults.timeZone;
+  if (typeof timeZone !== 'string' || !isValidTimeZone(timeZone)) invalid('timeZone', `${JSON.stringify(timeZone)} is not a known IANA time zone`);
+  const minutes = (field: 'workdayStart' | 'workdayEnd'): number => {
+    const t = cal[field] ?? calendarDefaults[field];
+    return typeof t === 'string' && TIME_RE.test(t) ? parseTimeMinutes(t) : invalid(field, `${JSON.stringify(t)} is not HH:MM (00:00-23:59, or 24:00)`);
   };
+  const startMin = minutes('workdayStart');
+  const endMin = minutes('workdayEnd');
+  if (endMin <= startMin) invalid('workdayEnd', 'must be after workdayStart');
+  const weekdays = cal.workingWeekdays ?? calendarDefaults.workingWeekdays();
+  if (!Array.isArray(weekdays) || !weekdays.every((d) => Number.isInteger(d) && d >= 1 && d <= 7)) {
+    invalid('workingWeekdays', 'must be a list of ISO weekdays 1-7');
+  }
+  const holidays = dayNumbers('holidays', cal.holidays ?? []);
+  const makeUps = dayNumbers('makeUpWorkdays', cal.makeUpWorkdays ?? []);
+  for (const d of makeUps) if (holidays.has(d)) invalid('makeUpWorkdays', `has ${formatLocalDate(d)}, which is also a holiday`);
+  const c: Compiled = { timeZone, startMin, endMin, weekdays: new Set(weekdays), holidays, makeUps };
+  compiled.set(cal, c);
+  return c;
 }
 
 function isWorkingDayNum(c: Compiled, day: number): boolean {

@@ -3,10 +3,12 @@
 // opens, so a policy change never alters a running case. The sections come from the process catalogue.
 import { z } from 'zod';
 import { processes } from '../processes';
-import { businessCalendarSchema, defaultBusinessCalendar, type BusinessCalendar } from './businessCalendar';
+import { defaultBusinessCalendar, type BusinessCalendar } from './businessCalendar';
+import { businessCalendarSchema } from './businessCalendar.schema';
 
 export { breachActionSchema, durationSchema, slaSchema, type BreachAction, type PolicyDuration, type SlaPolicy } from './schemas';
-export { returnPolicySchema, type ReturnPolicy } from './returns';
+export { returnPolicySchema } from './returns.schemas';
+export type { ReturnPolicy } from './returns';
 
 type Catalogue = (typeof processes)[number];
 type SectionOf<P> = P extends { policy: { key: infer K extends string; defaults: infer S } } ? { [k in K]: S } : never;

@@ -1,5 +1,6 @@
 // What a policy process declares that its workflow needs too: its task types and its party actions.
-// Pure and workflow-safe (zod only). The server-side half of a process (opening, presentation, templates,
+// Pure and workflow-safe: plain code and data (zod as types only; a task's `payload` and an action's `body` are
+// getters that load their schema module on first use, see lazySchema.ts). The server-side half of a process (opening, presentation, templates,
 // routes) is in processes/<name>.ts; the catalogue of every process is processes/index.ts.
 import type { z } from 'zod';
 import type { Role } from './roles';

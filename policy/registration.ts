@@ -1,46 +1,16 @@
 // Registration review with identity verification (policy chapter 1): policy rules, SLAs and human-task types.
 // 1.1 registration flow, 1.2 identity verification (real name, mobile, e-mail, payment method),
 // 1.3 information security, 3.2 no card numbers stored, 2.1/2.4 data minimisation and deletion.
-import { z } from 'zod';
+// Plain code and data only: the zod schemas are in registration.schemas.ts, which the task payload below loads
+// on first use (policy/lazySchema.ts), so a workflow that only waits never evaluates zod.
+import type { z } from 'zod';
+import { lazySchema } from './lazySchema';
 import { defineTasks } from './process';
 
-const durationSchema = z.object({
-  amount: z.number().positive(),
-  unit: z.enum(['minutes', 'hours', 'days', 'working-hours', 'working-days']),
-});
-const slaSchema = z.object({
-  within: durationSchema,
-  remindAt: z.number().gt(0).lt(1).optional(),
-  onBreach: z.enum(['default-decision', 'reassign-to-supervisor', 'notify']),
-});
+type Schemas = typeof import('./registration.schemas');
+const schemas = (): Schemas => require('./registration.schemas');
 
-export const registrationPolicySchema = z.object({
-  /** Versions of the service agreement a new registration may accept (1.1: read and agree). */
-  acceptedAgreementVersions: z.array(z.string().min(1)).min(1),
-  /** Mobile verification (1.2): a one-time 6-digit code by SMS. */
-  mobileCode: z.object({
-    /** How long a code is valid. */
-    ttl: durationSchema,
-    /** Wrong entries per code before the step locks. */
-    maxAttempts: z.number().int().min(1).max(20),
-    /** How long the step stays locked after too many wrong entries; then a new code may be requested. */
-    lockout: durationSchema,
-    /** Minimum time between two codes. */
-    resendCooldown: durationSchema,
-  }),
-  /** E-mail verification (1.2): a signed link. */
-  emailLink: z.object({ ttl: durationSchema, resendCooldown: durationSchema }),
-  /**
-   * The applicant completes every verification step by this deadline (reminder included);
-   * otherwise the registration is abandoned and the unverified personal data deleted (2.1, 2.4).
-   */
-  verification: slaSchema.extend({ onBreach: z.literal('default-decision') }),
-  /** Payment method binding (1.2): required before approval, or optional. Only a token is kept (3.2). */
-  paymentMethod: z.enum(['required', 'optional']),
-  /** Manual review of an uncertain face match or a risk flag, by an agent; a lapse goes to a supervisor. */
-  manualReview: slaSchema,
-});
-export type RegistrationPolicy = z.infer<typeof registrationPolicySchema>;
+export type RegistrationPolicy = z.infer<Schemas['registrationPolicySchema']>;
 
 export const defaultRegistrationPolicy: RegistrationPolicy = {
   acceptedAgreementVersions: ['2026-11'],
@@ -74,31 +44,20 @@ export const registrationRejectionReasons = [
 ] as const;
 export type RegistrationRejectionReason = (typeof registrationRejectionReasons)[number];
 
-const identityReviewDecision = z.discriminatedUnion('decision', [
-  z.object({ decision: z.literal('approve') }).strict(),
-  z.object({ decision: z.literal('reject'), reasonCode: z.enum(registrationRejectionReasons) }).strict(),
-]);
-export type IdentityReviewDecision = z.infer<typeof identityReviewDecision>;
+export type IdentityReviewDecision = z.infer<Schemas['identityReviewDecisionSchema']>;
 
 /** Human steps of this process. */
 export const registrationTasks = defineTasks({
   /** 1.2 / 3.4: an agent reviews an uncertain face match or a risk flag. */
-  'registration.identity_review': { role: 'agent', payload: identityReviewDecision },
+  'registration.identity_review': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().identityReviewDecisionSchema);
+    },
+  },
 });
 
-// ---- Input rules shared by the API edge (pure, no I/O) ----
-
-/** Lowercase letter first, then 3-19 lowercase letters, digits or _. Stored lowercase, unique. */
-export const usernameSchema = z
-  .string()
-  .transform((s) => s.trim().toLowerCase())
-  .pipe(z.string().regex(/^[a-z][a-z0-9_]{3,19}$/, 'username: 4-20 characters, a letter first, then letters, digits or _'));
-
-/** A mainland-China mobile number: 11 digits starting 13-19, optionally prefixed +86 / 86. Normalised to 11 digits. */
-export const mainlandMobileSchema = z
-  .string()
-  .transform((s) => s.replace(/[\s-]/g, '').replace(/^(\+?86)(?=1\d{10}$)/, ''))
-  .pipe(z.string().regex(/^1[3-9]\d{9}$/, 'mobile: a mainland-China mobile number such as 13812345678'));
+// ---- Input rules shared by the API edge (pure, no I/O; their zod schemas are in registration.schemas.ts) ----
 
 /** Password strength: 10-128 characters, at least three of lower case, upper case, digits, symbols. */
 export function passwordProblems(password: string, username?: string): string[] {
@@ -111,9 +70,6 @@ export function passwordProblems(password: string, username?: string): string[] 
   if (/^(.)\1+$/.test(password)) problems.push('must not repeat a single character');
   return problems;
 }
-
-/** A tokenized payment-method reference from the payment provider; never card data (3.2). */
-export const paymentMethodTokenSchema = z.string().regex(/^pm_tok_[A-Za-z0-9]{16,64}$/, 'a payment-method token such as pm_tok_… from the payment provider');
 
 /** Something that looks like a card number (PAN): 13-19 digits, spaces or dashes allowed between them. */
 export function looksLikeCardNumber(value: unknown): boolean {

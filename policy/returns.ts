@@ -1,8 +1,13 @@
 // 7.1 / 7.3: eligibility for the 7-day no-reason return. Pure: used by the API (422) and the workflow.
-import { z } from 'zod';
+// Plain code and data only: the zod schemas are in returns.schemas.ts, which the task payloads and action bodies
+// below load on first use (policy/lazySchema.ts), so a workflow that only waits never evaluates zod.
+import type { z } from 'zod';
 import { dayPeriodEndsAt, type BusinessCalendar } from './businessCalendar';
+import { lazySchema } from './lazySchema';
 import { defineActions, defineTasks } from './process';
-import { currencySchema, durationSchema, shipmentSchema, slaSchema } from './schemas';
+
+type Schemas = typeof import('./returns.schemas');
+const schemas = (): Schemas => require('./returns.schemas');
 
 /**
  * The default reimbursement cap of one return parcel: 30.00 CNY. A standard domestic parcel costs 10.00 to
@@ -13,40 +18,7 @@ import { currencySchema, durationSchema, shipmentSchema, slaSchema } from './sch
 export const DEFAULT_RETURN_SHIPPING_CAP_MINOR = 3000;
 export const DEFAULT_RETURN_SHIPPING_CURRENCY = 'CNY';
 
-export const returnPolicySchema = z.object({
-  /** 7.1: no-reason return or exchange within 7 days of delivery. */
-  windowDays: z.number().int().positive(),
-  /**
-   * Civil Code art. 203: when the window's last day is a public holiday or a weekend day (not a
-   * make-up workday) of the calendar, the window runs to 24:00 of the next working day. Absent in
-   * policy documents written before this switch existed; they get the default, true.
-   */
-  extendWindowOverHolidays: z.boolean().default(true),
-  /** Categories excluded from no-reason returns (e.g. customised goods, perishables). */
-  excludedCategories: z.array(z.string()),
-  /** 7.3: the platform bears the return shipping. */
-  returnShippingPaidBy: z.enum(['platform', 'merchant']),
-  /**
-   * 7.3: the most reimbursed for one return parcel, in minor units of returnShippingCurrency. Absent in policy
-   * documents written before the reimbursement existed; they get the default.
-   */
-  returnShippingCapMinor: z.number().int().nonnegative().default(DEFAULT_RETURN_SHIPPING_CAP_MINOR),
-  /** The currency of the cap and of every reimbursement (ISO 4217). */
-  returnShippingCurrency: currencySchema.default(DEFAULT_RETURN_SHIPPING_CURRENCY),
-  /** 8.2: the merchant answers within the set time; silence approves the request. */
-  merchantReview: slaSchema,
-  /** After a merchant rejection, how long the customer may ask for platform review. */
-  platformReviewRequestWindow: durationSchema,
-  /** 7.1: after-sales response within 2 working hours. */
-  platformReview: slaSchema,
-  /** The customer ships the item back; silence abandons the request. */
-  customerShipment: slaSchema,
-  /** The merchant confirms receipt and inspection; silence confirms. */
-  merchantInspection: slaSchema,
-  /** Exchange: the merchant ships the replacement. */
-  exchangeShipment: slaSchema,
-});
-export type ReturnPolicy = z.infer<typeof returnPolicySchema>;
+export type ReturnPolicy = z.infer<Schemas['returnPolicySchema']>;
 
 export const defaultReturnPolicy: ReturnPolicy = {
   windowDays: 7,
@@ -73,29 +45,39 @@ export const merchantRejectionReasons = [
   'other',
 ] as const;
 
-export const reviewDecisionSchema = z.discriminatedUnion('decision', [
-  z.object({ decision: z.literal('approve') }).strict(),
-  z.object({ decision: z.literal('reject'), reasonCode: z.enum(merchantRejectionReasons) }).strict(),
-]);
-export type ReviewDecision = z.infer<typeof reviewDecisionSchema>;
+export type ReviewDecision = z.infer<Schemas['reviewDecisionSchema']>;
 
 /** Human steps of the return. */
 export const returnTasks = defineTasks({
   /** 8.2: the merchant answers the return request. */
-  'return.merchant_review': { role: 'merchant', payload: reviewDecisionSchema },
+  'return.merchant_review': {
+    role: 'merchant',
+    get payload() {
+      return lazySchema(() => schemas().reviewDecisionSchema);
+    },
+  },
   /** The platform's review after a merchant rejection; its decision is final within the platform. */
-  'return.platform_review': { role: 'agent', payload: reviewDecisionSchema },
+  'return.platform_review': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().reviewDecisionSchema);
+    },
+  },
   /** 7.2: the merchant confirms receipt and inspection of the returned item. */
   'return.merchant_inspection': {
     role: 'merchant',
-    payload: z.object({ outcome: z.literal('confirmed'), condition: z.enum(['as_expected', 'minor_wear']).optional() }).strict(),
+    get payload() {
+      return lazySchema(() => schemas().merchantInspectionSchema);
+    },
   },
   /** Exchange: the merchant ships the replacement. */
-  'return.exchange_shipment': { role: 'merchant', payload: shipmentSchema },
+  'return.exchange_shipment': {
+    role: 'merchant',
+    get payload() {
+      return lazySchema(() => schemas().shipmentSchema);
+    },
+  },
 });
-
-/** A decimal amount such as "12.00" (the same form as the order amount). */
-export const decimalAmountSchema = z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, 'decimal amount such as "12.00"');
 
 /** "12.00" → 1200 (minor units). Pure: the workflow converts the customer's amount with it. */
 export function decimalToMinor(amount: string): number {
@@ -107,12 +89,7 @@ export function decimalToMinor(amount: string): number {
  * The customer's return shipment: carrier and tracking number, and optionally what the customer paid the
  * carrier (7.3: reimbursed up to the policy's cap). Without `paid`, the carrier's quote is reimbursed.
  */
-export const returnShipmentSchema = shipmentSchema
-  .extend({
-    paid: z.object({ amount: decimalAmountSchema, currency: currencySchema }).strict().optional(),
-  })
-  .strict();
-export type ReturnShipment = z.infer<typeof returnShipmentSchema>;
+export type ReturnShipment = z.infer<Schemas['returnShipmentSchema']>;
 
 export interface Money {
   amountMinor: number;
@@ -153,14 +130,18 @@ export const returnActions = defineActions({
   shipment: {
     summary: "Submit the customer's return shipment (carrier, tracking number, optionally the amount paid)",
     roles: ['storefront'],
-    body: returnShipmentSchema,
+    get body() {
+      return lazySchema(() => schemas().returnShipmentSchema);
+    },
     update: 'submitReturnShipment',
     field: 'shipment',
   },
   'platform-review': {
     summary: 'Ask the platform to review a merchant rejection',
     roles: ['storefront', 'agent'],
-    body: z.object({}).strict(),
+    get body() {
+      return lazySchema(() => schemas().platformReviewRequestSchema);
+    },
     update: 'requestPlatformReview',
   },
 });

@@ -1,5 +1,6 @@
 // Building blocks of the policy configuration and task payloads, shared by every process.
-// This module imports nothing of the policy, so process modules and config.ts can all use it.
+// This module imports nothing of the policy, so process modules and config.ts can all use it. It evaluates zod:
+// workflows import its types only; the schema modules (policy/*.schemas.ts) and server code import its values.
 import { z } from 'zod';
 
 export const durationSchema = z.object({

@@ -2,37 +2,20 @@
 // 7.1: warranty per the manufacturer's policy; response within 2 working hours; repair within 5 working days;
 //      satisfaction feedback is collected.
 // 7.3: in warranty the repair is free, with the parts and labour it needs.
-// Pure and deterministic: imported by the API (opening a request) and by the workflow.
-import { z } from 'zod';
+// Pure and deterministic: imported by the API (opening a request) and by the workflow. Plain code and data only:
+// the zod schemas are in warrantyRepair.schemas.ts, which the task payloads and action bodies below load on
+// first use (policy/lazySchema.ts), so a workflow that only waits never evaluates zod.
+import type { z } from 'zod';
+import { lazySchema } from './lazySchema';
 import { defineActions, defineTasks } from './process';
-import { carrierSchema, currencySchema, slaSchema, trackingNumberSchema } from './schemas';
+
+type Schemas = typeof import('./warrantyRepair.schemas');
+const schemas = (): Schemas => require('./warrantyRepair.schemas');
 
 export const repairRemedies = ['replacement', 'voucher'] as const;
 export type RepairRemedy = (typeof repairRemedies)[number];
 
-export const warrantyRepairPolicySchema = z.object({
-  /** 7.1: an agent acknowledges and proposes a solution within 2 working hours; a lapse goes to a supervisor. */
-  firstResponse: slaSchema,
-  /** Out of warranty: the customer accepts or declines the quote; silence closes the case (quote_lapsed). */
-  quoteDecision: slaSchema,
-  /** The customer hands the item over (courier or drop-off); silence closes the case (abandoned). */
-  handOver: slaSchema,
-  /** The service team confirms receipt of the item; the repair clock starts then. */
-  receipt: slaSchema,
-  /** 7.1: repair within 5 working days of receipt; a breach escalates and offers the remedy below. */
-  repair: slaSchema,
-  /** What the customer is offered when the repair SLA is breached or the item cannot be repaired. */
-  breachRemedy: z.enum(repairRemedies),
-  voucherAmountMinor: z.number().int().positive(),
-  voucherCurrency: currencySchema,
-  /** The customer accepts or declines the remedy; silence declines it. */
-  remedyDecision: slaSchema,
-  /** The item (repaired, replaced or unrepaired) goes back to the customer with tracking. */
-  returnShipment: slaSchema,
-  /** 7.1 satisfaction feedback: the window for a 1-5 rating; silence is recorded as no_rating. */
-  feedback: slaSchema,
-});
-export type WarrantyRepairPolicy = z.infer<typeof warrantyRepairPolicySchema>;
+export type WarrantyRepairPolicy = z.infer<Schemas['warrantyRepairPolicySchema']>;
 
 export const defaultWarrantyRepairPolicy: WarrantyRepairPolicy = {
   firstResponse: { within: { amount: 2, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
@@ -91,43 +74,50 @@ export function checkWarranty(input: { deliveredAt: Date; warrantyMonths: number
   return { ok: true, inWarranty: warrantyMonths > 0 && requestedAt.getTime() <= warrantyEndsAt.getTime(), warrantyEndsAt };
 }
 
-export const customerDecisionSchema = z.enum(['accept', 'decline']);
-export type CustomerDecision = z.infer<typeof customerDecisionSchema>;
+export type CustomerDecision = z.infer<Schemas['customerDecisionSchema']>;
 
 /** How the customer hands the item over: a courier shipment, or a drop-off at a service point with its receipt reference. */
-export const handOverSchema = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('courier'), carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict(),
-  z.object({ method: z.literal('drop_off'), reference: z.string().regex(/^[A-Za-z0-9-]{4,40}$/, 'drop-off reference: 4-40 letters, digits or -') }).strict(),
-]);
-export type HandOver = z.infer<typeof handOverSchema>;
+export type HandOver = z.infer<Schemas['handOverSchema']>;
 
-export const ratingSchema = z.number().int().min(1).max(5);
-
-const shipment = z.object({ carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict();
 export const notRepairableReasons = ['parts_unavailable', 'beyond_economic_repair', 'other'] as const;
 
 /** Human steps of this process. */
 export const warrantyRepairTasks = defineTasks({
   /** 7.1 first response, in warranty: acknowledge and confirm the free repair (7.3: parts and labour covered). */
-  'repair.first_response': { role: 'agent', payload: z.object({ solution: z.literal('free_repair') }).strict() },
+  'repair.first_response': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().freeRepairResponseSchema);
+    },
+  },
   /** 7.1 first response, out of warranty: acknowledge and quote the repair (amount in minor units). */
   'repair.first_response_quote': {
     role: 'agent',
-    payload: z.object({ solution: z.literal('paid_repair'), quoteAmountMinor: z.number().int().positive().max(100_000_000), currency: currencySchema }).strict(),
+    get payload() {
+      return lazySchema(() => schemas().quoteResponseSchema);
+    },
   },
   /** 7.2: the service team confirms it received the item; the 5-working-day repair clock starts. */
-  'repair.confirm_receipt': { role: 'agent', payload: z.object({ outcome: z.literal('received') }).strict() },
+  'repair.confirm_receipt': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().receiptConfirmationSchema);
+    },
+  },
   /** The technician's result (technicians act with the agent role). */
   'repair.technician_result': {
     role: 'agent',
-    payload: z.discriminatedUnion('result', [
-      z.object({ result: z.literal('repaired') }).strict(),
-      z.object({ result: z.literal('replaced') }).strict(),
-      z.object({ result: z.literal('not_repairable'), reasonCode: z.enum(notRepairableReasons) }).strict(),
-    ]),
+    get payload() {
+      return lazySchema(() => schemas().technicianResultSchema);
+    },
   },
   /** The item goes back to the customer: carrier and tracking number. */
-  'repair.return_shipment': { role: 'agent', payload: shipment },
+  'repair.return_shipment': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().repairReturnShipmentSchema);
+    },
+  },
 });
 
 /** What the customer does on a repair, through the storefront: POST /v1/cases/{id}/actions/{name}. */
@@ -135,26 +125,34 @@ export const warrantyRepairActions = defineActions({
   'quote-decision': {
     summary: 'Accept or decline the out-of-warranty repair quote',
     roles: ['storefront'],
-    body: z.object({ decision: customerDecisionSchema }).strict(),
+    get body() {
+      return lazySchema(() => schemas().quoteDecisionBodySchema);
+    },
     update: 'decideRepairQuote',
   },
   'hand-over': {
     summary: 'Hand the item over: courier tracking number or drop-off reference',
     roles: ['storefront'],
-    body: handOverSchema,
+    get body() {
+      return lazySchema(() => schemas().handOverSchema);
+    },
     update: 'handOverRepairItem',
     field: 'handOver',
   },
   'remedy-decision': {
     summary: 'Accept or decline the remedy (replacement or voucher) offered after a repair breach or an unrepairable item',
     roles: ['storefront'],
-    body: z.object({ decision: customerDecisionSchema }).strict(),
+    get body() {
+      return lazySchema(() => schemas().remedyDecisionBodySchema);
+    },
     update: 'decideRepairRemedy',
   },
   rating: {
     summary: 'Rate the after-sales service 1-5 (policy 7.1 satisfaction feedback)',
     roles: ['storefront'],
-    body: z.object({ rating: ratingSchema }).strict(),
+    get body() {
+      return lazySchema(() => schemas().ratingBodySchema);
+    },
     update: 'submitRepairRating',
   },
 });

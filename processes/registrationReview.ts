@@ -29,15 +29,12 @@ import { checkIdNumber } from '../policy/idNumber';
 import {
   defaultRegistrationPolicy,
   looksLikeCardNumber,
-  mainlandMobileSchema,
   passwordProblems,
-  paymentMethodTokenSchema,
-  registrationPolicySchema,
   registrationTasks,
-  usernameSchema,
   type RegistrationPolicy,
   type RegistrationRiskFlag,
 } from '../policy/registration';
+import { mainlandMobileSchema, paymentMethodTokenSchema, registrationPolicySchema, usernameSchema } from '../policy/registration.schemas';
 import {
   REGISTRATION_CASE_TYPE,
   RegistrationErrors,

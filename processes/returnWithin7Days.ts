@@ -7,11 +7,11 @@ import {
   checkReturnEligibility,
   defaultReturnPolicy,
   returnActions,
-  returnPolicySchema,
   returnReasonCodes,
   returnRequestTypes,
   returnTasks,
 } from '../policy/returns';
+import { returnPolicySchema } from '../policy/returns.schemas';
 import { RETURN_CASE_TYPE, returnWithin7Days } from '../workflows/returnWithin7Days';
 import { amountSchema, contactSchema, refId, toMinor } from './common';
 import { returnTemplates } from './returnWithin7Days.templates';

@@ -12,9 +12,9 @@ import {
   defaultWarrantyRepairPolicy,
   repairProblemCategories,
   warrantyRepairActions,
-  warrantyRepairPolicySchema,
   warrantyRepairTasks,
 } from '../policy/warrantyRepair';
+import { warrantyRepairPolicySchema } from '../policy/warrantyRepair.schemas';
 import { REPAIR_CASE_TYPE, warrantyRepair } from '../workflows/warrantyRepair';
 import { contactSchema, refId } from './common';
 import { defineProcess } from './types';

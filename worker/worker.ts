@@ -1,6 +1,7 @@
 // The Temporal worker: runs every case workflow and the activities behind them.
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { ConfigError, envFields } from '../lib/config';
 import type { Registry } from '../lib/metrics';
 import { activityMetricsInterceptor } from './metrics';
 import { RequestIdActivityInterceptor } from '../activities/interceptors';
@@ -18,6 +19,16 @@ export interface CaseWorkerOptions {
   identity?: string;
   /** Registry for activity execution/failure counters (share it with the API to expose them on /metrics). */
   metrics?: Registry;
+  /** Cases kept in the workflow cache; default: the WORKER_MAX_CACHED_WORKFLOWS setting (lib/config.ts). */
+  maxCachedWorkflows?: number;
+}
+
+/** WORKER_MAX_CACHED_WORKFLOWS from the environment, validated as lib/config.ts validates it. */
+export function maxCachedWorkflowsSetting(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.WORKER_MAX_CACHED_WORKFLOWS;
+  const parsed = envFields.shape.WORKER_MAX_CACHED_WORKFLOWS.safeParse(raw === '' ? undefined : raw);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  WORKER_MAX_CACHED_WORKFLOWS: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data;
 }
 
 export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
@@ -28,6 +39,10 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
     activities: createActivities(o.deps),
     ...(o.identity && { identity: o.identity }),
     shutdownGraceTime: '10 seconds',
+    // One V8 context for every cached case (the SDK's default, kept explicit): a case then costs its own module
+    // instances and state only, and workflows import plain code and data (no zod, see policy/lazySchema.ts).
+    reuseV8Context: true,
+    maxCachedWorkflows: o.maxCachedWorkflows ?? maxCachedWorkflowsSetting(),
     interceptors: {
       ...(!o.workflowBundle && { workflowModules: workflowInterceptorModules }),
       activity: [() => ({ inbound: new RequestIdActivityInterceptor() }), ...(o.metrics ? [activityMetricsInterceptor(o.metrics)] : [])],

@@ -9,7 +9,8 @@ import {
   SimulatedFaceVerifier,
 } from '../../activities/registration';
 import { defaultPolicy, parsePolicy } from '../../policy/config';
-import { looksLikeCardNumber, mainlandMobileSchema, passwordProblems, paymentMethodTokenSchema, usernameSchema } from '../../policy/registration';
+import { looksLikeCardNumber, passwordProblems } from '../../policy/registration';
+import { mainlandMobileSchema, paymentMethodTokenSchema, usernameSchema } from '../../policy/registration.schemas';
 
 const secret = 'unit-test-secret-0123456789abcdef0123456789';
 

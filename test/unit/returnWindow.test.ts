@@ -1,6 +1,7 @@
 // The 7-day return window counted in civil days (Civil Code arts. 201, 203): it starts the day after
 // delivery and ends at 24:00 local time of the 7th day, moved past statutory rest days when the policy says so.
-import { businessCalendarSchema, dayPeriodEndsAt, defaultBusinessCalendar } from '../../policy/businessCalendar';
+import { dayPeriodEndsAt, defaultBusinessCalendar } from '../../policy/businessCalendar';
+import { businessCalendarSchema } from '../../policy/businessCalendar.schema';
 import { defaultPolicy, parsePolicy } from '../../policy/config';
 import { checkReturnEligibility, checkReturnEligibilityLegacy, returnWindowEndsAt, returnWindowEndsAtLegacy } from '../../policy/returns';
 

@@ -8,7 +8,8 @@ import { parseTaskPayload } from '../../processes';
 import { warrantyRepairTasks } from '../../policy/warrantyRepair';
 
 const renderTemplate = (name: string, locale: string, params: Record<string, string | number | null>) => render(templates(), name, locale, params);
-import { addMonths, checkWarranty, handOverSchema } from '../../policy/warrantyRepair';
+import { addMonths, checkWarranty } from '../../policy/warrantyRepair';
+import { handOverSchema } from '../../policy/warrantyRepair.schemas';
 
 const rules = defaultPolicy.warrantyRepair;
 
