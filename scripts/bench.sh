@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Benchmarks a RUNNING system (bash scripts/dev, or API_URL / TEMPORAL_ADDRESS / DATABASE_URL) and prints one
+# Markdown table: start ratio, human-step latency, cases reaching their first task, timer lateness, replay
+# throughput, RSS per 1,000 open cases, history sizes. Options: scripts/bench.ts (--help); results: docs/benchmarks.md.
+source "$(dirname "$0")/setup-common.sh"
+ensure_node_modules
+exec node_modules/.bin/tsx scripts/bench.ts "$@"

@@ -1,0 +1,83 @@
+// The system's process on this machine: found by BENCH_PID, by the socket listening on the API's port, or by
+// its command line; its resident memory read from /proc (Linux only).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+
+function listeningInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!fs.existsSync(f)) continue;
+    for (const line of fs.readFileSync(f, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10) continue;
+      const localPort = parseInt(cols[1].split(':').pop()!, 16);
+      if (localPort === port && cols[3] === '0A') inodes.add(cols[9]);
+    }
+  }
+  return inodes;
+}
+
+function pidOwningSocket(inodes: Set<string>): number | undefined {
+  if (inodes.size === 0) return undefined;
+  for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${d}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${d}/fd/${fd}`));
+        if (m && inodes.has(m[1])) return Number(d);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The PID of the system (worker + API) process, and how it was found; undefined when it is not on this machine. */
+export function systemPid(apiUrl: string): { pid: number; how: string } | undefined {
+  if (process.env.BENCH_PID) return { pid: Number(process.env.BENCH_PID), how: 'BENCH_PID' };
+  const url = new URL(apiUrl);
+  if (['127.0.0.1', 'localhost', '::1', '[::1]'].includes(url.hostname)) {
+    const pid = pidOwningSocket(listeningInodes(Number(url.port || 80)));
+    if (pid) return { pid, how: `listening on :${url.port || 80}` };
+  }
+  try {
+    const pids = execFileSync('pgrep', ['-f', 'scripts/system.ts'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    if (pids.length === 1) return { pid: pids[0], how: 'pgrep -f scripts/system.ts' };
+  } catch {
+    /* none */
+  }
+  return undefined;
+}
+
+/** VmRSS of a process in bytes, or undefined. */
+export function rssOf(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Direct children of `pid` whose command line matches `pattern` (e.g. the embedded Temporal dev server). */
+export function childPids(pid: number, pattern: RegExp): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== pid) continue;
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (pattern.test(cmd)) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
