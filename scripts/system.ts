@@ -3,44 +3,73 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { createSmtpMailer } from '../activities/mailer';
-import { startApi } from '../api/server';
+import type { Connection } from '@temporalio/client';
 import { ConfigError, loadConfig, secretsOf } from '../lib/config';
-import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
-import { Registry } from '../lib/metrics';
-import { startMailCatcher } from '../lib/mailCatcher';
-import { createPorts } from '../lib/ports';
-import { createPrincipal } from '../lib/principals';
-import { registerSearchAttributes } from '../lib/temporal';
-import { createCaseWorker } from '../worker/worker';
+import { checkMigrations } from '../lib/migrations';
 import { ROOT, resolveTemporalCli } from './tools';
+import { workflowBundle } from './workflow-bundle';
+// The heavier modules (Temporal SDK, worker, API) are imported once the Temporal dev server is starting, so that
+// loading them overlaps its start-up.
 
-const step = (msg: string) => process.stderr.write(`\x1b[1m[dev]\x1b[0m ${msg}\n`);
+/** When `scripts/dev` started (bash's $EPOCHREALTIME), so "ready in" counts the whole start; else this process's start. */
+const startedAt = (() => {
+  const s = Number((process.env.CASEWORK_DEV_STARTED_AT ?? '').replace(',', '.'));
+  return Number.isFinite(s) && s > 0 ? s * 1000 : performance.timeOrigin;
+})();
+let lastStepAt = startedAt;
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** A step line; the dimmed "+N s" is how long since the previous step line (phases that overlap report their own time when done). */
+const step = (msg: string) => {
+  const now = Date.now();
+  process.stderr.write(`\x1b[1m[dev]\x1b[0m \x1b[2m+${secs(now - lastStepAt).padStart(6)}\x1b[0m ${msg}\n`);
+  lastStepAt = now;
+};
 
-async function waitFor(label: string, probe: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
+async function waitFor(label: string, probe: () => Promise<unknown>, opts: { timeoutMs?: number; gone?: () => string | undefined } = {}): Promise<void> {
   const started = Date.now();
   for (;;) {
+    const gone = opts.gone?.();
+    if (gone) throw new Error(`${label} ${gone}`);
     try {
       await probe();
       return;
     } catch (err) {
-      if (Date.now() - started > timeoutMs) throw new Error(`${label} did not become ready: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 500));
+      if (Date.now() - started > (opts.timeoutMs ?? 60_000)) throw new Error(`${label} did not become ready: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 150));
     }
   }
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+/** Runs a command to its end; or, with `doneWhen`, until its output says it has succeeded, then stops it. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, doneWhen?: RegExp): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+    let done = false;
+    const collect = (d: Buffer) => {
+      output += d;
+      if (!done && doneWhen?.test(output)) {
+        done = true;
+        resolve({ code: 0, output });
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('close', (code) => done || resolve({ code: code ?? 1, output }));
   });
+}
+
+/** Undone in reverse order at Ctrl-C, and when start-up fails half-way (no dev server left behind). */
+const cleanups: (() => Promise<void> | void)[] = [];
+let cleaning: Promise<void> | undefined;
+/** Runs them once; every caller waits for the same run. */
+function runCleanups(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const c of cleanups.reverse()) await c();
+  })();
+  return cleaning;
 }
 
 async function main(): Promise<void> {
@@ -48,9 +77,50 @@ async function main(): Promise<void> {
   const logger = createLogger('casework', cfg.LOG_LEVEL);
   const dataDir = path.resolve(ROOT, cfg.DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
-  const cleanups: (() => Promise<void> | void)[] = [];
 
-  // 1. PostgreSQL: the configured server, or PGlite (PostgreSQL in WASM) persisted under .data/pglite.
+  // Started first, waited for last: the dev server starts in its own process while this one starts PostgreSQL,
+  // checks migrations and bundles the workflows.
+  // 1. Temporal: the configured server, or a dev server persisted in .data/temporal.db with its Web UI.
+  let temporalAddress = cfg.TEMPORAL_ADDRESS;
+  let uiUrl = cfg.TEMPORAL_UI_URL;
+  let temporalChild: ChildProcess | undefined;
+  if (!temporalAddress) {
+    const cli = resolveTemporalCli();
+    const port = Number(process.env.TEMPORAL_DEV_PORT ?? 7233);
+    const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+    const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-filename', path.join(dataDir, 'temporal.db'), '--namespace', cfg.TEMPORAL_NAMESPACE, '--log-level', 'warn'];
+    if (cli.kind !== 'existing-path') throw new Error('No Temporal CLI: install `temporal`, set TEMPORAL_CLI, install Go so it can be built, or set TEMPORAL_ADDRESS');
+    step(`starting Temporal dev server (${cli.source}: ${cli.path})`);
+    temporalChild = spawn(cli.path, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    temporalAddress = `127.0.0.1:${port}`;
+    uiUrl = `http://127.0.0.1:${uiPort}`;
+    const child = temporalChild;
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    );
+  }
+  const temporalStartedAt = Date.now();
+  const { Connection: TemporalConnection } = await import('@temporalio/client');
+  const temporalReady = waitFor(
+    temporalChild ? 'Temporal dev server' : `Temporal at ${temporalAddress}`,
+    async () => {
+      const c = await TemporalConnection.connect({ address: temporalAddress!, connectTimeout: 1000 });
+      try {
+        await c.workflowService.getSystemInfo({});
+      } finally {
+        await c.close();
+      }
+    },
+    { gone: () => (temporalChild && (temporalChild.exitCode !== null || temporalChild.signalCode !== null) ? `exited (${temporalChild.exitCode ?? temporalChild.signalCode}) before it was ready` : undefined) },
+  );
+  temporalReady.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
+
+  // 2. PostgreSQL: the configured server, or PGlite (PostgreSQL in WASM) persisted under .data/pglite.
   let databaseUrl = cfg.DATABASE_URL;
   let maxConnections = 10;
   if (!databaseUrl) {
@@ -69,50 +139,49 @@ async function main(): Promise<void> {
     });
   }
 
-  step('applying database migrations');
-  // Asynchronously: the embedded database answers from this very process.
-  const migrate = await run('bash', [path.join(ROOT, 'scripts', 'prisma'), 'migrate', 'deploy'], { ...process.env, DATABASE_URL: databaseUrl });
-  if (migrate.code !== 0) throw new Error(`migrations failed:\n${migrate.output}`);
-  process.stderr.write(migrate.output.split('\n').filter((l) => /migration|applied|pending/i.test(l)).map((l) => `       ${l}\n`).join(''));
+  // The workflow bundle, meanwhile: the one built on a previous start when no workflow source changed since, else built in
+  // a worker thread (scripts/workflow-bundle.ts); the worker would otherwise bundle at start, after Temporal is up.
+  // Started once PostgreSQL is up: a first start creates the database (initdb) in this thread, on the critical path.
+  const { createCaseWorker, workflowInterceptorModules } = await import('../worker/worker');
+  const bundleStartedAt = Date.now();
+  const bundled = workflowBundle({ workflowInterceptorModules, cacheDir: path.join(dataDir, 'workflow-bundle') });
+  bundled.catch(() => undefined); // awaited below
 
-  // 2. Temporal: the configured server, or a dev server persisted in .data/temporal.db with its Web UI.
-  let temporalAddress = cfg.TEMPORAL_ADDRESS;
-  let uiUrl = cfg.TEMPORAL_UI_URL;
-  let temporalChild: ChildProcess | undefined;
-  if (!temporalAddress) {
-    const cli = resolveTemporalCli();
-    const port = Number(process.env.TEMPORAL_DEV_PORT ?? 7233);
-    const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
-    const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-filename', path.join(dataDir, 'temporal.db'), '--namespace', cfg.TEMPORAL_NAMESPACE, '--log-level', 'warn'];
-    if (cli.kind !== 'existing-path') throw new Error('No Temporal CLI: install `temporal`, set TEMPORAL_CLI, install Go so it can be built, or set TEMPORAL_ADDRESS');
-    step(`starting Temporal dev server (${cli.source}: ${cli.path})`);
-    temporalChild = spawn(cli.path, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-    temporalAddress = `127.0.0.1:${port}`;
-    uiUrl = `http://127.0.0.1:${uiPort}`;
-    const child = temporalChild;
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null) return resolve();
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        }),
-    );
-    await waitFor('Temporal dev server', async () => {
-      const c = await Connection.connect({ address: temporalAddress!, connectTimeout: 1000 });
-      await c.workflowService.getSystemInfo({});
-      await c.close();
-    });
+  // 3. Migrations: skipped when _prisma_migrations already lists every migration with its checksum (lib/migrations.ts).
+  const migrations = await checkMigrations(databaseUrl);
+  if (migrations.upToDate) {
+    step(`migrations up to date (${migrations.applied} applied)`);
+  } else {
+    step(`applying database migrations (${migrations.reason})`);
+    // Asynchronously: the embedded database answers from this very process.
+    // The CLI has done its work about ten seconds before it exits (a 10 s timer inside Prisma's WASM schema engine and the
+    // pg pool's idle timeout keep it alive): its success line is the end of the work.
+    const migrate = await run('bash', [path.join(ROOT, 'scripts', 'prisma'), 'migrate', 'deploy'], { ...process.env, DATABASE_URL: databaseUrl }, /All migrations have been successfully applied\.|No pending migrations to apply\./);
+    if (migrate.code !== 0) throw new Error(`migrations failed:\n${migrate.output}`);
+    process.stderr.write(migrate.output.split('\n').filter((l) => /migration|applied|pending/i.test(l)).map((l) => `       ${l}\n`).join(''));
   }
-  await waitFor(`Temporal at ${temporalAddress}`, async () => {
-    const c = await Connection.connect({ address: temporalAddress!, connectTimeout: 1000 });
-    await c.workflowService.getSystemInfo({});
-    await c.close();
-  });
-  const connection = await Connection.connect({ address: temporalAddress });
+
+  // Everything else this process needs, loaded while the dev server starts and the bundle builds.
+  const [{ DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString }, { createSmtpMailer }, { startApi }, { createDb }, { Registry }, { startMailCatcher }, { createPorts }, { createPrincipal }, { registerSearchAttributes }] = await Promise.all([
+    import('@temporalio/worker'),
+    import('../activities/mailer'),
+    import('../api/server'),
+    import('../lib/db'),
+    import('../lib/metrics'),
+    import('../lib/mailCatcher'),
+    import('../lib/ports'),
+    import('../lib/principals'),
+    import('../lib/temporal'),
+  ]);
+
+  const bundle = await bundled;
+  step(bundle.cached ? 'workflow bundle unchanged since the last start: reused' : `workflows bundled in ${secs(Date.now() - bundleStartedAt)} (${bundle.reason})`);
+  await temporalReady;
+  step(`${temporalChild ? 'Temporal dev server' : `Temporal at ${temporalAddress}`} answering (${secs(Date.now() - temporalStartedAt)} after start)`);
+  const connection: Connection = await TemporalConnection.connect({ address: temporalAddress });
   await registerSearchAttributes(connection, cfg.TEMPORAL_NAMESPACE);
 
-  // 3. Mail: the configured SMTP server, or a local catcher writing .eml files to .data/mail.
+  // 4. Mail: the configured SMTP server, or a local catcher writing .eml files to .data/mail.
   let smtpHost = cfg.SMTP_HOST;
   let smtpPort = cfg.SMTP_PORT;
   const mailDir = path.join(dataDir, 'mail');
@@ -123,7 +192,7 @@ async function main(): Promise<void> {
     cleanups.push(() => catcher.close());
   }
 
-  // 4. The worker and the API, in this process.
+  // 5. The worker and the API, in this process.
   const db = createDb(databaseUrl, { maxConnections });
   cleanups.push(() => db.$disconnect());
   const ports = createPorts(cfg, { db, logger }); // one set, shared by the worker and the API
@@ -134,19 +203,20 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } }, shutdownSignals: [] });
   const mailer = createSmtpMailer({ host: smtpHost, port: smtpPort, secure: cfg.SMTP_SECURE, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-  step('bundling workflows and starting the worker');
+  step('starting the worker and the API');
   const metrics = new Registry(); // shared: GET /metrics shows the worker's activity counters too
   const worker = await createCaseWorker({
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
     deps: { db, mailer, gateway: ports.payments, carriers: ports.carriers, sms: ports.sms, faces: ports.faces, logger: logger.child({ component: 'worker' }), secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
+    workflowBundle: { code: bundle.code },
     metrics,
   });
   const workerRun = worker.run();
   const api = await startApi({ cfg: { ...cfg, TEMPORAL_UI_URL: uiUrl }, db, connection, logger: logger.child({ component: 'api' }), metrics, ports });
 
-  step('ready');
+  step(`ready in ${secs(Date.now() - startedAt)}`);
   process.stderr.write(
     [
       `       API           ${api.url}   (GET /healthz, /readyz, /metrics; /v1/... with "Authorization: Bearer <key>")`,
@@ -170,16 +240,27 @@ async function main(): Promise<void> {
     await nativeConnection.close();
     await connection.close();
     mailer.close();
-    for (const c of cleanups.reverse()) await c();
+    await runCleanups();
     step('stopped');
     process.exit(0);
   };
+  process.off('SIGINT', stopDuringStartup).off('SIGTERM', stopDuringStartup);
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-main().catch((err) => {
-  if (err instanceof ConfigError) console.error(err.message);
-  else console.error(err);
-  process.exit(1);
+/** Ctrl-C before "ready": stop what has started (dev server, PGlite) instead of leaving it behind. */
+let interrupted = false;
+function stopDuringStartup(signal: NodeJS.Signals): void {
+  interrupted = true;
+  step(`${signal} during start-up: stopping`);
+  void runCleanups().finally(() => process.exit(130));
+}
+process.once('SIGINT', stopDuringStartup).once('SIGTERM', stopDuringStartup);
+
+main().catch(async (err) => {
+  // Interrupted: a step that failed because of it (e.g. the migration CLI, stopped by the same Ctrl-C) is no news.
+  if (!interrupted) console.error(err instanceof ConfigError ? err.message : err);
+  await runCleanups().catch(() => undefined);
+  process.exit(interrupted ? 130 : 1);
 });
