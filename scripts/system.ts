@@ -88,7 +88,9 @@ async function main(): Promise<void> {
     const cli = resolveTemporalCli();
     const port = Number(process.env.TEMPORAL_DEV_PORT ?? 7233);
     const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
-    const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-filename', path.join(dataDir, 'temporal.db'), '--namespace', cfg.TEMPORAL_NAMESPACE, '--log-level', 'warn'];
+    const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-filename', path.join(dataDir, 'temporal.db'), '--namespace', cfg.TEMPORAL_NAMESPACE, '--log-level', 'warn',
+      // Write-ahead log: each workflow task's persistence is an append instead of a rewrite (human steps wait on it).
+      '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
     if (cli.kind !== 'existing-path') throw new Error('No Temporal CLI: install `temporal`, set TEMPORAL_CLI, install Go so it can be built, or set TEMPORAL_ADDRESS');
     step(`starting Temporal dev server (${cli.source}: ${cli.path})`);
     temporalChild = spawn(cli.path, args, { stdio: ['ignore', 'inherit', 'inherit'] });
