@@ -1,6 +1,6 @@
 // Once per test run: bundle the workflows, migrate a fresh PostgreSQL database, start a real
 // Temporal dev server (for API/integration tests). Time-skipping servers start per test file.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -16,6 +16,33 @@ async function freePort(): Promise<number> {
     s.listen(0, '127.0.0.1', () => {
       const port = (s.address() as net.AddressInfo).port;
       s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `prisma migrate deploy`, done as soon as it reports success: the CLI idles about 10 s on an engine timer
+ * before it exits, which every test run would otherwise wait for.
+ */
+function migrate(env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['scripts/prisma', 'migrate', 'deploy'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let done = false;
+    const collect = (d: Buffer) => {
+      output += d;
+      if (!done && /All migrations have been successfully applied\.|No pending migrations to apply\./.test(output)) {
+        done = true;
+        child.kill('SIGTERM');
+        resolve();
+      }
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('close', (code) => {
+      if (done) return;
+      if (code === 0) resolve();
+      else reject(new Error(`prisma migrate deploy failed (exit ${code}):\n${output}`));
     });
   });
 }
@@ -42,6 +69,7 @@ export default async function globalSetup(): Promise<void> {
   const state: TestRunState = { bundlePath: WORKFLOW_BUNDLE_PATH };
   (globalThis as any).__CASEWORK_TEST_RUN__ = state;
 
+  let migrating: Promise<void> = Promise.resolve();
   const adminUrl = process.env.TEST_DATABASE_ADMIN_URL;
   if (adminUrl) {
     const dbName = `casework_test_${process.pid}`;
@@ -56,8 +84,9 @@ export default async function globalSetup(): Promise<void> {
     url.pathname = `/${dbName}`;
     process.env.DATABASE_URL = url.toString();
     process.env.TEST_DATABASE_NAME = dbName;
-    step('applying migrations');
-    execFileSync('bash', ['scripts/prisma', 'migrate', 'deploy'], { cwd: ROOT, env: process.env, stdio: ['ignore', 'ignore', 'inherit'] });
+    step('applying migrations (alongside the dev server start)');
+    migrating = migrate(process.env);
+    migrating.catch(() => undefined); // reported where it is awaited, after the dev server start
   }
 
   const cli = resolveTemporalCli();
@@ -92,6 +121,7 @@ export default async function globalSetup(): Promise<void> {
     }
     process.env.TEMPORAL_TEST_ADDRESS = address;
   }
+  await migrating;
   state.dbName = process.env.TEST_DATABASE_NAME;
   step(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
 }
