@@ -104,8 +104,6 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
       await prepared.writes?.(tx);
       const c = prepared.contact;
       if (c && (c.email || c.displayName || c.locale)) await upsertParty(tx, 'customer', c.customerId, c);
-      const m = prepared.merchantContact;
-      if (m && (m.email || m.displayName || m.locale)) await upsertParty(tx, 'merchant', m.merchantId, m);
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
@@ -118,7 +116,7 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
   res.status(201).location(`/v1/cases/${caseId}`).json(await present(caseId));
 }
 
-async function upsertParty(tx: Prisma.TransactionClient, kind: 'customer' | 'merchant', id: string, c: { email?: string; displayName?: string; locale?: string }) {
+async function upsertParty(tx: Prisma.TransactionClient, kind: 'customer', id: string, c: { email?: string; displayName?: string; locale?: string }) {
   await tx.party.upsert({
     where: { kind_id: { kind, id } },
     create: { kind, id, email: c.email, displayName: c.displayName, locale: c.locale ?? 'zh-CN' },

@@ -34,6 +34,17 @@ function decodeSubject(s: string): string {
   ).replace(/\?=\s+=\?/g, '');
 }
 
+/** The text of a caught message, whatever transfer encoding the mailer chose (quoted-printable, base64, none). */
+export function mailText(raw: string): string {
+  const [head, ...rest] = raw.split(/\r?\n\r?\n/);
+  const body = rest.join('\n\n');
+  if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
+    return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+  }
+  if (/content-transfer-encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  return body;
+}
+
 export async function startMailCatcher(opts: { port?: number; host?: string; dir?: string; onMail?: (m: CaughtMail) => void } = {}): Promise<MailCatcher> {
   const messages: CaughtMail[] = [];
   if (opts.dir) fs.mkdirSync(opts.dir, { recursive: true });

@@ -26,8 +26,6 @@ export interface CaseStart<I> {
   row: { customerId: string; merchantId: string | null; summary: Record<string, unknown> };
   /** The customer's contact data for notifications: PostgreSQL only (parties). */
   contact?: { customerId: string; email?: string; displayName?: string; locale?: string };
-  /** The merchant's contact data, when the request carries it (parties). */
-  merchantContact?: { merchantId: string; email?: string; displayName?: string; locale?: string };
   /** Process-specific rows written in the case's transaction (e.g. the repair's description). */
   writes?: (tx: Prisma.TransactionClient) => Promise<void>;
 }

@@ -1,9 +1,11 @@
 // Resolves the Temporal CLI (dev server) and the Java time-skipping test server.
 // Order: explicit env var, PATH, project-local build under .tools/, then the SDK's own download.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const TOOLS_DIR = path.join(ROOT, '.tools');
@@ -98,5 +100,47 @@ if (require.main === module) {
   if (!process.argv.includes('--cli-only')) {
     const ts = resolveTestServer();
     log(`time-skipping test server: ${ts.kind === 'existing-path' ? ts.path : 'download'} [${ts.source}]`);
+  }
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `temporal server start-dev` headless on a free loopback port, with the case search attributes and its
+ * output in `logFile` (a server must never hold a caller's pipes open), and waits until it answers.
+ */
+export async function startDevServer(o: { cliPath: string; logFile: string; extraArgs?: string[]; detached?: boolean }): Promise<{ address: string; child: ChildProcess }> {
+  const port = await freePort();
+  const out = fs.openSync(o.logFile, 'w');
+  const child = spawn(
+    o.cliPath,
+    [
+      'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error',
+      '--search-attribute', 'CaseType=Keyword', '--search-attribute', 'CaseStatus=Keyword', '--search-attribute', 'MerchantId=Keyword',
+      ...(o.extraArgs ?? []),
+    ],
+    { stdio: ['ignore', out, out], detached: o.detached ?? false },
+  );
+  const address = `127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      const c = await Connection.connect({ address, connectTimeout: 1000 });
+      await c.workflowService.getSystemInfo({});
+      await c.close();
+      return { address, child };
+    } catch (err) {
+      if (i > 60) throw new Error(`Temporal dev server did not start: ${(err as Error).message}; see ${o.logFile}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }

@@ -2,23 +2,11 @@
 // Temporal dev server (for API/integration tests). Time-skipping servers start per test file.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { Connection } from '@temporalio/client';
-import { resolveTemporalCli } from '../scripts/tools';
+import { resolveTemporalCli, startDevServer } from '../scripts/tools';
 import { workflowInterceptorModules } from '../worker/worker';
 import { ROOT, TEST_DATA_DIR, WORKFLOW_BUNDLE_PATH } from './helpers/env';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * `prisma migrate deploy`, done as soon as it reports success: the CLI idles about 10 s on an engine timer
@@ -91,34 +79,16 @@ export default async function globalSetup(): Promise<void> {
 
   const cli = resolveTemporalCli();
   if (cli.kind === 'existing-path' && process.env.TEST_SKIP_DEV_SERVER !== '1') {
-    const port = await freePort();
     const logFile = `${TEST_DATA_DIR}/temporal-dev-${process.pid}.log`;
-    step(`starting Temporal dev server on 127.0.0.1:${port} (${cli.source}; log ${logFile})`);
-    const child = spawn(
-      cli.path,
-      [
-        'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
-        '--log-level', 'error',
-        '--search-attribute', 'CaseType=Keyword', '--search-attribute', 'CaseStatus=Keyword', '--search-attribute', 'MerchantId=Keyword',
-        '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-      ],
-      // Output to a file: a server must never hold the test command's pipes open.
-      { stdio: ['ignore', fs.openSync(logFile, 'w'), fs.openSync(logFile, 'a')], detached: true },
-    );
+    step(`starting Temporal dev server (${cli.source}; log ${logFile})`);
+    const { address, child } = await startDevServer({
+      cliPath: cli.path,
+      logFile,
+      extraArgs: ['--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true'],
+      detached: true,
+    });
     state.devServerPid = child.pid;
     child.unref();
-    const address = `127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      try {
-        const c = await Connection.connect({ address, connectTimeout: 1000 });
-        await c.workflowService.getSystemInfo({});
-        await c.close();
-        break;
-      } catch (err) {
-        if (i > 60) throw new Error(`Temporal dev server did not start: ${(err as Error).message}; see ${logFile}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
     process.env.TEMPORAL_TEST_ADDRESS = address;
   }
   await migrating;

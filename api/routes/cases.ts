@@ -6,7 +6,6 @@ import type { Prisma } from '@prisma/client';
 import { verifyAuditChain } from '../../activities/audit';
 import { processes, processOf } from '../../processes';
 import type { AnyProcess } from '../../processes/types';
-import { roles } from '../../policy/roles';
 import { cancelCaseUpdate, caseStateQuery } from '../../workflows/definitions';
 import { actingParty, canSeeMerchantScoped, can, processAction } from '../authz';
 import { idempotencyKeyHeader, openCase } from '../caseOpening';
@@ -259,6 +258,3 @@ export function casesRouter(deps: ApiDeps): Router {
 
   return r;
 }
-
-/** Every role, for matrix printers and tests. */
-export const allRoles = roles;

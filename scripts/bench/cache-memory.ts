@@ -7,9 +7,8 @@
 // thread uses), so that a forced GC and process.memoryUsage().heapUsed cover every cached case; with --threads
 // it runs them on the worker thread as in production and only RSS covers them (that thread's heap is not
 // collected on demand).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -19,7 +18,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { defaultPolicy } from '../../policy/config';
 import { createFakeActivities } from '../../test/helpers/fakeActivities';
 import { workflowInterceptorModules } from '../../worker/worker';
-import { resolveTemporalCli } from '../tools';
+import { resolveTemporalCli, startDevServer } from '../tools';
 
 v8.setFlagsFromString('--expose-gc');
 const gc: () => void = (globalThis as { gc?: () => void }).gc ?? vm.runInNewContext('gc');
@@ -36,44 +35,17 @@ const taskQueue = 'bench-cache-memory';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startServer(): Promise<{ address: string; child: ChildProcess; dir: string }> {
   const cli = resolveTemporalCli({ build: false });
   if (cli.kind !== 'existing-path') throw new Error('no Temporal CLI: run bash scripts/test or scripts/dev once to build .tools/bin/temporal');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cache-'));
-  const port = await freePort();
-  const log = fs.openSync(path.join(dir, 'temporal.log'), 'w');
-  const child = spawn(
-    cli.path,
-    [
-      'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', path.join(dir, 'temporal.db'),
-      '--log-level', 'error', '--sqlite-pragma', 'journal_mode=WAL',
-      '--search-attribute', 'CaseType=Keyword', '--search-attribute', 'CaseStatus=Keyword', '--search-attribute', 'MerchantId=Keyword',
-    ],
-    { stdio: ['ignore', log, log] },
-  );
-  const address = `127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      const c = await Connection.connect({ address, connectTimeout: 1000 });
-      await c.workflowService.getSystemInfo({});
-      await c.close();
-      return { address, child, dir };
-    } catch (err) {
-      if (i > 60) throw new Error(`Temporal dev server did not start: ${(err as Error).message}; see ${dir}/temporal.log`);
-      await sleep(500);
-    }
-  }
+  const { address, child } = await startDevServer({
+    cliPath: cli.path,
+    logFile: path.join(dir, 'temporal.log'),
+    extraArgs: ['--db-filename', path.join(dir, 'temporal.db'), '--sqlite-pragma', 'journal_mode=WAL'],
+  });
+  return { address, child, dir };
 }
 
 function memory() {

@@ -6,47 +6,18 @@ import path from 'node:path';
 import { startCaseWorkflow } from '../../api/caseOpening';
 import type { Prisma } from '../../lib/db';
 import { idCheckCharacter } from '../../policy/idNumber';
+import { mailText } from '../../lib/mailCatcher';
+import { repairBody, returnBody } from '../../test/helpers/bodies';
 import { defaultPolicy, policySection, type PolicyConfig } from '../../policy/config';
 import { processOf } from '../../processes';
 import { call, must, quietDb, type BenchContext, type Key, type Merchant } from './context';
 import { now, sleep, until } from './util';
 
-const DAY = 24 * 3_600_000;
-const MONTH = 30 * DAY;
-const short = () => crypto.randomUUID().slice(0, 8);
 const idem = () => `bench-${crypto.randomUUID()}`;
 
-export function returnBody(merchantId: string) {
-  const customerId = `cust-${short()}`;
-  return {
-    type: 'return' as const,
-    order: {
-      orderId: `ORD-${short()}`,
-      lineItemId: 'LI-1',
-      category: 'apparel',
-      amount: '199.00',
-      currency: 'CNY',
-      customerId,
-      merchantId,
-      deliveredAt: new Date(Date.now() - 2 * DAY).toISOString(),
-    },
-    requestType: 'return_and_refund' as const,
-    reasonCode: 'no_reason' as const,
-    customerContact: { email: `${customerId}@customer.test`, locale: 'en' as const },
-  };
-}
+// The request bodies are the API tests' own (test/helpers/bodies.ts): one valid case of each process.
+export { returnBody };
 
-function repairBody(merchantId: string) {
-  const customerId = `cust-${short()}`;
-  return {
-    type: 'warranty_repair' as const,
-    order: { orderId: `ORD-${short()}`, lineItemId: 'LI-1', productRef: 'SKU-KETTLE-2000', customerId, merchantId, deliveredAt: new Date(Date.now() - 2 * MONTH).toISOString() },
-    warrantyMonths: 12,
-    problemCategory: 'does_not_power_on',
-    description: 'The kettle stopped heating after the lid cracked',
-    customerContact: { email: `${customerId}@customer.test`, locale: 'en' as const },
-  };
-}
 
 function registrationBody() {
   const tag = crypto.randomBytes(5).toString('hex');
@@ -273,16 +244,6 @@ export async function driveRepair(ctx: BenchContext, lane: number, m: Merchant):
   return caseId;
 }
 
-/** The text of a caught message, whatever transfer encoding the mailer chose. */
-function mailText(raw: string): string {
-  const [head, ...rest] = raw.split(/\r?\n\r?\n/);
-  const body = rest.join('\n\n');
-  if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
-    return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
-  }
-  if (/content-transfer-encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  return body;
-}
 
 /** The e-mail verification token of a registration, from the mail catcher's .eml files. */
 async function emailToken(ctx: BenchContext, registrationId: string): Promise<string> {

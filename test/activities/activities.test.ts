@@ -2,7 +2,6 @@
 // catcher) through the real nodemailer mailer. Retries are simulated by calling an activity again,
 // inside a MockActivityEnvironment whose attempt number says which try it is.
 import crypto from 'node:crypto';
-import net from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { GENESIS_HASH, verifyAuditChain } from '../../activities/audit';
@@ -15,6 +14,7 @@ import { createDb, type Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { startMailCatcher, type MailCatcher } from '../../lib/mailCatcher';
 import { createPorts, type Ports } from '../../lib/ports';
+import { freePort } from '../../scripts/tools';
 import { requireEnv } from '../helpers/env';
 
 const FROM = 'care@casework.test';
@@ -86,16 +86,7 @@ function caughtFor(key: string) {
 }
 
 /** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+const closedPort = freePort;
 
 const AT = '2026-11-20T08:30:15.123Z';
 

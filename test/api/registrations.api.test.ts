@@ -5,6 +5,7 @@ import http from 'node:http';
 import { createApp } from '../../api/app';
 import { createRegistrationActivities } from '../../activities/registration';
 import { idCheckCharacter } from '../../policy/idNumber';
+import { mailText } from '../../lib/mailCatcher';
 import { historyText } from '../helpers/history';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 import { testPolicy } from '../helpers/timeSkipping';
@@ -86,19 +87,10 @@ async function smsCode(registrationId: string, minCount = 1): Promise<string> {
   return /(\d{6})/.exec(rows.at(-1)!.body)![1];
 }
 
-function decodeBody(raw: string): string {
-  const [head, ...rest] = raw.split(/\r?\n\r?\n/);
-  const body = rest.join('\n\n');
-  if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
-    return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
-  }
-  if (/content-transfer-encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  return body;
-}
 
 async function emailToken(email: string): Promise<string> {
   const mail = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(email) && m.subject === 'Please verify your e-mail address'), 'verification e-mail');
-  const link = /https?:\/\/\S+/.exec(decodeBody(mail.raw))![0];
+  const link = /https?:\/\/\S+/.exec(mailText(mail.raw))![0];
   return new URL(link).searchParams.get('token')!;
 }
 

@@ -1,5 +1,6 @@
 // The 7-day return over HTTP against the real Temporal dev server, real PostgreSQL and real SMTP.
 import { idem, returnBody as sharedReturnBody } from '../helpers/bodies';
+import { mailText } from '../../lib/mailCatcher';
 import { historyText } from '../helpers/history';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -28,16 +29,6 @@ async function openTask(caseId: string, type: string, key = sys.keys.merchant.ap
   }, `${type} task`);
 }
 
-/** The text of a caught message, whatever transfer encoding the mailer chose for it. */
-function mailText(raw: string): string {
-  const [head, ...rest] = raw.split(/\r?\n\r?\n/);
-  const body = rest.join('\n\n');
-  if (/content-transfer-encoding:\s*quoted-printable/i.test(head)) {
-    return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
-  }
-  if (/content-transfer-encoding:\s*base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  return body;
-}
 
 async function caseState(caseId: string) {
   return (await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.auditor.apiKey })).body;

@@ -7,6 +7,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { idem, returnBody } from '../helpers/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 import { idCheckCharacter } from '../../policy/idNumber';
+import { mailText } from '../../lib/mailCatcher';
 
 let sys: TestSystem;
 let client: Client;
@@ -145,7 +146,7 @@ test('an approved registration: replaying the opening POST starts no second run 
   const code = /\d{6}/.exec(sms.body)![0];
   expect((await call(sys, 'POST', `/v1/registrations/${id}/mobile/verify`, { key: SF, body: { code } })).status).toBe(200);
   const mail = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(body.email) && /verify your e-mail/.test(m.subject)), 'verification e-mail');
-  const raw = mail.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+  const raw = mailText(mail.raw);
   const token = new URL(/https?:\/\/\S+/.exec(raw)![0]).searchParams.get('token')!;
   await eventually(async () => ((await sys.db.case.findUniqueOrThrow({ where: { id } })).step === 'email_verification' ? true : undefined), 'email step');
   expect((await call(sys, 'POST', `/v1/registrations/${id}/email/confirm`, { key: SF, body: { token } })).status).toBe(200);

@@ -1,5 +1,5 @@
 // Task payload and action body schemas are loaded lazily (policy/lazySchema.ts): the server reads the real zod
-// schemas through the same getters, and a replaying workflow takes each recorded update argument as it is,
+// schemas through the same getters, and the workflow's update handlers take each validated argument as it is,
 // which is exact only while these schemas give back what they accept. The calendar functions check a calendar's
 // structure without zod, once per calendar object.
 import type { z } from 'zod';
@@ -47,7 +47,7 @@ describe('task payload and action body schemas', () => {
     expect(p.tasks[type].payload).toBe(p.tasks[type].payload);
   });
 
-  test.each(schemas.map(([name, schema]) => [name, schema] as const))('%s gives back what it accepts (replay takes the recorded argument as it is)', (_name, schema) => {
+  test.each(schemas.map(([name, schema]) => [name, schema] as const))('%s gives back what it accepts (handlers take the validated argument as it is)', (_name, schema) => {
     expect(reshaping(schema)).toEqual([]);
   });
 
