@@ -54,14 +54,19 @@ export function sameAuditEvent(stored: { type: string; actor: string; at: Date; 
  * collision and throws (auditKeyCollision). The case row is locked so concurrent appends serialize.
  */
 export async function appendAuditEvent(tx: Tx, e: AuditInput): Promise<{ appended: boolean; seq: number }> {
-  // One round trip: lock the case row, and read the event already under this key (a retry) and the chain's last link.
+  // The case row is locked in a statement of its own: under READ COMMITTED a statement that waited for the lock
+  // still reads with the snapshot it started with, so a read in the locking statement could miss the event that
+  // the lock's holder just appended (and two appends would take the same seq).
+  const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM cases WHERE id = ${e.caseId} FOR UPDATE`;
+  if (locked.length === 0) throw new Error(`Case ${e.caseId} does not exist: its audit trail cannot be appended to`);
+  // Then the event already under this key (a retry) and the chain's last link, as of now.
   const [state] = await tx.$queryRaw<{ existing: StoredEvent | null; last: { seq: number; hash: string } | null }[]>`
     SELECT
       (SELECT json_build_object('seq', x.seq, 'type', x.type, 'actor', x.actor, 'at', to_char(x.at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'payload', x.payload)
          FROM audit_events x WHERE x.case_id = c.id AND x.event_key = ${e.eventKey}) AS existing,
       (SELECT json_build_object('seq', y.seq, 'hash', y.hash)
          FROM audit_events y WHERE y.case_id = c.id ORDER BY y.seq DESC LIMIT 1) AS last
-    FROM cases c WHERE c.id = ${e.caseId} FOR UPDATE OF c`;
+    FROM cases c WHERE c.id = ${e.caseId}`;
   if (!state) throw new Error(`Case ${e.caseId} does not exist: its audit trail cannot be appended to`);
   if (state.existing) {
     const stored = { ...state.existing, at: new Date(state.existing.at) };

@@ -11,6 +11,7 @@ import { currentRequestId } from '../lib/requestContext';
 import type { SmsGateway } from '../lib/sms';
 import { appendAuditEvent, auditKeyCollision, sameAuditEvent } from './audit';
 import type { Mailer } from './mailer';
+import { createNotificationOutbox, type NotificationOutbox } from './notificationOutbox';
 import type { PaymentGateway } from './payments';
 import { renderTemplate, sharedTemplates, type TemplateSet } from './templates';
 import type {
@@ -43,10 +44,13 @@ export interface ActivityDeps {
   secrets: Secrets;
   /** Registration: e-mail link base (default: REGISTRATION_LINK_BASE). */
   registrationLinkBase?: string;
+  /** The e-mail outbox's dispatcher; default: one that delivers when woken, without polling (createCaseWorker starts one that polls). */
+  outbox?: NotificationOutbox;
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const { db, mailer, gateway } = deps;
+  const { db, gateway } = deps;
+  const outbox = deps.outbox ?? createNotificationOutbox({ db, mailer: deps.mailer, logger: deps.logger, templates, mailDomain: deps.mailDomain });
   const log = (caseId: string) => {
     let activity: Record<string, unknown> = {};
     try {
@@ -188,59 +192,11 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   /**
-   * Outbox delivery, at most once: the row is marked 'sending' before SMTP. A retry that finds
-   * 'sending' cannot know whether the message left, so it marks the row 'uncertain' instead of sending again.
+   * Queues the e-mail in the outbox (one row per key) and returns: the dispatcher (notificationOutbox.ts) delivers
+   * it at most once in the background and records notification.sent on the case's audit trail when SMTP accepts it.
    */
   async function notify(n: NotifyInput): Promise<void> {
-    const l = log(n.caseId);
-    const recipient = await db.party.findUnique({ where: { kind_id: { kind: n.recipient.kind, id: n.recipient.id } } });
-    const locale = recipient?.locale ?? 'zh-CN';
-    await db.notification.upsert({
-      where: { id: n.key },
-      create: { id: n.key, caseId: n.caseId, template: n.template, recipientKind: n.recipient.kind, recipientId: n.recipient.id, locale, status: 'pending' },
-      update: {},
-    });
-    const claimed = await db.notification.updateMany({
-      where: { id: n.key, status: { in: ['pending', 'failed'] } },
-      data: { status: 'sending', attempts: { increment: 1 } },
-    });
-    if (claimed.count === 0) {
-      const row = await db.notification.findUniqueOrThrow({ where: { id: n.key } });
-      if (row.status === 'sending') {
-        await db.notification.update({ where: { id: n.key }, data: { status: 'uncertain', lastError: 'delivery outcome unknown after an interrupted attempt; not resent' } });
-        l.warn({ notificationId: n.key }, 'notification left uncertain; not resending');
-      }
-      return;
-    }
-    if (!recipient?.email) {
-      await db.notification.update({ where: { id: n.key }, data: { status: 'skipped', lastError: 'recipient has no e-mail address' } });
-      l.info({ notificationId: n.key, template: n.template }, 'notification skipped: no address');
-      return;
-    }
-    const { subject, text } = renderTemplate(templates(), n.template, locale, n.params);
-    const messageId = `<${crypto.createHash('sha256').update(n.key).digest('hex').slice(0, 32)}@${deps.mailDomain ?? 'casework.local'}>`;
-    let sent: { messageId: string };
-    try {
-      sent = await mailer.send({ to: recipient.email, subject, text, messageId, headers: { 'X-Case-Id': n.caseId, 'X-Notification-Id': n.key } });
-    } catch (err) {
-      // Not accepted by SMTP: safe to try again.
-      await db.notification.update({ where: { id: n.key }, data: { status: 'failed', lastError: String((err as Error).message).slice(0, 500) } });
-      l.warn({ notificationId: n.key, err: (err as Error).message }, 'notification failed; will retry');
-      throw err;
-    }
-    // Accepted by SMTP. If recording fails now, the row stays 'sending' and a retry marks it 'uncertain'.
-    await db.$transaction(async (tx) => {
-      await tx.notification.update({ where: { id: n.key }, data: { status: 'sent', messageId: sent.messageId, sentAt: new Date(), lastError: null } });
-      await appendAuditEvent(tx, {
-        caseId: n.caseId,
-        eventKey: n.eventKey,
-        type: 'notification.sent',
-        actor: 'system',
-        at: new Date(n.at),
-        payload: { notificationId: n.key, template: n.template, recipientKind: n.recipient.kind },
-      });
-    });
-    l.info({ notificationId: n.key, template: n.template, messageId: sent.messageId }, 'notification sent');
+    await outbox.enqueue(n);
   }
 
   async function issueRefund(r: RefundInput): Promise<RefundResult> {

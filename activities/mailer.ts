@@ -26,6 +26,9 @@ export interface SmtpSettings {
 
 export function createSmtpMailer(s: SmtpSettings): Mailer {
   const transport = nodemailer.createTransport({
+    // Pooled: the outbox sends batches, and a connection (TLS, AUTH) per message would cost more than the message.
+    pool: true,
+    maxConnections: 4,
     host: s.host,
     port: s.port,
     secure: s.secure,

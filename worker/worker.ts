@@ -1,6 +1,7 @@
 // The Temporal worker: runs every case workflow and the activities behind them.
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import { createActivities, templates, type ActivityDeps } from '../activities';
+import { createNotificationOutbox } from '../activities/notificationOutbox';
 import { ConfigError, envFields } from '../lib/config';
 import type { Registry } from '../lib/metrics';
 import { activityMetricsInterceptor } from './metrics';
@@ -32,11 +33,14 @@ export function maxCachedWorkflowsSetting(env: NodeJS.ProcessEnv = process.env):
 }
 
 export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
+  // The e-mail outbox's dispatcher runs beside the worker: activities queue, it delivers (and polls for retries).
+  const outbox =
+    o.deps.outbox ?? createNotificationOutbox({ db: o.deps.db, mailer: o.deps.mailer, logger: o.deps.logger.child({ component: 'outbox' }), templates, mailDomain: o.deps.mailDomain });
   const options: WorkerOptions = {
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    activities: createActivities(o.deps),
+    activities: createActivities({ ...o.deps, outbox }),
     ...(o.identity && { identity: o.identity }),
     shutdownGraceTime: '10 seconds',
     // One V8 context for every cached case (the SDK's default, kept explicit): a case then costs its own module
@@ -49,5 +53,16 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
     },
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
   };
-  return Worker.create(options);
+  const worker = await Worker.create(options);
+  // The dispatcher lives as long as the worker runs: started with run(), drained when run() returns.
+  const run = worker.run.bind(worker);
+  worker.run = async () => {
+    outbox.start();
+    try {
+      return await run();
+    } finally {
+      await outbox.stop();
+    }
+  };
+  return worker;
 }

@@ -3,8 +3,9 @@
 // inside a MockActivityEnvironment whose attempt number says which try it is.
 import crypto from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities, type ActivityDeps } from '../../activities';
-import { GENESIS_HASH, verifyAuditChain } from '../../activities/audit';
+import { createActivities, templates, type ActivityDeps } from '../../activities';
+import { createNotificationOutbox, retryDelaySeconds, type OutboxOptions } from '../../activities/notificationOutbox';
+import { appendAuditEvent, GENESIS_HASH, verifyAuditChain } from '../../activities/audit';
 import { createSmtpMailer, type Mailer } from '../../activities/mailer';
 import { SimulatedPaymentGateway, type PaymentGateway, type PayoutRequest, type RefundRequest } from '../../activities/payments';
 import { createReturnActivities, type ReimburseReturnShippingInput, type ReturnActivities } from '../../activities/returns';
@@ -325,13 +326,25 @@ describe('notify: e-mail outbox, at most once', () => {
     };
   }
 
-  test('the same key twice sends one e-mail, in the recipient locale; the row is sent with one attempt and a message id', async () => {
+  /** A dispatcher of its own (no polling): each test drives deliveries with deliverDue(). */
+  function outboxWith(o: Partial<OutboxOptions> = {}) {
+    return createNotificationOutbox({ db, mailer, logger, templates, ...o });
+  }
+  /** Makes a backed-off row due now, as if its retry time had come. */
+  const dueNow = (key: string) => db.$executeRaw`UPDATE notifications SET next_attempt_at = timezone('UTC', now()) - interval '1 second' WHERE id = ${key}`;
+
+  test('the activity only queues; the dispatcher sends the same key once, in the recipient locale, and records it on the audit trail', async () => {
     const { caseId, customerId } = await createCase();
     const email = await createCustomer(customerId);
     const input = notifyInput(caseId, customerId);
+    const outbox = outboxWith();
+    const acts = createActivities(depsWith({ outbox }));
 
-    await attempt(1, activities.notify, input);
-    await attempt(2, activities.notify, input);
+    await attempt(1, acts.notify, input);
+    await attempt(2, acts.notify, input); // a retried activity queues nothing new
+    await outbox.idle();
+    expect(await db.notification.count({ where: { id: input.key } })).toBe(1);
+    await outbox.deliverDue();
 
     const caught = caughtFor(input.key);
     expect(caught).toHaveLength(1);
@@ -341,36 +354,51 @@ describe('notify: e-mail outbox, at most once', () => {
     expect(caught[0].headers['x-case-id']).toBe(caseId);
 
     const row = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
-    expect(row).toMatchObject({ status: 'sent', attempts: 1, locale: 'en', caseId, template: 'return.approved', lastError: null });
+    expect(row).toMatchObject({ status: 'sent', attempts: 1, locale: 'en', caseId, template: 'return.approved', lastError: null, params: { caseId }, eventKey: input.eventKey });
     expect(row.messageId).toBeTruthy();
     expect(row.messageId).toBe(caught[0].messageId);
     expect(row.sentAt).toBeInstanceOf(Date);
 
     const sentEvents = await auditEvents(caseId, 'notification.sent');
     expect(sentEvents).toHaveLength(1);
+    expect(sentEvents[0]).toMatchObject({ eventKey: input.eventKey, at: new Date(AT) });
     expect(sentEvents[0].payload).toMatchObject({ notificationId: input.key, template: 'return.approved', recipientKind: 'customer' });
+
+    // Queued again after it was sent (a replayed activity): nothing is sent again.
+    await attempt(3, acts.notify, input);
+    await outbox.idle();
+    await outbox.deliverDue();
+    expect(caughtFor(input.key)).toHaveLength(1);
+    expect((await db.notification.findUniqueOrThrow({ where: { id: input.key } })).status).toBe('sent');
   });
 
-  test('an SMTP failure marks the row failed and throws; the retry sends exactly once and the row ends sent after 2 attempts', async () => {
+  test('an SMTP refusal marks the row failed with a backoff; once due, a working dispatcher sends exactly once (2 attempts)', async () => {
     const { caseId, customerId } = await createCase();
     const email = await createCustomer(customerId);
     const input = notifyInput(caseId, customerId);
 
     const brokenMailer = createSmtpMailer({ host: '127.0.0.1', port: await closedPort(), secure: false, from: FROM });
     extraMailers.push(brokenMailer);
-    const broken = createActivities(depsWith({ mailer: brokenMailer }));
+    const broken = outboxWith({ mailer: brokenMailer });
+    await broken.enqueue(input);
+    await broken.idle();
+    await broken.deliverDue();
 
-    await expect(attempt(1, broken.notify, input)).rejects.toThrow();
     const failed = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
     expect(failed).toMatchObject({ status: 'failed', attempts: 1, messageId: null });
     expect(failed.lastError).toBeTruthy();
+    expect(failed.nextAttemptAt.getTime()).toBeGreaterThan(Date.now() + 2_000); // 5 s after the first refusal
     expect(caughtFor(input.key)).toHaveLength(0);
     expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(0);
 
-    // The retry runs on a worker whose SMTP works (same database).
-    const working = createActivities(depsWith());
-    await attempt(2, working.notify, input);
-    await attempt(3, working.notify, input); // a further duplicate delivery of the activity changes nothing
+    // Not due yet: a pass leaves it alone.
+    const working = outboxWith();
+    expect(await working.deliverDue()).toBe(0);
+    expect(caughtFor(input.key)).toHaveLength(0);
+
+    await dueNow(input.key);
+    expect(await working.deliverDue()).toBe(1);
+    await working.deliverDue(); // a further pass changes nothing
 
     const caught = caughtFor(input.key);
     expect(caught).toHaveLength(1);
@@ -381,25 +409,33 @@ describe('notify: e-mail outbox, at most once', () => {
     expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(1);
   });
 
-  test('a row left "sending" by a crashed attempt is not resent: it becomes uncertain', async () => {
+  test('retry delays double from 5 s up to 10 minutes', () => {
+    expect([1, 2, 3, 4, 8, 20].map(retryDelaySeconds)).toEqual([5, 10, 20, 40, 600, 600]);
+  });
+
+  test('a row left "sending" by an interrupted attempt is not resent: once the claim is stale it becomes uncertain', async () => {
     const { caseId, customerId } = await createCase();
     await createCustomer(customerId);
     const input = notifyInput(caseId, customerId);
 
     // The previous attempt claimed the row and died somewhere around the SMTP call.
     await db.notification.create({
-      data: { id: input.key, caseId, template: input.template, recipientKind: 'customer', recipientId: customerId, locale: 'en', status: 'sending', attempts: 1 },
+      data: { id: input.key, caseId, template: input.template, recipientKind: 'customer', recipientId: customerId, locale: 'en', status: 'sending', attempts: 1, claimedAt: new Date(Date.now() - 60_000) },
     });
 
-    await attempt(2, activities.notify, input);
+    // Within the stale time the claim may still be in flight elsewhere: left as it is.
+    await outboxWith({ staleClaimMs: 5 * 60_000 }).deliverDue();
+    expect((await db.notification.findUniqueOrThrow({ where: { id: input.key } })).status).toBe('sending');
 
+    await outboxWith({ staleClaimMs: 30_000 }).deliverDue();
     expect(caughtFor(input.key)).toHaveLength(0);
     const row = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
     expect(row).toMatchObject({ status: 'uncertain', attempts: 1, messageId: null, sentAt: null });
     expect(row.lastError).toMatch(/not resent/);
 
-    // Still nothing on a further retry.
-    await attempt(3, activities.notify, input);
+    // Still nothing when the activity is retried and the dispatcher passes again.
+    await attempt(3, createActivities(depsWith({ outbox: outboxWith({ staleClaimMs: 30_000 }) })).notify, input);
+    await outboxWith({ staleClaimMs: 30_000 }).deliverDue();
     expect(caughtFor(input.key)).toHaveLength(0);
     expect((await db.notification.findUniqueOrThrow({ where: { id: input.key } })).status).toBe('uncertain');
     expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(0);
@@ -409,9 +445,14 @@ describe('notify: e-mail outbox, at most once', () => {
     const { caseId, customerId } = await createCase();
     await createCustomer(customerId, null);
     const input = notifyInput(caseId, customerId);
+    const outbox = outboxWith();
 
-    await attempt(1, activities.notify, input);
-    await attempt(2, activities.notify, input);
+    await outbox.enqueue(input);
+    await outbox.idle();
+    await outbox.deliverDue();
+    await outbox.enqueue(input);
+    await outbox.idle();
+    await outbox.deliverDue();
 
     expect(caughtFor(input.key)).toHaveLength(0);
     const row = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
@@ -421,17 +462,13 @@ describe('notify: e-mail outbox, at most once', () => {
   });
 
   // Once SMTP accepted a message, a failure to record it must not make the row retryable.
-  test('SMTP accepted but recording the send failed: the retry must not send a second e-mail', async () => {
-    const { caseId, customerId } = await createCase();
-    await createCustomer(customerId);
-    const input = notifyInput(caseId, customerId);
-
-    // The same database, except that the first interactive transaction fails (as if the connection dropped at commit).
-    let failNextTransaction = true;
-    const flakyDb = new Proxy(db, {
+  /** The same database, except that its next `failures` interactive transactions fail (as if the connection dropped at commit). */
+  function dbFailingTransactions(failures: number): Db {
+    let left = failures;
+    return new Proxy(db, {
       get(target, prop) {
-        if (prop === '$transaction' && failNextTransaction) {
-          failNextTransaction = false;
+        if (prop === '$transaction' && left > 0) {
+          left--;
           return async () => {
             throw new Error('simulated: connection lost while committing');
           };
@@ -440,19 +477,53 @@ describe('notify: e-mail outbox, at most once', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     }) as Db;
-    const acts = createActivities(depsWith({ db: flakyDb }));
+  }
 
-    await expect(attempt(1, acts.notify, input)).rejects.toThrow('simulated: connection lost while committing');
+  test('SMTP accepted and the first recording failed: the record is retried, the mail is not (one e-mail, sent, one audit event)', async () => {
+    const { caseId, customerId } = await createCase();
+    await createCustomer(customerId);
+    const input = notifyInput(caseId, customerId);
+    const outbox = outboxWith({ db: dbFailingTransactions(1) });
+    await outbox.enqueue(input);
+    await outbox.idle();
+    await outbox.deliverDue();
+    expect(caughtFor(input.key)).toHaveLength(1);
+    expect(await db.notification.findUniqueOrThrow({ where: { id: input.key } })).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(1);
+  });
+
+  test('SMTP accepted but recording the send kept failing: never sent a second time, and uncertain once the claim is stale', async () => {
+    const { caseId, customerId } = await createCase();
+    await createCustomer(customerId);
+    const input = notifyInput(caseId, customerId);
+    const outbox = outboxWith({ db: dbFailingTransactions(3), staleClaimMs: 1_000 });
+    await outbox.enqueue(input);
+    await outbox.idle();
+    await outbox.deliverDue();
     expect(caughtFor(input.key)).toHaveLength(1); // the message did leave
+    expect((await db.notification.findUniqueOrThrow({ where: { id: input.key } })).status).toBe('sending');
 
-    // Temporal retries the activity. Whatever it does, the customer must not get the e-mail twice.
-    await attempt(2, acts.notify, input).catch(() => undefined);
+    // Whatever happens next, the customer must not get the e-mail twice.
+    await outbox.deliverDue();
+    await new Promise((r) => setTimeout(r, 1_100));
+    await outbox.deliverDue();
     expect(caughtFor(input.key)).toHaveLength(1);
     expect((await db.notification.findUniqueOrThrow({ where: { id: input.key } })).status).toBe('uncertain');
+    expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(0);
   });
 });
 
 describe('audit trail: hash chain per case', () => {
+  test('concurrent appends to one case (a step of the workflow and the outbox at once) all land, on contiguous seqs', async () => {
+    const { caseId } = await createCase();
+    const appends = Array.from({ length: 12 }, (_, i) =>
+      db.$transaction((tx) => appendAuditEvent(tx, { caseId, eventKey: `${caseId}:c${i}`, type: 'case.test', actor: 'system', at: new Date(AT), payload: { i } }), { maxWait: 10_000 }),
+    );
+    const results = await Promise.all(appends);
+    expect(results.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    await expect(verifyAuditChain(db, caseId)).resolves.toEqual({ caseId, events: 12, valid: true });
+  });
+
   test('events are appended once per key, seq is contiguous, each links to its predecessor; tampering is detected at the tampered seq', async () => {
     const { caseId } = await createCase();
     const ev = (n: number, payload: Record<string, unknown>) => ({

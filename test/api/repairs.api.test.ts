@@ -6,7 +6,7 @@ import { temporal } from '@temporalio/proto';
 import { createWarrantyRepairActivities } from '../../activities/warrantyRepair';
 import { createLogger } from '../../lib/logger';
 import { idem, repairBody as sharedRepairBody } from '../helpers/bodies';
-import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+import { call, eventually, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -95,6 +95,7 @@ test('in warranty, end to end: open, agent answers, customer hands over, repair,
   expect(bytes).not.toContain(body.description);
   expect(bytes).not.toContain(body.customerContact.email);
 
+  await mailsDelivered(sys, caseId);
   const timeline = await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey });
   const types = timeline.body.events.map((e: any) => e.type);
   expect(types[0]).toBe('case.opened');

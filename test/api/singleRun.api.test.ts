@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { idem, returnBody } from '../helpers/bodies';
-import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+import { call, eventually, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
 import { idCheckCharacter } from '../../policy/idNumber';
 import { mailText } from '../../lib/mailCatcher';
 
@@ -32,7 +32,9 @@ async function runsOf(workflowId: string): Promise<string[]> {
   return runs;
 }
 
+/** What the case has written, once the outbox has delivered its e-mails (each adds a notification.sent event). */
 async function sideEffects(caseId: string) {
+  await mailsDelivered(sys, caseId);
   const [tasks, payments, events] = await Promise.all([
     sys.db.task.count({ where: { caseId } }),
     sys.db.payment.count({ where: { caseId } }),

@@ -130,3 +130,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null | fal
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Waits until the outbox has nothing left to deliver for the case (each sent e-mail adds a notification.sent event). */
+export async function mailsDelivered(sys: Pick<TestSystem, 'db'>, caseId: string): Promise<void> {
+  await eventually(async () => (await sys.db.notification.count({ where: { caseId, status: { in: ['pending', 'sending', 'failed'] } } })) === 0, `e-mails of ${caseId} delivered`);
+}

@@ -1,0 +1,207 @@
+// The e-mail outbox. A case step only queues its notification (the notify activity writes one row, keyed per
+// case and milestone); this dispatcher delivers queued rows over SMTP in the background, so a workflow never
+// waits on a mail server and a human step answers as soon as its own writes are done.
+//
+// At most once, as before: a row is claimed ('sending') before SMTP. A claim that never finished (the process
+// died around the SMTP call, or SMTP accepted but recording the send failed) cannot know whether the message
+// left, so after `staleClaimMs` the row becomes 'uncertain' and is never resent. An SMTP refusal is safe to
+// retry: the row goes back to 'failed' with a backoff. Several workers may run dispatchers on one database:
+// claims use FOR UPDATE SKIP LOCKED.
+import crypto from 'node:crypto';
+import type { Db, Prisma } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import { appendAuditEvent } from './audit';
+import type { Mailer } from './mailer';
+import { renderTemplate, type TemplateSet } from './templates';
+import type { NotifyInput } from './types';
+
+export interface NotificationOutbox {
+  /** Queues a notification (idempotent on its key) and wakes the dispatcher. */
+  enqueue(n: NotifyInput): Promise<void>;
+  /** Delivers what is due now; resolves with the number of rows it finished (sent, skipped, failed or uncertain). */
+  deliverDue(): Promise<number>;
+  /** Resolves once no delivery pass is running (tests, shutdown). */
+  idle(): Promise<void>;
+  /** Also polls every `pollMs` (retries, rows queued by other processes). */
+  start(): void;
+  /** Stops polling and waits for the pass in flight. */
+  stop(): Promise<void>;
+}
+
+export interface OutboxOptions {
+  db: Db;
+  mailer: Mailer;
+  logger: Logger;
+  templates: () => TemplateSet;
+  mailDomain?: string;
+  pollMs?: number;
+  /** Rows claimed per pass (sent concurrently). */
+  batch?: number;
+  /** A claim older than this is taken as interrupted: the row becomes 'uncertain'. */
+  staleClaimMs?: number;
+}
+
+interface ClaimedRow {
+  id: string;
+  created_at: Date;
+  case_id: string;
+  template: string;
+  recipient_kind: string;
+  recipient_id: string;
+  params: Record<string, string | number | null> | null;
+  event_key: string | null;
+  event_at: Date | null;
+  attempts: number;
+}
+
+/** Tries to record a send that SMTP accepted. */
+const RECORD_TRIES = 3;
+
+/** Seconds before the n-th retry of an SMTP refusal: 5 s, 10 s, 20 s … capped at 10 minutes. */
+export const retryDelaySeconds = (attempts: number): number => Math.min(600, 5 * 2 ** Math.max(0, attempts - 1));
+
+export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
+  const { db, mailer } = o;
+  const batch = o.batch ?? 4;
+  const staleClaimMs = o.staleClaimMs ?? 5 * 60_000;
+  let running: Promise<number> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  async function enqueue(n: NotifyInput): Promise<void> {
+    const queued = { params: n.params as Prisma.InputJsonValue, eventKey: n.eventKey, eventAt: new Date(n.at) };
+    await db.notification.upsert({
+      where: { id: n.key },
+      create: { id: n.key, caseId: n.caseId, template: n.template, recipientKind: n.recipient.kind, recipientId: n.recipient.id, status: 'pending', ...queued },
+      // A row queued by an earlier version (no params) gets them; the same key always carries the same content.
+      update: queued,
+    });
+    wake();
+  }
+
+  function wake(): void {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = pass().finally(() => {
+      running = undefined;
+      if (again) {
+        again = false;
+        wake();
+      }
+    });
+    running.catch((err: unknown) => o.logger.error({ err: (err as Error).message }, 'notification outbox pass failed; the next pass retries'));
+  }
+
+  async function pass(): Promise<number> {
+    let finished = 0;
+    for (;;) {
+      const rows = await claim();
+      if (rows.length === 0) return finished;
+      rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+      // One case's e-mails leave in the order they were queued; different cases' in parallel.
+      const byCase = new Map<string, ClaimedRow[]>();
+      for (const r of rows) byCase.set(r.case_id, [...(byCase.get(r.case_id) ?? []), r]);
+      await Promise.all([...byCase.values()].map(async (caseRows) => {
+        for (const r of caseRows) await deliver(r);
+      }));
+      finished += rows.length;
+    }
+  }
+
+  async function claim(): Promise<ClaimedRow[]> {
+    // Claims that never finished: outcome unknown, so never resent.
+    const stale = await db.$executeRaw`
+      UPDATE notifications SET status = 'uncertain', last_error = 'delivery outcome unknown after an interrupted attempt; not resent'
+      WHERE status = 'sending' AND (claimed_at IS NULL OR claimed_at < timezone('UTC', now()) - make_interval(secs => ${staleClaimMs / 1000}))`;
+    if (stale > 0) o.logger.warn({ rows: stale }, 'notifications left uncertain after an interrupted attempt; not resending');
+    return db.$queryRaw<ClaimedRow[]>`
+      UPDATE notifications n SET status = 'sending', attempts = n.attempts + 1, claimed_at = timezone('UTC', now())
+      WHERE n.id IN (
+        SELECT id FROM notifications
+        WHERE status IN ('pending', 'failed') AND next_attempt_at <= timezone('UTC', now())
+        ORDER BY next_attempt_at, created_at LIMIT ${batch}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING n.id, n.created_at, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts`;
+  }
+
+  async function deliver(r: ClaimedRow): Promise<void> {
+    const l = o.logger.child({ caseId: r.case_id, notificationId: r.id, template: r.template });
+    // The contact as it is now: a corrected address or locale applies to what has not left yet.
+    const recipient = await db.party.findUnique({ where: { kind_id: { kind: r.recipient_kind, id: r.recipient_id } } });
+    const locale = recipient?.locale ?? 'zh-CN';
+    if (!recipient?.email) {
+      await db.notification.update({ where: { id: r.id }, data: { status: 'skipped', locale, lastError: 'recipient has no e-mail address' } });
+      l.info('notification skipped: no address');
+      return;
+    }
+    let sent: { messageId: string };
+    try {
+      const { subject, text } = renderTemplate(o.templates(), r.template, locale, r.params ?? {});
+      const messageId = `<${crypto.createHash('sha256').update(r.id).digest('hex').slice(0, 32)}@${o.mailDomain ?? 'casework.local'}>`;
+      sent = await mailer.send({ to: recipient.email, subject, text, messageId, headers: { 'X-Case-Id': r.case_id, 'X-Notification-Id': r.id } });
+    } catch (err) {
+      // Not accepted by SMTP: safe to try again later.
+      const message = String((err as Error).message).slice(0, 500);
+      await db.$executeRaw`
+        UPDATE notifications SET status = 'failed', locale = ${locale}, last_error = ${message},
+          next_attempt_at = timezone('UTC', now()) + make_interval(secs => ${retryDelaySeconds(r.attempts)})
+        WHERE id = ${r.id}`;
+      l.warn({ err: message, attempts: r.attempts }, 'notification failed; will retry');
+      return;
+    }
+    // Accepted by SMTP: recorded (a few tries, it is the database that failed, not the mail). If recording still
+    // fails, the row stays 'sending' and becomes 'uncertain' later: never sent twice.
+    for (let tries = 1; ; tries++) {
+      try {
+        await db.$transaction(
+          async (tx) => {
+            await tx.notification.update({ where: { id: r.id }, data: { status: 'sent', locale, messageId: sent.messageId, sentAt: new Date(), lastError: null } });
+            await appendAuditEvent(tx, {
+              caseId: r.case_id,
+              eventKey: r.event_key ?? `${r.case_id}:notify:${r.id}`,
+              type: 'notification.sent',
+              actor: 'system',
+              at: r.event_at ?? new Date(),
+              payload: { notificationId: r.id, template: r.template, recipientKind: r.recipient_kind },
+            });
+          },
+          { maxWait: 10_000, timeout: 15_000 },
+        );
+        break;
+      } catch (err) {
+        if (tries < RECORD_TRIES) {
+          await new Promise((resolve) => setTimeout(resolve, 200 * tries));
+          continue;
+        }
+        l.error({ err: (err as Error).message, messageId: sent.messageId }, 'notification sent but not recorded; it will be marked uncertain, not resent');
+        return;
+      }
+    }
+    l.info({ messageId: sent.messageId }, 'notification sent');
+  }
+
+  return {
+    enqueue,
+    async deliverDue() {
+      while (running) await running.catch(() => undefined);
+      wake();
+      return running!;
+    },
+    async idle() {
+      while (running) await running.catch(() => undefined);
+    },
+    start() {
+      if (timer) return;
+      timer = setInterval(wake, o.pollMs ?? 2000);
+      timer.unref();
+      wake();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      while (running) await running.catch(() => undefined);
+    },
+  };
+}
