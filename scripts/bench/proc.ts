@@ -81,3 +81,34 @@ export function childPids(pid: number, pattern: RegExp): number[] {
   }
   return out;
 }
+
+/** CPU time (user + system, every thread) a process has used so far, in ms; undefined when it is gone. */
+export function cpuMsOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of /proc/PID/stat (utime, stime), in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Measures the CPU the system process (worker + API, and PGlite when embedded) and the embedded Temporal dev server
+ * spend over a stretch of the benchmark: a figure that a busy machine inflates far less than wall time.
+ */
+export function cpuMeter(apiUrl: string): { stop(per: number, what: string): string } | undefined {
+  const found = systemPid(apiUrl);
+  if (!found) return undefined;
+  const temporal = childPids(found.pid, /temporal/)[0];
+  const sys0 = cpuMsOf(found.pid);
+  const tmp0 = temporal ? cpuMsOf(temporal) : undefined;
+  return {
+    stop(per, what) {
+      const sys = (cpuMsOf(found.pid) ?? NaN) - (sys0 ?? NaN);
+      const tmp = temporal ? (cpuMsOf(temporal) ?? NaN) - (tmp0 ?? NaN) : undefined;
+      return `CPU per ${what}: system process ${(sys / per).toFixed(1)} ms${tmp !== undefined ? `, Temporal dev server ${(tmp / per).toFixed(1)} ms` : ''}`;
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { defaultPolicy, type PolicyConfig } from '../../policy/config';
 import { workflowInterceptorModules } from '../../worker/worker';
 import { driveRegistration, driveRepair, driveReturn, InboxWatch, openReturn, prepareReturns, startPrepared, waitForFirstTasks } from './cases';
 import { call, type BenchContext, type Merchant } from './context';
-import { childPids, rssOf, systemPid } from './proc';
+import { childPids, cpuMeter, rssOf, systemPid } from './proc';
 import { max, mb, ms, now, percentile, pool, progress, range, rate, sleep, until } from './util';
 
 export interface Row {
@@ -78,15 +78,19 @@ export async function humanStepLatency(ctx: BenchContext, o: Options): Promise<R
   };
   progress(`latency: ${seqN} completions one after another`);
   const seq: number[] = [];
+  const seqCpu = cpuMeter(ctx.apiUrl);
   for (const id of ids.slice(0, seqN)) seq.push(await completeTask(id, 0));
+  const seqCpuText = seqCpu ? `; ${seqCpu.stop(seqN, 'completion')}` : '';
   await sleep(3000);
   progress(`latency: ${concN} completions at concurrency ${c}`);
   const t0 = now();
+  const concCpu = cpuMeter(ctx.apiUrl);
   const conc = await pool(ids.slice(seqN), c, (id, lane) => completeTask(id, lane));
   const concMs = now() - t0;
+  const concCpuText = concCpu ? `; ${concCpu.stop(concN, 'completion')}` : '';
   return [
-    { figure: 'Human step, sequential', value: `p50 ${ms(percentile(seq, 50))} / p95 ${ms(percentile(seq, 95))} / max ${ms(max(seq))}`, detail: `POST /v1/tasks/:id/complete (return.merchant_review, approve), ${seqN} one after another; the workflow update returns once the task row is closed` },
-    { figure: `Human step, concurrency ${c}`, value: `p50 ${ms(percentile(conc, 50))} / p95 ${ms(percentile(conc, 95))}; ${rate(concN, concMs)} completions/s`, detail: `${concN} completions, ${c} at a time, ${(concMs / 1000).toFixed(1)} s; max ${ms(max(conc))}` },
+    { figure: 'Human step, sequential', value: `p50 ${ms(percentile(seq, 50))} / p95 ${ms(percentile(seq, 95))} / max ${ms(max(seq))}`, detail: `POST /v1/tasks/:id/complete (return.merchant_review, approve), ${seqN} one after another; the workflow update returns once the task row is closed${seqCpuText}` },
+    { figure: `Human step, concurrency ${c}`, value: `p50 ${ms(percentile(conc, 50))} / p95 ${ms(percentile(conc, 95))}; ${rate(concN, concMs)} completions/s`, detail: `${concN} completions, ${c} at a time, ${(concMs / 1000).toFixed(1)} s; max ${ms(max(conc))}${concCpuText}` },
   ];
 }
 
@@ -97,6 +101,7 @@ export async function firstTaskThroughput(ctx: BenchContext, o: Options): Promis
   progress(`first task: opening ${n} returns (concurrency ${c}) and watching for their merchant-review task rows`);
   const m = ctx.merchants.firsttask;
   const watch = new InboxWatch(ctx, m, 100);
+  const cpu = cpuMeter(ctx.apiUrl);
   const t0 = Date.now();
   const watching = watch.until(n, 900_000, (seen) => progress(`first task: ${seen}/${n} at merchant review`));
   const opened = await pool(range(n), c, async (_, lane) => {
@@ -106,6 +111,7 @@ export async function firstTaskThroughput(ctx: BenchContext, o: Options): Promis
   });
   const answeredAll = Date.now();
   const seen = await watching;
+  const cpuText = cpu ? `; ${cpu.stop(n, 'case, the inbox polling included')}` : '';
   const last = Math.max(...[...seen.values()].map((a) => a.seenAt));
   const lags = opened.map((x) => seen.get(x.caseId)!.seenAt - x.at);
   ctx.firstTaskRate = (n * 1000) / (last - t0);
@@ -113,7 +119,7 @@ export async function firstTaskThroughput(ctx: BenchContext, o: Options): Promis
     {
       figure: 'Cases reaching their first human task',
       value: `${rate(n, last - t0)} cases/s`,
-      detail: `${n} returns opened at concurrency ${c} (all answered after ${((answeredAll - t0) / 1000).toFixed(1)} s), every merchant-review task in the inbox after ${((last - t0) / 1000).toFixed(1)} s; from its 201 to its task listed: p50 ${ms(percentile(lags, 50))}, max ${ms(max(lags))}; the last came ${ms(last - answeredAll)} after the last 201 (the merchant's inbox listed every 100 ms)`,
+      detail: `${n} returns opened at concurrency ${c} (all answered after ${((answeredAll - t0) / 1000).toFixed(1)} s), every merchant-review task in the inbox after ${((last - t0) / 1000).toFixed(1)} s; from its 201 to its task listed: p50 ${ms(percentile(lags, 50))}, max ${ms(max(lags))}; the last came ${ms(last - answeredAll)} after the last 201 (the merchant's inbox listed every 100 ms)${cpuText}`,
     },
   ];
 }
