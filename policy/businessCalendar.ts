@@ -593,3 +593,31 @@ export function withCalendarYears(cal: BusinessCalendar, update: { version: stri
     provisionalYears: years('provisional', cal.provisionalYears),
   };
 }
+
+/** FNV-1a (32 bits, hex) of a list of dates, sorted: recognises a known holiday list without carrying it. */
+export function datesFingerprint(dates: readonly string[]): string {
+  let h = 0x811c9dc5;
+  for (const ch of [...dates].sort().join(',')) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * The fingerprint of the 2026 notice's holidays and make-up workdays (holidays, '|', make-up days): the calendar of
+ * every case opened before calendars carried their years. test/unit/nationalHolidays.test.ts derives it from the
+ * chinese-days data.
+ */
+export const NOTICE_2026_FINGERPRINT = '9baad556|ef7593f6';
+
+/**
+ * A calendar with the years it covers: as it is when it says so; the calendar of a case opened before calendars
+ * carried their years (exactly the 2026 notice) as official for 2026, so that its deadlines in later years read the
+ * data in force (CaseKit); any other calendar written by hand as it is (no years, nothing read).
+ */
+export function withKnownCoverage(cal: BusinessCalendar): BusinessCalendar {
+  if (hasYearCoverage(cal)) return cal;
+  const fingerprint = `${datesFingerprint(cal.holidays ?? [])}|${datesFingerprint(cal.makeUpWorkdays ?? [])}`;
+  return fingerprint === NOTICE_2026_FINGERPRINT ? { ...cal, officialYears: [2026], provisionalYears: [] } : cal;
+}

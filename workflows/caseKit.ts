@@ -13,7 +13,7 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { CaseActivities, NotifyInput } from '../activities/types';
-import { calendarCoverage, localYearOf, withCalendarYears, type BusinessCalendar } from '../policy/businessCalendar';
+import { calendarCoverage, localYearOf, withCalendarYears, withKnownCoverage, type BusinessCalendar } from '../policy/businessCalendar';
 import { isWorkingUnit } from '../policy/durations';
 import { describeIssues, type ActingParty, type PartyActionDef, type TaskTable } from '../policy/process';
 import type { Role } from '../policy/roles';
@@ -122,7 +122,8 @@ export class CaseKit {
   ) {
     this.localWrites = patched(LOCAL_WRITES_PATCH);
     this.acts = this.localWrites ? local : queued;
-    this.currentCalendar = policy.calendar;
+    // A case opened before calendars carried their years has the 2026 notice: read as official for 2026 only.
+    this.currentCalendar = withKnownCoverage(policy.calendar);
     this.view = {
       caseId,
       caseType,

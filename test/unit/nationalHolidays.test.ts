@@ -8,7 +8,10 @@ import {
   dayPeriodEndsAt,
   defaultBusinessCalendar,
   isWorkingDay,
+  datesFingerprint,
+  NOTICE_2026_FINGERPRINT,
   withCalendarYears,
+  withKnownCoverage,
 } from '../../policy/businessCalendar';
 import { businessCalendarSchema } from '../../policy/businessCalendar.schema';
 import {
@@ -178,5 +181,22 @@ describe('validation of a notice', () => {
       'incomplete: the statutory 国庆节 (2027-10-01, 2027-10-02, 2027-10-03) is not a holiday',
     ]);
     expect(holidayYearProblems(provisionalHolidayYear(2027))).toEqual([]);
+  });
+});
+
+describe('cases opened before calendars carried their years', () => {
+  test('their calendar, exactly the 2026 notice, is recognised by its fingerprint and read as official for 2026', () => {
+    const { holidays, makeUpWorkdays } = packagedHolidayYears().get(2026)!;
+    expect(`${datesFingerprint(holidays)}|${datesFingerprint(makeUpWorkdays)}`).toBe(NOTICE_2026_FINGERPRINT);
+    const legacy = { timeZone: 'Asia/Shanghai', workdayStart: '09:00', workdayEnd: '18:00', workingWeekdays: [1, 2, 3, 4, 5], holidays: [...holidays].reverse(), makeUpWorkdays };
+    expect(withKnownCoverage(legacy)).toEqual({ ...legacy, officialYears: [2026], provisionalYears: [] });
+    expect(calendarCoverage(withKnownCoverage(legacy), at('2026-12-31T09:00:00Z'), at('2027-01-04T02:00:00Z')).uncoveredYears).toEqual([2027]);
+  });
+
+  test('any other hand-written calendar stays as it is', () => {
+    const own = { timeZone: 'UTC', workdayStart: '00:00', workdayEnd: '24:00', workingWeekdays: [1, 2, 3, 4, 5, 6, 7], holidays: [], makeUpWorkdays: [] };
+    expect(withKnownCoverage(own)).toBe(own);
+    const withoutOneDay = { ...own, holidays: packagedHolidayYears().get(2026)!.holidays.slice(1), makeUpWorkdays: packagedHolidayYears().get(2026)!.makeUpWorkdays };
+    expect(withKnownCoverage(withoutOneDay)).toBe(withoutOneDay);
   });
 });

@@ -8,6 +8,7 @@ import { addWorkingDays, addWorkingHours } from '../../policy/businessCalendar';
 import { caseStateQuery, type CaseView } from '../../workflows/definitions';
 import { CALENDAR_SCENARIO_START, calendarAt, runCalendarRepair } from '../fixtures/scenarios/warrantyRepair.calendar';
 import { createTimeSkippingEnv, openTaskOf, workflowBundle } from '../helpers/timeSkipping';
+import { packagedHolidayYears } from '../../policy/nationalHolidays';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -100,5 +101,34 @@ test('a case opened after the import carries the official year: no read, no flag
   expect(reads).toEqual([]);
   expect(events).not.toContain('sla.deadline_provisional');
 
+  await replay(handle);
+});
+
+test('a case opened before calendars carried their years (the 2026 list only) reads 2027 at its next working-time deadline', async () => {
+  const { holidays, makeUpWorkdays } = packagedHolidayYears().get(2026)!;
+  const legacy = { timeZone: 'Asia/Shanghai', workdayStart: '09:00', workdayEnd: '18:00', workingWeekdays: [1, 2, 3, 4, 5], holidays, makeUpWorkdays };
+  const seen: Record<string, CaseView> = {};
+  let reads: any[] = [];
+  let handle!: WorkflowHandle;
+  await runCalendarRepair(
+    { env, taskQueue: 'calendar-legacy', workflowId: `cal-legacy-${Date.now()}` },
+    {
+      importedAtStart: true,
+      calendar: legacy,
+      startAt: Date.parse('2027-04-30T09:00:00.000Z'), // Friday 17:00 before the Labour Day break
+      onStep: async (step, h, fakes) => {
+        handle = h;
+        seen[step] = await h.query(caseStateQuery);
+        reads = fakes.fake.of('resolveCalendar');
+      },
+    },
+  );
+  // Without the read, 2027 would have no holidays at all (Monday 3 May 10:00); with it, the imported notice: the
+  // break runs 1-5 May, so Thursday 6 May 10:00.
+  expect(reads[0].years).toEqual([2027, 2028]);
+  const first = sla(seen.first_response, 'firstResponse');
+  expect(first.dueAt).toBe(addWorkingHours(official, new Date(first.startedAt), 2).toISOString());
+  expect(first.dueAt.slice(0, 16)).toBe('2027-05-06T02:00');
+  expect(first.calendar).toBeUndefined();
   await replay(handle);
 });
