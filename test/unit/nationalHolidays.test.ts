@@ -24,6 +24,8 @@ import {
   provisionalHolidayYear,
   statutoryHolidays,
 } from '../../policy/nationalHolidays';
+import { coverageStatus, snapshotOf } from '../../lib/calendarStore';
+import { SAMPLE_NOTICE_2027 } from '../fixtures/scenarios/warrantyRepair.calendar';
 
 const at = (s: string) => new Date(s);
 
@@ -198,5 +200,23 @@ describe('cases opened before calendars carried their years', () => {
     expect(withKnownCoverage(own)).toBe(own);
     const withoutOneDay = { ...own, holidays: packagedHolidayYears().get(2026)!.holidays.slice(1), makeUpWorkdays: packagedHolidayYears().get(2026)!.makeUpWorkdays };
     expect(withKnownCoverage(withoutOneDay)).toBe(withoutOneDay);
+  });
+});
+
+describe('coverage warning (lib/calendarStore.ts): degraded from 60 days before the official data ends', () => {
+  const packaged = snapshotOf([]);
+  test.each([
+    ['2026-11-01T12:00:00+08:00', { officialThrough: '2026-12-31', daysLeft: 61, degraded: false }],
+    ['2026-11-02T12:00:00+08:00', { officialThrough: '2026-12-31', daysLeft: 60, degraded: true }],
+    ['2026-11-28T12:00:00+08:00', { officialThrough: '2026-12-31', daysLeft: 34, degraded: true }],
+    ['2026-12-31T23:30:00+08:00', { officialThrough: '2026-12-31', daysLeft: 1, degraded: true }],
+    ['2027-01-05T12:00:00+08:00', { officialThrough: '2026-12-31', daysLeft: 0, degraded: true }],
+  ])('on %s', (now, expected) => {
+    expect(coverageStatus(packaged, new Date(now))).toEqual(expected);
+  });
+  test('a notice for the next year clears it', () => {
+    const withNotice = snapshotOf([{ ...SAMPLE_NOTICE_2027, version: 'x', importedAt: new Date() }]);
+    expect(coverageStatus(withNotice, new Date('2026-11-28T12:00:00+08:00'))).toEqual({ officialThrough: '2027-12-31', daysLeft: 399, degraded: false });
+    expect(withNotice.version).not.toBe(packaged.version);
   });
 });
