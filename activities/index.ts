@@ -10,6 +10,7 @@ import type { Logger } from '../lib/logger';
 import { currentRequestId } from '../lib/requestContext';
 import type { SmsGateway } from '../lib/sms';
 import { appendAuditEvent, auditKeyCollision, sameAuditEvent } from './audit';
+import { calendarActivities } from './calendar';
 import type { Mailer } from './mailer';
 import { createNotificationOutbox, type NotificationOutbox } from './notificationOutbox';
 import type { PaymentGateway } from './payments';
@@ -256,6 +257,7 @@ export function createActivities(deps: ActivityDeps) {
     notify,
     issueRefund,
     recordReturnShipping,
+    ...calendarActivities(deps),
     ...processActivities,
   };
 }

@@ -99,4 +99,6 @@ export interface CaseActivities {
   notify(input: NotifyInput): Promise<void>;
   issueRefund(input: RefundInput): Promise<RefundResult>;
   recordReturnShipping(input: RecordReturnShippingInput): Promise<void>;
+  /** The calendar years a deadline reaches, as in force now (activities/calendar.ts). */
+  resolveCalendar(input: import('./calendar').ResolveCalendarInput): Promise<import('./calendar').ResolvedCalendar>;
 }

@@ -42,7 +42,11 @@ export function createApp(deps: ApiDeps): Express {
       checks.temporal = `unavailable: ${(err as Error).message.slice(0, 200)}`;
     }
     const ok = Object.values(checks).every((v) => v === 'ok');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks });
+    // The official holiday data ending within 60 days makes the service degraded, not unready: deadlines after it
+    // are computed over the statutory holidays (provisional) until the next notice is imported.
+    const calendar = deps.calendars?.coverage();
+    if (calendar) checks.calendar = calendar.degraded ? `official holiday data ends ${calendar.officialThrough ?? 'before today'} (${Math.max(0, calendar.daysLeft)} days left): import the next State Council notice` : 'ok';
+    res.status(ok ? 200 : 503).json({ status: !ok ? 'not ready' : calendar?.degraded ? 'degraded' : 'ready', checks });
   });
   // The API description and its HTML rendering, built on first request and then served from memory.
   let openApiJson: string | undefined;

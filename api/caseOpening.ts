@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { canonicalJson } from '../activities/audit';
 import { isUniqueViolation, type Prisma } from '../lib/db';
 import { policySection } from '../policy/config';
+import { caseCalendar } from '../lib/calendarStore';
 import type { AnyProcess } from '../processes/types';
 import { CaseStatus, CaseType, MerchantId } from '../workflows/searchAttributes';
 import type { ApiDeps } from './deps';
@@ -80,8 +81,10 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
 
   const caseId = `${process.idPrefix}-${crypto.randomUUID()}`;
   const policy = deps.currentPolicy();
+  const requestedAt = new Date();
+  // The case carries the holiday data of the years it can reach (lib/calendarStore.ts caseCalendar), with its version.
   const prepared = await process.open.prepare(
-    { deps, principal, caseId, requestedAt: new Date(), policy: { version: policy.version, calendar: policy.calendar }, section: policySection(policy, process.policy.key) },
+    { deps, principal, caseId, requestedAt, policy: { version: policy.version, calendar: caseCalendar(policy.calendar, requestedAt) }, section: policySection(policy, process.policy.key) },
     body,
   );
   try {

@@ -6,6 +6,7 @@ import type { ClientPool } from '../lib/temporal';
 import type { PolicyConfig } from '../policy/config';
 import type { Registry } from '../lib/metrics';
 import type { Ports } from '../lib/ports';
+import type { CalendarStore } from '../lib/calendarStore';
 
 export interface ApiDeps {
   db: Db;
@@ -25,6 +26,8 @@ export interface ApiDeps {
   metrics?: Registry;
   /** External ports the routes call (lib/ports.ts createPorts); startApi always sets them. */
   ports?: Pick<Ports, 'faces'>;
+  /** The national holiday data in force (lib/calendarStore.ts): /readyz and /metrics report its coverage; startApi sets it. */
+  calendars?: CalendarStore;
   /** Secrets read once by loadConfig() (lib/config.ts secretsOf); startApi always sets them. */
   secrets?: Secrets;
 }

@@ -110,6 +110,26 @@ export function registerStateMetrics(registry: Registry, deps: ApiDeps): void {
   gauge('casework_sla_lapsed_tasks', "Tasks that expired unanswered (status 'expired'), by SLA", ['sla'], (s, set) => {
     for (const r of rowsOf(s, 'sla_lapsed')) set({ sla: r.a! }, r.n);
   });
+  if (deps.calendars) {
+    const calendars = deps.calendars;
+    metric(registry, 'gauge', {
+      name: 'casework_calendar_official_days_left',
+      help: 'Days until the official (State Council notice) holiday data ends, today included; 60 or fewer: /readyz is degraded',
+      labelNames: ['official_through', 'calendar_version'],
+      collect() {
+        const c = calendars.coverage();
+        this.reset();
+        this.set({ official_through: c.officialThrough ?? 'none', calendar_version: calendars.snapshot().version }, c.daysLeft);
+      },
+    });
+    metric(registry, 'gauge', {
+      name: 'casework_calendar_coverage_degraded',
+      help: 'Whether the official holiday data ends within 60 days (1) or not (0)',
+      collect() {
+        this.set(calendars.coverage().degraded ? 1 : 0);
+      },
+    });
+  }
   gauge('casework_workflow_executions_failed', 'Workflow executions in the namespace that failed, timed out or were terminated (Temporal visibility)', ['status'], (s, set) => {
     for (const [status, n] of Object.entries(s.workflowFailures ?? {})) set({ status }, n);
   });

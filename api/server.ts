@@ -8,6 +8,8 @@ import { ClientPool } from '../lib/temporal';
 import { defaultPolicy, parsePolicy, type PolicyConfig } from '../policy/config';
 import type { Registry } from '../lib/metrics';
 import { createPorts, type Ports } from '../lib/ports';
+import { CalendarStore } from '../lib/calendarStore';
+import { hasYearCoverage } from '../policy/businessCalendar';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
 import fs from 'node:fs';
@@ -28,8 +30,17 @@ export interface RunningApi {
  * Starts the HTTP API; close() stops accepting connections and drains in-flight requests.
  * `ports`: the ones the process built with createPorts (shared with its worker); built from `cfg` when absent.
  */
-export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connection; logger: Logger; port?: number; host?: string; metrics?: Registry; ports?: Pick<Ports, 'faces'> }): Promise<RunningApi> {
+export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connection; logger: Logger; port?: number; host?: string; metrics?: Registry; ports?: Pick<Ports, 'faces'>; calendars?: CalendarStore }): Promise<RunningApi> {
   const policy = loadPolicy(o.cfg);
+  // The national holidays in force (imports included), re-read every 30 s; a hand-written calendar stays as it is.
+  const calendars = o.calendars ?? (await new CalendarStore(o.db, o.logger).start());
+  let current: { version: string; policy: PolicyConfig } | undefined;
+  const currentPolicy = (): PolicyConfig => {
+    if (!hasYearCoverage(policy.calendar)) return policy;
+    const version = calendars.snapshot().version;
+    if (current?.version !== version) current = { version, policy: { ...policy, calendar: calendars.calendar(policy.calendar) } };
+    return current.policy;
+  };
   const ports = o.ports ?? createPorts(o.cfg, { db: o.db, logger: o.logger });
   const deps: ApiDeps = {
     db: o.db,
@@ -41,7 +52,8 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
       taskQueue: o.cfg.TEMPORAL_TASK_QUEUE,
       uiUrl: o.cfg.TEMPORAL_UI_URL,
     },
-    currentPolicy: () => policy,
+    currentPolicy,
+    calendars,
     limits: { perMinute: o.cfg.RATE_LIMIT_PER_MINUTE, burst: o.cfg.RATE_LIMIT_BURST },
     ...(o.metrics && { metrics: o.metrics }),
     ports: { faces: ports.faces },
@@ -58,7 +70,7 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
   await new Promise<void>((resolve) => server.listen(o.port ?? o.cfg.API_PORT, o.host ?? o.cfg.API_HOST, resolve));
   const addr = server.address() as { port: number; address: string };
   const url = `http://${o.host ?? o.cfg.API_HOST}:${addr.port}`;
-  o.logger.info({ url, policyVersion: policy.version }, 'API listening');
+  o.logger.info({ url, policyVersion: policy.version, calendarVersion: calendars.snapshot().version, calendarCoverage: calendars.coverage() }, 'API listening');
   return {
     server,
     url,
@@ -66,6 +78,7 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
     close: () =>
       new Promise<void>((resolve) => {
         draining = true;
+        if (!o.calendars) calendars.stop();
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 10_000).unref();

@@ -27,10 +27,20 @@ export const businessCalendarSchema = z
     holidays: z.array(localDateSchema).default(() => []),
     /** Local dates that ARE working days even on a weekend (调休). */
     makeUpWorkdays: z.array(localDateSchema).default(() => []),
+    /** The version of the national holiday data (policy/nationalHolidays.ts), when the dates come from it. */
+    version: z.string().min(1).optional(),
+    /** Years covered by a State Council notice. */
+    officialYears: z.array(z.number().int()).optional(),
+    /** Years with only the statutory holidays (全国年节及纪念日放假办法), computed: deadlines over them are provisional. */
+    provisionalYears: z.array(z.number().int()).optional(),
   })
   .refine((c) => parseTimeMinutes(c.workdayEnd) > parseTimeMinutes(c.workdayStart), {
     message: 'workdayEnd must be after workdayStart',
     path: ['workdayEnd'],
+  })
+  .refine((c) => !(c.officialYears ?? []).some((y) => (c.provisionalYears ?? []).includes(y)), {
+    message: 'A year cannot be both official and provisional',
+    path: ['provisionalYears'],
   })
   .refine((c) => !c.makeUpWorkdays.some((d) => c.holidays.includes(d)), {
     message: 'A date cannot be both a holiday and a make-up workday',

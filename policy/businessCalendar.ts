@@ -180,6 +180,19 @@ export interface BusinessCalendar {
   holidays: string[];
   /** Local dates that ARE working days even on a weekend (调休). */
   makeUpWorkdays: string[];
+  /**
+   * The version of the national holiday data in `holidays` and `makeUpWorkdays` (policy/nationalHolidays.ts
+   * holidayDataVersion), when they come from it. Absent: a calendar written by hand.
+   */
+  version?: string;
+  /** Years whose holidays and make-up workdays come from a State Council notice. */
+  officialYears?: number[];
+  /**
+   * Years whose holidays are only the statutory days computed from 全国年节及纪念日放假办法 (no notice yet, no make-up
+   * workdays known): deadlines over them are provisional. A year in neither list, when either list is given, has
+   * no holiday data at all: a deadline over it is beyond the calendar's coverage.
+   */
+  provisionalYears?: number[];
 }
 
 /** What a calendar that leaves a field out gets (the schema's defaults). */
@@ -213,43 +226,52 @@ export const businessCalendarSchema: BusinessCalendarSchema = new Proxy({} as Bu
 });
 
 /**
- * Default: Asia/Shanghai, 09:00-18:00, Mon-Fri, with the 2026 PRC public holidays
- * and make-up workdays (国务院办公厅关于2026年部分节假日安排的通知, 2025-11-04).
- * OPS MUST MAINTAIN THIS LIST YEARLY: dates after 2026 have no holidays configured.
+ * Default: Asia/Shanghai, 09:00-18:00, Mon-Fri, with the PRC's national holidays and make-up workdays of every
+ * State Council notice chinese-days carries (2004-2026, official) and, for each later year up to 2099, the statutory
+ * holidays of 全国年节及纪念日放假办法 (provisional). Built from policy/nationalHolidays.ts on first use, so that
+ * workflows importing this module never load the holiday package: they get the years they need as data.
+ * Operators add a year with `scripts/calendar import FILE` (lib/calendarStore.ts); new cases then get it.
  * (A valid calendar: test/unit/businessCalendar.test.ts parses it with the schema.)
  */
-export const defaultBusinessCalendar: BusinessCalendar = deepFreeze({
-  timeZone: 'Asia/Shanghai',
-  workdayStart: '09:00',
-  workdayEnd: '18:00',
-  workingWeekdays: [1, 2, 3, 4, 5],
-  holidays: [
-    // 元旦 New Year
-    '2026-01-01', '2026-01-02', '2026-01-03',
-    // 春节 Spring Festival
-    '2026-02-15', '2026-02-16', '2026-02-17', '2026-02-18', '2026-02-19',
-    '2026-02-20', '2026-02-21', '2026-02-22', '2026-02-23',
-    // 清明节 Qingming
-    '2026-04-04', '2026-04-05', '2026-04-06',
-    // 劳动节 Labour Day
-    '2026-05-01', '2026-05-02', '2026-05-03', '2026-05-04', '2026-05-05',
-    // 端午节 Dragon Boat
-    '2026-06-19', '2026-06-20', '2026-06-21',
-    // 中秋节 Mid-Autumn
-    '2026-09-25', '2026-09-26', '2026-09-27',
-    // 国庆节 National Day
-    '2026-10-01', '2026-10-02', '2026-10-03', '2026-10-04',
-    '2026-10-05', '2026-10-06', '2026-10-07',
-  ],
-  makeUpWorkdays: [
-    '2026-01-04', // Sun, 元旦
-    '2026-02-14', // Sat, 春节
-    '2026-02-28', // Sat, 春节
-    '2026-05-09', // Sat, 劳动节
-    '2026-09-20', // Sun, 国庆节
-    '2026-10-10', // Sat, 国庆节
-  ],
+export const defaultBusinessCalendar: BusinessCalendar = lazyFrozen(() => {
+  const build = (globalThis as Record<symbol, (() => BusinessCalendar) | undefined>)[DEFAULT_CALENDAR_PROVIDER];
+  if (!build) throw new Error('The default business calendar is built by policy/nationalHolidays.ts: import it (policy/config.ts does) before reading defaultBusinessCalendar');
+  return build();
 });
+
+/**
+ * Where policy/nationalHolidays.ts registers the builder of the default calendar when it loads. The dependency runs
+ * that way so that workflows, which import this module, never bundle nor load the holiday package.
+ */
+export const DEFAULT_CALENDAR_PROVIDER = Symbol.for('casework.defaultBusinessCalendar');
+
+/**
+ * An object built on first access and frozen: a Proxy whose target receives the built object's properties first,
+ * so every reflective operation (keys, freezing checks, JSON) sees the real, frozen data.
+ */
+function lazyFrozen<T extends object>(build: () => T): T {
+  const target = {} as T;
+  let ready = false;
+  const ensure = (): T => {
+    if (!ready) {
+      Object.assign(target, build());
+      deepFreeze(target);
+      ready = true;
+    }
+    return target;
+  };
+  return new Proxy(target, {
+    get: (_t, key) => Reflect.get(ensure(), key),
+    has: (_t, key) => Reflect.has(ensure(), key),
+    ownKeys: () => Reflect.ownKeys(ensure()),
+    getOwnPropertyDescriptor: (_t, key) => Reflect.getOwnPropertyDescriptor(ensure(), key),
+    isExtensible: () => Reflect.isExtensible(ensure()),
+    preventExtensions: () => Reflect.preventExtensions(ensure()),
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
+}
 
 function deepFreeze<T extends object>(o: T): T {
   for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
@@ -479,4 +501,123 @@ export function dayPeriodEndsAt(cal: BusinessCalendar, from: Date, days: number,
   }
   // 24:00 of the last day = the first instant of the next local day (a DST gap at midnight moves it forward).
   return new Date(wallToInstant(c.timeZone, (lastDay + 1) * MS_PER_DAY));
+}
+
+// ---------------------------------------------------------------------------
+// Holiday data by year: what a case carries, and how far it can be trusted
+// ---------------------------------------------------------------------------
+
+/** One year of holiday data as a case receives it (policy/nationalHolidays.ts HolidayYear, without its source). */
+export interface CalendarYearData {
+  year: number;
+  status: 'official' | 'provisional';
+  holidays: string[];
+  makeUpWorkdays: string[];
+}
+
+/** The local year (in the calendar's time zone) of an instant. */
+export function localYearOf(cal: BusinessCalendar, at: Date): number {
+  const c = compile(cal);
+  return civilFromDays(localDayOf(c.timeZone, instantOf(at, 'at'))).y;
+}
+
+/** Whether the calendar says which years its holiday data covers (national data); a hand-written one does not. */
+export function hasYearCoverage(cal: BusinessCalendar): boolean {
+  return cal.officialYears !== undefined || cal.provisionalYears !== undefined;
+}
+
+export interface CalendarCoverage {
+  /** Years of the span whose holidays are only the statutory days (no notice yet): deadlines over them are provisional. */
+  provisionalYears: number[];
+  /** Years of the span without any holiday data: deadlines over them are beyond the calendar's coverage. */
+  uncoveredYears: number[];
+}
+
+/**
+ * The coverage of the local years from `from` to `to` (both included): which of them are provisional or not covered.
+ * Both lists are empty for a calendar written by hand (no year lists), which is taken as it is.
+ */
+export function calendarCoverage(cal: BusinessCalendar, from: Date, to: Date): CalendarCoverage {
+  const coverage: CalendarCoverage = { provisionalYears: [], uncoveredYears: [] };
+  if (!hasYearCoverage(cal)) return coverage;
+  const official = new Set(cal.officialYears ?? []);
+  const provisional = new Set(cal.provisionalYears ?? []);
+  const last = localYearOf(cal, to.getTime() < from.getTime() ? from : to);
+  for (let y = localYearOf(cal, from); y <= last; y++) {
+    if (official.has(y)) continue;
+    (provisional.has(y) ? coverage.provisionalYears : coverage.uncoveredYears).push(y);
+  }
+  return coverage;
+}
+
+/**
+ * The calendar with the holiday data of the local years [fromYear, toYear] only: what a case's start input carries
+ * (the years it can reach), not every year since 2004. A calendar written by hand is returned as it is.
+ */
+export function calendarForYears(cal: BusinessCalendar, fromYear: number, toYear: number): BusinessCalendar {
+  if (!hasYearCoverage(cal)) return cal;
+  const inRange = (y: number) => y >= fromYear && y <= toYear;
+  const byDate = (d: string) => inRange(Number(d.slice(0, 4)));
+  return {
+    timeZone: cal.timeZone,
+    workdayStart: cal.workdayStart,
+    workdayEnd: cal.workdayEnd,
+    workingWeekdays: [...cal.workingWeekdays],
+    holidays: cal.holidays.filter(byDate),
+    makeUpWorkdays: cal.makeUpWorkdays.filter(byDate),
+    ...(cal.version !== undefined && { version: cal.version }),
+    officialYears: (cal.officialYears ?? []).filter(inRange),
+    provisionalYears: (cal.provisionalYears ?? []).filter(inRange),
+  };
+}
+
+/**
+ * The calendar with the holiday data of `years` put in place of what it had for them (a case reading a later
+ * import: resolveCalendar). The version becomes the one the years were read at. A new object: the calendar it came
+ * from, and every deadline computed with it, stay as they were.
+ */
+export function withCalendarYears(cal: BusinessCalendar, update: { version: string; years: CalendarYearData[] }): BusinessCalendar {
+  const replaced = new Set(update.years.map((y) => y.year));
+  const keep = (d: string) => !replaced.has(Number(d.slice(0, 4)));
+  const years = (status: CalendarYearData['status'], before: number[] | undefined) =>
+    [...(before ?? []).filter((y) => !replaced.has(y)), ...update.years.filter((y) => y.status === status).map((y) => y.year)].sort((a, b) => a - b);
+  return {
+    timeZone: cal.timeZone,
+    workdayStart: cal.workdayStart,
+    workdayEnd: cal.workdayEnd,
+    workingWeekdays: [...cal.workingWeekdays],
+    holidays: [...cal.holidays.filter(keep), ...update.years.flatMap((y) => y.holidays)].sort(),
+    makeUpWorkdays: [...cal.makeUpWorkdays.filter(keep), ...update.years.flatMap((y) => y.makeUpWorkdays)].sort(),
+    version: update.version,
+    officialYears: years('official', cal.officialYears),
+    provisionalYears: years('provisional', cal.provisionalYears),
+  };
+}
+
+/** FNV-1a (32 bits, hex) of a list of dates, sorted: recognises a known holiday list without carrying it. */
+export function datesFingerprint(dates: readonly string[]): string {
+  let h = 0x811c9dc5;
+  for (const ch of [...dates].sort().join(',')) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * The fingerprint of the 2026 notice's holidays and make-up workdays (holidays, '|', make-up days): the calendar of
+ * every case opened before calendars carried their years. test/unit/nationalHolidays.test.ts derives it from the
+ * chinese-days data.
+ */
+export const NOTICE_2026_FINGERPRINT = '9baad556|ef7593f6';
+
+/**
+ * A calendar with the years it covers: as it is when it says so; the calendar of a case opened before calendars
+ * carried their years (exactly the 2026 notice) as official for 2026, so that its deadlines in later years read the
+ * data in force (CaseKit); any other calendar written by hand as it is (no years, nothing read).
+ */
+export function withKnownCoverage(cal: BusinessCalendar): BusinessCalendar {
+  if (hasYearCoverage(cal)) return cal;
+  const fingerprint = `${datesFingerprint(cal.holidays ?? [])}|${datesFingerprint(cal.makeUpWorkdays ?? [])}`;
+  return fingerprint === NOTICE_2026_FINGERPRINT ? { ...cal, officialYears: [2026], provisionalYears: [] } : cal;
 }

@@ -3,7 +3,8 @@
 // opens, so a policy change never alters a running case. The sections come from the process catalogue.
 import { z } from 'zod';
 import { processes } from '../processes';
-import { defaultBusinessCalendar, type BusinessCalendar } from './businessCalendar';
+import type { BusinessCalendar } from './businessCalendar';
+import { defaultNationalCalendar } from './nationalHolidays';
 import { businessCalendarSchema } from './businessCalendar.schema';
 
 export { breachActionSchema, durationSchema, slaSchema, type BreachAction, type PolicyDuration, type SlaPolicy } from './schemas';
@@ -27,7 +28,8 @@ export const policyConfigSchema = z
 
 export const defaultPolicy: PolicyConfig = {
   version: '2026-11-28.1',
-  calendar: defaultBusinessCalendar,
+  // The national holidays: State Council notices (chinese-days, and imports: lib/calendarStore.ts), then provisional years.
+  calendar: defaultNationalCalendar(),
   ...Object.fromEntries(processes.map((p) => [p.policy.key, p.policy.defaults])),
 } as PolicyConfig;
 

@@ -13,7 +13,8 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { CaseActivities, NotifyInput } from '../activities/types';
-import type { BusinessCalendar } from '../policy/businessCalendar';
+import { calendarCoverage, localYearOf, withCalendarYears, withKnownCoverage, type BusinessCalendar } from '../policy/businessCalendar';
+import { isWorkingUnit } from '../policy/durations';
 import { describeIssues, type ActingParty, type PartyActionDef, type TaskTable } from '../policy/process';
 import type { Role } from '../policy/roles';
 import type { SlaPolicy } from '../policy/schemas';
@@ -42,6 +43,14 @@ const local = proxyLocalActivities<CaseActivities>({ startToCloseTimeout: '30 se
 
 /** Local writes from this patch on; histories recorded before it replay with queued activities. */
 export const LOCAL_WRITES_PATCH = 'case-writes-local-activities';
+
+/**
+ * From this patch on, a working-time deadline over a year the case has only provisionally (or not at all) first reads
+ * that year's holiday data as in force now (resolveCalendar, recorded), and a deadline still over provisional data or
+ * past the data's end is flagged in the audit trail. Asked only when a deadline reaches such a year, so a case whose
+ * deadlines stay within official years records no marker.
+ */
+export const CALENDAR_READ_PATCH = 'calendar-years-read';
 
 export const SYSTEM = 'system';
 
@@ -91,6 +100,10 @@ export class CaseKit {
   readonly view: CaseView;
   private readonly tasks = new Map<string, TaskState>();
   private readonly slas: SlaFacts[] = [];
+  /** The calendar new deadlines use: the start input's, with the years read since (CALENDAR_READ_PATCH). */
+  private currentCalendar: BusinessCalendar;
+  /** Deadlines computed over provisional or missing holiday data, not yet recorded in the audit trail. */
+  private calendarFlags: { sla: string; dueAt: string; calendarVersion: string | null; provisionalYears: number[]; uncoveredYears: number[] }[] = [];
 
   /** What the case waits on a party for, if anything (party actions check it). */
   awaiting: string | null = null;
@@ -109,6 +122,8 @@ export class CaseKit {
   ) {
     this.localWrites = patched(LOCAL_WRITES_PATCH);
     this.acts = this.localWrites ? local : queued;
+    // A case opened before calendars carried their years has the 2026 notice: read as official for 2026 only.
+    this.currentCalendar = withKnownCoverage(policy.calendar);
     this.view = {
       caseId,
       caseType,
@@ -200,12 +215,71 @@ export class CaseKit {
     });
   }
 
+  /** The business calendar the case's next deadline is computed with. */
+  get calendar(): BusinessCalendar {
+    return this.currentCalendar;
+  }
+
   /** Starts an SLA clock without a task (e.g. waiting on the customer). */
   clock(slaName: string, sla: SlaPolicy): SlaClock {
-    const clock = new SlaClock(slaName, sla, this.policy.calendar, new Date(), () => this.settled());
+    const clock = new SlaClock(slaName, sla, this.currentCalendar, new Date(), () => this.settled());
     this.slas.push(clock.facts);
     this.setDeadline(slaName, clock.dueAt);
+    this.markCoverage(clock, sla);
     return clock;
+  }
+
+  /**
+   * 放假办法 art. 2: a year without a State Council notice has only its statutory holidays (provisional, no make-up
+   * workdays known); a year beyond the data has none. A working-time deadline over such a year is marked on its
+   * facts (the case's view) and flagged in the audit trail at the next write point (recordCalendarFlags).
+   */
+  private markCoverage(clock: SlaClock, sla: SlaPolicy): void {
+    delete clock.facts.calendar;
+    this.calendarFlags = this.calendarFlags.filter((f) => f.sla !== clock.name);
+    if (!isWorkingUnit(sla.within)) return;
+    const { provisionalYears, uncoveredYears } = calendarCoverage(clock.calendarUsed, new Date(clock.facts.startedAt), clock.dueAt);
+    if (!provisionalYears.length && !uncoveredYears.length) return;
+    const version = clock.calendarUsed.version ?? null;
+    clock.facts.calendar = { provisional: true, version, provisionalYears, uncoveredYears };
+    this.calendarFlags.push({ sla: clock.name, dueAt: clock.facts.dueAt, calendarVersion: version, provisionalYears, uncoveredYears });
+  }
+
+  /**
+   * Whether a new clock's deadline should first read the holiday data of the years it reaches (CALENDAR_READ_PATCH):
+   * it is marked provisional or beyond the data. Synchronous, so that a case that needs no read awaits nothing.
+   */
+  private wantsCalendarRead(clock: SlaClock): boolean {
+    return clock.facts.calendar !== undefined && patched(CALENDAR_READ_PATCH);
+  }
+
+  /**
+   * Reads, through a recorded local activity, the holiday data in force now (an imported notice, say) for the years a
+   * new clock reaches and the year after, then computes the clock again with it, before it is written or waited on.
+   * A replay reads the recorded answer: the same deadline. Deadlines already running keep their calendar.
+   */
+  private async readCalendarFor(clock: SlaClock, sla: SlaPolicy): Promise<void> {
+    const cal = this.currentCalendar;
+    const official = new Set(cal.officialYears ?? []);
+    const years: number[] = [];
+    for (let y = localYearOf(cal, new Date(clock.facts.startedAt)); y <= localYearOf(cal, clock.dueAt) + 1; y++) if (!official.has(y)) years.push(y);
+    const read = await this.acts.resolveCalendar({ caseId: this.caseId, years });
+    this.currentCalendar = withCalendarYears(cal, read);
+    clock.useCalendar(this.currentCalendar);
+    this.setDeadline(clock.name, clock.dueAt);
+    this.markCoverage(clock, sla);
+  }
+
+  /** Records the flags of deadlines computed over provisional or missing holiday data (audit event 'sla.deadline_provisional'). */
+  private async recordCalendarFlags(): Promise<void> {
+    const flags = this.calendarFlags;
+    this.calendarFlags = [];
+    for (const flag of flags) await this.record('sla.deadline_provisional', flag);
+  }
+
+  /** Whether flags wait to be recorded (checked synchronously: a case without any awaits nothing more). */
+  private get calendarFlagsPending(): boolean {
+    return this.calendarFlags.length > 0 && patched(CALENDAR_READ_PATCH);
   }
 
   /**
@@ -215,6 +289,7 @@ export class CaseKit {
   async humanTask<P>(spec: HumanTaskSpec): Promise<TaskOutcome<P>> {
     const taskId = `${this.caseId}.t${++this.taskSeq}`;
     const clock = this.clock(spec.slaName, spec.sla);
+    if (this.wantsCalendarRead(clock)) await this.readCalendarFor(clock, spec.sla);
     const task: TaskState = {
       taskId,
       type: spec.type,
@@ -240,6 +315,7 @@ export class CaseKit {
       deadlinesVersion: this.version,
     });
     this.remember({ at: this.now(), type: 'task.created', actor: SYSTEM, data: { taskId, type: spec.type, role: spec.role, dueAt: task.dueAt } });
+    if (this.calendarFlagsPending) await this.recordCalendarFlags();
 
     const escalate = async (kind: 'reminder' | 'breach', facts: SlaFacts, action?: 'reassign-to-supervisor' | 'notify') => {
       if (kind === 'breach') {
@@ -376,6 +452,7 @@ export class CaseKit {
     return {
       clock,
       until: async (done, onReminder) => {
+        if (this.calendarFlagsPending) await this.recordCalendarFlags();
         const r = await clock.waitFor(done, { ...(onReminder && { onReminder }) });
         this.awaiting = null;
         this.clearDeadline(slaName);

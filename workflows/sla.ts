@@ -14,6 +14,11 @@ export interface SlaFacts {
   metAt?: string;
   pausedMs: number;
   outcome: 'pending' | 'met' | 'breached';
+  /**
+   * Set when the deadline was computed over holiday data that is not (all) official: years with only the statutory
+   * holidays (全国年节及纪念日放假办法, no notice yet) or beyond the data. The calendar's version is recorded with it.
+   */
+  calendar?: { provisional: true; version: string | null; provisionalYears: number[]; uncoveredYears: number[] };
 }
 
 export interface SlaHooks {
@@ -44,12 +49,13 @@ export class SlaClock {
   private remainingAtPause = 0;
   private remindRemainingAtPause?: number;
   private paused = false;
+  private waiting = false;
   readonly facts: SlaFacts;
 
   constructor(
     name: string,
     private readonly policy: SlaPolicy,
-    private readonly calendar: BusinessCalendar,
+    private calendar: BusinessCalendar,
     startedAt: Date = new Date(),
     /**
      * A wait ends only once this holds too: CaseKit passes "no update handler is still writing", so a
@@ -65,6 +71,26 @@ export class SlaClock {
       this.remindAtMs = addClockTime(this.working, calendar, startedAt, Math.round(this.totalMs * policy.remindAt)).getTime();
     }
     this.facts = { name, startedAt: startedAt.toISOString(), dueAt: this.dueAt.toISOString(), pausedMs: 0, outcome: 'pending' };
+  }
+
+  /** The calendar the deadline is computed with. */
+  get calendarUsed(): BusinessCalendar {
+    return this.calendar;
+  }
+
+  /**
+   * Computes the deadline again with `calendar` (the same holiday years, read once more), from the same start. Only
+   * before the clock is waited on or paused: a running deadline is never moved.
+   */
+  useCalendar(calendar: BusinessCalendar): void {
+    if (this.waiting || this.paused || this.facts.outcome !== 'pending') throw new Error(`SLA clock ${this.name} already runs: its deadline stays`);
+    this.calendar = calendar;
+    const startedAt = new Date(this.facts.startedAt);
+    this.dueAtMs = addClockTime(this.working, calendar, startedAt, this.totalMs).getTime();
+    if (this.policy.remindAt !== undefined) {
+      this.remindAtMs = addClockTime(this.working, calendar, startedAt, Math.round(this.totalMs * this.policy.remindAt)).getTime();
+    }
+    this.facts.dueAt = this.dueAt.toISOString();
   }
 
   get dueAt(): Date {
@@ -104,6 +130,7 @@ export class SlaClock {
    */
   async waitFor(isDone: () => boolean, hooks: SlaHooks = {}): Promise<SlaResult> {
     const done = () => isDone() && this.settled();
+    this.waiting = true;
     let pausedSeen = this.paused;
     for (;;) {
       if (done()) return this.met();

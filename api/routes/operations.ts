@@ -10,10 +10,10 @@ export const operationRoutes = {
     method: 'get',
     path: '/readyz',
     action: null,
-    summary: 'Readiness: PostgreSQL and Temporal are reachable',
+    summary: 'Readiness: PostgreSQL and Temporal are reachable; degraded while the official holiday data ends within 60 days',
     tag: 'operations',
     // The 503 answer is not the shared Error body but the same { status, checks } shape, so it is described here.
-    success: { status: 200, description: '{ "status": "ready", "checks": { "database": "ok", "temporal": "ok" } }; answers 503 with status "not ready" and the failing checks otherwise' },
+    success: { status: 200, description: '{ "status": "ready", "checks": { "database": "ok", "temporal": "ok", "calendar": "ok" } }; status "degraded" (still 200) while the official holiday data ends within 60 days; answers 503 with status "not ready" and the failing checks otherwise' },
     errors: [],
   }),
   openapi: defineRoute({ id: 'getOpenApiDocument', method: 'get', path: '/openapi.json', action: null, summary: 'This API described as OpenAPI 3.1, generated from the zod schemas that validate requests', tag: 'operations', success: { status: 200, description: 'The OpenAPI 3.1.0 document' }, errors: [] }),

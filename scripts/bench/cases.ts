@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startCaseWorkflow } from '../../api/caseOpening';
 import type { Prisma } from '../../lib/db';
+import { caseCalendar } from '../../lib/calendarStore';
 import { idCheckCharacter } from '../../policy/idNumber';
 import { mailText } from '../../lib/mailCatcher';
 import { repairBody, returnBody } from '../../test/helpers/bodies';
@@ -80,7 +81,7 @@ export async function prepareReturns(ctx: BenchContext, n: number, m: Merchant, 
     const body = proc.open.body.parse(rest) as Record<string, unknown>;
     const caseId = `${proc.idPrefix}-${crypto.randomUUID()}`;
     const prepared = await proc.open.prepare(
-      { deps: ctx.startDeps, principal, caseId, requestedAt: new Date(), policy: { version: policy.version, calendar: policy.calendar }, section: policySection(policy, proc.policy.key) },
+      { deps: ctx.startDeps, principal, caseId, requestedAt: new Date(), policy: { version: policy.version, calendar: caseCalendar(policy.calendar, new Date()) }, section: policySection(policy, proc.policy.key) },
       { type, ...body },
     );
     rows.push({

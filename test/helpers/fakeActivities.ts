@@ -2,6 +2,7 @@
 import type { ReturnActivities } from '../../activities/returns';
 import type { CaseActivities, OpenTaskInput } from '../../activities/types';
 import { needsCarrierQuote, returnShippingReimbursement, type Money } from '../../policy/returns';
+import { snapshotOf } from '../../lib/calendarStore';
 
 /** The shared activities and the return's own (the return workflow runs on this worker too). */
 export type FakeActivities = CaseActivities & ReturnActivities;
@@ -29,7 +30,14 @@ export function createFakeActivities() {
   const record = (name: keyof FakeActivities) => async (input: any) => {
     calls.push({ name, input });
   };
+  /** The holiday years resolveCalendar answers with: the chinese-days notices and provisional years, plus what a test imports. */
+  const calendarYears: { imported: Parameters<typeof snapshotOf>[0] } = { imported: [] };
   const activities: FakeActivities = {
+    async resolveCalendar(input) {
+      calls.push({ name: 'resolveCalendar', input });
+      const s = snapshotOf(calendarYears.imported);
+      return { version: s.version, years: s.years.filter((y) => input.years.includes(y.year)).map(({ year, status, holidays, makeUpWorkdays }) => ({ year, status, holidays, makeUpWorkdays })) };
+    },
     recordCaseEvent: record('recordCaseEvent'),
     openTask: record('openTask'),
     closeTask: record('closeTask'),
@@ -52,6 +60,7 @@ export function createFakeActivities() {
   return {
     activities,
     calls,
+    calendarYears,
     refunds,
     get refundAttempts() {
       return refundAttempts;

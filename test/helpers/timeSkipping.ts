@@ -7,6 +7,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { executableOption, resolveTestServer } from '../../scripts/tools';
 import { registerSearchAttributes } from '../../lib/temporal';
 import { defaultPolicy, type PolicyConfig } from '../../policy/config';
+import { caseCalendar } from '../../lib/calendarStore';
 import { caseStateQuery, type CaseView } from '../../workflows/definitions';
 import { createFakeActivities } from './fakeActivities';
 import { WORKFLOW_BUNDLE_PATH } from './env';
@@ -43,6 +44,8 @@ export async function fakeWorker(env: TestWorkflowEnvironment, taskQueue: string
 
 export function testPolicy(patch: (p: PolicyConfig) => void = () => {}): PolicyConfig {
   const p = structuredClone(defaultPolicy) as PolicyConfig;
+  // As the API opens a case: the holiday years it can reach, not every year since 2004 (lib/calendarStore.ts).
+  p.calendar = caseCalendar(p.calendar, new Date());
   patch(p);
   return p;
 }

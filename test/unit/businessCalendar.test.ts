@@ -1,3 +1,4 @@
+import '../../policy/nationalHolidays'; // builds defaultBusinessCalendar
 import {
   addWorkingDays,
   addWorkingHours,
