@@ -114,9 +114,9 @@ test('happy path: approve, ship, inspect, refund once, survey; deadlines from th
   expect(inspection.type).toBe('return.merchant_inspection');
   expect(inspection.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(inspection.at), 3).toISOString());
 
-  const refunds = forCase(i.caseId, fake.of('issueRefund'));
+  const refunds = forCase(i.caseId, fake.of('refundReturn'));
   expect(refunds).toHaveLength(1);
-  expect(refunds[0]).toMatchObject({ amountMinor: 19900, currency: 'CNY' });
+  expect(refunds[0]).toMatchObject({ amountMinor: 19900, currency: 'CNY', route: 'order_refund', kind: 'full', eventKey: `${i.caseId}:refund` });
   // 7.3: the return shipping is reimbursed (patch 'return-shipping-reimbursed'), here at the carrier's quote.
   expect(forCase(i.caseId, fake.of('recordReturnShipping'))).toHaveLength(0);
   const shipping = forCase(i.caseId, fake.of('reimburseReturnShipping'));
@@ -178,7 +178,7 @@ test('merchant silence: reminder at half time, auto-approval at exactly 48 h, re
 test('merchant rejects, customer asks for platform review, agent approves within 2 working hours', async () => {
   const i = input();
   const h = await start(i);
-  await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'item_used_or_damaged' });
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'other' });
   const v = await waitForState(h, (s) => s.step === 'awaiting_platform_review_request');
   const rejectedAt = v.timeline.find((e) => e.type === 'return.rejected_by_merchant')!.at;
   expect(v.deadlines.platformReviewRequestBy).toBe(deadlineFrom(new Date(rejectedAt), i.policy.returnWithin7Days.platformReviewRequestWindow, i.policy.calendar).toISOString());
@@ -198,7 +198,7 @@ test('merchant rejects, customer asks for platform review, agent approves within
 test('platform review lapses: reassigned to a supervisor at the 2-working-hour deadline; supervisor rejects (final)', async () => {
   const i = input();
   const h = await start(i);
-  await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'missing_parts_or_packaging' });
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'category_excluded' });
   await waitForState(h, (s) => s.step === 'awaiting_platform_review_request');
   await executeUpdate(h, requestPlatformReviewUpdate, { args: [{ actor: storefront }] });
   const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.platform_review'));
@@ -213,7 +213,7 @@ test('platform review lapses: reassigned to a supervisor at the 2-working-hour d
 
   await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: task.taskId, actor: { id: 'principal-supervisor', role: 'supervisor' }, payload: { decision: 'reject', reasonCode: 'other' } }] });
   expect(await h.result()).toEqual({ outcome: 'rejected' });
-  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
+  expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
 });
 
 test('rejection stands when the customer does not ask for platform review within the window', async () => {
@@ -243,7 +243,7 @@ test('shipment deadline missed: reminder at 70 %, abandoned at exactly 7 days, c
   const reminder = forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'return.shipment_reminder');
   expectFiredAt(reminder.at, new Date(new Date(sla.startedAt).getTime() + Math.round(7 * 24 * HOUR * 0.7)).toISOString());
   expect(templatesOf(i.caseId)).toContain('return.closed.abandoned');
-  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
+  expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
 });
 
 test('inspection silence: auto-confirmed at 3 working days, then refunded', async () => {
@@ -255,10 +255,10 @@ test('inspection silence: auto-confirmed at 3 working days, then refunded', asyn
   const due = openTaskOf(v, 'return.merchant_inspection')!.dueAt;
   expect(await h.result()).toEqual({ outcome: 'refunded' });
   const expired = forCase(i.caseId, fake.of('closeTask')).find((c) => c.status === 'expired');
-  expect(expired).toMatchObject({ resolution: 'auto:confirmed' });
+  expect(expired).toMatchObject({ resolution: 'auto:complete' });
   expectFiredAt(expired.at, due);
   expect(eventsOf(i.caseId)).toContain('return.inspection_auto_confirmed');
-  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(1);
+  expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(1);
 });
 
 test('exchange: the merchant ships a replacement; no refund', async () => {
@@ -271,12 +271,12 @@ test('exchange: the merchant ships a replacement; no refund', async () => {
   expect(await h.result()).toEqual({ outcome: 'exchanged' });
   const ex = tasksOf(i.caseId).find((t) => t.type === 'return.exchange_shipment');
   expect(ex.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(ex.at), 2).toISOString());
-  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
+  expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
   expect(forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'return.replacement_shipped').params).toMatchObject({ carrier: 'JD', trackingNumber: 'JD0001234567' });
 });
 
-test('refund only: approval goes straight to the refund', async () => {
-  const i = input({}, 'refund_only');
+test('refund only for goods not received: approval goes straight to the refund', async () => {
+  const i = input({ reasonCode: 'not_received' }, 'refund_only');
   const h = await start(i);
   await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
   expect(await h.result()).toEqual({ outcome: 'refunded' });
@@ -293,7 +293,7 @@ test('cancel before money moves: open task cancelled, case closed, no refund', a
   await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
   expect(await h.result()).toEqual({ outcome: 'cancelled' });
   expect(forCase(i.caseId, fake.of('closeTask'))[0]).toMatchObject({ status: 'cancelled' });
-  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
+  expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
   expect(templatesOf(i.caseId)).toContain('return.closed.cancelled');
 });
 
@@ -418,7 +418,7 @@ test('once the customer ships, the merchant is told the approved return is comin
 });
 
 test('refund only: no item comes back, so the merchant gets no inspection notice', async () => {
-  const i = input({}, 'refund_only');
+  const i = input({ reasonCode: 'not_received' }, 'refund_only');
   const h = await start(i);
   await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
   expect(await h.result()).toEqual({ outcome: 'refunded' });
