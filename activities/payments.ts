@@ -8,7 +8,7 @@ export interface RefundRequest {
   amountMinor: number;
   currency: string;
   /**
-   * 暂行办法 art. 16: the refund goes back the way the order was paid ('original', to the payment `paymentRef`), or to
+   * 暂行办法 (退款方式比照支付方式): the refund goes back the way the order was paid ('original', to the payment `paymentRef`), or to
    * the customer's platform balance when that route is closed. Absent: the order's own refund (its route not known here).
    */
   route?: 'original' | 'platform_balance';

@@ -78,7 +78,7 @@ export interface ScheduleReturnPickupInput {
 export interface ReturnActivities {
   reimburseReturnShipping(input: ReimburseReturnShippingInput): Promise<ReimburseReturnShippingResult>;
   refundReturn(input: RefundReturnInput): Promise<RefundReturnResult>;
-  /** The carrier's delivery status of the return parcel (the receipt of the goods, 暂行办法 art. 16). */
+  /** The carrier's delivery status of the return parcel (the receipt of the goods, from which 消法 art. 25 counts the refund). */
   returnParcelStatus(input: ReturnParcelStatusInput): Promise<DeliveryStatus>;
   scheduleReturnPickup(input: ScheduleReturnPickupInput): Promise<PickupBooking>;
 }

@@ -57,7 +57,7 @@ export const returnPolicySchema = z.object({
   returnReceipt: durationSchema.default({ amount: 15, unit: 'days' }),
   /** How often the carrier is asked whether the return parcel was delivered. */
   carrierPollEvery: durationSchema.default({ amount: 6, unit: 'hours' }),
-  /** 暂行办法 art. 16: the refund is paid within 7 days of receiving the goods, holidays included. */
+  /** 消法 art. 25: the refund is paid within 7 days of receiving the goods, holidays included. */
   refundWithinDaysOfReceipt: z.number().int().positive().default(7),
   /** The inspection ends this long before the refund is due, so that the refund is paid in time. */
   inspectionEndsBeforeRefundDue: durationSchema.default({ amount: 2, unit: 'hours' }),

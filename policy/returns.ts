@@ -403,7 +403,7 @@ export function refundableMinor(amountMinor: number, snapshot: OrderSnapshot | u
 }
 
 /**
- * 4. The route of the refund (暂行办法 art. 16: refunded the way it was paid): the original payment when the snapshot
+ * 4. The route of the refund (暂行办法: 退款方式比照购买商品的支付方式, refunded the way it was paid): the original payment when the snapshot
  * names it and its route is open; otherwise the platform balance, and the customer is told so. Without a snapshot
  * (cases opened before it) the order's own refund, whose route is not known here.
  */

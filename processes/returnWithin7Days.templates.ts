@@ -17,7 +17,7 @@ const routesZh =
 const routesEn =
   " The platform's decision is final within the platform only. You may still: complain through the platform's complaint channels; ask the consumer association or another lawful mediation body to mediate; complain to the 12315 hotline or the competent authority; go to arbitration under an arbitration agreement with the seller; or sue in the people's courts (Consumer Rights Protection Law, art. 39).";
 
-/** 暂行办法 art. 16: "原路退回" only when the refund goes back to the original payment. */
+/** 暂行办法 (退款方式比照支付方式): "原路退回" only when the refund goes back to the original payment. */
 const routeZh = (p: Params) => (p.route === 'original' ? '将原路退回至您的原支付方式' : p.route === 'platform_balance' ? '原支付渠道已无法退款,款项将退至您的平台账户余额' : '已按订单退款');
 const routeEn = (p: Params) =>
   p.route === 'original' ? 'to your original payment method' : p.route === 'platform_balance' ? 'to your platform balance, as the original payment route can no longer take it' : 'through the refund of your order';

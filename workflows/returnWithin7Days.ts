@@ -316,8 +316,8 @@ function boundedSla(sla: SlaPolicy, from: Date, bound: Date, calendar: BusinessC
 /**
  * The return as the law shapes it. What the request is decides its rule: a no-reason return (暂行办法, 7.1), a quality
  * claim (消法 art. 24: return 7 days, exchange 15 days, the seller bears the costs) or a non-delivery (电子商务法 art. 20:
- * refund without return). The refund is paid within 7 days of the goods' receipt along the original route (暂行办法
- * art. 16); completeness is decided at inspection with evidence (暂行办法 art. 8).
+ * refund without return). The refund is paid within 7 days of the goods' receipt (消法 art. 25) along the original
+ * route (暂行办法); completeness is decided at inspection with evidence (暂行办法 art. 8).
  */
 async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
   const rules = withLawDefaults(input.policy.returnWithin7Days);
@@ -398,7 +398,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   const fullRefundMinor = refundableMinor(order.amountMinor, snapshot);
   const route = refundRouteOf(snapshot);
 
-  /** The refund along the route of the order snapshot (暂行办法 art. 16); points go back as points. */
+  /** The refund along the route of the order snapshot (暂行办法: 退款方式比照支付方式); points go back as points. */
   const refund = async (amountMinor: number, kind: 'full' | 'partial'): Promise<{ outcome: ReturnOutcome }> => {
     moneyMoving = true; // from here the customer can no longer cancel
     await kase.record('step.entered', {}, { step: 'refunding' });
@@ -596,7 +596,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     receivedAt = new Date();
   }
 
-  // 5. The refund is due within 7 days of receipt, holidays included (暂行办法 art. 16); the inspection ends before it.
+  // 5. The refund is due within 7 days of receipt, holidays included (消法 art. 25); the inspection ends before it.
   const refundDueAt = dayPeriodEndsAt(calendar, receivedAt, rules.refundWithinDaysOfReceipt, { extendOverHolidays: false });
   kase.setDeadline('refundDueAt', refundDueAt);
   const inspectionEnds = new Date(refundDueAt.getTime() - durationMs(rules.inspectionEndsBeforeRefundDue, calendar));

@@ -526,7 +526,7 @@ describe('refund only (仅退款)', () => {
   });
 });
 
-describe('receipt of the goods and the refund deadline (暂行办法 art. 16)', () => {
+describe('receipt of the goods and the refund deadline (消法 art. 25)', () => {
   test('the carrier shows the parcel in transit: looked up every 6 hours until the merchant confirms receipt; refund due 24:00 of the 7th day after, inspection ends 2 h before', async () => {
     const i = input({}, 'return_and_refund');
     i.order.snapshot = snapshot({ payment: { ref: 'PAY-9', method: 'bank_card', originalRouteOpen: false } });
