@@ -597,9 +597,11 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   }
 
   // 5. The refund is due within 7 days of receipt, holidays included (消法 art. 25); the inspection ends before it.
+  // An exchange refunds nothing: its inspection keeps the policy's time.
   const refundDueAt = dayPeriodEndsAt(calendar, receivedAt, rules.refundWithinDaysOfReceipt, { extendOverHolidays: false });
-  kase.setDeadline('refundDueAt', refundDueAt);
-  const inspectionEnds = new Date(refundDueAt.getTime() - durationMs(rules.inspectionEndsBeforeRefundDue, calendar));
+  const refunding = input.requestType !== 'exchange';
+  if (refunding) kase.setDeadline('refundDueAt', refundDueAt);
+  const inspectionEnds = refunding ? new Date(refundDueAt.getTime() - durationMs(rules.inspectionEndsBeforeRefundDue, calendar)) : new Date(8.64e15);
   await kase.record('step.entered', {}, { step: 'merchant_inspection' });
   const inspection = await kase.humanTask<InspectionResult>({
     type: 'return.merchant_inspection',
