@@ -473,6 +473,10 @@ describe('quality claims (消法 art. 24)', () => {
     const h = await start(i);
     await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
     await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '15.00', currency: 'CNY' } });
+    const inspecting = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'));
+    expect(inspecting.deadlines.refundDueAt).toBeUndefined(); // an exchange refunds nothing
+    const task = tasksOf(i.caseId).find((t) => t.type === 'return.merchant_inspection');
+    expect(task.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(task.at), 3).toISOString());
     await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete' });
     await complete(h, 'return.exchange_shipment', merchantActor, { carrier: 'JD', trackingNumber: 'JD0001234567' });
     expect(await h.result()).toEqual({ outcome: 'exchanged' });
