@@ -105,8 +105,13 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
   expect(mailText(refundMail.raw)).toContain('A refund of 199.00 CNY was issued');
   expect(mailText(refundMail.raw)).toContain('The return shipping of 18.00 CNY was reimbursed to you');
   // The merchant: the review request, then (once the customer shipped) the approved return on its way back.
-  const merchantMail = sys.mail.messages.filter((x) => x.to.includes(`${sys.keys.merchant.merchantId}@merchant.test`) && x.headers['x-case-id'] === caseId);
+  // The outbox delivers the merchant's e-mails beside the customer's: wait for both.
+  const merchantMail = await eventually(async () => {
+    const m = sys.mail.messages.filter((x) => x.to.includes(`${sys.keys.merchant.merchantId}@merchant.test`) && x.headers['x-case-id'] === caseId);
+    return m.length >= 2 ? m : undefined;
+  }, 'merchant e-mails');
   expect(merchantMail).toHaveLength(2);
+  expect(merchantMail[0].subject.replace(/\s+/g, '')).toBe(`待处理售后申请${caseId}`);
   expect(merchantMail[1].subject.replace(/\s+/g, '')).toBe(`售后申请${caseId}已同意,商品正在退回`);
   expect(mailText(merchantMail[1].raw)).toContain('3 个工作日');
   // The catcher may see a message a moment before the outbox row records it as sent.
