@@ -593,6 +593,32 @@ describe('receipt of the goods and the refund deadline (消法 art. 25)', () => 
     expect(await h.result()).toEqual({ outcome: 'refunded' });
   });
 
+  test('nobody confirms the parcel and the platform rejects: closed rejected, the notice names the routes; no refund', async () => {
+    const i = input();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'INTRANSIT0003' });
+    const v = await waitForState(h, (s) => s.step === 'awaiting_receipt');
+    await env.sleep(new Date(v.deadlines.returnReceiptBy!).getTime() - (await env.currentTimeMs()) + 1_000);
+    await complete(h, 'return.platform_review', agentActor, { decision: 'reject', reasonCode: 'other' });
+    expect(await h.result()).toEqual({ outcome: 'rejected' });
+    expect(mailOf(i.caseId, 'return.rejected_final').params).toMatchObject({ reasonCode: 'other' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
+    expect(tasksOf(i.caseId).map((t) => t.type)).not.toContain('return.merchant_inspection');
+  });
+
+  test('the customer may cancel while the parcel is on its way back: no refund, no inspection', async () => {
+    const i = input();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'INTRANSIT0004' });
+    await waitForState(h, (s) => s.step === 'awaiting_receipt');
+    await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+    expect(await h.result()).toEqual({ outcome: 'cancelled' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
+    expect(tasksOf(i.caseId).map((t) => t.type)).toEqual(['return.merchant_review']);
+  });
+
   test('receipt can be confirmed only while the case waits for it', async () => {
     const i = input();
     const h = await start(i);
