@@ -7,6 +7,12 @@ export interface RefundRequest {
   idempotencyKey: string;
   amountMinor: number;
   currency: string;
+  /**
+   * 暂行办法 (退款方式比照支付方式): the refund goes back the way the order was paid ('original', to the payment `paymentRef`), or to
+   * the customer's platform balance when that route is closed. Absent: the order's own refund (its route not known here).
+   */
+  route?: 'original' | 'platform_balance';
+  paymentRef?: string;
 }
 
 /** Money the platform pays the customer that is not a refund of the order (e.g. return shipping, policy 7.3). */
@@ -27,8 +33,9 @@ export interface PaymentGateway {
 export class SimulatedPaymentGateway implements PaymentGateway {
   constructor(private readonly db: Db) {}
 
+  /** References name the route: SIMREF (the order's refund, or the original payment) or SIMBAL (platform balance). */
   refund(req: RefundRequest): Promise<{ ref: string }> {
-    return this.book('refund', 'SIMREF', req);
+    return this.book('refund', req.route === 'platform_balance' ? 'SIMBAL' : 'SIMREF', req);
   }
 
   payout(req: PayoutRequest): Promise<{ ref: string }> {

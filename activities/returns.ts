@@ -3,7 +3,8 @@
 // decides the amount (the customer's, or the carrier's quote, capped by the policy) and pays it, so the
 // workflow history holds one command for it. Idempotent on the case: a retry never pays twice.
 import crypto from 'node:crypto';
-import { needsCarrierQuote, returnShippingReimbursement, type Money } from '../policy/returns';
+import type { DeliveryStatus, PickupBooking } from '../lib/carriers';
+import { needsCarrierQuote, returnShippingReimbursement, type Money, type RefundRoute } from '../policy/returns';
 import { appendAuditEvent } from './audit';
 import type { ActivityDeps } from './index';
 
@@ -34,8 +35,52 @@ export interface ReimburseReturnShippingResult {
   gatewayRef: string | null;
 }
 
+/** 4./5. A refund of the return: the amount due for the line, along the route the order snapshot names. */
+export interface RefundReturnInput {
+  caseId: string;
+  amountMinor: number;
+  currency: string;
+  route: RefundRoute;
+  /** The order's payment reference (order snapshot); required for the original route. */
+  paymentRef?: string;
+  /** Points spent on the line, credited back as points. */
+  points?: { count: number };
+  /** 'partial': a partial refund by agreement. */
+  kind: 'full' | 'partial';
+  at: string;
+  eventKey: string;
+}
+
+export interface RefundReturnResult {
+  paymentId: string;
+  gatewayRef: string | null;
+  route: RefundRoute;
+  amountMinor: number;
+}
+
+export interface ReturnParcelStatusInput {
+  carrier: string;
+  trackingNumber: string;
+}
+
+export interface ScheduleReturnPickupInput {
+  caseId: string;
+  carrier: string;
+  from: string;
+  to: string;
+  date: string;
+  slot: string;
+  timeZone: string;
+  at: string;
+  eventKey: string;
+}
+
 export interface ReturnActivities {
   reimburseReturnShipping(input: ReimburseReturnShippingInput): Promise<ReimburseReturnShippingResult>;
+  refundReturn(input: RefundReturnInput): Promise<RefundReturnResult>;
+  /** The carrier's delivery status of the return parcel (the receipt of the goods, from which 消法 art. 25 counts the refund). */
+  returnParcelStatus(input: ReturnParcelStatusInput): Promise<DeliveryStatus>;
+  scheduleReturnPickup(input: ScheduleReturnPickupInput): Promise<PickupBooking>;
 }
 
 export const returnShippingKey = (caseId: string) => `return_shipping:${caseId}`;
@@ -107,5 +152,68 @@ export function createReturnActivities(deps: Pick<ActivityDeps, 'db' | 'logger' 
     return { paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency, gatewayRef: ref };
   }
 
-  return { reimburseReturnShipping };
+  /**
+   * The refund, once per case (the key is the order refund's: a case never refunds twice, whichever path it took).
+   * A zero amount (everything was paid in points or discounts) moves no money and is recorded.
+   */
+  async function refundReturn(r: RefundReturnInput): Promise<RefundReturnResult> {
+    const idempotencyKey = `refund:${r.caseId}`;
+    const gatewayRoute = r.route === 'order_refund' ? undefined : r.route;
+    const payment = await db.payment.upsert({
+      where: { idempotencyKey },
+      create: {
+        id: crypto.randomUUID(),
+        caseId: r.caseId,
+        kind: r.kind === 'partial' ? 'partial_refund' : 'refund',
+        payer: 'merchant',
+        amountMinor: r.amountMinor,
+        currency: r.currency,
+        idempotencyKey,
+        status: 'pending',
+        route: r.route,
+        paymentRef: r.paymentRef ?? null,
+      },
+      update: {},
+    });
+    if (payment.status !== 'pending') return { paymentId: payment.id, gatewayRef: payment.gatewayRef, route: r.route, amountMinor: payment.amountMinor };
+    const ref =
+      payment.amountMinor > 0
+        ? (await gateway.refund({ idempotencyKey, amountMinor: payment.amountMinor, currency: payment.currency, ...(gatewayRoute && { route: gatewayRoute }), ...(r.paymentRef && { paymentRef: r.paymentRef }) })).ref
+        : null;
+    await db.$transaction(async (tx) => {
+      await tx.payment.update({ where: { id: payment.id }, data: { status: ref ? 'succeeded' : 'recorded', gatewayRef: ref } });
+      await appendAuditEvent(tx, {
+        caseId: r.caseId,
+        eventKey: r.eventKey,
+        type: 'payment.refunded',
+        actor: 'system',
+        at: new Date(r.at),
+        payload: { paymentId: payment.id, kind: payment.kind, amountMinor: payment.amountMinor, currency: payment.currency, route: r.route, paymentRef: r.paymentRef ?? null, pointsRestored: r.points?.count ?? 0, gatewayRef: ref },
+      });
+    });
+    deps.logger.child({ caseId: r.caseId }).info({ paymentId: payment.id, gatewayRef: ref, amountMinor: payment.amountMinor, route: r.route }, 'refund issued');
+    return { paymentId: payment.id, gatewayRef: ref, route: r.route, amountMinor: payment.amountMinor };
+  }
+
+  async function returnParcelStatus(r: ReturnParcelStatusInput): Promise<DeliveryStatus> {
+    return carriers.status(r.carrier, r.trackingNumber);
+  }
+
+  /** 上门取件 through the carrier port, keyed on the case: a retry books nothing twice. */
+  async function scheduleReturnPickup(r: ScheduleReturnPickupInput): Promise<PickupBooking> {
+    const booking = await carriers.schedulePickup({ carrier: r.carrier, from: r.from, to: r.to, date: r.date, slot: r.slot, timeZone: r.timeZone, idempotencyKey: `return_pickup:${r.caseId}` });
+    await db.$transaction(async (tx) => {
+      await appendAuditEvent(tx, {
+        caseId: r.caseId,
+        eventKey: r.eventKey,
+        type: 'carrier.pickup_scheduled',
+        actor: 'system',
+        at: new Date(r.at),
+        payload: { ...booking },
+      });
+    });
+    return booking;
+  }
+
+  return { reimburseReturnShipping, refundReturn, returnParcelStatus, scheduleReturnPickup };
 }

@@ -20,11 +20,28 @@ export const DEFAULT_RETURN_SHIPPING_CURRENCY = 'CNY';
 
 export type ReturnPolicy = z.infer<Schemas['returnPolicySchema']>;
 
+/**
+ * 消法 art. 25 / 暂行办法 art. 6: the four kinds of goods the law itself excludes from no-reason returns, fixed in
+ * code: made to order; fresh and perishable; digital goods downloaded online or unsealed by the consumer
+ * (`digital-download` always, `digital-media` once the order snapshot says the consumer unsealed it); delivered
+ * newspapers and periodicals. Policy JSON cannot add to them (returns.schemas.ts refuses).
+ */
+export const STATUTORY_EXCLUDED_CATEGORIES = ['customized', 'perishable', 'digital-download', 'newspapers-periodicals'] as const;
+/** 消法 art. 25 (3): a sealed audio-visual or software carrier is excluded only once the consumer unsealed it. */
+export const UNSEALABLE_DIGITAL_CATEGORY = 'digital-media';
+
+/** 消法 art. 24 / the three-guarantee rules: the remedies of a quality claim, counted in days from delivery. */
+export const DEFAULT_QUALITY_REMEDIES = { returnDays: 7, exchangeDays: 15, warrantyMonths: 12 } as const;
+
 export const defaultReturnPolicy: ReturnPolicy = {
   windowDays: 7,
   // On: art. 203 moves a last day that falls on a statutory rest day, which favours the consumer.
   extendWindowOverHolidays: true,
-  excludedCategories: ['customized', 'perishable', 'digital-download', 'intimate-apparel'],
+  // 消法 art. 25: the statutory four only (fixed in code; listed here for the reader).
+  excludedCategories: [...STATUTORY_EXCLUDED_CATEGORIES],
+  // 暂行办法 art. 7: refused only when the consumer confirmed the exclusion at purchase.
+  byNatureCategories: ['intimate-apparel'],
+  qualityRemedies: { ...DEFAULT_QUALITY_REMEDIES },
   returnShippingPaidBy: 'platform',
   // 30.00 CNY: covers a standard domestic parcel with any quoted carrier (see DEFAULT_RETURN_SHIPPING_CAP_MINOR).
   returnShippingCapMinor: DEFAULT_RETURN_SHIPPING_CAP_MINOR,
@@ -33,17 +50,46 @@ export const defaultReturnPolicy: ReturnPolicy = {
   platformReviewRequestWindow: { amount: 7, unit: 'days' },
   platformReview: { within: { amount: 2, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
   customerShipment: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+  returnReceipt: { amount: 15, unit: 'days' },
+  carrierPollEvery: { amount: 6, unit: 'hours' },
+  refundWithinDaysOfReceipt: 7,
+  inspectionEndsBeforeRefundDue: { amount: 2, unit: 'hours' },
   merchantInspection: { within: { amount: 3, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' },
+  incompleteChoice: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+  sendBack: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
   exchangeShipment: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
 };
 
+/** The fields added for the consumer-law rules, for a case whose policy section predates them. */
+export function withLawDefaults(p: ReturnPolicy): Required<ReturnPolicy> {
+  const d = defaultReturnPolicy as Required<ReturnPolicy>;
+  return {
+    ...d,
+    ...p,
+    byNatureCategories: p.byNatureCategories ?? d.byNatureCategories,
+    qualityRemedies: p.qualityRemedies ?? d.qualityRemedies,
+  } as Required<ReturnPolicy>;
+}
+
+/**
+ * Why a merchant rejects a request at review, before it has the goods. Damage or missing parts are not among them:
+ * completeness is decided at inspection, with evidence (暂行办法 art. 8). Cases opened before keep the reasons they
+ * recorded.
+ */
 export const merchantRejectionReasons = [
-  'item_used_or_damaged',
-  'missing_parts_or_packaging',
   'category_excluded',
   'outside_return_window',
+  'quality_claim_disputed',
+  'goods_delivered',
   'other',
 ] as const;
+
+/**
+ * 暂行办法 art. 8: why returned goods are not complete. The goods' own quality, function, parts and marks count;
+ * packaging opened or missing does not (an inspection that lists only packaging is complete).
+ */
+export const incompletenessReasons = ['used_beyond_inspection', 'parts_missing', 'gifts_missing', 'damaged_after_delivery', 'marks_removed', 'digital_unsealed', 'other'] as const;
+export type IncompletenessReason = (typeof incompletenessReasons)[number];
 
 export type ReviewDecision = z.infer<Schemas['reviewDecisionSchema']>;
 
@@ -56,14 +102,18 @@ export const returnTasks = defineTasks({
       return lazySchema(() => schemas().reviewDecisionSchema);
     },
   },
-  /** The platform's review after a merchant rejection; its decision is final within the platform. */
+  /**
+   * The platform's review after a merchant rejection (automatic for quality and non-delivery claims), or of a return
+   * parcel the merchant never confirmed receiving. Final within the platform only: the customer keeps the routes of
+   * 消法 art. 39 (consumer association, 12315, arbitration, courts).
+   */
   'return.platform_review': {
     role: 'agent',
     get payload() {
       return lazySchema(() => schemas().reviewDecisionSchema);
     },
   },
-  /** 7.2: the merchant confirms receipt and inspection of the returned item. */
+  /** 7.2 / 暂行办法 art. 8: the merchant inspects the returned goods and decides complete or incomplete, with evidence. */
   'return.merchant_inspection': {
     role: 'merchant',
     get payload() {
@@ -77,7 +127,26 @@ export const returnTasks = defineTasks({
       return lazySchema(() => schemas().shipmentSchema);
     },
   },
+  /** The platform decides an incomplete return the customer did not settle: full refund, partial refund or goods sent back. */
+  'return.completeness_review': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().completenessDecisionSchema);
+    },
+  },
+  /** An incomplete return the customer wants back: the merchant ships the goods back to the customer, at its cost. */
+  'return.send_back_shipment': {
+    role: 'merchant',
+    get payload() {
+      return lazySchema(() => schemas().shipmentSchema);
+    },
+  },
 });
+
+export type InspectionResult = z.infer<Schemas['merchantInspectionSchema']>;
+export type CompletenessDecision = z.infer<Schemas['completenessDecisionSchema']>;
+export type PickupRequest = z.infer<Schemas['pickupRequestSchema']>;
+export type IncompleteChoice = z.infer<Schemas['incompleteChoiceSchema']>['choice'];
 
 /** "12.00" → 1200 (minor units). Pure: the workflow converts the customer's amount with it. */
 export function decimalToMinor(amount: string): number {
@@ -144,6 +213,31 @@ export const returnActions = defineActions({
     },
     update: 'requestPlatformReview',
   },
+  pickup: {
+    summary: 'Book a carrier pickup (上门取件) of the return parcel instead of typing a tracking number',
+    roles: ['storefront'],
+    get body() {
+      return lazySchema(() => schemas().pickupRequestSchema);
+    },
+    update: 'requestReturnPickup',
+    field: 'pickup',
+  },
+  receipt: {
+    summary: 'Confirm that the returned goods arrived (starts the 7-day refund period)',
+    roles: ['merchant', 'agent'],
+    get body() {
+      return lazySchema(() => schemas().receiptConfirmationSchema);
+    },
+    update: 'confirmReturnReceipt',
+  },
+  'incomplete-choice': {
+    summary: 'Choose how an incomplete return ends: the partial refund offered, the goods sent back, or platform review',
+    roles: ['storefront'],
+    get body() {
+      return lazySchema(() => schemas().incompleteChoiceSchema);
+    },
+    update: 'chooseIncompleteOutcome',
+  },
 });
 
 export const returnRequestTypes = ['return_and_refund', 'exchange', 'refund_only'] as const;
@@ -157,10 +251,167 @@ export const returnReasonCodes = [
   'damaged_in_transit',
   'size_or_fit',
   'changed_mind',
+  'not_received', // 电子商务法 art. 20: refund-only, even before deliveredAt
+  'refused_at_delivery',
 ] as const;
 export type ReturnReasonCode = (typeof returnReasonCodes)[number];
 
-export type Ineligibility = 'NOT_YET_DELIVERED' | 'RETURN_WINDOW_EXPIRED' | 'CATEGORY_EXCLUDED';
+/** 消法 art. 24: quality and transit claims; not no-reason returns. */
+export const QUALITY_REASONS: readonly ReturnReasonCode[] = ['defective', 'not_as_described', 'wrong_item', 'damaged_in_transit'];
+/** 电子商务法 art. 20: the goods never reached the customer (the risk passes on delivery). */
+export const NON_DELIVERY_REASONS: readonly ReturnReasonCode[] = ['not_received', 'refused_at_delivery'];
+
+/** What a request is in law: a no-reason return (暂行办法), a quality claim (消法 art. 24), or a non-delivery (电子商务法 art. 20). */
+export type ClaimKind = 'no_reason' | 'quality' | 'non_delivery';
+export function claimKindOf(reason: ReturnReasonCode): ClaimKind {
+  if (QUALITY_REASONS.includes(reason)) return 'quality';
+  if (NON_DELIVERY_REASONS.includes(reason)) return 'non_delivery';
+  return 'no_reason';
+}
+
+/** How the customer paid (the order snapshot's payment reference names the payment itself). */
+export const paymentMethods = ['alipay', 'wechat_pay', 'bank_card', 'platform_balance', 'cash_on_delivery'] as const;
+export type PaymentMethod = (typeof paymentMethods)[number];
+
+/**
+ * The order snapshot of the line, as the storefront recorded it at purchase: references, enums and amounts only
+ * (no personal data). Absent for cases opened before it existed.
+ */
+export interface OrderSnapshot {
+  /** Coupons and 满减 allocated to this line by the order, in minor units. */
+  discountMinor: number;
+  /** Points spent on this line: returned as points, never as cash. */
+  points?: { count: number; valueMinor: number };
+  /** The marked value of a gift given with the line: charged only if the gift is not returned. */
+  giftValueMinor?: number;
+  /** The payment of the order: its reference and method, and whether the original route can still take a refund. */
+  payment?: { ref: string; method: PaymentMethod; originalRouteOpen: boolean };
+  /** 暂行办法 art. 7: the consumer confirmed at purchase that this by-nature category is not returnable without reason. */
+  exclusionConfirmedAtPurchase: boolean;
+  /** 消法 art. 25 (3): the consumer unsealed a digital carrier (category `digital-media`). */
+  digitalUnsealed?: boolean;
+  /** The warranty of the item (三包), when the order states one; otherwise the policy's default. */
+  warrantyMonths?: number;
+}
+
+export type Ineligibility =
+  | 'NOT_YET_DELIVERED'
+  | 'RETURN_WINDOW_EXPIRED'
+  | 'CATEGORY_EXCLUDED'
+  | 'REFUND_ONLY_NOT_ALLOWED'
+  | 'REQUEST_TYPE_NOT_ALLOWED'
+  | 'QUALITY_RETURN_WINDOW_EXPIRED'
+  | 'QUALITY_EXCHANGE_WINDOW_EXPIRED'
+  | 'WARRANTY_EXPIRED';
+
+export interface ClaimInput {
+  requestType: ReturnRequestType;
+  reasonCode: ReturnReasonCode;
+  category: string;
+  /** Absent when the goods were not delivered (refund-only for non-delivery). */
+  deliveredAt?: Date;
+  requestedAt: Date;
+  snapshot?: Pick<OrderSnapshot, 'exclusionConfirmedAtPurchase' | 'digitalUnsealed' | 'warrantyMonths'>;
+  /** A partial refund the customer asks for a minor defect (refund-only by agreement). */
+  partialRefund?: boolean;
+}
+
+export type ClaimEligibility =
+  | { eligible: true; kind: ClaimKind; windowEndsAt?: Date }
+  | { eligible: false; kind: ClaimKind; reason: Ineligibility; message: string; windowEndsAt?: Date; remedies?: string[] };
+
+/** 消法 art. 25 / 暂行办法 arts. 6, 7: why a no-reason return of this category is refused, if it is. */
+export function excludedFromNoReason(category: string, byNature: readonly string[], snapshot?: ClaimInput['snapshot']): string | null {
+  if ((STATUTORY_EXCLUDED_CATEGORIES as readonly string[]).includes(category)) return `Category '${category}' is excluded from no-reason returns by law (消法 art. 25)`;
+  if (category === UNSEALABLE_DIGITAL_CATEGORY && snapshot?.digitalUnsealed) return `Unsealed digital goods are excluded from no-reason returns by law (消法 art. 25)`;
+  if (byNature.includes(category) && snapshot?.exclusionConfirmedAtPurchase) {
+    return `Category '${category}' is not returnable without reason, as the customer confirmed at purchase (暂行办法 art. 7)`;
+  }
+  return null;
+}
+
+/**
+ * The rule of a request by what it is in law (消法 arts. 24, 25; 暂行办法 arts. 6, 7; 电子商务法 art. 20). Pure: the
+ * API (422) and the workflow apply it alike. Windows count civil days from the day after delivery (dayPeriodEndsAt);
+ * a request is in a window while it is strictly before the window's end.
+ */
+export function checkClaimEligibility(input: ClaimInput, policy: ReturnPolicy, calendar: BusinessCalendar): ClaimEligibility {
+  const rules = withLawDefaults(policy);
+  const kind = claimKindOf(input.reasonCode);
+  const refuse = (reason: Ineligibility, message: string, more: { windowEndsAt?: Date; remedies?: string[] } = {}): ClaimEligibility => ({ eligible: false, kind, reason, message, ...more });
+
+  // Refund-only (仅退款): for goods that never arrived, or a partial refund agreed for a minor defect.
+  if (input.requestType === 'refund_only') {
+    if (kind === 'non_delivery') return { eligible: true, kind }; // 电子商务法 art. 20: may precede deliveredAt
+    if (!(kind === 'quality' && input.partialRefund)) {
+      return refuse('REFUND_ONLY_NOT_ALLOWED', 'Refund without return is for goods not received or refused at delivery, or a partial refund for a minor defect; a no-reason request is a return (return_and_refund)');
+    }
+  } else if (kind === 'non_delivery') {
+    return refuse('REQUEST_TYPE_NOT_ALLOWED', 'Goods not received or refused at delivery are refunded without return: ask for refund_only');
+  }
+  if (!input.deliveredAt || input.requestedAt.getTime() < input.deliveredAt.getTime()) {
+    return refuse('NOT_YET_DELIVERED', 'The order was not delivered at the time of the request');
+  }
+  const ends = (days: number) => dayPeriodEndsAt(calendar, input.deliveredAt!, days, { extendOverHolidays: rules.extendWindowOverHolidays ?? true });
+  const within = (end: Date) => input.requestedAt.getTime() < end.getTime();
+
+  if (kind === 'quality') {
+    // 消法 art. 24 with the three-guarantee periods: return within 7 days, exchange within 15, repair within the warranty.
+    const q = rules.qualityRemedies;
+    const returnEnds = ends(q.returnDays);
+    const exchangeEnds = ends(q.exchangeDays);
+    const warrantyEnds = addMonths(input.deliveredAt, input.snapshot?.warrantyMonths ?? q.warrantyMonths);
+    if (input.requestType === 'exchange' ? within(exchangeEnds) : within(returnEnds)) {
+      return { eligible: true, kind, windowEndsAt: input.requestType === 'exchange' ? exchangeEnds : returnEnds };
+    }
+    if (input.requestType !== 'exchange' && within(exchangeEnds)) {
+      return refuse('QUALITY_RETURN_WINDOW_EXPIRED', `A quality return is due within ${q.returnDays} days of delivery; an exchange is still due until ${exchangeEnds.toISOString()}, and a repair within the warranty (消法 art. 24)`, { windowEndsAt: returnEnds, remedies: ['exchange', 'repair'] });
+    }
+    if (input.requestedAt.getTime() < warrantyEnds.getTime()) {
+      return refuse('QUALITY_EXCHANGE_WINDOW_EXPIRED', `An exchange is due within ${q.exchangeDays} days of delivery; a repair is due within the warranty, until ${warrantyEnds.toISOString()}: open a warranty repair (消法 art. 24)`, { windowEndsAt: exchangeEnds, remedies: ['repair'] });
+    }
+    return refuse('WARRANTY_EXPIRED', `The warranty ended at ${warrantyEnds.toISOString()}`, { windowEndsAt: warrantyEnds });
+  }
+
+  const excluded = excludedFromNoReason(input.category, rules.byNatureCategories ?? [], input.snapshot);
+  if (excluded) return refuse('CATEGORY_EXCLUDED', excluded);
+  const windowEndsAt = ends(rules.windowDays);
+  if (!within(windowEndsAt)) return refuse('RETURN_WINDOW_EXPIRED', `The ${rules.windowDays}-day return window ended at ${windowEndsAt.toISOString()}`, { windowEndsAt });
+  return { eligible: true, kind, windowEndsAt };
+}
+
+/** The same instant `months` calendar months later (the last day of a shorter month when the day does not exist). */
+export function addMonths(at: Date, months: number): Date {
+  const d = new Date(at.getTime());
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, last));
+  return d;
+}
+
+/**
+ * 5. What the refund pays back for the line: the amount actually paid for it (the line amount less the coupons and
+ * 满减 the order allocated to it, less the points spent, which go back as points), less the gift's marked value when
+ * the gift is kept (暂行办法: a gift not returned may be charged at its marked price). Never below zero.
+ */
+export function refundableMinor(amountMinor: number, snapshot: OrderSnapshot | undefined, opts: { giftKept?: boolean } = {}): number {
+  if (!snapshot) return amountMinor;
+  const paid = amountMinor - snapshot.discountMinor - (snapshot.points?.valueMinor ?? 0);
+  return Math.max(0, paid - (opts.giftKept ? snapshot.giftValueMinor ?? 0 : 0));
+}
+
+/**
+ * 4. The route of the refund (暂行办法: 退款方式比照购买商品的支付方式, refunded the way it was paid): the original payment when the snapshot
+ * names it and its route is open; otherwise the platform balance, and the customer is told so. Without a snapshot
+ * (cases opened before it) the order's own refund, whose route is not known here.
+ */
+export type RefundRoute = 'original' | 'platform_balance' | 'order_refund';
+export function refundRouteOf(snapshot: OrderSnapshot | undefined): RefundRoute {
+  if (!snapshot?.payment) return 'order_refund';
+  return snapshot.payment.originalRouteOpen && snapshot.payment.method !== 'cash_on_delivery' ? 'original' : 'platform_balance';
+}
 
 export interface EligibilityInput {
   deliveredAt: Date;

@@ -8,6 +8,24 @@ const shipping = (p: Params) => (p.shippingMinor == null ? '' : money({ amountMi
 const shippingZh = (p: Params) => (shipping(p) ? `退货运费 ${shipping(p)} 已由平台报销给您。` : '');
 const shippingEn = (p: Params) => (shipping(p) ? ` The return shipping of ${shipping(p)} was reimbursed to you by the platform.` : '');
 
+/**
+ * 消法 art. 39: the routes a customer keeps after a rejection; a platform decision is final within the platform only.
+ * Policy 8.3 names negotiation, mediation, arbitration and the courts; the law adds the consumer association and 12315.
+ */
+const routesZh =
+  '平台的处理结果仅为平台内的处理意见。您仍可以:通过平台投诉渠道提出投诉;请求消费者协会或依法成立的其他调解组织调解;拨打 12315 或向有关行政部门投诉;根据与经营者达成的仲裁协议提请仲裁机构仲裁;向人民法院提起诉讼(《消费者权益保护法》第三十九条)。';
+const routesEn =
+  " The platform's decision is final within the platform only. You may still: complain through the platform's complaint channels; ask the consumer association or another lawful mediation body to mediate; complain to the 12315 hotline or the competent authority; go to arbitration under an arbitration agreement with the seller; or sue in the people's courts (Consumer Rights Protection Law, art. 39).";
+
+/** 暂行办法 (退款方式比照支付方式): "原路退回" only when the refund goes back to the original payment. */
+const routeZh = (p: Params) => (p.route === 'original' ? '将原路退回至您的原支付方式' : p.route === 'platform_balance' ? '原支付渠道已无法退款,款项将退至您的平台账户余额' : '已按订单退款');
+const routeEn = (p: Params) =>
+  p.route === 'original' ? 'to your original payment method' : p.route === 'platform_balance' ? 'to your platform balance, as the original payment route can no longer take it' : 'through the refund of your order';
+const pointsZh = (p: Params) => (p.points == null ? '' : `${p.points} 积分已退回您的账户。`);
+const pointsEn = (p: Params) => (p.points == null ? '' : ` ${p.points} points were credited back to your account.`);
+const payerZh = (p: Params) => (p.shippingPaidBy === 'merchant' ? '退货运费由商家承担。' : '退货运费由平台承担。');
+const payerEn = (p: Params) => (p.shippingPaidBy === 'merchant' ? 'The seller pays the return shipping.' : 'The platform pays the return shipping.');
+
 const closed = (zhWord: string, enWord: string): Record<Locale, Template> => ({
   'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 已${zhWord}`, text: (p) => `您的售后申请 ${p.caseId} 已${zhWord}。` },
   en: { subject: (p) => `Request ${p.caseId} ${enWord}`, text: (p) => `Your after-sales request ${p.caseId} has been ${enWord}.` },
@@ -24,12 +42,48 @@ export const returnTemplates: TemplateSet = {
     en: { subject: (p) => `Return request ${p.caseId} awaits your review`, text: (p) => `Order ${p.orderId} has an after-sales request (${p.requestType}), case ${p.caseId}. Requests not answered in time are approved automatically.` },
   },
   'return.rejected': {
-    'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 被商家拒绝`, text: (p) => `商家拒绝了您的申请(原因:${p.reasonCode})。如有异议,可在 ${p.platformReviewRequestBy} 前申请平台介入,平台的决定为最终决定。` },
-    en: { subject: (p) => `Request ${p.caseId} was rejected by the merchant`, text: (p) => `The merchant rejected your request (reason: ${p.reasonCode}). You may ask the platform to review it before ${p.platformReviewRequestBy}; the platform's decision is final.` },
+    'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 被商家拒绝`, text: (p) => `商家拒绝了您的申请(原因:${p.reasonCode})。如有异议,可在 ${p.platformReviewRequestBy} 前申请平台介入。${routesZh}` },
+    en: { subject: (p) => `Request ${p.caseId} was rejected by the merchant`, text: (p) => `The merchant rejected your request (reason: ${p.reasonCode}). You may ask the platform to review it before ${p.platformReviewRequestBy}.${routesEn}` },
+  },
+  'return.rejected_to_platform': {
+    'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 已转平台审核`, text: (p) => `商家拒绝了您的申请(原因:${p.reasonCode})。质量问题或未收到货的申请不由商家单方决定,平台已自动介入审核,结果将通过邮件通知您。` },
+    en: { subject: (p) => `Request ${p.caseId} goes to platform review`, text: (p) => `The merchant rejected your request (reason: ${p.reasonCode}). A quality or non-delivery claim is not decided by the merchant alone: the platform reviews it now and will e-mail you its decision.` },
+  },
+  'return.rejected_final': {
+    'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 未通过平台审核`, text: (p) => `平台审核后未同意您的申请(原因:${p.reasonCode})。${routesZh}` },
+    en: { subject: (p) => `Request ${p.caseId} was not approved on platform review`, text: (p) => `On review, the platform did not approve your request (reason: ${p.reasonCode}).${routesEn}` },
+  },
+  'return.pickup_scheduled': {
+    'zh-CN': { subject: (p) => `上门取件已预约(${p.caseId})`, text: (p) => `${p.carrier} 将于 ${p.windowStartsAt} 至 ${p.windowEndsAt} 上门取件,运单号 ${p.trackingNumber}。运费无需您支付。` },
+    en: { subject: (p) => `Pickup booked (${p.caseId})`, text: (p) => `${p.carrier} will collect the parcel between ${p.windowStartsAt} and ${p.windowEndsAt}, tracking number ${p.trackingNumber}. You pay nothing for it.` },
+  },
+  'return.incomplete': {
+    'zh-CN': {
+      subject: (p) => `退回商品验收未通过(${p.caseId})`,
+      text: (p) => `商家验收认为退回的商品不完好(${p.reasons}),并提供了凭证。您可以在 ${p.dueAt} 前选择:接受部分退款 ${money(p)};要求将商品寄回;或申请平台审核。逾期未选择将由平台审核。`,
+    },
+    en: {
+      subject: (p) => `Your returned goods were found incomplete (${p.caseId})`,
+      text: (p) => `The merchant found the returned goods incomplete (${p.reasons}) and recorded evidence. Before ${p.dueAt} you may accept a partial refund of ${money(p)}, have the goods sent back to you, or ask the platform to review. Without a choice, the platform reviews.`,
+    },
+  },
+  'return.incomplete_reminder': {
+    'zh-CN': { subject: (p) => `请选择处理方式(${p.caseId})`, text: (p) => `请在 ${p.dueAt} 前选择:接受部分退款、寄回商品或申请平台审核。逾期未选择将由平台审核。` },
+    en: { subject: (p) => `Please choose how your return ends (${p.caseId})`, text: (p) => `Please choose before ${p.dueAt}: the partial refund, the goods sent back, or platform review. Without a choice, the platform reviews.` },
+  },
+  'return.sent_back': {
+    'zh-CN': { subject: (p) => `商品已寄回给您(${p.caseId})`, text: (p) => `商家已通过 ${p.carrier} 将商品寄回给您,运单号 ${p.trackingNumber},运费由商家承担。` },
+    en: { subject: (p) => `Your goods were sent back (${p.caseId})`, text: (p) => `The merchant sent the goods back to you with ${p.carrier}, tracking number ${p.trackingNumber}, at its cost.` },
   },
   'return.approved': {
-    'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 已同意`, text: (p) => `您的售后申请 ${p.caseId} 已同意。如需寄回商品,退货运费由平台承担。` },
-    en: { subject: (p) => `Request ${p.caseId} approved`, text: (p) => `Your request ${p.caseId} was approved. If the item must be sent back, the platform pays the return shipping.` },
+    'zh-CN': {
+      subject: (p) => `售后申请 ${p.caseId} 已同意`,
+      text: (p) => (p.shippingPaidBy ? `您的售后申请 ${p.caseId} 已同意。请寄回商品或预约上门取件,${payerZh(p)}` : `您的售后申请 ${p.caseId} 已同意。如需寄回商品,退货运费由平台承担。`),
+    },
+    en: {
+      subject: (p) => `Request ${p.caseId} approved`,
+      text: (p) => (p.shippingPaidBy ? `Your request ${p.caseId} was approved. Please send the item back or book a pickup. ${payerEn(p)}` : `Your request ${p.caseId} was approved. If the item must be sent back, the platform pays the return shipping.`),
+    },
   },
   'return.approved_merchant': {
     'zh-CN': {
@@ -52,17 +106,19 @@ export const returnTemplates: TemplateSet = {
     en: { subject: (p) => `Your returned item arrived (${p.caseId})`, text: (p) => `The merchant received and inspected your returned item; request ${p.caseId} (${p.requestType}) continues.` },
   },
   'return.refunded': {
-    'zh-CN': { subject: (p) => `退款已发起(${p.caseId})`, text: (p) => `退款 ${money(p)} 已发起,将原路退回。${shippingZh(p)}` },
-    en: { subject: (p) => `Refund issued (${p.caseId})`, text: (p) => `A refund of ${money(p)} was issued to your original payment method.${shippingEn(p)}` },
+    'zh-CN': { subject: (p) => `退款已发起(${p.caseId})`, text: (p) => `退款 ${money(p)} 已发起,${routeZh(p)}。${pointsZh(p)}${shippingZh(p)}` },
+    en: { subject: (p) => `Refund issued (${p.caseId})`, text: (p) => `A refund of ${money(p)} was issued ${routeEn(p)}.${pointsEn(p)}${shippingEn(p)}` },
   },
   'return.replacement_shipped': {
     'zh-CN': { subject: (p) => `换货商品已发出(${p.caseId})`, text: (p) => `换货商品已由 ${p.carrier} 发出,运单号 ${p.trackingNumber}。${shippingZh(p)}` },
     en: { subject: (p) => `Replacement shipped (${p.caseId})`, text: (p) => `Your replacement was shipped with ${p.carrier}, tracking number ${p.trackingNumber}.${shippingEn(p)}` },
   },
   'return.closed.refunded': closed('完成退款', 'completed with a refund'),
+  'return.closed.partially_refunded': closed('完成部分退款', 'completed with a partial refund'),
   'return.closed.exchanged': closed('完成换货', 'completed with an exchange'),
+  'return.closed.sent_back': closed('关闭(商品已寄回)', 'closed with the goods sent back'),
   'return.closed.rejected': closed('关闭(未通过)', 'closed as rejected'),
   'return.closed.abandoned': closed('因逾期未寄回而关闭', 'closed because the item was not sent back in time'),
   'return.closed.cancelled': closed('取消', 'cancelled'),
-  'return.closed.ineligible': closed('关闭(不符合无理由退货条件)', 'closed as not eligible for a no-reason return'),
+  'return.closed.ineligible': closed('关闭(不符合退换货条件)', 'closed as not eligible'),
 };

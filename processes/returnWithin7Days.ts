@@ -4,8 +4,11 @@ import { z } from 'zod';
 import { createReturnActivities } from '../activities/returns';
 import { policyRefused } from '../api/errors';
 import {
-  checkReturnEligibility,
+  checkClaimEligibility,
   defaultReturnPolicy,
+  paymentMethods,
+  refundableMinor,
+  type OrderSnapshot,
   returnActions,
   returnReasonCodes,
   returnRequestTypes,
@@ -28,11 +31,32 @@ export const openReturnBody = z
         currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code such as CNY'),
         customerId: refId,
         merchantId: refId,
-        deliveredAt: z.iso.datetime({ offset: true }),
+        /** Absent only for goods not delivered (refund-only, 电子商务法 art. 20). */
+        deliveredAt: z.iso.datetime({ offset: true }).optional(),
+        /** The order snapshot of the line, as recorded at purchase: amounts, references and enums only. */
+        snapshot: z
+          .object({
+            /** Coupons and 满减 the order allocated to this line. */
+            discount: amountSchema.optional(),
+            /** Points spent on the line (returned as points) and their value. */
+            points: z.object({ count: z.number().int().nonnegative(), value: amountSchema }).strict().optional(),
+            /** The marked value of a gift given with the line (charged only if the gift is kept). */
+            giftValue: amountSchema.optional(),
+            payment: z.object({ ref: refId, method: z.enum(paymentMethods), originalRouteOpen: z.boolean() }).strict().optional(),
+            /** 暂行办法 art. 7: the consumer confirmed at purchase that the category is not returnable without reason. */
+            exclusionConfirmedAtPurchase: z.boolean().optional(),
+            /** 消法 art. 25 (3): a digital carrier unsealed by the consumer. */
+            digitalUnsealed: z.boolean().optional(),
+            warrantyMonths: z.number().int().positive().max(120).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
     requestType: z.enum(returnRequestTypes),
     reasonCode: z.enum(returnReasonCodes),
+    /** Refund-only for a minor defect: the partial refund the customer asks (agreed by the merchant, or decided by the platform). */
+    partialRefund: z.object({ amount: amountSchema }).strict().optional(),
     /** Contact data: stored in PostgreSQL only, never in the workflow. */
     customerContact: contactSchema.optional(),
   })
@@ -41,10 +65,10 @@ export const openReturnBody = z
 export const returnWithin7DaysProcess = defineProcess({
   caseType: RETURN_CASE_TYPE,
   idPrefix: 'RET',
-  title: '7-day no-reason return, exchange or refund',
-  policyRefs: '7.1, 7.3, 8.2',
+  title: 'Return, exchange or refund: 7-day no-reason returns, quality claims and non-delivery',
+  policyRefs: '7.1, 7.3, 8.2; 消法 arts. 24, 25, 39; 电子商务法 art. 20',
   workflow: returnWithin7Days,
-  policy: { key: 'returnWithin7Days', schema: returnPolicySchema, defaults: defaultReturnPolicy, version: '2026-11-29.1' },
+  policy: { key: 'returnWithin7Days', schema: returnPolicySchema, defaults: defaultReturnPolicy, version: '2026-11-30.1' },
   tasks: returnTasks,
   actions: returnActions,
   templates: returnTemplates,
@@ -62,6 +86,7 @@ export const returnWithin7DaysProcess = defineProcess({
         amountMinor: p.amountMinor,
         currency: p.currency,
         status: p.status,
+        ...(p.route && { route: p.route }),
         createdAt: p.createdAt.toISOString(),
       })),
     };
@@ -71,12 +96,41 @@ export const returnWithin7DaysProcess = defineProcess({
 
   open: {
     roles: ['storefront'],
+    check: (body: z.infer<typeof openReturnBody>) => {
+      const issues: { path: string; message: string }[] = [];
+      const snapshot = snapshotOf(body);
+      const amountMinor = toMinor(body.order.amount);
+      if (snapshot && snapshot.discountMinor + (snapshot.points?.valueMinor ?? 0) > amountMinor) {
+        issues.push({ path: 'order.snapshot', message: 'discount and points together exceed the line amount' });
+      }
+      if (body.partialRefund && body.requestType !== 'refund_only') issues.push({ path: 'partialRefund', message: 'a partial refund is asked with requestType refund_only' });
+      if (body.partialRefund && toMinor(body.partialRefund.amount) > refundableMinor(amountMinor, snapshot)) {
+        issues.push({ path: 'partialRefund.amount', message: 'more than the amount paid for the line' });
+      }
+      if (body.partialRefund && toMinor(body.partialRefund.amount) === 0) issues.push({ path: 'partialRefund.amount', message: 'must be more than 0' });
+      return issues;
+    },
     summary: 'Open a 7-day no-reason return, exchange or refund (policy 7.1, 7.3)',
     body: openReturnBody,
     prepare: ({ caseId, principal, policy, section, requestedAt }, body: z.infer<typeof openReturnBody>) => {
-      // 7.1: the same pure rule the workflow applies; a refusal writes nothing.
-      const eligibility = checkReturnEligibility({ deliveredAt: new Date(body.order.deliveredAt), requestedAt, category: body.order.category }, section, policy.calendar);
-      if (!eligibility.eligible) throw policyRefused(eligibility.reason, eligibility.message, { windowEndsAt: eligibility.windowEndsAt?.toISOString() });
+      // 7.1, 消法 arts. 24, 25, 暂行办法 arts. 6, 7, 电子商务法 art. 20: the same pure rule the workflow applies; a refusal writes nothing.
+      const snapshot = snapshotOf(body);
+      const eligibility = checkClaimEligibility(
+        {
+          requestType: body.requestType,
+          reasonCode: body.reasonCode,
+          category: body.order.category,
+          ...(body.order.deliveredAt && { deliveredAt: new Date(body.order.deliveredAt) }),
+          requestedAt,
+          ...(snapshot && { snapshot }),
+          partialRefund: body.partialRefund !== undefined,
+        },
+        section,
+        policy.calendar,
+      );
+      if (!eligibility.eligible) {
+        throw policyRefused(eligibility.reason, eligibility.message, { claimKind: eligibility.kind, windowEndsAt: eligibility.windowEndsAt?.toISOString(), remedies: eligibility.remedies });
+      }
       const input = {
         caseId,
         policy: { version: policy.version, calendar: policy.calendar, returnWithin7Days: section },
@@ -89,21 +143,69 @@ export const returnWithin7DaysProcess = defineProcess({
           currency: body.order.currency,
           customerId: body.order.customerId,
           merchantId: body.order.merchantId,
-          deliveredAt: new Date(body.order.deliveredAt).toISOString(),
+          ...(body.order.deliveredAt && { deliveredAt: new Date(body.order.deliveredAt).toISOString() }),
+          ...(snapshot && { snapshot }),
         },
         requestType: body.requestType,
         reasonCode: body.reasonCode,
         requestedAt: requestedAt.toISOString(),
+        ...(body.partialRefund && { partialRefundMinor: toMinor(body.partialRefund.amount) }),
       };
       return {
         input,
         row: {
           customerId: body.order.customerId,
           merchantId: body.order.merchantId,
-          summary: { ...input.order, requestType: input.requestType, reasonCode: input.reasonCode, requestedAt: input.requestedAt, windowEndsAt: eligibility.windowEndsAt.toISOString() },
+          summary: {
+            ...input.order,
+            requestType: input.requestType,
+            reasonCode: input.reasonCode,
+            claimKind: eligibility.kind,
+            requestedAt: input.requestedAt,
+            ...(eligibility.windowEndsAt && { windowEndsAt: eligibility.windowEndsAt.toISOString() }),
+            ...(input.partialRefundMinor !== undefined && { partialRefundMinor: input.partialRefundMinor }),
+          },
         },
         contact: body.customerContact && { customerId: body.order.customerId, ...body.customerContact },
+        // The order snapshot in PostgreSQL beside the case (the refund's amount and payment reference come from it).
+        writes: snapshot
+          ? async (tx) => {
+              await tx.returnOrderSnapshot.create({
+                data: {
+                  caseId,
+                  orderId: body.order.orderId,
+                  lineItemId: body.order.lineItemId,
+                  amountMinor: input.order.amountMinor,
+                  discountMinor: snapshot.discountMinor,
+                  pointsCount: snapshot.points?.count ?? null,
+                  pointsValueMinor: snapshot.points?.valueMinor ?? null,
+                  giftValueMinor: snapshot.giftValueMinor ?? null,
+                  paymentRef: snapshot.payment?.ref ?? null,
+                  paymentMethod: snapshot.payment?.method ?? null,
+                  originalRouteOpen: snapshot.payment?.originalRouteOpen ?? null,
+                  exclusionConfirmedAtPurchase: snapshot.exclusionConfirmedAtPurchase,
+                  digitalUnsealed: snapshot.digitalUnsealed ?? false,
+                  warrantyMonths: snapshot.warrantyMonths ?? null,
+                },
+              });
+            }
+          : undefined,
       };
     },
   },
 });
+
+/** The order snapshot of the opening body in minor units, as the workflow carries it. */
+function snapshotOf(body: z.infer<typeof openReturnBody>): OrderSnapshot | undefined {
+  const s = body.order.snapshot;
+  if (!s) return undefined;
+  return {
+    discountMinor: s.discount ? toMinor(s.discount) : 0,
+    ...(s.points && { points: { count: s.points.count, valueMinor: toMinor(s.points.value) } }),
+    ...(s.giftValue && { giftValueMinor: toMinor(s.giftValue) }),
+    ...(s.payment && { payment: s.payment }),
+    exclusionConfirmedAtPurchase: s.exclusionConfirmedAtPurchase ?? false,
+    ...(s.digitalUnsealed !== undefined && { digitalUnsealed: s.digitalUnsealed }),
+    ...(s.warrantyMonths !== undefined && { warrantyMonths: s.warrantyMonths }),
+  };
+}

@@ -4,9 +4,18 @@
 import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities } from '@temporalio/workflow';
 import type { ReturnActivities } from '../activities/returns';
 import type { CaseActivities } from '../activities/types';
-import type { BusinessCalendar } from '../policy/businessCalendar';
-import { deadlineFrom, describeDuration } from '../policy/durations';
+import { dayPeriodEndsAt, type BusinessCalendar } from '../policy/businessCalendar';
+import { deadlineFrom, describeDuration, durationMs } from '../policy/durations';
 import {
+  checkClaimEligibility,
+  refundableMinor,
+  refundRouteOf,
+  withLawDefaults,
+  type CompletenessDecision,
+  type IncompleteChoice,
+  type InspectionResult,
+  type OrderSnapshot,
+  type PickupRequest,
   checkReturnEligibility,
   checkReturnEligibilityLegacy,
   decimalToMinor,
@@ -21,7 +30,7 @@ import {
   type ReturnShipment,
   type ReviewDecision,
 } from '../policy/returns';
-import type { Shipment } from '../policy/schemas';
+import type { Shipment, SlaPolicy } from '../policy/schemas';
 import { CaseKit } from './caseKit';
 import type { ActionResult, Actor } from './definitions';
 
@@ -51,19 +60,35 @@ export interface ReturnCaseInput {
     currency: string;
     customerId: string;
     merchantId: string;
-    deliveredAt: string;
+    /** Absent only for a refund-only request for goods not delivered (电子商务法 art. 20). */
+    deliveredAt?: string;
+    /** The order snapshot (references, enums, amounts); absent for cases opened before it existed. */
+    snapshot?: OrderSnapshot;
   };
   requestType: ReturnRequestType;
   reasonCode: ReturnReasonCode;
   requestedAt: string;
+  /** Refund-only for a minor defect: the partial refund the customer asks, agreed by the merchant (or the platform). */
+  partialRefundMinor?: number;
 }
 
-export type ReturnOutcome = 'refunded' | 'exchanged' | 'rejected' | 'abandoned' | 'cancelled' | 'ineligible';
+export type ReturnOutcome = 'refunded' | 'partially_refunded' | 'exchanged' | 'sent_back' | 'rejected' | 'abandoned' | 'cancelled' | 'ineligible';
 
 export const submitReturnShipmentUpdate = defineUpdate<ActionResult, [{ actor: Actor; shipment: ReturnShipment }]>(actions.shipment.update);
 export const requestPlatformReviewUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>(actions['platform-review'].update);
+export const requestReturnPickupUpdate = defineUpdate<ActionResult, [{ actor: Actor; pickup: PickupRequest }]>(actions.pickup.update);
+export const confirmReturnReceiptUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>(actions.receipt.update);
+export const chooseIncompleteOutcomeUpdate = defineUpdate<ActionResult, [{ actor: Actor; choice: IncompleteChoice }]>(actions['incomplete-choice'].update);
 
 export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
+  // Cases opened from this patch on follow the consumer law (消法 arts. 24, 25, 39; 暂行办法; 电子商务法 art. 20);
+  // cases opened before replay the process as it was first built.
+  if (patched('return-consumer-law')) return returnUnderConsumerLaw(input);
+  return returnAsFirstBuilt(input);
+}
+
+/** The process as first built (cases opened before patch 'return-consumer-law'). Do not change: it replays running cases. */
+async function returnAsFirstBuilt(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
   const rules = input.policy.returnWithin7Days;
   const { order } = input;
   const kase = new CaseKit(input.caseId, RETURN_CASE_TYPE, input.policy, order.merchantId, returnTasks);
@@ -110,8 +135,8 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
   // The window counts civil days (Civil Code arts. 201, 203); cases opened under the former 7 x 24 h rule replay with it.
   const civilDays = patched('return-window-civil-days');
   const windowEndsAt = civilDays
-    ? returnWindowEndsAt(new Date(order.deliveredAt), rules, input.policy.calendar)
-    : deadlineFrom(new Date(order.deliveredAt), { amount: rules.windowDays, unit: 'days' }, input.policy.calendar);
+    ? returnWindowEndsAt(new Date(order.deliveredAt!), rules, input.policy.calendar)
+    : deadlineFrom(new Date(order.deliveredAt!), { amount: rules.windowDays, unit: 'days' }, input.policy.calendar);
   kase.setDeadline('returnWindowEndsAt', windowEndsAt);
   await kase.record('case.opened', {
     requestType: input.requestType,
@@ -121,7 +146,7 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
     currency: order.currency,
     policyVersion: input.policy.version,
   }, { actor: input.openedBy, step: 'eligibility_check' });
-  const eligibilityInput = { deliveredAt: new Date(order.deliveredAt), requestedAt: new Date(input.requestedAt), category: order.category };
+  const eligibilityInput = { deliveredAt: new Date(order.deliveredAt!), requestedAt: new Date(input.requestedAt), category: order.category };
   const eligibility = civilDays
     ? checkReturnEligibility(eligibilityInput, rules, input.policy.calendar)
     : checkReturnEligibilityLegacy(eligibilityInput, rules);
@@ -281,3 +306,389 @@ export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outco
   return close('refunded');
 }
 
+
+/** A task's SLA, ending no later than `bound` (e.g. the inspection before the refund is due). */
+function boundedSla(sla: SlaPolicy, from: Date, bound: Date, calendar: BusinessCalendar): SlaPolicy {
+  if (deadlineFrom(from, sla.within, calendar).getTime() <= bound.getTime()) return sla;
+  return { ...sla, within: { amount: Math.max(1_000, bound.getTime() - from.getTime()) / 60_000, unit: 'minutes' } };
+}
+
+/**
+ * The return as the law shapes it. What the request is decides its rule: a no-reason return (暂行办法, 7.1), a quality
+ * claim (消法 art. 24: return 7 days, exchange 15 days, the seller bears the costs) or a non-delivery (电子商务法 art. 20:
+ * refund without return). The refund is paid within 7 days of the goods' receipt (消法 art. 25) along the original
+ * route (暂行办法); completeness is decided at inspection with evidence (暂行办法 art. 8).
+ */
+async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
+  const rules = withLawDefaults(input.policy.returnWithin7Days);
+  const calendar = input.policy.calendar;
+  const { order } = input;
+  const snapshot = order.snapshot;
+  const kase = new CaseKit(input.caseId, RETURN_CASE_TYPE, input.policy, order.merchantId, returnTasks);
+  const customer = { kind: 'customer' as const, id: order.customerId };
+  const merchant = { kind: 'merchant' as const, id: order.merchantId };
+  const platformAgents = { kind: 'role' as const, id: 'agent' };
+
+  let moneyMoving = false;
+  let shipment: ReturnShipment | undefined;
+  let pickup: PickupRequest | undefined;
+  let platformReviewRequested = false;
+  let receivedAt: Date | undefined;
+  let incompleteChoice: IncompleteChoice | undefined;
+  let shippingReimbursed: { amountMinor: number; currency: string } | undefined;
+
+  // The customer may cancel at any point before money moves.
+  const cancelled = kase.allowCancellation(() => (moneyMoving ? 'The refund is already under way; the case can no longer be cancelled' : null));
+  const shipmentRefusal = () => kase.unlessAwaiting('shipment', shipment !== undefined || pickup !== undefined);
+  kase.onAction(actions.shipment, {
+    refusal: shipmentRefusal,
+    run: async (s, actor) => {
+      shipment = s;
+      await kase.record('return.shipment_submitted', { carrier: s.carrier }, { actor: actor.id });
+    },
+  });
+  kase.onAction(actions.pickup, {
+    refusal: shipmentRefusal,
+    run: async (p, actor) => {
+      pickup = p;
+      await kase.record('return.pickup_requested', { carrier: p.carrier, date: p.date, slot: p.slot }, { actor: actor.id });
+    },
+  });
+  kase.onAction(actions['platform-review'], {
+    refusal: () => kase.unlessAwaiting('platform_review_request', platformReviewRequested),
+    run: async (_body, actor) => {
+      platformReviewRequested = true;
+      await kase.record('return.platform_review_requested', {}, { actor: actor.id });
+    },
+  });
+  kase.onAction(actions.receipt, {
+    refusal: () => kase.unlessAwaiting('receipt', receivedAt !== undefined),
+    run: async (_body, actor) => {
+      receivedAt = new Date();
+      await kase.record('return.goods_received', { by: actor.role, receivedAt: receivedAt.toISOString() }, { actor: actor.id });
+    },
+  });
+  kase.onAction(actions['incomplete-choice'], {
+    refusal: () => kase.unlessAwaiting('incomplete_choice', incompleteChoice !== undefined),
+    run: async (body, actor) => {
+      incompleteChoice = body.choice;
+      await kase.record('return.incomplete_choice', { choice: body.choice }, { actor: actor.id });
+    },
+  });
+
+  const shippingParams = (): Record<string, number | string> =>
+    shippingReimbursed ? { shippingMinor: shippingReimbursed.amountMinor, shippingCurrency: shippingReimbursed.currency } : {};
+
+  const close = async (outcome: ReturnOutcome): Promise<{ outcome: ReturnOutcome }> => {
+    for (const name of ['customerShipment', 'returnReceiptBy', 'refundDueAt', 'platformReviewRequestBy']) kase.clearDeadline(name);
+    await kase.record('case.closed', { outcome }, { step: 'closed', outcome, closed: true });
+    await kase.notify(`return.closed.${outcome}`, customer);
+    if (outcome !== 'ineligible') await kase.notify('survey.requested', customer); // 7.1 satisfaction feedback
+    await condition(allHandlersFinished);
+    return { outcome };
+  };
+
+  /** 消法 art. 39: a rejection is final within the platform only; the notice names every route the customer keeps. */
+  const rejected = async (reasonCode: string): Promise<{ outcome: ReturnOutcome }> => {
+    await kase.notify('return.rejected_final', customer, { reasonCode });
+    return close('rejected');
+  };
+
+  // The full refund: the amount actually paid for the line (5.), less a gift kept.
+  const fullRefundMinor = refundableMinor(order.amountMinor, snapshot);
+  const route = refundRouteOf(snapshot);
+
+  /** The refund along the route of the order snapshot (暂行办法: 退款方式比照支付方式); points go back as points. */
+  const refund = async (amountMinor: number, kind: 'full' | 'partial'): Promise<{ outcome: ReturnOutcome }> => {
+    moneyMoving = true; // from here the customer can no longer cancel
+    await kase.record('step.entered', {}, { step: 'refunding' });
+    const points = kind === 'full' && snapshot?.points ? { count: snapshot.points.count } : undefined;
+    const paid = await payments.refundReturn({
+      caseId: input.caseId,
+      amountMinor,
+      currency: order.currency,
+      route,
+      ...(snapshot?.payment && { paymentRef: snapshot.payment.ref }),
+      ...(points && { points }),
+      kind,
+      at: new Date().toISOString(),
+      eventKey: `${input.caseId}:refund`,
+    });
+    await kase.record('return.refunded', { paymentId: paid.paymentId, amountMinor, currency: order.currency, kind, route, pointsRestored: points?.count ?? 0 });
+    await kase.notify('return.refunded', customer, { amountMinor, currency: order.currency, route, ...(points && { points: points.count }), ...shippingParams() });
+    return close(kind === 'partial' ? 'partially_refunded' : 'refunded');
+  };
+
+  /** The platform reviews (7.1: within 2 working hours; a lapse goes to a supervisor). */
+  const platformReview = async () => {
+    await kase.record('step.entered', {}, { step: 'platform_review' });
+    return kase.humanTask<ReviewDecision>({
+      type: 'return.platform_review',
+      role: 'agent',
+      sla: rules.platformReview,
+      slaName: 'platformReview',
+      notifyOnEscalation: platformAgents,
+      interrupt: () => cancelled(),
+    });
+  };
+
+  // Opening: the rule of the claim, the same pure rule the API applied.
+  const claim = checkClaimEligibility(
+    {
+      requestType: input.requestType,
+      reasonCode: input.reasonCode,
+      category: order.category,
+      ...(order.deliveredAt && { deliveredAt: new Date(order.deliveredAt) }),
+      requestedAt: new Date(input.requestedAt),
+      ...(snapshot && { snapshot }),
+      partialRefund: input.partialRefundMinor !== undefined,
+    },
+    rules,
+    calendar,
+  );
+  if (claim.windowEndsAt) kase.setDeadline('returnWindowEndsAt', claim.windowEndsAt);
+  await kase.record('case.opened', {
+    requestType: input.requestType,
+    reasonCode: input.reasonCode,
+    claimKind: claim.kind,
+    orderId: order.orderId,
+    amountMinor: order.amountMinor,
+    refundableMinor: fullRefundMinor,
+    currency: order.currency,
+    refundRoute: route,
+    policyVersion: input.policy.version,
+  }, { actor: input.openedBy, step: 'eligibility_check' });
+  if (!claim.eligible) {
+    await kase.record('return.ineligible', { reason: claim.reason });
+    return close('ineligible');
+  }
+  await kase.notify('return.received', customer, { requestType: input.requestType });
+  await kase.notify('return.review_requested', merchant, { requestType: input.requestType, orderId: order.orderId, claimKind: claim.kind });
+
+  // 1. Merchant review (8.2): silence approves.
+  await kase.record('step.entered', {}, { step: 'merchant_review' });
+  const review = await kase.humanTask<ReviewDecision>({
+    type: 'return.merchant_review',
+    role: 'merchant',
+    merchantId: order.merchantId,
+    sla: rules.merchantReview,
+    slaName: 'merchantReview',
+    defaultDecision: 'approve',
+    notifyOnEscalation: merchant,
+    interrupt: () => cancelled(),
+  });
+  if (cancelled()) return close('cancelled');
+  if (review.kind === 'breached') await kase.record('return.auto_approved', { reason: 'merchant_review_sla_lapsed', dueAt: review.sla.dueAt });
+
+  if (review.kind === 'completed' && review.payload.decision === 'reject') {
+    const reasonCode = review.payload.reasonCode;
+    if (claim.kind === 'no_reason') {
+      // The customer may ask the platform to review within the window; the other routes of 消法 art. 39 stay open.
+      const requestBy = deadlineFrom(new Date(), rules.platformReviewRequestWindow, calendar);
+      kase.setDeadline('platformReviewRequestBy', requestBy);
+      kase.awaiting = 'platform_review_request';
+      await kase.record('return.rejected_by_merchant', { reasonCode }, { actor: review.actor.id, step: 'awaiting_platform_review_request' });
+      await kase.notify('return.rejected', customer, { reasonCode, platformReviewRequestBy: requestBy.toISOString() });
+      await condition(() => (platformReviewRequested || cancelled()) && kase.settled(), requestBy.getTime() - Date.now());
+      kase.awaiting = null;
+      kase.clearDeadline('platformReviewRequestBy');
+      if (cancelled()) return close('cancelled');
+      if (!platformReviewRequested) return close('rejected');
+    } else {
+      // 消法 art. 24 / 电子商务法 art. 20: the merchant alone does not end a quality or non-delivery claim.
+      await kase.record('return.rejected_by_merchant', { reasonCode, platformReview: 'automatic' }, { actor: review.actor.id });
+      await kase.notify('return.rejected_to_platform', customer, { reasonCode });
+    }
+    const platform = await platformReview();
+    if (cancelled() || platform.kind !== 'completed') return close('cancelled');
+    await kase.record('return.platform_decision', { decision: platform.payload.decision }, { actor: platform.actor.id });
+    if (platform.payload.decision === 'reject') return rejected(platform.payload.reasonCode);
+  }
+
+  // 2. Refund-only: nothing comes back (电子商务法 art. 20; or the partial refund agreed for a minor defect).
+  if (input.requestType === 'refund_only') {
+    await kase.record('return.approved', { claimKind: claim.kind }, { step: 'refunding' });
+    await kase.notify('return.approved', customer, { requestType: input.requestType });
+    return input.partialRefundMinor !== undefined ? refund(Math.min(input.partialRefundMinor, fullRefundMinor), 'partial') : refund(fullRefundMinor, 'full');
+  }
+
+  // 3. The goods come back: shipped by the customer, or collected by the carrier (上门取件). The seller bears the costs
+  // of a quality claim (消法 art. 24); the platform those of a no-reason return (7.3).
+  const payer = claim.kind === 'quality' ? 'merchant' : rules.returnShippingPaidBy;
+  const shipping = kase.awaitParty('shipment', 'customerShipment', rules.customerShipment);
+  await kase.record('return.approved', { claimKind: claim.kind, shippingPaidBy: payer }, { step: 'awaiting_customer_shipment' });
+  await kase.notify('return.approved', customer, { requestType: input.requestType, shippingPaidBy: payer });
+  const shipped = await shipping.until(
+    () => shipment !== undefined || pickup !== undefined || cancelled(),
+    () => kase.notify('return.shipment_reminder', customer, { dueAt: shipping.clock.dueAt.toISOString() }),
+  );
+  const ended = await kase.endedBy(shipped, { event: 'return.abandoned', reason: 'no_shipment_by_deadline', outcome: 'abandoned' });
+  if (ended) return close(ended);
+  if (pickup) {
+    const booking = await payments.scheduleReturnPickup({
+      caseId: input.caseId,
+      carrier: pickup.carrier,
+      from: `customer:${order.customerId}`,
+      to: `merchant:${order.merchantId}`,
+      date: pickup.date,
+      slot: pickup.slot,
+      timeZone: calendar.timeZone,
+      at: new Date().toISOString(),
+      eventKey: `${input.caseId}:pickup`,
+    });
+    shipment = { carrier: booking.carrier, trackingNumber: booking.trackingNumber };
+    await kase.record('return.pickup_scheduled', { pickupId: booking.pickupId, carrier: booking.carrier, windowStartsAt: booking.windowStartsAt, windowEndsAt: booking.windowEndsAt });
+    await kase.notify('return.pickup_scheduled', customer, { carrier: booking.carrier, trackingNumber: booking.trackingNumber, windowStartsAt: booking.windowStartsAt, windowEndsAt: booking.windowEndsAt });
+    // The carrier bills the payer for the pickup: the customer pays nothing, so nothing is reimbursed.
+    await payments.recordReturnShipping({ caseId: input.caseId, payer, carrier: booking.carrier, at: new Date().toISOString(), eventKey: `${input.caseId}:return-shipping` });
+  } else {
+    const paid = shipment!.paid && { amountMinor: decimalToMinor(shipment!.paid.amount), currency: shipment!.paid.currency };
+    const reimbursed = await payments.reimburseReturnShipping({
+      caseId: input.caseId,
+      payer,
+      carrier: shipment!.carrier,
+      ...(paid && { paid }),
+      from: `customer:${order.customerId}`,
+      to: `merchant:${order.merchantId}`,
+      cap: { amountMinor: rules.returnShippingCapMinor, currency: rules.returnShippingCurrency },
+      at: new Date().toISOString(),
+      eventKey: `${input.caseId}:return-shipping`,
+    });
+    shippingReimbursed = { amountMinor: reimbursed.amountMinor, currency: reimbursed.currency };
+  }
+  const parcel = shipment!;
+  await kase.notify('return.approved_merchant', merchant, {
+    requestType: input.requestType,
+    orderId: order.orderId,
+    carrier: parcel.carrier,
+    trackingNumber: parcel.trackingNumber,
+    inspectWithin: describeDuration(rules.merchantInspection.within),
+  });
+
+  // 4. Receipt of the goods: the carrier's delivery event or the merchant's confirmation (the refund counts from it).
+  const shippedAt = new Date();
+  const receiptBy = deadlineFrom(shippedAt, rules.returnReceipt, calendar);
+  kase.setDeadline('returnReceiptBy', receiptBy);
+  kase.awaiting = 'receipt';
+  await kase.record('step.entered', {}, { step: 'awaiting_receipt' });
+  while (receivedAt === undefined && !cancelled() && Date.now() < receiptBy.getTime()) {
+    const status = await payments.returnParcelStatus({ carrier: parcel.carrier, trackingNumber: parcel.trackingNumber });
+    if (status.delivered && receivedAt === undefined) {
+      // The carrier's delivery time, when it reports one within the wait; otherwise now.
+      const reported = status.deliveredAt ? new Date(status.deliveredAt).getTime() : Date.now();
+      receivedAt = new Date(Math.min(Date.now(), Math.max(shippedAt.getTime(), reported)));
+      await kase.record('return.goods_received', { by: 'carrier', receivedAt: receivedAt.toISOString() });
+      break;
+    }
+    const nextLook = Math.min(deadlineFrom(new Date(), rules.carrierPollEvery, calendar).getTime(), receiptBy.getTime());
+    await condition(() => (receivedAt !== undefined || cancelled()) && kase.settled(), Math.max(1, nextLook - Date.now()));
+  }
+  kase.awaiting = null;
+  kase.clearDeadline('returnReceiptBy');
+  if (cancelled()) return close('cancelled');
+  if (receivedAt === undefined) {
+    // Nobody saw the parcel arrive: the platform decides; the customer, who shipped it, does not lose the claim by the lapse.
+    await kase.record('return.receipt_lapsed', { dueAt: receiptBy.toISOString() });
+    const platform = await platformReview();
+    if (cancelled() || platform.kind !== 'completed') return close('cancelled');
+    await kase.record('return.platform_decision', { decision: platform.payload.decision }, { actor: platform.actor.id });
+    if (platform.payload.decision === 'reject') return rejected(platform.payload.reasonCode);
+    receivedAt = new Date();
+  }
+
+  // 5. The refund is due within 7 days of receipt, holidays included (消法 art. 25); the inspection ends before it.
+  // An exchange refunds nothing: its inspection keeps the policy's time.
+  const refundDueAt = dayPeriodEndsAt(calendar, receivedAt, rules.refundWithinDaysOfReceipt, { extendOverHolidays: false });
+  const refunding = input.requestType !== 'exchange';
+  if (refunding) kase.setDeadline('refundDueAt', refundDueAt);
+  const inspectionEnds = refunding ? new Date(refundDueAt.getTime() - durationMs(rules.inspectionEndsBeforeRefundDue, calendar)) : new Date(8.64e15);
+  await kase.record('step.entered', {}, { step: 'merchant_inspection' });
+  const inspection = await kase.humanTask<InspectionResult>({
+    type: 'return.merchant_inspection',
+    role: 'merchant',
+    merchantId: order.merchantId,
+    sla: boundedSla(rules.merchantInspection, new Date(), inspectionEnds, calendar),
+    slaName: 'merchantInspection',
+    defaultDecision: 'complete',
+    notifyOnEscalation: merchant,
+    interrupt: () => cancelled(),
+  });
+  if (cancelled()) return close('cancelled');
+  const found: InspectionResult = inspection.kind === 'completed' ? inspection.payload : { outcome: 'complete' };
+  if (found.outcome !== 'incomplete') {
+    // 暂行办法 art. 8: complete; opened or missing packaging alone does not change that.
+    const giftKept = found.outcome === 'complete' && found.giftNotReturned === true;
+    await kase.record(inspection.kind === 'breached' ? 'return.inspection_auto_confirmed' : 'return.inspection_confirmed', {
+      outcome: 'complete',
+      ...(found.outcome === 'complete' && { packagingMissing: found.packagingMissing ?? false, giftNotReturned: giftKept, evidenceIds: found.evidenceIds ?? [] }),
+    });
+    await kase.notify('return.item_received', customer, { requestType: input.requestType });
+    if (input.requestType === 'exchange') return exchange();
+    return refund(refundableMinor(order.amountMinor, snapshot, { giftKept }), 'full');
+  }
+
+  // Incomplete, with reasons and evidence: the customer takes the partial refund offered, has the goods sent back, or
+  // asks the platform. Silence goes to the platform: it never forfeits the claim.
+  kase.clearDeadline('refundDueAt');
+  const offeredMinor = Math.min(decimalToMinor(found.offeredRefund), fullRefundMinor);
+  const choosing = kase.awaitParty('incomplete_choice', 'incompleteChoice', rules.incompleteChoice);
+  await kase.record('return.inspection_incomplete', { reasons: found.reasons, evidenceIds: found.evidenceIds, offeredRefundMinor: offeredMinor }, { actor: inspection.kind === 'completed' ? inspection.actor.id : undefined, step: 'awaiting_incomplete_choice' });
+  await kase.notify('return.incomplete', customer, { reasons: found.reasons.join(', '), amountMinor: offeredMinor, currency: order.currency, dueAt: choosing.clock.dueAt.toISOString() });
+  const chosen = await choosing.until(
+    () => incompleteChoice !== undefined || cancelled(),
+    () => kase.notify('return.incomplete_reminder', customer, { dueAt: choosing.clock.dueAt.toISOString() }),
+  );
+  if (cancelled()) return close('cancelled');
+  if (incompleteChoice === 'accept_partial_refund') return refund(offeredMinor, 'partial');
+  if (incompleteChoice === 'send_back') return sendBack();
+  if (chosen.outcome === 'breached') await kase.record('return.incomplete_choice_lapsed', { dueAt: chosen.facts.dueAt });
+  await kase.record('step.entered', {}, { step: 'completeness_review' });
+  const decision = await kase.humanTask<CompletenessDecision>({
+    type: 'return.completeness_review',
+    role: 'agent',
+    sla: rules.platformReview,
+    slaName: 'completenessReview',
+    notifyOnEscalation: platformAgents,
+    interrupt: () => cancelled(),
+  });
+  if (cancelled() || decision.kind !== 'completed') return close('cancelled');
+  const d = decision.payload;
+  await kase.record('return.completeness_decision', { decision: d.decision, ...(d.decision === 'partial_refund' && { amountMinor: decimalToMinor(d.amount) }) }, { actor: decision.actor.id });
+  if (d.decision === 'full_refund') return input.requestType === 'exchange' ? exchange() : refund(fullRefundMinor, 'full');
+  if (d.decision === 'partial_refund') return refund(Math.min(decimalToMinor(d.amount), fullRefundMinor), 'partial');
+  return sendBack();
+
+  /** Exchange: the merchant ships the replacement. */
+  async function exchange(): Promise<{ outcome: ReturnOutcome }> {
+    await kase.record('step.entered', {}, { step: 'exchange_shipment' });
+    const replacement = await kase.humanTask<Shipment>({
+      type: 'return.exchange_shipment',
+      role: 'merchant',
+      merchantId: order.merchantId,
+      sla: rules.exchangeShipment,
+      slaName: 'exchangeShipment',
+      notifyOnEscalation: merchant,
+      interrupt: () => cancelled(),
+    });
+    if (cancelled() || replacement.kind !== 'completed') return close('cancelled');
+    await kase.notify('return.replacement_shipped', customer, { carrier: replacement.payload.carrier, trackingNumber: replacement.payload.trackingNumber, ...shippingParams() });
+    return close('exchanged');
+  }
+
+  /** The incomplete goods go back to the customer, at the merchant's cost. */
+  async function sendBack(): Promise<{ outcome: ReturnOutcome }> {
+    await kase.record('step.entered', {}, { step: 'sending_back' });
+    const sent = await kase.humanTask<Shipment>({
+      type: 'return.send_back_shipment',
+      role: 'merchant',
+      merchantId: order.merchantId,
+      sla: rules.sendBack,
+      slaName: 'sendBack',
+      notifyOnEscalation: merchant,
+      interrupt: () => cancelled(),
+    });
+    if (cancelled() || sent.kind !== 'completed') return close('cancelled');
+    await kase.notify('return.sent_back', customer, { carrier: sent.payload.carrier, trackingNumber: sent.payload.trackingNumber });
+    return close('sent_back');
+  }
+}

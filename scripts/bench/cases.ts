@@ -213,15 +213,15 @@ async function finished(ctx: BenchContext, caseId: string): Promise<unknown> {
   return result;
 }
 
-/** Return: opened, merchant approves, customer ships, merchant confirms the inspection, refunded. */
+/** Return: opened, merchant approves, customer ships (the simulated carrier reports the delivery), merchant inspects, refunded. */
 export async function driveReturn(ctx: BenchContext, lane: number, m: Merchant): Promise<string> {
   const sf = ctx.storefronts[lane % ctx.storefronts.length];
   const merchant = m.keys[lane % m.keys.length];
   const { caseId } = await openCase(ctx, sf, returnBody(m.merchantId));
   await complete(ctx, merchant, caseId, 'return.merchant_review', { decision: 'approve' });
   await atStep(ctx, sf, caseId, 'awaiting_customer_shipment');
-  await act(ctx, sf, caseId, 'shipment', { carrier: 'SF', trackingNumber: 'SF1234567890' });
-  await complete(ctx, merchant, caseId, 'return.merchant_inspection', { outcome: 'confirmed' });
+  await act(ctx, sf, caseId, 'shipment', { carrier: 'SF', trackingNumber: 'sim-delivered-SF1234567890' });
+  await complete(ctx, merchant, caseId, 'return.merchant_inspection', { outcome: 'complete' });
   const r = (await finished(ctx, caseId)) as { outcome?: string };
   if (r?.outcome !== 'refunded') throw new Error(`return ${caseId} ended ${JSON.stringify(r)}, expected refunded`);
   return caseId;

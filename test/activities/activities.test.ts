@@ -752,3 +752,57 @@ describe('tasks: inbox rows', () => {
     expect(breached[0].payload).toMatchObject({ taskId, sla: 'merchant_review', action: 'reassign-to-supervisor' });
   });
 });
+
+describe('refundReturn: the refund of a return, once per case, along the route of the order snapshot', () => {
+  const returns = () => createReturnActivities(depsWith());
+  const input = (caseId: string, over: Partial<Parameters<ReturnActivities['refundReturn']>[0]> = {}) => ({
+    caseId,
+    amountMinor: 17_400,
+    currency: 'CNY',
+    route: 'original' as const,
+    paymentRef: 'PAY-ACT-1',
+    points: { count: 500 },
+    kind: 'full' as const,
+    at: AT,
+    eventKey: `${caseId}:refund`,
+    ...over,
+  });
+
+  test('original route: one gateway refund under the case key, route and payment reference kept, points in the audit event; a retry pays nothing more', async () => {
+    const { caseId } = await createCase();
+    const first = await attempt(1, returns().refundReturn, input(caseId));
+    const again = await attempt(2, returns().refundReturn, input(caseId, { amountMinor: 99_999 }));
+    expect(again).toEqual(first);
+    expect(first).toMatchObject({ route: 'original', amountMinor: 17_400 });
+    expect(first.gatewayRef).toMatch(/^SIMREF-/);
+    const ledger = await db.simulatedGatewayCharge.findMany({ where: { idempotencyKey: `refund:${caseId}` } });
+    expect(ledger.map((l) => [l.operation, l.amountMinor])).toEqual([['refund', 17_400]]);
+    const [payment] = await db.payment.findMany({ where: { caseId } });
+    expect(payment).toMatchObject({ kind: 'refund', route: 'original', paymentRef: 'PAY-ACT-1', status: 'succeeded', amountMinor: 17_400 });
+    const [event] = await auditEvents(caseId, 'payment.refunded');
+    expect(event.payload).toMatchObject({ route: 'original', paymentRef: 'PAY-ACT-1', pointsRestored: 500, kind: 'refund' });
+  });
+
+  test('platform balance when the original route is closed; a partial refund is its own kind; a zero amount moves no money', async () => {
+    const { caseId } = await createCase();
+    const paid = await attempt(1, returns().refundReturn, input(caseId, { route: 'platform_balance', kind: 'partial', amountMinor: 5_000 }));
+    expect(paid.gatewayRef).toMatch(/^SIMBAL-/);
+    expect((await db.payment.findFirstOrThrow({ where: { caseId } })).kind).toBe('partial_refund');
+    const other = await createCase();
+    const zero = await attempt(1, returns().refundReturn, input(other.caseId, { amountMinor: 0 }));
+    expect(zero.gatewayRef).toBeNull();
+    expect(await db.simulatedGatewayCharge.count({ where: { idempotencyKey: `refund:${other.caseId}` } })).toBe(0);
+    expect((await db.payment.findFirstOrThrow({ where: { caseId: other.caseId } })).status).toBe('recorded');
+  });
+
+  test('a pickup (上门取件) through the simulated carrier: the same booking on a retry, its window in the calendar time zone, recorded once', async () => {
+    const { caseId } = await createCase();
+    const req = { caseId, carrier: 'SF', from: 'customer:c-1', to: 'merchant:m-1', date: '2026-12-01', slot: '15-18', timeZone: 'Asia/Shanghai', at: AT, eventKey: `${caseId}:pickup` };
+    const first = await attempt(1, returns().scheduleReturnPickup, req);
+    expect(await attempt(2, returns().scheduleReturnPickup, req)).toEqual(first);
+    expect(first).toMatchObject({ carrier: 'SF', windowStartsAt: '2026-12-01T07:00:00.000Z', windowEndsAt: '2026-12-01T10:00:00.000Z' });
+    expect(first.trackingNumber).toMatch(/^SIMPICK[0-9A-F]{16}$/);
+    expect(await auditEvents(caseId, 'carrier.pickup_scheduled')).toHaveLength(1);
+    expect(await returns().returnParcelStatus({ carrier: 'SF', trackingNumber: first.trackingNumber })).toEqual({ delivered: false });
+  });
+});

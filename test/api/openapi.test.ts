@@ -203,7 +203,9 @@ test('openCase: the body is a oneOf with one variant per process, told apart by 
   expect(ret.required).toEqual(expect.arrayContaining(['type', 'order', 'requestType', 'reasonCode']));
   expect(ret.required).not.toContain('customerContact');
   expect(ret.additionalProperties).toBe(false);
-  expect(ret.properties.order.required).toEqual(expect.arrayContaining(['orderId', 'amount', 'currency', 'deliveredAt']));
+  expect(ret.properties.order.required).toEqual(expect.arrayContaining(['orderId', 'amount', 'currency']));
+  // 电子商务法 art. 20: goods not received may be refunded before any delivery, so deliveredAt is optional.
+  expect(ret.properties.order.properties.deliveredAt).toBeDefined();
 
   const header = op!.parameters?.find((p) => p.name === 'Idempotency-Key');
   expect(header).toMatchObject({ in: 'header', required: true, schema: { type: 'string' } });

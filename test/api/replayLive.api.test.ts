@@ -33,8 +33,8 @@ test('cases driven over the API with concurrent updates and local writes replay 
   expect((await call(sys, 'POST', `/v1/cases/${r}/actions/platform-review`, { key: SF, body: {} })).status).toBe(200);
   await complete(r, 'return.platform_review', A, { decision: 'approve' });
   await eventually(async () => ((await sys.db.case.findUniqueOrThrow({ where: { id: r } })).step === 'awaiting_customer_shipment' ? true : undefined), 'approved');
-  expect((await call(sys, 'POST', `/v1/cases/${r}/actions/shipment`, { key: SF, body: { carrier: 'SF', trackingNumber: 'SF1234567890' } })).status).toBe(200);
-  await complete(r, 'return.merchant_inspection', M, { outcome: 'confirmed' });
+  expect((await call(sys, 'POST', `/v1/cases/${r}/actions/shipment`, { key: SF, body: { carrier: 'SF', trackingNumber: 'sim-delivered-SF1234567890' } })).status).toBe(200);
+  await complete(r, 'return.merchant_inspection', M, { outcome: 'complete' });
   // A repair, in warranty, to the rating; and two returns cancelled while their review is open.
   const p = (await call(sys, 'POST', '/v1/cases', { key: SF, body: repairBody(sys.keys.merchant.merchantId), headers: { 'Idempotency-Key': idem() } })).body.caseId as string;
   await complete(p, 'repair.first_response', A, { solution: 'free_repair' });

@@ -57,6 +57,9 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
   });
   expect(shipped.status).toBe(200);
 
+  // The carrier shows the parcel in transit: the merchant confirms its arrival (the 7-day refund period starts).
+  await eventually(async () => (await caseState(caseId)).step === 'awaiting_receipt', 'awaiting receipt');
+  expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/receipt`, { key: sys.keys.merchant.apiKey, body: {} })).status).toBe(200);
   const inspection = await openTask(caseId, 'return.merchant_inspection');
   expect((await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { outcome: 'confirmed' } } })).status).toBe(200);
 
@@ -102,8 +105,13 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
   expect(mailText(refundMail.raw)).toContain('A refund of 199.00 CNY was issued');
   expect(mailText(refundMail.raw)).toContain('The return shipping of 18.00 CNY was reimbursed to you');
   // The merchant: the review request, then (once the customer shipped) the approved return on its way back.
-  const merchantMail = sys.mail.messages.filter((x) => x.to.includes(`${sys.keys.merchant.merchantId}@merchant.test`) && x.headers['x-case-id'] === caseId);
+  // The outbox delivers the merchant's e-mails beside the customer's: wait for both.
+  const merchantMail = await eventually(async () => {
+    const m = sys.mail.messages.filter((x) => x.to.includes(`${sys.keys.merchant.merchantId}@merchant.test`) && x.headers['x-case-id'] === caseId);
+    return m.length >= 2 ? m : undefined;
+  }, 'merchant e-mails');
   expect(merchantMail).toHaveLength(2);
+  expect(merchantMail[0].subject.replace(/\s+/g, '')).toBe(`待处理售后申请${caseId}`);
   expect(merchantMail[1].subject.replace(/\s+/g, '')).toBe(`售后申请${caseId}已同意,商品正在退回`);
   expect(mailText(merchantMail[1].raw)).toContain('3 个工作日');
   // The catcher may see a message a moment before the outbox row records it as sent.
@@ -294,4 +302,101 @@ test('cancel before money moves closes the case and its open task; a closed case
   const again = await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
   expect(again.status).toBe(409);
   await eventually(async () => sys.mail.messages.some((m) => m.to.includes(body.customerContact.email) && m.subject === `Request ${caseId} cancelled`), 'cancel mail');
+});
+
+describe('claims as the consumer law shapes them', () => {
+  const open = (body: any) => call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
+  const closedCase = (caseId: string) =>
+    eventually(async () => {
+      const c = await caseState(caseId);
+      return c.status === 'closed' ? c : undefined;
+    }, 'case closed');
+
+  test('422 for a no-reason refund-only, a confirmed by-nature exclusion and a late quality return; 400 for an inconsistent snapshot', async () => {
+    const refundOnly = await open(returnBody({ requestType: 'refund_only' }));
+    expect(refundOnly.status).toBe(422);
+    expect(refundOnly.body.error.code).toBe('REFUND_ONLY_NOT_ALLOWED');
+    const confirmed = await open(returnBody({ order: { category: 'intimate-apparel', snapshot: { exclusionConfirmedAtPurchase: true } } }));
+    expect(confirmed.status).toBe(422);
+    expect(confirmed.body.error.code).toBe('CATEGORY_EXCLUDED');
+    const late = await open(returnBody({ reasonCode: 'defective', order: { deliveredAt: new Date(Date.now() - 10 * DAY).toISOString() } }));
+    expect(late.status).toBe(422);
+    expect(late.body.error).toMatchObject({ code: 'QUALITY_RETURN_WINDOW_EXPIRED', details: { claimKind: 'quality', remedies: ['exchange', 'repair'] } });
+    const tooMuch = await open(returnBody({ order: { snapshot: { discount: '150.00', points: { count: 100, value: '60.00' } } } }));
+    expect(tooMuch.status).toBe(400);
+    const partialOnReturn = await open({ ...returnBody({ reasonCode: 'defective' }), partialRefund: { amount: '20.00' } });
+    expect(partialOnReturn.status).toBe(400);
+
+    // Without the confirmation at purchase the same by-nature category is returnable; a quality claim ignores exclusions.
+    const unconfirmed = await open(returnBody({ order: { category: 'intimate-apparel' } }));
+    expect(unconfirmed.status).toBe(201);
+    const customized = await open(returnBody({ reasonCode: 'defective', order: { category: 'customized' } }));
+    expect(customized.status).toBe(201);
+    expect(customized.body.summary).toMatchObject({ claimKind: 'quality' });
+    for (const c of [unconfirmed.body.caseId, customized.body.caseId]) {
+      await openTask(c, 'return.merchant_review');
+      expect((await call(sys, 'POST', `/v1/cases/${c}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } })).status).toBe(200);
+    }
+  });
+
+  test('goods not received, before any delivery: the merchant rejects, the platform reviews by itself and rejects; the notice names the routes of 消法 art. 39', async () => {
+    const body: any = returnBody({ requestType: 'refund_only', reasonCode: 'not_received', order: { deliveredAt: undefined } });
+    body.customerContact.locale = 'zh-CN';
+    const opened = await open(body);
+    expect(opened.status).toBe(201);
+    const caseId = opened.body.caseId;
+    const review = await openTask(caseId, 'return.merchant_review');
+    expect((await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'reject', reasonCode: 'goods_delivered' } } })).status).toBe(200);
+    // Damage claims at review are gone: the merchant has not seen the goods.
+    const platform = await openTask(caseId, 'return.platform_review', sys.keys.agent.apiKey);
+    expect((await call(sys, 'POST', `/v1/tasks/${platform.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { decision: 'reject', reasonCode: 'item_used_or_damaged' } } })).status).toBe(400);
+    expect((await call(sys, 'POST', `/v1/tasks/${platform.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { decision: 'reject', reasonCode: 'goods_delivered' } } })).status).toBe(200);
+    expect(await closedCase(caseId)).toMatchObject({ outcome: 'rejected' });
+    const notice = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(body.customerContact.email) && m.headers['x-case-id'] === caseId && mailText(m.raw).includes('12315')), 'rejection notice');
+    const text = mailText(notice.raw).replace(/\s+/g, '');
+    for (const route of ['平台投诉', '消费者协会', '12315', '仲裁', '人民法院', '第三十九条']) expect(text).toContain(route);
+    expect(text).not.toContain('平台的决定为最终决定');
+    expect(await sys.db.payment.count({ where: { caseId } })).toBe(0);
+  });
+
+  test('pickup, receipt, incomplete with evidence, partial refund agreed: paid back along the original route of the order snapshot', async () => {
+    const body: any = returnBody({
+      order: { snapshot: { discount: '20.00', points: { count: 500, value: '5.00' }, payment: { ref: 'PAY-API-1', method: 'alipay', originalRouteOpen: true } } },
+    });
+    const opened = await open(body);
+    expect(opened.status).toBe(201);
+    const caseId = opened.body.caseId;
+    const snapshotRow = await sys.db.returnOrderSnapshot.findUniqueOrThrow({ where: { caseId } });
+    expect(snapshotRow).toMatchObject({ amountMinor: 19900, discountMinor: 2000, pointsCount: 500, pointsValueMinor: 500, paymentRef: 'PAY-API-1', paymentMethod: 'alipay', originalRouteOpen: true });
+    const review = await openTask(caseId, 'return.merchant_review');
+    await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'approve' } } });
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_customer_shipment', 'awaiting shipment');
+    const bad = await call(sys, 'POST', `/v1/cases/${caseId}/actions/pickup`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', date: '2026-12-01', slot: 'morning' } });
+    expect(bad.status).toBe(400);
+    const booked = await call(sys, 'POST', `/v1/cases/${caseId}/actions/pickup`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', date: '2026-12-01', slot: '09-12' } });
+    expect(booked.status).toBe(200);
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_receipt', 'awaiting receipt');
+    const timeline = (await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey })).body.events;
+    expect(timeline.find((e: any) => e.type === 'carrier.pickup_scheduled').payload).toMatchObject({ carrier: 'SF', windowStartsAt: '2026-12-01T01:00:00.000Z', windowEndsAt: '2026-12-01T04:00:00.000Z' });
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/receipt`, { key: sys.keys.storefront.apiKey, body: {} })).status).toBe(403);
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/receipt`, { key: sys.keys.merchant.apiKey, body: {} })).status).toBe(200);
+    const inspection = await openTask(caseId, 'return.merchant_inspection');
+    const state = await caseState(caseId);
+    expect(new Date(inspection.dueAt).getTime()).toBeLessThan(new Date(state.deadlines.refundDueAt).getTime());
+    const done = await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, {
+      key: sys.keys.merchant.apiKey,
+      body: { payload: { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: ['EV-API-1'], offeredRefund: '120.00' } },
+    });
+    expect(done.status).toBe(200);
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_incomplete_choice', 'awaiting the choice');
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/incomplete-choice`, { key: sys.keys.storefront.apiKey, body: { choice: 'accept_partial_refund' } })).status).toBe(200);
+    const closed = await closedCase(caseId);
+    expect(closed.outcome).toBe('partially_refunded');
+    const refund = await sys.db.payment.findFirstOrThrow({ where: { caseId, kind: 'partial_refund' } });
+    expect(refund).toMatchObject({ amountMinor: 12000, route: 'original', paymentRef: 'PAY-API-1', status: 'succeeded' });
+    expect(refund.gatewayRef).toMatch(/^SIMREF-/);
+    expect(closed.payments.find((p: any) => p.kind === 'partial_refund')).toMatchObject({ route: 'original', amountMinor: 12000 });
+    const mail = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(body.customerContact.email) && m.subject === `Refund issued (${caseId})`), 'refund e-mail');
+    expect(mailText(mail.raw)).toContain('A refund of 120.00 CNY was issued to your original payment method');
+  });
 });

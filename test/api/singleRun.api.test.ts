@@ -44,7 +44,7 @@ async function sideEffects(caseId: string) {
 }
 
 test('a cancelled return: replaying the opening POST returns the closed case and starts no second run', async () => {
-  const body = returnBody(sys.keys.merchant.merchantId, { requestType: 'refund_only' });
+  const body = returnBody(sys.keys.merchant.merchantId, { requestType: 'refund_only', reasonCode: 'not_received' });
   const key = idem();
   const opened = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } });
   expect(opened.status).toBe(201);

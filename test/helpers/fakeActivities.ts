@@ -56,6 +56,21 @@ export function createFakeActivities() {
       const { amountMinor, currency } = returnShippingReimbursement({ paid: input.paid, quote, cap: input.cap });
       return { paymentId: `ship-${input.caseId}`, amountMinor, currency, gatewayRef: amountMinor > 0 ? `PAYOUT-${input.caseId}` : null };
     },
+    async refundReturn(input) {
+      calls.push({ name: 'refundReturn', input });
+      refundAttempts++;
+      if (!refunds.has(input.caseId)) refunds.set(input.caseId, `REF-${refunds.size + 1}`);
+      return { paymentId: `pay-${input.caseId}`, gatewayRef: input.amountMinor > 0 ? refunds.get(input.caseId)! : null, route: input.route, amountMinor: input.amountMinor };
+    },
+    /** The fake carrier: a return parcel is delivered at the first look, unless its tracking number starts with INTRANSIT. */
+    async returnParcelStatus(input) {
+      calls.push({ name: 'returnParcelStatus', input });
+      return /^INTRANSIT/.test(input.trackingNumber) ? { delivered: false } : { delivered: true };
+    },
+    async scheduleReturnPickup(input) {
+      calls.push({ name: 'scheduleReturnPickup', input });
+      return { pickupId: `PICK-${input.caseId}`, carrier: input.carrier, trackingNumber: 'INTRANSITPICK01', windowStartsAt: `${input.date}T01:00:00.000Z`, windowEndsAt: `${input.date}T04:00:00.000Z` };
+    },
   };
   return {
     activities,

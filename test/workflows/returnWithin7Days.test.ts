@@ -2,11 +2,19 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { addWorkingDays, addWorkingHours } from '../../policy/businessCalendar';
+import { addWorkingDays, addWorkingHours, dayPeriodEndsAt } from '../../policy/businessCalendar';
 import { deadlineFrom } from '../../policy/durations';
 import { completeTaskUpdate, cancelCaseUpdate, type Actor } from '../../workflows/definitions';
-import { requestPlatformReviewUpdate, returnWithin7Days, submitReturnShipmentUpdate, type ReturnCaseInput } from '../../workflows/returnWithin7Days';
-import type { ReturnShipment } from '../../policy/returns';
+import {
+  chooseIncompleteOutcomeUpdate,
+  confirmReturnReceiptUpdate,
+  requestPlatformReviewUpdate,
+  requestReturnPickupUpdate,
+  returnWithin7Days,
+  submitReturnShipmentUpdate,
+  type ReturnCaseInput,
+} from '../../workflows/returnWithin7Days';
+import type { OrderSnapshot, ReturnShipment } from '../../policy/returns';
 import { createTimeSkippingEnv, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../helpers/timeSkipping';
 import { FAKE_CARRIER_QUOTES, type createFakeActivities } from '../helpers/fakeActivities';
 
@@ -114,9 +122,9 @@ test('happy path: approve, ship, inspect, refund once, survey; deadlines from th
   expect(inspection.type).toBe('return.merchant_inspection');
   expect(inspection.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(inspection.at), 3).toISOString());
 
-  const refunds = forCase(i.caseId, fake.of('issueRefund'));
+  const refunds = forCase(i.caseId, fake.of('refundReturn'));
   expect(refunds).toHaveLength(1);
-  expect(refunds[0]).toMatchObject({ amountMinor: 19900, currency: 'CNY' });
+  expect(refunds[0]).toMatchObject({ amountMinor: 19900, currency: 'CNY', route: 'order_refund', kind: 'full', eventKey: `${i.caseId}:refund` });
   // 7.3: the return shipping is reimbursed (patch 'return-shipping-reimbursed'), here at the carrier's quote.
   expect(forCase(i.caseId, fake.of('recordReturnShipping'))).toHaveLength(0);
   const shipping = forCase(i.caseId, fake.of('reimburseReturnShipping'));
@@ -178,7 +186,7 @@ test('merchant silence: reminder at half time, auto-approval at exactly 48 h, re
 test('merchant rejects, customer asks for platform review, agent approves within 2 working hours', async () => {
   const i = input();
   const h = await start(i);
-  await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'item_used_or_damaged' });
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'other' });
   const v = await waitForState(h, (s) => s.step === 'awaiting_platform_review_request');
   const rejectedAt = v.timeline.find((e) => e.type === 'return.rejected_by_merchant')!.at;
   expect(v.deadlines.platformReviewRequestBy).toBe(deadlineFrom(new Date(rejectedAt), i.policy.returnWithin7Days.platformReviewRequestWindow, i.policy.calendar).toISOString());
@@ -198,7 +206,7 @@ test('merchant rejects, customer asks for platform review, agent approves within
 test('platform review lapses: reassigned to a supervisor at the 2-working-hour deadline; supervisor rejects (final)', async () => {
   const i = input();
   const h = await start(i);
-  await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'missing_parts_or_packaging' });
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'category_excluded' });
   await waitForState(h, (s) => s.step === 'awaiting_platform_review_request');
   await executeUpdate(h, requestPlatformReviewUpdate, { args: [{ actor: storefront }] });
   const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.platform_review'));
@@ -213,7 +221,7 @@ test('platform review lapses: reassigned to a supervisor at the 2-working-hour d
 
   await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: task.taskId, actor: { id: 'principal-supervisor', role: 'supervisor' }, payload: { decision: 'reject', reasonCode: 'other' } }] });
   expect(await h.result()).toEqual({ outcome: 'rejected' });
-  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
+  expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
 });
 
 test('rejection stands when the customer does not ask for platform review within the window', async () => {
@@ -243,7 +251,7 @@ test('shipment deadline missed: reminder at 70 %, abandoned at exactly 7 days, c
   const reminder = forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'return.shipment_reminder');
   expectFiredAt(reminder.at, new Date(new Date(sla.startedAt).getTime() + Math.round(7 * 24 * HOUR * 0.7)).toISOString());
   expect(templatesOf(i.caseId)).toContain('return.closed.abandoned');
-  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
+  expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
 });
 
 test('inspection silence: auto-confirmed at 3 working days, then refunded', async () => {
@@ -255,10 +263,10 @@ test('inspection silence: auto-confirmed at 3 working days, then refunded', asyn
   const due = openTaskOf(v, 'return.merchant_inspection')!.dueAt;
   expect(await h.result()).toEqual({ outcome: 'refunded' });
   const expired = forCase(i.caseId, fake.of('closeTask')).find((c) => c.status === 'expired');
-  expect(expired).toMatchObject({ resolution: 'auto:confirmed' });
+  expect(expired).toMatchObject({ resolution: 'auto:complete' });
   expectFiredAt(expired.at, due);
   expect(eventsOf(i.caseId)).toContain('return.inspection_auto_confirmed');
-  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(1);
+  expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(1);
 });
 
 test('exchange: the merchant ships a replacement; no refund', async () => {
@@ -271,12 +279,12 @@ test('exchange: the merchant ships a replacement; no refund', async () => {
   expect(await h.result()).toEqual({ outcome: 'exchanged' });
   const ex = tasksOf(i.caseId).find((t) => t.type === 'return.exchange_shipment');
   expect(ex.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(ex.at), 2).toISOString());
-  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
+  expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
   expect(forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'return.replacement_shipped').params).toMatchObject({ carrier: 'JD', trackingNumber: 'JD0001234567' });
 });
 
-test('refund only: approval goes straight to the refund', async () => {
-  const i = input({}, 'refund_only');
+test('refund only for goods not received: approval goes straight to the refund', async () => {
+  const i = input({ reasonCode: 'not_received' }, 'refund_only');
   const h = await start(i);
   await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
   expect(await h.result()).toEqual({ outcome: 'refunded' });
@@ -293,7 +301,7 @@ test('cancel before money moves: open task cancelled, case closed, no refund', a
   await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
   expect(await h.result()).toEqual({ outcome: 'cancelled' });
   expect(forCase(i.caseId, fake.of('closeTask'))[0]).toMatchObject({ status: 'cancelled' });
-  expect(forCase(i.caseId, fake.of('issueRefund'))).toHaveLength(0);
+  expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
   expect(templatesOf(i.caseId)).toContain('return.closed.cancelled');
 });
 
@@ -418,9 +426,309 @@ test('once the customer ships, the merchant is told the approved return is comin
 });
 
 test('refund only: no item comes back, so the merchant gets no inspection notice', async () => {
-  const i = input({}, 'refund_only');
+  const i = input({ reasonCode: 'not_received' }, 'refund_only');
   const h = await start(i);
   await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
   expect(await h.result()).toEqual({ outcome: 'refunded' });
   expect(templatesOf(i.caseId)).not.toContain('return.approved_merchant');
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The consumer-law rules (patch return-consumer-law): claims by kind, receipt, refund timing and route, completeness.
+// ---------------------------------------------------------------------------------------------------------------
+const DAY = 24 * HOUR;
+const eventOf = (caseId: string, type: string) => forCase(caseId, fake.of('recordCaseEvent')).find((e) => e.type === type);
+const mailOf = (caseId: string, template: string) => forCase(caseId, fake.of('notify')).find((x) => x.template === template);
+const receive = (h: Awaited<ReturnType<typeof start>>, actor: Actor = merchantActor) =>
+  waitForState(h, (s) => s.step === 'awaiting_receipt', 'awaiting receipt').then(() => executeUpdate(h, confirmReturnReceiptUpdate, { args: [{ actor }] }));
+const snapshot = (over: Partial<OrderSnapshot> = {}): OrderSnapshot => ({
+  discountMinor: 2000,
+  points: { count: 300, valueMinor: 300 },
+  giftValueMinor: 1500,
+  payment: { ref: 'PAY-20261120-1', method: 'alipay', originalRouteOpen: true },
+  exclusionConfirmedAtPurchase: false,
+  ...over,
+});
+
+describe('quality claims (消法 art. 24)', () => {
+  test('a merchant rejection goes to platform review by itself, due in 2 working hours; a platform rejection names the routes of 消法 art. 39', async () => {
+    const i = input({ reasonCode: 'defective' });
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'quality_claim_disputed' });
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.platform_review'), 'platform review');
+    expect(v.timeline.some((e) => e.type === 'return.platform_review_requested')).toBe(false);
+    const platform = tasksOf(i.caseId).find((t) => t.type === 'return.platform_review');
+    expect(platform.dueAt).toBe(addWorkingHours(i.policy.calendar, new Date(platform.at), 2).toISOString());
+    expect(eventOf(i.caseId, 'return.rejected_by_merchant').payload).toEqual({ reasonCode: 'quality_claim_disputed', platformReview: 'automatic' });
+    expect(mailOf(i.caseId, 'return.rejected_to_platform').params).toMatchObject({ reasonCode: 'quality_claim_disputed' });
+    await complete(h, 'return.platform_review', agentActor, { decision: 'reject', reasonCode: 'other' });
+    expect(await h.result()).toEqual({ outcome: 'rejected' });
+    expect(templatesOf(i.caseId)).toEqual(expect.arrayContaining(['return.rejected_to_platform', 'return.rejected_final', 'return.closed.rejected']));
+    expect(templatesOf(i.caseId)).not.toContain('return.rejected');
+  });
+
+  test('the seller bears the return shipping of a quality claim; exchange within 15 days of delivery', async () => {
+    const i = input({ reasonCode: 'wrong_item' }, 'exchange');
+    i.order.deliveredAt = new Date(Date.now() - 12 * DAY).toISOString(); // day 12: past the no-reason window
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '15.00', currency: 'CNY' } });
+    const inspecting = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'));
+    expect(inspecting.deadlines.refundDueAt).toBeUndefined(); // an exchange refunds nothing
+    const task = tasksOf(i.caseId).find((t) => t.type === 'return.merchant_inspection');
+    expect(task.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(task.at), 3).toISOString());
+    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete' });
+    await complete(h, 'return.exchange_shipment', merchantActor, { carrier: 'JD', trackingNumber: 'JD0001234567' });
+    expect(await h.result()).toEqual({ outcome: 'exchanged' });
+    expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))[0]).toMatchObject({ payer: 'merchant', paid: { amountMinor: 1500, currency: 'CNY' } });
+    expect(eventOf(i.caseId, 'return.approved').payload).toEqual({ claimKind: 'quality', shippingPaidBy: 'merchant' });
+    expect(mailOf(i.caseId, 'return.approved').params).toMatchObject({ shippingPaidBy: 'merchant' });
+  });
+
+  test('a quality return after day 7 closes ineligible, naming no tasks (the API refuses it first)', async () => {
+    const i = input({ reasonCode: 'defective' });
+    i.order.deliveredAt = new Date(Date.now() - 10 * DAY).toISOString();
+    const h = await start(i);
+    expect(await h.result()).toEqual({ outcome: 'ineligible' });
+    expect(eventOf(i.caseId, 'return.ineligible').payload).toEqual({ reason: 'QUALITY_RETURN_WINDOW_EXPIRED' });
+    expect(tasksOf(i.caseId)).toHaveLength(0);
+  });
+});
+
+describe('refund only (仅退款)', () => {
+  test('goods not received, asked before any delivery: merchant silence approves at exactly 48 h, the amount paid is refunded', async () => {
+    const i = input({ reasonCode: 'not_received' }, 'refund_only');
+    delete i.order.deliveredAt;
+    i.order.snapshot = snapshot();
+    const h = await start(i);
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'));
+    const due = openTaskOf(v, 'return.merchant_review')!.dueAt;
+    expect(due).toBe(new Date(new Date(tasksOf(i.caseId)[0].at).getTime() + 48 * HOUR).toISOString());
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expectFiredAt(eventOf(i.caseId, 'return.auto_approved').at, due);
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([
+      expect.objectContaining({ amountMinor: 17600, route: 'original', paymentRef: 'PAY-20261120-1', points: { count: 300 }, kind: 'full' }),
+    ]);
+    expect(tasksOf(i.caseId).map((t) => t.type)).toEqual(['return.merchant_review']);
+  });
+
+  test('a partial refund for a minor defect: the agreed amount, the customer keeps the goods', async () => {
+    const i = input({ reasonCode: 'defective', partialRefundMinor: 3000 }, 'refund_only');
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    expect(await h.result()).toEqual({ outcome: 'partially_refunded' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([expect.objectContaining({ amountMinor: 3000, kind: 'partial' })]);
+    expect(templatesOf(i.caseId)).toContain('return.closed.partially_refunded');
+  });
+
+  test('a no-reason refund-only (the customer keeping the goods) is not a right: closed ineligible, merchant never asked', async () => {
+    const i = input({}, 'refund_only');
+    const h = await start(i);
+    expect(await h.result()).toEqual({ outcome: 'ineligible' });
+    expect(eventOf(i.caseId, 'return.ineligible').payload).toEqual({ reason: 'REFUND_ONLY_NOT_ALLOWED' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
+  });
+});
+
+describe('receipt of the goods and the refund deadline (消法 art. 25)', () => {
+  test('the carrier shows the parcel in transit: looked up every 6 hours until the merchant confirms receipt; refund due 24:00 of the 7th day after, inspection ends 2 h before', async () => {
+    const i = input({}, 'return_and_refund');
+    i.order.snapshot = snapshot({ payment: { ref: 'PAY-9', method: 'bank_card', originalRouteOpen: false } });
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'INTRANSIT0001' });
+    await waitForState(h, (s) => s.step === 'awaiting_receipt');
+    await env.sleep('13 hours');
+    const looks = fake.of('returnParcelStatus').filter((x) => x.trackingNumber === 'INTRANSIT0001');
+    expect(looks.length).toBeGreaterThanOrEqual(3); // at shipment, +6 h, +12 h
+    await receive(h);
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'));
+    const received = eventOf(i.caseId, 'return.goods_received');
+    expect(received.payload).toMatchObject({ by: 'merchant' });
+    const refundDue = dayPeriodEndsAt(i.policy.calendar, new Date(received.payload.receivedAt), 7, { extendOverHolidays: false }).toISOString();
+    expect(v.deadlines.refundDueAt).toBe(refundDue);
+    const inspection = tasksOf(i.caseId).find((t) => t.type === 'return.merchant_inspection');
+    const bySla = addWorkingDays(i.policy.calendar, new Date(inspection.at), 3).getTime();
+    expect(inspection.dueAt).toBe(new Date(Math.min(bySla, new Date(refundDue).getTime() - 2 * HOUR)).toISOString());
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'return.merchant_inspection')!.taskId, actor: merchantActor, payload: { outcome: 'complete', packagingMissing: true } }] });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    // Packaging missing alone: complete, the full amount paid; the original route is closed, so the platform balance.
+    const refund = forCase(i.caseId, fake.of('refundReturn'))[0];
+    expect(refund).toMatchObject({ amountMinor: 17600, route: 'platform_balance', paymentRef: 'PAY-9' });
+    expect(new Date(refund.at).getTime()).toBeLessThan(new Date(refundDue).getTime());
+    expect(mailOf(i.caseId, 'return.refunded').params).toMatchObject({ route: 'platform_balance', amountMinor: 17600 });
+  });
+
+  test('an inspection policy longer than the refund allows is cut to end 2 hours before the refund is due; silence then finds the goods complete', async () => {
+    const i = input({ policy: testPolicy((p) => void (p.returnWithin7Days.merchantInspection = { within: { amount: 10, unit: 'days' }, remindAt: 0.5, onBreach: 'default-decision' })) });
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h); // the fake carrier reports the parcel delivered at the first look
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'));
+    const received = eventOf(i.caseId, 'return.goods_received');
+    expect(received.payload.by).toBe('carrier');
+    const refundDue = dayPeriodEndsAt(i.policy.calendar, new Date(received.payload.receivedAt), 7, { extendOverHolidays: false });
+    const due = openTaskOf(v, 'return.merchant_inspection')!.dueAt;
+    expect(due).toBe(new Date(refundDue.getTime() - 2 * HOUR).toISOString());
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expectFiredAt(forCase(i.caseId, fake.of('closeTask')).find((c) => c.status === 'expired').at, due);
+    expect(new Date(forCase(i.caseId, fake.of('refundReturn'))[0].at).getTime()).toBeLessThan(refundDue.getTime());
+  });
+
+  test('nobody confirms the parcel within 15 days: platform review at exactly that deadline; approval refunds', async () => {
+    const i = input();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'INTRANSIT0002' });
+    const v = await waitForState(h, (s) => s.step === 'awaiting_receipt');
+    const receiptBy = v.deadlines.returnReceiptBy!;
+    const shippedAt = forCase(i.caseId, fake.of('recordCaseEvent')).find((e) => e.type === 'step.entered' && e.casePatch?.step === 'awaiting_receipt').at;
+    expect(receiptBy).toBe(new Date(new Date(shippedAt).getTime() + 15 * DAY).toISOString());
+    await env.sleep(new Date(receiptBy).getTime() - (await env.currentTimeMs()) + 1_000);
+    const review = await waitForState(h, (s) => !!openTaskOf(s, 'return.platform_review'), 'platform review');
+    expectFiredAt(eventOf(i.caseId, 'return.receipt_lapsed').at, receiptBy);
+    expect(eventOf(i.caseId, 'return.receipt_lapsed').payload).toEqual({ dueAt: receiptBy });
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(review, 'return.platform_review')!.taskId, actor: agentActor, payload: { decision: 'approve' } }] });
+    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+  });
+
+  test('nobody confirms the parcel and the platform rejects: closed rejected, the notice names the routes; no refund', async () => {
+    const i = input();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'INTRANSIT0003' });
+    const v = await waitForState(h, (s) => s.step === 'awaiting_receipt');
+    await env.sleep(new Date(v.deadlines.returnReceiptBy!).getTime() - (await env.currentTimeMs()) + 1_000);
+    await complete(h, 'return.platform_review', agentActor, { decision: 'reject', reasonCode: 'other' });
+    expect(await h.result()).toEqual({ outcome: 'rejected' });
+    expect(mailOf(i.caseId, 'return.rejected_final').params).toMatchObject({ reasonCode: 'other' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
+    expect(tasksOf(i.caseId).map((t) => t.type)).not.toContain('return.merchant_inspection');
+  });
+
+  test('the customer may cancel while the parcel is on its way back: no refund, no inspection', async () => {
+    const i = input();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'INTRANSIT0004' });
+    await waitForState(h, (s) => s.step === 'awaiting_receipt');
+    await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+    expect(await h.result()).toEqual({ outcome: 'cancelled' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
+    expect(tasksOf(i.caseId).map((t) => t.type)).toEqual(['return.merchant_review']);
+  });
+
+  test('receipt can be confirmed only while the case waits for it', async () => {
+    const i = input();
+    const h = await start(i);
+    await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'));
+    await expect(executeUpdate(h, confirmReturnReceiptUpdate, { args: [{ actor: merchantActor }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+    await expect(executeUpdate(h, confirmReturnReceiptUpdate, { args: [{ actor: storefront }] })).rejects.toMatchObject({ cause: { type: 'Forbidden' } });
+    await h.cancel();
+  });
+});
+
+describe('completeness at inspection (暂行办法 art. 8)', () => {
+  async function incomplete(i: ReturnCaseInput) {
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h);
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'));
+    const taskId = openTaskOf(v, 'return.merchant_inspection')!.taskId;
+    // Incomplete needs reasons and evidence; packaging is no reason.
+    for (const payload of [
+      { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: [], offeredRefund: '50.00' },
+      { outcome: 'incomplete', reasons: ['packaging_missing'], evidenceIds: ['EV-1'], offeredRefund: '50.00' },
+      { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: ['EV-1'] },
+      { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: ['a photo of the broken box'], offeredRefund: '50.00' },
+    ]) {
+      await expect(executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload }] })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
+    }
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: ['EV-1', 'EV-2'], offeredRefund: '150.00' } }] });
+    return waitForState(h, (s) => s.step === 'awaiting_incomplete_choice').then((s) => ({ h, v: s }));
+  }
+
+  test('the customer accepts the partial refund offered; evidence ids are in the audit trail', async () => {
+    const i = input();
+    const { h } = await incomplete(i);
+    expect(eventOf(i.caseId, 'return.inspection_incomplete').payload).toEqual({ reasons: ['parts_missing'], evidenceIds: ['EV-1', 'EV-2'], offeredRefundMinor: 15000 });
+    expect(mailOf(i.caseId, 'return.incomplete').params).toMatchObject({ reasons: 'parts_missing', amountMinor: 15000, currency: 'CNY' });
+    await executeUpdate(h, chooseIncompleteOutcomeUpdate, { args: [{ actor: storefront, choice: 'accept_partial_refund' }] });
+    expect(await h.result()).toEqual({ outcome: 'partially_refunded' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([expect.objectContaining({ amountMinor: 15000, kind: 'partial' })]);
+  });
+
+  test('the customer wants the goods back: the merchant ships them back at its cost', async () => {
+    const i = input();
+    const { h } = await incomplete(i);
+    await executeUpdate(h, chooseIncompleteOutcomeUpdate, { args: [{ actor: storefront, choice: 'send_back' }] });
+    await complete(h, 'return.send_back_shipment', merchantActor, { carrier: 'SF', trackingNumber: 'SF5550001111' });
+    expect(await h.result()).toEqual({ outcome: 'sent_back' });
+    const task = tasksOf(i.caseId).find((t) => t.type === 'return.send_back_shipment');
+    expect(task.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(task.at), 2).toISOString());
+    expect(mailOf(i.caseId, 'return.sent_back').params).toMatchObject({ carrier: 'SF', trackingNumber: 'SF5550001111' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
+  });
+
+  test('customer silence goes to platform review at exactly 7 days; the platform decides a partial refund', async () => {
+    const i = input();
+    const { h, v } = await incomplete(i);
+    const due = v.deadlines.incompleteChoice!;
+    const started = v.slas.find((s) => s.name === 'incompleteChoice')!.startedAt;
+    expect(due).toBe(new Date(new Date(started).getTime() + 7 * DAY).toISOString());
+    await env.sleep(new Date(due).getTime() - (await env.currentTimeMs()) + 1_000);
+    const review = await waitForState(h, (s) => !!openTaskOf(s, 'return.completeness_review'), 'completeness review');
+    expectFiredAt(eventOf(i.caseId, 'return.incomplete_choice_lapsed').at, due);
+    const task = tasksOf(i.caseId).find((t) => t.type === 'return.completeness_review');
+    expect(task.dueAt).toBe(addWorkingHours(i.policy.calendar, new Date(task.at), 2).toISOString());
+    expect(mailOf(i.caseId, 'return.incomplete_reminder')).toBeDefined();
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(review, 'return.completeness_review')!.taskId, actor: agentActor, payload: { decision: 'partial_refund', amount: '120.00' } }] });
+    expect(await h.result()).toEqual({ outcome: 'partially_refunded' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([expect.objectContaining({ amountMinor: 12000, kind: 'partial' })]);
+  });
+
+  test('the customer asks the platform, which finds for a full refund', async () => {
+    const i = input();
+    const { h } = await incomplete(i);
+    await executeUpdate(h, chooseIncompleteOutcomeUpdate, { args: [{ actor: storefront, choice: 'platform_review' }] });
+    await complete(h, 'return.completeness_review', agentActor, { decision: 'full_refund' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([expect.objectContaining({ amountMinor: 19900, kind: 'full' })]);
+    expect(eventOf(i.caseId, 'return.incomplete_choice_lapsed')).toBeUndefined();
+  });
+
+  test('a gift not returned is charged at its marked value (order snapshot)', async () => {
+    const i = input();
+    i.order.snapshot = snapshot();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h);
+    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete', giftNotReturned: true, evidenceIds: ['EV-9'] });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))[0]).toMatchObject({ amountMinor: 19900 - 2000 - 300 - 1500, route: 'original', points: { count: 300 } });
+    expect(eventOf(i.caseId, 'return.inspection_confirmed').payload).toEqual({ outcome: 'complete', packagingMissing: false, giftNotReturned: true, evidenceIds: ['EV-9'] });
+  });
+});
+
+describe('pickup (上门取件)', () => {
+  test('instead of a tracking number, the customer books a pickup; the carrier bills the payer, the merchant confirms receipt', async () => {
+    const i = input();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await waitForState(h, (s) => s.step === 'awaiting_customer_shipment');
+    await expect(executeUpdate(h, requestReturnPickupUpdate, { args: [{ actor: storefront, pickup: { carrier: 'SF', date: '2026-12-01', slot: '08-10' } as any }] })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
+    await executeUpdate(h, requestReturnPickupUpdate, { args: [{ actor: storefront, pickup: { carrier: 'SF', date: '2026-12-01', slot: '09-12' } }] });
+    await expect(executeUpdate(h, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+    await receive(h);
+    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(forCase(i.caseId, fake.of('scheduleReturnPickup'))).toEqual([
+      expect.objectContaining({ carrier: 'SF', date: '2026-12-01', slot: '09-12', timeZone: 'Asia/Shanghai', from: `customer:${i.order.customerId}`, to: 'merchant:merchant-1' }),
+    ]);
+    expect(forCase(i.caseId, fake.of('recordReturnShipping'))).toEqual([expect.objectContaining({ payer: 'platform', carrier: 'SF' })]);
+    expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))).toHaveLength(0);
+    expect(mailOf(i.caseId, 'return.pickup_scheduled').params).toMatchObject({ carrier: 'SF', trackingNumber: 'INTRANSITPICK01' });
+    expect(mailOf(i.caseId, 'return.approved_merchant').params).toMatchObject({ trackingNumber: 'INTRANSITPICK01' });
+  });
 });
