@@ -129,6 +129,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
 
   let quoteDecision: CustomerDecision | undefined;
   let handOver: HandOver | undefined;
+  let handedOverAt = new Date();
   let choice: RemedyChoice | undefined;
   let offered: readonly RemedyChoice[] = [];
   let disputable = false;
@@ -138,7 +139,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   // The customer may cancel until the item is handed over for repair.
   const cancelled = kase.allowCancellation(() => (handOver ? 'The item was already handed over for repair; the case can no longer be cancelled' : null));
   kase.onAction(actions['quote-decision'], {
-    refusal: () => kase.unlessAwaiting('quote_decision', quoteDecision !== undefined || dispute !== undefined),
+    refusal: () => kase.unlessAwaiting('quote_decision', quoteDecision !== undefined || (disputable && dispute !== undefined)),
     run: async ({ decision }, actor) => {
       quoteDecision = decision;
       await kase.record('repair.quote_decided', { decision }, { actor: actor.id });
@@ -148,6 +149,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     refusal: () => kase.unlessAwaiting('hand_over', handOver !== undefined),
     run: async (h, actor) => {
       handOver = h;
+      handedOverAt = new Date();
       await kase.record('repair.handed_over', { method: h.method, ...(h.method === 'courier' && { carrier: h.carrier }) }, { actor: actor.id });
     },
   });
@@ -298,7 +300,6 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   const ended = await kase.endedBy(handed, { event: 'repair.abandoned', reason: 'no_hand_over_by_deadline', outcome: 'abandoned' });
   if (ended) return close(ended);
   const handedOver = handOver!;
-  const handedOverAt = new Date();
   await repairs.recordRepairProgress({
     caseId,
     patch: handedOver.method === 'courier'
@@ -425,6 +426,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
           }
           const c = await offerChoice('repair_sla_breached', ['replacement', 'repair'], () => report !== undefined || overdue);
           if (c === 'replacement') switched = c;
+          else if (c === 'repair') await kase.record('step.entered', {}, { step: 'repairing' });
           continue;
         }
         // Art. 12: more than 30 days: replacement or return (art. 13), whatever the repair does meanwhile.
@@ -550,8 +552,8 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     if (shipped.kind !== 'completed') return close('cancelled');
     const { carrier, trackingNumber } = shipped.payload;
     const shippedAt = new Date();
-    await repairs.recordRepairProgress({ caseId, patch: { returnCarrier: carrier, returnTracking: trackingNumber } });
     await kase.record('repair.item_shipped', { carrier, trackingNumber, resolution }, { actor: shipped.actor.id });
+    await repairs.recordRepairProgress({ caseId, patch: { returnCarrier: carrier, returnTracking: trackingNumber } });
     await kase.notify('repair.item_shipped', customer, { carrier, trackingNumber });
     if (inWarranty) {
       // 消法 art. 24: the shipping back is the seller's too, booked in the payments ledger.
