@@ -223,7 +223,6 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   if (!warranty.ok) throw ApplicationFailure.create({ type: CaseErrors.PolicyRefused, message: warranty.message, nonRetryable: true });
   kase.setDeadline('warrantyEndsAt', warranty.warrantyEndsAt);
   const openedInWarranty = warranty.inWarranty;
-  const warrantyEndsAt = warranty.warrantyEndsAt;
   let inWarranty = openedInWarranty;
   // Three-guarantee rules art. 9-11: an early performance fault, or a fault already repaired twice, opens a choice.
   const entitlement = inWarranty
@@ -358,10 +357,11 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     notifyOnEscalation: agents,
     ...(arrival && { startedAt: arrival.at }),
   });
+  const confirmedAt = new Date();
   if (receipt.kind === 'completed') await kase.record('repair.item_received', {}, { actor: receipt.actor.id, step: 'repairing' });
   else await kase.record('repair.receipt_unconfirmed', { dueAt: receipt.kind === 'breached' ? receipt.sla.dueAt : null }, { step: 'repairing' });
   if (!arrival) {
-    arrival = { at: new Date(), source: 'staff' };
+    arrival = { at: confirmedAt, source: 'staff' };
     await recordArrival(arrival);
   }
   const arrivedAt = arrival.at;

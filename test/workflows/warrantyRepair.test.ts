@@ -510,6 +510,66 @@ test('user damage upheld: the quote again, no second dispute; accepted, the paid
   expect(await hj.result()).toEqual({ outcome: 'returned_unrepaired', rating: 1 });
 });
 
+test('the carrier never reports: at exactly 14 days the staff confirmation becomes the arrival, and the repair counts from it', async () => {
+  const i = input();
+  const h = await start(i);
+  await complete(h, 'repair.first_response', { solution: 'free_repair' });
+  await atStep(h, 'awaiting_hand_over');
+  fakes.arrivals.set('SF4040404040', { afterChecks: 10_000 });
+  await executeUpdate(h, handOverItemUpdate, { args: [{ actor: storefront, handOver: { method: 'courier', carrier: 'SF', trackingNumber: 'SF4040404040' } }] });
+  await atStep(h, 'awaiting_arrival');
+  const handedOverAt = event(i.caseId, 'repair.handed_over').at;
+  const giveUp = new Date(new Date(handedOverAt).getTime() + 14 * DAY).toISOString();
+  await env.sleep(new Date(giveUp).getTime() - (await env.currentTimeMs()) + 60_000);
+  await waitForState(h, (s) => !!openTaskOf(s, 'repair.confirm_receipt'), 'receipt task');
+  const unreported = event(i.caseId, 'repair.arrival_not_reported');
+  expect(unreported.payload).toEqual({ carrier: 'SF', dueAt: giveUp });
+  expectFiredAt(unreported.at, giveUp);
+  // Checked every 2 hours from the hand-over up to the 14th day: 7 * 24 + 1 questions.
+  expect(forCase(i.caseId, fakes.arrivalChecks)).toHaveLength(14 * 12 + 1);
+  const receipt = tasksOf(i.caseId).find((t) => t.type === 'repair.confirm_receipt');
+  expect(receipt.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(receipt.at), 1).toISOString());
+  expect(forCase(i.caseId, fakes.shipping)).toHaveLength(0);
+  await complete(h, 'repair.confirm_receipt', { outcome: 'received' });
+  await waitForState(h, (s) => !!openTaskOf(s, 'repair.technician_report'));
+  const arrivedAt = arrivedAtOf(i.caseId);
+  expect(event(i.caseId, 'repair.item_arrived').payload).toEqual({ source: 'staff', arrivedAt });
+  expect(arrivedAt).toBe(event(i.caseId, 'repair.item_received').at);
+  expect(tasksOf(i.caseId).find((t) => t.type === 'repair.technician_report').dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(arrivedAt), 5).toISOString());
+  expect(forCase(i.caseId, fakes.shipping).map((s) => s.leg)).toEqual(['to_centre']);
+  await complete(h, 'repair.technician_report', repaired);
+  await shipAndRate(h, 3);
+  expect(await h.result()).toEqual({ outcome: 'repaired', rating: 3 });
+});
+
+test('a disputed user-damage finding left unreviewed escalates to supervisors at exactly 2 working days; upheld, the unanswered quote lapses and the item goes back unrepaired', async () => {
+  const i = input();
+  const h = await start(i);
+  await toRepairing(h);
+  await complete(h, 'repair.technician_report', { result: 'user_damage', faultCode: 'display', evidenceRefs: ['evd:photo-3'], quoteAmountMinor: 8000, currency: 'CNY' });
+  await atStep(h, 'awaiting_quote_decision');
+  await executeUpdate(h, disputeDamageUpdate, { args: [{ actor: storefront, reasonCode: 'evidence_insufficient' }] });
+  await waitForState(h, (s) => !!openTaskOf(s, 'repair.damage_review'), 'review task');
+  const review = await sleepPast(i.caseId, 'repair.damage_review');
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'repair.damage_review')?.escalated, 'review escalated');
+  expect(openTaskOf(v, 'repair.damage_review')!.role).toBe('supervisor');
+  const breach = of(i.caseId, 'escalateTask').find((e) => e.kind === 'breach' && e.slaName === 'damageReview');
+  expect(breach).toMatchObject({ action: 'notify', dueAt: review.dueAt });
+  expectFiredAt(breach.at, review.dueAt);
+  await complete(h, 'repair.damage_review', { decision: 'upheld' }, supervisor);
+  const q = await waitForState(h, (s) => s.step === 'awaiting_quote_decision' && eventTypes(i.caseId).includes('repair.damage_reviewed'));
+  const due = q.deadlines.quoteDecision!;
+  expect(due).toBe(deadlineFrom(new Date(q.slas.filter((s) => s.name === 'quoteDecision').at(-1)!.startedAt), i.policy.warrantyRepair.quoteDecision.within, i.policy.calendar).toISOString());
+  await env.sleep(new Date(due).getTime() - (await env.currentTimeMs()) + 60_000);
+  await atStep(h, 'returning');
+  const lapsed = event(i.caseId, 'repair.quote_lapsed');
+  expect(lapsed.payload).toEqual({ dueAt: due });
+  expectFiredAt(lapsed.at, due);
+  await shipAndRate(h, 1);
+  expect(await h.result()).toEqual({ outcome: 'returned_unrepaired', rating: 1 });
+  expect(progressOf(i.caseId)).toMatchObject({ inWarranty: false, damageDispute: 'upheld', quoteDecision: 'lapsed' });
+});
+
 test('no rating within the feedback window: the case closes with no_rating recorded', async () => {
   const i = input();
   const h = await start(i);
