@@ -161,6 +161,8 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
       await kase.record('repair.remedy_chosen', { choice: c }, { actor: actor.id });
     },
   });
+  // The accept/decline offer of the earlier path: this case offers its remedies through remedy-choice.
+  kase.onAction(actions['remedy-decision'], { refusal: () => 'This case offers its remedies to choose from: use remedy-choice', run: () => undefined });
   // A user-damage finding may be disputed once, while its quote waits: a complaint the platform reviews (policy 7.4).
   kase.onAction(actions['damage-dispute'], {
     refusal: () => kase.unlessAwaiting('quote_decision', quoteDecision !== undefined || dispute !== undefined) ?? (disputable ? null : 'Only a user-damage finding can be disputed, once'),

@@ -244,6 +244,7 @@ test('opening: the paid amount is required, an IMEI has 15 digits, serial number
 
 test('repair shipping is paid once per leg: a retry pays nothing twice; the shipment back is booked without a payout', async () => {
   const { caseId } = await openRepair();
+  await openTask(caseId, 'repair.first_response'); // the case waits: its own audit events are written
   const acts = createWarrantyRepairActivities({ db: sys.db, logger: createLogger('test', 'silent'), gateway: new SimulatedPaymentGateway(sys.db), carriers: new SimulatedCarrierTracking() });
   const leg = (l: 'to_centre' | 'from_centre') => ({ caseId, leg: l, carrier: 'SF', from: 'customer:c', to: 'merchant:m', cap: { amountMinor: 2500, currency: 'CNY' }, at: new Date().toISOString(), eventKey: `${caseId}:shipping:${l}` });
   const first = await acts.payRepairShipping(leg('to_centre'));
@@ -257,6 +258,13 @@ test('repair shipping is paid once per leg: a retry pays nothing twice; the ship
   expect(rows.map((p) => [p.kind, p.status]).sort()).toEqual([['repair_return_shipping', 'recorded'], ['repair_shipping', 'succeeded']]);
   expect(await sys.db.simulatedGatewayCharge.count({ where: { idempotencyKey: `repair_shipping:to_centre:${caseId}` } })).toBe(1);
   expect(await sys.db.auditEvent.count({ where: { caseId, type: 'payment.repair_shipping' } })).toBe(2);
+  // The repair record is one row per report, keyed on its event; the carrier port tells the arrival.
+  const report = { caseId, itemId: null, problemCategory: 'malfunction', faultCode: 'sensor', result: 'repaired' as const, partsUsed: ['SEN-1'], evidenceRefs: [], technicianId: 'prn-tech', inWarranty: true, arrivedAt: null, completedAt: new Date().toISOString(), eventKey: `${caseId}:report:x` };
+  await acts.recordItemRepair(report);
+  await acts.recordItemRepair(report);
+  expect(await sys.db.repairItemHistory.count({ where: { caseId } })).toBe(1);
+  expect(await acts.checkRepairArrival({ caseId, carrier: 'SF', trackingNumber: 'SIM-DELIVERED-20261201' })).toEqual({ arrived: true, arrivedAt: '2026-11-30T16:00:00.000Z' });
+  expect(await acts.checkRepairArrival({ caseId, carrier: 'SF', trackingNumber: 'SF1234567890' })).toEqual({ arrived: false });
   await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
 });
 
@@ -278,6 +286,7 @@ test('idempotency: the same key and body return the original case; another body 
 
 test('the voucher activity is idempotent on the case: a retry issues no second voucher and appends no second event', async () => {
   const { caseId } = await openRepair();
+  await openTask(caseId, 'repair.first_response'); // the case waits: its own audit events are written
   const acts = createWarrantyRepairActivities({ db: sys.db, logger: createLogger('test', 'silent'), mailer: undefined as any, gateway: undefined as any });
   const v = { caseId, amountMinor: 5000, currency: 'CNY', at: new Date().toISOString(), eventKey: `${caseId}:voucher` };
   const first = await acts.issueRepairVoucher(v);
@@ -349,6 +358,9 @@ describe('errors are structured and change nothing', () => {
     expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/remedy-decision`, { key: sys.keys.agent.apiKey, body: { decision: 'accept' } })).status).toBe(403);
     expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/remedy-choice`, { key: sys.keys.agent.apiKey, body: { choice: 'refund' } })).status).toBe(403);
     expect((await customer(caseId, 'remedy-choice', { choice: 'refund' })).status).toBe(409);
+    const old = await customer(caseId, 'remedy-decision', { decision: 'accept' });
+    expect(old.status).toBe(409);
+    expect(old.body.error.message).toContain('remedy-choice');
     expect((await customer(caseId, 'damage-dispute', { reasonCode: 'normal_use' })).status).toBe(409);
     const cancelled = await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
     expect(cancelled.status).toBe(200);
