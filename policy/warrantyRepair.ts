@@ -165,14 +165,14 @@ export const warrantyRepairTasks = defineTasks({
       return lazySchema(() => schemas().quoteResponseSchema);
     },
   },
-  /** 7.2: the service team confirms it received the item; the 5-working-day repair clock starts. */
+  /** 7.2: the service team confirms it received the item; the 5-working-day repair clock runs from the arrival (7.1). */
   'repair.confirm_receipt': {
     role: 'agent',
     get payload() {
       return lazySchema(() => schemas().receiptConfirmationSchema);
     },
   },
-  /** The technician's result (technicians act with the agent role). */
+  /** The technician's result, on cases opened before the three-guarantee rules (technicians act with the agent role). */
   'repair.technician_result': {
     role: 'agent',
     get payload() {
@@ -225,7 +225,7 @@ export const warrantyRepairActions = defineActions({
     field: 'handOver',
   },
   'remedy-decision': {
-    summary: 'Accept or decline the remedy (replacement or voucher) offered after a repair breach or an unrepairable item',
+    summary: 'Accept or decline the remedy (replacement or voucher) offered after a repair breach or an unrepairable item (cases opened before the three-guarantee rules)',
     roles: ['storefront'],
     get body() {
       return lazySchema(() => schemas().remedyDecisionBodySchema);
