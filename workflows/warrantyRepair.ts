@@ -199,7 +199,12 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
    * ends the offer when what it remedies went away (the repair was done after all).
    */
   let offers = 0;
-  const offerChoice = async (reason: ChoiceReason, options: RemedyChoice[], withdrawn: () => boolean = () => false): Promise<RemedyChoice | 'withdrawn'> => {
+  const offerChoice = async (
+    reason: ChoiceReason,
+    options: RemedyChoice[],
+    withdrawn: () => boolean = () => false,
+    withdrawnBecause: 'repair_completed' | 'cancelled' = 'repair_completed',
+  ): Promise<RemedyChoice | 'withdrawn'> => {
     choice = undefined;
     offered = options;
     const onSilence = silenceChoice(options, rules.silenceRemedy);
@@ -210,7 +215,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     const decided = await deciding.until(() => choice !== undefined || withdrawn());
     offered = [];
     if (choice === undefined && withdrawn()) {
-      await kase.record('repair.remedy_withdrawn', { reason: 'repair_completed' }, { step: 'repairing' });
+      await kase.record('repair.remedy_withdrawn', { reason: withdrawnBecause }, withdrawnBecause === 'repair_completed' ? { step: 'repairing' } : {});
       return 'withdrawn';
     }
     const chosen = choice ?? onSilence;
@@ -278,7 +283,12 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   let plan: RemedyChoice = 'repair';
   if (answer.payload.solution === 'free_repair') {
     await kase.record('repair.free_repair_confirmed', { partsCovered: true, labourCovered: true, shippingCovered: true }, { actor: answer.actor.id });
-    if (entitlement) plan = (await offerChoice(entitlement.reason, entitlement.options)) as RemedyChoice;
+    if (entitlement) {
+      // The customer may still cancel while choosing (nothing was handed over yet).
+      const chosen = await offerChoice(entitlement.reason, entitlement.options, () => cancelled(), 'cancelled');
+      if (chosen === 'withdrawn') return close('cancelled');
+      plan = chosen;
+    }
   } else {
     const quote = answer.payload;
     const deciding = waitOnCustomer('quote_decision', 'quoteDecision', rules.quoteDecision);

@@ -447,10 +447,12 @@ test('early fault within 15 days: exchange or repair, silence applies the exchan
   await atStep(hj, 'awaiting_remedy_choice');
   expect(event(j.caseId, 'repair.remedy_choice_offered').payload).toMatchObject({ reason: 'repeat_fault', options: ['replacement', 'refund'] });
   await expect(executeUpdate(hj, chooseRemedyUpdate, { args: [{ actor: storefront, choice: 'repair' }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
-  await choose(hj, 'replacement');
-  await atStep(hj, 'awaiting_hand_over');
+  // Nothing handed over yet: the customer may cancel while choosing, and the case closes at once.
+  const choosingSince = await env.currentTimeMs();
   await executeUpdate(hj, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
   expect(await hj.result()).toEqual({ outcome: 'cancelled', rating: null });
+  expect(event(j.caseId, 'repair.remedy_withdrawn').payload).toEqual({ reason: 'cancelled' });
+  expect(new Date(event(j.caseId, 'case.closed').at).getTime() - choosingSince).toBeLessThan(60_000);
 });
 
 test('user damage with evidence: out of warranty with a quote; the dispute goes to a supervisor, who overturns it; the free repair goes on', async () => {
