@@ -1,6 +1,8 @@
 // Activities of the warrantyRepair process (merged into createActivities in activities/index.ts):
-// the repair_requests row (progress the read model keeps next to the description text) and the
-// compensation voucher. Both are idempotent: the row update is a plain overwrite, the voucher is keyed on the case.
+// the repair_requests row (progress the read model keeps next to the description text), the compensation
+// voucher, the item's repair record (repair_item_history), the carrier's word on the item's arrival, and the
+// shipping the platform bears in warranty (消法 art. 24). All idempotent: the row update is a plain overwrite,
+// the voucher, the shipping and the repair record are keyed on the case (or the event).
 import crypto from 'node:crypto';
 import { appendAuditEvent } from './audit';
 import type { ActivityDeps } from './index';
@@ -14,7 +16,14 @@ export interface RepairProgressPatch {
   handOverCarrier?: string | null;
   handOverReference?: string;
   receivedAt?: string;
-  result?: 'repaired' | 'replaced' | 'not_repairable';
+  result?: 'repaired' | 'replaced' | 'not_repairable' | 'user_damage';
+  inWarranty?: boolean;
+  warrantyEndsAt?: string;
+  entitlement?: string;
+  remedyChoice?: 'repair' | 'replacement' | 'refund';
+  arrivalSource?: 'carrier' | 'drop_off' | 'staff';
+  faultCode?: string;
+  damageDispute?: string;
   remedy?: 'replacement' | 'voucher';
   remedyDecision?: 'accept' | 'decline' | 'lapsed' | 'withdrawn';
   returnCarrier?: string;
@@ -36,9 +45,50 @@ export interface IssueRepairVoucherInput {
   eventKey: string;
 }
 
+/** The technician's report, for the item's repair record (three-guarantee rules art. 11). Codes and ids only. */
+export interface RecordItemRepairInput {
+  caseId: string;
+  itemId: string | null;
+  problemCategory: string;
+  faultCode: string;
+  result: 'repaired' | 'replaced' | 'not_repairable' | 'user_damage';
+  partsUsed: string[];
+  evidenceRefs: string[];
+  technicianId: string;
+  inWarranty: boolean;
+  arrivedAt: string | null;
+  completedAt: string;
+  eventKey: string;
+}
+
+export interface CheckRepairArrivalInput {
+  caseId: string;
+  carrier: string;
+  trackingNumber: string;
+}
+
+/** The platform's shipping of a repair in warranty (消法 art. 24): to the centre reimbursed, back from it borne. */
+export interface PayRepairShippingInput {
+  caseId: string;
+  /** to_centre: the customer's courier, paid back to the customer; from_centre: the platform's own shipment, booked. */
+  leg: 'to_centre' | 'from_centre';
+  carrier: string;
+  /** Party references for the carrier quote (`customer:<id>`, `merchant:<id>`): workflows carry no addresses. */
+  from: string;
+  to: string;
+  cap: { amountMinor: number; currency: string };
+  at: string;
+  eventKey: string;
+}
+
+export const repairShippingKey = (caseId: string, leg: PayRepairShippingInput['leg']) => `repair_shipping:${leg}:${caseId}`;
+
 export interface WarrantyRepairActivities {
   recordRepairProgress(input: RecordRepairProgressInput): Promise<void>;
   issueRepairVoucher(input: IssueRepairVoucherInput): Promise<{ voucherId: string }>;
+  recordItemRepair(input: RecordItemRepairInput): Promise<void>;
+  checkRepairArrival(input: CheckRepairArrivalInput): Promise<{ arrived: boolean; arrivedAt?: string }>;
+  payRepairShipping(input: PayRepairShippingInput): Promise<{ paymentId: string; amountMinor: number; currency: string; gatewayRef: string | null }>;
 }
 
 /** Needs only the database and the logger (tests build it with those). */
@@ -46,8 +96,78 @@ export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | '
   const { db } = deps;
 
   async function recordRepairProgress({ caseId, patch }: RecordRepairProgressInput): Promise<void> {
-    const { receivedAt, ...rest } = patch;
-    await db.repairRequest.update({ where: { caseId }, data: { ...rest, ...(receivedAt && { receivedAt: new Date(receivedAt) }) } });
+    const { receivedAt, warrantyEndsAt, ...rest } = patch;
+    await db.repairRequest.update({
+      where: { caseId },
+      data: { ...rest, ...(receivedAt && { receivedAt: new Date(receivedAt) }), ...(warrantyEndsAt && { warrantyEndsAt: new Date(warrantyEndsAt) }) },
+    });
+  }
+
+  /** One row per report in the item's history (keyed on the event): the repair record the law asks for. */
+  async function recordItemRepair(r: RecordItemRepairInput): Promise<void> {
+    await db.repairItemHistory.upsert({
+      where: { eventKey: r.eventKey },
+      update: {},
+      create: {
+        id: crypto.randomUUID(),
+        itemId: r.itemId,
+        caseId: r.caseId,
+        eventKey: r.eventKey,
+        problemCategory: r.problemCategory,
+        faultCode: r.faultCode,
+        result: r.result,
+        partsUsed: r.partsUsed,
+        evidenceRefs: r.evidenceRefs,
+        technicianId: r.technicianId,
+        inWarranty: r.inWarranty,
+        arrivedAt: r.arrivedAt ? new Date(r.arrivedAt) : null,
+        completedAt: new Date(r.completedAt),
+      },
+    });
+  }
+
+  /** The carrier's delivery event for the item's parcel to the repair centre (the carrier port's status). */
+  async function checkRepairArrival(r: CheckRepairArrivalInput): Promise<{ arrived: boolean; arrivedAt?: string }> {
+    if (!deps.carriers) throw new Error('checkRepairArrival needs the carrier port');
+    const status = await deps.carriers.status(r.carrier, r.trackingNumber);
+    return status.delivered ? { arrived: true, ...(status.deliveredAt && { arrivedAt: status.deliveredAt }) } : { arrived: false };
+  }
+
+  /**
+   * The shipping of a repair in warranty, at the carrier's quote capped by the policy. To the centre: paid out to
+   * the customer through the payment port (the row is written first, 'pending'; a retry pays that row's amount with
+   * the same key, which the gateway deduplicates). From the centre: the platform's own shipment, booked 'recorded'.
+   */
+  async function payRepairShipping(r: PayRepairShippingInput) {
+    const idempotencyKey = repairShippingKey(r.caseId, r.leg);
+    const seen = await db.payment.findUnique({ where: { idempotencyKey } });
+    if (seen && seen.status !== 'pending') return { paymentId: seen.id, amountMinor: seen.amountMinor, currency: seen.currency, gatewayRef: seen.gatewayRef };
+    if (!deps.carriers) throw new Error('payRepairShipping needs the carrier port');
+    const quote = await deps.carriers.quote({ carrier: r.carrier, from: r.from, to: r.to });
+    const amountMinor = quote.currency === r.cap.currency ? Math.min(quote.amountMinor, r.cap.amountMinor) : r.cap.amountMinor;
+    const payment =
+      seen ??
+      (await db.payment.upsert({
+        where: { idempotencyKey },
+        create: { id: crypto.randomUUID(), caseId: r.caseId, kind: r.leg === 'to_centre' ? 'repair_shipping' : 'repair_return_shipping', payer: 'platform', amountMinor, currency: r.cap.currency, idempotencyKey, status: 'pending' },
+        update: {},
+      }));
+    const payout = r.leg === 'to_centre' && payment.amountMinor > 0;
+    if (!deps.gateway && payout) throw new Error('payRepairShipping needs the payment port');
+    const ref = payout ? (await deps.gateway!.payout({ idempotencyKey, amountMinor: payment.amountMinor, currency: payment.currency })).ref : null;
+    await db.$transaction(async (tx) => {
+      await tx.payment.update({ where: { id: payment.id }, data: { status: ref ? 'succeeded' : 'recorded', gatewayRef: ref } });
+      await appendAuditEvent(tx, {
+        caseId: r.caseId,
+        eventKey: r.eventKey,
+        type: 'payment.repair_shipping',
+        actor: 'system',
+        at: new Date(r.at),
+        payload: { paymentId: payment.id, leg: r.leg, carrier: r.carrier, amountMinor: payment.amountMinor, currency: payment.currency, quotedMinor: quote.amountMinor, capMinor: r.cap.amountMinor, gatewayRef: ref },
+      });
+    });
+    deps.logger.child({ caseId: r.caseId }).info({ paymentId: payment.id, leg: r.leg, amountMinor: payment.amountMinor, gatewayRef: ref }, 'repair shipping paid');
+    return { paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency, gatewayRef: ref };
   }
 
   /** A platform-paid voucher, recorded once per case in the payments ledger with its audit event. */
@@ -73,5 +193,5 @@ export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | '
     });
   }
 
-  return { recordRepairProgress, issueRepairVoucher };
+  return { recordRepairProgress, issueRepairVoucher, recordItemRepair, checkRepairArrival, payRepairShipping };
 }

@@ -2,8 +2,8 @@
 // action bodies. Server code imports them; workflows reach them only through the lazy getters of
 // policy/warrantyRepair.ts.
 import { z } from 'zod';
-import { notRepairableReasons, repairRemedies } from './warrantyRepair';
-import { carrierSchema, currencySchema, slaSchema, trackingNumberSchema } from './schemas';
+import { damageDisputeReasons, faultCodes, notRepairableReasons, remedyChoices, repairRemedies } from './warrantyRepair';
+import { carrierSchema, currencySchema, durationSchema, slaSchema, trackingNumberSchema } from './schemas';
 
 export const warrantyRepairPolicySchema = z.object({
   /** 7.1: an agent acknowledges and proposes a solution within 2 working hours; a lapse goes to a supervisor. */
@@ -26,6 +26,29 @@ export const warrantyRepairPolicySchema = z.object({
   returnShipment: slaSchema,
   /** 7.1 satisfaction feedback: the window for a 1-5 rating; silence is recorded as no_rating. */
   feedback: slaSchema,
+  // ---- the three-guarantee rules (部分商品修理更换退货责任规定) and 消法 art. 24; absent in older documents: the defaults
+  // (the same values as defaultWarrantyRepairPolicy; test/unit/warrantyRepair.test.ts checks it) ----
+  /** Art. 9/10: a performance fault within 7 days of delivery: return, exchange or repair; within 15 days: exchange or repair. */
+  earlyFault: z
+    .object({ returnDays: z.number().int().min(7), exchangeDays: z.number().int().min(15), extendOverHolidays: z.boolean() })
+    .strict()
+    .default({ returnDays: 7, exchangeDays: 15, extendOverHolidays: true }),
+  /** Art. 11: repaired this many times for the same fault and failing again: replacement or return (the law: 2). */
+  repairsBeforeReplacement: z.number().int().min(1).max(2).default(2),
+  /** What a customer's silence chooses when offered a remedy: the replacement or the refund, never "declined". */
+  silenceRemedy: z.enum(['replacement', 'refund']).default('replacement'),
+  /** Art. 12: a repair longer than 30 days (from the arrival) gives a replacement; the deadline after a 7.1 breach. */
+  repairLongStop: slaSchema.default({ within: { amount: 30, unit: 'days' }, remindAt: 0.8, onBreach: 'reassign-to-supervisor' }),
+  /** How often the carrier is asked whether the item arrived at the repair centre, and for how long. */
+  arrivalCheckEvery: durationSchema.default({ amount: 2, unit: 'hours' }),
+  arrivalWait: durationSchema.default({ amount: 14, unit: 'days' }),
+  /** 消法 art. 24: the customer's shipping to the repair centre, reimbursed in warranty up to this cap. */
+  shippingCapMinor: z.number().int().min(0).default(3000),
+  shippingCurrency: currencySchema.default('CNY'),
+  /** Art. 8: the warranty does not count the time the item spent in repair. */
+  extendWarrantyByRepairTime: z.boolean().default(true),
+  /** The platform review of a disputed user-damage finding (supervisor). */
+  damageReview: slaSchema.default({ within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' }),
 });
 
 export const customerDecisionSchema = z.enum(['accept', 'decline']);
@@ -54,6 +77,26 @@ export const technicianResultSchema = z.discriminatedUnion('result', [
   z.object({ result: z.literal('replaced') }).strict(),
   z.object({ result: z.literal('not_repairable'), reasonCode: z.enum(notRepairableReasons) }).strict(),
 ]);
+const partCode = z.string().regex(/^[A-Za-z0-9_.-]{2,40}$/, 'part code: 2-40 letters, digits, _ . or -');
+const evidenceRef = z.string().regex(/^[A-Za-z0-9_.:/-]{4,120}$/, 'evidence reference: 4-120 letters, digits, _ . : / or -');
+/** The technician's report (repair.technician_report): the result, the fault found and the parts used, by code. */
+export const technicianReportSchema = z.discriminatedUnion('result', [
+  z.object({ result: z.literal('repaired'), faultCode: z.enum(faultCodes), partsUsed: z.array(partCode).max(50) }).strict(),
+  z.object({ result: z.literal('replaced'), faultCode: z.enum(faultCodes) }).strict(),
+  z.object({ result: z.literal('not_repairable'), faultCode: z.enum(faultCodes), reasonCode: z.enum(notRepairableReasons) }).strict(),
+  /** Damage the customer caused (the three-guarantee exclusion for improper use): evidence and a quote for a paid repair. */
+  z
+    .object({
+      result: z.literal('user_damage'),
+      faultCode: z.enum(faultCodes),
+      evidenceRefs: z.array(evidenceRef).min(1).max(20),
+      quoteAmountMinor: z.number().int().positive().max(100_000_000),
+      currency: currencySchema,
+    })
+    .strict(),
+]);
+/** The platform's review of a disputed user-damage finding (repair.damage_review). */
+export const damageReviewSchema = z.object({ decision: z.enum(['upheld', 'overturned']) }).strict();
 /** The item goes back to the customer: carrier and tracking number (repair.return_shipment). */
 export const repairReturnShipmentSchema = z.object({ carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict();
 
@@ -63,5 +106,9 @@ export const repairReturnShipmentSchema = z.object({ carrier: carrierSchema, tra
 export const quoteDecisionBodySchema = z.object({ decision: customerDecisionSchema }).strict();
 /** remedy-decision: accept or decline the remedy. */
 export const remedyDecisionBodySchema = z.object({ decision: customerDecisionSchema }).strict();
+/** remedy-choice: one of the options the case offers. */
+export const remedyChoiceBodySchema = z.object({ choice: z.enum(remedyChoices) }).strict();
+/** damage-dispute: why the customer disputes the finding (the complaint's text, if any, is kept outside the workflow). */
+export const damageDisputeBodySchema = z.object({ reasonCode: z.enum(damageDisputeReasons) }).strict();
 /** rating: 1-5. */
 export const ratingBodySchema = z.object({ rating: ratingSchema }).strict();

@@ -6,6 +6,7 @@
 // the zod schemas are in warrantyRepair.schemas.ts, which the task payloads and action bodies below load on
 // first use (policy/lazySchema.ts), so a workflow that only waits never evaluates zod.
 import type { z } from 'zod';
+import { dayPeriodEndsAt, type BusinessCalendar } from './businessCalendar';
 import { lazySchema } from './lazySchema';
 import { defineActions, defineTasks } from './process';
 
@@ -21,7 +22,8 @@ export const defaultWarrantyRepairPolicy: WarrantyRepairPolicy = {
   firstResponse: { within: { amount: 2, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
   quoteDecision: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
   handOver: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
-  receipt: { within: { amount: 1, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
+  // The receipt confirmation escalates to a supervisor: the repair clock already runs from the arrival.
+  receipt: { within: { amount: 1, unit: 'working-days' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
   repair: { within: { amount: 5, unit: 'working-days' }, remindAt: 0.6, onBreach: 'notify' },
   breachRemedy: 'replacement',
   voucherAmountMinor: 5000,
@@ -29,7 +31,66 @@ export const defaultWarrantyRepairPolicy: WarrantyRepairPolicy = {
   remedyDecision: { within: { amount: 3, unit: 'days' }, remindAt: 0.5, onBreach: 'default-decision' },
   returnShipment: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
   feedback: { within: { amount: 7, unit: 'days' }, remindAt: 0.5, onBreach: 'default-decision' },
+  earlyFault: { returnDays: 7, exchangeDays: 15, extendOverHolidays: true },
+  repairsBeforeReplacement: 2,
+  silenceRemedy: 'replacement',
+  repairLongStop: { within: { amount: 30, unit: 'days' }, remindAt: 0.8, onBreach: 'reassign-to-supervisor' },
+  arrivalCheckEvery: { amount: 2, unit: 'hours' },
+  arrivalWait: { amount: 14, unit: 'days' },
+  shippingCapMinor: 3000,
+  shippingCurrency: 'CNY',
+  extendWarrantyByRepairTime: true,
+  damageReview: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
 };
+
+/**
+ * What the customer may choose instead of (or besides) a plain repair, in warranty (three-guarantee rules;
+ * 消法 art. 24): `repair` goes on with the repair, `replacement` a new item of the same model, `refund` the
+ * item back and the price refunded.
+ */
+export const remedyChoices = ['repair', 'replacement', 'refund'] as const;
+export type RemedyChoice = (typeof remedyChoices)[number];
+
+/** Why the customer is offered a choice. */
+export type ChoiceReason =
+  | 'early_fault_return' // three-guarantee rules art. 9: a performance fault within 7 days: return, exchange or repair
+  | 'early_fault_exchange' // art. 10: within 15 days: exchange or repair
+  | 'repeat_fault' // art. 11: repaired twice and still failing: replacement or return
+  | 'not_repairable' // art. 12/13 and 消法 art. 24: no repair possible: replacement or return
+  | 'repair_sla_breached' // policy 7.1: the 5-working-day promise broken: replacement, or the repair goes on
+  | 'repair_overdue'; // art. 12: the repair took longer than 30 days: replacement or return
+
+/** A performance fault (性能故障): every category but damage the customer reports as physical. */
+export const isPerformanceFault = (c: RepairProblemCategory): boolean => c !== 'physical_damage';
+
+/**
+ * The three-guarantee entitlement a request opens with, in warranty: an early performance fault (counted in days
+ * from delivery like the law counts days, Civil Code art. 201/203), or a fault the item was already repaired for
+ * `repairsBeforeReplacement` times. Null: the free repair (7.3).
+ */
+export function threeGuaranteeEntitlement(input: {
+  calendar: BusinessCalendar;
+  rules: Pick<WarrantyRepairPolicy, 'earlyFault' | 'repairsBeforeReplacement'>;
+  deliveredAt: Date;
+  requestedAt: Date;
+  problemCategory: RepairProblemCategory;
+  priorRepairsOfFault: number;
+}): { reason: ChoiceReason; options: RemedyChoice[] } | null {
+  const { calendar, rules, deliveredAt, requestedAt } = input;
+  const within = (days: number) => requestedAt.getTime() < dayPeriodEndsAt(calendar, deliveredAt, days, { extendOverHolidays: rules.earlyFault.extendOverHolidays }).getTime();
+  if (isPerformanceFault(input.problemCategory)) {
+    if (within(rules.earlyFault.returnDays)) return { reason: 'early_fault_return', options: ['refund', 'replacement', 'repair'] };
+    if (within(rules.earlyFault.exchangeDays)) return { reason: 'early_fault_exchange', options: ['replacement', 'repair'] };
+  }
+  if (input.priorRepairsOfFault >= rules.repairsBeforeReplacement) return { reason: 'repeat_fault', options: ['replacement', 'refund'] };
+  return null;
+}
+
+/** What silence chooses: the policy's default when offered (never "declined"), else the replacement, else the first option. */
+export function silenceChoice(options: readonly RemedyChoice[], preferred: WarrantyRepairPolicy['silenceRemedy']): RemedyChoice {
+  if (options.includes(preferred)) return preferred;
+  return options.includes('replacement') ? 'replacement' : options[0];
+}
 
 export const repairProblemCategories = [
   'does_not_power_on',
@@ -81,6 +142,13 @@ export type HandOver = z.infer<Schemas['handOverSchema']>;
 
 export const notRepairableReasons = ['parts_unavailable', 'beyond_economic_repair', 'other'] as const;
 
+/** The fault the technician found (a code; any free text stays in PostgreSQL). */
+export const faultCodes = ['power_supply', 'mainboard', 'display', 'battery', 'mechanical', 'software', 'sensor', 'no_fault_found', 'other'] as const;
+export type FaultCode = (typeof faultCodes)[number];
+
+/** Why the customer disputes a user-damage finding. */
+export const damageDisputeReasons = ['not_caused_by_me', 'normal_use', 'evidence_insufficient', 'other'] as const;
+
 /** Human steps of this process. */
 export const warrantyRepairTasks = defineTasks({
   /** 7.1 first response, in warranty: acknowledge and confirm the free repair (7.3: parts and labour covered). */
@@ -97,18 +165,35 @@ export const warrantyRepairTasks = defineTasks({
       return lazySchema(() => schemas().quoteResponseSchema);
     },
   },
-  /** 7.2: the service team confirms it received the item; the 5-working-day repair clock starts. */
+  /** 7.2: the service team confirms it received the item; the 5-working-day repair clock runs from the arrival (7.1). */
   'repair.confirm_receipt': {
     role: 'agent',
     get payload() {
       return lazySchema(() => schemas().receiptConfirmationSchema);
     },
   },
-  /** The technician's result (technicians act with the agent role). */
+  /** The technician's result, on cases opened before the three-guarantee rules (technicians act with the agent role). */
   'repair.technician_result': {
     role: 'agent',
     get payload() {
       return lazySchema(() => schemas().technicianResultSchema);
+    },
+  },
+  /**
+   * The technician's report (three-guarantee rules; policy 7.1): the result with the fault found and the parts used
+   * (codes); or damage the customer caused, with evidence references and a quote (the item turns out of warranty).
+   */
+  'repair.technician_report': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().technicianReportSchema);
+    },
+  },
+  /** Platform review of a disputed user-damage finding (a complaint, policy 7.4): upheld or overturned. */
+  'repair.damage_review': {
+    role: 'supervisor',
+    get payload() {
+      return lazySchema(() => schemas().damageReviewSchema);
     },
   },
   /** The item goes back to the customer: carrier and tracking number. */
@@ -140,12 +225,28 @@ export const warrantyRepairActions = defineActions({
     field: 'handOver',
   },
   'remedy-decision': {
-    summary: 'Accept or decline the remedy (replacement or voucher) offered after a repair breach or an unrepairable item',
+    summary: 'Accept or decline the remedy (replacement or voucher) offered after a repair breach or an unrepairable item (cases opened before the three-guarantee rules)',
     roles: ['storefront'],
     get body() {
       return lazySchema(() => schemas().remedyDecisionBodySchema);
     },
     update: 'decideRepairRemedy',
+  },
+  'remedy-choice': {
+    summary: 'Choose the remedy offered in warranty: repair, replacement or refund (three-guarantee rules, 消法 art. 24)',
+    roles: ['storefront'],
+    get body() {
+      return lazySchema(() => schemas().remedyChoiceBodySchema);
+    },
+    update: 'chooseRepairRemedy',
+  },
+  'damage-dispute': {
+    summary: 'Dispute a user-damage finding: a complaint the platform reviews',
+    roles: ['storefront'],
+    get body() {
+      return lazySchema(() => schemas().damageDisputeBodySchema);
+    },
+    update: 'disputeRepairDamage',
   },
   rating: {
     summary: 'Rate the after-sales service 1-5 (policy 7.1 satisfaction feedback)',

@@ -13,6 +13,28 @@ const closed = (zh: string, en: string) =>
   t((p) => `维修申请 ${p.caseId} 已${zh}`, (p) => `您的维修申请 ${p.caseId} 已${zh}。`, (p) => `Repair ${p.caseId} ${en}`, (p) => `Your repair request ${p.caseId} has been ${en}.`);
 const remedyZh = (p: Params) => (p.remedy === 'voucher' ? `补偿券 ${money(p)}` : '更换新品');
 const remedyEn = (p: Params) => (p.remedy === 'voucher' ? `a compensation voucher of ${money(p)}` : 'a replacement product');
+const choiceZh: Record<string, string> = { repair: '继续维修', replacement: '免费更换同型号新品', refund: '退货并退款' };
+const choiceEn: Record<string, string> = { repair: 'the repair', replacement: 'a free replacement of the same model', refund: 'a return with a refund' };
+const reasonZh: Record<string, string> = {
+  early_fault_return: '商品签收后 7 日内出现性能故障',
+  early_fault_exchange: '商品签收后 15 日内出现性能故障',
+  repeat_fault: '商品同一故障已修理两次仍不能正常使用',
+  not_repairable: '您的商品无法修复',
+  repair_sla_breached: '维修未能在承诺时间内完成',
+  repair_overdue: '维修已超过 30 日',
+};
+const reasonEn: Record<string, string> = {
+  early_fault_return: 'A performance fault appeared within 7 days of delivery',
+  early_fault_exchange: 'A performance fault appeared within 15 days of delivery',
+  repeat_fault: 'The item was repaired twice for this fault and still fails',
+  not_repairable: 'Your item cannot be repaired',
+  repair_sla_breached: 'The repair was not completed in the promised time',
+  repair_overdue: 'The repair has taken more than 30 days',
+};
+const options = (p: Params, names: Record<string, string>, sep: string) => String(p.options ?? '').split(',').filter(Boolean).map((o) => names[o] ?? o).join(sep);
+/** 消法 art. 39: the customer's routes beyond the platform. */
+const routesZh = '如有异议,您可通过平台投诉、消费者协会调解、12315 热线、仲裁或向人民法院起诉维护您的权益。';
+const routesEn = 'If you disagree, you may complain to the platform, ask a consumer association to mediate, call the 12315 hotline, go to arbitration or to court.';
 
 export const warrantyRepairTemplates: TemplateSet = {
   'repair.received': t(
@@ -57,6 +79,30 @@ export const warrantyRepairTemplates: TemplateSet = {
     (p) => `A remedy for your repair (${p.caseId})`,
     (p) => `${p.reason === 'not_repairable' ? 'Your item cannot be repaired' : `The repair was not completed within ${within(p.repairWithin, 'en')}`}; we offer you ${remedyEn(p)}. Please accept or decline before ${p.dueAt}.`,
   ),
+  'repair.remedy_choice_offered': t(
+    (p) => `请选择处理方式(${p.caseId})`,
+    (p) => `${reasonZh[String(p.reason)] ?? ''},您可选择:${options(p, choiceZh, '、')}。请在 ${p.dueAt} 前选择;逾期未选择的,我们将为您办理${choiceZh[String(p.onSilence)] ?? p.onSilence},您的权利不会因此丧失。`,
+    (p) => `Please choose a remedy (${p.caseId})`,
+    (p) => `${reasonEn[String(p.reason)] ?? ''}. You may choose ${options(p, choiceEn, ', ')}. Please choose before ${p.dueAt}; if we do not hear from you, we will arrange ${choiceEn[String(p.onSilence)] ?? p.onSilence}: you lose no right by staying silent.`,
+  ),
+  'repair.refunded': t(
+    (p) => `退款已办理(${p.caseId})`,
+    (p) => `我们已为您办理退款 ${money(p)}。`,
+    (p) => `Your refund is on its way (${p.caseId})`,
+    (p) => `We refunded ${money(p)} to you.`,
+  ),
+  'repair.damage_quote_offered': t(
+    (p) => `检测结果与维修报价(${p.caseId})`,
+    (p) => `检测发现商品损坏系使用不当所致,不在保修范围内,维修报价为 ${money(p)}。请在 ${p.dueAt} 前确认接受或拒绝${p.disputable === 'yes' ? ',如不认同检测结论,可提出异议,平台将复核' : ''};拒绝或逾期未确认的,商品将寄回给您。${routesZh}`,
+    (p) => `Inspection result and repair quote (${p.caseId})`,
+    (p) => `The inspection found damage from improper use, which the warranty does not cover; the repair costs ${money(p)}. Please accept or decline before ${p.dueAt}${p.disputable === 'yes' ? '; if you disagree with the finding, you may dispute it and the platform will review it' : ''}. Declined or unanswered, the item is shipped back to you. ${routesEn}`,
+  ),
+  'repair.damage_reviewed': t(
+    (p) => `异议复核结果(${p.caseId})`,
+    (p) => (p.decision === 'overturned' ? '平台复核后撤销了人为损坏的结论,您的商品将按保修免费维修。' : `平台复核后维持了人为损坏的结论。${routesZh}`),
+    (p) => `The review of your dispute (${p.caseId})`,
+    (p) => (p.decision === 'overturned' ? 'The platform overturned the user-damage finding: your item is repaired free under the warranty.' : `The platform upheld the user-damage finding. ${routesEn}`),
+  ),
   'repair.voucher_issued': t(
     (p) => `补偿券已发放(${p.caseId})`,
     (p) => `补偿券 ${money(p)} 已发放到您的账户。`,
@@ -73,6 +119,7 @@ export const warrantyRepairTemplates: TemplateSet = {
   'repair.closed.replaced': closed('以换新完成', 'completed with a replacement'),
   'repair.closed.voucher_issued': closed('以补偿券完成', 'completed with a voucher'),
   'repair.closed.returned_unrepaired': closed('关闭(商品无法修复并已寄回)', 'closed: the item could not be repaired and was returned'),
+  'repair.closed.refunded': closed('以退货退款完成', 'completed with a refund'),
   'repair.closed.quote_declined': closed('关闭(您拒绝了报价)', 'closed: the quote was declined'),
   'repair.closed.quote_lapsed': closed('关闭(报价逾期未确认)', 'closed: the quote was not answered in time'),
   'repair.closed.abandoned': closed('因逾期未寄送商品而关闭', 'closed because the item was not handed over in time'),

@@ -1,10 +1,12 @@
-// Warranty repair (policy 7.1, 7.2, 7.3): response within 2 working hours, repair within 5 working days of
-// receipt, free in warranty, a quote out of it, the customer's satisfaction asked at the end.
+// Warranty repair (policy 7.1, 7.2, 7.3; the three-guarantee rules; 消法 art. 24): response within 2 working
+// hours, repair within 5 working days of the item's arrival, free in warranty (shipping included), the remedies
+// the law gives the customer to choose, a quote out of warranty, the customer's satisfaction asked at the end.
 // The storefront or an agent opens a request; the customer's steps are party actions; staff steps are tasks.
+import crypto from 'node:crypto';
 import type { RepairRequest } from '@prisma/client';
 import { z } from 'zod';
 import { createWarrantyRepairActivities } from '../activities/warrantyRepair';
-import { badRequest, policyRefused, zodIssues } from '../api/errors';
+import { badRequest, conflict, notFound, policyRefused, zodIssues } from '../api/errors';
 import { canSeeMerchantScoped } from '../api/authz';
 import {
   MAX_WARRANTY_MONTHS,
@@ -16,7 +18,8 @@ import {
 } from '../policy/warrantyRepair';
 import { warrantyRepairPolicySchema } from '../policy/warrantyRepair.schemas';
 import { REPAIR_CASE_TYPE, warrantyRepair } from '../workflows/warrantyRepair';
-import { contactSchema, refId } from './common';
+import { amountSchema, contactSchema, refId, toMinor } from './common';
+import { currencySchema } from '../policy/schemas';
 import { defineProcess } from './types';
 import { warrantyRepairTemplates } from './warrantyRepair.templates';
 
@@ -30,8 +33,21 @@ export const openRepairBody = z
         customerId: refId,
         merchantId: refId,
         deliveredAt: z.iso.datetime({ offset: true }),
+        /** What the customer paid for the line: a refund (消法 art. 24, three-guarantee rules art. 13) returns it. */
+        amount: amountSchema,
+        currency: currencySchema,
       })
       .strict(),
+    /**
+     * The item's identity (three-guarantee rules: repairs are recorded per item): its serial number or its IMEI.
+     * Kept in PostgreSQL (repair_items); the workflow carries the item's id only.
+     */
+    item: z
+      .union([
+        z.object({ serialNumber: z.string().regex(/^[A-Za-z0-9-]{4,40}$/, 'serial number: 4-40 letters, digits or -') }).strict(),
+        z.object({ imei: z.string().regex(/^\d{15}$/, 'IMEI: 15 digits') }).strict(),
+      ])
+      .optional(),
     /** The manufacturer's warranty in months from delivery (0: none). */
     warrantyMonths: z.number().int().min(0).max(MAX_WARRANTY_MONTHS),
     problemCategory: z.enum(repairProblemCategories),
@@ -48,6 +64,10 @@ export const repairSlaReportQuery = z
   })
   .strict();
 
+/** Free text beside a repair: PostgreSQL only, never in the workflow. */
+export const repairTextBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict();
+const caseIdParam = /^REP-[A-Za-z0-9-]{1,80}$/;
+
 export function presentRepair(r: RepairRequest) {
   return {
     orderId: r.orderId,
@@ -62,8 +82,15 @@ export function presentRepair(r: RepairRequest) {
     inWarranty: r.inWarranty,
     quote: r.quoteAmountMinor === null ? null : { amountMinor: r.quoteAmountMinor, currency: r.quoteCurrency, decision: r.quoteDecision },
     handOver: r.handOverMethod === null ? null : { method: r.handOverMethod, carrier: r.handOverCarrier, reference: r.handOverReference },
+    itemId: r.itemId,
+    paid: r.paidAmountMinor === null ? null : { amountMinor: r.paidAmountMinor, currency: r.paidCurrency },
+    entitlement: r.entitlement,
+    remedyChoice: r.remedyChoice,
     receivedAt: r.receivedAt?.toISOString() ?? null,
+    arrivalSource: r.arrivalSource,
     result: r.result,
+    faultCode: r.faultCode,
+    damageDispute: r.damageDispute,
     remedy: r.remedy === null ? null : { remedy: r.remedy, decision: r.remedyDecision },
     returnShipment: r.returnTracking === null ? null : { carrier: r.returnCarrier, trackingNumber: r.returnTracking },
     rating: r.rating,
@@ -114,7 +141,7 @@ export const warrantyRepairProcess = defineProcess({
   title: 'Warranty repair',
   policyRefs: '7.1, 7.2, 7.3',
   workflow: warrantyRepair,
-  policy: { key: 'warrantyRepair', schema: warrantyRepairPolicySchema, defaults: defaultWarrantyRepairPolicy, version: '2026-11-27.1' },
+  policy: { key: 'warrantyRepair', schema: warrantyRepairPolicySchema, defaults: defaultWarrantyRepairPolicy, version: '2026-11-28.1' },
   tasks: warrantyRepairTasks,
   actions: warrantyRepairActions,
   templates: warrantyRepairTemplates,
@@ -124,11 +151,18 @@ export const warrantyRepairProcess = defineProcess({
     roles: ['storefront', 'agent'],
     summary: 'Open a warranty repair request (policy 7.1, 7.3); the description stays in PostgreSQL',
     body: openRepairBody,
-    prepare: ({ caseId, principal, policy, section, requestedAt }, body: z.infer<typeof openRepairBody>) => {
+    prepare: async ({ deps, caseId, principal, policy, section, requestedAt }, body: z.infer<typeof openRepairBody>) => {
       // 7.1: warranty per the manufacturer's terms; the same pure rule the workflow applies.
       const deliveredAt = new Date(body.order.deliveredAt);
       const warranty = checkWarranty({ deliveredAt, warrantyMonths: body.warrantyMonths, requestedAt });
       if (!warranty.ok) throw policyRefused(warranty.reason, warranty.message);
+      // The item and its record: earlier repairs of the same fault in warranty (three-guarantee rules art. 11).
+      const identity = body.item && ('imei' in body.item ? { identifierKind: 'imei', identifier: body.item.imei } : { identifierKind: 'serial', identifier: body.item.serialNumber });
+      const known = identity && (await deps.db.repairItem.findUnique({ where: { productRef_identifierKind_identifier: { productRef: body.order.productRef, ...identity } } }));
+      const item = identity && {
+        itemId: known?.id ?? `itm_${crypto.randomUUID()}`,
+        priorRepairsOfFault: known ? await deps.db.repairItemHistory.count({ where: { itemId: known.id, problemCategory: body.problemCategory, result: 'repaired', inWarranty: true } }) : 0,
+      };
       const input = {
         caseId,
         policy: { version: policy.version, calendar: policy.calendar, warrantyRepair: section },
@@ -140,7 +174,9 @@ export const warrantyRepairProcess = defineProcess({
           customerId: body.order.customerId,
           merchantId: body.order.merchantId,
           deliveredAt: deliveredAt.toISOString(),
+          paid: { amountMinor: toMinor(body.order.amount), currency: body.order.currency },
         },
+        ...(item && { item }),
         warrantyMonths: body.warrantyMonths,
         problemCategory: body.problemCategory,
         requestedAt: requestedAt.toISOString(),
@@ -156,11 +192,17 @@ export const warrantyRepairProcess = defineProcess({
             inWarranty: warranty.inWarranty,
             warrantyEndsAt: warranty.warrantyEndsAt.toISOString(),
             requestedAt: input.requestedAt,
+            itemId: item?.itemId ?? null,
           },
         },
         contact: body.customerContact && { customerId: body.order.customerId, ...body.customerContact },
         // The description stays here, in PostgreSQL; the workflow never sees it.
         writes: async (tx) => {
+          if (identity && item && !known) {
+            await tx.repairItem.createMany({ data: [{ id: item.itemId, productRef: input.order.productRef, ...identity }], skipDuplicates: true });
+            const stored = await tx.repairItem.findUniqueOrThrow({ where: { productRef_identifierKind_identifier: { productRef: input.order.productRef, ...identity } } });
+            if (stored.id !== item.itemId) throw conflict('ITEM_REGISTERED_CONCURRENTLY', 'Another request registered this item at the same moment; send the request again');
+          }
           await tx.repairRequest.create({
             data: {
               caseId,
@@ -174,6 +216,9 @@ export const warrantyRepairProcess = defineProcess({
               requestedAt,
               warrantyEndsAt: warranty.warrantyEndsAt,
               inWarranty: warranty.inWarranty,
+              itemId: item?.itemId ?? null,
+              paidAmountMinor: input.order.paid.amountMinor,
+              paidCurrency: input.order.paid.currency,
             },
           });
         },
@@ -185,12 +230,57 @@ export const warrantyRepairProcess = defineProcess({
     const repair = await deps.db.repairRequest.findUnique({ where: { caseId: c.id } });
     if (!repair) return { repair: null };
     const shown = presentRepair(repair);
-    // The description is the customer's own words: staff and the storefront read it, a merchant does not.
+    // The description and a dispute's text are the customer's own words: staff and the storefront read them, a
+    // merchant does not. The item's serial number or IMEI likewise.
     if (principal.role === 'merchant' || !canSeeMerchantScoped(principal, c.merchantId)) return { repair: { ...shown, description: undefined } };
-    return { repair: shown };
+    const item = repair.itemId ? await deps.db.repairItem.findUnique({ where: { id: repair.itemId } }) : null;
+    return { repair: { ...shown, disputeText: repair.disputeText, item: item && { identifierKind: item.identifierKind, identifier: item.identifier } } };
   },
 
   routes: [
+    {
+      id: 'repairTechnicianNotes',
+      method: 'post',
+      path: '/v1/repairs/:caseId/technician-notes',
+      roles: ['agent', 'supervisor'],
+      summary: "The technician's notes on the latest report of a repair (free text: kept in PostgreSQL beside the item's repair record, never in the workflow)",
+      body: repairTextBody,
+      success: { status: 200, description: 'The notes were stored on the latest repair record' },
+      errors: [400, 404, 409],
+      handler: async (deps, req, res) => {
+        const body = repairTextBody.safeParse(req.body);
+        if (!body.success) throw badRequest('VALIDATION_FAILED', 'The body is not valid', zodIssues(body.error));
+        const caseId = String(req.params.caseId);
+        if (!caseIdParam.test(caseId)) throw notFound('Repair', caseId);
+        const latest = await deps.db.repairItemHistory.findFirst({ where: { caseId }, orderBy: { completedAt: 'desc' } });
+        if (!latest) {
+          if (!(await deps.db.repairRequest.findUnique({ where: { caseId } }))) throw notFound('Repair', caseId);
+          throw conflict('NO_REPAIR_RECORD', 'The technician has not reported on this repair yet');
+        }
+        await deps.db.repairItemHistory.update({ where: { id: latest.id }, data: { notes: body.data.text } });
+        res.json({ caseId, recordId: latest.id, result: latest.result });
+      },
+    },
+    {
+      id: 'repairDisputeText',
+      method: 'post',
+      path: '/v1/repairs/:caseId/dispute-text',
+      roles: ['storefront'],
+      summary: "The customer's own words on a disputed user-damage finding (kept in PostgreSQL for the reviewer, never in the workflow)",
+      body: repairTextBody,
+      success: { status: 200, description: 'The text was stored with the dispute' },
+      errors: [400, 404, 409],
+      handler: async (deps, req, res) => {
+        const body = repairTextBody.safeParse(req.body);
+        if (!body.success) throw badRequest('VALIDATION_FAILED', 'The body is not valid', zodIssues(body.error));
+        const caseId = String(req.params.caseId);
+        const repair = caseIdParam.test(caseId) ? await deps.db.repairRequest.findUnique({ where: { caseId } }) : null;
+        if (!repair) throw notFound('Repair', caseId);
+        if (repair.result !== 'user_damage' && repair.damageDispute === null) throw conflict('NO_DAMAGE_FINDING', 'Only a user-damage finding can be disputed');
+        await deps.db.repairRequest.update({ where: { caseId }, data: { disputeText: body.data.text } });
+        res.json({ caseId });
+      },
+    },
     {
       id: 'repairSlaReport',
       method: 'get',

@@ -92,6 +92,8 @@ export interface HumanTaskSpec {
   notifyOnEscalation?: NotifyInput['recipient'];
   /** Stops waiting (e.g. the case was cancelled). */
   interrupt?: () => boolean;
+  /** When the SLA started, if before the task opens (e.g. a repair clock that runs from the item's arrival). */
+  startedAt?: Date;
 }
 
 export class CaseKit {
@@ -221,8 +223,8 @@ export class CaseKit {
   }
 
   /** Starts an SLA clock without a task (e.g. waiting on the customer). */
-  clock(slaName: string, sla: SlaPolicy): SlaClock {
-    const clock = new SlaClock(slaName, sla, this.currentCalendar, new Date(), () => this.settled());
+  clock(slaName: string, sla: SlaPolicy, startedAt: Date = new Date()): SlaClock {
+    const clock = new SlaClock(slaName, sla, this.currentCalendar, startedAt, () => this.settled());
     this.slas.push(clock.facts);
     this.setDeadline(slaName, clock.dueAt);
     this.markCoverage(clock, sla);
@@ -288,7 +290,7 @@ export class CaseKit {
    */
   async humanTask<P>(spec: HumanTaskSpec): Promise<TaskOutcome<P>> {
     const taskId = `${this.caseId}.t${++this.taskSeq}`;
-    const clock = this.clock(spec.slaName, spec.sla);
+    const clock = this.clock(spec.slaName, spec.sla, spec.startedAt);
     if (this.wantsCalendarRead(clock)) await this.readCalendarFor(clock, spec.sla);
     const task: TaskState = {
       taskId,
@@ -411,7 +413,10 @@ export class CaseKit {
    * action's roles; a merchant only on its own case), the body, and `refusal()` (null when the case accepts
    * it now). The handler answers with the step only: update results are kept in history.
    */
-  onAction<B>(def: PartyActionDef<B>, opts: { refusal: () => string | null; run: (body: B, actor: ActingParty) => Promise<void> | void }): void {
+  onAction<B>(
+    def: PartyActionDef<B>,
+    opts: { refusal: () => string | null; run: (body: B, actor: ActingParty) => Promise<void> | void; /** A refusal that reads the valid body. */ check?: (body: B) => string | null },
+  ): void {
     const bodyOf = (args: Record<string, unknown>) => (def.field ? args?.[def.field] : omitActor(args));
     setHandler(
       defineUpdate<{ step: string }, [Record<string, unknown> & { actor: ActingParty }]>(def.update),
@@ -431,6 +436,8 @@ export class CaseKit {
           if (reason) refuse(CaseErrors.NotAllowedNow, reason);
           const parsed = def.body.safeParse(bodyOf(args));
           if (!parsed.success) refuse(CaseErrors.InvalidPayload, describeIssues(parsed.error.issues));
+          const refused = opts.check?.(parsed.data as B);
+          if (refused) refuse(CaseErrors.NotAllowedNow, refused);
         },
       },
     );

@@ -1,25 +1,34 @@
-// Policy 7.1 / 7.2 / 7.3: warranty repair.
-// Warranty follows the manufacturer's policy; the after-sales response comes within 2 working hours and the
-// repair within 5 working days; in warranty the repair is free, parts and labour included; the customer's
-// satisfaction is asked for at the end.
-import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+// Policy 7.1 / 7.2 / 7.3: warranty repair, under the three-guarantee rules (部分商品修理更换退货责任规定) and
+// 消法 art. 24. Warranty follows the manufacturer's policy; the after-sales response comes within 2 working hours
+// and the repair within 5 working days of the item's arrival; in warranty the repair is free, parts, labour and
+// shipping included. The law adds remedies the customer chooses (return, exchange, repair) that silence never
+// forfeits, a repair record per item, and a warranty that does not count the time in repair.
+// Cases that started before these rules run workflows/warrantyRepairBeforeThreeGuarantees.ts (patched()).
+import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, patched, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import type { CaseActivities } from '../activities/types';
 import type { WarrantyRepairActivities } from '../activities/warrantyRepair';
 import type { BusinessCalendar } from '../policy/businessCalendar';
-import { describeDuration } from '../policy/durations';
+import { deadlineFrom, describeDuration, durationMs } from '../policy/durations';
 import type { Shipment } from '../policy/schemas';
 import {
+  addMonths,
   checkWarranty,
+  silenceChoice,
+  threeGuaranteeEntitlement,
   warrantyRepairActions as actions,
   warrantyRepairTasks,
+  type ChoiceReason,
   type CustomerDecision,
   type HandOver,
+  type RemedyChoice,
   type RepairProblemCategory,
   type WarrantyRepairPolicy,
 } from '../policy/warrantyRepair';
 import type { z } from 'zod';
-import { CaseKit, type HumanTaskSpec, type TaskOutcome } from './caseKit';
+import { CaseKit } from './caseKit';
 import { CaseErrors, type ActionResult, type Actor } from './definitions';
-import type { SlaClock, SlaFacts } from './sla';
+import type { SlaFacts } from './sla';
+import { repairBeforeThreeGuarantees } from './warrantyRepairBeforeThreeGuarantees';
 
 export const REPAIR_CASE_TYPE = 'warranty_repair';
 
@@ -32,6 +41,14 @@ const repairsLocal = proxyLocalActivities<WarrantyRepairActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+/** Calls to the ports (carrier, payments): always on the task queue, retried until they answer. */
+const ports = proxyActivities<WarrantyRepairActivities & Pick<CaseActivities, 'issueRefund'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+/** Cases from this patch on run under the three-guarantee rules; older ones keep their path. */
+export const THREE_GUARANTEES_PATCH = 'repair-three-guarantee-remedies';
 
 /** The policy a repair case carries: the document's version, the calendar and this process's section. */
 export interface RepairCasePolicy {
@@ -51,7 +68,14 @@ export interface RepairCaseInput {
     customerId: string;
     merchantId: string;
     deliveredAt: string;
+    /** What the customer paid for the line (a refund returns it; 消法 art. 24). Absent in cases opened before. */
+    paid?: { amountMinor: number; currency: string };
   };
+  /**
+   * The item: its id in repair_items (the serial number or IMEI stays in PostgreSQL) and how many repairs of the
+   * same fault its record shows (three-guarantee rules art. 11). Absent when the request named no item.
+   */
+  item?: { itemId: string; priorRepairsOfFault: number };
   /** The manufacturer's warranty, in months from delivery. */
   warrantyMonths: number;
   problemCategory: RepairProblemCategory;
@@ -63,7 +87,8 @@ export type RepairOutcome =
   | 'repaired'
   | 'replaced'
   | 'voucher_issued'
-  | 'returned_unrepaired'
+  | 'returned_unrepaired' // out of warranty only, under the three-guarantee rules
+  | 'refunded'
   | 'quote_declined'
   | 'quote_lapsed'
   | 'abandoned'
@@ -78,31 +103,43 @@ export interface RepairResult {
 export const decideQuoteUpdate = defineUpdate<ActionResult, [{ actor: Actor; decision: CustomerDecision }]>(actions['quote-decision'].update);
 export const handOverItemUpdate = defineUpdate<ActionResult, [{ actor: Actor; handOver: HandOver }]>(actions['hand-over'].update);
 export const decideRemedyUpdate = defineUpdate<ActionResult, [{ actor: Actor; decision: CustomerDecision }]>(actions['remedy-decision'].update);
+export const chooseRemedyUpdate = defineUpdate<ActionResult, [{ actor: Actor; choice: RemedyChoice }]>(actions['remedy-choice'].update);
+export const disputeDamageUpdate = defineUpdate<ActionResult, [{ actor: Actor; reasonCode: string }]>(actions['damage-dispute'].update);
 export const submitRatingUpdate = defineUpdate<ActionResult, [{ actor: Actor; rating: number }]>(actions.rating.update);
 
-type Awaiting = 'quote_decision' | 'hand_over' | 'remedy_decision' | 'rating';
-type TechnicianResult = z.infer<(typeof warrantyRepairTasks)['repair.technician_result']['payload']>;
+type Awaiting = 'quote_decision' | 'hand_over' | 'remedy_choice' | 'rating';
+type TechnicianReport = z.infer<(typeof warrantyRepairTasks)['repair.technician_report']['payload']>;
+type DamageReview = z.infer<(typeof warrantyRepairTasks)['repair.damage_review']['payload']>;
 type Quote = z.infer<(typeof warrantyRepairTasks)['repair.first_response_quote']['payload']>;
 
 export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResult> {
-  const rules = input.policy.warrantyRepair;
   const { order } = input;
   const kase = new CaseKit(input.caseId, REPAIR_CASE_TYPE, input.policy, order.merchantId, warrantyRepairTasks);
+  if (!patched(THREE_GUARANTEES_PATCH)) return repairBeforeThreeGuarantees(input, kase);
+
+  const rules = input.policy.warrantyRepair;
+  const calendar = input.policy.calendar;
+  const caseId = input.caseId;
   const repairs = kase.localWrites ? repairsLocal : repairsQueued;
   const customer = { kind: 'customer' as const, id: order.customerId };
   const agents = { kind: 'role' as const, id: 'agent' };
+  const supervisors = { kind: 'role' as const, id: 'supervisor' };
   // The SLA wording of the e-mails comes from the policy values (templates format it per locale).
   const slaWording = { responseWithin: describeDuration(rules.firstResponse.within), repairWithin: describeDuration(rules.repair.within) };
 
   let quoteDecision: CustomerDecision | undefined;
   let handOver: HandOver | undefined;
-  let remedyDecision: CustomerDecision | undefined;
+  let handedOverAt = new Date();
+  let choice: RemedyChoice | undefined;
+  let offered: readonly RemedyChoice[] = [];
+  let disputable = false;
+  let dispute: string | undefined;
   let rating: number | undefined;
 
   // The customer may cancel until the item is handed over for repair.
   const cancelled = kase.allowCancellation(() => (handOver ? 'The item was already handed over for repair; the case can no longer be cancelled' : null));
   kase.onAction(actions['quote-decision'], {
-    refusal: () => kase.unlessAwaiting('quote_decision', quoteDecision !== undefined),
+    refusal: () => kase.unlessAwaiting('quote_decision', quoteDecision !== undefined || (disputable && dispute !== undefined)),
     run: async ({ decision }, actor) => {
       quoteDecision = decision;
       await kase.record('repair.quote_decided', { decision }, { actor: actor.id });
@@ -112,14 +149,26 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     refusal: () => kase.unlessAwaiting('hand_over', handOver !== undefined),
     run: async (h, actor) => {
       handOver = h;
+      handedOverAt = new Date();
       await kase.record('repair.handed_over', { method: h.method, ...(h.method === 'courier' && { carrier: h.carrier }) }, { actor: actor.id });
     },
   });
-  kase.onAction(actions['remedy-decision'], {
-    refusal: () => kase.unlessAwaiting('remedy_decision', remedyDecision !== undefined),
-    run: async ({ decision }, actor) => {
-      remedyDecision = decision;
-      await kase.record('repair.remedy_decided', { decision }, { actor: actor.id });
+  kase.onAction(actions['remedy-choice'], {
+    refusal: () => kase.unlessAwaiting('remedy_choice', choice !== undefined),
+    check: ({ choice: c }) => (offered.includes(c) ? null : `The case offers ${offered.join(', ')}, not ${c}`),
+    run: async ({ choice: c }, actor) => {
+      choice = c;
+      await kase.record('repair.remedy_chosen', { choice: c }, { actor: actor.id });
+    },
+  });
+  // The accept/decline offer of the earlier path: this case offers its remedies through remedy-choice.
+  kase.onAction(actions['remedy-decision'], { refusal: () => 'This case offers its remedies to choose from: use remedy-choice', run: () => undefined });
+  // A user-damage finding may be disputed once, while its quote waits: a complaint the platform reviews (policy 7.4).
+  kase.onAction(actions['damage-dispute'], {
+    refusal: () => kase.unlessAwaiting('quote_decision', quoteDecision !== undefined || dispute !== undefined) ?? (disputable ? null : 'Only a user-damage finding can be disputed, once'),
+    run: async ({ reasonCode }, actor) => {
+      dispute = reasonCode;
+      await kase.record('repair.damage_disputed', { reasonCode }, { actor: actor.id });
     },
   });
   kase.onAction(actions.rating, {
@@ -145,98 +194,110 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   };
 
   /**
-   * A human task whose SLA breach also calls `onBreach` while the task stays open (the task's own breach
-   * action, e.g. the supervisor escalation, runs in CaseKit). `settled()` tells onBreach when the task is done.
+   * The customer chooses among `options` within `remedyDecision`. Silence applies the default most favourable to
+   * the customer (policy silenceRemedy: the replacement by default), never "declined" (消法 art. 24). `withdrawn`
+   * ends the offer when what it remedies went away (the repair was done after all).
    */
-  const taskWatchingBreach = async <P>(spec: HumanTaskSpec, onBreach: (sla: SlaFacts, settled: () => boolean) => Promise<void>): Promise<TaskOutcome<P>> => {
-    let outcome: TaskOutcome<P> | undefined;
-    const running = kase.humanTask<P>(spec).then((o) => void (outcome = o));
-    const sla = kase.view.slas.filter((s) => s.name === spec.slaName).at(-1)!;
-    await condition(() => outcome !== undefined || sla.outcome === 'breached');
-    if (outcome === undefined) await onBreach(sla, () => outcome !== undefined);
-    await running;
-    return outcome!;
-  };
-
-  /** The policy's remedy (replacement or voucher), offered to the customer, who accepts or declines; silence declines. */
-  const offerRemedy = async (reason: 'repair_sla_breached' | 'not_repairable', resumeStep: string, withdrawn: () => boolean = () => false): Promise<boolean> => {
-    const remedy = rules.breachRemedy;
-    const terms: Record<string, string | number> = remedy === 'voucher' ? { remedy, amountMinor: rules.voucherAmountMinor, currency: rules.voucherCurrency } : { remedy };
-    remedyDecision = undefined;
-    const deciding = waitOnCustomer('remedy_decision', 'remedyDecision', rules.remedyDecision);
-    await repairs.recordRepairProgress({ caseId: input.caseId, patch: { remedy } });
-    await kase.record('repair.remedy_offered', { reason, ...terms }, { step: 'awaiting_remedy_decision' });
-    await kase.notify('repair.remedy_offered', customer, { reason, ...terms, ...slaWording, dueAt: deciding.clock.dueAt.toISOString() }, `:${reason}`);
-    const decided = await deciding.until(() => remedyDecision !== undefined || withdrawn());
-    if (remedyDecision === undefined && withdrawn()) {
-      await repairs.recordRepairProgress({ caseId: input.caseId, patch: { remedyDecision: 'withdrawn' } });
-      await kase.record('repair.remedy_withdrawn', { reason: 'repair_completed' }, { step: resumeStep });
-      return false;
+  let offers = 0;
+  const offerChoice = async (
+    reason: ChoiceReason,
+    options: RemedyChoice[],
+    withdrawn: () => boolean = () => false,
+    withdrawnBecause: 'repair_completed' | 'cancelled' = 'repair_completed',
+  ): Promise<RemedyChoice | 'withdrawn'> => {
+    choice = undefined;
+    offered = options;
+    const onSilence = silenceChoice(options, rules.silenceRemedy);
+    const deciding = waitOnCustomer('remedy_choice', 'remedyDecision', rules.remedyDecision);
+    const dueAt = deciding.clock.dueAt.toISOString();
+    await kase.record('repair.remedy_choice_offered', { reason, options, onSilence, dueAt }, { step: 'awaiting_remedy_choice' });
+    await kase.notify('repair.remedy_choice_offered', customer, { reason, options: options.join(','), onSilence, dueAt, ...slaWording }, `:${reason}:${++offers}`);
+    const decided = await deciding.until(() => choice !== undefined || withdrawn());
+    offered = [];
+    if (choice === undefined && withdrawn()) {
+      await kase.record('repair.remedy_withdrawn', { reason: withdrawnBecause }, withdrawnBecause === 'repair_completed' ? { step: 'repairing' } : {});
+      return 'withdrawn';
     }
-    const accepted = remedyDecision === 'accept';
-    const lapsed = decided.outcome === 'breached';
-    await repairs.recordRepairProgress({ caseId: input.caseId, patch: { remedyDecision: lapsed ? 'lapsed' : remedyDecision } });
-    await kase.record(accepted ? 'repair.remedy_accepted' : 'repair.remedy_declined', { remedy, lapsed }, { step: accepted ? 'remedy' : resumeStep });
-    return accepted;
-  };
-
-  /** An accepted remedy: a voucher now (the item goes back as it is), or a replacement shipped in step 5. */
-  const deliverRemedy = async (): Promise<RepairOutcome> => {
-    if (rules.breachRemedy === 'replacement') return 'replaced';
-    const { voucherId } = await repairs.issueRepairVoucher({
-      caseId: input.caseId,
-      amountMinor: rules.voucherAmountMinor,
-      currency: rules.voucherCurrency,
-      at: new Date().toISOString(),
-      eventKey: `${input.caseId}:voucher`,
-    });
-    await kase.record('repair.voucher_issued', { voucherId, amountMinor: rules.voucherAmountMinor, currency: rules.voucherCurrency });
-    await kase.notify('repair.voucher_issued', customer, { amountMinor: rules.voucherAmountMinor, currency: rules.voucherCurrency });
-    return 'voucher_issued';
+    const chosen = choice ?? onSilence;
+    if (decided.outcome === 'breached') await kase.record('repair.remedy_applied_on_silence', { reason, choice: chosen, dueAt: decided.facts.dueAt });
+    await repairs.recordRepairProgress({ caseId, patch: { remedyChoice: chosen } });
+    return chosen;
   };
 
   // Opening: the warranty check, the same pure rule the API applied (7.1: per the manufacturer's policy).
-  const warranty = checkWarranty({ deliveredAt: new Date(order.deliveredAt), warrantyMonths: input.warrantyMonths, requestedAt: new Date(input.requestedAt) });
+  const deliveredAt = new Date(order.deliveredAt);
+  const warranty = checkWarranty({ deliveredAt, warrantyMonths: input.warrantyMonths, requestedAt: new Date(input.requestedAt) });
   if (!warranty.ok) throw ApplicationFailure.create({ type: CaseErrors.PolicyRefused, message: warranty.message, nonRetryable: true });
   kase.setDeadline('warrantyEndsAt', warranty.warrantyEndsAt);
+  const openedInWarranty = warranty.inWarranty;
+  let inWarranty = openedInWarranty;
+  // Three-guarantee rules art. 9-11: an early performance fault, or a fault already repaired twice, opens a choice.
+  const entitlement = inWarranty
+    ? threeGuaranteeEntitlement({
+        calendar,
+        rules,
+        deliveredAt,
+        requestedAt: new Date(input.requestedAt),
+        problemCategory: input.problemCategory,
+        priorRepairsOfFault: input.item?.priorRepairsOfFault ?? 0,
+      })
+    : null;
   await kase.record('case.opened', {
     orderId: order.orderId,
     productRef: order.productRef,
+    itemId: input.item?.itemId ?? null,
     problemCategory: input.problemCategory,
     warrantyMonths: input.warrantyMonths,
     policyVersion: input.policy.version,
   }, { actor: input.openedBy, step: 'first_response' });
-  await kase.record('repair.warranty_checked', { inWarranty: warranty.inWarranty, warrantyEndsAt: warranty.warrantyEndsAt.toISOString() });
-  await kase.notify('repair.received', customer, { inWarranty: warranty.inWarranty ? 'yes' : 'no', ...slaWording });
+  await kase.record('repair.warranty_checked', { inWarranty, warrantyEndsAt: warranty.warrantyEndsAt.toISOString() });
+  if (entitlement) {
+    await kase.record('repair.entitlement', { ...entitlement, priorRepairsOfFault: input.item?.priorRepairsOfFault ?? 0 });
+    await repairs.recordRepairProgress({ caseId, patch: { entitlement: entitlement.reason } });
+  }
+  await kase.notify('repair.received', customer, { inWarranty: inWarranty ? 'yes' : 'no', ...slaWording });
 
-  // 1. Response within 2 working hours: an agent acknowledges and proposes a solution: the free repair in
+  // 1. Response within 2 working hours (7.1): an agent acknowledges and proposes a solution: the free repair in
   //    warranty, a quote otherwise. A lapse goes to a supervisor and the customer is told of the delay.
-  const response = await taskWatchingBreach<{ solution: 'free_repair' } | Quote>({
-    type: warranty.inWarranty ? 'repair.first_response' : 'repair.first_response_quote',
+  let response: Awaited<ReturnType<typeof kase.humanTask<{ solution: 'free_repair' } | Quote>>> | undefined;
+  const responding = kase.humanTask<{ solution: 'free_repair' } | Quote>({
+    type: inWarranty ? 'repair.first_response' : 'repair.first_response_quote',
     role: 'agent',
     sla: rules.firstResponse,
     slaName: 'firstResponse',
     notifyOnEscalation: agents,
     interrupt: () => cancelled(),
-  }, async () => {
+  }).then((o) => void (response = o));
+  const responseSla = kase.view.slas.filter((s) => s.name === 'firstResponse').at(-1)!;
+  await condition(() => response !== undefined || responseSla.outcome === 'breached');
+  if (response === undefined) {
     await kase.record('repair.response_delayed', {});
     await kase.notify('repair.response_delayed', customer, slaWording);
-  });
-  if (cancelled() || response.kind !== 'completed') return close('cancelled');
+  }
+  await responding;
+  if (cancelled() || response!.kind !== 'completed') return close('cancelled');
+  const answer = response!;
 
-  // 2. Warranty: in warranty the repair is free, parts and labour included (7.3). Out of warranty the
-  //    customer accepts or declines the quote; declined or unanswered, the case closes.
-  if (response.payload.solution === 'free_repair') {
-    await kase.record('repair.free_repair_confirmed', { partsCovered: true, labourCovered: true }, { actor: response.actor.id });
+  // 2. In warranty the repair is free, parts and labour included (7.3); an entitlement lets the customer choose
+  //    first. Out of warranty the customer accepts or declines the quote; declined or unanswered, the case closes.
+  let plan: RemedyChoice = 'repair';
+  if (answer.payload.solution === 'free_repair') {
+    await kase.record('repair.free_repair_confirmed', { partsCovered: true, labourCovered: true, shippingCovered: true }, { actor: answer.actor.id });
+    if (entitlement) {
+      // The customer may still cancel while choosing (nothing was handed over yet).
+      const chosen = await offerChoice(entitlement.reason, entitlement.options, () => cancelled(), 'cancelled');
+      if (chosen === 'withdrawn') return close('cancelled');
+      plan = chosen;
+    }
   } else {
-    const quote = response.payload;
+    const quote = answer.payload;
     const deciding = waitOnCustomer('quote_decision', 'quoteDecision', rules.quoteDecision);
-    await repairs.recordRepairProgress({ caseId: input.caseId, patch: { quoteAmountMinor: quote.quoteAmountMinor, quoteCurrency: quote.currency } });
-    await kase.record('repair.quote_offered', { amountMinor: quote.quoteAmountMinor, currency: quote.currency }, { actor: response.actor.id, step: 'awaiting_quote_decision' });
+    await repairs.recordRepairProgress({ caseId, patch: { quoteAmountMinor: quote.quoteAmountMinor, quoteCurrency: quote.currency } });
+    await kase.record('repair.quote_offered', { amountMinor: quote.quoteAmountMinor, currency: quote.currency }, { actor: answer.actor.id, step: 'awaiting_quote_decision' });
     await kase.notify('repair.quote_offered', customer, { amountMinor: quote.quoteAmountMinor, currency: quote.currency, dueAt: deciding.clock.dueAt.toISOString() });
     const decided = await deciding.until(() => quoteDecision !== undefined || cancelled());
     if (cancelled()) return close('cancelled');
-    await repairs.recordRepairProgress({ caseId: input.caseId, patch: { quoteDecision: decided.outcome === 'breached' ? 'lapsed' : quoteDecision } });
+    await repairs.recordRepairProgress({ caseId, patch: { quoteDecision: decided.outcome === 'breached' ? 'lapsed' : quoteDecision } });
     const ended = await kase.endedBy(decided, { event: 'repair.quote_lapsed', outcome: 'quote_lapsed' });
     if (ended) return close(ended);
     if (quoteDecision === 'decline') return close('quote_declined');
@@ -244,84 +305,303 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
 
   // 3. The customer hands the item over (courier tracking number or drop-off reference) before the deadline.
   const handingOver = waitOnCustomer('hand_over', 'handOver', rules.handOver);
-  await kase.record('step.entered', {}, { step: 'awaiting_hand_over' });
+  await kase.record('step.entered', { plan }, { step: 'awaiting_hand_over' });
   await kase.notify('repair.hand_over_requested', customer, { dueAt: handingOver.clock.dueAt.toISOString() });
   const handed = await handingOver.until(() => handOver !== undefined || cancelled());
   const ended = await kase.endedBy(handed, { event: 'repair.abandoned', reason: 'no_hand_over_by_deadline', outcome: 'abandoned' });
   if (ended) return close(ended);
+  const handedOver = handOver!;
   await repairs.recordRepairProgress({
-    caseId: input.caseId,
-    patch: handOver!.method === 'courier'
-      ? { handOverMethod: 'courier', handOverCarrier: handOver!.carrier, handOverReference: handOver!.trackingNumber }
-      : { handOverMethod: 'drop_off', handOverCarrier: null, handOverReference: handOver!.reference },
+    caseId,
+    patch: handedOver.method === 'courier'
+      ? { handOverMethod: 'courier', handOverCarrier: handedOver.carrier, handOverReference: handedOver.trackingNumber }
+      : { handOverMethod: 'drop_off', handOverCarrier: null, handOverReference: handedOver.reference },
   });
 
-  // 4. Repair within 5 working days of receipt (7.1). The service team confirms receipt, which starts the
-  //    repair clock; the technician records the result. A breach escalates to a supervisor and offers the
-  //    policy's remedy at once; so does an item that cannot be repaired.
-  await kase.record('step.entered', {}, { step: 'awaiting_receipt' });
+  // 4. Arrival (7.1: the 5 working days run from it): the drop-off, or the carrier's delivery event, asked every
+  //    arrivalCheckEvery for up to arrivalWait. The staff's receipt confirmation follows, escalating on a breach; it
+  //    cannot move the repair clock. Only when the carrier never reports is the staff's confirmation the arrival.
+  let arrival: { at: Date; source: 'carrier' | 'drop_off' | 'staff' } | null = null;
+  if (handedOver.method === 'drop_off') {
+    arrival = { at: handedOverAt, source: 'drop_off' };
+  } else {
+    await kase.record('step.entered', {}, { step: 'awaiting_arrival' });
+    const giveUpAt = deadlineFrom(handedOverAt, rules.arrivalWait, calendar).getTime();
+    const every = durationMs(rules.arrivalCheckEvery, calendar);
+    for (;;) {
+      const seen = await ports.checkRepairArrival({ caseId, carrier: handedOver.carrier, trackingNumber: handedOver.trackingNumber });
+      const now = Date.now();
+      if (seen.arrived) {
+        // The carrier's delivery time, never before the hand-over nor after now.
+        const at = seen.arrivedAt ? Math.min(Math.max(new Date(seen.arrivedAt).getTime(), handedOverAt.getTime()), now) : now;
+        arrival = { at: new Date(at), source: 'carrier' };
+        break;
+      }
+      if (now >= giveUpAt) break;
+      await sleep(Math.min(every, giveUpAt - now));
+    }
+    if (!arrival) await kase.record('repair.arrival_not_reported', { carrier: handedOver.carrier, dueAt: new Date(giveUpAt).toISOString() });
+  }
+  const recordArrival = async (a: { at: Date; source: 'carrier' | 'drop_off' | 'staff' }) => {
+    await repairs.recordRepairProgress({ caseId, patch: { receivedAt: a.at.toISOString(), arrivalSource: a.source } });
+    await kase.record('repair.item_arrived', { source: a.source, arrivedAt: a.at.toISOString() }, { step: 'awaiting_receipt' });
+    // 消法 art. 24: in warranty the shipping to the repair centre is the seller's; the customer's courier is paid back.
+    if (inWarranty && handedOver.method === 'courier') {
+      const paid = await ports.payRepairShipping({
+        caseId,
+        leg: 'to_centre',
+        carrier: handedOver.carrier,
+        from: `customer:${order.customerId}`,
+        to: `merchant:${order.merchantId}`,
+        cap: { amountMinor: rules.shippingCapMinor, currency: rules.shippingCurrency },
+        at: new Date().toISOString(),
+        eventKey: `${caseId}:shipping:to_centre`,
+      });
+      await kase.record('repair.shipping_reimbursed', { leg: 'to_centre', paymentId: paid.paymentId, amountMinor: paid.amountMinor, currency: paid.currency });
+    }
+  };
+  if (arrival) await recordArrival(arrival);
   const receipt = await kase.humanTask<{ outcome: 'received' }>({
     type: 'repair.confirm_receipt',
     role: 'agent',
     sla: rules.receipt,
     slaName: 'receipt',
     notifyOnEscalation: agents,
+    ...(arrival && { startedAt: arrival.at }),
   });
-  if (receipt.kind !== 'completed') return close('cancelled');
-  await repairs.recordRepairProgress({ caseId: input.caseId, patch: { receivedAt: new Date().toISOString() } });
-  await kase.record('repair.item_received', {}, { actor: receipt.actor.id, step: 'repairing' });
+  const confirmedAt = new Date();
+  if (receipt.kind === 'completed') await kase.record('repair.item_received', {}, { actor: receipt.actor.id, step: 'repairing' });
+  else await kase.record('repair.receipt_unconfirmed', { dueAt: receipt.kind === 'breached' ? receipt.sla.dueAt : null }, { step: 'repairing' });
+  if (!arrival) {
+    arrival = { at: confirmedAt, source: 'staff' };
+    await recordArrival(arrival);
+  }
+  const arrivedAt = arrival.at;
 
-  let remedyAccepted = false;
-  const repairing = taskWatchingBreach<TechnicianResult>({
-    type: 'repair.technician_result',
-    role: 'agent',
-    sla: rules.repair,
-    slaName: 'repair',
-    notifyOnEscalation: agents,
-    interrupt: () => remedyAccepted,
-  }, async (sla, settled) => {
-    await kase.record('repair.sla_breached', { dueAt: sla.dueAt });
-    remedyAccepted = await offerRemedy('repair_sla_breached', 'repairing', settled);
-  });
-  await kase.notify('repair.item_received', customer, { repairDueAt: kase.view.deadlines.repair ?? null, ...slaWording });
-  const repair = await repairing;
+  // 5. The repair, when it is the plan: 5 working days from the arrival (7.1), and at most 30 days in all
+  //    (three-guarantee rules art. 12: the long stop, escalated to supervisors, then replacement or return).
+  let resolution: RepairOutcome | undefined;
+  let voucherIssued = false;
+  if (plan === 'repair') {
+    let stageDone = false;
+    let overdue = false;
+    const longStop = inWarranty ? kase.clock('repairLongStop', rules.repairLongStop, arrivedAt) : undefined;
+    const markOverdue = async (facts: SlaFacts) => {
+      if (stageDone || !inWarranty) return;
+      overdue = true;
+      await kase.record('repair.overdue', { dueAt: facts.dueAt });
+      await kase.notify('task.escalated', supervisors, { taskType: 'repair.technician_report', dueAt: facts.dueAt }, ':repairLongStop');
+    };
+    const longStopRun = longStop?.waitFor(() => stageDone || !inWarranty, {
+      onReminder: (facts) => kase.notify('task.reminder', supervisors, { taskType: 'repair.technician_report', dueAt: facts.dueAt }, ':repairLongStop'),
+      onEscalate: (_action, facts) => markOverdue(facts),
+    }).then(async (r) => {
+      if (r.outcome === 'breached') await markOverdue(r.facts);
+    });
 
-  let resolution: RepairOutcome;
-  if (remedyAccepted || repair.kind !== 'completed') {
-    resolution = await deliverRemedy();
+    let repairFrom = arrivedAt;
+    let first = true;
+    while (resolution === undefined && plan === 'repair') {
+      // The technician's report, watched for the 5-working-day breach and the 30-day long stop.
+      let report: Awaited<ReturnType<typeof kase.humanTask<TechnicianReport>>> | undefined;
+      let switched: RemedyChoice | undefined;
+      const reporting = kase.humanTask<TechnicianReport>({
+        type: 'repair.technician_report',
+        role: 'agent',
+        sla: rules.repair,
+        slaName: 'repair',
+        startedAt: repairFrom,
+        notifyOnEscalation: agents,
+        interrupt: () => switched !== undefined,
+      }).then((o) => void (report = o));
+      const sla = kase.view.slas.filter((s) => s.name === 'repair').at(-1)!;
+      if (first) await kase.notify('repair.item_received', customer, { repairDueAt: sla.dueAt, ...slaWording });
+      first = false;
+      let breachSeen = false;
+      let overdueSeen = false;
+      for (;;) {
+        await condition(() => report !== undefined || (sla.outcome === 'breached' && !breachSeen) || (overdue && !overdueSeen));
+        if (report !== undefined) break;
+        if (sla.outcome === 'breached' && !breachSeen) {
+          breachSeen = true;
+          await kase.record('repair.sla_breached', { dueAt: sla.dueAt });
+          if (!inWarranty) continue; // a paid repair: the escalation only
+          if (rules.breachRemedy === 'voucher') {
+            // 7.1: a voucher compensates the broken promise; the repair goes on (never the only remedy).
+            if (!voucherIssued) {
+              voucherIssued = true;
+              const { voucherId } = await repairs.issueRepairVoucher({ caseId, amountMinor: rules.voucherAmountMinor, currency: rules.voucherCurrency, at: new Date().toISOString(), eventKey: `${caseId}:voucher` });
+              await kase.record('repair.voucher_issued', { voucherId, amountMinor: rules.voucherAmountMinor, currency: rules.voucherCurrency, reason: 'repair_sla_breached' });
+              await kase.notify('repair.voucher_issued', customer, { amountMinor: rules.voucherAmountMinor, currency: rules.voucherCurrency });
+            }
+            continue;
+          }
+          const c = await offerChoice('repair_sla_breached', ['replacement', 'repair'], () => report !== undefined || overdue);
+          if (c === 'replacement') switched = c;
+          else if (c === 'repair') await kase.record('step.entered', {}, { step: 'repairing' });
+          continue;
+        }
+        // Art. 12: more than 30 days: replacement or return (art. 13), whatever the repair does meanwhile.
+        overdueSeen = true;
+        switched = (await offerChoice('repair_overdue', ['replacement', 'refund'])) as RemedyChoice;
+      }
+      await reporting;
+      const done = report!;
+      if (switched !== undefined) {
+        plan = switched;
+        break;
+      }
+      if (done.kind !== 'completed') {
+        // A repair task closed by its SLA (a policy with default-decision): the default most favourable applies.
+        plan = silenceChoice(['replacement', 'refund'], rules.silenceRemedy);
+        break;
+      }
+      const r = done.payload;
+      const completedAt = new Date();
+      await repairs.recordItemRepair({
+        caseId,
+        itemId: input.item?.itemId ?? null,
+        problemCategory: input.problemCategory,
+        faultCode: r.faultCode,
+        result: r.result,
+        partsUsed: r.result === 'repaired' ? r.partsUsed : [],
+        evidenceRefs: r.result === 'user_damage' ? r.evidenceRefs : [],
+        technicianId: done.actor.id,
+        inWarranty,
+        arrivedAt: arrivedAt.toISOString(),
+        completedAt: completedAt.toISOString(),
+        eventKey: `${caseId}:report:${sla.startedAt}`,
+      });
+      await repairs.recordRepairProgress({ caseId, patch: { result: r.result, faultCode: r.faultCode } });
+      await kase.record('repair.result_recorded', {
+        ...r,
+        withinSla: done.sla.outcome === 'met',
+        technicianId: done.actor.id,
+        arrivedAt: arrivedAt.toISOString(),
+        completedAt: completedAt.toISOString(),
+      }, { actor: done.actor.id });
+
+      if (r.result === 'repaired' || r.result === 'replaced') {
+        resolution = r.result;
+      } else if (r.result === 'not_repairable') {
+        // In warranty an unrepairable item is replaced or refunded (art. 12/13, 消法 art. 24), never sent back as it is.
+        if (inWarranty) plan = (await offerChoice('not_repairable', ['replacement', 'refund'])) as RemedyChoice;
+        else resolution = 'returned_unrepaired';
+      } else {
+        const next = await userDamage(r, done.actor.id);
+        if (next === 'declined') resolution = 'returned_unrepaired';
+        else if (next === 'paid_repair') repairFrom = new Date();
+        else inWarranty = openedInWarranty; // overturned: back to the free repair, its clock from the arrival
+      }
+    }
+    stageDone = true;
+    await longStopRun;
+    kase.clearDeadline('repairLongStop');
+  }
+
+  /**
+   * Damage the customer caused (the three-guarantee exclusion for improper use), recorded by the technician with
+   * evidence: the item turns out of warranty with a quote. The customer accepts, declines, or disputes it once; a
+   * dispute is a complaint (policy 7.4) that a supervisor reviews; an overturned finding restores the free repair.
+   */
+  async function userDamage(r: Extract<TechnicianReport, { result: 'user_damage' }>, technicianId: string): Promise<'paid_repair' | 'declined' | 'overturned'> {
+    inWarranty = false;
+    await repairs.recordRepairProgress({ caseId, patch: { inWarranty: false, quoteAmountMinor: r.quoteAmountMinor, quoteCurrency: r.currency } });
+    await kase.record('repair.user_damage_recorded', { faultCode: r.faultCode, evidenceRefs: r.evidenceRefs, amountMinor: r.quoteAmountMinor, currency: r.currency }, { actor: technicianId });
+    const quoteOnce = async (disputeAllowed: boolean) => {
+      quoteDecision = undefined;
+      disputable = disputeAllowed;
+      const deciding = waitOnCustomer('quote_decision', 'quoteDecision', rules.quoteDecision);
+      await kase.record('repair.quote_offered', { amountMinor: r.quoteAmountMinor, currency: r.currency, reason: 'user_damage' }, { step: 'awaiting_quote_decision' });
+      await kase.notify('repair.damage_quote_offered', customer, { amountMinor: r.quoteAmountMinor, currency: r.currency, disputable: disputeAllowed ? 'yes' : 'no', dueAt: deciding.clock.dueAt.toISOString() }, `:${disputeAllowed ? 'first' : 'reviewed'}`);
+      const decided = await deciding.until(() => quoteDecision !== undefined || (disputeAllowed && dispute !== undefined));
+      disputable = false;
+      return decided;
+    };
+    let decided = await quoteOnce(true);
+    if (dispute !== undefined && quoteDecision === undefined) {
+      await repairs.recordRepairProgress({ caseId, patch: { damageDispute: dispute } });
+      await kase.record('step.entered', {}, { step: 'damage_review' });
+      const review = await kase.humanTask<DamageReview>({ type: 'repair.damage_review', role: 'supervisor', sla: rules.damageReview, slaName: 'damageReview', notifyOnEscalation: supervisors });
+      // An unanswered complaint does not stand against the customer.
+      const decision = review.kind === 'completed' ? review.payload.decision : 'overturned';
+      await repairs.recordRepairProgress({ caseId, patch: { damageDispute: decision } });
+      await kase.record('repair.damage_reviewed', { decision }, review.kind === 'completed' ? { actor: review.actor.id } : {});
+      await kase.notify('repair.damage_reviewed', customer, { decision });
+      if (decision === 'overturned') {
+        await repairs.recordRepairProgress({ caseId, patch: { inWarranty: openedInWarranty } });
+        await kase.record('step.entered', {}, { step: 'repairing' });
+        return 'overturned';
+      }
+      decided = await quoteOnce(false);
+    }
+    await repairs.recordRepairProgress({ caseId, patch: { quoteDecision: decided.outcome === 'breached' ? 'lapsed' : quoteDecision } });
+    if (decided.outcome === 'breached') await kase.record('repair.quote_lapsed', { dueAt: decided.facts.dueAt });
+    if (quoteDecision === 'accept') {
+      await kase.record('step.entered', {}, { step: 'repairing' });
+      return 'paid_repair';
+    }
+    return 'declined';
+  }
+
+  // 6. The remedy: a refund (the item stays with the seller; 消法 art. 24), or the item back with tracking: repaired,
+  //    its replacement, or (out of warranty only) as it is.
+  if (resolution === undefined) resolution = plan === 'refund' ? 'refunded' : 'replaced';
+  if (resolution === 'refunded') {
+    const paid = order.paid!;
+    await ports.issueRefund({ caseId, amountMinor: paid.amountMinor, currency: paid.currency, at: new Date().toISOString(), eventKey: `${caseId}:refund` });
+    await kase.record('repair.refunded', { amountMinor: paid.amountMinor, currency: paid.currency }, { step: 'refunded' });
+    await kase.notify('repair.refunded', customer, { amountMinor: paid.amountMinor, currency: paid.currency });
   } else {
-    const result = repair.payload;
-    await repairs.recordRepairProgress({ caseId: input.caseId, patch: { result: result.result } });
-    await kase.record('repair.result_recorded', { ...result, withinSla: repair.sla.outcome === 'met' }, { actor: repair.actor.id });
-    if (result.result === 'not_repairable') {
-      const accepted = await offerRemedy('not_repairable', 'returning');
-      resolution = accepted ? await deliverRemedy() : 'returned_unrepaired';
-    } else {
-      resolution = result.result;
+    await kase.record('step.entered', { shipping: resolution }, { step: 'returning' });
+    const shipped = await kase.humanTask<Shipment>({
+      type: 'repair.return_shipment',
+      role: 'agent',
+      sla: rules.returnShipment,
+      slaName: 'returnShipment',
+      notifyOnEscalation: agents,
+    });
+    if (shipped.kind !== 'completed') return close('cancelled');
+    const { carrier, trackingNumber } = shipped.payload;
+    const shippedAt = new Date();
+    await kase.record('repair.item_shipped', { carrier, trackingNumber, resolution }, { actor: shipped.actor.id });
+    await repairs.recordRepairProgress({ caseId, patch: { returnCarrier: carrier, returnTracking: trackingNumber } });
+    await kase.notify('repair.item_shipped', customer, { carrier, trackingNumber });
+    if (inWarranty) {
+      // 消法 art. 24: the shipping back is the seller's too, booked in the payments ledger.
+      const paid = await ports.payRepairShipping({
+        caseId,
+        leg: 'from_centre',
+        carrier,
+        from: `merchant:${order.merchantId}`,
+        to: `customer:${order.customerId}`,
+        cap: { amountMinor: rules.shippingCapMinor, currency: rules.shippingCurrency },
+        at: shippedAt.toISOString(),
+        eventKey: `${caseId}:shipping:from_centre`,
+      });
+      await kase.record('repair.shipping_booked', { leg: 'from_centre', paymentId: paid.paymentId, amountMinor: paid.amountMinor, currency: paid.currency });
+      // Three-guarantee rules art. 14: a replacement starts its warranty anew; art. 8: the warranty does not count
+      // the time the item spent in repair (from the hand-over to the shipment back).
+      const extended =
+        resolution === 'replaced'
+          ? { basis: 'replacement_restarts', endsAt: addMonths(shippedAt, input.warrantyMonths) }
+          : resolution === 'repaired' && rules.extendWarrantyByRepairTime
+            ? { basis: 'repair_time', endsAt: new Date(warranty.warrantyEndsAt.getTime() + (shippedAt.getTime() - handedOverAt.getTime())) }
+            : null;
+      if (extended && extended.endsAt.getTime() > warranty.warrantyEndsAt.getTime()) {
+        kase.setDeadline('warrantyEndsAt', extended.endsAt);
+        await repairs.recordRepairProgress({ caseId, patch: { warrantyEndsAt: extended.endsAt.toISOString() } });
+        await kase.record('repair.warranty_extended', { basis: extended.basis, from: warranty.warrantyEndsAt.toISOString(), warrantyEndsAt: extended.endsAt.toISOString() });
+      }
     }
   }
 
-  // 5. Back to the customer with tracking: the repaired item, its replacement, or the item as it is.
-  await kase.record('step.entered', { shipping: resolution }, { step: 'returning' });
-  const shipped = await kase.humanTask<Shipment>({
-    type: 'repair.return_shipment',
-    role: 'agent',
-    sla: rules.returnShipment,
-    slaName: 'returnShipment',
-    notifyOnEscalation: agents,
-  });
-  if (shipped.kind !== 'completed') return close('cancelled');
-  const { carrier, trackingNumber } = shipped.payload;
-  await repairs.recordRepairProgress({ caseId: input.caseId, patch: { returnCarrier: carrier, returnTracking: trackingNumber } });
-  await kase.record('repair.item_shipped', { carrier, trackingNumber, resolution }, { actor: shipped.actor.id });
-  await kase.notify('repair.item_shipped', customer, { carrier, trackingNumber });
-
-  // 6. Satisfaction feedback (7.1): the customer rates the service 1-5 within the window; silence is recorded.
+  // 7. Satisfaction feedback (7.1): the customer rates the service 1-5 within the window; silence is recorded.
   const feedback = waitOnCustomer('rating', 'feedback', rules.feedback);
   await kase.record('step.entered', {}, { step: 'awaiting_rating' });
   await kase.notify('survey.requested', customer);
   const rated = await feedback.until(() => rating !== undefined);
   if (rated.outcome === 'breached') await kase.record('repair.no_rating', { dueAt: rated.facts.dueAt });
-  await repairs.recordRepairProgress({ caseId: input.caseId, patch: rating !== undefined ? { rating, feedback: 'rated' } : { rating: null, feedback: 'no_rating' } });
+  await repairs.recordRepairProgress({ caseId, patch: rating !== undefined ? { rating, feedback: 'rated' } : { rating: null, feedback: 'no_rating' } });
   return close(resolution, rating ?? 'no_rating');
 }

@@ -234,9 +234,10 @@ export async function driveRepair(ctx: BenchContext, lane: number, m: Merchant):
   const { caseId } = await openCase(ctx, sf, repairBody(m.merchantId));
   await complete(ctx, agent, caseId, 'repair.first_response', { solution: 'free_repair' });
   await atStep(ctx, sf, caseId, 'awaiting_hand_over');
-  await act(ctx, sf, caseId, 'hand-over', { method: 'courier', carrier: 'SF', trackingNumber: 'SF1234567890' });
+  // The simulated carrier reports a `SIM-DELIVERED…` parcel delivered: the repair clock starts at once.
+  await act(ctx, sf, caseId, 'hand-over', { method: 'courier', carrier: 'SF', trackingNumber: 'SIM-DELIVERED-0001' });
   await complete(ctx, agent, caseId, 'repair.confirm_receipt', { outcome: 'received' });
-  await complete(ctx, agent, caseId, 'repair.technician_result', { result: 'repaired' });
+  await complete(ctx, agent, caseId, 'repair.technician_report', { result: 'repaired', faultCode: 'power_supply', partsUsed: ['PSU-2000-A'] });
   await complete(ctx, agent, caseId, 'repair.return_shipment', { carrier: 'JD', trackingNumber: 'JD0001234567' });
   await atStep(ctx, sf, caseId, 'awaiting_rating');
   await act(ctx, sf, caseId, 'rating', { rating: 5 });

@@ -3,7 +3,9 @@
 import crypto from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { SimulatedPaymentGateway } from '../../activities/payments';
 import { createWarrantyRepairActivities } from '../../activities/warrantyRepair';
+import { SimulatedCarrierTracking } from '../../lib/carriers';
 import { createLogger } from '../../lib/logger';
 import { idem, repairBody as sharedRepairBody } from '../helpers/bodies';
 import { call, eventually, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
@@ -55,25 +57,36 @@ async function historyBytes(caseId: string): Promise<string> {
   return Buffer.from(temporal.api.history.v1.History.encode(history).finish()).toString('utf8');
 }
 
-test('in warranty, end to end: open, agent answers, customer hands over, repair, shipped back, rated; description never reaches Temporal', async () => {
+test('in warranty, end to end: open, agent answers, customer hands over, the carrier reports the arrival, repair recorded per item, shipping paid, warranty extended, rated; description and serial number never reach Temporal', async () => {
   const { caseId, body, res } = await openRepair();
   expect(res.headers.get('location')).toBe(`/v1/cases/${caseId}`);
   expect(caseId).toMatch(/^REP-/);
   expect(res.body).toMatchObject({ type: 'warranty_repair', status: 'open', customerId: body.order.customerId, merchantId: sys.keys.merchant.merchantId });
-  expect(res.body.repair).toMatchObject({ description: body.description, productRef: 'SKU-KETTLE-2000', warrantyMonths: 12, inWarranty: true });
+  expect(res.body.repair).toMatchObject({ description: body.description, productRef: 'SKU-KETTLE-2000', warrantyMonths: 12, inWarranty: true, paid: { amountMinor: 39900, currency: 'CNY' } });
+  expect(res.body.repair.item).toEqual({ identifierKind: 'serial', identifier: body.item.serialNumber });
+  expect(res.body.repair.itemId).toMatch(/^itm_/);
+  expect(await sys.db.repairItem.findUniqueOrThrow({ where: { id: res.body.repair.itemId } })).toMatchObject({ productRef: 'SKU-KETTLE-2000', identifierKind: 'serial', identifier: body.item.serialNumber });
   expect(res.body.summary).toMatchObject({ inWarranty: true, problemCategory: 'does_not_power_on' });
   expect(JSON.stringify(res.body.summary)).not.toContain(body.description);
 
   const first = await completeTask(caseId, 'repair.first_response', { solution: 'free_repair' });
   expect(first).toMatchObject({ role: 'agent', sla: 'firstResponse', caseType: 'warranty_repair' });
   await atStep(caseId, 'awaiting_hand_over');
-  const handed = await customer(caseId, 'hand-over', { method: 'courier', carrier: 'SF', trackingNumber: 'SF1234567890' });
+  // The simulated carrier reports a SIM-DELIVERED parcel delivered: that is the arrival.
+  const handed = await customer(caseId, 'hand-over', { method: 'courier', carrier: 'SF', trackingNumber: 'SIM-DELIVERED-0001' });
   expect(handed.status).toBe(200);
   expect(handed.body.caseId).toBe(caseId);
-  await eventually(async () => (await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId } })).handOverReference === 'SF1234567890', 'hand-over recorded');
+  await eventually(async () => (await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId } })).arrivalSource === 'carrier', 'arrival recorded');
+  // Too early for notes: no report yet.
+  expect((await call(sys, 'POST', `/v1/repairs/${caseId}/technician-notes`, { key: sys.keys.agent.apiKey, body: { text: 'Replaced the fuse' } })).status).toBe(409);
   await completeTask(caseId, 'repair.confirm_receipt', { outcome: 'received' });
-  const repair = await completeTask(caseId, 'repair.technician_result', { result: 'repaired' });
+  const repair = await completeTask(caseId, 'repair.technician_report', { result: 'repaired', faultCode: 'power_supply', partsUsed: ['PSU-2000-A'] });
   expect(repair.sla).toBe('repair');
+  const record = await eventually(async () => (await sys.db.repairItemHistory.findMany({ where: { caseId } }))[0], 'repair record');
+  expect(record).toMatchObject({ itemId: res.body.repair.itemId, problemCategory: 'does_not_power_on', faultCode: 'power_supply', result: 'repaired', partsUsed: ['PSU-2000-A'], technicianId: sys.keys.agent.id, inWarranty: true });
+  const notes = await call(sys, 'POST', `/v1/repairs/${caseId}/technician-notes`, { key: sys.keys.agent.apiKey, body: { text: 'Replaced the fuse; kettle base corroded' } });
+  expect(notes.status).toBe(200);
+  expect((await call(sys, 'POST', `/v1/repairs/${caseId}/technician-notes`, { key: sys.keys.storefront.apiKey, body: { text: 'x' } })).status).toBe(403);
   await completeTask(caseId, 'repair.return_shipment', { carrier: 'JD', trackingNumber: 'JD0001234567' });
   await atStep(caseId, 'awaiting_rating');
   const rated = await customer(caseId, 'rating', { rating: 5 });
@@ -85,8 +98,18 @@ test('in warranty, end to end: open, agent answers, customer hands over, repair,
   }, 'closed');
   expect(closed).toMatchObject({ outcome: 'repaired', step: 'closed' });
   const row = await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId } });
-  expect(row).toMatchObject({ description: body.description, result: 'repaired', returnCarrier: 'JD', returnTracking: 'JD0001234567', rating: 5, feedback: 'rated', handOverMethod: 'courier', handOverCarrier: 'SF' });
+  expect(row).toMatchObject({ description: body.description, result: 'repaired', faultCode: 'power_supply', returnCarrier: 'JD', returnTracking: 'JD0001234567', rating: 5, feedback: 'rated', handOverMethod: 'courier', handOverCarrier: 'SF' });
   expect(row.receivedAt).toBeInstanceOf(Date);
+  // Three-guarantee rules art. 8: the warranty end moved by the time in repair.
+  expect(row.warrantyEndsAt.getTime()).toBeGreaterThan(new Date(res.body.repair.warrantyEndsAt).getTime());
+  expect((await sys.db.repairItemHistory.findFirstOrThrow({ where: { caseId } })).notes).toBe('Replaced the fuse; kettle base corroded');
+  // 消法 art. 24: the courier to the centre paid back through the payment port, the shipment back booked.
+  const payments = await sys.db.payment.findMany({ where: { caseId }, orderBy: { createdAt: 'asc' } });
+  expect(payments.map((p) => [p.kind, p.payer, p.status, p.gatewayRef === null])).toEqual([
+    ['repair_shipping', 'platform', 'succeeded', false],
+    ['repair_return_shipping', 'platform', 'recorded', true],
+  ]);
+  for (const p of payments) expect(p.amountMinor).toBeLessThanOrEqual(3000);
 
   // The description and the contact stay in PostgreSQL: the history carries the order and product ids only.
   const bytes = await historyBytes(caseId);
@@ -94,12 +117,14 @@ test('in warranty, end to end: open, agent answers, customer hands over, repair,
   expect(bytes).toContain(body.order.orderId);
   expect(bytes).not.toContain(body.description);
   expect(bytes).not.toContain(body.customerContact.email);
+  expect(bytes).not.toContain(body.item.serialNumber);
+  expect(bytes).not.toContain('kettle base corroded');
 
   await mailsDelivered(sys, caseId);
   const timeline = await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey });
   const types = timeline.body.events.map((e: any) => e.type);
   expect(types[0]).toBe('case.opened');
-  expect(types).toEqual(expect.arrayContaining(['repair.warranty_checked', 'repair.free_repair_confirmed', 'repair.handed_over', 'repair.rated', 'case.closed']));
+  expect(types).toEqual(expect.arrayContaining(['repair.warranty_checked', 'repair.free_repair_confirmed', 'repair.handed_over', 'repair.item_arrived', 'payment.repair_shipping', 'repair.result_recorded', 'repair.warranty_extended', 'repair.rated', 'case.closed']));
   expect(JSON.stringify(timeline.body)).not.toContain(body.description);
   const verify = await call(sys, 'GET', `/v1/cases/${caseId}/audit/verify`, { key: sys.keys.auditor.apiKey });
   expect(verify.body).toMatchObject({ valid: true, events: timeline.body.events.length });
@@ -142,6 +167,107 @@ test('out of warranty: the agent quotes, the customer declines through the store
   expect(late.status).toBe(409);
 });
 
+test('an item repaired twice for the same fault: the storefront chooses the refund (not a third repair); the price is refunded once the item is back', async () => {
+  const serialNumber = `SN-TWICE-${crypto.randomUUID().slice(0, 8)}`;
+  const itemId = `itm_${crypto.randomUUID()}`;
+  await sys.db.repairItem.create({ data: { id: itemId, productRef: 'SKU-KETTLE-2000', identifierKind: 'serial', identifier: serialNumber } });
+  for (const n of [1, 2]) {
+    await sys.db.repairItemHistory.create({
+      data: { id: crypto.randomUUID(), itemId, caseId: `REP-earlier-${n}-${itemId}`, eventKey: `earlier-${n}-${itemId}`, problemCategory: 'does_not_power_on', faultCode: 'power_supply', result: 'repaired', technicianId: 'prn-tech', inWarranty: true, completedAt: new Date(Date.now() - n * MONTH) },
+    });
+  }
+  const { caseId, res } = await openRepair(repairBody({ serialNumber }));
+  expect(res.body.repair.itemId).toBe(itemId);
+  await completeTask(caseId, 'repair.first_response', { solution: 'free_repair' });
+  await atStep(caseId, 'awaiting_remedy_choice');
+  expect((await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId } })).entitlement).toBe('repeat_fault');
+  const third = await customer(caseId, 'remedy-choice', { choice: 'repair' });
+  expect(third.status).toBe(409);
+  expect(third.body.error.message).toContain('replacement, refund');
+  expect((await customer(caseId, 'remedy-choice', { choice: 'refund' })).status).toBe(200);
+  await atStep(caseId, 'awaiting_hand_over');
+  expect((await customer(caseId, 'hand-over', { method: 'drop_off', reference: 'SP-0001' })).status).toBe(200);
+  await completeTask(caseId, 'repair.confirm_receipt', { outcome: 'received' });
+  await atStep(caseId, 'awaiting_rating');
+  expect((await customer(caseId, 'rating', { rating: 4 })).status).toBe(200);
+  const closed = await eventually(async () => {
+    const c = await caseState(caseId);
+    return c.status === 'closed' ? c : undefined;
+  }, 'closed');
+  expect(closed.outcome).toBe('refunded');
+  const refund = await sys.db.payment.findFirstOrThrow({ where: { caseId, kind: 'refund' } });
+  expect(refund).toMatchObject({ amountMinor: 39900, currency: 'CNY', status: 'succeeded' });
+  expect(await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId } })).toMatchObject({ remedyChoice: 'refund', arrivalSource: 'drop_off' });
+});
+
+test('user damage over HTTP: the technician records it with evidence, the customer disputes it with its own words (PostgreSQL only), a supervisor overturns it', async () => {
+  const { caseId } = await openRepair();
+  await completeTask(caseId, 'repair.first_response', { solution: 'free_repair' });
+  await atStep(caseId, 'awaiting_hand_over');
+  expect((await customer(caseId, 'hand-over', { method: 'drop_off', reference: 'SP-0002' })).status).toBe(200);
+  await completeTask(caseId, 'repair.confirm_receipt', { outcome: 'received' });
+  expect((await call(sys, 'POST', `/v1/repairs/${caseId}/dispute-text`, { key: sys.keys.storefront.apiKey, body: { text: 'too early' } })).status).toBe(409);
+  await completeTask(caseId, 'repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceRefs: ['evd:photo-1'], quoteAmountMinor: 8000, currency: 'CNY' });
+  await atStep(caseId, 'awaiting_quote_decision');
+  const badReason = await customer(caseId, 'damage-dispute', { reasonCode: 'because' });
+  expect(badReason.status).toBe(400);
+  expect((await customer(caseId, 'damage-dispute', { reasonCode: 'normal_use' })).status).toBe(200);
+  const words = 'I only ever used it on the counter, it was never dropped';
+  expect((await call(sys, 'POST', `/v1/repairs/${caseId}/dispute-text`, { key: sys.keys.storefront.apiKey, body: { text: words } })).status).toBe(200);
+  // The review is a supervisor's task: an agent may not complete it.
+  const review = await openTask(caseId, 'repair.damage_review');
+  expect(review.role).toBe('supervisor');
+  expect((await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { decision: 'overturned' } } })).status).toBe(403);
+  const seen = await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.supervisor.apiKey });
+  expect(seen.body.repair).toMatchObject({ disputeText: words, result: 'user_damage', inWarranty: false });
+  await completeTask(caseId, 'repair.damage_review', { decision: 'overturned' }, sys.keys.supervisor.apiKey);
+  await openTask(caseId, 'repair.technician_report');
+  expect(await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId } })).toMatchObject({ inWarranty: true, damageDispute: 'overturned' });
+  expect(await historyBytes(caseId)).not.toContain(words);
+  expect((await sys.db.repairItemHistory.findFirstOrThrow({ where: { caseId } })).evidenceRefs).toEqual(['evd:photo-1']);
+});
+
+test('opening: the paid amount is required, an IMEI has 15 digits, serial number and IMEI do not go together', async () => {
+  const noAmount: any = repairBody();
+  delete noAmount.order.amount;
+  const r1 = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: noAmount, headers: { 'Idempotency-Key': idem() } });
+  expect(r1.status).toBe(400);
+  expect(r1.body.error.details.map((d: any) => d.path)).toContain('order.amount');
+  const badImei = { ...repairBody(), item: { imei: '12345' } };
+  expect((await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: badImei, headers: { 'Idempotency-Key': idem() } })).status).toBe(400);
+  const both = { ...repairBody(), item: { imei: '490154203237518', serialNumber: 'SN-0001' } };
+  expect((await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: both, headers: { 'Idempotency-Key': idem() } })).status).toBe(400);
+  const imei = await openRepair({ ...repairBody(), item: { imei: '490154203237518' } } as any);
+  expect(imei.res.body.repair.item).toEqual({ identifierKind: 'imei', identifier: '490154203237518' });
+  await call(sys, 'POST', `/v1/cases/${imei.caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+});
+
+test('repair shipping is paid once per leg: a retry pays nothing twice; the shipment back is booked without a payout', async () => {
+  const { caseId } = await openRepair();
+  await openTask(caseId, 'repair.first_response'); // the case waits: its own audit events are written
+  const acts = createWarrantyRepairActivities({ db: sys.db, logger: createLogger('test', 'silent'), gateway: new SimulatedPaymentGateway(sys.db), carriers: new SimulatedCarrierTracking() });
+  const leg = (l: 'to_centre' | 'from_centre') => ({ caseId, leg: l, carrier: 'SF', from: 'customer:c', to: 'merchant:m', cap: { amountMinor: 2500, currency: 'CNY' }, at: new Date().toISOString(), eventKey: `${caseId}:shipping:${l}` });
+  const first = await acts.payRepairShipping(leg('to_centre'));
+  const again = await acts.payRepairShipping(leg('to_centre'));
+  expect(again).toEqual(first);
+  expect(first.amountMinor).toBeLessThanOrEqual(2500);
+  expect(first.gatewayRef).toMatch(/^SIMPAY-/);
+  const back = await acts.payRepairShipping(leg('from_centre'));
+  expect(back.gatewayRef).toBeNull();
+  const rows = await sys.db.payment.findMany({ where: { caseId } });
+  expect(rows.map((p) => [p.kind, p.status]).sort()).toEqual([['repair_return_shipping', 'recorded'], ['repair_shipping', 'succeeded']]);
+  expect(await sys.db.simulatedGatewayCharge.count({ where: { idempotencyKey: `repair_shipping:to_centre:${caseId}` } })).toBe(1);
+  expect(await sys.db.auditEvent.count({ where: { caseId, type: 'payment.repair_shipping' } })).toBe(2);
+  // The repair record is one row per report, keyed on its event; the carrier port tells the arrival.
+  const report = { caseId, itemId: null, problemCategory: 'malfunction', faultCode: 'sensor', result: 'repaired' as const, partsUsed: ['SEN-1'], evidenceRefs: [], technicianId: 'prn-tech', inWarranty: true, arrivedAt: null, completedAt: new Date().toISOString(), eventKey: `${caseId}:report:x` };
+  await acts.recordItemRepair(report);
+  await acts.recordItemRepair(report);
+  expect(await sys.db.repairItemHistory.count({ where: { caseId } })).toBe(1);
+  expect(await acts.checkRepairArrival({ caseId, carrier: 'SF', trackingNumber: 'SIM-DELIVERED-20261201' })).toEqual({ arrived: true, arrivedAt: '2026-11-30T16:00:00.000Z' });
+  expect(await acts.checkRepairArrival({ caseId, carrier: 'SF', trackingNumber: 'SF1234567890' })).toEqual({ arrived: false });
+  await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+});
+
 test('idempotency: the same key and body return the original case; another body with the key is a conflict', async () => {
   const body = repairBody();
   const key = idem();
@@ -160,6 +286,7 @@ test('idempotency: the same key and body return the original case; another body 
 
 test('the voucher activity is idempotent on the case: a retry issues no second voucher and appends no second event', async () => {
   const { caseId } = await openRepair();
+  await openTask(caseId, 'repair.first_response'); // the case waits: its own audit events are written
   const acts = createWarrantyRepairActivities({ db: sys.db, logger: createLogger('test', 'silent'), mailer: undefined as any, gateway: undefined as any });
   const v = { caseId, amountMinor: 5000, currency: 'CNY', at: new Date().toISOString(), eventKey: `${caseId}:voucher` };
   const first = await acts.issueRepairVoucher(v);
@@ -229,6 +356,12 @@ describe('errors are structured and change nothing', () => {
     const badRating = await customer(caseId, 'rating', { rating: 0 });
     expect(badRating.status).toBe(400);
     expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/remedy-decision`, { key: sys.keys.agent.apiKey, body: { decision: 'accept' } })).status).toBe(403);
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/remedy-choice`, { key: sys.keys.agent.apiKey, body: { choice: 'refund' } })).status).toBe(403);
+    expect((await customer(caseId, 'remedy-choice', { choice: 'refund' })).status).toBe(409);
+    const old = await customer(caseId, 'remedy-decision', { decision: 'accept' });
+    expect(old.status).toBe(409);
+    expect(old.body.error.message).toContain('remedy-choice');
+    expect((await customer(caseId, 'damage-dispute', { reasonCode: 'normal_use' })).status).toBe(409);
     const cancelled = await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
     expect(cancelled.status).toBe(200);
     await eventually(async () => ((await caseState(caseId)).outcome === 'cancelled' ? true : undefined), 'cancelled');

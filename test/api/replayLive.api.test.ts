@@ -41,7 +41,7 @@ test('cases driven over the API with concurrent updates and local writes replay 
   await eventually(async () => ((await sys.db.case.findUniqueOrThrow({ where: { id: p } })).step === 'awaiting_hand_over' ? true : undefined), 'hand-over step');
   expect((await call(sys, 'POST', `/v1/cases/${p}/actions/hand-over`, { key: SF, body: { method: 'drop_off', reference: 'SP-0001' } })).status).toBe(200);
   await complete(p, 'repair.confirm_receipt', A, { outcome: 'received' });
-  await complete(p, 'repair.technician_result', A, { result: 'repaired' });
+  await complete(p, 'repair.technician_report', A, { result: 'repaired', faultCode: 'power_supply', partsUsed: ['PSU-2000-A'] });
   await complete(p, 'repair.return_shipment', A, { carrier: 'SF', trackingNumber: 'SF0987654321' });
   await eventually(async () => ((await sys.db.case.findUniqueOrThrow({ where: { id: p } })).step === 'awaiting_rating' ? true : undefined), 'rating step');
   expect((await call(sys, 'POST', `/v1/cases/${p}/actions/rating`, { key: SF, body: { rating: 5 } })).status).toBe(200);

@@ -28,8 +28,8 @@ export function returnBody(merchantId: string | null, over: Record<string, any> 
   };
 }
 
-/** A valid warranty repair for a fresh customer of `merchantId`, delivered two months ago, 12 months of warranty. */
-export function repairBody(merchantId: string | null, over: { warrantyMonths?: number; deliveredAt?: string; description?: string } = {}) {
+/** A valid warranty repair for a fresh customer of `merchantId`, delivered two months ago, 12 months of warranty, a fresh serial number. */
+export function repairBody(merchantId: string | null, over: { warrantyMonths?: number; deliveredAt?: string; description?: string; serialNumber?: string } = {}) {
   const customerId = `cust-${crypto.randomUUID().slice(0, 8)}`;
   return {
     type: 'warranty_repair' as const,
@@ -40,7 +40,10 @@ export function repairBody(merchantId: string | null, over: { warrantyMonths?: n
       customerId,
       merchantId,
       deliveredAt: over.deliveredAt ?? new Date(Date.now() - 2 * MONTH).toISOString(),
+      amount: '399.00',
+      currency: 'CNY',
     },
+    item: { serialNumber: over.serialNumber ?? `SN-${crypto.randomUUID().slice(0, 18)}` },
     warrantyMonths: over.warrantyMonths ?? 12,
     problemCategory: 'does_not_power_on',
     description: over.description ?? `The kettle stopped heating after the lid cracked ${crypto.randomUUID()}`,

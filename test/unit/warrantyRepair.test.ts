@@ -8,7 +8,7 @@ import { parseTaskPayload } from '../../processes';
 import { warrantyRepairTasks } from '../../policy/warrantyRepair';
 
 const renderTemplate = (name: string, locale: string, params: Record<string, string | number | null>) => render(templates(), name, locale, params);
-import { addMonths, checkWarranty } from '../../policy/warrantyRepair';
+import { addMonths, checkWarranty, silenceChoice, threeGuaranteeEntitlement, type RepairProblemCategory } from '../../policy/warrantyRepair';
 import { handOverSchema } from '../../policy/warrantyRepair.schemas';
 
 const rules = defaultPolicy.warrantyRepair;
@@ -64,6 +64,50 @@ describe('warranty repair policy defaults (7.1)', () => {
   });
 });
 
+describe('three-guarantee entitlements (arts. 9-11; day periods per Civil Code art. 201/203)', () => {
+  const calendar = defaultPolicy.calendar;
+  // Delivered Monday 2 November 2026, 10:00 in Shanghai: day 1 is 3 November; day 7 ends at 24:00 on 9 November.
+  const deliveredAt = new Date('2026-11-02T02:00:00Z');
+  const entitlement = (requestedAt: string, over: { problemCategory?: RepairProblemCategory; priorRepairsOfFault?: number; deliveredAt?: Date } = {}) =>
+    threeGuaranteeEntitlement({ calendar, rules, deliveredAt: over.deliveredAt ?? deliveredAt, requestedAt: new Date(requestedAt), problemCategory: over.problemCategory ?? 'malfunction', priorRepairsOfFault: over.priorRepairsOfFault ?? 0 });
+
+  test('within 7 days: return, exchange or repair, to the last minute; then exchange or repair to the last minute of day 15; then none', () => {
+    expect(entitlement('2026-11-09T15:59:00Z')).toEqual({ reason: 'early_fault_return', options: ['refund', 'replacement', 'repair'] });
+    expect(entitlement('2026-11-09T16:00:00Z')).toEqual({ reason: 'early_fault_exchange', options: ['replacement', 'repair'] });
+    expect(entitlement('2026-11-17T15:59:00Z')).toMatchObject({ reason: 'early_fault_exchange' });
+    expect(entitlement('2026-11-17T16:00:00Z')).toBeNull();
+  });
+
+  test('a last day on a weekend moves to the next working day (art. 203); physical damage is no performance fault', () => {
+    // Delivered Saturday 7 November: day 7 is Saturday 14 November, so the period runs to the end of Monday 16 November.
+    const saturday = new Date('2026-11-07T02:00:00Z');
+    expect(entitlement('2026-11-16T15:59:00Z', { deliveredAt: saturday })).toMatchObject({ reason: 'early_fault_return' });
+    expect(entitlement('2026-11-16T16:00:00Z', { deliveredAt: saturday })).toMatchObject({ reason: 'early_fault_exchange' });
+    expect(entitlement('2026-11-03T02:00:00Z', { problemCategory: 'physical_damage' })).toBeNull();
+  });
+
+  test('repaired twice for the same fault: replacement or refund (art. 11); once is not enough', () => {
+    expect(entitlement('2026-12-20T00:00:00Z', { priorRepairsOfFault: 2 })).toEqual({ reason: 'repeat_fault', options: ['replacement', 'refund'] });
+    expect(entitlement('2026-12-20T00:00:00Z', { priorRepairsOfFault: 1 })).toBeNull();
+  });
+
+  test('silence applies the policy default when offered, else the replacement; never a refusal', () => {
+    expect(silenceChoice(['refund', 'replacement', 'repair'], 'replacement')).toBe('replacement');
+    expect(silenceChoice(['replacement', 'refund'], 'refund')).toBe('refund');
+    expect(silenceChoice(['replacement', 'repair'], 'refund')).toBe('replacement');
+  });
+
+  test('the schema fills the three-guarantee settings of an older policy document with the defaults', () => {
+    const older = structuredClone(defaultPolicy) as any;
+    for (const k of ['earlyFault', 'repairsBeforeReplacement', 'silenceRemedy', 'repairLongStop', 'arrivalCheckEvery', 'arrivalWait', 'shippingCapMinor', 'shippingCurrency', 'extendWarrantyByRepairTime', 'damageReview']) delete older.warrantyRepair[k];
+    expect(parsePolicy(older).warrantyRepair).toEqual(rules);
+    const bad = structuredClone(defaultPolicy) as any;
+    bad.warrantyRepair.repairsBeforeReplacement = 3; // the law says two
+    bad.warrantyRepair.earlyFault.returnDays = 5; // the law says at least 7
+    expect(() => parsePolicy(bad)).toThrow();
+  });
+});
+
 describe('repair payloads', () => {
   test('every repair task is an agent task', () => {
     const repairTypes = Object.entries(warrantyRepairTasks);
@@ -72,8 +116,22 @@ describe('repair payloads', () => {
       ['repair.first_response_quote', 'agent'],
       ['repair.confirm_receipt', 'agent'],
       ['repair.technician_result', 'agent'],
+      ['repair.technician_report', 'agent'],
+      ['repair.damage_review', 'supervisor'],
       ['repair.return_shipment', 'agent'],
     ]);
+  });
+
+  test('technician report: the fault and the parts by code; user damage needs evidence and a quote', () => {
+    expect(parseTaskPayload('repair.technician_report', { result: 'repaired', faultCode: 'battery', partsUsed: ['BAT-01'] }).ok).toBe(true);
+    expect(parseTaskPayload('repair.technician_report', { result: 'repaired', faultCode: 'battery' }).ok).toBe(false);
+    expect(parseTaskPayload('repair.technician_report', { result: 'repaired', faultCode: 'battery', partsUsed: ['a part with spaces'] }).ok).toBe(false);
+    expect(parseTaskPayload('repair.technician_report', { result: 'not_repairable', faultCode: 'mainboard', reasonCode: 'parts_unavailable' }).ok).toBe(true);
+    expect(parseTaskPayload('repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceRefs: ['evd:1234'], quoteAmountMinor: 100, currency: 'CNY' }).ok).toBe(true);
+    expect(parseTaskPayload('repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceRefs: [], quoteAmountMinor: 100, currency: 'CNY' }).ok).toBe(false);
+    expect(parseTaskPayload('repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceRefs: ['evd:1234'] }).ok).toBe(false);
+    expect(parseTaskPayload('repair.damage_review', { decision: 'overturned' }).ok).toBe(true);
+    expect(parseTaskPayload('repair.damage_review', { decision: 'maybe' }).ok).toBe(false);
   });
 
   test('first response: free repair in warranty, a positive quote in minor units otherwise', () => {
@@ -98,11 +156,23 @@ describe('repair payloads', () => {
 
 describe('repair e-mails', () => {
   test('every closing outcome has a template in both locales, with no personal data', () => {
-    for (const outcome of ['repaired', 'replaced', 'voucher_issued', 'returned_unrepaired', 'quote_declined', 'quote_lapsed', 'abandoned', 'cancelled']) {
+    for (const outcome of ['repaired', 'replaced', 'voucher_issued', 'returned_unrepaired', 'refunded', 'quote_declined', 'quote_lapsed', 'abandoned', 'cancelled']) {
       for (const locale of ['en', 'zh-CN']) expect(renderTemplate(`repair.closed.${outcome}`, locale, { caseId: 'REP-1' }).subject).toContain('REP-1');
     }
     expect(renderTemplate('repair.remedy_offered', 'en', { caseId: 'REP-1', reason: 'repair_sla_breached', remedy: 'voucher', amountMinor: 5000, currency: 'CNY', dueAt: 'x' }).text).toContain('voucher of 50.00 CNY');
     expect(renderTemplate('repair.quote_offered', 'zh-CN', { caseId: 'REP-1', amountMinor: 29900, currency: 'CNY', dueAt: 'x' }).text).toContain('299.00 CNY');
+  });
+
+  test('a remedy offer names the options and what silence applies; a user-damage quote names the routes beyond the platform (消法 art. 39)', () => {
+    const offer = renderTemplate('repair.remedy_choice_offered', 'en', { caseId: 'REP-1', reason: 'not_repairable', options: 'replacement,refund', onSilence: 'replacement', dueAt: 'x' }).text;
+    expect(offer).toContain('a free replacement of the same model, a return with a refund');
+    expect(offer).toContain('you lose no right by staying silent');
+    expect(renderTemplate('repair.remedy_choice_offered', 'zh-CN', { caseId: 'REP-1', reason: 'early_fault_return', options: 'refund,replacement,repair', onSilence: 'replacement', dueAt: 'x' }).text).toContain('退货并退款、免费更换同型号新品、继续维修');
+    const quote = renderTemplate('repair.damage_quote_offered', 'zh-CN', { caseId: 'REP-1', amountMinor: 8000, currency: 'CNY', disputable: 'yes', dueAt: 'x' }).text;
+    expect(quote).toContain('80.00 CNY');
+    expect(quote).toContain('可提出异议');
+    expect(quote).toContain('12315');
+    expect(renderTemplate('repair.damage_reviewed', 'en', { caseId: 'REP-1', decision: 'upheld' }).text).toContain('arbitration');
   });
 
   test('SLA wording comes from the policy values the workflow passes, in each language', () => {
