@@ -52,6 +52,9 @@ interface ClaimedRow {
   event_key: string | null;
   event_at: Date | null;
   attempts: number;
+  /** The recipient's contact (parties), if any. */
+  email: string | null;
+  locale: string | null;
 }
 
 /** Tries to record a send that SMTP accepted. */
@@ -62,7 +65,7 @@ export const retryDelaySeconds = (attempts: number): number => Math.min(600, 5 *
 
 export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
   const { db, mailer } = o;
-  const batch = o.batch ?? 4;
+  const batch = o.batch ?? 16;
   const staleClaimMs = o.staleClaimMs ?? 5 * 60_000;
   let running: Promise<number> | undefined;
   let again = false;
@@ -116,22 +119,24 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       UPDATE notifications SET status = 'uncertain', last_error = 'delivery outcome unknown after an interrupted attempt; not resent'
       WHERE status = 'sending' AND (claimed_at IS NULL OR claimed_at < timezone('UTC', now()) - make_interval(secs => ${staleClaimMs / 1000}))`;
     if (stale > 0) o.logger.warn({ rows: stale }, 'notifications left uncertain after an interrupted attempt; not resending');
+    // Claimed with the recipient's contact as it is now: a corrected address or locale applies to what has not left yet.
     return db.$queryRaw<ClaimedRow[]>`
-      UPDATE notifications n SET status = 'sending', attempts = n.attempts + 1, claimed_at = timezone('UTC', now())
-      WHERE n.id IN (
-        SELECT id FROM notifications
-        WHERE status IN ('pending', 'failed') AND next_attempt_at <= timezone('UTC', now())
-        ORDER BY next_attempt_at, created_at LIMIT ${batch}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING n.id, n.created_at, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts`;
+      WITH claimed AS (
+        UPDATE notifications n SET status = 'sending', attempts = n.attempts + 1, claimed_at = timezone('UTC', now())
+        WHERE n.id IN (
+          SELECT id FROM notifications
+          WHERE status IN ('pending', 'failed') AND next_attempt_at <= timezone('UTC', now())
+          ORDER BY next_attempt_at, created_at LIMIT ${batch}
+          FOR UPDATE SKIP LOCKED)
+        RETURNING n.id, n.created_at, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts)
+      SELECT c.*, p.email, p.locale FROM claimed c
+      LEFT JOIN parties p ON p.kind = c.recipient_kind AND p.id = c.recipient_id`;
   }
 
   async function deliver(r: ClaimedRow): Promise<void> {
     const l = o.logger.child({ caseId: r.case_id, notificationId: r.id, template: r.template });
-    // The contact as it is now: a corrected address or locale applies to what has not left yet.
-    const recipient = await db.party.findUnique({ where: { kind_id: { kind: r.recipient_kind, id: r.recipient_id } } });
-    const locale = recipient?.locale ?? 'zh-CN';
-    if (!recipient?.email) {
+    const locale = r.locale ?? 'zh-CN';
+    if (!r.email) {
       await db.notification.update({ where: { id: r.id }, data: { status: 'skipped', locale, lastError: 'recipient has no e-mail address' } });
       l.info('notification skipped: no address');
       return;
@@ -140,7 +145,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
     try {
       const { subject, text } = renderTemplate(o.templates(), r.template, locale, r.params ?? {});
       const messageId = `<${crypto.createHash('sha256').update(r.id).digest('hex').slice(0, 32)}@${o.mailDomain ?? 'casework.local'}>`;
-      sent = await mailer.send({ to: recipient.email, subject, text, messageId, headers: { 'X-Case-Id': r.case_id, 'X-Notification-Id': r.id } });
+      sent = await mailer.send({ to: r.email, subject, text, messageId, headers: { 'X-Case-Id': r.case_id, 'X-Notification-Id': r.id } });
     } catch (err) {
       // Not accepted by SMTP: safe to try again later.
       const message = String((err as Error).message).slice(0, 500);

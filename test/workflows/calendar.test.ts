@@ -10,11 +10,13 @@ import { CALENDAR_SCENARIO_START, calendarAt, runCalendarRepair } from '../fixtu
 import { createTimeSkippingEnv, openTaskOf, workflowBundle } from '../helpers/timeSkipping';
 import { packagedHolidayYears } from '../../policy/nationalHolidays';
 
+// A server of its own per test: each case starts on the eve of the 2027 Spring Festival, and a finished repair leaves
+// the server's clock far past it.
 let env: TestWorkflowEnvironment;
-beforeAll(async () => {
+beforeEach(async () => {
   env = await createTimeSkippingEnv();
 });
-afterAll(async () => {
+afterEach(async () => {
   await env?.teardown();
 });
 
