@@ -35,8 +35,10 @@ export interface OutboxOptions {
   templates: () => TemplateSet;
   mailDomain?: string;
   pollMs?: number;
-  /** Rows claimed per pass (sent concurrently). */
+  /** Rows claimed per pass. */
   batch?: number;
+  /** Cases whose e-mails are delivered at the same time (each delivery holds a database connection while it records). */
+  concurrency?: number;
   /** A claim older than this is taken as interrupted: the row becomes 'uncertain'. */
   staleClaimMs?: number;
 }
@@ -66,6 +68,7 @@ export const retryDelaySeconds = (attempts: number): number => Math.min(600, 5 *
 export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
   const { db, mailer } = o;
   const batch = o.batch ?? 16;
+  const concurrency = o.concurrency ?? 2;
   const staleClaimMs = o.staleClaimMs ?? 5 * 60_000;
   let running: Promise<number> | undefined;
   let again = false;
@@ -103,12 +106,16 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       const rows = await claim();
       if (rows.length === 0) return finished;
       rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
-      // One case's e-mails leave in the order they were queued; different cases' in parallel.
+      // One case's e-mails leave in the order they were queued; `concurrency` cases at a time, so that the dispatcher
+      // holds few of the pool's connections (each send is recorded in a transaction) and never starves the cases' own writes.
       const byCase = new Map<string, ClaimedRow[]>();
       for (const r of rows) byCase.set(r.case_id, [...(byCase.get(r.case_id) ?? []), r]);
-      await Promise.all([...byCase.values()].map(async (caseRows) => {
-        for (const r of caseRows) await deliver(r);
-      }));
+      const queue = [...byCase.values()];
+      await Promise.all(
+        Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+          for (let caseRows = queue.shift(); caseRows; caseRows = queue.shift()) for (const r of caseRows) await deliver(r);
+        }),
+      );
       finished += rows.length;
     }
   }

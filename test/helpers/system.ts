@@ -121,7 +121,8 @@ export async function call(sys: TestSystem, method: string, path: string, opts: 
   return { status: res.status, body: json, headers: res.headers, text };
 }
 
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, label: string, timeoutMs = 20_000): Promise<T> {
+/** Polls until `fn` answers; a generous wait (45 s) because a loaded machine delays the worker, never a timing assertion. */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, label: string, timeoutMs = 45_000): Promise<T> {
   const started = Date.now();
   for (;;) {
     const v = await fn();
