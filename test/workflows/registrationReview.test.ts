@@ -2,13 +2,14 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { addWorkingHours } from '../../policy/businessCalendar';
+import { addWorkingHours, dayPeriodEndsAt } from '../../policy/businessCalendar';
 import { deadlineFrom } from '../../policy/durations';
 import type { PolicyConfig } from '../../policy/config';
 import { cancelCaseUpdate, completeTaskUpdate, type Actor } from '../../workflows/definitions';
 import {
   bindPaymentMethodUpdate,
   confirmEmailUpdate,
+  guardianConsentMissingUpdate,
   identitySubmittedUpdate,
   mobileVerifiedUpdate,
   registrationReview,
@@ -217,13 +218,19 @@ test('abandoned after a partial verification: the deadline is one for all steps,
   expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(1);
 });
 
-test('face match fails: rejected at once, no review task', async () => {
+test('face match fails: a person reviews it (PIPL art. 24), never a rejection by the machine alone', async () => {
   const i = input();
   const h = await start(i);
   await verifyAll(h, { faceResult: 'fail', riskFlag: 'none' });
-  expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'face_mismatch' });
-  expect(forCase(i.caseId, fake.tasks())).toHaveLength(0);
-  expect(templatesOf(i.caseId)).toEqual(['registration.rejected']);
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+  expect(v.step).toBe('manual_review');
+  expect(v.status).toBe('open');
+  expect(reg.of('recordRegistrationOutcome', i.caseId)).toHaveLength(0);
+  expect(events(i.caseId).find((e) => e.casePatch?.step === 'manual_review')).toMatchObject({ payload: { faceResult: 'fail', riskFlag: 'none' } });
+  const task = openTaskOf(v, 'registration.identity_review')!;
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: task.taskId, actor: agent, payload: { decision: 'approve' } }] });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(templatesOf(i.caseId)).toEqual(['registration.approved']);
 });
 
 test('payment method required by policy: approval waits for the binding', async () => {
@@ -338,4 +345,98 @@ test('updates the API once sent are refused now (the workflow decides), and only
   await submitIdentity(h, { faceResult: 'pass', riskFlag: 'none' });
   expect(await h.result()).toEqual({ outcome: 'approved' });
   expect(reg.of('markEmailVerified', i.caseId)).toHaveLength(1);
+});
+
+// ---- The law under the policy (issue 9): necessary information, human review, minors, retention ----
+
+/** A new registration as the API opens it now: what the applicant gave and why the ID is asked, if at all. */
+function lawfulInput(opts: { emailGiven: boolean; realName: RegistrationCaseInput['realName'] }, patch?: (p: PolicyConfig) => void): RegistrationCaseInput {
+  return { ...input(patch), emailGiven: opts.emailGiven, realName: opts.realName };
+}
+
+test('only the necessary information: a verified mobile number approves the account; no e-mail link, no ID step', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: null });
+  const h = await start(i);
+  await verifyMobile(h);
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(reg.of('sendEmailVerification', i.caseId)).toHaveLength(0);
+  expect(reg.of('checkIdentity', i.caseId)).toHaveLength(0);
+  expect(forCase(i.caseId, fake.tasks())).toHaveLength(0);
+  expect(events(i.caseId).find((e) => e.type === 'registration.approved').payload).toEqual({ accountId: `acct-${i.caseId}`, minorSafeguards: false, realNameVerified: false });
+  expect(eventTypes(i.caseId).filter((t) => t === 'step.entered')).toHaveLength(0);
+  expect(reg.of('activateAccount', i.caseId)).toEqual([expect.objectContaining({ minors: { guardianConsentUnder: 14, safeguardsUnder: 18 }, timeZone: i.policy.calendar.timeZone })]);
+});
+
+test('an e-mail address given is verified; the ID is asked for a merchant account (a feature that needs it) and recorded as the reason', async () => {
+  const i = lawfulInput({ emailGiven: true, realName: 'merchant_account' });
+  const h = await start(i);
+  await verifyAll(h, { faceResult: 'pass', riskFlag: 'none' });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(events(i.caseId).find((e) => e.casePatch?.step === 'identity_verification').payload).toEqual({ reason: 'merchant_account' });
+  expect(events(i.caseId).find((e) => e.type === 'registration.approved').payload).toMatchObject({ realNameVerified: true });
+});
+
+test('policy 1.2 setting (real name of everyone): without an e-mail address the ID step follows the mobile step', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: 'policy' });
+  const h = await start(i);
+  await verifyMobile(h);
+  await submitIdentity(h, { faceResult: 'pass', riskFlag: 'none' });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(reg.of('sendEmailVerification', i.caseId)).toHaveLength(0);
+});
+
+test('a document reviewed by staff instead of the face match: an agent decides', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: 'policy' });
+  const h = await start(i);
+  await verifyMobile(h);
+  await submitIdentity(h, { faceResult: 'not_checked', riskFlag: 'none' });
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'registration.identity_review')!.taskId, actor: agent, payload: { decision: 'approve' } }] });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+});
+
+test('rejected by a person: the data is kept 30 days to contest the decision, then erased at 24:00 of the 30th day after', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: 'policy' });
+  const h = await start(i);
+  await verifyMobile(h);
+  await submitIdentity(h, { faceResult: 'fail', riskFlag: 'none' });
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'registration.identity_review')!.taskId, actor: agent, payload: { decision: 'reject', reasonCode: 'face_mismatch' } }] });
+  const closedView = await waitForState(h, (s) => s.status === 'closed');
+  const rejected = events(i.caseId).find((e) => e.type === 'registration.rejected');
+  const erasureAt = dayPeriodEndsAt(i.policy.calendar, new Date(rejected.at), 30, { extendOverHolidays: false }).toISOString();
+  expect(closedView).toMatchObject({ outcome: 'rejected', deadlines: { personalDataErasure: erasureAt } });
+  expect(forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'registration.rejected').params).toEqual({ caseId: i.caseId, reasonCode: 'face_mismatch', erasureAt });
+  expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(0);
+  expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'face_mismatch' });
+  const [erased] = reg.of('erasePersonalData', i.caseId);
+  expect(erased).toMatchObject({ reason: 'rejected', userRef: i.userRef });
+  expectFiredAt(erased.at, erasureAt);
+  const ended = events(i.caseId).at(-1);
+  expect(ended).toMatchObject({ type: 'registration.retention_ended', payload: { erasureAt } });
+  expect(ended.casePatch.deadlines).toEqual({});
+});
+
+test('a child under 14 without a guardian\'s consent (PIPL art. 31): refused with that reason and erased at once', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: 'merchant_account' });
+  const h = await start(i);
+  await verifyMobile(h);
+  await waitForState(h, (s) => s.step === 'identity_verification');
+  await expect(executeUpdate(h, guardianConsentMissingUpdate, { args: [{ actor: agent }] })).rejects.toMatchObject({ cause: { type: 'Forbidden' } });
+  await executeUpdate(h, guardianConsentMissingUpdate, { args: [{ actor: storefront }] });
+  expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'guardian_consent_required' });
+  const types = eventTypes(i.caseId);
+  expect(types).toContain('registration.guardian_consent_missing');
+  expect(reg.of('erasePersonalData', i.caseId)).toEqual([expect.objectContaining({ reason: 'rejected' })]);
+  expect(reg.of('checkIdentity', i.caseId)).toHaveLength(0);
+  expect(types.at(-1)).toBe('case.closed');
+});
+
+test('an applicant under 18: the approved account carries the minor safeguards', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: null });
+  reg.minorOf(i.caseId);
+  const h = await start(i);
+  await verifyMobile(h);
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(events(i.caseId).find((e) => e.type === 'registration.approved').payload).toMatchObject({ minorSafeguards: true });
 });
