@@ -404,3 +404,47 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
 export function localDate(at: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
+
+// ---- Daily SMS caps (issue 9: SMS abuse) ----
+// One atomic statement per key: the counter row of (local day, kind, keyed hash) goes up only while under the
+// cap. Hand-written rather than rate-limiter-flexible's RateLimiterPostgres: that store needs its own `pg`
+// pool beside Prisma's (the embedded PGlite serves one session), creates its table at run time outside the
+// committed migrations, and counts windows from each key's first hit, not calendar days.
+
+export type SmsQuotaKey = { kind: 'mobile' | 'client_address'; value: string; cap: number };
+export type SmsQuotaResult = { ok: true } | { ok: false; kind: SmsQuotaKey['kind']; cap: number };
+
+const quotaHash = (secret: string, k: SmsQuotaKey) => hmac(secret, `sms-quota:${k.kind}`, k.value).toString('hex');
+
+/** Counts one SMS for each key on `day`; refuses (counting nothing) when any key is at its cap. */
+export async function takeSmsQuota(db: ActivityDeps['db'], secret: string, day: string, keys: SmsQuotaKey[]): Promise<SmsQuotaResult> {
+  try {
+    await db.$transaction(async (tx) => {
+      for (const k of keys) {
+        const rows = await tx.$queryRaw<{ count: number }[]>`
+          INSERT INTO sms_daily_counters (day, kind, key_hash, count) VALUES (${day}, ${k.kind}, ${quotaHash(secret, k)}, 1)
+          ON CONFLICT (day, kind, key_hash) DO UPDATE SET count = sms_daily_counters.count + 1
+          WHERE sms_daily_counters.count < ${k.cap}
+          RETURNING count`;
+        if (rows.length === 0 || k.cap < 1) throw new QuotaExceeded(k);
+      }
+    });
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof QuotaExceeded) return { ok: false, kind: err.key.kind, cap: err.key.cap };
+    throw err;
+  }
+}
+
+/** Gives back what takeSmsQuota counted when no SMS went out after all (e.g. the case refused the resend). */
+export async function releaseSmsQuota(db: ActivityDeps['db'], secret: string, day: string, keys: SmsQuotaKey[]): Promise<void> {
+  for (const k of keys) {
+    await db.$executeRaw`UPDATE sms_daily_counters SET count = count - 1 WHERE day = ${day} AND kind = ${k.kind} AND key_hash = ${quotaHash(secret, k)} AND count > 0`;
+  }
+}
+
+class QuotaExceeded extends Error {
+  constructor(readonly key: SmsQuotaKey) {
+    super(`SMS cap reached: ${key.kind}`);
+  }
+}
