@@ -216,6 +216,13 @@ export interface RegistrationActivities {
   activateAccount(input: ActivateAccountInput): Promise<{ accountId: string; minorSafeguards?: boolean }>;
   /** Rejected, abandoned or withdrawn (cancelled): the registration row records the outcome. */
   recordRegistrationOutcome(input: RegistrationOutcomeInput): Promise<void>;
+  /**
+   * A later real-name verification succeeded: the account is real-name verified, and flagged for the minor
+   * safeguards if the ID shows an age under 18 (未成年人保护法).
+   */
+  recordRealNameVerified(input: ActivateAccountInput): Promise<{ minorSafeguards: boolean }>;
+  /** A later real-name verification ended without success: its identity data is erased (PIPL art. 19, 47). */
+  eraseIdentity(input: Omit<ErasePersonalDataInput, 'userRef'>): Promise<{ identities: number }>;
   /** Data minimisation (2.1, 2.4): deletes the unverified personal data; the audit trail keeps counts only. */
   erasePersonalData(input: ErasePersonalDataInput): Promise<{ registrations: number; challenges: number; identities: number; smsMessages: number; parties: number }>;
 }
@@ -363,6 +370,32 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
       });
       log(i.caseId).info({ registrationId: i.registrationId, accountId, minorSafeguards }, 'account activated');
       return { accountId, minorSafeguards };
+    },
+
+    async recordRealNameVerified(i) {
+      const minorSafeguards = await db.$transaction(async (tx) => {
+        const reg = await tx.registration.findUniqueOrThrow({ where: { id: i.registrationId } });
+        const identity = await tx.registrationIdentity.findUniqueOrThrow({ where: { registrationId: i.registrationId } });
+        const age = ageOn(identity.birthDate, localDate(new Date(i.at), i.timeZone ?? 'Asia/Shanghai'));
+        const minor = reg.minorSafeguards || minorStatus(age, i.minors ?? { guardianConsentUnder: 14, safeguardsUnder: 18 }) !== 'adult';
+        await tx.userAccount.updateMany({ where: { registrationId: i.registrationId, realNameVerifiedAt: null }, data: { realNameVerifiedAt: new Date(i.at), minorSafeguards: minor } });
+        await tx.registration.update({ where: { id: i.registrationId }, data: { minorSafeguards: minor } });
+        return (await tx.userAccount.findUniqueOrThrow({ where: { registrationId: i.registrationId } })).minorSafeguards;
+      });
+      log(i.caseId).info({ registrationId: i.registrationId, minorSafeguards }, 'real name verified');
+      return { minorSafeguards };
+    },
+
+    async eraseIdentity(i) {
+      return db.$transaction(async (tx) => {
+        const done = await tx.auditEvent.findUnique({ where: { caseId_eventKey: { caseId: i.caseId, eventKey: i.eventKey } } });
+        if (done) return { identities: (done.payload as { identities: number }).identities };
+        // Never the identity of an account already verified (another case verified it meanwhile).
+        const verified = await tx.userAccount.count({ where: { registrationId: i.registrationId, realNameVerifiedAt: { not: null } } });
+        const identities = verified ? { count: 0 } : await tx.registrationIdentity.deleteMany({ where: { registrationId: i.registrationId } });
+        await appendAuditEvent(tx, { caseId: i.caseId, eventKey: i.eventKey, type: 'registration.personal_data_erased', actor: 'system', at: new Date(i.at), payload: { reason: i.reason, identities: identities.count } });
+        return { identities: identities.count };
+      });
     },
 
     async recordRegistrationOutcome(i) {

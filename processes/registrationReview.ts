@@ -14,7 +14,7 @@
 // REAL_NAME_NOT_REQUIRED, BIRTH_DATE_REQUIRED · 429 SMS_DAILY_LIMIT (Retry-After: the next local midnight).
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { Registration } from '@prisma/client';
@@ -74,6 +74,7 @@ import { actingParty } from '../api/authz';
 import type { ApiDeps } from '../api/deps';
 import { workflowUiLink } from '../api/deps';
 import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../api/errors';
+import { CaseStatus, CaseType } from '../workflows/searchAttributes';
 import { defineProcess } from './types';
 import { registrationTemplates } from './registrationReview.templates';
 
@@ -125,6 +126,8 @@ const identitySchema = z
     if (b.method === 'face' && !b.faceImageRef) ctx.addIssue({ code: 'custom', path: ['faceImageRef'], message: 'faceImageRef: required for the face match (or choose method document_review)' });
     if (b.method === 'document_review' && !b.documentImageRef) ctx.addIssue({ code: 'custom', path: ['documentImageRef'], message: 'documentImageRef: required for a review by staff' });
   });
+/** The storefront asks before a feature is used: does it need real-name verification, and is it done? */
+const realNameSchema = z.object({ feature: realNameFeatureSchema, amountMinor: z.number().int().positive().optional() }).strict();
 const noticeQuery = z.object({ purpose: z.enum(consentPurposes), locale: z.enum(['zh-CN', 'en']).default('zh-CN') }).strict();
 
 /** SHA-256 of a consent notice's text: recorded with the consent as proof of what was shown (PIPL art. 17, 30). */
@@ -259,6 +262,7 @@ function registrationHandlers(deps: ApiDeps) {
       deps.db.registrationIdentity.findUnique({ where: { registrationId: id } }),
       deps.db.registrationConsent.findMany({ where: { registrationId: id, withdrawnAt: null }, orderBy: { givenAt: 'asc' } }),
     ]);
+    const account = reg.status === 'approved' ? await deps.db.userAccount.findUnique({ where: { registrationId: id } }) : null;
     const inForce = currentRules().privacyPolicy;
     const input = (kase.summary as any).workflowInput as RegistrationCaseInput;
     const rules = input.policy.registration;
@@ -301,6 +305,8 @@ function registrationHandlers(deps: ApiDeps) {
       // PIPL art. 29-31: each separate consent, and whether it was given against the privacy policy in force.
       consents: consents.map((c) => ({ purpose: c.purpose, givenBy: c.givenBy, givenAt: c.givenAt.toISOString(), privacyPolicyVersion: c.privacyPolicyVersion, current: c.privacyPolicyVersion === inForce.version && c.privacyPolicySha256 === inForce.textSha256 })),
       minorSafeguards: reg.minorSafeguards,
+      // The active account's real-name verification: when done, and the case of the latest one asked by a feature.
+      realName: { verifiedAt: account?.realNameVerifiedAt?.toISOString() ?? null, latestCaseId: reg.realNameCaseId },
       deadlines: kase.deadlines,
       personalDataErased: reg.personalDataErasedAt !== null,
       createdAt: reg.createdAt.toISOString(),
@@ -373,6 +379,77 @@ function registrationHandlers(deps: ApiDeps) {
     res.json({ ...(await present(reg.id)), sent });
   };
 
+  /**
+   * The case the identity and consent steps go to: the pending registration itself, or the open real-name
+   * verification of its active account (a feature asked for it later).
+   */
+  async function identityCase(reg: Registration): Promise<{ caseId: string; input: RegistrationCaseInput }> {
+    if (reg.status === 'pending') {
+      const kase = await deps.db.case.findUniqueOrThrow({ where: { id: reg.id } });
+      return { caseId: reg.id, input: (kase.summary as any).workflowInput };
+    }
+    if (reg.status === 'approved' && reg.realNameCaseId) {
+      const later = await deps.db.case.findUnique({ where: { id: reg.realNameCaseId } });
+      if (later?.status === 'open') return { caseId: later.id, input: (later.summary as any).workflowInput };
+    }
+    throw closedRegistration(reg.status);
+  }
+
+  // Real-name verification when a feature asks for it (2021 necessary-information rules; PIPL art. 6): the
+  // storefront asks before the feature is used; a verification not yet done opens a case for the account.
+  const realName = async (req: Request, res: Response) => {
+    const body = parse(realNameSchema, req.body, 'feature');
+    const { reg, kase } = await load(req);
+    if (reg.status !== 'approved') throw conflict('NOT_ALLOWED_AT_THIS_STEP', reg.status === 'pending' ? 'The registration is pending: open it with realNameFor to verify the real name now' : closedRegistration(reg.status).message);
+    const rules = currentRules();
+    const account = await deps.db.userAccount.findUniqueOrThrow({ where: { registrationId: reg.id } });
+    const required = rules.realName.requiredFor.includes(body.feature) && (body.feature !== 'payment_above_limit' || (body.amountMinor ?? 0) > rules.realName.paymentLimitMinor);
+    const answer = (extra: Record<string, unknown> = {}) => ({ feature: body.feature, required, verified: account.realNameVerifiedAt !== null, paymentLimitMinor: rules.realName.paymentLimitMinor, ...extra });
+    if (!required || account.realNameVerifiedAt) return void res.json(answer());
+    if (reg.realNameCaseId) {
+      const open = await deps.db.case.findUnique({ where: { id: reg.realNameCaseId } });
+      if (open?.status === 'open') return void res.json(answer({ caseId: open.id, step: open.step }));
+    }
+    const caseId = `REG-${crypto.randomUUID()}`;
+    const policy = deps.currentPolicy();
+    const input: RegistrationCaseInput = {
+      caseId,
+      userRef: reg.userRef,
+      policy: { version: policy.version, calendar: policy.calendar, registration: rules },
+      openedBy: req.principal!.id,
+      agreementVersion: reg.agreementVersion,
+      requestedAt: new Date().toISOString(),
+      emailGiven: false,
+      realName: body.feature,
+      purpose: 'real_name',
+      registrationId: reg.id,
+    };
+    const claimed = await deps.db.$transaction(async (tx) => {
+      // One open verification per account: the row's pointer moves only from what was read.
+      const moved = await tx.registration.updateMany({ where: { id: reg.id, realNameCaseId: reg.realNameCaseId }, data: { realNameCaseId: caseId } });
+      if (moved.count !== 1) return false;
+      // What an earlier attempt left (not verified) is replaced by the new one.
+      await tx.registrationIdentity.deleteMany({ where: { registrationId: reg.id } });
+      await tx.case.create({
+        data: { id: caseId, type: REGISTRATION_CASE_TYPE, status: 'open', step: 'opened', customerId: kase.customerId, merchantId: null, policyVersion: policy.version, workflowId: caseId, openedBy: req.principal!.id, summary: { purpose: 'real_name', registrationId: reg.id, feature: body.feature, workflowInput: input } as any },
+      });
+      return true;
+    });
+    if (!claimed) throw conflict('REAL_NAME_VERIFICATION_STARTED', 'A real-name verification was just started for this account: read the registration again');
+    await deps.temporal.clients.forIdentity(req.principal!.id).workflow.start(registrationReview, {
+      taskQueue: deps.temporal.taskQueue,
+      workflowId: caseId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [{ key: CaseType, value: REGISTRATION_CASE_TYPE }, { key: CaseStatus, value: 'opened' }],
+      staticSummary: `Real-name verification ${caseId} (registration ${reg.id}, ${body.feature})`,
+    });
+    await deps.db.case.updateMany({ where: { id: caseId, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } });
+    req.log.info({ caseId, registrationId: reg.id, feature: body.feature }, 'real-name verification opened');
+    res.status(201).location(`/v1/cases/${caseId}`).json(answer({ caseId, step: 'identity_verification' }));
+  };
+
   /** The applicant's current consent for `purpose`: given against the privacy policy in force (PIPL art. 29-30). */
   async function currentConsent(registrationId: string, purpose: ConsentPurpose, rules: RegistrationPolicy) {
     const c = await deps.db.registrationConsent.findFirst({ where: { registrationId, purpose, withdrawnAt: null }, orderBy: { givenAt: 'desc' } });
@@ -393,8 +470,8 @@ function registrationHandlers(deps: ApiDeps) {
   // recorded with its time, the privacy-policy version and text hash, and the notice shown.
   const consent = async (req: Request, res: Response) => {
     const body = parse(consentSchema, req.body, 'consent');
-    const { reg, kase, calendar } = await load(req);
-    pending(reg);
+    const { reg, calendar } = await load(req);
+    const target = await identityCase(reg);
     const rules = currentRules();
     const problem = consentProblem(body, body.purpose, rules);
     if (problem) throw policyRefused('CONSENT_OUTDATED', problem, { privacyPolicy: rules.privacyPolicy });
@@ -409,16 +486,15 @@ function registrationHandlers(deps: ApiDeps) {
       await tx.registrationConsent.create({
         data: { id, registrationId: reg.id, purpose: body.purpose, givenBy: body.purpose === 'guardian' ? 'guardian' : 'applicant', guardianRelation: body.guardian?.relation ?? null, privacyPolicyVersion: body.privacyPolicyVersion, privacyPolicySha256: body.privacyPolicyTextSha256, noticeSha256: body.noticeSha256, givenAt },
       });
-      await appendAuditEvent(tx, { caseId: kase.id, eventKey: `consent:${id}`, type: 'registration.consent_given', actor: req.principal!.id, at: givenAt, payload: { purpose: body.purpose, privacyPolicyVersion: body.privacyPolicyVersion } });
+      await appendAuditEvent(tx, { caseId: target.caseId, eventKey: `consent:${id}`, type: 'registration.consent_given', actor: req.principal!.id, at: givenAt, payload: { purpose: body.purpose, privacyPolicyVersion: body.privacyPolicyVersion } });
     });
     res.status(201).json(await present(reg.id));
   };
 
   const identity = async (req: Request, res: Response) => {
     const body = parse(identitySchema, req.body, 'identity');
-    const { reg, kase, calendar } = await load(req);
-    pending(reg);
-    const input = (kase.summary as any).workflowInput as RegistrationCaseInput;
+    const { reg, calendar } = await load(req);
+    const { caseId, input } = await identityCase(reg);
     if (input.realName === null) throw conflict('REAL_NAME_NOT_ASKED', 'This registration does not ask for real-name verification: only the mobile number is needed (2021 necessary-information rules)');
     const checked = checkIdDocument(body.documentType, body.idNumber);
     if (!checked.valid) throw badRequest('VALIDATION_FAILED', checked.message);
@@ -430,7 +506,7 @@ function registrationHandlers(deps: ApiDeps) {
     // PIPL art. 31: a child under 14 needs a guardian's consent before any sensitive information. Nothing of the
     // ID is stored; the registration is refused with that reason and what was collected is erased.
     if (minorStatus(ageOn(birthDate, today(calendar)), rules.minors) === 'child_needs_guardian' && !(await currentConsent(reg.id, 'guardian', rules))) {
-      await tell(req, res, reg.id, guardianConsentMissingUpdate, [{ actor: actingParty(req.principal!) }], `${reg.id}:guardianConsentMissing`);
+      await tell(req, res, caseId, guardianConsentMissingUpdate, [{ actor: actingParty(req.principal!) }], `${caseId}:guardianConsentMissing`);
       throw policyRefused('GUARDIAN_CONSENT_REQUIRED', 'The applicant is under 14 and no parent or guardian has consented: the registration is refused and its data erased (PIPL art. 31). A guardian may register the child with their consent.', { reasonCode: 'guardian_consent_required' });
     }
     // PIPL art. 29: separate consents, against the privacy policy in force, before the information is processed.
@@ -460,8 +536,8 @@ function registrationHandlers(deps: ApiDeps) {
     if (!existing?.checkedAt) {
       await deps.db.registrationIdentity.upsert({ where: { registrationId: reg.id }, create: { registrationId: reg.id, ...submitted }, update: submitted });
     }
-    await tell(req, res, reg.id, submitIdentityUpdate, [{ actor: actingParty(req.principal!) }], `${reg.id}:identity:${crypto.createHash('sha256').update(`${idNumberHash}|${imageRef}`).digest('hex').slice(0, 24)}`);
-    req.log.info({ caseId: reg.id, documentType: body.documentType, method: body.method }, 'identity submitted');
+    await tell(req, res, caseId, submitIdentityUpdate, [{ actor: actingParty(req.principal!) }], `${caseId}:identity:${crypto.createHash('sha256').update(`${idNumberHash}|${imageRef}`).digest('hex').slice(0, 24)}`);
+    req.log.info({ caseId, documentType: body.documentType, method: body.method }, 'identity submitted');
     res.json(await present(reg.id));
   };
 
@@ -488,7 +564,7 @@ function registrationHandlers(deps: ApiDeps) {
     res.json(await present(reg.id));
   };
 
-  return { present, get, verifyMobile, resendMobile, confirmEmail, resendEmail, notice, consent, identity, payment };
+  return { present, get, verifyMobile, resendMobile, confirmEmail, resendEmail, notice, consent, identity, payment, realName };
 }
 
 const built = new WeakMap<ApiDeps, ReturnType<typeof registrationHandlers>>();
@@ -579,7 +655,8 @@ export const registrationReviewProcess = defineProcess({
     },
   },
 
-  present: async (deps, c) => ({ registration: await handlersOf(deps).present(c.id) }),
+  // A real-name verification case presents the registration of the account it verifies.
+  present: async (deps, c) => ({ registration: await handlersOf(deps).present(((c.summary as { registrationId?: string }).registrationId) ?? c.id) }),
 
   routes: [
     { id: 'getRegistration', tag, method: 'get', path: P, roles: READERS, summary: 'Registration status: step, verifications, attempts left, deadlines (contact data masked)', success: { status: 200, description: 'The registration' }, errors: [404], handler: on('get') },
@@ -590,6 +667,7 @@ export const registrationReviewProcess = defineProcess({
     { id: 'getRegistrationConsentNotice', tag, method: 'get', path: `${P}/consents/notice`, roles: READERS, query: noticeQuery, summary: 'The notice shown before a separate consent (PIPL art. 17, 30): why, and what refusing affects; its SHA-256 and the privacy policy in force', success: { status: 200, description: 'The notice' }, errors: [400, 404], handler: on('notice') },
     { id: 'recordRegistrationConsent', tag, method: 'post', path: `${P}/consents`, roles: APPLICANT, body: consentSchema, summary: 'Record a separate consent (ID number, face image, or a guardian\'s for a child under 14; PIPL art. 29-31)', success: { status: 201, description: 'Consent recorded' }, errors: [400, 404, 409, 422], handler: on('consent') },
     { id: 'submitRegistrationIdentity', tag, method: 'post', path: `${P}/identity`, roles: APPLICANT, body: identitySchema, summary: 'Real-name verification (1.2), when asked: an identity document (resident ID, Hong Kong/Macau/Taiwan residence permit, permanent-residence ID) with the face match, or a document photo reviewed by staff', success: { status: 200, description: 'Identity submitted; face match and risk checks done' }, errors: [400, 404, 409, 422], handler: on('identity') },
+    { id: 'registrationRealNameForFeature', tag, method: 'post', path: `${P}/real-name`, roles: APPLICANT, body: realNameSchema, summary: 'Before a feature is used: does it need real-name verification (policy configuration), and is it done? If not, a verification case opens for the active account (201)', success: { status: 200, description: 'Not required, or already verified, or already under way' }, errors: [400, 404, 409], handler: on('realName') },
     { id: 'bindRegistrationPaymentMethod', tag, method: 'post', path: `${P}/payment-method`, roles: APPLICANT, body: paymentSchema, summary: 'Bind a payment method by its provider token; card numbers are refused (3.2)', success: { status: 200, description: 'Payment method bound' }, errors: [400, 404, 409], handler: on('payment') },
   ],
 

@@ -58,6 +58,12 @@ export interface RegistrationCaseInput {
    * applicant wants, e.g. a merchant account); null: not asked (PIPL art. 6). Absent: as before (asked).
    */
   realName?: RealNameReason | null;
+  /**
+   * 'real_name': an active account verifies its real name later, when it uses a feature that asks for it
+   * (`realName` names the feature); the case verifies the identity of `registrationId`'s account only.
+   */
+  purpose?: 'registration' | 'real_name';
+  registrationId?: string;
 }
 
 export type RegistrationOutcome = 'approved' | 'rejected' | 'abandoned' | 'cancelled';
@@ -88,6 +94,8 @@ export interface IdentityFacts {
  * goes to a person, a child without a guardian's consent is refused, rejected data is erased after retention.
  */
 export const LAWFUL_REGISTRATION_PATCH = 'registration-necessary-information-and-human-review';
+/** Real-name verification of an active account when a feature asks for it (a case of its own, same workflow). */
+export const REAL_NAME_LATER_PATCH = 'registration-real-name-when-a-feature-asks';
 
 // The applicant's steps (through the storefront). The workflow decides each one; the read model follows.
 /** A submitted SMS code, as its HMAC bound to the challenge (the code never enters the history). */
@@ -129,7 +137,9 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   const identityStep = !lawful || input.realName !== null;
   const registration = kase.localWrites ? registrationLocal : registrationQueued;
   const applicant = { kind: 'customer' as const, id: input.userRef };
-  const ids = { caseId: input.caseId, registrationId: input.caseId };
+  // Later real-name verification: the identity step alone, for the account of an approved registration.
+  const later = input.purpose === 'real_name' && patched(REAL_NAME_LATER_PATCH);
+  const ids = { caseId: input.caseId, registrationId: later ? input.registrationId! : input.caseId };
   const ms = (d: Parameters<typeof durationMs>[0]) => durationMs(d, input.policy.calendar);
 
   let awaiting: Awaiting = null;
@@ -334,7 +344,8 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   };
   const reject = async (reasonCode: RegistrationRejectionReason, actor?: string) => {
     decided = true;
-    await registration.recordRegistrationOutcome({ ...ids, outcome: 'rejected', reasonCode, at: new Date().toISOString() });
+    // A later verification leaves the account as it is: only the verification is refused.
+    if (!later) await registration.recordRegistrationOutcome({ ...ids, outcome: 'rejected', reasonCode, at: new Date().toISOString() });
     await kase.record('registration.rejected', { reasonCode }, { ...(actor && { actor }) });
     if (!lawful) {
       await kase.notify('registration.rejected', applicant, { reasonCode });
@@ -348,7 +359,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
     // PIPL art. 19, 47: kept only for the applicant to contest the decision, then erased (days counted like
     // the law: from the next day, to 24:00 of the last one).
     const erasureAt = dayPeriodEndsAt(input.policy.calendar, new Date(), rules.rejectedRetentionDays ?? 30, { extendOverHolidays: false });
-    await kase.notify('registration.rejected', applicant, { reasonCode, erasureAt: erasureAt.toISOString() });
+    await kase.notify(later ? 'registration.real_name_rejected' : 'registration.rejected', applicant, { reasonCode, erasureAt: erasureAt.toISOString() });
     kase.setDeadline('personalDataErasure', erasureAt);
     const result = await close('rejected', reasonCode);
     await sleep(erasureAt.getTime() - Date.now());
@@ -357,25 +368,31 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
     await kase.record('registration.retention_ended', { erasureAt: erasureAt.toISOString() }, { step: 'closed' });
     return result;
   };
-  const erase = (reason: 'abandoned' | 'cancelled' | 'rejected') =>
-    registration.erasePersonalData({ ...ids, userRef: input.userRef, reason, at: new Date().toISOString(), eventKey: `${input.caseId}:erase` });
+  const erase = async (reason: 'abandoned' | 'cancelled' | 'rejected') => {
+    const at = new Date().toISOString();
+    // A later verification erases what it collected (the identity), never the active account's data.
+    if (later) await registration.eraseIdentity({ ...ids, reason, at, eventKey: `${input.caseId}:erase` });
+    else await registration.erasePersonalData({ ...ids, userRef: input.userRef, reason, at, eventKey: `${input.caseId}:erase` });
+  };
   // 2.1 / 2.4: nothing is kept that was collected for a registration that did not complete.
   const abandon = async (step: string, dueAt?: string) => {
     decided = true;
     const outcome = cancelled ? 'cancelled' : 'abandoned';
     await kase.record(cancelled ? 'registration.withdrawn' : 'registration.abandoned', { step, ...(!cancelled && dueAt && { dueAt }) });
-    await registration.recordRegistrationOutcome({ ...ids, outcome, at: new Date().toISOString() });
+    if (!later) await registration.recordRegistrationOutcome({ ...ids, outcome, at: new Date().toISOString() });
     await erase(outcome);
     return close(outcome);
   };
 
   // Opening (1.1): the applicant filled in the form, set a username and password, accepted the agreement.
-  awaiting = 'mobile';
+  // A later verification opens at the identity step, for the feature that asked for it.
+  awaiting = later ? 'identity' : 'mobile';
   await kase.record('case.opened', {
     agreementVersion: input.agreementVersion,
     paymentMethod: rules.paymentMethod,
     policyVersion: input.policy.version,
-  }, { actor: input.openedBy, step: 'mobile_verification' });
+    ...(later && { purpose: 'real_name', feature: input.realName }),
+  }, { actor: input.openedBy, step: later ? 'identity_verification' : 'mobile_verification' });
   const verification = kase.clock('verification', rules.verification);
   /** The applicant's part, under one deadline with a reminder; false when it lapsed or the applicant withdrew. */
   const applicantDoes = async (done: () => boolean) => {
@@ -386,11 +403,13 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   };
 
   // 1. Mobile verification (1.2): a one-time code by SMS; expiry, attempts and lock are kept with the code.
-  await sendMobileCode();
-  if (!(await applicantDoes(() => mobileVerified))) return abandon('mobile_verification', verification.dueAt.toISOString());
+  if (!later) {
+    await sendMobileCode();
+    if (!(await applicantDoes(() => mobileVerified))) return abandon('mobile_verification', verification.dueAt.toISOString());
+  }
 
   // 2. E-mail verification (1.2): a signed link; only when an address was given (2021 necessary-information rules).
-  if (emailStep) {
+  if (emailStep && !later) {
     awaiting = 'email';
     await kase.record('step.entered', {}, { step: 'email_verification' });
     await sendEmailLink();
@@ -403,7 +422,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   let facts: IdentityFacts = { faceResult: 'not_checked', riskFlag: 'none' };
   if (identityStep) {
     awaiting = 'identity';
-    await kase.record('step.entered', lawful ? { reason: input.realName ?? 'policy' } : {}, { step: 'identity_verification' });
+    if (!later) await kase.record('step.entered', lawful ? { reason: input.realName ?? 'policy' } : {}, { step: 'identity_verification' });
     if (!(await applicantDoes(() => identity !== undefined || childWithoutGuardian))) return abandon('identity_verification', verification.dueAt.toISOString());
     if (childWithoutGuardian) return reject('guardian_consent_required');
     facts = identity!;
@@ -412,7 +431,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   }
 
   // 4. Payment method binding (1.2): required or optional by policy; a token only, never card data (3.2).
-  if (rules.paymentMethod === 'required' && !paymentBound) {
+  if (rules.paymentMethod === 'required' && !paymentBound && !later) {
     awaiting = 'payment';
     await kase.record('step.entered', {}, { step: 'payment_binding' });
     if (!(await applicantDoes(() => paymentBound))) return abandon('payment_binding', verification.dueAt.toISOString());
@@ -437,6 +456,15 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
     if (review.kind === 'breached') return reject('identity_not_confirmed'); // only if the policy sets 'default-decision'
     await kase.record('registration.review_decided', { decision: review.payload.decision }, { actor: review.actor.id });
     if (review.payload.decision === 'reject') return reject(review.payload.reasonCode, review.actor.id);
+  }
+
+  // A later verification: the account is real-name verified for the feature that asked (and flagged if a minor).
+  if (later) {
+    decided = true;
+    const verified = await registration.recordRealNameVerified({ ...ids, at: new Date().toISOString(), minors: rules.minors, timeZone: input.policy.calendar.timeZone });
+    await kase.record('registration.real_name_verified', { feature: input.realName ?? null, minorSafeguards: verified.minorSafeguards });
+    await kase.notify('registration.real_name_verified', applicant, { feature: input.realName ?? '' });
+    return close('approved');
   }
 
   // Outcome (1.1): registration succeeds; the account is active and the applicant is told.

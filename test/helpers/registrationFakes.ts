@@ -49,6 +49,14 @@ export function createFakeRegistrationActivities() {
       push('activateAccount', i);
       return { accountId: `acct-${i.registrationId}`, ...(minors.has(i.registrationId) && { minorSafeguards: true }) };
     },
+    async recordRealNameVerified(i) {
+      push('recordRealNameVerified', i);
+      return { minorSafeguards: minors.has(i.registrationId) };
+    },
+    async eraseIdentity(i) {
+      push('eraseIdentity', i);
+      return { identities: 1 };
+    },
     async recordRegistrationOutcome(i) {
       push('recordRegistrationOutcome', i);
     },

@@ -440,3 +440,54 @@ test('an applicant under 18: the approved account carries the minor safeguards',
   expect(await h.result()).toEqual({ outcome: 'approved' });
   expect(events(i.caseId).find((e) => e.type === 'registration.approved').payload).toMatchObject({ minorSafeguards: true });
 });
+
+describe('real-name verification of an active account, when a feature asks for it', () => {
+  let accounts = 0;
+  const laterInput = (feature: 'merchant_account' | 'payment_above_limit'): RegistrationCaseInput => ({ ...lawfulInput({ emailGiven: false, realName: feature }), purpose: 'real_name', registrationId: `REG-approved-account-${++accounts}` });
+
+  test('the identity step alone: face pass verifies the account; no code, no link, the registration untouched', async () => {
+    const i = laterInput('merchant_account');
+    const h = await start(i);
+    const v = await waitForState(h, (s) => s.step === 'identity_verification' && !!s.deadlines.verification);
+    expect(v.deadlines.verification).toBe(deadlineFrom(new Date(v.slas[0].startedAt), i.policy.registration.verification.within, i.policy.calendar).toISOString());
+    await executeUpdate(h, submitIdentityUpdate, { args: [{ actor: storefront }] });
+    expect(await h.result()).toEqual({ outcome: 'approved' });
+    expect(reg.of('checkIdentity', i.caseId)).toEqual([expect.objectContaining({ registrationId: i.registrationId })]);
+    expect(reg.of('recordRealNameVerified', i.caseId)).toEqual([expect.objectContaining({ registrationId: i.registrationId, minors: { guardianConsentUnder: 14, safeguardsUnder: 18 } })]);
+    for (const name of ['sendMobileCode', 'sendEmailVerification', 'activateAccount', 'recordRegistrationOutcome', 'erasePersonalData'] as const) expect(reg.of(name, i.caseId)).toHaveLength(0);
+    expect(events(i.caseId)[0]).toMatchObject({ type: 'case.opened', payload: { purpose: 'real_name', feature: 'merchant_account' } });
+    expect(events(i.caseId).find((e) => e.type === 'registration.real_name_verified').payload).toEqual({ feature: 'merchant_account', minorSafeguards: false });
+    expect(templatesOf(i.caseId)).toEqual(['registration.real_name_verified']);
+  });
+
+  test('rejected by a person: the account stays as it is, the identity data is erased after the retention', async () => {
+    const i = laterInput('payment_above_limit');
+    reg.identityOf(i.registrationId!, { faceResult: 'uncertain', riskFlag: 'none' });
+    const h = await start(i);
+    await waitForState(h, (s) => s.step === 'identity_verification');
+    await executeUpdate(h, submitIdentityUpdate, { args: [{ actor: storefront }] });
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'registration.identity_review')!.taskId, actor: agent, payload: { decision: 'reject', reasonCode: 'identity_not_confirmed' } }] });
+    expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'identity_not_confirmed' });
+    const rejected = events(i.caseId).find((e) => e.type === 'registration.rejected');
+    const erasureAt = dayPeriodEndsAt(i.policy.calendar, new Date(rejected.at), 30, { extendOverHolidays: false }).toISOString();
+    const [erased] = reg.of('eraseIdentity', i.caseId);
+    expect(erased).toMatchObject({ registrationId: i.registrationId, reason: 'rejected' });
+    expectFiredAt(erased.at, erasureAt);
+    expect(reg.of('recordRegistrationOutcome', i.caseId)).toHaveLength(0);
+    expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(0);
+    expect(templatesOf(i.caseId)).toEqual(['registration.real_name_rejected']);
+  });
+
+  test('not done by the deadline: abandoned, only what it collected is erased', async () => {
+    const i = laterInput('merchant_account');
+    const h = await start(i);
+    const v = await waitForState(h, (s) => !!s.deadlines.verification);
+    expect(await h.result()).toEqual({ outcome: 'abandoned' });
+    const abandoned = events(i.caseId).find((e) => e.type === 'registration.abandoned');
+    expect(abandoned.payload).toEqual({ step: 'identity_verification', dueAt: v.deadlines.verification });
+    expectFiredAt(abandoned.at, v.deadlines.verification!);
+    expect(reg.of('eraseIdentity', i.caseId)).toEqual([expect.objectContaining({ reason: 'abandoned' })]);
+    expect(reg.of('recordRegistrationOutcome', i.caseId)).toHaveLength(0);
+  });
+});

@@ -3,6 +3,8 @@
 ALTER TABLE "registrations" ADD COLUMN "declared_birth_date" TEXT;
 ALTER TABLE "registrations" ADD COLUMN "minor_safeguards" BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE "registrations" ADD COLUMN "real_name_reason" TEXT;
+-- An active account verifies its real name later, in a case of its own, when a feature asks for it.
+ALTER TABLE "registrations" ADD COLUMN "real_name_case_id" TEXT;
 CREATE INDEX "registrations_mobile_idx" ON "registrations"("mobile");
 -- Identity documents of several types, and a document reviewed by staff instead of the face match.
 ALTER TABLE "registration_identities" ADD COLUMN "document_type" TEXT NOT NULL DEFAULT 'resident_id';
