@@ -643,3 +643,39 @@ test('SMS abuse: a daily cap per mobile number and per client address (429 until
   expect(JSON.stringify(counters)).not.toContain((first as any).mobile);
   expect(JSON.stringify(counters)).not.toContain(address);
 });
+
+test('real name when a feature asks: an active account (mobile only) verifies its identity for a merchant account; payment above the limit only', async () => {
+  const { id } = await register(minimal() as any);
+  await verifyMobileOnly(id);
+  await closed(id, 'approved');
+  const ask = (feature: string, extra: Record<string, unknown> = {}) => post(`/v1/registrations/${id}/real-name`, { feature, ...extra });
+  // A payment under the limit does not ask for it; withdrawal is not configured as needing it.
+  expect((await ask('payment_above_limit', { amountMinor: 100_00 })).body).toMatchObject({ required: false, verified: false, paymentLimitMinor: 500_000 });
+  expect((await ask('withdrawal')).body).toMatchObject({ required: false });
+  const opened = await ask('merchant_account');
+  expect(opened.status).toBe(201);
+  expect(opened.body).toMatchObject({ feature: 'merchant_account', required: true, verified: false, step: 'identity_verification' });
+  const caseId = opened.body.caseId as string;
+  expect(caseId).not.toBe(id);
+  const again = await ask('merchant_account');
+  expect(again.status).toBe(200);
+  expect(again.body.caseId).toBe(caseId);
+  // The same consents and checks as at registration, against this verification's case.
+  expect((await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-later' })).body.error.code).toBe('CONSENT_REQUIRED');
+  await consentTo(id, 'id_number');
+  await consentTo(id, 'face_image');
+  await eventually(async () => ((await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.auditor.apiKey })).body.step === 'identity_verification' ? true : undefined), 'verification case at its step');
+  expect((await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-later' })).status).toBe(200);
+  const c = await closed(caseId, 'approved');
+  expect(c.registration).toMatchObject({ registrationId: id, status: 'approved' });
+  const account = await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: id } });
+  expect(account.realNameVerifiedAt).not.toBeNull();
+  expect((await ask('merchant_account')).body).toMatchObject({ required: true, verified: true });
+  expect((await status(id)).realName).toMatchObject({ latestCaseId: caseId });
+  const timeline = (await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey })).body.events.map((e: any) => e.type);
+  expect(timeline).toEqual(expect.arrayContaining(['case.opened', 'registration.consent_given', 'registration.identity_submitted', 'registration.real_name_verified', 'case.closed']));
+  // A pending registration is told to ask for it at opening instead.
+  const pendingOne = await register(minimal() as any);
+  expect((await post(`/v1/registrations/${pendingOne.id}/real-name`, { feature: 'merchant_account' })).body.error.code).toBe('NOT_ALLOWED_AT_THIS_STEP');
+  await call(sys, 'POST', `/v1/cases/${pendingOne.id}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
+});
