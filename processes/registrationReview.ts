@@ -128,7 +128,7 @@ const identitySchema = z
   });
 /** The storefront asks before a feature is used: does it need real-name verification, and is it done? */
 const realNameSchema = z.object({ feature: realNameFeatureSchema, amountMinor: z.number().int().positive().optional() }).strict();
-const noticeQuery = z.object({ purpose: z.enum(consentPurposes), locale: z.enum(['zh-CN', 'en']).default('zh-CN') }).strict();
+const noticeQuery = z.object({ purpose: z.enum(consentPurposes).optional(), locale: z.enum(['zh-CN', 'en']).default('zh-CN') }).strict();
 
 /** SHA-256 of a consent notice's text: recorded with the consent as proof of what was shown (PIPL art. 17, 30). */
 export const noticeDigest = (purpose: ConsentPurpose, locale: 'zh-CN' | 'en') => crypto.createHash('sha256').update(consentNotices[purpose][locale]).digest('hex');
@@ -463,7 +463,8 @@ function registrationHandlers(deps: ApiDeps) {
     const q = parse(noticeQuery, req.query, 'query');
     await load(req);
     const rules = currentRules();
-    res.json({ purpose: q.purpose, locale: q.locale, text: consentNotices[q.purpose][q.locale], noticeSha256: noticeDigest(q.purpose, q.locale), privacyPolicy: rules.privacyPolicy });
+    const one = (purpose: ConsentPurpose) => ({ purpose, locale: q.locale, text: consentNotices[purpose][q.locale], noticeSha256: noticeDigest(purpose, q.locale) });
+    res.json(q.purpose ? { ...one(q.purpose), privacyPolicy: rules.privacyPolicy } : { notices: consentPurposes.map(one), privacyPolicy: rules.privacyPolicy });
   };
 
   // PIPL art. 29-31: a separate consent per kind of sensitive information (and a guardian's for a child),
