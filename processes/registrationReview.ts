@@ -585,7 +585,7 @@ export const registrationReviewProcess = defineProcess({
   title: 'Registration review with identity verification',
   policyRefs: '1.1, 1.2, 1.3, 2.1, 2.4, 3.2',
   workflow: registrationReview,
-  policy: { key: 'registration', schema: registrationPolicySchema, defaults: defaultRegistrationPolicy, version: '2026-11-27.1' },
+  policy: { key: 'registration', schema: registrationPolicySchema, defaults: defaultRegistrationPolicy, version: '2026-11-28.1' },
   tasks: registrationTasks,
   actions: {},
   templates: registrationTemplates,
