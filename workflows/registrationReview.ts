@@ -443,7 +443,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   // (PIPL art. 24: no refusal by automated decision alone); a lapse goes to a supervisor.
   if (identityStep && (facts.faceResult !== 'pass' || facts.riskFlag !== 'none')) {
     await kase.record('step.entered', { faceResult: facts.faceResult, riskFlag: facts.riskFlag }, { step: 'manual_review' });
-    const review = await kase.humanTask<IdentityReviewDecision>({
+    let review = await kase.humanTask<IdentityReviewDecision>({
       type: 'registration.identity_review',
       role: 'agent',
       sla: rules.manualReview,
@@ -452,6 +452,19 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
       notifyOnEscalation: { kind: 'role', id: 'agent' },
       interrupt: () => cancelled,
     });
+    // PIPL art. 24: a lapsed review never rejects by itself (a policy with onBreach 'default-decision'): a
+    // supervisor decides, under the same SLA, reminded and notified when late.
+    if (review.kind === 'breached' && lawful) {
+      await kase.record('registration.review_lapsed', { dueAt: review.sla.dueAt, decidedBy: 'supervisor' });
+      review = await kase.humanTask<IdentityReviewDecision>({
+        type: 'registration.identity_review',
+        role: 'supervisor',
+        sla: { ...rules.manualReview, onBreach: 'notify' },
+        slaName: 'manualReviewBySupervisor',
+        notifyOnEscalation: { kind: 'role', id: 'supervisor' },
+        interrupt: () => cancelled,
+      });
+    }
     if (review.kind === 'interrupted') return abandon('manual_review');
     if (review.kind === 'breached') return reject('identity_not_confirmed'); // only if the policy sets 'default-decision'
     await kase.record('registration.review_decided', { decision: review.payload.decision }, { actor: review.actor.id });

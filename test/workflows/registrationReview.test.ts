@@ -432,6 +432,29 @@ test('a child under 14 without a guardian\'s consent (PIPL art. 31): refused wit
   expect(types.at(-1)).toBe('case.closed');
 });
 
+test('a review lapse never rejects by itself (PIPL art. 24), even with onBreach default-decision: a supervisor decides', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: 'policy' }, (p) => void (p.registration.manualReview = { within: { amount: 4, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'default-decision' }));
+  const h = await start(i);
+  await verifyMobile(h);
+  await submitIdentity(h, { faceResult: 'uncertain', riskFlag: 'none' });
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+  const first = openTaskOf(v, 'registration.identity_review')!;
+  await env.sleep(new Date(first.dueAt).getTime() - (await env.currentTimeMs()) + 1_000);
+  const escalated = await waitForState(h, (s) => openTaskOf(s, 'registration.identity_review')?.role === 'supervisor');
+  const second = openTaskOf(escalated, 'registration.identity_review')!;
+  const lapsed = events(i.caseId).find((e) => e.type === 'registration.review_lapsed');
+  expect(lapsed.payload).toEqual({ dueAt: first.dueAt, decidedBy: 'supervisor' });
+  expectFiredAt(lapsed.at, first.dueAt);
+  const opened = forCase(i.caseId, fake.tasks());
+  expect(opened.map((t) => [t.role, t.slaName])).toEqual([['agent', 'manualReview'], ['supervisor', 'manualReviewBySupervisor']]);
+  expect(second.dueAt).toBe(addWorkingHours(i.policy.calendar, new Date(opened[1].at), 4).toISOString());
+  expect(escalated.status).toBe('open');
+  expect(reg.of('recordRegistrationOutcome', i.caseId)).toHaveLength(0);
+  await expect(executeUpdate(h, completeTaskUpdate, { args: [{ taskId: second.taskId, actor: agent, payload: { decision: 'approve' } }] })).rejects.toMatchObject({ cause: { type: 'Forbidden' } });
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: second.taskId, actor: supervisor, payload: { decision: 'approve' } }] });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+});
+
 test('an applicant under 18: the approved account carries the minor safeguards', async () => {
   const i = lawfulInput({ emailGiven: false, realName: null });
   reg.minorOf(i.caseId);
