@@ -1,7 +1,10 @@
-// Policy 1.1 / 1.2 / 1.3: registration review with identity verification.
-// The applicant verifies the mobile number, the e-mail address and the real name (and binds a payment
-// method where the policy requires it) by one deadline; an uncertain face match or a risk flag goes to an
-// agent. Approval activates the account; abandonment deletes the unverified personal data (2.1, 2.4).
+// Policy 1.1 / 1.2 / 1.3: registration review with identity verification, as the law under the policy asks.
+// The applicant verifies the mobile number (the necessary information), the e-mail address if given, and the
+// real name only when the policy setting or a feature asks for it (and binds a payment method where the policy
+// requires it) by one deadline; an uncertain or failed face match, a document review or a risk flag goes to a
+// person (PIPL art. 24). Approval activates the account (flagged for minor safeguards under 18); rejection
+// erases the data after the retention, abandonment at once (2.1, 2.4; PIPL art. 19, 47). The same workflow
+// verifies an active account's real name later, when a feature asks for it.
 // The workflow carries the registration id and enums only; codes, links and personal data stay in PostgreSQL.
 import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { RegistrationActivities } from '../activities/registration';
