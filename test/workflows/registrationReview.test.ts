@@ -447,7 +447,9 @@ test('a review lapse never rejects by itself (PIPL art. 24), even with onBreach 
   expectFiredAt(lapsed.at, first.dueAt);
   const opened = forCase(i.caseId, fake.tasks());
   expect(opened.map((t) => [t.role, t.slaName])).toEqual([['agent', 'manualReview'], ['supervisor', 'manualReviewBySupervisor']]);
-  expect(second.dueAt).toBe(addWorkingHours(i.policy.calendar, new Date(opened[1].at), 4).toISOString());
+  const supervisorSla = escalated.slas.find((x) => x.name === 'manualReviewBySupervisor')!;
+  expectFiredAt(supervisorSla.startedAt, first.dueAt); // the supervisor's clock starts when the agent's lapsed
+  expect(second.dueAt).toBe(addWorkingHours(i.policy.calendar, new Date(supervisorSla.startedAt), 4).toISOString());
   expect(escalated.status).toBe('open');
   expect(reg.of('recordRegistrationOutcome', i.caseId)).toHaveLength(0);
   await expect(executeUpdate(h, completeTaskUpdate, { args: [{ taskId: second.taskId, actor: agent, payload: { decision: 'approve' } }] })).rejects.toMatchObject({ cause: { type: 'Forbidden' } });
