@@ -6,7 +6,8 @@ import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import { Context } from '@temporalio/activity';
 import { envFields } from '../lib/config';
-import type { FaceResult, RegistrationRiskFlag } from '../policy/registration';
+import { ageOn, minorStatus, type FaceResult, type RegistrationRiskFlag } from '../policy/registration';
+import type { RegistrationPolicy } from '../policy/registration';
 import { appendAuditEvent } from './audit';
 import type { ActivityDeps, createActivities } from './index';
 
@@ -150,11 +151,18 @@ export interface RegistrationOutcomeInput {
   at: string;
 }
 
+export interface ActivateAccountInput extends Omit<RegistrationOutcomeInput, 'outcome' | 'reasonCode'> {
+  /** The case's minors rules and time zone (PIPL art. 28, 31; 未成年人保护法); absent for cases before them. */
+  minors?: RegistrationPolicy['minors'];
+  timeZone?: string;
+}
+
 export interface ErasePersonalDataInput {
   caseId: string;
   registrationId: string;
   userRef: string;
-  reason: 'abandoned' | 'cancelled';
+  /** rejected: after the policy's retention (PIPL art. 19, 47), or at once for a child without a guardian's consent. */
+  reason: 'abandoned' | 'cancelled' | 'rejected';
   at: string;
   eventKey: string;
 }
@@ -197,7 +205,7 @@ export interface RegistrationActivities {
    * match (face verifier port) and the risk flag (3.4: the ID number in use by another pending or approved
    * registration), written once; a retry answers what was decided.
    */
-  checkIdentity(input: RegistrationStepInput): Promise<{ faceResult: FaceResult; riskFlag: RegistrationRiskFlag }>;
+  checkIdentity(input: RegistrationStepInput): Promise<{ faceResult: FaceResult | 'not_checked'; riskFlag: RegistrationRiskFlag }>;
   /** Binds the payment-method token the applicant submitted (a token only, never card data, 3.2). */
   bindPaymentMethod(input: RegistrationStepInput): Promise<{ bound: boolean }>;
   /** Generates a 6-digit code, stores its HMAC with expiry and attempt limit, sends it by SMS. */
@@ -205,9 +213,16 @@ export interface RegistrationActivities {
   /** Signs a verification link and e-mails it through the outbox. */
   sendEmailVerification(input: SendEmailVerificationInput): Promise<{ expiresAt: string }>;
   /** Approved: the registration closes and the account row is created active. */
-  activateAccount(input: Omit<RegistrationOutcomeInput, 'outcome' | 'reasonCode'>): Promise<{ accountId: string }>;
+  activateAccount(input: ActivateAccountInput): Promise<{ accountId: string; minorSafeguards?: boolean }>;
   /** Rejected, abandoned or withdrawn (cancelled): the registration row records the outcome. */
   recordRegistrationOutcome(input: RegistrationOutcomeInput): Promise<void>;
+  /**
+   * A later real-name verification succeeded: the account is real-name verified, and flagged for the minor
+   * safeguards if the ID shows an age under 18 (未成年人保护法).
+   */
+  recordRealNameVerified(input: ActivateAccountInput): Promise<{ minorSafeguards: boolean }>;
+  /** A later real-name verification ended without success: its identity data is erased (PIPL art. 19, 47). */
+  eraseIdentity(input: Omit<ErasePersonalDataInput, 'userRef'>): Promise<{ identities: number }>;
   /** Data minimisation (2.1, 2.4): deletes the unverified personal data; the audit trail keeps counts only. */
   erasePersonalData(input: ErasePersonalDataInput): Promise<{ registrations: number; challenges: number; identities: number; smsMessages: number; parties: number }>;
 }
@@ -260,21 +275,23 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
     async checkIdentity(i) {
       const identity = await db.registrationIdentity.findUniqueOrThrow({ where: { registrationId: i.registrationId } });
       if (identity.checkedAt && identity.faceResult && identity.riskFlag) {
-        return { faceResult: identity.faceResult as FaceResult, riskFlag: identity.riskFlag as RegistrationRiskFlag };
+        return { faceResult: identity.faceResult as FaceResult | 'not_checked', riskFlag: identity.riskFlag as RegistrationRiskFlag };
       }
-      if (!deps.faces) throw new Error('No face verifier: pass faces (from createPorts()) in the activity deps');
+      // A document reviewed by staff instead of the face match (PIPL art. 24, 29: the applicant may refuse it).
+      const byDocument = identity.method === 'document_review' || !identity.faceImageRef;
+      if (!byDocument && !deps.faces) throw new Error('No face verifier: pass faces (from createPorts()) in the activity deps');
       // 3.4: an ID number already used by another (pending or approved) registration is a risk flag.
       const sameId = await db.registrationIdentity.findMany({ where: { idNumberHash: identity.idNumberHash, registrationId: { not: i.registrationId } }, select: { registrationId: true } });
       const inUse = sameId.length > 0 && (await db.registration.count({ where: { id: { in: sameId.map((x) => x.registrationId) }, status: { in: ['pending', 'approved'] } } })) > 0;
       const riskFlag: RegistrationRiskFlag = inUse ? 'id_number_in_use' : 'none';
-      const faceResult = await deps.faces.verify({ registrationId: i.registrationId, faceImageRef: identity.faceImageRef, idNumberHash: identity.idNumberHash });
+      const faceResult = byDocument ? 'not_checked' : await deps.faces!.verify({ registrationId: i.registrationId, faceImageRef: identity.faceImageRef!, idNumberHash: identity.idNumberHash });
       await db.$transaction(async (tx) => {
         const decided = await tx.registrationIdentity.updateMany({ where: { registrationId: i.registrationId, checkedAt: null }, data: { faceResult, riskFlag, checkedAt: new Date(i.at) } });
         if (decided.count === 1) await tx.registration.updateMany({ where: { id: i.registrationId }, data: { identitySubmittedAt: new Date(i.at) } });
       });
       const stored = await db.registrationIdentity.findUniqueOrThrow({ where: { registrationId: i.registrationId } });
       log(i.caseId).info({ registrationId: i.registrationId, faceResult: stored.faceResult, riskFlag: stored.riskFlag }, 'identity checked');
-      return { faceResult: stored.faceResult as FaceResult, riskFlag: stored.riskFlag as RegistrationRiskFlag };
+      return { faceResult: stored.faceResult as FaceResult | 'not_checked', riskFlag: stored.riskFlag as RegistrationRiskFlag };
     },
 
     async bindPaymentMethod(i) {
@@ -332,18 +349,53 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
     },
 
     async activateAccount(i) {
-      const accountId = await db.$transaction(async (tx) => {
+      const { accountId, minorSafeguards } = await db.$transaction(async (tx) => {
         const reg = await tx.registration.findUniqueOrThrow({ where: { id: i.registrationId } });
-        await tx.registration.updateMany({ where: { id: i.registrationId, status: 'pending' }, data: { status: 'approved', closedAt: new Date(i.at) } });
+        const identity = await tx.registrationIdentity.findUnique({ where: { registrationId: i.registrationId } });
+        // 未成年人保护法, PIPL art. 31: under 18 at activation (by the ID's birth date, else the declared one),
+        // the account carries the minor safeguards. The age is counted in the policy's time zone.
+        const birthDate = identity?.birthDate ?? reg.declaredBirthDate;
+        const today = localDate(new Date(i.at), i.timeZone ?? 'Asia/Shanghai');
+        const minors = i.minors ?? { guardianConsentUnder: 14, safeguardsUnder: 18 };
+        const minor = birthDate ? minorStatus(ageOn(birthDate, today), minors) !== 'adult' : false;
+        const verifiedAt = identity?.checkedAt ? new Date(i.at) : null;
+        await tx.registration.updateMany({ where: { id: i.registrationId, status: 'pending' }, data: { status: 'approved', closedAt: new Date(i.at), minorSafeguards: minor } });
         await tx.userAccount.upsert({
           where: { registrationId: i.registrationId },
-          create: { id: reg.userRef, registrationId: reg.id, username: reg.username!, status: 'active', activatedAt: new Date(i.at) },
+          create: { id: reg.userRef, registrationId: reg.id, username: reg.username!, status: 'active', activatedAt: new Date(i.at), minorSafeguards: minor, realNameVerifiedAt: verifiedAt },
           update: {},
         });
-        return reg.userRef;
+        const account = await tx.userAccount.findUniqueOrThrow({ where: { registrationId: i.registrationId } });
+        return { accountId: reg.userRef, minorSafeguards: account.minorSafeguards };
       });
-      log(i.caseId).info({ registrationId: i.registrationId, accountId }, 'account activated');
-      return { accountId };
+      log(i.caseId).info({ registrationId: i.registrationId, accountId, minorSafeguards }, 'account activated');
+      return { accountId, minorSafeguards };
+    },
+
+    async recordRealNameVerified(i) {
+      const minorSafeguards = await db.$transaction(async (tx) => {
+        const reg = await tx.registration.findUniqueOrThrow({ where: { id: i.registrationId } });
+        const identity = await tx.registrationIdentity.findUniqueOrThrow({ where: { registrationId: i.registrationId } });
+        const age = ageOn(identity.birthDate, localDate(new Date(i.at), i.timeZone ?? 'Asia/Shanghai'));
+        const minor = reg.minorSafeguards || minorStatus(age, i.minors ?? { guardianConsentUnder: 14, safeguardsUnder: 18 }) !== 'adult';
+        await tx.userAccount.updateMany({ where: { registrationId: i.registrationId, realNameVerifiedAt: null }, data: { realNameVerifiedAt: new Date(i.at), minorSafeguards: minor } });
+        await tx.registration.update({ where: { id: i.registrationId }, data: { minorSafeguards: minor } });
+        return (await tx.userAccount.findUniqueOrThrow({ where: { registrationId: i.registrationId } })).minorSafeguards;
+      });
+      log(i.caseId).info({ registrationId: i.registrationId, minorSafeguards }, 'real name verified');
+      return { minorSafeguards };
+    },
+
+    async eraseIdentity(i) {
+      return db.$transaction(async (tx) => {
+        const done = await tx.auditEvent.findUnique({ where: { caseId_eventKey: { caseId: i.caseId, eventKey: i.eventKey } } });
+        if (done) return { identities: (done.payload as { identities: number }).identities };
+        // Never the identity of an account already verified (another case verified it meanwhile).
+        const verified = await tx.userAccount.count({ where: { registrationId: i.registrationId, realNameVerifiedAt: { not: null } } });
+        const identities = verified ? { count: 0 } : await tx.registrationIdentity.deleteMany({ where: { registrationId: i.registrationId } });
+        await appendAuditEvent(tx, { caseId: i.caseId, eventKey: i.eventKey, type: 'registration.personal_data_erased', actor: 'system', at: new Date(i.at), payload: { reason: i.reason, identities: identities.count } });
+        return { identities: identities.count };
+      });
     },
 
     async recordRegistrationOutcome(i) {
@@ -361,9 +413,10 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
           const { reason: _reason, ...erased } = done.payload as { reason: string; registrations: number; challenges: number; identities: number; smsMessages: number; parties: number };
           return erased;
         }
+        // Consent records stay: they hold no personal data and prove what was agreed (PIPL art. 14, 29).
         const registrations = await tx.registration.updateMany({
           where: { id: i.registrationId, status: { not: 'approved' } },
-          data: { username: null, fullName: null, mobile: null, email: null, passwordHash: null, paymentMethodToken: null, personalDataErasedAt: new Date(i.at) },
+          data: { username: null, fullName: null, mobile: null, email: null, passwordHash: null, paymentMethodToken: null, paymentMethodTokenPending: null, declaredBirthDate: null, personalDataErasedAt: new Date(i.at) },
         });
         const challenges = await tx.registrationChallenge.deleteMany({ where: { registrationId: i.registrationId } });
         const identities = await tx.registrationIdentity.deleteMany({ where: { registrationId: i.registrationId } });
@@ -378,4 +431,53 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
       return counts;
     },
   };
+}
+
+/** The local date (YYYY-MM-DD) of an instant in a time zone. */
+export function localDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+// ---- Daily SMS caps (issue 9: SMS abuse) ----
+// One atomic statement per key: the counter row of (local day, kind, keyed hash) goes up only while under the
+// cap. Hand-written rather than rate-limiter-flexible's RateLimiterPostgres: that store needs its own `pg`
+// pool beside Prisma's (the embedded PGlite serves one session), creates its table at run time outside the
+// committed migrations, and counts windows from each key's first hit, not calendar days.
+
+export type SmsQuotaKey = { kind: 'mobile' | 'client_address'; value: string; cap: number };
+export type SmsQuotaResult = { ok: true } | { ok: false; kind: SmsQuotaKey['kind']; cap: number };
+
+const quotaHash = (secret: string, k: SmsQuotaKey) => hmac(secret, `sms-quota:${k.kind}`, k.value).toString('hex');
+
+/** Counts one SMS for each key on `day`; refuses (counting nothing) when any key is at its cap. */
+export async function takeSmsQuota(db: ActivityDeps['db'], secret: string, day: string, keys: SmsQuotaKey[]): Promise<SmsQuotaResult> {
+  try {
+    await db.$transaction(async (tx) => {
+      for (const k of keys) {
+        const rows = await tx.$queryRaw<{ count: number }[]>`
+          INSERT INTO sms_daily_counters (day, kind, key_hash, count) VALUES (${day}, ${k.kind}, ${quotaHash(secret, k)}, 1)
+          ON CONFLICT (day, kind, key_hash) DO UPDATE SET count = sms_daily_counters.count + 1
+          WHERE sms_daily_counters.count < ${k.cap}
+          RETURNING count`;
+        if (rows.length === 0 || k.cap < 1) throw new QuotaExceeded(k);
+      }
+    });
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof QuotaExceeded) return { ok: false, kind: err.key.kind, cap: err.key.cap };
+    throw err;
+  }
+}
+
+/** Gives back what takeSmsQuota counted when no SMS went out after all (e.g. the case refused the resend). */
+export async function releaseSmsQuota(db: ActivityDeps['db'], secret: string, day: string, keys: SmsQuotaKey[]): Promise<void> {
+  for (const k of keys) {
+    await db.$executeRaw`UPDATE sms_daily_counters SET count = count - 1 WHERE day = ${day} AND kind = ${k.kind} AND key_hash = ${quotaHash(secret, k)} AND count > 0`;
+  }
+}
+
+class QuotaExceeded extends Error {
+  constructor(readonly key: SmsQuotaKey) {
+    super(`SMS cap reached: ${key.kind}`);
+  }
 }

@@ -2,7 +2,8 @@
 // input rules the API edge applies. Server code imports them; workflows reach them only through the lazy
 // getter of policy/registration.ts.
 import { z } from 'zod';
-import { registrationRejectionReasons } from './registration';
+import { consentPurposes, identityMethods, realNameFeatures, registrationRejectionReasons } from './registration';
+import { identityDocumentTypes } from './idNumber';
 
 const durationSchema = z.object({
   amount: z.number().positive(),
@@ -39,7 +40,43 @@ export const registrationPolicySchema = z.object({
   paymentMethod: z.enum(['required', 'optional']),
   /** Manual review of an uncertain face match or a risk flag, by an agent; a lapse goes to a supervisor. */
   manualReview: slaSchema,
+  /**
+   * Real-name verification by ID (1.2; PIPL art. 6, the 2021 necessary-information rules): at registration only
+   * when atRegistration is true (off by default); otherwise the features listed ask for it when they are used.
+   */
+  realName: z
+    .object({ atRegistration: z.boolean(), requiredFor: z.array(z.enum(realNameFeatures)), paymentLimitMinor: z.number().int().positive() })
+    .default({ atRegistration: false, requiredFor: ['merchant_account', 'payment_above_limit', 'cross_border_purchase'], paymentLimitMinor: 500_000 }),
+  /** The privacy policy in force: separate consents record its version and text hash (PIPL art. 17, 29-30). */
+  privacyPolicy: z
+    .object({ version: z.string().min(1).max(32), textSha256: z.string().regex(/^[0-9a-f]{64}$/) })
+    .default({ version: '2026-11', textSha256: 'a4ef3c9140b01db60ccfeaac2e60f88c0ab07943cba7441dd4dbd164962e3d1d' }),
+  /** Minors (PIPL art. 28, 31; 未成年人保护法): guardian consent under this age, safeguards under that one. */
+  minors: z
+    .object({ guardianConsentUnder: z.number().int().min(14).max(18), safeguardsUnder: z.number().int().min(14).max(18) })
+    .refine((m) => m.guardianConsentUnder <= m.safeguardsUnder, 'guardianConsentUnder must not exceed safeguardsUnder')
+    .default({ guardianConsentUnder: 14, safeguardsUnder: 18 }),
+  /** Days a rejected registration keeps its personal data before erasure (PIPL art. 19, 47). */
+  rejectedRetentionDays: z.number().int().min(1).max(180).default(30),
+  /** SMS codes a calendar day per mobile number and per client address. */
+  smsDailyCap: z.object({ perMobile: z.number().int().min(1), perClientAddress: z.number().int().min(1) }).default({ perMobile: 10, perClientAddress: 30 }),
 });
+
+/** A separate consent (PIPL art. 29-31), given after its notice, against the privacy policy in force. */
+export const consentSchema = z
+  .object({
+    purpose: z.enum(consentPurposes),
+    privacyPolicyVersion: z.string().min(1).max(32),
+    privacyPolicyTextSha256: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the privacy-policy text shown'),
+    noticeSha256: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the notice shown (GET …/consents/notice)'),
+    /** Guardian consent only: who consents. */
+    guardian: z.object({ relation: z.enum(['parent', 'other_guardian']) }).strict().optional(),
+  })
+  .strict();
+
+export const identityDocumentTypeSchema = z.enum(identityDocumentTypes);
+export const identityMethodSchema = z.enum(identityMethods);
+export const realNameFeatureSchema = z.enum(realNameFeatures);
 
 /** The agent's decision on an identity review (task registration.identity_review). */
 export const identityReviewDecisionSchema = z.discriminatedUnion('decision', [

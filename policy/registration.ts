@@ -24,7 +24,78 @@ export const defaultRegistrationPolicy: RegistrationPolicy = {
   verification: { within: { amount: 72, unit: 'hours' }, remindAt: 0.5, onBreach: 'default-decision' },
   paymentMethod: 'optional',
   manualReview: { within: { amount: 4, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
+  // 常见类型移动互联网应用程序必要个人信息范围规定 (2021) art. 5 (五) online shopping: the necessary personal
+  // information is the registered user's mobile number (and the consignee's details at checkout). Real-name
+  // verification by ID is asked only by the features that need it, when they are used (PIPL art. 6: minimum
+  // scope); policy 1.2 asks it of everyone, which stays possible with atRegistration: true.
+  realName: {
+    atRegistration: false,
+    // 电子商务法 art. 27: the platform verifies the identity of operators who sell on it; payment above a limit:
+    // the payment-account rules (非银行支付机构网络支付业务管理办法 art. 10-11); cross-border retail imports:
+    // the buyer's identity for customs (跨境电子商务零售进口 订购人身份信息).
+    requiredFor: ['merchant_account', 'payment_above_limit', 'cross_border_purchase'],
+    paymentLimitMinor: 500_000,
+  },
+  // PIPL art. 17, 29-30: the notice and the separate consents refer to this privacy-policy text; a new version
+  // asks for consent again before any further sensitive information is processed.
+  privacyPolicy: { version: '2026-11', textSha256: 'a4ef3c9140b01db60ccfeaac2e60f88c0ab07943cba7441dd4dbd164962e3d1d' },
+  // PIPL art. 28, 31; 未成年人保护法 art. 72: a child under 14 needs a guardian's consent; under 18, safeguards.
+  minors: { guardianConsentUnder: 14, safeguardsUnder: 18 },
+  // A rejected registration keeps its personal data this many days (for the applicant to contest the decision,
+  // PIPL art. 24, 50), then it is erased (PIPL art. 19, 47). Counted like the law: from the next day, to 24:00.
+  rejectedRetentionDays: 30,
+  // SMS abuse: verification codes per calendar day (policy time zone) per mobile number and per client address.
+  smsDailyCap: { perMobile: 10, perClientAddress: 30 },
 };
+
+// ---- Necessary information, real-name features, sensitive information (PIPL art. 28-31) ----
+
+/** Features that ask for real-name verification by ID when they are used (policy configuration names them). */
+export const realNameFeatures = ['merchant_account', 'payment_above_limit', 'cross_border_purchase', 'withdrawal'] as const;
+export type RealNameFeature = (typeof realNameFeatures)[number];
+
+/** Why a registration asks for real-name verification now: the policy setting (1.2) or a feature being used. */
+export type RealNameReason = 'policy' | RealNameFeature;
+
+/** Consents that are separate from the agreement (PIPL art. 29: sensitive information; art. 31: a guardian's). */
+export const consentPurposes = ['id_number', 'face_image', 'guardian'] as const;
+export type ConsentPurpose = (typeof consentPurposes)[number];
+
+/** How the applicant proves the identity: the automated face match, or a document photo a person reviews. */
+export const identityMethods = ['face', 'document_review'] as const;
+export type IdentityMethod = (typeof identityMethods)[number];
+
+/**
+ * The notice shown before each separate consent (PIPL art. 17, 30): why the information is needed, and what
+ * refusing affects. Its SHA-256 (noticeDigest) is recorded with the consent.
+ */
+export const consentNotices: Record<ConsentPurpose, Record<'zh-CN' | 'en', string>> = {
+  id_number: {
+    'zh-CN': '证件号码属于敏感个人信息。我们仅在您使用需要实名认证的功能(开设店铺、超过限额的支付、跨境购物、提现)时收集,用于核验您的身份;仅保存加密摘要、出生日期和末四位。不同意不影响注册和普通购物,但上述功能将无法使用。',
+    en: 'Your ID number is sensitive personal information. We collect it only when you use a feature that requires real-name verification (a shop, payments above the limit, cross-border purchases, withdrawals), to verify who you are; we keep only a keyed digest, the birth date and the last four characters. Refusing does not affect registration or ordinary shopping, but those features stay unavailable.',
+  },
+  face_image: {
+    'zh-CN': '人脸图像属于敏感个人信息,仅用于与证件照片比对以核验身份,比对后即删除原图。不同意人脸识别的,可以改为上传证件照片,由工作人员人工审核,这可能需要更长时间。',
+    en: 'A face image is sensitive personal information, used only to compare with the document photo to verify your identity; the image is deleted after the comparison. If you refuse the face match, you can upload a photo of the document for a member of staff to review instead, which can take longer.',
+  },
+  guardian: {
+    'zh-CN': '未满十四周岁未成年人的个人信息属于敏感个人信息,须经其父母或其他监护人同意后方可处理。监护人不同意的,注册将被拒绝,已提交的信息将被删除。',
+    en: 'The personal information of a child under 14 is sensitive personal information and is processed only with the consent of a parent or other guardian. Without it the registration is refused and what was submitted is deleted.',
+  },
+};
+
+/** Whole years of age on `onDate` (both YYYY-MM-DD local dates): the birthday counts from its own day. */
+export function ageOn(birthDate: string, onDate: string): number {
+  const [by, bm, bd] = birthDate.split('-').map(Number);
+  const [y, m, d] = onDate.split('-').map(Number);
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+/** What the minors rules say for an age (PIPL art. 28, 31; 未成年人保护法). */
+export function minorStatus(age: number, rules: { guardianConsentUnder: number; safeguardsUnder: number }): 'child_needs_guardian' | 'minor' | 'adult' {
+  if (age < rules.guardianConsentUnder) return 'child_needs_guardian';
+  return age < rules.safeguardsUnder ? 'minor' : 'adult';
+}
 
 /** What a face-match service can answer. */
 export const faceResults = ['pass', 'fail', 'uncertain'] as const;
@@ -37,6 +108,8 @@ export type RegistrationRiskFlag = (typeof registrationRiskFlags)[number];
 /** Why a registration is rejected (the applicant is told the code, never an agent's free text). */
 export const registrationRejectionReasons = [
   'face_mismatch',
+  /** PIPL art. 31: a child under 14 without a guardian's consent. */
+  'guardian_consent_required',
   'identity_not_confirmed',
   'duplicate_identity',
   'suspected_fraud',

@@ -20,8 +20,30 @@ export const registrationTemplates: TemplateSet = {
     'zh-CN': { subject: () => '注册成功', text: (p) => `您的注册已审核通过,账户已开通(编号 ${p.caseId})。` },
     en: { subject: () => 'Your registration is approved', text: (p) => `Your registration was approved and your account is active (reference ${p.caseId}).` },
   },
+  // PIPL art. 24: the decision was taken by a person; the applicant may ask for an explanation and contest it
+  // until the data is erased (PIPL art. 19, 47).
   'registration.rejected': {
-    'zh-CN': { subject: () => '注册未通过审核', text: (p) => `很抱歉,您的注册未通过审核(原因:${p.reasonCode},编号 ${p.caseId})。如有疑问请联系客服。` },
-    en: { subject: () => 'Your registration was not approved', text: (p) => `We are sorry: your registration was not approved (reason: ${p.reasonCode}, reference ${p.caseId}). Contact customer care with any questions.` },
+    'zh-CN': {
+      subject: () => '注册未通过审核',
+      text: (p) => `很抱歉,您的注册未通过审核(原因:${p.reasonCode},编号 ${p.caseId})。该决定由工作人员作出,您可以联系客服要求说明或提出异议。${p.erasureAt ? `您提交的个人信息将于 ${p.erasureAt} 删除。` : ''}`,
+    },
+    en: {
+      subject: () => 'Your registration was not approved',
+      text: (p) => `We are sorry: your registration was not approved (reason: ${p.reasonCode}, reference ${p.caseId}). A member of staff took this decision; contact customer care to ask for an explanation or to contest it.${p.erasureAt ? ` The personal data you submitted will be erased on ${p.erasureAt}.` : ''}`,
+    },
+  },
+  'registration.real_name_verified': {
+    'zh-CN': { subject: () => '实名认证已完成', text: (p) => `您的账户已完成实名认证(编号 ${p.caseId}),现在可以使用所需功能。` },
+    en: { subject: () => 'Your real-name verification is complete', text: (p) => `Your account's real-name verification is complete (reference ${p.caseId}); you can now use the feature that asked for it.` },
+  },
+  'registration.real_name_rejected': {
+    'zh-CN': {
+      subject: () => '实名认证未通过',
+      text: (p) => `很抱歉,您的实名认证未通过(原因:${p.reasonCode},编号 ${p.caseId})。您的账户照常可用,仅需要实名认证的功能暂不可用。该决定由工作人员作出,您可以联系客服要求说明或提出异议。${p.erasureAt ? `为此提交的证件信息将于 ${p.erasureAt} 删除。` : ''}`,
+    },
+    en: {
+      subject: () => 'Your real-name verification was not successful',
+      text: (p) => `We are sorry: your real-name verification was not successful (reason: ${p.reasonCode}, reference ${p.caseId}). Your account stays active; only the features that need real-name verification are unavailable. A member of staff took this decision; contact customer care to ask for an explanation or to contest it.${p.erasureAt ? ` The identity data submitted for it will be erased on ${p.erasureAt}.` : ''}`,
+    },
   },
 };

@@ -9,9 +9,12 @@
 // NOT_ALLOWED_AT_THIS_STEP · 410 CODE_EXPIRED, LINK_EXPIRED · 422 CODE_INVALID (details.attemptsLeft),
 // LINK_INVALID, AGREEMENT_VERSION_NOT_ACCEPTED · 423 STEP_LOCKED (Retry-After while locked) ·
 // 429 RESEND_TOO_SOON (Retry-After).
+// Issue 9 (the law under the policy): 409 MOBILE_ALREADY_REGISTERED, REAL_NAME_NOT_ASKED · 422
+// GUARDIAN_CONSENT_REQUIRED (PIPL art. 31), CONSENT_REQUIRED / CONSENT_OUTDATED (PIPL art. 29-30),
+// REAL_NAME_NOT_REQUIRED, BIRTH_DATE_REQUIRED · 429 SMS_DAILY_LIMIT (Retry-After: the next local midnight).
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { Registration } from '@prisma/client';
@@ -20,26 +23,45 @@ import {
   hashIdNumber,
   hashMobileCode,
   hashPassword,
+  localDate,
   registrationSecret,
+  releaseSmsQuota,
+  takeSmsQuota,
   verifyEmailToken,
+  type SmsQuotaKey,
 } from '../activities/registration';
 import { isUniqueViolation } from '../lib/db';
 import { durationMs } from '../policy/durations';
-import { checkIdNumber } from '../policy/idNumber';
+import { checkIdDocument } from '../policy/idNumber';
 import {
+  ageOn,
+  consentNotices,
+  consentPurposes,
   defaultRegistrationPolicy,
   looksLikeCardNumber,
+  minorStatus,
   passwordProblems,
   registrationTasks,
+  type ConsentPurpose,
+  type RealNameReason,
   type RegistrationPolicy,
-  type RegistrationRiskFlag,
 } from '../policy/registration';
-import { mainlandMobileSchema, paymentMethodTokenSchema, registrationPolicySchema, usernameSchema } from '../policy/registration.schemas';
+import {
+  consentSchema,
+  identityDocumentTypeSchema,
+  identityMethodSchema,
+  mainlandMobileSchema,
+  paymentMethodTokenSchema,
+  realNameFeatureSchema,
+  registrationPolicySchema,
+  usernameSchema,
+} from '../policy/registration.schemas';
 import {
   REGISTRATION_CASE_TYPE,
   RegistrationErrors,
   bindPaymentMethodUpdate,
   confirmEmailUpdate,
+  guardianConsentMissingUpdate,
   registrationReview,
   resendEmailLinkUpdate,
   resendMobileCodeUpdate,
@@ -52,34 +74,104 @@ import { actingParty } from '../api/authz';
 import type { ApiDeps } from '../api/deps';
 import { workflowUiLink } from '../api/deps';
 import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../api/errors';
+import { CaseStatus, CaseType } from '../workflows/searchAttributes';
 import { defineProcess } from './types';
 import { registrationTemplates } from './registrationReview.templates';
 
+const localDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'a real date');
+/** The applicant's client address, forwarded by the storefront (the API's caller is the storefront's server). */
+const clientAddressSchema = z.union([z.ipv4(), z.ipv6()]);
+
+// 常见类型移动互联网应用程序必要个人信息范围规定 (2021) art. 5 (五): for online shopping the necessary personal
+// information is the registered user's mobile number; name and e-mail are optional (PIPL art. 6: minimum scope).
 export const openRegistrationBody = z
   .object({
-    name: z.string().trim().min(1).max(50),
+    name: z.string().trim().min(1).max(50).optional(),
     mobile: mainlandMobileSchema,
-    email: z.email().max(254),
+    email: z.email().max(254).optional(),
     username: usernameSchema,
     password: z.string().min(1).max(256),
     agreementVersion: z.string().regex(/^[\w.-]{1,32}$/, 'the service-agreement version the applicant accepted'),
     locale: z.enum(['zh-CN', 'en']).optional(),
+    /** A declared birth date (PIPL art. 28, 31): a child under 14 needs a guardian's consent first. */
+    birthDate: localDateSchema.optional(),
+    /** A guardian's consent for a child under 14, given after the guardian notice (PIPL art. 31). */
+    guardianConsent: consentSchema.omit({ purpose: true }).extend({ guardian: z.object({ relation: z.enum(['parent', 'other_guardian']) }).strict() }).strict().optional(),
+    /** A feature the applicant wants now that needs real-name verification (e.g. a merchant account). */
+    realNameFor: realNameFeatureSchema.optional(),
+    clientAddress: clientAddressSchema.optional(),
   })
   .strict();
 
 const codeSchema = z.object({ code: z.string().regex(/^\d{6}$/, 'the 6-digit code from the SMS') }).strict();
 const tokenSchema = z.object({ token: z.string().min(1).max(600) }).strict();
 const emptySchema = z.object({}).strict();
+const resendSchema = z.object({ clientAddress: clientAddressSchema.optional() }).strict();
+const imageRef = (what: string) => z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, `a reference to the uploaded ${what}`);
 const identitySchema = z
   .object({
-    idNumber: z.string().max(32).superRefine((v, ctx) => {
-      const r = checkIdNumber(v);
-      if (!r.valid) ctx.addIssue({ code: 'custom', message: `idNumber (${r.problem}): ${r.message}` });
-    }),
-    faceImageRef: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'a reference to the uploaded face image'),
+    documentType: identityDocumentTypeSchema.default('resident_id'),
+    idNumber: z.string().max(32),
+    /** face: the automated match; document_review: a person reviews a photo of the document instead (PIPL art. 24). */
+    method: identityMethodSchema.default('face'),
+    faceImageRef: imageRef('face image').optional(),
+    documentImageRef: imageRef('document photo').optional(),
+    /** The birth date printed on a 2017 permanent-residence ID (its number does not carry one). */
+    birthDate: localDateSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    const r = checkIdDocument(b.documentType, b.idNumber);
+    if (!r.valid) ctx.addIssue({ code: 'custom', path: ['idNumber'], message: `idNumber (${r.problem}): ${r.message}` });
+    if (b.method === 'face' && !b.faceImageRef) ctx.addIssue({ code: 'custom', path: ['faceImageRef'], message: 'faceImageRef: required for the face match (or choose method document_review)' });
+    if (b.method === 'document_review' && !b.documentImageRef) ctx.addIssue({ code: 'custom', path: ['documentImageRef'], message: 'documentImageRef: required for a review by staff' });
+  });
+/** The storefront asks before a feature is used: does it need real-name verification, and is it done? */
+const realNameSchema = z.object({ feature: realNameFeatureSchema, amountMinor: z.number().int().positive().optional() }).strict();
+const noticeQuery = z.object({ purpose: z.enum(consentPurposes).optional(), locale: z.enum(['zh-CN', 'en']).default('zh-CN') }).strict();
+
+/** SHA-256 of a consent notice's text: recorded with the consent as proof of what was shown (PIPL art. 17, 30). */
+export const noticeDigest = (purpose: ConsentPurpose, locale: 'zh-CN' | 'en') => crypto.createHash('sha256').update(consentNotices[purpose][locale]).digest('hex');
+const noticeDigests = (purpose: ConsentPurpose) => (['zh-CN', 'en'] as const).map((l) => noticeDigest(purpose, l));
+
+/** A consent given against the privacy policy in force and a notice we show; else why not. */
+function consentProblem(given: { privacyPolicyVersion: string; privacyPolicyTextSha256: string; noticeSha256: string }, purpose: ConsentPurpose, rules: RegistrationPolicy): string | null {
+  if (given.privacyPolicyVersion !== rules.privacyPolicy.version || given.privacyPolicyTextSha256 !== rules.privacyPolicy.textSha256) {
+    return `The privacy policy in force is version ${rules.privacyPolicy.version}: show it and ask for consent again`;
+  }
+  if (!noticeDigests(purpose).includes(given.noticeSha256)) return `The notice for ${purpose} was not the one in force: show it (GET …/consents/notice) and ask again`;
+  return null;
+}
+
+/** Seconds until the next local midnight (the daily SMS caps reset then). */
+function secondsToNextLocalDay(now: Date, timeZone: string): number {
+  const today = localDate(now, timeZone);
+  let t = now.getTime();
+  while (localDate(new Date(t), timeZone) === today) t += 60_000;
+  return Math.max(1, Math.ceil((t - now.getTime()) / 1000));
+}
 const paymentSchema = z.object({ token: paymentMethodTokenSchema }).strict();
+
+/** Daily SMS caps per mobile number and per client address (issue 9: SMS abuse); 429 past them. */
+async function takeSmsCaps(deps: ApiDeps, section: RegistrationPolicy, timeZone: string, mobile: string, clientAddress: string | undefined) {
+  const caps = section.smsDailyCap ?? defaultRegistrationPolicy.smsDailyCap;
+  const keys: SmsQuotaKey[] = [{ kind: 'mobile', value: mobile, cap: caps.perMobile }, ...(clientAddress ? [{ kind: 'client_address' as const, value: clientAddress, cap: caps.perClientAddress }] : [])];
+  const now = new Date();
+  const day = localDate(now, timeZone);
+  const secret = registrationSecret(deps.secrets);
+  const r = await takeSmsQuota(deps.db, secret, day, keys);
+  if (!r.ok) {
+    const retryAfterSeconds = secondsToNextLocalDay(now, timeZone);
+    throw new ApiError(429, 'SMS_DAILY_LIMIT', `At most ${r.cap} verification codes a day per ${r.kind === 'mobile' ? 'mobile number' : 'client address'}; try again tomorrow`, { kind: r.kind, cap: r.cap, retryAfterSeconds });
+  }
+  return { release: () => releaseSmsQuota(deps.db, secret, day, keys) };
+}
+
+/** One active account per mobile number (issue 9): another approved registration holds it. */
+async function mobileTaken(deps: ApiDeps, mobile: string, except?: string): Promise<boolean> {
+  return (await deps.db.registration.count({ where: { mobile, status: 'approved', ...(except && { id: { not: except } }) } })) > 0;
+}
+const mobileAlreadyRegistered = () => conflict('MOBILE_ALREADY_REGISTERED', 'An active account already uses this mobile number: sign in to it, or recover it');
 
 const P = '/v1/registrations/:registrationId';
 /** The storefront acts for the applicant; staff and auditors read. */
@@ -163,12 +255,15 @@ function registrationHandlers(deps: ApiDeps) {
   }
 
   async function present(id: string) {
-    const [reg, kase, ch, identity] = await Promise.all([
+    const [reg, kase, ch, identity, consents] = await Promise.all([
       deps.db.registration.findUniqueOrThrow({ where: { id } }),
       deps.db.case.findUniqueOrThrow({ where: { id } }),
       latestChallenge(id),
       deps.db.registrationIdentity.findUnique({ where: { registrationId: id } }),
+      deps.db.registrationConsent.findMany({ where: { registrationId: id, withdrawnAt: null }, orderBy: { givenAt: 'asc' } }),
     ]);
+    const account = reg.status === 'approved' ? await deps.db.userAccount.findUnique({ where: { registrationId: id } }) : null;
+    const inForce = currentRules().privacyPolicy;
     const input = (kase.summary as any).workflowInput as RegistrationCaseInput;
     const rules = input.policy.registration;
     const cooldownMs = durationMs(rules.mobileCode.resendCooldown, input.policy.calendar);
@@ -195,10 +290,23 @@ function registrationHandlers(deps: ApiDeps) {
           lockedUntil: ch?.lockedUntil && ch.lockedUntil.getTime() > now ? ch.lockedUntil.toISOString() : null,
           resendAvailableAt: ch ? new Date(Math.max(ch.sentAt.getTime() + cooldownMs, ch.lockedUntil?.getTime() ?? 0)).toISOString() : null,
         },
-        email: { verified: reg.emailVerifiedAt !== null },
-        identity: { submitted: identity !== null || reg.identitySubmittedAt !== null, faceResult: identity?.faceResult ?? null, underReview: kase.step === 'manual_review' },
+        email: { given: reg.email !== null, verified: reg.emailVerifiedAt !== null },
+        identity: {
+          // Why real-name verification is asked (policy 1.2 setting or a feature), null when it is not.
+          asked: input.realName === undefined ? 'policy' : input.realName,
+          submitted: identity !== null || reg.identitySubmittedAt !== null,
+          documentType: identity?.documentType ?? null,
+          method: identity?.method ?? null,
+          faceResult: identity?.faceResult ?? null,
+          underReview: kase.step === 'manual_review',
+        },
         paymentMethod: { policy: rules.paymentMethod, bound: reg.paymentBoundAt !== null },
       },
+      // PIPL art. 29-31: each separate consent, and whether it was given against the privacy policy in force.
+      consents: consents.map((c) => ({ purpose: c.purpose, givenBy: c.givenBy, givenAt: c.givenAt.toISOString(), privacyPolicyVersion: c.privacyPolicyVersion, current: c.privacyPolicyVersion === inForce.version && c.privacyPolicySha256 === inForce.textSha256 })),
+      minorSafeguards: reg.minorSafeguards,
+      // The active account's real-name verification: when done, and the case of the latest one asked by a feature.
+      realName: { verifiedAt: account?.realNameVerifiedAt?.toISOString() ?? null, latestCaseId: reg.realNameCaseId },
       deadlines: kase.deadlines,
       personalDataErased: reg.personalDataErasedAt !== null,
       createdAt: reg.createdAt.toISOString(),
@@ -220,6 +328,8 @@ function registrationHandlers(deps: ApiDeps) {
     const { code } = parse(codeSchema, req.body, 'code');
     const { reg } = await load(req);
     pending(reg);
+    // One active account per mobile number: another registration may have been approved meanwhile.
+    if (reg.mobile && (await mobileTaken(deps, reg.mobile, reg.id))) throw mobileAlreadyRegistered();
     const ch = await latestChallenge(reg.id);
     if (!ch) throw conflict('NO_CODE_SENT', 'No code has been sent yet');
     // Only the code's HMAC, bound to its challenge, reaches the workflow.
@@ -229,12 +339,25 @@ function registrationHandlers(deps: ApiDeps) {
   };
 
   const resendMobile = async (req: Request, res: Response) => {
-    parse(emptySchema, req.body, 'body');
-    const { reg } = await load(req);
+    const { clientAddress } = parse(resendSchema, req.body, 'body');
+    const { reg, rules, calendar } = await load(req);
     pending(reg);
     const ch = await latestChallenge(reg.id);
-    const sent = await tell(req, res, reg.id, resendMobileCodeUpdate, [{ actor: actingParty(req.principal!) }], `${reg.id}:resendMobile:${(ch?.seq ?? 0) + 1}`);
-    res.json({ ...(await present(reg.id)), sent });
+    // Daily SMS caps (issue 9): the mobile number, and the applicant's address the storefront forwards.
+    let quota: Awaited<ReturnType<typeof takeSmsCaps>>;
+    try {
+      quota = await takeSmsCaps(deps, rules, calendar.timeZone, reg.mobile!, clientAddress);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 429) retryAfter(res, (err.details as { retryAfterSeconds: number }).retryAfterSeconds * 1000);
+      throw err;
+    }
+    try {
+      const sent = await tell(req, res, reg.id, resendMobileCodeUpdate, [{ actor: actingParty(req.principal!) }], `${reg.id}:resendMobile:${(ch?.seq ?? 0) + 1}`);
+      res.json({ ...(await present(reg.id)), sent });
+    } catch (err) {
+      await quota.release(); // refused by the case: no SMS went out
+      throw err;
+    }
   };
 
   const confirmEmail = async (req: Request, res: Response) => {
@@ -256,27 +379,166 @@ function registrationHandlers(deps: ApiDeps) {
     res.json({ ...(await present(reg.id)), sent });
   };
 
+  /**
+   * The case the identity and consent steps go to: the pending registration itself, or the open real-name
+   * verification of its active account (a feature asked for it later).
+   */
+  async function identityCase(reg: Registration): Promise<{ caseId: string; input: RegistrationCaseInput }> {
+    if (reg.status === 'pending') {
+      const kase = await deps.db.case.findUniqueOrThrow({ where: { id: reg.id } });
+      return { caseId: reg.id, input: (kase.summary as any).workflowInput };
+    }
+    if (reg.status === 'approved' && reg.realNameCaseId) {
+      const later = await deps.db.case.findUnique({ where: { id: reg.realNameCaseId } });
+      if (later?.status === 'open') return { caseId: later.id, input: (later.summary as any).workflowInput };
+    }
+    throw closedRegistration(reg.status);
+  }
+
+  // Real-name verification when a feature asks for it (2021 necessary-information rules; PIPL art. 6): the
+  // storefront asks before the feature is used; a verification not yet done opens a case for the account.
+  const realName = async (req: Request, res: Response) => {
+    const body = parse(realNameSchema, req.body, 'feature');
+    const { reg, kase } = await load(req);
+    if (reg.status !== 'approved') throw conflict('NOT_ALLOWED_AT_THIS_STEP', reg.status === 'pending' ? 'The registration is pending: open it with realNameFor to verify the real name now' : closedRegistration(reg.status).message);
+    const rules = currentRules();
+    const account = await deps.db.userAccount.findUniqueOrThrow({ where: { registrationId: reg.id } });
+    const required = rules.realName.requiredFor.includes(body.feature) && (body.feature !== 'payment_above_limit' || (body.amountMinor ?? 0) > rules.realName.paymentLimitMinor);
+    const answer = (extra: Record<string, unknown> = {}) => ({ feature: body.feature, required, verified: account.realNameVerifiedAt !== null, paymentLimitMinor: rules.realName.paymentLimitMinor, ...extra });
+    if (!required || account.realNameVerifiedAt) return void res.json(answer());
+    if (reg.realNameCaseId) {
+      const open = await deps.db.case.findUnique({ where: { id: reg.realNameCaseId } });
+      if (open?.status === 'open') return void res.json(answer({ caseId: open.id, step: open.step }));
+    }
+    const caseId = `REG-${crypto.randomUUID()}`;
+    const policy = deps.currentPolicy();
+    const input: RegistrationCaseInput = {
+      caseId,
+      userRef: reg.userRef,
+      policy: { version: policy.version, calendar: policy.calendar, registration: rules },
+      openedBy: req.principal!.id,
+      agreementVersion: reg.agreementVersion,
+      requestedAt: new Date().toISOString(),
+      emailGiven: false,
+      realName: body.feature,
+      purpose: 'real_name',
+      registrationId: reg.id,
+    };
+    const claimed = await deps.db.$transaction(async (tx) => {
+      // One open verification per account: the row's pointer moves only from what was read.
+      const moved = await tx.registration.updateMany({ where: { id: reg.id, realNameCaseId: reg.realNameCaseId }, data: { realNameCaseId: caseId } });
+      if (moved.count !== 1) return false;
+      // What an earlier attempt left (not verified) is replaced by the new one.
+      await tx.registrationIdentity.deleteMany({ where: { registrationId: reg.id } });
+      await tx.case.create({
+        data: { id: caseId, type: REGISTRATION_CASE_TYPE, status: 'open', step: 'opened', customerId: kase.customerId, merchantId: null, policyVersion: policy.version, workflowId: caseId, openedBy: req.principal!.id, summary: { purpose: 'real_name', registrationId: reg.id, feature: body.feature, workflowInput: input } as any },
+      });
+      return true;
+    });
+    if (!claimed) throw conflict('REAL_NAME_VERIFICATION_STARTED', 'A real-name verification was just started for this account: read the registration again');
+    await deps.temporal.clients.forIdentity(req.principal!.id).workflow.start(registrationReview, {
+      taskQueue: deps.temporal.taskQueue,
+      workflowId: caseId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [{ key: CaseType, value: REGISTRATION_CASE_TYPE }, { key: CaseStatus, value: 'opened' }],
+      staticSummary: `Real-name verification ${caseId} (registration ${reg.id}, ${body.feature})`,
+    });
+    await deps.db.case.updateMany({ where: { id: caseId, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } });
+    req.log.info({ caseId, registrationId: reg.id, feature: body.feature }, 'real-name verification opened');
+    res.status(201).location(`/v1/cases/${caseId}`).json(answer({ caseId, step: 'identity_verification' }));
+  };
+
+  /** The applicant's current consent for `purpose`: given against the privacy policy in force (PIPL art. 29-30). */
+  async function currentConsent(registrationId: string, purpose: ConsentPurpose, rules: RegistrationPolicy) {
+    const c = await deps.db.registrationConsent.findFirst({ where: { registrationId, purpose, withdrawnAt: null }, orderBy: { givenAt: 'desc' } });
+    return c && c.privacyPolicyVersion === rules.privacyPolicy.version && c.privacyPolicySha256 === rules.privacyPolicy.textSha256 ? c : null;
+  }
+  /** The rules in force now for consents and minors (a changed privacy policy asks for consent again). */
+  const currentRules = (): RegistrationPolicy => ((deps.currentPolicy() as unknown as { registration?: RegistrationPolicy }).registration ?? defaultRegistrationPolicy);
+  const today = (calendar: { timeZone: string }) => localDate(new Date(), calendar.timeZone);
+
+  const notice = async (req: Request, res: Response) => {
+    const q = parse(noticeQuery, req.query, 'query');
+    await load(req);
+    const rules = currentRules();
+    const one = (purpose: ConsentPurpose) => ({ purpose, locale: q.locale, text: consentNotices[purpose][q.locale], noticeSha256: noticeDigest(purpose, q.locale) });
+    res.json(q.purpose ? { ...one(q.purpose), privacyPolicy: rules.privacyPolicy } : { notices: consentPurposes.map(one), privacyPolicy: rules.privacyPolicy });
+  };
+
+  // PIPL art. 29-31: a separate consent per kind of sensitive information (and a guardian's for a child),
+  // recorded with its time, the privacy-policy version and text hash, and the notice shown.
+  const consent = async (req: Request, res: Response) => {
+    const body = parse(consentSchema, req.body, 'consent');
+    const { reg, calendar } = await load(req);
+    const target = await identityCase(reg);
+    const rules = currentRules();
+    const problem = consentProblem(body, body.purpose, rules);
+    if (problem) throw policyRefused('CONSENT_OUTDATED', problem, { privacyPolicy: rules.privacyPolicy });
+    if (body.purpose === 'guardian' && !body.guardian) throw badRequest('VALIDATION_FAILED', 'A guardian consent names the guardian\'s relation', [{ path: 'guardian', message: 'required for purpose guardian' }]);
+    // PIPL art. 31: for a child under 14 (declared age), the guardian consents before any sensitive information.
+    if (body.purpose !== 'guardian' && reg.declaredBirthDate && minorStatus(ageOn(reg.declaredBirthDate, today(calendar)), rules.minors) === 'child_needs_guardian' && !(await currentConsent(reg.id, 'guardian', rules))) {
+      throw policyRefused('GUARDIAN_CONSENT_REQUIRED', 'The applicant is under 14: a parent or guardian must consent first (PIPL art. 31)');
+    }
+    const givenAt = new Date();
+    await deps.db.$transaction(async (tx) => {
+      const id = `cns_${crypto.randomUUID().replace(/-/g, '')}`;
+      await tx.registrationConsent.create({
+        data: { id, registrationId: reg.id, purpose: body.purpose, givenBy: body.purpose === 'guardian' ? 'guardian' : 'applicant', guardianRelation: body.guardian?.relation ?? null, privacyPolicyVersion: body.privacyPolicyVersion, privacyPolicySha256: body.privacyPolicyTextSha256, noticeSha256: body.noticeSha256, givenAt },
+      });
+      await appendAuditEvent(tx, { caseId: target.caseId, eventKey: `consent:${id}`, type: 'registration.consent_given', actor: req.principal!.id, at: givenAt, payload: { purpose: body.purpose, privacyPolicyVersion: body.privacyPolicyVersion } });
+    });
+    res.status(201).json(await present(reg.id));
+  };
+
   const identity = async (req: Request, res: Response) => {
     const body = parse(identitySchema, req.body, 'identity');
-    const { reg } = await load(req);
-    pending(reg);
-    const checked = checkIdNumber(body.idNumber);
+    const { reg, calendar } = await load(req);
+    const { caseId, input } = await identityCase(reg);
+    if (input.realName === null) throw conflict('REAL_NAME_NOT_ASKED', 'This registration does not ask for real-name verification: only the mobile number is needed (2021 necessary-information rules)');
+    const checked = checkIdDocument(body.documentType, body.idNumber);
     if (!checked.valid) throw badRequest('VALIDATION_FAILED', checked.message);
-    const idNumberHash = hashIdNumber(secret(), checked.normalized);
     // Nothing is stored for a step the case is not at (read from the read model; the workflow decides again).
-    if (!reg.emailVerifiedAt) throw conflict('NOT_ALLOWED_AT_THIS_STEP', 'Verify the mobile number and the e-mail address first');
+    if (!reg.mobileVerifiedAt || (reg.email && !reg.emailVerifiedAt)) throw conflict('NOT_ALLOWED_AT_THIS_STEP', 'Verify the mobile number (and the e-mail address, if given) first');
+    const birthDate = checked.birthDate ?? body.birthDate ?? null;
+    if (!birthDate) throw policyRefused('BIRTH_DATE_REQUIRED', 'A 2017 permanent-residence ID carries no birth date in its number: send birthDate as printed on the card');
+    const rules = currentRules();
+    // PIPL art. 31: a child under 14 needs a guardian's consent before any sensitive information. Nothing of the
+    // ID is stored; the registration is refused with that reason and what was collected is erased.
+    if (minorStatus(ageOn(birthDate, today(calendar)), rules.minors) === 'child_needs_guardian' && !(await currentConsent(reg.id, 'guardian', rules))) {
+      await tell(req, res, caseId, guardianConsentMissingUpdate, [{ actor: actingParty(req.principal!) }], `${caseId}:guardianConsentMissing`);
+      throw policyRefused('GUARDIAN_CONSENT_REQUIRED', 'The applicant is under 14 and no parent or guardian has consented: the registration is refused and its data erased (PIPL art. 31). A guardian may register the child with their consent.', { reasonCode: 'guardian_consent_required' });
+    }
+    // PIPL art. 29: separate consents, against the privacy policy in force, before the information is processed.
+    const needed: ConsentPurpose[] = body.method === 'face' ? ['id_number', 'face_image'] : ['id_number'];
+    for (const purpose of needed) {
+      if (!(await currentConsent(reg.id, purpose, rules))) {
+        throw policyRefused('CONSENT_REQUIRED', `A separate consent for ${purpose.replace('_', ' ')} is needed first (PIPL art. 29): show the notice (GET …/consents/notice?purpose=${purpose}) and record the consent`, { purpose, privacyPolicy: rules.privacyPolicy });
+      }
+    }
+    const idNumberHash = hashIdNumber(secret(), checked.normalized);
     const existing = await deps.db.registrationIdentity.findUnique({ where: { registrationId: reg.id } });
-    if (existing?.checkedAt && (existing.idNumberHash !== idNumberHash || existing.faceImageRef !== body.faceImageRef)) {
+    const imageRef = body.method === 'face' ? body.faceImageRef! : body.documentImageRef!;
+    if (existing?.checkedAt && (existing.idNumberHash !== idNumberHash || (existing.faceImageRef ?? existing.documentImageRef) !== imageRef)) {
       throw conflict('IDENTITY_ALREADY_SUBMITTED', 'The identity was already submitted');
     }
     // What the applicant submitted is stored here (keyed hash, birth date, last four, image reference);
     // an unchecked submission may be replaced, a checked one is final.
-    const submitted = { idNumberHash, birthDate: checked.birthDate, idLast4: checked.last4, faceImageRef: body.faceImageRef };
+    const submitted = {
+      idNumberHash,
+      birthDate,
+      idLast4: checked.last4,
+      documentType: body.documentType,
+      method: body.method,
+      faceImageRef: body.method === 'face' ? body.faceImageRef! : null,
+      documentImageRef: body.method === 'document_review' ? body.documentImageRef! : null,
+    };
     if (!existing?.checkedAt) {
       await deps.db.registrationIdentity.upsert({ where: { registrationId: reg.id }, create: { registrationId: reg.id, ...submitted }, update: submitted });
     }
-    await tell(req, res, reg.id, submitIdentityUpdate, [{ actor: actingParty(req.principal!) }], `${reg.id}:identity:${crypto.createHash('sha256').update(`${idNumberHash}|${body.faceImageRef}`).digest('hex').slice(0, 24)}`);
-    req.log.info({ caseId: reg.id }, 'identity submitted');
+    await tell(req, res, caseId, submitIdentityUpdate, [{ actor: actingParty(req.principal!) }], `${caseId}:identity:${crypto.createHash('sha256').update(`${idNumberHash}|${imageRef}`).digest('hex').slice(0, 24)}`);
+    req.log.info({ caseId, documentType: body.documentType, method: body.method }, 'identity submitted');
     res.json(await present(reg.id));
   };
 
@@ -297,13 +559,13 @@ function registrationHandlers(deps: ApiDeps) {
     }
     pending(reg);
     if (reg.paymentBoundAt) throw conflict('PAYMENT_METHOD_ALREADY_BOUND', 'A payment method is already bound; once the account is active it can be replaced');
-    if (!reg.emailVerifiedAt) throw conflict('NOT_ALLOWED_AT_THIS_STEP', 'A payment method is bound after the e-mail verification');
+    if (!reg.mobileVerifiedAt || (reg.email && !reg.emailVerifiedAt)) throw conflict('NOT_ALLOWED_AT_THIS_STEP', 'A payment method is bound after the mobile (and e-mail) verification');
     await deps.db.registration.update({ where: { id: reg.id }, data: { paymentMethodTokenPending: token } });
     await tell(req, res, reg.id, bindPaymentMethodUpdate, [{ actor: actingParty(req.principal!) }], `${reg.id}:payment`);
     res.json(await present(reg.id));
   };
 
-  return { present, get, verifyMobile, resendMobile, confirmEmail, resendEmail, identity, payment };
+  return { present, get, verifyMobile, resendMobile, confirmEmail, resendEmail, notice, consent, identity, payment, realName };
 }
 
 const built = new WeakMap<ApiDeps, ReturnType<typeof registrationHandlers>>();
@@ -323,7 +585,7 @@ export const registrationReviewProcess = defineProcess({
   title: 'Registration review with identity verification',
   policyRefs: '1.1, 1.2, 1.3, 2.1, 2.4, 3.2',
   workflow: registrationReview,
-  policy: { key: 'registration', schema: registrationPolicySchema, defaults: defaultRegistrationPolicy, version: '2026-11-27.1' },
+  policy: { key: 'registration', schema: registrationPolicySchema, defaults: defaultRegistrationPolicy, version: '2026-11-28.1' },
   tasks: registrationTasks,
   actions: {},
   templates: registrationTemplates,
@@ -331,7 +593,7 @@ export const registrationReviewProcess = defineProcess({
 
   open: {
     roles: APPLICANT,
-    summary: 'Submit a registration (policy 1.1): name, mobile, e-mail, username, password, accepted agreement version; a code goes out by SMS',
+    summary: 'Submit a registration (policy 1.1): mobile, username, password, accepted agreement version; name, e-mail, birth date optional (2021 necessary-information rules); a code goes out by SMS',
     body: openRegistrationBody,
     check: (body: z.infer<typeof openRegistrationBody>) => passwordProblems(body.password, body.username).map((p) => ({ path: 'password', message: `password: ${p}` })),
     onUniqueViolation: (body: z.infer<typeof openRegistrationBody>) => usernameTaken(body.username),
@@ -340,6 +602,24 @@ export const registrationReviewProcess = defineProcess({
         throw policyRefused('AGREEMENT_VERSION_NOT_ACCEPTED', `Service agreement version ${body.agreementVersion} is not current`, { accepted: section.acceptedAgreementVersions });
       }
       if (await deps.db.registration.findUnique({ where: { username: body.username } })) throw usernameTaken(body.username);
+      // One active account per mobile number (issue 9: SMS abuse and account farming).
+      if (await mobileTaken(deps, body.mobile)) throw mobileAlreadyRegistered();
+      // PIPL art. 28, 31: a declared age under 14 needs a guardian's consent before anything is processed.
+      const age = body.birthDate ? ageOn(body.birthDate, localDate(requestedAt, policy.calendar.timeZone)) : null;
+      if (age !== null && age < 0) throw badRequest('VALIDATION_FAILED', 'birthDate: not in the future', [{ path: 'birthDate', message: 'a birth date in the past' }]);
+      if (age !== null && minorStatus(age, section.minors) === 'child_needs_guardian') {
+        if (!body.guardianConsent) throw policyRefused('GUARDIAN_CONSENT_REQUIRED', `The applicant is under ${section.minors.guardianConsentUnder}: a parent or guardian must consent first (PIPL art. 31)`, { notice: consentNotices.guardian });
+        const problem = consentProblem(body.guardianConsent, 'guardian', section);
+        if (problem) throw policyRefused('CONSENT_OUTDATED', problem, { privacyPolicy: section.privacyPolicy });
+      }
+      // Real-name verification by ID: of everyone only when the policy 1.2 setting is on; otherwise only for a
+      // feature that needs it (PIPL art. 6; 2021 necessary-information rules).
+      if (body.realNameFor && !section.realName.requiredFor.includes(body.realNameFor)) {
+        throw policyRefused('REAL_NAME_NOT_REQUIRED', `${body.realNameFor} does not need real-name verification under the policy in force`, { requiredFor: section.realName.requiredFor });
+      }
+      const realName: RealNameReason | null = section.realName.atRegistration ? 'policy' : body.realNameFor ?? null;
+      // Daily SMS caps: the first code goes out when the case starts.
+      await takeSmsCaps(deps, section, policy.calendar.timeZone, body.mobile, body.clientAddress);
       const passwordHash = await hashPassword(body.password);
       const userRef = `usr_${crypto.randomUUID().replace(/-/g, '')}`;
       const input: RegistrationCaseInput = {
@@ -349,31 +629,46 @@ export const registrationReviewProcess = defineProcess({
         openedBy: principal.id,
         agreementVersion: body.agreementVersion,
         requestedAt: requestedAt.toISOString(),
+        emailGiven: body.email !== undefined,
+        realName,
       };
       const locale = body.locale ?? 'zh-CN';
       return {
         input,
         row: { customerId: userRef, merchantId: null, summary: { agreementVersion: body.agreementVersion, requestedAt: input.requestedAt } },
-        contact: { customerId: userRef, email: body.email, locale },
+        contact: { customerId: userRef, ...(body.email && { email: body.email }), locale },
         // The personal data lives here, where it can be corrected and erased (2.4).
         writes: async (tx) => {
           await tx.registration.create({
-            data: { id: caseId, userRef, status: 'pending', username: body.username, fullName: body.name, mobile: body.mobile, email: body.email, locale, passwordHash, agreementVersion: body.agreementVersion },
+            data: {
+              id: caseId, userRef, status: 'pending', username: body.username, fullName: body.name ?? null, mobile: body.mobile, email: body.email ?? null, locale, passwordHash,
+              agreementVersion: body.agreementVersion, declaredBirthDate: body.birthDate ?? null, realNameReason: realName,
+            },
           });
+          if (body.guardianConsent) {
+            const g = body.guardianConsent;
+            await tx.registrationConsent.create({
+              data: { id: `cns_${crypto.randomUUID().replace(/-/g, '')}`, registrationId: caseId, purpose: 'guardian', givenBy: 'guardian', guardianRelation: g.guardian.relation, privacyPolicyVersion: g.privacyPolicyVersion, privacyPolicySha256: g.privacyPolicyTextSha256, noticeSha256: g.noticeSha256, givenAt: requestedAt },
+            });
+          }
         },
       };
     },
   },
 
-  present: async (deps, c) => ({ registration: await handlersOf(deps).present(c.id) }),
+  // A real-name verification case presents the registration of the account it verifies.
+  present: async (deps, c) => ({ registration: await handlersOf(deps).present(((c.summary as { registrationId?: string }).registrationId) ?? c.id) }),
 
   routes: [
     { id: 'getRegistration', tag, method: 'get', path: P, roles: READERS, summary: 'Registration status: step, verifications, attempts left, deadlines (contact data masked)', success: { status: 200, description: 'The registration' }, errors: [404], handler: on('get') },
     { id: 'verifyRegistrationMobile', tag, method: 'post', path: `${P}/mobile/verify`, roles: APPLICANT, body: codeSchema, summary: 'Submit the 6-digit SMS code (1.2)', success: { status: 200, description: 'Mobile number verified' }, errors: [400, 404, 409, 410, 422, 423], handler: on('verifyMobile') },
-    { id: 'resendRegistrationMobileCode', tag, method: 'post', path: `${P}/mobile/resend`, roles: APPLICANT, body: emptySchema, summary: 'Send a new SMS code (cooldown; not while locked)', success: { status: 200, description: 'A new code was sent' }, errors: [400, 404, 409, 423, 429], handler: on('resendMobile') },
+    { id: 'resendRegistrationMobileCode', tag, method: 'post', path: `${P}/mobile/resend`, roles: APPLICANT, body: resendSchema, summary: 'Send a new SMS code (cooldown; not while locked; daily caps per mobile number and client address)', success: { status: 200, description: 'A new code was sent' }, errors: [400, 404, 409, 423, 429], handler: on('resendMobile') },
     { id: 'confirmRegistrationEmail', tag, method: 'post', path: `${P}/email/confirm`, roles: APPLICANT, body: tokenSchema, summary: 'Confirm the e-mail address with the token from the signed link (1.2)', success: { status: 200, description: 'E-mail address verified' }, errors: [400, 404, 409, 410, 422], handler: on('confirmEmail') },
     { id: 'resendRegistrationEmailLink', tag, method: 'post', path: `${P}/email/resend`, roles: APPLICANT, body: emptySchema, summary: 'Send a new verification link (cooldown)', success: { status: 200, description: 'A new link was sent' }, errors: [400, 404, 409, 429], handler: on('resendEmail') },
-    { id: 'submitRegistrationIdentity', tag, method: 'post', path: `${P}/identity`, roles: APPLICANT, body: identitySchema, summary: 'Real-name verification (1.2): resident ID number (GB 11643) and face image reference', success: { status: 200, description: 'Identity submitted; face match and risk checks done' }, errors: [400, 404, 409], handler: on('identity') },
+    { id: 'getRegistrationConsentNotice', tag, method: 'get', path: `${P}/consents/notice`, roles: READERS, query: noticeQuery, summary: 'The notice shown before a separate consent (PIPL art. 17, 30): why, and what refusing affects; its SHA-256 and the privacy policy in force', success: { status: 200, description: 'The notice' }, errors: [400, 404], handler: on('notice') },
+    { id: 'recordRegistrationConsent', tag, method: 'post', path: `${P}/consents`, roles: APPLICANT, body: consentSchema, summary: 'Record a separate consent (ID number, face image, or a guardian\'s for a child under 14; PIPL art. 29-31)', success: { status: 201, description: 'Consent recorded' }, errors: [400, 404, 409, 422], handler: on('consent') },
+    { id: 'submitRegistrationIdentity', tag, method: 'post', path: `${P}/identity`, roles: APPLICANT, body: identitySchema, summary: 'Real-name verification (1.2), when asked: an identity document (resident ID, Hong Kong/Macau/Taiwan residence permit, permanent-residence ID) with the face match, or a document photo reviewed by staff', success: { status: 200, description: 'Identity submitted; face match and risk checks done' }, errors: [400, 404, 409, 422], handler: on('identity') },
+    { id: 'registrationRealNameForFeature', tag, method: 'post', path: `${P}/real-name`, roles: APPLICANT, body: realNameSchema, summary: 'Before a feature is used: does it need real-name verification (policy configuration), and is it done? If not, a verification case opens for the active account (201)', success: { status: 200, description: 'Not required, or already verified, or already under way' }, errors: [400, 404, 409], handler: on('realName') },
     { id: 'bindRegistrationPaymentMethod', tag, method: 'post', path: `${P}/payment-method`, roles: APPLICANT, body: paymentSchema, summary: 'Bind a payment method by its provider token; card numbers are refused (3.2)', success: { status: 200, description: 'Payment method bound' }, errors: [400, 404, 409], handler: on('payment') },
   ],
 

@@ -1,14 +1,18 @@
-// Policy 1.1 / 1.2 / 1.3: registration review with identity verification.
-// The applicant verifies the mobile number, the e-mail address and the real name (and binds a payment
-// method where the policy requires it) by one deadline; an uncertain face match or a risk flag goes to an
-// agent. Approval activates the account; abandonment deletes the unverified personal data (2.1, 2.4).
+// Policy 1.1 / 1.2 / 1.3: registration review with identity verification, as the law under the policy asks.
+// The applicant verifies the mobile number (the necessary information), the e-mail address if given, and the
+// real name only when the policy setting or a feature asks for it (and binds a payment method where the policy
+// requires it) by one deadline; an uncertain or failed face match, a document review or a risk flag goes to a
+// person (PIPL art. 24). Approval activates the account (flagged for minor safeguards under 18); rejection
+// erases the data after the retention, abandonment at once (2.1, 2.4; PIPL art. 19, 47). The same workflow
+// verifies an active account's real name later, when a feature asks for it.
 // The workflow carries the registration id and enums only; codes, links and personal data stay in PostgreSQL.
-import { allHandlersFinished, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { RegistrationActivities } from '../activities/registration';
-import type { BusinessCalendar } from '../policy/businessCalendar';
+import { dayPeriodEndsAt, type BusinessCalendar } from '../policy/businessCalendar';
 import { durationMs } from '../policy/durations';
 import {
   type FaceResult,
+  type RealNameReason,
   registrationTasks,
   type IdentityReviewDecision,
   type RegistrationPolicy,
@@ -47,6 +51,22 @@ export interface RegistrationCaseInput {
   /** The version of the service agreement the applicant accepted (1.1). */
   agreementVersion: string;
   requestedAt: string;
+  /**
+   * Only the necessary information (2021 necessary-information rules, online shopping: the mobile number):
+   * false when the applicant gave no e-mail address, so there is nothing to verify. Absent: as before (true).
+   */
+  emailGiven?: boolean;
+  /**
+   * Why the registration asks for real-name verification by ID now (policy 1.2 setting, or a feature the
+   * applicant wants, e.g. a merchant account); null: not asked (PIPL art. 6). Absent: as before (asked).
+   */
+  realName?: RealNameReason | null;
+  /**
+   * 'real_name': an active account verifies its real name later, when it uses a feature that asks for it
+   * (`realName` names the feature); the case verifies the identity of `registrationId`'s account only.
+   */
+  purpose?: 'registration' | 'real_name';
+  registrationId?: string;
 }
 
 export type RegistrationOutcome = 'approved' | 'rejected' | 'abandoned' | 'cancelled';
@@ -66,9 +86,19 @@ export const RegistrationErrors = {
 } as const;
 
 export interface IdentityFacts {
-  faceResult: FaceResult;
+  /** 'not_checked': the applicant chose a document reviewed by staff instead of the face match. */
+  faceResult: FaceResult | 'not_checked';
   riskFlag: RegistrationRiskFlag;
 }
+
+/**
+ * Registrations from this patch on follow the law where the policy text asks more (PIPL art. 6, 24, 28-31;
+ * 2021 necessary-information rules): the e-mail and the real-name steps only when needed, a failed face match
+ * goes to a person, a child without a guardian's consent is refused, rejected data is erased after retention.
+ */
+export const LAWFUL_REGISTRATION_PATCH = 'registration-necessary-information-and-human-review';
+/** Real-name verification of an active account when a feature asks for it (a case of its own, same workflow). */
+export const REAL_NAME_LATER_PATCH = 'registration-real-name-when-a-feature-asks';
 
 // The applicant's steps (through the storefront). The workflow decides each one; the read model follows.
 /** A submitted SMS code, as its HMAC bound to the challenge (the code never enters the history). */
@@ -79,6 +109,11 @@ export const confirmEmailUpdate = defineUpdate<ActionResult, [{ actor: Actor; se
 export const resendEmailLinkUpdate = defineUpdate<{ seq: number; expiresAt: string }, [{ actor: Actor }]>('resendEmailLink');
 /** The identity the applicant submitted (stored by the API) is checked now: face match and risk flag. */
 export const submitIdentityUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('submitIdentity');
+/**
+ * PIPL art. 31: the ID shows a child under 14 and no guardian has consented. The API stored nothing of the
+ * ID; the registration is refused with that reason and what was collected is erased at once.
+ */
+export const guardianConsentMissingUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('guardianConsentMissing');
 /** The payment-method token the applicant submitted (stored by the API) is bound (never card data, 3.2). */
 export const bindPaymentMethodUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('bindPaymentMethod');
 
@@ -99,9 +134,15 @@ type Awaiting = 'mobile' | 'email' | 'identity' | 'payment' | null;
 export async function registrationReview(input: RegistrationCaseInput): Promise<RegistrationResult> {
   const rules = input.policy.registration;
   const kase = new CaseKit(input.caseId, REGISTRATION_CASE_TYPE, input.policy, undefined, registrationTasks);
+  const lawful = patched(LAWFUL_REGISTRATION_PATCH);
+  // 2021 necessary-information rules: the e-mail step only for a given address, the ID step only when asked.
+  const emailStep = !lawful || input.emailGiven !== false;
+  const identityStep = !lawful || input.realName !== null;
   const registration = kase.localWrites ? registrationLocal : registrationQueued;
   const applicant = { kind: 'customer' as const, id: input.userRef };
-  const ids = { caseId: input.caseId, registrationId: input.caseId };
+  // Later real-name verification: the identity step alone, for the account of an approved registration.
+  const later = input.purpose === 'real_name' && patched(REAL_NAME_LATER_PATCH);
+  const ids = { caseId: input.caseId, registrationId: later ? input.registrationId! : input.caseId };
   const ms = (d: Parameters<typeof durationMs>[0]) => durationMs(d, input.policy.calendar);
 
   let awaiting: Awaiting = null;
@@ -110,6 +151,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   let paymentBound = false;
   let identity: IdentityFacts | undefined;
   let cancelled = false;
+  let childWithoutGuardian = false;
   let decided = false; // from here on the applicant can no longer withdraw
   const sent = { mobile: { seq: 0, at: 0 }, email: { seq: 0, at: 0 } };
 
@@ -230,6 +272,18 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
       if (identity || identityChecking) refuse(CaseErrors.NotAllowedNow, 'The identity was already submitted');
     },
   });
+  setHandler(guardianConsentMissingUpdate, async ({ actor }) => {
+    childWithoutGuardian = true;
+    await kase.record('registration.guardian_consent_missing', {}, { actor: actor.id });
+    return { step: kase.view.step };
+  }, {
+    validator: ({ actor }) => {
+      applicantOnly(actor);
+      if (!lawful) refuse(CaseErrors.NotAllowedNow, 'This registration started before the minors rules');
+      expectStep('identity', 'the real-name verification');
+      if (identity || identityChecking) refuse(CaseErrors.NotAllowedNow, 'The identity was already submitted');
+    },
+  });
   setHandler(bindPaymentMethodUpdate, async ({ actor }) => {
     const { bound } = await registration.bindPaymentMethod({ ...ids, at: new Date().toISOString() });
     if (!bound) throw failure(CaseErrors.NotAllowedNow, 'No payment-method token was submitted');
@@ -293,28 +347,55 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   };
   const reject = async (reasonCode: RegistrationRejectionReason, actor?: string) => {
     decided = true;
-    await registration.recordRegistrationOutcome({ ...ids, outcome: 'rejected', reasonCode, at: new Date().toISOString() });
+    // A later verification leaves the account as it is: only the verification is refused.
+    if (!later) await registration.recordRegistrationOutcome({ ...ids, outcome: 'rejected', reasonCode, at: new Date().toISOString() });
     await kase.record('registration.rejected', { reasonCode }, { ...(actor && { actor }) });
-    await kase.notify('registration.rejected', applicant, { reasonCode });
-    return close('rejected', reasonCode);
+    if (!lawful) {
+      await kase.notify('registration.rejected', applicant, { reasonCode });
+      return close('rejected', reasonCode);
+    }
+    // PIPL art. 31: a child's data collected without a guardian's consent is not kept: erased at once.
+    if (reasonCode === 'guardian_consent_required') {
+      await erase('rejected');
+      return close('rejected', reasonCode);
+    }
+    // PIPL art. 19, 47: kept only for the applicant to contest the decision, then erased (days counted like
+    // the law: from the next day, to 24:00 of the last one).
+    const erasureAt = dayPeriodEndsAt(input.policy.calendar, new Date(), rules.rejectedRetentionDays ?? 30, { extendOverHolidays: false });
+    await kase.notify(later ? 'registration.real_name_rejected' : 'registration.rejected', applicant, { reasonCode, erasureAt: erasureAt.toISOString() });
+    kase.setDeadline('personalDataErasure', erasureAt);
+    const result = await close('rejected', reasonCode);
+    await sleep(erasureAt.getTime() - Date.now());
+    await erase('rejected');
+    kase.clearDeadline('personalDataErasure');
+    await kase.record('registration.retention_ended', { erasureAt: erasureAt.toISOString() }, { step: 'closed' });
+    return result;
+  };
+  const erase = async (reason: 'abandoned' | 'cancelled' | 'rejected') => {
+    const at = new Date().toISOString();
+    // A later verification erases what it collected (the identity), never the active account's data.
+    if (later) await registration.eraseIdentity({ ...ids, reason, at, eventKey: `${input.caseId}:erase` });
+    else await registration.erasePersonalData({ ...ids, userRef: input.userRef, reason, at, eventKey: `${input.caseId}:erase` });
   };
   // 2.1 / 2.4: nothing is kept that was collected for a registration that did not complete.
   const abandon = async (step: string, dueAt?: string) => {
     decided = true;
     const outcome = cancelled ? 'cancelled' : 'abandoned';
     await kase.record(cancelled ? 'registration.withdrawn' : 'registration.abandoned', { step, ...(!cancelled && dueAt && { dueAt }) });
-    await registration.recordRegistrationOutcome({ ...ids, outcome, at: new Date().toISOString() });
-    await registration.erasePersonalData({ ...ids, userRef: input.userRef, reason: outcome, at: new Date().toISOString(), eventKey: `${input.caseId}:erase` });
+    if (!later) await registration.recordRegistrationOutcome({ ...ids, outcome, at: new Date().toISOString() });
+    await erase(outcome);
     return close(outcome);
   };
 
   // Opening (1.1): the applicant filled in the form, set a username and password, accepted the agreement.
-  awaiting = 'mobile';
+  // A later verification opens at the identity step, for the feature that asked for it.
+  awaiting = later ? 'identity' : 'mobile';
   await kase.record('case.opened', {
     agreementVersion: input.agreementVersion,
     paymentMethod: rules.paymentMethod,
     policyVersion: input.policy.version,
-  }, { actor: input.openedBy, step: 'mobile_verification' });
+    ...(later && { purpose: 'real_name', feature: input.realName }),
+  }, { actor: input.openedBy, step: later ? 'identity_verification' : 'mobile_verification' });
   const verification = kase.clock('verification', rules.verification);
   /** The applicant's part, under one deadline with a reminder; false when it lapsed or the applicant withdrew. */
   const applicantDoes = async (done: () => boolean) => {
@@ -325,24 +406,35 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   };
 
   // 1. Mobile verification (1.2): a one-time code by SMS; expiry, attempts and lock are kept with the code.
-  await sendMobileCode();
-  if (!(await applicantDoes(() => mobileVerified))) return abandon('mobile_verification', verification.dueAt.toISOString());
+  if (!later) {
+    await sendMobileCode();
+    if (!(await applicantDoes(() => mobileVerified))) return abandon('mobile_verification', verification.dueAt.toISOString());
+  }
 
-  // 2. E-mail verification (1.2): a signed link.
-  awaiting = 'email';
-  await kase.record('step.entered', {}, { step: 'email_verification' });
-  await sendEmailLink();
-  if (!(await applicantDoes(() => emailVerified))) return abandon('email_verification', verification.dueAt.toISOString());
+  // 2. E-mail verification (1.2): a signed link; only when an address was given (2021 necessary-information rules).
+  if (emailStep && !later) {
+    awaiting = 'email';
+    await kase.record('step.entered', {}, { step: 'email_verification' });
+    await sendEmailLink();
+    if (!(await applicantDoes(() => emailVerified))) return abandon('email_verification', verification.dueAt.toISOString());
+  }
 
-  // 3. Real-name verification (1.2, 3.1): ID number checked at the API edge, face match, risk flags.
-  awaiting = 'identity';
-  await kase.record('step.entered', {}, { step: 'identity_verification' });
-  if (!(await applicantDoes(() => identity !== undefined))) return abandon('identity_verification', verification.dueAt.toISOString());
-  const facts = identity!;
-  if (facts.faceResult === 'fail') return reject('face_mismatch');
+  // 3. Real-name verification (1.2, 3.1): when the policy setting or a feature asks for it. The document number
+  // and the separate consents (PIPL art. 29) are checked at the API edge; then the face match (or a document a
+  // person reviews) and the risk flags. A child under 14 without a guardian's consent is refused (PIPL art. 31).
+  let facts: IdentityFacts = { faceResult: 'not_checked', riskFlag: 'none' };
+  if (identityStep) {
+    awaiting = 'identity';
+    if (!later) await kase.record('step.entered', lawful ? { reason: input.realName ?? 'policy' } : {}, { step: 'identity_verification' });
+    if (!(await applicantDoes(() => identity !== undefined || childWithoutGuardian))) return abandon('identity_verification', verification.dueAt.toISOString());
+    if (childWithoutGuardian) return reject('guardian_consent_required');
+    facts = identity!;
+    // PIPL art. 24: a failed match is not a decision by machine alone; a person reviews it (below).
+    if (!lawful && facts.faceResult === 'fail') return reject('face_mismatch');
+  }
 
   // 4. Payment method binding (1.2): required or optional by policy; a token only, never card data (3.2).
-  if (rules.paymentMethod === 'required' && !paymentBound) {
+  if (rules.paymentMethod === 'required' && !paymentBound && !later) {
     awaiting = 'payment';
     await kase.record('step.entered', {}, { step: 'payment_binding' });
     if (!(await applicantDoes(() => paymentBound))) return abandon('payment_binding', verification.dueAt.toISOString());
@@ -350,10 +442,11 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   awaiting = null;
   kase.setDeadline('verification', null);
 
-  // 5. Review (1.1): an uncertain face match or a risk flag goes to an agent; a lapse goes to a supervisor.
-  if (facts.faceResult === 'uncertain' || facts.riskFlag !== 'none') {
+  // 5. Review (1.1): an uncertain or failed face match, a document to review, or a risk flag goes to an agent
+  // (PIPL art. 24: no refusal by automated decision alone); a lapse goes to a supervisor.
+  if (identityStep && (facts.faceResult !== 'pass' || facts.riskFlag !== 'none')) {
     await kase.record('step.entered', { faceResult: facts.faceResult, riskFlag: facts.riskFlag }, { step: 'manual_review' });
-    const review = await kase.humanTask<IdentityReviewDecision>({
+    let review = await kase.humanTask<IdentityReviewDecision>({
       type: 'registration.identity_review',
       role: 'agent',
       sla: rules.manualReview,
@@ -362,16 +455,39 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
       notifyOnEscalation: { kind: 'role', id: 'agent' },
       interrupt: () => cancelled,
     });
+    // PIPL art. 24: a lapsed review never rejects by itself (a policy with onBreach 'default-decision'): a
+    // supervisor decides, under the same SLA, reminded and notified when late.
+    if (review.kind === 'breached' && lawful) {
+      await kase.record('registration.review_lapsed', { dueAt: review.sla.dueAt, decidedBy: 'supervisor' });
+      review = await kase.humanTask<IdentityReviewDecision>({
+        type: 'registration.identity_review',
+        role: 'supervisor',
+        sla: { ...rules.manualReview, onBreach: 'notify' },
+        slaName: 'manualReviewBySupervisor',
+        notifyOnEscalation: { kind: 'role', id: 'supervisor' },
+        interrupt: () => cancelled,
+      });
+    }
     if (review.kind === 'interrupted') return abandon('manual_review');
     if (review.kind === 'breached') return reject('identity_not_confirmed'); // only if the policy sets 'default-decision'
     await kase.record('registration.review_decided', { decision: review.payload.decision }, { actor: review.actor.id });
     if (review.payload.decision === 'reject') return reject(review.payload.reasonCode, review.actor.id);
   }
 
+  // A later verification: the account is real-name verified for the feature that asked (and flagged if a minor).
+  if (later) {
+    decided = true;
+    const verified = await registration.recordRealNameVerified({ ...ids, at: new Date().toISOString(), minors: rules.minors, timeZone: input.policy.calendar.timeZone });
+    await kase.record('registration.real_name_verified', { feature: input.realName ?? null, minorSafeguards: verified.minorSafeguards });
+    await kase.notify('registration.real_name_verified', applicant, { feature: input.realName ?? '' });
+    return close('approved');
+  }
+
   // Outcome (1.1): registration succeeds; the account is active and the applicant is told.
   decided = true;
-  const { accountId } = await registration.activateAccount({ ...ids, at: new Date().toISOString() });
-  await kase.record('registration.approved', { accountId });
+  const { accountId, minorSafeguards } = await registration.activateAccount({ ...ids, at: new Date().toISOString(), ...(lawful && { minors: rules.minors, timeZone: input.policy.calendar.timeZone }) });
+  // 未成年人保护法: an applicant under 18 gets an account with the minor safeguards (payment limits read the flag).
+  await kase.record('registration.approved', { accountId, ...(lawful && { minorSafeguards: minorSafeguards ?? false, realNameVerified: identityStep }) });
   await kase.notify('registration.approved', applicant);
   return close('approved');
 }

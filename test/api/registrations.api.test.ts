@@ -16,6 +16,9 @@ type Extra = { sys: TestSystem; server: http.Server };
 /** Further apps on the same worker whose policy has tiny windows: a 3 s verification deadline, a 0.6 s resend cooldown. */
 let quick: Extra;
 let fastResend: Extra;
+/** Tiny daily SMS caps; and a privacy policy changed since the consents were given. */
+let smsCaps: Extra;
+let newPrivacyPolicy: Extra;
 
 async function appWith(patch: (p: PolicyConfig) => void): Promise<Extra> {
   const policy = testPolicy(patch);
@@ -35,9 +38,17 @@ beforeAll(async () => {
     p.version = 'test-fast-resend';
     p.registration.mobileCode.resendCooldown = { amount: 0.01, unit: 'minutes' };
   });
+  smsCaps = await appWith((p) => {
+    p.version = 'test-sms-caps';
+    p.registration.smsDailyCap = { perMobile: 1, perClientAddress: 2 };
+  });
+  newPrivacyPolicy = await appWith((p) => {
+    p.version = 'test-privacy-policy-2026-12';
+    p.registration.privacyPolicy = { version: '2026-12', textSha256: crypto.createHash('sha256').update('privacy policy 2026-12').digest('hex') };
+  });
 });
 afterAll(async () => {
-  for (const x of [quick, fastResend]) {
+  for (const x of [quick, fastResend, smsCaps, newPrivacyPolicy]) {
     if (!x) continue;
     await new Promise((r) => {
       x.server.close(r);
@@ -62,8 +73,19 @@ function applicant(over: Record<string, unknown> = {}) {
     password: PASSWORD,
     agreementVersion: '2026-11',
     locale: 'en',
+    // The tests of the identity step open registrations for a feature that asks for real-name verification.
+    realNameFor: 'merchant_account',
     ...over,
   };
+}
+
+/** The notice shown for a consent, and the consent recorded against the privacy policy in force (PIPL art. 29-31). */
+async function consentTo(id: string, purpose: 'id_number' | 'face_image' | 'guardian', on: TestSystem = sys, extra: Record<string, unknown> = {}) {
+  const notice = await call(on, 'GET', `/v1/registrations/${id}/consents/notice?purpose=${purpose}&locale=en`, { key: SF() });
+  expect(notice.status).toBe(200);
+  const r = await post(`/v1/registrations/${id}/consents`, { purpose, privacyPolicyVersion: notice.body.privacyPolicy.version, privacyPolicyTextSha256: notice.body.privacyPolicy.textSha256, noticeSha256: notice.body.noticeSha256, ...extra }, on);
+  expect(r.status).toBe(201);
+  return r.body;
 }
 
 /** A valid resident ID number (GB 11643) with a fresh sequence, so each test has its own. */
@@ -107,6 +129,8 @@ async function verifyMobileAndEmail(id: string, body: { email: string }) {
   await atStep(id, 'email_verification');
   expect((await post(`/v1/registrations/${id}/email/confirm`, { token: await emailToken(body.email) })).status).toBe(200);
   await atStep(id, 'identity_verification');
+  await consentTo(id, 'id_number');
+  await consentTo(id, 'face_image');
 }
 
 test('happy path: SMS code, e-mail link, ID number + face pass; account active; no personal data in the audit trail or history', async () => {
@@ -130,6 +154,14 @@ test('happy path: SMS code, e-mail link, ID number + face pass; account active; 
   expect((await post(`/v1/registrations/${id}/email/confirm`, { token: (token[0] === 'X' ? 'Y' : 'X') + token.slice(1) })).body.error.code).toBe('LINK_INVALID');
   expect((await post(`/v1/registrations/${id}/email/confirm`, { token })).status).toBe(200);
   await atStep(id, 'identity_verification');
+  // PIPL art. 29: without the separate consents nothing of the ID is taken.
+  const noConsent = await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-1' });
+  expect(noConsent.status).toBe(422);
+  expect(noConsent.body.error).toMatchObject({ code: 'CONSENT_REQUIRED', details: { purpose: 'id_number' } });
+  await consentTo(id, 'id_number');
+  expect((await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-1' })).body.error).toMatchObject({ code: 'CONSENT_REQUIRED', details: { purpose: 'face_image' } });
+  expect(await sys.db.registrationIdentity.count({ where: { registrationId: id } })).toBe(0);
+  await consentTo(id, 'face_image');
 
   const badId = await post(`/v1/registrations/${id}/identity`, { idNumber: '110105199003071231', faceImageRef: 'sim-pass-1' });
   expect(badId.status).toBe(400);
@@ -323,8 +355,11 @@ test('uncertain face → agent approves; an ID number already in use → risk fl
   const bad = await call(sys, 'POST', `/v1/tasks/${t2.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { decision: 'reject' } } });
   expect(bad.status).toBe(400);
   expect((await call(sys, 'POST', `/v1/tasks/${t2.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { decision: 'reject', reasonCode: 'duplicate_identity' } } })).status).toBe(200);
-  await closed(second.id, 'rejected');
+  const rejectedCase = await closed(second.id, 'rejected');
   expect(await status(second.id)).toMatchObject({ status: 'rejected', reasonCode: 'duplicate_identity' });
+  // Kept for the applicant to contest the decision, then erased (PIPL art. 19, 47): the deadline is on the case.
+  expect(Date.parse(rejectedCase.deadlines.personalDataErasure) - Date.now()).toBeGreaterThan(29 * 24 * 3_600_000);
+  expect((await sys.db.registration.findUniqueOrThrow({ where: { id: second.id } })).mobile).toBe(second.body.mobile);
   expect(await sys.db.userAccount.count({ where: { registrationId: second.id } })).toBe(0);
   await eventually(async () => sys.mail.messages.find((m) => m.to.includes(second.body.email) && m.subject === 'Your registration was not approved'), 'rejection e-mail');
 });
@@ -407,4 +442,240 @@ test('an active account binds or replaces its payment method in its settings; th
   expect((await call(sys, 'GET', `/v1/cases/${id}/audit/verify`, { key: sys.keys.auditor.apiKey })).body).toMatchObject({ valid: true });
   // A card number is refused here too.
   expect((await post(`/v1/registrations/${id}/payment-method`, { token: '4111111111111111' })).body.error.code).toBe('CARD_NUMBER_NOT_ACCEPTED');
+});
+
+// ---- The law under the policy (issue 9): necessary information, consents, minors, documents, SMS abuse ----
+
+/** A date `years` years (and `days` days) before today, in Asia/Shanghai. */
+function bornYearsAgo(years: number, days = 0): string {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+  const [y, m, d] = today.split('-').map(Number);
+  const t = new Date(Date.UTC(y - years, m - 1, d) - days * 86_400_000);
+  return t.toISOString().slice(0, 10);
+}
+/** A valid 18-character number with `prefix` (address code) and `birth` (YYYY-MM-DD). */
+function documentNumber(prefix: string, birth: string): string {
+  const first17 = `${prefix}${birth.replace(/-/g, '')}${String(crypto.randomInt(0, 1000)).padStart(3, '0')}`;
+  return first17 + idCheckCharacter(first17);
+}
+const minimal = (over: Record<string, unknown> = {}) => {
+  const { name: _n, email: _e, realNameFor: _r, ...rest } = applicant();
+  return { ...rest, ...over };
+};
+async function verifyMobileOnly(id: string, on: TestSystem = sys) {
+  expect((await post(`/v1/registrations/${id}/mobile/verify`, { code: await smsCode(id) }, on)).status).toBe(200);
+}
+
+test('only the necessary information (2021 rules, online shopping): mobile, username, password; no name, e-mail or ID; the account is active', async () => {
+  const { id, body } = await register(minimal() as any);
+  const s1 = await status(id);
+  expect(s1.verification.email).toEqual({ given: false, verified: false });
+  expect(s1.verification.identity).toMatchObject({ asked: null, submitted: false });
+  await verifyMobileOnly(id);
+  const c = await closed(id, 'approved');
+  // Real-name verification is not asked here: the identity route says so and stores nothing.
+  expect((await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-1' })).body.error.code).toBe('REGISTRATION_CLOSED');
+  expect(await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: id } })).toMatchObject({ id: c.customerId, minorSafeguards: false, realNameVerifiedAt: null });
+  expect(await sys.db.registration.findUniqueOrThrow({ where: { id } })).toMatchObject({ fullName: null, email: null, mobile: body.mobile });
+  const approved = (await call(sys, 'GET', `/v1/cases/${id}/timeline`, { key: sys.keys.auditor.apiKey })).body.events.find((e: any) => e.type === 'registration.approved');
+  expect(approved.payload).toMatchObject({ minorSafeguards: false, realNameVerified: false });
+  // One active account per mobile number.
+  const again = await call(sys, 'POST', '/v1/cases', { key: SF(), body: minimal({ mobile: body.mobile }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  expect(again.status).toBe(409);
+  expect(again.body.error.code).toBe('MOBILE_ALREADY_REGISTERED');
+});
+
+test('a pending registration does not ask for the ID; a feature that does not need it is refused', async () => {
+  const { id } = await register(minimal() as any);
+  await verifyMobileOnly(id);
+  const notNeeded = await call(sys, 'POST', '/v1/cases', { key: SF(), body: minimal({ realNameFor: 'withdrawal' }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  expect(notNeeded.status).toBe(422);
+  expect(notNeeded.body.error).toMatchObject({ code: 'REAL_NAME_NOT_REQUIRED', details: { requiredFor: ['merchant_account', 'payment_above_limit', 'cross_border_purchase'] } });
+  const pendingOne = await register(minimal({ email: `p${crypto.randomUUID().slice(0, 8)}@applicant.test` }) as any);
+  await smsCode(pendingOne.id);
+  const r = await post(`/v1/registrations/${pendingOne.id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-1' });
+  expect(r.status).toBe(409);
+  expect(r.body.error.code).toBe('REAL_NAME_NOT_ASKED');
+  await call(sys, 'POST', `/v1/cases/${pendingOne.id}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
+});
+
+test('a 13-year-old (declared birth date): refused without a guardian\'s consent, nothing stored; with it, registered and flagged for minor safeguards', async () => {
+  const birthDate = bornYearsAgo(13);
+  const without = minimal({ birthDate });
+  const refused = await call(sys, 'POST', '/v1/cases', { key: SF(), body: without, headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  expect(refused.status).toBe(422);
+  expect(refused.body.error.code).toBe('GUARDIAN_CONSENT_REQUIRED');
+  expect(refused.body.error.message).toMatch(/under 14.*guardian must consent/);
+  expect(await sys.db.registration.count({ where: { username: (without as any).username } })).toBe(0);
+  expect(await sys.db.smsOutbox.count({ where: { toNumber: (without as any).mobile } })).toBe(0);
+
+  const notice = await call(sys, 'GET', `/v1/registrations/${(await register(minimal() as any)).id}/consents/notice?purpose=guardian&locale=zh-CN`, { key: SF() });
+  const guardianConsent = { privacyPolicyVersion: notice.body.privacyPolicy.version, privacyPolicyTextSha256: notice.body.privacyPolicy.textSha256, noticeSha256: notice.body.noticeSha256, guardian: { relation: 'parent' } };
+  const stale = await call(sys, 'POST', '/v1/cases', { key: SF(), body: minimal({ birthDate, guardianConsent: { ...guardianConsent, privacyPolicyVersion: '2025-01' } }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  expect(stale.body.error.code).toBe('CONSENT_OUTDATED');
+  const { id } = await register(minimal({ birthDate, guardianConsent }) as any);
+  const consents = await sys.db.registrationConsent.findMany({ where: { registrationId: id } });
+  expect(consents).toEqual([expect.objectContaining({ purpose: 'guardian', givenBy: 'guardian', guardianRelation: 'parent', privacyPolicyVersion: '2026-11', noticeSha256: notice.body.noticeSha256 })]);
+  await verifyMobileOnly(id);
+  await closed(id, 'approved');
+  expect(await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: id } })).toMatchObject({ minorSafeguards: true });
+  expect((await status(id)).minorSafeguards).toBe(true);
+});
+
+test('a 13-year-old found by the ID birth date, no guardian consent: the ID is not stored, the registration is refused with that reason and erased at once', async () => {
+  const { id, body } = await register();
+  await verifyMobileAndEmail(id, body);
+  const idn = documentNumber('110105', bornYearsAgo(13));
+  const r = await post(`/v1/registrations/${id}/identity`, { idNumber: idn, faceImageRef: 'sim-pass-13' });
+  expect(r.status).toBe(422);
+  expect(r.body.error).toMatchObject({ code: 'GUARDIAN_CONSENT_REQUIRED', details: { reasonCode: 'guardian_consent_required' } });
+  await closed(id, 'rejected');
+  expect(await sys.db.registrationIdentity.count({ where: { registrationId: id } })).toBe(0);
+  const row = await sys.db.registration.findUniqueOrThrow({ where: { id } });
+  expect(row).toMatchObject({ status: 'rejected', reasonCode: 'guardian_consent_required', mobile: null, email: null, username: null });
+  expect(row.personalDataErasedAt).not.toBeNull();
+  expect(JSON.stringify((await call(sys, 'GET', `/v1/cases/${id}/timeline`, { key: sys.keys.auditor.apiKey })).body)).not.toContain(idn);
+});
+
+test('a 16-year-old: a Hong Kong residence permit with the face match; the account is active and flagged for minor safeguards; a 16-year-old by declaration too', async () => {
+  const { id, body } = await register();
+  await verifyMobileAndEmail(id, body);
+  const permit = documentNumber('810000', bornYearsAgo(16));
+  const wrongType = await post(`/v1/registrations/${id}/identity`, { idNumber: permit, faceImageRef: 'sim-pass-16' });
+  expect(wrongType.status).toBe(400); // a resident ID was assumed: the number says residence permit
+  expect((await post(`/v1/registrations/${id}/identity`, { documentType: 'hk_macau_residence_permit', idNumber: permit, faceImageRef: 'sim-pass-16' })).status).toBe(200);
+  await closed(id, 'approved');
+  expect(await sys.db.registrationIdentity.findUniqueOrThrow({ where: { registrationId: id } })).toMatchObject({ documentType: 'hk_macau_residence_permit', method: 'face', birthDate: bornYearsAgo(16), idLast4: permit.slice(-4) });
+  const account = await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: id } });
+  expect(account.minorSafeguards).toBe(true);
+  expect(account.realNameVerifiedAt).not.toBeNull();
+
+  const declared = await register(minimal({ birthDate: bornYearsAgo(16) }) as any);
+  await verifyMobileOnly(declared.id);
+  await closed(declared.id, 'approved');
+  expect(await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: declared.id } })).toMatchObject({ minorSafeguards: true });
+  // Eighteen today: an adult.
+  const adult = await register(minimal({ birthDate: bornYearsAgo(18) }) as any);
+  await verifyMobileOnly(adult.id);
+  await closed(adult.id, 'approved');
+  expect(await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: adult.id } })).toMatchObject({ minorSafeguards: false });
+});
+
+test('no decision by machine alone (PIPL art. 24): a failed face match goes to an agent; a document reviewed by staff needs no face consent', async () => {
+  const failed = await register();
+  await verifyMobileAndEmail(failed.id, failed.body);
+  expect((await post(`/v1/registrations/${failed.id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-fail-1' })).status).toBe(200);
+  await atStep(failed.id, 'manual_review');
+  expect((await status(failed.id)).status).toBe('pending');
+  const t = await eventually(async () => sys.db.task.findFirst({ where: { caseId: failed.id, status: 'open' } }), 'review task');
+  expect((await call(sys, 'POST', `/v1/tasks/${t.id}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { decision: 'approve' } } })).status).toBe(200);
+  await closed(failed.id, 'approved');
+
+  const { id, body } = await register();
+  expect((await post(`/v1/registrations/${id}/mobile/verify`, { code: await smsCode(id) })).status).toBe(200);
+  await atStep(id, 'email_verification');
+  expect((await post(`/v1/registrations/${id}/email/confirm`, { token: await emailToken(body.email) })).status).toBe(200);
+  await atStep(id, 'identity_verification');
+  await consentTo(id, 'id_number'); // no face_image consent: the applicant refuses the face match
+  const foreign = documentNumber('931156', '1985-04-12');
+  const noImage = await post(`/v1/registrations/${id}/identity`, { documentType: 'foreign_permanent_resident_id', idNumber: foreign, method: 'document_review' });
+  expect(noImage.status).toBe(400);
+  expect((await post(`/v1/registrations/${id}/identity`, { documentType: 'foreign_permanent_resident_id', idNumber: foreign, method: 'document_review', documentImageRef: 'doc-photo-1' })).status).toBe(200);
+  await atStep(id, 'manual_review');
+  expect(await sys.db.registrationIdentity.findUniqueOrThrow({ where: { registrationId: id } })).toMatchObject({ method: 'document_review', faceResult: 'not_checked', faceImageRef: null, documentImageRef: 'doc-photo-1', birthDate: '1985-04-12' });
+  const task = await eventually(async () => sys.db.task.findFirst({ where: { caseId: id, status: 'open' } }), 'review task');
+  expect((await call(sys, 'POST', `/v1/tasks/${task.id}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { decision: 'approve' } } })).status).toBe(200);
+  await closed(id, 'approved');
+});
+
+test('a 2017 permanent-residence ID needs the printed birth date', async () => {
+  const { id, body } = await register();
+  await verifyMobileAndEmail(id, body);
+  const r = await post(`/v1/registrations/${id}/identity`, { documentType: 'foreign_permanent_resident_id', idNumber: 'USA110090061501', faceImageRef: 'sim-pass-17' });
+  expect(r.body.error.code).toBe('BIRTH_DATE_REQUIRED');
+  expect((await post(`/v1/registrations/${id}/identity`, { documentType: 'foreign_permanent_resident_id', idNumber: 'USA110090061501', faceImageRef: 'sim-pass-17', birthDate: '1980-01-31' })).status).toBe(200);
+  await closed(id, 'approved');
+});
+
+test('a changed privacy policy asks for consent again (PIPL art. 14, 29)', async () => {
+  const { id, body } = await register();
+  await verifyMobileAndEmail(id, body); // consents given under privacy policy 2026-11
+  expect((await status(id)).consents.map((c: any) => [c.purpose, c.privacyPolicyVersion, c.current])).toEqual([['id_number', '2026-11', true], ['face_image', '2026-11', true]]);
+  const r = await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-3' }, newPrivacyPolicy.sys);
+  expect(r.status).toBe(422);
+  expect(r.body.error).toMatchObject({ code: 'CONSENT_REQUIRED', details: { purpose: 'id_number', privacyPolicy: { version: '2026-12' } } });
+  const stale = await post(`/v1/registrations/${id}/consents`, { purpose: 'id_number', privacyPolicyVersion: '2026-11', privacyPolicyTextSha256: testPolicy().registration.privacyPolicy.textSha256, noticeSha256: 'a'.repeat(64) }, newPrivacyPolicy.sys);
+  expect(stale.body.error.code).toBe('CONSENT_OUTDATED');
+  await consentTo(id, 'id_number', newPrivacyPolicy.sys);
+  await consentTo(id, 'face_image', newPrivacyPolicy.sys);
+  expect((await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-3' }, newPrivacyPolicy.sys)).status).toBe(200);
+  await closed(id, 'approved');
+  const timeline = (await call(sys, 'GET', `/v1/cases/${id}/timeline`, { key: sys.keys.auditor.apiKey })).body.events;
+  expect(timeline.filter((e: any) => e.type === 'registration.consent_given').map((e: any) => e.payload)).toEqual([
+    { purpose: 'id_number', privacyPolicyVersion: '2026-11' },
+    { purpose: 'face_image', privacyPolicyVersion: '2026-11' },
+    { purpose: 'id_number', privacyPolicyVersion: '2026-12' },
+    { purpose: 'face_image', privacyPolicyVersion: '2026-12' },
+  ]);
+});
+
+test('SMS abuse: a daily cap per mobile number and per client address (429 until the next local day); counters keep keyed hashes only', async () => {
+  const address = `198.51.100.${crypto.randomInt(1, 250)}`;
+  const first = minimal({ clientAddress: address });
+  expect((await call(smsCaps.sys, 'POST', '/v1/cases', { key: SF(), body: first, headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } })).status).toBe(201);
+  // The same mobile number again today (another applicant): over the cap of 1 per mobile number.
+  const sameMobile = await call(smsCaps.sys, 'POST', '/v1/cases', { key: SF(), body: minimal({ mobile: (first as any).mobile }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  expect(sameMobile.status).toBe(429);
+  expect(sameMobile.body.error).toMatchObject({ code: 'SMS_DAILY_LIMIT', details: { kind: 'mobile', cap: 1 } });
+  expect(sameMobile.body.error.details.retryAfterSeconds).toBeGreaterThan(0);
+  expect(sameMobile.body.error.details.retryAfterSeconds).toBeLessThanOrEqual(86_400);
+  // The same client address: two codes a day, the third is refused.
+  const second = await call(smsCaps.sys, 'POST', '/v1/cases', { key: SF(), body: minimal({ clientAddress: address }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  expect(second.status).toBe(201);
+  const third = await call(smsCaps.sys, 'POST', '/v1/cases', { key: SF(), body: minimal({ clientAddress: address }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  expect(third.status).toBe(429);
+  expect(third.body.error.details).toMatchObject({ kind: 'client_address', cap: 2 });
+  // A resend for the first registration is over its mobile cap too, with Retry-After.
+  const resend = await post(`/v1/registrations/${(second.body as any).caseId}/mobile/resend`, { clientAddress: '203.0.113.9' }, smsCaps.sys);
+  expect(resend.status).toBe(429);
+  expect(Number(resend.headers.get('retry-after'))).toBeGreaterThan(0);
+  const counters = await sys.db.smsDailyCounter.findMany();
+  expect(JSON.stringify(counters)).not.toContain((first as any).mobile);
+  expect(JSON.stringify(counters)).not.toContain(address);
+});
+
+test('real name when a feature asks: an active account (mobile only) verifies its identity for a merchant account; payment above the limit only', async () => {
+  const { id } = await register(minimal() as any);
+  await verifyMobileOnly(id);
+  await closed(id, 'approved');
+  const ask = (feature: string, extra: Record<string, unknown> = {}) => post(`/v1/registrations/${id}/real-name`, { feature, ...extra });
+  // A payment under the limit does not ask for it; withdrawal is not configured as needing it.
+  expect((await ask('payment_above_limit', { amountMinor: 100_00 })).body).toMatchObject({ required: false, verified: false, paymentLimitMinor: 500_000 });
+  expect((await ask('withdrawal')).body).toMatchObject({ required: false });
+  const opened = await ask('merchant_account');
+  expect(opened.status).toBe(201);
+  expect(opened.body).toMatchObject({ feature: 'merchant_account', required: true, verified: false, step: 'identity_verification' });
+  const caseId = opened.body.caseId as string;
+  expect(caseId).not.toBe(id);
+  const again = await ask('merchant_account');
+  expect(again.status).toBe(200);
+  expect(again.body.caseId).toBe(caseId);
+  // The same consents and checks as at registration, against this verification's case.
+  expect((await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-later' })).body.error.code).toBe('CONSENT_REQUIRED');
+  await consentTo(id, 'id_number');
+  await consentTo(id, 'face_image');
+  await eventually(async () => ((await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.auditor.apiKey })).body.step === 'identity_verification' ? true : undefined), 'verification case at its step');
+  expect((await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-later' })).status).toBe(200);
+  const c = await closed(caseId, 'approved');
+  expect(c.registration).toMatchObject({ registrationId: id, status: 'approved' });
+  const account = await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: id } });
+  expect(account.realNameVerifiedAt).not.toBeNull();
+  expect((await ask('merchant_account')).body).toMatchObject({ required: true, verified: true });
+  expect((await status(id)).realName).toMatchObject({ latestCaseId: caseId });
+  const timeline = (await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey })).body.events.map((e: any) => e.type);
+  expect(timeline).toEqual(expect.arrayContaining(['case.opened', 'registration.consent_given', 'registration.identity_submitted', 'registration.real_name_verified', 'case.closed']));
+  // A pending registration is told to ask for it at opening instead.
+  const pendingOne = await register(minimal() as any);
+  expect((await post(`/v1/registrations/${pendingOne.id}/real-name`, { feature: 'merchant_account' })).body.error.code).toBe('NOT_ALLOWED_AT_THIS_STEP');
+  await call(sys, 'POST', `/v1/cases/${pendingOne.id}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
 });

@@ -138,6 +138,7 @@ test('an approved registration: replaying the opening POST starts no second run 
     type: 'registration',
     name: '李四', mobile: `137${String(Date.now() % 1e8).padStart(8, '0')}`, email: `u${tag}@applicant.test`, username: `u_${tag}`,
     password: 'Correct-Horse-9!', agreementVersion: '2026-11', locale: 'en',
+    realNameFor: 'merchant_account', // real-name verification is asked only by a feature that needs it
   };
   const key = `reg-${crypto.randomUUID()}`;
   const SF = sys.keys.storefront.apiKey;
@@ -153,6 +154,12 @@ test('an approved registration: replaying the opening POST starts no second run 
   await eventually(async () => ((await sys.db.case.findUniqueOrThrow({ where: { id } })).step === 'email_verification' ? true : undefined), 'email step');
   expect((await call(sys, 'POST', `/v1/registrations/${id}/email/confirm`, { key: SF, body: { token } })).status).toBe(200);
   await eventually(async () => ((await sys.db.case.findUniqueOrThrow({ where: { id } })).step === 'identity_verification' ? true : undefined), 'identity step');
+  // PIPL art. 29: a separate consent for the ID number and one for the face image, after their notices.
+  for (const purpose of ['id_number', 'face_image']) {
+    const notice = (await call(sys, 'GET', `/v1/registrations/${id}/consents/notice?purpose=${purpose}`, { key: SF })).body;
+    const consent = { purpose, privacyPolicyVersion: notice.privacyPolicy.version, privacyPolicyTextSha256: notice.privacyPolicy.textSha256, noticeSha256: notice.noticeSha256 };
+    expect((await call(sys, 'POST', `/v1/registrations/${id}/consents`, { key: SF, body: consent })).status).toBe(201);
+  }
   const first17 = `11010519900307${String(crypto.randomInt(0, 1000)).padStart(3, '0')}`;
   expect((await call(sys, 'POST', `/v1/registrations/${id}/identity`, { key: SF, body: { idNumber: first17 + idCheckCharacter(first17), faceImageRef: 'sim-pass-1' } })).status).toBe(200);
   await closedCase(id, 'approved');

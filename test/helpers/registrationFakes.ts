@@ -16,7 +16,9 @@ export function createFakeRegistrationActivities() {
   const calls: { name: RegistrationActivityName; input: any }[] = [];
   const push = (name: RegistrationActivityName, input: any) => void calls.push({ name, input });
   /** What the identity check decides, per registration (default: pass, no risk flag). */
-  const identities = new Map<string, { faceResult: FaceResult; riskFlag: RegistrationRiskFlag }>();
+  const identities = new Map<string, { faceResult: FaceResult | 'not_checked'; riskFlag: RegistrationRiskFlag }>();
+  /** The minor flag activation answers, per registration (default: none). */
+  const minors = new Set<string>();
   /** The answers of successive code checks, per registration (default: verified). */
   const codeChecks = new Map<string, MobileCodeCheck[]>();
   const activities: RegistrationActivities = {
@@ -45,7 +47,15 @@ export function createFakeRegistrationActivities() {
     },
     async activateAccount(i) {
       push('activateAccount', i);
-      return { accountId: `acct-${i.registrationId}` };
+      return { accountId: `acct-${i.registrationId}`, ...(minors.has(i.registrationId) && { minorSafeguards: true }) };
+    },
+    async recordRealNameVerified(i) {
+      push('recordRealNameVerified', i);
+      return { minorSafeguards: minors.has(i.registrationId) };
+    },
+    async eraseIdentity(i) {
+      push('eraseIdentity', i);
+      return { identities: 1 };
     },
     async recordRegistrationOutcome(i) {
       push('recordRegistrationOutcome', i);
@@ -58,8 +68,11 @@ export function createFakeRegistrationActivities() {
   return {
     activities,
     calls,
-    identityOf(registrationId: string, facts: { faceResult: FaceResult; riskFlag: RegistrationRiskFlag }) {
+    identityOf(registrationId: string, facts: { faceResult: FaceResult | 'not_checked'; riskFlag: RegistrationRiskFlag }) {
       identities.set(registrationId, facts);
+    },
+    minorOf(registrationId: string) {
+      minors.add(registrationId);
     },
     codeChecksOf(registrationId: string, answers: MobileCodeCheck[]) {
       codeChecks.set(registrationId, [...answers]);

@@ -94,3 +94,39 @@ test('the simulated face verifier answers by the image reference prefix', async 
   expect(await v('sim-uncertain-1')).toBe('uncertain');
   expect(await v('img-123')).toBe('uncertain');
 });
+
+describe('the law under the policy (issue 9)', () => {
+  const { ageOn, minorStatus, consentNotices, consentPurposes } = require('../../policy/registration') as typeof import('../../policy/registration');
+
+  test('the defaults: real name not at registration, the features that ask for it, minors, retention, SMS caps', () => {
+    const r = parsePolicy(defaultPolicy).registration;
+    expect(r.realName).toEqual({ atRegistration: false, requiredFor: ['merchant_account', 'payment_above_limit', 'cross_border_purchase'], paymentLimitMinor: 500_000 });
+    expect(r.minors).toEqual({ guardianConsentUnder: 14, safeguardsUnder: 18 });
+    expect(r.rejectedRetentionDays).toBe(30);
+    expect(r.smsDailyCap).toEqual({ perMobile: 10, perClientAddress: 30 });
+    expect(r.privacyPolicy.version).toBe('2026-11');
+    // A policy file written before these settings still parses, with the same defaults.
+    const { realName: _a, minors: _b, rejectedRetentionDays: _c, smsDailyCap: _d, privacyPolicy: _e, ...older } = r;
+    expect(parsePolicy({ ...defaultPolicy, registration: older }).registration).toEqual(r);
+    expect(() => parsePolicy({ ...defaultPolicy, registration: { ...r, minors: { guardianConsentUnder: 12, safeguardsUnder: 18 } } })).toThrow(); // PIPL art. 28: not below 14
+  });
+
+  test.each([
+    ['2012-11-28', '2026-11-28', 14, 'minor'],
+    ['2012-11-29', '2026-11-28', 13, 'child_needs_guardian'],
+    ['2008-11-28', '2026-11-28', 18, 'adult'],
+    ['2008-11-29', '2026-11-28', 17, 'minor'],
+    ['2008-02-29', '2026-02-28', 17, 'minor'], // a leap-day birthday counts from 1 March in other years
+    ['2008-02-29', '2026-03-01', 18, 'adult'],
+  ] as const)('born %s, on %s: %i years, %s', (birth, on, age, status) => {
+    expect(ageOn(birth, on)).toBe(age);
+    expect(minorStatus(ageOn(birth, on), { guardianConsentUnder: 14, safeguardsUnder: 18 })).toBe(status);
+  });
+
+  test('every consent has its notice in both languages, saying why and what refusing affects', () => {
+    for (const p of consentPurposes) {
+      expect(consentNotices[p]['zh-CN'].length).toBeGreaterThan(20);
+      expect(consentNotices[p].en).toMatch(/refus|Without it/i);
+    }
+  });
+});

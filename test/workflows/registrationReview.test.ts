@@ -2,13 +2,14 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { addWorkingHours } from '../../policy/businessCalendar';
+import { addWorkingHours, dayPeriodEndsAt } from '../../policy/businessCalendar';
 import { deadlineFrom } from '../../policy/durations';
 import type { PolicyConfig } from '../../policy/config';
 import { cancelCaseUpdate, completeTaskUpdate, type Actor } from '../../workflows/definitions';
 import {
   bindPaymentMethodUpdate,
   confirmEmailUpdate,
+  guardianConsentMissingUpdate,
   identitySubmittedUpdate,
   mobileVerifiedUpdate,
   registrationReview,
@@ -217,13 +218,19 @@ test('abandoned after a partial verification: the deadline is one for all steps,
   expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(1);
 });
 
-test('face match fails: rejected at once, no review task', async () => {
+test('face match fails: a person reviews it (PIPL art. 24), never a rejection by the machine alone', async () => {
   const i = input();
   const h = await start(i);
   await verifyAll(h, { faceResult: 'fail', riskFlag: 'none' });
-  expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'face_mismatch' });
-  expect(forCase(i.caseId, fake.tasks())).toHaveLength(0);
-  expect(templatesOf(i.caseId)).toEqual(['registration.rejected']);
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+  expect(v.step).toBe('manual_review');
+  expect(v.status).toBe('open');
+  expect(reg.of('recordRegistrationOutcome', i.caseId)).toHaveLength(0);
+  expect(events(i.caseId).find((e) => e.casePatch?.step === 'manual_review')).toMatchObject({ payload: { faceResult: 'fail', riskFlag: 'none' } });
+  const task = openTaskOf(v, 'registration.identity_review')!;
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: task.taskId, actor: agent, payload: { decision: 'approve' } }] });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(templatesOf(i.caseId)).toEqual(['registration.approved']);
 });
 
 test('payment method required by policy: approval waits for the binding', async () => {
@@ -338,4 +345,174 @@ test('updates the API once sent are refused now (the workflow decides), and only
   await submitIdentity(h, { faceResult: 'pass', riskFlag: 'none' });
   expect(await h.result()).toEqual({ outcome: 'approved' });
   expect(reg.of('markEmailVerified', i.caseId)).toHaveLength(1);
+});
+
+// ---- The law under the policy (issue 9): necessary information, human review, minors, retention ----
+
+/** A new registration as the API opens it now: what the applicant gave and why the ID is asked, if at all. */
+function lawfulInput(opts: { emailGiven: boolean; realName: RegistrationCaseInput['realName'] }, patch?: (p: PolicyConfig) => void): RegistrationCaseInput {
+  return { ...input(patch), emailGiven: opts.emailGiven, realName: opts.realName };
+}
+
+test('only the necessary information: a verified mobile number approves the account; no e-mail link, no ID step', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: null });
+  const h = await start(i);
+  await verifyMobile(h);
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(reg.of('sendEmailVerification', i.caseId)).toHaveLength(0);
+  expect(reg.of('checkIdentity', i.caseId)).toHaveLength(0);
+  expect(forCase(i.caseId, fake.tasks())).toHaveLength(0);
+  expect(events(i.caseId).find((e) => e.type === 'registration.approved').payload).toEqual({ accountId: `acct-${i.caseId}`, minorSafeguards: false, realNameVerified: false });
+  expect(eventTypes(i.caseId).filter((t) => t === 'step.entered')).toHaveLength(0);
+  expect(reg.of('activateAccount', i.caseId)).toEqual([expect.objectContaining({ minors: { guardianConsentUnder: 14, safeguardsUnder: 18 }, timeZone: i.policy.calendar.timeZone })]);
+});
+
+test('an e-mail address given is verified; the ID is asked for a merchant account (a feature that needs it) and recorded as the reason', async () => {
+  const i = lawfulInput({ emailGiven: true, realName: 'merchant_account' });
+  const h = await start(i);
+  await verifyAll(h, { faceResult: 'pass', riskFlag: 'none' });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(events(i.caseId).find((e) => e.casePatch?.step === 'identity_verification').payload).toEqual({ reason: 'merchant_account' });
+  expect(events(i.caseId).find((e) => e.type === 'registration.approved').payload).toMatchObject({ realNameVerified: true });
+});
+
+test('policy 1.2 setting (real name of everyone): without an e-mail address the ID step follows the mobile step', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: 'policy' });
+  const h = await start(i);
+  await verifyMobile(h);
+  await submitIdentity(h, { faceResult: 'pass', riskFlag: 'none' });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(reg.of('sendEmailVerification', i.caseId)).toHaveLength(0);
+});
+
+test('a document reviewed by staff instead of the face match: an agent decides', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: 'policy' });
+  const h = await start(i);
+  await verifyMobile(h);
+  await submitIdentity(h, { faceResult: 'not_checked', riskFlag: 'none' });
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'registration.identity_review')!.taskId, actor: agent, payload: { decision: 'approve' } }] });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+});
+
+test('rejected by a person: the data is kept 30 days to contest the decision, then erased at 24:00 of the 30th day after', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: 'policy' });
+  const h = await start(i);
+  await verifyMobile(h);
+  await submitIdentity(h, { faceResult: 'fail', riskFlag: 'none' });
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'registration.identity_review')!.taskId, actor: agent, payload: { decision: 'reject', reasonCode: 'face_mismatch' } }] });
+  const closedView = await waitForState(h, (s) => s.status === 'closed');
+  const rejected = events(i.caseId).find((e) => e.type === 'registration.rejected');
+  const erasureAt = dayPeriodEndsAt(i.policy.calendar, new Date(rejected.at), 30, { extendOverHolidays: false }).toISOString();
+  expect(closedView).toMatchObject({ outcome: 'rejected', deadlines: { personalDataErasure: erasureAt } });
+  expect(forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'registration.rejected').params).toEqual({ caseId: i.caseId, reasonCode: 'face_mismatch', erasureAt });
+  expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(0);
+  expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'face_mismatch' });
+  const [erased] = reg.of('erasePersonalData', i.caseId);
+  expect(erased).toMatchObject({ reason: 'rejected', userRef: i.userRef });
+  expectFiredAt(erased.at, erasureAt);
+  const ended = events(i.caseId).at(-1);
+  expect(ended).toMatchObject({ type: 'registration.retention_ended', payload: { erasureAt } });
+  expect(ended.casePatch.deadlines).toEqual({});
+});
+
+test('a child under 14 without a guardian\'s consent (PIPL art. 31): refused with that reason and erased at once', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: 'merchant_account' });
+  const h = await start(i);
+  await verifyMobile(h);
+  await waitForState(h, (s) => s.step === 'identity_verification');
+  await expect(executeUpdate(h, guardianConsentMissingUpdate, { args: [{ actor: agent }] })).rejects.toMatchObject({ cause: { type: 'Forbidden' } });
+  await executeUpdate(h, guardianConsentMissingUpdate, { args: [{ actor: storefront }] });
+  expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'guardian_consent_required' });
+  const types = eventTypes(i.caseId);
+  expect(types).toContain('registration.guardian_consent_missing');
+  expect(reg.of('erasePersonalData', i.caseId)).toEqual([expect.objectContaining({ reason: 'rejected' })]);
+  expect(reg.of('checkIdentity', i.caseId)).toHaveLength(0);
+  expect(types.at(-1)).toBe('case.closed');
+});
+
+test('a review lapse never rejects by itself (PIPL art. 24), even with onBreach default-decision: a supervisor decides', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: 'policy' }, (p) => void (p.registration.manualReview = { within: { amount: 4, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'default-decision' }));
+  const h = await start(i);
+  await verifyMobile(h);
+  await submitIdentity(h, { faceResult: 'uncertain', riskFlag: 'none' });
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+  const first = openTaskOf(v, 'registration.identity_review')!;
+  await env.sleep(new Date(first.dueAt).getTime() - (await env.currentTimeMs()) + 1_000);
+  const escalated = await waitForState(h, (s) => openTaskOf(s, 'registration.identity_review')?.role === 'supervisor');
+  const second = openTaskOf(escalated, 'registration.identity_review')!;
+  const lapsed = events(i.caseId).find((e) => e.type === 'registration.review_lapsed');
+  expect(lapsed.payload).toEqual({ dueAt: first.dueAt, decidedBy: 'supervisor' });
+  expectFiredAt(lapsed.at, first.dueAt);
+  const opened = forCase(i.caseId, fake.tasks());
+  expect(opened.map((t) => [t.role, t.slaName])).toEqual([['agent', 'manualReview'], ['supervisor', 'manualReviewBySupervisor']]);
+  const supervisorSla = escalated.slas.find((x) => x.name === 'manualReviewBySupervisor')!;
+  expectFiredAt(supervisorSla.startedAt, first.dueAt); // the supervisor's clock starts when the agent's lapsed
+  expect(second.dueAt).toBe(addWorkingHours(i.policy.calendar, new Date(supervisorSla.startedAt), 4).toISOString());
+  expect(escalated.status).toBe('open');
+  expect(reg.of('recordRegistrationOutcome', i.caseId)).toHaveLength(0);
+  await expect(executeUpdate(h, completeTaskUpdate, { args: [{ taskId: second.taskId, actor: agent, payload: { decision: 'approve' } }] })).rejects.toMatchObject({ cause: { type: 'Forbidden' } });
+  await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: second.taskId, actor: supervisor, payload: { decision: 'approve' } }] });
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+});
+
+test('an applicant under 18: the approved account carries the minor safeguards', async () => {
+  const i = lawfulInput({ emailGiven: false, realName: null });
+  reg.minorOf(i.caseId);
+  const h = await start(i);
+  await verifyMobile(h);
+  expect(await h.result()).toEqual({ outcome: 'approved' });
+  expect(events(i.caseId).find((e) => e.type === 'registration.approved').payload).toMatchObject({ minorSafeguards: true });
+});
+
+describe('real-name verification of an active account, when a feature asks for it', () => {
+  let accounts = 0;
+  const laterInput = (feature: 'merchant_account' | 'payment_above_limit'): RegistrationCaseInput => ({ ...lawfulInput({ emailGiven: false, realName: feature }), purpose: 'real_name', registrationId: `REG-approved-account-${++accounts}` });
+
+  test('the identity step alone: face pass verifies the account; no code, no link, the registration untouched', async () => {
+    const i = laterInput('merchant_account');
+    const h = await start(i);
+    const v = await waitForState(h, (s) => s.step === 'identity_verification' && !!s.deadlines.verification);
+    expect(v.deadlines.verification).toBe(deadlineFrom(new Date(v.slas[0].startedAt), i.policy.registration.verification.within, i.policy.calendar).toISOString());
+    await executeUpdate(h, submitIdentityUpdate, { args: [{ actor: storefront }] });
+    expect(await h.result()).toEqual({ outcome: 'approved' });
+    expect(reg.of('checkIdentity', i.caseId)).toEqual([expect.objectContaining({ registrationId: i.registrationId })]);
+    expect(reg.of('recordRealNameVerified', i.caseId)).toEqual([expect.objectContaining({ registrationId: i.registrationId, minors: { guardianConsentUnder: 14, safeguardsUnder: 18 } })]);
+    for (const name of ['sendMobileCode', 'sendEmailVerification', 'activateAccount', 'recordRegistrationOutcome', 'erasePersonalData'] as const) expect(reg.of(name, i.caseId)).toHaveLength(0);
+    expect(events(i.caseId)[0]).toMatchObject({ type: 'case.opened', payload: { purpose: 'real_name', feature: 'merchant_account' } });
+    expect(events(i.caseId).find((e) => e.type === 'registration.real_name_verified').payload).toEqual({ feature: 'merchant_account', minorSafeguards: false });
+    expect(templatesOf(i.caseId)).toEqual(['registration.real_name_verified']);
+  });
+
+  test('rejected by a person: the account stays as it is, the identity data is erased after the retention', async () => {
+    const i = laterInput('payment_above_limit');
+    reg.identityOf(i.registrationId!, { faceResult: 'uncertain', riskFlag: 'none' });
+    const h = await start(i);
+    await waitForState(h, (s) => s.step === 'identity_verification');
+    await executeUpdate(h, submitIdentityUpdate, { args: [{ actor: storefront }] });
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'registration.identity_review')!.taskId, actor: agent, payload: { decision: 'reject', reasonCode: 'identity_not_confirmed' } }] });
+    expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'identity_not_confirmed' });
+    const rejected = events(i.caseId).find((e) => e.type === 'registration.rejected');
+    const erasureAt = dayPeriodEndsAt(i.policy.calendar, new Date(rejected.at), 30, { extendOverHolidays: false }).toISOString();
+    const [erased] = reg.of('eraseIdentity', i.caseId);
+    expect(erased).toMatchObject({ registrationId: i.registrationId, reason: 'rejected' });
+    expectFiredAt(erased.at, erasureAt);
+    expect(reg.of('recordRegistrationOutcome', i.caseId)).toHaveLength(0);
+    expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(0);
+    expect(templatesOf(i.caseId)).toEqual(['registration.real_name_rejected']);
+  });
+
+  test('not done by the deadline: abandoned, only what it collected is erased', async () => {
+    const i = laterInput('merchant_account');
+    const h = await start(i);
+    const v = await waitForState(h, (s) => !!s.deadlines.verification);
+    expect(await h.result()).toEqual({ outcome: 'abandoned' });
+    const abandoned = events(i.caseId).find((e) => e.type === 'registration.abandoned');
+    expect(abandoned.payload).toEqual({ step: 'identity_verification', dueAt: v.deadlines.verification });
+    expectFiredAt(abandoned.at, v.deadlines.verification!);
+    expect(reg.of('eraseIdentity', i.caseId)).toEqual([expect.objectContaining({ reason: 'abandoned' })]);
+    expect(reg.of('recordRegistrationOutcome', i.caseId)).toHaveLength(0);
+  });
 });
