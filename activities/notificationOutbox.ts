@@ -37,6 +37,12 @@ export interface OutboxOptions {
   pollMs?: number;
   /** Rows claimed per pass. */
   batch?: number;
+  /**
+   * The worker's task queue: a dispatcher delivers the e-mails its own queue's cases queued (and rows queued before
+   * queues were recorded), so every worker of a deployment shares the work while separate deployments on one
+   * database (a test system each, say) never send each other's mail through the wrong SMTP server.
+   */
+  queue?: string;
   /** Cases whose e-mails are delivered at the same time (each delivery holds a database connection while it records). */
   concurrency?: number;
   /** A claim older than this is taken as interrupted: the row becomes 'uncertain'. */
@@ -75,7 +81,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
   let timer: NodeJS.Timeout | undefined;
 
   async function enqueue(n: NotifyInput): Promise<void> {
-    const queued = { params: n.params as Prisma.InputJsonValue, eventKey: n.eventKey, eventAt: new Date(n.at) };
+    const queued = { params: n.params as Prisma.InputJsonValue, eventKey: n.eventKey, eventAt: new Date(n.at), queue: o.queue ?? null };
     await db.notification.upsert({
       where: { id: n.key },
       create: { id: n.key, caseId: n.caseId, template: n.template, recipientKind: n.recipient.kind, recipientId: n.recipient.id, status: 'pending', ...queued },
@@ -132,7 +138,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
         UPDATE notifications n SET status = 'sending', attempts = n.attempts + 1, claimed_at = timezone('UTC', now())
         WHERE n.id IN (
           SELECT id FROM notifications
-          WHERE status IN ('pending', 'failed') AND next_attempt_at <= timezone('UTC', now())
+          WHERE status IN ('pending', 'failed') AND next_attempt_at <= timezone('UTC', now()) AND (queue = ${o.queue ?? null} OR queue IS NULL)
           ORDER BY next_attempt_at, created_at LIMIT ${batch}
           FOR UPDATE SKIP LOCKED)
         RETURNING n.id, n.created_at, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts)

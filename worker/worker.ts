@@ -35,7 +35,7 @@ export function maxCachedWorkflowsSetting(env: NodeJS.ProcessEnv = process.env):
 export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
   // The e-mail outbox's dispatcher runs beside the worker: activities queue, it delivers (and polls for retries).
   const outbox =
-    o.deps.outbox ?? createNotificationOutbox({ db: o.deps.db, mailer: o.deps.mailer, logger: o.deps.logger.child({ component: 'outbox' }), templates, mailDomain: o.deps.mailDomain });
+    o.deps.outbox ?? createNotificationOutbox({ db: o.deps.db, mailer: o.deps.mailer, logger: o.deps.logger.child({ component: 'outbox' }), templates, mailDomain: o.deps.mailDomain, queue: o.taskQueue });
   const options: WorkerOptions = {
     connection: o.connection,
     namespace: o.namespace,

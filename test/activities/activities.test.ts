@@ -409,6 +409,24 @@ describe('notify: e-mail outbox, at most once', () => {
     expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(1);
   });
 
+  test("a dispatcher delivers its own task queue's e-mails only: another deployment on the same database never sends them", async () => {
+    const { caseId, customerId } = await createCase();
+    await createCustomer(customerId);
+    const input = notifyInput(caseId, customerId);
+    const ours = outboxWith({ queue: `q-ours-${caseId}` });
+    const theirs = outboxWith({ queue: `q-theirs-${caseId}` });
+    // Queued by a worker of our queue (as its notify activity writes it).
+    await db.notification.create({
+      data: { id: input.key, caseId, template: input.template, recipientKind: 'customer', recipientId: customerId, status: 'pending', params: input.params, eventKey: input.eventKey, eventAt: new Date(input.at), queue: `q-ours-${caseId}` },
+    });
+    expect(await theirs.deliverDue()).toBe(0);
+    expect(await db.notification.findUniqueOrThrow({ where: { id: input.key } })).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(caughtFor(input.key)).toHaveLength(0);
+    expect(await ours.deliverDue()).toBe(1);
+    expect(await db.notification.findUniqueOrThrow({ where: { id: input.key } })).toMatchObject({ status: 'sent', queue: `q-ours-${caseId}`, attempts: 1 });
+    expect(caughtFor(input.key)).toHaveLength(1);
+  });
+
   test('retry delays double from 5 s up to 10 minutes', () => {
     expect([1, 2, 3, 4, 8, 20].map(retryDelaySeconds)).toEqual([5, 10, 20, 40, 600, 600]);
   });

@@ -42,7 +42,18 @@ afterAll(async () => {
   await env?.teardown();
 });
 
+/**
+ * A return on this server. The server's clock runs years ahead as the tests skip time, past the holiday years a case
+ * would carry; its calendar is given as written by hand (no year coverage), so no deadline reads holiday data (that is
+ * test/workflows/calendar.test.ts's subject) and every deadline here is exact against i.policy.calendar.
+ */
 function input(over: Partial<ReturnCaseInput> = {}, requestType: ReturnCaseInput['requestType'] = 'return_and_refund'): ReturnCaseInput {
+  const i = openedInput(over, requestType);
+  const { version: _v, officialYears: _o, provisionalYears: _p, ...handWritten } = i.policy.calendar;
+  return { ...i, policy: { ...i.policy, calendar: handWritten } };
+}
+
+function openedInput(over: Partial<ReturnCaseInput>, requestType: ReturnCaseInput['requestType']): ReturnCaseInput {
   const caseId = `RET-TS-${++n}-${Date.now()}`;
   const now = Date.now();
   return {
