@@ -130,7 +130,8 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
     // Claims that never finished: outcome unknown, so never resent.
     const stale = await db.$executeRaw`
       UPDATE notifications SET status = 'uncertain', last_error = 'delivery outcome unknown after an interrupted attempt; not resent'
-      WHERE status = 'sending' AND (claimed_at IS NULL OR claimed_at < timezone('UTC', now()) - make_interval(secs => ${staleClaimMs / 1000}))`;
+      WHERE status = 'sending' AND (claimed_at IS NULL OR claimed_at < timezone('UTC', now()) - make_interval(secs => ${staleClaimMs / 1000}))
+        AND (queue = ${o.queue ?? null} OR queue IS NULL)`;
     if (stale > 0) o.logger.warn({ rows: stale }, 'notifications left uncertain after an interrupted attempt; not resending');
     // Claimed with the recipient's contact as it is now: a corrected address or locale applies to what has not left yet.
     return db.$queryRaw<ClaimedRow[]>`

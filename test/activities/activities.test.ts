@@ -326,9 +326,13 @@ describe('notify: e-mail outbox, at most once', () => {
     };
   }
 
-  /** A dispatcher of its own (no polling): each test drives deliveries with deliverDue(). */
+  /**
+   * A dispatcher of its own (no polling): each test drives deliveries with deliverDue(). Its own task queue, as a
+   * worker's: the API tests' systems run their dispatchers on the same database meanwhile, each for its own queue.
+   */
+  const testQueue = `activities-test-${crypto.randomUUID()}`;
   function outboxWith(o: Partial<OutboxOptions> = {}) {
-    return createNotificationOutbox({ db, mailer, logger, templates, ...o });
+    return createNotificationOutbox({ db, mailer, logger, templates, queue: testQueue, ...o });
   }
   /** Makes a backed-off row due now, as if its retry time had come. */
   const dueNow = (key: string) => db.$executeRaw`UPDATE notifications SET next_attempt_at = timezone('UTC', now()) - interval '1 second' WHERE id = ${key}`;
