@@ -31,6 +31,8 @@ function registrationBody() {
     password: 'Correct-Horse-9!',
     agreementVersion: '2026-11',
     locale: 'en' as const,
+    // Real-name verification asked by a feature (a merchant account), so the identity step runs too.
+    realNameFor: 'merchant_account',
   };
 }
 
@@ -262,8 +264,8 @@ async function emailToken(ctx: BenchContext, registrationId: string): Promise<st
 }
 
 /**
- * Registration: SMS code (read from sms_outbox), e-mail link (read from the caught mail), ID number and a
- * passing face match; approved. Needs the mail catcher's directory (DATA_DIR of the system, or BENCH_MAIL_DIR).
+ * Registration for a merchant account: SMS code (read from sms_outbox), e-mail link (read from the caught mail), the
+ * consents to the ID number and the face image, ID number and a passing face match; approved. Needs the mail catcher's directory (DATA_DIR of the system, or BENCH_MAIL_DIR).
  */
 export async function driveRegistration(ctx: BenchContext, lane: number): Promise<string> {
   if (!fs.existsSync(ctx.mailDir)) throw new Error(`no mail directory at ${ctx.mailDir}: set DATA_DIR (the system's) or BENCH_MAIL_DIR`);
@@ -277,6 +279,11 @@ export async function driveRegistration(ctx: BenchContext, lane: number): Promis
   const token = await emailToken(ctx, id);
   await must(ctx, 200, 'POST', `/v1/registrations/${id}/email/confirm`, sf.apiKey, { token });
   await atStep(ctx, sf, id, 'identity_verification');
+  // PIPL art. 29: a separate consent to each kind of sensitive information, against the notice shown.
+  for (const purpose of ['id_number', 'face_image']) {
+    const notice = (await must(ctx, 200, 'GET', `/v1/registrations/${id}/consents/notice?purpose=${purpose}&locale=en`, sf.apiKey)).body;
+    await must(ctx, 201, 'POST', `/v1/registrations/${id}/consents`, sf.apiKey, { purpose, privacyPolicyVersion: notice.privacyPolicy.version, privacyPolicyTextSha256: notice.privacyPolicy.textSha256, noticeSha256: notice.noticeSha256 });
+  }
   await must(ctx, 200, 'POST', `/v1/registrations/${id}/identity`, sf.apiKey, { idNumber: idNumber(), faceImageRef: 'sim-pass-1' });
   // An ID number seen on another registration is a risk flag: an agent reviews it.
   const review = await until(`${id} approved or at an identity review`, async () => {
