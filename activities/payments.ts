@@ -2,6 +2,7 @@
 // the platform bears). Idempotent on the key: a retried activity never pays twice.
 import crypto from 'node:crypto';
 import type { Db } from '../lib/db';
+import { appendAuditEvent, type AuditInput } from './audit';
 
 export interface RefundRequest {
   idempotencyKey: string;
@@ -57,4 +58,15 @@ export class SimulatedPaymentGateway implements PaymentGateway {
     }
     return { ref: row.ref };
   }
+}
+
+/**
+ * Records a payment's outcome and its audit event in one transaction: 'succeeded' with the gateway's reference, or
+ * 'recorded' when no money moved (a zero amount, or a cost the platform books without a payout).
+ */
+export async function settlePayment(db: Db, payment: { id: string }, gatewayRef: string | null, event: Omit<AuditInput, 'actor'>): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.payment.update({ where: { id: payment.id }, data: { status: gatewayRef ? 'succeeded' : 'recorded', gatewayRef } });
+    await appendAuditEvent(tx, { ...event, actor: 'system' });
+  });
 }

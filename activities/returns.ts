@@ -7,6 +7,7 @@ import type { DeliveryStatus, PickupBooking } from '../lib/carriers';
 import { needsCarrierQuote, returnShippingReimbursement, type Money, type RefundRoute } from '../policy/returns';
 import { appendAuditEvent } from './audit';
 import type { ActivityDeps } from './index';
+import { settlePayment } from './payments';
 
 export interface ReimburseReturnShippingInput {
   caseId: string;
@@ -125,28 +126,24 @@ export function createReturnActivities(deps: Pick<ActivityDeps, 'db' | 'logger' 
 
     // A zero amount (a cap of 0, or "0.00" paid) moves no money: the row is 'recorded' without a gateway call.
     const ref = payment.amountMinor > 0 ? (await gateway.payout({ idempotencyKey, amountMinor: payment.amountMinor, currency: payment.currency })).ref : null;
-    await db.$transaction(async (tx) => {
-      await tx.payment.update({ where: { id: payment.id }, data: { status: ref ? 'succeeded' : 'recorded', gatewayRef: ref } });
-      await appendAuditEvent(tx, {
-        caseId: r.caseId,
-        eventKey: r.eventKey,
-        type: 'payment.return_shipping_reimbursed',
-        actor: 'system',
-        at: new Date(r.at),
-        payload: {
-          paymentId: payment.id,
-          payer: r.payer,
-          carrier: r.carrier,
-          amountMinor: payment.amountMinor,
-          currency: payment.currency,
-          basis: decided.basis,
-          ...(r.paid && { paidMinor: r.paid.amountMinor, paidCurrency: r.paid.currency }),
-          ...(quote && { quotedMinor: quote.amountMinor, quotedCurrency: quote.currency }),
-          capMinor: r.cap.amountMinor,
-          capped: payment.amountMinor < decided.uncappedMinor,
-          gatewayRef: ref,
-        },
-      });
+    await settlePayment(db, payment, ref, {
+      caseId: r.caseId,
+      eventKey: r.eventKey,
+      type: 'payment.return_shipping_reimbursed',
+      at: new Date(r.at),
+      payload: {
+        paymentId: payment.id,
+        payer: r.payer,
+        carrier: r.carrier,
+        amountMinor: payment.amountMinor,
+        currency: payment.currency,
+        basis: decided.basis,
+        ...(r.paid && { paidMinor: r.paid.amountMinor, paidCurrency: r.paid.currency }),
+        ...(quote && { quotedMinor: quote.amountMinor, quotedCurrency: quote.currency }),
+        capMinor: r.cap.amountMinor,
+        capped: payment.amountMinor < decided.uncappedMinor,
+        gatewayRef: ref,
+      },
     });
     l.info({ paymentId: payment.id, gatewayRef: ref, amountMinor: payment.amountMinor, basis: decided.basis }, 'return shipping reimbursed');
     return { paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency, gatewayRef: ref };
@@ -180,16 +177,12 @@ export function createReturnActivities(deps: Pick<ActivityDeps, 'db' | 'logger' 
       payment.amountMinor > 0
         ? (await gateway.refund({ idempotencyKey, amountMinor: payment.amountMinor, currency: payment.currency, ...(gatewayRoute && { route: gatewayRoute }), ...(r.paymentRef && { paymentRef: r.paymentRef }) })).ref
         : null;
-    await db.$transaction(async (tx) => {
-      await tx.payment.update({ where: { id: payment.id }, data: { status: ref ? 'succeeded' : 'recorded', gatewayRef: ref } });
-      await appendAuditEvent(tx, {
-        caseId: r.caseId,
-        eventKey: r.eventKey,
-        type: 'payment.refunded',
-        actor: 'system',
-        at: new Date(r.at),
-        payload: { paymentId: payment.id, kind: payment.kind, amountMinor: payment.amountMinor, currency: payment.currency, route: r.route, paymentRef: r.paymentRef ?? null, pointsRestored: r.points?.count ?? 0, gatewayRef: ref },
-      });
+    await settlePayment(db, payment, ref, {
+      caseId: r.caseId,
+      eventKey: r.eventKey,
+      type: 'payment.refunded',
+      at: new Date(r.at),
+      payload: { paymentId: payment.id, kind: payment.kind, amountMinor: payment.amountMinor, currency: payment.currency, route: r.route, paymentRef: r.paymentRef ?? null, pointsRestored: r.points?.count ?? 0, gatewayRef: ref },
     });
     deps.logger.child({ caseId: r.caseId }).info({ paymentId: payment.id, gatewayRef: ref, amountMinor: payment.amountMinor, route: r.route }, 'refund issued');
     return { paymentId: payment.id, gatewayRef: ref, route: r.route, amountMinor: payment.amountMinor };

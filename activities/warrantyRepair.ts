@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { appendAuditEvent } from './audit';
 import type { ActivityDeps } from './index';
+import { settlePayment } from './payments';
 
 /** Progress of a repair, by ids, enums and amounts only (the workflow knows nothing else). */
 export interface RepairProgressPatch {
@@ -155,16 +156,12 @@ export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | '
     const payout = r.leg === 'to_centre' && payment.amountMinor > 0;
     if (!deps.gateway && payout) throw new Error('payRepairShipping needs the payment port');
     const ref = payout ? (await deps.gateway!.payout({ idempotencyKey, amountMinor: payment.amountMinor, currency: payment.currency })).ref : null;
-    await db.$transaction(async (tx) => {
-      await tx.payment.update({ where: { id: payment.id }, data: { status: ref ? 'succeeded' : 'recorded', gatewayRef: ref } });
-      await appendAuditEvent(tx, {
-        caseId: r.caseId,
-        eventKey: r.eventKey,
-        type: 'payment.repair_shipping',
-        actor: 'system',
-        at: new Date(r.at),
-        payload: { paymentId: payment.id, leg: r.leg, carrier: r.carrier, amountMinor: payment.amountMinor, currency: payment.currency, quotedMinor: quote.amountMinor, capMinor: r.cap.amountMinor, gatewayRef: ref },
-      });
+    await settlePayment(db, payment, ref, {
+      caseId: r.caseId,
+      eventKey: r.eventKey,
+      type: 'payment.repair_shipping',
+      at: new Date(r.at),
+      payload: { paymentId: payment.id, leg: r.leg, carrier: r.carrier, amountMinor: payment.amountMinor, currency: payment.currency, quotedMinor: quote.amountMinor, capMinor: r.cap.amountMinor, gatewayRef: ref },
     });
     deps.logger.child({ caseId: r.caseId }).info({ paymentId: payment.id, leg: r.leg, amountMinor: payment.amountMinor, gatewayRef: ref }, 'repair shipping paid');
     return { paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency, gatewayRef: ref };
