@@ -47,12 +47,13 @@ export const envFields = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('casework'),
   /**
    * Cases the worker keeps in its workflow cache; one more evicts the least recently used, which replays its
-   * history at its next step (tens of milliseconds). A case waiting on a party costs about 0.14 MiB of worker heap
-   * and 0.27 MiB of RSS (scripts/bench/cache-memory.ts), so the default, 2000, holds the cases that are moving now
-   * in some 300 MiB of heap and 550 MiB of RSS, whatever the machine (the SDK's own default follows the heap limit),
-   * while the many that wait days on a party or a deadline replay when they wake. Raise it with the worker's memory.
+   * history at its next step (tens of milliseconds of CPU). A case waiting on a party costs about 0.14 MiB of worker
+   * heap and 0.27 MiB of RSS (scripts/bench/cache-memory.ts). The default, 500, holds the cases moving now, whatever
+   * the machine (the SDK's own default follows the heap limit), while the many that wait days on a party or a
+   * deadline replay when they wake: measured with `bash scripts/bench.sh --only rss`, the system process (worker +
+   * API) stays under 1 GiB with 10,000 open returns (947 MB; 1,745 MB with 2000). Raise it with the worker's memory.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(2000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
   API_PORT: port.default(3000),
   API_HOST: z.string().default('127.0.0.1'),

@@ -2,9 +2,9 @@
 import { ConfigError, loadConfig } from '../../lib/config';
 import { maxCachedWorkflowsSetting } from '../../worker/worker';
 
-test('the cache bound defaults to 2000 and takes a whole number', () => {
-  expect(maxCachedWorkflowsSetting({})).toBe(2000);
-  expect(maxCachedWorkflowsSetting({ WORKER_MAX_CACHED_WORKFLOWS: '' })).toBe(2000);
+test('the cache bound defaults to 500 and takes a whole number', () => {
+  expect(maxCachedWorkflowsSetting({})).toBe(500);
+  expect(maxCachedWorkflowsSetting({ WORKER_MAX_CACHED_WORKFLOWS: '' })).toBe(500);
   expect(maxCachedWorkflowsSetting({ WORKER_MAX_CACHED_WORKFLOWS: '500' })).toBe(500);
   expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '750' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(750);
 });
