@@ -13,7 +13,7 @@ import { appendAuditEvent, auditKeyCollision, sameAuditEvent } from './audit';
 import { calendarActivities } from './calendar';
 import type { Mailer } from './mailer';
 import { createNotificationOutbox, type NotificationOutbox } from './notificationOutbox';
-import type { PaymentGateway } from './payments';
+import { settlePayment, type PaymentGateway } from './payments';
 import { renderTemplate, sharedTemplates, type TemplateSet } from './templates';
 import type {
   CaseActivities,
@@ -211,16 +211,12 @@ export function createActivities(deps: ActivityDeps) {
       return { paymentId: payment.id, gatewayRef: payment.gatewayRef, status: 'succeeded' };
     }
     const { ref } = await gateway.refund({ idempotencyKey, amountMinor: r.amountMinor, currency: r.currency });
-    await db.$transaction(async (tx) => {
-      await tx.payment.update({ where: { id: payment.id }, data: { status: 'succeeded', gatewayRef: ref } });
-      await appendAuditEvent(tx, {
-        caseId: r.caseId,
-        eventKey: r.eventKey,
-        type: 'payment.refunded',
-        actor: 'system',
-        at: new Date(r.at),
-        payload: { paymentId: payment.id, amountMinor: r.amountMinor, currency: r.currency, gatewayRef: ref },
-      });
+    await settlePayment(db, payment, ref, {
+      caseId: r.caseId,
+      eventKey: r.eventKey,
+      type: 'payment.refunded',
+      at: new Date(r.at),
+      payload: { paymentId: payment.id, amountMinor: r.amountMinor, currency: r.currency, gatewayRef: ref },
     });
     log(r.caseId).info({ paymentId: payment.id, gatewayRef: ref, amountMinor: r.amountMinor }, 'refund issued');
     return { paymentId: payment.id, gatewayRef: ref, status: 'succeeded' };

@@ -3,7 +3,7 @@
 // decides the amount (the customer's, or the carrier's quote, capped by the policy) and pays it, so the
 // workflow history holds one command for it. Idempotent on the case: a retry never pays twice.
 import crypto from 'node:crypto';
-import type { DeliveryStatus, PickupBooking } from '../lib/carriers';
+import type { DeliveryStatus, PickupBooking, PickupRequest } from '../lib/carriers';
 import { needsCarrierQuote, returnShippingReimbursement, type Money, type RefundRoute } from '../policy/returns';
 import { appendAuditEvent } from './audit';
 import type { ActivityDeps } from './index';
@@ -64,14 +64,9 @@ export interface ReturnParcelStatusInput {
   trackingNumber: string;
 }
 
-export interface ScheduleReturnPickupInput {
+/** The carrier port's pickup request for the case's parcel (the idempotency key is the case's). */
+export interface ScheduleReturnPickupInput extends Omit<PickupRequest, 'idempotencyKey'> {
   caseId: string;
-  carrier: string;
-  from: string;
-  to: string;
-  date: string;
-  slot: string;
-  timeZone: string;
   at: string;
   eventKey: string;
 }

@@ -184,5 +184,12 @@ export class CalendarStore {
  */
 export function caseCalendar(calendar: BusinessCalendar, openedAt: Date): BusinessCalendar {
   const year = localYearOf(calendar, openedAt);
-  return calendarForYears(calendar, year - 1, year + 1);
+  // Cut once per calendar and year: every opening of the year carries the same slice (the calendar in force is replaced,
+  // not changed, when a notice is imported).
+  let byYear = caseCalendars.get(calendar);
+  if (!byYear) caseCalendars.set(calendar, (byYear = new Map()));
+  let cut = byYear.get(year);
+  if (!cut) byYear.set(year, (cut = calendarForYears(calendar, year - 1, year + 1)));
+  return cut;
 }
+const caseCalendars = new WeakMap<BusinessCalendar, Map<number, BusinessCalendar>>();
