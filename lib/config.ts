@@ -54,6 +54,12 @@ export const envFields = z.object({
    * API) stays under 1 GiB with 10,000 open returns (947 MB; 1,745 MB with 2000). Raise it with the worker's memory.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  /**
+   * The workflow stack-trace queries (`__stack_trace`, the Temporal UI's "Stack Trace" tab). On, the SDK captures and
+   * source-maps a stack for every promise a workflow creates: about 40 % of the workflow thread's CPU and of a replay
+   * (docs/benchmarks.md). Off by default; turn it on while debugging a case that seems stuck.
+   */
+  WORKER_WORKFLOW_STACK_TRACES: bool.default(false),
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
   API_PORT: port.default(3000),
   API_HOST: z.string().default('127.0.0.1'),

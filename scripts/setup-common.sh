@@ -13,7 +13,7 @@ ensure_node_modules() {
   if [[ -L node_modules ]]; then
     # A linked node_modules belongs to another checkout: npm ci would empty it there. Use it as it is.
     say "node_modules is a link to $(readlink node_modules): using it as it is"
-  elif [[ ! -f $stamp || package-lock.json -nt $stamp || package.json -nt $stamp ]]; then
+  elif [[ ! -f $stamp || package-lock.json -nt $stamp || package.json -nt $stamp || -n "$(find patches -newer "$stamp" 2>/dev/null)" ]]; then
     say "installing node modules (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error
     touch "$stamp"

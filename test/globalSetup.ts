@@ -49,6 +49,9 @@ export interface TestRunState {
 export default async function globalSetup(): Promise<void> {
   fs.mkdirSync(TEST_DATA_DIR, { recursive: true });
   const t0 = Date.now();
+  // Every worker in the test run's processes as production runs them: no workflow stack-trace hook (lib/config.ts
+  // WORKER_WORKFLOW_STACK_TRACES). Set here because jest's sandboxed process.env never reaches a workflow thread.
+  process.env.TEMPORAL_WORKFLOW_STACK_TRACES ??= 'off';
 
   step('bundling workflows');
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as any });

@@ -22,6 +22,8 @@ export interface CaseWorkerOptions {
   metrics?: Registry;
   /** Cases kept in the workflow cache; default: the WORKER_MAX_CACHED_WORKFLOWS setting (lib/config.ts). */
   maxCachedWorkflows?: number;
+  /** The workflow stack-trace queries; default: the WORKER_WORKFLOW_STACK_TRACES setting (off). */
+  workflowStackTraces?: boolean;
 }
 
 /** WORKER_MAX_CACHED_WORKFLOWS from the environment, validated as lib/config.ts validates it. */
@@ -32,7 +34,24 @@ export function maxCachedWorkflowsSetting(env: NodeJS.ProcessEnv = process.env):
   return parsed.data;
 }
 
+/** WORKER_WORKFLOW_STACK_TRACES from the environment, validated as lib/config.ts validates it. */
+export function workflowStackTracesSetting(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env.WORKER_WORKFLOW_STACK_TRACES;
+  const parsed = envFields.shape.WORKER_WORKFLOW_STACK_TRACES.safeParse(raw === '' ? undefined : raw);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  WORKER_WORKFLOW_STACK_TRACES: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data;
+}
+
+/**
+ * Whether the workflow threads a worker starts next install the SDK's promise hook (the stack-trace queries). Read by
+ * the SDK in each thread as it starts (patches/@temporalio+worker+*.patch), from the environment the thread inherits.
+ */
+export function setWorkflowStackTraces(on: boolean): void {
+  process.env.TEMPORAL_WORKFLOW_STACK_TRACES = on ? 'on' : 'off';
+}
+
 export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
+  setWorkflowStackTraces(o.workflowStackTraces ?? workflowStackTracesSetting());
   // The e-mail outbox's dispatcher runs beside the worker: activities queue, it delivers (and polls for retries).
   const outbox =
     o.deps.outbox ?? createNotificationOutbox({ db: o.deps.db, mailer: o.deps.mailer, logger: o.deps.logger.child({ component: 'outbox' }), templates, mailDomain: o.deps.mailDomain, queue: o.taskQueue });

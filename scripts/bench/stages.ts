@@ -211,6 +211,7 @@ export async function replayThroughput(ctx: BenchContext, o: Options): Promise<R
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules, logger: new DefaultLogger('WARN') });
   const bundleMs = now() - tb;
   progress(`replay: replaying ${m} histories`);
+  process.env.TEMPORAL_WORKFLOW_STACK_TRACES ??= 'off'; // as the replay tool replays (scripts/replay-worker.ts)
   let mismatched = 0;
   const t1 = now();
   for await (const r of Worker.runReplayHistories({ workflowBundle: { code: bundle.code } }, histories)) {
