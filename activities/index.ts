@@ -18,6 +18,8 @@ import { renderTemplate, sharedTemplates, type TemplateSet } from './templates';
 import type {
   CaseActivities,
   CaseEventInput,
+  CaseWrite,
+  CaseWritesInput,
   CloseTaskInput,
   EscalateTaskInput,
   NotifyInput,
@@ -52,7 +54,8 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const { db, gateway } = deps;
   const outbox = deps.outbox ?? createNotificationOutbox({ db, mailer: deps.mailer, logger: deps.logger, templates, mailDomain: deps.mailDomain });
-  const log = (caseId: string) => {
+  /** A logger for the case; `write` names the case write a line is about (several run in one applyCaseWrites). */
+  const log = (caseId: string, write?: CaseWrite['kind']) => {
     let activity: Record<string, unknown> = {};
     try {
       const info = Context.current().info;
@@ -60,7 +63,7 @@ export function createActivities(deps: ActivityDeps) {
     } catch {
       /* called outside an activity (tests, scripts) */
     }
-    return deps.logger.child({ caseId, requestId: currentRequestId(), ...activity });
+    return deps.logger.child({ caseId, requestId: currentRequestId(), ...activity, ...(write && { write }) });
   };
 
   /**
@@ -77,28 +80,30 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
-  async function recordCaseEvent(e: CaseEventInput): Promise<void> {
-    await db.$transaction(async (tx) => {
-      const { appended } = await appendAuditEvent(tx, { ...e, at: new Date(e.at) });
-      if (appended && e.casePatch) {
-        const p = e.casePatch;
-        await tx.case.update({
-          where: { id: e.caseId },
-          data: {
-            ...(p.status !== undefined && { status: p.status }),
-            ...(p.step !== undefined && { step: p.step }),
-            ...(p.outcome !== undefined && { outcome: p.outcome }),
-            ...(p.closed && { closedAt: new Date(e.at) }),
-          },
-        });
-        if (p.deadlines !== undefined) await writeDeadlines(tx, e.caseId, p.deadlines, e.deadlinesVersion);
-      }
-    });
-    log(e.caseId).info({ event: e.type, step: e.casePatch?.step }, 'case event recorded');
+  // Each write of a case in a transaction of the caller's: alone (recordCaseEvent, openTask, ...) or a step's writes
+  // together (applyCaseWrites). Each returns what to log once its transaction has committed.
+  type Logged = () => void;
+
+  async function recordCaseEventIn(tx: Prisma.TransactionClient, e: CaseEventInput): Promise<Logged> {
+    const { appended } = await appendAuditEvent(tx, { ...e, at: new Date(e.at) });
+    if (appended && e.casePatch) {
+      const p = e.casePatch;
+      await tx.case.update({
+        where: { id: e.caseId },
+        data: {
+          ...(p.status !== undefined && { status: p.status }),
+          ...(p.step !== undefined && { step: p.step }),
+          ...(p.outcome !== undefined && { outcome: p.outcome }),
+          ...(p.closed && { closedAt: new Date(e.at) }),
+        },
+      });
+      if (p.deadlines !== undefined) await writeDeadlines(tx, e.caseId, p.deadlines, e.deadlinesVersion);
+    }
+    return () => log(e.caseId, 'recordCaseEvent').info({ event: e.type, step: e.casePatch?.step }, 'case event recorded');
   }
 
-  async function openTask(t: OpenTaskInput): Promise<void> {
-    await db.$transaction(async (tx) => {
+  async function openTaskIn(tx: Prisma.TransactionClient, t: OpenTaskInput): Promise<Logged> {
+    {
       const { appended } = await appendAuditEvent(tx, {
         caseId: t.caseId,
         eventKey: t.eventKey,
@@ -107,7 +112,7 @@ export function createActivities(deps: ActivityDeps) {
         at: new Date(t.at),
         payload: { taskId: t.taskId, type: t.type, role: t.role, dueAt: t.dueAt, sla: t.slaName },
       });
-      if (!appended) return;
+      if (!appended) return () => {};
       await tx.task.create({
         data: {
           id: t.taskId,
@@ -123,12 +128,12 @@ export function createActivities(deps: ActivityDeps) {
         },
       });
       if (t.deadlines) await writeDeadlines(tx, t.caseId, t.deadlines, t.deadlinesVersion);
-    });
-    log(t.caseId).info({ taskId: t.taskId, taskType: t.type, role: t.role, dueAt: t.dueAt }, 'task opened');
+    }
+    return () => log(t.caseId, 'openTask').info({ taskId: t.taskId, taskType: t.type, role: t.role, dueAt: t.dueAt }, 'task opened');
   }
 
-  async function closeTask(t: CloseTaskInput): Promise<void> {
-    const changed = await db.$transaction(async (tx) => {
+  async function closeTaskIn(tx: Prisma.TransactionClient, t: CloseTaskInput): Promise<Logged> {
+    const changed = await (async () => {
       const closing = { caseId: t.caseId, eventKey: t.eventKey, type: `task.${t.status}`, actor: t.actor, at: new Date(t.at), payload: { taskId: t.taskId, resolution: t.resolution, result: (t.result ?? null) as Prisma.InputJsonValue } };
       const seen = await tx.auditEvent.findUnique({ where: { caseId_eventKey: { caseId: t.caseId, eventKey: t.eventKey } } });
       if (seen) {
@@ -162,12 +167,12 @@ export function createActivities(deps: ActivityDeps) {
       await appendAuditEvent(tx, closing);
       if (t.deadlines) await writeDeadlines(tx, t.caseId, t.deadlines, t.deadlinesVersion);
       return true;
-    });
-    log(t.caseId).info({ taskId: t.taskId, status: t.status, actor: t.actor, resolution: t.resolution, changed }, 'task closed');
+    })();
+    return () => log(t.caseId, 'closeTask').info({ taskId: t.taskId, status: t.status, actor: t.actor, resolution: t.resolution, changed }, 'task closed');
   }
 
-  async function escalateTask(t: EscalateTaskInput): Promise<void> {
-    await db.$transaction(async (tx) => {
+  async function escalateTaskIn(tx: Prisma.TransactionClient, t: EscalateTaskInput): Promise<Logged> {
+    {
       const { appended } = await appendAuditEvent(tx, {
         caseId: t.caseId,
         eventKey: t.eventKey,
@@ -176,7 +181,7 @@ export function createActivities(deps: ActivityDeps) {
         at: new Date(t.at),
         payload: { taskId: t.taskId, sla: t.slaName, dueAt: t.dueAt, action: t.action ?? null },
       });
-      if (!appended) return;
+      if (!appended) return () => {};
       await tx.task.update({
         where: { id: t.taskId },
         data:
@@ -188,16 +193,48 @@ export function createActivities(deps: ActivityDeps) {
                 ...(t.action === 'reassign-to-supervisor' && { role: 'supervisor', assigneeId: null }),
               },
       });
-    });
-    log(t.caseId).warn({ taskId: t.taskId, kind: t.kind, action: t.action, sla: t.slaName, dueAt: t.dueAt }, 'sla event');
+    }
+    return () => log(t.caseId, 'escalateTask').warn({ taskId: t.taskId, kind: t.kind, action: t.action, sla: t.slaName, dueAt: t.dueAt }, 'sla event');
   }
 
   /**
    * Queues the e-mail in the outbox (one row per key) and returns: the dispatcher (notificationOutbox.ts) delivers
    * it at most once in the background and records notification.sent on the case's audit trail when SMTP accepts it.
    */
-  async function notify(n: NotifyInput): Promise<void> {
-    await outbox.enqueue(n);
+  async function notifyIn(tx: Prisma.TransactionClient, n: NotifyInput): Promise<Logged> {
+    await outbox.queueIn(tx, n);
+    return () => outbox.wake();
+  }
+
+  const writers = { recordCaseEvent: recordCaseEventIn, openTask: openTaskIn, closeTask: closeTaskIn, escalateTask: escalateTaskIn, notify: notifyIn };
+  /** One write in a transaction of its own (cases whose writes are not batched). */
+  const alone =
+    <I>(write: (tx: Prisma.TransactionClient, input: I) => Promise<Logged>) =>
+    async (input: I): Promise<void> => {
+      const logged = await db.$transaction((tx) => write(tx, input));
+      logged();
+    };
+  const recordCaseEvent = alone(recordCaseEventIn);
+  const openTask = alone(openTaskIn);
+  const closeTask = alone(closeTaskIn);
+  const escalateTask = alone(escalateTaskIn);
+  const notify = alone(notifyIn);
+
+  /**
+   * A step's writes (audit events, read model, task rows, queued e-mails) in order, in one transaction: one local
+   * activity per step instead of one per write. Each write stays idempotent on its own key, so a retry of the whole
+   * batch (its first attempt committed, its answer lost) writes nothing twice.
+   */
+  async function applyCaseWrites(input: CaseWritesInput): Promise<void> {
+    const logged = await db.$transaction(async (tx) => {
+      const out: Logged[] = [];
+      for (const w of input.writes) {
+        if (w.input.caseId !== input.caseId) throw new Error(`A write of case ${w.input.caseId} in the batch of case ${input.caseId}`);
+        out.push(await (writers[w.kind] as (tx: Prisma.TransactionClient, i: typeof w.input) => Promise<Logged>)(tx, w.input));
+      }
+      return out;
+    });
+    for (const l of logged) l();
   }
 
   async function issueRefund(r: RefundInput): Promise<RefundResult> {
@@ -246,6 +283,7 @@ export function createActivities(deps: ActivityDeps) {
   const processActivities = Object.assign({}, ...processes.map((p) => p.activities?.(deps) ?? {}));
 
   return {
+    applyCaseWrites,
     recordCaseEvent,
     openTask,
     closeTask,

@@ -18,6 +18,10 @@ import type { NotifyInput } from './types';
 export interface NotificationOutbox {
   /** Queues a notification (idempotent on its key) and wakes the dispatcher. */
   enqueue(n: NotifyInput): Promise<void>;
+  /** Queues the e-mail in the caller's transaction; call wake() once it has committed. */
+  queueIn(tx: Prisma.TransactionClient, n: NotifyInput): Promise<void>;
+  /** Starts a delivery pass (or another after the one running). */
+  wake(): void;
   /** Delivers what is due now; resolves with the number of rows it finished (sent, skipped, failed or uncertain). */
   deliverDue(): Promise<number>;
   /** Resolves once no delivery pass is running (tests, shutdown). */
@@ -81,14 +85,18 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
   let timer: NodeJS.Timeout | undefined;
 
   async function enqueue(n: NotifyInput): Promise<void> {
+    await queueIn(db, n);
+    wake();
+  }
+
+  async function queueIn(tx: Prisma.TransactionClient, n: NotifyInput): Promise<void> {
     const queued = { params: n.params as Prisma.InputJsonValue, eventKey: n.eventKey, eventAt: new Date(n.at), queue: o.queue ?? null };
-    await db.notification.upsert({
+    await tx.notification.upsert({
       where: { id: n.key },
       create: { id: n.key, caseId: n.caseId, template: n.template, recipientKind: n.recipient.kind, recipientId: n.recipient.id, status: 'pending', ...queued },
       // A row queued by an earlier version (no params) gets them; the same key always carries the same content.
       update: queued,
     });
-    wake();
   }
 
   function wake(): void {
@@ -203,6 +211,8 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
 
   return {
     enqueue,
+    queueIn,
+    wake,
     async deliverDue() {
       while (running) await running.catch(() => undefined);
       wake();

@@ -91,7 +91,22 @@ export interface RecordReturnShippingInput {
   eventKey: string;
 }
 
+/** One write of a case's step; CaseKit sends a step's writes together (applyCaseWrites), in the order made. */
+export type CaseWrite =
+  | { kind: 'recordCaseEvent'; input: CaseEventInput }
+  | { kind: 'openTask'; input: OpenTaskInput }
+  | { kind: 'closeTask'; input: CloseTaskInput }
+  | { kind: 'escalateTask'; input: EscalateTaskInput }
+  | { kind: 'notify'; input: NotifyInput };
+
+export interface CaseWritesInput {
+  caseId: string;
+  writes: CaseWrite[];
+}
+
 export interface CaseActivities {
+  /** A step's writes in one transaction (cases from the batched-writes patch on). */
+  applyCaseWrites(input: CaseWritesInput): Promise<void>;
   recordCaseEvent(input: CaseEventInput): Promise<void>;
   openTask(input: OpenTaskInput): Promise<void>;
   closeTask(input: CloseTaskInput): Promise<void>;

@@ -3,16 +3,18 @@
 import {
   ApplicationFailure,
   allHandlersFinished,
+  condition,
   defineUpdate,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
   log,
 } from '@temporalio/workflow';
-import type { CaseActivities, NotifyInput } from '../activities/types';
+import type { CaseActivities, CaseWrite, NotifyInput } from '../activities/types';
 import { calendarCoverage, localYearOf, withCalendarYears, withKnownCoverage, type BusinessCalendar } from '../policy/businessCalendar';
 import { isWorkingUnit } from '../policy/durations';
 import { describeIssues, type ActingParty, type PartyActionDef, type TaskTable } from '../policy/process';
@@ -51,6 +53,13 @@ export const LOCAL_WRITES_PATCH = 'case-writes-local-activities';
  * deadlines stay within official years records no marker.
  */
 export const CALENDAR_READ_PATCH = 'calendar-years-read';
+
+/**
+ * From this patch on, a case's writes are kept in order and sent together (applyCaseWrites: one local activity, one
+ * transaction) when the case next waits, calls another activity, or answers an update: one marker per step instead
+ * of one per write. Cases started before it write one local activity per write, as recorded.
+ */
+export const BATCHED_WRITES_PATCH = 'case-writes-batched';
 
 export const SYSTEM = 'system';
 
@@ -113,6 +122,12 @@ export class CaseKit {
   private readonly acts: typeof queued;
   /** True for cases whose writes are local activities; workflows may route their own short writes the same way. */
   readonly localWrites: boolean;
+  /** True for cases whose writes are batched per step (BATCHED_WRITES_PATCH). */
+  private readonly batched: boolean;
+  /** Writes made and not sent yet (batched cases). */
+  private pending: CaseWrite[] = [];
+  /** The batch in flight: a flush waits for it, so writes land in the order made. */
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     readonly caseId: string,
@@ -124,6 +139,7 @@ export class CaseKit {
   ) {
     this.localWrites = patched(LOCAL_WRITES_PATCH);
     this.acts = this.localWrites ? local : queued;
+    this.batched = this.localWrites && patched(BATCHED_WRITES_PATCH);
     // A case opened before calendars carried their years has the 2026 notice: read as official for 2026 only.
     this.currentCalendar = withKnownCoverage(policy.calendar);
     this.view = {
@@ -170,7 +186,7 @@ export class CaseKit {
     this.remember(entry);
     log.info('case event', { caseId: this.caseId, type, step: this.view.step });
     const statusChanged = opts.step !== undefined || opts.closed;
-    await this.acts.recordCaseEvent({
+    await this.write('recordCaseEvent', {
       caseId: this.caseId,
       eventKey: this.nextKey(),
       deadlinesVersion: this.version,
@@ -191,6 +207,94 @@ export class CaseKit {
     if (statusChanged) this.upsertVisibility();
   }
 
+  /**
+   * One write of the case: kept for the step's batch (batched cases; resolves at once), else its own local or queued
+   * activity, exactly as such cases recorded it.
+   */
+  private write<K extends CaseWrite['kind']>(kind: K, input: Extract<CaseWrite, { kind: K }>['input']): Promise<void> {
+    if (!this.batched) return (this.acts[kind] as (i: typeof input) => Promise<void>)(input);
+    // A deadlines list travels by reference: the batch must carry it as it is now.
+    const i = input as { deadlines?: Record<string, string | null>; casePatch?: { deadlines?: Record<string, string | null> } };
+    const copy = { ...i, ...(i.deadlines && { deadlines: { ...i.deadlines } }), ...(i.casePatch?.deadlines && { casePatch: { ...i.casePatch, deadlines: { ...i.casePatch.deadlines } } }) };
+    this.pending.push({ kind, input: copy } as CaseWrite);
+    return Promise.resolve();
+  }
+
+  /**
+   * Sends the writes made so far in one local activity (one transaction) and resolves once they and any batch before
+   * them have landed. Called before the case waits, calls another activity or answers an update; no-op for cases
+   * whose writes are not batched.
+   */
+  flush(): Promise<void> {
+    if (!this.batched) return Promise.resolve();
+    const run = this.flushing.then(async () => {
+      if (this.pending.length === 0) return;
+      const writes = this.pending;
+      this.pending = [];
+      await local.applyCaseWrites({ caseId: this.caseId, writes });
+    });
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Awaits `promise` (a step running beside this one, say) once the case's writes have landed (batched cases). */
+  wait<T>(promise: Promise<T> | T): Promise<T> | T {
+    return this.batched ? this.flush().then(() => promise) : promise;
+  }
+
+  /**
+   * Waits like condition(), once the case's writes have landed (batched cases). The timeout counts from the call:
+   * the time the writes took is taken off it.
+   */
+  until(fn: () => boolean, timeoutMs: number): Promise<boolean>;
+  until(fn: () => boolean): Promise<void>;
+  until(fn: () => boolean, timeoutMs?: number): Promise<boolean | void> {
+    if (!this.batched) return timeoutMs === undefined ? condition(fn) : condition(fn, timeoutMs);
+    const endsAt = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    return this.flush().then((): Promise<boolean | void> => {
+      if (endsAt === undefined) return condition(fn);
+      const left = endsAt - Date.now();
+      return left > 0 ? condition(fn, left) : Promise.resolve(fn());
+    });
+  }
+
+  /** Sleeps like sleep(), once the case's writes have landed (batched cases); the time they took is taken off. */
+  sleep(ms: number): Promise<void> {
+    if (!this.batched) return sleep(ms);
+    const endsAt = Date.now() + ms;
+    return this.flush().then(() => (endsAt > Date.now() ? sleep(endsAt - Date.now()) : undefined));
+  }
+
+  /**
+   * An update handler whose writes land before it answers (batched cases), whether it returns or refuses. Handlers
+   * made with onAction, humanTask and allowCancellation are already.
+   */
+  answering<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    if (!this.batched) return handler;
+    return async (...args: A) => {
+      try {
+        return await handler(...args);
+      } finally {
+        await this.flush();
+      }
+    };
+  }
+
+  /**
+   * The activities of `proxy`, each called once the case's writes so far have landed (batched cases), so the audit
+   * trail keeps the order of what happened: "refunding" before the refund's own events.
+   */
+  afterWrites<A extends object>(proxy: A): A {
+    if (!this.batched) return proxy;
+    return new Proxy(proxy, {
+      get: (target, name) => {
+        const fn = (target as Record<string | symbol, unknown>)[name];
+        if (typeof fn !== 'function') return fn;
+        return (...args: unknown[]) => this.flush().then(() => (fn as (...a: unknown[]) => unknown)(...args));
+      },
+    });
+  }
+
   upsertVisibility(): void {
     upsertSearchAttributes([
       { key: CaseType, value: this.caseType },
@@ -206,7 +310,7 @@ export class CaseKit {
 
   /** Sends an e-mail through the outbox; the key makes it once-only per case and milestone. */
   async notify(template: string, recipient: NotifyInput['recipient'], params: NotifyInput['params'] = {}, keySuffix = ''): Promise<void> {
-    await this.acts.notify({
+    await this.write('notify', {
       key: `${this.caseId}:${template}:${recipient.kind}:${recipient.id}${keySuffix}`,
       caseId: this.caseId,
       template,
@@ -224,7 +328,7 @@ export class CaseKit {
 
   /** Starts an SLA clock without a task (e.g. waiting on the customer). */
   clock(slaName: string, sla: SlaPolicy, startedAt: Date = new Date()): SlaClock {
-    const clock = new SlaClock(slaName, sla, this.currentCalendar, startedAt, () => this.settled());
+    const clock = new SlaClock(slaName, sla, this.currentCalendar, startedAt, () => this.settled(), this.batched ? () => this.flush() : undefined);
     this.slas.push(clock.facts);
     this.setDeadline(slaName, clock.dueAt);
     this.markCoverage(clock, sla);
@@ -302,7 +406,7 @@ export class CaseKit {
       slaName: spec.slaName,
     };
     this.tasks.set(taskId, task);
-    await this.acts.openTask({
+    await this.write('openTask', {
       taskId,
       caseId: this.caseId,
       caseType: this.caseType,
@@ -325,7 +429,7 @@ export class CaseKit {
         if (action === 'reassign-to-supervisor') task.role = 'supervisor';
       }
       this.remember({ at: this.now(), type: kind === 'reminder' ? 'sla.reminded' : 'sla.escalated', actor: SYSTEM, data: { taskId, sla: spec.slaName, action: action ?? null } });
-      await this.acts.escalateTask({ taskId, caseId: this.caseId, kind, action, slaName: spec.slaName, dueAt: facts.dueAt, at: this.now(), eventKey: this.nextKey() });
+      await this.write('escalateTask', { taskId, caseId: this.caseId, kind, action, slaName: spec.slaName, dueAt: facts.dueAt, at: this.now(), eventKey: this.nextKey() });
       const recipient = kind === 'breach' && action ? { kind: 'role' as const, id: 'supervisor' } : spec.notifyOnEscalation;
       if (recipient) await this.notify(kind === 'reminder' ? 'task.reminder' : 'task.escalated', recipient, { taskType: spec.type, dueAt: facts.dueAt }, `:${taskId}`);
     };
@@ -342,7 +446,7 @@ export class CaseKit {
     if (result.outcome === 'breached') {
       task.status = 'expired';
       this.remember({ at: this.now(), type: 'sla.breached', actor: SYSTEM, data: { taskId, sla: spec.slaName, dueAt: result.facts.dueAt, defaultDecision: spec.defaultDecision ?? null } });
-      await this.acts.closeTask({
+      await this.write('closeTask', {
         taskId,
         caseId: this.caseId,
         status: 'expired',
@@ -357,7 +461,7 @@ export class CaseKit {
       return { kind: 'breached', sla: result.facts };
     }
     task.status = 'cancelled';
-    await this.acts.closeTask({ taskId, caseId: this.caseId, status: 'cancelled', resolution: 'cancelled', actor: SYSTEM, at: this.now(), eventKey: this.nextKey(), deadlines: this.view.deadlines, deadlinesVersion: this.version });
+    await this.write('closeTask', { taskId, caseId: this.caseId, status: 'cancelled', resolution: 'cancelled', actor: SYSTEM, at: this.now(), eventKey: this.nextKey(), deadlines: this.view.deadlines, deadlinesVersion: this.version });
     return { kind: 'interrupted' };
   }
 
@@ -393,7 +497,7 @@ export class CaseKit {
     task.result = args.payload;
     this.clearDeadline(task.slaName);
     this.remember({ at: this.now(), type: 'task.completed', actor: args.actor.id, data: { taskId: task.taskId, type: task.type, result: task.result as Record<string, unknown> } });
-    await this.acts.closeTask({
+    await this.write('closeTask', {
       taskId: task.taskId,
       caseId: this.caseId,
       status: 'completed',
@@ -405,6 +509,8 @@ export class CaseKit {
       deadlines: this.view.deadlines,
       deadlinesVersion: this.version,
     });
+    // The update answers once the task row is closed.
+    if (this.batched) await this.flush();
     return publicTask(task);
   }
 
@@ -423,6 +529,7 @@ export class CaseKit {
       async (args) => {
         // Validated by the validator below; body schemas give back what they accept, so it is taken as it is.
         await opts.run(bodyOf(args) as B, args.actor);
+        if (this.batched) await this.flush();
         return { step: this.view.step };
       },
       {
@@ -503,6 +610,7 @@ export class CaseKit {
       async ({ actor, reasonCode }) => {
         cancelled = true;
         await this.record('case.cancel_requested', { reasonCode }, { actor: actor.id });
+        if (this.batched) await this.flush();
         return { step: this.view.step };
       },
       {

@@ -6,7 +6,7 @@
 // erases the data after the retention, abandonment at once (2.1, 2.4; PIPL art. 19, 47). The same workflow
 // verifies an active account's real name later, when a feature asks for it.
 // The workflow carries the registration id and enums only; codes, links and personal data stay in PostgreSQL.
-import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import { allHandlersFinished, defineUpdate, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { RegistrationActivities } from '../activities/registration';
 import { dayPeriodEndsAt, type BusinessCalendar } from '../policy/businessCalendar';
 import { durationMs } from '../policy/durations';
@@ -138,7 +138,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   // 2021 necessary-information rules: the e-mail step only for a given address, the ID step only when asked.
   const emailStep = !lawful || input.emailGiven !== false;
   const identityStep = !lawful || input.realName !== null;
-  const registration = kase.localWrites ? registrationLocal : registrationQueued;
+  const registration = kase.afterWrites(kase.localWrites ? registrationLocal : registrationQueued);
   const applicant = { kind: 'customer' as const, id: input.userRef };
   // Later real-name verification: the identity step alone, for the account of an approved registration.
   const later = input.purpose === 'real_name' && patched(REAL_NAME_LATER_PATCH);
@@ -192,7 +192,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   };
 
   // 1.2 mobile: the code's check (attempts, expiry, lock) and the verification happen in one activity.
-  setHandler(submitMobileCodeUpdate, async ({ actor, seq, codeMac }) => {
+  setHandler(submitMobileCodeUpdate, kase.answering(async ({ actor, seq, codeMac }) => {
     const check = await registration.checkMobileCode({ ...ids, challengeId: `${input.caseId}:sms:${seq}`, codeMac, lockoutMs: ms(rules.mobileCode.lockout), at: new Date().toISOString() });
     switch (check.result) {
       case 'verified':
@@ -211,7 +211,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
       default:
         throw failure(RegistrationErrors.NoCodeSent, 'No code has been sent yet');
     }
-  }, {
+  }), {
     validator: ({ actor, seq, codeMac }) => {
       applicantOnly(actor);
       open();
@@ -222,7 +222,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
       notLocked();
     },
   });
-  setHandler(resendMobileCodeUpdate, async (_args) => sendMobileCode(), {
+  setHandler(resendMobileCodeUpdate, kase.answering(async (_args) => sendMobileCode()), {
     validator: ({ actor }) => {
       applicantOnly(actor);
       open();
@@ -233,14 +233,14 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
     },
   });
   // 1.2 e-mail: the API checked the signed link's signature and expiry; the case records it.
-  setHandler(confirmEmailUpdate, async ({ actor }) => {
+  setHandler(confirmEmailUpdate, kase.answering(async ({ actor }) => {
     if (!emailVerified) {
       emailVerified = true;
       await registration.markEmailVerified({ ...ids, at: new Date().toISOString() });
       await kase.record('registration.email_verified', {}, { actor: actor.id });
     }
     return { step: kase.view.step };
-  }, {
+  }), {
     validator: ({ actor, seq }) => {
       applicantOnly(actor);
       open();
@@ -249,7 +249,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
       if (!Number.isInteger(seq) || seq < 1 || seq > sent.email.seq) refuse(CaseErrors.InvalidPayload, 'The link was not sent for this registration');
     },
   });
-  setHandler(resendEmailLinkUpdate, async (_args) => sendEmailLink(), {
+  setHandler(resendEmailLinkUpdate, kase.answering(async (_args) => sendEmailLink()), {
     validator: ({ actor }) => {
       applicantOnly(actor);
       open();
@@ -259,24 +259,24 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
     },
   });
   // 1.2 / 3.1 real name: the face match and the risk flag are decided here, in the identity check.
-  setHandler(submitIdentityUpdate, async ({ actor }) => {
+  setHandler(submitIdentityUpdate, kase.answering(async ({ actor }) => {
     identityChecking = true;
     const checked = await registration.checkIdentity({ ...ids, at: new Date().toISOString() });
     identity = checked;
     await kase.record('registration.identity_submitted', { faceResult: checked.faceResult, riskFlag: checked.riskFlag }, { actor: actor.id });
     return { step: kase.view.step };
-  }, {
+  }), {
     validator: ({ actor }) => {
       applicantOnly(actor);
       expectStep('identity', 'the real-name verification');
       if (identity || identityChecking) refuse(CaseErrors.NotAllowedNow, 'The identity was already submitted');
     },
   });
-  setHandler(guardianConsentMissingUpdate, async ({ actor }) => {
+  setHandler(guardianConsentMissingUpdate, kase.answering(async ({ actor }) => {
     childWithoutGuardian = true;
     await kase.record('registration.guardian_consent_missing', {}, { actor: actor.id });
     return { step: kase.view.step };
-  }, {
+  }), {
     validator: ({ actor }) => {
       applicantOnly(actor);
       if (!lawful) refuse(CaseErrors.NotAllowedNow, 'This registration started before the minors rules');
@@ -284,13 +284,13 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
       if (identity || identityChecking) refuse(CaseErrors.NotAllowedNow, 'The identity was already submitted');
     },
   });
-  setHandler(bindPaymentMethodUpdate, async ({ actor }) => {
+  setHandler(bindPaymentMethodUpdate, kase.answering(async ({ actor }) => {
     const { bound } = await registration.bindPaymentMethod({ ...ids, at: new Date().toISOString() });
     if (!bound) throw failure(CaseErrors.NotAllowedNow, 'No payment-method token was submitted');
     paymentBound = true;
     await kase.record('registration.payment_method_bound', {}, { actor: actor.id });
     return { step: kase.view.step };
-  }, {
+  }), {
     validator: ({ actor }) => {
       applicantOnly(actor);
       open();
@@ -301,36 +301,36 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
 
   // Superseded updates: kept for the cases that received them (replay skips validators); refused when new.
   const superseded = (by: string) => (_args: unknown) => refuse(CaseErrors.NotAllowedNow, `Superseded: the workflow decides this step now (${by})`);
-  setHandler(mobileVerifiedUpdate, async ({ actor }) => {
+  setHandler(mobileVerifiedUpdate, kase.answering(async ({ actor }) => {
     if (!mobileVerified) {
       mobileVerified = true;
       await kase.record('registration.mobile_verified', {}, { actor: actor.id });
     }
     return { step: kase.view.step };
-  }, { validator: superseded('submitMobileCode') });
-  setHandler(emailVerifiedUpdate, async ({ actor }) => {
+  }), { validator: superseded('submitMobileCode') });
+  setHandler(emailVerifiedUpdate, kase.answering(async ({ actor }) => {
     if (!emailVerified) {
       emailVerified = true;
       await kase.record('registration.email_verified', {}, { actor: actor.id });
     }
     return { step: kase.view.step };
-  }, { validator: superseded('confirmEmail') });
-  setHandler(identitySubmittedUpdate, async ({ actor, faceResult, riskFlag }) => {
+  }), { validator: superseded('confirmEmail') });
+  setHandler(identitySubmittedUpdate, kase.answering(async ({ actor, faceResult, riskFlag }) => {
     identity = { faceResult, riskFlag };
     await kase.record('registration.identity_submitted', { faceResult, riskFlag }, { actor: actor.id });
     return { step: kase.view.step };
-  }, { validator: superseded('submitIdentity') });
-  setHandler(paymentBoundUpdate, async ({ actor }) => {
+  }), { validator: superseded('submitIdentity') });
+  setHandler(paymentBoundUpdate, kase.answering(async ({ actor }) => {
     paymentBound = true;
     await kase.record('registration.payment_method_bound', {}, { actor: actor.id });
     return { step: kase.view.step };
-  }, { validator: superseded('bindPaymentMethod') });
+  }), { validator: superseded('bindPaymentMethod') });
   // 2.4.1: the applicant may withdraw; the personal data is deleted as on abandonment.
-  setHandler(cancelCaseUpdate, async ({ actor, reasonCode }) => {
+  setHandler(cancelCaseUpdate, kase.answering(async ({ actor, reasonCode }) => {
     cancelled = true;
     await kase.record('case.cancel_requested', { reasonCode }, { actor: actor.id });
     return { step: kase.view.step };
-  }, {
+  }), {
     validator: ({ actor }) => {
       if (!actor?.id || !CANCELLERS.includes(actor.role)) refuse(CaseErrors.Forbidden, `A ${actor?.role ?? 'caller without a role'} may not withdraw a registration`);
       open();
@@ -342,7 +342,7 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
     awaiting = null;
     kase.setDeadline('verification', null);
     await kase.record('case.closed', { outcome, ...(reasonCode && { reasonCode }) }, { step: 'closed', outcome, closed: true });
-    await condition(allHandlersFinished);
+    await kase.until(allHandlersFinished);
     return { outcome, ...(reasonCode && { reasonCode }) };
   };
   const reject = async (reasonCode: RegistrationRejectionReason, actor?: string) => {
@@ -365,10 +365,11 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
     await kase.notify(later ? 'registration.real_name_rejected' : 'registration.rejected', applicant, { reasonCode, erasureAt: erasureAt.toISOString() });
     kase.setDeadline('personalDataErasure', erasureAt);
     const result = await close('rejected', reasonCode);
-    await sleep(erasureAt.getTime() - Date.now());
+    await kase.sleep(erasureAt.getTime() - Date.now());
     await erase('rejected');
     kase.clearDeadline('personalDataErasure');
     await kase.record('registration.retention_ended', { erasureAt: erasureAt.toISOString() }, { step: 'closed' });
+    await kase.flush();
     return result;
   };
   const erase = async (reason: 'abandoned' | 'cancelled' | 'rejected') => {

@@ -325,6 +325,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   const { order } = input;
   const snapshot = order.snapshot;
   const kase = new CaseKit(input.caseId, RETURN_CASE_TYPE, input.policy, order.merchantId, returnTasks);
+  const pay = kase.afterWrites(payments);
   const customer = { kind: 'customer' as const, id: order.customerId };
   const merchant = { kind: 'merchant' as const, id: order.merchantId };
   const platformAgents = { kind: 'role' as const, id: 'agent' };
@@ -384,7 +385,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     await kase.record('case.closed', { outcome }, { step: 'closed', outcome, closed: true });
     await kase.notify(`return.closed.${outcome}`, customer);
     if (outcome !== 'ineligible') await kase.notify('survey.requested', customer); // 7.1 satisfaction feedback
-    await condition(allHandlersFinished);
+    await kase.until(allHandlersFinished);
     return { outcome };
   };
 
@@ -403,7 +404,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     moneyMoving = true; // from here the customer can no longer cancel
     await kase.record('step.entered', {}, { step: 'refunding' });
     const points = kind === 'full' && snapshot?.points ? { count: snapshot.points.count } : undefined;
-    const paid = await payments.refundReturn({
+    const paid = await pay.refundReturn({
       caseId: input.caseId,
       amountMinor,
       currency: order.currency,
@@ -489,7 +490,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
       kase.awaiting = 'platform_review_request';
       await kase.record('return.rejected_by_merchant', { reasonCode }, { actor: review.actor.id, step: 'awaiting_platform_review_request' });
       await kase.notify('return.rejected', customer, { reasonCode, platformReviewRequestBy: requestBy.toISOString() });
-      await condition(() => (platformReviewRequested || cancelled()) && kase.settled(), requestBy.getTime() - Date.now());
+      await kase.until(() => (platformReviewRequested || cancelled()) && kase.settled(), requestBy.getTime() - Date.now());
       kase.awaiting = null;
       kase.clearDeadline('platformReviewRequestBy');
       if (cancelled()) return close('cancelled');
@@ -525,7 +526,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   const ended = await kase.endedBy(shipped, { event: 'return.abandoned', reason: 'no_shipment_by_deadline', outcome: 'abandoned' });
   if (ended) return close(ended);
   if (pickup) {
-    const booking = await payments.scheduleReturnPickup({
+    const booking = await pay.scheduleReturnPickup({
       caseId: input.caseId,
       carrier: pickup.carrier,
       from: `customer:${order.customerId}`,
@@ -540,10 +541,10 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     await kase.record('return.pickup_scheduled', { pickupId: booking.pickupId, carrier: booking.carrier, windowStartsAt: booking.windowStartsAt, windowEndsAt: booking.windowEndsAt });
     await kase.notify('return.pickup_scheduled', customer, { carrier: booking.carrier, trackingNumber: booking.trackingNumber, windowStartsAt: booking.windowStartsAt, windowEndsAt: booking.windowEndsAt });
     // The carrier bills the payer for the pickup: the customer pays nothing, so nothing is reimbursed.
-    await payments.recordReturnShipping({ caseId: input.caseId, payer, carrier: booking.carrier, at: new Date().toISOString(), eventKey: `${input.caseId}:return-shipping` });
+    await pay.recordReturnShipping({ caseId: input.caseId, payer, carrier: booking.carrier, at: new Date().toISOString(), eventKey: `${input.caseId}:return-shipping` });
   } else {
     const paid = shipment!.paid && { amountMinor: decimalToMinor(shipment!.paid.amount), currency: shipment!.paid.currency };
-    const reimbursed = await payments.reimburseReturnShipping({
+    const reimbursed = await pay.reimburseReturnShipping({
       caseId: input.caseId,
       payer,
       carrier: shipment!.carrier,
@@ -572,7 +573,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   kase.awaiting = 'receipt';
   await kase.record('step.entered', {}, { step: 'awaiting_receipt' });
   while (receivedAt === undefined && !cancelled() && Date.now() < receiptBy.getTime()) {
-    const status = await payments.returnParcelStatus({ carrier: parcel.carrier, trackingNumber: parcel.trackingNumber });
+    const status = await pay.returnParcelStatus({ carrier: parcel.carrier, trackingNumber: parcel.trackingNumber });
     if (status.delivered && receivedAt === undefined) {
       // The carrier's delivery time, when it reports one within the wait; otherwise now.
       const reported = status.deliveredAt ? new Date(status.deliveredAt).getTime() : Date.now();
@@ -581,7 +582,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
       break;
     }
     const nextLook = Math.min(deadlineFrom(new Date(), rules.carrierPollEvery, calendar).getTime(), receiptBy.getTime());
-    await condition(() => (receivedAt !== undefined || cancelled()) && kase.settled(), Math.max(1, nextLook - Date.now()));
+    await kase.until(() => (receivedAt !== undefined || cancelled()) && kase.settled(), Math.max(1, nextLook - Date.now()));
   }
   kase.awaiting = null;
   kase.clearDeadline('returnReceiptBy');

@@ -62,6 +62,8 @@ export class SlaClock {
      * handler's own writes finish before the flow it unblocks goes on (the same order on every replay).
      */
     private readonly settled: () => boolean = () => true,
+    /** Runs before each wait: CaseKit sends the case's batched writes (so they land before the case waits). */
+    private readonly beforeWait?: () => Promise<void>,
   ) {
     this.name = name;
     this.working = isWorkingUnit(policy.within);
@@ -133,6 +135,7 @@ export class SlaClock {
     this.waiting = true;
     let pausedSeen = this.paused;
     for (;;) {
+      if (this.beforeWait) await this.beforeWait();
       if (done()) return this.met();
       if (this.paused) {
         pausedSeen = true;
@@ -161,6 +164,7 @@ export class SlaClock {
       this.facts.outcome = 'breached';
       if (this.policy.onBreach === 'default-decision') return { outcome: 'breached', facts: this.facts };
       await hooks.onEscalate?.(this.policy.onBreach, this.facts);
+      if (this.beforeWait) await this.beforeWait();
       await condition(done);
       this.facts.metAt = new Date().toISOString();
       return { outcome: 'met_after_breach', facts: this.facts };

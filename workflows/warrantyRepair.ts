@@ -4,7 +4,7 @@
 // shipping included. The law adds remedies the customer chooses (return, exchange, repair) that silence never
 // forfeits, a repair record per item, and a warranty that does not count the time in repair.
 // Cases that started before these rules run workflows/warrantyRepairBeforeThreeGuarantees.ts (patched()).
-import { ApplicationFailure, allHandlersFinished, condition, defineUpdate, patched, proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, allHandlersFinished, defineUpdate, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { CaseActivities } from '../activities/types';
 import type { WarrantyRepairActivities } from '../activities/warrantyRepair';
 import type { BusinessCalendar } from '../policy/businessCalendar';
@@ -42,7 +42,7 @@ const repairsLocal = proxyLocalActivities<WarrantyRepairActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 /** Calls to the ports (carrier, payments): always on the task queue, retried until they answer. */
-const ports = proxyActivities<WarrantyRepairActivities & Pick<CaseActivities, 'issueRefund'>>({
+const portActivities = proxyActivities<WarrantyRepairActivities & Pick<CaseActivities, 'issueRefund'>>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
@@ -120,7 +120,8 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   const rules = input.policy.warrantyRepair;
   const calendar = input.policy.calendar;
   const caseId = input.caseId;
-  const repairs = kase.localWrites ? repairsLocal : repairsQueued;
+  const repairs = kase.afterWrites(kase.localWrites ? repairsLocal : repairsQueued);
+  const ports = kase.afterWrites(portActivities);
   const customer = { kind: 'customer' as const, id: order.customerId };
   const agents = { kind: 'role' as const, id: 'agent' };
   const supervisors = { kind: 'role' as const, id: 'supervisor' };
@@ -182,7 +183,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   const close = async (outcome: RepairOutcome, rated: RepairResult['rating'] = null): Promise<RepairResult> => {
     await kase.record('case.closed', { outcome, rating: rated }, { step: 'closed', outcome, closed: true });
     await kase.notify(`repair.closed.${outcome}`, customer);
-    await condition(allHandlersFinished);
+    await kase.until(allHandlersFinished);
     return { outcome, rating: rated };
   };
 
@@ -269,12 +270,12 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     interrupt: () => cancelled(),
   }).then((o) => void (response = o));
   const responseSla = kase.view.slas.filter((s) => s.name === 'firstResponse').at(-1)!;
-  await condition(() => response !== undefined || responseSla.outcome === 'breached');
+  await kase.until(() => response !== undefined || responseSla.outcome === 'breached');
   if (response === undefined) {
     await kase.record('repair.response_delayed', {});
     await kase.notify('repair.response_delayed', customer, slaWording);
   }
-  await responding;
+  await kase.wait(responding);
   if (cancelled() || response!.kind !== 'completed') return close('cancelled');
   const answer = response!;
 
@@ -338,7 +339,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
         break;
       }
       if (now >= giveUpAt) break;
-      await sleep(Math.min(every, giveUpAt - now));
+      await kase.sleep(Math.min(every, giveUpAt - now));
     }
     if (!arrival) await kase.record('repair.arrival_not_reported', { carrier: handedOver.carrier, dueAt: new Date(giveUpAt).toISOString() });
   }
@@ -420,7 +421,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
       let breachSeen = false;
       let overdueSeen = false;
       for (;;) {
-        await condition(() => report !== undefined || (sla.outcome === 'breached' && !breachSeen) || (overdue && !overdueSeen));
+        await kase.until(() => report !== undefined || (sla.outcome === 'breached' && !breachSeen) || (overdue && !overdueSeen));
         if (report !== undefined) break;
         if (sla.outcome === 'breached' && !breachSeen) {
           breachSeen = true;
@@ -445,7 +446,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
         overdueSeen = true;
         switched = (await offerChoice('repair_overdue', ['replacement', 'refund'])) as RemedyChoice;
       }
-      await reporting;
+      await kase.wait(reporting);
       const done = report!;
       if (switched !== undefined) {
         plan = switched;
@@ -495,7 +496,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
       }
     }
     stageDone = true;
-    await longStopRun;
+    await kase.wait(longStopRun);
     kase.clearDeadline('repairLongStop');
   }
 

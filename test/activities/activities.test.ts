@@ -9,7 +9,7 @@ import { appendAuditEvent, GENESIS_HASH, verifyAuditChain } from '../../activiti
 import { createSmtpMailer, type Mailer } from '../../activities/mailer';
 import { SimulatedPaymentGateway, type PaymentGateway, type PayoutRequest, type RefundRequest } from '../../activities/payments';
 import { createReturnActivities, type ReimburseReturnShippingInput, type ReturnActivities } from '../../activities/returns';
-import type { CaseActivities, NotifyInput, RefundInput } from '../../activities/types';
+import type { CaseActivities, CaseEventInput, CaseWrite, NotifyInput, RefundInput } from '../../activities/types';
 import { loadConfig, secretsOf } from '../../lib/config';
 import { createDb, type Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
@@ -611,6 +611,34 @@ describe('audit trail: hash chain per case', () => {
     await attempt(2, activities.closeTask, close);
     await expect(attempt(1, activities.closeTask, { ...close, status: 'expired', resolution: 'auto:approve', actor: 'system' })).rejects.toMatchObject({ type: 'AuditKeyCollision' });
     expect((await auditEvents(caseId)).map((e) => e.type)).toEqual(['case.opened', 'task.created', 'task.completed']);
+  });
+
+  test("a step's writes in one applyCaseWrites: one transaction, in order; a retry writes nothing twice; a refused write leaves none of them", async () => {
+    const { caseId, customerId } = await createCase();
+    const taskId = `${caseId}.t1`;
+    const writes: CaseWrite[] = [
+      { kind: 'closeTask', input: { taskId, caseId, status: 'completed', resolution: 'completed', actor: 'merchant:m-1', result: { decision: 'approve' }, at: AT, eventKey: `${caseId}:3`, deadlines: {}, deadlinesVersion: 3 } },
+      { kind: 'recordCaseEvent', input: { caseId, eventKey: `${caseId}:4`, type: 'return.approved', actor: 'system', at: AT, payload: {}, casePatch: { step: 'awaiting_customer_shipment', status: 'open', deadlines: { customerShipment: '2026-11-27T10:00:00.000Z' } }, deadlinesVersion: 4 } },
+      { kind: 'notify', input: { key: `${caseId}:return.approved:customer:${customerId}`, caseId, template: 'return.approved', recipient: { kind: 'customer', id: customerId }, params: { caseId }, at: AT, eventKey: `${caseId}:5` } },
+    ];
+    await attempt(1, activities.openTask, { taskId, caseId, caseType: 'return', type: 'return.merchant_review', role: 'merchant', merchantId: 'm-1', slaName: 'merchantReview', dueAt: AT, at: AT, eventKey: `${caseId}:2`, deadlines: { merchantReview: AT }, deadlinesVersion: 2 });
+    await attempt(1, activities.applyCaseWrites, { caseId, writes });
+    await attempt(2, activities.applyCaseWrites, { caseId, writes }); // its answer lost: the batch again
+    expect((await auditEvents(caseId)).map((e) => [e.seq, e.type])).toEqual([[1, 'task.created'], [2, 'task.completed'], [3, 'return.approved']]);
+    expect(await db.task.findUniqueOrThrow({ where: { id: taskId } })).toMatchObject({ status: 'completed', completedBy: 'merchant:m-1' });
+    expect(await db.case.findUniqueOrThrow({ where: { id: caseId } })).toMatchObject({ step: 'awaiting_customer_shipment', deadlines: { customerShipment: '2026-11-27T10:00:00.000Z' }, deadlinesVersion: 4 });
+    expect(await db.notification.count({ where: { caseId } })).toBe(1);
+
+    // A batch whose last write collides with a recorded event is refused whole: its first write is not kept either.
+    const refused: CaseWrite[] = [
+      { kind: 'recordCaseEvent', input: { caseId, eventKey: `${caseId}:6`, type: 'return.shipment_submitted', actor: 'system', at: AT, payload: {}, casePatch: { step: 'awaiting_receipt' }, deadlinesVersion: 6 } },
+      { kind: 'recordCaseEvent', input: { caseId, eventKey: `${caseId}:4`, type: 'case.closed', actor: 'system', at: AT, payload: {} } },
+    ];
+    await expect(attempt(1, activities.applyCaseWrites, { caseId, writes: refused })).rejects.toMatchObject({ type: 'AuditKeyCollision', nonRetryable: true });
+    expect((await auditEvents(caseId)).map((e) => e.type)).toEqual(['task.created', 'task.completed', 'return.approved']);
+    expect((await db.case.findUniqueOrThrow({ where: { id: caseId } })).step).toBe('awaiting_customer_shipment');
+    // Another case's write never rides in this case's batch.
+    await expect(activities.applyCaseWrites({ caseId, writes: [{ kind: 'recordCaseEvent', input: { ...refused[0].input, caseId: 'another-case' } as CaseEventInput }] })).rejects.toThrow(/batch of case/);
   });
 
   test('running deadlines: a write older than the stored list never replaces it, whatever order the activities finish in', async () => {

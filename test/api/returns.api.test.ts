@@ -161,14 +161,15 @@ test('the request id of an API call reaches the activities it causes, with the c
   const caseId = opened.body.caseId;
   const review = await openTask(caseId, 'return.merchant_review');
   await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'approve' } }, headers: { 'X-Request-Id': 'req-approve-1' } });
-  await eventually(async () => sys.logs.some((l) => l.requestId === 'req-approve-1' && l.activityType === 'closeTask'), 'closeTask log line');
+  // A step's writes run in one applyCaseWrites; each line names its write.
+  await eventually(async () => sys.logs.some((l) => l.requestId === 'req-approve-1' && l.write === 'closeTask'), 'closeTask log line');
 
   const openLines = sys.logs.filter((l) => l.requestId === 'req-open-1');
   expect(openLines.some((l) => l.msg === 'case opened' && l.caseId === caseId)).toBe(true); // API
-  expect(openLines.some((l) => l.activityType === 'openTask' && l.caseId === caseId && l.workflowId === caseId)).toBe(true); // worker
+  expect(openLines.some((l) => l.activityType === 'applyCaseWrites' && l.write === 'openTask' && l.caseId === caseId && l.workflowId === caseId)).toBe(true); // worker
   const approveLines = sys.logs.filter((l) => l.requestId === 'req-approve-1');
   expect(approveLines.some((l) => l.msg === 'task completed' && l.caseId === caseId)).toBe(true);
-  expect(approveLines.find((l) => l.activityType === 'closeTask')).toMatchObject({ caseId, taskId: review.taskId, actor: sys.keys.merchant.id });
+  expect(approveLines.find((l) => l.write === 'closeTask')).toMatchObject({ activityType: 'applyCaseWrites', caseId, taskId: review.taskId, actor: sys.keys.merchant.id });
   expect(JSON.stringify(sys.logs)).not.toContain(body.customerContact.email);
   await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
 });

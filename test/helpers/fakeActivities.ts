@@ -38,6 +38,10 @@ export function createFakeActivities() {
       const s = snapshotOf(calendarYears.imported);
       return { version: s.version, years: s.years.filter((y) => input.years.includes(y.year)).map(({ year, status, holidays, makeUpWorkdays }) => ({ year, status, holidays, makeUpWorkdays })) };
     },
+    // A step's batch is recorded as the writes it carries, in order (as the calls of a case without batching).
+    async applyCaseWrites(input) {
+      for (const w of input.writes) calls.push({ name: w.kind, input: w.input });
+    },
     recordCaseEvent: record('recordCaseEvent'),
     openTask: record('openTask'),
     closeTask: record('closeTask'),

@@ -173,6 +173,33 @@ test('happy path: approve, ship, inspect, refund once, survey; deadlines from th
   expect(eventsOf(i.caseId).at(-1)).toBe('case.closed');
 });
 
+test("a new case sends a step's writes together: the opening's in one applyCaseWrites, the approval's and the next step's in two", async () => {
+  const i = input();
+  const h = await start(i);
+  await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'), 'merchant review');
+  const localActivities = async () =>
+    ((await h.fetchHistory()).events ?? []).flatMap((e) => {
+      const m = e.markerRecordedEventAttributes;
+      if (m?.markerName !== 'core_local_activity') return [];
+      return [JSON.parse(Buffer.from(m.details!.data!.payloads![0].data!).toString()).activity_type as string];
+    });
+  const patches = ((await h.fetchHistory()).events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length;
+  expect(patches).toBeGreaterThan(0);
+  // The opening: case.opened, step.entered, the task row and the customer's e-mail: one batch.
+  expect(await localActivities()).toEqual(['applyCaseWrites']);
+  expect(eventsOf(i.caseId)).toEqual(['case.opened', 'step.entered']);
+  expect(tasksOf(i.caseId)).toHaveLength(1);
+
+  // The approval: the task closed (the update answers once it has landed), then the next step's writes.
+  await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+  await waitForState(h, (s) => s.step === 'awaiting_customer_shipment', 'awaiting shipment');
+  expect(await localActivities()).toEqual(['applyCaseWrites', 'applyCaseWrites', 'applyCaseWrites']);
+  expect(forCase(i.caseId, fake.of('closeTask'))).toHaveLength(1);
+  expect(eventsOf(i.caseId)).toContain('return.approved');
+  await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+  expect(await h.result()).toEqual({ outcome: 'cancelled' });
+});
+
 test('merchant silence: reminder at half time, auto-approval at exactly 48 h, recorded in the audit trail', async () => {
   const i = input();
   const h = await start(i);
