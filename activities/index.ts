@@ -5,11 +5,12 @@ import crypto from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { CarrierTracking } from '../lib/carriers';
 import type { Secrets } from '../lib/config';
-import type { Db, Prisma } from '../lib/db';
+import { withPgTransaction, type Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { currentRequestId } from '../lib/requestContext';
 import type { SmsGateway } from '../lib/sms';
-import { appendAuditEvent, auditKeyCollision, sameAuditEvent } from './audit';
+import { appendAuditEvent } from './audit';
+import { applyWritesIn, type WriteOutcome } from './caseWrites';
 import { calendarActivities } from './calendar';
 import type { Mailer } from './mailer';
 import { createNotificationOutbox, type NotificationOutbox } from './notificationOutbox';
@@ -66,176 +67,47 @@ export function createActivities(deps: ActivityDeps) {
     return deps.logger.child({ caseId, requestId: currentRequestId(), ...activity, ...(write && { write }) });
   };
 
+  /** The log line of a case write, once its transaction has committed. */
+  function logged(w: WriteOutcome): void {
+    switch (w.kind) {
+      case 'recordCaseEvent':
+        return log(w.input.caseId, w.kind).info({ event: w.input.type, step: w.input.casePatch?.step }, 'case event recorded');
+      case 'openTask':
+        if (w.opened) log(w.input.caseId, w.kind).info({ taskId: w.input.taskId, taskType: w.input.type, role: w.input.role, dueAt: w.input.dueAt }, 'task opened');
+        return;
+      case 'closeTask':
+        return log(w.input.caseId, w.kind).info({ taskId: w.input.taskId, status: w.input.status, actor: w.input.actor, resolution: w.input.resolution, changed: w.changed }, 'task closed');
+      case 'escalateTask':
+        if (w.applied) log(w.input.caseId, w.kind).warn({ taskId: w.input.taskId, kind: w.input.kind, action: w.input.action, sla: w.input.slaName, dueAt: w.input.dueAt }, 'sla event');
+        return;
+      case 'notify':
+        return outbox.wake();
+    }
+  }
+
   /**
-   * The case's running deadlines: activities of one case run concurrently (a task closed by an update, the
-   * next step of the main flow), so a list replaces the stored one only when its version is newer.
-   * Writes without a version (cases that started before versions existed) apply as before.
+   * A step's writes (audit events, read model, task rows, queued e-mails) in order, in one transaction: one local
+   * activity per step instead of one per write (activities/caseWrites.ts). Each write stays idempotent on its own key,
+   * so a retry of the whole batch (its first attempt committed, its answer lost) writes nothing twice.
    */
-  async function writeDeadlines(tx: Prisma.TransactionClient, caseId: string, deadlines: Record<string, string | null>, version?: number): Promise<void> {
-    const json = JSON.stringify(deadlines);
-    if (version === undefined) {
-      await tx.$executeRaw`UPDATE cases SET deadlines = ${json}::jsonb WHERE id = ${caseId}`;
-    } else {
-      await tx.$executeRaw`UPDATE cases SET deadlines = ${json}::jsonb, deadlines_version = ${version} WHERE id = ${caseId} AND deadlines_version < ${version}`;
-    }
+  async function applyCaseWrites(input: CaseWritesInput): Promise<void> {
+    const outcomes = await withPgTransaction(db, (client) => applyWritesIn(client, input.caseId, input.writes, outbox.queue));
+    for (const o of outcomes) logged(o);
   }
-
-  // Each write of a case in a transaction of the caller's: alone (recordCaseEvent, openTask, ...) or a step's writes
-  // together (applyCaseWrites). Each returns what to log once its transaction has committed.
-  type Logged = () => void;
-
-  async function recordCaseEventIn(tx: Prisma.TransactionClient, e: CaseEventInput): Promise<Logged> {
-    const { appended } = await appendAuditEvent(tx, { ...e, at: new Date(e.at) });
-    if (appended && e.casePatch) {
-      const p = e.casePatch;
-      await tx.case.update({
-        where: { id: e.caseId },
-        data: {
-          ...(p.status !== undefined && { status: p.status }),
-          ...(p.step !== undefined && { step: p.step }),
-          ...(p.outcome !== undefined && { outcome: p.outcome }),
-          ...(p.closed && { closedAt: new Date(e.at) }),
-        },
-      });
-      if (p.deadlines !== undefined) await writeDeadlines(tx, e.caseId, p.deadlines, e.deadlinesVersion);
-    }
-    return () => log(e.caseId, 'recordCaseEvent').info({ event: e.type, step: e.casePatch?.step }, 'case event recorded');
-  }
-
-  async function openTaskIn(tx: Prisma.TransactionClient, t: OpenTaskInput): Promise<Logged> {
-    {
-      const { appended } = await appendAuditEvent(tx, {
-        caseId: t.caseId,
-        eventKey: t.eventKey,
-        type: 'task.created',
-        actor: 'system',
-        at: new Date(t.at),
-        payload: { taskId: t.taskId, type: t.type, role: t.role, dueAt: t.dueAt, sla: t.slaName },
-      });
-      if (!appended) return () => {};
-      await tx.task.create({
-        data: {
-          id: t.taskId,
-          caseId: t.caseId,
-          caseType: t.caseType,
-          type: t.type,
-          role: t.role,
-          merchantId: t.merchantId ?? null,
-          status: 'open',
-          dueAt: new Date(t.dueAt),
-          slaName: t.slaName,
-          createdAt: new Date(t.at),
-        },
-      });
-      if (t.deadlines) await writeDeadlines(tx, t.caseId, t.deadlines, t.deadlinesVersion);
-    }
-    return () => log(t.caseId, 'openTask').info({ taskId: t.taskId, taskType: t.type, role: t.role, dueAt: t.dueAt }, 'task opened');
-  }
-
-  async function closeTaskIn(tx: Prisma.TransactionClient, t: CloseTaskInput): Promise<Logged> {
-    const changed = await (async () => {
-      const closing = { caseId: t.caseId, eventKey: t.eventKey, type: `task.${t.status}`, actor: t.actor, at: new Date(t.at), payload: { taskId: t.taskId, resolution: t.resolution, result: (t.result ?? null) as Prisma.InputJsonValue } };
-      const seen = await tx.auditEvent.findUnique({ where: { caseId_eventKey: { caseId: t.caseId, eventKey: t.eventKey } } });
-      if (seen) {
-        if (!sameAuditEvent(seen, closing)) throw auditKeyCollision(t.caseId, t.eventKey, `${seen.type} at ${seen.at.toISOString()}`, `${closing.type} at ${t.at}`);
-        return false; // a retry of this very close
-      }
-      // Only an open task closes; the audit trail records only transitions that happened.
-      const updated = await tx.task.updateMany({
-        where: { id: t.taskId, status: 'open' },
-        data: {
-          status: t.status,
-          resolution: t.resolution,
-          completedAt: new Date(t.at),
-          completedBy: t.actor,
-          result: (t.result ?? undefined) as Prisma.InputJsonValue | undefined,
-        },
-      });
-      if (updated.count === 0) return false;
-      if (t.status === 'expired') {
-        // The SLA lapsed and the policy's default decision was taken: a breach, on the record.
-        const row = await tx.task.findUniqueOrThrow({ where: { id: t.taskId } });
-        await appendAuditEvent(tx, {
-          caseId: t.caseId,
-          eventKey: `${t.eventKey}:breach`,
-          type: 'sla.breached',
-          actor: 'system',
-          at: new Date(t.at),
-          payload: { taskId: t.taskId, sla: row.slaName, dueAt: row.dueAt.toISOString(), action: 'default-decision' },
-        });
-      }
-      await appendAuditEvent(tx, closing);
-      if (t.deadlines) await writeDeadlines(tx, t.caseId, t.deadlines, t.deadlinesVersion);
-      return true;
-    })();
-    return () => log(t.caseId, 'closeTask').info({ taskId: t.taskId, status: t.status, actor: t.actor, resolution: t.resolution, changed }, 'task closed');
-  }
-
-  async function escalateTaskIn(tx: Prisma.TransactionClient, t: EscalateTaskInput): Promise<Logged> {
-    {
-      const { appended } = await appendAuditEvent(tx, {
-        caseId: t.caseId,
-        eventKey: t.eventKey,
-        type: t.kind === 'reminder' ? 'sla.reminded' : 'sla.breached',
-        actor: 'system',
-        at: new Date(t.at),
-        payload: { taskId: t.taskId, sla: t.slaName, dueAt: t.dueAt, action: t.action ?? null },
-      });
-      if (!appended) return () => {};
-      await tx.task.update({
-        where: { id: t.taskId },
-        data:
-          t.kind === 'reminder'
-            ? { remindedAt: new Date(t.at) }
-            : {
-                escalated: true,
-                escalatedAt: new Date(t.at),
-                ...(t.action === 'reassign-to-supervisor' && { role: 'supervisor', assigneeId: null }),
-              },
-      });
-    }
-    return () => log(t.caseId, 'escalateTask').warn({ taskId: t.taskId, kind: t.kind, action: t.action, sla: t.slaName, dueAt: t.dueAt }, 'sla event');
-  }
-
+  /** One write in a transaction of its own: the activities of cases whose writes are not batched. */
+  const alone =
+    <K extends CaseWrite['kind']>(kind: K) =>
+    (input: Extract<CaseWrite, { kind: K }>['input']): Promise<void> =>
+      applyCaseWrites({ caseId: input.caseId, writes: [{ kind, input } as CaseWrite] });
+  const recordCaseEvent = alone('recordCaseEvent');
+  const openTask = alone('openTask');
+  const closeTask = alone('closeTask');
+  const escalateTask = alone('escalateTask');
   /**
    * Queues the e-mail in the outbox (one row per key) and returns: the dispatcher (notificationOutbox.ts) delivers
    * it at most once in the background and records notification.sent on the case's audit trail when SMTP accepts it.
    */
-  async function notifyIn(tx: Prisma.TransactionClient, n: NotifyInput): Promise<Logged> {
-    await outbox.queueIn(tx, n);
-    return () => outbox.wake();
-  }
-
-  const writers = { recordCaseEvent: recordCaseEventIn, openTask: openTaskIn, closeTask: closeTaskIn, escalateTask: escalateTaskIn, notify: notifyIn };
-  /** One write in a transaction of its own (cases whose writes are not batched). */
-  const alone =
-    <I>(write: (tx: Prisma.TransactionClient, input: I) => Promise<Logged>) =>
-    async (input: I): Promise<void> => {
-      const logged = await db.$transaction((tx) => write(tx, input));
-      logged();
-    };
-  const recordCaseEvent = alone(recordCaseEventIn);
-  const openTask = alone(openTaskIn);
-  const closeTask = alone(closeTaskIn);
-  const escalateTask = alone(escalateTaskIn);
-  const notify = alone(notifyIn);
-
-  /**
-   * A step's writes (audit events, read model, task rows, queued e-mails) in order, in one transaction: one local
-   * activity per step instead of one per write. Each write stays idempotent on its own key, so a retry of the whole
-   * batch (its first attempt committed, its answer lost) writes nothing twice.
-   */
-  async function applyCaseWrites(input: CaseWritesInput): Promise<void> {
-    const logged = await db.$transaction(async (tx) => {
-      const out: Logged[] = [];
-      for (const w of input.writes) {
-        if (w.input.caseId !== input.caseId) throw new Error(`A write of case ${w.input.caseId} in the batch of case ${input.caseId}`);
-        out.push(await (writers[w.kind] as (tx: Prisma.TransactionClient, i: typeof w.input) => Promise<Logged>)(tx, w.input));
-      }
-      return out;
-    });
-    for (const l of logged) l();
-  }
+  const notify = alone('notify');
 
   async function issueRefund(r: RefundInput): Promise<RefundResult> {
     const idempotencyKey = `refund:${r.caseId}`;

@@ -8,7 +8,8 @@
 // retry: the row goes back to 'failed' with a backoff. Several workers may run dispatchers on one database:
 // claims use FOR UPDATE SKIP LOCKED.
 import crypto from 'node:crypto';
-import type { Db, Prisma } from '../lib/db';
+import { poolOf, type Db, type Prisma } from '../lib/db';
+import { queueNotification } from './caseWrites';
 import type { Logger } from '../lib/logger';
 import { appendAuditEvent } from './audit';
 import type { Mailer } from './mailer';
@@ -18,9 +19,9 @@ import type { NotifyInput } from './types';
 export interface NotificationOutbox {
   /** Queues a notification (idempotent on its key) and wakes the dispatcher. */
   enqueue(n: NotifyInput): Promise<void>;
-  /** Queues the e-mail in the caller's transaction; call wake() once it has committed. */
-  queueIn(tx: Prisma.TransactionClient, n: NotifyInput): Promise<void>;
-  /** Starts a delivery pass (or another after the one running). */
+  /** The task queue whose e-mails this dispatcher delivers (null: rows of no queue only); rows queued for it carry it. */
+  readonly queue: string | null;
+  /** Starts a delivery pass (or another after the one running): a case's writes queued e-mails. */
   wake(): void;
   /** Delivers what is due now; resolves with the number of rows it finished (sent, skipped, failed or uncertain). */
   deliverDue(): Promise<number>;
@@ -85,18 +86,8 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
   let timer: NodeJS.Timeout | undefined;
 
   async function enqueue(n: NotifyInput): Promise<void> {
-    await queueIn(db, n);
+    await queueNotification(poolOf(db), n, o.queue ?? null);
     wake();
-  }
-
-  async function queueIn(tx: Prisma.TransactionClient, n: NotifyInput): Promise<void> {
-    const queued = { params: n.params as Prisma.InputJsonValue, eventKey: n.eventKey, eventAt: new Date(n.at), queue: o.queue ?? null };
-    await tx.notification.upsert({
-      where: { id: n.key },
-      create: { id: n.key, caseId: n.caseId, template: n.template, recipientKind: n.recipient.kind, recipientId: n.recipient.id, status: 'pending', ...queued },
-      // A row queued by an earlier version (no params) gets them; the same key always carries the same content.
-      update: queued,
-    });
   }
 
   function wake(): void {
@@ -211,7 +202,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
 
   return {
     enqueue,
-    queueIn,
+    queue: o.queue ?? null,
     wake,
     async deliverDue() {
       while (running) await running.catch(() => undefined);

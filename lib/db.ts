@@ -1,13 +1,44 @@
-// PostgreSQL access through Prisma's JS query engine and the pg driver adapter (works offline).
+// PostgreSQL access through Prisma's JS query engine and the pg driver adapter (works offline); the hot write path of
+// the cases (activities/caseWrites.ts) runs plain SQL on the same pg pool.
 import { PrismaClient, Prisma } from '@prisma/client';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 
 export type Db = PrismaClient;
 export { Prisma };
 
+/** The pool on the client itself, so that a wrapper (a test's Proxy) still finds it. */
+const POOL = Symbol('pg pool');
+
 export function createDb(databaseUrl: string, opts: { maxConnections?: number } = {}): Db {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: opts.maxConnections ?? 10 });
-  return new PrismaClient({ adapter });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.maxConnections ?? 10 });
+  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  Object.defineProperty(db, POOL, { value: pool });
+  return db;
+}
+
+/** The pg pool under `db`: the same connections (one, on the embedded PGlite), for plain SQL. */
+export function poolOf(db: Db): pg.Pool {
+  const pool = (db as unknown as { [POOL]?: pg.Pool })[POOL];
+  if (!pool) throw new Error('This database client was not made by createDb');
+  return pool;
+}
+
+/** Runs `fn` in a transaction on one connection of `db`'s pool: committed if it resolves, rolled back if it throws. */
+export async function withPgTransaction<T>(db: Db, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await poolOf(db).connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+    throw err;
+  } finally {
+    client.release(broken);
+  }
 }
 
 /** True when the error is a unique-constraint violation. */

@@ -625,7 +625,10 @@ describe('audit trail: hash chain per case', () => {
     await attempt(1, activities.applyCaseWrites, { caseId, writes });
     await attempt(2, activities.applyCaseWrites, { caseId, writes }); // its answer lost: the batch again
     expect((await auditEvents(caseId)).map((e) => [e.seq, e.type])).toEqual([[1, 'task.created'], [2, 'task.completed'], [3, 'return.approved']]);
-    expect(await db.task.findUniqueOrThrow({ where: { id: taskId } })).toMatchObject({ status: 'completed', completedBy: 'merchant:m-1' });
+    const task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
+    expect(task).toMatchObject({ status: 'completed', completedBy: 'merchant:m-1', result: { decision: 'approve' } });
+    // Instants stored as UTC whatever the process's or the server's time zone (plain SQL, activities/caseWrites.ts).
+    expect([task.dueAt.toISOString(), task.completedAt!.toISOString(), task.createdAt.toISOString()]).toEqual([AT, AT, AT]);
     expect(await db.case.findUniqueOrThrow({ where: { id: caseId } })).toMatchObject({ step: 'awaiting_customer_shipment', deadlines: { customerShipment: '2026-11-27T10:00:00.000Z' }, deadlinesVersion: 4 });
     expect(await db.notification.count({ where: { caseId } })).toBe(1);
 
