@@ -56,7 +56,7 @@ export interface OutboxOptions {
 
 interface ClaimedRow {
   id: string;
-  created_at: Date;
+  queued_seq: bigint;
   case_id: string;
   template: string;
   recipient_kind: string;
@@ -110,7 +110,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
     for (;;) {
       const rows = await claim();
       if (rows.length === 0) return finished;
-      rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+      rows.sort((a, b) => (a.queued_seq < b.queued_seq ? -1 : a.queued_seq > b.queued_seq ? 1 : 0));
       // One case's e-mails leave in the order they were queued; `concurrency` cases at a time, so that the dispatcher
       // holds few of the pool's connections (each send is recorded in a transaction) and never starves the cases' own writes.
       const byCase = new Map<string, ClaimedRow[]>();
@@ -139,9 +139,9 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
         WHERE n.id IN (
           SELECT id FROM notifications
           WHERE status IN ('pending', 'failed') AND next_attempt_at <= timezone('UTC', now()) AND (queue = ${o.queue ?? null} OR queue IS NULL)
-          ORDER BY next_attempt_at, created_at LIMIT ${batch}
+          ORDER BY next_attempt_at, queued_seq LIMIT ${batch}
           FOR UPDATE SKIP LOCKED)
-        RETURNING n.id, n.created_at, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts)
+        RETURNING n.id, n.queued_seq, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts)
       SELECT c.*, p.email, p.locale FROM claimed c
       LEFT JOIN parties p ON p.kind = c.recipient_kind AND p.id = c.recipient_id`;
   }

@@ -61,6 +61,8 @@ export function tasksRouter(deps: ApiDeps): Router {
   /** Applies a conditional update and its audit event in one transaction; false if the condition failed. */
   async function change(task: Task, actor: Principal, where: Prisma.TaskWhereInput, data: Prisma.TaskUpdateManyMutationInput, event: string, payload: Record<string, unknown>) {
     return deps.db.$transaction(async (tx) => {
+      // The case row first, as every write of the case takes it (activities/caseWrites.ts): one lock order, no deadlock.
+      await tx.$queryRaw`SELECT id FROM cases WHERE id = ${task.caseId} FOR UPDATE`;
       const updated = await tx.task.updateMany({ where: { id: task.id, ...where }, data });
       if (updated.count === 0) return false;
       await appendAuditEvent(tx, { caseId: task.caseId, eventKey: `api:${crypto.randomUUID()}`, type: event, actor: actor.id, at: new Date(), payload: { taskId: task.id, ...payload } });

@@ -376,6 +376,21 @@ describe('notify: e-mail outbox, at most once', () => {
     expect((await db.notification.findUniqueOrThrow({ where: { id: input.key } })).status).toBe('sent');
   });
 
+  test("e-mails queued by one step's writes (one transaction, one timestamp) leave in the order they were queued", async () => {
+    const { caseId, customerId } = await createCase();
+    await createCustomer(customerId);
+    const outbox = outboxWith();
+    const acts = createActivities(depsWith({ outbox }));
+    // The closing step: the outcome, then the survey (keys in the other alphabetical order, to show it is not by key).
+    const templates = ['survey.requested', 'return.closed.refunded', 'return.approved', 'return.refunded'];
+    const writes: CaseWrite[] = templates.map((template, i) => ({ kind: 'notify', input: { ...notifyInput(caseId, customerId), key: `${caseId}:${template}:z${9 - i}`, template, eventKey: `${caseId}:n${i}` } }));
+    await attempt(1, acts.applyCaseWrites, { caseId, writes });
+    await outbox.idle();
+    await outbox.deliverDue();
+    const sent = catcher.messages.filter((m) => m.headers['x-case-id'] === caseId).map((m) => String(m.headers['x-notification-id']));
+    expect(sent).toEqual(writes.map((w) => (w.input as NotifyInput).key));
+  });
+
   test('an SMTP refusal marks the row failed with a backoff; once due, a working dispatcher sends exactly once (2 attempts)', async () => {
     const { caseId, customerId } = await createCase();
     const email = await createCustomer(customerId);
