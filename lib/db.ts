@@ -11,7 +11,8 @@ export { Prisma };
 const POOL = Symbol('pg pool');
 
 export function createDb(databaseUrl: string, opts: { maxConnections?: number } = {}): Db {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.maxConnections ?? 10 });
+  // A query waits at most 15 s for a connection, then fails (an activity retries; a request answers 500), never forever.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.maxConnections ?? 10, connectionTimeoutMillis: 15_000 });
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   Object.defineProperty(db, POOL, { value: pool });
   return db;

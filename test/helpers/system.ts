@@ -1,6 +1,8 @@
 // The whole system in-process for integration tests: real PostgreSQL, the real Temporal dev server,
 // a real worker with real activities, SMTP delivery to a catcher, and the HTTP API.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { createSmtpMailer } from '../../activities/mailer';
@@ -46,7 +48,14 @@ export async function startTestSystem(): Promise<TestSystem> {
   const taskQueue = `it-${crypto.randomUUID()}`;
   const cfg = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const logs: Record<string, any>[] = [];
-  const logger = createLogger('test', 'info', { write: (line: string) => void logs.push(JSON.parse(line)) });
+  // TEST_SYSTEM_LOG_DIR: each system's lines also go to a file there (to read after a failed run).
+  const logFile = process.env.TEST_SYSTEM_LOG_DIR && path.join(process.env.TEST_SYSTEM_LOG_DIR, `${taskQueue}.jsonl`);
+  const logger = createLogger('test', 'info', {
+    write: (line: string) => {
+      logs.push(JSON.parse(line));
+      if (logFile) fs.appendFileSync(logFile, line.endsWith('\n') ? line : `${line}\n`);
+    },
+  });
   const db = createDb(databaseUrl, { maxConnections: 5 });
   const ports = createPorts(cfg, { db, logger }); // as scripts/system.ts: one set for the worker and the API
   const mail = await startMailCatcher();
