@@ -13,7 +13,9 @@ const POOL = Symbol('pg pool');
 export function createDb(databaseUrl: string, opts: { maxConnections?: number } = {}): Db {
   // A query waits at most 15 s for a connection, then fails (an activity retries; a request answers 500), never forever.
   const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.maxConnections ?? 10, connectionTimeoutMillis: 15_000 });
-  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  // An interactive transaction waits up to 10 s for a connection and may run 15 s (Prisma's 2 s and 5 s fail spuriously
+  // on a loaded machine, and each failure costs an activity retry with backoff).
+  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }), transactionOptions: { maxWait: 10_000, timeout: 15_000 } });
   Object.defineProperty(db, POOL, { value: pool });
   return db;
 }

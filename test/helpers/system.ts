@@ -56,7 +56,7 @@ export async function startTestSystem(): Promise<TestSystem> {
       if (logFile) fs.appendFileSync(logFile, line.endsWith('\n') ? line : `${line}\n`);
     },
   });
-  const db = createDb(databaseUrl, { maxConnections: 5 });
+  const db = createDb(databaseUrl, { maxConnections: 10 }); // as the system's default
   const ports = createPorts(cfg, { db, logger }); // as scripts/system.ts: one set for the worker and the API
   const mail = await startMailCatcher();
   const mailer = createSmtpMailer({ host: '127.0.0.1', port: mail.port, secure: false, from: 'care@casework.test' });
