@@ -1,6 +1,7 @@
 // Append-only audit trail. Events of a case form a SHA-256 hash chain: each stores its predecessor's hash.
 import crypto from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import type { ClientBase } from 'pg';
 import type { Db, Prisma } from '../lib/db';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -48,46 +49,102 @@ export function sameAuditEvent(stored: { type: string; actor: string; at: Date; 
   return stored.type === e.type && stored.actor === e.actor && stored.at.getTime() === e.at.getTime() && canonicalJson(stored.payload) === canonicalJson(e.payload);
 }
 
+/** Runs a statement inside the caller's transaction: a Prisma transaction, or a pg client (activities/caseWrites.ts). */
+export interface Sql {
+  query<R>(text: string, params: unknown[]): Promise<R[]>;
+}
+export const prismaSql = (tx: Tx): Sql => ({ query: <R>(text: string, params: unknown[]) => tx.$queryRawUnsafe<R[]>(text, ...params) });
+export const pgSql = (client: Pick<ClientBase, 'query'>): Sql => ({ query: async <R>(text: string, params: unknown[]) => (await client.query(text, params)).rows as R[] });
+
+/** to_char format of a `timestamp(3)` column (UTC) as Date.toISOString() writes it. */
+export const ISO_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+interface StoredEvent {
+  key: string;
+  seq: number;
+  type: string;
+  actor: string;
+  at: string;
+  payload: unknown;
+}
+
+/**
+ * A case's audit chain inside one transaction: the case row locked, the chain's last link and the events already under
+ * the keys to be appended read once; appends are computed here and inserted together by insert().
+ */
+export class AuditChain {
+  private readonly rows: { seq: number; key: string; type: string; actor: string; at: string; payload: string; prevHash: string; hash: string }[] = [];
+  private constructor(
+    private readonly caseId: string,
+    private readonly existing: Map<string, StoredEvent>,
+    private last: { seq: number; hash: string },
+  ) {}
+
+  /** Locks the case's row and reads the chain's last link and the events under `keys`. */
+  static async open(sql: Sql, caseId: string, keys: string[]): Promise<AuditChain> {
+    // The case row is locked in a statement of its own: under READ COMMITTED a statement that waited for the lock
+    // still reads with the snapshot it started with, so a read in the locking statement could miss the event that
+    // the lock's holder just appended (and two appends would take the same seq).
+    const locked = await sql.query<{ id: string }>('SELECT id FROM cases WHERE id = $1 FOR UPDATE', [caseId]);
+    if (locked.length === 0) throw new Error(`Case ${caseId} does not exist: its audit trail cannot be appended to`);
+    const [state] = await sql.query<{ existing: StoredEvent[]; last: { seq: number; hash: string } | null }>(
+      `SELECT
+         (SELECT coalesce(json_agg(json_build_object('key', x.event_key, 'seq', x.seq, 'type', x.type, 'actor', x.actor, 'at', to_char(x.at, ${ISO_INSTANT}), 'payload', x.payload)), '[]'::json)
+            FROM audit_events x WHERE x.case_id = $1 AND x.event_key = ANY($2::text[])) AS existing,
+         (SELECT json_build_object('seq', y.seq, 'hash', y.hash) FROM audit_events y WHERE y.case_id = $1 ORDER BY y.seq DESC LIMIT 1) AS last`,
+      [caseId, keys],
+    );
+    return new AuditChain(caseId, new Map(state.existing.map((e) => [e.key, e])), state.last ?? { seq: 0, hash: GENESIS_HASH });
+  }
+
+  /**
+   * True when `e` is already recorded under its key (a retry): nothing to append. A different event under the key is
+   * a collision and throws (auditKeyCollision).
+   */
+  recorded(e: AuditInput): boolean {
+    const stored = this.existing.get(e.eventKey);
+    if (!stored) return false;
+    if (!sameAuditEvent({ ...stored, at: new Date(stored.at) }, e)) throw auditKeyCollision(this.caseId, e.eventKey, `${stored.type} at ${stored.at}`, `${e.type} at ${e.at.toISOString()}`);
+    return true;
+  }
+
+  /** Appends `e` unless it is already recorded; its seq either way. Only keys given to open() are checked. */
+  append(e: AuditInput): { appended: boolean; seq: number } {
+    if (this.recorded(e)) return { appended: false, seq: this.existing.get(e.eventKey)!.seq };
+    const seq = this.last.seq + 1;
+    const hash = eventHash(this.last.hash, { ...e, seq });
+    const at = e.at.toISOString();
+    this.rows.push({ seq, key: e.eventKey, type: e.type, actor: e.actor, at, payload: JSON.stringify(e.payload), prevHash: this.last.hash, hash });
+    this.existing.set(e.eventKey, { key: e.eventKey, seq, type: e.type, actor: e.actor, at, payload: JSON.parse(JSON.stringify(e.payload)) });
+    this.last = { seq, hash };
+    return { appended: true, seq };
+  }
+
+  /** Inserts the appended events in one statement. */
+  async insert(sql: Sql): Promise<void> {
+    if (this.rows.length === 0) return;
+    const r = this.rows;
+    await sql.query(
+      `INSERT INTO audit_events (case_id, seq, event_key, type, actor, at, payload, prev_hash, hash)
+       SELECT $1, u.seq, u.key, u.type, u.actor, (u.at::timestamptz AT TIME ZONE 'UTC'), u.payload::jsonb, u.prev, u.hash
+       FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS u(seq, key, type, actor, at, payload, prev, hash)`,
+      [this.caseId, r.map((x) => x.seq), r.map((x) => x.key), r.map((x) => x.type), r.map((x) => x.actor), r.map((x) => x.at), r.map((x) => x.payload), r.map((x) => x.prevHash), r.map((x) => x.hash)],
+    );
+    this.rows.length = 0;
+  }
+}
+
 /**
  * Appends one event inside the caller's transaction. Idempotent on (caseId, eventKey) for the same
  * event: a retry finds it and appends nothing. The same key carrying a different event is a
  * collision and throws (auditKeyCollision). The case row is locked so concurrent appends serialize.
  */
 export async function appendAuditEvent(tx: Tx, e: AuditInput): Promise<{ appended: boolean; seq: number }> {
-  // The case row is locked in a statement of its own: under READ COMMITTED a statement that waited for the lock
-  // still reads with the snapshot it started with, so a read in the locking statement could miss the event that
-  // the lock's holder just appended (and two appends would take the same seq).
-  const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM cases WHERE id = ${e.caseId} FOR UPDATE`;
-  if (locked.length === 0) throw new Error(`Case ${e.caseId} does not exist: its audit trail cannot be appended to`);
-  // Then the event already under this key (a retry) and the chain's last link, as of now.
-  const [state] = await tx.$queryRaw<{ existing: StoredEvent | null; last: { seq: number; hash: string } | null }[]>`
-    SELECT
-      (SELECT json_build_object('seq', x.seq, 'type', x.type, 'actor', x.actor, 'at', to_char(x.at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'payload', x.payload)
-         FROM audit_events x WHERE x.case_id = c.id AND x.event_key = ${e.eventKey}) AS existing,
-      (SELECT json_build_object('seq', y.seq, 'hash', y.hash)
-         FROM audit_events y WHERE y.case_id = c.id ORDER BY y.seq DESC LIMIT 1) AS last
-    FROM cases c WHERE c.id = ${e.caseId}`;
-  if (!state) throw new Error(`Case ${e.caseId} does not exist: its audit trail cannot be appended to`);
-  if (state.existing) {
-    const stored = { ...state.existing, at: new Date(state.existing.at) };
-    if (!sameAuditEvent(stored, e)) throw auditKeyCollision(e.caseId, e.eventKey, `${stored.type} at ${stored.at.toISOString()}`, `${e.type} at ${e.at.toISOString()}`);
-    return { appended: false, seq: stored.seq };
-  }
-  const seq = (state.last?.seq ?? 0) + 1;
-  const prevHash = state.last?.hash ?? GENESIS_HASH;
-  const hash = eventHash(prevHash, { ...e, seq });
-  await tx.auditEvent.create({
-    data: { caseId: e.caseId, seq, eventKey: e.eventKey, type: e.type, actor: e.actor, at: e.at, payload: e.payload as Prisma.InputJsonValue, prevHash, hash },
-  });
-  return { appended: true, seq };
-}
-
-interface StoredEvent {
-  seq: number;
-  type: string;
-  actor: string;
-  at: string;
-  payload: unknown;
+  const sql = prismaSql(tx);
+  const chain = await AuditChain.open(sql, e.caseId, [e.eventKey]);
+  const result = chain.append(e);
+  await chain.insert(sql);
+  return result;
 }
 
 export interface ChainVerification {

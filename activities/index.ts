@@ -15,7 +15,7 @@ import { calendarActivities } from './calendar';
 import type { Mailer } from './mailer';
 import { createNotificationOutbox, type NotificationOutbox } from './notificationOutbox';
 import { settlePayment, type PaymentGateway } from './payments';
-import { renderTemplate, sharedTemplates, type TemplateSet } from './templates';
+import { sharedTemplates, type TemplateSet } from './templates';
 import type {
   CaseActivities,
   CaseEventInput,

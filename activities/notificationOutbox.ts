@@ -8,7 +8,7 @@
 // retry: the row goes back to 'failed' with a backoff. Several workers may run dispatchers on one database:
 // claims use FOR UPDATE SKIP LOCKED.
 import crypto from 'node:crypto';
-import { poolOf, type Db, type Prisma } from '../lib/db';
+import { poolOf, type Db } from '../lib/db';
 import { queueNotification } from './caseWrites';
 import type { Logger } from '../lib/logger';
 import { appendAuditEvent } from './audit';
