@@ -35,18 +35,19 @@ export async function applyWritesIn(client: ClientBase, caseId: string, writes: 
   for (const w of writes) if (w.input.caseId !== caseId) throw new Error(`A write of case ${w.input.caseId} in the batch of case ${caseId}`);
   const sql = pgSql(client);
   const chain = await AuditChain.open(sql, caseId, writes.flatMap(keysOf));
+  const deadlines = new Deadlines();
   const out: WriteOutcome[] = [];
   for (const w of writes) {
     switch (w.kind) {
       case 'recordCaseEvent':
-        await recordCaseEvent(client, chain, w.input);
+        await recordCaseEvent(client, chain, deadlines, w.input);
         out.push(w);
         break;
       case 'openTask':
-        out.push({ ...w, opened: await openTask(client, chain, w.input) });
+        out.push({ ...w, opened: await openTask(client, chain, deadlines, w.input) });
         break;
       case 'closeTask':
-        out.push({ ...w, changed: await closeTask(client, chain, w.input) });
+        out.push({ ...w, changed: await closeTask(client, chain, deadlines, w.input) });
         break;
       case 'escalateTask':
         out.push({ ...w, applied: await escalateTask(client, chain, w.input) });
@@ -58,21 +59,33 @@ export async function applyWritesIn(client: ClientBase, caseId: string, writes: 
     }
   }
   await chain.insert(sql);
+  await deadlines.write(client, caseId);
   return out;
 }
 
 /**
- * The case's running deadlines: a list replaces the stored one only when its version is newer (the writes of one
- * case finish in any order: a task closed by an update, the next step of the main flow). Without a version (cases
- * that started before versions existed) it applies as before.
+ * The case's running deadlines, as the batch leaves them: a list replaces the stored one only when its version is
+ * newer (the writes of one case finish in any order: a task closed by an update, the next step of the main flow), so
+ * of a batch's lists only the newest is written, once. Without a version (cases that started before versions existed,
+ * one write per batch) it applies as before.
  */
-async function writeDeadlines(client: ClientBase, caseId: string, deadlines: Record<string, string | null>, version?: number): Promise<void> {
-  const json = JSON.stringify(deadlines);
-  if (version === undefined) await client.query('UPDATE cases SET deadlines = $2::jsonb WHERE id = $1', [caseId, json]);
-  else await client.query('UPDATE cases SET deadlines = $2::jsonb, deadlines_version = $3 WHERE id = $1 AND deadlines_version < $3', [caseId, json, version]);
+class Deadlines {
+  private newest?: { list: Record<string, string | null>; version?: number };
+
+  note(list: Record<string, string | null>, version?: number): void {
+    if (!this.newest || version === undefined || this.newest.version === undefined || version > this.newest.version) this.newest = { list, version };
+  }
+
+  async write(client: ClientBase, caseId: string): Promise<void> {
+    if (!this.newest) return;
+    const { list, version } = this.newest;
+    const json = JSON.stringify(list);
+    if (version === undefined) await client.query('UPDATE cases SET deadlines = $2::jsonb WHERE id = $1', [caseId, json]);
+    else await client.query('UPDATE cases SET deadlines = $2::jsonb, deadlines_version = $3 WHERE id = $1 AND deadlines_version < $3', [caseId, json, version]);
+  }
 }
 
-async function recordCaseEvent(client: ClientBase, chain: AuditChain, e: CaseEventInput): Promise<void> {
+async function recordCaseEvent(client: ClientBase, chain: AuditChain, deadlines: Deadlines, e: CaseEventInput): Promise<void> {
   const { appended } = chain.append({ ...e, at: new Date(e.at) });
   if (!appended || !e.casePatch) return;
   const p = e.casePatch;
@@ -85,10 +98,10 @@ async function recordCaseEvent(client: ClientBase, chain: AuditChain, e: CaseEve
      WHERE id = $1`,
     [e.caseId, p.status ?? null, p.step ?? null, p.outcome !== undefined, p.outcome ?? null, p.closed === true, e.at],
   );
-  if (p.deadlines !== undefined) await writeDeadlines(client, e.caseId, p.deadlines, e.deadlinesVersion);
+  if (p.deadlines !== undefined) deadlines.note(p.deadlines, e.deadlinesVersion);
 }
 
-async function openTask(client: ClientBase, chain: AuditChain, t: OpenTaskInput): Promise<boolean> {
+async function openTask(client: ClientBase, chain: AuditChain, deadlines: Deadlines, t: OpenTaskInput): Promise<boolean> {
   const { appended } = chain.append({
     caseId: t.caseId,
     eventKey: t.eventKey,
@@ -103,11 +116,11 @@ async function openTask(client: ClientBase, chain: AuditChain, t: OpenTaskInput)
      VALUES ($1, $2, $3, $4, $5::"Role", $6, 'open', ${utc(7)}, $8, ${utc(9)})`,
     [t.taskId, t.caseId, t.caseType, t.type, t.role, t.merchantId ?? null, t.dueAt, t.slaName, t.at],
   );
-  if (t.deadlines) await writeDeadlines(client, t.caseId, t.deadlines, t.deadlinesVersion);
+  if (t.deadlines) deadlines.note(t.deadlines, t.deadlinesVersion);
   return true;
 }
 
-async function closeTask(client: ClientBase, chain: AuditChain, t: CloseTaskInput): Promise<boolean> {
+async function closeTask(client: ClientBase, chain: AuditChain, deadlines: Deadlines, t: CloseTaskInput): Promise<boolean> {
   const at = new Date(t.at);
   const closing: AuditInput = { caseId: t.caseId, eventKey: t.eventKey, type: `task.${t.status}`, actor: t.actor, at, payload: { taskId: t.taskId, resolution: t.resolution, result: t.result ?? null } };
   if (chain.recorded(closing)) return false; // a retry of this very close
@@ -126,7 +139,7 @@ async function closeTask(client: ClientBase, chain: AuditChain, t: CloseTaskInpu
     chain.append({ caseId: t.caseId, eventKey: `${t.eventKey}:breach`, type: 'sla.breached', actor: 'system', at, payload: { taskId: t.taskId, sla: row.sla_name, dueAt: row.due_at, action: 'default-decision' } });
   }
   chain.append(closing);
-  if (t.deadlines) await writeDeadlines(client, t.caseId, t.deadlines, t.deadlinesVersion);
+  if (t.deadlines) deadlines.note(t.deadlines, t.deadlinesVersion);
   return true;
 }
 

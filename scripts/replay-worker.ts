@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
+import { workflowStackTracesOffUnlessSet } from '../worker/stackTraces';
 
 export type History = temporal.api.history.v1.IHistory;
 
@@ -97,7 +98,7 @@ export type FromChild = { type: 'ready' } | { type: 'result'; result: ReplayResu
 /** Quiet: each mismatch is reported on its JSON line; the SDK's own warnings about it would only repeat it. */
 export function installQuietRuntime(): void {
   // A replay needs no stack-trace queries: without the SDK's promise hook it takes about half the CPU.
-  process.env.TEMPORAL_WORKFLOW_STACK_TRACES ??= 'off';
+  workflowStackTracesOffUnlessSet();
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
 }
 

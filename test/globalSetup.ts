@@ -6,6 +6,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { resolveTemporalCli, startDevServer } from '../scripts/tools';
 import { workflowInterceptorModules } from '../worker/worker';
 import { ROOT, TEST_DATA_DIR, WORKFLOW_BUNDLE_PATH } from './helpers/env';
+import { workflowStackTracesOffUnlessSet } from '../worker/stackTraces';
 
 
 /**
@@ -51,7 +52,7 @@ export default async function globalSetup(): Promise<void> {
   const t0 = Date.now();
   // Every worker in the test run's processes as production runs them: no workflow stack-trace hook (lib/config.ts
   // WORKER_WORKFLOW_STACK_TRACES). Set here because jest's sandboxed process.env never reaches a workflow thread.
-  process.env.TEMPORAL_WORKFLOW_STACK_TRACES ??= 'off';
+  workflowStackTracesOffUnlessSet();
 
   step('bundling workflows');
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as any });

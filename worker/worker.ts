@@ -6,6 +6,9 @@ import { ConfigError, envFields } from '../lib/config';
 import type { Registry } from '../lib/metrics';
 import { activityMetricsInterceptor } from './metrics';
 import { RequestIdActivityInterceptor } from '../activities/interceptors';
+import { setWorkflowStackTraces } from './stackTraces';
+
+export { setWorkflowStackTraces } from './stackTraces';
 
 /** Workflow interceptor modules; prebuilt bundles must include them (bundleWorkflowCode's workflowInterceptorModules). */
 export const workflowInterceptorModules = [require.resolve('../workflows/interceptors')];
@@ -40,14 +43,6 @@ export function workflowStackTracesSetting(env: NodeJS.ProcessEnv = process.env)
   const parsed = envFields.shape.WORKER_WORKFLOW_STACK_TRACES.safeParse(raw === '' ? undefined : raw);
   if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  WORKER_WORKFLOW_STACK_TRACES: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   return parsed.data;
-}
-
-/**
- * Whether the workflow threads a worker starts next install the SDK's promise hook (the stack-trace queries). Read by
- * the SDK in each thread as it starts (patches/@temporalio+worker+*.patch), from the environment the thread inherits.
- */
-export function setWorkflowStackTraces(on: boolean): void {
-  process.env.TEMPORAL_WORKFLOW_STACK_TRACES = on ? 'on' : 'off';
 }
 
 export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
