@@ -60,6 +60,13 @@ export const envFields = z.object({
    * (docs/benchmarks.md). Off by default; turn it on while debugging a case that seems stuck.
    */
   WORKER_WORKFLOW_STACK_TRACES: bool.default(false),
+  /**
+   * Deadlock detection: a call into a workflow that runs longer than 5 s fails its workflow task ("Potential deadlock
+   * detected") instead of holding the workflow thread. Node starts and joins a watchdog thread for every such call,
+   * several per activation: about 40 % of the workflow thread's CPU (docs/benchmarks.md). On by default; off buys that
+   * CPU back at the price of a stuck workflow thread if workflow code ever loops.
+   */
+  WORKER_WORKFLOW_DEADLOCK_DETECTION: bool.default(true),
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
   API_PORT: port.default(3000),
   API_HOST: z.string().default('127.0.0.1'),

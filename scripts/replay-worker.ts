@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { workflowStackTracesOffUnlessSet } from '../worker/stackTraces';
+import { replaySandboxUnlessSet } from '../worker/workflowSandbox';
 
 export type History = temporal.api.history.v1.IHistory;
 
@@ -97,8 +97,9 @@ export type FromChild = { type: 'ready' } | { type: 'result'; result: ReplayResu
 
 /** Quiet: each mismatch is reported on its JSON line; the SDK's own warnings about it would only repeat it. */
 export function installQuietRuntime(): void {
-  // A replay needs no stack-trace queries: without the SDK's promise hook it takes about half the CPU.
-  workflowStackTracesOffUnlessSet();
+  // A replay answers no queries and is watched by whoever runs it: no stack-trace hook (about half the CPU) and no
+  // watchdog thread per call into the workflow (about a third of what is left); worker/workflowSandbox.ts.
+  replaySandboxUnlessSet();
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
 }
 

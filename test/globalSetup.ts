@@ -6,7 +6,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { resolveTemporalCli, startDevServer } from '../scripts/tools';
 import { workflowInterceptorModules } from '../worker/worker';
 import { ROOT, TEST_DATA_DIR, WORKFLOW_BUNDLE_PATH } from './helpers/env';
-import { workflowStackTracesOffUnlessSet } from '../worker/stackTraces';
+import { workflowStackTracesOffUnlessSet } from '../worker/workflowSandbox';
 
 
 /**

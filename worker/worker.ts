@@ -6,9 +6,9 @@ import { ConfigError, envFields } from '../lib/config';
 import type { Registry } from '../lib/metrics';
 import { activityMetricsInterceptor } from './metrics';
 import { RequestIdActivityInterceptor } from '../activities/interceptors';
-import { setWorkflowStackTraces } from './stackTraces';
+import { setWorkflowDeadlockDetection, setWorkflowStackTraces } from './workflowSandbox';
 
-export { setWorkflowStackTraces } from './stackTraces';
+export { setWorkflowDeadlockDetection, setWorkflowStackTraces } from './workflowSandbox';
 
 /** Workflow interceptor modules; prebuilt bundles must include them (bundleWorkflowCode's workflowInterceptorModules). */
 export const workflowInterceptorModules = [require.resolve('../workflows/interceptors')];
@@ -27,6 +27,8 @@ export interface CaseWorkerOptions {
   maxCachedWorkflows?: number;
   /** The workflow stack-trace queries; default: the WORKER_WORKFLOW_STACK_TRACES setting (off). */
   workflowStackTraces?: boolean;
+  /** Deadlock detection in the workflow threads; default: the WORKER_WORKFLOW_DEADLOCK_DETECTION setting (on). */
+  workflowDeadlockDetection?: boolean;
 }
 
 /** WORKER_MAX_CACHED_WORKFLOWS from the environment, validated as lib/config.ts validates it. */
@@ -37,16 +39,23 @@ export function maxCachedWorkflowsSetting(env: NodeJS.ProcessEnv = process.env):
   return parsed.data;
 }
 
-/** WORKER_WORKFLOW_STACK_TRACES from the environment, validated as lib/config.ts validates it. */
-export function workflowStackTracesSetting(env: NodeJS.ProcessEnv = process.env): boolean {
-  const raw = env.WORKER_WORKFLOW_STACK_TRACES;
-  const parsed = envFields.shape.WORKER_WORKFLOW_STACK_TRACES.safeParse(raw === '' ? undefined : raw);
-  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  WORKER_WORKFLOW_STACK_TRACES: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+/** A boolean worker setting from the environment, validated as lib/config.ts validates it. */
+function booleanSetting(name: 'WORKER_WORKFLOW_STACK_TRACES' | 'WORKER_WORKFLOW_DEADLOCK_DETECTION', env: NodeJS.ProcessEnv): boolean {
+  const raw = env[name];
+  const parsed = envFields.shape[name].safeParse(raw === '' ? undefined : raw);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  ${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   return parsed.data;
 }
 
+/** WORKER_WORKFLOW_STACK_TRACES from the environment (default off). */
+export const workflowStackTracesSetting = (env: NodeJS.ProcessEnv = process.env) => booleanSetting('WORKER_WORKFLOW_STACK_TRACES', env);
+
+/** WORKER_WORKFLOW_DEADLOCK_DETECTION from the environment (default on). */
+export const workflowDeadlockDetectionSetting = (env: NodeJS.ProcessEnv = process.env) => booleanSetting('WORKER_WORKFLOW_DEADLOCK_DETECTION', env);
+
 export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
   setWorkflowStackTraces(o.workflowStackTraces ?? workflowStackTracesSetting());
+  setWorkflowDeadlockDetection(o.workflowDeadlockDetection ?? workflowDeadlockDetectionSetting());
   // The e-mail outbox's dispatcher runs beside the worker: activities queue, it delivers (and polls for retries).
   const outbox =
     o.deps.outbox ?? createNotificationOutbox({ db: o.deps.db, mailer: o.deps.mailer, logger: o.deps.logger.child({ component: 'outbox' }), templates, mailDomain: o.deps.mailDomain, queue: o.taskQueue });

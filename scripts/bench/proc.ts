@@ -94,21 +94,53 @@ export function cpuMsOf(pid: number): number | undefined {
   }
 }
 
+/** CPU time (ms) per thread group of a process: its main thread, workflow threads, the SDK core's threads, the rest. */
+export function threadCpuOf(pid: number): Record<ThreadGroup, number> | undefined {
+  const out: Record<ThreadGroup, number> = { main: 0, workflow: 0, core: 0, other: 0 };
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const group: ThreadGroup = tid === String(pid) ? 'main' : name.startsWith('workflow') ? 'workflow' : /tokio|temporal/.test(name) ? 'core' : 'other';
+      out[group] += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+type ThreadGroup = 'main' | 'workflow' | 'core' | 'other';
+
 /**
  * Measures the CPU the system process (worker + API, and PGlite when embedded) and the embedded Temporal dev server
- * spend over a stretch of the benchmark: a figure that a busy machine inflates far less than wall time.
+ * spend over a stretch of the benchmark: a figure that a busy machine inflates far less than wall time. The system
+ * process's share is split by thread: the main thread (API, activities), the workflow threads, the SDK core's threads
+ * and the rest (GC, libuv).
  */
 export function cpuMeter(apiUrl: string): { stop(per: number, what: string): string } | undefined {
   const found = systemPid(apiUrl);
   if (!found) return undefined;
   const temporal = childPids(found.pid, /temporal/)[0];
   const sys0 = cpuMsOf(found.pid);
+  const threads0 = threadCpuOf(found.pid);
   const tmp0 = temporal ? cpuMsOf(temporal) : undefined;
   return {
     stop(per, what) {
       const sys = (cpuMsOf(found.pid) ?? NaN) - (sys0 ?? NaN);
+      const threads = threadCpuOf(found.pid);
+      const split =
+        threads && threads0
+          ? ` (${(Object.keys(threads) as ThreadGroup[]).map((g) => `${g} ${((threads[g] - threads0[g]) / per).toFixed(1)}`).join(', ')})`
+          : '';
       const tmp = temporal ? (cpuMsOf(temporal) ?? NaN) - (tmp0 ?? NaN) : undefined;
-      return `CPU per ${what}: system process ${(sys / per).toFixed(1)} ms${tmp !== undefined ? `, Temporal dev server ${(tmp / per).toFixed(1)} ms` : ''}`;
+      return `CPU per ${what}: system process ${(sys / per).toFixed(1)} ms${split}${tmp !== undefined ? `, Temporal dev server ${(tmp / per).toFixed(1)} ms` : ''}`;
     },
   };
 }

@@ -9,7 +9,7 @@ import { driveRegistration, driveRepair, driveReturn, InboxWatch, openReturn, pr
 import { call, type BenchContext, type Merchant } from './context';
 import { childPids, cpuMeter, rssOf, systemPid } from './proc';
 import { max, mb, ms, now, percentile, pool, progress, range, rate, sleep, until } from './util';
-import { workflowStackTracesOffUnlessSet } from '../../worker/stackTraces';
+import { replaySandboxUnlessSet } from '../../worker/workflowSandbox';
 
 export interface Row {
   figure: string;
@@ -212,7 +212,7 @@ export async function replayThroughput(ctx: BenchContext, o: Options): Promise<R
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules, logger: new DefaultLogger('WARN') });
   const bundleMs = now() - tb;
   progress(`replay: replaying ${m} histories`);
-  workflowStackTracesOffUnlessSet(); // as the replay tool replays (scripts/replay-worker.ts)
+  replaySandboxUnlessSet(); // as the replay tool replays (scripts/replay-worker.ts)
   let mismatched = 0;
   const t1 = now();
   for await (const r of Worker.runReplayHistories({ workflowBundle: { code: bundle.code } }, histories)) {
