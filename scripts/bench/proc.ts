@@ -94,9 +94,13 @@ export function cpuMsOf(pid: number): number | undefined {
   }
 }
 
-/** CPU time (ms) per thread group of a process: its main thread, workflow threads, the SDK core's threads, the rest. */
+/**
+ * CPU time (ms) per thread group of a process: its main thread (API, activities); the SDK core's threads (named
+ * tokio-runtime-*, temporal-*, workflow-processing*); the rest, all named "node": the JS thread running the workflows,
+ * V8's garbage-collector and compiler threads, libuv's pool.
+ */
 export function threadCpuOf(pid: number): Record<ThreadGroup, number> | undefined {
-  const out: Record<ThreadGroup, number> = { main: 0, workflow: 0, core: 0, other: 0 };
+  const out: Record<ThreadGroup, number> = { main: 0, core: 0, other: 0 };
   let tids: string[];
   try {
     tids = fs.readdirSync(`/proc/${pid}/task`);
@@ -108,7 +112,7 @@ export function threadCpuOf(pid: number): Record<ThreadGroup, number> | undefine
       const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const group: ThreadGroup = tid === String(pid) ? 'main' : name.startsWith('workflow') ? 'workflow' : /tokio|temporal/.test(name) ? 'core' : 'other';
+      const group: ThreadGroup = tid === String(pid) ? 'main' : /^(tokio|temporal|workflow)/.test(name) ? 'core' : 'other';
       out[group] += (Number(fields[11]) + Number(fields[12])) * 10;
     } catch {
       // the thread ended
@@ -116,13 +120,12 @@ export function threadCpuOf(pid: number): Record<ThreadGroup, number> | undefine
   }
   return out;
 }
-type ThreadGroup = 'main' | 'workflow' | 'core' | 'other';
+type ThreadGroup = 'main' | 'core' | 'other';
 
 /**
  * Measures the CPU the system process (worker + API, and PGlite when embedded) and the embedded Temporal dev server
  * spend over a stretch of the benchmark: a figure that a busy machine inflates far less than wall time. The system
- * process's share is split by thread: the main thread (API, activities), the workflow threads, the SDK core's threads
- * and the rest (GC, libuv).
+ * process's share is split by thread (threadCpuOf).
  */
 export function cpuMeter(apiUrl: string): { stop(per: number, what: string): string } | undefined {
   const found = systemPid(apiUrl);
