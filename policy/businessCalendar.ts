@@ -114,17 +114,32 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+/** wallMs's answers per zone and whole second: Intl's formatToParts is the calendar's dearest call. Bounded. */
+const wallCache = new Map<string, Map<number, number>>();
+const WALL_CACHE_MAX = 10_000;
+
 /** Local wall clock of instant t, expressed as "ms since epoch as if the wall clock were UTC". */
 function wallMs(timeZone: string, t: number): number {
   const sub = ((t % 1000) + 1000) % 1000;
-  const parts = formatterFor(timeZone).formatToParts(new Date(t - sub));
+  let known = wallCache.get(timeZone);
+  if (!known) wallCache.set(timeZone, (known = new Map()));
+  const cached = known.get(t - sub);
+  if (cached !== undefined) return cached + sub;
+  const wall = wallSecondMs(timeZone, t - sub);
+  if (known.size >= WALL_CACHE_MAX) known.clear();
+  known.set(t - sub, wall);
+  return wall + sub;
+}
+
+/** wallMs of an instant on a whole second, from Intl. */
+function wallSecondMs(timeZone: string, t: number): number {
+  const parts = formatterFor(timeZone).formatToParts(new Date(t));
   const get = (type: Intl.DateTimeFormatPartTypes): number =>
     Number(parts.find((p) => p.type === type)?.value);
   const hour = get('hour') % 24; // defensive: some engines emit "24" at midnight
   return (
     daysFromCivil(get('year'), get('month'), get('day')) * MS_PER_DAY +
-    ((hour * 60 + get('minute')) * 60 + get('second')) * 1000 +
-    sub
+    ((hour * 60 + get('minute')) * 60 + get('second')) * 1000
   );
 }
 
@@ -289,6 +304,8 @@ interface Compiled {
   weekdays: Set<number>;
   holidays: Set<number>;
   makeUps: Set<number>;
+  /** periodOf's answers, per local day. */
+  periods: Map<number, [number, number]>;
 }
 
 /**
@@ -337,7 +354,7 @@ function compile(cal: BusinessCalendar): Compiled {
   const holidays = dayNumbers('holidays', cal.holidays ?? []);
   const makeUps = dayNumbers('makeUpWorkdays', cal.makeUpWorkdays ?? []);
   for (const d of makeUps) if (holidays.has(d)) invalid('makeUpWorkdays', `has ${formatLocalDate(d)}, which is also a holiday`);
-  const c: Compiled = { timeZone, startMin, endMin, weekdays: new Set(weekdays), holidays, makeUps };
+  const c: Compiled = { timeZone, startMin, endMin, weekdays: new Set(weekdays), holidays, makeUps, periods: new Map() };
   compiled.set(cal, c);
   return c;
 }
@@ -350,11 +367,15 @@ function isWorkingDayNum(c: Compiled, day: number): boolean {
 
 /** Working period [start, end) of a local day as UTC instants. */
 function periodOf(c: Compiled, day: number): [number, number] {
+  const known = c.periods.get(day);
+  if (known) return [known[0], known[1]];
   const base = day * MS_PER_DAY;
-  return [
+  const period: [number, number] = [
     wallToInstant(c.timeZone, base + c.startMin * MS_PER_MINUTE),
     wallToInstant(c.timeZone, base + c.endMin * MS_PER_MINUTE),
   ];
+  c.periods.set(day, period);
+  return [period[0], period[1]];
 }
 
 function assertHasWorkingDays(c: Compiled): void {
