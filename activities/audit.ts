@@ -140,7 +140,11 @@ export class AuditChain {
  * collision and throws (auditKeyCollision). The case row is locked so concurrent appends serialize.
  */
 export async function appendAuditEvent(tx: Tx, e: AuditInput): Promise<{ appended: boolean; seq: number }> {
-  const sql = prismaSql(tx);
+  return appendAuditEventIn(prismaSql(tx), e);
+}
+
+/** appendAuditEvent inside a plain-SQL transaction (withPgTransaction, pgSql). */
+export async function appendAuditEventIn(sql: Sql, e: AuditInput): Promise<{ appended: boolean; seq: number }> {
   const chain = await AuditChain.open(sql, e.caseId, [e.eventKey]);
   const result = chain.append(e);
   await chain.insert(sql);

@@ -8,10 +8,10 @@
 // retry: the row goes back to 'failed' with a backoff. Several workers may run dispatchers on one database:
 // claims use FOR UPDATE SKIP LOCKED.
 import crypto from 'node:crypto';
-import { poolOf, type Db } from '../lib/db';
+import { poolOf, withPgTransaction, type Db } from '../lib/db';
 import { queueNotification } from './caseWrites';
 import type { Logger } from '../lib/logger';
-import { appendAuditEvent } from './audit';
+import { appendAuditEventIn, pgSql } from './audit';
 import type { Mailer } from './mailer';
 import { renderTemplate, type TemplateSet } from './templates';
 import type { NotifyInput } from './types';
@@ -173,20 +173,22 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
     // fails, the row stays 'sending' and becomes 'uncertain' later: never sent twice.
     for (let tries = 1; ; tries++) {
       try {
-        await db.$transaction(
-          async (tx) => {
-            await tx.notification.update({ where: { id: r.id }, data: { status: 'sent', locale, messageId: sent.messageId, sentAt: new Date(), lastError: null } });
-            await appendAuditEvent(tx, {
-              caseId: r.case_id,
-              eventKey: r.event_key ?? `${r.case_id}:notify:${r.id}`,
-              type: 'notification.sent',
-              actor: 'system',
-              at: r.event_at ?? new Date(),
-              payload: { notificationId: r.id, template: r.template, recipientKind: r.recipient_kind },
-            });
-          },
-          { maxWait: 10_000, timeout: 15_000 },
-        );
+        // Plain SQL, as a step's writes (activities/caseWrites.ts): the case row first, then the notification row.
+        await withPgTransaction(db, async (client) => {
+          const sql = pgSql(client);
+          await appendAuditEventIn(sql, {
+            caseId: r.case_id,
+            eventKey: r.event_key ?? `${r.case_id}:notify:${r.id}`,
+            type: 'notification.sent',
+            actor: 'system',
+            at: r.event_at ?? new Date(),
+            payload: { notificationId: r.id, template: r.template, recipientKind: r.recipient_kind },
+          });
+          await sql.query(
+            `UPDATE notifications SET status = 'sent', locale = $2, message_id = $3, sent_at = ($4::timestamptz AT TIME ZONE 'UTC'), last_error = NULL WHERE id = $1`,
+            [r.id, locale, sent.messageId, new Date().toISOString()],
+          );
+        });
         break;
       } catch (err) {
         if (tries < RECORD_TRIES) {

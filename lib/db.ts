@@ -16,7 +16,7 @@ export function createDb(databaseUrl: string, opts: { maxConnections?: number } 
   // An interactive transaction waits up to 10 s for a connection and may run 15 s (Prisma's 2 s and 5 s fail spuriously
   // on a loaded machine, and each failure costs an activity retry with backoff).
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }), transactionOptions: { maxWait: 10_000, timeout: 15_000 } });
-  Object.defineProperty(db, POOL, { value: pool });
+  Object.defineProperty(db, POOL, { value: pool, configurable: true }); // configurable: a test's Proxy may stand in another
   return db;
 }
 

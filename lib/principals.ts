@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { Db, Prisma } from './db';
+import { principalByKeyHash } from './sqlReads';
 import type { Role } from '../policy/roles';
 
 export function hashKey(key: string): string {
@@ -74,7 +75,8 @@ export async function createPrincipal(db: Db, p: { name: string; role: Role; mer
   return { id, name: p.name, role: p.role, merchantId, apiKey };
 }
 
+/** The principal of a bearer key, unless revoked. Every request asks: plain SQL (lib/sqlReads.ts). */
 export async function findPrincipalByKey(db: Db, key: string) {
-  const p = await db.principal.findUnique({ where: { keyHash: hashKey(key) } });
+  const p = await principalByKeyHash(db, hashKey(key));
   return p && !p.revokedAt ? p : null;
 }

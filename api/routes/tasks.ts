@@ -13,6 +13,7 @@ import { actingParty, canCompleteTask, canSeeMerchantScoped, type Principal } fr
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, forbidden, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
+import { taskById } from '../../lib/sqlReads';
 import { presentTask } from './present';
 
 export const listTasksQuery = z
@@ -47,7 +48,7 @@ export function tasksRouter(deps: ApiDeps): Router {
   const r = Router();
 
   async function visibleTask(req: Request) {
-    const t = await deps.db.task.findUnique({ where: { id: req.params.taskId as string } });
+    const t = await taskById(deps.db, req.params.taskId as string);
     if (!t || !canSeeMerchantScoped(req.principal!, t.merchantId)) throw notFound('Task', req.params.taskId as string);
     return t;
   }
@@ -70,7 +71,11 @@ export function tasksRouter(deps: ApiDeps): Router {
     });
   }
 
-  const reread = async (id: string) => presentTask(await deps.db.task.findUniqueOrThrow({ where: { id } }));
+  const reread = async (id: string) => {
+    const t = await taskById(deps.db, id);
+    if (!t) throw notFound('Task', id);
+    return presentTask(t);
+  };
 
   mount(r, taskRoutes.list, async (req, res) => {
     const { role, status, caseType, caseId, assignee, escalated, dueBefore, limit, cursor } = parse(listTasksQuery, req.query, 'query');

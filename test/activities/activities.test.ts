@@ -11,7 +11,7 @@ import { SimulatedPaymentGateway, type PaymentGateway, type PayoutRequest, type 
 import { createReturnActivities, type ReimburseReturnShippingInput, type ReturnActivities } from '../../activities/returns';
 import type { CaseActivities, CaseEventInput, CaseWrite, NotifyInput, RefundInput } from '../../activities/types';
 import { loadConfig, secretsOf } from '../../lib/config';
-import { createDb, type Db } from '../../lib/db';
+import { createDb, poolOf, type Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { startMailCatcher, type MailCatcher } from '../../lib/mailCatcher';
 import { createPorts, type Ports } from '../../lib/ports';
@@ -499,17 +499,39 @@ describe('notify: e-mail outbox, at most once', () => {
   });
 
   // Once SMTP accepted a message, a failure to record it must not make the row retryable.
-  /** The same database, except that its next `failures` interactive transactions fail (as if the connection dropped at commit). */
-  function dbFailingTransactions(failures: number): Db {
+  /**
+   * The same database, except that the next `failures` transactions on its pg pool (lib/db.ts poolOf) that record a
+   * send fail at COMMIT, as if the connection dropped there: nothing they wrote is kept.
+   */
+  function dbFailingCommits(failures: number): Db {
     let left = failures;
+    const poolKey = Object.getOwnPropertySymbols(db).find((s) => s.description === 'pg pool')!;
+    const pool = poolOf(db);
+    const failingPool = {
+      query: pool.query.bind(pool),
+      async connect() {
+        const client = await pool.connect();
+        let recordsSend = false;
+        return new Proxy(client, {
+          get(target, prop) {
+            if (prop === 'query')
+              return async (text: unknown, ...rest: unknown[]) => {
+                if (typeof text === 'string' && text.includes("SET status = 'sent'")) recordsSend = true;
+                if (text === 'COMMIT' && recordsSend && left > 0) {
+                  left--;
+                  throw new Error('simulated: connection lost while committing');
+                }
+                return (target.query as (...a: unknown[]) => unknown)(text, ...rest);
+              };
+            const value = Reflect.get(target, prop, target);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+      },
+    };
     return new Proxy(db, {
       get(target, prop) {
-        if (prop === '$transaction' && left > 0) {
-          left--;
-          return async () => {
-            throw new Error('simulated: connection lost while committing');
-          };
-        }
+        if (prop === poolKey) return failingPool;
         const value = Reflect.get(target, prop, target);
         return typeof value === 'function' ? value.bind(target) : value;
       },
@@ -520,7 +542,7 @@ describe('notify: e-mail outbox, at most once', () => {
     const { caseId, customerId } = await createCase();
     await createCustomer(customerId);
     const input = notifyInput(caseId, customerId);
-    const outbox = outboxWith({ db: dbFailingTransactions(1) });
+    const outbox = outboxWith({ db: dbFailingCommits(1) });
     await outbox.enqueue(input);
     await outbox.idle();
     await outbox.deliverDue();
@@ -533,7 +555,7 @@ describe('notify: e-mail outbox, at most once', () => {
     const { caseId, customerId } = await createCase();
     await createCustomer(customerId);
     const input = notifyInput(caseId, customerId);
-    const outbox = outboxWith({ db: dbFailingTransactions(3), staleClaimMs: 1_000 });
+    const outbox = outboxWith({ db: dbFailingCommits(3), staleClaimMs: 1_000 });
     await outbox.enqueue(input);
     await outbox.idle();
     await outbox.deliverDue();

@@ -1,0 +1,26 @@
+// Reads on every request's path in plain SQL, on Prisma's own pool (poolOf): Prisma 6 compiles each query anew in
+// WebAssembly on the main thread, the largest single cost of a request on the benchmark's profile (docs/benchmarks.md).
+// Each returns the row exactly as Prisma's model type has it (test/api/sqlReads.test.ts compares them).
+import type { Principal, Task } from '@prisma/client';
+import { poolOf, type Db } from './db';
+
+/** A `timestamp(3)` column, which holds UTC, read as the instant it is. */
+const instant = (column: string, as: string) => `${column} AT TIME ZONE 'UTC' AS "${as}"`;
+
+const PRINCIPAL = `SELECT id, name, role::text AS role, merchant_id AS "merchantId", key_hash AS "keyHash", key_prefix AS "keyPrefix",
+  ${instant('created_at', 'createdAt')}, ${instant('revoked_at', 'revokedAt')} FROM principals`;
+
+export async function principalByKeyHash(db: Db, keyHash: string): Promise<Principal | null> {
+  const { rows } = await poolOf(db).query<Principal>(`${PRINCIPAL} WHERE key_hash = $1`, [keyHash]);
+  return rows[0] ?? null;
+}
+
+const TASK = `SELECT id, case_id AS "caseId", case_type AS "caseType", type, role::text AS role, merchant_id AS "merchantId",
+  assignee_id AS "assigneeId", status, ${instant('due_at', 'dueAt')}, sla_name AS "slaName", escalated, ${instant('escalated_at', 'escalatedAt')},
+  ${instant('reminded_at', 'remindedAt')}, ${instant('created_at', 'createdAt')}, ${instant('completed_at', 'completedAt')},
+  completed_by AS "completedBy", resolution, result FROM tasks`;
+
+export async function taskById(db: Db, id: string): Promise<Task | null> {
+  const { rows } = await poolOf(db).query<Task>(`${TASK} WHERE id = $1`, [id]);
+  return rows[0] ?? null;
+}

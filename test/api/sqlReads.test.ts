@@ -1,0 +1,49 @@
+// The plain-SQL reads on every request's path (lib/sqlReads.ts) return exactly what Prisma returns for the same row:
+// every column, nulls, enums, JSON and instants included.
+import crypto from 'node:crypto';
+import { createDb, type Db } from '../../lib/db';
+import { createPrincipal, findPrincipalByKey, hashKey } from '../../lib/principals';
+import { principalByKeyHash, taskById } from '../../lib/sqlReads';
+import { requireEnv } from '../helpers/env';
+
+let db: Db;
+beforeAll(() => {
+  db = createDb(requireEnv('DATABASE_URL'), { maxConnections: 2 });
+});
+afterAll(async () => {
+  await db?.$disconnect();
+});
+
+async function newCase(): Promise<string> {
+  const id = `RET-${crypto.randomUUID()}`;
+  await db.case.create({ data: { id, type: 'return', status: 'open', step: 'opened', customerId: 'cust-1', merchantId: 'm-1', policyVersion: 'p', workflowId: id, summary: {}, openedBy: 'test' } });
+  return id;
+}
+
+test('a task row, every field set, and one with the optional fields empty', async () => {
+  const caseId = await newCase();
+  const full = `${caseId}.t1`;
+  const bare = `${caseId}.t2`;
+  await db.task.create({
+    data: {
+      id: full, caseId, caseType: 'return', type: 'return.merchant_review', role: 'merchant', merchantId: 'm-1', assigneeId: 'prn_x', status: 'completed',
+      dueAt: new Date('2026-03-01T01:02:03.456Z'), slaName: 'merchantReview', escalated: true, escalatedAt: new Date('2026-03-02T00:00:00.001Z'),
+      remindedAt: new Date('2026-02-28T23:59:59.999Z'), completedAt: new Date('2026-03-03T12:00:00.000Z'), completedBy: 'prn_x', resolution: 'completed',
+      result: { decision: 'approve', nested: { list: [1, 'two', null] } },
+    },
+  });
+  await db.task.create({ data: { id: bare, caseId, caseType: 'return', type: 'return.merchant_review', role: 'merchant', status: 'open', dueAt: new Date('2026-12-31T16:00:00.000Z'), slaName: 'merchantReview' } });
+  for (const id of [full, bare]) expect(await taskById(db, id)).toEqual(await db.task.findUnique({ where: { id } }));
+  expect(await taskById(db, `${caseId}.t9`)).toBeNull();
+});
+
+test('a principal, live and revoked, by the hash of its key', async () => {
+  const created = await createPrincipal(db, { name: 'Merchant desk', role: 'merchant', merchantId: `m-${crypto.randomUUID()}` });
+  const keyHash = hashKey(created.apiKey);
+  expect(await principalByKeyHash(db, keyHash)).toEqual(await db.principal.findUnique({ where: { keyHash } }));
+  expect(await findPrincipalByKey(db, created.apiKey)).toMatchObject({ id: created.id, role: 'merchant', merchantId: created.merchantId });
+  await db.principal.update({ where: { id: created.id }, data: { revokedAt: new Date('2026-11-28T10:00:00.123Z') } });
+  expect(await principalByKeyHash(db, keyHash)).toEqual(await db.principal.findUnique({ where: { keyHash } }));
+  expect(await findPrincipalByKey(db, created.apiKey)).toBeNull();
+  expect(await principalByKeyHash(db, hashKey('cwk_unknown'))).toBeNull();
+});
