@@ -10,6 +10,8 @@ import { Worker as Thread } from 'node:worker_threads';
 export interface WorkflowBundleOptions {
   /** The worker's workflow interceptor modules (worker/worker.ts workflowInterceptorModules). */
   workflowInterceptorModules: string[];
+  /** The modules the sandbox shares between workflows (worker/worker.ts workflowPreloadModules). */
+  preloadModules: string[];
   /** Where the bundle and its manifest are kept; none: always build. */
   cacheDir?: string;
 }
@@ -34,7 +36,7 @@ const sha256 = (b: Buffer | string) => crypto.createHash('sha256').update(b).dig
 
 function bundleKey(workflowsPath: string, o: WorkflowBundleOptions): string {
   const sdk = JSON.parse(fs.readFileSync(require.resolve('@temporalio/worker/package.json'), 'utf8')).version as string;
-  return sha256(JSON.stringify({ workflowsPath, interceptors: o.workflowInterceptorModules, sdk, node: process.versions.node }));
+  return sha256(JSON.stringify({ workflowsPath, interceptors: o.workflowInterceptorModules, preload: o.preloadModules, sdk, node: process.versions.node }));
 }
 
 /** Which of the manifest's inputs changed, or undefined when none did. */
@@ -70,7 +72,7 @@ function readCache(cacheDir: string, key: string): { code?: string; reason: stri
 }
 
 /** The SDK's bundleWorkflowCode in a worker thread; answers the code and the files webpack read or probed. */
-function buildInThread(workflowsPath: string, workflowInterceptorModules: string[]): Promise<{ code: string; files: string[]; missing: string[] }> {
+function buildInThread(workflowsPath: string, workflowInterceptorModules: string[], preloadModules: string[]): Promise<{ code: string; files: string[]; missing: string[] }> {
   const source = `
     const { parentPort, workerData } = require('node:worker_threads');
     const { bundleWorkflowCode } = require(workerData.sdk);
@@ -82,10 +84,11 @@ function buildInThread(workflowsPath: string, workflowInterceptorModules: string
     bundleWorkflowCode({
       workflowsPath: workerData.workflowsPath,
       workflowInterceptorModules: workerData.workflowInterceptorModules,
+      preloadModules: workerData.preloadModules,
       logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: console.warn, error: console.error },
       webpackConfigHook: (config) => ({ ...config, plugins: [...(config.plugins || []), capture] }),
     }).then(({ code }) => parentPort.postMessage({ code, files, missing }), (err) => parentPort.postMessage({ error: String((err && err.stack) || err) }));`;
-  const workerData = { sdk: require.resolve('@temporalio/worker'), workflowsPath, workflowInterceptorModules };
+  const workerData = { sdk: require.resolve('@temporalio/worker'), workflowsPath, workflowInterceptorModules, preloadModules };
   return new Promise((resolve, reject) => {
     const thread = new Thread(source, { eval: true, workerData });
     thread.once('message', (m: { code?: string; files?: string[]; missing?: string[]; error?: string }) => {
@@ -132,7 +135,7 @@ export async function workflowBundle(o: WorkflowBundleOptions): Promise<Workflow
     reason = hit.reason;
   }
   const startedAt = Date.now();
-  const built = await buildInThread(workflowsPath, o.workflowInterceptorModules);
+  const built = await buildInThread(workflowsPath, o.workflowInterceptorModules, o.preloadModules);
   if (o.cacheDir) {
     try {
       writeCache(o.cacheDir, key, built, startedAt);

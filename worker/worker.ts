@@ -13,6 +13,13 @@ export { setWorkflowDeadlockDetection, setWorkflowStackTraces } from './workflow
 /** Workflow interceptor modules; prebuilt bundles must include them (bundleWorkflowCode's workflowInterceptorModules). */
 export const workflowInterceptorModules = [require.resolve('../workflows/interceptors')];
 
+/**
+ * Modules the workflow sandbox evaluates once, before any workflow, and shares with every workflow in it: zod
+ * (workflows/sharedZod.ts), which a case otherwise evaluates again when it first validates an update. Prebuilt
+ * bundles must include them (bundleWorkflowCode's preloadModules).
+ */
+export const workflowPreloadModules = [require.resolve('../workflows/sharedZod')];
+
 export interface CaseWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -74,7 +81,7 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
       ...(!o.workflowBundle && { workflowModules: workflowInterceptorModules }),
       activity: [() => ({ inbound: new RequestIdActivityInterceptor() }), ...(o.metrics ? [activityMetricsInterceptor(o.metrics)] : [])],
     },
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows'), bundlerOptions: { preloadModules: workflowPreloadModules } }),
   };
   const worker = await Worker.create(options);
   // The dispatcher lives as long as the worker runs: started with run(), drained when run() returns.

@@ -8,7 +8,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import * as workflows from '../../workflows';
-import { workflowInterceptorModules } from '../../worker/worker';
+import { workflowInterceptorModules, workflowPreloadModules } from '../../worker/worker';
 import type { WorkflowChange } from './changes/changes';
 import { workflowBundle } from '../helpers/timeSkipping';
 
@@ -69,6 +69,7 @@ async function changedBundle(change: WorkflowChange): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
     workflowInterceptorModules: [...workflowInterceptorModules, require.resolve(`./changes/${change}`)],
+    preloadModules: workflowPreloadModules,
     logger: new DefaultLogger('ERROR'),
   });
   return code;

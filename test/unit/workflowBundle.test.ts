@@ -8,6 +8,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { workflowInterceptorModules } from '../../worker/worker';
+import { WORKFLOW_BUNDLE_PATH } from '../helpers/env';
 
 /** The message of the stand-in (test/helpers/zodUnavailable.ts). */
 const ZOD_UNAVAILABLE = 'zod was evaluated in a workflow';
@@ -62,4 +63,14 @@ test('the stand-in bites: a module that evaluates a schema module at start fails
   for await (const r of Worker.runReplayHistories({ workflowBundle: { code: eager } }, [{ workflowId: file, history: load(file) }])) results.push(r);
   expect(results).toHaveLength(1);
   expect(results[0].error?.message).toContain(ZOD_UNAVAILABLE);
+});
+
+// zod itself is evaluated once per sandbox, before any workflow (worker/worker.ts workflowPreloadModules), and shared
+// by every case that validates an update. A bare `require('zod')` there would be dropped by webpack (zod declares
+// itself free of side effects), so the preload is a module of ours that uses it.
+test("the worker's bundle preloads zod through workflows/sharedZod.ts, kept by webpack", () => {
+  const bundle = fs.readFileSync(WORKFLOW_BUNDLE_PATH, 'utf8');
+  const preload = /exports\.preloadModules = function preloadModules\(\) \{([\s\S]*?)\n\}/.exec(bundle)?.[1] ?? '';
+  expect(preload).toContain('./workflows/sharedZod.ts');
+  expect(bundle).toMatch(/node_modules\/zod\//);
 });
