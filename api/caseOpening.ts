@@ -6,7 +6,8 @@ import type { Request, Response } from 'express';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { canonicalJson } from '../activities/audit';
-import { isUniqueViolation, type Prisma } from '../lib/db';
+import { isUniqueViolation, poolOf, type Prisma } from '../lib/db';
+import { caseById, idempotencyRecordOf } from '../lib/sqlReads';
 import { policySection } from '../policy/config';
 import { caseCalendar } from '../lib/calendarStore';
 import type { AnyProcess } from '../processes/types';
@@ -45,7 +46,6 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
   const principal = req.principal!;
   const key = requireIdempotencyKey(req);
   const hash = requestHash(deps, body);
-  const where = { principalId_key: { principalId: principal.id, key } };
 
   /**
    * Starts the case's single run, then marks the case row. The mark is not waited for: if it is lost, a replay
@@ -58,8 +58,8 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       req.log.warn({ caseId }, 'case workflow had already started; not starting it again');
     }
-    deps.db.case
-      .updateMany({ where: { id: caseId, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } })
+    poolOf(deps.db)
+      .query(`UPDATE cases SET workflow_started_at = timezone('UTC', now()), updated_at = timezone('UTC', now()) WHERE id = $1 AND workflow_started_at IS NULL`, [caseId])
       .catch((err: unknown) => req.log.warn({ caseId, err: (err as Error).message }, 'could not mark the case started; a replay of the request will start it again'));
   };
 
@@ -67,7 +67,8 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
     if (rec.requestHash !== hash) {
       throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body', { caseId: rec.caseId });
     }
-    const row = await deps.db.case.findUniqueOrThrow({ where: { id: rec.caseId } });
+    const row = await caseById(deps.db, rec.caseId);
+    if (!row) throw new Error(`Case ${rec.caseId} of an idempotency record is missing`);
     if (row.type !== process.caseType) throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for another kind of case', { caseId: rec.caseId });
     // The answer comes from the read model. Only a case whose first start never went through is started
     // now; a case that started (running or long closed) is never started again.
@@ -76,7 +77,7 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
     res.location(`/v1/cases/${rec.caseId}`).json(await present(rec.caseId));
   };
 
-  const earlier = await deps.db.idempotencyRecord.findUnique({ where });
+  const earlier = await idempotencyRecordOf(deps.db, principal.id, key);
   if (earlier) return replayed(earlier);
 
   const caseId = `${process.idPrefix}-${crypto.randomUUID()}`;
@@ -110,7 +111,7 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    const winner = await deps.db.idempotencyRecord.findUnique({ where });
+    const winner = await idempotencyRecordOf(deps.db, principal.id, key);
     if (winner) return replayed(winner);
     throw process.open.onUniqueViolation?.(body) ?? err;
   }

@@ -1,7 +1,7 @@
 // Reads on every request's path in plain SQL, on Prisma's own pool (poolOf): Prisma 6 compiles each query anew in
 // WebAssembly on the main thread, the largest single cost of a request on the benchmark's profile (docs/benchmarks.md).
 // Each returns the row exactly as Prisma's model type has it (test/api/sqlReads.test.ts compares them).
-import type { Principal, Task } from '@prisma/client';
+import type { Case, IdempotencyRecord, Principal, Task } from '@prisma/client';
 import { poolOf, type Db } from './db';
 
 /** A `timestamp(3)` column, which holds UTC, read as the instant it is. */
@@ -22,5 +22,29 @@ const TASK = `SELECT id, case_id AS "caseId", case_type AS "caseType", type, rol
 
 export async function taskById(db: Db, id: string): Promise<Task | null> {
   const { rows } = await poolOf(db).query<Task>(`${TASK} WHERE id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** A case's tasks, oldest first. */
+export async function tasksOfCase(db: Db, caseId: string): Promise<Task[]> {
+  return (await poolOf(db).query<Task>(`${TASK} WHERE case_id = $1 ORDER BY created_at, id`, [caseId])).rows;
+}
+
+const CASE = `SELECT id, type, status, step, customer_id AS "customerId", merchant_id AS "merchantId", policy_version AS "policyVersion",
+  workflow_id AS "workflowId", ${instant('workflow_started_at', 'workflowStartedAt')}, summary, deadlines, deadlines_version AS "deadlinesVersion",
+  outcome, opened_by AS "openedBy", ${instant('created_at', 'createdAt')}, ${instant('updated_at', 'updatedAt')}, ${instant('closed_at', 'closedAt')} FROM cases`;
+
+export async function caseById(db: Db, id: string): Promise<Case | null> {
+  const { rows } = await poolOf(db).query<Case>(`${CASE} WHERE id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** What a principal's Idempotency-Key was first used for, if it was. */
+export async function idempotencyRecordOf(db: Db, principalId: string, key: string): Promise<IdempotencyRecord | null> {
+  const { rows } = await poolOf(db).query<IdempotencyRecord>(
+    `SELECT principal_id AS "principalId", key, request_hash AS "requestHash", case_id AS "caseId", ${instant('created_at', 'createdAt')}
+     FROM idempotency_records WHERE principal_id = $1 AND key = $2`,
+    [principalId, key],
+  );
   return rows[0] ?? null;
 }

@@ -5,6 +5,7 @@ import type { Principal } from '../authz';
 import type { ApiDeps } from '../deps';
 import { workflowUiLink } from '../deps';
 import { notFound } from '../errors';
+import { caseById, tasksOfCase } from '../../lib/sqlReads';
 
 export function presentTask(t: Task, now = Date.now()) {
   return {
@@ -31,7 +32,7 @@ export function presentTask(t: Task, now = Date.now()) {
 }
 
 export async function loadCase(deps: ApiDeps, caseId: string) {
-  const c = await deps.db.case.findUnique({ where: { id: caseId } });
+  const c = await caseById(deps.db, caseId);
   if (!c) throw notFound('Case', caseId);
   return c;
 }
@@ -41,7 +42,7 @@ export async function presentCase(deps: ApiDeps, caseId: string, principal: Prin
   const c = await loadCase(deps, caseId);
   const [extras, tasks] = await Promise.all([
     processOf(c.type)?.present?.(deps, c, principal) ?? Promise.resolve({}),
-    deps.db.task.findMany({ where: { caseId }, orderBy: { createdAt: 'asc' } }),
+    tasksOfCase(deps.db, caseId),
   ]);
   const { workflowInput: _omit, ...summary } = (c.summary ?? {}) as Record<string, unknown>;
   return {

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { createDb, type Db } from '../../lib/db';
 import { createPrincipal, findPrincipalByKey, hashKey } from '../../lib/principals';
-import { principalByKeyHash, taskById } from '../../lib/sqlReads';
+import { caseById, idempotencyRecordOf, principalByKeyHash, taskById, tasksOfCase } from '../../lib/sqlReads';
 import { requireEnv } from '../helpers/env';
 
 let db: Db;
@@ -35,6 +35,23 @@ test('a task row, every field set, and one with the optional fields empty', asyn
   await db.task.create({ data: { id: bare, caseId, caseType: 'return', type: 'return.merchant_review', role: 'merchant', status: 'open', dueAt: new Date('2026-12-31T16:00:00.000Z'), slaName: 'merchantReview' } });
   for (const id of [full, bare]) expect(await taskById(db, id)).toEqual(await db.task.findUnique({ where: { id } }));
   expect(await taskById(db, `${caseId}.t9`)).toBeNull();
+  expect(await tasksOfCase(db, caseId)).toEqual(await db.task.findMany({ where: { caseId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }));
+  expect((await tasksOfCase(db, caseId)).map((t) => t.id)).toEqual([full, bare]);
+});
+
+test('a case row, as opened and once closed, and the idempotency record that opened it', async () => {
+  const caseId = await newCase();
+  expect(await caseById(db, caseId)).toEqual(await db.case.findUnique({ where: { id: caseId } }));
+  await db.case.update({
+    where: { id: caseId },
+    data: { status: 'closed', step: 'refunded', outcome: 'refunded', workflowStartedAt: new Date('2026-11-01T00:00:00.000Z'), closedAt: new Date('2026-11-09T15:59:59.999Z'), summary: { a: [1, { b: null }] }, deadlines: { merchantReview: '2026-11-03T16:00:00.000Z' }, deadlinesVersion: 7 },
+  });
+  expect(await caseById(db, caseId)).toEqual(await db.case.findUnique({ where: { id: caseId } }));
+  expect(await caseById(db, 'RET-missing')).toBeNull();
+  const principal = await createPrincipal(db, { name: 'Storefront', role: 'storefront' });
+  await db.idempotencyRecord.create({ data: { principalId: principal.id, key: 'key-00000001', requestHash: 'h'.repeat(64), caseId } });
+  expect(await idempotencyRecordOf(db, principal.id, 'key-00000001')).toEqual(await db.idempotencyRecord.findUnique({ where: { principalId_key: { principalId: principal.id, key: 'key-00000001' } } }));
+  expect(await idempotencyRecordOf(db, principal.id, 'key-00000002')).toBeNull();
 });
 
 test('a principal, live and revoked, by the hash of its key', async () => {
