@@ -1,5 +1,5 @@
 // A local SMTP server that catches mail: the embedded default for running the system, and the
-// real SMTP peer in tests. Messages are kept in memory and, with a directory, written as .eml files.
+// real SMTP peer in tests. Messages are kept in memory (tests read them) and, with a directory, written as .eml files.
 import fs from 'node:fs';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
@@ -45,8 +45,13 @@ export function mailText(raw: string): string {
   return body;
 }
 
-export async function startMailCatcher(opts: { port?: number; host?: string; dir?: string; onMail?: (m: CaughtMail) => void } = {}): Promise<MailCatcher> {
+/**
+ * `keepInMemory: false` (the dev system): messages only go to `dir` and `onMail`, so a long-running system does not
+ * hold every e-mail it ever caught.
+ */
+export async function startMailCatcher(opts: { port?: number; host?: string; dir?: string; keepInMemory?: boolean; onMail?: (m: CaughtMail) => void } = {}): Promise<MailCatcher> {
   const messages: CaughtMail[] = [];
+  let received = 0;
   if (opts.dir) fs.mkdirSync(opts.dir, { recursive: true });
   const server = new SMTPServer({
     authOptional: true,
@@ -66,9 +71,10 @@ export async function startMailCatcher(opts: { port?: number; host?: string; dir
           headers: { 'x-case-id': header(raw, 'X-Case-Id'), 'x-notification-id': header(raw, 'X-Notification-Id') },
           receivedAt: new Date(),
         };
-        messages.push(mail);
+        received++;
+        if (opts.keepInMemory !== false) messages.push(mail);
         if (opts.dir) {
-          const name = `${mail.receivedAt.toISOString().replace(/[:.]/g, '-')}-${messages.length}.eml`;
+          const name = `${mail.receivedAt.toISOString().replace(/[:.]/g, '-')}-${received}.eml`;
           fs.writeFileSync(path.join(opts.dir, name), raw);
         }
         opts.onMail?.(mail);

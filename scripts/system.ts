@@ -188,7 +188,7 @@ async function main(): Promise<void> {
   let smtpPort = cfg.SMTP_PORT;
   const mailDir = path.join(dataDir, 'mail');
   if (!smtpHost) {
-    const catcher = await startMailCatcher({ port: cfg.SMTP_PORT, dir: mailDir, onMail: (m) => logger.info({ to: m.to, subject: m.subject, caseId: m.headers['x-case-id'] }, 'mail caught') });
+    const catcher = await startMailCatcher({ port: cfg.SMTP_PORT, dir: mailDir, keepInMemory: false, onMail: (m) => logger.info({ to: m.to, subject: m.subject, caseId: m.headers['x-case-id'] }, 'mail caught') });
     smtpHost = '127.0.0.1';
     smtpPort = catcher.port;
     cleanups.push(() => catcher.close());

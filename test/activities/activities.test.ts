@@ -2,6 +2,9 @@
 // catcher) through the real nodemailer mailer. Retries are simulated by calling an activity again,
 // inside a MockActivityEnvironment whose attempt number says which try it is.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, templates, type ActivityDeps } from '../../activities';
 import { createNotificationOutbox, retryDelaySeconds, type OutboxOptions } from '../../activities/notificationOutbox';
@@ -894,5 +897,26 @@ describe('refundReturn: the refund of a return, once per case, along the route o
     expect(first.trackingNumber).toMatch(/^SIMPICK[0-9A-F]{16}$/);
     expect(await auditEvents(caseId, 'carrier.pickup_scheduled')).toHaveLength(1);
     expect(await returns().returnParcelStatus({ carrier: 'SF', trackingNumber: first.trackingNumber })).toEqual({ delivered: false });
+  });
+});
+
+describe('the embedded mail catcher of the dev system', () => {
+  test('keepInMemory false: each message goes to its .eml file and onMail, none stays in memory', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-mail-'));
+    const seen: string[] = [];
+    const devCatcher = await startMailCatcher({ dir, keepInMemory: false, onMail: (m) => seen.push(m.subject) });
+    const devMailer = createSmtpMailer({ host: '127.0.0.1', port: devCatcher.port, secure: false, from: FROM });
+    try {
+      for (const n of [1, 2, 3]) await devMailer.send({ to: 'customer@example.test', subject: `Message ${n}`, text: `Body ${n}`, messageId: `<m${n}@casework.test>` });
+      expect(seen).toEqual(['Message 1', 'Message 2', 'Message 3']);
+      expect(devCatcher.messages).toEqual([]);
+      const files = fs.readdirSync(dir).sort();
+      expect(files).toHaveLength(3);
+      expect(files.map((f) => /Subject: (.*)/.exec(fs.readFileSync(path.join(dir, f), 'utf8'))?.[1]?.trim()).sort()).toEqual(['Message 1', 'Message 2', 'Message 3']);
+    } finally {
+      devMailer.close();
+      await devCatcher.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
