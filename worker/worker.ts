@@ -74,7 +74,8 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
     ...(o.identity && { identity: o.identity }),
     shutdownGraceTime: '10 seconds',
     // One V8 context for every cached case (the SDK's default, kept explicit): a case then costs its own module
-    // instances and state only, and workflows import plain code and data (no zod, see policy/lazySchema.ts).
+    // instances and state only. Workflows import plain code and data (policy/lazySchema.ts); zod is shared
+    // (workflowPreloadModules).
     reuseV8Context: true,
     maxCachedWorkflows: o.maxCachedWorkflows ?? maxCachedWorkflowsSetting(),
     interceptors: {
