@@ -8,7 +8,7 @@ import { defaultNationalCalendar } from './nationalHolidays';
 import { businessCalendarSchema } from './businessCalendar.schema';
 
 export { breachActionSchema, durationSchema, slaSchema, type BreachAction, type PolicyDuration, type SlaPolicy } from './schemas';
-export { returnPolicySchema } from './returns.schemas';
+export { returnPolicySchema } from './returns.policySchema';
 export type { ReturnPolicy } from './returns';
 
 type Catalogue = (typeof processes)[number];

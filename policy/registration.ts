@@ -10,7 +10,7 @@ import { defineTasks } from './process';
 type Schemas = typeof import('./registration.schemas');
 const schemas = (): Schemas => require('./registration.schemas');
 
-export type RegistrationPolicy = z.infer<Schemas['registrationPolicySchema']>;
+export type RegistrationPolicy = z.infer<typeof import('./registration.policySchema').registrationPolicySchema>;
 
 export const defaultRegistrationPolicy: RegistrationPolicy = {
   acceptedAgreementVersions: ['2026-11'],

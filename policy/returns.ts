@@ -18,7 +18,7 @@ const schemas = (): Schemas => require('./returns.schemas');
 export const DEFAULT_RETURN_SHIPPING_CAP_MINOR = 3000;
 export const DEFAULT_RETURN_SHIPPING_CURRENCY = 'CNY';
 
-export type ReturnPolicy = z.infer<Schemas['returnPolicySchema']>;
+export type ReturnPolicy = z.infer<typeof import('./returns.policySchema').returnPolicySchema>;
 
 /**
  * 消法 art. 25 / 暂行办法 art. 6: the four kinds of goods the law itself excludes from no-reason returns, fixed in

@@ -1,55 +1,9 @@
-// The zod schemas of the warranty repair (policy 7.1, 7.2, 7.3): its policy section, its task payloads and its
-// action bodies. Server code imports them; workflows reach them only through the lazy getters of
-// policy/warrantyRepair.ts.
+// The zod schemas of the warranty repair's task payloads and action bodies (policy 7.1, 7.2, 7.3). Server code
+// imports them; workflows reach them only through the lazy getters of policy/warrantyRepair.ts. The policy section's
+// schema is in warrantyRepair.policySchema.ts, which workflows never load.
 import { z } from 'zod';
-import { damageDisputeReasons, faultCodes, notRepairableReasons, remedyChoices, repairRemedies } from './warrantyRepair';
-import { carrierSchema, currencySchema, durationSchema, slaSchema, trackingNumberSchema } from './schemas';
-
-export const warrantyRepairPolicySchema = z.object({
-  /** 7.1: an agent acknowledges and proposes a solution within 2 working hours; a lapse goes to a supervisor. */
-  firstResponse: slaSchema,
-  /** Out of warranty: the customer accepts or declines the quote; silence closes the case (quote_lapsed). */
-  quoteDecision: slaSchema,
-  /** The customer hands the item over (courier or drop-off); silence closes the case (abandoned). */
-  handOver: slaSchema,
-  /** The service team confirms receipt of the item; the repair clock starts then. */
-  receipt: slaSchema,
-  /** 7.1: repair within 5 working days of receipt; a breach escalates and offers the remedy below. */
-  repair: slaSchema,
-  /** What the customer is offered when the repair SLA is breached or the item cannot be repaired. */
-  breachRemedy: z.enum(repairRemedies),
-  voucherAmountMinor: z.number().int().positive(),
-  voucherCurrency: currencySchema,
-  /** The customer accepts or declines the remedy; silence declines it. */
-  remedyDecision: slaSchema,
-  /** The item (repaired, replaced or unrepaired) goes back to the customer with tracking. */
-  returnShipment: slaSchema,
-  /** 7.1 satisfaction feedback: the window for a 1-5 rating; silence is recorded as no_rating. */
-  feedback: slaSchema,
-  // ---- the three-guarantee rules (部分商品修理更换退货责任规定) and 消法 art. 24; absent in older documents: the defaults
-  // (the same values as defaultWarrantyRepairPolicy; test/unit/warrantyRepair.test.ts checks it) ----
-  /** Art. 9/10: a performance fault within 7 days of delivery: return, exchange or repair; within 15 days: exchange or repair. */
-  earlyFault: z
-    .object({ returnDays: z.number().int().min(7), exchangeDays: z.number().int().min(15), extendOverHolidays: z.boolean() })
-    .strict()
-    .default({ returnDays: 7, exchangeDays: 15, extendOverHolidays: true }),
-  /** Art. 11: repaired this many times for the same fault and failing again: replacement or return (the law: 2). */
-  repairsBeforeReplacement: z.number().int().min(1).max(2).default(2),
-  /** What a customer's silence chooses when offered a remedy: the replacement or the refund, never "declined". */
-  silenceRemedy: z.enum(['replacement', 'refund']).default('replacement'),
-  /** Art. 12: a repair longer than 30 days (from the arrival) gives a replacement; the deadline after a 7.1 breach. */
-  repairLongStop: slaSchema.default({ within: { amount: 30, unit: 'days' }, remindAt: 0.8, onBreach: 'reassign-to-supervisor' }),
-  /** How often the carrier is asked whether the item arrived at the repair centre, and for how long. */
-  arrivalCheckEvery: durationSchema.default({ amount: 2, unit: 'hours' }),
-  arrivalWait: durationSchema.default({ amount: 14, unit: 'days' }),
-  /** 消法 art. 24: the customer's shipping to the repair centre, reimbursed in warranty up to this cap. */
-  shippingCapMinor: z.number().int().min(0).default(3000),
-  shippingCurrency: currencySchema.default('CNY'),
-  /** Art. 8: the warranty does not count the time the item spent in repair. */
-  extendWarrantyByRepairTime: z.boolean().default(true),
-  /** The platform review of a disputed user-damage finding (supervisor). */
-  damageReview: slaSchema.default({ within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' }),
-});
+import { damageDisputeReasons, faultCodes, notRepairableReasons, remedyChoices } from './warrantyRepair';
+import { carrierSchema, currencySchema, trackingNumberSchema } from './schemas';
 
 export const customerDecisionSchema = z.enum(['accept', 'decline']);
 

@@ -16,7 +16,7 @@ const schemas = (): Schemas => require('./warrantyRepair.schemas');
 export const repairRemedies = ['replacement', 'voucher'] as const;
 export type RepairRemedy = (typeof repairRemedies)[number];
 
-export type WarrantyRepairPolicy = z.infer<Schemas['warrantyRepairPolicySchema']>;
+export type WarrantyRepairPolicy = z.infer<typeof import('./warrantyRepair.policySchema').warrantyRepairPolicySchema>;
 
 export const defaultWarrantyRepairPolicy: WarrantyRepairPolicy = {
   firstResponse: { within: { amount: 2, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },

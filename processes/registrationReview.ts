@@ -53,9 +53,9 @@ import {
   mainlandMobileSchema,
   paymentMethodTokenSchema,
   realNameFeatureSchema,
-  registrationPolicySchema,
   usernameSchema,
 } from '../policy/registration.schemas';
+import { registrationPolicySchema } from '../policy/registration.policySchema';
 import {
   REGISTRATION_CASE_TYPE,
   RegistrationErrors,

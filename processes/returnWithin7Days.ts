@@ -14,7 +14,7 @@ import {
   returnRequestTypes,
   returnTasks,
 } from '../policy/returns';
-import { returnPolicySchema } from '../policy/returns.schemas';
+import { returnPolicySchema } from '../policy/returns.policySchema';
 import { RETURN_CASE_TYPE, returnWithin7Days } from '../workflows/returnWithin7Days';
 import { amountSchema, contactSchema, refId, toMinor } from './common';
 import { returnTemplates } from './returnWithin7Days.templates';

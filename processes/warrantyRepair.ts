@@ -16,7 +16,7 @@ import {
   warrantyRepairActions,
   warrantyRepairTasks,
 } from '../policy/warrantyRepair';
-import { warrantyRepairPolicySchema } from '../policy/warrantyRepair.schemas';
+import { warrantyRepairPolicySchema } from '../policy/warrantyRepair.policySchema';
 import { REPAIR_CASE_TYPE, warrantyRepair } from '../workflows/warrantyRepair';
 import { amountSchema, contactSchema, refId, toMinor } from './common';
 import { currencySchema } from '../policy/schemas';

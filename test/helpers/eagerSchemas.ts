@@ -1,5 +1,5 @@
 // A workflow interceptor module that evaluates a schema module (and so zod) when a workflow starts, as a workflow
 // importing zod at module level would: test/unit/workflowBundle.test.ts shows that its zod stand-in catches that.
-import { returnPolicySchema } from '../../policy/returns.schemas';
+import { reviewDecisionSchema } from '../../policy/returns.schemas';
 
-export const eagerlyLoaded = returnPolicySchema;
+export const eagerlyLoaded = reviewDecisionSchema;

@@ -11,7 +11,7 @@ import {
   type ReturnReasonCode,
   type ReturnRequestType,
 } from '../../policy/returns';
-import { returnPolicySchema } from '../../policy/returns.schemas';
+import { returnPolicySchema } from '../../policy/returns.policySchema';
 
 const cal = defaultBusinessCalendar; // Asia/Shanghai
 const rules = defaultPolicy.returnWithin7Days;
