@@ -305,7 +305,7 @@ interface Compiled {
   holidays: Set<number>;
   makeUps: Set<number>;
   /** periodOf's answers, per local day. */
-  periods: Map<number, [number, number]>;
+  periods: Map<number, readonly [number, number]>;
 }
 
 /**
@@ -366,16 +366,14 @@ function isWorkingDayNum(c: Compiled, day: number): boolean {
 }
 
 /** Working period [start, end) of a local day as UTC instants. */
-function periodOf(c: Compiled, day: number): [number, number] {
-  const known = c.periods.get(day);
-  if (known) return [known[0], known[1]];
-  const base = day * MS_PER_DAY;
-  const period: [number, number] = [
-    wallToInstant(c.timeZone, base + c.startMin * MS_PER_MINUTE),
-    wallToInstant(c.timeZone, base + c.endMin * MS_PER_MINUTE),
-  ];
-  c.periods.set(day, period);
-  return [period[0], period[1]];
+function periodOf(c: Compiled, day: number): readonly [number, number] {
+  let period = c.periods.get(day);
+  if (!period) {
+    const base = day * MS_PER_DAY;
+    period = [wallToInstant(c.timeZone, base + c.startMin * MS_PER_MINUTE), wallToInstant(c.timeZone, base + c.endMin * MS_PER_MINUTE)];
+    c.periods.set(day, period);
+  }
+  return period;
 }
 
 function assertHasWorkingDays(c: Compiled): void {

@@ -3,16 +3,7 @@
 // which a workflow builds when a case validates an update.
 import { z } from 'zod';
 import { realNameFeatures } from './registration';
-
-const durationSchema = z.object({
-  amount: z.number().positive(),
-  unit: z.enum(['minutes', 'hours', 'days', 'working-hours', 'working-days']),
-});
-const slaSchema = z.object({
-  within: durationSchema,
-  remindAt: z.number().gt(0).lt(1).optional(),
-  onBreach: z.enum(['default-decision', 'reassign-to-supervisor', 'notify']),
-});
+import { durationSchema, slaSchema } from './schemas';
 
 export const registrationPolicySchema = z.object({
   /** Versions of the service agreement a new registration may accept (1.1: read and agree). */

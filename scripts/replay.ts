@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { workflowInterceptorModules, workflowPreloadModules } from '../worker/worker';
+import { caseBundleOptions } from '../worker/worker';
 import { installQuietRuntime, prefetch, replayAll, type FromChild, type ReplayResult, type ReplayTask } from './replay-worker';
 import { ROOT } from './tools';
 import { workflowBundle } from './workflow-bundle';
@@ -196,7 +196,7 @@ async function main() {
   const jobs = requested ? Math.max(1, Number(requested) || 1) : known !== undefined && known < MIN_PER_EXTRA_JOB * 2 ? 1 : os.availableParallelism();
 
   let bundleSeconds = 0;
-  const code = workflowBundle({ workflowInterceptorModules, preloadModules: workflowPreloadModules, cacheDir: path.resolve(ROOT, process.env.DATA_DIR ?? '.data', 'workflow-bundle') }).then((b) => {
+  const code = workflowBundle({ ...caseBundleOptions, cacheDir: path.resolve(ROOT, process.env.DATA_DIR ?? '.data', 'workflow-bundle') }).then((b) => {
     bundleSeconds = (Date.now() - started) / 1000;
     process.stderr.write(`[replay] workflow bundle ${b.cached ? 'reused (no workflow source changed)' : `built in ${bundleSeconds.toFixed(1)} s`}; ${jobs} replay process${jobs > 1 ? 'es' : ''}\n`);
     return b.code;

@@ -144,9 +144,9 @@ async function main(): Promise<void> {
   // The workflow bundle, meanwhile: the one built on a previous start when no workflow source changed since, else built in
   // a worker thread (scripts/workflow-bundle.ts); the worker would otherwise bundle at start, after Temporal is up.
   // Started once PostgreSQL is up: a first start creates the database (initdb) in this thread, on the critical path.
-  const { createCaseWorker, workflowInterceptorModules, workflowPreloadModules } = await import('../worker/worker');
+  const { createCaseWorker, caseBundleOptions } = await import('../worker/worker');
   const bundleStartedAt = Date.now();
-  const bundled = workflowBundle({ workflowInterceptorModules, preloadModules: workflowPreloadModules, cacheDir: path.join(dataDir, 'workflow-bundle') });
+  const bundled = workflowBundle({ ...caseBundleOptions, cacheDir: path.join(dataDir, 'workflow-bundle') });
   bundled.catch(() => undefined); // awaited below
 
   // 3. Migrations: skipped when _prisma_migrations already lists every migration with its checksum (lib/migrations.ts).

@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
 
+/** worker/worker.ts caseBundleOptions, and where to keep the bundle. */
 export interface WorkflowBundleOptions {
+  workflowsPath: string;
   /** The worker's workflow interceptor modules (worker/worker.ts workflowInterceptorModules). */
   workflowInterceptorModules: string[];
   /** The modules the sandbox shares between workflows (worker/worker.ts workflowPreloadModules). */
@@ -126,7 +128,7 @@ function writeCache(cacheDir: string, key: string, built: { code: string; files:
 
 /** The workflow bundle: reused from cacheDir when none of its inputs changed, else built (in a worker thread) and kept there. */
 export async function workflowBundle(o: WorkflowBundleOptions): Promise<WorkflowBundle> {
-  const workflowsPath = require.resolve('../workflows');
+  const { workflowsPath } = o;
   const key = bundleKey(workflowsPath, o);
   let reason = 'no cache directory';
   if (o.cacheDir) {

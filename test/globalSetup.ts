@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { resolveTemporalCli, startDevServer } from '../scripts/tools';
-import { workflowInterceptorModules, workflowPreloadModules } from '../worker/worker';
+import { caseBundleOptions } from '../worker/worker';
 import { ROOT, TEST_DATA_DIR, WORKFLOW_BUNDLE_PATH } from './helpers/env';
 import { workflowStackTracesOffUnlessSet } from '../worker/workflowSandbox';
 
@@ -55,7 +55,7 @@ export default async function globalSetup(): Promise<void> {
   workflowStackTracesOffUnlessSet();
 
   step('bundling workflows');
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), workflowInterceptorModules, preloadModules: workflowPreloadModules, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as any });
+  const { code } = await bundleWorkflowCode({ ...caseBundleOptions, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as any });
   fs.writeFileSync(WORKFLOW_BUNDLE_PATH, code);
   process.env.TEST_WORKFLOW_BUNDLE = WORKFLOW_BUNDLE_PATH;
   const state: TestRunState = { bundlePath: WORKFLOW_BUNDLE_PATH };

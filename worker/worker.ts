@@ -20,6 +20,12 @@ export const workflowInterceptorModules = [require.resolve('../workflows/interce
  */
 export const workflowPreloadModules = [require.resolve('../workflows/sharedZod')];
 
+/**
+ * What every prebuilt bundle of the case workflows is built from (bundleWorkflowCode's options), as the worker bundles
+ * them itself: the dev system, the replay tool, the tests and the bench.
+ */
+export const caseBundleOptions = { workflowsPath: require.resolve('../workflows'), workflowInterceptorModules, preloadModules: workflowPreloadModules };
+
 export interface CaseWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -82,7 +88,7 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
       ...(!o.workflowBundle && { workflowModules: workflowInterceptorModules }),
       activity: [() => ({ inbound: new RequestIdActivityInterceptor() }), ...(o.metrics ? [activityMetricsInterceptor(o.metrics)] : [])],
     },
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: require.resolve('../workflows'), bundlerOptions: { preloadModules: workflowPreloadModules } }),
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: caseBundleOptions.workflowsPath, bundlerOptions: { preloadModules: caseBundleOptions.preloadModules } }),
   };
   const worker = await Worker.create(options);
   // The dispatcher lives as long as the worker runs: started with run(), drained when run() returns.

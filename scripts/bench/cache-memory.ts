@@ -17,7 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { defaultPolicy } from '../../policy/config';
 import { createFakeActivities } from '../../test/helpers/fakeActivities';
-import { workflowInterceptorModules, workflowPreloadModules } from '../../worker/worker';
+import { caseBundleOptions } from '../../worker/worker';
 import { resolveTemporalCli, startDevServer } from '../tools';
 
 v8.setFlagsFromString('--expose-gc');
@@ -68,7 +68,7 @@ async function main() {
   const connection = await Connection.connect({ address: server.address });
   try {
     const client = new Client({ connection });
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules, preloadModules: workflowPreloadModules, logger: new DefaultLogger('ERROR') });
+    const { code } = await bundleWorkflowCode({ ...caseBundleOptions, logger: new DefaultLogger('ERROR') });
     const fake = createFakeActivities();
     const native = await NativeConnection.connect({ address: server.address });
     worker = await Worker.create({

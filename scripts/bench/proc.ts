@@ -82,13 +82,17 @@ export function childPids(pid: number, pattern: RegExp): number[] {
   return out;
 }
 
+/** The name and CPU time (user + system, ms) of a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat line. */
+function parseStat(stat: string): { name: string; cpuMs: number } {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 (utime, stime), in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
+}
+
 /** CPU time (user + system, every thread) a process has used so far, in ms; undefined when it is gone. */
 export function cpuMsOf(pid: number): number | undefined {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 of /proc/PID/stat (utime, stime), in clock ticks of 10 ms (USER_HZ is 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return parseStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')).cpuMs;
   } catch {
     return undefined;
   }
@@ -109,11 +113,9 @@ export function threadCpuOf(pid: number): Record<ThreadGroup, number> | undefine
   }
   for (const tid of tids) {
     try {
-      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const { name, cpuMs } = parseStat(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
       const group: ThreadGroup = tid === String(pid) ? 'main' : /^(tokio|temporal|workflow)/.test(name) ? 'core' : 'other';
-      out[group] += (Number(fields[11]) + Number(fields[12])) * 10;
+      out[group] += cpuMs;
     } catch {
       // the thread ended
     }

@@ -4,7 +4,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { defaultPolicy, type PolicyConfig } from '../../policy/config';
-import { workflowInterceptorModules, workflowPreloadModules } from '../../worker/worker';
+import { caseBundleOptions } from '../../worker/worker';
 import { driveRegistration, driveRepair, driveReturn, InboxWatch, openReturn, prepareReturns, startPrepared, waitForFirstTasks } from './cases';
 import { call, type BenchContext, type Merchant } from './context';
 import { childPids, cpuMeter, rssOf, systemPid } from './proc';
@@ -209,7 +209,7 @@ export async function replayThroughput(ctx: BenchContext, o: Options): Promise<R
   const events = histories.reduce((s, h) => s + (h.history.events?.length ?? 0), 0);
   progress('replay: bundling the workflow code');
   const tb = now();
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules, preloadModules: workflowPreloadModules, logger: new DefaultLogger('WARN') });
+  const bundle = await bundleWorkflowCode({ ...caseBundleOptions, logger: new DefaultLogger('WARN') });
   const bundleMs = now() - tb;
   progress(`replay: replaying ${m} histories`);
   replaySandboxUnlessSet(); // as the replay tool replays (scripts/replay-worker.ts)

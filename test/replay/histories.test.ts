@@ -8,7 +8,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import * as workflows from '../../workflows';
-import { workflowInterceptorModules, workflowPreloadModules } from '../../worker/worker';
+import { caseBundleOptions } from '../../worker/worker';
 import type { WorkflowChange } from './changes/changes';
 import { workflowBundle } from '../helpers/timeSkipping';
 
@@ -67,9 +67,8 @@ test.each(files)('%s replays without nondeterminism', async (file) => {
 // test-only interceptor in ./changes) must fail with the SDK's nondeterminism error, not pass and not fail otherwise.
 async function changedBundle(change: WorkflowChange): Promise<string> {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    workflowInterceptorModules: [...workflowInterceptorModules, require.resolve(`./changes/${change}`)],
-    preloadModules: workflowPreloadModules,
+    ...caseBundleOptions,
+    workflowInterceptorModules: [...caseBundleOptions.workflowInterceptorModules, require.resolve(`./changes/${change}`)],
     logger: new DefaultLogger('ERROR'),
   });
   return code;
