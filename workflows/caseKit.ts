@@ -61,6 +61,13 @@ export const CALENDAR_READ_PATCH = 'calendar-years-read';
  */
 export const BATCHED_WRITES_PATCH = 'case-writes-batched';
 
+/**
+ * From this patch on, completing the task the case waits on sends no batch of its own: the task's close goes with the
+ * writes of the step it unblocks, in the one batch sent when the case next waits, and the update answers once that
+ * batch has landed. One local activity (one transaction) per human step instead of two.
+ */
+export const STEP_WRITES_PATCH = 'case-step-writes-together';
+
 export const SYSTEM = 'system';
 
 /** How many recent timeline entries a case keeps in memory for its live query. */
@@ -82,6 +89,8 @@ export const CANCELLERS: readonly Role[] = ['storefront', 'agent', 'supervisor']
 interface TaskState extends TaskView {
   slaName: string;
   result?: unknown;
+  /** The case's flow waits for this task now: completing it unblocks that flow. */
+  awaited?: boolean;
 }
 
 export type TaskOutcome<P> =
@@ -128,6 +137,15 @@ export class CaseKit {
   private pending: CaseWrite[] = [];
   /** The batch in flight: a flush waits for it, so writes land in the order made. */
   private flushing: Promise<void> = Promise.resolve();
+  /** True for cases whose task completions go with the next step's writes (STEP_WRITES_PATCH). */
+  private readonly stepWrites: boolean;
+  /** Who waits for the writes made so far to land; taken with them by the next batch. */
+  private landing: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  /** Batches asked for so far (flush() calls). */
+  private flushCalls = 0;
+  /** Update handlers of this case running now, and how many of them wait for the case's next batch. */
+  private handlersRunning = 0;
+  private handlersParked = 0;
 
   constructor(
     readonly caseId: string,
@@ -140,6 +158,7 @@ export class CaseKit {
     this.localWrites = patched(LOCAL_WRITES_PATCH);
     this.acts = this.localWrites ? local : queued;
     this.batched = this.localWrites && patched(BATCHED_WRITES_PATCH);
+    this.stepWrites = this.batched && patched(STEP_WRITES_PATCH);
     // A case opened before calendars carried their years has the 2026 notice: read as official for 2026 only.
     this.currentCalendar = withKnownCoverage(policy.calendar);
     this.view = {
@@ -155,7 +174,19 @@ export class CaseKit {
       timeline: [],
     };
     setHandler(caseStateQuery, () => ({ ...this.view, tasks: [...this.tasks.values()].map(publicTask) }));
-    setHandler(completeTaskUpdate, (args) => this.completeTask(args), { validator: (args) => this.validateCompletion(args) });
+    setHandler(completeTaskUpdate, this.counted((args) => this.completeTask(args)), { validator: (args) => this.validateCompletion(args) });
+  }
+
+  /** An update handler of this case, counted while it runs (settled()). */
+  private counted<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return async (...args: A) => {
+      this.handlersRunning++;
+      try {
+        return await handler(...args);
+      } finally {
+        this.handlersRunning--;
+      }
+    };
   }
 
   private now(): string {
@@ -227,14 +258,41 @@ export class CaseKit {
    */
   flush(): Promise<void> {
     if (!this.batched) return Promise.resolve();
+    this.flushCalls++;
     const run = this.flushing.then(async () => {
-      if (this.pending.length === 0) return;
+      const landing = this.landing;
+      this.landing = [];
+      if (this.pending.length === 0) return landing.forEach((l) => l.resolve());
       const writes = this.pending;
       this.pending = [];
-      await local.applyCaseWrites({ caseId: this.caseId, writes });
+      try {
+        await local.applyCaseWrites({ caseId: this.caseId, writes });
+      } catch (err) {
+        landing.forEach((l) => l.reject(err));
+        throw err;
+      }
+      landing.forEach((l) => l.resolve());
     });
     this.flushing = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Resolves once the writes made so far have landed (STEP_WRITES_PATCH), sent by the batch the flow this handler
+   * unblocks sends when it next waits. The handler waits for that flow to ask for it; settled() counts it as done
+   * meanwhile. Then it asks for a batch itself, which sends nothing when the flow's batch took its writes.
+   */
+  private async landWithNextStep(): Promise<void> {
+    const landed = new Promise<void>((resolve, reject) => this.landing.push({ resolve, reject }));
+    const mark = this.flushCalls;
+    this.handlersParked++;
+    try {
+      await condition(() => this.flushCalls > mark);
+    } finally {
+      this.handlersParked--;
+    }
+    this.flush().catch(() => undefined); // its failure reaches this handler through `landed`
+    await landed;
   }
 
   /** Awaits `promise` (a step running beside this one, say) once the case's writes have landed (batched cases). */
@@ -271,13 +329,13 @@ export class CaseKit {
    */
   answering<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
     if (!this.batched) return handler;
-    return async (...args: A) => {
+    return this.counted(async (...args: A) => {
       try {
         return await handler(...args);
       } finally {
         await this.flush();
       }
-    };
+    });
   }
 
   /**
@@ -328,7 +386,7 @@ export class CaseKit {
 
   /** Starts an SLA clock without a task (e.g. waiting on the customer). */
   clock(slaName: string, sla: SlaPolicy, startedAt: Date = new Date()): SlaClock {
-    const clock = new SlaClock(slaName, sla, this.currentCalendar, startedAt, () => this.settled(), this.batched ? () => this.flush() : undefined);
+    const clock = new SlaClock(slaName, sla, this.currentCalendar, startedAt, () => this.settled(), this.batched ? () => this.flush() : undefined, this.stepWrites);
     this.slas.push(clock.facts);
     this.setDeadline(slaName, clock.dueAt);
     this.markCoverage(clock, sla);
@@ -434,10 +492,12 @@ export class CaseKit {
       if (recipient) await this.notify(kind === 'reminder' ? 'task.reminder' : 'task.escalated', recipient, { taskType: spec.type, dueAt: facts.dueAt }, `:${taskId}`);
     };
 
+    task.awaited = true;
     const result = await clock.waitFor(() => task.status !== 'open' || (spec.interrupt?.() ?? false), {
       onReminder: (facts) => escalate('reminder', facts),
       onEscalate: (action, facts) => escalate('breach', facts, action === 'default-decision' ? undefined : action),
     });
+    task.awaited = false;
 
     if (task.status === 'completed') {
       return { kind: 'completed', payload: task.result as P, actor: { id: task.completedBy!, role: task.role }, sla: result.facts };
@@ -509,8 +569,10 @@ export class CaseKit {
       deadlines: this.view.deadlines,
       deadlinesVersion: this.version,
     });
-    // The update answers once the task row is closed.
-    if (this.batched) await this.flush();
+    // The update answers once the task row is closed: with the writes of the step it unblocks (STEP_WRITES_PATCH),
+    // or in a batch of its own.
+    if (this.stepWrites && task.awaited) await this.landWithNextStep();
+    else if (this.batched) await this.flush();
     return publicTask(task);
   }
 
@@ -526,12 +588,12 @@ export class CaseKit {
     const bodyOf = (args: Record<string, unknown>) => (def.field ? args?.[def.field] : omitActor(args));
     setHandler(
       defineUpdate<{ step: string }, [Record<string, unknown> & { actor: ActingParty }]>(def.update),
-      async (args) => {
+      this.counted(async (args: Record<string, unknown> & { actor: ActingParty }) => {
         // Validated by the validator below; body schemas give back what they accept, so it is taken as it is.
         await opts.run(bodyOf(args) as B, args.actor);
         if (this.batched) await this.flush();
         return { step: this.view.step };
-      },
+      }),
       {
         validator: (args) => {
           if (!args?.actor?.id) refuse(CaseErrors.InvalidPayload, 'actor is required');
@@ -590,7 +652,7 @@ export class CaseKit {
    * the order is the same on every replay. Always true for cases with queued writes (recorded before).
    */
   settled(): boolean {
-    return !this.localWrites || allHandlersFinished();
+    return !this.localWrites || allHandlersFinished() || (this.stepWrites && this.handlersRunning === this.handlersParked);
   }
 
   /** A deadline that no longer runs leaves the case's list. */
@@ -607,12 +669,12 @@ export class CaseKit {
     this.isCancelled = () => cancelled;
     setHandler(
       cancelCaseUpdate,
-      async ({ actor, reasonCode }) => {
+      this.counted(async ({ actor, reasonCode }) => {
         cancelled = true;
         await this.record('case.cancel_requested', { reasonCode }, { actor: actor.id });
         if (this.batched) await this.flush();
         return { step: this.view.step };
-      },
+      }),
       {
         validator: ({ actor }) => {
           if (!actor?.id || !CANCELLERS.includes(actor.role)) refuse(CaseErrors.Forbidden, `A ${actor?.role ?? 'caller without a role'} may not cancel a case`);

@@ -64,6 +64,11 @@ export class SlaClock {
     private readonly settled: () => boolean = () => true,
     /** Runs before each wait: CaseKit sends the case's batched writes (so they land before the case waits). */
     private readonly beforeWait?: () => Promise<void>,
+    /**
+     * A wait that is already over returns without running beforeWait: its writes go with the next step's
+     * (CaseKit's STEP_WRITES_PATCH). Cases before it ran beforeWait first, as recorded.
+     */
+    private readonly metBeforeWait = false,
   ) {
     this.name = name;
     this.working = isWorkingUnit(policy.within);
@@ -135,6 +140,7 @@ export class SlaClock {
     this.waiting = true;
     let pausedSeen = this.paused;
     for (;;) {
+      if (this.metBeforeWait && done()) return this.met();
       if (this.beforeWait) await this.beforeWait();
       if (done()) return this.met();
       if (this.paused) {

@@ -99,6 +99,23 @@ export function cpuMsOf(pid: number): number | undefined {
 }
 
 /**
+ * CPU time (ms) of every process on this machine named `postgres` (a local PostgreSQL server and its backends; a
+ * backend that ends between two readings takes its share with it). 0 when there is none (PGlite, a remote server).
+ */
+export function localPostgresCpuMs(): number {
+  let total = 0;
+  for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const { name, cpuMs } = parseStat(fs.readFileSync(`/proc/${d}/stat`, 'utf8'));
+      if (name === 'postgres') total += cpuMs;
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
+}
+
+/**
  * CPU time (ms) per thread group of a process: its main thread (API, activities); the SDK core's threads (named
  * tokio-runtime-*, temporal-*, workflow-processing*); the rest, all named "node": the JS thread running the workflows,
  * V8's garbage-collector and compiler threads, libuv's pool.
@@ -125,7 +142,7 @@ export function threadCpuOf(pid: number): Record<ThreadGroup, number> | undefine
 type ThreadGroup = 'main' | 'core' | 'other';
 
 /**
- * Measures the CPU the system process (worker + API, and PGlite when embedded) and the embedded Temporal dev server
+ * Measures the CPU the system process (worker + API, and PGlite when embedded), the embedded Temporal dev server and a local PostgreSQL
  * spend over a stretch of the benchmark: a figure that a busy machine inflates far less than wall time. The system
  * process's share is split by thread (threadCpuOf).
  */
@@ -136,6 +153,7 @@ export function cpuMeter(apiUrl: string): { stop(per: number, what: string): str
   const sys0 = cpuMsOf(found.pid);
   const threads0 = threadCpuOf(found.pid);
   const tmp0 = temporal ? cpuMsOf(temporal) : undefined;
+  const pg0 = localPostgresCpuMs();
   return {
     stop(per, what) {
       const sys = (cpuMsOf(found.pid) ?? NaN) - (sys0 ?? NaN);
@@ -145,7 +163,8 @@ export function cpuMeter(apiUrl: string): { stop(per: number, what: string): str
           ? ` (${(Object.keys(threads) as ThreadGroup[]).map((g) => `${g} ${((threads[g] - threads0[g]) / per).toFixed(1)}`).join(', ')})`
           : '';
       const tmp = temporal ? (cpuMsOf(temporal) ?? NaN) - (tmp0 ?? NaN) : undefined;
-      return `CPU per ${what}: system process ${(sys / per).toFixed(1)} ms${split}${tmp !== undefined ? `, Temporal dev server ${(tmp / per).toFixed(1)} ms` : ''}`;
+      const pg = localPostgresCpuMs() - pg0;
+      return `CPU per ${what}: system process ${(sys / per).toFixed(1)} ms${split}${tmp !== undefined ? `, Temporal dev server ${(tmp / per).toFixed(1)} ms` : ''}${pg > 0 ? `, local PostgreSQL ${(pg / per).toFixed(1)} ms` : ''}`;
     },
   };
 }

@@ -38,25 +38,33 @@ export async function startRatio(ctx: BenchContext, o: Options): Promise<Row[]> 
   const c = o.concurrency;
   const m = ctx.merchants.start;
   progress(`start: opening ${n} returns through POST /v1/cases (concurrency ${c})`);
+  const apiCpu = cpuMeter(ctx.apiUrl);
+  const apiCaseCpu = cpuMeter(ctx.apiUrl);
   const t0 = now();
   const api = await pool(range(n), c, (_, lane) => openReturn(ctx, lane, m));
   const apiMs = now() - t0;
+  const apiCpuText = apiCpu ? `; CPU per case while the requests ran: ${apiCpu.stop(n, 'case')}` : '';
   progress(`start: ${rate(n, apiMs)}/s; waiting until those cases reach merchant review, so both halves start on an idle worker`);
   await waitForFirstTasks(ctx, m, api.map((a) => a.caseId), 600_000, 500);
+  const apiCaseCpuText = apiCaseCpu ? `; until all were at merchant review: ${apiCaseCpu.stop(n, 'case')}` : '';
 
   progress(`start: writing ${n} case rows as the API does (untimed), then starting their workflows directly (concurrency ${c})`);
   const prepared = await prepareReturns(ctx, n, m);
+  const rawCpu = cpuMeter(ctx.apiUrl);
+  const rawCaseCpu = cpuMeter(ctx.apiUrl);
   const t1 = now();
   const raw = await pool(prepared, c, (p) => startPrepared(ctx, p));
   const rawMs = now() - t1;
+  const rawCpuText = rawCpu ? `; CPU per case while the starts ran: ${rawCpu.stop(n, 'case')}` : '';
   progress(`start: direct ${rate(n, rawMs)}/s; waiting until those cases reach merchant review`);
   await waitForFirstTasks(ctx, m, prepared.map((p) => p.caseId), 600_000, 500);
+  const rawCaseCpuText = rawCaseCpu ? `; until all were at merchant review: ${rawCaseCpu.stop(n, 'case')}` : '';
 
   const apiRate = (n * 1000) / apiMs;
   const rawRate = (n * 1000) / rawMs;
   return [
-    { figure: 'Case starts through the API', value: `${rate(n, apiMs)} cases/s`, detail: `POST /v1/cases type return, ${n} cases, concurrency ${c}, ${(apiMs / 1000).toFixed(1)} s; per request ${lat(api.map((a) => a.ms))}` },
-    { figure: 'Direct workflow starts', value: `${rate(n, rawMs)} starts/s`, detail: `client.workflow.start(returnWithin7Days) on the system's task queue with the API's start options, ${n} starts, concurrency ${c}, ${(rawMs / 1000).toFixed(1)} s; case rows written beforehand, untimed; per start ${lat(raw.map((r) => r.ms))}` },
+    { figure: 'Case starts through the API', value: `${rate(n, apiMs)} cases/s`, detail: `POST /v1/cases type return, ${n} cases, concurrency ${c}, ${(apiMs / 1000).toFixed(1)} s; per request ${lat(api.map((a) => a.ms))}${apiCpuText}${apiCaseCpuText}` },
+    { figure: 'Direct workflow starts', value: `${rate(n, rawMs)} starts/s`, detail: `client.workflow.start(returnWithin7Days) on the system's task queue with the API's start options, ${n} starts, concurrency ${c}, ${(rawMs / 1000).toFixed(1)} s; case rows written beforehand, untimed; per start ${lat(raw.map((r) => r.ms))}${rawCpuText}${rawCaseCpuText}` },
     { figure: 'Start ratio (API ÷ direct)', value: (apiRate / rawRate).toFixed(2), detail: 'cases/s through the API divided by direct starts/s, measured back to back on an idle worker' },
   ];
 }

@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { addWorkingDays, addWorkingHours, dayPeriodEndsAt } from '../../policy/businessCalendar';
 import { deadlineFrom } from '../../policy/durations';
-import { completeTaskUpdate, cancelCaseUpdate, type Actor } from '../../workflows/definitions';
+import { completeTaskUpdate, cancelCaseUpdate, caseStateQuery, type Actor } from '../../workflows/definitions';
 import {
   chooseIncompleteOutcomeUpdate,
   confirmReturnReceiptUpdate,
@@ -173,7 +173,7 @@ test('happy path: approve, ship, inspect, refund once, survey; deadlines from th
   expect(eventsOf(i.caseId).at(-1)).toBe('case.closed');
 });
 
-test("a new case sends a step's writes together: the opening's in one applyCaseWrites, the approval's and the next step's in two", async () => {
+test("a new case sends a step's writes together: the opening's in one applyCaseWrites, the approval's with the next step's in one more", async () => {
   const i = input();
   const h = await start(i);
   await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'), 'merchant review');
@@ -190,12 +190,14 @@ test("a new case sends a step's writes together: the opening's in one applyCaseW
   expect(eventsOf(i.caseId)).toEqual(['case.opened', 'step.entered']);
   expect(tasksOf(i.caseId)).toHaveLength(1);
 
-  // The approval: the task closed (the update answers once it has landed), then the next step's writes.
-  await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
-  await waitForState(h, (s) => s.step === 'awaiting_customer_shipment', 'awaiting shipment');
-  expect(await localActivities()).toEqual(['applyCaseWrites', 'applyCaseWrites', 'applyCaseWrites']);
+  // The approval: the task's close and the next step's writes in one batch; the update answers once it has landed.
+  const answer = await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+  expect(answer).toMatchObject({ status: 'completed', completedBy: merchantActor.id });
+  // Answered, so already landed: the closed task row, the approval and the next step's deadline.
   expect(forCase(i.caseId, fake.of('closeTask'))).toHaveLength(1);
   expect(eventsOf(i.caseId)).toContain('return.approved');
+  expect(await localActivities()).toEqual(['applyCaseWrites', 'applyCaseWrites']);
+  expect((await h.query(caseStateQuery)).step).toBe('awaiting_customer_shipment');
   await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
   expect(await h.result()).toEqual({ outcome: 'cancelled' });
 });
