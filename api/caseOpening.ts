@@ -5,8 +5,8 @@ import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
-import { canonicalJson } from '../activities/audit';
-import { isUniqueViolation, poolOf, type Prisma } from '../lib/db';
+import { canonicalJson, prismaSql, type Sql } from '../activities/audit';
+import { isUniqueViolation, poolOf } from '../lib/db';
 import { caseById, idempotencyRecordOf } from '../lib/sqlReads';
 import { policySection } from '../policy/config';
 import { caseCalendar } from '../lib/calendarStore';
@@ -90,24 +90,21 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
   );
   try {
     await deps.db.$transaction(async (tx) => {
-      await tx.idempotencyRecord.create({ data: { principalId: principal.id, key, requestHash: hash, caseId } });
-      await tx.case.create({
-        data: {
-          id: caseId,
-          type: process.caseType,
-          status: 'open',
-          step: 'opened',
-          customerId: prepared.row.customerId,
-          merchantId: prepared.row.merchantId,
-          policyVersion: policy.version,
-          workflowId: caseId,
-          openedBy: principal.id,
-          summary: { ...prepared.row.summary, workflowInput: prepared.input } as unknown as Prisma.InputJsonValue,
-        },
+      const c = prepared.contact;
+      await insertOpening(prismaSql(tx), {
+        principalId: principal.id,
+        key,
+        requestHash: hash,
+        caseId,
+        type: process.caseType,
+        customerId: prepared.row.customerId,
+        merchantId: prepared.row.merchantId,
+        policyVersion: policy.version,
+        summary: { ...prepared.row.summary, workflowInput: prepared.input },
+        contact: c && (c.email || c.displayName || c.locale) ? c : undefined,
+        at: new Date(),
       });
       await prepared.writes?.(tx);
-      const c = prepared.contact;
-      if (c && (c.email || c.displayName || c.locale)) await upsertParty(tx, 'customer', c.customerId, c);
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
@@ -120,12 +117,39 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
   res.status(201).location(`/v1/cases/${caseId}`).json(await present(caseId));
 }
 
-async function upsertParty(tx: Prisma.TransactionClient, kind: 'customer', id: string, c: { email?: string; displayName?: string; locale?: string }) {
-  await tx.party.upsert({
-    where: { kind_id: { kind, id } },
-    create: { kind, id, email: c.email, displayName: c.displayName, locale: c.locale ?? 'zh-CN' },
-    update: { ...(c.email && { email: c.email }), ...(c.displayName && { displayName: c.displayName }), ...(c.locale && { locale: c.locale }) },
-  });
+/**
+ * The opening's own rows in one statement: the idempotency record, the case row and, when the request names any, the
+ * customer's contact data (a field the request leaves out keeps what is stored). A key or case id already taken fails
+ * it whole (unique violation).
+ */
+async function insertOpening(
+  sql: Sql,
+  o: {
+    principalId: string; key: string; requestHash: string; caseId: string; type: string; customerId: string; merchantId: string | null; policyVersion: string;
+    summary: Record<string, unknown>; contact?: { customerId: string; email?: string; displayName?: string; locale?: string }; at: Date;
+  },
+): Promise<void> {
+  const at = `($4::timestamptz AT TIME ZONE 'UTC')`;
+  const params: unknown[] = [o.principalId, o.key, o.requestHash, o.at.toISOString(), o.caseId, o.type, o.customerId, o.merchantId, o.policyVersion, JSON.stringify(o.summary)];
+  let party = '';
+  if (o.contact) {
+    const c = o.contact;
+    params.push(c.customerId, c.email || null, c.displayName || null, c.locale || null);
+    party = `, party AS (
+      INSERT INTO parties (kind, id, email, display_name, locale, updated_at) VALUES ('customer', $11, $12, $13, coalesce($14, 'zh-CN'), ${at})
+      ON CONFLICT (kind, id) DO UPDATE SET email = coalesce($12, parties.email), display_name = coalesce($13, parties.display_name),
+        locale = coalesce($14, parties.locale), updated_at = ${at})`;
+  }
+  await sql.query(
+    `WITH idempotency AS (
+       INSERT INTO idempotency_records (principal_id, key, request_hash, case_id, created_at) VALUES ($1, $2, $3, $5, ${at})
+     ), opened AS (
+       INSERT INTO cases (id, type, status, step, customer_id, merchant_id, policy_version, workflow_id, opened_by, summary, created_at, updated_at)
+       VALUES ($5, $6, 'open', 'opened', $7, $8, $9, $5, $1, $10::jsonb, ${at}, ${at})
+     )${party}
+     SELECT 1`,
+    params,
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 // Reads on every request's path in plain SQL, on Prisma's own pool (poolOf): Prisma 6 compiles each query anew in
 // WebAssembly on the main thread, the largest single cost of a request on the benchmark's profile (docs/benchmarks.md).
 // Each returns the row exactly as Prisma's model type has it (test/api/sqlReads.test.ts compares them).
-import type { Case, IdempotencyRecord, Principal, Task } from '@prisma/client';
+import type { Case, IdempotencyRecord, Payment, Principal, Task } from '@prisma/client';
 import { poolOf, type Db } from './db';
 
 /** A `timestamp(3)` column, which holds UTC, read as the instant it is. */
@@ -47,4 +47,15 @@ export async function idempotencyRecordOf(db: Db, principalId: string, key: stri
     [principalId, key],
   );
   return rows[0] ?? null;
+}
+
+/** A case's payments, oldest first. */
+export async function paymentsOfCase(db: Db, caseId: string): Promise<Payment[]> {
+  const { rows } = await poolOf(db).query<Payment>(
+    `SELECT id, case_id AS "caseId", kind, payer, amount_minor AS "amountMinor", currency, idempotency_key AS "idempotencyKey", status,
+       gateway_ref AS "gatewayRef", route, payment_ref AS "paymentRef", ${instant('created_at', 'createdAt')}, ${instant('updated_at', 'updatedAt')}
+     FROM payments WHERE case_id = $1 ORDER BY created_at, id`,
+    [caseId],
+  );
+  return rows;
 }

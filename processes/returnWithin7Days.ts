@@ -15,6 +15,7 @@ import {
   returnTasks,
 } from '../policy/returns';
 import { returnPolicySchema } from '../policy/returns.policySchema';
+import { paymentsOfCase } from '../lib/sqlReads';
 import { RETURN_CASE_TYPE, returnWithin7Days } from '../workflows/returnWithin7Days';
 import { amountSchema, contactSchema, refId, toMinor } from './common';
 import { returnTemplates } from './returnWithin7Days.templates';
@@ -77,7 +78,7 @@ export const returnWithin7DaysProcess = defineProcess({
   // The money of the case: the refund and the return shipping reimbursed to the customer (7.3). Amounts, kinds
   // and states only; gateway references and idempotency keys stay inside.
   present: async (deps, c) => {
-    const rows = await deps.db.payment.findMany({ where: { caseId: c.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    const rows = await paymentsOfCase(deps.db, c.id);
     return {
       payments: rows.map((p) => ({
         paymentId: p.id,

@@ -197,6 +197,32 @@ test('idempotency: the same key and body return the original case; another body 
   expect(await sys.db.case.count({ where: { customerId: body2.order.customerId } })).toBe(1);
 });
 
+test("the customer's contact data: written with the first case; a later case's request updates the fields it names and keeps the rest", async () => {
+  const first = returnBody();
+  const customerId = first.order.customerId;
+  const open = async (body: object) => {
+    const r = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
+    expect(r.status).toBe(201);
+    return r.body.caseId as string;
+  };
+  const party = () => sys.db.party.findUniqueOrThrow({ where: { kind_id: { kind: 'customer', id: customerId } } });
+  const cases = [await open({ ...first, customerContact: { email: `${customerId}@customer.test`, displayName: 'Customer One', locale: 'en' } })];
+  expect(await party()).toMatchObject({ email: `${customerId}@customer.test`, displayName: 'Customer One', locale: 'en' });
+  const second = returnBody({ order: { customerId } });
+  cases.push(await open({ ...second, customerContact: { email: `${customerId}@new.customer.test` } }));
+  expect(await party()).toMatchObject({ email: `${customerId}@new.customer.test`, displayName: 'Customer One', locale: 'en' });
+  // No contact data: the stored row stays as it is.
+  const { customerContact: _none, ...third } = returnBody({ order: { customerId } });
+  const before = await party();
+  cases.push(await open(third));
+  expect(await party()).toEqual(before);
+  // A new customer's row without a locale gets the default.
+  const fresh = returnBody();
+  cases.push(await open({ ...fresh, customerContact: { email: `${fresh.order.customerId}@customer.test` } }));
+  expect(await sys.db.party.findUniqueOrThrow({ where: { kind_id: { kind: 'customer', id: fresh.order.customerId } } })).toMatchObject({ locale: 'zh-CN', displayName: null });
+  for (const caseId of cases) await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+});
+
 describe('errors are structured and change nothing', () => {
   // Counts the cases this file's principals opened (other test files share the database).
   async function expectNoNewCase(fn: () => Promise<void>) {

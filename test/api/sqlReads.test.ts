@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { createDb, type Db } from '../../lib/db';
 import { createPrincipal, findPrincipalByKey, hashKey } from '../../lib/principals';
-import { caseById, idempotencyRecordOf, principalByKeyHash, taskById, tasksOfCase } from '../../lib/sqlReads';
+import { caseById, idempotencyRecordOf, paymentsOfCase, principalByKeyHash, taskById, tasksOfCase } from '../../lib/sqlReads';
 import { requireEnv } from '../helpers/env';
 
 let db: Db;
@@ -52,6 +52,18 @@ test('a case row, as opened and once closed, and the idempotency record that ope
   await db.idempotencyRecord.create({ data: { principalId: principal.id, key: 'key-00000001', requestHash: 'h'.repeat(64), caseId } });
   expect(await idempotencyRecordOf(db, principal.id, 'key-00000001')).toEqual(await db.idempotencyRecord.findUnique({ where: { principalId_key: { principalId: principal.id, key: 'key-00000001' } } }));
   expect(await idempotencyRecordOf(db, principal.id, 'key-00000002')).toBeNull();
+});
+
+test("a case's payments, every field set and the optional ones empty, oldest first", async () => {
+  const caseId = await newCase();
+  const key = () => `pay-${crypto.randomUUID()}`;
+  await db.payment.create({ data: { id: `${caseId}.p2`, caseId, kind: 'return_shipping', payer: 'merchant', amountMinor: 1200, currency: 'CNY', idempotencyKey: key(), status: 'recorded', createdAt: new Date('2026-03-02T00:00:00.000Z') } });
+  await db.payment.create({
+    data: { id: `${caseId}.p1`, caseId, kind: 'refund', payer: 'platform', amountMinor: 19900, currency: 'CNY', idempotencyKey: key(), status: 'succeeded', gatewayRef: 'gw-1', route: 'original', paymentRef: 'pay-ref-1', createdAt: new Date('2026-03-01T23:59:59.999Z') },
+  });
+  expect(await paymentsOfCase(db, caseId)).toEqual(await db.payment.findMany({ where: { caseId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }));
+  expect((await paymentsOfCase(db, caseId)).map((p) => p.id)).toEqual([`${caseId}.p1`, `${caseId}.p2`]);
+  expect(await paymentsOfCase(db, 'RET-missing')).toEqual([]);
 });
 
 test('a principal, live and revoked, by the hash of its key', async () => {
