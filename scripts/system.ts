@@ -7,7 +7,7 @@ import type { Connection } from '@temporalio/client';
 import { ConfigError, loadConfig, secretsOf } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { checkMigrations } from '../lib/migrations';
-import { ROOT, resolveTemporalCli } from './tools';
+import { DEV_SERVER_ONE_PARTITION, ROOT, resolveTemporalCli } from './tools';
 import { workflowBundle } from './workflow-bundle';
 // The heavier modules (Temporal SDK, worker, API) are imported once the Temporal dev server is starting, so that
 // loading them overlaps its start-up.
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
     const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--db-filename', path.join(dataDir, 'temporal.db'), '--namespace', cfg.TEMPORAL_NAMESPACE, '--log-level', 'warn',
       // Write-ahead log: each workflow task's persistence is an append instead of a rewrite (human steps wait on it).
-      '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
+      '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal', ...DEV_SERVER_ONE_PARTITION];
     if (cli.kind !== 'existing-path') throw new Error('No Temporal CLI: install `temporal`, set TEMPORAL_CLI, install Go so it can be built, or set TEMPORAL_ADDRESS');
     step(`starting Temporal dev server (${cli.source}: ${cli.path})`);
     temporalChild = spawn(cli.path, args, { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -116,6 +116,13 @@ export function freePort(): Promise<number> {
 }
 
 /**
+ * One partition per task queue for a dev server with one worker: it polls every task where it lands (with the default
+ * 4, a task in a partition no poll is waiting on is forwarded or waits for the next poll there: a tail of up to 2 s
+ * for cases reaching their first task on the benchmark).
+ */
+export const DEV_SERVER_ONE_PARTITION = ['--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1', '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1'];
+
+/**
  * Starts `temporal server start-dev` headless on a free loopback port, with the case search attributes and its
  * output in `logFile` (a server must never hold a caller's pipes open), and waits until it answers.
  */
@@ -127,6 +134,7 @@ export async function startDevServer(o: { cliPath: string; logFile: string; extr
     [
       'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error',
       '--search-attribute', 'CaseType=Keyword', '--search-attribute', 'CaseStatus=Keyword', '--search-attribute', 'MerchantId=Keyword',
+      ...DEV_SERVER_ONE_PARTITION,
       ...(o.extraArgs ?? []),
     ],
     { stdio: ['ignore', out, out], detached: o.detached ?? false },
