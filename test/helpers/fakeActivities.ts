@@ -1,4 +1,5 @@
 // In-memory activities for workflow tests on the time-skipping server: they record every call.
+import { ApplicationFailure } from '@temporalio/common';
 import type { ReturnActivities } from '../../activities/returns';
 import type { CaseActivities, OpenTaskInput } from '../../activities/types';
 import { needsCarrierQuote, returnShippingReimbursement, type Money } from '../../policy/returns';
@@ -25,6 +26,8 @@ export const fakeCarrierQuote = (carrier: string): Money => FAKE_CARRIER_QUOTES[
 
 export function createFakeActivities() {
   const calls: Recorded[] = [];
+  /** Cases whose batches that close a task fail (applyCaseWrites). */
+  const failingCloses = new Set<string>();
   const refunds = new Map<string, string>();
   let refundAttempts = 0;
   const record = (name: keyof FakeActivities) => async (input: any) => {
@@ -40,6 +43,10 @@ export function createFakeActivities() {
     },
     // A step's batch is recorded as the writes it carries, in order (as the calls of a case without batching).
     async applyCaseWrites(input) {
+      // A case in failingCloses: a batch closing one of its tasks fails for good (as a database refusing it would).
+      if (failingCloses.has(input.caseId) && input.writes.some((w) => w.kind === 'closeTask')) {
+        throw ApplicationFailure.nonRetryable(`closing a task of ${input.caseId} was refused`, 'WriteRefused');
+      }
       for (const w of input.writes) calls.push({ name: w.kind, input: w.input });
     },
     recordCaseEvent: record('recordCaseEvent'),
@@ -79,6 +86,7 @@ export function createFakeActivities() {
   return {
     activities,
     calls,
+    failingCloses,
     calendarYears,
     refunds,
     get refundAttempts() {

@@ -202,6 +202,19 @@ test("a new case sends a step's writes together: the opening's in one applyCaseW
   expect(await h.result()).toEqual({ outcome: 'cancelled' });
 });
 
+test('a completion whose batch fails is not answered as done: the update fails with it, and no close is recorded', async () => {
+  const i = input();
+  const h = await start(i);
+  await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'), 'merchant review');
+  fake.failingCloses.add(i.caseId);
+  const err = await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' }).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'WriteRefused' });
+  expect(forCase(i.caseId, fake.of('closeTask'))).toHaveLength(0);
+  expect(eventsOf(i.caseId)).not.toContain('return.approved');
+  await expect(h.result()).rejects.toThrow();
+});
+
 test('merchant silence: reminder at half time, auto-approval at exactly 48 h, recorded in the audit trail', async () => {
   const i = input();
   const h = await start(i);
