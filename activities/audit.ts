@@ -59,6 +59,9 @@ export const pgSql = (client: Pick<ClientBase, 'query'>): Sql => ({ query: async
 /** to_char format of a `timestamp(3)` column (UTC) as Date.toISOString() writes it. */
 export const ISO_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
+/** Parameter `$n`, an ISO instant, as a `timestamp(3)` column holds it (UTC), whatever the server's or the process's zone. */
+export const utc = (n: number) => `($${n}::timestamptz AT TIME ZONE 'UTC')`;
+
 interface StoredEvent {
   key: string;
   seq: number;

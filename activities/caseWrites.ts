@@ -4,7 +4,7 @@
 // chain's last link read at once (AuditChain, activities/audit.ts), the events inserted together at the end. Each
 // write stays idempotent on its key.
 import type { ClientBase } from 'pg';
-import { AuditChain, canonicalJson, ISO_INSTANT, pgSql, type AuditInput } from './audit';
+import { AuditChain, canonicalJson, ISO_INSTANT, pgSql, utc, type AuditInput } from './audit';
 import type { CaseEventInput, CaseWrite, CloseTaskInput, EscalateTaskInput, NotifyInput, OpenTaskInput } from './types';
 
 /** Anything that runs a query: a client in a transaction, or the pool for a statement of its own. */
@@ -18,8 +18,6 @@ export type WriteOutcome =
   | { kind: 'escalateTask'; input: EscalateTaskInput; applied: boolean }
   | { kind: 'notify'; input: NotifyInput };
 
-/** `timestamp(3)` columns hold UTC: an ISO instant goes in as such, whatever the server's or the process's zone. */
-const utc = (n: number) => `($${n}::timestamptz AT TIME ZONE 'UTC')`;
 
 /** The keys a write may append under. */
 function keysOf(w: CaseWrite): string[] {

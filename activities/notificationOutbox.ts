@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import { poolOf, withPgTransaction, type Db } from '../lib/db';
 import { queueNotification } from './caseWrites';
 import type { Logger } from '../lib/logger';
-import { appendAuditEventIn, pgSql } from './audit';
+import { appendAuditEventIn, pgSql, utc } from './audit';
 import type { Mailer } from './mailer';
 import { renderTemplate, type TemplateSet } from './templates';
 import type { NotifyInput } from './types';
@@ -185,7 +185,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
             payload: { notificationId: r.id, template: r.template, recipientKind: r.recipient_kind },
           });
           await sql.query(
-            `UPDATE notifications SET status = 'sent', locale = $2, message_id = $3, sent_at = ($4::timestamptz AT TIME ZONE 'UTC'), last_error = NULL WHERE id = $1`,
+            `UPDATE notifications SET status = 'sent', locale = $2, message_id = $3, sent_at = ${utc(4)}, last_error = NULL WHERE id = $1`,
             [r.id, locale, sent.messageId, new Date().toISOString()],
           );
         });

@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
-import { canonicalJson, prismaSql, type Sql } from '../activities/audit';
+import { canonicalJson, prismaSql, utc, type Sql } from '../activities/audit';
 import { isUniqueViolation, poolOf } from '../lib/db';
 import { caseById, idempotencyRecordOf } from '../lib/sqlReads';
 import { policySection } from '../policy/config';
@@ -129,7 +129,7 @@ async function insertOpening(
     summary: Record<string, unknown>; contact?: { customerId: string; email?: string; displayName?: string; locale?: string }; at: Date;
   },
 ): Promise<void> {
-  const at = `($4::timestamptz AT TIME ZONE 'UTC')`;
+  const at = utc(4);
   const params: unknown[] = [o.principalId, o.key, o.requestHash, o.at.toISOString(), o.caseId, o.type, o.customerId, o.merchantId, o.policyVersion, JSON.stringify(o.summary)];
   let party = '';
   if (o.contact) {

@@ -8,8 +8,6 @@ import { activityMetricsInterceptor } from './metrics';
 import { RequestIdActivityInterceptor } from '../activities/interceptors';
 import { setWorkflowDeadlockDetection, setWorkflowStackTraces } from './workflowSandbox';
 
-export { setWorkflowDeadlockDetection, setWorkflowStackTraces } from './workflowSandbox';
-
 /** Workflow interceptor modules; prebuilt bundles must include them (bundleWorkflowCode's workflowInterceptorModules). */
 export const workflowInterceptorModules = [require.resolve('../workflows/interceptors')];
 

@@ -47,10 +47,10 @@ export async function startRatio(ctx: BenchContext, o: Options): Promise<Row[]> 
   const wall0 = Date.now();
   const api = await pool(range(n), c, (_, lane) => openReturn(ctx, lane, m));
   const apiMs = now() - t0;
-  const apiCpuText = apiCpu ? `; CPU per case while the requests ran: ${apiCpu.stop(n, 'case')}` : '';
+  const apiCpuText = apiCpu ? `; ${apiCpu.stop(n, 'case while the requests ran')}` : '';
   progress(`start: ${rate(n, apiMs)}/s; waiting until those cases reach merchant review, so both halves start on an idle worker`);
   const apiReviewMs = lastSeen(await waitForFirstTasks(ctx, m, api.map((a) => a.caseId), 600_000, 100)) - wall0;
-  const apiCaseCpuText = apiCaseCpu ? `; until all were at merchant review: ${apiCaseCpu.stop(n, 'case')}` : '';
+  const apiCaseCpuText = apiCaseCpu ? `; ${apiCaseCpu.stop(n, 'case until all were at merchant review')}` : '';
 
   progress(`start: writing ${n} case rows as the API does (untimed), then starting their workflows directly (concurrency ${c})`);
   const prepared = await prepareReturns(ctx, n, m);
@@ -60,10 +60,10 @@ export async function startRatio(ctx: BenchContext, o: Options): Promise<Row[]> 
   const wall1 = Date.now();
   const raw = await pool(prepared, c, (p) => startPrepared(ctx, p));
   const rawMs = now() - t1;
-  const rawCpuText = rawCpu ? `; CPU per case while the starts ran: ${rawCpu.stop(n, 'case')}` : '';
+  const rawCpuText = rawCpu ? `; ${rawCpu.stop(n, 'case while the starts ran')}` : '';
   progress(`start: direct ${rate(n, rawMs)}/s; waiting until those cases reach merchant review`);
   const rawReviewMs = lastSeen(await waitForFirstTasks(ctx, m, prepared.map((p) => p.caseId), 600_000, 100)) - wall1;
-  const rawCaseCpuText = rawCaseCpu ? `; until all were at merchant review: ${rawCaseCpu.stop(n, 'case')}` : '';
+  const rawCaseCpuText = rawCaseCpu ? `; ${rawCaseCpu.stop(n, 'case until all were at merchant review')}` : '';
 
   const apiRate = (n * 1000) / apiMs;
   const rawRate = (n * 1000) / rawMs;
@@ -131,7 +131,7 @@ export async function firstTaskThroughput(ctx: BenchContext, o: Options): Promis
   const answeredAll = Date.now();
   const seen = await watching;
   const cpuText = cpu ? `; ${cpu.stop(n, 'case, the inbox polling included')}` : '';
-  const last = Math.max(...[...seen.values()].map((a) => a.seenAt));
+  const last = lastSeen(seen);
   const lags = opened.map((x) => seen.get(x.caseId)!.seenAt - x.at);
   ctx.firstTaskRate = (n * 1000) / (last - t0);
   return [

@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { stackTraceQuery } from '@temporalio/workflow';
 import { defaultPolicy, type SlaPolicy } from '../../../policy/config';
-import { setWorkflowStackTraces } from '../../../worker/worker';
+import { setWorkflowStackTraces } from '../../../worker/workflowSandbox';
 import { doneSignal, slaProbe } from './slaProbe';
 
 async function main() {
