@@ -92,6 +92,7 @@ async function recordCaseEvent(client: ClientBase, chain: AuditChain, deadlines:
        status = coalesce($2, status), step = coalesce($3, step),
        outcome = CASE WHEN $4::boolean THEN $5 ELSE outcome END,
        closed_at = CASE WHEN $6::boolean THEN ${utc(7)} ELSE closed_at END,
+       workflow_started_at = coalesce(workflow_started_at, timezone('UTC', now())),
        updated_at = timezone('UTC', now())
      WHERE id = $1`,
     [e.caseId, p.status ?? null, p.step ?? null, p.outcome !== undefined, p.outcome ?? null, p.closed === true, e.at],

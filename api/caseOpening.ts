@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
-import { canonicalJson, prismaSql, utc, type Sql } from '../activities/audit';
+import { canonicalJson, pgSql, prismaSql, utc, type Sql } from '../activities/audit';
 import { isUniqueViolation, poolOf } from '../lib/db';
 import { caseById, idempotencyRecordOf } from '../lib/sqlReads';
 import { policySection } from '../policy/config';
@@ -48,8 +48,9 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
   const hash = requestHash(deps, body);
 
   /**
-   * Starts the case's single run, then marks the case row. The mark is not waited for: if it is lost, a replay
-   * of the request starts again and finds the run (running: the same run; closed: refused and counted as started).
+   * Starts the case's single run. The case row is marked started by the workflow's first write of the case
+   * (activities/caseWrites.ts); until then a replay of the request starts again and finds the run (running: the same
+   * run; closed: refused and counted as started).
    */
   const startOnce = async (caseId: string, input: { caseId: string; openedBy: string; order?: { merchantId?: string } }) => {
     try {
@@ -58,9 +59,6 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       req.log.warn({ caseId }, 'case workflow had already started; not starting it again');
     }
-    poolOf(deps.db)
-      .query(`UPDATE cases SET workflow_started_at = timezone('UTC', now()), updated_at = timezone('UTC', now()) WHERE id = $1 AND workflow_started_at IS NULL`, [caseId])
-      .catch((err: unknown) => req.log.warn({ caseId, err: (err as Error).message }, 'could not mark the case started; a replay of the request will start it again'));
   };
 
   const replayed = async (rec: { requestHash: string; caseId: string }) => {
@@ -88,24 +86,30 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
     { deps, principal, caseId, requestedAt, policy: { version: policy.version, calendar: caseCalendar(policy.calendar, requestedAt) }, section: policySection(policy, process.policy.key) },
     body,
   );
+  const c = prepared.contact;
+  const opening: Opening = {
+    principalId: principal.id,
+    key,
+    requestHash: hash,
+    caseId,
+    type: process.caseType,
+    customerId: prepared.row.customerId,
+    merchantId: prepared.row.merchantId,
+    policyVersion: policy.version,
+    summary: { ...prepared.row.summary, workflowInput: prepared.input },
+    contact: c && (c.email || c.displayName || c.locale) ? c : undefined,
+    at: new Date(),
+  };
   try {
-    await deps.db.$transaction(async (tx) => {
-      const c = prepared.contact;
-      await insertOpening(prismaSql(tx), {
-        principalId: principal.id,
-        key,
-        requestHash: hash,
-        caseId,
-        type: process.caseType,
-        customerId: prepared.row.customerId,
-        merchantId: prepared.row.merchantId,
-        policyVersion: policy.version,
-        summary: { ...prepared.row.summary, workflowInput: prepared.input },
-        contact: c && (c.email || c.displayName || c.locale) ? c : undefined,
-        at: new Date(),
+    const writes = prepared.writes;
+    if (writes) {
+      await deps.db.$transaction(async (tx) => {
+        await insertOpening(prismaSql(tx), opening);
+        await writes(tx);
       });
-      await prepared.writes?.(tx);
-    });
+    } else {
+      await insertOpening(pgSql(poolOf(deps.db)), opening); // one statement: atomic without a transaction around it
+    }
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     const winner = await idempotencyRecordOf(deps.db, principal.id, key);
@@ -117,18 +121,26 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
   res.status(201).location(`/v1/cases/${caseId}`).json(await present(caseId));
 }
 
+interface Opening {
+  principalId: string;
+  key: string;
+  requestHash: string;
+  caseId: string;
+  type: string;
+  customerId: string;
+  merchantId: string | null;
+  policyVersion: string;
+  summary: Record<string, unknown>;
+  contact?: { customerId: string; email?: string; displayName?: string; locale?: string };
+  at: Date;
+}
+
 /**
  * The opening's own rows in one statement: the idempotency record, the case row and, when the request names any, the
  * customer's contact data (a field the request leaves out keeps what is stored). A key or case id already taken fails
  * it whole (unique violation).
  */
-async function insertOpening(
-  sql: Sql,
-  o: {
-    principalId: string; key: string; requestHash: string; caseId: string; type: string; customerId: string; merchantId: string | null; policyVersion: string;
-    summary: Record<string, unknown>; contact?: { customerId: string; email?: string; displayName?: string; locale?: string }; at: Date;
-  },
-): Promise<void> {
+async function insertOpening(sql: Sql, o: Opening): Promise<void> {
   const at = utc(4);
   const params: unknown[] = [o.principalId, o.key, o.requestHash, o.at.toISOString(), o.caseId, o.type, o.customerId, o.merchantId, o.policyVersion, JSON.stringify(o.summary)];
   let party = '';

@@ -46,6 +46,8 @@ export async function withPgTransaction<T>(db: Db, fn: (client: pg.PoolClient) =
 
 /** True when the error is a unique-constraint violation. */
 export function isUniqueViolation(err: unknown): boolean {
+  // A statement sent on the pool itself (poolOf).
+  if (err instanceof pg.DatabaseError) return err.code === '23505';
   if (!(err instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (err.code === 'P2002') return true;
   // A raw statement's violation (P2010) carries the driver's own error.

@@ -1,7 +1,7 @@
 // The plain-SQL reads on every request's path (lib/sqlReads.ts) return exactly what Prisma returns for the same row:
 // every column, nulls, enums, JSON and instants included.
 import crypto from 'node:crypto';
-import { createDb, type Db } from '../../lib/db';
+import { createDb, isUniqueViolation, poolOf, type Db } from '../../lib/db';
 import { createPrincipal, findPrincipalByKey, hashKey } from '../../lib/principals';
 import { caseById, idempotencyRecordOf, paymentsOfCase, principalByKeyHash, taskById, tasksOfCase } from '../../lib/sqlReads';
 import { requireEnv } from '../helpers/env';
@@ -75,4 +75,19 @@ test('a principal, live and revoked, by the hash of its key', async () => {
   expect(await principalByKeyHash(db, keyHash)).toEqual(await db.principal.findUnique({ where: { keyHash } }));
   expect(await findPrincipalByKey(db, created.apiKey)).toBeNull();
   expect(await principalByKeyHash(db, hashKey('cwk_unknown'))).toBeNull();
+});
+
+test('a duplicate key counts as a unique violation whether the statement went through Prisma or straight to the pool', async () => {
+  const caseId = await newCase();
+  const insert = `INSERT INTO idempotency_records (principal_id, key, request_hash, case_id, created_at) VALUES ($1, $2, 'h', $3, timezone('UTC', now()))`;
+  const params = ['prn_dup', `key-${caseId}`, caseId];
+  await poolOf(db).query(insert, params);
+  const viaPool = await poolOf(db).query(insert, params).catch((err: unknown) => err);
+  const viaPrisma = await db.$executeRawUnsafe(insert, ...params).catch((err: unknown) => err);
+  expect(isUniqueViolation(viaPool)).toBe(true);
+  expect(isUniqueViolation(viaPrisma)).toBe(true);
+  // Any other failure is not one.
+  const other = await poolOf(db).query(insert, ['prn_dup', `other-${caseId}`, null]).catch((err: unknown) => err); // case_id NOT NULL
+  expect(other).toBeInstanceOf(Error);
+  expect(isUniqueViolation(other)).toBe(false);
 });
