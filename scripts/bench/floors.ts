@@ -10,8 +10,8 @@ import type { Options, Row } from './stages';
 import { ms, now, percentile, pool, progress, range, sleep } from './util';
 import { replaySandboxUnlessSet } from '../../worker/workflowSandbox';
 
-/** Rounds of each half: the median round is reported (one round swings by ±15 % on a busy 2-core machine). */
-const ROUNDS = 3;
+/** Rounds of each half: the median round is reported (a 100-start half lasts under a second; rounds range 0.6-1.0). */
+const ROUNDS = 5;
 /** Copies of each floor history replayed. */
 const REPLAYS = 300;
 
