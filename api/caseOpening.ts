@@ -1,6 +1,7 @@
 // Opening a case, the same way for every process (POST /v1/cases): an Idempotency-Key that never opens a
-// second case, the process's policy checks before any write, the case row and its details in one
-// transaction, then the workflow's single run. A replay answers from the read model.
+// second case, the process's policy checks before any write, the case row and its details at once (one
+// statement, or one transaction when the process has rows of its own), then the workflow's single run. A replay
+// answers from the read model.
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';

@@ -445,7 +445,6 @@ function registrationHandlers(deps: ApiDeps) {
       typedSearchAttributes: [{ key: CaseType, value: REGISTRATION_CASE_TYPE }, { key: CaseStatus, value: 'opened' }],
       staticSummary: `Real-name verification ${caseId} (registration ${reg.id}, ${body.feature})`,
     });
-    await deps.db.case.updateMany({ where: { id: caseId, workflowStartedAt: null }, data: { workflowStartedAt: new Date() } });
     req.log.info({ caseId, registrationId: reg.id, feature: body.feature }, 'real-name verification opened');
     res.status(201).location(`/v1/cases/${caseId}`).json(answer({ caseId, step: 'identity_verification' }));
   };
