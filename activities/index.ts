@@ -3,18 +3,17 @@
 // outbox key, refunds on the case.
 import crypto from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import type { CarrierTracking } from '../lib/carriers';
 import type { Secrets } from '../lib/config';
 import { withPgTransaction, type Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
+import type { Ports } from '../lib/ports';
 import { currentRequestId } from '../lib/requestContext';
-import type { SmsGateway } from '../lib/sms';
 import { appendAuditEvent } from './audit';
 import { applyWritesIn, type WriteOutcome } from './caseWrites';
 import { calendarActivities } from './calendar';
 import type { Mailer } from './mailer';
 import { createNotificationOutbox, type NotificationOutbox } from './notificationOutbox';
-import { settlePayment, type PaymentGateway } from './payments';
+import { settlePayment } from './payments';
 import { sharedTemplates, type TemplateSet } from './templates';
 import type {
   CaseActivities,
@@ -30,20 +29,25 @@ import type {
   RefundResult,
 } from './types';
 
+/**
+ * What activities take from a process of the catalogue (processes/types.ts ProcessModule): its e-mail templates and
+ * its own activities. The worker hands the catalogue down (worker/worker.ts); activities never import it.
+ */
+export interface ActivityProcess {
+  templates: TemplateSet;
+  activities?: (deps: ActivityDeps) => Record<string, (...args: any[]) => Promise<unknown>>;
+}
+
 export interface ActivityDeps {
   db: Db;
   mailer: Mailer;
-  /** The payment port (lib/ports.ts createPorts: PAYMENT_GATEWAY). */
-  gateway: PaymentGateway;
-  /** Shipping quotes and tracking (lib/ports.ts createPorts: CARRIER_TRACKING); the return's shipping reimbursement quotes with it. */
-  carriers: CarrierTracking;
+  /** The external ports, whole (lib/ports.ts createPorts): payments, SMS, face match, carriers, listings. */
+  ports: Ports;
+  /** The processes whose activities and templates run here: the catalogue (processes/index.ts). */
+  processes: readonly ActivityProcess[];
   logger: Logger;
   /** Domain for generated Message-IDs. */
   mailDomain?: string;
-  /** Registration: the SMS port (lib/ports.ts createPorts: SMS_GATEWAY). */
-  sms: SmsGateway;
-  /** Registration: the face-match port (lib/ports.ts createPorts: FACE_VERIFIER). */
-  faces?: import('./registration').FaceVerifier;
   /** Secrets read once by loadConfig() (lib/config.ts secretsOf). */
   secrets: Secrets;
   /** Registration: e-mail link base (default: REGISTRATION_LINK_BASE). */
@@ -53,8 +57,10 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const { db, gateway } = deps;
-  const outbox = deps.outbox ?? createNotificationOutbox({ db, mailer: deps.mailer, logger: deps.logger, templates, mailDomain: deps.mailDomain });
+  const { db } = deps;
+  const gateway = deps.ports.payments;
+  const templates = templatesOf(deps.processes);
+  const outbox = deps.outbox ?? createNotificationOutbox({ db, mailer: deps.mailer, logger: deps.logger, templates: () => templates, mailDomain: deps.mailDomain });
   /** A logger for the case; `write` names the case write a line is about (several run in one applyCaseWrites). */
   const log = (caseId: string, write?: CaseWrite['kind']) => {
     let activity: Record<string, unknown> = {};
@@ -150,9 +156,8 @@ export function createActivities(deps: ActivityDeps) {
     });
   }
 
-  // Every process's own activities, from the catalogue (loaded here: process modules import this file's types).
-  const { processes } = require('../processes') as typeof import('../processes');
-  const processActivities = Object.assign({}, ...processes.map((p) => p.activities?.(deps) ?? {}));
+  // Every process's own activities, from the catalogue the worker hands down.
+  const processActivities = Object.assign({}, ...deps.processes.map((p) => p.activities?.(deps) ?? {}));
 
   return {
     applyCaseWrites,
@@ -168,12 +173,7 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-let templateSet: TemplateSet | undefined;
-/** The shared templates and every process's own, from the catalogue. */
-export function templates(): TemplateSet {
-  if (!templateSet) {
-    const { processes } = require('../processes') as typeof import('../processes');
-    templateSet = Object.assign({ ...sharedTemplates }, ...processes.map((p) => p.templates));
-  }
-  return templateSet!;
+/** The shared templates and every process's own. */
+export function templatesOf(processes: readonly Pick<ActivityProcess, 'templates'>[]): TemplateSet {
+  return Object.assign({ ...sharedTemplates }, ...processes.map((p) => p.templates));
 }

@@ -9,7 +9,7 @@ import { envFields } from '../lib/config';
 import { ageOn, minorStatus, type FaceResult, type RegistrationRiskFlag } from '../policy/registration';
 import type { RegistrationPolicy } from '../policy/registration';
 import { appendAuditEvent } from './audit';
-import type { ActivityDeps, createActivities } from './index';
+import { createActivities, type ActivityDeps } from './index';
 
 // ---- Secrets ----
 
@@ -100,25 +100,6 @@ export function verifyEmailToken(secret: string, token: string, registrationId: 
   if (reg !== registrationId) return { ok: false, reason: 'other_registration' };
   if (expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'expired', expiresAt };
   return { ok: true, registrationId: reg, seq: Number(seq), expiresAt };
-}
-
-// ---- Face match ----
-
-export interface FaceVerifier {
-  /** Compares the submitted face image with the identity document's photo. */
-  verify(input: { registrationId: string; faceImageRef: string; idNumberHash: string }): Promise<FaceResult>;
-}
-
-/**
- * Simulated face match, deterministic by the image reference: 'sim-pass…', 'sim-fail…', 'sim-uncertain…';
- * any other reference is 'uncertain' (a person looks at it).
- */
-export class SimulatedFaceVerifier implements FaceVerifier {
-  async verify({ faceImageRef }: { registrationId: string; faceImageRef: string; idNumberHash: string }): Promise<FaceResult> {
-    if (faceImageRef.startsWith('sim-pass')) return 'pass';
-    if (faceImageRef.startsWith('sim-fail')) return 'fail';
-    return 'uncertain';
-  }
 }
 
 // ---- Activities ----
@@ -279,12 +260,12 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
       }
       // A document reviewed by staff instead of the face match (PIPL art. 24, 29: the applicant may refuse it).
       const byDocument = identity.method === 'document_review' || !identity.faceImageRef;
-      if (!byDocument && !deps.faces) throw new Error('No face verifier: pass faces (from createPorts()) in the activity deps');
+
       // 3.4: an ID number already used by another (pending or approved) registration is a risk flag.
       const sameId = await db.registrationIdentity.findMany({ where: { idNumberHash: identity.idNumberHash, registrationId: { not: i.registrationId } }, select: { registrationId: true } });
       const inUse = sameId.length > 0 && (await db.registration.count({ where: { id: { in: sameId.map((x) => x.registrationId) }, status: { in: ['pending', 'approved'] } } })) > 0;
       const riskFlag: RegistrationRiskFlag = inUse ? 'id_number_in_use' : 'none';
-      const faceResult = byDocument ? 'not_checked' : await deps.faces!.verify({ registrationId: i.registrationId, faceImageRef: identity.faceImageRef!, idNumberHash: identity.idNumberHash });
+      const faceResult = byDocument ? 'not_checked' : await deps.ports.faces.verify({ registrationId: i.registrationId, faceImageRef: identity.faceImageRef!, idNumberHash: identity.idNumberHash });
       await db.$transaction(async (tx) => {
         const decided = await tx.registrationIdentity.updateMany({ where: { registrationId: i.registrationId, checkedAt: null }, data: { faceResult, riskFlag, checkedAt: new Date(i.at) } });
         if (decided.count === 1) await tx.registration.updateMany({ where: { id: i.registrationId }, data: { identitySubmittedAt: new Date(i.at) } });
@@ -316,7 +297,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
         update: { codeHash, expiresAt, attempts: 0, lockedUntil: null, sentAt, verifiedAt: null },
       });
       const minutes = Math.round(i.ttlMs / 60_000);
-      await deps.sms.send({
+      await deps.ports.sms.send({
         idempotencyKey: `${challengeId}#${attempt()}`,
         to: reg.mobile,
         body: reg.locale === 'en'
@@ -334,8 +315,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
       const expiresAt = new Date(new Date(i.at).getTime() + i.ttlMs);
       const token = signEmailToken(secret(), i.registrationId, i.seq, expiresAt);
       const link = `${registrationLinkBase(deps.registrationLinkBase)}?registration=${encodeURIComponent(i.registrationId)}&token=${encodeURIComponent(token)}`;
-      // Loaded on first use: activities/index.ts imports this module (and templates.ts imports its templates).
-      outboxNotify ??= (require('./index') as typeof import('./index')).createActivities(deps).notify;
+      outboxNotify ??= createActivities(deps).notify;
       await outboxNotify({
         key: `${i.caseId}:registration.verify_email:customer:${i.userRef}:${i.seq}`,
         caseId: i.caseId,

@@ -81,8 +81,9 @@ export interface ReturnActivities {
 
 export const returnShippingKey = (caseId: string) => `return_shipping:${caseId}`;
 
-export function createReturnActivities(deps: Pick<ActivityDeps, 'db' | 'logger' | 'gateway' | 'carriers'>): ReturnActivities {
-  const { db, gateway, carriers } = deps;
+export function createReturnActivities(deps: Pick<ActivityDeps, 'db' | 'logger' | 'ports'>): ReturnActivities {
+  const { db } = deps;
+  const { payments: gateway, carriers } = deps.ports;
 
   /**
    * Quote (when the customer gave no amount) + cap + payout. The payments row is written first with the decided

@@ -93,7 +93,7 @@ export interface WarrantyRepairActivities {
 }
 
 /** Needs only the database and the logger (tests build it with those). */
-export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | 'logger'> & Partial<ActivityDeps>): WarrantyRepairActivities {
+export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | 'logger' | 'ports'>): WarrantyRepairActivities {
   const { db } = deps;
 
   async function recordRepairProgress({ caseId, patch }: RecordRepairProgressInput): Promise<void> {
@@ -129,8 +129,7 @@ export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | '
 
   /** The carrier's delivery event for the item's parcel to the repair centre (the carrier port's status). */
   async function checkRepairArrival(r: CheckRepairArrivalInput): Promise<{ arrived: boolean; arrivedAt?: string }> {
-    if (!deps.carriers) throw new Error('checkRepairArrival needs the carrier port');
-    const status = await deps.carriers.status(r.carrier, r.trackingNumber);
+    const status = await deps.ports.carriers.status(r.carrier, r.trackingNumber);
     return status.delivered ? { arrived: true, ...(status.deliveredAt && { arrivedAt: status.deliveredAt }) } : { arrived: false };
   }
 
@@ -143,8 +142,7 @@ export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | '
     const idempotencyKey = repairShippingKey(r.caseId, r.leg);
     const seen = await db.payment.findUnique({ where: { idempotencyKey } });
     if (seen && seen.status !== 'pending') return { paymentId: seen.id, amountMinor: seen.amountMinor, currency: seen.currency, gatewayRef: seen.gatewayRef };
-    if (!deps.carriers) throw new Error('payRepairShipping needs the carrier port');
-    const quote = await deps.carriers.quote({ carrier: r.carrier, from: r.from, to: r.to });
+    const quote = await deps.ports.carriers.quote({ carrier: r.carrier, from: r.from, to: r.to });
     const amountMinor = quote.currency === r.cap.currency ? Math.min(quote.amountMinor, r.cap.amountMinor) : r.cap.amountMinor;
     const payment =
       seen ??
@@ -154,8 +152,7 @@ export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | '
         update: {},
       }));
     const payout = r.leg === 'to_centre' && payment.amountMinor > 0;
-    if (!deps.gateway && payout) throw new Error('payRepairShipping needs the payment port');
-    const ref = payout ? (await deps.gateway!.payout({ idempotencyKey, amountMinor: payment.amountMinor, currency: payment.currency })).ref : null;
+    const ref = payout ? (await deps.ports.payments.payout({ idempotencyKey, amountMinor: payment.amountMinor, currency: payment.currency })).ref : null;
     await settlePayment(db, payment, ref, {
       caseId: r.caseId,
       eventKey: r.eventKey,

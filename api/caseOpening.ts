@@ -9,10 +9,10 @@ import { z } from 'zod';
 import { canonicalJson, pgSql, prismaSql, utc, type Sql } from '../activities/audit';
 import { isUniqueViolation, poolOf } from '../lib/db';
 import { caseById, idempotencyRecordOf } from '../lib/sqlReads';
-import { policySection } from '../policy/config';
+import { policySection } from '../processes/policyDocument';
 import { caseCalendar } from '../lib/calendarStore';
 import type { AnyProcess } from '../processes/types';
-import { CaseStatus, CaseType, MerchantId } from '../workflows/searchAttributes';
+import { CaseStatus, CaseType, MerchantId } from '../lib/searchAttributes';
 import type { ApiDeps } from './deps';
 import { badRequest, conflict } from './errors';
 

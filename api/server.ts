@@ -5,7 +5,7 @@ import { loadConfig, secretsOf, type AppConfig } from '../lib/config';
 import { createDb, type Db } from '../lib/db';
 import { createLogger, type Logger } from '../lib/logger';
 import { ClientPool } from '../lib/temporal';
-import { defaultPolicy, parsePolicy, type PolicyConfig } from '../policy/config';
+import { defaultPolicy, parsePolicy, type PolicyConfig } from '../processes/policyDocument';
 import type { Registry } from '../lib/metrics';
 import { createPorts, type Ports } from '../lib/ports';
 import { CalendarStore } from '../lib/calendarStore';
@@ -30,7 +30,7 @@ export interface RunningApi {
  * Starts the HTTP API; close() stops accepting connections and drains in-flight requests.
  * `ports`: the ones the process built with createPorts (shared with its worker); built from `cfg` when absent.
  */
-export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connection; logger: Logger; port?: number; host?: string; metrics?: Registry; ports?: Pick<Ports, 'faces'>; calendars?: CalendarStore }): Promise<RunningApi> {
+export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connection; logger: Logger; port?: number; host?: string; metrics?: Registry; ports?: Ports; calendars?: CalendarStore }): Promise<RunningApi> {
   const policy = loadPolicy(o.cfg);
   // The national holidays in force (imports included), re-read every 30 s; a hand-written calendar stays as it is.
   const calendars = o.calendars ?? (await new CalendarStore(o.db, o.logger).start());
@@ -56,7 +56,7 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
     calendars,
     limits: { perMinute: o.cfg.RATE_LIMIT_PER_MINUTE, burst: o.cfg.RATE_LIMIT_BURST },
     ...(o.metrics && { metrics: o.metrics }),
-    ports: { faces: ports.faces },
+    ports,
     secrets: secretsOf(o.cfg),
   };
   const app = createApp(deps);

@@ -1,12 +1,12 @@
 // The composition root of the external ports: each is built from the adapter its setting names
 // (PORT_SETTINGS in lib/config.ts). Processes call createPorts once at start-up and hand the ports down.
-import { SimulatedPaymentGateway, type PaymentGateway } from '../activities/payments';
-import { SimulatedFaceVerifier, type FaceVerifier } from '../activities/registration';
 import { SimulatedCarrierTracking, type CarrierTracking } from './carriers';
 import { ConfigError, PORT_SETTINGS, simulationRefusals, type AppConfig, type PortName } from './config';
 import type { Db } from './db';
+import { SimulatedFaceVerifier, type FaceVerifier } from './faces';
 import { SimulatedListingService, type ListingService } from './listings';
 import type { Logger } from './logger';
+import { SimulatedPaymentGateway, type PaymentGateway } from './payments';
 import { CaptureSmsGateway, type SmsGateway } from './sms';
 
 export interface Ports {

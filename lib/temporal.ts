@@ -1,7 +1,7 @@
 // Temporal connection helpers shared by the API, the worker and the scripts.
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { caseSearchAttributes } from '../workflows/searchAttributes';
+import { caseSearchAttributes } from './searchAttributes';
 import { requestIdClientInterceptor } from './requestContext';
 
 /** Registers the case search attributes (idempotent; existing ones are left alone). */

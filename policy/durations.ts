@@ -1,6 +1,6 @@
 // Turns a policy duration into a deadline, on the business calendar for working units (7.1).
 import { addWorkingTime, workingTimeBetween, type BusinessCalendar } from './businessCalendar';
-import type { PolicyDuration } from './config';
+import type { PolicyDuration } from './schemas';
 
 const HOUR = 3_600_000;
 const UNIT_MS = { minutes: 60_000, hours: HOUR, days: 24 * HOUR } as const;

@@ -70,11 +70,11 @@ import {
   type RegistrationCaseInput,
 } from '../workflows/registrationReview';
 import { appendAuditEvent } from '../activities/audit';
-import { actingParty } from '../api/authz';
-import type { ApiDeps } from '../api/deps';
-import { workflowUiLink } from '../api/deps';
-import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../api/errors';
-import { CaseStatus, CaseType } from '../workflows/searchAttributes';
+import { actingParty } from '../lib/authz';
+import type { ApiDeps } from './deps';
+import { workflowUiLink } from './deps';
+import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../lib/errors';
+import { CaseStatus, CaseType } from '../lib/searchAttributes';
 import { defineProcess } from './types';
 import { registrationTemplates } from './registrationReview.templates';
 
@@ -196,10 +196,7 @@ function retryAfter(res: Response, ms: number): number {
 /** The registration's handlers for one set of API deps (built once per app). */
 function registrationHandlers(deps: ApiDeps) {
   // The face verifier and the secret come from the composition root (lib/ports.ts, lib/config.ts) through deps.
-  const faces = () => {
-    if (!deps.ports?.faces) throw new Error('No face verifier: pass ports.faces (from createPorts()) in the API deps');
-    return deps.ports.faces;
-  };
+  const faces = () => deps.ports.faces;
   const secret = () => registrationSecret(deps.secrets);
 
   function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {

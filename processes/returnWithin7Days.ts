@@ -2,7 +2,7 @@
 // merchant reviews and inspects (tasks), the customer ships and may ask for platform review (party actions).
 import { z } from 'zod';
 import { createReturnActivities } from '../activities/returns';
-import { policyRefused } from '../api/errors';
+import { policyRefused } from '../lib/errors';
 import {
   checkClaimEligibility,
   defaultReturnPolicy,

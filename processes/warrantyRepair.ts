@@ -6,8 +6,8 @@ import crypto from 'node:crypto';
 import type { RepairRequest } from '@prisma/client';
 import { z } from 'zod';
 import { createWarrantyRepairActivities } from '../activities/warrantyRepair';
-import { badRequest, conflict, notFound, policyRefused, zodIssues } from '../api/errors';
-import { canSeeMerchantScoped } from '../api/authz';
+import { badRequest, conflict, notFound, policyRefused, zodIssues } from '../lib/errors';
+import { canSeeMerchantScoped } from '../lib/authz';
 import {
   MAX_WARRANTY_MONTHS,
   checkWarranty,

@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
-    deps: { db, mailer, gateway: ports.payments, carriers: ports.carriers, sms: ports.sms, faces: ports.faces, logger: logger.child({ component: 'worker' }), secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
+    deps: { db, mailer, ports, logger: logger.child({ component: 'worker' }), secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
     workflowBundle: { code: bundle.code },
     metrics,
   });

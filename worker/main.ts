@@ -22,7 +22,7 @@ export async function runWorker(): Promise<void> {
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
-    deps: { db, mailer, gateway: ports.payments, carriers: ports.carriers, sms: ports.sms, faces: ports.faces, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
+    deps: { db, mailer, ports, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
   });
   logger.info({ taskQueue: cfg.TEMPORAL_TASK_QUEUE, namespace: cfg.TEMPORAL_NAMESPACE }, 'worker started');
   await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks finish (Runtime handles the signals)

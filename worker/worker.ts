@@ -1,12 +1,13 @@
 // The Temporal worker: runs every case workflow and the activities behind them.
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities, templates, type ActivityDeps } from '../activities';
+import { createActivities, templatesOf, type ActivityDeps } from '../activities';
 import { createNotificationOutbox } from '../activities/notificationOutbox';
 import { ConfigError, envFields } from '../lib/config';
 import type { Registry } from '../lib/metrics';
 import { activityMetricsInterceptor } from './metrics';
 import { RequestIdActivityInterceptor } from '../activities/interceptors';
 import { setWorkflowDeadlockDetection, setWorkflowStackTraces } from './workflowSandbox';
+import { processes } from '../processes';
 
 /** Workflow interceptor modules; prebuilt bundles must include them (bundleWorkflowCode's workflowInterceptorModules). */
 export const workflowInterceptorModules = [require.resolve('../workflows/interceptors')];
@@ -28,7 +29,8 @@ export interface CaseWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  deps: ActivityDeps;
+  /** What the activities need; the worker adds the catalogue (`processes`: each process's activities and templates). */
+  deps: Omit<ActivityDeps, 'processes'>;
   /** A prebuilt bundle (tests, production images); otherwise workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
@@ -67,14 +69,17 @@ export const workflowDeadlockDetectionSetting = (env: NodeJS.ProcessEnv = proces
 export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
   setWorkflowStackTraces(o.workflowStackTraces ?? workflowStackTracesSetting());
   setWorkflowDeadlockDetection(o.workflowDeadlockDetection ?? workflowDeadlockDetectionSetting());
+  // The catalogue's activities and templates are handed to the activities here (they never import the catalogue).
+  const deps: ActivityDeps = { ...o.deps, processes };
+  const templates = templatesOf(processes);
   // The e-mail outbox's dispatcher runs beside the worker: activities queue, it delivers (and polls for retries).
   const outbox =
-    o.deps.outbox ?? createNotificationOutbox({ db: o.deps.db, mailer: o.deps.mailer, logger: o.deps.logger.child({ component: 'outbox' }), templates, mailDomain: o.deps.mailDomain, queue: o.taskQueue });
+    deps.outbox ?? createNotificationOutbox({ db: deps.db, mailer: deps.mailer, logger: deps.logger.child({ component: 'outbox' }), templates: () => templates, mailDomain: deps.mailDomain, queue: o.taskQueue });
   const options: WorkerOptions = {
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    activities: createActivities({ ...o.deps, outbox }),
+    activities: createActivities({ ...deps, outbox }),
     ...(o.identity && { identity: o.identity }),
     shutdownGraceTime: '10 seconds',
     // One V8 context for every cached case (the SDK's default, kept explicit): a case then costs its own module

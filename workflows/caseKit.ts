@@ -31,7 +31,7 @@ import {
   type TimelineEntry,
 } from './definitions';
 import { SlaClock, type SlaFacts, type SlaResult } from './sla';
-import { CaseStatus, CaseType, MerchantId } from './searchAttributes';
+import { CaseStatus, CaseType, MerchantId } from '../lib/searchAttributes';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 /** The case's own writes as activities on the task queue (cases that started before local writes). */

@@ -2,7 +2,7 @@
 // a breach action, and pause/resume while the case waits on the customer (paused time does not count).
 import { condition } from '@temporalio/workflow';
 import type { BusinessCalendar } from '../policy/businessCalendar';
-import type { BreachAction, SlaPolicy } from '../policy/config';
+import type { BreachAction, SlaPolicy } from '../policy/schemas';
 import { addClockTime, clockTimeBetween, durationMs, isWorkingUnit } from '../policy/durations';
 
 export interface SlaFacts {

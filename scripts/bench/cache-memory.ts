@@ -15,7 +15,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { defaultPolicy } from '../../policy/config';
+import { defaultPolicy } from '../../processes/policyDocument';
 import { createFakeActivities } from '../../test/helpers/fakeActivities';
 import { caseBundleOptions } from '../../worker/worker';
 import { resolveTemporalCli, startDevServer } from '../tools';

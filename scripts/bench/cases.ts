@@ -9,7 +9,7 @@ import { caseCalendar } from '../../lib/calendarStore';
 import { idCheckCharacter } from '../../policy/idNumber';
 import { mailText } from '../../lib/mailCatcher';
 import { repairBody, returnBody } from '../../test/helpers/bodies';
-import { defaultPolicy, policySection, type PolicyConfig } from '../../policy/config';
+import { defaultPolicy, policySection, type PolicyConfig } from '../../processes/policyDocument';
 import { processOf } from '../../processes';
 import { call, must, quietDb, type BenchContext, type Key, type Merchant } from './context';
 import { now, sleep, until } from './util';

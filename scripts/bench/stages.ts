@@ -3,7 +3,7 @@ import os from 'node:os';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
-import { defaultPolicy, type PolicyConfig } from '../../policy/config';
+import { defaultPolicy, type PolicyConfig } from '../../processes/policyDocument';
 import { caseBundleOptions } from '../../worker/worker';
 import { driveRegistration, driveRepair, driveReturn, InboxWatch, openReturn, prepareReturns, startPrepared, waitForFirstTasks } from './cases';
 import { call, type BenchContext, type Merchant } from './context';

@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities, templates, type ActivityDeps } from '../../activities';
+import { createActivities, templatesOf, type ActivityDeps } from '../../activities';
 import { createNotificationOutbox, retryDelaySeconds, type OutboxOptions } from '../../activities/notificationOutbox';
 import { appendAuditEvent, GENESIS_HASH, verifyAuditChain } from '../../activities/audit';
 import { createSmtpMailer, type Mailer } from '../../activities/mailer';
-import { SimulatedPaymentGateway, type PaymentGateway, type PayoutRequest, type RefundRequest } from '../../activities/payments';
+import { SimulatedPaymentGateway, type PaymentGateway, type PayoutRequest, type RefundRequest } from '../../lib/payments';
 import { createReturnActivities, type ReimburseReturnShippingInput, type ReturnActivities } from '../../activities/returns';
 import type { CaseActivities, CaseEventInput, CaseWrite, NotifyInput, RefundInput } from '../../activities/types';
 import { loadConfig, secretsOf } from '../../lib/config';
@@ -18,6 +18,7 @@ import { createDb, poolOf, type Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { startMailCatcher, type MailCatcher } from '../../lib/mailCatcher';
 import { createPorts, type Ports } from '../../lib/ports';
+import { processes } from '../../processes';
 import { freePort } from '../../scripts/tools';
 import { requireEnv } from '../helpers/env';
 
@@ -33,7 +34,7 @@ let ports: Ports;
 const extraMailers: Mailer[] = [];
 const cfg = loadConfig({});
 /** The activity deps as the worker builds them (ports from createPorts, secrets from the config), with overrides. */
-const depsWith = (o: Partial<ActivityDeps> = {}): ActivityDeps => ({ db, mailer, gateway, carriers: ports.carriers, logger, sms: ports.sms, secrets: secretsOf(cfg), ...o });
+const depsWith = (o: Partial<ActivityDeps> = {}): ActivityDeps => ({ db, mailer, ports, processes, logger, secrets: secretsOf(cfg), ...o });
 
 beforeAll(async () => {
   db = createDb(requireEnv('DATABASE_URL'), { maxConnections: 5 });
@@ -148,7 +149,7 @@ describe('issueRefund: pays at most once per case', () => {
       }
     }
     const crashing = new CrashAfterFirstRefund(new SimulatedPaymentGateway(db));
-    const acts = createActivities(depsWith({ gateway: crashing }));
+    const acts = createActivities(depsWith({ ports: { ...ports, payments: crashing } }));
     const input = refundInput(caseId, 4_250);
 
     await expect(attempt(1, acts.issueRefund, input)).rejects.toThrow('simulated crash after the gateway call');
@@ -276,7 +277,7 @@ describe('reimburseReturnShipping: the return shipping paid out at most once per
       }
     }
     const crashing = new CrashAfterFirstPayout(new SimulatedPaymentGateway(db));
-    const acts = createReturnActivities(depsWith({ gateway: crashing }));
+    const acts = createReturnActivities(depsWith({ ports: { ...ports, payments: crashing } }));
     const input = shippingInput(caseId, { paid: { amountMinor: 1_650, currency: 'CNY' } });
 
     await expect(attempt(1, acts.reimburseReturnShipping, input)).rejects.toThrow('simulated crash after the gateway call');
@@ -335,7 +336,7 @@ describe('notify: e-mail outbox, at most once', () => {
    */
   const testQueue = `activities-test-${crypto.randomUUID()}`;
   function outboxWith(o: Partial<OutboxOptions> = {}) {
-    return createNotificationOutbox({ db, mailer, logger, templates, queue: testQueue, ...o });
+    return createNotificationOutbox({ db, mailer, logger, templates: () => templatesOf(processes), queue: testQueue, ...o });
   }
   /** Makes a backed-off row due now, as if its retry time had come. */
   const dueNow = (key: string) => db.$executeRaw`UPDATE notifications SET next_attempt_at = timezone('UTC', now()) - interval '1 second' WHERE id = ${key}`;

@@ -1,7 +1,7 @@
 // Every running deadline is on the case: GET /v1/cases/:caseId lists the deadline of each open task (as the
 // workflow sends it with openTask/closeTask) beside the case's own dates, exactly as the calendar computes
 // them, and drops a deadline once it no longer runs. Real Temporal dev server, PostgreSQL and worker.
-import type { PolicyConfig } from '../../policy/config';
+import type { PolicyConfig } from '../../processes/policyDocument';
 import { addWorkingHours } from '../../policy/businessCalendar';
 import { deadlineFrom } from '../../policy/durations';
 import { returnWindowEndsAt } from '../../policy/returns';

@@ -37,6 +37,7 @@ beforeAll(async () => {
     db: recorder('db'),
     logger: createLogger('openapi-test', 'silent'),
     temporal: recorder('temporal'),
+    ports: recorder('ports'),
     currentPolicy: () => {
       touched.push('currentPolicy()');
       throw new Error('currentPolicy must not be called');

@@ -9,7 +9,7 @@ import { mailText } from '../../lib/mailCatcher';
 import { historyText } from '../helpers/history';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 import { testPolicy } from '../helpers/timeSkipping';
-import type { PolicyConfig } from '../../policy/config';
+import type { PolicyConfig } from '../../processes/policyDocument';
 
 let sys: TestSystem;
 type Extra = { sys: TestSystem; server: http.Server };

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { SimulatedPaymentGateway } from '../../activities/payments';
+import { SimulatedPaymentGateway } from '../../lib/payments';
 import { createWarrantyRepairActivities } from '../../activities/warrantyRepair';
 import { SimulatedCarrierTracking } from '../../lib/carriers';
 import { createLogger } from '../../lib/logger';
@@ -245,7 +245,7 @@ test('opening: the paid amount is required, an IMEI has 15 digits, serial number
 test('repair shipping is paid once per leg: a retry pays nothing twice; the shipment back is booked without a payout', async () => {
   const { caseId } = await openRepair();
   await openTask(caseId, 'repair.first_response'); // the case waits: its own audit events are written
-  const acts = createWarrantyRepairActivities({ db: sys.db, logger: createLogger('test', 'silent'), gateway: new SimulatedPaymentGateway(sys.db), carriers: new SimulatedCarrierTracking() });
+  const acts = createWarrantyRepairActivities({ db: sys.db, logger: createLogger('test', 'silent'), ports: { ...sys.api.deps.ports, payments: new SimulatedPaymentGateway(sys.db), carriers: new SimulatedCarrierTracking() } });
   const leg = (l: 'to_centre' | 'from_centre') => ({ caseId, leg: l, carrier: 'SF', from: 'customer:c', to: 'merchant:m', cap: { amountMinor: 2500, currency: 'CNY' }, at: new Date().toISOString(), eventKey: `${caseId}:shipping:${l}` });
   const first = await acts.payRepairShipping(leg('to_centre'));
   const again = await acts.payRepairShipping(leg('to_centre'));
@@ -287,7 +287,7 @@ test('idempotency: the same key and body return the original case; another body 
 test('the voucher activity is idempotent on the case: a retry issues no second voucher and appends no second event', async () => {
   const { caseId } = await openRepair();
   await openTask(caseId, 'repair.first_response'); // the case waits: its own audit events are written
-  const acts = createWarrantyRepairActivities({ db: sys.db, logger: createLogger('test', 'silent'), mailer: undefined as any, gateway: undefined as any });
+  const acts = createWarrantyRepairActivities({ db: sys.db, logger: createLogger('test', 'silent'), ports: sys.api.deps.ports });
   const v = { caseId, amountMinor: 5000, currency: 'CNY', at: new Date().toISOString(), eventKey: `${caseId}:voucher` };
   const first = await acts.issueRepairVoucher(v);
   const again = await acts.issueRepairVoucher(v);

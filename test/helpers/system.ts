@@ -69,7 +69,7 @@ export async function startTestSystem(): Promise<TestSystem> {
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue,
-    deps: { db, mailer, gateway: ports.payments, carriers: ports.carriers, sms: ports.sms, faces: ports.faces, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
+    deps: { db, mailer, ports, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
     workflowBundle: bundle,
     metrics,
   });

@@ -6,7 +6,7 @@ import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { executableOption, resolveTestServer } from '../../scripts/tools';
 import { registerSearchAttributes } from '../../lib/temporal';
-import { defaultPolicy, type PolicyConfig } from '../../policy/config';
+import { defaultPolicy, type PolicyConfig } from '../../processes/policyDocument';
 import { caseCalendar } from '../../lib/calendarStore';
 import { caseStateQuery, type CaseView } from '../../workflows/definitions';
 import { createFakeActivities } from './fakeActivities';

@@ -1,5 +1,5 @@
 // Pure policy rules: 7-day eligibility (7.1), the policy configuration, and start-up settings.
-import { defaultPolicy, parsePolicy } from '../../policy/config';
+import { defaultPolicy, parsePolicy } from '../../processes/policyDocument';
 import { deadlineFrom, durationMs } from '../../policy/durations';
 import { checkReturnEligibility } from '../../policy/returns';
 import { parseTaskPayload } from '../../processes';

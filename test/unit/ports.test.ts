@@ -1,8 +1,8 @@
 // The composition root: each external port built from the adapter its setting names; simulations and
 // development secrets refused in production, every refusal naming its variable. No database is touched:
 // building an adapter does no I/O.
-import { SimulatedPaymentGateway } from '../../activities/payments';
-import { SimulatedFaceVerifier } from '../../activities/registration';
+import { SimulatedPaymentGateway } from '../../lib/payments';
+import { SimulatedFaceVerifier } from '../../lib/faces';
 import { SimulatedCarrierTracking } from '../../lib/carriers';
 import { ConfigError, DEV_SECRETS, loadConfig, secretsOf, type AppConfig } from '../../lib/config';
 import type { Db } from '../../lib/db';

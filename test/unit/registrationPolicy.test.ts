@@ -6,9 +6,9 @@ import {
   signEmailToken,
   verifyEmailToken,
   verifyPassword,
-  SimulatedFaceVerifier,
 } from '../../activities/registration';
-import { defaultPolicy, parsePolicy } from '../../policy/config';
+import { SimulatedFaceVerifier } from '../../lib/faces';
+import { defaultPolicy, parsePolicy } from '../../processes/policyDocument';
 import { looksLikeCardNumber, passwordProblems } from '../../policy/registration';
 import { mainlandMobileSchema, paymentMethodTokenSchema, usernameSchema } from '../../policy/registration.schemas';
 

@@ -1,7 +1,7 @@
 // Return eligibility by what the request is in law: reason x category x confirmation at purchase x day of request
 // (消法 arts. 24, 25; 暂行办法 arts. 6, 7; 电子商务法 art. 20), the refundable amount and the refund route.
 import { defaultBusinessCalendar } from '../../policy/businessCalendar';
-import { defaultPolicy, parsePolicy } from '../../policy/config';
+import { defaultPolicy, parsePolicy } from '../../processes/policyDocument';
 import {
   checkClaimEligibility,
   QUALITY_REASONS,

@@ -2,7 +2,7 @@
 // delivery and ends at 24:00 local time of the 7th day, moved past statutory rest days when the policy says so.
 import { dayPeriodEndsAt, defaultBusinessCalendar } from '../../policy/businessCalendar';
 import { businessCalendarSchema } from '../../policy/businessCalendar.schema';
-import { defaultPolicy, parsePolicy } from '../../policy/config';
+import { defaultPolicy, parsePolicy } from '../../processes/policyDocument';
 import { checkReturnEligibility, checkReturnEligibilityLegacy, returnWindowEndsAt, returnWindowEndsAtLegacy } from '../../policy/returns';
 
 const cal = defaultBusinessCalendar; // Asia/Shanghai, Mon-Fri, 2026 holidays and make-up workdays

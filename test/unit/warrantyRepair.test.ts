@@ -1,13 +1,14 @@
 // Pure warranty-repair rules (policy 7.1, 7.3): the warranty check, the policy defaults, payloads and e-mails.
-import { templates } from '../../activities';
+import { templatesOf } from '../../activities';
+import { processes } from '../../processes';
 import { renderTemplate as render } from '../../activities/templates';
-import { defaultPolicy, parsePolicy } from '../../policy/config';
+import { defaultPolicy, parsePolicy } from '../../processes/policyDocument';
 import { addWorkingHours } from '../../policy/businessCalendar';
 import { deadlineFrom, durationMs } from '../../policy/durations';
 import { parseTaskPayload } from '../../processes';
 import { warrantyRepairTasks } from '../../policy/warrantyRepair';
 
-const renderTemplate = (name: string, locale: string, params: Record<string, string | number | null>) => render(templates(), name, locale, params);
+const renderTemplate = (name: string, locale: string, params: Record<string, string | number | null>) => render(templatesOf(processes), name, locale, params);
 import { addMonths, checkWarranty, silenceChoice, threeGuaranteeEntitlement, type RepairProblemCategory } from '../../policy/warrantyRepair';
 import { handOverSchema } from '../../policy/warrantyRepair.schemas';
 

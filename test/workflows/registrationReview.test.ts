@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { addWorkingHours, dayPeriodEndsAt } from '../../policy/businessCalendar';
 import { deadlineFrom } from '../../policy/durations';
-import type { PolicyConfig } from '../../policy/config';
+import type { PolicyConfig } from '../../processes/policyDocument';
 import { cancelCaseUpdate, completeTaskUpdate, type Actor } from '../../workflows/definitions';
 import {
   bindPaymentMethodUpdate,

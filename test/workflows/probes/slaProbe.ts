@@ -1,7 +1,7 @@
 // A minimal workflow around SlaClock, so its reminder, escalation and pause/resume can be tested alone.
 import { defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
 import type { BusinessCalendar } from '../../../policy/businessCalendar';
-import type { SlaPolicy } from '../../../policy/config';
+import type { SlaPolicy } from '../../../policy/schemas';
 import { SlaClock, type SlaFacts, type SlaResult } from '../../../workflows/sla';
 
 export const pauseSignal = defineSignal('pause');

@@ -4,7 +4,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { stackTraceQuery } from '@temporalio/workflow';
-import { defaultPolicy, type SlaPolicy } from '../../../policy/config';
+import { defaultPolicy } from '../../../processes/policyDocument';
+import type { SlaPolicy } from '../../../policy/schemas';
 import { setWorkflowStackTraces } from '../../../worker/workflowSandbox';
 import { doneSignal, slaProbe } from './slaProbe';
 

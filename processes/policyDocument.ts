@@ -2,14 +2,10 @@
 // calendar. It is validated and versioned; each case carries the part it needs from the moment it
 // opens, so a policy change never alters a running case. The sections come from the process catalogue.
 import { z } from 'zod';
-import { processes } from '../processes';
-import type { BusinessCalendar } from './businessCalendar';
-import { defaultNationalCalendar } from './nationalHolidays';
-import { businessCalendarSchema } from './businessCalendar.schema';
-
-export { breachActionSchema, durationSchema, slaSchema, type BreachAction, type PolicyDuration, type SlaPolicy } from './schemas';
-export { returnPolicySchema } from './returns.policySchema';
-export type { ReturnPolicy } from './returns';
+import type { BusinessCalendar } from '../policy/businessCalendar';
+import { businessCalendarSchema } from '../policy/businessCalendar.schema';
+import { defaultNationalCalendar } from '../policy/nationalHolidays';
+import { processes } from './index';
 
 type Catalogue = (typeof processes)[number];
 type SectionOf<P> = P extends { policy: { key: infer K extends string; defaults: infer S } } ? { [k in K]: S } : never;

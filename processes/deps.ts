@@ -1,0 +1,39 @@
+// What the server side of a process (its opening, its presentation, its routes) and the API around it are handed:
+// the database, the Temporal clients, the policy in force and the external ports, built once at start-up.
+import type { Connection } from '@temporalio/client';
+import type { CalendarStore } from '../lib/calendarStore';
+import type { Secrets } from '../lib/config';
+import type { Db } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import type { Registry } from '../lib/metrics';
+import type { Ports } from '../lib/ports';
+import type { ClientPool } from '../lib/temporal';
+import type { PolicyConfig } from './policyDocument';
+
+export interface ApiDeps {
+  db: Db;
+  logger: Logger;
+  temporal: {
+    connection: Connection;
+    clients: ClientPool;
+    namespace: string;
+    taskQueue: string;
+    uiUrl: string;
+  };
+  /** The policy configuration new cases start with. */
+  currentPolicy: () => PolicyConfig;
+  /** Per-principal rate limits on /v1 (default 600 per minute, bursts of 60). */
+  limits?: { perMinute: number; burst: number };
+  /** Prometheus registry for GET /metrics; pass the worker's to expose activity metrics too. Default: a new one per app. */
+  metrics?: Registry;
+  /** The external ports, whole (lib/ports.ts createPorts): a new port reaches every route without an edit here. */
+  ports: Ports;
+  /** The national holiday data in force (lib/calendarStore.ts): /readyz and /metrics report its coverage; startApi sets it. */
+  calendars?: CalendarStore;
+  /** Secrets read once by loadConfig() (lib/config.ts secretsOf); startApi always sets them. */
+  secrets?: Secrets;
+}
+
+export function workflowUiLink(deps: ApiDeps, workflowId: string): string {
+  return `${deps.temporal.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
