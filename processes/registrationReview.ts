@@ -581,6 +581,7 @@ export const registrationReviewProcess = defineProcess({
   title: 'Registration review with identity verification',
   policyRefs: '1.1, 1.2, 1.3, 2.1, 2.4, 3.2',
   workflow: registrationReview,
+  workflowModule: require.resolve('../workflows/registrationReview'),
   policy: { key: 'registration', schema: registrationPolicySchema, defaults: defaultRegistrationPolicy, version: '2026-11-28.1' },
   tasks: registrationTasks,
   actions: {},

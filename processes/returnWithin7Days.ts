@@ -69,6 +69,7 @@ export const returnWithin7DaysProcess = defineProcess({
   title: 'Return, exchange or refund: 7-day no-reason returns, quality claims and non-delivery',
   policyRefs: '7.1, 7.3, 8.2; 消法 arts. 24, 25, 39; 电子商务法 art. 20',
   workflow: returnWithin7Days,
+  workflowModule: require.resolve('../workflows/returnWithin7Days'),
   policy: { key: 'returnWithin7Days', schema: returnPolicySchema, defaults: defaultReturnPolicy, version: '2026-11-30.1' },
   tasks: returnTasks,
   actions: returnActions,

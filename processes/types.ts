@@ -68,6 +68,11 @@ export interface ProcessModule<K extends string = string, S = any, I extends { c
   policyRefs: string;
   /** The workflow function (its name is the workflow type). */
   workflow: (input: I) => Promise<unknown>;
+  /**
+   * The module that exports `workflow` under its name, as `require.resolve` gives it: the worker bundles the catalogue's
+   * workflow modules (worker/caseWorkflows.ts), so the catalogue's line is the only index a process needs.
+   */
+  workflowModule: string;
   /** The process's section of the policy document: schema, defaults, and the version of those defaults. */
   policy: { key: K; schema: z.ZodType<S, any>; defaults: S; version: string };
   tasks: TaskTable;

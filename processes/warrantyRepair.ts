@@ -141,6 +141,7 @@ export const warrantyRepairProcess = defineProcess({
   title: 'Warranty repair',
   policyRefs: '7.1, 7.2, 7.3',
   workflow: warrantyRepair,
+  workflowModule: require.resolve('../workflows/warrantyRepair'),
   policy: { key: 'warrantyRepair', schema: warrantyRepairPolicySchema, defaults: defaultWarrantyRepairPolicy, version: '2026-11-28.1' },
   tasks: warrantyRepairTasks,
   actions: warrantyRepairActions,

@@ -151,7 +151,7 @@ export function violationReport(violations: FixtureChange[]): string {
     '  1. Take the fixture change out: uncommitted, `git checkout HEAD -- <file>`; in your own unmerged commits, rewrite them',
     '     (e.g. `git checkout <commit>^ -- <file>` and `git commit --amend` / `git rebase -i`), since a restoring commit is itself a change.',
     '  2. Put the workflow change behind patched()/deprecatePatch() (@temporalio/workflow) so old histories replay unchanged.',
-    '  3. Record the new behaviour as a NEW fixture beside the old one: add a scenario in test/fixtures/scenarios/ and run',
+    '  3. Record the new behaviour as a NEW fixture beside the old one: add a scenario in scripts/scenarios/ and run',
     '     `npx tsx scripts/record-histories.ts <new-scenario-name-prefix>` (a prefix that matches no existing fixture).',
     `Only if a history must really go (e.g. the workflow type is retired after every such case closed), list the file,`,
     `the commit that changed it and the reason as a row in ${RETIRED_FILE}.`,

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { createTimeSkippingEnv, fakeWorker } from '../test/helpers/timeSkipping';
-import type { ScenarioSet } from '../test/fixtures/scenarios/types';
+import { createTimeSkippingEnv, fakeWorker } from './harness/timeSkipping';
+import type { ScenarioSet } from './scenarios/types';
 
-const SCENARIOS = path.join(__dirname, '..', 'test', 'fixtures', 'scenarios');
+const SCENARIOS = path.join(__dirname, 'scenarios');
 
 function row(name: string, json: string): string {
   const events = (JSON.parse(json).events ?? []).length;

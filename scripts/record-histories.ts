@@ -6,16 +6,16 @@
 // stops with exit code 1, before running anything, when the prefix leaves nothing new to record.
 //
 // The scenarios come from the process catalogue (processes/index.ts): for each process,
-// test/fixtures/scenarios/<workflow function name>.ts, whose scenario sets are named
+// scripts/scenarios/<workflow function name>.ts, whose scenario sets are named
 // `<workflow function name>.<scenario>`. They run on the time-skipping server with in-memory activities.
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { processes, type AnyProcess } from '../processes';
-import type { Scenario, ScenarioSet } from '../test/fixtures/scenarios/types';
+import type { Scenario, ScenarioSet } from './scenarios/types';
 
 const OUT = path.join(__dirname, '..', 'test', 'fixtures', 'histories');
-const SCENARIOS = path.join(__dirname, '..', 'test', 'fixtures', 'scenarios');
+const SCENARIOS = path.join(__dirname, 'scenarios');
 const rel = (f: string) => path.relative(process.cwd(), f);
 
 class UsageError extends Error {}
@@ -69,12 +69,12 @@ async function main() {
   if (names.length === 0) {
     throw new UsageError(
       `Nothing to record: every scenario matching '${prefix}' already has its fixture. A changed workflow keeps its old fixtures; ` +
-        'add a new scenario in test/fixtures/scenarios/<workflow>.ts and record it by its new name.',
+        'add a new scenario in scripts/scenarios/<workflow>.ts and record it by its new name.',
     );
   }
 
   // Loaded only when there is something to record: the time-skipping server takes a while to start.
-  const { createTimeSkippingEnv, fakeWorker } = await import('../test/helpers/timeSkipping');
+  const { createTimeSkippingEnv, fakeWorker } = await import('./harness/timeSkipping');
   const env = await createTimeSkippingEnv();
   const taskQueue = 'record-histories';
   const { worker } = await fakeWorker(env, taskQueue);

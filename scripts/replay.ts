@@ -196,7 +196,7 @@ async function main() {
   const jobs = requested ? Math.max(1, Number(requested) || 1) : known !== undefined && known < MIN_PER_EXTRA_JOB * 2 ? 1 : os.availableParallelism();
 
   let bundleSeconds = 0;
-  const code = workflowBundle({ ...caseBundleOptions, cacheDir: path.resolve(ROOT, process.env.DATA_DIR ?? '.data', 'workflow-bundle') }).then((b) => {
+  const code = workflowBundle({ ...caseBundleOptions(), cacheDir: path.resolve(ROOT, process.env.DATA_DIR ?? '.data', 'workflow-bundle') }).then((b) => {
     bundleSeconds = (Date.now() - started) / 1000;
     process.stderr.write(`[replay] workflow bundle ${b.cached ? 'reused (no workflow source changed)' : `built in ${bundleSeconds.toFixed(1)} s`}; ${jobs} replay process${jobs > 1 ? 'es' : ''}\n`);
     return b.code;

@@ -146,7 +146,7 @@ async function main(): Promise<void> {
   // Started once PostgreSQL is up: a first start creates the database (initdb) in this thread, on the critical path.
   const { createCaseWorker, caseBundleOptions } = await import('../worker/worker');
   const bundleStartedAt = Date.now();
-  const bundled = workflowBundle({ ...caseBundleOptions, cacheDir: path.join(dataDir, 'workflow-bundle') });
+  const bundled = workflowBundle({ ...caseBundleOptions(), cacheDir: path.join(dataDir, 'workflow-bundle') });
   bundled.catch(() => undefined); // awaited below
 
   // 3. Migrations: skipped when _prisma_migrations already lists every migration with its checksum (lib/migrations.ts).

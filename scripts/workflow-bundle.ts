@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
 
-/** worker/worker.ts caseBundleOptions, and where to keep the bundle. */
+/** worker/worker.ts caseBundleOptions(), and where to keep the bundle. */
 export interface WorkflowBundleOptions {
+  /** The bundle's entry: the catalogue's workflows (worker/caseWorkflows.ts). */
   workflowsPath: string;
   /** The worker's workflow interceptor modules (worker/worker.ts workflowInterceptorModules). */
   workflowInterceptorModules: string[];
@@ -103,7 +104,7 @@ function buildInThread(workflowsPath: string, workflowInterceptorModules: string
   });
 }
 
-function writeCache(cacheDir: string, key: string, built: { code: string; files: string[]; missing: string[] }, startedAt: number): void {
+function writeCache(cacheDir: string, key: string, entry: string, built: { code: string; files: string[]; missing: string[] }, startedAt: number): void {
   const files: Record<string, string> = {};
   for (const f of built.files) {
     let st: fs.Stats;
@@ -113,7 +114,9 @@ function writeCache(cacheDir: string, key: string, built: { code: string; files:
       continue; // the generated entrypoint lives in the bundler's memory only; its content follows from the key
     }
     if (st.isDirectory()) files[f] = 'dir';
-    else if (st.mtimeMs >= startedAt - 1000) return; // edited while it was being bundled: the bundle may hold either version
+    // Edited while it was being bundled: the bundle may hold either version. The entry (workflowsPath) is generated
+    // whole just before (worker/caseWorkflows.ts), never during a bundle; its hash below is what counts.
+    else if (f !== entry && st.mtimeMs >= startedAt - 1000) return;
     else files[f] = sha256(fs.readFileSync(f));
   }
   fs.mkdirSync(cacheDir, { recursive: true });
@@ -140,7 +143,7 @@ export async function workflowBundle(o: WorkflowBundleOptions): Promise<Workflow
   const built = await buildInThread(workflowsPath, o.workflowInterceptorModules, o.preloadModules);
   if (o.cacheDir) {
     try {
-      writeCache(o.cacheDir, key, built, startedAt);
+      writeCache(o.cacheDir, key, workflowsPath, built, startedAt);
     } catch {
       // a cache that cannot be written only costs the next start a rebuild
     }

@@ -55,7 +55,7 @@ export default async function globalSetup(): Promise<void> {
   workflowStackTracesOffUnlessSet();
 
   step('bundling workflows');
-  const { code } = await bundleWorkflowCode({ ...caseBundleOptions, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as any });
+  const { code } = await bundleWorkflowCode({ ...caseBundleOptions(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as any });
   fs.writeFileSync(WORKFLOW_BUNDLE_PATH, code);
   process.env.TEST_WORKFLOW_BUNDLE = WORKFLOW_BUNDLE_PATH;
   const state: TestRunState = { bundlePath: WORKFLOW_BUNDLE_PATH };

@@ -8,6 +8,7 @@ import { activityMetricsInterceptor } from './metrics';
 import { RequestIdActivityInterceptor } from '../activities/interceptors';
 import { setWorkflowDeadlockDetection, setWorkflowStackTraces } from './workflowSandbox';
 import { processes } from '../processes';
+import { caseWorkflowsPath } from './caseWorkflows';
 
 /** Workflow interceptor modules; prebuilt bundles must include them (bundleWorkflowCode's workflowInterceptorModules). */
 export const workflowInterceptorModules = [require.resolve('../workflows/interceptors')];
@@ -21,9 +22,10 @@ export const workflowPreloadModules = [require.resolve('../workflows/sharedZod')
 
 /**
  * What every prebuilt bundle of the case workflows is built from (bundleWorkflowCode's options), as the worker bundles
- * them itself: the dev system, the replay tool, the tests and the bench.
+ * them itself: the dev system, the replay tool, the tests and the bench. The workflows are the catalogue's
+ * (worker/caseWorkflows.ts).
  */
-export const caseBundleOptions = { workflowsPath: require.resolve('../workflows'), workflowInterceptorModules, preloadModules: workflowPreloadModules };
+export const caseBundleOptions = () => ({ workflowsPath: caseWorkflowsPath(), workflowInterceptorModules, preloadModules: workflowPreloadModules });
 
 export interface CaseWorkerOptions {
   connection: NativeConnection;
@@ -91,7 +93,7 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
       ...(!o.workflowBundle && { workflowModules: workflowInterceptorModules }),
       activity: [() => ({ inbound: new RequestIdActivityInterceptor() }), ...(o.metrics ? [activityMetricsInterceptor(o.metrics)] : [])],
     },
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: caseBundleOptions.workflowsPath, bundlerOptions: { preloadModules: caseBundleOptions.preloadModules } }),
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: caseWorkflowsPath(), bundlerOptions: { preloadModules: workflowPreloadModules } }),
   };
   const worker = await Worker.create(options);
   // The dispatcher lives as long as the worker runs: started with run(), drained when run() returns.

@@ -2,7 +2,7 @@
 // and the worker process's heap and RSS are read before and after. A script, not a test:
 //   npx tsx scripts/bench/cache-memory.ts [--cases 1000,3000] [--threads]
 // Starts its own Temporal dev server (the Temporal CLI, as scripts/tools.ts resolves it) on a free port with a
-// scratch SQLite file, bundles the workflows, and runs a worker on in-memory activities (test/helpers/fakeActivities).
+// scratch SQLite file, bundles the workflows, and runs a worker on in-memory activities (scripts/harness/fakeActivities.ts).
 // By default the worker runs workflows on the main thread (debugMode, the same reusable V8 context as the worker
 // thread uses), so that a forced GC and process.memoryUsage().heapUsed cover every cached case; with --threads
 // it runs them on the worker thread as in production and only RSS covers them (that thread's heap is not
@@ -16,7 +16,7 @@ import vm from 'node:vm';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { defaultPolicy } from '../../processes/policyDocument';
-import { createFakeActivities } from '../../test/helpers/fakeActivities';
+import { createFakeActivities } from '../harness/fakeActivities';
 import { caseBundleOptions } from '../../worker/worker';
 import { resolveTemporalCli, startDevServer } from '../tools';
 
@@ -68,7 +68,7 @@ async function main() {
   const connection = await Connection.connect({ address: server.address });
   try {
     const client = new Client({ connection });
-    const { code } = await bundleWorkflowCode({ ...caseBundleOptions, logger: new DefaultLogger('ERROR') });
+    const { code } = await bundleWorkflowCode({ ...caseBundleOptions(), logger: new DefaultLogger('ERROR') });
     const fake = createFakeActivities();
     const native = await NativeConnection.connect({ address: server.address });
     worker = await Worker.create({

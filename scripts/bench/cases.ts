@@ -8,7 +8,7 @@ import type { Prisma } from '../../lib/db';
 import { caseCalendar } from '../../lib/calendarStore';
 import { idCheckCharacter } from '../../policy/idNumber';
 import { mailText } from '../../lib/mailCatcher';
-import { repairBody, returnBody } from '../../test/helpers/bodies';
+import { repairBody, returnBody } from '../harness/bodies';
 import { defaultPolicy, policySection, type PolicyConfig } from '../../processes/policyDocument';
 import { processOf } from '../../processes';
 import { call, must, quietDb, type BenchContext, type Key, type Merchant } from './context';
@@ -16,7 +16,7 @@ import { now, sleep, until } from './util';
 
 const idem = () => `bench-${crypto.randomUUID()}`;
 
-// The request bodies are the API tests' own (test/helpers/bodies.ts): one valid case of each process.
+// The request bodies are the API tests' own (scripts/harness/bodies.ts): one valid case of each process.
 export { returnBody };
 
 

@@ -227,7 +227,7 @@ export async function replayThroughput(ctx: BenchContext, o: Options): Promise<R
   const events = histories.reduce((s, h) => s + (h.history.events?.length ?? 0), 0);
   progress('replay: bundling the workflow code');
   const tb = now();
-  const bundle = await bundleWorkflowCode({ ...caseBundleOptions, logger: new DefaultLogger('WARN') });
+  const bundle = await bundleWorkflowCode({ ...caseBundleOptions(), logger: new DefaultLogger('WARN') });
   const bundleMs = now() - tb;
   progress(`replay: replaying ${m} histories`);
   replaySandboxUnlessSet(); // as the replay tool replays (scripts/replay-worker.ts)

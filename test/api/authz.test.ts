@@ -9,7 +9,7 @@ import { routeSpecs } from '../../api/routeSpec';
 import { processes } from '../../processes';
 import type { AnyProcess } from '../../processes/types';
 import { roles, type Role } from '../../policy/roles';
-import { idem, repairBody, returnBody } from '../helpers/bodies';
+import { idem, repairBody, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;

@@ -11,7 +11,7 @@ import { CalendarStore } from '../../lib/calendarStore';
 import { createDb, type Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { isWorkingDay } from '../../policy/businessCalendar';
-import { SAMPLE_NOTICE_2027 } from '../fixtures/scenarios/warrantyRepair.calendar';
+import { SAMPLE_NOTICE_2027 } from '../../scripts/scenarios/warrantyRepair.calendar';
 import { requireEnv, ROOT } from '../helpers/env';
 
 const run = promisify(execFile);

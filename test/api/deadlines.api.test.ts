@@ -6,7 +6,7 @@ import { addWorkingHours } from '../../policy/businessCalendar';
 import { deadlineFrom } from '../../policy/durations';
 import { returnWindowEndsAt } from '../../policy/returns';
 import { checkWarranty } from '../../policy/warrantyRepair';
-import { idem, repairBody, returnBody } from '../helpers/bodies';
+import { idem, repairBody, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;

@@ -10,9 +10,9 @@ import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { createApp } from '../../api/app';
-import { idem, returnBody } from '../helpers/bodies';
+import { idem, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
-import { testPolicy } from '../helpers/timeSkipping';
+import { testPolicy } from '../../scripts/harness/timeSkipping';
 
 let sys: TestSystem;
 /** A second app on the same worker whose policy gives the merchant 3 s to review (reminder at half time). */

@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { Registry } from '../../api/metrics';
 import { TokenBuckets } from '../../api/rateLimit';
-import { idem, returnBody as sharedReturnBody } from '../helpers/bodies';
+import { idem, returnBody as sharedReturnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;

@@ -8,7 +8,7 @@ import { idCheckCharacter } from '../../policy/idNumber';
 import { mailText } from '../../lib/mailCatcher';
 import { historyText } from '../helpers/history';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
-import { testPolicy } from '../helpers/timeSkipping';
+import { testPolicy } from '../../scripts/harness/timeSkipping';
 import type { PolicyConfig } from '../../processes/policyDocument';
 
 let sys: TestSystem;

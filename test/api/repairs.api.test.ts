@@ -7,7 +7,7 @@ import { SimulatedPaymentGateway } from '../../lib/payments';
 import { createWarrantyRepairActivities } from '../../activities/warrantyRepair';
 import { SimulatedCarrierTracking } from '../../lib/carriers';
 import { createLogger } from '../../lib/logger';
-import { idem, repairBody as sharedRepairBody } from '../helpers/bodies';
+import { idem, repairBody as sharedRepairBody } from '../../scripts/harness/bodies';
 import { call, eventually, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;

@@ -3,9 +3,10 @@
 // order the code produces again. (The committed fixtures guard old histories; this guards live ones.)
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { idem, repairBody, returnBody } from '../helpers/bodies';
+import { idem, repairBody, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
-import { workflowBundle } from '../helpers/timeSkipping';
+import { workflowBundle } from '../../scripts/harness/timeSkipping';
+import { caseWorkflowsPath } from '../../worker/caseWorkflows';
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -61,7 +62,7 @@ test('cases driven over the API with concurrent updates and local writes replay 
   expect(histories.map((h) => h.workflowId)).toEqual(expect.arrayContaining([r, p, ...cancelled]));
   const bundle = workflowBundle();
   const failures: string[] = [];
-  for await (const res of Worker.runReplayHistories(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('../../workflows') }, histories)) {
+  for await (const res of Worker.runReplayHistories(bundle ? { workflowBundle: bundle } : { workflowsPath: caseWorkflowsPath() }, histories)) {
     if (res.error) failures.push(`${res.workflowId}: ${res.error.message}`);
   }
   expect(failures).toEqual([]);

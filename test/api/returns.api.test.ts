@@ -1,5 +1,5 @@
 // The 7-day return over HTTP against the real Temporal dev server, real PostgreSQL and real SMTP.
-import { idem, returnBody as sharedReturnBody } from '../helpers/bodies';
+import { idem, returnBody as sharedReturnBody } from '../../scripts/harness/bodies';
 import { mailText } from '../../lib/mailCatcher';
 import { historyText } from '../helpers/history';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';

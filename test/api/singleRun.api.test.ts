@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { idem, returnBody } from '../helpers/bodies';
+import { idem, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
 import { idCheckCharacter } from '../../policy/idNumber';
 import { mailText } from '../../lib/mailCatcher';

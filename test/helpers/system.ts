@@ -17,7 +17,7 @@ import { createPrincipal, type CreatedPrincipal } from '../../lib/principals';
 import { registerSearchAttributes } from '../../lib/temporal';
 import { createCaseWorker } from '../../worker/worker';
 import { requireEnv } from './env';
-import { workflowBundle } from './timeSkipping';
+import { workflowBundle } from '../../scripts/harness/timeSkipping';
 
 export interface TestSystem {
   db: Db;

@@ -7,10 +7,11 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import * as workflows from '../../workflows';
+import { processes } from '../../processes';
 import { caseBundleOptions } from '../../worker/worker';
 import type { WorkflowChange } from './changes/changes';
-import { workflowBundle } from '../helpers/timeSkipping';
+import { workflowBundle } from '../../scripts/harness/timeSkipping';
+import { caseWorkflowsPath } from '../../worker/caseWorkflows';
 
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -42,10 +43,7 @@ beforeAll(() => {
 });
 
 test('every workflow type the worker runs has committed histories, named after the type they record', () => {
-  const exported = Object.entries(workflows)
-    .filter(([, v]) => typeof v === 'function')
-    .map(([name]) => name)
-    .sort();
+  const exported = processes.map((p) => p.workflow.name).sort();
   expect(exported.length).toBeGreaterThan(0);
   expect({ workflowsWithoutFixtures: exported.filter((t) => !workflowTypes.includes(t)) }).toEqual({ workflowsWithoutFixtures: [] });
   expect({ fixturesOfUnknownTypes: workflowTypes.filter((t) => !exported.includes(t)) }).toEqual({ fixturesOfUnknownTypes: [] });
@@ -59,7 +57,7 @@ test.each(files)('%s replays without nondeterminism', async (file) => {
   const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
   const bundle = workflowBundle();
   await expect(
-    Worker.runReplayHistory(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('../../workflows') }, history, file),
+    Worker.runReplayHistory(bundle ? { workflowBundle: bundle } : { workflowsPath: caseWorkflowsPath() }, history, file),
   ).resolves.toBeUndefined();
 });
 
@@ -67,8 +65,8 @@ test.each(files)('%s replays without nondeterminism', async (file) => {
 // test-only interceptor in ./changes) must fail with the SDK's nondeterminism error, not pass and not fail otherwise.
 async function changedBundle(change: WorkflowChange): Promise<string> {
   const { code } = await bundleWorkflowCode({
-    ...caseBundleOptions,
-    workflowInterceptorModules: [...caseBundleOptions.workflowInterceptorModules, require.resolve(`./changes/${change}`)],
+    ...caseBundleOptions(),
+    workflowInterceptorModules: [...caseBundleOptions().workflowInterceptorModules, require.resolve(`./changes/${change}`)],
     logger: new DefaultLogger('ERROR'),
   });
   return code;

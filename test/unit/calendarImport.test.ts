@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { noticeProblems, noticeSource, readNotice } from '../../lib/calendarImport';
 import { packagedHolidayYears } from '../../policy/nationalHolidays';
-import { SAMPLE_NOTICE_2027 } from '../fixtures/scenarios/warrantyRepair.calendar';
+import { SAMPLE_NOTICE_2027 } from '../../scripts/scenarios/warrantyRepair.calendar';
 import { WORKFLOW_BUNDLE_PATH } from '../helpers/env';
 
 const pkg = (f: string) => fs.readFileSync(require.resolve(`chinese-days/dist/years/${f}`));

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sharedTemplates } from '../../activities/templates';
 import { processes, type AnyProcess } from '../../processes';
-import * as workflowsIndex from '../../workflows';
+import { caseWorkflowsPath, caseWorkflowsSource } from '../../worker/caseWorkflows';
 import { cancelCaseUpdate, completeTaskUpdate } from '../../workflows/definitions';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -37,14 +37,13 @@ const sharedModules = new Set([
   'processes/index',
   'processes/types',
   'processes/common',
-  'workflows/index',
+  'processes/deps',
+  'processes/policyDocument',
   'workflows/definitions',
-  'workflows/searchAttributes',
   'workflows/caseKit',
   'workflows/sla',
   'workflows/interceptors',
   'policy/roles',
-  'policy/config',
   'policy/process',
   'policy/schemas',
   'policy/businessCalendar',
@@ -133,20 +132,23 @@ function namesOfProcess(file: string, src: string, p: AnyProcess, ownModules: Se
 }
 
 describe('the worker runs the catalogue', () => {
-  test('workflows/index.ts exports every process workflow under its own name, and nothing else', () => {
-    const expected = Object.fromEntries(catalogue.map((p) => [workflowName(p), p.workflow]));
-    const exported = Object.keys(workflowsIndex).filter((k) => k !== '__esModule').sort();
-    expect(exported).toEqual(Object.keys(expected).sort());
-    for (const [name, fn] of Object.entries(expected)) {
-      expect({ name, same: (workflowsIndex as Record<string, unknown>)[name] === fn }).toEqual({ name, same: true });
+  test("each process's workflow module exports its workflow under the workflow's name", () => {
+    for (const p of catalogue) {
+      expect(path.relative(ROOT, p.workflowModule)).toMatch(/^workflows\/\w+\.ts$/);
+      const exported = (require(p.workflowModule) as Record<string, unknown>)[workflowName(p)];
+      expect({ process: p.caseType, same: exported === p.workflow }).toEqual({ process: p.caseType, same: true });
     }
   });
 
-  test('workflows/index.ts is only re-exports of workflow modules (the worker bundles it)', () => {
-    const code = stripComments(fs.readFileSync(path.join(ROOT, 'workflows', 'index.ts'), 'utf8'));
+  test("the bundle's entry (worker/caseWorkflows.ts) re-exports exactly the catalogue's workflows, one per process", () => {
+    const code = stripComments(fs.readFileSync(caseWorkflowsPath(), 'utf8'));
+    expect(code).toBe(stripComments(caseWorkflowsSource()));
     const statements = code.split(';').map((s) => s.trim()).filter(Boolean);
-    for (const s of statements) expect(s).toMatch(/^export \{ ?\w+ ?\} from '\.\/\w+'$/);
-    expect(statements).toHaveLength(catalogue.length);
+    expect(statements.map((s) => s.match(/^export \{ (\w+) \} from "([^"]+)"$/)?.slice(1))).toEqual(catalogue.map((p) => [workflowName(p), p.workflowModule]));
+  });
+
+  test('no index of workflows beside the catalogue', () => {
+    expect(fs.existsSync(path.join(ROOT, 'workflows', 'index.ts'))).toBe(false);
   });
 });
 

@@ -25,7 +25,7 @@ import {
   statutoryHolidays,
 } from '../../policy/nationalHolidays';
 import { coverageStatus, snapshotOf } from '../../lib/calendarStore';
-import { SAMPLE_NOTICE_2027 } from '../fixtures/scenarios/warrantyRepair.calendar';
+import { SAMPLE_NOTICE_2027 } from '../../scripts/scenarios/warrantyRepair.calendar';
 
 const at = (s: string) => new Date(s);
 

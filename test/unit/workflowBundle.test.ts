@@ -9,6 +9,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { workflowInterceptorModules } from '../../worker/worker';
 import { WORKFLOW_BUNDLE_PATH } from '../helpers/env';
+import { caseWorkflowsPath } from '../../worker/caseWorkflows';
 
 /** The message of the stand-in (test/helpers/zodUnavailable.ts). */
 const ZOD_UNAVAILABLE = 'zod was evaluated in a workflow';
@@ -20,7 +21,7 @@ const load = (file: string) => historyFromJSON(JSON.parse(fs.readFileSync(path.j
 /** The worker's bundle, with 'zod' resolved to a module that throws when evaluated. */
 async function bundleWithoutZod(extraModules: string[] = []): Promise<string> {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
+    workflowsPath: caseWorkflowsPath(),
     workflowInterceptorModules: [...workflowInterceptorModules, ...extraModules],
     logger: new DefaultLogger('ERROR'),
     webpackConfigHook: (config) => ({

@@ -6,9 +6,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { addWorkingDays, addWorkingHours } from '../../policy/businessCalendar';
 import { caseStateQuery, type CaseView } from '../../workflows/definitions';
-import { CALENDAR_SCENARIO_START, calendarAt, runCalendarRepair } from '../fixtures/scenarios/warrantyRepair.calendar';
-import { createTimeSkippingEnv, openTaskOf, workflowBundle } from '../helpers/timeSkipping';
+import { CALENDAR_SCENARIO_START, calendarAt, runCalendarRepair } from '../../scripts/scenarios/warrantyRepair.calendar';
+import { createTimeSkippingEnv, openTaskOf, workflowBundle } from '../../scripts/harness/timeSkipping';
 import { packagedHolidayYears } from '../../policy/nationalHolidays';
+import { caseWorkflowsPath } from '../../worker/caseWorkflows';
 
 // A server of its own per test: each case starts on the eve of the 2027 Spring Festival, and a finished repair leaves
 // the server's clock far past it.
@@ -27,7 +28,7 @@ const sla = (v: CaseView, name: string) => v.slas.filter((s) => s.name === name)
 async function replay(h: WorkflowHandle): Promise<void> {
   const history = await h.fetchHistory();
   const bundle = workflowBundle();
-  await Worker.runReplayHistory(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('../../workflows') }, history, h.workflowId);
+  await Worker.runReplayHistory(bundle ? { workflowBundle: bundle } : { workflowsPath: caseWorkflowsPath() }, history, h.workflowId);
 }
 
 test('the calendars: 2027 provisional (5-8 Feb off) before the import, official (5-13 Feb off) after', () => {

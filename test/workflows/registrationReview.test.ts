@@ -20,8 +20,8 @@ import {
   type RegistrationCaseInput,
 } from '../../workflows/registrationReview';
 import type { CaseView } from '../../workflows/definitions';
-import { registrationWorker, sendUpdate as executeUpdate } from '../helpers/registrationFakes';
-import { createTimeSkippingEnv, openTaskOf, testPolicy, waitForState } from '../helpers/timeSkipping';
+import { registrationWorker, sendUpdate as executeUpdate } from '../../scripts/harness/registrationFakes';
+import { createTimeSkippingEnv, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
 
 const HOUR = 3_600_000;
 const storefront: Actor = { id: 'principal-storefront', role: 'storefront' };

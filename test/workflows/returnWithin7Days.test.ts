@@ -15,8 +15,8 @@ import {
   type ReturnCaseInput,
 } from '../../workflows/returnWithin7Days';
 import type { OrderSnapshot, ReturnShipment } from '../../policy/returns';
-import { createTimeSkippingEnv, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../helpers/timeSkipping';
-import { FAKE_CARRIER_QUOTES, type createFakeActivities } from '../helpers/fakeActivities';
+import { createTimeSkippingEnv, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { FAKE_CARRIER_QUOTES, type createFakeActivities } from '../../scripts/harness/fakeActivities';
 
 const HOUR = 3_600_000;
 const merchantActor: Actor = { id: 'principal-merchant-1', role: 'merchant', merchantId: 'merchant-1' };

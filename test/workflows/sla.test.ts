@@ -7,7 +7,7 @@ import { addWorkingTime, workingTimeBetween } from '../../policy/businessCalenda
 import { defaultPolicy } from '../../processes/policyDocument';
 import type { SlaPolicy } from '../../policy/schemas';
 import { deadlineFrom } from '../../policy/durations';
-import { createTimeSkippingEnv } from '../helpers/timeSkipping';
+import { createTimeSkippingEnv } from '../../scripts/harness/timeSkipping';
 import { doneSignal, pauseSignal, probeQuery, resumeSignal, slaProbe } from './probes/slaProbe';
 
 const HOUR = 3_600_000;

@@ -16,8 +16,8 @@ import {
   warrantyRepair,
   type RepairCaseInput,
 } from '../../workflows/warrantyRepair';
-import { createTimeSkippingEnv, executeUpdate, openTaskOf, testPolicy, waitForState } from '../helpers/timeSkipping';
-import { repairInput, repairWorker } from '../fixtures/scenarios/warrantyRepair';
+import { createTimeSkippingEnv, executeUpdate, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { repairInput, repairWorker } from '../../scripts/scenarios/warrantyRepair';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

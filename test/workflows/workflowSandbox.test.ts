@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowDeadlockDetectionSetting, workflowStackTracesSetting } from '../../worker/worker';
-import { createTimeSkippingEnv } from '../helpers/timeSkipping';
+import { createTimeSkippingEnv } from '../../scripts/harness/timeSkipping';
 import { ROOT, WORKFLOW_BUNDLE_PATH } from '../helpers/env';
 
 let env: TestWorkflowEnvironment;

@@ -4,13 +4,14 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { executableOption, resolveTestServer } from '../../scripts/tools';
+import { executableOption, resolveTestServer } from '../tools';
 import { registerSearchAttributes } from '../../lib/temporal';
 import { defaultPolicy, type PolicyConfig } from '../../processes/policyDocument';
 import { caseCalendar } from '../../lib/calendarStore';
 import { caseStateQuery, type CaseView } from '../../workflows/definitions';
 import { createFakeActivities } from './fakeActivities';
-import { WORKFLOW_BUNDLE_PATH } from './env';
+import { WORKFLOW_BUNDLE_PATH } from './paths';
+import { caseWorkflowsPath } from '../../worker/caseWorkflows';
 
 let runtimeInstalled = false;
 
@@ -37,7 +38,7 @@ export async function fakeWorker(env: TestWorkflowEnvironment, taskQueue: string
     connection: env.nativeConnection,
     taskQueue,
     activities: fake.activities,
-    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('../../workflows') }),
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: caseWorkflowsPath() }),
   });
   return { worker, fake };
 }

@@ -9,6 +9,7 @@ import type { MobileCodeCheck, RegistrationActivities } from '../../activities/r
 import type { FaceResult, RegistrationRiskFlag } from '../../policy/registration';
 import { createFakeActivities } from './fakeActivities';
 import { workflowBundle } from './timeSkipping';
+import { caseWorkflowsPath } from '../../worker/caseWorkflows';
 
 export type RegistrationActivityName = keyof RegistrationActivities;
 
@@ -91,7 +92,7 @@ export async function registrationWorker(env: TestWorkflowEnvironment, taskQueue
     connection: env.nativeConnection,
     taskQueue,
     activities: { ...fake.activities, ...reg.activities },
-    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: require.resolve('../../workflows') }),
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: caseWorkflowsPath() }),
   });
   return { worker, fake, reg };
 }
