@@ -1,5 +1,5 @@
 // The business calendar's zod schema: the policy document's calendar is validated with it where it enters
-// (policy/config.ts parsePolicy). Workflows never evaluate it: the calendar functions (businessCalendar.ts)
+// (processes/policyDocument.ts parsePolicy). Workflows never evaluate it: the calendar functions (businessCalendar.ts)
 // take a calendar as valid and check its structure without zod.
 import { z } from 'zod';
 import { calendarDefaults, isValidTimeZone, parseLocalDate, parseTimeMinutes, TIME_RE, type BusinessCalendar } from './businessCalendar';

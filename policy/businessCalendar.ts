@@ -13,7 +13,7 @@
  * is a make-up workday (调休), else not if it is a holiday, else by ISO weekday.
  *
  * Plain code and data only, so that a workflow importing it evaluates no zod: the calendar's zod schema is in
- * businessCalendar.schema.ts (the policy document is validated with it where it enters, policy/config.ts).
+ * businessCalendar.schema.ts (the policy document is validated with it where it enters, processes/policyDocument.ts).
  * The functions below take a calendar as valid, check its structure once per calendar object and keep its
  * compiled form (see compile()).
  */
@@ -250,7 +250,7 @@ export const businessCalendarSchema: BusinessCalendarSchema = new Proxy({} as Bu
  */
 export const defaultBusinessCalendar: BusinessCalendar = lazyFrozen(() => {
   const build = (globalThis as Record<symbol, (() => BusinessCalendar) | undefined>)[DEFAULT_CALENDAR_PROVIDER];
-  if (!build) throw new Error('The default business calendar is built by policy/nationalHolidays.ts: import it (policy/config.ts does) before reading defaultBusinessCalendar');
+  if (!build) throw new Error('The default business calendar is built by policy/nationalHolidays.ts: import it (processes/policyDocument.ts does) before reading defaultBusinessCalendar');
   return build();
 });
 
@@ -331,7 +331,7 @@ function dayNumbers(field: string, list: unknown): Set<number> {
 
 /**
  * The calendar's working periods as numbers and sets. No zod: the calendar was validated where it entered (the
- * policy document, policy/config.ts); this checks its structure with the same rules, cheaply, and fills in
+ * policy document, processes/policyDocument.ts); this checks its structure with the same rules, cheaply, and fills in
  * the schema's defaults for fields left out, so that a malformed calendar still fails here and not later.
  */
 function compile(cal: BusinessCalendar): Compiled {

@@ -5,7 +5,7 @@
 // is plain code and data. The zod schemas of task payloads and action bodies sit in schema modules
 // (policy/<process>.schemas.ts) that a task's `payload` and an action's `body` load on first use, with
 // `require()` inside a getter: webpack bundles such a require as a module evaluated when it is first called,
-// and in Node it is plain CommonJS. Server code (processes/, api/, policy/config.ts) reads the same getters and
+// and in Node it is plain CommonJS. Server code (processes/ and its policy document, api/) reads the same getters and
 // gets the real schemas; it may also import the schema modules directly. zod itself is not per case: the worker
 // preloads it once per sandbox (workflows/sharedZod.ts).
 import type { z } from 'zod';

@@ -1,5 +1,5 @@
 // The zod schema of the registration's policy section (policy chapter 1; PIPL arts. 6, 17, 19, 28-31): server code
-// only (the policy document is validated where it enters, policy/config.ts). Kept apart from the payload schemas,
+// only (the policy document is validated where it enters, processes/policyDocument.ts). Kept apart from the payload schemas,
 // which a workflow builds when a case validates an update.
 import { z } from 'zod';
 import { realNameFeatures } from './registration';

@@ -1,5 +1,5 @@
 // The zod schema of the return's policy section (policy 7.1, 7.3, 8.2; 消法 arts. 24, 25; 暂行办法 art. 7): server code
-// only (the policy document is validated where it enters, policy/config.ts). Kept apart from the payload schemas,
+// only (the policy document is validated where it enters, processes/policyDocument.ts). Kept apart from the payload schemas,
 // which a workflow builds when a case validates an update.
 import { z } from 'zod';
 import { DEFAULT_QUALITY_REMEDIES, DEFAULT_RETURN_SHIPPING_CAP_MINOR, DEFAULT_RETURN_SHIPPING_CURRENCY, STATUTORY_EXCLUDED_CATEGORIES } from './returns';

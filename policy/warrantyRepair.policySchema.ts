@@ -1,5 +1,5 @@
 // The zod schema of the warranty repair's policy section (policy 7.1, 7.2, 7.3; three-guarantee rules): server code
-// only (the policy document is validated where it enters, policy/config.ts). Kept apart from the payload schemas,
+// only (the policy document is validated where it enters, processes/policyDocument.ts). Kept apart from the payload schemas,
 // which a workflow builds when a case validates an update.
 import { z } from 'zod';
 import { repairRemedies } from './warrantyRepair';
