@@ -25,7 +25,9 @@ ensure_node() {
     have=$(node -p 'process.versions.node' 2>/dev/null || true)
     major=${have%%.*}; [[ $major =~ ^[0-9]+$ ]] || major=0
   fi
-  if (( major >= NODE_REQUIRED_MAJOR )) && [[ "$(command -v node)" != "$pinned_dir/bin/node" ]]; then
+  if [[ "$(command -v node 2>/dev/null)" == "$pinned_dir/bin/node" ]]; then
+    say "node $have from .tools (already first on PATH)"
+  elif (( major >= NODE_REQUIRED_MAJOR )); then
     say "node $have from PATH ($(command -v node))"
   else
     if [[ ! -x "$pinned_dir/bin/node" ]]; then fetch_node "$pinned_dir"; fi
