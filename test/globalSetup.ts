@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { applyMigrationsToEmptyDatabase } from '../lib/migrations';
 import { resolveTemporalCli, startDevServer } from '../scripts/tools';
 import { caseBundleOptions } from '../worker/worker';
 import { ROOT, TEST_DATA_DIR, WORKFLOW_BUNDLE_PATH } from './helpers/env';
@@ -77,7 +78,10 @@ export default async function globalSetup(): Promise<void> {
     process.env.DATABASE_URL = url.toString();
     process.env.TEST_DATABASE_NAME = dbName;
     step('applying migrations (alongside the dev server start)');
-    migrating = migrate(process.env);
+    // A database created a moment ago: every migration in one pass, as the dev system migrates an empty database
+    // (lib/migrations.ts); `prisma migrate deploy` when that pass declines.
+    const databaseUrl = process.env.DATABASE_URL;
+    migrating = applyMigrationsToEmptyDatabase(databaseUrl).then((r) => ('applied' in r ? undefined : migrate(process.env)));
     migrating.catch(() => undefined); // reported where it is awaited, after the dev server start
   }
 
