@@ -17,7 +17,8 @@ import {
   type RepairCaseInput,
 } from '../../workflows/warrantyRepair';
 import { createTimeSkippingEnv, executeUpdate, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
-import { deliveredAtStartOfDayMonthsAgo, repairInput, repairWorker } from '../../scripts/scenarios/warrantyRepair';
+import { deliveredAtStartOfDayMonthsAgo } from '../../scripts/harness/bodies';
+import { repairInput, repairWorker } from '../../scripts/scenarios/warrantyRepair';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
