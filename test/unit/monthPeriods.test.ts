@@ -84,3 +84,17 @@ describe('checkWarranty with the calendar: the warranty as the Civil Code counts
     expect(checkWarranty({ deliveredAt: at('2026-03-01T05:00:00+08:00'), warrantyMonths: 6, requestedAt: at('2026-08-29T21:00:00.001Z') })).toMatchObject({ ok: true, inWarranty: false, warrantyEndsAt: at('2026-08-28T21:00:00.000Z') });
   });
 });
+
+describe('the warranty of a quality claim (checkClaimEligibility) is counted the same way', () => {
+  const { checkClaimEligibility } = require('../../policy/returns') as typeof import('../../policy/returns');
+  const { defaultPolicy } = require('../../processes/policyDocument') as typeof import('../../processes/policyDocument');
+  const claim = (requestedAt: string) =>
+    checkClaimEligibility({ requestType: 'exchange', reasonCode: 'defective', category: 'apparel', deliveredAt: at('2025-12-04T00:00:00+08:00'), requestedAt: at(requestedAt) }, defaultPolicy.returnWithin7Days, cal);
+  test.each([
+    ['2026-12-04T00:00:00+08:00', 'QUALITY_EXCHANGE_WINDOW_EXPIRED'], // still in the 12-month warranty: a repair is due
+    ['2026-12-04T23:59:59.999+08:00', 'QUALITY_EXCHANGE_WINDOW_EXPIRED'],
+    ['2026-12-05T00:00:00+08:00', 'WARRANTY_EXPIRED'],
+  ] as const)('delivered 2025-12-04 00:00, asked %s: %s', (requestedAt, reason) => {
+    expect(claim(requestedAt)).toMatchObject({ eligible: false, reason });
+  });
+});
