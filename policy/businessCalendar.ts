@@ -522,6 +522,46 @@ export function dayPeriodEndsAt(cal: BusinessCalendar, from: Date, days: number,
   return new Date(wallToInstant(c.timeZone, (lastDay + 1) * MS_PER_DAY));
 }
 
+/**
+ * End of a period of `months` months (a year is 12) that starts with the event at `from`, as the instant it ends.
+ * Warranty periods (三包有效期), the periods for objecting to quality (民法典 arts. 621, 622) and retention periods
+ * counted in months or years use it.
+ *
+ * Civil Code:
+ * - art. 201(1): the day of the event is not counted; the period starts the next local day;
+ * - art. 202: a period in months or years ends on the corresponding day of its last month (the day of the month of the
+ *   event: delivered 1 March, 6 months: the last day is 1 September), or on that month's last day when it has no such
+ *   day (delivered 31 January, 1 month: 28 or 29 February; 29 February, 12 months: 28 February);
+ * - art. 203(2): the last day ends at 24:00, in the calendar's time zone;
+ * - art. 203(1), with `extendOverHolidays`: a last day that is a statutory rest day (a holiday, or a weekend day that
+ *   is not a make-up workday) moves to the next working day;
+ * - art. 204: these rules apply unless a law or the parties' agreement provides otherwise.
+ *
+ * Days are local days of `cal.timeZone`. The result is 00:00 (local) of the day after the last day, so an instant is
+ * inside the period while it is strictly before the result (as dayPeriodEndsAt).
+ */
+export function monthPeriodEndsAt(cal: BusinessCalendar, from: Date, months: number, options: DayPeriodOptions): Date {
+  const t = instantOf(from, 'from');
+  if (!Number.isInteger(months) || months < 1) throw new RangeError(`months must be a positive integer, got ${months}`);
+  const c = compile(cal);
+  const event = civilFromDays(localDayOf(c.timeZone, t));
+  const monthIndex = event.m - 1 + months;
+  const y = event.y + Math.floor(monthIndex / 12);
+  const m = (monthIndex % 12) + 1;
+  const daysInMonth = daysFromCivil(m === 12 ? y + 1 : y, m === 12 ? 1 : m + 1, 1) - daysFromCivil(y, m, 1);
+  let lastDay = daysFromCivil(y, m, Math.min(event.d, daysInMonth));
+  if (options.extendOverHolidays) {
+    assertHasWorkingDays(c);
+    const counted = lastDay;
+    while (!isWorkingDayNum(c, lastDay)) {
+      if (++lastDay - counted > MAX_IDLE_DAYS) {
+        throw new Error(`No working day found within ${MAX_IDLE_DAYS} days after ${formatLocalDate(counted)}`);
+      }
+    }
+  }
+  return new Date(wallToInstant(c.timeZone, (lastDay + 1) * MS_PER_DAY));
+}
+
 // ---------------------------------------------------------------------------
 // Holiday data by year: what a case carries, and how far it can be trusted
 // ---------------------------------------------------------------------------

@@ -84,11 +84,23 @@ export const consentNotices: Record<ConsentPurpose, Record<'zh-CN' | 'en', strin
   },
 };
 
-/** Whole years of age on `onDate` (both YYYY-MM-DD local dates): the birthday counts from its own day. */
+/**
+ * Age in 周岁 on `onDate` (both YYYY-MM-DD local dates, in the policy's time zone), as the law counts it: a person
+ * reaches an age on the day *after* the birthday, so on the day of the 14th birthday the applicant is still 13.
+ * - 最高人民法院《关于审理未成年人刑事案件具体应用法律若干问题的解释》(法释〔2006〕1号) art. 2: "周岁，按照公历的年、月、日
+ *   计算，从周岁生日的第二天起算" (the rule the courts apply to 周岁 generally);
+ * - 民法典 arts. 201(1), 202, 203(2): a period in years starts the day after the event (the birth), ends on the
+ *   corresponding day of its last year (the birthday), or on the month's last day when there is none (a 29 February
+ *   birthday in a common year: 28 February), at 24:00.
+ * So the age is the number of whole-year periods from the birth that ended before `onDate` began.
+ */
 export function ageOn(birthDate: string, onDate: string): number {
   const [by, bm, bd] = birthDate.split('-').map(Number);
   const [y, m, d] = onDate.split('-').map(Number);
-  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+  // This year's birthday, the last day of the (y - by)-year period: the corresponding day, else the month's last day.
+  const lastDayOfMonth = new Date(Date.UTC(y, bm, 0)).getUTCDate();
+  const birthday = Math.min(bd, lastDayOfMonth);
+  return Math.max(0, y - by - (m < bm || (m === bm && d <= birthday) ? 1 : 0)); // 0 on the day of birth
 }
 
 /** What the minors rules say for an age (PIPL art. 28, 31; 未成年人保护法). */

@@ -2,7 +2,7 @@
 // only (the policy document is validated where it enters, processes/policyDocument.ts). Kept apart from the payload schemas,
 // which a workflow builds when a case validates an update.
 import { z } from 'zod';
-import { DEFAULT_QUALITY_REMEDIES, DEFAULT_RETURN_SHIPPING_CAP_MINOR, DEFAULT_RETURN_SHIPPING_CURRENCY, STATUTORY_EXCLUDED_CATEGORIES } from './returns';
+import { DEFAULT_CATEGORY_KINDS, DEFAULT_QUALITY_REMEDIES, DEFAULT_RETURN_SHIPPING_CAP_MINOR, DEFAULT_RETURN_SHIPPING_CURRENCY, STATUTORY_EXCLUDED_CATEGORIES, UNSEALABLE_DIGITAL_CATEGORY, returnCategoryKinds } from './returns';
 import { currencySchema, durationSchema, slaSchema } from './schemas';
 
 export const returnPolicySchema = z.object({
@@ -25,6 +25,17 @@ export const returnPolicySchema = z.object({
   ),
   /** 暂行办法 art. 7: categories unsuitable for no-reason returns by their nature, refused only when the consumer confirmed at purchase. */
   byNatureCategories: z.array(z.string().regex(/^[a-z0-9-]{1,40}$/)).default(['intimate-apparel']),
+  /**
+   * The storefront's category codes onto the statutory kinds of 消法 art. 25 and the by-nature kind of 暂行办法 art. 7
+   * (or `ordinary`). The whole table: a document that gives one replaces the default table (DEFAULT_CATEGORY_KINDS).
+   * Each case carries it from its opening. A statutory code (`perishable`, …) is its own kind and cannot be mapped.
+   */
+  categoryKinds: z
+    .record(z.string().regex(/^[a-z0-9-]{1,40}$/), z.enum(returnCategoryKinds))
+    .refine((t) => Object.keys(t).every((c) => !(STATUTORY_EXCLUDED_CATEGORIES as readonly string[]).includes(c) && c !== UNSEALABLE_DIGITAL_CATEGORY), {
+      message: `the statutory codes (${[...STATUTORY_EXCLUDED_CATEGORIES, UNSEALABLE_DIGITAL_CATEGORY].join(', ')}) are their own kinds (消法 art. 25) and cannot be mapped`,
+    })
+    .default({ ...DEFAULT_CATEGORY_KINDS }),
   /** 消法 art. 24 with the three-guarantee periods: quality return, exchange (days from delivery) and the default warranty. */
   qualityRemedies: z
     .object({ returnDays: z.number().int().positive(), exchangeDays: z.number().int().positive(), warrantyMonths: z.number().int().positive() })

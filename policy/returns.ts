@@ -2,7 +2,7 @@
 // Plain code and data only: the zod schemas are in returns.schemas.ts, which the task payloads and action bodies
 // below load on first use (policy/lazySchema.ts), so a workflow that only waits never evaluates zod.
 import type { z } from 'zod';
-import { dayPeriodEndsAt, type BusinessCalendar } from './businessCalendar';
+import { dayPeriodEndsAt, monthPeriodEndsAt, type BusinessCalendar } from './businessCalendar';
 import { lazySchema } from './lazySchema';
 import { defineActions, defineTasks } from './process';
 
@@ -30,6 +30,127 @@ export const STATUTORY_EXCLUDED_CATEGORIES = ['customized', 'perishable', 'digit
 /** 消法 art. 25 (3): a sealed audio-visual or software carrier is excluded only once the consumer unsealed it. */
 export const UNSEALABLE_DIGITAL_CATEGORY = 'digital-media';
 
+/**
+ * What a storefront category code is for a no-reason return: one of the four statutory kinds of 消法 art. 25 /
+ * 暂行办法 art. 6 (`customized`; `perishable`; `digital-download`, and `digital-media` once unsealed; `newspapers-
+ * periodicals`), a kind unsuitable by its nature (`by-nature`, 暂行办法 art. 7: refused only with the consumer's
+ * confirmation at purchase), or `ordinary` goods.
+ */
+export const returnCategoryKinds = ['customized', 'perishable', 'digital-download', 'digital-media', 'newspapers-periodicals', 'by-nature', 'ordinary'] as const;
+export type ReturnCategoryKind = (typeof returnCategoryKinds)[number];
+
+/**
+ * The default table of the storefront's category codes (policy `categoryKinds`). The statutory codes themselves
+ * (STATUTORY_EXCLUDED_CATEGORIES, `digital-media`) are their own kinds in code and need no row.
+ * - 消法 art. 25(1) 消费者定作的: made to the consumer's order or measure;
+ * - art. 25(2) 鲜活易腐的: fresh, live and perishable goods;
+ * - art. 25(3) 在线下载或者消费者拆封的音像制品、计算机软件等数字化商品: downloads, and sealed carriers once unsealed;
+ * - art. 25(4) 交付的报纸、期刊;
+ * - 《网络购买商品七日无理由退货暂行办法》(国家工商行政管理总局令第90号) art. 7: 拆封后易影响人身安全或者生命健康的, 或者拆封后易
+ *   导致商品品质发生改变的商品; 一经激活或者试用后价值贬损较大的商品; 销售时已明示的临近保质期的商品、有瑕疵的商品
+ *   (excluded only when the consumer confirmed it at purchase, art. 7 last paragraph);
+ * - the usual departments of ordinary goods, so that only a code nobody listed is logged as unknown.
+ */
+export const DEFAULT_CATEGORY_KINDS: Readonly<Record<string, ReturnCategoryKind>> = {
+  // 消法 art. 25(1)
+  'custom-made': 'customized',
+  'made-to-order': 'customized',
+  'made-to-measure': 'customized',
+  personalized: 'customized',
+  engraved: 'customized',
+  // art. 25(2)
+  'fresh-produce': 'perishable',
+  'fresh-food': 'perishable',
+  fruit: 'perishable',
+  vegetables: 'perishable',
+  meat: 'perishable',
+  seafood: 'perishable',
+  'live-seafood': 'perishable',
+  dairy: 'perishable',
+  'frozen-food': 'perishable',
+  'baked-goods': 'perishable',
+  flowers: 'perishable',
+  'fresh-flowers': 'perishable',
+  'live-plants': 'perishable',
+  'live-animals': 'perishable',
+  // art. 25(3)
+  ebooks: 'digital-download',
+  'software-download': 'digital-download',
+  'music-download': 'digital-download',
+  'game-codes': 'digital-download',
+  'audio-video': 'digital-media',
+  'music-cd': 'digital-media',
+  'video-dvd': 'digital-media',
+  'software-boxed': 'digital-media',
+  'video-games': 'digital-media',
+  // art. 25(4)
+  newspapers: 'newspapers-periodicals',
+  periodicals: 'newspapers-periodicals',
+  magazines: 'newspapers-periodicals',
+  // 暂行办法 art. 7
+  'intimate-apparel': 'by-nature',
+  underwear: 'by-nature',
+  cosmetics: 'by-nature',
+  'personal-care': 'by-nature',
+  'health-supplements': 'by-nature',
+  'medical-devices': 'by-nature',
+  'near-expiry': 'by-nature',
+  'seconds-disclosed': 'by-nature',
+  // ordinary goods
+  apparel: 'ordinary',
+  shoes: 'ordinary',
+  bags: 'ordinary',
+  accessories: 'ordinary',
+  jewellery: 'ordinary',
+  watches: 'ordinary',
+  electronics: 'ordinary',
+  'mobile-phones': 'ordinary',
+  computers: 'ordinary',
+  appliances: 'ordinary',
+  'home-goods': 'ordinary',
+  kitchenware: 'ordinary',
+  furniture: 'ordinary',
+  books: 'ordinary',
+  toys: 'ordinary',
+  'baby-products': 'ordinary',
+  sports: 'ordinary',
+  outdoor: 'ordinary',
+  'auto-parts': 'ordinary',
+  tools: 'ordinary',
+  stationery: 'ordinary',
+  'pet-supplies': 'ordinary',
+  'packaged-food': 'ordinary',
+};
+
+/** The codes that are their own statutory kinds in code, whatever the table says (消法 art. 25). */
+const STATUTORY_CODE_KINDS: Readonly<Record<string, ReturnCategoryKind>> = {
+  customized: 'customized',
+  perishable: 'perishable',
+  'digital-download': 'digital-download',
+  'digital-media': 'digital-media',
+  'newspapers-periodicals': 'newspapers-periodicals',
+};
+
+export interface CategoryKind {
+  kind: ReturnCategoryKind;
+  /** False: the code is in no table (returnable as ordinary goods, and logged so that a new storefront code is noticed). */
+  known: boolean;
+}
+
+/**
+ * The kind of a storefront category code: a statutory code is its own kind; then the policy's `byNatureCategories`;
+ * then the policy's table (`categoryKinds`). A code in none is ordinary and unknown: returnable, and the API logs it.
+ */
+export function categoryKindOf(category: string, rules: { byNatureCategories?: readonly string[]; categoryKinds?: Readonly<Record<string, ReturnCategoryKind>> }): CategoryKind {
+  const own = Object.prototype.hasOwnProperty.call(STATUTORY_CODE_KINDS, category) ? STATUTORY_CODE_KINDS[category] : undefined;
+  if (own) return { kind: own, known: true };
+  const table = rules.categoryKinds ?? {};
+  const mapped = Object.prototype.hasOwnProperty.call(table, category) ? table[category] : undefined;
+  if (mapped && mapped !== 'by-nature' && mapped !== 'ordinary') return { kind: mapped, known: true };
+  if ((rules.byNatureCategories ?? []).includes(category)) return { kind: 'by-nature', known: true };
+  return mapped ? { kind: mapped, known: true } : { kind: 'ordinary', known: false };
+}
+
 /** 消法 art. 24 / the three-guarantee rules: the remedies of a quality claim, counted in days from delivery. */
 export const DEFAULT_QUALITY_REMEDIES = { returnDays: 7, exchangeDays: 15, warrantyMonths: 12 } as const;
 
@@ -41,6 +162,8 @@ export const defaultReturnPolicy: ReturnPolicy = {
   excludedCategories: [...STATUTORY_EXCLUDED_CATEGORIES],
   // 暂行办法 art. 7: refused only when the consumer confirmed the exclusion at purchase.
   byNatureCategories: ['intimate-apparel'],
+  // The storefront's category codes onto the statutory and by-nature kinds (an unknown code is returnable, and logged).
+  categoryKinds: { ...DEFAULT_CATEGORY_KINDS },
   qualityRemedies: { ...DEFAULT_QUALITY_REMEDIES },
   returnShippingPaidBy: 'platform',
   // 30.00 CNY: covers a standard domestic parcel with any quoted carrier (see DEFAULT_RETURN_SHIPPING_CAP_MINOR).
@@ -67,6 +190,7 @@ export function withLawDefaults(p: ReturnPolicy): Required<ReturnPolicy> {
     ...d,
     ...p,
     byNatureCategories: p.byNatureCategories ?? d.byNatureCategories,
+    categoryKinds: p.categoryKinds ?? d.categoryKinds,
     qualityRemedies: p.qualityRemedies ?? d.qualityRemedies,
   } as Required<ReturnPolicy>;
 }
@@ -320,8 +444,19 @@ export type ClaimEligibility =
   | { eligible: true; kind: ClaimKind; windowEndsAt?: Date }
   | { eligible: false; kind: ClaimKind; reason: Ineligibility; message: string; windowEndsAt?: Date; remedies?: string[] };
 
-/** 消法 art. 25 / 暂行办法 arts. 6, 7: why a no-reason return of this category is refused, if it is. */
-export function excludedFromNoReason(category: string, byNature: readonly string[], snapshot?: ClaimInput['snapshot']): string | null {
+/**
+ * 消法 art. 25 / 暂行办法 arts. 6, 7: why a no-reason return of this category is refused, if it is. With `categoryKinds`
+ * (the policy's table) the code is first mapped onto its kind (categoryKindOf); without it (the cases opened before
+ * patch `return-category-kinds`), only the exact statutory codes and `byNature` count, as first built.
+ */
+export function excludedFromNoReason(category: string, byNature: readonly string[], snapshot?: ClaimInput['snapshot'], categoryKinds?: Readonly<Record<string, ReturnCategoryKind>>): string | null {
+  if (categoryKinds) {
+    const { kind } = categoryKindOf(category, { byNatureCategories: byNature, categoryKinds });
+    if (kind === 'ordinary') return null;
+    if (kind === 'by-nature') return snapshot?.exclusionConfirmedAtPurchase ? `Category '${category}' is not returnable without reason, as the customer confirmed at purchase (暂行办法 art. 7)` : null;
+    if (kind === UNSEALABLE_DIGITAL_CATEGORY) return snapshot?.digitalUnsealed ? `Unsealed digital goods ('${category}') are excluded from no-reason returns by law (消法 art. 25)` : null;
+    return kind === category ? `Category '${category}' is excluded from no-reason returns by law (消法 art. 25)` : `Category '${category}' (${kind}) is excluded from no-reason returns by law (消法 art. 25)`;
+  }
   if ((STATUTORY_EXCLUDED_CATEGORIES as readonly string[]).includes(category)) return `Category '${category}' is excluded from no-reason returns by law (消法 art. 25)`;
   if (category === UNSEALABLE_DIGITAL_CATEGORY && snapshot?.digitalUnsealed) return `Unsealed digital goods are excluded from no-reason returns by law (消法 art. 25)`;
   if (byNature.includes(category) && snapshot?.exclusionConfirmedAtPurchase) {
@@ -330,12 +465,21 @@ export function excludedFromNoReason(category: string, byNature: readonly string
   return null;
 }
 
+/** How checkClaimEligibility reads the policy. */
+export interface ClaimRuleOptions {
+  /**
+   * Map the category code with the policy's table (`categoryKinds`). Default true; false only for the cases opened
+   * before patch `return-category-kinds` (the workflow passes patched()), which matched exact codes.
+   */
+  categoryTable?: boolean;
+}
+
 /**
  * The rule of a request by what it is in law (消法 arts. 24, 25; 暂行办法 arts. 6, 7; 电子商务法 art. 20). Pure: the
  * API (422) and the workflow apply it alike. Windows count civil days from the day after delivery (dayPeriodEndsAt);
  * a request is in a window while it is strictly before the window's end.
  */
-export function checkClaimEligibility(input: ClaimInput, policy: ReturnPolicy, calendar: BusinessCalendar): ClaimEligibility {
+export function checkClaimEligibility(input: ClaimInput, policy: ReturnPolicy, calendar: BusinessCalendar, options: ClaimRuleOptions = {}): ClaimEligibility {
   const rules = withLawDefaults(policy);
   const kind = claimKindOf(input.reasonCode);
   const refuse = (reason: Ineligibility, message: string, more: { windowEndsAt?: Date; remedies?: string[] } = {}): ClaimEligibility => ({ eligible: false, kind, reason, message, ...more });
@@ -360,7 +504,9 @@ export function checkClaimEligibility(input: ClaimInput, policy: ReturnPolicy, c
     const q = rules.qualityRemedies;
     const returnEnds = ends(q.returnDays);
     const exchangeEnds = ends(q.exchangeDays);
-    const warrantyEnds = addMonths(input.deliveredAt, input.snapshot?.warrantyMonths ?? q.warrantyMonths);
+    // The warranty in months, counted as the Civil Code counts periods (arts. 201-204: from the day after delivery to
+    // 24:00 of the corresponding day of the last month, a last day on a rest day moving on), as a warranty repair counts it.
+    const warrantyEnds = monthPeriodEndsAt(calendar, input.deliveredAt, input.snapshot?.warrantyMonths ?? q.warrantyMonths, { extendOverHolidays: true });
     if (input.requestType === 'exchange' ? within(exchangeEnds) : within(returnEnds)) {
       return { eligible: true, kind, windowEndsAt: input.requestType === 'exchange' ? exchangeEnds : returnEnds };
     }
@@ -373,22 +519,11 @@ export function checkClaimEligibility(input: ClaimInput, policy: ReturnPolicy, c
     return refuse('WARRANTY_EXPIRED', `The warranty ended at ${warrantyEnds.toISOString()}`, { windowEndsAt: warrantyEnds });
   }
 
-  const excluded = excludedFromNoReason(input.category, rules.byNatureCategories ?? [], input.snapshot);
+  const excluded = excludedFromNoReason(input.category, rules.byNatureCategories ?? [], input.snapshot, options.categoryTable === false ? undefined : rules.categoryKinds);
   if (excluded) return refuse('CATEGORY_EXCLUDED', excluded);
   const windowEndsAt = ends(rules.windowDays);
   if (!within(windowEndsAt)) return refuse('RETURN_WINDOW_EXPIRED', `The ${rules.windowDays}-day return window ended at ${windowEndsAt.toISOString()}`, { windowEndsAt });
   return { eligible: true, kind, windowEndsAt };
-}
-
-/** The same instant `months` calendar months later (the last day of a shorter month when the day does not exist). */
-export function addMonths(at: Date, months: number): Date {
-  const d = new Date(at.getTime());
-  const day = d.getUTCDate();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() + months);
-  const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
-  d.setUTCDate(Math.min(day, last));
-  return d;
 }
 
 /**

@@ -6,7 +6,7 @@
 // the zod schemas are in warrantyRepair.schemas.ts, which the task payloads and action bodies below load on
 // first use (policy/lazySchema.ts), so a workflow that only waits never evaluates zod.
 import type { z } from 'zod';
-import { dayPeriodEndsAt, type BusinessCalendar } from './businessCalendar';
+import { dayPeriodEndsAt, monthPeriodEndsAt, type BusinessCalendar } from './businessCalendar';
 import { lazySchema } from './lazySchema';
 import { defineActions, defineTasks } from './process';
 
@@ -105,7 +105,11 @@ export type RepairProblemCategory = (typeof repairProblemCategories)[number];
 
 export const MAX_WARRANTY_MONTHS = 120;
 
-/** Adds calendar months to an instant (UTC), clamping to the month's last day (Jan 31 + 1 month = Feb 28/29). */
+/**
+ * Adds calendar months to an instant (UTC), clamping to the month's last day (Jan 31 + 1 month = Feb 28/29). The
+ * warranty's end as first built, kept for the cases opened before patch `warranty-civil-months` (their histories
+ * recorded it); every later case counts the warranty with warrantyEndsAt.
+ */
 export function addMonths(from: Date, months: number): Date {
   const y = from.getUTCFullYear();
   const m = from.getUTCMonth() + months;
@@ -115,24 +119,48 @@ export function addMonths(from: Date, months: number): Date {
   );
 }
 
+/**
+ * The end of a warranty of `months` months from `from` (delivery, or the replacement's shipment), counted as the
+ * Civil Code counts periods (monthPeriodEndsAt: from the next local day to 24:00 of the corresponding day of the last
+ * month, arts. 201-203), as the first instant out of warranty.
+ *
+ * A last day on a statutory rest day moves to the next working day (art. 203(1)): the warranty is the period in which
+ * the consumer claims, and art. 204 applies the Code's counting to it unless a law or the agreement says otherwise;
+ * neither 部分商品修理更换退货责任规定 nor the warranty terms the storefront sends do. The same choice as the early-fault
+ * days (`earlyFault.extendOverHolidays`) and the return window.
+ */
+export function warrantyEndsAt(calendar: BusinessCalendar, from: Date, months: number): Date {
+  return monthPeriodEndsAt(calendar, from, months, { extendOverHolidays: true });
+}
+
 export type WarrantyCheck =
   | { ok: true; inWarranty: boolean; warrantyEndsAt: Date }
   | { ok: false; reason: 'NOT_YET_DELIVERED' | 'INVALID_WARRANTY_TERMS'; message: string };
 
 /**
- * 7.1 warranty per the manufacturer's policy: the item is in warranty while the request comes no later
- * than `warrantyMonths` calendar months after delivery (inclusive, to the millisecond). 0 months: no warranty.
+ * 7.1 warranty per the manufacturer's policy: the item is in warranty while the request comes before the warranty's
+ * end. 0 months: no warranty.
+ * - With `calendar`: the end is counted as the Civil Code counts periods (warrantyEndsAt: delivered 2026-03-01 at
+ *   05:00 Shanghai time with 6 months, in warranty through 2026-09-01 24:00), and `warrantyEndsAt` is the first
+ *   instant out of warranty.
+ * - Without (the cases opened before patch `warranty-civil-months` only): `warrantyMonths` calendar months added to
+ *   the delivery instant on its UTC date, inclusive to the millisecond.
  */
-export function checkWarranty(input: { deliveredAt: Date; warrantyMonths: number; requestedAt: Date }): WarrantyCheck {
-  const { deliveredAt, warrantyMonths, requestedAt } = input;
+export function checkWarranty(input: { deliveredAt: Date; warrantyMonths: number; requestedAt: Date; calendar?: BusinessCalendar }): WarrantyCheck {
+  const { deliveredAt, warrantyMonths, requestedAt, calendar } = input;
   if (!Number.isInteger(warrantyMonths) || warrantyMonths < 0 || warrantyMonths > MAX_WARRANTY_MONTHS) {
     return { ok: false, reason: 'INVALID_WARRANTY_TERMS', message: `Warranty months must be a whole number from 0 to ${MAX_WARRANTY_MONTHS}` };
   }
   if (requestedAt.getTime() < deliveredAt.getTime()) {
     return { ok: false, reason: 'NOT_YET_DELIVERED', message: 'A repair can be requested only after delivery' };
   }
-  const warrantyEndsAt = addMonths(deliveredAt, warrantyMonths);
-  return { ok: true, inWarranty: warrantyMonths > 0 && requestedAt.getTime() <= warrantyEndsAt.getTime(), warrantyEndsAt };
+  if (calendar) {
+    // 0 months: no warranty; its end is the delivery itself.
+    const endsAt = warrantyMonths > 0 ? warrantyEndsAt(calendar, deliveredAt, warrantyMonths) : new Date(deliveredAt.getTime());
+    return { ok: true, inWarranty: warrantyMonths > 0 && requestedAt.getTime() < endsAt.getTime(), warrantyEndsAt: endsAt };
+  }
+  const endsAt = addMonths(deliveredAt, warrantyMonths);
+  return { ok: true, inWarranty: warrantyMonths > 0 && requestedAt.getTime() <= endsAt.getTime(), warrantyEndsAt: endsAt };
 }
 
 export type CustomerDecision = z.infer<Schemas['customerDecisionSchema']>;

@@ -4,8 +4,10 @@ import { z } from 'zod';
 import { createReturnActivities } from '../activities/returns';
 import { policyRefused } from '../lib/errors';
 import {
+  categoryKindOf,
   checkClaimEligibility,
   defaultReturnPolicy,
+  withLawDefaults,
   paymentMethods,
   refundableMinor,
   type OrderSnapshot,
@@ -114,9 +116,14 @@ export const returnWithin7DaysProcess = defineProcess({
     },
     summary: 'Open a 7-day no-reason return, exchange or refund (policy 7.1, 7.3)',
     body: openReturnBody,
-    prepare: ({ caseId, principal, policy, section, requestedAt }, body: z.infer<typeof openReturnBody>) => {
+    prepare: ({ deps, caseId, principal, policy, section, requestedAt }, body: z.infer<typeof openReturnBody>) => {
       // 7.1, 消法 arts. 24, 25, 暂行办法 arts. 6, 7, 电子商务法 art. 20: the same pure rule the workflow applies; a refusal writes nothing.
       const snapshot = snapshotOf(body);
+      // A category code in no table is returnable as ordinary goods; said in the log, so that a new storefront code
+      // gets its row in the policy's `categoryKinds` (消法 art. 25, 暂行办法 art. 7).
+      if (!categoryKindOf(body.order.category, withLawDefaults(section)).known) {
+        deps.logger.warn({ event: 'return.category_unknown', category: body.order.category, caseId, orderId: body.order.orderId, policyVersion: policy.version }, 'return: unknown category code, treated as ordinary goods (returnable); map it in the policy (returnWithin7Days.categoryKinds)');
+      }
       const eligibility = checkClaimEligibility(
         {
           requestType: body.requestType,

@@ -155,7 +155,7 @@ export const warrantyRepairProcess = defineProcess({
     prepare: async ({ deps, caseId, principal, policy, section, requestedAt }, body: z.infer<typeof openRepairBody>) => {
       // 7.1: warranty per the manufacturer's terms; the same pure rule the workflow applies.
       const deliveredAt = new Date(body.order.deliveredAt);
-      const warranty = checkWarranty({ deliveredAt, warrantyMonths: body.warrantyMonths, requestedAt });
+      const warranty = checkWarranty({ deliveredAt, warrantyMonths: body.warrantyMonths, requestedAt, calendar: policy.calendar });
       if (!warranty.ok) throw policyRefused(warranty.reason, warranty.message);
       // The item and its record: earlier repairs of the same fault in warranty (three-guarantee rules art. 11).
       const identity = body.item && ('imei' in body.item ? { identifierKind: 'imei', identifier: body.item.imei } : { identifierKind: 'serial', identifier: body.item.serialNumber });

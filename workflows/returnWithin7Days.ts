@@ -80,6 +80,9 @@ export const requestReturnPickupUpdate = defineUpdate<ActionResult, [{ actor: Ac
 export const confirmReturnReceiptUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>(actions.receipt.update);
 export const chooseIncompleteOutcomeUpdate = defineUpdate<ActionResult, [{ actor: Actor; choice: IncompleteChoice }]>(actions['incomplete-choice'].update);
 
+/** Category codes mapped onto the statutory and by-nature kinds with the policy's table (policy/returns.ts categoryKindOf). */
+export const RETURN_CATEGORY_KINDS_PATCH = 'return-category-kinds';
+
 export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
   // Cases opened from this patch on follow the consumer law (消法 arts. 24, 25, 39; 暂行办法; 电子商务法 art. 20);
   // cases opened before replay the process as it was first built.
@@ -433,7 +436,10 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     });
   };
 
-  // Opening: the rule of the claim, the same pure rule the API applied.
+  // Opening: the rule of the claim, the same pure rule the API applied. From patch return-category-kinds the category
+  // code is mapped onto its statutory or by-nature kind with the table the case carries (policy `categoryKinds`,
+  // 消法 art. 25, 暂行办法 art. 7); cases opened before match the exact codes, as they did.
+  const categoryTable = patched(RETURN_CATEGORY_KINDS_PATCH);
   const claim = checkClaimEligibility(
     {
       requestType: input.requestType,
@@ -446,6 +452,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     },
     rules,
     calendar,
+    { categoryTable },
   );
   if (claim.windowEndsAt) kase.setDeadline('returnWindowEndsAt', claim.windowEndsAt);
   await kase.record('case.opened', {

@@ -14,6 +14,7 @@ import {
   addMonths,
   checkWarranty,
   silenceChoice,
+  warrantyEndsAt,
   threeGuaranteeEntitlement,
   warrantyRepairActions as actions,
   warrantyRepairTasks,
@@ -49,6 +50,13 @@ const portActivities = proxyActivities<WarrantyRepairActivities & Pick<CaseActiv
 
 /** Cases from this patch on run under the three-guarantee rules; older ones keep their path. */
 export const THREE_GUARANTEES_PATCH = 'repair-three-guarantee-remedies';
+/**
+ * The warranty counted as the Civil Code counts periods (arts. 201-204, policy/warrantyRepair.ts warrantyEndsAt): from
+ * the day after delivery to 24:00 (the calendar's time zone) of the corresponding day of the last month, a last day on
+ * a rest day moving on; a replacement's new warranty alike. Cases opened before it keep the months added to the
+ * delivery instant on its UTC date (addMonths).
+ */
+export const WARRANTY_CIVIL_MONTHS_PATCH = 'warranty-civil-months';
 
 /** The policy a repair case carries: the document's version, the calendar and this process's section. */
 export interface RepairCasePolicy {
@@ -227,7 +235,8 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
 
   // Opening: the warranty check, the same pure rule the API applied (7.1: per the manufacturer's policy).
   const deliveredAt = new Date(order.deliveredAt);
-  const warranty = checkWarranty({ deliveredAt, warrantyMonths: input.warrantyMonths, requestedAt: new Date(input.requestedAt) });
+  const civilMonths = patched(WARRANTY_CIVIL_MONTHS_PATCH);
+  const warranty = checkWarranty({ deliveredAt, warrantyMonths: input.warrantyMonths, requestedAt: new Date(input.requestedAt), ...(civilMonths && { calendar }) });
   if (!warranty.ok) throw ApplicationFailure.create({ type: CaseErrors.PolicyRefused, message: warranty.message, nonRetryable: true });
   kase.setDeadline('warrantyEndsAt', warranty.warrantyEndsAt);
   const openedInWarranty = warranty.inWarranty;
@@ -585,7 +594,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
       // the time the item spent in repair (from the hand-over to the shipment back).
       const extended =
         resolution === 'replaced'
-          ? { basis: 'replacement_restarts', endsAt: addMonths(shippedAt, input.warrantyMonths) }
+          ? { basis: 'replacement_restarts', endsAt: civilMonths ? warrantyEndsAt(calendar, shippedAt, input.warrantyMonths) : addMonths(shippedAt, input.warrantyMonths) }
           : resolution === 'repaired' && rules.extendWarrantyByRepairTime
             ? { basis: 'repair_time', endsAt: new Date(warranty.warrantyEndsAt.getTime() + (shippedAt.getTime() - handedOverAt.getTime())) }
             : null;

@@ -50,3 +50,15 @@ export function repairBody(merchantId: string | null, over: { warrantyMonths?: n
     customerContact: { email: `${customerId}@customer.test`, locale: 'en' as const },
   };
 }
+
+/**
+ * 00:00 Shanghai time of the local date `months` months before today's (clamped to the month's end): a delivery whose
+ * warranty of `months` months has today as its last day (Civil Code arts. 201-203).
+ */
+export function deliveredAtStartOfDayMonthsAgo(months: number): string {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+  const [y, m, d] = today.split('-').map(Number);
+  const last = new Date(Date.UTC(y, m - 1 - months + 1, 0)).getUTCDate();
+  const day = Math.min(d, last);
+  return new Date(Date.UTC(y, m - 1 - months, day) - 8 * 3_600_000).toISOString();
+}

@@ -104,7 +104,7 @@ test('warranty repair: while the first response is open its deadline is on the c
   const body = repairBody(sys.keys.merchant.merchantId);
   const caseId = await open(body);
   const policy = await policyOf(caseId);
-  const warranty = checkWarranty({ deliveredAt: new Date(body.order.deliveredAt), warrantyMonths: body.warrantyMonths, requestedAt: new Date() });
+  const warranty = checkWarranty({ deliveredAt: new Date(body.order.deliveredAt), warrantyMonths: body.warrantyMonths, requestedAt: new Date(), calendar: policy.calendar });
   if (!warranty.ok) throw new Error(warranty.message);
   const warrantyEndsAt = warranty.warrantyEndsAt.toISOString();
 

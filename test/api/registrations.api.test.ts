@@ -519,6 +519,10 @@ test('a 13-year-old (declared birth date): refused without a guardian\'s consent
   expect(refused.body.error.message).toMatch(/under 14.*guardian must consent/);
   expect(await sys.db.registration.count({ where: { username: (without as any).username } })).toBe(0);
   expect(await sys.db.smsOutbox.count({ where: { toNumber: (without as any).mobile } })).toBe(0);
+  // 周岁 (法释〔2006〕1号 art. 2; 民法典 arts. 201-203): on the day of the 14th birthday the applicant is still 13.
+  const birthday = await call(sys, 'POST', '/v1/cases', { key: SF(), body: minimal({ birthDate: bornYearsAgo(14) }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
+  expect(birthday.status).toBe(422);
+  expect(birthday.body.error.code).toBe('GUARDIAN_CONSENT_REQUIRED');
 
   const notice = await call(sys, 'GET', `/v1/registrations/${(await register(minimal() as any)).id}/consents/notice?purpose=guardian&locale=zh-CN`, { key: SF() });
   const guardianConsent = { privacyPolicyVersion: notice.body.privacyPolicy.version, privacyPolicyTextSha256: notice.body.privacyPolicy.textSha256, noticeSha256: notice.body.noticeSha256, guardian: { relation: 'parent' } };
@@ -565,8 +569,12 @@ test('a 16-year-old: a Hong Kong residence permit with the face match; the accou
   await verifyMobileOnly(declared.id);
   await closed(declared.id, 'approved');
   expect(await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: declared.id } })).toMatchObject({ minorSafeguards: true });
-  // Eighteen today: an adult.
-  const adult = await register(minimal({ birthDate: bornYearsAgo(18) }) as any);
+  // The 18th birthday today: still 17 in 周岁 (法释〔2006〕1号 art. 2), a minor; from the day after, an adult.
+  const birthday = await register(minimal({ birthDate: bornYearsAgo(18) }) as any);
+  await verifyMobileOnly(birthday.id);
+  await closed(birthday.id, 'approved');
+  expect(await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: birthday.id } })).toMatchObject({ minorSafeguards: true });
+  const adult = await register(minimal({ birthDate: bornYearsAgo(18, 1) }) as any);
   await verifyMobileOnly(adult.id);
   await closed(adult.id, 'approved');
   expect(await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: adult.id } })).toMatchObject({ minorSafeguards: false });

@@ -8,6 +8,7 @@ import { createWarrantyRepairActivities } from '../../activities/warrantyRepair'
 import { SimulatedCarrierTracking } from '../../lib/carriers';
 import { createLogger } from '../../lib/logger';
 import { idem, repairBody as sharedRepairBody } from '../../scripts/harness/bodies';
+import { deliveredAtStartOfDayMonthsAgo } from '../../scripts/harness/bodies';
 import { call, eventually, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
@@ -141,6 +142,16 @@ test('in warranty, end to end: open, agent answers, customer hands over, the car
     `How did we do? (${caseId})`,
     `Repair ${caseId} completed: repaired`,
   ]);
+});
+
+test('the warranty as the Civil Code counts it: delivered at 00:00 Shanghai time twelve months before today, asked today, in warranty to 24:00 (arts. 201-203)', async () => {
+  const { caseId, res } = await openRepair(repairBody({ warrantyMonths: 12, deliveredAt: deliveredAtStartOfDayMonthsAgo(12) }));
+  expect(res.body.repair).toMatchObject({ inWarranty: true });
+  const endsAt = new Date(res.body.repair.warrantyEndsAt).getTime();
+  expect(endsAt).toBeGreaterThan(Date.now());
+  expect((endsAt + 8 * 3_600_000) % 86_400_000).toBe(0); // 24:00 of a local day in Shanghai
+  await openTask(caseId, 'repair.first_response');
+  expect((await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } })).status).toBe(200);
 });
 
 test('out of warranty: the agent quotes, the customer declines through the storefront; an agent can open a request too', async () => {

@@ -360,7 +360,16 @@ describe('claims as the consumer law shapes them', () => {
     const customized = await open(returnBody({ reasonCode: 'defective', order: { category: 'customized' } }));
     expect(customized.status).toBe(201);
     expect(customized.body.summary).toMatchObject({ claimKind: 'quality' });
-    for (const c of [unconfirmed.body.caseId, customized.body.caseId]) {
+    // Category codes by their kind (policy categoryKinds; 消法 art. 25): `fresh-produce` and `seafood` are perishable;
+    // a code in no table is returnable as ordinary goods (and logged).
+    for (const category of ['fresh-produce', 'seafood']) {
+      const fresh = await open(returnBody({ order: { category } }));
+      expect(fresh.status).toBe(422);
+      expect(fresh.body.error).toMatchObject({ code: 'CATEGORY_EXCLUDED', message: expect.stringContaining('(perishable)') });
+    }
+    const unknown = await open(returnBody({ order: { category: 'drone-kits' } }));
+    expect(unknown.status).toBe(201);
+    for (const c of [unconfirmed.body.caseId, customized.body.caseId, unknown.body.caseId]) {
       await openTask(c, 'return.merchant_review');
       expect((await call(sys, 'POST', `/v1/cases/${c}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } })).status).toBe(200);
     }

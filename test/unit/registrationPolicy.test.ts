@@ -111,16 +111,45 @@ describe('the law under the policy (issue 9)', () => {
     expect(() => parsePolicy({ ...defaultPolicy, registration: { ...r, minors: { guardianConsentUnder: 12, safeguardsUnder: 18 } } })).toThrow(); // PIPL art. 28: not below 14
   });
 
+  // 周岁: an age is reached on the day after the birthday (法释〔2006〕1号 art. 2; 民法典 arts. 201-203).
   test.each([
-    ['2012-11-28', '2026-11-28', 14, 'minor'],
+    ['2012-11-28', '2026-11-27', 13, 'child_needs_guardian'],
+    ['2012-11-28', '2026-11-28', 13, 'child_needs_guardian'], // the 14th birthday: still 13
+    ['2012-11-28', '2026-11-29', 14, 'minor'],
     ['2012-11-29', '2026-11-28', 13, 'child_needs_guardian'],
-    ['2008-11-28', '2026-11-28', 18, 'adult'],
+    ['2008-11-28', '2026-11-28', 17, 'minor'], // the 18th birthday: still 17
+    ['2008-11-28', '2026-11-29', 18, 'adult'],
     ['2008-11-29', '2026-11-28', 17, 'minor'],
-    ['2008-02-29', '2026-02-28', 17, 'minor'], // a leap-day birthday counts from 1 March in other years
+    ['2012-12-31', '2026-12-31', 13, 'child_needs_guardian'], // year end
+    ['2012-12-31', '2027-01-01', 14, 'minor'],
+    ['2012-01-01', '2026-01-01', 13, 'child_needs_guardian'], // year start
+    ['2012-01-01', '2026-01-02', 14, 'minor'],
+    ['2008-02-29', '2026-02-28', 17, 'minor'], // a leap-day birthday: the period ends on 28 February (art. 202)
     ['2008-02-29', '2026-03-01', 18, 'adult'],
+    ['2012-02-29', '2026-02-28', 13, 'child_needs_guardian'],
+    ['2012-02-29', '2026-03-01', 14, 'minor'],
+    ['2008-02-29', '2028-02-28', 19, 'adult'], // in a leap year the birthday is 29 February itself
+    ['2008-02-29', '2028-02-29', 19, 'adult'],
+    ['2008-02-29', '2028-03-01', 20, 'adult'],
+    ['2012-02-28', '2026-02-28', 13, 'child_needs_guardian'],
+    ['2012-03-01', '2026-03-01', 13, 'child_needs_guardian'],
+    ['2012-03-01', '2026-03-02', 14, 'minor'],
+    ['2012-11-28', '2012-11-28', 0, 'child_needs_guardian'], // the day of birth
+    ['2012-11-28', '2013-11-29', 1, 'child_needs_guardian'],
   ] as const)('born %s, on %s: %i years, %s', (birth, on, age, status) => {
     expect(ageOn(birth, on)).toBe(age);
     expect(minorStatus(ageOn(birth, on), { guardianConsentUnder: 14, safeguardsUnder: 18 })).toBe(status);
+  });
+
+  test.each([
+    // instant (UTC), local date in Shanghai: the age turns at 00:00 Shanghai time of the day after the birthday (16:00 UTC)
+    ['2026-11-28T15:59:59.999Z', 13],
+    ['2026-11-28T16:00:00.000Z', 14],
+    ['2026-11-27T16:00:00.000Z', 13], // 00:00 of the birthday, Shanghai
+    ['2026-11-29T00:00:00.000Z', 14],
+  ] as const)('born 2012-11-28, at %s (Asia/Shanghai): %i', (at, age) => {
+    const { localDate } = require('../../activities/registration') as typeof import('../../activities/registration');
+    expect(ageOn('2012-11-28', localDate(new Date(at), 'Asia/Shanghai'))).toBe(age);
   });
 
   test('every consent has its notice in both languages, saying why and what refusing affects', () => {

@@ -23,7 +23,8 @@ const days = {
   'day 8, 00:00': '2026-11-26T00:00:00+08:00',
   'day 15, 23:59': '2026-12-03T23:59:00+08:00',
   'day 16, 00:00': '2026-12-04T00:00:00+08:00',
-  'after the 12-month warranty': '2027-11-18T10:00:00+08:00',
+  // The warranty counts like the law counts months (Civil Code arts. 201-203): its last day is 2027-11-18 (a Thursday), to 24:00.
+  'after the 12-month warranty': '2027-11-19T00:00:00+08:00',
 } as const;
 type Day = keyof typeof days;
 const dayNumber: Record<Day, number> = { 'day 7, 23:59': 7, 'day 7, last millisecond': 7, 'day 8, 00:00': 8, 'day 15, 23:59': 15, 'day 16, 00:00': 16, 'after the 12-month warranty': 400 };

@@ -785,3 +785,25 @@ describe('pickup (上门取件)', () => {
     expect(mailOf(i.caseId, 'return.approved_merchant').params).toMatchObject({ trackingNumber: 'INTRANSITPICK01' });
   });
 });
+
+describe('category codes mapped onto the statutory kinds (patch return-category-kinds; 消法 art. 25, 暂行办法 art. 7)', () => {
+  test('a no-reason return of `fresh-produce` (perishable by the table the case carries) closes ineligible; the API refuses it first', async () => {
+    const i = input({});
+    i.order.category = 'fresh-produce';
+    const h = await start(i);
+    expect(await h.result()).toEqual({ outcome: 'ineligible' });
+    expect(eventOf(i.caseId, 'return.ineligible').payload).toEqual({ reason: 'CATEGORY_EXCLUDED' });
+    expect(tasksOf(i.caseId)).toHaveLength(0);
+  });
+
+  test('the table is the case\'s own: a case whose policy maps `fresh-produce` to ordinary goods goes to merchant review', async () => {
+    const i = input({});
+    i.order.category = 'fresh-produce';
+    i.policy = { ...i.policy, returnWithin7Days: { ...i.policy.returnWithin7Days, categoryKinds: { 'fresh-produce': 'ordinary' } } };
+    const h = await start(i);
+    await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_review'), 'merchant review');
+    expect(eventOf(i.caseId, 'return.ineligible')).toBeUndefined();
+    await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+    expect(await h.result()).toEqual({ outcome: 'cancelled' });
+  });
+});

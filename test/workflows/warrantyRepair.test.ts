@@ -6,7 +6,7 @@ import type { Worker } from '@temporalio/worker';
 import { addWorkingDays, addWorkingHours } from '../../policy/businessCalendar';
 import { deadlineFrom } from '../../policy/durations';
 import { caseStateQuery, completeTaskUpdate, cancelCaseUpdate, type Actor } from '../../workflows/definitions';
-import { addMonths } from '../../policy/warrantyRepair';
+import { addMonths, warrantyEndsAt } from '../../policy/warrantyRepair';
 import {
   chooseRemedyUpdate,
   decideQuoteUpdate,
@@ -17,6 +17,7 @@ import {
   type RepairCaseInput,
 } from '../../workflows/warrantyRepair';
 import { createTimeSkippingEnv, executeUpdate, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { deliveredAtStartOfDayMonthsAgo } from '../../scripts/harness/bodies';
 import { repairInput, repairWorker } from '../../scripts/scenarios/warrantyRepair';
 
 const HOUR = 3_600_000;
@@ -339,7 +340,7 @@ test('repair breach at 5 working days: supervisors alerted, replacement or repai
   await shipAndRate(h, 3);
   expect(await h.result()).toEqual({ outcome: 'replaced', rating: 3 });
   const shippedAt = event(i.caseId, 'repair.item_shipped').at;
-  expect(event(i.caseId, 'repair.warranty_extended').payload).toMatchObject({ basis: 'replacement_restarts', warrantyEndsAt: addMonths(new Date(shippedAt), 12).toISOString() });
+  expect(event(i.caseId, 'repair.warranty_extended').payload).toMatchObject({ basis: 'replacement_restarts', warrantyEndsAt: warrantyEndsAt(i.policy.calendar, new Date(shippedAt), 12).toISOString() });
   expect(progressOf(i.caseId)).toMatchObject({ remedyChoice: 'replacement' });
   expect(forCase(i.caseId, fakes.itemRepairs)).toHaveLength(0);
 });
@@ -619,4 +620,20 @@ test('update validators: wrong step, bad payloads and a cancellation after hand-
   await complete(h, 'repair.technician_report', repaired);
   await shipAndRate(h, 5);
   expect(await h.result()).toEqual({ outcome: 'repaired', rating: 5 });
+});
+
+test('the warranty as the Civil Code counts it (patch warranty-civil-months): delivered at 00:00 Shanghai time twelve months ago, asked on the last day, in warranty to 24:00', async () => {
+  const deliveredAt = deliveredAtStartOfDayMonthsAgo(12);
+  const i = input({ warrantyMonths: 12, deliveredAt });
+  const h = await start(i);
+  await waitForState(h, (s) => !!openTaskOf(s, 'repair.first_response'), 'free repair response');
+  const endsAt = warrantyEndsAt(i.policy.calendar, new Date(deliveredAt), 12);
+  expect(event(i.caseId, 'repair.warranty_checked').payload).toEqual({ inWarranty: true, warrantyEndsAt: endsAt.toISOString() });
+  expect((await h.query(caseStateQuery)).deadlines.warrantyEndsAt).toBe(endsAt.toISOString());
+  // Today is the last day: the former count (months added to the instant) had ended at 00:00 today.
+  expect(addMonths(new Date(deliveredAt), 12).getTime()).toBeLessThanOrEqual(new Date(i.requestedAt).getTime());
+  expect(endsAt.getTime()).toBeGreaterThan(new Date(i.requestedAt).getTime());
+  expect(endsAt.getTime() - new Date(deliveredAt).getTime()).toBeGreaterThan(365 * DAY);
+  await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+  expect(await h.result()).toEqual({ outcome: 'cancelled', rating: null });
 });
