@@ -2,6 +2,7 @@
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, templates, type ActivityDeps } from '../activities';
 import { createNotificationOutbox } from '../activities/notificationOutbox';
+import type { CaseReconciler } from '../processes/caseReconciler';
 import { ConfigError, envFields } from '../lib/config';
 import type { Registry } from '../lib/metrics';
 import { activityMetricsInterceptor } from './metrics';
@@ -40,6 +41,8 @@ export interface CaseWorkerOptions {
   workflowStackTraces?: boolean;
   /** Deadlock detection in the workflow threads; default: the WORKER_WORKFLOW_DEADLOCK_DETECTION setting (on). */
   workflowDeadlockDetection?: boolean;
+  /** Starts the cases a crash left without their workflow (processes/caseReconciler.ts): run at start-up, then periodically, while the worker runs. */
+  reconciler?: CaseReconciler;
 }
 
 /** WORKER_MAX_CACHED_WORKFLOWS from the environment, validated as lib/config.ts validates it. */
@@ -69,7 +72,7 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
   setWorkflowDeadlockDetection(o.workflowDeadlockDetection ?? workflowDeadlockDetectionSetting());
   // The e-mail outbox's dispatcher runs beside the worker: activities queue, it delivers (and polls for retries).
   const outbox =
-    o.deps.outbox ?? createNotificationOutbox({ db: o.deps.db, mailer: o.deps.mailer, logger: o.deps.logger.child({ component: 'outbox' }), templates, mailDomain: o.deps.mailDomain, queue: o.taskQueue });
+    o.deps.outbox ?? createNotificationOutbox({ db: o.deps.db, mailer: o.deps.mailer, logger: o.deps.logger.child({ component: 'outbox' }), templates, mailDomain: o.deps.mailDomain, queue: o.taskQueue, metrics: o.metrics });
   const options: WorkerOptions = {
     connection: o.connection,
     namespace: o.namespace,
@@ -93,9 +96,11 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
   const run = worker.run.bind(worker);
   worker.run = async () => {
     outbox.start();
+    o.reconciler?.start();
     try {
       return await run();
     } finally {
+      await o.reconciler?.stop();
       await outbox.stop();
     }
   };
