@@ -5,7 +5,7 @@
 // write stays idempotent on its key.
 import type { ClientBase } from 'pg';
 import { AuditChain, canonicalJson, ISO_INSTANT, pgSql, utc, type AuditInput } from './audit';
-import type { CaseEventInput, CaseWrite, CloseTaskInput, EscalateTaskInput, NotifyInput, OpenTaskInput } from './types';
+import type { CaseEventInput, CaseWrite, CloseTaskInput, EscalateTaskInput, NotifyInput, OpenTaskInput, SetDeadlinesInput } from './types';
 
 /** Anything that runs a query: a client in a transaction, or the pool for a statement of its own. */
 export type PgQueryable = Pick<ClientBase, 'query'>;
@@ -16,12 +16,14 @@ export type WriteOutcome =
   | { kind: 'openTask'; input: OpenTaskInput; opened: boolean }
   | { kind: 'closeTask'; input: CloseTaskInput; changed: boolean }
   | { kind: 'escalateTask'; input: EscalateTaskInput; applied: boolean }
-  | { kind: 'notify'; input: NotifyInput };
+  | { kind: 'notify'; input: NotifyInput }
+  | { kind: 'setDeadlines'; input: SetDeadlinesInput };
 
 
 /** The keys a write may append under. */
 function keysOf(w: CaseWrite): string[] {
   if (w.kind === 'closeTask') return [w.input.eventKey, `${w.input.eventKey}:breach`];
+  if (w.kind === 'setDeadlines') return [];
   return [w.input.eventKey];
 }
 
@@ -52,6 +54,10 @@ export async function applyWritesIn(client: ClientBase, caseId: string, writes: 
         break;
       case 'notify':
         await queueNotification(client, w.input, queue);
+        out.push(w);
+        break;
+      case 'setDeadlines':
+        deadlines.note(w.input.deadlines, w.input.deadlinesVersion);
         out.push(w);
         break;
     }

@@ -88,6 +88,8 @@ export function createActivities(deps: ActivityDeps) {
         return;
       case 'notify':
         return outbox.wake();
+      case 'setDeadlines':
+        return log(w.input.caseId, w.kind).debug({ deadlines: Object.keys(w.input.deadlines) }, 'running deadlines written');
     }
   }
 

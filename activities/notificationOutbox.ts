@@ -2,18 +2,22 @@
 // case and milestone); this dispatcher delivers queued rows over SMTP in the background, so a workflow never
 // waits on a mail server and a human step answers as soon as its own writes are done.
 //
-// At most once, as before: a row is claimed ('sending') before SMTP. A claim that never finished (the process
-// died around the SMTP call, or SMTP accepted but recording the send failed) cannot know whether the message
-// left, so after `staleClaimMs` the row becomes 'uncertain' and is never resent. An SMTP refusal is safe to
-// retry: the row goes back to 'failed' with a backoff. Several workers may run dispatchers on one database:
-// claims use FOR UPDATE SKIP LOCKED.
+// A row is claimed ('sending') before SMTP. A claim that never finished (the process died around the SMTP call, or
+// SMTP accepted but recording the send failed) cannot know whether the message left: after `staleClaimMs` it becomes
+// 'uncertain'. What happens then is the template's declared delivery (activities/templates.ts Delivery):
+// 'at-most-once' rows stay 'uncertain' and are never resent; 'at-least-once' rows (notices that carry a right or start
+// a legal clock) are claimed again and resent with the same Message-ID, derived from the row, so that a duplicate shows
+// as one. A claim whose recipient has no address ends 'skipped', as a send does. An SMTP refusal is safe to retry: the
+// row goes back to 'failed' with a backoff. Several workers may run dispatchers on one database: claims use FOR UPDATE
+// SKIP LOCKED.
 import crypto from 'node:crypto';
 import { poolOf, withPgTransaction, type Db } from '../lib/db';
 import { queueNotification } from './caseWrites';
 import type { Logger } from '../lib/logger';
 import { appendAuditEventIn, pgSql, utc } from './audit';
 import type { Mailer } from './mailer';
-import { renderTemplate, type TemplateSet } from './templates';
+import { metric, type Registry } from '../lib/metrics';
+import { deliveryOf, renderTemplate, type Delivery, type TemplateSet } from './templates';
 import type { NotifyInput } from './types';
 
 export interface NotificationOutbox {
@@ -50,8 +54,15 @@ export interface OutboxOptions {
   queue?: string;
   /** Cases whose e-mails are delivered at the same time (each delivery holds a database connection while it records). */
   concurrency?: number;
-  /** A claim older than this is taken as interrupted: the row becomes 'uncertain'. */
+  /** A claim older than this is taken as interrupted: the row becomes 'uncertain' (resent if its template is at least once). */
   staleClaimMs?: number;
+  /** Registry for the delivery counters (casework_notifications_total); the worker passes its own. */
+  metrics?: Registry;
+  /**
+   * Test hook: called once SMTP has accepted a message and before the send is recorded. A test makes it throw or hang
+   * to play a crash between the SMTP answer and the record.
+   */
+  afterSmtpAccepted?: (row: { id: string; template: string }) => Promise<void>;
 }
 
 interface ClaimedRow {
@@ -68,6 +79,8 @@ interface ClaimedRow {
   /** The recipient's contact (parties), if any. */
   email: string | null;
   locale: string | null;
+  /** The status the row was claimed from: 'uncertain' is a resend of an interrupted at-least-once notice. */
+  claimed_from: string;
 }
 
 /** Tries to record a send that SMTP accepted. */
@@ -84,6 +97,17 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
   let running: Promise<number> | undefined;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
+  const counted = o.metrics
+    ? metric(o.metrics, 'counter', {
+        name: 'casework_notifications_total',
+        help: "E-mail notices by the template's declared delivery and what became of them: sent, resent_after_uncertain (an interrupted at-least-once notice sent again), uncertain (a claim interrupted by a crash), skipped (no address), failed (SMTP refused; retried)",
+        labelNames: ['delivery', 'outcome'],
+      })
+    : undefined;
+  const count = (template: string, outcome: 'sent' | 'resent_after_uncertain' | 'uncertain' | 'skipped' | 'failed', n = 1) =>
+    counted?.inc({ delivery: deliveryOf(o.templates(), template), outcome }, n);
+  /** The templates whose interrupted claims are sent again. */
+  const atLeastOnce = (): string[] => Object.entries(o.templates()).filter(([, t]) => t.delivery === ('at-least-once' satisfies Delivery)).map(([name]) => name);
 
   async function enqueue(n: NotifyInput): Promise<void> {
     await queueNotification(poolOf(db), n, o.queue ?? null);
@@ -126,22 +150,37 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
   }
 
   async function claim(): Promise<ClaimedRow[]> {
-    // Claims that never finished: outcome unknown, so never resent.
-    const stale = await db.$executeRaw`
-      UPDATE notifications SET status = 'uncertain', last_error = 'delivery outcome unknown after an interrupted attempt; not resent'
-      WHERE status = 'sending' AND (claimed_at IS NULL OR claimed_at < timezone('UTC', now()) - make_interval(secs => ${staleClaimMs / 1000}))
-        AND (queue = ${o.queue ?? null} OR queue IS NULL)`;
-    if (stale > 0) o.logger.warn({ rows: stale }, 'notifications left uncertain after an interrupted attempt; not resending');
+    // Claims that never finished: the outcome is unknown, so 'uncertain'; or 'skipped' when the recipient has no
+    // address (nothing can have left, as a send would find).
+    const stale = await db.$queryRaw<{ template: string; status: string }[]>`
+      UPDATE notifications n SET
+        status = CASE WHEN coalesce(p.email, '') = '' THEN 'skipped' ELSE 'uncertain' END,
+        last_error = CASE WHEN coalesce(p.email, '') = '' THEN 'recipient has no e-mail address'
+          WHEN n.template = ANY(${atLeastOnce()}::text[]) THEN 'delivery outcome unknown after an interrupted attempt; resent (at least once)'
+          ELSE 'delivery outcome unknown after an interrupted attempt; not resent' END
+      FROM notifications s LEFT JOIN parties p ON p.kind = s.recipient_kind AND p.id = s.recipient_id
+      WHERE s.id = n.id AND n.status = 'sending' AND (n.claimed_at IS NULL OR n.claimed_at < timezone('UTC', now()) - make_interval(secs => ${staleClaimMs / 1000}))
+        AND (n.queue = ${o.queue ?? null} OR n.queue IS NULL)
+      RETURNING n.id, n.case_id AS "caseId", n.template, n.status`;
+    for (const r of stale) count(r.template, r.status === 'skipped' ? 'skipped' : 'uncertain');
+    const uncertain = stale.filter((r) => r.status === 'uncertain');
+    if (uncertain.length > 0) {
+      const resent = uncertain.filter((r) => deliveryOf(o.templates(), r.template) === 'at-least-once').length;
+      o.logger.warn({ rows: uncertain.length, resent, notResent: uncertain.length - resent }, 'notifications left uncertain after an interrupted attempt; at-least-once ones are sent again');
+    }
     // Claimed with the recipient's contact as it is now: a corrected address or locale applies to what has not left yet.
+    // An at-least-once row left 'uncertain' is claimed again: sent once more with its Message-ID.
     return db.$queryRaw<ClaimedRow[]>`
       WITH claimed AS (
         UPDATE notifications n SET status = 'sending', attempts = n.attempts + 1, claimed_at = timezone('UTC', now())
-        WHERE n.id IN (
-          SELECT id FROM notifications
-          WHERE status IN ('pending', 'failed') AND next_attempt_at <= timezone('UTC', now()) AND (queue = ${o.queue ?? null} OR queue IS NULL)
+        FROM (
+          SELECT id, status FROM notifications
+          WHERE (status IN ('pending', 'failed') AND next_attempt_at <= timezone('UTC', now()) OR status = 'uncertain' AND template = ANY(${atLeastOnce()}::text[]))
+            AND (queue = ${o.queue ?? null} OR queue IS NULL)
           ORDER BY next_attempt_at, queued_seq LIMIT ${batch}
-          FOR UPDATE SKIP LOCKED)
-        RETURNING n.id, n.queued_seq, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts)
+          FOR UPDATE SKIP LOCKED) due
+        WHERE n.id = due.id
+        RETURNING n.id, n.queued_seq, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts, due.status AS claimed_from)
       SELECT c.*, p.email, p.locale FROM claimed c
       LEFT JOIN parties p ON p.kind = c.recipient_kind AND p.id = c.recipient_id`;
   }
@@ -151,6 +190,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
     const locale = r.locale ?? 'zh-CN';
     if (!r.email) {
       await db.notification.update({ where: { id: r.id }, data: { status: 'skipped', locale, lastError: 'recipient has no e-mail address' } });
+      count(r.template, 'skipped');
       l.info('notification skipped: no address');
       return;
     }
@@ -160,6 +200,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       const messageId = `<${crypto.createHash('sha256').update(r.id).digest('hex').slice(0, 32)}@${o.mailDomain ?? 'casework.local'}>`;
       sent = await mailer.send({ to: r.email, subject, text, messageId, headers: { 'X-Case-Id': r.case_id, 'X-Notification-Id': r.id } });
     } catch (err) {
+      count(r.template, 'failed');
       // Not accepted by SMTP: safe to try again later.
       const message = String((err as Error).message).slice(0, 500);
       await db.$executeRaw`
@@ -169,8 +210,9 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       l.warn({ err: message, attempts: r.attempts }, 'notification failed; will retry');
       return;
     }
+    await o.afterSmtpAccepted?.({ id: r.id, template: r.template });
     // Accepted by SMTP: recorded (a few tries, it is the database that failed, not the mail). If recording still
-    // fails, the row stays 'sending' and becomes 'uncertain' later: never sent twice.
+    // fails, the row stays 'sending' and becomes 'uncertain' later: sent again only if its template is at least once.
     for (let tries = 1; ; tries++) {
       try {
         // Plain SQL, as a step's writes (activities/caseWrites.ts): the case row first, then the notification row.
@@ -195,11 +237,13 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
           await new Promise((resolve) => setTimeout(resolve, 200 * tries));
           continue;
         }
-        l.error({ err: (err as Error).message, messageId: sent.messageId }, 'notification sent but not recorded; it will be marked uncertain, not resent');
+        l.error({ err: (err as Error).message, messageId: sent.messageId, delivery: deliveryOf(o.templates(), r.template) }, 'notification sent but not recorded; it will be marked uncertain (resent only if at least once)');
         return;
       }
     }
-    l.info({ messageId: sent.messageId }, 'notification sent');
+    const resent = r.claimed_from === 'uncertain';
+    count(r.template, resent ? 'resent_after_uncertain' : 'sent');
+    l.info({ messageId: sent.messageId, ...(resent && { resentAfterUncertain: true }) }, resent ? 'notification sent again after an interrupted attempt (at least once)' : 'notification sent');
   }
 
   return {

@@ -6,7 +6,26 @@
 export type Params = Record<string, string | number | null>;
 export type Template = { subject: (p: Params) => string; text: (p: Params) => string };
 export type Locale = 'zh-CN' | 'en';
-export type TemplateSet = Record<string, Record<Locale, Template>>;
+/**
+ * How the outbox delivers a template's notices when a send was interrupted (the process died between the SMTP answer
+ * and its record, so nobody knows whether the message left):
+ * - 'at-least-once': the claim is sent again, with the same Message-ID (derived from the row), so that mail clients and
+ *   auditors see a duplicate as such. For notices that carry a right or start a legal clock (approvals, rejections with
+ *   their routes of appeal, refunds, deadlines): a lost one harms the recipient more than a duplicate.
+ * - 'at-most-once': the claim ends 'uncertain' and is never sent again (acknowledgements, shipping news, surveys).
+ */
+export type Delivery = 'at-least-once' | 'at-most-once';
+/** A template: its text in each locale, and how it is delivered after an interrupted send. */
+export type TemplateDef = Record<Locale, Template> & { delivery: Delivery };
+export type TemplateSet = Record<string, TemplateDef>;
+
+/** A template declared from its texts and its delivery. */
+export const template = (delivery: Delivery, texts: Record<Locale, Template>): TemplateDef => ({ ...texts, delivery });
+
+/** The delivery a template declares ('at-most-once' for a name not in the set). */
+export function deliveryOf(set: TemplateSet, name: string): Delivery {
+  return set[name]?.delivery ?? 'at-most-once';
+}
 
 /** A policy duration as the workflow passes it ("2 working-hours"), in words of the recipient's language. */
 export function within(value: string | number | null | undefined, locale: Locale): string {
@@ -25,15 +44,20 @@ export function within(value: string | number | null | undefined, locale: Locale
 
 /** Templates of every process: SLA reminders and escalations of tasks, the 7.1 satisfaction survey. */
 export const sharedTemplates: TemplateSet = {
+  // A request for feedback: no right, no clock.
   'survey.requested': {
+    delivery: 'at-most-once',
     'zh-CN': { subject: (p) => `请评价本次售后服务(${p.caseId})`, text: (p) => `感谢您的耐心。请为售后申请 ${p.caseId} 的服务打分,您的反馈将帮助我们改进(政策 7.1)。` },
     en: { subject: (p) => `How did we do? (${p.caseId})`, text: (p) => `Please rate the after-sales service for case ${p.caseId}; your feedback helps us improve.` },
   },
+  // Staff and merchant reminders of an internal SLA; the party's own notice of its deadline is the process's template.
   'task.reminder': {
+    delivery: 'at-most-once',
     'zh-CN': { subject: (p) => `任务即将到期(${p.caseId})`, text: (p) => `案件 ${p.caseId} 的任务 ${p.taskType} 将于 ${p.dueAt} 到期。` },
     en: { subject: (p) => `Task due soon (${p.caseId})`, text: (p) => `Task ${p.taskType} of case ${p.caseId} is due at ${p.dueAt}.` },
   },
   'task.escalated': {
+    delivery: 'at-most-once',
     'zh-CN': { subject: (p) => `任务已超时升级(${p.caseId})`, text: (p) => `案件 ${p.caseId} 的任务 ${p.taskType} 已于 ${p.dueAt} 超时,现已升级。` },
     en: { subject: (p) => `Task escalated (${p.caseId})`, text: (p) => `Task ${p.taskType} of case ${p.caseId} passed its deadline (${p.dueAt}) and was escalated.` },
   },

@@ -91,13 +91,23 @@ export interface RecordReturnShippingInput {
   eventKey: string;
 }
 
+/** The running deadlines of a case, written when they changed with no other write carrying them (DEADLINES_ON_CHANGE_PATCH). */
+export interface SetDeadlinesInput {
+  caseId: string;
+  deadlines: Record<string, string | null>;
+  deadlinesVersion: number;
+  /** Workflow time of the change (ISO). */
+  at: string;
+}
+
 /** One write of a case's step; CaseKit sends a step's writes together (applyCaseWrites), in the order made. */
 export type CaseWrite =
   | { kind: 'recordCaseEvent'; input: CaseEventInput }
   | { kind: 'openTask'; input: OpenTaskInput }
   | { kind: 'closeTask'; input: CloseTaskInput }
   | { kind: 'escalateTask'; input: EscalateTaskInput }
-  | { kind: 'notify'; input: NotifyInput };
+  | { kind: 'notify'; input: NotifyInput }
+  | { kind: 'setDeadlines'; input: SetDeadlinesInput };
 
 export interface CaseWritesInput {
   caseId: string;

@@ -4,13 +4,13 @@
 // answers from the read model.
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { canonicalJson, pgSql, prismaSql, utc, type Sql } from '../activities/audit';
 import { isUniqueViolation, poolOf } from '../lib/db';
 import { caseById, idempotencyRecordOf } from '../lib/sqlReads';
 import { policySection } from '../processes/policyDocument';
 import { caseCalendar } from '../lib/calendarStore';
+import { afterOpeningCommit, startCaseOnce, type StoredWorkflowInput } from '../processes/caseStart';
 import type { AnyProcess } from '../processes/types';
 import { CaseStatus, CaseType, MerchantId } from '../lib/searchAttributes';
 import type { ApiDeps } from './deps';
@@ -51,15 +51,11 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
   /**
    * Starts the case's single run. The case row is marked started by the workflow's first write of the case
    * (activities/caseWrites.ts); until then a replay of the request starts again and finds the run (running: the same
-   * run; closed: refused and counted as started).
+   * run; closed: refused and counted as started). A case whose start a crash prevented and that nobody replays is
+   * started by the reconciler (processes/caseReconciler.ts).
    */
-  const startOnce = async (caseId: string, input: { caseId: string; openedBy: string; order?: { merchantId?: string } }) => {
-    try {
-      await startCaseWorkflow(deps, process, input);
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      req.log.warn({ caseId }, 'case workflow had already started; not starting it again');
-    }
+  const startOnce = async (caseId: string, input: StoredWorkflowInput) => {
+    if ((await startCaseOnce(deps, process, input)) === 'closed') req.log.warn({ caseId }, 'case workflow had already started; not starting it again');
   };
 
   const replayed = async (rec: { requestHash: string; caseId: string }) => {
@@ -99,6 +95,7 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
     policyVersion: policy.version,
     summary: { ...prepared.row.summary, workflowInput: prepared.input },
     contact: c && (c.email || c.displayName || c.locale) ? c : undefined,
+    taskQueue: deps.temporal.taskQueue,
     at: new Date(),
   };
   try {
@@ -117,6 +114,7 @@ export async function openCase(deps: ApiDeps, req: Request, res: Response, proce
     if (winner) return replayed(winner);
     throw process.open.onUniqueViolation?.(body) ?? err;
   }
+  afterOpeningCommit(caseId);
   await startOnce(caseId, prepared.input);
   req.log.info({ caseId, caseType: process.caseType }, 'case opened');
   res.status(201).location(`/v1/cases/${caseId}`).json(await present(caseId));
@@ -133,6 +131,8 @@ interface Opening {
   policyVersion: string;
   summary: Record<string, unknown>;
   contact?: { customerId: string; email?: string; displayName?: string; locale?: string };
+  /** The task queue its workflow starts on: that queue's reconciler starts it if the start never happened. */
+  taskQueue: string;
   at: Date;
 }
 
@@ -143,47 +143,27 @@ interface Opening {
  */
 async function insertOpening(sql: Sql, o: Opening): Promise<void> {
   const at = utc(4);
-  const params: unknown[] = [o.principalId, o.key, o.requestHash, o.at.toISOString(), o.caseId, o.type, o.customerId, o.merchantId, o.policyVersion, JSON.stringify(o.summary)];
+  const params: unknown[] = [o.principalId, o.key, o.requestHash, o.at.toISOString(), o.caseId, o.type, o.customerId, o.merchantId, o.policyVersion, JSON.stringify(o.summary), o.taskQueue];
   let party = '';
   if (o.contact) {
     const c = o.contact;
     params.push(c.customerId, c.email || null, c.displayName || null, c.locale || null);
     party = `, party AS (
-      INSERT INTO parties (kind, id, email, display_name, locale, updated_at) VALUES ('customer', $11, $12, $13, coalesce($14, 'zh-CN'), ${at})
-      ON CONFLICT (kind, id) DO UPDATE SET email = coalesce($12, parties.email), display_name = coalesce($13, parties.display_name),
-        locale = coalesce($14, parties.locale), updated_at = ${at})`;
+      INSERT INTO parties (kind, id, email, display_name, locale, updated_at) VALUES ('customer', $12, $13, $14, coalesce($15, 'zh-CN'), ${at})
+      ON CONFLICT (kind, id) DO UPDATE SET email = coalesce($13, parties.email), display_name = coalesce($14, parties.display_name),
+        locale = coalesce($15, parties.locale), updated_at = ${at})`;
   }
   await sql.query(
     `WITH idempotency AS (
        INSERT INTO idempotency_records (principal_id, key, request_hash, case_id, created_at) VALUES ($1, $2, $3, $5, ${at})
      ), opened AS (
-       INSERT INTO cases (id, type, status, step, customer_id, merchant_id, policy_version, workflow_id, opened_by, summary, created_at, updated_at)
-       VALUES ($5, $6, 'open', 'opened', $7, $8, $9, $5, $1, $10::jsonb, ${at}, ${at})
+       INSERT INTO cases (id, type, status, step, customer_id, merchant_id, policy_version, workflow_id, opened_by, summary, task_queue, created_at, updated_at)
+       VALUES ($5, $6, 'open', 'opened', $7, $8, $9, $5, $1, $10::jsonb, $11, ${at}, ${at})
      )${party}
      SELECT 1`,
     params,
   );
 }
 
-/**
- * Starts a case's workflow under the opening principal's identity, with its search attributes.
- * A case's workflow id runs exactly once: a second start while it runs returns the running workflow
- * (USE_EXISTING); once it has closed, a start is rejected (REJECT_DUPLICATE), so no second run can
- * ever act on a closed case.
- */
-export async function startCaseWorkflow(deps: ApiDeps, process: AnyProcess, input: { caseId: string; openedBy: string; order?: { merchantId?: string } }): Promise<void> {
-  const merchantId = input.order?.merchantId;
-  await deps.temporal.clients.forIdentity(input.openedBy).workflow.start(process.workflow, {
-    taskQueue: deps.temporal.taskQueue,
-    workflowId: input.caseId,
-    args: [input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    typedSearchAttributes: [
-      { key: CaseType, value: process.caseType },
-      { key: CaseStatus, value: 'opened' },
-      ...(merchantId ? [{ key: MerchantId, value: merchantId }] : []),
-    ],
-    staticSummary: process.describe(input.caseId),
-  });
-}
+// Starting a case's workflow lives with the catalogue (processes/caseStart.ts): the reconciler starts cases the same way.
+export { startCaseWorkflow } from '../processes/caseStart';

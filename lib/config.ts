@@ -67,6 +67,13 @@ export const envFields = z.object({
    * CPU back at the price of a stuck workflow thread if workflow code ever loops.
    */
   WORKER_WORKFLOW_DEADLOCK_DETECTION: bool.default(true),
+  /**
+   * The reconciler (processes/caseReconciler.ts): a case whose workflow has not written this many seconds after its
+   * opening is started from its stored input (a crash between the opening's commit and its start); it looks every
+   * CASE_RECONCILE_EVERY_SECONDS, and at worker start-up.
+   */
+  CASE_START_BOUND_SECONDS: z.coerce.number().positive().default(30),
+  CASE_RECONCILE_EVERY_SECONDS: z.coerce.number().positive().default(30),
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
   API_PORT: port.default(3000),
   API_HOST: z.string().default('127.0.0.1'),

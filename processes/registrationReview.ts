@@ -14,7 +14,7 @@
 // REAL_NAME_NOT_REQUIRED, BIRTH_DATE_REQUIRED · 429 SMS_DAILY_LIMIT (Retry-After: the next local midnight).
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import type { Registration } from '@prisma/client';
@@ -76,6 +76,7 @@ import { workflowUiLink } from './deps';
 import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../lib/errors';
 import { CaseStatus, CaseType } from '../lib/searchAttributes';
 import { defineProcess } from './types';
+import { afterOpeningCommit, startCaseOnce } from './caseStart';
 import { registrationTemplates } from './registrationReview.templates';
 
 const localDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'a real date');
@@ -392,6 +393,10 @@ function registrationHandlers(deps: ApiDeps) {
     throw closedRegistration(reg.status);
   }
 
+  /** Starts a real-name verification's workflow the way every case starts (processes/caseStart.ts). */
+  const startRealNameCase = (input: RegistrationCaseInput, feature: string) =>
+    startCaseOnce(deps, registrationReviewProcess, input, { summary: `Real-name verification ${input.caseId} (registration ${input.registrationId}, ${feature})` });
+
   // Real-name verification when a feature asks for it (2021 necessary-information rules; PIPL art. 6): the
   // storefront asks before the feature is used; a verification not yet done opens a case for the account.
   const realName = async (req: Request, res: Response) => {
@@ -405,7 +410,12 @@ function registrationHandlers(deps: ApiDeps) {
     if (!required || account.realNameVerifiedAt) return void res.json(answer());
     if (reg.realNameCaseId) {
       const open = await deps.db.case.findUnique({ where: { id: reg.realNameCaseId } });
-      if (open?.status === 'open') return void res.json(answer({ caseId: open.id, step: open.step }));
+      if (open?.status === 'open') {
+        // A verification whose start a crash prevented: started now (as the reconciler would), so that the answer never
+        // names a case without its workflow. Started or closed already: the start finds it and starts nothing.
+        if (open.workflowStartedAt === null) await startRealNameCase((open.summary as unknown as { workflowInput: RegistrationCaseInput }).workflowInput, body.feature);
+        return void res.json(answer({ caseId: open.id, step: open.step }));
+      }
     }
     const caseId = `REG-${crypto.randomUUID()}`;
     const policy = deps.currentPolicy();
@@ -428,20 +438,13 @@ function registrationHandlers(deps: ApiDeps) {
       // What an earlier attempt left (not verified) is replaced by the new one.
       await tx.registrationIdentity.deleteMany({ where: { registrationId: reg.id } });
       await tx.case.create({
-        data: { id: caseId, type: REGISTRATION_CASE_TYPE, status: 'open', step: 'opened', customerId: kase.customerId, merchantId: null, policyVersion: policy.version, workflowId: caseId, openedBy: req.principal!.id, summary: { purpose: 'real_name', registrationId: reg.id, feature: body.feature, workflowInput: input } as any },
+        data: { id: caseId, type: REGISTRATION_CASE_TYPE, status: 'open', step: 'opened', customerId: kase.customerId, merchantId: null, policyVersion: policy.version, workflowId: caseId, openedBy: req.principal!.id, taskQueue: deps.temporal.taskQueue, summary: { purpose: 'real_name', registrationId: reg.id, feature: body.feature, workflowInput: input } as any },
       });
       return true;
     });
     if (!claimed) throw conflict('REAL_NAME_VERIFICATION_STARTED', 'A real-name verification was just started for this account: read the registration again');
-    await deps.temporal.clients.forIdentity(req.principal!.id).workflow.start(registrationReview, {
-      taskQueue: deps.temporal.taskQueue,
-      workflowId: caseId,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [{ key: CaseType, value: REGISTRATION_CASE_TYPE }, { key: CaseStatus, value: 'opened' }],
-      staticSummary: `Real-name verification ${caseId} (registration ${reg.id}, ${body.feature})`,
-    });
+    afterOpeningCommit(caseId);
+    await startRealNameCase(input, body.feature);
     req.log.info({ caseId, registrationId: reg.id, feature: body.feature }, 'real-name verification opened');
     res.status(201).location(`/v1/cases/${caseId}`).json(answer({ caseId, step: 'identity_verification' }));
   };

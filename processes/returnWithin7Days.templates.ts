@@ -1,5 +1,5 @@
 // E-mail templates of the 7-day return (zh-CN and en): the case id, request type, amounts and deadlines only.
-import { within, type Locale, type Params, type Template, type TemplateSet } from '../activities/templates';
+import { within, type Params, type TemplateDef, type TemplateSet } from '../activities/templates';
 
 const money = (p: Params) => (p.amountMinor == null ? '' : `${(Number(p.amountMinor) / 100).toFixed(2)} ${p.currency ?? ''}`.trim());
 
@@ -26,38 +26,54 @@ const pointsEn = (p: Params) => (p.points == null ? '' : ` ${p.points} points we
 const payerZh = (p: Params) => (p.shippingPaidBy === 'merchant' ? '退货运费由商家承担。' : '退货运费由平台承担。');
 const payerEn = (p: Params) => (p.shippingPaidBy === 'merchant' ? 'The seller pays the return shipping.' : 'The platform pays the return shipping.');
 
-const closed = (zhWord: string, enWord: string): Record<Locale, Template> => ({
+/** The closing summary: the decisions it sums up went out in their own notices, so at most once. */
+const closed = (zhWord: string, enWord: string): TemplateDef => ({
+  delivery: 'at-most-once',
   'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 已${zhWord}`, text: (p) => `您的售后申请 ${p.caseId} 已${zhWord}。` },
   en: { subject: (p) => `Request ${p.caseId} ${enWord}`, text: (p) => `Your after-sales request ${p.caseId} has been ${enWord}.` },
 });
 
 
 export const returnTemplates: TemplateSet = {
+  // An acknowledgement: the merchant's decision follows in its own notice.
   'return.received': {
+    delivery: 'at-most-once',
     'zh-CN': { subject: (p) => `已收到您的售后申请 ${p.caseId}`, text: (p) => `我们已收到您的售后申请(${p.requestType}),编号 ${p.caseId}。商家审核结果将通过邮件通知您。` },
     en: { subject: (p) => `We received your request ${p.caseId}`, text: (p) => `We received your after-sales request (${p.requestType}), case ${p.caseId}. We will e-mail you the merchant's decision.` },
   },
+  // Starts the merchant's review clock: silence approves the request (policy 7.1, 7.2).
   'return.review_requested': {
+    delivery: 'at-least-once',
     'zh-CN': { subject: (p) => `待处理售后申请 ${p.caseId}`, text: (p) => `订单 ${p.orderId} 有一笔售后申请(${p.requestType})待您审核,案件编号 ${p.caseId}。逾期未处理将自动同意。` },
     en: { subject: (p) => `Return request ${p.caseId} awaits your review`, text: (p) => `Order ${p.orderId} has an after-sales request (${p.requestType}), case ${p.caseId}. Requests not answered in time are approved automatically.` },
   },
+  // A rejection with its routes of appeal and the deadline to ask for platform review (消法 art. 39; policy 8.3).
   'return.rejected': {
+    delivery: 'at-least-once',
     'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 被商家拒绝`, text: (p) => `商家拒绝了您的申请(原因:${p.reasonCode})。如有异议,可在 ${p.platformReviewRequestBy} 前申请平台介入。${routesZh}` },
     en: { subject: (p) => `Request ${p.caseId} was rejected by the merchant`, text: (p) => `The merchant rejected your request (reason: ${p.reasonCode}). You may ask the platform to review it before ${p.platformReviewRequestBy}.${routesEn}` },
   },
+  // News of the platform's review; its decision comes in its own notice, which carries the routes.
   'return.rejected_to_platform': {
+    delivery: 'at-most-once',
     'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 已转平台审核`, text: (p) => `商家拒绝了您的申请(原因:${p.reasonCode})。质量问题或未收到货的申请不由商家单方决定,平台已自动介入审核,结果将通过邮件通知您。` },
     en: { subject: (p) => `Request ${p.caseId} goes to platform review`, text: (p) => `The merchant rejected your request (reason: ${p.reasonCode}). A quality or non-delivery claim is not decided by the merchant alone: the platform reviews it now and will e-mail you its decision.` },
   },
+  // A final rejection with its routes of appeal (消法 art. 39).
   'return.rejected_final': {
+    delivery: 'at-least-once',
     'zh-CN': { subject: (p) => `售后申请 ${p.caseId} 未通过平台审核`, text: (p) => `平台审核后未同意您的申请(原因:${p.reasonCode})。${routesZh}` },
     en: { subject: (p) => `Request ${p.caseId} was not approved on platform review`, text: (p) => `On review, the platform did not approve your request (reason: ${p.reasonCode}).${routesEn}` },
   },
+  // Shipping news: the carrier calls anyway, and the case shows the booking.
   'return.pickup_scheduled': {
+    delivery: 'at-most-once',
     'zh-CN': { subject: (p) => `上门取件已预约(${p.caseId})`, text: (p) => `${p.carrier} 将于 ${p.windowStartsAt} 至 ${p.windowEndsAt} 上门取件,运单号 ${p.trackingNumber}。运费无需您支付。` },
     en: { subject: (p) => `Pickup booked (${p.caseId})`, text: (p) => `${p.carrier} will collect the parcel between ${p.windowStartsAt} and ${p.windowEndsAt}, tracking number ${p.trackingNumber}. You pay nothing for it.` },
   },
+  // Starts a deadline with the customer's choice: partial refund, goods sent back, or platform review.
   'return.incomplete': {
+    delivery: 'at-least-once',
     'zh-CN': {
       subject: (p) => `退回商品验收未通过(${p.caseId})`,
       text: (p) => `商家验收认为退回的商品不完好(${p.reasons}),并提供了凭证。您可以在 ${p.dueAt} 前选择:接受部分退款 ${money(p)};要求将商品寄回;或申请平台审核。逾期未选择将由平台审核。`,
@@ -67,15 +83,21 @@ export const returnTemplates: TemplateSet = {
       text: (p) => `The merchant found the returned goods incomplete (${p.reasons}) and recorded evidence. Before ${p.dueAt} you may accept a partial refund of ${money(p)}, have the goods sent back to you, or ask the platform to review. Without a choice, the platform reviews.`,
     },
   },
+  // A deadline: without a choice, the platform decides.
   'return.incomplete_reminder': {
+    delivery: 'at-least-once',
     'zh-CN': { subject: (p) => `请选择处理方式(${p.caseId})`, text: (p) => `请在 ${p.dueAt} 前选择:接受部分退款、寄回商品或申请平台审核。逾期未选择将由平台审核。` },
     en: { subject: (p) => `Please choose how your return ends (${p.caseId})`, text: (p) => `Please choose before ${p.dueAt}: the partial refund, the goods sent back, or platform review. Without a choice, the platform reviews.` },
   },
+  // Shipping news.
   'return.sent_back': {
+    delivery: 'at-most-once',
     'zh-CN': { subject: (p) => `商品已寄回给您(${p.caseId})`, text: (p) => `商家已通过 ${p.carrier} 将商品寄回给您,运单号 ${p.trackingNumber},运费由商家承担。` },
     en: { subject: (p) => `Your goods were sent back (${p.caseId})`, text: (p) => `The merchant sent the goods back to you with ${p.carrier}, tracking number ${p.trackingNumber}, at its cost.` },
   },
+  // An approval: the right to return the item, and the deadline to send it (policy 7.1, 7.3).
   'return.approved': {
+    delivery: 'at-least-once',
     'zh-CN': {
       subject: (p) => `售后申请 ${p.caseId} 已同意`,
       text: (p) => (p.shippingPaidBy ? `您的售后申请 ${p.caseId} 已同意。请寄回商品或预约上门取件,${payerZh(p)}` : `您的售后申请 ${p.caseId} 已同意。如需寄回商品,退货运费由平台承担。`),
@@ -85,7 +107,9 @@ export const returnTemplates: TemplateSet = {
       text: (p) => (p.shippingPaidBy ? `Your request ${p.caseId} was approved. Please send the item back or book a pickup. ${payerEn(p)}` : `Your request ${p.caseId} was approved. If the item must be sent back, the platform pays the return shipping.`),
     },
   },
+  // Starts the merchant's inspection clock: silence confirms receipt.
   'return.approved_merchant': {
+    delivery: 'at-least-once',
     'zh-CN': {
       subject: (p) => `售后申请 ${p.caseId} 已同意,商品正在退回`,
       text: (p) =>
@@ -97,19 +121,27 @@ export const returnTemplates: TemplateSet = {
         `The after-sales request ${p.caseId} (${p.requestType}) for order ${p.orderId} was approved and the customer sent the item back with ${p.carrier}, tracking number ${p.trackingNumber}. Please confirm receipt and inspect it within ${within(p.inspectWithin, 'en')}; otherwise it is confirmed automatically.`,
     },
   },
+  // A deadline: the request closes after it.
   'return.shipment_reminder': {
+    delivery: 'at-least-once',
     'zh-CN': { subject: (p) => `请尽快寄回商品(${p.caseId})`, text: (p) => `请在 ${p.dueAt} 前提交退货物流单号,逾期申请将关闭。` },
     en: { subject: (p) => `Please send the item back (${p.caseId})`, text: (p) => `Please submit the return tracking number before ${p.dueAt}; otherwise the request closes.` },
   },
+  // News of a step; the refund or exchange follows in its own notice.
   'return.item_received': {
+    delivery: 'at-most-once',
     'zh-CN': { subject: (p) => `商家已收到退回的商品(${p.caseId})`, text: (p) => `商家已收到并验收您退回的商品,售后申请 ${p.caseId} 将继续处理(${p.requestType})。` },
     en: { subject: (p) => `Your returned item arrived (${p.caseId})`, text: (p) => `The merchant received and inspected your returned item; request ${p.caseId} (${p.requestType}) continues.` },
   },
+  // A refund: the amount and its route are what the customer checks the bank statement against.
   'return.refunded': {
+    delivery: 'at-least-once',
     'zh-CN': { subject: (p) => `退款已发起(${p.caseId})`, text: (p) => `退款 ${money(p)} 已发起,${routeZh(p)}。${pointsZh(p)}${shippingZh(p)}` },
     en: { subject: (p) => `Refund issued (${p.caseId})`, text: (p) => `A refund of ${money(p)} was issued ${routeEn(p)}.${pointsEn(p)}${shippingEn(p)}` },
   },
+  // Shipping news.
   'return.replacement_shipped': {
+    delivery: 'at-most-once',
     'zh-CN': { subject: (p) => `换货商品已发出(${p.caseId})`, text: (p) => `换货商品已由 ${p.carrier} 发出,运单号 ${p.trackingNumber}。${shippingZh(p)}` },
     en: { subject: (p) => `Replacement shipped (${p.caseId})`, text: (p) => `Your replacement was shipped with ${p.carrier}, tracking number ${p.trackingNumber}.${shippingEn(p)}` },
   },

@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   }
 
   // Everything else this process needs, loaded while the dev server starts and the bundle builds.
-  const [{ DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString }, { createSmtpMailer }, { startApi }, { createDb }, { Registry }, { startMailCatcher }, { createPorts }, { createPrincipal }, { registerSearchAttributes }] = await Promise.all([
+  const [{ DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString }, { createSmtpMailer }, { startApi }, { createDb }, { Registry }, { startMailCatcher }, { createPorts }, { createPrincipal }, { registerSearchAttributes, ClientPool }, { createCaseReconciler }] = await Promise.all([
     import('@temporalio/worker'),
     import('../activities/mailer'),
     import('../api/server'),
@@ -178,6 +178,7 @@ async function main(): Promise<void> {
     import('../lib/ports'),
     import('../lib/principals'),
     import('../lib/temporal'),
+    import('../processes/caseReconciler'),
   ]);
 
   const bundle = await bundled;
@@ -218,6 +219,15 @@ async function main(): Promise<void> {
     deps: { db, mailer, ports, logger: logger.child({ component: 'worker' }), secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
     workflowBundle: { code: bundle.code },
     metrics,
+    // Cases a crash left without their workflow: started at start-up and every CASE_RECONCILE_EVERY_SECONDS.
+    reconciler: createCaseReconciler({
+      db,
+      logger: logger.child({ component: 'worker' }),
+      metrics,
+      temporal: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), taskQueue: cfg.TEMPORAL_TASK_QUEUE },
+      boundMs: cfg.CASE_START_BOUND_SECONDS * 1000,
+      everyMs: cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
+    }),
   });
   const workerRun = worker.run();
   const api = await startApi({ cfg: { ...cfg, TEMPORAL_UI_URL: uiUrl }, db, connection, logger: logger.child({ component: 'api' }), metrics, ports });

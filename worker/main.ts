@@ -1,10 +1,13 @@
 // Standalone worker process: `tsx worker/main.ts`. Needs DATABASE_URL and TEMPORAL_ADDRESS.
+import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createSmtpMailer } from '../activities/mailer';
 import { loadConfig, secretsOf } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { createPorts } from '../lib/ports';
+import { ClientPool } from '../lib/temporal';
+import { createCaseReconciler } from '../processes/caseReconciler';
 import { createCaseWorker } from './worker';
 
 export async function runWorker(): Promise<void> {
@@ -18,15 +21,25 @@ export async function runWorker(): Promise<void> {
   const ports = createPorts(cfg, { db, logger });
   const mailer = createSmtpMailer({ host: cfg.SMTP_HOST, port: cfg.SMTP_PORT, secure: cfg.SMTP_SECURE, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS }); // the reconciler starts workflows
+  const reconciler = createCaseReconciler({
+    db,
+    logger,
+    temporal: { clients: new ClientPool(clientConnection, cfg.TEMPORAL_NAMESPACE), taskQueue: cfg.TEMPORAL_TASK_QUEUE },
+    boundMs: cfg.CASE_START_BOUND_SECONDS * 1000,
+    everyMs: cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
+  });
   const worker = await createCaseWorker({
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
     deps: { db, mailer, ports, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
+    reconciler,
   });
   logger.info({ taskQueue: cfg.TEMPORAL_TASK_QUEUE, namespace: cfg.TEMPORAL_NAMESPACE }, 'worker started');
   await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks finish (Runtime handles the signals)
   mailer.close();
+  await clientConnection.close();
   await connection.close();
   await db.$disconnect();
   logger.info('worker stopped');

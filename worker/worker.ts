@@ -2,6 +2,7 @@
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, templatesOf, type ActivityDeps } from '../activities';
 import { createNotificationOutbox } from '../activities/notificationOutbox';
+import type { CaseReconciler } from '../processes/caseReconciler';
 import { ConfigError, envFields } from '../lib/config';
 import type { Registry } from '../lib/metrics';
 import { activityMetricsInterceptor } from './metrics';
@@ -44,6 +45,8 @@ export interface CaseWorkerOptions {
   workflowStackTraces?: boolean;
   /** Deadlock detection in the workflow threads; default: the WORKER_WORKFLOW_DEADLOCK_DETECTION setting (on). */
   workflowDeadlockDetection?: boolean;
+  /** Starts the cases a crash left without their workflow (processes/caseReconciler.ts): run at start-up, then periodically, while the worker runs. */
+  reconciler?: CaseReconciler;
 }
 
 /** WORKER_MAX_CACHED_WORKFLOWS from the environment, validated as lib/config.ts validates it. */
@@ -76,7 +79,7 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
   const templates = templatesOf(processes);
   // The e-mail outbox's dispatcher runs beside the worker: activities queue, it delivers (and polls for retries).
   const outbox =
-    deps.outbox ?? createNotificationOutbox({ db: deps.db, mailer: deps.mailer, logger: deps.logger.child({ component: 'outbox' }), templates: () => templates, mailDomain: deps.mailDomain, queue: o.taskQueue });
+    deps.outbox ?? createNotificationOutbox({ db: deps.db, mailer: deps.mailer, logger: deps.logger.child({ component: 'outbox' }), templates: () => templates, mailDomain: deps.mailDomain, queue: o.taskQueue, metrics: o.metrics });
   const options: WorkerOptions = {
     connection: o.connection,
     namespace: o.namespace,
@@ -100,9 +103,11 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
   const run = worker.run.bind(worker);
   worker.run = async () => {
     outbox.start();
+    o.reconciler?.start();
     try {
       return await run();
     } finally {
+      await o.reconciler?.stop();
       await outbox.stop();
     }
   };

@@ -68,6 +68,15 @@ export const BATCHED_WRITES_PATCH = 'case-writes-batched';
  */
 export const STEP_WRITES_PATCH = 'case-step-writes-together';
 
+/**
+ * From this patch on, the case row's running deadlines follow the case whenever they change: a batch whose writes do not
+ * carry the current list (a clock started or cleared with no step, status or outcome change, say a registration's
+ * `verification` clock started after `case.opened`) carries a deadlines write of its own, so that a deadline shows on
+ * the case resource from the moment its clock starts. Cases started before it wrote the list only with a step, status
+ * or outcome change, or with a task, as recorded.
+ */
+export const DEADLINES_ON_CHANGE_PATCH = 'case-deadlines-on-change';
+
 export const SYSTEM = 'system';
 
 /** How many recent timeline entries a case keeps in memory for its live query. */
@@ -143,6 +152,10 @@ export class CaseKit {
   private landing: { resolve: () => void; reject: (err: unknown) => void }[] = [];
   /** Batches asked for so far (flush() calls). */
   private flushCalls = 0;
+  /** True for cases whose running deadlines are written whenever they change (DEADLINES_ON_CHANGE_PATCH). */
+  private readonly deadlinesOnChange: boolean;
+  /** The running deadlines as the case's writes last carried them (JSON): what the case row has once they land. */
+  private deadlinesSent = '{}';
   /** Update handlers of this case running now, and how many of them wait for the case's next batch. */
   private handlersRunning = 0;
   private handlersParked = 0;
@@ -159,6 +172,7 @@ export class CaseKit {
     this.acts = this.localWrites ? local : queued;
     this.batched = this.localWrites && patched(BATCHED_WRITES_PATCH);
     this.stepWrites = this.batched && patched(STEP_WRITES_PATCH);
+    this.deadlinesOnChange = this.batched && patched(DEADLINES_ON_CHANGE_PATCH);
     // A case opened before calendars carried their years has the 2026 notice: read as official for 2026 only.
     this.currentCalendar = withKnownCoverage(policy.calendar);
     this.view = {
@@ -247,8 +261,24 @@ export class CaseKit {
     // A deadlines list travels by reference: the batch must carry it as it is now.
     const i = input as { deadlines?: Record<string, string | null>; casePatch?: { deadlines?: Record<string, string | null> } };
     const copy = { ...i, ...(i.deadlines && { deadlines: { ...i.deadlines } }), ...(i.casePatch?.deadlines && { casePatch: { ...i.casePatch, deadlines: { ...i.casePatch.deadlines } } }) };
+    const carried = copy.casePatch?.deadlines ?? copy.deadlines;
+    if (carried) this.deadlinesSent = JSON.stringify(carried);
     this.pending.push({ kind, input: copy } as CaseWrite);
     return Promise.resolve();
+  }
+
+  /**
+   * DEADLINES_ON_CHANGE_PATCH: when the running deadlines differ from what the case's writes last carried, one more
+   * write in the batch carries them, under a sequence number newer than every write before it (the case row keeps the
+   * newest list).
+   */
+  private sendChangedDeadlines(): void {
+    if (!this.deadlinesOnChange) return;
+    const now = JSON.stringify(this.view.deadlines);
+    if (now === this.deadlinesSent) return;
+    this.nextKey();
+    this.pending.push({ kind: 'setDeadlines', input: { caseId: this.caseId, deadlines: { ...this.view.deadlines }, deadlinesVersion: this.version, at: this.now() } });
+    this.deadlinesSent = now;
   }
 
   /**
@@ -259,6 +289,7 @@ export class CaseKit {
   flush(): Promise<void> {
     if (!this.batched) return Promise.resolve();
     this.flushCalls++;
+    this.sendChangedDeadlines();
     const run = this.flushing.then(async () => {
       const landing = this.landing;
       this.landing = [];

@@ -9,7 +9,8 @@ import { snapshotOf } from '../../lib/calendarStore';
 export type FakeActivities = CaseActivities & ReturnActivities;
 
 export interface Recorded {
-  name: keyof FakeActivities;
+  /** An activity, or a write of a step's batch (a deadlines write has no activity of its own). */
+  name: keyof FakeActivities | 'setDeadlines';
   input: any;
 }
 

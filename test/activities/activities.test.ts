@@ -8,6 +8,8 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, templatesOf, type ActivityDeps } from '../../activities';
 import { createNotificationOutbox, retryDelaySeconds, type OutboxOptions } from '../../activities/notificationOutbox';
+import { deliveryOf } from '../../activities/templates';
+import { Registry } from '../../lib/metrics';
 import { appendAuditEvent, GENESIS_HASH, verifyAuditChain } from '../../activities/audit';
 import { createSmtpMailer, type Mailer } from '../../activities/mailer';
 import { SimulatedPaymentGateway, type PaymentGateway, type PayoutRequest, type RefundRequest } from '../../lib/payments';
@@ -312,21 +314,22 @@ describe('reimburseReturnShipping: the return shipping paid out at most once per
   });
 });
 
-describe('notify: e-mail outbox, at most once', () => {
+describe('notify: e-mail outbox', () => {
   async function createCustomer(customerId: string, email: string | null = `${customerId}@customer.test`) {
     await db.party.create({ data: { kind: 'customer', id: customerId, email, locale: 'en' } });
     return email;
   }
 
-  function notifyInput(caseId: string, customerId: string): NotifyInput {
+  /** A notice to the customer; 'return.approved' (an approval) is at least once, 'return.received' (an acknowledgement) at most once. */
+  function notifyInput(caseId: string, customerId: string, template = 'return.approved'): NotifyInput {
     return {
-      key: `${caseId}:return.approved:customer`,
+      key: `${caseId}:${template}:customer`,
       caseId,
-      template: 'return.approved',
+      template,
       recipient: { kind: 'customer', id: customerId },
       params: { caseId },
       at: AT,
-      eventKey: `${caseId}:notify:return.approved:customer`,
+      eventKey: `${caseId}:notify:${template}:customer`,
     };
   }
 
@@ -454,10 +457,10 @@ describe('notify: e-mail outbox, at most once', () => {
     expect([1, 2, 3, 4, 8, 20].map(retryDelaySeconds)).toEqual([5, 10, 20, 40, 600, 600]);
   });
 
-  test('a row left "sending" by an interrupted attempt is not resent: once the claim is stale it becomes uncertain', async () => {
+  test('at most once: a row left "sending" by an interrupted attempt is not resent: once the claim is stale it becomes uncertain', async () => {
     const { caseId, customerId } = await createCase();
     await createCustomer(customerId);
-    const input = notifyInput(caseId, customerId);
+    const input = notifyInput(caseId, customerId, 'return.received');
 
     // The previous attempt claimed the row and died somewhere around the SMTP call.
     await db.notification.create({
@@ -555,10 +558,10 @@ describe('notify: e-mail outbox, at most once', () => {
     expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(1);
   });
 
-  test('SMTP accepted but recording the send kept failing: never sent a second time, and uncertain once the claim is stale', async () => {
+  test('at most once: SMTP accepted but recording the send kept failing: never sent a second time, and uncertain once the claim is stale', async () => {
     const { caseId, customerId } = await createCase();
     await createCustomer(customerId);
-    const input = notifyInput(caseId, customerId);
+    const input = notifyInput(caseId, customerId, 'return.received');
     const outbox = outboxWith({ db: dbFailingCommits(3), staleClaimMs: 1_000 });
     await outbox.enqueue(input);
     await outbox.idle();
@@ -573,6 +576,117 @@ describe('notify: e-mail outbox, at most once', () => {
     expect(caughtFor(input.key)).toHaveLength(1);
     expect((await db.notification.findUniqueOrThrow({ where: { id: input.key } })).status).toBe('uncertain');
     expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(0);
+  });
+
+  // A crash between the SMTP server's answer and the record: the hook throws there, so the pass dies as the process
+  // would, leaving the row 'sending' after the message left; a dispatcher started afterwards finds the stale claim.
+  class Crash extends Error {}
+  const crashAfterSmtp = (): Partial<OutboxOptions> => ({
+    afterSmtpAccepted: async () => {
+      throw new Crash('simulated: the process died after the SMTP answer, before the record');
+    },
+  });
+  const counts = async (registry: Registry): Promise<Record<string, string | number>[]> => (await registry.getSingleMetric('casework_notifications_total')!.get()).values.map((v) => ({ ...v.labels, value: v.value }));
+
+  test('templates declare their delivery: notices that carry a right or start a clock are at least once', () => {
+    const set = templatesOf(processes);
+    for (const [name, t] of Object.entries(set)) expect([name, t.delivery]).toEqual([name, expect.stringMatching(/^at-(least|most)-once$/)]);
+    for (const name of ['return.approved', 'return.rejected', 'return.rejected_final', 'return.refunded', 'return.shipment_reminder', 'repair.refunded', 'repair.remedy_choice_offered', 'repair.damage_reviewed', 'registration.approved', 'registration.rejected', 'registration.real_name_rejected']) {
+      expect([name, deliveryOf(set, name)]).toEqual([name, 'at-least-once']);
+    }
+    for (const name of ['return.received', 'return.pickup_scheduled', 'return.closed.refunded', 'repair.item_shipped', 'survey.requested', 'task.reminder']) expect([name, deliveryOf(set, name)]).toEqual([name, 'at-most-once']);
+  });
+
+  test('at least once: a crash between the SMTP answer and the record: the notice is sent again with the same Message-ID, recorded once', async () => {
+    const { caseId, customerId } = await createCase();
+    const email = await createCustomer(customerId);
+    const input = notifyInput(caseId, customerId, 'return.approved');
+    const metrics = new Registry();
+    const crashed = outboxWith({ ...crashAfterSmtp(), metrics });
+    await crashed.enqueue(input);
+    await crashed.idle();
+    expect(caughtFor(input.key)).toHaveLength(1); // it left
+    expect(await db.notification.findUniqueOrThrow({ where: { id: input.key } })).toMatchObject({ status: 'sending', attempts: 1, messageId: null });
+
+    // The restarted dispatcher: within the stale time the claim may still be in flight, then it is uncertain and resent.
+    const restarted = outboxWith({ staleClaimMs: 60_000, metrics });
+    await restarted.deliverDue();
+    expect(caughtFor(input.key)).toHaveLength(1);
+    await outboxWith({ staleClaimMs: 0, metrics }).deliverDue();
+    const caught = caughtFor(input.key);
+    expect(caught).toHaveLength(2);
+    expect(caught[1].messageId).toBe(caught[0].messageId); // the duplicate shows as one
+    expect(caught[1].to).toEqual([email]);
+    const row = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
+    expect(row).toMatchObject({ status: 'sent', attempts: 2, messageId: caught[0].messageId, lastError: null });
+    expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(1);
+    // Once sent, never again.
+    await outboxWith({ staleClaimMs: 0, metrics }).deliverDue();
+    expect(caughtFor(input.key)).toHaveLength(2);
+    expect(await counts(metrics)).toEqual(
+      expect.arrayContaining([
+        { delivery: 'at-least-once', outcome: 'uncertain', value: 1 },
+        { delivery: 'at-least-once', outcome: 'resent_after_uncertain', value: 1 },
+      ]),
+    );
+    expect((await counts(metrics)).filter((c) => c.outcome === 'sent')).toEqual([]);
+  });
+
+  test('at most once: the same crash leaves the notice uncertain, never resent, and counted', async () => {
+    const { caseId, customerId } = await createCase();
+    await createCustomer(customerId);
+    const input = notifyInput(caseId, customerId, 'return.received');
+    const metrics = new Registry();
+    const crashed = outboxWith({ ...crashAfterSmtp(), metrics });
+    await crashed.enqueue(input);
+    await crashed.idle();
+    expect(caughtFor(input.key)).toHaveLength(1);
+    await outboxWith({ staleClaimMs: 0, metrics }).deliverDue();
+    await outboxWith({ staleClaimMs: 0, metrics }).deliverDue();
+    expect(caughtFor(input.key)).toHaveLength(1);
+    const row = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
+    expect(row).toMatchObject({ status: 'uncertain', attempts: 1, messageId: null });
+    expect(row.lastError).toMatch(/not resent/);
+    expect(await auditEvents(caseId, 'notification.sent')).toHaveLength(0);
+    expect(await counts(metrics)).toEqual([{ delivery: 'at-most-once', outcome: 'uncertain', value: 1 }]);
+
+    // A notice delivered normally counts as sent.
+    const other = notifyInput(caseId, customerId, 'return.approved');
+    const normal = outboxWith({ metrics });
+    await normal.enqueue(other);
+    await normal.idle();
+    expect(await counts(metrics)).toEqual(expect.arrayContaining([{ delivery: 'at-least-once', outcome: 'sent', value: 1 }]));
+  });
+
+  test('the stale-claim sweep ends a claim skipped, not uncertain, when the recipient has no address (as a send does), whatever the delivery', async () => {
+    const { caseId, customerId } = await createCase();
+    await createCustomer(customerId, null);
+    const metrics = new Registry();
+    const rows = [notifyInput(caseId, customerId, 'return.approved'), notifyInput(caseId, customerId, 'return.received')];
+    // Claims an interrupted attempt left, for a party without an e-mail address (a merchant without a contact, say).
+    for (const input of rows) {
+      await db.notification.create({
+        data: { id: input.key, caseId, template: input.template, recipientKind: 'customer', recipientId: customerId, status: 'sending', attempts: 1, claimedAt: new Date(Date.now() - 60_000), queue: testQueue },
+      });
+    }
+    await outboxWith({ staleClaimMs: 30_000, metrics }).deliverDue();
+    for (const input of rows) {
+      const row = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
+      expect(row).toMatchObject({ status: 'skipped', attempts: 1, messageId: null, sentAt: null });
+      expect(row.lastError).toMatch(/no e-mail/);
+      expect(caughtFor(input.key)).toHaveLength(0);
+    }
+    // A recipient of no party row at all is skipped too.
+    const orphan = notifyInput(caseId, `nobody-${crypto.randomUUID()}`, 'return.refunded');
+    await db.notification.create({ data: { id: orphan.key, caseId, template: orphan.template, recipientKind: 'customer', recipientId: orphan.recipient.id, status: 'sending', attempts: 1, claimedAt: new Date(Date.now() - 60_000), queue: testQueue } });
+    await outboxWith({ staleClaimMs: 30_000, metrics }).deliverDue();
+    expect((await db.notification.findUniqueOrThrow({ where: { id: orphan.key } })).status).toBe('skipped');
+    expect(await counts(metrics)).toEqual(
+      expect.arrayContaining([
+        { delivery: 'at-least-once', outcome: 'skipped', value: 2 },
+        { delivery: 'at-most-once', outcome: 'skipped', value: 1 },
+      ]),
+    );
   });
 });
 

@@ -14,7 +14,8 @@ import { Registry } from '../../lib/metrics';
 import { startMailCatcher, type MailCatcher } from '../../lib/mailCatcher';
 import { createPorts } from '../../lib/ports';
 import { createPrincipal, type CreatedPrincipal } from '../../lib/principals';
-import { registerSearchAttributes } from '../../lib/temporal';
+import { ClientPool, registerSearchAttributes } from '../../lib/temporal';
+import { createCaseReconciler, type CaseReconciler } from '../../processes/caseReconciler';
 import { createCaseWorker } from '../../worker/worker';
 import { requireEnv } from './env';
 import { workflowBundle } from '../../scripts/harness/timeSkipping';
@@ -29,12 +30,20 @@ export interface TestSystem {
   /** Every structured log line of the API and the worker, parsed. */
   logs: Record<string, any>[];
   keys: Record<'storefront' | 'merchant' | 'otherMerchant' | 'agent' | 'supervisor' | 'auditor' | 'admin', CreatedPrincipal>;
+  /** The worker's case reconciler (its own task queue's cases only: the test systems share one database). */
+  reconciler: CaseReconciler;
+  metrics: Registry;
   stop(): Promise<void>;
+}
+
+export interface TestSystemOptions {
+  /** The reconciler's start bound and period (defaults: the system's, 30 s). */
+  reconciler?: { boundMs?: number; everyMs?: number };
 }
 
 let runtimeInstalled = false;
 
-export async function startTestSystem(): Promise<TestSystem> {
+export async function startTestSystem(opts: TestSystemOptions = {}): Promise<TestSystem> {
   if (!runtimeInstalled) {
     try {
       Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -65,6 +74,15 @@ export async function startTestSystem(): Promise<TestSystem> {
   await registerSearchAttributes(connection, cfg.TEMPORAL_NAMESPACE);
   const bundle = workflowBundle();
   const metrics = new Registry(); // shared by the worker and the API, as in scripts/system.ts
+  const reconciler = createCaseReconciler({
+    db,
+    logger,
+    metrics,
+    temporal: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), taskQueue },
+    boundMs: opts.reconciler?.boundMs ?? cfg.CASE_START_BOUND_SECONDS * 1000,
+    everyMs: opts.reconciler?.everyMs ?? cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
+    adoptUnqueued: false,
+  });
   const worker = await createCaseWorker({
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
@@ -72,6 +90,7 @@ export async function startTestSystem(): Promise<TestSystem> {
     deps: { db, mailer, ports, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
     workflowBundle: bundle,
     metrics,
+    reconciler,
   });
   const running = worker.run();
   const api = await startApi({ cfg, db, connection, logger, port: 0, host: '127.0.0.1', metrics, ports });
@@ -96,6 +115,8 @@ export async function startTestSystem(): Promise<TestSystem> {
     worker,
     keys,
     logs,
+    reconciler,
+    metrics,
     async stop() {
       await api.close();
       worker.shutdown();
