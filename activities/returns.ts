@@ -48,6 +48,11 @@ export interface RefundReturnInput {
   points?: { count: number };
   /** 'partial': a partial refund by agreement. */
   kind: 'full' | 'partial';
+  /**
+   * 'deduction': the amount deducted for customer damage on a quality return, refunded after a dispute overturned
+   * the finding (消法 art. 24). A payment of its own, once per case, beside the refund.
+   */
+  part?: 'deduction';
   at: string;
   eventKey: string;
 }
@@ -146,11 +151,12 @@ export function createReturnActivities(deps: Pick<ActivityDeps, 'db' | 'logger' 
   }
 
   /**
-   * The refund, once per case (the key is the order refund's: a case never refunds twice, whichever path it took).
+   * The refund, once per case (the key is the order refund's: a case never refunds twice, whichever path it took),
+   * and, on a quality return whose customer-damage deduction was overturned, that deduction once (part 'deduction').
    * A zero amount (everything was paid in points or discounts) moves no money and is recorded.
    */
   async function refundReturn(r: RefundReturnInput): Promise<RefundReturnResult> {
-    const idempotencyKey = `refund:${r.caseId}`;
+    const idempotencyKey = r.part ? `refund:${r.caseId}:${r.part}` : `refund:${r.caseId}`;
     const gatewayRoute = r.route === 'order_refund' ? undefined : r.route;
     const payment = await db.payment.upsert({
       where: { idempotencyKey },

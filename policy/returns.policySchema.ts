@@ -72,6 +72,10 @@ export const returnPolicySchema = z.object({
   incompleteChoice: slaSchema.default({ within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' }),
   /** The merchant sends incomplete goods back to the customer. */
   sendBack: slaSchema.default({ within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' }),
+  /** A customer-damage finding on a quality return: the customer may dispute it within this time; silence lets it stand. */
+  damageDispute: slaSchema.default({ within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' }),
+  /** A supervisor reviews a disputed finding; an unanswered dispute does not stand against the customer (overturned). */
+  damageReview: slaSchema.default({ within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' }),
   /** Exchange: the merchant ships the replacement. */
   exchangeShipment: slaSchema,
 });

@@ -2,7 +2,7 @@
 // workflows reach them only through the lazy getters of policy/returns.ts, and build them when a case first
 // validates an update. The policy section's schema is in returns.policySchema.ts, which workflows never load.
 import { z } from 'zod';
-import { incompletenessReasons, merchantRejectionReasons } from './returns';
+import { customerDamageReasons, incompletenessReasons, merchantRejectionReasons, returnDamageDisputeReasons } from './returns';
 import { carrierSchema, currencySchema, shipmentSchema } from './schemas';
 
 /** The merchant's or the platform's review decision (tasks return.merchant_review, return.platform_review). */
@@ -49,6 +49,29 @@ export const completenessDecisionSchema = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('partial_refund'), amount: decimalAmountSchema }).strict(),
   z.object({ decision: z.literal('send_back') }).strict(),
 ]);
+
+/**
+ * 消法 art. 24: the merchant's inspection of a quality return (task return.quality_inspection). The goods are received;
+ * only damage the customer caused beyond the defect may be deducted, with reasons, evidence and the amount.
+ */
+export const qualityInspectionSchema = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('received'), evidenceIds: evidenceIdsSchema.optional() }).strict(),
+  z
+    .object({
+      outcome: z.literal('customer_damage'),
+      reasons: z.array(z.enum(customerDamageReasons)).min(1),
+      evidenceIds: evidenceIdsSchema.min(1, 'evidence is required for a customer-damage finding'),
+      /** The deduction for that damage (never more than the refund). */
+      deduction: decimalAmountSchema,
+    })
+    .strict(),
+]);
+
+/** A supervisor's review of a disputed customer-damage finding (task return.damage_review). */
+export const returnDamageReviewSchema = z.object({ decision: z.enum(['upheld', 'overturned']) }).strict();
+
+/** damage-dispute: why the customer disputes the finding, with their own evidence if any. */
+export const returnDamageDisputeSchema = z.object({ reasonCode: z.enum(returnDamageDisputeReasons), evidenceIds: evidenceIdsSchema.optional() }).strict();
 
 /** 上门取件: the day and time slot (local time of the calendar) the carrier collects the parcel at the customer's address on file. */
 export const pickupRequestSchema = z

@@ -180,6 +180,8 @@ export const defaultReturnPolicy: ReturnPolicy = {
   merchantInspection: { within: { amount: 3, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' },
   incompleteChoice: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
   sendBack: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
+  damageDispute: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+  damageReview: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' },
   exchangeShipment: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
 };
 
@@ -214,6 +216,14 @@ export const merchantRejectionReasons = [
  */
 export const incompletenessReasons = ['used_beyond_inspection', 'parts_missing', 'gifts_missing', 'damaged_after_delivery', 'marks_removed', 'digital_unsealed', 'other'] as const;
 export type IncompletenessReason = (typeof incompletenessReasons)[number];
+
+/**
+ * A quality return (消法 art. 24): what the customer did to the goods beyond the defect claimed. Completeness (暂行办法
+ * art. 8) is a rule of no-reason returns only; a quality return is refunded in full, less only such damage, with evidence.
+ */
+export const customerDamageReasons = ['physical_damage', 'liquid_damage', 'parts_missing', 'tampering', 'other'] as const;
+/** Why the customer disputes a customer-damage finding on a quality return. */
+export const returnDamageDisputeReasons = ['damage_is_the_defect', 'damage_before_delivery', 'damage_in_transit', 'evidence_insufficient', 'amount_too_high', 'other'] as const;
 
 export type ReviewDecision = z.infer<Schemas['reviewDecisionSchema']>;
 
@@ -265,12 +275,32 @@ export const returnTasks = defineTasks({
       return lazySchema(() => schemas().shipmentSchema);
     },
   },
+  /**
+   * 消法 art. 24: the merchant receives the goods of a quality return. No completeness test (暂行办法 art. 8 is a rule
+   * of no-reason returns): received, or damage the customer caused beyond the defect, with evidence and the deduction.
+   */
+  'return.quality_inspection': {
+    role: 'merchant',
+    get payload() {
+      return lazySchema(() => schemas().qualityInspectionSchema);
+    },
+  },
+  /** A supervisor reviews a customer-damage finding the customer disputed (as a repair's user-damage dispute, policy 7.4). */
+  'return.damage_review': {
+    role: 'supervisor',
+    get payload() {
+      return lazySchema(() => schemas().returnDamageReviewSchema);
+    },
+  },
 });
 
 export type InspectionResult = z.infer<Schemas['merchantInspectionSchema']>;
 export type CompletenessDecision = z.infer<Schemas['completenessDecisionSchema']>;
 export type PickupRequest = z.infer<Schemas['pickupRequestSchema']>;
 export type IncompleteChoice = z.infer<Schemas['incompleteChoiceSchema']>['choice'];
+export type QualityInspectionResult = z.infer<Schemas['qualityInspectionSchema']>;
+export type ReturnDamageReview = z.infer<Schemas['returnDamageReviewSchema']>;
+export type ReturnDamageDispute = z.infer<Schemas['returnDamageDisputeSchema']>;
 
 /** "12.00" → 1200 (minor units). Pure: the workflow converts the customer's amount with it. */
 export function decimalToMinor(amount: string): number {
@@ -361,6 +391,14 @@ export const returnActions = defineActions({
       return lazySchema(() => schemas().incompleteChoiceSchema);
     },
     update: 'chooseIncompleteOutcome',
+  },
+  'return-damage-dispute': {
+    summary: 'Dispute a customer-damage finding on a quality return, once, while the case waits for it (a supervisor reviews)',
+    roles: ['storefront'],
+    get body() {
+      return lazySchema(() => schemas().returnDamageDisputeSchema);
+    },
+    update: 'disputeReturnDamage',
   },
 });
 
