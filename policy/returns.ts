@@ -17,6 +17,8 @@ const schemas = (): Schemas => require('./returns.schemas');
  */
 export const DEFAULT_RETURN_SHIPPING_CAP_MINOR = 3000;
 export const DEFAULT_RETURN_SHIPPING_CURRENCY = 'CNY';
+/** The default margin above the carrier's quote paid without an agent's approval (policy qualityShippingMarginPercent). */
+export const DEFAULT_QUALITY_SHIPPING_MARGIN_PERCENT = 20;
 
 export type ReturnPolicy = z.infer<typeof import('./returns.policySchema').returnPolicySchema>;
 
@@ -181,6 +183,7 @@ export const defaultReturnPolicy: ReturnPolicy = {
   incompleteChoice: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
   sendBack: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
   damageDispute: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+  qualityShippingMarginPercent: DEFAULT_QUALITY_SHIPPING_MARGIN_PERCENT,
   damageReview: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' },
   exchangeShipment: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
 };
@@ -285,6 +288,16 @@ export const returnTasks = defineTasks({
       return lazySchema(() => schemas().qualityInspectionSchema);
     },
   },
+  /**
+   * 消法 art. 24: a quality claim's return shipping above the carrier's quote by more than the policy margin (or not
+   * comparable with a quote): an agent approves the amount reimbursed, with the customer's receipt and the quote.
+   */
+  'return.shipping_review': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().returnShippingReviewSchema);
+    },
+  },
   /** A supervisor reviews a customer-damage finding the customer disputed (as a repair's user-damage dispute, policy 7.4). */
   'return.damage_review': {
     role: 'supervisor',
@@ -301,6 +314,7 @@ export type IncompleteChoice = z.infer<Schemas['incompleteChoiceSchema']>['choic
 export type QualityInspectionResult = z.infer<Schemas['qualityInspectionSchema']>;
 export type ReturnDamageReview = z.infer<Schemas['returnDamageReviewSchema']>;
 export type ReturnDamageDispute = z.infer<Schemas['returnDamageDisputeSchema']>;
+export type ReturnShippingReview = z.infer<Schemas['returnShippingReviewSchema']>;
 
 /** "12.00" → 1200 (minor units). Pure: the workflow converts the customer's amount with it. */
 export function decimalToMinor(amount: string): number {
@@ -319,7 +333,7 @@ export interface Money {
   currency: string;
 }
 
-export type ReimbursementBasis = 'paid' | 'carrier_quote' | 'cap';
+export type ReimbursementBasis = 'paid' | 'carrier_quote' | 'cap' | 'agent_approved';
 
 /**
  * 7.3: what the platform reimburses for the return parcel. The amount the customer paid when given in the cap's
@@ -341,6 +355,35 @@ export function returnShippingReimbursement(o: { paid?: Money; quote?: Money; ca
   const uncappedMinor = (paid ?? quote ?? o.cap).amountMinor;
   const amountMinor = Math.min(uncappedMinor, o.cap.amountMinor);
   return { amountMinor, currency: o.cap.currency, basis, uncappedMinor, capped: amountMinor < uncappedMinor };
+}
+
+/**
+ * 消法 art. 24: the seller bears the transport and other necessary costs of a return for quality, so a quality claim's
+ * return shipping has no cap. The amount the customer paid is reimbursed when the carrier's quote (the evidence of the
+ * necessary cost, beside the customer's receipt) shows it within `marginPercent` above the quote; without an amount
+ * paid, the quote itself. Anything else (above the margin, no quote in the policy's currency, paid in another
+ * currency) goes to an agent to approve: never refused, never cut to a cap by itself.
+ */
+export type QualityShippingAssessment =
+  | { decision: 'pay'; amountMinor: number; currency: string; basis: 'paid' | 'carrier_quote' }
+  | { decision: 'review'; reason: 'above_quote_margin' | 'no_comparable_quote' | 'paid_in_other_currency'; paidMinor: number | null; allowedMinor: number | null };
+
+/** The most that is paid without review: the quote plus `marginPercent` of it, rounded up to the minor unit. */
+export function qualityShippingAllowedMinor(quoteMinor: number, marginPercent: number): number {
+  return quoteMinor + Math.ceil((quoteMinor * marginPercent) / 100);
+}
+
+export function qualityShippingAssessment(o: { paid?: Money; quote?: Money; currency: string; marginPercent: number }): QualityShippingAssessment {
+  const quote = o.quote && o.quote.currency === o.currency ? o.quote : undefined;
+  const allowedMinor = quote ? qualityShippingAllowedMinor(quote.amountMinor, o.marginPercent) : null;
+  if (o.paid) {
+    if (o.paid.currency !== o.currency) return { decision: 'review', reason: 'paid_in_other_currency', paidMinor: o.paid.amountMinor, allowedMinor };
+    if (allowedMinor === null) return { decision: 'review', reason: 'no_comparable_quote', paidMinor: o.paid.amountMinor, allowedMinor };
+    if (o.paid.amountMinor > allowedMinor) return { decision: 'review', reason: 'above_quote_margin', paidMinor: o.paid.amountMinor, allowedMinor };
+    return { decision: 'pay', amountMinor: o.paid.amountMinor, currency: o.currency, basis: 'paid' };
+  }
+  if (!quote) return { decision: 'review', reason: 'no_comparable_quote', paidMinor: null, allowedMinor };
+  return { decision: 'pay', amountMinor: quote.amountMinor, currency: o.currency, basis: 'carrier_quote' };
 }
 
 /** Whether the carrier's quote is needed: the customer gave no amount in the cap's currency. */

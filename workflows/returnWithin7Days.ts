@@ -19,6 +19,8 @@ import {
   type QualityInspectionResult,
   type ReturnDamageDispute,
   type ReturnDamageReview,
+  type ReturnShippingReview,
+  qualityShippingAssessment,
   checkReturnEligibility,
   checkReturnEligibilityLegacy,
   decimalToMinor,
@@ -92,6 +94,12 @@ export const RETURN_CATEGORY_KINDS_PATCH = 'return-category-kinds';
  * it. Cases opened before inspect a quality return for completeness, as they did.
  */
 export const RETURN_QUALITY_FULL_REFUND_PATCH = 'return-quality-full-refund';
+/**
+ * The seller bears all the necessary transport costs of a quality claim (消法 art. 24): its return shipping is not
+ * capped. The amount paid is reimbursed within the policy margin above the carrier's quote (or the quote); above it, an
+ * agent approves the amount (task return.shipping_review). Cases opened before cap it like a no-reason return.
+ */
+export const RETURN_QUALITY_SHIPPING_PATCH = 'return-quality-shipping-uncapped';
 
 export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
   // Cases opened from this patch on follow the consumer law (消法 arts. 24, 25, 39; 暂行办法; 电子商务法 art. 20);
@@ -577,6 +585,10 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     await kase.notify('return.pickup_scheduled', customer, { carrier: booking.carrier, trackingNumber: booking.trackingNumber, windowStartsAt: booking.windowStartsAt, windowEndsAt: booking.windowEndsAt });
     // The carrier bills the payer for the pickup: the customer pays nothing, so nothing is reimbursed.
     await pay.recordReturnShipping({ caseId: input.caseId, payer, carrier: booking.carrier, at: new Date().toISOString(), eventKey: `${input.caseId}:return-shipping` });
+  } else if (claim.kind === 'quality' && patched(RETURN_QUALITY_SHIPPING_PATCH)) {
+    const reimbursed = await qualityShipping(shipment!);
+    if (!reimbursed) return close('cancelled');
+    shippingReimbursed = reimbursed;
   } else {
     const paid = shipment!.paid && { amountMinor: decimalToMinor(shipment!.paid.amount), currency: shipment!.paid.currency };
     const reimbursed = await pay.reimburseReturnShipping({
@@ -694,6 +706,49 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   if (d.decision === 'full_refund') return input.requestType === 'exchange' ? exchange() : refund(fullRefundMinor, 'full');
   if (d.decision === 'partial_refund') return refund(Math.min(decimalToMinor(d.amount), fullRefundMinor), 'partial');
   return sendBack();
+
+  /**
+   * 消法 art. 24: the seller bears the transport and other necessary costs of a return for quality, without a cap. The
+   * carrier's quote is the evidence of the necessary cost (beside the customer's receipt, `receiptIds`): the amount paid
+   * within `qualityShippingMarginPercent` above it is reimbursed as paid, no amount paid gets the quote; anything else
+   * goes to an agent, who approves the amount. Null when the customer cancelled meanwhile.
+   */
+  async function qualityShipping(s: ReturnShipment): Promise<{ amountMinor: number; currency: string } | null> {
+    const currency = rules.returnShippingCurrency;
+    const paid = s.paid && { amountMinor: decimalToMinor(s.paid.amount), currency: s.paid.currency };
+    const parties = { from: `customer:${order.customerId}`, to: `merchant:${order.merchantId}` };
+    const quote = await pay.quoteReturnShipping({ carrier: s.carrier, ...parties });
+    const assessed = qualityShippingAssessment({ ...(paid && { paid }), quote, currency, marginPercent: rules.qualityShippingMarginPercent });
+    await kase.record('return.shipping_assessed', { ...assessed, quotedMinor: quote.amountMinor, quotedCurrency: quote.currency, marginPercent: rules.qualityShippingMarginPercent, receiptIds: s.receiptIds ?? [] });
+    let decided: { amountMinor: number; currency: string; basis: 'paid' | 'carrier_quote' | 'agent_approved' };
+    if (assessed.decision === 'pay') {
+      decided = { amountMinor: assessed.amountMinor, currency, basis: assessed.basis };
+    } else {
+      await kase.record('step.entered', {}, { step: 'shipping_review' });
+      const review = await kase.humanTask<ReturnShippingReview>({
+        type: 'return.shipping_review',
+        role: 'agent',
+        sla: rules.platformReview,
+        slaName: 'shippingReview',
+        notifyOnEscalation: platformAgents,
+        interrupt: () => cancelled(),
+      });
+      if (cancelled() || review.kind !== 'completed') return null;
+      decided = { amountMinor: decimalToMinor(review.payload.approvedAmount), currency, basis: 'agent_approved' };
+      await kase.record('return.shipping_approved', { amountMinor: decided.amountMinor, currency, evidenceIds: review.payload.evidenceIds ?? [] }, { actor: review.actor.id });
+    }
+    const reimbursed = await pay.reimburseReturnShipping({
+      caseId: input.caseId,
+      payer: 'merchant',
+      carrier: s.carrier,
+      ...(paid && { paid }),
+      ...parties,
+      decided: { ...decided, quote },
+      at: new Date().toISOString(),
+      eventKey: `${input.caseId}:return-shipping`,
+    });
+    return { amountMinor: reimbursed.amountMinor, currency: reimbursed.currency };
+  }
 
   /**
    * 消法 art. 24: the goods of a quality return are received, not tested for completeness (暂行办法 art. 8 ties that to

@@ -493,4 +493,27 @@ describe('claims as the consumer law shapes them', () => {
     expect(refunds.map((p) => [p.amountMinor, p.status])).toEqual([[14900, 'succeeded'], [5000, 'succeeded']]);
     expect(refunds.reduce((a, p) => a + p.amountMinor, 0)).toBe(19900);
   });
+
+  test("a quality return's bulky freight: 120.00 paid, above the carrier's quote by more than 20 %: an agent approves it, reimbursed in full by the seller, no 30.00 cap (消法 art. 24)", async () => {
+    const opened = await open(returnBody({ reasonCode: 'defective' }));
+    const caseId = opened.body.caseId;
+    const review = await openTask(caseId, 'return.merchant_review');
+    await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'approve' } } });
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_customer_shipment', 'awaiting shipment');
+    const shipped = await call(sys, 'POST', `/v1/cases/${caseId}/actions/shipment`, {
+      key: sys.keys.storefront.apiKey,
+      body: { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' }, receiptIds: ['RCPT-API-1'] },
+    });
+    expect(shipped.status).toBe(200);
+    const approve = await openTask(caseId, 'return.shipping_review', sys.keys.agent.apiKey);
+    expect(approve).toMatchObject({ role: 'agent' });
+    expect((await call(sys, 'POST', `/v1/tasks/${approve.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { approvedAmount: '120.00', evidenceIds: ['RCPT-API-1'] } } })).status).toBe(200);
+    const shipping = await eventually(async () => sys.db.payment.findFirst({ where: { caseId, kind: 'return_shipping', status: 'succeeded' } }), 'shipping paid');
+    expect(shipping).toMatchObject({ payer: 'merchant', amountMinor: 12000, currency: 'CNY' });
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_receipt', 'awaiting receipt');
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/receipt`, { key: sys.keys.merchant.apiKey, body: {} })).status).toBe(200);
+    const inspection = await openTask(caseId, 'return.quality_inspection');
+    await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { outcome: 'received' } } });
+    expect((await closedCase(caseId)).outcome).toBe('refunded');
+  });
 });

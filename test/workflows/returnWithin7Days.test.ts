@@ -654,6 +654,72 @@ describe('a quality return is refunded in full: completeness is a no-reason rule
   });
 });
 
+describe("a quality claim's return shipping is the seller's, without a cap (消法 art. 24)", () => {
+  test('bulky freight of 120.00 paid, the carrier quotes 23.00: above the 20 % margin, an agent approves 120.00; reimbursed in full, no cap', async () => {
+    const i = input({ reasonCode: 'defective' });
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' }, receiptIds: ['RCPT-SF-1'] });
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.shipping_review'), 'shipping review');
+    expect(v.step).toBe('shipping_review');
+    expect(eventOf(i.caseId, 'return.shipping_assessed').payload).toEqual({
+      decision: 'review', reason: 'above_quote_margin', paidMinor: 12000, allowedMinor: 2760, quotedMinor: 2300, quotedCurrency: 'CNY', marginPercent: 20, receiptIds: ['RCPT-SF-1'],
+    });
+    const task = tasksOf(i.caseId).find((t) => t.type === 'return.shipping_review');
+    expect(task.role).toBe('agent');
+    expect(task.dueAt).toBe(addWorkingHours(i.policy.calendar, new Date(task.at), 2).toISOString());
+    await complete(h, 'return.shipping_review', agentActor, { approvedAmount: '120.00', evidenceIds: ['RCPT-SF-1'] });
+    await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'received' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    const paid = forCase(i.caseId, fake.of('reimburseReturnShipping'));
+    expect(paid).toEqual([expect.objectContaining({ payer: 'merchant', decided: { amountMinor: 12000, currency: 'CNY', basis: 'agent_approved', quote: { amountMinor: 2300, currency: 'CNY' } } })]);
+    expect(paid[0].cap).toBeUndefined();
+    expect(mailOf(i.caseId, 'return.refunded').params).toMatchObject({ amountMinor: 19900, shippingMinor: 12000 });
+  });
+
+  test('paid within the margin: reimbursed as paid without review; no amount: the quote, above the no-reason cap', async () => {
+    const within = input({ reasonCode: 'not_as_described' });
+    let h = await start(within);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '27.60', currency: 'CNY' } });
+    await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'received' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(forCase(within.caseId, fake.of('reimburseReturnShipping'))[0].decided).toMatchObject({ amountMinor: 2760, basis: 'paid' });
+    expect(tasksOf(within.caseId).map((t) => t.type)).not.toContain('return.shipping_review');
+
+    const quoted = input({ reasonCode: 'defective' });
+    h = await start(quoted);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'EMS', trackingNumber: 'EMS123456789' });
+    await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'received' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(forCase(quoted.caseId, fake.of('reimburseReturnShipping'))[0].decided).toMatchObject({ amountMinor: 4500, basis: 'carrier_quote' });
+  });
+
+  test('a no-reason return keeps the cap of 30.00 (7.3 pays more than the law asks): the same 120.00 gets 30.00, no review', async () => {
+    const i = input();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' } });
+    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))).toEqual([expect.objectContaining({ payer: 'platform', cap: { amountMinor: 3000, currency: 'CNY' } })]);
+    expect(forCase(i.caseId, fake.of('quoteReturnShipping'))).toHaveLength(0);
+    expect(mailOf(i.caseId, 'return.refunded').params).toMatchObject({ shippingMinor: 3000 });
+  });
+
+  test('the customer may cancel while the agent reviews the shipping: nothing is paid', async () => {
+    const i = input({ reasonCode: 'defective' });
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '99.00', currency: 'CNY' } });
+    await waitForState(h, (s) => !!openTaskOf(s, 'return.shipping_review'));
+    await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+    expect(await h.result()).toEqual({ outcome: 'cancelled' });
+    expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))).toHaveLength(0);
+  });
+});
+
 describe('refund only (仅退款)', () => {
   test('goods not received, asked before any delivery: merchant silence approves at exactly 48 h, the amount paid is refunded', async () => {
     const i = input({ reasonCode: 'not_received' }, 'refund_only');
