@@ -10,10 +10,12 @@ type Schemas = typeof import('./returns.schemas');
 const schemas = (): Schemas => require('./returns.schemas');
 
 /**
- * The default reimbursement cap of one return parcel: 30.00 CNY. A standard domestic parcel costs 10.00 to
+ * The default reimbursement cap of one no-reason return parcel: 30.00 CNY. A standard domestic parcel costs 10.00 to
  * 30.00 CNY with the carriers the platform quotes (the carrier port's quotes span that range), so a customer
  * who ships the usual way is reimbursed in full, while what a customer adds on top (express or same-day
- * service, insurance, bulky freight) is not charged to the platform without limit.
+ * service, insurance, bulky freight) is not charged to the platform without limit. The platform pays this more than
+ * 暂行办法 asks (the consumer bears a no-reason return's shipping unless agreed otherwise). A quality claim has no cap:
+ * the seller bears the necessary transport costs (消法 art. 24; qualityShippingAssessment).
  */
 export const DEFAULT_RETURN_SHIPPING_CAP_MINOR = 3000;
 export const DEFAULT_RETURN_SHIPPING_CURRENCY = 'CNY';
