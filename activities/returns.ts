@@ -23,7 +23,12 @@ export interface ReimburseReturnShippingInput {
   from: string;
   to: string;
   /** The policy's cap (returnShippingCapMinor) in its currency (returnShippingCurrency), as the case started with. */
-  cap: Money;
+  cap?: Money;
+  /**
+   * A quality claim (消法 art. 24): the amount the case decided, uncapped (the amount paid within the margin above the
+   * carrier's quote, the quote, or an agent's approval); no quote is asked again. Either `cap` or `decided`.
+   */
+  decided?: { amountMinor: number; currency: string; basis: 'paid' | 'carrier_quote' | 'agent_approved'; quote?: Money };
   at: string;
   eventKey: string;
 }
@@ -48,6 +53,11 @@ export interface RefundReturnInput {
   points?: { count: number };
   /** 'partial': a partial refund by agreement. */
   kind: 'full' | 'partial';
+  /**
+   * 'deduction': the amount deducted for customer damage on a quality return, refunded after a dispute overturned
+   * the finding (消法 art. 24). A payment of its own, once per case, beside the refund.
+   */
+  part?: 'deduction';
   at: string;
   eventKey: string;
 }
@@ -71,7 +81,15 @@ export interface ScheduleReturnPickupInput extends Omit<PickupRequest, 'idempote
   eventKey: string;
 }
 
+export interface QuoteReturnShippingInput {
+  carrier: string;
+  from: string;
+  to: string;
+}
+
 export interface ReturnActivities {
+  /** The carrier's quote for the return parcel: the evidence of a quality claim's necessary shipping cost (消法 art. 24). */
+  quoteReturnShipping(input: QuoteReturnShippingInput): Promise<Money>;
   reimburseReturnShipping(input: ReimburseReturnShippingInput): Promise<ReimburseReturnShippingResult>;
   refundReturn(input: RefundReturnInput): Promise<RefundReturnResult>;
   /** The carrier's delivery status of the return parcel (the receipt of the goods, from which 消法 art. 25 counts the refund). */
@@ -97,8 +115,10 @@ export function createReturnActivities(deps: Pick<ActivityDeps, 'db' | 'logger' 
       return { paymentId: seen.id, amountMinor: seen.amountMinor, currency: seen.currency, gatewayRef: seen.gatewayRef }; // done before
     }
 
-    const quote = needsCarrierQuote(r.paid, r.cap.currency) ? await carriers.quote({ carrier: r.carrier, from: r.from, to: r.to }) : undefined;
-    const decided = returnShippingReimbursement({ paid: r.paid, quote, cap: r.cap });
+    const quote = r.decided ? r.decided.quote : needsCarrierQuote(r.paid, r.cap!.currency) ? await carriers.quote({ carrier: r.carrier, from: r.from, to: r.to }) : undefined;
+    const decided = r.decided
+      ? { amountMinor: r.decided.amountMinor, currency: r.decided.currency, basis: r.decided.basis, uncappedMinor: r.decided.amountMinor, capped: false }
+      : returnShippingReimbursement({ paid: r.paid, quote, cap: r.cap! });
     const payment =
       seen ??
       (await db.payment.upsert({
@@ -136,7 +156,7 @@ export function createReturnActivities(deps: Pick<ActivityDeps, 'db' | 'logger' 
         basis: decided.basis,
         ...(r.paid && { paidMinor: r.paid.amountMinor, paidCurrency: r.paid.currency }),
         ...(quote && { quotedMinor: quote.amountMinor, quotedCurrency: quote.currency }),
-        capMinor: r.cap.amountMinor,
+        capMinor: r.cap?.amountMinor ?? null,
         capped: payment.amountMinor < decided.uncappedMinor,
         gatewayRef: ref,
       },
@@ -146,11 +166,12 @@ export function createReturnActivities(deps: Pick<ActivityDeps, 'db' | 'logger' 
   }
 
   /**
-   * The refund, once per case (the key is the order refund's: a case never refunds twice, whichever path it took).
+   * The refund, once per case (the key is the order refund's: a case never refunds twice, whichever path it took),
+   * and, on a quality return whose customer-damage deduction was overturned, that deduction once (part 'deduction').
    * A zero amount (everything was paid in points or discounts) moves no money and is recorded.
    */
   async function refundReturn(r: RefundReturnInput): Promise<RefundReturnResult> {
-    const idempotencyKey = `refund:${r.caseId}`;
+    const idempotencyKey = r.part ? `refund:${r.caseId}:${r.part}` : `refund:${r.caseId}`;
     const gatewayRoute = r.route === 'order_refund' ? undefined : r.route;
     const payment = await db.payment.upsert({
       where: { idempotencyKey },
@@ -204,5 +225,9 @@ export function createReturnActivities(deps: Pick<ActivityDeps, 'db' | 'logger' 
     return booking;
   }
 
-  return { reimburseReturnShipping, refundReturn, returnParcelStatus, scheduleReturnPickup };
+  async function quoteReturnShipping(r: QuoteReturnShippingInput): Promise<Money> {
+    return carriers.quote({ carrier: r.carrier, from: r.from, to: r.to });
+  }
+
+  return { reimburseReturnShipping, refundReturn, returnParcelStatus, scheduleReturnPickup, quoteReturnShipping };
 }

@@ -77,7 +77,10 @@ export interface PayRepairShippingInput {
   /** Party references for the carrier quote (`customer:<id>`, `merchant:<id>`): workflows carry no addresses. */
   from: string;
   to: string;
-  cap: { amountMinor: number; currency: string };
+  /** Cases opened before patch repair-shipping-uncapped: the carrier's quote, capped. */
+  cap?: { amountMinor: number; currency: string };
+  /** 消法 art. 24, from patch repair-shipping-uncapped: the amount the case decided, uncapped; no quote is asked again. */
+  decided?: { amountMinor: number; currency: string; basis: 'paid' | 'carrier_quote' | 'agent_approved'; quote?: { amountMinor: number; currency: string } };
   at: string;
   eventKey: string;
 }
@@ -90,6 +93,8 @@ export interface WarrantyRepairActivities {
   recordItemRepair(input: RecordItemRepairInput): Promise<void>;
   checkRepairArrival(input: CheckRepairArrivalInput): Promise<{ arrived: boolean; arrivedAt?: string }>;
   payRepairShipping(input: PayRepairShippingInput): Promise<{ paymentId: string; amountMinor: number; currency: string; gatewayRef: string | null }>;
+  /** The carrier's quote for a leg: the evidence of the necessary shipping cost (消法 art. 24). */
+  quoteRepairShipping(input: { carrier: string; from: string; to: string }): Promise<{ amountMinor: number; currency: string }>;
 }
 
 /** Needs only the database and the logger (tests build it with those). */
@@ -134,7 +139,8 @@ export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | '
   }
 
   /**
-   * The shipping of a repair in warranty, at the carrier's quote capped by the policy. To the centre: paid out to
+   * The shipping of a repair in warranty: the amount the case decided (消法 art. 24, no cap), or, for cases opened
+   * before, the carrier's quote capped by the policy. To the centre: paid out to
    * the customer through the payment port (the row is written first, 'pending'; a retry pays that row's amount with
    * the same key, which the gateway deduplicates). From the centre: the platform's own shipment, booked 'recorded'.
    */
@@ -142,13 +148,15 @@ export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | '
     const idempotencyKey = repairShippingKey(r.caseId, r.leg);
     const seen = await db.payment.findUnique({ where: { idempotencyKey } });
     if (seen && seen.status !== 'pending') return { paymentId: seen.id, amountMinor: seen.amountMinor, currency: seen.currency, gatewayRef: seen.gatewayRef };
-    const quote = await deps.ports.carriers.quote({ carrier: r.carrier, from: r.from, to: r.to });
-    const amountMinor = quote.currency === r.cap.currency ? Math.min(quote.amountMinor, r.cap.amountMinor) : r.cap.amountMinor;
+    const quote = r.decided ? r.decided.quote : await deps.ports.carriers.quote({ carrier: r.carrier, from: r.from, to: r.to });
+    const cap = r.cap;
+    const amountMinor = r.decided ? r.decided.amountMinor : quote!.currency === cap!.currency ? Math.min(quote!.amountMinor, cap!.amountMinor) : cap!.amountMinor;
+    const currency = r.decided ? r.decided.currency : cap!.currency;
     const payment =
       seen ??
       (await db.payment.upsert({
         where: { idempotencyKey },
-        create: { id: crypto.randomUUID(), caseId: r.caseId, kind: r.leg === 'to_centre' ? 'repair_shipping' : 'repair_return_shipping', payer: 'platform', amountMinor, currency: r.cap.currency, idempotencyKey, status: 'pending' },
+        create: { id: crypto.randomUUID(), caseId: r.caseId, kind: r.leg === 'to_centre' ? 'repair_shipping' : 'repair_return_shipping', payer: 'platform', amountMinor, currency, idempotencyKey, status: 'pending' },
         update: {},
       }));
     const payout = r.leg === 'to_centre' && payment.amountMinor > 0;
@@ -158,7 +166,7 @@ export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | '
       eventKey: r.eventKey,
       type: 'payment.repair_shipping',
       at: new Date(r.at),
-      payload: { paymentId: payment.id, leg: r.leg, carrier: r.carrier, amountMinor: payment.amountMinor, currency: payment.currency, quotedMinor: quote.amountMinor, capMinor: r.cap.amountMinor, gatewayRef: ref },
+      payload: { paymentId: payment.id, leg: r.leg, carrier: r.carrier, amountMinor: payment.amountMinor, currency: payment.currency, quotedMinor: quote?.amountMinor ?? null, capMinor: cap?.amountMinor ?? null, ...(r.decided && { basis: r.decided.basis }), gatewayRef: ref },
     });
     deps.logger.child({ caseId: r.caseId }).info({ paymentId: payment.id, leg: r.leg, amountMinor: payment.amountMinor, gatewayRef: ref }, 'repair shipping paid');
     return { paymentId: payment.id, amountMinor: payment.amountMinor, currency: payment.currency, gatewayRef: ref };
@@ -187,5 +195,9 @@ export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | '
     });
   }
 
-  return { recordRepairProgress, issueRepairVoucher, recordItemRepair, checkRepairArrival, payRepairShipping };
+  async function quoteRepairShipping(r: { carrier: string; from: string; to: string }) {
+    return deps.ports.carriers.quote({ carrier: r.carrier, from: r.from, to: r.to });
+  }
+
+  return { recordRepairProgress, issueRepairVoucher, recordItemRepair, checkRepairArrival, payRepairShipping, quoteRepairShipping };
 }

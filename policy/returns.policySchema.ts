@@ -2,7 +2,7 @@
 // only (the policy document is validated where it enters, processes/policyDocument.ts). Kept apart from the payload schemas,
 // which a workflow builds when a case validates an update.
 import { z } from 'zod';
-import { DEFAULT_CATEGORY_KINDS, DEFAULT_QUALITY_REMEDIES, DEFAULT_RETURN_SHIPPING_CAP_MINOR, DEFAULT_RETURN_SHIPPING_CURRENCY, STATUTORY_EXCLUDED_CATEGORIES, UNSEALABLE_DIGITAL_CATEGORY, returnCategoryKinds } from './returns';
+import { DEFAULT_CATEGORY_KINDS, DEFAULT_QUALITY_SHIPPING_MARGIN_PERCENT, DEFAULT_QUALITY_REMEDIES, DEFAULT_RETURN_SHIPPING_CAP_MINOR, DEFAULT_RETURN_SHIPPING_CURRENCY, STATUTORY_EXCLUDED_CATEGORIES, UNSEALABLE_DIGITAL_CATEGORY, returnCategoryKinds } from './returns';
 import { currencySchema, durationSchema, slaSchema } from './schemas';
 
 export const returnPolicySchema = z.object({
@@ -48,6 +48,11 @@ export const returnPolicySchema = z.object({
    * documents written before the reimbursement existed; they get the default.
    */
   returnShippingCapMinor: z.number().int().nonnegative().default(DEFAULT_RETURN_SHIPPING_CAP_MINOR),
+  /**
+   * 消法 art. 24: a quality claim's return shipping is not capped. What the customer paid is reimbursed when it is at
+   * most this many percent above the carrier's quote; above it, an agent approves the amount (task return.shipping_review).
+   */
+  qualityShippingMarginPercent: z.number().int().min(0).max(100).default(DEFAULT_QUALITY_SHIPPING_MARGIN_PERCENT),
   /** The currency of the cap and of every reimbursement (ISO 4217). */
   returnShippingCurrency: currencySchema.default(DEFAULT_RETURN_SHIPPING_CURRENCY),
   /** 8.2: the merchant answers within the set time; silence approves the request. */
@@ -72,6 +77,10 @@ export const returnPolicySchema = z.object({
   incompleteChoice: slaSchema.default({ within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' }),
   /** The merchant sends incomplete goods back to the customer. */
   sendBack: slaSchema.default({ within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' }),
+  /** A customer-damage finding on a quality return: the customer may dispute it within this time; silence lets it stand. */
+  damageDispute: slaSchema.default({ within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' }),
+  /** A supervisor reviews a disputed finding; an unanswered dispute does not stand against the customer (overturned). */
+  damageReview: slaSchema.default({ within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' }),
   /** Exchange: the merchant ships the replacement. */
   exchangeShipment: slaSchema,
 });

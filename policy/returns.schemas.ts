@@ -2,8 +2,8 @@
 // workflows reach them only through the lazy getters of policy/returns.ts, and build them when a case first
 // validates an update. The policy section's schema is in returns.policySchema.ts, which workflows never load.
 import { z } from 'zod';
-import { incompletenessReasons, merchantRejectionReasons } from './returns';
-import { carrierSchema, currencySchema, shipmentSchema } from './schemas';
+import { customerDamageReasons, incompletenessReasons, merchantRejectionReasons, returnDamageDisputeReasons } from './returns';
+import { carrierSchema, currencySchema, decimalAmountSchema, evidenceIdsSchema, shipmentSchema } from './schemas';
 
 /** The merchant's or the platform's review decision (tasks return.merchant_review, return.platform_review). */
 export const reviewDecisionSchema = z.discriminatedUnion('decision', [
@@ -11,11 +11,8 @@ export const reviewDecisionSchema = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('reject'), reasonCode: z.enum(merchantRejectionReasons) }).strict(),
 ]);
 
-/** Evidence of an inspection: references to stored photos or documents (ids only, never free text in the history). */
-export const evidenceIdsSchema = z.array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'evidence reference: 1-64 letters, digits, _ . : or -')).max(20);
-
-/** A decimal amount such as "12.00" (the same form as the order amount). */
-export const decimalAmountSchema = z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, 'decimal amount such as "12.00"');
+/** Evidence of an inspection (references only) and decimal amounts: the shared forms (policy/schemas.ts). */
+export { decimalAmountSchema, evidenceIdsSchema };
 
 /**
  * 7.2 / 暂行办法 art. 8: the merchant inspects the returned goods (task return.merchant_inspection) and decides
@@ -50,6 +47,29 @@ export const completenessDecisionSchema = z.discriminatedUnion('decision', [
   z.object({ decision: z.literal('send_back') }).strict(),
 ]);
 
+/**
+ * 消法 art. 24: the merchant's inspection of a quality return (task return.quality_inspection). The goods are received;
+ * only damage the customer caused beyond the defect may be deducted, with reasons, evidence and the amount.
+ */
+export const qualityInspectionSchema = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('received'), evidenceIds: evidenceIdsSchema.optional() }).strict(),
+  z
+    .object({
+      outcome: z.literal('customer_damage'),
+      reasons: z.array(z.enum(customerDamageReasons)).min(1),
+      evidenceIds: evidenceIdsSchema.min(1, 'evidence is required for a customer-damage finding'),
+      /** The deduction for that damage (never more than the refund). */
+      deduction: decimalAmountSchema,
+    })
+    .strict(),
+]);
+
+/** A supervisor's review of a disputed customer-damage finding (task return.damage_review). */
+export const returnDamageReviewSchema = z.object({ decision: z.enum(['upheld', 'overturned']) }).strict();
+
+/** damage-dispute: why the customer disputes the finding, with their own evidence if any. */
+export const returnDamageDisputeSchema = z.object({ reasonCode: z.enum(returnDamageDisputeReasons), evidenceIds: evidenceIdsSchema.optional() }).strict();
+
 /** 上门取件: the day and time slot (local time of the calendar) the carrier collects the parcel at the customer's address on file. */
 export const pickupRequestSchema = z
   .object({
@@ -67,13 +87,19 @@ export const incompleteChoiceSchema = z.object({ choice: z.enum(['accept_partial
 
 /**
  * The customer's return shipment: carrier and tracking number, and optionally what the customer paid the
- * carrier (7.3: reimbursed up to the policy's cap). Without `paid`, the carrier's quote is reimbursed.
+ * carrier (7.3: a no-reason return is reimbursed up to the policy's cap; a quality claim in full, 消法 art. 24) and the
+ * carrier's receipt. Without `paid`, the carrier's quote is reimbursed.
  */
 export const returnShipmentSchema = shipmentSchema
   .extend({
     paid: z.object({ amount: decimalAmountSchema, currency: currencySchema }).strict().optional(),
+    /** References of the carrier's receipt (the evidence of the amount paid; a quality claim's shipping has no cap). */
+    receiptIds: evidenceIdsSchema.optional(),
   })
   .strict();
+
+/** 消法 art. 24: the amount an agent approves for a quality claim's return shipping (task return.shipping_review). */
+export const returnShippingReviewSchema = z.object({ approvedAmount: decimalAmountSchema, evidenceIds: evidenceIdsSchema.optional() }).strict();
 
 /** Asking for platform review carries nothing. */
 export const platformReviewRequestSchema = z.object({}).strict();

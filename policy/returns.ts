@@ -10,13 +10,17 @@ type Schemas = typeof import('./returns.schemas');
 const schemas = (): Schemas => require('./returns.schemas');
 
 /**
- * The default reimbursement cap of one return parcel: 30.00 CNY. A standard domestic parcel costs 10.00 to
+ * The default reimbursement cap of one no-reason return parcel: 30.00 CNY. A standard domestic parcel costs 10.00 to
  * 30.00 CNY with the carriers the platform quotes (the carrier port's quotes span that range), so a customer
  * who ships the usual way is reimbursed in full, while what a customer adds on top (express or same-day
- * service, insurance, bulky freight) is not charged to the platform without limit.
+ * service, insurance, bulky freight) is not charged to the platform without limit. The platform pays this more than
+ * 暂行办法 asks (the consumer bears a no-reason return's shipping unless agreed otherwise). A quality claim has no cap:
+ * the seller bears the necessary transport costs (消法 art. 24; qualityShippingAssessment).
  */
 export const DEFAULT_RETURN_SHIPPING_CAP_MINOR = 3000;
 export const DEFAULT_RETURN_SHIPPING_CURRENCY = 'CNY';
+/** The default margin above the carrier's quote paid without an agent's approval (policy qualityShippingMarginPercent). */
+export const DEFAULT_QUALITY_SHIPPING_MARGIN_PERCENT = 20;
 
 export type ReturnPolicy = z.infer<typeof import('./returns.policySchema').returnPolicySchema>;
 
@@ -180,6 +184,9 @@ export const defaultReturnPolicy: ReturnPolicy = {
   merchantInspection: { within: { amount: 3, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' },
   incompleteChoice: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
   sendBack: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
+  damageDispute: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+  qualityShippingMarginPercent: DEFAULT_QUALITY_SHIPPING_MARGIN_PERCENT,
+  damageReview: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' },
   exchangeShipment: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
 };
 
@@ -214,6 +221,14 @@ export const merchantRejectionReasons = [
  */
 export const incompletenessReasons = ['used_beyond_inspection', 'parts_missing', 'gifts_missing', 'damaged_after_delivery', 'marks_removed', 'digital_unsealed', 'other'] as const;
 export type IncompletenessReason = (typeof incompletenessReasons)[number];
+
+/**
+ * A quality return (消法 art. 24): what the customer did to the goods beyond the defect claimed. Completeness (暂行办法
+ * art. 8) is a rule of no-reason returns only; a quality return is refunded in full, less only such damage, with evidence.
+ */
+export const customerDamageReasons = ['physical_damage', 'liquid_damage', 'parts_missing', 'tampering', 'other'] as const;
+/** Why the customer disputes a customer-damage finding on a quality return. */
+export const returnDamageDisputeReasons = ['damage_is_the_defect', 'damage_before_delivery', 'damage_in_transit', 'evidence_insufficient', 'amount_too_high', 'other'] as const;
 
 export type ReviewDecision = z.infer<Schemas['reviewDecisionSchema']>;
 
@@ -265,12 +280,43 @@ export const returnTasks = defineTasks({
       return lazySchema(() => schemas().shipmentSchema);
     },
   },
+  /**
+   * 消法 art. 24: the merchant receives the goods of a quality return. No completeness test (暂行办法 art. 8 is a rule
+   * of no-reason returns): received, or damage the customer caused beyond the defect, with evidence and the deduction.
+   */
+  'return.quality_inspection': {
+    role: 'merchant',
+    get payload() {
+      return lazySchema(() => schemas().qualityInspectionSchema);
+    },
+  },
+  /**
+   * 消法 art. 24: a quality claim's return shipping above the carrier's quote by more than the policy margin (or not
+   * comparable with a quote): an agent approves the amount reimbursed, with the customer's receipt and the quote.
+   */
+  'return.shipping_review': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().returnShippingReviewSchema);
+    },
+  },
+  /** A supervisor reviews a customer-damage finding the customer disputed (as a repair's user-damage dispute, policy 7.4). */
+  'return.damage_review': {
+    role: 'supervisor',
+    get payload() {
+      return lazySchema(() => schemas().returnDamageReviewSchema);
+    },
+  },
 });
 
 export type InspectionResult = z.infer<Schemas['merchantInspectionSchema']>;
 export type CompletenessDecision = z.infer<Schemas['completenessDecisionSchema']>;
 export type PickupRequest = z.infer<Schemas['pickupRequestSchema']>;
 export type IncompleteChoice = z.infer<Schemas['incompleteChoiceSchema']>['choice'];
+export type QualityInspectionResult = z.infer<Schemas['qualityInspectionSchema']>;
+export type ReturnDamageReview = z.infer<Schemas['returnDamageReviewSchema']>;
+export type ReturnDamageDispute = z.infer<Schemas['returnDamageDisputeSchema']>;
+export type ReturnShippingReview = z.infer<Schemas['returnShippingReviewSchema']>;
 
 /** "12.00" → 1200 (minor units). Pure: the workflow converts the customer's amount with it. */
 export function decimalToMinor(amount: string): number {
@@ -289,7 +335,7 @@ export interface Money {
   currency: string;
 }
 
-export type ReimbursementBasis = 'paid' | 'carrier_quote' | 'cap';
+export type ReimbursementBasis = 'paid' | 'carrier_quote' | 'cap' | 'agent_approved';
 
 /**
  * 7.3: what the platform reimburses for the return parcel. The amount the customer paid when given in the cap's
@@ -311,6 +357,35 @@ export function returnShippingReimbursement(o: { paid?: Money; quote?: Money; ca
   const uncappedMinor = (paid ?? quote ?? o.cap).amountMinor;
   const amountMinor = Math.min(uncappedMinor, o.cap.amountMinor);
   return { amountMinor, currency: o.cap.currency, basis, uncappedMinor, capped: amountMinor < uncappedMinor };
+}
+
+/**
+ * 消法 art. 24: the seller bears the transport and other necessary costs of a return for quality, so a quality claim's
+ * return shipping has no cap. The amount the customer paid is reimbursed when the carrier's quote (the evidence of the
+ * necessary cost, beside the customer's receipt) shows it within `marginPercent` above the quote; without an amount
+ * paid, the quote itself. Anything else (above the margin, no quote in the policy's currency, paid in another
+ * currency) goes to an agent to approve: never refused, never cut to a cap by itself.
+ */
+export type QualityShippingAssessment =
+  | { decision: 'pay'; amountMinor: number; currency: string; basis: 'paid' | 'carrier_quote' }
+  | { decision: 'review'; reason: 'above_quote_margin' | 'no_comparable_quote' | 'paid_in_other_currency'; paidMinor: number | null; allowedMinor: number | null };
+
+/** The most that is paid without review: the quote plus `marginPercent` of it, rounded up to the minor unit. */
+export function qualityShippingAllowedMinor(quoteMinor: number, marginPercent: number): number {
+  return quoteMinor + Math.ceil((quoteMinor * marginPercent) / 100);
+}
+
+export function qualityShippingAssessment(o: { paid?: Money; quote?: Money; currency: string; marginPercent: number }): QualityShippingAssessment {
+  const quote = o.quote && o.quote.currency === o.currency ? o.quote : undefined;
+  const allowedMinor = quote ? qualityShippingAllowedMinor(quote.amountMinor, o.marginPercent) : null;
+  if (o.paid) {
+    if (o.paid.currency !== o.currency) return { decision: 'review', reason: 'paid_in_other_currency', paidMinor: o.paid.amountMinor, allowedMinor };
+    if (allowedMinor === null) return { decision: 'review', reason: 'no_comparable_quote', paidMinor: o.paid.amountMinor, allowedMinor };
+    if (o.paid.amountMinor > allowedMinor) return { decision: 'review', reason: 'above_quote_margin', paidMinor: o.paid.amountMinor, allowedMinor };
+    return { decision: 'pay', amountMinor: o.paid.amountMinor, currency: o.currency, basis: 'paid' };
+  }
+  if (!quote) return { decision: 'review', reason: 'no_comparable_quote', paidMinor: null, allowedMinor };
+  return { decision: 'pay', amountMinor: quote.amountMinor, currency: o.currency, basis: 'carrier_quote' };
 }
 
 /** Whether the carrier's quote is needed: the customer gave no amount in the cap's currency. */
@@ -361,6 +436,14 @@ export const returnActions = defineActions({
       return lazySchema(() => schemas().incompleteChoiceSchema);
     },
     update: 'chooseIncompleteOutcome',
+  },
+  'return-damage-dispute': {
+    summary: 'Dispute a customer-damage finding on a quality return, once, while the case waits for it (a supervisor reviews)',
+    roles: ['storefront'],
+    get body() {
+      return lazySchema(() => schemas().returnDamageDisputeSchema);
+    },
+    update: 'disputeReturnDamage',
   },
 });
 

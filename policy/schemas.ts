@@ -30,3 +30,9 @@ export const trackingNumberSchema = z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'tr
 export const shipmentSchema = z.object({ carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict();
 export type Shipment = z.infer<typeof shipmentSchema>;
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code such as CNY');
+
+/** Evidence: references to stored photos or documents (ids only, never free text in the history). */
+export const evidenceIdsSchema = z.array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'evidence reference: 1-64 letters, digits, _ . : or -')).max(20);
+
+/** A decimal amount such as "12.00" (the same form as the order amount). */
+export const decimalAmountSchema = z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, 'decimal amount such as "12.00"');

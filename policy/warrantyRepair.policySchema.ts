@@ -42,8 +42,16 @@ export const warrantyRepairPolicySchema = z.object({
   /** How often the carrier is asked whether the item arrived at the repair centre, and for how long. */
   arrivalCheckEvery: durationSchema.default({ amount: 2, unit: 'hours' }),
   arrivalWait: durationSchema.default({ amount: 14, unit: 'days' }),
-  /** 消法 art. 24: the customer's shipping to the repair centre, reimbursed in warranty up to this cap. */
+  /**
+   * The cap of the customer's shipping to the repair centre for cases opened before patch repair-shipping-uncapped.
+   * 消法 art. 24 puts all the necessary transport costs of a repair in warranty on the seller: later cases have no cap.
+   */
   shippingCapMinor: z.number().int().min(0).default(3000),
+  /**
+   * 消法 art. 24: what the customer paid the carrier is reimbursed when at most this many percent above the carrier's
+   * quote; above it, an agent approves the amount (task repair.shipping_review).
+   */
+  shippingMarginPercent: z.number().int().min(0).max(100).default(20),
   shippingCurrency: currencySchema.default('CNY'),
   /** Art. 8: the warranty does not count the time the item spent in repair. */
   extendWarrantyByRepairTime: z.boolean().default(true),

@@ -3,13 +3,22 @@
 // schema is in warrantyRepair.policySchema.ts, which workflows never load.
 import { z } from 'zod';
 import { damageDisputeReasons, faultCodes, notRepairableReasons, remedyChoices } from './warrantyRepair';
-import { carrierSchema, currencySchema, trackingNumberSchema } from './schemas';
+import { carrierSchema, currencySchema, decimalAmountSchema, evidenceIdsSchema, trackingNumberSchema } from './schemas';
 
 export const customerDecisionSchema = z.enum(['accept', 'decline']);
 
 /** How the customer hands the item over: a courier shipment, or a drop-off at a service point with its receipt reference. */
 export const handOverSchema = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('courier'), carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict(),
+  z
+    .object({
+      method: z.literal('courier'),
+      carrier: carrierSchema,
+      trackingNumber: trackingNumberSchema,
+      /** What the customer paid the carrier (消法 art. 24: paid back in warranty, no cap), and the receipt's references. */
+      paid: z.object({ amount: decimalAmountSchema, currency: currencySchema }).strict().optional(),
+      receiptIds: evidenceIdsSchema.optional(),
+    })
+    .strict(),
   z.object({ method: z.literal('drop_off'), reference: z.string().regex(/^[A-Za-z0-9-]{4,40}$/, 'drop-off reference: 4-40 letters, digits or -') }).strict(),
 ]);
 
@@ -49,6 +58,8 @@ export const technicianReportSchema = z.discriminatedUnion('result', [
     })
     .strict(),
 ]);
+/** 消法 art. 24: the amount an agent approves for the customer's shipping to the repair centre (repair.shipping_review). */
+export const repairShippingReviewSchema = z.object({ approvedAmount: decimalAmountSchema, evidenceIds: evidenceIdsSchema.optional() }).strict();
 /** The platform's review of a disputed user-damage finding (repair.damage_review). */
 export const damageReviewSchema = z.object({ decision: z.enum(['upheld', 'overturned']) }).strict();
 /** The item goes back to the customer: carrier and tracking number (repair.return_shipment). */

@@ -38,6 +38,7 @@ export const defaultWarrantyRepairPolicy: WarrantyRepairPolicy = {
   arrivalCheckEvery: { amount: 2, unit: 'hours' },
   arrivalWait: { amount: 14, unit: 'days' },
   shippingCapMinor: 3000,
+  shippingMarginPercent: 20,
   shippingCurrency: 'CNY',
   extendWarrantyByRepairTime: true,
   damageReview: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
@@ -218,6 +219,16 @@ export const warrantyRepairTasks = defineTasks({
     },
   },
   /** Platform review of a disputed user-damage finding (a complaint, policy 7.4): upheld or overturned. */
+  /**
+   * 消法 art. 24: the customer's shipping to the repair centre above the carrier's quote by more than the policy margin
+   * (or not comparable with a quote): an agent approves the amount paid back, with the receipt and the quote.
+   */
+  'repair.shipping_review': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().repairShippingReviewSchema);
+    },
+  },
   'repair.damage_review': {
     role: 'supervisor',
     get payload() {

@@ -83,6 +83,31 @@ export const returnTemplates: TemplateSet = {
       text: (p) => `The merchant found the returned goods incomplete (${p.reasons}) and recorded evidence. Before ${p.dueAt} you may accept a partial refund of ${money(p)}, have the goods sent back to you, or ask the platform to review. Without a choice, the platform reviews.`,
     },
   },
+  // 消法 art. 24: a quality return is refunded in full; only damage the customer caused beyond the defect is deducted.
+  'return.customer_damage': {
+    delivery: 'at-least-once',
+    'zh-CN': {
+      subject: (p) => `退回商品存在人为损坏(${p.caseId})`,
+      text: (p) =>
+        `商家验收认为退回的商品除所述质量问题外,还有您造成的损坏(${p.reasons}),并提供了凭证,拟扣除 ${money(p)}。其余 ${money({ amountMinor: p.refundedMinor, currency: p.currency ?? null })} 已退款。如有异议,请在 ${p.dueAt} 前提出,由平台主管复核;复核未按时作出的,扣款不成立。逾期未提出异议的,扣款成立。`,
+    },
+    en: {
+      subject: (p) => `Damage you caused was found on the returned goods (${p.caseId})`,
+      text: (p) =>
+        `Besides the quality defect you claimed, the merchant found damage you caused (${p.reasons}) and recorded evidence; it deducts ${money(p)}. The rest, ${money({ amountMinor: p.refundedMinor, currency: p.currency ?? null })}, has been refunded. You may dispute the finding before ${p.dueAt}; a platform supervisor reviews it, and a dispute left unanswered does not stand against you. Without a dispute, the deduction stands.`,
+    },
+  },
+  'return.damage_reviewed': {
+    delivery: 'at-least-once',
+    'zh-CN': {
+      subject: (p) => `人为损坏异议复核结果(${p.caseId})`,
+      text: (p) => (p.decision === 'overturned' ? `平台复核撤销了人为损坏的认定,扣除的 ${money(p)} 将退还给您。` : `平台复核维持了人为损坏的认定,扣除 ${money(p)}。${routesZh}`),
+    },
+    en: {
+      subject: (p) => `Your damage dispute was reviewed (${p.caseId})`,
+      text: (p) => (p.decision === 'overturned' ? `The platform overturned the damage finding: the ${money(p)} deducted is refunded to you.` : `The platform upheld the damage finding: ${money(p)} is deducted.${routesEn}`),
+    },
+  },
   // A deadline: without a choice, the platform decides.
   'return.incomplete_reminder': {
     delivery: 'at-least-once',

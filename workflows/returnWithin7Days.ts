@@ -16,6 +16,11 @@ import {
   type InspectionResult,
   type OrderSnapshot,
   type PickupRequest,
+  type QualityInspectionResult,
+  type ReturnDamageDispute,
+  type ReturnDamageReview,
+  type ReturnShippingReview,
+  qualityShippingAssessment,
   checkReturnEligibility,
   checkReturnEligibilityLegacy,
   decimalToMinor,
@@ -79,9 +84,22 @@ export const requestPlatformReviewUpdate = defineUpdate<ActionResult, [{ actor: 
 export const requestReturnPickupUpdate = defineUpdate<ActionResult, [{ actor: Actor; pickup: PickupRequest }]>(actions.pickup.update);
 export const confirmReturnReceiptUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>(actions.receipt.update);
 export const chooseIncompleteOutcomeUpdate = defineUpdate<ActionResult, [{ actor: Actor; choice: IncompleteChoice }]>(actions['incomplete-choice'].update);
+export const disputeReturnDamageUpdate = defineUpdate<ActionResult, [{ actor: Actor } & ReturnDamageDispute]>(actions['return-damage-dispute'].update);
 
 /** Category codes mapped onto the statutory and by-nature kinds with the policy's table (policy/returns.ts categoryKindOf). */
 export const RETURN_CATEGORY_KINDS_PATCH = 'return-category-kinds';
+/**
+ * A quality return is refunded in full (消法 art. 24): no completeness test, which 暂行办法 art. 8 ties to no-reason
+ * returns; only damage the customer caused beyond the defect is deducted, with evidence, and the customer may dispute
+ * it. Cases opened before inspect a quality return for completeness, as they did.
+ */
+export const RETURN_QUALITY_FULL_REFUND_PATCH = 'return-quality-full-refund';
+/**
+ * The seller bears all the necessary transport costs of a quality claim (消法 art. 24): its return shipping is not
+ * capped. The amount paid is reimbursed within the policy margin above the carrier's quote (or the quote); above it, an
+ * agent approves the amount (task return.shipping_review). Cases opened before cap it like a no-reason return.
+ */
+export const RETURN_QUALITY_SHIPPING_PATCH = 'return-quality-shipping-uncapped';
 
 export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
   // Cases opened from this patch on follow the consumer law (消法 arts. 24, 25, 39; 暂行办法; 电子商务法 art. 20);
@@ -339,6 +357,8 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   let platformReviewRequested = false;
   let receivedAt: Date | undefined;
   let incompleteChoice: IncompleteChoice | undefined;
+  let damageDisputable = false;
+  let damageDispute: ReturnDamageDispute | undefined;
   let shippingReimbursed: { amountMinor: number; currency: string } | undefined;
 
   // The customer may cancel at any point before money moves.
@@ -380,11 +400,20 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     },
   });
 
+  // Registered for every case of this path; only a quality return with a customer-damage finding waits for it.
+  kase.onAction(actions['return-damage-dispute'], {
+    refusal: () => kase.unlessAwaiting('damage_dispute', damageDispute !== undefined) ?? (damageDisputable ? null : 'Only a customer-damage finding on a quality return can be disputed, once'),
+    run: async (body, actor) => {
+      damageDispute = { reasonCode: body.reasonCode, ...(body.evidenceIds && { evidenceIds: body.evidenceIds }) };
+      await kase.record('return.damage_disputed', { reasonCode: body.reasonCode, evidenceIds: body.evidenceIds ?? [] }, { actor: actor.id });
+    },
+  });
+
   const shippingParams = (): Record<string, number | string> =>
     shippingReimbursed ? { shippingMinor: shippingReimbursed.amountMinor, shippingCurrency: shippingReimbursed.currency } : {};
 
   const close = async (outcome: ReturnOutcome): Promise<{ outcome: ReturnOutcome }> => {
-    for (const name of ['customerShipment', 'returnReceiptBy', 'refundDueAt', 'platformReviewRequestBy']) kase.clearDeadline(name);
+    for (const name of ['customerShipment', 'returnReceiptBy', 'refundDueAt', 'platformReviewRequestBy', 'damageDispute']) kase.clearDeadline(name);
     await kase.record('case.closed', { outcome }, { step: 'closed', outcome, closed: true });
     await kase.notify(`return.closed.${outcome}`, customer);
     if (outcome !== 'ineligible') await kase.notify('survey.requested', customer); // 7.1 satisfaction feedback
@@ -403,10 +432,11 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   const route = refundRouteOf(snapshot);
 
   /** The refund along the route of the order snapshot (暂行办法: 退款方式比照支付方式); points go back as points. */
-  const refund = async (amountMinor: number, kind: 'full' | 'partial'): Promise<{ outcome: ReturnOutcome }> => {
+  const payRefund = async (amountMinor: number, kind: 'full' | 'partial', part?: 'deduction'): Promise<void> => {
     moneyMoving = true; // from here the customer can no longer cancel
     await kase.record('step.entered', {}, { step: 'refunding' });
-    const points = kind === 'full' && snapshot?.points ? { count: snapshot.points.count } : undefined;
+    // Points go back with the refund of the line's price (a deduction refunded later is money only).
+    const points = !part && snapshot?.points && (kind === 'full' || qualityRefund) ? { count: snapshot.points.count } : undefined;
     const paid = await pay.refundReturn({
       caseId: input.caseId,
       amountMinor,
@@ -415,11 +445,17 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
       ...(snapshot?.payment && { paymentRef: snapshot.payment.ref }),
       ...(points && { points }),
       kind,
+      ...(part && { part }),
       at: new Date().toISOString(),
-      eventKey: `${input.caseId}:refund`,
+      eventKey: part ? `${input.caseId}:refund:${part}` : `${input.caseId}:refund`,
     });
-    await kase.record('return.refunded', { paymentId: paid.paymentId, amountMinor, currency: order.currency, kind, route, pointsRestored: points?.count ?? 0 });
-    await kase.notify('return.refunded', customer, { amountMinor, currency: order.currency, route, ...(points && { points: points.count }), ...shippingParams() });
+    await kase.record('return.refunded', { paymentId: paid.paymentId, amountMinor, currency: order.currency, kind, route, pointsRestored: points?.count ?? 0, ...(part && { part }) });
+    await kase.notify('return.refunded', customer, { amountMinor, currency: order.currency, route, ...(points && { points: points.count }), ...(!part && shippingParams()) }, part ? `:${part}` : '');
+  };
+  /** Set for a quality return under patch return-quality-full-refund: its first refund restores the points even when a deduction is kept. */
+  let qualityRefund = false;
+  const refund = async (amountMinor: number, kind: 'full' | 'partial'): Promise<{ outcome: ReturnOutcome }> => {
+    await payRefund(amountMinor, kind);
     return close(kind === 'partial' ? 'partially_refunded' : 'refunded');
   };
 
@@ -549,6 +585,10 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     await kase.notify('return.pickup_scheduled', customer, { carrier: booking.carrier, trackingNumber: booking.trackingNumber, windowStartsAt: booking.windowStartsAt, windowEndsAt: booking.windowEndsAt });
     // The carrier bills the payer for the pickup: the customer pays nothing, so nothing is reimbursed.
     await pay.recordReturnShipping({ caseId: input.caseId, payer, carrier: booking.carrier, at: new Date().toISOString(), eventKey: `${input.caseId}:return-shipping` });
+  } else if (claim.kind === 'quality' && patched(RETURN_QUALITY_SHIPPING_PATCH)) {
+    const reimbursed = await qualityShipping(shipment!);
+    if (!reimbursed) return close('cancelled');
+    shippingReimbursed = reimbursed;
   } else {
     const paid = shipment!.paid && { amountMinor: decimalToMinor(shipment!.paid.amount), currency: shipment!.paid.currency };
     const reimbursed = await pay.reimburseReturnShipping({
@@ -610,6 +650,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   const refunding = input.requestType !== 'exchange';
   if (refunding) kase.setDeadline('refundDueAt', refundDueAt);
   const inspectionEnds = refunding ? new Date(refundDueAt.getTime() - durationMs(rules.inspectionEndsBeforeRefundDue, calendar)) : new Date(8.64e15);
+  if (claim.kind === 'quality' && patched(RETURN_QUALITY_FULL_REFUND_PATCH)) return qualityReturnInspected();
   await kase.record('step.entered', {}, { step: 'merchant_inspection' });
   const inspection = await kase.humanTask<InspectionResult>({
     type: 'return.merchant_inspection',
@@ -665,6 +706,116 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   if (d.decision === 'full_refund') return input.requestType === 'exchange' ? exchange() : refund(fullRefundMinor, 'full');
   if (d.decision === 'partial_refund') return refund(Math.min(decimalToMinor(d.amount), fullRefundMinor), 'partial');
   return sendBack();
+
+  /**
+   * 消法 art. 24: the seller bears the transport and other necessary costs of a return for quality, without a cap. The
+   * carrier's quote is the evidence of the necessary cost (beside the customer's receipt, `receiptIds`): the amount paid
+   * within `qualityShippingMarginPercent` above it is reimbursed as paid, no amount paid gets the quote; anything else
+   * goes to an agent, who approves the amount. Null when the customer cancelled meanwhile.
+   */
+  async function qualityShipping(s: ReturnShipment): Promise<{ amountMinor: number; currency: string } | null> {
+    const currency = rules.returnShippingCurrency;
+    const paid = s.paid && { amountMinor: decimalToMinor(s.paid.amount), currency: s.paid.currency };
+    const parties = { from: `customer:${order.customerId}`, to: `merchant:${order.merchantId}` };
+    const quote = await pay.quoteReturnShipping({ carrier: s.carrier, ...parties });
+    const assessed = qualityShippingAssessment({ ...(paid && { paid }), quote, currency, marginPercent: rules.qualityShippingMarginPercent });
+    await kase.record('return.shipping_assessed', { ...assessed, quotedMinor: quote.amountMinor, quotedCurrency: quote.currency, marginPercent: rules.qualityShippingMarginPercent, receiptIds: s.receiptIds ?? [] });
+    let decided: { amountMinor: number; currency: string; basis: 'paid' | 'carrier_quote' | 'agent_approved' };
+    if (assessed.decision === 'pay') {
+      decided = { amountMinor: assessed.amountMinor, currency, basis: assessed.basis };
+    } else {
+      await kase.record('step.entered', {}, { step: 'shipping_review' });
+      const review = await kase.humanTask<ReturnShippingReview>({
+        type: 'return.shipping_review',
+        role: 'agent',
+        sla: rules.platformReview,
+        slaName: 'shippingReview',
+        notifyOnEscalation: platformAgents,
+        interrupt: () => cancelled(),
+      });
+      if (cancelled() || review.kind !== 'completed') return null;
+      decided = { amountMinor: decimalToMinor(review.payload.approvedAmount), currency, basis: 'agent_approved' };
+      await kase.record('return.shipping_approved', { amountMinor: decided.amountMinor, currency, evidenceIds: review.payload.evidenceIds ?? [] }, { actor: review.actor.id });
+    }
+    const reimbursed = await pay.reimburseReturnShipping({
+      caseId: input.caseId,
+      payer: 'merchant',
+      carrier: s.carrier,
+      ...(paid && { paid }),
+      ...parties,
+      decided: { ...decided, quote },
+      at: new Date().toISOString(),
+      eventKey: `${input.caseId}:return-shipping`,
+    });
+    return { amountMinor: reimbursed.amountMinor, currency: reimbursed.currency };
+  }
+
+  /**
+   * 消法 art. 24: the goods of a quality return are received, not tested for completeness (暂行办法 art. 8 ties that to
+   * no-reason returns). The refund is the full amount, by the refund deadline; only damage the customer caused beyond
+   * the defect is deducted, with reasons and evidence. The customer may dispute that finding once (as a repair's
+   * user-damage finding, policy 7.4); a supervisor reviews; an unanswered dispute does not stand against the customer,
+   * and an overturned finding refunds the deduction.
+   */
+  async function qualityReturnInspected(): Promise<{ outcome: ReturnOutcome }> {
+    qualityRefund = true;
+    await kase.record('step.entered', {}, { step: 'merchant_inspection' });
+    const inspection = await kase.humanTask<QualityInspectionResult>({
+      type: 'return.quality_inspection',
+      role: 'merchant',
+      merchantId: order.merchantId,
+      sla: boundedSla(rules.merchantInspection, new Date(), inspectionEnds, calendar),
+      slaName: 'merchantInspection',
+      defaultDecision: 'received',
+      notifyOnEscalation: merchant,
+      interrupt: () => cancelled(),
+    });
+    if (cancelled()) return close('cancelled');
+    const found: QualityInspectionResult = inspection.kind === 'completed' ? inspection.payload : { outcome: 'received' };
+    if (found.outcome === 'received') {
+      await kase.record(inspection.kind === 'breached' ? 'return.inspection_auto_confirmed' : 'return.inspection_confirmed', { outcome: 'received', claimKind: 'quality', evidenceIds: found.evidenceIds ?? [] });
+      await kase.notify('return.item_received', customer, { requestType: input.requestType });
+      return input.requestType === 'exchange' ? exchange() : refund(fullRefundMinor, 'full');
+    }
+    const deductionMinor = Math.min(decimalToMinor(found.deduction), fullRefundMinor);
+    const actor = inspection.kind === 'completed' ? inspection.actor.id : undefined;
+    await kase.record('return.customer_damage_recorded', { reasons: found.reasons, evidenceIds: found.evidenceIds, deductionMinor, currency: order.currency }, { actor });
+    if (input.requestType === 'exchange') {
+      // The replacement is owed for the defect (消法 art. 24); the finding stays on the record, nothing is charged here.
+      await kase.notify('return.item_received', customer, { requestType: input.requestType });
+      return exchange();
+    }
+    // The refund deadline stands (消法 art. 25): what is not in dispute is refunded now.
+    const refundedMinor = fullRefundMinor - deductionMinor;
+    await payRefund(refundedMinor, deductionMinor > 0 ? 'partial' : 'full');
+    if (deductionMinor === 0) return close('refunded');
+    damageDisputable = true;
+    const disputing = kase.awaitParty('damage_dispute', 'damageDispute', rules.damageDispute);
+    await kase.record('step.entered', {}, { step: 'awaiting_damage_dispute' });
+    await kase.notify('return.customer_damage', customer, { reasons: found.reasons.join(', '), amountMinor: deductionMinor, refundedMinor, currency: order.currency, dueAt: disputing.clock.dueAt.toISOString() });
+    const waited = await disputing.until(() => damageDispute !== undefined);
+    damageDisputable = false;
+    if (damageDispute === undefined) {
+      await kase.record('return.damage_dispute_lapsed', { dueAt: waited.facts.dueAt, deductionMinor });
+      return close('partially_refunded');
+    }
+    await kase.record('step.entered', {}, { step: 'damage_review' });
+    const review = await kase.humanTask<ReturnDamageReview>({
+      type: 'return.damage_review',
+      role: 'supervisor',
+      sla: rules.damageReview,
+      slaName: 'damageReview',
+      defaultDecision: 'overturned',
+      notifyOnEscalation: { kind: 'role', id: 'supervisor' },
+    });
+    // An unanswered dispute does not stand against the customer.
+    const decision = review.kind === 'completed' ? review.payload.decision : 'overturned';
+    await kase.record('return.damage_reviewed', { decision, deductionMinor }, review.kind === 'completed' ? { actor: review.actor.id } : {});
+    await kase.notify('return.damage_reviewed', customer, { decision, amountMinor: deductionMinor, currency: order.currency });
+    if (decision === 'upheld') return close('partially_refunded');
+    await payRefund(deductionMinor, 'partial', 'deduction');
+    return close('refunded');
+  }
 
   /** Exchange: the merchant ships the replacement. */
   async function exchange(): Promise<{ outcome: ReturnOutcome }> {

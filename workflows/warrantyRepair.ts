@@ -10,6 +10,7 @@ import type { WarrantyRepairActivities } from '../activities/warrantyRepair';
 import type { BusinessCalendar } from '../policy/businessCalendar';
 import { deadlineFrom, describeDuration, durationMs } from '../policy/durations';
 import type { Shipment } from '../policy/schemas';
+import { decimalToMinor, qualityShippingAssessment } from '../policy/returns';
 import {
   addMonths,
   checkWarranty,
@@ -57,6 +58,13 @@ export const THREE_GUARANTEES_PATCH = 'repair-three-guarantee-remedies';
  * delivery instant on its UTC date (addMonths).
  */
 export const WARRANTY_CIVIL_MONTHS_PATCH = 'warranty-civil-months';
+/**
+ * 消法 art. 24: the seller bears all the necessary transport costs of a repair in warranty, so its shipping has no cap.
+ * To the centre: what the customer paid (within the policy margin above the carrier's quote; above it, an agent
+ * approves the amount: task repair.shipping_review), or the quote; back from the centre: the carrier's quote. Cases
+ * opened before pay the quote capped by shippingCapMinor.
+ */
+export const REPAIR_SHIPPING_UNCAPPED_PATCH = 'repair-shipping-uncapped';
 
 /** The policy a repair case carries: the document's version, the calendar and this process's section. */
 export interface RepairCasePolicy {
@@ -119,6 +127,8 @@ type Awaiting = 'quote_decision' | 'hand_over' | 'remedy_choice' | 'rating';
 type TechnicianReport = z.infer<(typeof warrantyRepairTasks)['repair.technician_report']['payload']>;
 type DamageReview = z.infer<(typeof warrantyRepairTasks)['repair.damage_review']['payload']>;
 type Quote = z.infer<(typeof warrantyRepairTasks)['repair.first_response_quote']['payload']>;
+type ShippingReview = z.infer<(typeof warrantyRepairTasks)['repair.shipping_review']['payload']>;
+type CourierHandOver = Extract<HandOver, { method: 'courier' }>;
 
 export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResult> {
   const { order } = input;
@@ -144,6 +154,8 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   let disputable = false;
   let dispute: string | undefined;
   let rating: number | undefined;
+  /** The uncapped shipping to the centre (patch repair-shipping-uncapped), running beside the repair when an agent approves it. */
+  let shippingToCentre: Promise<void> | undefined;
 
   // The customer may cancel until the item is handed over for repair.
   const cancelled = kase.allowCancellation(() => (handOver ? 'The item was already handed over for repair; the case can no longer be cancelled' : null));
@@ -189,6 +201,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   });
 
   const close = async (outcome: RepairOutcome, rated: RepairResult['rating'] = null): Promise<RepairResult> => {
+    if (shippingToCentre) await kase.wait(shippingToCentre);
     await kase.record('case.closed', { outcome, rating: rated }, { step: 'closed', outcome, closed: true });
     await kase.notify(`repair.closed.${outcome}`, customer);
     await kase.until(allHandlersFinished);
@@ -356,7 +369,9 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     await repairs.recordRepairProgress({ caseId, patch: { receivedAt: a.at.toISOString(), arrivalSource: a.source } });
     await kase.record('repair.item_arrived', { source: a.source, arrivedAt: a.at.toISOString() }, { step: 'awaiting_receipt' });
     // 消法 art. 24: in warranty the shipping to the repair centre is the seller's; the customer's courier is paid back.
-    if (inWarranty && handedOver.method === 'courier') {
+    if (inWarranty && handedOver.method === 'courier' && patched(REPAIR_SHIPPING_UNCAPPED_PATCH)) {
+      await payShippingToCentre(handedOver);
+    } else if (inWarranty && handedOver.method === 'courier') {
       const paid = await ports.payRepairShipping({
         caseId,
         leg: 'to_centre',
@@ -510,6 +525,42 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   }
 
   /**
+   * 消法 art. 24: the customer's shipping to the repair centre, paid back without a cap. The carrier's quote is the
+   * evidence of the necessary cost (beside the customer's receipt): the amount paid within `shippingMarginPercent` above
+   * it is paid back as paid at once, no amount paid gets the quote; anything else goes to an agent, who approves the
+   * amount beside the repair (the item is already at the centre); the case closes only once that is settled.
+   */
+  async function payShippingToCentre(h: CourierHandOver): Promise<void> {
+    const parties = { from: `customer:${order.customerId}`, to: `merchant:${order.merchantId}` };
+    const currency = rules.shippingCurrency;
+    const marginPercent = rules.shippingMarginPercent ?? 20;
+    const paidByCustomer = h.paid && { amountMinor: decimalToMinor(h.paid.amount), currency: h.paid.currency };
+    const quote = await ports.quoteRepairShipping({ carrier: h.carrier, ...parties });
+    const assessed = qualityShippingAssessment({ ...(paidByCustomer && { paid: paidByCustomer }), quote, currency, marginPercent });
+    await kase.record('repair.shipping_assessed', { leg: 'to_centre', ...assessed, quotedMinor: quote.amountMinor, quotedCurrency: quote.currency, marginPercent, receiptIds: h.receiptIds ?? [] });
+    const payOut = async (decided: { amountMinor: number; currency: string; basis: 'paid' | 'carrier_quote' | 'agent_approved' }) => {
+      const paid = await ports.payRepairShipping({
+        caseId,
+        leg: 'to_centre',
+        carrier: h.carrier,
+        ...parties,
+        decided: { ...decided, quote },
+        at: new Date().toISOString(),
+        eventKey: `${caseId}:shipping:to_centre`,
+      });
+      await kase.record('repair.shipping_reimbursed', { leg: 'to_centre', paymentId: paid.paymentId, amountMinor: paid.amountMinor, currency: paid.currency });
+    };
+    if (assessed.decision === 'pay') return payOut({ amountMinor: assessed.amountMinor, currency, basis: assessed.basis });
+    shippingToCentre = (async () => {
+      const review = await kase.humanTask<ShippingReview>({ type: 'repair.shipping_review', role: 'agent', sla: rules.firstResponse, slaName: 'shippingReview', notifyOnEscalation: agents });
+      if (review.kind !== 'completed') return;
+      const amountMinor = decimalToMinor(review.payload.approvedAmount);
+      await kase.record('repair.shipping_approved', { leg: 'to_centre', amountMinor, currency, evidenceIds: review.payload.evidenceIds ?? [] }, { actor: review.actor.id });
+      await payOut({ amountMinor, currency, basis: 'agent_approved' });
+    })();
+  }
+
+  /**
    * Damage the customer caused (the three-guarantee exclusion for improper use), recorded by the technician with
    * evidence: the item turns out of warranty with a quote. The customer accepts, declines, or disputes it once; a
    * dispute is a complaint (policy 7.4) that a supervisor reviews; an overturned finding restores the free repair.
@@ -578,14 +629,19 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     await repairs.recordRepairProgress({ caseId, patch: { returnCarrier: carrier, returnTracking: trackingNumber } });
     await kase.notify('repair.item_shipped', customer, { carrier, trackingNumber });
     if (inWarranty) {
-      // 消法 art. 24: the shipping back is the seller's too, booked in the payments ledger.
+      // 消法 art. 24: the shipping back is the seller's too, booked in the payments ledger: at the carrier's quote, with
+      // no cap from patch repair-shipping-uncapped (capped before).
+      const back = { from: `merchant:${order.merchantId}`, to: `customer:${order.customerId}` };
+      const uncapped = patched(REPAIR_SHIPPING_UNCAPPED_PATCH);
+      const quoted = uncapped ? await ports.quoteRepairShipping({ carrier, ...back }) : undefined;
       const paid = await ports.payRepairShipping({
         caseId,
         leg: 'from_centre',
         carrier,
-        from: `merchant:${order.merchantId}`,
-        to: `customer:${order.customerId}`,
-        cap: { amountMinor: rules.shippingCapMinor, currency: rules.shippingCurrency },
+        ...back,
+        ...(quoted
+          ? { decided: { amountMinor: quoted.amountMinor, currency: quoted.currency, basis: 'carrier_quote' as const, quote: quoted } }
+          : { cap: { amountMinor: rules.shippingCapMinor, currency: rules.shippingCurrency } }),
         at: shippedAt.toISOString(),
         eventKey: `${caseId}:shipping:from_centre`,
       });

@@ -64,9 +64,14 @@ export function createFakeActivities() {
     },
     async reimburseReturnShipping(input) {
       calls.push({ name: 'reimburseReturnShipping', input });
-      const quote = needsCarrierQuote(input.paid, input.cap.currency) ? fakeCarrierQuote(input.carrier) : undefined;
-      const { amountMinor, currency } = returnShippingReimbursement({ paid: input.paid, quote, cap: input.cap });
+      if (input.decided) return { paymentId: `ship-${input.caseId}`, amountMinor: input.decided.amountMinor, currency: input.decided.currency, gatewayRef: input.decided.amountMinor > 0 ? `PAYOUT-${input.caseId}` : null };
+      const quote = needsCarrierQuote(input.paid, input.cap!.currency) ? fakeCarrierQuote(input.carrier) : undefined;
+      const { amountMinor, currency } = returnShippingReimbursement({ paid: input.paid, quote, cap: input.cap! });
       return { paymentId: `ship-${input.caseId}`, amountMinor, currency, gatewayRef: amountMinor > 0 ? `PAYOUT-${input.caseId}` : null };
+    },
+    async quoteReturnShipping(input) {
+      calls.push({ name: 'quoteReturnShipping', input });
+      return fakeCarrierQuote(input.carrier);
     },
     async refundReturn(input) {
       calls.push({ name: 'refundReturn', input });

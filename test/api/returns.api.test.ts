@@ -435,4 +435,85 @@ describe('claims as the consumer law shapes them', () => {
     const mail = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(body.customerContact.email) && m.subject === `Refund issued (${caseId})`), 'refund e-mail');
     expect(mailText(mail.raw)).toContain('A refund of 120.00 CNY was issued to your original payment method');
   });
+  // 消法 art. 24 / 暂行办法 art. 8: the day-2 defective return once found "incomplete" and offered 50.00 of 199.00, the
+  // refund deadline cleared. A quality return is received, not tested for completeness, and refunded in full; only
+  // damage the customer caused is deducted, with evidence, and the customer may dispute it.
+  test('a defective item returned on day 2: no completeness test, "incomplete" is refused with 400, the refund deadline stays, refunded 199.00 in full', async () => {
+    const opened = await open(returnBody({ reasonCode: 'defective' }));
+    expect(opened.status).toBe(201);
+    const caseId = opened.body.caseId;
+    const review = await openTask(caseId, 'return.merchant_review');
+    await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'approve' } } });
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_customer_shipment', 'awaiting shipment');
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/shipment`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', trackingNumber: 'SF1234567890' } })).status).toBe(200);
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_receipt', 'awaiting receipt');
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/receipt`, { key: sys.keys.merchant.apiKey, body: {} })).status).toBe(200);
+    const inspection = await openTask(caseId, 'return.quality_inspection');
+    const before = await caseState(caseId);
+    expect(before.deadlines.refundDueAt).toBeDefined();
+    const incomplete = await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, {
+      key: sys.keys.merchant.apiKey,
+      body: { payload: { outcome: 'incomplete', reasons: ['damaged_after_delivery'], evidenceIds: ['EV-API-2'], offeredRefund: '50.00' } },
+    });
+    expect(incomplete.status).toBe(400);
+    expect((await caseState(caseId)).deadlines.refundDueAt).toBe(before.deadlines.refundDueAt);
+    const received = await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { outcome: 'received' } } });
+    expect(received.status).toBe(200);
+    const closed = await closedCase(caseId);
+    expect(closed.outcome).toBe('refunded');
+    const refunds = await sys.db.payment.findMany({ where: { caseId, kind: { in: ['refund', 'partial_refund'] } } });
+    expect(refunds.map((p) => [p.kind, p.amountMinor, p.status])).toEqual([['refund', 19900, 'succeeded']]);
+  });
+
+  test('a quality return with damage the customer caused: the rest refunded by the deadline; the customer disputes over the API; a supervisor overturns; the deduction is paid back', async () => {
+    const opened = await open(returnBody({ reasonCode: 'defective' }));
+    const caseId = opened.body.caseId;
+    const review = await openTask(caseId, 'return.merchant_review');
+    await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'approve' } } });
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_customer_shipment', 'awaiting shipment');
+    await call(sys, 'POST', `/v1/cases/${caseId}/actions/shipment`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', trackingNumber: 'SF1234567890' } });
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_receipt', 'awaiting receipt');
+    await call(sys, 'POST', `/v1/cases/${caseId}/actions/receipt`, { key: sys.keys.merchant.apiKey, body: {} });
+    const inspection = await openTask(caseId, 'return.quality_inspection');
+    const noEvidence = await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: [], deduction: '50.00' } } });
+    expect(noEvidence.status).toBe(400);
+    const found = await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, {
+      key: sys.keys.merchant.apiKey,
+      body: { payload: { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: ['EV-API-3'], deduction: '50.00' } },
+    });
+    expect(found.status).toBe(200);
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_damage_dispute', 'awaiting the dispute');
+    expect(await sys.db.payment.findFirstOrThrow({ where: { caseId, kind: 'partial_refund' } })).toMatchObject({ amountMinor: 14900, status: 'succeeded' });
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/return-damage-dispute`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'damage_is_the_defect', evidenceIds: ['EV-CUST-1'] } })).status).toBe(200);
+    const dispute = await openTask(caseId, 'return.damage_review', sys.keys.supervisor.apiKey);
+    expect((await call(sys, 'POST', `/v1/tasks/${dispute.taskId}/complete`, { key: sys.keys.supervisor.apiKey, body: { payload: { decision: 'overturned' } } })).status).toBe(200);
+    const closed = await closedCase(caseId);
+    expect(closed.outcome).toBe('refunded');
+    const refunds = await sys.db.payment.findMany({ where: { caseId, kind: { in: ['refund', 'partial_refund'] } }, orderBy: { createdAt: 'asc' } });
+    expect(refunds.map((p) => [p.amountMinor, p.status])).toEqual([[14900, 'succeeded'], [5000, 'succeeded']]);
+    expect(refunds.reduce((a, p) => a + p.amountMinor, 0)).toBe(19900);
+  });
+
+  test("a quality return's bulky freight: 120.00 paid, above the carrier's quote by more than 20 %: an agent approves it, reimbursed in full by the seller, no 30.00 cap (消法 art. 24)", async () => {
+    const opened = await open(returnBody({ reasonCode: 'defective' }));
+    const caseId = opened.body.caseId;
+    const review = await openTask(caseId, 'return.merchant_review');
+    await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'approve' } } });
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_customer_shipment', 'awaiting shipment');
+    const shipped = await call(sys, 'POST', `/v1/cases/${caseId}/actions/shipment`, {
+      key: sys.keys.storefront.apiKey,
+      body: { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' }, receiptIds: ['RCPT-API-1'] },
+    });
+    expect(shipped.status).toBe(200);
+    const approve = await openTask(caseId, 'return.shipping_review', sys.keys.agent.apiKey);
+    expect(approve).toMatchObject({ role: 'agent' });
+    expect((await call(sys, 'POST', `/v1/tasks/${approve.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { approvedAmount: '120.00', evidenceIds: ['RCPT-API-1'] } } })).status).toBe(200);
+    const shipping = await eventually(async () => sys.db.payment.findFirst({ where: { caseId, kind: 'return_shipping', status: 'succeeded' } }), 'shipping paid');
+    expect(shipping).toMatchObject({ payer: 'merchant', amountMinor: 12000, currency: 'CNY' });
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_receipt', 'awaiting receipt');
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/receipt`, { key: sys.keys.merchant.apiKey, body: {} })).status).toBe(200);
+    const inspection = await openTask(caseId, 'return.quality_inspection');
+    await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { outcome: 'received' } } });
+    expect((await closedCase(caseId)).outcome).toBe('refunded');
+  });
 });

@@ -118,6 +118,7 @@ describe('repair payloads', () => {
       ['repair.confirm_receipt', 'agent'],
       ['repair.technician_result', 'agent'],
       ['repair.technician_report', 'agent'],
+      ['repair.shipping_review', 'agent'],
       ['repair.damage_review', 'supervisor'],
       ['repair.return_shipment', 'agent'],
     ]);
@@ -133,6 +134,11 @@ describe('repair payloads', () => {
     expect(parseTaskPayload('repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceRefs: ['evd:1234'] }).ok).toBe(false);
     expect(parseTaskPayload('repair.damage_review', { decision: 'overturned' }).ok).toBe(true);
     expect(parseTaskPayload('repair.damage_review', { decision: 'maybe' }).ok).toBe(false);
+    // 消法 art. 24: the amount an agent approves for the customer's shipping to the centre (no cap).
+    expect(parseTaskPayload('repair.shipping_review', { approvedAmount: '120.00', evidenceIds: ['RCPT-1'] }).ok).toBe(true);
+    expect(parseTaskPayload('repair.shipping_review', { approvedAmount: '120' }).ok).toBe(true);
+    expect(parseTaskPayload('repair.shipping_review', { approvedAmount: -1 }).ok).toBe(false);
+    expect(parseTaskPayload('repair.shipping_review', {}).ok).toBe(false);
   });
 
   test('first response: free repair in warranty, a positive quote in minor units otherwise', () => {

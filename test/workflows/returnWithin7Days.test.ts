@@ -8,6 +8,7 @@ import { completeTaskUpdate, cancelCaseUpdate, caseStateQuery, type Actor } from
 import {
   chooseIncompleteOutcomeUpdate,
   confirmReturnReceiptUpdate,
+  disputeReturnDamageUpdate,
   requestPlatformReviewUpdate,
   requestReturnPickupUpdate,
   returnWithin7Days,
@@ -526,11 +527,11 @@ describe('quality claims (消法 art. 24)', () => {
     const h = await start(i);
     await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
     await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '15.00', currency: 'CNY' } });
-    const inspecting = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'));
+    const inspecting = await waitForState(h, (s) => !!openTaskOf(s, 'return.quality_inspection'));
     expect(inspecting.deadlines.refundDueAt).toBeUndefined(); // an exchange refunds nothing
-    const task = tasksOf(i.caseId).find((t) => t.type === 'return.merchant_inspection');
+    const task = tasksOf(i.caseId).find((t) => t.type === 'return.quality_inspection');
     expect(task.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(task.at), 3).toISOString());
-    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete' });
+    await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'received' });
     await complete(h, 'return.exchange_shipment', merchantActor, { carrier: 'JD', trackingNumber: 'JD0001234567' });
     expect(await h.result()).toEqual({ outcome: 'exchanged' });
     expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))[0]).toMatchObject({ payer: 'merchant', paid: { amountMinor: 1500, currency: 'CNY' } });
@@ -545,6 +546,177 @@ describe('quality claims (消法 art. 24)', () => {
     expect(await h.result()).toEqual({ outcome: 'ineligible' });
     expect(eventOf(i.caseId, 'return.ineligible').payload).toEqual({ reason: 'QUALITY_RETURN_WINDOW_EXPIRED' });
     expect(tasksOf(i.caseId)).toHaveLength(0);
+  });
+});
+
+describe('a quality return is refunded in full: completeness is a no-reason rule only (消法 art. 24, 暂行办法 art. 8)', () => {
+  const supervisorActor: Actor = { id: 'principal-supervisor-1', role: 'supervisor' };
+  async function received(over: Partial<ReturnCaseInput> = {}) {
+    const i = input({ reasonCode: 'defective', ...over });
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h);
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.quality_inspection'), 'quality inspection');
+    return { i, h, v, taskId: openTaskOf(v, 'return.quality_inspection')!.taskId };
+  }
+
+  test('a defective item returned on day 2 gets the quality inspection, never the completeness one; incomplete is no answer to it; refunded in full by the deadline', async () => {
+    const { i, h, v, taskId } = await received();
+    expect(openTaskOf(v, 'return.merchant_inspection')).toBeUndefined();
+    expect(v.deadlines.refundDueAt).toBeDefined();
+    for (const payload of [
+      { outcome: 'incomplete', reasons: ['damaged_after_delivery'], evidenceIds: ['EV-1'], offeredRefund: '50.00' },
+      { outcome: 'complete' },
+      { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: [], deduction: '50.00' },
+      { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: ['EV-1'] },
+    ]) {
+      await expect(executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload }] })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
+    }
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { outcome: 'received', evidenceIds: ['EV-RCPT-1'] } }] });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([expect.objectContaining({ amountMinor: 19900, kind: 'full' })]);
+    expect(eventOf(i.caseId, 'return.inspection_confirmed').payload).toEqual({ outcome: 'received', claimKind: 'quality', evidenceIds: ['EV-RCPT-1'] });
+    expect(eventsOf(i.caseId)).not.toContain('return.inspection_incomplete');
+  });
+
+  test('merchant silence at the inspection finds the goods received: full refund', async () => {
+    const { i, h, v } = await received();
+    await env.sleep(new Date(openTaskOf(v, 'return.quality_inspection')!.dueAt).getTime() - (await env.currentTimeMs()) + 1_000);
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([expect.objectContaining({ amountMinor: 19900, kind: 'full' })]);
+    expect(eventsOf(i.caseId)).toContain('return.inspection_auto_confirmed');
+  });
+
+  test('damage the customer caused beyond the defect: the rest is refunded at once, the refund deadline kept; the dispute lapses and the deduction stands', async () => {
+    const { i, h, taskId } = await received();
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { outcome: 'customer_damage', reasons: ['liquid_damage'], evidenceIds: ['EV-1', 'EV-2'], deduction: '50.00' } }] });
+    const v = await waitForState(h, (s) => s.step === 'awaiting_damage_dispute', 'damage dispute');
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([expect.objectContaining({ amountMinor: 14900, kind: 'partial' })]);
+    expect(eventOf(i.caseId, 'return.customer_damage_recorded').payload).toEqual({ reasons: ['liquid_damage'], evidenceIds: ['EV-1', 'EV-2'], deductionMinor: 5000, currency: 'CNY' });
+    expect(mailOf(i.caseId, 'return.customer_damage').params).toMatchObject({ amountMinor: 5000, refundedMinor: 14900, dueAt: v.deadlines.damageDispute });
+    const started = v.slas.find((s) => s.name === 'damageDispute')!.startedAt;
+    expect(v.deadlines.damageDispute).toBe(new Date(new Date(started).getTime() + 7 * DAY).toISOString());
+    // The customer can no longer cancel: money moved.
+    await expect(executeUpdate(h, cancelCaseUpdate, { args: [{ actor: agentActor, reasonCode: 'customer_request' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await env.sleep(new Date(v.deadlines.damageDispute!).getTime() - (await env.currentTimeMs()) + 1_000);
+    expect(await h.result()).toEqual({ outcome: 'partially_refunded' });
+    expect(eventOf(i.caseId, 'return.damage_dispute_lapsed').payload).toMatchObject({ deductionMinor: 5000 });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(1);
+  });
+
+  test('the customer disputes once; the supervisor overturns the finding: the deduction is refunded as a payment of its own', async () => {
+    const { i, h, taskId } = await received();
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: ['EV-1'], deduction: '80.00' } }] });
+    await waitForState(h, (s) => s.step === 'awaiting_damage_dispute', 'damage dispute');
+    await executeUpdate(h, disputeReturnDamageUpdate, { args: [{ actor: storefront, reasonCode: 'damage_is_the_defect', evidenceIds: ['EV-CUST-1'] }] });
+    await expect(executeUpdate(h, disputeReturnDamageUpdate, { args: [{ actor: storefront, reasonCode: 'other' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    const review = await waitForState(h, (s) => !!openTaskOf(s, 'return.damage_review'), 'damage review');
+    expect(openTaskOf(review, 'return.damage_review')!.role).toBe('supervisor');
+    await complete(h, 'return.damage_review', supervisorActor, { decision: 'overturned' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([
+      expect.objectContaining({ amountMinor: 11900, kind: 'partial' }),
+      expect.objectContaining({ amountMinor: 8000, kind: 'partial', part: 'deduction', eventKey: `${i.caseId}:refund:deduction` }),
+    ]);
+    expect(eventOf(i.caseId, 'return.damage_disputed').payload).toEqual({ reasonCode: 'damage_is_the_defect', evidenceIds: ['EV-CUST-1'] });
+    expect(mailOf(i.caseId, 'return.damage_reviewed').params).toMatchObject({ decision: 'overturned', amountMinor: 8000 });
+  });
+
+  test('an upheld finding keeps the deduction; an unanswered dispute is overturned at the review deadline', async () => {
+    const upheld = await received();
+    await executeUpdate(upheld.h, completeTaskUpdate, { args: [{ taskId: upheld.taskId, actor: merchantActor, payload: { outcome: 'customer_damage', reasons: ['tampering'], evidenceIds: ['EV-1'], deduction: '30.00' } }] });
+    await waitForState(upheld.h, (s) => s.step === 'awaiting_damage_dispute');
+    await executeUpdate(upheld.h, disputeReturnDamageUpdate, { args: [{ actor: storefront, reasonCode: 'amount_too_high' }] });
+    await complete(upheld.h, 'return.damage_review', supervisorActor, { decision: 'upheld' });
+    expect(await upheld.h.result()).toEqual({ outcome: 'partially_refunded' });
+    expect(forCase(upheld.i.caseId, fake.of('refundReturn'))).toHaveLength(1);
+
+    const silent = await received();
+    await executeUpdate(silent.h, completeTaskUpdate, { args: [{ taskId: silent.taskId, actor: merchantActor, payload: { outcome: 'customer_damage', reasons: ['tampering'], evidenceIds: ['EV-1'], deduction: '30.00' } }] });
+    await waitForState(silent.h, (s) => s.step === 'awaiting_damage_dispute');
+    await executeUpdate(silent.h, disputeReturnDamageUpdate, { args: [{ actor: storefront, reasonCode: 'evidence_insufficient' }] });
+    const r = await waitForState(silent.h, (s) => !!openTaskOf(s, 'return.damage_review'));
+    await env.sleep(new Date(openTaskOf(r, 'return.damage_review')!.dueAt).getTime() - (await env.currentTimeMs()) + 1_000);
+    expect(await silent.h.result()).toEqual({ outcome: 'refunded' });
+    expect(eventOf(silent.i.caseId, 'return.damage_reviewed').payload).toEqual({ decision: 'overturned', deductionMinor: 3000 });
+  });
+
+  test('a no-reason return keeps the completeness inspection, and damage-dispute is refused there', async () => {
+    const i = input();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h);
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'));
+    expect(openTaskOf(v, 'return.quality_inspection')).toBeUndefined();
+    await expect(executeUpdate(h, disputeReturnDamageUpdate, { args: [{ actor: storefront, reasonCode: 'other' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+  });
+});
+
+describe("a quality claim's return shipping is the seller's, without a cap (消法 art. 24)", () => {
+  test('bulky freight of 120.00 paid, the carrier quotes 23.00: above the 20 % margin, an agent approves 120.00; reimbursed in full, no cap', async () => {
+    const i = input({ reasonCode: 'defective' });
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' }, receiptIds: ['RCPT-SF-1'] });
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.shipping_review'), 'shipping review');
+    expect(v.step).toBe('shipping_review');
+    expect(eventOf(i.caseId, 'return.shipping_assessed').payload).toEqual({
+      decision: 'review', reason: 'above_quote_margin', paidMinor: 12000, allowedMinor: 2760, quotedMinor: 2300, quotedCurrency: 'CNY', marginPercent: 20, receiptIds: ['RCPT-SF-1'],
+    });
+    const task = tasksOf(i.caseId).find((t) => t.type === 'return.shipping_review');
+    expect(task.role).toBe('agent');
+    expect(task.dueAt).toBe(addWorkingHours(i.policy.calendar, new Date(task.at), 2).toISOString());
+    await complete(h, 'return.shipping_review', agentActor, { approvedAmount: '120.00', evidenceIds: ['RCPT-SF-1'] });
+    await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'received' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    const paid = forCase(i.caseId, fake.of('reimburseReturnShipping'));
+    expect(paid).toEqual([expect.objectContaining({ payer: 'merchant', decided: { amountMinor: 12000, currency: 'CNY', basis: 'agent_approved', quote: { amountMinor: 2300, currency: 'CNY' } } })]);
+    expect(paid[0].cap).toBeUndefined();
+    expect(mailOf(i.caseId, 'return.refunded').params).toMatchObject({ amountMinor: 19900, shippingMinor: 12000 });
+  });
+
+  test('paid within the margin: reimbursed as paid without review; no amount: the quote, above the no-reason cap', async () => {
+    const within = input({ reasonCode: 'not_as_described' });
+    let h = await start(within);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '27.60', currency: 'CNY' } });
+    await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'received' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(forCase(within.caseId, fake.of('reimburseReturnShipping'))[0].decided).toMatchObject({ amountMinor: 2760, basis: 'paid' });
+    expect(tasksOf(within.caseId).map((t) => t.type)).not.toContain('return.shipping_review');
+
+    const quoted = input({ reasonCode: 'defective' });
+    h = await start(quoted);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'EMS', trackingNumber: 'EMS123456789' });
+    await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'received' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(forCase(quoted.caseId, fake.of('reimburseReturnShipping'))[0].decided).toMatchObject({ amountMinor: 4500, basis: 'carrier_quote' });
+  });
+
+  test('a no-reason return keeps the cap of 30.00 (7.3 pays more than the law asks): the same 120.00 gets 30.00, no review', async () => {
+    const i = input();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' } });
+    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))).toEqual([expect.objectContaining({ payer: 'platform', cap: { amountMinor: 3000, currency: 'CNY' } })]);
+    expect(forCase(i.caseId, fake.of('quoteReturnShipping'))).toHaveLength(0);
+    expect(mailOf(i.caseId, 'return.refunded').params).toMatchObject({ shippingMinor: 3000 });
+  });
+
+  test('the customer may cancel while the agent reviews the shipping: nothing is paid', async () => {
+    const i = input({ reasonCode: 'defective' });
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '99.00', currency: 'CNY' } });
+    await waitForState(h, (s) => !!openTaskOf(s, 'return.shipping_review'));
+    await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+    expect(await h.result()).toEqual({ outcome: 'cancelled' });
+    expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))).toHaveLength(0);
   });
 });
 

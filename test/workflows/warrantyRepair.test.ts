@@ -168,10 +168,10 @@ test('in warranty: free repair (parts, labour, shipping), arrival by carrier, re
   expect(forCase(i.caseId, fakes.itemRepairs)).toEqual([
     expect.objectContaining({ itemId: i.item!.itemId, problemCategory: 'does_not_power_on', faultCode: 'power_supply', result: 'repaired', partsUsed: ['PSU-2000-A'], technicianId: agent.id, inWarranty: true, arrivedAt }),
   ]);
-  // 消法 art. 24: the courier to the centre is paid back (capped), the shipment back is booked.
-  expect(forCase(i.caseId, fakes.shipping).map((s) => [s.leg, s.carrier, s.cap])).toEqual([
-    ['to_centre', 'SF', { amountMinor: 3000, currency: 'CNY' }],
-    ['from_centre', 'JD', { amountMinor: 3000, currency: 'CNY' }],
+  // 消法 art. 24: the courier to the centre is paid back (the carrier's quote, no cap), the shipment back is booked.
+  expect(forCase(i.caseId, fakes.shipping).map((s) => [s.leg, s.carrier, s.cap, s.decided])).toEqual([
+    ['to_centre', 'SF', undefined, { amountMinor: 2300, currency: 'CNY', basis: 'carrier_quote', quote: { amountMinor: 2300, currency: 'CNY' } }],
+    ['from_centre', 'JD', undefined, { amountMinor: 1500, currency: 'CNY', basis: 'carrier_quote', quote: { amountMinor: 1500, currency: 'CNY' } }],
   ]);
   expect(event(i.caseId, 'repair.shipping_reimbursed').payload).toMatchObject({ leg: 'to_centre', amountMinor: 2300, currency: 'CNY' });
   // Three-guarantee rules art. 8: the warranty does not count the time from the hand-over to the shipment back.
@@ -197,6 +197,49 @@ test('in warranty: free repair (parts, labour, shipping), arrival by carrier, re
   });
   expect(forCase(i.caseId, fakes.vouchers)).toHaveLength(0);
   expect(of(i.caseId, 'escalateTask')).toHaveLength(0);
+});
+
+test('in warranty, the shipping has no cap (消法 art. 24): 120.00 paid for a bulky parcel, above the quote by more than 20 %, an agent approves it beside the repair; the way back at the quote of 45.00', async () => {
+  const i = input();
+  const h = await start(i);
+  await complete(h, 'repair.first_response', { solution: 'free_repair' });
+  await atStep(h, 'awaiting_hand_over');
+  await executeUpdate(h, handOverItemUpdate, {
+    args: [{ actor: storefront, handOver: { method: 'courier', carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' }, receiptIds: ['RCPT-SF-9'] } }],
+  });
+  const v = await waitForState(h, (s) => !!openTaskOf(s, 'repair.shipping_review') && !!openTaskOf(s, 'repair.confirm_receipt'), 'shipping review beside the receipt');
+  expect(openTaskOf(v, 'repair.shipping_review')!.role).toBe('agent');
+  expect(event(i.caseId, 'repair.shipping_assessed').payload).toEqual({
+    leg: 'to_centre', decision: 'review', reason: 'above_quote_margin', paidMinor: 12000, allowedMinor: 2760, quotedMinor: 2300, quotedCurrency: 'CNY', marginPercent: 20, receiptIds: ['RCPT-SF-9'],
+  });
+  // The repair goes on while the agent looks at the receipt.
+  await complete(h, 'repair.confirm_receipt', { outcome: 'received' });
+  await complete(h, 'repair.technician_report', repaired);
+  await complete(h, 'repair.shipping_review', { approvedAmount: '120.00', evidenceIds: ['RCPT-SF-9'] });
+  await complete(h, 'repair.return_shipment', { carrier: 'EMS', trackingNumber: 'EMS123456789' });
+  await atStep(h, 'awaiting_rating');
+  await executeUpdate(h, submitRatingUpdate, { args: [{ actor: storefront, rating: 4 }] });
+  expect(await h.result()).toEqual({ outcome: 'repaired', rating: 4 });
+  expect(forCase(i.caseId, fakes.shipping).map((s) => [s.leg, s.cap, s.decided?.amountMinor, s.decided?.basis])).toEqual([
+    ['to_centre', undefined, 12000, 'agent_approved'],
+    ['from_centre', undefined, 4500, 'carrier_quote'],
+  ]);
+  expect(event(i.caseId, 'repair.shipping_approved').payload).toEqual({ leg: 'to_centre', amountMinor: 12000, currency: 'CNY', evidenceIds: ['RCPT-SF-9'] });
+  expect(event(i.caseId, 'repair.shipping_reimbursed').payload).toMatchObject({ leg: 'to_centre', amountMinor: 12000 });
+});
+
+test('in warranty, paid within the margin: paid back as paid, no review; out of warranty no shipping is paid', async () => {
+  const i = input();
+  const h = await start(i);
+  await complete(h, 'repair.first_response', { solution: 'free_repair' });
+  await atStep(h, 'awaiting_hand_over');
+  await executeUpdate(h, handOverItemUpdate, { args: [{ actor: storefront, handOver: { method: 'courier', carrier: 'EMS', trackingNumber: 'EMS123456780', paid: { amount: '50.00', currency: 'CNY' } } }] });
+  await complete(h, 'repair.confirm_receipt', { outcome: 'received' });
+  await complete(h, 'repair.technician_report', repaired);
+  await shipAndRate(h, 5);
+  expect(await h.result()).toEqual({ outcome: 'repaired', rating: 5 });
+  expect(forCase(i.caseId, fakes.shipping)[0]).toMatchObject({ leg: 'to_centre', decided: { amountMinor: 5000, basis: 'paid' } });
+  expect(tasksOf(i.caseId).map((t) => t.type)).not.toContain('repair.shipping_review');
 });
 
 test('first response lapses: at exactly 2 working hours the task goes to a supervisor and the customer is told of the delay', async () => {
