@@ -245,3 +245,31 @@ describe('POST /v1/registrations/{id}/real-name: a crash between the commit and 
     await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
   });
 });
+
+// A deadline shows on the case resource from the moment its clock starts (CaseKit patch case-deadlines-on-change):
+// for every process of the catalogue, once a new case waits at its first step, every deadline it runs (its live query)
+// is on GET /v1/cases/{id} and on the case list; a registration's 72-hour `verification` on GET /v1/registrations/{id}.
+describe.each((processes as readonly AnyProcess[]).map((p) => [p.caseType] as const))('%s: the running deadlines on the case resource', (caseType) => {
+  test('every clock running at the first step is on the case, its list row and its own resource', async () => {
+    const opened = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: openingBodies[caseType](), headers: { 'Idempotency-Key': idem() } });
+    expect(opened.status).toBe(201);
+    const caseId = opened.body.caseId as string;
+    const get = async () => (await call(sys, 'GET', `/v1/cases/${caseId}?live=true`, { key: sys.keys.auditor.apiKey })).body;
+    // The case waits at its first step with its clocks running; the row catches up without anything else happening.
+    const c = await eventually(async () => {
+      const b = await get();
+      const live = b.live?.deadlines ?? {};
+      return b.step !== 'opened' && Object.keys(live).length > 0 && JSON.stringify(Object.entries(b.deadlines).sort()) === JSON.stringify(Object.entries(live).sort()) ? b : undefined;
+    }, `${caseType}: the running deadlines on the case`);
+    expect(Object.keys(c.deadlines).length).toBeGreaterThan(0);
+    const listed = (await call(sys, 'GET', `/v1/cases?type=${caseType}&customerId=${encodeURIComponent(c.customerId)}`, { key: sys.keys.auditor.apiKey })).body;
+    const row = (listed.items ?? listed.cases ?? listed.data ?? []).find((x: any) => x.caseId === caseId);
+    if (row?.deadlines) expect(row.deadlines).toEqual(c.deadlines);
+    if (caseType === 'registration') {
+      expect(c.deadlines.verification).toEqual(expect.any(String));
+      const reg = (await call(sys, 'GET', `/v1/registrations/${caseId}`, { key: sys.keys.auditor.apiKey })).body;
+      expect(JSON.stringify(reg)).toContain(c.deadlines.verification);
+    }
+    await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+  });
+});
