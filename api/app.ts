@@ -3,7 +3,8 @@ import express, { Router, type Express } from 'express';
 import type { ApiDeps } from './deps';
 import { renderDocsHtml } from './docs';
 import { openApiDocument } from './openapi';
-import { mount } from './routeSpec';
+import { methodNotAllowed } from './methods';
+import { mount, routeSpecs } from './routeSpec';
 import { operationRoutes } from './routes/operations';
 import { ApiError, errorHandler } from './errors';
 import { authenticate, requestContext } from './middleware';
@@ -22,6 +23,7 @@ export function createApp(deps: ApiDeps): Express {
   const metrics = deps.metrics ?? new Registry();
   app.use(httpMetrics(metrics));
   app.use(express.json({ limit: '64kb' }));
+  app.use(methodNotAllowed(routeSpecs));
 
   const ops = Router();
   mount(ops, operationRoutes.health, (_req, res) => {

@@ -8,6 +8,7 @@ import type { ActivityDeps } from '../activities';
 import type { TemplateSet } from '../activities/templates';
 import type { Principal } from '../api/authz';
 import type { ApiDeps } from '../api/deps';
+import type { ResponseSpec } from '../api/routeSpec';
 import type { Prisma } from '../lib/db';
 import type { BusinessCalendar } from '../policy/businessCalendar';
 import type { ActionTable, TaskTable } from '../policy/process';
@@ -52,8 +53,10 @@ export interface ProcessRoute {
   tag?: string;
   body?: z.ZodType;
   query?: z.ZodType;
-  headers?: Record<string, { required: boolean; description: string }>;
-  success: { status: number; description: string };
+  headers?: Record<string, { required: boolean; description: string; schema?: z.ZodType }>;
+  /** The success answer with the zod schema of its body (documented in /openapi.json, checked by the API tests). */
+  success: ResponseSpec & { schema: z.ZodType };
+  otherResponses?: ResponseSpec[];
   errors: number[];
   handler: (deps: ApiDeps, req: Request, res: Response) => Promise<void>;
 }
@@ -88,6 +91,8 @@ export interface ProcessModule<K extends string = string, S = any, I extends { c
   };
   /** Fields the case resource adds for this process (PostgreSQL rows beside the case). */
   present?: (deps: ApiDeps, c: Case, principal: Principal) => Promise<Record<string, unknown>>;
+  /** The zod schema of what `present` adds (each field optional on the case resource of the API description). */
+  presentSchema?: z.ZodObject<any>;
   routes?: ProcessRoute[];
   /** The process's own activities, registered by the worker beside the shared ones. */
   activities?: (deps: ActivityDeps) => Record<string, (...args: any[]) => Promise<unknown>>;
