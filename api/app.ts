@@ -1,7 +1,7 @@
 // The HTTP API: a thin layer that validates, authorizes, and starts or updates workflows.
 import express, { Router, type Express } from 'express';
 import type { ApiDeps } from './deps';
-import { renderDocsHtml } from './docs';
+import { docsAssets, docsHtml, setDocHeaders } from './docs';
 import { openApiDocument } from './openapi';
 import { methodNotAllowed } from './methods';
 import { mount, routeSpecs } from './routeSpec';
@@ -56,14 +56,13 @@ export function createApp(deps: ApiDeps): Express {
     openApiJson ??= JSON.stringify(openApiDocument());
     res.type('application/json').send(openApiJson);
   });
-  let docsHtml: string | undefined;
   mount(ops, operationRoutes.docs, (_req, res) => {
-    docsHtml ??= renderDocsHtml(openApiDocument());
-    // The page is self-contained; the CSP makes sure no script or resource from elsewhere ever loads.
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    // Swagger UI from this origin; the CSP makes sure no script or resource from elsewhere ever loads.
+    setDocHeaders(res);
     res.type('html').send(docsHtml);
   });
   app.use(ops);
+  app.use(docsAssets());
 
   app.use(metricsRouter(deps, metrics));
 
