@@ -1,7 +1,11 @@
 // The OpenAPI description (/openapi.json) and the HTML reference (/docs) against the app as actually mounted:
 // every Express route is described, nothing described is missing from the app, and the schemas are the zod
 // schemas that validate requests. No database or Temporal: serving the description must not need them.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { z } from 'zod';
@@ -326,6 +330,18 @@ test('a method a known path does not declare answers 405 with Allow; an unknown 
   const options = await fetch(`${base}/v1/principals`, { method: 'OPTIONS' });
   expect(options.status).toBe(204);
   expect(options.headers.get('allow')).toBe('GET, HEAD, OPTIONS, POST');
+});
+
+test('Redocly lint with the recommended rules finds nothing in the served document (offline)', async () => {
+  const text = await (await fetch(`${base}/openapi.json`)).text();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openapi-lint-'));
+  const file = path.join(dir, 'openapi.json');
+  fs.writeFileSync(file, text);
+  // @redocly/openapi-core is ESM-only: its lint API runs in a child process (scripts/openapi/lint.mjs)
+  const r = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'scripts', 'openapi', 'lint.mjs'), file], { encoding: 'utf8', env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } });
+  fs.rmSync(dir, { recursive: true, force: true });
+  const problems = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { severity: string; ruleId: string; message: string });
+  expect({ status: r.status, stderr: r.stderr, problems }).toEqual({ status: 0, stderr: '', problems: [] });
 });
 
 test('building the app and serving its description never touched the database, Temporal or the policy', () => {
