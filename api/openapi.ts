@@ -221,6 +221,7 @@ function operationFor(spec: RouteSpec, pathParams: string[], components: OpenApi
   for (const r of [spec.success, ...(spec.otherResponses ?? [])]) responses[String(r.status)] = successResponse(spec, r, components);
   // Every route refuses a NUL character or a lone surrogate in its parameters, headers and body (api/inputGuard.ts).
   const errorStatuses = new Set([400, ...spec.errors]);
+  if (spec.body) errorStatuses.add(413); // express.json's limit (api/app.ts)
   if (spec.action) {
     // Authenticated routes live under /v1, behind authenticate() and the per-key rate limit (api/app.ts).
     errorStatuses.add(401);

@@ -30,3 +30,12 @@ export const trackingNumberSchema = z.string().regex(/^[A-Za-z0-9-]{6,40}$/, 'tr
 export const shipmentSchema = z.object({ carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict();
 export type Shipment = z.infer<typeof shipmentSchema>;
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code such as CNY');
+
+/**
+ * An e-mail address: zod's e-mail syntax, at most 254 characters, the part before @ at most 64 (RFC 5321 4.5.3.1),
+ * as JSON Schema's "email" format requires too.
+ */
+export const emailSchema = z
+  .email()
+  .max(254)
+  .refine((e) => e.slice(0, e.lastIndexOf('@')).length <= 64, 'e-mail: at most 64 characters before the @ (RFC 5321)');

@@ -1,12 +1,13 @@
 // Request building blocks the process modules share.
 import { z } from 'zod';
+import { emailSchema } from '../policy/schemas';
 
 /** An order, line, customer or merchant reference: 1-64 letters, digits, _ . : or -. */
 export const refId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 letters, digits, _ . : or -');
 
 /** Contact data of a party: stored in PostgreSQL (parties) only, never in a workflow. */
 export const contactSchema = z
-  .object({ email: z.email().optional(), displayName: z.string().max(100).optional(), locale: z.enum(['zh-CN', 'en']).optional() })
+  .object({ email: emailSchema.optional(), displayName: z.string().max(100).optional(), locale: z.enum(['zh-CN', 'en']).optional() })
   .strict();
 
 /** A decimal amount such as "199.00". */

@@ -56,6 +56,7 @@ import {
   usernameSchema,
 } from '../policy/registration.schemas';
 import { registrationPolicySchema } from '../policy/registration.policySchema';
+import { emailSchema } from '../policy/schemas';
 import {
   REGISTRATION_CASE_TYPE,
   RegistrationErrors,
@@ -88,13 +89,19 @@ export const openRegistrationBody = z
   .object({
     name: z.string().trim().min(1).max(50).optional(),
     mobile: mainlandMobileSchema,
-    email: z.email().max(254).optional(),
+    email: emailSchema.optional(),
     username: usernameSchema,
     password: z
       .string()
       .min(1)
       .max(256)
-      .meta({ minLength: 10, maxLength: 128, description: 'At least 10 and at most 128 characters, at least three of: lower-case letters, upper-case letters, digits, symbols; not containing the username; not one character repeated (400 VALIDATION_FAILED otherwise)' }),
+      .meta({
+        minLength: 10,
+        maxLength: 128,
+        // The rules of passwordProblems (policy/registration.ts) a pattern can say: not one character repeated; three classes.
+        pattern:
+          '^(?!([\\s\\S])\\1*$)(?:(?=[\\s\\S]*[a-z])(?=[\\s\\S]*[A-Z])(?=[\\s\\S]*[0-9])|(?=[\\s\\S]*[a-z])(?=[\\s\\S]*[A-Z])(?=[\\s\\S]*[^A-Za-z0-9])|(?=[\\s\\S]*[a-z])(?=[\\s\\S]*[0-9])(?=[\\s\\S]*[^A-Za-z0-9])|(?=[\\s\\S]*[A-Z])(?=[\\s\\S]*[0-9])(?=[\\s\\S]*[^A-Za-z0-9]))[\\s\\S]{10,128}$',
+        description: 'At least 10 and at most 128 characters, at least three of: lower-case letters, upper-case letters, digits, symbols; not containing the username; not one character repeated (400 VALIDATION_FAILED otherwise)' }),
     agreementVersion: z.string().regex(/^[\w.-]{1,32}$/, 'the service-agreement version the applicant accepted'),
     locale: z.enum(['zh-CN', 'en']).optional(),
     /** A declared birth date (PIPL art. 28, 31): a child under 14 needs a guardian's consent first. */
@@ -145,7 +152,7 @@ const identitySchema = z
       { if: { properties: { documentType: { const: 'foreign_permanent_resident_id' } }, required: ['documentType'] }, then: { properties: { idNumber: { pattern: '^(?:[A-Za-z]{3}[0-9]{12}|9[0-9]{16}[0-9Xx])$' } } } },
       {
         if: { anyOf: [{ not: { properties: { documentType: {} }, required: ['documentType'] } }, { properties: { documentType: { const: 'resident_id' } }, required: ['documentType'] }] },
-        then: { properties: { idNumber: { pattern: '^(?!8[123]0000)[1-8][0-9]{16}[0-9Xx]$' } } },
+        then: { properties: { idNumber: { pattern: '^(?!8[123]0000)[1-8][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]$' } } },
       },
     ],
   });
@@ -233,7 +240,7 @@ export const registrationSchema = z
     step: z.string(),
     outcome: z.string().nullable(),
     reasonCode: z.string().nullable(),
-    username: z.string(),
+    username: z.string().nullable().describe('null once the personal data is erased'),
     mobile: z.string().nullable().describe('masked: 138****5678'),
     email: z.string().nullable().describe('masked: a***@example.com'),
     agreementVersion: z.string(),

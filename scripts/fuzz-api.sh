@@ -8,6 +8,7 @@
 #
 # API_URL (default http://127.0.0.1:3000) names the API. Without ADMIN_KEY, the script creates an admin key with
 # scripts/principals.ts (needs DATABASE_URL, or the dev system's PGlite on 127.0.0.1:55432).
+# FUZZ_RATE (default 9/s) bounds the request rate (the per-key rate limit answers 429 past 600/min).
 # Reports (JUnit XML and NDJSON per role) go to .data/fuzz/<timestamp>/; the summary lines are printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,7 +68,7 @@ for role in "${roles[@]}"; do
     -H "Authorization: Bearer $key" \
     --checks all \
     --max-examples "$MAX_EXAMPLES" \
-    --rate-limit "9/s" \
+    --rate-limit "${FUZZ_RATE:-9/s}" \
     --request-timeout 30 \
     --no-color \
     --report junit,ndjson --report-dir "$OUT/$role" \

@@ -40,7 +40,7 @@ export const listCasesQuery = z
     openedFrom: z.iso.datetime({ offset: true }).optional().describe('opened at or after this instant'),
     openedTo: z.iso.datetime({ offset: true }).optional().describe('opened before this instant'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional().describe('from the previous page'),
+    cursor: z.string().max(200).optional().describe('Opaque: the nextCursor of the previous page, unchanged; any other value is refused (400)'),
   })
   .strict();
 

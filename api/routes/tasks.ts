@@ -28,7 +28,7 @@ export const listTasksQuery = z
     escalated: z.enum(['true', 'false']).optional(),
     dueBefore: z.iso.datetime({ offset: true }).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(200).optional().describe('Opaque: the nextCursor of the previous page, unchanged'),
   })
   .strict();
 const completeBody = z.object({ payload: z.unknown() }).strict();

@@ -1,31 +1,57 @@
 // Hostile strings at the edge (api/inputGuard.ts): every operation of the API description, with a NUL character in
 // each path parameter and each query parameter, and a NUL or a lone surrogate in each string field of its body,
 // answers 400 INVALID_CHARACTERS naming the field, and nothing in the database changes. Against the real system.
+import net from 'node:net';
 import { createPrincipal } from '../../lib/principals';
+import { roles, type Role } from '../../policy/roles';
 import { call, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
 let doc: any;
-const keys: string[] = [];
-let calls = 0;
-/** A fresh admin key every 40 requests: the per-key rate limit (burst 60) must not answer first. */
-const key = () => keys[Math.floor(calls++ / 40) % keys.length];
+/** Keys of every role, created for this test: a request goes with a role allowed to make it, so only the guard stops it. */
+const keys: Record<string, string[]> = {};
+const ours: string[] = [];
+const calls: Record<string, number> = {};
+/** A fresh key every 40 requests: the per-key rate limit (burst 60) must not answer first. */
+const keyOf = (role: Role) => {
+  const n = (calls[role] = (calls[role] ?? 0) + 1);
+  return keys[role][Math.floor(n / 40) % keys[role].length];
+};
 
 beforeAll(async () => {
   sys = await startTestSystem();
-  for (let i = 0; i < 25; i++) keys.push((await createPrincipal(sys.db, { name: `hostile-${i}`, role: 'admin' })).apiKey);
+  for (const role of roles) {
+    keys[role] = [];
+    for (let i = 0; i < 8; i++) {
+      const p = await createPrincipal(sys.db, { name: `hostile-${role}-${i}`, role, ...(role === 'merchant' && { merchantId: 'x1' }) });
+      keys[role].push(p.apiKey);
+      ours.push(p.id);
+    }
+  }
   doc = (await call(sys, 'GET', '/openapi.json')).body;
 });
 afterAll(async () => {
   await sys?.stop();
 });
 
-/** Row counts of every table: nothing may change. */
+/**
+ * What this test's principals could have written (other test files share the database, so whole-table counts move):
+ * cases they opened, audit events they caused, their idempotency records, notes, assignments, principals created
+ * with the names of these bodies, and the contact of the merchant id the requests name ('x1').
+ */
 async function snapshot(): Promise<Record<string, number>> {
-  const tables = await sys.db.$queryRawUnsafe<{ t: string }[]>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`);
-  const out: Record<string, number> = {};
-  for (const { t } of tables) out[t] = Number((await sys.db.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM "${t}"`))[0].n);
-  return out;
+  const q = async (sql: string) => Number((await sys.db.$queryRawUnsafe<{ n: bigint }[]>(sql, ours))[0].n);
+  return {
+    cases: await q(`SELECT count(*) AS n FROM cases WHERE opened_by = ANY($1)`),
+    auditEvents: await q(`SELECT count(*) AS n FROM audit_events WHERE actor = ANY($1)`),
+    idempotency: await q(`SELECT count(*) AS n FROM idempotency_records WHERE principal_id = ANY($1)`),
+    notes: await q(`SELECT count(*) AS n FROM task_notes WHERE author_id = ANY($1)`),
+    assigned: await q(`SELECT count(*) AS n FROM tasks WHERE assignee_id = ANY($1)`),
+    // a lone surrogate would reach PostgreSQL as U+FFFD
+    principals: await q(`SELECT count(*) AS n FROM principals WHERE NOT (id = ANY($1)) AND name LIKE '%' || chr(65533) || '%'`),
+    merchantContact: await q(`SELECT count(*) AS n FROM parties WHERE id = 'x1' AND cardinality($1::text[]) >= 0`),
+    revoked: await q(`SELECT count(*) AS n FROM principals WHERE id = ANY($1) AND revoked_at IS NOT NULL`),
+  };
 }
 
 const resolve = (s: any): any => (s?.$ref ? resolve(doc.components.schemas[s.$ref.split('/').pop()]) : s);
@@ -63,8 +89,10 @@ function expectRefused(r: { status: number; body: any }, where: { in: string; pa
   expect(r.body.error.details[0]).toMatchObject({ in: where.in, path: where.path, code: 'invalid_characters' });
 }
 
+const key = () => keyOf('admin');
+
 test('the reported request answers 400, not 500', async () => {
-  const r = await call(sys, 'GET', '/v1/tasks?caseId=%00', { key: key() });
+  const r = await call(sys, 'GET', '/v1/tasks?caseId=%00', { key: keyOf('agent') });
   expectRefused(r, { in: 'query', path: 'caseId' }, 'GET /v1/tasks?caseId=%00');
   expect(r.body.error.message).toMatch(/NUL/);
 });
@@ -73,8 +101,10 @@ test('every operation refuses NUL in every path and query parameter, and NUL or 
   const before = await snapshot();
   let tried = 0;
   for (const { path, method, op } of operations()) {
+    const role = (op['x-allowed-roles']?.[0] ?? 'admin') as Role;
+    const key = () => keyOf(role);
     const params = (op.parameters ?? []) as { name: string; in: string }[];
-    const headers: Record<string, string> = { 'Idempotency-Key': `hostile-${calls}-key` };
+    const headers: Record<string, string> = { 'Idempotency-Key': `hostile-${tried}-key` };
     for (const p of params.filter((p) => p.in === 'path')) {
       const r = await call(sys, method, urlFor(path, { [p.name]: 'a%00b' }), { key: key(), headers, ...(op.requestBody && { body: {} }) });
       expectRefused(r, { in: 'path', path: p.name }, `${method} ${path} path ${p.name}`);
@@ -105,6 +135,21 @@ test('every operation refuses NUL in every path and query parameter, and NUL or 
   }
   expect(tried).toBeGreaterThan(100);
   expect(await snapshot()).toEqual(before);
+});
+
+test('a NUL in a header, refused by the HTTP parser before the app, still answers a structured JSON 400', async () => {
+  const { url } = sys.api;
+  const u = new URL(url);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const s = net.connect(Number(u.port), u.hostname, () => s.write(`GET /v1/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key()}\r\nX-Note: a\u0000b\r\n\r\n`));
+    let text = '';
+    s.on('data', (d) => (text += d));
+    s.on('end', () => resolve(text));
+    s.on('error', reject);
+  });
+  expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+  const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+  expect(body.error).toMatchObject({ code: 'MALFORMED_REQUEST' });
 });
 
 test('a well-formed surrogate pair (an emoji) is not refused by the guard', async () => {

@@ -213,7 +213,7 @@ test('openCase: the body is a oneOf with one variant per process, told apart by 
   const header = op!.parameters?.find((p) => p.name === 'Idempotency-Key');
   expect(header).toMatchObject({ in: 'header', required: true, schema: { type: 'string' } });
   expect(header!.schema).toMatchObject({ pattern: '^[\\w.:-]{8,128}$' });
-  expect(Object.keys(op!.responses).sort()).toEqual(['200', '201', '400', '401', '403', '409', '422', '429']);
+  expect(Object.keys(op!.responses).sort()).toEqual(['200', '201', '400', '401', '403', '409', '413', '422', '429']);
   // the replay: 200 with Idempotent-Replayed and Location, the same case body as the 201
   expect(op!.responses['201'].headers).toHaveProperty('Location');
   expect(op!.responses['200'].headers).toMatchObject({ Location: { $ref: '#/components/headers/Location' }, 'Idempotent-Replayed': { $ref: '#/components/headers/IdempotentReplayed' } });
