@@ -128,6 +128,24 @@ function hasRef(node: unknown): boolean {
   return Object.entries(node).some(([k, v]) => (k === '$ref' && typeof v === 'string') || (!dataKeywords.has(k) && hasRef(v)));
 }
 
+/**
+ * What the edge refuses in every string (api/inputGuard.ts), said in the document: a free-text string of a request
+ * (no pattern, enum, const or format of its own) gets this pattern. With the 'u' flag of JSON Schema's regular
+ * expressions a surrogate pair is one code point, so only a NUL and a lone surrogate fall outside it.
+ */
+export const NO_NUL_OR_LONE_SURROGATE = '^[^\\u0000\\ud800-\\udfff]*$';
+
+/** Adds NO_NUL_OR_LONE_SURROGATE to every free-text string of a request schema. */
+export function forbidHostileStrings<T>(node: T): T {
+  if (Array.isArray(node)) return node.map((n) => forbidHostileStrings(n)) as T;
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = dataKeywords.has(k) ? v : forbidHostileStrings(v);
+  const types = [out.type].flat();
+  if (types.includes('string') && out.pattern === undefined && out.enum === undefined && out.const === undefined && out.format === undefined) out.pattern = NO_NUL_OR_LONE_SURROGATE;
+  return out as T;
+}
+
 const componentName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
 /**
@@ -137,7 +155,8 @@ const componentName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
  * a "#..." reference inside an OpenAPI document would otherwise resolve against the document root.
  */
 function toSchema(schema: z.ZodType, name: string, components: OpenApiDocument['components'], io: 'input' | 'output' = 'input'): JsonSchema {
-  const { $schema: _dialect, ...converted } = z.toJSONSchema(schema, io === 'input' ? schemaParams : outputParams) as JsonSchema;
+  const { $schema: _dialect, ...raw } = z.toJSONSchema(schema, io === 'input' ? schemaParams : outputParams) as JsonSchema;
+  const converted = io === 'input' ? forbidHostileStrings(raw) : raw;
   if (!hasRef(converted)) return converted;
   const base = componentName(name);
   const { $defs, ...root } = converted as JsonSchema & { $defs?: Record<string, JsonSchema> };
@@ -171,7 +190,7 @@ export function toOpenApiPath(expressPath: string): { path: string; params: stri
 
 function queryParameters(spec: RouteSpec): OpenApiParameter[] {
   if (!spec.query) return [];
-  const { $schema: _dialect, ...s } = z.toJSONSchema(spec.query, schemaParams) as JsonSchema;
+  const { $schema: _dialect, ...s } = forbidHostileStrings(z.toJSONSchema(spec.query, schemaParams) as JsonSchema);
   const properties = s.properties as Record<string, JsonSchema> | undefined;
   if (s.type !== 'object' || !properties || hasRef(s)) throw new Error(`OpenAPI: the query schema of ${spec.id} must be a flat z.object`);
   const required = new Set((s.required as string[] | undefined) ?? []);
@@ -205,14 +224,14 @@ function successResponse(spec: RouteSpec, r: ResponseSpec, components: OpenApiDo
 function operationFor(spec: RouteSpec, pathParams: string[], components: OpenApiDocument['components']): OpenApiOperation {
   const roles = spec.action ? [...(actionRoles()[spec.action] ?? [])] : undefined;
   const parameters: OpenApiParameter[] = [
-    ...pathParams.map((name) => ({ name, in: 'path' as const, required: true, schema: { type: 'string' } })),
+    ...pathParams.map((name) => ({ name, in: 'path' as const, required: true, schema: { type: 'string', pattern: NO_NUL_OR_LONE_SURROGATE } })),
     ...queryParameters(spec),
     ...Object.entries(spec.headers ?? {}).map(([name, h]) => ({
       name,
       in: 'header' as const,
       required: h.required,
       description: h.description,
-      schema: h.schema ? (({ $schema: _d, ...js }) => js)(z.toJSONSchema(h.schema, schemaParams) as JsonSchema) : { type: 'string' },
+      schema: h.schema ? (({ $schema: _d, ...js }) => js)(z.toJSONSchema(h.schema, schemaParams) as JsonSchema) : { type: 'string', pattern: NO_NUL_OR_LONE_SURROGATE },
     })),
   ];
 

@@ -79,7 +79,11 @@ import { CaseStatus, CaseType } from '../workflows/searchAttributes';
 import { defineProcess } from './types';
 import { registrationTemplates } from './registrationReview.templates';
 
-const localDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'a real date');
+const localDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'a real date')
+  .meta({ pattern: '^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$', description: 'A real date, YYYY-MM-DD' });
 /** The applicant's client address, forwarded by the storefront (the API's caller is the storefront's server). */
 const clientAddressSchema = z.union([z.ipv4(), z.ipv6()]);
 
@@ -100,7 +104,7 @@ export const openRegistrationBody = z
         maxLength: 128,
         // The rules of passwordProblems (policy/registration.ts) a pattern can say: not one character repeated; three classes.
         pattern:
-          '^(?!([\\s\\S])\\1*$)(?:(?=[\\s\\S]*[a-z])(?=[\\s\\S]*[A-Z])(?=[\\s\\S]*[0-9])|(?=[\\s\\S]*[a-z])(?=[\\s\\S]*[A-Z])(?=[\\s\\S]*[^A-Za-z0-9])|(?=[\\s\\S]*[a-z])(?=[\\s\\S]*[0-9])(?=[\\s\\S]*[^A-Za-z0-9])|(?=[\\s\\S]*[A-Z])(?=[\\s\\S]*[0-9])(?=[\\s\\S]*[^A-Za-z0-9]))[\\s\\S]{10,128}$',
+          '^(?!([^\\u0000])\\1*$)(?:(?=[^\\u0000]*[a-z])(?=[^\\u0000]*[A-Z])(?=[^\\u0000]*[0-9])|(?=[^\\u0000]*[a-z])(?=[^\\u0000]*[A-Z])(?=[^\\u0000]*[^A-Za-z0-9])|(?=[^\\u0000]*[a-z])(?=[^\\u0000]*[0-9])(?=[^\\u0000]*[^A-Za-z0-9])|(?=[^\\u0000]*[A-Z])(?=[^\\u0000]*[0-9])(?=[^\\u0000]*[^A-Za-z0-9]))[^\\u0000]{10,128}$',
         description: 'At least 10 and at most 128 characters, at least three of: lower-case letters, upper-case letters, digits, symbols; not containing the username; not one character repeated (400 VALIDATION_FAILED otherwise)' }),
     agreementVersion: z.string().regex(/^[\w.-]{1,32}$/, 'the service-agreement version the applicant accepted'),
     locale: z.enum(['zh-CN', 'en']).optional(),

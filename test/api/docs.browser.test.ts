@@ -127,6 +127,7 @@ test('"Try it out" executes GET /healthz against this origin and shows 200; Auth
   const status = op.locator('.live-responses-table tbody .response-col_status').first();
   await status.waitFor();
   expect((await status.textContent())?.trim()).toBe('200');
+  await status.scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(SHOTS, 'docs-try-it-out.png') });
 
   await page.locator('.btn.authorize').first().click();

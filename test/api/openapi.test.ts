@@ -13,7 +13,7 @@ import pkg from '../../package.json';
 import { createApp } from '../../api/app';
 import { actionRoles } from '../../api/authz';
 import type { ApiDeps } from '../../api/deps';
-import { buildOpenApiDocument, errorBodySchema, type OpenApiDocument, type OpenApiOperation } from '../../api/openapi';
+import { buildOpenApiDocument, errorBodySchema, forbidHostileStrings, type OpenApiDocument, type OpenApiOperation } from '../../api/openapi';
 import { routeSpecs } from '../../api/routeSpec';
 import { openCaseBody } from '../../api/routes/cases';
 import { processes } from '../../processes';
@@ -200,7 +200,7 @@ test('openCase: the body is a oneOf with one variant per process, told apart by 
   const schema = op!.requestBody!.content['application/json'].schema as { oneOf: { properties: Record<string, any>; required: string[]; additionalProperties: boolean }[] };
   expect(schema.oneOf).toHaveLength(processes.length);
   expect(schema.oneOf.map((v) => v.properties.type.const)).toEqual(processes.map((p) => p.caseType));
-  const { $schema: _dialect, ...fromZod } = z.toJSONSchema(openCaseBody(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _dialect, ...fromZod } = forbidHostileStrings(z.toJSONSchema(openCaseBody(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
   expect(schema).toEqual(fromZod);
   const ret = schema.oneOf.find((v) => v.properties.type.const === 'return')!;
   expect(ret.required).toEqual(expect.arrayContaining(['type', 'order', 'requestType', 'reasonCode']));
@@ -228,7 +228,7 @@ test('each party action is its own operation, with its body, declared by the pro
     for (const [name, action] of Object.entries(p.actions) as [string, { body: z.ZodType; roles: readonly string[] }][]) {
       const op = doc.paths[`/v1/cases/{caseId}/actions/${name}`]?.post;
       expect(op?.operationId).toBe(`caseAction_${name.replace(/-/g, '_')}`);
-      const { $schema: _d, ...fromZod } = z.toJSONSchema(action.body, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      const { $schema: _d, ...fromZod } = forbidHostileStrings(z.toJSONSchema(action.body, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
       expect(op!.requestBody!.content['application/json'].schema).toEqual(fromZod);
       expect(op!['x-allowed-roles']).toEqual([...action.roles]);
     }
