@@ -5,18 +5,10 @@ import type { z } from 'zod';
 import type { Action } from './authz';
 import { refuseHostileStrings } from './inputGuard';
 import { allow } from './middleware';
+// A success answer (status, description, body schema, headers): declared beside ProcessRoute, which uses it too.
+import type { ResponseSpec } from '../processes/types';
 
-/** A success answer: its status, description, body schema (the zod schema the handler answers with) and headers. */
-export interface ResponseSpec {
-  status: number;
-  description: string;
-  /** The body. Absent only for answers that are not JSON (then `contentType` says what they are). */
-  schema?: z.ZodType;
-  /** Default application/json. */
-  contentType?: string;
-  /** Response headers besides X-Request-Id, by name of components.headers (Location, IdempotentReplayed, RetryAfter). */
-  headers?: string[];
-}
+export type { ResponseSpec };
 
 export interface RouteSpec {
   id: string;

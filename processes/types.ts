@@ -8,7 +8,6 @@ import type { ActivityDeps } from '../activities';
 import type { TemplateSet } from '../activities/templates';
 import type { Principal } from '../api/authz';
 import type { ApiDeps } from '../api/deps';
-import type { ResponseSpec } from '../api/routeSpec';
 import type { Prisma } from '../lib/db';
 import type { BusinessCalendar } from '../policy/businessCalendar';
 import type { ActionTable, TaskTable } from '../policy/process';
@@ -39,6 +38,18 @@ export interface OpenContext<S> {
   /** The policy new cases start with: its version and calendar, and this process's section. */
   policy: PolicyBase;
   section: S;
+}
+
+/** A success answer: its status, description, body schema (the zod schema the handler answers with) and headers. */
+export interface ResponseSpec {
+  status: number;
+  description: string;
+  /** The body. Absent only for answers that are not JSON (then `contentType` says what they are). */
+  schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
+  /** Response headers besides X-Request-Id, by name of components.headers (Location, IdempotentReplayed, RetryAfter). */
+  headers?: string[];
 }
 
 /** An extra route a process needs (a report, a status page, a verification step), mounted by the generic machinery. */
