@@ -130,10 +130,12 @@ function hasRef(node: unknown): boolean {
 
 /**
  * What the edge refuses in every string (api/inputGuard.ts), said in the document: a free-text string of a request
- * (no pattern, enum, const or format of its own) gets this pattern. With the 'u' flag of JSON Schema's regular
- * expressions a surrogate pair is one code point, so only a NUL and a lone surrogate fall outside it.
+ * (no pattern, enum, const or format of its own) gets this pattern. It names the NUL character only: a pattern with
+ * the lone-surrogate range (^[^\\u0000\\ud800-\\udfff]*$, exact under the 'u' flag) is one that generators such as
+ * Schemathesis's cannot use and drop, and no JSON encoder of well-formed text produces a lone surrogate. The
+ * document's description and every 400 say both.
  */
-export const NO_NUL_OR_LONE_SURROGATE = '^[^\\u0000\\ud800-\\udfff]*$';
+export const NO_NUL_OR_LONE_SURROGATE = '^[^\\u0000]*$';
 
 /** Adds NO_NUL_OR_LONE_SURROGATE to every free-text string of a request schema. */
 export function forbidHostileStrings<T>(node: T): T {
