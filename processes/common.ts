@@ -18,3 +18,15 @@ export function toMinor(amount: string): number {
   const [whole, frac = ''] = amount.split('.');
   return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
 }
+
+/**
+ * Free text that must say something: trimmed, 1 to `max` characters after trimming. For the API description, a
+ * pattern says what a length alone cannot: at least one character that is not white space, and no NUL.
+ */
+export const nonBlankText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .meta({ pattern: '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$', description: `Text with at least one character that is not white space; at most ${max} characters once trimmed` });

@@ -76,6 +76,7 @@ import type { ApiDeps } from '../api/deps';
 import { workflowUiLink } from '../api/deps';
 import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../api/errors';
 import { CaseStatus, CaseType } from '../workflows/searchAttributes';
+import { nonBlankText } from './common';
 import { defineProcess } from './types';
 import { registrationTemplates } from './registrationReview.templates';
 
@@ -91,7 +92,7 @@ const clientAddressSchema = z.union([z.ipv4(), z.ipv6()]);
 // information is the registered user's mobile number; name and e-mail are optional (PIPL art. 6: minimum scope).
 export const openRegistrationBody = z
   .object({
-    name: z.string().trim().min(1).max(50).optional(),
+    name: nonBlankText(50).optional(),
     mobile: mainlandMobileSchema,
     email: emailSchema.optional(),
     username: usernameSchema,

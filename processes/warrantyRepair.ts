@@ -18,7 +18,7 @@ import {
 } from '../policy/warrantyRepair';
 import { warrantyRepairPolicySchema } from '../policy/warrantyRepair.policySchema';
 import { REPAIR_CASE_TYPE, warrantyRepair } from '../workflows/warrantyRepair';
-import { amountSchema, contactSchema, refId, toMinor } from './common';
+import { amountSchema, contactSchema, nonBlankText, refId, toMinor } from './common';
 import { currencySchema } from '../policy/schemas';
 import { defineProcess } from './types';
 import { warrantyRepairTemplates } from './warrantyRepair.templates';
@@ -52,7 +52,7 @@ export const openRepairBody = z
     warrantyMonths: z.number().int().min(0).max(MAX_WARRANTY_MONTHS),
     problemCategory: z.enum(repairProblemCategories),
     /** The customer's description: stored in PostgreSQL only, never in the workflow. */
-    description: z.string().trim().min(1).max(4000),
+    description: nonBlankText(4000),
     customerContact: contactSchema.optional(),
   })
   .strict();
@@ -106,7 +106,7 @@ export const repairSchema = z
   .meta({ id: 'Repair' });
 
 /** Free text beside a repair: PostgreSQL only, never in the workflow. */
-export const repairTextBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict();
+export const repairTextBody = z.object({ text: nonBlankText(4000) }).strict();
 const caseIdParam = /^REP-[A-Za-z0-9-]{1,80}$/;
 
 export function presentRepair(r: RepairRequest) {
