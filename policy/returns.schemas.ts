@@ -15,7 +15,8 @@ export const reviewDecisionSchema = z.discriminatedUnion('decision', [
 export const evidenceIdsSchema = z.array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'evidence reference: 1-64 letters, digits, _ . : or -')).max(20);
 
 /** A decimal amount such as "12.00" (the same form as the order amount). */
-export const decimalAmountSchema = z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, 'decimal amount such as "12.00"');
+/** At most 9,999,999.99: its minor units fit the 32-bit integer columns of amounts. */
+export const decimalAmountSchema = z.string().regex(/^\d{1,7}(\.\d{1,2})?$/, 'decimal amount such as "12.00" (at most 9999999.99)');
 
 /**
  * 7.2 / 暂行办法 art. 8: the merchant inspects the returned goods (task return.merchant_inspection) and decides

@@ -11,7 +11,8 @@ export const contactSchema = z
   .strict();
 
 /** A decimal amount such as "199.00". */
-export const amountSchema = z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, 'decimal amount such as "199.00"');
+/** At most 9,999,999.99: its minor units fit the 32-bit integer columns of amounts. */
+export const amountSchema = z.string().regex(/^\d{1,7}(\.\d{1,2})?$/, 'decimal amount such as "199.00" (at most 9999999.99)');
 
 /** "199.00" → 19900 (minor units). */
 export function toMinor(amount: string): number {

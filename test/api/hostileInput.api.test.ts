@@ -156,3 +156,19 @@ test('a well-formed surrogate pair (an emoji) is not refused by the guard', asyn
   const r = await call(sys, 'POST', '/v1/principals', { key: key(), body: { name: 'emoji 😀', role: 'agent' } });
   expect(r.status).toBe(201);
 });
+
+test('an amount whose minor units would not fit the integer column is refused with 400, not 500 (found by fuzzing)', async () => {
+  const r = await call(sys, 'POST', '/v1/cases', {
+    key: keyOf('agent'),
+    headers: { 'Idempotency-Key': 'hostile-amount-overflow' },
+    body: {
+      type: 'warranty_repair',
+      order: { orderId: 'o1', lineItemId: 'l1', productRef: 'SKU-1', customerId: 'c1', merchantId: 'm1', deliveredAt: new Date().toISOString(), amount: '29077035', currency: 'CNY' },
+      warrantyMonths: 12,
+      problemCategory: 'other',
+      description: 'x',
+    },
+  });
+  expect(r.status).toBe(400);
+  expect(r.body.error.details).toEqual([expect.objectContaining({ path: 'order.amount' })]);
+});
