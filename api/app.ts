@@ -1,9 +1,10 @@
 // The HTTP API: a thin layer that validates, authorizes, and starts or updates workflows.
 import express, { Router, type Express } from 'express';
 import type { ApiDeps } from './deps';
-import { renderDocsHtml } from './docs';
+import { docsAssets, docsHtml, setDocHeaders } from './docs';
 import { openApiDocument } from './openapi';
-import { mount } from './routeSpec';
+import { methodNotAllowed } from './methods';
+import { mount, routeSpecs } from './routeSpec';
 import { operationRoutes } from './routes/operations';
 import { ApiError, errorHandler } from './errors';
 import { authenticate, requestContext } from './middleware';
@@ -22,6 +23,7 @@ export function createApp(deps: ApiDeps): Express {
   const metrics = deps.metrics ?? new Registry();
   app.use(httpMetrics(metrics));
   app.use(express.json({ limit: '64kb' }));
+  app.use(methodNotAllowed(routeSpecs));
 
   const ops = Router();
   mount(ops, operationRoutes.health, (_req, res) => {
@@ -54,14 +56,13 @@ export function createApp(deps: ApiDeps): Express {
     openApiJson ??= JSON.stringify(openApiDocument());
     res.type('application/json').send(openApiJson);
   });
-  let docsHtml: string | undefined;
   mount(ops, operationRoutes.docs, (_req, res) => {
-    docsHtml ??= renderDocsHtml(openApiDocument());
-    // The page is self-contained; the CSP makes sure no script or resource from elsewhere ever loads.
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    // Swagger UI from this origin; the CSP makes sure no script or resource from elsewhere ever loads.
+    setDocHeaders(res);
     res.type('html').send(docsHtml);
   });
   app.use(ops);
+  app.use(docsAssets());
 
   app.use(metricsRouter(deps, metrics));
 

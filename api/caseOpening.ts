@@ -19,7 +19,7 @@ import { badRequest, conflict } from './errors';
 const idempotencyKeySchema = z.string().regex(/^[\w.:-]{8,128}$/, '8-128 letters, digits, _ . : or -');
 
 export const idempotencyKeyHeader = {
-  'Idempotency-Key': { required: true, description: 'Retries with the same key and body return the original case (200); another body gives 409' },
+  'Idempotency-Key': { required: true, description: 'Retries with the same key and body return the original case (200, Idempotent-Replayed: true); another body gives 409', schema: idempotencyKeySchema },
 };
 
 /** Reads the Idempotency-Key header; 400 when it is missing or malformed. */

@@ -12,6 +12,7 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   if (err instanceof ApiError) e = err;
   else if (err instanceof ZodError) e = badRequest('VALIDATION_FAILED', 'The request is not valid', zodIssues(err));
   else if ((err as any)?.type === 'entity.parse.failed') e = badRequest('MALFORMED_JSON', 'The request body is not valid JSON');
+  else if (err instanceof URIError) e = badRequest('MALFORMED_PATH', 'A path segment is not valid percent-encoded UTF-8', [{ in: 'path', path: '', message: err.message, code: 'invalid_characters' }]);
   else if ((err as any)?.type === 'entity.too.large') e = new ApiError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large');
   else {
     const mapped = fromUpdateFailure(err);

@@ -16,7 +16,7 @@ export const metricsRoute = defineRoute({
   action: null,
   summary: 'Prometheus metrics: cases, open tasks, SLA breaches, API latency, workflow and activity failures',
   tag: 'operations',
-  success: { status: 200, description: 'Metrics in the Prometheus text exposition format (text/plain; version=0.0.4)' },
+  success: { status: 200, description: 'Metrics in the Prometheus text exposition format (text/plain; version=0.0.4)', contentType: 'text/plain' },
   errors: [],
 });
 

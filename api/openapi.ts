@@ -6,7 +6,8 @@ import { z } from 'zod';
 import pkg from '../package.json';
 import { actionRoles } from './authz';
 import { processes } from '../processes';
-import { routeSpecs, type RouteSpec } from './routeSpec';
+import { routeSpecs, type ResponseSpec, type RouteSpec } from './routeSpec';
+import { issueSchema } from './schemas';
 // Imported for their side effect: each module registers its routes with defineRoute.
 import './routes/cases';
 import './routes/tasks';
@@ -28,7 +29,7 @@ export interface OpenApiParameter {
 export interface OpenApiResponse {
   description: string;
   headers?: Record<string, { $ref: string }>;
-  content?: Record<string, { schema: JsonSchema }>;
+  content?: Record<string, { schema?: JsonSchema }>;
 }
 
 export interface OpenApiOperation {
@@ -37,7 +38,7 @@ export interface OpenApiOperation {
   description: string;
   tags: string[];
   parameters?: OpenApiParameter[];
-  requestBody?: { required: boolean; content: { 'application/json': { schema: JsonSchema } } };
+  requestBody?: { required: boolean; description?: string; content: { 'application/json': { schema: JsonSchema } } };
   responses: Record<string, OpenApiResponse>;
   security?: Array<Record<string, string[]>>;
   'x-required-action'?: string;
@@ -46,7 +47,8 @@ export interface OpenApiOperation {
 
 export interface OpenApiDocument {
   openapi: '3.1.0';
-  info: { title: string; version: string; description: string };
+  info: { title: string; version: string; description: string; license: { name: string; identifier?: string; url?: string } };
+  servers: Array<{ url: string; description: string }>;
   tags: Array<{ name: string; description?: string }>;
   paths: Record<string, Partial<Record<RouteSpec['method'], OpenApiOperation>>>;
   components: {
@@ -63,7 +65,13 @@ export const errorBodySchema = z
       .object({
         code: z.string().describe('Machine-readable code, such as VALIDATION_FAILED, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, TASK_NOT_OPEN'),
         message: z.string().describe('Human-readable explanation'),
-        details: z.unknown().optional().describe('Present for some codes, e.g. the list of validation issues'),
+        details: z
+          .union([
+            z.array(issueSchema).describe('VALIDATION_FAILED, INVALID_PAYLOAD, INVALID_CHARACTERS, MALFORMED_PATH: one entry per issue'),
+            z.record(z.string(), z.unknown()).describe('Other codes: facts of the refusal, e.g. { "caseId" } for IDEMPOTENCY_KEY_REUSED, { "attemptsLeft" } for CODE_INVALID, { "retryAfterSeconds" } for a 429, { "allow" } for a 405'),
+          ])
+          .optional()
+          .describe('Present for some codes: the list of issues of a refused request, or the facts of a refusal'),
         requestId: z.string().describe('The id of the request, also sent as the X-Request-Id header'),
       })
       .strict(),
@@ -81,19 +89,23 @@ const tagDescriptions: Record<string, string> = {
 const tagOrder = ['cases', 'audit', 'tasks', 'principals', 'parties', 'operations'];
 
 const errorDescriptions: Record<number, string> = {
-  400: 'The request is not valid (VALIDATION_FAILED, MALFORMED_JSON, IDEMPOTENCY_KEY_REQUIRED, INVALID_PAYLOAD, ...); details lists the issues',
+  400: 'The request is not valid (VALIDATION_FAILED, MALFORMED_JSON, IDEMPOTENCY_KEY_REQUIRED, INVALID_PAYLOAD, INVALID_CHARACTERS for a NUL character or a lone UTF-16 surrogate in any parameter, header or body string, MALFORMED_PATH, ...); details lists the issues',
   401: 'No API key, or an unknown or revoked one (UNAUTHENTICATED)',
   403: 'The principal\'s role may not take this action (FORBIDDEN)',
   404: 'Not found, or not visible to this principal (NOT_FOUND)',
   409: 'Conflicts with the current state (e.g. IDEMPOTENCY_KEY_REUSED, TASK_NOT_OPEN, TASK_CLAIMED_BY_OTHER, CASE_NOT_RUNNING, NOT_ALLOWED_AT_THIS_STEP)',
   413: 'The request body is too large (PAYLOAD_TOO_LARGE)',
+  410: 'Expired (e.g. CODE_EXPIRED, LINK_EXPIRED)',
   422: 'Refused by the policy; the code names the rule (e.g. POLICY_REFUSED)',
+  423: 'Locked for a while after too many attempts (STEP_LOCKED); Retry-After says how long',
   429: 'Too many requests for this API key (RATE_LIMITED); retry after the Retry-After header\'s seconds',
   500: 'Internal error (INTERNAL)',
   503: 'A dependency is unavailable',
 };
 
 const schemaParams = { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' } as const;
+/** Answers are described as the handlers produce them (zod's output side). */
+const outputParams = { ...schemaParams, io: 'output' } as const;
 
 /** JSON-Schema keywords whose values are data, not schemas: $ref strings inside them are left alone. */
 const dataKeywords = new Set(['const', 'default', 'enum', 'examples', 'example']);
@@ -116,6 +128,26 @@ function hasRef(node: unknown): boolean {
   return Object.entries(node).some(([k, v]) => (k === '$ref' && typeof v === 'string') || (!dataKeywords.has(k) && hasRef(v)));
 }
 
+/**
+ * What the edge refuses in every string (api/inputGuard.ts), said in the document: a free-text string of a request
+ * (no pattern, enum, const or format of its own) gets this pattern. It names the NUL character only: a pattern with
+ * the lone-surrogate range (^[^\\u0000\\ud800-\\udfff]*$, exact under the 'u' flag) is one that generators such as
+ * Schemathesis's cannot use and drop, and no JSON encoder of well-formed text produces a lone surrogate. The
+ * document's description and every 400 say both.
+ */
+export const NO_NUL_OR_LONE_SURROGATE = '^[^\\u0000]*$';
+
+/** Adds NO_NUL_OR_LONE_SURROGATE to every free-text string of a request schema. */
+export function forbidHostileStrings<T>(node: T): T {
+  if (Array.isArray(node)) return node.map((n) => forbidHostileStrings(n)) as T;
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = dataKeywords.has(k) ? v : forbidHostileStrings(v);
+  const types = [out.type].flat();
+  if (types.includes('string') && out.pattern === undefined && out.enum === undefined && out.const === undefined && out.format === undefined) out.pattern = NO_NUL_OR_LONE_SURROGATE;
+  return out as T;
+}
+
 const componentName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
 /**
@@ -124,20 +156,25 @@ const componentName = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
  * components.schemas under `name`, its $defs next to it, and the references rewritten to point there:
  * a "#..." reference inside an OpenAPI document would otherwise resolve against the document root.
  */
-function toSchema(schema: z.ZodType, name: string, components: OpenApiDocument['components']): JsonSchema {
-  const { $schema: _dialect, ...converted } = z.toJSONSchema(schema, schemaParams) as JsonSchema;
+function toSchema(schema: z.ZodType, name: string, components: OpenApiDocument['components'], io: 'input' | 'output' = 'input'): JsonSchema {
+  const { $schema: _dialect, ...raw } = z.toJSONSchema(schema, io === 'input' ? schemaParams : outputParams) as JsonSchema;
+  const converted = io === 'input' ? forbidHostileStrings(raw) : raw;
   if (!hasRef(converted)) return converted;
   const base = componentName(name);
   const { $defs, ...root } = converted as JsonSchema & { $defs?: Record<string, JsonSchema> };
+  // A schema registered with an id (.meta({ id })) is one shared component under that id; other $defs (recursion)
+  // belong to this schema and are named after it.
+  const defName = (d: string) => (/^__schema\d+$/.test(d) ? `${base}_${componentName(d)}` : componentName(d));
   const rewrite = (ref: string) => {
     if (ref === '#') return `#/components/schemas/${base}`;
     const m = /^#\/\$defs\/(.+)$/.exec(ref);
-    if (m) return `#/components/schemas/${base}_${componentName(decodeURIComponent(m[1]))}`;
+    if (m) return `#/components/schemas/${defName(decodeURIComponent(m[1]))}`;
     throw new Error(`OpenAPI: unsupported reference ${ref} in the schema of ${name}`);
   };
-  for (const [defName, def] of Object.entries($defs ?? {})) {
-    components.schemas[`${base}_${componentName(defName)}`] = rewriteRefs(def, rewrite) as JsonSchema;
+  for (const [d, def] of Object.entries($defs ?? {})) {
+    components.schemas[defName(d)] = rewriteRefs(def, rewrite) as JsonSchema;
   }
+  if (Object.keys(root).length === 1 && typeof root.$ref === 'string') return { $ref: rewrite(root.$ref) }; // the schema itself is a shared component
   components.schemas[base] = rewriteRefs(root, rewrite) as JsonSchema;
   return { $ref: `#/components/schemas/${base}` };
 }
@@ -155,7 +192,7 @@ export function toOpenApiPath(expressPath: string): { path: string; params: stri
 
 function queryParameters(spec: RouteSpec): OpenApiParameter[] {
   if (!spec.query) return [];
-  const { $schema: _dialect, ...s } = z.toJSONSchema(spec.query, schemaParams) as JsonSchema;
+  const { $schema: _dialect, ...s } = forbidHostileStrings(z.toJSONSchema(spec.query, schemaParams) as JsonSchema);
   const properties = s.properties as Record<string, JsonSchema> | undefined;
   if (s.type !== 'object' || !properties || hasRef(s)) throw new Error(`OpenAPI: the query schema of ${spec.id} must be a flat z.object`);
   const required = new Set((s.required as string[] | undefined) ?? []);
@@ -173,17 +210,39 @@ function jsonResponse(description: string, schema?: JsonSchema): OpenApiResponse
   };
 }
 
+function successResponse(spec: RouteSpec, r: ResponseSpec, components: OpenApiDocument['components']): OpenApiResponse {
+  const out: OpenApiResponse = { description: r.description, headers: { 'X-Request-Id': { $ref: '#/components/headers/RequestId' } } };
+  for (const h of r.headers ?? []) {
+    if (!components.headers[h]) throw new Error(`OpenAPI: ${spec.id} names an unknown response header ${h}`);
+    out.headers![h === 'IdempotentReplayed' ? 'Idempotent-Replayed' : h] = { $ref: `#/components/headers/${h}` };
+  }
+  const type = r.contentType ?? 'application/json';
+  if (r.schema) out.content = { [type]: { schema: toSchema(r.schema, `${spec.id}${r.status}Response`, components, 'output') } };
+  else if (r.contentType) out.content = { [type]: { schema: { type: 'string' } } };
+  else throw new Error(`OpenAPI: the ${r.status} answer of ${spec.id} has no schema`);
+  return out;
+}
+
 function operationFor(spec: RouteSpec, pathParams: string[], components: OpenApiDocument['components']): OpenApiOperation {
   const roles = spec.action ? [...(actionRoles()[spec.action] ?? [])] : undefined;
   const parameters: OpenApiParameter[] = [
-    ...pathParams.map((name) => ({ name, in: 'path' as const, required: true, schema: { type: 'string' } })),
+    ...pathParams.map((name) => ({ name, in: 'path' as const, required: true, schema: { type: 'string', pattern: NO_NUL_OR_LONE_SURROGATE } })),
     ...queryParameters(spec),
-    ...Object.entries(spec.headers ?? {}).map(([name, h]) => ({ name, in: 'header' as const, required: h.required, description: h.description, schema: { type: 'string' } })),
+    ...Object.entries(spec.headers ?? {}).map(([name, h]) => ({
+      name,
+      in: 'header' as const,
+      required: h.required,
+      description: h.description,
+      schema: h.schema ? (({ $schema: _d, ...js }) => js)(z.toJSONSchema(h.schema, schemaParams) as JsonSchema) : { type: 'string', pattern: NO_NUL_OR_LONE_SURROGATE },
+    })),
   ];
 
   const errorRef = { $ref: '#/components/schemas/Error' };
-  const responses: Record<string, OpenApiResponse> = { [String(spec.success.status)]: jsonResponse(spec.success.description) };
-  const errorStatuses = new Set(spec.errors);
+  const responses: Record<string, OpenApiResponse> = {};
+  for (const r of [spec.success, ...(spec.otherResponses ?? [])]) responses[String(r.status)] = successResponse(spec, r, components);
+  // Every route refuses a NUL character or a lone surrogate in its parameters, headers and body (api/inputGuard.ts).
+  const errorStatuses = new Set([400, ...spec.errors]);
+  if (spec.body) errorStatuses.add(413); // express.json's limit (api/app.ts)
   if (spec.action) {
     // Authenticated routes live under /v1, behind authenticate() and the per-key rate limit (api/app.ts).
     errorStatuses.add(401);
@@ -191,6 +250,7 @@ function operationFor(spec: RouteSpec, pathParams: string[], components: OpenApi
     errorStatuses.add(429);
   }
   for (const status of [...errorStatuses].sort((a, b) => a - b)) {
+    if (responses[String(status)]) continue; // documented with its own body (e.g. the 503 of /readyz)
     const r = jsonResponse(errorDescriptions[status] ?? `Error ${status}`, errorRef);
     if (status === 429) r.headers!['Retry-After'] = { $ref: '#/components/headers/RetryAfter' };
     responses[String(status)] = r;
@@ -210,11 +270,19 @@ function operationFor(spec: RouteSpec, pathParams: string[], components: OpenApi
     description: notes.join('\n\n'),
     tags: [spec.tag],
     ...(parameters.length > 0 && { parameters }),
-    ...(spec.body && {
-      requestBody: { required: true, content: { 'application/json': { schema: toSchema(spec.body, `${spec.id}Request`, components) } } },
-    }),
+    ...(spec.body && { requestBody: requestBody(spec, spec.body, components) }),
     responses,
-    ...(spec.action && { security: [{ bearerAuth: [] }], 'x-required-action': spec.action, 'x-allowed-roles': roles }),
+    ...(spec.action ? { security: [{ bearerAuth: [] }], 'x-required-action': spec.action, 'x-allowed-roles': roles } : { security: [] }),
+  };
+}
+
+/** The body is required unless the handler accepts none (its schema accepts an empty object: claim, release, ...). */
+function requestBody(spec: RouteSpec, body: z.ZodType, components: OpenApiDocument['components']): NonNullable<OpenApiOperation['requestBody']> {
+  const optional = body.safeParse({}).success;
+  return {
+    required: !optional,
+    ...(optional && { description: 'Optional: no body is the same as {}' }),
+    content: { 'application/json': { schema: toSchema(body, `${spec.id}Request`, components) } },
   };
 }
 
@@ -225,6 +293,8 @@ export function buildOpenApiDocument(): OpenApiDocument {
     headers: {
       RequestId: { description: 'The id of the request (echoes a valid X-Request-Id request header, otherwise generated); logged with every line about the request', schema: { type: 'string' } },
       RetryAfter: { description: 'Whole seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } },
+      Location: { description: 'The URL path of the resource the answer is about (e.g. /v1/cases/{caseId})', schema: { type: 'string' } },
+      IdempotentReplayed: { description: '"true" when the answer replays an earlier request with the same Idempotency-Key and body: nothing new was created', schema: { type: 'string', enum: ['true'] } },
     },
     securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key, created per principal with POST /v1/principals or `npm run principals`' } },
   };
@@ -242,18 +312,24 @@ export function buildOpenApiDocument(): OpenApiDocument {
 
   const used = [...new Set(routeSpecs.map((r) => r.tag))];
   const rank = (t: string) => (tagOrder.includes(t) ? tagOrder.indexOf(t) : tagOrder.length + used.indexOf(t));
-  const tags = used.sort((a, b) => rank(a) - rank(b)).map((name) => ({ name, ...(tagDescriptions[name] && { description: tagDescriptions[name] }) }));
+  const describe = (name: string) => tagDescriptions[name] ?? routeSpecs.find((r) => r.tag === name && r.tagDescription)?.tagDescription;
+  const tags = used.sort((a, b) => rank(a) - rank(b)).map((name) => ({ name, ...(describe(name) && { description: describe(name) }) }));
 
   return {
     openapi: '3.1.0',
+    // Relative: the document describes the server that serves it (try-it-out at /docs calls the same origin).
+    servers: [{ url: '/', description: 'The server that serves this document' }],
     info: {
       title: 'Rights casework API',
       version: pkg.version,
+      license: { name: 'Proprietary (UNLICENSED)', url: '/docs' },
       description: [
         'The HTTP API of the case-management engine for the e-commerce user-rights protection policy, built on Temporal. ' +
           'It opens cases such as the 7-day no-reason return, exchange or refund (policy 7.1, 7.3, 8.2), lets staff and merchants work the tasks the policy assigns them within its deadlines, and lets auditors read and verify hash-chained case timelines.',
         'Calls under /v1 need `Authorization: Bearer <key>`; each operation names the roles allowed to call it (x-allowed-roles) and the action checked (x-required-action). ' +
-          'Errors answer `{ "error": { "code", "message", "details"?, "requestId" } }`; every response carries an X-Request-Id header.',
+          'Errors answer `{ "error": { "code", "message", "details"?, "requestId" } }`; every response carries an X-Request-Id header. ' +
+          'A NUL character or a lone UTF-16 surrogate in any path or query parameter, header or JSON body string is refused with 400 INVALID_CHARACTERS. ' +
+          'A method a path does not declare answers 405 METHOD_NOT_ALLOWED with an Allow header; an unknown path 404.',
       ].join('\n\n'),
     },
     tags,

@@ -1,4 +1,5 @@
 // Standalone API process: `tsx api/server.ts`. Needs DATABASE_URL and TEMPORAL_ADDRESS.
+import crypto from 'node:crypto';
 import http from 'node:http';
 import { Connection } from '@temporalio/client';
 import { loadConfig, secretsOf, type AppConfig } from '../lib/config';
@@ -66,6 +67,16 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
     // While draining, a keep-alive connection closes as soon as its last response is out.
     res.on('finish', () => draining && setImmediate(() => server.closeIdleConnections()));
     app(req, res);
+  });
+  // A request Node's HTTP parser refuses before the app sees it (a NUL or another control character in a header, a
+  // malformed request line, headers too large) still answers with the structured JSON error, then closes.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const body = JSON.stringify({
+      error: { code: status === 431 ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST', message: 'The HTTP request could not be parsed (e.g. a NUL or control character in a header)', details: { parserCode: err.code ?? 'unknown' }, requestId: crypto.randomUUID() },
+    });
+    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
   await new Promise<void>((resolve) => server.listen(o.port ?? o.cfg.API_PORT, o.host ?? o.cfg.API_HOST, resolve));
   const addr = server.address() as { port: number; address: string };

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Db, Prisma } from './db';
 import { principalByKeyHash } from './sqlReads';
 import type { Role } from '../policy/roles';
+import { emailSchema } from '../policy/schemas';
 
 export function hashKey(key: string): string {
   return crypto.createHash('sha256').update(key).digest('hex');
@@ -16,7 +17,7 @@ export const merchantIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-6
 /** Where a party's notifications go: the e-mail address, an optional name, the language of the messages. */
 export const partyContactSchema = z
   .object({
-    email: z.email().max(254),
+    email: emailSchema,
     displayName: z.string().min(1).max(100).optional(),
     locale: z.enum(['zh-CN', 'en']).optional().describe('Language of the e-mails; zh-CN when absent'),
   })

@@ -33,13 +33,17 @@ export const identityReviewDecisionSchema = z.discriminatedUnion('decision', [
 export const usernameSchema = z
   .string()
   .transform((s) => s.trim().toLowerCase())
-  .pipe(z.string().regex(/^[a-z][a-z0-9_]{3,19}$/, 'username: 4-20 characters, a letter first, then letters, digits or _'));
+  .pipe(z.string().regex(/^[a-z][a-z0-9_]{3,19}$/, 'username: 4-20 characters, a letter first, then letters, digits or _'))
+  // What the API accepts before trimming and lowercasing, for the API description.
+  .meta({ pattern: '^\\s*[A-Za-z][A-Za-z0-9_]{3,19}\\s*$', description: 'username: 4-20 characters, a letter first, then letters, digits or _ (trimmed; stored lowercase, unique)' });
 
 /** A mainland-China mobile number: 11 digits starting 13-19, optionally prefixed +86 / 86. Normalised to 11 digits. */
 export const mainlandMobileSchema = z
   .string()
   .transform((s) => s.replace(/[\s-]/g, '').replace(/^(\+?86)(?=1\d{10}$)/, ''))
-  .pipe(z.string().regex(/^1[3-9]\d{9}$/, 'mobile: a mainland-China mobile number such as 13812345678'));
+  .pipe(z.string().regex(/^1[3-9]\d{9}$/, 'mobile: a mainland-China mobile number such as 13812345678'))
+  // What the API accepts before removing spaces, dashes and the +86 prefix, for the API description.
+  .meta({ pattern: '^[\\s-]*(?:\\+?[\\s-]*8[\\s-]*6[\\s-]*)?1[\\s-]*[3-9](?:[\\s-]*[0-9]){9}[\\s-]*$', description: 'A mainland-China mobile number: 11 digits starting 13-19, optionally +86 or 86 first; spaces and dashes are ignored' });
 
 /** A tokenized payment-method reference from the payment provider; never card data (3.2). */
 export const paymentMethodTokenSchema = z.string().regex(/^pm_tok_[A-Za-z0-9]{16,64}$/, 'a payment-method token such as pm_tok_… from the payment provider');

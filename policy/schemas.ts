@@ -34,5 +34,14 @@ export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code such
 /** Evidence: references to stored photos or documents (ids only, never free text in the history). */
 export const evidenceIdsSchema = z.array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'evidence reference: 1-64 letters, digits, _ . : or -')).max(20);
 
-/** A decimal amount such as "12.00" (the same form as the order amount). */
-export const decimalAmountSchema = z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, 'decimal amount such as "12.00"');
+/** A decimal amount such as "12.00" (the same form as the order amount), at most 9,999,999.99: its minor units fit the 32-bit integer columns of amounts. */
+export const decimalAmountSchema = z.string().regex(/^\d{1,7}(\.\d{1,2})?$/, 'decimal amount such as "12.00" (at most 9999999.99)');
+
+/**
+ * An e-mail address: zod's e-mail syntax, at most 254 characters, the part before @ at most 64 (RFC 5321 4.5.3.1),
+ * as JSON Schema's "email" format requires too.
+ */
+export const emailSchema = z
+  .email()
+  .max(254)
+  .refine((e) => e.slice(0, e.lastIndexOf('@')).length <= 64, 'e-mail: at most 64 characters before the @ (RFC 5321)');

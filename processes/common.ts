@@ -1,19 +1,33 @@
 // Request building blocks the process modules share.
 import { z } from 'zod';
+import { emailSchema } from '../policy/schemas';
 
 /** An order, line, customer or merchant reference: 1-64 letters, digits, _ . : or -. */
 export const refId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 letters, digits, _ . : or -');
 
 /** Contact data of a party: stored in PostgreSQL (parties) only, never in a workflow. */
 export const contactSchema = z
-  .object({ email: z.email().optional(), displayName: z.string().max(100).optional(), locale: z.enum(['zh-CN', 'en']).optional() })
+  .object({ email: emailSchema.optional(), displayName: z.string().max(100).optional(), locale: z.enum(['zh-CN', 'en']).optional() })
   .strict();
 
 /** A decimal amount such as "199.00". */
-export const amountSchema = z.string().regex(/^\d{1,8}(\.\d{1,2})?$/, 'decimal amount such as "199.00"');
+/** At most 9,999,999.99: its minor units fit the 32-bit integer columns of amounts. */
+export const amountSchema = z.string().regex(/^\d{1,7}(\.\d{1,2})?$/, 'decimal amount such as "199.00" (at most 9999999.99)');
 
 /** "199.00" → 19900 (minor units). */
 export function toMinor(amount: string): number {
   const [whole, frac = ''] = amount.split('.');
   return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
 }
+
+/**
+ * Free text that must say something: trimmed, 1 to `max` characters after trimming. For the API description, a
+ * pattern says what a length alone cannot: at least one character that is not white space, and no NUL.
+ */
+export const nonBlankText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .meta({ pattern: '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$', description: `Text with at least one character that is not white space; at most ${max} characters once trimmed` });

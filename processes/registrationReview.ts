@@ -56,6 +56,7 @@ import {
   usernameSchema,
 } from '../policy/registration.schemas';
 import { registrationPolicySchema } from '../policy/registration.policySchema';
+import { emailSchema } from '../policy/schemas';
 import {
   REGISTRATION_CASE_TYPE,
   RegistrationErrors,
@@ -75,11 +76,16 @@ import type { ApiDeps } from './deps';
 import { workflowUiLink } from './deps';
 import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../lib/errors';
 import { CaseStatus, CaseType } from '../lib/searchAttributes';
+import { nonBlankText } from './common';
 import { defineProcess } from './types';
 import { afterOpeningCommit, startCaseOnce } from './caseStart';
 import { registrationTemplates } from './registrationReview.templates';
 
-const localDateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'a real date');
+const localDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'a real date')
+  .meta({ pattern: '^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$', description: 'A real date, YYYY-MM-DD' });
 /** The applicant's client address, forwarded by the storefront (the API's caller is the storefront's server). */
 const clientAddressSchema = z.union([z.ipv4(), z.ipv6()]);
 
@@ -87,11 +93,21 @@ const clientAddressSchema = z.union([z.ipv4(), z.ipv6()]);
 // information is the registered user's mobile number; name and e-mail are optional (PIPL art. 6: minimum scope).
 export const openRegistrationBody = z
   .object({
-    name: z.string().trim().min(1).max(50).optional(),
+    name: nonBlankText(50).optional(),
     mobile: mainlandMobileSchema,
-    email: z.email().max(254).optional(),
+    email: emailSchema.optional(),
     username: usernameSchema,
-    password: z.string().min(1).max(256),
+    password: z
+      .string()
+      .min(1)
+      .max(256)
+      .meta({
+        minLength: 10,
+        maxLength: 128,
+        // The rules of passwordProblems (policy/registration.ts) a pattern can say: not one character repeated; three classes.
+        pattern:
+          '^(?!([^\\u0000])\\1*$)(?:(?=[^\\u0000]*[a-z])(?=[^\\u0000]*[A-Z])(?=[^\\u0000]*[0-9])|(?=[^\\u0000]*[a-z])(?=[^\\u0000]*[A-Z])(?=[^\\u0000]*[^A-Za-z0-9])|(?=[^\\u0000]*[a-z])(?=[^\\u0000]*[0-9])(?=[^\\u0000]*[^A-Za-z0-9])|(?=[^\\u0000]*[A-Z])(?=[^\\u0000]*[0-9])(?=[^\\u0000]*[^A-Za-z0-9]))[^\\u0000]{10,128}$',
+        description: 'At least 10 and at most 128 characters, at least three of: lower-case letters, upper-case letters, digits, symbols; not containing the username; not one character repeated (400 VALIDATION_FAILED otherwise)' }),
     agreementVersion: z.string().regex(/^[\w.-]{1,32}$/, 'the service-agreement version the applicant accepted'),
     locale: z.enum(['zh-CN', 'en']).optional(),
     /** A declared birth date (PIPL art. 28, 31): a child under 14 needs a guardian's consent first. */
@@ -126,6 +142,25 @@ const identitySchema = z
     if (!r.valid) ctx.addIssue({ code: 'custom', path: ['idNumber'], message: `idNumber (${r.problem}): ${r.message}` });
     if (b.method === 'face' && !b.faceImageRef) ctx.addIssue({ code: 'custom', path: ['faceImageRef'], message: 'faceImageRef: required for the face match (or choose method document_review)' });
     if (b.method === 'document_review' && !b.documentImageRef) ctx.addIssue({ code: 'custom', path: ['documentImageRef'], message: 'documentImageRef: required for a review by staff' });
+  })
+  // The same rules as JSON Schema for the API description (policy/idNumber.ts checkIdDocument; the check character
+  // and the birth date in the number are checked too, and are stated in the description only).
+  .meta({
+    description:
+      'idNumber by documentType (spaces allowed, x or X): resident_id 18 characters, not starting 81/82/83 or 9, with a valid birth date and GB 11643 check character; ' +
+      'hk_macau_residence_permit starts 810000 or 820000, taiwan_residence_permit 830000 (18 characters, check character); ' +
+      'foreign_permanent_resident_id 18 digits starting with 9 (2023) or 3 letters and 12 digits (2017, with birthDate). ' +
+      'faceImageRef is required unless method is document_review; documentImageRef is required for document_review.',
+    allOf: [
+      { if: { properties: { method: { const: 'document_review' } }, required: ['method'] }, then: { properties: { documentImageRef: {} }, required: ['documentImageRef'] }, else: { properties: { faceImageRef: {} }, required: ['faceImageRef'] } },
+      { if: { properties: { documentType: { const: 'hk_macau_residence_permit' } }, required: ['documentType'] }, then: { properties: { idNumber: { pattern: '^8[12]0000[0-9]{11}[0-9Xx]$' } } } },
+      { if: { properties: { documentType: { const: 'taiwan_residence_permit' } }, required: ['documentType'] }, then: { properties: { idNumber: { pattern: '^830000[0-9]{11}[0-9Xx]$' } } } },
+      { if: { properties: { documentType: { const: 'foreign_permanent_resident_id' } }, required: ['documentType'] }, then: { properties: { idNumber: { pattern: '^(?:[A-Za-z]{3}[0-9]{12}|9[0-9]{16}[0-9Xx])$' } } } },
+      {
+        if: { anyOf: [{ not: { properties: { documentType: {} }, required: ['documentType'] } }, { properties: { documentType: { const: 'resident_id' } }, required: ['documentType'] }] },
+        then: { properties: { idNumber: { pattern: '^(?!8[123]0000)[1-8][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]$' } } },
+      },
+    ],
   });
 /** The storefront asks before a feature is used: does it need real-name verification, and is it done? */
 const realNameSchema = z.object({ feature: realNameFeatureSchema, amountMinor: z.number().int().positive().optional() }).strict();
@@ -151,7 +186,13 @@ function secondsToNextLocalDay(now: Date, timeZone: string): number {
   while (localDate(new Date(t), timeZone) === today) t += 60_000;
   return Math.max(1, Math.ceil((t - now.getTime()) / 1000));
 }
-const paymentSchema = z.object({ token: paymentMethodTokenSchema }).strict();
+const paymentSchema = z
+  .object({
+    // 3.2: any run of 13-19 digits anywhere in the body is refused first (400 CARD_NUMBER_NOT_ACCEPTED): a token never holds 13 digits in a row.
+    token: paymentMethodTokenSchema.meta({ pattern: '^(?![A-Za-z0-9_]*[0-9]{13})pm_tok_[A-Za-z0-9]{16,64}$' }),
+  })
+  .strict()
+  .describe('A run of 13 to 19 digits (spaces or dashes between them allowed) anywhere in the body is refused with 400 CARD_NUMBER_NOT_ACCEPTED (policy 3.2: card numbers are never accepted)');
 
 /** Daily SMS caps per mobile number and per client address (issue 9: SMS abuse); 429 past them. */
 async function takeSmsCaps(deps: ApiDeps, section: RegistrationPolicy, timeZone: string, mobile: string, clientAddress: string | undefined) {
@@ -193,6 +234,78 @@ function retryAfter(res: Response, ms: number): number {
   res.setHeader('Retry-After', String(s));
   return s;
 }
+
+const instant = z.string().describe('ISO 8601 instant');
+/** The registration as the API shows it (present() below): contact data masked. */
+export const registrationSchema = z
+  .object({
+    registrationId: z.string(),
+    caseId: z.string(),
+    userRef: z.string(),
+    status: z.string().describe('pending, approved, rejected, expired, ...'),
+    step: z.string(),
+    outcome: z.string().nullable(),
+    reasonCode: z.string().nullable(),
+    username: z.string().nullable().describe('null once the personal data is erased'),
+    mobile: z.string().nullable().describe('masked: 138****5678'),
+    email: z.string().nullable().describe('masked: a***@example.com'),
+    agreementVersion: z.string(),
+    verification: z
+      .object({
+        mobile: z
+          .object({
+            verified: z.boolean(),
+            codeSent: z.boolean(),
+            codeExpiresAt: instant.nullable(),
+            attemptsLeft: z.number().int().nullable(),
+            locked: z.boolean(),
+            lockedUntil: instant.nullable(),
+            resendAvailableAt: instant.nullable(),
+          })
+          .strict(),
+        email: z.object({ given: z.boolean(), verified: z.boolean() }).strict(),
+        identity: z
+          .object({
+            asked: z.string().nullable().describe('Why real-name verification is asked (policy, or a feature); null when it is not'),
+            submitted: z.boolean(),
+            documentType: z.string().nullable(),
+            method: z.string().nullable(),
+            faceResult: z.string().nullable(),
+            underReview: z.boolean(),
+          })
+          .strict(),
+        paymentMethod: z.object({ policy: z.enum(['required', 'optional']), bound: z.boolean() }).strict(),
+      })
+      .strict(),
+    consents: z.array(z.object({ purpose: z.string(), givenBy: z.string(), givenAt: instant, privacyPolicyVersion: z.string(), current: z.boolean() }).strict()),
+    minorSafeguards: z.boolean(),
+    realName: z.object({ verifiedAt: instant.nullable(), latestCaseId: z.string().nullable() }).strict(),
+    deadlines: z.record(z.string(), instant.nullable()),
+    personalDataErased: z.boolean(),
+    createdAt: instant,
+    closedAt: instant.nullable(),
+    links: z.object({ self: z.string(), case: z.string(), temporalUi: z.string().nullable() }).strict(),
+  })
+  .strict()
+  .meta({ id: 'Registration' });
+const sentSchema = z.object({ seq: z.number().int(), expiresAt: instant }).strict();
+const registrationWithSent = registrationSchema.extend({ sent: sentSchema.describe('The code or link just sent: its sequence number and expiry') }).strict();
+const privacyPolicySchema = z.object({ version: z.string(), textSha256: z.string() }).strict();
+const noticeSchema = z.object({ purpose: z.enum(consentPurposes), locale: z.enum(['zh-CN', 'en']), text: z.string(), noticeSha256: z.string() }).strict();
+const noticeAnswerSchema = z.union([
+  noticeSchema.extend({ privacyPolicy: privacyPolicySchema }).strict().describe('With ?purpose=: that notice'),
+  z.object({ notices: z.array(noticeSchema), privacyPolicy: privacyPolicySchema }).strict().describe('Without purpose: every notice'),
+]);
+const realNameAnswerSchema = z
+  .object({
+    feature: realNameFeatureSchema,
+    required: z.boolean(),
+    verified: z.boolean(),
+    paymentLimitMinor: z.number().int(),
+    caseId: z.string().optional().describe('The open verification case, when one is under way or was just opened'),
+    step: z.string().optional(),
+  })
+  .strict();
 
 /** The registration's handlers for one set of API deps (built once per app). */
 function registrationHandlers(deps: ApiDeps) {
@@ -658,18 +771,19 @@ export const registrationReviewProcess = defineProcess({
 
   // A real-name verification case presents the registration of the account it verifies.
   present: async (deps, c) => ({ registration: await handlersOf(deps).present(((c.summary as { registrationId?: string }).registrationId) ?? c.id) }),
+  presentSchema: z.object({ registration: registrationSchema }),
 
   routes: [
-    { id: 'getRegistration', tag, method: 'get', path: P, roles: READERS, summary: 'Registration status: step, verifications, attempts left, deadlines (contact data masked)', success: { status: 200, description: 'The registration' }, errors: [404], handler: on('get') },
-    { id: 'verifyRegistrationMobile', tag, method: 'post', path: `${P}/mobile/verify`, roles: APPLICANT, body: codeSchema, summary: 'Submit the 6-digit SMS code (1.2)', success: { status: 200, description: 'Mobile number verified' }, errors: [400, 404, 409, 410, 422, 423], handler: on('verifyMobile') },
-    { id: 'resendRegistrationMobileCode', tag, method: 'post', path: `${P}/mobile/resend`, roles: APPLICANT, body: resendSchema, summary: 'Send a new SMS code (cooldown; not while locked; daily caps per mobile number and client address)', success: { status: 200, description: 'A new code was sent' }, errors: [400, 404, 409, 423, 429], handler: on('resendMobile') },
-    { id: 'confirmRegistrationEmail', tag, method: 'post', path: `${P}/email/confirm`, roles: APPLICANT, body: tokenSchema, summary: 'Confirm the e-mail address with the token from the signed link (1.2)', success: { status: 200, description: 'E-mail address verified' }, errors: [400, 404, 409, 410, 422], handler: on('confirmEmail') },
-    { id: 'resendRegistrationEmailLink', tag, method: 'post', path: `${P}/email/resend`, roles: APPLICANT, body: emptySchema, summary: 'Send a new verification link (cooldown)', success: { status: 200, description: 'A new link was sent' }, errors: [400, 404, 409, 429], handler: on('resendEmail') },
-    { id: 'getRegistrationConsentNotice', tag, method: 'get', path: `${P}/consents/notice`, roles: READERS, query: noticeQuery, summary: 'The notice shown before a separate consent (PIPL art. 17, 30): why, and what refusing affects; its SHA-256 and the privacy policy in force', success: { status: 200, description: 'The notice' }, errors: [400, 404], handler: on('notice') },
-    { id: 'recordRegistrationConsent', tag, method: 'post', path: `${P}/consents`, roles: APPLICANT, body: consentSchema, summary: 'Record a separate consent (ID number, face image, or a guardian\'s for a child under 14; PIPL art. 29-31)', success: { status: 201, description: 'Consent recorded' }, errors: [400, 404, 409, 422], handler: on('consent') },
-    { id: 'submitRegistrationIdentity', tag, method: 'post', path: `${P}/identity`, roles: APPLICANT, body: identitySchema, summary: 'Real-name verification (1.2), when asked: an identity document (resident ID, Hong Kong/Macau/Taiwan residence permit, permanent-residence ID) with the face match, or a document photo reviewed by staff', success: { status: 200, description: 'Identity submitted; face match and risk checks done' }, errors: [400, 404, 409, 422], handler: on('identity') },
-    { id: 'registrationRealNameForFeature', tag, method: 'post', path: `${P}/real-name`, roles: APPLICANT, body: realNameSchema, summary: 'Before a feature is used: does it need real-name verification (policy configuration), and is it done? If not, a verification case opens for the active account (201)', success: { status: 200, description: 'Not required, or already verified, or already under way' }, errors: [400, 404, 409], handler: on('realName') },
-    { id: 'bindRegistrationPaymentMethod', tag, method: 'post', path: `${P}/payment-method`, roles: APPLICANT, body: paymentSchema, summary: 'Bind a payment method by its provider token; card numbers are refused (3.2)', success: { status: 200, description: 'Payment method bound' }, errors: [400, 404, 409], handler: on('payment') },
+    { id: 'getRegistration', tag, method: 'get', path: P, roles: READERS, summary: 'Registration status: step, verifications, attempts left, deadlines (contact data masked)', success: { status: 200, description: 'The registration', schema: registrationSchema }, errors: [404], handler: on('get') },
+    { id: 'verifyRegistrationMobile', tag, method: 'post', path: `${P}/mobile/verify`, roles: APPLICANT, body: codeSchema, summary: 'Submit the 6-digit SMS code (1.2)', success: { status: 200, description: 'Mobile number verified', schema: registrationSchema }, errors: [400, 404, 409, 410, 422, 423], handler: on('verifyMobile') },
+    { id: 'resendRegistrationMobileCode', tag, method: 'post', path: `${P}/mobile/resend`, roles: APPLICANT, body: resendSchema, summary: 'Send a new SMS code (cooldown; not while locked; daily caps per mobile number and client address)', success: { status: 200, description: 'A new code was sent', schema: registrationWithSent }, errors: [400, 404, 409, 423, 429], handler: on('resendMobile') },
+    { id: 'confirmRegistrationEmail', tag, method: 'post', path: `${P}/email/confirm`, roles: APPLICANT, body: tokenSchema, summary: 'Confirm the e-mail address with the token from the signed link (1.2)', success: { status: 200, description: 'E-mail address verified', schema: registrationSchema }, errors: [400, 404, 409, 410, 422], handler: on('confirmEmail') },
+    { id: 'resendRegistrationEmailLink', tag, method: 'post', path: `${P}/email/resend`, roles: APPLICANT, body: emptySchema, summary: 'Send a new verification link (cooldown)', success: { status: 200, description: 'A new link was sent', schema: registrationWithSent }, errors: [400, 404, 409, 429], handler: on('resendEmail') },
+    { id: 'getRegistrationConsentNotice', tag, method: 'get', path: `${P}/consents/notice`, roles: READERS, query: noticeQuery, summary: 'The notice shown before a separate consent (PIPL art. 17, 30): why, and what refusing affects; its SHA-256 and the privacy policy in force', success: { status: 200, description: 'The notice', schema: noticeAnswerSchema }, errors: [400, 404], handler: on('notice') },
+    { id: 'recordRegistrationConsent', tag, method: 'post', path: `${P}/consents`, roles: APPLICANT, body: consentSchema, summary: 'Record a separate consent (ID number, face image, or a guardian\'s for a child under 14; PIPL art. 29-31)', success: { status: 201, description: 'Consent recorded', schema: registrationSchema }, errors: [400, 404, 409, 422], handler: on('consent') },
+    { id: 'submitRegistrationIdentity', tag, method: 'post', path: `${P}/identity`, roles: APPLICANT, body: identitySchema, summary: 'Real-name verification (1.2), when asked: an identity document (resident ID, Hong Kong/Macau/Taiwan residence permit, permanent-residence ID) with the face match, or a document photo reviewed by staff', success: { status: 200, description: 'Identity submitted; face match and risk checks done', schema: registrationSchema }, errors: [400, 404, 409, 422], handler: on('identity') },
+    { id: 'registrationRealNameForFeature', tag, method: 'post', path: `${P}/real-name`, roles: APPLICANT, body: realNameSchema, summary: 'Before a feature is used: does it need real-name verification (policy configuration), and is it done? If not, a verification case opens for the active account (201)', success: { status: 200, description: 'Not required, or already verified, or already under way', schema: realNameAnswerSchema }, otherResponses: [{ status: 201, description: 'A verification case was opened for the account (Location: the case)', schema: realNameAnswerSchema, headers: ['Location'] }], errors: [400, 404, 409], handler: on('realName') },
+    { id: 'bindRegistrationPaymentMethod', tag, method: 'post', path: `${P}/payment-method`, roles: APPLICANT, body: paymentSchema, summary: 'Bind a payment method by its provider token; card numbers are refused (3.2)', success: { status: 200, description: 'Payment method bound', schema: registrationSchema }, errors: [400, 404, 409], handler: on('payment') },
   ],
 
   activities: (deps) => ({ ...createRegistrationActivities(deps) }),

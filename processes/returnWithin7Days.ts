@@ -80,6 +80,22 @@ export const returnWithin7DaysProcess = defineProcess({
 
   // The money of the case: the refund and the return shipping reimbursed to the customer (7.3). Amounts, kinds
   // and states only; gateway references and idempotency keys stay inside.
+  presentSchema: z.object({
+    payments: z.array(
+      z
+        .object({
+          paymentId: z.string(),
+          kind: z.string().describe('refund, return_shipping, ...'),
+          payer: z.string(),
+          amountMinor: z.number().int(),
+          currency: z.string(),
+          status: z.string().describe('pending, succeeded, failed, ...'),
+          route: z.string().optional(),
+          createdAt: z.string().describe('ISO 8601 instant'),
+        })
+        .strict(),
+    ),
+  }),
   present: async (deps, c) => {
     const rows = await paymentsOfCase(deps.db, c.id);
     return {

@@ -40,6 +40,18 @@ export interface OpenContext<S> {
   section: S;
 }
 
+/** A success answer: its status, description, body schema (the zod schema the handler answers with) and headers. */
+export interface ResponseSpec {
+  status: number;
+  description: string;
+  /** The body. Absent only for answers that are not JSON (then `contentType` says what they are). */
+  schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
+  /** Response headers besides X-Request-Id, by name of components.headers (Location, IdempotentReplayed, RetryAfter). */
+  headers?: string[];
+}
+
 /** An extra route a process needs (a report, a status page, a verification step), mounted by the generic machinery. */
 export interface ProcessRoute {
   id: string;
@@ -52,8 +64,10 @@ export interface ProcessRoute {
   tag?: string;
   body?: z.ZodType;
   query?: z.ZodType;
-  headers?: Record<string, { required: boolean; description: string }>;
-  success: { status: number; description: string };
+  headers?: Record<string, { required: boolean; description: string; schema?: z.ZodType }>;
+  /** The success answer with the zod schema of its body (documented in /openapi.json, checked by the API tests). */
+  success: ResponseSpec & { schema: z.ZodType };
+  otherResponses?: ResponseSpec[];
   errors: number[];
   handler: (deps: ApiDeps, req: Request, res: Response) => Promise<void>;
 }
@@ -93,6 +107,8 @@ export interface ProcessModule<K extends string = string, S = any, I extends { c
   };
   /** Fields the case resource adds for this process (PostgreSQL rows beside the case). */
   present?: (deps: ApiDeps, c: Case, principal: Principal) => Promise<Record<string, unknown>>;
+  /** The zod schema of what `present` adds (each field optional on the case resource of the API description). */
+  presentSchema?: z.ZodObject<any>;
   routes?: ProcessRoute[];
   /** The process's own activities, registered by the worker beside the shared ones. */
   activities?: (deps: ActivityDeps) => Record<string, (...args: any[]) => Promise<unknown>>;

@@ -18,7 +18,7 @@ import {
 } from '../policy/warrantyRepair';
 import { warrantyRepairPolicySchema } from '../policy/warrantyRepair.policySchema';
 import { REPAIR_CASE_TYPE, warrantyRepair } from '../workflows/warrantyRepair';
-import { amountSchema, contactSchema, refId, toMinor } from './common';
+import { amountSchema, contactSchema, nonBlankText, refId, toMinor } from './common';
 import { currencySchema } from '../policy/schemas';
 import { defineProcess } from './types';
 import { warrantyRepairTemplates } from './warrantyRepair.templates';
@@ -52,7 +52,7 @@ export const openRepairBody = z
     warrantyMonths: z.number().int().min(0).max(MAX_WARRANTY_MONTHS),
     problemCategory: z.enum(repairProblemCategories),
     /** The customer's description: stored in PostgreSQL only, never in the workflow. */
-    description: z.string().trim().min(1).max(4000),
+    description: nonBlankText(4000),
     customerContact: contactSchema.optional(),
   })
   .strict();
@@ -60,12 +60,53 @@ export const openRepairBody = z
 export const repairSlaReportQuery = z
   .object({
     from: z.iso.datetime({ offset: true }).optional().describe('start of the range (inclusive) on the task creation time; default: 30 days before `to`'),
-    to: z.iso.datetime({ offset: true }).optional().describe('end of the range (exclusive); default: now'),
+    to: z.iso.datetime({ offset: true }).optional().describe('end of the range (exclusive); default: now; `from` must be before `to` (400 otherwise)'),
   })
   .strict();
 
+const instant = z.string().describe('ISO 8601 instant');
+const slaFigures = z
+  .object({ count: z.number().int(), met: z.number().int(), breached: z.number().int(), medianMs: z.number().nullable(), p95Ms: z.number().nullable() })
+  .strict();
+/** The answer of GET /v1/reports/repairs/sla. */
+export const repairSlaReportSchema = z.object({ from: instant, to: instant, unit: z.literal('ms'), firstResponse: slaFigures, repair: slaFigures }).strict();
+
+/** A repair as the case resource shows it (presentRepair, and what present adds per reader). */
+export const repairSchema = z
+  .object({
+    orderId: z.string(),
+    lineItemId: z.string(),
+    productRef: z.string(),
+    problemCategory: z.string(),
+    description: z.string().optional().describe("The customer's words: not shown to a merchant"),
+    warrantyMonths: z.number().int(),
+    deliveredAt: instant,
+    requestedAt: instant,
+    warrantyEndsAt: instant,
+    inWarranty: z.boolean(),
+    quote: z.object({ amountMinor: z.number().int(), currency: z.string().nullable(), decision: z.string().nullable() }).strict().nullable(),
+    handOver: z.object({ method: z.string(), carrier: z.string().nullable(), reference: z.string().nullable() }).strict().nullable(),
+    itemId: z.string().nullable(),
+    paid: z.object({ amountMinor: z.number().int(), currency: z.string().nullable() }).strict().nullable(),
+    entitlement: z.string().nullable(),
+    remedyChoice: z.string().nullable(),
+    receivedAt: instant.nullable(),
+    arrivalSource: z.string().nullable(),
+    result: z.string().nullable(),
+    faultCode: z.string().nullable(),
+    damageDispute: z.string().nullable(),
+    remedy: z.object({ remedy: z.string(), decision: z.string().nullable() }).strict().nullable(),
+    returnShipment: z.object({ carrier: z.string().nullable(), trackingNumber: z.string() }).strict().nullable(),
+    rating: z.number().int().nullable(),
+    feedback: z.string().nullable(),
+    disputeText: z.string().nullable().optional().describe('Staff and the storefront only'),
+    item: z.object({ identifierKind: z.string(), identifier: z.string() }).strict().nullable().optional().describe('Staff and the storefront only'),
+  })
+  .strict()
+  .meta({ id: 'Repair' });
+
 /** Free text beside a repair: PostgreSQL only, never in the workflow. */
-export const repairTextBody = z.object({ text: z.string().trim().min(1).max(4000) }).strict();
+export const repairTextBody = z.object({ text: nonBlankText(4000) }).strict();
 const caseIdParam = /^REP-[A-Za-z0-9-]{1,80}$/;
 
 export function presentRepair(r: RepairRequest) {
@@ -227,6 +268,7 @@ export const warrantyRepairProcess = defineProcess({
     },
   },
 
+  presentSchema: z.object({ repair: repairSchema.nullable() }),
   present: async (deps, c, principal) => {
     const repair = await deps.db.repairRequest.findUnique({ where: { caseId: c.id } });
     if (!repair) return { repair: null };
@@ -246,7 +288,7 @@ export const warrantyRepairProcess = defineProcess({
       roles: ['agent', 'supervisor'],
       summary: "The technician's notes on the latest report of a repair (free text: kept in PostgreSQL beside the item's repair record, never in the workflow)",
       body: repairTextBody,
-      success: { status: 200, description: 'The notes were stored on the latest repair record' },
+      success: { status: 200, description: 'The notes were stored on the latest repair record', schema: z.object({ caseId: z.string(), recordId: z.string(), result: z.string() }).strict() },
       errors: [400, 404, 409],
       handler: async (deps, req, res) => {
         const body = repairTextBody.safeParse(req.body);
@@ -269,7 +311,7 @@ export const warrantyRepairProcess = defineProcess({
       roles: ['storefront'],
       summary: "The customer's own words on a disputed user-damage finding (kept in PostgreSQL for the reviewer, never in the workflow)",
       body: repairTextBody,
-      success: { status: 200, description: 'The text was stored with the dispute' },
+      success: { status: 200, description: 'The text was stored with the dispute', schema: z.object({ caseId: z.string() }).strict() },
       errors: [400, 404, 409],
       handler: async (deps, req, res) => {
         const body = repairTextBody.safeParse(req.body);
@@ -289,7 +331,7 @@ export const warrantyRepairProcess = defineProcess({
       roles: ['supervisor', 'auditor', 'admin'],
       summary: 'SLA compliance of warranty repairs (first response 2 working hours, repair 5 working days): count, met, breached, median and p95 durations in ms',
       query: repairSlaReportQuery,
-      success: { status: 200, description: 'Per SLA: count, met, breached, other (open in time or cancelled in time), medianMs, p95Ms' },
+      success: { status: 200, description: 'Per SLA: count, met, breached, other (open in time or cancelled in time), medianMs, p95Ms', schema: repairSlaReportSchema },
       errors: [400],
       handler: async (deps, req, res) => {
         const q = repairSlaReportQuery.safeParse(req.query);

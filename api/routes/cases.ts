@@ -13,11 +13,16 @@ import type { ApiDeps } from '../deps';
 import { badRequest, forbidden, fromUpdateFailure, notFound, zodIssues } from '../errors';
 import { defineRoute, mount, type RouteSpec } from '../routeSpec';
 import { loadCase, presentCase } from './present';
+import { auditVerificationSchema, caseListSchema, caseSchema, processCatalogueSchema, timelineSchema } from '../schemas';
 
 const catalogue: readonly AnyProcess[] = processes;
 
 const cancelSchema = z.object({ reasonCode: z.enum(['customer_request', 'duplicate', 'resolved_elsewhere']) }).strict();
-const caseQuery = z.object({ live: z.enum(['true', 'false']).optional() }).strict();
+const caseQuery = z.object({ live: z.enum(['true', 'false']).optional().describe("'true' adds `live`: the workflow's own state (queried from Temporal; null when it cannot answer); any other value is refused (400)") }).strict();
+
+/** The case resource as every case route answers it, with the fields each process adds. */
+export const caseResponse = caseSchema(catalogue.map((p) => p.presentSchema));
+const caseWithLive = caseResponse.extend({ live: z.unknown().optional().describe('With ?live=true: the workflow state query, or null') }).strict();
 
 /** The body of POST /v1/cases: one variant per process, told apart by `type` (a oneOf in the API description). */
 export function openCaseBody() {
@@ -35,12 +40,12 @@ export const listCasesQuery = z
     openedFrom: z.iso.datetime({ offset: true }).optional().describe('opened at or after this instant'),
     openedTo: z.iso.datetime({ offset: true }).optional().describe('opened before this instant'),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional().describe('from the previous page'),
+    cursor: z.string().max(200).optional().describe('Opaque: the nextCursor of the previous page, unchanged; any other value is refused (400)'),
   })
   .strict();
 
 export const caseRoutes = {
-  processes: defineRoute({ id: 'listProcesses', method: 'get', path: '/v1/processes', action: 'processes.read', summary: 'The process catalogue: each case type with its policy sections, task types and party actions', tag: 'cases', success: { status: 200, description: 'The processes' }, errors: [] }),
+  processes: defineRoute({ id: 'listProcesses', method: 'get', path: '/v1/processes', action: 'processes.read', summary: 'The process catalogue: each case type with its policy sections, task types and party actions', tag: 'cases', success: { status: 200, description: 'The processes', schema: processCatalogueSchema }, errors: [] }),
   open: defineRoute({
     id: 'openCase',
     method: 'post',
@@ -52,14 +57,15 @@ export const caseRoutes = {
       return openCaseBody();
     },
     headers: idempotencyKeyHeader,
-    success: { status: 201, description: 'The case was opened (200 with Idempotent-Replayed: true on a replay)' },
+    success: { status: 201, description: 'The case was opened; Location is its URL', schema: caseResponse, headers: ['Location'] },
+    otherResponses: [{ status: 200, description: 'A replay: the same Idempotency-Key and body as an earlier request answer the case it opened (Idempotent-Replayed: true); nothing new is opened', schema: caseResponse, headers: ['Location', 'IdempotentReplayed'] }],
     errors: [400, 409, 422],
   }),
-  list: defineRoute({ id: 'listCases', method: 'get', path: '/v1/cases', action: 'cases.list', summary: 'Cases, newest first, filtered by type, status, step, merchant, customer and opening time, with a cursor', tag: 'cases', query: listCasesQuery, success: { status: 200, description: 'Cases and the next cursor' }, errors: [400] }),
-  get: defineRoute({ id: 'getCase', method: 'get', path: '/v1/cases/:caseId', action: 'cases.read', summary: 'A case: state, step, every running deadline, tasks, process details and the Temporal UI link', tag: 'cases', query: caseQuery, success: { status: 200, description: 'The case' }, errors: [404] }),
-  timeline: defineRoute({ id: 'getCaseTimeline', method: 'get', path: '/v1/cases/:caseId/timeline', action: 'cases.timeline', summary: 'The hash-chained audit timeline of a case', tag: 'audit', success: { status: 200, description: 'Events in order' }, errors: [404] }),
-  verify: defineRoute({ id: 'verifyCaseAudit', method: 'get', path: '/v1/cases/:caseId/audit/verify', action: 'cases.verify', summary: "Recompute a case's audit hash chain and report the first broken link", tag: 'audit', success: { status: 200, description: 'Verification result' }, errors: [404] }),
-  cancel: defineRoute({ id: 'cancelCase', method: 'post', path: '/v1/cases/:caseId/cancel', action: 'cases.cancel', summary: 'Cancel a case while its process allows it (e.g. before money moves)', tag: 'cases', body: cancelSchema, success: { status: 200, description: 'The closed case' }, errors: [400, 404, 409, 422] }),
+  list: defineRoute({ id: 'listCases', method: 'get', path: '/v1/cases', action: 'cases.list', summary: 'Cases, newest first, filtered by type, status, step, merchant, customer and opening time, with a cursor', tag: 'cases', query: listCasesQuery, success: { status: 200, description: 'Cases and the next cursor', schema: caseListSchema }, errors: [400] }),
+  get: defineRoute({ id: 'getCase', method: 'get', path: '/v1/cases/:caseId', action: 'cases.read', summary: 'A case: state, step, every running deadline, tasks, process details and the Temporal UI link', tag: 'cases', query: caseQuery, success: { status: 200, description: 'The case', schema: caseWithLive }, errors: [400, 404] }),
+  timeline: defineRoute({ id: 'getCaseTimeline', method: 'get', path: '/v1/cases/:caseId/timeline', action: 'cases.timeline', summary: 'The hash-chained audit timeline of a case', tag: 'audit', success: { status: 200, description: 'Events in order', schema: timelineSchema }, errors: [404] }),
+  verify: defineRoute({ id: 'verifyCaseAudit', method: 'get', path: '/v1/cases/:caseId/audit/verify', action: 'cases.verify', summary: "Recompute a case's audit hash chain and report the first broken link", tag: 'audit', success: { status: 200, description: 'Verification result', schema: auditVerificationSchema }, errors: [404] }),
+  cancel: defineRoute({ id: 'cancelCase', method: 'post', path: '/v1/cases/:caseId/cancel', action: 'cases.cancel', summary: 'Cancel a case while its process allows it (e.g. before money moves)', tag: 'cases', body: cancelSchema, success: { status: 200, description: 'The closed case', schema: caseResponse }, errors: [400, 404, 409, 422] }),
 };
 
 /** One route per party-action name, `POST /v1/cases/{caseId}/actions/<name>`; its body is that action's (per process). */
@@ -77,7 +83,7 @@ export const actionRoutes: Record<string, RouteSpec> = Object.fromEntries(
         summary: declaring.map((p) => `${p.actions[name].summary} (${p.caseType})`).join('; '),
         tag: 'cases',
         body: bodies.length === 1 ? bodies[0] : z.union(bodies as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]),
-        success: { status: 200, description: 'The case, after the workflow accepted the action' },
+        success: { status: 200, description: 'The case, after the workflow accepted the action', schema: caseResponse },
         errors: [400, 404, 409, 422],
       }),
     ];
@@ -89,7 +95,7 @@ export const processRoutes = catalogue.flatMap((p) =>
   (p.routes ?? []).map((r) => ({
     process: p,
     route: r,
-    spec: defineRoute({ id: r.id, method: r.method, path: r.path, action: processAction.route(p, r.id), summary: r.summary, tag: r.tag ?? p.caseType, body: r.body, query: r.query, headers: r.headers, success: r.success, errors: r.errors }),
+    spec: defineRoute({ id: r.id, method: r.method, path: r.path, action: processAction.route(p, r.id), summary: r.summary, tag: r.tag ?? p.caseType, tagDescription: `${p.title} (policy ${p.policyRefs}): its own routes`, body: r.body, query: r.query, headers: r.headers, success: r.success, otherResponses: r.otherResponses, errors: r.errors }),
   })),
 );
 

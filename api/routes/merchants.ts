@@ -8,10 +8,11 @@ import { getMerchantContact, merchantIdSchema, partyContactSchema, putMerchantCo
 import type { ApiDeps } from '../deps';
 import { badRequest, notFound, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
+import { merchantContactSchema } from '../schemas';
 
 export const merchantRoutes = {
-  putContact: defineRoute({ id: 'putMerchantContact', method: 'put', path: '/v1/merchants/:merchantId/contact', action: 'parties.manage', summary: "Set a merchant's contact for notifications (e-mail, display name, locale)", tag: 'parties', body: partyContactSchema, success: { status: 200, description: 'The contact as stored' }, errors: [400, 404] }),
-  getContact: defineRoute({ id: 'getMerchantContact', method: 'get', path: '/v1/merchants/:merchantId/contact', action: 'parties.manage', summary: "Read a merchant's contact", tag: 'parties', success: { status: 200, description: 'The contact' }, errors: [404] }),
+  putContact: defineRoute({ id: 'putMerchantContact', method: 'put', path: '/v1/merchants/:merchantId/contact', action: 'parties.manage', summary: "Set a merchant's contact for notifications (e-mail, display name, locale)", tag: 'parties', body: partyContactSchema, success: { status: 200, description: 'The contact as stored', schema: merchantContactSchema }, errors: [400, 404] }),
+  getContact: defineRoute({ id: 'getMerchantContact', method: 'get', path: '/v1/merchants/:merchantId/contact', action: 'parties.manage', summary: "Read a merchant's contact", tag: 'parties', success: { status: 200, description: 'The contact', schema: merchantContactSchema }, errors: [404] }),
 };
 
 /** The merchant id of the path, if this principal may act for it; otherwise 404 (never saying whether it exists). */

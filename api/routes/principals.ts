@@ -7,6 +7,7 @@ import { roles } from '../../policy/roles';
 import type { ApiDeps } from '../deps';
 import { badRequest, notFound, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
+import { createdPrincipalSchema, principalListSchema, revokedPrincipalSchema } from '../schemas';
 
 export const createPrincipalSchema = z
   .object({
@@ -17,12 +18,19 @@ export const createPrincipalSchema = z
   })
   .strict()
   .refine((p) => p.role !== 'merchant' || !!p.merchantId, { message: 'merchantId is required for the merchant role', path: ['merchantId'] })
-  .refine((p) => p.role === 'merchant' || !p.contact, { message: 'contact is only for the merchant role', path: ['contact'] });
+  .refine((p) => p.role === 'merchant' || !p.contact, { message: 'contact is only for the merchant role', path: ['contact'] })
+  // The two rules above, as JSON Schema for the API description.
+  .meta({
+    allOf: [
+      { if: { properties: { role: { const: 'merchant' } }, required: ['role'] }, then: { properties: { merchantId: {} }, required: ['merchantId'] }, else: { not: { properties: { contact: {} }, required: ['contact'] } } },
+    ],
+    description: 'merchantId is required for the merchant role; contact is only for the merchant role',
+  });
 
 export const principalRoutes = {
-  create: defineRoute({ id: 'createPrincipal', method: 'post', path: '/v1/principals', action: 'principals.manage', summary: 'Create a principal; its API key is returned once', tag: 'principals', body: createPrincipalSchema, success: { status: 201, description: 'The principal with its apiKey' }, errors: [400] }),
-  list: defineRoute({ id: 'listPrincipals', method: 'get', path: '/v1/principals', action: 'principals.manage', summary: 'List principals (keys are never shown again)', tag: 'principals', success: { status: 200, description: 'Principals' }, errors: [] }),
-  revoke: defineRoute({ id: 'revokePrincipal', method: 'delete', path: '/v1/principals/:principalId', action: 'principals.manage', summary: "Revoke a principal's key", tag: 'principals', success: { status: 200, description: 'Revocation time' }, errors: [404] }),
+  create: defineRoute({ id: 'createPrincipal', method: 'post', path: '/v1/principals', action: 'principals.manage', summary: 'Create a principal; its API key is returned once', tag: 'principals', body: createPrincipalSchema, success: { status: 201, description: 'The principal with its apiKey', schema: createdPrincipalSchema }, errors: [400] }),
+  list: defineRoute({ id: 'listPrincipals', method: 'get', path: '/v1/principals', action: 'principals.manage', summary: 'List principals (keys are never shown again)', tag: 'principals', success: { status: 200, description: 'Principals', schema: principalListSchema }, errors: [] }),
+  revoke: defineRoute({ id: 'revokePrincipal', method: 'delete', path: '/v1/principals/:principalId', action: 'principals.manage', summary: "Revoke a principal's key", tag: 'principals', success: { status: 200, description: 'Revocation time', schema: revokedPrincipalSchema }, errors: [404] }),
 };
 
 export function principalsRouter(deps: ApiDeps): Router {

@@ -15,6 +15,8 @@ import { badRequest, conflict, forbidden, fromUpdateFailure, notFound, policyRef
 import { defineRoute, mount } from '../routeSpec';
 import { taskById } from '../../lib/sqlReads';
 import { presentTask } from './present';
+import { taskListSchema, taskNoteSchema, taskSchema, taskWithNotesSchema } from '../schemas';
+import { processes } from '../../processes';
 
 export const listTasksQuery = z
   .object({
@@ -26,22 +28,38 @@ export const listTasksQuery = z
     escalated: z.enum(['true', 'false']).optional(),
     dueBefore: z.iso.datetime({ offset: true }).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(200).optional().describe('Opaque: the nextCursor of the previous page, unchanged'),
   })
   .strict();
 const completeBody = z.object({ payload: z.unknown() }).strict();
+
+/**
+ * The completion body as documented: `payload` is the branch of its task's type (the task's `type` decides which;
+ * branches may overlap, e.g. two approve/reject decisions, so it is an anyOf: the server validates against the one
+ * branch of the task's type). Task types sharing one schema share a branch. From the catalogue.
+ */
+export function completeBodyDocumented() {
+  const byType = new Map<z.ZodType, string[]>();
+  for (const p of processes) for (const [type, def] of Object.entries(p.tasks)) byType.set(def.payload, [...(byType.get(def.payload) ?? []), type]);
+  const branches = [...byType].map(([schema, types]) => schema.meta({ title: types.join(', '), description: `The payload of a task of type ${types.join(' or ')}` }));
+  return z
+    .object({ payload: z.union(branches as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]).describe("The completion payload: the branch of the task's type") })
+    .strict();
+}
 const assignBody = z.object({ assigneeId: z.string().min(1).max(80) }).strict();
 const noteBody = z.object({ body: z.string().min(1).max(4000) }).strict();
 const empty = z.object({}).strict();
 
 export const taskRoutes = {
-  list: defineRoute({ id: 'listTasks', method: 'get', path: '/v1/tasks', action: 'tasks.list', summary: 'The inbox: tasks filtered by role, assignee, status, case type, escalation and due time, sorted by due time', tag: 'tasks', query: listTasksQuery, success: { status: 200, description: 'Tasks and a cursor' }, errors: [400] }),
-  get: defineRoute({ id: 'getTask', method: 'get', path: '/v1/tasks/:taskId', action: 'tasks.read', summary: 'A task with its SLA, time left, escalation and notes', tag: 'tasks', success: { status: 200, description: 'The task' }, errors: [404] }),
-  claim: defineRoute({ id: 'claimTask', method: 'post', path: '/v1/tasks/:taskId/claim', action: 'tasks.claim', summary: 'Claim an open task (atomic: one claimant wins)', tag: 'tasks', body: empty, success: { status: 200, description: 'The claimed task' }, errors: [400, 404, 409] }),
-  release: defineRoute({ id: 'releaseTask', method: 'post', path: '/v1/tasks/:taskId/release', action: 'tasks.claim', summary: 'Release a claimed task back to the queue', tag: 'tasks', body: empty, success: { status: 200, description: 'The task' }, errors: [400, 404, 409] }),
-  assign: defineRoute({ id: 'assignTask', method: 'post', path: '/v1/tasks/:taskId/assign', action: 'tasks.assign', summary: 'Assign or reassign a task (supervisor)', tag: 'tasks', body: assignBody, success: { status: 200, description: 'The task' }, errors: [400, 404, 409, 422] }),
-  note: defineRoute({ id: 'addTaskNote', method: 'post', path: '/v1/tasks/:taskId/notes', action: 'tasks.note', summary: 'Add a note to a task (kept in PostgreSQL, never in the workflow)', tag: 'tasks', body: noteBody, success: { status: 201, description: 'The note' }, errors: [400, 404] }),
-  complete: defineRoute({ id: 'completeTask', method: 'post', path: '/v1/tasks/:taskId/complete', action: 'tasks.complete', summary: 'Complete a task; the payload is validated per task type', tag: 'tasks', body: completeBody, success: { status: 200, description: 'The completed task' }, errors: [400, 404, 409, 422] }),
+  list: defineRoute({ id: 'listTasks', method: 'get', path: '/v1/tasks', action: 'tasks.list', summary: 'The inbox: tasks filtered by role, assignee, status, case type, escalation and due time, sorted by due time', tag: 'tasks', query: listTasksQuery, success: { status: 200, description: 'Tasks and a cursor', schema: taskListSchema }, errors: [400] }),
+  get: defineRoute({ id: 'getTask', method: 'get', path: '/v1/tasks/:taskId', action: 'tasks.read', summary: 'A task with its SLA, time left, escalation and notes', tag: 'tasks', success: { status: 200, description: 'The task', schema: taskWithNotesSchema }, errors: [404] }),
+  claim: defineRoute({ id: 'claimTask', method: 'post', path: '/v1/tasks/:taskId/claim', action: 'tasks.claim', summary: 'Claim an open task (atomic: one claimant wins)', tag: 'tasks', body: empty, success: { status: 200, description: 'The claimed task', schema: taskSchema }, errors: [400, 404, 409] }),
+  release: defineRoute({ id: 'releaseTask', method: 'post', path: '/v1/tasks/:taskId/release', action: 'tasks.claim', summary: 'Release a claimed task back to the queue', tag: 'tasks', body: empty, success: { status: 200, description: 'The task', schema: taskSchema }, errors: [400, 404, 409] }),
+  assign: defineRoute({ id: 'assignTask', method: 'post', path: '/v1/tasks/:taskId/assign', action: 'tasks.assign', summary: 'Assign or reassign a task (supervisor)', tag: 'tasks', body: assignBody, success: { status: 200, description: 'The task', schema: taskSchema }, errors: [400, 404, 409, 422] }),
+  note: defineRoute({ id: 'addTaskNote', method: 'post', path: '/v1/tasks/:taskId/notes', action: 'tasks.note', summary: 'Add a note to a task (kept in PostgreSQL, never in the workflow)', tag: 'tasks', body: noteBody, success: { status: 201, description: 'The note', schema: taskNoteSchema }, errors: [400, 404] }),
+  complete: defineRoute({ id: 'completeTask', method: 'post', path: '/v1/tasks/:taskId/complete', action: 'tasks.complete', summary: 'Complete a task; the payload is validated per task type', tag: 'tasks', get body() {
+      return completeBodyDocumented();
+    }, success: { status: 200, description: 'The completed task', schema: taskSchema }, errors: [400, 404, 409, 422] }),
 };
 
 export function tasksRouter(deps: ApiDeps): Router {

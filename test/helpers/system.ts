@@ -18,6 +18,7 @@ import { ClientPool, registerSearchAttributes } from '../../lib/temporal';
 import { createCaseReconciler, type CaseReconciler } from '../../processes/caseReconciler';
 import { createCaseWorker } from '../../worker/worker';
 import { requireEnv } from './env';
+import { checkerFor } from './responses';
 import { workflowBundle } from '../../scripts/harness/timeSkipping';
 
 export interface TestSystem {
@@ -148,6 +149,9 @@ export async function call(sys: TestSystem, method: string, path: string, opts: 
   } catch {
     json = undefined;
   }
+  // Every answer must be what /openapi.json says it is (status, body schema, headers).
+  const problems = (await checkerFor(sys.api.url)).check(method, path, res.status, res.headers, json, res.headers.get('content-type'));
+  if (problems.length > 0) throw new Error(`The answer is not what the API description documents:\n${problems.join('\n')}\nbody: ${text.slice(0, 1500)}`);
   return { status: res.status, body: json, headers: res.headers, text };
 }
 

@@ -1,0 +1,166 @@
+// The zod schemas of the API's success bodies: the API description (api/openapi.ts) documents every 2xx answer with
+// them, and the API tests check real answers against the document built from them (test/helpers/responses.ts).
+// Process-specific parts come from the catalogue (ProcessModule.presentSchema, ProcessRoute.success.schema).
+import { z } from 'zod';
+import { roles } from '../policy/roles';
+
+const isoInstant = z.string().describe('An instant, ISO 8601 in UTC (e.g. 2026-12-03T08:00:00.000Z)');
+const nullableInstant = isoInstant.nullable();
+
+/** The running deadlines of a case: name → instant (null: the clock stopped). */
+export const deadlinesSchema = z.record(z.string(), isoInstant.nullable()).describe('Each running deadline by name: the instant it falls due');
+
+/** A task as the inbox shows it (api/routes/present.ts presentTask). */
+export const taskSchema = z
+  .object({
+    taskId: z.string(),
+    caseId: z.string(),
+    caseType: z.string(),
+    type: z.string().describe('The task type; its completion payload is the matching branch of the completion body'),
+    role: z.enum(roles),
+    merchantId: z.string().nullable(),
+    assigneeId: z.string().nullable(),
+    status: z.enum(['open', 'completed', 'expired', 'cancelled']),
+    sla: z.string().nullable(),
+    dueAt: isoInstant,
+    timeLeftMs: z.number().nullable().describe('Milliseconds until dueAt while open (negative once overdue); null otherwise'),
+    overdue: z.boolean(),
+    escalated: z.boolean(),
+    escalatedAt: nullableInstant,
+    createdAt: isoInstant,
+    completedAt: nullableInstant,
+    completedBy: z.string().nullable(),
+    resolution: z.string().nullable().describe('completed, auto:<decision> or cancelled'),
+    result: z.unknown().describe('What the completion decided (the payload as the workflow recorded it), or null'),
+  })
+  .strict()
+  .meta({ id: 'Task' });
+
+export const taskNoteSchema = z.object({ noteId: z.string(), taskId: z.string(), authorId: z.string(), body: z.string() }).strict();
+export const taskWithNotesSchema = taskSchema
+  .extend({ notes: z.array(z.object({ noteId: z.string(), authorId: z.string(), body: z.string(), createdAt: isoInstant }).strict()) })
+  .strict();
+export const taskListSchema = z.object({ tasks: z.array(taskSchema), nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last') }).strict();
+
+const caseLinks = z.object({ self: z.string(), timeline: z.string(), temporalUi: z.string().nullable() }).strict();
+
+/** The case resource without the fields its process adds (api/routes/present.ts presentCase). */
+export const caseBaseSchema = z.object({
+  caseId: z.string(),
+  type: z.string().describe('The case type (the process)'),
+  status: z.enum(['open', 'closed']),
+  step: z.string(),
+  outcome: z.string().nullable(),
+  customerId: z.string(),
+  merchantId: z.string().nullable(),
+  policyVersion: z.string(),
+  summary: z.record(z.string(), z.unknown()).describe("The process's summary of the case (ids, enums, amounts)"),
+  deadlines: deadlinesSchema,
+  openTasks: z.array(taskSchema),
+  tasks: z.array(taskSchema),
+  createdAt: isoInstant,
+  updatedAt: isoInstant,
+  closedAt: nullableInstant,
+  links: caseLinks,
+});
+
+/** The case resource: the shared fields and, optional, the fields each process of the catalogue adds. */
+export function caseSchema(extras: ReadonlyArray<z.ZodObject<any> | undefined>) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const e of extras) for (const [k, v] of Object.entries(e?.shape ?? {})) shape[k] = (v as z.ZodType).optional();
+  return caseBaseSchema.extend(shape).strict().meta({ id: 'Case' });
+}
+
+export const caseListSchema = z
+  .object({
+    cases: z.array(
+      z
+        .object({
+          caseId: z.string(),
+          type: z.string(),
+          status: z.enum(['open', 'closed']),
+          step: z.string(),
+          outcome: z.string().nullable(),
+          customerId: z.string(),
+          merchantId: z.string().nullable(),
+          deadlines: deadlinesSchema,
+          createdAt: isoInstant,
+          closedAt: nullableInstant,
+          links: z.object({ self: z.string() }).strict(),
+        })
+        .strict(),
+    ),
+    nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last'),
+  })
+  .strict();
+
+export const timelineSchema = z
+  .object({
+    caseId: z.string(),
+    events: z.array(
+      z.object({ seq: z.number().int(), at: isoInstant, type: z.string(), actor: z.string(), payload: z.unknown(), hash: z.string(), prevHash: z.string().nullable() }).strict(),
+    ),
+  })
+  .strict();
+
+export const auditVerificationSchema = z
+  .object({
+    caseId: z.string(),
+    events: z.number().int().describe('How many events were checked'),
+    valid: z.boolean(),
+    firstBrokenSeq: z.number().int().optional(),
+    problem: z.string().optional(),
+  })
+  .strict();
+
+export const processCatalogueSchema = z
+  .object({
+    processes: z.array(
+      z
+        .object({
+          type: z.string(),
+          title: z.string(),
+          policy: z.object({ sections: z.string(), key: z.string(), version: z.string() }).strict(),
+          workflowType: z.string(),
+          openedBy: z.array(z.enum(roles)),
+          taskTypes: z.array(z.object({ type: z.string(), role: z.enum(roles) }).strict()),
+          actions: z.array(z.object({ name: z.string(), roles: z.array(z.enum(roles)), summary: z.string(), path: z.string() }).strict()),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+export const createdPrincipalSchema = z
+  .object({ id: z.string(), name: z.string(), role: z.enum(roles), merchantId: z.string().nullable(), apiKey: z.string().describe('The bearer key: shown only here, never again') })
+  .strict();
+export const principalListSchema = z
+  .object({
+    principals: z.array(
+      z.object({ id: z.string(), name: z.string(), role: z.enum(roles), merchantId: z.string().nullable(), keyPrefix: z.string(), createdAt: isoInstant, revokedAt: nullableInstant }).strict(),
+    ),
+  })
+  .strict();
+export const revokedPrincipalSchema = z.object({ id: z.string(), revokedAt: isoInstant }).strict();
+
+export const merchantContactSchema = z
+  .object({ merchantId: z.string(), email: z.string().nullable(), displayName: z.string().nullable(), locale: z.string(), updatedAt: isoInstant })
+  .strict();
+
+export const healthSchema = z.object({ status: z.literal('ok') }).strict();
+export const readinessSchema = z
+  .object({
+    status: z.enum(['ready', 'degraded', 'not ready']),
+    checks: z.record(z.string(), z.string()).describe('Each dependency (database, temporal, calendar): "ok" or what is wrong'),
+  })
+  .strict();
+
+/** One issue of a refused request: error.details of VALIDATION_FAILED, INVALID_PAYLOAD, INVALID_CHARACTERS. */
+export const issueSchema = z
+  .object({
+    path: z.string().describe('The dotted path of the field (in a body), or the name of the parameter or header'),
+    message: z.string(),
+    code: z.string().optional().describe('zod issue code (invalid_type, too_big, invalid_format, custom, ...) or invalid_characters'),
+    in: z.enum(['path', 'query', 'header', 'body']).optional().describe('Where the value came from (INVALID_CHARACTERS)'),
+  })
+  .strict();
