@@ -31,7 +31,7 @@ export async function tasksOfCase(db: Db, caseId: string): Promise<Task[]> {
 }
 
 const CASE = `SELECT id, type, status, step, customer_id AS "customerId", merchant_id AS "merchantId", policy_version AS "policyVersion",
-  workflow_id AS "workflowId", ${instant('workflow_started_at', 'workflowStartedAt')}, summary, deadlines, deadlines_version AS "deadlinesVersion",
+  workflow_id AS "workflowId", ${instant('workflow_started_at', 'workflowStartedAt')}, task_queue AS "taskQueue", summary, deadlines, deadlines_version AS "deadlinesVersion",
   outcome, opened_by AS "openedBy", ${instant('created_at', 'createdAt')}, ${instant('updated_at', 'updatedAt')}, ${instant('closed_at', 'closedAt')} FROM cases`;
 
 export async function caseById(db: Db, id: string): Promise<Case | null> {

@@ -250,12 +250,13 @@ describe('process declarations', () => {
     expect(parsed.data).toEqual(p.policy.defaults);
   });
 
-  test.each(catalogue.map((p) => [p.caseType, p] as const))('%s: every template has zh-CN and en, each rendering a subject and a text', (_type, p) => {
+  test.each(catalogue.map((p) => [p.caseType, p] as const))('%s: every template has zh-CN and en, each rendering a subject and a text, and declares its delivery', (_type, p) => {
     const names = Object.keys(p.templates);
     expect(names.length).toBeGreaterThan(0);
     const params = { caseId: 'X-1', dueAt: '2026-12-01T10:00:00+08:00', within: '2 working-hours' };
     for (const name of names) {
-      expect({ name, locales: Object.keys(p.templates[name]).sort() }).toEqual({ name, locales: ['en', 'zh-CN'] });
+      const { delivery, ...locales } = p.templates[name];
+      expect({ name, locales: Object.keys(locales).sort(), delivery }).toEqual({ name, locales: ['en', 'zh-CN'], delivery: expect.stringMatching(/^at-(least|most)-once$/) });
       for (const locale of ['zh-CN', 'en'] as const) {
         const t = p.templates[name][locale];
         expect({ name, locale, subject: typeof t.subject(params), text: typeof t.text(params) }).toEqual({ name, locale, subject: 'string', text: 'string' });
