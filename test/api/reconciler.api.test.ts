@@ -88,7 +88,7 @@ const openingBodies: Record<string, () => Record<string, unknown>> = {
 /** Opens a case with the fault armed: the request fails after the commit; the case id is read from its idempotency record. */
 async function openAndCrash(body: Record<string, unknown>): Promise<{ caseId: string; key: string }> {
   const key = idem();
-  const res = await withCrashAfterCommit(() => call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key } }));
+  const res = await withCrashAfterCommit(() => call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key }, injectedFault: true }));
   expect(res.status).toBe(500);
   const rec = await sys.db.idempotencyRecord.findFirstOrThrow({ where: { principalId: sys.keys.storefront.id, key } });
   return { caseId: rec.caseId, key };
@@ -199,7 +199,7 @@ describe('POST /v1/registrations/{id}/real-name: a crash between the commit and 
     const sms = await eventually(async () => (await sys.db.smsOutbox.findMany({ where: { registrationId: id } }))[0], 'sms captured');
     expect((await post(`/v1/registrations/${id}/mobile/verify`, { code: /(\d{6})/.exec(sms.body)![1] })).status).toBe(200);
     await eventually(async () => (await caseRow(id)).status === 'closed', 'registration approved');
-    const crashed = await withCrashAfterCommit(() => post(`/v1/registrations/${id}/real-name`, { feature: 'merchant_account' }));
+    const crashed = await withCrashAfterCommit(() => call(sys, 'POST', `/v1/registrations/${id}/real-name`, { key: SF(), body: { feature: 'merchant_account' }, injectedFault: true }));
     expect(crashed.status).toBe(500);
     const caseId = (await sys.db.registration.findUniqueOrThrow({ where: { id } })).realNameCaseId!;
     expect(await caseRow(caseId)).toMatchObject({ status: 'open', step: 'opened', workflowStartedAt: null, taskQueue: sys.taskQueue });
