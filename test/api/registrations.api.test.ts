@@ -7,7 +7,7 @@ import { createRegistrationActivities } from '../../activities/registration';
 import { idCheckCharacter } from '../../policy/idNumber';
 import { mailText } from '../../lib/mailCatcher';
 import { historyText } from '../helpers/history';
-import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+import { call, eventually, runningDeadlinesOnCase, startTestSystem, type TestSystem } from '../helpers/system';
 import { testPolicy } from '../../scripts/harness/timeSkipping';
 import type { PolicyConfig } from '../../processes/policyDocument';
 
@@ -137,8 +137,10 @@ const atStep = (id: string, step: string) => eventually(async () => ((await stat
 async function verifyMobileAndEmail(id: string, body: { email: string }) {
   expect((await post(`/v1/registrations/${id}/mobile/verify`, { code: await smsCode(id) })).status).toBe(200);
   await atStep(id, 'email_verification');
+  await runningDeadlinesOnCase(sys, id, 'awaiting the e-mail link');
   expect((await post(`/v1/registrations/${id}/email/confirm`, { token: await emailToken(body.email) })).status).toBe(200);
   await atStep(id, 'identity_verification');
+  await runningDeadlinesOnCase(sys, id, 'awaiting the identity');
   await consentTo(id, 'id_number');
   await consentTo(id, 'face_image');
 }
@@ -150,6 +152,7 @@ test('happy path: SMS code, e-mail link, ID number + face pass; account active; 
   expect(res.body.registration).toMatchObject({ registrationId: id, status: 'pending', username: body.username, mobile: `${body.mobile.slice(0, 3)}****${body.mobile.slice(-4)}` });
 
   const code = await smsCode(id);
+  expect(Object.keys(await runningDeadlinesOnCase(sys, id, 'awaiting the mobile code'))).toContain('verification');
   const s1 = await status(id);
   expect(s1.verification.mobile).toMatchObject({ verified: false, codeSent: true, attemptsLeft: 5, locked: false });
   const ch = await sys.db.registrationChallenge.findFirstOrThrow({ where: { registrationId: id } });

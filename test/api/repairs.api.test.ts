@@ -9,7 +9,7 @@ import { SimulatedCarrierTracking } from '../../lib/carriers';
 import { createLogger } from '../../lib/logger';
 import { idem, repairBody as sharedRepairBody } from '../../scripts/harness/bodies';
 import { deliveredAtStartOfDayMonthsAgo } from '../../scripts/harness/bodies';
-import { call, eventually, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
+import { call, eventually, runningDeadlinesOnCase, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -73,6 +73,7 @@ test('in warranty, end to end: open, agent answers, customer hands over, the car
   const first = await completeTask(caseId, 'repair.first_response', { solution: 'free_repair' });
   expect(first).toMatchObject({ role: 'agent', sla: 'firstResponse', caseType: 'warranty_repair' });
   await atStep(caseId, 'awaiting_hand_over');
+  await runningDeadlinesOnCase(sys, caseId, 'awaiting the hand-over');
   // The simulated carrier reports a SIM-DELIVERED parcel delivered: that is the arrival.
   const handed = await customer(caseId, 'hand-over', { method: 'courier', carrier: 'SF', trackingNumber: 'SIM-DELIVERED-0001' });
   expect(handed.status).toBe(200);
@@ -81,6 +82,7 @@ test('in warranty, end to end: open, agent answers, customer hands over, the car
   // Too early for notes: no report yet.
   expect((await call(sys, 'POST', `/v1/repairs/${caseId}/technician-notes`, { key: sys.keys.agent.apiKey, body: { text: 'Replaced the fuse' } })).status).toBe(409);
   await completeTask(caseId, 'repair.confirm_receipt', { outcome: 'received' });
+  expect(Object.keys(await runningDeadlinesOnCase(sys, caseId, 'repairing'))).toContain('repair');
   const repair = await completeTask(caseId, 'repair.technician_report', { result: 'repaired', faultCode: 'power_supply', partsUsed: ['PSU-2000-A'] });
   expect(repair.sla).toBe('repair');
   const record = await eventually(async () => (await sys.db.repairItemHistory.findMany({ where: { caseId } }))[0], 'repair record');

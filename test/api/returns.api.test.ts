@@ -2,7 +2,7 @@
 import { idem, returnBody as sharedReturnBody } from '../../scripts/harness/bodies';
 import { mailText } from '../../lib/mailCatcher';
 import { historyText } from '../helpers/history';
-import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+import { call, eventually, runningDeadlinesOnCase, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -50,6 +50,7 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
   expect(done.body).toMatchObject({ status: 'completed', completedBy: sys.keys.merchant.id, resolution: 'completed' });
 
   await eventually(async () => (await caseState(caseId)).step === 'awaiting_customer_shipment', 'awaiting shipment');
+  expect(Object.keys(await runningDeadlinesOnCase(sys, caseId, 'awaiting shipment'))).toContain('customerShipment');
   // The customer paid the carrier 18.00 CNY; the platform reimburses it (7.3, under the 30.00 CNY cap).
   const shipped = await call(sys, 'POST', `/v1/cases/${caseId}/actions/shipment`, {
     key: sys.keys.storefront.apiKey,
@@ -59,6 +60,7 @@ test('happy path: open, merchant approves, customer ships, merchant inspects, re
 
   // The carrier shows the parcel in transit: the merchant confirms its arrival (the 7-day refund period starts).
   await eventually(async () => (await caseState(caseId)).step === 'awaiting_receipt', 'awaiting receipt');
+  await runningDeadlinesOnCase(sys, caseId, 'awaiting receipt');
   expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/receipt`, { key: sys.keys.merchant.apiKey, body: {} })).status).toBe(200);
   const inspection = await openTask(caseId, 'return.merchant_inspection');
   expect((await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { outcome: 'confirmed' } } })).status).toBe(200);

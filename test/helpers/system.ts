@@ -159,6 +159,20 @@ export async function call(sys: TestSystem, method: string, path: string, opts: 
   return { status: res.status, body: json, headers: res.headers, text };
 }
 
+/**
+ * A deadline shows on the case resource from the moment its clock starts (CaseKit patch case-deadlines-on-change):
+ * once the case waits, GET /v1/cases/{id} carries exactly the deadlines its workflow runs (the live query), none
+ * missing and none stale. Returns the deadlines; fails after `eventually`'s wait when the row never catches up.
+ */
+export async function runningDeadlinesOnCase(sys: TestSystem, caseId: string, label: string): Promise<Record<string, string>> {
+  const entries = (o: Record<string, string | null> | undefined) => Object.entries(o ?? {}).filter(([, at]) => at !== null).sort(([a], [b]) => a.localeCompare(b));
+  const c = await eventually(async () => {
+    const b = (await call(sys, 'GET', `/v1/cases/${caseId}?live=true`, { key: sys.keys.auditor.apiKey })).body;
+    return JSON.stringify(entries(b.deadlines)) === JSON.stringify(entries(b.live?.deadlines)) ? b : undefined;
+  }, `${label}: the running deadlines on the case`);
+  return Object.fromEntries(entries(c.deadlines)) as Record<string, string>;
+}
+
 /** Polls until `fn` answers; a generous wait (45 s) because a loaded machine delays the worker, never a timing assertion. */
 export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, label: string, timeoutMs = 45_000): Promise<T> {
   const started = Date.now();
