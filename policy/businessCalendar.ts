@@ -508,18 +508,8 @@ export function dayPeriodEndsAt(cal: BusinessCalendar, from: Date, days: number,
   const t = instantOf(from, 'from');
   if (!Number.isInteger(days) || days < 1) throw new RangeError(`days must be a positive integer, got ${days}`);
   const c = compile(cal);
-  let lastDay = localDayOf(c.timeZone, t) + days;
-  if (options.extendOverHolidays) {
-    assertHasWorkingDays(c);
-    const counted = lastDay;
-    while (!isWorkingDayNum(c, lastDay)) {
-      if (++lastDay - counted > MAX_IDLE_DAYS) {
-        throw new Error(`No working day found within ${MAX_IDLE_DAYS} days after ${formatLocalDate(counted)}`);
-      }
-    }
-  }
-  // 24:00 of the last day = the first instant of the next local day (a DST gap at midnight moves it forward).
-  return new Date(wallToInstant(c.timeZone, (lastDay + 1) * MS_PER_DAY));
+  const lastDay = localDayOf(c.timeZone, t) + days;
+  return periodEndsAfter(c, lastDay, options);
 }
 
 /**
@@ -549,7 +539,16 @@ export function monthPeriodEndsAt(cal: BusinessCalendar, from: Date, months: num
   const y = event.y + Math.floor(monthIndex / 12);
   const m = (monthIndex % 12) + 1;
   const daysInMonth = daysFromCivil(m === 12 ? y + 1 : y, m === 12 ? 1 : m + 1, 1) - daysFromCivil(y, m, 1);
-  let lastDay = daysFromCivil(y, m, Math.min(event.d, daysInMonth));
+  const lastDay = daysFromCivil(y, m, Math.min(event.d, daysInMonth));
+  return periodEndsAfter(c, lastDay, options);
+}
+
+/**
+ * The end of a period whose last day is `lastDay`: with `extendOverHolidays`, a statutory rest day moves it to the next
+ * working day (民法典 art. 203(1)); it ends at 24:00 of that day (art. 203(2)), the first instant of the next local day
+ * (a DST gap at midnight moves it forward).
+ */
+function periodEndsAfter(c: ReturnType<typeof compile>, lastDay: number, options: DayPeriodOptions): Date {
   if (options.extendOverHolidays) {
     assertHasWorkingDays(c);
     const counted = lastDay;
