@@ -52,13 +52,18 @@ export function repairBody(merchantId: string | null, over: { warrantyMonths?: n
 }
 
 /**
- * 00:00 Shanghai time of the local date `months` months before today's (clamped to the month's end): a delivery whose
- * warranty of `months` months has today as its last day (Civil Code arts. 201-203).
+ * A delivery at 00:00 Shanghai time whose warranty of `months` months has today as its last day (Civil Code
+ * arts. 201-203: from the day after delivery to 24:00 of the corresponding day of the last month). When the month
+ * `months` before has no such day (today is 29 February, or the 31st), no delivery gives a period of `months` months
+ * ending today, so the period is shortened a month at a time until one does (29 February 2028: 11 months from
+ * 29 March 2027).
  */
-export function deliveredAtStartOfDayMonthsAgo(months: number): string {
+export function warrantyEndingToday(months: number): { deliveredAt: string; warrantyMonths: number } {
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
   const [y, m, d] = today.split('-').map(Number);
-  const last = new Date(Date.UTC(y, m - 1 - months + 1, 0)).getUTCDate();
-  const day = Math.min(d, last);
-  return new Date(Date.UTC(y, m - 1 - months, day) - 8 * 3_600_000).toISOString();
+  for (let n = months; n > 0; n--) {
+    const daysInMonth = new Date(Date.UTC(y, m - 1 - n + 1, 0)).getUTCDate();
+    if (d <= daysInMonth) return { deliveredAt: new Date(Date.UTC(y, m - 1 - n, d) - 8 * 3_600_000).toISOString(), warrantyMonths: n };
+  }
+  throw new Error(`no period of at most ${months} months ends on ${today}`);
 }

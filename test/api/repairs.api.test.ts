@@ -8,7 +8,7 @@ import { createWarrantyRepairActivities } from '../../activities/warrantyRepair'
 import { SimulatedCarrierTracking } from '../../lib/carriers';
 import { createLogger } from '../../lib/logger';
 import { idem, repairBody as sharedRepairBody } from '../../scripts/harness/bodies';
-import { deliveredAtStartOfDayMonthsAgo } from '../../scripts/harness/bodies';
+import { warrantyEndingToday } from '../../scripts/harness/bodies';
 import { call, eventually, runningDeadlinesOnCase, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
@@ -147,7 +147,7 @@ test('in warranty, end to end: open, agent answers, customer hands over, the car
 });
 
 test('the warranty as the Civil Code counts it: delivered at 00:00 Shanghai time twelve months before today, asked today, in warranty to 24:00 (arts. 201-203)', async () => {
-  const { caseId, res } = await openRepair(repairBody({ warrantyMonths: 12, deliveredAt: deliveredAtStartOfDayMonthsAgo(12) }));
+  const { caseId, res } = await openRepair(repairBody(warrantyEndingToday(12)));
   expect(res.body.repair).toMatchObject({ inWarranty: true });
   const endsAt = new Date(res.body.repair.warrantyEndsAt).getTime();
   expect(endsAt).toBeGreaterThan(Date.now());
