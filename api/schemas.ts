@@ -113,6 +113,14 @@ export const auditVerificationSchema = z
   })
   .strict();
 
+export const signingKeySchema = z
+  .object({
+    keyId: z.string().describe('ed25519:<first 16 hex digits of the SHA-256 of the raw public key>'),
+    algorithm: z.literal('Ed25519'),
+    publicKeyPem: z.string().describe('SPKI PEM'),
+  })
+  .strict();
+
 export const processCatalogueSchema = z
   .object({
     processes: z.array(

@@ -14,6 +14,8 @@ import { hasYearCoverage } from '../policy/businessCalendar';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
 import fs from 'node:fs';
+import path from 'node:path';
+import type { HistoryReplay } from '../processes/dossier';
 
 export function loadPolicy(cfg: AppConfig): PolicyConfig {
   return cfg.POLICY_FILE ? parsePolicy(JSON.parse(fs.readFileSync(cfg.POLICY_FILE, 'utf8'))) : parsePolicy(defaultPolicy);
@@ -31,7 +33,7 @@ export interface RunningApi {
  * Starts the HTTP API; close() stops accepting connections and drains in-flight requests.
  * `ports`: the ones the process built with createPorts (shared with its worker); built from `cfg` when absent.
  */
-export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connection; logger: Logger; port?: number; host?: string; metrics?: Registry; ports?: Ports; calendars?: CalendarStore }): Promise<RunningApi> {
+export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connection; logger: Logger; port?: number; host?: string; metrics?: Registry; ports?: Ports; calendars?: CalendarStore; replayHistories?: HistoryReplay }): Promise<RunningApi> {
   const policy = loadPolicy(o.cfg);
   // The national holidays in force (imports included), re-read every 30 s; a hand-written calendar stays as it is.
   const calendars = o.calendars ?? (await new CalendarStore(o.db, o.logger).start());
@@ -58,6 +60,7 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
     limits: { perMinute: o.cfg.RATE_LIMIT_PER_MINUTE, burst: o.cfg.RATE_LIMIT_BURST },
     ...(o.metrics && { metrics: o.metrics }),
     ports,
+    ...(o.replayHistories && { replayHistories: o.replayHistories }),
     secrets: secretsOf(o.cfg),
   };
   const app = createApp(deps);
@@ -105,7 +108,10 @@ if (require.main === module) {
     const db = createDb(cfg.DATABASE_URL);
     const ports = createPorts(cfg, { db, logger });
     const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
-    const api = await startApi({ cfg, db, connection, logger, ports });
+    // The dossier's replay: the workflow bundle this release's worker runs, built (or read from its cache) on first use.
+    const [{ createHistoryReplayer }, { workflowBundle }, { caseBundleOptions }] = await Promise.all([import('../worker/historyReplayer'), import('../worker/workflowBundle'), import('../worker/worker')]);
+    const replayHistories = createHistoryReplayer(async () => (await workflowBundle({ ...caseBundleOptions(), cacheDir: path.resolve(cfg.DATA_DIR, 'workflow-bundle') })).code);
+    const api = await startApi({ cfg, db, connection, logger, ports, replayHistories });
     const stop = async () => {
       logger.info('draining API');
       await api.close();

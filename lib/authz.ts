@@ -18,6 +18,7 @@ export const platformActionRoles = {
   'cases.read': everyone,
   'cases.timeline': ['merchant', 'agent', 'supervisor', 'auditor', 'admin'],
   'cases.verify': ['auditor', 'supervisor', 'admin'],
+  'cases.dossier': ['auditor', 'supervisor'],
   'cases.cancel': ['storefront', 'agent', 'supervisor'],
   'processes.read': everyone,
   'tasks.list': ['merchant', 'agent', 'supervisor', 'auditor', 'admin'],

@@ -12,6 +12,8 @@ export const DEV_SECRETS = {
   REQUEST_HASH_SECRET: 'dev-only-request-hash-secret-change-me-0123456789',
 } as const;
 type SecretVariable = keyof typeof DEV_SECRETS;
+/** The development seed of the simulated signing key (SHA-256 of "casework development signing key"): public, never for production. */
+export const DEV_SIGNING_KEY_SEED = 'a0efa5796b8c71cf641b89d20f82a7db26ab584a327c42202fdbe2a664929840';
 const secret = z.string().min(32, 'at least 32 characters').optional();
 
 /**
@@ -25,6 +27,7 @@ export const PORT_SETTINGS = {
   faces: { variable: 'FACE_VERIFIER', adapters: ['simulated'], simulations: ['simulated'], what: 'face verifier' },
   carriers: { variable: 'CARRIER_TRACKING', adapters: ['simulated'], simulations: ['simulated'], what: 'carrier tracking service' },
   listings: { variable: 'LISTING_SERVICE', adapters: ['simulated'], simulations: ['simulated'], what: 'listing service' },
+  keys: { variable: 'KEY_MANAGEMENT', adapters: ['simulated'], simulations: ['simulated'], what: 'key management service' },
 } as const;
 export type PortName = keyof typeof PORT_SETTINGS;
 export const PORT_NAMES = Object.keys(PORT_SETTINGS) as PortName[];
@@ -101,7 +104,13 @@ export const envFields = z.object({
   FACE_VERIFIER: adapterSetting('FACE_VERIFIER', PORT_SETTINGS.faces.adapters),
   CARRIER_TRACKING: adapterSetting('CARRIER_TRACKING', PORT_SETTINGS.carriers.adapters),
   LISTING_SERVICE: adapterSetting('LISTING_SERVICE', PORT_SETTINGS.listings.adapters),
-  /** Production only: ports (comma list: payments, sms, faces, carriers, listings) allowed to run on a simulation. */
+  KEY_MANAGEMENT: adapterSetting('KEY_MANAGEMENT', PORT_SETTINGS.keys.adapters),
+  /**
+   * KEY_MANAGEMENT=simulated: the seed (64 hex digits) of the Ed25519 key that signs case dossiers. Unset outside
+   * production: a development seed (every development system signs with the same, publicly known key).
+   */
+  SIMULATED_SIGNING_KEY_SEED: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (32 bytes)').optional(),
+  /** Production only: ports (comma list: payments, sms, faces, carriers, listings, keys) allowed to run on a simulation. */
   ALLOW_SIMULATED: z
     .string()
     .default('')
@@ -133,12 +142,17 @@ export const envSchema = envFields
       }
     }
     for (const r of simulationRefusals(c)) ctx.addIssue({ code: 'custom', path: [r.variable], message: r.message });
+    // A simulated key named for production still needs a seed of its own: the development seed is public.
+    if (c.KEY_MANAGEMENT === 'simulated' && c.ALLOW_SIMULATED.includes('keys') && (c.SIMULATED_SIGNING_KEY_SEED === undefined || c.SIMULATED_SIGNING_KEY_SEED.toLowerCase() === DEV_SIGNING_KEY_SEED)) {
+      ctx.addIssue({ code: 'custom', path: ['SIMULATED_SIGNING_KEY_SEED'], message: 'SIMULATED_SIGNING_KEY_SEED is not set or is the development seed; production needs a seed of its own (64 hex digits)' });
+    }
   })
   // Outside production an unset secret falls back to its development value.
   .transform((c) => ({
     ...c,
     REGISTRATION_SECRET: c.REGISTRATION_SECRET ?? DEV_SECRETS.REGISTRATION_SECRET,
     REQUEST_HASH_SECRET: c.REQUEST_HASH_SECRET ?? DEV_SECRETS.REQUEST_HASH_SECRET,
+    SIMULATED_SIGNING_KEY_SEED: c.SIMULATED_SIGNING_KEY_SEED ?? DEV_SIGNING_KEY_SEED,
   }));
 
 export type AppConfig = z.output<typeof envSchema>;

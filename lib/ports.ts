@@ -4,6 +4,7 @@ import { SimulatedCarrierTracking, type CarrierTracking } from './carriers';
 import { ConfigError, PORT_SETTINGS, simulationRefusals, type AppConfig, type PortName } from './config';
 import type { Db } from './db';
 import { SimulatedFaceVerifier, type FaceVerifier } from './faces';
+import { SimulatedKeyManagement, type KeyManagement } from './keys';
 import { SimulatedListingService, type ListingService } from './listings';
 import type { Logger } from './logger';
 import { SimulatedPaymentGateway, type PaymentGateway } from './payments';
@@ -15,6 +16,8 @@ export interface Ports {
   faces: FaceVerifier;
   carriers: CarrierTracking;
   listings: ListingService;
+  /** The platform's signing key (case dossiers). */
+  keys: KeyManagement;
 }
 
 export interface PortDeps {
@@ -23,12 +26,13 @@ export interface PortDeps {
 }
 
 /** Every accepted value of every port's setting has a factory here (the types make sure of it). */
-const adapters: { [P in PortName]: Record<AppConfig[(typeof PORT_SETTINGS)[P]['variable']], (d: PortDeps) => Ports[P]> } = {
+const adapters: { [P in PortName]: Record<AppConfig[(typeof PORT_SETTINGS)[P]['variable']], (d: PortDeps, cfg: AppConfig) => Ports[P]> } = {
   payments: { simulated: ({ db }) => new SimulatedPaymentGateway(db) },
   sms: { capture: ({ db, logger }) => new CaptureSmsGateway(db, logger.child({ component: 'sms' })) },
   faces: { simulated: () => new SimulatedFaceVerifier() },
   carriers: { simulated: () => new SimulatedCarrierTracking() },
   listings: { simulated: () => new SimulatedListingService() },
+  keys: { simulated: (_d, cfg) => new SimulatedKeyManagement(cfg.SIMULATED_SIGNING_KEY_SEED) },
 };
 
 /**
@@ -41,11 +45,11 @@ export function createPorts(cfg: AppConfig, deps: PortDeps): Ports {
   const build = <P extends PortName>(port: P): Ports[P] => {
     const { variable } = PORT_SETTINGS[port];
     const value: string = cfg[variable];
-    const factory = (adapters[port] as Record<string, (d: PortDeps) => Ports[P]>)[value];
+    const factory = (adapters[port] as Record<string, (d: PortDeps, c: AppConfig) => Ports[P]>)[value];
     if (!factory) {
       throw new ConfigError(`Invalid configuration:\n  ${variable}=${value} has no adapter; accepted values: ${Object.keys(adapters[port]).join(', ')}`);
     }
-    return factory(deps);
+    return factory(deps, cfg);
   };
-  return { payments: build('payments'), sms: build('sms'), faces: build('faces'), carriers: build('carriers'), listings: build('listings') };
+  return { payments: build('payments'), sms: build('sms'), faces: build('faces'), carriers: build('carriers'), listings: build('listings'), keys: build('keys') };
 }

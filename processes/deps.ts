@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger';
 import type { Registry } from '../lib/metrics';
 import type { Ports } from '../lib/ports';
 import type { ClientPool } from '../lib/temporal';
+import type { HistoryReplay } from './dossier';
 import type { PolicyConfig } from './policyDocument';
 
 export interface ApiDeps {
@@ -32,6 +33,8 @@ export interface ApiDeps {
   calendars?: CalendarStore;
   /** Secrets read once by loadConfig() (lib/config.ts secretsOf); startApi always sets them. */
   secrets?: Secrets;
+  /** Replays histories against the workflow code this system runs (worker/historyReplayer.ts): the dossier's replay result. */
+  replayHistories?: HistoryReplay;
 }
 
 export function workflowUiLink(deps: ApiDeps, workflowId: string): string {

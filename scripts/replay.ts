@@ -7,7 +7,7 @@
 // One JSON line per history on stdout, in the order given (files, then ids, then the query's cases), then a summary
 // line; progress on stderr every 50 histories; exit code 1 when any history does not replay or cannot be read.
 // The workflows are bundled once, as the worker bundles them (its interceptors included), and the bundle is kept
-// under DATA_DIR/workflow-bundle until a workflow source changes (scripts/workflow-bundle.ts). Files are read and
+// under DATA_DIR/workflow-bundle until a workflow source changes (worker/workflowBundle.ts). Files are read and
 // histories fetched ahead (8 at a time) while earlier ones replay.
 import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -17,7 +17,7 @@ import { temporal } from '@temporalio/proto';
 import { caseBundleOptions } from '../worker/worker';
 import { installQuietRuntime, prefetch, replayAll, type FromChild, type ReplayResult, type ReplayTask } from './replay-worker';
 import { ROOT } from './tools';
-import { workflowBundle } from './workflow-bundle';
+import { workflowBundle } from '../worker/workflowBundle';
 
 const FETCH_WIDTH = 8;
 /** Fewer histories than this per process: one process replays them sooner than several would start. */

@@ -8,7 +8,8 @@ import { ConfigError, loadConfig, secretsOf } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { applyMigrationsToEmptyDatabase, checkMigrations } from '../lib/migrations';
 import { DEV_SERVER_ONE_PARTITION, ROOT, resolveTemporalCli } from './tools';
-import { workflowBundle } from './workflow-bundle';
+import { createHistoryReplayer } from '../worker/historyReplayer';
+import { workflowBundle } from '../worker/workflowBundle';
 // The heavier modules (Temporal SDK, worker, API) are imported once the Temporal dev server is starting, so that
 // loading them overlaps its start-up.
 
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
   }
 
   // The workflow bundle, meanwhile: the one built on a previous start when no workflow source changed since, else built in
-  // a worker thread (scripts/workflow-bundle.ts); the worker would otherwise bundle at start, after Temporal is up.
+  // a worker thread (worker/workflowBundle.ts); the worker would otherwise bundle at start, after Temporal is up.
   // Started once PostgreSQL is up: a first start creates the database (initdb) in this thread, on the critical path.
   const { createCaseWorker, caseBundleOptions } = await import('../worker/worker');
   const bundleStartedAt = Date.now();
@@ -230,7 +231,9 @@ async function main(): Promise<void> {
     }),
   });
   const workerRun = worker.run();
-  const api = await startApi({ cfg: { ...cfg, TEMPORAL_UI_URL: uiUrl }, db, connection, logger: logger.child({ component: 'api' }), metrics, ports });
+  // The dossier's replay runs over the bundle this worker runs.
+  const replayHistories = createHistoryReplayer(async () => (await bundled).code);
+  const api = await startApi({ cfg: { ...cfg, TEMPORAL_UI_URL: uiUrl }, db, connection, logger: logger.child({ component: 'api' }), metrics, ports, replayHistories });
 
   step(`ready in ${secs(Date.now() - startedAt)}`);
   process.stderr.write(

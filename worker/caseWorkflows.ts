@@ -1,7 +1,7 @@
 // The case workflows the worker runs: the catalogue's (processes/index.ts), each exported from the module its process
 // names (`workflowModule`). The SDK's bundler starts from a file, so that file is generated here from the catalogue:
 // a new process needs its line in the catalogue and nothing else. Every bundle of the case workflows starts from it:
-// the worker's own, the dev system's and the replay tool's (scripts/workflow-bundle.ts), the tests' and the bench's.
+// the worker's own, the dev system's and the replay tool's (worker/workflowBundle.ts), the tests' and the bench's.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -13,7 +13,8 @@ import type { ApiDeps } from '../deps';
 import { badRequest, forbidden, fromUpdateFailure, notFound, zodIssues } from '../errors';
 import { defineRoute, mount, type RouteSpec } from '../routeSpec';
 import { loadCase, presentCase } from './present';
-import { auditVerificationSchema, caseListSchema, caseSchema, processCatalogueSchema, timelineSchema } from '../schemas';
+import { auditVerificationSchema, caseListSchema, caseSchema, processCatalogueSchema, signingKeySchema, timelineSchema } from '../schemas';
+import { writeCaseDossier } from '../../processes/dossier';
 
 const catalogue: readonly AnyProcess[] = processes;
 
@@ -65,6 +66,17 @@ export const caseRoutes = {
   get: defineRoute({ id: 'getCase', method: 'get', path: '/v1/cases/:caseId', action: 'cases.read', summary: 'A case: state, step, every running deadline, tasks, process details and the Temporal UI link', tag: 'cases', query: caseQuery, success: { status: 200, description: 'The case', schema: caseWithLive }, errors: [400, 404] }),
   timeline: defineRoute({ id: 'getCaseTimeline', method: 'get', path: '/v1/cases/:caseId/timeline', action: 'cases.timeline', summary: 'The hash-chained audit timeline of a case', tag: 'audit', success: { status: 200, description: 'Events in order', schema: timelineSchema }, errors: [404] }),
   verify: defineRoute({ id: 'verifyCaseAudit', method: 'get', path: '/v1/cases/:caseId/audit/verify', action: 'cases.verify', summary: "Recompute a case's audit hash chain and report the first broken link", tag: 'audit', success: { status: 200, description: 'Verification result', schema: auditVerificationSchema }, errors: [404] }),
+  dossier: defineRoute({
+    id: 'getCaseDossier',
+    method: 'get',
+    path: '/v1/cases/:caseId/dossier',
+    action: 'cases.dossier',
+    summary: "A case's signed dossier: a tar archive of its case row, tasks, payments, timeline with the chain's verification, every Temporal run's history and their replay against the current code, with a manifest of SHA-256 hashes signed with the platform's Ed25519 key (verify offline: `npx tsx scripts/dossier.ts verify <file> --key <pem>`)",
+    tag: 'audit',
+    success: { status: 200, description: 'The dossier (application/x-tar), streamed as it is written', contentType: 'application/x-tar' },
+    errors: [404],
+  }),
+  signingKey: defineRoute({ id: 'getSigningKey', method: 'get', path: '/v1/audit/signing-key', action: 'cases.dossier', summary: 'The public key dossiers are signed with: what a verifier pins', tag: 'audit', success: { status: 200, description: 'The key id, algorithm and SPKI PEM', schema: signingKeySchema }, errors: [] }),
   cancel: defineRoute({ id: 'cancelCase', method: 'post', path: '/v1/cases/:caseId/cancel', action: 'cases.cancel', summary: 'Cancel a case while its process allows it (e.g. before money moves)', tag: 'cases', body: cancelSchema, success: { status: 200, description: 'The closed case', schema: caseResponse }, errors: [400, 404, 409, 422] }),
 };
 
@@ -228,6 +240,36 @@ export function casesRouter(deps: ApiDeps): Router {
   mount(r, caseRoutes.verify, async (req, res) => {
     const c = await visibleCase(req);
     res.json(await verifyAuditChain(deps.db, c.id));
+  });
+
+  mount(r, caseRoutes.dossier, async (req, res) => {
+    const c = await visibleCase(req);
+    const log = deps.logger.child({ caseId: c.id, principalId: req.principal!.id });
+    res.setHeader('Content-Type', 'application/x-tar');
+    res.setHeader('Content-Disposition', `attachment; filename="dossier-${c.id}.tar"`);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    const startedAt = Date.now();
+    try {
+      const manifest = await writeCaseDossier(
+        { db: deps.db, client: deps.temporal.clients.forIdentity(req.principal!.id), keys: deps.ports.keys, ...(deps.replayHistories && { replay: deps.replayHistories }) },
+        c.id,
+        { by: req.principal!.id, out: res, onProgress: (f) => log.debug({ file: f.path, bytes: f.bytes }, 'dossier file written') },
+      );
+      log.info({ files: manifest.files.length, keyId: manifest.signingKey.keyId, ms: Date.now() - startedAt }, 'dossier written');
+    } catch (err) {
+      // Headers are gone once the archive started: the client sees a cut archive, which verification refuses.
+      log.error({ err }, 'dossier failed');
+      if (!res.headersSent) {
+        res.removeHeader('Content-Disposition');
+        throw err;
+      }
+      res.destroy(err as Error);
+    }
+  });
+
+  mount(r, caseRoutes.signingKey, async (_req, res) => {
+    const k = await deps.ports.keys.signingKey();
+    res.json({ keyId: k.keyId, algorithm: k.algorithm, publicKeyPem: k.publicKeyPem });
   });
 
   mount(r, caseRoutes.cancel, async (req, res) => {

@@ -16,7 +16,9 @@ import { createPorts } from '../../lib/ports';
 import { createPrincipal, type CreatedPrincipal } from '../../lib/principals';
 import { ClientPool, registerSearchAttributes } from '../../lib/temporal';
 import { createCaseReconciler, type CaseReconciler } from '../../processes/caseReconciler';
-import { createCaseWorker } from '../../worker/worker';
+import { createHistoryReplayer } from '../../worker/historyReplayer';
+import { caseBundleOptions, createCaseWorker } from '../../worker/worker';
+import { workflowBundle as buildWorkflowBundle } from '../../worker/workflowBundle';
 import { requireEnv } from './env';
 import { checkerFor } from './responses';
 import { workflowBundle } from '../../scripts/harness/timeSkipping';
@@ -94,7 +96,9 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     reconciler,
   });
   const running = worker.run();
-  const api = await startApi({ cfg, db, connection, logger, port: 0, host: '127.0.0.1', metrics, ports });
+  // The dossier's replay, over the bundle the worker runs (built here when the suite's shared one is absent).
+  const replayHistories = createHistoryReplayer(async () => (bundle ? fs.readFileSync(bundle.codePath, 'utf8') : (await buildWorkflowBundle(caseBundleOptions())).code));
+  const api = await startApi({ cfg, db, connection, logger, port: 0, host: '127.0.0.1', metrics, ports, replayHistories });
   const suffix = crypto.randomUUID().slice(0, 8);
   const merchantId = `m-${suffix}`;
   const keys = {

@@ -1,10 +1,10 @@
 // The dev system and the replay tool reuse a workflow bundle only while every file webpack read is unchanged and
-// every path it probed is still absent (scripts/workflow-bundle.ts).
+// every path it probed is still absent (worker/workflowBundle.ts).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { staleness, type Manifest } from '../../scripts/workflow-bundle';
+import { staleness, type Manifest } from '../../worker/workflowBundle';
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
