@@ -38,7 +38,7 @@ export interface OpenApiOperation {
   description: string;
   tags: string[];
   parameters?: OpenApiParameter[];
-  requestBody?: { required: boolean; description?: string; content: { 'application/json': { schema: JsonSchema } } };
+  requestBody?: { required: boolean; description?: string; content: Record<string, { schema: JsonSchema }> };
   responses: Record<string, OpenApiResponse>;
   security?: Array<Record<string, string[]>>;
   'x-required-action'?: string;
@@ -94,7 +94,8 @@ const errorDescriptions: Record<number, string> = {
   403: 'The principal\'s role may not take this action (FORBIDDEN)',
   404: 'Not found, or not visible to this principal (NOT_FOUND)',
   409: 'Conflicts with the current state (e.g. IDEMPOTENCY_KEY_REUSED, TASK_NOT_OPEN, TASK_CLAIMED_BY_OTHER, CASE_NOT_RUNNING, NOT_ALLOWED_AT_THIS_STEP)',
-  413: 'The request body is too large (PAYLOAD_TOO_LARGE)',
+  413: 'The request body or the uploaded file is too large (PAYLOAD_TOO_LARGE, FILE_TOO_LARGE)',
+  415: 'The uploaded file is of a type not accepted, as its bytes show (UNSUPPORTED_FILE_TYPE)',
   410: 'Expired (e.g. CODE_EXPIRED, LINK_EXPIRED)',
   422: 'Refused by the policy; the code names the rule (e.g. POLICY_REFUSED)',
   423: 'Locked for a while after too many attempts (STEP_LOCKED); Retry-After says how long',
@@ -242,7 +243,7 @@ function operationFor(spec: RouteSpec, pathParams: string[], components: OpenApi
   for (const r of [spec.success, ...(spec.otherResponses ?? [])]) responses[String(r.status)] = successResponse(spec, r, components);
   // Every route refuses a NUL character or a lone surrogate in its parameters, headers and body (api/inputGuard.ts).
   const errorStatuses = new Set([400, ...spec.errors]);
-  if (spec.body) errorStatuses.add(413); // express.json's limit (api/app.ts)
+  if (spec.body || spec.upload) errorStatuses.add(413); // express.json's limit (api/app.ts), an upload's
   if (spec.action) {
     // Authenticated routes live under /v1, behind authenticate() and the per-key rate limit (api/app.ts).
     errorStatuses.add(401);
@@ -271,6 +272,13 @@ function operationFor(spec: RouteSpec, pathParams: string[], components: OpenApi
     tags: [spec.tag],
     ...(parameters.length > 0 && { parameters }),
     ...(spec.body && { requestBody: requestBody(spec, spec.body, components) }),
+    ...(spec.upload && {
+      requestBody: {
+        required: true,
+        description: spec.upload.description,
+        content: { 'multipart/form-data': { schema: { type: 'object', properties: { [spec.upload.field]: { type: 'string', format: 'binary' } }, required: [spec.upload.field] } } },
+      },
+    }),
     responses,
     ...(spec.action ? { security: [{ bearerAuth: [] }], 'x-required-action': spec.action, 'x-allowed-roles': roles } : { security: [] }),
   };

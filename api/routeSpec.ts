@@ -33,6 +33,8 @@ export interface RouteSpec {
   errors: number[];
   /** The body is raw bytes (a binary upload part, a signed webhook body): exempt from the NUL/surrogate check of JSON strings. */
   rawBody?: boolean;
+  /** A multipart/form-data upload of one file in the part `field` (documented as such; read by the handler as a stream). */
+  upload?: { field: string; description: string };
 }
 
 export const routeSpecs: RouteSpec[] = [];

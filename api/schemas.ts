@@ -113,6 +113,21 @@ export const auditVerificationSchema = z
   })
   .strict();
 
+export const attachmentSchema = z
+  .object({
+    attachmentId: z.string().regex(/^att_[0-9a-f]{32}$/).describe('att_ and 32 hex digits: what evidence fields (evidenceIds, receiptIds) reference'),
+    caseId: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    sizeBytes: z.number().int().min(1),
+    contentType: z.string().describe('The type the bytes show, not the one the upload claimed'),
+    filename: z.string().nullable(),
+    uploadedBy: z.string().describe('Principal id'),
+    uploaderRole: z.string(),
+    createdAt: z.iso.datetime(),
+  })
+  .strict();
+export const attachmentListSchema = z.object({ caseId: z.string(), attachments: z.array(attachmentSchema) }).strict();
+
 export const signingKeySchema = z
   .object({
     keyId: z.string().describe('ed25519:<first 16 hex digits of the SHA-256 of the raw public key>'),

@@ -61,6 +61,7 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
     ...(o.metrics && { metrics: o.metrics }),
     ports,
     ...(o.replayHistories && { replayHistories: o.replayHistories }),
+    attachmentLimits: { maxFileBytes: o.cfg.ATTACHMENT_MAX_BYTES, maxCaseBytes: o.cfg.ATTACHMENT_MAX_CASE_BYTES, maxCaseFiles: o.cfg.ATTACHMENT_MAX_CASE_FILES, types: o.cfg.ATTACHMENT_TYPES },
     secrets: secretsOf(o.cfg),
   };
   const app = createApp(deps);

@@ -19,6 +19,8 @@ export const platformActionRoles = {
   'cases.timeline': ['merchant', 'agent', 'supervisor', 'auditor', 'admin'],
   'cases.verify': ['auditor', 'supervisor', 'admin'],
   'cases.dossier': ['auditor', 'supervisor'],
+  'attachments.upload': ['storefront', 'merchant', 'agent', 'supervisor'],
+  'attachments.read': ['storefront', 'merchant', 'agent', 'supervisor', 'auditor', 'admin'],
   'cases.cancel': ['storefront', 'agent', 'supervisor'],
   'processes.read': everyone,
   'tasks.list': ['merchant', 'agent', 'supervisor', 'auditor', 'admin'],

@@ -28,6 +28,7 @@ export const PORT_SETTINGS = {
   carriers: { variable: 'CARRIER_TRACKING', adapters: ['simulated'], simulations: ['simulated'], what: 'carrier tracking service' },
   listings: { variable: 'LISTING_SERVICE', adapters: ['simulated'], simulations: ['simulated'], what: 'listing service' },
   keys: { variable: 'KEY_MANAGEMENT', adapters: ['simulated'], simulations: ['simulated'], what: 'key management service' },
+  blobs: { variable: 'BLOB_STORE', adapters: ['filesystem'], simulations: [], what: 'blob store' },
 } as const;
 export type PortName = keyof typeof PORT_SETTINGS;
 export const PORT_NAMES = Object.keys(PORT_SETTINGS) as PortName[];
@@ -109,6 +110,18 @@ export const envFields = z.object({
    * KEY_MANAGEMENT=simulated: the seed (64 hex digits) of the Ed25519 key that signs case dossiers. Unset outside
    * production: a development seed (every development system signs with the same, publicly known key).
    */
+  BLOB_STORE: adapterSetting('BLOB_STORE', PORT_SETTINGS.blobs.adapters),
+  /** BLOB_STORE=filesystem: where attachment bytes are kept (a volume every API replica mounts). Unset: DATA_DIR/blobs. */
+  BLOB_DIR: z.string().optional(),
+  /** Evidence attachments: the largest file, and the most bytes and files one case may hold. */
+  ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1).default(10 * 1024 * 1024),
+  ATTACHMENT_MAX_CASE_BYTES: z.coerce.number().int().min(1).default(100 * 1024 * 1024),
+  ATTACHMENT_MAX_CASE_FILES: z.coerce.number().int().min(1).default(50),
+  /** The types an attachment may be, as its bytes show them (not as the upload says): images and PDF. */
+  ATTACHMENT_TYPES: z
+    .string()
+    .default('image/jpeg,image/png,image/webp,image/gif,image/heic,application/pdf')
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)),
   SIMULATED_SIGNING_KEY_SEED: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (32 bytes)').optional(),
   /** Production only: ports (comma list: payments, sms, faces, carriers, listings, keys) allowed to run on a simulation. */
   ALLOW_SIMULATED: z

@@ -5,6 +5,8 @@ import { ConfigError, PORT_SETTINGS, simulationRefusals, type AppConfig, type Po
 import type { Db } from './db';
 import { SimulatedFaceVerifier, type FaceVerifier } from './faces';
 import { SimulatedKeyManagement, type KeyManagement } from './keys';
+import path from 'node:path';
+import { FileBlobStore, type BlobStore } from './blobs';
 import { SimulatedListingService, type ListingService } from './listings';
 import type { Logger } from './logger';
 import { SimulatedPaymentGateway, type PaymentGateway } from './payments';
@@ -18,6 +20,8 @@ export interface Ports {
   listings: ListingService;
   /** The platform's signing key (case dossiers). */
   keys: KeyManagement;
+  /** Attachment bytes, by SHA-256. */
+  blobs: BlobStore;
 }
 
 export interface PortDeps {
@@ -33,6 +37,7 @@ const adapters: { [P in PortName]: Record<AppConfig[(typeof PORT_SETTINGS)[P]['v
   carriers: { simulated: () => new SimulatedCarrierTracking() },
   listings: { simulated: () => new SimulatedListingService() },
   keys: { simulated: (_d, cfg) => new SimulatedKeyManagement(cfg.SIMULATED_SIGNING_KEY_SEED) },
+  blobs: { filesystem: (_d, cfg) => new FileBlobStore(path.resolve(cfg.BLOB_DIR ?? path.join(cfg.DATA_DIR, 'blobs'))) },
 };
 
 /**
@@ -51,5 +56,5 @@ export function createPorts(cfg: AppConfig, deps: PortDeps): Ports {
     }
     return factory(deps, cfg);
   };
-  return { payments: build('payments'), sms: build('sms'), faces: build('faces'), carriers: build('carriers'), listings: build('listings'), keys: build('keys') };
+  return { payments: build('payments'), sms: build('sms'), faces: build('faces'), carriers: build('carriers'), listings: build('listings'), keys: build('keys'), blobs: build('blobs') };
 }

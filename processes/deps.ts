@@ -35,6 +35,8 @@ export interface ApiDeps {
   secrets?: Secrets;
   /** Replays histories against the workflow code this system runs (worker/historyReplayer.ts): the dossier's replay result. */
   replayHistories?: HistoryReplay;
+  /** Evidence attachments: per-file and per-case limits and the accepted types (lib/config.ts ATTACHMENT_*); defaults when absent. */
+  attachmentLimits?: { maxFileBytes: number; maxCaseBytes: number; maxCaseFiles: number; types: readonly string[] };
 }
 
 export function workflowUiLink(deps: ApiDeps, workflowId: string): string {

@@ -17,6 +17,7 @@ let caseId: string;
 let taskId: string;
 let throwawayPrincipal: string;
 let registrationId: string;
+let attachmentId: string;
 const caseOfType: Record<string, string> = {};
 const catalogue: readonly AnyProcess[] = processes;
 
@@ -35,6 +36,9 @@ beforeAll(async () => {
   caseOfType.return = caseId;
   caseOfType.registration = registrationId;
   caseOfType.warranty_repair = await open(repairBody(sys.keys.merchant.merchantId));
+  const form = new FormData();
+  form.append('file', new Blob([Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n')]), 'authz.pdf');
+  attachmentId = ((await (await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${sys.keys.storefront.apiKey}` }, body: form })).json()) as any).attachmentId;
   expect(Object.keys(caseOfType).sort()).toEqual(catalogue.map((p) => p.caseType).sort());
 });
 afterAll(async () => {
@@ -43,11 +47,11 @@ afterAll(async () => {
 
 const keyOf = (role: Role) => sys.keys[role === 'merchant' ? 'merchant' : role].apiKey;
 const protectedRoutes = () => routeSpecs.filter((r) => r.action !== null);
-const pathOf = (p: string) => p.replace(':caseId', caseId).replace(':taskId', taskId).replace(':principalId', throwawayPrincipal).replace(':registrationId', registrationId).replace(':merchantId', sys.keys.merchant.merchantId!);
+const pathOf = (p: string) => p.replace(':caseId', caseId).replace(':taskId', taskId).replace(':principalId', throwawayPrincipal).replace(':registrationId', registrationId).replace(':merchantId', sys.keys.merchant.merchantId!).replace(':attachmentId', attachmentId);
 const writes = (method: string) => method === 'post' || method === 'put';
 
 test('every protected route is covered by the matrix, and every action names its roles', () => {
-  const generic = ['listProcesses', 'openCase', 'listCases', 'getCase', 'getCaseTimeline', 'verifyCaseAudit', 'getCaseDossier', 'getSigningKey', 'cancelCase'];
+  const generic = ['listProcesses', 'openCase', 'listCases', 'getCase', 'getCaseTimeline', 'verifyCaseAudit', 'getCaseDossier', 'getSigningKey', 'cancelCase', 'uploadAttachment', 'listAttachments', 'downloadAttachment'];
   const perAction = new Set(catalogue.flatMap((p) => Object.keys(p.actions))).size;
   const perProcess = catalogue.reduce((n, p) => n + (p.routes?.length ?? 0), 0);
   const tasksAndPrincipals = routeSpecs.filter((r) => r.path.startsWith('/v1/tasks') || r.path.startsWith('/v1/principals') || r.path.startsWith('/v1/parties') || r.path.startsWith('/v1/merchants')).length;

@@ -2,6 +2,7 @@
 // a real worker with real activities, SMTP delivery to a catcher, and the HTTP API.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
@@ -36,6 +37,8 @@ export interface TestSystem {
   /** The worker's case reconciler (its own task queue's cases only: the test systems share one database). */
   reconciler: CaseReconciler;
   metrics: Registry;
+  /** This system's blob store folder (attachments), removed at stop(). */
+  blobDir: string;
   stop(): Promise<void>;
 }
 
@@ -58,7 +61,8 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   const address = requireEnv('TEMPORAL_TEST_ADDRESS');
   const databaseUrl = requireEnv('DATABASE_URL');
   const taskQueue = `it-${crypto.randomUUID()}`;
-  const cfg = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-blobs-'));
+  const cfg = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', BLOB_DIR: blobDir });
   const logs: Record<string, any>[] = [];
   // TEST_SYSTEM_LOG_DIR: each system's lines also go to a file there (to read after a failed run).
   const logFile = process.env.TEST_SYSTEM_LOG_DIR && path.join(process.env.TEST_SYSTEM_LOG_DIR, `${taskQueue}.jsonl`);
@@ -122,6 +126,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     logs,
     reconciler,
     metrics,
+    blobDir,
     async stop() {
       await api.close();
       worker.shutdown();
@@ -131,6 +136,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
       mailer.close();
       await mail.close();
       await db.$disconnect();
+      fs.rmSync(blobDir, { recursive: true, force: true });
     },
   };
 }

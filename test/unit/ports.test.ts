@@ -53,7 +53,7 @@ describe('development defaults', () => {
 
   test('the test environment builds the simulations too, and secrets set explicitly are passed on', () => {
     const cfg = loadConfig({ NODE_ENV: 'test', REGISTRATION_SECRET: 'a'.repeat(32), REQUEST_HASH_SECRET: 'b'.repeat(32) });
-    expect(Object.keys(createPorts(cfg, deps)).sort()).toEqual(['carriers', 'faces', 'keys', 'listings', 'payments', 'sms']);
+    expect(Object.keys(createPorts(cfg, deps)).sort()).toEqual(['blobs', 'carriers', 'faces', 'keys', 'listings', 'payments', 'sms']);
     expect(secretsOf(cfg)).toEqual({ registration: 'a'.repeat(32), requestHash: 'b'.repeat(32) });
   });
 });
@@ -121,6 +121,7 @@ describe('adapter values', () => {
     ['CARRIER_TRACKING', 'sf-express', 'simulated'],
     ['LISTING_SERVICE', 'marketplace', 'simulated'],
     ['KEY_MANAGEMENT', 'aws-kms', 'simulated'],
+    ['BLOB_STORE', 's3', 'filesystem'],
   ])('%s=%s has no adapter: start-up fails naming the variable and the accepted values', (variable, value, accepted) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^ {2}${variable}=${value} has no adapter; accepted values: ${accepted}$`, 'm'));
@@ -132,7 +133,7 @@ describe('adapter values', () => {
   });
 
   test('ALLOW_SIMULATED accepts port names only', () => {
-    expect(() => loadConfig({ ALLOW_SIMULATED: 'payments,mailer' })).toThrow(/ALLOW_SIMULATED lists "mailer", which is not a port; accepted values: payments, sms, faces, carriers, listings, keys/);
+    expect(() => loadConfig({ ALLOW_SIMULATED: 'payments,mailer' })).toThrow(/ALLOW_SIMULATED lists "mailer", which is not a port; accepted values: payments, sms, faces, carriers, listings, keys, blobs/);
   });
 });
 

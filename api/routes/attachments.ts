@@ -1,0 +1,199 @@
+// Evidence attachments, for a case of any process: upload (multipart, streamed to the blob store while hashed, its
+// type read from its bytes), list, download. The same bytes in the same case are one attachment (200 with its id).
+// A refused upload leaves nothing behind: no row, no bytes.
+import crypto from 'node:crypto';
+import busboy from 'busboy';
+import { Router, type Request } from 'express';
+import { fileTypeFromBuffer } from 'file-type';
+import { BlobTooLarge, type StagedBlob } from '../../lib/blobs';
+import { canSeeMerchantScoped } from '../authz';
+import type { ApiDeps } from '../deps';
+import { ApiError, badRequest, conflict, notFound, policyRefused } from '../errors';
+import { defineRoute, mount } from '../routeSpec';
+import { attachmentListSchema, attachmentSchema } from '../schemas';
+import { loadCase } from './present';
+
+export interface AttachmentLimits {
+  maxFileBytes: number;
+  maxCaseBytes: number;
+  maxCaseFiles: number;
+  /** Types as file-type names them from the bytes (image/jpeg, application/pdf, ...). */
+  types: readonly string[];
+}
+
+export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = { maxFileBytes: 10 * 1024 * 1024, maxCaseBytes: 100 * 1024 * 1024, maxCaseFiles: 50, types: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/heic', 'application/pdf'] };
+
+export const attachmentRoutes = {
+  upload: defineRoute({
+    id: 'uploadAttachment',
+    method: 'post',
+    path: '/v1/cases/:caseId/attachments',
+    action: 'attachments.upload',
+    summary: 'Attach evidence to a case: one file (images, PDF) in the multipart part `file`; the same bytes twice answer the first attachment',
+    tag: 'attachments',
+    upload: { field: 'file', description: 'multipart/form-data with one part named `file`; its type is read from its bytes, not from the part header' },
+    rawBody: true,
+    success: { status: 201, description: 'The new attachment; Location is its URL', schema: attachmentSchema, headers: ['Location'] },
+    otherResponses: [{ status: 200, description: 'These bytes are attached to the case already: that attachment; nothing new is stored', schema: attachmentSchema, headers: ['Location'] }],
+    errors: [404, 409, 415, 422],
+  }),
+  list: defineRoute({ id: 'listAttachments', method: 'get', path: '/v1/cases/:caseId/attachments', action: 'attachments.read', summary: "A case's attachments, oldest first", tag: 'attachments', success: { status: 200, description: 'The attachments', schema: attachmentListSchema }, errors: [404] }),
+  download: defineRoute({
+    id: 'downloadAttachment',
+    method: 'get',
+    path: '/v1/cases/:caseId/attachments/:attachmentId',
+    action: 'attachments.read',
+    summary: "An attachment's bytes, as a download of its stored type (Content-Disposition: attachment; X-Content-Type-Options: nosniff)",
+    tag: 'attachments',
+    success: { status: 200, description: 'The bytes', contentType: 'application/octet-stream' },
+    errors: [404],
+  }),
+};
+
+class ClientGone extends Error {}
+
+/** The part `file` of a multipart request, staged in the blob store; other parts are read past. */
+function receiveFile(req: Request, deps: ApiDeps, maxBytes: number): Promise<{ staged: StagedBlob; filename: string | null }> {
+  return new Promise((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: req.headers, limits: { files: 1, fields: 10, parts: 11, fieldSize: 1024 } });
+    } catch (err) {
+      return reject(badRequest('INVALID_MULTIPART', `Send multipart/form-data with one part named "file": ${(err as Error).message}`));
+    }
+    let staging: Promise<{ staged: StagedBlob; filename: string | null }> | undefined;
+    let settled = false;
+    let fileStream: NodeJS.ReadableStream & { destroy(err?: Error): void } | undefined;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      // Whatever was staged goes: a file still arriving is cut (its staging then drops it), one complete is discarded.
+      fileStream?.destroy(new Error('upload refused'));
+      staging?.then((s) => s.staged.discard(), () => undefined);
+      req.unpipe(bb);
+      reject(err);
+    };
+    bb.on('file', (name, stream, info) => {
+      // Its errors (a body cut short) reach the staging below, or nobody for a part read past: never unhandled.
+      stream.on('error', () => undefined);
+      if (name !== 'file' || staging) return void stream.resume();
+      fileStream = stream;
+      staging = deps.ports.blobs.stage(stream, { maxBytes }).then((staged) => ({ staged, filename: info.filename ? info.filename.slice(0, 255) : null }));
+      staging.catch((err) => fail(err instanceof BlobTooLarge ? new ApiError(413, 'FILE_TOO_LARGE', `A file may have at most ${maxBytes} bytes`, { maxBytes }) : err instanceof ApiError ? err : badRequest('INVALID_MULTIPART', `The upload ended before its file did: ${(err as Error).message}`)));
+    });
+    bb.on('error', (err) => fail(badRequest('INVALID_MULTIPART', `The multipart body is not valid: ${(err as Error).message}`)));
+    bb.on('close', () => {
+      if (!staging) return fail(badRequest('FILE_REQUIRED', 'The multipart body has no part named "file"'));
+      staging.then(
+        (s) => {
+          if (settled) return void s.staged.discard();
+          settled = true;
+          resolve(s);
+        },
+        () => undefined, // answered by fail()
+      );
+    });
+    // A client gone mid-upload: what was staged is dropped (busboy sees the end of its input as a truncated body too).
+    req.on('close', () => {
+      if (!req.complete) fail(new ClientGone('the client closed the connection during the upload'));
+    });
+    req.pipe(bb);
+  });
+}
+
+const present = (a: { id: string; caseId: string; sha256: string; sizeBytes: number; contentType: string; filename: string | null; uploadedBy: string; uploaderRole: string; createdAt: Date }) => ({
+  attachmentId: a.id,
+  caseId: a.caseId,
+  sha256: a.sha256,
+  sizeBytes: a.sizeBytes,
+  contentType: a.contentType,
+  filename: a.filename,
+  uploadedBy: a.uploadedBy,
+  uploaderRole: a.uploaderRole,
+  createdAt: a.createdAt.toISOString(),
+});
+
+export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps.attachmentLimits ?? DEFAULT_ATTACHMENT_LIMITS): Router {
+  const r = Router();
+
+  async function visibleCase(req: Request) {
+    const c = await loadCase(deps, req.params.caseId as string);
+    if (!canSeeMerchantScoped(req.principal!, c.merchantId)) throw notFound('Case', c.id);
+    return c;
+  }
+
+  mount(r, attachmentRoutes.upload, async (req, res) => {
+    const c = await visibleCase(req);
+    if (c.status === 'closed') throw conflict('CASE_CLOSED', `Case '${c.id}' is closed: evidence is attached to an open case`);
+    if (!req.is('multipart/form-data')) throw badRequest('INVALID_MULTIPART', 'Send multipart/form-data with one part named "file"');
+    const log = deps.logger.child({ caseId: c.id, principalId: req.principal!.id });
+    let received: Awaited<ReturnType<typeof receiveFile>>;
+    try {
+      received = await receiveFile(req, deps, limits.maxFileBytes);
+    } catch (err) {
+      if (err instanceof ClientGone) {
+        log.info('upload abandoned by the client; nothing kept');
+        return;
+      }
+      res.setHeader('Connection', 'close'); // the rest of a refused body is not read
+      throw err;
+    }
+    const { staged, filename } = received;
+    let kept = false;
+    try {
+      if (staged.size === 0) throw badRequest('EMPTY_FILE', 'The file is empty');
+      const detected = (await fileTypeFromBuffer(staged.head))?.mime ?? null;
+      if (!detected || !limits.types.includes(detected)) {
+        throw new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `Accepted types: ${limits.types.join(', ')}; the bytes are ${detected ?? 'of no known type'}`, { detected, accepted: limits.types });
+      }
+      const same = await deps.db.attachment.findUnique({ where: { caseId_sha256: { caseId: c.id, sha256: staged.sha256 } } });
+      if (same) {
+        res.status(200).location(`/v1/cases/${c.id}/attachments/${same.id}`).json(present(same));
+        return;
+      }
+      const used = await deps.db.attachment.aggregate({ where: { caseId: c.id }, _sum: { sizeBytes: true }, _count: true });
+      if (used._count >= limits.maxCaseFiles) throw policyRefused('CASE_ATTACHMENT_LIMIT', `A case holds at most ${limits.maxCaseFiles} attachments`, { maxCaseFiles: limits.maxCaseFiles });
+      if ((used._sum.sizeBytes ?? 0) + staged.size > limits.maxCaseBytes) {
+        throw policyRefused('CASE_ATTACHMENT_LIMIT', `A case holds at most ${limits.maxCaseBytes} bytes of attachments; ${used._sum.sizeBytes ?? 0} are used`, { maxCaseBytes: limits.maxCaseBytes, usedBytes: used._sum.sizeBytes ?? 0 });
+      }
+      await staged.commit();
+      kept = true;
+      const row = await deps.db.attachment
+        .create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId: c.id, sha256: staged.sha256, sizeBytes: staged.size, contentType: detected, filename, uploadedBy: req.principal!.id, uploaderRole: req.principal!.role } })
+        .catch(async (err: { code?: string }) => {
+          // The same bytes uploaded twice at once: the other request's row answers (the blob is shared by hash).
+          if (err?.code === 'P2002') return deps.db.attachment.findUniqueOrThrow({ where: { caseId_sha256: { caseId: c.id, sha256: staged.sha256 } } });
+          throw err;
+        });
+      log.info({ attachmentId: row.id, sha256: row.sha256, sizeBytes: row.sizeBytes, contentType: row.contentType }, 'attachment stored');
+      res.status(row.sha256 === staged.sha256 && row.uploadedBy === req.principal!.id ? 201 : 200).location(`/v1/cases/${c.id}/attachments/${row.id}`).json(present(row));
+    } finally {
+      if (!kept) await staged.discard();
+    }
+  });
+
+  mount(r, attachmentRoutes.list, async (req, res) => {
+    const c = await visibleCase(req);
+    const rows = await deps.db.attachment.findMany({ where: { caseId: c.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    res.json({ caseId: c.id, attachments: rows.map(present) });
+  });
+
+  mount(r, attachmentRoutes.download, async (req, res) => {
+    const c = await visibleCase(req);
+    const a = await deps.db.attachment.findFirst({ where: { id: req.params.attachmentId as string, caseId: c.id } });
+    if (!a) throw notFound('Attachment', req.params.attachmentId as string);
+    res.setHeader('Content-Type', a.contentType);
+    res.setHeader('Content-Length', String(a.sizeBytes));
+    res.setHeader('Content-Disposition', `attachment; filename="${a.id}"`);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+    const stream = deps.ports.blobs.read(a.sha256);
+    stream.on('error', (err) => {
+      deps.logger.error({ err, caseId: c.id, attachmentId: a.id }, 'attachment bytes unreadable');
+      res.destroy(err);
+    });
+    stream.pipe(res);
+  });
+
+  return r;
+}

@@ -1,0 +1,102 @@
+// The blob-store port: where attachment bytes live, content-addressed by SHA-256 (PostgreSQL keeps each attachment's
+// row: case, hash, size, type, uploader). The filesystem adapter keeps them under BLOB_DIR; an object store (S3, OSS)
+// is another adapter of the same port. Bytes stream in and out: a whole file is never held in memory.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Transform, type Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** What an upload became once its bytes are all in: its hash, its size and its first bytes (to sniff its type). */
+export interface StagedBlob {
+  sha256: string;
+  size: number;
+  /** The first HEAD_BYTES bytes. */
+  head: Buffer;
+  /** Keeps the bytes under their hash (a blob with the same hash already kept is left as it is). */
+  commit(): Promise<void>;
+  /** Drops the staged bytes; nothing is left behind. */
+  discard(): Promise<void>;
+}
+
+export class BlobTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} bytes`);
+  }
+}
+
+export const HEAD_BYTES = 4100;
+
+export interface BlobStore {
+  /**
+   * Streams `source` into a staging area, hashing and counting it. Rejects with BlobTooLarge past `maxBytes` (the
+   * staged bytes dropped), or with the source's error (a client gone mid-upload); the caller commits or discards.
+   */
+  stage(source: Readable, o: { maxBytes: number }): Promise<StagedBlob>;
+  /** The bytes of a committed blob. */
+  read(sha256: string): Readable;
+  exists(sha256: string): Promise<boolean>;
+}
+
+/** Blobs as files: `<dir>/<first two hex digits>/<sha256>`, staged in `<dir>/staging`, moved in by rename (atomic). */
+export class FileBlobStore implements BlobStore {
+  constructor(private readonly dir: string) {}
+
+  private pathOf(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a SHA-256: ${sha256}`);
+    return path.join(this.dir, sha256.slice(0, 2), sha256);
+  }
+
+  async stage(source: Readable, o: { maxBytes: number }): Promise<StagedBlob> {
+    const staging = path.join(this.dir, 'staging');
+    await fs.promises.mkdir(staging, { recursive: true });
+    const file = path.join(staging, `${process.pid}-${crypto.randomUUID()}`);
+    const hash = crypto.createHash('sha256');
+    const headParts: Buffer[] = [];
+    let headLength = 0;
+    let size = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > o.maxBytes) return done(new BlobTooLarge(o.maxBytes));
+        hash.update(chunk);
+        if (headLength < HEAD_BYTES) {
+          headParts.push(chunk.subarray(0, HEAD_BYTES - headLength));
+          headLength += Math.min(chunk.length, HEAD_BYTES - headLength);
+        }
+        done(null, chunk);
+      },
+    });
+    const discard = () => fs.promises.rm(file, { force: true });
+    try {
+      await pipeline(source, meter, fs.createWriteStream(file, { flags: 'wx' }) as Writable);
+    } catch (err) {
+      await discard();
+      throw err;
+    }
+    const sha256 = hash.digest('hex');
+    return {
+      sha256,
+      size,
+      head: Buffer.concat(headParts),
+      discard,
+      commit: async () => {
+        const target = this.pathOf(sha256);
+        await fs.promises.mkdir(path.dirname(target), { recursive: true });
+        if (fs.existsSync(target)) return discard(); // the same bytes are kept already (content-addressed)
+        await fs.promises.rename(file, target);
+      },
+    };
+  }
+
+  read(sha256: string): Readable {
+    return fs.createReadStream(this.pathOf(sha256));
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    return fs.promises.access(this.pathOf(sha256)).then(
+      () => true,
+      () => false,
+    );
+  }
+}
