@@ -68,7 +68,7 @@ export const REPAIR_SHIPPING_UNCAPPED_PATCH = 'repair-shipping-uncapped';
 /**
  * Three-guarantee rules art. 11: two repairs in warranty, of any fault, by any authorised repairer. The opening counts
  * every in-warranty repair of the item (countItemRepairs, `item.repairCount`); another repairer's records the customer
- * attached (`item.externalRecordIds`) go to an agent one by one (repair.external_record_review) beside the first
+ * attached (`item.externalRecordIds`) go to an agent one by one (repair.external_record_review) after the first
  * response, and the entitlement is computed again with the confirmed ones before the plan is set. A replacement the
  * case delivers enters the item's record (result `replaced`): the count starts again for the new item (art. 14).
  */
@@ -173,10 +173,6 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   let rating: number | undefined;
   /** The uncapped shipping to the centre (patch repair-shipping-uncapped), running beside the repair when an agent approves it. */
   let shippingToCentre: Promise<void> | undefined;
-  /** The reviews of other repairers' records (patch repair-count-any-fault), beside the first response; stopped when the case closes. */
-  let reviewing: Promise<void> | undefined;
-  let reviewsStopped = false;
-  let reviewsDone = false;
 
   // The customer may cancel until the item is handed over for repair.
   const cancelled = kase.allowCancellation(() => (handOver ? 'The item was already handed over for repair; the case can no longer be cancelled' : null));
@@ -223,10 +219,6 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
 
   const close = async (outcome: RepairOutcome, rated: RepairResult['rating'] = null): Promise<RepairResult> => {
     if (shippingToCentre) await kase.wait(shippingToCentre);
-    if (reviewing) {
-      reviewsStopped = true;
-      await kase.wait(reviewing);
-    }
     await kase.record('case.closed', { outcome, rating: rated }, { step: 'closed', outcome, closed: true });
     await kase.notify(`repair.closed.${outcome}`, customer);
     await kase.until(allHandlersFinished);
@@ -303,32 +295,9 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     await kase.record('repair.entitlement', counted ? { ...entitlement, repairCount: countOf(counted) } : { ...entitlement, priorRepairsOfFault: input.item?.priorRepairsOfFault ?? 0 });
     await repairs.recordRepairProgress({ caseId, patch: { entitlement: entitlement.reason } });
   }
-  // Art. 11: the records of other repairers count once an agent confirms them, one task per record in the order
-  // attached. In warranty only (out of it the three guarantees give nothing to count towards).
+  // Art. 11: the records of other repairers count once an agent confirms them (below, after the first response). In
+  // warranty only (out of it the three guarantees give nothing to count towards).
   const toReview = counted && inWarranty ? (input.item?.externalRecordIds ?? []) : [];
-  if (counted && toReview.length) {
-    reviewing = (async () => {
-      for (const recordId of toReview) {
-        const review = await kase.humanTask<ExternalRecordReview>({
-          type: 'repair.external_record_review',
-          role: 'agent',
-          sla: rules.externalRecordReview,
-          slaName: 'externalRecordReview',
-          notifyOnEscalation: agents,
-          interrupt: () => cancelled() || reviewsStopped,
-        });
-        if (review.kind === 'interrupted') return;
-        // A lapse (a policy with default-decision) counts the record: the customer's evidence is not refused unheard.
-        const p: ExternalRecordReview = review.kind === 'completed' ? review.payload : { decision: 'confirmed' };
-        const reasonCode = p.decision === 'rejected' ? p.reasonCode : null;
-        const reviewedBy = review.kind === 'completed' ? review.actor.id : null;
-        await repairs.recordExternalRepairReview({ caseId, recordId, decision: p.decision, reasonCode, reviewedBy, at: new Date().toISOString() });
-        await kase.record('repair.external_record_reviewed', { recordId, decision: p.decision, reasonCode, evidenceIds: p.evidenceIds ?? [], onSilence: review.kind !== 'completed' }, reviewedBy ? { actor: reviewedBy } : {});
-        if (p.decision === 'confirmed') counted.confirmedExternal++;
-      }
-      reviewsDone = true;
-    })();
-  }
   await kase.notify('repair.received', customer, { inWarranty: inWarranty ? 'yes' : 'no', ...slaWording });
 
   // 1. Response within 2 working hours (7.1): an agent acknowledges and proposes a solution: the free repair in
@@ -357,11 +326,29 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   let plan: RemedyChoice = 'repair';
   if (answer.payload.solution === 'free_repair') {
     await kase.record('repair.free_repair_confirmed', { partsCovered: true, labourCovered: true, shippingCovered: true }, { actor: answer.actor.id });
-    if (reviewing && counted) {
-      // The plan waits for the reviews: a confirmed record that brings the count to the threshold offers the choice.
-      if (!reviewsDone) await kase.record('step.entered', {}, { step: 'awaiting_external_record_review' });
-      await kase.wait(reviewing);
-      if (cancelled()) return close('cancelled');
+    if (counted && toReview.length) {
+      // Art. 11: one review per record, in the order attached, before the plan is set (one at a time: a task's deadline
+      // may read the holiday data, and two reads at once would not replay in the same order). A confirmed record that
+      // brings the count to the threshold offers replacement or refund.
+      await kase.record('step.entered', {}, { step: 'awaiting_external_record_review' });
+      for (const recordId of toReview) {
+        const review = await kase.humanTask<ExternalRecordReview>({
+          type: 'repair.external_record_review',
+          role: 'agent',
+          sla: rules.externalRecordReview,
+          slaName: 'externalRecordReview',
+          notifyOnEscalation: agents,
+          interrupt: () => cancelled(),
+        });
+        if (review.kind === 'interrupted') return close('cancelled');
+        // A lapse (a policy with default-decision) counts the record: the customer's evidence is not refused unheard.
+        const p: ExternalRecordReview = review.kind === 'completed' ? review.payload : { decision: 'confirmed' };
+        const reasonCode = p.decision === 'rejected' ? p.reasonCode : null;
+        const reviewedBy = review.kind === 'completed' ? review.actor.id : null;
+        await repairs.recordExternalRepairReview({ caseId, recordId, decision: p.decision, reasonCode, reviewedBy, at: new Date().toISOString() });
+        await kase.record('repair.external_record_reviewed', { recordId, decision: p.decision, reasonCode, evidenceIds: p.evidenceIds ?? [], onSilence: review.kind !== 'completed' }, reviewedBy ? { actor: reviewedBy } : {});
+        if (p.decision === 'confirmed') counted.confirmedExternal++;
+      }
       const again = entitlementWith(counted.platform + counted.confirmedExternal);
       if (again && again.reason !== entitlement?.reason) {
         entitlement = again;

@@ -385,7 +385,8 @@ test('repair breach at 5 working days: supervisors alerted, replacement or repai
   const shippedAt = event(i.caseId, 'repair.item_shipped').at;
   expect(event(i.caseId, 'repair.warranty_extended').payload).toMatchObject({ basis: 'replacement_restarts', warrantyEndsAt: warrantyEndsAt(i.policy.calendar, new Date(shippedAt), 12).toISOString() });
   expect(progressOf(i.caseId)).toMatchObject({ remedyChoice: 'replacement' });
-  expect(forCase(i.caseId, fakes.itemRepairs)).toHaveLength(0);
+  // No report was made; the replacement enters the item's record (art. 14, patch repair-count-any-fault): a new item.
+  expect(forCase(i.caseId, fakes.itemRepairs)).toEqual([expect.objectContaining({ result: 'replaced', faultCode: 'other', itemId: i.item!.itemId, completedAt: shippedAt })]);
 });
 
 test('repair breach: the customer chooses to wait; the escalated repair completes; a technician finishing during an offer withdraws it', async () => {
@@ -688,13 +689,13 @@ describe('two repairs, of any fault, by any repairer (三包 art. 11, patch repa
     const i = input({ problemCategory: 'battery' });
     i.item = counted(i.caseId, 1, ['xrr-a']);
     const h = await start(i);
-    // The review opens at once, beside the first response, for agents, with its SLA from the policy.
+    // The review opens once the free repair is confirmed, for agents, with its SLA from the policy; the plan waits for it.
+    await complete(h, 'repair.first_response', { solution: 'free_repair' });
+    await atStep(h, 'awaiting_external_record_review');
     await waitForState(h, (s) => !!openTaskOf(s, 'repair.external_record_review'), 'review task');
     const review = tasksOf(i.caseId).find((t) => t.type === 'repair.external_record_review');
     expect(review).toMatchObject({ role: 'agent', slaName: 'externalRecordReview' });
     expect(review.dueAt).toBe(addWorkingDays(i.policy.calendar, await slaStartOf(h, 'externalRecordReview'), 2).toISOString());
-    await complete(h, 'repair.first_response', { solution: 'free_repair' });
-    await atStep(h, 'awaiting_external_record_review');
     expect(eventTypes(i.caseId)).not.toContain('repair.entitlement');
     await expect(complete(h, 'repair.external_record_review', { decision: 'rejected' })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
     await complete(h, 'repair.external_record_review', { decision: 'confirmed', evidenceIds: ['EVD-1'] });
@@ -716,9 +717,9 @@ describe('two repairs, of any fault, by any repairer (三包 art. 11, patch repa
     const i = input();
     i.item = counted(i.caseId, 1, ['xrr-b', 'xrr-c']);
     const h = await start(i);
-    await complete(h, 'repair.external_record_review', { decision: 'rejected', reasonCode: 'not_authorised_repairer' });
     await complete(h, 'repair.first_response', { solution: 'free_repair' });
     await atStep(h, 'awaiting_external_record_review');
+    await complete(h, 'repair.external_record_review', { decision: 'rejected', reasonCode: 'not_authorised_repairer' });
     await complete(h, 'repair.external_record_review', { decision: 'rejected', reasonCode: 'duplicate' });
     await atStep(h, 'awaiting_hand_over');
     expect(forCase(i.caseId, fakes.externalReviews).map((r) => [r.recordId, r.decision, r.reasonCode])).toEqual([
@@ -759,10 +760,11 @@ describe('two repairs, of any fault, by any repairer (三包 art. 11, patch repa
     const k = input();
     k.item = counted(k.caseId, 0, ['xrr-e']);
     const hk = await start(k);
+    await complete(hk, 'repair.first_response', { solution: 'free_repair' });
     await waitForState(hk, (s) => !!openTaskOf(s, 'repair.external_record_review'), 'review task');
     await executeUpdate(hk, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
     expect(await hk.result()).toEqual({ outcome: 'cancelled', rating: null });
-    expect(of(k.caseId, 'closeTask').map((c) => [c.status, c.resolution])).toEqual([['cancelled', 'cancelled'], ['cancelled', 'cancelled']]);
+    expect(of(k.caseId, 'closeTask').map((c) => [c.status, c.resolution])).toEqual([['completed', 'completed'], ['cancelled', 'cancelled']]);
     expect(forCase(k.caseId, fakes.externalReviews)).toEqual([]);
   });
 });
