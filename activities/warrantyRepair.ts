@@ -62,6 +62,17 @@ export interface RecordItemRepairInput {
   eventKey: string;
 }
 
+/** Art. 11: an agent's review of another repairer's record the customer attached (repair_external_records). */
+export interface RecordExternalRepairReviewInput {
+  caseId: string;
+  recordId: string;
+  decision: 'confirmed' | 'rejected';
+  reasonCode: string | null;
+  /** The reviewing principal; null when a lapse counted the record (policy externalRecordReview, default-decision). */
+  reviewedBy: string | null;
+  at: string;
+}
+
 export interface CheckRepairArrivalInput {
   caseId: string;
   carrier: string;
@@ -91,6 +102,7 @@ export interface WarrantyRepairActivities {
   recordRepairProgress(input: RecordRepairProgressInput): Promise<void>;
   issueRepairVoucher(input: IssueRepairVoucherInput): Promise<{ voucherId: string }>;
   recordItemRepair(input: RecordItemRepairInput): Promise<void>;
+  recordExternalRepairReview(input: RecordExternalRepairReviewInput): Promise<void>;
   checkRepairArrival(input: CheckRepairArrivalInput): Promise<{ arrived: boolean; arrivedAt?: string }>;
   payRepairShipping(input: PayRepairShippingInput): Promise<{ paymentId: string; amountMinor: number; currency: string; gatewayRef: string | null }>;
   /** The carrier's quote for a leg: the evidence of the necessary shipping cost (消法 art. 24). */
@@ -129,6 +141,14 @@ export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | '
         arrivedAt: r.arrivedAt ? new Date(r.arrivedAt) : null,
         completedAt: new Date(r.completedAt),
       },
+    });
+  }
+
+  /** The review of an attached record: a plain overwrite of its status, keyed on the record (idempotent). */
+  async function recordExternalRepairReview(r: RecordExternalRepairReviewInput): Promise<void> {
+    await db.repairExternalRecord.updateMany({
+      where: { id: r.recordId, caseId: r.caseId },
+      data: { status: r.decision, reasonCode: r.reasonCode, reviewedBy: r.reviewedBy, reviewedAt: new Date(r.at) },
     });
   }
 
@@ -199,5 +219,5 @@ export function createWarrantyRepairActivities(deps: Pick<ActivityDeps, 'db' | '
     return deps.ports.carriers.quote({ carrier: r.carrier, from: r.from, to: r.to });
   }
 
-  return { recordRepairProgress, issueRepairVoucher, recordItemRepair, checkRepairArrival, payRepairShipping, quoteRepairShipping };
+  return { recordRepairProgress, issueRepairVoucher, recordItemRepair, recordExternalRepairReview, checkRepairArrival, payRepairShipping, quoteRepairShipping };
 }

@@ -33,7 +33,10 @@ export const warrantyRepairPolicySchema = z.object({
     .object({ returnDays: z.number().int().min(7), exchangeDays: z.number().int().min(15), extendOverHolidays: z.boolean() })
     .strict()
     .default({ returnDays: 7, exchangeDays: 15, extendOverHolidays: true }),
-  /** Art. 11: repaired this many times for the same fault and failing again: replacement or return (the law: 2). */
+  /**
+   * Art. 11: repaired this many times in warranty and failing again: replacement or return (the law: 2). From patch
+   * repair-count-any-fault every repair counts, whatever the fault and whoever repaired it (countItemRepairs).
+   */
   repairsBeforeReplacement: z.number().int().min(1).max(2).default(2),
   /** What a customer's silence chooses when offered a remedy: the replacement or the refund, never "declined". */
   silenceRemedy: z.enum(['replacement', 'refund']).default('replacement'),
@@ -57,4 +60,9 @@ export const warrantyRepairPolicySchema = z.object({
   extendWarrantyByRepairTime: z.boolean().default(true),
   /** The platform review of a disputed user-damage finding (supervisor). */
   damageReview: slaSchema.default({ within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' }),
+  /**
+   * Art. 11: an agent confirms another repairer's record the customer attached (repair.external_record_review) before
+   * it counts. A lapse with `default-decision` counts the record: the customer's evidence is not refused unheard.
+   */
+  externalRecordReview: slaSchema.default({ within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' }),
 });

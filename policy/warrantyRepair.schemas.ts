@@ -2,7 +2,7 @@
 // imports them; workflows reach them only through the lazy getters of policy/warrantyRepair.ts. The policy section's
 // schema is in warrantyRepair.policySchema.ts, which workflows never load.
 import { z } from 'zod';
-import { damageDisputeReasons, faultCodes, notRepairableReasons, remedyChoices } from './warrantyRepair';
+import { damageDisputeReasons, externalRecordRejectionReasons, faultCodes, notRepairableReasons, remedyChoices } from './warrantyRepair';
 import { carrierSchema, currencySchema, decimalAmountSchema, evidenceIdsSchema, trackingNumberSchema } from './schemas';
 
 export const customerDecisionSchema = z.enum(['accept', 'decline']);
@@ -62,6 +62,11 @@ export const technicianReportSchema = z.discriminatedUnion('result', [
 export const repairShippingReviewSchema = z.object({ approvedAmount: decimalAmountSchema, evidenceIds: evidenceIdsSchema.optional() }).strict();
 /** The platform's review of a disputed user-damage finding (repair.damage_review). */
 export const damageReviewSchema = z.object({ decision: z.enum(['upheld', 'overturned']) }).strict();
+/** Art. 11: another repairer's record confirmed, or rejected with a reason (repair.external_record_review). */
+export const externalRecordReviewSchema = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('confirmed'), evidenceIds: evidenceIdsSchema.optional() }).strict(),
+  z.object({ decision: z.literal('rejected'), reasonCode: z.enum(externalRecordRejectionReasons), evidenceIds: evidenceIdsSchema.optional() }).strict(),
+]);
 /** The item goes back to the customer: carrier and tracking number (repair.return_shipment). */
 export const repairReturnShipmentSchema = z.object({ carrier: carrierSchema, trackingNumber: trackingNumberSchema }).strict();
 

@@ -42,6 +42,7 @@ export const defaultWarrantyRepairPolicy: WarrantyRepairPolicy = {
   shippingCurrency: 'CNY',
   extendWarrantyByRepairTime: true,
   damageReview: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
+  externalRecordReview: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
 };
 
 /**
@@ -66,8 +67,11 @@ export const isPerformanceFault = (c: RepairProblemCategory): boolean => c !== '
 
 /**
  * The three-guarantee entitlement a request opens with, in warranty: an early performance fault (counted in days
- * from delivery like the law counts days, Civil Code art. 201/203), or a fault the item was already repaired for
- * `repairsBeforeReplacement` times. Null: the free repair (7.3).
+ * from delivery like the law counts days, Civil Code art. 201/203), or an item already repaired
+ * `repairsBeforeReplacement` times in warranty (art. 11). Null: the free repair (7.3).
+ * `priorRepairsOfFault`: the repairs the item's record counts: for cases from patch `repair-count-any-fault`, every
+ * in-warranty repair of the item by any authorised repairer, whatever the fault (countItemRepairs); before it, the
+ * platform's repairs of the same declared problem category.
  */
 export function threeGuaranteeEntitlement(input: {
   calendar: BusinessCalendar;
@@ -85,6 +89,64 @@ export function threeGuaranteeEntitlement(input: {
   }
   if (input.priorRepairsOfFault >= rules.repairsBeforeReplacement) return { reason: 'repeat_fault', options: ['replacement', 'refund'] };
   return null;
+}
+
+/** Who repaired the item elsewhere (three-guarantee rules art. 11: the records of any authorised repairer count). */
+export const externalRepairerKinds = ['manufacturer_service', 'authorised_service_centre', 'seller', 'other_authorised'] as const;
+/** Why an agent does not count another repairer's record. */
+export const externalRecordRejectionReasons = ['not_authorised_repairer', 'not_this_item', 'outside_warranty', 'evidence_insufficient', 'duplicate', 'other'] as const;
+
+/** A row of the item's repair record on this platform (repair_item_history). */
+export interface PlatformRepairRecord {
+  result: string;
+  inWarranty: boolean;
+  completedAt: Date;
+}
+/** Another repairer's record the customer attached (repair_external_records). */
+export interface ExternalRepairRecord {
+  status: 'pending' | 'confirmed' | 'rejected';
+  repairerKind: string;
+  repairerRef: string;
+  /** The repair's date (a calendar date, 00:00 UTC of it). */
+  repairedOn: Date;
+}
+export interface RepairCount {
+  platform: number;
+  external: number;
+  confirmedExternal: number;
+  total: number;
+}
+
+/**
+ * The repairs an item's record counts towards art. 11 of the three-guarantee rules (部分商品修理更换退货责任规定: repaired
+ * twice in warranty and still failing, replacement or return; the 移动电话 and 微型计算机 rules alike): the fault need not
+ * be the same, and the records of any authorised repairer count.
+ * - On this platform: every report with result `repaired` made in warranty, whatever the declared category or the
+ *   fault found. `replaced` starts a new item (art. 14: its warranty starts anew), so the repairs before the latest
+ *   replacement no longer count; `not_repairable` and `user_damage` are not repairs (the first leads to the
+ *   replacement or return itself; the second is outside the three guarantees).
+ * - Elsewhere: the records the customer attached, one per repairer and date, on or after the latest replacement;
+ *   `external` counts them all, `confirmedExternal` those an agent confirmed; only these count.
+ * `before`: the instant the count is taken (the request): later platform records do not count. `external`: the records
+ * attached up to that request (the opening checks that each is dated from the delivery to the request).
+ */
+export function countItemRepairs(input: { platform: readonly PlatformRepairRecord[]; external: readonly ExternalRepairRecord[]; before: Date }): RepairCount {
+  const before = input.before.getTime();
+  const earlier = input.platform.filter((r) => r.completedAt.getTime() < before);
+  const since = Math.max(-Infinity, ...earlier.filter((r) => r.result === 'replaced').map((r) => r.completedAt.getTime()));
+  const platform = earlier.filter((r) => r.result === 'repaired' && r.inWarranty && r.completedAt.getTime() > since).length;
+  // A replacement on a day: a repair elsewhere that day counts (the day is all a record gives).
+  const sinceDay = Number.isFinite(since) ? Math.floor(since / 86_400_000) * 86_400_000 : -Infinity;
+  const byRecord = new Map<string, ExternalRepairRecord>();
+  for (const r of input.external) {
+    if (r.repairedOn.getTime() < sinceDay) continue;
+    const key = `${r.repairerKind}:${r.repairerRef}:${r.repairedOn.toISOString().slice(0, 10)}`;
+    const seen = byRecord.get(key);
+    if (!seen || (seen.status !== 'confirmed' && r.status === 'confirmed')) byRecord.set(key, r);
+  }
+  const external = byRecord.size;
+  const confirmedExternal = [...byRecord.values()].filter((r) => r.status === 'confirmed').length;
+  return { platform, external, confirmedExternal, total: platform + confirmedExternal };
 }
 
 /** What silence chooses: the policy's default when offered (never "declined"), else the replacement, else the first option. */
@@ -233,6 +295,16 @@ export const warrantyRepairTasks = defineTasks({
     role: 'supervisor',
     get payload() {
       return lazySchema(() => schemas().damageReviewSchema);
+    },
+  },
+  /**
+   * Three-guarantee rules art. 11: another repairer's record the customer attached (repairer, date, evidence ids), one
+   * task per record in the order attached: confirmed, it counts towards the two repairs; rejected, with a reason code.
+   */
+  'repair.external_record_review': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().externalRecordReviewSchema);
     },
   },
   /** The item goes back to the customer: carrier and tracking number. */

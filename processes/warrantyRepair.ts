@@ -4,6 +4,7 @@
 // The storefront or an agent opens a request; the customer's steps are party actions; staff steps are tasks.
 import crypto from 'node:crypto';
 import type { RepairRequest } from '@prisma/client';
+import type { Db } from '../lib/db';
 import { z } from 'zod';
 import { createWarrantyRepairActivities } from '../activities/warrantyRepair';
 import { badRequest, conflict, notFound, policyRefused, zodIssues } from '../lib/errors';
@@ -11,7 +12,10 @@ import { canSeeMerchantScoped } from '../lib/authz';
 import {
   MAX_WARRANTY_MONTHS,
   checkWarranty,
+  countItemRepairs,
   defaultWarrantyRepairPolicy,
+  externalRepairerKinds,
+  type ExternalRepairRecord,
   repairProblemCategories,
   warrantyRepairActions,
   warrantyRepairTasks,
@@ -19,7 +23,7 @@ import {
 import { warrantyRepairPolicySchema } from '../policy/warrantyRepair.policySchema';
 import { REPAIR_CASE_TYPE, warrantyRepair } from '../workflows/warrantyRepair';
 import { amountSchema, contactSchema, nonBlankText, refId, toMinor } from './common';
-import { currencySchema } from '../policy/schemas';
+import { currencySchema, evidenceIdsSchema } from '../policy/schemas';
 import { defineProcess } from './types';
 import { warrantyRepairTemplates } from './warrantyRepair.templates';
 
@@ -47,6 +51,23 @@ export const openRepairBody = z
         z.object({ serialNumber: z.string().regex(/^[A-Za-z0-9-]{4,40}$/, 'serial number: 4-40 letters, digits or -') }).strict(),
         z.object({ imei: z.string().regex(/^\d{15}$/, 'IMEI: 15 digits') }).strict(),
       ])
+      .optional(),
+    /**
+     * Repairs of the item by other authorised repairers, as evidence (three-guarantee rules art. 11: the records of any
+     * authorised repairer count): who (a kind and the repairer's reference), the date, the evidence ids of the record.
+     * In warranty only. Each counts once an agent confirms it (task repair.external_record_review); no free text.
+     */
+    externalRepairs: z
+      .array(
+        z
+          .object({
+            repairer: z.object({ kind: z.enum(externalRepairerKinds), ref: refId }).strict(),
+            repairedOn: z.iso.date(),
+            evidenceIds: evidenceIdsSchema.min(1),
+          })
+          .strict(),
+      )
+      .max(4)
       .optional(),
     /** The manufacturer's warranty in months from delivery (0: none). */
     warrantyMonths: z.number().int().min(0).max(MAX_WARRANTY_MONTHS),
@@ -101,9 +122,52 @@ export const repairSchema = z
     feedback: z.string().nullable(),
     disputeText: z.string().nullable().optional().describe('Staff and the storefront only'),
     item: z.object({ identifierKind: z.string(), identifier: z.string() }).strict().nullable().optional().describe('Staff and the storefront only'),
+    repairCount: z
+      .object({
+        platform: z.number().int().describe("In-warranty repairs of the item on this platform before this request, any fault (result repaired, since the item's latest replacement)"),
+        external: z.number().int().describe("Other repairers' records of the item attached by the customer (one per repairer and date)"),
+        confirmedExternal: z.number().int().describe('Those an agent confirmed: only these count'),
+        total: z.number().int().describe('platform + confirmedExternal: two give replacement or refund (三包 art. 11)'),
+      })
+      .strict()
+      .nullable()
+      .describe("Three-guarantee rules art. 11: the item's repairs that count towards the two; null when the case names no item"),
+    externalRecords: z
+      .array(
+        z
+          .object({
+            recordId: z.string(),
+            repairer: z.object({ kind: z.string(), ref: z.string() }).strict(),
+            repairedOn: z.string().describe('YYYY-MM-DD'),
+            evidenceIds: z.array(z.string()),
+            status: z.enum(['pending', 'confirmed', 'rejected']).describe('pending: reviewed in the order attached (task repair.external_record_review)'),
+            reasonCode: z.string().nullable(),
+          })
+          .strict(),
+      )
+      .describe("Other repairers' records attached to this request"),
   })
   .strict()
   .meta({ id: 'Repair' });
+
+const asExternal = (r: { status: string; repairerKind: string; repairerRef: string; repairedOn: Date }): ExternalRepairRecord => ({
+  status: r.status as ExternalRepairRecord['status'],
+  repairerKind: r.repairerKind,
+  repairerRef: r.repairerRef,
+  repairedOn: r.repairedOn,
+});
+
+/**
+ * The item's repairs that count towards art. 11 as of a request (countItemRepairs): its platform records before the
+ * request, and the other repairers' records attached before it or with it (`caseId`).
+ */
+async function repairCountOf(db: Db, itemId: string, before: Date, caseId?: string) {
+  const [platform, external] = await Promise.all([
+    db.repairItemHistory.findMany({ where: { itemId }, select: { result: true, inWarranty: true, completedAt: true } }),
+    db.repairExternalRecord.findMany({ where: { itemId, ...(caseId && { OR: [{ caseId }, { createdAt: { lt: before } }] }) }, orderBy: [{ createdAt: 'asc' }, { seq: 'asc' }] }),
+  ]);
+  return { count: countItemRepairs({ platform, external: external.map(asExternal), before }), external };
+}
 
 /** Free text beside a repair: PostgreSQL only, never in the workflow. */
 export const repairTextBody = z.object({ text: nonBlankText(4000) }).strict();
@@ -198,12 +262,39 @@ export const warrantyRepairProcess = defineProcess({
       const deliveredAt = new Date(body.order.deliveredAt);
       const warranty = checkWarranty({ deliveredAt, warrantyMonths: body.warrantyMonths, requestedAt, calendar: policy.calendar });
       if (!warranty.ok) throw policyRefused(warranty.reason, warranty.message);
-      // The item and its record: earlier repairs of the same fault in warranty (three-guarantee rules art. 11).
-      const identity = body.item && ('imei' in body.item ? { identifierKind: 'imei', identifier: body.item.imei } : { identifierKind: 'serial', identifier: body.item.serialNumber });
-      const known = identity && (await deps.db.repairItem.findUnique({ where: { productRef_identifierKind_identifier: { productRef: body.order.productRef, ...identity } } }));
-      const item = identity && {
-        itemId: known?.id ?? `itm_${crypto.randomUUID()}`,
-        priorRepairsOfFault: known ? await deps.db.repairItemHistory.count({ where: { itemId: known.id, problemCategory: body.problemCategory, result: 'repaired', inWarranty: true } }) : 0,
+      // The item and its record (three-guarantee rules art. 11: every in-warranty repair of the item counts, of any
+      // fault, by any authorised repairer). The item is its serial number or IMEI; without one, the order line (the
+      // unit sold on it): repairs asked under one identity are not counted under the other.
+      const identity = body.item
+        ? 'imei' in body.item
+          ? { identifierKind: 'imei', identifier: body.item.imei }
+          : { identifierKind: 'serial', identifier: body.item.serialNumber }
+        : { identifierKind: 'order_line', identifier: `${body.order.orderId}/${body.order.lineItemId}` };
+      const attached = body.externalRepairs ?? [];
+      if (attached.length && !warranty.inWarranty) {
+        throw policyRefused('EXTERNAL_REPAIRS_OUT_OF_WARRANTY', "Other repairers' records count towards replacement or return only for an item in warranty (three-guarantee rules art. 11)");
+      }
+      const localDate = (at: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: policy.calendar.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+      const [firstDay, lastDay] = [localDate(deliveredAt), localDate(requestedAt)];
+      const outside = attached.findIndex((r) => r.repairedOn < firstDay || r.repairedOn > lastDay);
+      if (outside >= 0) {
+        throw policyRefused('EXTERNAL_REPAIR_DATE_OUT_OF_RANGE', `A repair elsewhere counts from the delivery (${firstDay}) to the request (${lastDay})`, [{ path: `externalRepairs.${outside}.repairedOn`, message: 'outside the delivery to the request' }]);
+      }
+      const known = await deps.db.repairItem.findUnique({ where: { productRef_identifierKind_identifier: { productRef: body.order.productRef, ...identity } } });
+      const itemId = known?.id ?? `itm_${crypto.randomUUID()}`;
+      const record = known ? await repairCountOf(deps.db, known.id, requestedAt) : undefined;
+      // One record per repairer and date; one already confirmed for the item counts as it is, without a second review.
+      const keyOf = (r: { repairerKind: string; repairerRef: string; repairedOn: string }) => `${r.repairerKind}:${r.repairerRef}:${r.repairedOn}`;
+      const confirmedKeys = new Set((record?.external ?? []).filter((r) => r.status === 'confirmed').map((r) => keyOf({ ...r, repairedOn: r.repairedOn.toISOString().slice(0, 10) })));
+      const toReview = new Map<string, { id: string; seq: number; repairerKind: string; repairerRef: string; repairedOn: string; evidenceIds: string[] }>();
+      for (const r of attached) {
+        const row = { repairerKind: r.repairer.kind, repairerRef: r.repairer.ref, repairedOn: r.repairedOn };
+        if (!confirmedKeys.has(keyOf(row)) && !toReview.has(keyOf(row))) toReview.set(keyOf(row), { id: `xrr_${crypto.randomUUID()}`, seq: toReview.size + 1, ...row, evidenceIds: r.evidenceIds });
+      }
+      const item = {
+        itemId,
+        repairCount: { platform: record?.count.platform ?? 0, confirmedExternal: record?.count.confirmedExternal ?? 0 },
+        externalRecordIds: [...toReview.values()].map((r) => r.id),
       };
       const input = {
         caseId,
@@ -218,7 +309,7 @@ export const warrantyRepairProcess = defineProcess({
           deliveredAt: deliveredAt.toISOString(),
           paid: { amountMinor: toMinor(body.order.amount), currency: body.order.currency },
         },
-        ...(item && { item }),
+        item,
         warrantyMonths: body.warrantyMonths,
         problemCategory: body.problemCategory,
         requestedAt: requestedAt.toISOString(),
@@ -234,13 +325,13 @@ export const warrantyRepairProcess = defineProcess({
             inWarranty: warranty.inWarranty,
             warrantyEndsAt: warranty.warrantyEndsAt.toISOString(),
             requestedAt: input.requestedAt,
-            itemId: item?.itemId ?? null,
+            itemId: item.itemId,
           },
         },
         contact: body.customerContact && { customerId: body.order.customerId, ...body.customerContact },
         // The description stays here, in PostgreSQL; the workflow never sees it.
         writes: async (tx) => {
-          if (identity && item && !known) {
+          if (!known) {
             await tx.repairItem.createMany({ data: [{ id: item.itemId, productRef: input.order.productRef, ...identity }], skipDuplicates: true });
             const stored = await tx.repairItem.findUniqueOrThrow({ where: { productRef_identifierKind_identifier: { productRef: input.order.productRef, ...identity } } });
             if (stored.id !== item.itemId) throw conflict('ITEM_REGISTERED_CONCURRENTLY', 'Another request registered this item at the same moment; send the request again');
@@ -258,11 +349,16 @@ export const warrantyRepairProcess = defineProcess({
               requestedAt,
               warrantyEndsAt: warranty.warrantyEndsAt,
               inWarranty: warranty.inWarranty,
-              itemId: item?.itemId ?? null,
+              itemId: item.itemId,
               paidAmountMinor: input.order.paid.amountMinor,
               paidCurrency: input.order.paid.currency,
             },
           });
+          if (toReview.size) {
+            await tx.repairExternalRecord.createMany({
+              data: [...toReview.values()].map((r) => ({ ...r, itemId: item.itemId, caseId, repairedOn: new Date(`${r.repairedOn}T00:00:00Z`) })),
+            });
+          }
         },
       };
     },
@@ -272,7 +368,23 @@ export const warrantyRepairProcess = defineProcess({
   present: async (deps, c, principal) => {
     const repair = await deps.db.repairRequest.findUnique({ where: { caseId: c.id } });
     if (!repair) return { repair: null };
-    const shown = presentRepair(repair);
+    // Art. 11: the item's repairs counted as of this request, and the records attached to it with their reviews.
+    const record = repair.itemId ? await repairCountOf(deps.db, repair.itemId, repair.requestedAt, c.id) : undefined;
+    const shown = {
+      ...presentRepair(repair),
+      repairCount: record?.count ?? null,
+      externalRecords: (record?.external ?? [])
+        .filter((r) => r.caseId === c.id)
+        .sort((a, b) => a.seq - b.seq)
+        .map((r) => ({
+          recordId: r.id,
+          repairer: { kind: r.repairerKind, ref: r.repairerRef },
+          repairedOn: r.repairedOn.toISOString().slice(0, 10),
+          evidenceIds: r.evidenceIds as string[],
+          status: r.status as 'pending' | 'confirmed' | 'rejected',
+          reasonCode: r.reasonCode,
+        })),
+    };
     // The description and a dispute's text are the customer's own words: staff and the storefront read them, a
     // merchant does not. The item's serial number or IMEI likewise.
     if (principal.role === 'merchant' || !canSeeMerchantScoped(principal, c.merchantId)) return { repair: { ...shown, description: undefined } };

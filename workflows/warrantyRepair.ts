@@ -65,6 +65,14 @@ export const WARRANTY_CIVIL_MONTHS_PATCH = 'warranty-civil-months';
  * opened before pay the quote capped by shippingCapMinor.
  */
 export const REPAIR_SHIPPING_UNCAPPED_PATCH = 'repair-shipping-uncapped';
+/**
+ * Three-guarantee rules art. 11: two repairs in warranty, of any fault, by any authorised repairer. The opening counts
+ * every in-warranty repair of the item (countItemRepairs, `item.repairCount`); another repairer's records the customer
+ * attached (`item.externalRecordIds`) go to an agent one by one (repair.external_record_review) after the first
+ * response, and the entitlement is computed again with the confirmed ones before the plan is set. A replacement the
+ * case delivers enters the item's record (result `replaced`): the count starts again for the new item (art. 14).
+ */
+export const REPAIR_COUNT_ANY_FAULT_PATCH = 'repair-count-any-fault';
 
 /** The policy a repair case carries: the document's version, the calendar and this process's section. */
 export interface RepairCasePolicy {
@@ -88,10 +96,18 @@ export interface RepairCaseInput {
     paid?: { amountMinor: number; currency: string };
   };
   /**
-   * The item: its id in repair_items (the serial number or IMEI stays in PostgreSQL) and how many repairs of the
-   * same fault its record shows (three-guarantee rules art. 11). Absent when the request named no item.
+   * The item: its id in repair_items (the serial number or IMEI, or the order line, stays in PostgreSQL) and its
+   * repair record (three-guarantee rules art. 11). Cases opened before patch repair-count-any-fault: the repairs of the
+   * same declared category (`priorRepairsOfFault`), and no item when the request named none. Later cases:
+   * `repairCount`, every in-warranty repair on this platform and the other repairers' records already confirmed, and
+   * the ids of the records attached to this request, to review (repair_external_records).
    */
-  item?: { itemId: string; priorRepairsOfFault: number };
+  item?: {
+    itemId: string;
+    priorRepairsOfFault?: number;
+    repairCount?: { platform: number; confirmedExternal: number };
+    externalRecordIds?: string[];
+  };
   /** The manufacturer's warranty, in months from delivery. */
   warrantyMonths: number;
   problemCategory: RepairProblemCategory;
@@ -128,6 +144,7 @@ type TechnicianReport = z.infer<(typeof warrantyRepairTasks)['repair.technician_
 type DamageReview = z.infer<(typeof warrantyRepairTasks)['repair.damage_review']['payload']>;
 type Quote = z.infer<(typeof warrantyRepairTasks)['repair.first_response_quote']['payload']>;
 type ShippingReview = z.infer<(typeof warrantyRepairTasks)['repair.shipping_review']['payload']>;
+type ExternalRecordReview = z.infer<(typeof warrantyRepairTasks)['repair.external_record_review']['payload']>;
 type CourierHandOver = Extract<HandOver, { method: 'courier' }>;
 
 export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResult> {
@@ -254,17 +271,16 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   kase.setDeadline('warrantyEndsAt', warranty.warrantyEndsAt);
   const openedInWarranty = warranty.inWarranty;
   let inWarranty = openedInWarranty;
-  // Three-guarantee rules art. 9-11: an early performance fault, or a fault already repaired twice, opens a choice.
-  const entitlement = inWarranty
-    ? threeGuaranteeEntitlement({
-        calendar,
-        rules,
-        deliveredAt,
-        requestedAt: new Date(input.requestedAt),
-        problemCategory: input.problemCategory,
-        priorRepairsOfFault: input.item?.priorRepairsOfFault ?? 0,
-      })
-    : null;
+  // Art. 11: every in-warranty repair of the item counts, whoever made it (patch repair-count-any-fault).
+  const anyFault = patched(REPAIR_COUNT_ANY_FAULT_PATCH);
+  const counted = anyFault && input.item?.repairCount ? { ...input.item.repairCount } : undefined;
+  const priorRepairs = counted ? counted.platform + counted.confirmedExternal : (input.item?.priorRepairsOfFault ?? 0);
+  // Three-guarantee rules art. 9-11: an early performance fault, or an item already repaired twice, opens a choice.
+  const entitlementWith = (prior: number) =>
+    inWarranty
+      ? threeGuaranteeEntitlement({ calendar, rules, deliveredAt, requestedAt: new Date(input.requestedAt), problemCategory: input.problemCategory, priorRepairsOfFault: prior })
+      : null;
+  let entitlement = entitlementWith(priorRepairs);
   await kase.record('case.opened', {
     orderId: order.orderId,
     productRef: order.productRef,
@@ -274,10 +290,14 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     policyVersion: input.policy.version,
   }, { actor: input.openedBy, step: 'first_response' });
   await kase.record('repair.warranty_checked', { inWarranty, warrantyEndsAt: warranty.warrantyEndsAt.toISOString() });
+  const countOf = (c: NonNullable<typeof counted>) => ({ ...c, total: c.platform + c.confirmedExternal });
   if (entitlement) {
-    await kase.record('repair.entitlement', { ...entitlement, priorRepairsOfFault: input.item?.priorRepairsOfFault ?? 0 });
+    await kase.record('repair.entitlement', counted ? { ...entitlement, repairCount: countOf(counted) } : { ...entitlement, priorRepairsOfFault: input.item?.priorRepairsOfFault ?? 0 });
     await repairs.recordRepairProgress({ caseId, patch: { entitlement: entitlement.reason } });
   }
+  // Art. 11: the records of other repairers count once an agent confirms them (below, after the first response). In
+  // warranty only (out of it the three guarantees give nothing to count towards).
+  const toReview = counted && inWarranty ? (input.item?.externalRecordIds ?? []) : [];
   await kase.notify('repair.received', customer, { inWarranty: inWarranty ? 'yes' : 'no', ...slaWording });
 
   // 1. Response within 2 working hours (7.1): an agent acknowledges and proposes a solution: the free repair in
@@ -306,6 +326,36 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   let plan: RemedyChoice = 'repair';
   if (answer.payload.solution === 'free_repair') {
     await kase.record('repair.free_repair_confirmed', { partsCovered: true, labourCovered: true, shippingCovered: true }, { actor: answer.actor.id });
+    if (counted && toReview.length) {
+      // Art. 11: one review per record, in the order attached, before the plan is set (one at a time: a task's deadline
+      // may read the holiday data, and two reads at once would not replay in the same order). A confirmed record that
+      // brings the count to the threshold offers replacement or refund.
+      await kase.record('step.entered', {}, { step: 'awaiting_external_record_review' });
+      for (const recordId of toReview) {
+        const review = await kase.humanTask<ExternalRecordReview>({
+          type: 'repair.external_record_review',
+          role: 'agent',
+          sla: rules.externalRecordReview,
+          slaName: 'externalRecordReview',
+          notifyOnEscalation: agents,
+          interrupt: () => cancelled(),
+        });
+        if (review.kind === 'interrupted') return close('cancelled');
+        // A lapse (a policy with default-decision) counts the record: the customer's evidence is not refused unheard.
+        const p: ExternalRecordReview = review.kind === 'completed' ? review.payload : { decision: 'confirmed' };
+        const reasonCode = p.decision === 'rejected' ? p.reasonCode : null;
+        const reviewedBy = review.kind === 'completed' ? review.actor.id : null;
+        await repairs.recordExternalRepairReview({ caseId, recordId, decision: p.decision, reasonCode, reviewedBy, at: new Date().toISOString() });
+        await kase.record('repair.external_record_reviewed', { recordId, decision: p.decision, reasonCode, evidenceIds: p.evidenceIds ?? [], onSilence: review.kind !== 'completed' }, reviewedBy ? { actor: reviewedBy } : {});
+        if (p.decision === 'confirmed') counted.confirmedExternal++;
+      }
+      const again = entitlementWith(counted.platform + counted.confirmedExternal);
+      if (again && again.reason !== entitlement?.reason) {
+        entitlement = again;
+        await kase.record('repair.entitlement', { ...again, repairCount: countOf(counted) });
+        await repairs.recordRepairProgress({ caseId, patch: { entitlement: again.reason } });
+      }
+    }
     if (entitlement) {
       // The customer may still cancel while choosing (nothing was handed over yet).
       const chosen = await offerChoice(entitlement.reason, entitlement.options, () => cancelled(), 'cancelled');
@@ -406,6 +456,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   // 5. The repair, when it is the plan: 5 working days from the arrival (7.1), and at most 30 days in all
   //    (three-guarantee rules art. 12: the long stop, escalated to supervisors, then replacement or return).
   let resolution: RepairOutcome | undefined;
+  let faultFound: TechnicianReport['faultCode'] | undefined;
   let voucherIssued = false;
   if (plan === 'repair') {
     let stageDone = false;
@@ -482,6 +533,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
         break;
       }
       const r = done.payload;
+      faultFound = r.faultCode;
       const completedAt = new Date();
       await repairs.recordItemRepair({
         caseId,
@@ -626,6 +678,23 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     const { carrier, trackingNumber } = shipped.payload;
     const shippedAt = new Date();
     await kase.record('repair.item_shipped', { carrier, trackingNumber, resolution }, { actor: shipped.actor.id });
+    if (anyFault && resolution === 'replaced' && plan === 'replacement' && inWarranty) {
+      // Art. 14: the replacement is a new item; in the item's record, the repairs before it no longer count.
+      await repairs.recordItemRepair({
+        caseId,
+        itemId: input.item?.itemId ?? null,
+        problemCategory: input.problemCategory,
+        faultCode: faultFound ?? 'other',
+        result: 'replaced',
+        partsUsed: [],
+        evidenceRefs: [],
+        technicianId: shipped.actor.id,
+        inWarranty,
+        arrivedAt: null,
+        completedAt: shippedAt.toISOString(),
+        eventKey: `${caseId}:replacement`,
+      });
+    }
     await repairs.recordRepairProgress({ caseId, patch: { returnCarrier: carrier, returnTracking: trackingNumber } });
     await kase.notify('repair.item_shipped', customer, { carrier, trackingNumber });
     if (inWarranty) {

@@ -221,6 +221,17 @@ test('openCase: the body is a oneOf with one variant per process, told apart by 
   expect(op!.responses['200'].content).toEqual(op!.responses['201'].content);
 });
 
+test("the repair on the case resource documents its repair count and the other repairers' records (三包 art. 11); the opening takes them", async () => {
+  const doc = await getDocument();
+  const repair = (doc.components.schemas as Record<string, any>).Repair;
+  expect(repair.required).toEqual(expect.arrayContaining(['repairCount', 'externalRecords']));
+  expect(repair.properties.repairCount.anyOf.find((v: any) => v.type === 'object')).toMatchObject({ required: ['platform', 'external', 'confirmedExternal', 'total'], additionalProperties: false });
+  expect(repair.properties.externalRecords.items.properties.status).toMatchObject({ enum: ['pending', 'confirmed', 'rejected'] });
+  const open = (doc.paths['/v1/cases']!.post!.requestBody!.content['application/json'].schema as { oneOf: any[] }).oneOf.find((v) => v.properties.type.const === 'warranty_repair');
+  expect(open.required).not.toContain('externalRepairs');
+  expect(open.properties.externalRepairs).toMatchObject({ type: 'array', maxItems: 4, items: { required: ['repairer', 'repairedOn', 'evidenceIds'], additionalProperties: false } });
+});
+
 test('each party action is its own operation, with its body, declared by the process that has it', async () => {
   const doc = await getDocument();
   const names = [...new Set(processes.flatMap((p) => Object.keys(p.actions)))];

@@ -213,6 +213,107 @@ test('an item repaired twice for the same fault: the storefront chooses the refu
   expect(await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId } })).toMatchObject({ remedyChoice: 'refund', arrivalSource: 'drop_off' });
 });
 
+describe('two repairs, of any fault, by any repairer (三包 art. 11)', () => {
+  const seedItem = async (serialNumber: string, records: { problemCategory: string; result: string; inWarranty: boolean; daysAgo: number }[]) => {
+    const itemId = `itm_${crypto.randomUUID()}`;
+    await sys.db.repairItem.create({ data: { id: itemId, productRef: 'SKU-KETTLE-2000', identifierKind: 'serial', identifier: serialNumber } });
+    for (const [n, r] of records.entries()) {
+      await sys.db.repairItemHistory.create({
+        data: { id: crypto.randomUUID(), itemId, caseId: `REP-earlier-${n}-${itemId}`, eventKey: `earlier-${n}-${itemId}`, problemCategory: r.problemCategory, faultCode: 'other', result: r.result, technicianId: 'prn-tech', inWarranty: r.inWarranty, completedAt: new Date(Date.now() - r.daysAgo * DAY) },
+      });
+    }
+    return itemId;
+  };
+
+  test('the same serial repaired twice under other categories: replacement or refund, and the count on the case; user damage and paid repairs do not count', async () => {
+    const serialNumber = `SN-ANY-${crypto.randomUUID().slice(0, 8)}`;
+    const itemId = await seedItem(serialNumber, [
+      { problemCategory: 'battery', result: 'repaired', inWarranty: true, daysAgo: 40 },
+      { problemCategory: 'display', result: 'repaired', inWarranty: true, daysAgo: 20 },
+      { problemCategory: 'display', result: 'user_damage', inWarranty: false, daysAgo: 10 },
+      { problemCategory: 'display', result: 'repaired', inWarranty: false, daysAgo: 9 },
+    ]);
+    const { caseId, res } = await openRepair(repairBody({ serialNumber }));
+    expect(res.body.repair).toMatchObject({ itemId, problemCategory: 'does_not_power_on', repairCount: { platform: 2, external: 0, confirmedExternal: 0, total: 2 }, externalRecords: [] });
+    await completeTask(caseId, 'repair.first_response', { solution: 'free_repair' });
+    await atStep(caseId, 'awaiting_remedy_choice');
+    expect((await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId } })).entitlement).toBe('repeat_fault');
+    expect((await customer(caseId, 'remedy-choice', { choice: 'repair' })).status).toBe(409);
+    expect((await customer(caseId, 'remedy-choice', { choice: 'replacement' })).status).toBe(200);
+    // A merchant sees the count too (no personal data in it), not the serial number.
+    const merchantView = (await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.merchant.apiKey })).body;
+    expect(merchantView.repair).toMatchObject({ repairCount: { total: 2 } });
+    expect(merchantView.repair.item).toBeUndefined();
+    await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+  });
+
+  test("another repairer's record attached at opening: pending, then confirmed by an agent over HTTP; the count reaches two and the refund is offered", async () => {
+    const serialNumber = `SN-EXT-${crypto.randomUUID().slice(0, 8)}`;
+    const itemId = await seedItem(serialNumber, [{ problemCategory: 'battery', result: 'repaired', inWarranty: true, daysAgo: 30 }]);
+    const repairedOn = new Date(Date.now() - 10 * DAY).toISOString().slice(0, 10);
+    const body = { ...repairBody({ serialNumber }), externalRepairs: [{ repairer: { kind: 'manufacturer_service', ref: 'MFR-SC-0571' }, repairedOn, evidenceIds: ['EVD-INVOICE-1', 'EVD-REPORT-1'] }] };
+    const { caseId, res } = await openRepair(body as any);
+    expect(res.body.repair.repairCount).toEqual({ platform: 1, external: 1, confirmedExternal: 0, total: 1 });
+    expect(res.body.repair.externalRecords).toEqual([
+      { recordId: expect.stringMatching(/^xrr_/), repairer: { kind: 'manufacturer_service', ref: 'MFR-SC-0571' }, repairedOn, evidenceIds: ['EVD-INVOICE-1', 'EVD-REPORT-1'], status: 'pending', reasonCode: null },
+    ]);
+    const recordId = res.body.repair.externalRecords[0].recordId;
+    expect(await sys.db.repairExternalRecord.findUniqueOrThrow({ where: { id: recordId } })).toMatchObject({ itemId, caseId, seq: 1, status: 'pending' });
+    // The workflow carries the record's id only, never the repairer's reference or the evidence.
+    expect(await historyBytes(caseId)).toContain(recordId);
+    expect(await historyBytes(caseId)).not.toContain('MFR-SC-0571');
+    await completeTask(caseId, 'repair.first_response', { solution: 'free_repair' });
+    await atStep(caseId, 'awaiting_external_record_review');
+    const review = await openTask(caseId, 'repair.external_record_review');
+    expect(review).toMatchObject({ role: 'agent', sla: 'externalRecordReview' });
+    const freeText = await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { decision: 'confirmed', note: 'looks fine' } } });
+    expect(freeText.status).toBe(400);
+    await completeTask(caseId, 'repair.external_record_review', { decision: 'confirmed', evidenceIds: ['EVD-INVOICE-1'] });
+    await atStep(caseId, 'awaiting_remedy_choice');
+    const shown = (await caseState(caseId)).repair;
+    expect(shown.repairCount).toEqual({ platform: 1, external: 1, confirmedExternal: 1, total: 2 });
+    expect(shown.externalRecords[0]).toMatchObject({ status: 'confirmed', reasonCode: null });
+    expect(await sys.db.repairExternalRecord.findUniqueOrThrow({ where: { id: recordId } })).toMatchObject({ status: 'confirmed', reviewedBy: sys.keys.agent.id });
+    expect((await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId } })).entitlement).toBe('repeat_fault');
+    const third = await customer(caseId, 'remedy-choice', { choice: 'repair' });
+    expect(third.status).toBe(409);
+    expect(third.body.error.message).toContain('replacement, refund');
+    expect((await customer(caseId, 'remedy-choice', { choice: 'refund' })).status).toBe(200);
+    await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+
+    // The next request for the item counts the confirmed record as it is, without a second review.
+    const again = await openRepair({ ...repairBody({ serialNumber }), externalRepairs: body.externalRepairs } as any);
+    expect(again.res.body.repair.repairCount).toEqual({ platform: 1, external: 1, confirmedExternal: 1, total: 2 });
+    expect(again.res.body.repair.externalRecords).toEqual([]);
+    await call(sys, 'POST', `/v1/cases/${again.caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+  });
+
+  test("without a serial number the order line is the item; another repairer's record must date from the delivery to the request, in warranty only, with evidence", async () => {
+    const first = await openRepair({ ...repairBody(), item: undefined } as any);
+    expect(first.res.body.repair.item).toEqual({ identifierKind: 'order_line', identifier: `${first.body.order.orderId}/LI-1` });
+    expect(first.res.body.repair.repairCount).toEqual({ platform: 0, external: 0, confirmedExternal: 0, total: 0 });
+    await call(sys, 'POST', `/v1/cases/${first.caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+    const sameLine = await openRepair({ ...repairBody(), order: first.body.order, item: undefined } as any);
+    expect(sameLine.res.body.repair.itemId).toBe(first.res.body.repair.itemId);
+    await call(sys, 'POST', `/v1/cases/${sameLine.caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+
+    const open = (body: unknown) => call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
+    const record = (over: Record<string, unknown> = {}) => ({ repairer: { kind: 'authorised_service_centre', ref: 'ASC-0001' }, repairedOn: new Date(Date.now() - 5 * DAY).toISOString().slice(0, 10), evidenceIds: ['EVD-1'], ...over });
+    const beforeDelivery = await open({ ...repairBody(), externalRepairs: [record({ repairedOn: new Date(Date.now() - 3 * MONTH).toISOString().slice(0, 10) })] });
+    expect(beforeDelivery.status).toBe(422);
+    expect(beforeDelivery.body.error.code).toBe('EXTERNAL_REPAIR_DATE_OUT_OF_RANGE');
+    const future = await open({ ...repairBody(), externalRepairs: [record({ repairedOn: new Date(Date.now() + 3 * DAY).toISOString().slice(0, 10) })] });
+    expect(future.status).toBe(422);
+    const outOfWarranty = await open({ ...repairBody({ warrantyMonths: 12, deliveredAt: new Date(Date.now() - 14 * MONTH).toISOString() }), externalRepairs: [record()] });
+    expect(outOfWarranty.status).toBe(422);
+    expect(outOfWarranty.body.error.code).toBe('EXTERNAL_REPAIRS_OUT_OF_WARRANTY');
+    for (const bad of [record({ evidenceIds: [] }), record({ repairer: { kind: 'my neighbour', ref: 'X' } }), record({ notes: 'free text' }), record({ repairedOn: '2026-02-30' })]) {
+      expect((await open({ ...repairBody(), externalRepairs: [bad] })).status).toBe(400);
+    }
+    expect((await open({ ...repairBody(), externalRepairs: [1, 2, 3, 4, 5].map(() => record()) })).status).toBe(400);
+  });
+});
+
 test('user damage over HTTP: the technician records it with evidence, the customer disputes it with its own words (PostgreSQL only), a supervisor overturns it', async () => {
   const { caseId } = await openRepair();
   await completeTask(caseId, 'repair.first_response', { solution: 'free_repair' });

@@ -9,7 +9,7 @@ import { parseTaskPayload } from '../../processes';
 import { warrantyRepairTasks } from '../../policy/warrantyRepair';
 
 const renderTemplate = (name: string, locale: string, params: Record<string, string | number | null>) => render(templatesOf(processes), name, locale, params);
-import { addMonths, checkWarranty, silenceChoice, threeGuaranteeEntitlement, type RepairProblemCategory } from '../../policy/warrantyRepair';
+import { addMonths, checkWarranty, countItemRepairs, silenceChoice, threeGuaranteeEntitlement, type ExternalRepairRecord, type PlatformRepairRecord, type RepairProblemCategory } from '../../policy/warrantyRepair';
 import { handOverSchema } from '../../policy/warrantyRepair.schemas';
 
 const rules = defaultPolicy.warrantyRepair;
@@ -92,6 +92,23 @@ describe('three-guarantee entitlements (arts. 9-11; day periods per Civil Code a
     expect(entitlement('2026-12-20T00:00:00Z', { priorRepairsOfFault: 1 })).toBeNull();
   });
 
+  test('art. 11 counts repairs, not faults: two repairs of other categories and faults give replacement or refund', () => {
+    // The record counts every in-warranty repair, whatever was declared: the third request, a third category, is entitled.
+    const platform: PlatformRepairRecord[] = [
+      { result: 'repaired', inWarranty: true, completedAt: new Date('2026-11-20T00:00:00Z') }, // declared battery
+      { result: 'repaired', inWarranty: true, completedAt: new Date('2026-12-05T00:00:00Z') }, // declared display
+    ];
+    const n = countItemRepairs({ platform, external: [], before: new Date('2026-12-20T00:00:00Z') });
+    expect(n).toEqual({ platform: 2, external: 0, confirmedExternal: 0, total: 2 });
+    for (const problemCategory of ['does_not_power_on', 'noise_or_vibration', 'physical_damage'] as const) {
+      expect(entitlement('2026-12-20T00:00:00Z', { problemCategory, priorRepairsOfFault: n.total })).toEqual({ reason: 'repeat_fault', options: ['replacement', 'refund'] });
+    }
+    // One repair here and one confirmed elsewhere: two.
+    const mixed = countItemRepairs({ platform: platform.slice(0, 1), external: [{ status: 'confirmed', repairerKind: 'manufacturer_service', repairerRef: 'HUAWEI-SC-0571', repairedOn: new Date('2026-12-01T00:00:00Z') }], before: new Date('2026-12-20T00:00:00Z') });
+    expect(mixed.total).toBe(2);
+    expect(entitlement('2026-12-20T00:00:00Z', { priorRepairsOfFault: mixed.total })).toMatchObject({ reason: 'repeat_fault' });
+  });
+
   test('silence applies the policy default when offered, else the replacement; never a refusal', () => {
     expect(silenceChoice(['refund', 'replacement', 'repair'], 'replacement')).toBe('replacement');
     expect(silenceChoice(['replacement', 'refund'], 'refund')).toBe('refund');
@@ -100,12 +117,45 @@ describe('three-guarantee entitlements (arts. 9-11; day periods per Civil Code a
 
   test('the schema fills the three-guarantee settings of an older policy document with the defaults', () => {
     const older = structuredClone(defaultPolicy) as any;
-    for (const k of ['earlyFault', 'repairsBeforeReplacement', 'silenceRemedy', 'repairLongStop', 'arrivalCheckEvery', 'arrivalWait', 'shippingCapMinor', 'shippingCurrency', 'extendWarrantyByRepairTime', 'damageReview']) delete older.warrantyRepair[k];
+    for (const k of ['earlyFault', 'repairsBeforeReplacement', 'silenceRemedy', 'repairLongStop', 'arrivalCheckEvery', 'arrivalWait', 'shippingCapMinor', 'shippingCurrency', 'extendWarrantyByRepairTime', 'damageReview', 'externalRecordReview']) delete older.warrantyRepair[k];
     expect(parsePolicy(older).warrantyRepair).toEqual(rules);
     const bad = structuredClone(defaultPolicy) as any;
     bad.warrantyRepair.repairsBeforeReplacement = 3; // the law says two
     bad.warrantyRepair.earlyFault.returnDays = 5; // the law says at least 7
     expect(() => parsePolicy(bad)).toThrow();
+  });
+});
+
+describe('countItemRepairs (three-guarantee rules art. 11: two repairs in warranty, any fault, any authorised repairer)', () => {
+  const at = (iso: string) => new Date(iso);
+  const repaired = (completedAt: string, over: Partial<PlatformRepairRecord> = {}): PlatformRepairRecord => ({ result: 'repaired', inWarranty: true, completedAt: at(completedAt), ...over });
+  const elsewhere = (repairedOn: string, status: ExternalRepairRecord['status'] = 'confirmed', repairerRef = 'SC-0571'): ExternalRepairRecord => ({ status, repairerKind: 'authorised_service_centre', repairerRef, repairedOn: at(`${repairedOn}T00:00:00Z`) });
+  const before = at('2026-12-20T08:00:00Z');
+  const count = (platform: PlatformRepairRecord[], external: ExternalRepairRecord[] = []) => countItemRepairs({ platform, external, before });
+
+  test.each<[string, PlatformRepairRecord[], number]>([
+    ['nothing on record', [], 0],
+    ['two repairs in warranty, whatever the category', [repaired('2026-10-01T00:00:00Z'), repaired('2026-11-01T00:00:00Z')], 2],
+    ['a paid repair out of warranty does not count', [repaired('2026-10-01T00:00:00Z'), repaired('2026-11-01T00:00:00Z', { inWarranty: false })], 1],
+    ['user damage and not repairable are no repairs', [repaired('2026-10-01T00:00:00Z', { result: 'user_damage', inWarranty: false }), repaired('2026-11-01T00:00:00Z', { result: 'not_repairable' })], 0],
+    ['a replacement starts a new item: the repairs before it no longer count', [repaired('2026-09-01T00:00:00Z'), repaired('2026-10-01T00:00:00Z'), repaired('2026-10-10T00:00:00Z', { result: 'replaced' }), repaired('2026-11-01T00:00:00Z')], 1],
+    ['a record after the request (a later case) does not count', [repaired('2026-10-01T00:00:00Z'), repaired('2026-12-20T08:00:00Z')], 1],
+    ['a record a millisecond before the request counts', [repaired('2026-10-01T00:00:00Z'), repaired('2026-12-20T07:59:59.999Z')], 2],
+  ])('platform: %s', (_case, platform, expected) => {
+    expect(count(platform).platform).toBe(expected);
+    expect(count(platform).total).toBe(expected);
+  });
+
+  test('elsewhere: only confirmed records count; each repairer and date once; on or after the latest replacement', () => {
+    expect(count([], [elsewhere('2026-11-01', 'pending'), elsewhere('2026-11-02', 'rejected')])).toEqual({ platform: 0, external: 2, confirmedExternal: 0, total: 0 });
+    expect(count([repaired('2026-10-01T00:00:00Z')], [elsewhere('2026-11-01'), elsewhere('2026-11-02', 'rejected')])).toEqual({ platform: 1, external: 2, confirmedExternal: 1, total: 2 });
+    // The same record attached twice (two requests): once, confirmed if either review confirmed it.
+    expect(count([], [elsewhere('2026-11-01', 'rejected'), elsewhere('2026-11-01', 'confirmed')])).toEqual({ platform: 0, external: 1, confirmedExternal: 1, total: 1 });
+    // Another repairer the same day is another record.
+    expect(count([], [elsewhere('2026-11-01'), elsewhere('2026-11-01', 'confirmed', 'SC-0999')]).confirmedExternal).toBe(2);
+    // A replacement on 10 October: a repair elsewhere that day still counts (a record has only the day), the day before not.
+    const replaced = [repaired('2026-10-10T06:00:00Z', { result: 'replaced' })];
+    expect(count(replaced, [elsewhere('2026-10-09'), elsewhere('2026-10-10', 'confirmed', 'SC-0999')]).confirmedExternal).toBe(1);
   });
 });
 
@@ -120,6 +170,7 @@ describe('repair payloads', () => {
       ['repair.technician_report', 'agent'],
       ['repair.shipping_review', 'agent'],
       ['repair.damage_review', 'supervisor'],
+      ['repair.external_record_review', 'agent'],
       ['repair.return_shipment', 'agent'],
     ]);
   });
@@ -139,6 +190,13 @@ describe('repair payloads', () => {
     expect(parseTaskPayload('repair.shipping_review', { approvedAmount: '120' }).ok).toBe(true);
     expect(parseTaskPayload('repair.shipping_review', { approvedAmount: -1 }).ok).toBe(false);
     expect(parseTaskPayload('repair.shipping_review', {}).ok).toBe(false);
+    // Art. 11: another repairer's record confirmed, or rejected with a reason code (no free text).
+    expect(parseTaskPayload('repair.external_record_review', { decision: 'confirmed' }).ok).toBe(true);
+    expect(parseTaskPayload('repair.external_record_review', { decision: 'confirmed', evidenceIds: ['EVD-1'] }).ok).toBe(true);
+    expect(parseTaskPayload('repair.external_record_review', { decision: 'rejected', reasonCode: 'not_authorised_repairer' }).ok).toBe(true);
+    expect(parseTaskPayload('repair.external_record_review', { decision: 'rejected' }).ok).toBe(false);
+    expect(parseTaskPayload('repair.external_record_review', { decision: 'rejected', reasonCode: 'looks fake to me' }).ok).toBe(false);
+    expect(parseTaskPayload('repair.external_record_review', { decision: 'confirmed', note: 'free text' }).ok).toBe(false);
   });
 
   test('first response: free repair in warranty, a positive quote in minor units otherwise', () => {

@@ -385,7 +385,8 @@ test('repair breach at 5 working days: supervisors alerted, replacement or repai
   const shippedAt = event(i.caseId, 'repair.item_shipped').at;
   expect(event(i.caseId, 'repair.warranty_extended').payload).toMatchObject({ basis: 'replacement_restarts', warrantyEndsAt: warrantyEndsAt(i.policy.calendar, new Date(shippedAt), 12).toISOString() });
   expect(progressOf(i.caseId)).toMatchObject({ remedyChoice: 'replacement' });
-  expect(forCase(i.caseId, fakes.itemRepairs)).toHaveLength(0);
+  // No report was made; the replacement enters the item's record (art. 14, patch repair-count-any-fault): a new item.
+  expect(forCase(i.caseId, fakes.itemRepairs)).toEqual([expect.objectContaining({ result: 'replaced', faultCode: 'other', itemId: i.item!.itemId, completedAt: shippedAt })]);
 });
 
 test('repair breach: the customer chooses to wait; the escalated repair completes; a technician finishing during an offer withdraws it', async () => {
@@ -679,4 +680,91 @@ test('the warranty as the Civil Code counts it (patch warranty-civil-months): de
   expect(endsAt.getTime() - new Date(deliveredAt).getTime()).toBeGreaterThan(warrantyMonths * 28 * DAY);
   await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
   expect(await h.result()).toEqual({ outcome: 'cancelled', rating: null });
+});
+
+describe('two repairs, of any fault, by any repairer (三包 art. 11, patch repair-count-any-fault)', () => {
+  const counted = (caseId: string, platform: number, externalRecordIds: string[] = []) => ({ itemId: `itm-${caseId}`, repairCount: { platform, confirmedExternal: 0 }, externalRecordIds });
+
+  test("another repairer's record confirmed brings the count to two: the plan waits for the review, then replacement or refund; the replacement enters the item's record", async () => {
+    const i = input({ problemCategory: 'battery' });
+    i.item = counted(i.caseId, 1, ['xrr-a']);
+    const h = await start(i);
+    // The review opens once the free repair is confirmed, for agents, with its SLA from the policy; the plan waits for it.
+    await complete(h, 'repair.first_response', { solution: 'free_repair' });
+    await atStep(h, 'awaiting_external_record_review');
+    await waitForState(h, (s) => !!openTaskOf(s, 'repair.external_record_review'), 'review task');
+    const review = tasksOf(i.caseId).find((t) => t.type === 'repair.external_record_review');
+    expect(review).toMatchObject({ role: 'agent', slaName: 'externalRecordReview' });
+    expect(review.dueAt).toBe(addWorkingDays(i.policy.calendar, await slaStartOf(h, 'externalRecordReview'), 2).toISOString());
+    expect(eventTypes(i.caseId)).not.toContain('repair.entitlement');
+    await expect(complete(h, 'repair.external_record_review', { decision: 'rejected' })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
+    await complete(h, 'repair.external_record_review', { decision: 'confirmed', evidenceIds: ['EVD-1'] });
+    await atStep(h, 'awaiting_remedy_choice');
+    expect(forCase(i.caseId, fakes.externalReviews)).toEqual([{ caseId: i.caseId, recordId: 'xrr-a', decision: 'confirmed', reasonCode: null, reviewedBy: agent.id, at: expect.any(String) }]);
+    expect(event(i.caseId, 'repair.external_record_reviewed').payload).toEqual({ recordId: 'xrr-a', decision: 'confirmed', reasonCode: null, evidenceIds: ['EVD-1'], onSilence: false });
+    expect(event(i.caseId, 'repair.entitlement').payload).toEqual({ reason: 'repeat_fault', options: ['replacement', 'refund'], repairCount: { platform: 1, confirmedExternal: 1, total: 2 } });
+    expect(progressOf(i.caseId)).toMatchObject({ entitlement: 'repeat_fault' });
+    await choose(h, 'replacement');
+    await handOver(h);
+    await complete(h, 'repair.confirm_receipt', { outcome: 'received' });
+    await shipAndRate(h, 5);
+    expect(await h.result()).toEqual({ outcome: 'replaced', rating: 5 });
+    // Art. 14: the replacement is a new item; in the record, the repairs before it no longer count.
+    expect(forCase(i.caseId, fakes.itemRepairs)).toEqual([expect.objectContaining({ itemId: i.item.itemId, result: 'replaced', inWarranty: true, eventKey: `${i.caseId}:replacement` })]);
+  });
+
+  test("a rejected record does not count: one repair, the free repair goes on; two records are reviewed one after the other", async () => {
+    const i = input();
+    i.item = counted(i.caseId, 1, ['xrr-b', 'xrr-c']);
+    const h = await start(i);
+    await complete(h, 'repair.first_response', { solution: 'free_repair' });
+    await atStep(h, 'awaiting_external_record_review');
+    await complete(h, 'repair.external_record_review', { decision: 'rejected', reasonCode: 'not_authorised_repairer' });
+    await complete(h, 'repair.external_record_review', { decision: 'rejected', reasonCode: 'duplicate' });
+    await atStep(h, 'awaiting_hand_over');
+    expect(forCase(i.caseId, fakes.externalReviews).map((r) => [r.recordId, r.decision, r.reasonCode])).toEqual([
+      ['xrr-b', 'rejected', 'not_authorised_repairer'],
+      ['xrr-c', 'rejected', 'duplicate'],
+    ]);
+    expect(eventTypes(i.caseId)).not.toContain('repair.entitlement');
+    expect(eventTypes(i.caseId)).not.toContain('repair.remedy_choice_offered');
+    expect(events(i.caseId).filter((e) => e.type === 'step.entered').at(-1).payload).toEqual({ plan: 'repair' });
+    await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+    expect(await h.result()).toEqual({ outcome: 'cancelled', rating: null });
+  });
+
+  test('two repairs of other categories: replacement or refund at once, no review; a review lapsing under default-decision counts the record; a cancellation ends an open review', async () => {
+    const i = input({ problemCategory: 'display' });
+    i.item = counted(i.caseId, 2);
+    const h = await start(i);
+    await complete(h, 'repair.first_response', { solution: 'free_repair' });
+    await atStep(h, 'awaiting_remedy_choice');
+    expect(event(i.caseId, 'repair.entitlement').payload).toEqual({ reason: 'repeat_fault', options: ['replacement', 'refund'], repairCount: { platform: 2, confirmedExternal: 0, total: 2 } });
+    expect(tasksOf(i.caseId).map((t) => t.type)).not.toContain('repair.external_record_review');
+    await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+    expect(await h.result()).toEqual({ outcome: 'cancelled', rating: null });
+
+    const lapsing = testPolicy((p) => void (p.warrantyRepair.externalRecordReview = { within: { amount: 2, unit: 'working-days' }, onBreach: 'default-decision' }));
+    const j = input({ policy: lapsing });
+    j.item = counted(j.caseId, 1, ['xrr-d']);
+    const hj = await start(j);
+    await complete(hj, 'repair.first_response', { solution: 'free_repair' });
+    await atStep(hj, 'awaiting_external_record_review');
+    await sleepPast(j.caseId, 'repair.external_record_review');
+    await atStep(hj, 'awaiting_remedy_choice');
+    expect(event(j.caseId, 'repair.external_record_reviewed').payload).toEqual({ recordId: 'xrr-d', decision: 'confirmed', reasonCode: null, evidenceIds: [], onSilence: true });
+    expect(forCase(j.caseId, fakes.externalReviews)).toEqual([expect.objectContaining({ recordId: 'xrr-d', decision: 'confirmed', reviewedBy: null })]);
+    await executeUpdate(hj, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+    expect(await hj.result()).toEqual({ outcome: 'cancelled', rating: null });
+
+    const k = input();
+    k.item = counted(k.caseId, 0, ['xrr-e']);
+    const hk = await start(k);
+    await complete(hk, 'repair.first_response', { solution: 'free_repair' });
+    await waitForState(hk, (s) => !!openTaskOf(s, 'repair.external_record_review'), 'review task');
+    await executeUpdate(hk, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+    expect(await hk.result()).toEqual({ outcome: 'cancelled', rating: null });
+    expect(of(k.caseId, 'closeTask').map((c) => [c.status, c.resolution])).toEqual([['completed', 'completed'], ['cancelled', 'cancelled']]);
+    expect(forCase(k.caseId, fakes.externalReviews)).toEqual([]);
+  });
 });
