@@ -653,6 +653,31 @@ test('the guardian\'s verified account: an adult account holding the mobile cons
   await call(on, 'POST', `/v1/cases/${id}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
 });
 
+test('decideGuardianConsent against PostgreSQL: an adult in 周岁 at the exact instants (the 18th birthday is not yet 18); a retry answers the same', async () => {
+  const { id } = await register(minimal({ birthDate: bornYearsAgo(9) }) as any);
+  await atStep(id, 'guardian_consent');
+  const acts = createRegistrationActivities({ db: sys.db, logger: { child: () => ({ info() {}, warn() {} }) } } as any);
+  const guardianId = `grd_test_${crypto.randomUUID().slice(0, 8)}`;
+  // 民法典 art. 17 and 周岁 (法释〔2006〕1号 art. 2): born 2008-12-04, 18 from 2026-12-05 00:00 in Asia/Shanghai.
+  await sys.db.registrationGuardian.create({
+    data: { id: guardianId, registrationId: id, mobile: guardianMobile(), mobileVerifiedAt: new Date(), relation: 'other_guardian', adultProof: 'real_name', fullName: '赵六', idNumberHash: 'h'.repeat(64), idLast4: '0000', birthDate: '2008-12-04', realNameResult: 'match', privacyPolicyVersion: '2026-11', privacyPolicySha256: 'a'.repeat(64), noticeSha256: 'b'.repeat(64) },
+  });
+  const decide = (at: string, decision: 'consent' | 'refuse' = 'consent') => acts.decideGuardianConsent({ caseId: id, registrationId: id, decision, timeZone: 'Asia/Shanghai', at });
+  expect(await decide('2026-12-04T15:59:59.999Z')).toEqual({ result: 'not_adult' }); // 23:59:59 on the 18th birthday
+  expect(await sys.db.registrationConsent.count({ where: { registrationId: id } })).toBe(0);
+  expect(await decide('2026-12-04T16:00:00.000Z')).toEqual({ result: 'consented', guardianId, relation: 'other_guardian', adultProof: 'real_name' }); // 00:00 the day after
+  expect(await decide('2026-12-04T16:00:01.000Z', 'refuse')).toEqual({ result: 'consented', guardianId, relation: 'other_guardian', adultProof: 'real_name' }); // a retry: the same answer
+  expect(await sys.db.registrationConsent.findMany({ where: { registrationId: id } })).toEqual([
+    expect.objectContaining({ purpose: 'guardian', givenBy: 'guardian', guardianId, guardianRelation: 'other_guardian', privacyPolicyVersion: '2026-11', noticeSha256: 'b'.repeat(64), givenAt: new Date('2026-12-04T16:00:00.000Z') }),
+  ]);
+  // A guardian whose mobile is not verified: nothing to decide.
+  await sys.db.registrationGuardian.update({ where: { id: guardianId }, data: { decision: null, mobileVerifiedAt: null } });
+  expect(await decide('2026-12-05T00:00:00.000Z')).toEqual({ result: 'no_guardian' });
+  await call(sys, 'POST', `/v1/cases/${id}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
+  await closed(id, 'cancelled');
+  expect(await sys.db.registrationGuardian.count({ where: { registrationId: id } })).toBe(0); // erased with the child's data
+});
+
 test('the guardian refuses, or does not answer in time: refused guardian_consent_required, the child\'s and the guardian\'s data erased at once', async () => {
   // An adult's registration has no guardian step.
   const adult = await register(minimal() as any);
