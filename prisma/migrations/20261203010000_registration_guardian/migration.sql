@@ -1,5 +1,5 @@
--- The guardian step of a child under 14 (PIPL art. 31; 未成年人保护法 art. 72): the guardian's record, and the
--- guardian a consent came from.
+-- The guardian step of a child under 14 (PIPL art. 31, 未成年人保护法 art. 72): the guardian's record, and the
+-- guardian a consent came from. (No semicolon in comments: the migration engine splits the script at each one.)
 CREATE TABLE "registration_guardians" (
     "id" TEXT NOT NULL,
     "registration_id" TEXT NOT NULL,
