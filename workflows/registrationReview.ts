@@ -5,6 +5,8 @@
 // person (PIPL art. 24). Approval activates the account (flagged for minor safeguards under 18); rejection
 // erases the data after the retention, abandonment at once (2.1, 2.4; PIPL art. 19, 47). The same workflow
 // verifies an active account's real name later, when a feature asks for it.
+// A child under 14 (declared) waits first for the guardian step (PIPL art. 31; 未成年人保护法 art. 72): a code to the
+// guardian's mobile, the answer of an adult guardian, under the policy's guardianConsent deadline.
 // The workflow carries the registration id and enums only; codes, links and personal data stay in PostgreSQL.
 import { allHandlersFinished, defineUpdate, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { RegistrationActivities } from '../activities/registration';
