@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import { Context } from '@temporalio/activity';
 import { envFields } from '../lib/config';
-import { ageOn, minorStatus, type FaceResult, type RegistrationRiskFlag } from '../policy/registration';
+import { ADULT_AGE, ageOn, minorStatus, type FaceResult, type GuardianAdultProof, type GuardianRelation, type RegistrationRiskFlag } from '../policy/registration';
 import type { RegistrationPolicy } from '../policy/registration';
 import { appendAuditEvent } from './audit';
 import { createActivities, type ActivityDeps } from './index';
@@ -167,6 +167,28 @@ export type MobileCodeCheck =
   | { result: 'locked'; lockedUntil: string | null }
   | { result: 'no_code' };
 
+/** The guardian step (PIPL art. 31): a code to the guardian's mobile, checked like the applicant's. */
+export interface CheckGuardianCodeInput extends CheckMobileCodeInput {}
+
+export interface GuardianDecisionInput {
+  caseId: string;
+  registrationId: string;
+  decision: 'consent' | 'refuse';
+  /** The case's minors rules and time zone: the guardian must be an adult, counted in 周岁 (ageOn). */
+  timeZone: string;
+  at: string;
+}
+
+export type GuardianDecision =
+  | { result: 'consented'; guardianId: string; relation: GuardianRelation; adultProof: GuardianAdultProof }
+  | { result: 'refused'; guardianId: string }
+  /** The guardian is under 18 (民法典 art. 17). */
+  | { result: 'not_adult' }
+  /** Neither a real-name verified account holds the guardian's mobile, nor did a real-name check match. */
+  | { result: 'not_verified' }
+  /** The guardian's mobile was not verified by a code (or nothing was submitted). */
+  | { result: 'no_guardian' };
+
 export interface RegistrationStepInput {
   caseId: string;
   registrationId: string;
@@ -205,7 +227,17 @@ export interface RegistrationActivities {
   /** A later real-name verification ended without success: its identity data is erased (PIPL art. 19, 47). */
   eraseIdentity(input: Omit<ErasePersonalDataInput, 'userRef'>): Promise<{ identities: number }>;
   /** Data minimisation (2.1, 2.4): deletes the unverified personal data; the audit trail keeps counts only. */
-  erasePersonalData(input: ErasePersonalDataInput): Promise<{ registrations: number; challenges: number; identities: number; smsMessages: number; parties: number }>;
+  erasePersonalData(input: ErasePersonalDataInput): Promise<{ registrations: number; challenges: number; identities: number; smsMessages: number; parties: number; guardians?: number }>;
+  /** The guardian step: a 6-digit code to the guardian's mobile (the number the API stored), stored as its HMAC. */
+  sendGuardianCode(input: SendMobileCodeInput): Promise<{ expiresAt: string; sent: boolean }>;
+  /** Checks the guardian's code like the applicant's (attempts, expiry, lock); a right code verifies the guardian's mobile. */
+  checkGuardianCode(input: CheckGuardianCodeInput): Promise<MobileCodeCheck>;
+  /**
+   * The guardian's answer (PIPL art. 31): a refusal is recorded; a consent only from an adult guardian (a real-name
+   * verified account holding the verified mobile, or a matching real-name check), recorded as a consent with the
+   * guardian's id, the notice's hash and the privacy policy's version. A retry answers what was decided.
+   */
+  decideGuardianConsent(input: GuardianDecisionInput): Promise<GuardianDecision>;
 }
 
 export function createRegistrationActivities(deps: ActivityDeps): RegistrationActivities {
@@ -222,31 +254,38 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
     }
   };
 
+  /**
+   * Checks a submitted code against its challenge in one transaction: the attempt counts whatever it says, the step
+   * locks when the attempts are used up, a right code marks the challenge and runs `onVerified`.
+   */
+  const checkCode = (i: CheckMobileCodeInput, onVerified: (tx: Parameters<Parameters<typeof db.$transaction>[0]>[0], now: Date) => Promise<unknown>): Promise<MobileCodeCheck> =>
+    db.$transaction(async (tx) => {
+      const [ch] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM registration_challenges WHERE id = ${i.challengeId} FOR UPDATE`;
+      if (!ch) return { result: 'no_code' as const };
+      const row = await tx.registrationChallenge.findUniqueOrThrow({ where: { id: i.challengeId } });
+      const now = new Date(i.at);
+      if (row.verifiedAt) {
+        // A retry of the check that verified: the same answer.
+        return macMatches(i.codeMac, row.codeHash) ? { result: 'verified' as const } : { result: 'invalid' as const, attemptsLeft: Math.max(0, row.maxAttempts - row.attempts) };
+      }
+      if (row.attempts >= row.maxAttempts) return { result: 'locked' as const, lockedUntil: row.lockedUntil?.toISOString() ?? null };
+      if (row.expiresAt.getTime() <= now.getTime()) return { result: 'expired' as const, expiredAt: row.expiresAt.toISOString() };
+      // Every entry counts, right or wrong.
+      const attempts = row.attempts + 1;
+      if (macMatches(i.codeMac, row.codeHash)) {
+        await tx.registrationChallenge.update({ where: { id: row.id }, data: { attempts, verifiedAt: now } });
+        await onVerified(tx, now);
+        return { result: 'verified' as const };
+      }
+      const attemptsLeft = row.maxAttempts - attempts;
+      const lockedUntil = attemptsLeft > 0 ? null : new Date(now.getTime() + i.lockoutMs);
+      await tx.registrationChallenge.update({ where: { id: row.id }, data: { attempts, ...(lockedUntil && { lockedUntil }) } });
+      return lockedUntil ? { result: 'locked' as const, lockedUntil: lockedUntil.toISOString() } : { result: 'invalid' as const, attemptsLeft };
+    });
+
   return {
     async checkMobileCode(i) {
-      return db.$transaction(async (tx) => {
-        const [ch] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM registration_challenges WHERE id = ${i.challengeId} FOR UPDATE`;
-        if (!ch) return { result: 'no_code' as const };
-        const row = await tx.registrationChallenge.findUniqueOrThrow({ where: { id: i.challengeId } });
-        const now = new Date(i.at);
-        if (row.verifiedAt) {
-          // A retry of the check that verified: the same answer.
-          return macMatches(i.codeMac, row.codeHash) ? { result: 'verified' as const } : { result: 'invalid' as const, attemptsLeft: Math.max(0, row.maxAttempts - row.attempts) };
-        }
-        if (row.attempts >= row.maxAttempts) return { result: 'locked' as const, lockedUntil: row.lockedUntil?.toISOString() ?? null };
-        if (row.expiresAt.getTime() <= now.getTime()) return { result: 'expired' as const, expiredAt: row.expiresAt.toISOString() };
-        // Every entry counts, right or wrong.
-        const attempts = row.attempts + 1;
-        if (macMatches(i.codeMac, row.codeHash)) {
-          await tx.registrationChallenge.update({ where: { id: row.id }, data: { attempts, verifiedAt: now } });
-          await tx.registration.updateMany({ where: { id: i.registrationId, mobileVerifiedAt: null }, data: { mobileVerifiedAt: now } });
-          return { result: 'verified' as const };
-        }
-        const attemptsLeft = row.maxAttempts - attempts;
-        const lockedUntil = attemptsLeft > 0 ? null : new Date(now.getTime() + i.lockoutMs);
-        await tx.registrationChallenge.update({ where: { id: row.id }, data: { attempts, ...(lockedUntil && { lockedUntil }) } });
-        return lockedUntil ? { result: 'locked' as const, lockedUntil: lockedUntil.toISOString() } : { result: 'invalid' as const, attemptsLeft };
-      });
+      return checkCode(i, (tx, now) => tx.registration.updateMany({ where: { id: i.registrationId, mobileVerifiedAt: null }, data: { mobileVerifiedAt: now } }));
     },
 
     async markEmailVerified(i) {
@@ -378,6 +417,90 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
       });
     },
 
+    async sendGuardianCode(i) {
+      const [reg, guardian] = await Promise.all([db.registration.findUnique({ where: { id: i.registrationId } }), db.registrationGuardian.findUnique({ where: { registrationId: i.registrationId } })]);
+      const to = guardian?.mobilePending ?? guardian?.mobile;
+      if (!reg || reg.status !== 'pending' || !guardian || !to) return { expiresAt: i.at, sent: false };
+      const challengeId = `${i.registrationId}:guardian-sms:${i.seq}`;
+      // The same machinery as the applicant's code: a fresh code per send, only its HMAC kept, attempts and expiry with it.
+      const code = String(crypto.randomInt(0, 1_000_000)).padStart(6, '0');
+      const sentAt = new Date();
+      const expiresAt = new Date(sentAt.getTime() + i.ttlMs);
+      const codeHash = hashMobileCode(secret(), challengeId, code);
+      await db.$transaction(async (tx) => {
+        await tx.registrationChallenge.upsert({
+          where: { id: challengeId },
+          create: { id: challengeId, registrationId: i.registrationId, channel: 'guardian_sms', seq: i.seq, codeHash, expiresAt, maxAttempts: i.maxAttempts, sentAt },
+          update: { codeHash, expiresAt, attempts: 0, lockedUntil: null, sentAt, verifiedAt: null },
+        });
+        // The code goes to this number: a new number asks for a new verification.
+        await tx.registrationGuardian.update({ where: { id: guardian.id }, data: { mobile: to, mobilePending: null, ...(to !== guardian.mobile && { mobileVerifiedAt: null }) } });
+      });
+      const minutes = Math.round(i.ttlMs / 60_000);
+      await deps.ports.sms.send({
+        idempotencyKey: `${challengeId}#${attempt()}`,
+        to,
+        body: reg.locale === 'en'
+          ? `A child asks to register with a shopping platform and names you as parent or guardian. Your consent code is ${code} (valid ${minutes} minutes). Give it only if you consent. Never share it with anyone else.`
+          : `有未成年人申请注册购物平台账户并填写您为其父母或监护人。您的监护人同意验证码为 ${code},${minutes} 分钟内有效。仅在您同意时使用,请勿告诉他人。`,
+        purpose: 'guardian_verification',
+        registrationId: i.registrationId,
+      });
+      log(i.caseId).info({ registrationId: i.registrationId, seq: i.seq, expiresAt: expiresAt.toISOString() }, 'guardian code sent');
+      return { expiresAt: expiresAt.toISOString(), sent: true };
+    },
+
+    async checkGuardianCode(i) {
+      return checkCode(i, (tx, now) => tx.registrationGuardian.updateMany({ where: { registrationId: i.registrationId }, data: { mobileVerifiedAt: now } }));
+    },
+
+    async decideGuardianConsent(i) {
+      const decided = await db.$transaction(async (tx): Promise<GuardianDecision> => {
+        const [row] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM registration_guardians WHERE registration_id = ${i.registrationId} FOR UPDATE`;
+        if (!row) return { result: 'no_guardian' };
+        const g = await tx.registrationGuardian.findUniqueOrThrow({ where: { id: row.id } });
+        // A retry after the answer committed: the same answer.
+        if (g.decision === 'refused') return { result: 'refused', guardianId: g.id };
+        if (g.decision === 'consented') return { result: 'consented', guardianId: g.accountId ?? g.id, relation: g.relation as GuardianRelation, adultProof: g.adultProof as GuardianAdultProof };
+        if (!g.mobileVerifiedAt || !g.mobile) return { result: 'no_guardian' };
+        const at = new Date(i.at);
+        if (i.decision === 'refuse') {
+          await tx.registrationGuardian.update({ where: { id: g.id }, data: { decision: 'refused', decidedAt: at } });
+          return { result: 'refused', guardianId: g.id };
+        }
+        // The guardian is an adult (民法典 art. 17), counted in 周岁 on the local date (ageOn).
+        const today = localDate(at, i.timeZone);
+        let birthDate: string | null = null;
+        let accountId: string | null = null;
+        if (g.adultProof === 'account') {
+          // The account that holds the verified mobile (one active account per mobile number), real-name verified.
+          const reg = await tx.registration.findFirst({ where: { mobile: g.mobile, status: 'approved', id: { not: i.registrationId } } });
+          const account = reg ? await tx.userAccount.findUnique({ where: { registrationId: reg.id } }) : null;
+          const identity = reg && account?.realNameVerifiedAt ? await tx.registrationIdentity.findUnique({ where: { registrationId: reg.id } }) : null;
+          if (!account || !identity?.checkedAt) return { result: 'not_verified' };
+          birthDate = identity.birthDate;
+          accountId = account.id;
+        } else if (g.adultProof === 'real_name') {
+          if (g.realNameResult !== 'match' || !g.birthDate) return { result: 'not_verified' };
+          birthDate = g.birthDate;
+        } else {
+          return { result: 'not_verified' };
+        }
+        if (ageOn(birthDate, today) < ADULT_AGE) return { result: 'not_adult' };
+        await tx.registrationGuardian.update({ where: { id: g.id }, data: { decision: 'consented', decidedAt: at, accountId } });
+        // PIPL art. 31: the consent, with the guardian's id, the notice's hash and the privacy policy's version.
+        await tx.registrationConsent.create({
+          data: {
+            id: `cns_${crypto.randomUUID().replace(/-/g, '')}`, registrationId: i.registrationId, purpose: 'guardian', givenBy: 'guardian', guardianRelation: g.relation, guardianId: accountId ?? g.id,
+            privacyPolicyVersion: g.privacyPolicyVersion!, privacyPolicySha256: g.privacyPolicySha256!, noticeSha256: g.noticeSha256!, givenAt: at,
+          },
+        });
+        return { result: 'consented', guardianId: accountId ?? g.id, relation: g.relation as GuardianRelation, adultProof: g.adultProof as GuardianAdultProof };
+      });
+      log(i.caseId).info({ registrationId: i.registrationId, result: decided.result }, 'guardian answer');
+      return decided;
+    },
+
     async recordRegistrationOutcome(i) {
       await db.registration.updateMany({
         where: { id: i.registrationId, status: 'pending' },
@@ -390,7 +513,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
         // A retry after the erasure committed answers with what was erased then.
         const done = await tx.auditEvent.findUnique({ where: { caseId_eventKey: { caseId: i.caseId, eventKey: i.eventKey } } });
         if (done) {
-          const { reason: _reason, ...erased } = done.payload as { reason: string; registrations: number; challenges: number; identities: number; smsMessages: number; parties: number };
+          const { reason: _reason, ...erased } = done.payload as { reason: string; registrations: number; challenges: number; identities: number; smsMessages: number; parties: number; guardians?: number };
           return erased;
         }
         // Consent records stay: they hold no personal data and prove what was agreed (PIPL art. 14, 29).
@@ -402,7 +525,9 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
         const identities = await tx.registrationIdentity.deleteMany({ where: { registrationId: i.registrationId } });
         const smsMessages = await tx.smsOutbox.deleteMany({ where: { registrationId: i.registrationId } });
         const parties = await tx.party.deleteMany({ where: { kind: 'customer', id: i.userRef } });
-        const c = { registrations: registrations.count, challenges: challenges.count, identities: identities.count, smsMessages: smsMessages.count, parties: parties.count };
+        // The guardian's data of a registration that did not complete (PIPL art. 47): the consent rows keep the ids only.
+        const guardians = await tx.registrationGuardian.deleteMany({ where: { registrationId: i.registrationId } });
+        const c = { registrations: registrations.count, challenges: challenges.count, identities: identities.count, smsMessages: smsMessages.count, parties: parties.count, ...(guardians.count > 0 && { guardians: guardians.count }) };
         // The audit trail keeps that (and what kind of) data was deleted, never the data.
         await appendAuditEvent(tx, { caseId: i.caseId, eventKey: i.eventKey, type: 'registration.personal_data_erased', actor: 'system', at: new Date(i.at), payload: { reason: i.reason, ...c } });
         return c;

@@ -50,4 +50,11 @@ export const registrationPolicySchema = z.object({
   rejectedRetentionDays: z.number().int().min(1).max(180).default(30),
   /** SMS codes a calendar day per mobile number and per client address. */
   smsDailyCap: z.object({ perMobile: z.number().int().min(1), perClientAddress: z.number().int().min(1) }).default({ perMobile: 10, perClientAddress: 30 }),
+  /**
+   * The guardian step of a child under 14 (PIPL art. 31; 未成年人保护法 art. 72): the guardian answers by this
+   * deadline, or the registration is refused and the child's data erased (onBreach default-decision: refusal).
+   */
+  guardianConsent: slaSchema
+    .extend({ onBreach: z.literal('default-decision') })
+    .default({ within: { amount: 72, unit: 'hours' }, onBreach: 'default-decision' }),
 });

@@ -2,7 +2,7 @@
 // applies. Server code imports them; workflows reach them only through the lazy getter of policy/registration.ts.
 // The policy section's schema is in registration.policySchema.ts, which workflows never load.
 import { z } from 'zod';
-import { consentPurposes, identityMethods, realNameFeatures, registrationRejectionReasons } from './registration';
+import { consentPurposes, guardianRelations, identityMethods, realNameFeatures, registrationRejectionReasons } from './registration';
 import { identityDocumentTypes } from './idNumber';
 
 /** A separate consent (PIPL art. 29-31), given after its notice, against the privacy policy in force. */
@@ -13,7 +13,7 @@ export const consentSchema = z
     privacyPolicyTextSha256: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the privacy-policy text shown'),
     noticeSha256: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the notice shown (GET …/consents/notice)'),
     /** Guardian consent only: who consents. */
-    guardian: z.object({ relation: z.enum(['parent', 'other_guardian']) }).strict().optional(),
+    guardian: z.object({ relation: z.enum(guardianRelations) }).strict().optional(),
   })
   .strict();
 

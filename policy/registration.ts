@@ -46,6 +46,10 @@ export const defaultRegistrationPolicy: RegistrationPolicy = {
   rejectedRetentionDays: 30,
   // SMS abuse: verification codes per calendar day (policy time zone) per mobile number and per client address.
   smsDailyCap: { perMobile: 10, perClientAddress: 30 },
+  // PIPL art. 31; 未成年人保护法 art. 72: a child under 14 registers only once a guardian has consented through the
+  // guardian step (a code to the guardian's mobile, an adult guardian, the relation declared). Without the guardian's
+  // answer by this deadline the registration is refused and the child's data erased.
+  guardianConsent: { within: { amount: 72, unit: 'hours' }, onBreach: 'default-decision' },
 };
 
 // ---- Necessary information, real-name features, sensitive information (PIPL art. 28-31) ----
@@ -58,8 +62,19 @@ export type RealNameFeature = (typeof realNameFeatures)[number];
 export type RealNameReason = 'policy' | RealNameFeature;
 
 /** Consents that are separate from the agreement (PIPL art. 29: sensitive information; art. 31: a guardian's). */
-export const consentPurposes = ['id_number', 'face_image', 'guardian'] as const;
+export const consentPurposes = ['id_number', 'face_image', 'guardian', 'guardian_real_name'] as const;
 export type ConsentPurpose = (typeof consentPurposes)[number];
+
+/** The relation a guardian declares (民法典 arts. 27-28: the parents, or another guardian). */
+export const guardianRelations = ['parent', 'other_guardian'] as const;
+export type GuardianRelation = (typeof guardianRelations)[number];
+
+/** How a guardian shows being an adult: a real-name verified account of the platform, or a real-name check now. */
+export const guardianAdultProofs = ['account', 'real_name'] as const;
+export type GuardianAdultProof = (typeof guardianAdultProofs)[number];
+
+/** Age of majority (民法典 art. 17: 十八周岁以上的自然人为成年人). */
+export const ADULT_AGE = 18;
 
 /** How the applicant proves the identity: the automated face match, or a document photo a person reviews. */
 export const identityMethods = ['face', 'document_review'] as const;
@@ -81,6 +96,11 @@ export const consentNotices: Record<ConsentPurpose, Record<'zh-CN' | 'en', strin
   guardian: {
     'zh-CN': '未满十四周岁未成年人的个人信息属于敏感个人信息,须经其父母或其他监护人同意后方可处理。监护人不同意的,注册将被拒绝,已提交的信息将被删除。',
     en: 'The personal information of a child under 14 is sensitive personal information and is processed only with the consent of a parent or other guardian. Without it the registration is refused and what was submitted is deleted.',
+  },
+  // PIPL art. 29: the guardian's own ID number is sensitive personal information; a separate consent of the guardian.
+  guardian_real_name: {
+    'zh-CN': '为确认您是成年监护人,我们将您的姓名和证件号码提交身份核验服务核对。证件号码属于敏感个人信息,我们仅保存加密摘要、出生日期和末四位,与您对孩子注册的同意记录一并保存。不同意的,可以改用已完成实名认证的本平台账户的手机号确认。',
+    en: 'To confirm that you are an adult guardian, we check your name and ID number with the identity verification service. Your ID number is sensitive personal information; we keep only a keyed digest, the birth date and the last four characters, with the record of your consent to the child\'s registration. If you refuse, you can confirm with the mobile number of a real-name verified account of this platform instead.',
   },
 };
 

@@ -12,6 +12,9 @@
 // Issue 9 (the law under the policy): 409 MOBILE_ALREADY_REGISTERED, REAL_NAME_NOT_ASKED · 422
 // GUARDIAN_CONSENT_REQUIRED (PIPL art. 31), CONSENT_REQUIRED / CONSENT_OUTDATED (PIPL art. 29-30),
 // REAL_NAME_NOT_REQUIRED, BIRTH_DATE_REQUIRED · 429 SMS_DAILY_LIMIT (Retry-After: the next local midnight).
+// The guardian step (PIPL art. 31; 未成年人保护法 art. 72): 409 GUARDIAN_NOT_ASKED, GUARDIAN_ALREADY_ANSWERED,
+// GUARDIAN_MOBILE_NOT_VERIFIED · 422 GUARDIAN_MOBILE_IS_APPLICANTS, GUARDIAN_NOT_ADULT, GUARDIAN_NOT_VERIFIED,
+// GUARDIAN_REAL_NAME_MISMATCH, GUARDIAN_STEP_REQUIRED (a guardian's consent comes through the guardian step).
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -38,6 +41,7 @@ import {
   consentNotices,
   consentPurposes,
   defaultRegistrationPolicy,
+  guardianRelations,
   looksLikeCardNumber,
   minorStatus,
   passwordProblems,
@@ -62,10 +66,13 @@ import {
   RegistrationErrors,
   bindPaymentMethodUpdate,
   confirmEmailUpdate,
+  guardianAnswerUpdate,
   guardianConsentMissingUpdate,
   registrationReview,
+  requestGuardianCodeUpdate,
   resendEmailLinkUpdate,
   resendMobileCodeUpdate,
+  submitGuardianCodeUpdate,
   submitIdentityUpdate,
   submitMobileCodeUpdate,
   type RegistrationCaseInput,
@@ -112,8 +119,16 @@ export const openRegistrationBody = z
     locale: z.enum(['zh-CN', 'en']).optional(),
     /** A declared birth date (PIPL art. 28, 31): a child under 14 needs a guardian's consent first. */
     birthDate: localDateSchema.optional(),
-    /** A guardian's consent for a child under 14, given after the guardian notice (PIPL art. 31). */
-    guardianConsent: consentSchema.omit({ purpose: true }).extend({ guardian: z.object({ relation: z.enum(['parent', 'other_guardian']) }).strict() }).strict().optional(),
+    /**
+     * Deprecated: a consent the storefront asserts is not a guardian's consent (PIPL art. 31). Accepted and ignored;
+     * a child under 14 registers through the guardian step (POST …/guardian/code, POST …/guardian/consent).
+     */
+    guardianConsent: consentSchema
+      .omit({ purpose: true })
+      .extend({ guardian: z.object({ relation: z.enum(guardianRelations) }).strict() })
+      .strict()
+      .optional()
+      .describe('Deprecated and ignored: a child under 14 registers through the guardian step (…/guardian/code, …/guardian/consent)'),
     /** A feature the applicant wants now that needs real-name verification (e.g. a merchant account). */
     realNameFor: realNameFeatureSchema.optional(),
     clientAddress: clientAddressSchema.optional(),
@@ -164,11 +179,49 @@ const identitySchema = z
   });
 /** The storefront asks before a feature is used: does it need real-name verification, and is it done? */
 const realNameSchema = z.object({ feature: realNameFeatureSchema, amountMinor: z.number().int().positive().optional() }).strict();
+
+// The guardian step (PIPL art. 31; 未成年人保护法 art. 72): the guardian's mobile gets a code; the guardian answers.
+const guardianCodeSchema = z.object({ mobile: mainlandMobileSchema.describe("The guardian's own mobile number (not the applicant's)"), clientAddress: clientAddressSchema.optional() }).strict();
+const sha256Hex = (what: string) => z.string().regex(/^[0-9a-f]{64}$/, `the SHA-256 of the ${what}`);
+const guardianAdultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('account') }).strict().describe("The guardian's mobile is that of a real-name verified account of this platform, 18 周岁 or more"),
+  z
+    .object({
+      kind: z.literal('real_name'),
+      name: nonBlankText(50),
+      documentType: identityDocumentTypeSchema.default('resident_id'),
+      idNumber: z.string().min(1).max(32),
+      /** The birth date printed on a 2017 permanent-residence ID (its number does not carry one). */
+      birthDate: localDateSchema.optional(),
+      /** PIPL art. 29: the guardian's own separate consent to the real-name check, after its notice. */
+      consent: z.object({ noticeSha256: sha256Hex('notice shown (GET …/consents/notice?purpose=guardian_real_name)') }).strict(),
+    })
+    .strict()
+    .describe("A real-name check of the guardian (name and ID number against the authority's records), with the guardian's separate consent"),
+]);
+const guardianAnswerSchema = z.discriminatedUnion('decision', [
+  z.object({ decision: z.literal('refuse'), code: codeSchema.shape.code }).strict().describe('The guardian refuses: the registration is refused and the child\'s data erased'),
+  z
+    .object({
+      decision: z.literal('consent'),
+      code: codeSchema.shape.code,
+      relation: z.enum(guardianRelations),
+      privacyPolicyVersion: z.string().min(1).max(32),
+      privacyPolicyTextSha256: sha256Hex('privacy-policy text shown'),
+      noticeSha256: sha256Hex('guardian notice shown (GET …/consents/notice?purpose=guardian)'),
+      adult: guardianAdultSchema,
+    })
+    .strict()
+    .describe('The guardian consents, as an adult: a real-name verified account, or a real-name check'),
+]);
 const noticeQuery = z.object({ purpose: z.enum(consentPurposes).optional(), locale: z.enum(['zh-CN', 'en']).default('zh-CN') }).strict();
 
 /** SHA-256 of a consent notice's text: recorded with the consent as proof of what was shown (PIPL art. 17, 30). */
 export const noticeDigest = (purpose: ConsentPurpose, locale: 'zh-CN' | 'en') => crypto.createHash('sha256').update(consentNotices[purpose][locale]).digest('hex');
 const noticeDigests = (purpose: ConsentPurpose) => (['zh-CN', 'en'] as const).map((l) => noticeDigest(purpose, l));
+
+type RegistrationInputOf = RegistrationCaseInput;
+const workflowInputOf = (kase: { summary: unknown }): RegistrationInputOf => (kase.summary as { workflowInput: RegistrationInputOf }).workflowInput;
 
 /** A consent given against the privacy policy in force and a notice we show; else why not. */
 function consentProblem(given: { privacyPolicyVersion: string; privacyPolicyTextSha256: string; noticeSha256: string }, purpose: ConsentPurpose, rules: RegistrationPolicy): string | null {
@@ -277,6 +330,18 @@ export const registrationSchema = z
         paymentMethod: z.object({ policy: z.enum(['required', 'optional']), bound: z.boolean() }).strict(),
       })
       .strict(),
+    guardian: z
+      .object({
+        required: z.boolean().describe('A child under 14 (declared): the guardian step comes first (PIPL art. 31)'),
+        status: z.enum(['not_required', 'awaiting_code', 'code_sent', 'mobile_verified', 'consented', 'refused', 'closed']),
+        mobile: z.string().nullable().describe("The guardian's mobile, masked"),
+        relation: z.enum(guardianRelations).nullable(),
+        adultProof: z.enum(['account', 'real_name']).nullable().describe('How the consenting guardian was shown to be an adult'),
+        codeExpiresAt: instant.nullable(),
+        attemptsLeft: z.number().int().nullable(),
+        locked: z.boolean(),
+      })
+      .strict(),
     consents: z.array(z.object({ purpose: z.string(), givenBy: z.string(), givenAt: instant, privacyPolicyVersion: z.string(), current: z.boolean() }).strict()),
     minorSafeguards: z.boolean(),
     realName: z.object({ verifiedAt: instant.nullable(), latestCaseId: z.string().nullable() }).strict(),
@@ -333,6 +398,8 @@ function registrationHandlers(deps: ApiDeps) {
 
   const latestChallenge = (registrationId: string) =>
     deps.db.registrationChallenge.findFirst({ where: { registrationId, channel: 'sms' }, orderBy: { seq: 'desc' } });
+  const latestGuardianChallenge = (registrationId: string) =>
+    deps.db.registrationChallenge.findFirst({ where: { registrationId, channel: 'guardian_sms' }, orderBy: { seq: 'desc' } });
 
   /** Tells the workflow; a refusal becomes the matching HTTP error. */
   async function tell<Ret, Args extends [any, ...any[]]>(req: Request, res: Response, caseId: string, def: UpdateDefinition<Ret, Args>, args: Args, updateId?: string): Promise<Ret> {
@@ -359,6 +426,14 @@ function registrationHandlers(deps: ApiDeps) {
             throw conflict('NO_CODE_SENT', message);
           case RegistrationErrors.AlreadyVerified:
             throw conflict('ALREADY_VERIFIED', message);
+          case RegistrationErrors.GuardianAlreadyAnswered:
+            throw conflict('GUARDIAN_ALREADY_ANSWERED', message);
+          case RegistrationErrors.GuardianMobileNotVerified:
+            throw conflict('GUARDIAN_MOBILE_NOT_VERIFIED', message);
+          case RegistrationErrors.GuardianNotAdult:
+            throw policyRefused('GUARDIAN_NOT_ADULT', message);
+          case RegistrationErrors.GuardianNotVerified:
+            throw policyRefused('GUARDIAN_NOT_VERIFIED', message);
         }
       }
       throw fromUpdateFailure(err) ?? err;
@@ -366,12 +441,14 @@ function registrationHandlers(deps: ApiDeps) {
   }
 
   async function present(id: string) {
-    const [reg, kase, ch, identity, consents] = await Promise.all([
+    const [reg, kase, ch, identity, consents, guardian, gch] = await Promise.all([
       deps.db.registration.findUniqueOrThrow({ where: { id } }),
       deps.db.case.findUniqueOrThrow({ where: { id } }),
       latestChallenge(id),
       deps.db.registrationIdentity.findUnique({ where: { registrationId: id } }),
       deps.db.registrationConsent.findMany({ where: { registrationId: id, withdrawnAt: null }, orderBy: { givenAt: 'asc' } }),
+      deps.db.registrationGuardian.findUnique({ where: { registrationId: id } }),
+      latestGuardianChallenge(id),
     ]);
     const account = reg.status === 'approved' ? await deps.db.userAccount.findUnique({ where: { registrationId: id } }) : null;
     const inForce = currentRules().privacyPolicy;
@@ -413,6 +490,22 @@ function registrationHandlers(deps: ApiDeps) {
         },
         paymentMethod: { policy: rules.paymentMethod, bound: reg.paymentBoundAt !== null },
       },
+      // The guardian step (PIPL art. 31): where it stands; the guardian's data masked or left out.
+      guardian: (() => {
+        const required = input.guardianRequired === true;
+        const decision = guardian?.decision as 'consented' | 'refused' | null | undefined;
+        const status = !required ? 'not_required' : decision ? decision : reg.status !== 'pending' ? 'closed' : guardian?.mobileVerifiedAt ? 'mobile_verified' : gch ? 'code_sent' : 'awaiting_code';
+        return {
+          required,
+          status,
+          mobile: mask(guardian?.mobile ?? null, 'mobile'),
+          relation: (decision === 'consented' ? guardian?.relation ?? null : null) as (typeof guardianRelations)[number] | null,
+          adultProof: (decision === 'consented' ? guardian?.adultProof ?? null : null) as 'account' | 'real_name' | null,
+          codeExpiresAt: gch?.expiresAt.toISOString() ?? null,
+          attemptsLeft: gch ? Math.max(0, gch.maxAttempts - gch.attempts) : null,
+          locked: gch ? gch.attempts >= gch.maxAttempts && !gch.verifiedAt : false,
+        } as const;
+      })(),
       // PIPL art. 29-31: each separate consent, and whether it was given against the privacy policy in force.
       consents: consents.map((c) => ({ purpose: c.purpose, givenBy: c.givenBy, givenAt: c.givenAt.toISOString(), privacyPolicyVersion: c.privacyPolicyVersion, current: c.privacyPolicyVersion === inForce.version && c.privacyPolicySha256 === inForce.textSha256 })),
       minorSafeguards: reg.minorSafeguards,
@@ -564,7 +657,8 @@ function registrationHandlers(deps: ApiDeps) {
 
   /** The applicant's current consent for `purpose`: given against the privacy policy in force (PIPL art. 29-30). */
   async function currentConsent(registrationId: string, purpose: ConsentPurpose, rules: RegistrationPolicy) {
-    const c = await deps.db.registrationConsent.findFirst({ where: { registrationId, purpose, withdrawnAt: null }, orderBy: { givenAt: 'desc' } });
+    // A guardian's consent counts only from the guardian step: with the guardian's id (PIPL art. 31).
+    const c = await deps.db.registrationConsent.findFirst({ where: { registrationId, purpose, withdrawnAt: null, ...(purpose === 'guardian' && { guardianId: { not: null } }) }, orderBy: { givenAt: 'desc' } });
     return c && c.privacyPolicyVersion === rules.privacyPolicy.version && c.privacyPolicySha256 === rules.privacyPolicy.textSha256 ? c : null;
   }
   /** The rules in force now for consents and minors (a changed privacy policy asks for consent again). */
@@ -588,20 +682,114 @@ function registrationHandlers(deps: ApiDeps) {
     const rules = currentRules();
     const problem = consentProblem(body, body.purpose, rules);
     if (problem) throw policyRefused('CONSENT_OUTDATED', problem, { privacyPolicy: rules.privacyPolicy });
-    if (body.purpose === 'guardian' && !body.guardian) throw badRequest('VALIDATION_FAILED', 'A guardian consent names the guardian\'s relation', [{ path: 'guardian', message: 'required for purpose guardian' }]);
+    // PIPL art. 31: a guardian's consent comes from the guardian, through the guardian step, never asserted here.
+    if (body.purpose === 'guardian' || body.purpose === 'guardian_real_name') {
+      throw policyRefused('GUARDIAN_STEP_REQUIRED', 'A guardian consents through the guardian step: a code to the guardian\'s mobile (POST …/guardian/code), then the guardian\'s answer (POST …/guardian/consent)');
+    }
     // PIPL art. 31: for a child under 14 (declared age), the guardian consents before any sensitive information.
-    if (body.purpose !== 'guardian' && reg.declaredBirthDate && minorStatus(ageOn(reg.declaredBirthDate, today(calendar)), rules.minors) === 'child_needs_guardian' && !(await currentConsent(reg.id, 'guardian', rules))) {
+    if (reg.declaredBirthDate && minorStatus(ageOn(reg.declaredBirthDate, today(calendar)), rules.minors) === 'child_needs_guardian' && !(await currentConsent(reg.id, 'guardian', rules))) {
       throw policyRefused('GUARDIAN_CONSENT_REQUIRED', 'The applicant is under 14: a parent or guardian must consent first (PIPL art. 31)');
     }
     const givenAt = new Date();
     await deps.db.$transaction(async (tx) => {
       const id = `cns_${crypto.randomUUID().replace(/-/g, '')}`;
       await tx.registrationConsent.create({
-        data: { id, registrationId: reg.id, purpose: body.purpose, givenBy: body.purpose === 'guardian' ? 'guardian' : 'applicant', guardianRelation: body.guardian?.relation ?? null, privacyPolicyVersion: body.privacyPolicyVersion, privacyPolicySha256: body.privacyPolicyTextSha256, noticeSha256: body.noticeSha256, givenAt },
+        data: { id, registrationId: reg.id, purpose: body.purpose, givenBy: 'applicant', guardianRelation: null, privacyPolicyVersion: body.privacyPolicyVersion, privacyPolicySha256: body.privacyPolicyTextSha256, noticeSha256: body.noticeSha256, givenAt },
       });
       await appendAuditEvent(tx, { caseId: target.caseId, eventKey: `consent:${id}`, type: 'registration.consent_given', actor: req.principal!.id, at: givenAt, payload: { purpose: body.purpose, privacyPolicyVersion: body.privacyPolicyVersion } });
     });
     res.status(201).json(await present(reg.id));
+  };
+
+  /** The pending registration of a child whose case waits for the guardian step; else the matching 409. */
+  async function guardianCase(req: Request) {
+    const loaded = await load(req);
+    pending(loaded.reg);
+    if (workflowInputOf(loaded.kase).guardianRequired !== true) throw conflict('GUARDIAN_NOT_ASKED', 'This registration does not need a guardian\'s consent (no age under 14 was declared)');
+    const guardian = await deps.db.registrationGuardian.findUnique({ where: { registrationId: loaded.reg.id } });
+    if (guardian?.decision) throw conflict('GUARDIAN_ALREADY_ANSWERED', `The guardian has already ${guardian.decision}`);
+    return { ...loaded, guardian };
+  }
+
+  // The guardian step (PIPL art. 31; 未成年人保护法 art. 72): a one-time code to the guardian's own mobile, sent by the
+  // case like the applicant's (daily SMS caps, cooldown, HMAC'd code with attempts and expiry).
+  const guardianCode = async (req: Request, res: Response) => {
+    const body = parse(guardianCodeSchema, req.body, 'body');
+    const { reg, kase, rules, calendar, guardian } = await guardianCase(req);
+    if (body.mobile === reg.mobile) throw policyRefused('GUARDIAN_MOBILE_IS_APPLICANTS', 'The code goes to the guardian\'s own mobile, not to the applicant\'s');
+    if (kase.step !== 'guardian_consent') throw conflict('NOT_ALLOWED_AT_THIS_STEP', `The registration is not waiting for the guardian (step: ${kase.step})`);
+    // The number the next code goes to; the case's activity sends it and makes it the guardian's mobile.
+    if (guardian) await deps.db.registrationGuardian.update({ where: { id: guardian.id }, data: { mobilePending: body.mobile } });
+    else await deps.db.registrationGuardian.create({ data: { id: `grd_${crypto.randomUUID().replace(/-/g, '')}`, registrationId: reg.id, mobilePending: body.mobile } });
+    let quota: Awaited<ReturnType<typeof takeSmsCaps>>;
+    try {
+      quota = await takeSmsCaps(deps, rules, calendar.timeZone, body.mobile, body.clientAddress);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 429) retryAfter(res, (err.details as { retryAfterSeconds: number }).retryAfterSeconds * 1000);
+      throw err;
+    }
+    const ch = await latestGuardianChallenge(reg.id);
+    try {
+      const sent = await tell(req, res, reg.id, requestGuardianCodeUpdate, [{ actor: actingParty(req.principal!) }], `${reg.id}:guardianCode:${(ch?.seq ?? 0) + 1}`);
+      res.json({ ...(await present(reg.id)), sent });
+    } catch (err) {
+      await quota.release(); // refused by the case: no SMS went out
+      throw err;
+    }
+  };
+
+  // The guardian's answer: the code first (the case checks it: only its HMAC reaches the workflow); then, for a
+  // consent, the guardian shows being an adult (PIPL art. 31; 民法典 art. 17) and the consent is recorded with the
+  // guardian's id, the notice's hash and the privacy policy's version (PIPL art. 17, 30).
+  const guardianAnswer = async (req: Request, res: Response) => {
+    const body = parse(guardianAnswerSchema, req.body, 'answer');
+    const { reg, guardian } = await guardianCase(req);
+    const ch = await latestGuardianChallenge(reg.id);
+    if (!ch || !guardian) throw conflict('NO_CODE_SENT', 'No code has been sent to the guardian yet');
+    const rules = currentRules();
+    let checked: ReturnType<typeof checkIdDocument> | undefined;
+    if (body.decision === 'consent') {
+      const problem = consentProblem(body, 'guardian', rules);
+      if (problem) throw policyRefused('CONSENT_OUTDATED', problem, { privacyPolicy: rules.privacyPolicy });
+      if (body.adult.kind === 'real_name') {
+        const own = consentProblem({ ...body, noticeSha256: body.adult.consent.noticeSha256 }, 'guardian_real_name', rules);
+        if (own) throw policyRefused('CONSENT_OUTDATED', own, { privacyPolicy: rules.privacyPolicy });
+        checked = checkIdDocument(body.adult.documentType, body.adult.idNumber);
+        if (!checked.valid) throw badRequest('VALIDATION_FAILED', `adult.idNumber (${checked.problem}): ${checked.message}`, [{ path: 'adult.idNumber', message: checked.message }]);
+        if (!(checked.birthDate ?? body.adult.birthDate)) throw policyRefused('BIRTH_DATE_REQUIRED', 'A 2017 permanent-residence ID carries no birth date in its number: send adult.birthDate as printed on the card');
+      }
+    }
+    // 1. The code, checked by the case (attempts, expiry, lock): the guardian's mobile is verified.
+    await tell(req, res, reg.id, submitGuardianCodeUpdate, [{ actor: actingParty(req.principal!), seq: ch.seq, codeMac: hashMobileCode(secret(), ch.id, body.code) }]);
+    // 2. A consent: the guardian's own data, only now that the mobile is verified, kept here and never in the case.
+    if (body.decision === 'consent') {
+      const consentFields = { relation: body.relation, privacyPolicyVersion: body.privacyPolicyVersion, privacyPolicySha256: body.privacyPolicyTextSha256, noticeSha256: body.noticeSha256 };
+      if (body.adult.kind === 'account') {
+        await deps.db.registrationGuardian.update({ where: { id: guardian.id }, data: { ...consentFields, adultProof: 'account', fullName: null, idNumberHash: null, idLast4: null, birthDate: null, realNameResult: null } });
+      } else {
+        const adult = body.adult;
+        const id = checked as Extract<ReturnType<typeof checkIdDocument>, { valid: true }>;
+        // PIPL art. 29: the guardian's separate consent to the real-name check, recorded before the check.
+        const givenAt = new Date();
+        await deps.db.$transaction(async (tx) => {
+          const consentId = `cns_${crypto.randomUUID().replace(/-/g, '')}`;
+          await tx.registrationConsent.create({
+            data: { id: consentId, registrationId: reg.id, purpose: 'guardian_real_name', givenBy: 'guardian', guardianRelation: body.relation, guardianId: guardian.id, privacyPolicyVersion: body.privacyPolicyVersion, privacyPolicySha256: body.privacyPolicyTextSha256, noticeSha256: adult.consent.noticeSha256, givenAt },
+          });
+          await appendAuditEvent(tx, { caseId: reg.id, eventKey: `consent:${consentId}`, type: 'registration.consent_given', actor: req.principal!.id, at: givenAt, payload: { purpose: 'guardian_real_name', privacyPolicyVersion: body.privacyPolicyVersion } });
+        });
+        const result = await faces().checkRealName({ registrationId: reg.id, name: adult.name, documentType: adult.documentType, idNumber: id.normalized });
+        await deps.db.registrationGuardian.update({
+          where: { id: guardian.id },
+          data: { ...consentFields, adultProof: 'real_name', accountId: null, fullName: adult.name, idNumberHash: hashIdNumber(secret(), id.normalized), idLast4: id.last4, birthDate: id.birthDate ?? adult.birthDate!, realNameResult: result },
+        });
+        if (result !== 'match') throw policyRefused('GUARDIAN_REAL_NAME_MISMATCH', 'The name and the ID number do not match the authority\'s records: check them, or confirm with a real-name verified account');
+      }
+    }
+    // 3. The answer: the case checks the guardian is an adult and records the consent, or refuses the registration.
+    await tell(req, res, reg.id, guardianAnswerUpdate, [{ actor: actingParty(req.principal!), decision: body.decision }]);
+    req.log.info({ caseId: reg.id, decision: body.decision }, 'guardian answered');
+    res.json(await present(reg.id));
   };
 
   const identity = async (req: Request, res: Response) => {
@@ -677,7 +865,7 @@ function registrationHandlers(deps: ApiDeps) {
     res.json(await present(reg.id));
   };
 
-  return { present, get, verifyMobile, resendMobile, confirmEmail, resendEmail, notice, consent, identity, payment, realName };
+  return { present, get, verifyMobile, resendMobile, confirmEmail, resendEmail, notice, consent, identity, payment, realName, guardianCode, guardianAnswer };
 }
 
 const built = new WeakMap<ApiDeps, ReturnType<typeof registrationHandlers>>();
@@ -720,11 +908,9 @@ export const registrationReviewProcess = defineProcess({
       // PIPL art. 28, 31: a declared age under 14 needs a guardian's consent before anything is processed.
       const age = body.birthDate ? ageOn(body.birthDate, localDate(requestedAt, policy.calendar.timeZone)) : null;
       if (age !== null && age < 0) throw badRequest('VALIDATION_FAILED', 'birthDate: not in the future', [{ path: 'birthDate', message: 'a birth date in the past' }]);
-      if (age !== null && minorStatus(age, section.minors) === 'child_needs_guardian') {
-        if (!body.guardianConsent) throw policyRefused('GUARDIAN_CONSENT_REQUIRED', `The applicant is under ${section.minors.guardianConsentUnder}: a parent or guardian must consent first (PIPL art. 31)`, { notice: consentNotices.guardian });
-        const problem = consentProblem(body.guardianConsent, 'guardian', section);
-        if (problem) throw policyRefused('CONSENT_OUTDATED', problem, { privacyPolicy: section.privacyPolicy });
-      }
+      // A child under 14 registers through the guardian step, which the case waits for first; a consent the
+      // storefront asserts (guardianConsent) is no guardian's consent and is ignored.
+      const guardianRequired = age !== null && minorStatus(age, section.minors) === 'child_needs_guardian';
       // Real-name verification by ID: of everyone only when the policy 1.2 setting is on; otherwise only for a
       // feature that needs it (PIPL art. 6; 2021 necessary-information rules).
       if (body.realNameFor && !section.realName.requiredFor.includes(body.realNameFor)) {
@@ -744,6 +930,7 @@ export const registrationReviewProcess = defineProcess({
         requestedAt: requestedAt.toISOString(),
         emailGiven: body.email !== undefined,
         realName,
+        ...(guardianRequired && { guardianRequired: true }),
       };
       const locale = body.locale ?? 'zh-CN';
       return {
@@ -758,12 +945,6 @@ export const registrationReviewProcess = defineProcess({
               agreementVersion: body.agreementVersion, declaredBirthDate: body.birthDate ?? null, realNameReason: realName,
             },
           });
-          if (body.guardianConsent) {
-            const g = body.guardianConsent;
-            await tx.registrationConsent.create({
-              data: { id: `cns_${crypto.randomUUID().replace(/-/g, '')}`, registrationId: caseId, purpose: 'guardian', givenBy: 'guardian', guardianRelation: g.guardian.relation, privacyPolicyVersion: g.privacyPolicyVersion, privacyPolicySha256: g.privacyPolicyTextSha256, noticeSha256: g.noticeSha256, givenAt: requestedAt },
-            });
-          }
         },
       };
     },
@@ -783,6 +964,8 @@ export const registrationReviewProcess = defineProcess({
     { id: 'recordRegistrationConsent', tag, method: 'post', path: `${P}/consents`, roles: APPLICANT, body: consentSchema, summary: 'Record a separate consent (ID number, face image, or a guardian\'s for a child under 14; PIPL art. 29-31)', success: { status: 201, description: 'Consent recorded', schema: registrationSchema }, errors: [400, 404, 409, 422], handler: on('consent') },
     { id: 'submitRegistrationIdentity', tag, method: 'post', path: `${P}/identity`, roles: APPLICANT, body: identitySchema, summary: 'Real-name verification (1.2), when asked: an identity document (resident ID, Hong Kong/Macau/Taiwan residence permit, permanent-residence ID) with the face match, or a document photo reviewed by staff', success: { status: 200, description: 'Identity submitted; face match and risk checks done', schema: registrationSchema }, errors: [400, 404, 409, 422], handler: on('identity') },
     { id: 'registrationRealNameForFeature', tag, method: 'post', path: `${P}/real-name`, roles: APPLICANT, body: realNameSchema, summary: 'Before a feature is used: does it need real-name verification (policy configuration), and is it done? If not, a verification case opens for the active account (201)', success: { status: 200, description: 'Not required, or already verified, or already under way', schema: realNameAnswerSchema }, otherResponses: [{ status: 201, description: 'A verification case was opened for the account (Location: the case)', schema: realNameAnswerSchema, headers: ['Location'] }], errors: [400, 404, 409], handler: on('realName') },
+    { id: 'requestRegistrationGuardianCode', tag, method: 'post', path: `${P}/guardian/code`, roles: APPLICANT, body: guardianCodeSchema, summary: 'The guardian step of a child under 14 (PIPL art. 31): a one-time code to the guardian\'s own mobile (cooldown, daily caps, a new number replaces the last)', success: { status: 200, description: 'A code was sent to the guardian', schema: registrationWithSent }, errors: [400, 404, 409, 422, 423, 429], handler: on('guardianCode') },
+    { id: 'answerRegistrationGuardian', tag, method: 'post', path: `${P}/guardian/consent`, roles: APPLICANT, body: guardianAnswerSchema, summary: 'The guardian\'s answer with the code: a consent from an adult guardian (a real-name verified account holding that mobile, or a real-name check with the guardian\'s own consent; PIPL art. 29, 31), the relation declared; or a refusal, which refuses the registration and erases the child\'s data', success: { status: 200, description: 'The guardian answered', schema: registrationSchema }, errors: [400, 404, 409, 410, 422, 423], handler: on('guardianAnswer') },
     { id: 'bindRegistrationPaymentMethod', tag, method: 'post', path: `${P}/payment-method`, roles: APPLICANT, body: paymentSchema, summary: 'Bind a payment method by its provider token; card numbers are refused (3.2)', success: { status: 200, description: 'Payment method bound', schema: registrationSchema }, errors: [400, 404, 409], handler: on('payment') },
   ],
 

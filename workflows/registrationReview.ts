@@ -5,12 +5,15 @@
 // person (PIPL art. 24). Approval activates the account (flagged for minor safeguards under 18); rejection
 // erases the data after the retention, abandonment at once (2.1, 2.4; PIPL art. 19, 47). The same workflow
 // verifies an active account's real name later, when a feature asks for it.
+// A child under 14 (declared) waits first for the guardian step (PIPL art. 31; 未成年人保护法 art. 72): a code to the
+// guardian's mobile, the answer of an adult guardian, under the policy's guardianConsent deadline.
 // The workflow carries the registration id and enums only; codes, links and personal data stay in PostgreSQL.
 import { allHandlersFinished, defineUpdate, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { RegistrationActivities } from '../activities/registration';
 import { dayPeriodEndsAt, type BusinessCalendar } from '../policy/businessCalendar';
 import { durationMs } from '../policy/durations';
 import {
+  defaultRegistrationPolicy,
   type FaceResult,
   type RealNameReason,
   registrationTasks,
@@ -67,6 +70,11 @@ export interface RegistrationCaseInput {
    */
   purpose?: 'registration' | 'real_name';
   registrationId?: string;
+  /**
+   * The applicant declared an age under 14 (PIPL art. 31): the registration waits for the guardian step first (a
+   * code to the guardian's mobile, an adult guardian, the relation declared, the consent). Absent: no guardian step.
+   */
+  guardianRequired?: boolean;
 }
 
 export type RegistrationOutcome = 'approved' | 'rejected' | 'abandoned' | 'cancelled';
@@ -83,6 +91,10 @@ export const RegistrationErrors = {
   StepLocked: 'StepLocked', // 423, details.lockedUntil
   NoCodeSent: 'NoCodeSent', // 409
   AlreadyVerified: 'AlreadyVerified', // 409
+  GuardianAlreadyAnswered: 'GuardianAlreadyAnswered', // 409
+  GuardianMobileNotVerified: 'GuardianMobileNotVerified', // 409
+  GuardianNotAdult: 'GuardianNotAdult', // 422
+  GuardianNotVerified: 'GuardianNotVerified', // 422
 } as const;
 
 export interface IdentityFacts {
@@ -99,6 +111,12 @@ export interface IdentityFacts {
 export const LAWFUL_REGISTRATION_PATCH = 'registration-necessary-information-and-human-review';
 /** Real-name verification of an active account when a feature asks for it (a case of its own, same workflow). */
 export const REAL_NAME_LATER_PATCH = 'registration-real-name-when-a-feature-asks';
+/**
+ * A child under 14 (declared) registers only after the guardian step (PIPL art. 31; 未成年人保护法 art. 72): a code to
+ * the guardian's mobile, an adult guardian (a verified account or a real-name check), the relation, the consent
+ * recorded; a lapse or a refusal refuses the registration and erases the child's data at once.
+ */
+export const GUARDIAN_STEP_PATCH = 'registration-guardian-step';
 
 // The applicant's steps (through the storefront). The workflow decides each one; the read model follows.
 /** A submitted SMS code, as its HMAC bound to the challenge (the code never enters the history). */
@@ -114,6 +132,15 @@ export const submitIdentityUpdate = defineUpdate<ActionResult, [{ actor: Actor }
  * ID; the registration is refused with that reason and what was collected is erased at once.
  */
 export const guardianConsentMissingUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('guardianConsentMissing');
+/** The guardian step: a code to the guardian's mobile (the number the API stored); first request or a new one. */
+export const requestGuardianCodeUpdate = defineUpdate<{ seq: number; expiresAt: string }, [{ actor: Actor }]>('requestGuardianCode');
+/** The guardian's code, as its HMAC bound to the challenge (the code never enters the history). */
+export const submitGuardianCodeUpdate = defineUpdate<ActionResult, [{ actor: Actor; seq: number; codeMac: string }]>('submitGuardianCode');
+/**
+ * The guardian's answer, once the guardian's mobile is verified: a consent counts only from an adult guardian
+ * (checked against PostgreSQL, where the guardian's data is); a refusal refuses the registration.
+ */
+export const guardianAnswerUpdate = defineUpdate<ActionResult, [{ actor: Actor; decision: 'consent' | 'refuse' }]>('guardianAnswer');
 /** The payment-method token the applicant submitted (stored by the API) is bound (never card data, 3.2). */
 export const bindPaymentMethodUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('bindPaymentMethod');
 
@@ -129,7 +156,7 @@ export const identitySubmittedUpdate = defineUpdate<ActionResult, [{ actor: Acto
 /** @deprecated See mobileVerifiedUpdate. */
 export const paymentBoundUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>('paymentBound');
 
-type Awaiting = 'mobile' | 'email' | 'identity' | 'payment' | null;
+type Awaiting = 'guardian' | 'mobile' | 'email' | 'identity' | 'payment' | null;
 
 export async function registrationReview(input: RegistrationCaseInput): Promise<RegistrationResult> {
   const rules = input.policy.registration;
@@ -144,6 +171,8 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   const later = input.purpose === 'real_name' && patched(REAL_NAME_LATER_PATCH);
   const ids = { caseId: input.caseId, registrationId: later ? input.registrationId! : input.caseId };
   const ms = (d: Parameters<typeof durationMs>[0]) => durationMs(d, input.policy.calendar);
+  // PIPL art. 31: a child under 14 (declared) waits for the guardian step before anything else.
+  const guardianStep = lawful && !later && input.guardianRequired === true && patched(GUARDIAN_STEP_PATCH);
 
   let awaiting: Awaiting = null;
   let mobileVerified = false;
@@ -153,7 +182,10 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
   let cancelled = false;
   let childWithoutGuardian = false;
   let decided = false; // from here on the applicant can no longer withdraw
-  const sent = { mobile: { seq: 0, at: 0 }, email: { seq: 0, at: 0 } };
+  const sent = { mobile: { seq: 0, at: 0 }, email: { seq: 0, at: 0 }, guardian: { seq: 0, at: 0 } };
+  let guardianMobileVerified = false;
+  let guardianAnswer: { decision: 'consented' | 'refused'; actor: string } | null = null;
+  let guardianLockedUntilMs = 0;
 
   const sendMobileCode = async () => {
     const seq = ++sent.mobile.seq;
@@ -176,9 +208,9 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
     open();
     if (awaiting !== step) refuse(CaseErrors.NotAllowedNow, `The registration is not waiting for ${what} (step: ${kase.view.step})`);
   };
-  const cooldown = (channel: 'mobile' | 'email', within: Parameters<typeof durationMs>[0]) => {
+  const cooldown = (channel: 'mobile' | 'email' | 'guardian', within: Parameters<typeof durationMs>[0]) => {
     const waitMs = sent[channel].at + ms(within) - Date.now();
-    if (waitMs > 0) refuse(RegistrationErrors.ResendTooSoon, `A new ${channel === 'mobile' ? 'code' : 'link'} can be sent in ${Math.ceil(waitMs / 1000)} s`, { retryAfterMs: waitMs });
+    if (waitMs > 0) refuse(RegistrationErrors.ResendTooSoon, `A new ${channel === 'email' ? 'link' : 'code'} can be sent in ${Math.ceil(waitMs / 1000)} s`, { retryAfterMs: waitMs });
   };
 
   const applicantOnly = (actor: Actor | undefined) => {
@@ -230,6 +262,86 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
       expectStep('mobile', 'a mobile code');
       notLocked();
       cooldown('mobile', rules.mobileCode.resendCooldown);
+    },
+  });
+  // The guardian step (PIPL art. 31; 未成年人保护法 art. 72): the guardian's mobile gets a code, checked by the same
+  // machinery as the applicant's (HMAC, attempts, expiry, lock); then the guardian answers.
+  const sendGuardianCode = async () => {
+    const seq = ++sent.guardian.seq;
+    sent.guardian.at = Date.now();
+    const r = await registration.sendGuardianCode({ ...ids, seq, ttlMs: ms(rules.mobileCode.ttl), maxAttempts: rules.mobileCode.maxAttempts, at: new Date().toISOString() });
+    await kase.record('registration.guardian_code_sent', { seq, expiresAt: r.expiresAt });
+    return { seq, expiresAt: r.expiresAt };
+  };
+  const guardianOpen = () => {
+    open();
+    if (guardianAnswer) refuse(RegistrationErrors.GuardianAlreadyAnswered, `The guardian has already ${guardianAnswer.decision}`);
+    expectStep('guardian', "the guardian's consent");
+  };
+  const guardianNotLocked = () => {
+    if (guardianLockedUntilMs > Date.now()) refuse(RegistrationErrors.StepLocked, "Too many wrong codes: the guardian's verification is locked", { lockedUntil: new Date(guardianLockedUntilMs).toISOString() });
+  };
+  setHandler(requestGuardianCodeUpdate, kase.answering(async (_args) => sendGuardianCode()), {
+    validator: ({ actor }) => {
+      applicantOnly(actor);
+      guardianOpen();
+      guardianNotLocked();
+      cooldown('guardian', rules.mobileCode.resendCooldown);
+    },
+  });
+  setHandler(submitGuardianCodeUpdate, kase.answering(async ({ actor, seq, codeMac }) => {
+    const check = await registration.checkGuardianCode({ ...ids, challengeId: `${input.caseId}:guardian-sms:${seq}`, codeMac, lockoutMs: ms(rules.mobileCode.lockout), at: new Date().toISOString() });
+    switch (check.result) {
+      case 'verified':
+        if (!guardianMobileVerified) {
+          guardianMobileVerified = true;
+          await kase.record('registration.guardian_mobile_verified', { seq }, { actor: actor.id });
+        }
+        return { step: kase.view.step };
+      case 'invalid':
+        throw failure(RegistrationErrors.CodeInvalid, 'The code is wrong', { attemptsLeft: check.attemptsLeft });
+      case 'expired':
+        throw failure(RegistrationErrors.CodeExpired, 'The code has expired: request a new one', { expiredAt: check.expiredAt });
+      case 'locked':
+        guardianLockedUntilMs = check.lockedUntil ? Date.parse(check.lockedUntil) : guardianLockedUntilMs;
+        throw failure(RegistrationErrors.StepLocked, check.lockedUntil ? "Too many wrong codes: the guardian's verification is locked" : 'Too many wrong codes for this code: request a new one', { lockedUntil: check.lockedUntil });
+      default:
+        throw failure(RegistrationErrors.NoCodeSent, 'No code has been sent to the guardian yet');
+    }
+  }), {
+    validator: ({ actor, seq, codeMac }) => {
+      applicantOnly(actor);
+      guardianOpen();
+      if (sent.guardian.seq === 0) refuse(RegistrationErrors.NoCodeSent, 'No code has been sent to the guardian yet');
+      if (seq !== sent.guardian.seq || !/^[0-9a-f]{64}$/.test(codeMac ?? '')) refuse(CaseErrors.InvalidPayload, `The code must answer the latest challenge (${sent.guardian.seq})`);
+      guardianNotLocked();
+    },
+  });
+  setHandler(guardianAnswerUpdate, kase.answering(async ({ actor, decision }) => {
+    const answer = await registration.decideGuardianConsent({ ...ids, decision, timeZone: input.policy.calendar.timeZone, at: new Date().toISOString() });
+    switch (answer.result) {
+      case 'consented':
+        guardianAnswer = { decision: 'consented', actor: actor.id };
+        // The guardian's id only (an account id or a guardian record id): the guardian's data stays in PostgreSQL.
+        await kase.record('registration.guardian_consented', { guardianId: answer.guardianId, relation: answer.relation, adultProof: answer.adultProof }, { actor: actor.id });
+        return { step: kase.view.step };
+      case 'refused':
+        guardianAnswer = { decision: 'refused', actor: actor.id };
+        await kase.record('registration.guardian_refused', { guardianId: answer.guardianId }, { actor: actor.id });
+        return { step: kase.view.step };
+      case 'not_adult':
+        throw failure(RegistrationErrors.GuardianNotAdult, 'The guardian must be an adult (18 周岁 or more, 民法典 art. 17): another guardian may consent');
+      case 'not_verified':
+        throw failure(RegistrationErrors.GuardianNotVerified, "The guardian is not shown to be an adult: no real-name verified account holds the guardian's mobile, or the real-name check did not match");
+      default:
+        throw failure(RegistrationErrors.GuardianMobileNotVerified, "The guardian's mobile is not verified: submit the guardian's code first");
+    }
+  }), {
+    validator: ({ actor, decision }) => {
+      applicantOnly(actor);
+      guardianOpen();
+      if (decision !== 'consent' && decision !== 'refuse') refuse(CaseErrors.InvalidPayload, 'decision: consent or refuse');
+      if (!guardianMobileVerified) refuse(RegistrationErrors.GuardianMobileNotVerified, "The guardian's mobile is not verified: submit the guardian's code first");
     },
   });
   // 1.2 e-mail: the API checked the signed link's signature and expiry; the case records it.
@@ -390,13 +502,31 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
 
   // Opening (1.1): the applicant filled in the form, set a username and password, accepted the agreement.
   // A later verification opens at the identity step, for the feature that asked for it.
-  awaiting = later ? 'identity' : 'mobile';
+  awaiting = guardianStep ? 'guardian' : later ? 'identity' : 'mobile';
   await kase.record('case.opened', {
     agreementVersion: input.agreementVersion,
     paymentMethod: rules.paymentMethod,
     policyVersion: input.policy.version,
     ...(later && { purpose: 'real_name', feature: input.realName }),
-  }, { actor: input.openedBy, step: later ? 'identity_verification' : 'mobile_verification' });
+    ...(guardianStep && { guardianRequired: true }),
+  }, { actor: input.openedBy, step: guardianStep ? 'guardian_consent' : later ? 'identity_verification' : 'mobile_verification' });
+
+  // 0. The guardian step (PIPL art. 31; 未成年人保护法 art. 72), for a child under 14: nothing else of the child's is
+  // processed until an adult guardian consents. A lapse or a refusal: refused, and the child's data erased at once.
+  if (guardianStep) {
+    const guardianClock = kase.clock('guardianConsent', rules.guardianConsent ?? defaultRegistrationPolicy.guardianConsent);
+    const r = await guardianClock.waitFor(() => guardianAnswer !== null || cancelled);
+    kase.clearDeadline('guardianConsent');
+    const answered = guardianAnswer as { decision: 'consented' | 'refused'; actor: string } | null; // set by the handler
+    if (cancelled) return abandon('guardian_consent');
+    if (!answered) {
+      await kase.record('registration.guardian_consent_lapsed', { dueAt: r.facts.dueAt });
+      return reject('guardian_consent_required');
+    }
+    if (answered.decision === 'refused') return reject('guardian_consent_required', answered.actor);
+    awaiting = 'mobile';
+    await kase.record('step.entered', {}, { step: 'mobile_verification' });
+  }
   const verification = kase.clock('verification', rules.verification);
   /** The applicant's part, under one deadline with a reminder; false when it lapsed or the applicant withdrew. */
   const applicantDoes = async (done: () => boolean) => {

@@ -5,7 +5,7 @@ import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import type { MobileCodeCheck, RegistrationActivities } from '../../activities/registration';
+import type { GuardianDecision, MobileCodeCheck, RegistrationActivities } from '../../activities/registration';
 import type { FaceResult, RegistrationRiskFlag } from '../../policy/registration';
 import { createFakeActivities } from './fakeActivities';
 import { workflowBundle } from './timeSkipping';
@@ -22,6 +22,9 @@ export function createFakeRegistrationActivities() {
   const minors = new Set<string>();
   /** The answers of successive code checks, per registration (default: verified). */
   const codeChecks = new Map<string, MobileCodeCheck[]>();
+  /** The answers of successive guardian code checks and guardian decisions, per registration (default: verified; as asked). */
+  const guardianCodeChecks = new Map<string, MobileCodeCheck[]>();
+  const guardianDecisions = new Map<string, GuardianDecision[]>();
   const activities: RegistrationActivities = {
     async checkMobileCode(i) {
       push('checkMobileCode', i);
@@ -65,6 +68,20 @@ export function createFakeRegistrationActivities() {
       push('erasePersonalData', i);
       return { registrations: 1, challenges: 1, identities: 0, smsMessages: 1, parties: 1 };
     },
+    async sendGuardianCode(i) {
+      push('sendGuardianCode', i);
+      return { expiresAt: new Date(new Date(i.at).getTime() + i.ttlMs).toISOString(), sent: true };
+    },
+    async checkGuardianCode(i) {
+      push('checkGuardianCode', i);
+      return guardianCodeChecks.get(i.registrationId)?.shift() ?? { result: 'verified' };
+    },
+    async decideGuardianConsent(i) {
+      push('decideGuardianConsent', i);
+      const programmed = guardianDecisions.get(i.registrationId)?.shift();
+      if (programmed) return programmed;
+      return i.decision === 'refuse' ? { result: 'refused', guardianId: `grd_${i.registrationId}` } : { result: 'consented', guardianId: `grd_${i.registrationId}`, relation: 'parent', adultProof: 'real_name' };
+    },
   };
   return {
     activities,
@@ -77,6 +94,12 @@ export function createFakeRegistrationActivities() {
     },
     codeChecksOf(registrationId: string, answers: MobileCodeCheck[]) {
       codeChecks.set(registrationId, [...answers]);
+    },
+    guardianCodeChecksOf(registrationId: string, answers: MobileCodeCheck[]) {
+      guardianCodeChecks.set(registrationId, [...answers]);
+    },
+    guardianDecisionsOf(registrationId: string, answers: GuardianDecision[]) {
+      guardianDecisions.set(registrationId, [...answers]);
     },
     of(name: RegistrationActivityName, caseId?: string): any[] {
       return calls.filter((c) => c.name === name && (!caseId || c.input.caseId === caseId)).map((c) => c.input);

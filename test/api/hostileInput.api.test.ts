@@ -22,7 +22,7 @@ beforeAll(async () => {
   sys = await startTestSystem();
   for (const role of roles) {
     keys[role] = [];
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 16; i++) {
       const p = await createPrincipal(sys.db, { name: `hostile-${role}-${i}`, role, ...(role === 'merchant' && { merchantId: 'x1' }) });
       keys[role].push(p.apiKey);
       ours.push(p.id);

@@ -19,6 +19,8 @@ let fastResend: Extra;
 /** Tiny daily SMS caps; and a privacy policy changed since the consents were given. */
 let smsCaps: Extra;
 let newPrivacyPolicy: Extra;
+/** The guardian step's deadline 3 s, and a 0.6 s resend cooldown. */
+let guardianQuick: Extra;
 
 async function appWith(patch: (p: PolicyConfig) => void): Promise<Extra> {
   const policy = testPolicy(patch);
@@ -42,13 +44,18 @@ beforeAll(async () => {
     p.version = 'test-sms-caps';
     p.registration.smsDailyCap = { perMobile: 1, perClientAddress: 2 };
   });
+  guardianQuick = await appWith((p) => {
+    p.version = 'test-guardian-quick';
+    p.registration.guardianConsent = { within: { amount: 0.05, unit: 'minutes' }, onBreach: 'default-decision' };
+    p.registration.mobileCode.resendCooldown = { amount: 0.01, unit: 'minutes' };
+  });
   newPrivacyPolicy = await appWith((p) => {
     p.version = 'test-privacy-policy-2026-12';
     p.registration.privacyPolicy = { version: '2026-12', textSha256: crypto.createHash('sha256').update('privacy policy 2026-12').digest('hex') };
   });
 });
 afterAll(async () => {
-  for (const x of [quick, fastResend, smsCaps, newPrivacyPolicy]) {
+  for (const x of [quick, fastResend, smsCaps, newPrivacyPolicy, guardianQuick]) {
     if (!x) continue;
     await new Promise((r) => {
       x.server.close(r);
@@ -110,10 +117,10 @@ async function register(body = applicant(), on: TestSystem = sys) {
   return { id: res.body.caseId as string, body, res };
 }
 
-/** The latest SMS code for a registration, read from the capture table. */
-async function smsCode(registrationId: string, minCount = 1): Promise<string> {
+/** The latest SMS code for a registration, read from the capture table (the applicant's, or the guardian's). */
+async function smsCode(registrationId: string, minCount = 1, purpose: 'mobile_verification' | 'guardian_verification' = 'mobile_verification'): Promise<string> {
   const rows = await eventually(async () => {
-    const r = await sys.db.smsOutbox.findMany({ where: { registrationId }, orderBy: { createdAt: 'asc' } });
+    const r = await sys.db.smsOutbox.findMany({ where: { registrationId, purpose }, orderBy: { createdAt: 'asc' } });
     return r.length >= minCount ? r : undefined;
   }, 'sms captured');
   return /(\d{6})/.exec(rows.at(-1)!.body)![1];
@@ -513,31 +520,195 @@ test('a pending registration does not ask for the ID; a feature that does not ne
   await call(sys, 'POST', `/v1/cases/${pendingOne.id}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
 });
 
-test('a 13-year-old (declared birth date): refused without a guardian\'s consent, nothing stored; with it, registered and flagged for minor safeguards', async () => {
-  const birthDate = bornYearsAgo(13);
-  const without = minimal({ birthDate });
-  const refused = await call(sys, 'POST', '/v1/cases', { key: SF(), body: without, headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
-  expect(refused.status).toBe(422);
-  expect(refused.body.error.code).toBe('GUARDIAN_CONSENT_REQUIRED');
-  expect(refused.body.error.message).toMatch(/under 14.*guardian must consent/);
-  expect(await sys.db.registration.count({ where: { username: (without as any).username } })).toBe(0);
-  expect(await sys.db.smsOutbox.count({ where: { toNumber: (without as any).mobile } })).toBe(0);
-  // 周岁 (法释〔2006〕1号 art. 2; 民法典 arts. 201-203): on the day of the 14th birthday the applicant is still 13.
-  const birthday = await call(sys, 'POST', '/v1/cases', { key: SF(), body: minimal({ birthDate: bornYearsAgo(14) }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
-  expect(birthday.status).toBe(422);
-  expect(birthday.body.error.code).toBe('GUARDIAN_CONSENT_REQUIRED');
+// ---- The guardian step of a child under 14 (PIPL art. 31; 未成年人保护法 art. 72) ----
 
+/** A mobile number of its own for a guardian. */
+const guardianMobile = () => `137${String(Date.now() % 1e4).padStart(4, '0')}${String(++seq % 1e4).padStart(4, '0')}`;
+/** The guardian's consent as the guardian gives it after the notices (PIPL art. 17, 29-31). */
+async function guardianConsentBody(id: string, code: string, adult: Record<string, unknown>, on: TestSystem = sys) {
+  const notice = await call(on, 'GET', `/v1/registrations/${id}/consents/notice?purpose=guardian&locale=zh-CN`, { key: SF() });
+  const own = await call(on, 'GET', `/v1/registrations/${id}/consents/notice?purpose=guardian_real_name&locale=zh-CN`, { key: SF() });
+  expect([notice.status, own.status]).toEqual([200, 200]);
+  return {
+    decision: 'consent', code, relation: 'parent',
+    privacyPolicyVersion: notice.body.privacyPolicy.version, privacyPolicyTextSha256: notice.body.privacyPolicy.textSha256, noticeSha256: notice.body.noticeSha256,
+    adult: adult.kind === 'real_name' ? { ...adult, consent: { noticeSha256: own.body.noticeSha256 } } : adult,
+  };
+}
+const guardianCode = (id: string) => smsCode(id, 1, 'guardian_verification');
+
+test('a 13-year-old (declared): the case waits for the guardian step; the guardian\'s code, an adult\'s real-name check and the consent; then the child registers, flagged for minor safeguards', async () => {
+  const birthDate = bornYearsAgo(13);
   const notice = await call(sys, 'GET', `/v1/registrations/${(await register(minimal() as any)).id}/consents/notice?purpose=guardian&locale=zh-CN`, { key: SF() });
-  const guardianConsent = { privacyPolicyVersion: notice.body.privacyPolicy.version, privacyPolicyTextSha256: notice.body.privacyPolicy.textSha256, noticeSha256: notice.body.noticeSha256, guardian: { relation: 'parent' } };
-  const stale = await call(sys, 'POST', '/v1/cases', { key: SF(), body: minimal({ birthDate, guardianConsent: { ...guardianConsent, privacyPolicyVersion: '2025-01' } }), headers: { 'Idempotency-Key': `reg-${crypto.randomUUID()}` } });
-  expect(stale.body.error.code).toBe('CONSENT_OUTDATED');
-  const { id } = await register(minimal({ birthDate, guardianConsent }) as any);
-  const consents = await sys.db.registrationConsent.findMany({ where: { registrationId: id } });
-  expect(consents).toEqual([expect.objectContaining({ purpose: 'guardian', givenBy: 'guardian', guardianRelation: 'parent', privacyPolicyVersion: '2026-11', noticeSha256: notice.body.noticeSha256 })]);
+  // A consent the storefront asserts is not a guardian's: ignored, the case waits for the guardian.
+  const asserted = { privacyPolicyVersion: notice.body.privacyPolicy.version, privacyPolicyTextSha256: notice.body.privacyPolicy.textSha256, noticeSha256: notice.body.noticeSha256, guardian: { relation: 'parent' } };
+  const { id, body } = await register(minimal({ birthDate, guardianConsent: asserted }) as any);
+  await atStep(id, 'guardian_consent');
+  expect(Object.keys(await runningDeadlinesOnCase(sys, id, 'awaiting the guardian'))).toEqual(['guardianConsent']);
+  let s = await status(id);
+  expect(s.guardian).toEqual({ required: true, status: 'awaiting_code', mobile: null, relation: null, adultProof: null, codeExpiresAt: null, attemptsLeft: null, locked: false });
+  // Nothing else of the child's is processed first: no code to the child's mobile, no consent recorded.
+  expect(await sys.db.smsOutbox.count({ where: { registrationId: id } })).toBe(0);
+  expect(await sys.db.registrationConsent.count({ where: { registrationId: id } })).toBe(0);
+  expect((await post(`/v1/registrations/${id}/consents`, { purpose: 'guardian', ...asserted })).body.error.code).toBe('GUARDIAN_STEP_REQUIRED');
+  // 周岁 (法释〔2006〕1号 art. 2): on the day of the 14th birthday the applicant is still 13: the guardian step too.
+  const birthday = await register(minimal({ birthDate: bornYearsAgo(14) }) as any);
+  await atStep(birthday.id, 'guardian_consent');
+  await call(sys, 'POST', `/v1/cases/${birthday.id}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
+
+  const answer = (b: unknown) => post(`/v1/registrations/${id}/guardian/consent`, b);
+  expect((await answer({ decision: 'refuse', code: '123456' })).body.error.code).toBe('NO_CODE_SENT');
+  expect((await post(`/v1/registrations/${id}/guardian/code`, { mobile: body.mobile })).body.error.code).toBe('GUARDIAN_MOBILE_IS_APPLICANTS');
+  expect((await post(`/v1/registrations/${id}/guardian/code`, { mobile: 'not a number' })).status).toBe(400);
+  const gm = guardianMobile();
+  const sent = await post(`/v1/registrations/${id}/guardian/code`, { mobile: gm });
+  expect(sent.status).toBe(200);
+  expect(sent.body.sent).toMatchObject({ seq: 1 });
+  expect(sent.body.guardian).toMatchObject({ status: 'code_sent', mobile: `${gm.slice(0, 3)}****${gm.slice(-4)}`, attemptsLeft: 5, locked: false });
+  const sms = await eventually(async () => sys.db.smsOutbox.findFirst({ where: { registrationId: id, purpose: 'guardian_verification' } }), 'guardian sms');
+  expect(sms.toNumber).toBe(gm);
+  expect((await post(`/v1/registrations/${id}/guardian/code`, { mobile: gm })).status).toBe(429); // the cooldown
+  const code = await guardianCode(id);
+  const wrong = code === '000000' ? '000001' : '000000';
+
+  const adultId = documentNumber('110105', bornYearsAgo(40));
+  const good = await guardianConsentBody(id, code, { kind: 'real_name', name: '李四', idNumber: adultId });
+  // Checked before the code: the notices and privacy policy in force, the ID number's form.
+  expect((await answer({ ...good, noticeSha256: '0'.repeat(64) })).body.error.code).toBe('CONSENT_OUTDATED');
+  expect((await answer({ ...good, adult: { ...good.adult, consent: { noticeSha256: '0'.repeat(64) } } })).body.error.code).toBe('CONSENT_OUTDATED');
+  expect((await answer({ ...good, adult: { ...good.adult, idNumber: '110105199003071231' } })).status).toBe(400);
+  expect((await answer({ ...good, relation: 'neighbour' })).status).toBe(400);
+  // A wrong code counts (attempts as for the applicant's mobile).
+  const bad = await answer({ ...good, code: wrong });
+  expect(bad.status).toBe(422);
+  expect(bad.body.error).toMatchObject({ code: 'CODE_INVALID', details: { attemptsLeft: 4 } });
+  expect(await sys.db.registrationConsent.count({ where: { registrationId: id } })).toBe(0);
+  // A guardian who is a minor (16 周岁) is refused; the step waits for an adult.
+  const minorId = documentNumber('110105', bornYearsAgo(16));
+  const minor = await answer(await guardianConsentBody(id, code, { kind: 'real_name', name: '王五', idNumber: minorId }));
+  expect(minor.status).toBe(422);
+  expect(minor.body.error.code).toBe('GUARDIAN_NOT_ADULT');
+  expect((await status(id)).guardian.status).toBe('mobile_verified');
+  // A name that does not match the ID number.
+  expect((await answer(await guardianConsentBody(id, code, { kind: 'real_name', name: 'Sim Mismatch', idNumber: adultId }))).body.error.code).toBe('GUARDIAN_REAL_NAME_MISMATCH');
+  const consented = await answer(good);
+  expect(consented.status).toBe(200);
+  expect(consented.body.guardian).toMatchObject({ status: 'consented', relation: 'parent', adultProof: 'real_name' });
+  // A second answer is refused.
+  const second = await answer({ decision: 'refuse', code });
+  expect(second.status).toBe(409);
+  expect(second.body.error.code).toBe('GUARDIAN_ALREADY_ANSWERED');
+
+  // The consent: the guardian's id, the notice's hash, the privacy policy's version; the guardian's own consent to the check.
+  const guardian = await sys.db.registrationGuardian.findUniqueOrThrow({ where: { registrationId: id } });
+  expect(guardian).toMatchObject({ mobile: gm, relation: 'parent', adultProof: 'real_name', fullName: '李四', birthDate: bornYearsAgo(40), idLast4: adultId.slice(-4), realNameResult: 'match', decision: 'consented' });
+  expect(JSON.stringify(guardian)).not.toContain(adultId);
+  const consents = await sys.db.registrationConsent.findMany({ where: { registrationId: id }, orderBy: { givenAt: 'asc' } });
+  expect(consents.filter((c) => c.purpose === 'guardian')).toEqual([expect.objectContaining({ givenBy: 'guardian', guardianId: guardian.id, guardianRelation: 'parent', privacyPolicyVersion: '2026-11', noticeSha256: notice.body.noticeSha256 })]);
+  expect(consents.filter((c) => c.purpose === 'guardian_real_name').every((c) => c.givenBy === 'guardian' && c.guardianId === guardian.id)).toBe(true);
+
+  // The child's own steps follow, under their own deadline.
+  await atStep(id, 'mobile_verification');
   await verifyMobileOnly(id);
   await closed(id, 'approved');
   expect(await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: id } })).toMatchObject({ minorSafeguards: true });
-  expect((await status(id)).minorSafeguards).toBe(true);
+  s = await status(id);
+  expect(s.minorSafeguards).toBe(true);
+  expect(s.guardian).toMatchObject({ required: true, status: 'consented' });
+  // The guardian's personal data never enters the workflow's history: ids and enums only.
+  const history = historyText(await sys.connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: id } }));
+  for (const secret of [gm, adultId, minorId, '李四', code]) expect(history).not.toMatch(standalone(secret));
+  expect(history).toContain(guardian.id);
+});
+
+test('the guardian\'s verified account: an adult account holding the mobile consents under its account id; a mobile without a verified account is refused', async () => {
+  // The guardian: an adult whose account is real-name verified.
+  const parent = await register();
+  await verifyMobileAndEmail(parent.id, parent.body);
+  expect((await post(`/v1/registrations/${parent.id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-parent' })).status).toBe(200);
+  const parentCase = await closed(parent.id, 'approved');
+
+  const on = guardianQuick.sys;
+  const { id } = await register(minimal({ birthDate: bornYearsAgo(10) }) as any, on);
+  await atStep(id, 'guardian_consent');
+  // A number without a verified account: the code verifies the number, not an adult.
+  expect((await post(`/v1/registrations/${id}/guardian/code`, { mobile: guardianMobile() }, on)).status).toBe(200);
+  const first = await guardianCode(id);
+  const notVerified = await post(`/v1/registrations/${id}/guardian/consent`, await guardianConsentBody(id, first, { kind: 'account' }, on), on);
+  expect(notVerified.status).toBe(422);
+  expect(notVerified.body.error.code).toBe('GUARDIAN_NOT_VERIFIED');
+  // The parent's own number: a new code goes there (the cooldown is 0.6 s here).
+  await new Promise((r) => setTimeout(r, 700));
+  const again = await post(`/v1/registrations/${id}/guardian/code`, { mobile: parent.body.mobile }, on);
+  expect(again.status).toBe(200);
+  expect(again.body.sent.seq).toBe(2);
+  const code = await smsCode(id, 2, 'guardian_verification');
+  const ok = await post(`/v1/registrations/${id}/guardian/consent`, await guardianConsentBody(id, code, { kind: 'account' }, on), on);
+  expect(ok.status).toBe(200);
+  expect(ok.body.guardian).toMatchObject({ status: 'consented', adultProof: 'account' });
+  const consent = await sys.db.registrationConsent.findFirstOrThrow({ where: { registrationId: id, purpose: 'guardian' } });
+  expect(consent).toMatchObject({ givenBy: 'guardian', guardianId: parentCase.customerId });
+  expect(await sys.db.registrationGuardian.findUniqueOrThrow({ where: { registrationId: id } })).toMatchObject({ accountId: parentCase.customerId, fullName: null, idNumberHash: null });
+  await atStep(id, 'mobile_verification');
+  await call(on, 'POST', `/v1/cases/${id}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
+});
+
+test('decideGuardianConsent against PostgreSQL: an adult in 周岁 at the exact instants (the 18th birthday is not yet 18); a retry answers the same', async () => {
+  const { id } = await register(minimal({ birthDate: bornYearsAgo(9) }) as any);
+  await atStep(id, 'guardian_consent');
+  const acts = createRegistrationActivities({ db: sys.db, logger: { child: () => ({ info() {}, warn() {} }) } } as any);
+  const guardianId = `grd_test_${crypto.randomUUID().slice(0, 8)}`;
+  // 民法典 art. 17 and 周岁 (法释〔2006〕1号 art. 2): born 2008-12-04, 18 from 2026-12-05 00:00 in Asia/Shanghai.
+  await sys.db.registrationGuardian.create({
+    data: { id: guardianId, registrationId: id, mobile: guardianMobile(), mobileVerifiedAt: new Date(), relation: 'other_guardian', adultProof: 'real_name', fullName: '赵六', idNumberHash: 'h'.repeat(64), idLast4: '0000', birthDate: '2008-12-04', realNameResult: 'match', privacyPolicyVersion: '2026-11', privacyPolicySha256: 'a'.repeat(64), noticeSha256: 'b'.repeat(64) },
+  });
+  const decide = (at: string, decision: 'consent' | 'refuse' = 'consent') => acts.decideGuardianConsent({ caseId: id, registrationId: id, decision, timeZone: 'Asia/Shanghai', at });
+  expect(await decide('2026-12-04T15:59:59.999Z')).toEqual({ result: 'not_adult' }); // 23:59:59 on the 18th birthday
+  expect(await sys.db.registrationConsent.count({ where: { registrationId: id } })).toBe(0);
+  expect(await decide('2026-12-04T16:00:00.000Z')).toEqual({ result: 'consented', guardianId, relation: 'other_guardian', adultProof: 'real_name' }); // 00:00 the day after
+  expect(await decide('2026-12-04T16:00:01.000Z', 'refuse')).toEqual({ result: 'consented', guardianId, relation: 'other_guardian', adultProof: 'real_name' }); // a retry: the same answer
+  expect(await sys.db.registrationConsent.findMany({ where: { registrationId: id } })).toEqual([
+    expect.objectContaining({ purpose: 'guardian', givenBy: 'guardian', guardianId, guardianRelation: 'other_guardian', privacyPolicyVersion: '2026-11', noticeSha256: 'b'.repeat(64), givenAt: new Date('2026-12-04T16:00:00.000Z') }),
+  ]);
+  // A guardian whose mobile is not verified: nothing to decide.
+  await sys.db.registrationGuardian.update({ where: { id: guardianId }, data: { decision: null, mobileVerifiedAt: null } });
+  expect(await decide('2026-12-05T00:00:00.000Z')).toEqual({ result: 'no_guardian' });
+  await call(sys, 'POST', `/v1/cases/${id}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
+  await closed(id, 'cancelled');
+  expect(await sys.db.registrationGuardian.count({ where: { registrationId: id } })).toBe(0); // erased with the child's data
+});
+
+test('the guardian refuses, or does not answer in time: refused guardian_consent_required, the child\'s and the guardian\'s data erased at once', async () => {
+  // An adult's registration has no guardian step.
+  const adult = await register(minimal() as any);
+  expect((await post(`/v1/registrations/${adult.id}/guardian/code`, { mobile: guardianMobile() })).body.error.code).toBe('GUARDIAN_NOT_ASKED');
+  await call(sys, 'POST', `/v1/cases/${adult.id}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
+
+  const refused = await register(minimal({ birthDate: bornYearsAgo(12) }) as any);
+  await atStep(refused.id, 'guardian_consent');
+  expect((await post(`/v1/registrations/${refused.id}/guardian/code`, { mobile: guardianMobile() })).status).toBe(200);
+  const code = await guardianCode(refused.id);
+  // Missing code, or an unknown decision: 400.
+  expect((await post(`/v1/registrations/${refused.id}/guardian/consent`, { decision: 'refuse' })).status).toBe(400);
+  expect((await post(`/v1/registrations/${refused.id}/guardian/consent`, { decision: 'maybe', code })).status).toBe(400);
+  const r = await post(`/v1/registrations/${refused.id}/guardian/consent`, { decision: 'refuse', code });
+  expect(r.status).toBe(200);
+  await closed(refused.id, 'rejected');
+  const row = await sys.db.registration.findUniqueOrThrow({ where: { id: refused.id } });
+  expect(row).toMatchObject({ status: 'rejected', reasonCode: 'guardian_consent_required', mobile: null, username: null, declaredBirthDate: null });
+  expect(row.personalDataErasedAt).not.toBeNull();
+  expect(await sys.db.registrationGuardian.count({ where: { registrationId: refused.id } })).toBe(0);
+  expect(await sys.db.smsOutbox.count({ where: { registrationId: refused.id } })).toBe(0);
+  expect(await sys.db.registrationChallenge.count({ where: { registrationId: refused.id } })).toBe(0);
+  expect((await status(refused.id)).guardian).toMatchObject({ required: true, status: 'closed' });
+  expect((await post(`/v1/registrations/${refused.id}/guardian/code`, { mobile: guardianMobile() })).body.error.code).toBe('REGISTRATION_CLOSED');
+
+  // No answer within the policy's deadline (3 s here): the same.
+  const lapsed = await register(minimal({ birthDate: bornYearsAgo(12) }) as any, guardianQuick.sys);
+  await closed(lapsed.id, 'rejected');
+  expect(await sys.db.registration.findUniqueOrThrow({ where: { id: lapsed.id } })).toMatchObject({ reasonCode: 'guardian_consent_required', mobile: null });
+  const timeline = (await call(sys, 'GET', `/v1/cases/${lapsed.id}/timeline`, { key: sys.keys.auditor.apiKey })).body.events.map((e: any) => e.type);
+  expect(timeline).toEqual(expect.arrayContaining(['registration.guardian_consent_lapsed', 'registration.rejected', 'registration.personal_data_erased']));
 });
 
 test('a 13-year-old found by the ID birth date, no guardian consent: the ID is not stored, the registration is refused with that reason and erased at once', async () => {

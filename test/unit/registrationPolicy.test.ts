@@ -93,6 +93,25 @@ test('the simulated face verifier answers by the image reference prefix', async 
   expect(await v('sim-fail-1')).toBe('fail');
   expect(await v('sim-uncertain-1')).toBe('uncertain');
   expect(await v('img-123')).toBe('uncertain');
+  // The name check of the same port (a guardian's real-name check): deterministic by the name.
+  const n = (name: string) => f.checkRealName({ registrationId: 'REG-1', name, documentType: 'resident_id', idNumber: '110105199003071234' });
+  expect(await n('李四')).toBe('match');
+  expect(await n('Sim Mismatch')).toBe('mismatch');
+  expect(await n('姓名不符')).toBe('mismatch');
+});
+
+test('the guardian step\'s policy (PIPL art. 31): a deadline by default, validated; a lapse can only refuse; its notices', () => {
+  const r = parsePolicy(defaultPolicy).registration;
+  expect(r.guardianConsent).toEqual({ within: { amount: 72, unit: 'hours' }, onBreach: 'default-decision' });
+  const { guardianConsent: _g, ...older } = r;
+  expect(parsePolicy({ ...defaultPolicy, registration: older }).registration.guardianConsent).toEqual(r.guardianConsent);
+  expect(parsePolicy({ ...defaultPolicy, registration: { ...r, guardianConsent: { within: { amount: 5, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' } } }).registration.guardianConsent.within).toEqual({ amount: 5, unit: 'working-days' });
+  expect(() => parsePolicy({ ...defaultPolicy, registration: { ...r, guardianConsent: { within: { amount: 72, unit: 'hours' }, onBreach: 'notify' } } })).toThrow();
+  expect(() => parsePolicy({ ...defaultPolicy, registration: { ...r, guardianConsent: { within: { amount: 0, unit: 'hours' }, onBreach: 'default-decision' } } })).toThrow();
+  const { consentNotices, consentPurposes, ADULT_AGE } = require('../../policy/registration') as typeof import('../../policy/registration');
+  expect(consentPurposes).toEqual(expect.arrayContaining(['guardian', 'guardian_real_name']));
+  expect(consentNotices.guardian_real_name['zh-CN']).toMatch(/证件号码/);
+  expect(ADULT_AGE).toBe(18);
 });
 
 describe('the law under the policy (issue 9)', () => {

@@ -9,8 +9,11 @@ import { cancelCaseUpdate, completeTaskUpdate, type Actor } from '../../workflow
 import {
   bindPaymentMethodUpdate,
   confirmEmailUpdate,
+  guardianAnswerUpdate,
   guardianConsentMissingUpdate,
   identitySubmittedUpdate,
+  requestGuardianCodeUpdate,
+  submitGuardianCodeUpdate,
   mobileVerifiedUpdate,
   registrationReview,
   resendMobileCodeUpdate,
@@ -514,5 +517,117 @@ describe('real-name verification of an active account, when a feature asks for i
     expectFiredAt(abandoned.at, v.deadlines.verification!);
     expect(reg.of('eraseIdentity', i.caseId)).toEqual([expect.objectContaining({ reason: 'abandoned' })]);
     expect(reg.of('recordRegistrationOutcome', i.caseId)).toHaveLength(0);
+  });
+});
+
+// The guardian step of a child under 14 (PIPL art. 31; 未成年人保护法 art. 72; patch registration-guardian-step).
+describe('the guardian step of a child under 14', () => {
+  const childInput = (patch?: (p: PolicyConfig) => void): RegistrationCaseInput => ({ ...lawfulInput({ emailGiven: false, realName: null }, patch), guardianRequired: true });
+  const atGuardianStep = (h: Handle) => waitForState(h, (s) => s.step === 'guardian_consent' && !!s.deadlines.guardianConsent, 'guardian step');
+  async function guardianCode(h: Handle) {
+    await atGuardianStep(h);
+    const sent = await executeUpdate(h, requestGuardianCodeUpdate, { args: [{ actor: storefront }] });
+    await executeUpdate(h, submitGuardianCodeUpdate, { args: [{ actor: storefront, seq: sent.seq, codeMac: MAC }] });
+    return sent;
+  }
+
+  test('the guardian consents: the registration continues to the child\'s mobile code, under its own deadline, and is approved', async () => {
+    const i = childInput();
+    const h = await start(i);
+    const v = await atGuardianStep(h);
+    // Nothing else of the child's is processed before the guardian consents: no code to the child's mobile yet.
+    expect(reg.of('sendMobileCode', i.caseId)).toHaveLength(0);
+    expect(v.deadlines.guardianConsent).toBe(deadlineFrom(new Date(v.slas.find((x) => x.name === 'guardianConsent')!.startedAt), i.policy.registration.guardianConsent.within, i.policy.calendar).toISOString());
+    expect(v.deadlines.verification).toBeUndefined();
+    // The answer waits for the guardian's mobile to be verified; the applicant's steps are not open yet.
+    await expect(executeUpdate(h, guardianAnswerUpdate, { args: [{ actor: storefront, decision: 'consent' }] })).rejects.toMatchObject({ cause: { type: 'GuardianMobileNotVerified' } });
+    await expect(executeUpdate(h, submitGuardianCodeUpdate, { args: [{ actor: storefront, seq: 1, codeMac: MAC }] })).rejects.toMatchObject({ cause: { type: 'NoCodeSent' } });
+    await expect(executeUpdate(h, resendMobileCodeUpdate, { args: [{ actor: storefront }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+    await expect(executeUpdate(h, requestGuardianCodeUpdate, { args: [{ actor: agent }] })).rejects.toMatchObject({ cause: { type: 'Forbidden' } });
+    reg.guardianCodeChecksOf(i.caseId, [{ result: 'invalid', attemptsLeft: 4 }, { result: 'verified' }]);
+    const sent = await executeUpdate(h, requestGuardianCodeUpdate, { args: [{ actor: storefront }] });
+    expect(sent.seq).toBe(1);
+    await expect(executeUpdate(h, requestGuardianCodeUpdate, { args: [{ actor: storefront }] })).rejects.toMatchObject({ cause: { type: 'ResendTooSoon' } });
+    await expect(executeUpdate(h, submitGuardianCodeUpdate, { args: [{ actor: storefront, seq: 1, codeMac: MAC }] })).rejects.toMatchObject({ cause: { type: 'CodeInvalid', details: [{ attemptsLeft: 4 }] } });
+    await executeUpdate(h, submitGuardianCodeUpdate, { args: [{ actor: storefront, seq: 1, codeMac: MAC }] });
+    await executeUpdate(h, guardianAnswerUpdate, { args: [{ actor: storefront, decision: 'consent' }] });
+    await expect(executeUpdate(h, guardianAnswerUpdate, { args: [{ actor: storefront, decision: 'refuse' }] })).rejects.toMatchObject({ cause: { type: expect.stringMatching(/GuardianAlreadyAnswered|NotAllowedNow/) } });
+    const w = await waitForState(h, (s) => s.step === 'mobile_verification' && latestSeq(s) > 0 && !!s.deadlines.verification);
+    expect(w.deadlines.guardianConsent).toBeUndefined();
+    await verifyMobile(h);
+    expect(await h.result()).toEqual({ outcome: 'approved' });
+    expect(reg.of('sendGuardianCode', i.caseId)).toEqual([expect.objectContaining({ registrationId: i.caseId, seq: 1, ttlMs: 10 * 60_000, maxAttempts: 5 })]);
+    expect(reg.of('checkGuardianCode', i.caseId).map((c) => c.challengeId)).toEqual([`${i.caseId}:guardian-sms:1`, `${i.caseId}:guardian-sms:1`]);
+    expect(reg.of('decideGuardianConsent', i.caseId)).toEqual([expect.objectContaining({ decision: 'consent', timeZone: i.policy.calendar.timeZone })]);
+    const consented = events(i.caseId).find((e) => e.type === 'registration.guardian_consented');
+    expect(consented.payload).toEqual({ guardianId: `grd_${i.caseId}`, relation: 'parent', adultProof: 'real_name' });
+    expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(0);
+    expect(eventTypes(i.caseId)).toEqual(expect.arrayContaining(['registration.guardian_code_sent', 'registration.guardian_mobile_verified', 'registration.guardian_consented', 'registration.approved']));
+  });
+
+  test('no answer by the deadline: refused guardian_consent_required, the child\'s data erased at once', async () => {
+    const i = childInput();
+    const h = await start(i);
+    const v = await atGuardianStep(h);
+    expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'guardian_consent_required' });
+    const lapsed = events(i.caseId).find((e) => e.type === 'registration.guardian_consent_lapsed');
+    expect(lapsed.payload).toEqual({ dueAt: v.deadlines.guardianConsent });
+    expectFiredAt(lapsed.at, v.deadlines.guardianConsent!);
+    expect(reg.of('recordRegistrationOutcome', i.caseId)).toEqual([expect.objectContaining({ outcome: 'rejected', reasonCode: 'guardian_consent_required' })]);
+    expect(reg.of('erasePersonalData', i.caseId)).toEqual([expect.objectContaining({ reason: 'rejected', userRef: i.userRef })]);
+    expect(reg.of('sendMobileCode', i.caseId)).toHaveLength(0);
+    expect(eventTypes(i.caseId).at(-1)).toBe('case.closed');
+  });
+
+  test('the guardian refuses: refused guardian_consent_required, erased at once', async () => {
+    const i = childInput();
+    const h = await start(i);
+    await guardianCode(h);
+    await executeUpdate(h, guardianAnswerUpdate, { args: [{ actor: storefront, decision: 'refuse' }] });
+    expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'guardian_consent_required' });
+    expect(events(i.caseId).find((e) => e.type === 'registration.rejected')).toMatchObject({ actor: storefront.id, payload: { reasonCode: 'guardian_consent_required' } });
+    expect(reg.of('erasePersonalData', i.caseId)).toEqual([expect.objectContaining({ reason: 'rejected' })]);
+    expect(reg.of('sendMobileCode', i.caseId)).toHaveLength(0);
+    expect(templatesOf(i.caseId)).toEqual([]);
+  });
+
+  test('a guardian who is a minor, or not shown to be an adult, is refused; the step waits for another guardian', async () => {
+    const i = childInput();
+    reg.guardianDecisionsOf(i.caseId, [{ result: 'not_adult' }, { result: 'not_verified' }]);
+    const h = await start(i);
+    await guardianCode(h);
+    await expect(executeUpdate(h, guardianAnswerUpdate, { args: [{ actor: storefront, decision: 'consent' }] })).rejects.toMatchObject({ cause: { type: 'GuardianNotAdult' } });
+    await expect(executeUpdate(h, guardianAnswerUpdate, { args: [{ actor: storefront, decision: 'consent' }] })).rejects.toMatchObject({ cause: { type: 'GuardianNotVerified' } });
+    const v = await waitForState(h, (s) => s.step === 'guardian_consent');
+    expect(v.status).toBe('open');
+    expect(eventTypes(i.caseId)).not.toContain('registration.guardian_consented');
+    // Another (adult) guardian: a new code to the new number, then the consent.
+    await env.sleep('61 seconds');
+    const again = await executeUpdate(h, requestGuardianCodeUpdate, { args: [{ actor: storefront }] });
+    expect(again.seq).toBe(2);
+    await executeUpdate(h, submitGuardianCodeUpdate, { args: [{ actor: storefront, seq: 2, codeMac: MAC }] });
+    await executeUpdate(h, guardianAnswerUpdate, { args: [{ actor: storefront, decision: 'consent' }] });
+    await verifyMobile(h);
+    expect(await h.result()).toEqual({ outcome: 'approved' });
+  });
+
+  test('withdrawn while waiting for the guardian: abandoned as withdrawn and erased', async () => {
+    const i = childInput();
+    const h = await start(i);
+    await atGuardianStep(h);
+    await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+    expect(await h.result()).toEqual({ outcome: 'cancelled' });
+    expect(events(i.caseId).find((e) => e.type === 'registration.withdrawn').payload).toEqual({ step: 'guardian_consent' });
+    expect(reg.of('erasePersonalData', i.caseId)).toEqual([expect.objectContaining({ reason: 'cancelled' })]);
+  });
+
+  test('the guardian step runs only for a case that asks for it: an adult\'s registration never reaches it', async () => {
+    const i = lawfulInput({ emailGiven: false, realName: null });
+    const h = await start(i);
+    await waitForState(h, (s) => s.step === 'mobile_verification' && latestSeq(s) > 0);
+    await expect(executeUpdate(h, requestGuardianCodeUpdate, { args: [{ actor: storefront }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
+    await verifyMobile(h);
+    expect(await h.result()).toEqual({ outcome: 'approved' });
+    expect(reg.of('sendGuardianCode', i.caseId)).toHaveLength(0);
   });
 });
