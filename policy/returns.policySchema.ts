@@ -2,7 +2,7 @@
 // only (the policy document is validated where it enters, processes/policyDocument.ts). Kept apart from the payload schemas,
 // which a workflow builds when a case validates an update.
 import { z } from 'zod';
-import { DEFAULT_CATEGORY_KINDS, DEFAULT_QUALITY_SHIPPING_MARGIN_PERCENT, DEFAULT_QUALITY_REMEDIES, DEFAULT_RETURN_SHIPPING_CAP_MINOR, DEFAULT_RETURN_SHIPPING_CURRENCY, STATUTORY_EXCLUDED_CATEGORIES, UNSEALABLE_DIGITAL_CATEGORY, returnCategoryKinds } from './returns';
+import { DEFAULT_CATEGORY_KINDS, DEFAULT_QUALITY_OBJECTION_MONTHS, DEFAULT_QUALITY_SHIPPING_MARGIN_PERCENT, DEFAULT_THREE_GUARANTEE_CATEGORIES, DEFAULT_QUALITY_REMEDIES, DEFAULT_RETURN_SHIPPING_CAP_MINOR, DEFAULT_RETURN_SHIPPING_CURRENCY, STATUTORY_EXCLUDED_CATEGORIES, UNSEALABLE_DIGITAL_CATEGORY, returnCategoryKinds } from './returns';
 import { currencySchema, durationSchema, slaSchema } from './schemas';
 
 export const returnPolicySchema = z.object({
@@ -83,4 +83,26 @@ export const returnPolicySchema = z.object({
   damageReview: slaSchema.default({ within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' }),
   /** Exchange: the merchant ships the replacement. */
   exchangeShipment: slaSchema,
+  /**
+   * 民法典 arts. 620, 621: the period for objecting to the quality of the goods, in months from delivery (an item's longer
+   * warranty lengthens it). Past it a quality claim is refused (QUALITY_OBJECTION_PERIOD_EXPIRED). At least 24: the law
+   * gives the buyer up to two years from receipt, and a platform term may lengthen that, not shorten it (消法 art. 26).
+   */
+  qualityObjectionMonths: z
+    .number()
+    .int()
+    .min(24, 'at least 24 months: 民法典 art. 621 gives the buyer up to two years from receipt to object to quality; a platform term may lengthen it, not shorten it')
+    .max(240)
+    .default(DEFAULT_QUALITY_OBJECTION_MONTHS),
+  /**
+   * The three-guarantee catalogue (《部分商品修理更换退货责任规定》 and its annex) as storefront category codes: only these
+   * goods have the 15-day exchange limit (art. 10). The whole list: a document that gives one replaces the default.
+   */
+  threeGuaranteeCategories: z.array(z.string().regex(/^[a-z0-9-]{1,40}$/)).max(500).default([...DEFAULT_THREE_GUARANTEE_CATEGORIES]),
+  /** 消法 art. 24 / 民法典 art. 563: an agent decides whether a late quality return may be terminated (task return.termination_review). */
+  terminationReview: slaSchema
+    .refine((sla) => sla.onBreach !== 'default-decision', { message: 'a person decides whether the termination conditions hold: reassign-to-supervisor or notify on a lapse, never a default decision' })
+    .default({ within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' }),
+  /** After a refused termination the customer chooses exchange, repair or withdrawal; silence closes the case with the repair's instructions. */
+  qualityRemedyChoice: slaSchema.default({ within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' }),
 });

@@ -2,7 +2,7 @@
 // workflows reach them only through the lazy getters of policy/returns.ts, and build them when a case first
 // validates an update. The policy section's schema is in returns.policySchema.ts, which workflows never load.
 import { z } from 'zod';
-import { customerDamageReasons, incompletenessReasons, merchantRejectionReasons, returnDamageDisputeReasons } from './returns';
+import { customerDamageReasons, incompletenessReasons, merchantRejectionReasons, qualityRemedyChoices, returnDamageDisputeReasons, terminationFailsGrounds, terminationHoldsGrounds } from './returns';
 import { carrierSchema, currencySchema, decimalAmountSchema, evidenceIdsSchema, shipmentSchema } from './schemas';
 
 /** The merchant's or the platform's review decision (tasks return.merchant_review, return.platform_review). */
@@ -100,6 +100,36 @@ export const returnShipmentSchema = shipmentSchema
 
 /** 消法 art. 24: the amount an agent approves for a quality claim's return shipping (task return.shipping_review). */
 export const returnShippingReviewSchema = z.object({ approvedAmount: decimalAmountSchema, evidenceIds: evidenceIdsSchema.optional() }).strict();
+
+/** Task notes named by id (POST /v1/tasks/{taskId}/notes): the words stay in PostgreSQL, the history keeps the id. */
+const noteIdsSchema = z.array(z.string().regex(/^note_[0-9a-f-]{36}$/, 'a task note id (note_…) from POST /v1/tasks/{taskId}/notes')).max(10);
+
+/**
+ * 消法 art. 24 / 民法典 art. 563: the agent's answer on a quality return asked after the 7 days (task
+ * return.termination_review): whether the conditions for terminating the contract hold, on which grounds (codes), on
+ * which evidence (ids, at least one), and optionally the agent's notes on the task by id.
+ */
+export const terminationReviewSchema = z.discriminatedUnion('holds', [
+  z
+    .object({
+      holds: z.literal(true),
+      grounds: z.array(z.enum(terminationHoldsGrounds)).min(1),
+      evidenceIds: evidenceIdsSchema.min(1, 'the decision names its evidence'),
+      noteIds: noteIdsSchema.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      holds: z.literal(false),
+      grounds: z.array(z.enum(terminationFailsGrounds)).min(1),
+      evidenceIds: evidenceIdsSchema.min(1, 'the decision names its evidence'),
+      noteIds: noteIdsSchema.optional(),
+    })
+    .strict(),
+]);
+
+/** quality-remedy-choice: after a refused termination, an exchange (when offered), a repair, or withdraw. */
+export const qualityRemedyChoiceSchema = z.object({ choice: z.enum(qualityRemedyChoices) }).strict();
 
 /** Asking for platform review carries nothing. */
 export const platformReviewRequestSchema = z.object({}).strict();

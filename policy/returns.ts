@@ -124,6 +124,26 @@ export const DEFAULT_CATEGORY_KINDS: Readonly<Record<string, ReturnCategoryKind>
   stationery: 'ordinary',
   'pet-supplies': 'ordinary',
   'packaged-food': 'ordinary',
+  // the three-guarantee catalogue's goods (DEFAULT_THREE_GUARANTEE_CATEGORIES): ordinary goods for a no-reason return
+  telephones: 'ordinary',
+  'home-audio-video': 'ordinary',
+  televisions: 'ordinary',
+  'video-recorders': 'ordinary',
+  camcorders: 'ordinary',
+  'radio-cassette-players': 'ordinary',
+  'electronic-keyboards': 'ordinary',
+  refrigerators: 'ordinary',
+  'washing-machines': 'ordinary',
+  'electric-fans': 'ordinary',
+  'microwave-ovens': 'ordinary',
+  'vacuum-cleaners': 'ordinary',
+  'air-conditioners': 'ordinary',
+  'range-hoods': 'ordinary',
+  'gas-water-heaters': 'ordinary',
+  'sewing-machines': 'ordinary',
+  clocks: 'ordinary',
+  bicycles: 'ordinary',
+  motorcycles: 'ordinary',
 };
 
 /** The codes that are their own statutory kinds in code, whatever the table says (消法 art. 25). */
@@ -158,6 +178,66 @@ export function categoryKindOf(category: string, rules: { byNatureCategories?: r
 /** 消法 art. 24 / the three-guarantee rules: the remedies of a quality claim, counted in days from delivery. */
 export const DEFAULT_QUALITY_REMEDIES = { returnDays: 7, exchangeDays: 15, warrantyMonths: 12 } as const;
 
+/**
+ * 民法典 art. 621(2): a buyer who does not object to the quality within a reasonable period, and at the latest within
+ * two years of receiving the goods, is taken to accept it; a warranty period (质量保证期) applies instead when there is
+ * one. The platform's period for objecting to quality, in months from delivery (policy `qualityObjectionMonths`, at
+ * least 24); an item's longer warranty lengthens it.
+ */
+export const DEFAULT_QUALITY_OBJECTION_MONTHS = 24;
+
+/**
+ * The three-guarantee catalogue (三包目录), as storefront category codes (policy `threeGuaranteeCategories`): only these
+ * goods have the 15-day exchange limit of 《部分商品修理更换退货责任规定》 art. 10 (an exchange after it: repair, art.
+ * 11). The catalogue is the rules' annex 《实施三包的部分商品目录》 (bicycles, colour and black-and-white televisions, video
+ * recorders, camcorders, radio-cassette players, electronic keyboards, refrigerators, washing machines, electric fans,
+ * microwave ovens, vacuum cleaners, air conditioners, range hoods, gas water heaters, sewing machines, clocks and
+ * watches, motorcycles), with the goods of the three-guarantee rules of their own on the same 7/15-day pattern (mobile
+ * phones, fixed telephones, microcomputers, household audio-visual goods). Broad codes (`electronics`, `appliances`)
+ * are left out on purpose: they hold goods outside the catalogue (a kettle, headphones), which the 15-day limit must
+ * not reach; a storefront that sends them gets the longer rule for every such item, which the law allows. Household
+ * cars have rules of their own (家用汽车产品修理更换退货责任规定) and are not in this list.
+ */
+export const DEFAULT_THREE_GUARANTEE_CATEGORIES: readonly string[] = [
+  'mobile-phones',
+  'telephones',
+  'computers',
+  'home-audio-video',
+  'televisions',
+  'video-recorders',
+  'camcorders',
+  'radio-cassette-players',
+  'electronic-keyboards',
+  'refrigerators',
+  'washing-machines',
+  'electric-fans',
+  'microwave-ovens',
+  'vacuum-cleaners',
+  'air-conditioners',
+  'range-hoods',
+  'gas-water-heaters',
+  'sewing-machines',
+  'watches',
+  'clocks',
+  'bicycles',
+  'motorcycles',
+];
+
+/** Whether the category is in the three-guarantee catalogue the case carries (policy `threeGuaranteeCategories`). */
+export function inThreeGuaranteeCatalogue(category: string, catalogue: readonly string[] | undefined): boolean {
+  return (catalogue ?? DEFAULT_THREE_GUARANTEE_CATEGORIES).includes(category);
+}
+
+/**
+ * The end of the period for objecting to quality (民法典 arts. 620, 621): `objectionMonths` from delivery, or the item's
+ * warranty when longer, counted as the Civil Code counts months (arts. 201–204, monthPeriodEndsAt: from the day after
+ * delivery to 24:00 of the corresponding day, a last day on a rest day moving on). A request is inside while it is
+ * strictly before the result.
+ */
+export function qualityObjectionEndsAt(calendar: BusinessCalendar, deliveredAt: Date, o: { objectionMonths: number; warrantyMonths?: number }): Date {
+  return monthPeriodEndsAt(calendar, deliveredAt, Math.max(o.objectionMonths, o.warrantyMonths ?? 0), { extendOverHolidays: true });
+}
+
 export const defaultReturnPolicy: ReturnPolicy = {
   windowDays: 7,
   // On: art. 203 moves a last day that falls on a statutory rest day, which favours the consumer.
@@ -188,6 +268,14 @@ export const defaultReturnPolicy: ReturnPolicy = {
   qualityShippingMarginPercent: DEFAULT_QUALITY_SHIPPING_MARGIN_PERCENT,
   damageReview: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' },
   exchangeShipment: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
+  // 民法典 art. 621: two years from receipt, or the warranty when longer.
+  qualityObjectionMonths: DEFAULT_QUALITY_OBJECTION_MONTHS,
+  // 三包 art. 10: the 15-day exchange limit for the catalogue's goods only.
+  threeGuaranteeCategories: [...DEFAULT_THREE_GUARANTEE_CATEGORIES],
+  // 消法 art. 24 / 民法典 art. 563: an agent decides whether a late quality return may be terminated; a lapse goes to a supervisor.
+  terminationReview: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
+  // The customer chooses exchange, repair or withdrawal after a refused termination; silence closes the case with the repair's instructions.
+  qualityRemedyChoice: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
 };
 
 /** The fields added for the consumer-law rules, for a case whose policy section predates them. */
@@ -199,6 +287,10 @@ export function withLawDefaults(p: ReturnPolicy): Required<ReturnPolicy> {
     byNatureCategories: p.byNatureCategories ?? d.byNatureCategories,
     categoryKinds: p.categoryKinds ?? d.categoryKinds,
     qualityRemedies: p.qualityRemedies ?? d.qualityRemedies,
+    qualityObjectionMonths: p.qualityObjectionMonths ?? d.qualityObjectionMonths,
+    threeGuaranteeCategories: p.threeGuaranteeCategories ?? d.threeGuaranteeCategories,
+    terminationReview: p.terminationReview ?? d.terminationReview,
+    qualityRemedyChoice: p.qualityRemedyChoice ?? d.qualityRemedyChoice,
   } as Required<ReturnPolicy>;
 }
 
@@ -227,6 +319,17 @@ export type IncompletenessReason = (typeof incompletenessReasons)[number];
  * art. 8) is a rule of no-reason returns only; a quality return is refunded in full, less only such damage, with evidence.
  */
 export const customerDamageReasons = ['physical_damage', 'liquid_damage', 'parts_missing', 'tampering', 'other'] as const;
+/**
+ * 消法 art. 24 / 民法典 art. 563(1)(4): why the conditions for terminating the contract hold after the 7 days (the
+ * defect defeats the purpose of the contract), or why they do not (task return.termination_review). Codes only: the
+ * agent's words go in a task note (POST /v1/tasks/{taskId}/notes, PostgreSQL only), named in the answer by its id.
+ */
+export const terminationHoldsGrounds = ['defect_defeats_purpose', 'safety_hazard', 'not_repairable', 'repeated_failure', 'wrong_goods', 'materially_not_as_described', 'other'] as const;
+export const terminationFailsGrounds = ['defect_minor', 'repairable', 'replaceable', 'defect_not_established', 'not_returned_promptly', 'other'] as const;
+/** What the customer does after a refused termination: an exchange (when still due), a repair (a warranty repair case), or withdraw. */
+export const qualityRemedyChoices = ['exchange', 'repair', 'withdraw'] as const;
+export type QualityRemedyChoice = (typeof qualityRemedyChoices)[number];
+
 /** Why the customer disputes a customer-damage finding on a quality return. */
 export const returnDamageDisputeReasons = ['damage_is_the_defect', 'damage_before_delivery', 'damage_in_transit', 'evidence_insufficient', 'amount_too_high', 'other'] as const;
 
@@ -300,6 +403,18 @@ export const returnTasks = defineTasks({
       return lazySchema(() => schemas().returnShippingReviewSchema);
     },
   },
+  /**
+   * 消法 art. 24: a quality return asked after the 7 days is due when the conditions for terminating the contract hold
+   * (民法典 art. 563: the defect defeats the purpose of the contract). When the merchant does not accept it, an agent
+   * decides, with grounds and evidence: holds (the return goes on at the seller's cost), or not (the customer is
+   * offered exchange or repair).
+   */
+  'return.termination_review': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().terminationReviewSchema);
+    },
+  },
   /** A supervisor reviews a customer-damage finding the customer disputed (as a repair's user-damage dispute, policy 7.4). */
   'return.damage_review': {
     role: 'supervisor',
@@ -317,6 +432,7 @@ export type QualityInspectionResult = z.infer<Schemas['qualityInspectionSchema']
 export type ReturnDamageReview = z.infer<Schemas['returnDamageReviewSchema']>;
 export type ReturnDamageDispute = z.infer<Schemas['returnDamageDisputeSchema']>;
 export type ReturnShippingReview = z.infer<Schemas['returnShippingReviewSchema']>;
+export type TerminationReview = z.infer<Schemas['terminationReviewSchema']>;
 
 /** "12.00" → 1200 (minor units). Pure: the workflow converts the customer's amount with it. */
 export function decimalToMinor(amount: string): number {
@@ -445,6 +561,14 @@ export const returnActions = defineActions({
     },
     update: 'disputeReturnDamage',
   },
+  'quality-remedy-choice': {
+    summary: 'After a refused termination of a late quality return: choose an exchange (when offered), a repair, or to withdraw',
+    roles: ['storefront'],
+    get body() {
+      return lazySchema(() => schemas().qualityRemedyChoiceSchema);
+    },
+    update: 'chooseQualityRemedy',
+  },
 });
 
 export const returnRequestTypes = ['return_and_refund', 'exchange', 'refund_only'] as const;
@@ -509,6 +633,7 @@ export type Ineligibility =
   | 'REQUEST_TYPE_NOT_ALLOWED'
   | 'QUALITY_RETURN_WINDOW_EXPIRED'
   | 'QUALITY_EXCHANGE_WINDOW_EXPIRED'
+  | 'QUALITY_OBJECTION_PERIOD_EXPIRED'
   | 'WARRANTY_EXPIRED';
 
 export interface ClaimInput {
@@ -524,7 +649,16 @@ export interface ClaimInput {
 }
 
 export type ClaimEligibility =
-  | { eligible: true; kind: ClaimKind; windowEndsAt?: Date }
+  | {
+      eligible: true;
+      kind: ClaimKind;
+      windowEndsAt?: Date;
+      /**
+       * A quality return asked after the 7 days (消法 art. 24): due only when the conditions for terminating the contract
+       * hold (民法典 art. 563). The merchant may accept it; otherwise an agent decides (task return.termination_review).
+       */
+      terminationReview?: true;
+    }
   | { eligible: false; kind: ClaimKind; reason: Ineligibility; message: string; windowEndsAt?: Date; remedies?: string[] };
 
 /**
@@ -555,6 +689,13 @@ export interface ClaimRuleOptions {
    * before patch `return-category-kinds` (the workflow passes patched()), which matched exact codes.
    */
   categoryTable?: boolean;
+  /**
+   * The law's time limits for a quality claim (default true): only the period for objecting to quality refuses it
+   * (民法典 arts. 620, 621), and the 15-day exchange limit for the three-guarantee catalogue (三包 art. 10); a return after
+   * the 7 days goes to the termination conditions (消法 art. 24, 民法典 art. 563). False only for the cases opened before
+   * patch `return-quality-time-limits` (the workflow passes patched()), which refused by the 7/15-day and warranty windows.
+   */
+  qualityTimeLimits?: boolean;
 }
 
 /**
@@ -583,13 +724,16 @@ export function checkClaimEligibility(input: ClaimInput, policy: ReturnPolicy, c
   const within = (end: Date) => input.requestedAt.getTime() < end.getTime();
 
   if (kind === 'quality') {
-    // 消法 art. 24 with the three-guarantee periods: return within 7 days, exchange within 15, repair within the warranty.
+    // 消法 art. 24: return within 7 days; later, the law's limits (qualityClaimByLaw). The cases opened before patch
+    // return-quality-time-limits: exchange within 15 days for all goods, then repair within the warranty, as they did.
     const q = rules.qualityRemedies;
     const returnEnds = ends(q.returnDays);
     const exchangeEnds = ends(q.exchangeDays);
     // The warranty in months, counted as the Civil Code counts periods (arts. 201-204: from the day after delivery to
     // 24:00 of the corresponding day of the last month, a last day on a rest day moving on), as a warranty repair counts it.
-    const warrantyEnds = monthPeriodEndsAt(calendar, input.deliveredAt, input.snapshot?.warrantyMonths ?? q.warrantyMonths, { extendOverHolidays: true });
+    const warrantyMonths = input.snapshot?.warrantyMonths ?? q.warrantyMonths;
+    if (options.qualityTimeLimits !== false) return qualityClaimByLaw({ ...input, deliveredAt: input.deliveredAt }, rules, calendar, { returnEnds, exchangeEnds, warrantyMonths });
+    const warrantyEnds = monthPeriodEndsAt(calendar, input.deliveredAt, warrantyMonths, { extendOverHolidays: true });
     if (input.requestType === 'exchange' ? within(exchangeEnds) : within(returnEnds)) {
       return { eligible: true, kind, windowEndsAt: input.requestType === 'exchange' ? exchangeEnds : returnEnds };
     }
@@ -607,6 +751,54 @@ export function checkClaimEligibility(input: ClaimInput, policy: ReturnPolicy, c
   const windowEndsAt = ends(rules.windowDays);
   if (!within(windowEndsAt)) return refuse('RETURN_WINDOW_EXPIRED', `The ${rules.windowDays}-day return window ended at ${windowEndsAt.toISOString()}`, { windowEndsAt });
   return { eligible: true, kind, windowEndsAt };
+}
+
+/**
+ * A quality claim as the law limits it in time. Time alone refuses nothing but:
+ * - a request after the period for objecting to quality (民法典 arts. 620, 621: a reasonable period, at most two years
+ *   from receipt, or the warranty when longer; policy `qualityObjectionMonths`): QUALITY_OBJECTION_PERIOD_EXPIRED;
+ * - an exchange of a three-guarantee catalogue item after its 15 days (《部分商品修理更换退货责任规定》 art. 10; policy
+ *   `threeGuaranteeCategories`): QUALITY_EXCHANGE_WINDOW_EXPIRED, the remedy left is repair (art. 11). Other goods are
+ *   exchanged within the objection period (消法 art. 24: 更换、修理 when there is no national rule).
+ * A return within the 7 days is due (消法 art. 24; 三包 art. 9 for the catalogue); after them it is due when the conditions
+ * for terminating the contract hold (民法典 art. 563), which a person decides: `terminationReview`. A partial refund (a
+ * price reduction, 民法典 art. 582) is not a termination: it is agreed by the merchant or decided by the platform, as
+ * within the 7 days.
+ */
+function qualityClaimByLaw(
+  input: ClaimInput & { deliveredAt: Date },
+  rules: Required<ReturnPolicy>,
+  calendar: BusinessCalendar,
+  at: { returnEnds: Date; exchangeEnds: Date; warrantyMonths: number },
+): ClaimEligibility {
+  const kind: ClaimKind = 'quality';
+  const within = (end: Date) => input.requestedAt.getTime() < end.getTime();
+  const months = Math.max(rules.qualityObjectionMonths, at.warrantyMonths);
+  const objectionEnds = qualityObjectionEndsAt(calendar, input.deliveredAt, { objectionMonths: rules.qualityObjectionMonths, warrantyMonths: at.warrantyMonths });
+  if (!within(objectionEnds)) {
+    return {
+      eligible: false,
+      kind,
+      reason: 'QUALITY_OBJECTION_PERIOD_EXPIRED',
+      message: `The period for objecting to the quality of the goods ended at ${objectionEnds.toISOString()}: ${months} months from delivery (民法典 arts. 620, 621: a reasonable period, at most two years from receipt, or the warranty period when longer). A seller who knew or ought to have known of the defect cannot rely on it (art. 621(3)): the platform's complaint channel and the routes of 消法 art. 39 stay open`,
+      windowEndsAt: objectionEnds,
+    };
+  }
+  if (input.requestType === 'exchange') {
+    if (!inThreeGuaranteeCatalogue(input.category, rules.threeGuaranteeCategories)) return { eligible: true, kind, windowEndsAt: objectionEnds };
+    if (within(at.exchangeEnds)) return { eligible: true, kind, windowEndsAt: at.exchangeEnds };
+    return {
+      eligible: false,
+      kind,
+      reason: 'QUALITY_EXCHANGE_WINDOW_EXPIRED',
+      message: `'${input.category}' is in the three-guarantee catalogue: an exchange is due within ${rules.qualityRemedies.exchangeDays} days of delivery, which ended at ${at.exchangeEnds.toISOString()} (《部分商品修理更换退货责任规定》 art. 10); a repair is due: open a warranty repair (art. 11; 消法 art. 24). A return is still due if the conditions for terminating the contract hold (民法典 art. 563): ask for a return`,
+      windowEndsAt: at.exchangeEnds,
+      remedies: ['repair'],
+    };
+  }
+  if (within(at.returnEnds)) return { eligible: true, kind, windowEndsAt: at.returnEnds };
+  if (input.requestType === 'refund_only') return { eligible: true, kind, windowEndsAt: objectionEnds };
+  return { eligible: true, kind, windowEndsAt: objectionEnds, terminationReview: true };
 }
 
 /**

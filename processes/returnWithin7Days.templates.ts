@@ -26,6 +26,17 @@ const pointsEn = (p: Params) => (p.points == null ? '' : ` ${p.points} points we
 const payerZh = (p: Params) => (p.shippingPaidBy === 'merchant' ? '退货运费由商家承担。' : '退货运费由平台承担。');
 const payerEn = (p: Params) => (p.shippingPaidBy === 'merchant' ? 'The seller pays the return shipping.' : 'The platform pays the return shipping.');
 
+/** The remedies offered after a refused termination (params `options`: a comma-separated list of qualityRemedyChoices). */
+const optionWordsZh: Record<string, string> = { exchange: '换货(运费由商家承担)', repair: '维修', withdraw: '撤回申请' };
+const optionWordsEn: Record<string, string> = { exchange: 'an exchange (at the seller’s cost)', repair: 'a repair', withdraw: 'withdrawing the request' };
+const optionsZh = (p: Params) => String(p.options ?? '').split(',').filter(Boolean).map((o) => optionWordsZh[o] ?? o).join('、');
+const optionsEn = (p: Params) => String(p.options ?? '').split(',').filter(Boolean).map((o) => optionWordsEn[o] ?? o).join(', ');
+/** How to open a warranty repair (a case of its own): from the order's after-sales page, or through customer service. */
+const repairHowToZh = (p: Params) =>
+  `如需维修,请在订单页面的"售后"中选择"维修"提交保修申请,或联系平台客服代为提交;保修期内维修免费,往返运费由商家承担(《消费者权益保护法》第二十四条)。对商品质量提出异议的期限至 ${p.objectionEndsAt} 为止(《民法典》第六百二十一条)。`;
+const repairHowToEn = (p: Params) =>
+  ` To have the item repaired, open a repair request from the order's after-sales page ("Repair"), or ask customer service to open it for you; within the warranty the repair is free and the seller pays the shipping both ways (Consumer Rights Protection Law, art. 24). You may object to the quality of the goods until ${p.objectionEndsAt} (Civil Code, art. 621).`;
+
 /** The closing summary: the decisions it sums up went out in their own notices, so at most once. */
 const closed = (zhWord: string, enWord: string): TemplateDef => ({
   delivery: 'at-most-once',
@@ -114,6 +125,33 @@ export const returnTemplates: TemplateSet = {
     'zh-CN': { subject: (p) => `请选择处理方式(${p.caseId})`, text: (p) => `请在 ${p.dueAt} 前选择:接受部分退款、寄回商品或申请平台审核。逾期未选择将由平台审核。` },
     en: { subject: (p) => `Please choose how your return ends (${p.caseId})`, text: (p) => `Please choose before ${p.dueAt}: the partial refund, the goods sent back, or platform review. Without a choice, the platform reviews.` },
   },
+  // A refusal of a right (a late quality return), with the remedies left, the deadline to choose and the routes of
+  // 消法 art. 39.
+  'return.termination_refused': {
+    delivery: 'at-least-once',
+    'zh-CN': {
+      subject: (p) => `退货申请未获支持,请选择其他处理方式(${p.caseId})`,
+      text: (p) =>
+        `您在签收七日后提出的质量问题退货,需符合法定解除合同的条件(《消费者权益保护法》第二十四条、《民法典》第五百六十三条)。平台审核认为该条件不成立(依据:${p.grounds})。您仍可以选择:${optionsZh(p)}。请在 ${p.dueAt} 前作出选择;逾期未选择的,本申请关闭,您仍可另行申请维修。${routesZh}`,
+    },
+    en: {
+      subject: (p) => `Your return was not accepted: please choose another remedy (${p.caseId})`,
+      text: (p) =>
+        `A quality return asked more than seven days after delivery is due when the conditions for terminating the contract hold (Consumer Rights Protection Law, art. 24; Civil Code, art. 563). On review, the platform found that they do not (grounds: ${p.grounds}). You may still choose ${optionsEn(p)}. Please choose before ${p.dueAt}; without a choice, this request closes and you may still ask for a repair.${routesEn}`,
+    },
+  },
+  // A deadline: without a choice, the request closes (a repair stays open to the customer).
+  'return.quality_remedy_reminder': {
+    delivery: 'at-least-once',
+    'zh-CN': { subject: (p) => `请选择处理方式(${p.caseId})`, text: (p) => `请在 ${p.dueAt} 前选择:${optionsZh(p)}。逾期未选择的,本申请关闭,您仍可另行申请维修。` },
+    en: { subject: (p) => `Please choose a remedy (${p.caseId})`, text: (p) => `Please choose before ${p.dueAt}: ${optionsEn(p)}. Without a choice, this request closes and you may still ask for a repair.` },
+  },
+  // The right to a repair and the deadline to object to quality (消法 art. 24; 民法典 art. 621).
+  'return.repair_how_to': {
+    delivery: 'at-least-once',
+    'zh-CN': { subject: (p) => `如何申请维修(${p.caseId})`, text: (p) => `售后申请 ${p.caseId} 将关闭,不再办理退货。${repairHowToZh(p)}` },
+    en: { subject: (p) => `How to have your item repaired (${p.caseId})`, text: (p) => `Request ${p.caseId} closes without a return.${repairHowToEn(p)}` },
+  },
   // Shipping news.
   'return.sent_back': {
     delivery: 'at-most-once',
@@ -178,4 +216,6 @@ export const returnTemplates: TemplateSet = {
   'return.closed.abandoned': closed('因逾期未寄回而关闭', 'closed because the item was not sent back in time'),
   'return.closed.cancelled': closed('取消', 'cancelled'),
   'return.closed.ineligible': closed('关闭(不符合退换货条件)', 'closed as not eligible'),
+  'return.closed.referred_to_repair': closed('关闭(转为维修)', 'closed: a repair is the remedy'),
+  'return.closed.withdrawn': closed('撤回', 'withdrawn'),
 };

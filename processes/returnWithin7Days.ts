@@ -72,7 +72,7 @@ export const returnWithin7DaysProcess = defineProcess({
   policyRefs: '7.1, 7.3, 8.2; 消法 arts. 24, 25, 39; 电子商务法 art. 20',
   workflow: returnWithin7Days,
   workflowModule: require.resolve('../workflows/returnWithin7Days'),
-  policy: { key: 'returnWithin7Days', schema: returnPolicySchema, defaults: defaultReturnPolicy, version: '2026-11-30.1' },
+  policy: { key: 'returnWithin7Days', schema: returnPolicySchema, defaults: defaultReturnPolicy, version: '2026-12-03.1' },
   tasks: returnTasks,
   actions: returnActions,
   templates: returnTemplates,
@@ -188,6 +188,8 @@ export const returnWithin7DaysProcess = defineProcess({
             claimKind: eligibility.kind,
             requestedAt: input.requestedAt,
             ...(eligibility.windowEndsAt && { windowEndsAt: eligibility.windowEndsAt.toISOString() }),
+            // 消法 art. 24: a quality return after the 7 days, due if the termination conditions hold (民法典 art. 563).
+            ...(eligibility.terminationReview && { terminationReview: true }),
             ...(input.partialRefundMinor !== undefined && { partialRefundMinor: input.partialRefundMinor }),
           },
         },

@@ -8,6 +8,9 @@ import { dayPeriodEndsAt, type BusinessCalendar } from '../policy/businessCalend
 import { deadlineFrom, describeDuration, durationMs } from '../policy/durations';
 import {
   checkClaimEligibility,
+  claimKindOf,
+  type QualityRemedyChoice,
+  type TerminationReview,
   refundableMinor,
   refundRouteOf,
   withLawDefaults,
@@ -77,7 +80,7 @@ export interface ReturnCaseInput {
   partialRefundMinor?: number;
 }
 
-export type ReturnOutcome = 'refunded' | 'partially_refunded' | 'exchanged' | 'sent_back' | 'rejected' | 'abandoned' | 'cancelled' | 'ineligible';
+export type ReturnOutcome = 'refunded' | 'partially_refunded' | 'exchanged' | 'sent_back' | 'rejected' | 'abandoned' | 'cancelled' | 'ineligible' | 'referred_to_repair' | 'withdrawn';
 
 export const submitReturnShipmentUpdate = defineUpdate<ActionResult, [{ actor: Actor; shipment: ReturnShipment }]>(actions.shipment.update);
 export const requestPlatformReviewUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>(actions['platform-review'].update);
@@ -85,6 +88,7 @@ export const requestReturnPickupUpdate = defineUpdate<ActionResult, [{ actor: Ac
 export const confirmReturnReceiptUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>(actions.receipt.update);
 export const chooseIncompleteOutcomeUpdate = defineUpdate<ActionResult, [{ actor: Actor; choice: IncompleteChoice }]>(actions['incomplete-choice'].update);
 export const disputeReturnDamageUpdate = defineUpdate<ActionResult, [{ actor: Actor } & ReturnDamageDispute]>(actions['return-damage-dispute'].update);
+export const chooseQualityRemedyUpdate = defineUpdate<ActionResult, [{ actor: Actor; choice: QualityRemedyChoice }]>(actions['quality-remedy-choice'].update);
 
 /** Category codes mapped onto the statutory and by-nature kinds with the policy's table (policy/returns.ts categoryKindOf). */
 export const RETURN_CATEGORY_KINDS_PATCH = 'return-category-kinds';
@@ -100,6 +104,14 @@ export const RETURN_QUALITY_FULL_REFUND_PATCH = 'return-quality-full-refund';
  * agent approves the amount (task return.shipping_review). Cases opened before cap it like a no-reason return.
  */
 export const RETURN_QUALITY_SHIPPING_PATCH = 'return-quality-shipping-uncapped';
+/**
+ * Time never refuses a quality claim by itself (消法 art. 24): only the period for objecting to quality (民法典 arts. 620,
+ * 621) and, for the three-guarantee catalogue, the 15-day exchange limit (三包 art. 10). A return after the 7 days that
+ * the merchant does not accept goes to an agent: do the termination conditions hold (民法典 art. 563)? Refused, the
+ * customer chooses an exchange (when due), a repair or to withdraw. Cases opened before keep the 7/15-day and warranty
+ * windows of checkClaimEligibility.
+ */
+export const RETURN_QUALITY_TIME_LIMITS_PATCH = 'return-quality-time-limits';
 
 export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
   // Cases opened from this patch on follow the consumer law (消法 arts. 24, 25, 39; 暂行办法; 电子商务法 art. 20);
@@ -360,6 +372,8 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   let damageDisputable = false;
   let damageDispute: ReturnDamageDispute | undefined;
   let shippingReimbursed: { amountMinor: number; currency: string } | undefined;
+  let remediesOffered: QualityRemedyChoice[] = [];
+  let qualityRemedy: QualityRemedyChoice | undefined;
 
   // The customer may cancel at any point before money moves.
   const cancelled = kase.allowCancellation(() => (moneyMoving ? 'The refund is already under way; the case can no longer be cancelled' : null));
@@ -406,6 +420,16 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     run: async (body, actor) => {
       damageDispute = { reasonCode: body.reasonCode, ...(body.evidenceIds && { evidenceIds: body.evidenceIds }) };
       await kase.record('return.damage_disputed', { reasonCode: body.reasonCode, evidenceIds: body.evidenceIds ?? [] }, { actor: actor.id });
+    },
+  });
+
+  // Registered for every case of this path; only a late quality return whose termination was refused waits for it.
+  kase.onAction(actions['quality-remedy-choice'], {
+    refusal: () => kase.unlessAwaiting('quality_remedy_choice', qualityRemedy !== undefined),
+    check: ({ choice }) => (remediesOffered.includes(choice) ? null : `The case offers ${remediesOffered.join(', ')}, not ${choice}`),
+    run: async ({ choice }, actor) => {
+      qualityRemedy = choice;
+      await kase.record('return.quality_remedy_chosen', { choice }, { actor: actor.id });
     },
   });
 
@@ -476,6 +500,9 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   // code is mapped onto its statutory or by-nature kind with the table the case carries (policy `categoryKinds`,
   // 消法 art. 25, 暂行办法 art. 7); cases opened before match the exact codes, as they did.
   const categoryTable = patched(RETURN_CATEGORY_KINDS_PATCH);
+  // From patch return-quality-time-limits a quality claim is limited in time as the law limits it (消法 art. 24; 民法典
+  // arts. 563, 620, 621; 三包 art. 10); cases opened before keep the 7/15-day and warranty windows.
+  const qualityTimeLimits = claimKindOf(input.reasonCode) === 'quality' && patched(RETURN_QUALITY_TIME_LIMITS_PATCH);
   const claim = checkClaimEligibility(
     {
       requestType: input.requestType,
@@ -488,7 +515,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     },
     rules,
     calendar,
-    { categoryTable },
+    { categoryTable, qualityTimeLimits },
   );
   if (claim.windowEndsAt) kase.setDeadline('returnWindowEndsAt', claim.windowEndsAt);
   await kase.record('case.opened', {
@@ -501,6 +528,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     currency: order.currency,
     refundRoute: route,
     policyVersion: input.policy.version,
+    ...(claim.eligible && claim.terminationReview && { terminationReview: true }),
   }, { actor: input.openedBy, step: 'eligibility_check' });
   if (!claim.eligible) {
     await kase.record('return.ineligible', { reason: claim.reason });
@@ -540,13 +568,19 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
       if (!platformReviewRequested) return close('rejected');
     } else {
       // 消法 art. 24 / 电子商务法 art. 20: the merchant alone does not end a quality or non-delivery claim.
-      await kase.record('return.rejected_by_merchant', { reasonCode, platformReview: 'automatic' }, { actor: review.actor.id });
+      await kase.record('return.rejected_by_merchant', { reasonCode, platformReview: claim.terminationReview ? 'termination' : 'automatic' }, { actor: review.actor.id });
       await kase.notify('return.rejected_to_platform', customer, { reasonCode });
     }
-    const platform = await platformReview();
-    if (cancelled() || platform.kind !== 'completed') return close('cancelled');
-    await kase.record('return.platform_decision', { decision: platform.payload.decision }, { actor: platform.actor.id });
-    if (platform.payload.decision === 'reject') return rejected(platform.payload.reasonCode);
+    if (claim.terminationReview) {
+      // A quality return after the 7 days: the platform decides whether the contract may be terminated (民法典 art. 563).
+      const ended = await terminationReviewed();
+      if (ended) return ended;
+    } else {
+      const platform = await platformReview();
+      if (cancelled() || platform.kind !== 'completed') return close('cancelled');
+      await kase.record('return.platform_decision', { decision: platform.payload.decision }, { actor: platform.actor.id });
+      if (platform.payload.decision === 'reject') return rejected(platform.payload.reasonCode);
+    }
   }
 
   // 2. Refund-only: nothing comes back (电子商务法 art. 20; or the partial refund agreed for a minor defect).
@@ -706,6 +740,54 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   if (d.decision === 'full_refund') return input.requestType === 'exchange' ? exchange() : refund(fullRefundMinor, 'full');
   if (d.decision === 'partial_refund') return refund(Math.min(decimalToMinor(d.amount), fullRefundMinor), 'partial');
   return sendBack();
+
+  /**
+   * 消法 art. 24: after the 7 days a quality return is due when the conditions for terminating the contract hold (民法典
+   * art. 563(1)(4): the defect defeats the purpose of the contract). The merchant did not accept it, so an agent decides,
+   * with grounds (codes), evidence (ids) and optionally notes (task note ids). Holds: the return goes on as a quality
+   * return, at the seller's cost (undefined: the caller carries on). Does not hold: the customer chooses an exchange
+   * (while one is still due: always within the objection period, within 15 days for the three-guarantee catalogue, judged
+   * at the request), a repair, or to withdraw; silence closes as referred to repair. An exchange carries on as a quality
+   * exchange at the seller's cost; a repair or a withdrawal closes the case, and the customer is told how to open a
+   * warranty repair. Returns the outcome when the case ends here.
+   */
+  async function terminationReviewed(): Promise<{ outcome: ReturnOutcome } | undefined> {
+    await kase.record('step.entered', {}, { step: 'termination_review' });
+    const review = await kase.humanTask<TerminationReview>({
+      type: 'return.termination_review',
+      role: 'agent',
+      sla: rules.terminationReview,
+      slaName: 'terminationReview',
+      notifyOnEscalation: platformAgents,
+      interrupt: () => cancelled(),
+    });
+    if (cancelled() || review.kind !== 'completed') return close('cancelled');
+    const d = review.payload;
+    await kase.record('return.termination_decided', { holds: d.holds, grounds: d.grounds, evidenceIds: d.evidenceIds, noteIds: d.noteIds ?? [] }, { actor: review.actor.id });
+    if (d.holds) return undefined;
+    const claimFacts = { reasonCode: input.reasonCode, category: order.category, deliveredAt: new Date(order.deliveredAt!), requestedAt: new Date(input.requestedAt), ...(snapshot && { snapshot }) };
+    const exchangeDue = checkClaimEligibility({ ...claimFacts, requestType: 'exchange' }, rules, calendar, { categoryTable, qualityTimeLimits }).eligible;
+    remediesOffered = exchangeDue ? ['exchange', 'repair', 'withdraw'] : ['repair', 'withdraw'];
+    const choosing = kase.awaitParty('quality_remedy_choice', 'qualityRemedyChoice', rules.qualityRemedyChoice);
+    const dueAt = choosing.clock.dueAt.toISOString();
+    const objectionEndsAt = claim.windowEndsAt!.toISOString();
+    await kase.record('return.quality_remedies_offered', { options: remediesOffered, dueAt }, { step: 'awaiting_quality_remedy_choice' });
+    await kase.notify('return.termination_refused', customer, { grounds: d.grounds.join(', '), options: remediesOffered.join(','), dueAt, objectionEndsAt });
+    const chosen = await choosing.until(
+      () => qualityRemedy !== undefined || cancelled(),
+      () => kase.notify('return.quality_remedy_reminder', customer, { options: remediesOffered.join(','), dueAt }),
+    );
+    remediesOffered = [];
+    if (cancelled()) return close('cancelled');
+    if (qualityRemedy === 'exchange') {
+      // The request goes on as an exchange for quality: the seller's cost, the quality inspection, the replacement.
+      input.requestType = 'exchange';
+      return undefined;
+    }
+    if (chosen.outcome === 'breached') await kase.record('return.quality_remedy_choice_lapsed', { dueAt: chosen.facts.dueAt });
+    await kase.notify('return.repair_how_to', customer, { objectionEndsAt });
+    return close(qualityRemedy === 'withdraw' ? 'withdrawn' : 'referred_to_repair');
+  }
 
   /**
    * 消法 art. 24: the seller bears the transport and other necessary costs of a return for quality, without a cap. The

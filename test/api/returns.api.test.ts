@@ -341,16 +341,16 @@ describe('claims as the consumer law shapes them', () => {
       return c.status === 'closed' ? c : undefined;
     }, 'case closed');
 
-  test('422 for a no-reason refund-only, a confirmed by-nature exclusion and a late quality return; 400 for an inconsistent snapshot', async () => {
+  test('422 for a no-reason refund-only, a confirmed by-nature exclusion and a quality claim past the objection period; 400 for an inconsistent snapshot', async () => {
     const refundOnly = await open(returnBody({ requestType: 'refund_only' }));
     expect(refundOnly.status).toBe(422);
     expect(refundOnly.body.error.code).toBe('REFUND_ONLY_NOT_ALLOWED');
     const confirmed = await open(returnBody({ order: { category: 'intimate-apparel', snapshot: { exclusionConfirmedAtPurchase: true } } }));
     expect(confirmed.status).toBe(422);
     expect(confirmed.body.error.code).toBe('CATEGORY_EXCLUDED');
-    const late = await open(returnBody({ reasonCode: 'defective', order: { deliveredAt: new Date(Date.now() - 10 * DAY).toISOString() } }));
+    const late = await open(returnBody({ reasonCode: 'defective', order: { deliveredAt: new Date(Date.now() - 800 * DAY).toISOString() } }));
     expect(late.status).toBe(422);
-    expect(late.body.error).toMatchObject({ code: 'QUALITY_RETURN_WINDOW_EXPIRED', details: { claimKind: 'quality', remedies: ['exchange', 'repair'] } });
+    expect(late.body.error).toMatchObject({ code: 'QUALITY_OBJECTION_PERIOD_EXPIRED', message: expect.stringContaining('民法典 arts. 620, 621'), details: { claimKind: 'quality', windowEndsAt: expect.any(String) } });
     const tooMuch = await open(returnBody({ order: { snapshot: { discount: '150.00', points: { count: 100, value: '60.00' } } } }));
     expect(tooMuch.status).toBe(400);
     const partialOnReturn = await open({ ...returnBody({ reasonCode: 'defective' }), partialRefund: { amount: '20.00' } });
@@ -375,6 +375,60 @@ describe('claims as the consumer law shapes them', () => {
       await openTask(c, 'return.merchant_review');
       expect((await call(sys, 'POST', `/v1/cases/${c}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } })).status).toBe(200);
     }
+  });
+
+  // 消法 art. 24; 民法典 arts. 563, 620, 621; 三包 art. 10: time alone refuses only past the objection period, and a
+  // three-guarantee item's exchange after its 15 days.
+  test('time limits of quality claims: a three-guarantee exchange on day 20 is refused 422 with repair left; other goods are exchanged; a longer warranty keeps the objection period open', async () => {
+    const day20 = new Date(Date.now() - 20 * DAY).toISOString();
+    const phone = await open(returnBody({ requestType: 'exchange', reasonCode: 'defective', order: { category: 'mobile-phones', deliveredAt: day20 } }));
+    expect(phone.status).toBe(422);
+    expect(phone.body.error).toMatchObject({ code: 'QUALITY_EXCHANGE_WINDOW_EXPIRED', message: expect.stringContaining('art. 10'), details: { claimKind: 'quality', remedies: ['repair'] } });
+    const shirt = await open(returnBody({ requestType: 'exchange', reasonCode: 'defective', order: { category: 'apparel', deliveredAt: day20 } }));
+    expect(shirt.status).toBe(201);
+    const longWarranty = await open(returnBody({ requestType: 'exchange', reasonCode: 'defective', order: { deliveredAt: new Date(Date.now() - 800 * DAY).toISOString(), snapshot: { warrantyMonths: 36 } } }));
+    expect(longWarranty.status).toBe(201);
+    for (const c of [shirt.body.caseId, longWarranty.body.caseId]) {
+      await openTask(c, 'return.merchant_review');
+      expect((await call(sys, 'POST', `/v1/cases/${c}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } })).status).toBe(200);
+    }
+  });
+
+  test('a defective item on day 10 is accepted; the merchant rejects; an agent finds the termination conditions do not hold (codes, evidence and a note id); the customer chooses a repair and is told how to open one', async () => {
+    const body: any = returnBody({ reasonCode: 'defective', order: { deliveredAt: new Date(Date.now() - 10 * DAY).toISOString() } });
+    const opened = await open(body);
+    expect(opened.status).toBe(201);
+    expect(opened.body.summary).toMatchObject({ claimKind: 'quality', terminationReview: true });
+    const caseId = opened.body.caseId;
+    const review = await openTask(caseId, 'return.merchant_review');
+    expect((await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'reject', reasonCode: 'outside_return_window' } } })).status).toBe(200);
+    const task = await openTask(caseId, 'return.termination_review', sys.keys.agent.apiKey);
+    expect(task).toMatchObject({ role: 'agent', sla: 'terminationReview', status: 'open' });
+    expect((await caseState(caseId)).step).toBe('termination_review');
+    // The agent's words go in a task note (PostgreSQL); the answer names it by id, with codes and evidence ids.
+    const note = await call(sys, 'POST', `/v1/tasks/${task.taskId}/notes`, { key: sys.keys.agent.apiKey, body: { body: 'The hinge is loose; a repair restores it.' } });
+    expect(note.status).toBe(201);
+    const words = await call(sys, 'POST', `/v1/tasks/${task.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { holds: false, grounds: ['repairable'], evidenceIds: ['EV-API-7'], reason: 'hinge loose' } } });
+    expect(words.status).toBe(400);
+    const decided = await call(sys, 'POST', `/v1/tasks/${task.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { holds: false, grounds: ['repairable'], evidenceIds: ['EV-API-7'], noteIds: [note.body.noteId] } } });
+    expect(decided.status).toBe(200);
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_quality_remedy_choice', 'awaiting the choice');
+    expect(Object.keys(await runningDeadlinesOnCase(sys, caseId, 'awaiting the choice'))).toContain('qualityRemedyChoice');
+    const refusal = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(body.customerContact.email) && m.headers['x-case-id'] === caseId && mailText(m.raw).includes('art. 563')), 'refusal notice');
+    expect(mailText(refusal.raw)).toContain('12315');
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/quality-remedy-choice`, { key: sys.keys.storefront.apiKey, body: { choice: 'refund' } })).status).toBe(400);
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/quality-remedy-choice`, { key: sys.keys.merchant.apiKey, body: { choice: 'repair' } })).status).toBe(403);
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/quality-remedy-choice`, { key: sys.keys.storefront.apiKey, body: { choice: 'repair' } })).status).toBe(200);
+    expect(await closedCase(caseId)).toMatchObject({ outcome: 'referred_to_repair' });
+    const howTo = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(body.customerContact.email) && m.subject === `How to have your item repaired (${caseId})`), 'repair notice');
+    expect(mailText(howTo.raw)).toContain('after-sales page');
+    const timeline = (await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey })).body.events;
+    expect(timeline.find((e: any) => e.type === 'return.termination_decided').payload).toEqual({ holds: false, grounds: ['repairable'], evidenceIds: ['EV-API-7'], noteIds: [note.body.noteId] });
+    expect(JSON.stringify(timeline)).not.toContain('hinge');
+    const history = await sys.connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: caseId } });
+    expect(historyText(history)).toContain('EV-API-7'); // the decoded payloads are really searched
+    expect(historyText(history)).not.toContain('hinge');
+    expect(await sys.db.payment.count({ where: { caseId } })).toBe(0);
   });
 
   test('goods not received, before any delivery: the merchant rejects, the platform reviews by itself and rejects; the notice names the routes of 消法 art. 39', async () => {

@@ -85,11 +85,11 @@ describe('checkWarranty with the calendar: the warranty as the Civil Code counts
   });
 });
 
-describe('the warranty of a quality claim (checkClaimEligibility) is counted the same way', () => {
+describe('the warranty of a quality claim (checkClaimEligibility, cases opened before patch return-quality-time-limits) is counted the same way', () => {
   const { checkClaimEligibility } = require('../../policy/returns') as typeof import('../../policy/returns');
   const { defaultPolicy } = require('../../processes/policyDocument') as typeof import('../../processes/policyDocument');
   const claim = (requestedAt: string) =>
-    checkClaimEligibility({ requestType: 'exchange', reasonCode: 'defective', category: 'apparel', deliveredAt: at('2025-12-04T00:00:00+08:00'), requestedAt: at(requestedAt) }, defaultPolicy.returnWithin7Days, cal);
+    checkClaimEligibility({ requestType: 'exchange', reasonCode: 'defective', category: 'apparel', deliveredAt: at('2025-12-04T00:00:00+08:00'), requestedAt: at(requestedAt) }, defaultPolicy.returnWithin7Days, cal, { qualityTimeLimits: false });
   test.each([
     ['2026-12-04T00:00:00+08:00', 'QUALITY_EXCHANGE_WINDOW_EXPIRED'], // still in the 12-month warranty: a repair is due
     ['2026-12-04T23:59:59.999+08:00', 'QUALITY_EXCHANGE_WINDOW_EXPIRED'],

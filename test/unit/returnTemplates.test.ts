@@ -16,7 +16,7 @@ test('原路退回 only when the refund goes back along the original payment rou
   expect(renderTemplate(returnTemplates, 'return.refunded', 'zh-CN', { caseId: 'RET-1', amountMinor: 17400, currency: 'CNY', route: 'original', points: 500 }).text).toContain('500 积分已退回');
 });
 
-test.each(['return.rejected', 'return.rejected_final'])('%s names the routes of 消法 art. 39 and calls the platform final only within the platform', (name) => {
+test.each(['return.rejected', 'return.rejected_final', 'return.termination_refused'])('%s names the routes of 消法 art. 39 and calls the platform final only within the platform', (name) => {
   const params = { caseId: 'RET-1', reasonCode: 'other', platformReviewRequestBy: '2026-12-01T00:00:00.000Z' };
   const zh = renderTemplate(returnTemplates, name, 'zh-CN', params).text;
   for (const route of ['平台投诉', '消费者协会', '12315', '仲裁', '人民法院', '第三十九条', '仅为平台内']) expect(zh).toContain(route);
@@ -26,7 +26,7 @@ test.each(['return.rejected', 'return.rejected_final'])('%s names the routes of 
 });
 
 test('every outcome of the return has its closing e-mail', () => {
-  for (const outcome of ['refunded', 'partially_refunded', 'exchanged', 'sent_back', 'rejected', 'abandoned', 'cancelled', 'ineligible']) {
+  for (const outcome of ['refunded', 'partially_refunded', 'exchanged', 'sent_back', 'rejected', 'abandoned', 'cancelled', 'ineligible', 'referred_to_repair', 'withdrawn']) {
     expect(renderTemplate(returnTemplates, `return.closed.${outcome}`, 'en', { caseId: 'RET-1' }).subject).toContain('RET-1');
   }
 });

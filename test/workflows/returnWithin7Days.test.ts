@@ -7,6 +7,7 @@ import { deadlineFrom } from '../../policy/durations';
 import { completeTaskUpdate, cancelCaseUpdate, caseStateQuery, type Actor } from '../../workflows/definitions';
 import {
   chooseIncompleteOutcomeUpdate,
+  chooseQualityRemedyUpdate,
   confirmReturnReceiptUpdate,
   disputeReturnDamageUpdate,
   requestPlatformReviewUpdate,
@@ -539,13 +540,151 @@ describe('quality claims (消法 art. 24)', () => {
     expect(mailOf(i.caseId, 'return.approved').params).toMatchObject({ shippingPaidBy: 'merchant' });
   });
 
-  test('a quality return after day 7 closes ineligible, naming no tasks (the API refuses it first)', async () => {
-    const i = input({ reasonCode: 'defective' });
-    i.order.deliveredAt = new Date(Date.now() - 10 * DAY).toISOString();
+  test('a quality claim after the period for objecting to quality closes ineligible, naming no tasks (the API refuses it first)', async () => {
+    const i = input({ reasonCode: 'defective' }, 'exchange');
+    i.order.deliveredAt = new Date(Date.now() - 800 * DAY).toISOString();
     const h = await start(i);
     expect(await h.result()).toEqual({ outcome: 'ineligible' });
-    expect(eventOf(i.caseId, 'return.ineligible').payload).toEqual({ reason: 'QUALITY_RETURN_WINDOW_EXPIRED' });
+    expect(eventOf(i.caseId, 'return.ineligible').payload).toEqual({ reason: 'QUALITY_OBJECTION_PERIOD_EXPIRED' });
     expect(tasksOf(i.caseId)).toHaveLength(0);
+  });
+});
+
+describe('time never refuses a quality claim by itself (patch return-quality-time-limits; 消法 art. 24, 民法典 arts. 563, 620, 621)', () => {
+  const supervisorActor: Actor = { id: 'principal-supervisor-1', role: 'supervisor' };
+  /** A defective item, asked for on day `day` after delivery. */
+  const late = (day: number, over: Partial<ReturnCaseInput> = {}, requestType: ReturnCaseInput['requestType'] = 'return_and_refund') => {
+    const i = input({ reasonCode: 'defective', ...over }, requestType);
+    i.order.deliveredAt = new Date(new Date(i.requestedAt).getTime() - day * DAY).toISOString();
+    return i;
+  };
+  async function refusedTermination(i: ReturnCaseInput) {
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'outside_return_window' });
+    await complete(h, 'return.termination_review', agentActor, { holds: false, grounds: ['repairable'], evidenceIds: ['EV-LATE-2'] });
+    const v = await waitForState(h, (s) => s.step === 'awaiting_quality_remedy_choice', 'remedy choice');
+    return { h, v };
+  }
+
+  test('a return on day 10 the merchant accepts goes on as a quality return: no termination review, the seller pays, refunded in full', async () => {
+    const i = late(10);
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h);
+    await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'received' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(eventOf(i.caseId, 'case.opened').payload).toMatchObject({ claimKind: 'quality', terminationReview: true });
+    expect(tasksOf(i.caseId).map((t) => t.type)).not.toContain('return.termination_review');
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([expect.objectContaining({ amountMinor: 19900, kind: 'full' })]);
+  });
+
+  test('the merchant rejects: an agent decides within 2 working days whether the termination conditions hold; they hold: returned at the seller’s cost, refunded in full', async () => {
+    const i = late(10);
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'outside_return_window' });
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.termination_review'), 'termination review');
+    expect(v.step).toBe('termination_review');
+    expect(openTaskOf(v, 'return.platform_review')).toBeUndefined();
+    const task = tasksOf(i.caseId).find((t) => t.type === 'return.termination_review');
+    expect(task).toMatchObject({ role: 'agent', slaName: 'terminationReview' });
+    expect(task.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(task.at), 2).toISOString());
+    expect(eventOf(i.caseId, 'return.rejected_by_merchant').payload).toEqual({ reasonCode: 'outside_return_window', platformReview: 'termination' });
+    // Free words are no answer: grounds are codes, evidence and notes are ids.
+    await expect(complete(h, 'return.termination_review', agentActor, { holds: true, grounds: ['defect_defeats_purpose'], evidenceIds: ['EV-LATE-1'], reason: 'it is broken' })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await complete(h, 'return.termination_review', agentActor, { holds: true, grounds: ['defect_defeats_purpose', 'safety_hazard'], evidenceIds: ['EV-LATE-1'], noteIds: ['note_0d7b0c0e-8f5e-4c55-9e4a-3f2b1a7c9d10'] });
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '80.00', currency: 'CNY' } });
+    await complete(h, 'return.shipping_review', agentActor, { approvedAmount: '80.00' });
+    await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'received' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+    expect(eventOf(i.caseId, 'return.termination_decided')).toMatchObject({
+      actor: agentActor.id,
+      payload: { holds: true, grounds: ['defect_defeats_purpose', 'safety_hazard'], evidenceIds: ['EV-LATE-1'], noteIds: ['note_0d7b0c0e-8f5e-4c55-9e4a-3f2b1a7c9d10'] },
+    });
+    expect(eventOf(i.caseId, 'return.approved').payload).toEqual({ claimKind: 'quality', shippingPaidBy: 'merchant' });
+    expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))[0]).toMatchObject({ payer: 'merchant', decided: { amountMinor: 8000, basis: 'agent_approved' } });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([expect.objectContaining({ amountMinor: 19900, kind: 'full' })]);
+    expect(templatesOf(i.caseId)).not.toContain('return.termination_refused');
+  });
+
+  test('they do not hold: the customer is offered exchange, repair or withdrawal by a deadline; an exchange goes on at the seller’s cost', async () => {
+    const i = late(20); // apparel, outside the catalogue: an exchange is due within the objection period
+    const { h, v } = await refusedTermination(i);
+    const due = v.deadlines.qualityRemedyChoice!;
+    expect(due).toBe(deadlineFrom(new Date(v.slas.find((x) => x.name === 'qualityRemedyChoice')!.startedAt), { amount: 7, unit: 'days' }, i.policy.calendar).toISOString());
+    expect(eventOf(i.caseId, 'return.quality_remedies_offered').payload).toEqual({ options: ['exchange', 'repair', 'withdraw'], dueAt: due });
+    expect(mailOf(i.caseId, 'return.termination_refused').params).toMatchObject({ grounds: 'repairable', options: 'exchange,repair,withdraw', dueAt: due });
+    await expect(executeUpdate(h, chooseQualityRemedyUpdate, { args: [{ actor: storefront, choice: 'refund' as any }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await expect(executeUpdate(h, chooseQualityRemedyUpdate, { args: [{ actor: merchantActor, choice: 'exchange' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await executeUpdate(h, chooseQualityRemedyUpdate, { args: [{ actor: storefront, choice: 'exchange' }] });
+    await expect(executeUpdate(h, chooseQualityRemedyUpdate, { args: [{ actor: storefront, choice: 'repair' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890' });
+    const inspecting = await waitForState(h, (s) => !!openTaskOf(s, 'return.quality_inspection'));
+    expect(inspecting.deadlines.refundDueAt).toBeUndefined(); // an exchange refunds nothing
+    await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'received' });
+    await complete(h, 'return.exchange_shipment', merchantActor, { carrier: 'JD', trackingNumber: 'JD0001234567' });
+    expect(await h.result()).toEqual({ outcome: 'exchanged' });
+    expect(eventOf(i.caseId, 'return.quality_remedy_chosen')).toMatchObject({ actor: storefront.id, payload: { choice: 'exchange' } });
+    expect(mailOf(i.caseId, 'return.approved').params).toMatchObject({ requestType: 'exchange', shippingPaidBy: 'merchant' });
+    expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))[0]).toMatchObject({ payer: 'merchant', decided: { basis: 'carrier_quote' } });
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
+  });
+
+  test('a three-guarantee item after its 15 days is offered repair or withdrawal only (三包 art. 10); a withdrawal closes with how to open a repair', async () => {
+    const i = late(20);
+    i.order.category = 'mobile-phones';
+    const { h } = await refusedTermination(i);
+    expect(eventOf(i.caseId, 'return.quality_remedies_offered').payload).toMatchObject({ options: ['repair', 'withdraw'] });
+    await expect(executeUpdate(h, chooseQualityRemedyUpdate, { args: [{ actor: storefront, choice: 'exchange' }] })).rejects.toMatchObject({ cause: { message: expect.stringContaining('offers repair, withdraw, not exchange') } });
+    await executeUpdate(h, chooseQualityRemedyUpdate, { args: [{ actor: storefront, choice: 'withdraw' }] });
+    expect(await h.result()).toEqual({ outcome: 'withdrawn' });
+    expect(mailOf(i.caseId, 'return.repair_how_to').params).toMatchObject({ objectionEndsAt: expect.any(String) });
+    expect(templatesOf(i.caseId)).toEqual(expect.arrayContaining(['return.termination_refused', 'return.repair_how_to', 'return.closed.withdrawn']));
+    expect(forCase(i.caseId, fake.of('refundReturn'))).toHaveLength(0);
+  });
+
+  test('a three-guarantee item still inside its 15 days is offered the exchange; a repair closes the case referred to repair', async () => {
+    const i = late(10);
+    i.order.category = 'computers';
+    const { h } = await refusedTermination(i);
+    expect(eventOf(i.caseId, 'return.quality_remedies_offered').payload).toMatchObject({ options: ['exchange', 'repair', 'withdraw'] });
+    await executeUpdate(h, chooseQualityRemedyUpdate, { args: [{ actor: storefront, choice: 'repair' }] });
+    expect(await h.result()).toEqual({ outcome: 'referred_to_repair' });
+    expect(templatesOf(i.caseId)).toEqual(expect.arrayContaining(['return.repair_how_to', 'return.closed.referred_to_repair']));
+  });
+
+  test('silence: a reminder at 70 %, then at exactly 7 days the case closes referred to repair, never forfeiting the repair', async () => {
+    const i = late(12);
+    const { h, v } = await refusedTermination(i);
+    const sla = v.slas.find((x) => x.name === 'qualityRemedyChoice')!;
+    expect(await h.result()).toEqual({ outcome: 'referred_to_repair' });
+    const lapsed = eventOf(i.caseId, 'return.quality_remedy_choice_lapsed');
+    expect(lapsed.payload).toEqual({ dueAt: sla.dueAt });
+    expectFiredAt(lapsed.at, sla.dueAt);
+    expectFiredAt(mailOf(i.caseId, 'return.quality_remedy_reminder').at, new Date(new Date(sla.startedAt).getTime() + Math.round(7 * DAY * 0.7)).toISOString());
+    expect(templatesOf(i.caseId)).toContain('return.repair_how_to');
+  });
+
+  test('the review lapses: reassigned to a supervisor at exactly 2 working days, never decided by silence; the supervisor decides', async () => {
+    const i = late(10);
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'outside_return_window' });
+    let v = await waitForState(h, (s) => !!openTaskOf(s, 'return.termination_review'));
+    const task = openTaskOf(v, 'return.termination_review')!;
+    await env.sleep(new Date(task.dueAt).getTime() - (await env.currentTimeMs()) + 1_000);
+    v = await waitForState(h, (s) => openTaskOf(s, 'return.termination_review')?.role === 'supervisor', 'reassigned');
+    expect(eventOf(i.caseId, 'return.termination_decided')).toBeUndefined();
+    await complete(h, 'return.termination_review', supervisorActor, { holds: false, grounds: ['defect_minor'], evidenceIds: ['EV-LATE-3'] });
+    await waitForState(h, (s) => s.step === 'awaiting_quality_remedy_choice');
+    await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+    expect(await h.result()).toEqual({ outcome: 'cancelled' });
+  });
+
+  test('a partial refund on day 20 is a price reduction, not a termination: the merchant agrees, no termination review', async () => {
+    const i = late(20, { partialRefundMinor: 3000 }, 'refund_only');
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    expect(await h.result()).toEqual({ outcome: 'partially_refunded' });
+    expect(eventOf(i.caseId, 'case.opened').payload.terminationReview).toBeUndefined();
   });
 });
 
