@@ -124,6 +124,20 @@ export interface CaseRuns<I extends object = object> {
   bound: HistoryBound;
 }
 
+/** Every patch of CaseKit: a workflow type written after all of them is born with them (`bornWith: CASE_KIT_PATCHES`). */
+export const CASE_KIT_PATCHES: readonly string[] = [LOCAL_WRITES_PATCH, CALENDAR_READ_PATCH, BATCHED_WRITES_PATCH, STEP_WRITES_PATCH, DEADLINES_ON_CHANGE_PATCH, CONTINUE_AS_NEW_PATCH];
+
+export interface CaseKitOptions {
+  /** Continue-as-new (README "Cases longer than one run"): the workflow's input and its process's history bound. */
+  runs?: CaseRuns;
+  /**
+   * The kit's patches the workflow type was born with (it never ran without them): the kit takes their path without
+   * asking patched(), so the type's histories carry no marker for them. Fixed when the type first runs; a type that
+   * ran before a patch never lists it. Workflow types of today list none (their histories replay as recorded).
+   */
+  bornWith?: readonly string[];
+}
+
 /** A wait of the case (a task, a party wait, an explicit switch point) while the case may switch runs. */
 interface KitWait {
   done: () => boolean;
@@ -194,6 +208,15 @@ export class CaseKit {
   private switching?: Promise<void>;
   /** Whether this case may continue as new (CONTINUE_AS_NEW_PATCH), asked once its history first passes its bound. */
   private newRunsAllowed?: boolean;
+  /** Continue-as-new (README "Cases longer than one run"): the workflow's input and its process's history bound. */
+  private readonly runs?: CaseRuns;
+  /** The kit's patches this workflow type was born with: always on, never asked (no marker in its histories). */
+  private readonly bornWith: ReadonlySet<string>;
+
+  /** Whether the case takes patch `id`'s path: always for a patch its type was born with, else as patched() says. */
+  private patched(id: string): boolean {
+    return this.bornWith.has(id) || patched(id);
+  }
   readonly view: CaseView;
   private readonly tasks = new Map<string, TaskState>();
   private readonly slas: SlaFacts[] = [];
@@ -235,10 +258,11 @@ export class CaseKit {
     private readonly merchantId?: string,
     /** The process's task types: completions are validated against them. */
     private readonly taskTypes: TaskTable = {},
-    /** Continue-as-new (README "Cases longer than one run"): the workflow's input and its process's history bound. */
-    private readonly runs?: CaseRuns,
+    opts: CaseKitOptions = {},
   ) {
-    const carried = runs?.input.carried;
+    this.runs = opts.runs;
+    this.bornWith = new Set(opts.bornWith ?? []);
+    const carried = this.runs?.input.carried;
     if (carried) {
       // A later run writes as the case's first run decided: no patch is asked again.
       this.carried = carried;
@@ -248,10 +272,10 @@ export class CaseKit {
       this.stepWrites = carried.modes.stepWrites;
       this.deadlinesOnChange = carried.modes.deadlinesOnChange;
     } else {
-      this.localWrites = patched(LOCAL_WRITES_PATCH);
-      this.batched = this.localWrites && patched(BATCHED_WRITES_PATCH);
-      this.stepWrites = this.batched && patched(STEP_WRITES_PATCH);
-      this.deadlinesOnChange = this.batched && patched(DEADLINES_ON_CHANGE_PATCH);
+      this.localWrites = this.patched(LOCAL_WRITES_PATCH);
+      this.batched = this.localWrites && this.patched(BATCHED_WRITES_PATCH);
+      this.stepWrites = this.batched && this.patched(STEP_WRITES_PATCH);
+      this.deadlinesOnChange = this.batched && this.patched(DEADLINES_ON_CHANGE_PATCH);
     }
     this.acts = this.localWrites ? local : queued;
     // A case opened before calendars carried their years has the 2026 notice: read as official for 2026 only.
@@ -617,7 +641,7 @@ export class CaseKit {
    * Returns (the wait goes on in this run) when this wait ended meanwhile or the switch was called off.
    */
   private async yieldToNewRun(wait: KitWait): Promise<void> {
-    if (this.newRunsAllowed === undefined) this.newRunsAllowed = this.carried !== undefined || patched(CONTINUE_AS_NEW_PATCH);
+    if (this.newRunsAllowed === undefined) this.newRunsAllowed = this.carried !== undefined || this.patched(CONTINUE_AS_NEW_PATCH);
     if (!this.newRunsAllowed) return;
     wait.parked = true;
     try {
@@ -701,7 +725,7 @@ export class CaseKit {
    * it is marked provisional or beyond the data. Synchronous, so that a case that needs no read awaits nothing.
    */
   private wantsCalendarRead(clock: SlaClock): boolean {
-    return clock.facts.calendar !== undefined && patched(CALENDAR_READ_PATCH);
+    return clock.facts.calendar !== undefined && this.patched(CALENDAR_READ_PATCH);
   }
 
   /**
@@ -731,7 +755,7 @@ export class CaseKit {
 
   /** Whether flags wait to be recorded (checked synchronously: a case without any awaits nothing more). */
   private get calendarFlagsPending(): boolean {
-    return this.calendarFlags.length > 0 && patched(CALENDAR_READ_PATCH);
+    return this.calendarFlags.length > 0 && this.patched(CALENDAR_READ_PATCH);
   }
 
   /**

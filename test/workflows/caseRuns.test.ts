@@ -181,6 +181,9 @@ test('a case continues as new five times with a task open across each boundary: 
   const tasks = await db.task.findMany({ where: { caseId }, orderBy: { createdAt: 'asc' } });
   expect(tasks.map((t) => [t.id, t.status])).toEqual(taskIds.map((id) => [id, 'completed']));
   expect(events.filter((e) => e.type === 'stage.reviewed').map((e) => (e.payload as { sla: string }).sla)).toEqual(['met', 'met', 'met', 'breached', 'met', 'met']);
+  // The escalated task (stage 3) was reminded and escalated once, in the run before the switch; not again after it.
+  const t4 = `${caseId}.t4`;
+  expect(events.filter((e) => (e.payload as { taskId?: string }).taskId === t4).map((e) => e.type)).toEqual(['task.created', 'sla.reminded', 'sla.breached', 'task.completed']);
   const row = await db.case.findUniqueOrThrow({ where: { id: caseId } });
   expect(row).toMatchObject({ status: 'closed', outcome: 'reviewed', deadlines: {} });
   expect(row.deadlinesVersion).toBeGreaterThanOrEqual(Math.max(...seqs));
@@ -188,6 +191,10 @@ test('a case continues as new five times with a task open across each boundary: 
   // Six runs, each of which replays against the code.
   const histories = await runHistories(caseId, handle.firstExecutionRunId);
   expect(histories).toHaveLength(6);
+  // A type born with every CaseKit patch (bornWith) writes no patch marker, in its first run or any later one.
+  const markers = histories.flatMap(({ history }) => (history.events ?? []).map((e) => e.markerRecordedEventAttributes?.markerName).filter(Boolean));
+  expect(markers.length).toBeGreaterThan(0);
+  expect(markers.filter((m) => m !== 'core_local_activity')).toEqual([]);
   const results = [];
   for await (const r of Worker.runReplayHistories({ workflowsPath: probePath }, histories.map(({ runId, history }) => ({ workflowId: `${caseId}@${runId}`, history })))) results.push(r);
   expect(results.map((r) => r.error?.message ?? null)).toEqual(histories.map(() => null));

@@ -1,12 +1,13 @@
 // A test-only case workflow that lives for several runs: stage after stage, an agent's review task under an SLA, with
 // party actions that write to the case (notes) and pause or resume the review's clock. Its process declares its history
-// bound through the input, so a test can make the case continue as new while a task is open.
+// bound through the input, so a test can make the case continue as new while a task is open. A type written after
+// every CaseKit patch: born with them all, so its histories carry no patch marker.
 import { defineQuery, setHandler } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { BusinessCalendar } from '../../../policy/businessCalendar';
 import type { HistoryBound, PartyActionDef } from '../../../policy/process';
 import type { SlaPolicy } from '../../../policy/schemas';
-import { CaseKit, type CaseCarry } from '../../../workflows/caseKit';
+import { CASE_KIT_PATCHES, CaseKit, type CaseCarry } from '../../../workflows/caseKit';
 
 export const LONG_CASE_TYPE = 'long_case_probe';
 
@@ -31,7 +32,7 @@ export const resumeAction = action('resumeReview');
 export const runQuery = defineQuery<{ run: number; stage: number }>('run');
 
 export async function longCase(input: LongCaseInput): Promise<{ stages: number; run: number }> {
-  const kase = new CaseKit(input.caseId, LONG_CASE_TYPE, input.policy, undefined, {}, { input, bound: input.bound });
+  const kase = new CaseKit(input.caseId, LONG_CASE_TYPE, input.policy, undefined, {}, { runs: { input, bound: input.bound }, bornWith: CASE_KIT_PATCHES });
   let stage = kase.resumed<{ stage: number }>()?.stage ?? 0;
   kase.carries(() => ({ stage }));
   setHandler(runQuery, () => ({ run: kase.run, stage }));
