@@ -606,7 +606,7 @@ export class CaseKit {
    * Only for cases with a bound whose writes are batched (a case of today without a bound never switches).
    */
   private newRunDue(): boolean {
-    if (!this.runs || !this.batched || this.newRunsAllowed === false) return false;
+    if (!this.runs || !this.batched || this.newRunsAllowed === false || this.isCancelled()) return false;
     const info = workflowInfo();
     const { events, bytes } = this.runs.bound;
     return (events !== undefined && info.historyLength >= events) || (bytes !== undefined && info.historySize >= bytes) || info.continueAsNewSuggested;

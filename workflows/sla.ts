@@ -39,7 +39,7 @@ export interface SlaHooks {
 
 /**
  * What a clock carries into the case's next run (continue-as-new): its times and pause state, numbers and the
- * policy's enums only. SlaClock.resume() gives back the same clock: the same deadline, reminder, pause.
+ * policy's enums only. SlaClock.carried() gives back the same clock: the same deadline, reminder, pause.
  */
 export interface SlaClockState {
   name: string;
@@ -236,6 +236,13 @@ export class SlaClock {
       this.facts.outcome = 'breached';
       if (this.policy.onBreach === 'default-decision') return { outcome: 'breached', facts: this.facts };
       await hooks.onEscalate?.(this.policy.onBreach, this.facts);
+      if (!due) {
+        // As recorded before cases could switch runs.
+        if (this.beforeWait) await this.beforeWait();
+        await condition(done);
+        this.facts.metAt = new Date().toISOString();
+        return { outcome: 'met_after_breach', facts: this.facts };
+      }
       return this.afterBreach(done, due, hooks);
     }
   }
