@@ -29,6 +29,15 @@ export interface PartyActionDef<B = unknown> {
 }
 
 export type TaskTable = Record<string, TaskDef>;
+
+/**
+ * How long one run of a case's workflow may grow before the case goes on in a new run (continue-as-new, CaseKit):
+ * a number of history events, of history bytes, or both. A process that declares none runs each case in one run.
+ */
+export interface HistoryBound {
+  events?: number;
+  bytes?: number;
+}
 export type ActionTable = Record<string, PartyActionDef<any>>;
 
 /** Checks a table at definition time and keeps its literal keys. */

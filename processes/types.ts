@@ -10,7 +10,7 @@ import type { Principal } from '../lib/authz';
 import type { ApiDeps } from './deps';
 import type { Prisma } from '../lib/db';
 import type { BusinessCalendar } from '../policy/businessCalendar';
-import type { ActionTable, TaskTable } from '../policy/process';
+import type { ActionTable, HistoryBound, TaskTable } from '../policy/process';
 import type { Role } from '../policy/roles';
 
 /** The part of the policy document every process reads besides its own section. */
@@ -91,6 +91,11 @@ export interface ProcessModule<K extends string = string, S = any, I extends { c
   policy: { key: K; schema: z.ZodType<S, any>; defaults: S; version: string };
   tasks: TaskTable;
   actions: ActionTable;
+  /**
+   * The history bound past which a case of this process continues as new (CaseKit, README "Cases longer than one
+   * run"). The workflow passes the same constant (from policy/<process>.ts) to its CaseKit; none: one run per case.
+   */
+  history?: HistoryBound;
   /** Its e-mail templates, zh-CN and en. */
   templates: TemplateSet;
   open: {

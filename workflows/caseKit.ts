@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   condition,
   defineUpdate,
+  makeContinueAsNewFunc,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -17,7 +18,7 @@ import {
 import type { CaseActivities, CaseWrite, NotifyInput } from '../activities/types';
 import { calendarCoverage, localYearOf, withCalendarYears, withKnownCoverage, type BusinessCalendar } from '../policy/businessCalendar';
 import { isWorkingUnit } from '../policy/durations';
-import { describeIssues, type ActingParty, type PartyActionDef, type TaskTable } from '../policy/process';
+import { describeIssues, type ActingParty, type HistoryBound, type PartyActionDef, type TaskTable } from '../policy/process';
 import type { Role } from '../policy/roles';
 import type { SlaPolicy } from '../policy/schemas';
 import {
@@ -30,7 +31,7 @@ import {
   type TaskView,
   type TimelineEntry,
 } from './definitions';
-import { SlaClock, type SlaFacts, type SlaResult } from './sla';
+import { SlaClock, type SlaClockState, type SlaFacts, type SlaHooks, type SlaResult } from './sla';
 import { CaseStatus, CaseType, MerchantId } from '../lib/searchAttributes';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
@@ -76,6 +77,72 @@ export const STEP_WRITES_PATCH = 'case-step-writes-together';
  * or outcome change, or with a task, as recorded.
  */
 export const DEADLINES_ON_CHANGE_PATCH = 'case-deadlines-on-change';
+
+/**
+ * From this patch on, a case whose process declares a history bound continues as new once its history passes it. Asked
+ * only when a run first passes its bound, so a case that never does records no marker; a history recorded before it
+ * replays on in its one run.
+ */
+export const CONTINUE_AS_NEW_PATCH = 'case-continue-as-new';
+
+/**
+ * What a case carries into its next run (continue-as-new), beside the workflow's original input: ids, enums, times
+ * and counters only, never personal data or free text (task results and the timeline stay in PostgreSQL).
+ */
+export interface CaseCarry {
+  /** The run this carry starts (the first run is 1). */
+  run: number;
+  /** The counters behind audit keys (`${workflowId}:${seq}`, also the deadlines version) and task ids (`${caseId}.t${n}`). */
+  seq: number;
+  taskSeq: number;
+  /** How the case writes, as its first run decided (the patches it was born with): later runs ask no patch again. */
+  modes: { localWrites: boolean; batched: boolean; stepWrites: boolean; deadlinesOnChange: boolean };
+  status: 'open' | 'closed';
+  step: string;
+  outcome: string | null;
+  deadlines: Record<string, string | null>;
+  /** The step a party wait was at (awaitParty), if any. */
+  awaiting: string | null;
+  /** Open tasks: their rows stay open in PostgreSQL; the next run's humanTask of the same type and SLA takes them up. */
+  tasks: { taskId: string; type: string; role: Role; dueAt: string; escalated: boolean; slaName: string }[];
+  /** Running SLA clocks (tasks' and party waits'): deadline, reminder and pause state. */
+  clocks: SlaClockState[];
+  /** Holiday years read during the case (CALENDAR_READ_PATCH), applied again over the input's calendar. */
+  calendarReads: { version: string; years: Parameters<typeof withCalendarYears>[1]['years'] }[];
+  /** The process's own position (kase.carries()): ids, enums, counters. */
+  flow?: FlowState;
+  /** The run it continues: its id and history size when it switched. */
+  previous: { runId: string; events: number; bytes: number };
+}
+
+/** A process's position in its flow, carried to the next run: ids, enums and counters only. */
+export type FlowState = Record<string, string | number | boolean | null>;
+
+/** Continue-as-new for a case: the workflow's input (the next run starts with it and `carried`) and its process's bound. */
+export interface CaseRuns<I extends object = object> {
+  input: I & { carried?: CaseCarry };
+  bound: HistoryBound;
+}
+
+/** Every patch of CaseKit: a workflow type written after all of them is born with them (`bornWith: CASE_KIT_PATCHES`). */
+export const CASE_KIT_PATCHES: readonly string[] = [LOCAL_WRITES_PATCH, CALENDAR_READ_PATCH, BATCHED_WRITES_PATCH, STEP_WRITES_PATCH, DEADLINES_ON_CHANGE_PATCH, CONTINUE_AS_NEW_PATCH];
+
+export interface CaseKitOptions {
+  /** Continue-as-new (README "Cases longer than one run"): the workflow's input and its process's history bound. */
+  runs?: CaseRuns;
+  /**
+   * The kit's patches the workflow type was born with (it never ran without them): the kit takes their path without
+   * asking patched(), so the type's histories carry no marker for them. Fixed when the type first runs; a type that
+   * ran before a patch never lists it. Workflow types of today list none (their histories replay as recorded).
+   */
+  bornWith?: readonly string[];
+}
+
+/** A wait of the case (a task, a party wait, an explicit switch point) while the case may switch runs. */
+interface KitWait {
+  done: () => boolean;
+  parked: boolean;
+}
 
 export const SYSTEM = 'system';
 
@@ -126,6 +193,30 @@ export interface HumanTaskSpec {
 export class CaseKit {
   private seq = 0;
   private taskSeq = 0;
+  /** This run's number: 1, then one more at each continue-as-new. */
+  readonly run: number = 1;
+  /** What the previous run carried (undefined in a case's first run). */
+  private readonly carried?: CaseCarry;
+  /** Open tasks and running clocks of the previous run, not yet taken up by this run's flow. */
+  private readonly carriedTasks: CaseCarry['tasks'] = [];
+  private readonly carriedClocks = new Map<string, SlaClockState>();
+  /** The clocks of this case that still run (carried at a switch). */
+  private readonly liveClocks = new Map<string, SlaClock>();
+  private calendarReads: CaseCarry['calendarReads'] = [];
+  private flowState?: () => FlowState;
+  private readonly waits = new Set<KitWait>();
+  private switching?: Promise<void>;
+  /** Whether this case may continue as new (CONTINUE_AS_NEW_PATCH), asked once its history first passes its bound. */
+  private newRunsAllowed?: boolean;
+  /** Continue-as-new (README "Cases longer than one run"): the workflow's input and its process's history bound. */
+  private readonly runs?: CaseRuns;
+  /** The kit's patches this workflow type was born with: always on, never asked (no marker in its histories). */
+  private readonly bornWith: ReadonlySet<string>;
+
+  /** Whether the case takes patch `id`'s path: always for a patch its type was born with, else as patched() says. */
+  private patched(id: string): boolean {
+    return this.bornWith.has(id) || patched(id);
+  }
   readonly view: CaseView;
   private readonly tasks = new Map<string, TaskState>();
   private readonly slas: SlaFacts[] = [];
@@ -167,12 +258,26 @@ export class CaseKit {
     private readonly merchantId?: string,
     /** The process's task types: completions are validated against them. */
     private readonly taskTypes: TaskTable = {},
+    opts: CaseKitOptions = {},
   ) {
-    this.localWrites = patched(LOCAL_WRITES_PATCH);
+    this.runs = opts.runs;
+    this.bornWith = new Set(opts.bornWith ?? []);
+    const carried = this.runs?.input.carried;
+    if (carried) {
+      // A later run writes as the case's first run decided: no patch is asked again.
+      this.carried = carried;
+      this.run = carried.run;
+      this.localWrites = carried.modes.localWrites;
+      this.batched = carried.modes.batched;
+      this.stepWrites = carried.modes.stepWrites;
+      this.deadlinesOnChange = carried.modes.deadlinesOnChange;
+    } else {
+      this.localWrites = this.patched(LOCAL_WRITES_PATCH);
+      this.batched = this.localWrites && this.patched(BATCHED_WRITES_PATCH);
+      this.stepWrites = this.batched && this.patched(STEP_WRITES_PATCH);
+      this.deadlinesOnChange = this.batched && this.patched(DEADLINES_ON_CHANGE_PATCH);
+    }
     this.acts = this.localWrites ? local : queued;
-    this.batched = this.localWrites && patched(BATCHED_WRITES_PATCH);
-    this.stepWrites = this.batched && patched(STEP_WRITES_PATCH);
-    this.deadlinesOnChange = this.batched && patched(DEADLINES_ON_CHANGE_PATCH);
     // A case opened before calendars carried their years has the 2026 notice: read as official for 2026 only.
     this.currentCalendar = withKnownCoverage(policy.calendar);
     this.view = {
@@ -187,10 +292,42 @@ export class CaseKit {
       slas: this.slas,
       timeline: [],
     };
+    if (carried) this.takeUp(carried);
+    // Registered before the workflow's first await, in every run: an update sent by workflow id reaches the run now.
     setHandler(caseStateQuery, () => ({ ...this.view, tasks: [...this.tasks.values()].map(publicTask) }));
     setHandler(completeTaskUpdate, this.counted((args) => this.completeTask(args)), { validator: (args) => this.validateCompletion(args) });
   }
 
+  /**
+   * A later run takes up what the previous one carried: the counters, the case's step and deadlines, the open tasks
+   * (shown and completable at once; the flow's humanTask of the same type and SLA waits on them again) and the clocks.
+   * The run's first audit event says which run it is.
+   */
+  private takeUp(c: CaseCarry): void {
+    this.seq = c.seq;
+    this.taskSeq = c.taskSeq;
+    Object.assign(this.view, { status: c.status, step: c.step, outcome: c.outcome, deadlines: { ...c.deadlines } });
+    this.deadlinesSent = JSON.stringify(c.deadlines);
+    this.awaiting = c.awaiting;
+    this.calendarReads = [...c.calendarReads];
+    for (const read of c.calendarReads) this.currentCalendar = withCalendarYears(this.currentCalendar, read);
+    for (const clock of c.clocks) this.carriedClocks.set(clock.name, clock);
+    for (const t of c.tasks) {
+      this.carriedTasks.push(t);
+      this.tasks.set(t.taskId, { ...t, status: 'open' });
+    }
+    void this.record('case.run_continued', { run: c.run, previousRunId: c.previous.runId, previousEvents: c.previous.events, openTasks: c.tasks.map((t) => t.taskId) });
+  }
+
+  /** What the previous run carried of the process's own position (kase.carries()); undefined in a case's first run. */
+  resumed<S extends FlowState>(): S | undefined {
+    return this.carried?.flow as S | undefined;
+  }
+
+  /** The process's position, read when the case switches runs: the next run finds it in resumed(). */
+  carries(state: () => FlowState): void {
+    this.flowState = state;
+  }
   /** An update handler of this case, counted while it runs (settled()). */
   private counted<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
     return async (...args: A) => {
@@ -415,13 +552,156 @@ export class CaseKit {
     return this.currentCalendar;
   }
 
-  /** Starts an SLA clock without a task (e.g. waiting on the customer). */
+  /**
+   * Starts an SLA clock without a task (e.g. waiting on the customer). In a later run, the first clock of a name the
+   * previous run carried is that clock, as it was (deadline, reminder, pause): nothing is computed again.
+   */
   clock(slaName: string, sla: SlaPolicy, startedAt: Date = new Date()): SlaClock {
+    const carried = this.carriedClocks.get(slaName);
+    if (carried) {
+      this.carriedClocks.delete(slaName);
+      const clock = SlaClock.carried(carried, this.currentCalendar, () => this.settled(), this.batched ? () => this.flush() : undefined, this.stepWrites);
+      this.slas.push(clock.facts);
+      if (!clock.isPaused) this.setDeadline(slaName, clock.dueAt);
+      if (this.runs) this.liveClocks.set(slaName, clock);
+      return clock;
+    }
     const clock = new SlaClock(slaName, sla, this.currentCalendar, startedAt, () => this.settled(), this.batched ? () => this.flush() : undefined, this.stepWrites);
     this.slas.push(clock.facts);
     this.setDeadline(slaName, clock.dueAt);
     this.markCoverage(clock, sla);
+    if (this.runs) this.liveClocks.set(slaName, clock);
     return clock;
+  }
+
+  /**
+   * Stops the running clock `name` (a task's or a party wait's) while the case waits on someone else: paused time does
+   * not count, and the deadline leaves the case until resumeClock(). Carried across runs as it is.
+   */
+  pauseClock(name: string): void {
+    const clock = this.liveClocks.get(name);
+    if (!clock || clock.isPaused) return;
+    clock.pause();
+    this.clearDeadline(name);
+  }
+
+  /** Restarts a paused clock: its deadline moves by the paused time, on the case and on its open task. */
+  resumeClock(name: string): void {
+    const clock = this.liveClocks.get(name);
+    if (!clock?.isPaused) return;
+    clock.resume();
+    this.setDeadline(name, clock.dueAt);
+    for (const t of this.tasks.values()) if (t.status === 'open' && t.slaName === name) t.dueAt = clock.facts.dueAt;
+  }
+
+  /** A clock whose wait ended runs no more: it is not carried. */
+  private stopped(clock: SlaClock): void {
+    if (this.liveClocks.get(clock.name) === clock) this.liveClocks.delete(clock.name);
+  }
+
+  // --- Cases longer than one run (continue-as-new) -------------------------------------------------------------
+
+  /**
+   * True once this run's history has passed the process's bound (events, bytes) or the server suggests a new run.
+   * Only for cases with a bound whose writes are batched (a case of today without a bound never switches).
+   */
+  private newRunDue(): boolean {
+    if (!this.runs || !this.batched || this.newRunsAllowed === false || this.isCancelled()) return false;
+    const info = workflowInfo();
+    const { events, bytes } = this.runs.bound;
+    return (events !== undefined && info.historyLength >= events) || (bytes !== undefined && info.historySize >= bytes) || info.continueAsNewSuggested;
+  }
+
+  /** The hooks of a wait that may switch runs while it idles; `leave` when the wait is over. */
+  private newRunHooks(done: () => boolean): { hooks: Pick<SlaHooks, 'newRunDue' | 'onNewRunDue'>; leave: () => void } {
+    if (!this.runs) return { hooks: {}, leave: () => undefined };
+    const wait: KitWait = { done, parked: false };
+    this.waits.add(wait);
+    return { hooks: { newRunDue: () => this.newRunDue(), onNewRunDue: () => this.yieldToNewRun(wait) }, leave: () => this.waits.delete(wait) };
+  }
+
+  /**
+   * A point where the flow lets the case go on in a new run: it does when its history has passed the bound (or always,
+   * with `force`). Call it where no other branch of the flow runs outside a CaseKit wait. Returns when the case stays
+   * in this run; otherwise the run ends here and the next starts with resumed() = carries().
+   */
+  async continueAsNewIfDue(opts: { force?: boolean } = {}): Promise<void> {
+    if (!this.runs || !this.batched) return;
+    if (!opts.force && !this.newRunDue()) return;
+    const { hooks, leave } = this.newRunHooks(() => false);
+    try {
+      await hooks.onNewRunDue!();
+    } finally {
+      leave();
+    }
+  }
+
+  /**
+   * A wait whose run is due to end parks; once every wait of the case is parked, the case switches runs (switchRuns).
+   * Returns (the wait goes on in this run) when this wait ended meanwhile or the switch was called off.
+   */
+  private async yieldToNewRun(wait: KitWait): Promise<void> {
+    if (this.newRunsAllowed === undefined) this.newRunsAllowed = this.carried !== undefined || this.patched(CONTINUE_AS_NEW_PATCH);
+    if (!this.newRunsAllowed) return;
+    wait.parked = true;
+    try {
+      await condition(() => wait.done() || this.allWaitsParked());
+      if (wait.done()) return;
+      this.switching ??= this.switchRuns().finally(() => {
+        this.switching = undefined;
+      });
+      await this.switching;
+    } finally {
+      wait.parked = false;
+    }
+  }
+
+  private allWaitsParked(): boolean {
+    return this.waits.size > 0 && [...this.waits].every((w) => w.parked && !w.done());
+  }
+
+  /**
+   * Ends this run and starts the next with the workflow's input and the carry-over. First every write lands and every
+   * update handler finishes (an update accepted in this run completes in it, and what it changed is carried); a handler
+   * that ended a wait, or a cancellation, calls the switch off: the flow goes on in this run and switches later. The
+   * last check and continueAsNew run in one go, so nothing arrives between them; an update the server hands over
+   * after it goes to the new run, whose handlers are registered before its first await.
+   */
+  private async switchRuns(): Promise<void> {
+    for (;;) {
+      await this.flush();
+      await condition(() => allHandlersFinished() || !this.allWaitsParked());
+      if (!this.allWaitsParked() || this.isCancelled()) return;
+      if (this.pending.length === 0) break;
+    }
+    const info = workflowInfo();
+    const carried = this.carryOver(info);
+    log.info('case continues as new', { caseId: this.caseId, run: carried.run, events: info.historyLength, bytes: info.historySize });
+    // The case's search attributes (type, status, merchant) go with it, as upserted so far.
+    await makeContinueAsNewFunc<(input: object) => Promise<unknown>>({ typedSearchAttributes: info.typedSearchAttributes })({ ...this.runs!.input, carried });
+  }
+
+  /** What the next run starts from (CaseCarry). */
+  private carryOver(info: ReturnType<typeof workflowInfo>): CaseCarry {
+    const { localWrites, batched, stepWrites, deadlinesOnChange } = this;
+    return {
+      run: this.run + 1,
+      seq: this.seq,
+      taskSeq: this.taskSeq,
+      modes: { localWrites, batched, stepWrites, deadlinesOnChange },
+      status: this.view.status,
+      step: this.view.step,
+      outcome: this.view.outcome,
+      deadlines: { ...this.view.deadlines },
+      awaiting: this.awaiting,
+      tasks: [...this.tasks.values()]
+        .filter((t) => t.status === 'open')
+        .map(({ taskId, type, role, dueAt, escalated, slaName }) => ({ taskId, type, role, dueAt, escalated, slaName })),
+      clocks: [...[...this.liveClocks.values()].map((c) => c.carryOver()), ...this.carriedClocks.values()],
+      calendarReads: this.calendarReads,
+      ...(this.flowState && { flow: this.flowState() }),
+      previous: { runId: info.runId, events: info.historyLength, bytes: info.historySize },
+    };
   }
 
   /**
@@ -445,7 +725,7 @@ export class CaseKit {
    * it is marked provisional or beyond the data. Synchronous, so that a case that needs no read awaits nothing.
    */
   private wantsCalendarRead(clock: SlaClock): boolean {
-    return clock.facts.calendar !== undefined && patched(CALENDAR_READ_PATCH);
+    return clock.facts.calendar !== undefined && this.patched(CALENDAR_READ_PATCH);
   }
 
   /**
@@ -459,6 +739,7 @@ export class CaseKit {
     const years: number[] = [];
     for (let y = localYearOf(cal, new Date(clock.facts.startedAt)); y <= localYearOf(cal, clock.dueAt) + 1; y++) if (!official.has(y)) years.push(y);
     const read = await this.acts.resolveCalendar({ caseId: this.caseId, years });
+    this.calendarReads.push(read);
     this.currentCalendar = withCalendarYears(cal, read);
     clock.useCalendar(this.currentCalendar);
     this.setDeadline(clock.name, clock.dueAt);
@@ -474,7 +755,7 @@ export class CaseKit {
 
   /** Whether flags wait to be recorded (checked synchronously: a case without any awaits nothing more). */
   private get calendarFlagsPending(): boolean {
-    return this.calendarFlags.length > 0 && patched(CALENDAR_READ_PATCH);
+    return this.calendarFlags.length > 0 && this.patched(CALENDAR_READ_PATCH);
   }
 
   /**
@@ -482,6 +763,13 @@ export class CaseKit {
    * Returns the validated completion, or 'breached' when the policy's default decision applies.
    */
   async humanTask<P>(spec: HumanTaskSpec): Promise<TaskOutcome<P>> {
+    const carriedAt = this.carriedTasks.findIndex((t) => t.type === spec.type && t.slaName === spec.slaName);
+    if (carriedAt >= 0) {
+      // The previous run opened this task: its row is open, its clock runs on; nothing is written again.
+      const [carried] = this.carriedTasks.splice(carriedAt, 1);
+      const clock = this.clock(spec.slaName, spec.sla, spec.startedAt);
+      return this.awaitTask<P>(spec, this.tasks.get(carried.taskId)!, clock);
+    }
     const taskId = `${this.caseId}.t${++this.taskSeq}`;
     const clock = this.clock(spec.slaName, spec.sla, spec.startedAt);
     if (this.wantsCalendarRead(clock)) await this.readCalendarFor(clock, spec.sla);
@@ -511,7 +799,12 @@ export class CaseKit {
     });
     this.remember({ at: this.now(), type: 'task.created', actor: SYSTEM, data: { taskId, type: spec.type, role: spec.role, dueAt: task.dueAt } });
     if (this.calendarFlagsPending) await this.recordCalendarFlags();
+    return this.awaitTask<P>(spec, task, clock);
+  }
 
+  /** Waits for an open task under its clock: completed, breached (default decision) or interrupted. */
+  private async awaitTask<P>(spec: HumanTaskSpec, task: TaskState, clock: SlaClock): Promise<TaskOutcome<P>> {
+    const taskId = task.taskId;
     const escalate = async (kind: 'reminder' | 'breach', facts: SlaFacts, action?: 'reassign-to-supervisor' | 'notify') => {
       if (kind === 'breach') {
         task.escalated = true;
@@ -524,10 +817,19 @@ export class CaseKit {
     };
 
     task.awaited = true;
-    const result = await clock.waitFor(() => task.status !== 'open' || (spec.interrupt?.() ?? false), {
-      onReminder: (facts) => escalate('reminder', facts),
-      onEscalate: (action, facts) => escalate('breach', facts, action === 'default-decision' ? undefined : action),
-    });
+    const done = () => task.status !== 'open' || (spec.interrupt?.() ?? false);
+    const runs = this.newRunHooks(done);
+    let result: SlaResult;
+    try {
+      result = await clock.waitFor(done, {
+        onReminder: (facts) => escalate('reminder', facts),
+        onEscalate: (action, facts) => escalate('breach', facts, action === 'default-decision' ? undefined : action),
+        ...runs.hooks,
+      });
+    } finally {
+      runs.leave();
+    }
+    this.stopped(clock);
     task.awaited = false;
 
     if (task.status === 'completed') {
@@ -660,7 +962,14 @@ export class CaseKit {
       clock,
       until: async (done, onReminder) => {
         if (this.calendarFlagsPending) await this.recordCalendarFlags();
-        const r = await clock.waitFor(done, { ...(onReminder && { onReminder }) });
+        const runs = this.newRunHooks(done);
+        let r: SlaResult;
+        try {
+          r = await clock.waitFor(done, { ...(onReminder && { onReminder }), ...runs.hooks });
+        } finally {
+          runs.leave();
+        }
+        this.stopped(clock);
         this.awaiting = null;
         this.clearDeadline(slaName);
         return r;

@@ -28,6 +28,29 @@ export interface SlaHooks {
   onEscalate?: (action: BreachAction, facts: SlaFacts) => Promise<void>;
   /** Called whenever the deadline moves (pause/resume), to refresh read models. */
   onDeadlineChanged?: (facts: SlaFacts) => void;
+  /**
+   * True when the case should go on in a new run (CaseKit: its history passed the process's bound). The wait then
+   * runs `onNewRunDue`, which continues the case as new (it throws) or returns to keep waiting. Checked only while
+   * the wait idles, so a case without a bound waits exactly as before.
+   */
+  newRunDue?: () => boolean;
+  onNewRunDue?: () => Promise<void>;
+}
+
+/**
+ * What a clock carries into the case's next run (continue-as-new): its times and pause state, numbers and the
+ * policy's enums only. SlaClock.carried() gives back the same clock: the same deadline, reminder, pause.
+ */
+export interface SlaClockState {
+  name: string;
+  policy: SlaPolicy;
+  dueAtMs: number;
+  remindAtMs?: number;
+  paused: boolean;
+  pausedAtMs?: number;
+  remainingAtPause: number;
+  remindRemainingAtPause?: number;
+  facts: SlaFacts;
 }
 
 export interface SlaResult {
@@ -50,6 +73,8 @@ export class SlaClock {
   private remindRemainingAtPause?: number;
   private paused = false;
   private waiting = false;
+  /** A clock carried from the case's previous run that was already escalated there: its wait goes on after the breach. */
+  private carriedBreach = false;
   readonly facts: SlaFacts;
 
   constructor(
@@ -78,6 +103,39 @@ export class SlaClock {
       this.remindAtMs = addClockTime(this.working, calendar, startedAt, Math.round(this.totalMs * policy.remindAt)).getTime();
     }
     this.facts = { name, startedAt: startedAt.toISOString(), dueAt: this.dueAt.toISOString(), pausedMs: 0, outcome: 'pending' };
+  }
+
+  /** The clock's state for the case's next run (continue-as-new). */
+  carryOver(): SlaClockState {
+    return {
+      name: this.name,
+      policy: this.policy,
+      dueAtMs: this.dueAtMs,
+      ...(this.remindAtMs !== undefined && { remindAtMs: this.remindAtMs }),
+      paused: this.paused,
+      ...(this.pausedAtMs !== undefined && { pausedAtMs: this.pausedAtMs }),
+      remainingAtPause: this.remainingAtPause,
+      ...(this.remindRemainingAtPause !== undefined && { remindRemainingAtPause: this.remindRemainingAtPause }),
+      facts: { ...this.facts },
+    };
+  }
+
+  /**
+   * The clock of a previous run, as it was: deadline, reminder, pause and facts. The constructor's arguments after the
+   * calendar are the same as a new clock's; no time is computed again (a running deadline is never moved).
+   */
+  static carried(state: SlaClockState, calendar: BusinessCalendar, settled?: () => boolean, beforeWait?: () => Promise<void>, metBeforeWait?: boolean): SlaClock {
+    const clock = new SlaClock(state.name, state.policy, calendar, new Date(state.facts.startedAt), settled, beforeWait, metBeforeWait);
+    clock.dueAtMs = state.dueAtMs;
+    clock.remindAtMs = state.remindAtMs;
+    clock.paused = state.paused;
+    clock.pausedAtMs = state.pausedAtMs;
+    clock.remainingAtPause = state.remainingAtPause;
+    clock.remindRemainingAtPause = state.remindRemainingAtPause;
+    Object.assign(clock.facts, state.facts);
+    if (!state.facts.calendar) delete clock.facts.calendar;
+    clock.carriedBreach = state.facts.outcome === 'breached';
+    return clock;
   }
 
   /** The calendar the deadline is computed with. */
@@ -137,15 +195,23 @@ export class SlaClock {
    */
   async waitFor(isDone: () => boolean, hooks: SlaHooks = {}): Promise<SlaResult> {
     const done = () => isDone() && this.settled();
+    // Without a bound (every case today) `due` is never true and each wait below is the one recorded before.
+    const newRunDue = hooks.newRunDue;
+    const due = newRunDue && hooks.onNewRunDue ? () => !isDone() && newRunDue() : undefined;
     this.waiting = true;
     let pausedSeen = this.paused;
+    if (this.carriedBreach) return this.afterBreach(done, due, hooks);
     for (;;) {
       if (this.metBeforeWait && done()) return this.met();
       if (this.beforeWait) await this.beforeWait();
       if (done()) return this.met();
+      if (due?.()) {
+        await hooks.onNewRunDue!();
+        continue;
+      }
       if (this.paused) {
         pausedSeen = true;
-        await condition(() => done() || !this.paused);
+        await condition(due ? () => done() || !this.paused || due() : () => done() || !this.paused);
         continue;
       }
       if (pausedSeen) {
@@ -156,7 +222,7 @@ export class SlaClock {
       const reminderPending = this.remindAtMs !== undefined && this.facts.remindedAt === undefined && this.remindAtMs < this.dueAtMs;
       const nextAt = reminderPending ? this.remindAtMs! : this.dueAtMs;
       if (now < nextAt) {
-        const satisfied = await condition(() => done() || this.paused, nextAt - now, {
+        const satisfied = await condition(due ? () => done() || this.paused || due() : () => done() || this.paused, nextAt - now, {
           summary: `${this.name} ${reminderPending ? 'reminder' : 'deadline'}`,
         });
         if (satisfied) continue;
@@ -170,11 +236,31 @@ export class SlaClock {
       this.facts.outcome = 'breached';
       if (this.policy.onBreach === 'default-decision') return { outcome: 'breached', facts: this.facts };
       await hooks.onEscalate?.(this.policy.onBreach, this.facts);
-      if (this.beforeWait) await this.beforeWait();
-      await condition(done);
-      this.facts.metAt = new Date().toISOString();
-      return { outcome: 'met_after_breach', facts: this.facts };
+      if (!due) {
+        // As recorded before cases could switch runs.
+        if (this.beforeWait) await this.beforeWait();
+        await condition(done);
+        this.facts.metAt = new Date().toISOString();
+        return { outcome: 'met_after_breach', facts: this.facts };
+      }
+      return this.afterBreach(done, due, hooks);
     }
+  }
+
+  /** Escalated at the deadline: waits until done, in this run or (carried) the next. */
+  private async afterBreach(done: () => boolean, due: (() => boolean) | undefined, hooks: SlaHooks): Promise<SlaResult> {
+    if (this.beforeWait) await this.beforeWait();
+    if (!due) await condition(done);
+    else {
+      for (;;) {
+        await condition(() => done() || due());
+        if (done()) break;
+        await hooks.onNewRunDue!();
+        if (this.beforeWait) await this.beforeWait();
+      }
+    }
+    this.facts.metAt = new Date().toISOString();
+    return { outcome: 'met_after_breach', facts: this.facts };
   }
 
   private met(): SlaResult {
