@@ -3,8 +3,7 @@
 // validates an update. The policy section's schema is in returns.policySchema.ts, which workflows never load.
 import { z } from 'zod';
 import { customerDamageReasons, incompletenessReasons, merchantRejectionReasons, returnDamageDisputeReasons } from './returns';
-import { PAYEE_REF_PATTERN } from './refundRoute';
-import { carrierSchema, currencySchema, decimalAmountSchema, evidenceIdsSchema, shipmentSchema } from './schemas';
+import { carrierSchema, refundRouteChoiceSchema, currencySchema, decimalAmountSchema, evidenceIdsSchema, shipmentSchema } from './schemas';
 
 /** The merchant's or the platform's review decision (tasks return.merchant_review, return.platform_review). */
 export const reviewDecisionSchema = z.discriminatedUnion('decision', [
@@ -102,19 +101,8 @@ export const returnShipmentSchema = shipmentSchema
 /** 消法 art. 24: the amount an agent approves for a quality claim's return shipping (task return.shipping_review). */
 export const returnShippingReviewSchema = z.object({ approvedAmount: decimalAmountSchema, evidenceIds: evidenceIdsSchema.optional() }).strict();
 
-/**
- * 暂行办法 art. 17: the customer's choice of refund route when the original payment cannot take it (action refund-route).
- * A bank account travels as the payee reference the storefront's payment provider keeps it under, never as a number.
- */
-export const refundRouteChoiceSchema = z.discriminatedUnion('route', [
-  z.object({ route: z.literal('platform_balance') }).strict(),
-  z
-    .object({
-      route: z.literal('bank_account'),
-      payeeRef: z.string().regex(PAYEE_REF_PATTERN, "the payment provider's payee reference (pye_ and 16-64 letters, digits, _ or -), never an account number"),
-    })
-    .strict(),
-]);
+/** 暂行办法 art. 17: the customer's choice of refund route (action refund-route), shared with the repair. */
+export { refundRouteChoiceSchema };
 
 /** Asking for platform review carries nothing. */
 export const platformReviewRequestSchema = z.object({}).strict();
