@@ -297,7 +297,7 @@ export const warrantyRepairActions = defineActions({
     },
     update: 'submitRepairRating',
   },
-  'refund-route': {
+  'repair-refund-route': {
     summary: 'Choose where a refund goes when the original payment cannot take it (cash on delivery, a closed route): a bank account by its payee reference, or the platform balance (暂行办法 art. 17)',
     roles: ['storefront'],
     get body() {

@@ -127,7 +127,7 @@ export const chooseRemedyUpdate = defineUpdate<ActionResult, [{ actor: Actor; ch
 export const disputeDamageUpdate = defineUpdate<ActionResult, [{ actor: Actor; reasonCode: string }]>(actions['damage-dispute'].update);
 export const submitRatingUpdate = defineUpdate<ActionResult, [{ actor: Actor; rating: number }]>(actions.rating.update);
 /** 暂行办法 art. 17: the customer's choice of refund route when the original payment cannot take it (workflows/refundRouteChoice.ts). */
-export const chooseRepairRefundRouteUpdate = defineUpdate<ActionResult, [{ actor: Actor } & ChosenRefundRoute]>(actions['refund-route'].update);
+export const chooseRepairRefundRouteUpdate = defineUpdate<ActionResult, [{ actor: Actor } & ChosenRefundRoute]>(actions['repair-refund-route'].update);
 
 type Awaiting = 'quote_decision' | 'hand_over' | 'remedy_choice' | 'rating';
 type TechnicianReport = z.infer<(typeof warrantyRepairTasks)['repair.technician_report']['payload']>;
@@ -165,7 +165,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
 
   // 暂行办法 art. 17, the return's rule: a refund goes back the way the order was paid; when that way cannot take it the
   // customer chooses (patch refund-route-by-agreement, asked only of cases whose opening named the payment).
-  const routes = new RefundRouteAgreement(kase, actions['refund-route'], { prefix: 'repair', customer, payment: order.payment, formerRoute: refundRouteRule(order.payment).route === 'original' ? 'original' : 'order_refund' });
+  const routes = new RefundRouteAgreement(kase, actions['repair-refund-route'], { prefix: 'repair', customer, payment: order.payment, formerRoute: refundRouteRule(order.payment).route === 'original' ? 'original' : 'order_refund' });
   // The customer may cancel until the item is handed over for repair.
   const cancelled = kase.allowCancellation(() => (handOver ? 'The item was already handed over for repair; the case can no longer be cancelled' : null));
   kase.onAction(actions['quote-decision'], {
