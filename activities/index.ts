@@ -121,19 +121,19 @@ export function createActivities(deps: ActivityDeps) {
     const idempotencyKey = `refund:${r.caseId}`;
     const payment = await db.payment.upsert({
       where: { idempotencyKey },
-      create: { id: crypto.randomUUID(), caseId: r.caseId, kind: 'refund', payer: 'merchant', amountMinor: r.amountMinor, currency: r.currency, idempotencyKey, status: 'pending' },
+      create: { id: crypto.randomUUID(), caseId: r.caseId, kind: 'refund', payer: 'merchant', amountMinor: r.amountMinor, currency: r.currency, idempotencyKey, status: 'pending', ...(r.route && { route: r.route, paymentRef: r.paymentRef ?? null }) },
       update: {},
     });
     if (payment.status === 'succeeded' && payment.gatewayRef) {
       return { paymentId: payment.id, gatewayRef: payment.gatewayRef, status: 'succeeded' };
     }
-    const { ref } = await gateway.refund({ idempotencyKey, amountMinor: r.amountMinor, currency: r.currency });
+    const { ref } = await gateway.refund({ idempotencyKey, amountMinor: r.amountMinor, currency: r.currency, ...(r.route && { route: r.route }), ...(r.paymentRef && { paymentRef: r.paymentRef }), ...(r.payeeRef && { payeeRef: r.payeeRef }) });
     await settlePayment(db, payment, ref, {
       caseId: r.caseId,
       eventKey: r.eventKey,
       type: 'payment.refunded',
       at: new Date(r.at),
-      payload: { paymentId: payment.id, amountMinor: r.amountMinor, currency: r.currency, gatewayRef: ref },
+      payload: { paymentId: payment.id, amountMinor: r.amountMinor, currency: r.currency, gatewayRef: ref, ...(r.route && { route: r.route, paymentRef: r.paymentRef ?? null }), ...(r.payeeRef && { payeeRef: r.payeeRef }), ...(r.routeBasis && { routeBasis: r.routeBasis }) },
     });
     log(r.caseId).info({ paymentId: payment.id, gatewayRef: ref, amountMinor: r.amountMinor }, 'refund issued');
     return { paymentId: payment.id, gatewayRef: ref, status: 'succeeded' };

@@ -49,6 +49,10 @@ export interface RefundReturnInput {
   route: RefundRoute;
   /** The order's payment reference (order snapshot); required for the original route. */
   paymentRef?: string;
+  /** A bank account refund (暂行办法 art. 17, by the customer's choice): the payment provider's payee reference, never the number. */
+  payeeRef?: string;
+  /** How the route was settled when the case asked the customer: their choice, or the default (platform balance, free withdrawal). */
+  routeBasis?: 'chosen' | 'default';
   /** Points spent on the line, credited back as points. */
   points?: { count: number };
   /** 'partial': a partial refund by agreement. */
@@ -192,14 +196,14 @@ export function createReturnActivities(deps: Pick<ActivityDeps, 'db' | 'logger' 
     if (payment.status !== 'pending') return { paymentId: payment.id, gatewayRef: payment.gatewayRef, route: r.route, amountMinor: payment.amountMinor };
     const ref =
       payment.amountMinor > 0
-        ? (await gateway.refund({ idempotencyKey, amountMinor: payment.amountMinor, currency: payment.currency, ...(gatewayRoute && { route: gatewayRoute }), ...(r.paymentRef && { paymentRef: r.paymentRef }) })).ref
+        ? (await gateway.refund({ idempotencyKey, amountMinor: payment.amountMinor, currency: payment.currency, ...(gatewayRoute && { route: gatewayRoute }), ...(r.paymentRef && { paymentRef: r.paymentRef }), ...(r.payeeRef && { payeeRef: r.payeeRef }) })).ref
         : null;
     await settlePayment(db, payment, ref, {
       caseId: r.caseId,
       eventKey: r.eventKey,
       type: 'payment.refunded',
       at: new Date(r.at),
-      payload: { paymentId: payment.id, kind: payment.kind, amountMinor: payment.amountMinor, currency: payment.currency, route: r.route, paymentRef: r.paymentRef ?? null, pointsRestored: r.points?.count ?? 0, gatewayRef: ref },
+      payload: { paymentId: payment.id, kind: payment.kind, amountMinor: payment.amountMinor, currency: payment.currency, route: r.route, paymentRef: r.paymentRef ?? null, ...(r.payeeRef && { payeeRef: r.payeeRef }), ...(r.routeBasis && { routeBasis: r.routeBasis }), pointsRestored: r.points?.count ?? 0, gatewayRef: ref },
     });
     deps.logger.child({ caseId: r.caseId }).info({ paymentId: payment.id, gatewayRef: ref, amountMinor: payment.amountMinor, route: r.route }, 'refund issued');
     return { paymentId: payment.id, gatewayRef: ref, route: r.route, amountMinor: payment.amountMinor };

@@ -73,6 +73,15 @@ export interface RefundInput {
   caseId: string;
   amountMinor: number;
   currency: string;
+  /**
+   * 暂行办法 art. 17: the route, when the case knows the order's payment (policy/refundRoute.ts): the original payment
+   * (`paymentRef`), or the way the customer chose (`bank_account` with `payeeRef`, or `platform_balance`; `routeBasis`).
+   * Absent: the order's own refund, as before.
+   */
+  route?: 'original' | 'platform_balance' | 'bank_account';
+  paymentRef?: string;
+  payeeRef?: string;
+  routeBasis?: 'chosen' | 'default';
   at: string;
   eventKey: string;
 }

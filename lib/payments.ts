@@ -8,11 +8,14 @@ export interface RefundRequest {
   amountMinor: number;
   currency: string;
   /**
-   * 暂行办法 (退款方式比照支付方式): the refund goes back the way the order was paid ('original', to the payment `paymentRef`), or to
-   * the customer's platform balance when that route is closed. Absent: the order's own refund (its route not known here).
+   * 暂行办法 art. 17 (退款方式比照购买商品的支付方式): the refund goes back the way the order was paid ('original', to the payment
+   * `paymentRef`); when that route cannot take it, the way the customer chose: their platform balance, or a bank account
+   * (`payeeRef`). Absent: the order's own refund (its route not known here).
    */
-  route?: 'original' | 'platform_balance';
+  route?: 'original' | 'platform_balance' | 'bank_account';
   paymentRef?: string;
+  /** A bank account refund: the payee reference the payment provider keeps the account under (never the number). */
+  payeeRef?: string;
 }
 
 /** Money the platform pays the customer that is not a refund of the order (e.g. return shipping, policy 7.3). */
@@ -33,9 +36,10 @@ export interface PaymentGateway {
 export class SimulatedPaymentGateway implements PaymentGateway {
   constructor(private readonly db: Db) {}
 
-  /** References name the route: SIMREF (the order's refund, or the original payment) or SIMBAL (platform balance). */
+  /** References name the route: SIMREF (the order's refund, or the original payment), SIMBAL (platform balance) or SIMBNK (a bank account). */
   refund(req: RefundRequest): Promise<{ ref: string }> {
-    return this.book('refund', req.route === 'platform_balance' ? 'SIMBAL' : 'SIMREF', req);
+    if (req.route === 'bank_account' && !req.payeeRef) return Promise.reject(new Error('A bank account refund needs the payee reference'));
+    return this.book('refund', req.route === 'platform_balance' ? 'SIMBAL' : req.route === 'bank_account' ? 'SIMBNK' : 'SIMREF', req);
   }
 
   payout(req: PayoutRequest): Promise<{ ref: string }> {

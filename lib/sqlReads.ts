@@ -59,3 +59,12 @@ export async function paymentsOfCase(db: Db, caseId: string): Promise<Payment[]>
   );
   return rows;
 }
+
+/** A case's audit events of the given types, in order (type, actor, instant, payload): a process's own facts on its case resource. */
+export async function auditEventsOfCase(db: Db, caseId: string, types: readonly string[]): Promise<{ type: string; actor: string; at: Date; payload: Record<string, unknown> }[]> {
+  const { rows } = await poolOf(db).query<{ type: string; actor: string; at: Date; payload: Record<string, unknown> }>(
+    `SELECT type, actor, ${instant('at', 'at')}, payload FROM audit_events WHERE case_id = $1 AND type = ANY($2::text[]) ORDER BY seq`,
+    [caseId, [...types]],
+  );
+  return rows;
+}

@@ -69,6 +69,12 @@ export const returnPolicySchema = z.object({
   carrierPollEvery: durationSchema.default({ amount: 6, unit: 'hours' }),
   /** 消法 art. 25: the refund is paid within 7 days of receiving the goods, holidays included. */
   refundWithinDaysOfReceipt: z.number().int().positive().default(7),
+  /**
+   * 暂行办法 art. 17: when the original payment cannot take the refund (cash on delivery, a closed route) the customer
+   * chooses the way (action refund-route). A refund with no statutory due instant (a refund without return) waits this
+   * long after the question for the choice; a return's refund waits until an hour before it falls due (消法 art. 25).
+   */
+  refundRouteChoice: durationSchema.default({ amount: 3, unit: 'days' }),
   /** The inspection ends this long before the refund is due, so that the refund is paid in time. */
   inspectionEndsBeforeRefundDue: durationSchema.default({ amount: 2, unit: 'hours' }),
   /** The merchant inspects the returned goods (bounded by the refund deadline); silence finds them complete. */

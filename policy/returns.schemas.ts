@@ -3,7 +3,7 @@
 // validates an update. The policy section's schema is in returns.policySchema.ts, which workflows never load.
 import { z } from 'zod';
 import { customerDamageReasons, incompletenessReasons, merchantRejectionReasons, qualityRemedyChoices, returnDamageDisputeReasons, terminationFailsGrounds, terminationHoldsGrounds } from './returns';
-import { carrierSchema, currencySchema, decimalAmountSchema, evidenceIdsSchema, shipmentSchema } from './schemas';
+import { carrierSchema, refundRouteChoiceSchema, currencySchema, decimalAmountSchema, evidenceIdsSchema, shipmentSchema } from './schemas';
 
 /** The merchant's or the platform's review decision (tasks return.merchant_review, return.platform_review). */
 export const reviewDecisionSchema = z.discriminatedUnion('decision', [
@@ -130,6 +130,9 @@ export const terminationReviewSchema = z.discriminatedUnion('holds', [
 
 /** quality-remedy-choice: after a refused termination, an exchange (when offered), a repair, or withdraw. */
 export const qualityRemedyChoiceSchema = z.object({ choice: z.enum(qualityRemedyChoices) }).strict();
+
+/** 暂行办法 art. 17: the customer's choice of refund route (action refund-route), shared with the repair. */
+export { refundRouteChoiceSchema };
 
 /** Asking for platform review carries nothing. */
 export const platformReviewRequestSchema = z.object({}).strict();

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { dayPeriodEndsAt, monthPeriodEndsAt, type BusinessCalendar } from './businessCalendar';
 import { lazySchema } from './lazySchema';
 import { defineActions, defineTasks } from './process';
+import type { OrderPayment } from './refundRoute';
 
 type Schemas = typeof import('./returns.schemas');
 const schemas = (): Schemas => require('./returns.schemas');
@@ -260,6 +261,8 @@ export const defaultReturnPolicy: ReturnPolicy = {
   returnReceipt: { amount: 15, unit: 'days' },
   carrierPollEvery: { amount: 6, unit: 'hours' },
   refundWithinDaysOfReceipt: 7,
+  // 暂行办法 art. 17: a refund without return waits 3 days after the question for the customer's choice of route.
+  refundRouteChoice: { amount: 3, unit: 'days' },
   inspectionEndsBeforeRefundDue: { amount: 2, unit: 'hours' },
   merchantInspection: { within: { amount: 3, unit: 'working-days' }, remindAt: 0.5, onBreach: 'default-decision' },
   incompleteChoice: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
@@ -433,6 +436,7 @@ export type ReturnDamageReview = z.infer<Schemas['returnDamageReviewSchema']>;
 export type ReturnDamageDispute = z.infer<Schemas['returnDamageDisputeSchema']>;
 export type ReturnShippingReview = z.infer<Schemas['returnShippingReviewSchema']>;
 export type TerminationReview = z.infer<Schemas['terminationReviewSchema']>;
+export type RefundRouteChoiceBody = z.infer<Schemas['refundRouteChoiceSchema']>;
 
 /** "12.00" → 1200 (minor units). Pure: the workflow converts the customer's amount with it. */
 export function decimalToMinor(amount: string): number {
@@ -569,6 +573,14 @@ export const returnActions = defineActions({
     },
     update: 'chooseQualityRemedy',
   },
+  'refund-route': {
+    summary: 'Choose where the refund goes when the original payment cannot take it (cash on delivery, a closed route): a bank account by its payee reference, or the platform balance (暂行办法 art. 17)',
+    roles: ['storefront'],
+    get body() {
+      return lazySchema(() => schemas().refundRouteChoiceSchema);
+    },
+    update: 'chooseRefundRoute',
+  },
 });
 
 export const returnRequestTypes = ['return_and_refund', 'exchange', 'refund_only'] as const;
@@ -600,9 +612,8 @@ export function claimKindOf(reason: ReturnReasonCode): ClaimKind {
   return 'no_reason';
 }
 
-/** How the customer paid (the order snapshot's payment reference names the payment itself). */
-export const paymentMethods = ['alipay', 'wechat_pay', 'bank_card', 'platform_balance', 'cash_on_delivery'] as const;
-export type PaymentMethod = (typeof paymentMethods)[number];
+/** How the customer paid, and where a refund goes: the shared rule (policy/refundRoute.ts, 暂行办法 art. 17). */
+export { paymentMethods, type PaymentMethod, type RefundRoute } from './refundRoute';
 
 /**
  * The order snapshot of the line, as the storefront recorded it at purchase: references, enums and amounts only
@@ -616,7 +627,7 @@ export interface OrderSnapshot {
   /** The marked value of a gift given with the line: charged only if the gift is not returned. */
   giftValueMinor?: number;
   /** The payment of the order: its reference and method, and whether the original route can still take a refund. */
-  payment?: { ref: string; method: PaymentMethod; originalRouteOpen: boolean };
+  payment?: OrderPayment;
   /** 暂行办法 art. 7: the consumer confirmed at purchase that this by-nature category is not returnable without reason. */
   exclusionConfirmedAtPurchase: boolean;
   /** 消法 art. 25 (3): the consumer unsealed a digital carrier (category `digital-media`). */
@@ -813,12 +824,12 @@ export function refundableMinor(amountMinor: number, snapshot: OrderSnapshot | u
 }
 
 /**
- * 4. The route of the refund (暂行办法: 退款方式比照购买商品的支付方式, refunded the way it was paid): the original payment when the snapshot
- * names it and its route is open; otherwise the platform balance, and the customer is told so. Without a snapshot
- * (cases opened before it) the order's own refund, whose route is not known here.
+ * @deprecated The former route of the refund: the original payment when the snapshot names it and its route is open;
+ * otherwise the platform balance, without asking the customer. Kept only for the cases opened before patch
+ * `refund-route-by-agreement`; new cases follow refundRouteRule (policy/refundRoute.ts, 暂行办法 art. 17: another way
+ * only by the customer's agreement). Without a snapshot, the order's own refund.
  */
-export type RefundRoute = 'original' | 'platform_balance' | 'order_refund';
-export function refundRouteOf(snapshot: OrderSnapshot | undefined): RefundRoute {
+export function refundRouteOf(snapshot: OrderSnapshot | undefined): 'original' | 'platform_balance' | 'order_refund' {
   if (!snapshot?.payment) return 'order_refund';
   return snapshot.payment.originalRouteOpen && snapshot.payment.method !== 'cash_on_delivery' ? 'original' : 'platform_balance';
 }

@@ -2,6 +2,7 @@
 // This module imports nothing of the policy, so process modules and config.ts can all use it. It evaluates zod:
 // workflows import its types only; the schema modules (policy/*.schemas.ts) and server code import its values.
 import { z } from 'zod';
+import { PAYEE_REF_PATTERN } from './refundRoute';
 
 export const durationSchema = z.object({
   amount: z.number().positive(),
@@ -45,3 +46,17 @@ export const emailSchema = z
   .email()
   .max(254)
   .refine((e) => e.slice(0, e.lastIndexOf('@')).length <= 64, 'e-mail: at most 64 characters before the @ (RFC 5321)');
+
+/**
+ * 暂行办法 art. 17: the customer's choice of refund route when the original payment cannot take it (action refund-route).
+ * A bank account travels as the payee reference the storefront's payment provider keeps it under, never as a number.
+ */
+export const refundRouteChoiceSchema = z.discriminatedUnion('route', [
+  z.object({ route: z.literal('platform_balance') }).strict(),
+  z
+    .object({
+      route: z.literal('bank_account'),
+      payeeRef: z.string().regex(PAYEE_REF_PATTERN, "the payment provider's payee reference (pye_ and 16-64 letters, digits, _ or -), never an account number"),
+    })
+    .strict(),
+]);

@@ -40,6 +40,11 @@ export const warrantyRepairPolicySchema = z.object({
   repairsBeforeReplacement: z.number().int().min(1).max(2).default(2),
   /** What a customer's silence chooses when offered a remedy: the replacement or the refund, never "declined". */
   silenceRemedy: z.enum(['replacement', 'refund']).default('replacement'),
+  /**
+   * 暂行办法 art. 17: when the original payment cannot take a refund (cash on delivery, a closed route), the refund
+   * waits this long after the question (at opening) for the customer's choice of route; then the platform balance.
+   */
+  refundRouteChoice: durationSchema.default({ amount: 3, unit: 'days' }),
   /** Art. 12: a repair longer than 30 days (from the arrival) gives a replacement; the deadline after a 7.1 breach. */
   repairLongStop: slaSchema.default({ within: { amount: 30, unit: 'days' }, remindAt: 0.8, onBreach: 'reassign-to-supervisor' }),
   /** How often the carrier is asked whether the item arrived at the repair centre, and for how long. */

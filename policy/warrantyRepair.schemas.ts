@@ -3,7 +3,7 @@
 // schema is in warrantyRepair.policySchema.ts, which workflows never load.
 import { z } from 'zod';
 import { damageDisputeReasons, externalRecordRejectionReasons, faultCodes, notRepairableReasons, remedyChoices } from './warrantyRepair';
-import { carrierSchema, currencySchema, decimalAmountSchema, evidenceIdsSchema, trackingNumberSchema } from './schemas';
+import { carrierSchema, currencySchema, refundRouteChoiceSchema, decimalAmountSchema, evidenceIdsSchema, trackingNumberSchema } from './schemas';
 
 export const customerDecisionSchema = z.enum(['accept', 'decline']);
 
@@ -82,3 +82,6 @@ export const remedyChoiceBodySchema = z.object({ choice: z.enum(remedyChoices) }
 export const damageDisputeBodySchema = z.object({ reasonCode: z.enum(damageDisputeReasons) }).strict();
 /** rating: 1-5. */
 export const ratingBodySchema = z.object({ rating: ratingSchema }).strict();
+
+/** 暂行办法 art. 17 / 消法 art. 24: the customer's choice of refund route when the original payment cannot take a repair's refund. */
+export { refundRouteChoiceSchema };

@@ -34,6 +34,8 @@ export const defaultWarrantyRepairPolicy: WarrantyRepairPolicy = {
   earlyFault: { returnDays: 7, exchangeDays: 15, extendOverHolidays: true },
   repairsBeforeReplacement: 2,
   silenceRemedy: 'replacement',
+  // 暂行办法 art. 17: a refund the original payment cannot take waits 3 days after the question for the customer's choice.
+  refundRouteChoice: { amount: 3, unit: 'days' },
   repairLongStop: { within: { amount: 30, unit: 'days' }, remindAt: 0.8, onBreach: 'reassign-to-supervisor' },
   arrivalCheckEvery: { amount: 2, unit: 'hours' },
   arrivalWait: { amount: 14, unit: 'days' },
@@ -366,5 +368,13 @@ export const warrantyRepairActions = defineActions({
       return lazySchema(() => schemas().ratingBodySchema);
     },
     update: 'submitRepairRating',
+  },
+  'repair-refund-route': {
+    summary: 'Choose where a refund goes when the original payment cannot take it (cash on delivery, a closed route): a bank account by its payee reference, or the platform balance (暂行办法 art. 17)',
+    roles: ['storefront'],
+    get body() {
+      return lazySchema(() => schemas().refundRouteChoiceSchema);
+    },
+    update: 'chooseRepairRefundRoute',
   },
 });

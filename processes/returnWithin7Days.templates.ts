@@ -1,5 +1,6 @@
 // E-mail templates of the 7-day return (zh-CN and en): the case id, request type, amounts and deadlines only.
 import { within, type Params, type TemplateDef, type TemplateSet } from '../activities/templates';
+import { refundRouteTemplates, routeEn, routeZh } from './refundRoute.templates';
 
 const money = (p: Params) => (p.amountMinor == null ? '' : `${(Number(p.amountMinor) / 100).toFixed(2)} ${p.currency ?? ''}`.trim());
 
@@ -17,10 +18,6 @@ const routesZh =
 const routesEn =
   " The platform's decision is final within the platform only. You may still: complain through the platform's complaint channels; ask the consumer association or another lawful mediation body to mediate; complain to the 12315 hotline or the competent authority; go to arbitration under an arbitration agreement with the seller; or sue in the people's courts (Consumer Rights Protection Law, art. 39).";
 
-/** 暂行办法 (退款方式比照支付方式): "原路退回" only when the refund goes back to the original payment. */
-const routeZh = (p: Params) => (p.route === 'original' ? '将原路退回至您的原支付方式' : p.route === 'platform_balance' ? '原支付渠道已无法退款,款项将退至您的平台账户余额' : '已按订单退款');
-const routeEn = (p: Params) =>
-  p.route === 'original' ? 'to your original payment method' : p.route === 'platform_balance' ? 'to your platform balance, as the original payment route can no longer take it' : 'through the refund of your order';
 const pointsZh = (p: Params) => (p.points == null ? '' : `${p.points} 积分已退回您的账户。`);
 const pointsEn = (p: Params) => (p.points == null ? '' : ` ${p.points} points were credited back to your account.`);
 const payerZh = (p: Params) => (p.shippingPaidBy === 'merchant' ? '退货运费由商家承担。' : '退货运费由平台承担。');
@@ -202,6 +199,8 @@ export const returnTemplates: TemplateSet = {
     'zh-CN': { subject: (p) => `退款已发起(${p.caseId})`, text: (p) => `退款 ${money(p)} 已发起,${routeZh(p)}。${pointsZh(p)}${shippingZh(p)}` },
     en: { subject: (p) => `Refund issued (${p.caseId})`, text: (p) => `A refund of ${money(p)} was issued ${routeEn(p)}.${pointsEn(p)}${shippingEn(p)}` },
   },
+  // 暂行办法 art. 17: the question and its reminder when the original route cannot take the refund (shared with the repair).
+  ...refundRouteTemplates('return'),
   // Shipping news.
   'return.replacement_shipped': {
     delivery: 'at-most-once',

@@ -17,7 +17,7 @@ import {
   returnTasks,
 } from '../policy/returns';
 import { returnPolicySchema } from '../policy/returns.policySchema';
-import { paymentsOfCase } from '../lib/sqlReads';
+import { auditEventsOfCase, paymentsOfCase } from '../lib/sqlReads';
 import { RETURN_CASE_TYPE, returnWithin7Days } from '../workflows/returnWithin7Days';
 import { amountSchema, contactSchema, refId, toMinor } from './common';
 import { returnTemplates } from './returnWithin7Days.templates';
@@ -95,10 +95,39 @@ export const returnWithin7DaysProcess = defineProcess({
         })
         .strict(),
     ),
+    /**
+     * 暂行办法 art. 17: present when the original payment could not take the refund and the case asked the customer:
+     * `asked` (no choice yet), `chosen` (by the customer, action refund-route) or `defaulted` (no choice when the refund
+     * fell due: the platform balance, free to withdraw). The payee reference stays in the audit trail.
+     */
+    refundRoute: z
+      .object({
+        status: z.enum(['asked', 'chosen', 'defaulted']),
+        reason: z.string().describe('cash_on_delivery or original_route_closed'),
+        askedAt: z.string().describe('ISO 8601 instant'),
+        route: z.enum(['bank_account', 'platform_balance']).optional(),
+        decidedAt: z.string().describe('ISO 8601 instant').optional(),
+        decidedBy: z.string().optional(),
+      })
+      .strict()
+      .optional(),
   }),
   present: async (deps, c) => {
-    const rows = await paymentsOfCase(deps.db, c.id);
+    const [rows, routeEvents] = await Promise.all([
+      paymentsOfCase(deps.db, c.id),
+      auditEventsOfCase(deps.db, c.id, ['return.refund_route_requested', 'return.refund_route_chosen', 'return.refund_route_defaulted']),
+    ]);
+    const asked = routeEvents.find((e) => e.type === 'return.refund_route_requested');
+    const decided = routeEvents.filter((e) => e.type !== 'return.refund_route_requested').at(-1);
     return {
+      ...(asked && {
+        refundRoute: {
+          status: !decided ? ('asked' as const) : decided.type === 'return.refund_route_chosen' ? ('chosen' as const) : ('defaulted' as const),
+          reason: String(asked.payload.reason),
+          askedAt: asked.at.toISOString(),
+          ...(decided && { route: decided.payload.route as 'bank_account' | 'platform_balance', decidedAt: decided.at.toISOString(), decidedBy: decided.actor }),
+        },
+      }),
       payments: rows.map((p) => ({
         paymentId: p.id,
         kind: p.kind,

@@ -2,6 +2,7 @@
 // id, amounts, deadlines, carrier and tracking number. SLA wording comes from the policy values the
 // workflow passes (responseWithin, repairWithin), never from literals.
 import { within, type Delivery, type Params, type TemplateDef, type TemplateSet } from '../activities/templates';
+import { refundRouteTemplates, routeEn, routeZh } from './refundRoute.templates';
 
 
 const money = (p: Params) => `${(Number(p.amountMinor) / 100).toFixed(2)} ${p.currency ?? ''}`.trim();
@@ -104,13 +105,16 @@ export const warrantyRepairTemplates: TemplateSet = {
     (p) => `${reasonEn[String(p.reason)] ?? ''}. You may choose ${options(p, choiceEn, ', ')}. Please choose before ${p.dueAt}; if we do not hear from you, we will arrange ${choiceEn[String(p.onSilence)] ?? p.onSilence}: you lose no right by staying silent.`,
   ),
   // A refund.
+  // With its route when the case knows the order's payment (暂行办法 art. 17; processes/refundRoute.templates.ts).
   'repair.refunded': t(
     'at-least-once',
     (p) => `退款已办理(${p.caseId})`,
-    (p) => `我们已为您办理退款 ${money(p)}。`,
+    (p) => (p.route ? `我们已为您办理退款 ${money(p)},${routeZh(p)}。` : `我们已为您办理退款 ${money(p)}。`),
     (p) => `Your refund is on its way (${p.caseId})`,
-    (p) => `We refunded ${money(p)} to you.`,
+    (p) => (p.route ? `We refunded ${money(p)} ${routeEn(p)}.` : `We refunded ${money(p)} to you.`),
   ),
+  // 暂行办法 art. 17: the question and its reminder when the original route cannot take the refund (shared with the return).
+  ...refundRouteTemplates('repair'),
   // A finding against the warranty, with the right to dispute it, the routes of appeal and a deadline (消法 art. 39).
   'repair.damage_quote_offered': t(
     'at-least-once',

@@ -24,6 +24,7 @@ import { warrantyRepairPolicySchema } from '../policy/warrantyRepair.policySchem
 import { REPAIR_CASE_TYPE, warrantyRepair } from '../workflows/warrantyRepair';
 import { amountSchema, contactSchema, nonBlankText, refId, toMinor } from './common';
 import { currencySchema, evidenceIdsSchema } from '../policy/schemas';
+import { paymentMethods } from '../policy/refundRoute';
 import { defineProcess } from './types';
 import { warrantyRepairTemplates } from './warrantyRepair.templates';
 
@@ -40,6 +41,11 @@ export const openRepairBody = z
         /** What the customer paid for the line: a refund (消法 art. 24, three-guarantee rules art. 13) returns it. */
         amount: amountSchema,
         currency: currencySchema,
+        /**
+         * The order's payment, as the storefront recorded it: its reference and method, and whether its route can still
+         * take a refund (暂行办法 art. 17: a refund goes back the way it was paid; otherwise the customer chooses).
+         */
+        payment: z.object({ ref: refId, method: z.enum(paymentMethods), originalRouteOpen: z.boolean() }).strict().optional(),
       })
       .strict(),
     /**
@@ -308,6 +314,7 @@ export const warrantyRepairProcess = defineProcess({
           merchantId: body.order.merchantId,
           deliveredAt: deliveredAt.toISOString(),
           paid: { amountMinor: toMinor(body.order.amount), currency: body.order.currency },
+          ...(body.order.payment && { payment: body.order.payment }),
         },
         item,
         warrantyMonths: body.warrantyMonths,

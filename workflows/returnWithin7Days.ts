@@ -41,6 +41,8 @@ import {
 import type { Shipment, SlaPolicy } from '../policy/schemas';
 import { CaseKit } from './caseKit';
 import type { ActionResult, Actor } from './definitions';
+import { RefundRouteAgreement } from './refundRouteChoice';
+import type { ChosenRefundRoute } from '../policy/refundRoute';
 
 export const RETURN_CASE_TYPE = 'return';
 
@@ -89,6 +91,8 @@ export const confirmReturnReceiptUpdate = defineUpdate<ActionResult, [{ actor: A
 export const chooseIncompleteOutcomeUpdate = defineUpdate<ActionResult, [{ actor: Actor; choice: IncompleteChoice }]>(actions['incomplete-choice'].update);
 export const disputeReturnDamageUpdate = defineUpdate<ActionResult, [{ actor: Actor } & ReturnDamageDispute]>(actions['return-damage-dispute'].update);
 export const chooseQualityRemedyUpdate = defineUpdate<ActionResult, [{ actor: Actor; choice: QualityRemedyChoice }]>(actions['quality-remedy-choice'].update);
+/** 暂行办法 art. 17: the customer's choice of refund route when the original payment cannot take it (workflows/refundRouteChoice.ts). */
+export const chooseRefundRouteUpdate = defineUpdate<ActionResult, [{ actor: Actor } & ChosenRefundRoute]>(actions['refund-route'].update);
 
 /** Category codes mapped onto the statutory and by-nature kinds with the policy's table (policy/returns.ts categoryKindOf). */
 export const RETURN_CATEGORY_KINDS_PATCH = 'return-category-kinds';
@@ -437,7 +441,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     shippingReimbursed ? { shippingMinor: shippingReimbursed.amountMinor, shippingCurrency: shippingReimbursed.currency } : {};
 
   const close = async (outcome: ReturnOutcome): Promise<{ outcome: ReturnOutcome }> => {
-    for (const name of ['customerShipment', 'returnReceiptBy', 'refundDueAt', 'platformReviewRequestBy', 'damageDispute']) kase.clearDeadline(name);
+    for (const name of ['customerShipment', 'returnReceiptBy', 'refundDueAt', 'platformReviewRequestBy', 'damageDispute', 'refundRouteChoiceBy']) kase.clearDeadline(name);
     await kase.record('case.closed', { outcome }, { step: 'closed', outcome, closed: true });
     await kase.notify(`return.closed.${outcome}`, customer);
     if (outcome !== 'ineligible') await kase.notify('survey.requested', customer); // 7.1 satisfaction feedback
@@ -453,11 +457,18 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
 
   // The full refund: the amount actually paid for the line (5.), less a gift kept.
   const fullRefundMinor = refundableMinor(order.amountMinor, snapshot);
-  const route = refundRouteOf(snapshot);
+  // 暂行办法 art. 17: the original route; when it cannot take the refund, the way the customer chooses (patch
+  // refund-route-by-agreement; cases opened before keep refundRouteOf, the platform balance unasked).
+  const routes = new RefundRouteAgreement(kase, actions['refund-route'], { prefix: 'return', customer, payment: snapshot?.payment, formerRoute: refundRouteOf(snapshot) });
 
-  /** The refund along the route of the order snapshot (暂行办法: 退款方式比照支付方式); points go back as points. */
+  /** The refund along the route of the order snapshot or the customer's choice (暂行办法 art. 17); points go back as points. */
   const payRefund = async (amountMinor: number, kind: 'full' | 'partial', part?: 'deduction'): Promise<void> => {
     moneyMoving = true; // from here the customer can no longer cancel
+    // The refund clock is not paused for the choice of route: the refund waits for it until an hour before it falls due.
+    const dueAt = kase.view.deadlines.refundDueAt;
+    const way = await routes.settle({ ...(dueAt && { dueAt: new Date(dueAt) }), waitMs: durationMs(rules.refundRouteChoice, calendar) });
+    const route = way.route;
+    const routeBasis = way.basis && { routeBasis: way.basis };
     await kase.record('step.entered', {}, { step: 'refunding' });
     // Points go back with the refund of the line's price (a deduction refunded later is money only).
     const points = !part && snapshot?.points && (kind === 'full' || qualityRefund) ? { count: snapshot.points.count } : undefined;
@@ -467,14 +478,16 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
       currency: order.currency,
       route,
       ...(snapshot?.payment && { paymentRef: snapshot.payment.ref }),
+      ...(way.payeeRef && { payeeRef: way.payeeRef }),
+      ...routeBasis,
       ...(points && { points }),
       kind,
       ...(part && { part }),
       at: new Date().toISOString(),
       eventKey: part ? `${input.caseId}:refund:${part}` : `${input.caseId}:refund`,
     });
-    await kase.record('return.refunded', { paymentId: paid.paymentId, amountMinor, currency: order.currency, kind, route, pointsRestored: points?.count ?? 0, ...(part && { part }) });
-    await kase.notify('return.refunded', customer, { amountMinor, currency: order.currency, route, ...(points && { points: points.count }), ...(!part && shippingParams()) }, part ? `:${part}` : '');
+    await kase.record('return.refunded', { paymentId: paid.paymentId, amountMinor, currency: order.currency, kind, route, ...routeBasis, pointsRestored: points?.count ?? 0, ...(part && { part }) });
+    await kase.notify('return.refunded', customer, { amountMinor, currency: order.currency, route, ...routeBasis, ...(points && { points: points.count }), ...(!part && shippingParams()) }, part ? `:${part}` : '');
   };
   /** Set for a quality return under patch return-quality-full-refund: its first refund restores the points even when a deduction is kept. */
   let qualityRefund = false;
@@ -526,7 +539,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
     amountMinor: order.amountMinor,
     refundableMinor: fullRefundMinor,
     currency: order.currency,
-    refundRoute: route,
+    refundRoute: routes.openingRoute,
     policyVersion: input.policy.version,
     ...(claim.eligible && claim.terminationReview && { terminationReview: true }),
   }, { actor: input.openedBy, step: 'eligibility_check' });
@@ -536,6 +549,8 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   }
   await kase.notify('return.received', customer, { requestType: input.requestType });
   await kase.notify('return.review_requested', merchant, { requestType: input.requestType, orderId: order.orderId, claimKind: claim.kind });
+  // 暂行办法 art. 17: the original route cannot take the refund; the customer chooses the way (an exchange refunds nothing).
+  if (input.requestType !== 'exchange') await routes.ask();
 
   // 1. Merchant review (8.2): silence approves.
   await kase.record('step.entered', {}, { step: 'merchant_review' });
@@ -683,6 +698,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   const refundDueAt = dayPeriodEndsAt(calendar, receivedAt, rules.refundWithinDaysOfReceipt, { extendOverHolidays: false });
   const refunding = input.requestType !== 'exchange';
   if (refunding) kase.setDeadline('refundDueAt', refundDueAt);
+  if (refunding) await routes.remind(routes.endsAt({ dueAt: refundDueAt, waitMs: 0 })); // the refund clock runs: choose the route
   const inspectionEnds = refunding ? new Date(refundDueAt.getTime() - durationMs(rules.inspectionEndsBeforeRefundDue, calendar)) : new Date(8.64e15);
   if (claim.kind === 'quality' && patched(RETURN_QUALITY_FULL_REFUND_PATCH)) return qualityReturnInspected();
   await kase.record('step.entered', {}, { step: 'merchant_inspection' });

@@ -31,6 +31,8 @@ import { CaseKit } from './caseKit';
 import { CaseErrors, type ActionResult, type Actor } from './definitions';
 import type { SlaFacts } from './sla';
 import { repairBeforeThreeGuarantees } from './warrantyRepairBeforeThreeGuarantees';
+import { RefundRouteAgreement } from './refundRouteChoice';
+import { refundRouteRule, type ChosenRefundRoute, type OrderPayment } from '../policy/refundRoute';
 
 export const REPAIR_CASE_TYPE = 'warranty_repair';
 
@@ -94,6 +96,8 @@ export interface RepairCaseInput {
     deliveredAt: string;
     /** What the customer paid for the line (a refund returns it; 消法 art. 24). Absent in cases opened before. */
     paid?: { amountMinor: number; currency: string };
+    /** The order's payment (暂行办法 art. 17: a refund goes back the way it was paid). Absent in cases opened before, and when the storefront did not send it. */
+    payment?: OrderPayment;
   };
   /**
    * The item: its id in repair_items (the serial number or IMEI, or the order line, stays in PostgreSQL) and its
@@ -138,6 +142,8 @@ export const decideRemedyUpdate = defineUpdate<ActionResult, [{ actor: Actor; de
 export const chooseRemedyUpdate = defineUpdate<ActionResult, [{ actor: Actor; choice: RemedyChoice }]>(actions['remedy-choice'].update);
 export const disputeDamageUpdate = defineUpdate<ActionResult, [{ actor: Actor; reasonCode: string }]>(actions['damage-dispute'].update);
 export const submitRatingUpdate = defineUpdate<ActionResult, [{ actor: Actor; rating: number }]>(actions.rating.update);
+/** 暂行办法 art. 17: the customer's choice of refund route when the original payment cannot take it (workflows/refundRouteChoice.ts). */
+export const chooseRepairRefundRouteUpdate = defineUpdate<ActionResult, [{ actor: Actor } & ChosenRefundRoute]>(actions['repair-refund-route'].update);
 
 type Awaiting = 'quote_decision' | 'hand_over' | 'remedy_choice' | 'rating';
 type TechnicianReport = z.infer<(typeof warrantyRepairTasks)['repair.technician_report']['payload']>;
@@ -174,6 +180,9 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   /** The uncapped shipping to the centre (patch repair-shipping-uncapped), running beside the repair when an agent approves it. */
   let shippingToCentre: Promise<void> | undefined;
 
+  // 暂行办法 art. 17, the return's rule: a refund goes back the way the order was paid; when that way cannot take it the
+  // customer chooses (patch refund-route-by-agreement, asked only of cases whose opening named the payment).
+  const routes = new RefundRouteAgreement(kase, actions['repair-refund-route'], { prefix: 'repair', customer, payment: order.payment, formerRoute: refundRouteRule(order.payment).route === 'original' ? 'original' : 'order_refund' });
   // The customer may cancel until the item is handed over for repair.
   const cancelled = kase.allowCancellation(() => (handOver ? 'The item was already handed over for repair; the case can no longer be cancelled' : null));
   kase.onAction(actions['quote-decision'], {
@@ -299,6 +308,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   // warranty only (out of it the three guarantees give nothing to count towards).
   const toReview = counted && inWarranty ? (input.item?.externalRecordIds ?? []) : [];
   await kase.notify('repair.received', customer, { inWarranty: inWarranty ? 'yes' : 'no', ...slaWording });
+  await routes.ask(); // 暂行办法 art. 17: the original route cannot take a refund; asked now, in case the remedy is one
 
   // 1. Response within 2 working hours (7.1): an agent acknowledges and proposes a solution: the free repair in
   //    warranty, a quote otherwise. A lapse goes to a supervisor and the customer is told of the delay.
@@ -662,9 +672,12 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   if (resolution === undefined) resolution = plan === 'refund' ? 'refunded' : 'replaced';
   if (resolution === 'refunded') {
     const paid = order.paid!;
-    await ports.issueRefund({ caseId, amountMinor: paid.amountMinor, currency: paid.currency, at: new Date().toISOString(), eventKey: `${caseId}:refund` });
-    await kase.record('repair.refunded', { amountMinor: paid.amountMinor, currency: paid.currency }, { step: 'refunded' });
-    await kase.notify('repair.refunded', customer, { amountMinor: paid.amountMinor, currency: paid.currency });
+    // The route (暂行办法 art. 17): none for cases whose opening named no payment (the order's own refund, as before).
+    const way = order.payment ? await routes.settle({ waitMs: durationMs(rules.refundRouteChoice ?? { amount: 3, unit: 'days' }, calendar) }) : undefined;
+    const routed: { route?: 'original' | 'platform_balance' | 'bank_account'; routeBasis?: 'chosen' | 'default' } = way && way.route !== 'order_refund' ? { route: way.route, ...(way.basis && { routeBasis: way.basis }) } : {};
+    await ports.issueRefund({ caseId, amountMinor: paid.amountMinor, currency: paid.currency, ...routed, ...(routed.route && { paymentRef: order.payment!.ref }), ...(way?.payeeRef && { payeeRef: way.payeeRef }), at: new Date().toISOString(), eventKey: `${caseId}:refund` });
+    await kase.record('repair.refunded', { amountMinor: paid.amountMinor, currency: paid.currency, ...routed }, { step: 'refunded' });
+    await kase.notify('repair.refunded', customer, { amountMinor: paid.amountMinor, currency: paid.currency, ...routed });
   } else {
     await kase.record('step.entered', { shipping: resolution }, { step: 'returning' });
     const shipped = await kase.humanTask<Shipment>({

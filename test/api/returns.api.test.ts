@@ -573,3 +573,73 @@ describe('claims as the consumer law shapes them', () => {
     expect((await closedCase(caseId)).outcome).toBe('refunded');
   });
 });
+
+// 暂行办法 art. 17: 退款方式比照购买商品的支付方式; another way only with the customer's express agreement. A cash-on-delivery
+// refund once went to the platform balance unasked.
+describe('the refund route by agreement', () => {
+  const open = (body: any) => call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
+  const chooseRoute = (caseId: string, body: unknown, key = sys.keys.storefront.apiKey) => call(sys, 'POST', `/v1/cases/${caseId}/actions/refund-route`, { key, body });
+  const PAYEE = 'pye_API7Hq2Lx9Wm4Rt8K';
+
+  test('cash on delivery: the case asks at opening; the action validates (400, 403, 422 elsewhere, 409 once paid); the refund goes to the chosen bank account by its payee reference', async () => {
+    const body: any = returnBody({ order: { snapshot: { payment: { ref: 'PAY-API-COD-1', method: 'cash_on_delivery', originalRouteOpen: false } } } });
+    const opened = await open(body);
+    expect(opened.status).toBe(201);
+    const caseId = opened.body.caseId;
+    // Asked at once: on the case resource, in the audit trail, and by e-mail.
+    const asked = await eventually(async () => (await caseState(caseId)).refundRoute, 'the question on the case');
+    expect(asked).toMatchObject({ status: 'asked', reason: 'cash_on_delivery' });
+    const question = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(body.customerContact.email) && m.subject === `Choose how you are refunded (${caseId})`), 'the question by e-mail');
+    expect(mailText(question.raw)).toContain('paid cash on delivery');
+
+    // An account number is refused at the edge: the bank account travels as the provider's payee reference only.
+    const number = await chooseRoute(caseId, { route: 'bank_account', payeeRef: '6222021234567890123' });
+    expect(number.status).toBe(400);
+    expect((await chooseRoute(caseId, { route: 'bank_account' })).status).toBe(400);
+    expect((await chooseRoute(caseId, { route: 'original' })).status).toBe(400);
+    expect((await chooseRoute(caseId, { route: 'platform_balance' }, sys.keys.merchant.apiKey)).status).toBe(403);
+    expect((await chooseRoute(caseId, { route: 'bank_account', payeeRef: PAYEE })).status).toBe(200);
+    const chosen = (await caseState(caseId)).refundRoute;
+    expect(chosen).toMatchObject({ status: 'chosen', route: 'bank_account', decidedBy: sys.keys.storefront.id });
+    expect(JSON.stringify(chosen)).not.toContain(PAYEE);
+
+    const review = await openTask(caseId, 'return.merchant_review');
+    await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'approve' } } });
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_customer_shipment', 'awaiting shipment');
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/shipment`, { key: sys.keys.storefront.apiKey, body: { carrier: 'SF', trackingNumber: 'SF1234567890' } })).status).toBe(200);
+    await eventually(async () => (await caseState(caseId)).step === 'awaiting_receipt', 'awaiting receipt');
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/receipt`, { key: sys.keys.merchant.apiKey, body: {} })).status).toBe(200);
+    const inspection = await openTask(caseId, 'return.merchant_inspection');
+    await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { outcome: 'complete' } } });
+    const closed = await eventually(async () => {
+      const c = await caseState(caseId);
+      return c.status === 'closed' ? c : undefined;
+    }, 'case closed');
+    expect(closed.outcome).toBe('refunded');
+
+    // Paid once, to the bank account, under the refund's own idempotency key.
+    const refund = await sys.db.payment.findUniqueOrThrow({ where: { idempotencyKey: `refund:${caseId}` } });
+    expect(refund).toMatchObject({ kind: 'refund', amountMinor: 19900, route: 'bank_account', paymentRef: 'PAY-API-COD-1', status: 'succeeded' });
+    expect(refund.gatewayRef).toMatch(/^SIMBNK-/);
+    expect(closed.payments.find((p: any) => p.kind === 'refund')).toMatchObject({ route: 'bank_account' });
+    const timeline = (await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey })).body.events;
+    expect(timeline.find((e: any) => e.type === 'return.refund_route_requested').payload).toMatchObject({ reason: 'cash_on_delivery' });
+    expect(timeline.find((e: any) => e.type === 'return.refund_route_chosen').payload).toEqual({ route: 'bank_account', payeeRef: PAYEE });
+    expect(timeline.find((e: any) => e.type === 'payment.refunded').payload).toMatchObject({ route: 'bank_account', payeeRef: PAYEE, routeBasis: 'chosen' });
+    const mail = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(body.customerContact.email) && m.subject === `Refund issued (${caseId})`), 'refund e-mail');
+    expect(mailText(mail.raw)).toContain('A refund of 199.00 CNY was issued to the bank account you chose');
+    // Closed: nothing more to choose (409).
+    expect((await chooseRoute(caseId, { route: 'platform_balance' })).status).toBe(409);
+  });
+
+  test('the original route open: no question on the case, and the action is refused with 422', async () => {
+    const opened = await open(returnBody({ order: { snapshot: { payment: { ref: 'PAY-API-ALI-1', method: 'alipay', originalRouteOpen: true } } } }));
+    expect(opened.status).toBe(201);
+    const caseId = opened.body.caseId;
+    await openTask(caseId, 'return.merchant_review');
+    const refused = await chooseRoute(caseId, { route: 'bank_account', payeeRef: PAYEE });
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(refused.body)).toContain('暂行办法 art. 17');
+    expect((await caseState(caseId)).refundRoute).toBeUndefined();
+  });
+});
