@@ -10,6 +10,7 @@ import type { temporal } from '@temporalio/proto';
 import { verifyAuditChain } from '../activities/audit';
 import type { Db } from '../lib/db';
 import { jsonBytes, writeDossier, type DossierEntry, type DossierManifest, type ManifestFile } from '../lib/dossier';
+import type { BlobStore } from '../lib/blobs';
 import type { KeyManagement } from '../lib/keys';
 import { caseById, paymentsOfCase, tasksOfCase } from '../lib/sqlReads';
 
@@ -22,6 +23,8 @@ export interface DossierDeps {
   db: Db;
   client: Client;
   keys: KeyManagement;
+  /** The attachments' bytes (each file goes in beside its row). */
+  blobs: BlobStore;
   /** Absent: the dossier says that no replay was made, and why. */
   replay?: HistoryReplay;
 }
@@ -52,6 +55,10 @@ export async function writeCaseDossier(deps: DossierDeps, caseId: string, o: { b
     const events = await deps.db.auditEvent.findMany({ where: { caseId }, orderBy: { seq: 'asc' } });
     yield { path: 'timeline.json', bytes: jsonBytes(events.map((e) => ({ seq: e.seq, at: e.at.toISOString(), eventKey: e.eventKey, type: e.type, actor: e.actor, payload: e.payload, hash: e.hash, prevHash: e.prevHash }))) };
     yield { path: 'audit-verification.json', bytes: jsonBytes(await verifyAuditChain(deps.db, caseId)) };
+    // Evidence: the rows, then each file's bytes streamed from the blob store (the manifest hashes them again on the way).
+    const attachments = await deps.db.attachment.findMany({ where: { caseId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    yield { path: 'attachments.json', bytes: jsonBytes(attachments.map((a) => ({ attachmentId: a.id, sha256: a.sha256, sizeBytes: a.sizeBytes, contentType: a.contentType, filename: a.filename, uploadedBy: a.uploadedBy, uploaderRole: a.uploaderRole, createdAt: a.createdAt.toISOString(), file: `attachments/${a.id}` }))) };
+    for (const a of attachments) yield { path: `attachments/${a.id}`, size: a.sizeBytes, stream: () => deps.blobs.read(a.sha256) };
     const runs = await runsOf(deps.client, kase.workflowId);
     for (const [i, run] of runs.entries()) yield { path: `temporal/run-${i + 1}-${run.runId}.json`, bytes: Buffer.from(historyToJSON(run.history)) };
     const replay = deps.replay

@@ -37,7 +37,7 @@ async function write(caseId: string): Promise<number> {
       return (await workflowBundle({ ...caseBundleOptions(), cacheDir: path.resolve(cfg.DATA_DIR, 'workflow-bundle') })).code;
     });
     const manifest = await writeCaseDossier(
-      { db, client: new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE }), keys: ports.keys, replay },
+      { db, client: new Client({ connection, namespace: cfg.TEMPORAL_NAMESPACE }), keys: ports.keys, blobs: ports.blobs, replay },
       caseId,
       { by: `cli:${process.env.USER ?? 'unknown'}`, out: fs.createWriteStream(file), onProgress: (f) => process.stderr.write(`  ${f.path} ${f.bytes} bytes sha256 ${f.sha256}\n`) },
     );

@@ -251,7 +251,7 @@ export function casesRouter(deps: ApiDeps): Router {
     const startedAt = Date.now();
     try {
       const manifest = await writeCaseDossier(
-        { db: deps.db, client: deps.temporal.clients.forIdentity(req.principal!.id), keys: deps.ports.keys, ...(deps.replayHistories && { replay: deps.replayHistories }) },
+        { db: deps.db, client: deps.temporal.clients.forIdentity(req.principal!.id), keys: deps.ports.keys, blobs: deps.ports.blobs, ...(deps.replayHistories && { replay: deps.replayHistories }) },
         c.id,
         { by: req.principal!.id, out: res, onProgress: (f) => log.debug({ file: f.path, bytes: f.bytes }, 'dossier file written') },
       );

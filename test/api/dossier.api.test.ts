@@ -55,6 +55,13 @@ test('an auditor downloads a signed dossier of a return that verifies with the p
   expect((await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'approve' } } })).status).toBe(200);
   await eventually(async () => (await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.auditor.apiKey })).body.step === 'awaiting_customer_shipment' || undefined, 'awaiting the shipment');
 
+  // Evidence on the case: its bytes go into the dossier beside its row.
+  const evidence = Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Title (${caseId}) >>\nendobj\n%%EOF\n`);
+  const form = new FormData();
+  form.append('file', new Blob([evidence]), 'evidence.pdf');
+  const uploaded: any = await (await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${sys.keys.storefront.apiKey}` }, body: form })).json();
+  expect(uploaded.attachmentId).toMatch(/^att_/);
+
   const key = await call(sys, 'GET', '/v1/audit/signing-key', { key: sys.keys.auditor.apiKey });
   expect(key.status).toBe(200);
   expect(key.body).toMatchObject({ keyId: expect.stringMatching(/^ed25519:[0-9a-f]{16}$/), algorithm: 'Ed25519', publicKeyPem: expect.stringContaining('BEGIN PUBLIC KEY') });
@@ -71,15 +78,18 @@ test('an auditor downloads a signed dossier of a return that verifies with the p
   const json = (name: string) => JSON.parse(files.get(name)!.toString('utf8'));
   const manifest = json('manifest.json');
   expect(manifest).toMatchObject({ format: 'casework-dossier/1', caseId, caseType: 'return', generatedBy: sys.keys.auditor.id });
-  expect(manifest.files.map((f: any) => f.path)).toEqual(['case.json', 'tasks.json', 'payments.json', 'timeline.json', 'audit-verification.json', expect.stringMatching(/^temporal\/run-1-[0-9a-f-]{36}\.json$/), 'replay.json']);
+  expect(manifest.files.map((f: any) => f.path)).toEqual(['case.json', 'tasks.json', 'payments.json', 'timeline.json', 'audit-verification.json', 'attachments.json', `attachments/${uploaded.attachmentId}`, expect.stringMatching(/^temporal\/run-1-[0-9a-f-]{36}\.json$/), 'replay.json']);
+  expect(json('attachments.json')).toEqual([expect.objectContaining({ attachmentId: uploaded.attachmentId, sha256: uploaded.sha256, file: `attachments/${uploaded.attachmentId}` })]);
+  expect(files.get(`attachments/${uploaded.attachmentId}`)!.equals(evidence)).toBe(true);
+  expect(manifest.files.find((f: any) => f.path === `attachments/${uploaded.attachmentId}`).sha256).toBe(uploaded.sha256);
   expect(json('case.json')).toMatchObject({ id: caseId, type: 'return', step: 'awaiting_customer_shipment' });
   expect(json('tasks.json')).toEqual([expect.objectContaining({ id: review.taskId, type: 'return.merchant_review', status: 'completed' })]);
   const timeline = (await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey })).body.events;
   expect(json('timeline.json').map((e: any) => [e.seq, e.type, e.hash])).toEqual(timeline.map((e: any) => [e.seq, e.type, e.hash]));
   expect(json('audit-verification.json')).toEqual({ caseId, events: timeline.length, valid: true });
-  const history = json(manifest.files[5].path);
+  const history = json(manifest.files[7].path);
   expect(history.events[0].workflowExecutionStartedEventAttributes.workflowType.name).toBe('returnWithin7Days');
-  const runId = manifest.files[5].path.slice('temporal/run-1-'.length, -'.json'.length);
+  const runId = manifest.files[7].path.slice('temporal/run-1-'.length, -'.json'.length);
   expect(json('replay.json')).toEqual({ performed: true, against: 'the workflow code this system runs now', runs: [{ runId, replayed: true }] });
 
   // Offline, with the command: the published key verifies it; one changed byte of the timeline does not.
