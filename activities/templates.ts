@@ -56,6 +56,18 @@ export const sharedTemplates: TemplateSet = {
     'zh-CN': { subject: (p) => `任务即将到期(${p.caseId})`, text: (p) => `案件 ${p.caseId} 的任务 ${p.taskType} 将于 ${p.dueAt} 到期。` },
     en: { subject: (p) => `Task due soon (${p.caseId})`, text: (p) => `Task ${p.taskType} of case ${p.caseId} is due at ${p.dueAt}.` },
   },
+  // A message in the case's thread (api/routes/threads.ts): that one exists and from whom, never its words. No right or clock.
+  'thread.message_posted': {
+    delivery: 'at-most-once',
+    'zh-CN': {
+      subject: (p) => `案件 ${p.caseId} 有新留言`,
+      text: (p) => `${p.from === 'merchant' ? '商家' : p.from === 'customer' ? '消费者' : '平台客服'}在案件 ${p.caseId} 中留言${Number(p.attachments) > 0 ? `(附件 ${p.attachments} 个)` : ''}。请登录查看并回复。`,
+    },
+    en: {
+      subject: (p) => `New message on case ${p.caseId}`,
+      text: (p) => `${p.from === 'merchant' ? 'The merchant' : p.from === 'customer' ? 'The customer' : 'Customer service'} wrote on case ${p.caseId}${Number(p.attachments) > 0 ? ` (${p.attachments} attachment(s))` : ''}. Sign in to read it and reply.`,
+    },
+  },
   'task.escalated': {
     delivery: 'at-most-once',
     'zh-CN': { subject: (p) => `任务已超时升级(${p.caseId})`, text: (p) => `案件 ${p.caseId} 的任务 ${p.taskType} 已于 ${p.dueAt} 超时,现已升级。` },

@@ -11,6 +11,7 @@ import { authenticate, requestContext } from './middleware';
 import { httpMetrics, metricsRouter, Registry } from './metrics';
 import { DEFAULT_RATE_LIMITS, rateLimit } from './rateLimit';
 import { attachmentsRouter } from './routes/attachments';
+import { threadsRouter } from './routes/threads';
 import { casesRouter } from './routes/cases';
 import { merchantsRouter } from './routes/merchants';
 import { principalsRouter } from './routes/principals';
@@ -71,6 +72,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/v1', rateLimit(deps.limits ?? DEFAULT_RATE_LIMITS));
   app.use(casesRouter(deps));
   app.use(attachmentsRouter(deps));
+  app.use(threadsRouter(deps));
   app.use(tasksRouter(deps));
   app.use(principalsRouter(deps));
   app.use(merchantsRouter(deps));

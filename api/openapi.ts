@@ -82,12 +82,13 @@ const tagDescriptions: Record<string, string> = {
   cases: 'Cases of every process: open (POST /v1/cases with its `type`), list, read, cancel, and the parties\' actions',
   audit: 'The hash-chained audit timeline of a case, its verification, and the signed dossier of a case',
   attachments: 'Evidence files of a case: uploaded as multipart, typed by their bytes, stored once per case by SHA-256',
+  threads: "A case's messages between the customer (through the storefront), the merchant and staff; the other parties are told by e-mail",
   tasks: 'The task inbox: list, read, claim, release, assign, note, complete',
   principals: 'Principals and their API keys (admin only)',
   parties: "Parties' contacts for notifications: a merchant's e-mail, display name and locale (admin, or the merchant itself)",
   operations: 'Liveness, readiness, metrics and this API description; no authentication',
 };
-const tagOrder = ['cases', 'attachments', 'audit', 'tasks', 'principals', 'parties', 'operations'];
+const tagOrder = ['cases', 'attachments', 'threads', 'audit', 'tasks', 'principals', 'parties', 'operations'];
 
 const errorDescriptions: Record<number, string> = {
   400: 'The request is not valid (VALIDATION_FAILED, MALFORMED_JSON, IDEMPOTENCY_KEY_REQUIRED, INVALID_PAYLOAD, INVALID_CHARACTERS for a NUL character or a lone UTF-16 surrogate in any parameter, header or body string, MALFORMED_PATH, ...); details lists the issues',

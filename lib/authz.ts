@@ -21,6 +21,8 @@ export const platformActionRoles = {
   'cases.dossier': ['auditor', 'supervisor'],
   'attachments.upload': ['storefront', 'merchant', 'agent', 'supervisor'],
   'attachments.read': ['storefront', 'merchant', 'agent', 'supervisor', 'auditor', 'admin'],
+  'threads.post': ['storefront', 'merchant', 'agent', 'supervisor'],
+  'threads.read': ['storefront', 'merchant', 'agent', 'supervisor', 'auditor', 'admin'],
   'cases.cancel': ['storefront', 'agent', 'supervisor'],
   'processes.read': everyone,
   'tasks.list': ['merchant', 'agent', 'supervisor', 'auditor', 'admin'],

@@ -55,6 +55,9 @@ export async function writeCaseDossier(deps: DossierDeps, caseId: string, o: { b
     const events = await deps.db.auditEvent.findMany({ where: { caseId }, orderBy: { seq: 'asc' } });
     yield { path: 'timeline.json', bytes: jsonBytes(events.map((e) => ({ seq: e.seq, at: e.at.toISOString(), eventKey: e.eventKey, type: e.type, actor: e.actor, payload: e.payload, hash: e.hash, prevHash: e.prevHash }))) };
     yield { path: 'audit-verification.json', bytes: jsonBytes(await verifyAuditChain(deps.db, caseId)) };
+    // The thread: every message with its words (the dossier is an auditor's or a court's copy, under access control).
+    const messages = await deps.db.threadMessage.findMany({ where: { caseId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    yield { path: 'thread.json', bytes: jsonBytes(messages.map((m) => ({ messageId: m.id, party: m.party, authorId: m.authorId, authorRole: m.authorRole, body: m.body, attachmentIds: m.attachmentIds, createdAt: m.createdAt.toISOString() }))) };
     // Evidence: the rows, then each file's bytes streamed from the blob store (the manifest hashes them again on the way).
     const attachments = await deps.db.attachment.findMany({ where: { caseId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     yield { path: 'attachments.json', bytes: jsonBytes(attachments.map((a) => ({ attachmentId: a.id, sha256: a.sha256, sizeBytes: a.sizeBytes, contentType: a.contentType, filename: a.filename, uploadedBy: a.uploadedBy, uploaderRole: a.uploaderRole, createdAt: a.createdAt.toISOString(), file: `attachments/${a.id}` }))) };
