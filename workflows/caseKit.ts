@@ -26,8 +26,11 @@ import {
   cancelCaseUpdate,
   caseStateQuery,
   completeTaskUpdate,
+  threadMessageSignal,
   type Actor,
   type CaseView,
+  type ThreadMessagePosted,
+  type ThreadParty,
   type TaskView,
   type TimelineEntry,
 } from './definitions';
@@ -296,6 +299,27 @@ export class CaseKit {
     // Registered before the workflow's first await, in every run: an update sent by workflow id reaches the run now.
     setHandler(caseStateQuery, () => ({ ...this.view, tasks: [...this.tasks.values()].map(publicTask) }));
     setHandler(completeTaskUpdate, this.counted((args) => this.completeTask(args)), { validator: (args) => this.validateCompletion(args) });
+    // The thread's messages as they are posted (ids and parties only): what awaitThreadReply waits on. No command.
+    setHandler(threadMessageSignal, (m) => void this.threadMessages.push(m));
+  }
+
+  /** Messages posted in the case's thread during this run (threadMessageSignal), oldest first. */
+  private readonly threadMessages: ThreadMessagePosted[] = [];
+
+  /**
+   * Waits for a message from `from` in the case's thread under an SLA (e.g. "the merchant replies within 8 working
+   * hours"): a party wait at `step`, whose deadline shows on the case and whose reminder and lapse follow the policy.
+   * Only a message posted after the wait began counts. Returns the reply's id, or null when the clock lapsed
+   * (onBreach 'default-decision'); with 'notify' or 'reassign' the wait goes on past the deadline, escalated.
+   */
+  async awaitThreadReply(o: { from: ThreadParty; step: string; slaName: string; sla: SlaPolicy }): Promise<{ messageId: string | null; sla: SlaResult }> {
+    const since = this.threadMessages.length;
+    const reply = () => this.threadMessages.slice(since).find((m) => m.party === o.from);
+    const sla = await this.awaitParty(o.step, o.slaName, o.sla).until(() => reply() !== undefined);
+    const m = reply();
+    if (m) await this.record('thread.reply_received', { messageId: m.messageId, party: m.party, sla: sla.outcome });
+    else await this.record('thread.reply_lapsed', { party: o.from, sla: sla.outcome });
+    return { messageId: m?.messageId ?? null, sla };
   }
 
   /**

@@ -1,5 +1,5 @@
 // Messages shared by every case workflow and the API: task completion, cancellation, state query.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActingParty } from '../policy/process';
 import type { Role } from '../policy/roles';
 import type { SlaFacts } from './sla';
@@ -66,3 +66,13 @@ export interface ActionResult {
 export const completeTaskUpdate = defineUpdate<TaskView, [CompleteTaskArgs]>('completeTask');
 export const cancelCaseUpdate = defineUpdate<ActionResult, [CancelArgs]>('cancelCase');
 export const caseStateQuery = defineQuery<CaseView>('caseState');
+
+/** Who writes in a case's thread (api/routes/threads.ts): the customer through the storefront, the merchant, staff. */
+export type ThreadParty = 'customer' | 'merchant' | 'staff';
+/** A message was posted in the case's thread (its id and party only: the words stay in PostgreSQL). */
+export interface ThreadMessagePosted {
+  messageId: string;
+  party: ThreadParty;
+  at: string;
+}
+export const threadMessageSignal = defineSignal<[ThreadMessagePosted]>('threadMessagePosted');

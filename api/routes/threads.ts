@@ -13,6 +13,7 @@ import type { ApiDeps } from '../deps';
 import { badRequest, conflict, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
 import { loadCase } from './present';
+import { threadMessageSignal } from '../../workflows/definitions';
 
 export const threadParties = ['customer', 'merchant', 'staff'] as const;
 export type ThreadParty = (typeof threadParties)[number];
@@ -132,6 +133,17 @@ export function threadsRouter(deps: ApiDeps): Router {
       return inserted.rows[0];
     });
     req.log.info({ caseId: c.id, messageId: id, party, attachments: attachmentIds.length }, 'thread message posted');
+    // The case's workflow hears of it (a process may wait on a reply: CaseKit awaitThreadReply). A closed case needs
+    // nothing; any other failure is logged: the message is kept and shown, but a waiting case would not see it.
+    if (c.status !== 'closed') {
+      await deps.temporal.clients
+        .forIdentity(p.id)
+        .workflow.getHandle(c.workflowId)
+        .signal(threadMessageSignal, { messageId: id, party, at: at.toISOString() })
+        .catch((err: Error) => {
+          if (!/completed|not found/i.test(err.message)) req.log.error({ err, caseId: c.id, messageId: id }, 'the case did not hear of its thread message');
+        });
+    }
     res
       .status(201)
       .location(`/v1/cases/${c.id}/messages`)

@@ -2,6 +2,7 @@
 // storefront), the merchant and staff, paged; the timeline records that each exists, never its words; the other parties
 // are told by e-mail in their locale.
 import { mailText } from '../../lib/mailCatcher';
+import { historyText } from '../helpers/history';
 import { idem, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -50,6 +51,14 @@ test('the customer, the merchant and an agent write; the thread pages in order; 
   ]);
   for (const w of words) expect(JSON.stringify(timeline)).not.toContain(w);
   expect((await call(sys, 'GET', `/v1/cases/${caseId}/audit/verify`, { key: sys.keys.auditor.apiKey })).body.valid).toBe(true);
+
+  // The case's workflow heard of each message (a process may wait on a reply), by id and party, never its words.
+  const history = await sys.connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: caseId } });
+  const signals = history.history!.events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'threadMessagePosted');
+  expect(signals).toHaveLength(3);
+  const text = historyText(history);
+  expect(text).toContain(first.body.messageId);
+  for (const w of words) expect(text).not.toContain(w);
 
   // E-mail: the merchant hears of the customer's and the agent's messages (zh-CN), the customer of the merchant's and
   // the agent's (en); nobody of their own; no message's words are in any e-mail.
