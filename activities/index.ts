@@ -11,6 +11,7 @@ import { currentRequestId } from '../lib/requestContext';
 import { appendAuditEvent } from './audit';
 import { applyWritesIn, type WriteOutcome } from './caseWrites';
 import { calendarActivities } from './calendar';
+import { caseLinkActivities, type CaseOpeningPort } from './caseLinks';
 import type { Mailer } from './mailer';
 import { createNotificationOutbox, type NotificationOutbox } from './notificationOutbox';
 import { settlePayment } from './payments';
@@ -52,6 +53,11 @@ export interface ActivityDeps {
   secrets: Secrets;
   /** Registration: e-mail link base (default: REGISTRATION_LINK_BASE). */
   registrationLinkBase?: string;
+  /**
+   * The case-opening service (processes/caseOpening.ts), built and handed down by the worker: openLinkedCase opens a
+   * linked case through it. Absent: openLinkedCase opens nothing and says so ('opening_unavailable').
+   */
+  caseOpening?: CaseOpeningPort;
   /** The e-mail outbox's dispatcher; default: one that delivers when woken, without polling (createCaseWorker starts one that polls). */
   outbox?: NotificationOutbox;
 }
@@ -171,6 +177,7 @@ export function createActivities(deps: ActivityDeps) {
     issueRefund,
     recordReturnShipping,
     ...calendarActivities(deps),
+    ...caseLinkActivities(deps),
     ...processActivities,
   };
 }

@@ -172,10 +172,7 @@ export function casesRouter(deps: ApiDeps): Router {
     }
     if (!can(req.principal!, processAction.open(process))) throw forbidden(`Role '${req.principal!.role}' may not open a ${process.caseType} case`);
     const { type: _type, ...rest } = req.body as Record<string, unknown>;
-    const body = parse(process.open.body, rest, `${process.caseType} case`) as Record<string, unknown>;
-    const problems = process.open.check?.(body) ?? [];
-    if (problems.length > 0) throw badRequest('VALIDATION_FAILED', `The ${process.caseType} case is not valid`, problems.map((p) => ({ ...p, code: 'custom' })));
-    await openCase(deps, req, res, process, { type: process.caseType, ...body }, present(req));
+    await openCase(deps, req, res, process, rest, present(req)); // validated by the opening service (processes/caseOpening.ts)
   });
 
   mount(r, caseRoutes.list, async (req, res) => {

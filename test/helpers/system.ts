@@ -17,6 +17,7 @@ import { createPorts } from '../../lib/ports';
 import { createPrincipal, type CreatedPrincipal } from '../../lib/principals';
 import { ClientPool, registerSearchAttributes } from '../../lib/temporal';
 import { createCaseReconciler, type CaseReconciler } from '../../processes/caseReconciler';
+import { loadPolicy } from '../../processes/policyDocument';
 import { createHistoryReplayer } from '../../worker/historyReplayer';
 import { caseBundleOptions, createCaseWorker } from '../../worker/worker';
 import { workflowBundle as buildWorkflowBundle } from '../../worker/workflowBundle';
@@ -90,6 +91,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     everyMs: opts.reconciler?.everyMs ?? cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
     adoptUnqueued: false,
   });
+  const openingPolicy = loadPolicy(cfg); // the policy cases opened by other cases start with (the API's file, or the defaults)
   const worker = await createCaseWorker({
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
@@ -98,6 +100,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     workflowBundle: bundle,
     metrics,
     reconciler,
+    opening: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), currentPolicy: () => openingPolicy },
   });
   const running = worker.run();
   // The dossier's replay, over the bundle the worker runs (built here when the suite's shared one is absent).
