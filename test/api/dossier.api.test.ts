@@ -89,9 +89,9 @@ test('an auditor downloads a signed dossier of a return that verifies with the p
   const timeline = (await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey })).body.events;
   expect(json('timeline.json').map((e: any) => [e.seq, e.type, e.hash])).toEqual(timeline.map((e: any) => [e.seq, e.type, e.hash]));
   expect(json('audit-verification.json')).toEqual({ caseId, events: timeline.length, valid: true });
-  const history = json(manifest.files[8].path);
+  const history = json(manifest.files[9].path);
   expect(history.events[0].workflowExecutionStartedEventAttributes.workflowType.name).toBe('returnWithin7Days');
-  const runId = manifest.files[8].path.slice('temporal/run-1-'.length, -'.json'.length);
+  const runId = manifest.files[9].path.slice('temporal/run-1-'.length, -'.json'.length);
   expect(json('replay.json')).toEqual({ performed: true, against: 'the workflow code this system runs now', runs: [{ runId, replayed: true }] });
 
   // Offline, with the command: the published key verifies it; one changed byte of the timeline does not.
