@@ -13,6 +13,8 @@ import type { ApiDeps } from '../deps';
 import { badRequest, forbidden, fromUpdateFailure, notFound, zodIssues } from '../errors';
 import { defineRoute, mount, type RouteSpec } from '../routeSpec';
 import { loadCase, presentCase } from './present';
+import { requireCaseAttachments } from './attachments';
+import { attachmentIdsIn } from '../../policy/schemas';
 import { auditVerificationSchema, caseLinksSchema, caseListSchema, caseSchema, processCatalogueSchema, signingKeySchema, timelineSchema } from '../schemas';
 import { writeCaseDossier } from '../../processes/dossier';
 import { LINK_SEEN_FROM_THE_OTHER_CASE } from '../../activities/caseLinks';
@@ -315,6 +317,7 @@ export function casesRouter(deps: ApiDeps): Router {
       if (!can(req.principal!, processAction.party(process, name))) throw forbidden(`Role '${req.principal!.role}' may not take the action '${name}' on a ${c.type} case`);
       const body = parse(def.body, req.body, `${name} body`);
       if (c.status === 'closed') throw fromUpdateFailure(new Error('workflow execution already completed'))!;
+      await requireCaseAttachments(deps, c.id, attachmentIdsIn(body));
       const actor = actingParty(req.principal!);
       const args = def.field ? { actor, [def.field]: body } : { actor, ...(body as object) };
       await update(() => handleFor(req, c.workflowId).executeUpdate(def.update, { args: [args] }));

@@ -172,6 +172,16 @@ export async function call(sys: TestSystem, method: string, path: string, opts: 
   return { status: res.status, body: json, headers: res.headers, text };
 }
 
+/** Evidence for a task or an action: a small PDF of its own bytes uploaded to the case; its attachment id. */
+export async function attachEvidence(sys: TestSystem, caseId: string, key: string = sys.keys.agent.apiKey, label: string = crypto.randomUUID()): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Title (${label}) >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n`)], { type: 'application/pdf' }), 'evidence.pdf');
+  const res = await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+  const body: any = await res.json();
+  if (res.status !== 201) throw new Error(`evidence upload answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.attachmentId;
+}
+
 /**
  * A deadline shows on the case resource from the moment its clock starts (CaseKit patch case-deadlines-on-change):
  * once the case waits, GET /v1/cases/{id} carries exactly the deadlines its workflow runs (the live query), none
