@@ -7,7 +7,7 @@ import { verifyAuditChain } from '../../activities/audit';
 import { processes, processOf } from '../../processes';
 import type { AnyProcess } from '../../processes/types';
 import { cancelCaseUpdate, caseStateQuery } from '../../workflows/definitions';
-import { actingParty, canSeeMerchantScoped, can, processAction } from '../authz';
+import { actingParty, can, caseScopeWhere, processAction, seesCase } from '../authz';
 import { idempotencyKeyHeader, openCase } from '../caseOpening';
 import type { ApiDeps } from '../deps';
 import { badRequest, forbidden, fromUpdateFailure, notFound, zodIssues } from '../errors';
@@ -130,8 +130,8 @@ export function casesRouter(deps: ApiDeps): Router {
 
   async function visibleCase(req: Request) {
     const c = await loadCase(deps, req.params.caseId as string);
-    // A merchant learns nothing about other merchants' cases, not even that they exist.
-    if (!canSeeMerchantScoped(req.principal!, c.merchantId)) throw notFound('Case', c.id);
+    // A scoped principal (a merchant, a rights holder) learns nothing about cases out of its scopes, not even that they exist.
+    if (!(await seesCase(deps.db, req.principal!, c))) throw notFound('Case', c.id);
     return c;
   }
 
@@ -183,18 +183,16 @@ export function casesRouter(deps: ApiDeps): Router {
   mount(r, caseRoutes.list, async (req, res) => {
     const q = parse(listCasesQuery, req.query, 'query');
     const p = req.principal!;
-    if (p.role === 'merchant' && q.merchantId && q.merchantId !== p.merchantId) {
-      return void res.json({ cases: [], nextCursor: null }); // another merchant's cases do not exist for this one
-    }
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
     const where: Prisma.CaseWhereInput = {
       ...(q.type && { type: q.type }),
       ...(q.status && { status: q.status }),
       ...(q.step && { step: q.step }),
       ...(q.customerId && { customerId: q.customerId }),
-      ...(p.role === 'merchant' ? { merchantId: p.merchantId ?? '\u0000' } : q.merchantId ? { merchantId: q.merchantId } : {}),
+      ...(q.merchantId && { merchantId: q.merchantId }),
       ...((q.openedFrom || q.openedTo) && { createdAt: { ...(q.openedFrom && { gte: new Date(q.openedFrom) }), ...(q.openedTo && { lt: new Date(q.openedTo) }) } }),
       ...(after && { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }),
+      AND: [caseScopeWhere(p)], // cases out of the principal's scopes do not exist for it
     };
     const rows = await deps.db.case.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: q.limit + 1 });
     const page = rows.slice(0, q.limit);

@@ -7,22 +7,22 @@ import { z } from 'zod';
 import type { Prisma, Task } from '@prisma/client';
 import { appendAuditEvent } from '../../activities/audit';
 import { parseTaskPayload, taskDef } from '../../processes';
-import { roles } from '../../policy/roles';
 import { completeTaskUpdate } from '../../workflows/definitions';
 import { attachmentIdsIn } from '../../policy/schemas';
 import { requireCaseAttachments } from './attachments';
-import { actingParty, canCompleteTask, canSeeMerchantScoped, type Principal } from '../authz';
+import { actingParty, canCompleteTask, caseScopeWhere, seesCase, type Principal } from '../authz';
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, forbidden, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
-import { taskById } from '../../lib/sqlReads';
+import { caseById, taskById } from '../../lib/sqlReads';
+import { storedScopes } from '../../lib/principals';
 import { presentTask } from './present';
 import { taskListSchema, taskNoteSchema, taskSchema, taskWithNotesSchema } from '../schemas';
 import { processes } from '../../processes';
 
 export const listTasksQuery = z
   .object({
-    role: z.enum(roles).optional(),
+    role: z.string().max(40).optional().describe('a role of the catalogue (GET /v1/processes names them)'),
     status: z.enum(['open', 'completed', 'expired', 'cancelled']).optional(),
     caseType: z.string().max(40).optional(),
     caseId: z.string().max(80).optional(),
@@ -67,9 +67,16 @@ export const taskRoutes = {
 export function tasksRouter(deps: ApiDeps): Router {
   const r = Router();
 
+  async function taskCaseSeenBy(p: Principal, t: Task): Promise<boolean> {
+    if (p.scopes.length === 0) return true;
+    const c = await caseById(deps.db, t.caseId);
+    return !!c && (await seesCase(deps.db, p, c));
+  }
+
   async function visibleTask(req: Request) {
     const t = await taskById(deps.db, req.params.taskId as string);
-    if (!t || !canSeeMerchantScoped(req.principal!, t.merchantId)) throw notFound('Task', req.params.taskId as string);
+    // A task of a case out of the principal's scopes does not exist for it (404, as the case's own routes).
+    if (!t || !(await taskCaseSeenBy(req.principal!, t))) throw notFound('Task', req.params.taskId as string);
     return t;
   }
 
@@ -108,7 +115,7 @@ export function tasksRouter(deps: ApiDeps): Router {
       ...(assignee && { assigneeId: assignee === 'me' ? p.id : assignee === 'none' ? null : assignee }),
       ...(escalated && { escalated: escalated === 'true' }),
       ...(dueBefore && { dueAt: { lt: new Date(dueBefore) } }),
-      ...(p.role === 'merchant' && { merchantId: p.merchantId }),
+      ...(p.scopes.length > 0 && { case: caseScopeWhere(p) }), // only the tasks of cases in the principal's scopes
     };
     const rows = await deps.db.task.findMany({ where, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take: limit + 1, ...(cursor && { cursor: { id: cursor }, skip: 1 }) });
     const now = Date.now();
@@ -150,7 +157,8 @@ export function tasksRouter(deps: ApiDeps): Router {
     if (t.status !== 'open') throw conflict('TASK_NOT_OPEN', `Task ${t.id} is already ${t.status}`);
     const target = await deps.db.principal.findUnique({ where: { id: assigneeId } });
     if (!target || target.revokedAt) throw badRequest('UNKNOWN_ASSIGNEE', `No active principal '${assigneeId}'`);
-    if (!canCompleteTask({ id: target.id, name: target.name, role: target.role, merchantId: target.merchantId }, t)) {
+    const assignee: Principal = { id: target.id, name: target.name, role: target.role, merchantId: target.merchantId, scopes: storedScopes(target.scopes) };
+    if (!canCompleteTask(assignee, t) || !(await taskCaseSeenBy(assignee, t))) {
       throw policyRefused('ASSIGNEE_CANNOT_ACT', `Principal ${assigneeId} (role ${target.role}) cannot complete a '${t.role}' task`);
     }
     const ok = await change(t, p, { status: 'open' }, { assigneeId }, 'task.assigned', { assigneeId, previousAssigneeId: t.assigneeId });
