@@ -64,6 +64,11 @@ export interface ProcessRoute {
   /** Express style, under /v1. */
   path: string;
   roles: readonly Role[];
+  /**
+   * The path parameter naming the route's case (default: caseId, when the path has it): a case out of the principal's
+   * party scopes answers 404 before the handler runs, as the case's own routes.
+   */
+  caseParam?: string;
   summary: string;
   /** The OpenAPI tag (default: the case type). */
   tag?: string;

@@ -15,6 +15,7 @@ import { defineRoute, mount, type RouteSpec } from '../routeSpec';
 import { loadCase, presentCase } from './present';
 import { requireCaseAttachments } from './attachments';
 import { attachmentIdsIn } from '../../policy/schemas';
+import { caseById } from '../../lib/sqlReads';
 import { auditVerificationSchema, caseListSchema, caseSchema, processCatalogueSchema, signingKeySchema, timelineSchema } from '../schemas';
 import { writeCaseDossier } from '../../processes/dossier';
 
@@ -273,8 +274,8 @@ export function casesRouter(deps: ApiDeps): Router {
   });
 
   mount(r, caseRoutes.cancel, async (req, res) => {
+    const c = await visibleCase(req); // out of scope: 404 before anything about the body
     const { reasonCode } = parse(cancelSchema, req.body, 'cancellation');
-    const c = await visibleCase(req);
     if (c.status === 'closed') throw fromUpdateFailure(new Error('workflow execution already completed'))!;
     const h = handleFor(req, c.workflowId);
     await update(() => h.executeUpdate(cancelCaseUpdate, { args: [{ actor: actingParty(req.principal!), reasonCode }] }));
@@ -302,8 +303,18 @@ export function casesRouter(deps: ApiDeps): Router {
     });
   }
 
-  // Each process's own routes, behind the roles its module declares.
-  for (const { route, spec } of processRoutes) mount(r, spec, (req, res) => route.handler(deps, req, res));
+  // Each process's own routes, behind the roles its module declares; a route of one case (ProcessRoute.caseParam)
+  // answers 404 for a case out of the principal's scopes, as the case's own routes.
+  for (const { route, spec } of processRoutes) {
+    mount(r, spec, async (req, res) => {
+      const caseId = req.params[route.caseParam ?? 'caseId'];
+      if (typeof caseId === 'string' && req.principal!.scopes.length > 0) {
+        const c = await caseById(deps.db, caseId);
+        if (c && !(await seesCase(deps.db, req.principal!, c))) throw notFound('Case', c.id);
+      }
+      await route.handler(deps, req, res);
+    });
+  }
 
   return r;
 }

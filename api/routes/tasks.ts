@@ -129,8 +129,8 @@ export function tasksRouter(deps: ApiDeps): Router {
   });
 
   mount(r, taskRoutes.claim, async (req, res) => {
+    const t = await visibleTask(req); // out of scope: 404 before anything about the body
     parse(empty, req.body, 'body');
-    const t = await visibleTask(req);
     const p = req.principal!;
     if (!canCompleteTask(p, t)) throw forbidden(`A '${t.role}' task cannot be claimed by role '${p.role}'`);
     if (t.status !== 'open') throw conflict('TASK_NOT_OPEN', `Task ${t.id} is already ${t.status}`);
@@ -141,8 +141,8 @@ export function tasksRouter(deps: ApiDeps): Router {
   });
 
   mount(r, taskRoutes.release, async (req, res) => {
+    const t = await visibleTask(req); // out of scope: 404 before anything about the body
     parse(empty, req.body, 'body');
-    const t = await visibleTask(req);
     const p = req.principal!;
     if (t.assigneeId !== p.id && p.role !== 'supervisor') throw conflict('NOT_THE_ASSIGNEE', `Task ${t.id} is not claimed by you`);
     const ok = await change(t, p, { status: 'open', assigneeId: t.assigneeId }, { assigneeId: null }, 'task.released', {});
@@ -151,8 +151,8 @@ export function tasksRouter(deps: ApiDeps): Router {
   });
 
   mount(r, taskRoutes.assign, async (req, res) => {
-    const { assigneeId } = parse(assignBody, req.body, 'body');
     const t = await visibleTask(req);
+    const { assigneeId } = parse(assignBody, req.body, 'body');
     const p = req.principal!;
     if (t.status !== 'open') throw conflict('TASK_NOT_OPEN', `Task ${t.id} is already ${t.status}`);
     const target = await deps.db.principal.findUnique({ where: { id: assigneeId } });
@@ -167,8 +167,8 @@ export function tasksRouter(deps: ApiDeps): Router {
   });
 
   mount(r, taskRoutes.note, async (req, res) => {
-    const { body } = parse(noteBody, req.body, 'body');
     const t = await visibleTask(req);
+    const { body } = parse(noteBody, req.body, 'body');
     const p = req.principal!;
     const noteId = `note_${crypto.randomUUID()}`;
     await deps.db.$transaction(async (tx) => {
@@ -180,8 +180,8 @@ export function tasksRouter(deps: ApiDeps): Router {
   });
 
   mount(r, taskRoutes.complete, async (req, res) => {
-    const body = parse(completeBody, req.body, 'body');
     const task = await visibleTask(req);
+    const body = parse(completeBody, req.body, 'body');
     const p = req.principal!;
     if (!canCompleteTask(p, task)) throw forbidden(`A '${task.role}' task cannot be completed by role '${p.role}'`);
     if (task.status !== 'open') throw conflict('TASK_NOT_OPEN', `Task ${task.id} is already ${task.status}`);
