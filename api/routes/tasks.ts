@@ -6,7 +6,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Prisma, Task } from '@prisma/client';
 import { appendAuditEvent } from '../../activities/audit';
-import { parseTaskPayload, taskDef } from '../../processes';
+import { catalogueRoles, parseTaskPayload, taskDef } from '../../processes';
 import { completeTaskUpdate } from '../../workflows/definitions';
 import { attachmentIdsIn } from '../../policy/schemas';
 import { requireCaseAttachments } from './attachments';
@@ -22,7 +22,7 @@ import { processes } from '../../processes';
 
 export const listTasksQuery = z
   .object({
-    role: z.string().max(40).optional().describe('a role of the catalogue (GET /v1/processes names them)'),
+    role: z.enum(catalogueRoles() as [string, ...string[]]).optional(),
     status: z.enum(['open', 'completed', 'expired', 'cancelled']).optional(),
     caseType: z.string().max(40).optional(),
     caseId: z.string().max(80).optional(),
