@@ -152,6 +152,12 @@ export const processCatalogueSchema = z
           openedBy: z.array(roleName),
           taskTypes: z.array(z.object({ type: z.string(), role: roleName }).strict()),
           actions: z.array(z.object({ name: z.string(), roles: z.array(roleName), summary: z.string(), path: z.string() }).strict()),
+          roles: z
+            .array(z.object({ role: z.string(), description: z.string(), scopeKinds: z.array(z.string()), scopeRequired: z.boolean() }).strict())
+            .describe('The roles the process adds to the platform\'s, with the scope kinds each takes'),
+          scopeKinds: z
+            .array(z.object({ kind: z.string(), description: z.string(), from: z.string().describe('column:<case field> or partyRef:<reference kind>') }).strict())
+            .describe('The party scope kinds the process adds, and how each is read from a case'),
         })
         .strict(),
     ),

@@ -163,6 +163,8 @@ export function casesRouter(deps: ApiDeps): Router {
         openedBy: p.open.roles,
         taskTypes: Object.entries(p.tasks).map(([type, t]) => ({ type, role: t.role })),
         actions: Object.entries(p.actions).map(([name, a]) => ({ name, roles: a.roles, summary: a.summary, path: `/v1/cases/{caseId}/actions/${name}` })),
+        roles: (p.roles ?? []).map((d) => ({ role: d.role, description: d.description, scopeKinds: [...d.scopeKinds], scopeRequired: !!d.scopeRequired })),
+        scopeKinds: (p.scopes ?? []).map((k) => ({ kind: k.kind, description: k.description, from: 'column' in k.from ? `column:${k.from.column}` : `partyRef:${k.from.partyRef}` })),
       })),
     });
   });

@@ -5,6 +5,9 @@
 // scopes x each scope kind it takes: scoped to the walked cases, as its role; scoped elsewhere, every route of one
 // case (or task, attachment, merchant) answers 404, as for a case that does not exist.
 import crypto from 'node:crypto';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { actionRoles, processAction } from '../../api/authz';
 import '../../api/app';
 import { routeSpecs } from '../../api/routeSpec';
@@ -200,6 +203,17 @@ describe('scoping rules beyond the role table', () => {
     const staffOnMerchantTask = await call(sys, 'POST', `/v1/tasks/${taskId}/complete`, { key: sys.keys.supervisor.apiKey, body: { payload: { decision: 'approve' } } });
     expect(staffOnMerchantTask.status).toBe(403);
     await sys.db.task.update({ where: { id: supervisorTask.id }, data: { status: 'cancelled' } });
+  });
+
+  test('the principals CLI gives party scopes: a storefront scoped to the walked cases sees them, one scoped elsewhere does not', async () => {
+    const root = path.resolve(__dirname, '../..');
+    const cli = (...args: string[]) => promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['scripts/principals.ts', 'create', ...args], { cwd: root, env: process.env, timeout: 60_000 });
+    const mine = JSON.parse((await cli('--name', 'CLI shop', '--role', 'storefront', '--scope', `storefront=${storefrontScope}`)).stdout);
+    expect(mine).toMatchObject({ role: 'storefront', scopes: [{ kind: 'storefront', value: storefrontScope }] });
+    const elsewhere = JSON.parse((await cli('--name', 'CLI other shop', '--role', 'storefront', '--scope', 'storefront=elsewhere-cli')).stdout);
+    expect((await call(sys, 'GET', `/v1/cases/${caseId}`, { key: mine.apiKey })).status).toBe(200);
+    expect((await call(sys, 'GET', `/v1/cases/${caseId}`, { key: elsewhere.apiKey })).status).toBe(404);
+    await expect(cli('--name', 'bad', '--role', 'agent', '--scope', 'merchant=m-1')).rejects.toMatchObject({ stderr: expect.stringContaining('scopes.0.kind') });
   });
 
   test('a revoked key is refused at once', async () => {
