@@ -23,7 +23,7 @@ export interface CaseOpeningPort {
 }
 
 /** Who opens a linked case: the platform, for the case that asked (cases.opened_by and the idempotency records say 'system'). */
-export const LINK_OPENER: Principal = { id: 'system', name: 'case links', role: 'agent', merchantId: null };
+export const LINK_OPENER: Principal = { id: 'system', name: 'case links', role: 'agent', merchantId: null, scopes: [] };
 
 /** A link read from the other case: the return handed over to the complaint, the complaint escalated from the return. */
 export const LINK_SEEN_FROM_THE_OTHER_CASE: Record<CaseLinkType, CaseLinkType> = { handed_over_to: 'escalated_from', escalated_from: 'handed_over_to', related: 'related' };

@@ -118,7 +118,7 @@ async function openTask(client: ClientBase, chain: AuditChain, deadlines: Deadli
   if (!appended) return false;
   await client.query(
     `INSERT INTO tasks (id, case_id, case_type, type, role, merchant_id, status, due_at, sla_name, created_at)
-     VALUES ($1, $2, $3, $4, $5::"Role", $6, 'open', ${utc(7)}, $8, ${utc(9)})`,
+     VALUES ($1, $2, $3, $4, $5, $6, 'open', ${utc(7)}, $8, ${utc(9)})`,
     [t.taskId, t.caseId, t.caseType, t.type, t.role, t.merchantId ?? null, t.dueAt, t.slaName, t.at],
   );
   if (t.deadlines) deadlines.note(t.deadlines, t.deadlinesVersion);

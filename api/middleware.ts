@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
-import { findPrincipalByKey } from '../lib/principals';
+import { findPrincipalByKey, storedScopes } from '../lib/principals';
 import { runWithRequestId } from '../lib/requestContext';
 import { ApiError, forbidden } from './errors';
 import { can, type Action, type Principal } from './authz';
@@ -42,7 +42,7 @@ export function authenticate(db: Db) {
       if (!m) throw new ApiError(401, 'UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"');
       const p = await findPrincipalByKey(db, m[1]);
       if (!p) throw new ApiError(401, 'UNAUTHENTICATED', 'The API key is unknown or revoked');
-      req.principal = { id: p.id, name: p.name, role: p.role, merchantId: p.merchantId };
+      req.principal = { id: p.id, name: p.name, role: p.role, merchantId: p.merchantId, scopes: storedScopes(p.scopes) };
       req.log = req.log.child({ principal: p.id, role: p.role });
       next();
     } catch (err) {

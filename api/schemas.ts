@@ -2,7 +2,11 @@
 // them, and the API tests check real answers against the document built from them (test/helpers/responses.ts).
 // Process-specific parts come from the catalogue (ProcessModule.presentSchema, ProcessRoute.success.schema).
 import { z } from 'zod';
-import { roles } from '../policy/roles';
+
+/** A role: a platform role or one a process declares (README "Roles and party scopes"). */
+const roleName = z.string().describe("A role: storefront, merchant, agent, supervisor, auditor, admin, or one a process declares");
+/** A principal's party scopes. */
+const scopesSchema = z.array(z.object({ kind: z.string(), value: z.string() }).strict()).describe('Party scopes: the principal sees only the cases one of them matches; none: every case its role reaches');
 
 const isoInstant = z.string().describe('An instant, ISO 8601 in UTC (e.g. 2026-12-03T08:00:00.000Z)');
 const nullableInstant = isoInstant.nullable();
@@ -17,7 +21,7 @@ export const taskSchema = z
     caseId: z.string(),
     caseType: z.string(),
     type: z.string().describe('The task type; its completion payload is the matching branch of the completion body'),
-    role: z.enum(roles),
+    role: roleName,
     merchantId: z.string().nullable(),
     assigneeId: z.string().nullable(),
     status: z.enum(['open', 'completed', 'expired', 'cancelled']),
@@ -170,9 +174,15 @@ export const processCatalogueSchema = z
           title: z.string(),
           policy: z.object({ sections: z.string(), key: z.string(), version: z.string() }).strict(),
           workflowType: z.string(),
-          openedBy: z.array(z.enum(roles)),
-          taskTypes: z.array(z.object({ type: z.string(), role: z.enum(roles) }).strict()),
-          actions: z.array(z.object({ name: z.string(), roles: z.array(z.enum(roles)), summary: z.string(), path: z.string() }).strict()),
+          openedBy: z.array(roleName),
+          taskTypes: z.array(z.object({ type: z.string(), role: roleName }).strict()),
+          actions: z.array(z.object({ name: z.string(), roles: z.array(roleName), summary: z.string(), path: z.string() }).strict()),
+          roles: z
+            .array(z.object({ role: z.string(), description: z.string(), scopeKinds: z.array(z.string()), scopeRequired: z.boolean() }).strict())
+            .describe('The roles the process adds to the platform\'s, with the scope kinds each takes'),
+          scopeKinds: z
+            .array(z.object({ kind: z.string(), description: z.string(), from: z.string().describe('column:<case field> or partyRef:<reference kind>') }).strict())
+            .describe('The party scope kinds the process adds, and how each is read from a case'),
         })
         .strict(),
     ),
@@ -180,12 +190,12 @@ export const processCatalogueSchema = z
   .strict();
 
 export const createdPrincipalSchema = z
-  .object({ id: z.string(), name: z.string(), role: z.enum(roles), merchantId: z.string().nullable(), apiKey: z.string().describe('The bearer key: shown only here, never again') })
+  .object({ id: z.string(), name: z.string(), role: roleName, merchantId: z.string().nullable(), scopes: scopesSchema, apiKey: z.string().describe('The bearer key: shown only here, never again') })
   .strict();
 export const principalListSchema = z
   .object({
     principals: z.array(
-      z.object({ id: z.string(), name: z.string(), role: z.enum(roles), merchantId: z.string().nullable(), keyPrefix: z.string(), createdAt: isoInstant, revokedAt: nullableInstant }).strict(),
+      z.object({ id: z.string(), name: z.string(), role: roleName, merchantId: z.string().nullable(), scopes: scopesSchema, keyPrefix: z.string(), createdAt: isoInstant, revokedAt: nullableInstant }).strict(),
     ),
   })
   .strict();

@@ -7,7 +7,7 @@ import { poolOf, type Db } from './db';
 /** A `timestamp(3)` column, which holds UTC, read as the instant it is. */
 const instant = (column: string, as: string) => `${column} AT TIME ZONE 'UTC' AS "${as}"`;
 
-const PRINCIPAL = `SELECT id, name, role::text AS role, merchant_id AS "merchantId", key_hash AS "keyHash", key_prefix AS "keyPrefix",
+const PRINCIPAL = `SELECT id, name, role, merchant_id AS "merchantId", scopes, key_hash AS "keyHash", key_prefix AS "keyPrefix",
   ${instant('created_at', 'createdAt')}, ${instant('revoked_at', 'revokedAt')} FROM principals`;
 
 export async function principalByKeyHash(db: Db, keyHash: string): Promise<Principal | null> {
@@ -15,7 +15,7 @@ export async function principalByKeyHash(db: Db, keyHash: string): Promise<Princ
   return rows[0] ?? null;
 }
 
-const TASK = `SELECT id, case_id AS "caseId", case_type AS "caseType", type, role::text AS role, merchant_id AS "merchantId",
+const TASK = `SELECT id, case_id AS "caseId", case_type AS "caseType", type, role, merchant_id AS "merchantId",
   assignee_id AS "assigneeId", status, ${instant('due_at', 'dueAt')}, sla_name AS "slaName", escalated, ${instant('escalated_at', 'escalatedAt')},
   ${instant('reminded_at', 'remindedAt')}, ${instant('created_at', 'createdAt')}, ${instant('completed_at', 'completedAt')},
   completed_by AS "completedBy", resolution, result FROM tasks`;
@@ -37,6 +37,11 @@ const CASE = `SELECT id, type, status, step, customer_id AS "customerId", mercha
 export async function caseById(db: Db, id: string): Promise<Case | null> {
   const { rows } = await poolOf(db).query<Case>(`${CASE} WHERE id = $1`, [id]);
   return rows[0] ?? null;
+}
+
+/** A case's party references (case_parties), in order. */
+export async function partiesOfCase(db: Db, caseId: string): Promise<{ kind: string; value: string }[]> {
+  return (await poolOf(db).query<{ kind: string; value: string }>(`SELECT kind, value FROM case_parties WHERE case_id = $1 ORDER BY kind, value`, [caseId])).rows;
 }
 
 /** What a principal's Idempotency-Key was first used for, if it was. */

@@ -22,7 +22,7 @@ import type { Logger } from '../lib/logger';
 import { caseById, idempotencyRecordOf } from '../lib/sqlReads';
 import { afterOpeningCommit, startCaseOnce, type StoredWorkflowInput } from './caseStart';
 import type { CaseOpeningDeps } from './deps';
-import { processOf } from './index';
+import { catalogueScopeKinds, processOf } from './index';
 import { policySection } from './policyDocument';
 import type { AnyProcess } from './types';
 
@@ -124,6 +124,7 @@ export async function openCase(deps: CaseOpeningDeps, r: OpenCaseRequest): Promi
     policyVersion: policy.version,
     summary: { ...prepared.row.summary, workflowInput: prepared.input },
     contact: c && (c.email || c.displayName || c.locale) ? c : undefined,
+    parties: partyRefsOf(principal.scopes ?? [], prepared.parties ?? []),
     taskQueue: deps.temporal.taskQueue,
     at: new Date(),
   };
@@ -181,15 +182,31 @@ interface Opening {
   policyVersion: string;
   summary: Record<string, unknown>;
   contact?: { customerId: string; email?: string; displayName?: string; locale?: string };
+  /** The case's party references (case_parties). */
+  parties: { kind: string; value: string }[];
   /** The task queue its workflow starts on: that queue's reconciler starts it if the start never happened. */
   taskQueue: string;
   at: Date;
 }
 
 /**
- * The opening's own rows in one statement: the idempotency record, the case row and, when the request names any, the
- * customer's contact data (a field the request leaves out keeps what is stored). A key or case id already taken fails
- * it whole (unique violation).
+ * The case's party references: those the process names, and the opener's own scopes of a kind read from a reference
+ * (a scoped storefront's case is its storefront's): so the opener keeps seeing the case it opened.
+ */
+function partyRefsOf(scopes: readonly { kind: string; value: string }[], named: readonly { kind: string; value: string }[]): { kind: string; value: string }[] {
+  const kinds = catalogueScopeKinds();
+  const own = scopes.flatMap((s) => {
+    const k = kinds.find((d) => d.kind === s.kind);
+    return k && 'partyRef' in k.from ? [{ kind: k.from.partyRef, value: s.value }] : [];
+  });
+  const all = [...named, ...own];
+  return all.filter((r, i) => all.findIndex((x) => x.kind === r.kind && x.value === r.value) === i);
+}
+
+/**
+ * The opening's own rows in one statement: the idempotency record, the case row, its party references and, when the
+ * request names any, the customer's contact data (a field the request leaves out keeps what is stored). A key or case
+ * id already taken fails it whole (unique violation).
  */
 async function insertOpening(sql: Sql, o: Opening): Promise<void> {
   const at = utc(4);
@@ -203,13 +220,21 @@ async function insertOpening(sql: Sql, o: Opening): Promise<void> {
       ON CONFLICT (kind, id) DO UPDATE SET email = coalesce($13, parties.email), display_name = coalesce($14, parties.display_name),
         locale = coalesce($15, parties.locale), updated_at = ${at})`;
   }
+  let refs = '';
+  if (o.parties.length > 0) {
+    const rows = o.parties.map((r) => {
+      params.push(r.kind, r.value);
+      return `($5, $${params.length - 1}, $${params.length})`;
+    });
+    refs = `, refs AS (INSERT INTO case_parties (case_id, kind, value) VALUES ${rows.join(', ')})`;
+  }
   await sql.query(
     `WITH idempotency AS (
        INSERT INTO idempotency_records (principal_id, key, request_hash, case_id, created_at) VALUES ($1, $2, $3, $5, ${at})
      ), opened AS (
        INSERT INTO cases (id, type, status, step, customer_id, merchant_id, policy_version, workflow_id, opened_by, summary, task_queue, created_at, updated_at)
        VALUES ($5, $6, 'open', 'opened', $7, $8, $9, $5, $1, $10::jsonb, $11, ${at}, ${at})
-     )${party}
+     )${party}${refs}
      SELECT 1`,
     params,
   );

@@ -84,7 +84,7 @@ import { workflowUiLink } from './deps';
 import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../lib/errors';
 import { CaseStatus, CaseType } from '../lib/searchAttributes';
 import { nonBlankText } from './common';
-import { defineProcess } from './types';
+import { defineProcess, type ProcessRoute } from './types';
 import { afterOpeningCommit, startCaseOnce } from './caseStart';
 import { registrationTemplates } from './registrationReview.templates';
 
@@ -954,7 +954,8 @@ export const registrationReviewProcess = defineProcess({
   present: async (deps, c) => ({ registration: await handlersOf(deps).present(((c.summary as { registrationId?: string }).registrationId) ?? c.id) }),
   presentSchema: z.object({ registration: registrationSchema }),
 
-  routes: [
+  // Each names its case by :registrationId (a registration's id is its case's id): out of a principal's scopes, 404.
+  routes: ([
     { id: 'getRegistration', tag, method: 'get', path: P, roles: READERS, summary: 'Registration status: step, verifications, attempts left, deadlines (contact data masked)', success: { status: 200, description: 'The registration', schema: registrationSchema }, errors: [404], handler: on('get') },
     { id: 'verifyRegistrationMobile', tag, method: 'post', path: `${P}/mobile/verify`, roles: APPLICANT, body: codeSchema, summary: 'Submit the 6-digit SMS code (1.2)', success: { status: 200, description: 'Mobile number verified', schema: registrationSchema }, errors: [400, 404, 409, 410, 422, 423], handler: on('verifyMobile') },
     { id: 'resendRegistrationMobileCode', tag, method: 'post', path: `${P}/mobile/resend`, roles: APPLICANT, body: resendSchema, summary: 'Send a new SMS code (cooldown; not while locked; daily caps per mobile number and client address)', success: { status: 200, description: 'A new code was sent', schema: registrationWithSent }, errors: [400, 404, 409, 423, 429], handler: on('resendMobile') },
@@ -967,7 +968,7 @@ export const registrationReviewProcess = defineProcess({
     { id: 'requestRegistrationGuardianCode', tag, method: 'post', path: `${P}/guardian/code`, roles: APPLICANT, body: guardianCodeSchema, summary: 'The guardian step of a child under 14 (PIPL art. 31): a one-time code to the guardian\'s own mobile (cooldown, daily caps, a new number replaces the last)', success: { status: 200, description: 'A code was sent to the guardian', schema: registrationWithSent }, errors: [400, 404, 409, 422, 423, 429], handler: on('guardianCode') },
     { id: 'answerRegistrationGuardian', tag, method: 'post', path: `${P}/guardian/consent`, roles: APPLICANT, body: guardianAnswerSchema, summary: 'The guardian\'s answer with the code: a consent from an adult guardian (a real-name verified account holding that mobile, or a real-name check with the guardian\'s own consent; PIPL art. 29, 31), the relation declared; or a refusal, which refuses the registration and erases the child\'s data', success: { status: 200, description: 'The guardian answered', schema: registrationSchema }, errors: [400, 404, 409, 410, 422, 423], handler: on('guardianAnswer') },
     { id: 'bindRegistrationPaymentMethod', tag, method: 'post', path: `${P}/payment-method`, roles: APPLICANT, body: paymentSchema, summary: 'Bind a payment method by its provider token; card numbers are refused (3.2)', success: { status: 200, description: 'Payment method bound', schema: registrationSchema }, errors: [400, 404, 409], handler: on('payment') },
-  ],
+  ] satisfies ProcessRoute[]).map((r): ProcessRoute => ({ ...r, caseParam: 'registrationId' })),
 
   activities: (deps) => ({ ...createRegistrationActivities(deps) }),
 });

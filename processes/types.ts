@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { Case } from '@prisma/client';
 import type { ActivityDeps } from '../activities';
 import type { TemplateSet } from '../activities/templates';
-import type { Principal } from '../lib/authz';
+import type { PartyScope, Principal, RoleDecl, ScopeKindDecl } from '../lib/authz';
 import type { ApiDeps, CaseOpeningDeps } from './deps';
 import type { Prisma } from '../lib/db';
 import type { BusinessCalendar } from '../policy/businessCalendar';
@@ -26,6 +26,11 @@ export interface CaseStart<I> {
   row: { customerId: string; merchantId: string | null; summary: Record<string, unknown> };
   /** The customer's contact data for notifications: PostgreSQL only (parties). */
   contact?: { customerId: string; email?: string; displayName?: string; locale?: string };
+  /**
+   * The case's party references (kind and value, e.g. the rights holder a notice names), stored with the case
+   * (case_parties) in its opening statement: a scope kind read from a reference (`ScopeKindDecl.from.partyRef`) matches them.
+   */
+  parties?: PartyScope[];
   /** Process-specific rows written in the case's transaction (e.g. the repair's description). */
   writes?: (tx: Prisma.TransactionClient) => Promise<void>;
 }
@@ -60,6 +65,11 @@ export interface ProcessRoute {
   /** Express style, under /v1. */
   path: string;
   roles: readonly Role[];
+  /**
+   * The path parameter naming the route's case (default: caseId, when the path has it): a case out of the principal's
+   * party scopes answers 404 before the handler runs, as the case's own routes.
+   */
+  caseParam?: string;
   summary: string;
   /** The OpenAPI tag (default: the case type). */
   tag?: string;
@@ -92,6 +102,13 @@ export interface ProcessModule<K extends string = string, S = any, I extends { c
   policy: { key: K; schema: z.ZodType<S, any>; defaults: S; version: string };
   tasks: TaskTable;
   actions: ActionTable;
+  /**
+   * The roles the process adds to the platform's (README "Roles and party scopes"): e.g. a mediator, a rights holder.
+   * A role name is declared once in the catalogue; its principals are created by an admin with the scopes it takes.
+   */
+  roles?: readonly RoleDecl[];
+  /** The party scope kinds the process adds: a kind and how it is read from a case (a case column or a party reference). */
+  scopes?: readonly ScopeKindDecl[];
   /**
    * The history bound past which a case of this process continues as new (CaseKit, README "Cases longer than one
    * run"). The workflow passes the same constant (from policy/<process>.ts) to its CaseKit; none: one run per case.

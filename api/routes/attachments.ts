@@ -6,7 +6,7 @@ import busboy from 'busboy';
 import { Router, type Request } from 'express';
 import { fileTypeFromBuffer } from 'file-type';
 import { BlobTooLarge, type StagedBlob } from '../../lib/blobs';
-import { canSeeMerchantScoped } from '../authz';
+import { seesCase } from '../authz';
 import type { ApiDeps } from '../deps';
 import { ApiError, badRequest, conflict, notFound, policyRefused } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
@@ -129,7 +129,7 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
 
   async function visibleCase(req: Request) {
     const c = await loadCase(deps, req.params.caseId as string);
-    if (!canSeeMerchantScoped(req.principal!, c.merchantId)) throw notFound('Case', c.id);
+    if (!(await seesCase(deps.db, req.principal!, c))) throw notFound('Case', c.id); // out of scope: as if absent
     return c;
   }
 

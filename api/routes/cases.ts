@@ -7,7 +7,7 @@ import { verifyAuditChain } from '../../activities/audit';
 import { processes, processOf } from '../../processes';
 import type { AnyProcess } from '../../processes/types';
 import { cancelCaseUpdate, caseStateQuery } from '../../workflows/definitions';
-import { actingParty, canSeeMerchantScoped, can, processAction } from '../authz';
+import { actingParty, can, caseScopeWhere, processAction, seesCase } from '../authz';
 import { idempotencyKeyHeader, openCase } from '../caseOpening';
 import type { ApiDeps } from '../deps';
 import { badRequest, forbidden, fromUpdateFailure, notFound, zodIssues } from '../errors';
@@ -18,7 +18,7 @@ import { attachmentIdsIn } from '../../policy/schemas';
 import { auditVerificationSchema, caseLinksSchema, caseListSchema, caseSchema, processCatalogueSchema, signingKeySchema, timelineSchema } from '../schemas';
 import { writeCaseDossier } from '../../processes/dossier';
 import { LINK_SEEN_FROM_THE_OTHER_CASE } from '../../activities/caseLinks';
-import { linksOfCase } from '../../lib/sqlReads';
+import { caseById, linksOfCase } from '../../lib/sqlReads';
 
 const catalogue: readonly AnyProcess[] = processes;
 
@@ -133,8 +133,8 @@ export function casesRouter(deps: ApiDeps): Router {
 
   async function visibleCase(req: Request) {
     const c = await loadCase(deps, req.params.caseId as string);
-    // A merchant learns nothing about other merchants' cases, not even that they exist.
-    if (!canSeeMerchantScoped(req.principal!, c.merchantId)) throw notFound('Case', c.id);
+    // A scoped principal (a merchant, a rights holder) learns nothing about cases out of its scopes, not even that they exist.
+    if (!(await seesCase(deps.db, req.principal!, c))) throw notFound('Case', c.id);
     return c;
   }
 
@@ -165,6 +165,8 @@ export function casesRouter(deps: ApiDeps): Router {
         openedBy: p.open.roles,
         taskTypes: Object.entries(p.tasks).map(([type, t]) => ({ type, role: t.role })),
         actions: Object.entries(p.actions).map(([name, a]) => ({ name, roles: a.roles, summary: a.summary, path: `/v1/cases/{caseId}/actions/${name}` })),
+        roles: (p.roles ?? []).map((d) => ({ role: d.role, description: d.description, scopeKinds: [...d.scopeKinds], scopeRequired: !!d.scopeRequired })),
+        scopeKinds: (p.scopes ?? []).map((k) => ({ kind: k.kind, description: k.description, from: 'column' in k.from ? `column:${k.from.column}` : `partyRef:${k.from.partyRef}` })),
       })),
     });
   });
@@ -183,18 +185,16 @@ export function casesRouter(deps: ApiDeps): Router {
   mount(r, caseRoutes.list, async (req, res) => {
     const q = parse(listCasesQuery, req.query, 'query');
     const p = req.principal!;
-    if (p.role === 'merchant' && q.merchantId && q.merchantId !== p.merchantId) {
-      return void res.json({ cases: [], nextCursor: null }); // another merchant's cases do not exist for this one
-    }
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
     const where: Prisma.CaseWhereInput = {
       ...(q.type && { type: q.type }),
       ...(q.status && { status: q.status }),
       ...(q.step && { step: q.step }),
       ...(q.customerId && { customerId: q.customerId }),
-      ...(p.role === 'merchant' ? { merchantId: p.merchantId ?? '\u0000' } : q.merchantId ? { merchantId: q.merchantId } : {}),
+      ...(q.merchantId && { merchantId: q.merchantId }),
       ...((q.openedFrom || q.openedTo) && { createdAt: { ...(q.openedFrom && { gte: new Date(q.openedFrom) }), ...(q.openedTo && { lt: new Date(q.openedTo) }) } }),
       ...(after && { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }),
+      AND: [caseScopeWhere(p)], // cases out of the principal's scopes do not exist for it
     };
     const rows = await deps.db.case.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: q.limit + 1 });
     const page = rows.slice(0, q.limit);
@@ -241,8 +241,13 @@ export function casesRouter(deps: ApiDeps): Router {
 
   mount(r, caseRoutes.links, async (req, res) => {
     const c = await visibleCase(req);
-    // A merchant sees no link to another merchant's case (it learns nothing about that case, not even that it exists).
-    const links = (await linksOfCase(deps.db, c.id)).filter((l) => canSeeMerchantScoped(req.principal!, l.otherMerchantId));
+    // A scoped principal sees no link to a case out of its scopes (it learns nothing about that case, not even that it exists).
+    const all = await linksOfCase(deps.db, c.id);
+    const seen = await Promise.all(all.map(async (l) => {
+      const other = await caseById(deps.db, l.otherCaseId);
+      return other !== null && (await seesCase(deps.db, req.principal!, other));
+    }));
+    const links = all.filter((_, i) => seen[i]);
     res.json({
       caseId: c.id,
       links: links.map((l) => ({
@@ -296,8 +301,8 @@ export function casesRouter(deps: ApiDeps): Router {
   });
 
   mount(r, caseRoutes.cancel, async (req, res) => {
+    const c = await visibleCase(req); // out of scope: 404 before anything about the body
     const { reasonCode } = parse(cancelSchema, req.body, 'cancellation');
-    const c = await visibleCase(req);
     if (c.status === 'closed') throw fromUpdateFailure(new Error('workflow execution already completed'))!;
     const h = handleFor(req, c.workflowId);
     await update(() => h.executeUpdate(cancelCaseUpdate, { args: [{ actor: actingParty(req.principal!), reasonCode }] }));
@@ -325,8 +330,18 @@ export function casesRouter(deps: ApiDeps): Router {
     });
   }
 
-  // Each process's own routes, behind the roles its module declares.
-  for (const { route, spec } of processRoutes) mount(r, spec, (req, res) => route.handler(deps, req, res));
+  // Each process's own routes, behind the roles its module declares; a route of one case (ProcessRoute.caseParam)
+  // answers 404 for a case out of the principal's scopes, as the case's own routes.
+  for (const { route, spec } of processRoutes) {
+    mount(r, spec, async (req, res) => {
+      const caseId = req.params[route.caseParam ?? 'caseId'];
+      if (typeof caseId === 'string' && req.principal!.scopes.length > 0) {
+        const c = await caseById(deps.db, caseId);
+        if (c && !(await seesCase(deps.db, req.principal!, c))) throw notFound('Case', c.id);
+      }
+      await route.handler(deps, req, res);
+    });
+  }
 
   return r;
 }

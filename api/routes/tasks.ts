@@ -6,23 +6,23 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Prisma, Task } from '@prisma/client';
 import { appendAuditEvent } from '../../activities/audit';
-import { parseTaskPayload, taskDef } from '../../processes';
-import { roles } from '../../policy/roles';
+import { catalogueRoles, parseTaskPayload, taskDef } from '../../processes';
 import { completeTaskUpdate } from '../../workflows/definitions';
 import { attachmentIdsIn } from '../../policy/schemas';
 import { requireCaseAttachments } from './attachments';
-import { actingParty, canCompleteTask, canSeeMerchantScoped, type Principal } from '../authz';
+import { actingParty, canCompleteTask, caseScopeWhere, seesCase, type Principal } from '../authz';
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, forbidden, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
-import { taskById } from '../../lib/sqlReads';
+import { caseById, taskById } from '../../lib/sqlReads';
+import { storedScopes } from '../../lib/principals';
 import { presentTask } from './present';
 import { taskListSchema, taskNoteSchema, taskSchema, taskWithNotesSchema } from '../schemas';
 import { processes } from '../../processes';
 
 export const listTasksQuery = z
   .object({
-    role: z.enum(roles).optional(),
+    role: z.enum(catalogueRoles() as [string, ...string[]]).optional(),
     status: z.enum(['open', 'completed', 'expired', 'cancelled']).optional(),
     caseType: z.string().max(40).optional(),
     caseId: z.string().max(80).optional(),
@@ -67,9 +67,16 @@ export const taskRoutes = {
 export function tasksRouter(deps: ApiDeps): Router {
   const r = Router();
 
+  async function taskCaseSeenBy(p: Principal, t: Task): Promise<boolean> {
+    if (p.scopes.length === 0) return true;
+    const c = await caseById(deps.db, t.caseId);
+    return !!c && (await seesCase(deps.db, p, c));
+  }
+
   async function visibleTask(req: Request) {
     const t = await taskById(deps.db, req.params.taskId as string);
-    if (!t || !canSeeMerchantScoped(req.principal!, t.merchantId)) throw notFound('Task', req.params.taskId as string);
+    // A task of a case out of the principal's scopes does not exist for it (404, as the case's own routes).
+    if (!t || !(await taskCaseSeenBy(req.principal!, t))) throw notFound('Task', req.params.taskId as string);
     return t;
   }
 
@@ -108,7 +115,7 @@ export function tasksRouter(deps: ApiDeps): Router {
       ...(assignee && { assigneeId: assignee === 'me' ? p.id : assignee === 'none' ? null : assignee }),
       ...(escalated && { escalated: escalated === 'true' }),
       ...(dueBefore && { dueAt: { lt: new Date(dueBefore) } }),
-      ...(p.role === 'merchant' && { merchantId: p.merchantId }),
+      ...(p.scopes.length > 0 && { case: caseScopeWhere(p) }), // only the tasks of cases in the principal's scopes
     };
     const rows = await deps.db.task.findMany({ where, orderBy: [{ dueAt: 'asc' }, { id: 'asc' }], take: limit + 1, ...(cursor && { cursor: { id: cursor }, skip: 1 }) });
     const now = Date.now();
@@ -122,8 +129,8 @@ export function tasksRouter(deps: ApiDeps): Router {
   });
 
   mount(r, taskRoutes.claim, async (req, res) => {
+    const t = await visibleTask(req); // out of scope: 404 before anything about the body
     parse(empty, req.body, 'body');
-    const t = await visibleTask(req);
     const p = req.principal!;
     if (!canCompleteTask(p, t)) throw forbidden(`A '${t.role}' task cannot be claimed by role '${p.role}'`);
     if (t.status !== 'open') throw conflict('TASK_NOT_OPEN', `Task ${t.id} is already ${t.status}`);
@@ -134,8 +141,8 @@ export function tasksRouter(deps: ApiDeps): Router {
   });
 
   mount(r, taskRoutes.release, async (req, res) => {
+    const t = await visibleTask(req); // out of scope: 404 before anything about the body
     parse(empty, req.body, 'body');
-    const t = await visibleTask(req);
     const p = req.principal!;
     if (t.assigneeId !== p.id && p.role !== 'supervisor') throw conflict('NOT_THE_ASSIGNEE', `Task ${t.id} is not claimed by you`);
     const ok = await change(t, p, { status: 'open', assigneeId: t.assigneeId }, { assigneeId: null }, 'task.released', {});
@@ -144,13 +151,14 @@ export function tasksRouter(deps: ApiDeps): Router {
   });
 
   mount(r, taskRoutes.assign, async (req, res) => {
-    const { assigneeId } = parse(assignBody, req.body, 'body');
     const t = await visibleTask(req);
+    const { assigneeId } = parse(assignBody, req.body, 'body');
     const p = req.principal!;
     if (t.status !== 'open') throw conflict('TASK_NOT_OPEN', `Task ${t.id} is already ${t.status}`);
     const target = await deps.db.principal.findUnique({ where: { id: assigneeId } });
     if (!target || target.revokedAt) throw badRequest('UNKNOWN_ASSIGNEE', `No active principal '${assigneeId}'`);
-    if (!canCompleteTask({ id: target.id, name: target.name, role: target.role, merchantId: target.merchantId }, t)) {
+    const assignee: Principal = { id: target.id, name: target.name, role: target.role, merchantId: target.merchantId, scopes: storedScopes(target.scopes) };
+    if (!canCompleteTask(assignee, t) || !(await taskCaseSeenBy(assignee, t))) {
       throw policyRefused('ASSIGNEE_CANNOT_ACT', `Principal ${assigneeId} (role ${target.role}) cannot complete a '${t.role}' task`);
     }
     const ok = await change(t, p, { status: 'open' }, { assigneeId }, 'task.assigned', { assigneeId, previousAssigneeId: t.assigneeId });
@@ -159,8 +167,8 @@ export function tasksRouter(deps: ApiDeps): Router {
   });
 
   mount(r, taskRoutes.note, async (req, res) => {
-    const { body } = parse(noteBody, req.body, 'body');
     const t = await visibleTask(req);
+    const { body } = parse(noteBody, req.body, 'body');
     const p = req.principal!;
     const noteId = `note_${crypto.randomUUID()}`;
     await deps.db.$transaction(async (tx) => {
@@ -172,8 +180,8 @@ export function tasksRouter(deps: ApiDeps): Router {
   });
 
   mount(r, taskRoutes.complete, async (req, res) => {
-    const body = parse(completeBody, req.body, 'body');
     const task = await visibleTask(req);
+    const body = parse(completeBody, req.body, 'body');
     const p = req.principal!;
     if (!canCompleteTask(p, task)) throw forbidden(`A '${task.role}' task cannot be completed by role '${p.role}'`);
     if (task.status !== 'open') throw conflict('TASK_NOT_OPEN', `Task ${task.id} is already ${task.status}`);

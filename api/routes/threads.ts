@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { appendAuditEventIn, pgSql } from '../../activities/audit';
 import { queueNotification } from '../../activities/caseWrites';
 import { withPgTransaction } from '../../lib/db';
-import { canSeeMerchantScoped } from '../authz';
+import { seesCase } from '../authz';
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
@@ -91,7 +91,7 @@ export function threadsRouter(deps: ApiDeps): Router {
 
   async function visibleCase(req: Request) {
     const c = await loadCase(deps, req.params.caseId as string);
-    if (!canSeeMerchantScoped(req.principal!, c.merchantId)) throw notFound('Case', c.id);
+    if (!(await seesCase(deps.db, req.principal!, c))) throw notFound('Case', c.id); // out of scope: as if absent
     return c;
   }
   function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {

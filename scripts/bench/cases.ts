@@ -73,7 +73,7 @@ export interface Prepared {
 export async function prepareReturns(ctx: BenchContext, n: number, m: Merchant, policyFor: (i: number) => PolicyConfig = () => defaultPolicy): Promise<Prepared[]> {
   const proc = processOf('return')!;
   const key = ctx.storefronts[0];
-  const principal = { id: key.id, name: 'bench storefront', role: key.role, merchantId: null };
+  const principal = { id: key.id, name: 'bench storefront', role: key.role, merchantId: null, scopes: [] };
   const out: Prepared[] = [];
   const rows: Prisma.CaseCreateManyInput[] = [];
   const parties: Prisma.PartyCreateManyInput[] = [];

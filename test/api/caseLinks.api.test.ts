@@ -108,7 +108,7 @@ test('the same idempotency key opens one case: twice over POST /v1/cases, twice 
   expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
 
   // The service, without Express: the same validation (400) and the same idempotency.
-  const principal = { id: sys.keys.agent.id, name: 'agent', role: 'agent' as const, merchantId: null };
+  const principal = { id: sys.keys.agent.id, name: 'agent', role: 'agent' as const, merchantId: null, scopes: [] };
   const complaintBody = { returnCaseId: first.body.caseId, orderId: body.order.orderId, lineItemId: 'LI-1', customerId: body.order.customerId, merchantId: sys.keys.merchant.merchantId!, reasonCode: 'other' };
   await expect(openCase(sys.api.deps, { process: complaintStubProcess, body: { ...complaintBody, orderId: 'not an id!' }, principal, idempotencyKey: idem() })).rejects.toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
   await expect(openCase(sys.api.deps, { process: complaintStubProcess, body: complaintBody, principal, idempotencyKey: 'short' })).rejects.toMatchObject({ status: 400, code: 'IDEMPOTENCY_KEY_REQUIRED' });
