@@ -54,7 +54,7 @@ test("principals are checked against the catalogue's roles and kinds, which a pr
     expect(catalogueScopeKinds().map((k) => k.kind)).toContain(probeScopeKind);
     expect(principalIssues({ role: probeRole, scopes: [{ kind: probeScopeKind, value: 'h-1' }] })).toEqual([]);
     expect(principalIssues({ role: probeRole }).map((i) => i.path)).toEqual(['scopes']);
-    expect(() => registerTestProcess(scopeProbeProcess)).toThrow(/already/);
+    expect(() => registerTestProcess({ ...scopeProbeProcess, caseType: 'return' })).toThrow(/already/);
   } finally {
     unregister();
   }
