@@ -55,6 +55,7 @@ export function createFakeActivities() {
     closeTask: record('closeTask'),
     escalateTask: record('escalateTask'),
     notify: record('notify'),
+    watchParcel: record('watchParcel'),
     recordReturnShipping: record('recordReturnShipping'),
     async issueRefund(input) {
       calls.push({ name: 'issueRefund', input });
