@@ -1,7 +1,7 @@
 // Policy 7.1 / 7.3: the 7-day no-reason return, exchange or refund.
 // While the customer meets the conditions, a return or exchange is guaranteed within 7 days of
 // delivery, and the platform pays the return shipping.
-import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ReturnActivities } from '../activities/returns';
 import type { CaseActivities } from '../activities/types';
 import { dayPeriodEndsAt, type BusinessCalendar } from '../policy/businessCalendar';
@@ -48,6 +48,16 @@ export const RETURN_CASE_TYPE = 'return';
 
 const payments = proxyActivities<Pick<CaseActivities, 'issueRefund' | 'recordReturnShipping'> & ReturnActivities>({
   startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/**
+ * The carrier's delivery status as a fallback (patch carrier-delivery-events): a short read, asked at most three times,
+ * as a local activity (one marker in the history instead of an activity's events and a workflow task of its own).
+ */
+const carrierStatus = proxyLocalActivities<Pick<ReturnActivities, 'returnParcelStatus'>>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
@@ -676,7 +686,7 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
       trackingNumber: parcel.trackingNumber,
       expectedBy: deadlineFrom(shippedAt, rules.carrierExpectedDelivery, calendar),
       giveUpAt: receiptBy,
-      poll: () => pay.returnParcelStatus({ carrier: parcel.carrier, trackingNumber: parcel.trackingNumber }),
+      poll: () => kase.afterWrites(carrierStatus).returnParcelStatus({ carrier: parcel.carrier, trackingNumber: parcel.trackingNumber }),
       done: () => receivedAt !== undefined || cancelled(),
     });
     if (delivered && receivedAt === undefined && !cancelled()) {

@@ -421,7 +421,8 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
         expectedBy: deadlineFrom(handedOverAt, rules.carrierExpectedDelivery ?? { amount: 3, unit: 'days' }, calendar),
         giveUpAt: new Date(giveUpAt),
         poll: async () => {
-          const seen = await ports.checkRepairArrival({ caseId, carrier: handedOver.carrier, trackingNumber: handedOver.trackingNumber });
+          // A short read, asked at most three times: a local activity (one marker in the history).
+          const seen = await kase.afterWrites(repairsLocal).checkRepairArrival({ caseId, carrier: handedOver.carrier, trackingNumber: handedOver.trackingNumber });
           return { delivered: seen.arrived, ...(seen.arrivedAt && { deliveredAt: seen.arrivedAt }) };
         },
         done: () => false,
