@@ -117,7 +117,7 @@ describe('production', () => {
 
   test('with its own secrets and the simulations allowed, production starts', () => {
     const cfg = loadConfig({ ...production, ALLOW_SIMULATED: ALL });
-    expect(secretsOf(cfg)).toEqual({ registration: 'r'.repeat(40), requestHash: 'h'.repeat(40) });
+    expect(secretsOf(cfg)).toEqual({ registration: 'r'.repeat(40), requestHash: 'h'.repeat(40), webhooks: { carrier: 'w'.repeat(40) } });
   });
 });
 
