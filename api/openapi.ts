@@ -262,7 +262,7 @@ function operationFor(spec: RouteSpec, pathParams: string[], components: OpenApi
 
   const access = spec.action
     ? `Allowed roles: ${roles!.join(', ')} (action \`${spec.action}\`; send \`Authorization: Bearer <key>\`).`
-    : 'Public: no authentication.';
+    : (spec.access ?? 'Public: no authentication.');
   const notes = [access];
   if (spec.query && (z.toJSONSchema(spec.query, schemaParams) as JsonSchema).additionalProperties === false) {
     notes.push('Unknown query parameters are rejected (400).');

@@ -58,6 +58,7 @@ export const webhookRoutes = {
     method: 'post',
     path: '/v1/webhooks/:source',
     action: null,
+    access: "No API key: each request is signed with the source's HMAC-SHA256 key (WEBHOOK_SECRET_<SOURCE>): `X-Webhook-Signature` over `<timestamp>.<nonce>.<raw body>`, a timestamp within 300 s, a nonce used once.",
     summary: "An outside system's event, signed with the source's HMAC key (source `carrier`: a parcel delivered); it becomes a signal of the case, once",
     tag: 'webhooks',
     tagDescription:
@@ -102,7 +103,7 @@ export function webhooksRouter(deps: ApiDeps): Router {
   let lastSweep = 0;
 
   // The raw bytes, for the signature: this route only (the app's JSON parser comes after this router).
-  r.post(webhookRoutes.receive.path, express.raw({ type: () => true, limit: MAX_BODY }));
+  r.use(webhookRoutes.receive.path, express.raw({ type: () => true, limit: MAX_BODY }));
   mount(r, webhookRoutes.receive, async (req, res) => {
     const source = req.params.source as string;
     if (!Object.hasOwn(webhookSources, source)) throw notFound('Webhook source', source);
