@@ -15,6 +15,7 @@ import { carrierSchema, trackingNumberSchema } from '../../policy/schemas';
 import { carrierDeliveredSignal } from '../../workflows/definitions';
 import type { ApiDeps } from '../deps';
 import { ApiError, badRequest, conflict, notFound, zodIssues } from '../errors';
+import { findHostile } from '../inputGuard';
 import { defineRoute, mount } from '../routeSpec';
 
 /** How far a request's timestamp may be from the server's clock, either way. */
@@ -132,6 +133,9 @@ export function webhooksRouter(deps: ApiDeps): Router {
     } catch {
       throw badRequest('MALFORMED_JSON', 'The request body is not valid JSON');
     }
+    // The body skipped the edge's NUL/surrogate check (its bytes are signed): the same check, once it is verified.
+    const hostile = findHostile(body, 'body');
+    if (hostile.length > 0) throw badRequest('INVALID_CHARACTERS', `The request has a NUL character or a lone surrogate in body ${hostile[0].path || '(root)'}`, hostile);
     const parsed = webhookSources[source as WebhookSource].safeParse(body);
     if (!parsed.success) throw badRequest('VALIDATION_FAILED', `The ${source} event is not valid`, zodIssues(parsed.error));
     const event = parsed.data;

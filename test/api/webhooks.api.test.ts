@@ -83,6 +83,9 @@ test('refused and nothing changed: no signature or a bad one (401), a stale time
   expect(codeOf(invalid)).toEqual([400, 'VALIDATION_FAILED']);
   expect(invalid.body.error.details.map((d: any) => d.path).sort()).toEqual(['', 'trackingNumber']);
   expect(codeOf(await send(signed({ ...event, type: 'lost' })))).toEqual([400, 'VALIDATION_FAILED']);
+  const nul = await send(signed({ ...event, carrier: 'S\u0000F' }));
+  expect(codeOf(nul)).toEqual([400, 'INVALID_CHARACTERS']);
+  expect(nul.body.error.details[0]).toMatchObject({ in: 'body', path: 'carrier' });
 
   expect(codeOf(await send(signed(event), 'postman'))).toEqual([404, 'NOT_FOUND']);
   expect(codeOf(await send(signed({ ...event, trackingNumber: 'NOSUCHPARCEL01' })))).toEqual([404, 'NOT_FOUND']);
