@@ -357,6 +357,29 @@ test("the carrier's delivery event is the arrival: the clocks run from the deliv
   expect(of(i.caseId, 'notify').find((x) => x.template === 'repair.item_received').params.repairDueAt).toBe(repair.dueAt);
 });
 
+test('no delivery event: the carrier is asked only once the expected delivery (3 days) is overdue; its delivery time is the arrival', async () => {
+  const i = input();
+  const h = await start(i);
+  await complete(h, 'repair.first_response', { solution: 'free_repair' });
+  await atStep(h, 'awaiting_hand_over');
+  fakes.arrivals.set('SF6060606060', { afterChecks: 1, at: new Date((await env.currentTimeMs()) + 2 * DAY).toISOString() });
+  await executeUpdate(h, handOverItemUpdate, { args: [{ actor: storefront, handOver: { method: 'courier', carrier: 'SF', trackingNumber: 'SF6060606060' } }] });
+  await atStep(h, 'awaiting_arrival');
+  await env.sleep(3 * DAY - HOUR);
+  expect(forCase(i.caseId, fakes.arrivalChecks)).toHaveLength(0);
+  await env.sleep(2 * HOUR);
+  await waitForState(h, (s) => !!openTaskOf(s, 'repair.confirm_receipt'), 'receipt task');
+  expect(forCase(i.caseId, fakes.arrivalChecks)).toHaveLength(1);
+  expect(arrivedAtOf(i.caseId)).toBe(fakes.arrivals.get('SF6060606060')!.at);
+  expect(event(i.caseId, 'repair.item_arrived').payload).toMatchObject({ source: 'carrier' });
+  // The receipt's working day counts from the carrier's delivery time (2 days after the hand-over): already escalated.
+  await waitForState(h, (s) => openTaskOf(s, 'repair.confirm_receipt')?.role === 'supervisor', 'receipt escalated');
+  await complete(h, 'repair.confirm_receipt', { outcome: 'received' }, supervisor);
+  await complete(h, 'repair.technician_report', repaired);
+  await shipAndRate(h, 4);
+  expect(await h.result()).toEqual({ outcome: 'repaired', rating: 4 });
+});
+
 test('repair breach at 5 working days: supervisors alerted, replacement or repair offered; silence applies the replacement at exactly 3 days; the replacement restarts the warranty', async () => {
   const i = input();
   const h = await start(i);
