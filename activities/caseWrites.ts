@@ -5,7 +5,7 @@
 // write stays idempotent on its key.
 import type { ClientBase } from 'pg';
 import { AuditChain, canonicalJson, ISO_INSTANT, pgSql, utc, type AuditInput } from './audit';
-import type { CaseEventInput, CaseWrite, CloseTaskInput, EscalateTaskInput, NotifyInput, OpenTaskInput, SetDeadlinesInput } from './types';
+import type { CaseEventInput, CaseWrite, CloseTaskInput, EscalateTaskInput, NotifyInput, OpenTaskInput, SetDeadlinesInput, WatchParcelInput } from './types';
 
 /** Anything that runs a query: a client in a transaction, or the pool for a statement of its own. */
 export type PgQueryable = Pick<ClientBase, 'query'>;
@@ -17,13 +17,14 @@ export type WriteOutcome =
   | { kind: 'closeTask'; input: CloseTaskInput; changed: boolean }
   | { kind: 'escalateTask'; input: EscalateTaskInput; applied: boolean }
   | { kind: 'notify'; input: NotifyInput }
-  | { kind: 'setDeadlines'; input: SetDeadlinesInput };
+  | { kind: 'setDeadlines'; input: SetDeadlinesInput }
+  | { kind: 'watchParcel'; input: WatchParcelInput };
 
 
 /** The keys a write may append under. */
 function keysOf(w: CaseWrite): string[] {
   if (w.kind === 'closeTask') return [w.input.eventKey, `${w.input.eventKey}:breach`];
-  if (w.kind === 'setDeadlines') return [];
+  if (w.kind === 'setDeadlines' || w.kind === 'watchParcel') return [];
   return [w.input.eventKey];
 }
 
@@ -60,6 +61,10 @@ export async function applyWritesIn(client: ClientBase, caseId: string, writes: 
         deadlines.note(w.input.deadlines, w.input.deadlinesVersion);
         out.push(w);
         break;
+      case 'watchParcel':
+        await watchParcel(client, w.input);
+        out.push(w);
+        break;
     }
   }
   await chain.insert(sql);
@@ -87,6 +92,15 @@ class Deadlines {
     if (version === undefined) await client.query('UPDATE cases SET deadlines = $2::jsonb WHERE id = $1', [caseId, json]);
     else await client.query('UPDATE cases SET deadlines = $2::jsonb, deadlines_version = $3 WHERE id = $1 AND deadlines_version < $3', [caseId, json, version]);
   }
+}
+
+/** The parcel the case waits for, by case and leg: the carrier's webhook finds the case by its tracking number. */
+async function watchParcel(client: ClientBase, p: WatchParcelInput): Promise<void> {
+  await client.query(
+    `INSERT INTO case_parcels (case_id, leg, carrier, tracking_number, created_at) VALUES ($1, $2, $3, $4, ${utc(5)})
+     ON CONFLICT (case_id, leg) DO UPDATE SET carrier = EXCLUDED.carrier, tracking_number = EXCLUDED.tracking_number, created_at = EXCLUDED.created_at`,
+    [p.caseId, p.leg, p.carrier, p.trackingNumber, p.at],
+  );
 }
 
 async function recordCaseEvent(client: ClientBase, chain: AuditChain, deadlines: Deadlines, e: CaseEventInput): Promise<void> {

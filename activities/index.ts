@@ -96,6 +96,8 @@ export function createActivities(deps: ActivityDeps) {
         return outbox.wake();
       case 'setDeadlines':
         return log(w.input.caseId, w.kind).debug({ deadlines: Object.keys(w.input.deadlines) }, 'running deadlines written');
+      case 'watchParcel':
+        return log(w.input.caseId, w.kind).info({ leg: w.input.leg, carrier: w.input.carrier }, 'parcel watched for its delivery event');
     }
   }
 
@@ -122,6 +124,7 @@ export function createActivities(deps: ActivityDeps) {
    * it at most once in the background and records notification.sent on the case's audit trail when SMTP accepts it.
    */
   const notify = alone('notify');
+  const watchParcel = alone('watchParcel');
 
   async function issueRefund(r: RefundInput): Promise<RefundResult> {
     const idempotencyKey = `refund:${r.caseId}`;
@@ -174,6 +177,7 @@ export function createActivities(deps: ActivityDeps) {
     closeTask,
     escalateTask,
     notify,
+    watchParcel,
     issueRefund,
     recordReturnShipping,
     ...calendarActivities(deps),

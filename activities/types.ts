@@ -109,6 +109,19 @@ export interface SetDeadlinesInput {
   at: string;
 }
 
+/**
+ * A parcel the case waits for (patch carrier-delivery-events): the carrier's delivery webhook finds the case by its
+ * tracking number (api/routes/webhooks.ts). One row per case and leg; a later parcel of the same leg replaces it.
+ */
+export interface WatchParcelInput {
+  caseId: string;
+  /** Which of the case's parcels: 'return' (the goods back to the merchant), 'to_centre' (a repair's courier). */
+  leg: string;
+  carrier: string;
+  trackingNumber: string;
+  at: string;
+}
+
 /** One write of a case's step; CaseKit sends a step's writes together (applyCaseWrites), in the order made. */
 export type CaseWrite =
   | { kind: 'recordCaseEvent'; input: CaseEventInput }
@@ -116,7 +129,8 @@ export type CaseWrite =
   | { kind: 'closeTask'; input: CloseTaskInput }
   | { kind: 'escalateTask'; input: EscalateTaskInput }
   | { kind: 'notify'; input: NotifyInput }
-  | { kind: 'setDeadlines'; input: SetDeadlinesInput };
+  | { kind: 'setDeadlines'; input: SetDeadlinesInput }
+  | { kind: 'watchParcel'; input: WatchParcelInput };
 
 export interface CaseWritesInput {
   caseId: string;
@@ -155,6 +169,8 @@ export interface CaseActivities {
   closeTask(input: CloseTaskInput): Promise<void>;
   escalateTask(input: EscalateTaskInput): Promise<void>;
   notify(input: NotifyInput): Promise<void>;
+  /** The parcel the case waits for, findable by its tracking number (cases whose writes are not batched). */
+  watchParcel(input: WatchParcelInput): Promise<void>;
   issueRefund(input: RefundInput): Promise<RefundResult>;
   recordReturnShipping(input: RecordReturnShippingInput): Promise<void>;
   /** Opens a linked case of another process and records the link on both cases (activities/caseLinks.ts). */

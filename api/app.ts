@@ -12,6 +12,7 @@ import { httpMetrics, metricsRouter, Registry } from './metrics';
 import { DEFAULT_RATE_LIMITS, rateLimit } from './rateLimit';
 import { attachmentsRouter } from './routes/attachments';
 import { threadsRouter } from './routes/threads';
+import { webhooksRouter } from './routes/webhooks';
 import { casesRouter } from './routes/cases';
 import { merchantsRouter } from './routes/merchants';
 import { principalsRouter } from './routes/principals';
@@ -24,6 +25,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(requestContext(deps.logger));
   const metrics = deps.metrics ?? new Registry();
   app.use(httpMetrics(metrics));
+  // Signed webhooks read their raw bytes (the signature is over them): before the JSON parser, outside API keys.
+  app.use(webhooksRouter(deps));
   app.use(express.json({ limit: '64kb' }));
   app.use(methodNotAllowed(routeSpecs));
 

@@ -14,6 +14,7 @@ import './routes/tasks';
 import './routes/principals';
 import './routes/merchants';
 import './routes/operations';
+import './routes/webhooks';
 import './metrics';
 
 export type JsonSchema = Record<string, unknown>;
@@ -88,14 +89,14 @@ const tagDescriptions: Record<string, string> = {
   parties: "Parties' contacts for notifications: a merchant's e-mail, display name and locale (admin, or the merchant itself)",
   operations: 'Liveness, readiness, metrics and this API description; no authentication',
 };
-const tagOrder = ['cases', 'attachments', 'threads', 'audit', 'tasks', 'principals', 'parties', 'operations'];
+const tagOrder = ['cases', 'attachments', 'threads', 'audit', 'tasks', 'principals', 'parties', 'webhooks', 'operations'];
 
 const errorDescriptions: Record<number, string> = {
   400: 'The request is not valid (VALIDATION_FAILED, MALFORMED_JSON, IDEMPOTENCY_KEY_REQUIRED, INVALID_PAYLOAD, INVALID_CHARACTERS for a NUL character or a lone UTF-16 surrogate in any parameter, header or body string, MALFORMED_PATH, ...); details lists the issues',
-  401: 'No API key, or an unknown or revoked one (UNAUTHENTICATED)',
+  401: 'No API key, or an unknown or revoked one (UNAUTHENTICATED); for a webhook, a missing or bad signature or a stale timestamp (SIGNATURE_MISSING, SIGNATURE_INVALID, TIMESTAMP_STALE)',
   403: 'The principal\'s role may not take this action (FORBIDDEN)',
   404: 'Not found, or not visible to this principal (NOT_FOUND)',
-  409: 'Conflicts with the current state (e.g. IDEMPOTENCY_KEY_REUSED, TASK_NOT_OPEN, TASK_CLAIMED_BY_OTHER, CASE_NOT_RUNNING, NOT_ALLOWED_AT_THIS_STEP)',
+  409: 'Conflicts with the current state (e.g. IDEMPOTENCY_KEY_REUSED, TASK_NOT_OPEN, TASK_CLAIMED_BY_OTHER, CASE_NOT_RUNNING, NOT_ALLOWED_AT_THIS_STEP; NONCE_REPLAYED for a webhook)',
   413: 'The request body or the uploaded file is too large (PAYLOAD_TOO_LARGE, FILE_TOO_LARGE)',
   415: 'The uploaded file is of a type not accepted, as its bytes show (UNSUPPORTED_FILE_TYPE)',
   410: 'Expired (e.g. CODE_EXPIRED, LINK_EXPIRED)',
@@ -261,7 +262,7 @@ function operationFor(spec: RouteSpec, pathParams: string[], components: OpenApi
 
   const access = spec.action
     ? `Allowed roles: ${roles!.join(', ')} (action \`${spec.action}\`; send \`Authorization: Bearer <key>\`).`
-    : 'Public: no authentication.';
+    : (spec.access ?? 'Public: no authentication.');
   const notes = [access];
   if (spec.query && (z.toJSONSchema(spec.query, schemaParams) as JsonSchema).additionalProperties === false) {
     notes.push('Unknown query parameters are rejected (400).');

@@ -15,8 +15,10 @@ export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'delete';
   /** Express style: /v1/cases/:caseId */
   path: string;
-  /** null: no authentication (health checks, the API description). */
+  /** null: no API key (health checks, the API description; signed webhooks, see `access`). */
   action: Action | null;
+  /** A route without an API key that is authenticated otherwise (a signed webhook): how, for the API description. */
+  access?: string;
   summary: string;
   tag: string;
   /** A description of the tag, for tags the shared list does not describe (a process's own routes). */

@@ -10,6 +10,8 @@ const bool = z
 export const DEV_SECRETS = {
   REGISTRATION_SECRET: 'dev-only-registration-secret-change-me-0123456789',
   REQUEST_HASH_SECRET: 'dev-only-request-hash-secret-change-me-0123456789',
+  /** The carrier's webhook (POST /v1/webhooks/carrier): HMAC-SHA256 key of its signatures. */
+  WEBHOOK_SECRET_CARRIER: 'dev-only-carrier-webhook-secret-change-me-0123456789',
 } as const;
 type SecretVariable = keyof typeof DEV_SECRETS;
 /** The development seed of the simulated signing key (SHA-256 of "casework development signing key"): public, never for production. */
@@ -97,6 +99,11 @@ export const envFields = z.object({
   REGISTRATION_SECRET: secret,
   /** Idempotent requests: HMAC key of the stored request-body hashes (32+ characters). Set it in production. */
   REQUEST_HASH_SECRET: secret,
+  /**
+   * Webhooks (api/routes/webhooks.ts): the HMAC-SHA256 key each outside system signs its events with (32+ characters),
+   * one per source. Unset outside production: a development key; production refuses it unset, empty or the default.
+   */
+  WEBHOOK_SECRET_CARRIER: secret,
   /** Registration: where the e-mail verification link points (the storefront page that posts the token back). */
   REGISTRATION_LINK_BASE: z.string().url().default('http://localhost:3000/register/verify-email'),
   /** Adapters of the external ports (see PORT_SETTINGS). */
@@ -165,6 +172,7 @@ export const envSchema = envFields
     ...c,
     REGISTRATION_SECRET: c.REGISTRATION_SECRET ?? DEV_SECRETS.REGISTRATION_SECRET,
     REQUEST_HASH_SECRET: c.REQUEST_HASH_SECRET ?? DEV_SECRETS.REQUEST_HASH_SECRET,
+    WEBHOOK_SECRET_CARRIER: c.WEBHOOK_SECRET_CARRIER ?? DEV_SECRETS.WEBHOOK_SECRET_CARRIER,
     SIMULATED_SIGNING_KEY_SEED: c.SIMULATED_SIGNING_KEY_SEED ?? DEV_SIGNING_KEY_SEED,
   }));
 
@@ -176,10 +184,12 @@ export interface Secrets {
   registration: string;
   /** HMAC key of the stored hashes of idempotent request bodies. */
   requestHash: string;
+  /** The HMAC-SHA256 key of each webhook source's signatures (POST /v1/webhooks/:source). */
+  webhooks: { carrier: string };
 }
 
 export function secretsOf(cfg: AppConfig): Secrets {
-  return { registration: cfg.REGISTRATION_SECRET, requestHash: cfg.REQUEST_HASH_SECRET };
+  return { registration: cfg.REGISTRATION_SECRET, requestHash: cfg.REQUEST_HASH_SECRET, webhooks: { carrier: cfg.WEBHOOK_SECRET_CARRIER } };
 }
 
 export class ConfigError extends Error {}

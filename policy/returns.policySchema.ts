@@ -65,8 +65,14 @@ export const returnPolicySchema = z.object({
   customerShipment: slaSchema,
   /** How long the case waits for the returned goods to arrive (carrier event or merchant confirmation) before platform review. */
   returnReceipt: durationSchema.default({ amount: 15, unit: 'days' }),
-  /** How often the carrier is asked whether the return parcel was delivered. */
+  /** How often the carrier is asked whether the return parcel was delivered (cases opened before patch carrier-delivery-events). */
   carrierPollEvery: durationSchema.default({ amount: 6, unit: 'hours' }),
+  /**
+   * Policy 7.2 (the after-sales team acts once the goods reach it): the carrier's delivery event (webhook) ends the wait
+   * for the returned goods. Once this long after the shipment has passed with no event, the carrier is asked, at most
+   * three times over the rest of the wait (patch carrier-delivery-events).
+   */
+  carrierExpectedDelivery: durationSchema.default({ amount: 3, unit: 'days' }),
   /** 消法 art. 25: the refund is paid within 7 days of receiving the goods, holidays included. */
   refundWithinDaysOfReceipt: z.number().int().positive().default(7),
   /**

@@ -260,6 +260,8 @@ export const defaultReturnPolicy: ReturnPolicy = {
   customerShipment: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
   returnReceipt: { amount: 15, unit: 'days' },
   carrierPollEvery: { amount: 6, unit: 'hours' },
+  // Policy 7.2: the delivery event ends the wait; past 3 days with none, the carrier is asked (at most 3 times).
+  carrierExpectedDelivery: { amount: 3, unit: 'days' },
   refundWithinDaysOfReceipt: 7,
   // 暂行办法 art. 17: a refund without return waits 3 days after the question for the customer's choice of route.
   refundRouteChoice: { amount: 3, unit: 'days' },

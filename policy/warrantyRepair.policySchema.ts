@@ -51,6 +51,12 @@ export const warrantyRepairPolicySchema = z.object({
   arrivalCheckEvery: durationSchema.default({ amount: 2, unit: 'hours' }),
   arrivalWait: durationSchema.default({ amount: 14, unit: 'days' }),
   /**
+   * Policy 7.1 (the 5 working days run from the item's arrival): the carrier's delivery event (webhook) is the arrival.
+   * Once this long after the hand-over has passed with no event, the carrier is asked, at most three times over the
+   * rest of `arrivalWait` (patch carrier-delivery-events; cases opened before ask every `arrivalCheckEvery`).
+   */
+  carrierExpectedDelivery: durationSchema.default({ amount: 3, unit: 'days' }),
+  /**
    * The cap of the customer's shipping to the repair centre for cases opened before patch repair-shipping-uncapped.
    * 消法 art. 24 puts all the necessary transport costs of a repair in warranty on the seller: later cases have no cap.
    */

@@ -39,6 +39,8 @@ export const defaultWarrantyRepairPolicy: WarrantyRepairPolicy = {
   repairLongStop: { within: { amount: 30, unit: 'days' }, remindAt: 0.8, onBreach: 'reassign-to-supervisor' },
   arrivalCheckEvery: { amount: 2, unit: 'hours' },
   arrivalWait: { amount: 14, unit: 'days' },
+  // Policy 7.1: the delivery event is the arrival; past 3 days with none, the carrier is asked (at most 3 times).
+  carrierExpectedDelivery: { amount: 3, unit: 'days' },
   shippingCapMinor: 3000,
   shippingMarginPercent: 20,
   shippingCurrency: 'CNY',

@@ -1,8 +1,9 @@
 // Benchmark harness: measures a RUNNING system (bash scripts/dev, or any API_URL / TEMPORAL_ADDRESS / DATABASE_URL)
 // and prints one Markdown table with every figure side by side, plus the environment. Progress goes to stderr.
-//   bash scripts/bench.sh [--only start,latency,firsttask,history,replay,floors,timers,rss,uploads] [--cases 100] [--concurrency 8]
+//   bash scripts/bench.sh [--only start,latency,firsttask,history,replay,floors,timers,rss,uploads,webhooks] [--cases 100] [--concurrency 8]
 //                         [--latency-seq 50] [--latency-conc 100] [--timers 1000] [--timer-minutes 1.5] [--timer-lead-minutes M]
 //                         [--replay 50] [--open-cases 1000[,5000,10000]] [--cleanup]
+//                         [--only webhooks --webhooks-per-minute 1000 --webhook-seconds 60 --webhook-cases 50]
 // It creates its own principals (through the API with BENCH_ADMIN_KEY, otherwise directly in the database) and its
 // own merchant ids; nothing is asserted. docs/benchmarks.md says what each figure means and has measured results.
 import { execFileSync } from 'node:child_process';
@@ -11,14 +12,17 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { call, closeContext, createContext, ROOT, type BenchContext } from './bench/context';
 import { environment, firstTaskThroughput, historySizes, humanStepLatency, replayThroughput, rssPerOpenCases, startRatio, timerLateness, uploadThroughput, warmUp, type Options, type Row } from './bench/stages';
 import { startFloor, replayFloor } from './bench/floors';
+import { webhookThroughput } from './bench/webhooks';
 import { pool, progress } from './bench/util';
 
-const STAGES = ['start', 'latency', 'firsttask', 'history', 'replay', 'floors', 'timers', 'rss', 'uploads'] as const;
+const STAGES = ['start', 'latency', 'firsttask', 'history', 'replay', 'floors', 'timers', 'rss', 'uploads', 'webhooks'] as const;
 type Stage = (typeof STAGES)[number];
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): { only: Stage[]; cleanup: boolean; o: Options } {
+type BenchOptions = Options & { webhookPerMinute: number; webhookSeconds: number; webhookCases: number };
+
+function parseArgs(argv: string[]): { only: Stage[]; cleanup: boolean; o: BenchOptions } {
   const get = (name: string) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -31,7 +35,7 @@ function parseArgs(argv: string[]): { only: Stage[]; cleanup: boolean; o: Option
     return n;
   };
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${execFileSync('sed', ['-n', '3,7p', __filename], { encoding: 'utf8' }).replace(/^\/\/ ?/gm, '')}`);
+    process.stdout.write(`${execFileSync('sed', ['-n', '3,8p', __filename], { encoding: 'utf8' }).replace(/^\/\/ ?/gm, '')}`);
     process.exit(0);
   }
   const only = (get('only') ?? STAGES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
@@ -52,6 +56,9 @@ function parseArgs(argv: string[]): { only: Stage[]; cleanup: boolean; o: Option
       timerLeadMinutes: get('timer-lead-minutes') === undefined ? undefined : num('timer-lead-minutes', 0),
       replay: num('replay', 50),
       openCases,
+      webhookPerMinute: num('webhooks-per-minute', 1000),
+      webhookSeconds: num('webhook-seconds', 60),
+      webhookCases: num('webhook-cases', 50),
     },
   };
 }
@@ -95,6 +102,7 @@ async function main() {
     timers: () => timerLateness(ctx, o),
     rss: () => rssPerOpenCases(ctx, o),
     uploads: () => uploadThroughput(ctx, o),
+    webhooks: () => webhookThroughput(ctx, o),
   };
   for (const stage of only) {
     const ts = Date.now();

@@ -26,7 +26,9 @@ import {
   cancelCaseUpdate,
   caseStateQuery,
   completeTaskUpdate,
+  carrierDeliveredSignal,
   threadMessageSignal,
+  type CarrierDelivered,
   type Actor,
   type CaseView,
   type ThreadMessagePosted,
@@ -93,6 +95,15 @@ export const DEADLINES_ON_CHANGE_PATCH = 'case-deadlines-on-change';
  * replays on in its one run.
  */
 export const CONTINUE_AS_NEW_PATCH = 'case-continue-as-new';
+
+/**
+ * Not a patch of the kit's own writes: the processes ask it where they wait for a parcel (returnWithin7Days: the
+ * returned goods, policy 7.2; warrantyRepair: the item's arrival at the centre, policy 7.1). From it on, the carrier's
+ * delivery event (POST /v1/webhooks/carrier, a signal of the case) ends the wait (awaitCarrierDelivery); the carrier is
+ * asked only once the expected delivery (policy `carrierExpectedDelivery`) is overdue, at most three times over the
+ * wait. Cases opened before keep asking the carrier every few hours (`carrierPollEvery`, `arrivalCheckEvery`).
+ */
+export const CARRIER_DELIVERY_EVENTS_PATCH = 'carrier-delivery-events';
 
 /**
  * What a case carries into its next run (continue-as-new), beside the workflow's original input: ids, enums, times
@@ -307,6 +318,60 @@ export class CaseKit {
     setHandler(completeTaskUpdate, this.counted((args) => this.completeTask(args)), { validator: (args) => this.validateCompletion(args) });
     // The thread's messages as they are posted (ids and parties only): what awaitThreadReply waits on. No command.
     setHandler(threadMessageSignal, (m) => void this.threadMessages.push(m));
+    // The carriers' delivery events (api/routes/webhooks.ts), once per event id: what awaitCarrierDelivery waits on. No command.
+    setHandler(carrierDeliveredSignal, (d) => {
+      if (!this.deliveries.some((x) => x.eventId === d.eventId)) this.deliveries.push(d);
+    });
+  }
+
+  /** Carriers' delivery events received during this run (carrierDeliveredSignal), one per event id, oldest first. */
+  private readonly deliveries: CarrierDelivered[] = [];
+
+  /** The first delivery event for the parcel with this tracking number, if one came. */
+  carrierDelivery(trackingNumber: string): CarrierDelivered | undefined {
+    return this.deliveries.find((d) => d.trackingNumber === trackingNumber);
+  }
+
+  /**
+   * Waits for a parcel's delivery (patch carrier-delivery-events): the carrier's delivery event (its webhook, a signal)
+   * or, as a fallback once the expected delivery `expectedBy` is overdue, the carrier's answer when asked (`poll`), at
+   * most `maxPolls` times, spread evenly from `expectedBy` to `giveUpAt`. Ends early when `done()` holds (a party
+   * confirmed the receipt, the case was cancelled). The parcel is first written where the webhook finds its case by the
+   * tracking number (case_parcels), with the step's writes. Returns how and when it was delivered (the carrier's time
+   * when it gave one), or null when `done()` or `giveUpAt` came first.
+   */
+  async awaitCarrierDelivery(o: {
+    leg: string;
+    carrier: string;
+    trackingNumber: string;
+    expectedBy: Date;
+    giveUpAt: Date;
+    poll: () => Promise<{ delivered: boolean; deliveredAt?: string }>;
+    done: () => boolean;
+    maxPolls?: number;
+  }): Promise<{ by: 'event' | 'poll'; deliveredAt?: string } | null> {
+    await this.write('watchParcel', { caseId: this.caseId, leg: o.leg, carrier: o.carrier, trackingNumber: o.trackingNumber, at: this.now() });
+    const giveUp = o.giveUpAt.getTime();
+    const from = Math.min(o.expectedBy.getTime(), giveUp);
+    const polls = o.maxPolls ?? 3;
+    const pollAt = Array.from({ length: polls }, (_, i) => from + Math.floor(((giveUp - from) * i) / polls));
+    let asked = 0;
+    const event = () => this.carrierDelivery(o.trackingNumber);
+    for (;;) {
+      const seen = event();
+      if (seen) return { by: 'event', deliveredAt: seen.deliveredAt };
+      if (o.done()) return null;
+      const now = Date.now();
+      if (asked < polls && now >= pollAt[asked] && now < giveUp) {
+        asked++;
+        const status = await o.poll();
+        if (status.delivered) return { by: 'poll', ...(status.deliveredAt && { deliveredAt: status.deliveredAt }) };
+        continue;
+      }
+      if (now >= giveUp) return null;
+      const next = asked < polls ? Math.min(pollAt[asked], giveUp) : giveUp;
+      await this.until(() => (event() !== undefined || o.done()) && this.settled(), Math.max(1, next - now));
+    }
   }
 
   /** Messages posted in the case's thread during this run (threadMessageSignal), oldest first. */

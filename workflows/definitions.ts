@@ -76,3 +76,16 @@ export interface ThreadMessagePosted {
   at: string;
 }
 export const threadMessageSignal = defineSignal<[ThreadMessagePosted]>('threadMessagePosted');
+
+/**
+ * An outside system's event for a case (api/routes/webhooks.ts): a carrier's parcel was delivered. Ids, the tracking
+ * number and the carrier's delivery time only; the same `eventId` reaches a case at most once (CaseKit ignores a repeat).
+ */
+export interface CarrierDelivered {
+  source: 'carrier';
+  eventId: string;
+  trackingNumber: string;
+  /** ISO 8601, as the carrier reports it. */
+  deliveredAt: string;
+}
+export const carrierDeliveredSignal = defineSignal<[CarrierDelivered]>('carrierDelivered');

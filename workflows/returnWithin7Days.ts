@@ -1,7 +1,7 @@
 // Policy 7.1 / 7.3: the 7-day no-reason return, exchange or refund.
 // While the customer meets the conditions, a return or exchange is guaranteed within 7 days of
 // delivery, and the platform pays the return shipping.
-import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ReturnActivities } from '../activities/returns';
 import type { CaseActivities } from '../activities/types';
 import { dayPeriodEndsAt, type BusinessCalendar } from '../policy/businessCalendar';
@@ -39,7 +39,7 @@ import {
   type ReviewDecision,
 } from '../policy/returns';
 import type { Shipment, SlaPolicy } from '../policy/schemas';
-import { CaseKit } from './caseKit';
+import { CARRIER_DELIVERY_EVENTS_PATCH, CaseKit } from './caseKit';
 import type { ActionResult, Actor } from './definitions';
 import { RefundRouteAgreement } from './refundRouteChoice';
 import type { ChosenRefundRoute } from '../policy/refundRoute';
@@ -48,6 +48,16 @@ export const RETURN_CASE_TYPE = 'return';
 
 const payments = proxyActivities<Pick<CaseActivities, 'issueRefund' | 'recordReturnShipping'> & ReturnActivities>({
   startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/**
+ * The carrier's delivery status as a fallback (patch carrier-delivery-events): a short read, asked at most three times,
+ * as a local activity (one marker in the history instead of an activity's events and a workflow task of its own).
+ */
+const carrierStatus = proxyLocalActivities<Pick<ReturnActivities, 'returnParcelStatus'>>({
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '10 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
@@ -689,17 +699,36 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
   kase.setDeadline('returnReceiptBy', receiptBy);
   kase.awaiting = 'receipt';
   await kase.record('step.entered', {}, { step: 'awaiting_receipt' });
-  while (receivedAt === undefined && !cancelled() && Date.now() < receiptBy.getTime()) {
-    const status = await pay.returnParcelStatus({ carrier: parcel.carrier, trackingNumber: parcel.trackingNumber });
-    if (status.delivered && receivedAt === undefined) {
-      // The carrier's delivery time, when it reports one within the wait; otherwise now.
-      const reported = status.deliveredAt ? new Date(status.deliveredAt).getTime() : Date.now();
-      receivedAt = new Date(Math.min(Date.now(), Math.max(shippedAt.getTime(), reported)));
-      await kase.record('return.goods_received', { by: 'carrier', receivedAt: receivedAt.toISOString() });
-      break;
+  if (patched(CARRIER_DELIVERY_EVENTS_PATCH)) {
+    // The carrier's delivery event (webhook) ends the wait; past the expected delivery, the carrier is asked (≤ 3 times).
+    const delivered = await kase.awaitCarrierDelivery({
+      leg: 'return',
+      carrier: parcel.carrier,
+      trackingNumber: parcel.trackingNumber,
+      expectedBy: deadlineFrom(shippedAt, rules.carrierExpectedDelivery, calendar),
+      giveUpAt: receiptBy,
+      poll: () => kase.afterWrites(carrierStatus).returnParcelStatus({ carrier: parcel.carrier, trackingNumber: parcel.trackingNumber }),
+      done: () => receivedAt !== undefined || cancelled(),
+    });
+    if (delivered && receivedAt === undefined && !cancelled()) {
+      // The carrier's delivery time, never before the shipment nor after now.
+      const reported = delivered.deliveredAt ? new Date(delivered.deliveredAt).getTime() : Date.now();
+      receivedAt = new Date(Math.min(Date.now(), Math.max(shippedAt.getTime(), Number.isNaN(reported) ? Date.now() : reported)));
+      await kase.record('return.goods_received', { by: 'carrier', via: delivered.by, receivedAt: receivedAt.toISOString() });
     }
-    const nextLook = Math.min(deadlineFrom(new Date(), rules.carrierPollEvery, calendar).getTime(), receiptBy.getTime());
-    await kase.until(() => (receivedAt !== undefined || cancelled()) && kase.settled(), Math.max(1, nextLook - Date.now()));
+  } else {
+    while (receivedAt === undefined && !cancelled() && Date.now() < receiptBy.getTime()) {
+      const status = await pay.returnParcelStatus({ carrier: parcel.carrier, trackingNumber: parcel.trackingNumber });
+      if (status.delivered && receivedAt === undefined) {
+        // The carrier's delivery time, when it reports one within the wait; otherwise now.
+        const reported = status.deliveredAt ? new Date(status.deliveredAt).getTime() : Date.now();
+        receivedAt = new Date(Math.min(Date.now(), Math.max(shippedAt.getTime(), reported)));
+        await kase.record('return.goods_received', { by: 'carrier', receivedAt: receivedAt.toISOString() });
+        break;
+      }
+      const nextLook = Math.min(deadlineFrom(new Date(), rules.carrierPollEvery, calendar).getTime(), receiptBy.getTime());
+      await kase.until(() => (receivedAt !== undefined || cancelled()) && kase.settled(), Math.max(1, nextLook - Date.now()));
+    }
   }
   kase.awaiting = null;
   kase.clearDeadline('returnReceiptBy');

@@ -27,7 +27,7 @@ import {
   type WarrantyRepairPolicy,
 } from '../policy/warrantyRepair';
 import type { z } from 'zod';
-import { CaseKit } from './caseKit';
+import { CARRIER_DELIVERY_EVENTS_PATCH, CaseKit } from './caseKit';
 import { CaseErrors, type ActionResult, type Actor } from './definitions';
 import type { SlaFacts } from './sla';
 import { repairBeforeThreeGuarantees } from './warrantyRepairBeforeThreeGuarantees';
@@ -408,8 +408,9 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
       : { handOverMethod: 'drop_off', handOverCarrier: null, handOverReference: handedOver.reference },
   });
 
-  // 4. Arrival (7.1: the 5 working days run from it): the drop-off, or the carrier's delivery event, asked every
-  //    arrivalCheckEvery for up to arrivalWait. The staff's receipt confirmation follows, escalating on a breach; it
+  // 4. Arrival (7.1: the 5 working days run from it): the drop-off, or the carrier's delivery event for up to
+  //    arrivalWait: its webhook (patch carrier-delivery-events, the carrier asked at most three times once the expected
+  //    delivery is overdue), or asked every arrivalCheckEvery (cases opened before). The staff's receipt confirmation follows, escalating on a breach; it
   //    cannot move the repair clock. Only when the carrier never reports is the staff's confirmation the arrival.
   let arrival: { at: Date; source: 'carrier' | 'drop_off' | 'staff' } | null = null;
   if (handedOver.method === 'drop_off') {
@@ -418,17 +419,41 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
     await kase.record('step.entered', {}, { step: 'awaiting_arrival' });
     const giveUpAt = deadlineFrom(handedOverAt, rules.arrivalWait, calendar).getTime();
     const every = durationMs(rules.arrivalCheckEvery, calendar);
-    for (;;) {
-      const seen = await ports.checkRepairArrival({ caseId, carrier: handedOver.carrier, trackingNumber: handedOver.trackingNumber });
-      const now = Date.now();
-      if (seen.arrived) {
+    if (patched(CARRIER_DELIVERY_EVENTS_PATCH)) {
+      // The carrier's delivery event (webhook) is the arrival; past the expected delivery, the carrier is asked (≤ 3 times).
+      const delivered = await kase.awaitCarrierDelivery({
+        leg: 'to_centre',
+        carrier: handedOver.carrier,
+        trackingNumber: handedOver.trackingNumber,
+        expectedBy: deadlineFrom(handedOverAt, rules.carrierExpectedDelivery ?? { amount: 3, unit: 'days' }, calendar),
+        giveUpAt: new Date(giveUpAt),
+        poll: async () => {
+          // A short read, asked at most three times: a local activity (one marker in the history).
+          const seen = await kase.afterWrites(repairsLocal).checkRepairArrival({ caseId, carrier: handedOver.carrier, trackingNumber: handedOver.trackingNumber });
+          return { delivered: seen.arrived, ...(seen.arrivedAt && { deliveredAt: seen.arrivedAt }) };
+        },
+        done: () => false,
+      });
+      if (delivered) {
         // The carrier's delivery time, never before the hand-over nor after now.
-        const at = seen.arrivedAt ? Math.min(Math.max(new Date(seen.arrivedAt).getTime(), handedOverAt.getTime()), now) : now;
+        const now = Date.now();
+        const reported = delivered.deliveredAt ? new Date(delivered.deliveredAt).getTime() : NaN;
+        const at = Number.isNaN(reported) ? now : Math.min(Math.max(reported, handedOverAt.getTime()), now);
         arrival = { at: new Date(at), source: 'carrier' };
-        break;
       }
-      if (now >= giveUpAt) break;
-      await kase.sleep(Math.min(every, giveUpAt - now));
+    } else {
+      for (;;) {
+        const seen = await ports.checkRepairArrival({ caseId, carrier: handedOver.carrier, trackingNumber: handedOver.trackingNumber });
+        const now = Date.now();
+        if (seen.arrived) {
+          // The carrier's delivery time, never before the hand-over nor after now.
+          const at = seen.arrivedAt ? Math.min(Math.max(new Date(seen.arrivedAt).getTime(), handedOverAt.getTime()), now) : now;
+          arrival = { at: new Date(at), source: 'carrier' };
+          break;
+        }
+        if (now >= giveUpAt) break;
+        await kase.sleep(Math.min(every, giveUpAt - now));
+      }
     }
     if (!arrival) await kase.record('repair.arrival_not_reported', { carrier: handedOver.carrier, dueAt: new Date(giveUpAt).toISOString() });
   }

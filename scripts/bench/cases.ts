@@ -11,6 +11,7 @@ import { mailText } from '../../lib/mailCatcher';
 import { repairBody, returnBody } from '../harness/bodies';
 import { defaultPolicy, policySection, type PolicyConfig } from '../../processes/policyDocument';
 import { processOf } from '../../processes';
+import { benchTrackingNumber, carrierDelivers } from './carrier';
 import { call, must, quietDb, type BenchContext, type Key, type Merchant } from './context';
 import { now, sleep, until } from './util';
 
@@ -215,14 +216,16 @@ async function finished(ctx: BenchContext, caseId: string): Promise<unknown> {
   return result;
 }
 
-/** Return: opened, merchant approves, customer ships (the simulated carrier reports the delivery), merchant inspects, refunded. */
+/** Return: opened, merchant approves, customer ships (the carrier's signed delivery webhook follows), merchant inspects, refunded. */
 export async function driveReturn(ctx: BenchContext, lane: number, m: Merchant): Promise<string> {
   const sf = ctx.storefronts[lane % ctx.storefronts.length];
   const merchant = m.keys[lane % m.keys.length];
   const { caseId } = await openCase(ctx, sf, returnBody(m.merchantId));
   await complete(ctx, merchant, caseId, 'return.merchant_review', { decision: 'approve' });
   await atStep(ctx, sf, caseId, 'awaiting_customer_shipment');
-  await act(ctx, sf, caseId, 'shipment', { carrier: 'SF', trackingNumber: 'sim-delivered-SF1234567890' });
+  const parcel = benchTrackingNumber();
+  await act(ctx, sf, caseId, 'shipment', { carrier: 'SF', trackingNumber: parcel });
+  await carrierDelivers(ctx, parcel);
   await complete(ctx, merchant, caseId, 'return.merchant_inspection', { outcome: 'complete' });
   const r = (await finished(ctx, caseId)) as { outcome?: string };
   if (r?.outcome !== 'refunded') throw new Error(`return ${caseId} ended ${JSON.stringify(r)}, expected refunded`);
@@ -237,7 +240,9 @@ export async function driveRepair(ctx: BenchContext, lane: number, m: Merchant):
   await complete(ctx, agent, caseId, 'repair.first_response', { solution: 'free_repair' });
   await atStep(ctx, sf, caseId, 'awaiting_hand_over');
   // The simulated carrier reports a `SIM-DELIVERED…` parcel delivered: the repair clock starts at once.
-  await act(ctx, sf, caseId, 'hand-over', { method: 'courier', carrier: 'SF', trackingNumber: 'SIM-DELIVERED-0001' });
+  const parcel = benchTrackingNumber();
+  await act(ctx, sf, caseId, 'hand-over', { method: 'courier', carrier: 'SF', trackingNumber: parcel });
+  await carrierDelivers(ctx, parcel);
   await complete(ctx, agent, caseId, 'repair.confirm_receipt', { outcome: 'received' });
   await complete(ctx, agent, caseId, 'repair.technician_report', { result: 'repaired', faultCode: 'power_supply', partsUsed: ['PSU-2000-A'] });
   await complete(ctx, agent, caseId, 'repair.return_shipment', { carrier: 'JD', trackingNumber: 'JD0001234567' });

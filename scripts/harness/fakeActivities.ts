@@ -58,6 +58,7 @@ export function createFakeActivities() {
     closeTask: record('closeTask'),
     escalateTask: record('escalateTask'),
     notify: record('notify'),
+    watchParcel: record('watchParcel'),
     recordReturnShipping: record('recordReturnShipping'),
     // The case-opening service: one case per idempotency key (a retry answers the same case), of any case type unless
     // the test took it out of the catalogue (`fake.missingProcesses`).

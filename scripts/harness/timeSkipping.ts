@@ -8,7 +8,7 @@ import { executableOption, resolveTestServer } from '../tools';
 import { registerSearchAttributes } from '../../lib/temporal';
 import { defaultPolicy, type PolicyConfig } from '../../processes/policyDocument';
 import { caseCalendar } from '../../lib/calendarStore';
-import { caseStateQuery, type CaseView } from '../../workflows/definitions';
+import { carrierDeliveredSignal, caseStateQuery, type CaseView } from '../../workflows/definitions';
 import { createFakeActivities } from './fakeActivities';
 import { WORKFLOW_BUNDLE_PATH } from './paths';
 import { caseWorkflowsPath } from '../../worker/caseWorkflows';
@@ -84,4 +84,15 @@ export async function executeUpdate<Ret, Args extends [any, ...any[]]>(
       await new Promise((r) => setTimeout(r, 100 * attempt)); // let the in-flight workflow task settle
     }
   }
+}
+
+let deliveries = 0;
+/**
+ * The carrier's delivery event for a parcel, as POST /v1/webhooks/carrier signals it: delivered `agoMs` before the
+ * server's now. Returns the event sent (send it again to check that a repeat changes nothing).
+ */
+export async function deliverParcel(env: TestWorkflowEnvironment, handle: WorkflowHandle, trackingNumber: string, agoMs = 0) {
+  const event = { source: 'carrier' as const, eventId: `evt-test-${++deliveries}`, trackingNumber, deliveredAt: new Date((await env.currentTimeMs()) - agoMs).toISOString() };
+  await handle.signal(carrierDeliveredSignal, event);
+  return event;
 }

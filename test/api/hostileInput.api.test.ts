@@ -4,6 +4,8 @@
 import net from 'node:net';
 import { createPrincipal } from '../../lib/principals';
 import { roles, type Role } from '../../policy/roles';
+import { routeSpecs } from '../../api/routeSpec';
+import '../../api/openapi';
 import { call, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
@@ -119,7 +121,9 @@ test('every operation refuses NUL in every path and query parameter, and NUL or 
       tried++;
     }
     const bodySchema = op.requestBody?.content?.['application/json']?.schema;
-    if (bodySchema) {
+    // A signed webhook's body is raw bytes at the edge (rawBody): checked once its signature is (test/api/webhooks.api.test.ts).
+    const raw = routeSpecs.some((r) => r.id === op.operationId && r.rawBody);
+    if (bodySchema && !raw) {
       const paths = [...stringPaths(bodySchema).values()].filter((p) => p.length > 0);
       for (const p of paths) {
         for (const value of ['a\u0000b', 'a\ud800b', '\udc00']) {

@@ -158,8 +158,10 @@ test('authenticated operations declare bearer auth, the allowed roles, and 401/4
   let secured = 0;
   for (const { path, op } of operations(doc)) {
     const isSecured = (op.security?.length ?? 0) > 0;
-    // authenticate() guards everything under /v1 and nothing else
-    expect({ op: op.operationId, secured: isSecured }).toEqual({ op: op.operationId, secured: path.startsWith('/v1/') });
+    // Signed webhooks are authenticated by their signature, not by an API key (api/routes/webhooks.ts).
+    const signed = path.startsWith('/v1/webhooks/');
+    // authenticate() guards everything under /v1 but the webhooks, and nothing else
+    expect({ op: op.operationId, secured: isSecured }).toEqual({ op: op.operationId, secured: path.startsWith('/v1/') && !signed });
     if (isSecured) {
       secured++;
       expect(op.security).toEqual([{ bearerAuth: [] }]);
@@ -169,6 +171,10 @@ test('authenticated operations declare bearer auth, the allowed roles, and 401/4
       expect(Object.keys(actionRoles())).toContain(action);
       expect(op['x-allowed-roles']).toEqual([...actionRoles()[action]]);
       for (const role of actionRoles()[action]) expect(op.description).toContain(role);
+    } else if (signed) {
+      expect(op['x-required-action']).toBeUndefined();
+      expect(op.responses['401']?.content?.['application/json'].schema).toEqual({ $ref: errorRef });
+      expect(op.description).toMatch(/signed with the source's HMAC-SHA256 key/);
     } else {
       expect(op['x-required-action']).toBeUndefined();
       expect(op.responses['401']).toBeUndefined();

@@ -10,6 +10,7 @@ import { createLogger } from '../../lib/logger';
 import { idem, repairBody as sharedRepairBody } from '../../scripts/harness/bodies';
 import { warrantyEndingToday } from '../../scripts/harness/bodies';
 import { attachEvidence, call, eventually, runningDeadlinesOnCase, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
+import { carrierDelivers } from '../helpers/webhooks';
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -74,10 +75,11 @@ test('in warranty, end to end: open, agent answers, customer hands over, the car
   expect(first).toMatchObject({ role: 'agent', sla: 'firstResponse', caseType: 'warranty_repair' });
   await atStep(caseId, 'awaiting_hand_over');
   await runningDeadlinesOnCase(sys, caseId, 'awaiting the hand-over');
-  // The simulated carrier reports a SIM-DELIVERED parcel delivered: that is the arrival.
+  // The carrier's delivery event (its signed webhook) is the arrival.
   const handed = await customer(caseId, 'hand-over', { method: 'courier', carrier: 'SF', trackingNumber: 'SIM-DELIVERED-0001' });
   expect(handed.status).toBe(200);
   expect(handed.body.caseId).toBe(caseId);
+  await carrierDelivers(sys, caseId, 'SIM-DELIVERED-0001');
   await eventually(async () => (await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId } })).arrivalSource === 'carrier', 'arrival recorded');
   // Too early for notes: no report yet.
   expect((await call(sys, 'POST', `/v1/repairs/${caseId}/technician-notes`, { key: sys.keys.agent.apiKey, body: { text: 'Replaced the fuse' } })).status).toBe(409);

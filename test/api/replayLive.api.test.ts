@@ -5,6 +5,7 @@ import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { idem, repairBody, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+import { carrierDelivers } from '../helpers/webhooks';
 import { workflowBundle } from '../../scripts/harness/timeSkipping';
 import { caseWorkflowsPath } from '../../worker/caseWorkflows';
 import { processes } from '../../processes';
@@ -36,6 +37,7 @@ test('cases driven over the API with concurrent updates and local writes replay 
   await complete(r, 'return.platform_review', A, { decision: 'approve' });
   await eventually(async () => ((await sys.db.case.findUniqueOrThrow({ where: { id: r } })).step === 'awaiting_customer_shipment' ? true : undefined), 'approved');
   expect((await call(sys, 'POST', `/v1/cases/${r}/actions/shipment`, { key: SF, body: { carrier: 'SF', trackingNumber: 'sim-delivered-SF1234567890' } })).status).toBe(200);
+  await carrierDelivers(sys, r, 'sim-delivered-SF1234567890');
   await complete(r, 'return.merchant_inspection', M, { outcome: 'complete' });
   // A repair, in warranty, to the rating; and two returns cancelled while their review is open.
   const p = (await call(sys, 'POST', '/v1/cases', { key: SF, body: repairBody(sys.keys.merchant.merchantId), headers: { 'Idempotency-Key': idem() } })).body.caseId as string;

@@ -14,7 +14,7 @@ import { CaptureSmsGateway } from '../../lib/sms';
 
 const deps = { db: {} as Db, logger: createLogger('ports-test', 'silent') };
 /** Production with secrets of its own: only the adapter rules are left to refuse. */
-const production = { NODE_ENV: 'production', REGISTRATION_SECRET: 'r'.repeat(40), REQUEST_HASH_SECRET: 'h'.repeat(40), SIMULATED_SIGNING_KEY_SEED: '5a'.repeat(32) };
+const production = { NODE_ENV: 'production', REGISTRATION_SECRET: 'r'.repeat(40), REQUEST_HASH_SECRET: 'h'.repeat(40), WEBHOOK_SECRET_CARRIER: 'w'.repeat(40), SIMULATED_SIGNING_KEY_SEED: '5a'.repeat(32) };
 const ALL = 'payments,sms,faces,carriers,listings,keys';
 
 const refusal = {
@@ -48,13 +48,13 @@ describe('development defaults', () => {
     expect(ports.carriers).toBeInstanceOf(SimulatedCarrierTracking);
     expect(ports.listings).toBeInstanceOf(SimulatedListingService);
     expect(ports.keys).toBeInstanceOf(SimulatedKeyManagement);
-    expect(secretsOf(cfg)).toEqual({ registration: DEV_SECRETS.REGISTRATION_SECRET, requestHash: DEV_SECRETS.REQUEST_HASH_SECRET });
+    expect(secretsOf(cfg)).toEqual({ registration: DEV_SECRETS.REGISTRATION_SECRET, requestHash: DEV_SECRETS.REQUEST_HASH_SECRET, webhooks: { carrier: DEV_SECRETS.WEBHOOK_SECRET_CARRIER } });
   });
 
   test('the test environment builds the simulations too, and secrets set explicitly are passed on', () => {
     const cfg = loadConfig({ NODE_ENV: 'test', REGISTRATION_SECRET: 'a'.repeat(32), REQUEST_HASH_SECRET: 'b'.repeat(32) });
     expect(Object.keys(createPorts(cfg, deps)).sort()).toEqual(['blobs', 'carriers', 'faces', 'keys', 'listings', 'payments', 'sms']);
-    expect(secretsOf(cfg)).toEqual({ registration: 'a'.repeat(32), requestHash: 'b'.repeat(32) });
+    expect(secretsOf(cfg)).toEqual({ registration: 'a'.repeat(32), requestHash: 'b'.repeat(32), webhooks: { carrier: DEV_SECRETS.WEBHOOK_SECRET_CARRIER } });
   });
 });
 
@@ -93,6 +93,14 @@ describe('production', () => {
     expect(() => loadConfig({ ...production, REQUEST_HASH_SECRET: '', ALLOW_SIMULATED: ALL })).toThrow(/REQUEST_HASH_SECRET is not set/);
   });
 
+  test('refuses a webhook secret unset, empty, short or the development default', () => {
+    expect(() => loadConfig({ ...production, WEBHOOK_SECRET_CARRIER: undefined, ALLOW_SIMULATED: ALL })).toThrow(/WEBHOOK_SECRET_CARRIER is not set; production needs a secret of its own/);
+    expect(() => loadConfig({ ...production, WEBHOOK_SECRET_CARRIER: '', ALLOW_SIMULATED: ALL })).toThrow(/WEBHOOK_SECRET_CARRIER is not set/);
+    expect(() => loadConfig({ ...production, WEBHOOK_SECRET_CARRIER: 'short', ALLOW_SIMULATED: ALL })).toThrow(/WEBHOOK_SECRET_CARRIER: at least 32 characters/);
+    expect(() => loadConfig({ ...production, WEBHOOK_SECRET_CARRIER: DEV_SECRETS.WEBHOOK_SECRET_CARRIER, ALLOW_SIMULATED: ALL })).toThrow(/WEBHOOK_SECRET_CARRIER is the development default/);
+    expect(secretsOf(loadConfig({ ...production, ALLOW_SIMULATED: ALL })).webhooks.carrier).toBe('w'.repeat(40));
+  });
+
   test('refuses the development default of either secret', () => {
     expect(() => loadConfig({ ...production, REGISTRATION_SECRET: DEV_SECRETS.REGISTRATION_SECRET, ALLOW_SIMULATED: ALL })).toThrow(
       /REGISTRATION_SECRET is the development default; production needs a secret of its own \(32\+ characters\)/,
@@ -109,7 +117,7 @@ describe('production', () => {
 
   test('with its own secrets and the simulations allowed, production starts', () => {
     const cfg = loadConfig({ ...production, ALLOW_SIMULATED: ALL });
-    expect(secretsOf(cfg)).toEqual({ registration: 'r'.repeat(40), requestHash: 'h'.repeat(40) });
+    expect(secretsOf(cfg)).toEqual({ registration: 'r'.repeat(40), requestHash: 'h'.repeat(40), webhooks: { carrier: 'w'.repeat(40) } });
   });
 });
 

@@ -117,7 +117,7 @@ describe('three-guarantee entitlements (arts. 9-11; day periods per Civil Code a
 
   test('the schema fills the three-guarantee settings of an older policy document with the defaults', () => {
     const older = structuredClone(defaultPolicy) as any;
-    for (const k of ['earlyFault', 'repairsBeforeReplacement', 'silenceRemedy', 'repairLongStop', 'arrivalCheckEvery', 'arrivalWait', 'shippingCapMinor', 'shippingCurrency', 'extendWarrantyByRepairTime', 'damageReview', 'externalRecordReview']) delete older.warrantyRepair[k];
+    for (const k of ['earlyFault', 'repairsBeforeReplacement', 'silenceRemedy', 'repairLongStop', 'arrivalCheckEvery', 'arrivalWait', 'carrierExpectedDelivery', 'shippingCapMinor', 'shippingCurrency', 'extendWarrantyByRepairTime', 'damageReview', 'externalRecordReview']) delete older.warrantyRepair[k];
     expect(parsePolicy(older).warrantyRepair).toEqual(rules);
     const bad = structuredClone(defaultPolicy) as any;
     bad.warrantyRepair.repairsBeforeReplacement = 3; // the law says two

@@ -46,7 +46,7 @@ beforeAll(async () => {
     db,
     logger,
     ports: {} as Ports, // the stub complaint's opening uses no port
-    secrets: { registration: 'r'.repeat(32), requestHash: 'h'.repeat(32) },
+    secrets: { registration: 'r'.repeat(32), requestHash: 'h'.repeat(32), webhooks: { carrier: 'c'.repeat(32) } },
     currentPolicy: () => testPolicy(),
     temporal: { clients: new ClientPool(env.connection, env.namespace ?? 'default'), taskQueue: complaintQueue },
   });

@@ -7,7 +7,7 @@ import { dayPeriodEndsAt } from '../../policy/businessCalendar';
 import type { OrderSnapshot } from '../../policy/returns';
 import { completeTaskUpdate, type Actor } from '../../workflows/definitions';
 import { chooseRefundRouteUpdate, disputeReturnDamageUpdate, returnWithin7Days, submitReturnShipmentUpdate, type ReturnCaseInput } from '../../workflows/returnWithin7Days';
-import { createTimeSkippingEnv, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { createTimeSkippingEnv, deliverParcel, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
 import type { createFakeActivities } from '../../scripts/harness/fakeActivities';
 
 const HOUR = 3_600_000;
@@ -78,11 +78,12 @@ async function complete(h: Handle, type: string, actor: Actor, payload: unknown)
   return executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, type)!.taskId, actor, payload }] });
 }
 
-/** Approved and shipped; the fake carrier shows the parcel delivered at the first look: the refund clock runs. */
+/** Approved and shipped; the carrier's delivery event follows: the refund clock runs. */
 async function shippedAndReceived(h: Handle) {
   await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
   await waitForState(h, (s) => s.step === 'awaiting_customer_shipment', 'awaiting shipment');
   await executeUpdate(h, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] });
+  await deliverParcel(env, h, 'SF1234567890');
   return waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'), 'inspection');
 }
 
@@ -123,6 +124,7 @@ test('a quality return paid cash on delivery: the rest refunded to the chosen ac
   await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
   await waitForState(h, (s) => s.step === 'awaiting_customer_shipment', 'awaiting shipment');
   await executeUpdate(h, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] });
+  await deliverParcel(env, h, 'SF1234567890');
   await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'], deduction: '50.00' });
   await waitForState(h, (s) => s.step === 'awaiting_damage_dispute', 'awaiting the dispute');
   await expect(choose(h, { route: 'platform_balance' })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow', message: expect.stringContaining('already paid') } });

@@ -17,7 +17,7 @@ import {
   type ReturnCaseInput,
 } from '../../workflows/returnWithin7Days';
 import type { OrderSnapshot, ReturnShipment } from '../../policy/returns';
-import { createTimeSkippingEnv, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { createTimeSkippingEnv, deliverParcel, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
 import { FAKE_CARRIER_QUOTES, type createFakeActivities } from '../../scripts/harness/fakeActivities';
 
 const HOUR = 3_600_000;
@@ -100,9 +100,12 @@ async function complete(handle: Awaited<ReturnType<typeof start>>, type: string,
   return executeUpdate(handle, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, type)!.taskId, actor, payload }] });
 }
 
+/** Ships the goods back; the carrier's delivery event follows at once, except for a parcel still in transit (INTRANSIT…). */
 async function ship(handle: Awaited<ReturnType<typeof start>>, shipment: ReturnShipment = { carrier: 'SF', trackingNumber: 'SF1234567890' }) {
   await waitForState(handle, (s) => s.step === 'awaiting_customer_shipment', 'awaiting shipment');
-  return executeUpdate(handle, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment }] });
+  const result = await executeUpdate(handle, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment }] });
+  if (!/^INTRANSIT/.test(shipment.trackingNumber)) await deliverParcel(env, handle, shipment.trackingNumber);
+  return result;
 }
 
 /** Approve, ship, inspect: the case closes refunded. Returns the reimbursement request and the refund e-mail. */
@@ -895,7 +898,7 @@ describe('refund only (仅退款)', () => {
 });
 
 describe('receipt of the goods and the refund deadline (消法 art. 25)', () => {
-  test('the carrier shows the parcel in transit: looked up every 6 hours until the merchant confirms receipt; refund due 24:00 of the 7th day after, inspection ends 2 h before', async () => {
+  test('no delivery event yet: the carrier is not asked before the expected delivery; the merchant confirms receipt; refund due 24:00 of the 7th day after, inspection ends 2 h before', async () => {
     const i = input({}, 'return_and_refund');
     i.order.snapshot = snapshot({ payment: { ref: 'PAY-9', method: 'bank_card', originalRouteOpen: false } });
     const h = await start(i);
@@ -903,8 +906,8 @@ describe('receipt of the goods and the refund deadline (消法 art. 25)', () => 
     await ship(h, { carrier: 'SF', trackingNumber: 'INTRANSIT0001' });
     await waitForState(h, (s) => s.step === 'awaiting_receipt');
     await env.sleep('13 hours');
-    const looks = fake.of('returnParcelStatus').filter((x) => x.trackingNumber === 'INTRANSIT0001');
-    expect(looks.length).toBeGreaterThanOrEqual(3); // at shipment, +6 h, +12 h
+    expect(fake.of('returnParcelStatus').filter((x) => x.trackingNumber === 'INTRANSIT0001')).toHaveLength(0);
+    expect(forCase(i.caseId, fake.of('watchParcel'))).toEqual([expect.objectContaining({ leg: 'return', carrier: 'SF', trackingNumber: 'INTRANSIT0001' })]);
     await receive(h);
     const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'));
     const received = eventOf(i.caseId, 'return.goods_received');
@@ -939,7 +942,46 @@ describe('receipt of the goods and the refund deadline (消法 art. 25)', () => 
     expect(new Date(forCase(i.caseId, fake.of('refundReturn'))[0].at).getTime()).toBeLessThan(refundDue.getTime());
   });
 
-  test('nobody confirms the parcel within 15 days: platform review at exactly that deadline; approval refunds', async () => {
+  test("the carrier's delivery event is the receipt, at the carrier's time; no lookup; a repeated event changes nothing", async () => {
+    const i = input();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await ship(h, { carrier: 'SF', trackingNumber: 'INTRANSIT0005' });
+    await waitForState(h, (s) => s.step === 'awaiting_receipt');
+    await env.sleep('20 hours');
+    const event = await deliverParcel(env, h, 'INTRANSIT0005', 2 * HOUR);
+    await h.signal('carrierDelivered', event);
+    const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'), 'inspection');
+    const received = forCase(i.caseId, fake.of('recordCaseEvent')).filter((e) => e.type === 'return.goods_received');
+    expect(received).toHaveLength(1);
+    expect(received[0].payload).toEqual({ by: 'carrier', via: 'event', receivedAt: event.deliveredAt });
+    expect(v.deadlines.refundDueAt).toBe(dayPeriodEndsAt(i.policy.calendar, new Date(event.deliveredAt), 7, { extendOverHolidays: false }).toISOString());
+    expect(fake.of('returnParcelStatus').filter((x) => x.trackingNumber === 'INTRANSIT0005')).toHaveLength(0);
+    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+  });
+
+  test('no event: the carrier is asked only once the expected delivery (3 days) is overdue, and answers delivered', async () => {
+    const i = input();
+    const h = await start(i);
+    await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
+    await waitForState(h, (s) => s.step === 'awaiting_customer_shipment', 'awaiting shipment');
+    await executeUpdate(h, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF7770000001' } }] });
+    await waitForState(h, (s) => s.step === 'awaiting_receipt');
+    const shippedAt = new Date(forCase(i.caseId, fake.of('recordCaseEvent')).find((e) => e.type === 'step.entered' && e.casePatch?.step === 'awaiting_receipt').at);
+    await env.sleep(3 * DAY - HOUR);
+    expect(fake.of('returnParcelStatus').filter((x) => x.trackingNumber === 'SF7770000001')).toHaveLength(0);
+    await env.sleep(2 * HOUR);
+    await waitForState(h, (s) => !!openTaskOf(s, 'return.merchant_inspection'), 'inspection');
+    expect(fake.of('returnParcelStatus').filter((x) => x.trackingNumber === 'SF7770000001')).toHaveLength(1);
+    const received = eventOf(i.caseId, 'return.goods_received');
+    expect(received.payload).toMatchObject({ by: 'carrier', via: 'poll' });
+    expectFiredAt(received.payload.receivedAt, deadlineFrom(shippedAt, { amount: 3, unit: 'days' }, i.policy.calendar).toISOString());
+    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete' });
+    expect(await h.result()).toEqual({ outcome: 'refunded' });
+  });
+
+  test('nobody confirms the parcel within 15 days: the carrier asked three times after the expected delivery; platform review at exactly that deadline; approval refunds', async () => {
     const i = input();
     const h = await start(i);
     await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
@@ -950,6 +992,9 @@ describe('receipt of the goods and the refund deadline (消法 art. 25)', () => 
     expect(receiptBy).toBe(new Date(new Date(shippedAt).getTime() + 15 * DAY).toISOString());
     await env.sleep(new Date(receiptBy).getTime() - (await env.currentTimeMs()) + 1_000);
     const review = await waitForState(h, (s) => !!openTaskOf(s, 'return.platform_review'), 'platform review');
+    // From the expected delivery (3 days), spread over the rest of the wait: three questions, no more.
+    expect(fake.of('returnParcelStatus').filter((x) => x.trackingNumber === 'INTRANSIT0002')).toHaveLength(3);
+    expect(forCase(i.caseId, fake.of('watchParcel'))).toHaveLength(1);
     expectFiredAt(eventOf(i.caseId, 'return.receipt_lapsed').at, receiptBy);
     expect(eventOf(i.caseId, 'return.receipt_lapsed').payload).toEqual({ dueAt: receiptBy });
     await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(review, 'return.platform_review')!.taskId, actor: agentActor, payload: { decision: 'approve' } }] });

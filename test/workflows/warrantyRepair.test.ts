@@ -16,7 +16,7 @@ import {
   warrantyRepair,
   type RepairCaseInput,
 } from '../../workflows/warrantyRepair';
-import { createTimeSkippingEnv, executeUpdate, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { createTimeSkippingEnv, deliverParcel, executeUpdate, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
 import { warrantyEndingToday } from '../../scripts/harness/bodies';
 import { repairInput, repairWorker } from '../../scripts/scenarios/warrantyRepair';
 
@@ -100,9 +100,11 @@ async function slaStartOf(h: Handle, slaName: string): Promise<Date> {
 }
 const atStep = (h: Handle, step: string) => waitForState(h, (s) => s.step === step, step);
 
+/** The courier hand-over; the carrier's delivery event follows at once. */
 async function handOver(h: Handle) {
   await atStep(h, 'awaiting_hand_over');
   await executeUpdate(h, handOverItemUpdate, { args: [{ actor: storefront, handOver: { method: 'courier', carrier: 'SF', trackingNumber: 'SF1234567890' } }] });
+  await deliverParcel(env, h, 'SF1234567890');
 }
 
 /** In warranty: first response, hand-over and receipt; the repair task is then open. */
@@ -207,6 +209,7 @@ test('in warranty, the shipping has no cap (消法 art. 24): 120.00 paid for a b
   await executeUpdate(h, handOverItemUpdate, {
     args: [{ actor: storefront, handOver: { method: 'courier', carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' }, receiptIds: ['att_7e036cc9059f3b236264bdb05abe5c7d'] } }],
   });
+  await deliverParcel(env, h, 'SF1234567890');
   const v = await waitForState(h, (s) => !!openTaskOf(s, 'repair.shipping_review') && !!openTaskOf(s, 'repair.confirm_receipt'), 'shipping review beside the receipt');
   expect(openTaskOf(v, 'repair.shipping_review')!.role).toBe('agent');
   expect(event(i.caseId, 'repair.shipping_assessed').payload).toEqual({
@@ -234,6 +237,7 @@ test('in warranty, paid within the margin: paid back as paid, no review; out of 
   await complete(h, 'repair.first_response', { solution: 'free_repair' });
   await atStep(h, 'awaiting_hand_over');
   await executeUpdate(h, handOverItemUpdate, { args: [{ actor: storefront, handOver: { method: 'courier', carrier: 'EMS', trackingNumber: 'EMS123456780', paid: { amount: '50.00', currency: 'CNY' } } }] });
+  await deliverParcel(env, h, 'EMS123456780');
   await complete(h, 'repair.confirm_receipt', { outcome: 'received' });
   await complete(h, 'repair.technician_report', repaired);
   await shipAndRate(h, 5);
@@ -322,21 +326,20 @@ test('hand-over lapses at exactly 7 days: the case closes abandoned', async () =
   expectFiredAt(abandoned.at, due);
 });
 
-test('the carrier reports the arrival at its third check: the clocks run from the delivery time; a late receipt confirmation escalates to a supervisor at exactly 1 working day and cannot move the repair deadline', async () => {
+test("the carrier's delivery event is the arrival: the clocks run from the delivery time; a late receipt confirmation escalates to a supervisor at exactly 1 working day and cannot move the repair deadline", async () => {
   const i = input();
   const h = await start(i);
   await complete(h, 'repair.first_response', { solution: 'free_repair' });
   await atStep(h, 'awaiting_hand_over');
-  fakes.arrivals.set('SF5550001111', { afterChecks: 3, at: new Date((await env.currentTimeMs()) + 3 * HOUR).toISOString() });
   await executeUpdate(h, handOverItemUpdate, { args: [{ actor: storefront, handOver: { method: 'courier', carrier: 'SF', trackingNumber: 'SF5550001111' } }] });
   await atStep(h, 'awaiting_arrival');
-  await env.sleep(4 * HOUR + 60_000); // checks at 0, 2 and 4 hours
+  await env.sleep(4 * HOUR + 60_000);
+  const delivered = await deliverParcel(env, h, 'SF5550001111', HOUR);
   await waitForState(h, (s) => !!openTaskOf(s, 'repair.confirm_receipt'), 'receipt task');
-  const checks = forCase(i.caseId, fakes.arrivalChecks);
-  expect(checks).toHaveLength(3);
+  expect(forCase(i.caseId, fakes.arrivalChecks)).toHaveLength(0); // the event came before the expected delivery: never asked
   const handedOverAt = event(i.caseId, 'repair.handed_over').at;
   const arrivedAt = arrivedAtOf(i.caseId);
-  expect(arrivedAt).toBe(fakes.arrivals.get('SF5550001111')!.at);
+  expect(arrivedAt).toBe(delivered.deliveredAt);
   expect(new Date(arrivedAt).getTime()).toBeGreaterThan(new Date(handedOverAt).getTime());
   const receipt = tasksOf(i.caseId).find((t) => t.type === 'repair.confirm_receipt');
   expect(receipt.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(arrivedAt), 1).toISOString());
@@ -352,6 +355,29 @@ test('the carrier reports the arrival at its third check: the clocks run from th
   const repair = tasksOf(i.caseId).find((t) => t.type === 'repair.technician_report');
   expect(repair.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(arrivedAt), 5).toISOString());
   expect(of(i.caseId, 'notify').find((x) => x.template === 'repair.item_received').params.repairDueAt).toBe(repair.dueAt);
+});
+
+test('no delivery event: the carrier is asked only once the expected delivery (3 days) is overdue; its delivery time is the arrival', async () => {
+  const i = input();
+  const h = await start(i);
+  await complete(h, 'repair.first_response', { solution: 'free_repair' });
+  await atStep(h, 'awaiting_hand_over');
+  fakes.arrivals.set('SF6060606060', { afterChecks: 1, at: new Date((await env.currentTimeMs()) + 2 * DAY).toISOString() });
+  await executeUpdate(h, handOverItemUpdate, { args: [{ actor: storefront, handOver: { method: 'courier', carrier: 'SF', trackingNumber: 'SF6060606060' } }] });
+  await atStep(h, 'awaiting_arrival');
+  await env.sleep(3 * DAY - HOUR);
+  expect(forCase(i.caseId, fakes.arrivalChecks)).toHaveLength(0);
+  await env.sleep(2 * HOUR);
+  await waitForState(h, (s) => !!openTaskOf(s, 'repair.confirm_receipt'), 'receipt task');
+  expect(forCase(i.caseId, fakes.arrivalChecks)).toHaveLength(1);
+  expect(arrivedAtOf(i.caseId)).toBe(fakes.arrivals.get('SF6060606060')!.at);
+  expect(event(i.caseId, 'repair.item_arrived').payload).toMatchObject({ source: 'carrier' });
+  // The receipt's working day counts from the carrier's delivery time (2 days after the hand-over): already escalated.
+  await waitForState(h, (s) => openTaskOf(s, 'repair.confirm_receipt')?.role === 'supervisor', 'receipt escalated');
+  await complete(h, 'repair.confirm_receipt', { outcome: 'received' }, supervisor);
+  await complete(h, 'repair.technician_report', repaired);
+  await shipAndRate(h, 4);
+  expect(await h.result()).toEqual({ outcome: 'repaired', rating: 4 });
 });
 
 test('repair breach at 5 working days: supervisors alerted, replacement or repair offered; silence applies the replacement at exactly 3 days; the replacement restarts the warranty', async () => {
@@ -572,7 +598,7 @@ test('user damage upheld: the quote again, no second dispute; accepted, the paid
   expect(await hj.result()).toEqual({ outcome: 'returned_unrepaired', rating: 1 });
 });
 
-test('the carrier never reports: at exactly 14 days the staff confirmation becomes the arrival, and the repair counts from it', async () => {
+test('neither an event nor the carrier asked three times reports the arrival: at exactly 14 days the staff confirmation becomes the arrival, and the repair counts from it', async () => {
   const i = input();
   const h = await start(i);
   await complete(h, 'repair.first_response', { solution: 'free_repair' });
@@ -587,8 +613,8 @@ test('the carrier never reports: at exactly 14 days the staff confirmation becom
   const unreported = event(i.caseId, 'repair.arrival_not_reported');
   expect(unreported.payload).toEqual({ carrier: 'SF', dueAt: giveUp });
   expectFiredAt(unreported.at, giveUp);
-  // Checked every 2 hours from the hand-over up to the 14th day: 7 * 24 + 1 questions.
-  expect(forCase(i.caseId, fakes.arrivalChecks)).toHaveLength(14 * 12 + 1);
+  // No delivery event: asked from the expected delivery (3 days), spread over the rest of the 14 days: three questions.
+  expect(forCase(i.caseId, fakes.arrivalChecks)).toHaveLength(3);
   const receipt = tasksOf(i.caseId).find((t) => t.type === 'repair.confirm_receipt');
   expect(receipt.dueAt).toBe(addWorkingDays(i.policy.calendar, await slaStartOf(h, receipt.slaName), 1).toISOString());
   expect(forCase(i.caseId, fakes.shipping)).toHaveLength(0);
