@@ -52,6 +52,8 @@ export interface ActivityDeps {
   secrets: Secrets;
   /** Registration: e-mail link base (default: REGISTRATION_LINK_BASE). */
   registrationLinkBase?: string;
+  /** The Reply-To of a notice about a case to a recipient kind (lib/replyTokens.ts), when inbound mail is on. */
+  replyAddress?: (caseId: string, recipientKind: string) => string | undefined;
   /** The e-mail outbox's dispatcher; default: one that delivers when woken, without polling (createCaseWorker starts one that polls). */
   outbox?: NotificationOutbox;
 }

@@ -12,6 +12,7 @@ import { httpMetrics, metricsRouter, Registry } from './metrics';
 import { DEFAULT_RATE_LIMITS, rateLimit } from './rateLimit';
 import { attachmentsRouter } from './routes/attachments';
 import { threadsRouter } from './routes/threads';
+import { inboundMailRouter } from './routes/inboundMail';
 import { casesRouter } from './routes/cases';
 import { merchantsRouter } from './routes/merchants';
 import { principalsRouter } from './routes/principals';
@@ -73,6 +74,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(casesRouter(deps));
   app.use(attachmentsRouter(deps));
   app.use(threadsRouter(deps));
+  app.use(inboundMailRouter(deps));
   app.use(tasksRouter(deps));
   app.use(principalsRouter(deps));
   app.use(merchantsRouter(deps));

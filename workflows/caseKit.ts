@@ -16,7 +16,7 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { CaseActivities, CaseWrite, NotifyInput } from '../activities/types';
-import { calendarCoverage, localYearOf, withCalendarYears, withKnownCoverage, type BusinessCalendar } from '../policy/businessCalendar';
+import { calendarCoverage, dayPeriodEndsAt, localYearOf, withCalendarYears, withKnownCoverage, type BusinessCalendar, type DayPeriodOptions } from '../policy/businessCalendar';
 import { isWorkingUnit } from '../policy/durations';
 import { describeIssues, type ActingParty, type HistoryBound, type PartyActionDef, type TaskTable } from '../policy/process';
 import type { Role } from '../policy/roles';
@@ -26,6 +26,7 @@ import {
   cancelCaseUpdate,
   caseStateQuery,
   completeTaskUpdate,
+  noticeDeliveredSignal,
   threadMessageSignal,
   type Actor,
   type CaseView,
@@ -301,6 +302,42 @@ export class CaseKit {
     setHandler(completeTaskUpdate, this.counted((args) => this.completeTask(args)), { validator: (args) => this.validateCompletion(args) });
     // The thread's messages as they are posted (ids and parties only): what awaitThreadReply waits on. No command.
     setHandler(threadMessageSignal, (m) => void this.threadMessages.push(m));
+    // Delivery receipts of the case's notices (the first acceptance of each key counts: a resend of the same notice
+    // keeps the clock where it started). Only a handler, no command: replay-safe for every case, old or new, so no
+    // patch (a history without the signal replays as before).
+    setHandler(noticeDeliveredSignal, (d) => {
+      if (!this.noticeDeliveries.has(d.noticeKey)) this.noticeDeliveries.set(d.noticeKey, d.acceptedAt);
+    });
+  }
+
+  /** Delivery receipts heard during this run (noticeDeliveredSignal): notice key to acceptance time (ISO). */
+  private readonly noticeDeliveries = new Map<string, string>();
+
+  /** The time the mail server accepted the notice queued under `noticeKey`, if its receipt has come (this run). */
+  noticeDeliveredAt(noticeKey: string): Date | null {
+    const at = this.noticeDeliveries.get(noticeKey);
+    return at ? new Date(at) : null;
+  }
+
+  /**
+   * Waits for the delivery receipt of the notice queued under `noticeKey` (kase.notify's key) and returns the time the
+   * mail server accepted it: a clock that runs from delivery starts there. An 'uncertain' send gives no receipt (see
+   * activities/notificationOutbox.ts): the clock starts at the first confirmed acceptance of a resend (an at-least-once
+   * template), never on a send we cannot know arrived. No command: the wait is a condition on signals.
+   */
+  async awaitNoticeDelivered(noticeKey: string): Promise<Date> {
+    await condition(() => this.noticeDeliveries.has(noticeKey));
+    return this.noticeDeliveredAt(noticeKey)!;
+  }
+
+  /**
+   * A period of `days` civil days counted from the delivery of a notice (dayPeriodEndsAt on the case's calendar: from
+   * the day after the acceptance, Civil Code arts. 201, 203): waits for the receipt, returns its time and the period's
+   * end. The caller sleeps, or runs an SLA, to that end.
+   */
+  async dayPeriodFromDelivery(noticeKey: string, days: number, options: DayPeriodOptions): Promise<{ deliveredAt: Date; endsAt: Date }> {
+    const deliveredAt = await this.awaitNoticeDelivered(noticeKey);
+    return { deliveredAt, endsAt: dayPeriodEndsAt(this.currentCalendar, deliveredAt, days, options) };
   }
 
   /** Messages posted in the case's thread during this run (threadMessageSignal), oldest first. */
