@@ -11,8 +11,9 @@
 // row goes back to 'failed' with a backoff. Several workers may run dispatchers on one database: claims use FOR UPDATE
 // SKIP LOCKED.
 //
-// Delivery receipts (onAccepted): once a send is accepted by the mail server AND recorded 'sent', the case's workflow is
-// told (the worker signals noticeDelivered: the notice's key and the acceptance time), so a process can start a clock at
+// Delivery receipts (onAccepted), for the notices whose case asked for one (NotifyInput.receipt; a signal to every case
+// for every notice would race with the task that closes a case, which the server then refuses): once a send is
+// accepted by the mail server AND recorded 'sent', the case's workflow is told (the worker signals noticeDelivered: the notice's key and the acceptance time), so a process can start a clock at
 // delivery (CaseKit awaitNoticeDelivered). An 'uncertain' send gives no receipt: we cannot know the server accepted it.
 // Such a clock does not start on it; an at-least-once notice is sent again with the same Message-ID and its clock starts
 // at the first confirmed acceptance; an at-most-once notice is never resent, so a clock waiting on it never starts (a
@@ -74,7 +75,7 @@ export interface OutboxOptions {
   /** The Reply-To of a notice about `caseId` to a recipient of `recipientKind` (none: no Reply-To). */
   replyTo?: (caseId: string, recipientKind: string) => string | undefined;
   /**
-   * A delivery receipt: SMTP accepted the notice and the send is recorded. The worker signals the case's workflow
+   * A delivery receipt, for a notice queued with `receipt`: SMTP accepted it and the send is recorded. The worker signals the case's workflow
    * (noticeDelivered). Never called for an uncertain send. Its failure is logged; the send stays recorded.
    */
   onAccepted?: (receipt: DeliveryReceipt) => Promise<void>;
@@ -84,6 +85,8 @@ export interface DeliveryReceipt {
   caseId: string;
   /** The case's workflow (null: no case row, e.g. a row queued for a case since removed). */
   workflowId: string | null;
+  /** The case was closed when the notice was claimed (its workflow has ended: nobody to tell). */
+  caseClosed: boolean;
   /** The notification's key (notifications.id): what the workflow queued it under. */
   noticeKey: string;
   template: string;
@@ -108,6 +111,8 @@ interface ClaimedRow {
   /** The status the row was claimed from: 'uncertain' is a resend of an interrupted at-least-once notice. */
   claimed_from: string;
   workflow_id: string | null;
+  case_status: string | null;
+  receipt: boolean;
 }
 
 /** Tries to record a send that SMTP accepted. */
@@ -207,8 +212,8 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
           ORDER BY next_attempt_at, queued_seq LIMIT ${batch}
           FOR UPDATE SKIP LOCKED) due
         WHERE n.id = due.id
-        RETURNING n.id, n.queued_seq, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts, due.status AS claimed_from)
-      SELECT c.*, p.email, p.locale, k.workflow_id FROM claimed c
+        RETURNING n.id, n.queued_seq, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts, n.receipt, due.status AS claimed_from)
+      SELECT c.*, p.email, p.locale, k.workflow_id, k.status AS case_status FROM claimed c
       LEFT JOIN parties p ON p.kind = c.recipient_kind AND p.id = c.recipient_id
       LEFT JOIN cases k ON k.id = c.case_id`;
   }
@@ -273,8 +278,8 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       }
     }
     // The receipt: only now, the acceptance confirmed and recorded (an uncertain send never gets here).
-    if (o.onAccepted) {
-      await o.onAccepted({ caseId: r.case_id, workflowId: r.workflow_id, noticeKey: r.id, template: r.template, acceptedAt }).catch((err: Error) => l.error({ err: err.message }, 'delivery receipt not signalled to the case'));
+    if (o.onAccepted && r.receipt) {
+      await o.onAccepted({ caseId: r.case_id, workflowId: r.workflow_id, caseClosed: r.case_status === 'closed', noticeKey: r.id, template: r.template, acceptedAt }).catch((err: Error) => l.error({ err: err.message }, 'delivery receipt not signalled to the case'));
     }
     const resent = r.claimed_from === 'uncertain';
     count(r.template, resent ? 'resent_after_uncertain' : 'sent');

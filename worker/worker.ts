@@ -95,7 +95,7 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
       metrics: o.metrics,
       replyTo: deps.replyAddress,
       onAccepted: async (r) => {
-        if (!r.workflowId) return;
+        if (!r.workflowId || r.caseClosed) return;
         await receipts.workflow
           .getHandle(r.workflowId)
           .signal(noticeDeliveredSignal, { noticeKey: r.noticeKey, acceptedAt: r.acceptedAt.toISOString() })

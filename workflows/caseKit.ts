@@ -595,17 +595,27 @@ export class CaseKit {
     else this.clearDeadline(name);
   }
 
-  /** Sends an e-mail through the outbox; the key makes it once-only per case and milestone. */
-  async notify(template: string, recipient: NotifyInput['recipient'], params: NotifyInput['params'] = {}, keySuffix = ''): Promise<void> {
+  /**
+   * Sends an e-mail through the outbox; the key (noticeKey) makes it once-only per case and milestone.
+   * `receipt`: the outbox signals its delivery (noticeDelivered) once the mail server accepted it, for a clock that runs
+   * from delivery (awaitNoticeDelivered, dayPeriodFromDelivery); ask it of at-least-once templates only.
+   */
+  async notify(template: string, recipient: NotifyInput['recipient'], params: NotifyInput['params'] = {}, keySuffix = '', opts: { receipt?: boolean } = {}): Promise<void> {
     await this.write('notify', {
-      key: `${this.caseId}:${template}:${recipient.kind}:${recipient.id}${keySuffix}`,
+      key: this.noticeKey(template, recipient, keySuffix),
       caseId: this.caseId,
       template,
       recipient,
       params: { caseId: this.caseId, ...params },
       at: this.now(),
       eventKey: this.nextKey(),
+      ...(opts.receipt && { receipt: true }),
     });
+  }
+
+  /** The outbox key of a notice notify() queues: what awaitNoticeDelivered waits on. */
+  noticeKey(template: string, recipient: NotifyInput['recipient'], keySuffix = ''): string {
+    return `${this.caseId}:${template}:${recipient.kind}:${recipient.id}${keySuffix}`;
   }
 
   /** The business calendar the case's next deadline is computed with. */

@@ -24,3 +24,6 @@ CREATE TABLE "inbound_mail_quarantine" (
 );
 
 CREATE INDEX "inbound_mail_quarantine_status_received_at_id_idx" ON "inbound_mail_quarantine"("status", "received_at", "id");
+
+-- Delivery receipts: a notice whose case asked for one is signalled to the case once SMTP accepted it.
+ALTER TABLE "notifications" ADD COLUMN "receipt" BOOLEAN NOT NULL DEFAULT false;
