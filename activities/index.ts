@@ -11,6 +11,7 @@ import { currentRequestId } from '../lib/requestContext';
 import { appendAuditEvent } from './audit';
 import { applyWritesIn, type WriteOutcome } from './caseWrites';
 import { calendarActivities } from './calendar';
+import { caseLinkActivities, type CaseOpeningPort } from './caseLinks';
 import type { Mailer } from './mailer';
 import { createNotificationOutbox, type NotificationOutbox } from './notificationOutbox';
 import { settlePayment } from './payments';
@@ -54,6 +55,11 @@ export interface ActivityDeps {
   registrationLinkBase?: string;
   /** The Reply-To of a notice about a case to a recipient kind (lib/replyTokens.ts), when inbound mail is on. */
   replyAddress?: (caseId: string, recipientKind: string) => string | undefined;
+  /**
+   * The case-opening service (processes/caseOpening.ts), built and handed down by the worker: openLinkedCase opens a
+   * linked case through it. Absent: openLinkedCase opens nothing and says so ('opening_unavailable').
+   */
+  caseOpening?: CaseOpeningPort;
   /** The e-mail outbox's dispatcher; default: one that delivers when woken, without polling (createCaseWorker starts one that polls). */
   outbox?: NotificationOutbox;
 }
@@ -173,6 +179,7 @@ export function createActivities(deps: ActivityDeps) {
     issueRefund,
     recordReturnShipping,
     ...calendarActivities(deps),
+    ...caseLinkActivities(deps),
     ...processActivities,
   };
 }

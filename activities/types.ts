@@ -129,6 +129,30 @@ export interface CaseWritesInput {
   writes: CaseWrite[];
 }
 
+/** How one case stands to another (case_links.type), read from the case that made the link. */
+export type CaseLinkType = 'handed_over_to' | 'related' | 'escalated_from';
+export const CASE_LINK_TYPES: readonly CaseLinkType[] = ['handed_over_to', 'related', 'escalated_from'];
+
+/** Opens a case of another process linked to this one (CaseKit openLinkedCase; activities/caseLinks.ts). */
+export interface OpenLinkedCaseInput {
+  fromCaseId: string;
+  /** The case type of the case to open (a process of the catalogue). */
+  caseType: string;
+  /** Its opening body, as POST /v1/cases takes it without `type`: ids and enums only. */
+  body: Record<string, string | number | boolean | null>;
+  linkType: CaseLinkType;
+  /** Derived from the case id and its event sequence: a retry or a replay never opens a second case. */
+  idempotencyKey: string;
+  /** The from-case's audit event of the link (case.linked). */
+  eventKey: string;
+  /** Workflow time of the link (ISO). */
+  at: string;
+}
+
+export type OpenLinkedCaseResult =
+  | { status: 'linked'; caseId: string; caseType: string; replayed: boolean }
+  | { status: 'skipped'; reason: 'process_not_in_catalogue' | 'refused' | 'opening_unavailable'; code?: string };
+
 export interface CaseActivities {
   /** A step's writes in one transaction (cases from the batched-writes patch on). */
   applyCaseWrites(input: CaseWritesInput): Promise<void>;
@@ -139,6 +163,8 @@ export interface CaseActivities {
   notify(input: NotifyInput): Promise<void>;
   issueRefund(input: RefundInput): Promise<RefundResult>;
   recordReturnShipping(input: RecordReturnShippingInput): Promise<void>;
+  /** Opens a linked case of another process and records the link on both cases (activities/caseLinks.ts). */
+  openLinkedCase(input: OpenLinkedCaseInput): Promise<OpenLinkedCaseResult>;
   /** The calendar years a deadline reaches, as in force now (activities/calendar.ts). */
   resolveCalendar(input: import('./calendar').ResolveCalendarInput): Promise<import('./calendar').ResolvedCalendar>;
 }

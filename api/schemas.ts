@@ -103,6 +103,31 @@ export const timelineSchema = z
   })
   .strict();
 
+const caseLinkType = z.enum(['handed_over_to', 'related', 'escalated_from']);
+
+/** A case's links to other cases (GET /v1/cases/{caseId}/links), each read from this case. */
+export const caseLinksSchema = z
+  .object({
+    caseId: z.string(),
+    links: z.array(
+      z
+        .object({
+          linkId: z.string(),
+          type: caseLinkType.describe("How this case stands to the other: a return 'handed_over_to' the complaint it opened; the complaint 'escalated_from' the return; 'related'"),
+          storedType: caseLinkType.describe('The link as recorded, read from the case that made it (its from-case)'),
+          direction: z.enum(['outgoing', 'incoming']).describe('outgoing: this case made the link; incoming: the other case did'),
+          caseId: z.string().describe('The other case'),
+          caseType: z.string(),
+          eventKey: z.string().describe("The audit event of the case that made the link (case.linked on both timelines)"),
+          createdBy: z.string(),
+          createdAt: isoInstant,
+          href: z.string(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
 export const auditVerificationSchema = z
   .object({
     caseId: z.string(),

@@ -6,7 +6,7 @@ import { loadConfig, secretsOf, type AppConfig } from '../lib/config';
 import { createDb, type Db } from '../lib/db';
 import { createLogger, type Logger } from '../lib/logger';
 import { ClientPool } from '../lib/temporal';
-import { defaultPolicy, parsePolicy, type PolicyConfig } from '../processes/policyDocument';
+import { loadPolicy, type PolicyConfig } from '../processes/policyDocument';
 import type { Registry } from '../lib/metrics';
 import { createPorts, type Ports } from '../lib/ports';
 import { CalendarStore } from '../lib/calendarStore';
@@ -19,9 +19,7 @@ import type { HistoryReplay } from '../processes/dossier';
 import { startInboundMailServer, type InboundMailServer } from '../lib/inboundMail';
 import { createInboundMailHandler } from '../processes/inboundMail';
 
-export function loadPolicy(cfg: AppConfig): PolicyConfig {
-  return cfg.POLICY_FILE ? parsePolicy(JSON.parse(fs.readFileSync(cfg.POLICY_FILE, 'utf8'))) : parsePolicy(defaultPolicy);
-}
+export { loadPolicy };
 
 export interface RunningApi {
   server: http.Server;

@@ -49,6 +49,35 @@ export async function idempotencyRecordOf(db: Db, principalId: string, key: stri
   return rows[0] ?? null;
 }
 
+/** A link of a case (case_links) as the case sees it, with the other case's type and merchant. */
+export interface CaseLinkRow {
+  linkId: string;
+  /** The type as stored, read from the from-case. */
+  type: 'handed_over_to' | 'related' | 'escalated_from';
+  /** outgoing: this case made the link (it is the from-case); incoming: the other case did. */
+  direction: 'outgoing' | 'incoming';
+  otherCaseId: string;
+  otherCaseType: string;
+  otherMerchantId: string | null;
+  eventKey: string;
+  createdBy: string;
+  createdAt: Date;
+}
+
+/** Every link of a case, both ways, oldest first. */
+export async function linksOfCase(db: Db, caseId: string): Promise<CaseLinkRow[]> {
+  const { rows } = await poolOf(db).query<CaseLinkRow>(
+    `SELECT l.id AS "linkId", l.type::text AS type, CASE WHEN l.from_case_id = $1 THEN 'outgoing' ELSE 'incoming' END AS direction,
+       o.id AS "otherCaseId", o.type AS "otherCaseType", o.merchant_id AS "otherMerchantId", l.event_key AS "eventKey", l.created_by AS "createdBy",
+       ${instant('l.created_at', 'createdAt')}
+     FROM case_links l JOIN cases o ON o.id = CASE WHEN l.from_case_id = $1 THEN l.to_case_id ELSE l.from_case_id END
+     WHERE l.from_case_id = $1 OR l.to_case_id = $1
+     ORDER BY l.created_at, l.id`,
+    [caseId],
+  );
+  return rows;
+}
+
 /** A case's payments, oldest first. */
 export async function paymentsOfCase(db: Db, caseId: string): Promise<Payment[]> {
   const { rows } = await poolOf(db).query<Payment>(

@@ -32,8 +32,33 @@ export const shipmentSchema = z.object({ carrier: carrierSchema, trackingNumber:
 export type Shipment = z.infer<typeof shipmentSchema>;
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code such as CNY');
 
-/** Evidence: references to stored photos or documents (ids only, never free text in the history). */
-export const evidenceIdsSchema = z.array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'evidence reference: 1-64 letters, digits, _ . : or -')).max(20);
+/** An attachment of a case (POST /v1/cases/{caseId}/attachments): the one form of evidence id. */
+export const ATTACHMENT_ID_PATTERN = /^att_[0-9a-f]{32}$/;
+export const attachmentIdSchema = z.string().regex(ATTACHMENT_ID_PATTERN, 'an attachment id (att_…) of this case, from POST /v1/cases/{caseId}/attachments');
+
+/**
+ * Evidence: the case's attachments by id (never free text in the history). Every task and party action names its
+ * evidence this way; the API refuses an id that is not an attachment of the case (422 UNKNOWN_ATTACHMENT).
+ */
+export const evidenceIdsSchema = z.array(attachmentIdSchema).max(20);
+
+/**
+ * Numbers of documents another party issued (an authorised repairer's invoice or report number), named when a case
+ * opens and before it can hold attachments: references, not evidence files.
+ */
+export const documentRefsSchema = z.array(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'document reference: 1-64 letters, digits, _ . : or -')).max(20);
+
+/** Every attachment id named anywhere in a validated body (the API checks each is an attachment of the case). */
+export function attachmentIdsIn(value: unknown, found: Set<string> = new Set()): string[] {
+  if (typeof value === 'string') {
+    if (ATTACHMENT_ID_PATTERN.test(value)) found.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) attachmentIdsIn(v, found);
+  } else if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) attachmentIdsIn(v, found);
+  }
+  return [...found];
+}
 
 /** A decimal amount such as "12.00" (the same form as the order amount), at most 9,999,999.99: its minor units fit the 32-bit integer columns of amounts. */
 export const decimalAmountSchema = z.string().regex(/^\d{1,7}(\.\d{1,2})?$/, 'decimal amount such as "12.00" (at most 9999999.99)');

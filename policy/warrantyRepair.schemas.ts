@@ -41,7 +41,6 @@ export const technicianResultSchema = z.discriminatedUnion('result', [
   z.object({ result: z.literal('not_repairable'), reasonCode: z.enum(notRepairableReasons) }).strict(),
 ]);
 const partCode = z.string().regex(/^[A-Za-z0-9_.-]{2,40}$/, 'part code: 2-40 letters, digits, _ . or -');
-const evidenceRef = z.string().regex(/^[A-Za-z0-9_.:/-]{4,120}$/, 'evidence reference: 4-120 letters, digits, _ . : / or -');
 /** The technician's report (repair.technician_report): the result, the fault found and the parts used, by code. */
 export const technicianReportSchema = z.discriminatedUnion('result', [
   z.object({ result: z.literal('repaired'), faultCode: z.enum(faultCodes), partsUsed: z.array(partCode).max(50) }).strict(),
@@ -52,7 +51,8 @@ export const technicianReportSchema = z.discriminatedUnion('result', [
     .object({
       result: z.literal('user_damage'),
       faultCode: z.enum(faultCodes),
-      evidenceRefs: z.array(evidenceRef).min(1).max(20),
+      /** The case's attachments (photos, the technician's report) by id; before patch evidence-attachment-ids, free references named evidenceRefs. */
+      evidenceIds: evidenceIdsSchema.min(1, 'evidence is required for a user-damage finding'),
       quoteAmountMinor: z.number().int().positive().max(100_000_000),
       currency: currencySchema,
     })

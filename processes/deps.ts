@@ -39,6 +39,12 @@ export interface ApiDeps {
   attachmentLimits?: { maxFileBytes: number; maxCaseBytes: number; maxCaseFiles: number; types: readonly string[] };
 }
 
+/**
+ * What opening a case needs (processes/caseOpening.ts), in the API and in the worker alike: the database, the Temporal
+ * clients and task queue its workflow starts on, the policy new cases start with, the ports and the secrets.
+ */
+export type CaseOpeningDeps = Pick<ApiDeps, 'db' | 'logger' | 'currentPolicy' | 'ports' | 'secrets'> & { temporal: { clients: ClientPool; taskQueue: string } };
+
 export function workflowUiLink(deps: ApiDeps, workflowId: string): string {
   return `${deps.temporal.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }

@@ -1,5 +1,5 @@
 // The signed dossier of a case of any process (auditors, supervisors; arbitration and courts): its case row, tasks,
-// payments, hash-chained timeline with the chain's verification, every Temporal run's history as JSON and the replay of
+// payments, links, hash-chained timeline with the chain's verification, every Temporal run's history as JSON and the replay of
 // those histories against the current code, in a tar archive whose manifest of SHA-256 hashes is signed with the
 // platform's Ed25519 key (lib/dossier.ts, the KeyManagement port). `scripts/dossier.ts` writes and verifies one offline;
 // GET /v1/cases/{caseId}/dossier answers one.
@@ -12,7 +12,7 @@ import type { Db } from '../lib/db';
 import { jsonBytes, writeDossier, type DossierEntry, type DossierManifest, type ManifestFile } from '../lib/dossier';
 import type { BlobStore } from '../lib/blobs';
 import type { KeyManagement } from '../lib/keys';
-import { caseById, paymentsOfCase, tasksOfCase } from '../lib/sqlReads';
+import { caseById, linksOfCase, paymentsOfCase, tasksOfCase } from '../lib/sqlReads';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -58,6 +58,9 @@ export async function writeCaseDossier(deps: DossierDeps, caseId: string, o: { b
     // The thread: every message with its words (the dossier is an auditor's or a court's copy, under access control).
     const messages = await deps.db.threadMessage.findMany({ where: { caseId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     yield { path: 'thread.json', bytes: jsonBytes(messages.map((m) => ({ messageId: m.id, party: m.party, authorId: m.authorId, authorRole: m.authorRole, body: m.body, attachmentIds: m.attachmentIds, createdAt: m.createdAt.toISOString() }))) };
+    // Its links to other cases (issue 18 §9), read from this case, both ways.
+    const links = await linksOfCase(deps.db, caseId);
+    yield { path: 'links.json', bytes: jsonBytes(links.map((l) => ({ linkId: l.linkId, type: l.type, direction: l.direction, caseId: l.otherCaseId, caseType: l.otherCaseType, eventKey: l.eventKey, createdBy: l.createdBy, createdAt: l.createdAt.toISOString() }))) };
     // Evidence: the rows, then each file's bytes streamed from the blob store (the manifest hashes them again on the way).
     const attachments = await deps.db.attachment.findMany({ where: { caseId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     yield { path: 'attachments.json', bytes: jsonBytes(attachments.map((a) => ({ attachmentId: a.id, sha256: a.sha256, sizeBytes: a.sizeBytes, contentType: a.contentType, filename: a.filename, uploadedBy: a.uploadedBy, uploaderRole: a.uploaderRole, createdAt: a.createdAt.toISOString(), file: `attachments/${a.id}` }))) };

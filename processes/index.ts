@@ -11,9 +11,33 @@ export const processes = [returnWithin7DaysProcess, warrantyRepairProcess, regis
 
 const catalogue: readonly AnyProcess[] = processes;
 
-/** The process of a case type, or undefined. */
+/**
+ * Processes a test registered (registerTestProcess): found by processOf, so that the opening service opens their cases
+ * and the case routes show them, but never in `processes` (the API description, the authorization matrix, the worker's
+ * bundle and the fixtures iterate over the catalogue only).
+ */
+const testProcesses: AnyProcess[] = [];
+
+/**
+ * A test's stand-in for a process the catalogue does not have yet (e.g. a stub `complaint` module with a trivial
+ * workflow, to show a return opening a linked complaint). Refused in production; a case type of the catalogue cannot be
+ * replaced. Returns the function that removes it again.
+ */
+export function registerTestProcess(p: AnyProcess, env: NodeJS.ProcessEnv = process.env): () => void {
+  if (env.NODE_ENV === 'production') throw new Error('registerTestProcess is for tests: refused in production');
+  if (catalogue.some((c) => c.caseType === p.caseType)) throw new Error(`The catalogue already has the process ${p.caseType}`);
+  const at = testProcesses.findIndex((t) => t.caseType === p.caseType);
+  if (at >= 0) testProcesses.splice(at, 1);
+  testProcesses.push(p);
+  return () => {
+    const i = testProcesses.indexOf(p);
+    if (i >= 0) testProcesses.splice(i, 1);
+  };
+}
+
+/** The process of a case type (the catalogue's, or one a test registered), or undefined. */
 export function processOf(caseType: string): AnyProcess | undefined {
-  return catalogue.find((p) => p.caseType === caseType);
+  return catalogue.find((p) => p.caseType === caseType) ?? testProcesses.find((p) => p.caseType === caseType);
 }
 
 /** Every task type of every process, with its role and payload schema. */

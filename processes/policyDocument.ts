@@ -1,7 +1,9 @@
 // The policy document: every SLA and window a case obeys, one section per process, plus the business
 // calendar. It is validated and versioned; each case carries the part it needs from the moment it
 // opens, so a policy change never alters a running case. The sections come from the process catalogue.
+import fs from 'node:fs';
 import { z } from 'zod';
+import type { AppConfig } from '../lib/config';
 import type { BusinessCalendar } from '../policy/businessCalendar';
 import { businessCalendarSchema } from '../policy/businessCalendar.schema';
 import { defaultNationalCalendar } from '../policy/nationalHolidays';
@@ -37,4 +39,9 @@ export function parsePolicy(input: unknown): PolicyConfig {
 /** The section of `policy` that `caseType`'s process reads. */
 export function policySection(policy: PolicyConfig, key: string): unknown {
   return (policy as unknown as Record<string, unknown>)[key];
+}
+
+/** The policy document of the configuration (POLICY_FILE), else the defaults: what the API and the worker open cases with. */
+export function loadPolicy(cfg: Pick<AppConfig, 'POLICY_FILE'>): PolicyConfig {
+  return cfg.POLICY_FILE ? parsePolicy(JSON.parse(fs.readFileSync(cfg.POLICY_FILE, 'utf8'))) : parsePolicy(defaultPolicy);
 }

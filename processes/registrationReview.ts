@@ -248,7 +248,7 @@ const paymentSchema = z
   .describe('A run of 13 to 19 digits (spaces or dashes between them allowed) anywhere in the body is refused with 400 CARD_NUMBER_NOT_ACCEPTED (policy 3.2: card numbers are never accepted)');
 
 /** Daily SMS caps per mobile number and per client address (issue 9: SMS abuse); 429 past them. */
-async function takeSmsCaps(deps: ApiDeps, section: RegistrationPolicy, timeZone: string, mobile: string, clientAddress: string | undefined) {
+async function takeSmsCaps(deps: Pick<ApiDeps, 'db' | 'secrets'>, section: RegistrationPolicy, timeZone: string, mobile: string, clientAddress: string | undefined) {
   const caps = section.smsDailyCap ?? defaultRegistrationPolicy.smsDailyCap;
   const keys: SmsQuotaKey[] = [{ kind: 'mobile', value: mobile, cap: caps.perMobile }, ...(clientAddress ? [{ kind: 'client_address' as const, value: clientAddress, cap: caps.perClientAddress }] : [])];
   const now = new Date();
@@ -263,7 +263,7 @@ async function takeSmsCaps(deps: ApiDeps, section: RegistrationPolicy, timeZone:
 }
 
 /** One active account per mobile number (issue 9): another approved registration holds it. */
-async function mobileTaken(deps: ApiDeps, mobile: string, except?: string): Promise<boolean> {
+async function mobileTaken(deps: Pick<ApiDeps, 'db'>, mobile: string, except?: string): Promise<boolean> {
   return (await deps.db.registration.count({ where: { mobile, status: 'approved', ...(except && { id: { not: except } }) } })) > 0;
 }
 const mobileAlreadyRegistered = () => conflict('MOBILE_ALREADY_REGISTERED', 'An active account already uses this mobile number: sign in to it, or recover it');

@@ -7,7 +7,7 @@ import type { Case } from '@prisma/client';
 import type { ActivityDeps } from '../activities';
 import type { TemplateSet } from '../activities/templates';
 import type { Principal } from '../lib/authz';
-import type { ApiDeps } from './deps';
+import type { ApiDeps, CaseOpeningDeps } from './deps';
 import type { Prisma } from '../lib/db';
 import type { BusinessCalendar } from '../policy/businessCalendar';
 import type { ActionTable, HistoryBound, TaskTable } from '../policy/process';
@@ -31,7 +31,8 @@ export interface CaseStart<I> {
 }
 
 export interface OpenContext<S> {
-  deps: ApiDeps;
+  /** The API's or the worker's (a case opened by another case): what opening a case needs, no more. */
+  deps: CaseOpeningDeps;
   principal: Principal;
   caseId: string;
   requestedAt: Date;

@@ -23,7 +23,7 @@ import {
 import { warrantyRepairPolicySchema } from '../policy/warrantyRepair.policySchema';
 import { REPAIR_CASE_TYPE, warrantyRepair } from '../workflows/warrantyRepair';
 import { amountSchema, contactSchema, nonBlankText, refId, toMinor } from './common';
-import { currencySchema, evidenceIdsSchema } from '../policy/schemas';
+import { currencySchema, documentRefsSchema } from '../policy/schemas';
 import { paymentMethods } from '../policy/refundRoute';
 import { defineProcess } from './types';
 import { warrantyRepairTemplates } from './warrantyRepair.templates';
@@ -60,7 +60,8 @@ export const openRepairBody = z
       .optional(),
     /**
      * Repairs of the item by other authorised repairers, as evidence (three-guarantee rules art. 11: the records of any
-     * authorised repairer count): who (a kind and the repairer's reference), the date, the evidence ids of the record.
+     * authorised repairer count): who (a kind and the repairer's reference), the date, the numbers of the record's
+     * documents (invoice, report); the agent's review names the case's attachments as evidence.
      * In warranty only. Each counts once an agent confirms it (task repair.external_record_review); no free text.
      */
     externalRepairs: z
@@ -69,7 +70,7 @@ export const openRepairBody = z
           .object({
             repairer: z.object({ kind: z.enum(externalRepairerKinds), ref: refId }).strict(),
             repairedOn: z.iso.date(),
-            evidenceIds: evidenceIdsSchema.min(1),
+            evidenceIds: documentRefsSchema.min(1),
           })
           .strict(),
       )

@@ -1,6 +1,6 @@
 // Benchmark harness: measures a RUNNING system (bash scripts/dev, or any API_URL / TEMPORAL_ADDRESS / DATABASE_URL)
 // and prints one Markdown table with every figure side by side, plus the environment. Progress goes to stderr.
-//   bash scripts/bench.sh [--only start,latency,firsttask,history,replay,floors,timers,rss] [--cases 100] [--concurrency 8]
+//   bash scripts/bench.sh [--only start,latency,firsttask,history,replay,floors,timers,rss,uploads] [--cases 100] [--concurrency 8]
 //                         [--latency-seq 50] [--latency-conc 100] [--timers 1000] [--timer-minutes 1.5] [--timer-lead-minutes M]
 //                         [--replay 50] [--open-cases 1000[,5000,10000]] [--cleanup]
 // It creates its own principals (through the API with BENCH_ADMIN_KEY, otherwise directly in the database) and its
@@ -9,11 +9,11 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { call, closeContext, createContext, ROOT, type BenchContext } from './bench/context';
-import { environment, firstTaskThroughput, historySizes, humanStepLatency, replayThroughput, rssPerOpenCases, startRatio, timerLateness, warmUp, type Options, type Row } from './bench/stages';
+import { environment, firstTaskThroughput, historySizes, humanStepLatency, replayThroughput, rssPerOpenCases, startRatio, timerLateness, uploadThroughput, warmUp, type Options, type Row } from './bench/stages';
 import { startFloor, replayFloor } from './bench/floors';
 import { pool, progress } from './bench/util';
 
-const STAGES = ['start', 'latency', 'firsttask', 'history', 'replay', 'floors', 'timers', 'rss'] as const;
+const STAGES = ['start', 'latency', 'firsttask', 'history', 'replay', 'floors', 'timers', 'rss', 'uploads'] as const;
 type Stage = (typeof STAGES)[number];
 
 class UsageError extends Error {}
@@ -94,6 +94,7 @@ async function main() {
     floors: async () => [...(await startFloor(ctx, o)), ...(await replayFloor(ctx))],
     timers: () => timerLateness(ctx, o),
     rss: () => rssPerOpenCases(ctx, o),
+    uploads: () => uploadThroughput(ctx, o),
   };
   for (const stage of only) {
     const ts = Date.now();

@@ -216,6 +216,8 @@ async function main(): Promise<void> {
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   step('starting the worker and the API');
   const metrics = new Registry(); // shared: GET /metrics shows the worker's activity counters too
+  const { loadPolicy } = await import('../processes/policyDocument');
+  const openingPolicy = loadPolicy(cfg);
   const worker = await createCaseWorker({
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
@@ -223,6 +225,8 @@ async function main(): Promise<void> {
     deps: { db, mailer, ports, logger: logger.child({ component: 'worker' }), secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE, replyAddress: noticeReplyTo(cfg) },
     workflowBundle: { code: bundle.code },
     metrics,
+    // Cases that open others (a rejected return's complaint), with the policy the API opens cases with.
+    opening: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), currentPolicy: () => openingPolicy },
     // Cases a crash left without their workflow: started at start-up and every CASE_RECONCILE_EVERY_SECONDS.
     reconciler: createCaseReconciler({
       db,

@@ -9,6 +9,7 @@ import { noticeReplyTo } from '../lib/replyTokens';
 import { createPorts } from '../lib/ports';
 import { ClientPool } from '../lib/temporal';
 import { createCaseReconciler } from '../processes/caseReconciler';
+import { loadPolicy } from '../processes/policyDocument';
 import { createCaseWorker } from './worker';
 
 export async function runWorker(): Promise<void> {
@@ -22,11 +23,13 @@ export async function runWorker(): Promise<void> {
   const ports = createPorts(cfg, { db, logger });
   const mailer = createSmtpMailer({ host: cfg.SMTP_HOST, port: cfg.SMTP_PORT, secure: cfg.SMTP_SECURE, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
-  const clientConnection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS }); // the reconciler starts workflows
+  const clientConnection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS }); // the reconciler and linked cases start workflows
+  const clients = new ClientPool(clientConnection, cfg.TEMPORAL_NAMESPACE);
+  const policy = loadPolicy(cfg);
   const reconciler = createCaseReconciler({
     db,
     logger,
-    temporal: { clients: new ClientPool(clientConnection, cfg.TEMPORAL_NAMESPACE), taskQueue: cfg.TEMPORAL_TASK_QUEUE },
+    temporal: { clients, taskQueue: cfg.TEMPORAL_TASK_QUEUE },
     boundMs: cfg.CASE_START_BOUND_SECONDS * 1000,
     everyMs: cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
   });
@@ -35,6 +38,8 @@ export async function runWorker(): Promise<void> {
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
     deps: { db, mailer, ports, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE, replyAddress: noticeReplyTo(cfg) },
+    // Cases that open others (a rejected return's complaint): the policy file's, or the defaults.
+    opening: { clients, currentPolicy: () => policy },
     reconciler,
   });
   logger.info({ taskQueue: cfg.TEMPORAL_TASK_QUEUE, namespace: cfg.TEMPORAL_NAMESPACE }, 'worker started');

@@ -4,6 +4,9 @@ import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption
 import { createActivities, templatesOf, type ActivityDeps } from '../activities';
 import { createNotificationOutbox } from '../activities/notificationOutbox';
 import type { CaseReconciler } from '../processes/caseReconciler';
+import { createCaseOpening } from '../processes/caseOpening';
+import type { PolicyConfig } from '../processes/policyDocument';
+import type { ClientPool } from '../lib/temporal';
 import { ConfigError, envFields } from '../lib/config';
 import type { Registry } from '../lib/metrics';
 import { activityMetricsInterceptor } from './metrics';
@@ -34,8 +37,17 @@ export interface CaseWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** What the activities need; the worker adds the catalogue (`processes`: each process's activities and templates). */
-  deps: Omit<ActivityDeps, 'processes'>;
+  /**
+   * What the activities need; the worker adds the catalogue (`processes`: each process's activities and templates) and
+   * the case-opening service (`caseOpening`, from `opening`).
+   */
+  deps: Omit<ActivityDeps, 'processes' | 'caseOpening'>;
+  /**
+   * What the case-opening service needs besides the activities' deps (processes/caseOpening.ts): the Temporal clients
+   * the linked case's workflow starts with (on this task queue) and the policy new cases open with. Absent: a case
+   * that opens another (openLinkedCase) opens nothing and records that it could not ('opening_unavailable').
+   */
+  opening?: { clients: ClientPool; currentPolicy: () => PolicyConfig };
   /** A prebuilt bundle (tests, production images); otherwise workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   identity?: string;
@@ -77,7 +89,14 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
   setWorkflowStackTraces(o.workflowStackTraces ?? workflowStackTracesSetting());
   setWorkflowDeadlockDetection(o.workflowDeadlockDetection ?? workflowDeadlockDetectionSetting());
   // The catalogue's activities and templates are handed to the activities here (they never import the catalogue).
-  const deps: ActivityDeps = { ...o.deps, processes };
+  const deps: ActivityDeps = {
+    ...o.deps,
+    processes,
+    // The case-opening service, for the cases that open others (activities/caseLinks.ts): built here, from the catalogue.
+    ...(o.opening && {
+      caseOpening: createCaseOpening({ db: o.deps.db, logger: o.deps.logger, ports: o.deps.ports, secrets: o.deps.secrets, currentPolicy: o.opening.currentPolicy, temporal: { clients: o.opening.clients, taskQueue: o.taskQueue } }),
+    }),
+  };
   const templates = templatesOf(processes);
   // The e-mail outbox's dispatcher runs beside the worker: activities queue, it delivers (and polls for retries).
   // Delivery receipts: a notice accepted by the mail server (and recorded) is signalled to its case's workflow

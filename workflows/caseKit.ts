@@ -15,7 +15,7 @@ import {
   workflowInfo,
   log,
 } from '@temporalio/workflow';
-import type { CaseActivities, CaseWrite, NotifyInput } from '../activities/types';
+import type { CaseActivities, CaseLinkType, CaseWrite, NotifyInput, OpenLinkedCaseResult } from '../activities/types';
 import { calendarCoverage, dayPeriodEndsAt, localYearOf, withCalendarYears, withKnownCoverage, type BusinessCalendar, type DayPeriodOptions } from '../policy/businessCalendar';
 import { isWorkingUnit } from '../policy/durations';
 import { describeIssues, type ActingParty, type HistoryBound, type PartyActionDef, type TaskTable } from '../policy/process';
@@ -47,6 +47,12 @@ const queued = proxyActivities<CaseActivities>({ startToCloseTimeout: '30 second
  * idempotent on their event keys, as before, so a retry after a crash writes nothing twice.
  */
 const local = proxyLocalActivities<CaseActivities>({ startToCloseTimeout: '30 seconds', localRetryThreshold: '10 seconds', retry });
+
+/**
+ * Opening a linked case (openLinkedCase): an activity on the task queue, not a local one, since it starts another case's
+ * workflow; retried until it answers (it is idempotent on the key the case derives from its id and event sequence).
+ */
+const linking = proxyActivities<Pick<CaseActivities, 'openLinkedCase'>>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' } });
 
 /** Local writes from this patch on; histories recorded before it replay with queued activities. */
 export const LOCAL_WRITES_PATCH = 'case-writes-local-activities';
@@ -357,6 +363,28 @@ export class CaseKit {
     if (m) await this.record('thread.reply_received', { messageId: m.messageId, party: m.party, sla: sla.outcome });
     else await this.record('thread.reply_lapsed', { party: o.from, sla: sla.outcome });
     return { messageId: m?.messageId ?? null, sla };
+  }
+
+  /**
+   * Opens a case of another process (`caseType`, a process of the catalogue) linked to this one (`linkType`, read from
+   * this case: 'handed_over_to' the case opened, say), through the case-opening service: the same validation and
+   * idempotency as POST /v1/cases. Its idempotency key is derived from the case id and the event sequence, so a retried
+   * activity or a replay never opens a second case. Both cases show the link and record it on their timelines
+   * (case.linked). When the catalogue has no such process (or the process refuses the body), nothing is opened, the case
+   * records case.link_skipped with the reason and goes on. Call it behind the workflow's own patch.
+   */
+  async openLinkedCase(caseType: string, input: Record<string, string | number | boolean | null>, linkType: CaseLinkType): Promise<OpenLinkedCaseResult> {
+    await this.flush();
+    const eventKey = this.nextKey();
+    const at = this.now();
+    const result = await linking.openLinkedCase({ fromCaseId: this.caseId, caseType, body: input, linkType, idempotencyKey: `${this.caseId}:link:${this.seq}`, eventKey, at });
+    if (result.status === 'linked') {
+      // Written by the activity on both trails (eventKey here); the live view keeps it too.
+      this.remember({ at, type: 'case.linked', actor: SYSTEM, data: { linkType, direction: 'outgoing', caseId: result.caseId, caseType: result.caseType } });
+    } else {
+      await this.record('case.link_skipped', { caseType, linkType, reason: result.reason, ...(result.code && { code: result.code }) });
+    }
+    return result;
   }
 
   /**

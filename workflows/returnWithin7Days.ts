@@ -117,6 +117,18 @@ export const RETURN_QUALITY_SHIPPING_PATCH = 'return-quality-shipping-uncapped';
  */
 export const RETURN_QUALITY_TIME_LIMITS_PATCH = 'return-quality-time-limits';
 
+/**
+ * A return whose platform review is rejected hands over to a complaint (消法 art. 39: the customer keeps the other routes
+ * after the platform's refusal): the case opens a linked `complaint` case (CaseKit openLinkedCase, 'handed_over_to'; the
+ * complaint shows it as 'escalated_from') with the order's ids and the reason code, then closes rejected as before. With
+ * no complaint process in the catalogue nothing is opened and the return records case.link_skipped. Cases opened
+ * before close rejected without it.
+ */
+export const RETURN_LINKED_COMPLAINT_PATCH = 'return-linked-complaint';
+
+/** The case type of the complaint a rejected return hands over to. */
+export const COMPLAINT_CASE_TYPE = 'complaint';
+
 export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
   // Cases opened from this patch on follow the consumer law (消法 arts. 24, 25, 39; 暂行办法; 电子商务法 art. 20);
   // cases opened before replay the process as it was first built.
@@ -594,7 +606,16 @@ async function returnUnderConsumerLaw(input: ReturnCaseInput): Promise<{ outcome
       const platform = await platformReview();
       if (cancelled() || platform.kind !== 'completed') return close('cancelled');
       await kase.record('return.platform_decision', { decision: platform.payload.decision }, { actor: platform.actor.id });
-      if (platform.payload.decision === 'reject') return rejected(platform.payload.reasonCode);
+      if (platform.payload.decision === 'reject') {
+        if (patched(RETURN_LINKED_COMPLAINT_PATCH)) {
+          await kase.openLinkedCase(
+            COMPLAINT_CASE_TYPE,
+            { returnCaseId: input.caseId, orderId: order.orderId, lineItemId: order.lineItemId, customerId: order.customerId, merchantId: order.merchantId, reasonCode: platform.payload.reasonCode },
+            'handed_over_to',
+          );
+        }
+        return rejected(platform.payload.reasonCode);
+      }
     }
   }
 

@@ -75,6 +75,11 @@ export const REPAIR_SHIPPING_UNCAPPED_PATCH = 'repair-shipping-uncapped';
  * case delivers enters the item's record (result `replaced`): the count starts again for the new item (art. 14).
  */
 export const REPAIR_COUNT_ANY_FAULT_PATCH = 'repair-count-any-fault';
+/**
+ * One form of evidence id (issue: the attachments of the case): a user-damage finding names the case's attachments
+ * (`evidenceIds`, att_…), recorded as such; histories before it carry free references (`evidenceRefs`).
+ */
+export const EVIDENCE_ATTACHMENT_IDS_PATCH = 'evidence-attachment-ids';
 
 /** The policy a repair case carries: the document's version, the calendar and this process's section. */
 export interface RepairCasePolicy {
@@ -147,6 +152,8 @@ export const chooseRepairRefundRouteUpdate = defineUpdate<ActionResult, [{ actor
 
 type Awaiting = 'quote_decision' | 'hand_over' | 'remedy_choice' | 'rating';
 type TechnicianReport = z.infer<(typeof warrantyRepairTasks)['repair.technician_report']['payload']>;
+/** A user-damage finding's evidence: attachment ids, or the free references a report accepted before patch evidence-attachment-ids carried. */
+const evidenceOf = (r: Extract<TechnicianReport, { result: 'user_damage' }>): string[] => r.evidenceIds ?? (r as { evidenceRefs?: string[] }).evidenceRefs ?? [];
 type DamageReview = z.infer<(typeof warrantyRepairTasks)['repair.damage_review']['payload']>;
 type Quote = z.infer<(typeof warrantyRepairTasks)['repair.first_response_quote']['payload']>;
 type ShippingReview = z.infer<(typeof warrantyRepairTasks)['repair.shipping_review']['payload']>;
@@ -552,7 +559,7 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
         faultCode: r.faultCode,
         result: r.result,
         partsUsed: r.result === 'repaired' ? r.partsUsed : [],
-        evidenceRefs: r.result === 'user_damage' ? r.evidenceRefs : [],
+        evidenceRefs: r.result === 'user_damage' ? evidenceOf(r) : [],
         technicianId: done.actor.id,
         inWarranty,
         arrivedAt: arrivedAt.toISOString(),
@@ -630,7 +637,8 @@ export async function warrantyRepair(input: RepairCaseInput): Promise<RepairResu
   async function userDamage(r: Extract<TechnicianReport, { result: 'user_damage' }>, technicianId: string): Promise<'paid_repair' | 'declined' | 'overturned'> {
     inWarranty = false;
     await repairs.recordRepairProgress({ caseId, patch: { inWarranty: false, quoteAmountMinor: r.quoteAmountMinor, quoteCurrency: r.currency } });
-    await kase.record('repair.user_damage_recorded', { faultCode: r.faultCode, evidenceRefs: r.evidenceRefs, amountMinor: r.quoteAmountMinor, currency: r.currency }, { actor: technicianId });
+    const evidence = patched(EVIDENCE_ATTACHMENT_IDS_PATCH) ? { evidenceIds: evidenceOf(r) } : { evidenceRefs: evidenceOf(r) };
+    await kase.record('repair.user_damage_recorded', { faultCode: r.faultCode, ...evidence, amountMinor: r.quoteAmountMinor, currency: r.currency }, { actor: technicianId });
     const quoteOnce = async (disputeAllowed: boolean) => {
       quoteDecision = undefined;
       disputable = disputeAllowed;

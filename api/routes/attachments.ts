@@ -23,6 +23,17 @@ export interface AttachmentLimits {
 
 export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = { maxFileBytes: 10 * 1024 * 1024, maxCaseBytes: 100 * 1024 * 1024, maxCaseFiles: 50, types: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/heic', 'application/pdf'] };
 
+/**
+ * Evidence named by a task or a party action, or a message's files: each id must be an attachment of the case (422
+ * UNKNOWN_ATTACHMENT, nothing changed), so a decision never names a file the case does not hold.
+ */
+export async function requireCaseAttachments(deps: Pick<ApiDeps, 'db'>, caseId: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const found = await deps.db.attachment.findMany({ where: { caseId, id: { in: [...ids] } }, select: { id: true } });
+  const missing = ids.filter((id) => !found.some((f) => f.id === id));
+  if (missing.length > 0) throw policyRefused('UNKNOWN_ATTACHMENT', `Not attachments of case '${caseId}': ${missing.join(', ')} (upload them first)`, { missing });
+}
+
 export const attachmentRoutes = {
   upload: defineRoute({
     id: 'uploadAttachment',

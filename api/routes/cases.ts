@@ -13,8 +13,12 @@ import type { ApiDeps } from '../deps';
 import { badRequest, forbidden, fromUpdateFailure, notFound, zodIssues } from '../errors';
 import { defineRoute, mount, type RouteSpec } from '../routeSpec';
 import { loadCase, presentCase } from './present';
-import { auditVerificationSchema, caseListSchema, caseSchema, processCatalogueSchema, signingKeySchema, timelineSchema } from '../schemas';
+import { requireCaseAttachments } from './attachments';
+import { attachmentIdsIn } from '../../policy/schemas';
+import { auditVerificationSchema, caseLinksSchema, caseListSchema, caseSchema, processCatalogueSchema, signingKeySchema, timelineSchema } from '../schemas';
 import { writeCaseDossier } from '../../processes/dossier';
+import { LINK_SEEN_FROM_THE_OTHER_CASE } from '../../activities/caseLinks';
+import { linksOfCase } from '../../lib/sqlReads';
 
 const catalogue: readonly AnyProcess[] = processes;
 
@@ -65,6 +69,7 @@ export const caseRoutes = {
   list: defineRoute({ id: 'listCases', method: 'get', path: '/v1/cases', action: 'cases.list', summary: 'Cases, newest first, filtered by type, status, step, merchant, customer and opening time, with a cursor', tag: 'cases', query: listCasesQuery, success: { status: 200, description: 'Cases and the next cursor', schema: caseListSchema }, errors: [400] }),
   get: defineRoute({ id: 'getCase', method: 'get', path: '/v1/cases/:caseId', action: 'cases.read', summary: 'A case: state, step, every running deadline, tasks, process details and the Temporal UI link', tag: 'cases', query: caseQuery, success: { status: 200, description: 'The case', schema: caseWithLive }, errors: [400, 404] }),
   timeline: defineRoute({ id: 'getCaseTimeline', method: 'get', path: '/v1/cases/:caseId/timeline', action: 'cases.timeline', summary: 'The hash-chained audit timeline of a case', tag: 'audit', success: { status: 200, description: 'Events in order', schema: timelineSchema }, errors: [404] }),
+  links: defineRoute({ id: 'getCaseLinks', method: 'get', path: '/v1/cases/:caseId/links', action: 'cases.read', summary: "A case's links to other cases (a return handed over to a complaint, the complaint escalated from it, related cases), read from this case", tag: 'cases', success: { status: 200, description: 'The links, oldest first', schema: caseLinksSchema }, errors: [404] }),
   verify: defineRoute({ id: 'verifyCaseAudit', method: 'get', path: '/v1/cases/:caseId/audit/verify', action: 'cases.verify', summary: "Recompute a case's audit hash chain and report the first broken link", tag: 'audit', success: { status: 200, description: 'Verification result', schema: auditVerificationSchema }, errors: [404] }),
   dossier: defineRoute({
     id: 'getCaseDossier',
@@ -172,10 +177,7 @@ export function casesRouter(deps: ApiDeps): Router {
     }
     if (!can(req.principal!, processAction.open(process))) throw forbidden(`Role '${req.principal!.role}' may not open a ${process.caseType} case`);
     const { type: _type, ...rest } = req.body as Record<string, unknown>;
-    const body = parse(process.open.body, rest, `${process.caseType} case`) as Record<string, unknown>;
-    const problems = process.open.check?.(body) ?? [];
-    if (problems.length > 0) throw badRequest('VALIDATION_FAILED', `The ${process.caseType} case is not valid`, problems.map((p) => ({ ...p, code: 'custom' })));
-    await openCase(deps, req, res, process, { type: process.caseType, ...body }, present(req));
+    await openCase(deps, req, res, process, rest, present(req)); // validated by the opening service (processes/caseOpening.ts)
   });
 
   mount(r, caseRoutes.list, async (req, res) => {
@@ -237,6 +239,27 @@ export function casesRouter(deps: ApiDeps): Router {
     });
   });
 
+  mount(r, caseRoutes.links, async (req, res) => {
+    const c = await visibleCase(req);
+    // A merchant sees no link to another merchant's case (it learns nothing about that case, not even that it exists).
+    const links = (await linksOfCase(deps.db, c.id)).filter((l) => canSeeMerchantScoped(req.principal!, l.otherMerchantId));
+    res.json({
+      caseId: c.id,
+      links: links.map((l) => ({
+        linkId: l.linkId,
+        type: l.direction === 'outgoing' ? l.type : LINK_SEEN_FROM_THE_OTHER_CASE[l.type],
+        storedType: l.type,
+        direction: l.direction,
+        caseId: l.otherCaseId,
+        caseType: l.otherCaseType,
+        eventKey: l.eventKey,
+        createdBy: l.createdBy,
+        createdAt: l.createdAt.toISOString(),
+        href: `/v1/cases/${l.otherCaseId}`,
+      })),
+    });
+  });
+
   mount(r, caseRoutes.verify, async (req, res) => {
     const c = await visibleCase(req);
     res.json(await verifyAuditChain(deps.db, c.id));
@@ -294,6 +317,7 @@ export function casesRouter(deps: ApiDeps): Router {
       if (!can(req.principal!, processAction.party(process, name))) throw forbidden(`Role '${req.principal!.role}' may not take the action '${name}' on a ${c.type} case`);
       const body = parse(def.body, req.body, `${name} body`);
       if (c.status === 'closed') throw fromUpdateFailure(new Error('workflow execution already completed'))!;
+      await requireCaseAttachments(deps, c.id, attachmentIdsIn(body));
       const actor = actingParty(req.principal!);
       const args = def.field ? { actor, [def.field]: body } : { actor, ...(body as object) };
       await update(() => handleFor(req, c.workflowId).executeUpdate(def.update, { args: [args] }));

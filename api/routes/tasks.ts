@@ -9,6 +9,8 @@ import { appendAuditEvent } from '../../activities/audit';
 import { parseTaskPayload, taskDef } from '../../processes';
 import { roles } from '../../policy/roles';
 import { completeTaskUpdate } from '../../workflows/definitions';
+import { attachmentIdsIn } from '../../policy/schemas';
+import { requireCaseAttachments } from './attachments';
 import { actingParty, canCompleteTask, canSeeMerchantScoped, type Principal } from '../authz';
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, forbidden, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../errors';
@@ -179,6 +181,7 @@ export function tasksRouter(deps: ApiDeps): Router {
     if (!taskDef(task.type)) throw conflict('UNKNOWN_TASK_TYPE', `Task type ${task.type} is not handled here`);
     const payload = parseTaskPayload(task.type, body.payload);
     if (!payload.ok) throw badRequest('INVALID_PAYLOAD', `Invalid payload for ${task.type}`, payload.issues);
+    await requireCaseAttachments(deps, task.caseId, attachmentIdsIn(payload.value));
     try {
       await deps.temporal.clients
         .forIdentity(p.id)

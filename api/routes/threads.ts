@@ -10,6 +10,8 @@ import type { ApiDeps } from '../deps';
 import { badRequest, conflict, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
 import { loadCase } from './present';
+import { requireCaseAttachments } from './attachments';
+import { attachmentIdSchema } from '../../policy/schemas';
 
 export const threadParties = ['customer', 'merchant', 'staff'] as const;
 export type ThreadParty = (typeof threadParties)[number];
@@ -17,7 +19,7 @@ export type ThreadParty = (typeof threadParties)[number];
 const postMessageSchema = z
   .object({
     body: z.string().trim().min(1, 'a message says something').max(4000),
-    attachmentIds: z.array(z.string().regex(/^att_[0-9a-f]{32}$/, 'an attachment id (att_…) of this case')).max(10).optional(),
+    attachmentIds: z.array(attachmentIdSchema).max(10).optional(),
   })
   .strict();
 const messageSchema = z
@@ -99,11 +101,7 @@ export function threadsRouter(deps: ApiDeps): Router {
     const body = parse(postMessageSchema, req.body, 'message');
     if (c.status === 'closed') throw conflict('CASE_CLOSED', `Case '${c.id}' is closed: its thread takes no new message`);
     const attachmentIds = [...new Set(body.attachmentIds ?? [])];
-    if (attachmentIds.length > 0) {
-      const found = await deps.db.attachment.findMany({ where: { caseId: c.id, id: { in: attachmentIds } }, select: { id: true } });
-      const missing = attachmentIds.filter((id) => !found.some((f) => f.id === id));
-      if (missing.length > 0) throw policyRefused('UNKNOWN_ATTACHMENT', `Not attachments of case '${c.id}': ${missing.join(', ')} (upload them first)`, { missing });
-    }
+    await requireCaseAttachments(deps, c.id, attachmentIds);
     const p = req.principal!;
     const posted = await postThreadMessage({ db: deps.db, clients: deps.temporal.clients, logger: req.log }, c, { party: partyOf(p.role), authorId: p.id, authorRole: p.role, body: body.body, attachmentIds });
     res.status(201).location(`/v1/cases/${c.id}/messages`).json(present(posted));

@@ -1,4 +1,5 @@
 // The figures the harness measures, one function each. Each returns rows of the one table bench.ts prints.
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
@@ -336,5 +337,57 @@ export async function environment(ctx: BenchContext): Promise<Row[]> {
     { figure: 'Database', value: embedded ? 'embedded PGlite' : 'PostgreSQL', detail: `${version.split(',')[0]} at ${ctx.databaseUrl.replace(/\/\/[^@]*@/, '//…@').replace(/\?.*$/, '')}` },
     { figure: 'Machine', value: `${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB`, detail: `${cpus[0]?.model ?? 'unknown CPU'}; Node ${process.version}; load average at start ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}` },
     { figure: 'System', value: ctx.apiUrl, detail: `Temporal ${ctx.temporalAddress} (namespace ${ctx.namespace}, task queue ${ctx.taskQueue}); harness concurrency ${ctx.concurrency}, one API key per lane` },
+  ];
+}
+
+/**
+ * 8. Evidence uploads: F files of S MiB (distinct bytes, a PDF header then random bytes) to C cases, 8 at a time
+ * (--concurrency), streamed in multipart bodies. Throughput and the system process's RSS sampled every 50 ms: an
+ * upload that buffered whole files would grow it by about concurrency × file size.
+ */
+export async function uploadThroughput(ctx: BenchContext, o: Options): Promise<Row[]> {
+  const sizeMiB = 5;
+  const files = Math.max(o.concurrency * 4, 32);
+  const perCase = 4;
+  const m = ctx.merchants.uploads;
+  const found = systemPid(ctx.apiUrl);
+  progress(`uploads: opening ${Math.ceil(files / perCase)} returns for ${files} files of ${sizeMiB} MiB`);
+  const cases = await pool(range(Math.ceil(files / perCase)), o.concurrency, async (_, lane) => (await openReturn(ctx, lane, m)).caseId);
+  const bodyOf = () => {
+    const b = randomBytes(sizeMiB * 1048576);
+    b.write('%PDF-1.7\n', 0, 'latin1');
+    return b;
+  };
+  await sleep(3000);
+  const base = found ? rssOf(found.pid) : undefined;
+  let peak = base ?? 0;
+  const sampler = found ? setInterval(() => (peak = Math.max(peak, rssOf(found.pid) ?? 0)), 50) : undefined;
+  const lat: number[] = [];
+  let failed = 0;
+  const t0 = now();
+  await pool(range(files), o.concurrency, async (i, lane) => {
+    const form = new FormData();
+    form.append('file', new Blob([bodyOf()], { type: 'application/pdf' }), `evidence-${i}.pdf`);
+    const t = now();
+    const res = await fetch(`${ctx.apiUrl}/v1/cases/${cases[i % cases.length]}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${ctx.storefronts[lane % ctx.storefronts.length].apiKey}` }, body: form });
+    await res.arrayBuffer();
+    if (res.status !== 201) failed++;
+    lat.push(now() - t);
+    if ((i + 1) % 8 === 0) progress(`uploads: ${i + 1}/${files}`);
+  });
+  const elapsed = now() - t0;
+  if (sampler) clearInterval(sampler);
+  const mib = files * sizeMiB;
+  return [
+    {
+      figure: `Upload ${sizeMiB} MiB files, concurrency ${o.concurrency}`,
+      value: `${(mib / (elapsed / 1000)).toFixed(1)} MiB/s (${rate(files, elapsed)} files/s)`,
+      detail: `${files} files of distinct bytes to ${cases.length} cases, multipart through POST /v1/cases/:id/attachments; per upload ${lat.length ? `p50 ${ms(percentile(lat, 50))}, p95 ${ms(percentile(lat, 95))}` : '-'}; ${failed} not 201`,
+    },
+    {
+      figure: 'API RSS during the uploads',
+      value: base !== undefined ? `${mb(base)} → peak ${mb(peak)} (+${mb(peak - base)})` : 'not measured',
+      detail: base !== undefined ? `system process VmRSS sampled every 50 ms; ${o.concurrency} × ${sizeMiB} MiB in flight would be +${o.concurrency * sizeMiB} MiB if files were buffered whole` : 'the system process is not on this machine (set BENCH_PID)',
+    },
   ];
 }

@@ -30,6 +30,9 @@ export function createFakeActivities() {
   /** Cases whose batches that close a task fail (applyCaseWrites). */
   const failingCloses = new Set<string>();
   const refunds = new Map<string, string>();
+  /** Linked cases opened, by idempotency key; case types the fake catalogue lacks. */
+  const linkedCases = new Map<string, string>();
+  const missingProcesses = new Set<string>();
   let refundAttempts = 0;
   const record = (name: keyof FakeActivities) => async (input: any) => {
     calls.push({ name, input });
@@ -56,6 +59,17 @@ export function createFakeActivities() {
     escalateTask: record('escalateTask'),
     notify: record('notify'),
     recordReturnShipping: record('recordReturnShipping'),
+    // The case-opening service: one case per idempotency key (a retry answers the same case), of any case type unless
+    // the test took it out of the catalogue (`fake.missingProcesses`).
+    async openLinkedCase(input) {
+      calls.push({ name: 'openLinkedCase', input });
+      if (missingProcesses.has(input.caseType)) return { status: 'skipped', reason: 'process_not_in_catalogue' };
+      const known = linkedCases.get(input.idempotencyKey);
+      if (known) return { status: 'linked', caseId: known, caseType: input.caseType, replayed: true };
+      const caseId = `${input.caseType.toUpperCase().slice(0, 3)}-LINKED-${linkedCases.size + 1}`;
+      linkedCases.set(input.idempotencyKey, caseId);
+      return { status: 'linked', caseId, caseType: input.caseType, replayed: false };
+    },
     async issueRefund(input) {
       calls.push({ name: 'issueRefund', input });
       refundAttempts++;
@@ -95,6 +109,8 @@ export function createFakeActivities() {
     failingCloses,
     calendarYears,
     refunds,
+    /** Case types the fake case-opening service does not know (openLinkedCase answers skipped: process_not_in_catalogue). */
+    missingProcesses,
     get refundAttempts() {
       return refundAttempts;
     },

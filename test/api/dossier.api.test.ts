@@ -78,8 +78,9 @@ test('an auditor downloads a signed dossier of a return that verifies with the p
   const json = (name: string) => JSON.parse(files.get(name)!.toString('utf8'));
   const manifest = json('manifest.json');
   expect(manifest).toMatchObject({ format: 'casework-dossier/1', caseId, caseType: 'return', generatedBy: sys.keys.auditor.id });
-  expect(manifest.files.map((f: any) => f.path)).toEqual(['case.json', 'tasks.json', 'payments.json', 'timeline.json', 'audit-verification.json', 'thread.json', 'attachments.json', `attachments/${uploaded.attachmentId}`, expect.stringMatching(/^temporal\/run-1-[0-9a-f-]{36}\.json$/), 'replay.json']);
+  expect(manifest.files.map((f: any) => f.path)).toEqual(['case.json', 'tasks.json', 'payments.json', 'timeline.json', 'audit-verification.json', 'thread.json', 'links.json', 'attachments.json', `attachments/${uploaded.attachmentId}`, expect.stringMatching(/^temporal\/run-1-[0-9a-f-]{36}\.json$/), 'replay.json']);
   expect(json('thread.json')).toEqual([]);
+  expect(json('links.json')).toEqual([]);
   expect(json('attachments.json')).toEqual([expect.objectContaining({ attachmentId: uploaded.attachmentId, sha256: uploaded.sha256, file: `attachments/${uploaded.attachmentId}` })]);
   expect(files.get(`attachments/${uploaded.attachmentId}`)!.equals(evidence)).toBe(true);
   expect(manifest.files.find((f: any) => f.path === `attachments/${uploaded.attachmentId}`).sha256).toBe(uploaded.sha256);
@@ -88,9 +89,9 @@ test('an auditor downloads a signed dossier of a return that verifies with the p
   const timeline = (await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey })).body.events;
   expect(json('timeline.json').map((e: any) => [e.seq, e.type, e.hash])).toEqual(timeline.map((e: any) => [e.seq, e.type, e.hash]));
   expect(json('audit-verification.json')).toEqual({ caseId, events: timeline.length, valid: true });
-  const history = json(manifest.files[8].path);
+  const history = json(manifest.files[9].path);
   expect(history.events[0].workflowExecutionStartedEventAttributes.workflowType.name).toBe('returnWithin7Days');
-  const runId = manifest.files[8].path.slice('temporal/run-1-'.length, -'.json'.length);
+  const runId = manifest.files[9].path.slice('temporal/run-1-'.length, -'.json'.length);
   expect(json('replay.json')).toEqual({ performed: true, against: 'the workflow code this system runs now', runs: [{ runId, replayed: true }] });
 
   // Offline, with the command: the published key verifies it; one changed byte of the timeline does not.

@@ -9,7 +9,7 @@ import { SimulatedCarrierTracking } from '../../lib/carriers';
 import { createLogger } from '../../lib/logger';
 import { idem, repairBody as sharedRepairBody } from '../../scripts/harness/bodies';
 import { warrantyEndingToday } from '../../scripts/harness/bodies';
-import { call, eventually, runningDeadlinesOnCase, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
+import { attachEvidence, call, eventually, runningDeadlinesOnCase, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -268,7 +268,9 @@ describe('two repairs, of any fault, by any repairer (三包 art. 11)', () => {
     expect(review).toMatchObject({ role: 'agent', sla: 'externalRecordReview' });
     const freeText = await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { decision: 'confirmed', note: 'looks fine' } } });
     expect(freeText.status).toBe(400);
-    await completeTask(caseId, 'repair.external_record_review', { decision: 'confirmed', evidenceIds: ['EVD-INVOICE-1'] });
+    // The record's document numbers came with the opening; the agent's evidence is the case's attachments.
+    const invoice = await attachEvidence(sys, caseId, sys.keys.storefront.apiKey);
+    await completeTask(caseId, 'repair.external_record_review', { decision: 'confirmed', evidenceIds: [invoice] });
     await atStep(caseId, 'awaiting_remedy_choice');
     const shown = (await caseState(caseId)).repair;
     expect(shown.repairCount).toEqual({ platform: 1, external: 1, confirmedExternal: 1, total: 2 });
@@ -321,7 +323,10 @@ test('user damage over HTTP: the technician records it with evidence, the custom
   expect((await customer(caseId, 'hand-over', { method: 'drop_off', reference: 'SP-0002' })).status).toBe(200);
   await completeTask(caseId, 'repair.confirm_receipt', { outcome: 'received' });
   expect((await call(sys, 'POST', `/v1/repairs/${caseId}/dispute-text`, { key: sys.keys.storefront.apiKey, body: { text: 'too early' } })).status).toBe(409);
-  await completeTask(caseId, 'repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceRefs: ['evd:photo-1'], quoteAmountMinor: 8000, currency: 'CNY' });
+  // One form of evidence id (patch evidence-attachment-ids): the finding names the case's attachments, not free references.
+  expect((await call(sys, 'POST', `/v1/tasks/${(await openTask(caseId, 'repair.technician_report')).taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { result: 'user_damage', faultCode: 'mechanical', evidenceRefs: ['evd:photo-1'], quoteAmountMinor: 8000, currency: 'CNY' } } })).status).toBe(400);
+  const photo = await attachEvidence(sys, caseId);
+  await completeTask(caseId, 'repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceIds: [photo], quoteAmountMinor: 8000, currency: 'CNY' });
   await atStep(caseId, 'awaiting_quote_decision');
   const badReason = await customer(caseId, 'damage-dispute', { reasonCode: 'because' });
   expect(badReason.status).toBe(400);
@@ -338,7 +343,9 @@ test('user damage over HTTP: the technician records it with evidence, the custom
   await openTask(caseId, 'repair.technician_report');
   expect(await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId } })).toMatchObject({ inWarranty: true, damageDispute: 'overturned' });
   expect(await historyBytes(caseId)).not.toContain(words);
-  expect((await sys.db.repairItemHistory.findFirstOrThrow({ where: { caseId } })).evidenceRefs).toEqual(['evd:photo-1']);
+  expect((await sys.db.repairItemHistory.findFirstOrThrow({ where: { caseId } })).evidenceRefs).toEqual([photo]);
+  const timeline = (await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey })).body.events;
+  expect(timeline.find((e: any) => e.type === 'repair.user_damage_recorded').payload).toMatchObject({ evidenceIds: [photo] });
 });
 
 test('opening: the paid amount is required, an IMEI has 15 digits, serial number and IMEI do not go together', async () => {

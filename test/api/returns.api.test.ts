@@ -2,7 +2,7 @@
 import { idem, returnBody as sharedReturnBody } from '../../scripts/harness/bodies';
 import { mailText } from '../../lib/mailCatcher';
 import { historyText } from '../helpers/history';
-import { call, eventually, runningDeadlinesOnCase, startTestSystem, type TestSystem } from '../helpers/system';
+import { attachEvidence, call, eventually, runningDeadlinesOnCase, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -408,9 +408,15 @@ describe('claims as the consumer law shapes them', () => {
     // The agent's words go in a task note (PostgreSQL); the answer names it by id, with codes and evidence ids.
     const note = await call(sys, 'POST', `/v1/tasks/${task.taskId}/notes`, { key: sys.keys.agent.apiKey, body: { body: 'The hinge is loose; a repair restores it.' } });
     expect(note.status).toBe(201);
-    const words = await call(sys, 'POST', `/v1/tasks/${task.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { holds: false, grounds: ['repairable'], evidenceIds: ['EV-API-7'], reason: 'hinge loose' } } });
+    const evidence = await attachEvidence(sys, caseId);
+    const words = await call(sys, 'POST', `/v1/tasks/${task.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { holds: false, grounds: ['repairable'], evidenceIds: [evidence], reason: 'hinge loose' } } });
     expect(words.status).toBe(400);
-    const decided = await call(sys, 'POST', `/v1/tasks/${task.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { holds: false, grounds: ['repairable'], evidenceIds: ['EV-API-7'], noteIds: [note.body.noteId] } } });
+    // Evidence is the case's attachments: a free reference is malformed (400), another case's or an unknown file 422.
+    expect((await call(sys, 'POST', `/v1/tasks/${task.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { holds: false, grounds: ['repairable'], evidenceIds: ['EV-API-7'] } } })).status).toBe(400);
+    const unknown = await call(sys, 'POST', `/v1/tasks/${task.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { holds: false, grounds: ['repairable'], evidenceIds: [evidence, `att_${'0'.repeat(32)}`] } } });
+    expect(unknown).toMatchObject({ status: 422, body: { error: { code: 'UNKNOWN_ATTACHMENT', details: { missing: [`att_${'0'.repeat(32)}`] } } } });
+    expect((await caseState(caseId)).step).toBe('termination_review');
+    const decided = await call(sys, 'POST', `/v1/tasks/${task.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { holds: false, grounds: ['repairable'], evidenceIds: [evidence], noteIds: [note.body.noteId] } } });
     expect(decided.status).toBe(200);
     await eventually(async () => (await caseState(caseId)).step === 'awaiting_quality_remedy_choice', 'awaiting the choice');
     expect(Object.keys(await runningDeadlinesOnCase(sys, caseId, 'awaiting the choice'))).toContain('qualityRemedyChoice');
@@ -423,10 +429,10 @@ describe('claims as the consumer law shapes them', () => {
     const howTo = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(body.customerContact.email) && m.subject === `How to have your item repaired (${caseId})`), 'repair notice');
     expect(mailText(howTo.raw)).toContain('after-sales page');
     const timeline = (await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey })).body.events;
-    expect(timeline.find((e: any) => e.type === 'return.termination_decided').payload).toEqual({ holds: false, grounds: ['repairable'], evidenceIds: ['EV-API-7'], noteIds: [note.body.noteId] });
+    expect(timeline.find((e: any) => e.type === 'return.termination_decided').payload).toEqual({ holds: false, grounds: ['repairable'], evidenceIds: [evidence], noteIds: [note.body.noteId] });
     expect(JSON.stringify(timeline)).not.toContain('hinge');
     const history = await sys.connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: caseId } });
-    expect(historyText(history)).toContain('EV-API-7'); // the decoded payloads are really searched
+    expect(historyText(history)).toContain(evidence); // the decoded payloads are really searched
     expect(historyText(history)).not.toContain('hinge');
     expect(await sys.db.payment.count({ where: { caseId } })).toBe(0);
   });
@@ -477,7 +483,7 @@ describe('claims as the consumer law shapes them', () => {
     expect(new Date(inspection.dueAt).getTime()).toBeLessThan(new Date(state.deadlines.refundDueAt).getTime());
     const done = await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, {
       key: sys.keys.merchant.apiKey,
-      body: { payload: { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: ['EV-API-1'], offeredRefund: '120.00' } },
+      body: { payload: { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: [await attachEvidence(sys, caseId, sys.keys.merchant.apiKey)], offeredRefund: '120.00' } },
     });
     expect(done.status).toBe(200);
     await eventually(async () => (await caseState(caseId)).step === 'awaiting_incomplete_choice', 'awaiting the choice');
@@ -509,7 +515,7 @@ describe('claims as the consumer law shapes them', () => {
     expect(before.deadlines.refundDueAt).toBeDefined();
     const incomplete = await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, {
       key: sys.keys.merchant.apiKey,
-      body: { payload: { outcome: 'incomplete', reasons: ['damaged_after_delivery'], evidenceIds: ['EV-API-2'], offeredRefund: '50.00' } },
+      body: { payload: { outcome: 'incomplete', reasons: ['damaged_after_delivery'], evidenceIds: [await attachEvidence(sys, caseId, sys.keys.merchant.apiKey)], offeredRefund: '50.00' } },
     });
     expect(incomplete.status).toBe(400);
     expect((await caseState(caseId)).deadlines.refundDueAt).toBe(before.deadlines.refundDueAt);
@@ -535,12 +541,12 @@ describe('claims as the consumer law shapes them', () => {
     expect(noEvidence.status).toBe(400);
     const found = await call(sys, 'POST', `/v1/tasks/${inspection.taskId}/complete`, {
       key: sys.keys.merchant.apiKey,
-      body: { payload: { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: ['EV-API-3'], deduction: '50.00' } },
+      body: { payload: { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: [await attachEvidence(sys, caseId, sys.keys.merchant.apiKey)], deduction: '50.00' } },
     });
     expect(found.status).toBe(200);
     await eventually(async () => (await caseState(caseId)).step === 'awaiting_damage_dispute', 'awaiting the dispute');
     expect(await sys.db.payment.findFirstOrThrow({ where: { caseId, kind: 'partial_refund' } })).toMatchObject({ amountMinor: 14900, status: 'succeeded' });
-    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/return-damage-dispute`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'damage_is_the_defect', evidenceIds: ['EV-CUST-1'] } })).status).toBe(200);
+    expect((await call(sys, 'POST', `/v1/cases/${caseId}/actions/return-damage-dispute`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'damage_is_the_defect', evidenceIds: [await attachEvidence(sys, caseId, sys.keys.storefront.apiKey)] } })).status).toBe(200);
     const dispute = await openTask(caseId, 'return.damage_review', sys.keys.supervisor.apiKey);
     expect((await call(sys, 'POST', `/v1/tasks/${dispute.taskId}/complete`, { key: sys.keys.supervisor.apiKey, body: { payload: { decision: 'overturned' } } })).status).toBe(200);
     const closed = await closedCase(caseId);
@@ -556,14 +562,15 @@ describe('claims as the consumer law shapes them', () => {
     const review = await openTask(caseId, 'return.merchant_review');
     await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.merchant.apiKey, body: { payload: { decision: 'approve' } } });
     await eventually(async () => (await caseState(caseId)).step === 'awaiting_customer_shipment', 'awaiting shipment');
+    const receipt = await attachEvidence(sys, caseId, sys.keys.storefront.apiKey);
     const shipped = await call(sys, 'POST', `/v1/cases/${caseId}/actions/shipment`, {
       key: sys.keys.storefront.apiKey,
-      body: { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' }, receiptIds: ['RCPT-API-1'] },
+      body: { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' }, receiptIds: [receipt] },
     });
     expect(shipped.status).toBe(200);
     const approve = await openTask(caseId, 'return.shipping_review', sys.keys.agent.apiKey);
     expect(approve).toMatchObject({ role: 'agent' });
-    expect((await call(sys, 'POST', `/v1/tasks/${approve.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { approvedAmount: '120.00', evidenceIds: ['RCPT-API-1'] } } })).status).toBe(200);
+    expect((await call(sys, 'POST', `/v1/tasks/${approve.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { approvedAmount: '120.00', evidenceIds: [receipt] } } })).status).toBe(200);
     const shipping = await eventually(async () => sys.db.payment.findFirst({ where: { caseId, kind: 'return_shipping', status: 'succeeded' } }), 'shipping paid');
     expect(shipping).toMatchObject({ payer: 'merchant', amountMinor: 12000, currency: 'CNY' });
     await eventually(async () => (await caseState(caseId)).step === 'awaiting_receipt', 'awaiting receipt');

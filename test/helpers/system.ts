@@ -18,6 +18,7 @@ import { noticeReplyTo } from '../../lib/replyTokens';
 import { createPrincipal, type CreatedPrincipal } from '../../lib/principals';
 import { ClientPool, registerSearchAttributes } from '../../lib/temporal';
 import { createCaseReconciler, type CaseReconciler } from '../../processes/caseReconciler';
+import { loadPolicy } from '../../processes/policyDocument';
 import { createHistoryReplayer } from '../../worker/historyReplayer';
 import { caseBundleOptions, createCaseWorker } from '../../worker/worker';
 import { workflowBundle as buildWorkflowBundle } from '../../worker/workflowBundle';
@@ -93,6 +94,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     everyMs: opts.reconciler?.everyMs ?? cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
     adoptUnqueued: false,
   });
+  const openingPolicy = loadPolicy(cfg); // the policy cases opened by other cases start with (the API's file, or the defaults)
   const worker = await createCaseWorker({
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
@@ -101,6 +103,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     workflowBundle: bundle,
     metrics,
     reconciler,
+    opening: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), currentPolicy: () => openingPolicy },
   });
   const running = worker.run();
   // The dossier's replay, over the bundle the worker runs (built here when the suite's shared one is absent).
@@ -170,6 +173,16 @@ export async function call(sys: TestSystem, method: string, path: string, opts: 
   const problems = opts.injectedFault ? [] : (await checkerFor(sys.api.url)).check(method, path, res.status, res.headers, json, res.headers.get('content-type'));
   if (problems.length > 0) throw new Error(`The answer is not what the API description documents:\n${problems.join('\n')}\nbody: ${text.slice(0, 1500)}`);
   return { status: res.status, body: json, headers: res.headers, text };
+}
+
+/** Evidence for a task or an action: a small PDF of its own bytes uploaded to the case; its attachment id. */
+export async function attachEvidence(sys: TestSystem, caseId: string, key: string = sys.keys.agent.apiKey, label: string = crypto.randomUUID()): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Title (${label}) >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n`)], { type: 'application/pdf' }), 'evidence.pdf');
+  const res = await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+  const body: any = await res.json();
+  if (res.status !== 201) throw new Error(`evidence upload answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.attachmentId;
 }
 
 /**

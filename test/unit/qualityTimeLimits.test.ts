@@ -188,13 +188,13 @@ describe('the policy section', () => {
 
 describe('the termination review and the customer’s choice: codes and ids only', () => {
   test('grounds from the list of their side, at least one evidence id; notes by task-note id, never words', () => {
-    expect(terminationReviewSchema.safeParse({ holds: true, grounds: ['defect_defeats_purpose'], evidenceIds: ['EV-1'] }).success).toBe(true);
-    expect(terminationReviewSchema.safeParse({ holds: false, grounds: ['repairable'], evidenceIds: ['EV-1'], noteIds: ['note_0d7b0c0e-8f5e-4c55-9e4a-3f2b1a7c9d10'] }).success).toBe(true);
-    expect(terminationReviewSchema.safeParse({ holds: true, grounds: ['repairable'], evidenceIds: ['EV-1'] }).success).toBe(false);
-    expect(terminationReviewSchema.safeParse({ holds: false, grounds: [], evidenceIds: ['EV-1'] }).success).toBe(false);
+    expect(terminationReviewSchema.safeParse({ holds: true, grounds: ['defect_defeats_purpose'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'] }).success).toBe(true);
+    expect(terminationReviewSchema.safeParse({ holds: false, grounds: ['repairable'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'], noteIds: ['note_0d7b0c0e-8f5e-4c55-9e4a-3f2b1a7c9d10'] }).success).toBe(true);
+    expect(terminationReviewSchema.safeParse({ holds: true, grounds: ['repairable'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'] }).success).toBe(false);
+    expect(terminationReviewSchema.safeParse({ holds: false, grounds: [], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'] }).success).toBe(false);
     expect(terminationReviewSchema.safeParse({ holds: false, grounds: ['repairable'], evidenceIds: [] }).success).toBe(false);
-    expect(terminationReviewSchema.safeParse({ holds: false, grounds: ['repairable'], evidenceIds: ['EV-1'], noteIds: ['the screen flickers'] }).success).toBe(false);
-    expect(terminationReviewSchema.safeParse({ holds: false, grounds: ['repairable'], evidenceIds: ['EV-1'], note: 'the screen flickers' }).success).toBe(false);
+    expect(terminationReviewSchema.safeParse({ holds: false, grounds: ['repairable'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'], noteIds: ['the screen flickers'] }).success).toBe(false);
+    expect(terminationReviewSchema.safeParse({ holds: false, grounds: ['repairable'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'], note: 'the screen flickers' }).success).toBe(false);
     expect(qualityRemedyChoiceSchema.safeParse({ choice: 'repair' }).success).toBe(true);
     expect(qualityRemedyChoiceSchema.safeParse({ choice: 'refund' }).success).toBe(false);
   });

@@ -180,19 +180,19 @@ describe('repair payloads', () => {
     expect(parseTaskPayload('repair.technician_report', { result: 'repaired', faultCode: 'battery' }).ok).toBe(false);
     expect(parseTaskPayload('repair.technician_report', { result: 'repaired', faultCode: 'battery', partsUsed: ['a part with spaces'] }).ok).toBe(false);
     expect(parseTaskPayload('repair.technician_report', { result: 'not_repairable', faultCode: 'mainboard', reasonCode: 'parts_unavailable' }).ok).toBe(true);
-    expect(parseTaskPayload('repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceRefs: ['evd:1234'], quoteAmountMinor: 100, currency: 'CNY' }).ok).toBe(true);
-    expect(parseTaskPayload('repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceRefs: [], quoteAmountMinor: 100, currency: 'CNY' }).ok).toBe(false);
-    expect(parseTaskPayload('repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceRefs: ['evd:1234'] }).ok).toBe(false);
+    expect(parseTaskPayload('repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceIds: ['att_eebe13cb061b1460178a708fa3de154f'], quoteAmountMinor: 100, currency: 'CNY' }).ok).toBe(true);
+    expect(parseTaskPayload('repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceIds: [], quoteAmountMinor: 100, currency: 'CNY' }).ok).toBe(false);
+    expect(parseTaskPayload('repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceIds: ['att_eebe13cb061b1460178a708fa3de154f'] }).ok).toBe(false);
     expect(parseTaskPayload('repair.damage_review', { decision: 'overturned' }).ok).toBe(true);
     expect(parseTaskPayload('repair.damage_review', { decision: 'maybe' }).ok).toBe(false);
     // 消法 art. 24: the amount an agent approves for the customer's shipping to the centre (no cap).
-    expect(parseTaskPayload('repair.shipping_review', { approvedAmount: '120.00', evidenceIds: ['RCPT-1'] }).ok).toBe(true);
+    expect(parseTaskPayload('repair.shipping_review', { approvedAmount: '120.00', evidenceIds: ['att_b3aa09924a0c02231d4e3d8878882a1c'] }).ok).toBe(true);
     expect(parseTaskPayload('repair.shipping_review', { approvedAmount: '120' }).ok).toBe(true);
     expect(parseTaskPayload('repair.shipping_review', { approvedAmount: -1 }).ok).toBe(false);
     expect(parseTaskPayload('repair.shipping_review', {}).ok).toBe(false);
     // Art. 11: another repairer's record confirmed, or rejected with a reason code (no free text).
     expect(parseTaskPayload('repair.external_record_review', { decision: 'confirmed' }).ok).toBe(true);
-    expect(parseTaskPayload('repair.external_record_review', { decision: 'confirmed', evidenceIds: ['EVD-1'] }).ok).toBe(true);
+    expect(parseTaskPayload('repair.external_record_review', { decision: 'confirmed', evidenceIds: ['att_a2db193cc994f63a5e693638a0a7e50e'] }).ok).toBe(true);
     expect(parseTaskPayload('repair.external_record_review', { decision: 'rejected', reasonCode: 'not_authorised_repairer' }).ok).toBe(true);
     expect(parseTaskPayload('repair.external_record_review', { decision: 'rejected' }).ok).toBe(false);
     expect(parseTaskPayload('repair.external_record_review', { decision: 'rejected', reasonCode: 'looks fake to me' }).ok).toBe(false);

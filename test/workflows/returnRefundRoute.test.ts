@@ -123,7 +123,7 @@ test('a quality return paid cash on delivery: the rest refunded to the chosen ac
   await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
   await waitForState(h, (s) => s.step === 'awaiting_customer_shipment', 'awaiting shipment');
   await executeUpdate(h, submitReturnShipmentUpdate, { args: [{ actor: storefront, shipment: { carrier: 'SF', trackingNumber: 'SF1234567890' } }] });
-  await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: ['EV-1'], deduction: '50.00' });
+  await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'], deduction: '50.00' });
   await waitForState(h, (s) => s.step === 'awaiting_damage_dispute', 'awaiting the dispute');
   await expect(choose(h, { route: 'platform_balance' })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow', message: expect.stringContaining('already paid') } });
   await executeUpdate(h, disputeReturnDamageUpdate, { args: [{ actor: storefront, reasonCode: 'damage_is_the_defect' }] });

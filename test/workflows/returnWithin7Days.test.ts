@@ -561,7 +561,7 @@ describe('time never refuses a quality claim by itself (patch return-quality-tim
   async function refusedTermination(i: ReturnCaseInput) {
     const h = await start(i);
     await complete(h, 'return.merchant_review', merchantActor, { decision: 'reject', reasonCode: 'outside_return_window' });
-    await complete(h, 'return.termination_review', agentActor, { holds: false, grounds: ['repairable'], evidenceIds: ['EV-LATE-2'] });
+    await complete(h, 'return.termination_review', agentActor, { holds: false, grounds: ['repairable'], evidenceIds: ['att_ed7db239e5d67f5f350e389a5c6c732d'] });
     const v = await waitForState(h, (s) => s.step === 'awaiting_quality_remedy_choice', 'remedy choice');
     return { h, v };
   }
@@ -590,15 +590,15 @@ describe('time never refuses a quality claim by itself (patch return-quality-tim
     expect(task.dueAt).toBe(addWorkingDays(i.policy.calendar, new Date(task.at), 2).toISOString());
     expect(eventOf(i.caseId, 'return.rejected_by_merchant').payload).toEqual({ reasonCode: 'outside_return_window', platformReview: 'termination' });
     // Free words are no answer: grounds are codes, evidence and notes are ids.
-    await expect(complete(h, 'return.termination_review', agentActor, { holds: true, grounds: ['defect_defeats_purpose'], evidenceIds: ['EV-LATE-1'], reason: 'it is broken' })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
-    await complete(h, 'return.termination_review', agentActor, { holds: true, grounds: ['defect_defeats_purpose', 'safety_hazard'], evidenceIds: ['EV-LATE-1'], noteIds: ['note_0d7b0c0e-8f5e-4c55-9e4a-3f2b1a7c9d10'] });
+    await expect(complete(h, 'return.termination_review', agentActor, { holds: true, grounds: ['defect_defeats_purpose'], evidenceIds: ['att_f8a007e6ac9e748026fff1925af4ec67'], reason: 'it is broken' })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await complete(h, 'return.termination_review', agentActor, { holds: true, grounds: ['defect_defeats_purpose', 'safety_hazard'], evidenceIds: ['att_f8a007e6ac9e748026fff1925af4ec67'], noteIds: ['note_0d7b0c0e-8f5e-4c55-9e4a-3f2b1a7c9d10'] });
     await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '80.00', currency: 'CNY' } });
     await complete(h, 'return.shipping_review', agentActor, { approvedAmount: '80.00' });
     await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'received' });
     expect(await h.result()).toEqual({ outcome: 'refunded' });
     expect(eventOf(i.caseId, 'return.termination_decided')).toMatchObject({
       actor: agentActor.id,
-      payload: { holds: true, grounds: ['defect_defeats_purpose', 'safety_hazard'], evidenceIds: ['EV-LATE-1'], noteIds: ['note_0d7b0c0e-8f5e-4c55-9e4a-3f2b1a7c9d10'] },
+      payload: { holds: true, grounds: ['defect_defeats_purpose', 'safety_hazard'], evidenceIds: ['att_f8a007e6ac9e748026fff1925af4ec67'], noteIds: ['note_0d7b0c0e-8f5e-4c55-9e4a-3f2b1a7c9d10'] },
     });
     expect(eventOf(i.caseId, 'return.approved').payload).toEqual({ claimKind: 'quality', shippingPaidBy: 'merchant' });
     expect(forCase(i.caseId, fake.of('reimburseReturnShipping'))[0]).toMatchObject({ payer: 'merchant', decided: { amountMinor: 8000, basis: 'agent_approved' } });
@@ -673,7 +673,7 @@ describe('time never refuses a quality claim by itself (patch return-quality-tim
     await env.sleep(new Date(task.dueAt).getTime() - (await env.currentTimeMs()) + 1_000);
     v = await waitForState(h, (s) => openTaskOf(s, 'return.termination_review')?.role === 'supervisor', 'reassigned');
     expect(eventOf(i.caseId, 'return.termination_decided')).toBeUndefined();
-    await complete(h, 'return.termination_review', supervisorActor, { holds: false, grounds: ['defect_minor'], evidenceIds: ['EV-LATE-3'] });
+    await complete(h, 'return.termination_review', supervisorActor, { holds: false, grounds: ['defect_minor'], evidenceIds: ['att_3d62133fd70ed483779cf6bba2b9db6d'] });
     await waitForState(h, (s) => s.step === 'awaiting_quality_remedy_choice');
     await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
     expect(await h.result()).toEqual({ outcome: 'cancelled' });
@@ -704,17 +704,17 @@ describe('a quality return is refunded in full: completeness is a no-reason rule
     expect(openTaskOf(v, 'return.merchant_inspection')).toBeUndefined();
     expect(v.deadlines.refundDueAt).toBeDefined();
     for (const payload of [
-      { outcome: 'incomplete', reasons: ['damaged_after_delivery'], evidenceIds: ['EV-1'], offeredRefund: '50.00' },
+      { outcome: 'incomplete', reasons: ['damaged_after_delivery'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'], offeredRefund: '50.00' },
       { outcome: 'complete' },
       { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: [], deduction: '50.00' },
-      { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: ['EV-1'] },
+      { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'] },
     ]) {
       await expect(executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload }] })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
     }
-    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { outcome: 'received', evidenceIds: ['EV-RCPT-1'] } }] });
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { outcome: 'received', evidenceIds: ['att_a31de2f929c97dd525e332aa2bc8f89c'] } }] });
     expect(await h.result()).toEqual({ outcome: 'refunded' });
     expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([expect.objectContaining({ amountMinor: 19900, kind: 'full' })]);
-    expect(eventOf(i.caseId, 'return.inspection_confirmed').payload).toEqual({ outcome: 'received', claimKind: 'quality', evidenceIds: ['EV-RCPT-1'] });
+    expect(eventOf(i.caseId, 'return.inspection_confirmed').payload).toEqual({ outcome: 'received', claimKind: 'quality', evidenceIds: ['att_a31de2f929c97dd525e332aa2bc8f89c'] });
     expect(eventsOf(i.caseId)).not.toContain('return.inspection_incomplete');
   });
 
@@ -728,10 +728,10 @@ describe('a quality return is refunded in full: completeness is a no-reason rule
 
   test('damage the customer caused beyond the defect: the rest is refunded at once, the refund deadline kept; the dispute lapses and the deduction stands', async () => {
     const { i, h, taskId } = await received();
-    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { outcome: 'customer_damage', reasons: ['liquid_damage'], evidenceIds: ['EV-1', 'EV-2'], deduction: '50.00' } }] });
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { outcome: 'customer_damage', reasons: ['liquid_damage'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6', 'att_078ddffe276510b268c1a7560d8da2ec'], deduction: '50.00' } }] });
     const v = await waitForState(h, (s) => s.step === 'awaiting_damage_dispute', 'damage dispute');
     expect(forCase(i.caseId, fake.of('refundReturn'))).toEqual([expect.objectContaining({ amountMinor: 14900, kind: 'partial' })]);
-    expect(eventOf(i.caseId, 'return.customer_damage_recorded').payload).toEqual({ reasons: ['liquid_damage'], evidenceIds: ['EV-1', 'EV-2'], deductionMinor: 5000, currency: 'CNY' });
+    expect(eventOf(i.caseId, 'return.customer_damage_recorded').payload).toEqual({ reasons: ['liquid_damage'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6', 'att_078ddffe276510b268c1a7560d8da2ec'], deductionMinor: 5000, currency: 'CNY' });
     expect(mailOf(i.caseId, 'return.customer_damage').params).toMatchObject({ amountMinor: 5000, refundedMinor: 14900, dueAt: v.deadlines.damageDispute });
     const started = v.slas.find((s) => s.name === 'damageDispute')!.startedAt;
     expect(v.deadlines.damageDispute).toBe(new Date(new Date(started).getTime() + 7 * DAY).toISOString());
@@ -745,9 +745,9 @@ describe('a quality return is refunded in full: completeness is a no-reason rule
 
   test('the customer disputes once; the supervisor overturns the finding: the deduction is refunded as a payment of its own', async () => {
     const { i, h, taskId } = await received();
-    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: ['EV-1'], deduction: '80.00' } }] });
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { outcome: 'customer_damage', reasons: ['physical_damage'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'], deduction: '80.00' } }] });
     await waitForState(h, (s) => s.step === 'awaiting_damage_dispute', 'damage dispute');
-    await executeUpdate(h, disputeReturnDamageUpdate, { args: [{ actor: storefront, reasonCode: 'damage_is_the_defect', evidenceIds: ['EV-CUST-1'] }] });
+    await executeUpdate(h, disputeReturnDamageUpdate, { args: [{ actor: storefront, reasonCode: 'damage_is_the_defect', evidenceIds: ['att_f97ce83642ceb25226cb408d7975b73e'] }] });
     await expect(executeUpdate(h, disputeReturnDamageUpdate, { args: [{ actor: storefront, reasonCode: 'other' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     const review = await waitForState(h, (s) => !!openTaskOf(s, 'return.damage_review'), 'damage review');
     expect(openTaskOf(review, 'return.damage_review')!.role).toBe('supervisor');
@@ -757,13 +757,13 @@ describe('a quality return is refunded in full: completeness is a no-reason rule
       expect.objectContaining({ amountMinor: 11900, kind: 'partial' }),
       expect.objectContaining({ amountMinor: 8000, kind: 'partial', part: 'deduction', eventKey: `${i.caseId}:refund:deduction` }),
     ]);
-    expect(eventOf(i.caseId, 'return.damage_disputed').payload).toEqual({ reasonCode: 'damage_is_the_defect', evidenceIds: ['EV-CUST-1'] });
+    expect(eventOf(i.caseId, 'return.damage_disputed').payload).toEqual({ reasonCode: 'damage_is_the_defect', evidenceIds: ['att_f97ce83642ceb25226cb408d7975b73e'] });
     expect(mailOf(i.caseId, 'return.damage_reviewed').params).toMatchObject({ decision: 'overturned', amountMinor: 8000 });
   });
 
   test('an upheld finding keeps the deduction; an unanswered dispute is overturned at the review deadline', async () => {
     const upheld = await received();
-    await executeUpdate(upheld.h, completeTaskUpdate, { args: [{ taskId: upheld.taskId, actor: merchantActor, payload: { outcome: 'customer_damage', reasons: ['tampering'], evidenceIds: ['EV-1'], deduction: '30.00' } }] });
+    await executeUpdate(upheld.h, completeTaskUpdate, { args: [{ taskId: upheld.taskId, actor: merchantActor, payload: { outcome: 'customer_damage', reasons: ['tampering'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'], deduction: '30.00' } }] });
     await waitForState(upheld.h, (s) => s.step === 'awaiting_damage_dispute');
     await executeUpdate(upheld.h, disputeReturnDamageUpdate, { args: [{ actor: storefront, reasonCode: 'amount_too_high' }] });
     await complete(upheld.h, 'return.damage_review', supervisorActor, { decision: 'upheld' });
@@ -771,7 +771,7 @@ describe('a quality return is refunded in full: completeness is a no-reason rule
     expect(forCase(upheld.i.caseId, fake.of('refundReturn'))).toHaveLength(1);
 
     const silent = await received();
-    await executeUpdate(silent.h, completeTaskUpdate, { args: [{ taskId: silent.taskId, actor: merchantActor, payload: { outcome: 'customer_damage', reasons: ['tampering'], evidenceIds: ['EV-1'], deduction: '30.00' } }] });
+    await executeUpdate(silent.h, completeTaskUpdate, { args: [{ taskId: silent.taskId, actor: merchantActor, payload: { outcome: 'customer_damage', reasons: ['tampering'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'], deduction: '30.00' } }] });
     await waitForState(silent.h, (s) => s.step === 'awaiting_damage_dispute');
     await executeUpdate(silent.h, disputeReturnDamageUpdate, { args: [{ actor: storefront, reasonCode: 'evidence_insufficient' }] });
     const r = await waitForState(silent.h, (s) => !!openTaskOf(s, 'return.damage_review'));
@@ -798,16 +798,16 @@ describe("a quality claim's return shipping is the seller's, without a cap (消�
     const i = input({ reasonCode: 'defective' });
     const h = await start(i);
     await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
-    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' }, receiptIds: ['RCPT-SF-1'] });
+    await ship(h, { carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' }, receiptIds: ['att_5e7a7f55b83371dd3b3def6dc6f76ad6'] });
     const v = await waitForState(h, (s) => !!openTaskOf(s, 'return.shipping_review'), 'shipping review');
     expect(v.step).toBe('shipping_review');
     expect(eventOf(i.caseId, 'return.shipping_assessed').payload).toEqual({
-      decision: 'review', reason: 'above_quote_margin', paidMinor: 12000, allowedMinor: 2760, quotedMinor: 2300, quotedCurrency: 'CNY', marginPercent: 20, receiptIds: ['RCPT-SF-1'],
+      decision: 'review', reason: 'above_quote_margin', paidMinor: 12000, allowedMinor: 2760, quotedMinor: 2300, quotedCurrency: 'CNY', marginPercent: 20, receiptIds: ['att_5e7a7f55b83371dd3b3def6dc6f76ad6'],
     });
     const task = tasksOf(i.caseId).find((t) => t.type === 'return.shipping_review');
     expect(task.role).toBe('agent');
     expect(task.dueAt).toBe(addWorkingHours(i.policy.calendar, new Date(task.at), 2).toISOString());
-    await complete(h, 'return.shipping_review', agentActor, { approvedAmount: '120.00', evidenceIds: ['RCPT-SF-1'] });
+    await complete(h, 'return.shipping_review', agentActor, { approvedAmount: '120.00', evidenceIds: ['att_5e7a7f55b83371dd3b3def6dc6f76ad6'] });
     await complete(h, 'return.quality_inspection', merchantActor, { outcome: 'received' });
     expect(await h.result()).toEqual({ outcome: 'refunded' });
     const paid = forCase(i.caseId, fake.of('reimburseReturnShipping'));
@@ -1003,20 +1003,20 @@ describe('completeness at inspection (暂行办法 art. 8)', () => {
     // Incomplete needs reasons and evidence; packaging is no reason.
     for (const payload of [
       { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: [], offeredRefund: '50.00' },
-      { outcome: 'incomplete', reasons: ['packaging_missing'], evidenceIds: ['EV-1'], offeredRefund: '50.00' },
-      { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: ['EV-1'] },
+      { outcome: 'incomplete', reasons: ['packaging_missing'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'], offeredRefund: '50.00' },
+      { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6'] },
       { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: ['a photo of the broken box'], offeredRefund: '50.00' },
     ]) {
       await expect(executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload }] })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
     }
-    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: ['EV-1', 'EV-2'], offeredRefund: '150.00' } }] });
+    await executeUpdate(h, completeTaskUpdate, { args: [{ taskId, actor: merchantActor, payload: { outcome: 'incomplete', reasons: ['parts_missing'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6', 'att_078ddffe276510b268c1a7560d8da2ec'], offeredRefund: '150.00' } }] });
     return waitForState(h, (s) => s.step === 'awaiting_incomplete_choice').then((s) => ({ h, v: s }));
   }
 
   test('the customer accepts the partial refund offered; evidence ids are in the audit trail', async () => {
     const i = input();
     const { h } = await incomplete(i);
-    expect(eventOf(i.caseId, 'return.inspection_incomplete').payload).toEqual({ reasons: ['parts_missing'], evidenceIds: ['EV-1', 'EV-2'], offeredRefundMinor: 15000 });
+    expect(eventOf(i.caseId, 'return.inspection_incomplete').payload).toEqual({ reasons: ['parts_missing'], evidenceIds: ['att_5f08cc271067a42abe06541bb45ee8b6', 'att_078ddffe276510b268c1a7560d8da2ec'], offeredRefundMinor: 15000 });
     expect(mailOf(i.caseId, 'return.incomplete').params).toMatchObject({ reasons: 'parts_missing', amountMinor: 15000, currency: 'CNY' });
     await executeUpdate(h, chooseIncompleteOutcomeUpdate, { args: [{ actor: storefront, choice: 'accept_partial_refund' }] });
     expect(await h.result()).toEqual({ outcome: 'partially_refunded' });
@@ -1068,10 +1068,10 @@ describe('completeness at inspection (暂行办法 art. 8)', () => {
     const h = await start(i);
     await complete(h, 'return.merchant_review', merchantActor, { decision: 'approve' });
     await ship(h);
-    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete', giftNotReturned: true, evidenceIds: ['EV-9'] });
+    await complete(h, 'return.merchant_inspection', merchantActor, { outcome: 'complete', giftNotReturned: true, evidenceIds: ['att_f092ea1a3733425047ced7ec170e6881'] });
     expect(await h.result()).toEqual({ outcome: 'refunded' });
     expect(forCase(i.caseId, fake.of('refundReturn'))[0]).toMatchObject({ amountMinor: 19900 - 2000 - 300 - 1500, route: 'original', points: { count: 300 } });
-    expect(eventOf(i.caseId, 'return.inspection_confirmed').payload).toEqual({ outcome: 'complete', packagingMissing: false, giftNotReturned: true, evidenceIds: ['EV-9'] });
+    expect(eventOf(i.caseId, 'return.inspection_confirmed').payload).toEqual({ outcome: 'complete', packagingMissing: false, giftNotReturned: true, evidenceIds: ['att_f092ea1a3733425047ced7ec170e6881'] });
   });
 });
 

@@ -205,17 +205,17 @@ test('in warranty, the shipping has no cap (消法 art. 24): 120.00 paid for a b
   await complete(h, 'repair.first_response', { solution: 'free_repair' });
   await atStep(h, 'awaiting_hand_over');
   await executeUpdate(h, handOverItemUpdate, {
-    args: [{ actor: storefront, handOver: { method: 'courier', carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' }, receiptIds: ['RCPT-SF-9'] } }],
+    args: [{ actor: storefront, handOver: { method: 'courier', carrier: 'SF', trackingNumber: 'SF1234567890', paid: { amount: '120.00', currency: 'CNY' }, receiptIds: ['att_7e036cc9059f3b236264bdb05abe5c7d'] } }],
   });
   const v = await waitForState(h, (s) => !!openTaskOf(s, 'repair.shipping_review') && !!openTaskOf(s, 'repair.confirm_receipt'), 'shipping review beside the receipt');
   expect(openTaskOf(v, 'repair.shipping_review')!.role).toBe('agent');
   expect(event(i.caseId, 'repair.shipping_assessed').payload).toEqual({
-    leg: 'to_centre', decision: 'review', reason: 'above_quote_margin', paidMinor: 12000, allowedMinor: 2760, quotedMinor: 2300, quotedCurrency: 'CNY', marginPercent: 20, receiptIds: ['RCPT-SF-9'],
+    leg: 'to_centre', decision: 'review', reason: 'above_quote_margin', paidMinor: 12000, allowedMinor: 2760, quotedMinor: 2300, quotedCurrency: 'CNY', marginPercent: 20, receiptIds: ['att_7e036cc9059f3b236264bdb05abe5c7d'],
   });
   // The repair goes on while the agent looks at the receipt.
   await complete(h, 'repair.confirm_receipt', { outcome: 'received' });
   await complete(h, 'repair.technician_report', repaired);
-  await complete(h, 'repair.shipping_review', { approvedAmount: '120.00', evidenceIds: ['RCPT-SF-9'] });
+  await complete(h, 'repair.shipping_review', { approvedAmount: '120.00', evidenceIds: ['att_7e036cc9059f3b236264bdb05abe5c7d'] });
   await complete(h, 'repair.return_shipment', { carrier: 'EMS', trackingNumber: 'EMS123456789' });
   await atStep(h, 'awaiting_rating');
   await executeUpdate(h, submitRatingUpdate, { args: [{ actor: storefront, rating: 4 }] });
@@ -224,7 +224,7 @@ test('in warranty, the shipping has no cap (消法 art. 24): 120.00 paid for a b
     ['to_centre', undefined, 12000, 'agent_approved'],
     ['from_centre', undefined, 4500, 'carrier_quote'],
   ]);
-  expect(event(i.caseId, 'repair.shipping_approved').payload).toEqual({ leg: 'to_centre', amountMinor: 12000, currency: 'CNY', evidenceIds: ['RCPT-SF-9'] });
+  expect(event(i.caseId, 'repair.shipping_approved').payload).toEqual({ leg: 'to_centre', amountMinor: 12000, currency: 'CNY', evidenceIds: ['att_7e036cc9059f3b236264bdb05abe5c7d'] });
   expect(event(i.caseId, 'repair.shipping_reimbursed').payload).toMatchObject({ leg: 'to_centre', amountMinor: 12000 });
 });
 
@@ -520,9 +520,9 @@ test('user damage with evidence: out of warranty with a quote; the dispute goes 
   const h = await start(i);
   await toRepairing(h);
   await expect(executeUpdate(h, disputeDamageUpdate, { args: [{ actor: storefront, reasonCode: 'normal_use' }] })).rejects.toMatchObject({ cause: { type: 'NotAllowedNow' } });
-  await complete(h, 'repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceRefs: ['evd:photo-1', 'evd:photo-2'], quoteAmountMinor: 12000, currency: 'CNY' });
+  await complete(h, 'repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceIds: ['att_0d98f4ec1a713f658fe29d7e6f497194', 'att_12a6a26d8987565d8d1b5287ef949332'], quoteAmountMinor: 12000, currency: 'CNY' });
   await atStep(h, 'awaiting_quote_decision');
-  expect(event(i.caseId, 'repair.user_damage_recorded').payload).toEqual({ faultCode: 'mechanical', evidenceRefs: ['evd:photo-1', 'evd:photo-2'], amountMinor: 12000, currency: 'CNY' });
+  expect(event(i.caseId, 'repair.user_damage_recorded').payload).toEqual({ faultCode: 'mechanical', evidenceIds: ['att_0d98f4ec1a713f658fe29d7e6f497194', 'att_12a6a26d8987565d8d1b5287ef949332'], amountMinor: 12000, currency: 'CNY' });
   expect(progressOf(i.caseId)).toMatchObject({ inWarranty: false, quoteAmountMinor: 12000 });
   await executeUpdate(h, disputeDamageUpdate, { args: [{ actor: storefront, reasonCode: 'normal_use' }] });
   await waitForState(h, (s) => !!openTaskOf(s, 'repair.damage_review'), 'review task');
@@ -545,7 +545,7 @@ test('user damage upheld: the quote again, no second dispute; accepted, the paid
   const i = input();
   const h = await start(i);
   await toRepairing(h);
-  await complete(h, 'repair.technician_report', { result: 'user_damage', faultCode: 'display', evidenceRefs: ['evd:photo-9'], quoteAmountMinor: 8000, currency: 'CNY' });
+  await complete(h, 'repair.technician_report', { result: 'user_damage', faultCode: 'display', evidenceIds: ['att_8353d1c696930289485c007461c624bd'], quoteAmountMinor: 8000, currency: 'CNY' });
   await atStep(h, 'awaiting_quote_decision');
   await executeUpdate(h, disputeDamageUpdate, { args: [{ actor: storefront, reasonCode: 'not_caused_by_me' }] });
   await complete(h, 'repair.damage_review', { decision: 'upheld' }, supervisor);
@@ -565,7 +565,7 @@ test('user damage upheld: the quote again, no second dispute; accepted, the paid
   const j = input();
   const hj = await start(j);
   await toRepairing(hj);
-  await complete(hj, 'repair.technician_report', { result: 'user_damage', faultCode: 'display', evidenceRefs: ['evd:photo-9'], quoteAmountMinor: 8000, currency: 'CNY' });
+  await complete(hj, 'repair.technician_report', { result: 'user_damage', faultCode: 'display', evidenceIds: ['att_8353d1c696930289485c007461c624bd'], quoteAmountMinor: 8000, currency: 'CNY' });
   await atStep(hj, 'awaiting_quote_decision');
   await executeUpdate(hj, decideQuoteUpdate, { args: [{ actor: storefront, decision: 'decline' }] });
   await shipAndRate(hj, 1);
@@ -608,7 +608,7 @@ test('a disputed user-damage finding left unreviewed escalates to supervisors at
   const i = input();
   const h = await start(i);
   await toRepairing(h);
-  await complete(h, 'repair.technician_report', { result: 'user_damage', faultCode: 'display', evidenceRefs: ['evd:photo-3'], quoteAmountMinor: 8000, currency: 'CNY' });
+  await complete(h, 'repair.technician_report', { result: 'user_damage', faultCode: 'display', evidenceIds: ['att_cd586b038b5998df1d1efbb9d751bd09'], quoteAmountMinor: 8000, currency: 'CNY' });
   await atStep(h, 'awaiting_quote_decision');
   await executeUpdate(h, disputeDamageUpdate, { args: [{ actor: storefront, reasonCode: 'evidence_insufficient' }] });
   await waitForState(h, (s) => !!openTaskOf(s, 'repair.damage_review'), 'review task');
@@ -660,7 +660,7 @@ test('update validators: wrong step, bad payloads and a cancellation after hand-
   await expect(executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] })).rejects.toMatchObject({ cause: { type: 'PolicyRefused' } });
   await complete(h, 'repair.confirm_receipt', { outcome: 'received' });
   await expect(complete(h, 'repair.technician_report', { result: 'repaired', faultCode: 'power_supply' })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
-  await expect(complete(h, 'repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceRefs: [], quoteAmountMinor: 100, currency: 'CNY' })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
+  await expect(complete(h, 'repair.technician_report', { result: 'user_damage', faultCode: 'mechanical', evidenceIds: [], quoteAmountMinor: 100, currency: 'CNY' })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
   await complete(h, 'repair.technician_report', repaired);
   await shipAndRate(h, 5);
   expect(await h.result()).toEqual({ outcome: 'repaired', rating: 5 });
@@ -698,10 +698,10 @@ describe('two repairs, of any fault, by any repairer (三包 art. 11, patch repa
     expect(review.dueAt).toBe(addWorkingDays(i.policy.calendar, await slaStartOf(h, 'externalRecordReview'), 2).toISOString());
     expect(eventTypes(i.caseId)).not.toContain('repair.entitlement');
     await expect(complete(h, 'repair.external_record_review', { decision: 'rejected' })).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
-    await complete(h, 'repair.external_record_review', { decision: 'confirmed', evidenceIds: ['EVD-1'] });
+    await complete(h, 'repair.external_record_review', { decision: 'confirmed', evidenceIds: ['att_a2db193cc994f63a5e693638a0a7e50e'] });
     await atStep(h, 'awaiting_remedy_choice');
     expect(forCase(i.caseId, fakes.externalReviews)).toEqual([{ caseId: i.caseId, recordId: 'xrr-a', decision: 'confirmed', reasonCode: null, reviewedBy: agent.id, at: expect.any(String) }]);
-    expect(event(i.caseId, 'repair.external_record_reviewed').payload).toEqual({ recordId: 'xrr-a', decision: 'confirmed', reasonCode: null, evidenceIds: ['EVD-1'], onSilence: false });
+    expect(event(i.caseId, 'repair.external_record_reviewed').payload).toEqual({ recordId: 'xrr-a', decision: 'confirmed', reasonCode: null, evidenceIds: ['att_a2db193cc994f63a5e693638a0a7e50e'], onSilence: false });
     expect(event(i.caseId, 'repair.entitlement').payload).toEqual({ reason: 'repeat_fault', options: ['replacement', 'refund'], repairCount: { platform: 1, confirmedExternal: 1, total: 2 } });
     expect(progressOf(i.caseId)).toMatchObject({ entitlement: 'repeat_fault' });
     await choose(h, 'replacement');

@@ -1,0 +1,216 @@
+// The case-opening service: opening a case of any process, the one way every opener does it (POST /v1/cases through
+// api/caseOpening.ts, and a case that opens another through the openLinkedCase activity, wired by the worker). Not tied
+// to Express: it takes the process, the body, the principal and the idempotency key, and answers the case it opened
+// (or the case an earlier request with the same key opened), or throws an ApiError (lib/errors.ts).
+// - The same idempotency key (per principal) never opens a second case: the same key and body answer the case it opened
+//   (`replayed`), another body or another kind of case is refused (409).
+// - The body is validated as POST /v1/cases validates it (the process's zod body and its checks: 400), then the
+//   process's policy checks run before any write (prepare: 422).
+// - The case row and its details are written at once (one statement, or one transaction when the process has rows of
+//   its own), then the workflow's single run is started (processes/caseStart.ts). A replay starts only a case whose
+//   start never went through.
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import type { CaseOpeningPort, LinkedOpening } from '../activities/caseLinks';
+import { canonicalJson, pgSql, prismaSql, utc, type Sql } from '../activities/audit';
+import type { Principal } from '../lib/authz';
+import { caseCalendar } from '../lib/calendarStore';
+import type { Secrets } from '../lib/config';
+import { isUniqueViolation, poolOf } from '../lib/db';
+import { ApiError, badRequest, conflict, zodIssues } from '../lib/errors';
+import type { Logger } from '../lib/logger';
+import { caseById, idempotencyRecordOf } from '../lib/sqlReads';
+import { afterOpeningCommit, startCaseOnce, type StoredWorkflowInput } from './caseStart';
+import type { CaseOpeningDeps } from './deps';
+import { processOf } from './index';
+import { policySection } from './policyDocument';
+import type { AnyProcess } from './types';
+
+export type { CaseOpeningDeps };
+
+export const idempotencyKeySchema = z.string().regex(/^[\w.:-]{8,128}$/, '8-128 letters, digits, _ . : or -');
+
+export interface OpenCaseRequest {
+  process: AnyProcess;
+  /** The request body without `type`; validated here with the process's body schema and checks. */
+  body: unknown;
+  principal: Principal;
+  /** The Idempotency-Key as received (validated here: 400 IDEMPOTENCY_KEY_REQUIRED when missing or malformed). */
+  idempotencyKey: string | undefined;
+  /** Where the service logs (the request's logger in the API); default deps.logger. */
+  log?: Logger;
+}
+
+export interface OpenedCase {
+  caseId: string;
+  /** True when an earlier request with the same key and body opened it: nothing new was opened. */
+  replayed: boolean;
+}
+
+/**
+ * The stored hash of a request body, keyed with the request-hash secret: bodies hold e-mail addresses
+ * and passwords, so the stored hash must not be a fast, unkeyed one.
+ */
+export function requestHash(deps: { secrets?: Pick<Secrets, 'requestHash'> }, body: unknown): string {
+  const secret = deps.secrets?.requestHash;
+  if (!secret) throw new Error('No request-hash secret: pass secrets.requestHash (from loadConfig()) in the deps');
+  return crypto.createHmac('sha256', secret).update(canonicalJson(body)).digest('hex');
+}
+
+/** The zod validation of a process's opening body, as POST /v1/cases does it: 400 with readable issues. */
+export function validateOpeningBody(process: AnyProcess, body: unknown): Record<string, unknown> {
+  const parsed = process.open.body.safeParse(body ?? {});
+  if (!parsed.success) throw badRequest('VALIDATION_FAILED', `The ${process.caseType} case is not valid`, zodIssues(parsed.error));
+  const value = parsed.data as Record<string, unknown>;
+  const problems = process.open.check?.(value) ?? [];
+  if (problems.length > 0) throw badRequest('VALIDATION_FAILED', `The ${process.caseType} case is not valid`, problems.map((p) => ({ ...p, code: 'custom' })));
+  return value;
+}
+
+/** Opens a case (see the head of this file); throws an ApiError when the request is refused (400, 409, 422). */
+export async function openCase(deps: CaseOpeningDeps, r: OpenCaseRequest): Promise<OpenedCase> {
+  const { process, principal } = r;
+  const log = r.log ?? deps.logger;
+  const valid = validateOpeningBody(process, r.body);
+  const keyParsed = idempotencyKeySchema.safeParse(r.idempotencyKey);
+  if (!keyParsed.success) throw badRequest('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (8-128 characters)');
+  const key = keyParsed.data;
+  const body = { type: process.caseType, ...valid };
+  const hash = requestHash(deps, body);
+
+  /**
+   * Starts the case's single run. The case row is marked started by the workflow's first write of the case
+   * (activities/caseWrites.ts); until then a replay of the request starts again and finds the run (running: the same
+   * run; closed: refused and counted as started). A case whose start a crash prevented and that nobody replays is
+   * started by the reconciler (processes/caseReconciler.ts).
+   */
+  const startOnce = async (caseId: string, input: StoredWorkflowInput) => {
+    if ((await startCaseOnce(deps, process, input)) === 'closed') log.warn({ caseId }, 'case workflow had already started; not starting it again');
+  };
+
+  const replayed = async (rec: { requestHash: string; caseId: string }): Promise<OpenedCase> => {
+    if (rec.requestHash !== hash) {
+      throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body', { caseId: rec.caseId });
+    }
+    const row = await caseById(deps.db, rec.caseId);
+    if (!row) throw new Error(`Case ${rec.caseId} of an idempotency record is missing`);
+    if (row.type !== process.caseType) throw conflict('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for another kind of case', { caseId: rec.caseId });
+    // The answer comes from the read model. Only a case whose first start never went through is started
+    // now; a case that started (running or long closed) is never started again.
+    if (row.workflowStartedAt === null) await startOnce(row.id, (row.summary as { workflowInput: any }).workflowInput);
+    return { caseId: rec.caseId, replayed: true };
+  };
+
+  const earlier = await idempotencyRecordOf(deps.db, principal.id, key);
+  if (earlier) return replayed(earlier);
+
+  const caseId = `${process.idPrefix}-${crypto.randomUUID()}`;
+  const policy = deps.currentPolicy();
+  const requestedAt = new Date();
+  // The case carries the holiday data of the years it can reach (lib/calendarStore.ts caseCalendar), with its version.
+  const prepared = await process.open.prepare(
+    { deps, principal, caseId, requestedAt, policy: { version: policy.version, calendar: caseCalendar(policy.calendar, requestedAt) }, section: policySection(policy, process.policy.key) },
+    body,
+  );
+  const c = prepared.contact;
+  const opening: Opening = {
+    principalId: principal.id,
+    key,
+    requestHash: hash,
+    caseId,
+    type: process.caseType,
+    customerId: prepared.row.customerId,
+    merchantId: prepared.row.merchantId,
+    policyVersion: policy.version,
+    summary: { ...prepared.row.summary, workflowInput: prepared.input },
+    contact: c && (c.email || c.displayName || c.locale) ? c : undefined,
+    taskQueue: deps.temporal.taskQueue,
+    at: new Date(),
+  };
+  try {
+    const writes = prepared.writes;
+    if (writes) {
+      await deps.db.$transaction(async (tx) => {
+        await insertOpening(prismaSql(tx), opening);
+        await writes(tx);
+      });
+    } else {
+      await insertOpening(pgSql(poolOf(deps.db)), opening); // one statement: atomic without a transaction around it
+    }
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const winner = await idempotencyRecordOf(deps.db, principal.id, key);
+    if (winner) return replayed(winner);
+    throw process.open.onUniqueViolation?.(body) ?? err;
+  }
+  afterOpeningCommit(caseId);
+  await startOnce(caseId, prepared.input);
+  log.info({ caseId, caseType: process.caseType }, 'case opened');
+  return { caseId, replayed: false };
+}
+
+/**
+ * The service as the worker hands it to the activities (the CaseOpeningPort of activities/caseLinks.ts): the process by
+ * its case type from the catalogue (a case type the catalogue lacks answers `unknown_process`, nothing is written), and
+ * a refusal of the process (400, 409, 422) answered as `refused`, so that the case that asked goes on and records it.
+ */
+export function createCaseOpening(deps: CaseOpeningDeps): CaseOpeningPort {
+  return {
+    async openCase(r: { caseType: string; body: Record<string, unknown>; idempotencyKey: string; principal: Principal }): Promise<LinkedOpening> {
+      const process = processOf(r.caseType);
+      if (!process) return { status: 'unknown_process', caseType: r.caseType };
+      try {
+        const opened = await openCase(deps, { process, body: r.body, principal: r.principal, idempotencyKey: r.idempotencyKey });
+        return { status: opened.replayed ? 'replayed' : 'opened', caseId: opened.caseId, caseType: process.caseType };
+      } catch (err) {
+        if (err instanceof ApiError && err.status >= 400 && err.status < 500) return { status: 'refused', caseType: process.caseType, code: err.code, message: err.message };
+        throw err;
+      }
+    },
+  };
+}
+
+interface Opening {
+  principalId: string;
+  key: string;
+  requestHash: string;
+  caseId: string;
+  type: string;
+  customerId: string;
+  merchantId: string | null;
+  policyVersion: string;
+  summary: Record<string, unknown>;
+  contact?: { customerId: string; email?: string; displayName?: string; locale?: string };
+  /** The task queue its workflow starts on: that queue's reconciler starts it if the start never happened. */
+  taskQueue: string;
+  at: Date;
+}
+
+/**
+ * The opening's own rows in one statement: the idempotency record, the case row and, when the request names any, the
+ * customer's contact data (a field the request leaves out keeps what is stored). A key or case id already taken fails
+ * it whole (unique violation).
+ */
+async function insertOpening(sql: Sql, o: Opening): Promise<void> {
+  const at = utc(4);
+  const params: unknown[] = [o.principalId, o.key, o.requestHash, o.at.toISOString(), o.caseId, o.type, o.customerId, o.merchantId, o.policyVersion, JSON.stringify(o.summary), o.taskQueue];
+  let party = '';
+  if (o.contact) {
+    const c = o.contact;
+    params.push(c.customerId, c.email || null, c.displayName || null, c.locale || null);
+    party = `, party AS (
+      INSERT INTO parties (kind, id, email, display_name, locale, updated_at) VALUES ('customer', $12, $13, $14, coalesce($15, 'zh-CN'), ${at})
+      ON CONFLICT (kind, id) DO UPDATE SET email = coalesce($13, parties.email), display_name = coalesce($14, parties.display_name),
+        locale = coalesce($15, parties.locale), updated_at = ${at})`;
+  }
+  await sql.query(
+    `WITH idempotency AS (
+       INSERT INTO idempotency_records (principal_id, key, request_hash, case_id, created_at) VALUES ($1, $2, $3, $5, ${at})
+     ), opened AS (
+       INSERT INTO cases (id, type, status, step, customer_id, merchant_id, policy_version, workflow_id, opened_by, summary, task_queue, created_at, updated_at)
+       VALUES ($5, $6, 'open', 'opened', $7, $8, $9, $5, $1, $10::jsonb, $11, ${at}, ${at})
+     )${party}
+     SELECT 1`,
+    params,
+  );
+}
