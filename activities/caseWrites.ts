@@ -185,9 +185,9 @@ async function escalateTask(client: ClientBase, chain: AuditChain, t: EscalateTa
  */
 export async function queueNotification(client: PgQueryable, n: NotifyInput, queue: string | null): Promise<void> {
   await client.query(
-    `INSERT INTO notifications (id, case_id, template, recipient_kind, recipient_id, status, params, event_key, event_at, queue)
-     VALUES ($1, $2, $3, $4, $5, 'pending', $6::jsonb, $7, ${utc(8)}, $9)
-     ON CONFLICT (id) DO UPDATE SET params = EXCLUDED.params, event_key = EXCLUDED.event_key, event_at = EXCLUDED.event_at, queue = EXCLUDED.queue`,
-    [n.key, n.caseId, n.template, n.recipient.kind, n.recipient.id, canonicalJson(n.params), n.eventKey, n.at, queue],
+    `INSERT INTO notifications (id, case_id, template, recipient_kind, recipient_id, status, params, event_key, event_at, queue, receipt)
+     VALUES ($1, $2, $3, $4, $5, 'pending', $6::jsonb, $7, ${utc(8)}, $9, $10)
+     ON CONFLICT (id) DO UPDATE SET params = EXCLUDED.params, event_key = EXCLUDED.event_key, event_at = EXCLUDED.event_at, queue = EXCLUDED.queue, receipt = EXCLUDED.receipt`,
+    [n.key, n.caseId, n.template, n.recipient.kind, n.recipient.id, canonicalJson(n.params), n.eventKey, n.at, queue, n.receipt === true],
   );
 }

@@ -53,6 +53,8 @@ export interface ActivityDeps {
   secrets: Secrets;
   /** Registration: e-mail link base (default: REGISTRATION_LINK_BASE). */
   registrationLinkBase?: string;
+  /** The Reply-To of a notice about a case to a recipient kind (lib/replyTokens.ts), when inbound mail is on. */
+  replyAddress?: (caseId: string, recipientKind: string) => string | undefined;
   /**
    * The case-opening service (processes/caseOpening.ts), built and handed down by the worker: openLinkedCase opens a
    * linked case through it. Absent: openLinkedCase opens nothing and says so ('opening_unavailable').

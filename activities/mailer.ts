@@ -7,6 +7,8 @@ export interface MailMessage {
   text: string;
   /** Stable per notification, so a receiving system can also deduplicate. */
   messageId: string;
+  /** Where a reply goes: a notice about a case carries case+<token>@<INBOUND_MAIL_DOMAIN> (lib/replyTokens.ts). */
+  replyTo?: string;
   headers?: Record<string, string>;
 }
 
@@ -38,7 +40,7 @@ export function createSmtpMailer(s: SmtpSettings): Mailer {
   });
   return {
     async send(msg) {
-      const info = await transport.sendMail({ from: s.from, to: msg.to, subject: msg.subject, text: msg.text, messageId: msg.messageId, headers: msg.headers });
+      const info = await transport.sendMail({ from: s.from, to: msg.to, subject: msg.subject, text: msg.text, messageId: msg.messageId, headers: msg.headers, ...(msg.replyTo && { replyTo: msg.replyTo }) });
       return { messageId: info.messageId ?? msg.messageId };
     },
     close: () => transport.close(),

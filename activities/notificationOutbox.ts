@@ -10,6 +10,15 @@
 // as one. A claim whose recipient has no address ends 'skipped', as a send does. An SMTP refusal is safe to retry: the
 // row goes back to 'failed' with a backoff. Several workers may run dispatchers on one database: claims use FOR UPDATE
 // SKIP LOCKED.
+//
+// Delivery receipts (onAccepted), for the notices whose case asked for one (NotifyInput.receipt; a signal to every case
+// for every notice would race with the task that closes a case, which the server then refuses): once a send is
+// accepted by the mail server AND recorded 'sent', the case's workflow is told (the worker signals noticeDelivered: the notice's key and the acceptance time), so a process can start a clock at
+// delivery (CaseKit awaitNoticeDelivered). An 'uncertain' send gives no receipt: we cannot know the server accepted it.
+// Such a clock does not start on it; an at-least-once notice is sent again with the same Message-ID and its clock starts
+// at the first confirmed acceptance; an at-most-once notice is never resent, so a clock waiting on it never starts (a
+// process that starts a clock at delivery uses an at-least-once template). The same holds for an acceptance whose
+// record failed (the row becomes 'uncertain'): no receipt until a resend is accepted and recorded.
 import crypto from 'node:crypto';
 import { poolOf, withPgTransaction, type Db } from '../lib/db';
 import { queueNotification } from './caseWrites';
@@ -63,6 +72,26 @@ export interface OutboxOptions {
    * to play a crash between the SMTP answer and the record.
    */
   afterSmtpAccepted?: (row: { id: string; template: string }) => Promise<void>;
+  /** The Reply-To of a notice about `caseId` to a recipient of `recipientKind` (none: no Reply-To). */
+  replyTo?: (caseId: string, recipientKind: string) => string | undefined;
+  /**
+   * A delivery receipt, for a notice queued with `receipt`: SMTP accepted it and the send is recorded. The worker signals the case's workflow
+   * (noticeDelivered). Never called for an uncertain send. Its failure is logged; the send stays recorded.
+   */
+  onAccepted?: (receipt: DeliveryReceipt) => Promise<void>;
+}
+
+export interface DeliveryReceipt {
+  caseId: string;
+  /** The case's workflow (null: no case row, e.g. a row queued for a case since removed). */
+  workflowId: string | null;
+  /** The case was closed when the notice was claimed (its workflow has ended: nobody to tell). */
+  caseClosed: boolean;
+  /** The notification's key (notifications.id): what the workflow queued it under. */
+  noticeKey: string;
+  template: string;
+  /** When the mail server accepted it (also the row's sent_at). */
+  acceptedAt: Date;
 }
 
 interface ClaimedRow {
@@ -81,6 +110,9 @@ interface ClaimedRow {
   locale: string | null;
   /** The status the row was claimed from: 'uncertain' is a resend of an interrupted at-least-once notice. */
   claimed_from: string;
+  workflow_id: string | null;
+  case_status: string | null;
+  receipt: boolean;
 }
 
 /** Tries to record a send that SMTP accepted. */
@@ -180,9 +212,10 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
           ORDER BY next_attempt_at, queued_seq LIMIT ${batch}
           FOR UPDATE SKIP LOCKED) due
         WHERE n.id = due.id
-        RETURNING n.id, n.queued_seq, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts, due.status AS claimed_from)
-      SELECT c.*, p.email, p.locale FROM claimed c
-      LEFT JOIN parties p ON p.kind = c.recipient_kind AND p.id = c.recipient_id`;
+        RETURNING n.id, n.queued_seq, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts, n.receipt, due.status AS claimed_from)
+      SELECT c.*, p.email, p.locale, k.workflow_id, k.status AS case_status FROM claimed c
+      LEFT JOIN parties p ON p.kind = c.recipient_kind AND p.id = c.recipient_id
+      LEFT JOIN cases k ON k.id = c.case_id`;
   }
 
   async function deliver(r: ClaimedRow): Promise<void> {
@@ -195,10 +228,13 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       return;
     }
     let sent: { messageId: string };
+    let acceptedAt: Date;
     try {
       const { subject, text } = renderTemplate(o.templates(), r.template, locale, r.params ?? {});
       const messageId = `<${crypto.createHash('sha256').update(r.id).digest('hex').slice(0, 32)}@${o.mailDomain ?? 'casework.local'}>`;
-      sent = await mailer.send({ to: r.email, subject, text, messageId, headers: { 'X-Case-Id': r.case_id, 'X-Notification-Id': r.id } });
+      const replyTo = o.replyTo?.(r.case_id, r.recipient_kind);
+      sent = await mailer.send({ to: r.email, subject, text, messageId, ...(replyTo && { replyTo }), headers: { 'X-Case-Id': r.case_id, 'X-Notification-Id': r.id } });
+      acceptedAt = new Date();
     } catch (err) {
       count(r.template, 'failed');
       // Not accepted by SMTP: safe to try again later.
@@ -228,7 +264,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
           });
           await sql.query(
             `UPDATE notifications SET status = 'sent', locale = $2, message_id = $3, sent_at = ${utc(4)}, last_error = NULL WHERE id = $1`,
-            [r.id, locale, sent.messageId, new Date().toISOString()],
+            [r.id, locale, sent.messageId, acceptedAt.toISOString()],
           );
         });
         break;
@@ -240,6 +276,10 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
         l.error({ err: (err as Error).message, messageId: sent.messageId, delivery: deliveryOf(o.templates(), r.template) }, 'notification sent but not recorded; it will be marked uncertain (resent only if at least once)');
         return;
       }
+    }
+    // The receipt: only now, the acceptance confirmed and recorded (an uncertain send never gets here).
+    if (o.onAccepted && r.receipt) {
+      await o.onAccepted({ caseId: r.case_id, workflowId: r.workflow_id, caseClosed: r.case_status === 'closed', noticeKey: r.id, template: r.template, acceptedAt }).catch((err: Error) => l.error({ err: err.message }, 'delivery receipt not signalled to the case'));
     }
     const resent = r.claimed_from === 'uncertain';
     count(r.template, resent ? 'resent_after_uncertain' : 'sent');

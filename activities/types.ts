@@ -67,6 +67,12 @@ export interface NotifyInput {
   params: Record<string, string | number | null>;
   at: string;
   eventKey: string;
+  /**
+   * The case wants a delivery receipt: once SMTP accepts the notice and the send is recorded, the outbox signals the
+   * case's workflow (noticeDelivered; CaseKit awaitNoticeDelivered). Ask it of at-least-once templates only: an
+   * uncertain send gives no receipt, and only an at-least-once notice is sent again.
+   */
+  receipt?: boolean;
 }
 
 export interface RefundInput {

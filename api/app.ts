@@ -13,6 +13,7 @@ import { DEFAULT_RATE_LIMITS, rateLimit } from './rateLimit';
 import { attachmentsRouter } from './routes/attachments';
 import { threadsRouter } from './routes/threads';
 import { webhooksRouter } from './routes/webhooks';
+import { inboundMailRouter } from './routes/inboundMail';
 import { casesRouter } from './routes/cases';
 import { merchantsRouter } from './routes/merchants';
 import { principalsRouter } from './routes/principals';
@@ -76,6 +77,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(casesRouter(deps));
   app.use(attachmentsRouter(deps));
   app.use(threadsRouter(deps));
+  app.use(inboundMailRouter(deps));
   app.use(tasksRouter(deps));
   app.use(principalsRouter(deps));
   app.use(merchantsRouter(deps));

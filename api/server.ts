@@ -16,6 +16,8 @@ import type { ApiDeps } from './deps';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HistoryReplay } from '../processes/dossier';
+import { startInboundMailServer, type InboundMailServer } from '../lib/inboundMail';
+import { createInboundMailHandler } from '../processes/inboundMail';
 
 export { loadPolicy };
 
@@ -24,6 +26,8 @@ export interface RunningApi {
   url: string;
   /** What the app was built with (tests build further apps from it). */
   deps: ApiDeps;
+  /** The inbound SMTP listener (INBOUND_MAIL_ENABLED), beside the API: replies to case notices. */
+  inboundMail?: InboundMailServer;
   close(): Promise<void>;
 }
 
@@ -84,12 +88,29 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
   const addr = server.address() as { port: number; address: string };
   const url = `http://${o.host ?? o.cfg.API_HOST}:${addr.port}`;
   o.logger.info({ url, policyVersion: policy.version, calendarVersion: calendars.snapshot().version, calendarCoverage: calendars.coverage() }, 'API listening');
+  // Replies to case notices (Reply-To case+<token>@INBOUND_MAIL_DOMAIN): a process setting, off by default.
+  const inboundLog = o.logger.child({ component: 'inbound-mail' });
+  const inboundMail = o.cfg.INBOUND_MAIL_ENABLED
+    ? await startInboundMailServer({
+        port: o.cfg.INBOUND_MAIL_PORT,
+        host: o.cfg.INBOUND_MAIL_HOST,
+        domain: o.cfg.INBOUND_MAIL_DOMAIN,
+        maxBytes: o.cfg.INBOUND_MAIL_MAX_BYTES,
+        log: inboundLog,
+        onMessage: (() => {
+          const handle = createInboundMailHandler({ db: o.db, blobs: ports.blobs, clients: deps.temporal.clients, logger: o.logger, secret: o.cfg.REPLY_TOKEN_SECRET, domain: o.cfg.INBOUND_MAIL_DOMAIN, limits: deps.attachmentLimits! });
+          return async (m) => void (await handle(m));
+        })(),
+      })
+    : undefined;
   return {
     server,
     url,
     deps,
+    ...(inboundMail && { inboundMail }),
     close: () =>
       new Promise<void>((resolve) => {
+        void inboundMail?.close();
         draining = true;
         if (!o.calendars) calendars.stop();
         server.close(() => resolve());

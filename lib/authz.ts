@@ -79,6 +79,7 @@ export const platformActionRoles = {
   'attachments.read': ['storefront', 'merchant', 'agent', 'supervisor', 'auditor', 'admin'],
   'threads.post': ['storefront', 'merchant', 'agent', 'supervisor'],
   'threads.read': ['storefront', 'merchant', 'agent', 'supervisor', 'auditor', 'admin'],
+  'inboundMail.review': ['agent', 'supervisor'],
   'cases.cancel': ['storefront', 'agent', 'supervisor'],
   'processes.read': [EVERYONE],
   'tasks.list': ['merchant', 'agent', 'supervisor', 'auditor', 'admin'],

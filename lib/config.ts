@@ -12,6 +12,7 @@ export const DEV_SECRETS = {
   REQUEST_HASH_SECRET: 'dev-only-request-hash-secret-change-me-0123456789',
   /** The carrier's webhook (POST /v1/webhooks/carrier): HMAC-SHA256 key of its signatures. */
   WEBHOOK_SECRET_CARRIER: 'dev-only-carrier-webhook-secret-change-me-0123456789',
+  REPLY_TOKEN_SECRET: 'dev-only-reply-token-secret-change-me-0123456789',
 } as const;
 type SecretVariable = keyof typeof DEV_SECRETS;
 /** The development seed of the simulated signing key (SHA-256 of "casework development signing key"): public, never for production. */
@@ -90,6 +91,19 @@ export const envFields = z.object({
   SMTP_USER: z.string().optional(),
   SMTP_PASS: z.string().optional(),
   MAIL_FROM: z.string().default('Customer Care <care@casework.local>'),
+  /**
+   * Inbound e-mail (lib/inboundMail.ts, processes/inboundMail.ts): an SMTP listener for replies to case notices, which
+   * carry `Reply-To: case+<token>@INBOUND_MAIL_DOMAIN`. Off by default (the dev system, scripts/dev, turns it on); in
+   * production it listens behind the organisation's MX (which checks SPF/DKIM/DMARC) and needs REPLY_TOKEN_SECRET.
+   */
+  INBOUND_MAIL_ENABLED: bool.default(false),
+  INBOUND_MAIL_PORT: port.default(2525),
+  INBOUND_MAIL_HOST: z.string().default('127.0.0.1'),
+  INBOUND_MAIL_DOMAIN: z.string().regex(/^[a-z0-9.-]+$/i, 'a mail domain').default('reply.casework.local'),
+  /** The largest message the listener takes (SMTP SIZE; a larger one is refused with 552). */
+  INBOUND_MAIL_MAX_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
+  /** HMAC key of reply tokens (32+ characters). Needed in production when INBOUND_MAIL_ENABLED. */
+  REPLY_TOKEN_SECRET: secret,
   /** Version id of the policy configuration new cases start with. */
   POLICY_FILE: z.string().optional(),
   /** Per-principal API rate limit: sustained requests per minute, and the burst allowed back to back. */
@@ -155,6 +169,8 @@ export const envSchema = envFields
   .superRefine((c, ctx) => {
     if (c.NODE_ENV !== 'production') return;
     for (const v of Object.keys(DEV_SECRETS) as SecretVariable[]) {
+      // The reply-token key signs only the Reply-To of notices: needed when inbound mail is on.
+      if (v === 'REPLY_TOKEN_SECRET' && !c.INBOUND_MAIL_ENABLED) continue;
       if (c[v] === undefined) {
         ctx.addIssue({ code: 'custom', path: [v], message: `${v} is not set; production needs a secret of its own (32+ characters)` });
       } else if (c[v] === DEV_SECRETS[v]) {
@@ -173,6 +189,7 @@ export const envSchema = envFields
     REGISTRATION_SECRET: c.REGISTRATION_SECRET ?? DEV_SECRETS.REGISTRATION_SECRET,
     REQUEST_HASH_SECRET: c.REQUEST_HASH_SECRET ?? DEV_SECRETS.REQUEST_HASH_SECRET,
     WEBHOOK_SECRET_CARRIER: c.WEBHOOK_SECRET_CARRIER ?? DEV_SECRETS.WEBHOOK_SECRET_CARRIER,
+    REPLY_TOKEN_SECRET: c.REPLY_TOKEN_SECRET ?? DEV_SECRETS.REPLY_TOKEN_SECRET,
     SIMULATED_SIGNING_KEY_SEED: c.SIMULATED_SIGNING_KEY_SEED ?? DEV_SIGNING_KEY_SEED,
   }));
 

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { ConfigError, loadConfig, secretsOf } from '../lib/config';
+import { noticeReplyTo } from '../lib/replyTokens';
 import { createLogger } from '../lib/logger';
 import { applyMigrationsToEmptyDatabase, checkMigrations } from '../lib/migrations';
 import { DEV_SERVER_ONE_PARTITION, ROOT, resolveTemporalCli } from './tools';
@@ -74,7 +75,9 @@ function runCleanups(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const cfg = loadConfig();
+  // Inbound e-mail (replies to notices) is on in the dev system unless INBOUND_MAIL_ENABLED says otherwise.
+  const loaded = loadConfig();
+  const cfg = process.env.INBOUND_MAIL_ENABLED ? loaded : { ...loaded, INBOUND_MAIL_ENABLED: true };
   const logger = createLogger('casework', cfg.LOG_LEVEL);
   const dataDir = path.resolve(ROOT, cfg.DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
@@ -219,7 +222,7 @@ async function main(): Promise<void> {
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
-    deps: { db, mailer, ports, logger: logger.child({ component: 'worker' }), secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
+    deps: { db, mailer, ports, logger: logger.child({ component: 'worker' }), secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE, replyAddress: noticeReplyTo(cfg) },
     workflowBundle: { code: bundle.code },
     metrics,
     // Cases that open others (a rejected return's complaint), with the policy the API opens cases with.
@@ -247,6 +250,7 @@ async function main(): Promise<void> {
       `       Temporal      ${temporalAddress} (namespace ${cfg.TEMPORAL_NAMESPACE}, task queue ${cfg.TEMPORAL_TASK_QUEUE})`,
       `       PostgreSQL    ${databaseUrl.replace(/:[^:@/]*@/, ':***@')}`,
       `       Mail          ${cfg.SMTP_HOST ? `${smtpHost}:${smtpPort}` : `caught on 127.0.0.1:${smtpPort}, saved in ${path.relative(ROOT, mailDir)}/*.eml`}`,
+      ...(api.inboundMail ? [`       Inbound mail  SMTP on ${cfg.INBOUND_MAIL_HOST}:${api.inboundMail.port} for replies to case+<token>@${cfg.INBOUND_MAIL_DOMAIN}`] : []),
       `       Stop with Ctrl-C.`,
       '',
     ].join('\n'),

@@ -5,6 +5,7 @@ import { createSmtpMailer } from '../activities/mailer';
 import { loadConfig, secretsOf } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { noticeReplyTo } from '../lib/replyTokens';
 import { createPorts } from '../lib/ports';
 import { ClientPool } from '../lib/temporal';
 import { createCaseReconciler } from '../processes/caseReconciler';
@@ -36,7 +37,7 @@ export async function runWorker(): Promise<void> {
     connection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue: cfg.TEMPORAL_TASK_QUEUE,
-    deps: { db, mailer, ports, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
+    deps: { db, mailer, ports, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE, replyAddress: noticeReplyTo(cfg) },
     // Cases that open others (a rejected return's complaint): the policy file's, or the defaults.
     opening: { clients, currentPolicy: () => policy },
     reconciler,

@@ -1,4 +1,5 @@
 // The Temporal worker: runs every case workflow and the activities behind them.
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, templatesOf, type ActivityDeps } from '../activities';
 import { createNotificationOutbox } from '../activities/notificationOutbox';
@@ -13,6 +14,7 @@ import { RequestIdActivityInterceptor } from '../activities/interceptors';
 import { setWorkflowDeadlockDetection, setWorkflowStackTraces } from './workflowSandbox';
 import { processes } from '../processes';
 import { caseWorkflowsPath } from './caseWorkflows';
+import { noticeDeliveredSignal } from '../workflows/definitions';
 
 /** Workflow interceptor modules; prebuilt bundles must include them (bundleWorkflowCode's workflowInterceptorModules). */
 export const workflowInterceptorModules = [require.resolve('../workflows/interceptors')];
@@ -97,8 +99,30 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
   };
   const templates = templatesOf(processes);
   // The e-mail outbox's dispatcher runs beside the worker: activities queue, it delivers (and polls for retries).
+  // Delivery receipts: a notice accepted by the mail server (and recorded) is signalled to its case's workflow
+  // (noticeDelivered; CaseKit awaitNoticeDelivered). A closed or absent workflow needs none.
+  const receipts = new Client({ connection: o.connection, namespace: o.namespace, identity: 'notification-outbox' });
   const outbox =
-    deps.outbox ?? createNotificationOutbox({ db: deps.db, mailer: deps.mailer, logger: deps.logger.child({ component: 'outbox' }), templates: () => templates, mailDomain: deps.mailDomain, queue: o.taskQueue, metrics: o.metrics });
+    deps.outbox ??
+    createNotificationOutbox({
+      db: deps.db,
+      mailer: deps.mailer,
+      logger: deps.logger.child({ component: 'outbox' }),
+      templates: () => templates,
+      mailDomain: deps.mailDomain,
+      queue: o.taskQueue,
+      metrics: o.metrics,
+      replyTo: deps.replyAddress,
+      onAccepted: async (r) => {
+        if (!r.workflowId || r.caseClosed) return;
+        await receipts.workflow
+          .getHandle(r.workflowId)
+          .signal(noticeDeliveredSignal, { noticeKey: r.noticeKey, acceptedAt: r.acceptedAt.toISOString() })
+          .catch((err: Error) => {
+            if (!/completed|not found/i.test(err.message)) throw err;
+          });
+      },
+    });
   const options: WorkerOptions = {
     connection: o.connection,
     namespace: o.namespace,

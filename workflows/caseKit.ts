@@ -16,7 +16,7 @@ import {
   log,
 } from '@temporalio/workflow';
 import type { CaseActivities, CaseLinkType, CaseWrite, NotifyInput, OpenLinkedCaseResult } from '../activities/types';
-import { calendarCoverage, localYearOf, withCalendarYears, withKnownCoverage, type BusinessCalendar } from '../policy/businessCalendar';
+import { calendarCoverage, dayPeriodEndsAt, localYearOf, withCalendarYears, withKnownCoverage, type BusinessCalendar, type DayPeriodOptions } from '../policy/businessCalendar';
 import { isWorkingUnit } from '../policy/durations';
 import { describeIssues, type ActingParty, type HistoryBound, type PartyActionDef, type TaskTable } from '../policy/process';
 import type { Role } from '../policy/roles';
@@ -27,6 +27,7 @@ import {
   caseStateQuery,
   completeTaskUpdate,
   carrierDeliveredSignal,
+  noticeDeliveredSignal,
   threadMessageSignal,
   type CarrierDelivered,
   type Actor,
@@ -322,6 +323,12 @@ export class CaseKit {
     setHandler(carrierDeliveredSignal, (d) => {
       if (!this.deliveries.some((x) => x.eventId === d.eventId)) this.deliveries.push(d);
     });
+    // Delivery receipts of the case's notices (the first acceptance of each key counts: a resend of the same notice
+    // keeps the clock where it started). Only a handler, no command: replay-safe for every case, old or new, so no
+    // patch (a history without the signal replays as before).
+    setHandler(noticeDeliveredSignal, (d) => {
+      if (!this.noticeDeliveries.has(d.noticeKey)) this.noticeDeliveries.set(d.noticeKey, d.acceptedAt);
+    });
   }
 
   /** Carriers' delivery events received during this run (carrierDeliveredSignal), one per event id, oldest first. */
@@ -372,6 +379,36 @@ export class CaseKit {
       const next = asked < polls ? Math.min(pollAt[asked], giveUp) : giveUp;
       await this.until(() => (event() !== undefined || o.done()) && this.settled(), Math.max(1, next - now));
     }
+  }
+
+  /** Delivery receipts heard during this run (noticeDeliveredSignal): notice key to acceptance time (ISO). */
+  private readonly noticeDeliveries = new Map<string, string>();
+
+  /** The time the mail server accepted the notice queued under `noticeKey`, if its receipt has come (this run). */
+  noticeDeliveredAt(noticeKey: string): Date | null {
+    const at = this.noticeDeliveries.get(noticeKey);
+    return at ? new Date(at) : null;
+  }
+
+  /**
+   * Waits for the delivery receipt of the notice queued under `noticeKey` (kase.notify's key) and returns the time the
+   * mail server accepted it: a clock that runs from delivery starts there. An 'uncertain' send gives no receipt (see
+   * activities/notificationOutbox.ts): the clock starts at the first confirmed acceptance of a resend (an at-least-once
+   * template), never on a send we cannot know arrived. No command: the wait is a condition on signals.
+   */
+  async awaitNoticeDelivered(noticeKey: string): Promise<Date> {
+    await condition(() => this.noticeDeliveries.has(noticeKey));
+    return this.noticeDeliveredAt(noticeKey)!;
+  }
+
+  /**
+   * A period of `days` civil days counted from the delivery of a notice (dayPeriodEndsAt on the case's calendar: from
+   * the day after the acceptance, Civil Code arts. 201, 203): waits for the receipt, returns its time and the period's
+   * end. The caller sleeps, or runs an SLA, to that end.
+   */
+  async dayPeriodFromDelivery(noticeKey: string, days: number, options: DayPeriodOptions): Promise<{ deliveredAt: Date; endsAt: Date }> {
+    const deliveredAt = await this.awaitNoticeDelivered(noticeKey);
+    return { deliveredAt, endsAt: dayPeriodEndsAt(this.currentCalendar, deliveredAt, days, options) };
   }
 
   /** Messages posted in the case's thread during this run (threadMessageSignal), oldest first. */
@@ -651,17 +688,27 @@ export class CaseKit {
     else this.clearDeadline(name);
   }
 
-  /** Sends an e-mail through the outbox; the key makes it once-only per case and milestone. */
-  async notify(template: string, recipient: NotifyInput['recipient'], params: NotifyInput['params'] = {}, keySuffix = ''): Promise<void> {
+  /**
+   * Sends an e-mail through the outbox; the key (noticeKey) makes it once-only per case and milestone.
+   * `receipt`: the outbox signals its delivery (noticeDelivered) once the mail server accepted it, for a clock that runs
+   * from delivery (awaitNoticeDelivered, dayPeriodFromDelivery); ask it of at-least-once templates only.
+   */
+  async notify(template: string, recipient: NotifyInput['recipient'], params: NotifyInput['params'] = {}, keySuffix = '', opts: { receipt?: boolean } = {}): Promise<void> {
     await this.write('notify', {
-      key: `${this.caseId}:${template}:${recipient.kind}:${recipient.id}${keySuffix}`,
+      key: this.noticeKey(template, recipient, keySuffix),
       caseId: this.caseId,
       template,
       recipient,
       params: { caseId: this.caseId, ...params },
       at: this.now(),
       eventKey: this.nextKey(),
+      ...(opts.receipt && { receipt: true }),
     });
+  }
+
+  /** The outbox key of a notice notify() queues: what awaitNoticeDelivered waits on. */
+  noticeKey(template: string, recipient: NotifyInput['recipient'], keySuffix = ''): string {
+    return `${this.caseId}:${template}:${recipient.kind}:${recipient.id}${keySuffix}`;
   }
 
   /** The business calendar the case's next deadline is computed with. */

@@ -89,3 +89,14 @@ export interface CarrierDelivered {
   deliveredAt: string;
 }
 export const carrierDeliveredSignal = defineSignal<[CarrierDelivered]>('carrierDelivered');
+
+/**
+ * A delivery receipt: the e-mail outbox's send of a notice was accepted by the mail server and recorded
+ * (activities/notificationOutbox.ts onAccepted; the worker signals it). `noticeKey` is the key the case queued the
+ * notice under (NotifyInput.key); `acceptedAt` the acceptance time. An uncertain send gives none.
+ */
+export interface NoticeDelivered {
+  noticeKey: string;
+  acceptedAt: string;
+}
+export const noticeDeliveredSignal = defineSignal<[NoticeDelivered]>('noticeDelivered');

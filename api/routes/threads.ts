@@ -2,12 +2,9 @@
 // staff. The words stay in PostgreSQL; the audit trail records that a message exists (who, when, how many attachments);
 // the other parties are told by e-mail in their locale (template thread.message_posted: that a message exists, never
 // its words).
-import crypto from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { appendAuditEventIn, pgSql } from '../../activities/audit';
-import { queueNotification } from '../../activities/caseWrites';
-import { withPgTransaction } from '../../lib/db';
+import { postThreadMessage } from '../../processes/threadMessages';
 import { seesCase } from '../authz';
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, notFound, policyRefused, zodIssues } from '../errors';
@@ -15,7 +12,6 @@ import { defineRoute, mount } from '../routeSpec';
 import { loadCase } from './present';
 import { requireCaseAttachments } from './attachments';
 import { attachmentIdSchema } from '../../policy/schemas';
-import { threadMessageSignal } from '../../workflows/definitions';
 
 export const threadParties = ['customer', 'merchant', 'staff'] as const;
 export type ThreadParty = (typeof threadParties)[number];
@@ -107,45 +103,8 @@ export function threadsRouter(deps: ApiDeps): Router {
     const attachmentIds = [...new Set(body.attachmentIds ?? [])];
     await requireCaseAttachments(deps, c.id, attachmentIds);
     const p = req.principal!;
-    const party = partyOf(p.role);
-    const id = `msg_${crypto.randomUUID().replace(/-/g, '')}`;
-    const at = new Date();
-    // The other parties: the customer and the merchant of the case, whoever did not write (staff read the case).
-    const others = [
-      ...(party !== 'customer' ? [{ kind: 'customer' as const, id: c.customerId }] : []),
-      ...(party !== 'merchant' && c.merchantId ? [{ kind: 'merchant' as const, id: c.merchantId }] : []),
-    ];
-    const row = await withPgTransaction(deps.db, async (tx) => {
-      const inserted = await tx.query<{ created_at: Date }>(
-        `INSERT INTO thread_messages (id, case_id, party, author_id, author_role, body, attachment_ids, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING created_at`,
-        [id, c.id, party, p.id, p.role, body.body, attachmentIds, at],
-      );
-      await appendAuditEventIn(pgSql(tx), { caseId: c.id, eventKey: `thread:${id}`, type: 'thread.message_posted', actor: p.id, at, payload: { messageId: id, party, attachments: attachmentIds.length } });
-      for (const o of others) {
-        await queueNotification(
-          tx,
-          { key: `${c.id}:thread:${id}:${o.kind}`, caseId: c.id, template: 'thread.message_posted', recipient: o, params: { caseId: c.id, from: party, attachments: attachmentIds.length }, at: at.toISOString(), eventKey: `thread:${id}:notice:${o.kind}` },
-          c.taskQueue ?? null,
-        );
-      }
-      return inserted.rows[0];
-    });
-    req.log.info({ caseId: c.id, messageId: id, party, attachments: attachmentIds.length }, 'thread message posted');
-    // The case's workflow hears of it (a process may wait on a reply: CaseKit awaitThreadReply). A closed case needs
-    // nothing; any other failure is logged: the message is kept and shown, but a waiting case would not see it.
-    if (c.status !== 'closed') {
-      await deps.temporal.clients
-        .forIdentity(p.id)
-        .workflow.getHandle(c.workflowId)
-        .signal(threadMessageSignal, { messageId: id, party, at: at.toISOString() })
-        .catch((err: Error) => {
-          if (!/completed|not found/i.test(err.message)) req.log.error({ err, caseId: c.id, messageId: id }, 'the case did not hear of its thread message');
-        });
-    }
-    res
-      .status(201)
-      .location(`/v1/cases/${c.id}/messages`)
-      .json(present({ id, caseId: c.id, party, authorId: p.id, authorRole: p.role, body: body.body, attachmentIds, createdAt: row.created_at }));
+    const posted = await postThreadMessage({ db: deps.db, clients: deps.temporal.clients, logger: req.log }, c, { party: partyOf(p.role), authorId: p.id, authorRole: p.role, body: body.body, attachmentIds });
+    res.status(201).location(`/v1/cases/${c.id}/messages`).json(present(posted));
   });
 
   mount(r, threadRoutes.list, async (req, res) => {

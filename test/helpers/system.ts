@@ -14,6 +14,7 @@ import { createLogger } from '../../lib/logger';
 import { Registry } from '../../lib/metrics';
 import { startMailCatcher, type MailCatcher } from '../../lib/mailCatcher';
 import { createPorts } from '../../lib/ports';
+import { noticeReplyTo } from '../../lib/replyTokens';
 import { createPrincipal, type CreatedPrincipal } from '../../lib/principals';
 import { ClientPool, registerSearchAttributes } from '../../lib/temporal';
 import { createCaseReconciler, type CaseReconciler } from '../../processes/caseReconciler';
@@ -46,6 +47,8 @@ export interface TestSystem {
 export interface TestSystemOptions {
   /** The reconciler's start bound and period (defaults: the system's, 30 s). */
   reconciler?: { boundMs?: number; everyMs?: number };
+  /** Inbound e-mail on (the listener on a random port, `api.inboundMail`), with these settings. */
+  inboundMail?: { maxBytes?: number };
 }
 
 let runtimeInstalled = false;
@@ -63,7 +66,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   const databaseUrl = requireEnv('DATABASE_URL');
   const taskQueue = `it-${crypto.randomUUID()}`;
   const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-blobs-'));
-  const cfg = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', BLOB_DIR: blobDir });
+  const cfg = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', BLOB_DIR: blobDir, ...(opts.inboundMail && { INBOUND_MAIL_ENABLED: 'true', INBOUND_MAIL_PORT: '0', INBOUND_MAIL_DOMAIN: 'reply.casework.test', ...(opts.inboundMail.maxBytes && { INBOUND_MAIL_MAX_BYTES: String(opts.inboundMail.maxBytes) }) }) });
   const logs: Record<string, any>[] = [];
   // TEST_SYSTEM_LOG_DIR: each system's lines also go to a file there (to read after a failed run).
   const logFile = process.env.TEST_SYSTEM_LOG_DIR && path.join(process.env.TEST_SYSTEM_LOG_DIR, `${taskQueue}.jsonl`);
@@ -96,7 +99,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     connection: nativeConnection,
     namespace: cfg.TEMPORAL_NAMESPACE,
     taskQueue,
-    deps: { db, mailer, ports, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE },
+    deps: { db, mailer, ports, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE, replyAddress: noticeReplyTo(cfg) },
     workflowBundle: bundle,
     metrics,
     reconciler,

@@ -1,0 +1,225 @@
+// Replies by e-mail (lib/inboundMail.ts receives them): a reply to a notice's `case+<token>@<domain>` address becomes a
+// message in the case's thread from the party the token names (processes/threadMessages.ts: the same storage, audit
+// event, e-mails to the others and workflow signal as the API's), once its sender is that party's stored contact.
+//
+// Untrusted by default. Anything else is quarantined (inbound_mail_quarantine) for an agent, who releases it into a
+// case's thread as a party or discards it (api/routes/inboundMail.ts):
+// - no_token, bad_token: no recipient `case+<token>`, or a token we did not sign (HMAC, REPLY_TOKEN_SECRET);
+// - unknown_case, case_closed: the case is gone or takes no message (as the API's 409 CASE_CLOSED);
+// - no_contact: the party has no stored e-mail address (parties.email; staff have none): nobody to compare the sender
+//   with, so an agent decides;
+// - sender_mismatch: the From address is not the party's stored address (compared case-blind);
+// - attachment_refused: an attachment the uploads would refuse (its type as its bytes show it, its size, the case's
+//   limits): the mail is held whole, the refused file is not kept (its name, size and types are listed).
+// HTML is never rendered: the thread message's body is the text part; the HTML part is kept as a file, an attachment of
+// type text/html (downloaded as a file, nosniff, sandboxed), or a blob beside the quarantine row.
+import crypto from 'node:crypto';
+import { Readable } from 'node:stream';
+import { fileTypeFromBuffer } from 'file-type';
+import type { ParsedMail } from 'mailparser';
+import type { BlobStore } from '../lib/blobs';
+import type { Db } from '../lib/db';
+import type { InboundEnvelope } from '../lib/inboundMail';
+import type { Logger } from '../lib/logger';
+import { tokenOfAddress, verifyReplyToken, type ReplyParty } from '../lib/replyTokens';
+import type { ClientPool } from '../lib/temporal';
+import { postThreadMessage, type PostedThreadMessage, type ThreadCase } from './threadMessages';
+
+export interface InboundAttachmentLimits {
+  maxFileBytes: number;
+  maxCaseBytes: number;
+  maxCaseFiles: number;
+  types: readonly string[];
+}
+
+export interface InboundMailDeps {
+  db: Db;
+  blobs: BlobStore;
+  clients: ClientPool;
+  logger: Logger;
+  /** REPLY_TOKEN_SECRET. */
+  secret: string;
+  /** INBOUND_MAIL_DOMAIN. */
+  domain: string;
+  limits: InboundAttachmentLimits;
+}
+
+export type QuarantineReason = 'no_token' | 'bad_token' | 'unknown_case' | 'case_closed' | 'no_contact' | 'sender_mismatch' | 'attachment_refused';
+
+/** A file of a mail: kept as a blob (sha256), or refused (not kept). */
+export interface InboundFile {
+  sha256?: string;
+  sizeBytes: number;
+  contentType: string;
+  filename: string | null;
+  refused?: string;
+}
+
+const HTML_TYPE = 'text/html';
+/** Who a released or trusted e-mail is written by, in the thread (authorRole). */
+export const EMAIL_AUTHOR_ROLE = 'email';
+
+async function keepBlob(blobs: BlobStore, bytes: Buffer): Promise<string> {
+  const staged = await blobs.stage(Readable.from([bytes]), { maxBytes: Math.max(1, bytes.length) });
+  await staged.commit();
+  return staged.sha256;
+}
+
+/** The party's stored contact address, if any (parties: customers and merchants; staff have none). */
+async function contactOf(db: Db, c: ThreadCase, party: ReplyParty): Promise<string | null> {
+  const id = party === 'customer' ? c.customerId : party === 'merchant' ? c.merchantId : null;
+  if (!id) return null;
+  const p = await db.party.findUnique({ where: { kind_id: { kind: party, id } } });
+  return p?.email?.trim().toLowerCase() || null;
+}
+
+const authorOf = (c: ThreadCase, party: ReplyParty): string => (party === 'customer' ? c.customerId : party === 'merchant' ? (c.merchantId ?? 'merchant') : 'staff');
+
+/** The case's attachment rows for kept files (the same bytes in the same case are one attachment), checked against the case's limits. */
+async function attachToCase(db: Db, caseId: string, files: InboundFile[], uploadedBy: string, limits: InboundAttachmentLimits): Promise<string[] | { refused: string }> {
+  const kept = files.filter((f) => f.sha256);
+  const existing = await db.attachment.findMany({ where: { caseId, sha256: { in: kept.map((f) => f.sha256!) } } });
+  const fresh = kept.filter((f) => !existing.some((e) => e.sha256 === f.sha256));
+  const used = await db.attachment.aggregate({ where: { caseId }, _sum: { sizeBytes: true }, _count: true });
+  if (used._count + fresh.length > limits.maxCaseFiles) return { refused: `a case holds at most ${limits.maxCaseFiles} attachments` };
+  if ((used._sum.sizeBytes ?? 0) + fresh.reduce((n, f) => n + f.sizeBytes, 0) > limits.maxCaseBytes) return { refused: `a case holds at most ${limits.maxCaseBytes} bytes of attachments` };
+  const ids: string[] = [];
+  for (const f of kept) {
+    const same = existing.find((e) => e.sha256 === f.sha256) ?? (await db.attachment.findUnique({ where: { caseId_sha256: { caseId, sha256: f.sha256! } } }));
+    if (same) {
+      ids.push(same.id);
+      continue;
+    }
+    const row = await db.attachment.create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId, sha256: f.sha256!, sizeBytes: f.sizeBytes, contentType: f.contentType, filename: f.filename, uploadedBy, uploaderRole: EMAIL_AUTHOR_ROLE } });
+    ids.push(row.id);
+  }
+  return [...new Set(ids)];
+}
+
+const caseSelect = { id: true, status: true, customerId: true, merchantId: true, taskQueue: true, workflowId: true } as const;
+
+export function createInboundMailHandler(deps: InboundMailDeps) {
+  const log = deps.logger.child({ component: 'inbound-mail' });
+
+  /** The mail's files: the attachments as the uploads check them (type by bytes, size), kept or refused; then the HTML part. */
+  async function filesOf(parsed: ParsedMail): Promise<InboundFile[]> {
+    const files: InboundFile[] = [];
+    for (const a of parsed.attachments) {
+      const filename = a.filename ? a.filename.slice(0, 255) : null;
+      const detected = (await fileTypeFromBuffer(a.content.subarray(0, 4100)))?.mime ?? null;
+      if (a.content.length === 0) files.push({ sizeBytes: 0, contentType: a.contentType, filename, refused: 'empty' });
+      else if (a.content.length > deps.limits.maxFileBytes) files.push({ sizeBytes: a.content.length, contentType: detected ?? a.contentType, filename, refused: `larger than ${deps.limits.maxFileBytes} bytes` });
+      else if (!detected || !deps.limits.types.includes(detected)) files.push({ sizeBytes: a.content.length, contentType: a.contentType, filename, refused: `the bytes are ${detected ?? 'of no known type'}; accepted: ${deps.limits.types.join(', ')}` });
+      else files.push({ sha256: await keepBlob(deps.blobs, a.content), sizeBytes: a.content.length, contentType: detected, filename });
+    }
+    return files;
+  }
+
+  async function quarantine(mail: { envelope: InboundEnvelope; parsed: ParsedMail; raw: Buffer }, reason: QuarantineReason, o: { from: string | null; caseId?: string; party?: ReplyParty; files: InboundFile[]; html: Buffer | null }): Promise<string> {
+    const id = `qm_${crypto.randomUUID().replace(/-/g, '')}`;
+    await deps.db.inboundMailQuarantine.create({
+      data: {
+        id,
+        mailFrom: mail.envelope.mailFrom,
+        fromAddress: o.from,
+        rcptTo: mail.envelope.rcptTo,
+        subject: mail.parsed.subject?.slice(0, 998) ?? null,
+        messageId: mail.parsed.messageId?.slice(0, 998) ?? null,
+        reason,
+        caseId: o.caseId ?? null,
+        party: o.party ?? null,
+        textBody: mail.parsed.text ?? '',
+        htmlSha256: o.html ? await keepBlob(deps.blobs, o.html) : null,
+        rawSha256: await keepBlob(deps.blobs, mail.raw),
+        attachments: o.files as object[],
+      },
+    });
+    log.warn({ quarantineId: id, reason, caseId: o.caseId, party: o.party, attachments: o.files.length }, 'inbound mail quarantined for an agent');
+    return id;
+  }
+
+  /** Decides one received mail: a thread message of the party its token names, or quarantine. Throws only when nothing could be kept (the listener answers 451). */
+  return async function handle(mail: { envelope: InboundEnvelope; parsed: ParsedMail; raw: Buffer }): Promise<{ messageId: string } | { quarantineId: string; reason: QuarantineReason }> {
+    const from = mail.parsed.from?.value[0]?.address?.trim().toLowerCase() || null;
+    const html = typeof mail.parsed.html === 'string' && mail.parsed.html.length > 0 ? Buffer.from(mail.parsed.html, 'utf8') : null;
+    const files = await filesOf(mail.parsed);
+    const hold = async (reason: QuarantineReason, caseId?: string, party?: ReplyParty) => ({ quarantineId: await quarantine(mail, reason, { from, caseId, party, files, html }), reason });
+
+    const tokens = mail.envelope.rcptTo.map((a) => tokenOfAddress(a, deps.domain)).filter((t): t is string => t !== null);
+    if (tokens.length === 0) return hold('no_token');
+    const verified = tokens.map((t) => verifyReplyToken(deps.secret, t)).find((v) => v !== null);
+    if (!verified) return hold('bad_token');
+    const c = await deps.db.case.findFirst({ where: { id: { equals: verified.caseIdLower, mode: 'insensitive' } }, select: caseSelect });
+    if (!c) return hold('unknown_case', undefined, verified.party);
+    if (c.status === 'closed') return hold('case_closed', c.id, verified.party);
+    const contact = await contactOf(deps.db, c, verified.party);
+    if (!contact) return hold('no_contact', c.id, verified.party);
+    if (from !== contact) return hold('sender_mismatch', c.id, verified.party);
+    if (files.some((f) => f.refused)) return hold('attachment_refused', c.id, verified.party);
+    const posted = await postFromMail(c, verified.party, { textBody: mail.parsed.text ?? '', files, htmlSha256: html ? await keepBlob(deps.blobs, html) : null, htmlSize: html?.length ?? 0 });
+    if ('refused' in posted) return hold('attachment_refused', c.id, verified.party);
+    return { messageId: posted.id };
+  };
+
+  async function postFromMail(c: ThreadCase, party: ReplyParty, m: { textBody: string; files: InboundFile[]; htmlSha256: string | null; htmlSize: number }): Promise<PostedThreadMessage | { refused: string }> {
+    const author = authorOf(c, party);
+    const files = [...m.files, ...(m.htmlSha256 ? [{ sha256: m.htmlSha256, sizeBytes: m.htmlSize, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
+    const attachmentIds = await attachToCase(deps.db, c.id, files, author, deps.limits);
+    if (!Array.isArray(attachmentIds)) return attachmentIds;
+    const body = m.textBody.trim() || '(an e-mail without text)';
+    return postThreadMessage({ db: deps.db, clients: deps.clients, logger: log }, c, { party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body, attachmentIds, via: 'email' });
+  }
+}
+
+export class QuarantineError extends Error {
+  constructor(
+    readonly kind: 'not_found' | 'decided' | 'case_not_found' | 'case_closed' | 'attachment_refused',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * An agent releases a quarantined mail into a case's thread as `party` (the words, its kept attachments, its HTML as a
+ * file; refused files stay out), or discards it. Either is decided once: the row is claimed before anything is written.
+ */
+export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 'domain'>, o: { quarantineId: string; caseId: string; party: ReplyParty; agentId: string }): Promise<{ messageId: string }> {
+  const row = await deps.db.inboundMailQuarantine.findUnique({ where: { id: o.quarantineId } });
+  if (!row) throw new QuarantineError('not_found', `No quarantined mail '${o.quarantineId}'`);
+  if (row.status !== 'quarantined') throw new QuarantineError('decided', `Mail '${o.quarantineId}' was ${row.status} already`);
+  const c = await deps.db.case.findUnique({ where: { id: o.caseId }, select: caseSelect });
+  if (!c) throw new QuarantineError('case_not_found', `No case '${o.caseId}'`);
+  if (c.status === 'closed') throw new QuarantineError('case_closed', `Case '${c.id}' is closed: its thread takes no new message`);
+  const claimed = await deps.db.inboundMailQuarantine.updateMany({ where: { id: row.id, status: 'quarantined' }, data: { status: 'released', decidedBy: o.agentId, decidedAt: new Date(), caseId: c.id, party: o.party } });
+  if (claimed.count === 0) throw new QuarantineError('decided', `Mail '${o.quarantineId}' was decided already`);
+  try {
+    const files = [...((row.attachments as unknown as InboundFile[]) ?? []).filter((f) => f.sha256 && !f.refused), ...(row.htmlSha256 ? [{ sha256: row.htmlSha256, sizeBytes: 0, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
+    if (row.htmlSha256) {
+      // The HTML's size, for its attachment row: counted from the blob.
+      let size = 0;
+      for await (const chunk of deps.blobs.read(row.htmlSha256)) size += (chunk as Buffer).length;
+      files[files.length - 1].sizeBytes = size;
+    }
+    const author = authorOf(c, o.party);
+    const attachmentIds = await attachToCase(deps.db, c.id, files, author, deps.limits);
+    if (!Array.isArray(attachmentIds)) throw new QuarantineError('attachment_refused', `The mail's attachments do not fit the case: ${attachmentIds.refused}`);
+    const posted = await postThreadMessage({ db: deps.db, clients: deps.clients, logger: deps.logger }, c, { party: o.party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body: row.textBody.trim() || '(an e-mail without text)', attachmentIds, via: 'email' });
+    await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { threadMessageId: posted.id } });
+    deps.logger.info({ quarantineId: row.id, caseId: c.id, party: o.party, messageId: posted.id, agentId: o.agentId }, 'quarantined mail released into the thread');
+    return { messageId: posted.id };
+  } catch (err) {
+    // Nothing posted: the mail waits for an agent again.
+    await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { status: 'quarantined', decidedBy: null, decidedAt: null, caseId: row.caseId, party: row.party } });
+    throw err;
+  }
+}
+
+export async function discardQuarantined(db: Db, o: { quarantineId: string; agentId: string }): Promise<void> {
+  const done = await db.inboundMailQuarantine.updateMany({ where: { id: o.quarantineId, status: 'quarantined' }, data: { status: 'discarded', decidedBy: o.agentId, decidedAt: new Date() } });
+  if (done.count === 0) {
+    const row = await db.inboundMailQuarantine.findUnique({ where: { id: o.quarantineId } });
+    if (!row) throw new QuarantineError('not_found', `No quarantined mail '${o.quarantineId}'`);
+    throw new QuarantineError('decided', `Mail '${o.quarantineId}' was ${row.status} already`);
+  }
+}

@@ -1,0 +1,152 @@
+// Replies by e-mail, over real SMTP (nodemailer to the inbound listener on a random port) against the real API,
+// PostgreSQL and Temporal: a notice carries a signed Reply-To; a reply from the party's own address becomes a thread
+// message and is signalled to the case; a bad token, another sender, a refused attachment are quarantined for an agent,
+// who releases or discards them; an oversize message is refused at SMTP. And each accepted notice is a delivery
+// receipt signalled to the case's workflow (noticeDelivered).
+import nodemailer from 'nodemailer';
+import { queueNotification } from '../../activities/caseWrites';
+import { poolOf } from '../../lib/db';
+import { historyText } from '../helpers/history';
+import { idem, returnBody } from '../../scripts/harness/bodies';
+import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+
+const MAX_BYTES = 200_000;
+const DOMAIN = 'reply.casework.test';
+let sys: TestSystem;
+let smtp: ReturnType<typeof nodemailer.createTransport>;
+beforeAll(async () => {
+  sys = await startTestSystem({ inboundMail: { maxBytes: MAX_BYTES } });
+  smtp = nodemailer.createTransport({ host: '127.0.0.1', port: sys.api.inboundMail!.port, secure: false, ignoreTLS: true });
+});
+afterAll(async () => {
+  smtp?.close();
+  await sys?.stop();
+});
+
+const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n');
+
+/** A return case, and the Reply-To of the first notice its customer received. */
+async function openReturn() {
+  const body = returnBody(sys.keys.merchant.merchantId);
+  const res = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': idem() } });
+  expect(res.status).toBe(201);
+  const caseId = res.body.caseId as string;
+  const customerEmail = body.customerContact.email as string;
+  const notice = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(customerEmail) && m.headers['x-case-id'] === caseId), 'a notice to the customer', 60_000);
+  const replyTo = /^Reply-To:\s*<?([^>\r\n]+)>?\s*$/im.exec(notice.raw)?.[1];
+  expect(replyTo).toMatch(new RegExp(`^case\\+${caseId.toLowerCase()}\\.c\\.[a-z2-7]{16}@${DOMAIN.replace(/\./g, '\\.')}$`));
+  return { caseId, customerEmail, replyTo: replyTo!, notice };
+}
+const threadSignals = async (caseId: string) => {
+  const history = await sys.connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: caseId } });
+  return { history, signals: (name: string) => history.history!.events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === name) };
+};
+const quarantined = (subject: string) => sys.db.inboundMailQuarantine.findFirst({ where: { subject } });
+
+test("a notice queued with a receipt is signalled to its case once the mail server accepted it (noticeDelivered, its key and time); others are not", async () => {
+  const { caseId, notice } = await openReturn();
+  const kase = await sys.db.case.findUniqueOrThrow({ where: { id: caseId } });
+  const key = `${caseId}:thread.message_posted:customer:${kase.customerId}:receipt-test`;
+  await queueNotification(poolOf(sys.db), { key, caseId, template: 'thread.message_posted', recipient: { kind: 'customer', id: kase.customerId }, params: { caseId, from: 'staff', attachments: 0 }, at: new Date().toISOString(), eventKey: `${caseId}:receipt-test`, receipt: true }, sys.taskQueue);
+  const row = await eventually(async () => sys.db.notification.findFirst({ where: { id: key, status: 'sent' } }), 'the notice recorded sent', 60_000);
+  const { history, signals } = await eventually(async () => {
+    const h = await threadSignals(caseId);
+    return h.signals('noticeDelivered').length > 0 ? h : undefined;
+  }, 'the delivery receipt in the history');
+  expect(signals('noticeDelivered')).toHaveLength(1);
+  const text = historyText(history);
+  expect(text).toContain(key);
+  expect(text).toContain(row.sentAt!.toISOString());
+  // The opening's notice (sent before) asked for no receipt: only the one signal.
+  expect(notice.headers['x-notification-id']).not.toBe(key);
+});
+
+test("a reply from the party's own address becomes its thread message: text as the body, the PDF and the HTML as files, the workflow told", async () => {
+  const { caseId, customerEmail, replyTo } = await openReturn();
+  await smtp.sendMail({
+    from: customerEmail,
+    to: replyTo,
+    subject: 'Re: your return',
+    text: 'Here is the receipt you asked for.',
+    html: '<p>Here is the receipt <script>alert(1)</script></p>',
+    attachments: [{ filename: 'receipt.pdf', content: PDF, contentType: 'application/pdf' }],
+  });
+  const messages = (await call(sys, 'GET', `/v1/cases/${caseId}/messages`, { key: sys.keys.agent.apiKey })).body.messages;
+  expect(messages).toHaveLength(1);
+  expect(messages[0]).toMatchObject({ party: 'customer', authorRole: 'email', body: 'Here is the receipt you asked for.' });
+  const attachments = (await call(sys, 'GET', `/v1/cases/${caseId}/attachments`, { key: sys.keys.agent.apiKey })).body.attachments;
+  expect(attachments.map((a: any) => [a.contentType, a.filename]).sort()).toEqual([['application/pdf', 'receipt.pdf'], ['text/html', 'message.html']]);
+  expect([...messages[0].attachmentIds].sort()).toEqual(attachments.map((a: any) => a.attachmentId).sort());
+  // The HTML is a download, never rendered.
+  const html = attachments.find((a: any) => a.contentType === 'text/html');
+  const download = await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments/${html.attachmentId}`, { headers: { authorization: `Bearer ${sys.keys.agent.apiKey}` } });
+  expect(download.headers.get('content-disposition')).toMatch(/^attachment/);
+  expect(download.headers.get('content-security-policy')).toContain('sandbox');
+  const { signals } = await threadSignals(caseId);
+  expect(signals('threadMessagePosted')).toHaveLength(1);
+  const timeline = (await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey })).body;
+  expect(timeline.events.find((e: any) => e.type === 'thread.message_posted').payload).toEqual({ messageId: messages[0].messageId, party: 'customer', attachments: 2, via: 'email' });
+  expect(await sys.db.inboundMailQuarantine.count({ where: { caseId } })).toBe(0);
+});
+
+test('untrusted mail is quarantined: a bad token, another sender, a refused attachment; an oversize message and another domain are refused at SMTP', async () => {
+  const { caseId, customerEmail, replyTo } = await openReturn();
+  const forged = replyTo.replace(/\.c\.[a-z2-7]{16}@/, '.m.aaaaaaaaaaaaaaaa@');
+  await smtp.sendMail({ from: customerEmail, to: forged, subject: 'q-bad-token', text: 'forged' });
+  expect(await quarantined('q-bad-token')).toMatchObject({ reason: 'bad_token', caseId: null, status: 'quarantined', textBody: expect.stringContaining('forged') });
+
+  await smtp.sendMail({ from: 'someone@elsewhere.test', to: replyTo, subject: 'q-sender', text: 'I am the customer, honest', html: '<b>hi</b>' });
+  const wrongSender = await quarantined('q-sender');
+  expect(wrongSender).toMatchObject({ reason: 'sender_mismatch', caseId, party: 'customer', fromAddress: 'someone@elsewhere.test' });
+  expect(wrongSender!.htmlSha256).toMatch(/^[0-9a-f]{64}$/);
+
+  await smtp.sendMail({ from: customerEmail, to: replyTo, subject: 'q-attachment', text: 'see the program', attachments: [{ filename: 'invoice.pdf', content: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 1)]), contentType: 'application/pdf' }] });
+  const badType = await quarantined('q-attachment');
+  expect(badType).toMatchObject({ reason: 'attachment_refused', caseId, attachments: [{ filename: 'invoice.pdf', refused: expect.stringMatching(/accepted/) }] });
+  expect((badType!.attachments as any[])[0].sha256).toBeUndefined(); // the refused file is not kept
+
+  await expect(smtp.sendMail({ from: customerEmail, to: replyTo, subject: 'q-oversize', text: 'x'.repeat(MAX_BYTES + 10_000) })).rejects.toMatchObject({ responseCode: 552 });
+  await expect(smtp.sendMail({ from: customerEmail, to: 'someone@example.org', subject: 'q-relay', text: 'relay me' })).rejects.toMatchObject({ responseCode: 550 });
+  expect(await quarantined('q-oversize')).toBeNull();
+  expect(await sys.db.threadMessage.count({ where: { caseId } })).toBe(0);
+
+  // The agent's view: the list, newest first, with the words and the refused files.
+  const list = await call(sys, 'GET', '/v1/inbound-mail/quarantine?limit=200', { key: sys.keys.agent.apiKey });
+  expect(list.status).toBe(200);
+  const mine = list.body.mails.filter((m: any) => ['q-bad-token', 'q-sender', 'q-attachment'].includes(m.subject));
+  expect(mine.map((m: any) => [m.subject, m.reason])).toEqual([['q-attachment', 'attachment_refused'], ['q-sender', 'sender_mismatch'], ['q-bad-token', 'bad_token']]);
+  expect(mine.find((m: any) => m.subject === 'q-sender')).toMatchObject({ hasHtml: true, textBody: expect.stringContaining('honest') });
+  expect((await call(sys, 'GET', '/v1/inbound-mail/quarantine', { key: sys.keys.merchant.apiKey })).status).toBe(403);
+});
+
+test('an agent releases quarantined mail into a case as a party (the workflow told), or discards it; each is decided once', async () => {
+  const { caseId, replyTo } = await openReturn();
+  await smtp.sendMail({ from: 'new-address@customer.test', to: replyTo, subject: 'q-release', text: 'My new address; the photo is attached.', attachments: [{ filename: 'photo.pdf', content: PDF }] });
+  await smtp.sendMail({ from: 'spam@elsewhere.test', to: `case+nothing@${DOMAIN}`, subject: 'q-discard', text: 'buy now' });
+  const toRelease = (await quarantined('q-release'))!;
+  const toDiscard = (await quarantined('q-discard'))!;
+  expect(toRelease.reason).toBe('sender_mismatch');
+  expect(toDiscard.reason).toBe('bad_token');
+
+  const bad = await call(sys, 'POST', `/v1/inbound-mail/quarantine/${toRelease.id}/release`, { key: sys.keys.agent.apiKey, body: { caseId, party: 'nobody' } });
+  expect(bad.status).toBe(400);
+  const released = await call(sys, 'POST', `/v1/inbound-mail/quarantine/${toRelease.id}/release`, { key: sys.keys.agent.apiKey, body: { caseId, party: 'customer' } });
+  expect(released.status).toBe(200);
+  expect(released.body).toMatchObject({ quarantineId: toRelease.id, caseId, party: 'customer', messageId: expect.stringMatching(/^msg_/) });
+  const messages = (await call(sys, 'GET', `/v1/cases/${caseId}/messages`, { key: sys.keys.agent.apiKey })).body.messages;
+  expect(messages).toEqual([expect.objectContaining({ messageId: released.body.messageId, party: 'customer', body: 'My new address; the photo is attached.', attachmentIds: [expect.stringMatching(/^att_/)] })]);
+  const { signals } = await threadSignals(caseId);
+  expect(signals('threadMessagePosted')).toHaveLength(1);
+  expect(await sys.db.inboundMailQuarantine.findUnique({ where: { id: toRelease.id } })).toMatchObject({ status: 'released', decidedBy: expect.any(String), threadMessageId: released.body.messageId });
+  const again = await call(sys, 'POST', `/v1/inbound-mail/quarantine/${toRelease.id}/release`, { key: sys.keys.supervisor.apiKey, body: { caseId, party: 'customer' } });
+  expect(again.status).toBe(409);
+  expect(again.body.error.code).toBe('ALREADY_DECIDED');
+
+  const discarded = await call(sys, 'POST', `/v1/inbound-mail/quarantine/${toDiscard.id}/discard`, { key: sys.keys.agent.apiKey, body: {} });
+  expect(discarded.status).toBe(200);
+  expect((await call(sys, 'POST', `/v1/inbound-mail/quarantine/${toDiscard.id}/release`, { key: sys.keys.agent.apiKey, body: { caseId, party: 'customer' } })).status).toBe(409);
+  const list = await call(sys, 'GET', '/v1/inbound-mail/quarantine?status=discarded&limit=200', { key: sys.keys.supervisor.apiKey });
+  expect(list.body.mails.map((m: any) => m.quarantineId)).toContain(toDiscard.id);
+  expect((await call(sys, 'POST', `/v1/inbound-mail/quarantine/qm_${'0'.repeat(32)}/discard`, { key: sys.keys.agent.apiKey, body: {} })).status).toBe(404);
+  expect((await call(sys, 'POST', `/v1/inbound-mail/quarantine/${toDiscard.id}/release`, { key: sys.keys.agent.apiKey, body: { caseId: 'RET-missing', party: 'customer' } })).status).toBe(409);
+});
