@@ -49,6 +49,8 @@ export interface TestSystemOptions {
   reconciler?: { boundMs?: number; everyMs?: number };
   /** Inbound e-mail on (the listener on a random port, `api.inboundMail`), with these settings. */
   inboundMail?: { maxBytes?: number };
+  /** Settings of this system's own (lib/config.ts names), over the environment's. */
+  env?: Record<string, string>;
 }
 
 let runtimeInstalled = false;
@@ -66,7 +68,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   const databaseUrl = requireEnv('DATABASE_URL');
   const taskQueue = `it-${crypto.randomUUID()}`;
   const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-blobs-'));
-  const cfg = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', BLOB_DIR: blobDir, ...(opts.inboundMail && { INBOUND_MAIL_ENABLED: 'true', INBOUND_MAIL_PORT: '0', INBOUND_MAIL_DOMAIN: 'reply.casework.test', ...(opts.inboundMail.maxBytes && { INBOUND_MAIL_MAX_BYTES: String(opts.inboundMail.maxBytes) }) }) });
+  const cfg = loadConfig({ ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', BLOB_DIR: blobDir, ...(opts.inboundMail && { INBOUND_MAIL_ENABLED: 'true', INBOUND_MAIL_PORT: '0', INBOUND_MAIL_DOMAIN: 'reply.casework.test', ...(opts.inboundMail.maxBytes && { INBOUND_MAIL_MAX_BYTES: String(opts.inboundMail.maxBytes) }) }), ...opts.env });
   const logs: Record<string, any>[] = [];
   // TEST_SYSTEM_LOG_DIR: each system's lines also go to a file there (to read after a failed run).
   const logFile = process.env.TEST_SYSTEM_LOG_DIR && path.join(process.env.TEST_SYSTEM_LOG_DIR, `${taskQueue}.jsonl`);
