@@ -1,0 +1,13 @@
+// The same case type as build B ships it (test/api/workerVersioning.api.test.ts): after the signal it starts a timer
+// build A never had (a change that would break replay of build A's cases without patched()), and answers "build B".
+import { condition, defineSignal, setHandler, sleep } from '@temporalio/workflow';
+
+export const proceed = defineSignal('proceed');
+
+export async function longCase(): Promise<string> {
+  let go = false;
+  setHandler(proceed, () => void (go = true));
+  await condition(() => go);
+  await sleep(1);
+  return 'build B';
+}
