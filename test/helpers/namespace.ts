@@ -1,10 +1,11 @@
 // A Temporal namespace of a test's own on the shared dev server: its visibility counts and worker deployments see
 // no other test file's workflows.
 import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 
 /** Registers `namespace` (one day's retention) and waits until workflows can be listed in it. */
 export async function createNamespace(connection: Connection, namespace: string): Promise<Client> {
-  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
   const client = new Client({ connection, namespace });
   for (let i = 0; ; i++) {
     try {

@@ -1,5 +1,5 @@
 // The same case type as build B ships it (test/api/workerVersioning.api.test.ts): after the signal it starts a timer
-// build A never had (a change that would break replay of build A's cases without patched()), and answers "build B".
+// build A never had (a change of its commands, which unpinned would need patched()), and answers "build B".
 import { condition, defineSignal, setHandler, sleep } from '@temporalio/workflow';
 
 export const proceed = defineSignal('proceed');
