@@ -2,8 +2,8 @@
 // WORKER_BUILD_ID (worker/worker.ts workerVersioningSetting): a deploy. A case starts on build A; build B ships a change
 // of the workflow's commands (an added timer, and another answer) and becomes the current version; the case still
 // finishes on A's code, and only on A's workers (with A stopped it waits, B never takes it), while a new case starts
-// and finishes on B. Its own namespace on the shared dev server: the deployment and its versions are seen by no other
-// test file.
+// and finishes on B; a case that continues as new stays on A in its next run. Its own namespace on the shared dev
+// server: the deployment and its versions are seen by no other test file.
 import path from 'node:path';
 import { Connection, type Client, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -91,7 +91,9 @@ test('a deploy: the case started on build A finishes on A after B became current
   let a = await running(await workerOf('A'));
   await setCurrent('A');
   const old = await client.workflow.start('longCase', { taskQueue, workflowId: 'case-started-on-A' });
+  const long = await client.workflow.start('twoRunCase', { taskQueue, workflowId: 'two-run-case-started-on-A', args: [1] });
   expect(await eventually(() => pinnedTo(old), (p) => p.buildId === 'A')).toEqual({ behavior: PINNED, buildId: 'A' });
+  expect(await eventually(() => pinnedTo(long), (p) => p.buildId === 'A')).toEqual({ behavior: PINNED, buildId: 'A' });
 
   // Build B is deployed beside it and becomes current; build A's workers are stopped for a while.
   const b = await running(await workerOf('B'));
@@ -116,6 +118,15 @@ test('a deploy: the case started on build A finishes on A after B became current
   expect(await old.result()).toBe('build A');
   expect(await pinnedTo(old)).toEqual({ behavior: PINNED, buildId: 'A' });
   expect(new Set(await completedBy(old))).toEqual(new Set(['worker-build-A']));
+
+  // A case longer than one run (continue-as-new) stays on its build: its next run is pinned to A too.
+  await long.signal('proceed');
+  const nextRun = client.workflow.getHandle(long.workflowId);
+  await eventually(() => nextRun.describe(), (d) => d.runId !== long.firstExecutionRunId);
+  expect(await pinnedTo(nextRun)).toEqual({ behavior: PINNED, buildId: 'A' });
+  await nextRun.signal('proceed');
+  expect(await nextRun.result()).toBe('build A, run 2');
+  expect(new Set(await completedBy(nextRun))).toEqual(new Set(['worker-build-A']));
   await a.stop();
   await b.stop();
 }, 90_000);
