@@ -176,7 +176,7 @@ export const PATCHES: readonly PatchEntry[] = [
     introduced: '2026-11-28T12:18:01Z',
     commit: '46ca813',
     oldFlow: {
-      code: 'workflows/registrationReview.ts: every step asked whatever was given, no human review of a failed face match (`lawful` false)',
+      code: 'workflows/registrationReview.ts: the e-mail and ID steps always, no person reviews a failed face match, no erasure after retention (`lawful` false)',
       fixtures: [],
     },
     state: 'active',
@@ -224,7 +224,7 @@ export const PATCHES: readonly PatchEntry[] = [
     introduced: '2026-11-28T18:18:42Z',
     commit: '72b25a1',
     oldFlow: {
-      code: 'workflows/caseKit.ts: a task completion sends a batch of its own (`stepWrites` false in completeTask, settled()); workflows/sla.ts: beforeWait first',
+      code: 'workflows/caseKit.ts: a task completion sends a batch of its own (`stepWrites` false in completeTask, settled()); workflows/sla.ts: beforeWait runs even before a wait already over (`metBeforeWait` false)',
       fixtures: [
         'registrationReview.v6BatchedWritesChildWithoutGuardianConsent.json',
         'registrationReview.v6BatchedWritesFaceFailReviewedRejectedErasedAfterRetention.json',
@@ -375,7 +375,7 @@ export const PATCHES: readonly PatchEntry[] = [
     introduced: '2026-12-03T20:31:27Z',
     commit: '992c37f',
     oldFlow: {
-      code: 'workflows/registrationReview.ts: a child under 14 refused without the guardian step (`guardianStep` false)',
+      code: 'workflows/registrationReview.ts: no guardian step: a child without consent refused at the identity step (guardianConsentMissing; `guardianStep` false)',
       fixtures: [
         'registrationReview.v8DeadlinesOnChangeChildWithoutGuardianConsent.json',
         'registrationReview.v8DeadlinesOnChangeFaceFailReviewedRejectedErasedAfterRetention.json',

@@ -6,7 +6,7 @@
 // server: the deployment and its versions are seen by no other test file.
 import path from 'node:path';
 import { Connection, type Client, type WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { requireEnv } from '../helpers/env';
 import { createNamespace, eventually } from '../helpers/namespace';
 import { workerVersioningSetting } from '../../worker/worker';
@@ -73,6 +73,11 @@ async function completedBy(h: WorkflowHandle): Promise<string[]> {
 const PINNED = '1'; // temporal.api.enums.v1.VersioningBehavior.VERSIONING_BEHAVIOR_PINNED
 
 beforeAll(async () => {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') }); // test workers register no activities: no warning for that
+  } catch {
+    /* already installed in this process */
+  }
   connection = await Connection.connect({ address });
   native = await NativeConnection.connect({ address });
   client = await createNamespace(connection, namespace);
