@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, type Worker, type WorkerDeploymentOptions } from '@temporalio/worker';
 import { createSmtpMailer } from '../../activities/mailer';
 import { startApi, type RunningApi } from '../../api/server';
 import { loadConfig, secretsOf } from '../../lib/config';
@@ -49,6 +49,8 @@ export interface TestSystemOptions {
   reconciler?: { boundMs?: number; everyMs?: number };
   /** Inbound e-mail on (the listener on a random port, `api.inboundMail`), with these settings. */
   inboundMail?: { maxBytes?: number };
+  /** Worker Versioning (worker/worker.ts workerVersioningSetting); default: unversioned, whatever the environment says. */
+  versioning?: WorkerDeploymentOptions;
 }
 
 let runtimeInstalled = false;
@@ -104,6 +106,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     metrics,
     reconciler,
     opening: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), currentPolicy: () => openingPolicy },
+    versioning: opts.versioning ?? null,
   });
   const running = worker.run();
   // The dossier's replay, over the bundle the worker runs (built here when the suite's shared one is absent).
