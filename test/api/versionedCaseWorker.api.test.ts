@@ -5,6 +5,7 @@
 import { idem, returnBody } from '../../scripts/harness/bodies';
 import { workerVersioningSetting } from '../../worker/worker';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+import { setCurrentVersion } from '../helpers/workerVersions';
 
 const deploymentName = `casework-it-${process.pid}-${Date.now()}`;
 const buildId = 'build-1';
@@ -13,15 +14,7 @@ let sys: TestSystem;
 beforeAll(async () => {
   sys = await startTestSystem({ versioning: workerVersioningSetting({ WORKER_DEPLOYMENT_NAME: deploymentName, WORKER_BUILD_ID: buildId })! });
   // The deploy's step 2 (README "Deploying with Worker Versioning"): the build becomes current once its workers poll.
-  for (let i = 0; ; i++) {
-    try {
-      await sys.connection.workflowService.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName, buildId, identity: 'deploy' });
-      break;
-    } catch (err) {
-      if (i > 80) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  await setCurrentVersion(sys.connection, 'default', deploymentName, buildId);
 });
 afterAll(async () => {
   await sys?.stop();

@@ -9,6 +9,7 @@ import { Connection, type Client, type WorkflowHandle } from '@temporalio/client
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { requireEnv } from '../helpers/env';
 import { createNamespace, eventually } from '../helpers/namespace';
+import { setCurrentVersion } from '../helpers/workerVersions';
 import { workerVersioningSetting } from '../../worker/worker';
 
 const address = requireEnv('TEMPORAL_TEST_ADDRESS');
@@ -22,12 +23,12 @@ let client: Client;
 const bundles: Record<'A' | 'B', { code: string }> = {} as any;
 
 /** A worker of build `build` ('A' or 'B'), versioned as the case worker is when the two settings are given. */
-function workerOf(build: 'A' | 'B', versioned = true): Promise<Worker> {
-  const versioning = versioned ? workerVersioningSetting({ WORKER_DEPLOYMENT_NAME: deploymentName, WORKER_BUILD_ID: build }) : null;
+function workerOf(build: 'A' | 'B', versioned = true, at = { deploymentName, taskQueue }): Promise<Worker> {
+  const versioning = versioned ? workerVersioningSetting({ WORKER_DEPLOYMENT_NAME: at.deploymentName, WORKER_BUILD_ID: build }) : null;
   const options: WorkerOptions = {
     connection: native,
     namespace,
-    taskQueue,
+    taskQueue: at.taskQueue,
     workflowBundle: bundles[build],
     identity: versioned ? `worker-build-${build}` : 'worker-unversioned',
     ...(versioning && { workerDeploymentOptions: versioning }),
@@ -46,18 +47,8 @@ async function running(w: Worker): Promise<{ stop: () => Promise<void> }> {
   };
 }
 
-/** `temporal worker deployment set-current-version`, once the version's workers have polled (it is unknown before). */
-async function setCurrent(buildId: string): Promise<void> {
-  for (let i = 0; ; i++) {
-    try {
-      await connection.workflowService.setWorkerDeploymentCurrentVersion({ namespace, deploymentName, buildId, identity: 'deploy' });
-      return;
-    } catch (err) {
-      if (i > 80) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
+/** The deploy's step 2 in this test's namespace (test/helpers/workerVersions.ts). */
+const setCurrent = (buildId: string, deployment = deploymentName) => setCurrentVersion(connection, namespace, deployment, buildId);
 
 async function pinnedTo(h: WorkflowHandle): Promise<{ behavior?: string | null; buildId?: string | null }> {
   const info = (await h.describe()).raw.workflowExecutionInfo?.versioningInfo;
@@ -148,5 +139,24 @@ test('an unversioned worker takes no case while the deployment has a current ver
   await setCurrent('');
   expect(await stranded.result()).toBe('build A');
   expect(await pinnedTo(stranded)).toEqual({ behavior: null, buildId: null });
+  await u.stop();
+}, 60_000);
+
+test('turning versioning on: a case started on an unversioned worker moves to the current version at its next step', async () => {
+  // Its own task queue and deployment. A case runs unversioned (build A's code), then build B's versioned workers
+  // start and B becomes current: the case's next workflow task goes to B, which replays its history and pins it to B.
+  // So the first versioned build must replay the unversioned cases (patched() as before), or keep an unversioned
+  // worker and leave no current version until they are done.
+  const at = { deploymentName: 'casework-switch', taskQueue: 'casework-switch' };
+  const u = await running(await workerOf('A', false, at));
+  const before = await client.workflow.start('longCase', { taskQueue: at.taskQueue, workflowId: 'case-started-unversioned' });
+  await eventually(() => completedBy(before), (c) => c.length === 1);
+  const b = await running(await workerOf('B', true, at));
+  await setCurrent('B', at.deploymentName);
+  await before.signal('proceed');
+  expect(await before.result()).toBe('build B');
+  expect(await completedBy(before)).toEqual(['worker-unversioned', 'worker-build-B', 'worker-build-B']);
+  expect(await pinnedTo(before)).toEqual({ behavior: PINNED, buildId: 'B' });
+  await b.stop();
   await u.stop();
 }, 60_000);
