@@ -39,7 +39,7 @@ import {
 } from './definitions';
 import { SlaClock, type SlaClockState, type SlaFacts, type SlaHooks, type SlaResult } from './sla';
 import { CaseStatus, CaseType, MerchantId } from '../lib/searchAttributes';
-import { BATCHED_WRITES_PATCH, CALENDAR_READ_PATCH, CONTINUE_AS_NEW_PATCH, DEADLINES_ON_CHANGE_PATCH, LOCAL_WRITES_PATCH, STEP_WRITES_PATCH } from './patches';
+import { BATCHED_WRITES_PATCH, CALENDAR_READ_PATCH, CARRIER_DELIVERY_EVENTS_PATCH, CONTINUE_AS_NEW_PATCH, DEADLINES_ON_CHANGE_PATCH, LOCAL_WRITES_PATCH, STEP_WRITES_PATCH } from './patches';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 /** The case's own writes as activities on the task queue (cases that started before local writes). */
@@ -105,7 +105,7 @@ export { CONTINUE_AS_NEW_PATCH };
  * asked only once the expected delivery (policy `carrierExpectedDelivery`) is overdue, at most three times over the
  * wait. Cases opened before keep asking the carrier every few hours (`carrierPollEvery`, `arrivalCheckEvery`).
  */
-export const CARRIER_DELIVERY_EVENTS_PATCH = 'carrier-delivery-events';
+export { CARRIER_DELIVERY_EVENTS_PATCH };
 
 /**
  * What a case carries into its next run (continue-as-new), beside the workflow's original input: ids, enums, times

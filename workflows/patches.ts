@@ -32,6 +32,8 @@ export const THREE_GUARANTEES_PATCH = 'repair-three-guarantee-remedies';
 export const WARRANTY_CIVIL_MONTHS_PATCH = 'warranty-civil-months';
 export const REPAIR_SHIPPING_UNCAPPED_PATCH = 'repair-shipping-uncapped';
 export const REPAIR_COUNT_ANY_FAULT_PATCH = 'repair-count-any-fault';
+export const RETURN_LINKED_COMPLAINT_PATCH = 'return-linked-complaint';
+export const CARRIER_DELIVERY_EVENTS_PATCH = 'carrier-delivery-events';
 export const EVIDENCE_ATTACHMENT_IDS_PATCH = 'evidence-attachment-ids';
 
 export interface PatchEntry {
@@ -422,13 +424,35 @@ export const PATCHES: readonly PatchEntry[] = [
     state: 'active',
   },
   {
+    id: RETURN_LINKED_COMPLAINT_PATCH,
+    workflowTypes: ['returnWithin7Days'],
+    introduced: '2026-12-04T14:50:14Z',
+    commit: 'dac69f2',
+    oldFlow: {
+      code: 'workflows/returnWithin7Days.ts returnUnderConsumerLaw: a rejected platform review closes the return without opening the linked complaint',
+      fixtures: [],
+    },
+    state: 'active',
+  },
+  {
+    id: CARRIER_DELIVERY_EVENTS_PATCH,
+    workflowTypes: ['returnWithin7Days', 'warrantyRepair'],
+    introduced: '2026-12-04T14:50:16Z',
+    commit: '0e6c115',
+    oldFlow: {
+      code: 'workflows/returnWithin7Days.ts, workflows/warrantyRepair.ts: the carrier asked every few hours while the parcel travels (`carrierPollEvery`, `arrivalCheckEvery`), no awaitCarrierDelivery',
+      fixtures: ['warrantyRepair.v11RefundRouteChosenBankAccount.json'],
+    },
+    state: 'active',
+  },
+  {
     id: EVIDENCE_ATTACHMENT_IDS_PATCH,
     workflowTypes: ['warrantyRepair'],
     introduced: '2026-12-04T14:53:45Z',
     commit: 'f376359',
     oldFlow: {
       code: 'workflows/warrantyRepair.ts: a user-damage finding\'s evidence as free references (`evidenceRefs`)',
-      fixtures: ['warrantyRepair.v11RefundRouteChosenBankAccount.json'],
+      fixtures: ['warrantyRepair.v12CarrierArrivalNeverReported.json', 'warrantyRepair.v12CarrierEventArrival.json'],
     },
     state: 'active',
   },

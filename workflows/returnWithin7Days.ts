@@ -43,7 +43,7 @@ import { CARRIER_DELIVERY_EVENTS_PATCH, CaseKit } from './caseKit';
 import type { ActionResult, Actor } from './definitions';
 import { RefundRouteAgreement } from './refundRouteChoice';
 import type { ChosenRefundRoute } from '../policy/refundRoute';
-import { MERCHANT_TOLD_OF_APPROVAL_PATCH, RETURN_CATEGORY_KINDS_PATCH, RETURN_CONSUMER_LAW_PATCH, RETURN_QUALITY_FULL_REFUND_PATCH, RETURN_QUALITY_SHIPPING_PATCH, RETURN_QUALITY_TIME_LIMITS_PATCH, RETURN_SHIPPING_REIMBURSED_PATCH, RETURN_WINDOW_CIVIL_DAYS_PATCH } from './patches';
+import { MERCHANT_TOLD_OF_APPROVAL_PATCH, RETURN_CATEGORY_KINDS_PATCH, RETURN_CONSUMER_LAW_PATCH, RETURN_LINKED_COMPLAINT_PATCH, RETURN_QUALITY_FULL_REFUND_PATCH, RETURN_QUALITY_SHIPPING_PATCH, RETURN_QUALITY_TIME_LIMITS_PATCH, RETURN_SHIPPING_REIMBURSED_PATCH, RETURN_WINDOW_CIVIL_DAYS_PATCH } from './patches';
 
 export const RETURN_CASE_TYPE = 'return';
 
@@ -135,7 +135,7 @@ export { RETURN_QUALITY_TIME_LIMITS_PATCH };
  * no complaint process in the catalogue nothing is opened and the return records case.link_skipped. Cases opened
  * before close rejected without it.
  */
-export const RETURN_LINKED_COMPLAINT_PATCH = 'return-linked-complaint';
+export { RETURN_LINKED_COMPLAINT_PATCH };
 
 /** The case type of the complaint a rejected return hands over to. */
 export const COMPLAINT_CASE_TYPE = 'complaint';
