@@ -75,6 +75,14 @@ export const envFields = z.object({
    */
   WORKER_WORKFLOW_DEADLOCK_DETECTION: bool.default(true),
   /**
+   * Worker Versioning (README "Deploying with Worker Versioning"): the worker deployment and this build's id, both set or
+   * neither. Set, the worker polls as that deployment version and pins every case it starts to it (PINNED): a case
+   * runs to its end on the build it started on, while new cases go to the deployment's current version (set with
+   * `temporal worker deployment set-current-version`). Unset (the default): an unversioned worker, as before.
+   */
+  WORKER_DEPLOYMENT_NAME: z.string().regex(/^[^.\s]+$/, 'no dots or spaces').optional(),
+  WORKER_BUILD_ID: z.string().regex(/^[^.\s]+$/, 'no dots or spaces').optional(),
+  /**
    * The reconciler (processes/caseReconciler.ts): a case whose workflow has not written this many seconds after its
    * opening is started from its stored input (a crash between the opening's commit and its start); it looks every
    * CASE_RECONCILE_EVERY_SECONDS, and at worker start-up.
@@ -167,6 +175,10 @@ export function simulationRefusals(cfg: Pick<EnvFields, 'NODE_ENV' | 'ALLOW_SIMU
 
 export const envSchema = envFields
   .superRefine((c, ctx) => {
+    if ((c.WORKER_DEPLOYMENT_NAME === undefined) !== (c.WORKER_BUILD_ID === undefined)) {
+      const missing = c.WORKER_DEPLOYMENT_NAME === undefined ? 'WORKER_DEPLOYMENT_NAME' : 'WORKER_BUILD_ID';
+      ctx.addIssue({ code: 'custom', path: [missing], message: `${missing} is not set; Worker Versioning needs WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID together` });
+    }
     if (c.NODE_ENV !== 'production') return;
     for (const v of Object.keys(DEV_SECRETS) as SecretVariable[]) {
       // The reply-token key signs only the Reply-To of notices: needed when inbound mail is on.

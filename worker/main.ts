@@ -42,7 +42,7 @@ export async function runWorker(): Promise<void> {
     opening: { clients, currentPolicy: () => policy },
     reconciler,
   });
-  logger.info({ taskQueue: cfg.TEMPORAL_TASK_QUEUE, namespace: cfg.TEMPORAL_NAMESPACE }, 'worker started');
+  logger.info({ taskQueue: cfg.TEMPORAL_TASK_QUEUE, namespace: cfg.TEMPORAL_NAMESPACE, deployment: cfg.WORKER_DEPLOYMENT_NAME ?? null, buildId: cfg.WORKER_BUILD_ID ?? null }, 'worker started');
   await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks finish (Runtime handles the signals)
   mailer.close();
   await clientConnection.close();

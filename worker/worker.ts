@@ -1,6 +1,6 @@
 // The Temporal worker: runs every case workflow and the activities behind them.
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerDeploymentOptions, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, templatesOf, type ActivityDeps } from '../activities';
 import { createNotificationOutbox } from '../activities/notificationOutbox';
 import type { CaseReconciler } from '../processes/caseReconciler';
@@ -61,6 +61,8 @@ export interface CaseWorkerOptions {
   workflowDeadlockDetection?: boolean;
   /** Starts the cases a crash left without their workflow (processes/caseReconciler.ts): run at start-up, then periodically, while the worker runs. */
   reconciler?: CaseReconciler;
+  /** Worker Versioning: this build's deployment version (cases pinned to it), or null; default: workerVersioningSetting(). */
+  versioning?: WorkerDeploymentOptions | null;
 }
 
 /** WORKER_MAX_CACHED_WORKFLOWS from the environment, validated as lib/config.ts validates it. */
@@ -84,6 +86,29 @@ export const workflowStackTracesSetting = (env: NodeJS.ProcessEnv = process.env)
 
 /** WORKER_WORKFLOW_DEADLOCK_DETECTION from the environment (default on). */
 export const workflowDeadlockDetectionSetting = (env: NodeJS.ProcessEnv = process.env) => booleanSetting('WORKER_WORKFLOW_DEADLOCK_DETECTION', env);
+
+/**
+ * Worker Versioning from WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID (both or neither; unset: null, an unversioned
+ * worker). Every case workflow is long-running (days to months: a return about a month, a repair longer), so every
+ * case is PINNED to the build it started on: it finishes on that build's code while new cases go to the deployment's
+ * current version, and a workflow change needs no patched() for cases that never meet the new code. The old build's
+ * workers run until its cases are done (README "Deploying with Worker Versioning").
+ */
+export function workerVersioningSetting(env: NodeJS.ProcessEnv = process.env): WorkerDeploymentOptions | null {
+  const read = (name: 'WORKER_DEPLOYMENT_NAME' | 'WORKER_BUILD_ID') => {
+    const raw = env[name];
+    const parsed = envFields.shape[name].safeParse(raw === '' ? undefined : raw);
+    if (!parsed.success) throw new ConfigError(`Invalid configuration:\n  ${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    return parsed.data;
+  };
+  const deploymentName = read('WORKER_DEPLOYMENT_NAME');
+  const buildId = read('WORKER_BUILD_ID');
+  if (deploymentName === undefined && buildId === undefined) return null;
+  if (deploymentName === undefined || buildId === undefined) {
+    throw new ConfigError(`Invalid configuration:\n  ${deploymentName === undefined ? 'WORKER_DEPLOYMENT_NAME' : 'WORKER_BUILD_ID'} is not set; Worker Versioning needs WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID together`);
+  }
+  return { version: { deploymentName, buildId }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' };
+}
 
 export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
   setWorkflowStackTraces(o.workflowStackTraces ?? workflowStackTracesSetting());
@@ -123,12 +148,14 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
           });
       },
     });
+  const versioning = o.versioning === undefined ? workerVersioningSetting() : o.versioning;
   const options: WorkerOptions = {
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     activities: createActivities({ ...deps, outbox }),
     ...(o.identity && { identity: o.identity }),
+    ...(versioning && { workerDeploymentOptions: versioning }),
     shutdownGraceTime: '10 seconds',
     // One V8 context for every cached case (the SDK's default, kept explicit): a case then costs its own module
     // instances and state only. Workflows import plain code and data (policy/lazySchema.ts); zod is shared

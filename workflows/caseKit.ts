@@ -39,6 +39,7 @@ import {
 } from './definitions';
 import { SlaClock, type SlaClockState, type SlaFacts, type SlaHooks, type SlaResult } from './sla';
 import { CaseStatus, CaseType, MerchantId } from '../lib/searchAttributes';
+import { BATCHED_WRITES_PATCH, CALENDAR_READ_PATCH, CARRIER_DELIVERY_EVENTS_PATCH, CONTINUE_AS_NEW_PATCH, DEADLINES_ON_CHANGE_PATCH, LOCAL_WRITES_PATCH, STEP_WRITES_PATCH } from './patches';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 /** The case's own writes as activities on the task queue (cases that started before local writes). */
@@ -57,7 +58,7 @@ const local = proxyLocalActivities<CaseActivities>({ startToCloseTimeout: '30 se
 const linking = proxyActivities<Pick<CaseActivities, 'openLinkedCase'>>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' } });
 
 /** Local writes from this patch on; histories recorded before it replay with queued activities. */
-export const LOCAL_WRITES_PATCH = 'case-writes-local-activities';
+export { LOCAL_WRITES_PATCH };
 
 /**
  * From this patch on, a working-time deadline over a year the case has only provisionally (or not at all) first reads
@@ -65,21 +66,21 @@ export const LOCAL_WRITES_PATCH = 'case-writes-local-activities';
  * past the data's end is flagged in the audit trail. Asked only when a deadline reaches such a year, so a case whose
  * deadlines stay within official years records no marker.
  */
-export const CALENDAR_READ_PATCH = 'calendar-years-read';
+export { CALENDAR_READ_PATCH };
 
 /**
  * From this patch on, a case's writes are kept in order and sent together (applyCaseWrites: one local activity, one
  * transaction) when the case next waits, calls another activity, or answers an update: one marker per step instead
  * of one per write. Cases started before it write one local activity per write, as recorded.
  */
-export const BATCHED_WRITES_PATCH = 'case-writes-batched';
+export { BATCHED_WRITES_PATCH };
 
 /**
  * From this patch on, completing the task the case waits on sends no batch of its own: the task's close goes with the
  * writes of the step it unblocks, in the one batch sent when the case next waits, and the update answers once that
  * batch has landed. One local activity (one transaction) per human step instead of two.
  */
-export const STEP_WRITES_PATCH = 'case-step-writes-together';
+export { STEP_WRITES_PATCH };
 
 /**
  * From this patch on, the case row's running deadlines follow the case whenever they change: a batch whose writes do not
@@ -88,14 +89,14 @@ export const STEP_WRITES_PATCH = 'case-step-writes-together';
  * the case resource from the moment its clock starts. Cases started before it wrote the list only with a step, status
  * or outcome change, or with a task, as recorded.
  */
-export const DEADLINES_ON_CHANGE_PATCH = 'case-deadlines-on-change';
+export { DEADLINES_ON_CHANGE_PATCH };
 
 /**
  * From this patch on, a case whose process declares a history bound continues as new once its history passes it. Asked
  * only when a run first passes its bound, so a case that never does records no marker; a history recorded before it
  * replays on in its one run.
  */
-export const CONTINUE_AS_NEW_PATCH = 'case-continue-as-new';
+export { CONTINUE_AS_NEW_PATCH };
 
 /**
  * Not a patch of the kit's own writes: the processes ask it where they wait for a parcel (returnWithin7Days: the
@@ -104,7 +105,7 @@ export const CONTINUE_AS_NEW_PATCH = 'case-continue-as-new';
  * asked only once the expected delivery (policy `carrierExpectedDelivery`) is overdue, at most three times over the
  * wait. Cases opened before keep asking the carrier every few hours (`carrierPollEvery`, `arrivalCheckEvery`).
  */
-export const CARRIER_DELIVERY_EVENTS_PATCH = 'carrier-delivery-events';
+export { CARRIER_DELIVERY_EVENTS_PATCH };
 
 /**
  * What a case carries into its next run (continue-as-new), beside the workflow's original input: ids, enums, times

@@ -20,9 +20,10 @@ import {
 } from '../policy/refundRoute';
 import { refuse, type CaseKit } from './caseKit';
 import { CaseErrors } from './definitions';
+import { REFUND_ROUTE_BY_AGREEMENT_PATCH } from './patches';
 
 /** Cases from this patch on ask the customer when the original route cannot take the refund; cases before keep the former rule. */
-export const REFUND_ROUTE_BY_AGREEMENT_PATCH = 'refund-route-by-agreement';
+export { REFUND_ROUTE_BY_AGREEMENT_PATCH };
 
 /** The route a refund is paid along, and how it was settled. */
 export interface SettledRefundRoute {

@@ -24,6 +24,7 @@ import {
 } from '../policy/registration';
 import { CANCELLERS, CaseKit, failure, refuse } from './caseKit';
 import { CaseErrors, cancelCaseUpdate, type ActionResult, type Actor } from './definitions';
+import { GUARDIAN_STEP_PATCH, LAWFUL_REGISTRATION_PATCH, REAL_NAME_LATER_PATCH } from './patches';
 
 export const REGISTRATION_CASE_TYPE = 'registration';
 
@@ -108,15 +109,15 @@ export interface IdentityFacts {
  * 2021 necessary-information rules): the e-mail and the real-name steps only when needed, a failed face match
  * goes to a person, a child without a guardian's consent is refused, rejected data is erased after retention.
  */
-export const LAWFUL_REGISTRATION_PATCH = 'registration-necessary-information-and-human-review';
+export { LAWFUL_REGISTRATION_PATCH };
 /** Real-name verification of an active account when a feature asks for it (a case of its own, same workflow). */
-export const REAL_NAME_LATER_PATCH = 'registration-real-name-when-a-feature-asks';
+export { REAL_NAME_LATER_PATCH };
 /**
  * A child under 14 (declared) registers only after the guardian step (PIPL art. 31; 未成年人保护法 art. 72): a code to
  * the guardian's mobile, an adult guardian (a verified account or a real-name check), the relation, the consent
  * recorded; a lapse or a refusal refuses the registration and erases the child's data at once.
  */
-export const GUARDIAN_STEP_PATCH = 'registration-guardian-step';
+export { GUARDIAN_STEP_PATCH };
 
 // The applicant's steps (through the storefront). The workflow decides each one; the read model follows.
 /** A submitted SMS code, as its HMAC bound to the challenge (the code never enters the history). */

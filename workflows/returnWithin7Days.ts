@@ -43,6 +43,7 @@ import { CARRIER_DELIVERY_EVENTS_PATCH, CaseKit } from './caseKit';
 import type { ActionResult, Actor } from './definitions';
 import { RefundRouteAgreement } from './refundRouteChoice';
 import type { ChosenRefundRoute } from '../policy/refundRoute';
+import { MERCHANT_TOLD_OF_APPROVAL_PATCH, RETURN_CATEGORY_KINDS_PATCH, RETURN_CONSUMER_LAW_PATCH, RETURN_LINKED_COMPLAINT_PATCH, RETURN_QUALITY_FULL_REFUND_PATCH, RETURN_QUALITY_SHIPPING_PATCH, RETURN_QUALITY_TIME_LIMITS_PATCH, RETURN_SHIPPING_REIMBURSED_PATCH, RETURN_WINDOW_CIVIL_DAYS_PATCH } from './patches';
 
 export const RETURN_CASE_TYPE = 'return';
 
@@ -105,19 +106,19 @@ export const chooseQualityRemedyUpdate = defineUpdate<ActionResult, [{ actor: Ac
 export const chooseRefundRouteUpdate = defineUpdate<ActionResult, [{ actor: Actor } & ChosenRefundRoute]>(actions['refund-route'].update);
 
 /** Category codes mapped onto the statutory and by-nature kinds with the policy's table (policy/returns.ts categoryKindOf). */
-export const RETURN_CATEGORY_KINDS_PATCH = 'return-category-kinds';
+export { RETURN_CATEGORY_KINDS_PATCH };
 /**
  * A quality return is refunded in full (消法 art. 24): no completeness test, which 暂行办法 art. 8 ties to no-reason
  * returns; only damage the customer caused beyond the defect is deducted, with evidence, and the customer may dispute
  * it. Cases opened before inspect a quality return for completeness, as they did.
  */
-export const RETURN_QUALITY_FULL_REFUND_PATCH = 'return-quality-full-refund';
+export { RETURN_QUALITY_FULL_REFUND_PATCH };
 /**
  * The seller bears all the necessary transport costs of a quality claim (消法 art. 24): its return shipping is not
  * capped. The amount paid is reimbursed within the policy margin above the carrier's quote (or the quote); above it, an
  * agent approves the amount (task return.shipping_review). Cases opened before cap it like a no-reason return.
  */
-export const RETURN_QUALITY_SHIPPING_PATCH = 'return-quality-shipping-uncapped';
+export { RETURN_QUALITY_SHIPPING_PATCH };
 /**
  * Time never refuses a quality claim by itself (消法 art. 24): only the period for objecting to quality (民法典 arts. 620,
  * 621) and, for the three-guarantee catalogue, the 15-day exchange limit (三包 art. 10). A return after the 7 days that
@@ -125,7 +126,7 @@ export const RETURN_QUALITY_SHIPPING_PATCH = 'return-quality-shipping-uncapped';
  * customer chooses an exchange (when due), a repair or to withdraw. Cases opened before keep the 7/15-day and warranty
  * windows of checkClaimEligibility.
  */
-export const RETURN_QUALITY_TIME_LIMITS_PATCH = 'return-quality-time-limits';
+export { RETURN_QUALITY_TIME_LIMITS_PATCH };
 
 /**
  * A return whose platform review is rejected hands over to a complaint (消法 art. 39: the customer keeps the other routes
@@ -134,7 +135,7 @@ export const RETURN_QUALITY_TIME_LIMITS_PATCH = 'return-quality-time-limits';
  * no complaint process in the catalogue nothing is opened and the return records case.link_skipped. Cases opened
  * before close rejected without it.
  */
-export const RETURN_LINKED_COMPLAINT_PATCH = 'return-linked-complaint';
+export { RETURN_LINKED_COMPLAINT_PATCH };
 
 /** The case type of the complaint a rejected return hands over to. */
 export const COMPLAINT_CASE_TYPE = 'complaint';
@@ -142,7 +143,7 @@ export const COMPLAINT_CASE_TYPE = 'complaint';
 export async function returnWithin7Days(input: ReturnCaseInput): Promise<{ outcome: ReturnOutcome }> {
   // Cases opened from this patch on follow the consumer law (消法 arts. 24, 25, 39; 暂行办法; 电子商务法 art. 20);
   // cases opened before replay the process as it was first built.
-  if (patched('return-consumer-law')) return returnUnderConsumerLaw(input);
+  if (patched(RETURN_CONSUMER_LAW_PATCH)) return returnUnderConsumerLaw(input);
   return returnAsFirstBuilt(input);
 }
 
@@ -192,7 +193,7 @@ async function returnAsFirstBuilt(input: ReturnCaseInput): Promise<{ outcome: Re
 
   // Opening: the same pure rule the API applied (7.1).
   // The window counts civil days (Civil Code arts. 201, 203); cases opened under the former 7 x 24 h rule replay with it.
-  const civilDays = patched('return-window-civil-days');
+  const civilDays = patched(RETURN_WINDOW_CIVIL_DAYS_PATCH);
   const windowEndsAt = civilDays
     ? returnWindowEndsAt(new Date(order.deliveredAt!), rules, input.policy.calendar)
     : deadlineFrom(new Date(order.deliveredAt!), { amount: rules.windowDays, unit: 'days' }, input.policy.calendar);
@@ -276,7 +277,7 @@ async function returnAsFirstBuilt(input: ReturnCaseInput): Promise<{ outcome: Re
     );
     const ended = await kase.endedBy(shipped, { event: 'return.abandoned', reason: 'no_shipment_by_deadline', outcome: 'abandoned' });
     if (ended) return close(ended);
-    if (patched('return-shipping-reimbursed')) {
+    if (patched(RETURN_SHIPPING_REIMBURSED_PATCH)) {
       // The platform bears the freight for real: what the customer paid, or the carrier's quote, up to the cap.
       // Cases opened before the cap existed carry no cap in their policy: the default applies.
       const paid = shipment!.paid && { amountMinor: decimalToMinor(shipment!.paid.amount), currency: shipment!.paid.currency };
@@ -307,7 +308,7 @@ async function returnAsFirstBuilt(input: ReturnCaseInput): Promise<{ outcome: Re
 
     // The merchant learns that the approved return is on its way back and how long it has to inspect it: an approval
     // by silence (8.2) or by the platform is news to it, and the inspection clock starts now.
-    if (patched('merchant-told-of-approval')) {
+    if (patched(MERCHANT_TOLD_OF_APPROVAL_PATCH)) {
       await kase.notify('return.approved_merchant', merchant, {
         requestType: input.requestType,
         orderId: order.orderId,

@@ -33,6 +33,7 @@ import type { SlaFacts } from './sla';
 import { repairBeforeThreeGuarantees } from './warrantyRepairBeforeThreeGuarantees';
 import { RefundRouteAgreement } from './refundRouteChoice';
 import { refundRouteRule, type ChosenRefundRoute, type OrderPayment } from '../policy/refundRoute';
+import { EVIDENCE_ATTACHMENT_IDS_PATCH, REPAIR_COUNT_ANY_FAULT_PATCH, REPAIR_SHIPPING_UNCAPPED_PATCH, THREE_GUARANTEES_PATCH, WARRANTY_CIVIL_MONTHS_PATCH } from './patches';
 
 export const REPAIR_CASE_TYPE = 'warranty_repair';
 
@@ -52,21 +53,21 @@ const portActivities = proxyActivities<WarrantyRepairActivities & Pick<CaseActiv
 });
 
 /** Cases from this patch on run under the three-guarantee rules; older ones keep their path. */
-export const THREE_GUARANTEES_PATCH = 'repair-three-guarantee-remedies';
+export { THREE_GUARANTEES_PATCH };
 /**
  * The warranty counted as the Civil Code counts periods (arts. 201-204, policy/warrantyRepair.ts warrantyEndsAt): from
  * the day after delivery to 24:00 (the calendar's time zone) of the corresponding day of the last month, a last day on
  * a rest day moving on; a replacement's new warranty alike. Cases opened before it keep the months added to the
  * delivery instant on its UTC date (addMonths).
  */
-export const WARRANTY_CIVIL_MONTHS_PATCH = 'warranty-civil-months';
+export { WARRANTY_CIVIL_MONTHS_PATCH };
 /**
  * 消法 art. 24: the seller bears all the necessary transport costs of a repair in warranty, so its shipping has no cap.
  * To the centre: what the customer paid (within the policy margin above the carrier's quote; above it, an agent
  * approves the amount: task repair.shipping_review), or the quote; back from the centre: the carrier's quote. Cases
  * opened before pay the quote capped by shippingCapMinor.
  */
-export const REPAIR_SHIPPING_UNCAPPED_PATCH = 'repair-shipping-uncapped';
+export { REPAIR_SHIPPING_UNCAPPED_PATCH };
 /**
  * Three-guarantee rules art. 11: two repairs in warranty, of any fault, by any authorised repairer. The opening counts
  * every in-warranty repair of the item (countItemRepairs, `item.repairCount`); another repairer's records the customer
@@ -74,12 +75,12 @@ export const REPAIR_SHIPPING_UNCAPPED_PATCH = 'repair-shipping-uncapped';
  * response, and the entitlement is computed again with the confirmed ones before the plan is set. A replacement the
  * case delivers enters the item's record (result `replaced`): the count starts again for the new item (art. 14).
  */
-export const REPAIR_COUNT_ANY_FAULT_PATCH = 'repair-count-any-fault';
+export { REPAIR_COUNT_ANY_FAULT_PATCH };
 /**
  * One form of evidence id (issue: the attachments of the case): a user-damage finding names the case's attachments
  * (`evidenceIds`, att_…), recorded as such; histories before it carry free references (`evidenceRefs`).
  */
-export const EVIDENCE_ATTACHMENT_IDS_PATCH = 'evidence-attachment-ids';
+export { EVIDENCE_ATTACHMENT_IDS_PATCH };
 
 /** The policy a repair case carries: the document's version, the calendar and this process's section. */
 export interface RepairCasePolicy {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, type Worker, type WorkerDeploymentOptions } from '@temporalio/worker';
 import { createSmtpMailer } from '../../activities/mailer';
 import { startApi, type RunningApi } from '../../api/server';
 import { loadConfig, secretsOf } from '../../lib/config';
@@ -51,6 +51,8 @@ export interface TestSystemOptions {
   inboundMail?: { maxBytes?: number };
   /** Settings of this system's own (lib/config.ts names), over the environment's. */
   env?: Record<string, string>;
+  /** Worker Versioning (worker/worker.ts workerVersioningSetting); default: unversioned, whatever the environment says. */
+  versioning?: WorkerDeploymentOptions;
 }
 
 let runtimeInstalled = false;
@@ -106,6 +108,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     metrics,
     reconciler,
     opening: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), currentPolicy: () => openingPolicy },
+    versioning: opts.versioning ?? null,
   });
   const running = worker.run();
   // The dossier's replay, over the bundle the worker runs (built here when the suite's shared one is absent).
