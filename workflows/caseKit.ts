@@ -133,6 +133,11 @@ export interface CaseCarry {
   calendarReads: { version: string; years: Parameters<typeof withCalendarYears>[1]['years'] }[];
   /** The process's own position (kase.carries()): ids, enums, counters. */
   flow?: FlowState;
+  /**
+   * What the case heard from outside and a later wait may still ask for: the carriers' delivery events (ids, tracking
+   * numbers, times) and its notices' delivery receipts (notice key, acceptance time).
+   */
+  heard?: { carrierDeliveries: CarrierDelivered[]; noticeDeliveries: [string, string][] };
   /** The run it continues: its id and history size when it switched. */
   previous: { runId: string; events: number; bytes: number };
 }
@@ -467,6 +472,8 @@ export class CaseKit {
     this.calendarReads = [...c.calendarReads];
     for (const read of c.calendarReads) this.currentCalendar = withCalendarYears(this.currentCalendar, read);
     for (const clock of c.clocks) this.carriedClocks.set(clock.name, clock);
+    this.deliveries.push(...(c.heard?.carrierDeliveries ?? []));
+    for (const [key, at] of c.heard?.noticeDeliveries ?? []) this.noticeDeliveries.set(key, at);
     for (const t of c.tasks) {
       this.carriedTasks.push(t);
       this.tasks.set(t.taskId, { ...t, status: 'open' });
@@ -865,6 +872,7 @@ export class CaseKit {
       clocks: [...[...this.liveClocks.values()].map((c) => c.carryOver()), ...this.carriedClocks.values()],
       calendarReads: this.calendarReads,
       ...(this.flowState && { flow: this.flowState() }),
+      ...((this.deliveries.length > 0 || this.noticeDeliveries.size > 0) && { heard: { carrierDeliveries: [...this.deliveries], noticeDeliveries: [...this.noticeDeliveries] } }),
       previous: { runId: info.runId, events: info.historyLength, bytes: info.historySize },
     };
   }

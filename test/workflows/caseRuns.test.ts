@@ -14,10 +14,10 @@ import type { CaseActivities, CaseWrite } from '../../activities/types';
 import { createDb, withPgTransaction, type Db } from '../../lib/db';
 import { deadlineFrom } from '../../policy/durations';
 import { createTimeSkippingEnv, executeUpdate, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
-import { completeTaskUpdate, type Actor, type CaseView } from '../../workflows/definitions';
+import { carrierDeliveredSignal, completeTaskUpdate, noticeDeliveredSignal, type Actor, type CaseView } from '../../workflows/definitions';
 import { defineUpdate } from '@temporalio/workflow';
 import { requireEnv } from '../helpers/env';
-import { LONG_CASE_TYPE, REVIEW_SLA, longCase, runQuery, type LongCaseInput } from './probes/longCase';
+import { LONG_CASE_TYPE, REVIEW_SLA, heardQuery, longCase, runQuery, type LongCaseInput } from './probes/longCase';
 
 const HOUR = 3_600_000;
 const agent: Actor = { id: 'principal-agent-runs', role: 'agent' };
@@ -202,6 +202,23 @@ test('a case continues as new five times with a task open across each boundary: 
 
 // Updates racing the switch need the real server's behaviour (the time-skipping test server loses updates that race a
 // workflow task): this test runs on the suite's dev server, with a worker of its own.
+test("what a case heard from outside goes with it into its next run: a notice's delivery receipt, a carrier's delivery event", async () => {
+  const { input } = await openCase(1, { events: 40 });
+  const caseId = input.caseId;
+  await waitForState(current(caseId), (v) => !!openTaskOf(v, 'review'), 'review task');
+  const noticeKey = `${caseId}:repair.decision:customer:cust-runs`;
+  const at = '2026-12-01T08:30:00.000Z';
+  const delivered = { source: 'carrier' as const, eventId: 'evt-runs-1', trackingNumber: 'SF1234567999', deliveredAt: at };
+  await current(caseId).signal(noticeDeliveredSignal, { noticeKey, acceptedAt: at });
+  await current(caseId).signal(carrierDeliveredSignal, delivered);
+  const heard = { noticeAcceptedAt: at, delivery: { eventId: 'evt-runs-1', deliveredAt: at } };
+  expect(await current(caseId).query(heardQuery, noticeKey, delivered.trackingNumber)).toEqual(heard);
+  await notesUntilRun(caseId, 2, 0);
+  expect(await current(caseId).query(heardQuery, noticeKey, delivered.trackingNumber)).toEqual(heard);
+  expect(await current(caseId).query(heardQuery, 'another-notice', 'SF0000000000')).toEqual({ noticeAcceptedAt: null, delivery: null });
+  await current(caseId).terminate('heard across runs: checked');
+});
+
 describe('on the dev server', () => {
   let client: Client;
   let devWorker: Worker;

@@ -30,12 +30,18 @@ export const pauseAction = action('pauseReview');
 export const resumeAction = action('resumeReview');
 
 export const runQuery = defineQuery<{ run: number; stage: number }>('run');
+/** What the case heard from outside, as its current run knows it: a notice's delivery receipt, a parcel's delivery. */
+export const heardQuery = defineQuery<{ noticeAcceptedAt: string | null; delivery: { eventId: string; deliveredAt: string } | null }, [string, string]>('heard');
 
 export async function longCase(input: LongCaseInput): Promise<{ stages: number; run: number }> {
   const kase = new CaseKit(input.caseId, LONG_CASE_TYPE, input.policy, undefined, {}, { runs: { input, bound: input.bound }, bornWith: CASE_KIT_PATCHES });
   let stage = kase.resumed<{ stage: number }>()?.stage ?? 0;
   kase.carries(() => ({ stage }));
   setHandler(runQuery, () => ({ run: kase.run, stage }));
+  setHandler(heardQuery, (noticeKey, trackingNumber) => {
+    const d = kase.carrierDelivery(trackingNumber);
+    return { noticeAcceptedAt: kase.noticeDeliveredAt(noticeKey)?.toISOString() ?? null, delivery: d ? { eventId: d.eventId, deliveredAt: d.deliveredAt } : null };
+  });
   const cancelled = kase.allowCancellation(() => null);
   kase.onAction<{ n: number }>(noteAction, {
     refusal: () => null,
