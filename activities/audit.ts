@@ -44,9 +44,13 @@ export function auditKeyCollision(caseId: string, eventKey: string, existing: st
   });
 }
 
-/** True when a stored event is the same event as `e` (a retried activity), not merely the same key. */
+/**
+ * True when a stored event is the same event as `e`, not merely the same key: the same type, actor and payload. Its
+ * time may differ: a workflow task the server refused (a signal came while it closed the case: UnhandledCommand) runs
+ * again at a later workflow time and sends the same events again; the first write stands, nothing is written twice.
+ */
 export function sameAuditEvent(stored: { type: string; actor: string; at: Date; payload: unknown }, e: AuditInput): boolean {
-  return stored.type === e.type && stored.actor === e.actor && stored.at.getTime() === e.at.getTime() && canonicalJson(stored.payload) === canonicalJson(e.payload);
+  return stored.type === e.type && stored.actor === e.actor && canonicalJson(stored.payload) === canonicalJson(e.payload);
 }
 
 /** Runs a statement inside the caller's transaction: a Prisma transaction, or a pg client (activities/caseWrites.ts). */

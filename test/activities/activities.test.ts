@@ -750,8 +750,11 @@ describe('audit trail: hash chain per case', () => {
     await attempt(1, activities.recordCaseEvent, first);
     const collision = { ...first, type: 'case.closed', payload: { outcome: 'refunded' }, casePatch: { status: 'closed', step: 'closed', outcome: 'refunded', closed: true } };
     await expect(attempt(1, activities.recordCaseEvent, collision)).rejects.toMatchObject({ type: 'AuditKeyCollision', nonRetryable: true });
-    // A retry of the first event is still idempotent.
+    // A retry of the first event is still idempotent, also when it comes at a later workflow time (a workflow task the
+    // server refused and ran again): the first write stands.
     await attempt(2, activities.recordCaseEvent, first);
+    await attempt(1, activities.recordCaseEvent, { ...first, at: new Date(new Date(AT).getTime() + 1500).toISOString() });
+    expect((await auditEvents(caseId)).map((e) => new Date(e.at).toISOString())).toEqual([new Date(AT).toISOString()]);
     const events = await auditEvents(caseId);
     expect(events.map((e) => [e.seq, e.type])).toEqual([[1, 'case.opened']]);
     const row = await db.case.findUniqueOrThrow({ where: { id: caseId } });
