@@ -372,7 +372,10 @@ test('no delivery event: the carrier is asked only once the expected delivery (3
   expect(forCase(i.caseId, fakes.arrivalChecks)).toHaveLength(1);
   expect(arrivedAtOf(i.caseId)).toBe(fakes.arrivals.get('SF6060606060')!.at);
   expect(event(i.caseId, 'repair.item_arrived').payload).toMatchObject({ source: 'carrier' });
-  // The receipt's working day counts from the carrier's delivery time (2 days after the hand-over): already escalated.
+  // The receipt's working day counts from the carrier's delivery time (2 days after the hand-over), not from the poll:
+  // its deadline is that one, whatever day of the week the test runs (the server's clock starts at the real time).
+  const receipt = await sleepPast(i.caseId, 'repair.confirm_receipt');
+  expect(receipt.dueAt).toBe(deadlineFrom(new Date(fakes.arrivals.get('SF6060606060')!.at!), i.policy.warrantyRepair.receipt.within, i.policy.calendar).toISOString());
   await waitForState(h, (s) => openTaskOf(s, 'repair.confirm_receipt')?.role === 'supervisor', 'receipt escalated');
   await complete(h, 'repair.confirm_receipt', { outcome: 'received' }, supervisor);
   await complete(h, 'repair.technician_report', repaired);
