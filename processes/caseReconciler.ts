@@ -16,6 +16,7 @@ import type { Logger } from '../lib/logger';
 import { metric, type Registry } from '../lib/metrics';
 import { startCaseOnce, type CaseStartDeps, type StoredWorkflowInput } from './caseStart';
 import { processOf } from './index';
+import { resignalThreadMessages } from './threadMessages';
 
 /** The advisory lock the reconcilers of one database share (pg_try_advisory_lock: session-level, released at the end of a pass). */
 export const RECONCILER_LOCK_KEY = 7_261_003_001;
@@ -144,6 +145,8 @@ export function createCaseReconciler(o: CaseReconcilerOptions): CaseReconciler {
           if (found.length < batch) break;
         }
         if (done.length) log.info({ cases: done.length, started: done.filter((d) => d.outcome === 'started').length, failed: done.filter((d) => d.outcome === 'failed').length }, 'reconciler pass');
+        // Thread messages whose signal to their case never went through (the case would wait on a reply it has).
+        await resignalThreadMessages({ db: o.db, clients: o.temporal.clients, logger: log }, { afterMs: boundMs, batch, taskQueue: o.temporal.taskQueue, adoptUnqueued }).catch((err: Error) => log.warn({ err: err.message }, 'thread messages: signalling again failed; the next pass tries again'));
         return { locked: true, cases: done };
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [RECONCILER_LOCK_KEY]);

@@ -3,12 +3,14 @@
 // never its words) and the other parties' e-mails; then the case's workflow hears of it (threadMessageSignal: a process
 // may wait on a reply, CaseKit awaitThreadReply).
 import crypto from 'node:crypto';
-import { appendAuditEventIn, pgSql } from '../activities/audit';
+import { appendAuditEventIn, ISO_INSTANT, pgSql } from '../activities/audit';
 import { queueNotification } from '../activities/caseWrites';
-import { withPgTransaction, type Db } from '../lib/db';
+import { poolOf, withPgTransaction, type Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import type { ClientPool } from '../lib/temporal';
 import { threadMessageSignal, type ThreadParty } from '../workflows/definitions';
+
+type ThreadMessageDeps = { db: Db; clients: ClientPool; logger: Logger };
 
 export interface ThreadCase {
   id: string;
@@ -60,16 +62,50 @@ export async function postThreadMessage(
     return inserted.rows[0];
   });
   deps.logger.info({ caseId: c.id, messageId: id, party, attachments: m.attachmentIds.length, via: m.via ?? 'api' }, 'thread message posted');
-  // The case's workflow hears of it (a process may wait on a reply: CaseKit awaitThreadReply). A closed case needs
-  // nothing; any other failure is logged: the message is kept and shown, but a waiting case would not see it.
-  if (c.status !== 'closed') {
-    await deps.clients
-      .forIdentity(m.authorId)
-      .workflow.getHandle(c.workflowId)
-      .signal(threadMessageSignal, { messageId: id, party, at: at.toISOString() })
-      .catch((err: Error) => {
-        if (!/completed|not found/i.test(err.message)) deps.logger.error({ err, caseId: c.id, messageId: id }, 'the case did not hear of its thread message');
-      });
-  }
+  // The case's workflow hears of it (a process may wait on a reply: CaseKit awaitThreadReply). A signal that fails is
+  // sent again by the case reconciler (resignalThreadMessages): signalled_at stays null until one goes through.
+  await signalThreadMessage(deps, { id, caseId: c.id, workflowId: c.workflowId, status: c.status, party, at: at.toISOString(), authorId: m.authorId });
   return { id, caseId: c.id, party, authorId: m.authorId, authorRole: m.authorRole, body: m.body, attachmentIds: m.attachmentIds, createdAt: row.created_at };
+}
+
+/**
+ * Tells the case's workflow of a stored message (threadMessagePosted) and records that it did. A closed case needs
+ * nothing (recorded as done); another failure leaves signalled_at null for the reconciler's next pass. CaseKit hears
+ * each message id once, so a signal sent twice is harmless.
+ */
+export async function signalThreadMessage(
+  deps: Pick<ThreadMessageDeps, 'db' | 'clients' | 'logger'>,
+  m: { id: string; caseId: string; workflowId: string; status: string; party: ThreadParty; at: string; authorId: string },
+): Promise<boolean> {
+  let done = m.status === 'closed';
+  if (!done) {
+    try {
+      await deps.clients.forIdentity(m.authorId).workflow.getHandle(m.workflowId).signal(threadMessageSignal, { messageId: m.id, party: m.party, at: m.at });
+      done = true;
+    } catch (err) {
+      done = /completed|not found/i.test((err as Error).message);
+      if (!done) deps.logger.error({ err, caseId: m.caseId, messageId: m.id }, 'the case did not hear of its thread message; the reconciler tries again');
+    }
+  }
+  if (done) await poolOf(deps.db).query(`UPDATE thread_messages SET signalled_at = timezone('UTC', now()) WHERE id = $1 AND signalled_at IS NULL`, [m.id]);
+  return done;
+}
+
+/** The reconciler's pass over thread messages: those of its task queue's cases not signalled `afterMs` after they were written. */
+export async function resignalThreadMessages(
+  deps: Pick<ThreadMessageDeps, 'db' | 'clients' | 'logger'>,
+  o: { afterMs: number; batch: number; taskQueue: string; adoptUnqueued: boolean },
+): Promise<{ signalled: number; failed: number }> {
+  const { rows } = await poolOf(deps.db).query<{ id: string; caseId: string; workflowId: string; status: string; party: ThreadParty; at: string; authorId: string }>(
+    `SELECT m.id, m.case_id AS "caseId", c.workflow_id AS "workflowId", c.status, m.party, to_char(m.created_at, ${ISO_INSTANT}) AS at, m.author_id AS "authorId"
+       FROM thread_messages m JOIN cases c ON c.id = m.case_id
+      WHERE m.signalled_at IS NULL AND m.created_at < timezone('UTC', now()) - make_interval(secs => $1)
+        AND (c.task_queue = $3 OR ($4::boolean AND c.task_queue IS NULL))
+      ORDER BY m.created_at LIMIT $2`,
+    [o.afterMs / 1000, o.batch, o.taskQueue, o.adoptUnqueued],
+  );
+  let signalled = 0;
+  for (const m of rows) if (await signalThreadMessage(deps, m)) signalled++;
+  if (rows.length) deps.logger.info({ messages: rows.length, signalled }, 'thread messages signalled again');
+  return { signalled, failed: rows.length - signalled };
 }

@@ -324,7 +324,10 @@ export class CaseKit {
     setHandler(caseStateQuery, () => ({ ...this.view, tasks: [...this.tasks.values()].map(publicTask) }));
     setHandler(completeTaskUpdate, this.counted((args) => this.completeTask(args)), { validator: (args) => this.validateCompletion(args) });
     // The thread's messages as they are posted (ids and parties only): what awaitThreadReply waits on. No command.
-    setHandler(threadMessageSignal, (m) => void this.threadMessages.push(m));
+    setHandler(threadMessageSignal, (m) => {
+      // Once per message: the reconciler may signal a message again when it cannot tell the first signal went through.
+      if (!this.threadMessages.some((x) => x.messageId === m.messageId)) this.threadMessages.push(m);
+    });
     // The carriers' delivery events (api/routes/webhooks.ts), once per event id: what awaitCarrierDelivery waits on. No command.
     setHandler(carrierDeliveredSignal, (d) => {
       if (!this.deliveries.some((x) => x.eventId === d.eventId)) this.deliveries.push(d);

@@ -246,6 +246,27 @@ describe('POST /v1/registrations/{id}/real-name: a crash between the commit and 
   });
 });
 
+// A thread message is stored before its case's workflow is told (processes/threadMessages.ts): a signal that did not
+// go through (Temporal unreachable, the API stopped in between) is sent by the reconciler's next pass, once.
+test('a thread message whose signal never went through is signalled by the next pass, once', async () => {
+  const opened = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: returnBody(sys.keys.merchant.merchantId!), headers: { 'Idempotency-Key': idem() } });
+  expect(opened.status).toBe(201);
+  const caseId = opened.body.caseId as string;
+  await eventually(async () => (await workflowOf(caseId))?.status.name === 'RUNNING', 'the case runs');
+  const messageId = `msg_${crypto.randomUUID().replace(/-/g, '')}`;
+  await sys.db.$executeRaw`INSERT INTO thread_messages (id, case_id, party, author_id, author_role, body, attachment_ids, created_at)
+    VALUES (${messageId}, ${caseId}, 'customer', ${sys.keys.storefront.id}, 'storefront', 'a message whose signal was lost', ARRAY[]::text[], timezone('UTC', now()) - interval '1 minute')`;
+  const signals = async () =>
+    ((await client.workflow.getHandle(caseId).fetchHistory()).events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'threadMessagePosted').length;
+  expect(await signals()).toBe(0);
+  await reconcile();
+  expect((await sys.db.threadMessage.findUniqueOrThrow({ where: { id: messageId } })).signalledAt).not.toBeNull();
+  expect(await signals()).toBe(1);
+  await reconcile();
+  expect(await signals()).toBe(1);
+  await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
+});
+
 // A deadline shows on the case resource from the moment its clock starts (CaseKit patch case-deadlines-on-change):
 // for every process of the catalogue, once a new case waits at its first step, every deadline it runs (its live query)
 // is on GET /v1/cases/{id} and on the case list; a registration's 72-hour `verification` on GET /v1/registrations/{id}.
