@@ -161,7 +161,34 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
     running.catch((err: unknown) => o.logger.error({ err: (err as Error).message }, 'notification outbox pass failed; the next pass retries'));
   }
 
+  /**
+   * Signals a receipt to its case (onAccepted) and records that it went through; a failure leaves it for a later pass
+   * (receiptsAgain): a receipt starts a clock, so it is signalled at least once. CaseKit keeps the first of each key.
+   */
+  async function signalReceipt(r: { id: string; caseId: string; workflowId: string | null; caseStatus: string | null; template: string; acceptedAt: Date }): Promise<void> {
+    try {
+      await o.onAccepted!({ caseId: r.caseId, workflowId: r.workflowId, caseClosed: r.caseStatus === 'closed', noticeKey: r.id, template: r.template, acceptedAt: r.acceptedAt });
+      await db.$executeRaw`UPDATE notifications SET receipt_signalled_at = timezone('UTC', now()) WHERE id = ${r.id}`;
+    } catch (err) {
+      o.logger.error({ err: (err as Error).message, caseId: r.caseId, notificationId: r.id }, 'delivery receipt not signalled to the case; the outbox tries again');
+    }
+  }
+
+  /** Receipts of sent notices whose signal did not go through (older than a minute: not one in flight). */
+  async function receiptsAgain(): Promise<void> {
+    if (!o.onAccepted) return;
+    const rows = await db.$queryRaw<{ id: string; caseId: string; workflowId: string | null; caseStatus: string | null; template: string; acceptedAt: string }[]>`
+      SELECT n.id, n.case_id AS "caseId", k.workflow_id AS "workflowId", k.status AS "caseStatus", n.template, to_char(n.sent_at, ${'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'}) AS "acceptedAt"
+        FROM notifications n LEFT JOIN cases k ON k.id = n.case_id
+       WHERE n.receipt AND n.status = 'sent' AND n.receipt_signalled_at IS NULL AND n.sent_at < timezone('UTC', now()) - interval '1 minute'
+         AND (n.queue = ${o.queue ?? null} OR n.queue IS NULL)
+       ORDER BY n.sent_at LIMIT ${batch}`;
+    for (const r of rows) await signalReceipt({ ...r, acceptedAt: new Date(r.acceptedAt) });
+    if (rows.length) o.logger.info({ receipts: rows.length }, 'delivery receipts signalled again');
+  }
+
   async function pass(): Promise<number> {
+    await receiptsAgain().catch((err: Error) => o.logger.error({ err: err.message }, 'delivery receipts: signalling again failed; the next pass tries again'));
     let finished = 0;
     for (;;) {
       const rows = await claim();
@@ -278,9 +305,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       }
     }
     // The receipt: only now, the acceptance confirmed and recorded (an uncertain send never gets here).
-    if (o.onAccepted && r.receipt) {
-      await o.onAccepted({ caseId: r.case_id, workflowId: r.workflow_id, caseClosed: r.case_status === 'closed', noticeKey: r.id, template: r.template, acceptedAt }).catch((err: Error) => l.error({ err: err.message }, 'delivery receipt not signalled to the case'));
-    }
+    if (o.onAccepted && r.receipt) await signalReceipt({ id: r.id, caseId: r.case_id, workflowId: r.workflow_id, caseStatus: r.case_status, template: r.template, acceptedAt });
     const resent = r.claimed_from === 'uncertain';
     count(r.template, resent ? 'resent_after_uncertain' : 'sent');
     l.info({ messageId: sent.messageId, ...(resent && { resentAfterUncertain: true }) }, resent ? 'notification sent again after an interrupted attempt (at least once)' : 'notification sent');

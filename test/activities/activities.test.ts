@@ -383,6 +383,29 @@ describe('notify: e-mail outbox', () => {
     expect((await db.notification.findUniqueOrThrow({ where: { id: input.key } })).status).toBe('sent');
   });
 
+  test('a delivery receipt whose signal failed is signalled again by a later pass, with the acceptance time, once', async () => {
+    const { caseId, customerId } = await createCase();
+    await createCustomer(customerId);
+    const input = { ...notifyInput(caseId, customerId), receipt: true };
+    const failing = outboxWith({ onAccepted: async () => Promise.reject(new Error('Temporal unreachable')) });
+    await failing.enqueue(input);
+    await failing.idle();
+    await failing.deliverDue();
+    const sent = await db.notification.findUniqueOrThrow({ where: { id: input.key } });
+    expect(sent).toMatchObject({ status: 'sent', receipt: true, receiptSignalledAt: null });
+    // A minute later (not a receipt in flight), another pass signals it.
+    await db.$executeRaw`UPDATE notifications SET sent_at = sent_at - interval '2 minutes' WHERE id = ${input.key}`;
+    const acceptedAt = new Date((await db.notification.findUniqueOrThrow({ where: { id: input.key } })).sentAt!);
+    const heard: { noticeKey: string; acceptedAt: Date }[] = [];
+    const working = outboxWith({ onAccepted: async (r) => void heard.push({ noticeKey: r.noticeKey, acceptedAt: r.acceptedAt }) });
+    await working.deliverDue();
+    expect(heard).toEqual([{ noticeKey: input.key, acceptedAt }]);
+    expect((await db.notification.findUniqueOrThrow({ where: { id: input.key } })).receiptSignalledAt).toBeInstanceOf(Date);
+    await working.deliverDue();
+    expect(heard).toHaveLength(1);
+    expect(caughtFor(input.key)).toHaveLength(1); // the e-mail itself left once
+  });
+
   test("e-mails queued by one step's writes (one transaction, one timestamp) leave in the order they were queued", async () => {
     const { caseId, customerId } = await createCase();
     await createCustomer(customerId);
