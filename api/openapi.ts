@@ -105,7 +105,7 @@ const errorDescriptions: Record<number, string> = {
   423: 'Locked for a while after too many attempts (STEP_LOCKED); Retry-After says how long',
   429: 'Too many requests for this API key (RATE_LIMITED); retry after the Retry-After header\'s seconds',
   500: 'Internal error (INTERNAL)',
-  503: 'A dependency is unavailable',
+  503: 'A dependency is unavailable, or the case could not take the request now (CASE_BUSY): nothing changed, send it again',
 };
 
 const schemaParams = { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' } as const;

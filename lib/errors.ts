@@ -25,12 +25,29 @@ export function zodIssues(err: ZodError) {
   return err.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code }));
 }
 
+const GRPC_FAILED_PRECONDITION = 9;
+const GRPC_UNAVAILABLE = 14;
+/** The gRPC status of a Temporal client error (a ServiceError wraps the gRPC error as its cause). */
+function grpcCode(err: unknown): number | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  if (typeof e?.code === 'number') return e.code;
+  if (typeof e?.cause?.code === 'number') return e.cause.code;
+  return undefined;
+}
+
 /** Maps a workflow update refusal (validator) to the HTTP error the caller should see. */
 export function fromUpdateFailure(err: unknown): ApiError | undefined {
   if (err instanceof WorkflowNotFoundError) return conflict('CASE_NOT_RUNNING', 'The case is no longer running');
   if (!(err instanceof WorkflowUpdateFailedError)) {
     const msg = (err as Error)?.message ?? '';
     if (/workflow execution already completed|not found/i.test(msg)) return conflict('CASE_NOT_RUNNING', 'The case is no longer running');
+    // The update never reached the workflow's code: its workflow task failed and was rewound (e.g. a signal came while
+    // the case was closing: the server refuses that task, FAILED_PRECONDITION "workflow not ready"), or the server was
+    // unavailable. Nothing changed; the same request again is safe.
+    const code = grpcCode(err);
+    if (code === GRPC_FAILED_PRECONDITION || code === GRPC_UNAVAILABLE) {
+      return new ApiError(503, 'CASE_BUSY', 'The case could not take this request now (its workflow was busy or Temporal unavailable); nothing was changed: send it again');
+    }
     return undefined;
   }
   const cause = err.cause as { type?: string; message?: string } | undefined;

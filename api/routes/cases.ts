@@ -82,7 +82,7 @@ export const caseRoutes = {
     errors: [404],
   }),
   signingKey: defineRoute({ id: 'getSigningKey', method: 'get', path: '/v1/audit/signing-key', action: 'cases.dossier', summary: 'The public key dossiers are signed with: what a verifier pins', tag: 'audit', success: { status: 200, description: 'The key id, algorithm and SPKI PEM', schema: signingKeySchema }, errors: [] }),
-  cancel: defineRoute({ id: 'cancelCase', method: 'post', path: '/v1/cases/:caseId/cancel', action: 'cases.cancel', summary: 'Cancel a case while its process allows it (e.g. before money moves)', tag: 'cases', body: cancelSchema, success: { status: 200, description: 'The closed case', schema: caseResponse }, errors: [400, 404, 409, 422] }),
+  cancel: defineRoute({ id: 'cancelCase', method: 'post', path: '/v1/cases/:caseId/cancel', action: 'cases.cancel', summary: 'Cancel a case while its process allows it (e.g. before money moves)', tag: 'cases', body: cancelSchema, success: { status: 200, description: 'The closed case', schema: caseResponse }, errors: [400, 404, 409, 422, 503] }),
 };
 
 /** One route per party-action name, `POST /v1/cases/{caseId}/actions/<name>`; its body is that action's (per process). */
@@ -101,7 +101,7 @@ export const actionRoutes: Record<string, RouteSpec> = Object.fromEntries(
         tag: 'cases',
         body: bodies.length === 1 ? bodies[0] : z.union(bodies as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]),
         success: { status: 200, description: 'The case, after the workflow accepted the action', schema: caseResponse },
-        errors: [400, 404, 409, 422],
+        errors: [400, 404, 409, 422, 503],
       }),
     ];
   }),

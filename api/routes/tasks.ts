@@ -61,7 +61,7 @@ export const taskRoutes = {
   note: defineRoute({ id: 'addTaskNote', method: 'post', path: '/v1/tasks/:taskId/notes', action: 'tasks.note', summary: 'Add a note to a task (kept in PostgreSQL, never in the workflow)', tag: 'tasks', body: noteBody, success: { status: 201, description: 'The note', schema: taskNoteSchema }, errors: [400, 404] }),
   complete: defineRoute({ id: 'completeTask', method: 'post', path: '/v1/tasks/:taskId/complete', action: 'tasks.complete', summary: 'Complete a task; the payload is validated per task type', tag: 'tasks', get body() {
       return completeBodyDocumented();
-    }, success: { status: 200, description: 'The completed task', schema: taskSchema }, errors: [400, 404, 409, 422] }),
+    }, success: { status: 200, description: 'The completed task', schema: taskSchema }, errors: [400, 404, 409, 422, 503] }),
 };
 
 export function tasksRouter(deps: ApiDeps): Router {
