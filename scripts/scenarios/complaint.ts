@@ -82,14 +82,20 @@ export const complaintScenarios: ScenarioSet = {
       await h.result();
     });
   },
-  /** Incomplete: the complainant is asked in the thread and stays silent: the complaint is withdrawn at the deadline. */
-  async 'complaint.informationLapsed'({ env, taskQueue, workflowId: caseId }) {
+  /** Incomplete twice: the complainant answers the first question in the thread, not the second: withdrawn at its deadline. */
+  async 'complaint.askedTwiceThenLapsed'({ env, taskQueue, workflowId: caseId }) {
     const queue = `${taskQueue}-complaint`;
     const { worker } = await complaintWorker(env, queue);
     await worker.runUntil(async () => {
       const h = await env.client.workflow.start(complaint, { taskQueue: queue, workflowId: caseId, args: [complaintInput(caseId)] });
-      const v = await waitForState(h, (s) => !!openTaskOf(s, 'complaint.information_review'), 'review');
-      await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'complaint.information_review')!.taskId, actor: agent, payload: { outcome: 'incomplete', missing: ['evidence'] } }] });
+      const incomplete = async () => {
+        const v = await waitForState(h, (s) => !!openTaskOf(s, 'complaint.information_review'), 'review');
+        await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'complaint.information_review')!.taskId, actor: agent, payload: { outcome: 'incomplete', missing: ['evidence'] } }] });
+        await waitForState(h, (s) => s.step === 'awaiting_information' && !!s.deadlines.informationReply, 'question');
+      };
+      await incomplete();
+      await h.signal(threadMessageSignal, { messageId: 'msg_fixture_customer', party: 'customer', at: new Date().toISOString() });
+      await incomplete();
       await h.result();
     });
   },
