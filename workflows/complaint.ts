@@ -223,8 +223,8 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
         await kase.record('complaint.information_reviewed', { outcome, ...(r.kind === 'completed' && r.payload.missing && { missing: r.payload.missing }), round: f.informationRounds + 1 }, r.kind === 'completed' ? { actor: r.actor.id } : {});
         if (outcome === 'incomplete') {
           f.informationRounds++;
-          await next('awaiting_information');
           if (r.kind === 'completed') await kase.notify('complaint.information_requested', customer, { missing: (r.payload.missing ?? []).join(',') }, `:${f.informationRounds}`);
+          await next('awaiting_information');
         } else await next('judgement');
         break;
       }

@@ -210,3 +210,4 @@ test('a repair agreed and not confirmed by its deadline: an agent finds it not e
   expect(event(i.caseId, 'complaint.execution_reviewed').payload).toEqual({ executed: false });
   expect(notices(i.caseId)).toContain('complaint.closed.settlement_not_executed>customer');
 });
+
