@@ -6,9 +6,14 @@
 // patched()/deprecatePatch() id under workflows/ that is not declared here.
 // Plain data only: workflows import it (no I/O, no Node modules).
 
-/** The case workflow types of today (the catalogue's workflow names); CaseKit's patches apply to every one. */
-export const CASE_WORKFLOW_TYPES = ['registrationReview', 'returnWithin7Days', 'warrantyRepair'] as const;
+/** The case workflow types of today (the catalogue's workflow names). */
+export const CASE_WORKFLOW_TYPES = ['complaint', 'registrationReview', 'returnWithin7Days', 'warrantyRepair'] as const;
 export type CaseWorkflowType = (typeof CASE_WORKFLOW_TYPES)[number];
+/**
+ * The types that ask CaseKit's patches: those that ran before them. A type written after them all is born with them
+ * (`bornWith: CASE_KIT_PATCHES`: complaint) and asks none, so it is not listed.
+ */
+export const KIT_PATCH_TYPES = ['registrationReview', 'returnWithin7Days', 'warrantyRepair'] as const satisfies readonly CaseWorkflowType[];
 
 export const LOCAL_WRITES_PATCH = 'case-writes-local-activities';
 export const CALENDAR_READ_PATCH = 'calendar-years-read';
@@ -67,7 +72,7 @@ export interface PatchEntry {
   deprecatedAt?: string;
 }
 
-const ALL = CASE_WORKFLOW_TYPES;
+const ALL = KIT_PATCH_TYPES;
 
 /** Every patch, oldest first. */
 export const PATCHES: readonly PatchEntry[] = [

@@ -51,6 +51,21 @@ export function repairBody(merchantId: string | null, over: { warrantyMonths?: n
   };
 }
 
+/** A complaint by the storefront (channel online; policy 8.1), or by an agent (`channel` phone or social_media). */
+export function complaintBody(merchantId: string | null, over: { channel?: 'online' | 'phone' | 'social_media'; category?: string; description?: string } = {}) {
+  const customerId = `cust-${crypto.randomUUID().slice(0, 8)}`;
+  return {
+    type: 'complaint' as const,
+    channel: over.channel ?? ('online' as const),
+    customerId,
+    merchantId,
+    orderId: `ORD-${crypto.randomUUID().slice(0, 8)}`,
+    category: over.category ?? 'product_quality',
+    description: over.description ?? `The kettle leaks and the merchant does not answer ${crypto.randomUUID()}`,
+    customerContact: { email: `${customerId}@customer.test`, locale: 'en' as const },
+  };
+}
+
 /**
  * A delivery at 00:00 Shanghai time whose warranty of `months` months has today as its last day (Civil Code
  * arts. 201-203: from the day after delivery to 24:00 of the corresponding day of the last month). When the month

@@ -14,7 +14,7 @@ import { routeSpecs } from '../../api/routeSpec';
 import { catalogueRoleDecls, catalogueRoles, catalogueScopeKinds, processes } from '../../processes';
 import type { AnyProcess } from '../../processes/types';
 import type { Role } from '../../policy/roles';
-import { idem, repairBody, returnBody } from '../../scripts/harness/bodies';
+import { complaintBody, idem, repairBody, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
@@ -48,6 +48,7 @@ beforeAll(async () => {
   caseOfType.return = caseId;
   caseOfType.registration = registrationId;
   caseOfType.warranty_repair = await open(repairBody(sys.keys.merchant.merchantId));
+  caseOfType.complaint = await open(complaintBody(sys.keys.merchant.merchantId));
   const form = new FormData();
   form.append('file', new Blob([Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n')]), 'authz.pdf');
   attachmentId = ((await (await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${sys.keys.storefront.apiKey}` }, body: form })).json()) as any).attachmentId;

@@ -1,26 +1,22 @@
 // Opening cases from anywhere, and linking them, over HTTP against the real Temporal dev server and PostgreSQL: a return
-// rejected at platform review opens a linked complaint (a stub complaint process registered for the test) through the
+// rejected at platform review opens a linked complaint (the catalogue's complaint process, channel linked_case) through the
 // case-opening service the worker holds; both cases show the link (GET /v1/cases/{caseId}/links) and record it on their
 // timelines; the same idempotency key never opens a second case, from the API or from the service.
 import { caseLinkActivities } from '../../activities/caseLinks';
 import { createCaseOpening, openCase } from '../../processes/caseOpening';
-import { registerTestProcess } from '../../processes/index';
+import { complaintProcess } from '../../processes/complaint';
 import { idem, returnBody } from '../../scripts/harness/bodies';
-import { complaintStubProcess } from '../helpers/complaintStub';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
-let unregister: () => void;
 const complaints: string[] = [];
 beforeAll(async () => {
-  unregister = registerTestProcess(complaintStubProcess);
   sys = await startTestSystem();
 });
 afterAll(async () => {
-  // The stub's workflow is not in the system's bundle (only the catalogue's are): its runs are ended here.
+  // The complaints wait on an agent's review for days: their runs are ended here.
   for (const id of complaints) await sys?.api.deps.temporal.clients.forIdentity('test').workflow.getHandle(id).terminate('test over').catch(() => undefined);
   await sys?.stop();
-  unregister?.();
 });
 
 async function openTask(caseId: string, type: string, key: string) {
@@ -110,12 +106,12 @@ test('the same idempotency key opens one case: twice over POST /v1/cases, twice 
   // The service, without Express: the same validation (400) and the same idempotency.
   const principal = { id: sys.keys.agent.id, name: 'agent', role: 'agent' as const, merchantId: null, scopes: [] };
   const complaintBody = { returnCaseId: first.body.caseId, orderId: body.order.orderId, lineItemId: 'LI-1', customerId: body.order.customerId, merchantId: sys.keys.merchant.merchantId!, reasonCode: 'other' };
-  await expect(openCase(sys.api.deps, { process: complaintStubProcess, body: { ...complaintBody, orderId: 'not an id!' }, principal, idempotencyKey: idem() })).rejects.toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
-  await expect(openCase(sys.api.deps, { process: complaintStubProcess, body: complaintBody, principal, idempotencyKey: 'short' })).rejects.toMatchObject({ status: 400, code: 'IDEMPOTENCY_KEY_REQUIRED' });
+  await expect(openCase(sys.api.deps, { process: complaintProcess, body: { ...complaintBody, orderId: 'not an id!' }, principal, idempotencyKey: idem() })).rejects.toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+  await expect(openCase(sys.api.deps, { process: complaintProcess, body: complaintBody, principal, idempotencyKey: 'short' })).rejects.toMatchObject({ status: 400, code: 'IDEMPOTENCY_KEY_REQUIRED' });
   const serviceKey = idem();
-  const a = await openCase(sys.api.deps, { process: complaintStubProcess, body: complaintBody, principal, idempotencyKey: serviceKey });
+  const a = await openCase(sys.api.deps, { process: complaintProcess, body: complaintBody, principal, idempotencyKey: serviceKey });
   complaints.push(a.caseId);
-  const b = await openCase(sys.api.deps, { process: complaintStubProcess, body: complaintBody, principal, idempotencyKey: serviceKey });
+  const b = await openCase(sys.api.deps, { process: complaintProcess, body: complaintBody, principal, idempotencyKey: serviceKey });
   expect(a).toEqual({ caseId: expect.stringMatching(/^CMP-/), replayed: false });
   expect(b).toEqual({ caseId: a.caseId, replayed: true });
   expect(await sys.db.case.count({ where: { type: 'complaint', summary: { path: ['returnCaseId'], equals: first.body.caseId } } })).toBe(1);

@@ -1,6 +1,6 @@
-// A stub `complaint` process module for tests (processes/index.ts registerTestProcess): the complaint process does not
-// exist yet, and a rejected return hands over to one (workflows/returnWithin7Days.ts, patch return-linked-complaint).
-// Its body is what the return sends (ids and enums only); its workflow does nothing but end.
+// A stub process module for tests of registerTestProcess (processes/index.ts), under its own case type: the catalogue's
+// `complaint` process (processes/complaint.ts) cannot be replaced. Its body is what a rejected return sends a complaint
+// (ids and enums only); its workflow does nothing but end.
 import { z } from 'zod';
 import { refId } from '../../processes/common';
 import { defineProcess } from '../../processes/types';
@@ -11,8 +11,8 @@ export const complaintStubBody = z
   .strict();
 
 export const complaintStubProcess = defineProcess<'complaintStub', Record<string, never>, ComplaintStubInput, z.infer<typeof complaintStubBody>>({
-  caseType: 'complaint',
-  idPrefix: 'CMP',
+  caseType: 'complaint_stub',
+  idPrefix: 'CST',
   title: 'Complaint (test stub)',
   policyRefs: '—',
   workflow: complaintStub,

@@ -5,21 +5,21 @@ import { processes, processOf, registerTestProcess } from '../../processes';
 import { complaintStubProcess } from '../helpers/complaintStub';
 
 test('a registered test process is found by its case type, never listed in the catalogue, and goes again', () => {
-  expect(processOf('complaint')).toBeUndefined();
+  expect(processOf('complaint_stub')).toBeUndefined();
   const unregister = registerTestProcess(complaintStubProcess);
   try {
-    expect(processOf('complaint')).toBe(complaintStubProcess);
-    expect(processes.map((p) => p.caseType)).not.toContain('complaint');
+    expect(processOf('complaint_stub')).toBe(complaintStubProcess);
+    expect(processes.map((p) => p.caseType)).not.toContain('complaint_stub');
   } finally {
     unregister();
   }
-  expect(processOf('complaint')).toBeUndefined();
+  expect(processOf('complaint_stub')).toBeUndefined();
 });
 
 test('the hook is refused in production, and cannot replace a process of the catalogue', () => {
   expect(() => registerTestProcess(complaintStubProcess, { NODE_ENV: 'production' })).toThrow(/refused in production/);
   expect(() => registerTestProcess({ ...complaintStubProcess, caseType: 'return' })).toThrow(/already has the process return/);
-  expect(processOf('complaint')).toBeUndefined();
+  expect(processOf('complaint_stub')).toBeUndefined();
 });
 
 test('a link read from the other case: handed over to ↔ escalated from, related both ways', () => {

@@ -107,19 +107,22 @@ function namesOfProcess(file: string, src: string, p: AnyProcess, ownModules: Se
   const code = stripComments(src);
   const lines = code.split('\n');
   const q = `['"\`]`;
-  const checks: { what: string; re: RegExp }[] = [
+  const checks: { what: string; re: RegExp; outsideProse?: boolean }[] = [
     // Quoted literals only: `return` statements and the word "registration" in prose are not findings.
     { what: `case type '${p.caseType}'`, re: new RegExp(`(['"\`])${escape(p.caseType)}\\1`) },
     // The id prefix as a literal, or starting one: 'RET', 'RET-', `RET-${...}`.
     { what: `id prefix '${p.idPrefix}'`, re: new RegExp(`${q}${escape(p.idPrefix)}(-|${q})`) },
-    // The workflow function: as a quoted literal or as an identifier.
-    { what: `workflow ${workflowName(p)}`, re: new RegExp(`\\b${escape(workflowName(p))}\\b`) },
+    // The workflow function: as a quoted literal or as an identifier (not a word of prose inside a string: a workflow
+    // named as plainly as `complaint` is not named by "the complaint it opened").
+    { what: `workflow ${workflowName(p)}`, re: new RegExp(`\\b${escape(workflowName(p))}\\b`), outsideProse: true },
     // The policy key: as a quoted literal, or read as a property (policy.registration, section['registration']).
     { what: `policy key '${p.policy.key}'`, re: new RegExp(`(['"\`])${escape(p.policy.key)}\\1|\\.${escape(p.policy.key)}\\b`) },
   ];
   const findings: Finding[] = [];
   lines.forEach((text, i) => {
-    for (const c of checks) if (c.re.test(text)) findings.push({ file, line: i + 1, what: c.what, text: text.trim() });
+    const prose = (lit: string) => lit.slice(1, -1) !== workflowName(p) && /\s/.test(lit);
+    const withoutProse = text.replace(/(['"`])(?:\\.|(?!\1)[^\\])*\1/g, (lit) => (prose(lit) ? '""' : lit));
+    for (const c of checks) if (c.re.test(c.outsideProse ? withoutProse : text)) findings.push({ file, line: i + 1, what: c.what, text: text.trim() });
   });
   for (const spec of importSpecifiers(code)) {
     const mod = resolveModule(file, spec);
@@ -187,6 +190,7 @@ describe('nothing under api/ names a process', () => {
       'if (!ok) return;',
       "const msg = 'returned to the customer';",
       '// a return of the registration process, RET-... ids',
+      `const d = "A case's links (a return handed over to a ${workflowName(p)}, the ${workflowName(p)} escalated from it)";`,
       "import { processes } from '../processes';",
       "import type { AnyProcess } from '../processes/types';",
       "import { completeTaskUpdate } from '../workflows/definitions';",

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { processes } from '../../processes';
 import { CASE_KIT_PATCHES } from '../../workflows/caseKit';
 import * as registry from '../../workflows/patches';
-import { CASE_WORKFLOW_TYPES, PATCHES, patchEntry } from '../../workflows/patches';
+import { CASE_WORKFLOW_TYPES, KIT_PATCH_TYPES, PATCHES, patchEntry } from '../../workflows/patches';
 import { PASS_THROUGH_ARGUMENTS, readSources, scanPatchCalls } from '../../scripts/patchReport';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -74,8 +74,12 @@ describe('patch registry', () => {
     }
   });
 
-  it("CaseKit's patches apply to every case workflow type", () => {
-    for (const id of CASE_KIT_PATCHES) expect([id, [...patchEntry(id)!.workflowTypes].sort()]).toEqual([id, [...CASE_WORKFLOW_TYPES].sort()]);
+  it("CaseKit's patches apply to every case workflow type that ran before them; a type born with them asks none", () => {
+    for (const id of CASE_KIT_PATCHES) expect([id, [...patchEntry(id)!.workflowTypes].sort()]).toEqual([id, [...KIT_PATCH_TYPES].sort()]);
+    const bornWithAll = CASE_WORKFLOW_TYPES.filter((t) => !(KIT_PATCH_TYPES as readonly string[]).includes(t));
+    expect(bornWithAll).toEqual(['complaint']);
+    // A type born with the kit's patches says so where it builds its CaseKit.
+    for (const t of bornWithAll) expect(fs.readFileSync(path.join(__dirname, '../../workflows', `${t}.ts`), 'utf8')).toContain('bornWith: CASE_KIT_PATCHES');
   });
 
   it("each patch's old-flow fixtures exist, are of its types, carry no marker of it, and belong to one era only", () => {

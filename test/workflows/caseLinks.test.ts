@@ -1,8 +1,8 @@
 // A return whose platform review is rejected opens a linked complaint (patch return-linked-complaint, CaseKit
 // openLinkedCase) on the time-skipping server: the real openLinkedCase activity over the real case-opening service
-// (processes/caseOpening.ts) and PostgreSQL, with a stub complaint process registered for the test; the return's other
-// writes on the in-memory fakes. Without a complaint process in the catalogue the return closes rejected as before and
-// records that the link was skipped.
+// (processes/caseOpening.ts) and PostgreSQL, opening the catalogue's complaint process (processes/complaint.ts, channel
+// linked_case) on its own queue; the return's and the complaint's other writes on the in-memory fakes. A link to a
+// process the catalogue does not have is skipped.
 import crypto from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -13,14 +13,12 @@ import { createLogger } from '../../lib/logger';
 import type { Ports } from '../../lib/ports';
 import { ClientPool } from '../../lib/temporal';
 import { createCaseOpening } from '../../processes/caseOpening';
-import { registerTestProcess } from '../../processes/index';
 import { completeTaskUpdate, type Actor } from '../../workflows/definitions';
 import { returnWithin7Days, type ReturnCaseInput } from '../../workflows/returnWithin7Days';
 import { executeUpdate, openTaskOf, testPolicy, waitForState, workflowBundle, createTimeSkippingEnv } from '../../scripts/harness/timeSkipping';
 import { createFakeActivities } from '../../scripts/harness/fakeActivities';
 import { caseWorkflowsPath } from '../../worker/caseWorkflows';
 import { requireEnv } from '../helpers/env';
-import { complaintStubProcess } from '../helpers/complaintStub';
 
 const merchant: Actor = { id: 'principal-merchant-links', role: 'merchant', merchantId: 'merchant-links' };
 const agent: Actor = { id: 'principal-agent-links', role: 'agent' };
@@ -34,18 +32,17 @@ let returnWorker: Worker;
 let complaintWorker: Worker;
 let running: Promise<unknown>;
 let openLinkedCase: (i: OpenLinkedCaseInput) => ReturnType<ReturnType<typeof caseLinkActivities>['openLinkedCase']>;
-let unregister: (() => void) | undefined;
 
 beforeAll(async () => {
   db = createDb(requireEnv('DATABASE_URL'), { maxConnections: 4 });
   env = await createTimeSkippingEnv();
   fake = createFakeActivities();
   const logger = createLogger('test', 'silent');
-  // The service as the worker builds it (worker/worker.ts), its complaints started on the stub's own queue.
+  // The service as the worker builds it (worker/worker.ts), its complaints started on their own queue.
   const caseOpening = createCaseOpening({
     db,
     logger,
-    ports: {} as Ports, // the stub complaint's opening uses no port
+    ports: {} as Ports, // a complaint's opening uses no port
     secrets: { registration: 'r'.repeat(32), requestHash: 'h'.repeat(32), webhooks: { carrier: 'c'.repeat(32) } },
     currentPolicy: () => testPolicy(),
     temporal: { clients: new ClientPool(env.connection, env.namespace ?? 'default'), taskQueue: complaintQueue },
@@ -58,13 +55,13 @@ beforeAll(async () => {
     activities: { ...fake.activities, openLinkedCase },
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath: caseWorkflowsPath() }),
   });
-  complaintWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: complaintQueue, workflowsPath: require.resolve('./probes/complaintStub') });
+  complaintWorker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: complaintQueue,
+    activities: fake.activities,
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: caseWorkflowsPath() }),
+  });
   running = Promise.all([returnWorker.run(), complaintWorker.run()]);
-});
-
-afterEach(() => {
-  unregister?.();
-  unregister = undefined;
 });
 
 afterAll(async () => {
@@ -104,7 +101,6 @@ async function rejectedReturn(): Promise<{ caseId: string; result: { outcome: st
 const auditOf = async (caseId: string) => (await db.auditEvent.findMany({ where: { caseId }, orderBy: { seq: 'asc' } })).map((e) => ({ type: e.type, eventKey: e.eventKey, payload: e.payload as Record<string, unknown> }));
 
 test('a return rejected at platform review opens a linked complaint once: handed over / escalated from, on both timelines', async () => {
-  unregister = registerTestProcess(complaintStubProcess);
   const { caseId, result } = await rejectedReturn();
   expect(result).toEqual({ outcome: 'rejected' });
 
@@ -116,12 +112,26 @@ test('a return rejected at platform review opens a linked complaint once: handed
   const complaintId = link.toCaseId;
   expect(complaintId).toMatch(/^CMP-/);
 
-  // The complaint: opened by the platform with the return's ids only, its workflow run on its own (the stub's) queue.
+  // The complaint: opened by the platform with the return's ids only (channel linked_case), its workflow run on its own queue.
   const complaint = await db.case.findUniqueOrThrow({ where: { id: complaintId } });
   expect(complaint).toMatchObject({ type: 'complaint', openedBy: 'system', customerId: 'cust-links', merchantId: merchant.merchantId });
-  expect((complaint.summary as any).workflowInput).toEqual({ caseId: complaintId, openedBy: 'system' });
-  expect(complaint.summary).toMatchObject({ returnCaseId: caseId, orderId: 'ORD-LINK-1', reasonCode: 'goods_delivered' });
-  expect(await env.client.workflow.getHandle(complaintId).result()).toEqual({ outcome: 'opened', caseId: complaintId });
+  expect((complaint.summary as any).workflowInput).toMatchObject({
+    caseId: complaintId,
+    openedBy: 'system',
+    complainantId: 'cust-links',
+    merchantId: merchant.merchantId,
+    orderId: 'ORD-LINK-1',
+    channel: 'linked_case',
+    category: 'return_refused',
+    linkedFrom: { returnCaseId: caseId, reasonCode: 'goods_delivered' },
+  });
+  expect(complaint.summary).toMatchObject({ returnCaseId: caseId, orderId: 'ORD-LINK-1', reasonCode: 'goods_delivered', channel: 'linked_case' });
+  expect(await db.complaintRecord.findUniqueOrThrow({ where: { caseId: complaintId } })).toMatchObject({ channel: 'linked_case', category: 'return_refused', description: null });
+  // Its workflow runs: the information review is the first step.
+  const complaintCase = env.client.workflow.getHandle(complaintId);
+  await waitForState(complaintCase, (s) => !!openTaskOf(s, 'complaint.information_review'), 'complaint review task');
+  expect(fake.of('recordCaseEvent').find((e) => e.caseId === complaintId && e.type === 'case.opened')?.payload).toMatchObject({ channel: 'linked_case', returnCaseId: caseId, reasonCode: 'goods_delivered' });
+  await complaintCase.terminate('test over');
 
   // Both audit trails record the link; the return's event is the one the link names.
   const returnLinked = (await auditOf(caseId)).filter((e) => e.type === 'case.linked');
@@ -151,12 +161,18 @@ test('a return rejected at platform review opens a linked complaint once: handed
   expect((await auditOf(complaintId)).filter((e) => e.type === 'case.linked')).toHaveLength(1);
 });
 
-test('with no complaint process in the catalogue the return closes rejected as before and records that the link was skipped', async () => {
-  const { caseId, result } = await rejectedReturn();
-  expect(result).toEqual({ outcome: 'rejected' });
+test('a link to a process the catalogue does not have opens nothing and says why', async () => {
+  const caseId = `RET-LINK-${crypto.randomUUID()}`;
+  await db.case.create({ data: { id: caseId, type: 'return', status: 'open', step: 'opened', customerId: 'cust-links', merchantId: merchant.merchantId, policyVersion: 'test', workflowId: caseId, summary: {}, openedBy: 'principal-storefront-links' } });
+  const skipped = await openLinkedCase({
+    fromCaseId: caseId,
+    caseType: 'mediation',
+    body: { returnCaseId: caseId, customerId: 'cust-links', merchantId: merchant.merchantId! },
+    linkType: 'handed_over_to',
+    idempotencyKey: `${caseId}:link:1`,
+    eventKey: `${caseId}:1`,
+    at: new Date().toISOString(),
+  });
+  expect(skipped).toMatchObject({ status: 'skipped', reason: 'process_not_in_catalogue' });
   expect(await db.caseLink.count({ where: { OR: [{ fromCaseId: caseId }, { toCaseId: caseId }] } })).toBe(0);
-  const skipped = fake.of('recordCaseEvent').filter((e) => e.caseId === caseId && e.type === 'case.link_skipped');
-  expect(skipped.map((e) => e.payload)).toEqual([{ caseType: 'complaint', linkType: 'handed_over_to', reason: 'process_not_in_catalogue' }]);
-  const templates = fake.of('notify').filter((e) => e.caseId === caseId).map((e) => e.template);
-  expect(templates).toContain('return.rejected_final');
 });

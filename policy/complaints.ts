@@ -1,0 +1,158 @@
+// Complaints and the dispute ladder (policy 3.3, 7.4, chapter 8): the rules, task types and party actions.
+// 8.1: complaints come by online service, phone, e-mail, social media and the platform's own system.
+// 8.2: submission, information review, preliminary judgement, the merchant notified and asked to reply in time,
+//      negotiation, the solution's execution supervised, the complainant's rating.
+// 8.3 / 3.3: negotiation, then mediation, then arbitration or litigation (the later stages are not built yet: an
+//      unsettled complaint closes `unresolved` with the outside routes named, 消法 art. 39).
+// Pure and deterministic: imported by the API (opening) and by the workflow; zod schemas load lazily
+// (complaints.schemas.ts, policy/lazySchema.ts).
+import type { z } from 'zod';
+import { lazySchema } from './lazySchema';
+import { defineActions, defineTasks, type HistoryBound } from './process';
+
+type Schemas = typeof import('./complaints.schemas');
+const schemas = (): Schemas => require('./complaints.schemas');
+
+export const COMPLAINT_CASE_TYPE = 'complaint';
+
+/** 8.1: the channels a complaint comes by (e-mail intake comes later); `linked_case`: a rejected return handed over. */
+export const complaintChannels = ['online', 'phone', 'social_media', 'linked_case'] as const;
+export type ComplaintChannel = (typeof complaintChannels)[number];
+
+/** What the complainant says the complaint is about (at opening). */
+export const complaintCategories = ['product_quality', 'delivery', 'after_sales', 'service', 'return_refused', 'fraud', 'ip', 'privacy', 'other'] as const;
+export type ComplaintCategory = (typeof complaintCategories)[number];
+
+/** 8.2 preliminary judgement: the class an agent gives the complaint. ip and privacy go to their own processes. */
+export const complaintClasses = ['product_quality', 'delivery', 'after_sales', 'service', 'fraud', 'ip', 'privacy'] as const;
+export type ComplaintClass = (typeof complaintClasses)[number];
+export const handedOverClasses: readonly ComplaintClass[] = ['ip', 'privacy'];
+
+/** What information an incomplete complaint lacks (8.2 信息审核): codes only, the question goes in the thread. */
+export const missingInformation = ['order_reference', 'evidence', 'description', 'merchant', 'other'] as const;
+
+/** The settlement terms a party proposes (8.2 沟通协商): enums and amounts only. */
+export const settlementTerms = ['refund', 'replacement', 'repair', 'compensation', 'apology'] as const;
+export type SettlementTerm = (typeof settlementTerms)[number];
+/** Terms that move money through the payment port: a refund of the order, a compensation paid out. */
+export const paidTerms: readonly SettlementTerm[] = ['refund', 'compensation'];
+
+export type ComplaintPolicy = z.infer<typeof import('./complaints.policySchema').complaintPolicySchema>;
+
+/** The defaults: chapter 8 gives no figures, these are the platform's, each next to the clause it serves. */
+export const defaultComplaintPolicy: ComplaintPolicy = {
+  // 8.2 信息审核: an agent reviews the complaint's information within 1 working day; late, a supervisor takes it.
+  informationReview: { within: { amount: 1, unit: 'working-days' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
+  // 8.2 信息审核: an incomplete complaint: the complainant answers in the thread within 7 days, else it is withdrawn.
+  informationReply: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+  // 8.2 初步判断: the agent classifies within 1 working day.
+  preliminaryJudgement: { within: { amount: 1, unit: 'working-days' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
+  // 8.2 通知商家 ("在规定时间内进行回复"): the merchant replies in the thread within 24 working hours.
+  merchantReply: { within: { amount: 24, unit: 'working-hours' }, remindAt: 0.5, onBreach: 'default-decision' },
+  // 8.2 / 3.3 平台调查: a silent merchant: the platform reviews within 2 working days (it may decide for the complainant).
+  platformReview: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
+  // 7.4 / 8.2: ip and privacy complaints go to their processes: a supervisor hands over within 1 working day.
+  handoverReview: { within: { amount: 1, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
+  // 8.3 协商解决 ("短期内"): the parties settle within 7 days, else the complaint goes up the ladder.
+  negotiation: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+  // 8.2 问题解决 (the platform supervises the execution): the merchant confirms a settlement in kind within 5 working days.
+  execution: { within: { amount: 5, unit: 'working-days' }, remindAt: 0.6, onBreach: 'default-decision' },
+  // 8.2 执行监督: an execution not confirmed in time: an agent checks it within 1 working day.
+  executionReview: { within: { amount: 1, unit: 'working-days' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
+  // 8.2 反馈与评价: the complainant rates the solution 1-5 within 7 days; silence is recorded, not a rating.
+  feedback: { within: { amount: 7, unit: 'days' }, remindAt: 0.5, onBreach: 'default-decision' },
+  // The most a party may propose as refund or compensation in one settlement (minor units).
+  maxSettlementMinor: 10_000_000,
+  currency: 'CNY',
+};
+
+/** README "Cases longer than one run": a complaint switches runs between stages once its history passes this. */
+export const COMPLAINT_HISTORY: HistoryBound = { events: 2000, bytes: 2_000_000 };
+
+/** Human steps of the complaint. */
+export const complaintTasks = defineTasks({
+  /** 8.2 信息审核: complete, or incomplete with what is missing (asked of the complainant in the thread). */
+  'complaint.information_review': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().informationReviewSchema);
+    },
+  },
+  /** 8.2 初步判断: the complaint's class. */
+  'complaint.preliminary_judgement': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().preliminaryJudgementSchema);
+    },
+  },
+  /** 7.4: an ip or privacy complaint handed over to its process (until those processes exist: by a supervisor). */
+  'complaint.handover_review': {
+    role: 'supervisor',
+    get payload() {
+      return lazySchema(() => schemas().handoverReviewSchema);
+    },
+  },
+  /** 3.3 平台调查: the merchant did not reply in time: the platform decides for the complainant, or sends the parties to negotiate. */
+  'complaint.platform_review': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().platformReviewSchema);
+    },
+  },
+  /** 8.2 执行监督: a settlement in kind the merchant did not confirm in time: executed or not. */
+  'complaint.execution_review': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().executionReviewSchema);
+    },
+  },
+});
+
+/** What the parties do on a complaint: POST /v1/cases/{id}/actions/{name}. */
+export const complaintActions = defineActions({
+  'propose-settlement': {
+    summary: 'Propose a settlement (refund, replacement, repair, compensation, apology; an amount for refund and compensation) to the other party',
+    roles: ['storefront', 'merchant'],
+    get body() {
+      return lazySchema(() => schemas().settlementProposalSchema);
+    },
+    update: 'proposeComplaintSettlement',
+  },
+  'respond-settlement': {
+    summary: "Accept or decline the other party's settlement proposal",
+    roles: ['storefront', 'merchant'],
+    get body() {
+      return lazySchema(() => schemas().settlementResponseSchema);
+    },
+    update: 'respondComplaintSettlement',
+  },
+  'confirm-execution': {
+    summary: 'Confirm that the agreed settlement in kind (replacement, repair, apology) was carried out',
+    roles: ['merchant', 'agent', 'supervisor'],
+    get body() {
+      return lazySchema(() => schemas().executionConfirmationSchema);
+    },
+    update: 'confirmComplaintExecution',
+  },
+  'complaint-rating': {
+    summary: 'Rate the handling of the complaint 1-5 (policy 8.2 反馈与评价)',
+    roles: ['storefront'],
+    get body() {
+      return lazySchema(() => schemas().complaintRatingSchema);
+    },
+    update: 'rateComplaint',
+  },
+});
+
+/** A proposal's party: the complainant (through the storefront) or the merchant. */
+export type SettlementParty = 'complainant' | 'merchant';
+export const partyOfRole = (role: string): SettlementParty | null => (role === 'storefront' ? 'complainant' : role === 'merchant' ? 'merchant' : null);
+
+/** The payment's idempotency key of a settlement (one per accepted proposal): `settlement:<caseId>:<n>`. */
+export const settlementPaymentKey = (caseId: string, n: number): string => `settlement:${caseId}:${n}`;
+
+/** "12.50" → 1250 (minor units). */
+export function amountToMinor(amount: string): number {
+  const [whole, frac = ''] = amount.split('.');
+  return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
+}
