@@ -137,10 +137,13 @@ export interface CaseCarry {
    * What the case heard from outside and a later wait may still ask for: the carriers' delivery events (ids, tracking
    * numbers, times) and its notices' delivery receipts (notice key, acceptance time).
    */
-  heard?: { carrierDeliveries: CarrierDelivered[]; noticeDeliveries: [string, string][] };
+  heard?: { carrierDeliveries: CarrierDelivered[]; noticeDeliveries: [string, string][]; threadMessages?: ThreadMessagePosted[] };
   /** The run it continues: its id and history size when it switched. */
   previous: { runId: string; events: number; bytes: number };
 }
+
+/** How many of the thread's latest messages (ids, parties, times) a case carries into its next run. */
+const THREAD_MESSAGES_CARRIED = 20;
 
 /** A process's position in its flow, carried to the next run: ids, enums and counters only. */
 export type FlowState = Record<string, string | number | boolean | null>;
@@ -431,8 +434,12 @@ export class CaseKit {
    */
   async awaitThreadReply(o: { from: ThreadParty; step: string; slaName: string; sla: SlaPolicy }): Promise<{ messageId: string | null; sla: SlaResult }> {
     const since = this.threadMessages.length;
-    const reply = () => this.threadMessages.slice(since).find((m) => m.party === o.from);
-    const sla = await this.awaitParty(o.step, o.slaName, o.sla).until(() => reply() !== undefined);
+    const waiting = this.awaitParty(o.step, o.slaName, o.sla);
+    // A message heard after the wait began counts; so does one posted after its clock started, for a wait that began in
+    // an earlier run (its clock carried) and heard its reply in this run before the flow came back to it.
+    const startedAt = Date.parse(waiting.clock.facts.startedAt);
+    const reply = () => this.threadMessages.find((m, i) => m.party === o.from && (i >= since || Date.parse(m.at) >= startedAt));
+    const sla = await waiting.until(() => reply() !== undefined);
     const m = reply();
     if (m) await this.record('thread.reply_received', { messageId: m.messageId, party: m.party, sla: sla.outcome });
     else await this.record('thread.reply_lapsed', { party: o.from, sla: sla.outcome });
@@ -477,6 +484,7 @@ export class CaseKit {
     for (const clock of c.clocks) this.carriedClocks.set(clock.name, clock);
     this.deliveries.push(...(c.heard?.carrierDeliveries ?? []));
     for (const [key, at] of c.heard?.noticeDeliveries ?? []) this.noticeDeliveries.set(key, at);
+    this.threadMessages.push(...(c.heard?.threadMessages ?? []));
     for (const t of c.tasks) {
       this.carriedTasks.push(t);
       this.tasks.set(t.taskId, { ...t, status: 'open' });
@@ -875,7 +883,10 @@ export class CaseKit {
       clocks: [...[...this.liveClocks.values()].map((c) => c.carryOver()), ...this.carriedClocks.values()],
       calendarReads: this.calendarReads,
       ...(this.flowState && { flow: this.flowState() }),
-      ...((this.deliveries.length > 0 || this.noticeDeliveries.size > 0) && { heard: { carrierDeliveries: [...this.deliveries], noticeDeliveries: [...this.noticeDeliveries] } }),
+      ...((this.deliveries.length > 0 || this.noticeDeliveries.size > 0 || this.threadMessages.length > 0) && {
+        // The thread's last messages (ids, parties, times): a reply heard as the run switched still ends its wait.
+        heard: { carrierDeliveries: [...this.deliveries], noticeDeliveries: [...this.noticeDeliveries], threadMessages: this.threadMessages.slice(-THREAD_MESSAGES_CARRIED) },
+      }),
       previous: { runId: info.runId, events: info.historyLength, bytes: info.historySize },
     };
   }
