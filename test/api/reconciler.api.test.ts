@@ -11,7 +11,7 @@ import { createCaseReconciler, RECONCILER_LOCK_KEY, type ReconcileResult } from 
 import { createLogger } from '../../lib/logger';
 import { ClientPool } from '../../lib/temporal';
 import { idCheckCharacter } from '../../policy/idNumber';
-import { idem, repairBody, returnBody } from '../../scripts/harness/bodies';
+import { complaintBody, idem, repairBody, returnBody } from '../../scripts/harness/bodies';
 import { requireEnv } from '../helpers/env';
 import { call, eventually, runningDeadlinesOnCase, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -83,6 +83,7 @@ const openingBodies: Record<string, () => Record<string, unknown>> = {
   return: () => returnBody(sys.keys.merchant.merchantId!),
   warranty_repair: () => repairBody(sys.keys.merchant.merchantId!),
   registration: registrationBody,
+  complaint: () => complaintBody(sys.keys.merchant.merchantId!),
 };
 
 /** Opens a case with the fault armed: the request fails after the commit; the case id is read from its idempotency record. */
