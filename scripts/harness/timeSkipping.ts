@@ -31,16 +31,20 @@ export function workflowBundle() {
   return process.env.JEST_WORKER_ID && fs.existsSync(WORKFLOW_BUNDLE_PATH) ? { codePath: WORKFLOW_BUNDLE_PATH } : undefined;
 }
 
-export async function fakeWorker(env: TestWorkflowEnvironment, taskQueue: string) {
-  const fake = createFakeActivities();
+/** A worker of the case workflows (the test run's bundle, or bundled fresh) with these activities, on the test server. */
+export function caseWorker(env: TestWorkflowEnvironment, taskQueue: string, activities: object): Promise<Worker> {
   const bundle = workflowBundle();
-  const worker = await Worker.create({
+  return Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    activities: fake.activities,
+    activities,
     ...(bundle ? { workflowBundle: bundle } : { workflowsPath: caseWorkflowsPath() }),
   });
-  return { worker, fake };
+}
+
+export async function fakeWorker(env: TestWorkflowEnvironment, taskQueue: string) {
+  const fake = createFakeActivities();
+  return { worker: await caseWorker(env, taskQueue, fake.activities), fake };
 }
 
 export function testPolicy(patch: (p: PolicyConfig) => void = () => {}): PolicyConfig {

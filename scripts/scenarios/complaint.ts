@@ -1,15 +1,13 @@
 // Scenarios recorded as complaint history fixtures (scripts/record-histories.ts), and the fakes the complaint's
 // workflow tests share: the generic fake activities plus a recording fake of the settlement payment.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { PayComplaintSettlementInput } from '../../activities/complaint';
 import { settlementPaymentKey } from '../../policy/complaints';
 import { completeTaskUpdate, threadMessageSignal, type Actor } from '../../workflows/definitions';
 import { complaint, proposeSettlementUpdate, rateComplaintUpdate, respondSettlementUpdate, type ComplaintCaseInput } from '../../workflows/complaint';
 import { createFakeActivities } from '../harness/fakeActivities';
-import { executeUpdate, openTaskOf, testPolicy, waitForState, workflowBundle } from '../harness/timeSkipping';
+import { executeUpdate, openTaskOf, testPolicy, waitForState, caseWorker } from '../harness/timeSkipping';
 import type { ScenarioSet } from './types';
-import { caseWorkflowsPath } from '../../worker/caseWorkflows';
 
 /** The generic fakes and a payment fake that pays once per idempotency key (as the gateway does). */
 export function createComplaintFakeActivities() {
@@ -27,14 +25,7 @@ export function createComplaintFakeActivities() {
 
 export async function complaintWorker(env: TestWorkflowEnvironment, taskQueue: string) {
   const fakes = createComplaintFakeActivities();
-  const bundle = workflowBundle();
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    activities: fakes.activities,
-    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: caseWorkflowsPath() }),
-  });
-  return { worker, ...fakes };
+  return { worker: await caseWorker(env, taskQueue, fakes.activities), ...fakes };
 }
 
 /** A complaint by the storefront (channel online); the calendar as written by hand (no holiday data read). */
