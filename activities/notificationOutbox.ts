@@ -121,6 +121,9 @@ const RECORD_TRIES = 3;
 /** Seconds before the n-th retry of an SMTP refusal: 5 s, 10 s, 20 s … capped at 10 minutes. */
 export const retryDelaySeconds = (attempts: number): number => Math.min(600, 5 * 2 ** Math.max(0, attempts - 1));
 
+/** How often a dispatcher looks for delivery receipts to signal again (a pass runs every poll, and on every queued e-mail). */
+const RECEIPTS_AGAIN_EVERY_MS = 30_000;
+
 export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
   const { db, mailer } = o;
   const batch = o.batch ?? 16;
@@ -174,9 +177,11 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
     }
   }
 
-  /** Receipts of sent notices whose signal did not go through (older than a minute: not one in flight). */
+  /** Receipts of sent notices whose signal did not go through (older than a minute: not one in flight); every 30 s at most. */
+  let receiptsCheckedAt = 0;
   async function receiptsAgain(): Promise<void> {
-    if (!o.onAccepted) return;
+    if (!o.onAccepted || Date.now() - receiptsCheckedAt < RECEIPTS_AGAIN_EVERY_MS) return;
+    receiptsCheckedAt = Date.now();
     const rows = await db.$queryRaw<{ id: string; caseId: string; workflowId: string | null; caseStatus: string | null; template: string; acceptedAt: string }[]>`
       SELECT n.id, n.case_id AS "caseId", k.workflow_id AS "workflowId", k.status AS "caseStatus", n.template, to_char(n.sent_at, ${'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'}) AS "acceptedAt"
         FROM notifications n LEFT JOIN cases k ON k.id = n.case_id
