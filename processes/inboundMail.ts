@@ -15,7 +15,7 @@
 // type text/html (downloaded as a file, nosniff, sandboxed), or a blob beside the quarantine row.
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { fileTypeFromBuffer } from 'file-type';
+import { typeOfBytes, type AttachmentLimits } from '../lib/attachmentRules';
 import type { ParsedMail } from 'mailparser';
 import type { BlobStore } from '../lib/blobs';
 import type { Db } from '../lib/db';
@@ -25,12 +25,8 @@ import { tokenOfAddress, verifyReplyToken, type ReplyParty } from '../lib/replyT
 import type { ClientPool } from '../lib/temporal';
 import { postThreadMessage, type PostedThreadMessage, type ThreadCase } from './threadMessages';
 
-export interface InboundAttachmentLimits {
-  maxFileBytes: number;
-  maxCaseBytes: number;
-  maxCaseFiles: number;
-  types: readonly string[];
-}
+/** The uploads' limits (lib/attachmentRules.ts): an e-mail's files pass the same checks. */
+export type InboundAttachmentLimits = AttachmentLimits;
 
 export interface InboundMailDeps {
   db: Db;
@@ -106,10 +102,10 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
     const files: InboundFile[] = [];
     for (const a of parsed.attachments) {
       const filename = a.filename ? a.filename.slice(0, 255) : null;
-      const detected = (await fileTypeFromBuffer(a.content.subarray(0, 4100)))?.mime ?? null;
+      const { detected, accepted } = await typeOfBytes(a.content, deps.limits);
       if (a.content.length === 0) files.push({ sizeBytes: 0, contentType: a.contentType, filename, refused: 'empty' });
       else if (a.content.length > deps.limits.maxFileBytes) files.push({ sizeBytes: a.content.length, contentType: detected ?? a.contentType, filename, refused: `larger than ${deps.limits.maxFileBytes} bytes` });
-      else if (!detected || !deps.limits.types.includes(detected)) files.push({ sizeBytes: a.content.length, contentType: a.contentType, filename, refused: `the bytes are ${detected ?? 'of no known type'}; accepted: ${deps.limits.types.join(', ')}` });
+      else if (!accepted || !detected) files.push({ sizeBytes: a.content.length, contentType: a.contentType, filename, refused: `the bytes are ${detected ?? 'of no known type'}; accepted: ${deps.limits.types.join(', ')}` });
       else files.push({ sha256: await keepBlob(deps.blobs, a.content), sizeBytes: a.content.length, contentType: detected, filename });
     }
     return files;

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import busboy from 'busboy';
 import { Router, type Request } from 'express';
-import { fileTypeFromBuffer } from 'file-type';
+import { DEFAULT_ATTACHMENT_LIMITS, typeOfBytes, type AttachmentLimits } from '../../lib/attachmentRules';
 import { BlobTooLarge, type StagedBlob } from '../../lib/blobs';
 import { seesCase } from '../authz';
 import type { ApiDeps } from '../deps';
@@ -13,15 +13,7 @@ import { defineRoute, mount } from '../routeSpec';
 import { attachmentListSchema, attachmentSchema } from '../schemas';
 import { loadCase } from './present';
 
-export interface AttachmentLimits {
-  maxFileBytes: number;
-  maxCaseBytes: number;
-  maxCaseFiles: number;
-  /** Types as file-type names them from the bytes (image/jpeg, application/pdf, ...). */
-  types: readonly string[];
-}
-
-export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = { maxFileBytes: 10 * 1024 * 1024, maxCaseBytes: 100 * 1024 * 1024, maxCaseFiles: 50, types: ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/heic', 'application/pdf'] };
+export { DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits };
 
 /**
  * Evidence named by a task or a party action, or a message's files: each id must be an attachment of the case (422
@@ -153,8 +145,8 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
     let kept = false;
     try {
       if (staged.size === 0) throw badRequest('EMPTY_FILE', 'The file is empty');
-      const detected = (await fileTypeFromBuffer(staged.head))?.mime ?? null;
-      if (!detected || !limits.types.includes(detected)) {
+      const { detected, accepted } = await typeOfBytes(staged.head, limits);
+      if (!accepted || !detected) {
         throw new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `Accepted types: ${limits.types.join(', ')}; the bytes are ${detected ?? 'of no known type'}`, { detected, accepted: limits.types });
       }
       const same = await deps.db.attachment.findUnique({ where: { caseId_sha256: { caseId: c.id, sha256: staged.sha256 } } });

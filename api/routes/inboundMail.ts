@@ -7,7 +7,7 @@ import { discardQuarantined, QuarantineError, releaseQuarantined } from '../../p
 import type { ApiDeps } from '../deps';
 import { ApiError, badRequest, conflict, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
-import { DEFAULT_ATTACHMENT_LIMITS } from './attachments';
+import { DEFAULT_ATTACHMENT_LIMITS } from '../../lib/attachmentRules';
 
 const parties = ['customer', 'merchant', 'staff'] as const;
 const statuses = ['quarantined', 'released', 'discarded'] as const;
