@@ -28,6 +28,37 @@ export const complaintClasses = ['product_quality', 'delivery', 'after_sales', '
 export type ComplaintClass = (typeof complaintClasses)[number];
 export const handedOverClasses: readonly ComplaintClass[] = ['ip', 'privacy'];
 
+/**
+ * The stages of the ladder, in order (the case's `step` while in them; the report's "stage reached"): 8.2 handling,
+ * 8.3 协商, 8.4 调解, then the routes beyond the platform (仲裁, 诉讼) whose result the platform executes.
+ */
+export const complaintStages = [
+  'review',
+  'awaiting_information',
+  'judgement',
+  'handover',
+  'merchant_reply',
+  'platform_review',
+  'negotiation',
+  'mediation_offered',
+  'mediation',
+  'mediation_agreement',
+  'agreement_execution',
+  'outside_route_offered',
+  'arbitration',
+  'litigation',
+  'award_execution',
+  'execution',
+  'rating',
+] as const;
+export type ComplaintStage = (typeof complaintStages)[number];
+
+/** How a complaint ends (the case's outcome). */
+export const complaintOutcomes = ['settled', 'decided_for_complainant', 'mediated', 'awarded', 'judged', 'withdrawn', 'handed_over', 'unresolved', 'settlement_not_executed'] as const;
+export type ComplaintOutcome = (typeof complaintOutcomes)[number];
+/** The outcomes that count as settled on the platform (the report's settlement rate, 7.4 / 8.2). */
+export const settledOutcomes: readonly ComplaintOutcome[] = ['settled', 'decided_for_complainant', 'mediated'];
+
 /** What information an incomplete complaint lacks (8.2 信息审核): codes only, the question goes in the thread. */
 export const missingInformation = ['order_reference', 'evidence', 'description', 'merchant', 'other'] as const;
 

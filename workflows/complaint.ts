@@ -22,6 +22,8 @@ import {
   type ComplaintCategory,
   type ComplaintChannel,
   type ComplaintClass,
+  type ComplaintOutcome,
+  type ComplaintStage,
   type ComplaintPolicy,
   type SettlementParty,
   type SettlementTerm,
@@ -65,7 +67,7 @@ export const respondSettlementUpdate = defineUpdate<ActionResult, [{ actor: Acto
 export const confirmExecutionUpdate = defineUpdate<ActionResult, [{ actor: Actor; executed: true }]>(actions['confirm-execution'].update);
 export const rateComplaintUpdate = defineUpdate<ActionResult, [{ actor: Actor; rating: number }]>(actions['complaint-rating'].update);
 
-export type ComplaintOutcome = 'settled' | 'decided_for_complainant' | 'withdrawn' | 'handed_over' | 'unresolved' | 'settlement_not_executed';
+export type { ComplaintOutcome };
 
 export interface ComplaintResult {
   outcome: ComplaintOutcome;
@@ -74,7 +76,7 @@ export interface ComplaintResult {
 }
 
 /** The stages, in order of the ladder; a later stage (mediation, arbitration) is a new name here. */
-type Stage = 'review' | 'awaiting_information' | 'judgement' | 'handover' | 'merchant_reply' | 'platform_review' | 'negotiation' | 'execution' | 'rating';
+type Stage = ComplaintStage;
 
 /** The case's position, carried to its next run (ids, enums, counters). */
 interface Flow {
