@@ -286,7 +286,8 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
         // Plain SQL, as a step's writes (activities/caseWrites.ts): the case row first, then the notification row.
         await withPgTransaction(db, async (client) => {
           const sql = pgSql(client);
-          await appendAuditEventIn(sql, {
+          // A row of no case (an e-mail before any case, e.g. an e-mail intake's confirmation) has no trail to write.
+          if (r.case_status !== null) await appendAuditEventIn(sql, {
             caseId: r.case_id,
             eventKey: r.event_key ?? `${r.case_id}:notify:${r.id}`,
             type: 'notification.sent',

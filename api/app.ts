@@ -14,6 +14,7 @@ import { attachmentsRouter } from './routes/attachments';
 import { threadsRouter } from './routes/threads';
 import { webhooksRouter } from './routes/webhooks';
 import { inboundMailRouter } from './routes/inboundMail';
+import { mailIntakeRouter } from './routes/mailIntake';
 import { casesRouter } from './routes/cases';
 import { merchantsRouter } from './routes/merchants';
 import { principalsRouter } from './routes/principals';
@@ -71,6 +72,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(docsAssets());
 
   app.use(metricsRouter(deps, metrics));
+  // The e-mail intake's confirmation links: public pages, their signed token the authorisation (outside /v1).
+  app.use(mailIntakeRouter(deps));
 
   app.use('/v1', authenticate(deps.db));
   app.use('/v1', rateLimit(deps.limits ?? DEFAULT_RATE_LIMITS));

@@ -15,6 +15,7 @@ import './routes/principals';
 import './routes/merchants';
 import './routes/operations';
 import './routes/webhooks';
+import './routes/mailIntake';
 import './metrics';
 
 export type JsonSchema = Record<string, unknown>;

@@ -18,6 +18,7 @@ import path from 'node:path';
 import type { HistoryReplay } from '../processes/dossier';
 import { startInboundMailServer, type InboundMailServer } from '../lib/inboundMail';
 import { createInboundMailHandler } from '../processes/inboundMail';
+import { createMailIntakeHandler, settingsOf as mailIntakeSettings } from '../processes/mailIntake';
 
 export { loadPolicy };
 
@@ -65,6 +66,7 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
     ...(o.replayHistories && { replayHistories: o.replayHistories }),
     attachmentLimits: { maxFileBytes: o.cfg.ATTACHMENT_MAX_BYTES, maxCaseBytes: o.cfg.ATTACHMENT_MAX_CASE_BYTES, maxCaseFiles: o.cfg.ATTACHMENT_MAX_CASE_FILES, types: o.cfg.ATTACHMENT_TYPES },
     secrets: secretsOf(o.cfg),
+    mailIntake: mailIntakeSettings(o.cfg),
   };
   const app = createApp(deps);
   let draining = false;
@@ -99,7 +101,9 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
         log: inboundLog,
         onMessage: (() => {
           const handle = createInboundMailHandler({ db: o.db, blobs: ports.blobs, clients: deps.temporal.clients, logger: o.logger, secret: o.cfg.REPLY_TOKEN_SECRET, domain: o.cfg.INBOUND_MAIL_DOMAIN, limits: deps.attachmentLimits! });
-          return async (m) => void (await handle(m));
+          // A mail to a process's intake address (complaints@…) is an intake, confirmed by its sender; any other, a reply.
+          const intake = createMailIntakeHandler({ db: o.db, blobs: ports.blobs, logger: o.logger, limits: deps.attachmentLimits!, settings: deps.mailIntake!, taskQueue: o.cfg.TEMPORAL_TASK_QUEUE });
+          return async (m) => void ((await intake(m)) ?? (await handle(m)));
         })(),
       })
     : undefined;

@@ -112,6 +112,20 @@ export const envFields = z.object({
   INBOUND_MAIL_MAX_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   /** HMAC key of reply tokens (32+ characters). Needed in production when INBOUND_MAIL_ENABLED. */
   REPLY_TOKEN_SECRET: secret,
+  /**
+   * E-mail intake (processes/mailIntake.ts): a process that declares one takes mail at `<localPart>@INBOUND_MAIL_DOMAIN`
+   * (complaints@ for the complaint). Renamed here, a comma list of `<caseType>=<localPart>` (e.g. `complaint=tousu`).
+   */
+  MAIL_INTAKE_LOCAL_PARTS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9_-]+=[a-z0-9._-]{1,64}$/i, 'MAIL_INTAKE_LOCAL_PARTS: a comma list of <caseType>=<localPart>')))
+    .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1).toLowerCase()])) as Record<string, string>),
+  /** How long a confirmation link of the e-mail intake is valid; an unconfirmed intake is purged after it. */
+  MAIL_INTAKE_CONFIRM_HOURS: z.coerce.number().positive().max(24 * 30).default(72),
+  /** The public origin of the API the confirmation link points to (`<base>/mail-intake/<caseType>/<token>`). */
+  MAIL_INTAKE_LINK_BASE: z.string().url().default('http://localhost:3000'),
   /** Version id of the policy configuration new cases start with. */
   POLICY_FILE: z.string().optional(),
   /** Per-principal API rate limit: sustained requests per minute, and the burst allowed back to back. */

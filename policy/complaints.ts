@@ -15,8 +15,8 @@ const schemas = (): Schemas => require('./complaints.schemas');
 
 export const COMPLAINT_CASE_TYPE = 'complaint';
 
-/** 8.1: the channels a complaint comes by (e-mail intake comes later); `linked_case`: a rejected return handed over. */
-export const complaintChannels = ['online', 'phone', 'social_media', 'linked_case'] as const;
+/** 8.1: the channels a complaint comes by (`email`: the mail intake, confirmed by the sender); `linked_case`: a rejected return handed over. */
+export const complaintChannels = ['online', 'phone', 'social_media', 'linked_case', 'email'] as const;
 export type ComplaintChannel = (typeof complaintChannels)[number];
 
 /** What the complainant says the complaint is about (at opening). */

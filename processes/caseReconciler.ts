@@ -17,6 +17,7 @@ import { metric, type Registry } from '../lib/metrics';
 import { startCaseOnce, type CaseStartDeps, type StoredWorkflowInput } from './caseStart';
 import { processOf } from './index';
 import { resignalThreadMessages } from './threadMessages';
+import { purgeExpiredMailIntakes } from './mailIntake';
 
 /** The advisory lock the reconcilers of one database share (pg_try_advisory_lock: session-level, released at the end of a pass). */
 export const RECONCILER_LOCK_KEY = 7_261_003_001;
@@ -147,6 +148,10 @@ export function createCaseReconciler(o: CaseReconcilerOptions): CaseReconciler {
         if (done.length) log.info({ cases: done.length, started: done.filter((d) => d.outcome === 'started').length, failed: done.filter((d) => d.outcome === 'failed').length }, 'reconciler pass');
         // Thread messages whose signal to their case never went through (the case would wait on a reply it has).
         await resignalThreadMessages({ db: o.db, clients: o.temporal.clients, logger: log }, { afterMs: boundMs, batch, taskQueue: o.temporal.taskQueue, adoptUnqueued }).catch((err: Error) => log.warn({ err: err.message }, 'thread messages: signalling again failed; the next pass tries again'));
+        // E-mail intakes past their confirmation link's expiry (processes/mailIntake.ts).
+        await purgeExpiredMailIntakes(o.db, { batch })
+          .then((n) => n > 0 && log.info({ intakes: n }, 'expired e-mail intakes purged'))
+          .catch((err: Error) => log.warn({ err: err.message }, 'e-mail intakes: purge failed; the next pass tries again'));
         return { locked: true, cases: done };
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [RECONCILER_LOCK_KEY]);

@@ -84,4 +84,12 @@ export const complaintTemplates: TemplateSet = {
   'complaint.closed.handed_over': closed('转交相关专项流程处理', 'handed over to the team in charge (intellectual property or privacy)'),
   'complaint.closed.unresolved': closed('结束平台协商,双方未能达成一致', 'closed without a settlement', routesZh, routesEn),
   'complaint.closed.settlement_not_executed': closed('结束,约定方案未能执行', 'closed: the agreed settlement was not carried out', routesZh, routesEn),
+  // 8.1 e-mail: the confirmation of a complaint e-mailed to the intake address (processes/mailIntake.ts); no case yet.
+  'complaint.email_confirmation': t(
+    'at-least-once',
+    () => '请确认您的投诉邮件',
+    (p) => `我们收到了从本邮箱发送到投诉邮箱的邮件${Number(p.files) ? `(附件 ${p.files} 个${Number(p.refused) ? `,另有 ${p.refused} 个附件因类型或大小不符未被接收` : ''})` : ''}。请打开以下链接并点击"确认",以提交投诉:\n${p.link}\n链接有效期至 ${p.expiresAt}。如果您没有发送过这封邮件,请忽略本邮件,不会提交任何投诉。`,
+    () => 'Please confirm your complaint e-mail',
+    (p) => `We received an e-mail from this address to our complaints address${Number(p.files) ? ` (${p.files} attachment(s)${Number(p.refused) ? `; ${p.refused} more refused for their type or size` : ''})` : ''}. To submit it as a complaint, open this link and press "Confirm":\n${p.link}\nThe link is valid until ${p.expiresAt}. If you did not send it, ignore this e-mail: no complaint is submitted.`,
+  ),
 };

@@ -1,6 +1,7 @@
 // Complaints and the dispute ladder (policy 3.3, 7.4, chapter 8; 消法 art. 39). The storefront opens a complaint
 // (channel online), an agent one taken by phone or on social media, and a rejected return hands over to one
-// (channel linked_case, workflows/returnWithin7Days.ts). The complainant's description stays in PostgreSQL
+// (channel linked_case, workflows/returnWithin7Days.ts); an e-mail to complaints@ opens one once its sender confirms
+// (channel email, processes/mailIntake.ts). The complainant's description stays in PostgreSQL
 // (complaints); attachments go through the case's attachments route after opening. The workflow is
 // workflows/complaint.ts; its rules, tasks and actions policy/complaints.ts.
 import { z } from 'zod';
@@ -15,7 +16,13 @@ import { complaintTemplates } from './complaint.templates';
 import { defineProcess } from './types';
 
 /** The channels of POST /v1/cases (8.1); `linked_case` is the opening by another case (a return's hand-over). */
-const openingChannels = ['online', 'phone', 'social_media', 'linked_case'] as const;
+const openingChannels = ['online', 'phone', 'social_media', 'linked_case', 'email'] as const;
+
+/**
+ * The merchant of a complaint that came by e-mail: unknown at intake (no order registry to look an order id up in),
+ * so this placeholder (reserved: no merchant principal is created with it); the agent's information review asks for it (missing `merchant`).
+ */
+export const UNASSIGNED_MERCHANT = 'unassigned';
 
 /**
  * One body for every way in: a complaint by the storefront or an agent (channel, category, description), or the
@@ -50,7 +57,7 @@ export function checkComplaintBody(b: OpenComplaintBody): { path: string; messag
     if (b.description !== undefined) issues.push({ path: 'description', message: 'a hand-over carries no free text' });
     return issues;
   }
-  if (!b.channel || b.channel === 'linked_case') issues.push({ path: 'channel', message: 'one of: online, phone, social_media' });
+  if (!b.channel || b.channel === 'linked_case') issues.push({ path: 'channel', message: 'one of: online, phone, social_media, email' });
   if (!b.category) issues.push({ path: 'category', message: 'required' });
   if (b.description === undefined) issues.push({ path: 'description', message: 'required' });
   if (b.reasonCode !== undefined) issues.push({ path: 'reasonCode', message: 'only with returnCaseId' });
@@ -63,6 +70,8 @@ const channelRoles: Record<(typeof openingChannels)[number], readonly string[]> 
   phone: ['agent', 'supervisor'],
   social_media: ['agent', 'supervisor'],
   linked_case: ['agent'],
+  // The mail intake's opener (processes/mailIntake.ts MAIL_INTAKE_OPENER), or an agent typing in a complaint e-mailed to them.
+  email: ['agent', 'supervisor'],
 };
 
 export const complaintSchema = z
@@ -137,6 +146,13 @@ export const complaintProcess = defineProcess({
     // The complainant's words: staff and the storefront read them, a merchant does not.
     if (principal.role === 'merchant' || !canSeeMerchantScoped(principal, c.merchantId)) return { complaint: shown };
     return { complaint: { ...shown, description: row.description } };
+  },
+
+  // 8.1 e-mail: complaints@<INBOUND_MAIL_DOMAIN>, opened once the sender confirms (README "E-mail intake").
+  mailIntake: {
+    localPart: 'complaints',
+    template: 'complaint.email_confirmation',
+    open: (m) => ({ channel: 'email', customerId: m.customerId, merchantId: UNASSIGNED_MERCHANT, category: 'other', description: m.description, ...(m.newCustomer && { customerContact: { email: m.email } }) }),
   },
 
   activities: (deps) => ({ ...createComplaintActivities(deps) }),

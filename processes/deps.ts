@@ -9,6 +9,7 @@ import type { Registry } from '../lib/metrics';
 import type { Ports } from '../lib/ports';
 import type { ClientPool } from '../lib/temporal';
 import type { HistoryReplay } from './dossier';
+import type { MailIntakeSettings } from './mailIntake';
 import type { PolicyConfig } from './policyDocument';
 
 export interface ApiDeps {
@@ -35,6 +36,8 @@ export interface ApiDeps {
   secrets?: Secrets;
   /** Replays histories against the workflow code this system runs (worker/historyReplayer.ts): the dossier's replay result. */
   replayHistories?: HistoryReplay;
+  /** The e-mail intake's settings (processes/mailIntake.ts: link signing and expiry, addresses); startApi sets them. */
+  mailIntake?: MailIntakeSettings;
   /** Evidence attachments: per-file and per-case limits and the accepted types (lib/config.ts ATTACHMENT_*); defaults when absent. */
   attachmentLimits?: { maxFileBytes: number; maxCaseBytes: number; maxCaseFiles: number; types: readonly string[] };
 }

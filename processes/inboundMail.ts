@@ -51,11 +51,11 @@ export interface InboundFile {
   refused?: string;
 }
 
-const HTML_TYPE = 'text/html';
+export const HTML_TYPE = 'text/html';
 /** Who a released or trusted e-mail is written by, in the thread (authorRole). */
 export const EMAIL_AUTHOR_ROLE = 'email';
 
-async function keepBlob(blobs: BlobStore, bytes: Buffer): Promise<string> {
+export async function keepBlob(blobs: BlobStore, bytes: Buffer): Promise<string> {
   const staged = await blobs.stage(Readable.from([bytes]), { maxBytes: Math.max(1, bytes.length) });
   await staged.commit();
   return staged.sha256;
@@ -72,7 +72,7 @@ async function contactOf(db: Db, c: ThreadCase, party: ReplyParty): Promise<stri
 const authorOf = (c: ThreadCase, party: ReplyParty): string => (party === 'customer' ? c.customerId : party === 'merchant' ? (c.merchantId ?? 'merchant') : 'staff');
 
 /** The case's attachment rows for kept files (the same bytes in the same case are one attachment), checked against the case's limits. */
-async function attachToCase(db: Db, caseId: string, files: InboundFile[], uploadedBy: string, limits: InboundAttachmentLimits): Promise<string[] | { refused: string }> {
+export async function attachToCase(db: Db, caseId: string, files: InboundFile[], uploadedBy: string, limits: InboundAttachmentLimits): Promise<string[] | { refused: string }> {
   const kept = files.filter((f) => f.sha256);
   const existing = await db.attachment.findMany({ where: { caseId, sha256: { in: kept.map((f) => f.sha256!) } } });
   const fresh = kept.filter((f) => !existing.some((e) => e.sha256 === f.sha256));
@@ -92,24 +92,26 @@ async function attachToCase(db: Db, caseId: string, files: InboundFile[], upload
   return [...new Set(ids)];
 }
 
+/** A mail's attachments as the uploads check them (type by bytes, size): kept as blobs, or refused (not kept). */
+export async function mailFilesOf(deps: { blobs: BlobStore; limits: InboundAttachmentLimits }, parsed: ParsedMail): Promise<InboundFile[]> {
+  const files: InboundFile[] = [];
+  for (const a of parsed.attachments) {
+    const filename = a.filename ? a.filename.slice(0, 255) : null;
+    const { detected, accepted } = await typeOfBytes(a.content, deps.limits);
+    if (a.content.length === 0) files.push({ sizeBytes: 0, contentType: a.contentType, filename, refused: 'empty' });
+    else if (a.content.length > deps.limits.maxFileBytes) files.push({ sizeBytes: a.content.length, contentType: detected ?? a.contentType, filename, refused: `larger than ${deps.limits.maxFileBytes} bytes` });
+    else if (!accepted || !detected) files.push({ sizeBytes: a.content.length, contentType: a.contentType, filename, refused: `the bytes are ${detected ?? 'of no known type'}; accepted: ${deps.limits.types.join(', ')}` });
+    else files.push({ sha256: await keepBlob(deps.blobs, a.content), sizeBytes: a.content.length, contentType: detected, filename });
+  }
+  return files;
+}
+
 const caseSelect = { id: true, status: true, customerId: true, merchantId: true, taskQueue: true, workflowId: true } as const;
 
 export function createInboundMailHandler(deps: InboundMailDeps) {
   const log = deps.logger.child({ component: 'inbound-mail' });
 
-  /** The mail's files: the attachments as the uploads check them (type by bytes, size), kept or refused; then the HTML part. */
-  async function filesOf(parsed: ParsedMail): Promise<InboundFile[]> {
-    const files: InboundFile[] = [];
-    for (const a of parsed.attachments) {
-      const filename = a.filename ? a.filename.slice(0, 255) : null;
-      const { detected, accepted } = await typeOfBytes(a.content, deps.limits);
-      if (a.content.length === 0) files.push({ sizeBytes: 0, contentType: a.contentType, filename, refused: 'empty' });
-      else if (a.content.length > deps.limits.maxFileBytes) files.push({ sizeBytes: a.content.length, contentType: detected ?? a.contentType, filename, refused: `larger than ${deps.limits.maxFileBytes} bytes` });
-      else if (!accepted || !detected) files.push({ sizeBytes: a.content.length, contentType: a.contentType, filename, refused: `the bytes are ${detected ?? 'of no known type'}; accepted: ${deps.limits.types.join(', ')}` });
-      else files.push({ sha256: await keepBlob(deps.blobs, a.content), sizeBytes: a.content.length, contentType: detected, filename });
-    }
-    return files;
-  }
+  const filesOf = (parsed: ParsedMail) => mailFilesOf(deps, parsed);
 
   async function quarantine(mail: { envelope: InboundEnvelope; parsed: ParsedMail; raw: Buffer }, reason: QuarantineReason, o: { from: string | null; caseId?: string; party?: ReplyParty; files: InboundFile[]; html: Buffer | null }): Promise<string> {
     const id = `qm_${crypto.randomUUID().replace(/-/g, '')}`;

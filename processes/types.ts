@@ -83,6 +83,37 @@ export interface ProcessRoute {
   handler: (deps: ApiDeps, req: Request, res: Response) => Promise<void>;
 }
 
+/** A confirmed e-mail intake (processes/mailIntake.ts), as a process turns it into its opening body. */
+export interface ConfirmedMailIntake {
+  /** mail_intakes.id: the opening's idempotency key. */
+  intakeId: string;
+  /**
+   * The customer whose stored contact (parties.email) is the sender's address, or, when none is, a complainant id
+   * derived from the address (`mail-<hash>`).
+   */
+  customerId: string;
+  /** True when no customer had the address: the opening stores it as the customer's contact (customerContact). */
+  newCustomer: boolean;
+  /** The sender's address (the From that received and confirmed the link), lower case. */
+  email: string;
+  /** The subject and the text part, trimmed, at most MAIL_INTAKE_MAX_DESCRIPTION characters: PostgreSQL only, never in a workflow. */
+  description: string;
+}
+
+/**
+ * A process that opens cases from e-mail to an address of the inbound domain (README "E-mail intake"): the listener
+ * keeps the mail, the sender confirms by a signed link, and the confirmation opens the case through the case-opening
+ * service (key: the intake id), with the mail's files attached. A new address is a declaration here, no edit of api/.
+ */
+export interface MailIntakeDecl {
+  /** The local part at INBOUND_MAIL_DOMAIN (MAIL_INTAKE_LOCAL_PARTS may rename it: `<caseType>=<localPart>`). */
+  localPart: string;
+  /** The template of the confirmation e-mail (at least once; params: link, expiresAt, files, refused). */
+  template: string;
+  /** The opening body (as POST /v1/cases takes it, without `type`), opened by the intake's principal (role agent). */
+  open: (intake: ConfirmedMailIntake) => Record<string, unknown>;
+}
+
 export interface ProcessModule<K extends string = string, S = any, I extends { caseId: string; openedBy: string } = any, B = any> {
   /** The case type (cases.type, the CaseType search attribute, the `type` of POST /v1/cases). */
   caseType: string;
@@ -133,6 +164,8 @@ export interface ProcessModule<K extends string = string, S = any, I extends { c
   /** The zod schema of what `present` adds (each field optional on the case resource of the API description). */
   presentSchema?: z.ZodObject<any>;
   routes?: ProcessRoute[];
+  /** Cases opened by e-mail to an address of its own, confirmed by the sender (processes/mailIntake.ts). */
+  mailIntake?: MailIntakeDecl;
   /** The process's own activities, registered by the worker beside the shared ones. */
   activities?: (deps: ActivityDeps) => Record<string, (...args: any[]) => Promise<unknown>>;
   /** The workflow's summary in the Temporal UI. */

@@ -1,0 +1,260 @@
+// E-mail intake (policy 8.1: complaints by e-mail), confirmed by the sender before a case opens. A process declares its
+// intake in its module (ProcessModule.mailIntake: a local part at INBOUND_MAIL_DOMAIN, a confirmation template, and
+// how a confirmed intake becomes its opening body); the inbound listener (lib/inboundMail.ts) hands a mail to such an
+// address here instead of to the reply handling (processes/inboundMail.ts).
+// - Received: the mail is kept as a pending intake (mail_intakes: the From address, the subject and text as the
+//   description, the attachments as blobs after the uploads' checks; PostgreSQL only, never in a workflow), and a
+//   confirmation e-mail goes back to the From address through the outbox (at least once, its Message-ID from the row),
+//   with a signed link (lib/mailIntakeTokens.ts) valid MAIL_INTAKE_CONFIRM_HOURS. A forged From opens nothing: the link
+//   reaches the real owner of the address, who ignores it.
+// - Confirmed (POST on the link, api/routes/mailIntake.ts; a GET only shows the page, so a mail client prefetching the
+//   link opens nothing): the case opens through the case-opening service, key the intake id (a second confirmation
+//   answers the same case), opened by MAIL_INTAKE_OPENER; the kept files become the case's attachments (role email).
+//   The sender is the customer whose stored contact (parties.email) is that address, or else a complainant of an id
+//   derived from the address (`mail-<hash>`, keyed) with the address stored as its contact, so the case's notices reach it.
+// - Purged: every intake past its expiry, confirmed or not, with its confirmation e-mail's rows (the case reconciler's pass).
+import crypto from 'node:crypto';
+import type { ParsedMail } from 'mailparser';
+import type { Principal } from '../lib/authz';
+import type { BlobStore } from '../lib/blobs';
+import { isUniqueViolation, poolOf, type Db } from '../lib/db';
+import type { InboundEnvelope } from '../lib/inboundMail';
+import type { Logger } from '../lib/logger';
+import { mailIntakeToken, verifyMailIntakeToken } from '../lib/mailIntakeTokens';
+import { emailSchema } from '../policy/schemas';
+import { openCase, type CaseOpeningDeps } from './caseOpening';
+import { catalogueProcesses } from './index';
+import { attachToCase, HTML_TYPE, keepBlob, mailFilesOf, type InboundAttachmentLimits, type InboundFile } from './inboundMail';
+import type { AnyProcess } from './types';
+
+/** Who opens a case from a confirmed intake (cases.opened_by `mail-intake`; role agent, as the case links' opener). */
+export const MAIL_INTAKE_OPENER: Principal = { id: 'mail-intake', name: 'e-mail intake', role: 'agent', merchantId: null, scopes: [] };
+/** The description: the subject and the text, cut at this many characters (the opening bodies' limit). */
+export const MAIL_INTAKE_MAX_DESCRIPTION = 4000;
+/** The recipient of a confirmation e-mail (notifications.recipient_kind, parties.kind): the intake, by its id. */
+export const MAIL_INTAKE_RECIPIENT = 'mail_intake';
+
+export interface MailIntakeSettings {
+  /** REPLY_TOKEN_SECRET: signs the links, and keys the complainant ids derived from addresses. */
+  secret: string;
+  /** INBOUND_MAIL_DOMAIN. */
+  domain: string;
+  /** MAIL_INTAKE_LINK_BASE: the API's public origin. */
+  linkBase: string;
+  /** MAIL_INTAKE_CONFIRM_HOURS. */
+  confirmHours: number;
+  /** MAIL_INTAKE_LOCAL_PARTS: case type → local part, over the processes' own. */
+  localParts: Record<string, string>;
+}
+
+export const settingsOf = (cfg: { REPLY_TOKEN_SECRET: string; INBOUND_MAIL_DOMAIN: string; MAIL_INTAKE_LINK_BASE: string; MAIL_INTAKE_CONFIRM_HOURS: number; MAIL_INTAKE_LOCAL_PARTS: Record<string, string> }): MailIntakeSettings => ({
+  secret: cfg.REPLY_TOKEN_SECRET,
+  domain: cfg.INBOUND_MAIL_DOMAIN,
+  linkBase: cfg.MAIL_INTAKE_LINK_BASE,
+  confirmHours: cfg.MAIL_INTAKE_CONFIRM_HOURS,
+  localParts: cfg.MAIL_INTAKE_LOCAL_PARTS,
+});
+
+/** The processes of the live catalogue that take e-mail. */
+export const intakeProcesses = (): AnyProcess[] => catalogueProcesses().filter((p) => p.mailIntake);
+
+/** A process's intake address. */
+export const intakeAddress = (s: Pick<MailIntakeSettings, 'domain' | 'localParts'>, p: AnyProcess): string => `${(s.localParts[p.caseType] ?? p.mailIntake!.localPart).toLowerCase()}@${s.domain.toLowerCase()}`;
+
+/** The path of a process's confirmation page (api/routes/mailIntake.ts mounts it for every intake process). */
+export const intakePath = (caseType: string, token: string): string => `/mail-intake/${encodeURIComponent(caseType)}/${token}`;
+
+/** The complainant id of an address no customer has: derived from it with a keyed hash (an address is personal data). */
+export const complainantIdOf = (secret: string, address: string): string => `mail-${crypto.createHmac('sha256', secret).update(`mail-complainant\u0000${address.toLowerCase()}`).digest('hex').slice(0, 24)}`;
+
+export interface MailIntakeDeps {
+  db: Db;
+  blobs: BlobStore;
+  logger: Logger;
+  limits: InboundAttachmentLimits;
+  settings: MailIntakeSettings;
+  /** The worker task queue whose outbox sends the confirmation (notifications.queue). */
+  taskQueue: string;
+}
+
+export type IntakeOutcome = { intakeId: string } | { dropped: 'no_sender' | 'auto_submitted' | 'own_domain' };
+
+/** The files an intake keeps: the uploads' checks, then the case's limits (a fresh case: its file count and bytes). */
+function withinCaseLimits(files: InboundFile[], limits: InboundAttachmentLimits): InboundFile[] {
+  let count = 0;
+  let bytes = 0;
+  return files.map((f) => {
+    if (!f.sha256 || f.refused) return f;
+    if (count + 1 > limits.maxCaseFiles || bytes + f.sizeBytes > limits.maxCaseBytes) return { sizeBytes: f.sizeBytes, contentType: f.contentType, filename: f.filename, refused: 'beyond the case limits' };
+    count++;
+    bytes += f.sizeBytes;
+    return f;
+  });
+}
+
+function descriptionOf(parsed: ParsedMail): string {
+  const text = [parsed.subject?.trim(), parsed.text?.trim()].filter((x): x is string => !!x).join('\n\n');
+  return text.slice(0, MAIL_INTAKE_MAX_DESCRIPTION).trim() || '(an e-mail without text)';
+}
+
+/**
+ * The listener's handler for intake addresses: null when no recipient is one (the reply handling takes the mail),
+ * else what became of it. Idempotent on the sender and Message-ID: a mail received again (the sending server retried)
+ * is the same intake and the same confirmation e-mail.
+ */
+export function createMailIntakeHandler(deps: MailIntakeDeps) {
+  const log = deps.logger.child({ component: 'mail-intake' });
+  return async function handle(mail: { envelope: InboundEnvelope; parsed: ParsedMail; raw: Buffer }): Promise<IntakeOutcome | null> {
+    const rcpt = mail.envelope.rcptTo.map((a) => a.toLowerCase());
+    const process = intakeProcesses().find((p) => rcpt.includes(intakeAddress(deps.settings, p)));
+    if (!process) return null;
+    const decl = process.mailIntake!;
+    const from = mail.parsed.from?.value[0]?.address?.trim().toLowerCase() ?? '';
+    if (!emailSchema.safeParse(from).success) {
+      log.warn({ caseType: process.caseType }, 'intake mail without a usable From address: nobody to confirm it, dropped');
+      return { dropped: 'no_sender' };
+    }
+    // RFC 3834: no confirmation to an automatic message (an out-of-office, a bounce), nor to our own domain (a loop).
+    const auto = String(mail.parsed.headers.get('auto-submitted') ?? 'no').toLowerCase();
+    if (auto !== 'no') {
+      log.info({ caseType: process.caseType, autoSubmitted: auto }, 'automatic intake mail dropped');
+      return { dropped: 'auto_submitted' };
+    }
+    if (from.endsWith(`@${deps.settings.domain.toLowerCase()}`)) return { dropped: 'own_domain' };
+
+    // The HTML part is never rendered: a file of the case (message.html), as a reply's (processes/inboundMail.ts).
+    const html = typeof mail.parsed.html === 'string' && mail.parsed.html.length > 0 ? Buffer.from(mail.parsed.html, 'utf8') : null;
+    const found = await mailFilesOf(deps, mail.parsed);
+    if (html) found.push({ sha256: await keepBlob(deps.blobs, html), sizeBytes: html.length, contentType: HTML_TYPE, filename: 'message.html' });
+    const files = withinCaseLimits(found, deps.limits);
+    const messageId = mail.parsed.messageId?.slice(0, 998) ?? null;
+    const now = new Date();
+    let row;
+    try {
+      row = await deps.db.mailIntake.create({
+        data: {
+          id: `mi_${crypto.randomUUID().replace(/-/g, '')}`,
+          caseType: process.caseType,
+          fromAddress: from,
+          messageId,
+          subject: mail.parsed.subject?.slice(0, 998) ?? null,
+          description: descriptionOf(mail.parsed),
+          attachments: files as object[],
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + deps.settings.confirmHours * 3_600_000),
+        },
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err) || !messageId) throw err;
+      row = await deps.db.mailIntake.findUniqueOrThrow({ where: { caseType_fromAddress_messageId: { caseType: process.caseType, fromAddress: from, messageId } } });
+    }
+    if (row.status !== 'pending') return { intakeId: row.id };
+
+    // The confirmation's recipient: the intake, its address the From (and the locale of a customer who has it).
+    const customer = await deps.db.party.findFirst({ where: { kind: 'customer', email: { equals: from, mode: 'insensitive' } }, orderBy: { updatedAt: 'desc' } });
+    await deps.db.party.upsert({ where: { kind_id: { kind: MAIL_INTAKE_RECIPIENT, id: row.id } }, create: { kind: MAIL_INTAKE_RECIPIENT, id: row.id, email: from, locale: customer?.locale ?? 'zh-CN' }, update: {} });
+    const kept = (row.attachments as unknown as InboundFile[]).filter((f) => f.sha256 && !f.refused && f.contentType !== HTML_TYPE).length;
+    const refused = (row.attachments as unknown as InboundFile[]).filter((f) => f.refused).length;
+    const params = { link: `${deps.settings.linkBase.replace(/\/$/, '')}${intakePath(process.caseType, mailIntakeToken(deps.settings.secret, process.caseType, row.id))}`, expiresAt: row.expiresAt.toISOString(), files: kept, refused };
+    // The outbox row of no case (case_id: the intake): sent at least once, Message-ID from its key; no audit trail yet.
+    await poolOf(deps.db).query(
+      `INSERT INTO notifications (id, case_id, template, recipient_kind, recipient_id, status, params, queue)
+       VALUES ($1, $2, $3, $4, $2, 'pending', $5::jsonb, $6) ON CONFLICT (id) DO NOTHING`,
+      [`${row.id}:confirm`, row.id, decl.template, MAIL_INTAKE_RECIPIENT, JSON.stringify(params), deps.taskQueue],
+    );
+    log.info({ intakeId: row.id, caseType: process.caseType, files: kept, refused }, 'intake mail kept; confirmation e-mail queued');
+    return { intakeId: row.id };
+  };
+}
+
+export class MailIntakeError extends Error {
+  constructor(
+    readonly kind: 'not_found' | 'expired',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface MailIntakeView {
+  intakeId: string;
+  caseType: string;
+  status: 'pending' | 'confirmed';
+  caseId: string | null;
+  expiresAt: string;
+  /** Files attached at confirmation, and files refused at intake. */
+  files: number;
+  refused: number;
+}
+
+async function intakeOf(db: Db, s: MailIntakeSettings, p: AnyProcess, token: string) {
+  const id = verifyMailIntakeToken(s.secret, p.caseType, token);
+  const row = id ? await db.mailIntake.findUnique({ where: { id } }) : null;
+  if (!row || row.caseType !== p.caseType) throw new MailIntakeError('not_found', 'No such confirmation link: it may have been mistyped, or purged after its expiry');
+  if (row.status === 'pending' && row.expiresAt.getTime() <= Date.now()) throw new MailIntakeError('expired', 'This confirmation link has expired: send the e-mail again');
+  return row;
+}
+
+const viewOf = (row: Awaited<ReturnType<typeof intakeOf>>): MailIntakeView => {
+  const files = row.attachments as unknown as InboundFile[];
+  return {
+    intakeId: row.id,
+    caseType: row.caseType,
+    status: row.status as MailIntakeView['status'],
+    caseId: row.caseId,
+    expiresAt: row.expiresAt.toISOString(),
+    files: files.filter((f) => f.sha256 && !f.refused && f.contentType !== HTML_TYPE).length,
+    refused: files.filter((f) => f.refused).length,
+  };
+};
+
+/** What the link's page shows (no personal data: the intake's state, its case once opened). */
+export async function viewMailIntake(db: Db, s: MailIntakeSettings, p: AnyProcess, token: string): Promise<MailIntakeView> {
+  return viewOf(await intakeOf(db, s, p, token));
+}
+
+/**
+ * Confirms an intake: opens its case (once; key the intake id), attaches its files, marks it confirmed. A second
+ * confirmation answers the same case (`opened: false`). Throws MailIntakeError (unknown link, expired), or the opening's ApiError.
+ */
+export async function confirmMailIntake(deps: CaseOpeningDeps & { blobs: BlobStore; limits: InboundAttachmentLimits; settings: MailIntakeSettings }, p: AnyProcess, token: string, log?: Logger): Promise<MailIntakeView & { opened: boolean }> {
+  let row = await intakeOf(deps.db, deps.settings, p, token);
+  if (row.status === 'confirmed' && row.caseId) return { ...viewOf(row), opened: false };
+  if (row.openingBody === null) {
+    // The complainant, fixed with the body at the first confirmation: a repeated one opens with the same body.
+    const customer = await deps.db.party.findFirst({ where: { kind: 'customer', email: { equals: row.fromAddress, mode: 'insensitive' } }, orderBy: { updatedAt: 'desc' } });
+    const body = p.mailIntake!.open({ intakeId: row.id, customerId: customer?.id ?? complainantIdOf(deps.settings.secret, row.fromAddress), newCustomer: !customer, email: row.fromAddress, description: row.description });
+    await poolOf(deps.db).query(`UPDATE mail_intakes SET opening_body = $2::jsonb WHERE id = $1 AND opening_body IS NULL`, [row.id, JSON.stringify(body)]);
+    row = await deps.db.mailIntake.findUniqueOrThrow({ where: { id: row.id } });
+  }
+  const opened = await openCase(deps, { process: p, body: row.openingBody, principal: MAIL_INTAKE_OPENER, idempotencyKey: row.id, log });
+  const kase = await deps.db.case.findUniqueOrThrow({ where: { id: opened.caseId }, select: { customerId: true } });
+  const files = (row.attachments as unknown as InboundFile[]).filter((f) => f.sha256 && !f.refused);
+  if (files.length > 0) {
+    const attached = await attachToCase(deps.db, opened.caseId, files, kase.customerId, deps.limits);
+    if (!Array.isArray(attached)) (log ?? deps.logger).warn({ caseId: opened.caseId, intakeId: row.id, refused: attached.refused }, "the intake's files do not fit the case: not attached");
+  }
+  const confirmed = await deps.db.mailIntake.update({ where: { id: row.id }, data: { status: 'confirmed', caseId: opened.caseId, confirmedAt: row.confirmedAt ?? new Date() } });
+  (log ?? deps.logger).info({ intakeId: row.id, caseId: opened.caseId, caseType: p.caseType, replayed: opened.replayed }, 'e-mail intake confirmed: case opened');
+  return { ...viewOf(confirmed), opened: !opened.replayed };
+}
+
+/**
+ * Purges the intakes past their expiry (confirmed or not: a confirmed one's words are in its case now), with their
+ * confirmation e-mail's outbox row and recipient. The kept files' blobs stay in the blob store (content-addressed,
+ * shared with attachments; no blob is deleted anywhere yet).
+ */
+export async function purgeExpiredMailIntakes(db: Db, o: { batch?: number } = {}): Promise<number> {
+  const { rows } = await poolOf(db).query<{ n: string }>(
+    `WITH gone AS (
+       DELETE FROM mail_intakes WHERE id IN (SELECT id FROM mail_intakes WHERE expires_at < timezone('UTC', now()) ORDER BY expires_at LIMIT $1) RETURNING id
+     ), recipients AS (
+       DELETE FROM parties WHERE kind = $2 AND id IN (SELECT id FROM gone)
+     ), mails AS (
+       DELETE FROM notifications WHERE recipient_kind = $2 AND case_id IN (SELECT id FROM gone)
+     )
+     SELECT count(*) AS n FROM gone`,
+    [o.batch ?? 500, MAIL_INTAKE_RECIPIENT],
+  );
+  return Number(rows[0].n);
+}
