@@ -1,0 +1,172 @@
+// Complaints by e-mail (policy 8.1), over real SMTP (nodemailer to the inbound listener) against the real API,
+// PostgreSQL and Temporal: a mail to complaints@ is kept and a confirmation link goes back to its From address (read
+// from the mail catcher); nothing opens until the link is confirmed (a GET shows the page only); the confirmation opens
+// one complaint (channel email) with the mail's words in PostgreSQL only and its files attached, the same case on a
+// second confirmation; a bad or expired link opens nothing; a known customer's address is that customer; the case's
+// notices reach the sender, whose reply lands in the case's thread. Expired intakes are purged.
+import crypto from 'node:crypto';
+import nodemailer from 'nodemailer';
+import { mailText } from '../../lib/mailCatcher';
+import { historyText } from '../helpers/history';
+import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+
+const DOMAIN = 'reply.casework.test';
+const INTAKE = `complaints@${DOMAIN}`;
+let sys: TestSystem;
+let smtp: ReturnType<typeof nodemailer.createTransport>;
+beforeAll(async () => {
+  sys = await startTestSystem({ inboundMail: {} });
+  smtp = nodemailer.createTransport({ host: '127.0.0.1', port: sys.api.inboundMail!.port, secure: false, ignoreTLS: true });
+});
+afterAll(async () => {
+  smtp?.close();
+  await sys?.stop();
+});
+
+const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n');
+const unique = () => crypto.randomUUID().slice(0, 8);
+
+/** The confirmation e-mail the sender received, and the path of its link. */
+async function confirmationTo(address: string) {
+  const mail = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(address) && /mail-intake\/complaint\//.test(mailText(m.raw))), `the confirmation to ${address}`, 60_000);
+  const path = /https?:\/\/[^/\s]+(\/mail-intake\/complaint\/mi_[0-9a-f]{32}\.[a-z2-7]{26})/.exec(mailText(mail.raw))?.[1];
+  expect(path).toBeDefined();
+  return { mail, path: path! };
+}
+const intakeOfPath = (path: string) => sys.db.mailIntake.findUniqueOrThrow({ where: { id: /(mi_[0-9a-f]{32})/.exec(path)![1] } });
+
+test('an unknown sender mails complaints@: confirmed by the link, one complaint (channel email) opens with its files, its words in PostgreSQL only; the sender is a complainant who gets the notices and replies into the thread', async () => {
+  const sender = `someone-${unique()}@mailbox.test`;
+  const words = `The kettle ${unique()} I bought leaks; the seller does not answer.`;
+  await smtp.sendMail({
+    from: sender,
+    to: INTAKE,
+    subject: 'Leaking kettle',
+    text: words,
+    html: `<p>${words}</p>`,
+    attachments: [
+      { filename: 'receipt.pdf', content: PDF, contentType: 'application/pdf' },
+      { filename: 'run-me.exe', content: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 1)]), contentType: 'application/pdf' },
+    ],
+  });
+
+  // The confirmation went back to the From address, through the outbox (a stable Message-ID from its row), with the link.
+  const { mail, path } = await confirmationTo(sender);
+  const intake = await intakeOfPath(path);
+  expect(intake).toMatchObject({ caseType: 'complaint', fromAddress: sender, status: 'pending', caseId: null, description: `Leaking kettle\n\n${words}` });
+  expect(intake.attachments).toEqual([
+    expect.objectContaining({ filename: 'receipt.pdf', contentType: 'application/pdf', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    expect.objectContaining({ filename: 'run-me.exe', refused: expect.stringMatching(/accepted/) }),
+    expect.objectContaining({ filename: 'message.html', contentType: 'text/html' }),
+  ]);
+  const notice = await sys.db.notification.findUniqueOrThrow({ where: { id: `${intake.id}:confirm` } });
+  expect(notice).toMatchObject({ status: 'sent', template: 'complaint.email_confirmation', messageId: mail.messageId });
+  expect(mail.raw).not.toContain(words); // the complainant's words never go into an e-mail
+
+  // No case yet; the page (GET, as a mail client's prefetch) opens nothing.
+  const pageRes = await fetch(`${sys.api.url}${path}`);
+  expect(pageRes.status).toBe(200);
+  expect(pageRes.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(pageRes.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(await pageRes.text()).toContain('<form method="post">');
+  expect(await sys.db.complaintRecord.count({ where: { description: { contains: words } } })).toBe(0);
+  expect((await intakeOfPath(path)).status).toBe('pending');
+
+  // Confirmed: one complaint, channel email, opened by the intake.
+  const first = await call(sys, 'POST', path);
+  expect(first.status).toBe(201);
+  expect(first.body).toMatchObject({ intakeId: intake.id, caseType: 'complaint', status: 'confirmed', caseId: expect.stringMatching(/^CMP-/), files: 1, refused: 1 });
+  const caseId = first.body.caseId as string;
+  const again = await call(sys, 'POST', path);
+  expect(again.status).toBe(200);
+  expect(again.body.caseId).toBe(caseId);
+  const kase = await sys.db.case.findUniqueOrThrow({ where: { id: caseId } });
+  expect(kase).toMatchObject({ type: 'complaint', openedBy: 'mail-intake', merchantId: 'unassigned', customerId: expect.stringMatching(/^mail-[0-9a-f]{24}$/) });
+  expect(await sys.db.case.count({ where: { customerId: kase.customerId } })).toBe(1);
+  // The sender is the complainant's stored contact.
+  expect(await sys.db.party.findUnique({ where: { kind_id: { kind: 'customer', id: kase.customerId } } })).toMatchObject({ email: sender });
+
+  const shown = (await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.agent.apiKey })).body;
+  expect(shown.complaint).toMatchObject({ channel: 'email', category: 'other', description: `Leaking kettle\n\n${words}` });
+  const attachments = (await call(sys, 'GET', `/v1/cases/${caseId}/attachments`, { key: sys.keys.agent.apiKey })).body.attachments;
+  expect(attachments.map((a: any) => [a.contentType, a.filename, a.uploaderRole, a.uploadedBy]).sort()).toEqual([
+    ['application/pdf', 'receipt.pdf', 'email', kase.customerId],
+    ['text/html', 'message.html', 'email', kase.customerId],
+  ]);
+  for (const a of attachments) expect(a.attachmentId).toMatch(/^att_[0-9a-f]{32}$/);
+
+  // The words and the address are in PostgreSQL only: never in the workflow's history.
+  const history = await sys.connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: caseId } });
+  const text = historyText(history);
+  expect(text).toContain('email'); // the channel
+  expect(text).not.toContain(words);
+  expect(text).not.toContain(sender);
+
+  // The case's notices reach the sender (complaint.received), whose reply lands in the thread.
+  const received = await eventually(async () => sys.mail.messages.find((m) => m.to.includes(sender) && m.headers['x-case-id'] === caseId), 'the complaint.received notice', 60_000);
+  const replyTo = /^Reply-To:\s*<?([^>\r\n]+)>?\s*$/im.exec(received.raw)?.[1];
+  expect(replyTo).toMatch(new RegExp(`^case\\+${caseId.toLowerCase()}\\.c\\.[a-z2-7]{16}@`));
+  await smtp.sendMail({ from: sender, to: replyTo, subject: 'Re: your complaint', text: 'The order number is 12345.' });
+  const messages = (await call(sys, 'GET', `/v1/cases/${caseId}/messages`, { key: sys.keys.agent.apiKey })).body.messages;
+  expect(messages).toEqual([expect.objectContaining({ party: 'customer', authorRole: 'email', authorId: kase.customerId, body: 'The order number is 12345.' })]);
+});
+
+test("a known customer's address is that customer; the page's button (a form post) is answered 303 to the page, which names the case", async () => {
+  const address = `known-${unique()}@customer.test`;
+  const customerId = `cust-${unique()}`;
+  await sys.db.party.create({ data: { kind: 'customer', id: customerId, email: address.toUpperCase(), locale: 'en' } });
+  await smtp.sendMail({ from: `Known Customer <${address}>`, to: INTAKE, subject: 'Late delivery', text: 'My parcel is two weeks late.' });
+  const { mail, path } = await confirmationTo(address);
+  expect(mail.subject).toBe('Please confirm your complaint e-mail'); // the customer's locale
+
+  const posted = await fetch(`${sys.api.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+  expect(posted.status).toBe(303);
+  expect(posted.headers.get('location')).toBe(path);
+  const intake = await intakeOfPath(path);
+  expect(intake).toMatchObject({ status: 'confirmed', caseId: expect.stringMatching(/^CMP-/) });
+  expect(await sys.db.case.findUniqueOrThrow({ where: { id: intake.caseId! } })).toMatchObject({ customerId, openedBy: 'mail-intake' });
+  // The stored contact is kept as it was (no second customer, no new contact).
+  expect(await sys.db.party.findUnique({ where: { kind_id: { kind: 'customer', id: customerId } } })).toMatchObject({ email: address.toUpperCase() });
+  const pageText = await (await fetch(`${sys.api.url}${path}`)).text();
+  expect(pageText).toContain(intake.caseId!);
+  expect(pageText).not.toContain('<form');
+});
+
+test('a bad or expired link opens nothing (404, 410 LINK_EXPIRED); expired intakes are purged with their confirmation', async () => {
+  const sender = `late-${unique()}@mailbox.test`;
+  await smtp.sendMail({ from: sender, to: INTAKE, subject: 'Too late', text: 'I will confirm this one too late.' });
+  const { path } = await confirmationTo(sender);
+  const intake = await intakeOfPath(path);
+
+  const forged = path.replace(/\.[a-z2-7]{26}$/, `.${'a'.repeat(26)}`);
+  for (const bad of [forged, '/mail-intake/complaint/nonsense', path.replace(/mi_[0-9a-f]{32}/, `mi_${'0'.repeat(32)}`)]) {
+    for (const method of ['GET', 'POST']) {
+      const r = await call(sys, method, bad);
+      expect({ bad, method, status: r.status, code: r.body?.error?.code }).toEqual({ bad, method, status: 404, code: 'NOT_FOUND' });
+    }
+  }
+  await sys.db.mailIntake.update({ where: { id: intake.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+  const expired = await call(sys, 'POST', path);
+  expect(expired.status).toBe(410);
+  expect(expired.body.error.code).toBe('LINK_EXPIRED');
+  expect((await call(sys, 'GET', path)).status).toBe(410);
+  expect(await sys.db.mailIntake.findUniqueOrThrow({ where: { id: intake.id } })).toMatchObject({ status: 'pending', caseId: null, openingBody: null });
+
+  // The reconciler's pass purges it, with its outbox row and recipient; the link then names nothing.
+  await eventually(async () => (await sys.reconciler.runOnce(), (await sys.db.mailIntake.count({ where: { id: intake.id } })) === 0), 'the expired intake purged');
+  expect(await sys.db.notification.count({ where: { caseId: intake.id } })).toBe(0);
+  expect(await sys.db.party.count({ where: { kind: 'mail_intake', id: intake.id } })).toBe(0);
+  expect((await call(sys, 'POST', path)).status).toBe(404);
+});
+
+test('the same mail received twice (the sending server retried) is one intake and one confirmation; an automatic reply gets none', async () => {
+  const sender = `twice-${unique()}@mailbox.test`;
+  const messageId = `<${unique()}@mailbox.test>`;
+  for (let i = 0; i < 2; i++) await smtp.sendMail({ from: sender, to: INTAKE, subject: 'Twice', text: 'Sent twice.', messageId });
+  await confirmationTo(sender);
+  expect(await sys.db.mailIntake.count({ where: { fromAddress: sender } })).toBe(1);
+
+  const robot = `robot-${unique()}@mailbox.test`;
+  await smtp.sendMail({ from: robot, to: INTAKE, subject: 'Out of office', text: 'I am away.', headers: { 'Auto-Submitted': 'auto-replied' } });
+  expect(await sys.db.mailIntake.count({ where: { fromAddress: robot } })).toBe(0);
+});
