@@ -151,6 +151,7 @@ export const complaintProcess = defineProcess({
   // 8.1 e-mail: complaints@<INBOUND_MAIL_DOMAIN>, opened once the sender confirms (README "E-mail intake").
   mailIntake: {
     localPart: 'complaints',
+    noun: { 'zh-CN': '投诉', en: 'complaint' },
     template: 'complaint.email_confirmation',
     open: (m) => ({ channel: 'email', customerId: m.customerId, merchantId: UNASSIGNED_MERCHANT, category: 'other', description: m.description, ...(m.newCustomer && { customerContact: { email: m.email } }) }),
   },

@@ -108,6 +108,8 @@ export interface ConfirmedMailIntake {
 export interface MailIntakeDecl {
   /** The local part at INBOUND_MAIL_DOMAIN (MAIL_INTAKE_LOCAL_PARTS may rename it: `<caseType>=<localPart>`). */
   localPart: string;
+  /** What the confirmation page calls the case (e.g. 投诉 / complaint). */
+  noun: { 'zh-CN': string; en: string };
   /** The template of the confirmation e-mail (at least once; params: link, expiresAt, files, refused). */
   template: string;
   /** The opening body (as POST /v1/cases takes it, without `type`), opened by the intake's principal (role agent). */

@@ -40,7 +40,7 @@ export const mailIntakeRoutes = processes
       path: `/mail-intake/${p.caseType}/:token`,
       action: null,
       access,
-      summary: `The confirmation page of an e-mail to the ${p.title.toLowerCase()} intake address: a button that confirms (POST); opens nothing`,
+      summary: `The confirmation page of an e-mail to the ${p.mailIntake!.noun.en} intake address: a button that confirms (POST); opens nothing`,
       tag: 'mail-intake',
       tagDescription,
       success: { status: 200, description: 'The page: pending (a confirmation button), or confirmed (the case it opened)', contentType: 'text/html' },
@@ -52,7 +52,7 @@ export const mailIntakeRoutes = processes
       path: `/mail-intake/${p.caseType}/:token`,
       action: null,
       access,
-      summary: `Confirm an e-mail to the ${p.title.toLowerCase()} intake address: opens its case (channel email) with the e-mail's files, once`,
+      summary: `Confirm an e-mail to the ${p.mailIntake!.noun.en} intake address: opens its case (channel email) with the e-mail's files, once`,
       tag: 'mail-intake',
       tagDescription,
       success: { status: 201, description: 'Confirmed: the case is opened', schema: confirmedSchema, headers: ['Location'] },
@@ -67,12 +67,13 @@ export const mailIntakeRoutes = processes
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(p: AnyProcess, v: MailIntakeView): string {
-  const what = escapeHtml(p.title.toLowerCase());
+  const zh = escapeHtml(p.mailIntake!.noun['zh-CN']);
+  const en = escapeHtml(p.mailIntake!.noun.en);
   const body =
     v.status === 'confirmed'
-      ? `<h1>已提交 / Submitted</h1><p>您的${p.caseType === 'complaint' ? '投诉' : '申请'}已受理,编号 <strong>${escapeHtml(v.caseId!)}</strong>。后续通知将发送到您的邮箱。</p><p>Your ${what} is open: <strong>${escapeHtml(v.caseId!)}</strong>. We will write to you by e-mail.</p>`
-      : `<h1>请确认 / Please confirm</h1><p>确认后,您发送的邮件将作为${p.caseType === 'complaint' ? '投诉' : '申请'}提交${v.files ? `(附件 ${v.files} 个)` : ''}。</p><p>Confirm to submit your e-mail as a ${what}${v.files ? ` (${v.files} attachment(s))` : ''}. This link is valid until ${escapeHtml(v.expiresAt)}.</p><form method="post"><button type="submit">确认 / Confirm</button></form>`;
-  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${what}</title></head><body>${body}</body></html>`;
+      ? `<h1>已提交 / Submitted</h1><p>您的${zh}已受理,编号 <strong>${escapeHtml(v.caseId!)}</strong>。后续通知将发送到您的邮箱。</p><p>Your ${en} is open: <strong>${escapeHtml(v.caseId!)}</strong>. We will write to you by e-mail.</p>`
+      : `<h1>请确认 / Please confirm</h1><p>确认后,您发送的邮件将作为${zh}提交${v.files ? `(附件 ${v.files} 个)` : ''}。</p><p>Confirm to submit your e-mail as a ${en}${v.files ? ` (${v.files} attachment(s))` : ''}. This link is valid until ${escapeHtml(v.expiresAt)}.</p><form method="post"><button type="submit">确认 / Confirm</button></form>`;
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${en}</title></head><body>${body}</body></html>`;
 }
 
 function asApiError(err: unknown): unknown {
