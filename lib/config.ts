@@ -124,8 +124,8 @@ export const envFields = z.object({
     .transform((pairs) => Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1).toLowerCase()])) as Record<string, string>),
   /** How long a confirmation link of the e-mail intake is valid; an unconfirmed intake is purged after it. */
   MAIL_INTAKE_CONFIRM_HOURS: z.coerce.number().positive().max(24 * 30).default(72),
-  /** The public origin of the API the confirmation link points to (`<base>/mail-intake/<caseType>/<token>`). */
-  MAIL_INTAKE_LINK_BASE: z.string().url().default('http://localhost:3000'),
+  /** The public origin of the API the confirmation link points to (`<base>/mail-intake/<caseType>/<token>`); unset: http://API_HOST:API_PORT. */
+  MAIL_INTAKE_LINK_BASE: z.string().url().optional(),
   /** Version id of the policy configuration new cases start with. */
   POLICY_FILE: z.string().optional(),
   /** Per-principal API rate limit: sustained requests per minute, and the burst allowed back to back. */

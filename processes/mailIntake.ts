@@ -17,6 +17,7 @@ import crypto from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import type { Principal } from '../lib/authz';
 import type { BlobStore } from '../lib/blobs';
+import type { AppConfig } from '../lib/config';
 import { isUniqueViolation, poolOf, type Db } from '../lib/db';
 import type { InboundEnvelope } from '../lib/inboundMail';
 import type { Logger } from '../lib/logger';
@@ -47,10 +48,10 @@ export interface MailIntakeSettings {
   localParts: Record<string, string>;
 }
 
-export const settingsOf = (cfg: { REPLY_TOKEN_SECRET: string; INBOUND_MAIL_DOMAIN: string; MAIL_INTAKE_LINK_BASE: string; MAIL_INTAKE_CONFIRM_HOURS: number; MAIL_INTAKE_LOCAL_PARTS: Record<string, string> }): MailIntakeSettings => ({
+export const settingsOf = (cfg: Pick<AppConfig, 'REPLY_TOKEN_SECRET' | 'INBOUND_MAIL_DOMAIN' | 'MAIL_INTAKE_LINK_BASE' | 'MAIL_INTAKE_CONFIRM_HOURS' | 'MAIL_INTAKE_LOCAL_PARTS' | 'API_HOST' | 'API_PORT'>): MailIntakeSettings => ({
   secret: cfg.REPLY_TOKEN_SECRET,
   domain: cfg.INBOUND_MAIL_DOMAIN,
-  linkBase: cfg.MAIL_INTAKE_LINK_BASE,
+  linkBase: cfg.MAIL_INTAKE_LINK_BASE ?? `http://${cfg.API_HOST}:${cfg.API_PORT}`,
   confirmHours: cfg.MAIL_INTAKE_CONFIRM_HOURS,
   localParts: cfg.MAIL_INTAKE_LOCAL_PARTS,
 });

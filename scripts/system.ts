@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Connection } from '@temporalio/client';
 import { ConfigError, loadConfig, secretsOf } from '../lib/config';
 import { noticeReplyTo } from '../lib/replyTokens';
+import { intakeAddress, intakeProcesses, settingsOf as mailIntakeSettings } from '../processes/mailIntake';
 import { createLogger } from '../lib/logger';
 import { applyMigrationsToEmptyDatabase, checkMigrations } from '../lib/migrations';
 import { DEV_SERVER_ONE_PARTITION, ROOT, resolveTemporalCli } from './tools';
@@ -250,7 +251,7 @@ async function main(): Promise<void> {
       `       Temporal      ${temporalAddress} (namespace ${cfg.TEMPORAL_NAMESPACE}, task queue ${cfg.TEMPORAL_TASK_QUEUE})`,
       `       PostgreSQL    ${databaseUrl.replace(/:[^:@/]*@/, ':***@')}`,
       `       Mail          ${cfg.SMTP_HOST ? `${smtpHost}:${smtpPort}` : `caught on 127.0.0.1:${smtpPort}, saved in ${path.relative(ROOT, mailDir)}/*.eml`}`,
-      ...(api.inboundMail ? [`       Inbound mail  SMTP on ${cfg.INBOUND_MAIL_HOST}:${api.inboundMail.port} for replies to case+<token>@${cfg.INBOUND_MAIL_DOMAIN}`] : []),
+      ...(api.inboundMail ? [`       Inbound mail  SMTP on ${cfg.INBOUND_MAIL_HOST}:${api.inboundMail.port} for replies to case+<token>@${cfg.INBOUND_MAIL_DOMAIN}${intakeProcesses().map((p) => `, ${intakeAddress(mailIntakeSettings(cfg), p)}`).join('')}`] : []),
       `       Stop with Ctrl-C.`,
       '',
     ].join('\n'),
