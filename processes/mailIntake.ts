@@ -232,7 +232,9 @@ export async function confirmMailIntake(deps: CaseOpeningDeps & { blobs: BlobSto
   const kase = await deps.db.case.findUniqueOrThrow({ where: { id: opened.caseId }, select: { customerId: true } });
   const files = (row.attachments as unknown as InboundFile[]).filter((f) => f.sha256 && !f.refused);
   if (files.length > 0) {
-    const attached = await attachToCase(deps.db, opened.caseId, files, kase.customerId, deps.limits);
+    // Two confirmations at once may race to the same attachment row: the loser finds it the second time.
+    const attach = () => attachToCase(deps.db, opened.caseId, files, kase.customerId, deps.limits);
+    const attached = await attach().catch((err: unknown) => (isUniqueViolation(err) ? attach() : Promise.reject(err)));
     if (!Array.isArray(attached)) (log ?? deps.logger).warn({ caseId: opened.caseId, intakeId: row.id, refused: attached.refused }, "the intake's files do not fit the case: not attached");
   }
   const confirmed = await deps.db.mailIntake.update({ where: { id: row.id }, data: { status: 'confirmed', caseId: opened.caseId, confirmedAt: row.confirmedAt ?? new Date() } });

@@ -170,3 +170,15 @@ test('the same mail received twice (the sending server retried) is one intake an
   await smtp.sendMail({ from: robot, to: INTAKE, subject: 'Out of office', text: 'I am away.', headers: { 'Auto-Submitted': 'auto-replied' } });
   expect(await sys.db.mailIntake.count({ where: { fromAddress: robot } })).toBe(0);
 });
+
+test('two confirmations at the same moment open one case, its files attached once', async () => {
+  const sender = `double-${unique()}@mailbox.test`;
+  await smtp.sendMail({ from: sender, to: INTAKE, subject: 'Double click', text: 'Pressed twice.', attachments: [{ filename: 'photo.pdf', content: PDF }] });
+  const { path } = await confirmationTo(sender);
+  const both = await Promise.all([call(sys, 'POST', path), call(sys, 'POST', path)]);
+  expect(both.map((r) => r.status).sort()).toEqual([200, 201]);
+  expect(both[0].body.caseId).toBe(both[1].body.caseId);
+  const kase = await sys.db.case.findUniqueOrThrow({ where: { id: both[0].body.caseId } });
+  expect(await sys.db.case.count({ where: { customerId: kase.customerId } })).toBe(1);
+  expect(await sys.db.attachment.count({ where: { caseId: kase.id } })).toBe(1);
+});
