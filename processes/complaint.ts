@@ -30,7 +30,7 @@ export const UNASSIGNED_MERCHANT = 'unassigned';
  */
 export const openComplaintBody = z
   .object({
-    channel: z.enum(openingChannels).optional().describe('online (storefront), phone or social_media (agent); linked_case or absent for a hand-over from a return'),
+    channel: z.enum(openingChannels).optional().describe('online (storefront), phone or social_media (agent), email (the e-mail intake, or an agent); linked_case or absent for a hand-over from a return'),
     customerId: refId.describe('The complainant'),
     merchantId: refId,
     orderId: refId.optional(),
