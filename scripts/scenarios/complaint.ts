@@ -2,7 +2,8 @@
 // workflow tests share: the generic fake activities plus a recording fake of the settlement payment.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PayComplaintSettlementInput } from '../../activities/complaint';
-import { settlementPaymentKey } from '../../policy/complaints';
+import { complaintPaymentKey } from '../../policy/complaints';
+import type { ExportCaseDossierInput } from '../../activities/types';
 import { completeTaskUpdate, threadMessageSignal, type Actor } from '../../workflows/definitions';
 import { complaint, proposeSettlementUpdate, rateComplaintUpdate, respondSettlementUpdate, type ComplaintCaseInput } from '../../workflows/complaint';
 import { createFakeActivities } from '../harness/fakeActivities';
@@ -15,12 +16,21 @@ export function createComplaintFakeActivities() {
   const payments: (PayComplaintSettlementInput & { idempotencyKey: string })[] = [];
   const complaintActivities = {
     async payComplaintSettlement(input: PayComplaintSettlementInput) {
-      const idempotencyKey = settlementPaymentKey(input.caseId, input.proposal);
+      const idempotencyKey = complaintPaymentKey(input.purpose ?? 'settlement', input.caseId, input.proposal);
       if (!payments.some((p) => p.idempotencyKey === idempotencyKey)) payments.push({ ...input, idempotencyKey });
       return { paymentId: `pay-${idempotencyKey}`, gatewayRef: `SIM-${idempotencyKey}` };
     },
   };
-  return { fake, payments, activities: { ...fake.activities, ...complaintActivities } };
+  /** The dossier export: one attachment per event key, as the worker's activity keeps it. */
+  const dossiers: ExportCaseDossierInput[] = [];
+  const dossierActivities = {
+    async exportCaseDossier(input: ExportCaseDossierInput) {
+      if (!dossiers.some((d) => d.eventKey === input.eventKey)) dossiers.push(input);
+      const n = dossiers.findIndex((d) => d.eventKey === input.eventKey) + 1;
+      return { attachmentId: `att_${n.toString(16).padStart(32, '0')}`, sha256: n.toString(16).padStart(64, '0'), sizeBytes: 10_240 * n };
+    },
+  };
+  return { fake, payments, dossiers, activities: { ...fake.activities, ...complaintActivities, ...dossierActivities } };
 }
 
 export async function complaintWorker(env: TestWorkflowEnvironment, taskQueue: string) {
