@@ -466,7 +466,7 @@ export const PATCHES: readonly PatchEntry[] = [
     id: COMPLAINT_LADDER_PATCH,
     workflowTypes: ['complaint'],
     introduced: '2026-12-04T18:30:00Z',
-    commit: '0000000',
+    commit: 'c08adb4',
     oldFlow: {
       code: 'workflows/complaint.ts: a negotiation without settlement closes the complaint `unresolved` (no mediation, arbitration or litigation stages), no stage notices to both parties',
       fixtures: ['complaint.settledPaidAndRated.json', 'complaint.askedTwiceThenLapsed.json'],
