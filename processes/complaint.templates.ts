@@ -18,8 +18,9 @@ const list = (p: Params, names: Record<string, string>, sep: string) => String(p
 /** 消法 art. 39: the routes beyond the platform. */
 const routesZh = '您可以请求消费者协会或者依法成立的其他调解组织调解,向 12315 或有关行政部门投诉,根据仲裁协议提请仲裁,或者向人民法院提起诉讼(《消费者权益保护法》第三十九条)。';
 const routesEn = 'You may ask a consumer association or another mediation body to mediate, complain to 12315 or the competent authority, go to arbitration under an arbitration agreement, or bring the matter to court (Consumer Rights Protection Law art. 39).';
+/** A closing notice that names a right (to submit again, the routes beyond the platform) is sent at least once. */
 const closed = (zh: string, en: string, zhMore = '', enMore = '') =>
-  t('at-most-once', (p) => `投诉 ${p.caseId} 已${zh}`, (p) => `您的投诉 ${p.caseId} 已${zh}。${zhMore}`, (p) => `Complaint ${p.caseId} ${en}`, (p) => `Your complaint ${p.caseId} has been ${en}.${enMore ? ` ${enMore}` : ''}`);
+  t(zhMore ? 'at-least-once' : 'at-most-once', (p) => `投诉 ${p.caseId} 已${zh}`, (p) => `您的投诉 ${p.caseId} 已${zh}。${zhMore}`, (p) => `Complaint ${p.caseId} ${en}`, (p) => `Your complaint ${p.caseId} has been ${en}.${enMore ? ` ${enMore}` : ''}`);
 
 /** The stages as the parties read them (complaint.stage_changed). */
 const stageZh: Record<string, string> = {
