@@ -4,6 +4,7 @@
 // the platform publishes, and one changed byte fails. The per-case limits neither refuse nor count it.
 import fs from 'node:fs';
 import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { verifyDossier } from '../../lib/dossier';
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
@@ -14,19 +15,23 @@ import { workflowBundle } from '../../scripts/harness/timeSkipping';
 import { createHistoryReplayer } from '../../worker/historyReplayer';
 import { caseBundleOptions } from '../../worker/worker';
 import { workflowBundle as buildWorkflowBundle } from '../../worker/workflowBundle';
+import { requireEnv } from '../helpers/env';
 import { attachEvidence, call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
+let native: NativeConnection;
 let activities: ReturnType<typeof createDossierActivities>;
 beforeAll(async () => {
   // Two files a case: the parties' allowance (the export is not one of them).
   sys = await startTestSystem({ env: { ATTACHMENT_MAX_CASE_FILES: '2' } });
-  // The deps the worker gives it (worker/worker.ts): the same blob folder and signing key, a client of the same server.
+  // The deps the worker gives it (worker/worker.ts): the same blob folder and signing key, a client over a worker's
+  // (native) connection to the same server.
+  native = await NativeConnection.connect({ address: requireEnv('TEMPORAL_TEST_ADDRESS') });
   const ports = createPorts(loadConfig({ ...process.env, BLOB_DIR: sys.blobDir }), { db: sys.db, logger: createLogger('test', 'silent') });
   const bundle = workflowBundle();
   activities = createDossierActivities({
     db: sys.db,
-    client: new Client({ connection: sys.connection }),
+    client: new Client({ connection: native, identity: 'dossier-export' }),
     keys: ports.keys,
     blobs: ports.blobs,
     logger: createLogger('test', 'silent'),
@@ -34,6 +39,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  await native?.close();
   await sys?.stop();
 });
 
