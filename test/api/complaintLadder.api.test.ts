@@ -2,7 +2,8 @@
 // negotiation that lapses (a policy with a 3 s window), mediation asked for, a mediator (the role the complaint module
 // declares) claiming the task from the inbox, recording a session and concluding with an agreement it uploaded, both
 // parties accepting, the compensation paid once, the rating; then the mediated case's signed dossier verifies and fails
-// after one changed byte.
+// after one changed byte. And arbitration: the worker exports the signed dossier as a case attachment, the award is
+// recorded and paid under its own key.
 import http from 'node:http';
 import { verifyDossier } from '../../lib/dossier';
 import { createApp } from '../../api/app';
@@ -38,6 +39,57 @@ const atStep = (caseId: string, step: string) => eventually(async () => ((await 
 const openTask = (caseId: string, type: string, key = sys.keys.agent.apiKey) =>
   eventually(async () => (await call(sys, 'GET', `/v1/tasks?caseId=${caseId}&status=open`, { key })).body?.tasks?.find((t: any) => t.type === type), `${type} task`);
 const action = (caseId: string, name: string, key: string, body: unknown) => call(sys, 'POST', `/v1/cases/${caseId}/actions/${name}`, { key, body });
+
+/** Opened by the storefront, reviewed, classified, the merchant replied; the 3 s negotiation lapses; mediation asked for. */
+async function toMediation(): Promise<string> {
+  const res = await call(quick, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: complaintBody(sys.keys.merchant.merchantId), headers: { 'Idempotency-Key': idem() } });
+  ok(res, 201);
+  const caseId: string = res.body.caseId;
+  opened.push(caseId);
+  for (const [type, payload] of [
+    ['complaint.information_review', { outcome: 'complete' }],
+    ['complaint.preliminary_judgement', { classification: 'product_quality' }],
+  ] as const) {
+    const t = await openTask(caseId, type);
+    ok(await call(sys, 'POST', `/v1/tasks/${t.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload } }));
+  }
+  await atStep(caseId, 'merchant_reply');
+  ok(await call(sys, 'POST', `/v1/cases/${caseId}/messages`, { key: sys.keys.merchant.apiKey, body: { body: 'We sent two replacements already; we will not refund.' } }), 201);
+  await atStep(caseId, 'mediation_offered');
+  ok(await action(caseId, 'request-mediation', sys.keys.storefront.apiKey, {}));
+  await atStep(caseId, 'mediation');
+  return caseId;
+}
+
+test('arbitration: the worker exports the signed dossier as an attachment; the award is recorded and paid under award:<caseId>:<n>', async () => {
+  const caseId = await toMediation();
+  // The mediation is the mediation body's: a supervisor may not conclude it; a mediator records its failure.
+  const t = await openTask(caseId, 'complaint.mediation', sys.keys.supervisor.apiKey);
+  expect((await call(sys, 'POST', `/v1/tasks/${t.taskId}/complete`, { key: sys.keys.supervisor.apiKey, body: { payload: { outcome: 'failed', reason: 'party_refused' } } })).status).toBe(403);
+  const mediator = (await call(sys, 'POST', '/v1/principals', { key: sys.keys.admin.apiKey, body: { name: 'mediator three', role: 'mediator' } })).body.apiKey as string;
+  ok(await call(sys, 'POST', `/v1/tasks/${t.taskId}/complete`, { key: mediator, body: { payload: { outcome: 'failed', reason: 'party_refused' } } }));
+  await atStep(caseId, 'outside_route_offered');
+  const bad = await action(caseId, 'choose-outside-route', sys.keys.storefront.apiKey, { route: 'mediation', institution: 'CIETAC' });
+  expect(bad.status).toBe(400);
+  ok(await action(caseId, 'choose-outside-route', sys.keys.storefront.apiKey, { route: 'arbitration', institution: 'CIETAC', reference: 'CIETAC 2026-0042' }));
+  await atStep(caseId, 'arbitration');
+  const update = await openTask(caseId, 'complaint.outside_status_update');
+  // The dossier for the institution: a tar among the case's attachments, uploaded by the system, that verifies.
+  const exported = await eventually(async () => (await sys.db.auditEvent.findFirst({ where: { caseId, type: 'complaint.dossier_exported' } }))?.payload as any, 'dossier exported');
+  const list = (await call(sys, 'GET', `/v1/cases/${caseId}/attachments`, { key: sys.keys.agent.apiKey })).body;
+  expect(list.attachments.find((a: any) => a.attachmentId === exported.attachmentId)).toMatchObject({ contentType: 'application/x-tar' });
+  const tar = await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments/${exported.attachmentId}`, { headers: { authorization: `Bearer ${sys.keys.auditor.apiKey}` } });
+  const key = await call(sys, 'GET', '/v1/audit/signing-key', { key: sys.keys.auditor.apiKey });
+  expect(await verifyDossier(Buffer.from(await tar.arrayBuffer()), { trustedPublicKeyPem: key.body.publicKeyPem })).toMatchObject({ valid: true });
+  // The award, attached by the agent, recorded; what it orders is paid once under its own key.
+  const award = await attachEvidence(sys, caseId, sys.keys.agent.apiKey, 'arbitral award');
+  ok(await call(sys, 'POST', `/v1/tasks/${update.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { status: 'decided', result: 'for_complainant', decisionId: award, amount: '450.00' } } }));
+  await atStep(caseId, 'rating');
+  expect((await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } })).status).toBe(422);
+  ok(await action(caseId, 'complaint-rating', sys.keys.storefront.apiKey, { rating: 2 }));
+  await eventually(async () => ((await caseOf(caseId)).outcome === 'awarded' ? true : undefined), 'closed awarded');
+  expect(await sys.db.payment.findMany({ where: { caseId } })).toEqual([expect.objectContaining({ kind: 'complaint_award', amountMinor: 45000, idempotencyKey: `award:${caseId}:1`, status: 'succeeded' })]);
+});
 
 test('a mediated complaint: the mediator claims from the inbox, both parties accept the agreement, the compensation is paid once; its dossier verifies', async () => {
   const res = await call(quick, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: complaintBody(sys.keys.merchant.merchantId), headers: { 'Idempotency-Key': idem() } });
