@@ -327,3 +327,30 @@ test('the negotiation settles in the window: no mediation is offered (the ladder
   await update(h, cancelCaseUpdate, { actor: storefront, reasonCode: 'customer_request' });
   expect(await h.result()).toEqual({ outcome: 'withdrawn', rating: null });
 });
+
+test('the staff steps\' deadlines: information review, judgement and platform review go to the supervisor queue at their working-time deadlines', async () => {
+  const i = input();
+  const h = await start(i);
+  const escalatedAt = async (type: string, slaName: string) => {
+    const due = await deadlineOf(h, slaName);
+    await sleepPast(due);
+    const v = await waitForState(current(h), (s) => !!s.tasks.find((t) => t.type === type && t.escalated && t.role === 'supervisor'), `${type} escalated`);
+    const escalation = forCase(i.caseId, fakes.fake.of('escalateTask')).find((e) => e.slaName === slaName && e.kind === 'breach');
+    expect({ dueAt: escalation.dueAt, action: escalation.action }).toEqual({ dueAt: due, action: 'reassign-to-supervisor' });
+    expectAt(escalation.at, due);
+    // An agent may no longer complete it; the supervisor does.
+    await expect(complete(h, type, {}, agent)).rejects.toThrow();
+    return v;
+  };
+  await escalatedAt('complaint.information_review', 'informationReview');
+  await complete(h, 'complaint.information_review', { outcome: 'complete' }, supervisor);
+  await escalatedAt('complaint.preliminary_judgement', 'preliminaryJudgement');
+  await complete(h, 'complaint.preliminary_judgement', { classification: 'after_sales' }, supervisor);
+  await sleepPast(await deadlineOf(h, 'merchantReply'));
+  await escalatedAt('complaint.platform_review', 'platformReview');
+  await complete(h, 'complaint.platform_review', { decision: 'negotiate' }, supervisor);
+  await atStep(h, 'negotiation');
+  expect(notices(i.caseId).filter((x) => x === 'task.escalated>role')).toHaveLength(3);
+  await update(h, cancelCaseUpdate, { actor: storefront, reasonCode: 'customer_request' });
+  expect(await h.result()).toEqual({ outcome: 'withdrawn', rating: null });
+});
