@@ -1,12 +1,15 @@
-// The complaint's own activities (policy 8.2 问题解决): an accepted settlement's money through the payment port.
+// The complaint's own activities (policy 8.2 问题解决, 8.4): a settlement's or an award's money through the payment port.
 import crypto from 'node:crypto';
+import { complaintPaymentKey, type ComplaintPaymentPurpose } from '../policy/complaints';
 import type { ActivityDeps } from './index';
 import { settlePayment } from './payments';
 
 export interface PayComplaintSettlementInput {
   caseId: string;
-  /** The accepted proposal's number: the payment's idempotency key is `settlement:<caseId>:<n>`. */
+  /** The number within its purpose (the accepted proposal or agreement; the update that recorded an award). */
   proposal: number;
+  /** Absent: a settlement. The idempotency key is `<purpose>:<caseId>:<n>` (policy/complaints.ts complaintPaymentKey). */
+  purpose?: ComplaintPaymentPurpose;
   terms: 'refund' | 'compensation';
   amountMinor: number;
   currency: string;
@@ -27,21 +30,24 @@ export interface PayComplaintSettlementResult {
 export function createComplaintActivities(deps: Pick<ActivityDeps, 'db' | 'ports' | 'logger'>) {
   const { db } = deps;
   async function payComplaintSettlement(r: PayComplaintSettlementInput): Promise<PayComplaintSettlementResult> {
-    const idempotencyKey = `settlement:${r.caseId}:${r.proposal}`;
+    const purpose = r.purpose ?? 'settlement';
+    const idempotencyKey = complaintPaymentKey(purpose, r.caseId, r.proposal);
+    // An award pays the complainant out (the merchant owes it; the platform collects it from the merchant's settlement).
+    const kind = purpose === 'award' ? 'complaint_award' : r.terms === 'refund' ? 'complaint_refund' : 'complaint_compensation';
     const payment = await db.payment.upsert({
       where: { idempotencyKey },
-      create: { id: crypto.randomUUID(), caseId: r.caseId, kind: r.terms === 'refund' ? 'complaint_refund' : 'complaint_compensation', payer: 'merchant', amountMinor: r.amountMinor, currency: r.currency, idempotencyKey, status: 'pending' },
+      create: { id: crypto.randomUUID(), caseId: r.caseId, kind, payer: 'merchant', amountMinor: r.amountMinor, currency: r.currency, idempotencyKey, status: 'pending' },
       update: {},
     });
     if (payment.status !== 'pending') return { paymentId: payment.id, gatewayRef: payment.gatewayRef };
     const req = { idempotencyKey, amountMinor: payment.amountMinor, currency: payment.currency };
-    const { ref } = r.terms === 'refund' ? await deps.ports.payments.refund(req) : await deps.ports.payments.payout(req);
+    const { ref } = r.terms === 'refund' && purpose === 'settlement' ? await deps.ports.payments.refund(req) : await deps.ports.payments.payout(req);
     await settlePayment(db, payment, ref, {
       caseId: r.caseId,
       eventKey: r.eventKey,
-      type: 'payment.complaint_settlement',
+      type: purpose === 'award' ? 'payment.complaint_award' : 'payment.complaint_settlement',
       at: new Date(r.at),
-      payload: { paymentId: payment.id, proposal: r.proposal, terms: r.terms, amountMinor: payment.amountMinor, currency: payment.currency, gatewayRef: ref },
+      payload: { paymentId: payment.id, ...(purpose === 'award' ? { update: r.proposal } : { proposal: r.proposal }), terms: r.terms, amountMinor: payment.amountMinor, currency: payment.currency, gatewayRef: ref },
     });
     deps.logger.child({ caseId: r.caseId }).info({ paymentId: payment.id, proposal: r.proposal, amountMinor: payment.amountMinor }, 'complaint settlement paid');
     return { paymentId: payment.id, gatewayRef: ref };

@@ -184,3 +184,25 @@ export interface CaseActivities {
   /** The calendar years a deadline reaches, as in force now (activities/calendar.ts). */
   resolveCalendar(input: import('./calendar').ResolveCalendarInput): Promise<import('./calendar').ResolvedCalendar>;
 }
+
+/**
+ * The signed dossier of a case exported for an outside body (an arbitration institution, a court: policy 8.4): written
+ * by the worker (processes/dossier.ts) as a case attachment (application/x-tar), once per `eventKey`.
+ */
+export interface ExportCaseDossierInput {
+  caseId: string;
+  /** Why: the route it goes to (arbitration, litigation). */
+  purpose: string;
+  at: string;
+  eventKey: string;
+}
+
+export interface ExportCaseDossierResult {
+  attachmentId: string;
+  sha256: string;
+  sizeBytes: number;
+}
+
+export interface DossierActivities {
+  exportCaseDossier(input: ExportCaseDossierInput): Promise<ExportCaseDossierResult>;
+}

@@ -20,3 +20,13 @@ export async function typeOfBytes(head: Uint8Array, limits: Pick<AttachmentLimit
   const detected = (await fileTypeFromBuffer(head.subarray(0, TYPE_SAMPLE_BYTES)))?.mime ?? null;
   return { detected, accepted: detected !== null && limits.types.includes(detected) };
 }
+
+/**
+ * Who the platform's own files are uploaded by (uploadedBy and uploaderRole): the signed dossier a case exports for an
+ * arbitration institution or a court (policy 8.4; processes/dossierExport.ts). The per-case limits are the parties'
+ * allowance of evidence: they never refuse such a file, and such files do not count against them (`countedAgainstLimits`).
+ */
+export const SYSTEM_UPLOADER = 'system';
+
+/** The attachments of a case the per-case limits (maxCaseFiles, maxCaseBytes) count: the parties' and staff's, not the platform's own. */
+export const countedAgainstLimits = (caseId: string) => ({ caseId, uploaderRole: { not: SYSTEM_UPLOADER } });

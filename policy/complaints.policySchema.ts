@@ -22,6 +22,21 @@ export const complaintPolicySchema = z.object({
   executionReview: slaSchema,
   /** 8.2 反馈与评价: the window for the complainant's 1-5 rating; silence is recorded. */
   feedback: slaSchema,
+  /** 8.3 / 8.4: after a lapsed negotiation, the complainant's window to ask for mediation; silence: closed unresolved. */
+  mediationRequest: slaSchema,
+  /** 8.4 组织调解: the mediator's work, from the request to an agreement or a failure (working days). */
+  mediation: slaSchema,
+  /** 8.4 制作调解协议: both parties accept the agreement within this; a lapse or a decline offers the outside routes. */
+  agreementAcceptance: slaSchema,
+  /** 8.4 监督执行: the agreement in kind carried out within this; a lapse goes to a supervisor (agreementExecutionReview). */
+  agreementExecution: slaSchema,
+  agreementExecutionReview: slaSchema,
+  /** 8.3 仲裁 / 法律途径: the parties' window to name their route and its institution; silence: closed unresolved. */
+  outsideRouteChoice: slaSchema,
+  /** While an award or judgement is awaited: the agent's periodic status update (one per period); a miss escalates. */
+  statusUpdate: slaSchema,
   maxSettlementMinor: z.number().int().positive(),
+  /** The most an award or judgement may order the platform to pay out in one case (minor units). */
+  maxAwardMinor: z.number().int().positive(),
   currency: currencySchema,
 });

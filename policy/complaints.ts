@@ -2,8 +2,8 @@
 // 8.1: complaints come by online service, phone, e-mail, social media and the platform's own system.
 // 8.2: submission, information review, preliminary judgement, the merchant notified and asked to reply in time,
 //      negotiation, the solution's execution supervised, the complainant's rating.
-// 8.3 / 3.3: negotiation, then mediation, then arbitration or litigation (the later stages are not built yet: an
-//      unsettled complaint closes `unresolved` with the outside routes named, 消法 art. 39).
+// 8.3 / 3.3: negotiation, then mediation, then arbitration or litigation (the platform mediates (8.4) and records,
+//      exports for and executes the outside routes' results; 消法 art. 39 names the routes).
 // Pure and deterministic: imported by the API (opening) and by the workflow; zod schemas load lazily
 // (complaints.schemas.ts, policy/lazySchema.ts).
 import type { z } from 'zod';
@@ -59,6 +59,17 @@ export type ComplaintOutcome = (typeof complaintOutcomes)[number];
 /** The outcomes that count as settled on the platform (the report's settlement rate, 7.4 / 8.2). */
 export const settledOutcomes: readonly ComplaintOutcome[] = ['settled', 'decided_for_complainant', 'mediated'];
 
+/** 8.4: why a mediation failed (codes; the mediator's account is a task note or an attachment). */
+export const mediationFailures = ['party_refused', 'no_agreement', 'party_absent', 'other'] as const;
+/** 8.3: the routes beyond the platform's mediation, which the parties choose. */
+export const outsideRoutes = ['arbitration', 'litigation'] as const;
+export type OutsideRoute = (typeof outsideRoutes)[number];
+/** The result of an award or judgement, as the agent records it. */
+export const outsideResults = ['for_complainant', 'partly_for_complainant', 'for_merchant', 'dismissed', 'settled_in_proceedings'] as const;
+/** A mediation session as the mediator records it: how it was held and how it went. */
+export const sessionForms = ['in_person', 'phone', 'video', 'written'] as const;
+export const sessionResults = ['progress', 'adjourned', 'deadlock'] as const;
+
 /** What information an incomplete complaint lacks (8.2 信息审核): codes only, the question goes in the thread. */
 export const missingInformation = ['order_reference', 'evidence', 'description', 'merchant', 'other'] as const;
 
@@ -92,8 +103,23 @@ export const defaultComplaintPolicy: ComplaintPolicy = {
   executionReview: { within: { amount: 1, unit: 'working-days' }, remindAt: 0.5, onBreach: 'reassign-to-supervisor' },
   // 8.2 反馈与评价: the complainant rates the solution 1-5 within 7 days; silence is recorded, not a rating.
   feedback: { within: { amount: 7, unit: 'days' }, remindAt: 0.5, onBreach: 'default-decision' },
+  // 8.3 / 8.4 调解 (the platform's mediation body "受理调解申请"): the complainant asks within 7 days of a lapsed negotiation.
+  mediationRequest: { within: { amount: 7, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+  // 8.4 组织调解 ("长期内"): a mediator reaches an agreement or records a failure within 15 working days; late, a supervisor is told.
+  mediation: { within: { amount: 15, unit: 'working-days' }, remindAt: 0.6, onBreach: 'notify' },
+  // 8.4 制作调解协议: both parties accept the mediation agreement within 7 days; a decline or silence ends the mediation.
+  agreementAcceptance: { within: { amount: 7, unit: 'days' }, remindAt: 0.6, onBreach: 'default-decision' },
+  // 8.4 监督执行: an agreement in kind is carried out within 10 working days; late, a supervisor checks it.
+  agreementExecution: { within: { amount: 10, unit: 'working-days' }, remindAt: 0.6, onBreach: 'default-decision' },
+  agreementExecutionReview: { within: { amount: 2, unit: 'working-days' }, remindAt: 0.5, onBreach: 'notify' },
+  // 8.3 仲裁解决 / 法律途径: the parties name arbitration or the court within 30 days; silence closes the complaint (消法 art. 39 named).
+  outsideRouteChoice: { within: { amount: 30, unit: 'days' }, remindAt: 0.7, onBreach: 'default-decision' },
+  // 8.4 ("长期内") while the award or judgement is awaited: an agent's status update every 30 days; a miss escalates to a supervisor.
+  statusUpdate: { within: { amount: 30, unit: 'days' }, remindAt: 0.8, onBreach: 'notify' },
   // The most a party may propose as refund or compensation in one settlement (minor units).
   maxSettlementMinor: 10_000_000,
+  // The most an award or judgement may order paid out through the platform in one case (minor units).
+  maxAwardMinor: 100_000_000,
   currency: 'CNY',
 };
 
@@ -137,6 +163,27 @@ export const complaintTasks = defineTasks({
       return lazySchema(() => schemas().executionReviewSchema);
     },
   },
+  /** 8.4 组织调解: the mediator's conclusion: an agreement (an attachment, with its terms) or a failure. */
+  'complaint.mediation': {
+    role: 'mediator',
+    get payload() {
+      return lazySchema(() => schemas().mediationConclusionSchema);
+    },
+  },
+  /** 8.4 监督执行: an agreement in kind not confirmed in time: a supervisor finds it carried out or not. */
+  'complaint.agreement_execution_review': {
+    role: 'supervisor',
+    get payload() {
+      return lazySchema(() => schemas().executionReviewSchema);
+    },
+  },
+  /** 8.3 仲裁 / 诉讼: the periodic status update while the award or judgement is awaited, or the result once given. */
+  'complaint.outside_status_update': {
+    role: 'agent',
+    get payload() {
+      return lazySchema(() => schemas().outsideStatusUpdateSchema);
+    },
+  },
 });
 
 /** What the parties do on a complaint: POST /v1/cases/{id}/actions/{name}. */
@@ -173,14 +220,52 @@ export const complaintActions = defineActions({
     },
     update: 'rateComplaint',
   },
+  'request-mediation': {
+    summary: "Ask for the platform's mediation after a negotiation without settlement (policy 8.3, 8.4)",
+    roles: ['storefront'],
+    get body() {
+      return lazySchema(() => schemas().mediationRequestSchema);
+    },
+    update: 'requestComplaintMediation',
+  },
+  'record-mediation-session': {
+    summary: 'Record a mediation session: how it was held, who attended, how it went, its minutes (policy 8.4)',
+    roles: ['mediator'],
+    get body() {
+      return lazySchema(() => schemas().mediationSessionSchema);
+    },
+    update: 'recordMediationSession',
+  },
+  'respond-mediation-agreement': {
+    summary: 'Accept or decline the mediation agreement (policy 8.4 调解协议)',
+    roles: ['storefront', 'merchant'],
+    get body() {
+      return lazySchema(() => schemas().agreementResponseSchema);
+    },
+    update: 'respondMediationAgreement',
+  },
+  'choose-outside-route': {
+    summary: 'Record the route beyond the platform the parties chose (arbitration or litigation) and its institution or court (policy 8.3)',
+    roles: ['storefront', 'merchant', 'agent', 'supervisor'],
+    get body() {
+      return lazySchema(() => schemas().outsideRouteSchema);
+    },
+    update: 'chooseOutsideRoute',
+  },
 });
 
 /** A proposal's party: the complainant (through the storefront) or the merchant. */
 export type SettlementParty = 'complainant' | 'merchant';
 export const partyOfRole = (role: string): SettlementParty | null => (role === 'storefront' ? 'complainant' : role === 'merchant' ? 'merchant' : null);
 
-/** The payment's idempotency key of a settlement (one per accepted proposal): `settlement:<caseId>:<n>`. */
-export const settlementPaymentKey = (caseId: string, n: number): string => `settlement:${caseId}:${n}`;
+/** What a complaint pays for: a settlement (negotiated, decided or mediated) or an award or judgement. */
+export type ComplaintPaymentPurpose = 'settlement' | 'award';
+/**
+ * The payment's idempotency key, one per purpose and number: `settlement:<caseId>:<n>` (the accepted proposal or
+ * agreement), `award:<caseId>:<n>` (the status update that recorded the result). Never the case alone.
+ */
+export const complaintPaymentKey = (purpose: ComplaintPaymentPurpose, caseId: string, n: number): string => `${purpose}:${caseId}:${n}`;
+export const settlementPaymentKey = (caseId: string, n: number): string => complaintPaymentKey('settlement', caseId, n);
 
 /** "12.50" → 1250 (minor units). */
 export function amountToMinor(amount: string): number {

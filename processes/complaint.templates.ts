@@ -18,10 +18,64 @@ const list = (p: Params, names: Record<string, string>, sep: string) => String(p
 /** 消法 art. 39: the routes beyond the platform. */
 const routesZh = '您可以请求消费者协会或者依法成立的其他调解组织调解,向 12315 或有关行政部门投诉,根据仲裁协议提请仲裁,或者向人民法院提起诉讼(《消费者权益保护法》第三十九条)。';
 const routesEn = 'You may ask a consumer association or another mediation body to mediate, complain to 12315 or the competent authority, go to arbitration under an arbitration agreement, or bring the matter to court (Consumer Rights Protection Law art. 39).';
+/** A closing notice that names a right (to submit again, the routes beyond the platform) is sent at least once. */
 const closed = (zh: string, en: string, zhMore = '', enMore = '') =>
-  t('at-most-once', (p) => `投诉 ${p.caseId} 已${zh}`, (p) => `您的投诉 ${p.caseId} 已${zh}。${zhMore}`, (p) => `Complaint ${p.caseId} ${en}`, (p) => `Your complaint ${p.caseId} has been ${en}.${enMore ? ` ${enMore}` : ''}`);
+  t(zhMore ? 'at-least-once' : 'at-most-once', (p) => `投诉 ${p.caseId} 已${zh}`, (p) => `您的投诉 ${p.caseId} 已${zh}。${zhMore}`, (p) => `Complaint ${p.caseId} ${en}`, (p) => `Your complaint ${p.caseId} has been ${en}.${enMore ? ` ${enMore}` : ''}`);
+
+/** The stages as the parties read them (complaint.stage_changed). */
+const stageZh: Record<string, string> = {
+  awaiting_information: '等待补充信息',
+  judgement: '初步判断',
+  handover: '转交专项处理',
+  merchant_reply: '等待商家回复',
+  platform_review: '平台审查',
+  mediation_offered: '可申请平台调解',
+  mediation: '平台调解中',
+  mediation_agreement: '调解协议待双方确认',
+  agreement_execution: '调解协议执行中',
+  outside_route_offered: '可选择仲裁或诉讼',
+  arbitration: '仲裁中',
+  litigation: '诉讼中',
+  award_execution: '执行裁决或判决',
+  execution: '方案执行中',
+  rating: '待评价',
+};
+const stageEn: Record<string, string> = {
+  awaiting_information: 'waiting for more information',
+  judgement: 'preliminary judgement',
+  handover: 'handed over to the team in charge',
+  merchant_reply: "waiting for the merchant's reply",
+  platform_review: 'platform review',
+  mediation_offered: "open to the platform's mediation on request",
+  mediation: 'in mediation',
+  mediation_agreement: 'mediation agreement awaiting both parties',
+  agreement_execution: 'mediation agreement being carried out',
+  outside_route_offered: 'open to arbitration or litigation',
+  arbitration: 'in arbitration',
+  litigation: 'before the court',
+  award_execution: 'award or judgement being carried out',
+  execution: 'settlement being carried out',
+  rating: 'waiting for your rating',
+};
+const dueZh = (p: Params) => (p.dueAt ? `请在 ${p.dueAt} 前处理。` : '');
+const dueEn = (p: Params) => (p.dueAt ? ` Please act by ${p.dueAt}.` : '');
 
 export const complaintTemplates: TemplateSet = {
+  // 8.2 结果反馈: every stage change, to both parties; a stage with a deadline names it (sent at least once).
+  'complaint.stage_changed': t(
+    'at-least-once',
+    (p) => `投诉 ${p.caseId} 进入新阶段:${stageZh[String(p.stage)] ?? p.stage}`,
+    (p) => `投诉 ${p.caseId} 现处于「${stageZh[String(p.stage)] ?? p.stage}」阶段。${dueZh(p)}`,
+    (p) => `Complaint ${p.caseId}: ${stageEn[String(p.stage)] ?? p.stage}`,
+    (p) => `Complaint ${p.caseId} is now ${stageEn[String(p.stage)] ?? p.stage}.${dueEn(p)}`,
+  ),
+  'complaint.award_paid': t(
+    'at-least-once',
+    (p) => `裁决或判决款项已支付(${p.caseId})`,
+    (p) => `依投诉 ${p.caseId} 的仲裁裁决或判决,${money(p)} 已支付给您。`,
+    (p) => `Award paid (${p.caseId})`,
+    (p) => `${money(p)} ordered by the award or judgement on complaint ${p.caseId} has been paid to you.`,
+  ),
   'complaint.received': t(
     'at-least-once',
     (p) => `我们已收到您的投诉(${p.caseId})`,
@@ -83,6 +137,9 @@ export const complaintTemplates: TemplateSet = {
   'complaint.closed.withdrawn': closed('撤回', 'withdrawn', '如需继续处理,您可随时重新提交投诉。', 'You may submit the complaint again at any time.'),
   'complaint.closed.handed_over': closed('转交相关专项流程处理', 'handed over to the team in charge (intellectual property or privacy)'),
   'complaint.closed.unresolved': closed('结束平台协商,双方未能达成一致', 'closed without a settlement', routesZh, routesEn),
+  'complaint.closed.mediated': closed('经平台调解解决', 'resolved by mediation'),
+  'complaint.closed.awarded': closed('按仲裁裁决处理完毕', 'closed: the arbitral award was carried out'),
+  'complaint.closed.judged': closed('按法院判决处理完毕', 'closed: the judgement was carried out'),
   'complaint.closed.settlement_not_executed': closed('结束,约定方案未能执行', 'closed: the agreed settlement was not carried out', routesZh, routesEn),
   // 8.1 e-mail: the confirmation of a complaint e-mailed to the intake address (processes/mailIntake.ts); no case yet.
   'complaint.email_confirmation': t(

@@ -89,16 +89,24 @@ export const complaintProcess = defineProcess({
   caseType: COMPLAINT_CASE_TYPE,
   idPrefix: 'CMP',
   title: 'Complaint',
-  policyRefs: '3.3, 7.4, 8.1, 8.2, 8.3',
+  policyRefs: '3.3, 7.4, 8.1, 8.2, 8.3, 8.4',
   workflow: complaint,
   workflowModule: require.resolve('../workflows/complaint'),
-  policy: { key: 'complaint', schema: complaintPolicySchema, defaults: defaultComplaintPolicy, version: '2026-12-04.1' },
+  policy: { key: 'complaint', schema: complaintPolicySchema, defaults: defaultComplaintPolicy, version: '2026-12-04.2' },
   tasks: complaintTasks,
   actions: complaintActions,
   templates: complaintTemplates,
   history: COMPLAINT_HISTORY,
-  // 8.4: the platform's mediation body (the mediation stage comes later; its principals can be created now).
-  roles: [{ role: 'mediator', description: "A mediator of the platform's mediation body (policy 8.4); the mediation stage of complaints is not built yet", scopeKinds: [] }],
+  // 8.4: the platform's mediation body. A mediator claims a complaint's mediation task from the inbox, records the
+  // sessions, drafts the agreement (an attachment) and talks with the parties in the thread.
+  roles: [
+    {
+      role: 'mediator',
+      description: "A mediator of the platform's mediation body (policy 8.4): claims and concludes complaints' mediation tasks",
+      scopeKinds: [],
+      platformActions: ['cases.timeline', 'tasks.list', 'tasks.read', 'tasks.claim', 'tasks.complete', 'tasks.note', 'attachments.upload', 'attachments.read', 'threads.post', 'threads.read'],
+    },
+  ],
   describe: (caseId) => `Complaint ${caseId}`,
 
   open: {

@@ -15,7 +15,7 @@
 // type text/html (downloaded as a file, nosniff, sandboxed), or a blob beside the quarantine row.
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { typeOfBytes, type AttachmentLimits } from '../lib/attachmentRules';
+import { countedAgainstLimits, typeOfBytes, type AttachmentLimits } from '../lib/attachmentRules';
 import type { ParsedMail } from 'mailparser';
 import type { BlobStore } from '../lib/blobs';
 import type { Db } from '../lib/db';
@@ -76,7 +76,7 @@ export async function attachToCase(db: Db, caseId: string, files: InboundFile[],
   const kept = files.filter((f) => f.sha256);
   const existing = await db.attachment.findMany({ where: { caseId, sha256: { in: kept.map((f) => f.sha256!) } } });
   const fresh = kept.filter((f) => !existing.some((e) => e.sha256 === f.sha256));
-  const used = await db.attachment.aggregate({ where: { caseId }, _sum: { sizeBytes: true }, _count: true });
+  const used = await db.attachment.aggregate({ where: countedAgainstLimits(caseId), _sum: { sizeBytes: true }, _count: true });
   if (used._count + fresh.length > limits.maxCaseFiles) return { refused: `a case holds at most ${limits.maxCaseFiles} attachments` };
   if ((used._sum.sizeBytes ?? 0) + fresh.reduce((n, f) => n + f.sizeBytes, 0) > limits.maxCaseBytes) return { refused: `a case holds at most ${limits.maxCaseBytes} bytes of attachments` };
   const ids: string[] = [];

@@ -86,9 +86,23 @@ async function main() {
         await all.get(name)!({ env, taskQueue, workflowId });
         const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
         const file = fixtureOf(name);
+        // A case that continued as new: its earlier runs too, each a fixture `<name>.run<k>` (the last run is `<name>`).
+        // A run too short for the replay guard (test/replay/histories.test.ts: at least 4 activities) is deleted by hand.
+        const earlier: typeof history[] = [];
+        let previous = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+        while (previous) {
+          const h = await env.client.workflow.getHandle(workflowId, previous).fetchHistory();
+          earlier.unshift(h);
+          previous = h.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+        }
+        for (const [k, h] of earlier.entries()) {
+          const runFile = fixtureOf(`${name}.run${k + 1}`);
+          fs.writeFileSync(runFile, historyToJSON(h), { flag: 'wx' });
+          process.stderr.write(`\n  run ${k + 1}: ${h.events?.length} events -> ${rel(runFile)}`);
+        }
         // 'wx': fails rather than replace a file that appeared meanwhile.
         fs.writeFileSync(file, historyToJSON(history), { flag: 'wx' });
-        process.stderr.write(`${history.events?.length} events -> ${rel(file)}\n`);
+        process.stderr.write(`${earlier.length ? `\n  run ${earlier.length + 1}: ` : ''}${history.events?.length} events -> ${rel(file)}\n`);
       }
     });
   } finally {

@@ -1,4 +1,5 @@
 // Standalone worker process: `tsx worker/main.ts`. Needs DATABASE_URL and TEMPORAL_ADDRESS.
+import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { createSmtpMailer } from '../activities/mailer';
@@ -10,7 +11,9 @@ import { createPorts } from '../lib/ports';
 import { ClientPool } from '../lib/temporal';
 import { createCaseReconciler } from '../processes/caseReconciler';
 import { loadPolicy } from '../processes/policyDocument';
-import { createCaseWorker } from './worker';
+import { createHistoryReplayer } from './historyReplayer';
+import { caseBundleOptions, createCaseWorker } from './worker';
+import { workflowBundle } from './workflowBundle';
 
 export async function runWorker(): Promise<void> {
   const cfg = loadConfig();
@@ -41,6 +44,8 @@ export async function runWorker(): Promise<void> {
     // Cases that open others (a rejected return's complaint): the policy file's, or the defaults.
     opening: { clients, currentPolicy: () => policy },
     reconciler,
+    // The exported dossiers' replay: the workflow bundle this release runs, built (or read from its cache) on the first export.
+    replayHistories: createHistoryReplayer(async () => (await workflowBundle({ ...caseBundleOptions(), cacheDir: path.resolve(cfg.DATA_DIR, 'workflow-bundle') })).code),
   });
   logger.info({ taskQueue: cfg.TEMPORAL_TASK_QUEUE, namespace: cfg.TEMPORAL_NAMESPACE, deployment: cfg.WORKER_DEPLOYMENT_NAME ?? null, buildId: cfg.WORKER_BUILD_ID ?? null }, 'worker started');
   await worker.run(); // returns after SIGINT/SIGTERM once in-flight tasks finish (Runtime handles the signals)

@@ -1,10 +1,13 @@
 // The Temporal worker: runs every case workflow and the activities behind them.
+import fs from 'node:fs';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerDeploymentOptions, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, templatesOf, type ActivityDeps } from '../activities';
 import { createNotificationOutbox } from '../activities/notificationOutbox';
 import type { CaseReconciler } from '../processes/caseReconciler';
 import { createCaseOpening } from '../processes/caseOpening';
+import type { HistoryReplay } from '../processes/dossier';
+import { createDossierActivities } from '../processes/dossierExport';
 import type { PolicyConfig } from '../processes/policyDocument';
 import type { ClientPool } from '../lib/temporal';
 import { ConfigError, envFields } from '../lib/config';
@@ -14,6 +17,7 @@ import { RequestIdActivityInterceptor } from '../activities/interceptors';
 import { setWorkflowDeadlockDetection, setWorkflowStackTraces } from './workflowSandbox';
 import { processes } from '../processes';
 import { caseWorkflowsPath } from './caseWorkflows';
+import { createHistoryReplayer } from './historyReplayer';
 import { noticeDeliveredSignal } from '../workflows/definitions';
 
 /** Workflow interceptor modules; prebuilt bundles must include them (bundleWorkflowCode's workflowInterceptorModules). */
@@ -63,6 +67,18 @@ export interface CaseWorkerOptions {
   reconciler?: CaseReconciler;
   /** Worker Versioning: this build's deployment version (cases pinned to it), or null; default: workerVersioningSetting(). */
   versioning?: WorkerDeploymentOptions | null;
+  /**
+   * The replay of a case's histories in the dossiers this worker exports (exportCaseDossier, processes/dossierExport.ts);
+   * default: against the prebuilt `workflowBundle` when there is one, else none (the dossier says no replay was made).
+   */
+  replayHistories?: HistoryReplay;
+}
+
+/** A replayer over a prebuilt bundle (its code, or the file it is in), read on the first replay. */
+function replayerOf(bundle: WorkflowBundleOption | undefined): HistoryReplay | undefined {
+  if (!bundle) return undefined;
+  if ('code' in bundle) return createHistoryReplayer(async () => bundle.code);
+  return createHistoryReplayer(() => fs.promises.readFile(bundle.codePath, 'utf8'));
 }
 
 /** WORKER_MAX_CACHED_WORKFLOWS from the environment, validated as lib/config.ts validates it. */
@@ -149,11 +165,24 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
       },
     });
   const versioning = o.versioning === undefined ? workerVersioningSetting() : o.versioning;
+  const replay = o.replayHistories ?? replayerOf(o.workflowBundle);
   const options: WorkerOptions = {
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    activities: createActivities({ ...deps, outbox }),
+    activities: {
+      ...createActivities({ ...deps, outbox }),
+      // Every process's: the signed dossier of a case exported as its attachment (policy 8.4), its histories read with
+      // a client of this worker's connection.
+      ...createDossierActivities({
+        db: deps.db,
+        client: new Client({ connection: o.connection, namespace: o.namespace, identity: 'dossier-export' }),
+        keys: deps.ports.keys,
+        blobs: deps.ports.blobs,
+        logger: deps.logger.child({ component: 'dossier-export' }),
+        ...(replay && { replay }),
+      }),
+    },
     ...(o.identity && { identity: o.identity }),
     ...(versioning && { workerDeploymentOptions: versioning }),
     shutdownGraceTime: '10 seconds',

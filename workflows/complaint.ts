@@ -4,11 +4,14 @@
 // over), the merchant is told and replies in the thread in working time (8.2 通知商家; silence: the platform reviews and
 // may decide for the complainant), the parties negotiate a settlement through party actions (8.3 协商解决), the platform
 // sees it executed (8.2 问题解决) and the complainant rates the handling (8.2 反馈与评价). No settlement in the window:
-// the case closes `unresolved` naming the routes beyond the platform (mediation, arbitration and litigation are later
-// stages of this same workflow: the flow is a list of stages, so a stage added later leaves running cases on theirs).
-// A type written after every CaseKit patch: born with them all (`bornWith: CASE_KIT_PATCHES`), so no patch marker.
-import { allHandlersFinished, defineUpdate, proxyActivities } from '@temporalio/workflow';
+// the complainant may ask for the platform's mediation (8.4: a mediator, sessions, an agreement both parties accept,
+// its execution supervised); a failed or unaccepted mediation offers arbitration or litigation (8.3), for which the
+// platform exports the signed dossier, awaits the award or judgement with a periodic status update, and pays what it
+// orders. Cases started before the ladder (patch complaint-dispute-ladder) close `unresolved` after the negotiation.
+// A type written after every CaseKit patch: born with them all (`bornWith: CASE_KIT_PATCHES`), so no CaseKit marker.
+import { allHandlersFinished, defineUpdate, patched, proxyActivities } from '@temporalio/workflow';
 import type { ComplaintActivities } from '../activities/complaint';
+import type { DossierActivities } from '../activities/types';
 import type { BusinessCalendar } from '../policy/businessCalendar';
 import {
   COMPLAINT_CASE_TYPE,
@@ -25,12 +28,14 @@ import {
   type ComplaintOutcome,
   type ComplaintStage,
   type ComplaintPolicy,
+  type OutsideRoute,
   type SettlementParty,
   type SettlementTerm,
 } from '../policy/complaints';
 import type { SlaResult } from './sla';
 import { CASE_KIT_PATCHES, CaseKit, failure, type CaseCarry } from './caseKit';
 import { CaseErrors, type ActionResult, type Actor } from './definitions';
+import { COMPLAINT_LADDER_PATCH } from './patches';
 
 export { COMPLAINT_CASE_TYPE };
 
@@ -38,6 +43,11 @@ export { COMPLAINT_CASE_TYPE };
 const ports = proxyActivities<ComplaintActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+/** The signed dossier for an arbitration institution or a court (8.4): the whole history, so more time. */
+const dossiers = proxyActivities<DossierActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
 export interface ComplaintCasePolicy {
@@ -66,6 +76,10 @@ export const proposeSettlementUpdate = defineUpdate<ActionResult, [{ actor: Acto
 export const respondSettlementUpdate = defineUpdate<ActionResult, [{ actor: Actor; proposal: number; decision: 'accept' | 'decline' }]>(actions['respond-settlement'].update);
 export const confirmExecutionUpdate = defineUpdate<ActionResult, [{ actor: Actor; executed: true }]>(actions['confirm-execution'].update);
 export const rateComplaintUpdate = defineUpdate<ActionResult, [{ actor: Actor; rating: number }]>(actions['complaint-rating'].update);
+export const requestMediationUpdate = defineUpdate<ActionResult, [{ actor: Actor }]>(actions['request-mediation'].update);
+export const recordMediationSessionUpdate = defineUpdate<ActionResult, [{ actor: Actor; form: string; attended: string[]; result: string; minutesId?: string }]>(actions['record-mediation-session'].update);
+export const respondMediationAgreementUpdate = defineUpdate<ActionResult, [{ actor: Actor; decision: 'accept' | 'decline' }]>(actions['respond-mediation-agreement'].update);
+export const chooseOutsideRouteUpdate = defineUpdate<ActionResult, [{ actor: Actor; route: OutsideRoute; institution: string; reference?: string }]>(actions['choose-outside-route'].update);
 
 export type { ComplaintOutcome };
 
@@ -96,9 +110,24 @@ interface Flow {
   agreed: number;
   terms: SettlementTerm | null;
   amountMinor: number;
-  decidedBy: 'agreement' | 'platform' | null;
+  decidedBy: 'agreement' | 'platform' | 'mediation' | null;
   executed: boolean;
   rating: number;
+  /** 8.4: asked for, the agreement drafted (its proposal number, attachment, terms), each party's acceptance. */
+  mediationRequested: boolean;
+  sessions: number;
+  agreementProposal: number;
+  agreementId: string | null;
+  agreementTerms: SettlementTerm | null;
+  agreementAmountMinor: number;
+  complainantAccepted: boolean;
+  merchantAccepted: boolean;
+  agreementDeclined: boolean;
+  /** 8.3: the route beyond the platform, the status updates given, the one that recorded the result, its amount. */
+  route: OutsideRoute | null;
+  updates: number;
+  resultUpdate: number;
+  awardMinor: number;
 }
 
 export async function complaint(input: ComplaintCaseInput): Promise<ComplaintResult> {
@@ -127,11 +156,28 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
     decidedBy: null,
     executed: false,
     rating: 0,
+    mediationRequested: false,
+    sessions: 0,
+    agreementProposal: 0,
+    agreementId: null,
+    agreementTerms: null,
+    agreementAmountMinor: 0,
+    complainantAccepted: false,
+    merchantAccepted: false,
+    agreementDeclined: false,
+    route: null,
+    updates: 0,
+    resultUpdate: 0,
+    awardMinor: 0,
   };
   kase.carries(() => ({ ...f }));
+  // Cases opened before the ladder keep their flow: no mediation, no outside routes, no stage notices.
+  const ladder = patched(COMPLAINT_LADDER_PATCH);
 
-  // Withdrawal (the complainant through the storefront, or staff): until a settlement is agreed.
-  const withdrawn = kase.allowCancellation(() => (f.agreed ? 'A settlement was agreed; the complaint can no longer be withdrawn' : null));
+  // Withdrawal (the complainant through the storefront, or staff): until a settlement is agreed or a result recorded.
+  const withdrawn = kase.allowCancellation(() =>
+    f.agreed ? 'A settlement was agreed; the complaint can no longer be withdrawn' : f.resultUpdate ? 'The award or judgement is recorded; the complaint can no longer be withdrawn' : null,
+  );
 
   const negotiating = () => (f.stage === 'negotiation' && !f.agreed ? null : `The complaint is not in negotiation (step: ${kase.view.step})`);
   kase.onAction(actions['propose-settlement'], {
@@ -162,7 +208,7 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
     },
   });
   kase.onAction(actions['confirm-execution'], {
-    refusal: () => kase.unlessAwaiting('execution', f.executed),
+    refusal: () => (f.stage === 'agreement_execution' ? kase.unlessAwaiting('agreement_execution', f.executed) : kase.unlessAwaiting('execution', f.executed)),
     run: async (_b, actor) => {
       f.executed = true;
       await kase.record('complaint.settlement_executed', { proposal: f.agreed, terms: f.terms, confirmedBy: actor.role }, { actor: actor.id });
@@ -173,6 +219,43 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
     run: async ({ rating }, actor) => {
       f.rating = rating;
       await kase.record('complaint.rated', { rating }, { actor: actor.id });
+    },
+  });
+
+  // 8.3 / 8.4: the complainant asks for mediation after a negotiation without settlement.
+  kase.onAction(actions['request-mediation'], {
+    refusal: () => kase.unlessAwaiting('mediation_offered', f.mediationRequested),
+    run: async (_b, actor) => {
+      f.mediationRequested = true;
+      await kase.record('complaint.mediation_requested', {}, { actor: actor.id });
+    },
+  });
+  // 8.4 组织调解: the mediator records each session while the mediation runs.
+  kase.onAction(actions['record-mediation-session'], {
+    refusal: () => (f.stage === 'mediation' ? null : `The complaint is not in mediation (step: ${kase.view.step})`),
+    run: async ({ form, attended, result, minutesId }, actor) => {
+      const session = ++f.sessions;
+      await kase.record('complaint.mediation_session', { session, form, attended, result, ...(minutesId && { minutesId }) }, { actor: actor.id });
+    },
+  });
+  // 8.4 调解协议: each party accepts or declines the agreement; the acceptance is recorded with its actor and time.
+  kase.onAction(actions['respond-mediation-agreement'], {
+    refusal: () => kase.unlessAwaiting('mediation_agreement', f.agreementDeclined || (f.complainantAccepted && f.merchantAccepted)),
+    run: async ({ decision }, actor) => {
+      const party = partyOfRole(actor.role)!;
+      if (party === 'complainant' ? f.complainantAccepted : f.merchantAccepted) throw failure(CaseErrors.NotAllowedNow, `The ${party} has accepted the agreement already`);
+      if (decision === 'accept') f[party === 'complainant' ? 'complainantAccepted' : 'merchantAccepted'] = true;
+      else f.agreementDeclined = true;
+      await kase.record(decision === 'accept' ? 'complaint.mediation_agreement_accepted' : 'complaint.mediation_agreement_declined', { party, agreementId: f.agreementId, proposal: f.agreementProposal }, { actor: actor.id });
+    },
+  });
+  // 8.3: the parties' route beyond the platform, and its institution or court.
+  kase.onAction(actions['choose-outside-route'], {
+    refusal: () => kase.unlessAwaiting('outside_route_offered', f.route !== null),
+    run: async ({ route, institution, reference }, actor) => {
+      f.route = route;
+      // The institution's name is no personal data; it goes into the record and the dossier.
+      await kase.record('complaint.outside_route_chosen', { route, institution, ...(reference && { reference }), by: actor.role }, { actor: actor.id });
     },
   });
 
@@ -189,12 +272,23 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
     if (f.entered === stage) return false;
     f.entered = stage;
     await kase.record('complaint.stage_entered', { stage, ...data }, { step: stage });
+    // 8.2 结果反馈: both parties hear of every stage change (a stage with a notice of its own tells that instead).
+    if (ladder) {
+      const due: Record<string, string> = typeof data.dueAt === 'string' ? { dueAt: data.dueAt } : {};
+      if (!ownNotice.complainant.includes(stage)) await kase.notify('complaint.stage_changed', customer, { stage, ...due }, `:${stage}`);
+      if (!ownNotice.merchant.includes(stage)) await kase.notify('complaint.stage_changed', merchant, { stage, ...due }, `:${stage}`);
+    }
     return true;
   };
-  /** The next stage: the case may go on in a new run here (README "Cases longer than one run"). */
-  const next = async (stage: Stage) => {
+  /** Stages whose own notice tells a party (the opening's receipt, the merchant's notice, the negotiation's). */
+  const ownNotice: Record<'complainant' | 'merchant', readonly Stage[]> = { complainant: ['review', 'negotiation'], merchant: ['merchant_reply', 'negotiation'] };
+  /**
+   * The next stage: the case may go on in a new run here (README "Cases longer than one run"); a rung of the ladder
+   * (mediation, an outside route, each month's wait for its result) always starts a new run, so no run grows with the dispute.
+   */
+  const next = async (stage: Stage, opts: { newRun?: boolean } = {}) => {
     f.stage = stage;
-    await kase.continueAsNewIfDue();
+    await kase.continueAsNewIfDue({ force: ladder && opts.newRun === true });
   };
   /** A wait on the thread that the complainant's withdrawal ends too. */
   const threadReply = async (from: 'customer' | 'merchant', step: string, slaName: string, sla: typeof rules.merchantReply) => {
@@ -302,20 +396,154 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
         if (withdrawn() && !f.agreed) continue;
         if (!f.agreed) {
           await kase.record('complaint.negotiation_lapsed', { dueAt: r.facts.dueAt, proposals: f.proposals });
-          return close('unresolved');
+          if (!ladder) return close('unresolved');
+          await next('mediation_offered');
+          break;
         }
         await next('execution');
+        break;
+      }
+      // 8.3 / 8.4: the complainant may ask for the platform's mediation; silence closes the complaint unresolved.
+      case 'mediation_offered': {
+        const wait = kase.awaitParty('mediation_offered', 'mediationRequest', rules.mediationRequest);
+        await enter('mediation_offered', { dueAt: wait.clock.dueAt.toISOString() });
+        await wait.until(() => f.mediationRequested || withdrawn());
+        if (withdrawn()) continue;
+        if (!f.mediationRequested) {
+          await kase.record('complaint.mediation_not_requested', { dueAt: wait.clock.dueAt.toISOString() });
+          return close('unresolved');
+        }
+        await next('mediation', { newRun: true });
+        break;
+      }
+      // 8.4 组织调解: a mediator claims the task from the inbox, records the sessions, and concludes: an agreement or a failure.
+      case 'mediation': {
+        await enter('mediation');
+        const r = await kase.humanTask<{ outcome: 'agreement'; agreementId: string; terms: SettlementTerm; amount?: string } | { outcome: 'failed'; reason: string }>({
+          type: 'complaint.mediation',
+          role: 'mediator',
+          sla: rules.mediation,
+          slaName: 'mediation',
+          interrupt: withdrawn,
+          notifyOnEscalation: { kind: 'role', id: 'supervisor' },
+        });
+        if (r.kind === 'interrupted') continue;
+        // A policy whose mediation lapses by default (onBreach default-decision) ends it as failed.
+        if (r.kind === 'breached' || r.payload.outcome === 'failed') {
+          const reason = r.kind === 'breached' ? 'lapsed' : r.payload.outcome === 'failed' ? r.payload.reason : 'lapsed';
+          await kase.record('complaint.mediation_failed', { reason, sessions: f.sessions }, r.kind === 'completed' ? { actor: r.actor.id } : {});
+          await next('outside_route_offered', { newRun: true });
+          break;
+        }
+        const n = ++f.proposals;
+        Object.assign(f, { agreementProposal: n, agreementId: r.payload.agreementId, agreementTerms: r.payload.terms, agreementAmountMinor: r.payload.amount ? amountToMinor(r.payload.amount) : 0 });
+        await kase.record('complaint.mediation_agreement_drafted', { proposal: n, agreementId: f.agreementId, terms: f.agreementTerms, amountMinor: f.agreementAmountMinor, sessions: f.sessions }, { actor: r.actor.id });
+        await next('mediation_agreement');
+        break;
+      }
+      // 8.4 调解协议: both parties accept within the deadline; a decline or silence ends the mediation.
+      case 'mediation_agreement': {
+        const wait = kase.awaitParty('mediation_agreement', 'agreementAcceptance', rules.agreementAcceptance);
+        await enter('mediation_agreement', { dueAt: wait.clock.dueAt.toISOString(), agreementId: f.agreementId });
+        const both = () => f.complainantAccepted && f.merchantAccepted;
+        await wait.until(() => both() || f.agreementDeclined || withdrawn());
+        if (withdrawn() && !both()) continue;
+        if (both()) {
+          Object.assign(f, { agreed: f.agreementProposal, terms: f.agreementTerms, amountMinor: f.agreementAmountMinor, decidedBy: 'mediation' });
+          await kase.record('complaint.mediation_agreed', { proposal: f.agreed, agreementId: f.agreementId, terms: f.terms, amountMinor: f.amountMinor });
+          await next('agreement_execution');
+        } else {
+          if (!f.agreementDeclined) {
+            const accepted = [...(f.complainantAccepted ? ['complainant'] : []), ...(f.merchantAccepted ? ['merchant'] : [])];
+            await kase.record('complaint.mediation_agreement_lapsed', { dueAt: wait.clock.dueAt.toISOString(), agreementId: f.agreementId, accepted });
+          }
+          await next('outside_route_offered', { newRun: true });
+        }
+        break;
+      }
+      // 8.4 监督执行: money paid through the port; an agreement in kind confirmed in time, else a supervisor checks it.
+      case 'agreement_execution': {
+        await enter('agreement_execution', { proposal: f.agreed, terms: f.terms });
+        if (paidTerms.includes(f.terms!) && f.amountMinor > 0) await paySettlement();
+        else if (!f.executed) {
+          const r = await kase.awaitParty('agreement_execution', 'agreementExecution', rules.agreementExecution).until(() => f.executed);
+          if (!f.executed) {
+            await kase.record('complaint.agreement_execution_lapsed', { dueAt: r.facts.dueAt, proposal: f.agreed });
+            const review = await kase.humanTask<{ executed: boolean }>({ type: 'complaint.agreement_execution_review', role: 'supervisor', sla: rules.agreementExecutionReview, slaName: 'agreementExecutionReview', notifyOnEscalation: { kind: 'role', id: 'supervisor' } });
+            const executed = review.kind === 'completed' && review.payload.executed;
+            await kase.record('complaint.agreement_execution_reviewed', { executed }, review.kind === 'completed' ? { actor: review.actor.id } : {});
+            if (!executed) {
+              // Not carried out: the agreement failed; the parties may go beyond the platform.
+              Object.assign(f, { agreed: 0, terms: null, amountMinor: 0, decidedBy: null });
+              await next('outside_route_offered', { newRun: true });
+              break;
+            }
+            f.executed = true;
+          }
+        }
+        await next('rating');
+        break;
+      }
+      // 8.3 仲裁解决 / 法律途径: the parties name their route and its institution or court; silence closes the complaint.
+      case 'outside_route_offered': {
+        const wait = kase.awaitParty('outside_route_offered', 'outsideRouteChoice', rules.outsideRouteChoice);
+        await enter('outside_route_offered', { dueAt: wait.clock.dueAt.toISOString() });
+        await wait.until(() => f.route !== null || withdrawn());
+        if (withdrawn() && !f.route) continue;
+        if (!f.route) {
+          await kase.record('complaint.outside_route_not_chosen', { dueAt: wait.clock.dueAt.toISOString() });
+          return close('unresolved');
+        }
+        await next(f.route, { newRun: true });
+        break;
+      }
+      // The platform does not arbitrate or judge: it exports the signed dossier, then awaits the result with a status
+      // update owed every period (a miss escalates to a supervisor), each in a run of its own.
+      case 'arbitration':
+      case 'litigation': {
+        if (await enter(f.stage, { route: f.route })) {
+          const dossier = await kase.afterWrites(dossiers).exportCaseDossier({ caseId, purpose: f.stage, at: new Date().toISOString(), eventKey: `${caseId}:dossier:${f.stage}` });
+          await kase.record('complaint.dossier_exported', { route: f.stage, attachmentId: dossier.attachmentId, sha256: dossier.sha256, sizeBytes: dossier.sizeBytes });
+        }
+        const r = await kase.humanTask<{ status: 'pending'; stage: string } | { status: 'decided'; result: string; decisionId: string; amount?: string }>({
+          type: 'complaint.outside_status_update',
+          role: 'agent',
+          sla: rules.statusUpdate,
+          slaName: 'statusUpdate',
+          interrupt: withdrawn,
+          notifyOnEscalation: { kind: 'role', id: 'supervisor' },
+        });
+        if (r.kind !== 'completed') continue;
+        const update = ++f.updates;
+        if (r.payload.status === 'pending') {
+          await kase.record('complaint.status_updated', { route: f.stage, update, stage: r.payload.stage }, { actor: r.actor.id });
+          await next(f.stage, { newRun: true });
+          break;
+        }
+        const awardMinor = r.payload.amount ? amountToMinor(r.payload.amount) : 0;
+        if (awardMinor > rules.maxAwardMinor) throw failure(CaseErrors.PolicyRefused, `An award above ${rules.maxAwardMinor / 100} ${rules.currency} is paid outside the platform`);
+        Object.assign(f, { resultUpdate: update, awardMinor });
+        await kase.record('complaint.outside_result', { route: f.stage, update, result: r.payload.result, decisionId: r.payload.decisionId, amountMinor: awardMinor, currency: rules.currency }, { actor: r.actor.id });
+        await next('award_execution');
+        break;
+      }
+      // What the award or judgement orders paid, through the payment port under its own key (award:<caseId>:<n>).
+      case 'award_execution': {
+        await enter('award_execution', { route: f.route, amountMinor: f.awardMinor });
+        if (f.awardMinor > 0) {
+          const paid = await pay.payComplaintSettlement({ caseId, purpose: 'award', proposal: f.resultUpdate, terms: 'compensation', amountMinor: f.awardMinor, currency: rules.currency, at: new Date().toISOString(), eventKey: `${caseId}:award:${f.resultUpdate}` });
+          await kase.record('complaint.award_paid', { route: f.route, update: f.resultUpdate, amountMinor: f.awardMinor, paymentId: paid.paymentId });
+          await kase.notify('complaint.award_paid', customer, { amountMinor: f.awardMinor, currency: rules.currency });
+        }
+        f.executed = true;
+        await next('rating');
         break;
       }
       // 8.2 问题解决: money through the payment port; a settlement in kind confirmed by its own deadline.
       case 'execution': {
         await enter('execution', { proposal: f.agreed, terms: f.terms });
-        if (paidTerms.includes(f.terms!) && f.amountMinor > 0) {
-          const paid = await pay.payComplaintSettlement({ caseId, proposal: f.agreed, terms: f.terms as 'refund' | 'compensation', amountMinor: f.amountMinor, currency: rules.currency, at: new Date().toISOString(), eventKey: `${caseId}:settlement:${f.agreed}` });
-          f.executed = true;
-          await kase.record('complaint.settlement_paid', { proposal: f.agreed, terms: f.terms, amountMinor: f.amountMinor, paymentId: paid.paymentId });
-          await kase.notify('complaint.settlement_paid', customer, { terms: f.terms!, amountMinor: f.amountMinor, currency: rules.currency });
-        } else if (!f.executed) {
+        if (paidTerms.includes(f.terms!) && f.amountMinor > 0) await paySettlement();
+        else if (!f.executed) {
           const r = await kase.awaitParty('execution', 'execution', rules.execution).until(() => f.executed);
           if (!f.executed) {
             await kase.record('complaint.execution_lapsed', { dueAt: r.facts.dueAt, proposal: f.agreed });
@@ -335,9 +563,23 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
         if (await enter('rating')) await kase.notify('survey.requested', customer);
         const r = await wait.until(() => f.rating > 0);
         if (!f.rating) await kase.record('complaint.no_rating', { dueAt: r.facts.dueAt });
-        return close(f.decidedBy === 'platform' ? 'decided_for_complainant' : 'settled', f.rating || 'no_rating');
+        return close(finalOutcome(), f.rating || 'no_rating');
       }
     }
+  }
+
+  /** The settlement's money (negotiated, decided or mediated), once per accepted proposal: settlement:<caseId>:<n>. */
+  async function paySettlement(): Promise<void> {
+    const paid = await pay.payComplaintSettlement({ caseId, proposal: f.agreed, terms: f.terms as 'refund' | 'compensation', amountMinor: f.amountMinor, currency: rules.currency, at: new Date().toISOString(), eventKey: `${caseId}:settlement:${f.agreed}` });
+    f.executed = true;
+    await kase.record('complaint.settlement_paid', { proposal: f.agreed, terms: f.terms, amountMinor: f.amountMinor, paymentId: paid.paymentId });
+    await kase.notify('complaint.settlement_paid', customer, { terms: f.terms!, amountMinor: f.amountMinor, currency: rules.currency });
+  }
+
+  /** How a complaint that reached its rating ends. */
+  function finalOutcome(): ComplaintOutcome {
+    if (f.route) return f.route === 'arbitration' ? 'awarded' : 'judged';
+    return f.decidedBy === 'platform' ? 'decided_for_complainant' : f.decidedBy === 'mediation' ? 'mediated' : 'settled';
   }
 
   /**

@@ -38,6 +38,7 @@ export const WARRANTY_CIVIL_MONTHS_PATCH = 'warranty-civil-months';
 export const REPAIR_SHIPPING_UNCAPPED_PATCH = 'repair-shipping-uncapped';
 export const REPAIR_COUNT_ANY_FAULT_PATCH = 'repair-count-any-fault';
 export const RETURN_LINKED_COMPLAINT_PATCH = 'return-linked-complaint';
+export const COMPLAINT_LADDER_PATCH = 'complaint-dispute-ladder';
 export const CARRIER_DELIVERY_EVENTS_PATCH = 'carrier-delivery-events';
 export const EVIDENCE_ATTACHMENT_IDS_PATCH = 'evidence-attachment-ids';
 
@@ -458,6 +459,17 @@ export const PATCHES: readonly PatchEntry[] = [
     oldFlow: {
       code: 'workflows/warrantyRepair.ts: a user-damage finding\'s evidence as free references (`evidenceRefs`)',
       fixtures: ['warrantyRepair.v12CarrierArrivalNeverReported.json', 'warrantyRepair.v12CarrierEventArrival.json'],
+    },
+    state: 'active',
+  },
+  {
+    id: COMPLAINT_LADDER_PATCH,
+    workflowTypes: ['complaint'],
+    introduced: '2026-12-04T18:30:00Z',
+    commit: 'c08adb4',
+    oldFlow: {
+      code: 'workflows/complaint.ts: a negotiation without settlement closes the complaint `unresolved` (no mediation, arbitration or litigation stages), no stage notices to both parties',
+      fixtures: ['complaint.settledPaidAndRated.json', 'complaint.askedTwiceThenLapsed.json'],
     },
     state: 'active',
   },

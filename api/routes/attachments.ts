@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import busboy from 'busboy';
 import { Router, type Request } from 'express';
-import { DEFAULT_ATTACHMENT_LIMITS, typeOfBytes, type AttachmentLimits } from '../../lib/attachmentRules';
+import { countedAgainstLimits, DEFAULT_ATTACHMENT_LIMITS, SYSTEM_UPLOADER, typeOfBytes, type AttachmentLimits } from '../../lib/attachmentRules';
 import { BlobTooLarge, type StagedBlob } from '../../lib/blobs';
 import { seesCase } from '../authz';
 import type { ApiDeps } from '../deps';
@@ -154,7 +154,7 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
         res.status(200).location(`/v1/cases/${c.id}/attachments/${same.id}`).json(present(same));
         return;
       }
-      const used = await deps.db.attachment.aggregate({ where: { caseId: c.id }, _sum: { sizeBytes: true }, _count: true });
+      const used = await deps.db.attachment.aggregate({ where: countedAgainstLimits(c.id), _sum: { sizeBytes: true }, _count: true });
       if (used._count >= limits.maxCaseFiles) throw policyRefused('CASE_ATTACHMENT_LIMIT', `A case holds at most ${limits.maxCaseFiles} attachments`, { maxCaseFiles: limits.maxCaseFiles });
       if ((used._sum.sizeBytes ?? 0) + staged.size > limits.maxCaseBytes) {
         throw policyRefused('CASE_ATTACHMENT_LIMIT', `A case holds at most ${limits.maxCaseBytes} bytes of attachments; ${used._sum.sizeBytes ?? 0} are used`, { maxCaseBytes: limits.maxCaseBytes, usedBytes: used._sum.sizeBytes ?? 0 });
@@ -187,7 +187,9 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
     if (!a) throw notFound('Attachment', req.params.attachmentId as string);
     res.setHeader('Content-Type', a.contentType);
     res.setHeader('Content-Length', String(a.sizeBytes));
-    res.setHeader('Content-Disposition', `attachment; filename="${a.id}"`);
+    // A file the platform made (a dossier export) keeps the name it gave it; an uploaded file is named by its id.
+    const name = a.uploaderRole === SYSTEM_UPLOADER && a.filename && /^[A-Za-z0-9._-]{1,255}$/.test(a.filename) ? a.filename : a.id;
+    res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
     const stream = deps.ports.blobs.read(a.sha256);
