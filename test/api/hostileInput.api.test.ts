@@ -3,14 +3,15 @@
 // answers 400 INVALID_CHARACTERS naming the field, and nothing in the database changes. Against the real system.
 import net from 'node:net';
 import { createPrincipal } from '../../lib/principals';
-import { roles, type Role } from '../../policy/roles';
+import type { Role } from '../../policy/roles';
+import { catalogueRoles } from '../../processes';
 import { routeSpecs } from '../../api/routeSpec';
 import '../../api/openapi';
 import { call, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
 let doc: any;
-/** Keys of every role, created for this test: a request goes with a role allowed to make it, so only the guard stops it. */
+/** Keys of every role of the catalogue (a process's own roles too), created for this test: a request goes with a role allowed to make it, so only the guard stops it. */
 const keys: Record<string, string[]> = {};
 const ours: string[] = [];
 const calls: Record<string, number> = {};
@@ -22,7 +23,7 @@ const keyOf = (role: Role) => {
 
 beforeAll(async () => {
   sys = await startTestSystem();
-  for (const role of roles) {
+  for (const role of catalogueRoles()) {
     keys[role] = [];
     for (let i = 0; i < 16; i++) {
       const p = await createPrincipal(sys.db, { name: `hostile-${role}-${i}`, role, ...(role === 'merchant' && { merchantId: 'x1' }) });
