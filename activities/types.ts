@@ -11,7 +11,7 @@ export interface CaseEventInput {
   at: string;
   payload: Record<string, unknown>;
   /** Optional update of the case read model in the same transaction. */
-  casePatch?: { status?: string; step?: string; deadlines?: Record<string, string | null>; outcome?: string | null; closed?: boolean };
+  casePatch?: { status?: string; step?: string; deadlines?: Record<string, string | null>; outcome?: string | null; closed?: boolean; /** A merchant named after opening (CaseKit.identifyMerchant). */ merchantId?: string };
   /** The workflow's sequence number for this write: a deadlines list replaces the stored one only if newer. */
   deadlinesVersion?: number;
 }

@@ -6,7 +6,13 @@ import { attachmentIdSchema, currencySchema, decimalAmountSchema } from './schem
 
 /** 8.2 信息审核 (complaint.information_review). */
 export const informationReviewSchema = z.discriminatedUnion('outcome', [
-  z.object({ outcome: z.literal('complete') }).strict(),
+  z
+    .object({
+      outcome: z.literal('complete'),
+      /** A complaint that came without its merchant (by e-mail): the merchant the agent found. */
+      merchantId: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 letters, digits, _ . : or -').optional(),
+    })
+    .strict(),
   z.object({ outcome: z.literal('incomplete'), missing: z.array(z.enum(missingInformation)).min(1).max(missingInformation.length) }).strict(),
 ]);
 /** 8.2 初步判断 (complaint.preliminary_judgement). */

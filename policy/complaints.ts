@@ -19,6 +19,12 @@ export const COMPLAINT_CASE_TYPE = 'complaint';
 export const complaintChannels = ['online', 'phone', 'social_media', 'linked_case', 'email'] as const;
 export type ComplaintChannel = (typeof complaintChannels)[number];
 
+/**
+ * The merchant of a complaint that came without one (by e-mail: no order registry names it at intake). Reserved: no
+ * merchant principal has it. The agent's information review names the real merchant (CaseKit.identifyMerchant).
+ */
+export const UNASSIGNED_MERCHANT = 'unassigned';
+
 /** What the complainant says the complaint is about (at opening). */
 export const complaintCategories = ['product_quality', 'delivery', 'after_sales', 'service', 'return_refused', 'fraud', 'ip', 'privacy', 'other'] as const;
 export type ComplaintCategory = (typeof complaintCategories)[number];

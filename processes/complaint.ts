@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { canSeeMerchantScoped } from '../lib/authz';
 import { policyRefused } from '../lib/errors';
 import { createComplaintActivities } from '../activities/complaint';
-import { COMPLAINT_HISTORY, complaintActions, complaintCategories, complaintTasks, defaultComplaintPolicy } from '../policy/complaints';
+import { UNASSIGNED_MERCHANT, COMPLAINT_HISTORY, complaintActions, complaintCategories, complaintTasks, defaultComplaintPolicy } from '../policy/complaints';
 import { complaintPolicySchema } from '../policy/complaints.policySchema';
 import { COMPLAINT_CASE_TYPE, complaint, type ComplaintCaseInput } from '../workflows/complaint';
 import { contactSchema, nonBlankText, refId } from './common';
@@ -22,7 +22,7 @@ const openingChannels = ['online', 'phone', 'social_media', 'linked_case', 'emai
  * The merchant of a complaint that came by e-mail: unknown at intake (no order registry to look an order id up in),
  * so this placeholder (reserved: no merchant principal is created with it); the agent's information review asks for it (missing `merchant`).
  */
-export const UNASSIGNED_MERCHANT = 'unassigned';
+export { UNASSIGNED_MERCHANT };
 
 /**
  * One body for every way in: a complaint by the storefront or an agent (channel, category, description), or the

@@ -218,6 +218,8 @@ export interface HumanTaskSpec {
   interrupt?: () => boolean;
   /** When the SLA started, if before the task opens (e.g. a repair clock that runs from the item's arrival). */
   startedAt?: Date;
+  /** A refusal that reads the valid payload against the case (the staff member gets it at once, nothing changes). */
+  check?: (payload: any) => string | null;
 }
 
 export class CaseKit {
@@ -277,6 +279,8 @@ export class CaseKit {
   private readonly deadlinesOnChange: boolean;
   /** The running deadlines as the case's writes last carried them (JSON): what the case row has once they land. */
   private deadlinesSent = '{}';
+  /** The checks of task types that read their payload against the case (HumanTaskSpec.check). */
+  private readonly taskChecks = new Map<string, (payload: any) => string | null>();
   /** Update handlers of this case running now, and how many of them wait for the case's next batch. */
   private handlersRunning = 0;
   private handlersParked = 0;
@@ -285,7 +289,7 @@ export class CaseKit {
     readonly caseId: string,
     readonly caseType: string,
     readonly policy: { version: string; calendar: BusinessCalendar },
-    private readonly merchantId?: string,
+    private merchantId?: string,
     /** The process's task types: completions are validated against them. */
     private readonly taskTypes: TaskTable = {},
     opts: CaseKitOptions = {},
@@ -530,7 +534,7 @@ export class CaseKit {
   async record(
     type: string,
     data: Record<string, unknown> = {},
-    opts: { actor?: string; step?: string; outcome?: string; closed?: boolean } = {},
+    opts: { actor?: string; step?: string; outcome?: string; closed?: boolean; merchantId?: string } = {},
   ): Promise<void> {
     const at = this.now();
     const actor = opts.actor ?? SYSTEM;
@@ -549,17 +553,27 @@ export class CaseKit {
       actor,
       at,
       payload: data,
-      casePatch: statusChanged || opts.outcome
+      casePatch: statusChanged || opts.outcome || opts.merchantId
         ? {
             step: this.view.step,
             status: this.view.status,
             outcome: this.view.outcome,
             deadlines: this.view.deadlines,
             closed: opts.closed,
+            ...(opts.merchantId && { merchantId: opts.merchantId }),
           }
         : undefined,
     });
-    if (statusChanged) this.upsertVisibility();
+    if (statusChanged || opts.merchantId) this.upsertVisibility();
+  }
+
+  /**
+   * A case opened before its merchant was known (a complaint by e-mail): the merchant a staff member named. From here
+   * the merchant's principals act on the case; `record(..., { merchantId })` writes it on the case row, and a later run
+   * calls this again with the carried id (nothing written).
+   */
+  identifyMerchant(merchantId: string): void {
+    this.merchantId = merchantId;
   }
 
   /**
@@ -950,6 +964,7 @@ export class CaseKit {
    * Returns the validated completion, or 'breached' when the policy's default decision applies.
    */
   async humanTask<P>(spec: HumanTaskSpec): Promise<TaskOutcome<P>> {
+    if (spec.check) this.taskChecks.set(spec.type, spec.check);
     const carriedAt = this.carriedTasks.findIndex((t) => t.type === spec.type && t.slaName === spec.slaName);
     if (carriedAt >= 0) {
       // The previous run opened this task: its row is open, its clock runs on; nothing is written again.
@@ -1064,6 +1079,8 @@ export class CaseKit {
     }
     const parsed = this.parsePayload(task.type, args.payload);
     if (!parsed.ok) refuse(CaseErrors.InvalidPayload, `Invalid ${task.type} payload: ${parsed.message}`, { issues: parsed.issues });
+    const refused = this.taskChecks.get(task.type)?.(parsed.value);
+    if (refused) refuse(CaseErrors.NotAllowedNow, refused);
   }
 
   /**

@@ -16,6 +16,7 @@ import type { BusinessCalendar } from '../policy/businessCalendar';
 import {
   COMPLAINT_CASE_TYPE,
   COMPLAINT_HISTORY,
+  UNASSIGNED_MERCHANT,
   amountToMinor,
   complaintActions as actions,
   complaintTasks,
@@ -128,6 +129,8 @@ interface Flow {
   updates: number;
   resultUpdate: number;
   awardMinor: number;
+  /** The merchant an agent named for a complaint that came without one (by e-mail). */
+  merchantId: string | null;
 }
 
 export async function complaint(input: ComplaintCaseInput): Promise<ComplaintResult> {
@@ -139,7 +142,6 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
   const caseId = input.caseId;
   const pay = kase.afterWrites(ports);
   const customer = { kind: 'customer' as const, id: input.complainantId };
-  const merchant = { kind: 'merchant' as const, id: input.merchantId };
   const f: Flow = kase.resumed<Flow>() ?? {
     stage: 'review',
     entered: '',
@@ -169,8 +171,13 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
     updates: 0,
     resultUpdate: 0,
     awardMinor: 0,
+    merchantId: null,
   };
   kase.carries(() => ({ ...f }));
+  if (f.merchantId) kase.identifyMerchant(f.merchantId);
+  /** The merchant: as opened, or as an agent named it later. */
+  const merchant = () => ({ kind: 'merchant' as const, id: f.merchantId ?? input.merchantId });
+  const merchantUnknown = () => input.merchantId === UNASSIGNED_MERCHANT && !f.merchantId;
   // Cases opened before the ladder keep their flow: no mediation, no outside routes, no stage notices.
   const ladder = patched(COMPLAINT_LADDER_PATCH);
 
@@ -190,7 +197,7 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
       const amountMinor = f.openAmountMinor;
       if (currency && currency !== rules.currency) throw failure(CaseErrors.PolicyRefused, `Settlements are in ${rules.currency}`);
       await kase.record('complaint.settlement_proposed', { proposal: n, by, terms, amountMinor, currency: rules.currency }, { actor: actor.id });
-      await kase.notify('complaint.settlement_proposed', by === 'complainant' ? merchant : customer, { proposal: n, terms, amountMinor, currency: rules.currency });
+      await kase.notify('complaint.settlement_proposed', by === 'complainant' ? merchant() : customer, { proposal: n, terms, amountMinor, currency: rules.currency });
     },
   });
   kase.onAction(actions['respond-settlement'], {
@@ -204,7 +211,7 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
       f.openProposal = 0;
       if (decision === 'accept') Object.assign(f, { agreed: proposal, terms, amountMinor, decidedBy: 'agreement' });
       await kase.record(decision === 'accept' ? 'complaint.settlement_accepted' : 'complaint.settlement_declined', { proposal, terms, amountMinor }, { actor: actor.id });
-      if (decision === 'decline') await kase.notify('complaint.settlement_declined', f.openBy === 'complainant' ? customer : merchant, { proposal }, `:${proposal}`);
+      if (decision === 'decline') await kase.notify('complaint.settlement_declined', f.openBy === 'complainant' ? customer : merchant(), { proposal }, `:${proposal}`);
     },
   });
   kase.onAction(actions['confirm-execution'], {
@@ -276,7 +283,7 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
     if (ladder) {
       const due: Record<string, string> = typeof data.dueAt === 'string' ? { dueAt: data.dueAt } : {};
       if (!ownNotice.complainant.includes(stage)) await kase.notify('complaint.stage_changed', customer, { stage, ...due }, `:${stage}`);
-      if (!ownNotice.merchant.includes(stage)) await kase.notify('complaint.stage_changed', merchant, { stage, ...due }, `:${stage}`);
+      if (!ownNotice.merchant.includes(stage)) await kase.notify('complaint.stage_changed', merchant(), { stage, ...due }, `:${stage}`);
     }
     return true;
   };
@@ -313,8 +320,26 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
       // 8.2 信息审核: complete, or incomplete and asked of the complainant.
       case 'review': {
         await enter('review');
-        const r = await kase.humanTask<{ outcome: 'complete' | 'incomplete'; missing?: string[] }>({ type: 'complaint.information_review', role: 'agent', sla: rules.informationReview, slaName: 'informationReview', interrupt: withdrawn });
+        const r = await kase.humanTask<{ outcome: 'complete' | 'incomplete'; missing?: string[]; merchantId?: string }>({
+          type: 'complaint.information_review',
+          role: 'agent',
+          sla: rules.informationReview,
+          slaName: 'informationReview',
+          interrupt: withdrawn,
+          // A complaint that came without its merchant is complete only once the agent names it.
+          check: (p) =>
+            merchantUnknown() && p.outcome === 'complete' && !p.merchantId
+              ? 'This complaint came without its merchant: name it (merchantId), or ask the complainant (incomplete, missing merchant)'
+              : !merchantUnknown() && p.merchantId
+                ? 'The merchant of this complaint is known already'
+                : null,
+        });
         if (r.kind === 'interrupted') continue;
+        if (r.kind === 'completed' && r.payload.merchantId) {
+          f.merchantId = r.payload.merchantId;
+          kase.identifyMerchant(f.merchantId);
+          await kase.record('complaint.merchant_identified', { merchantId: f.merchantId }, { actor: r.actor.id, merchantId: f.merchantId });
+        }
         const outcome = r.kind === 'completed' ? r.payload.outcome : 'complete';
         await kase.record('complaint.information_reviewed', { outcome, ...(r.kind === 'completed' && r.payload.missing && { missing: r.payload.missing }), round: f.informationRounds + 1 }, r.kind === 'completed' ? { actor: r.actor.id } : {});
         if (outcome === 'incomplete') {
@@ -354,7 +379,7 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
       }
       // 8.2 通知商家: the merchant replies in the thread within working hours; silence: a platform review.
       case 'merchant_reply': {
-        if (await enter('merchant_reply')) await kase.notify('complaint.merchant_notified', merchant, { classification: f.classification });
+        if (await enter('merchant_reply')) await kase.notify('complaint.merchant_notified', merchant(), { classification: f.classification });
         const reply = await threadReply('merchant', 'merchant_reply', 'merchantReply', rules.merchantReply);
         if (!reply) continue;
         if (!reply.messageId) {
@@ -378,7 +403,7 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
           const n = ++f.proposals;
           Object.assign(f, { agreed: n, terms: r.payload.terms!, amountMinor: r.payload.amount ? amountToMinor(r.payload.amount) : 0, decidedBy: 'platform' });
           await kase.record('complaint.decided_for_complainant', { proposal: n, terms: f.terms, amountMinor: f.amountMinor }, { actor: r.actor.id });
-          await kase.notify('complaint.decided', merchant, { terms: f.terms!, amountMinor: f.amountMinor, currency: rules.currency });
+          await kase.notify('complaint.decided', merchant(), { terms: f.terms!, amountMinor: f.amountMinor, currency: rules.currency });
           await next('execution');
         } else {
           await kase.record('complaint.sent_to_negotiation', {}, { actor: r.actor.id });
@@ -390,7 +415,7 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
       case 'negotiation': {
         const wait = kase.awaitParty('negotiation', 'negotiation', rules.negotiation);
         if (await enter('negotiation', { dueAt: wait.clock.dueAt.toISOString() })) {
-          for (const to of [customer, merchant]) await kase.notify('complaint.negotiation_opened', to, { dueAt: wait.clock.dueAt.toISOString() });
+          for (const to of [customer, merchant()]) await kase.notify('complaint.negotiation_opened', to, { dueAt: wait.clock.dueAt.toISOString() });
         }
         const r = await wait.until(() => f.agreed > 0 || withdrawn());
         if (withdrawn() && !f.agreed) continue;

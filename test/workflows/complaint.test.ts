@@ -211,3 +211,30 @@ test('a repair agreed and not confirmed by its deadline: an agent finds it not e
   expect(notices(i.caseId)).toContain('complaint.closed.settlement_not_executed>customer');
 });
 
+
+test('a complaint by e-mail came without its merchant: the review names it (refused until it does), and from then the merchant is that one', async () => {
+  const i = input({ channel: 'email', merchantId: 'unassigned', category: 'other' });
+  const h = await start(i);
+  await refused(complete(h, 'complaint.information_review', { outcome: 'complete' }), /name it \(merchantId\)/);
+  await complete(h, 'complaint.information_review', { outcome: 'complete', merchantId: 'merchant-fixture' });
+  const named = event(i.caseId, 'complaint.merchant_identified');
+  expect(named).toMatchObject({ payload: { merchantId: 'merchant-fixture' }, actor: agent.id, casePatch: expect.objectContaining({ merchantId: 'merchant-fixture' }) });
+  await complete(h, 'complaint.preliminary_judgement', { classification: 'delivery' });
+  await atStep(h, 'merchant_reply');
+  expect(forCase(i.caseId, fakes.fake.of('notify')).find((n) => n.template === 'complaint.merchant_notified').recipient).toEqual({ kind: 'merchant', id: 'merchant-fixture' });
+  await h.signal(threadMessageSignal, { messageId: 'msg_m1', party: 'merchant', at: new Date().toISOString() });
+  await atStep(h, 'negotiation');
+  // The named merchant's principals act on the case; another merchant does not.
+  await executeUpdate(h, proposeSettlementUpdate, { args: [{ actor: merchant, terms: 'apology' }] });
+  await refused(executeUpdate(h, proposeSettlementUpdate, { args: [{ actor: otherMerchant, terms: 'apology' }] }));
+  await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+  expect(await h.result()).toEqual({ outcome: 'withdrawn', rating: null });
+});
+
+test('a complaint whose merchant is known: the review may not name another', async () => {
+  const i = input();
+  const h = await start(i);
+  await refused(complete(h, 'complaint.information_review', { outcome: 'complete', merchantId: 'merchant-other' }), /known already/);
+  await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: storefront, reasonCode: 'customer_request' }] });
+  expect(await h.result()).toEqual({ outcome: 'withdrawn', rating: null });
+});
