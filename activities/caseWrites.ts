@@ -108,7 +108,7 @@ async function recordCaseEvent(client: ClientBase, chain: AuditChain, deadlines:
   if (!appended || !e.casePatch) return;
   const p = e.casePatch;
   // One statement: the case row, and its step spans (case_steps). A step other than the open span's closes that span
-  // and opens the next, both at the event's own time; the same step again (a write carrying the case's step
+  // (noting the step it went on to) and opens the next, both at the event's own time; the same step again (a write carrying the case's step
   // unchanged) changes no span. The CTEs and the insert see the spans as they were before the statement. This runs
   // only for an event the chain appended in this transaction: a retried write, its event on record, adds no span.
   await client.query(
@@ -122,7 +122,7 @@ async function recordCaseEvent(client: ClientBase, chain: AuditChain, deadlines:
          updated_at = timezone('UTC', now())
        WHERE id = $1
      ), left_span AS (
-       UPDATE case_steps SET left_at = ${utc(7)} WHERE $3::text IS NOT NULL AND case_id = $1 AND left_at IS NULL AND step <> $3
+       UPDATE case_steps SET left_at = ${utc(7)}, next_step = $3 WHERE $3::text IS NOT NULL AND case_id = $1 AND left_at IS NULL AND step <> $3
      )
      INSERT INTO case_steps (case_id, step, entered_at)
      SELECT $1, $3, ${utc(7)} WHERE $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_steps WHERE case_id = $1 AND left_at IS NULL AND step = $3)`,

@@ -9,6 +9,7 @@ CREATE TABLE "case_steps" (
     "step" TEXT NOT NULL,
     "entered_at" TIMESTAMP(3) NOT NULL,
     "left_at" TIMESTAMP(3),
+    "next_step" TEXT,
 
     CONSTRAINT "case_steps_pkey" PRIMARY KEY ("id")
 );
