@@ -888,7 +888,7 @@ describe('audit trail: hash chain per case', () => {
           [caseId],
         )
       ).rows;
-    const event = (n: number, at: string, step: string, extra: Partial<CaseEventInput> = {}): CaseWrite => ({
+    const event = (n: number, at: string, step: string, extra: Partial<CaseEventInput> = {}): Extract<CaseWrite, { kind: 'recordCaseEvent' }> => ({
       kind: 'recordCaseEvent',
       input: { caseId, eventKey: `${caseId}:${n}`, type: 'complaint.stage_entered', actor: 'system', at: `2026-11-20T${at}Z`, payload: { stage: step }, casePatch: { status: 'open', step }, ...extra },
     });
