@@ -107,15 +107,27 @@ async function recordCaseEvent(client: ClientBase, chain: AuditChain, deadlines:
   const { appended } = chain.append({ ...e, at: new Date(e.at) });
   if (!appended || !e.casePatch) return;
   const p = e.casePatch;
+  // One statement: the case row, and its step spans (case_steps). A step other than the open span's closes that span
+  // (noting the step it went on to) and opens the next, both at the event's own time; the same step again (a write carrying the case's step
+  // unchanged) changes no span. The CTEs and the insert see the spans as they were before the statement. This runs
+  // only for an event the chain appended in this transaction: a retried write, its event on record, adds no span.
   await client.query(
-    `UPDATE cases SET
-       status = coalesce($2, status), step = coalesce($3, step),
-       outcome = CASE WHEN $4::boolean THEN $5 ELSE outcome END,
-       closed_at = CASE WHEN $6::boolean THEN ${utc(7)} ELSE closed_at END,
-       workflow_started_at = coalesce(workflow_started_at, timezone('UTC', now())),
-       updated_at = timezone('UTC', now())
-     WHERE id = $1`,
-    [e.caseId, p.status ?? null, p.step ?? null, p.outcome !== undefined, p.outcome ?? null, p.closed === true, e.at],
+    `WITH case_row AS (
+       UPDATE cases SET
+         status = coalesce($2, status), step = coalesce($3, step),
+         outcome = CASE WHEN $4::boolean THEN $5 ELSE outcome END,
+         closed_at = CASE WHEN $6::boolean THEN ${utc(7)} ELSE closed_at END,
+         closing = CASE WHEN $6::boolean THEN $8::jsonb ELSE closing END,
+         merchant_id = coalesce($9, merchant_id),
+         workflow_started_at = coalesce(workflow_started_at, timezone('UTC', now())),
+         updated_at = timezone('UTC', now())
+       WHERE id = $1
+     ), left_span AS (
+       UPDATE case_steps SET left_at = ${utc(7)}, next_step = $3 WHERE $3::text IS NOT NULL AND case_id = $1 AND left_at IS NULL AND step <> $3
+     )
+     INSERT INTO case_steps (case_id, step, entered_at)
+     SELECT $1, $3, ${utc(7)} WHERE $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_steps WHERE case_id = $1 AND left_at IS NULL AND step = $3)`,
+    [e.caseId, p.status ?? null, p.step ?? null, p.outcome !== undefined, p.outcome ?? null, p.closed === true, e.at, p.closed === true ? canonicalJson(e.payload) : null, p.merchantId ?? null],
   );
   if (p.deadlines !== undefined) deadlines.note(p.deadlines, e.deadlinesVersion);
 }

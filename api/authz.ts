@@ -6,6 +6,7 @@ import type { Prisma } from '@prisma/client';
 import { catalogueProcesses, catalogueRevision, catalogueRoleDecls, catalogueScopeKinds } from '../processes';
 import { EVERYONE, needsPartyRefs, platformActionRoles, processAction, scopeAdmits, scopeFilter, type Action, type Principal, type ScopedCase } from '../lib/authz';
 import { partiesOfCase } from '../lib/sqlReads';
+import { processRoutesOf } from '../processes/reports';
 import type { Db } from '../lib/db';
 import type { Role } from '../policy/roles';
 
@@ -29,7 +30,7 @@ export function actionRoles(): Record<string, readonly Role[]> {
   for (const p of catalogue) {
     t[processAction.open(p)] = p.open.roles;
     for (const [name, a] of Object.entries(p.actions)) t[processAction.party(p, name)] = a.roles;
-    for (const r of p.routes ?? []) t[processAction.route(p, r.id)] = r.roles;
+    for (const r of processRoutesOf(p)) t[processAction.route(p, r.id)] = r.roles;
   }
   // The generic doors admit the union; the route then checks the process's own action.
   t['cases.open'] = union(catalogue.map((p) => p.open.roles));

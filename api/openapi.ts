@@ -87,11 +87,12 @@ const tagDescriptions: Record<string, string> = {
   threads: "A case's messages between the customer (through the storefront), the merchant and staff; the other parties are told by e-mail",
   'inbound-mail': 'Replies by e-mail to case notices that could not be trusted, held for an agent to release into a case thread or discard',
   tasks: 'The task inbox: list, read, claim, release, assign, note, complete',
+  reports: "Each process's reports (GET /v1/reports/<name>, declared in its module): figures over the read model, for staff",
   principals: 'Principals and their API keys (admin only)',
   parties: "Parties' contacts for notifications: a merchant's e-mail, display name and locale (admin, or the merchant itself)",
   operations: 'Liveness, readiness, metrics and this API description; no authentication',
 };
-const tagOrder = ['cases', 'attachments', 'threads', 'inbound-mail', 'audit', 'tasks', 'principals', 'parties', 'webhooks', 'operations'];
+const tagOrder = ['cases', 'attachments', 'threads', 'inbound-mail', 'audit', 'tasks', 'reports', 'principals', 'parties', 'webhooks', 'operations'];
 
 const errorDescriptions: Record<number, string> = {
   400: 'The request is not valid (VALIDATION_FAILED, MALFORMED_JSON, IDEMPOTENCY_KEY_REQUIRED, INVALID_PAYLOAD, INVALID_CHARACTERS for a NUL character or a lone UTF-16 surrogate in any parameter, header or body string, MALFORMED_PATH, ...); details lists the issues',

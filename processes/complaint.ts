@@ -13,6 +13,7 @@ import { complaintPolicySchema } from '../policy/complaints.policySchema';
 import { COMPLAINT_CASE_TYPE, complaint, type ComplaintCaseInput } from '../workflows/complaint';
 import { contactSchema, nonBlankText, refId } from './common';
 import { complaintTemplates } from './complaint.templates';
+import { complaintsReportDecl } from './complaint.report';
 import { defineProcess } from './types';
 
 /** The channels of POST /v1/cases (8.1); `linked_case` is the opening by another case (a return's hand-over). */
@@ -163,6 +164,8 @@ export const complaintProcess = defineProcess({
     template: 'complaint.email_confirmation',
     open: (m) => ({ channel: 'email', customerId: m.customerId, merchantId: UNASSIGNED_MERCHANT, category: 'other', description: m.description, ...(m.newCustomer && { customerContact: { email: m.email } }) }),
   },
+  // 7.4 / 8.2 tracking and improvement: GET /v1/reports/complaints (processes/complaint.report.ts).
+  reports: [complaintsReportDecl],
 
   activities: (deps) => ({ ...createComplaintActivities(deps) }),
 });

@@ -116,6 +116,24 @@ export interface MailIntakeDecl {
   open: (intake: ConfirmedMailIntake) => Record<string, unknown>;
 }
 
+/**
+ * A report a process declares: the generic machinery mounts it as GET /v1/reports/<name> (processes/reports.ts), with
+ * its query and result in the API description and its roles in the authorization matrix. Reads only, over the read
+ * model (PostgreSQL), never Temporal.
+ */
+export interface ProcessReport<Q = any, R = any> {
+  /** The path segment: GET /v1/reports/<name>. Unique across the catalogue. */
+  name: string;
+  summary: string;
+  roles: readonly Role[];
+  /** The query string: a flat, strict z.object (an invalid one answers 400 before `run`). */
+  query: z.ZodType<Q>;
+  /** The answer's body. */
+  result: z.ZodType<R>;
+  /** Builds the report; may refuse the query with an ApiError (400) past what the schema checks (e.g. the period). */
+  run: (deps: ApiDeps, query: Q) => Promise<R>;
+}
+
 export interface ProcessModule<K extends string = string, S = any, I extends { caseId: string; openedBy: string } = any, B = any> {
   /** The case type (cases.type, the CaseType search attribute, the `type` of POST /v1/cases). */
   caseType: string;
@@ -168,6 +186,8 @@ export interface ProcessModule<K extends string = string, S = any, I extends { c
   routes?: ProcessRoute[];
   /** Cases opened by e-mail to an address of its own, confirmed by the sender (processes/mailIntake.ts). */
   mailIntake?: MailIntakeDecl;
+  /** Its reports, each mounted as GET /v1/reports/<name> (processes/reports.ts). */
+  reports?: ProcessReport[];
   /** The process's own activities, registered by the worker beside the shared ones. */
   activities?: (deps: ActivityDeps) => Record<string, (...args: any[]) => Promise<unknown>>;
   /** The workflow's summary in the Temporal UI. */

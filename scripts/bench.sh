@@ -4,4 +4,7 @@
 # throughput, RSS per 1,000 open cases, history sizes. Options: scripts/bench.ts (--help); results: docs/benchmarks.md.
 source "$(dirname "$0")/setup-common.sh"
 ensure_node_modules
+# `bash scripts/bench.sh complaints-report [...]`: the complaints report over 100,000 seeded complaints in a scratch
+# database of TEST_DATABASE_ADMIN_URL (scripts/bench-complaints-report.ts); no running system needed.
+if [[ "${1:-}" == complaints-report ]]; then shift; exec node_modules/.bin/tsx scripts/bench-complaints-report.ts "$@"; fi
 exec node_modules/.bin/tsx scripts/bench.ts "$@"

@@ -6,6 +6,7 @@ import type { Prisma } from '@prisma/client';
 import { verifyAuditChain } from '../../activities/audit';
 import { processes, processOf } from '../../processes';
 import type { AnyProcess } from '../../processes/types';
+import { processRoutesOf } from '../../processes/reports';
 import { cancelCaseUpdate, caseStateQuery } from '../../workflows/definitions';
 import { actingParty, can, caseScopeWhere, processAction, seesCase } from '../authz';
 import { idempotencyKeyHeader, openCase } from '../caseOpening';
@@ -107,9 +108,9 @@ export const actionRoutes: Record<string, RouteSpec> = Object.fromEntries(
   }),
 );
 
-/** Each process's own routes (reports, status pages, verification steps), declared in its module. */
+/** Each process's own routes (status pages, verification steps) and its reports (GET /v1/reports/<name>), declared in its module. */
 export const processRoutes = catalogue.flatMap((p) =>
-  (p.routes ?? []).map((r) => ({
+  processRoutesOf(p).map((r) => ({
     process: p,
     route: r,
     spec: defineRoute({ id: r.id, method: r.method, path: r.path, action: processAction.route(p, r.id), summary: r.summary, tag: r.tag ?? p.caseType, tagDescription: `${p.title} (policy ${p.policyRefs}): its own routes`, body: r.body, query: r.query, headers: r.headers, success: r.success, otherResponses: r.otherResponses, errors: r.errors }),

@@ -878,6 +878,39 @@ describe('audit trail: hash chain per case', () => {
     expect((await auditEvents(caseId)).map((e) => e.type)).toEqual(['return.approved', 'case.closed']);
     await expect(verifyAuditChain(db, caseId)).resolves.toMatchObject({ valid: true, events: 2 });
   });
+
+  test("step spans: a new step closes the open span and opens the next at the event's own time; the same step again or a retried batch adds none; the close keeps its payload", async () => {
+    const { caseId } = await createCase();
+    const spans = async () =>
+      (
+        await poolOf(db).query<{ step: string; entered: string; left: string | null; next: string | null }>(
+          `SELECT step, to_char(entered_at, 'HH24:MI:SS.MS') AS entered, to_char(left_at, 'HH24:MI:SS.MS') AS "left", next_step AS "next" FROM case_steps WHERE case_id = $1 ORDER BY id`,
+          [caseId],
+        )
+      ).rows;
+    const event = (n: number, at: string, step: string, extra: Partial<CaseEventInput> = {}): Extract<CaseWrite, { kind: 'recordCaseEvent' }> => ({
+      kind: 'recordCaseEvent',
+      input: { caseId, eventKey: `${caseId}:${n}`, type: 'complaint.stage_entered', actor: 'system', at: `2026-11-20T${at}Z`, payload: { stage: step }, casePatch: { status: 'open', step }, ...extra },
+    });
+    const first: CaseWrite[] = [event(1, '10:00:00.000', 'review'), event(2, '10:00:00.000', 'review', { type: 'complaint.noted' })];
+    await attempt(1, activities.applyCaseWrites, { caseId, writes: first });
+    await attempt(2, activities.applyCaseWrites, { caseId, writes: first }); // its answer lost: the batch again
+    expect(await spans()).toEqual([{ step: 'review', entered: '10:00:00.000', left: null, next: null }]);
+
+    const second: CaseWrite[] = [event(3, '11:30:00.250', 'judgement'), event(4, '11:30:00.250', 'merchant_reply')];
+    await attempt(1, activities.applyCaseWrites, { caseId, writes: second });
+    await attempt(2, activities.applyCaseWrites, { caseId, writes: second });
+    const closing = event(5, '12:00:00.000', 'closed', { type: 'case.closed', payload: { outcome: 'settled', rating: 4 }, casePatch: { status: 'closed', step: 'closed', outcome: 'settled', closed: true } });
+    await attempt(1, activities.recordCaseEvent, closing.input);
+    await attempt(2, activities.recordCaseEvent, closing.input);
+    expect(await spans()).toEqual([
+      { step: 'review', entered: '10:00:00.000', left: '11:30:00.250', next: 'judgement' },
+      { step: 'judgement', entered: '11:30:00.250', left: '11:30:00.250', next: 'merchant_reply' },
+      { step: 'merchant_reply', entered: '11:30:00.250', left: '12:00:00.000', next: 'closed' },
+      { step: 'closed', entered: '12:00:00.000', left: null, next: null },
+    ]);
+    expect((await poolOf(db).query('SELECT closing FROM cases WHERE id = $1', [caseId])).rows[0].closing).toEqual({ outcome: 'settled', rating: 4 });
+  });
 });
 
 describe('tasks: inbox rows', () => {

@@ -87,7 +87,7 @@ const writes = (method: string) => method === 'post' || method === 'put';
 test('every protected route is covered by the matrix, and every action names its roles', () => {
   const generic = ['listProcesses', 'openCase', 'listCases', 'getCase', 'getCaseLinks', 'getCaseTimeline', 'verifyCaseAudit', 'getCaseDossier', 'getSigningKey', 'cancelCase', 'uploadAttachment', 'listAttachments', 'downloadAttachment', 'postCaseMessage', 'listCaseMessages', 'listQuarantinedMail', 'releaseQuarantinedMail', 'discardQuarantinedMail'];
   const perAction = new Set(catalogue.flatMap((p) => Object.keys(p.actions))).size;
-  const perProcess = catalogue.reduce((n, p) => n + (p.routes?.length ?? 0), 0);
+  const perProcess = catalogue.reduce((n, p) => n + (p.routes?.length ?? 0) + (p.reports?.length ?? 0), 0);
   const tasksAndPrincipals = routeSpecs.filter((r) => r.path.startsWith('/v1/tasks') || r.path.startsWith('/v1/principals') || r.path.startsWith('/v1/parties') || r.path.startsWith('/v1/merchants')).length;
   expect(protectedRoutes()).toHaveLength(generic.length + perAction + perProcess + tasksAndPrincipals);
   for (const id of generic) expect(routeSpecs.map((r) => r.id)).toContain(id);

@@ -1,0 +1,139 @@
+// Benchmark: the complaints report (GET /v1/reports/complaints, processes/complaint.report.ts) over 100,000
+// complaints in real PostgreSQL. Not a test.
+//   TEST_DATABASE_ADMIN_URL=postgresql://user:pw@127.0.0.1:5432/postgres bash scripts/bench.sh complaints-report [--complaints 100000] [--runs 10] [--explain] [--keep]
+// (or npx tsx scripts/bench-complaints-report.ts …). Creates a scratch database, migrates it, seeds the complaints
+// with generate_series (case rows, complaint rows, stage spans, outcomes and ratings spread over 50 merchants, the
+// categories and channels, and a year), runs the report's one statement warm for each grouping over the whole year
+// and over 30 days, prints p50/p95 latency and the sizes of the indexes it reads as JSON, then drops the database.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { Client as Pg } from 'pg';
+import { applyMigrationsToEmptyDatabase } from '../lib/migrations';
+import { complaintReportGroupings, complaintsReport, complaintsReportSql, REPORT_SETTINGS } from '../processes/complaint.report';
+import { COMPLAINT_CASE_TYPE, complaintCategories, complaintChannels, complaintOutcomes, complaintStages, settledOutcomes } from '../policy/complaints';
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const progress = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+function percentile(sorted: number[], p: number): number {
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return Math.round(sorted[idx] * 10) / 10;
+}
+
+/** The path a seeded complaint takes: the first k of these stages (k = 1 + i % 6), then closed or still open. */
+const PATH = ['review', 'judgement', 'merchant_reply', 'negotiation', 'execution', 'rating'];
+
+async function seed(db: Pg, n: number, start: Date): Promise<void> {
+  for (const s of PATH) if (!(complaintStages as readonly string[]).includes(s)) throw new Error(`${s} is not a complaint stage`);
+  // Per complaint i: opened at an even spread over 365 days; each stage j (1-based) lasts slot * j, slot 5..485 min.
+  const base = `
+    SELECT i, 'CMP-bench-' || i AS id,
+      ($2::timestamptz AT TIME ZONE 'UTC') + (i * (365 * 86400.0 / $1)) * interval '1 second' AS opened_at,
+      ((i % 97) + 1) * interval '5 minutes' AS slot,
+      1 + i % 6 AS k,
+      i % 10 < 7 AS closed
+    FROM generate_series(0, $1 - 1) i`;
+  progress(`seeding ${n} complaints`);
+  await db.query(
+    `INSERT INTO cases (id, type, status, step, customer_id, merchant_id, policy_version, workflow_id, opened_by, summary, outcome, created_at, updated_at, closed_at, closing)
+     SELECT id, $3, CASE WHEN closed THEN 'closed' ELSE 'open' END,
+       CASE WHEN closed THEN 'closed' ELSE ($4::text[])[k] END,
+       'cust-' || (i % 5000), 'm' || (i % 50), 'bench', id, 'bench', '{}',
+       CASE WHEN closed THEN ($5::text[])[1 + (i / 7) % cardinality($5::text[])] END,
+       opened_at, opened_at,
+       CASE WHEN closed THEN opened_at + slot * (k * (k + 1) / 2) END,
+       CASE WHEN closed THEN jsonb_build_object('outcome', ($5::text[])[1 + (i / 7) % cardinality($5::text[])],
+         'rating', CASE i % 3 WHEN 0 THEN to_jsonb(1 + (i / 3) % 5) WHEN 1 THEN to_jsonb('no_rating'::text) ELSE 'null'::jsonb END) END
+     FROM (${base}) s`,
+    [n, start.toISOString(), COMPLAINT_CASE_TYPE, PATH, complaintOutcomes],
+  );
+  await db.query(
+    `INSERT INTO complaints (case_id, channel, category, order_id, description, created_at)
+     SELECT id, ($3::text[])[1 + i % cardinality($3::text[])], ($4::text[])[1 + (i / 4) % cardinality($4::text[])], 'order-' || i, NULL, opened_at
+     FROM (${base}) s`,
+    [n, start.toISOString(), complaintChannels, complaintCategories],
+  );
+  progress('seeding the stage spans');
+  await db.query(
+    `INSERT INTO case_steps (case_id, step, entered_at, left_at, next_step)
+     SELECT id, ($3::text[])[j], opened_at + slot * ((j - 1) * j / 2),
+       CASE WHEN j < k OR closed THEN opened_at + slot * (j * (j + 1) / 2) END,
+       CASE WHEN j < k THEN ($3::text[])[j + 1] WHEN closed THEN 'closed' END
+     FROM (${base}) s, generate_series(1, k) j
+     UNION ALL
+     SELECT id, 'closed', opened_at + slot * (k * (k + 1) / 2), NULL, NULL FROM (${base}) s WHERE closed`,
+    [n, start.toISOString(), PATH],
+  );
+  await db.query('VACUUM ANALYZE cases');
+  await db.query('VACUUM ANALYZE complaints');
+  await db.query('VACUUM ANALYZE case_steps');
+}
+
+async function main() {
+  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL;
+  if (!adminUrl) throw new Error('TEST_DATABASE_ADMIN_URL is required (a server where the user may create databases)');
+  const n = arg('--complaints', 100_000);
+  const runs = arg('--runs', 10);
+  const dbName = `casework_bench_complaints_${process.pid}`;
+  const admin = new Pg({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  try {
+    progress(`migrating ${dbName}`);
+    if (!('applied' in (await applyMigrationsToEmptyDatabase(databaseUrl)))) {
+      execFileSync('bash', [path.join(__dirname, 'prisma'), 'migrate', 'deploy'], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'ignore' });
+    }
+    const db = new Pg({ connectionString: databaseUrl });
+    await db.connect();
+    const start = new Date('2026-01-01T00:00:00Z');
+    const t0 = Date.now();
+    await seed(db, n, start);
+    progress(`seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const year = { from: start, to: new Date(start.getTime() + 366 * 86_400_000) };
+    const month = { from: new Date('2026-06-01T00:00:00Z'), to: new Date('2026-07-01T00:00:00Z') };
+    if (process.argv.includes('--explain')) {
+      await db.query(process.argv.includes('--default-settings') ? 'BEGIN' : REPORT_SETTINGS);
+      const plan = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${complaintsReportSql('merchant')}`, [year.from.toISOString(), year.to.toISOString(), COMPLAINT_CASE_TYPE, complaintStages, settledOutcomes]);
+      await db.query('COMMIT');
+      process.stderr.write(`${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+    }
+    const results: Record<string, unknown> = {};
+    for (const [label, period] of [['year', year], ['30 days', month]] as const) {
+      for (const groupBy of complaintReportGroupings) {
+        let report = await complaintsReport(db, period.from, period.to, groupBy); // warm
+        const samples: number[] = [];
+        for (let r = 0; r < runs; r++) {
+          const t = process.hrtime.bigint();
+          report = await complaintsReport(db, period.from, period.to, groupBy);
+          samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+        }
+        samples.sort((a, b) => a - b);
+        const opened = report.groups.reduce((s, g) => s + g.opened, 0);
+        results[`groupBy=${groupBy}, ${label} (ms)`] = { groups: report.groups.length, complaints: opened, runs, p50: percentile(samples, 50), p95: percentile(samples, 95), max: Math.round(samples[samples.length - 1] * 10) / 10 };
+        progress(`groupBy=${groupBy} over ${label}: p50 ${percentile(samples, 50)} ms`);
+      }
+    }
+    const sizes = await db.query<{ name: string; bytes: string }>(
+      `SELECT c.relname AS name, pg_relation_size(c.oid)::text AS bytes FROM pg_class c
+       WHERE c.relname IN ('cases_type_created_at_idx', 'case_steps_case_id_entered_at_idx', 'case_steps', 'cases', 'complaints') ORDER BY c.relname`,
+    );
+    const spans = (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM case_steps')).rows[0].n;
+    await db.end();
+    console.log(JSON.stringify({ complaints: n, stageSpans: Number(spans), ...results, 'sizes (MB)': Object.fromEntries(sizes.rows.map((r) => [r.name, Math.round((Number(r.bytes) / 1048576) * 10) / 10])) }, null, 2));
+  } finally {
+    if (process.argv.includes('--keep')) progress(`kept ${dbName}`);
+    else await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
