@@ -35,17 +35,24 @@ export const subjectKindOf = (ref: SubjectRefKind): SubjectKind => (ref === 'gua
 /**
  * The CTEs that resolve a reference inside a larger statement: `<name>` answers one row (subject_id). `p` are the
  * positions of the parameters: the reference's kind, its value, a fresh subject id (newSubjectId) and the subject kind.
- * The reference row is upserted (a conflict answers the stored subject, also one a concurrent statement just
- * committed); the subject row is inserted only when the reference answered the fresh id (foreign keys are checked
- * at the end of the statement, when both rows exist).
+ * - A storefront's customer reference that is a registered account's user ref names the account's subject (a
+ *   storefront names a registered customer by the platform's user ref): the account's reference is read first.
+ * - Otherwise the reference row is upserted: a conflict answers the stored subject, also one a concurrent statement
+ *   just committed. The subject row is inserted only when the reference answered the fresh id (foreign keys are
+ *   checked at the end of the statement, when both rows exist).
  */
 export function subjectCtes(name: string, p: { kind: number; value: number; fresh: number; subjectKind: number }): string {
   const now = `timezone('UTC'::text, now())`;
-  return `${name} AS (
-       INSERT INTO subject_refs (kind, value, subject_id, created_at) VALUES ($${p.kind}::text, $${p.value}::text, $${p.fresh}::text, ${now})
+  const [kind, value, fresh] = [`$${p.kind}::text`, `$${p.value}::text`, `$${p.fresh}::text`];
+  return `${name}_account AS (
+       SELECT subject_id FROM subject_refs WHERE kind = 'account' AND value = ${value} AND ${kind} = 'storefront_customer'
+     ), ${name}_ref AS (
+       INSERT INTO subject_refs (kind, value, subject_id, created_at) SELECT ${kind}, ${value}, ${fresh}, ${now} WHERE NOT EXISTS (SELECT 1 FROM ${name}_account)
        ON CONFLICT (kind, value) DO UPDATE SET kind = EXCLUDED.kind RETURNING subject_id
      ), ${name}_new AS (
-       INSERT INTO subjects (id, kind, status, created_at) SELECT subject_id, $${p.subjectKind}::text, 'active', ${now} FROM ${name} WHERE subject_id = $${p.fresh}::text
+       INSERT INTO subjects (id, kind, status, created_at) SELECT subject_id, $${p.subjectKind}::text, 'active', ${now} FROM ${name}_ref WHERE subject_id = ${fresh}
+     ), ${name} AS (
+       SELECT subject_id FROM ${name}_account UNION ALL SELECT subject_id FROM ${name}_ref
      )`;
 }
 
