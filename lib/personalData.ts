@@ -304,7 +304,8 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'transactionRecord',
     subject: OF_CASES,
     columns: {
-      ...nones(ids, 'id', 'case_id', 'event_key', 'actor'),
+      actor: pd('identity', 'who acted: a principal id, `system`, or the customer’s reference for a reply by e-mail (opaque: linked to the person only through subject_refs)'),
+      ...nones(ids, 'id', 'case_id', 'event_key'),
       ...nones('ids and enums only (README: PII by reference); the chain’s hashes', 'payload', 'prev_hash', 'hash'),
       ...nones(enums, 'seq', 'type'),
       ...nones(times, 'at'),
@@ -596,7 +597,8 @@ export const personalDataInventory: readonly TableInventory[] = [
     columns: {
       filename: pd('free_text', 'the file name the uploader gave'),
       sha256: pd('free_text', 'the blob’s key: the bytes (photos, documents) are the customer’s evidence'),
-      ...nones(ids, 'id', 'case_id', 'uploaded_by', 'subject_id'),
+      uploaded_by: pd('identity', 'who uploaded it: a principal id, or the customer’s reference for a file sent by e-mail'),
+      ...nones(ids, 'id', 'case_id', 'subject_id'),
       ...nones(enums, 'size_bytes', 'content_type', 'uploader_role'),
       ...nones(times, 'created_at'),
     },
