@@ -3,8 +3,9 @@
 // subject (subject_id); lib/personalData.ts declares those rows, and requests, erasure and breach scoping start here.
 // - A subject id is random (sub_ and 32 hex digits), never derived from personal data: once the subject's record and
 //   key are gone, nothing links an id back to the person.
-// - A reference resolves get-or-create in one statement, race-safe: INSERT … ON CONFLICT (kind, value) DO UPDATE
-//   RETURNING answers the row that won, and the subject row is written only by the statement whose reference was new.
+// - A reference resolves get-or-create in one statement, race-safe: a known reference is read; a new one is inserted,
+//   and INSERT … ON CONFLICT (kind, value) DO UPDATE RETURNING answers the row that won a race; the subject row is
+//   written only by the statement whose reference was new.
 import crypto from 'node:crypto';
 import type { Db, Prisma } from './db';
 
@@ -35,24 +36,27 @@ export const subjectKindOf = (ref: SubjectRefKind): SubjectKind => (ref === 'gua
 /**
  * The CTEs that resolve a reference inside a larger statement: `<name>` answers one row (subject_id). `p` are the
  * positions of the parameters: the reference's kind, its value, a fresh subject id (newSubjectId) and the subject kind.
- * - A storefront's customer reference that is a registered account's user ref names the account's subject (a
- *   storefront names a registered customer by the platform's user ref): the account's reference is read first.
- * - Otherwise the reference row is upserted: a conflict answers the stored subject, also one a concurrent statement
- *   just committed. The subject row is inserted only when the reference answered the fresh id (foreign keys are
- *   checked at the end of the statement, when both rows exist).
+ * - A known reference is only read (the hot path of an opening writes nothing here). A storefront's customer reference
+ *   that is a registered account's user ref names the account's subject (a storefront names a registered customer by
+ *   the platform's user ref): the account's reference is read with it and wins.
+ * - A new reference is inserted with the fresh id; when a concurrent statement inserted it first, ON CONFLICT … DO
+ *   UPDATE waits for it and answers its subject. The subject row is inserted only when the reference answered the fresh
+ *   id (foreign keys are checked at the end of the statement, when both rows exist).
  */
 export function subjectCtes(name: string, p: { kind: number; value: number; fresh: number; subjectKind: number }): string {
   const now = `timezone('UTC'::text, now())`;
   const [kind, value, fresh] = [`$${p.kind}::text`, `$${p.value}::text`, `$${p.fresh}::text`];
-  return `${name}_account AS (
-       SELECT subject_id FROM subject_refs WHERE kind = 'account' AND value = ${value} AND ${kind} = 'storefront_customer'
+  return `${name}_found AS (
+       SELECT subject_id FROM subject_refs
+       WHERE value = ${value} AND kind = ANY (ARRAY[${kind}, CASE WHEN ${kind} = 'storefront_customer' THEN 'account' ELSE ${kind} END])
+       ORDER BY kind = 'account' DESC LIMIT 1
      ), ${name}_ref AS (
-       INSERT INTO subject_refs (kind, value, subject_id, created_at) SELECT ${kind}, ${value}, ${fresh}, ${now} WHERE NOT EXISTS (SELECT 1 FROM ${name}_account)
+       INSERT INTO subject_refs (kind, value, subject_id, created_at) SELECT ${kind}, ${value}, ${fresh}, ${now} WHERE NOT EXISTS (SELECT 1 FROM ${name}_found)
        ON CONFLICT (kind, value) DO UPDATE SET kind = EXCLUDED.kind RETURNING subject_id
      ), ${name}_new AS (
        INSERT INTO subjects (id, kind, status, created_at) SELECT subject_id, $${p.subjectKind}::text, 'active', ${now} FROM ${name}_ref WHERE subject_id = ${fresh}
      ), ${name} AS (
-       SELECT subject_id FROM ${name}_account UNION ALL SELECT subject_id FROM ${name}_ref
+       SELECT subject_id FROM ${name}_found UNION ALL SELECT subject_id FROM ${name}_ref
      )`;
 }
 
