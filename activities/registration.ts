@@ -381,7 +381,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
         await tx.registration.updateMany({ where: { id: i.registrationId, status: 'pending' }, data: { status: 'approved', closedAt: new Date(i.at), minorSafeguards: minor } });
         await tx.userAccount.upsert({
           where: { registrationId: i.registrationId },
-          create: { id: reg.userRef, registrationId: reg.id, username: reg.username!, status: 'active', activatedAt: new Date(i.at), minorSafeguards: minor, realNameVerifiedAt: verifiedAt },
+          create: { id: reg.userRef, registrationId: reg.id, subjectId: reg.subjectId, username: reg.username!, status: 'active', activatedAt: new Date(i.at), minorSafeguards: minor, realNameVerifiedAt: verifiedAt },
           update: {},
         });
         const account = await tx.userAccount.findUniqueOrThrow({ where: { registrationId: i.registrationId } });

@@ -30,7 +30,7 @@ export async function tasksOfCase(db: Db, caseId: string): Promise<Task[]> {
   return (await poolOf(db).query<Task>(`${TASK} WHERE case_id = $1 ORDER BY created_at, id`, [caseId])).rows;
 }
 
-const CASE = `SELECT id, type, status, step, customer_id AS "customerId", merchant_id AS "merchantId", policy_version AS "policyVersion",
+const CASE = `SELECT id, type, status, step, customer_id AS "customerId", subject_id AS "subjectId", merchant_id AS "merchantId", policy_version AS "policyVersion",
   workflow_id AS "workflowId", ${instant('workflow_started_at', 'workflowStartedAt')}, summary, deadlines, deadlines_version AS "deadlinesVersion",
   outcome, opened_by AS "openedBy", task_queue AS "taskQueue", ${instant('created_at', 'createdAt')}, ${instant('updated_at', 'updatedAt')}, ${instant('closed_at', 'closedAt')}, closing FROM cases`;
 

@@ -9,6 +9,8 @@
 // - The case row and its details are written at once (one statement, or one transaction when the process has rows of
 //   its own), then the workflow's single run is started (processes/caseStart.ts). A replay starts only a case whose
 //   start never went through.
+// - The customer is resolved to a data subject in the same statement (lib/subjects.ts: a storefront's customer
+//   reference, or an account's user ref for a registration): the case row and the contact point to it (subject_id).
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { CaseOpeningPort, LinkedOpening } from '../activities/caseLinks';
@@ -20,6 +22,7 @@ import { isUniqueViolation, poolOf } from '../lib/db';
 import { ApiError, badRequest, conflict, zodIssues } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { caseById, idempotencyRecordOf } from '../lib/sqlReads';
+import { newSubjectId, subjectCtes, subjectKindOf, type SubjectRefKind } from '../lib/subjects';
 import { afterOpeningCommit, startCaseOnce, type StoredWorkflowInput } from './caseStart';
 import type { CaseOpeningDeps } from './deps';
 import { catalogueScopeKinds, processOf } from './index';
@@ -120,6 +123,7 @@ export async function openCase(deps: CaseOpeningDeps, r: OpenCaseRequest): Promi
     caseId,
     type: process.caseType,
     customerId: prepared.row.customerId,
+    customerRef: prepared.customerRef ?? 'storefront_customer',
     merchantId: prepared.row.merchantId,
     policyVersion: policy.version,
     summary: { ...prepared.row.summary, workflowInput: prepared.input },
@@ -132,8 +136,8 @@ export async function openCase(deps: CaseOpeningDeps, r: OpenCaseRequest): Promi
     const writes = prepared.writes;
     if (writes) {
       await deps.db.$transaction(async (tx) => {
-        await insertOpening(prismaSql(tx), opening);
-        await writes(tx);
+        const subjectId = await insertOpening(prismaSql(tx), opening);
+        await writes(tx, { subjectId });
       });
     } else {
       await insertOpening(pgSql(poolOf(deps.db)), opening); // one statement: atomic without a transaction around it
@@ -178,6 +182,8 @@ interface Opening {
   caseId: string;
   type: string;
   customerId: string;
+  /** How customerId names the customer (subject_refs.kind). */
+  customerRef: SubjectRefKind;
   merchantId: string | null;
   policyVersion: string;
   summary: Record<string, unknown>;
@@ -204,21 +210,24 @@ function partyRefsOf(scopes: readonly { kind: string; value: string }[], named: 
 }
 
 /**
- * The opening's own rows in one statement: the idempotency record, the case row, its party references and, when the
- * request names any, the customer's contact data (a field the request leaves out keeps what is stored). A key or case
- * id already taken fails it whole (unique violation).
+ * The opening's own rows in one statement: the customer's subject (get-or-create by its reference: the one extra
+ * upsert of an opening), the idempotency record, the case row, its party references and, when the request names any,
+ * the customer's contact data (a field the request leaves out keeps what is stored). A key or case id already taken
+ * fails it whole (unique violation), the subject's rows with it. Answers the customer's subject id.
  */
-async function insertOpening(sql: Sql, o: Opening): Promise<void> {
+async function insertOpening(sql: Sql, o: Opening): Promise<string> {
   const at = utc(4);
-  const params: unknown[] = [o.principalId, o.key, o.requestHash, o.at.toISOString(), o.caseId, o.type, o.customerId, o.merchantId, o.policyVersion, JSON.stringify(o.summary), o.taskQueue];
+  const params: unknown[] = [o.principalId, o.key, o.requestHash, o.at.toISOString(), o.caseId, o.type, o.customerId, o.merchantId, o.policyVersion, JSON.stringify(o.summary), o.taskQueue, o.customerRef, newSubjectId(), subjectKindOf(o.customerRef)];
+  const subject = subjectCtes('subject', { kind: 12, value: 7, fresh: 13, subjectKind: 14 });
   let party = '';
   if (o.contact) {
     const c = o.contact;
     params.push(c.customerId, c.email || null, c.displayName || null, c.locale || null);
     party = `, party AS (
-      INSERT INTO parties (kind, id, email, display_name, locale, updated_at) VALUES ('customer', $12, $13, $14, coalesce($15, 'zh-CN'), ${at})
-      ON CONFLICT (kind, id) DO UPDATE SET email = coalesce($13, parties.email), display_name = coalesce($14, parties.display_name),
-        locale = coalesce($15, parties.locale), updated_at = ${at})`;
+      INSERT INTO parties (kind, id, email, display_name, locale, updated_at, subject_id)
+      SELECT 'customer', $15, $16, $17, coalesce($18, 'zh-CN'), ${at}, subject.subject_id FROM subject
+      ON CONFLICT (kind, id) DO UPDATE SET email = coalesce($16, parties.email), display_name = coalesce($17, parties.display_name),
+        locale = coalesce($18, parties.locale), updated_at = ${at}, subject_id = EXCLUDED.subject_id)`;
   }
   let refs = '';
   if (o.parties.length > 0) {
@@ -228,14 +237,15 @@ async function insertOpening(sql: Sql, o: Opening): Promise<void> {
     });
     refs = `, refs AS (INSERT INTO case_parties (case_id, kind, value) VALUES ${rows.join(', ')})`;
   }
-  await sql.query(
-    `WITH idempotency AS (
+  const rows = await sql.query<{ subject_id: string }>(
+    `WITH ${subject}, idempotency AS (
        INSERT INTO idempotency_records (principal_id, key, request_hash, case_id, created_at) VALUES ($1, $2, $3, $5, ${at})
      ), opened AS (
-       INSERT INTO cases (id, type, status, step, customer_id, merchant_id, policy_version, workflow_id, opened_by, summary, task_queue, created_at, updated_at)
-       VALUES ($5, $6, 'open', 'opened', $7, $8, $9, $5, $1, $10::jsonb, $11, ${at}, ${at})
+       INSERT INTO cases (id, type, status, step, customer_id, subject_id, merchant_id, policy_version, workflow_id, opened_by, summary, task_queue, created_at, updated_at)
+       SELECT $5, $6, 'open', 'opened', $7, subject.subject_id, $8, $9, $5, $1, $10::jsonb, $11, ${at}, ${at} FROM subject
      )${party}${refs}
-     SELECT 1`,
+     SELECT subject_id FROM subject`,
     params,
   );
+  return rows[0].subject_id;
 }

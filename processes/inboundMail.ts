@@ -72,7 +72,7 @@ async function contactOf(db: Db, c: ThreadCase, party: ReplyParty): Promise<stri
 const authorOf = (c: ThreadCase, party: ReplyParty): string => (party === 'customer' ? c.customerId : party === 'merchant' ? (c.merchantId ?? 'merchant') : 'staff');
 
 /** The case's attachment rows for kept files (the same bytes in the same case are one attachment), checked against the case's limits. */
-export async function attachToCase(db: Db, caseId: string, files: InboundFile[], uploadedBy: string, limits: InboundAttachmentLimits): Promise<string[] | { refused: string }> {
+export async function attachToCase(db: Db, caseId: string, files: InboundFile[], uploadedBy: string, limits: InboundAttachmentLimits, subjectId: string | null): Promise<string[] | { refused: string }> {
   const kept = files.filter((f) => f.sha256);
   const existing = await db.attachment.findMany({ where: { caseId, sha256: { in: kept.map((f) => f.sha256!) } } });
   const fresh = kept.filter((f) => !existing.some((e) => e.sha256 === f.sha256));
@@ -86,7 +86,7 @@ export async function attachToCase(db: Db, caseId: string, files: InboundFile[],
       ids.push(same.id);
       continue;
     }
-    const row = await db.attachment.create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId, sha256: f.sha256!, sizeBytes: f.sizeBytes, contentType: f.contentType, filename: f.filename, uploadedBy, uploaderRole: EMAIL_AUTHOR_ROLE } });
+    const row = await db.attachment.create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId, sha256: f.sha256!, sizeBytes: f.sizeBytes, contentType: f.contentType, filename: f.filename, uploadedBy, uploaderRole: EMAIL_AUTHOR_ROLE, subjectId } });
     ids.push(row.id);
   }
   return [...new Set(ids)];
@@ -106,7 +106,7 @@ export async function mailFilesOf(deps: { blobs: BlobStore; limits: InboundAttac
   return files;
 }
 
-const caseSelect = { id: true, status: true, customerId: true, merchantId: true, taskQueue: true, workflowId: true } as const;
+const caseSelect = { id: true, status: true, customerId: true, subjectId: true, merchantId: true, taskQueue: true, workflowId: true } as const;
 
 export function createInboundMailHandler(deps: InboundMailDeps) {
   const log = deps.logger.child({ component: 'inbound-mail' });
@@ -126,6 +126,8 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
         reason,
         caseId: o.caseId ?? null,
         party: o.party ?? null,
+        // The token named the case's customer: the mail is filed under the customer's subject (lib/personalData.ts).
+        subjectId: o.caseId && o.party === 'customer' ? ((await deps.db.case.findUnique({ where: { id: o.caseId }, select: { subjectId: true } }))?.subjectId ?? null) : null,
         textBody: mail.parsed.text ?? '',
         htmlSha256: o.html ? await keepBlob(deps.blobs, o.html) : null,
         rawSha256: await keepBlob(deps.blobs, mail.raw),
@@ -162,7 +164,7 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
   async function postFromMail(c: ThreadCase, party: ReplyParty, m: { textBody: string; files: InboundFile[]; htmlSha256: string | null; htmlSize: number }): Promise<PostedThreadMessage | { refused: string }> {
     const author = authorOf(c, party);
     const files = [...m.files, ...(m.htmlSha256 ? [{ sha256: m.htmlSha256, sizeBytes: m.htmlSize, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
-    const attachmentIds = await attachToCase(deps.db, c.id, files, author, deps.limits);
+    const attachmentIds = await attachToCase(deps.db, c.id, files, author, deps.limits, party === 'customer' ? (c.subjectId ?? null) : null);
     if (!Array.isArray(attachmentIds)) return attachmentIds;
     const body = m.textBody.trim() || '(an e-mail without text)';
     return postThreadMessage({ db: deps.db, clients: deps.clients, logger: log }, c, { party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body, attachmentIds, via: 'email' });
@@ -189,7 +191,7 @@ export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 
   const c = await deps.db.case.findUnique({ where: { id: o.caseId }, select: caseSelect });
   if (!c) throw new QuarantineError('case_not_found', `No case '${o.caseId}'`);
   if (c.status === 'closed') throw new QuarantineError('case_closed', `Case '${c.id}' is closed: its thread takes no new message`);
-  const claimed = await deps.db.inboundMailQuarantine.updateMany({ where: { id: row.id, status: 'quarantined' }, data: { status: 'released', decidedBy: o.agentId, decidedAt: new Date(), caseId: c.id, party: o.party } });
+  const claimed = await deps.db.inboundMailQuarantine.updateMany({ where: { id: row.id, status: 'quarantined' }, data: { status: 'released', decidedBy: o.agentId, decidedAt: new Date(), caseId: c.id, party: o.party, subjectId: o.party === 'customer' ? c.subjectId : row.subjectId } });
   if (claimed.count === 0) throw new QuarantineError('decided', `Mail '${o.quarantineId}' was decided already`);
   try {
     const files = [...((row.attachments as unknown as InboundFile[]) ?? []).filter((f) => f.sha256 && !f.refused), ...(row.htmlSha256 ? [{ sha256: row.htmlSha256, sizeBytes: 0, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
@@ -200,7 +202,7 @@ export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 
       files[files.length - 1].sizeBytes = size;
     }
     const author = authorOf(c, o.party);
-    const attachmentIds = await attachToCase(deps.db, c.id, files, author, deps.limits);
+    const attachmentIds = await attachToCase(deps.db, c.id, files, author, deps.limits, o.party === 'customer' ? c.subjectId : null);
     if (!Array.isArray(attachmentIds)) throw new QuarantineError('attachment_refused', `The mail's attachments do not fit the case: ${attachmentIds.refused}`);
     const posted = await postThreadMessage({ db: deps.db, clients: deps.clients, logger: deps.logger }, c, { party: o.party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body: row.textBody.trim() || '(an e-mail without text)', attachmentIds, via: 'email' });
     await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { threadMessageId: posted.id } });

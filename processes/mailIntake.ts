@@ -229,11 +229,11 @@ export async function confirmMailIntake(deps: CaseOpeningDeps & { blobs: BlobSto
     row = await deps.db.mailIntake.findUniqueOrThrow({ where: { id: row.id } });
   }
   const opened = await openCase(deps, { process: p, body: row.openingBody, principal: MAIL_INTAKE_OPENER, idempotencyKey: row.id, log });
-  const kase = await deps.db.case.findUniqueOrThrow({ where: { id: opened.caseId }, select: { customerId: true } });
+  const kase = await deps.db.case.findUniqueOrThrow({ where: { id: opened.caseId }, select: { customerId: true, subjectId: true } });
   const files = (row.attachments as unknown as InboundFile[]).filter((f) => f.sha256 && !f.refused);
   if (files.length > 0) {
     // Two confirmations at once may race to the same attachment row: the loser finds it the second time.
-    const attach = () => attachToCase(deps.db, opened.caseId, files, kase.customerId, deps.limits);
+    const attach = () => attachToCase(deps.db, opened.caseId, files, kase.customerId, deps.limits, kase.subjectId);
     const attached = await attach().catch((err: unknown) => (isUniqueViolation(err) ? attach() : Promise.reject(err)));
     if (!Array.isArray(attached)) (log ?? deps.logger).warn({ caseId: opened.caseId, intakeId: row.id, refused: attached.refused }, "the intake's files do not fit the case: not attached");
   }

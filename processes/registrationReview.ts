@@ -83,6 +83,7 @@ import type { ApiDeps } from './deps';
 import { workflowUiLink } from './deps';
 import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../lib/errors';
 import { CaseStatus, CaseType } from '../lib/searchAttributes';
+import { resolveSubject } from '../lib/subjects';
 import { nonBlankText } from './common';
 import { defineProcess, type ProcessRoute } from './types';
 import { afterOpeningCommit, startCaseOnce } from './caseStart';
@@ -644,7 +645,7 @@ function registrationHandlers(deps: ApiDeps) {
       // What an earlier attempt left (not verified) is replaced by the new one.
       await tx.registrationIdentity.deleteMany({ where: { registrationId: reg.id } });
       await tx.case.create({
-        data: { id: caseId, type: REGISTRATION_CASE_TYPE, status: 'open', step: 'opened', customerId: kase.customerId, merchantId: null, policyVersion: policy.version, workflowId: caseId, openedBy: req.principal!.id, taskQueue: deps.temporal.taskQueue, summary: { purpose: 'real_name', registrationId: reg.id, feature: body.feature, workflowInput: input } as any },
+        data: { id: caseId, type: REGISTRATION_CASE_TYPE, status: 'open', step: 'opened', customerId: kase.customerId, subjectId: reg.subjectId, merchantId: null, policyVersion: policy.version, workflowId: caseId, openedBy: req.principal!.id, taskQueue: deps.temporal.taskQueue, summary: { purpose: 'real_name', registrationId: reg.id, feature: body.feature, workflowInput: input } as any },
       });
       return true;
     });
@@ -720,7 +721,14 @@ function registrationHandlers(deps: ApiDeps) {
     if (kase.step !== 'guardian_consent') throw conflict('NOT_ALLOWED_AT_THIS_STEP', `The registration is not waiting for the guardian (step: ${kase.step})`);
     // The number the next code goes to; the case's activity sends it and makes it the guardian's mobile.
     if (guardian) await deps.db.registrationGuardian.update({ where: { id: guardian.id }, data: { mobilePending: body.mobile } });
-    else await deps.db.registrationGuardian.create({ data: { id: `grd_${crypto.randomUUID().replace(/-/g, '')}`, registrationId: reg.id, mobilePending: body.mobile } });
+    else {
+      // The guardian is a data subject of their own (lib/subjects.ts), named by the guardian record.
+      const id = `grd_${crypto.randomUUID().replace(/-/g, '')}`;
+      await deps.db.$transaction(async (tx) => {
+        const subjectId = await resolveSubject(tx, { kind: 'guardian', value: id });
+        await tx.registrationGuardian.create({ data: { id, registrationId: reg.id, subjectId, mobilePending: body.mobile } });
+      });
+    }
     let quota: Awaited<ReturnType<typeof takeSmsCaps>>;
     try {
       quota = await takeSmsCaps(deps, rules, calendar.timeZone, body.mobile, body.clientAddress);
@@ -937,11 +945,13 @@ export const registrationReviewProcess = defineProcess({
         input,
         row: { customerId: userRef, merchantId: null, summary: { agreementVersion: body.agreementVersion, requestedAt: input.requestedAt } },
         contact: { customerId: userRef, ...(body.email && { email: body.email }), locale },
+        // The applicant is a data subject named by the account's user ref (lib/subjects.ts), whatever becomes of it.
+        customerRef: 'account',
         // The personal data lives here, where it can be corrected and erased (2.4).
-        writes: async (tx) => {
+        writes: async (tx, { subjectId }) => {
           await tx.registration.create({
             data: {
-              id: caseId, userRef, status: 'pending', username: body.username, fullName: body.name ?? null, mobile: body.mobile, email: body.email ?? null, locale, passwordHash,
+              id: caseId, userRef, subjectId, status: 'pending', username: body.username, fullName: body.name ?? null, mobile: body.mobile, email: body.email ?? null, locale, passwordHash,
               agreementVersion: body.agreementVersion, declaredBirthDate: body.birthDate ?? null, realNameReason: realName,
             },
           });

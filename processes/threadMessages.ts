@@ -16,6 +16,8 @@ export interface ThreadCase {
   id: string;
   status: string;
   customerId: string;
+  /** The customer's subject (cases.subject_id). */
+  subjectId?: string | null;
   merchantId: string | null;
   taskQueue: string | null;
   workflowId: string;
@@ -47,7 +49,9 @@ export async function postThreadMessage(
   ];
   const row = await withPgTransaction(deps.db, async (tx) => {
     const inserted = await tx.query<{ created_at: Date }>(
-      `INSERT INTO thread_messages (id, case_id, party, author_id, author_role, body, attachment_ids, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING created_at`,
+      // The customer's words point to the customer's subject (lib/personalData.ts); the merchant's and staff's to none.
+      `INSERT INTO thread_messages (id, case_id, party, author_id, author_role, body, attachment_ids, created_at, subject_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $3 = 'customer' THEN (SELECT subject_id FROM cases WHERE id = $2) END) RETURNING created_at`,
       [id, c.id, party, m.authorId, m.authorRole, m.body, m.attachmentIds, at],
     );
     const payload = { messageId: id, party, attachments: m.attachmentIds.length, ...(m.via === 'email' && { via: 'email' }) };

@@ -9,6 +9,7 @@ import type { TemplateSet } from '../activities/templates';
 import type { PartyScope, Principal, RoleDecl, ScopeKindDecl } from '../lib/authz';
 import type { ApiDeps, CaseOpeningDeps } from './deps';
 import type { Prisma } from '../lib/db';
+import type { SubjectRefKind } from '../lib/subjects';
 import type { BusinessCalendar } from '../policy/businessCalendar';
 import type { ActionTable, HistoryBound, TaskTable } from '../policy/process';
 import type { Role } from '../policy/roles';
@@ -31,8 +32,13 @@ export interface CaseStart<I> {
    * (case_parties) in its opening statement: a scope kind read from a reference (`ScopeKindDecl.from.partyRef`) matches them.
    */
   parties?: PartyScope[];
-  /** Process-specific rows written in the case's transaction (e.g. the repair's description). */
-  writes?: (tx: Prisma.TransactionClient) => Promise<void>;
+  /**
+   * How `row.customerId` names the customer, resolved to a data subject (lib/subjects.ts) in the opening statement:
+   * a storefront's customer reference (the default) or a registered account's user ref.
+   */
+  customerRef?: Extract<SubjectRefKind, 'storefront_customer' | 'account'>;
+  /** Process-specific rows written in the case's transaction (e.g. the repair's description), with the customer's subject. */
+  writes?: (tx: Prisma.TransactionClient, opened: { subjectId: string }) => Promise<void>;
 }
 
 export interface OpenContext<S> {

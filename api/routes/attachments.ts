@@ -162,7 +162,7 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
       await staged.commit();
       kept = true;
       const row = await deps.db.attachment
-        .create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId: c.id, sha256: staged.sha256, sizeBytes: staged.size, contentType: detected, filename, uploadedBy: req.principal!.id, uploaderRole: req.principal!.role } })
+        .create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId: c.id, sha256: staged.sha256, sizeBytes: staged.size, contentType: detected, filename, uploadedBy: req.principal!.id, uploaderRole: req.principal!.role, subjectId: req.principal!.role === 'storefront' ? c.subjectId : null } })
         .catch(async (err: { code?: string }) => {
           // The same bytes uploaded twice at once: the other request's row answers (the blob is shared by hash).
           if (err?.code === 'P2002') return deps.db.attachment.findUniqueOrThrow({ where: { caseId_sha256: { caseId: c.id, sha256: staged.sha256 } } });

@@ -1,0 +1,854 @@
+// The personal-data inventory (policy 1.3, 2.2-2.4; PIPL arts. 19, 28, 47): every table and column of the Prisma schema,
+// and every store outside PostgreSQL, declared once with what it holds. A personal column has a category, a purpose
+// and a retention (the period, its clause, erasable or kept by law); a column without personal data says why. Each
+// table says how to find a subject's rows (an SQL predicate over the row `t`, $1 the subject id: lib/subjects.ts).
+// Exports, erasure, the retention purge and breach scoping run from here; test/unit/personalData.test.ts fails when
+// the schema has a model or column this file does not classify, or this file names one the schema lacks.
+import type { Db, Prisma } from './db';
+
+export const personalCategories = [
+  /** Who the person is: a name, a username, a customer reference, a family relation. */
+  'identity',
+  /** How to reach the person: e-mail, mobile, locale. */
+  'contact',
+  /** An identity document: ID number (keyed hash), its last four, the birth date read from it, a document photo. */
+  'id_document',
+  /** Biometric: the face image and the face match (PIPL art. 28: sensitive). */
+  'biometric',
+  /** The person's own words or files: messages, descriptions, file names, mail bodies. */
+  'free_text',
+  /** What the person bought, paid, sent or got back: orders, amounts, payment and parcel references. */
+  'transaction',
+  /** A device the person owns, by serial number or IMEI. */
+  'device',
+  /** Secrets that authenticate the person (stored hashed only): password, one-time codes. */
+  'credential',
+  /** Technical data about the person: keyed hashes used for limits, delivery errors, message ids. */
+  'technical',
+] as const;
+export type PersonalCategory = (typeof personalCategories)[number];
+
+/** What happens to data at the end of its period or on an erasure request (PIPL art. 47, policy 2.4.1). */
+export type Disposal = 'erase' | 'keep_by_law';
+
+export interface Retention {
+  /** The period, in words. */
+  period: string;
+  /** Its length in days where it is a fixed number (the purge counts from `from`); null: it ends with an event. */
+  days: number | null;
+  /** What the period counts from, or the event that ends it. */
+  from: string;
+  /** The policy sections and law articles it comes from. */
+  clause: string;
+  /** erase: erased on request and at the end of the period; keep_by_law: kept for the period even on request (stripped to the minimum), then purged. */
+  disposal: Disposal;
+  /** For keep_by_law: the law that requires keeping it. */
+  law?: string;
+}
+
+const THREE_YEARS = 3 * 365 + 1;
+
+/** The retention periods, with their clauses (README "Personal data: subjects and the inventory"). */
+export const retentions = {
+  transactionRecord: {
+    period: '3 years after the transaction (the case) is completed',
+    days: THREE_YEARS,
+    from: 'cases.closed_at',
+    clause: '电子商务法 art. 31 (商品和服务信息、交易信息 kept at least 3 years from the completion of the transaction); policy 2.2.1 (storage periods set by law)',
+    disposal: 'keep_by_law',
+    law: '电子商务法 art. 31',
+  },
+  repairRecord: {
+    period: '3 years after the repair',
+    days: THREE_YEARS,
+    from: 'repair_item_history.completed_at',
+    clause: '部分商品修理更换退货责任规定 (三包) arts. 10-11 (the repair record decides a later replacement or return); 电子商务法 art. 31; policy 2.2.1',
+    disposal: 'keep_by_law',
+    law: '电子商务法 art. 31; 三包规定 art. 11',
+  },
+  consentProof: {
+    period: 'while the processing it allowed goes on, and 3 years after its withdrawal or the account’s end',
+    days: THREE_YEARS,
+    from: 'registration_consents.withdrawn_at, or the registration’s erasure',
+    clause: 'PIPL arts. 14, 29-31 (a separate consent the processor must be able to show); 民法典 art. 188 (3-year limitation); policy 2.1 (同意原则)',
+    disposal: 'keep_by_law',
+    law: 'PIPL arts. 29-31 (proof of the separate consent)',
+  },
+  caseEvidence: {
+    period: 'with the case: 3 years after it closes, unless the subject asks for erasure earlier',
+    days: THREE_YEARS,
+    from: 'cases.closed_at',
+    clause: 'PIPL art. 19 (the shortest period the purpose needs: the case and the claims it may lead to, 民法典 art. 188); PIPL art. 47 and policy 2.4.1 (erased on request)',
+    disposal: 'erase',
+  },
+  contact: {
+    period: 'while the subject has an open case or an active account',
+    days: null,
+    from: 'the last case closed and no active account',
+    clause: 'PIPL art. 19 (the shortest period necessary), art. 47(1) (the purpose is met); policy 2.2.1, 2.4.1',
+    disposal: 'erase',
+  },
+  account: {
+    period: 'while the account is active; erased when it is cancelled',
+    days: null,
+    from: 'the account’s cancellation',
+    clause: 'PIPL art. 47(1)-(2) (purpose met, service ended); policy 2.4.1; 网络安全法 art. 43',
+    disposal: 'erase',
+  },
+  registration: {
+    period: 'a rejected registration 30 days after the decision (registration.rejectedRetentionDays), an abandoned or withdrawn one at once; an approved one becomes the account’s',
+    days: 30,
+    from: 'registrations.closed_at (rejected)',
+    clause: 'policy 2.4.1; PIPL art. 19, 47 (erase once the purpose is met); PIPL art. 24, 50 (time to contest a refusal)',
+    disposal: 'erase',
+  },
+  sensitiveIdentity: {
+    period: 'with the registration or account it verified; erased at once when the separate consent is withdrawn',
+    days: null,
+    from: 'the consent’s withdrawal, or the registration’s or account’s end',
+    clause: 'PIPL arts. 28-29 (sensitive personal information, separate consent), art. 15 (withdrawal), arts. 19, 47; policy 1.2, 1.3, 2.4.1',
+    disposal: 'erase',
+  },
+  verificationSms: {
+    period: '30 days after sending',
+    days: 30,
+    from: 'sms_outbox.created_at',
+    clause: 'PIPL art. 19 (a code is worthless once it expires; the log shows abuse for a short while); policy 1.2 (mobile verification)',
+    disposal: 'erase',
+  },
+  rateCounter: {
+    period: 'the calendar day it counts, and the next',
+    days: 2,
+    from: 'sms_daily_counters.day',
+    clause: 'PIPL art. 19; policy registration.smsDailyCap (SMS abuse)',
+    disposal: 'erase',
+  },
+  heldMail: {
+    period: 'until an agent releases or discards it, then 30 days',
+    days: 30,
+    from: 'inbound_mail_quarantine.decided_at',
+    clause: 'PIPL art. 19 (kept only to decide where it belongs); policy 2.2.1',
+    disposal: 'erase',
+  },
+  subjectRecord: {
+    period: 'while any row points to the subject; at erasure its references go, the subject row stays as erased (no personal data)',
+    days: null,
+    from: 'the subject’s erasure',
+    clause: 'PIPL art. 47; policy 2.4.1 (徹底刪除: nothing links the opaque id back to the person)',
+    disposal: 'erase',
+  },
+  staffAccess: {
+    period: 'while the API key exists, and 3 years after its revocation (the audit trail names its actors)',
+    days: THREE_YEARS,
+    from: 'principals.revoked_at',
+    clause: 'policy 2.2.2 (授權訪問: who accessed what is controlled and recorded); 电子商务法 art. 31 (the records of the transactions they acted on)',
+    disposal: 'keep_by_law',
+    law: '电子商务法 art. 31 (the actors of the kept transaction records)',
+  },
+} as const satisfies Record<string, Retention>;
+export type RetentionId = keyof typeof retentions;
+
+export type ColumnClass = { category: PersonalCategory; purpose: string; retention?: RetentionId } | { category: 'none'; why: string };
+
+export interface TableInventory {
+  /** The Prisma model and its table. */
+  model: string;
+  table: string;
+  /** What a row is. */
+  holds: string;
+  /** The retention of the row's personal columns (a column may name its own). */
+  retention: RetentionId;
+  /**
+   * How to find a subject's rows: an SQL predicate over the row `t`, $1 the subject id. null: the table is not
+   * searched by subject (no personal data, or not a subject's: `notBySubject` says why).
+   */
+  subject: string | null;
+  notBySubject?: string;
+  /** Every column, by its database name. */
+  columns: Record<string, ColumnClass>;
+}
+
+/** A store outside PostgreSQL's rows that can hold a subject's data. */
+export interface StoreInventory {
+  store: string;
+  where: string;
+  holds: string;
+  categories: PersonalCategory[];
+  retention: RetentionId;
+  /** SQL answering the keys under which the subject's data sits there (column `key`), $1 the subject id; null: nothing to find. */
+  locate: string | null;
+  /** What the keys are, and what erasure or export must do with them. */
+  keys: string;
+}
+
+const pd = (category: PersonalCategory, purpose: string, retention?: RetentionId): ColumnClass => ({ category, purpose, ...(retention && { retention }) });
+const none = (why: string): ColumnClass => ({ category: 'none', why });
+/** Several columns without personal data, for one reason. */
+const nones = (why: string, ...columns: string[]): Record<string, ColumnClass> => Object.fromEntries(columns.map((c) => [c, none(why)]));
+
+const ids = 'an opaque id or reference to another row';
+const enums = 'an enum, code or flag of the process';
+const times = 'a time of the row’s life; personal only through the row, which its subject predicate finds';
+const money = 'an amount or currency of the transaction';
+
+/** A subject's own rows. */
+const OWN = 't.subject_id = $1';
+/** The rows of the subject's cases (the customer's). */
+const OF_CASES = 't.case_id IN (SELECT id FROM cases WHERE subject_id = $1)';
+/** The rows of the subject's registrations. */
+const OF_REGISTRATIONS = 't.registration_id IN (SELECT id FROM registrations WHERE subject_id = $1)';
+/** The references that name the subject as a customer (cases.customer_id, parties.id, notifications.recipient_id). */
+const CUSTOMER_REFS = `(SELECT value FROM subject_refs WHERE subject_id = $1 AND kind IN ('storefront_customer', 'account'))`;
+
+export const personalDataInventory: readonly TableInventory[] = [
+  {
+    model: 'Principal',
+    table: 'principals',
+    holds: 'An API caller (a storefront, a merchant system, a staff member’s key)',
+    retention: 'staffAccess',
+    subject: null,
+    notBySubject: 'staff and systems, not customers: their names are kept for the access record (policy 2.2.2), outside subject requests',
+    columns: {
+      name: pd('identity', 'the key’s holder as the access record shows it (policy 2.2.2)'),
+      ...nones(ids, 'id', 'merchant_id'),
+      ...nones(enums, 'role', 'scopes'),
+      ...nones('a hash or prefix of the API key, a system credential', 'key_hash', 'key_prefix'),
+      ...nones(times, 'created_at', 'revoked_at'),
+    },
+  },
+  {
+    model: 'Subject',
+    table: 'subjects',
+    holds: 'A data subject: an opaque random id, never derived from personal data',
+    retention: 'subjectRecord',
+    subject: 't.id = $1',
+    columns: { ...nones('opaque random id, kind and status: nothing about the person', 'id', 'kind', 'status'), ...nones(times, 'created_at', 'erased_at') },
+  },
+  {
+    model: 'SubjectRef',
+    table: 'subject_refs',
+    holds: 'How the outside world names a subject: a storefront’s customer reference, an account, a guardian record',
+    retention: 'subjectRecord',
+    subject: OWN,
+    columns: {
+      value: pd('identity', 'the reference a storefront or the platform names the person by (pseudonymous: linked to the person in the storefront’s own records)'),
+      ...nones(enums, 'kind'),
+      ...nones(ids, 'subject_id'),
+      ...nones(times, 'created_at'),
+    },
+  },
+  {
+    model: 'Party',
+    table: 'parties',
+    holds: 'Contact data of a customer (by subject) or a merchant (a business)',
+    retention: 'contact',
+    subject: OWN,
+    columns: {
+      id: pd('identity', 'the customer’s reference (a merchant’s id for merchant rows)'),
+      display_name: pd('identity', 'the name notices address'),
+      email: pd('contact', 'notices about the customer’s cases (policy 6.1), matching a reply’s sender'),
+      locale: pd('contact', 'the language of notices'),
+      ...nones(enums, 'kind'),
+      ...nones(ids, 'subject_id'),
+      ...nones(times, 'updated_at'),
+    },
+  },
+  {
+    model: 'Case',
+    table: 'cases',
+    holds: 'A case of any process: the read model',
+    retention: 'transactionRecord',
+    subject: OWN,
+    columns: {
+      customer_id: pd('identity', 'the storefront’s customer reference or the account’s user ref: who the case is for'),
+      summary: pd('transaction', 'the order, amounts and choices the case is about (ids, enums and amounts: the workflow input)'),
+      ...nones(ids, 'id', 'subject_id', 'merchant_id', 'workflow_id', 'opened_by', 'task_queue'),
+      ...nones(enums, 'type', 'status', 'step', 'policy_version', 'outcome', 'deadlines', 'deadlines_version'),
+      ...nones(times, 'workflow_started_at', 'created_at', 'updated_at', 'closed_at'),
+      closing: none('the payload of the event that closed the case: outcome and rating codes'),
+    },
+  },
+  {
+    model: 'CaseParty',
+    table: 'case_parties',
+    holds: 'A party reference of a case: the storefront that opened it, a rights holder a notice names (organisations)',
+    retention: 'transactionRecord',
+    subject: null,
+    notBySubject: 'references of organisations (storefronts, rights holders), never a customer: the customer is cases.subject_id',
+    columns: nones('a reference of an organisation the case is scoped to', 'case_id', 'kind', 'value'),
+  },
+  {
+    model: 'Task',
+    table: 'tasks',
+    holds: 'A human step of a case',
+    retention: 'transactionRecord',
+    subject: OF_CASES,
+    columns: {
+      result: pd('transaction', 'what the person who completed the step decided (reason codes, amounts, choices)'),
+      ...nones(ids, 'id', 'case_id', 'merchant_id', 'assignee_id', 'completed_by'),
+      ...nones(enums, 'case_type', 'type', 'role', 'status', 'sla_name', 'escalated', 'resolution'),
+      ...nones(times, 'due_at', 'escalated_at', 'reminded_at', 'created_at', 'completed_at'),
+    },
+  },
+  {
+    model: 'TaskNote',
+    table: 'task_notes',
+    holds: 'A staff note on a task',
+    retention: 'caseEvidence',
+    subject: 't.task_id IN (SELECT id FROM tasks WHERE case_id IN (SELECT id FROM cases WHERE subject_id = $1))',
+    columns: { body: pd('free_text', 'staff’s notes on the case (may name or describe the customer)'), ...nones(ids, 'id', 'task_id', 'author_id'), ...nones(times, 'created_at') },
+  },
+  {
+    model: 'AuditEvent',
+    table: 'audit_events',
+    holds: 'The hash-chained timeline of a case: payloads carry ids and enums only',
+    retention: 'transactionRecord',
+    subject: OF_CASES,
+    columns: {
+      actor: pd('identity', 'who acted: a principal id, `system`, or the customer’s reference for a reply by e-mail (opaque: linked to the person only through subject_refs)'),
+      ...nones(ids, 'id', 'case_id', 'event_key'),
+      ...nones('ids and enums only (README: PII by reference); the chain’s hashes', 'payload', 'prev_hash', 'hash'),
+      ...nones(enums, 'seq', 'type'),
+      ...nones(times, 'at'),
+    },
+  },
+  {
+    model: 'Notification',
+    table: 'notifications',
+    holds: 'The e-mail outbox: one row per case, milestone and recipient (the address is read from parties when sent)',
+    retention: 'transactionRecord',
+    subject: `t.recipient_kind = 'customer' AND t.recipient_id IN ${CUSTOMER_REFS}`,
+    columns: {
+      recipient_id: pd('identity', 'the customer (or merchant) the notice went to: proof the notice was given (policy 6.1)'),
+      last_error: pd('technical', 'why a delivery failed (an SMTP answer may quote the address)', 'contact'),
+      message_id: pd('technical', 'the Message-ID of the e-mail sent: proof of delivery'),
+      ...nones(ids, 'id', 'case_id', 'event_key', 'queue', 'queued_seq'),
+      ...nones(enums, 'template', 'recipient_kind', 'locale', 'status', 'attempts', 'receipt'),
+      ...nones('template parameters: ids and enums only (as in the workflow history)', 'params'),
+      ...nones(times, 'created_at', 'sent_at', 'event_at', 'next_attempt_at', 'claimed_at', 'receipt_signalled_at'),
+    },
+  },
+  {
+    model: 'Payment',
+    table: 'payments',
+    holds: 'A money movement of a case (refund, shipping paid, voucher)',
+    retention: 'transactionRecord',
+    subject: OF_CASES,
+    columns: {
+      payment_ref: pd('transaction', 'the order’s payment reference: the refund goes back the way it was paid'),
+      gateway_ref: pd('transaction', 'the gateway’s reference of the movement'),
+      amount_minor: pd('transaction', 'what was paid back'),
+      ...nones(ids, 'id', 'case_id', 'idempotency_key'),
+      ...nones(enums, 'kind', 'payer', 'currency', 'status', 'route'),
+      ...nones(times, 'created_at', 'updated_at'),
+    },
+  },
+  {
+    model: 'SimulatedGatewayCharge',
+    table: 'simulated_gateway_ledger',
+    holds: 'The simulated payment gateway’s own ledger (development and tests)',
+    retention: 'transactionRecord',
+    subject: null,
+    notBySubject: 'a simulation of the gateway’s side: keys and amounts, linked to no person',
+    columns: nones('the simulated gateway’s idempotency key, reference, operation and amount', 'idempotency_key', 'ref', 'operation', 'amount_minor', 'currency', 'created_at'),
+  },
+  {
+    model: 'IdempotencyRecord',
+    table: 'idempotency_records',
+    holds: 'A storefront’s idempotency key and the case it opened',
+    retention: 'transactionRecord',
+    subject: OF_CASES,
+    columns: {
+      request_hash: pd('technical', 'a keyed HMAC of the opening body (which held contact data): compares a replayed request, reveals nothing'),
+      ...nones(ids, 'principal_id', 'key', 'case_id'),
+      ...nones(times, 'created_at'),
+    },
+  },
+  {
+    model: 'RepairRequest',
+    table: 'repair_requests',
+    holds: 'A warranty repair’s details',
+    retention: 'transactionRecord',
+    subject: OF_CASES,
+    columns: {
+      description: pd('free_text', 'the customer’s description of the fault (policy 7.1)', 'caseEvidence'),
+      dispute_text: pd('free_text', 'the customer’s own words on a damage dispute', 'caseEvidence'),
+      hand_over_reference: pd('transaction', 'the tracking number or drop-off receipt of the item sent in'),
+      return_tracking: pd('transaction', 'the tracking number of the item sent back'),
+      order_id: pd('transaction', 'the order the item was bought in'),
+      line_item_id: pd('transaction', 'the order line'),
+      product_ref: pd('transaction', 'what was bought'),
+      delivered_at: pd('transaction', 'when the customer got the item (the warranty counts from it)'),
+      quote_amount_minor: pd('transaction', 'the repair’s quote'),
+      paid_amount_minor: pd('transaction', 'what the customer paid'),
+      rating: pd('transaction', 'the customer’s rating of the repair'),
+      ...nones(ids, 'case_id', 'item_id'),
+      ...nones(enums, 'problem_category', 'warranty_months', 'in_warranty', 'quote_currency', 'quote_decision', 'hand_over_method', 'hand_over_carrier', 'result', 'remedy', 'remedy_decision', 'return_carrier', 'feedback', 'paid_currency', 'entitlement', 'remedy_choice', 'arrival_source', 'fault_code', 'damage_dispute'),
+      ...nones(times, 'requested_at', 'warranty_ends_at', 'received_at', 'created_at', 'updated_at'),
+    },
+  },
+  {
+    model: 'RepairItem',
+    table: 'repair_items',
+    holds: 'An item sent for repair, by serial number or IMEI',
+    retention: 'repairRecord',
+    subject: 't.id IN (SELECT item_id FROM repair_requests WHERE case_id IN (SELECT id FROM cases WHERE subject_id = $1))',
+    columns: {
+      identifier: pd('device', 'the serial number or IMEI: repairs are recorded per item (三包 art. 11)'),
+      ...nones(ids, 'id', 'product_ref'),
+      ...nones(enums, 'identifier_kind'),
+      ...nones(times, 'created_at'),
+    },
+  },
+  {
+    model: 'RepairItemHistory',
+    table: 'repair_item_history',
+    holds: 'The repair record of an item',
+    retention: 'repairRecord',
+    subject: OF_CASES,
+    columns: {
+      notes: pd('free_text', 'the technician’s notes (may describe the customer’s item and use)'),
+      evidence_refs: pd('transaction', 'the evidence the record rests on (attachment ids)'),
+      ...nones(ids, 'id', 'item_id', 'case_id', 'event_key', 'technician_id'),
+      ...nones(enums, 'problem_category', 'fault_code', 'result', 'parts_used', 'in_warranty'),
+      ...nones(times, 'arrived_at', 'completed_at', 'created_at'),
+    },
+  },
+  {
+    model: 'RepairExternalRecord',
+    table: 'repair_external_records',
+    holds: 'Another repairer’s record the customer attached',
+    retention: 'repairRecord',
+    subject: OF_CASES,
+    columns: {
+      repairer_ref: pd('transaction', 'the repairer and its record’s reference, as the customer gave them'),
+      repaired_on: pd('transaction', 'when the item was repaired elsewhere'),
+      evidence_ids: pd('transaction', 'the customer’s evidence (attachment ids)'),
+      ...nones(ids, 'id', 'item_id', 'case_id', 'reviewed_by'),
+      ...nones(enums, 'seq', 'repairer_kind', 'status', 'reason_code'),
+      ...nones(times, 'reviewed_at', 'created_at'),
+    },
+  },
+  {
+    model: 'Registration',
+    table: 'registrations',
+    holds: 'A registration: the applicant’s personal data (erased when it does not complete, policy 2.4)',
+    retention: 'registration',
+    subject: OWN,
+    columns: {
+      username: pd('identity', 'the account’s login name (policy 1.1)', 'account'),
+      full_name: pd('identity', 'the applicant’s name (policy 1.1)', 'account'),
+      mobile: pd('contact', 'verification codes, one active account per number (policy 1.2)', 'account'),
+      email: pd('contact', 'notices and e-mail verification (policy 1.2)', 'account'),
+      locale: pd('contact', 'the language of notices', 'account'),
+      password_hash: pd('credential', 'signing in (scrypt with a per-user salt, never the password)', 'account'),
+      declared_birth_date: pd('identity', 'the minors rules before any ID is given (PIPL art. 28, 31)'),
+      payment_method_token: pd('transaction', 'the bound payment method, tokenised (policy 1.2, 3.2)', 'account'),
+      payment_method_token_pending: pd('transaction', 'a token submitted for binding'),
+      user_ref: pd('identity', 'the account’s user ref (names the subject: subject_refs kind account)', 'account'),
+      ...nones(ids, 'id', 'subject_id', 'real_name_case_id'),
+      ...nones(enums, 'status', 'agreement_version', 'reason_code', 'minor_safeguards', 'real_name_reason'),
+      ...nones(times, 'mobile_verified_at', 'email_verified_at', 'identity_submitted_at', 'payment_bound_at', 'personal_data_erased_at', 'created_at', 'updated_at', 'closed_at'),
+    },
+  },
+  {
+    model: 'RegistrationChallenge',
+    table: 'registration_challenges',
+    holds: 'A one-time SMS code (its HMAC only), with attempts and expiry',
+    retention: 'registration',
+    subject: OF_REGISTRATIONS,
+    columns: {
+      code_hash: pd('credential', 'checking the code the applicant types (HMAC only)'),
+      ...nones(ids, 'id', 'registration_id'),
+      ...nones(enums, 'channel', 'seq', 'attempts', 'max_attempts'),
+      ...nones(times, 'expires_at', 'locked_until', 'sent_at', 'verified_at'),
+    },
+  },
+  {
+    model: 'RegistrationIdentity',
+    table: 'registration_identities',
+    holds: 'Real-name verification facts (sensitive: PIPL art. 28)',
+    retention: 'sensitiveIdentity',
+    subject: OF_REGISTRATIONS,
+    columns: {
+      id_number_hash: pd('id_document', 'one account per ID number, without keeping the number (keyed hash)'),
+      birth_date: pd('id_document', 'the age rules (minors, PIPL art. 31)'),
+      id_last4: pd('id_document', 'showing the applicant which document was used'),
+      document_type: pd('id_document', 'which document was given'),
+      document_image_ref: pd('id_document', 'the document photo a person reviews instead of the face match'),
+      face_image_ref: pd('biometric', 'the face image matched against the document (separate consent, PIPL art. 29)'),
+      face_result: pd('biometric', 'the face match’s result'),
+      risk_flag: pd('id_document', 'whether the ID number is in use by another account'),
+      ...nones(ids, 'registration_id'),
+      ...nones(enums, 'method'),
+      ...nones(times, 'submitted_at', 'checked_at'),
+    },
+  },
+  {
+    model: 'SmsOutbox',
+    table: 'sms_outbox',
+    holds: 'The capture SMS gateway’s messages (the embedded default): every text once per idempotency key',
+    retention: 'verificationSms',
+    subject: `${OF_REGISTRATIONS} OR t.registration_id IN (SELECT registration_id FROM registration_guardians WHERE subject_id = $1)`,
+    columns: {
+      to_number: pd('contact', 'where the code went (the applicant’s or the guardian’s mobile)'),
+      body: pd('credential', 'the text with its one-time code'),
+      ...nones(ids, 'idempotency_key', 'registration_id'),
+      ...nones(enums, 'purpose'),
+      ...nones(times, 'created_at'),
+    },
+  },
+  {
+    model: 'UserAccount',
+    table: 'user_accounts',
+    holds: 'A user account, created when a registration is approved',
+    retention: 'account',
+    subject: OWN,
+    columns: {
+      username: pd('identity', 'the login name'),
+      minor_safeguards: pd('identity', 'under 18 when activated: payment limits and other safeguards (未成年人保护法)'),
+      real_name_verified_at: pd('id_document', 'when the real name was verified by ID'),
+      ...nones(ids, 'id', 'registration_id', 'subject_id'),
+      ...nones(enums, 'status'),
+      ...nones(times, 'activated_at', 'created_at'),
+    },
+  },
+  {
+    model: 'CalendarYear',
+    table: 'calendar_years',
+    holds: 'Holiday data imported from State Council notices',
+    retention: 'transactionRecord',
+    subject: null,
+    notBySubject: 'public holiday data',
+    columns: nones('public holiday data, the file it came from and the importing principal’s id', 'version', 'year', 'holidays', 'make_up_workdays', 'source', 'imported_by', 'imported_at'),
+  },
+  {
+    model: 'ReturnOrderSnapshot',
+    table: 'return_order_snapshots',
+    holds: 'The order snapshot of a returned line',
+    retention: 'transactionRecord',
+    subject: OF_CASES,
+    columns: {
+      order_id: pd('transaction', 'the order returned from'),
+      line_item_id: pd('transaction', 'the order line'),
+      amount_minor: pd('transaction', 'what was paid (the refund is computed from it)'),
+      discount_minor: pd('transaction', 'the discount on the line'),
+      points_count: pd('transaction', 'loyalty points used'),
+      points_value_minor: pd('transaction', 'their value'),
+      gift_value_minor: pd('transaction', 'the value of a gift to return'),
+      payment_ref: pd('transaction', 'the order’s payment reference: the refund goes back the way it was paid (暂行办法 art. 16)'),
+      payment_method: pd('transaction', 'how the customer paid'),
+      ...nones(ids, 'case_id'),
+      ...nones(enums, 'original_route_open', 'exclusion_confirmed_at_purchase', 'digital_unsealed', 'warranty_months'),
+      ...nones(times, 'created_at'),
+    },
+  },
+  {
+    model: 'RegistrationConsent',
+    table: 'registration_consents',
+    holds: 'A separate consent: the purpose, who gave it, the policy and notice hashes, when (proof, no personal data but the relation)',
+    retention: 'consentProof',
+    subject: `${OF_REGISTRATIONS} OR t.guardian_id IN (SELECT id FROM registration_guardians WHERE subject_id = $1)`,
+    columns: {
+      guardian_relation: pd('identity', 'the relation the guardian declared (parent | other_guardian)'),
+      ...nones(ids, 'id', 'registration_id', 'guardian_id'),
+      ...nones(enums, 'purpose', 'given_by', 'privacy_policy_version', 'privacy_policy_sha256', 'notice_sha256'),
+      ...nones(times, 'given_at', 'withdrawn_at'),
+    },
+  },
+  {
+    model: 'RegistrationGuardian',
+    table: 'registration_guardians',
+    holds: 'The guardian of a child under 14 who registers: a subject of their own',
+    retention: 'registration',
+    subject: OWN,
+    columns: {
+      mobile: pd('contact', 'the guardian’s code (PIPL art. 31)'),
+      mobile_pending: pd('contact', 'the number asked for, until the code goes out'),
+      relation: pd('identity', 'the declared relation to the child'),
+      account_id: pd('identity', 'the guardian’s own account, when it proved the guardian an adult'),
+      full_name: pd('identity', 'the guardian’s name (real-name check)', 'sensitiveIdentity'),
+      id_number_hash: pd('id_document', 'the guardian’s real-name check (keyed hash)', 'sensitiveIdentity'),
+      id_last4: pd('id_document', 'the guardian’s real-name check', 'sensitiveIdentity'),
+      birth_date: pd('id_document', 'the guardian is an adult (民法典 art. 17)', 'sensitiveIdentity'),
+      real_name_result: pd('id_document', 'the real-name check’s result', 'sensitiveIdentity'),
+      ...nones(ids, 'id', 'registration_id', 'subject_id'),
+      ...nones(enums, 'adult_proof', 'privacy_policy_version', 'privacy_policy_sha256', 'notice_sha256', 'decision'),
+      ...nones(times, 'mobile_verified_at', 'decided_at', 'created_at', 'updated_at'),
+    },
+  },
+  {
+    model: 'SmsDailyCounter',
+    table: 'sms_daily_counters',
+    holds: 'SMS codes sent per day per mobile number or client address, by keyed hash',
+    retention: 'rateCounter',
+    subject: null,
+    notBySubject: 'a keyed hash of a mobile number or address, found only by hashing the number again; gone the day after',
+    columns: {
+      key_hash: pd('technical', 'the daily SMS caps (keyed hash of the mobile number or client address)'),
+      ...nones(enums, 'day', 'kind', 'count'),
+    },
+  },
+  {
+    model: 'Attachment',
+    table: 'attachments',
+    holds: 'Evidence attached to a case; the bytes are in the blob store (stores: blobs)',
+    retention: 'caseEvidence',
+    subject: OWN,
+    columns: {
+      filename: pd('free_text', 'the file name the uploader gave'),
+      sha256: pd('free_text', 'the blob’s key: the bytes (photos, documents) are the customer’s evidence'),
+      uploaded_by: pd('identity', 'who uploaded it: a principal id, or the customer’s reference for a file sent by e-mail'),
+      ...nones(ids, 'id', 'case_id', 'subject_id'),
+      ...nones(enums, 'size_bytes', 'content_type', 'uploader_role'),
+      ...nones(times, 'created_at'),
+    },
+  },
+  {
+    model: 'ThreadMessage',
+    table: 'thread_messages',
+    holds: 'A message in a case’s thread (the customer’s point to the subject)',
+    retention: 'caseEvidence',
+    subject: OWN,
+    columns: {
+      body: pd('free_text', 'what the customer wrote'),
+      author_id: pd('identity', 'who wrote it (the customer’s reference for a reply by e-mail)'),
+      attachment_ids: pd('free_text', 'the files sent with it'),
+      ...nones(ids, 'id', 'case_id', 'subject_id'),
+      ...nones(enums, 'party', 'author_role'),
+      ...nones(times, 'created_at', 'signalled_at'),
+    },
+  },
+  {
+    model: 'CaseLink',
+    table: 'case_links',
+    holds: 'How one case stands to another',
+    retention: 'transactionRecord',
+    subject: null,
+    notBySubject: 'ids and a link type: found through the cases themselves',
+    columns: { ...nones(ids, 'id', 'from_case_id', 'to_case_id', 'event_key', 'created_by'), ...nones(enums, 'type'), ...nones(times, 'created_at') },
+  },
+  {
+    model: 'CaseParcel',
+    table: 'case_parcels',
+    holds: 'A parcel a case waits for',
+    retention: 'transactionRecord',
+    subject: OF_CASES,
+    columns: {
+      tracking_number: pd('transaction', 'finding the case from the carrier’s delivery event (the carrier links it to the address)'),
+      ...nones(ids, 'case_id'),
+      ...nones(enums, 'leg', 'carrier'),
+      ...nones(times, 'created_at'),
+    },
+  },
+  {
+    model: 'WebhookEvent',
+    table: 'webhook_events',
+    holds: 'An outside system’s event, once per source and event id',
+    retention: 'transactionRecord',
+    subject: null,
+    notBySubject: 'ids and event types only (the payload is not kept)',
+    columns: { ...nones(ids, 'source', 'event_id', 'case_id'), ...nones(enums, 'type'), ...nones(times, 'received_at', 'signalled_at') },
+  },
+  {
+    model: 'WebhookNonce',
+    table: 'webhook_nonces',
+    holds: 'Nonces of signed webhook requests (replay protection)',
+    retention: 'rateCounter',
+    subject: null,
+    notBySubject: 'random nonces of outside systems',
+    columns: nones('a random nonce of a signed request and its expiry', 'source', 'nonce', 'expires_at'),
+  },
+  {
+    model: 'InboundMailQuarantine',
+    table: 'inbound_mail_quarantine',
+    holds: 'Inbound e-mail held for an agent; the raw message, its HTML and its files are blobs (stores: blobs)',
+    retention: 'heldMail',
+    subject: OWN,
+    columns: {
+      mail_from: pd('contact', 'the envelope’s sender'),
+      from_address: pd('contact', 'the From header’s address (compared with the party’s contact)'),
+      rcpt_to: pd('contact', 'the addresses it was sent to (reply addresses carry a case token)'),
+      subject: pd('free_text', 'the mail’s subject line'),
+      text_body: pd('free_text', 'what the sender wrote'),
+      attachments: pd('free_text', 'the files’ names, types, sizes and blob keys'),
+      html_sha256: pd('free_text', 'the blob key of the HTML part'),
+      raw_sha256: pd('free_text', 'the blob key of the whole message as received'),
+      message_id: pd('technical', 'the mail’s Message-ID'),
+      ...nones(ids, 'id', 'case_id', 'subject_id', 'decided_by', 'thread_message_id'),
+      ...nones(enums, 'reason', 'party', 'status'),
+      ...nones(times, 'received_at', 'decided_at'),
+    },
+  },
+  {
+    model: 'CaseStep',
+    table: 'case_steps',
+    holds: 'The steps a case went through and when (the read model of the reports, policy 7.4)',
+    retention: 'transactionRecord',
+    subject: OF_CASES,
+    columns: {
+      ...nones(ids, 'id', 'case_id'),
+      ...nones(enums, 'step', 'next_step'),
+      ...nones(times, 'entered_at', 'left_at'),
+    },
+  },
+  {
+    model: 'MailIntake',
+    table: 'mail_intakes',
+    holds: 'A complaint by e-mail waiting for its sender to confirm it (policy 8.1); purged at its expiry (72 h by default)',
+    retention: 'heldMail',
+    subject: "t.case_id IN (SELECT id FROM cases WHERE subject_id = $1) OR lower(t.from_address) IN (SELECT lower(email) FROM parties WHERE subject_id = $1 AND email IS NOT NULL)",
+    columns: {
+      from_address: pd('contact', 'the sender, to whom the confirmation link goes'),
+      subject: pd('free_text', 'the mail’s subject line'),
+      description: pd('free_text', 'what the sender wrote: the complaint’s description once confirmed'),
+      attachments: pd('free_text', 'the files’ names, types, sizes and blob keys'),
+      opening_body: pd('free_text', 'the opening body fixed at the first confirmation (the description among it)'),
+      message_id: pd('technical', 'the mail’s Message-ID'),
+      ...nones(ids, 'id', 'case_id'),
+      ...nones(enums, 'case_type', 'status'),
+      ...nones(times, 'created_at', 'expires_at', 'confirmed_at'),
+    },
+  },
+  {
+    model: 'ComplaintRecord',
+    table: 'complaints',
+    holds: 'A complaint’s own row (policy 8.2)',
+    retention: 'transactionRecord',
+    subject: OF_CASES,
+    columns: {
+      description: pd('free_text', 'the complainant’s own words', 'caseEvidence'),
+      order_id: pd('transaction', 'the order complained about'),
+      ...nones(ids, 'case_id'),
+      ...nones(enums, 'channel', 'category'),
+      ...nones(times, 'created_at'),
+    },
+  },
+];
+
+/** The stores outside PostgreSQL's rows (and the copies that leave the platform) that can hold a subject's data. */
+export const personalDataStores: readonly StoreInventory[] = [
+  {
+    store: 'blobs',
+    where: 'the blob store (lib/blobs.ts: BLOB_STORE, by default DATA_DIR/blobs/<2 hex>/<sha256>)',
+    holds: 'attachment bytes (photos, documents) and held mails (the raw message, its HTML, its files)',
+    categories: ['free_text', 'id_document'],
+    retention: 'caseEvidence',
+    locate: `SELECT sha256 AS key FROM attachments WHERE subject_id = $1
+      UNION SELECT raw_sha256 FROM inbound_mail_quarantine WHERE subject_id = $1
+      UNION SELECT html_sha256 FROM inbound_mail_quarantine WHERE subject_id = $1 AND html_sha256 IS NOT NULL
+      UNION SELECT f->>'sha256' FROM inbound_mail_quarantine q, jsonb_array_elements(q.attachments) f WHERE q.subject_id = $1 AND f ? 'sha256'`,
+    keys: 'SHA-256 keys of blobs: the same bytes are one blob, so a key goes only when no other subject’s row names it',
+  },
+  {
+    store: 'mailCatcher',
+    where: 'the development mail catcher’s files (DATA_DIR/mail/*.eml; lib/mailCatcher.ts): never in production',
+    holds: 'every e-mail the system sent, rendered (addresses, names, case details)',
+    categories: ['contact', 'identity', 'transaction'],
+    retention: 'contact',
+    locate: `SELECT email AS key FROM parties WHERE subject_id = $1 AND email IS NOT NULL
+      UNION SELECT email FROM registrations WHERE subject_id = $1 AND email IS NOT NULL`,
+    keys: 'the subject’s e-mail addresses: the files whose To header names one',
+  },
+  {
+    store: 'smtpRelay',
+    where: 'the SMTP relay and the recipients’ mailboxes (SMTP_HOST): outside the platform once accepted',
+    holds: 'the e-mails as sent; the outbox row (notifications) keeps ids and the Message-ID only',
+    categories: ['contact', 'identity', 'transaction'],
+    retention: 'contact',
+    locate: `SELECT message_id AS key FROM notifications WHERE recipient_kind = 'customer' AND recipient_id IN ${CUSTOMER_REFS} AND message_id IS NOT NULL`,
+    keys: 'the Message-IDs of the e-mails sent to the subject: what the relay’s operator is asked to delete',
+  },
+  {
+    store: 'smsGateway',
+    where: 'the SMS gateway (SMS_GATEWAY: the capture adapter writes sms_outbox; a real gateway keeps its own log)',
+    holds: 'the texts sent and the numbers they went to',
+    categories: ['contact', 'credential'],
+    retention: 'verificationSms',
+    locate: `SELECT mobile AS key FROM registrations WHERE subject_id = $1 AND mobile IS NOT NULL
+      UNION SELECT mobile FROM registration_guardians WHERE subject_id = $1 AND mobile IS NOT NULL`,
+    keys: 'the subject’s mobile numbers: what the gateway’s operator is asked to delete',
+  },
+  {
+    store: 'temporalHistories',
+    where: 'the Temporal histories of the subject’s cases (workflow id = case id)',
+    holds: 'ids, enums and amounts only (README: PII by reference); return, repair and complaint inputs carry the storefront’s customer reference, registration inputs the user ref',
+    categories: ['identity'],
+    retention: 'transactionRecord',
+    locate: 'SELECT workflow_id AS key FROM cases WHERE subject_id = $1',
+    keys: 'workflow ids: histories cannot be edited; the references they carry are opaque and link to the person only through subject_refs',
+  },
+  {
+    store: 'logs',
+    where: 'the application’s logs (pino, stdout)',
+    holds: 'ids, enums and counts only: no names, addresses, numbers or words are logged',
+    categories: ['identity'],
+    retention: 'caseEvidence',
+    locate: null,
+    keys: 'nothing to find: logs carry the same opaque ids as the histories',
+  },
+];
+
+export const isPersonal = (c: ColumnClass): c is Extract<ColumnClass, { category: PersonalCategory }> => c.category !== 'none';
+
+/** The retention of a personal column: its own, else its table's. */
+export const retentionOf = (t: TableInventory, column: string): Retention => {
+  const c = t.columns[column];
+  return retentions[(c && isPersonal(c) && c.retention) || t.retention];
+};
+
+/** A model as the schema declares it: its table and its columns (database names). */
+export interface SchemaModel {
+  model: string;
+  table: string;
+  columns: { field: string; column: string }[];
+}
+
+/** What the inventory and the schema disagree on, one line each, naming model.column (empty: they agree). */
+export function inventoryProblems(schema: readonly SchemaModel[], inventory: readonly TableInventory[] = personalDataInventory): string[] {
+  const problems: string[] = [];
+  for (const m of schema) {
+    const t = inventory.find((e) => e.model === m.model);
+    if (!t) {
+      problems.push(`${m.model} (table ${m.table}) is not classified by lib/personalData.ts: add an entry with every column`);
+      continue;
+    }
+    if (t.table !== m.table) problems.push(`${m.model}: the inventory names table ${t.table}, the schema ${m.table}`);
+    for (const c of m.columns) if (!(c.column in t.columns)) problems.push(`${m.model}.${c.field} (${m.table}.${c.column}) is not classified by lib/personalData.ts`);
+    for (const column of Object.keys(t.columns)) if (!m.columns.some((c) => c.column === column)) problems.push(`${m.model}: the inventory classifies ${m.table}.${column}, which the schema does not have`);
+    if (t.subject === null && !t.notBySubject) problems.push(`${m.model}: not found by subject, and the inventory does not say why (notBySubject)`);
+  }
+  for (const t of inventory) if (!schema.some((m) => m.model === t.model)) problems.push(`${t.model}: the inventory classifies table ${t.table}, which the schema does not have`);
+  return problems;
+}
+
+export interface SubjectDataCount {
+  table: string;
+  rows: number;
+}
+export interface SubjectStoreCount {
+  store: string;
+  /** Keys found (blob keys, addresses, workflow ids); null: the store is not searched by subject. */
+  keys: number | null;
+}
+
+/**
+ * How much of a subject's data each inventory entry finds: rows per table (one statement over every table), keys per
+ * store. The ground that exports, erasure and breach scoping start from.
+ */
+export async function subjectDataCounts(db: Db | Prisma.TransactionClient, subjectId: string): Promise<{ tables: SubjectDataCount[]; stores: SubjectStoreCount[] }> {
+  const searched = personalDataInventory.filter((t) => t.subject !== null);
+  const union = searched.map((t) => `SELECT '${t.table}' AS entry, count(*)::int AS n FROM ${t.table} t WHERE ${t.subject}`).join('\nUNION ALL ');
+  const rows = await db.$queryRawUnsafe<{ entry: string; n: number }[]>(union, subjectId);
+  const tables = searched.map((t) => ({ table: t.table, rows: rows.find((r) => r.entry === t.table)?.n ?? 0 }));
+  const stores: SubjectStoreCount[] = [];
+  for (const s of personalDataStores) {
+    if (!s.locate) {
+      stores.push({ store: s.store, keys: null });
+      continue;
+    }
+    const found = await db.$queryRawUnsafe<{ n: number }[]>(`SELECT count(DISTINCT key)::int AS n FROM (${s.locate}) k`, subjectId);
+    stores.push({ store: s.store, keys: found[0].n });
+  }
+  return { tables, stores };
+}
