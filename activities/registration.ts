@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import { Context } from '@temporalio/activity';
 import { envFields } from '../lib/config';
+import { retentions } from '../lib/personalData';
 import { ADULT_AGE, ageOn, minorStatus, type FaceResult, type GuardianAdultProof, type GuardianRelation, type RegistrationRiskFlag } from '../policy/registration';
 import type { RegistrationPolicy } from '../policy/registration';
 import { appendAuditEvent } from './audit';
@@ -536,6 +537,101 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
       return counts;
     },
   };
+}
+
+// ---- Consent withdrawal (PIPL art. 15: as easy as the consent) ----
+
+/** The separate consents a person withdraws (PIPL art. 15, 29-31); `guardian` takes the guardian's own consent to the real-name check with it. */
+export const withdrawableConsents = ['id_number', 'face_image', 'guardian'] as const;
+export type WithdrawableConsent = (typeof withdrawableConsents)[number];
+
+export interface WithdrawConsentInput {
+  registrationId: string;
+  /** The case whose audit trail records the withdrawal: the registration's own. */
+  caseId: string;
+  purpose: WithdrawableConsent;
+  /** The principal who withdrew it (the storefront on the person's behalf, or staff) and its role. */
+  by: { id: string; role: string };
+  at: Date;
+  /** The case whose processing the withdrawal stopped (cancelled), if one was under way. */
+  stoppedCaseId?: string | null;
+}
+
+/** What a withdrawal erased (the inventory's columns) and what it keeps, why and until when. */
+export interface ConsentErasure {
+  table: string;
+  columns: string[];
+  rows: number;
+}
+export interface ConsentKept {
+  table: string;
+  columns: string[];
+  why: string;
+  /** ISO date the kept rows are purged; null: as long as the account or case they belong to. */
+  until: string | null;
+}
+export type WithdrawConsentResult =
+  | { result: 'not_given' }
+  | { result: 'already_withdrawn'; withdrawnAt: string }
+  | { result: 'withdrawn'; withdrawnAt: string; consents: { id: string; purpose: string }[]; erased: ConsentErasure[]; kept: ConsentKept[] };
+
+const consentPurposesOf = (p: WithdrawableConsent): string[] => (p === 'guardian' ? ['guardian', 'guardian_real_name'] : [p]);
+const addDays = (at: Date, days: number) => new Date(at.getTime() + days * 86_400_000).toISOString();
+
+/**
+ * Withdraws a separate consent of a registration (PIPL art. 15) in one transaction: `withdrawn_at` set on its rows, the
+ * data the consent covered erased (lib/personalData.ts: `sensitiveIdentity` is erased at once on withdrawal; the
+ * guardian record's personal fields, `registration`), the consent rows kept as proof (`consentProof`, kept by law), and
+ * the audit event `consent.withdrawn` on the registration's case (purpose, by whom, counts; never the data).
+ * Processing already done stays valid (PIPL art. 15, second sentence): an account's `real_name_verified_at` stays.
+ */
+export async function withdrawRegistrationConsent(db: ActivityDeps['db'], i: WithdrawConsentInput): Promise<WithdrawConsentResult> {
+  return db.$transaction(async (tx) => {
+    const rows = await tx.registrationConsent.findMany({ where: { registrationId: i.registrationId, purpose: { in: consentPurposesOf(i.purpose) } }, orderBy: { givenAt: 'asc' } });
+    const main = rows.filter((r) => r.purpose === i.purpose);
+    if (main.length === 0) return { result: 'not_given' } as const;
+    const live = rows.filter((r) => r.withdrawnAt === null);
+    if (!live.some((r) => r.purpose === i.purpose)) return { result: 'already_withdrawn', withdrawnAt: main.map((r) => r.withdrawnAt!).sort((a, b) => b.getTime() - a.getTime())[0].toISOString() } as const;
+    // Only rows still in force: a concurrent withdrawal of the same consent finds none left (409).
+    const moved = await tx.registrationConsent.updateMany({ where: { id: { in: live.map((r) => r.id) }, withdrawnAt: null }, data: { withdrawnAt: i.at } });
+    if (moved.count !== live.length) return { result: 'already_withdrawn', withdrawnAt: i.at.toISOString() } as const;
+
+    const erased: ConsentErasure[] = [];
+    const kept: ConsentKept[] = [];
+    if (i.purpose === 'id_number') {
+      // The ID verification stands on the number: without it nothing of the row is needed (PIPL arts. 15, 28-29, 47).
+      const r = await tx.registrationIdentity.deleteMany({ where: { registrationId: i.registrationId } });
+      erased.push({ table: 'registration_identities', columns: ['id_number_hash', 'id_last4', 'birth_date', 'document_type', 'document_image_ref', 'face_image_ref', 'face_result', 'risk_flag'], rows: r.count });
+    } else if (i.purpose === 'face_image') {
+      const r = await tx.registrationIdentity.updateMany({ where: { registrationId: i.registrationId }, data: { faceImageRef: null, faceResult: null } });
+      erased.push({ table: 'registration_identities', columns: ['face_image_ref', 'face_result'], rows: r.count });
+    } else {
+      // The guardian's personal fields (PIPL art. 31, 47); the record's id, answer and hashes stay as the consent's proof.
+      const g = await tx.registrationGuardian.updateMany({
+        where: { registrationId: i.registrationId },
+        data: { mobile: null, mobilePending: null, relation: null, accountId: null, fullName: null, idNumberHash: null, idLast4: null, birthDate: null, realNameResult: null },
+      });
+      erased.push({ table: 'registration_guardians', columns: ['mobile', 'mobile_pending', 'relation', 'account_id', 'full_name', 'id_number_hash', 'id_last4', 'birth_date', 'real_name_result'], rows: g.count });
+      const sms = await tx.smsOutbox.deleteMany({ where: { registrationId: i.registrationId, purpose: 'guardian_verification' } });
+      erased.push({ table: 'sms_outbox', columns: ['to_number', 'body'], rows: sms.count });
+      if (g.count > 0) {
+        kept.push({ table: 'registration_guardians', columns: ['id', 'adult_proof', 'decision', 'decided_at', 'privacy_policy_version', 'privacy_policy_sha256', 'notice_sha256'], why: `the record the guardian's consent names (no personal data left): ${retentions.consentProof.law}`, until: addDays(i.at, retentions.consentProof.days) });
+      }
+    }
+    kept.push({ table: 'registration_consents', columns: ['purpose', 'given_by', 'guardian_relation', 'guardian_id', 'privacy_policy_version', 'privacy_policy_sha256', 'notice_sha256', 'given_at', 'withdrawn_at'], why: `proof of the consent and of its withdrawal: ${retentions.consentProof.clause}`, until: addDays(i.at, retentions.consentProof.days) });
+    if (i.purpose !== 'guardian' && (await tx.userAccount.count({ where: { registrationId: i.registrationId, realNameVerifiedAt: { not: null } } })) > 0) {
+      kept.push({ table: 'user_accounts', columns: ['real_name_verified_at'], why: 'PIPL art. 15: the withdrawal does not undo processing done before it; the date holds no ID data', until: null });
+    }
+    await appendAuditEvent(tx, {
+      caseId: i.caseId,
+      eventKey: `consent-withdrawn:${i.purpose}:${live.map((r) => r.id).join(',')}`,
+      type: 'consent.withdrawn',
+      actor: i.by.id,
+      at: i.at,
+      payload: { purpose: i.purpose, by: i.by.id, role: i.by.role, consents: live.map((r) => r.purpose), erased: erased.map((e) => ({ table: e.table, rows: e.rows })), ...(i.stoppedCaseId && { stoppedCaseId: i.stoppedCaseId }) },
+    });
+    return { result: 'withdrawn', withdrawnAt: i.at.toISOString(), consents: live.map((r) => ({ id: r.id, purpose: r.purpose })), erased, kept } as const;
+  });
 }
 
 /** The local date (YYYY-MM-DD) of an instant in a time zone. */

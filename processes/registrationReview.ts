@@ -31,7 +31,10 @@ import {
   releaseSmsQuota,
   takeSmsQuota,
   verifyEmailToken,
+  withdrawRegistrationConsent,
+  withdrawableConsents,
   type SmsQuotaKey,
+  type WithdrawableConsent,
 } from '../activities/registration';
 import { isUniqueViolation } from '../lib/db';
 import { durationMs } from '../policy/durations';
@@ -77,6 +80,7 @@ import {
   submitMobileCodeUpdate,
   type RegistrationCaseInput,
 } from '../workflows/registrationReview';
+import { cancelCaseUpdate } from '../workflows/definitions';
 import { appendAuditEvent } from '../activities/audit';
 import { actingParty } from '../lib/authz';
 import type { ApiDeps } from './deps';
@@ -273,6 +277,8 @@ const P = '/v1/registrations/:registrationId';
 /** The storefront acts for the applicant; staff and auditors read. */
 const APPLICANT = ['storefront'] as const;
 const READERS = ['storefront', 'agent', 'supervisor', 'auditor', 'admin'] as const;
+/** PIPL art. 15: the storefront withdraws a consent on the person's behalf as it gave it; staff on the person's request. */
+const WITHDRAWERS = ['storefront', 'agent', 'supervisor'] as const;
 
 const closedRegistration = (status: string) => conflict('REGISTRATION_CLOSED', `The registration is ${status}`);
 
@@ -372,6 +378,28 @@ const realNameAnswerSchema = z
     step: z.string().optional(),
   })
   .strict();
+
+// Consent withdrawal (PIPL art. 15): as easy as the consent, by the same caller (the storefront), or by staff.
+const withdrawPurposeSchema = z.enum(withdrawableConsents).describe('The separate consent withdrawn: id_number, face_image, or guardian (with the guardian\'s own consent to the real-name check)');
+const withdrawParams = z.object({ purpose: withdrawPurposeSchema }).strict();
+const withdrawActionBody = z.object({ purpose: withdrawPurposeSchema }).strict();
+const consentWithdrawalSchema = z
+  .object({
+    registrationId: z.string(),
+    purpose: withdrawPurposeSchema,
+    withdrawnAt: instant,
+    withdrawn: z.array(z.string()).describe('The purposes of the consent rows withdrawn'),
+    stopped: z
+      .object({ caseId: z.string(), outcome: z.string().nullable().describe('The case\'s outcome once it stopped (cancelled), or null while it closes') })
+      .strict()
+      .nullable()
+      .describe('The case whose processing needed the consent, stopped (its own erasure ran as for a withdrawn registration); null when nothing was under way'),
+    erased: z.array(z.object({ table: z.string(), columns: z.array(z.string()), rows: z.number().int() }).strict()),
+    kept: z.array(z.object({ table: z.string(), columns: z.array(z.string()), why: z.string(), until: z.string().nullable().describe('ISO instant of the purge; null: while the account lasts') }).strict()),
+    registration: registrationSchema,
+  })
+  .strict()
+  .meta({ id: 'ConsentWithdrawal' });
 
 /** The registration's handlers for one set of API deps (built once per app). */
 function registrationHandlers(deps: ApiDeps) {
@@ -800,6 +828,64 @@ function registrationHandlers(deps: ApiDeps) {
     res.json(await present(reg.id));
   };
 
+  // PIPL art. 15: a separate consent is withdrawn as easily as it was given. The processing that needed it stops (an
+  // identity check under way, or a child's registration resting on the guardian's consent, is cancelled through the
+  // case's cancellation, whose erasure runs as for any withdrawn registration); the data it covered is erased and the
+  // consent rows stay as proof (lib/personalData.ts: sensitiveIdentity, consentProof); the audit trail records it.
+  async function withdraw(req: Request, res: Response, registrationId: string, purpose: WithdrawableConsent) {
+    const [reg, kase] = await Promise.all([deps.db.registration.findUnique({ where: { id: registrationId } }), deps.db.case.findUnique({ where: { id: registrationId } })]);
+    if (!reg || !kase || kase.type !== REGISTRATION_CASE_TYPE) throw notFound('Registration', registrationId);
+    const rows = await deps.db.registrationConsent.findMany({ where: { registrationId: reg.id, purpose } });
+    if (rows.length === 0) throw new ApiError(404, 'CONSENT_NOT_GIVEN', `No ${purpose.replace('_', ' ')} consent was given for this registration`);
+    if (rows.every((r) => r.withdrawnAt !== null)) throw conflict('CONSENT_ALREADY_WITHDRAWN', `The ${purpose.replace('_', ' ')} consent was already withdrawn`);
+    // The case whose processing needs the consent now: the identity submitted to an open verification (the pending
+    // registration or the account's later real-name case), or a child's pending registration (the guardian's).
+    let running: string | null = null;
+    if (purpose === 'guardian') {
+      if (reg.status === 'pending' && workflowInputOf(kase).guardianRequired === true) running = reg.id;
+    } else {
+      const identity = await deps.db.registrationIdentity.findUnique({ where: { registrationId: reg.id } });
+      const covers = identity !== null && (purpose === 'id_number' || identity.method === 'face');
+      const open = reg.status === 'pending' ? reg.id : reg.status === 'approved' && reg.realNameCaseId ? reg.realNameCaseId : null;
+      if (covers && open && (await deps.db.case.findUnique({ where: { id: open } }))?.status === 'open') running = open;
+    }
+    let stopped: { caseId: string; outcome: string | null } | null = null;
+    if (running) {
+      const h = deps.temporal.clients.forIdentity(req.principal!.id).workflow.getHandle(running);
+      try {
+        await h.executeUpdate(cancelCaseUpdate, { args: [{ actor: actingParty(req.principal!), reasonCode: 'customer_request' }] });
+        stopped = { caseId: running, outcome: null };
+      } catch (err) {
+        // Decided meanwhile (approved or rejected) or closed: nothing left to stop; the withdrawal goes on.
+        if (!(err instanceof WorkflowUpdateFailedError) && !fromUpdateFailure(err)) throw err;
+        const mapped = fromUpdateFailure(err);
+        if (mapped && mapped.status === 503) throw mapped;
+      }
+      // The case closes (its erasure done) right after the cancellation, or is finishing its decision: wait for it.
+      await Promise.race([h.result().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      if (stopped) stopped.outcome = (await deps.db.case.findUnique({ where: { id: running } }))?.outcome ?? null;
+    }
+    const r = await withdrawRegistrationConsent(deps.db, { registrationId: reg.id, caseId: reg.id, purpose, by: { id: req.principal!.id, role: req.principal!.role }, at: new Date(), stoppedCaseId: stopped?.caseId ?? null });
+    if (r.result === 'not_given') throw new ApiError(404, 'CONSENT_NOT_GIVEN', `No ${purpose.replace('_', ' ')} consent was given for this registration`);
+    if (r.result === 'already_withdrawn') throw conflict('CONSENT_ALREADY_WITHDRAWN', `The ${purpose.replace('_', ' ')} consent was already withdrawn`, { withdrawnAt: r.withdrawnAt });
+    req.log.info({ caseId: reg.id, purpose, stopped: stopped?.caseId ?? null }, 'consent withdrawn');
+    res.json({ registrationId: reg.id, purpose, withdrawnAt: r.withdrawnAt, withdrawn: r.consents.map((c) => c.purpose), stopped, erased: r.erased, kept: r.kept, registration: await present(reg.id) });
+  }
+
+  /** POST /v1/registrations/{id}/consents/{purpose}/withdraw: any registration, pending, approved or closed. */
+  const withdrawConsent = async (req: Request, res: Response) => {
+    const { purpose } = parse(withdrawParams, { purpose: req.params.purpose }, 'purpose');
+    parse(emptySchema, req.body, 'body');
+    await withdraw(req, res, req.params.registrationId as string, purpose);
+  };
+  /** POST /v1/cases/{caseId}/actions/withdraw-consent {purpose}: the storefront's action on the registration's case (or its account's verification case). */
+  const withdrawConsentAction = async (req: Request, res: Response) => {
+    const { purpose } = parse(withdrawActionBody, req.body, 'withdraw-consent body');
+    const kase = await deps.db.case.findUnique({ where: { id: req.params.caseId as string } });
+    if (!kase || kase.type !== REGISTRATION_CASE_TYPE) throw notFound('Registration case', req.params.caseId as string);
+    await withdraw(req, res, (kase.summary as { registrationId?: string }).registrationId ?? kase.id, purpose);
+  };
+
   const identity = async (req: Request, res: Response) => {
     const body = parse(identitySchema, req.body, 'identity');
     const { reg, calendar } = await load(req);
@@ -873,7 +959,7 @@ function registrationHandlers(deps: ApiDeps) {
     res.json(await present(reg.id));
   };
 
-  return { present, get, verifyMobile, resendMobile, confirmEmail, resendEmail, notice, consent, identity, payment, realName, guardianCode, guardianAnswer };
+  return { present, get, verifyMobile, resendMobile, confirmEmail, resendEmail, notice, consent, identity, payment, realName, guardianCode, guardianAnswer, withdrawConsent, withdrawConsentAction };
 }
 
 const built = new WeakMap<ApiDeps, ReturnType<typeof registrationHandlers>>();
@@ -973,12 +1059,18 @@ export const registrationReviewProcess = defineProcess({
     { id: 'resendRegistrationEmailLink', tag, method: 'post', path: `${P}/email/resend`, roles: APPLICANT, body: emptySchema, summary: 'Send a new verification link (cooldown)', success: { status: 200, description: 'A new link was sent', schema: registrationWithSent }, errors: [400, 404, 409, 429], handler: on('resendEmail') },
     { id: 'getRegistrationConsentNotice', tag, method: 'get', path: `${P}/consents/notice`, roles: READERS, query: noticeQuery, summary: 'The notice shown before a separate consent (PIPL art. 17, 30): why, and what refusing affects; its SHA-256 and the privacy policy in force', success: { status: 200, description: 'The notice', schema: noticeAnswerSchema }, errors: [400, 404], handler: on('notice') },
     { id: 'recordRegistrationConsent', tag, method: 'post', path: `${P}/consents`, roles: APPLICANT, body: consentSchema, summary: 'Record a separate consent (ID number, face image, or a guardian\'s for a child under 14; PIPL art. 29-31)', success: { status: 201, description: 'Consent recorded', schema: registrationSchema }, errors: [400, 404, 409, 422], handler: on('consent') },
+    { id: 'withdrawRegistrationConsent', tag, method: 'post', path: `${P}/consents/:purpose/withdraw`, roles: WITHDRAWERS, body: emptySchema, summary: 'Withdraw a separate consent (PIPL art. 15): id_number, face_image or guardian. The processing that needed it stops, the data it covered is erased unless a law requires keeping it; the answer names what was erased and what is kept, why and until when', success: { status: 200, description: 'Consent withdrawn', schema: consentWithdrawalSchema }, errors: [400, 404, 409, 503], handler: on('withdrawConsent') },
     { id: 'submitRegistrationIdentity', tag, method: 'post', path: `${P}/identity`, roles: APPLICANT, body: identitySchema, summary: 'Real-name verification (1.2), when asked: an identity document (resident ID, Hong Kong/Macau/Taiwan residence permit, permanent-residence ID) with the face match, or a document photo reviewed by staff', success: { status: 200, description: 'Identity submitted; face match and risk checks done', schema: registrationSchema }, errors: [400, 404, 409, 422], handler: on('identity') },
     { id: 'registrationRealNameForFeature', tag, method: 'post', path: `${P}/real-name`, roles: APPLICANT, body: realNameSchema, summary: 'Before a feature is used: does it need real-name verification (policy configuration), and is it done? If not, a verification case opens for the active account (201)', success: { status: 200, description: 'Not required, or already verified, or already under way', schema: realNameAnswerSchema }, otherResponses: [{ status: 201, description: 'A verification case was opened for the account (Location: the case)', schema: realNameAnswerSchema, headers: ['Location'] }], errors: [400, 404, 409], handler: on('realName') },
     { id: 'requestRegistrationGuardianCode', tag, method: 'post', path: `${P}/guardian/code`, roles: APPLICANT, body: guardianCodeSchema, summary: 'The guardian step of a child under 14 (PIPL art. 31): a one-time code to the guardian\'s own mobile (cooldown, daily caps, a new number replaces the last)', success: { status: 200, description: 'A code was sent to the guardian', schema: registrationWithSent }, errors: [400, 404, 409, 422, 423, 429], handler: on('guardianCode') },
     { id: 'answerRegistrationGuardian', tag, method: 'post', path: `${P}/guardian/consent`, roles: APPLICANT, body: guardianAnswerSchema, summary: 'The guardian\'s answer with the code: a consent from an adult guardian (a real-name verified account holding that mobile, or a real-name check with the guardian\'s own consent; PIPL art. 29, 31), the relation declared; or a refusal, which refuses the registration and erases the child\'s data', success: { status: 200, description: 'The guardian answered', schema: registrationSchema }, errors: [400, 404, 409, 410, 422, 423], handler: on('guardianAnswer') },
     { id: 'bindRegistrationPaymentMethod', tag, method: 'post', path: `${P}/payment-method`, roles: APPLICANT, body: paymentSchema, summary: 'Bind a payment method by its provider token; card numbers are refused (3.2)', success: { status: 200, description: 'Payment method bound', schema: registrationSchema }, errors: [400, 404, 409], handler: on('payment') },
-  ] satisfies ProcessRoute[]).map((r): ProcessRoute => ({ ...r, caseParam: 'registrationId' })),
+  ] satisfies ProcessRoute[])
+    .map((r): ProcessRoute => ({ ...r, caseParam: 'registrationId' }))
+    .concat([
+      // The same withdrawal as an action on the case (the registration's, or its account's real-name verification).
+      { id: 'withdrawConsentOnCase', tag, method: 'post', path: '/v1/cases/:caseId/actions/withdraw-consent', roles: WITHDRAWERS, body: withdrawActionBody, summary: 'Withdraw a separate consent on a registration case (PIPL art. 15): as POST /v1/registrations/{id}/consents/{purpose}/withdraw', success: { status: 200, description: 'Consent withdrawn', schema: consentWithdrawalSchema }, errors: [400, 404, 409, 503], handler: on('withdrawConsentAction') },
+    ]),
 
   activities: (deps) => ({ ...createRegistrationActivities(deps) }),
 });
