@@ -390,7 +390,11 @@ const consentWithdrawalSchema = z
     withdrawnAt: instant,
     withdrawn: z.array(z.string()).describe('The purposes of the consent rows withdrawn'),
     stopped: z
-      .object({ caseId: z.string(), outcome: z.string().nullable().describe('The case\'s outcome once it stopped (cancelled), or null while it closes') })
+      .object({
+        caseId: z.string(),
+        outcome: z.string().nullable().describe('The case\'s outcome once it stopped (cancelled), or null while it closes'),
+        erased: z.record(z.string(), z.number()).nullable().describe('What the stopped case erased, by kind (rows), as its audit trail records it'),
+      })
       .strict()
       .nullable()
       .describe('The case whose processing needed the consent, stopped (its own erasure ran as for a withdrawn registration); null when nothing was under way'),
@@ -849,12 +853,12 @@ function registrationHandlers(deps: ApiDeps) {
       const open = reg.status === 'pending' ? reg.id : reg.status === 'approved' && reg.realNameCaseId ? reg.realNameCaseId : null;
       if (covers && open && (await deps.db.case.findUnique({ where: { id: open } }))?.status === 'open') running = open;
     }
-    let stopped: { caseId: string; outcome: string | null } | null = null;
+    let stopped: { caseId: string; outcome: string | null; erased: Record<string, number> | null } | null = null;
     if (running) {
       const h = deps.temporal.clients.forIdentity(req.principal!.id).workflow.getHandle(running);
       try {
         await h.executeUpdate(cancelCaseUpdate, { args: [{ actor: actingParty(req.principal!), reasonCode: 'customer_request' }] });
-        stopped = { caseId: running, outcome: null };
+        stopped = { caseId: running, outcome: null, erased: null };
       } catch (err) {
         // Decided meanwhile (approved or rejected) or closed: nothing left to stop; the withdrawal goes on.
         if (!(err instanceof WorkflowUpdateFailedError) && !fromUpdateFailure(err)) throw err;
@@ -863,7 +867,14 @@ function registrationHandlers(deps: ApiDeps) {
       }
       // The case closes (its erasure done) right after the cancellation, or is finishing its decision: wait for it.
       await Promise.race([h.result().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      if (stopped) stopped.outcome = (await deps.db.case.findUnique({ where: { id: running } }))?.outcome ?? null;
+      if (stopped) {
+        stopped.outcome = (await deps.db.case.findUnique({ where: { id: running } }))?.outcome ?? null;
+        const erasure = await deps.db.auditEvent.findFirst({ where: { caseId: running, type: 'registration.personal_data_erased' }, orderBy: { seq: 'desc' } });
+        if (erasure) {
+          const { reason: _reason, ...counts } = erasure.payload as Record<string, unknown>;
+          stopped.erased = Object.fromEntries(Object.entries(counts).filter((e): e is [string, number] => typeof e[1] === 'number'));
+        }
+      }
     }
     const r = await withdrawRegistrationConsent(deps.db, { registrationId: reg.id, caseId: reg.id, purpose, by: { id: req.principal!.id, role: req.principal!.role }, at: new Date(), stoppedCaseId: stopped?.caseId ?? null });
     if (r.result === 'not_given') throw new ApiError(404, 'CONSENT_NOT_GIVEN', `No ${purpose.replace('_', ' ')} consent was given for this registration`);
