@@ -196,3 +196,30 @@ test("a guardian withdraws the consent for a child's account: the guardian's per
   expect((await withdrawals(id))[0]).toMatchObject({ actor: sys.keys.storefront.id, payload: { purpose: 'guardian', consents: ['guardian_real_name', 'guardian'] } });
   expect((await post(`/v1/registrations/${id}/consents/guardian/withdraw`, {})).status).toBe(409);
 });
+
+test("a guardian withdraws while the child's registration is pending: the registration stops, the child's and the guardian's data erased", async () => {
+  const tag = crypto.randomUUID().replace(/-/g, '').slice(0, 10);
+  const id = await register({ type: 'registration', mobile: mobile('139'), username: `p_${tag}`, password: 'Correct-Horse-9!', agreementVersion: '2026-11', birthDate: bornYearsAgo(10) });
+  await atStep(id, 'guardian_consent');
+  expect((await post(`/v1/registrations/${id}/guardian/code`, { mobile: mobile('137') })).status).toBe(200);
+  const code = await smsCode(id, 'guardian_verification');
+  const notice = await call(sys, 'GET', `/v1/registrations/${id}/consents/notice?purpose=guardian&locale=en`, { key: SF() });
+  const own = await call(sys, 'GET', `/v1/registrations/${id}/consents/notice?purpose=guardian_real_name&locale=en`, { key: SF() });
+  expect((await post(`/v1/registrations/${id}/guardian/consent`, {
+    decision: 'consent', code, relation: 'other_guardian',
+    privacyPolicyVersion: notice.body.privacyPolicy.version, privacyPolicyTextSha256: notice.body.privacyPolicy.textSha256, noticeSha256: notice.body.noticeSha256,
+    adult: { kind: 'real_name', name: '赵六', idNumber: documentNumber('110105', bornYearsAgo(35)), consent: { noticeSha256: own.body.noticeSha256 } },
+  })).status).toBe(200);
+  await atStep(id, 'mobile_verification');
+  await runningDeadlinesOnCase(sys, id, 'awaiting the child\'s mobile code');
+  const r = await post(`/v1/cases/${id}/actions/withdraw-consent`, { purpose: 'guardian' });
+  expect(r.status).toBe(200);
+  expect(r.body.stopped).toMatchObject({ caseId: id, outcome: 'cancelled', erased: expect.objectContaining({ registrations: 1, guardians: 1 }) });
+  await closed(id, 'cancelled');
+  const reg = await sys.db.$queryRawUnsafe<{ mobile: string | null; username: string | null }[]>('SELECT mobile, username FROM registrations WHERE id = $1', id);
+  expect(reg[0]).toEqual({ mobile: null, username: null });
+  expect(await sys.db.$queryRawUnsafe<unknown[]>('SELECT 1 FROM registration_guardians WHERE registration_id = $1', id)).toEqual([]);
+  expect(await sys.db.$queryRawUnsafe<unknown[]>('SELECT 1 FROM sms_outbox WHERE registration_id = $1', id)).toEqual([]);
+  expect((await consentRows(id)).map((c) => [c.purpose, c.withdrawn_at !== null])).toEqual([['guardian_real_name', true], ['guardian', true]]);
+  expect((await withdrawals(id))[0].payload).toMatchObject({ purpose: 'guardian', stoppedCaseId: id });
+});
