@@ -860,13 +860,16 @@ function registrationHandlers(deps: ApiDeps) {
         await h.executeUpdate(cancelCaseUpdate, { args: [{ actor: actingParty(req.principal!), reasonCode: 'customer_request' }] });
         stopped = { caseId: running, outcome: null, erased: null };
       } catch (err) {
-        // Decided meanwhile (approved or rejected) or closed: nothing left to stop; the withdrawal goes on.
-        if (!(err instanceof WorkflowUpdateFailedError) && !fromUpdateFailure(err)) throw err;
+        // Decided meanwhile (approved or rejected) or closed (409/422): nothing left to stop, the withdrawal goes on.
+        // Busy (503) or anything else: nothing was changed, the same request again is safe.
         const mapped = fromUpdateFailure(err);
-        if (mapped && mapped.status === 503) throw mapped;
+        if (!mapped || (mapped.status !== 409 && mapped.status !== 422)) throw mapped ?? err;
       }
-      // The case closes (its erasure done) right after the cancellation, or is finishing its decision: wait for it.
-      await Promise.race([h.result().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      // The case row closes once the cancellation's erasure is done, or once a decision taken meanwhile has used the
+      // identity (a rejected case then waits out its retention): nothing is erased under a step still running.
+      for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 100))) {
+        if ((await deps.db.case.findUnique({ where: { id: running }, select: { status: true } }))?.status === 'closed') break;
+      }
       if (stopped) {
         stopped.outcome = (await deps.db.case.findUnique({ where: { id: running } }))?.outcome ?? null;
         const erasure = await deps.db.auditEvent.findFirst({ where: { caseId: running, type: 'registration.personal_data_erased' }, orderBy: { seq: 'desc' } });
