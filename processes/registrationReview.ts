@@ -15,6 +15,8 @@
 // The guardian step (PIPL art. 31; 未成年人保护法 art. 72): 409 GUARDIAN_NOT_ASKED, GUARDIAN_ALREADY_ANSWERED,
 // GUARDIAN_MOBILE_NOT_VERIFIED · 422 GUARDIAN_MOBILE_IS_APPLICANTS, GUARDIAN_NOT_ADULT, GUARDIAN_NOT_VERIFIED,
 // GUARDIAN_REAL_NAME_MISMATCH, GUARDIAN_STEP_REQUIRED (a guardian's consent comes through the guardian step).
+// Consent withdrawal (PIPL art. 15): 404 CONSENT_NOT_GIVEN · 409 CONSENT_ALREADY_WITHDRAWN · 503 CASE_BUSY (the case to stop
+// could not take the cancellation now: nothing changed).
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
