@@ -145,6 +145,13 @@ export const retentions = {
     disposal: 'keep_by_law',
     law: '电子商务法 art. 31 (the actors of the kept transaction records)',
   },
+  dataExport: {
+    period: 'until the download link expires (7 days by default), then purged with its archive',
+    days: 0,
+    from: 'data_exports.expires_at',
+    clause: 'PIPL art. 45 (a copy for the person, on request), art. 19 (kept no longer than the delivery needs); policy 2.2.1, 2.4',
+    disposal: 'erase',
+  },
 } as const satisfies Record<string, Retention>;
 export type RetentionId = keyof typeof retentions;
 
@@ -711,6 +718,19 @@ export const personalDataInventory: readonly TableInventory[] = [
     },
   },
   {
+    model: 'DataExport',
+    table: 'data_exports',
+    holds: 'A subject’s personal-data export: the signed archive is a blob (stores: blobs), delivered through a signed, expiring link',
+    retention: 'dataExport',
+    subject: OWN,
+    columns: {
+      sha256: pd('free_text', 'the blob key of the archive: its bytes are a copy of the subject’s data (PIPL art. 45)'),
+      ...nones(ids, 'id', 'subject_id'),
+      ...nones(enums, 'size_bytes'),
+      ...nones(times, 'created_at', 'expires_at', 'downloaded_at'),
+    },
+  },
+  {
     model: 'ComplaintRecord',
     table: 'complaints',
     holds: 'A complaint’s own row (policy 8.2)',
@@ -737,8 +757,9 @@ export const personalDataStores: readonly StoreInventory[] = [
     locate: `SELECT sha256 AS key FROM attachments WHERE subject_id = $1
       UNION SELECT raw_sha256 FROM inbound_mail_quarantine WHERE subject_id = $1
       UNION SELECT html_sha256 FROM inbound_mail_quarantine WHERE subject_id = $1 AND html_sha256 IS NOT NULL
-      UNION SELECT f->>'sha256' FROM inbound_mail_quarantine q, jsonb_array_elements(q.attachments) f WHERE q.subject_id = $1 AND f ? 'sha256'`,
-    keys: 'SHA-256 keys of blobs: the same bytes are one blob, so a key goes only when no other subject’s row names it',
+      UNION SELECT f->>'sha256' FROM inbound_mail_quarantine q, jsonb_array_elements(q.attachments) f WHERE q.subject_id = $1 AND f ? 'sha256'
+      UNION SELECT sha256 FROM data_exports WHERE subject_id = $1`,
+    keys: 'SHA-256 keys of blobs: the same bytes are one blob, so a key goes only when no other subject’s row names it; the subject’s data exports are blobs too (data_exports)',
   },
   {
     store: 'mailCatcher',
@@ -788,6 +809,13 @@ export const personalDataStores: readonly StoreInventory[] = [
     keys: 'nothing to find: logs carry the same opaque ids as the histories',
   },
 ];
+
+/**
+ * A column without personal data that says what a row is: an id or reference, an enum or code, a time, an amount.
+ * A subject's export (lib/subjectExport.ts) carries these beside the personal columns; the other `none` columns
+ * (hashes of the audit chain, API key hashes, payloads of ids and enums) are internal and left out.
+ */
+export const describesRow = (c: ColumnClass): boolean => c.category === 'none' && [ids, enums, times, money].includes(c.why);
 
 export const isPersonal = (c: ColumnClass): c is Extract<ColumnClass, { category: PersonalCategory }> => c.category !== 'none';
 
