@@ -13,6 +13,8 @@ const ENTRY = path.resolve(__dirname, '..', 'node_modules', '.cache', 'rights-ca
 /** The entry's source: one re-export per process, by the workflow's name (the workflow type), from its module. */
 export function caseWorkflowsSource(): string {
   const lines = processes.map((p) => `export { ${p.workflow.name} } from ${JSON.stringify(p.workflowModule)};`);
+  // The system's own workflows, beside the cases: the daily retention purge (lib/retentionSchedule.ts starts it).
+  lines.push(`export { retentionPurge } from ${JSON.stringify(require.resolve('../workflows/retentionPurge'))};`);
   return `// Generated from the process catalogue (processes/index.ts) by worker/caseWorkflows.ts; do not edit.\n${lines.join('\n')}\n`;
 }
 
