@@ -495,7 +495,7 @@ describe('real-name verification of an active account, when a feature asks for i
     expect(templatesOf(i.caseId)).toEqual(['registration.real_name_verified']);
   });
 
-  test('rejected by a person: the account stays as it is, the identity data is erased after the retention', async () => {
+  test('rejected by a person: the account stays as it is; the case records when the identity data is erased (by the daily purge) and closes', async () => {
     const i = laterInput('payment_above_limit');
     reg.identityOf(i.registrationId!, { faceResult: 'uncertain', riskFlag: 'none' });
     const h = await start(i);
@@ -506,9 +506,10 @@ describe('real-name verification of an active account, when a feature asks for i
     expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'identity_not_confirmed' });
     const rejected = events(i.caseId).find((e) => e.type === 'registration.rejected');
     const erasureAt = dayPeriodEndsAt(i.policy.calendar, new Date(rejected.at), 30, { extendOverHolidays: false }).toISOString();
-    const [erased] = reg.of('eraseIdentity', i.caseId);
-    expect(erased).toMatchObject({ registrationId: i.registrationId, reason: 'rejected' });
-    expectFiredAt(erased.at, erasureAt);
+    // The purge (activities/retention.ts, rule `registration`) erases the identity of a refused real-name case when due.
+    expect(reg.of('eraseIdentity', i.caseId)).toHaveLength(0);
+    expect(events(i.caseId).find((e) => e.type === 'registration.retention_scheduled').payload).toEqual({ erasureAt });
+    expect(eventTypes(i.caseId).at(-1)).toBe('case.closed');
     expect(reg.of('recordRegistrationOutcome', i.caseId)).toHaveLength(0);
     expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(0);
     expect(templatesOf(i.caseId)).toEqual(['registration.real_name_rejected']);
