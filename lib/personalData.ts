@@ -72,6 +72,12 @@ export interface PurgeStep {
 
 const THREE_YEARS = 3 * 365 + 1;
 
+/** A registration case's retention has ended: the erasureAt it recorded has passed, or, without one, it closed before the cutoff. */
+const retentionEnded = (caseId: string, closedAt: string) => {
+  const scheduled = `SELECT 1 FROM audit_events e WHERE e.case_id = ${caseId} AND e.type = 'registration.retention_scheduled'`;
+  return `(EXISTS (${scheduled} AND (e.payload->>'erasureAt')::timestamptz <= now()) OR (${closedAt} < $1::timestamp AND NOT EXISTS (${scheduled})))`;
+};
+
 /** The retention periods, with their clauses (README "Personal data: subjects and the inventory"). */
 export const retentions = {
   transactionRecord: {
@@ -130,12 +136,14 @@ export const retentions = {
     clause: 'policy 2.4.1; PIPL art. 19, 47 (erase once the purpose is met); PIPL art. 24, 50 (time to contest a refusal)',
     disposal: 'erase',
     purge: [
-      // A rejected registration's data, 30 days after the decision (the case recorded registration.retention_scheduled).
-      { table: 'registrations', due: "t.status = 'rejected' AND t.closed_at < $1::timestamp AND t.personal_data_erased_at IS NULL", action: 'eraseRegistration' },
+      // A rejected registration's data at the end the case recorded at the decision (registration.retention_scheduled
+      // { erasureAt }, the policy's rejectedRetentionDays, which the applicant was told); a case without it (its own
+      // timer erases it too, under the same key) 30 days after it closed.
+      { table: 'registrations', due: `t.status = 'rejected' AND t.personal_data_erased_at IS NULL AND ${retentionEnded('t.id', 't.closed_at')}`, action: 'eraseRegistration' },
       // A later real-name verification refused: the identity it collected, never a verified account's.
       {
         table: 'registration_identities',
-        due: "t.registration_id IN (SELECT r.id FROM registrations r JOIN cases c ON c.id = r.real_name_case_id WHERE r.status = 'approved' AND c.outcome = 'rejected' AND c.closed_at < $1::timestamp) AND NOT EXISTS (SELECT 1 FROM user_accounts a WHERE a.registration_id = t.registration_id AND a.real_name_verified_at IS NOT NULL)",
+        due: `t.registration_id IN (SELECT r.id FROM registrations r JOIN cases c ON c.id = r.real_name_case_id WHERE r.status = 'approved' AND c.outcome = 'rejected' AND ${retentionEnded('c.id', 'c.closed_at')}) AND NOT EXISTS (SELECT 1 FROM user_accounts a WHERE a.registration_id = t.registration_id AND a.real_name_verified_at IS NOT NULL)`,
         action: 'eraseRealNameIdentity',
       },
     ],

@@ -3,6 +3,7 @@
 // the expired rows go, and the counts are on the run's row, in the metrics and in the log.
 import crypto from 'node:crypto';
 import { Client, ScheduleNotFoundError } from '@temporalio/client';
+import { appendAuditEvent } from '../../activities/audit';
 import { cutoffOf, localDay, purgeRules } from '../../activities/retention';
 import { retentions, type Retention } from '../../lib/personalData';
 import { ensureRetentionSchedule } from '../../lib/retentionSchedule';
@@ -40,6 +41,23 @@ async function registration(name: string, status: 'rejected' | 'approved', close
   await sys.db.smsOutbox.create({ data: { idempotencyKey: `${id}:sms:1#1`, registrationId: id, toNumber: '+8613900000000', body: 'code 123456', purpose: 'mobile_verification' } });
   await sys.db.party.create({ data: { id: userRef, kind: 'customer', displayName: 'Retention Tester', subjectId } });
   return { id, userRef };
+}
+
+/** The case recorded its retention's end at the decision (registration.retention_scheduled), as new cases do. */
+async function scheduled(caseId: string, erasureAt: Date) {
+  await appendAuditEvent(sys.db, { caseId, eventKey: `${caseId}:retention`, type: 'registration.retention_scheduled', actor: 'system', at: new Date(), payload: { erasureAt: erasureAt.toISOString() } });
+}
+
+/** An active account whose later real-name verification (its own case) was refused `closedDaysAgo` days ago. */
+async function refusedRealName(name: string, closedDaysAgo: number) {
+  const account = await registration(name, 'approved', 400);
+  const caseId = `REG-ret-${tag}-${name}-real-name`;
+  await sys.db.case.create({
+    data: { id: caseId, type: 'registration', status: 'closed', step: 'closed', customerId: account.userRef, policyVersion: 'test', workflowId: caseId, summary: {}, outcome: 'rejected', openedBy: 'test', closedAt: ago(closedDaysAgo) },
+  });
+  await sys.db.registration.update({ where: { id: account.id }, data: { realNameCaseId: caseId } });
+  await sys.db.registrationIdentity.create({ data: { registrationId: account.id, idNumberHash: `h-${tag}-${name}`, birthDate: '1990-01-01', idLast4: '1234', faceResult: 'uncertain', riskFlag: 'none' } });
+  return { ...account, caseId };
 }
 
 async function heldMail(name: string, decidedDaysAgo: number | null) {
@@ -80,6 +98,14 @@ test('the purge erases exactly what is past its period, from the inventory, and 
   const expired = await registration('expired', 'rejected', 32);
   const recent = await registration('recent', 'rejected', 10);
   const approved = await registration('approved', 'approved', 400);
+  // The end the case recorded decides (a policy's own rejectedRetentionDays): passed though closed 5 days ago; not yet
+  // though closed 40 days ago.
+  const told = await registration('told', 'rejected', 5);
+  await scheduled(told.id, new Date(Date.now() - 3_600_000));
+  const toldLater = await registration('toldlater', 'rejected', 40);
+  await scheduled(toldLater.id, new Date(Date.now() + 10 * DAY));
+  const refused = await refusedRealName('refused', 32);
+  const refusedRecently = await refusedRealName('refusedrecently', 3);
   const oldMail = await heldMail('old', 31);
   const youngMail = await heldMail('young', 29);
   const undecided = await heldMail('undecided', null);
@@ -107,8 +133,14 @@ test('the purge erases exactly what is past its period, from the inventory, and 
   expect(await sys.db.party.count({ where: { id: expired.userRef } })).toBe(0);
   const audit = await sys.db.auditEvent.findUniqueOrThrow({ where: { caseId_eventKey: { caseId: expired.id, eventKey: `${expired.id}:erase` } } });
   expect(audit).toMatchObject({ type: 'registration.personal_data_erased', actor: 'system', payload: expect.objectContaining({ reason: 'rejected', registrations: 1, challenges: 1, smsMessages: 1, parties: 1 }) });
+  expect((await sys.db.registration.findUniqueOrThrow({ where: { id: told.id } })).personalDataErasedAt).not.toBeNull();
+  // A refused real-name verification: its identity goes, audited on its case; the account stays.
+  expect(await sys.db.registrationIdentity.count({ where: { registrationId: refused.id } })).toBe(0);
+  expect(await sys.db.auditEvent.findUniqueOrThrow({ where: { caseId_eventKey: { caseId: refused.caseId, eventKey: `${refused.caseId}:erase` } } })).toMatchObject({ type: 'registration.personal_data_erased', payload: { reason: 'rejected', identities: 1 } });
+  expect((await sys.db.registration.findUniqueOrThrow({ where: { id: refused.id } })).fullName).toBe('Retention Tester');
+  expect(await sys.db.registrationIdentity.count({ where: { registrationId: refusedRecently.id } })).toBe(1);
   // Within their periods, or not under the rule: untouched.
-  for (const kept of [recent, approved]) {
+  for (const kept of [recent, approved, toldLater]) {
     expect((await sys.db.registration.findUniqueOrThrow({ where: { id: kept.id } })).fullName).toBe('Retention Tester');
     expect(await sys.db.registrationChallenge.count({ where: { registrationId: kept.id } })).toBe(1);
     expect(await sys.db.party.count({ where: { id: kept.userRef } })).toBe(1);
