@@ -477,8 +477,8 @@ export const PATCHES: readonly PatchEntry[] = [
   {
     id: RETENTION_BY_SCHEDULE_PATCH,
     workflowTypes: ['registrationReview'],
-    introduced: '2026-12-04T19:00:00Z',
-    commit: 'ab93016',
+    introduced: '2026-12-04T18:28:33Z',
+    commit: 'f2bed9b',
     oldFlow: {
       code: 'workflows/registrationReview.ts reject: a rejected registration sleeps its 30-day retention, erases and records registration.retention_ended (`bySchedule` false)',
       // No registration history was recorded after the patch before it; the era's rejected-and-erased path is replayed by
