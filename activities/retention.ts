@@ -4,10 +4,12 @@
 // a row is due only while it is not yet disposed of, so a retry (or the next day) resumes where the last one stopped.
 // Counts go to the run's row (retention_runs), the metric casework_retention_purged_rows_total and the log.
 import { Context } from '@temporalio/activity';
+import type { BlobStore } from '../lib/blobs';
 import type { Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { metric, type Registry } from '../lib/metrics';
 import { retentions, type PurgeStep, type Retention, type RetentionId } from '../lib/personalData';
+import { purgeExpiredExports } from '../lib/subjectExport';
 import type { RegistrationActivities } from './registration';
 
 /** The purge counts its days in China Standard Time (no daylight saving): the schedule's zone, the law's days. */
@@ -61,6 +63,8 @@ export interface RetentionDeps {
   db: Db;
   logger: Logger;
   metrics?: Registry;
+  /** The blob store: an expired export's archive goes with its row (absent: exports are not purged). */
+  blobs?: BlobStore;
   /** The registration's erasures (activities/registration.ts), for the registration rule. */
   registration: Pick<RegistrationActivities, 'erasePersonalData' | 'eraseIdentity'>;
 }
@@ -106,6 +110,11 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
       }
       return rows.length;
     }
+    if (step.action === 'purgeExports') {
+      // Expired exports with their archives: the blob store's files go too (the archive is the subject's data).
+      if (!deps.blobs) return 0;
+      return (await purgeExpiredExports(db, deps.blobs, new Date(cutoff.cutoff))).exports;
+    }
     const rows = (
       await db.$queryRawUnsafe<{ registration_id: string; case_id: string }[]>(
         `SELECT t.registration_id, r.real_name_case_id AS case_id FROM ${step.table} t JOIN registrations r ON r.id = t.registration_id WHERE ${due} ORDER BY t.registration_id LIMIT $3`,
@@ -145,7 +154,7 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
           counts[step.table] += n;
           if (n > 0) purged?.inc({ rule, table: step.table }, n);
           heartbeat(counts);
-          if (n === 0 || (step.action === 'delete' && n < size)) break;
+          if (n === 0 || ((step.action === 'delete' || step.action === 'purgeExports') && n < size)) break;
         }
       }
       await db.$executeRaw`UPDATE retention_runs SET counts = counts || jsonb_build_object(${rule}::text, ${JSON.stringify(counts)}::jsonb) WHERE id = ${runId}`;

@@ -66,8 +66,9 @@ export interface PurgeStep {
    * delete: the rows go. eraseRegistration: the registration's erasure (activities/registration.ts erasePersonalData:
    * the personal columns stripped, its codes, identity, texts, party and guardian deleted, audited on its case).
    * eraseRealNameIdentity: a later real-name verification's identity (eraseIdentity, audited on its case).
+   * purgeExports: expired personal-data exports with their archives' blobs (lib/subjectExport.ts purgeExpiredExports).
    */
-  action: 'delete' | 'eraseRegistration' | 'eraseRealNameIdentity';
+  action: 'delete' | 'eraseRegistration' | 'eraseRealNameIdentity' | 'purgeExports';
 }
 
 const THREE_YEARS = 3 * 365 + 1;
@@ -206,6 +207,8 @@ export const retentions = {
     from: 'data_exports.expires_at',
     clause: 'PIPL art. 45 (a copy for the person, on request), art. 19 (kept no longer than the delivery needs); policy 2.2.1, 2.4',
     disposal: 'erase',
+    // The row and its archive's blob together (lib/subjectExport.ts purgeExpiredExports).
+    purge: [{ table: 'data_exports', due: 't.expires_at < $1::timestamp', action: 'purgeExports' }],
   },
 } as const satisfies Record<string, Retention>;
 export type RetentionId = keyof typeof retentions;

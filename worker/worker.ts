@@ -185,7 +185,7 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
         ...(replay && { replay }),
       }),
       // The daily retention purge (workflows/retentionPurge.ts): the inventory's rules, the registration's erasures.
-      ...createRetentionActivities({ db: deps.db, logger: deps.logger, metrics: o.metrics, registration: createRegistrationActivities(deps) }),
+      ...createRetentionActivities({ db: deps.db, logger: deps.logger, metrics: o.metrics, blobs: deps.ports.blobs, registration: createRegistrationActivities(deps) }),
     },
     ...(o.identity && { identity: o.identity }),
     ...(versioning && { workerDeploymentOptions: versioning }),
