@@ -615,7 +615,7 @@ export async function withdrawRegistrationConsent(db: ActivityDeps['db'], i: Wit
       const sms = await tx.smsOutbox.deleteMany({ where: { registrationId: i.registrationId, purpose: 'guardian_verification' } });
       erased.push({ table: 'sms_outbox', columns: ['to_number', 'body'], rows: sms.count });
       if (g.count > 0) {
-        kept.push({ table: 'registration_guardians', columns: ['id', 'adult_proof', 'decision', 'decided_at', 'privacy_policy_version', 'privacy_policy_sha256', 'notice_sha256'], why: `the record the guardian's consent names (no personal data left): ${retentions.consentProof.law}`, until: addDays(i.at, retentions.consentProof.days) });
+        kept.push({ table: 'registration_guardians', columns: ['id', 'adult_proof', 'decision', 'decided_at', 'privacy_policy_version', 'privacy_policy_sha256', 'notice_sha256'], why: `the record the guardian's consent rows name, stripped: no personal data left (${retentions.consentProof.law})`, until: null });
       }
     }
     kept.push({ table: 'registration_consents', columns: ['purpose', 'given_by', 'guardian_relation', 'guardian_id', 'privacy_policy_version', 'privacy_policy_sha256', 'notice_sha256', 'given_at', 'withdrawn_at'], why: `proof of the consent and of its withdrawal: ${retentions.consentProof.clause}`, until: addDays(i.at, retentions.consentProof.days) });

@@ -15,6 +15,7 @@ import { threadsRouter } from './routes/threads';
 import { webhooksRouter } from './routes/webhooks';
 import { inboundMailRouter } from './routes/inboundMail';
 import { mailIntakeRouter } from './routes/mailIntake';
+import { dataExportsRouter } from './routes/dataExports';
 import { casesRouter } from './routes/cases';
 import { merchantsRouter } from './routes/merchants';
 import { principalsRouter } from './routes/principals';
@@ -74,6 +75,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(metricsRouter(deps, metrics));
   // The e-mail intake's confirmation links: public pages, their signed token the authorisation (outside /v1).
   app.use(mailIntakeRouter(deps));
+  // A subject's personal-data export: its signed, expiring download link (outside /v1, no API key).
+  app.use(dataExportsRouter(deps));
 
   app.use('/v1', authenticate(deps.db));
   app.use('/v1', rateLimit(deps.limits ?? DEFAULT_RATE_LIMITS));

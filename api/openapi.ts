@@ -16,6 +16,7 @@ import './routes/merchants';
 import './routes/operations';
 import './routes/webhooks';
 import './routes/mailIntake';
+import './routes/dataExports';
 import './metrics';
 
 export type JsonSchema = Record<string, unknown>;

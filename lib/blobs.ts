@@ -36,6 +36,8 @@ export interface BlobStore {
   /** The bytes of a committed blob. */
   read(sha256: string): Readable;
   exists(sha256: string): Promise<boolean>;
+  /** Deletes a blob; nothing to delete is no error. The caller checks that no other row names the key (content-addressed). */
+  remove(sha256: string): Promise<void>;
 }
 
 /** Blobs as files: `<dir>/<first two hex digits>/<sha256>`, staged in `<dir>/staging`, moved in by rename (atomic). */
@@ -98,5 +100,9 @@ export class FileBlobStore implements BlobStore {
       () => true,
       () => false,
     );
+  }
+
+  async remove(sha256: string): Promise<void> {
+    await fs.promises.rm(this.pathOf(sha256), { force: true });
   }
 }

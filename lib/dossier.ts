@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import { verifyEd25519, ed25519KeyId, type SigningKey } from './keys';
 
@@ -39,22 +40,28 @@ export function safeDossierPath(p: string): boolean {
 /** JSON as the dossier stores it: two-space indented, a final newline. */
 export const jsonBytes = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
 
+/** The signing key as a manifest names it (what a verifier checks the signature with, and pins). */
+export type ManifestSigningKey = DossierManifest['signingKey'];
+
 /**
- * Writes the dossier to `out` as a tar stream: the entries in order (hashed as they pass), then the manifest, then its
- * signature (base64 of the Ed25519 signature of the manifest's exact bytes). Returns the manifest.
+ * Writes a signed archive to `out` as a tar stream (gzip-compressed with `gzip`): the entries in order (hashed as they
+ * pass), then the manifest `manifestOf` makes of their list, then its signature (base64 of the Ed25519 signature of the
+ * manifest's exact bytes). Returns the manifest. The dossier and the subject's data export (lib/subjectExport.ts) are
+ * written so.
  */
-export async function writeDossier(
+export async function writeSignedArchive<M extends { files: ManifestFile[] }>(
   out: Writable,
-  meta: Pick<DossierManifest, 'caseId' | 'caseType' | 'generatedAt' | 'generatedBy'>,
+  o: { mtime: Date; gzip?: boolean },
   entries: AsyncIterable<DossierEntry> | Iterable<DossierEntry>,
   key: SigningKey,
+  manifestOf: (files: ManifestFile[], signingKey: ManifestSigningKey) => M,
   onProgress?: (file: ManifestFile) => void,
-): Promise<DossierManifest> {
+): Promise<M> {
   const pack = tar.pack();
-  const piping = pipeline(pack, out);
+  const piping = o.gzip ? pipeline(pack, zlib.createGzip(), out) : pipeline(pack, out);
   const files: ManifestFile[] = [];
   const seen = new Set<string>();
-  const mtime = new Date(meta.generatedAt);
+  const mtime = o.mtime;
   const add = (name: string, bytes: Buffer) =>
     new Promise<void>((resolve, reject) => pack.entry({ name, size: bytes.length, mtime, mode: 0o644 }, bytes, (err) => (err ? reject(err) : resolve())));
   try {
@@ -86,7 +93,7 @@ export async function writeDossier(
       files.push(file);
       onProgress?.(file);
     }
-    const manifest: DossierManifest = { format: DOSSIER_FORMAT, ...meta, files, signingKey: { keyId: key.keyId, algorithm: key.algorithm, publicKeyPem: key.publicKeyPem } };
+    const manifest = manifestOf(files, { keyId: key.keyId, algorithm: key.algorithm, publicKeyPem: key.publicKeyPem });
     const manifestBytes = jsonBytes(manifest);
     await add(MANIFEST, manifestBytes);
     await add(SIGNATURE, Buffer.from(`${(await key.sign(manifestBytes)).toString('base64')}\n`));
@@ -100,6 +107,20 @@ export async function writeDossier(
   }
 }
 
+/**
+ * Writes the dossier to `out` as a tar stream: the entries in order (hashed as they pass), then the manifest, then its
+ * signature (base64 of the Ed25519 signature of the manifest's exact bytes). Returns the manifest.
+ */
+export async function writeDossier(
+  out: Writable,
+  meta: Pick<DossierManifest, 'caseId' | 'caseType' | 'generatedAt' | 'generatedBy'>,
+  entries: AsyncIterable<DossierEntry> | Iterable<DossierEntry>,
+  key: SigningKey,
+  onProgress?: (file: ManifestFile) => void,
+): Promise<DossierManifest> {
+  return writeSignedArchive(out, { mtime: new Date(meta.generatedAt) }, entries, key, (files, signingKey): DossierManifest => ({ format: DOSSIER_FORMAT, ...meta, files, signingKey }), onProgress);
+}
+
 export interface DossierVerification {
   valid: boolean;
   caseId: string | null;
@@ -111,11 +132,25 @@ export interface DossierVerification {
   problems: string[];
 }
 
+/** What verifying a signed archive found: its manifest (when readable), the key, the problems. */
+export interface SignedArchiveVerification<M> {
+  valid: boolean;
+  manifest: M | null;
+  keyId: string | null;
+  keyTrusted: boolean;
+  files: number;
+  problems: string[];
+}
+
 /**
- * Verifies a dossier offline: the manifest's signature with the key it names (and that key against the trusted one,
- * when given), every listed file present with its size and SHA-256, and nothing else in the archive.
+ * Verifies a signed archive offline (`gzip`: gzip-compressed): the manifest's format, its signature with the key it
+ * names (and that key against the trusted one, when given), every listed file present with its size and SHA-256, and
+ * nothing else in the archive.
  */
-export async function verifyDossier(input: Readable | Buffer, o: { trustedPublicKeyPem?: string } = {}): Promise<DossierVerification> {
+export async function verifySignedArchive<M extends { format: string; files: ManifestFile[]; signingKey: ManifestSigningKey }>(
+  input: Readable | Buffer,
+  o: { format: string; gzip?: boolean; trustedPublicKeyPem?: string },
+): Promise<SignedArchiveVerification<M>> {
   const problems: string[] = [];
   const found = new Map<string, { sha256: string; bytes: number }>();
   let manifestBytes: Buffer | undefined;
@@ -142,19 +177,21 @@ export async function verifyDossier(input: Readable | Buffer, o: { trustedPublic
     });
     stream.resume();
   });
+  const fail = (p: string[]): SignedArchiveVerification<M> => ({ valid: false, manifest: null, keyId: null, keyTrusted: false, files: found.size, problems: p });
   try {
-    await pipeline(Buffer.isBuffer(input) ? Readable.from([input]) : input, extract);
+    const source = Buffer.isBuffer(input) ? Readable.from([input]) : input;
+    await (o.gzip ? pipeline(source, zlib.createGunzip(), extract) : pipeline(source, extract));
   } catch (err) {
-    return { valid: false, caseId: null, keyId: null, keyTrusted: false, files: 0, problems: [`not a readable dossier archive: ${(err as Error).message}`] };
+    return { ...fail([`not a readable ${o.format} archive: ${(err as Error).message}`]), files: 0 };
   }
-  if (!manifestBytes) return { valid: false, caseId: null, keyId: null, keyTrusted: false, files: found.size, problems: [...problems, `${MANIFEST} is missing`] };
-  let manifest: DossierManifest;
+  if (!manifestBytes) return fail([...problems, `${MANIFEST} is missing`]);
+  let manifest: M;
   try {
     manifest = JSON.parse(manifestBytes.toString('utf8'));
   } catch {
-    return { valid: false, caseId: null, keyId: null, keyTrusted: false, files: found.size, problems: [...problems, `${MANIFEST} is not JSON`] };
+    return fail([...problems, `${MANIFEST} is not JSON`]);
   }
-  if (manifest.format !== DOSSIER_FORMAT) problems.push(`${MANIFEST}: format ${JSON.stringify(manifest.format)}, expected ${DOSSIER_FORMAT}`);
+  if (manifest.format !== o.format) problems.push(`${MANIFEST}: format ${JSON.stringify(manifest.format)}, expected ${o.format}`);
   const pem = manifest.signingKey?.publicKeyPem ?? '';
   let keyId: string | null = null;
   try {
@@ -178,5 +215,14 @@ export async function verifyDossier(input: Readable | Buffer, o: { trustedPublic
     else if (got.sha256 !== f.sha256 || got.bytes !== f.bytes) problems.push(`${f.path}: SHA-256 ${got.sha256} (${got.bytes} bytes), the manifest says ${f.sha256} (${f.bytes} bytes)`);
   }
   for (const name of found.keys()) if (!listed.has(name)) problems.push(`${name}: in the archive, not in the manifest`);
-  return { valid: problems.length === 0, caseId: manifest.caseId ?? null, keyId, keyTrusted, files: found.size, problems };
+  return { valid: problems.length === 0, manifest, keyId, keyTrusted, files: found.size, problems };
+}
+
+/**
+ * Verifies a dossier offline: the manifest's signature with the key it names (and that key against the trusted one,
+ * when given), every listed file present with its size and SHA-256, and nothing else in the archive.
+ */
+export async function verifyDossier(input: Readable | Buffer, o: { trustedPublicKeyPem?: string } = {}): Promise<DossierVerification> {
+  const v = await verifySignedArchive<DossierManifest>(input, { format: DOSSIER_FORMAT, trustedPublicKeyPem: o.trustedPublicKeyPem });
+  return { valid: v.valid, caseId: v.manifest?.caseId ?? null, keyId: v.keyId, keyTrusted: v.keyTrusted, files: v.files, problems: v.problems };
 }

@@ -44,9 +44,40 @@ export interface Retention {
   disposal: Disposal;
   /** For keep_by_law: the law that requires keeping it. */
   law?: string;
+  /**
+   * What the daily retention purge (activities/retention.ts, the Schedule `retention-purge`) does with the rows past a
+   * finite period (`days`), table by table. A finite period without it says why in `notPurged`.
+   */
+  purge?: readonly PurgeStep[];
+  notPurged?: string;
+}
+
+/**
+ * One table's part of a retention rule's purge. `due` is an SQL predicate over the row `t`: past its period and not yet
+ * disposed of, so a step run again (a retry, the next day) finds only what is left. $1 is the cutoff, a UTC timestamp:
+ * the start of the local day `days` days before the run's day (the period counted like the law, from the next day to
+ * 24:00 of its last, 民法典 art. 201), $2 the same day as YYYY-MM-DD.
+ */
+export interface PurgeStep {
+  /** An inventory table whose rows carry the rule. */
+  table: string;
+  due: string;
+  /**
+   * delete: the rows go. eraseRegistration: the registration's erasure (activities/registration.ts erasePersonalData:
+   * the personal columns stripped, its codes, identity, texts, party and guardian deleted, audited on its case).
+   * eraseRealNameIdentity: a later real-name verification's identity (eraseIdentity, audited on its case).
+   * purgeExports: expired personal-data exports with their archives' blobs (lib/subjectExport.ts purgeExpiredExports).
+   */
+  action: 'delete' | 'eraseRegistration' | 'eraseRealNameIdentity' | 'purgeExports';
 }
 
 const THREE_YEARS = 3 * 365 + 1;
+
+/** A registration case's retention has ended: the erasureAt it recorded has passed, or, without one, it closed before the cutoff. */
+const retentionEnded = (caseId: string, closedAt: string) => {
+  const scheduled = `SELECT 1 FROM audit_events e WHERE e.case_id = ${caseId} AND e.type = 'registration.retention_scheduled'`;
+  return `(EXISTS (${scheduled} AND (e.payload->>'erasureAt')::timestamptz <= now()) OR (${closedAt} < $1::timestamp AND NOT EXISTS (${scheduled})))`;
+};
 
 /** The retention periods, with their clauses (README "Personal data: subjects and the inventory"). */
 export const retentions = {
@@ -57,6 +88,7 @@ export const retentions = {
     clause: '电子商务法 art. 31 (商品和服务信息、交易信息 kept at least 3 years from the completion of the transaction); policy 2.2.1 (storage periods set by law)',
     disposal: 'keep_by_law',
     law: '电子商务法 art. 31',
+    notPurged: 'the case record as a whole (its rows in every table of the rule), by the erasure machinery of the personal-data requests; not purged by the schedule yet',
   },
   repairRecord: {
     period: '3 years after the repair',
@@ -65,6 +97,7 @@ export const retentions = {
     clause: '部分商品修理更换退货责任规定 (三包) arts. 10-11 (the repair record decides a later replacement or return); 电子商务法 art. 31; policy 2.2.1',
     disposal: 'keep_by_law',
     law: '电子商务法 art. 31; 三包规定 art. 11',
+    notPurged: 'the case record as a whole (its rows in every table of the rule), by the erasure machinery of the personal-data requests; not purged by the schedule yet',
   },
   consentProof: {
     period: 'while the processing it allowed goes on, and 3 years after its withdrawal or the account’s end',
@@ -73,6 +106,7 @@ export const retentions = {
     clause: 'PIPL arts. 14, 29-31 (a separate consent the processor must be able to show); 民法典 art. 188 (3-year limitation); policy 2.1 (同意原则)',
     disposal: 'keep_by_law',
     law: 'PIPL arts. 29-31 (proof of the separate consent)',
+    purge: [{ table: 'registration_consents', due: 't.withdrawn_at < $1::timestamp OR t.registration_id IN (SELECT id FROM registrations WHERE personal_data_erased_at < $1::timestamp)', action: 'delete' }],
   },
   caseEvidence: {
     period: 'with the case: 3 years after it closes, unless the subject asks for erasure earlier',
@@ -80,6 +114,7 @@ export const retentions = {
     from: 'cases.closed_at',
     clause: 'PIPL art. 19 (the shortest period the purpose needs: the case and the claims it may lead to, 民法典 art. 188); PIPL art. 47 and policy 2.4.1 (erased on request)',
     disposal: 'erase',
+    notPurged: 'the case record as a whole (its rows in every table of the rule), by the erasure machinery of the personal-data requests; not purged by the schedule yet',
   },
   contact: {
     period: 'while the subject has an open case or an active account',
@@ -101,6 +136,18 @@ export const retentions = {
     from: 'registrations.closed_at (rejected)',
     clause: 'policy 2.4.1; PIPL art. 19, 47 (erase once the purpose is met); PIPL art. 24, 50 (time to contest a refusal)',
     disposal: 'erase',
+    purge: [
+      // A rejected registration's data at the end the case recorded at the decision (registration.retention_scheduled
+      // { erasureAt }, the policy's rejectedRetentionDays, which the applicant was told); a case without it (its own
+      // timer erases it too, under the same key) 30 days after it closed.
+      { table: 'registrations', due: `t.status = 'rejected' AND t.personal_data_erased_at IS NULL AND ${retentionEnded('t.id', 't.closed_at')}`, action: 'eraseRegistration' },
+      // A later real-name verification refused: the identity it collected, never a verified account's.
+      {
+        table: 'registration_identities',
+        due: `t.registration_id IN (SELECT r.id FROM registrations r JOIN cases c ON c.id = r.real_name_case_id WHERE r.status = 'approved' AND c.outcome = 'rejected' AND ${retentionEnded('c.id', 'c.closed_at')}) AND NOT EXISTS (SELECT 1 FROM user_accounts a WHERE a.registration_id = t.registration_id AND a.real_name_verified_at IS NOT NULL)`,
+        action: 'eraseRealNameIdentity',
+      },
+    ],
   },
   sensitiveIdentity: {
     period: 'with the registration or account it verified; erased at once when the separate consent is withdrawn',
@@ -115,6 +162,7 @@ export const retentions = {
     from: 'sms_outbox.created_at',
     clause: 'PIPL art. 19 (a code is worthless once it expires; the log shows abuse for a short while); policy 1.2 (mobile verification)',
     disposal: 'erase',
+    purge: [{ table: 'sms_outbox', due: 't.created_at < $1::timestamp', action: 'delete' }],
   },
   rateCounter: {
     period: 'the calendar day it counts, and the next',
@@ -122,6 +170,10 @@ export const retentions = {
     from: 'sms_daily_counters.day',
     clause: 'PIPL art. 19; policy registration.smsDailyCap (SMS abuse)',
     disposal: 'erase',
+    purge: [
+      { table: 'sms_daily_counters', due: 't.day < $2', action: 'delete' },
+      { table: 'webhook_nonces', due: 't.expires_at < $1::timestamp', action: 'delete' },
+    ],
   },
   heldMail: {
     period: 'until an agent releases or discards it, then 30 days',
@@ -129,6 +181,9 @@ export const retentions = {
     from: 'inbound_mail_quarantine.decided_at',
     clause: 'PIPL art. 19 (kept only to decide where it belongs); policy 2.2.1',
     disposal: 'erase',
+    // mail_intakes (the same rule) are deleted at their expiry by processes/mailIntake.ts. The held mails' blobs stay
+    // until the blob store can delete (the erasure machinery of the personal-data requests).
+    purge: [{ table: 'inbound_mail_quarantine', due: 't.decided_at IS NOT NULL AND t.decided_at < $1::timestamp', action: 'delete' }],
   },
   subjectRecord: {
     period: 'while any row points to the subject; at erasure its references go, the subject row stays as erased (no personal data)',
@@ -144,6 +199,16 @@ export const retentions = {
     clause: 'policy 2.2.2 (授權訪問: who accessed what is controlled and recorded); 电子商务法 art. 31 (the records of the transactions they acted on)',
     disposal: 'keep_by_law',
     law: '电子商务法 art. 31 (the actors of the kept transaction records)',
+    notPurged: 'a revoked key’s holder name stays while the audit trail names its actors: purged with the case records it acted on',
+  },
+  dataExport: {
+    period: 'until the download link expires (7 days by default), then purged with its archive',
+    days: 0,
+    from: 'data_exports.expires_at',
+    clause: 'PIPL art. 45 (a copy for the person, on request), art. 19 (kept no longer than the delivery needs); policy 2.2.1, 2.4',
+    disposal: 'erase',
+    // The row and its archive's blob together (lib/subjectExport.ts purgeExpiredExports).
+    purge: [{ table: 'data_exports', due: 't.expires_at < $1::timestamp', action: 'purgeExports' }],
   },
 } as const satisfies Record<string, Retention>;
 export type RetentionId = keyof typeof retentions;
@@ -711,6 +776,19 @@ export const personalDataInventory: readonly TableInventory[] = [
     },
   },
   {
+    model: 'DataExport',
+    table: 'data_exports',
+    holds: 'A subject’s personal-data export: the signed archive is a blob (stores: blobs), delivered through a signed, expiring link',
+    retention: 'dataExport',
+    subject: OWN,
+    columns: {
+      sha256: pd('free_text', 'the blob key of the archive: its bytes are a copy of the subject’s data (PIPL art. 45)'),
+      ...nones(ids, 'id', 'subject_id'),
+      ...nones(enums, 'size_bytes'),
+      ...nones(times, 'created_at', 'expires_at', 'downloaded_at'),
+    },
+  },
+  {
     model: 'ComplaintRecord',
     table: 'complaints',
     holds: 'A complaint’s own row (policy 8.2)',
@@ -723,6 +801,15 @@ export const personalDataInventory: readonly TableInventory[] = [
       ...nones(enums, 'channel', 'category'),
       ...nones(times, 'created_at'),
     },
+  },
+  {
+    model: 'RetentionRun',
+    table: 'retention_runs',
+    holds: 'A run of the daily retention purge: rows disposed of per rule and table',
+    retention: 'transactionRecord',
+    subject: null,
+    notBySubject: 'counts per retention rule, about no one',
+    columns: { ...nones(ids, 'id'), ...nones(times, 'started_at', 'finished_at'), ...nones('the run’s day and its counts per rule: nothing about a person', 'cutoff_day', 'counts') },
   },
 ];
 
@@ -737,8 +824,9 @@ export const personalDataStores: readonly StoreInventory[] = [
     locate: `SELECT sha256 AS key FROM attachments WHERE subject_id = $1
       UNION SELECT raw_sha256 FROM inbound_mail_quarantine WHERE subject_id = $1
       UNION SELECT html_sha256 FROM inbound_mail_quarantine WHERE subject_id = $1 AND html_sha256 IS NOT NULL
-      UNION SELECT f->>'sha256' FROM inbound_mail_quarantine q, jsonb_array_elements(q.attachments) f WHERE q.subject_id = $1 AND f ? 'sha256'`,
-    keys: 'SHA-256 keys of blobs: the same bytes are one blob, so a key goes only when no other subject’s row names it',
+      UNION SELECT f->>'sha256' FROM inbound_mail_quarantine q, jsonb_array_elements(q.attachments) f WHERE q.subject_id = $1 AND f ? 'sha256'
+      UNION SELECT sha256 FROM data_exports WHERE subject_id = $1`,
+    keys: 'SHA-256 keys of blobs: the same bytes are one blob, so a key goes only when no other subject’s row names it; the subject’s data exports are blobs too (data_exports)',
   },
   {
     store: 'mailCatcher',
@@ -788,6 +876,13 @@ export const personalDataStores: readonly StoreInventory[] = [
     keys: 'nothing to find: logs carry the same opaque ids as the histories',
   },
 ];
+
+/**
+ * A column without personal data that says what a row is: an id or reference, an enum or code, a time, an amount.
+ * A subject's export (lib/subjectExport.ts) carries these beside the personal columns; the other `none` columns
+ * (hashes of the audit chain, API key hashes, payloads of ids and enums) are internal and left out.
+ */
+export const describesRow = (c: ColumnClass): boolean => c.category === 'none' && [ids, enums, times, money].includes(c.why);
 
 export const isPersonal = (c: ColumnClass): c is Extract<ColumnClass, { category: PersonalCategory }> => c.category !== 'none';
 

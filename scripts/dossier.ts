@@ -1,6 +1,7 @@
 // The signed dossier of a case (processes/dossier.ts), for auditors, arbitration and courts.
 //   npx tsx scripts/dossier.ts write <caseId> [--out dossier-<caseId>.tar]   needs DATABASE_URL and TEMPORAL_ADDRESS
 //   npx tsx scripts/dossier.ts verify <file.tar> [--key <public key PEM file>] offline; exit 1 when anything fails
+//                                     (a subject's personal-data export, .tar.gz, is verified the same way: lib/subjectExport.ts)
 //   npx tsx scripts/dossier.ts key                                          the configured signing key's public half
 // `write` signs with the key the configuration names (KEY_MANAGEMENT) and replays every run's history against the
 // workflow code of this checkout; progress goes to stderr, one line per file. `verify` checks the manifest's signature,
@@ -13,6 +14,7 @@ import { createDb } from '../lib/db';
 import { verifyDossier } from '../lib/dossier';
 import { createLogger } from '../lib/logger';
 import { createPorts } from '../lib/ports';
+import { verifySubjectExport } from '../lib/subjectExport';
 import { writeCaseDossier } from '../processes/dossier';
 import { createHistoryReplayer } from '../worker/historyReplayer';
 import { caseBundleOptions } from '../worker/worker';
@@ -51,7 +53,18 @@ async function write(caseId: string): Promise<number> {
 
 async function verify(file: string): Promise<number> {
   const keyFile = flag('--key');
-  const result = await verifyDossier(fs.createReadStream(file), keyFile ? { trustedPublicKeyPem: fs.readFileSync(keyFile, 'utf8') } : {});
+  const o = keyFile ? { trustedPublicKeyPem: fs.readFileSync(keyFile, 'utf8') } : {};
+  // gzip's magic bytes: a subject's data export; else a dossier.
+  const head = Buffer.alloc(2);
+  const fd = fs.openSync(file, 'r');
+  fs.readSync(fd, head, 0, 2, 0);
+  fs.closeSync(fd);
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    const { manifest, ...result } = await verifySubjectExport(fs.createReadStream(file), o);
+    console.log(JSON.stringify({ file, exportId: manifest?.exportId ?? null, subjectId: manifest?.subjectId ?? null, ...result }, null, 2));
+    return result.valid ? 0 : 1;
+  }
+  const result = await verifyDossier(fs.createReadStream(file), o);
   console.log(JSON.stringify({ file, ...result }, null, 2));
   return result.valid ? 0 : 1;
 }
@@ -70,7 +83,7 @@ async function main(): Promise<number> {
   if (command === 'write' && arg) return write(arg);
   if (command === 'verify' && arg) return verify(arg);
   if (command === 'key') return key();
-  console.error('usage: dossier.ts write <caseId> [--out file] | verify <file.tar> [--key pem] | key');
+  console.error('usage: dossier.ts write <caseId> [--out file] | verify <file.tar|export.tar.gz> [--key pem] | key');
   return 2;
 }
 

@@ -192,6 +192,8 @@ async function main(): Promise<void> {
   step(`${temporalChild ? 'Temporal dev server' : `Temporal at ${temporalAddress}`} answering (${secs(Date.now() - temporalStartedAt)} after start)`);
   const connection: Connection = await TemporalConnection.connect({ address: temporalAddress });
   await registerSearchAttributes(connection, cfg.TEMPORAL_NAMESPACE);
+  // The daily retention purge's schedule (README "Retention: the daily purge"), beside the search attributes.
+  step(`retention schedule ${await (await import('../lib/retentionSchedule')).ensureRetentionSchedule({ connection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TEMPORAL_TASK_QUEUE })}`);
 
   // 4. Mail: the configured SMTP server, or a local catcher writing .eml files to .data/mail.
   let smtpHost = cfg.SMTP_HOST;

@@ -10,9 +10,13 @@ import { processes } from '../processes';
 /** Where the generated entry is kept: a cache beside the dependencies, outside the sources and the type check. */
 const ENTRY = path.resolve(__dirname, '..', 'node_modules', '.cache', 'rights-casework', 'case-workflows.js');
 
-/** The entry's source: one re-export per process, by the workflow's name (the workflow type), from its module. */
+/** The system's own workflows, beside the cases' (name and module): the daily retention purge (lib/retentionSchedule.ts starts it). */
+export const SYSTEM_WORKFLOWS: readonly { name: string; module: string }[] = [{ name: 'retentionPurge', module: require.resolve('../workflows/retentionPurge') }];
+
+/** The entry's source: one re-export per process, by the workflow's name (the workflow type), from its module; then the system's. */
 export function caseWorkflowsSource(): string {
   const lines = processes.map((p) => `export { ${p.workflow.name} } from ${JSON.stringify(p.workflowModule)};`);
+  for (const w of SYSTEM_WORKFLOWS) lines.push(`export { ${w.name} } from ${JSON.stringify(w.module)};`);
   return `// Generated from the process catalogue (processes/index.ts) by worker/caseWorkflows.ts; do not edit.\n${lines.join('\n')}\n`;
 }
 

@@ -8,7 +8,8 @@ import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { noticeReplyTo } from '../lib/replyTokens';
 import { createPorts } from '../lib/ports';
-import { ClientPool } from '../lib/temporal';
+import { ensureRetentionSchedule } from '../lib/retentionSchedule';
+import { ClientPool, registerSearchAttributes } from '../lib/temporal';
 import { createCaseReconciler } from '../processes/caseReconciler';
 import { loadPolicy } from '../processes/policyDocument';
 import { createHistoryReplayer } from './historyReplayer';
@@ -28,6 +29,10 @@ export async function runWorker(): Promise<void> {
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS }); // the reconciler and linked cases start workflows
   const clients = new ClientPool(clientConnection, cfg.TEMPORAL_NAMESPACE);
+  // Production start-up: the search attributes and the daily retention purge's schedule, idempotently (every worker
+  // replica does it; one schedule results).
+  await registerSearchAttributes(clientConnection, cfg.TEMPORAL_NAMESPACE);
+  logger.info({ scheduleId: 'retention-purge', result: await ensureRetentionSchedule({ connection: clientConnection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TEMPORAL_TASK_QUEUE }) }, 'retention schedule');
   const policy = loadPolicy(cfg);
   const reconciler = createCaseReconciler({
     db,

@@ -14,6 +14,8 @@ import { ConfigError, envFields } from '../lib/config';
 import type { Registry } from '../lib/metrics';
 import { activityMetricsInterceptor } from './metrics';
 import { RequestIdActivityInterceptor } from '../activities/interceptors';
+import { createRegistrationActivities } from '../activities/registration';
+import { createRetentionActivities } from '../activities/retention';
 import { setWorkflowDeadlockDetection, setWorkflowStackTraces } from './workflowSandbox';
 import { processes } from '../processes';
 import { caseWorkflowsPath } from './caseWorkflows';
@@ -182,6 +184,8 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
         logger: deps.logger.child({ component: 'dossier-export' }),
         ...(replay && { replay }),
       }),
+      // The daily retention purge (workflows/retentionPurge.ts): the inventory's rules, the registration's erasures.
+      ...createRetentionActivities({ db: deps.db, logger: deps.logger, metrics: o.metrics, blobs: deps.ports.blobs, registration: createRegistrationActivities(deps) }),
     },
     ...(o.identity && { identity: o.identity }),
     ...(versioning && { workerDeploymentOptions: versioning }),

@@ -41,6 +41,7 @@ export const RETURN_LINKED_COMPLAINT_PATCH = 'return-linked-complaint';
 export const COMPLAINT_LADDER_PATCH = 'complaint-dispute-ladder';
 export const CARRIER_DELIVERY_EVENTS_PATCH = 'carrier-delivery-events';
 export const EVIDENCE_ATTACHMENT_IDS_PATCH = 'evidence-attachment-ids';
+export const RETENTION_BY_SCHEDULE_PATCH = 'registration-retention-by-schedule';
 
 export interface PatchEntry {
   id: string;
@@ -470,6 +471,19 @@ export const PATCHES: readonly PatchEntry[] = [
     oldFlow: {
       code: 'workflows/complaint.ts: a negotiation without settlement closes the complaint `unresolved` (no mediation, arbitration or litigation stages), no stage notices to both parties',
       fixtures: ['complaint.settledPaidAndRated.json', 'complaint.askedTwiceThenLapsed.json'],
+    },
+    state: 'active',
+  },
+  {
+    id: RETENTION_BY_SCHEDULE_PATCH,
+    workflowTypes: ['registrationReview'],
+    introduced: '2026-12-04T18:28:33Z',
+    commit: 'f2bed9b',
+    oldFlow: {
+      code: 'workflows/registrationReview.ts reject: a rejected registration sleeps its 30-day retention, erases and records registration.retention_ended (`bySchedule` false)',
+      // No registration history was recorded after the patch before it; the era's rejected-and-erased path is replayed by
+      // registrationReview.v8DeadlinesOnChangeFaceFailReviewedRejectedErasedAfterRetention.json (an older era's).
+      fixtures: [],
     },
     state: 'active',
   },

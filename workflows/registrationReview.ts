@@ -24,7 +24,7 @@ import {
 } from '../policy/registration';
 import { CANCELLERS, CaseKit, failure, refuse } from './caseKit';
 import { CaseErrors, cancelCaseUpdate, type ActionResult, type Actor } from './definitions';
-import { GUARDIAN_STEP_PATCH, LAWFUL_REGISTRATION_PATCH, REAL_NAME_LATER_PATCH } from './patches';
+import { GUARDIAN_STEP_PATCH, LAWFUL_REGISTRATION_PATCH, REAL_NAME_LATER_PATCH, RETENTION_BY_SCHEDULE_PATCH } from './patches';
 
 export const REGISTRATION_CASE_TYPE = 'registration';
 
@@ -477,6 +477,12 @@ export async function registrationReview(input: RegistrationCaseInput): Promise<
     const erasureAt = dayPeriodEndsAt(input.policy.calendar, new Date(), rules.rejectedRetentionDays ?? 30, { extendOverHolidays: false });
     await kase.notify(later ? 'registration.real_name_rejected' : 'registration.rejected', applicant, { reasonCode, erasureAt: erasureAt.toISOString() });
     kase.setDeadline('personalDataErasure', erasureAt);
+    // The daily retention purge (workflows/retentionPurge.ts, the Schedule `retention-purge`) erases it when due: the
+    // case records when, and closes. Cases started before keep their own timer below.
+    if (patched(RETENTION_BY_SCHEDULE_PATCH)) {
+      await kase.record('registration.retention_scheduled', { erasureAt: erasureAt.toISOString() });
+      return close('rejected', reasonCode);
+    }
     const result = await close('rejected', reasonCode);
     await kase.sleep(erasureAt.getTime() - Date.now());
     await erase('rejected');

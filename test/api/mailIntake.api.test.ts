@@ -109,6 +109,16 @@ test('an unknown sender mails complaints@: confirmed by the link, one complaint 
   await smtp.sendMail({ from: sender, to: replyTo, subject: 'Re: your complaint', text: 'The order number is 12345.' });
   const messages = (await call(sys, 'GET', `/v1/cases/${caseId}/messages`, { key: sys.keys.agent.apiKey })).body.messages;
   expect(messages).toEqual([expect.objectContaining({ party: 'customer', authorRole: 'email', authorId: kase.customerId, body: 'The order number is 12345.' })]);
+
+  // The merchant came unnamed: the agent's review must name it, and then that merchant's principals see the case.
+  const review = await eventually(async () => (await call(sys, 'GET', `/v1/tasks?caseId=${caseId}&status=open`, { key: sys.keys.agent.apiKey })).body?.tasks?.find((t: any) => t.type === 'complaint.information_review'), 'review task');
+  const unnamed = await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { outcome: 'complete' } } });
+  expect({ status: unnamed.status, message: unnamed.body.error?.message }).toEqual({ status: 409, message: expect.stringMatching(/name it \(merchantId\)/) });
+  expect((await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.merchant.apiKey })).status).toBe(404);
+  const named = await call(sys, 'POST', `/v1/tasks/${review.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload: { outcome: 'complete', merchantId: sys.keys.merchant.merchantId } } });
+  expect(named.status).toBe(200);
+  await eventually(async () => ((await sys.db.case.findUniqueOrThrow({ where: { id: caseId } })).merchantId === sys.keys.merchant.merchantId ? true : undefined), 'the merchant on the case row');
+  expect((await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.merchant.apiKey })).status).toBe(200);
 });
 
 test("a known customer's address is that customer; the page's button (a form post) is answered 303 to the page, which names the case", async () => {

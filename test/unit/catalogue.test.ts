@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sharedTemplates } from '../../activities/templates';
 import { processes, type AnyProcess } from '../../processes';
-import { caseWorkflowsPath, caseWorkflowsSource } from '../../worker/caseWorkflows';
+import { caseWorkflowsPath, caseWorkflowsSource, SYSTEM_WORKFLOWS } from '../../worker/caseWorkflows';
 import { cancelCaseUpdate, completeTaskUpdate } from '../../workflows/definitions';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -143,11 +143,11 @@ describe('the worker runs the catalogue', () => {
     }
   });
 
-  test("the bundle's entry (worker/caseWorkflows.ts) re-exports exactly the catalogue's workflows, one per process", () => {
+  test("the bundle's entry (worker/caseWorkflows.ts) re-exports exactly the catalogue's workflows, one per process, then the system's", () => {
     const code = stripComments(fs.readFileSync(caseWorkflowsPath(), 'utf8'));
     expect(code).toBe(stripComments(caseWorkflowsSource()));
     const statements = code.split(';').map((s) => s.trim()).filter(Boolean);
-    expect(statements.map((s) => s.match(/^export \{ (\w+) \} from "([^"]+)"$/)?.slice(1))).toEqual(catalogue.map((p) => [workflowName(p), p.workflowModule]));
+    expect(statements.map((s) => s.match(/^export \{ (\w+) \} from "([^"]+)"$/)?.slice(1))).toEqual([...catalogue.map((p) => [workflowName(p), p.workflowModule]), ...SYSTEM_WORKFLOWS.map((w) => [w.name, w.module])]);
   });
 
   test('no index of workflows beside the catalogue', () => {

@@ -81,3 +81,25 @@ test('every table holding personal data says how to find a subject’s rows, or 
   }
   expect(personalDataStores.map((s) => s.store)).toEqual(expect.arrayContaining(['blobs', 'mailCatcher', 'smtpRelay', 'smsGateway', 'temporalHistories']));
 });
+
+test('the retention purge runs from the inventory: every finite period has its purge steps or says why not, over tables that carry the rule', () => {
+  for (const [id, r] of Object.entries(retentions) as [string, (typeof retentions)[keyof typeof retentions]][]) {
+    const rule = r as { days: number | null; purge?: readonly { table: string; due: string; action: string }[]; notPurged?: string };
+    if (rule.days === null) {
+      expect([id, rule.purge]).toEqual([id, undefined]);
+      continue;
+    }
+    expect([id, (rule.purge?.length ?? 0) > 0 || !!rule.notPurged]).toEqual([id, true]);
+    for (const step of rule.purge ?? []) {
+      const t = personalDataInventory.find((e) => e.table === step.table);
+      expect([id, step.table, !!t]).toEqual([id, step.table, true]);
+      // A deletion: the table's rule, or one of its columns' (the purge takes nothing the inventory keeps for longer). An
+      // erasure is the registration's own (activities/registration.ts), which knows what it keeps.
+      const carries = step.action !== 'delete' || t!.retention === id || Object.values(t!.columns).some((c) => isPersonal(c) && c.retention === id);
+      expect([id, step.table, carries]).toEqual([id, step.table, true]);
+      // A step is re-runnable and safe: it names the cutoff and the row.
+      expect(step.due).toMatch(/\$[12]/);
+      expect(step.due).toMatch(/\bt\./);
+    }
+  }
+});

@@ -398,26 +398,33 @@ test('a document reviewed by staff instead of the face match: an agent decides',
   expect(await h.result()).toEqual({ outcome: 'approved' });
 });
 
-test('rejected by a person: the data is kept 30 days to contest the decision, then erased at 24:00 of the 30th day after', async () => {
+test('rejected by a person: the data is kept 30 days to contest the decision; the case records when it is erased and closes, the daily purge erases it (no 30-day timer)', async () => {
   const i = lawfulInput({ emailGiven: false, realName: 'policy' });
   const h = await start(i);
   await verifyMobile(h);
   await submitIdentity(h, { faceResult: 'fail', riskFlag: 'none' });
   const v = await waitForState(h, (s) => !!openTaskOf(s, 'registration.identity_review'));
   await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'registration.identity_review')!.taskId, actor: agent, payload: { decision: 'reject', reasonCode: 'face_mismatch' } }] });
-  const closedView = await waitForState(h, (s) => s.status === 'closed');
+  expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'face_mismatch' });
   const rejected = events(i.caseId).find((e) => e.type === 'registration.rejected');
   const erasureAt = dayPeriodEndsAt(i.policy.calendar, new Date(rejected.at), 30, { extendOverHolidays: false }).toISOString();
-  expect(closedView).toMatchObject({ outcome: 'rejected', deadlines: { personalDataErasure: erasureAt } });
   expect(forCase(i.caseId, fake.of('notify')).find((x) => x.template === 'registration.rejected').params).toEqual({ caseId: i.caseId, reasonCode: 'face_mismatch', erasureAt });
+  // The retention's end is recorded at the decision; the case closes then, and the purge (activities/retention.ts) erases.
+  const types = eventTypes(i.caseId);
+  expect(types.slice(-2)).toEqual(['registration.retention_scheduled', 'case.closed']);
+  expect(events(i.caseId).find((e) => e.type === 'registration.retention_scheduled').payload).toEqual({ erasureAt });
+  expect(types).not.toContain('registration.retention_ended');
   expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(0);
-  expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'face_mismatch' });
-  const [erased] = reg.of('erasePersonalData', i.caseId);
-  expect(erased).toMatchObject({ reason: 'rejected', userRef: i.userRef });
-  expectFiredAt(erased.at, erasureAt);
-  const ended = events(i.caseId).at(-1);
-  expect(ended).toMatchObject({ type: 'registration.retention_ended', payload: { erasureAt } });
-  expect(ended.casePatch.deadlines).toEqual({});
+  const closed = events(i.caseId).at(-1);
+  expect(closed.casePatch).toMatchObject({ status: 'closed', outcome: 'rejected', deadlines: { personalDataErasure: erasureAt } });
+  // No timer waits out the retention, and the workflow ended at the decision, not 30 days later.
+  const history = (await h.fetchHistory()).events ?? [];
+  const timers = history.flatMap((e) => (e.timerStartedEventAttributes ? [Number(e.timerStartedEventAttributes.startToFireTimeout?.seconds ?? 0)] : []));
+  expect(timers.filter((s) => s >= 29 * 24 * 3600)).toEqual([]);
+  const closedAt = new Date(closed.at).getTime();
+  expect(closedAt - new Date(rejected.at).getTime()).toBeLessThan(60_000);
+  const marker = history.find((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch' && Buffer.from(e.markerRecordedEventAttributes.details!['patch-data'].payloads![0].data!).toString().includes('registration-retention-by-schedule'));
+  expect(marker).toBeDefined();
 });
 
 test('a child under 14 without a guardian\'s consent (PIPL art. 31): refused with that reason and erased at once', async () => {
@@ -488,7 +495,7 @@ describe('real-name verification of an active account, when a feature asks for i
     expect(templatesOf(i.caseId)).toEqual(['registration.real_name_verified']);
   });
 
-  test('rejected by a person: the account stays as it is, the identity data is erased after the retention', async () => {
+  test('rejected by a person: the account stays as it is; the case records when the identity data is erased (by the daily purge) and closes', async () => {
     const i = laterInput('payment_above_limit');
     reg.identityOf(i.registrationId!, { faceResult: 'uncertain', riskFlag: 'none' });
     const h = await start(i);
@@ -499,9 +506,10 @@ describe('real-name verification of an active account, when a feature asks for i
     expect(await h.result()).toEqual({ outcome: 'rejected', reasonCode: 'identity_not_confirmed' });
     const rejected = events(i.caseId).find((e) => e.type === 'registration.rejected');
     const erasureAt = dayPeriodEndsAt(i.policy.calendar, new Date(rejected.at), 30, { extendOverHolidays: false }).toISOString();
-    const [erased] = reg.of('eraseIdentity', i.caseId);
-    expect(erased).toMatchObject({ registrationId: i.registrationId, reason: 'rejected' });
-    expectFiredAt(erased.at, erasureAt);
+    // The purge (activities/retention.ts, rule `registration`) erases the identity of a refused real-name case when due.
+    expect(reg.of('eraseIdentity', i.caseId)).toHaveLength(0);
+    expect(events(i.caseId).find((e) => e.type === 'registration.retention_scheduled').payload).toEqual({ erasureAt });
+    expect(eventTypes(i.caseId).at(-1)).toBe('case.closed');
     expect(reg.of('recordRegistrationOutcome', i.caseId)).toHaveLength(0);
     expect(reg.of('erasePersonalData', i.caseId)).toHaveLength(0);
     expect(templatesOf(i.caseId)).toEqual(['registration.real_name_rejected']);

@@ -1,0 +1,172 @@
+// The daily retention purge's activities (workflows/retentionPurge.ts, started by the Schedule `retention-purge`): every
+// retention rule of the personal-data inventory with a finite period and purge steps (lib/personalData.ts retentions)
+// disposes of the rows past it, page by page (PIPL art. 19, 47; policy 2.2.1, 2.4.1). A rule's steps are re-runnable:
+// a row is due only while it is not yet disposed of, so a retry (or the next day) resumes where the last one stopped.
+// Counts go to the run's row (retention_runs), the metric casework_retention_purged_rows_total and the log.
+import { Context } from '@temporalio/activity';
+import type { BlobStore } from '../lib/blobs';
+import type { Db } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import { metric, type Registry } from '../lib/metrics';
+import { retentions, type PurgeStep, type Retention, type RetentionId } from '../lib/personalData';
+import { purgeExpiredExports } from '../lib/subjectExport';
+import type { RegistrationActivities } from './registration';
+
+/** The purge counts its days in China Standard Time (no daylight saving): the schedule's zone, the law's days. */
+export const RETENTION_TIME_ZONE = 'Asia/Shanghai';
+const ZONE_OFFSET_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
+/** Rows per statement: a page, followed by a heartbeat. */
+export const RETENTION_PAGE = 1_000;
+
+/** The rules the purge runs: the inventory's retentions with a finite period and purge steps, in the inventory's order. */
+export function purgeRules(): RetentionId[] {
+  return (Object.entries(retentions) as [RetentionId, Retention][]).filter(([, r]) => r.days !== null && (r.purge?.length ?? 0) > 0).map(([id]) => id);
+}
+
+/** The local day (YYYY-MM-DD, China Standard Time) of an instant. */
+export function localDay(at: Date): string {
+  return new Date(at.getTime() + ZONE_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * A rule's cutoff for a run on `runDay`: the start of the local day `days` days before. A row whose period counts from
+ * before it has had its `days` whole days after the day it started (民法典 art. 201: from the next day, to 24:00 of the
+ * last), so a registration rejected on day D (erasureAt 24:00 of D+30) is erased by the run of D+31, never before.
+ */
+export function cutoffOf(runDay: string, days: number): { cutoff: string; day: string } {
+  const start = Date.parse(`${runDay}T00:00:00.000Z`) - ZONE_OFFSET_MS - days * DAY_MS;
+  return { cutoff: new Date(start).toISOString(), day: localDay(new Date(start)) };
+}
+
+export interface RetentionRuleInput {
+  runId: string;
+  rule: RetentionId;
+  /** The run's local day (retention_runs.cutoff_day). */
+  runDay: string;
+  /** Rows per statement (default RETENTION_PAGE). */
+  page?: number;
+}
+/** Rows disposed of per table. */
+export type RetentionCounts = Record<string, number>;
+
+export interface RetentionActivities {
+  /** Opens the run's row (once per run id) and answers its day and the rules to purge. */
+  startRetentionRun(input: { runId: string; at: string }): Promise<{ runDay: string; rules: RetentionId[] }>;
+  /** One rule's purge, paged and heartbeating; its counts are added to the run's row. */
+  purgeRetentionRule(input: RetentionRuleInput): Promise<RetentionCounts>;
+  /** Closes the run's row; answers the counts of every rule. */
+  finishRetentionRun(input: { runId: string; at: string }): Promise<Record<string, RetentionCounts>>;
+}
+
+export interface RetentionDeps {
+  db: Db;
+  logger: Logger;
+  metrics?: Registry;
+  /** The blob store: an expired export's archive goes with its row (absent: exports are not purged). */
+  blobs?: BlobStore;
+  /** The registration's erasures (activities/registration.ts), for the registration rule. */
+  registration: Pick<RegistrationActivities, 'erasePersonalData' | 'eraseIdentity'>;
+}
+
+const heartbeat = (details: unknown) => {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    /* called outside an activity (tests, scripts) */
+  }
+};
+const progress = (): RetentionCounts | undefined => {
+  try {
+    return Context.current().info.heartbeatDetails as RetentionCounts | undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export function createRetentionActivities(deps: RetentionDeps): RetentionActivities {
+  const { db } = deps;
+  const log = deps.logger.child({ component: 'retention' });
+  const purged = deps.metrics
+    ? metric(deps.metrics, 'counter', { name: 'casework_retention_purged_rows_total', help: 'Rows the retention purge disposed of, by inventory rule and table', labelNames: ['rule', 'table'] })
+    : undefined;
+
+  /** One page of a step: the rows disposed of (0: nothing left). */
+  const page = async (step: PurgeStep, cutoff: { cutoff: string; day: string }, size: number, at: string, seen: Set<string>): Promise<number> => {
+    const params = [cutoff.cutoff, cutoff.day, size];
+    // Every parameter is typed in every statement, whichever the step's predicate uses.
+    const due = `(${step.due}) AND $1::timestamp IS NOT NULL AND $2::text IS NOT NULL`;
+    if (step.action === 'delete') {
+      // ctid: any table, whatever its key; the rows go in the same statement that chose them.
+      return db.$executeRawUnsafe(`DELETE FROM ${step.table} WHERE ctid IN (SELECT ctid FROM ${step.table} t WHERE ${due} LIMIT $3)`, ...params);
+    }
+    if (step.action === 'eraseRegistration') {
+      const rows = (await db.$queryRawUnsafe<{ id: string; user_ref: string }[]>(`SELECT t.id, t.user_ref FROM ${step.table} t WHERE ${due} ORDER BY t.id LIMIT $3`, ...params)).filter((r) => !seen.has(r.id));
+      // The registration's own erasure, audited on its case under the key its workflow's timer uses: whichever runs
+      // first erases, the other answers what was erased.
+      for (const r of rows) {
+        seen.add(r.id);
+        await deps.registration.erasePersonalData({ caseId: r.id, registrationId: r.id, userRef: r.user_ref, reason: 'rejected', at, eventKey: `${r.id}:erase` });
+      }
+      return rows.length;
+    }
+    if (step.action === 'purgeExports') {
+      // Expired exports with their archives: the blob store's files go too (the archive is the subject's data).
+      if (!deps.blobs) return 0;
+      return (await purgeExpiredExports(db, deps.blobs, new Date(cutoff.cutoff))).exports;
+    }
+    const rows = (
+      await db.$queryRawUnsafe<{ registration_id: string; case_id: string }[]>(
+        `SELECT t.registration_id, r.real_name_case_id AS case_id FROM ${step.table} t JOIN registrations r ON r.id = t.registration_id WHERE ${due} ORDER BY t.registration_id LIMIT $3`,
+        ...params,
+      )
+    ).filter((r) => !seen.has(r.registration_id));
+    for (const r of rows) {
+      seen.add(r.registration_id);
+      await deps.registration.eraseIdentity({ caseId: r.case_id, registrationId: r.registration_id, reason: 'rejected', at, eventKey: `${r.case_id}:erase` });
+    }
+    return rows.length;
+  };
+
+  return {
+    async startRetentionRun({ runId, at }) {
+      // A retried start finds the row and keeps its day: every rule of the run counts from the same cutoff.
+      const [row] = await db.$queryRaw<{ cutoff_day: string }[]>`
+        INSERT INTO retention_runs (id, started_at, cutoff_day) VALUES (${runId}, ${new Date(at)}, ${localDay(new Date(at))})
+        ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING cutoff_day`;
+      const rules = purgeRules();
+      log.info({ runId, runDay: row.cutoff_day, rules }, 'retention purge started');
+      return { runDay: row.cutoff_day, rules };
+    },
+
+    async purgeRetentionRule({ runId, rule, runDay, page: size = RETENTION_PAGE }) {
+      const r: Retention = retentions[rule];
+      if (r.days === null || !r.purge) return {};
+      const cutoff = cutoffOf(runDay, r.days);
+      // A retry continues the counts its previous attempt heartbeated (what those pages disposed of is gone).
+      const counts: RetentionCounts = { ...Object.fromEntries(r.purge.map((s) => [s.table, 0])), ...progress() };
+      const at = new Date().toISOString();
+      for (const step of r.purge) {
+        // An erasure that leaves its row due (it was erased under its key before) is not asked twice.
+        const seen = new Set<string>();
+        for (;;) {
+          const n = await page(step, cutoff, size, at, seen);
+          counts[step.table] += n;
+          if (n > 0) purged?.inc({ rule, table: step.table }, n);
+          heartbeat(counts);
+          if (n === 0 || ((step.action === 'delete' || step.action === 'purgeExports') && n < size)) break;
+        }
+      }
+      await db.$executeRaw`UPDATE retention_runs SET counts = counts || jsonb_build_object(${rule}::text, ${JSON.stringify(counts)}::jsonb) WHERE id = ${runId}`;
+      log.info({ runId, rule, cutoff: cutoff.cutoff, counts }, 'retention rule purged');
+      return counts;
+    },
+
+    async finishRetentionRun({ runId, at }) {
+      const [row] = await db.$queryRaw<{ counts: Record<string, RetentionCounts> }[]>`
+        UPDATE retention_runs SET finished_at = COALESCE(finished_at, ${new Date(at)}) WHERE id = ${runId} RETURNING counts`;
+      log.info({ runId, counts: row?.counts ?? {} }, 'retention purge finished');
+      return row?.counts ?? {};
+    },
+  };
+}
