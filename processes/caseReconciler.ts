@@ -127,6 +127,21 @@ export function createCaseReconciler(o: CaseReconcilerOptions): CaseReconciler {
   }
 
   async function pass(): Promise<ReconcileResult> {
+    const result = await casesPass();
+    if (!result.locked) return result;
+    // After the lock's connection is back in the pool: these take connections of their own (the embedded database of
+    // `bash scripts/dev` has one), and each is safe to run twice (a message's signal is heard once, a purge deletes once).
+    // Thread messages whose signal to their case never went through (the case would wait on a reply it has).
+    await resignalThreadMessages({ db: o.db, clients: o.temporal.clients, logger: log }, { afterMs: boundMs, batch, taskQueue: o.temporal.taskQueue, adoptUnqueued }).catch((err: Error) => log.warn({ err: err.message }, 'thread messages: signalling again failed; the next pass tries again'));
+    // E-mail intakes past their confirmation link's expiry (processes/mailIntake.ts).
+    await purgeExpiredMailIntakes(o.db, { batch })
+      .then((n) => n > 0 && log.info({ intakes: n }, 'expired e-mail intakes purged'))
+      .catch((err: Error) => log.warn({ err: err.message }, 'e-mail intakes: purge failed; the next pass tries again'));
+    return result;
+  }
+
+  /** The cases without their workflow, under the reconcilers' advisory lock (one pass at a time across workers). */
+  async function casesPass(): Promise<ReconcileResult> {
     const client = await poolOf(o.db).connect();
     try {
       const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [RECONCILER_LOCK_KEY]);
@@ -146,12 +161,6 @@ export function createCaseReconciler(o: CaseReconcilerOptions): CaseReconciler {
           if (found.length < batch) break;
         }
         if (done.length) log.info({ cases: done.length, started: done.filter((d) => d.outcome === 'started').length, failed: done.filter((d) => d.outcome === 'failed').length }, 'reconciler pass');
-        // Thread messages whose signal to their case never went through (the case would wait on a reply it has).
-        await resignalThreadMessages({ db: o.db, clients: o.temporal.clients, logger: log }, { afterMs: boundMs, batch, taskQueue: o.temporal.taskQueue, adoptUnqueued }).catch((err: Error) => log.warn({ err: err.message }, 'thread messages: signalling again failed; the next pass tries again'));
-        // E-mail intakes past their confirmation link's expiry (processes/mailIntake.ts).
-        await purgeExpiredMailIntakes(o.db, { batch })
-          .then((n) => n > 0 && log.info({ intakes: n }, 'expired e-mail intakes purged'))
-          .catch((err: Error) => log.warn({ err: err.message }, 'e-mail intakes: purge failed; the next pass tries again'));
         return { locked: true, cases: done };
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [RECONCILER_LOCK_KEY]);

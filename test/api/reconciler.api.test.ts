@@ -297,3 +297,18 @@ describe.each((processes as readonly AnyProcess[]).map((p) => [p.caseType] as co
     await call(sys, 'POST', `/v1/cases/${caseId}/cancel`, { key: sys.keys.storefront.apiKey, body: { reasonCode: 'customer_request' } });
   });
 });
+
+test('on a database of one connection (the embedded one of `bash scripts/dev`), a pass frees its lock connection before the purges that take their own', async () => {
+  const { createDb } = await import('../../lib/db');
+  const single = createDb(requireEnv('DATABASE_URL'), { maxConnections: 1 });
+  try {
+    const id = `mi_${crypto.randomUUID().replace(/-/g, '')}`;
+    await sys.db.mailIntake.create({ data: { id, caseType: 'complaint', fromAddress: `gone-${id}@customer.test`, description: 'expired', attachments: [], expiresAt: new Date(Date.now() - 60_000) } });
+    const r = createCaseReconciler({ db: single, logger: createLogger('test', 'silent'), temporal: { clients: new ClientPool(sys.connection, 'default'), taskQueue: sys.taskQueue }, boundMs: 3_600_000, adoptUnqueued: false });
+    await eventually(async () => ((await r.runOnce()).locked ? true : undefined), 'a pass that holds the lock');
+    // The purge ran on the one connection once the lock's was back (before, it waited for a second one and failed).
+    expect(await sys.db.mailIntake.findUnique({ where: { id } })).toBeNull();
+  } finally {
+    await single.$disconnect();
+  }
+});
