@@ -5,10 +5,8 @@
 // with generate_series (case rows, complaint rows, stage spans, outcomes and ratings spread over 50 merchants, the
 // categories and channels, and a year), runs the report's one statement warm for each grouping over the whole year
 // and over 30 days, prints p50/p95 latency and the sizes of the indexes it reads as JSON, then drops the database.
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { Client as Pg } from 'pg';
-import { applyMigrationsToEmptyDatabase } from '../lib/migrations';
+import { withScratchDatabase } from './bench/scratchDatabase';
 import { complaintReportGroupings, complaintsReport, complaintsReportSql, REPORT_SETTINGS } from '../processes/complaint.report';
 import { COMPLAINT_CASE_TYPE, complaintCategories, complaintChannels, complaintOutcomes, complaintStages, settledOutcomes } from '../policy/complaints';
 
@@ -73,22 +71,9 @@ async function seed(db: Pg, n: number, start: Date): Promise<void> {
 }
 
 async function main() {
-  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL;
-  if (!adminUrl) throw new Error('TEST_DATABASE_ADMIN_URL is required (a server where the user may create databases)');
   const n = arg('--complaints', 100_000);
   const runs = arg('--runs', 10);
-  const dbName = `casework_bench_complaints_${process.pid}`;
-  const admin = new Pg({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
-  try {
-    progress(`migrating ${dbName}`);
-    if (!('applied' in (await applyMigrationsToEmptyDatabase(databaseUrl)))) {
-      execFileSync('bash', [path.join(__dirname, 'prisma'), 'migrate', 'deploy'], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'ignore' });
-    }
+  await withScratchDatabase('casework_bench_complaints', async (databaseUrl) => {
     const db = new Pg({ connectionString: databaseUrl });
     await db.connect();
     const start = new Date('2026-01-01T00:00:00Z');
@@ -126,11 +111,7 @@ async function main() {
     const spans = (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM case_steps')).rows[0].n;
     await db.end();
     console.log(JSON.stringify({ complaints: n, stageSpans: Number(spans), ...results, 'sizes (MB)': Object.fromEntries(sizes.rows.map((r) => [r.name, Math.round((Number(r.bytes) / 1048576) * 10) / 10])) }, null, 2));
-  } finally {
-    if (process.argv.includes('--keep')) progress(`kept ${dbName}`);
-    else await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
-  }
+  }, { keep: process.argv.includes('--keep'), progress });
 }
 
 main().catch((err) => {

@@ -2,16 +2,12 @@
 //   TEST_DATABASE_ADMIN_URL=postgresql://user:pw@127.0.0.1:5432/postgres npx tsx scripts/bench-inbox.ts [--tasks 10000] [--requests 200]
 // Creates a scratch database, migrates it, seeds tasks, serves the real API in-process (listing needs
 // no Temporal), measures request latency, then drops the database. Prints p50/p95 as JSON.
-import { execFileSync } from 'node:child_process';
-import crypto from 'node:crypto';
-import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { Client as Pg } from 'pg';
 import { startApi } from '../api/server';
 import { loadConfig } from '../lib/config';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
-import { applyMigrationsToEmptyDatabase } from '../lib/migrations';
+import { withScratchDatabase } from './bench/scratchDatabase';
 import { createPrincipal } from '../lib/principals';
 
 const arg = (name: string, dflt: number) => {
@@ -37,23 +33,9 @@ async function timed(n: number, fn: () => Promise<void>): Promise<{ p50: number;
 }
 
 async function main() {
-  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL;
-  if (!adminUrl) throw new Error('TEST_DATABASE_ADMIN_URL is required (a server where the user may create databases)');
   const total = arg('--tasks', 10_000);
   const requests = arg('--requests', 200);
-  const dbName = `casework_bench_${process.pid}`;
-  const admin = new Pg({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
-  try {
-    progress(`migrating ${dbName}`);
-    // A database created a moment ago: every migration in one pass (lib/migrations.ts), else the Prisma CLI.
-    if (!('applied' in (await applyMigrationsToEmptyDatabase(databaseUrl)))) {
-      execFileSync('bash', [path.join(__dirname, 'prisma'), 'migrate', 'deploy'], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'ignore' });
-    }
+  await withScratchDatabase('casework_bench', async (databaseUrl) => {
     const db = createDb(databaseUrl);
     const cases = Math.ceil(total / 10);
     progress(`seeding ${cases} cases and ${total} open tasks`);
@@ -109,10 +91,7 @@ async function main() {
     await api.close();
     await db.$disconnect();
     console.log(JSON.stringify({ openTasks: total, 'GET /v1/tasks?status=open&role=agent&limit=100 (ms)': firstPage, 'dueBefore filter, limit=100 (ms)': dueSoon, 'status=open&limit=500 (ms)': allOpen, [`walk all ${seen} open tasks in ${pages} pages of 500 (ms)`]: walk }, null, 2));
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
-  }
+  }, { progress });
 }
 
 main().catch((err) => {
