@@ -5,9 +5,8 @@
 // byte fails; nothing of a second subject is in it. The signed link answers it once signed, 404 tampered, 410 expired;
 // the purge deletes expired exports with their archives.
 import crypto from 'node:crypto';
-import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import tar from 'tar-stream';
+import { filesOfTar } from '../helpers/tar';
 import { FileBlobStore } from '../../lib/blobs';
 import { loadConfig, secretsOf } from '../../lib/config';
 import { SimulatedKeyManagement } from '../../lib/keys';
@@ -70,23 +69,9 @@ async function fingerprint(subjectId: string): Promise<string> {
   return parts.join(',');
 }
 
-async function untar(gz: Buffer): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const extract = tar.extract();
-  extract.on('entry', (h, s, next) => {
-    const parts: Buffer[] = [];
-    s.on('data', (c: unknown) => parts.push(c as Buffer));
-    s.on('end', () => {
-      files.set(h.name, Buffer.concat(parts));
-      next();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve).on('error', reject);
-    Readable.from([zlib.gunzipSync(gz)]).pipe(extract);
-  });
-  return files;
-}
+
+/** A personal-data export's files (a gzipped tar). */
+const untar = (gz: Buffer) => filesOfTar(zlib.gunzipSync(gz));
 
 test("the export holds exactly what the inventory finds for the subject, signed; nothing of another subject; the link answers it", async () => {
   const a = await customer('李四');

@@ -5,12 +5,11 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import tar from 'tar-stream';
 import { verifyDossier } from '../../lib/dossier';
 import { idem, returnBody } from '../../scripts/harness/bodies';
 import { checkerFor } from '../helpers/responses';
+import { filesOfTar } from '../helpers/tar';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
@@ -29,23 +28,6 @@ async function download(caseId: string, key: string) {
   return { res, bytes };
 }
 
-async function filesOf(archive: Buffer): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const extract = tar.extract();
-  extract.on('entry', (h, s, next) => {
-    const parts: Buffer[] = [];
-    s.on('data', (c: unknown) => parts.push(c as Buffer));
-    s.on('end', () => {
-      files.set(h.name, Buffer.concat(parts));
-      next();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve).on('error', reject);
-    Readable.from([archive]).pipe(extract);
-  });
-  return files;
-}
 
 test('an auditor downloads a signed dossier of a return that verifies with the published key and replays against the current code', async () => {
   const opened = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: returnBody(sys.keys.merchant.merchantId), headers: { 'Idempotency-Key': idem() } });
@@ -74,7 +56,7 @@ test('an auditor downloads a signed dossier of a return that verifies with the p
   const verified = await verifyDossier(bytes, { trustedPublicKeyPem: key.body.publicKeyPem });
   expect(verified).toMatchObject({ valid: true, caseId, keyId: key.body.keyId, keyTrusted: true, problems: [] });
 
-  const files = await filesOf(bytes);
+  const files = await filesOfTar(bytes);
   const json = (name: string) => JSON.parse(files.get(name)!.toString('utf8'));
   const manifest = json('manifest.json');
   expect(manifest).toMatchObject({ format: 'casework-dossier/1', caseId, caseType: 'return', generatedBy: sys.keys.auditor.id });

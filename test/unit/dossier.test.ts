@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import tar from 'tar-stream';
+import { filesOfTar } from '../helpers/tar';
 import { DEV_SIGNING_KEY_SEED, loadConfig } from '../../lib/config';
 import { jsonBytes, verifyDossier, writeDossier, type DossierEntry } from '../../lib/dossier';
 import { ed25519KeyId, SimulatedKeyManagement } from '../../lib/keys';
@@ -27,20 +28,10 @@ async function written(entries: DossierEntry[] = [
 /** The archive's entries, rewritten by `edit` (name → bytes, or undefined to drop one), packed again. */
 async function repacked(archive: Buffer, edit: (name: string, bytes: Buffer) => Buffer | undefined, extra: { name: string; bytes: Buffer }[] = []): Promise<Buffer> {
   const files: { name: string; bytes: Buffer }[] = [];
-  const extract = tar.extract();
-  extract.on('entry', (h, s, next) => {
-    const parts: Buffer[] = [];
-    s.on('data', (c: unknown) => parts.push(c as Buffer));
-    s.on('end', () => {
-      const b = edit(h.name, Buffer.concat(parts));
-      if (b) files.push({ name: h.name, bytes: b });
-      next();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve).on('error', reject);
-    Readable.from([archive]).pipe(extract);
-  });
+  for (const [name, bytes] of await filesOfTar(archive)) {
+    const b = edit(name, bytes);
+    if (b) files.push({ name, bytes: b });
+  }
   const pack = tar.pack();
   for (const f of [...files, ...extra]) pack.entry({ name: f.name }, f.bytes);
   pack.finalize();
