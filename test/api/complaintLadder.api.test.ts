@@ -55,7 +55,9 @@ async function toMediation(): Promise<string> {
   }
   await atStep(caseId, 'merchant_reply');
   ok(await call(sys, 'POST', `/v1/cases/${caseId}/messages`, { key: sys.keys.merchant.apiKey, body: { body: 'We sent two replacements already; we will not refund.' } }), 201);
+  // No settlement in the 3 s window: mediation is offered, and only the complainant asks for it.
   await atStep(caseId, 'mediation_offered');
+  expect((await action(caseId, 'request-mediation', sys.keys.merchant.apiKey, {})).status).toBe(403);
   ok(await action(caseId, 'request-mediation', sys.keys.storefront.apiKey, {}));
   await atStep(caseId, 'mediation');
   return caseId;
@@ -92,24 +94,7 @@ test('arbitration: the worker exports the signed dossier as an attachment; the a
 });
 
 test('a mediated complaint: the mediator claims from the inbox, both parties accept the agreement, the compensation is paid once; its dossier verifies', async () => {
-  const res = await call(quick, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: complaintBody(sys.keys.merchant.merchantId), headers: { 'Idempotency-Key': idem() } });
-  ok(res, 201);
-  const caseId: string = res.body.caseId;
-  opened.push(caseId);
-  for (const [type, payload] of [
-    ['complaint.information_review', { outcome: 'complete' }],
-    ['complaint.preliminary_judgement', { classification: 'product_quality' }],
-  ] as const) {
-    const t = await openTask(caseId, type);
-    ok(await call(sys, 'POST', `/v1/tasks/${t.taskId}/complete`, { key: sys.keys.agent.apiKey, body: { payload } }));
-  }
-  await atStep(caseId, 'merchant_reply');
-  ok(await call(sys, 'POST', `/v1/cases/${caseId}/messages`, { key: sys.keys.merchant.apiKey, body: { body: 'We sent two replacements already; we will not refund.' } }), 201);
-  // No settlement in the 3 s window: mediation is offered, and only the complainant asks for it.
-  await atStep(caseId, 'mediation_offered');
-  expect((await action(caseId, 'request-mediation', sys.keys.merchant.apiKey, {})).status).toBe(403);
-  ok(await action(caseId, 'request-mediation', sys.keys.storefront.apiKey, {}));
-  await atStep(caseId, 'mediation');
+  const caseId = await toMediation();
 
   // The mediator: a principal of the role the complaint module declares, created by an admin.
   const created = await call(sys, 'POST', '/v1/principals', { key: sys.keys.admin.apiKey, body: { name: 'mediator one', role: 'mediator' } });
