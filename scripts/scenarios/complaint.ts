@@ -1,5 +1,6 @@
 // Scenarios recorded as complaint history fixtures (scripts/record-histories.ts), and the fakes the complaint's
 // workflow tests share: the generic fake activities plus a recording fake of the settlement payment.
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PayComplaintSettlementInput } from '../../activities/complaint';
 import { complaintPaymentKey } from '../../policy/complaints';
@@ -18,7 +19,7 @@ import {
 } from '../../workflows/complaint';
 import { createFakeActivities } from '../harness/fakeActivities';
 import { executeUpdate, openTaskOf, testPolicy, waitForState, caseWorker } from '../harness/timeSkipping';
-import type { ScenarioSet } from './types';
+import type { Scenario, ScenarioSet } from './types';
 
 /** The generic fakes and a payment fake that pays once per idempotency key (as the gateway does). */
 export function createComplaintFakeActivities() {
@@ -108,116 +109,93 @@ function ladder(env: TestWorkflowEnvironment, caseId: string) {
   };
 }
 
+/** A complaint opened online on a queue of its own, driven by `drive`, then awaited to its end. */
+function complaintScenario(drive: (h: WorkflowHandle, ctx: { env: TestWorkflowEnvironment; caseId: string }) => Promise<void>): Scenario {
+  return async ({ env, taskQueue, workflowId: caseId }) => {
+    const queue = `${taskQueue}-complaint`;
+    const { worker } = await complaintWorker(env, queue);
+    await worker.runUntil(async () => {
+      const started = await env.client.workflow.start(complaint, { taskQueue: queue, workflowId: caseId, args: [complaintInput(caseId)] });
+      await drive(started, { env, caseId });
+      await started.result();
+    });
+  };
+}
+
 export const complaintScenarios: ScenarioSet = {
   /** Reviewed, classified, the merchant replies, a compensation proposed and accepted, paid, rated. */
-  async 'complaint.settledPaidAndRated'({ env, taskQueue, workflowId: caseId }) {
-    const queue = `${taskQueue}-complaint`;
-    const { worker } = await complaintWorker(env, queue);
-    await worker.runUntil(async () => {
-      const h = await env.client.workflow.start(complaint, { taskQueue: queue, workflowId: caseId, args: [complaintInput(caseId)] });
-      const complete = async (type: string, payload: unknown) => {
-        const v = await waitForState(h, (s) => !!openTaskOf(s, type), type);
-        await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, type)!.taskId, actor: agent, payload }] });
-      };
-      await complete('complaint.information_review', { outcome: 'complete' });
-      await complete('complaint.preliminary_judgement', { classification: 'product_quality' });
-      await waitForState(h, (s) => s.step === 'merchant_reply', 'merchant reply');
-      await h.signal(threadMessageSignal, { messageId: 'msg_fixture_merchant', party: 'merchant', at: new Date().toISOString() });
-      await waitForState(h, (s) => s.step === 'negotiation', 'negotiation');
-      await executeUpdate(h, proposeSettlementUpdate, { args: [{ actor: merchant, terms: 'compensation', amount: '50.00' }] });
-      await executeUpdate(h, respondSettlementUpdate, { args: [{ actor: storefront, proposal: 1, decision: 'accept' }] });
-      await waitForState(h, (s) => s.step === 'rating', 'rating');
-      await executeUpdate(h, rateComplaintUpdate, { args: [{ actor: storefront, rating: 5 }] });
-      await h.result();
-    });
-  },
+  'complaint.settledPaidAndRated': complaintScenario(async (h) => {
+    const complete = async (type: string, payload: unknown) => {
+      const v = await waitForState(h, (s) => !!openTaskOf(s, type), type);
+      await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, type)!.taskId, actor: agent, payload }] });
+    };
+    await complete('complaint.information_review', { outcome: 'complete' });
+    await complete('complaint.preliminary_judgement', { classification: 'product_quality' });
+    await waitForState(h, (s) => s.step === 'merchant_reply', 'merchant reply');
+    await h.signal(threadMessageSignal, { messageId: 'msg_fixture_merchant', party: 'merchant', at: new Date().toISOString() });
+    await waitForState(h, (s) => s.step === 'negotiation', 'negotiation');
+    await executeUpdate(h, proposeSettlementUpdate, { args: [{ actor: merchant, terms: 'compensation', amount: '50.00' }] });
+    await executeUpdate(h, respondSettlementUpdate, { args: [{ actor: storefront, proposal: 1, decision: 'accept' }] });
+    await waitForState(h, (s) => s.step === 'rating', 'rating');
+    await executeUpdate(h, rateComplaintUpdate, { args: [{ actor: storefront, rating: 5 }] });
+  }),
   /** Incomplete twice: the complainant answers the first question in the thread, not the second: withdrawn at its deadline. */
-  async 'complaint.askedTwiceThenLapsed'({ env, taskQueue, workflowId: caseId }) {
-    const queue = `${taskQueue}-complaint`;
-    const { worker } = await complaintWorker(env, queue);
-    await worker.runUntil(async () => {
-      const h = await env.client.workflow.start(complaint, { taskQueue: queue, workflowId: caseId, args: [complaintInput(caseId)] });
-      const incomplete = async () => {
-        const v = await waitForState(h, (s) => !!openTaskOf(s, 'complaint.information_review'), 'review');
-        await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'complaint.information_review')!.taskId, actor: agent, payload: { outcome: 'incomplete', missing: ['evidence'] } }] });
-        await waitForState(h, (s) => s.step === 'awaiting_information' && !!s.deadlines.informationReply, 'question');
-      };
-      await incomplete();
-      await h.signal(threadMessageSignal, { messageId: 'msg_fixture_customer', party: 'customer', at: new Date().toISOString() });
-      await incomplete();
-      await h.result();
-    });
-  },
+  'complaint.askedTwiceThenLapsed': complaintScenario(async (h) => {
+    const incomplete = async () => {
+      const v = await waitForState(h, (s) => !!openTaskOf(s, 'complaint.information_review'), 'review');
+      await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, 'complaint.information_review')!.taskId, actor: agent, payload: { outcome: 'incomplete', missing: ['evidence'] } }] });
+      await waitForState(h, (s) => s.step === 'awaiting_information' && !!s.deadlines.informationReply, 'question');
+    };
+    await incomplete();
+    await h.signal(threadMessageSignal, { messageId: 'msg_fixture_customer', party: 'customer', at: new Date().toISOString() });
+    await incomplete();
+  }),
   /** Ladder: no settlement in the window, mediation offered and not asked for: closed unresolved at its deadline (one run). */
-  async 'complaint.v2MediationNotRequested'({ env, taskQueue, workflowId: caseId }) {
-    const queue = `${taskQueue}-complaint`;
-    const { worker } = await complaintWorker(env, queue);
-    await worker.runUntil(async () => {
-      const started = await env.client.workflow.start(complaint, { taskQueue: queue, workflowId: caseId, args: [complaintInput(caseId)] });
-      await ladder(env, caseId).toMediationOffered();
-      await started.result();
-    });
-  },
+  'complaint.v2MediationNotRequested': complaintScenario(async (_h, { env, caseId }) => {
+    await ladder(env, caseId).toMediationOffered();
+  }),
   /** Ladder: mediation agreed (a compensation), accepted by both parties, paid, rated (the mediation's run is the last). */
-  async 'complaint.v2MediatedCompensationPaid'({ env, taskQueue, workflowId: caseId }) {
-    const queue = `${taskQueue}-complaint`;
-    const { worker } = await complaintWorker(env, queue);
-    await worker.runUntil(async () => {
-      const started = await env.client.workflow.start(complaint, { taskQueue: queue, workflowId: caseId, args: [complaintInput(caseId)] });
-      const l = ladder(env, caseId);
-      await l.toMediation();
-      await l.complete('complaint.mediation', { outcome: 'agreement', agreementId: `att_${'a'.repeat(32)}`, terms: 'compensation', amount: '80.00' }, mediator);
-      await l.at('mediation_agreement');
-      await executeUpdate(l.h(), respondMediationAgreementUpdate, { args: [{ actor: merchant, decision: 'accept' }] });
-      await executeUpdate(l.h(), respondMediationAgreementUpdate, { args: [{ actor: storefront, decision: 'accept' }] });
-      await l.at('rating');
-      await executeUpdate(l.h(), rateComplaintUpdate, { args: [{ actor: storefront, rating: 4 }] });
-      await started.result();
-    });
-  },
+  'complaint.v2MediatedCompensationPaid': complaintScenario(async (_h, { env, caseId }) => {
+    const l = ladder(env, caseId);
+    await l.toMediation();
+    await l.complete('complaint.mediation', { outcome: 'agreement', agreementId: `att_${'a'.repeat(32)}`, terms: 'compensation', amount: '80.00' }, mediator);
+    await l.at('mediation_agreement');
+    await executeUpdate(l.h(), respondMediationAgreementUpdate, { args: [{ actor: merchant, decision: 'accept' }] });
+    await executeUpdate(l.h(), respondMediationAgreementUpdate, { args: [{ actor: storefront, decision: 'accept' }] });
+    await l.at('rating');
+    await executeUpdate(l.h(), rateComplaintUpdate, { args: [{ actor: storefront, rating: 4 }] });
+  }),
   /** Ladder: mediation failed, arbitration chosen, the dossier exported, one monthly update, then the award paid and rated. */
-  async 'complaint.v2ArbitrationAwardPaid'({ env, taskQueue, workflowId: caseId }) {
-    const queue = `${taskQueue}-complaint`;
-    const { worker } = await complaintWorker(env, queue);
-    await worker.runUntil(async () => {
-      const started = await env.client.workflow.start(complaint, { taskQueue: queue, workflowId: caseId, args: [complaintInput(caseId)] });
-      const l = ladder(env, caseId);
-      await l.toMediation();
-      await l.complete('complaint.mediation', { outcome: 'failed', reason: 'no_agreement' }, mediator);
-      await l.at('outside_route_offered');
-      await executeUpdate(l.h(), chooseOutsideRouteUpdate, { args: [{ actor: storefront, route: 'arbitration', institution: 'CIETAC' }] });
-      await l.complete('complaint.outside_status_update', { status: 'pending', stage: 'accepted' });
-      await l.at('arbitration', (s) => s.tasks.filter((t: any) => t.type === 'complaint.outside_status_update' && t.status === 'open').length === 1);
-      await l.complete('complaint.outside_status_update', { status: 'decided', result: 'for_complainant', decisionId: `att_${'b'.repeat(32)}`, amount: '500.00' });
-      await l.at('rating');
-      await executeUpdate(l.h(), rateComplaintUpdate, { args: [{ actor: storefront, rating: 5 }] });
-      await started.result();
-    });
-  },
+  'complaint.v2ArbitrationAwardPaid': complaintScenario(async (_h, { env, caseId }) => {
+    const l = ladder(env, caseId);
+    await l.toMediation();
+    await l.complete('complaint.mediation', { outcome: 'failed', reason: 'no_agreement' }, mediator);
+    await l.at('outside_route_offered');
+    await executeUpdate(l.h(), chooseOutsideRouteUpdate, { args: [{ actor: storefront, route: 'arbitration', institution: 'CIETAC' }] });
+    await l.complete('complaint.outside_status_update', { status: 'pending', stage: 'accepted' });
+    await l.at('arbitration', (s) => s.tasks.filter((t: any) => t.type === 'complaint.outside_status_update' && t.status === 'open').length === 1);
+    await l.complete('complaint.outside_status_update', { status: 'decided', result: 'for_complainant', decisionId: `att_${'b'.repeat(32)}`, amount: '500.00' });
+    await l.at('rating');
+    await executeUpdate(l.h(), rateComplaintUpdate, { args: [{ actor: storefront, rating: 5 }] });
+  }),
   /** Ladder: an agreement in kind not carried out, a supervisor finds it so; litigation chosen, its update missed then given, the judgement paid. */
-  async 'complaint.v2AgreementNotCarriedOutJudged'({ env, taskQueue, workflowId: caseId }) {
-    const queue = `${taskQueue}-complaint`;
-    const { worker } = await complaintWorker(env, queue);
-    await worker.runUntil(async () => {
-      const started = await env.client.workflow.start(complaint, { taskQueue: queue, workflowId: caseId, args: [complaintInput(caseId)] });
-      const l = ladder(env, caseId);
-      await l.toMediation();
-      await l.complete('complaint.mediation', { outcome: 'agreement', agreementId: `att_${'a'.repeat(32)}`, terms: 'replacement' }, mediator);
-      await l.at('mediation_agreement');
-      await executeUpdate(l.h(), respondMediationAgreementUpdate, { args: [{ actor: storefront, decision: 'accept' }] });
-      await executeUpdate(l.h(), respondMediationAgreementUpdate, { args: [{ actor: merchant, decision: 'accept' }] });
-      const v = await l.at('agreement_execution', (s) => !!s.deadlines.agreementExecution);
-      await l.sleepPast(v.deadlines.agreementExecution!);
-      await l.complete('complaint.agreement_execution_review', { executed: false }, supervisor);
-      await l.at('outside_route_offered');
-      await executeUpdate(l.h(), chooseOutsideRouteUpdate, { args: [{ actor: merchant, route: 'litigation', institution: 'Hangzhou Internet Court' }] });
-      const u = await l.at('litigation', (s) => !!s.deadlines.statusUpdate);
-      await l.sleepPast(u.deadlines.statusUpdate!);
-      await waitForState(l.h(), (s) => !!s.tasks.find((t) => t.type === 'complaint.outside_status_update' && t.escalated), 'escalated update');
-      await l.complete('complaint.outside_status_update', { status: 'decided', result: 'partly_for_complainant', decisionId: `att_${'b'.repeat(32)}`, amount: '120.00' });
-      await l.at('rating');
-      await executeUpdate(l.h(), rateComplaintUpdate, { args: [{ actor: storefront, rating: 2 }] });
-      await started.result();
-    });
-  },
+  'complaint.v2AgreementNotCarriedOutJudged': complaintScenario(async (_h, { env, caseId }) => {
+    const l = ladder(env, caseId);
+    await l.toMediation();
+    await l.complete('complaint.mediation', { outcome: 'agreement', agreementId: `att_${'a'.repeat(32)}`, terms: 'replacement' }, mediator);
+    await l.at('mediation_agreement');
+    await executeUpdate(l.h(), respondMediationAgreementUpdate, { args: [{ actor: storefront, decision: 'accept' }] });
+    await executeUpdate(l.h(), respondMediationAgreementUpdate, { args: [{ actor: merchant, decision: 'accept' }] });
+    const v = await l.at('agreement_execution', (s) => !!s.deadlines.agreementExecution);
+    await l.sleepPast(v.deadlines.agreementExecution!);
+    await l.complete('complaint.agreement_execution_review', { executed: false }, supervisor);
+    await l.at('outside_route_offered');
+    await executeUpdate(l.h(), chooseOutsideRouteUpdate, { args: [{ actor: merchant, route: 'litigation', institution: 'Hangzhou Internet Court' }] });
+    const u = await l.at('litigation', (s) => !!s.deadlines.statusUpdate);
+    await l.sleepPast(u.deadlines.statusUpdate!);
+    await waitForState(l.h(), (s) => !!s.tasks.find((t) => t.type === 'complaint.outside_status_update' && t.escalated), 'escalated update');
+    await l.complete('complaint.outside_status_update', { status: 'decided', result: 'partly_for_complainant', decisionId: `att_${'b'.repeat(32)}`, amount: '120.00' });
+    await l.at('rating');
+    await executeUpdate(l.h(), rateComplaintUpdate, { args: [{ actor: storefront, rating: 2 }] });
+  }),
 };
