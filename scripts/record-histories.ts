@@ -13,6 +13,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { processes, type AnyProcess } from '../processes';
 import type { Scenario, ScenarioSet } from './scenarios/types';
+import { everyRun } from './harness/runs';
 
 const OUT = path.join(__dirname, '..', 'test', 'fixtures', 'histories');
 const SCENARIOS = path.join(__dirname, 'scenarios');
@@ -84,17 +85,12 @@ async function main() {
         const workflowId = `fixture-${name}`;
         process.stderr.write(`[record] ${i + 1}/${names.length} ${name} ... `);
         await all.get(name)!({ env, taskQueue, workflowId });
-        const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
         const file = fixtureOf(name);
         // A case that continued as new: its earlier runs too, each a fixture `<name>.run<k>` (the last run is `<name>`).
         // A run too short for the replay guard (test/replay/histories.test.ts: at least 4 activities) is deleted by hand.
-        const earlier: typeof history[] = [];
-        let previous = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
-        while (previous) {
-          const h = await env.client.workflow.getHandle(workflowId, previous).fetchHistory();
-          earlier.unshift(h);
-          previous = h.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
-        }
+        const runs = (await everyRun(env.client, workflowId)).map((r) => r.history);
+        const history = runs.pop()!;
+        const earlier = runs;
         for (const [k, h] of earlier.entries()) {
           const runFile = fixtureOf(`${name}.run${k + 1}`);
           fs.writeFileSync(runFile, historyToJSON(h), { flag: 'wx' });

@@ -7,12 +7,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { registerSearchAttributes } from '../../lib/temporal';
-import type { temporal } from '@temporalio/proto';
 import { applyWritesIn } from '../../activities/caseWrites';
 import { verifyAuditChain } from '../../activities/audit';
 import type { CaseActivities, CaseWrite } from '../../activities/types';
 import { createDb, withPgTransaction, type Db } from '../../lib/db';
 import { deadlineFrom } from '../../policy/durations';
+import { everyRun } from '../../scripts/harness/runs';
 import { createTimeSkippingEnv, executeUpdate, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
 import { carrierDeliveredSignal, completeTaskUpdate, noticeDeliveredSignal, type Actor, type CaseView } from '../../workflows/definitions';
 import { defineUpdate } from '@temporalio/workflow';
@@ -83,18 +83,6 @@ async function notesUntilRun(caseId: string, next: number, from: number): Promis
     await executeUpdate(current(caseId), noteUpdate, { args: [{ actor: agent, n: ++n }] });
   }
   throw new Error(`case ${caseId} did not reach run ${next}`);
-}
-
-/** Every run's history, first to last, following the continue-as-new chain. */
-async function runHistories(caseId: string, firstRunId: string): Promise<{ runId: string; history: temporal.api.history.v1.IHistory }[]> {
-  const out: { runId: string; history: temporal.api.history.v1.IHistory }[] = [];
-  let runId: string | undefined = firstRunId;
-  while (runId) {
-    const history = await env.client.workflow.getHandle(caseId, runId).fetchHistory();
-    out.push({ runId, history });
-    runId = history.events?.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return out;
 }
 
 const auditOf = (caseId: string) => db.auditEvent.findMany({ where: { caseId }, orderBy: { seq: 'asc' } });
@@ -189,7 +177,7 @@ test('a case continues as new five times with a task open across each boundary: 
   expect(row.deadlinesVersion).toBeGreaterThanOrEqual(Math.max(...seqs));
 
   // Six runs, each of which replays against the code.
-  const histories = await runHistories(caseId, handle.firstExecutionRunId);
+  const histories = await everyRun(env.client, caseId, handle.firstExecutionRunId);
   expect(histories).toHaveLength(6);
   // A type born with every CaseKit patch (bornWith) writes no patch marker, in its first run or any later one.
   const markers = histories.flatMap(({ history }) => (history.events ?? []).map((e) => e.markerRecordedEventAttributes?.markerName).filter(Boolean));

@@ -5,7 +5,6 @@
 import crypto from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import type { temporal } from '@temporalio/proto';
 import { applyWritesIn } from '../../activities/caseWrites';
 import { verifyAuditChain } from '../../activities/audit';
 import { createDb, withPgTransaction, type Db } from '../../lib/db';
@@ -20,6 +19,7 @@ import {
   respondMediationAgreementUpdate,
   respondSettlementUpdate,
 } from '../../workflows/complaint';
+import { everyRun } from '../../scripts/harness/runs';
 import { caseWorker, createTimeSkippingEnv, executeUpdate, openTaskOf, waitForState } from '../../scripts/harness/timeSkipping';
 import { complaintInput, createComplaintFakeActivities } from '../../scripts/scenarios/complaint';
 import { requireEnv } from '../helpers/env';
@@ -59,17 +59,6 @@ afterAll(async () => {
   await env?.teardown();
   await db?.$disconnect();
 });
-
-async function runHistories(caseId: string, firstRunId: string): Promise<temporal.api.history.v1.IHistory[]> {
-  const out: temporal.api.history.v1.IHistory[] = [];
-  let runId: string | undefined = firstRunId;
-  while (runId) {
-    const history = await env.client.workflow.getHandle(caseId, runId).fetchHistory();
-    out.push(history);
-    runId = history.events?.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return out;
-}
 
 test('six months to an arbitral award: bounded runs, queryable throughout, a valid audit chain, completed', async () => {
   const caseId = `CMP-LONG-${crypto.randomUUID()}`;
@@ -128,8 +117,8 @@ test('six months to an arbitral award: bounded runs, queryable throughout, a val
   expect(steps.filter((s) => s === 'arbitration')).toHaveLength(MONTHS + 1);
 
   // Bounded: each rung and each month a run; the largest run under the stated bound (and the process's own).
-  const runs = await runHistories(caseId, started.firstExecutionRunId);
-  const sizes = runs.map((r) => r.events!.length);
+  const runs = await everyRun(env.client, caseId, started.firstExecutionRunId);
+  const sizes = runs.map((r) => r.history.events!.length);
   console.log(`long dispute: ${runs.length} runs, events per run ${sizes.join(', ')}; largest ${Math.max(...sizes)}`);
   expect(runs.length).toBeGreaterThanOrEqual(MONTHS + 3);
   expect(Math.max(...sizes)).toBeLessThan(RUN_BOUND_EVENTS);
