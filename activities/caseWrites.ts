@@ -108,9 +108,12 @@ async function recordCaseEvent(client: ClientBase, chain: AuditChain, deadlines:
   if (!appended || !e.casePatch) return;
   const p = e.casePatch;
   // One statement: the case row, and its step spans (case_steps). A step other than the open span's closes that span
-  // (noting the step it went on to) and opens the next, both at the event's own time; the same step again (a write carrying the case's step
-  // unchanged) changes no span. The CTEs and the insert see the spans as they were before the statement. This runs
+  // (noting the step it went on to and its duration) and opens the next, both at the event's own time; the same step
+  // again (a write carrying the case's step unchanged) changes no span. A new span copies the case's type, opening
+  // time, merchant and facets (read without a join by reports, processes/reports.ts); a merchant named later is
+  // written on the case's spans too. The CTEs and the insert see the rows as they were before the statement. This runs
   // only for an event the chain appended in this transaction: a retried write, its event on record, adds no span.
+  const closesSpan = `$3::text IS NOT NULL AND left_at IS NULL AND step <> $3`;
   await client.query(
     `WITH case_row AS (
        UPDATE cases SET
@@ -122,11 +125,17 @@ async function recordCaseEvent(client: ClientBase, chain: AuditChain, deadlines:
          workflow_started_at = coalesce(workflow_started_at, timezone('UTC', now())),
          updated_at = timezone('UTC', now())
        WHERE id = $1
-     ), left_span AS (
-       UPDATE case_steps SET left_at = ${utc(7)}, next_step = $3 WHERE $3::text IS NOT NULL AND case_id = $1 AND left_at IS NULL AND step <> $3
+     ), spans AS (
+       UPDATE case_steps SET
+         left_at = CASE WHEN ${closesSpan} THEN ${utc(7)} ELSE left_at END,
+         next_step = CASE WHEN ${closesSpan} THEN $3 ELSE next_step END,
+         duration_ms = CASE WHEN ${closesSpan} THEN round(extract(epoch FROM ${utc(7)} - entered_at) * 1000)::bigint ELSE duration_ms END,
+         merchant_id = coalesce($9, merchant_id)
+       WHERE case_id = $1 AND ((${closesSpan}) OR ($9::text IS NOT NULL AND merchant_id IS DISTINCT FROM $9))
      )
-     INSERT INTO case_steps (case_id, step, entered_at)
-     SELECT $1, $3, ${utc(7)} WHERE $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_steps WHERE case_id = $1 AND left_at IS NULL AND step = $3)`,
+     INSERT INTO case_steps (case_id, step, entered_at, case_type, opened_at, merchant_id, facets)
+     SELECT $1, $3, ${utc(7)}, c.type, c.created_at, coalesce($9, c.merchant_id), c.facets FROM cases c
+     WHERE c.id = $1 AND $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM case_steps WHERE case_id = $1 AND left_at IS NULL AND step = $3)`,
     [e.caseId, p.status ?? null, p.step ?? null, p.outcome !== undefined, p.outcome ?? null, p.closed === true, e.at, p.closed === true ? canonicalJson(e.payload) : null, p.merchantId ?? null],
   );
   if (p.deadlines !== undefined) deadlines.note(p.deadlines, e.deadlinesVersion);

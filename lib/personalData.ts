@@ -331,6 +331,7 @@ export const personalDataInventory: readonly TableInventory[] = [
       ...nones(enums, 'type', 'status', 'step', 'policy_version', 'outcome', 'deadlines', 'deadlines_version'),
       ...nones(times, 'workflow_started_at', 'created_at', 'updated_at', 'closed_at'),
       closing: none('the payload of the event that closed the case: outcome and rating codes'),
+      facets: none('the enums its process’s reports group by (a complaint’s category and channel)'),
     },
   },
   {
@@ -752,9 +753,10 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'transactionRecord',
     subject: OF_CASES,
     columns: {
-      ...nones(ids, 'id', 'case_id'),
-      ...nones(enums, 'step', 'next_step'),
-      ...nones(times, 'entered_at', 'left_at'),
+      ...nones(ids, 'id', 'case_id', 'merchant_id'),
+      ...nones(enums, 'step', 'next_step', 'case_type', 'facets'),
+      ...nones(times, 'entered_at', 'left_at', 'opened_at'),
+      duration_ms: none('how long the case stayed in the step'),
     },
   },
   {

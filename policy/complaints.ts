@@ -29,6 +29,10 @@ export const UNASSIGNED_MERCHANT = 'unassigned';
 export const complaintCategories = ['product_quality', 'delivery', 'after_sales', 'service', 'return_refused', 'fraud', 'ip', 'privacy', 'other'] as const;
 export type ComplaintCategory = (typeof complaintCategories)[number];
 
+/** The complaint's report facets (cases.facets), in this order: what the complaints report groups by beside the merchant. */
+export const complaintReportFacets = ['category', 'channel'] as const;
+export const complaintFacets = (c: Record<(typeof complaintReportFacets)[number], string>): string[] => complaintReportFacets.map((f) => c[f]);
+
 /** 8.2 preliminary judgement: the class an agent gives the complaint. ip and privacy go to their own processes. */
 export const complaintClasses = ['product_quality', 'delivery', 'after_sales', 'service', 'fraud', 'ip', 'privacy'] as const;
 export type ComplaintClass = (typeof complaintClasses)[number];

@@ -125,6 +125,7 @@ export async function openCase(deps: CaseOpeningDeps, r: OpenCaseRequest): Promi
     customerId: prepared.row.customerId,
     customerRef: prepared.customerRef ?? 'storefront_customer',
     merchantId: prepared.row.merchantId,
+    facets: prepared.row.facets ?? [],
     policyVersion: policy.version,
     summary: { ...prepared.row.summary, workflowInput: prepared.input },
     contact: c && (c.email || c.displayName || c.locale) ? c : undefined,
@@ -185,6 +186,8 @@ interface Opening {
   /** How customerId names the customer (subject_refs.kind). */
   customerRef: SubjectRefKind;
   merchantId: string | null;
+  /** The case's report facets (cases.facets). */
+  facets: string[];
   policyVersion: string;
   summary: Record<string, unknown>;
   contact?: { customerId: string; email?: string; displayName?: string; locale?: string };
@@ -217,7 +220,7 @@ function partyRefsOf(scopes: readonly { kind: string; value: string }[], named: 
  */
 async function insertOpening(sql: Sql, o: Opening): Promise<string> {
   const at = utc(4);
-  const params: unknown[] = [o.principalId, o.key, o.requestHash, o.at.toISOString(), o.caseId, o.type, o.customerId, o.merchantId, o.policyVersion, JSON.stringify(o.summary), o.taskQueue, o.customerRef, newSubjectId(), subjectKindOf(o.customerRef)];
+  const params: unknown[] = [o.principalId, o.key, o.requestHash, o.at.toISOString(), o.caseId, o.type, o.customerId, o.merchantId, o.policyVersion, JSON.stringify(o.summary), o.taskQueue, o.customerRef, newSubjectId(), subjectKindOf(o.customerRef), o.facets];
   const subject = subjectCtes('subject', { kind: 12, value: 7, fresh: 13, subjectKind: 14 });
   let party = '';
   if (o.contact) {
@@ -225,9 +228,9 @@ async function insertOpening(sql: Sql, o: Opening): Promise<string> {
     params.push(c.customerId, c.email || null, c.displayName || null, c.locale || null);
     party = `, party AS (
       INSERT INTO parties (kind, id, email, display_name, locale, updated_at, subject_id)
-      SELECT 'customer', $15, $16, $17, coalesce($18, 'zh-CN'), ${at}, subject.subject_id FROM subject
-      ON CONFLICT (kind, id) DO UPDATE SET email = coalesce($16, parties.email), display_name = coalesce($17, parties.display_name),
-        locale = coalesce($18, parties.locale), updated_at = ${at}, subject_id = EXCLUDED.subject_id)`;
+      SELECT 'customer', $16, $17, $18, coalesce($19, 'zh-CN'), ${at}, subject.subject_id FROM subject
+      ON CONFLICT (kind, id) DO UPDATE SET email = coalesce($17, parties.email), display_name = coalesce($18, parties.display_name),
+        locale = coalesce($19, parties.locale), updated_at = ${at}, subject_id = EXCLUDED.subject_id)`;
   }
   let refs = '';
   if (o.parties.length > 0) {
@@ -241,8 +244,8 @@ async function insertOpening(sql: Sql, o: Opening): Promise<string> {
     `WITH ${subject}, idempotency AS (
        INSERT INTO idempotency_records (principal_id, key, request_hash, case_id, created_at) VALUES ($1, $2, $3, $5, ${at})
      ), opened AS (
-       INSERT INTO cases (id, type, status, step, customer_id, subject_id, merchant_id, policy_version, workflow_id, opened_by, summary, task_queue, created_at, updated_at)
-       SELECT $5, $6, 'open', 'opened', $7, subject.subject_id, $8, $9, $5, $1, $10::jsonb, $11, ${at}, ${at} FROM subject
+       INSERT INTO cases (id, type, status, step, customer_id, subject_id, merchant_id, policy_version, workflow_id, opened_by, summary, task_queue, created_at, updated_at, facets)
+       SELECT $5, $6, 'open', 'opened', $7, subject.subject_id, $8, $9, $5, $1, $10::jsonb, $11, ${at}, ${at}, $15::text[] FROM subject
      )${party}${refs}
      SELECT subject_id FROM subject`,
     params,

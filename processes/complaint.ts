@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { canSeeMerchantScoped } from '../lib/authz';
 import { policyRefused } from '../lib/errors';
 import { createComplaintActivities } from '../activities/complaint';
-import { UNASSIGNED_MERCHANT, COMPLAINT_HISTORY, complaintActions, complaintCategories, complaintTasks, defaultComplaintPolicy } from '../policy/complaints';
+import { UNASSIGNED_MERCHANT, COMPLAINT_HISTORY, complaintActions, complaintCategories, complaintFacets, complaintTasks, defaultComplaintPolicy } from '../policy/complaints';
 import { complaintPolicySchema } from '../policy/complaints.policySchema';
 import { COMPLAINT_CASE_TYPE, complaint, type ComplaintCaseInput } from '../workflows/complaint';
 import { contactSchema, nonBlankText, refId } from './common';
@@ -137,6 +137,7 @@ export const complaintProcess = defineProcess({
           customerId: body.customerId,
           merchantId: body.merchantId,
           summary: { channel, category: input.category, orderId: input.orderId, ...(input.linkedFrom && { returnCaseId: input.linkedFrom.returnCaseId, reasonCode: input.linkedFrom.reasonCode }) },
+          facets: complaintFacets({ category: input.category, channel }),
         },
         contact: body.customerContact && { customerId: body.customerId, ...body.customerContact },
         // The description stays here, in PostgreSQL; the workflow never sees it.

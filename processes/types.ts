@@ -24,7 +24,11 @@ export interface PolicyBase {
 export interface CaseStart<I> {
   /** The workflow input: ids, enums and amounts only; never names, numbers or free text. */
   input: I;
-  row: { customerId: string; merchantId: string | null; summary: Record<string, unknown> };
+  /**
+   * The case row. `facets`: enums the process's reports group by, fixed at the opening, in the order its reports read
+   * them (cases.facets, copied on the stage spans; processes/reports.ts). Never personal data.
+   */
+  row: { customerId: string; merchantId: string | null; summary: Record<string, unknown>; facets?: string[] };
   /** The customer's contact data for notifications: PostgreSQL only (parties). */
   contact?: { customerId: string; email?: string; displayName?: string; locale?: string };
   /**

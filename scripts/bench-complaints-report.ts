@@ -32,38 +32,45 @@ async function seed(db: Pg, n: number, start: Date): Promise<void> {
       ($2::timestamptz AT TIME ZONE 'UTC') + (i * (365 * 86400.0 / $1)) * interval '1 second' AS opened_at,
       ((i % 97) + 1) * interval '5 minutes' AS slot,
       1 + i % 6 AS k,
-      i % 10 < 7 AS closed
+      i % 10 < 7 AS closed,
+      'm' || (i % 50) AS merchant
     FROM generate_series(0, $1 - 1) i`;
+  // The complaint's facets (cases.facets, copied on its spans): category, then channel (policy/complaints.ts).
+  const category = (p: number) => `($${p}::text[])[1 + (i / 4) % cardinality($${p}::text[])]`;
+  const channel = (p: number) => `($${p}::text[])[1 + i % cardinality($${p}::text[])]`;
   progress(`seeding ${n} complaints`);
   await db.query(
-    `INSERT INTO cases (id, type, status, step, customer_id, merchant_id, policy_version, workflow_id, opened_by, summary, outcome, created_at, updated_at, closed_at, closing)
+    `INSERT INTO cases (id, type, status, step, customer_id, merchant_id, policy_version, workflow_id, opened_by, summary, outcome, created_at, updated_at, closed_at, closing, facets)
      SELECT id, $3, CASE WHEN closed THEN 'closed' ELSE 'open' END,
        CASE WHEN closed THEN 'closed' ELSE ($4::text[])[k] END,
-       'cust-' || (i % 5000), 'm' || (i % 50), 'bench', id, 'bench', '{}',
+       'cust-' || (i % 5000), merchant, 'bench', id, 'bench', '{}',
        CASE WHEN closed THEN ($5::text[])[1 + (i / 7) % cardinality($5::text[])] END,
        opened_at, opened_at,
        CASE WHEN closed THEN opened_at + slot * (k * (k + 1) / 2) END,
        CASE WHEN closed THEN jsonb_build_object('outcome', ($5::text[])[1 + (i / 7) % cardinality($5::text[])],
-         'rating', CASE i % 3 WHEN 0 THEN to_jsonb(1 + (i / 3) % 5) WHEN 1 THEN to_jsonb('no_rating'::text) ELSE 'null'::jsonb END) END
+         'rating', CASE i % 3 WHEN 0 THEN to_jsonb(1 + (i / 3) % 5) WHEN 1 THEN to_jsonb('no_rating'::text) ELSE 'null'::jsonb END) END,
+       ARRAY[${category(6)}, ${channel(7)}]
      FROM (${base}) s`,
-    [n, start.toISOString(), COMPLAINT_CASE_TYPE, PATH, complaintOutcomes],
+    [n, start.toISOString(), COMPLAINT_CASE_TYPE, PATH, complaintOutcomes, complaintCategories, complaintChannels],
   );
   await db.query(
     `INSERT INTO complaints (case_id, channel, category, order_id, description, created_at)
-     SELECT id, ($3::text[])[1 + i % cardinality($3::text[])], ($4::text[])[1 + (i / 4) % cardinality($4::text[])], 'order-' || i, NULL, opened_at
+     SELECT id, ${channel(4)}, ${category(3)}, 'order-' || i, NULL, opened_at
      FROM (${base}) s`,
-    [n, start.toISOString(), complaintChannels, complaintCategories],
+    [n, start.toISOString(), complaintCategories, complaintChannels],
   );
   progress('seeding the stage spans');
   await db.query(
-    `INSERT INTO case_steps (case_id, step, entered_at, left_at, next_step)
+    `INSERT INTO case_steps (case_id, step, entered_at, left_at, next_step, case_type, opened_at, merchant_id, facets, duration_ms)
      SELECT id, ($3::text[])[j], opened_at + slot * ((j - 1) * j / 2),
        CASE WHEN j < k OR closed THEN opened_at + slot * (j * (j + 1) / 2) END,
-       CASE WHEN j < k THEN ($3::text[])[j + 1] WHEN closed THEN 'closed' END
+       CASE WHEN j < k THEN ($3::text[])[j + 1] WHEN closed THEN 'closed' END,
+       $4, opened_at, merchant, ARRAY[${category(5)}, ${channel(6)}],
+       CASE WHEN j < k OR closed THEN (extract(epoch FROM slot * j) * 1000)::bigint END
      FROM (${base}) s, generate_series(1, k) j
      UNION ALL
-     SELECT id, 'closed', opened_at + slot * (k * (k + 1) / 2), NULL, NULL FROM (${base}) s WHERE closed`,
-    [n, start.toISOString(), PATH],
+     SELECT id, 'closed', opened_at + slot * (k * (k + 1) / 2), NULL, NULL, $4, opened_at, merchant, ARRAY[${category(5)}, ${channel(6)}], NULL FROM (${base}) s WHERE closed`,
+    [n, start.toISOString(), PATH, COMPLAINT_CASE_TYPE, complaintCategories, complaintChannels],
   );
   await db.query('VACUUM ANALYZE cases');
   await db.query('VACUUM ANALYZE complaints');
@@ -76,6 +83,7 @@ async function main() {
   await withScratchDatabase('casework_bench_complaints', async (databaseUrl) => {
     const db = new Pg({ connectionString: databaseUrl });
     await db.connect();
+
     const start = new Date('2026-01-01T00:00:00Z');
     const t0 = Date.now();
     await seed(db, n, start);
@@ -106,7 +114,7 @@ async function main() {
     }
     const sizes = await db.query<{ name: string; bytes: string }>(
       `SELECT c.relname AS name, pg_relation_size(c.oid)::text AS bytes FROM pg_class c
-       WHERE c.relname IN ('cases_type_created_at_idx', 'case_steps_case_id_entered_at_idx', 'case_steps', 'cases', 'complaints') ORDER BY c.relname`,
+       WHERE c.relname IN ('cases_type_created_at_idx', 'case_steps_case_type_opened_at_idx', 'case_steps', 'cases', 'complaints') ORDER BY c.relname`,
     );
     const spans = (await db.query<{ n: string }>('SELECT count(*)::text AS n FROM case_steps')).rows[0].n;
     await db.end();

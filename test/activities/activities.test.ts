@@ -911,6 +911,31 @@ describe('audit trail: hash chain per case', () => {
     ]);
     expect((await poolOf(db).query('SELECT closing FROM cases WHERE id = $1', [caseId])).rows[0].closing).toEqual({ outcome: 'settled', rating: 4 });
   });
+
+  test("step spans carry what a report groups by (the case's type, opening time, merchant and facets) and their duration; a merchant named later is written on every span", async () => {
+    const { caseId, merchantId } = await createCase();
+    await db.case.update({ where: { id: caseId }, data: { facets: ['delivery', 'phone'] } });
+    const openedAt = (await db.case.findUniqueOrThrow({ where: { id: caseId } })).createdAt;
+    const spans = async () =>
+      (await poolOf(db).query(`SELECT step, case_type, opened_at, merchant_id, facets, duration_ms::int AS ms FROM case_steps WHERE case_id = $1 ORDER BY id`, [caseId])).rows;
+    const event = (n: number, at: string, step: string, patch: Record<string, unknown> = {}) =>
+      ({ caseId, eventKey: `${caseId}:${n}`, type: 'complaint.stage_entered', actor: 'system', at: `2026-11-20T${at}Z`, payload: { stage: step }, casePatch: { status: 'open', step, ...patch } }) as CaseEventInput;
+    await attempt(1, activities.recordCaseEvent, event(1, '10:00:00.000', 'review'));
+    await attempt(1, activities.recordCaseEvent, event(2, '10:00:01.500', 'judgement'));
+    const common = { case_type: 'return', opened_at: openedAt, facets: ['delivery', 'phone'] };
+    expect(await spans()).toEqual([
+      { step: 'review', ...common, merchant_id: merchantId, ms: 1500 },
+      { step: 'judgement', ...common, merchant_id: merchantId, ms: null },
+    ]);
+    // The merchant named at a later step (an e-mail complaint's): on the case row and on every span, closed or open.
+    await attempt(1, activities.recordCaseEvent, event(3, '10:00:02.000', 'merchant_reply', { merchantId: 'merch-named' }));
+    expect(await spans()).toEqual([
+      { step: 'review', ...common, merchant_id: 'merch-named', ms: 1500 },
+      { step: 'judgement', ...common, merchant_id: 'merch-named', ms: 500 },
+      { step: 'merchant_reply', ...common, merchant_id: 'merch-named', ms: null },
+    ]);
+    expect((await db.case.findUniqueOrThrow({ where: { id: caseId } })).merchantId).toBe('merch-named');
+  });
 });
 
 describe('tasks: inbox rows', () => {

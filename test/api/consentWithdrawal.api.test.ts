@@ -1,7 +1,7 @@
 // Consent withdrawal (PIPL art. 15: as easy as the consent) over HTTP against the real Temporal dev server and
 // PostgreSQL: each separate consent given, withdrawn, and the database read back with raw SQL.
 import crypto from 'node:crypto';
-import { idCheckCharacter } from '../../policy/idNumber';
+import { residentIdNumber } from '../helpers/idNumbers';
 import { mailText } from '../../lib/mailCatcher';
 import { call, eventually, runningDeadlinesOnCase, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -15,7 +15,6 @@ afterAll(async () => {
 
 const SF = () => sys.keys.storefront.apiKey;
 let seq = 0;
-let nextSequence = crypto.randomInt(0, 1000);
 const mobile = (prefix: string) => `${prefix}${String(Date.now() % 1e4).padStart(4, '0')}${String(++seq % 1e4).padStart(4, '0')}`;
 function applicant(over: Record<string, unknown> = {}) {
   const tag = crypto.randomUUID().replace(/-/g, '').slice(0, 10);
@@ -24,10 +23,6 @@ function applicant(over: Record<string, unknown> = {}) {
 function bornYearsAgo(years: number): string {
   const [y, m, d] = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()).split('-').map(Number);
   return new Date(Date.UTC(y - years, m - 1, d)).toISOString().slice(0, 10);
-}
-function documentNumber(prefix: string, birth: string): string {
-  const first17 = `${prefix}${birth.replace(/-/g, '')}${String(nextSequence++ % 1000).padStart(3, '0')}`;
-  return first17 + idCheckCharacter(first17);
 }
 const post = (path: string, body: unknown, key = SF()) => call(sys, 'POST', path, { key, body });
 const status = async (id: string) => (await call(sys, 'GET', `/v1/registrations/${id}`, { key: sys.keys.auditor.apiKey })).body;
@@ -78,7 +73,7 @@ const withdrawals = async (id: string) => (await sys.db.auditEvent.findMany({ wh
 test('an active account withdraws the face image, then the ID number: withdrawn_at, the audit event, the data erased, the proof kept; the refusals change nothing', async () => {
   const body = applicant();
   const id = await atIdentityWithConsents(body);
-  const idn = documentNumber('110105', '1990-03-07');
+  const idn = residentIdNumber('1990-03-07');
   expect((await post(`/v1/registrations/${id}/identity`, { idNumber: idn, faceImageRef: 'sim-pass-consent' })).status).toBe(200);
   await closed(id, 'approved');
   expect(await identityRow(id)).toMatchObject({ id_last4: idn.slice(-4), face_image_ref: 'sim-pass-consent', face_result: 'pass' });
@@ -138,7 +133,7 @@ test('an active account withdraws the face image, then the ID number: withdrawn_
 test('a withdrawal while a person reviews the identity stops the review: the registration is cancelled and its data erased', async () => {
   const body = applicant();
   const id = await atIdentityWithConsents(body);
-  expect((await post(`/v1/registrations/${id}/identity`, { idNumber: documentNumber('110105', '1988-05-04'), faceImageRef: 'sim-uncertain-consent' })).status).toBe(200);
+  expect((await post(`/v1/registrations/${id}/identity`, { idNumber: residentIdNumber('1988-05-04'), faceImageRef: 'sim-uncertain-consent' })).status).toBe(200);
   await atStep(id, 'manual_review');
   expect(await sys.db.task.count({ where: { caseId: id, status: 'open' } })).toBe(1);
   const r = await post(`/v1/cases/${id}/actions/withdraw-consent`, { purpose: 'face_image' });
@@ -164,7 +159,7 @@ test("a guardian withdraws the consent for a child's account: the guardian's per
   const code = await smsCode(id, 'guardian_verification');
   const notice = await call(sys, 'GET', `/v1/registrations/${id}/consents/notice?purpose=guardian&locale=zh-CN`, { key: SF() });
   const own = await call(sys, 'GET', `/v1/registrations/${id}/consents/notice?purpose=guardian_real_name&locale=zh-CN`, { key: SF() });
-  const adultId = documentNumber('110105', bornYearsAgo(40));
+  const adultId = residentIdNumber(bornYearsAgo(40));
   const answered = await post(`/v1/registrations/${id}/guardian/consent`, {
     decision: 'consent', code, relation: 'parent',
     privacyPolicyVersion: notice.body.privacyPolicy.version, privacyPolicyTextSha256: notice.body.privacyPolicy.textSha256, noticeSha256: notice.body.noticeSha256,
@@ -208,7 +203,7 @@ test("a guardian withdraws while the child's registration is pending: the regist
   expect((await post(`/v1/registrations/${id}/guardian/consent`, {
     decision: 'consent', code, relation: 'other_guardian',
     privacyPolicyVersion: notice.body.privacyPolicy.version, privacyPolicyTextSha256: notice.body.privacyPolicy.textSha256, noticeSha256: notice.body.noticeSha256,
-    adult: { kind: 'real_name', name: '赵六', idNumber: documentNumber('110105', bornYearsAgo(35)), consent: { noticeSha256: own.body.noticeSha256 } },
+    adult: { kind: 'real_name', name: '赵六', idNumber: residentIdNumber(bornYearsAgo(35)), consent: { noticeSha256: own.body.noticeSha256 } },
   })).status).toBe(200);
   await atStep(id, 'mobile_verification');
   await runningDeadlinesOnCase(sys, id, 'awaiting the child\'s mobile code');

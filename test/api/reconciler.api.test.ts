@@ -10,7 +10,7 @@ import { processes, type AnyProcess } from '../../processes';
 import { createCaseReconciler, RECONCILER_LOCK_KEY, type ReconcileResult } from '../../processes/caseReconciler';
 import { createLogger } from '../../lib/logger';
 import { ClientPool } from '../../lib/temporal';
-import { idCheckCharacter } from '../../policy/idNumber';
+import { residentIdNumber } from '../helpers/idNumbers';
 import { complaintBody, idem, repairBody, returnBody } from '../../scripts/harness/bodies';
 import { requireEnv } from '../helpers/env';
 import { call, eventually, runningDeadlinesOnCase, startTestSystem, type TestSystem } from '../helpers/system';
@@ -185,11 +185,6 @@ test('one reconciler at a time: while another holds the advisory lock, a pass do
 describe('POST /v1/registrations/{id}/real-name: a crash between the commit and the start', () => {
   const SF = () => sys.keys.storefront.apiKey;
   const post = (path: string, body: unknown) => call(sys, 'POST', path, { key: SF(), body });
-  let nextSequence = crypto.randomInt(0, 1000);
-  const idNumber = () => {
-    const first17 = `110105${'19900307'}${String(nextSequence++ % 1000).padStart(3, '0')}`;
-    return first17 + idCheckCharacter(first17);
-  };
 
   /** An approved account (mobile only), then the real-name route opening its verification case with the fault armed. */
   async function accountWithCrashedVerification() {
@@ -218,7 +213,7 @@ describe('POST /v1/registrations/{id}/real-name: a crash between the commit and 
     const { id, caseId } = await accountWithCrashedVerification();
     await consentTo(id, 'id_number');
     await consentTo(id, 'face_image');
-    const identity = { idNumber: idNumber(), faceImageRef: 'sim-pass-reconciled' };
+    const identity = { idNumber: residentIdNumber(), faceImageRef: 'sim-pass-reconciled' };
     const refused = await post(`/v1/registrations/${id}/identity`, identity);
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('CASE_NOT_RUNNING');

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { createApp } from '../../api/app';
 import { createRegistrationActivities } from '../../activities/registration';
-import { idCheckCharacter } from '../../policy/idNumber';
+import { documentNumber, residentIdNumber } from '../helpers/idNumbers';
 import { mailText } from '../../lib/mailCatcher';
 import { historyText } from '../helpers/history';
 import { call, eventually, runningDeadlinesOnCase, startTestSystem, type TestSystem } from '../helpers/system';
@@ -99,7 +99,6 @@ async function consentTo(id: string, purpose: 'id_number' | 'face_image' | 'guar
  * The sequence digits of the next document number: one counter for the whole run, from a random start, so that no two
  * numbers of a run are the same (random draws of 3 digits met often enough to flag an ID number as in use).
  */
-let nextSequence = crypto.randomInt(0, 1000);
 
 /** A valid resident ID number (GB 11643) with a fresh sequence, so each test has its own. */
 /** A pattern for `v` not inside a longer word or number. */
@@ -108,7 +107,7 @@ function standalone(v: string): RegExp {
 }
 
 function idNumber(): string {
-  return documentNumber('110105', '1990-03-07');
+  return residentIdNumber('1990-03-07');
 }
 
 async function register(body = applicant(), on: TestSystem = sys) {
@@ -474,11 +473,6 @@ function bornYearsAgo(years: number, days = 0): string {
   const t = new Date(Date.UTC(y - years, m - 1, d) - days * 86_400_000);
   return t.toISOString().slice(0, 10);
 }
-/** A valid 18-character number with `prefix` (address code) and `birth` (YYYY-MM-DD). */
-function documentNumber(prefix: string, birth: string): string {
-  const first17 = `${prefix}${birth.replace(/-/g, '')}${String(nextSequence++ % 1000).padStart(3, '0')}`;
-  return first17 + idCheckCharacter(first17);
-}
 const minimal = (over: Record<string, unknown> = {}) => {
   const { name: _n, email: _e, realNameFor: _r, ...rest } = applicant();
   return { ...rest, ...over };
@@ -571,7 +565,7 @@ test('a 13-year-old (declared): the case waits for the guardian step; the guardi
   const code = await guardianCode(id);
   const wrong = code === '000000' ? '000001' : '000000';
 
-  const adultId = documentNumber('110105', bornYearsAgo(40));
+  const adultId = residentIdNumber(bornYearsAgo(40));
   const good = await guardianConsentBody(id, code, { kind: 'real_name', name: '李四', idNumber: adultId });
   // Checked before the code: the notices and privacy policy in force, the ID number's form.
   expect((await answer({ ...good, noticeSha256: '0'.repeat(64) })).body.error.code).toBe('CONSENT_OUTDATED');
@@ -584,7 +578,7 @@ test('a 13-year-old (declared): the case waits for the guardian step; the guardi
   expect(bad.body.error).toMatchObject({ code: 'CODE_INVALID', details: { attemptsLeft: 4 } });
   expect(await sys.db.registrationConsent.count({ where: { registrationId: id } })).toBe(0);
   // A guardian who is a minor (16 周岁) is refused; the step waits for an adult.
-  const minorId = documentNumber('110105', bornYearsAgo(16));
+  const minorId = residentIdNumber(bornYearsAgo(16));
   const minor = await answer(await guardianConsentBody(id, code, { kind: 'real_name', name: '王五', idNumber: minorId }));
   expect(minor.status).toBe(422);
   expect(minor.body.error.code).toBe('GUARDIAN_NOT_ADULT');
@@ -714,7 +708,7 @@ test('the guardian refuses, or does not answer in time: refused guardian_consent
 test('a 13-year-old found by the ID birth date, no guardian consent: the ID is not stored, the registration is refused with that reason and erased at once', async () => {
   const { id, body } = await register();
   await verifyMobileAndEmail(id, body);
-  const idn = documentNumber('110105', bornYearsAgo(13));
+  const idn = residentIdNumber(bornYearsAgo(13));
   const r = await post(`/v1/registrations/${id}/identity`, { idNumber: idn, faceImageRef: 'sim-pass-13' });
   expect(r.status).toBe(422);
   expect(r.body.error).toMatchObject({ code: 'GUARDIAN_CONSENT_REQUIRED', details: { reasonCode: 'guardian_consent_required' } });
