@@ -20,8 +20,13 @@ import { casesRouter } from './routes/cases';
 import { merchantsRouter } from './routes/merchants';
 import { principalsRouter } from './routes/principals';
 import { tasksRouter } from './routes/tasks';
+import { personalDataRouter } from './routes/personalData';
+import { createPersonalReads } from '../lib/personalAccess';
+import { catalogueRoleDecls } from '../processes';
 
-export function createApp(deps: ApiDeps): Express {
+export function createApp(given: ApiDeps): Express {
+  // Personal fields shown in clear or masked by role, reads in clear by staff recorded (policy 2.2.2).
+  const deps: ApiDeps = { ...given, personalReads: given.personalReads ?? createPersonalReads(given.db, catalogueRoleDecls) };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -87,6 +92,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(tasksRouter(deps));
   app.use(principalsRouter(deps));
   app.use(merchantsRouter(deps));
+  app.use(personalDataRouter(deps));
   app.use((req, _res, next) => next(new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`)));
   app.use(errorHandler);
   return app;

@@ -1,2 +1,2 @@
 // The API's dependencies: what process modules are handed too (processes/deps.ts), re-exported for the routes.
-export { workflowUiLink, type ApiDeps } from '../processes/deps';
+export { personalReadsOf, workflowUiLink, type ApiDeps } from '../processes/deps';

@@ -17,6 +17,7 @@ import './routes/operations';
 import './routes/webhooks';
 import './routes/mailIntake';
 import './routes/dataExports';
+import './routes/personalData';
 import './metrics';
 
 export type JsonSchema = Record<string, unknown>;

@@ -3,6 +3,7 @@
 // doors. Process modules check these rules too; the table of every action with its roles, the catalogue's included,
 // is api/authz.ts, and the catalogue's roles and scope kinds are processes/index.ts.
 import { platformRoles, staffRoles, type Role } from '../policy/roles';
+import type { PersonalCategory } from './personalData';
 
 /** A party scope a principal carries: of a kind the catalogue declares (merchant, storefront, …), with its value. */
 export interface PartyScope {
@@ -42,6 +43,8 @@ export interface RoleDecl {
   scopeRequired?: boolean;
   /** Platform actions (platformActionRoles' names, e.g. 'threads.read') granted to the role besides the everyone-actions. */
   platformActions?: readonly string[];
+  /** A staff role's personal-data categories read in clear (lib/personalAccess.ts); the rest it sees masked. */
+  readsInClear?: readonly PersonalCategory[];
 }
 
 /** The platform's scope kinds: a merchant sees its own merchant's cases; a storefront the cases it opened. */
@@ -90,6 +93,7 @@ export const platformActionRoles = {
   'tasks.note': ['merchant', 'agent', 'supervisor'],
   'principals.manage': ['admin'],
   'parties.manage': ['admin', 'merchant'],
+  'personalData.accessRecord': ['auditor', 'supervisor'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type Action = string;

@@ -201,6 +201,15 @@ export const retentions = {
     law: '电子商务法 art. 31 (the actors of the kept transaction records)',
     notPurged: 'a revoked key’s holder name stays while the audit trail names its actors: purged with the case records it acted on',
   },
+  accessRecord: {
+    period: '3 years after the read',
+    days: THREE_YEARS,
+    from: 'personal_data_reads.at',
+    clause: 'policy 2.2.2 (授權訪問: who read which personal data is recorded); 网络安全法 art. 21 (logs kept at least 6 months); PIPL art. 54 (compliance audits read it)',
+    disposal: 'keep_by_law',
+    law: '网络安全法 art. 21 (network logs); PIPL art. 54',
+    purge: [{ table: 'personal_data_reads', due: 't.at < $1::timestamp', action: 'delete' }],
+  },
   dataExport: {
     period: 'until the download link expires (7 days by default), then purged with its archive',
     days: 0,
@@ -757,6 +766,19 @@ export const personalDataInventory: readonly TableInventory[] = [
       ...nones(enums, 'step', 'next_step', 'case_type', 'facets'),
       ...nones(times, 'entered_at', 'left_at', 'opened_at'),
       duration_ms: none('how long the case stayed in the step'),
+    },
+  },
+  {
+    model: 'PersonalDataRead',
+    table: 'personal_data_reads',
+    holds: 'Who read which personal fields in clear, of which subject and case, and why (policy 2.2.2): ids and codes, no personal value',
+    retention: 'accessRecord',
+    subject: 't.subject_id = $1',
+    columns: {
+      ...nones(ids, 'id', 'principal_id', 'subject_id', 'case_id'),
+      ...nones(enums, 'role', 'table_name', 'columns', 'purpose', 'route'),
+      ...nones(times, 'at'),
+      rows: none('how many rows the read showed'),
     },
   },
   {

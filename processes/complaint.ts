@@ -15,6 +15,7 @@ import { contactSchema, nonBlankText, refId } from './common';
 import { complaintTemplates } from './complaint.templates';
 import { complaintsReportDecl } from './complaint.report';
 import { defineProcess } from './types';
+import { personalReadsOf } from './deps';
 
 /** The channels of POST /v1/cases (8.1); `linked_case` is the opening by another case (a return's hand-over). */
 const openingChannels = ['online', 'phone', 'social_media', 'linked_case', 'email'] as const;
@@ -106,6 +107,8 @@ export const complaintProcess = defineProcess({
       description: "A mediator of the platform's mediation body (policy 8.4): claims and concludes complaints' mediation tasks",
       scopeKinds: [],
       platformActions: ['cases.timeline', 'tasks.list', 'tasks.read', 'tasks.claim', 'tasks.complete', 'tasks.note', 'attachments.upload', 'attachments.read', 'threads.post', 'threads.read'],
+      // What the parties wrote, to mediate between them (policy 8.4); their contact data stays masked.
+      readsInClear: ['free_text'],
     },
   ],
   describe: (caseId) => `Complaint ${caseId}`,
@@ -149,13 +152,17 @@ export const complaintProcess = defineProcess({
   },
 
   presentSchema: z.object({ complaint: complaintSchema.nullable() }),
-  present: async (deps, c, principal) => {
+  present: async (deps, c, principal, access) => {
     const row = await deps.db.complaintRecord.findUnique({ where: { caseId: c.id } });
     if (!row) return { complaint: null };
     const shown = { channel: row.channel, category: row.category, orderId: row.orderId, openedAt: row.createdAt.toISOString() };
-    // The complainant's words: staff and the storefront read them, a merchant does not.
+    // The complainant's words: the storefront and the staff roles that need them (policy 2.2.2: masked for the
+    // others, each read by staff recorded); never a merchant.
     if (principal.role === 'merchant' || !canSeeMerchantScoped(principal, c.merchantId)) return { complaint: shown };
-    return { complaint: { ...shown, description: row.description } };
+    const [description] = await personalReadsOf(deps).reveal({ principal, ...access, caseId: c.id, subjectId: c.subjectId }, [
+      { table: 'complaints', column: 'description', category: 'free_text', value: row.description },
+    ]);
+    return { complaint: { ...shown, description } };
   },
 
   // 8.1 e-mail: complaints@<INBOUND_MAIL_DOMAIN>, opened once the sender confirms (README "E-mail intake").

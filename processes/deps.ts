@@ -11,6 +11,7 @@ import type { ClientPool } from '../lib/temporal';
 import type { HistoryReplay } from './dossier';
 import type { MailIntakeSettings } from './mailIntake';
 import type { PolicyConfig } from './policyDocument';
+import type { PersonalReads } from '../lib/personalAccess';
 
 export interface ApiDeps {
   db: Db;
@@ -30,6 +31,8 @@ export interface ApiDeps {
   metrics?: Registry;
   /** The external ports, whole (lib/ports.ts createPorts): a new port reaches every route without an edit here. */
   ports: Ports;
+  /** Reads of personal fields, masked or in clear and recorded (lib/personalAccess.ts); createApp sets it from the catalogue's roles. */
+  personalReads?: PersonalReads;
   /** The national holiday data in force (lib/calendarStore.ts): /readyz and /metrics report its coverage; startApi sets it. */
   calendars?: CalendarStore;
   /** Secrets read once by loadConfig() (lib/config.ts secretsOf); startApi always sets them. */
@@ -50,4 +53,10 @@ export type CaseOpeningDeps = Pick<ApiDeps, 'db' | 'logger' | 'currentPolicy' | 
 
 export function workflowUiLink(deps: ApiDeps, workflowId: string): string {
   return `${deps.temporal.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** The reads of personal fields the API was given (createApp always sets them). */
+export function personalReadsOf(deps: ApiDeps): PersonalReads {
+  if (!deps.personalReads) throw new Error('ApiDeps.personalReads is set by createApp');
+  return deps.personalReads;
 }

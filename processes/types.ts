@@ -13,11 +13,18 @@ import type { SubjectRefKind } from '../lib/subjects';
 import type { BusinessCalendar } from '../policy/businessCalendar';
 import type { ActionTable, HistoryBound, TaskTable } from '../policy/process';
 import type { Role } from '../policy/roles';
+import type { AccessPurpose } from '../lib/personalAccess';
 
 /** The part of the policy document every process reads besides its own section. */
 export interface PolicyBase {
   version: string;
   calendar: BusinessCalendar;
+}
+
+/** The route reading a case, and why (X-Access-Purpose): what a read of personal fields in clear records. */
+export interface CaseReadAccess {
+  route: string;
+  purpose: AccessPurpose;
 }
 
 /** What opening a case writes: the workflow input, the case row, and the process's own rows. */
@@ -189,8 +196,11 @@ export interface ProcessModule<K extends string = string, S = any, I extends { c
     /** The error for a unique violation that is not the idempotency key (e.g. a taken username). */
     onUniqueViolation?: (body: B) => Error;
   };
-  /** Fields the case resource adds for this process (PostgreSQL rows beside the case). */
-  present?: (deps: ApiDeps, c: Case, principal: Principal) => Promise<Record<string, unknown>>;
+  /**
+   * Fields the case resource adds for this process (PostgreSQL rows beside the case). Personal fields go through
+   * personalReadsOf(deps).reveal with `access` (masked for roles that do not need them, reads in clear recorded).
+   */
+  present?: (deps: ApiDeps, c: Case, principal: Principal, access: CaseReadAccess) => Promise<Record<string, unknown>>;
   /** The zod schema of what `present` adds (each field optional on the case resource of the API description). */
   presentSchema?: z.ZodObject<any>;
   routes?: ProcessRoute[];

@@ -20,6 +20,7 @@ import { auditVerificationSchema, caseLinksSchema, caseListSchema, caseSchema, p
 import { writeCaseDossier } from '../../processes/dossier';
 import { LINK_SEEN_FROM_THE_OTHER_CASE } from '../../activities/caseLinks';
 import { caseById, linksOfCase } from '../../lib/sqlReads';
+import { accessPurposeHeader, purposeOf } from './personalData';
 
 const catalogue: readonly AnyProcess[] = processes;
 
@@ -68,7 +69,7 @@ export const caseRoutes = {
     errors: [400, 409, 422],
   }),
   list: defineRoute({ id: 'listCases', method: 'get', path: '/v1/cases', action: 'cases.list', summary: 'Cases, newest first, filtered by type, status, step, merchant, customer and opening time, with a cursor', tag: 'cases', query: listCasesQuery, success: { status: 200, description: 'Cases and the next cursor', schema: caseListSchema }, errors: [400] }),
-  get: defineRoute({ id: 'getCase', method: 'get', path: '/v1/cases/:caseId', action: 'cases.read', summary: 'A case: state, step, every running deadline, tasks, process details and the Temporal UI link', tag: 'cases', query: caseQuery, success: { status: 200, description: 'The case', schema: caseWithLive }, errors: [400, 404] }),
+  get: defineRoute({ id: 'getCase', method: 'get', path: '/v1/cases/:caseId', action: 'cases.read', summary: 'A case: state, step, every running deadline, tasks, process details and the Temporal UI link', tag: 'cases', query: caseQuery, headers: accessPurposeHeader, success: { status: 200, description: 'The case', schema: caseWithLive }, errors: [400, 404] }),
   timeline: defineRoute({ id: 'getCaseTimeline', method: 'get', path: '/v1/cases/:caseId/timeline', action: 'cases.timeline', summary: 'The hash-chained audit timeline of a case', tag: 'audit', success: { status: 200, description: 'Events in order', schema: timelineSchema }, errors: [404] }),
   links: defineRoute({ id: 'getCaseLinks', method: 'get', path: '/v1/cases/:caseId/links', action: 'cases.read', summary: "A case's links to other cases (a return handed over to a complaint, the complaint escalated from it, related cases), read from this case", tag: 'cases', success: { status: 200, description: 'The links, oldest first', schema: caseLinksSchema }, errors: [404] }),
   verify: defineRoute({ id: 'verifyCaseAudit', method: 'get', path: '/v1/cases/:caseId/audit/verify', action: 'cases.verify', summary: "Recompute a case's audit hash chain and report the first broken link", tag: 'audit', success: { status: 200, description: 'Verification result', schema: auditVerificationSchema }, errors: [404] }),
@@ -220,7 +221,7 @@ export function casesRouter(deps: ApiDeps): Router {
   mount(r, caseRoutes.get, async (req, res) => {
     const q = parse(caseQuery, req.query, 'query');
     const c = await visibleCase(req);
-    const body: Record<string, unknown> = await presentCase(deps, c.id, req.principal!);
+    const body: Record<string, unknown> = await presentCase(deps, c.id, req.principal!, { route: caseRoutes.get.id, purpose: purposeOf(req, 'case_handling') });
     if (q.live === 'true') {
       try {
         body.live = await handleFor(req, c.workflowId).query(caseStateQuery);

@@ -6,6 +6,7 @@ import type { ApiDeps } from '../deps';
 import { workflowUiLink } from '../deps';
 import { notFound } from '../errors';
 import { caseById, tasksOfCase } from '../../lib/sqlReads';
+import type { CaseReadAccess } from '../../processes/types';
 
 export function presentTask(t: Task, now = Date.now()) {
   return {
@@ -38,10 +39,10 @@ export async function loadCase(deps: ApiDeps, caseId: string) {
 }
 
 /** The case resource: the read model, its tasks, and what its process adds (e.g. the repair's details). */
-export async function presentCase(deps: ApiDeps, caseId: string, principal: Principal) {
+export async function presentCase(deps: ApiDeps, caseId: string, principal: Principal, access: CaseReadAccess = { route: 'getCase', purpose: 'case_handling' }) {
   const c = await loadCase(deps, caseId);
   const [extras, tasks] = await Promise.all([
-    processOf(c.type)?.present?.(deps, c, principal) ?? Promise.resolve({}),
+    processOf(c.type)?.present?.(deps, c, principal, access) ?? Promise.resolve({}),
     tasksOfCase(deps.db, caseId),
   ]);
   const { workflowInput: _omit, ...summary } = (c.summary ?? {}) as Record<string, unknown>;

@@ -12,6 +12,8 @@ import { defineRoute, mount } from '../routeSpec';
 import { loadCase } from './present';
 import { requireCaseAttachments } from './attachments';
 import { attachmentIdSchema } from '../../policy/schemas';
+import { personalReadsOf } from '../deps';
+import { accessPurposeHeader, purposeOf } from './personalData';
 
 export const threadParties = ['customer', 'merchant', 'staff'] as const;
 export type ThreadParty = (typeof threadParties)[number];
@@ -54,7 +56,7 @@ export const threadRoutes = {
     success: { status: 201, description: 'The message; Location is the thread', schema: messageSchema, headers: ['Location'] },
     errors: [404, 409, 422],
   }),
-  list: defineRoute({ id: 'listCaseMessages', method: 'get', path: '/v1/cases/:caseId/messages', action: 'threads.read', summary: "A case's thread, oldest first, a page at a time", tag: 'threads', query: listQuery, success: { status: 200, description: 'Messages and the next cursor', schema: messageListSchema }, errors: [400, 404] }),
+  list: defineRoute({ id: 'listCaseMessages', method: 'get', path: '/v1/cases/:caseId/messages', action: 'threads.read', summary: "A case's thread, oldest first, a page at a time; the words masked for staff roles that do not need them (policy 2.2.2)", tag: 'threads', query: listQuery, headers: accessPurposeHeader, success: { status: 200, description: 'Messages and the next cursor', schema: messageListSchema }, errors: [400, 404] }),
 };
 
 const partyOf = (role: string): ThreadParty => (role === 'storefront' ? 'customer' : role === 'merchant' ? 'merchant' : 'staff');
@@ -117,7 +119,12 @@ export function threadsRouter(deps: ApiDeps): Router {
       take: q.limit + 1,
     });
     const page = rows.slice(0, q.limit);
-    res.json({ caseId: c.id, messages: page.map(present), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null });
+    // The words: in clear for the parties and the staff roles that need them (each read by staff recorded), else masked.
+    const bodies = await personalReadsOf(deps).reveal(
+      { principal: req.principal!, route: threadRoutes.list.id, purpose: purposeOf(req, 'case_handling'), caseId: c.id, subjectId: c.subjectId },
+      page.map((m) => ({ table: 'thread_messages', column: 'body', category: 'free_text', value: m.body })),
+    );
+    res.json({ caseId: c.id, messages: page.map((m, i) => present({ ...m, body: bodies[i]! })), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null });
   });
 
   return r;

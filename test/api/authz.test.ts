@@ -19,6 +19,7 @@ import { call, eventually, startTestSystem, type TestSystem } from '../helpers/s
 
 let sys: TestSystem;
 let caseId: string;
+let subjectId: string;
 let taskId: string;
 let throwawayPrincipal: string;
 let registrationId: string;
@@ -42,6 +43,7 @@ beforeAll(async () => {
     return res.body.caseId as string;
   };
   caseId = await open(returnBody(sys.keys.merchant.merchantId));
+  subjectId = (await sys.db.case.findUniqueOrThrow({ where: { id: caseId } })).subjectId!;
   taskId = await eventually(async () => (await sys.db.task.findFirst({ where: { caseId, status: 'open' } }))?.id, 'task');
   throwawayPrincipal = (await call(sys, 'POST', '/v1/principals', { key: sys.keys.admin.apiKey, body: { name: 'throwaway', role: 'auditor' } })).body.id;
   registrationId = await open({ type: 'registration', name: 'Authz', mobile: '13900000000', email: `a${tag}@authz.test`, username: `authz_${tag}`, password: 'Correct-Horse-9!', agreementVersion: '2026-11' });
@@ -81,14 +83,14 @@ afterAll(async () => {
 
 const keyOf = (role: Role) => keys[role];
 const protectedRoutes = () => routeSpecs.filter((r) => r.action !== null);
-const pathOf = (p: string) => p.replace(':caseId', caseId).replace(':taskId', taskId).replace(':principalId', throwawayPrincipal).replace(':registrationId', registrationId).replace(':merchantId', sys.keys.merchant.merchantId!).replace(':attachmentId', attachmentId);
+const pathOf = (p: string) => p.replace(':caseId', caseId).replace(':taskId', taskId).replace(':principalId', throwawayPrincipal).replace(':registrationId', registrationId).replace(':merchantId', sys.keys.merchant.merchantId!).replace(':attachmentId', attachmentId).replace(':subjectId', subjectId);
 const writes = (method: string) => method === 'post' || method === 'put';
 
 test('every protected route is covered by the matrix, and every action names its roles', () => {
   const generic = ['listProcesses', 'openCase', 'listCases', 'getCase', 'getCaseLinks', 'getCaseTimeline', 'verifyCaseAudit', 'getCaseDossier', 'getSigningKey', 'cancelCase', 'uploadAttachment', 'listAttachments', 'downloadAttachment', 'postCaseMessage', 'listCaseMessages', 'listQuarantinedMail', 'releaseQuarantinedMail', 'discardQuarantinedMail'];
   const perAction = new Set(catalogue.flatMap((p) => Object.keys(p.actions))).size;
   const perProcess = catalogue.reduce((n, p) => n + (p.routes?.length ?? 0) + (p.reports?.length ?? 0), 0);
-  const tasksAndPrincipals = routeSpecs.filter((r) => r.path.startsWith('/v1/tasks') || r.path.startsWith('/v1/principals') || r.path.startsWith('/v1/parties') || r.path.startsWith('/v1/merchants')).length;
+  const tasksAndPrincipals = routeSpecs.filter((r) => r.path.startsWith('/v1/tasks') || r.path.startsWith('/v1/principals') || r.path.startsWith('/v1/parties') || r.path.startsWith('/v1/merchants') || r.path.startsWith('/v1/subjects')).length;
   expect(protectedRoutes()).toHaveLength(generic.length + perAction + perProcess + tasksAndPrincipals);
   for (const id of generic) expect(routeSpecs.map((r) => r.id)).toContain(id);
   for (const r of protectedRoutes()) expect(actionRoles()[r.action as string]).toBeDefined();
