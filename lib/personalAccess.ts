@@ -74,6 +74,11 @@ export interface PersonalReads {
    * recorded before the answer leaves (one row per table read); a failed record fails the read.
    */
   reveal(ctx: ReadContext, fields: readonly PersonalField[]): Promise<(string | null)[]>;
+  /**
+   * Records a read that cannot be masked (a file's bytes) when the reader is staff: the route lets it through to the
+   * roles its action names, and the record says who read it and why.
+   */
+  recordRead(ctx: ReadContext, read: { table: string; columns: string[]; rows: number }): Promise<void>;
 }
 
 /** The reads of personal data, against the catalogue's roles (`roleDecls`, read at each call: tests register roles). */
@@ -86,8 +91,18 @@ export function createPersonalReads(db: Db, roleDecls: () => readonly RoleDecl[]
     if (platformClearReaders[category]?.includes(principal.role)) return true;
     return roleDecls().some((d) => d.role === principal.role && (d.readsInClear ?? []).includes(category));
   };
+  const recordReads = async (ctx: ReadContext, reads: { table: string; columns: string[]; rows: number }[]) => {
+    if (reads.length === 0) return;
+    const at = new Date();
+    await db.personalDataRead.createMany({
+      data: reads.map((r) => ({ at, principalId: ctx.principal.id, role: ctx.principal.role, subjectId: ctx.subjectId ?? null, caseId: ctx.caseId ?? null, tableName: r.table, columns: [...r.columns].sort(), rows: r.rows, purpose: ctx.purpose, route: ctx.route })),
+    });
+  };
   return {
     readsInClear,
+    async recordRead(ctx, read) {
+      if (isStaff(ctx.principal.role)) await recordReads(ctx, [read]);
+    },
     async reveal(ctx, fields) {
       const shown = fields.map((f) => (f.value === null ? null : readsInClear(ctx.principal, f.category) ? f.value : maskValue(f.category, f.value)));
       if (!isStaff(ctx.principal.role)) return shown;
@@ -99,24 +114,8 @@ export function createPersonalReads(db: Db, roleDecls: () => readonly RoleDecl[]
         t.rows++;
         read.set(f.table, t);
       });
-      if (read.size > 0) {
-        const at = new Date();
-        await db.personalDataRead.createMany({
-          data: [...read].map(([table, t]) => ({
-            at,
-            principalId: ctx.principal.id,
-            role: ctx.principal.role,
-            subjectId: ctx.subjectId ?? null,
-            caseId: ctx.caseId ?? null,
-            tableName: table,
-            columns: [...t.columns].sort(),
-            // Rows: the fields read in clear of the table (one per row where a route shows one column of each).
-            rows: t.rows,
-            purpose: ctx.purpose,
-            route: ctx.route,
-          })),
-        });
-      }
+      // Rows: the fields read in clear of the table (one per row where a route shows one column of each).
+      await recordReads(ctx, [...read].map(([table, t]) => ({ table, columns: [...t.columns], rows: t.rows })));
       return shown;
     },
   };

@@ -12,6 +12,8 @@ import { ApiError, badRequest, conflict, notFound, policyRefused } from '../erro
 import { defineRoute, mount } from '../routeSpec';
 import { attachmentListSchema, attachmentSchema } from '../schemas';
 import { loadCase } from './present';
+import { personalReadsOf } from '../deps';
+import { accessPurposeHeader, purposeOf } from './personalData';
 
 export { DEFAULT_ATTACHMENT_LIMITS, type AttachmentLimits };
 
@@ -46,8 +48,9 @@ export const attachmentRoutes = {
     method: 'get',
     path: '/v1/cases/:caseId/attachments/:attachmentId',
     action: 'attachments.read',
-    summary: "An attachment's bytes, as a download of its stored type (Content-Disposition: attachment; X-Content-Type-Options: nosniff)",
+    summary: "An attachment's bytes, as a download of its stored type (Content-Disposition: attachment; X-Content-Type-Options: nosniff); a download by staff is recorded in the subject's access record (policy 2.2.2)",
     tag: 'attachments',
+    headers: accessPurposeHeader,
     success: { status: 200, description: 'The bytes', contentType: 'application/octet-stream' },
     errors: [404],
   }),
@@ -185,6 +188,8 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
     const c = await visibleCase(req);
     const a = await deps.db.attachment.findFirst({ where: { id: req.params.attachmentId as string, caseId: c.id } });
     if (!a) throw notFound('Attachment', req.params.attachmentId as string);
+    // A file cannot be masked: staff download it as their action allows, and the download is recorded (policy 2.2.2).
+    await personalReadsOf(deps).recordRead({ principal: req.principal!, route: attachmentRoutes.download.id, purpose: purposeOf(req, 'case_handling'), caseId: c.id, subjectId: c.subjectId }, { table: 'attachments', columns: ['content'], rows: 1 });
     res.setHeader('Content-Type', a.contentType);
     res.setHeader('Content-Length', String(a.sizeBytes));
     // A file the platform made (a dossier export) keeps the name it gave it; an uploaded file is named by its id.

@@ -3,7 +3,7 @@
 // masked for the others; every read in clear by staff recorded with who, what, which case and why; auditors list the
 // record per subject.
 import { idem, complaintBody } from '../../scripts/harness/bodies';
-import { call, startTestSystem, type TestSystem } from '../helpers/system';
+import { attachEvidence, call, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
 let caseId: string;
@@ -61,13 +61,27 @@ test("the complaint's words on the case: in clear for an agent (recorded), maske
   expect(await reads()).toHaveLength(before + 1);
 });
 
+test('a file cannot be masked: a download by staff is recorded with its purpose, by a party not', async () => {
+  const attachmentId = await attachEvidence(sys, caseId, sys.keys.storefront.apiKey);
+  const before = (await reads()).length;
+  const download = (key: string, headers: Record<string, string> = {}) => fetch(`${sys.api.url}/v1/cases/${caseId}/attachments/${attachmentId}`, { headers: { authorization: `Bearer ${key}`, ...headers } });
+  expect((await download(sys.keys.storefront.apiKey)).status).toBe(200);
+  expect(await reads()).toHaveLength(before);
+  const byAuditor = await download(sys.keys.auditor.apiKey, { 'X-Access-Purpose': 'audit' });
+  expect(byAuditor.status).toBe(200);
+  expect((await byAuditor.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  expect((await reads()).slice(before)).toEqual([expect.objectContaining({ principalId: sys.keys.auditor.id, role: 'auditor', tableName: 'attachments', columns: ['content'], rows: 1, purpose: 'audit', route: 'downloadAttachment', caseId, subjectId })]);
+  expect((await download(sys.keys.agent.apiKey, { 'X-Access-Purpose': 'whatever' })).status).toBe(400);
+  expect(await reads()).toHaveLength(before + 1);
+});
+
 test("auditors and supervisors list a subject's access record, newest first, a page at a time; others may not (403); an unknown subject is 404", async () => {
   const all = await reads();
   const first = await call(sys, 'GET', `/v1/subjects/${subjectId}/access-record?limit=2`, { key: sys.keys.auditor.apiKey });
   expect(first.status).toBe(200);
   expect(first.body.subjectId).toBe(subjectId);
   expect(first.body.reads).toHaveLength(2);
-  expect(first.body.reads[0]).toEqual({ at: expect.any(String), principalId: sys.keys.agent.id, role: 'agent', caseId, table: 'complaints', columns: ['description'], rows: 1, purpose: 'case_handling', route: 'getCase' });
+  expect(first.body.reads[0]).toEqual({ at: expect.any(String), principalId: sys.keys.auditor.id, role: 'auditor', caseId, table: 'attachments', columns: ['content'], rows: 1, purpose: 'audit', route: 'downloadAttachment' });
   const rest = await call(sys, 'GET', `/v1/subjects/${subjectId}/access-record?cursor=${first.body.nextCursor}`, { key: sys.keys.supervisor.apiKey });
   expect(rest.status).toBe(200);
   expect([...first.body.reads, ...rest.body.reads]).toHaveLength(all.length);
