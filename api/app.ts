@@ -22,11 +22,12 @@ import { principalsRouter } from './routes/principals';
 import { tasksRouter } from './routes/tasks';
 import { personalDataRouter } from './routes/personalData';
 import { createPersonalReads } from '../lib/personalAccess';
+import { sealerFor } from '../lib/sealedFields';
 import { catalogueRoleDecls } from '../processes';
 
 export function createApp(given: ApiDeps): Express {
   // Personal fields shown in clear or masked by role, reads in clear by staff recorded (policy 2.2.2).
-  const deps: ApiDeps = { ...given, personalReads: given.personalReads ?? createPersonalReads(given.db, catalogueRoleDecls) };
+  const deps: ApiDeps = { ...given, personalReads: given.personalReads ?? createPersonalReads(given.db, catalogueRoleDecls, () => sealerFor(given.db, given.ports.keys)) };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

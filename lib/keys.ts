@@ -1,6 +1,7 @@
-// The key-management port: the platform's signing key (Ed25519), used to sign case dossiers. A real adapter keeps the
-// private key in a KMS or HSM and signs there; the simulation derives it from a configured seed, for development and
-// tests only (refused in production unless ALLOW_SIMULATED names "keys").
+// The key-management port: the platform's signing key (Ed25519), used to sign case dossiers, and the master key that
+// wraps each data subject's data key (envelope encryption of personal fields at rest, lib/sealedFields.ts). A real
+// adapter keeps both keys in a KMS or HSM and signs and wraps there; the simulation derives them from a configured seed,
+// for development and tests only (refused in production unless ALLOW_SIMULATED names "keys").
 import crypto from 'node:crypto';
 
 export interface SigningKey {
@@ -15,6 +16,10 @@ export interface SigningKey {
 export interface KeyManagement {
   /** The key dossiers are signed with now. */
   signingKey(): Promise<SigningKey>;
+  /** Wraps a data key under the current master key (policy 1.3, 6.3.1: encryption at rest); the key never leaves in clear. */
+  wrapDataKey(dataKey: Buffer): Promise<{ wrapped: Buffer; masterKeyId: string }>;
+  /** Unwraps a data key wrapped by wrapDataKey under the named master key. */
+  unwrapDataKey(wrapped: Buffer, masterKeyId: string): Promise<Buffer>;
 }
 
 /** The PKCS#8 DER prefix of an Ed25519 private key (RFC 8410): the 32-byte seed follows it. */
@@ -39,6 +44,9 @@ export function verifyEd25519(publicKeyPem: string, data: Buffer, signature: Buf
 /** The simulation: an Ed25519 key from a 32-byte seed (64 hex digits) given in the configuration. */
 export class SimulatedKeyManagement implements KeyManagement {
   private readonly key: SigningKey;
+  /** The master key: AES-256 derived from the seed (HKDF-SHA256), so a restart unwraps what an earlier run wrapped. */
+  private readonly masterKey: Buffer;
+  private readonly masterKeyId: string;
 
   constructor(seedHex: string) {
     if (!/^[0-9a-f]{64}$/i.test(seedHex)) throw new Error('the signing key seed must be 64 hex digits (32 bytes)');
@@ -50,6 +58,22 @@ export class SimulatedKeyManagement implements KeyManagement {
       publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
       sign: async (data) => crypto.sign(null, data, privateKey),
     };
+    this.masterKey = Buffer.from(crypto.hkdfSync('sha256', Buffer.from(seedHex, 'hex'), Buffer.alloc(0), 'casework data-key wrapping v1', 32));
+    this.masterKeyId = `sim-aes256:${crypto.createHash('sha256').update(this.masterKey).digest('hex').slice(0, 16)}`;
+  }
+
+  async wrapDataKey(dataKey: Buffer): Promise<{ wrapped: Buffer; masterKeyId: string }> {
+    const iv = crypto.randomBytes(12);
+    const cipher = crypto.createCipheriv('aes-256-gcm', this.masterKey, iv);
+    const ct = Buffer.concat([cipher.update(dataKey), cipher.final()]);
+    return { wrapped: Buffer.concat([iv, cipher.getAuthTag(), ct]), masterKeyId: this.masterKeyId };
+  }
+
+  async unwrapDataKey(wrapped: Buffer, masterKeyId: string): Promise<Buffer> {
+    if (masterKeyId !== this.masterKeyId) throw new Error(`data key wrapped under master key ${masterKeyId}, not this one (${this.masterKeyId})`);
+    const decipher = crypto.createDecipheriv('aes-256-gcm', this.masterKey, wrapped.subarray(0, 12));
+    decipher.setAuthTag(wrapped.subarray(12, 28));
+    return Buffer.concat([decipher.update(wrapped.subarray(28)), decipher.final()]);
   }
 
   async signingKey(): Promise<SigningKey> {

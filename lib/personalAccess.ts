@@ -7,6 +7,7 @@
 import type { Principal, RoleDecl } from './authz';
 import type { Db } from './db';
 import type { PersonalCategory } from './personalData';
+import { isSealed, type FieldSealer } from './sealedFields';
 import { staffRoles } from '../policy/roles';
 
 /** Why a staff member reads personal data in clear (X-Access-Purpose). */
@@ -56,6 +57,11 @@ export function maskValue(category: PersonalCategory, value: string): string {
   return `[masked: ${[...value].length} characters]`;
 }
 
+/** A masked value: of the plain text, or of a sealed one (not opened to mask it: its length is not the text's). */
+function maskSealedOrPlain(category: PersonalCategory, plain: string | null): string {
+  return plain === null ? '[masked]' : maskValue(category, plain);
+}
+
 export interface ReadContext {
   principal: Principal;
   /** The route's id (api/routes, a process's route id). */
@@ -82,7 +88,7 @@ export interface PersonalReads {
 }
 
 /** The reads of personal data, against the catalogue's roles (`roleDecls`, read at each call: tests register roles). */
-export function createPersonalReads(db: Db, roleDecls: () => readonly RoleDecl[]): PersonalReads {
+export function createPersonalReads(db: Db, roleDecls: () => readonly RoleDecl[], sealerOf?: () => FieldSealer): PersonalReads {
   // Staff: the platform's staff roles and a process's unscoped roles (a mediator). Everyone else is a party, reading
   // what the route shows its side of the case.
   const isStaff = (role: string) => (staffRoles as readonly string[]).includes(role) || roleDecls().some((d) => d.role === role && d.scopeKinds.length === 0 && role !== 'storefront');
@@ -104,11 +110,17 @@ export function createPersonalReads(db: Db, roleDecls: () => readonly RoleDecl[]
       if (isStaff(ctx.principal.role)) await recordReads(ctx, [read]);
     },
     async reveal(ctx, fields) {
-      const shown = fields.map((f) => (f.value === null ? null : readsInClear(ctx.principal, f.category) ? f.value : maskValue(f.category, f.value)));
+      // Sealed values (lib/sealedFields.ts) are opened with the subject's key only for a reader in clear: the
+      // decryption this record is about. A value whose key was destroyed shows as null.
+      const clear = fields.map((f) => f.value !== null && readsInClear(ctx.principal, f.category));
+      const toOpen = fields.map((f, i) => (clear[i] ? f.value : null));
+      const opened = sealerOf && toOpen.some(isSealed) ? await sealerOf().open(ctx.subjectId, toOpen) : toOpen;
+      const plainLength = (v: string) => (isSealed(v) ? null : v);
+      const shown = fields.map((f, i) => (f.value === null ? null : clear[i] ? opened[i] : maskSealedOrPlain(f.category, plainLength(f.value))));
       if (!isStaff(ctx.principal.role)) return shown;
       const read = new Map<string, { columns: Set<string>; rows: number }>();
       fields.forEach((f, i) => {
-        if (f.value === null || shown[i] !== f.value) return;
+        if (!clear[i] || shown[i] === null) return;
         const t = read.get(f.table) ?? { columns: new Set<string>(), rows: 0 };
         t.columns.add(f.column);
         t.rows++;

@@ -769,6 +769,18 @@ export const personalDataInventory: readonly TableInventory[] = [
     },
   },
   {
+    model: 'SubjectKey',
+    table: 'subject_keys',
+    holds: 'A subject’s data key, wrapped by the master key (lib/sealedFields.ts): it opens the subject’s sealed fields; destroyed at erasure (crypto-shredding)',
+    retention: 'subjectRecord',
+    subject: 't.subject_id = $1',
+    columns: {
+      wrapped_key: none('key material wrapped by the key-management port’s master key: reveals nothing itself; set to null when destroyed'),
+      ...nones(ids, 'subject_id', 'master_key_id'),
+      ...nones(times, 'created_at', 'destroyed_at'),
+    },
+  },
+  {
     model: 'PersonalDataRead',
     table: 'personal_data_reads',
     holds: 'Who read which personal fields in clear, of which subject and case, and why (policy 2.2.2): ids and codes, no personal value',

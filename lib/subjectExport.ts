@@ -28,6 +28,7 @@ import type { Db } from './db';
 import { jsonBytes, verifySignedArchive, writeSignedArchive, type DossierEntry, type ManifestFile, type ManifestSigningKey, type SignedArchiveVerification } from './dossier';
 import type { KeyManagement } from './keys';
 import { describesRow, isPersonal, personalDataInventory, personalDataStores, retentions, type PersonalCategory, type Retention, type RetentionId } from './personalData';
+import { isSealed, sealerFor } from './sealedFields';
 
 export const DATA_EXPORT_FORMAT = 'casework-subject-export/1';
 export const DATA_EXPORT_CONTENT_TYPE = 'application/gzip';
@@ -249,6 +250,13 @@ export async function exportSubjectData(deps: SubjectExportDeps, subjectId: stri
   const exportId = `dx_${crypto.randomBytes(16).toString('hex')}`;
   const key = await deps.keys.signingKey();
   const data = await collect(deps.db, subjectId);
+  // Fields sealed with the subject's data key (lib/sealedFields.ts) go into the archive opened: it is the person's copy.
+  const sealer = sealerFor(deps.db, deps.keys);
+  for (const t of data.tables) {
+    const cells = t.rows.flatMap((r) => Object.entries(r).filter(([, v]) => isSealed(v)).map(([c]) => [r, c] as const));
+    const opened = await sealer.open(subjectId, cells.map(([r, c]) => r[c] as string));
+    cells.forEach(([r, c], i) => (r[c] = opened[i]));
+  }
 
   async function* entries(): AsyncGenerator<DossierEntry> {
     yield {

@@ -16,6 +16,7 @@ import { complaintTemplates } from './complaint.templates';
 import { complaintsReportDecl } from './complaint.report';
 import { defineProcess } from './types';
 import { personalReadsOf } from './deps';
+import { sealerFor } from '../lib/sealedFields';
 
 /** The channels of POST /v1/cases (8.1); `linked_case` is the opening by another case (a return's hand-over). */
 const openingChannels = ['online', 'phone', 'social_media', 'linked_case', 'email'] as const;
@@ -81,7 +82,7 @@ export const complaintSchema = z
     channel: z.string(),
     category: z.string(),
     orderId: z.string().nullable(),
-    description: z.string().nullable().optional().describe("The complainant's words: staff and the storefront only"),
+    description: z.string().nullable().optional().describe("The complainant's words: the storefront and the staff roles that need them (masked for other staff; null once the complainant's data key was destroyed); never the merchant"),
     openedAt: z.string().describe('ISO 8601 instant'),
   })
   .strict()
@@ -118,7 +119,7 @@ export const complaintProcess = defineProcess({
     summary: 'Open a complaint (policy 8.1, 8.2): the storefront online, an agent by phone or social media; the description stays in PostgreSQL',
     body: openComplaintBody,
     check: checkComplaintBody,
-    prepare: ({ caseId, principal, policy, section, requestedAt }, body: OpenComplaintBody) => {
+    prepare: ({ deps, caseId, principal, policy, section, requestedAt }, body: OpenComplaintBody) => {
       const channel = linked(body) ? 'linked_case' : body.channel!;
       if (!channelRoles[channel].includes(principal.role)) {
         throw policyRefused('CHANNEL_NOT_FOR_ROLE', `A ${principal.role} does not open complaints by channel ${channel}`, [{ path: 'channel', message: `for ${channelRoles[channel].join(', ')}` }]);
@@ -143,9 +144,11 @@ export const complaintProcess = defineProcess({
           facets: complaintFacets({ category: input.category, channel }),
         },
         contact: body.customerContact && { customerId: body.customerId, ...body.customerContact },
-        // The description stays here, in PostgreSQL; the workflow never sees it.
-        writes: async (tx) => {
-          await tx.complaintRecord.create({ data: { caseId, channel, category: input.category, orderId: input.orderId, description: body.description ?? null, createdAt: requestedAt } });
+        // The description stays here, in PostgreSQL, sealed with the complainant's data key (lib/sealedFields.ts,
+        // policy 1.3); the workflow never sees it.
+        writes: async (tx, { subjectId }) => {
+          const description = body.description === undefined ? null : await sealerFor(deps.db, deps.ports.keys).seal(subjectId, body.description);
+          await tx.complaintRecord.create({ data: { caseId, channel, category: input.category, orderId: input.orderId, description, createdAt: requestedAt } });
         },
       };
     },

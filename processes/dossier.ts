@@ -13,6 +13,7 @@ import { jsonBytes, writeDossier, type DossierEntry, type DossierManifest, type 
 import type { BlobStore } from '../lib/blobs';
 import type { KeyManagement } from '../lib/keys';
 import { caseById, linksOfCase, paymentsOfCase, tasksOfCase } from '../lib/sqlReads';
+import { sealerFor } from '../lib/sealedFields';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -56,8 +57,10 @@ export async function writeCaseDossier(deps: DossierDeps, caseId: string, o: { b
     yield { path: 'timeline.json', bytes: jsonBytes(events.map((e) => ({ seq: e.seq, at: e.at.toISOString(), eventKey: e.eventKey, type: e.type, actor: e.actor, payload: e.payload, hash: e.hash, prevHash: e.prevHash }))) };
     yield { path: 'audit-verification.json', bytes: jsonBytes(await verifyAuditChain(deps.db, caseId)) };
     // The thread: every message with its words (the dossier is an auditor's or a court's copy, under access control).
+    // The words are sealed with the subject's key (lib/sealedFields.ts): opened here, null once that key was destroyed.
     const messages = await deps.db.threadMessage.findMany({ where: { caseId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-    yield { path: 'thread.json', bytes: jsonBytes(messages.map((m) => ({ messageId: m.id, party: m.party, authorId: m.authorId, authorRole: m.authorRole, body: m.body, attachmentIds: m.attachmentIds, createdAt: m.createdAt.toISOString() }))) };
+    const bodies = await sealerFor(deps.db, deps.keys).open(kase.subjectId, messages.map((m) => m.body));
+    yield { path: 'thread.json', bytes: jsonBytes(messages.map((m, i) => ({ messageId: m.id, party: m.party, authorId: m.authorId, authorRole: m.authorRole, body: bodies[i], attachmentIds: m.attachmentIds, createdAt: m.createdAt.toISOString() }))) };
     // Its links to other cases (issue 18 §9), read from this case, both ways.
     const links = await linksOfCase(deps.db, caseId);
     yield { path: 'links.json', bytes: jsonBytes(links.map((l) => ({ linkId: l.linkId, type: l.type, direction: l.direction, caseId: l.otherCaseId, caseType: l.otherCaseType, eventKey: l.eventKey, createdBy: l.createdBy, createdAt: l.createdAt.toISOString() }))) };

@@ -24,6 +24,7 @@ import type { Logger } from '../lib/logger';
 import { tokenOfAddress, verifyReplyToken, type ReplyParty } from '../lib/replyTokens';
 import type { ClientPool } from '../lib/temporal';
 import { postThreadMessage, type PostedThreadMessage, type ThreadCase } from './threadMessages';
+import type { KeyManagement } from '../lib/keys';
 
 /** The uploads' limits (lib/attachmentRules.ts): an e-mail's files pass the same checks. */
 export type InboundAttachmentLimits = AttachmentLimits;
@@ -31,6 +32,8 @@ export type InboundAttachmentLimits = AttachmentLimits;
 export interface InboundMailDeps {
   db: Db;
   blobs: BlobStore;
+  /** The key-management port: a reply's words are sealed with the case subject's key (lib/sealedFields.ts). */
+  keys: KeyManagement;
   clients: ClientPool;
   logger: Logger;
   /** REPLY_TOKEN_SECRET. */
@@ -167,7 +170,7 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
     const attachmentIds = await attachToCase(deps.db, c.id, files, author, deps.limits, party === 'customer' ? (c.subjectId ?? null) : null);
     if (!Array.isArray(attachmentIds)) return attachmentIds;
     const body = m.textBody.trim() || '(an e-mail without text)';
-    return postThreadMessage({ db: deps.db, clients: deps.clients, logger: log }, c, { party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body, attachmentIds, via: 'email' });
+    return postThreadMessage({ db: deps.db, clients: deps.clients, logger: log, keys: deps.keys }, c, { party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body, attachmentIds, via: 'email' });
   }
 }
 
@@ -204,7 +207,7 @@ export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 
     const author = authorOf(c, o.party);
     const attachmentIds = await attachToCase(deps.db, c.id, files, author, deps.limits, o.party === 'customer' ? c.subjectId : null);
     if (!Array.isArray(attachmentIds)) throw new QuarantineError('attachment_refused', `The mail's attachments do not fit the case: ${attachmentIds.refused}`);
-    const posted = await postThreadMessage({ db: deps.db, clients: deps.clients, logger: deps.logger }, c, { party: o.party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body: row.textBody.trim() || '(an e-mail without text)', attachmentIds, via: 'email' });
+    const posted = await postThreadMessage({ db: deps.db, clients: deps.clients, logger: deps.logger, keys: deps.keys }, c, { party: o.party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body: row.textBody.trim() || '(an e-mail without text)', attachmentIds, via: 'email' });
     await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { threadMessageId: posted.id } });
     deps.logger.info({ quarantineId: row.id, caseId: c.id, party: o.party, messageId: posted.id, agentId: o.agentId }, 'quarantined mail released into the thread');
     return { messageId: posted.id };

@@ -6,11 +6,15 @@ import crypto from 'node:crypto';
 import { appendAuditEventIn, ISO_INSTANT, pgSql } from '../activities/audit';
 import { queueNotification } from '../activities/caseWrites';
 import { poolOf, withPgTransaction, type Db } from '../lib/db';
+import type { KeyManagement } from '../lib/keys';
 import type { Logger } from '../lib/logger';
+import { sealerFor } from '../lib/sealedFields';
 import type { ClientPool } from '../lib/temporal';
 import { threadMessageSignal, type ThreadParty } from '../workflows/definitions';
 
 type ThreadMessageDeps = { db: Db; clients: ClientPool; logger: Logger };
+/** Posting seals the words with the case subject's data key (lib/sealedFields.ts): the key-management port. */
+type PostingDeps = ThreadMessageDeps & { keys: KeyManagement };
 
 export interface ThreadCase {
   id: string;
@@ -35,7 +39,7 @@ export interface PostedThreadMessage {
 }
 
 export async function postThreadMessage(
-  deps: { db: Db; clients: ClientPool; logger: Logger },
+  deps: PostingDeps,
   c: ThreadCase,
   m: { party: ThreadParty; authorId: string; authorRole: string; body: string; attachmentIds: string[]; via?: 'api' | 'email' },
 ): Promise<PostedThreadMessage> {
@@ -47,12 +51,16 @@ export async function postThreadMessage(
     ...(party !== 'customer' ? [{ kind: 'customer' as const, id: c.customerId }] : []),
     ...(party !== 'merchant' && c.merchantId ? [{ kind: 'merchant' as const, id: c.merchantId }] : []),
   ];
+  // The words at rest: sealed with the data key of the case's subject (the customer), whoever wrote them, so that
+  // destroying that key makes the whole thread unreadable (policy 2.4.1, crypto-shredding). A case without a subject
+  // (opened before subjects existed) keeps them as written.
+  const stored = c.subjectId ? await sealerFor(deps.db, deps.keys).seal(c.subjectId, m.body) : m.body;
   const row = await withPgTransaction(deps.db, async (tx) => {
     const inserted = await tx.query<{ created_at: Date }>(
       // The customer's words point to the customer's subject (lib/personalData.ts); the merchant's and staff's to none.
       `INSERT INTO thread_messages (id, case_id, party, author_id, author_role, body, attachment_ids, created_at, subject_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $3 = 'customer' THEN (SELECT subject_id FROM cases WHERE id = $2) END) RETURNING created_at`,
-      [id, c.id, party, m.authorId, m.authorRole, m.body, m.attachmentIds, at],
+      [id, c.id, party, m.authorId, m.authorRole, stored, m.attachmentIds, at],
     );
     const payload = { messageId: id, party, attachments: m.attachmentIds.length, ...(m.via === 'email' && { via: 'email' }) };
     await appendAuditEventIn(pgSql(tx), { caseId: c.id, eventKey: `thread:${id}`, type: 'thread.message_posted', actor: m.authorId, at, payload });

@@ -127,7 +127,7 @@ export function inboundMailRouter(deps: ApiDeps): Router {
     const id = quarantineId(req.params.quarantineId as string);
     try {
       const { messageId } = await releaseQuarantined(
-        { db: deps.db, blobs: deps.ports.blobs, clients: deps.temporal.clients, logger: req.log, limits: deps.attachmentLimits ?? DEFAULT_ATTACHMENT_LIMITS },
+        { db: deps.db, blobs: deps.ports.blobs, keys: deps.ports.keys, clients: deps.temporal.clients, logger: req.log, limits: deps.attachmentLimits ?? DEFAULT_ATTACHMENT_LIMITS },
         { quarantineId: id, caseId: body.caseId, party: body.party, agentId: req.principal!.id },
       );
       res.json({ quarantineId: id, caseId: body.caseId, party: body.party, messageId });

@@ -31,7 +31,7 @@ const messageSchema = z
     party: z.enum(threadParties),
     authorId: z.string(),
     authorRole: z.string(),
-    body: z.string(),
+    body: z.string().nullable().describe("The words: masked for staff roles that do not need them; null once the case subject's data key was destroyed (erasure)"),
     attachmentIds: z.array(z.string()),
     createdAt: z.iso.datetime(),
   })
@@ -73,7 +73,7 @@ function decodeCursor(s: string): { createdAt: Date; id: string } {
   }
 }
 
-const present = (m: { id: string; caseId: string; party: string; authorId: string; authorRole: string; body: string; attachmentIds: string[]; createdAt: Date }) => ({
+const present = (m: { id: string; caseId: string; party: string; authorId: string; authorRole: string; body: string | null; attachmentIds: string[]; createdAt: Date }) => ({
   messageId: m.id,
   caseId: m.caseId,
   party: m.party as ThreadParty,
@@ -105,7 +105,7 @@ export function threadsRouter(deps: ApiDeps): Router {
     const attachmentIds = [...new Set(body.attachmentIds ?? [])];
     await requireCaseAttachments(deps, c.id, attachmentIds);
     const p = req.principal!;
-    const posted = await postThreadMessage({ db: deps.db, clients: deps.temporal.clients, logger: req.log }, c, { party: partyOf(p.role), authorId: p.id, authorRole: p.role, body: body.body, attachmentIds });
+    const posted = await postThreadMessage({ db: deps.db, clients: deps.temporal.clients, logger: req.log, keys: deps.ports.keys }, c, { party: partyOf(p.role), authorId: p.id, authorRole: p.role, body: body.body, attachmentIds });
     res.status(201).location(`/v1/cases/${c.id}/messages`).json(present(posted));
   });
 
@@ -124,7 +124,7 @@ export function threadsRouter(deps: ApiDeps): Router {
       { principal: req.principal!, route: threadRoutes.list.id, purpose: purposeOf(req, 'case_handling'), caseId: c.id, subjectId: c.subjectId },
       page.map((m) => ({ table: 'thread_messages', column: 'body', category: 'free_text', value: m.body })),
     );
-    res.json({ caseId: c.id, messages: page.map((m, i) => present({ ...m, body: bodies[i]! })), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null });
+    res.json({ caseId: c.id, messages: page.map((m, i) => present({ ...m, body: bodies[i] })), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null });
   });
 
   return r;

@@ -3,6 +3,7 @@
 // merchant's reply in the thread; a settlement accepted twice at the same moment pays once.
 import { idem, complaintBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+import { sealerFor } from '../../lib/sealedFields';
 
 let sys: TestSystem;
 const opened: string[] = [];
@@ -38,7 +39,12 @@ test('the storefront opens a complaint online, an agent one by phone; each chann
   const byPhone = await openComplaint(complaintBody(sys.keys.merchant.merchantId, { channel: 'phone', category: 'service' }), sys.keys.agent.apiKey);
 
   // The row beside the case holds the words; the workflow's input and its history do not.
-  expect(await sys.db.complaintRecord.findUniqueOrThrow({ where: { caseId } })).toMatchObject({ channel: 'online', category: 'product_quality', description: body.description });
+  // At rest the words are sealed with the complainant's data key (lib/sealedFields.ts); they open to what was sent.
+  const row = await sys.db.complaintRecord.findUniqueOrThrow({ where: { caseId } });
+  expect(row).toMatchObject({ channel: 'online', category: 'product_quality', description: expect.stringMatching(/^sealed:v1:/) });
+  expect(row.description).not.toContain(body.description);
+  const subjectId = (await sys.db.case.findUniqueOrThrow({ where: { id: caseId } })).subjectId;
+  expect(await sealerFor(sys.db, sys.api.deps.ports.keys).open(subjectId, [row.description])).toEqual([body.description]);
   expect(await sys.db.complaintRecord.findUniqueOrThrow({ where: { caseId: byPhone } })).toMatchObject({ channel: 'phone', category: 'service' });
   const handle = sys.api.deps.temporal.clients.forIdentity('test').workflow.getHandle(caseId);
   await eventually(async () => ((await caseOf(caseId)).tasks?.some((t: any) => t.type === 'complaint.information_review') ? true : undefined), 'review task');

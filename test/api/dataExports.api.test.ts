@@ -14,6 +14,7 @@ import { describesRow, isPersonal, personalDataInventory, personalDataStores, su
 import { dataExportLinkSecret, dataExportToken, exportSubjectData, purgeExpiredExports, verifySubjectExport, type SubjectExportDeps, type SubjectExportManifest } from '../../lib/subjectExport';
 import { idem, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+import { isSealed, sealerFor } from '../../lib/sealedFields';
 
 let sys: TestSystem;
 let deps: SubjectExportDeps;
@@ -55,6 +56,9 @@ async function customer(name: string) {
 async function rowsNow(table: string, columns: string[], subjectId: string): Promise<string[]> {
   const t = personalDataInventory.find((e) => e.table === table)!;
   const rows = await sys.db.$queryRawUnsafe<Record<string, unknown>[]>(`SELECT ${columns.map((c) => `t."${c}"`).join(', ')} FROM ${table} t WHERE (${t.subject})`, subjectId);
+  // Sealed fields (lib/sealedFields.ts) are in the archive opened, as the person's copy.
+  const sealer = sealerFor(sys.db, sys.api.deps.ports.keys);
+  for (const r of rows) for (const c of columns) if (isSealed(r[c])) r[c] = (await sealer.open(subjectId, [r[c] as string]))[0];
   return rows.map((r) => JSON.stringify(Object.fromEntries(columns.map((c) => [c, r[c] ?? null])), (_k, v) => (typeof v === 'bigint' ? Number(v) : v))).sort();
 }
 
@@ -151,6 +155,10 @@ test("the export holds exactly what the inventory finds for the subject, signed;
   expect(table('registrations')).toEqual([expect.objectContaining({ id: a.registrationId, full_name: '李四', mobile: a.mobile, email: a.email, username: a.username, user_ref: a.userRef })]);
   expect(table('registrations')[0]).not.toHaveProperty('password_hash');
   expect(table('thread_messages')).toEqual([expect.objectContaining({ case_id: a.returnId, body: a.message, author_role: 'storefront' })]);
+  // At rest the words are sealed with the subject's data key: not in clear in the row.
+  const stored = await sys.db.threadMessage.findFirstOrThrow({ where: { caseId: a.returnId } });
+  expect(stored.body).toMatch(/^sealed:v1:/);
+  expect(stored.body).not.toContain(a.message);
   expect(table('sms_outbox')[0]).not.toHaveProperty('body');
   expect(table('audit_events')[0]).not.toHaveProperty('hash');
   expect(table('cases').map((c) => c.id).sort()).toEqual([a.registrationId, a.returnId].sort());

@@ -59,7 +59,11 @@ test('an unknown sender mails complaints@: confirmed by the link, one complaint 
     expect.objectContaining({ filename: 'run-me.exe', refused: expect.stringMatching(/accepted/) }),
     expect.objectContaining({ filename: 'message.html', contentType: 'text/html' }),
   ]);
-  const notice = await sys.db.notification.findUniqueOrThrow({ where: { id: `${intake.id}:confirm` } });
+  // The mail reaches the catcher a moment before the outbox marks its row sent.
+  const notice = await eventually(async () => {
+    const n = await sys.db.notification.findUniqueOrThrow({ where: { id: `${intake.id}:confirm` } });
+    return n.status === 'sending' ? undefined : n;
+  }, 'the confirmation marked sent');
   expect(notice).toMatchObject({ status: 'sent', template: 'complaint.email_confirmation', messageId: mail.messageId });
   expect(mail.raw).not.toContain(words); // the complainant's words never go into an e-mail
 
