@@ -7,4 +7,6 @@ ensure_node_modules
 # `bash scripts/bench.sh complaints-report [...]`: the complaints report over 100,000 seeded complaints in a scratch
 # database of TEST_DATABASE_ADMIN_URL (scripts/bench-complaints-report.ts); no running system needed.
 if [[ "${1:-}" == complaints-report ]]; then shift; exec node_modules/.bin/tsx scripts/bench-complaints-report.ts "$@"; fi
+# `bash scripts/bench.sh sealing [...]`: sealing personal fields at rest (scripts/bench-sealing.ts), in a scratch database.
+if [[ "${1:-}" == sealing ]]; then shift; exec node_modules/.bin/tsx scripts/bench-sealing.ts "$@"; fi
 exec node_modules/.bin/tsx scripts/bench.ts "$@"
