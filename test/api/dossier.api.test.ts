@@ -10,7 +10,7 @@ import { verifyDossier } from '../../lib/dossier';
 import { idem, returnBody } from '../../scripts/harness/bodies';
 import { checkerFor } from '../helpers/responses';
 import { filesOfTar } from '../helpers/tar';
-import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
+import { call, eventually, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
 
 let sys: TestSystem;
 beforeAll(async () => {
@@ -48,6 +48,9 @@ test('an auditor downloads a signed dossier of a return that verifies with the p
   expect(key.status).toBe(200);
   expect(key.body).toMatchObject({ keyId: expect.stringMatching(/^ed25519:[0-9a-f]{16}$/), algorithm: 'Ed25519', publicKeyPem: expect.stringContaining('BEGIN PUBLIC KEY') });
 
+  // The notices' delivery events land on the timeline as the outbox sends them: the dossier is compared with the
+  // timeline once they are all in.
+  await mailsDelivered(sys, caseId);
   const { res, bytes } = await download(caseId, sys.keys.auditor.apiKey);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('application/x-tar');
