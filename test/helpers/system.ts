@@ -53,6 +53,8 @@ export interface TestSystemOptions {
   env?: Record<string, string>;
   /** Worker Versioning (worker/worker.ts workerVersioningSetting); default: unversioned, whatever the environment says. */
   versioning?: WorkerDeploymentOptions;
+  /** A folder the mail catcher also writes each mail to (.eml), as the dev system's does. */
+  mailDir?: string;
 }
 
 let runtimeInstalled = false;
@@ -82,7 +84,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   });
   const db = createDb(databaseUrl, { maxConnections: 10 }); // as the system's default
   const ports = createPorts(cfg, { db, logger }); // as scripts/system.ts: one set for the worker and the API
-  const mail = await startMailCatcher();
+  const mail = await startMailCatcher(opts.mailDir ? { dir: opts.mailDir } : {});
   const mailer = createSmtpMailer({ host: '127.0.0.1', port: mail.port, secure: false, from: 'care@casework.test' });
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
