@@ -3,7 +3,7 @@
 // its rows, the files of folders (the blob store, the mail catcher's files), and every Temporal history of the
 // namespace exported as JSON. Encodings: UTF-8 as is, base64 (standard and URL-safe, at each of the three byte
 // alignments a value can have inside a longer encoded text), hex, quoted-printable (soft line breaks ignored), URL
-// encoding and JSON's \u escapes. Used by the erasure test and `scripts/erasure-scan.ts`.
+// encoding and JSON's \u escapes. The erasure tests run it; an operator can run it the same way against a system.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
