@@ -5,6 +5,16 @@ import { emailSchema } from '../policy/schemas';
 /** An order, line, customer or merchant reference: 1-64 letters, digits, _ . : or -. */
 export const refId = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 letters, digits, _ . : or -');
 
+/**
+ * The storefront's reference of its customer. It goes into the case's workflow input and so into Temporal histories,
+ * which cannot be edited: it must be an opaque id, never derived from personal data, so that once the subject's
+ * record (subject_refs) and data key are gone nothing links it back to the person (policy 2.4.1; README "Personal
+ * data"). A reference shaped like a mobile number or an ID number is refused (400): those are personal data.
+ */
+export const customerRefId = refId.refine((v) => !/^\+?[0-9][0-9 -]{6,}$/.test(v) && !/^[0-9]{17}[0-9Xx]$/.test(v) && !/^[0-9]{15}$/.test(v), {
+  message: 'an opaque reference, not a phone or ID number (it is kept in workflow histories, which cannot be erased)',
+});
+
 /** Contact data of a party: stored in PostgreSQL (parties) only, never in a workflow. */
 export const contactSchema = z
   .object({ email: emailSchema.optional(), displayName: z.string().max(100).optional(), locale: z.enum(['zh-CN', 'en']).optional() })

@@ -11,7 +11,7 @@ import { createComplaintActivities } from '../activities/complaint';
 import { UNASSIGNED_MERCHANT, COMPLAINT_HISTORY, complaintActions, complaintCategories, complaintFacets, complaintTasks, defaultComplaintPolicy } from '../policy/complaints';
 import { complaintPolicySchema } from '../policy/complaints.policySchema';
 import { COMPLAINT_CASE_TYPE, complaint, type ComplaintCaseInput } from '../workflows/complaint';
-import { contactSchema, nonBlankText, refId } from './common';
+import { contactSchema, customerRefId, nonBlankText, refId } from './common';
 import { complaintTemplates } from './complaint.templates';
 import { complaintsReportDecl } from './complaint.report';
 import { defineProcess } from './types';
@@ -34,7 +34,7 @@ export { UNASSIGNED_MERCHANT };
 export const openComplaintBody = z
   .object({
     channel: z.enum(openingChannels).optional().describe('online (storefront), phone or social_media (agent), email (the e-mail intake, or an agent); linked_case or absent for a hand-over from a return'),
-    customerId: refId.describe('The complainant'),
+    customerId: customerRefId.describe('The complainant: the storefront’s opaque reference'),
     merchantId: refId,
     orderId: refId.optional(),
     lineItemId: refId.optional(),

@@ -19,7 +19,7 @@ import {
 import { returnPolicySchema } from '../policy/returns.policySchema';
 import { auditEventsOfCase, paymentsOfCase } from '../lib/sqlReads';
 import { RETURN_CASE_TYPE, returnWithin7Days } from '../workflows/returnWithin7Days';
-import { amountSchema, contactSchema, refId, toMinor } from './common';
+import { amountSchema, contactSchema, customerRefId, refId, toMinor } from './common';
 import { returnTemplates } from './returnWithin7Days.templates';
 import { defineProcess } from './types';
 
@@ -32,7 +32,7 @@ export const openReturnBody = z
         category: z.string().regex(/^[a-z0-9-]{1,40}$/, 'category code: lowercase letters, digits and -'),
         amount: amountSchema,
         currency: z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code such as CNY'),
-        customerId: refId,
+        customerId: customerRefId,
         merchantId: refId,
         /** Absent only for goods not delivered (refund-only, 电子商务法 art. 20). */
         deliveredAt: z.iso.datetime({ offset: true }).optional(),

@@ -22,7 +22,7 @@ import {
 } from '../policy/warrantyRepair';
 import { warrantyRepairPolicySchema } from '../policy/warrantyRepair.policySchema';
 import { REPAIR_CASE_TYPE, warrantyRepair } from '../workflows/warrantyRepair';
-import { amountSchema, contactSchema, nonBlankText, refId, toMinor } from './common';
+import { amountSchema, contactSchema, customerRefId, nonBlankText, refId, toMinor } from './common';
 import { currencySchema, documentRefsSchema } from '../policy/schemas';
 import { paymentMethods } from '../policy/refundRoute';
 import { defineProcess } from './types';
@@ -35,7 +35,7 @@ export const openRepairBody = z
         orderId: refId,
         lineItemId: refId,
         productRef: z.string().regex(/^[A-Za-z0-9_.:/-]{1,80}$/, 'product reference: 1-80 letters, digits, _ . : / or -'),
-        customerId: refId,
+        customerId: customerRefId,
         merchantId: refId,
         deliveredAt: z.iso.datetime({ offset: true }),
         /** What the customer paid for the line: a refund (消法 art. 24, three-guarantee rules art. 13) returns it. */
