@@ -21,6 +21,11 @@ export interface SmtpSettings {
   host: string;
   port: number;
   secure: boolean;
+  /**
+   * Verify the server's certificate on TLS, implicit (`secure`) or STARTTLS (default true; SMTP_TLS_VERIFY=false only
+   * for a relay with a private certificate the machine cannot check).
+   */
+  verifyTls?: boolean;
   user?: string;
   pass?: string;
   from: string;
@@ -35,7 +40,7 @@ export function createSmtpMailer(s: SmtpSettings): Mailer {
     port: s.port,
     secure: s.secure,
     auth: s.user ? { user: s.user, pass: s.pass ?? '' } : undefined,
-    tls: { rejectUnauthorized: s.secure },
+    tls: { rejectUnauthorized: s.verifyTls ?? true },
     ignoreTLS: !s.secure && !s.user,
   });
   return {

@@ -96,6 +96,8 @@ export const envFields = z.object({
   SMTP_HOST: z.string().optional(),
   SMTP_PORT: port.default(1025),
   SMTP_SECURE: bool.default(false),
+  /** Verify the SMTP server's certificate, on implicit TLS and on STARTTLS alike (default true). */
+  SMTP_TLS_VERIFY: bool.default(true),
   SMTP_USER: z.string().optional(),
   SMTP_PASS: z.string().optional(),
   MAIL_FROM: z.string().default('Customer Care <care@casework.local>'),

@@ -215,7 +215,7 @@ async function main(): Promise<void> {
     step(`created the first admin API key (shown once, keep it): ${admin.apiKey}`);
   }
   Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } }, shutdownSignals: [] });
-  const mailer = createSmtpMailer({ host: smtpHost, port: smtpPort, secure: cfg.SMTP_SECURE, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
+  const mailer = createSmtpMailer({ host: smtpHost, port: smtpPort, secure: cfg.SMTP_SECURE, verifyTls: cfg.SMTP_TLS_VERIFY, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   step('starting the worker and the API');
   const metrics = new Registry(); // shared: GET /metrics shows the worker's activity counters too

@@ -25,7 +25,7 @@ export async function runWorker(): Promise<void> {
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
   const db = createDb(cfg.DATABASE_URL);
   const ports = createPorts(cfg, { db, logger });
-  const mailer = createSmtpMailer({ host: cfg.SMTP_HOST, port: cfg.SMTP_PORT, secure: cfg.SMTP_SECURE, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
+  const mailer = createSmtpMailer({ host: cfg.SMTP_HOST, port: cfg.SMTP_PORT, secure: cfg.SMTP_SECURE, verifyTls: cfg.SMTP_TLS_VERIFY, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
   const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS }); // the reconciler and linked cases start workflows
   const clients = new ClientPool(clientConnection, cfg.TEMPORAL_NAMESPACE);
