@@ -9,7 +9,7 @@ import { operationRoutes } from './routes/operations';
 import { ApiError, errorHandler } from './errors';
 import { authenticate, requestContext } from './middleware';
 import { httpMetrics, metricsRouter, Registry } from './metrics';
-import { DEFAULT_RATE_LIMITS, rateLimit } from './rateLimit';
+import { DEFAULT_AUTH_FAILURE_LIMITS, DEFAULT_RATE_LIMITS, rateLimit, TokenBuckets } from './rateLimit';
 import { attachmentsRouter } from './routes/attachments';
 import { threadsRouter } from './routes/threads';
 import { webhooksRouter } from './routes/webhooks';
@@ -84,7 +84,7 @@ export function createApp(given: ApiDeps): Express {
   // A subject's personal-data export: its signed, expiring download link (outside /v1, no API key).
   app.use(dataExportsRouter(deps));
 
-  app.use('/v1', authenticate(deps.db));
+  app.use('/v1', authenticate(deps.db, new TokenBuckets(deps.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS)));
   app.use('/v1', rateLimit(deps.limits ?? DEFAULT_RATE_LIMITS));
   app.use(casesRouter(deps));
   app.use(attachmentsRouter(deps));

@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger';
 import { findPrincipalByKey, storedScopes } from '../lib/principals';
 import { runWithRequestId } from '../lib/requestContext';
 import { ApiError, forbidden } from './errors';
+import type { TokenBuckets } from './rateLimit';
 import { can, type Action, type Principal } from './authz';
 
 declare global {
@@ -34,14 +35,31 @@ export function requestContext(logger: Logger) {
   };
 }
 
-export function authenticate(db: Db) {
-  return async (req: Request, _res: Response, next: NextFunction) => {
+/**
+ * Bearer-key authentication. A client address whose requests failed authentication too often (no key, an unknown or
+ * revoked one: `failures`, a token bucket per address) is answered 429 AUTH_RATE_LIMITED before any look-up, so bad keys
+ * cannot cost unlimited database reads; a successful authentication takes nothing from the bucket. The address is
+ * the connection's (Express `req.ip`; behind a proxy, set Express's trust proxy to read X-Forwarded-For).
+ */
+export function authenticate(db: Db, failures?: TokenBuckets, lookup: (db: Db, key: string) => ReturnType<typeof findPrincipalByKey> = findPrincipalByKey) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const failed = (err: ApiError) => {
+      failures?.take(address);
+      return err;
+    };
     try {
+      const limited = failures?.peek(address);
+      if (limited && !limited.ok) {
+        res.setHeader('Retry-After', String(limited.retryAfterSeconds));
+        req.log?.warn({ address, retryAfterSeconds: limited.retryAfterSeconds }, 'authentication failures rate limited');
+        throw new ApiError(429, 'AUTH_RATE_LIMITED', `Too many requests without a valid API key from this address: at most ${failures!.limits.perMinute} per minute (bursts of ${failures!.limits.burst}); retry in ${limited.retryAfterSeconds} s`);
+      }
       const header = req.header('authorization') ?? '';
       const m = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!m) throw new ApiError(401, 'UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"');
-      const p = await findPrincipalByKey(db, m[1]);
-      if (!p) throw new ApiError(401, 'UNAUTHENTICATED', 'The API key is unknown or revoked');
+      if (!m) throw failed(new ApiError(401, 'UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"'));
+      const p = await lookup(db, m[1]);
+      if (!p) throw failed(new ApiError(401, 'UNAUTHENTICATED', 'The API key is unknown or revoked'));
       req.principal = { id: p.id, name: p.name, role: p.role, merchantId: p.merchantId, scopes: storedScopes(p.scopes) };
       req.log = req.log.child({ principal: p.id, role: p.role });
       next();

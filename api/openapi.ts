@@ -107,7 +107,7 @@ const errorDescriptions: Record<number, string> = {
   410: 'Expired (e.g. CODE_EXPIRED, LINK_EXPIRED)',
   422: 'Refused by the policy; the code names the rule (e.g. POLICY_REFUSED)',
   423: 'Locked for a while after too many attempts (STEP_LOCKED); Retry-After says how long',
-  429: 'Too many requests for this API key (RATE_LIMITED); retry after the Retry-After header\'s seconds',
+  429: 'Too many requests for this API key (RATE_LIMITED), or from this address without a valid key (AUTH_RATE_LIMITED, checked before authentication); retry after the Retry-After header\'s seconds',
   500: 'Internal error (INTERNAL)',
   503: 'A dependency is unavailable, or the case could not take the request now (CASE_BUSY): nothing changed, send it again',
 };

@@ -11,6 +11,8 @@ export interface RateLimits {
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = { perMinute: 600, burst: 60 };
+/** Requests without a valid key, per client address: before authentication, so bad keys cannot cost unlimited look-ups. */
+export const DEFAULT_AUTH_FAILURE_LIMITS: RateLimits = { perMinute: 30, burst: 20 };
 
 export type TakeResult = { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number };
 
@@ -33,6 +35,14 @@ export class TokenBuckets {
   /** Buckets currently held in memory. */
   get size(): number {
     return this.buckets.size;
+  }
+
+  /** Whether a request of `key` would pass now, without taking a token. */
+  peek(key: string): TakeResult {
+    const now = this.now();
+    const b = this.buckets.get(key);
+    const tokens = b ? Math.min(this.limits.burst, b.tokens + Math.max(0, now - b.at) * this.perMs) : this.limits.burst;
+    return tokens >= 1 ? { ok: true, remaining: Math.floor(tokens) } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / this.perMs / 1000)) };
   }
 
   take(key: string): TakeResult {

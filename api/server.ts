@@ -61,6 +61,7 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
     currentPolicy,
     calendars,
     limits: { perMinute: o.cfg.RATE_LIMIT_PER_MINUTE, burst: o.cfg.RATE_LIMIT_BURST },
+    authFailureLimits: { perMinute: o.cfg.AUTH_FAILURE_LIMIT_PER_MINUTE, burst: o.cfg.AUTH_FAILURE_LIMIT_BURST },
     ...(o.metrics && { metrics: o.metrics }),
     ports,
     ...(o.replayHistories && { replayHistories: o.replayHistories }),

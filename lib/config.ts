@@ -133,6 +133,9 @@ export const envFields = z.object({
   /** Per-principal API rate limit: sustained requests per minute, and the burst allowed back to back. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(60),
+  /** Requests without a valid API key per client address, before authentication (api/middleware.ts). */
+  AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  AUTH_FAILURE_LIMIT_BURST: z.coerce.number().int().min(1).default(20),
   /** Registration: HMAC key for mobile codes, e-mail links and ID-number hashes (32+ characters). Set it in production. */
   REGISTRATION_SECRET: secret,
   /** Idempotent requests: HMAC key of the stored request-body hashes (32+ characters). Set it in production. */
