@@ -190,16 +190,44 @@ export const processCatalogueSchema = z
   .strict();
 
 export const createdPrincipalSchema = z
-  .object({ id: z.string(), name: z.string(), role: roleName, merchantId: z.string().nullable(), scopes: scopesSchema, apiKey: z.string().describe('The bearer key: shown only here, never again') })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: roleName,
+    merchantId: z.string().nullable(),
+    scopes: scopesSchema,
+    apiKey: z.string().describe('The bearer key: shown only here, never again'),
+    keyId: z.string().describe('The key’s id: what rotation and revocation name'),
+    keyExpiresAt: nullableInstant.describe('When the key stops working; null: until revoked or rotated'),
+  })
+  .strict();
+export const apiKeySchema = z
+  .object({ id: z.string(), keyPrefix: z.string(), createdAt: isoInstant, expiresAt: nullableInstant, revokedAt: nullableInstant, lastUsedAt: nullableInstant.describe('The last request it authenticated, to the minute') })
   .strict();
 export const principalListSchema = z
   .object({
     principals: z.array(
-      z.object({ id: z.string(), name: z.string(), role: roleName, merchantId: z.string().nullable(), scopes: scopesSchema, keyPrefix: z.string(), createdAt: isoInstant, revokedAt: nullableInstant }).strict(),
+      z.object({ id: z.string(), name: z.string(), role: roleName, merchantId: z.string().nullable(), scopes: scopesSchema, keys: z.array(apiKeySchema), createdAt: isoInstant, revokedAt: nullableInstant }).strict(),
     ),
   })
   .strict();
 export const revokedPrincipalSchema = z.object({ id: z.string(), revokedAt: isoInstant }).strict();
+export const rotatedKeySchema = z
+  .object({
+    principalId: z.string(),
+    apiKey: z.string().describe('The new bearer key: shown only here, never again'),
+    keyId: z.string(),
+    keyExpiresAt: nullableInstant,
+    previousKeys: z.array(z.string()).describe('The keys still in force before the rotation'),
+    previousKeysEndAt: isoInstant.describe('When those stop working: the end of the overlap'),
+  })
+  .strict();
+export const principalEventsSchema = z
+  .object({
+    principalId: z.string(),
+    events: z.array(z.object({ at: isoInstant, type: z.enum(['principal.created', 'key.created', 'key.revoked', 'principal.revoked']), keyId: z.string().nullable(), actor: z.string(), detail: z.record(z.string(), z.unknown()) }).strict()),
+  })
+  .strict();
 
 export const merchantContactSchema = z
   .object({ merchantId: z.string(), email: z.string().nullable(), displayName: z.string().nullable(), locale: z.string(), updatedAt: isoInstant })

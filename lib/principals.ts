@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { Db, Prisma } from './db';
-import { principalByKeyHash } from './sqlReads';
+import { principalByKeyHash, type KeyedPrincipal } from './sqlReads';
 import type { PartyScope } from './authz';
 import type { Role } from '../policy/roles';
 import { emailSchema } from '../policy/schemas';
@@ -75,34 +75,111 @@ export interface CreatedPrincipal {
   scopes: PartyScope[];
   /** The bearer key. Returned only here, never again. */
   apiKey: string;
+  /** The key's id (api_keys), what rotation and revocation name. */
+  keyId: string;
+  keyExpiresAt: Date | null;
+}
+
+/** Who acted on a principal or a key: an admin principal's id, or `system` (set-up scripts, tests). */
+export type PrincipalActor = string;
+
+const newKey = () => {
+  const apiKey = `cwk_${crypto.randomBytes(24).toString('base64url')}`;
+  return { apiKey, id: `key_${crypto.randomBytes(12).toString('hex')}`, keyHash: hashKey(apiKey), keyPrefix: apiKey.slice(0, 8) };
+};
+
+async function recordEvent(tx: Prisma.TransactionClient, e: { principalId: string; keyId?: string | null; type: string; actor: PrincipalActor; at: Date; detail?: Record<string, unknown> }): Promise<void> {
+  await tx.principalEvent.create({ data: { principalId: e.principalId, keyId: e.keyId ?? null, type: e.type, actor: e.actor, at: e.at, detail: (e.detail ?? {}) as Prisma.InputJsonValue } });
 }
 
 /**
- * Creates a principal; a merchant's contact, when given, is upserted in the same transaction. The role and the scope
- * kinds are checked against the catalogue by the callers (processes/index.ts principalIssues): this layer knows none.
+ * Creates a principal with its first key (optionally expiring), in one transaction with its audit events
+ * (principal.created, key.created); a merchant's contact, when given, too. The role and the scope kinds are checked
+ * against the catalogue by the callers (processes/index.ts principalIssues): this layer knows none.
  */
-export async function createPrincipal(db: Db, p: { name: string; role: Role; merchantId?: string | null; scopes?: readonly PartyScope[]; contact?: PartyContact }): Promise<CreatedPrincipal> {
+export async function createPrincipal(
+  db: Db,
+  p: { name: string; role: Role; merchantId?: string | null; scopes?: readonly PartyScope[]; contact?: PartyContact; expiresAt?: Date | null; actor?: PrincipalActor },
+): Promise<CreatedPrincipal> {
   if (p.role === 'merchant' && !p.merchantId) throw new Error('a merchant principal needs a merchantId');
   if (p.contact && p.role !== 'merchant') throw new Error('only a merchant principal carries a contact');
-  const apiKey = `cwk_${crypto.randomBytes(24).toString('base64url')}`;
+  const key = newKey();
   const id = `prn_${crypto.randomUUID()}`;
   const merchantId = p.role === 'merchant' ? p.merchantId! : null;
   const scopes = scopesOf({ role: p.role, merchantId, scopes: p.scopes });
-  const data = { id, name: p.name, role: p.role, merchantId, scopes: scopes.map((s) => ({ ...s })), keyHash: hashKey(apiKey), keyPrefix: apiKey.slice(0, 8) };
+  const at = new Date();
+  const actor = p.actor ?? 'system';
   const contact = p.contact;
-  if (contact && merchantId) {
-    await db.$transaction(async (tx) => {
-      await tx.principal.create({ data });
-      await putMerchantContact(tx, merchantId, contact);
-    });
-  } else {
-    await db.principal.create({ data });
-  }
-  return { id, name: p.name, role: p.role, merchantId, scopes, apiKey };
+  await db.$transaction(async (tx) => {
+    await tx.principal.create({ data: { id, name: p.name, role: p.role, merchantId, scopes: scopes.map((s) => ({ ...s })), createdAt: at } });
+    await tx.apiKey.create({ data: { id: key.id, principalId: id, keyHash: key.keyHash, keyPrefix: key.keyPrefix, createdAt: at, expiresAt: p.expiresAt ?? null } });
+    await recordEvent(tx, { principalId: id, type: 'principal.created', actor, at, detail: { role: p.role } });
+    await recordEvent(tx, { principalId: id, keyId: key.id, type: 'key.created', actor, at, detail: { keyPrefix: key.keyPrefix, expiresAt: p.expiresAt?.toISOString() ?? null } });
+    if (contact && merchantId) await putMerchantContact(tx, merchantId, contact);
+  });
+  return { id, name: p.name, role: p.role, merchantId, scopes, apiKey: key.apiKey, keyId: key.id, keyExpiresAt: p.expiresAt ?? null };
 }
 
-/** The principal of a bearer key, unless revoked. Every request asks: plain SQL (lib/sqlReads.ts). */
-export async function findPrincipalByKey(db: Db, key: string) {
+export class PrincipalNotFound extends Error {}
+export class PrincipalRevoked extends Error {}
+
+/**
+ * Rotation: a new key for the principal; every other key still in force ends `overlapSeconds` from now (or earlier, if
+ * it expires before), so callers switch without an outage. Audited (key.created with rotation and the keys it ends).
+ */
+export async function rotatePrincipalKey(db: Db, principalId: string, o: { overlapSeconds: number; expiresAt?: Date | null; actor: PrincipalActor }): Promise<{ principalId: string; apiKey: string; keyId: string; keyExpiresAt: Date | null; previousKeysEndAt: Date; previousKeys: string[] }> {
+  const key = newKey();
+  const at = new Date();
+  const end = new Date(at.getTime() + o.overlapSeconds * 1000);
+  return db.$transaction(async (tx) => {
+    const p = await tx.principal.findUnique({ where: { id: principalId } });
+    if (!p) throw new PrincipalNotFound(principalId);
+    if (p.revokedAt) throw new PrincipalRevoked(principalId);
+    const live = await tx.apiKey.findMany({ where: { principalId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: at } }] } });
+    for (const k of live) if (!k.expiresAt || k.expiresAt > end) await tx.apiKey.update({ where: { id: k.id }, data: { expiresAt: end } });
+    await tx.apiKey.create({ data: { id: key.id, principalId, keyHash: key.keyHash, keyPrefix: key.keyPrefix, createdAt: at, expiresAt: o.expiresAt ?? null } });
+    await recordEvent(tx, { principalId, keyId: key.id, type: 'key.created', actor: o.actor, at, detail: { keyPrefix: key.keyPrefix, rotation: true, expiresAt: o.expiresAt?.toISOString() ?? null, previousKeys: live.map((k) => k.id), previousKeysEndAt: end.toISOString() } });
+    return { principalId, apiKey: key.apiKey, keyId: key.id, keyExpiresAt: o.expiresAt ?? null, previousKeysEndAt: end, previousKeys: live.map((k) => k.id) };
+  });
+}
+
+/** Revokes one key (key.revoked), or, without a key id, the principal and so every key of it (principal.revoked). Idempotent. */
+export async function revokePrincipal(db: Db, principalId: string, o: { keyId?: string; actor: PrincipalActor }): Promise<{ id: string; revokedAt: Date } | null> {
+  const at = new Date();
+  return db.$transaction(async (tx) => {
+    const p = await tx.principal.findUnique({ where: { id: principalId } });
+    if (!p) return null;
+    if (o.keyId) {
+      const k = await tx.apiKey.findFirst({ where: { id: o.keyId, principalId } });
+      if (!k) return null;
+      if (k.revokedAt) return { id: k.id, revokedAt: k.revokedAt };
+      await tx.apiKey.update({ where: { id: k.id }, data: { revokedAt: at } });
+      await recordEvent(tx, { principalId, keyId: k.id, type: 'key.revoked', actor: o.actor, at });
+      return { id: k.id, revokedAt: at };
+    }
+    if (p.revokedAt) return { id: p.id, revokedAt: p.revokedAt };
+    await tx.principal.update({ where: { id: p.id }, data: { revokedAt: at } });
+    await recordEvent(tx, { principalId, type: 'principal.revoked', actor: o.actor, at });
+    return { id: p.id, revokedAt: at };
+  });
+}
+
+/** When each key was last used, written at most once a minute per key and process (the request path reads, it rarely writes). */
+const lastUseWritten = new Map<string, number>();
+const LAST_USE_EVERY_MS = 60_000;
+
+/**
+ * The principal of a bearer key: unknown, revoked (the key or its principal) or expired answers null. Every request
+ * asks: plain SQL (lib/sqlReads.ts), one indexed join; the key's last use is noted in the background.
+ */
+export async function findPrincipalByKey(db: Db, key: string): Promise<KeyedPrincipal | null> {
   const p = await principalByKeyHash(db, hashKey(key));
-  return p && !p.revokedAt ? p : null;
+  const now = Date.now();
+  if (!p || p.revokedAt || p.keyRevokedAt || (p.keyExpiresAt && p.keyExpiresAt.getTime() <= now)) return null;
+  if (now - (lastUseWritten.get(p.keyId) ?? 0) >= LAST_USE_EVERY_MS) {
+    lastUseWritten.set(p.keyId, now);
+    if (lastUseWritten.size > 100_000) lastUseWritten.clear();
+    void db.apiKey.update({ where: { id: p.keyId }, data: { lastUsedAt: new Date(now) } }).catch(() => lastUseWritten.delete(p.keyId));
+  }
+  return p;
 }

@@ -7,11 +7,15 @@ import { poolOf, type Db } from './db';
 /** A `timestamp(3)` column, which holds UTC, read as the instant it is. */
 const instant = (column: string, as: string) => `${column} AT TIME ZONE 'UTC' AS "${as}"`;
 
-const PRINCIPAL = `SELECT id, name, role, merchant_id AS "merchantId", scopes, key_hash AS "keyHash", key_prefix AS "keyPrefix",
-  ${instant('created_at', 'createdAt')}, ${instant('revoked_at', 'revokedAt')} FROM principals`;
+const PRINCIPAL = `SELECT p.id, p.name, p.role, p.merchant_id AS "merchantId", p.scopes,
+  ${instant('p.created_at', 'createdAt')}, ${instant('p.revoked_at', 'revokedAt')}, k.id AS "keyId",
+  ${instant('k.expires_at', 'keyExpiresAt')}, ${instant('k.revoked_at', 'keyRevokedAt')}
+  FROM api_keys k JOIN principals p ON p.id = k.principal_id`;
 
-export async function principalByKeyHash(db: Db, keyHash: string): Promise<Principal | null> {
-  const { rows } = await poolOf(db).query<Principal>(`${PRINCIPAL} WHERE key_hash = $1`, [keyHash]);
+/** The principal of a key (by the key's hash), with the key's id, expiry and revocation: one indexed join. */
+export type KeyedPrincipal = Principal & { keyId: string; keyExpiresAt: Date | null; keyRevokedAt: Date | null };
+export async function principalByKeyHash(db: Db, keyHash: string): Promise<KeyedPrincipal | null> {
+  const { rows } = await poolOf(db).query<KeyedPrincipal>(`${PRINCIPAL} WHERE k.key_hash = $1`, [keyHash]);
   return rows[0] ?? null;
 }
 

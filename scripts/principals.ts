@@ -8,7 +8,7 @@
 //   npx tsx scripts/principals.ts revoke prn_...
 import { z } from 'zod';
 import { createDb } from '../lib/db';
-import { createPrincipal, partyContactSchema, partyScopeSchema, storedScopes } from '../lib/principals';
+import { createPrincipal, partyContactSchema, partyScopeSchema, revokePrincipal, storedScopes } from '../lib/principals';
 import { catalogueRoles, principalIssues } from '../processes';
 
 /** Every value of a repeatable option (--scope kind=value --scope ...). */
@@ -41,12 +41,13 @@ async function main() {
       console.log(JSON.stringify(created, null, 2));
       console.error('The apiKey is shown once. Store it now.');
     } else if (cmd === 'list') {
-      for (const p of await db.principal.findMany({ orderBy: { createdAt: 'asc' } })) {
-        console.log(JSON.stringify({ id: p.id, name: p.name, role: p.role, merchantId: p.merchantId, scopes: storedScopes(p.scopes), keyPrefix: p.keyPrefix, revokedAt: p.revokedAt }));
+      for (const p of await db.principal.findMany({ orderBy: { createdAt: 'asc' }, include: { keys: { orderBy: { createdAt: 'asc' } } } })) {
+        console.log(JSON.stringify({ id: p.id, name: p.name, role: p.role, merchantId: p.merchantId, scopes: storedScopes(p.scopes), keys: p.keys.map((k) => ({ id: k.id, keyPrefix: k.keyPrefix, expiresAt: k.expiresAt, revokedAt: k.revokedAt, lastUsedAt: k.lastUsedAt })), revokedAt: p.revokedAt }));
       }
     } else if (cmd === 'revoke' && arg) {
-      const p = await db.principal.update({ where: { id: arg }, data: { revokedAt: new Date() } });
-      console.log(JSON.stringify({ id: p.id, revokedAt: p.revokedAt }));
+      const r = await revokePrincipal(db, arg, { actor: 'system' });
+      if (!r) throw new Error(`no principal ${arg}`);
+      console.log(JSON.stringify(r));
     } else {
       console.error('usage: principals.ts create --name N --role R [--merchant-id M [--email E [--display-name D] [--locale zh-CN|en]]] [--scope KIND=VALUE ...] | list | revoke <id>');
       process.exitCode = 2;

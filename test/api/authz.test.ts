@@ -22,6 +22,7 @@ let caseId: string;
 let subjectId: string;
 let taskId: string;
 let throwawayPrincipal: string;
+let throwawayKey: string;
 let registrationId: string;
 let attachmentId: string;
 const caseOfType: Record<string, string> = {};
@@ -45,7 +46,9 @@ beforeAll(async () => {
   caseId = await open(returnBody(sys.keys.merchant.merchantId));
   subjectId = (await sys.db.case.findUniqueOrThrow({ where: { id: caseId } })).subjectId!;
   taskId = await eventually(async () => (await sys.db.task.findFirst({ where: { caseId, status: 'open' } }))?.id, 'task');
-  throwawayPrincipal = (await call(sys, 'POST', '/v1/principals', { key: sys.keys.admin.apiKey, body: { name: 'throwaway', role: 'auditor' } })).body.id;
+  const throwaway = (await call(sys, 'POST', '/v1/principals', { key: sys.keys.admin.apiKey, body: { name: 'throwaway', role: 'auditor' } })).body;
+  throwawayPrincipal = throwaway.id;
+  throwawayKey = throwaway.keyId;
   registrationId = await open({ type: 'registration', name: 'Authz', mobile: '13900000000', email: `a${tag}@authz.test`, username: `authz_${tag}`, password: 'Correct-Horse-9!', agreementVersion: '2026-11' });
   caseOfType.return = caseId;
   caseOfType.registration = registrationId;
@@ -83,7 +86,7 @@ afterAll(async () => {
 
 const keyOf = (role: Role) => keys[role];
 const protectedRoutes = () => routeSpecs.filter((r) => r.action !== null);
-const pathOf = (p: string) => p.replace(':caseId', caseId).replace(':taskId', taskId).replace(':principalId', throwawayPrincipal).replace(':registrationId', registrationId).replace(':merchantId', sys.keys.merchant.merchantId!).replace(':attachmentId', attachmentId).replace(':subjectId', subjectId);
+const pathOf = (p: string) => p.replace(':caseId', caseId).replace(':taskId', taskId).replace(':principalId', throwawayPrincipal).replace(':keyId', throwawayKey).replace(':registrationId', registrationId).replace(':merchantId', sys.keys.merchant.merchantId!).replace(':attachmentId', attachmentId).replace(':subjectId', subjectId);
 const writes = (method: string) => method === 'post' || method === 'put';
 
 test('every protected route is covered by the matrix, and every action names its roles', () => {
