@@ -1,8 +1,13 @@
 // GET /metrics in the Prometheus text format: API latency (recorded per request), case, task and SLA counts (read from
-// PostgreSQL at scrape time), workflow failures (Temporal visibility at scrape time) and, when the worker shares the
-// registry (scripts/system.ts), activity executions and failures (worker/metrics.ts).
+// PostgreSQL), workflow failures (Temporal visibility) and, when the worker shares the registry (scripts/system.ts),
+// activity executions and failures (worker/metrics.ts). The counts come from a snapshot taken at most once per
+// refresh period (METRICS_REFRESH_SECONDS), however often it is scraped. Access can be limited to addresses or
+// networks (METRICS_ALLOW) and to a bearer token (METRICS_TOKEN).
 import { processes } from '../processes';
+import crypto from 'node:crypto';
+import net from 'node:net';
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { ApiError } from './errors';
 import { metric, Registry } from '../lib/metrics';
 import type { ApiDeps } from './deps';
 import { defineRoute, mount } from './routeSpec';
@@ -14,7 +19,8 @@ export const metricsRoute = defineRoute({
   method: 'get',
   path: '/metrics',
   action: null,
-  summary: 'Prometheus metrics: cases, open tasks, SLA breaches, API latency, workflow and activity failures',
+  summary:
+    'Prometheus metrics: cases, open tasks, SLA breaches, API latency, workflow and activity failures. Needs no API key; an operator may limit it to addresses or networks (METRICS_ALLOW: 403 FORBIDDEN from elsewhere) and to a bearer token (METRICS_TOKEN: 401 UNAUTHENTICATED without it)',
   tag: 'operations',
   success: { status: 200, description: 'Metrics in the Prometheus text exposition format (text/plain; version=0.0.4)', contentType: 'text/plain' },
   errors: [],
@@ -65,12 +71,21 @@ const TEMPORAL_TIMEOUT_MS = 3_000;
  * scrape and shared by every gauge's collect(). A source that cannot be read leaves its gauges without samples and sets
  * casework_metrics_source_up{source} to 0; the scrape itself still succeeds.
  */
-export function registerStateMetrics(registry: Registry, deps: ApiDeps): void {
+export function registerStateMetrics(registry: Registry, deps: ApiDeps, refreshMs = deps.metricsAccess?.refreshMs ?? DEFAULT_METRICS_REFRESH_MS): void {
   let inflight: Promise<Snapshot> | undefined;
+  let last: { at: number; s: Snapshot } | undefined;
+  const taken = metric(registry, 'counter', { name: 'casework_metrics_snapshots_total', help: 'Snapshots of the database and Temporal counts taken for /metrics (at most one per refresh period)' });
   const snapshot = (): Promise<Snapshot> => {
-    inflight ??= takeSnapshot(deps).finally(() => {
-      inflight = undefined;
-    });
+    if (last && Date.now() - last.at < refreshMs) return Promise.resolve(last.s);
+    inflight ??= takeSnapshot(deps)
+      .then((s) => {
+        taken.inc();
+        last = { at: Date.now(), s };
+        return s;
+      })
+      .finally(() => {
+        inflight = undefined;
+      });
     return inflight;
   };
 
@@ -174,11 +189,50 @@ async function readTemporal(deps: ApiDeps): Promise<Record<string, number> | und
   }
 }
 
-/** GET /metrics: public (no authentication), like /healthz. */
+/** How old the counts of a scrape may be: 15 s by default (METRICS_REFRESH_SECONDS). */
+export const DEFAULT_METRICS_REFRESH_MS = 15_000;
+
+export interface MetricsAccess {
+  /** Addresses and networks (CIDR) allowed to scrape; empty: any. */
+  allow?: string[];
+  /** A bearer token a scrape must send; absent: none. */
+  token?: string;
+  /** The snapshot's refresh period. */
+  refreshMs?: number;
+}
+
+/** The check of GET /metrics: the client address in METRICS_ALLOW (403 otherwise), then the bearer token (401). */
+function metricsGuard(access: MetricsAccess | undefined): (req: Request) => void {
+  const allow = access?.allow?.length ? new net.BlockList() : undefined;
+  for (const entry of access?.allow ?? []) {
+    const [address, bits] = entry.split('/');
+    const type = net.isIPv6(address) ? 'ipv6' : 'ipv4';
+    if (bits === undefined) allow!.addAddress(address, type);
+    else allow!.addSubnet(address, Number(bits), type);
+  }
+  const token = access?.token ? crypto.createHash('sha256').update(access.token).digest() : undefined;
+  return (req) => {
+    if (allow) {
+      const raw = req.socket.remoteAddress ?? '';
+      const mapped = raw.startsWith('::ffff:') ? raw.slice(7) : raw;
+      const ok = net.isIPv4(mapped) ? allow.check(mapped, 'ipv4') : allow.check(mapped, 'ipv6');
+      if (!ok) throw new ApiError(403, 'FORBIDDEN', 'This address may not read the metrics (METRICS_ALLOW)');
+    }
+    if (token) {
+      const m = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '');
+      const given = m ? crypto.createHash('sha256').update(m[1]).digest() : undefined;
+      if (!given || !crypto.timingSafeEqual(given, token)) throw new ApiError(401, 'UNAUTHENTICATED', 'The metrics need the bearer token (METRICS_TOKEN)');
+    }
+  };
+}
+
+/** GET /metrics: public, like /healthz, unless METRICS_ALLOW or METRICS_TOKEN limit it. */
 export function metricsRouter(deps: ApiDeps, registry: Registry): Router {
   registerStateMetrics(registry, deps);
   const router = Router();
-  mount(router, metricsRoute, async (_req, res) => {
+  const guard = metricsGuard(deps.metricsAccess);
+  mount(router, metricsRoute, async (req, res) => {
+    guard(req);
     const body = await registry.metrics();
     res.setHeader('Content-Type', registry.contentType);
     res.setHeader('Cache-Control', 'no-store');

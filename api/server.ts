@@ -62,6 +62,7 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
     calendars,
     limits: { perMinute: o.cfg.RATE_LIMIT_PER_MINUTE, burst: o.cfg.RATE_LIMIT_BURST },
     authFailureLimits: { perMinute: o.cfg.AUTH_FAILURE_LIMIT_PER_MINUTE, burst: o.cfg.AUTH_FAILURE_LIMIT_BURST },
+    metricsAccess: { allow: o.cfg.METRICS_ALLOW, ...(o.cfg.METRICS_TOKEN && { token: o.cfg.METRICS_TOKEN }), refreshMs: o.cfg.METRICS_REFRESH_SECONDS * 1000 },
     ...(o.metrics && { metrics: o.metrics }),
     ports,
     ...(o.replayHistories && { replayHistories: o.replayHistories }),

@@ -1,4 +1,5 @@
 // Every runtime setting, read once and validated. A bad value fails start-up naming the variable.
+import net from 'node:net';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -136,6 +137,16 @@ export const envFields = z.object({
   /** Requests without a valid API key per client address, before authentication (api/middleware.ts). */
   AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   AUTH_FAILURE_LIMIT_BURST: z.coerce.number().int().min(1).default(20),
+  /** GET /metrics: addresses and networks (comma list, CIDR) allowed to scrape; empty: any. */
+  METRICS_ALLOW: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.every((x) => { const [a, b] = x.split('/'); return net.isIP(a) !== 0 && (b === undefined || (/^\d{1,3}$/.test(b) && Number(b) <= (net.isIPv6(a) ? 128 : 32))); }), 'addresses or networks in CIDR form, comma separated'),
+  /** GET /metrics: a bearer token a scrape must send (at least 16 characters); absent: none. */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  /** How old the counts of a scrape may be, in seconds (one database snapshot per period, however often scraped). */
+  METRICS_REFRESH_SECONDS: z.coerce.number().int().min(0).max(3600).default(15),
   /** Registration: HMAC key for mobile codes, e-mail links and ID-number hashes (32+ characters). Set it in production. */
   REGISTRATION_SECRET: secret,
   /** Idempotent requests: HMAC key of the stored request-body hashes (32+ characters). Set it in production. */

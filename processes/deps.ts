@@ -27,6 +27,8 @@ export interface ApiDeps {
   currentPolicy: () => PolicyConfig;
   /** Per-principal rate limits on /v1 (default 600 per minute, bursts of 60). */
   limits?: { perMinute: number; burst: number };
+  /** Who may read GET /metrics (addresses, networks, a bearer token) and how old its counts may be (api/metrics.ts). */
+  metricsAccess?: { allow?: string[]; token?: string; refreshMs?: number };
   /** Requests without a valid key per client address, checked before authentication (default 30 per minute, bursts of 20). */
   authFailureLimits?: { perMinute: number; burst: number };
   /** Prometheus registry for GET /metrics; pass the worker's to expose activity metrics too. Default: a new one per app. */

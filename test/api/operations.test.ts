@@ -118,6 +118,30 @@ describe('GET /metrics', () => {
     expect(samples(m.text, 'casework_workflow_executions_failed')).toEqual([]);
     expect(sample(m.text, 'casework_cases_started', { type: 'return' })).toBeGreaterThanOrEqual(1);
   });
+
+  test('however often it is scraped, the counts come from one snapshot per refresh period', async () => {
+    const base = await listen(createApp({ ...sys.api.deps, metrics: new Registry(), metricsAccess: { refreshMs: 60_000 } }));
+    const scrapes = [await scrape(base), await scrape(base), await scrape(base)];
+    expect(scrapes.map((m) => m.status)).toEqual([200, 200, 200]);
+    expect(sample(scrapes[2].text, 'casework_metrics_snapshots_total', {})).toBe(1);
+    expect(sample(scrapes[2].text, 'casework_cases', { type: 'return', status: 'open' })).toBe(sample(scrapes[0].text, 'casework_cases', { type: 'return', status: 'open' }));
+  });
+
+  test('limited to a bearer token (401 without it) and to addresses or networks (403 from elsewhere)', async () => {
+    const token = 'scrape-token-0123456789';
+    const withToken = await listen(createApp({ ...sys.api.deps, metrics: new Registry(), metricsAccess: { token } }));
+    expect((await fetch(`${withToken}/metrics`)).status).toBe(401);
+    expect((await fetch(`${withToken}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+    const ok = await fetch(`${withToken}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('casework_cases');
+    const elsewhere = await listen(createApp({ ...sys.api.deps, metrics: new Registry(), metricsAccess: { allow: ['10.0.0.0/8', '192.168.1.7'] } }));
+    const refused = await fetch(`${elsewhere}/metrics`);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as any).error.code).toBe('FORBIDDEN');
+    const loopback = await listen(createApp({ ...sys.api.deps, metrics: new Registry(), metricsAccess: { allow: ['127.0.0.0/8'] } }));
+    expect((await fetch(`${loopback}/metrics`)).status).toBe(200);
+  });
 });
 
 describe('rate limits', () => {

@@ -74,7 +74,8 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casework-blobs-'));
   // Every test file calls its API from 127.0.0.1, and some walk every route without a key: the limit of requests without
   // a valid key per address is set out of reach unless a test sets its own (test/api/authRateLimit.api.test.ts).
-  const cfg = loadConfig({ ...process.env, AUTH_FAILURE_LIMIT_PER_MINUTE: '1000000', AUTH_FAILURE_LIMIT_BURST: '100000', TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', BLOB_DIR: blobDir, ...(opts.inboundMail && { INBOUND_MAIL_ENABLED: 'true', INBOUND_MAIL_PORT: '0', INBOUND_MAIL_DOMAIN: 'reply.casework.test', ...(opts.inboundMail.maxBytes && { INBOUND_MAIL_MAX_BYTES: String(opts.inboundMail.maxBytes) }) }), ...opts.env });
+  // Metrics read fresh at every scrape: the tests compare them with what they just did.
+  const cfg = loadConfig({ ...process.env, AUTH_FAILURE_LIMIT_PER_MINUTE: '1000000', AUTH_FAILURE_LIMIT_BURST: '100000', METRICS_REFRESH_SECONDS: '0', TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', BLOB_DIR: blobDir, ...(opts.inboundMail && { INBOUND_MAIL_ENABLED: 'true', INBOUND_MAIL_PORT: '0', INBOUND_MAIL_DOMAIN: 'reply.casework.test', ...(opts.inboundMail.maxBytes && { INBOUND_MAIL_MAX_BYTES: String(opts.inboundMail.maxBytes) }) }), ...opts.env });
   const logs: Record<string, any>[] = [];
   // TEST_SYSTEM_LOG_DIR: each system's lines also go to a file there (to read after a failed run).
   const logFile = process.env.TEST_SYSTEM_LOG_DIR && path.join(process.env.TEST_SYSTEM_LOG_DIR, `${taskQueue}.jsonl`);
