@@ -5,7 +5,7 @@ import { Connection } from '@temporalio/client';
 import { loadConfig, secretsOf, type AppConfig } from '../lib/config';
 import { createDb, type Db } from '../lib/db';
 import { createLogger, type Logger } from '../lib/logger';
-import { ClientPool } from '../lib/temporal';
+import { ClientPool, temporalConnectionOptions } from '../lib/temporal';
 import { loadPolicy, type PolicyConfig } from '../processes/policyDocument';
 import type { Registry } from '../lib/metrics';
 import { createPorts, type Ports } from '../lib/ports';
@@ -133,7 +133,7 @@ if (require.main === module) {
     if (!cfg.DATABASE_URL || !cfg.TEMPORAL_ADDRESS) throw new Error('api/server.ts needs DATABASE_URL and TEMPORAL_ADDRESS; `npm run dev` starts everything with embedded defaults');
     const db = createDb(cfg.DATABASE_URL);
     const ports = createPorts(cfg, { db, logger });
-    const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
+    const connection = await Connection.connect(temporalConnectionOptions(cfg.TEMPORAL_ADDRESS, cfg));
     // The dossier's replay: the workflow bundle this release's worker runs, built (or read from its cache) on first use.
     const [{ createHistoryReplayer }, { workflowBundle }, { caseBundleOptions }] = await Promise.all([import('../worker/historyReplayer'), import('../worker/workflowBundle'), import('../worker/worker')]);
     const replayHistories = createHistoryReplayer(async () => (await workflowBundle({ ...caseBundleOptions(), cacheDir: path.resolve(cfg.DATA_DIR, 'workflow-bundle') })).code);

@@ -51,6 +51,14 @@ export const envFields = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Unset: a Temporal dev server is started under DATA_DIR. */
   TEMPORAL_ADDRESS: z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port').optional(),
+  /** TLS to Temporal: on; the CA that signed the server's certificate (PEM file; absent: the system's roots). */
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CA: z.string().optional(),
+  /** mTLS: this process's certificate and key (PEM files), both or neither. */
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
+  /** The name the server's certificate must carry, when it is not the address's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('casework'),
   /**

@@ -1,8 +1,43 @@
 // Temporal connection helpers shared by the API, the worker and the scripts.
-import { Client, Connection } from '@temporalio/client';
+import fs from 'node:fs';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { caseSearchAttributes } from './searchAttributes';
 import { requestIdClientInterceptor } from './requestContext';
+
+/** The TLS settings of a Temporal connection (TEMPORAL_TLS_*), as the client and the worker's native connection take them. */
+export interface TemporalTlsSettings {
+  TEMPORAL_TLS: boolean;
+  TEMPORAL_TLS_CA?: string;
+  TEMPORAL_TLS_CERT?: string;
+  TEMPORAL_TLS_KEY?: string;
+  TEMPORAL_TLS_SERVER_NAME?: string;
+}
+
+/**
+ * The connection options of every Temporal connection this system opens (API, worker, scripts): the address and, when
+ * TEMPORAL_TLS is on, TLS with the CA that signed the server's certificate and, for mTLS, this process's certificate.
+ * The files are read once, here; a missing one fails the start with its setting's name.
+ */
+export function temporalConnectionOptions(address: string, s: TemporalTlsSettings): { address: string; tls?: TLSConfig } {
+  if (!s.TEMPORAL_TLS) return { address };
+  const read = (setting: string, file: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new Error(`${setting}: cannot read ${file} (${(err as Error).message})`);
+    }
+  };
+  if (!!s.TEMPORAL_TLS_CERT !== !!s.TEMPORAL_TLS_KEY) throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together (mTLS)');
+  return {
+    address,
+    tls: {
+      ...(s.TEMPORAL_TLS_SERVER_NAME && { serverNameOverride: s.TEMPORAL_TLS_SERVER_NAME }),
+      ...(s.TEMPORAL_TLS_CA && { serverRootCACertificate: read('TEMPORAL_TLS_CA', s.TEMPORAL_TLS_CA) }),
+      ...(s.TEMPORAL_TLS_CERT && { clientCertPair: { crt: read('TEMPORAL_TLS_CERT', s.TEMPORAL_TLS_CERT), key: read('TEMPORAL_TLS_KEY', s.TEMPORAL_TLS_KEY!) } }),
+    },
+  };
+}
 
 /** Registers the case search attributes (idempotent; existing ones are left alone). */
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {

@@ -14,6 +14,7 @@ import { createDb } from '../lib/db';
 import { verifyDossier } from '../lib/dossier';
 import { createLogger } from '../lib/logger';
 import { createPorts } from '../lib/ports';
+import { temporalConnectionOptions } from '../lib/temporal';
 import { verifySubjectExport } from '../lib/subjectExport';
 import { writeCaseDossier } from '../processes/dossier';
 import { createHistoryReplayer } from '../worker/historyReplayer';
@@ -31,7 +32,7 @@ async function write(caseId: string): Promise<number> {
   const logger = createLogger('dossier', cfg.LOG_LEVEL);
   const db = createDb(cfg.DATABASE_URL, { maxConnections: 2 });
   const ports = createPorts(cfg, { db, logger });
-  const connection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(cfg.TEMPORAL_ADDRESS, cfg));
   const file = path.resolve(flag('--out') ?? `dossier-${caseId}.tar`);
   try {
     const replay = createHistoryReplayer(async () => {

@@ -12,6 +12,7 @@ import { applyMigrationsToEmptyDatabase, checkMigrations } from '../lib/migratio
 import { DEV_SERVER_ONE_PARTITION, ROOT, resolveTemporalCli } from './tools';
 import { createHistoryReplayer } from '../worker/historyReplayer';
 import { workflowBundle } from '../worker/workflowBundle';
+import { temporalConnectionOptions } from '../lib/temporal';
 // The heavier modules (Temporal SDK, worker, API) are imported once the Temporal dev server is starting, so that
 // loading them overlaps its start-up.
 
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
   const temporalReady = waitFor(
     temporalChild ? 'Temporal dev server' : `Temporal at ${temporalAddress}`,
     async () => {
-      const c = await TemporalConnection.connect({ address: temporalAddress!, connectTimeout: 1000 });
+      const c = await TemporalConnection.connect({ ...temporalConnectionOptions(temporalAddress!, cfg), connectTimeout: 1000 });
       try {
         await c.workflowService.getSystemInfo({});
       } finally {
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
   step(bundle.cached ? 'workflow bundle unchanged since the last start: reused' : `workflows bundled in ${secs(Date.now() - bundleStartedAt)} (${bundle.reason})`);
   await temporalReady;
   step(`${temporalChild ? 'Temporal dev server' : `Temporal at ${temporalAddress}`} answering (${secs(Date.now() - temporalStartedAt)} after start)`);
-  const connection: Connection = await TemporalConnection.connect({ address: temporalAddress });
+  const connection: Connection = await TemporalConnection.connect(temporalConnectionOptions(temporalAddress, cfg));
   await registerSearchAttributes(connection, cfg.TEMPORAL_NAMESPACE);
   // The daily retention purge's schedule (README "Retention: the daily purge"), beside the search attributes.
   step(`retention schedule ${await (await import('../lib/retentionSchedule')).ensureRetentionSchedule({ connection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TEMPORAL_TASK_QUEUE })}`);
@@ -216,7 +217,7 @@ async function main(): Promise<void> {
   }
   Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } }, shutdownSignals: [] });
   const mailer = createSmtpMailer({ host: smtpHost, port: smtpPort, secure: cfg.SMTP_SECURE, verifyTls: cfg.SMTP_TLS_VERIFY, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
-  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+  const nativeConnection = await NativeConnection.connect(temporalConnectionOptions(temporalAddress, cfg));
   step('starting the worker and the API');
   const metrics = new Registry(); // shared: GET /metrics shows the worker's activity counters too
   const { loadPolicy } = await import('../processes/policyDocument');

@@ -9,7 +9,7 @@ import { createLogger } from '../lib/logger';
 import { noticeReplyTo } from '../lib/replyTokens';
 import { createPorts } from '../lib/ports';
 import { ensureRetentionSchedule } from '../lib/retentionSchedule';
-import { ClientPool, registerSearchAttributes } from '../lib/temporal';
+import { ClientPool, registerSearchAttributes, temporalConnectionOptions } from '../lib/temporal';
 import { createCaseReconciler } from '../processes/caseReconciler';
 import { loadPolicy } from '../processes/policyDocument';
 import { createHistoryReplayer } from './historyReplayer';
@@ -26,8 +26,8 @@ export async function runWorker(): Promise<void> {
   const db = createDb(cfg.DATABASE_URL);
   const ports = createPorts(cfg, { db, logger });
   const mailer = createSmtpMailer({ host: cfg.SMTP_HOST, port: cfg.SMTP_PORT, secure: cfg.SMTP_SECURE, verifyTls: cfg.SMTP_TLS_VERIFY, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
-  const connection = await NativeConnection.connect({ address: cfg.TEMPORAL_ADDRESS });
-  const clientConnection = await Connection.connect({ address: cfg.TEMPORAL_ADDRESS }); // the reconciler and linked cases start workflows
+  const connection = await NativeConnection.connect(temporalConnectionOptions(cfg.TEMPORAL_ADDRESS, cfg));
+  const clientConnection = await Connection.connect(temporalConnectionOptions(cfg.TEMPORAL_ADDRESS, cfg)); // the reconciler and linked cases start workflows
   const clients = new ClientPool(clientConnection, cfg.TEMPORAL_NAMESPACE);
   // Production start-up: the search attributes and the daily retention purge's schedule, idempotently (every worker
   // replica does it; one schedule results).
