@@ -131,7 +131,7 @@ if (require.main === module) {
     const cfg = loadConfig();
     const logger = createLogger('api', cfg.LOG_LEVEL);
     if (!cfg.DATABASE_URL || !cfg.TEMPORAL_ADDRESS) throw new Error('api/server.ts needs DATABASE_URL and TEMPORAL_ADDRESS; `npm run dev` starts everything with embedded defaults');
-    const db = createDb(cfg.DATABASE_URL);
+    const db = createDb(cfg.DATABASE_URL, { maxConnections: cfg.DB_POOL_SIZE });
     const ports = createPorts(cfg, { db, logger });
     const connection = await Connection.connect(temporalConnectionOptions(cfg.TEMPORAL_ADDRESS, cfg));
     // The dossier's replay: the workflow bundle this release's worker runs, built (or read from its cache) on first use.

@@ -145,6 +145,10 @@ export const envFields = z.object({
   /** Requests without a valid API key per client address, before authentication (api/middleware.ts). */
   AUTH_FAILURE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   AUTH_FAILURE_LIMIT_BURST: z.coerce.number().int().min(1).default(20),
+  /** PostgreSQL connections of each process's main pool; a worker runs at most this many activities at once. */
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** A worker's second pool, for the e-mail outbox and the case reconciler: delivery goes on when the main one is full. */
+  DB_BACKGROUND_POOL_SIZE: z.coerce.number().int().min(1).max(20).default(2),
   /** GET /metrics: addresses and networks (comma list, CIDR) allowed to scrape; empty: any. */
   METRICS_ALLOW: z
     .string()

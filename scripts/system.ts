@@ -130,7 +130,7 @@ async function main(): Promise<void> {
 
   // 2. PostgreSQL: the configured server, or PGlite (PostgreSQL in WASM) persisted under .data/pglite.
   let databaseUrl = cfg.DATABASE_URL;
-  let maxConnections = 10;
+  let maxConnections = cfg.DB_POOL_SIZE;
   if (!databaseUrl) {
     const { PGlite } = await import('@electric-sql/pglite');
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
@@ -210,6 +210,9 @@ async function main(): Promise<void> {
   // 5. The worker and the API, in this process.
   const db = createDb(databaseUrl, { maxConnections });
   cleanups.push(() => db.$disconnect());
+  // The outbox and the reconciler on a small pool of their own; PGlite's single session keeps them on the one.
+  const backgroundDb = maxConnections > 1 ? createDb(databaseUrl, { maxConnections: cfg.DB_BACKGROUND_POOL_SIZE }) : db;
+  if (backgroundDb !== db) cleanups.push(() => backgroundDb.$disconnect());
   const ports = createPorts(cfg, { db, logger }); // one set, shared by the worker and the API
   if ((await db.principal.count({ where: { role: 'admin', revokedAt: null } })) === 0) {
     const admin = await createPrincipal(db, { name: 'first admin', role: 'admin' });
@@ -232,8 +235,10 @@ async function main(): Promise<void> {
     // Cases that open others (a rejected return's complaint), with the policy the API opens cases with.
     opening: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), currentPolicy: () => openingPolicy },
     // Cases a crash left without their workflow: started at start-up and every CASE_RECONCILE_EVERY_SECONDS.
+    backgroundDb,
+    dbConnections: maxConnections,
     reconciler: createCaseReconciler({
-      db,
+      db: backgroundDb,
       logger: logger.child({ component: 'worker' }),
       metrics,
       temporal: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), taskQueue: cfg.TEMPORAL_TASK_QUEUE },

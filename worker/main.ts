@@ -23,7 +23,9 @@ export async function runWorker(): Promise<void> {
     throw new Error('worker/main.ts needs DATABASE_URL, TEMPORAL_ADDRESS and SMTP_HOST; `npm run dev` starts everything with embedded defaults');
   }
   Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } } });
-  const db = createDb(cfg.DATABASE_URL);
+  const db = createDb(cfg.DATABASE_URL, { maxConnections: cfg.DB_POOL_SIZE });
+  // The outbox and the reconciler on their own small pool: they go on while the cases' activities hold the main one.
+  const backgroundDb = createDb(cfg.DATABASE_URL, { maxConnections: cfg.DB_BACKGROUND_POOL_SIZE });
   const ports = createPorts(cfg, { db, logger });
   const mailer = createSmtpMailer({ host: cfg.SMTP_HOST, port: cfg.SMTP_PORT, secure: cfg.SMTP_SECURE, verifyTls: cfg.SMTP_TLS_VERIFY, user: cfg.SMTP_USER, pass: cfg.SMTP_PASS, from: cfg.MAIL_FROM });
   const connection = await NativeConnection.connect(temporalConnectionOptions(cfg.TEMPORAL_ADDRESS, cfg));
@@ -35,7 +37,7 @@ export async function runWorker(): Promise<void> {
   logger.info({ scheduleId: 'retention-purge', result: await ensureRetentionSchedule({ connection: clientConnection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TEMPORAL_TASK_QUEUE }) }, 'retention schedule');
   const policy = loadPolicy(cfg);
   const reconciler = createCaseReconciler({
-    db,
+    db: backgroundDb,
     logger,
     temporal: { clients, taskQueue: cfg.TEMPORAL_TASK_QUEUE },
     boundMs: cfg.CASE_START_BOUND_SECONDS * 1000,
@@ -49,6 +51,8 @@ export async function runWorker(): Promise<void> {
     // Cases that open others (a rejected return's complaint): the policy file's, or the defaults.
     opening: { clients, currentPolicy: () => policy },
     reconciler,
+    backgroundDb,
+    dbConnections: cfg.DB_POOL_SIZE,
     // The exported dossiers' replay: the workflow bundle this release runs, built (or read from its cache) on the first export.
     replayHistories: createHistoryReplayer(async () => (await workflowBundle({ ...caseBundleOptions(), cacheDir: path.resolve(cfg.DATA_DIR, 'workflow-bundle') })).code),
   });
@@ -58,6 +62,7 @@ export async function runWorker(): Promise<void> {
   await clientConnection.close();
   await connection.close();
   await db.$disconnect();
+  await backgroundDb.$disconnect();
   logger.info('worker stopped');
 }
 

@@ -21,6 +21,7 @@ import { processes } from '../processes';
 import { caseWorkflowsPath } from './caseWorkflows';
 import { createHistoryReplayer } from './historyReplayer';
 import { noticeDeliveredSignal } from '../workflows/definitions';
+import type { Db } from '../lib/db';
 
 /** Workflow interceptor modules; prebuilt bundles must include them (bundleWorkflowCode's workflowInterceptorModules). */
 export const workflowInterceptorModules = [require.resolve('../workflows/interceptors')];
@@ -67,6 +68,16 @@ export interface CaseWorkerOptions {
   workflowDeadlockDetection?: boolean;
   /** Starts the cases a crash left without their workflow (processes/caseReconciler.ts): run at start-up, then periodically, while the worker runs. */
   reconciler?: CaseReconciler;
+  /**
+   * The e-mail outbox's own small pool (DB_BACKGROUND_POOL_SIZE), so that delivery goes on while the cases' activities
+   * hold every connection of the main one; default: the main pool (a database of one connection, the dev one).
+   */
+  backgroundDb?: Db;
+  /**
+   * The main pool's size (DB_POOL_SIZE): at most this many activities and local activities run at once, so that none
+   * waits on the pool while holding a slot, and a PostgreSQL outage stalls no more tasks than there are connections.
+   */
+  dbConnections?: number;
   /** Worker Versioning: this build's deployment version (cases pinned to it), or null; default: workerVersioningSetting(). */
   versioning?: WorkerDeploymentOptions | null;
   /**
@@ -148,7 +159,7 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
   const outbox =
     deps.outbox ??
     createNotificationOutbox({
-      db: deps.db,
+      db: o.backgroundDb ?? deps.db,
       mailer: deps.mailer,
       logger: deps.logger.child({ component: 'outbox' }),
       templates: () => templates,
@@ -190,6 +201,7 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
     ...(o.identity && { identity: o.identity }),
     ...(versioning && { workerDeploymentOptions: versioning }),
     shutdownGraceTime: '10 seconds',
+    ...(o.dbConnections && { maxConcurrentActivityTaskExecutions: o.dbConnections, maxConcurrentLocalActivityExecutions: o.dbConnections }),
     // One V8 context for every cached case (the SDK's default, kept explicit): a case then costs its own module
     // instances and state only. Workflows import plain code and data (policy/lazySchema.ts); zod is shared
     // (workflowPreloadModules).

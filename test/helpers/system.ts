@@ -55,6 +55,8 @@ export interface TestSystemOptions {
   versioning?: WorkerDeploymentOptions;
   /** A folder the mail catcher also writes each mail to (.eml), as the dev system's does. */
   mailDir?: string;
+  /** The outbox and the reconciler on a pool of their own of this size, as a production worker (DB_BACKGROUND_POOL_SIZE). */
+  backgroundPool?: number;
 }
 
 let runtimeInstalled = false;
@@ -86,6 +88,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     },
   });
   const db = createDb(databaseUrl, { maxConnections: 10 }); // as the system's default
+  const backgroundDb = opts.backgroundPool ? createDb(databaseUrl, { maxConnections: opts.backgroundPool }) : db;
   const ports = createPorts(cfg, { db, logger }); // as scripts/system.ts: one set for the worker and the API
   const mail = await startMailCatcher(opts.mailDir ? { dir: opts.mailDir } : {});
   const mailer = createSmtpMailer({ host: '127.0.0.1', port: mail.port, secure: false, from: 'care@casework.test' });
@@ -95,7 +98,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   const bundle = workflowBundle();
   const metrics = new Registry(); // shared by the worker and the API, as in scripts/system.ts
   const reconciler = createCaseReconciler({
-    db,
+    db: backgroundDb,
     logger,
     metrics,
     temporal: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), taskQueue },
@@ -112,6 +115,8 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     workflowBundle: bundle,
     metrics,
     reconciler,
+    backgroundDb,
+    dbConnections: 10,
     opening: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), currentPolicy: () => openingPolicy },
     versioning: opts.versioning ?? null,
   });
@@ -152,6 +157,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
       mailer.close();
       await mail.close();
       await db.$disconnect();
+      if (backgroundDb !== db) await backgroundDb.$disconnect();
       fs.rmSync(blobDir, { recursive: true, force: true });
     },
   };
