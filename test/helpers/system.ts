@@ -41,6 +41,11 @@ export interface TestSystem {
   metrics: Registry;
   /** This system's blob store folder (attachments), removed at stop(). */
   blobDir: string;
+  /**
+   * A second worker process's parts on this system's task queue, as a production topology runs them (its own pool,
+   * mailer to the same SMTP server, outbox dispatcher and case reconciler); stopped with the system or by its stop().
+   */
+  startAnotherWorker(): Promise<{ worker: Worker; reconciler: CaseReconciler; stop(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -136,7 +141,50 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     admin: await createPrincipal(db, { name: 'admin', role: 'admin' }),
   };
   await db.party.upsert({ where: { kind_id: { kind: 'merchant', id: merchantId } }, create: { kind: 'merchant', id: merchantId, email: `${merchantId}@merchant.test`, locale: 'zh-CN' }, update: {} });
+  const others: (() => Promise<void>)[] = [];
+  async function startAnotherWorker() {
+    const otherDb = createDb(databaseUrl, { maxConnections: 10 });
+    const otherMailer = createSmtpMailer({ host: '127.0.0.1', port: mail.port, secure: false, from: 'care@casework.test' });
+    const otherNative = await NativeConnection.connect({ address });
+    const otherConnection = await Connection.connect({ address });
+    const otherPorts = createPorts(cfg, { db: otherDb, logger });
+    const otherReconciler = createCaseReconciler({
+      db: otherDb,
+      logger,
+      temporal: { clients: new ClientPool(otherConnection, cfg.TEMPORAL_NAMESPACE), taskQueue },
+      boundMs: opts.reconciler?.boundMs ?? cfg.CASE_START_BOUND_SECONDS * 1000,
+      everyMs: opts.reconciler?.everyMs ?? cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
+      adoptUnqueued: false,
+    });
+    const other = await createCaseWorker({
+      connection: otherNative,
+      namespace: cfg.TEMPORAL_NAMESPACE,
+      taskQueue,
+      deps: { db: otherDb, mailer: otherMailer, ports: otherPorts, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE, replyAddress: noticeReplyTo(cfg) },
+      workflowBundle: bundle,
+      reconciler: otherReconciler,
+      dbConnections: 10,
+      opening: { clients: new ClientPool(otherConnection, cfg.TEMPORAL_NAMESPACE), currentPolicy: () => openingPolicy },
+      versioning: opts.versioning ?? null,
+      identity: `second-worker@${taskQueue}`,
+    });
+    const otherRunning = other.run();
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      if (other.getState() === 'RUNNING') other.shutdown();
+      await otherRunning;
+      await otherNative.close();
+      await otherConnection.close();
+      otherMailer.close();
+      await otherDb.$disconnect();
+    };
+    others.push(stop);
+    return { worker: other, reconciler: otherReconciler, stop };
+  }
   return {
+    startAnotherWorker,
     db,
     api,
     mail,
@@ -150,7 +198,8 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     blobDir,
     async stop() {
       await api.close();
-      worker.shutdown();
+      for (const stopOther of others) await stopOther();
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await nativeConnection.close();
       await connection.close();
