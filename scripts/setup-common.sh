@@ -85,6 +85,28 @@ ensure_node_modules() {
   fi
 }
 
+# The machine's PostgreSQL server (Debian's packages), as the tests and the prod-like topology use it: its first
+# cluster created and started if need be, and a superuser role casework_test; exports TEST_DATABASE_ADMIN_URL (a URL
+# already set is kept: another server).
+ensure_local_postgres() {
+  if [[ -n "${TEST_DATABASE_ADMIN_URL:-}" ]]; then return; fi
+  read -r PG_VERSION PG_CLUSTER PG_PORT PG_STATUS < <(pg_lsclusters -h | head -1 | awk '{print $1, $2, $3, $4}')
+  if [[ -z "${PG_VERSION:-}" ]]; then
+    PG_VERSION=$(ls /usr/lib/postgresql | sort -n | tail -1); PG_CLUSTER=main
+    say "creating PostgreSQL cluster $PG_VERSION/$PG_CLUSTER"
+    pg_createcluster "$PG_VERSION" "$PG_CLUSTER" >/dev/null
+    read -r PG_VERSION PG_CLUSTER PG_PORT PG_STATUS < <(pg_lsclusters -h | head -1 | awk '{print $1, $2, $3, $4}')
+  fi
+  if [[ "$PG_STATUS" != online* ]]; then
+    say "starting PostgreSQL $PG_VERSION/$PG_CLUSTER on port $PG_PORT"
+    pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start
+  fi
+  as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
+  as_pg psql -p "$PG_PORT" -qtAc "SELECT 1 FROM pg_roles WHERE rolname='casework_test'" | grep -q 1 \
+    || as_pg psql -p "$PG_PORT" -qc "CREATE ROLE casework_test LOGIN SUPERUSER PASSWORD 'casework_test'" >/dev/null
+  export TEST_DATABASE_ADMIN_URL="postgresql://casework_test:casework_test@127.0.0.1:${PG_PORT}/postgres"
+}
+
 ensure_temporal_tools() {
   # Temporal CLI and the Java time-skipping test server: resolved, fetched or built once, then cached in .tools/.
   # Node's own type stripping runs the file: it needs nothing from node_modules, so it may run beside `npm ci`.
