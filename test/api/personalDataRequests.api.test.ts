@@ -101,7 +101,7 @@ test('correction: the value changes; the audit trail keeps only a keyed fingerpr
   expect(correction).toMatchObject({ newValue: null, oldFingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) });
   const trail = await sys.db.auditEvent.findMany({ where: { caseId } });
   expect(trail.find((e) => e.type === 'pdr.field_corrected')!.payload).toMatchObject({ field: 'account_email', table: 'registrations', column: 'email', rows: 1, oldFingerprint: correction.oldFingerprint });
-  const text = JSON.stringify(trail);
+  const text = JSON.stringify(trail, (_k, v) => (typeof v === 'bigint' ? Number(v) : v));
   expect(text).not.toContain(c.email);
   expect(text).not.toContain(newEmail);
   const history = JSON.stringify(await sys.api.deps.temporal.clients.forIdentity('test').workflow.getHandle(caseId).fetchHistory());
