@@ -41,7 +41,8 @@ async function subjectOfMessage(db: Db, msg: SmsMessage): Promise<string | null>
  */
 export class ProcessingStopSmsGuard implements SmsGateway {
   constructor(
-    private readonly inner: SmsGateway,
+    /** The adapter the setting named. */
+    readonly inner: SmsGateway,
     private readonly db: Db,
     private readonly logger?: Logger,
   ) {}
