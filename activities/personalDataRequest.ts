@@ -3,6 +3,7 @@
 // lib/processingStop.ts), and the work: the subject's export through its signed, expiring link (lib/subjectExport.ts),
 // a correction field by field (the old value kept only as a keyed fingerprint), and the erasure from the inventory
 // (lib/subjectErasure.ts). Every activity reads the request's subject from its row: the workflow carries ids only.
+import path from 'node:path';
 import { correctableColumns } from '../lib/personalData';
 import { eraseSubjectData, eraseSubjectRecord, type SubjectErasure } from '../lib/subjectErasure';
 import { dataExportLinkSecret, exportSubjectData } from '../lib/subjectExport';
@@ -49,6 +50,7 @@ export interface ErasureSummary {
   stripped: { table: string; rows: number }[];
   retained: { table: string; rows: number; retention: string; until: string | null }[];
   blobsRemoved: number;
+  mailFilesRemoved: number;
   /** The retained records, as the answer's notice lists them: table:rule:until. */
   retainedList: string;
 }
@@ -63,6 +65,9 @@ export function createPersonalDataRequestActivities(deps: ActivityDeps) {
   const log = (caseId: string) => deps.logger.child({ caseId });
   let outboxNotify: ReturnType<typeof createActivities>['notify'] | undefined;
   const notify = (...a: Parameters<ReturnType<typeof createActivities>['notify']>) => (outboxNotify ??= createActivities(deps).notify)(...a);
+  // The development mail catcher's folder (scripts/system.ts: DATA_DIR/mail): its copies of the subject's mails are
+  // erased too. Never in production, where no catcher runs.
+  const mailCatcherDir = () => (process.env.NODE_ENV === 'production' ? undefined : (process.env.MAIL_CATCHER_DIR ?? path.resolve(process.env.DATA_DIR ?? '.data', 'mail')));
   const subjectOfRequest = async (caseId: string) => (await db.personalDataRequest.findUniqueOrThrow({ where: { caseId }, select: { subjectId: true } })).subjectId;
 
   /** PIPL art. 50: a code to the subject's registered mobile (SMS caps as the registration's), else its contact e-mail. */
@@ -125,11 +130,15 @@ export function createPersonalDataRequestActivities(deps: ActivityDeps) {
         await tx.personalDataRequest.update({ where: { caseId: i.caseId }, data: { codeAttempts: attempts } });
         return attempts >= r.codeMaxAttempts ? ({ result: 'exhausted' } as const) : ({ result: 'expired' } as const);
       }
+      // A decided check: the e-mailed code leaves the outbox row's parameters (they keep ids and enums only).
+      const scrub = () => tx.$executeRaw`UPDATE notifications SET params = params - 'code' WHERE case_id = ${i.caseId} AND template = 'pdr.verification_code' AND status NOT IN ('pending', 'sending', 'failed')`;
       if (macMatches(i.codeMac, r.codeHash)) {
         await tx.personalDataRequest.update({ where: { caseId: i.caseId }, data: { codeAttempts: attempts, verifiedAt: now, codeHash: null } });
+        await scrub();
         return { result: 'verified' } as const;
       }
       await tx.personalDataRequest.update({ where: { caseId: i.caseId }, data: { codeAttempts: attempts, ...(attempts >= r.codeMaxAttempts && { codeHash: null }) } });
+      if (attempts >= r.codeMaxAttempts) await scrub();
       return attempts >= r.codeMaxAttempts ? ({ result: 'exhausted' } as const) : ({ result: 'invalid', attemptsLeft: r.codeMaxAttempts - attempts } as const);
     });
   }
@@ -200,15 +209,16 @@ export function createPersonalDataRequestActivities(deps: ActivityDeps) {
   /** Policy 2.4.1, PIPL art. 47: erased from every store the inventory names; what the law keeps, stripped and listed. */
   async function eraseRequestSubject(i: RequestStepInput): Promise<ErasureSummary> {
     const subjectId = await subjectOfRequest(i.caseId);
-    const e: SubjectErasure = await eraseSubjectData(db, deps.ports.blobs, subjectId, { now: new Date(i.at) });
+    const e: SubjectErasure = await eraseSubjectData(db, deps.ports.blobs, subjectId, { now: new Date(i.at), mailCatcherDir: mailCatcherDir() });
     const summary: ErasureSummary = {
       erased: e.erased,
       stripped: e.stripped.map((s) => ({ table: s.table, rows: s.rows })),
       retained: e.retained.map((r) => ({ table: r.table, rows: r.rows, retention: r.retention, until: r.until })),
       blobsRemoved: e.blobsRemoved,
+      mailFilesRemoved: e.mailFilesRemoved,
       retainedList: e.retained.map((r) => `${r.table}:${r.retention}:${r.until ?? 'case_open'}`).join(','),
     };
-    await db.personalDataRequest.update({ where: { caseId: i.caseId }, data: { answer: { erased: e.erased, stripped: e.stripped, retained: e.retained, blobsRemoved: e.blobsRemoved } as object } });
+    await db.personalDataRequest.update({ where: { caseId: i.caseId }, data: { answer: { erased: e.erased, stripped: e.stripped, retained: e.retained, blobsRemoved: e.blobsRemoved, mailFilesRemoved: e.mailFilesRemoved } as object } });
     log(i.caseId).info({ erased: e.erased.length, stripped: e.stripped.length, retained: e.retained.length }, 'subject erased');
     return summary;
   }
@@ -217,9 +227,9 @@ export function createPersonalDataRequestActivities(deps: ActivityDeps) {
    * The erasure's last step, once the answer went out: the contact and references go, the subject is `erased`, and the
    * hook that destroys the subject's data key runs (destroySubjectKey: crypto-shredding, lib/sealedFields.ts).
    */
-  async function finishErasure(i: RequestStepInput): Promise<{ parties: number; refs: number; keyDestroyed: boolean }> {
+  async function finishErasure(i: RequestStepInput): Promise<{ parties: number; refs: number; mailFilesRemoved: number; keyDestroyed: boolean }> {
     const subjectId = await subjectOfRequest(i.caseId);
-    const r = await eraseSubjectRecord(db, subjectId, new Date(i.at));
+    const r = await eraseSubjectRecord(db, subjectId, new Date(i.at), { mailCatcherDir: mailCatcherDir() });
     const keyDestroyed = await destroySubjectKey(subjectId);
     return { ...r, keyDestroyed };
   }

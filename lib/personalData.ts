@@ -577,7 +577,8 @@ export const personalDataInventory: readonly TableInventory[] = [
     table: 'sms_outbox',
     holds: 'The capture SMS gateway’s messages (the embedded default): every text once per idempotency key',
     retention: 'verificationSms',
-    subject: `${OF_REGISTRATIONS} OR t.registration_id IN (SELECT registration_id FROM registration_guardians WHERE subject_id = $1)`,
+    // A personal-data request's identity codes are keyed <case id>:code:<n> (activities/personalDataRequest.ts).
+    subject: `${OF_REGISTRATIONS} OR t.registration_id IN (SELECT registration_id FROM registration_guardians WHERE subject_id = $1) OR split_part(t.idempotency_key, ':code:', 1) IN (SELECT case_id FROM personal_data_requests WHERE subject_id = $1)`,
     columns: {
       to_number: pd('contact', 'where the code went (the applicant’s or the guardian’s mobile)'),
       body: pd('credential', 'the text with its one-time code'),

@@ -9,6 +9,7 @@
 import type pg from 'pg';
 import { poolOf, withPgTransaction, type Db } from './db';
 import type { BlobStore } from './blobs';
+import { removeCaughtMailTo } from './mailCatcher';
 import { isPersonal, personalDataInventory, personalDataStores, retentionOf, retentions, type RetentionId, type TableInventory } from './personalData';
 
 /** Tables an erasure leaves to its last step (the subject record and how the request reaches the person). */
@@ -38,6 +39,8 @@ export interface SubjectErasure {
   retained: RetainedTable[];
   /** Blob files removed after the commit. */
   blobsRemoved: number;
+  /** The development mail catcher's files removed (its `dir`, when given). */
+  mailFilesRemoved: number;
 }
 
 const DAY = 86_400_000;
@@ -61,7 +64,7 @@ const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * the subject record, its references and its contact, which the request's answer still needs; eraseSubjectRecord ends
  * them). Answers what was deleted, stripped and kept (with the rule and its period).
  */
-export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectId: string, o: { keep?: readonly string[]; now?: Date } = {}): Promise<SubjectErasure> {
+export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectId: string, o: { keep?: readonly string[]; now?: Date; mailCatcherDir?: string } = {}): Promise<SubjectErasure> {
   const keep = new Set(o.keep ?? ERASED_LAST);
   const searched = personalDataInventory.filter((t) => t.subject !== null && !keep.has(t.table));
   const blobStore = personalDataStores.find((s) => s.store === 'blobs');
@@ -69,6 +72,8 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
     const nullable = new Set(
       (await client.query<{ t: string; c: string }>(`SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() AND is_nullable = 'YES'`)).rows.map((r) => `${r.t}.${r.c}`),
     );
+    const mailStore = personalDataStores.find((st) => st.store === 'mailCatcher');
+    const addresses = o.mailCatcherDir && mailStore?.locate ? (await client.query<{ key: string }>(`SELECT DISTINCT key FROM (${mailStore.locate}) k WHERE key IS NOT NULL`, [subjectId])).rows.map((r) => r.key) : [];
     const blobKeys = blobStore?.locate ? (await client.query<{ key: string }>(`SELECT DISTINCT key FROM (${blobStore.locate}) k WHERE key IS NOT NULL`, [subjectId])).rows.map((r) => r.key) : [];
     const erased: ErasedTable[] = [];
     // Rows of erasable tables, in as many passes as the foreign keys need.
@@ -106,7 +111,7 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
       const until = latest.open > 0 || !latest.closed || rule.days === null ? null : new Date(latest.closed.getTime() + rule.days * DAY).toISOString().slice(0, 10);
       retained.push({ table: t.table, rows: n, retention: t.retention, law: rule.law ?? null, until });
     }
-    return { erased: erased.filter((e) => e.rows > 0), stripped, retained, blobKeys };
+    return { erased: erased.filter((e) => e.rows > 0), stripped, retained, blobKeys, addresses };
   });
   let blobsRemoved = 0;
   if (blobs && blobStore?.locate) {
@@ -121,18 +126,23 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
       }
     }
   }
-  return { erased: result.erased, stripped: result.stripped, retained: result.retained, blobsRemoved };
+  const mailFilesRemoved = o.mailCatcherDir ? removeCaughtMailTo(o.mailCatcherDir, result.addresses) : 0;
+  return { erased: result.erased, stripped: result.stripped, retained: result.retained, blobsRemoved, mailFilesRemoved };
 }
 
 /**
  * The last step of an erasure: the subject's contact rows and references go and the subject is `erased` (the row stays:
  * kept records point to it, and nothing links its random id back to the person once its references are gone).
  */
-export async function eraseSubjectRecord(db: Db, subjectId: string, at: Date): Promise<{ parties: number; refs: number }> {
-  return withPgTransaction(db, async (client) => {
+export async function eraseSubjectRecord(db: Db, subjectId: string, at: Date, o: { mailCatcherDir?: string } = {}): Promise<{ parties: number; refs: number; mailFilesRemoved: number }> {
+  const r = await withPgTransaction(db, async (client) => {
+    const addresses = (await client.query<{ email: string }>(`SELECT email FROM parties WHERE subject_id = $1 AND email IS NOT NULL`, [subjectId])).rows.map((x) => x.email);
     const parties = await client.query(`DELETE FROM parties WHERE subject_id = $1`, [subjectId]);
     const refs = await client.query(`DELETE FROM subject_refs WHERE subject_id = $1`, [subjectId]);
     await client.query(`UPDATE subjects SET status = 'erased', erased_at = $2 WHERE id = $1`, [subjectId, at]);
-    return { parties: parties.rowCount ?? 0, refs: refs.rowCount ?? 0 };
+    return { parties: parties.rowCount ?? 0, refs: refs.rowCount ?? 0, addresses };
   });
+  // The answer itself was the last mail to the contact: the catcher's copies go now.
+  const mailFilesRemoved = o.mailCatcherDir ? removeCaughtMailTo(o.mailCatcherDir, r.addresses) : 0;
+  return { parties: r.parties, refs: r.refs, mailFilesRemoved };
 }

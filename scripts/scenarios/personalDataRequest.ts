@@ -26,6 +26,7 @@ export function createPdrFakeActivities() {
     stripped: [{ table: 'complaints', rows: 1 }],
     retained: [{ table: 'cases', rows: 2, retention: 'transactionRecord', until: '2029-12-06' }, { table: 'payments', rows: 1, retention: 'transactionRecord', until: '2029-12-06' }],
     blobsRemoved: 2,
+    mailFilesRemoved: 0,
     retainedList: 'cases:transactionRecord:2029-12-06,payments:transactionRecord:2029-12-06',
   };
   const pdrActivities = {
@@ -42,7 +43,7 @@ export function createPdrFakeActivities() {
     deliverExport: rec('deliverExport', (i: DeliverExportInput) => ({ exportId: `dx_${'1'.repeat(32)}`, expiresAt: new Date(Date.parse(i.at) + i.linkDays * 86_400_000).toISOString() })),
     applyCorrections: rec('applyCorrections', (i: RequestStepInput & { refused: string[] }) => ({ fields: ['contact_email', 'contact_name'].filter((f) => !i.refused.includes(f)).map((field) => ({ field, rows: 1 })) })),
     eraseRequestSubject: rec('eraseRequestSubject', (_i: RequestStepInput) => erasure),
-    finishErasure: rec('finishErasure', (_i: RequestStepInput) => ({ parties: 1, refs: 1, keyDestroyed: true })),
+    finishErasure: rec('finishErasure', (_i: RequestStepInput) => ({ parties: 1, refs: 1, mailFilesRemoved: 0, keyDestroyed: true })),
     recordRequestAnswer: rec('recordRequestAnswer', (_i: RequestStepInput & { outcome: string; reasons: string[] }) => undefined),
   };
   return {

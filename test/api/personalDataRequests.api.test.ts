@@ -5,6 +5,9 @@
 // and the SMS port refuse the subject except the request's own messages), erases the subject's rows across the tables
 // the inventory names and keeps the minimum the law requires, listed with its rule; a second subject is untouched.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { subjectDataCounts } from '../../lib/personalData';
 import { idem, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
@@ -113,6 +116,11 @@ test('deletion: processing stops (outbox and SMS refuse the subject but the requ
   const c = await customer();
   const other = await customer();
   const otherBefore = await subjectDataCounts(sys.db, other.subjectId);
+  // The development mail catcher's copies (DATA_DIR/mail/*.eml): the subject's go, another's stay.
+  const mailDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pdr-mail-'));
+  process.env.MAIL_CATCHER_DIR = mailDir;
+  fs.writeFileSync(path.join(mailDir, 'a-1.eml'), `From: casework@test\r\nTo: ${c.email}\r\nSubject: x\r\n\r\nbody`);
+  fs.writeFileSync(path.join(mailDir, 'a-2.eml'), `From: casework@test\r\nTo: ${other.email}\r\nSubject: y\r\n\r\nbody`);
   const caseId = await openVerified(c.userRef, { requestType: 'deletion' });
   await openTask(caseId, 'pdr.handling');
   // Policy 2.4.1: flagged at once.
@@ -136,6 +144,11 @@ test('deletion: processing stops (outbox and SMS refuse the subject but the requ
   const done = await closed(caseId);
   expect(done.outcome).toBe('fulfilled');
   const answer = done.personalDataRequest.answer;
+  expect(fs.readdirSync(mailDir)).toEqual(['a-2.eml']);
+  expect(answer.mailFilesRemoved).toBe(1);
+  delete process.env.MAIL_CATCHER_DIR;
+  // The request's own code SMS (keyed by the request) went with the subject's SMS outbox rows.
+  expect(await sys.db.smsOutbox.count({ where: { idempotencyKey: { startsWith: `${caseId}:code:` } } })).toBe(0);
   // Erased across tables, per the inventory: the upload, the thread, the account's data; the contact and references last.
   const after = Object.fromEntries((await subjectDataCounts(sys.db, c.subjectId)).tables.map((t) => [t.table, t.rows]));
   for (const table of ['attachments', 'thread_messages', 'parties', 'subject_refs', 'user_accounts', 'registration_challenges']) expect({ table, rows: after[table] }).toEqual({ table, rows: 0 });
