@@ -1,4 +1,4 @@
-// Personal-data requests (policy 2.3 用户权利, 2.4 数据删除; PIPL arts. 44-47 and 50): the rules, task types and party
+// Personal-data requests (policy 2.3.2 公開透明, 2.4.1 信息刪除, 2.4.2 信息修改; PIPL arts. 44-47 and 50): the rules, task types and party
 // actions. A person asks for access (a look at their data), a copy, a correction, a deletion or the account's
 // cancellation. Their identity is checked again by a one-time code (PIPL art. 50: the request must be the person's
 // own); a deletion or cancellation stops processing at once (2.4.1); the work is done within the policy's deadline;

@@ -119,7 +119,7 @@ export const personalDataRequestProcess = defineProcess({
   caseType: PDR_CASE_TYPE,
   idPrefix: 'PDR',
   title: 'Personal-data request',
-  policyRefs: '2.3, 2.4',
+  policyRefs: '2.3.2, 2.4.1, 2.4.2',
   workflow: personalDataRequest,
   workflowModule: require.resolve('../workflows/personalDataRequest'),
   policy: { key: 'personalDataRequest', schema: personalDataRequestPolicySchema, defaults: defaultPersonalDataRequestPolicy, version: '2026-12-05.1' },

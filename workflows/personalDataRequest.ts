@@ -1,4 +1,4 @@
-// Personal-data requests (policy 2.3 用户权利, 2.4 数据删除; PIPL arts. 44-47 and 50). A person (through the storefront,
+// Personal-data requests (policy 2.3.2 公開透明, 2.4.1 信息刪除, 2.4.2 信息修改; PIPL arts. 44-47 and 50). A person (through the storefront,
 // or staff on their behalf) asks for access, a copy, a correction, a deletion or the account's cancellation; the
 // opening carries ids and enums only (a correction's new values wait in PostgreSQL, personal_data_corrections).
 // 1. The identity is checked again: a code to the registered mobile or e-mail; attempts are capped; a lapse closes it.
