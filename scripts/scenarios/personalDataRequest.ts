@@ -133,6 +133,23 @@ export const personalDataRequestScenarios: ScenarioSet = {
     await s.appeal();
     await s.complete('pdr.appeal_review', { decision: 'overturn' }, pdrActors.supervisor2);
   }),
+  /** Deletion refused (a pending legal claim): the appeal window lapses, processing resumes, closed refused. */
+  'personalDataRequest.deletionRefusedAppealLapsed': pdrScenario('deletion', async (s) => {
+    await s.verify();
+    await s.complete('pdr.handling', { decision: 'refuse', reasons: ['legal_claim_pending'] });
+    const v = await waitForState(s.h(), (x) => !!x.deadlines.appealWindow, 'appeal window');
+    await s.sleepPast(v.deadlines.appealWindow!);
+  }),
+  /** Correction partly refused, late (the handling escalated to a supervisor), the appeal upheld by another supervisor. */
+  'personalDataRequest.correctionPartlyRefusedLateAppealUpheld': pdrScenario('correction', async (s) => {
+    await s.verify();
+    const v = await waitForState(s.h(), (x) => !!openTaskOf(x, 'pdr.handling'), 'handling');
+    await s.sleepPast(openTaskOf(v, 'pdr.handling')!.dueAt);
+    await waitForState(s.h(), (x) => !!x.tasks.find((t) => t.type === 'pdr.handling' && t.escalated), 'escalated');
+    await s.complete('pdr.handling', { decision: 'partial', reasons: ['correction_not_accurate'], refusedFields: ['contact_name'] }, pdrActors.supervisor);
+    await s.appeal();
+    await s.complete('pdr.appeal_review', { decision: 'uphold' }, pdrActors.supervisor2);
+  }),
   /** No code within the window: the request closes not verified. */
   'personalDataRequest.verificationLapsed': pdrScenario('copy', async (s) => {
     const v = await waitForState(s.h(), (x) => !!x.deadlines.identityVerification, 'verification');
