@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { correctableColumns } from '../lib/personalData';
 import { eraseSubjectData, eraseSubjectRecord, type SubjectErasure } from '../lib/subjectErasure';
-import { dataExportLinkSecret, exportSubjectData } from '../lib/subjectExport';
+import { dataExportLinkSecret, dataExportPath, dataExportToken, exportSubjectData } from '../lib/subjectExport';
 import { sealerFor } from '../lib/sealedFields';
 import { hashMobileCode, hmac, localDate, macMatches, newOneTimeCode, takeSmsQuota } from '../lib/verificationCodes';
 import { requestChallengeId, type CorrectableField } from '../policy/personalDataRequest';
@@ -164,14 +164,21 @@ export function createPersonalDataRequestActivities(deps: ActivityDeps) {
   /** PIPL art. 45: the subject's export, delivered by its signed, expiring link in a notice (never as an attachment). */
   async function deliverExport(i: DeliverExportInput): Promise<{ exportId: string; expiresAt: string }> {
     const subjectId = await subjectOfRequest(i.caseId);
+    const linkSecret = dataExportLinkSecret(deps.secrets);
+    // A retry after the export was made: the same export, its link signed again, the notice queued once (its key).
     const done = await db.personalDataRequest.findUniqueOrThrow({ where: { caseId: i.caseId } });
-    const already = (done.answer as { exportId?: string; expiresAt?: string } | null)?.exportId;
-    if (already) return { exportId: already, expiresAt: (done.answer as { expiresAt: string }).expiresAt };
-    const ex = await exportSubjectData({ db, blobs: deps.ports.blobs, keys: deps.ports.keys, linkSecret: dataExportLinkSecret(deps.secrets) }, subjectId, { linkValidForMs: i.linkDays * 86_400_000 });
+    const made = done.answer as { exportId?: string; expiresAt?: string } | null;
+    let ex: { exportId: string; expiresAt: Date; path: string };
+    if (made?.exportId && made.expiresAt) {
+      const expiresAt = new Date(made.expiresAt);
+      ex = { exportId: made.exportId, expiresAt, path: dataExportPath(dataExportToken(linkSecret, made.exportId, expiresAt)) };
+    } else {
+      ex = await exportSubjectData({ db, blobs: deps.ports.blobs, keys: deps.ports.keys, linkSecret }, subjectId, { linkValidForMs: i.linkDays * 86_400_000 });
+      await db.personalDataRequest.update({ where: { caseId: i.caseId }, data: { answer: { exportId: ex.exportId, expiresAt: ex.expiresAt.toISOString() } } });
+    }
     const link = `${new URL(registrationLinkBase(deps.registrationLinkBase)).origin}${ex.path}`;
-    await db.personalDataRequest.update({ where: { caseId: i.caseId }, data: { answer: { exportId: ex.exportId, expiresAt: ex.expiresAt.toISOString() } } });
     await notify({ key: i.noticeKey, caseId: i.caseId, template: 'pdr.export_ready', recipient: { kind: 'customer', id: i.customerId }, params: { caseId: i.caseId, link, expiresAt: ex.expiresAt.toISOString() }, at: i.at, eventKey: i.eventKey });
-    log(i.caseId).info({ exportId: ex.exportId, sizeBytes: ex.sizeBytes }, 'export delivered by link');
+    log(i.caseId).info({ exportId: ex.exportId }, 'export delivered by link');
     return { exportId: ex.exportId, expiresAt: ex.expiresAt.toISOString() };
   }
 
@@ -209,7 +216,10 @@ export function createPersonalDataRequestActivities(deps: ActivityDeps) {
   /** Policy 2.4.1, PIPL art. 47: erased from every store the inventory names; what the law keeps, stripped and listed. */
   async function eraseRequestSubject(i: RequestStepInput): Promise<ErasureSummary> {
     const subjectId = await subjectOfRequest(i.caseId);
-    const e: SubjectErasure = await eraseSubjectData(db, deps.ports.blobs, subjectId, { now: new Date(i.at), mailCatcherDir: mailCatcherDir() });
+    // A retry after the erasure committed: what it answered then (a second pass would find nothing left).
+    const row = await db.personalDataRequest.findUniqueOrThrow({ where: { caseId: i.caseId } });
+    const before = row.answer as (Omit<SubjectErasure, 'retained'> & { retained: SubjectErasure['retained'] }) | null;
+    const e: SubjectErasure = before?.erased ? before : await eraseSubjectData(db, deps.ports.blobs, subjectId, { now: new Date(i.at), mailCatcherDir: mailCatcherDir() });
     const summary: ErasureSummary = {
       erased: e.erased,
       stripped: e.stripped.map((s) => ({ table: s.table, rows: s.rows })),
@@ -218,7 +228,7 @@ export function createPersonalDataRequestActivities(deps: ActivityDeps) {
       mailFilesRemoved: e.mailFilesRemoved,
       retainedList: e.retained.map((r) => `${r.table}:${r.retention}:${r.until ?? 'case_open'}`).join(','),
     };
-    await db.personalDataRequest.update({ where: { caseId: i.caseId }, data: { answer: { erased: e.erased, stripped: e.stripped, retained: e.retained, blobsRemoved: e.blobsRemoved, mailFilesRemoved: e.mailFilesRemoved } as object } });
+    if (!before?.erased) await db.personalDataRequest.update({ where: { caseId: i.caseId }, data: { answer: { erased: e.erased, stripped: e.stripped, retained: e.retained, blobsRemoved: e.blobsRemoved, mailFilesRemoved: e.mailFilesRemoved } as object } });
     log(i.caseId).info({ erased: e.erased.length, stripped: e.stripped.length, retained: e.retained.length }, 'subject erased');
     return summary;
   }
