@@ -217,7 +217,11 @@ export const retentions = {
     clause: 'PIPL art. 50 (requests handled and refusals reasoned, which the processor must be able to show), art. 54 (compliance audits); 民法典 art. 188 (3-year limitation)',
     disposal: 'keep_by_law',
     law: 'PIPL arts. 50, 54 (proof of the handling)',
-    notPurged: 'ids, enums, counts and dates only: purged with the case record as a whole (personal-data requests), not by the schedule yet',
+    // The request's row and its corrections' fingerprints (the request's case record is the transaction record's).
+    purge: [
+      { table: 'personal_data_corrections', due: 't.case_id IN (SELECT case_id FROM personal_data_requests WHERE answered_at < $1::timestamp)', action: 'delete' },
+      { table: 'personal_data_requests', due: 't.answered_at < $1::timestamp', action: 'delete' },
+    ],
   },
   dataExport: {
     period: 'until the download link expires (7 days by default), then purged with its archive',
