@@ -20,7 +20,8 @@
 // process that starts a clock at delivery uses an at-least-once template). The same holds for an acceptance whose
 // record failed (the row becomes 'uncertain'): no receipt until a resend is accepted and recorded.
 import crypto from 'node:crypto';
-import { poolOf, withPgTransaction, type Db } from '../lib/db';
+import { Prisma, poolOf, withPgTransaction, type Db } from '../lib/db';
+import { STOPPED_SUBJECT, mayReach, type ProcessingStop } from '../lib/processingStop';
 import { queueNotification } from './caseWrites';
 import type { Logger } from '../lib/logger';
 import { appendAuditEventIn, pgSql, utc } from './audit';
@@ -113,6 +114,8 @@ interface ClaimedRow {
   workflow_id: string | null;
   case_status: string | null;
   receipt: boolean;
+  /** The recipient's subject, when its processing is stopped (policy 2.4.1, lib/processingStop.ts). */
+  stop: ProcessingStop | null;
 }
 
 /** Tries to record a send that SMTP accepted. */
@@ -245,14 +248,24 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
           FOR UPDATE SKIP LOCKED) due
         WHERE n.id = due.id
         RETURNING n.id, n.queued_seq, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts, n.receipt, due.status AS claimed_from)
-      SELECT c.*, p.email, p.locale, k.workflow_id, k.status AS case_status FROM claimed c
+      SELECT c.*, p.email, p.locale, k.workflow_id, k.status AS case_status,
+        CASE WHEN s.id IS NOT NULL THEN jsonb_build_object('subjectId', s.id, 'status', s.status, 'allowedCase', CASE WHEN s.status = 'erased' THEN NULL ELSE s.processing_stopped_by END) END AS stop
+      FROM claimed c
       LEFT JOIN parties p ON p.kind = c.recipient_kind AND p.id = c.recipient_id
+      LEFT JOIN subjects s ON s.id = p.subject_id AND ${Prisma.raw(STOPPED_SUBJECT)}
       LEFT JOIN cases k ON k.id = c.case_id`;
   }
 
   async function deliver(r: ClaimedRow): Promise<void> {
     const l = o.logger.child({ caseId: r.case_id, notificationId: r.id, template: r.template });
     const locale = r.locale ?? 'zh-CN';
+    // Policy 2.4.1 (PIPL art. 47): a subject whose processing is stopped gets only the stopping request's own notices.
+    if (!mayReach(r.stop, r.case_id)) {
+      await db.notification.update({ where: { id: r.id }, data: { status: 'skipped', locale, lastError: 'processing stopped (policy 2.4.1): personal-data request' } });
+      count(r.template, 'skipped');
+      l.info({ stoppedBy: r.stop?.allowedCase ?? null }, 'notification refused: processing stopped');
+      return;
+    }
     if (!r.email) {
       await db.notification.update({ where: { id: r.id }, data: { status: 'skipped', locale, lastError: 'recipient has no e-mail address' } });
       count(r.template, 'skipped');

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { Context } from '@temporalio/activity';
 import { envFields } from '../lib/config';
 import { retentions } from '../lib/personalData';
+import { hashMobileCode, hmac, localDate, macMatches, newOneTimeCode } from '../lib/verificationCodes';
 import { ADULT_AGE, ageOn, minorStatus, type FaceResult, type GuardianAdultProof, type GuardianRelation, type RegistrationRiskFlag } from '../policy/registration';
 import type { RegistrationPolicy } from '../policy/registration';
 import { appendAuditEvent } from './audit';
@@ -46,29 +47,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const expected = Buffer.from(m[6], 'base64');
   const key = await scrypt(password.normalize('NFKC'), Buffer.from(m[5], 'base64'), keylen, { N, r, p, maxmem: 256 * N * r });
   return key.length === expected.length && crypto.timingSafeEqual(key, expected);
-}
-
-function hmac(secret: string, purpose: string, value: string): Buffer {
-  return crypto.createHmac('sha256', secret).update(`${purpose}|${value}`).digest();
-}
-
-/** The stored form of a one-time code: HMAC-SHA256 bound to its challenge. */
-export function hashMobileCode(secret: string, challengeId: string, code: string): string {
-  return hmac(secret, 'mobile-code', `${challengeId}|${code}`).toString('hex');
-}
-
-/** Constant-time comparison of two hex MACs. */
-export function macMatches(givenHex: string, storedHex: string): boolean {
-  const a = Buffer.from(givenHex, 'hex');
-  const b = Buffer.from(storedHex, 'hex');
-  return a.length === b.length && a.length > 0 && crypto.timingSafeEqual(a, b);
-}
-
-/** Constant-time comparison of a submitted code with the stored HMAC. */
-export function mobileCodeMatches(secret: string, challengeId: string, code: string, storedHex: string): boolean {
-  const a = hmac(secret, 'mobile-code', `${challengeId}|${code}`);
-  const b = Buffer.from(storedHex, 'hex');
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
 /** Keyed hash of a normalised ID number: equal numbers can be found, the number cannot be read back. */
@@ -327,7 +305,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
       if (!reg?.mobile || reg.status !== 'pending') return { expiresAt: i.at, sent: false };
       const challengeId = `${i.registrationId}:sms:${i.seq}`;
       // A retry issues a fresh code under the same challenge: only the latest code sent is valid.
-      const code = String(crypto.randomInt(0, 1_000_000)).padStart(6, '0');
+      const code = newOneTimeCode();
       const sentAt = new Date();
       const expiresAt = new Date(sentAt.getTime() + i.ttlMs);
       const codeHash = hashMobileCode(secret(), challengeId, code);
@@ -424,7 +402,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
       if (!reg || reg.status !== 'pending' || !guardian || !to) return { expiresAt: i.at, sent: false };
       const challengeId = `${i.registrationId}:guardian-sms:${i.seq}`;
       // The same machinery as the applicant's code: a fresh code per send, only its HMAC kept, attempts and expiry with it.
-      const code = String(crypto.randomInt(0, 1_000_000)).padStart(6, '0');
+      const code = newOneTimeCode();
       const sentAt = new Date();
       const expiresAt = new Date(sentAt.getTime() + i.ttlMs);
       const codeHash = hashMobileCode(secret(), challengeId, code);
@@ -634,51 +612,5 @@ export async function withdrawRegistrationConsent(db: ActivityDeps['db'], i: Wit
   });
 }
 
-/** The local date (YYYY-MM-DD) of an instant in a time zone. */
-export function localDate(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
-
-// ---- Daily SMS caps (issue 9: SMS abuse) ----
-// One atomic statement per key: the counter row of (local day, kind, keyed hash) goes up only while under the
-// cap. Hand-written rather than rate-limiter-flexible's RateLimiterPostgres: that store needs its own `pg`
-// pool beside Prisma's (the embedded PGlite serves one session), creates its table at run time outside the
-// committed migrations, and counts windows from each key's first hit, not calendar days.
-
-export type SmsQuotaKey = { kind: 'mobile' | 'client_address'; value: string; cap: number };
-export type SmsQuotaResult = { ok: true } | { ok: false; kind: SmsQuotaKey['kind']; cap: number };
-
-const quotaHash = (secret: string, k: SmsQuotaKey) => hmac(secret, `sms-quota:${k.kind}`, k.value).toString('hex');
-
-/** Counts one SMS for each key on `day`; refuses (counting nothing) when any key is at its cap. */
-export async function takeSmsQuota(db: ActivityDeps['db'], secret: string, day: string, keys: SmsQuotaKey[]): Promise<SmsQuotaResult> {
-  try {
-    await db.$transaction(async (tx) => {
-      for (const k of keys) {
-        const rows = await tx.$queryRaw<{ count: number }[]>`
-          INSERT INTO sms_daily_counters (day, kind, key_hash, count) VALUES (${day}, ${k.kind}, ${quotaHash(secret, k)}, 1)
-          ON CONFLICT (day, kind, key_hash) DO UPDATE SET count = sms_daily_counters.count + 1
-          WHERE sms_daily_counters.count < ${k.cap}
-          RETURNING count`;
-        if (rows.length === 0 || k.cap < 1) throw new QuotaExceeded(k);
-      }
-    });
-    return { ok: true };
-  } catch (err) {
-    if (err instanceof QuotaExceeded) return { ok: false, kind: err.key.kind, cap: err.key.cap };
-    throw err;
-  }
-}
-
-/** Gives back what takeSmsQuota counted when no SMS went out after all (e.g. the case refused the resend). */
-export async function releaseSmsQuota(db: ActivityDeps['db'], secret: string, day: string, keys: SmsQuotaKey[]): Promise<void> {
-  for (const k of keys) {
-    await db.$executeRaw`UPDATE sms_daily_counters SET count = count - 1 WHERE day = ${day} AND kind = ${k.kind} AND key_hash = ${quotaHash(secret, k)} AND count > 0`;
-  }
-}
-
-class QuotaExceeded extends Error {
-  constructor(readonly key: SmsQuotaKey) {
-    super(`SMS cap reached: ${key.kind}`);
-  }
-}
+// The code rules and the daily SMS caps live in lib/verificationCodes.ts (shared with the personal-data request).
+export { hashMobileCode, localDate, macMatches, mobileCodeMatches, releaseSmsQuota, takeSmsQuota, type SmsQuotaKey, type SmsQuotaResult } from '../lib/verificationCodes';

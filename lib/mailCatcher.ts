@@ -89,3 +89,23 @@ export async function startMailCatcher(opts: { port?: number; host?: string; dir
   const port = (server.server.address() as { port: number }).port;
   return { port, messages, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
+
+/**
+ * Deletes the development mail catcher's files (`dir`/*.eml) whose To header names one of `addresses` (a subject's
+ * erasure, lib/personalData.ts store mailCatcher). Answers how many went. Never in production: the catcher is not there.
+ */
+export function removeCaughtMailTo(dir: string, addresses: readonly string[]): number {
+  if (addresses.length === 0 || !fs.existsSync(dir)) return 0;
+  const wanted = new Set(addresses.map((a) => a.toLowerCase()));
+  let removed = 0;
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.endsWith('.eml')) continue;
+    const file = path.join(dir, name);
+    const to = header(fs.readFileSync(file, 'utf8').slice(0, 16_384), 'To').toLowerCase();
+    if ([...wanted].some((a) => to.includes(a))) {
+      fs.rmSync(file, { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}

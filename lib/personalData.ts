@@ -210,6 +210,19 @@ export const retentions = {
     law: '网络安全法 art. 21 (network logs); PIPL art. 54',
     purge: [{ table: 'personal_data_reads', due: 't.at < $1::timestamp', action: 'delete' }],
   },
+  requestRecord: {
+    period: '3 years after the request was answered: the proof that a request was handled, how and when',
+    days: THREE_YEARS,
+    from: 'personal_data_requests.answered_at',
+    clause: 'PIPL art. 50 (requests handled and refusals reasoned, which the processor must be able to show), art. 54 (compliance audits); 民法典 art. 188 (3-year limitation)',
+    disposal: 'keep_by_law',
+    law: 'PIPL arts. 50, 54 (proof of the handling)',
+    // The request's row and its corrections' fingerprints (the request's case record is the transaction record's).
+    purge: [
+      { table: 'personal_data_corrections', due: 't.case_id IN (SELECT case_id FROM personal_data_requests WHERE answered_at < $1::timestamp)', action: 'delete' },
+      { table: 'personal_data_requests', due: 't.answered_at < $1::timestamp', action: 'delete' },
+    ],
+  },
   dataExport: {
     period: 'until the download link expires (7 days by default), then purged with its archive',
     days: 0,
@@ -322,7 +335,11 @@ export const personalDataInventory: readonly TableInventory[] = [
     holds: 'A data subject: an opaque random id, never derived from personal data',
     retention: 'subjectRecord',
     subject: 't.id = $1',
-    columns: { ...nones('opaque random id, kind and status: nothing about the person', 'id', 'kind', 'status'), ...nones(times, 'created_at', 'erased_at') },
+    columns: {
+      ...nones('opaque random id, kind and status: nothing about the person', 'id', 'kind', 'status'),
+      ...nones(ids, 'processing_stopped_by'),
+      ...nones(times, 'created_at', 'erased_at'),
+    },
   },
   {
     model: 'SubjectRef',
@@ -590,7 +607,8 @@ export const personalDataInventory: readonly TableInventory[] = [
     table: 'sms_outbox',
     holds: 'The capture SMS gateway’s messages (the embedded default): every text once per idempotency key',
     retention: 'verificationSms',
-    subject: `${OF_REGISTRATIONS} OR t.registration_id IN (SELECT registration_id FROM registration_guardians WHERE subject_id = $1)`,
+    // A personal-data request's identity codes are keyed <case id>:code:<n> (activities/personalDataRequest.ts).
+    subject: `${OF_REGISTRATIONS} OR t.registration_id IN (SELECT registration_id FROM registration_guardians WHERE subject_id = $1) OR split_part(t.idempotency_key, ':code:', 1) IN (SELECT case_id FROM personal_data_requests WHERE subject_id = $1)`,
     columns: {
       to_number: pd('contact', 'where the code went (the applicant’s or the guardian’s mobile)'),
       body: pd('credential', 'the text with its one-time code'),
@@ -865,6 +883,34 @@ export const personalDataInventory: readonly TableInventory[] = [
     },
   },
   {
+    model: 'PersonalDataRequest',
+    table: 'personal_data_requests',
+    holds: 'A personal-data request (policy 2.3-2.4): its type, the identity check (the code as its HMAC only), its answer (ids, enums, counts, dates)',
+    retention: 'requestRecord',
+    subject: OWN,
+    columns: {
+      code_hash: pd('credential', 'the identity check’s one-time code, HMAC only (PIPL art. 50: the request is the person’s own)', 'verificationSms'),
+      ...nones(ids, 'case_id', 'subject_id'),
+      ...nones(enums, 'type', 'channel', 'code_seq', 'code_attempts', 'code_max_attempts'),
+      ...nones('what was done and kept: tables, retention rules, counts and dates, nothing about the person', 'answer'),
+      ...nones(times, 'code_expires_at', 'verified_at', 'created_at', 'answered_at'),
+    },
+  },
+  {
+    model: 'PersonalDataCorrection',
+    table: 'personal_data_corrections',
+    holds: 'A field of a correction request: the new value until applied, the old value only as a keyed fingerprint',
+    retention: 'requestRecord',
+    subject: 't.case_id IN (SELECT case_id FROM personal_data_requests WHERE subject_id = $1)',
+    columns: {
+      new_value: pd('contact', 'the value the person asked for, until it is written where it belongs (then null)', 'contact'),
+      old_fingerprint: pd('technical', 'a keyed fingerprint of the corrected value: proof of the change, never the value (PIPL art. 46)'),
+      ...nones(ids, 'case_id'),
+      ...nones(enums, 'field'),
+      ...nones(times, 'applied_at'),
+    },
+  },
+  {
     model: 'RetentionRun',
     table: 'retention_runs',
     holds: 'A run of the daily retention purge: rows disposed of per rule and table',
@@ -874,6 +920,18 @@ export const personalDataInventory: readonly TableInventory[] = [
     columns: { ...nones(ids, 'id'), ...nones(times, 'started_at', 'finished_at'), ...nones('the run’s day and its counts per rule: nothing about a person', 'cutoff_day', 'counts') },
   },
 ];
+
+/**
+ * The columns a person may have corrected (PIPL art. 46; policy 2.4), by field code (policy/personalDataRequest.ts
+ * correctableFields): the inventory's table and column, and the rows of the subject it writes (an SQL predicate over `t`,
+ * $1 the subject id). test/unit/personalDataRequest.test.ts checks each names a personal column of the inventory.
+ */
+export const correctableColumns = {
+  contact_name: { table: 'parties', column: 'display_name', rows: `t.subject_id = $1 AND t.kind = 'customer'` },
+  contact_email: { table: 'parties', column: 'email', rows: `t.subject_id = $1 AND t.kind = 'customer'` },
+  account_name: { table: 'registrations', column: 'full_name', rows: OWN },
+  account_email: { table: 'registrations', column: 'email', rows: OWN },
+} as const satisfies Record<string, { table: string; column: string; rows: string }>;
 
 /** The stores outside PostgreSQL's rows (and the copies that leave the platform) that can hold a subject's data. */
 export const personalDataStores: readonly StoreInventory[] = [

@@ -11,6 +11,7 @@ import { SimulatedListingService, type ListingService } from './listings';
 import type { Logger } from './logger';
 import { SimulatedPaymentGateway, type PaymentGateway } from './payments';
 import { CaptureSmsGateway, type SmsGateway } from './sms';
+import { ProcessingStopSmsGuard } from './processingStop';
 
 export interface Ports {
   payments: PaymentGateway;
@@ -56,5 +57,7 @@ export function createPorts(cfg: AppConfig, deps: PortDeps): Ports {
     }
     return factory(deps, cfg);
   };
-  return { payments: build('payments'), sms: build('sms'), faces: build('faces'), carriers: build('carriers'), listings: build('listings'), keys: build('keys'), blobs: build('blobs') };
+  // Every SMS adapter refuses a subject whose processing is stopped (policy 2.4.1), whichever the setting names.
+  const sms = new ProcessingStopSmsGuard(build('sms'), deps.db, deps.logger.child({ component: 'sms' }));
+  return { payments: build('payments'), sms, faces: build('faces'), carriers: build('carriers'), listings: build('listings'), keys: build('keys'), blobs: build('blobs') };
 }

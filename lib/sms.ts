@@ -8,12 +8,17 @@ export interface SmsMessage {
   idempotencyKey: string;
   to: string;
   body: string;
-  purpose: 'mobile_verification' | 'guardian_verification';
+  purpose: 'mobile_verification' | 'guardian_verification' | 'request_verification';
   registrationId?: string;
+  /** The data subject the message is for (else read from registrationId): a stopped subject is refused (lib/processingStop.ts). */
+  subjectId?: string;
+  /** The case that sends it: a stopped subject still gets the messages of the request that stopped it. */
+  caseId?: string;
 }
 
 export interface SmsGateway {
-  send(msg: SmsMessage): Promise<{ accepted: boolean; duplicate: boolean }>;
+  /** refused: not handed to the gateway (the subject's processing is stopped, lib/processingStop.ts). */
+  send(msg: SmsMessage): Promise<{ accepted: boolean; duplicate: boolean; refused?: 'processing_stopped' }>;
 }
 
 export class CaptureSmsGateway implements SmsGateway {

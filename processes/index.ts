@@ -4,12 +4,13 @@
 import { platformRoleDecls, platformScopeKinds, type PartyScope, type RoleDecl, type ScopeKindDecl } from '../lib/authz';
 import type { TaskDef } from '../policy/process';
 import { complaintProcess } from './complaint';
+import { personalDataRequestProcess } from './personalDataRequest';
 import { registrationReviewProcess } from './registrationReview';
 import { returnWithin7DaysProcess } from './returnWithin7Days';
 import type { AnyProcess } from './types';
 import { warrantyRepairProcess } from './warrantyRepair';
 
-export const processes = [returnWithin7DaysProcess, warrantyRepairProcess, registrationReviewProcess, complaintProcess] as const;
+export const processes = [returnWithin7DaysProcess, warrantyRepairProcess, registrationReviewProcess, complaintProcess, personalDataRequestProcess] as const;
 
 /** The catalogue every look-up reads: the processes above, plus any a test registers (registerTestProcess). */
 const catalogue: AnyProcess[] = [...processes];

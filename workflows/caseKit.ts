@@ -220,6 +220,8 @@ export interface HumanTaskSpec {
   startedAt?: Date;
   /** A refusal that reads the valid payload against the case (the staff member gets it at once, nothing changes). */
   check?: (payload: any) => string | null;
+  /** Principals who may not complete it (another person decides: an appeal against their own decision, four eyes). */
+  notBy?: readonly string[];
 }
 
 export class CaseKit {
@@ -281,6 +283,8 @@ export class CaseKit {
   private deadlinesSent = '{}';
   /** The checks of task types that read their payload against the case (HumanTaskSpec.check). */
   private readonly taskChecks = new Map<string, (payload: any) => string | null>();
+  /** Who may not complete a task type (HumanTaskSpec.notBy). */
+  private readonly taskNotBy = new Map<string, readonly string[]>();
   /** Update handlers of this case running now, and how many of them wait for the case's next batch. */
   private handlersRunning = 0;
   private handlersParked = 0;
@@ -965,6 +969,7 @@ export class CaseKit {
    */
   async humanTask<P>(spec: HumanTaskSpec): Promise<TaskOutcome<P>> {
     if (spec.check) this.taskChecks.set(spec.type, spec.check);
+    if (spec.notBy) this.taskNotBy.set(spec.type, spec.notBy);
     const carriedAt = this.carriedTasks.findIndex((t) => t.type === spec.type && t.slaName === spec.slaName);
     if (carriedAt >= 0) {
       // The previous run opened this task: its row is open, its clock runs on; nothing is written again.
@@ -1077,6 +1082,7 @@ export class CaseKit {
     if (!mayComplete(args.actor, task.role, this.merchantId)) {
       refuse(CaseErrors.Forbidden, `A ${args.actor.role} may not complete a ${task.role} task`);
     }
+    if (this.taskNotBy.get(task.type)?.includes(args.actor.id)) refuse(CaseErrors.Forbidden, `Another person decides this ${task.type} (${args.actor.id} may not)`);
     const parsed = this.parsePayload(task.type, args.payload);
     if (!parsed.ok) refuse(CaseErrors.InvalidPayload, `Invalid ${task.type} payload: ${parsed.message}`, { issues: parsed.issues });
     const refused = this.taskChecks.get(task.type)?.(parsed.value);

@@ -7,11 +7,11 @@
 // Plain data only: workflows import it (no I/O, no Node modules).
 
 /** The case workflow types of today (the catalogue's workflow names). */
-export const CASE_WORKFLOW_TYPES = ['complaint', 'registrationReview', 'returnWithin7Days', 'warrantyRepair'] as const;
+export const CASE_WORKFLOW_TYPES = ['complaint', 'personalDataRequest', 'registrationReview', 'returnWithin7Days', 'warrantyRepair'] as const;
 export type CaseWorkflowType = (typeof CASE_WORKFLOW_TYPES)[number];
 /**
  * The types that ask CaseKit's patches: those that ran before them. A type written after them all is born with them
- * (`bornWith: CASE_KIT_PATCHES`: complaint) and asks none, so it is not listed.
+ * (`bornWith: CASE_KIT_PATCHES`: complaint, personalDataRequest) and asks none, so it is not listed.
  */
 export const KIT_PATCH_TYPES = ['registrationReview', 'returnWithin7Days', 'warrantyRepair'] as const satisfies readonly CaseWorkflowType[];
 

@@ -54,6 +54,9 @@ beforeAll(async () => {
   caseOfType.registration = registrationId;
   caseOfType.warranty_repair = await open(repairBody(sys.keys.merchant.merchantId));
   caseOfType.complaint = await open(complaintBody(sys.keys.merchant.merchantId));
+  // A personal-data request of the registered customer (its identity code goes to the registration's mobile).
+  const userRef = (await sys.db.registration.findUniqueOrThrow({ where: { id: registrationId } })).userRef!;
+  caseOfType.personal_data_request = await open({ type: 'personal_data_request', customerId: userRef, requestType: 'access' });
   const form = new FormData();
   form.append('file', new Blob([Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n')]), 'authz.pdf');
   attachmentId = ((await (await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${sys.keys.storefront.apiKey}` }, body: form })).json()) as any).attachmentId;

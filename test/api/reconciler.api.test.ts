@@ -21,7 +21,11 @@ beforeAll(async () => {
   // Bound 0: a case is the reconciler's as soon as it is committed; passes run when the test asks (and at start-up).
   sys = await startTestSystem({ reconciler: { boundMs: 0, everyMs: 3_600_000 } });
   client = new Client({ connection: sys.connection });
+  // A registered customer (a mobile the request's identity code goes to) for the personal-data request's openings.
+  const reg = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: registrationBody(), headers: { 'Idempotency-Key': idem() } });
+  pdrCustomer = (await sys.db.registration.findUniqueOrThrow({ where: { id: reg.body.caseId } })).userRef!;
 });
+let pdrCustomer = '';
 afterAll(async () => {
   delete process.env.CASEWORK_FAULT_AFTER_OPENING_COMMIT;
   await sys?.stop();
@@ -84,6 +88,7 @@ const openingBodies: Record<string, () => Record<string, unknown>> = {
   warranty_repair: () => repairBody(sys.keys.merchant.merchantId!),
   registration: registrationBody,
   complaint: () => complaintBody(sys.keys.merchant.merchantId!),
+  personal_data_request: () => ({ type: 'personal_data_request', customerId: pdrCustomer, requestType: 'access' }),
 };
 
 /** Opens a case with the fault armed: the request fails after the commit; the case id is read from its idempotency record. */

@@ -11,6 +11,7 @@ import { SimulatedListingService } from '../../lib/listings';
 import { createLogger } from '../../lib/logger';
 import { createPorts } from '../../lib/ports';
 import { CaptureSmsGateway } from '../../lib/sms';
+import { ProcessingStopSmsGuard } from '../../lib/processingStop';
 
 const deps = { db: {} as Db, logger: createLogger('ports-test', 'silent') };
 /** Production with secrets of its own: only the adapter rules are left to refuse. */
@@ -43,7 +44,9 @@ describe('development defaults', () => {
     expect(cfg).toMatchObject({ PAYMENT_GATEWAY: 'simulated', SMS_GATEWAY: 'capture', FACE_VERIFIER: 'simulated', CARRIER_TRACKING: 'simulated', LISTING_SERVICE: 'simulated', KEY_MANAGEMENT: 'simulated', ALLOW_SIMULATED: [] });
     const ports = createPorts(cfg, deps);
     expect(ports.payments).toBeInstanceOf(SimulatedPaymentGateway);
-    expect(ports.sms).toBeInstanceOf(CaptureSmsGateway);
+    // Every SMS adapter is wrapped by the processing stop (policy 2.4.1, lib/processingStop.ts).
+    expect(ports.sms).toBeInstanceOf(ProcessingStopSmsGuard);
+    expect((ports.sms as ProcessingStopSmsGuard).inner).toBeInstanceOf(CaptureSmsGateway);
     expect(ports.faces).toBeInstanceOf(SimulatedFaceVerifier);
     expect(ports.carriers).toBeInstanceOf(SimulatedCarrierTracking);
     expect(ports.listings).toBeInstanceOf(SimulatedListingService);
