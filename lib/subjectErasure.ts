@@ -69,9 +69,23 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
   const searched = personalDataInventory.filter((t) => t.subject !== null && !keep.has(t.table));
   const blobStore = personalDataStores.find((s) => s.store === 'blobs');
   const result = await withPgTransaction(db, async (client) => {
-    const nullable = new Set(
-      (await client.query<{ t: string; c: string }>(`SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = current_schema() AND is_nullable = 'YES'`)).rows.map((r) => `${r.t}.${r.c}`),
+    // What a stripped column becomes: NULL, or for a NOT NULL text column the empty text (a NOT NULL column of another
+    // type cannot be stripped: it holds no free personal value in this schema).
+    const emptied = new Map<string, string>(
+      (await client.query<{ t: string; c: string; nullable: string; type: string }>(`SELECT table_name AS t, column_name AS c, is_nullable AS nullable, data_type AS type FROM information_schema.columns WHERE table_schema = current_schema()`)).rows.flatMap((r) =>
+        r.nullable === 'YES' ? [[`${r.t}.${r.c}`, 'NULL'] as [string, string]] : ['text', 'character varying'].includes(r.type) ? [[`${r.t}.${r.c}`, "''"] as [string, string]] : r.type === 'ARRAY' ? [[`${r.t}.${r.c}`, "'{}'"] as [string, string]] : [],
+      ),
     );
+    // The rows of every table, found before anything changes: a predicate that reads another table (an SMS by its
+    // registration) must not miss its rows because that table's went first.
+    const found = new Map<string, string>();
+    const foundRows = new Map<string, number>();
+    for (const [i, t] of searched.entries()) {
+      const name = `erase_rows_${i}`;
+      const r = await client.query(`CREATE TEMP TABLE ${name} ON COMMIT DROP AS SELECT t.ctid AS tid FROM ${quoted(t.table)} t WHERE ${t.subject}`, [subjectId]);
+      found.set(t.table, `t.ctid IN (SELECT tid FROM ${name})`);
+      foundRows.set(t.table, r.rowCount ?? 0);
+    }
     const mailStore = personalDataStores.find((st) => st.store === 'mailCatcher');
     const addresses = o.mailCatcherDir && mailStore?.locate ? (await client.query<{ key: string }>(`SELECT DISTINCT key FROM (${mailStore.locate}) k WHERE key IS NOT NULL`, [subjectId])).rows.map((r) => r.key) : [];
     const blobKeys = blobStore?.locate ? (await client.query<{ key: string }>(`SELECT DISTINCT key FROM (${blobStore.locate}) k WHERE key IS NOT NULL`, [subjectId])).rows.map((r) => r.key) : [];
@@ -81,7 +95,7 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
     for (let pass = 0; pass < 8 && pending.length > 0; pass++) {
       const refused: TableInventory[] = [];
       for (const t of pending) {
-        const r = await tryIn(client, `DELETE FROM ${quoted(t.table)} t WHERE ${t.subject}`, [subjectId]);
+        const r = await tryIn(client, `DELETE FROM ${quoted(t.table)} t WHERE ${found.get(t.table)}`, []);
         if (r.ok) erased.push({ table: t.table, rows: r.rows });
         else refused.push(t);
       }
@@ -93,19 +107,20 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
     const kept = [...searched.filter((t) => retentions[t.retention].disposal !== 'erase'), ...pending];
     for (const t of kept) {
       const columns = Object.entries(t.columns)
-        .filter(([c, cls]) => isPersonal(cls) && retentionOf(t, c).disposal === 'erase' && nullable.has(`${t.table}.${c}`))
+        .filter(([c, cls]) => isPersonal(cls) && retentionOf(t, c).disposal === 'erase' && emptied.has(`${t.table}.${c}`))
         .map(([c]) => c);
       if (columns.length === 0) continue;
-      const set = columns.map((c) => `${quoted(c)} = NULL`).join(', ');
-      const any = columns.map((c) => `${quoted(c)} IS NOT NULL`).join(' OR ');
-      const r = await tryIn(client, `UPDATE ${quoted(t.table)} t SET ${set} WHERE (${t.subject}) AND (${any})`, [subjectId]);
+      const set = columns.map((c) => `${quoted(c)} = ${emptied.get(`${t.table}.${c}`)}`).join(', ');
+      const any = columns.map((c) => `${quoted(c)} IS DISTINCT FROM ${emptied.get(`${t.table}.${c}`)}`).join(' OR ');
+      const r = await tryIn(client, `UPDATE ${quoted(t.table)} t SET ${set} WHERE (${found.get(t.table)}) AND (${any})`, []);
       if (r.ok && r.rows > 0) stripped.push({ table: t.table, columns, rows: r.rows });
     }
     // What stays, why and until when.
     const latest = (await client.query<{ open: number; closed: Date | null }>(`SELECT count(*) FILTER (WHERE status <> 'closed')::int AS open, max(closed_at) AS closed FROM cases WHERE subject_id = $1`, [subjectId])).rows[0];
     const retained: RetainedTable[] = [];
     for (const t of kept) {
-      const n = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${quoted(t.table)} t WHERE ${t.subject}`, [subjectId])).rows[0].n;
+      // Kept rows are never deleted here (only stripped, which moves them): as many as were found.
+      const n = foundRows.get(t.table) ?? 0;
       if (n === 0) continue;
       const rule = retentions[t.retention as RetentionId] as { days: number | null; law?: string };
       const until = latest.open > 0 || !latest.closed || rule.days === null ? null : new Date(latest.closed.getTime() + rule.days * DAY).toISOString().slice(0, 10);
