@@ -43,5 +43,6 @@ test('a contact address stored in clear is found in its table and in the mails; 
   expect(report.scanned).toMatchObject({ tables: expect.any(Number), rows: expect.any(Number), files: expect.any(Number), histories: expect.any(Number) });
   expect(report.scanned.tables).toBeGreaterThan(30);
   expect(report.scanned.histories).toBeGreaterThan(0);
-  expect(progress.map((p) => p.split(':')[0])).toEqual(['database', 'files', 'temporal']);
+  // Progress, store by store (a long history scan also reports every 200 histories).
+  expect([...new Set(progress.map((p) => p.split(':')[0]))]).toEqual(['database', 'files', 'temporal']);
 });
