@@ -31,6 +31,7 @@ export const PORT_SETTINGS = {
   carriers: { variable: 'CARRIER_TRACKING', adapters: ['simulated'], simulations: ['simulated'], what: 'carrier tracking service' },
   listings: { variable: 'LISTING_SERVICE', adapters: ['simulated'], simulations: ['simulated'], what: 'listing service' },
   keys: { variable: 'KEY_MANAGEMENT', adapters: ['simulated'], simulations: ['simulated'], what: 'key management service' },
+  regulator: { variable: 'REGULATOR_NOTIFIER', adapters: ['simulated'], simulations: ['simulated'], what: 'regulator notifier (PIPL art. 57 breach reports)' },
   blobs: { variable: 'BLOB_STORE', adapters: ['filesystem'], simulations: [], what: 'blob store' },
 } as const;
 export type PortName = keyof typeof PORT_SETTINGS;
@@ -149,6 +150,7 @@ export const envFields = z.object({
   CARRIER_TRACKING: adapterSetting('CARRIER_TRACKING', PORT_SETTINGS.carriers.adapters),
   LISTING_SERVICE: adapterSetting('LISTING_SERVICE', PORT_SETTINGS.listings.adapters),
   KEY_MANAGEMENT: adapterSetting('KEY_MANAGEMENT', PORT_SETTINGS.keys.adapters),
+  REGULATOR_NOTIFIER: adapterSetting('REGULATOR_NOTIFIER', PORT_SETTINGS.regulator.adapters),
   /**
    * KEY_MANAGEMENT=simulated: the seed (64 hex digits) of the Ed25519 key that signs case dossiers. Unset outside
    * production: a development seed (every development system signs with the same, publicly known key).
@@ -166,7 +168,7 @@ export const envFields = z.object({
     .default('image/jpeg,image/png,image/webp,image/gif,image/heic,application/pdf')
     .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)),
   SIMULATED_SIGNING_KEY_SEED: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (32 bytes)').optional(),
-  /** Production only: ports (comma list: payments, sms, faces, carriers, listings, keys) allowed to run on a simulation. */
+  /** Production only: ports (comma list: payments, sms, faces, carriers, listings, keys, regulator) allowed to run on a simulation. */
   ALLOW_SIMULATED: z
     .string()
     .default('')

@@ -8,7 +8,7 @@ export interface SmsMessage {
   idempotencyKey: string;
   to: string;
   body: string;
-  purpose: 'mobile_verification' | 'guardian_verification';
+  purpose: 'mobile_verification' | 'guardian_verification' | 'breach_notice';
   registrationId?: string;
 }
 

@@ -3,13 +3,14 @@
 // labels and the history fixtures iterate over this list. A new process is a new module and a line here.
 import { platformRoleDecls, platformScopeKinds, type PartyScope, type RoleDecl, type ScopeKindDecl } from '../lib/authz';
 import type { TaskDef } from '../policy/process';
+import { breachResponseProcess } from './breachResponse';
 import { complaintProcess } from './complaint';
 import { registrationReviewProcess } from './registrationReview';
 import { returnWithin7DaysProcess } from './returnWithin7Days';
 import type { AnyProcess } from './types';
 import { warrantyRepairProcess } from './warrantyRepair';
 
-export const processes = [returnWithin7DaysProcess, warrantyRepairProcess, registrationReviewProcess, complaintProcess] as const;
+export const processes = [returnWithin7DaysProcess, warrantyRepairProcess, registrationReviewProcess, complaintProcess, breachResponseProcess] as const;
 
 /** The catalogue every look-up reads: the processes above, plus any a test registers (registerTestProcess). */
 const catalogue: AnyProcess[] = [...processes];

@@ -218,8 +218,11 @@ export interface HumanTaskSpec {
   interrupt?: () => boolean;
   /** When the SLA started, if before the task opens (e.g. a repair clock that runs from the item's arrival). */
   startedAt?: Date;
-  /** A refusal that reads the valid payload against the case (the staff member gets it at once, nothing changes). */
-  check?: (payload: any) => string | null;
+  /**
+   * A refusal that reads the valid payload (and who completes it: e.g. a second person's approval) against the case
+   * (the staff member gets it at once, nothing changes).
+   */
+  check?: (payload: any, actor: ActingParty) => string | null;
 }
 
 export class CaseKit {
@@ -280,7 +283,7 @@ export class CaseKit {
   /** The running deadlines as the case's writes last carried them (JSON): what the case row has once they land. */
   private deadlinesSent = '{}';
   /** The checks of task types that read their payload against the case (HumanTaskSpec.check). */
-  private readonly taskChecks = new Map<string, (payload: any) => string | null>();
+  private readonly taskChecks = new Map<string, (payload: any, actor: ActingParty) => string | null>();
   /** Update handlers of this case running now, and how many of them wait for the case's next batch. */
   private handlersRunning = 0;
   private handlersParked = 0;
@@ -1079,7 +1082,7 @@ export class CaseKit {
     }
     const parsed = this.parsePayload(task.type, args.payload);
     if (!parsed.ok) refuse(CaseErrors.InvalidPayload, `Invalid ${task.type} payload: ${parsed.message}`, { issues: parsed.issues });
-    const refused = this.taskChecks.get(task.type)?.(parsed.value);
+    const refused = this.taskChecks.get(task.type)?.(parsed.value, args.actor);
     if (refused) refuse(CaseErrors.NotAllowedNow, refused);
   }
 
