@@ -249,3 +249,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   return parsed.data;
 }
+
+/** The development key of a process-declared webhook source (POST /v1/webhooks/<source>): public, never for production. */
+export const devWebhookSecret = (source: string) => `dev-only-${source}-webhook-secret-change-me-0123456789`;
+
+/**
+ * The HMAC-SHA256 key of a webhook source a process declares (processes/types.ts WebhookSourceDecl), from its variable:
+ * 32+ characters; unset outside production, the source's development key; in production unset, short or the
+ * development key stops start-up (ConfigError naming the variable), as WEBHOOK_SECRET_CARRIER does.
+ */
+export function declaredWebhookSecret(env: NodeJS.ProcessEnv, variable: string, source: string): string {
+  const value = env[variable];
+  const production = env.NODE_ENV === 'production';
+  if (value === undefined || value === '') {
+    if (production) throw new ConfigError(`Invalid configuration:\n  ${variable} is not set; production needs a secret of its own (32+ characters)`);
+    return devWebhookSecret(source);
+  }
+  if (value.length < 32) throw new ConfigError(`Invalid configuration:\n  ${variable}: at least 32 characters`);
+  if (production && value === devWebhookSecret(source)) throw new ConfigError(`Invalid configuration:\n  ${variable} is the development default; production needs a secret of its own (32+ characters)`);
+  return value;
+}

@@ -491,8 +491,8 @@ export const PATCHES: readonly PatchEntry[] = [
   {
     id: COMPLAINT_PRIVACY_BREACH_PATCH,
     workflowTypes: ['complaint'],
-    introduced: '2026-12-05T06:40:00Z',
-    commit: '1174b0f',
+    introduced: '2026-12-05T06:36:56Z',
+    commit: '7e4705c',
     oldFlow: {
       code: 'workflows/complaint.ts handOver: a privacy complaint waits for a supervisor task complaint.handover_review (no linked breach response case)',
       fixtures: ['complaint.v2MediationNotRequested.json', 'complaint.v2MediatedCompensationPaid.json', 'complaint.v2ArbitrationAwardPaid.json', 'complaint.v2AgreementNotCarriedOutJudged.json'],
