@@ -146,7 +146,7 @@ test('PIPL art. 57 ¶2: not notifying, with the reason and measures, approved: n
   expect(eventTypes(i.caseId)).not.toContain('breach.notices_queued');
 });
 
-test('the notices are followed until none is pending, read at the policy's period (here every 6 hours), at most 3 days', async () => {
+test('the notices are followed until none is pending, read at the policy period (here every 6 hours), at most 3 days', async () => {
   const slow = await breachWorker(env, `${taskQueue}-slow`, { subjects: 300, pendingPolls: 1_000_000 });
   await slow.worker.runUntil(async () => {
     const base = breachInput(`BRC-TS-slow-${Date.now()}`);
