@@ -13,7 +13,6 @@ import { BREACH_HISTORY, SYSTEM_CODE, breachActions, breachDataCategories, breac
 import { breachPolicySchema } from '../policy/breachResponse.policySchema';
 import { BREACH_CASE_TYPE, breachResponse, type BreachCaseInput } from '../workflows/breachResponse';
 import { nonBlankText, refId } from './common';
-import { openCase } from './caseOpening';
 import { breachTemplates } from './breachResponse.templates';
 import { defineProcess, type WebhookSourceDecl } from './types';
 
@@ -71,15 +70,11 @@ const monitoringSource: WebhookSourceDecl<MonitoringEvent> = {
   event: monitoringEventSchema,
   eventId: (e) => e.eventId,
   type: (e) => e.type,
-  receive: async (deps, e) => {
-    const opened = await openCase(deps, {
-      process: breachResponseProcess,
-      body: { source: 'monitoring', detectedAt: e.detectedAt, systems: e.systems, monitoringEventId: e.eventId },
-      principal: MONITORING_OPENER,
-      idempotencyKey: `monitoring:${e.eventId}`,
-    });
-    return { caseId: opened.caseId, duplicate: opened.replayed };
-  },
+  opens: (e) => ({
+    body: { source: 'monitoring', detectedAt: e.detectedAt, systems: e.systems, monitoringEventId: e.eventId },
+    principal: MONITORING_OPENER,
+    idempotencyKey: `monitoring:${e.eventId}`,
+  }),
 };
 
 const noticeCounts = z.object({

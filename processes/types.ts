@@ -148,7 +148,7 @@ export interface ProcessReport<Q = any, R = any> {
  * An outside system that signs its events to POST /v1/webhooks/<source> (api/routes/webhooks.ts), declared by a process:
  * its secret's variable, its event schema and what an event does (e.g. opens a case through the opening service). The
  * route checks the signature, the timestamp and the nonce as for every source, stores the event once per (source, event
- * id) on the case it names, and answers 202, or 200 for an event id received before.
+ * id) on the case it opened, and answers 202, or 200 for an event id received before.
  */
 export interface WebhookSourceDecl<E = any> {
   /** The path segment: POST /v1/webhooks/<source>. Unique across the catalogue (and not `carrier`). */
@@ -160,8 +160,12 @@ export interface WebhookSourceDecl<E = any> {
   event: z.ZodType<E>;
   eventId: (event: E) => string;
   type: (event: E) => string;
-  /** What the event does; answers the case it concerns, and whether it was received before (no second effect). */
-  receive: (deps: ApiDeps, event: E) => Promise<{ caseId: string; duplicate: boolean }>;
+  /**
+   * The case the event opens, through the case-opening service (processes/caseOpening.ts: the same validation and
+   * idempotency as POST /v1/cases): the body (without `type`), the principal it is opened as, and the idempotency key
+   * (derived from the event id: the same event never opens a second case).
+   */
+  opens: (event: E) => { body: Record<string, unknown>; principal: Principal; idempotencyKey: string };
 }
 
 export interface ProcessModule<K extends string = string, S = any, I extends { caseId: string; openedBy: string } = any, B = any> {

@@ -13,7 +13,8 @@ import { DEV_SECRETS, declaredWebhookSecret } from '../../lib/config';
 import { withPgTransaction } from '../../lib/db';
 import { carrierSchema, trackingNumberSchema } from '../../policy/schemas';
 import { catalogueProcesses } from '../../processes';
-import type { WebhookSourceDecl } from '../../processes/types';
+import { openCase } from '../../processes/caseOpening';
+import type { AnyProcess, WebhookSourceDecl } from '../../processes/types';
 import { carrierDeliveredSignal } from '../../workflows/definitions';
 import type { ApiDeps } from '../deps';
 import { ApiError, badRequest, conflict, notFound, zodIssues } from '../errors';
@@ -41,9 +42,9 @@ export const webhookSources = { carrier: carrierEventSchema } as const;
 export type WebhookSource = keyof typeof webhookSources;
 
 /** The sources the catalogue's processes declare (processes/types.ts WebhookSourceDecl), by path segment. */
-export function declaredWebhookSources(): Map<string, WebhookSourceDecl> {
-  const out = new Map<string, WebhookSourceDecl>();
-  for (const p of catalogueProcesses()) for (const w of p.webhooks ?? []) if (!Object.hasOwn(webhookSources, w.source) && !out.has(w.source)) out.set(w.source, w);
+export function declaredWebhookSources(): Map<string, { decl: WebhookSourceDecl; process: AnyProcess }> {
+  const out = new Map<string, { decl: WebhookSourceDecl; process: AnyProcess }>();
+  for (const process of catalogueProcesses()) for (const decl of process.webhooks ?? []) if (!Object.hasOwn(webhookSources, decl.source) && !out.has(decl.source)) out.set(decl.source, { decl, process });
   return out;
 }
 
@@ -111,9 +112,10 @@ function verify(req: Request, secret: string, raw: Buffer, nowMs: number): { tim
  * An event of a source a process declares: what the process does with it (e.g. opens a case, idempotent on the event
  * id), then the event stored once per (source, event id) on the case it concerns, with webhook.received on its trail.
  */
-async function receiveDeclared(deps: ApiDeps, decl: WebhookSourceDecl, event: unknown, res: import('express').Response): Promise<void> {
+async function receiveDeclared(deps: ApiDeps, { decl, process }: { decl: WebhookSourceDecl; process: AnyProcess }, event: unknown, res: import('express').Response): Promise<void> {
   const eventId = decl.eventId(event);
-  const { caseId, duplicate } = await decl.receive(deps, event);
+  const opening = decl.opens(event);
+  const { caseId, replayed: duplicate } = await openCase(deps, { process, ...opening });
   const at = new Date();
   const first = await withPgTransaction(deps.db, async (c) => {
     const inserted = await c.query(
@@ -132,7 +134,7 @@ export function webhooksRouter(deps: ApiDeps): Router {
   const r = Router();
   const secrets: Record<string, string> = { carrier: deps.secrets?.webhooks.carrier ?? DEV_SECRETS.WEBHOOK_SECRET_CARRIER };
   // A process's own sources: their keys read once here (production refuses an unset or development key at start-up).
-  for (const [source, decl] of declaredWebhookSources()) secrets[source] = declaredWebhookSecret(process.env, decl.secretVariable, source);
+  for (const [source, { decl }] of declaredWebhookSources()) secrets[source] = declaredWebhookSecret(process.env, decl.secretVariable, source);
   let lastSweep = 0;
 
   // The raw bytes, for the signature: this route only (the app's JSON parser comes after this router).
@@ -143,7 +145,7 @@ export function webhooksRouter(deps: ApiDeps): Router {
     if (!Object.hasOwn(webhookSources, source) && !declared) throw notFound('Webhook source', source);
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const now = Date.now();
-    const secret = secrets[source] ?? (declared && declaredWebhookSecret(process.env, declared.secretVariable, source));
+    const secret = secrets[source] ?? (declared && declaredWebhookSecret(process.env, declared.decl.secretVariable, source));
     const { timestamp, nonce } = verify(req, secret!, raw, now);
 
     // A nonce is remembered while its timestamp is acceptable; one seen before is a replay.
@@ -171,7 +173,7 @@ export function webhooksRouter(deps: ApiDeps): Router {
     const hostile = findHostile(body, 'body');
     if (hostile.length > 0) throw badRequest('INVALID_CHARACTERS', `The request has a NUL character or a lone surrogate in body ${hostile[0].path || '(root)'}`, hostile);
     if (declared) {
-      const parsedDeclared = declared.event.safeParse(body);
+      const parsedDeclared = declared.decl.event.safeParse(body);
       if (!parsedDeclared.success) throw badRequest('VALIDATION_FAILED', `The ${source} event is not valid`, zodIssues(parsedDeclared.error));
       await receiveDeclared(deps, declared, parsedDeclared.data, res);
       return;

@@ -144,7 +144,7 @@ describe('adapter values', () => {
   });
 
   test('ALLOW_SIMULATED accepts port names only', () => {
-    expect(() => loadConfig({ ALLOW_SIMULATED: 'payments,mailer' })).toThrow(/ALLOW_SIMULATED lists "mailer", which is not a port; accepted values: payments, sms, faces, carriers, listings, keys, blobs/);
+    expect(() => loadConfig({ ALLOW_SIMULATED: 'payments,mailer' })).toThrow(/ALLOW_SIMULATED lists "mailer", which is not a port; accepted values: payments, sms, faces, carriers, listings, keys, regulator, blobs/);
   });
 });
 
