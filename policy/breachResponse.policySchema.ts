@@ -16,7 +16,7 @@ export const breachPolicySchema = z.object({
   regulatorReport: slaSchema,
   /** 6.4.1 通知用户: how long the notices' delivery is followed, and how often it is read. */
   notificationFollowUp: slaSchema,
-  notificationPollMinutes: z.number().int().min(1).max(24 * 60),
+  notificationPollMinutes: z.number().positive().max(24 * 60),
   /** 6.4.1 整改措施. */
   remediation: slaSchema,
   /** Outbox rows inserted per batch of the fan-out. */

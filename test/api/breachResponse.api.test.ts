@@ -4,6 +4,9 @@
 // supervisor approves notifying; the authority's report is filed once; the fan-out puts one outbox row per subject
 // with an e-mail, each delivered; a re-run of the fan-out activity, whole or from a cursor, adds nothing.
 import crypto from 'node:crypto';
+import http from 'node:http';
+import { createApp } from '../../api/app';
+import { testPolicy } from '../../scripts/harness/timeSkipping';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createBreachActivities, type FanOutInput } from '../../activities/breachResponse';
 import { devWebhookSecret } from '../../lib/config';
@@ -15,10 +18,23 @@ import { call, eventually, startTestSystem, type TestSystem } from '../helpers/s
 import { sendWebhook, signedWebhook } from '../helpers/webhooks';
 
 let sys: TestSystem;
+/** The API again, opening cases whose notices' delivery is read every 3 seconds (not every 15 minutes). */
+let quick: { server: http.Server; sys: TestSystem };
 beforeAll(async () => {
   sys = await startTestSystem();
+  const policy = testPolicy((p) => {
+    p.version = 'test-breach-quick-follow-up';
+    p.breach.notificationPollMinutes = 0.05;
+  });
+  const server = http.createServer(createApp({ ...sys.api.deps, currentPolicy: () => policy }));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  quick = { server, sys: { ...sys, api: { ...sys.api, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` } } };
 });
 afterAll(async () => {
+  if (quick) await new Promise((r) => {
+    quick.server.close(r);
+    quick.server.closeAllConnections();
+  });
   await sys?.stop();
 });
 
@@ -93,7 +109,7 @@ test('the monitoring webhook opens a case once per event id: 202, then 200 with 
 test('investigated (300 subjects in PostgreSQL, counts in the history), approved by a second supervisor, reported once, one outbox row per subject with e-mail, delivered; a re-run of the fan-out adds nothing', async () => {
   const seeded = await seedSubjects(SUBJECTS, NO_EMAIL);
   const approver = await createPrincipal(sys.db, { name: 'second supervisor', role: 'supervisor' });
-  const res = await call(sys, 'POST', '/v1/cases', { key: sys.keys.supervisor.apiKey, body: { type: 'breach_response', source: 'staff_report', detectedAt: new Date().toISOString(), systems: ['crm'] }, headers: { 'Idempotency-Key': idem() } });
+  const res = await call(quick.sys, 'POST', '/v1/cases', { key: sys.keys.supervisor.apiKey, body: { type: 'breach_response', source: 'staff_report', detectedAt: new Date().toISOString(), systems: ['crm'] }, headers: { 'Idempotency-Key': idem() } });
   expect(res.status).toBe(201);
   const caseId = res.body.caseId as string;
   const sup = sys.keys.supervisor.apiKey;
@@ -110,7 +126,7 @@ test('investigated (300 subjects in PostgreSQL, counts in the history), approved
   expect((await complete(caseId, 'breach.notify_approval', { approved: true }, sup)).status).toBe(409);
   expect((await complete(caseId, 'breach.notify_approval', { approved: true }, approver.apiKey)).status).toBe(200);
   expect((await complete(caseId, 'breach.regulator_report', { harms: ['phishing'], measures: ['credentials_revoked'], individualActions: ['change_password'], contact: 'privacy_office' }, approver.apiKey)).status).toBe(200);
-  const reports = await sys.db.regulatorReport.findMany({ where: { caseId } });
+  const reports = await eventually(async () => { const r = await sys.db.regulatorReport.findMany({ where: { caseId } }); return r.length ? r : null; }, 'the report filed');
   expect(reports).toHaveLength(1);
   expect(reports[0].contents).toMatchObject({ cause: 'database_leak', categories: ['contact'], harms: ['phishing'], measures: ['credentials_revoked'], individualActions: ['change_password'], contact: 'privacy_office', subjects: SUBJECTS, individualsNotified: true });
 
