@@ -136,8 +136,8 @@ async function run(databaseUrl: string, address: string) {
   let killedInFanOut = false;
   let killedInDelivery = false;
   for (;;) {
-    const queued = await count(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1`);
-    const sent = await count(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND status = 'sent'`);
+    const queued = await count(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND template = 'breach.individual_notice'`);
+    const sent = await count(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND template = 'breach.individual_notice' AND status = 'sent'`);
     if (!killedInFanOut && queued >= N * 0.4) {
       killedInFanOut = true;
       await killWorker(`during the fan-out (${queued} rows queued)`);
@@ -176,7 +176,7 @@ async function run(databaseUrl: string, address: string) {
     duplicateMessageIds: duplicates.length,
     duplicateSends,
     duplicatesBeforeFirstKill: beforeFirstKill,
-    outboxRows: await count(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1`),
+    outboxRows: await count(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND template = 'breach.individual_notice'`),
   };
   console.log(JSON.stringify(result, null, 2));
   await handle.terminate('benchmark done').catch(() => undefined);
