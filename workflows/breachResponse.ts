@@ -110,6 +110,9 @@ export async function breachResponse(input: BreachCaseInput): Promise<BreachResu
     },
   });
 
+  // A false alarm (a monitoring event, say) is cancelled by staff, until the authority has the report.
+  const cancelled = kase.allowCancellation(() => (f.reportId ? 'The breach was reported to the authority: it ends with its remediation, not a cancellation' : null), ['agent', 'supervisor']);
+
   const enter = async (stage: BreachStage, data: Record<string, unknown> = {}) => {
     f.stage = stage;
     await kase.record('breach.stage_entered', { stage, ...data }, { step: stage });
@@ -121,7 +124,7 @@ export async function breachResponse(input: BreachCaseInput): Promise<BreachResu
   };
   /** A task under its clock; a lapse escalates (the policy's `notify`: every supervisor hears) and the owner still acts. */
   const task = <P>(type: keyof typeof breachTasks, slaName: keyof BreachPolicy, o: { startedAt?: Date; check?: (p: P, actor: Actor) => string | null } = {}) =>
-    kase.humanTask<P>({ type, role: breachTasks[type].role, sla: rules[slaName] as BreachPolicy['containment'], slaName, notifyOnEscalation: supervisors, ...o });
+    kase.humanTask<P>({ type, role: breachTasks[type].role, sla: rules[slaName] as BreachPolicy['containment'], slaName, notifyOnEscalation: supervisors, interrupt: cancelled, ...o });
 
   if (kase.run === 1) {
     await kase.record(
@@ -134,6 +137,7 @@ export async function breachResponse(input: BreachCaseInput): Promise<BreachResu
   }
 
   for (;;) {
+    if (cancelled()) return close('cancelled');
     switch (f.stage) {
       // 6.4.1 发觉泄露 / 6.3.2 应急预案: a supervisor takes the lead within the policy's hours.
       case 'lead_assignment': {

@@ -1211,7 +1211,7 @@ export class CaseKit {
    * The customer (through the storefront) or staff may cancel the case while `refusal()` returns null;
    * otherwise it returns the policy's reason. Returns a getter the workflow checks at each wait.
    */
-  allowCancellation(refusal: () => string | null): () => boolean {
+  allowCancellation(refusal: () => string | null, roles: readonly Role[] = CANCELLERS): () => boolean {
     let cancelled = false;
     this.isCancelled = () => cancelled;
     setHandler(
@@ -1224,7 +1224,7 @@ export class CaseKit {
       }),
       {
         validator: ({ actor }) => {
-          if (!actor?.id || !CANCELLERS.includes(actor.role)) refuse(CaseErrors.Forbidden, `A ${actor?.role ?? 'caller without a role'} may not cancel a case`);
+          if (!actor?.id || !roles.includes(actor.role)) refuse(CaseErrors.Forbidden, `A ${actor?.role ?? 'caller without a role'} may not cancel a case`);
           if (this.view.status === 'closed') refuse(CaseErrors.NotAllowedNow, `Case is already closed (${this.view.outcome})`);
           if (cancelled) refuse(CaseErrors.NotAllowedNow, 'Cancellation already requested');
           const reason = refusal();

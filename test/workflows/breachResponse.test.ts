@@ -8,7 +8,7 @@ import type { Worker } from '@temporalio/worker';
 import { defineUpdate } from '@temporalio/workflow';
 import { defaultBreachPolicy } from '../../policy/breachResponse';
 import { breachResponse, type BreachCaseInput } from '../../workflows/breachResponse';
-import { completeTaskUpdate } from '../../workflows/definitions';
+import { cancelCaseUpdate, completeTaskUpdate } from '../../workflows/definitions';
 import { complaint } from '../../workflows/complaint';
 import { createTimeSkippingEnv, executeUpdate, openTaskOf, waitForState } from '../../scripts/harness/timeSkipping';
 import { breachActors, breachInput, breachWorker, completeBreachTask, reportPayload, toNotifyDecision } from '../../scripts/scenarios/breachResponse';
@@ -209,4 +209,23 @@ test('a privacy complaint opens a linked breach response instead of the hand-ove
   await complete(f, 'complaint.handover_review', { outcome: 'handed_over' }, { id: 'sup', role: 'supervisor' });
   expect(await f.result()).toEqual({ outcome: 'handed_over', rating: null });
   cfakes.fake.missingProcesses.delete('breach_response');
+});
+
+test('a false alarm is cancelled by staff (not the storefront) until the authority has the report', async () => {
+  const i = input({ source: 'monitoring', monitoringEventId: 'mon-1' });
+  const h = await start(i);
+  await atStep(h, 'lead_assignment');
+  await refused(executeUpdate(h, cancelCaseUpdate, { args: [{ actor: { id: 'sf', role: 'storefront' }, reasonCode: 'duplicate' }] }), /may not cancel/);
+  await executeUpdate(h, cancelCaseUpdate, { args: [{ actor: lead, reasonCode: 'duplicate' }] });
+  expect(await h.result()).toEqual({ outcome: 'cancelled', subjects: 0 });
+  // Reported: no cancellation any more.
+  const j = input();
+  const k = await start(j);
+  await toNotifyDecision(k);
+  await completeBreachTask(k, 'breach.notify_decision', { decision: 'not_notify', reason: 'encrypted_unreadable', measures: ['credentials_revoked'] }, agent);
+  await completeBreachTask(k, 'breach.notify_approval', { approved: true }, approver);
+  await completeBreachTask(k, 'breach.regulator_report', reportPayload, lead);
+  await atStep(k, 'remediation');
+  await refused(executeUpdate(k, cancelCaseUpdate, { args: [{ actor: lead, reasonCode: 'duplicate' }] }), /reported to the authority/);
+  await k.terminate('test done');
 });
