@@ -3,7 +3,7 @@
 // and their delivery counted. The workflow gets counts back, never the subjects.
 import { Context } from '@temporalio/activity';
 import { withPgTransaction } from '../lib/db';
-import { personalCategories, touchedSubjectsPredicate, type PersonalCategory } from '../lib/personalData';
+import { personalCategories, tablesTouchedInWindow, touchedSubjectsPredicate, type PersonalCategory } from '../lib/personalData';
 import type { ActivityDeps } from './index';
 import { templatesOf } from './index';
 import { renderTemplate } from './templates';
@@ -83,7 +83,10 @@ export function createBreachActivities(deps: Pick<ActivityDeps, 'db' | 'ports' |
   /** 6.4.1 调查核实: the findings on the breach row, and every subject touched in the window stored once with its channel. */
   async function recordBreachInvestigation(i: BreachInvestigationInput): Promise<BreachScope> {
     const categories = i.categories.filter((c): c is PersonalCategory => (personalCategories as readonly string[]).includes(c));
-    const touched = touchedSubjectsPredicate({ categories, exceptTables: ['breach_affected_subjects', 'notifications'], fromParam: utc(2), toParam: utc(3) });
+    // The breach's own rows and the notices about it are not what was breached.
+    const exceptTables = ['breach_affected_subjects', 'notifications'];
+    const tables = await tablesTouchedInWindow(db, { categories, exceptTables, from: i.windowFrom, to: i.windowTo });
+    const touched = tables.length ? touchedSubjectsPredicate({ categories, tables, exceptTables, fromParam: utc(2), toParam: utc(3) }) : null;
     await withPgTransaction(db, async (c) => {
       await c.query(
         `UPDATE breach_records SET cause = $2, categories = $3::jsonb, window_from = ${utc(4)}, window_to = ${utc(5)}, affected_systems = $6::jsonb, investigated_at = timezone('UTC', now()) WHERE case_id = $1`,

@@ -1005,3 +1005,21 @@ export function touchedSubjectsPredicate(o: { categories: readonly PersonalCateg
     });
   return parts.length ? `(${parts.join('\n  OR ')})` : null;
 }
+
+/**
+ * The tables `touchedSubjectsPredicate` would search that hold a row created or changed inside the window (or that have
+ * no time column to tell): one cheap statement, so that the per-subject search runs only over tables the window touched
+ * (at 100,000 subjects a search over every table probes each of them 100,000 times). `fromParam`/`toParam` are $1, $2.
+ */
+export async function tablesTouchedInWindow(db: Db, o: { categories: readonly PersonalCategory[]; exceptTables?: readonly string[]; from: string; to: string }): Promise<string[]> {
+  const candidates = personalDataInventory
+    .filter((t) => t.subject !== null && !o.exceptTables?.includes(t.table))
+    .filter((t) => Object.values(t.columns).some((c) => isPersonal(c) && o.categories.includes(c.category)));
+  if (candidates.length === 0) return [];
+  const at = (t: TableInventory) => ('updated_at' in t.columns ? 'updated_at' : 'created_at' in t.columns ? 'created_at' : null);
+  const probe = candidates
+    .map((t) => `SELECT '${t.table}' AS entry WHERE EXISTS (SELECT 1 FROM ${t.table} t${at(t) ? ` WHERE t.${at(t)} >= ($1::timestamptz AT TIME ZONE 'UTC') AND t.${at(t)} < ($2::timestamptz AT TIME ZONE 'UTC')` : ''})`)
+    .join('\nUNION ALL ');
+  const rows = await db.$queryRawUnsafe<{ entry: string }[]>(probe, o.from, o.to);
+  return rows.map((r) => r.entry);
+}

@@ -35,6 +35,11 @@ const acts = proxyActivities<BreachActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
+/** The investigation's search over the inventory: one statement that may take minutes over many subjects. */
+const search = proxyActivities<BreachActivities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
 /** The fan-out: long, paged, heartbeating; a retry resumes from the cursor of its last heartbeat. */
 const fanOut = proxyActivities<BreachActivities>({
   startToCloseTimeout: '2 hours',
@@ -96,6 +101,7 @@ export async function breachResponse(input: BreachCaseInput): Promise<BreachResu
   const caseId = input.caseId;
   const run = kase.afterWrites(acts);
   const paged = kase.afterWrites(fanOut);
+  const searching = kase.afterWrites(search);
   const supervisors = { kind: 'role' as const, id: 'supervisor' };
   const f: Flow = kase.resumed<Flow>() ?? { stage: 'lead_assignment', lead: null, cause: null, categories: '', measures: '', harms: '', actions: '', contact: '', subjects: 0, notify: false, reportId: null, queued: 0, claims: 0 };
   kase.carries(() => ({ ...f }));
@@ -165,7 +171,7 @@ export async function breachResponse(input: BreachCaseInput): Promise<BreachResu
         const r = await task<{ cause: BreachCause; categories: BreachDataCategory[]; windowFrom: string; windowTo: string; systems: string[] }>('breach.investigation', 'investigation');
         if (r.kind !== 'completed') continue;
         const { cause, categories, windowFrom, windowTo, systems } = r.payload;
-        const found = await run.recordBreachInvestigation({ caseId, cause, categories, windowFrom, windowTo, systems });
+        const found = await searching.recordBreachInvestigation({ caseId, cause, categories, windowFrom, windowTo, systems });
         Object.assign(f, { cause, categories: categories.join(','), subjects: found.subjects });
         await kase.record('breach.investigated', { cause, categories, windowFrom, windowTo, systems, subjects: found.subjects, byChannel: found.byChannel }, { actor: r.actor.id });
         f.stage = 'notify_decision';
