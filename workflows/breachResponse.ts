@@ -89,6 +89,10 @@ interface Flow {
   subjects: number;
   notify: boolean;
   reportId: string | null;
+  /** The stage whose entry was recorded: a later run taking the case up at this stage records it once. */
+  entered: string;
+  /** The notices' fan-out finished: a later run (continue-as-new during the follow-up) does not page them again. */
+  fannedOut: boolean;
   queued: number;
   claims: number;
 }
@@ -103,7 +107,7 @@ export async function breachResponse(input: BreachCaseInput): Promise<BreachResu
   const paged = kase.afterWrites(fanOut);
   const searching = kase.afterWrites(search);
   const supervisors = { kind: 'role' as const, id: 'supervisor' };
-  const f: Flow = kase.resumed<Flow>() ?? { stage: 'lead_assignment', lead: null, cause: null, categories: '', measures: '', harms: '', actions: '', contact: '', subjects: 0, notify: false, reportId: null, queued: 0, claims: 0 };
+  const f: Flow = kase.resumed<Flow>() ?? { stage: 'lead_assignment', lead: null, cause: null, categories: '', measures: '', harms: '', actions: '', contact: '', subjects: 0, notify: false, reportId: null, entered: '', fannedOut: false, queued: 0, claims: 0 };
   kase.carries(() => ({ ...f }));
 
   // 6.4.2 赔偿损失: an affected customer's claim for compensation is a complaint of its own, linked to the breach.
@@ -121,6 +125,8 @@ export async function breachResponse(input: BreachCaseInput): Promise<BreachResu
 
   const enter = async (stage: BreachStage, data: Record<string, unknown> = {}) => {
     f.stage = stage;
+    if (f.entered === stage) return;
+    f.entered = stage;
     await kase.record('breach.stage_entered', { stage, ...data }, { step: stage });
   };
   const close = async (outcome: BreachOutcome): Promise<BreachResult> => {
@@ -221,9 +227,11 @@ export async function breachResponse(input: BreachCaseInput): Promise<BreachResu
       case 'individual_notification': {
         await enter('individual_notification', { subjects: f.subjects });
         const params = { cause: f.cause!, categories: f.categories, harms: f.harms, measures: f.measures, actions: f.actions, contact: f.contact };
-        const q = await paged.fanOutBreachNotices({ caseId, template: 'breach.individual_notice', params, batch: rules.fanOutBatch });
-        f.queued = q.queued;
-        await kase.record('breach.notices_queued', { queued: q.queued, email: q.email, sms: q.sms, unreachable: q.unreachable });
+        if (!f.fannedOut) {
+          const q = await paged.fanOutBreachNotices({ caseId, template: 'breach.individual_notice', params, batch: rules.fanOutBatch });
+          Object.assign(f, { queued: q.queued, fannedOut: true });
+          await kase.record('breach.notices_queued', { queued: q.queued, email: q.email, sms: q.sms, unreachable: q.unreachable });
+        }
         // Followed until nothing is pending, or the follow-up window ends (what is left shows in the closing report).
         let settled = false;
         const window = kase.awaitParty('individual_notification', 'notificationFollowUp', rules.notificationFollowUp);
