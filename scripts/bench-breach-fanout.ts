@@ -158,6 +158,13 @@ async function run(databaseUrl: string, address: string) {
   clearInterval(sampler);
   const d = await handle.describe();
   const raw = d.raw.workflowExecutionInfo;
+  // Every run of the case (it continues as new past its history bound): their events and bytes together.
+  let runs = 0;
+  let totalEvents = 0;
+  for await (const w of clients.forIdentity('bench').workflow.list({ query: `WorkflowId = '${caseId}'` })) {
+    runs++;
+    totalEvents += Number(w.historyLength ?? 0);
+  }
   const duplicates = [...seen.values()].filter((ts) => ts.length > 1);
   const duplicateSends = duplicates.reduce((a, ts) => a + ts.length - 1, 0);
   const beforeFirstKill = duplicates.filter((ts) => ts[1] < kills[0]).length;
@@ -170,6 +177,8 @@ async function run(databaseUrl: string, address: string) {
     workerPeakRssMb: Math.round(peakRss),
     historyEvents: Number(raw?.historyLength ?? 0),
     historyBytes: Number(raw?.historySizeBytes ?? 0),
+    runs,
+    historyEventsAllRuns: totalEvents,
     kills: kills.length,
     messagesReceived: [...seen.values()].reduce((a, ts) => a + ts.length, 0),
     distinctMessageIds: seen.size,
