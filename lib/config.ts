@@ -32,6 +32,7 @@ export const PORT_SETTINGS = {
   carriers: { variable: 'CARRIER_TRACKING', adapters: ['simulated'], simulations: ['simulated'], what: 'carrier tracking service' },
   listings: { variable: 'LISTING_SERVICE', adapters: ['simulated'], simulations: ['simulated'], what: 'listing service' },
   keys: { variable: 'KEY_MANAGEMENT', adapters: ['simulated'], simulations: ['simulated'], what: 'key management service' },
+  regulator: { variable: 'REGULATOR_NOTIFIER', adapters: ['simulated'], simulations: ['simulated'], what: 'regulator notifier (PIPL art. 57 breach reports)' },
   blobs: { variable: 'BLOB_STORE', adapters: ['filesystem'], simulations: [], what: 'blob store' },
 } as const;
 export type PortName = keyof typeof PORT_SETTINGS;
@@ -177,6 +178,7 @@ export const envFields = z.object({
   CARRIER_TRACKING: adapterSetting('CARRIER_TRACKING', PORT_SETTINGS.carriers.adapters),
   LISTING_SERVICE: adapterSetting('LISTING_SERVICE', PORT_SETTINGS.listings.adapters),
   KEY_MANAGEMENT: adapterSetting('KEY_MANAGEMENT', PORT_SETTINGS.keys.adapters),
+  REGULATOR_NOTIFIER: adapterSetting('REGULATOR_NOTIFIER', PORT_SETTINGS.regulator.adapters),
   /**
    * KEY_MANAGEMENT=simulated: the seed (64 hex digits) of the Ed25519 key that signs case dossiers. Unset outside
    * production: a development seed (every development system signs with the same, publicly known key).
@@ -194,7 +196,7 @@ export const envFields = z.object({
     .default('image/jpeg,image/png,image/webp,image/gif,image/heic,application/pdf')
     .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)),
   SIMULATED_SIGNING_KEY_SEED: z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (32 bytes)').optional(),
-  /** Production only: ports (comma list: payments, sms, faces, carriers, listings, keys) allowed to run on a simulation. */
+  /** Production only: ports (comma list: payments, sms, faces, carriers, listings, keys, regulator) allowed to run on a simulation. */
   ALLOW_SIMULATED: z
     .string()
     .default('')
@@ -274,4 +276,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** The development key of a process-declared webhook source (POST /v1/webhooks/<source>): public, never for production. */
+export const devWebhookSecret = (source: string) => `dev-only-${source}-webhook-secret-change-me-0123456789`;
+
+/**
+ * The HMAC-SHA256 key of a webhook source a process declares (processes/types.ts WebhookSourceDecl), from its variable:
+ * 32+ characters; unset outside production, the source's development key; in production unset, short or the
+ * development key stops start-up (ConfigError naming the variable), as WEBHOOK_SECRET_CARRIER does.
+ */
+export function declaredWebhookSecret(env: NodeJS.ProcessEnv, variable: string, source: string): string {
+  const value = env[variable];
+  const production = env.NODE_ENV === 'production';
+  if (value === undefined || value === '') {
+    if (production) throw new ConfigError(`Invalid configuration:\n  ${variable} is not set; production needs a secret of its own (32+ characters)`);
+    return devWebhookSecret(source);
+  }
+  if (value.length < 32) throw new ConfigError(`Invalid configuration:\n  ${variable}: at least 32 characters`);
+  if (production && value === devWebhookSecret(source)) throw new ConfigError(`Invalid configuration:\n  ${variable} is the development default; production needs a secret of its own (32+ characters)`);
+  return value;
 }

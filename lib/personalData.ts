@@ -911,6 +911,42 @@ export const personalDataInventory: readonly TableInventory[] = [
     },
   },
   {
+    model: 'BreachRecord',
+    table: 'breach_records',
+    holds: 'A personal-information breach (policy 6.4; PIPL art. 57): how it was found, its cause and scope, by code',
+    retention: 'transactionRecord',
+    subject: null,
+    notBySubject: 'about an incident, not a person: the people it touched are its breach_affected_subjects rows; the reporter is staff or a system',
+    columns: {
+      description: pd('free_text', 'the reporter’s account of the breach (staff or a monitoring system; may quote personal data)', 'caseEvidence'),
+      ...nones(ids, 'case_id', 'monitoring_event_id', 'complaint_case_id'),
+      ...nones(enums, 'source', 'systems', 'cause', 'categories', 'affected_systems'),
+      ...nones(times, 'detected_at', 'window_from', 'window_to', 'investigated_at', 'created_at'),
+    },
+  },
+  {
+    model: 'BreachAffectedSubject',
+    table: 'breach_affected_subjects',
+    holds: 'A subject a breach affected and how its notice reaches them (policy 6.4.1 通知用户; PIPL art. 57)',
+    retention: 'transactionRecord',
+    subject: OWN,
+    columns: {
+      recipient_id: pd('identity', 'the customer reference the notice is addressed to (parties.id)'),
+      ...nones(ids, 'case_id', 'subject_id'),
+      ...nones(enums, 'channel', 'status'),
+      ...nones(times, 'queued_at', 'created_at'),
+    },
+  },
+  {
+    model: 'RegulatorReport',
+    table: 'regulator_reports',
+    holds: 'A breach report filed with the authority by the simulated regulator notifier (PIPL art. 57): codes and counts',
+    retention: 'transactionRecord',
+    subject: null,
+    notBySubject: 'codes and counts about an incident, about no one',
+    columns: { ...nones(ids, 'idempotency_key', 'report_id', 'case_id'), ...nones('PIPL art. 57 contents as codes and counts: nothing about a person', 'contents'), ...nones(times, 'accepted_at') },
+  },
+  {
     model: 'RetentionRun',
     table: 'retention_runs',
     holds: 'A run of the daily retention purge: rows disposed of per rule and table',
@@ -1066,4 +1102,42 @@ export async function subjectDataCounts(db: Db | Prisma.TransactionClient, subje
     stores.push({ store: s.store, keys: found[0].n });
   }
   return { tables, stores };
+}
+
+/**
+ * Breach scoping (PIPL art. 57; policy 6.4.1 调查核实): an SQL predicate over a subject row `subj` that holds when the
+ * subject has a row, in some table with a personal column of one of `categories`, created or changed inside the window
+ * (its `updated_at`, else its `created_at`; tables with neither are counted as touched whatever the window). Built from
+ * each table's subject predicate (with `subj.id` for $1); `fromParam`/`toParam` are the window's placeholders (UTC
+ * timestamps). `tables` narrows it to those tables, `exceptTables` leaves some out (e.g. a breach's own rows). Answers
+ * null when no table matches.
+ */
+export function touchedSubjectsPredicate(o: { categories: readonly PersonalCategory[]; tables?: readonly string[]; exceptTables?: readonly string[]; fromParam: string; toParam: string }): string | null {
+  const parts = personalDataInventory
+    .filter((t) => t.subject !== null && (!o.tables || o.tables.includes(t.table)) && !o.exceptTables?.includes(t.table))
+    .filter((t) => Object.values(t.columns).some((c) => isPersonal(c) && o.categories.includes(c.category)))
+    .map((t) => {
+      const at = 'updated_at' in t.columns ? 'updated_at' : 'created_at' in t.columns ? 'created_at' : null;
+      const window = at ? ` AND t.${at} >= ${o.fromParam} AND t.${at} < ${o.toParam}` : '';
+      return `EXISTS (SELECT 1 FROM ${t.table} t WHERE (${t.subject!.replaceAll('$1', 'subj.id')})${window})`;
+    });
+  return parts.length ? `(${parts.join('\n  OR ')})` : null;
+}
+
+/**
+ * The tables `touchedSubjectsPredicate` would search that hold a row created or changed inside the window (or that have
+ * no time column to tell): one cheap statement, so that the per-subject search runs only over tables the window touched
+ * (at 100,000 subjects a search over every table probes each of them 100,000 times). `fromParam`/`toParam` are $1, $2.
+ */
+export async function tablesTouchedInWindow(db: Db, o: { categories: readonly PersonalCategory[]; exceptTables?: readonly string[]; from: string; to: string }): Promise<string[]> {
+  const candidates = personalDataInventory
+    .filter((t) => t.subject !== null && !o.exceptTables?.includes(t.table))
+    .filter((t) => Object.values(t.columns).some((c) => isPersonal(c) && o.categories.includes(c.category)));
+  if (candidates.length === 0) return [];
+  const at = (t: TableInventory) => ('updated_at' in t.columns ? 'updated_at' : 'created_at' in t.columns ? 'created_at' : null);
+  const probe = candidates
+    .map((t) => `SELECT '${t.table}' AS entry WHERE EXISTS (SELECT 1 FROM ${t.table} t${at(t) ? ` WHERE t.${at(t)} >= ($1::timestamptz AT TIME ZONE 'UTC') AND t.${at(t)} < ($2::timestamptz AT TIME ZONE 'UTC')` : ''})`)
+    .join('\nUNION ALL ');
+  const rows = await db.$queryRawUnsafe<{ entry: string }[]>(probe, o.from, o.to);
+  return rows.map((r) => r.entry);
 }

@@ -10,6 +10,7 @@ import { FileBlobStore, type BlobStore } from './blobs';
 import { SimulatedListingService, type ListingService } from './listings';
 import type { Logger } from './logger';
 import { SimulatedPaymentGateway, type PaymentGateway } from './payments';
+import { SimulatedRegulatorNotifier, type RegulatorNotifier } from './regulator';
 import { CaptureSmsGateway, type SmsGateway } from './sms';
 import { ProcessingStopSmsGuard } from './processingStop';
 
@@ -23,6 +24,8 @@ export interface Ports {
   keys: KeyManagement;
   /** Attachment bytes, by SHA-256. */
   blobs: BlobStore;
+  /** Breach reports to the authority (PIPL art. 57). */
+  regulator: RegulatorNotifier;
 }
 
 export interface PortDeps {
@@ -38,6 +41,7 @@ const adapters: { [P in PortName]: Record<AppConfig[(typeof PORT_SETTINGS)[P]['v
   carriers: { simulated: () => new SimulatedCarrierTracking() },
   listings: { simulated: () => new SimulatedListingService() },
   keys: { simulated: (_d, cfg) => new SimulatedKeyManagement(cfg.SIMULATED_SIGNING_KEY_SEED) },
+  regulator: { simulated: ({ db, logger }) => new SimulatedRegulatorNotifier(db, logger.child({ component: 'regulator' })) },
   blobs: { filesystem: (_d, cfg) => new FileBlobStore(path.resolve(cfg.BLOB_DIR ?? path.join(cfg.DATA_DIR, 'blobs'))) },
 };
 
@@ -59,5 +63,5 @@ export function createPorts(cfg: AppConfig, deps: PortDeps): Ports {
   };
   // Every SMS adapter refuses a subject whose processing is stopped (policy 2.4.1), whichever the setting names.
   const sms = new ProcessingStopSmsGuard(build('sms'), deps.db, deps.logger.child({ component: 'sms' }));
-  return { payments: build('payments'), sms, faces: build('faces'), carriers: build('carriers'), listings: build('listings'), keys: build('keys'), blobs: build('blobs') };
+  return { payments: build('payments'), sms, faces: build('faces'), carriers: build('carriers'), listings: build('listings'), keys: build('keys'), blobs: build('blobs'), regulator: build('regulator') };
 }

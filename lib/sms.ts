@@ -8,7 +8,7 @@ export interface SmsMessage {
   idempotencyKey: string;
   to: string;
   body: string;
-  purpose: 'mobile_verification' | 'guardian_verification' | 'request_verification';
+  purpose: 'mobile_verification' | 'guardian_verification' | 'request_verification' | 'breach_notice';
   registrationId?: string;
   /** The data subject the message is for (else read from registrationId): a stopped subject is refused (lib/processingStop.ts). */
   subjectId?: string;

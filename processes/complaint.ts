@@ -131,7 +131,8 @@ export const complaintProcess = defineProcess({
         complainantId: body.customerId,
         merchantId: body.merchantId,
         orderId: body.orderId ?? null,
-        category: linked(body) ? 'return_refused' : body.category!,
+        // A hand-over names its category when it is not a refused return's (a breach's compensation claim: privacy).
+        category: linked(body) ? (body.category ?? 'return_refused') : body.category!,
         channel,
         linkedFrom: linked(body) ? { returnCaseId: body.returnCaseId!, reasonCode: body.reasonCode! } : null,
       };

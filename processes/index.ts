@@ -3,6 +3,7 @@
 // labels and the history fixtures iterate over this list. A new process is a new module and a line here.
 import { platformRoleDecls, platformScopeKinds, type PartyScope, type RoleDecl, type ScopeKindDecl } from '../lib/authz';
 import type { TaskDef } from '../policy/process';
+import { breachResponseProcess } from './breachResponse';
 import { complaintProcess } from './complaint';
 import { personalDataRequestProcess } from './personalDataRequest';
 import { registrationReviewProcess } from './registrationReview';
@@ -10,7 +11,7 @@ import { returnWithin7DaysProcess } from './returnWithin7Days';
 import type { AnyProcess } from './types';
 import { warrantyRepairProcess } from './warrantyRepair';
 
-export const processes = [returnWithin7DaysProcess, warrantyRepairProcess, registrationReviewProcess, complaintProcess, personalDataRequestProcess] as const;
+export const processes = [returnWithin7DaysProcess, warrantyRepairProcess, registrationReviewProcess, complaintProcess, personalDataRequestProcess, breachResponseProcess] as const;
 
 /** The catalogue every look-up reads: the processes above, plus any a test registers (registerTestProcess). */
 const catalogue: AnyProcess[] = [...processes];

@@ -151,6 +151,30 @@ export interface ProcessReport<Q = any, R = any> {
   run: (deps: ApiDeps, query: Q) => Promise<R>;
 }
 
+/**
+ * An outside system that signs its events to POST /v1/webhooks/<source> (api/routes/webhooks.ts), declared by a process:
+ * its secret's variable, its event schema and what an event does (e.g. opens a case through the opening service). The
+ * route checks the signature, the timestamp and the nonce as for every source, stores the event once per (source, event
+ * id) on the case it opened, and answers 202, or 200 for an event id received before.
+ */
+export interface WebhookSourceDecl<E = any> {
+  /** The path segment: POST /v1/webhooks/<source>. Unique across the catalogue (and not `carrier`). */
+  source: string;
+  /** The environment variable with its HMAC-SHA256 key (32+ characters; a development key when unset outside production). */
+  secretVariable: string;
+  summary: string;
+  /** The event (zod, strict): ids, codes and times. */
+  event: z.ZodType<E>;
+  eventId: (event: E) => string;
+  type: (event: E) => string;
+  /**
+   * The case the event opens, through the case-opening service (processes/caseOpening.ts: the same validation and
+   * idempotency as POST /v1/cases): the body (without `type`), the principal it is opened as, and the idempotency key
+   * (derived from the event id: the same event never opens a second case).
+   */
+  opens: (event: E) => { body: Record<string, unknown>; principal: Principal; idempotencyKey: string };
+}
+
 export interface ProcessModule<K extends string = string, S = any, I extends { caseId: string; openedBy: string } = any, B = any> {
   /** The case type (cases.type, the CaseType search attribute, the `type` of POST /v1/cases). */
   caseType: string;
@@ -206,6 +230,8 @@ export interface ProcessModule<K extends string = string, S = any, I extends { c
   routes?: ProcessRoute[];
   /** Cases opened by e-mail to an address of its own, confirmed by the sender (processes/mailIntake.ts). */
   mailIntake?: MailIntakeDecl;
+  /** Outside systems that sign their events to POST /v1/webhooks/<source> (api/routes/webhooks.ts). */
+  webhooks?: WebhookSourceDecl[];
   /** Its reports, each mounted as GET /v1/reports/<name> (processes/reports.ts). */
   reports?: ProcessReport[];
   /** The process's own activities, registered by the worker beside the shared ones. */

@@ -218,8 +218,11 @@ export interface HumanTaskSpec {
   interrupt?: () => boolean;
   /** When the SLA started, if before the task opens (e.g. a repair clock that runs from the item's arrival). */
   startedAt?: Date;
-  /** A refusal that reads the valid payload against the case (the staff member gets it at once, nothing changes). */
-  check?: (payload: any) => string | null;
+  /**
+   * A refusal that reads the valid payload (and who completes it: e.g. a second person's approval) against the case
+   * (the staff member gets it at once, nothing changes).
+   */
+  check?: (payload: any, actor: ActingParty) => string | null;
   /** Principals who may not complete it (another person decides: an appeal against their own decision, four eyes). */
   notBy?: readonly string[];
 }
@@ -282,7 +285,7 @@ export class CaseKit {
   /** The running deadlines as the case's writes last carried them (JSON): what the case row has once they land. */
   private deadlinesSent = '{}';
   /** The checks of task types that read their payload against the case (HumanTaskSpec.check). */
-  private readonly taskChecks = new Map<string, (payload: any) => string | null>();
+  private readonly taskChecks = new Map<string, (payload: any, actor: ActingParty) => string | null>();
   /** Who may not complete a task type (HumanTaskSpec.notBy). */
   private readonly taskNotBy = new Map<string, readonly string[]>();
   /** Update handlers of this case running now, and how many of them wait for the case's next batch. */
@@ -1085,7 +1088,7 @@ export class CaseKit {
     if (this.taskNotBy.get(task.type)?.includes(args.actor.id)) refuse(CaseErrors.Forbidden, `Another person decides this ${task.type} (${args.actor.id} may not)`);
     const parsed = this.parsePayload(task.type, args.payload);
     if (!parsed.ok) refuse(CaseErrors.InvalidPayload, `Invalid ${task.type} payload: ${parsed.message}`, { issues: parsed.issues });
-    const refused = this.taskChecks.get(task.type)?.(parsed.value);
+    const refused = this.taskChecks.get(task.type)?.(parsed.value, args.actor);
     if (refused) refuse(CaseErrors.NotAllowedNow, refused);
   }
 
@@ -1214,7 +1217,7 @@ export class CaseKit {
    * The customer (through the storefront) or staff may cancel the case while `refusal()` returns null;
    * otherwise it returns the policy's reason. Returns a getter the workflow checks at each wait.
    */
-  allowCancellation(refusal: () => string | null): () => boolean {
+  allowCancellation(refusal: () => string | null, roles: readonly Role[] = CANCELLERS): () => boolean {
     let cancelled = false;
     this.isCancelled = () => cancelled;
     setHandler(
@@ -1227,7 +1230,7 @@ export class CaseKit {
       }),
       {
         validator: ({ actor }) => {
-          if (!actor?.id || !CANCELLERS.includes(actor.role)) refuse(CaseErrors.Forbidden, `A ${actor?.role ?? 'caller without a role'} may not cancel a case`);
+          if (!actor?.id || !roles.includes(actor.role)) refuse(CaseErrors.Forbidden, `A ${actor?.role ?? 'caller without a role'} may not cancel a case`);
           if (this.view.status === 'closed') refuse(CaseErrors.NotAllowedNow, `Case is already closed (${this.view.outcome})`);
           if (cancelled) refuse(CaseErrors.NotAllowedNow, 'Cancellation already requested');
           const reason = refusal();

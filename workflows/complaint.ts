@@ -36,7 +36,7 @@ import {
 import type { SlaResult } from './sla';
 import { CASE_KIT_PATCHES, CaseKit, failure, type CaseCarry } from './caseKit';
 import { CaseErrors, type ActionResult, type Actor } from './definitions';
-import { COMPLAINT_LADDER_PATCH } from './patches';
+import { COMPLAINT_LADDER_PATCH, COMPLAINT_PRIVACY_BREACH_PATCH } from './patches';
 
 export { COMPLAINT_CASE_TYPE };
 
@@ -608,11 +608,19 @@ export async function complaint(input: ComplaintCaseInput): Promise<ComplaintRes
   }
 
   /**
-   * 7.4: an ip or privacy complaint goes to its own process. Until those exist, a supervisor hands it over (task
-   * complaint.handover_review); later this is the place for kase.openLinkedCase(<process>, ids, 'handed_over_to').
-   * True once handed over; false when the complaint was withdrawn meanwhile.
+   * 7.4: an ip or privacy complaint goes to its own process. A privacy complaint opens a linked breach response
+   * (policy 6.4.1 "接到用户投诉后,立即启动应急预案"; patch complaint-privacy-opens-breach): ids only, the complaint as
+   * the source. Cases before the patch, an ip complaint, or a breach case the catalogue refuses: a supervisor hands it
+   * over (task complaint.handover_review). True once handed over; false when the complaint was withdrawn meanwhile.
    */
   async function handOver(classification: ComplaintClass): Promise<boolean> {
+    if (classification === 'privacy' && patched(COMPLAINT_PRIVACY_BREACH_PATCH)) {
+      const opened = await kase.openLinkedCase('breach_response', { source: 'complaint', detectedAt: new Date().toISOString(), complaintCaseId: caseId }, 'handed_over_to');
+      if (opened.status === 'linked') {
+        await kase.record('complaint.handed_over', { classification, caseId: opened.caseId, caseType: opened.caseType });
+        return true;
+      }
+    }
     const r = await kase.humanTask<{ outcome: 'handed_over' }>({ type: 'complaint.handover_review', role: 'supervisor', sla: rules.handoverReview, slaName: 'handoverReview', interrupt: withdrawn });
     if (r.kind !== 'completed') return false;
     await kase.record('complaint.handed_over', { classification }, { actor: r.actor.id });

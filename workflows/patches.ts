@@ -7,7 +7,7 @@
 // Plain data only: workflows import it (no I/O, no Node modules).
 
 /** The case workflow types of today (the catalogue's workflow names). */
-export const CASE_WORKFLOW_TYPES = ['complaint', 'personalDataRequest', 'registrationReview', 'returnWithin7Days', 'warrantyRepair'] as const;
+export const CASE_WORKFLOW_TYPES = ['breachResponse', 'complaint', 'personalDataRequest', 'registrationReview', 'returnWithin7Days', 'warrantyRepair'] as const;
 export type CaseWorkflowType = (typeof CASE_WORKFLOW_TYPES)[number];
 /**
  * The types that ask CaseKit's patches: those that ran before them. A type written after them all is born with them
@@ -42,6 +42,7 @@ export const COMPLAINT_LADDER_PATCH = 'complaint-dispute-ladder';
 export const CARRIER_DELIVERY_EVENTS_PATCH = 'carrier-delivery-events';
 export const EVIDENCE_ATTACHMENT_IDS_PATCH = 'evidence-attachment-ids';
 export const RETENTION_BY_SCHEDULE_PATCH = 'registration-retention-by-schedule';
+export const COMPLAINT_PRIVACY_BREACH_PATCH = 'complaint-privacy-opens-breach';
 
 export interface PatchEntry {
   id: string;
@@ -484,6 +485,17 @@ export const PATCHES: readonly PatchEntry[] = [
       // No registration history was recorded after the patch before it; the era's rejected-and-erased path is replayed by
       // registrationReview.v8DeadlinesOnChangeFaceFailReviewedRejectedErasedAfterRetention.json (an older era's).
       fixtures: [],
+    },
+    state: 'active',
+  },
+  {
+    id: COMPLAINT_PRIVACY_BREACH_PATCH,
+    workflowTypes: ['complaint'],
+    introduced: '2026-12-05T06:36:56Z',
+    commit: '7e4705c',
+    oldFlow: {
+      code: 'workflows/complaint.ts handOver: a privacy complaint waits for a supervisor task complaint.handover_review (no linked breach response case)',
+      fixtures: ['complaint.v2MediationNotRequested.json', 'complaint.v2MediatedCompensationPaid.json', 'complaint.v2ArbitrationAwardPaid.json', 'complaint.v2AgreementNotCarriedOutJudged.json'],
     },
     state: 'active',
   },

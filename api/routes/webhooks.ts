@@ -9,9 +9,12 @@ import crypto from 'node:crypto';
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { appendAuditEventIn, pgSql, utc } from '../../activities/audit';
-import { DEV_SECRETS } from '../../lib/config';
+import { DEV_SECRETS, declaredWebhookSecret } from '../../lib/config';
 import { withPgTransaction } from '../../lib/db';
 import { carrierSchema, trackingNumberSchema } from '../../policy/schemas';
+import { catalogueProcesses } from '../../processes';
+import { openCase } from '../../processes/caseOpening';
+import type { AnyProcess, WebhookSourceDecl } from '../../processes/types';
 import { carrierDeliveredSignal } from '../../workflows/definitions';
 import type { ApiDeps } from '../deps';
 import { ApiError, badRequest, conflict, notFound, zodIssues } from '../errors';
@@ -38,6 +41,13 @@ export const carrierEventSchema = z
 export const webhookSources = { carrier: carrierEventSchema } as const;
 export type WebhookSource = keyof typeof webhookSources;
 
+/** The sources the catalogue's processes declare (processes/types.ts WebhookSourceDecl), by path segment. */
+export function declaredWebhookSources(): Map<string, { decl: WebhookSourceDecl; process: AnyProcess }> {
+  const out = new Map<string, { decl: WebhookSourceDecl; process: AnyProcess }>();
+  for (const process of catalogueProcesses()) for (const decl of process.webhooks ?? []) if (!Object.hasOwn(webhookSources, decl.source) && !out.has(decl.source)) out.set(decl.source, { decl, process });
+  return out;
+}
+
 const accepted = z
   .object({
     status: z.enum(['accepted', 'duplicate']).describe('accepted: the case was signalled; duplicate: this event id was received before, nothing more was done'),
@@ -60,7 +70,7 @@ export const webhookRoutes = {
     path: '/v1/webhooks/:source',
     action: null,
     access: "No API key: each request is signed with the source's HMAC-SHA256 key (WEBHOOK_SECRET_<SOURCE>): `X-Webhook-Signature` over `<timestamp>.<nonce>.<raw body>`, a timestamp within 300 s, a nonce used once.",
-    summary: "An outside system's event, signed with the source's HMAC key (source `carrier`: a parcel delivered); it becomes a signal of the case, once",
+    summary: "An outside system's event, signed with the source's HMAC key (source `carrier`: a parcel delivered; or a source a process declares, which does what its process says, e.g. opens a case); it reaches its case once",
     tag: 'webhooks',
     tagDescription:
       "Signed events from outside systems (no API key: an HMAC-SHA256 signature per source). `carrier`: a parcel was delivered; the case waiting for it (found by tracking number) hears it once. 401 for a missing or bad signature or a stale timestamp, 409 for a nonce seen before, 404 for an unknown source or a tracking number no case waits for",
@@ -98,19 +108,45 @@ function verify(req: Request, secret: string, raw: Buffer, nowMs: number): { tim
   return { timestamp, nonce };
 }
 
+/**
+ * An event of a source a process declares: what the process does with it (e.g. opens a case, idempotent on the event
+ * id), then the event stored once per (source, event id) on the case it concerns, with webhook.received on its trail.
+ */
+async function receiveDeclared(deps: ApiDeps, { decl, process }: { decl: WebhookSourceDecl; process: AnyProcess }, event: unknown, res: import('express').Response): Promise<void> {
+  const eventId = decl.eventId(event);
+  const opening = decl.opens(event);
+  const { caseId, replayed: duplicate } = await openCase(deps, { process, ...opening });
+  const at = new Date();
+  const first = await withPgTransaction(deps.db, async (c) => {
+    const inserted = await c.query(
+      `INSERT INTO webhook_events (source, event_id, case_id, type, received_at, signalled_at) VALUES ($1, $2, $3, $4, ${utc(5)}, ${utc(5)}) ON CONFLICT (source, event_id) DO NOTHING`,
+      [decl.source, eventId, caseId, decl.type(event), at.toISOString()],
+    );
+    if (inserted.rowCount === 0) return false;
+    await appendAuditEventIn(pgSql(c), { caseId, eventKey: `webhook:${decl.source}:${eventId}`, type: 'webhook.received', actor: `webhook:${decl.source}`, at, payload: { source: decl.source, eventId, type: decl.type(event) } });
+    return true;
+  });
+  const repeat = duplicate && !first;
+  res.status(repeat ? 200 : 202).json({ status: repeat ? 'duplicate' : 'accepted', source: decl.source, eventId, caseId });
+}
+
 export function webhooksRouter(deps: ApiDeps): Router {
   const r = Router();
-  const secrets: Record<WebhookSource, string> = { carrier: deps.secrets?.webhooks.carrier ?? DEV_SECRETS.WEBHOOK_SECRET_CARRIER };
+  const secrets: Record<string, string> = { carrier: deps.secrets?.webhooks.carrier ?? DEV_SECRETS.WEBHOOK_SECRET_CARRIER };
+  // A process's own sources: their keys read once here (production refuses an unset or development key at start-up).
+  for (const [source, { decl }] of declaredWebhookSources()) secrets[source] = declaredWebhookSecret(process.env, decl.secretVariable, source);
   let lastSweep = 0;
 
   // The raw bytes, for the signature: this route only (the app's JSON parser comes after this router).
   r.use(webhookRoutes.receive.path, express.raw({ type: () => true, limit: MAX_BODY }));
   mount(r, webhookRoutes.receive, async (req, res) => {
     const source = req.params.source as string;
-    if (!Object.hasOwn(webhookSources, source)) throw notFound('Webhook source', source);
+    const declared = declaredWebhookSources().get(source);
+    if (!Object.hasOwn(webhookSources, source) && !declared) throw notFound('Webhook source', source);
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const now = Date.now();
-    const { timestamp, nonce } = verify(req, secrets[source as WebhookSource], raw, now);
+    const secret = secrets[source] ?? (declared && declaredWebhookSecret(process.env, declared.decl.secretVariable, source));
+    const { timestamp, nonce } = verify(req, secret!, raw, now);
 
     // A nonce is remembered while its timestamp is acceptable; one seen before is a replay.
     const fresh = await deps.db.$queryRawUnsafe<{ nonce: string }[]>(
@@ -136,6 +172,12 @@ export function webhooksRouter(deps: ApiDeps): Router {
     // The body skipped the edge's NUL/surrogate check (its bytes are signed): the same check, once it is verified.
     const hostile = findHostile(body, 'body');
     if (hostile.length > 0) throw badRequest('INVALID_CHARACTERS', `The request has a NUL character or a lone surrogate in body ${hostile[0].path || '(root)'}`, hostile);
+    if (declared) {
+      const parsedDeclared = declared.decl.event.safeParse(body);
+      if (!parsedDeclared.success) throw badRequest('VALIDATION_FAILED', `The ${source} event is not valid`, zodIssues(parsedDeclared.error));
+      await receiveDeclared(deps, declared, parsedDeclared.data, res);
+      return;
+    }
     const parsed = webhookSources[source as WebhookSource].safeParse(body);
     if (!parsed.success) throw badRequest('VALIDATION_FAILED', `The ${source} event is not valid`, zodIssues(parsed.error));
     const event = parsed.data;

@@ -178,6 +178,15 @@ export const complaintScenarios: ScenarioSet = {
     await l.at('rating');
     await executeUpdate(l.h(), rateComplaintUpdate, { args: [{ actor: storefront, rating: 5 }] });
   }),
+  /** A privacy complaint (patch complaint-privacy-opens-breach): classified privacy, a linked breach response opened, handed over. */
+  'complaint.v3PrivacyOpensBreach': complaintScenario(async (h) => {
+    const complete = async (type: string, payload: unknown) => {
+      const v = await waitForState(h, (s) => !!openTaskOf(s, type), type);
+      await executeUpdate(h, completeTaskUpdate, { args: [{ taskId: openTaskOf(v, type)!.taskId, actor: agent, payload }] });
+    };
+    await complete('complaint.information_review', { outcome: 'complete' });
+    await complete('complaint.preliminary_judgement', { classification: 'privacy' });
+  }),
   /** Ladder: an agreement in kind not carried out, a supervisor finds it so; litigation chosen, its update missed then given, the judgement paid. */
   'complaint.v2AgreementNotCarriedOutJudged': complaintScenario(async (_h, { env, caseId }) => {
     const l = ladder(env, caseId);

@@ -39,7 +39,7 @@ beforeAll(async () => {
   const scopedStorefront = await call(sys, 'POST', '/v1/principals', { key: sys.keys.admin.apiKey, body: { name: 'scoped storefront', role: 'storefront', scopes: [{ kind: 'storefront', value: storefrontScope }] } });
   expect(scopedStorefront.status).toBe(201);
   const open = async (body: Record<string, unknown>) => {
-    const res = await call(sys, 'POST', '/v1/cases', { key: body.type === 'warranty_repair' ? sys.keys.agent.apiKey : scopedStorefront.body.apiKey, headers: { 'Idempotency-Key': idem() }, body });
+    const res = await call(sys, 'POST', '/v1/cases', { key: body.type === 'warranty_repair' || body.type === 'breach_response' ? sys.keys.agent.apiKey : scopedStorefront.body.apiKey, headers: { 'Idempotency-Key': idem() }, body });
     expect(res.status).toBe(201);
     return res.body.caseId as string;
   };
@@ -57,6 +57,7 @@ beforeAll(async () => {
   // A personal-data request of the registered customer (its identity code goes to the registration's mobile).
   const userRef = (await sys.db.registration.findUniqueOrThrow({ where: { id: registrationId } })).userRef!;
   caseOfType.personal_data_request = await open({ type: 'personal_data_request', customerId: userRef, requestType: 'access' });
+  caseOfType.breach_response = await open({ type: 'breach_response', source: 'staff_report', detectedAt: new Date().toISOString(), systems: ['crm'] });
   const form = new FormData();
   form.append('file', new Blob([Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n')]), 'authz.pdf');
   attachmentId = ((await (await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${sys.keys.storefront.apiKey}` }, body: form })).json()) as any).attachmentId;

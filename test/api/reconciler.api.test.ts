@@ -89,14 +89,17 @@ const openingBodies: Record<string, () => Record<string, unknown>> = {
   registration: registrationBody,
   complaint: () => complaintBody(sys.keys.merchant.merchantId!),
   personal_data_request: () => ({ type: 'personal_data_request', customerId: pdrCustomer, requestType: 'access' }),
+  breach_response: () => ({ type: 'breach_response', source: 'staff_report', detectedAt: new Date().toISOString(), systems: ['crm'] }),
 };
+/** Who opens a case of the type: the storefront, or an agent for a process staff open (a breach response). */
+const openerOf = (caseType: string) => ((processes as readonly AnyProcess[]).find((p) => p.caseType === caseType)!.open.roles.includes('storefront') ? sys.keys.storefront : sys.keys.agent);
 
 /** Opens a case with the fault armed: the request fails after the commit; the case id is read from its idempotency record. */
-async function openAndCrash(body: Record<string, unknown>): Promise<{ caseId: string; key: string }> {
+async function openAndCrash(body: Record<string, unknown>, opener = sys.keys.storefront): Promise<{ caseId: string; key: string }> {
   const key = idem();
-  const res = await withCrashAfterCommit(() => call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body, headers: { 'Idempotency-Key': key }, injectedFault: true }));
+  const res = await withCrashAfterCommit(() => call(sys, 'POST', '/v1/cases', { key: opener.apiKey, body, headers: { 'Idempotency-Key': key }, injectedFault: true }));
   expect(res.status).toBe(500);
-  const rec = await sys.db.idempotencyRecord.findFirstOrThrow({ where: { principalId: sys.keys.storefront.id, key } });
+  const rec = await sys.db.idempotencyRecord.findFirstOrThrow({ where: { principalId: opener.id, key } });
   return { caseId: rec.caseId, key };
 }
 
@@ -106,7 +109,7 @@ test('every process of the catalogue has an opening body here', () => {
 
 describe.each((processes as readonly AnyProcess[]).map((p) => [p.caseType, p] as const))('POST /v1/cases (%s): a crash between the commit and the start', (caseType) => {
   test('leaves the case without its workflow; the reconciler starts it from its stored input; it reaches its first step; nothing runs twice', async () => {
-    const { caseId } = await openAndCrash(openingBodies[caseType]());
+    const { caseId } = await openAndCrash(openingBodies[caseType](), openerOf(caseType));
     // Left behind: the case row, open, not started, and no workflow in Temporal.
     expect(await caseRow(caseId)).toMatchObject({ type: caseType, status: 'open', step: 'opened', workflowStartedAt: null, taskQueue: sys.taskQueue });
     expect(await workflowOf(caseId)).toBeUndefined();
@@ -274,7 +277,7 @@ test('a thread message whose signal never went through is signalled by the next 
 // is on GET /v1/cases/{id} and on the case list; a registration's 72-hour `verification` on GET /v1/registrations/{id}.
 describe.each((processes as readonly AnyProcess[]).map((p) => [p.caseType] as const))('%s: the running deadlines on the case resource', (caseType) => {
   test('every clock running at the first step is on the case, its list row and its own resource', async () => {
-    const opened = await call(sys, 'POST', '/v1/cases', { key: sys.keys.storefront.apiKey, body: openingBodies[caseType](), headers: { 'Idempotency-Key': idem() } });
+    const opened = await call(sys, 'POST', '/v1/cases', { key: openerOf(caseType).apiKey, body: openingBodies[caseType](), headers: { 'Idempotency-Key': idem() } });
     expect(opened.status).toBe(201);
     const caseId = opened.body.caseId as string;
     const get = async () => (await call(sys, 'GET', `/v1/cases/${caseId}?live=true`, { key: sys.keys.auditor.apiKey })).body;

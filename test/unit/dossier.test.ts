@@ -99,7 +99,7 @@ test('bytes that are not a dossier are refused, and unsafe or repeated paths are
 });
 
 test('production refuses the simulated key unless named, and then refuses the public development seed', () => {
-  const prod = { NODE_ENV: 'production', REGISTRATION_SECRET: 'r'.repeat(40), REQUEST_HASH_SECRET: 'h'.repeat(40), WEBHOOK_SECRET_CARRIER: 'w'.repeat(40), ALLOW_SIMULATED: 'payments,sms,faces,carriers,listings' };
+  const prod = { NODE_ENV: 'production', REGISTRATION_SECRET: 'r'.repeat(40), REQUEST_HASH_SECRET: 'h'.repeat(40), WEBHOOK_SECRET_CARRIER: 'w'.repeat(40), ALLOW_SIMULATED: 'payments,sms,faces,carriers,listings,regulator' };
   expect(() => loadConfig(prod)).toThrow('KEY_MANAGEMENT=simulated is a simulation');
   expect(() => loadConfig({ ...prod, ALLOW_SIMULATED: `${prod.ALLOW_SIMULATED},keys` })).toThrow('SIMULATED_SIGNING_KEY_SEED is not set or is the development seed');
   expect(() => loadConfig({ ...prod, ALLOW_SIMULATED: `${prod.ALLOW_SIMULATED},keys`, SIMULATED_SIGNING_KEY_SEED: DEV_SIGNING_KEY_SEED })).toThrow('development seed');

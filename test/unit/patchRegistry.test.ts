@@ -77,7 +77,7 @@ describe('patch registry', () => {
   it("CaseKit's patches apply to every case workflow type that ran before them; a type born with them asks none", () => {
     for (const id of CASE_KIT_PATCHES) expect([id, [...patchEntry(id)!.workflowTypes].sort()]).toEqual([id, [...KIT_PATCH_TYPES].sort()]);
     const bornWithAll = CASE_WORKFLOW_TYPES.filter((t) => !(KIT_PATCH_TYPES as readonly string[]).includes(t));
-    expect(bornWithAll).toEqual(['complaint', 'personalDataRequest']);
+    expect(bornWithAll).toEqual(['breachResponse', 'complaint', 'personalDataRequest']);
     // A type born with the kit's patches says so where it builds its CaseKit.
     for (const t of bornWithAll) expect(fs.readFileSync(path.join(__dirname, '../../workflows', `${t}.ts`), 'utf8')).toContain('bornWith: CASE_KIT_PATCHES');
   });

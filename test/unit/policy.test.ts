@@ -83,7 +83,7 @@ describe('loadConfig', () => {
 
   test('production refuses the development registration secret', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/REGISTRATION_SECRET/);
-    expect(loadConfig({ NODE_ENV: 'production', REGISTRATION_SECRET: 'x'.repeat(40), REQUEST_HASH_SECRET: 'y'.repeat(40), WEBHOOK_SECRET_CARRIER: 'w'.repeat(40), ALLOW_SIMULATED: 'payments,sms,faces,carriers,listings,keys', SIMULATED_SIGNING_KEY_SEED: '6b'.repeat(32) }).NODE_ENV).toBe('production');
+    expect(loadConfig({ NODE_ENV: 'production', REGISTRATION_SECRET: 'x'.repeat(40), REQUEST_HASH_SECRET: 'y'.repeat(40), WEBHOOK_SECRET_CARRIER: 'w'.repeat(40), ALLOW_SIMULATED: 'payments,sms,faces,carriers,listings,keys,regulator', SIMULATED_SIGNING_KEY_SEED: '6b'.repeat(32) }).NODE_ENV).toBe('production');
   });
 
   test('a bad value fails with the variable named', () => {

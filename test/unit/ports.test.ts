@@ -7,6 +7,7 @@ import { SimulatedCarrierTracking } from '../../lib/carriers';
 import { ConfigError, DEV_SECRETS, loadConfig, secretsOf, type AppConfig } from '../../lib/config';
 import type { Db } from '../../lib/db';
 import { SimulatedKeyManagement } from '../../lib/keys';
+import { SimulatedRegulatorNotifier } from '../../lib/regulator';
 import { SimulatedListingService } from '../../lib/listings';
 import { createLogger } from '../../lib/logger';
 import { createPorts } from '../../lib/ports';
@@ -16,7 +17,7 @@ import { ProcessingStopSmsGuard } from '../../lib/processingStop';
 const deps = { db: {} as Db, logger: createLogger('ports-test', 'silent') };
 /** Production with secrets of its own: only the adapter rules are left to refuse. */
 const production = { NODE_ENV: 'production', REGISTRATION_SECRET: 'r'.repeat(40), REQUEST_HASH_SECRET: 'h'.repeat(40), WEBHOOK_SECRET_CARRIER: 'w'.repeat(40), SIMULATED_SIGNING_KEY_SEED: '5a'.repeat(32) };
-const ALL = 'payments,sms,faces,carriers,listings,keys';
+const ALL = 'payments,sms,faces,carriers,listings,keys,regulator';
 
 const refusal = {
   payments: /PAYMENT_GATEWAY=simulated is a simulation; in production set a real payment gateway or list "payments" in ALLOW_SIMULATED/,
@@ -25,6 +26,7 @@ const refusal = {
   carriers: /CARRIER_TRACKING=simulated is a simulation; in production set a real carrier tracking service or list "carriers" in ALLOW_SIMULATED/,
   listings: /LISTING_SERVICE=simulated is a simulation; in production set a real listing service or list "listings" in ALLOW_SIMULATED/,
   keys: /KEY_MANAGEMENT=simulated is a simulation; in production set a real key management service or list "keys" in ALLOW_SIMULATED/,
+  regulator: /REGULATOR_NOTIFIER=simulated is a simulation; in production set a real regulator notifier \(PIPL art. 57 breach reports\) or list "regulator" in ALLOW_SIMULATED/,
 };
 type Port = keyof typeof refusal;
 
@@ -41,7 +43,7 @@ function configError(f: () => unknown): string {
 describe('development defaults', () => {
   test('every port is built from its simulation, and the development secrets are used', () => {
     const cfg = loadConfig({});
-    expect(cfg).toMatchObject({ PAYMENT_GATEWAY: 'simulated', SMS_GATEWAY: 'capture', FACE_VERIFIER: 'simulated', CARRIER_TRACKING: 'simulated', LISTING_SERVICE: 'simulated', KEY_MANAGEMENT: 'simulated', ALLOW_SIMULATED: [] });
+    expect(cfg).toMatchObject({ PAYMENT_GATEWAY: 'simulated', SMS_GATEWAY: 'capture', FACE_VERIFIER: 'simulated', CARRIER_TRACKING: 'simulated', LISTING_SERVICE: 'simulated', KEY_MANAGEMENT: 'simulated', REGULATOR_NOTIFIER: 'simulated', ALLOW_SIMULATED: [] });
     const ports = createPorts(cfg, deps);
     expect(ports.payments).toBeInstanceOf(SimulatedPaymentGateway);
     // Every SMS adapter is wrapped by the processing stop (policy 2.4.1, lib/processingStop.ts).
@@ -51,12 +53,13 @@ describe('development defaults', () => {
     expect(ports.carriers).toBeInstanceOf(SimulatedCarrierTracking);
     expect(ports.listings).toBeInstanceOf(SimulatedListingService);
     expect(ports.keys).toBeInstanceOf(SimulatedKeyManagement);
+    expect(ports.regulator).toBeInstanceOf(SimulatedRegulatorNotifier);
     expect(secretsOf(cfg)).toEqual({ registration: DEV_SECRETS.REGISTRATION_SECRET, requestHash: DEV_SECRETS.REQUEST_HASH_SECRET, webhooks: { carrier: DEV_SECRETS.WEBHOOK_SECRET_CARRIER } });
   });
 
   test('the test environment builds the simulations too, and secrets set explicitly are passed on', () => {
     const cfg = loadConfig({ NODE_ENV: 'test', REGISTRATION_SECRET: 'a'.repeat(32), REQUEST_HASH_SECRET: 'b'.repeat(32) });
-    expect(Object.keys(createPorts(cfg, deps)).sort()).toEqual(['blobs', 'carriers', 'faces', 'keys', 'listings', 'payments', 'sms']);
+    expect(Object.keys(createPorts(cfg, deps)).sort()).toEqual(['blobs', 'carriers', 'faces', 'keys', 'listings', 'payments', 'regulator', 'sms']);
     expect(secretsOf(cfg)).toEqual({ registration: 'a'.repeat(32), requestHash: 'b'.repeat(32), webhooks: { carrier: DEV_SECRETS.WEBHOOK_SECRET_CARRIER } });
   });
 });
@@ -76,13 +79,13 @@ describe('production', () => {
   });
 
   test('starts on simulations that ALLOW_SIMULATED lists by name (spaces allowed)', () => {
-    const cfg = loadConfig({ ...production, ALLOW_SIMULATED: ' payments, sms ,faces,carriers,listings, keys' });
-    expect(cfg.ALLOW_SIMULATED).toEqual(['payments', 'sms', 'faces', 'carriers', 'listings', 'keys']);
+    const cfg = loadConfig({ ...production, ALLOW_SIMULATED: ' payments, sms ,faces,carriers,listings, keys,regulator' });
+    expect(cfg.ALLOW_SIMULATED).toEqual(['payments', 'sms', 'faces', 'carriers', 'listings', 'keys', 'regulator']);
     expect(createPorts(cfg, deps).payments).toBeInstanceOf(SimulatedPaymentGateway);
   });
 
   test('createPorts refuses too, for a configuration built without loadConfig', () => {
-    const cfg: AppConfig = { ...loadConfig({ ...production, ALLOW_SIMULATED: ALL }), ALLOW_SIMULATED: ['payments', 'faces', 'carriers', 'listings', 'keys'] };
+    const cfg: AppConfig = { ...loadConfig({ ...production, ALLOW_SIMULATED: ALL }), ALLOW_SIMULATED: ['payments', 'faces', 'carriers', 'listings', 'keys', 'regulator'] };
     expect(() => createPorts(cfg, deps)).toThrow(ConfigError);
     expect(() => createPorts(cfg, deps)).toThrow(refusal.sms);
     expect(() => createPorts({ ...cfg, NODE_ENV: 'development' }, deps)).not.toThrow();
@@ -144,7 +147,7 @@ describe('adapter values', () => {
   });
 
   test('ALLOW_SIMULATED accepts port names only', () => {
-    expect(() => loadConfig({ ALLOW_SIMULATED: 'payments,mailer' })).toThrow(/ALLOW_SIMULATED lists "mailer", which is not a port; accepted values: payments, sms, faces, carriers, listings, keys, blobs/);
+    expect(() => loadConfig({ ALLOW_SIMULATED: 'payments,mailer' })).toThrow(/ALLOW_SIMULATED lists "mailer", which is not a port; accepted values: payments, sms, faces, carriers, listings, keys, regulator, blobs/);
   });
 });
 

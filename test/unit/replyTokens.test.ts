@@ -31,7 +31,7 @@ test('the Reply-To address: case+<token>@domain, its local part within 64 charac
 });
 
 test('production with inbound mail on refuses a missing or development reply-token key; off, none is needed', () => {
-  const production = { NODE_ENV: 'production', REGISTRATION_SECRET: 'r'.repeat(40), REQUEST_HASH_SECRET: 'h'.repeat(40), WEBHOOK_SECRET_CARRIER: 'w'.repeat(40), SIMULATED_SIGNING_KEY_SEED: '5a'.repeat(32), ALLOW_SIMULATED: 'payments,sms,faces,carriers,listings,keys' };
+  const production = { NODE_ENV: 'production', REGISTRATION_SECRET: 'r'.repeat(40), REQUEST_HASH_SECRET: 'h'.repeat(40), WEBHOOK_SECRET_CARRIER: 'w'.repeat(40), SIMULATED_SIGNING_KEY_SEED: '5a'.repeat(32), ALLOW_SIMULATED: 'payments,sms,faces,carriers,listings,keys,regulator' };
   expect(loadConfig(production).INBOUND_MAIL_ENABLED).toBe(false);
   expect(() => loadConfig({ ...production, INBOUND_MAIL_ENABLED: 'true' })).toThrow(/REPLY_TOKEN_SECRET is not set/);
   expect(() => loadConfig({ ...production, INBOUND_MAIL_ENABLED: 'true', REPLY_TOKEN_SECRET: DEV_SECRETS.REPLY_TOKEN_SECRET })).toThrow(/REPLY_TOKEN_SECRET is the development default/);
