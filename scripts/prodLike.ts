@@ -16,6 +16,8 @@ import { registerSearchAttributes } from '../lib/temporal';
 import { createDb } from '../lib/db';
 import { createPrincipal } from '../lib/principals';
 import { ROOT } from './harness/paths';
+import { DEV_SECRETS, PORT_NAMES, PORT_SETTINGS } from '../lib/config';
+import { processes } from '../processes';
 
 /** Ports of this topology: apart from the dev system's (7233, 3000, 1025) so both can run. */
 export const PROD_LIKE = {
@@ -92,19 +94,40 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
   }
 }
 
-/** The secrets of this topology: made once, kept under .data/prod-like (0600). */
+/**
+ * The secrets production asks for: the platform's (lib/config.ts DEV_SECRETS), each webhook source's a process declares,
+ * and the simulated key's seed. Made once per variable, kept under .data/prod-like (0600).
+ */
+export const prodLikeSecretVariables = (): string[] => [
+  // The reply-token key only signs replies to inbound mail, which this topology does not enable (nor does compose).
+  ...Object.keys(DEV_SECRETS).filter((v) => v !== 'REPLY_TOKEN_SECRET'),
+  ...processes.flatMap((p) => (p.webhooks ?? []).map((w) => w.secretVariable)),
+  'SIMULATED_SIGNING_KEY_SEED',
+];
 function secrets(dir: string): Record<string, string> {
   const file = path.join(dir, 'secrets.json');
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8'));
-  const s = {
-    REGISTRATION_SECRET: crypto.randomBytes(32).toString('base64url'),
-    REQUEST_HASH_SECRET: crypto.randomBytes(32).toString('base64url'),
-    WEBHOOK_SECRET_CARRIER: crypto.randomBytes(32).toString('base64url'),
-    REPLY_TOKEN_SECRET: crypto.randomBytes(32).toString('base64url'),
-    SIMULATED_SIGNING_KEY_SEED: crypto.randomBytes(32).toString('hex'),
-  };
+  const kept: Record<string, string> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  const s = Object.fromEntries(prodLikeSecretVariables().map((v) => [v, kept[v] ?? (v === 'SIMULATED_SIGNING_KEY_SEED' ? crypto.randomBytes(32).toString('hex') : crypto.randomBytes(32).toString('base64url'))]));
   fs.writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
   return s;
+}
+
+/** The environment of every worker and API process (their own port and host added to an API's). */
+export function prodLikeEnvironment(o: { databaseUrl: string; temporalAddress: string; smtpPort: number; dataDir: string }): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: o.databaseUrl,
+    TEMPORAL_ADDRESS: o.temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_UI_URL: `http://127.0.0.1:${PROD_LIKE.temporalPort}`,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(o.smtpPort),
+    LOG_LEVEL: 'info',
+    DATA_DIR: o.dataDir,
+    BLOB_DIR: path.join(o.dataDir, 'blobs'),
+    // No real provider here: every port runs its simulation, each named (lib/config.ts refuses the others in production).
+    ALLOW_SIMULATED: PORT_NAMES.filter((n) => (PORT_SETTINGS[n].simulations as readonly string[]).length > 0).join(','),
+  };
 }
 
 async function main() {
@@ -167,19 +190,7 @@ async function main() {
   const mail = await startMailCatcher({ port: PROD_LIKE.smtpPort, dir: path.join(dir, 'mail'), keepInMemory: false });
 
   // 4. Two workers, two APIs: the production configuration.
-  const env = {
-    NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(PROD_LIKE.smtpPort),
-    LOG_LEVEL: 'info',
-    DATA_DIR: dir,
-    BLOB_DIR: path.join(dir, 'blobs'),
-    ALLOW_SIMULATED: 'payments,sms,faces,carriers,listings,keys',
-    ...secrets(dir),
-  };
+  const env = { ...prodLikeEnvironment({ databaseUrl, temporalAddress: address, smtpPort: PROD_LIKE.smtpPort, dataDir: dir }), ...secrets(dir) };
   const node = process.execPath;
   for (let i = 1; i <= PROD_LIKE.workers; i++) start(`worker-${i}`, node, ['--import', 'tsx', 'worker/main.ts'], { env });
   PROD_LIKE.apiPorts.forEach((port, i) => start(`api-${i + 1}`, node, ['--import', 'tsx', 'api/server.ts'], { env: { ...env, API_PORT: String(port), API_HOST: '127.0.0.1' } }));
@@ -191,7 +202,9 @@ async function main() {
   log('Ctrl-C stops everything');
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
