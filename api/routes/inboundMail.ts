@@ -8,6 +8,8 @@ import type { ApiDeps } from '../deps';
 import { ApiError, badRequest, conflict, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
 import { DEFAULT_ATTACHMENT_LIMITS } from '../../lib/attachmentRules';
+import { personalReadsOf } from '../deps';
+import { accessPurposeHeader, purposeOf } from './personalData';
 
 const parties = ['customer', 'merchant', 'staff'] as const;
 const statuses = ['quarantined', 'released', 'discarded'] as const;
@@ -54,7 +56,7 @@ const discardedSchema = z.object({ quarantineId: z.string(), status: z.literal('
 const releasedSchema = z.object({ quarantineId: z.string(), caseId: z.string(), party: z.enum(parties), messageId: z.string() }).strict();
 
 export const inboundMailRoutes = {
-  list: defineRoute({ id: 'listQuarantinedMail', method: 'get', path: '/v1/inbound-mail/quarantine', action: 'inboundMail.review', summary: 'Inbound e-mail held for an agent (newest first): no valid reply token, a sender who is not the party, or a refused attachment', tag: 'inbound-mail', query: listQuery, success: { status: 200, description: 'The mails', schema: listSchema }, errors: [400] }),
+  list: defineRoute({ id: 'listQuarantinedMail', method: 'get', path: '/v1/inbound-mail/quarantine', action: 'inboundMail.review', summary: 'Inbound e-mail held for an agent (newest first): no valid reply token, a sender who is not the party, or a refused attachment; each read of a sender\'s address and words recorded (policy 2.2.2)', tag: 'inbound-mail', query: listQuery, headers: accessPurposeHeader, success: { status: 200, description: 'The mails', schema: listSchema }, errors: [400] }),
   release: defineRoute({
     id: 'releaseQuarantinedMail',
     method: 'post',
@@ -119,7 +121,21 @@ export function inboundMailRouter(deps: ApiDeps): Router {
   mount(r, inboundMailRoutes.list, async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
     const rows = await deps.db.inboundMailQuarantine.findMany({ where: { status: q.status }, orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }], take: q.limit });
-    res.json({ mails: rows.map(present) });
+    // The senders' addresses and words go through the access gate (policy 2.2.2): each mail's read recorded against its
+    // subject and case, with the reviewer's purpose.
+    const reads = personalReadsOf(deps);
+    const purpose = purposeOf(req, 'case_handling');
+    const mails = [];
+    for (const m of rows) {
+      const [mailFrom, fromAddress, subject, textBody] = await reads.reveal({ principal: req.principal!, route: inboundMailRoutes.list.id, purpose, caseId: m.caseId, subjectId: m.subjectId }, [
+        { table: 'inbound_mail_quarantine', column: 'mail_from', category: 'contact', value: m.mailFrom },
+        { table: 'inbound_mail_quarantine', column: 'from_address', category: 'contact', value: m.fromAddress },
+        { table: 'inbound_mail_quarantine', column: 'subject', category: 'free_text', value: m.subject },
+        { table: 'inbound_mail_quarantine', column: 'text_body', category: 'free_text', value: m.textBody },
+      ]);
+      mails.push(present({ ...m, mailFrom: mailFrom ?? '', fromAddress, subject, textBody: textBody ?? '' }));
+    }
+    res.json({ mails });
   });
 
   mount(r, inboundMailRoutes.release, async (req, res) => {

@@ -2,6 +2,7 @@
 // stack: a complaint's words and its thread shown in clear to the parties and to the staff roles that need them,
 // masked for the others; every read in clear by staff recorded with who, what, which case and why; auditors list the
 // record per subject.
+import crypto from 'node:crypto';
 import { idem, complaintBody } from '../../scripts/harness/bodies';
 import { attachEvidence, call, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -76,13 +77,29 @@ test('a file cannot be masked: a download by staff is recorded with its purpose,
   expect(await reads()).toHaveLength(before + 1);
 });
 
+test("a held mail's sender and words, read by an agent reviewing the quarantine: recorded against the mail's subject and case", async () => {
+  const id = `qm_${crypto.randomUUID().replace(/-/g, '')}`;
+  await sys.db.inboundMailQuarantine.create({
+    data: { id, mailFrom: 'held@customer.test', fromAddress: 'held@customer.test', subject: 'about my complaint', rcptTo: ['case+x@reply.casework.test'], reason: 'bad_token', textBody: 'my words, held', rawSha256: 'b'.repeat(64), attachments: [], receivedAt: new Date(), caseId, subjectId },
+  });
+  const before = (await reads()).length;
+  const listed = await call(sys, 'GET', '/v1/inbound-mail/quarantine?limit=200', { key: sys.keys.agent.apiKey, headers: { 'X-Access-Purpose': 'case_handling' } });
+  expect(listed.status).toBe(200);
+  expect(listed.body.mails.find((m: any) => m.quarantineId === id)).toMatchObject({ fromAddress: 'held@customer.test', subject: 'about my complaint', textBody: 'my words, held' });
+  expect((await reads()).slice(before)).toEqual(
+    expect.arrayContaining([expect.objectContaining({ principalId: sys.keys.agent.id, tableName: 'inbound_mail_quarantine', columns: ['from_address', 'mail_from', 'subject', 'text_body'], rows: 4, route: 'listQuarantinedMail', caseId, subjectId })]),
+  );
+  await sys.db.inboundMailQuarantine.update({ where: { id }, data: { status: 'discarded', decidedBy: 'prn_test', decidedAt: new Date() } });
+});
+
 test("auditors and supervisors list a subject's access record, newest first, a page at a time; others may not (403); an unknown subject is 404", async () => {
   const all = await reads();
   const first = await call(sys, 'GET', `/v1/subjects/${subjectId}/access-record?limit=2`, { key: sys.keys.auditor.apiKey });
   expect(first.status).toBe(200);
   expect(first.body.subjectId).toBe(subjectId);
   expect(first.body.reads).toHaveLength(2);
-  expect(first.body.reads[0]).toEqual({ at: expect.any(String), principalId: sys.keys.auditor.id, role: 'auditor', caseId, table: 'attachments', columns: ['content'], rows: 1, purpose: 'audit', route: 'downloadAttachment' });
+  expect(first.body.reads[0]).toEqual({ at: expect.any(String), principalId: sys.keys.agent.id, role: 'agent', caseId, table: 'inbound_mail_quarantine', columns: ['from_address', 'mail_from', 'subject', 'text_body'], rows: 4, purpose: 'case_handling', route: 'listQuarantinedMail' });
+  expect(first.body.reads[1]).toMatchObject({ principalId: sys.keys.auditor.id, table: 'attachments', purpose: 'audit', route: 'downloadAttachment' });
   const rest = await call(sys, 'GET', `/v1/subjects/${subjectId}/access-record?cursor=${first.body.nextCursor}`, { key: sys.keys.supervisor.apiKey });
   expect(rest.status).toBe(200);
   expect([...first.body.reads, ...rest.body.reads]).toHaveLength(all.length);
