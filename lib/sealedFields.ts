@@ -15,8 +15,11 @@ export const isSealed = (v: unknown): v is string => typeof v === 'string' && v.
 export const SHREDDED = null;
 
 export interface FieldSealer {
-  /** Seals `plaintext` with the subject's data key (created on first use). */
-  seal(subjectId: string, plaintext: string): Promise<string>;
+  /**
+   * Seals `plaintext` with the subject's data key (created on first use). Inside a transaction, pass its client: the
+   * key is then read and created in it (on a pool of one connection, a second connection would wait for ever).
+   */
+  seal(subjectId: string, plaintext: string, via?: KeyStore): Promise<string>;
   /** Opens values of one subject: a sealed one to its text (null once the key is destroyed), another as it is. */
   open<T extends string | null | undefined>(subjectId: string | null | undefined, values: readonly T[]): Promise<(T | string | null)[]>;
   /** Destroys the subject's data key (crypto-shredding); true when a key was destroyed now. */
@@ -29,15 +32,18 @@ const MAX_CACHED_KEYS = 10_000;
 
 const aad = (subjectId: string) => Buffer.from(`subject:${subjectId}`);
 
+/** Where the subject keys are read and written: the database, or a transaction's client. */
+export type KeyStore = Pick<Db, 'subjectKey'>;
+
 export function createFieldSealer(db: Db, keys: KeyManagement): FieldSealer {
-  async function keyOf(subjectId: string, create: boolean): Promise<Buffer | null> {
-    let row = await db.subjectKey.findUnique({ where: { subjectId } });
+  async function keyOf(subjectId: string, create: boolean, store: KeyStore = db): Promise<Buffer | null> {
+    let row = await store.subjectKey.findUnique({ where: { subjectId } });
     if (!row && create) {
       const fresh = crypto.randomBytes(32);
       const { wrapped, masterKeyId } = await keys.wrapDataKey(fresh);
       // Two first seals at once: one insert wins, both use its key.
-      await db.subjectKey.createMany({ data: [{ subjectId, wrappedKey: new Uint8Array(wrapped), masterKeyId, createdAt: new Date() }], skipDuplicates: true });
-      row = await db.subjectKey.findUnique({ where: { subjectId } });
+      await store.subjectKey.createMany({ data: [{ subjectId, wrappedKey: new Uint8Array(wrapped), masterKeyId, createdAt: new Date() }], skipDuplicates: true });
+      row = await store.subjectKey.findUnique({ where: { subjectId } });
     }
     if (!row?.wrappedKey) return null;
     const wrapped = Buffer.from(row.wrappedKey);
@@ -51,8 +57,8 @@ export function createFieldSealer(db: Db, keys: KeyManagement): FieldSealer {
   }
 
   return {
-    async seal(subjectId, plaintext) {
-      const key = await keyOf(subjectId, true);
+    async seal(subjectId, plaintext, via) {
+      const key = await keyOf(subjectId, true, via);
       if (!key) throw new Error(`the data key of subject ${subjectId} was destroyed: nothing more is stored for it`);
       const iv = crypto.randomBytes(12);
       const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);

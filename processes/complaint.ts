@@ -148,7 +148,7 @@ export const complaintProcess = defineProcess({
         // The description stays here, in PostgreSQL, sealed with the complainant's data key (lib/sealedFields.ts,
         // policy 1.3); the workflow never sees it.
         writes: async (tx, { subjectId }) => {
-          const description = body.description === undefined ? null : await sealerFor(deps.db, deps.ports.keys).seal(subjectId, body.description);
+          const description = body.description === undefined ? null : await sealerFor(deps.db, deps.ports.keys).seal(subjectId, body.description, tx);
           await tx.complaintRecord.create({ data: { caseId, channel, category: input.category, orderId: input.orderId, description, createdAt: requestedAt } });
         },
       };

@@ -1,7 +1,10 @@
 // Personal fields sealed at rest with a per-subject data key, and crypto-shredding (policy 1.3, 2.4.1, 6.3.1;
 // lib/sealedFields.ts) on the real stack: a complaint's words and its thread are stored sealed, open for those who may
 // read them, are bound to their subject, and become unreadable everywhere once the subject's key is destroyed.
+import crypto from 'node:crypto';
+import { createDb } from '../../lib/db';
 import { isSealed, sealerFor } from '../../lib/sealedFields';
+import { requireEnv } from '../helpers/env';
 import { idem, complaintBody } from '../../scripts/harness/bodies';
 import { call, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -59,4 +62,16 @@ test("destroying the subject's key makes every copy unreadable: the API answers 
   expect(await asAgent(a.caseId)).toEqual({ description: null, bodies: [null] });
   await expect(sealer().seal(a.subjectId, 'anything')).rejects.toThrow(/destroyed/);
   expect(await asAgent(b.caseId)).toEqual({ description: 'Late delivery, cold food.', bodies: ['Refund please.'] });
+});
+
+test("sealing inside a transaction on a pool of one connection (bash scripts/dev's database) reads and makes the key in that transaction", async () => {
+  const one = createDb(requireEnv('DATABASE_URL'), { maxConnections: 1 });
+  const subjectId = `sub_${crypto.randomUUID().replace(/-/g, '')}`;
+  try {
+    const sealed = await one.$transaction(async (tx) => sealerFor(one, sys.api.deps.ports.keys).seal(subjectId, 'words in a transaction', tx), { timeout: 5000 });
+    expect(isSealed(sealed)).toBe(true);
+    expect(await sealerFor(one, sys.api.deps.ports.keys).open(subjectId, [sealed])).toEqual(['words in a transaction']);
+  } finally {
+    await one.$disconnect();
+  }
 });
