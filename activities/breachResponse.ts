@@ -3,6 +3,7 @@
 // and their delivery counted. The workflow gets counts back, never the subjects.
 import { Context } from '@temporalio/activity';
 import { withPgTransaction } from '../lib/db';
+import type { BreachReport } from '../lib/regulator';
 import { personalCategories, tablesTouchedInWindow, touchedSubjectsPredicate, type PersonalCategory } from '../lib/personalData';
 import type { ActivityDeps } from './index';
 import { templatesOf } from './index';
@@ -23,19 +24,8 @@ export interface BreachScope {
   byChannel: { email: number; sms: number; none: number };
 }
 
-export interface BreachReportInput {
-  caseId: string;
-  detectedAt: string;
-  cause: string;
-  categories: string[];
-  harms: string[];
-  measures: string[];
-  individualActions: string[];
-  contact: string;
-  subjects: number;
-  individualsNotified: boolean;
-  approvedBy: string;
-}
+/** The report as the workflow hands it over: the port's report (lib/regulator.ts) without its key, with its approver. */
+export type BreachReportInput = Omit<BreachReport, 'idempotencyKey'> & { approvedBy: string };
 
 export interface FanOutInput {
   caseId: string;

@@ -8,7 +8,6 @@ import type { Principal, RoleDecl } from './authz';
 import type { Db } from './db';
 import type { PersonalCategory } from './personalData';
 import { isSealed, type FieldSealer } from './sealedFields';
-import { staffRoles } from '../policy/roles';
 
 /** Why a staff member reads personal data in clear (X-Access-Purpose). */
 export const accessPurposes = [
@@ -57,10 +56,8 @@ export function maskValue(category: PersonalCategory, value: string): string {
   return `[masked: ${[...value].length} characters]`;
 }
 
-/** A masked value: of the plain text, or of a sealed one (not opened to mask it: its length is not the text's). */
-function maskSealedOrPlain(category: PersonalCategory, plain: string | null): string {
-  return plain === null ? '[masked]' : maskValue(category, plain);
-}
+/** A masked value; a sealed one is not opened to mask it, so not even its length shows. */
+const masked = (category: PersonalCategory, value: string): string => (isSealed(value) ? '[masked]' : maskValue(category, value));
 
 export interface ReadContext {
   principal: Principal;
@@ -89,14 +86,16 @@ export interface PersonalReads {
 
 /** The reads of personal data, against the catalogue's roles (`roleDecls`, read at each call: tests register roles). */
 export function createPersonalReads(db: Db, roleDecls: () => readonly RoleDecl[], sealerOf?: () => FieldSealer): PersonalReads {
-  // Staff: the platform's staff roles and a process's unscoped roles (a mediator). Everyone else is a party, reading
-  // what the route shows its side of the case.
-  const isStaff = (role: string) => (staffRoles as readonly string[]).includes(role) || roleDecls().some((d) => d.role === role && d.scopeKinds.length === 0 && role !== 'storefront');
-  const readsInClear = (principal: Principal, category: PersonalCategory): boolean => {
-    if (!isStaff(principal.role)) return true;
-    if (platformClearReaders[category]?.includes(principal.role)) return true;
-    return roleDecls().some((d) => d.role === principal.role && (d.readsInClear ?? []).includes(category));
+  // Staff: the roles that take no scope (the platform's staff, a process's mediator). Everyone else is a party,
+  // reading what the route shows its side of the case.
+  const staffDecl = (role: string) => roleDecls().find((d) => d.role === role && d.scopeKinds.length === 0);
+  const isStaff = (role: string) => staffDecl(role) !== undefined;
+  const clearFor = (role: string): ((category: PersonalCategory) => boolean) => {
+    const decl = staffDecl(role);
+    if (!decl) return () => true;
+    return (category) => !!platformClearReaders[category]?.includes(role) || (decl.readsInClear ?? []).includes(category);
   };
+  const readsInClear = (principal: Principal, category: PersonalCategory): boolean => clearFor(principal.role)(category);
   const recordReads = async (ctx: ReadContext, reads: { table: string; columns: string[]; rows: number }[]) => {
     if (reads.length === 0) return;
     const at = new Date();
@@ -112,11 +111,11 @@ export function createPersonalReads(db: Db, roleDecls: () => readonly RoleDecl[]
     async reveal(ctx, fields) {
       // Sealed values (lib/sealedFields.ts) are opened with the subject's key only for a reader in clear: the
       // decryption this record is about. A value whose key was destroyed shows as null.
-      const clear = fields.map((f) => f.value !== null && readsInClear(ctx.principal, f.category));
+      const inClear = clearFor(ctx.principal.role);
+      const clear = fields.map((f) => f.value !== null && inClear(f.category));
       const toOpen = fields.map((f, i) => (clear[i] ? f.value : null));
       const opened = sealerOf && toOpen.some(isSealed) ? await sealerOf().open(ctx.subjectId, toOpen) : toOpen;
-      const plainLength = (v: string) => (isSealed(v) ? null : v);
-      const shown = fields.map((f, i) => (f.value === null ? null : clear[i] ? opened[i] : maskSealedOrPlain(f.category, plainLength(f.value))));
+      const shown = fields.map((f, i) => (f.value === null ? null : clear[i] ? opened[i] : masked(f.category, f.value)));
       if (!isStaff(ctx.principal.role)) return shown;
       const read = new Map<string, { columns: Set<string>; rows: number }>();
       fields.forEach((f, i) => {
