@@ -102,29 +102,35 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
   await registerSearchAttributes(connection, cfg.TEMPORAL_NAMESPACE);
   const bundle = workflowBundle();
   const metrics = new Registry(); // shared by the worker and the API, as in scripts/system.ts
-  const reconciler = createCaseReconciler({
-    db: backgroundDb,
-    logger,
-    metrics,
-    temporal: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), taskQueue },
-    boundMs: opts.reconciler?.boundMs ?? cfg.CASE_START_BOUND_SECONDS * 1000,
-    everyMs: opts.reconciler?.everyMs ?? cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
-    adoptUnqueued: false,
-  });
   const openingPolicy = loadPolicy(cfg); // the policy cases opened by other cases start with (the API's file, or the defaults)
-  const worker = await createCaseWorker({
-    connection: nativeConnection,
-    namespace: cfg.TEMPORAL_NAMESPACE,
-    taskQueue,
-    deps: { db, mailer, ports, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE, replyAddress: noticeReplyTo(cfg) },
-    workflowBundle: bundle,
-    metrics,
-    reconciler,
-    backgroundDb,
-    dbConnections: 10,
-    opening: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), currentPolicy: () => openingPolicy },
-    versioning: opts.versioning ?? null,
-  });
+  /** A worker's parts on this system's task queue: its case reconciler and the worker (with its outbox dispatcher). */
+  async function workerOn(w: { db: Db; backgroundDb: Db; mailer: ReturnType<typeof createSmtpMailer>; ports: ReturnType<typeof createPorts>; native: NativeConnection; connection: Connection; metrics?: Registry; identity?: string }) {
+    const reconciler = createCaseReconciler({
+      db: w.backgroundDb,
+      logger,
+      ...(w.metrics && { metrics: w.metrics }),
+      temporal: { clients: new ClientPool(w.connection, cfg.TEMPORAL_NAMESPACE), taskQueue },
+      boundMs: opts.reconciler?.boundMs ?? cfg.CASE_START_BOUND_SECONDS * 1000,
+      everyMs: opts.reconciler?.everyMs ?? cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
+      adoptUnqueued: false,
+    });
+    const worker = await createCaseWorker({
+      connection: w.native,
+      namespace: cfg.TEMPORAL_NAMESPACE,
+      taskQueue,
+      deps: { db: w.db, mailer: w.mailer, ports: w.ports, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE, replyAddress: noticeReplyTo(cfg) },
+      workflowBundle: bundle,
+      ...(w.metrics && { metrics: w.metrics }),
+      reconciler,
+      backgroundDb: w.backgroundDb,
+      dbConnections: 10,
+      opening: { clients: new ClientPool(w.connection, cfg.TEMPORAL_NAMESPACE), currentPolicy: () => openingPolicy },
+      versioning: opts.versioning ?? null,
+      ...(w.identity && { identity: w.identity }),
+    });
+    return { reconciler, worker };
+  }
+  const { reconciler, worker } = await workerOn({ db, backgroundDb, mailer, ports, native: nativeConnection, connection, metrics });
   const running = worker.run();
   // The dossier's replay, over the bundle the worker runs (built here when the suite's shared one is absent).
   const replayHistories = createHistoryReplayer(async () => (bundle ? fs.readFileSync(bundle.codePath, 'utf8') : (await buildWorkflowBundle(caseBundleOptions())).code));
@@ -148,26 +154,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
     const otherNative = await NativeConnection.connect({ address });
     const otherConnection = await Connection.connect({ address });
     const otherPorts = createPorts(cfg, { db: otherDb, logger });
-    const otherReconciler = createCaseReconciler({
-      db: otherDb,
-      logger,
-      temporal: { clients: new ClientPool(otherConnection, cfg.TEMPORAL_NAMESPACE), taskQueue },
-      boundMs: opts.reconciler?.boundMs ?? cfg.CASE_START_BOUND_SECONDS * 1000,
-      everyMs: opts.reconciler?.everyMs ?? cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
-      adoptUnqueued: false,
-    });
-    const other = await createCaseWorker({
-      connection: otherNative,
-      namespace: cfg.TEMPORAL_NAMESPACE,
-      taskQueue,
-      deps: { db: otherDb, mailer: otherMailer, ports: otherPorts, logger, secrets: secretsOf(cfg), registrationLinkBase: cfg.REGISTRATION_LINK_BASE, replyAddress: noticeReplyTo(cfg) },
-      workflowBundle: bundle,
-      reconciler: otherReconciler,
-      dbConnections: 10,
-      opening: { clients: new ClientPool(otherConnection, cfg.TEMPORAL_NAMESPACE), currentPolicy: () => openingPolicy },
-      versioning: opts.versioning ?? null,
-      identity: `second-worker@${taskQueue}`,
-    });
+    const { worker: other, reconciler: otherReconciler } = await workerOn({ db: otherDb, backgroundDb: otherDb, mailer: otherMailer, ports: otherPorts, native: otherNative, connection: otherConnection, identity: `second-worker@${taskQueue}` });
     const otherRunning = other.run();
     let stopped = false;
     const stop = async () => {
