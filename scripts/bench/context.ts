@@ -31,6 +31,8 @@ export interface Merchant {
 
 export interface BenchContext {
   apiUrl: string;
+  /** Every API replica (API_URLS, comma-separated; else apiUrl alone): calls go round them in turn. */
+  apiUrls?: string[];
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
@@ -93,7 +95,8 @@ export async function quietDb<T>(ctx: BenchContext, fn: (db: Db) => Promise<T>):
 }
 
 export async function createContext(concurrency: number, merchantGroups: string[]): Promise<BenchContext> {
-  const apiUrl = (process.env.API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+  const apiUrls = (process.env.API_URLS ?? process.env.API_URL ?? 'http://127.0.0.1:3000').split(',').map((u) => u.trim().replace(/\/$/, ''));
+  const apiUrl = apiUrls[0];
   const temporalAddress = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? 'casework';
@@ -115,7 +118,7 @@ export async function createContext(concurrency: number, merchantGroups: string[
 
   const runId = crypto.randomBytes(3).toString('hex');
   const ctx: BenchContext = {
-    apiUrl, temporalAddress, namespace, taskQueue, databaseUrl, mailDir, concurrency, db, connection, client, startDeps, runId,
+    apiUrl, apiUrls, temporalAddress, namespace, taskQueue, databaseUrl, mailDir, concurrency, db, connection, client, startDeps, runId,
     storefronts: [], agents: [], merchants: {}, rateLimited: 0, opened: new Set(),
     dbVersion: version, embedded: /pglite|emscripten|wasm/i.test(version),
   };
@@ -160,10 +163,12 @@ export interface Answer {
 }
 
 /** One API call; a 429 is waited out (Retry-After) and retried, and counted in ctx.rateLimited. */
-export async function call(ctx: Pick<BenchContext, 'apiUrl' | 'rateLimited'>, method: string, route: string, key: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+let turn = 0;
+export async function call(ctx: Pick<BenchContext, 'apiUrl' | 'rateLimited' | 'apiUrls'>, method: string, route: string, key: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   for (;;) {
     const t = now();
-    const res = await fetch(`${ctx.apiUrl}${route}`, {
+    const base = ctx.apiUrls && ctx.apiUrls.length > 1 ? ctx.apiUrls[turn++ % ctx.apiUrls.length] : ctx.apiUrl;
+    const res = await fetch(`${base}${route}`, {
       method,
       headers: { authorization: `Bearer ${key}`, ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),

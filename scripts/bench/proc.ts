@@ -147,6 +147,7 @@ type ThreadGroup = 'main' | 'core' | 'other';
  * process's share is split by thread (threadCpuOf).
  */
 export function cpuMeter(apiUrl: string): { stop(per: number, what: string): string } | undefined {
+  if (topologyComponents()) return componentMeter(topologyComponents()!);
   const found = systemPid(apiUrl);
   if (!found) return undefined;
   const temporal = childPids(found.pid, /temporal/)[0];
@@ -165,6 +166,55 @@ export function cpuMeter(apiUrl: string): { stop(per: number, what: string): str
       const tmp = temporal ? (cpuMsOf(temporal) ?? NaN) - (tmp0 ?? NaN) : undefined;
       const pg = localPostgresCpuMs() - pg0;
       return `CPU per ${what}: system process ${(sys / per).toFixed(1)} ms${split}${tmp !== undefined ? `, Temporal dev server ${(tmp / per).toFixed(1)} ms` : ''}${pg > 0 ? `, local PostgreSQL ${(pg / per).toFixed(1)} ms` : ''}`;
+    },
+  };
+}
+
+/**
+ * The parts of a topology whose CPU the harness splits (BENCH_TOPOLOGY: a prod-like state.json with `pids` by name, e.g.
+ * worker-1, api-2, temporal) and the PostgreSQL cluster serving DATABASE_URL (its postmaster and backends, found by
+ * the cluster's port in pg_lsclusters and its process titles "postgres: <version>/<cluster>: ...").
+ */
+export function topologyComponents(): { pids: Record<string, number>; pgCluster?: string } | undefined {
+  const file = process.env.BENCH_TOPOLOGY;
+  if (!file) return undefined;
+  const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { pids: Record<string, number>; databaseUrl?: string };
+  const port = Number(new URL(state.databaseUrl ?? process.env.DATABASE_URL ?? 'postgresql://x@127.0.0.1:5432/x').port || 5432);
+  let pgCluster: string | undefined;
+  try {
+    const line = execFileSync('pg_lsclusters', ['-h'], { encoding: 'utf8' }).split('\n').find((l) => l.split(/\s+/)[2] === String(port));
+    if (line) pgCluster = `${line.split(/\s+/)[0]}/${line.split(/\s+/)[1]}`;
+  } catch {
+    /* no Debian cluster tools: PostgreSQL not split */
+  }
+  return { pids: state.pids, pgCluster };
+}
+
+/** CPU (ms) of one PostgreSQL cluster's processes (postmaster by its data directory, backends by their title). */
+function clusterCpuMs(cluster: string): number {
+  const [version, name] = cluster.split('/');
+  let total = 0;
+  for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.startsWith(`postgres: ${version}/${name}:`) || cmd.includes(`/postgresql/${version}/${name} `) || cmd.includes(`/${version}/${name}/postgresql.conf`)) total += cpuMsOf(Number(d)) ?? 0;
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
+}
+
+/** componentMeter: CPU per part of the topology over a stretch, per unit of work, and the sum. */
+export function componentMeter(t: { pids: Record<string, number>; pgCluster?: string }): { stop(per: number, what: string): string } {
+  const read = () => ({ ...Object.fromEntries(Object.entries(t.pids).map(([n, pid]) => [n, cpuMsOf(pid) ?? NaN])), ...(t.pgCluster && { postgres: clusterCpuMs(t.pgCluster) }) }) as Record<string, number>;
+  const before = read();
+  return {
+    stop(per, what) {
+      const after = read();
+      const parts = Object.keys(after).map((n) => [n, (after[n] - before[n]) / per] as const);
+      const total = parts.reduce((s, [, v]) => s + (Number.isFinite(v) ? v : 0), 0);
+      return `CPU per ${what}: ${parts.map(([n, v]) => `${n} ${v.toFixed(1)} ms`).join(', ')}; all ${total.toFixed(1)} ms`;
     },
   };
 }
