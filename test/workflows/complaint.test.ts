@@ -2,10 +2,10 @@
 // the negotiation, each wait's lapse at its deadline with its outcome on the audit trail, the settlement's payment
 // keyed once per accepted proposal.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { cancelCaseUpdate, completeTaskUpdate, threadMessageSignal, type Actor } from '../../workflows/definitions';
 import { complaint, confirmExecutionUpdate, proposeSettlementUpdate, rateComplaintUpdate, respondSettlementUpdate, type ComplaintCaseInput } from '../../workflows/complaint';
-import { createTimeSkippingEnv, executeUpdate, openTaskOf, waitForState } from '../../scripts/harness/timeSkipping';
+import { executeUpdate, openTaskOf, waitForState } from '../../scripts/harness/timeSkipping';
+import { useTimeSkippingWorker } from '../helpers/timeSkippingWorker';
 import { complaintInput, complaintWorker } from '../../scripts/scenarios/complaint';
 
 const agent: Actor = { id: 'principal-agent-1', role: 'agent' };
@@ -15,23 +15,13 @@ const merchant: Actor = { id: 'principal-merchant-1', role: 'merchant', merchant
 const otherMerchant: Actor = { id: 'principal-merchant-2', role: 'merchant', merchantId: 'merchant-other' };
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
 let fakes: Awaited<ReturnType<typeof complaintWorker>>;
-let running: Promise<void>;
 const taskQueue = 'complaints-test';
 let n = 0;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  fakes = await complaintWorker(env, taskQueue);
-  worker = fakes.worker;
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+useTimeSkippingWorker((e) => complaintWorker(e, taskQueue), (e, made) => {
+  env = e;
+  fakes = made;
 });
 
 const input = (over: Partial<ComplaintCaseInput> = {}) => complaintInput(`CMP-TS-${++n}-${Date.now()}`, over);

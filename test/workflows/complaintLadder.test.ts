@@ -3,7 +3,6 @@
 // litigation) with the dossier exported, the periodic status update missed then given, the award paid under its own
 // key; each lapse at its deadline (working days across a weekend and a holiday); withdrawal at each rung.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { addWorkingDays, type BusinessCalendar } from '../../policy/businessCalendar';
 import { cancelCaseUpdate, completeTaskUpdate, threadMessageSignal, type Actor } from '../../workflows/definitions';
 import {
@@ -17,7 +16,8 @@ import {
   respondMediationAgreementUpdate,
   type ComplaintCaseInput,
 } from '../../workflows/complaint';
-import { createTimeSkippingEnv, executeUpdate, openTaskOf, waitForState } from '../../scripts/harness/timeSkipping';
+import { executeUpdate, openTaskOf, waitForState } from '../../scripts/harness/timeSkipping';
+import { useTimeSkippingWorker } from '../helpers/timeSkippingWorker';
 import { complaintInput, complaintWorker } from '../../scripts/scenarios/complaint';
 
 const agent: Actor = { id: 'principal-agent-1', role: 'agent' };
@@ -30,23 +30,13 @@ const AWARD = `att_${'b'.repeat(32)}`;
 const DAY = 86_400_000;
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
 let fakes: Awaited<ReturnType<typeof complaintWorker>>;
-let running: Promise<void>;
 const taskQueue = 'complaint-ladder-test';
 let n = 0;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  fakes = await complaintWorker(env, taskQueue);
-  worker = fakes.worker;
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+useTimeSkippingWorker((e) => complaintWorker(e, taskQueue), (e, made) => {
+  env = e;
+  fakes = made;
 });
 
 const input = (over: Partial<ComplaintCaseInput> = {}) => complaintInput(`CMP-LAD-${++n}-${Date.now()}`, over);

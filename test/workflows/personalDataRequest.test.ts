@@ -3,32 +3,22 @@
 // escalation to a supervisor, the appeal window, the appeal review's escalation, the answer's delivery wait), the
 // refusal with reasons and the appeal decided by another person.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { addClockTime, durationMs } from '../../policy/durations';
 import { cancelCaseUpdate } from '../../workflows/definitions';
 import { appealRefusalUpdate, personalDataRequest, type PersonalDataRequestInput } from '../../workflows/personalDataRequest';
-import { createTimeSkippingEnv, executeUpdate, openTaskOf, waitForState } from '../../scripts/harness/timeSkipping';
+import { executeUpdate, openTaskOf, waitForState } from '../../scripts/harness/timeSkipping';
+import { useTimeSkippingWorker } from '../helpers/timeSkippingWorker';
 import { WRONG_CODE_MAC, pdrActors, pdrInput, pdrSteps, pdrWorker } from '../../scripts/scenarios/personalDataRequest';
 import type { RequestType } from '../../policy/personalDataRequest';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
 let fakes: Awaited<ReturnType<typeof pdrWorker>>;
-let running: Promise<void>;
 const taskQueue = 'pdr-test';
 let n = 0;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  fakes = await pdrWorker(env, taskQueue);
-  worker = fakes.worker;
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+useTimeSkippingWorker((e) => pdrWorker(e, taskQueue), (e, made) => {
+  env = e;
+  fakes = made;
 });
 
 const start = async (type: RequestType, over: Partial<PersonalDataRequestInput> = {}) => {

@@ -1,7 +1,6 @@
 // Registration review (policy 1.1-1.3, 2.1/2.4, 3.2) on the time-skipping server: every branch and deadline.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { addWorkingHours, dayPeriodEndsAt } from '../../policy/businessCalendar';
 import { deadlineFrom } from '../../policy/durations';
 import type { PolicyConfig } from '../../processes/policyDocument';
@@ -24,7 +23,8 @@ import {
 } from '../../workflows/registrationReview';
 import type { CaseView } from '../../workflows/definitions';
 import { registrationWorker, sendUpdate as executeUpdate } from '../../scripts/harness/registrationFakes';
-import { createTimeSkippingEnv, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { useTimeSkippingWorker } from '../helpers/timeSkippingWorker';
 
 const HOUR = 3_600_000;
 const storefront: Actor = { id: 'principal-storefront', role: 'storefront' };
@@ -32,23 +32,15 @@ const agent: Actor = { id: 'principal-agent-1', role: 'agent' };
 const supervisor: Actor = { id: 'principal-supervisor', role: 'supervisor' };
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
 let fake: Awaited<ReturnType<typeof registrationWorker>>['fake'];
 let reg: Awaited<ReturnType<typeof registrationWorker>>['reg'];
-let running: Promise<void>;
 const taskQueue = 'registration-test';
 let n = 0;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  ({ worker, fake, reg } = await registrationWorker(env, taskQueue));
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+useTimeSkippingWorker((e) => registrationWorker(e, taskQueue), (e, made) => {
+  env = e;
+  fake = made.fake;
+  reg = made.reg;
 });
 
 function input(patch: (p: PolicyConfig) => void = () => {}): RegistrationCaseInput {

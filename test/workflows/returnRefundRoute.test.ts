@@ -2,12 +2,12 @@
 // cannot take it (cash on delivery, a closed route) the customer chooses, and the refund clock is not paused for it.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { dayPeriodEndsAt } from '../../policy/businessCalendar';
 import type { OrderSnapshot } from '../../policy/returns';
 import { completeTaskUpdate, type Actor } from '../../workflows/definitions';
 import { chooseRefundRouteUpdate, disputeReturnDamageUpdate, returnWithin7Days, submitReturnShipmentUpdate, type ReturnCaseInput } from '../../workflows/returnWithin7Days';
-import { createTimeSkippingEnv, deliverParcel, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { deliverParcel, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { useTimeSkippingWorker } from '../helpers/timeSkippingWorker';
 import type { createFakeActivities } from '../../scripts/harness/fakeActivities';
 
 const HOUR = 3_600_000;
@@ -16,22 +16,13 @@ const storefront: Actor = { id: 'principal-storefront', role: 'storefront' };
 const PAYEE = 'pye_7Hq2Lx9Wm4Rt8Kp3';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
 let fake: ReturnType<typeof createFakeActivities>;
-let running: Promise<void>;
 const taskQueue = 'refund-route-test';
 let n = 0;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  ({ worker, fake } = await fakeWorker(env, taskQueue));
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+useTimeSkippingWorker((e) => fakeWorker(e, taskQueue), (e, made) => {
+  env = e;
+  fake = made.fake;
 });
 
 const payment = (method: NonNullable<OrderSnapshot['payment']>['method'], originalRouteOpen = true) => ({ ref: `PAY-${n}`, method, originalRouteOpen });

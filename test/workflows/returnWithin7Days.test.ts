@@ -1,7 +1,6 @@
 // The 7-day no-reason return (policy 7.1/7.3) on the time-skipping server: every branch and deadline.
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { addWorkingDays, addWorkingHours, dayPeriodEndsAt } from '../../policy/businessCalendar';
 import { deadlineFrom } from '../../policy/durations';
 import { completeTaskUpdate, cancelCaseUpdate, caseStateQuery, type Actor } from '../../workflows/definitions';
@@ -17,7 +16,8 @@ import {
   type ReturnCaseInput,
 } from '../../workflows/returnWithin7Days';
 import type { OrderSnapshot, ReturnShipment } from '../../policy/returns';
-import { createTimeSkippingEnv, deliverParcel, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { deliverParcel, executeUpdate, fakeWorker, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { useTimeSkippingWorker } from '../helpers/timeSkippingWorker';
 import { FAKE_CARRIER_QUOTES, type createFakeActivities } from '../../scripts/harness/fakeActivities';
 
 const HOUR = 3_600_000;
@@ -26,22 +26,13 @@ const agentActor: Actor = { id: 'principal-agent-1', role: 'agent' };
 const storefront: Actor = { id: 'principal-storefront', role: 'storefront' };
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
 let fake: ReturnType<typeof createFakeActivities>;
-let running: Promise<void>;
 const taskQueue = 'returns-test';
 let n = 0;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  ({ worker, fake } = await fakeWorker(env, taskQueue));
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+useTimeSkippingWorker((e) => fakeWorker(e, taskQueue), (e, made) => {
+  env = e;
+  fake = made.fake;
 });
 
 /**

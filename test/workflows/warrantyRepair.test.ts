@@ -2,7 +2,6 @@
 // every branch, lapse and deadline of cases that start now (patch repair-three-guarantee-remedies). The path of
 // cases that started before is kept by the replay of their fixtures (test/replay/histories.test.ts).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { addWorkingDays, addWorkingHours } from '../../policy/businessCalendar';
 import { deadlineFrom } from '../../policy/durations';
 import { caseStateQuery, completeTaskUpdate, cancelCaseUpdate, type Actor } from '../../workflows/definitions';
@@ -16,7 +15,8 @@ import {
   warrantyRepair,
   type RepairCaseInput,
 } from '../../workflows/warrantyRepair';
-import { createTimeSkippingEnv, deliverParcel, executeUpdate, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { deliverParcel, executeUpdate, openTaskOf, testPolicy, waitForState } from '../../scripts/harness/timeSkipping';
+import { useTimeSkippingWorker } from '../helpers/timeSkippingWorker';
 import { warrantyEndingToday } from '../../scripts/harness/bodies';
 import { repairInput, repairWorker } from '../../scripts/scenarios/warrantyRepair';
 
@@ -27,23 +27,13 @@ const supervisor: Actor = { id: 'principal-supervisor-1', role: 'supervisor' };
 const storefront: Actor = { id: 'principal-storefront', role: 'storefront' };
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
 let fakes: Awaited<ReturnType<typeof repairWorker>>;
-let running: Promise<void>;
 const taskQueue = 'repairs-test';
 let n = 0;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  fakes = await repairWorker(env, taskQueue);
-  worker = fakes.worker;
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+useTimeSkippingWorker((e) => repairWorker(e, taskQueue), (e, made) => {
+  env = e;
+  fakes = made;
 });
 
 type Handle = Awaited<ReturnType<typeof start>>;

@@ -1,11 +1,11 @@
 // 暂行办法 art. 17 in the warranty repair, the return's rule (policy/refundRoute.ts, workflows/refundRouteChoice.ts): a
 // repair's refund goes back the way the order was paid; when that way cannot take it, the customer chooses.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { OrderPayment } from '../../policy/refundRoute';
 import { completeTaskUpdate, type Actor } from '../../workflows/definitions';
 import { chooseRemedyUpdate, chooseRepairRefundRouteUpdate, handOverItemUpdate, submitRatingUpdate, warrantyRepair, type RepairCaseInput } from '../../workflows/warrantyRepair';
-import { createTimeSkippingEnv, executeUpdate, openTaskOf, waitForState } from '../../scripts/harness/timeSkipping';
+import { executeUpdate, openTaskOf, waitForState } from '../../scripts/harness/timeSkipping';
+import { useTimeSkippingWorker } from '../helpers/timeSkippingWorker';
 import { repairInput, repairWorker } from '../../scripts/scenarios/warrantyRepair';
 
 const HOUR = 3_600_000;
@@ -15,22 +15,13 @@ const storefront: Actor = { id: 'principal-storefront', role: 'storefront' };
 const PAYEE = 'pye_RPR7Hq2Lx9Wm4Rt8K';
 
 let env: TestWorkflowEnvironment;
-let worker: Worker;
 let fakes: Awaited<ReturnType<typeof repairWorker>>;
-let running: Promise<void>;
 const taskQueue = 'repair-refund-route-test';
 let n = 0;
 
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-  fakes = await repairWorker(env, taskQueue);
-  worker = fakes.worker;
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+useTimeSkippingWorker((e) => repairWorker(e, taskQueue), (e, made) => {
+  env = e;
+  fakes = made;
 });
 
 /** An early fault (3 days after delivery), the order paid as `payment` says; the calendar as written by hand. */
