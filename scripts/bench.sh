@@ -9,4 +9,7 @@ ensure_node_modules
 if [[ "${1:-}" == complaints-report ]]; then shift; exec node_modules/.bin/tsx scripts/bench-complaints-report.ts "$@"; fi
 # `bash scripts/bench.sh sealing [...]`: sealing personal fields at rest (scripts/bench-sealing.ts), in a scratch database.
 if [[ "${1:-}" == sealing ]]; then shift; exec node_modules/.bin/tsx scripts/bench-sealing.ts "$@"; fi
+# `bash scripts/bench.sh topologies [...]`: the harness against the dev system, then the production topology, side by
+# side (scripts/bench-topologies.ts); starts and stops each itself.
+if [[ "${1:-}" == topologies ]]; then shift; ensure_local_postgres; exec node_modules/.bin/tsx scripts/bench-topologies.ts "$@"; fi
 exec node_modules/.bin/tsx scripts/bench.ts "$@"
