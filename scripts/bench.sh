@@ -9,4 +9,7 @@ ensure_node_modules
 if [[ "${1:-}" == complaints-report ]]; then shift; exec node_modules/.bin/tsx scripts/bench-complaints-report.ts "$@"; fi
 # `bash scripts/bench.sh sealing [...]`: sealing personal fields at rest (scripts/bench-sealing.ts), in a scratch database.
 if [[ "${1:-}" == sealing ]]; then shift; exec node_modules/.bin/tsx scripts/bench-sealing.ts "$@"; fi
+# `bash scripts/bench.sh pg-outage [...]`: a 60 s PostgreSQL outage under load, on a cluster, a Temporal dev server, a
+# worker and an API of its own (scripts/bench-pg-outage.ts); no running system needed.
+if [[ "${1:-}" == pg-outage ]]; then shift; exec node_modules/.bin/tsx scripts/bench-pg-outage.ts "$@"; fi
 exec node_modules/.bin/tsx scripts/bench.ts "$@"

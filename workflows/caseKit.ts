@@ -45,15 +45,6 @@ import { CaseStatus, CaseType, MerchantId } from '../lib/searchAttributes';
 import { BATCHED_WRITES_PATCH, CALENDAR_READ_PATCH, CARRIER_DELIVERY_EVENTS_PATCH, CONTINUE_AS_NEW_PATCH, DEADLINES_ON_CHANGE_PATCH, LOCAL_STEPS_BOUNDED_PATCH, LOCAL_WRITES_PATCH, STEP_WRITES_PATCH } from './patches';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
-/** The case's own writes as activities on the task queue (cases that started before local writes). */
-const queued = proxyActivities<CaseActivities>({ startToCloseTimeout: '30 seconds', retry });
-/**
- * The case's own writes (audit event, read model, task row, outbox e-mail) as local activities: run by the
- * worker that runs the workflow, in the same workflow task, one marker event each in the history. They are
- * idempotent on their event keys, as before, so a retry after a crash writes nothing twice.
- */
-const local = localSteps<CaseActivities>({ startToCloseTimeout: '30 seconds', localRetryThreshold: '10 seconds', retry });
-
 /**
  * The bound on a case step's local activity (patch local-steps-bounded): retried in the worker for at most
  * `scheduleToCloseTimeout`, then the workflow task fails (LocalStepUnavailable) and Temporal retries the whole task,
@@ -101,6 +92,15 @@ export function localSteps<A extends object>(options: LocalActivityOptions): Loc
 function outOfTime(err: unknown): boolean {
   return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure;
 }
+
+/** The case's own writes as activities on the task queue (cases that started before local writes). */
+const queued = proxyActivities<CaseActivities>({ startToCloseTimeout: '30 seconds', retry });
+/**
+ * The case's own writes (audit event, read model, task row, outbox e-mail) as local activities: run by the
+ * worker that runs the workflow, in the same workflow task, one marker event each in the history. They are
+ * idempotent on their event keys, as before, so a retry after a crash writes nothing twice.
+ */
+const local = localSteps<CaseActivities>({ startToCloseTimeout: '30 seconds', localRetryThreshold: '10 seconds', retry });
 
 /**
  * Opening a linked case (openLinkedCase): an activity on the task queue, not a local one, since it starts another case's
