@@ -15,6 +15,7 @@ import {
   workflowInfo,
   log,
   ActivityFailure,
+  TemporalFailure,
   TimeoutFailure,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
@@ -46,20 +47,24 @@ import { BATCHED_WRITES_PATCH, CALENDAR_READ_PATCH, CARRIER_DELIVERY_EVENTS_PATC
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
 /**
- * The bound on a case step's local activity (patch local-steps-bounded): retried in the worker for at most
- * `scheduleToCloseTimeout`, then the workflow task fails (LocalStepUnavailable) and Temporal retries the whole task,
- * with its own backoff (10 s, then up to 10 minutes between attempts), until the step goes through. A PostgreSQL outage
- * thus adds a fixed few events to a case (its first failed task), however long it lasts, where an unbounded step backs
- * off with a marker, a timer and a workflow task per retry beyond `localRetryThreshold`, and the worker heartbeats the
- * task (three events) every 8 s while a step retries in it.
+ * The bound on a case step's local activity (patch local-steps-bounded): tried at most `maximumAttempts` times, for at
+ * most `scheduleToCloseTimeout`, then the workflow task fails (LocalStepUnavailable) and Temporal retries the whole
+ * task with its own backoff (at once, then 10 s, then growing to 10 minutes between attempts), until the step goes
+ * through. A PostgreSQL outage thus adds a fixed few events to a case (its first failed task), however long it lasts,
+ * where an unbounded step retries in the worker, the worker heartbeating the task (three events) every 8 s, and past
+ * `localRetryThreshold` backs off with a marker, a timer and a workflow task per retry.
+ * Both limits, because the SDK (1.24) keeps a schedule-to-close timeout only if it falls while an attempt runs: one
+ * that falls while the step waits between attempts is dropped (sdk-core local_activities.rs, `complete` of an untracked
+ * task), and the step then retries without end. Attempts bound the steps that fail at once (a refused connection);
+ * the timeout bounds the one attempt that hangs (a connection that never answers).
  * Constants, not settings: the sandbox reads no configuration, and the values follow from the workflow task itself:
- * - the bound stays below the task's heartbeat (80 % of the 10 s workflow task timeout every case starts with), so a
- *   failing step never writes a heartbeat;
+ * - 4 attempts 1 s, 2 s, 2 s apart and the 6 s timeout stay below the task's heartbeat (80 % of the 10 s workflow task
+ *   timeout every case starts with), so a failing step never writes a heartbeat;
  * - no retry waits longer than `localRetryThreshold`, so no backoff ever becomes a timer in the history (a timer would
  *   carry the step's first schedule time into its next attempt, which would then run out of time at once, forever).
- * Timeouts are not recorded in a history: a later change of these values replays as before.
+ * Timeouts and retry policies are not recorded in a history: a later change of these values replays as before.
  */
-export const LOCAL_STEP_BOUND = { scheduleToCloseTimeout: '6 seconds', localRetryThreshold: '6 seconds', maximumInterval: '2 seconds' } as const;
+export const LOCAL_STEP_BOUND = { scheduleToCloseTimeout: '6 seconds', maximumAttempts: 4, localRetryThreshold: '6 seconds', maximumInterval: '2 seconds' } as const;
 
 /**
  * A case step (a local activity) that did not go through within LOCAL_STEP_BOUND: thrown from the workflow, it fails the
@@ -68,7 +73,7 @@ export const LOCAL_STEP_BOUND = { scheduleToCloseTimeout: '6 seconds', localRetr
 export class LocalStepUnavailable extends Error {
   constructor(activity: string, cause: unknown) {
     const why = cause instanceof ActivityFailure && cause.cause ? cause.cause.message : String(cause);
-    super(`case step ${activity} did not complete within ${LOCAL_STEP_BOUND.scheduleToCloseTimeout} (${why}): the workflow task fails and is retried`);
+    super(`case step ${activity} did not complete within ${LOCAL_STEP_BOUND.maximumAttempts} attempts and ${LOCAL_STEP_BOUND.scheduleToCloseTimeout} (${why}): the workflow task fails and is retried`);
     this.name = 'LocalStepUnavailable';
   }
 }
@@ -81,16 +86,22 @@ export interface LocalSteps<A> {
 
 /** Local activities of a case (its own short writes and reads): give them to CaseKit.local, which picks the form. */
 export function localSteps<A extends object>(options: LocalActivityOptions): LocalSteps<A> {
-  const { scheduleToCloseTimeout, localRetryThreshold, maximumInterval } = LOCAL_STEP_BOUND;
+  const { scheduleToCloseTimeout, maximumAttempts, localRetryThreshold, maximumInterval } = LOCAL_STEP_BOUND;
   return {
     unbounded: proxyLocalActivities<A>(options) as unknown as A,
-    bounded: proxyLocalActivities<A>({ ...options, scheduleToCloseTimeout, localRetryThreshold, retry: { ...options.retry, maximumInterval } }) as unknown as A,
+    bounded: proxyLocalActivities<A>({ ...options, scheduleToCloseTimeout, localRetryThreshold, retry: { ...options.retry, maximumInterval, maximumAttempts } }) as unknown as A,
   };
 }
 
-/** True when a bounded step failed for its bound (its time ran out while it retried), not for a refusal of its own. */
+/**
+ * True when a bounded step failed for its bound: its time ran out, or its attempts did on a failure that may be retried;
+ * not for a refusal of its own (a non-retryable failure).
+ */
 function outOfTime(err: unknown): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure;
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  if (failure instanceof TimeoutFailure) return true;
+  if (failure instanceof ApplicationFailure) return !failure.nonRetryable;
+  return err instanceof ActivityFailure && !(failure instanceof TemporalFailure);
 }
 
 /** The case's own writes as activities on the task queue (cases that started before local writes). */
