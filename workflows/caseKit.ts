@@ -64,7 +64,7 @@ const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInter
  *   carry the step's first schedule time into its next attempt, which would then run out of time at once, forever).
  * Timeouts and retry policies are not recorded in a history: a later change of these values replays as before.
  */
-export const LOCAL_STEP_BOUND = { scheduleToCloseTimeout: '6 seconds', maximumAttempts: 4, localRetryThreshold: '6 seconds', maximumInterval: '2 seconds' } as const;
+export const LOCAL_STEP_BOUND = { scheduleToCloseTimeout: '3 seconds', maximumAttempts: 3, localRetryThreshold: '3 seconds', maximumInterval: '1 second' } as const;
 
 /**
  * A case step (a local activity) that did not go through within LOCAL_STEP_BOUND: thrown from the workflow, it fails the
