@@ -59,7 +59,11 @@ function codeDir(): string {
   if (!fs.existsSync(path.join(dir, 'package.json'))) {
     fs.mkdirSync(dir, { recursive: true });
     execFileSync('bash', ['-c', `git archive ${commit} | tar -x -C ${dir}`], { cwd: ROOT });
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+    // This checkout's packages, one link each: the generated workflow entry (node_modules/.cache) stays the baseline's.
+    fs.mkdirSync(path.join(dir, 'node_modules'));
+    for (const name of fs.readdirSync(path.join(ROOT, 'node_modules'))) {
+      if (name !== '.cache') fs.symlinkSync(path.join(ROOT, 'node_modules', name), path.join(dir, 'node_modules', name));
+    }
   }
   log(`baseline: worker and API of ${commit} (${dir})`);
   return dir;
