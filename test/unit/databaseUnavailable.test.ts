@@ -56,7 +56,7 @@ test.each(['/prisma', '/pool'])('%s against an unreachable database: 503 DATABAS
 test('any other error stays 500 INTERNAL', async () => {
   const r = await fetch(`${base}/bug`);
   expect(r.status).toBe(500);
-  expect((await r.json()).error.code).toBe('INTERNAL');
+  expect(((await r.json()) as { error: { code: string } }).error.code).toBe('INTERNAL');
 });
 
 test('what counts as the database being away, and what does not', () => {
