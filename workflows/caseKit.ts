@@ -58,8 +58,10 @@ const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInter
  * task), and the step then retries without end. Attempts bound the steps that fail at once (a refused connection);
  * the timeout bounds the one attempt that hangs (a connection that never answers).
  * Constants, not settings: the sandbox reads no configuration, and the values follow from the workflow task itself:
- * - 4 attempts 1 s, 2 s, 2 s apart and the 6 s timeout stay below the task's heartbeat (80 % of the 10 s workflow task
- *   timeout every case starts with), so a failing step never writes a heartbeat;
+ * - 3 attempts 1 s apart and the 3 s timeout keep a failing task and its first retry (sent at once) within the
+ *   worker's heartbeat of the first (8 s: 80 % of the 10 s workflow task timeout every case starts with; measured, the
+ *   heartbeat falls on the retry when the two take longer, writing both into the history), so a failing step writes
+ *   no heartbeat;
  * - no retry waits longer than `localRetryThreshold`, so no backoff ever becomes a timer in the history (a timer would
  *   carry the step's first schedule time into its next attempt, which would then run out of time at once, forever).
  * Timeouts and retry policies are not recorded in a history: a later change of these values replays as before.

@@ -504,8 +504,8 @@ export const PATCHES: readonly PatchEntry[] = [
     // Asked by CaseKit in every case type: the types born with the kit's earlier patches ran before this one.
     id: LOCAL_STEPS_BOUNDED_PATCH,
     workflowTypes: CASE_WORKFLOW_TYPES,
-    introduced: '2026-12-05T09:30:00Z',
-    commit: '9b97f8a',
+    introduced: '2026-12-05T08:51:11Z',
+    commit: '56cafe1',
     oldFlow: {
       code: 'workflows/caseKit.ts CaseKit.local: a case step\'s local activity retried without end (`steps.unbounded`, backoff timers past localRetryThreshold)',
       fixtures: [
