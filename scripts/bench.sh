@@ -12,4 +12,7 @@ if [[ "${1:-}" == sealing ]]; then shift; exec node_modules/.bin/tsx scripts/ben
 # `bash scripts/bench.sh topologies [...]`: the harness against the dev system, then the production topology, side by
 # side (scripts/bench-topologies.ts); starts and stops each itself.
 if [[ "${1:-}" == topologies ]]; then shift; ensure_local_postgres; exec node_modules/.bin/tsx scripts/bench-topologies.ts "$@"; fi
+# `bash scripts/bench.sh pg-outage [...]`: a 60 s PostgreSQL outage under load, on a cluster, a Temporal dev server, a
+# worker and an API of its own (scripts/bench-pg-outage.ts); no running system needed.
+if [[ "${1:-}" == pg-outage ]]; then shift; exec node_modules/.bin/tsx scripts/bench-pg-outage.ts "$@"; fi
 exec node_modules/.bin/tsx scripts/bench.ts "$@"

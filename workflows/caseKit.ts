@@ -14,6 +14,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   log,
+  ActivityFailure,
+  TemporalFailure,
+  TimeoutFailure,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { CaseActivities, CaseLinkType, CaseWrite, NotifyInput, OpenLinkedCaseResult } from '../activities/types';
 import { calendarCoverage, dayPeriodEndsAt, localYearOf, withCalendarYears, withKnownCoverage, type BusinessCalendar, type DayPeriodOptions } from '../policy/businessCalendar';
@@ -39,9 +43,69 @@ import {
 } from './definitions';
 import { SlaClock, type SlaClockState, type SlaFacts, type SlaHooks, type SlaResult } from './sla';
 import { CaseStatus, CaseType, MerchantId } from '../lib/searchAttributes';
-import { BATCHED_WRITES_PATCH, CALENDAR_READ_PATCH, CARRIER_DELIVERY_EVENTS_PATCH, CONTINUE_AS_NEW_PATCH, DEADLINES_ON_CHANGE_PATCH, LOCAL_WRITES_PATCH, STEP_WRITES_PATCH } from './patches';
+import { BATCHED_WRITES_PATCH, CALENDAR_READ_PATCH, CARRIER_DELIVERY_EVENTS_PATCH, CONTINUE_AS_NEW_PATCH, DEADLINES_ON_CHANGE_PATCH, LOCAL_STEPS_BOUNDED_PATCH, LOCAL_WRITES_PATCH, STEP_WRITES_PATCH } from './patches';
 
 const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+/**
+ * The bound on a case step's local activity (patch local-steps-bounded): tried at most `maximumAttempts` times, for at
+ * most `scheduleToCloseTimeout`, then the workflow task fails (LocalStepUnavailable) and Temporal retries the whole
+ * task with its own backoff (at once, then 10 s, then growing to 10 minutes between attempts), until the step goes
+ * through. A PostgreSQL outage thus adds a fixed few events to a case (its first failed task), however long it lasts,
+ * where an unbounded step retries in the worker, the worker heartbeating the task (three events) every 8 s, and past
+ * `localRetryThreshold` backs off with a marker, a timer and a workflow task per retry.
+ * Both limits, because the SDK (1.24) keeps a schedule-to-close timeout only if it falls while an attempt runs: one
+ * that falls while the step waits between attempts is dropped (sdk-core local_activities.rs, `complete` of an untracked
+ * task), and the step then retries without end. Attempts bound the steps that fail at once (a refused connection);
+ * the timeout bounds the one attempt that hangs (a connection that never answers).
+ * Constants, not settings: the sandbox reads no configuration, and the values follow from the workflow task itself:
+ * - 3 attempts 1 s apart and the 3 s timeout keep a failing task and its first retry (sent at once) within the
+ *   worker's heartbeat of the first (8 s: 80 % of the 10 s workflow task timeout every case starts with; measured, the
+ *   heartbeat falls on the retry when the two take longer, writing both into the history), so a failing step writes
+ *   no heartbeat;
+ * - no retry waits longer than `localRetryThreshold`, so no backoff ever becomes a timer in the history (a timer would
+ *   carry the step's first schedule time into its next attempt, which would then run out of time at once, forever).
+ * Timeouts and retry policies are not recorded in a history: a later change of these values replays as before.
+ */
+export const LOCAL_STEP_BOUND = { scheduleToCloseTimeout: '3 seconds', maximumAttempts: 3, localRetryThreshold: '3 seconds', maximumInterval: '1 second' } as const;
+
+/**
+ * A case step (a local activity) that did not go through within LOCAL_STEP_BOUND: thrown from the workflow, it fails the
+ * workflow task, never the case (it is not a TemporalFailure), and the task's retry runs the step again.
+ */
+export class LocalStepUnavailable extends Error {
+  constructor(activity: string, cause: unknown) {
+    const why = cause instanceof ActivityFailure && cause.cause ? cause.cause.message : String(cause);
+    super(`case step ${activity} did not complete within ${LOCAL_STEP_BOUND.maximumAttempts} attempts and ${LOCAL_STEP_BOUND.scheduleToCloseTimeout} (${why}): the workflow task fails and is retried`);
+    this.name = 'LocalStepUnavailable';
+  }
+}
+
+/** A process's local activities in both forms: as recorded before patch local-steps-bounded, and bounded. CaseKit.local picks. */
+export interface LocalSteps<A> {
+  unbounded: A;
+  bounded: A;
+}
+
+/** Local activities of a case (its own short writes and reads): give them to CaseKit.local, which picks the form. */
+export function localSteps<A extends object>(options: LocalActivityOptions): LocalSteps<A> {
+  const { scheduleToCloseTimeout, maximumAttempts, localRetryThreshold, maximumInterval } = LOCAL_STEP_BOUND;
+  return {
+    unbounded: proxyLocalActivities<A>(options) as unknown as A,
+    bounded: proxyLocalActivities<A>({ ...options, scheduleToCloseTimeout, localRetryThreshold, retry: { ...options.retry, maximumInterval, maximumAttempts } }) as unknown as A,
+  };
+}
+
+/**
+ * True when a bounded step failed for its bound: its time ran out, or its attempts did on a failure that may be retried;
+ * not for a refusal of its own (a non-retryable failure).
+ */
+function outOfTime(err: unknown): boolean {
+  const failure = err instanceof ActivityFailure ? err.cause : err;
+  if (failure instanceof TimeoutFailure) return true;
+  if (failure instanceof ApplicationFailure) return !failure.nonRetryable;
+  return err instanceof ActivityFailure && !(failure instanceof TemporalFailure);
+}
+
 /** The case's own writes as activities on the task queue (cases that started before local writes). */
 const queued = proxyActivities<CaseActivities>({ startToCloseTimeout: '30 seconds', retry });
 /**
@@ -49,7 +113,7 @@ const queued = proxyActivities<CaseActivities>({ startToCloseTimeout: '30 second
  * worker that runs the workflow, in the same workflow task, one marker event each in the history. They are
  * idempotent on their event keys, as before, so a retry after a crash writes nothing twice.
  */
-const local = proxyLocalActivities<CaseActivities>({ startToCloseTimeout: '30 seconds', localRetryThreshold: '10 seconds', retry });
+const local = localSteps<CaseActivities>({ startToCloseTimeout: '30 seconds', localRetryThreshold: '10 seconds', retry });
 
 /**
  * Opening a linked case (openLinkedCase): an activity on the task queue, not a local one, since it starts another case's
@@ -59,6 +123,13 @@ const linking = proxyActivities<Pick<CaseActivities, 'openLinkedCase'>>({ startT
 
 /** Local writes from this patch on; histories recorded before it replay with queued activities. */
 export { LOCAL_WRITES_PATCH };
+
+/**
+ * From this patch on, a case's local activities are bounded (LOCAL_STEP_BOUND) and a step that runs out of time fails
+ * the workflow task instead of backing off with timers in the history. Asked at each step until the case first takes
+ * it, so a running case takes it at its next step after the deploy; a history recorded before replays as it was.
+ */
+export { LOCAL_STEPS_BOUNDED_PATCH };
 
 /**
  * From this patch on, a working-time deadline over a year the case has only provisionally (or not at all) first reads
@@ -254,6 +325,34 @@ export class CaseKit {
   private patched(id: string): boolean {
     return this.bornWith.has(id) || patched(id);
   }
+
+  /** Whether this case's steps are bounded (LOCAL_STEPS_BOUNDED_PATCH): asked at each step until it holds. */
+  private stepsBounded = false;
+
+  /**
+   * The case's local activities `steps` (localSteps): from patch local-steps-bounded on, bounded by LOCAL_STEP_BOUND, a
+   * step out of time failing the workflow task (LocalStepUnavailable) instead of the case; before it, as recorded
+   * (retried without end, backing off with timers). A refusal of the step itself (a non-retryable failure) reaches the
+   * flow as before. The patch is asked when a step is called, so a running case takes it at its next step.
+   */
+  local<A extends object>(steps: LocalSteps<A>): A {
+    return new Proxy({} as A, {
+      get: (_, name) => {
+        if (typeof name !== 'string') return undefined;
+        return async (...args: unknown[]) => {
+          if (!this.stepsBounded) this.stepsBounded = this.patched(LOCAL_STEPS_BOUNDED_PATCH);
+          const fn = (form: A) => (form as Record<string, (...a: unknown[]) => Promise<unknown>>)[name];
+          if (!this.stepsBounded) return fn(steps.unbounded)(...args);
+          try {
+            return await fn(steps.bounded)(...args);
+          } catch (err) {
+            if (outOfTime(err)) throw new LocalStepUnavailable(name, err);
+            throw err;
+          }
+        };
+      },
+    });
+  }
   readonly view: CaseView;
   private readonly tasks = new Map<string, TaskState>();
   private readonly slas: SlaFacts[] = [];
@@ -318,7 +417,7 @@ export class CaseKit {
       this.stepWrites = this.batched && this.patched(STEP_WRITES_PATCH);
       this.deadlinesOnChange = this.batched && this.patched(DEADLINES_ON_CHANGE_PATCH);
     }
-    this.acts = this.localWrites ? local : queued;
+    this.acts = this.localWrites ? (this.local(local) as unknown as typeof queued) : queued;
     // A case opened before calendars carried their years has the 2026 notice: read as official for 2026 only.
     this.currentCalendar = withKnownCoverage(policy.calendar);
     this.view = {
@@ -628,7 +727,7 @@ export class CaseKit {
       const writes = this.pending;
       this.pending = [];
       try {
-        await local.applyCaseWrites({ caseId: this.caseId, writes });
+        await this.local(local).applyCaseWrites({ caseId: this.caseId, writes });
       } catch (err) {
         landing.forEach((l) => l.reject(err));
         throw err;

@@ -43,6 +43,7 @@ export const CARRIER_DELIVERY_EVENTS_PATCH = 'carrier-delivery-events';
 export const EVIDENCE_ATTACHMENT_IDS_PATCH = 'evidence-attachment-ids';
 export const RETENTION_BY_SCHEDULE_PATCH = 'registration-retention-by-schedule';
 export const COMPLAINT_PRIVACY_BREACH_PATCH = 'complaint-privacy-opens-breach';
+export const LOCAL_STEPS_BOUNDED_PATCH = 'local-steps-bounded';
 
 export interface PatchEntry {
   id: string;
@@ -496,6 +497,25 @@ export const PATCHES: readonly PatchEntry[] = [
     oldFlow: {
       code: 'workflows/complaint.ts handOver: a privacy complaint waits for a supervisor task complaint.handover_review (no linked breach response case)',
       fixtures: ['complaint.v2MediationNotRequested.json', 'complaint.v2MediatedCompensationPaid.json', 'complaint.v2ArbitrationAwardPaid.json', 'complaint.v2AgreementNotCarriedOutJudged.json'],
+    },
+    state: 'active',
+  },
+  {
+    // Asked by CaseKit in every case type: the types born with the kit's earlier patches ran before this one.
+    id: LOCAL_STEPS_BOUNDED_PATCH,
+    workflowTypes: CASE_WORKFLOW_TYPES,
+    introduced: '2026-12-05T08:51:11Z',
+    commit: '56cafe1',
+    oldFlow: {
+      code: 'workflows/caseKit.ts CaseKit.local: a case step\'s local activity retried without end (`steps.unbounded`, backoff timers past localRetryThreshold)',
+      fixtures: [
+        'breachResponse.notifiedReportedRemediated.json',
+        'complaint.v3PrivacyOpensBreach.json',
+        'personalDataRequest.accessFulfilled.json',
+        'registrationReview.v10FaceFailReviewedRejectedRetentionBySchedule.json',
+        'returnWithin7Days.v14RejectedHandedOverToComplaint.json',
+        'warrantyRepair.v12EvidenceAttachmentIdsUserDamageDisputeOverturned.json',
+      ],
     },
     state: 'active',
   },

@@ -33,6 +33,8 @@ const registrationQueued = proxyActivities<RegistrationActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+// Not bounded (patch local-steps-bounded bounds the kit's own writes): some of these call a port (SMS, face check,
+// carrier) whose one call may take longer than LOCAL_STEP_BOUND.
 const registrationLocal = proxyLocalActivities<RegistrationActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },

@@ -56,6 +56,7 @@ const payments = proxyActivities<Pick<CaseActivities, 'issueRefund' | 'recordRet
  * The carrier's delivery status as a fallback (patch carrier-delivery-events): a short read, asked at most three times,
  * as a local activity (one marker in the history instead of an activity's events and a workflow task of its own).
  */
+// Not bounded (patch local-steps-bounded bounds the kit's own writes): a carrier's answer may take longer than LOCAL_STEP_BOUND.
 const carrierStatus = proxyLocalActivities<Pick<ReturnActivities, 'returnParcelStatus'>>({
   startToCloseTimeout: '30 seconds',
   localRetryThreshold: '10 seconds',

@@ -42,6 +42,8 @@ const repairsQueued = proxyActivities<WarrantyRepairActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+// Not bounded (patch local-steps-bounded bounds the kit's own writes): some of these call a port (SMS, face check,
+// carrier) whose one call may take longer than LOCAL_STEP_BOUND.
 const repairsLocal = proxyLocalActivities<WarrantyRepairActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },

@@ -8,6 +8,7 @@ import type { BusinessCalendar } from '../../../policy/businessCalendar';
 import type { HistoryBound, PartyActionDef } from '../../../policy/process';
 import type { SlaPolicy } from '../../../policy/schemas';
 import { CASE_KIT_PATCHES, CaseKit, type CaseCarry } from '../../../workflows/caseKit';
+import { LOCAL_STEPS_BOUNDED_PATCH } from '../../../workflows/patches';
 
 export const LONG_CASE_TYPE = 'long_case_probe';
 
@@ -34,7 +35,7 @@ export const runQuery = defineQuery<{ run: number; stage: number }>('run');
 export const heardQuery = defineQuery<{ noticeAcceptedAt: string | null; delivery: { eventId: string; deliveredAt: string } | null }, [string, string]>('heard');
 
 export async function longCase(input: LongCaseInput): Promise<{ stages: number; run: number }> {
-  const kase = new CaseKit(input.caseId, LONG_CASE_TYPE, input.policy, undefined, {}, { runs: { input, bound: input.bound }, bornWith: CASE_KIT_PATCHES });
+  const kase = new CaseKit(input.caseId, LONG_CASE_TYPE, input.policy, undefined, {}, { runs: { input, bound: input.bound }, bornWith: [...CASE_KIT_PATCHES, LOCAL_STEPS_BOUNDED_PATCH] });
   let stage = kase.resumed<{ stage: number }>()?.stage ?? 0;
   kase.carries(() => ({ stage }));
   setHandler(runQuery, () => ({ run: kase.run, stage }));

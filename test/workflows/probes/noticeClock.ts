@@ -4,6 +4,7 @@
 import { sleep } from '@temporalio/workflow';
 import type { BusinessCalendar } from '../../../policy/businessCalendar';
 import { CASE_KIT_PATCHES, CaseKit } from '../../../workflows/caseKit';
+import { LOCAL_STEPS_BOUNDED_PATCH } from '../../../workflows/patches';
 
 export interface NoticeClockInput {
   caseId: string;
@@ -12,7 +13,7 @@ export interface NoticeClockInput {
 }
 
 export async function noticeClockProbe(input: NoticeClockInput): Promise<{ deliveredAt: string; endsAt: string; endedAt: string }> {
-  const kase = new CaseKit(input.caseId, 'notice_clock_probe', input.policy, undefined, {}, { bornWith: CASE_KIT_PATCHES });
+  const kase = new CaseKit(input.caseId, 'notice_clock_probe', input.policy, undefined, {}, { bornWith: [...CASE_KIT_PATCHES, LOCAL_STEPS_BOUNDED_PATCH] });
   await kase.record('case.opened', {}, { step: 'opened' });
   const recipient = { kind: 'customer' as const, id: 'cust-clock' };
   await kase.notify('thread.message_posted', recipient, { from: 'staff', attachments: 0 }, '', { receipt: true });

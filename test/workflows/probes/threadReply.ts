@@ -4,6 +4,7 @@ import type { BusinessCalendar } from '../../../policy/businessCalendar';
 import type { HistoryBound } from '../../../policy/process';
 import type { SlaPolicy } from '../../../policy/schemas';
 import { CASE_KIT_PATCHES, CaseKit, type CaseCarry } from '../../../workflows/caseKit';
+import { LOCAL_STEPS_BOUNDED_PATCH } from '../../../workflows/patches';
 
 export interface ThreadReplyInput {
   caseId: string;
@@ -16,7 +17,7 @@ export interface ThreadReplyInput {
 }
 
 export async function threadReplyProbe(input: ThreadReplyInput): Promise<{ messageId: string | null; outcome: string }> {
-  const kase = new CaseKit(input.caseId, 'thread_reply_probe', input.policy, undefined, {}, { bornWith: CASE_KIT_PATCHES, ...(input.bound && { runs: { input, bound: input.bound } }) });
+  const kase = new CaseKit(input.caseId, 'thread_reply_probe', input.policy, undefined, {}, { bornWith: [...CASE_KIT_PATCHES, LOCAL_STEPS_BOUNDED_PATCH], ...(input.bound && { runs: { input, bound: input.bound } }) });
   if (kase.run === 1) {
     await kase.record('case.opened', {}, { step: 'opened' });
     await kase.record('step.entered', {}, { step: 'awaiting_merchant_reply' });
