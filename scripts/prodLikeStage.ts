@@ -93,16 +93,18 @@ interface Keys {
 
 /** The stage's world: the topology, its principals, the replica turn, the cases it opened. */
 class Journey {
-  private turn = 0;
+  private readonly turns = new Map<string, number>();
   readonly cases: string[] = [];
   constructor(readonly topo: ProdLikeTopology, readonly keys: Keys, readonly db: Db, readonly temporal: Client, private readonly carrierSecret: string) {}
 
   get api1() {
     return this.topo.apis[0];
   }
-  /** The replica of the next step: api-2, api-1, api-2, … (the opening always goes to api-1). */
-  next(): string {
-    return this.topo.apis[++this.turn % this.topo.apis.length];
+  /** The replica of a case's next step: api-2, api-1, api-2, … (its opening went to api-1). */
+  next(caseId: string): string {
+    const turn = (this.turns.get(caseId) ?? 0) + 1;
+    this.turns.set(caseId, turn);
+    return this.topo.apis[turn % this.topo.apis.length];
   }
 
   async open(body: { type: string }, key = this.keys.storefront): Promise<string> {
@@ -125,7 +127,7 @@ class Journey {
 
   /** A staff step: the open task of `type`, listed and completed on the next replica; its row completed by this key's principal. */
   async complete(caseId: string, type: string, payload: unknown, key = this.keys.agent, timeoutMs?: number): Promise<void> {
-    const api = this.next();
+    const api = this.next(caseId);
     const task = await until(`task ${type} open on ${caseId}`, async () => {
       const r = await must(200, api, 'GET', `/v1/tasks?caseId=${encodeURIComponent(caseId)}&status=open`, key);
       return (r.body.tasks as { taskId: string; type: string }[]).find((t) => t.type === type);
@@ -137,7 +139,7 @@ class Journey {
 
   /** A party's action on the next replica, retried while the case is not yet at the step that takes it (409). */
   async act(caseId: string, action: string, body: unknown, key = this.keys.storefront): Promise<void> {
-    const api = this.next();
+    const api = this.next(caseId);
     await until(`${action} accepted on ${caseId}`, async () => {
       const r = await call(api, 'POST', `/v1/cases/${caseId}/actions/${action}`, key, body);
       if (r.status === 200) return true;
@@ -147,8 +149,8 @@ class Journey {
   }
 
   /** The carrier's signed delivery event, on the next replica (404 until the parcel is recorded: retried). */
-  async carrierDelivers(trackingNumber: string): Promise<void> {
-    const api = this.next();
+  async carrierDelivers(caseId: string, trackingNumber: string): Promise<void> {
+    const api = this.next(caseId);
     await until(`the carrier's delivery of ${trackingNumber}`, async () => {
       const raw = JSON.stringify({ eventId: `stage-${crypto.randomUUID()}`, type: 'delivered', trackingNumber, deliveredAt: new Date().toISOString() });
       const ts = String(Math.floor(Date.now() / 1000));
@@ -174,13 +176,13 @@ class Journey {
 
   /** The timeline (on the next replica) opens with case.opened and holds `types`; its audit chain verifies. */
   async timeline(caseId: string, types: string[]): Promise<number> {
-    const api = this.next();
+    const api = this.next(caseId);
     const t = await must(200, api, 'GET', `/v1/cases/${caseId}/timeline`, this.keys.auditor);
     const got = (t.body.events as { type: string }[]).map((e) => e.type);
     check(got[0] === 'case.opened', `${caseId}: the timeline starts with ${got[0]}`);
     const missing = types.filter((x) => !got.includes(x));
     check(missing.length === 0, `${caseId}: the timeline lacks ${missing.join(', ')} (has ${got.join(', ')})`);
-    const v = await must(200, this.next(), 'GET', `/v1/cases/${caseId}/audit/verify`, this.keys.auditor);
+    const v = await must(200, this.next(caseId), 'GET', `/v1/cases/${caseId}/audit/verify`, this.keys.auditor);
     check(v.body.valid === true && v.body.events === got.length, `${caseId}: the audit chain does not verify: ${JSON.stringify(v.body)}`);
     return got.length;
   }
@@ -194,7 +196,7 @@ async function driveReturn(j: Journey): Promise<string> {
   await j.atStep(id, 'awaiting_customer_shipment');
   const parcel = trackingNumber();
   await j.act(id, 'shipment', { carrier: 'SF', trackingNumber: parcel });
-  await j.carrierDelivers(parcel);
+  await j.carrierDelivers(id, parcel);
   await j.complete(id, 'return.merchant_inspection', { outcome: 'complete' }, j.keys.merchant);
   await j.closed(id, 'refunded');
   const n = await j.timeline(id, ['case.closed']);
@@ -210,7 +212,7 @@ async function driveRepair(j: Journey): Promise<string> {
   await j.atStep(id, 'awaiting_hand_over');
   const parcel = trackingNumber();
   await j.act(id, 'hand-over', { method: 'courier', carrier: 'SF', trackingNumber: parcel });
-  await j.carrierDelivers(parcel);
+  await j.carrierDelivers(id, parcel);
   await j.complete(id, 'repair.confirm_receipt', { outcome: 'received' });
   await j.complete(id, 'repair.technician_report', { result: 'repaired', faultCode: 'power_supply', partsUsed: ['PSU-2000-A'] });
   await j.complete(id, 'repair.return_shipment', { carrier: 'JD', trackingNumber: 'JD0001234567' });
@@ -227,7 +229,7 @@ async function driveComplaint(j: Journey): Promise<string> {
   await j.complete(id, 'complaint.information_review', { outcome: 'complete' });
   await j.complete(id, 'complaint.preliminary_judgement', { classification: 'product_quality' });
   await j.atStep(id, 'merchant_reply');
-  await must(201, j.next(), 'POST', `/v1/cases/${id}/messages`, j.keys.merchant, { body: 'We are sorry; we offer a compensation.' });
+  await must(201, j.next(id), 'POST', `/v1/cases/${id}/messages`, j.keys.merchant, { body: 'We are sorry; we offer a compensation.' });
   await j.atStep(id, 'negotiation');
   await j.act(id, 'propose-settlement', { terms: 'compensation', amount: '88.00' }, j.keys.merchant);
   await j.act(id, 'respond-settlement', { proposal: 1, decision: 'accept' });
@@ -246,7 +248,7 @@ async function driveRegistration(j: Journey): Promise<string> {
   const tag = crypto.randomBytes(5).toString('hex');
   const id = await j.open({ type: 'registration', name: '张三', mobile: `139${String(crypto.randomInt(0, 1e8)).padStart(8, '0')}`, email: `u${tag}@applicant.test`, username: `u_${tag}`, password: 'Correct-Horse-9!', agreementVersion: '2026-11', locale: 'en', realNameFor: 'merchant_account' } as { type: string });
   const sms = await until(`the SMS of ${id}`, () => j.db.smsOutbox.findFirst({ where: { registrationId: id }, orderBy: { createdAt: 'desc' } }));
-  await must(200, j.next(), 'POST', `/v1/registrations/${id}/mobile/verify`, j.keys.storefront, { code: /(\d{6})/.exec(sms.body)![1] });
+  await must(200, j.next(id), 'POST', `/v1/registrations/${id}/mobile/verify`, j.keys.storefront, { code: /(\d{6})/.exec(sms.body)![1] });
   await j.atStep(id, 'email_verification');
   const token = await until(`the verification e-mail of ${id}`, async () => {
     for (const m of readMails(j.topo.mailDir)) {
@@ -256,19 +258,19 @@ async function driveRegistration(j: Journey): Promise<string> {
     }
     return undefined;
   });
-  await must(200, j.next(), 'POST', `/v1/registrations/${id}/email/confirm`, j.keys.storefront, { token });
+  await must(200, j.next(id), 'POST', `/v1/registrations/${id}/email/confirm`, j.keys.storefront, { token });
   await j.atStep(id, 'identity_verification');
   for (const purpose of ['id_number', 'face_image']) {
-    const api = j.next();
+    const api = j.next(id);
     const notice = (await must(200, api, 'GET', `/v1/registrations/${id}/consents/notice?purpose=${purpose}&locale=en`, j.keys.storefront)).body;
     await must(201, api, 'POST', `/v1/registrations/${id}/consents`, j.keys.storefront, { purpose, privacyPolicyVersion: notice.privacyPolicy.version, privacyPolicyTextSha256: notice.privacyPolicy.textSha256, noticeSha256: notice.noticeSha256 });
   }
   const { idCheckCharacter } = await import('../policy/idNumber');
   const first17 = `110105${19800101 + crypto.randomInt(0, 27)}${String(crypto.randomInt(0, 1000)).padStart(3, '0')}`;
-  await must(200, j.next(), 'POST', `/v1/registrations/${id}/identity`, j.keys.storefront, { idNumber: first17 + idCheckCharacter(first17), faceImageRef: 'sim-pass-1' });
+  await must(200, j.next(id), 'POST', `/v1/registrations/${id}/identity`, j.keys.storefront, { idNumber: first17 + idCheckCharacter(first17), faceImageRef: 'sim-pass-1' });
   const review = await until(`${id} approved or at an identity review`, async () => {
     if ((await j.read(id)).status === 'closed') return 'none';
-    const r = await must(200, j.next(), 'GET', `/v1/tasks?caseId=${id}&status=open`, j.keys.agent);
+    const r = await must(200, j.next(id), 'GET', `/v1/tasks?caseId=${id}&status=open`, j.keys.agent);
     return (r.body.tasks as { type: string }[]).some((t) => t.type === 'registration.identity_review') ? 'review' : undefined;
   });
   if (review === 'review') await j.complete(id, 'registration.identity_review', { decision: 'approve' });
@@ -367,7 +369,7 @@ async function workerTakeover(j: Journey, n: number): Promise<{ victim: string; 
   await Promise.all(ids.map(async (id) => {
     const parcel = trackingNumber();
     await j.act(id, 'shipment', { carrier: 'SF', trackingNumber: parcel });
-    await j.carrierDelivers(parcel);
+    await j.carrierDelivers(id, parcel);
     await j.complete(id, 'return.merchant_inspection', { outcome: 'complete' }, j.keys.merchant);
     await j.closed(id, 'refunded');
   }));

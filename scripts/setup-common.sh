@@ -90,7 +90,9 @@ ensure_node_modules() {
 # already set is kept: another server).
 ensure_local_postgres() {
   if [[ -n "${TEST_DATABASE_ADMIN_URL:-}" ]]; then return; fi
-  read -r PG_VERSION PG_CLUSTER PG_PORT PG_STATUS < <(pg_lsclusters -h | head -1 | awk '{print $1, $2, $3, $4}')
+  # The cluster "main" when there is one: the clusters of the fault topologies (casework-prodlike and others, made by
+  # scripts/harness/ownPostgres.ts) sort before it and are killed and restarted by their stages.
+  read -r PG_VERSION PG_CLUSTER PG_PORT PG_STATUS < <(pg_lsclusters -h | awk '$2 == "main" {print $1, $2, $3, $4; found=1; exit} NR == 1 {first=$1" "$2" "$3" "$4} END {if (!found && first) print first}' | head -1)
   if [[ -z "${PG_VERSION:-}" ]]; then
     PG_VERSION=$(ls /usr/lib/postgresql | sort -n | tail -1); PG_CLUSTER=main
     say "creating PostgreSQL cluster $PG_VERSION/$PG_CLUSTER"
