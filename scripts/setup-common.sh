@@ -90,7 +90,9 @@ ensure_node_modules() {
 # already set is kept: another server).
 ensure_local_postgres() {
   if [[ -n "${TEST_DATABASE_ADMIN_URL:-}" ]]; then return; fi
-  read -r PG_VERSION PG_CLUSTER PG_PORT PG_STATUS < <(pg_lsclusters -h | head -1 | awk '{print $1, $2, $3, $4}')
+  # The cluster "main" when there is one: the clusters of the fault topologies (casework-prodlike and others, made by
+  # scripts/harness/ownPostgres.ts) sort before it and are killed and restarted by their stages.
+  read -r PG_VERSION PG_CLUSTER PG_PORT PG_STATUS < <(pg_lsclusters -h | awk '$2 == "main" {print $1, $2, $3, $4; found=1; exit} NR == 1 {first=$1" "$2" "$3" "$4} END {if (!found && first) print first}' | head -1)
   if [[ -z "${PG_VERSION:-}" ]]; then
     PG_VERSION=$(ls /usr/lib/postgresql | sort -n | tail -1); PG_CLUSTER=main
     say "creating PostgreSQL cluster $PG_VERSION/$PG_CLUSTER"
@@ -105,6 +107,39 @@ ensure_local_postgres() {
   as_pg psql -p "$PG_PORT" -qtAc "SELECT 1 FROM pg_roles WHERE rolname='casework_test'" | grep -q 1 \
     || as_pg psql -p "$PG_PORT" -qc "CREATE ROLE casework_test LOGIN SUPERUSER PASSWORD 'casework_test'" >/dev/null
   export TEST_DATABASE_ADMIN_URL="postgresql://casework_test:casework_test@127.0.0.1:${PG_PORT}/postgres"
+}
+
+# The prod-like topology's Temporal server and its SQL tool (scripts/prodLike.ts), built with the machine's Go once and
+# cached in .tools (about 4 minutes on an empty Go cache, ~10 s on a warm one); exports TEMPORAL_SERVER_BIN and
+# TEMPORAL_SERVER_MODULE. With `ui`, also the Temporal UI server (github.com/temporalio/ui-server/v2, ~35 s), exporting
+# TEMPORAL_UI_BIN; a UI that does not build is reported and left out.
+TEMPORAL_SERVER_VERSION=1.32.0
+TEMPORAL_UI_VERSION=2.54.1
+ensure_temporal_server() {
+  local server_dir="$ROOT/.tools/temporal-server-$TEMPORAL_SERVER_VERSION" t0
+  if [[ ! -x "$server_dir/server" || ! -x "$server_dir/sql" ]]; then
+    command -v go >/dev/null || { echo "Go is needed to build Temporal server $TEMPORAL_SERVER_VERSION (https://go.dev/dl)" >&2; return 1; }
+    say "building Temporal server $TEMPORAL_SERVER_VERSION and its SQL tool with $(go version | awk '{print $3}') (once; cached in .tools)"
+    t0=$(now_s)
+    GOBIN="$server_dir" GOFLAGS=-mod=mod go install "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION" "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION"
+    say "built in $(elapsed "$t0")"
+  fi
+  export TEMPORAL_SERVER_BIN="$server_dir"
+  export TEMPORAL_SERVER_MODULE="$(go env GOMODCACHE)/go.temporal.io/server@v$TEMPORAL_SERVER_VERSION"
+  if [[ "${1:-}" == ui ]]; then
+    local ui_dir="$ROOT/.tools/temporal-ui-$TEMPORAL_UI_VERSION"
+    if [[ ! -x "$ui_dir/server" ]]; then
+      say "building the Temporal UI server $TEMPORAL_UI_VERSION (once; cached in .tools)"
+      t0=$(now_s)
+      if GOBIN="$ui_dir" GOFLAGS=-mod=mod go install "github.com/temporalio/ui-server/v2/cmd/server@v$TEMPORAL_UI_VERSION" >"$ROOT/.tools/temporal-ui.log" 2>&1; then
+        say "built in $(elapsed "$t0")"
+      else
+        say "the Temporal UI did not build (see .tools/temporal-ui.log): the topology runs without it"
+      fi
+    fi
+    [[ -x "$ui_dir/server" ]] && export TEMPORAL_UI_BIN="$ui_dir/server"
+  fi
+  return 0
 }
 
 ensure_temporal_tools() {

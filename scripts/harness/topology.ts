@@ -10,6 +10,11 @@ export interface Restartable {
   /** Starts it again and waits until it is ready (an API: /readyz 200; a worker: polling; Temporal: getSystemInfo). */
   restart(): Promise<void>;
   isRunning(): boolean;
+  /**
+   * Waits until it is ready, however long its dependencies stay down (up to a timeout). restart() does not wait while
+   * a dependency (Temporal, PostgreSQL) is down: the part is started again until ready, and this waits for that.
+   */
+  whenReady?(o?: { timeoutMs?: number }): Promise<void>;
 }
 
 export interface Topology {
@@ -19,7 +24,14 @@ export interface Topology {
   readonly adminKey: string;
   /** The application's database (a superuser URL: the stages read the ledgers and the outbox directly). */
   readonly databaseUrl: string;
-  readonly temporal: { readonly address: string; readonly namespace: string };
+  readonly temporal: {
+    readonly address: string;
+    readonly namespace: string;
+    /** When the frontend requires mTLS: the CA that signed its certificate, a client's certificate and key (PEM files). */
+    readonly tls?: { readonly ca: string; readonly cert: string; readonly key: string; readonly serverName: string };
+  };
+  /** The Temporal UI, when the topology runs it. */
+  readonly uiUrl?: string;
   /** The mail catcher's directory: one .eml file per received mail. */
   readonly mailDir: string;
   readonly workers: readonly Restartable[];

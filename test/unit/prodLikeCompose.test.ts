@@ -8,7 +8,8 @@ import { PROD_LIKE, prodLikeEnvironment, prodLikeSecretVariables } from '../../s
 import { ROOT } from '../helpers/env';
 
 const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { image?: string; environment?: Record<string, string> }> };
-const script = fs.readFileSync(path.join(ROOT, 'scripts', 'prod-like'), 'utf8');
+// scripts/prod-like and scripts/test build the server through setup-common.sh ensure_temporal_server.
+const script = fs.readFileSync(path.join(ROOT, 'scripts', 'setup-common.sh'), 'utf8');
 
 test('the same Temporal server version: the compose images, the script that builds it, the orchestrator', () => {
   const tag = (service: string) => compose.services[service].image!.split(':')[1].split(' ')[0];
