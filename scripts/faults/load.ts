@@ -229,7 +229,7 @@ const returnScenarios: ScenarioDecl[] = [
   {
     // Approved, but the customer never ships: the shipment window lapses (customerShipment, default decision).
     name: 'shipment-window-lapses',
-    expected: { status: 'closed' },
+    expected: { status: 'closed', outcomes: ['abandoned'] },
     run: async (ctx, c) => {
       c.caseId = await open(ctx, ctx.crew.storefront, returnBody(ctx.crew.merchant.merchantId));
       await complete(ctx, ctx.crew.merchant, c.caseId, 'return.merchant_review', { decision: 'approve' });
@@ -264,7 +264,7 @@ const repairScenarios: ScenarioDecl[] = [
   {
     // A free repair offered, the item never handed over: the hand-over window lapses (handOver, default decision).
     name: 'hand-over-window-lapses',
-    expected: { status: 'closed' },
+    expected: { status: 'closed', outcomes: ['abandoned'] },
     run: async (ctx, c) => {
       c.caseId = await open(ctx, ctx.crew.storefront, repairBody(ctx.crew.merchant.merchantId));
       await complete(ctx, ctx.crew.agent, c.caseId, 'repair.first_response', { solution: 'free_repair' });
@@ -295,18 +295,18 @@ const registrationScenarios: ScenarioDecl[] = [
       }
       await ctx.api.must(200, 'POST', `/v1/registrations/${id}/identity`, sf.apiKey, { idNumber: idNumber(), faceImageRef: 'sim-pass-1' }, { doneOn409: true });
       const review = await until(`${id} approved or at an identity review`, async () => {
-        if ((await caseOf(ctx, id)).status === 'closed') return null;
+        if ((await caseOf(ctx, id)).status === 'closed') return { closed: true as const };
         const r = await ctx.api.must(200, 'GET', `/v1/tasks?caseId=${encodeURIComponent(id)}&status=open`, ctx.crew.agent.apiKey);
         return (r.body.tasks as { taskId: string; type: string }[]).find((t) => t.type === 'registration.identity_review');
-      }, 600_000, 700).catch(() => null);
-      if (review) await ctx.api.must(200, 'POST', `/v1/tasks/${encodeURIComponent(review.taskId)}/complete`, ctx.crew.agent.apiKey, { payload: { decision: 'approve' } }, { doneOn409: true });
+      }, 600_000, 700);
+      if ('taskId' in review) await ctx.api.must(200, 'POST', `/v1/tasks/${encodeURIComponent(review.taskId)}/complete`, ctx.crew.agent.apiKey, { payload: { decision: 'approve' } }, { doneOn409: true });
       await closed(ctx, id);
     },
   },
   {
     // The applicant never enters the SMS code: the verification window lapses (registration.verification).
     name: 'verification-window-lapses',
-    expected: { status: 'closed' },
+    expected: { status: 'closed', outcomes: ['abandoned'] },
     run: async (ctx, c) => {
       c.caseId = await open(ctx, ctx.crew.storefront, registrationBody(false));
       await closed(ctx, c.caseId);
@@ -370,7 +370,7 @@ const complaintScenarios: ScenarioDecl[] = [
 /** A registered customer (its registration is left to lapse: a companion case); the user ref for requests. */
 async function customerWithAccount(ctx: LoadContext): Promise<string> {
   const regId = await open(ctx, ctx.crew.storefront, registrationBody(false));
-  ctx.cases.push({ caseId: regId, caseType: 'registration', scenario: 'verification-window-lapses', expected: { status: 'closed' }, companion: true });
+  ctx.cases.push({ caseId: regId, caseType: 'registration', scenario: 'verification-window-lapses', expected: { status: 'closed', outcomes: ['abandoned'] }, companion: true });
   const row = await until(`user ref of ${regId}`, async () => (await ctx.sql<{ user_ref: string | null }>('SELECT user_ref FROM registrations WHERE id = $1', [regId]))[0]?.user_ref, 120_000);
   return row;
 }
@@ -394,7 +394,7 @@ const personalDataRequestScenarios: ScenarioDecl[] = [
   {
     // The person never enters the code: the identity window lapses (personalDataRequest.identityVerification).
     name: 'identity-window-lapses',
-    expected: { status: 'closed' },
+    expected: { status: 'closed', outcomes: ['not_verified'] },
     run: async (ctx, c) => {
       const userRef = await customerWithAccount(ctx);
       c.caseId = await open(ctx, ctx.crew.storefront, { type: 'personal_data_request', customerId: userRef, requestType: 'access' });
@@ -436,7 +436,7 @@ async function breachToClosed(ctx: LoadContext, caseId: string): Promise<void> {
 const breachScenarios: ScenarioDecl[] = [
   {
     name: 'staff-report-closed',
-    expected: { status: 'closed' },
+    expected: { status: 'closed', outcomes: ['closed_notified'] },
     run: async (ctx, c) => {
       c.caseId = await open(ctx, ctx.crew.supervisor, { type: 'breach_response', source: 'staff_report', detectedAt: new Date().toISOString(), systems: ['crm'], description: 'A spreadsheet of customer e-mails was found on a public share' });
       await breachToClosed(ctx, c.caseId);
@@ -445,7 +445,7 @@ const breachScenarios: ScenarioDecl[] = [
   {
     // Opened by the monitoring system's signed webhook (once per event id: sent twice, one case).
     name: 'monitoring-webhook-closed',
-    expected: { status: 'closed' },
+    expected: { status: 'closed', outcomes: ['closed_notified'] },
     run: async (ctx, c) => {
       const event = { eventId: `mon-${crypto.randomUUID()}`, type: 'breach_suspected', detectedAt: new Date().toISOString(), systems: ['order_db', 'crm'] };
       const first = await webhook(ctx, 'monitoring', 'WEBHOOK_SECRET_MONITORING', event);
@@ -468,10 +468,10 @@ export const SCENARIOS: Record<string, ScenarioDecl[]> = {
 };
 
 /** The plan: `n` cases over every process of the catalogue in turn, each process's scenarios in turn. */
-export function plan(n: number): { caseType: string; scenario: ScenarioDecl }[] {
-  const missing = processes.filter((p) => !SCENARIOS[p.caseType]?.length).map((p) => p.caseType);
+export function plan(n: number, catalogue: readonly { caseType: string }[] = processes): { caseType: string; scenario: ScenarioDecl }[] {
+  const missing = catalogue.filter((p) => !SCENARIOS[p.caseType]?.length).map((p) => p.caseType);
   if (missing.length) throw new Error(`no load scenario for ${missing.join(', ')} (scripts/faults/load.ts SCENARIOS)`);
-  const perProcess = processes.map((p) => ({ caseType: p.caseType, list: SCENARIOS[p.caseType] }));
+  const perProcess = catalogue.map((p) => ({ caseType: p.caseType, list: SCENARIOS[p.caseType] }));
   const out: { caseType: string; scenario: ScenarioDecl }[] = [];
   for (let i = 0; out.length < n; i++) {
     const p = perProcess[i % perProcess.length];
@@ -535,26 +535,35 @@ export async function runLoad(topology: ChaosTopology, o: { cases: number; concu
   const startedAt = Date.now();
   let next = 0;
   let finished = 0;
+  const running = new Set<DrivenCase>();
   const lane = async () => {
     while (next < todo.length) {
       const { caseType, scenario } = todo[next++];
       const c: DrivenCase = { caseId: '', caseType, scenario: scenario.name, expected: scenario.expected };
       ctx.cases.push(c);
+      running.add(c);
       try {
         await scenario.run(ctx, c);
       } catch (err) {
         c.error = (err as Error).message;
         o.log(`journey ${caseType}/${scenario.name} ${c.caseId || '(not opened)'} broke: ${c.error}`);
       }
+      running.delete(c);
       finished++;
       if (finished % 10 === 0 || finished === todo.length) o.log(`${finished}/${todo.length} journeys ended (${Math.round((Date.now() - startedAt) / 1000)} s)`);
     }
   };
+  // Every minute: the journeys under way (a stuck one shows here long before its timeout).
+  const watch = setInterval(() => {
+    const list = [...running].map((c) => `${c.caseType}/${c.scenario} ${c.caseId}`);
+    o.log(`${finished}/${todo.length} ended; under way: ${list.slice(0, 6).join(', ')}${list.length > 6 ? ` … ${list.length - 6} more` : ''}`);
+  }, 60_000);
   await Promise.all(
     Array.from({ length: Math.min(o.concurrency, todo.length) }, async (_, i) => {
       await sleep(i * (o.spacingMs ?? 1500));
       await lane();
     }),
   );
+  clearInterval(watch);
   return { cases: ctx.cases, api, auditorKey: crew.auditor.apiKey, stats: api.stats, startedAt, finishedAt: Date.now() };
 }

@@ -89,6 +89,13 @@ async function main(): Promise<number> {
   writeShortPolicy(policyFile, o.minutes);
 
   const t = await startTopology(policyFile);
+  // Ctrl-C or SIGTERM: the topology's processes stop with this one.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      log(`${sig}: stopping the topology`);
+      void t.stop().finally(() => process.exit(130));
+    });
+  }
   const upAt = Date.now();
   log(`topology up in ${((upAt - started) / 1000).toFixed(0)} s`);
   try {
