@@ -56,9 +56,9 @@ function parseArgs(argv: string[]): Options {
     full,
     cases: int('cases', full ? 300 : 60),
     seed: int('seed', crypto.randomInt(1, 2 ** 31 - 1), 0),
-    concurrency: int('concurrency', full ? 24 : 12),
+    concurrency: int('concurrency', full ? 16 : 12),
     // Every window of the short policy, in minutes: long enough for a journey's next step under faults, short enough to lapse.
-    minutes: int('minutes', 2),
+    minutes: int('minutes', full ? 3 : 2),
     faultsPerKind: full ? 3 : 1,
     windowSeconds: full ? 1200 : 240,
   };
