@@ -115,6 +115,21 @@ async function act(ctx: LoadContext, key: Key, caseId: string, action: string, b
   }, 600_000, 700);
 }
 
+/**
+ * A POST the case takes only at its step, sent as a person would: again while the case is not there yet (409
+ * NOT_ALLOWED_AT_THIS_STEP: e.g. the SMS code arrived before the workflow waits for it); `expected` otherwise.
+ */
+async function atItsStep(ctx: LoadContext, key: Key, path: string, body: unknown, expected = 200): Promise<any> {
+  const idempotencyKey = `chaos-${crypto.randomUUID()}`;
+  return until(`POST ${path} accepted`, async () => {
+    const r = await ctx.api.call('POST', path, key.apiKey, body, { idempotencyKey });
+    if (r.status === expected) return { body: r.body };
+    if (r.status === 409 && r.attempt > 1) return { body: r.body }; // applied before its answer was lost
+    if (r.status === 409 && r.body?.error?.code === 'NOT_ALLOWED_AT_THIS_STEP') return undefined;
+    throw new Error(`POST ${path}: expected ${expected}, got ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+  }, 600_000, 700);
+}
+
 /** A small PDF uploaded to the case (multipart, as a browser sends it); its attachment id. */
 async function attach(ctx: LoadContext, key: Key, caseId: string, label: string): Promise<string> {
   const bytes = Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Title (${label} ${tag()}) >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n`);
@@ -284,16 +299,16 @@ const registrationScenarios: ScenarioDecl[] = [
       c.caseId = await open(ctx, sf, registrationBody(true));
       const id = c.caseId;
       const code = await smsCode(ctx, `SMS of ${id}`, 'registration_id = $1', [id]);
-      await ctx.api.must(200, 'POST', `/v1/registrations/${id}/mobile/verify`, sf.apiKey, { code }, { doneOn409: true });
+      await atItsStep(ctx, sf, `/v1/registrations/${id}/mobile/verify`, { code });
       await atStep(ctx, id, 'email_verification');
       const token = await emailToken(ctx, id);
-      await ctx.api.must(200, 'POST', `/v1/registrations/${id}/email/confirm`, sf.apiKey, { token }, { doneOn409: true });
+      await atItsStep(ctx, sf, `/v1/registrations/${id}/email/confirm`, { token });
       await atStep(ctx, id, 'identity_verification');
       for (const purpose of ['id_number', 'face_image']) {
         const notice = (await ctx.api.must(200, 'GET', `/v1/registrations/${id}/consents/notice?purpose=${purpose}&locale=en`, sf.apiKey)).body;
-        await ctx.api.must(201, 'POST', `/v1/registrations/${id}/consents`, sf.apiKey, { purpose, privacyPolicyVersion: notice.privacyPolicy.version, privacyPolicyTextSha256: notice.privacyPolicy.textSha256, noticeSha256: notice.noticeSha256 }, { doneOn409: true });
+        await atItsStep(ctx, sf, `/v1/registrations/${id}/consents`, { purpose, privacyPolicyVersion: notice.privacyPolicy.version, privacyPolicyTextSha256: notice.privacyPolicy.textSha256, noticeSha256: notice.noticeSha256 }, 201);
       }
-      await ctx.api.must(200, 'POST', `/v1/registrations/${id}/identity`, sf.apiKey, { idNumber: idNumber(), faceImageRef: 'sim-pass-1' }, { doneOn409: true });
+      await atItsStep(ctx, sf, `/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-1' });
       const review = await until(`${id} approved or at an identity review`, async () => {
         if ((await caseOf(ctx, id)).status === 'closed') return { closed: true as const };
         const r = await ctx.api.must(200, 'GET', `/v1/tasks?caseId=${encodeURIComponent(id)}&status=open`, ctx.crew.agent.apiKey);
@@ -385,8 +400,8 @@ const personalDataRequestScenarios: ScenarioDecl[] = [
       const userRef = await customerWithAccount(ctx);
       c.caseId = await open(ctx, sf, { type: 'personal_data_request', customerId: userRef, requestType: 'access' });
       const code = await smsCode(ctx, `request code of ${c.caseId}`, `purpose = 'request_verification' AND body LIKE $1`, [`%${c.caseId}%`], c.caseId);
-      await ctx.api.must(200, 'POST', `/v1/personal-data-requests/${c.caseId}/verification`, sf.apiKey, { code: code === '000000' ? '000001' : '000000' });
-      await ctx.api.must(200, 'POST', `/v1/personal-data-requests/${c.caseId}/verification`, sf.apiKey, { code }, { doneOn409: true });
+      await atItsStep(ctx, sf, `/v1/personal-data-requests/${c.caseId}/verification`, { code: code === '000000' ? '000001' : '000000' });
+      await atItsStep(ctx, sf, `/v1/personal-data-requests/${c.caseId}/verification`, { code });
       await complete(ctx, ctx.crew.agent, c.caseId, 'pdr.handling', { decision: 'fulfil' });
       await closed(ctx, c.caseId);
     },
@@ -510,10 +525,10 @@ export interface LoadResult {
 }
 
 /**
- * Drives `n` cases, `concurrency` at a time, each started `spacingMs` after the last (bounded in count and time:
- * every wait has a timeout). Resolves when every journey has ended (its case closed or its driver failed).
+ * Drives `n` cases, `concurrency` at a time, the lanes started `spacingMs` apart (bounded in count and time: every wait
+ * has a timeout, the whole load `maxMs`). Resolves when every journey has ended (its case closed or its driver failed).
  */
-export async function runLoad(topology: ChaosTopology, o: { cases: number; concurrency: number; minutes: number; spacingMs?: number; log: (m: string) => void }): Promise<LoadResult> {
+export async function runLoad(topology: ChaosTopology, o: { cases: number; concurrency: number; minutes: number; maxMs: number; spacingMs?: number; log: (m: string) => void }): Promise<LoadResult> {
   const api = new Api(topology.apis);
   const crew = await makeCrew(api, topology.adminKey);
   const sql = async <T extends Record<string, unknown>>(text: string, params: unknown[]): Promise<T[]> => {
@@ -558,12 +573,21 @@ export async function runLoad(topology: ChaosTopology, o: { cases: number; concu
     const list = [...running].map((c) => `${c.caseType}/${c.scenario} ${c.caseId}`);
     o.log(`${finished}/${todo.length} ended; under way: ${list.slice(0, 6).join(', ')}${list.length > 6 ? ` … ${list.length - 6} more` : ''}`);
   }, 60_000);
-  await Promise.all(
+  const lanes = Promise.all(
     Array.from({ length: Math.min(o.concurrency, todo.length) }, async (_, i) => {
       await sleep(i * (o.spacingMs ?? 1500));
       await lane();
     }),
   );
+  // The whole load's bound: journeys still under way then count as broken, none starts after it.
+  let limit: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([lanes.then(() => false), new Promise<boolean>((r) => (limit = setTimeout(() => r(true), o.maxMs)))]);
+  clearTimeout(limit);
   clearInterval(watch);
+  if (timedOut) {
+    next = todo.length;
+    for (const c of running) c.error = `not ended within the load's ${Math.round(o.maxMs / 60_000)} minutes`;
+    o.log(`the load's time limit passed with ${running.size} journeys under way`);
+  }
   return { cases: ctx.cases, api, auditorKey: crew.auditor.apiKey, stats: api.stats, startedAt, finishedAt: Date.now() };
 }

@@ -56,7 +56,7 @@ function parseArgs(argv: string[]): Options {
     full,
     cases: int('cases', full ? 300 : 60),
     seed: int('seed', crypto.randomInt(1, 2 ** 31 - 1), 0),
-    concurrency: int('concurrency', full ? 16 : 12),
+    concurrency: int('concurrency', full ? 20 : 12),
     // Every window of the short policy, in minutes: long enough for a journey's next step under faults, short enough to lapse.
     minutes: int('minutes', full ? 3 : 2),
     faultsPerKind: full ? 3 : 1,
@@ -104,7 +104,7 @@ async function main(): Promise<number> {
     let loadDone = false;
     const loadStart = Date.now();
     const faultsRun = runFaults(t, plan, loadStart, () => loadDone, log);
-    const load = await runLoad(t, { cases: o.cases, concurrency: o.concurrency, minutes: o.minutes, log }).finally(() => {
+    const load = await runLoad(t, { cases: o.cases, concurrency: o.concurrency, minutes: o.minutes, maxMs: (o.full ? 90 : 30) * 60_000, log }).finally(() => {
       loadDone = true;
     });
     const faults = await faultsRun;
