@@ -141,7 +141,7 @@ export function createBreachActivities(deps: Pick<ActivityDeps, 'db' | 'ports' |
       const pageCounts = { subjects: page.length, email: 0, sms: 0, unreachable: 0 };
       for (const r of page) pageCounts[r.channel === 'email' ? 'email' : r.channel === 'sms' ? 'sms' : 'unreachable']++;
       await withPgTransaction(db, async (c) => {
-        const inserted = await c.query(
+        await c.query(
           `INSERT INTO notifications (id, case_id, template, recipient_kind, recipient_id, status, params, queue)
            SELECT $1 || ':' || $4 || ':subject:' || b.subject_id, $1, $4, 'customer', b.recipient_id, 'pending', $5::jsonb, $6
            FROM breach_affected_subjects b WHERE b.case_id = $1 AND b.subject_id > $2 AND b.subject_id <= $3 AND b.channel = 'email'
@@ -155,14 +155,15 @@ export function createBreachActivities(deps: Pick<ActivityDeps, 'db' | 'ports' |
           [i.caseId, cursor, last],
         );
         // The page on the case's trail, in the same transaction: one event with its counts and cursor (the page's last
-        // subject id, an opaque id), never one per recipient; its key is the page's, so a page done again adds none.
+        // subject id, an opaque id), never one per recipient; its key and contents are the page's (its bounds and what
+        // they hold), so a page done again (a retry after its commit) adds none.
         await appendAuditEventIn(pgSql(c), {
           caseId: i.caseId,
-          eventKey: `${i.caseId}:breach.notices_page:${i.template}:${last}`,
+          eventKey: `${i.caseId}:breach.notices_page:${i.template}:${cursor}-${last}`,
           type: 'breach.notices_page_queued',
           actor: 'system',
           at: new Date(),
-          payload: { template: i.template, after: cursor || null, cursor: last, ...pageCounts, outboxRowsInserted: inserted.rowCount ?? 0 },
+          payload: { template: i.template, after: cursor || null, cursor: last, ...pageCounts },
         });
       });
       for (const r of page) {

@@ -212,6 +212,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
     await receiptsAgain().catch((err: Error) => o.logger.error({ err: err.message }, 'delivery receipts: signalling again failed; the next pass tries again'));
     let finished = 0;
     for (;;) {
+      await sweepStaleClaims();
       const rows = await claim('single');
       const page = await claim('fanOut');
       if (rows.length === 0 && page.length === 0) return finished;
@@ -270,12 +271,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
     }
   }
 
-  async function claim(kind: 'single' | 'fanOut'): Promise<ClaimedRow[]> {
-    const paged = fanOutTemplates(o.templates());
-    if (kind === 'fanOut' && paged.length === 0) return [];
-    // Fan-out templates are claimed a page at a time, the others `batch` at a time.
-    const limit = kind === 'fanOut' ? fanOutPage : batch;
-    const templateFilter = kind === 'fanOut' ? Prisma.sql`template = ANY(${paged}::text[])` : Prisma.sql`NOT (template = ANY(${paged}::text[]))`;
+  async function sweepStaleClaims(): Promise<void> {
     // Claims that never finished: the outcome is unknown, so 'uncertain'; or 'skipped' when the recipient has no
     // address (nothing can have left, as a send would find).
     const stale = await db.$queryRaw<{ template: string; status: string }[]>`
@@ -294,6 +290,14 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       const resent = uncertain.filter((r) => deliveryOf(o.templates(), r.template) === 'at-least-once').length;
       o.logger.warn({ rows: uncertain.length, resent, notResent: uncertain.length - resent }, 'notifications left uncertain after an interrupted attempt; at-least-once ones are sent again');
     }
+  }
+
+  async function claim(kind: 'single' | 'fanOut'): Promise<ClaimedRow[]> {
+    const paged = fanOutTemplates(o.templates());
+    if (kind === 'fanOut' && paged.length === 0) return [];
+    // Fan-out templates are claimed a page at a time, the others `batch` at a time.
+    const limit = kind === 'fanOut' ? fanOutPage : batch;
+    const templateFilter = kind === 'fanOut' ? Prisma.sql`template = ANY(${paged}::text[])` : Prisma.sql`NOT (template = ANY(${paged}::text[]))`;
     // Claimed with the recipient's contact as it is now: a corrected address or locale applies to what has not left yet.
     // An at-least-once row left 'uncertain' is claimed again: sent once more with its Message-ID.
     return db.$queryRaw<ClaimedRow[]>`

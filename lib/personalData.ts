@@ -385,8 +385,10 @@ export const personalDataInventory: readonly TableInventory[] = [
     table: 'parties',
     holds: 'Contact data of a customer (by subject), a merchant (a business), or the sender of an e-mail intake (its confirmation’s recipient)',
     retention: 'contact',
-    // An e-mail intake's sender (kind mail_intake, id the intake) is the subject when the address is theirs.
-    subject: `${OWN} OR (t.kind = 'mail_intake' AND lower(t.email) IN ${SUBJECT_ADDRESSES})`,
+    // An e-mail intake's sender (kind mail_intake, id the intake) carries the subject once known: a known customer's
+    // address at receipt, the opened case's customer at the confirmation (processes/mailIntake.ts). One indexed
+    // predicate: breach scoping runs it once per subject.
+    subject: OWN,
     columns: {
       id: pd('identity', 'the customer’s reference (a merchant’s id for merchant rows)'),
       display_name: pd('identity', 'the name notices address'),

@@ -45,6 +45,12 @@ function rssMb(pid: number): number {
 async function main() {
   const devServer = process.env.TEMPORAL_ADDRESS ? null : await startDevServer({ cliPath: path.join(ROOT, '.tools', 'bin', 'temporal'), logFile: path.join(os.tmpdir(), `bench-breach-temporal-${process.pid}.log`) });
   const address = process.env.TEMPORAL_ADDRESS ?? devServer!.address;
+  // Whatever ends this process ends the dev server it started and the worker it runs.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+  process.on('exit', () => {
+    devServer?.child.kill('SIGTERM');
+    if (currentWorker?.exitCode === null) currentWorker.kill('SIGKILL');
+  });
   log(`temporal ${address}`);
   try {
     await withScratchDatabase('bench_breach', (url) => run(url, address), { keep: process.env.BENCH_KEEP_DB === '1', progress: log });
@@ -54,6 +60,7 @@ async function main() {
 }
 
 const loadAtStart = os.loadavg().map((x) => Number(x.toFixed(2)));
+let currentWorker: ChildProcess | null = null;
 
 async function run(databaseUrl: string, address: string) {
   const taskQueue = `bench-breach-${process.pid}`;
@@ -95,6 +102,7 @@ async function run(databaseUrl: string, address: string) {
       env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: taskQueue, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mail.port), LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
+    currentWorker = worker;
     log(`worker started (pid ${worker.pid})`);
   };
   const killWorker = async (why: string) => {
