@@ -7,20 +7,25 @@
 // A case still open at the erasure gets its day once it closes (the purge dates it first). The purge deletes the case
 // record whole, in every table of the inventory that holds a case's rows (caseRecordTables), or not at all.
 import type pg from 'pg';
-import { dayPeriodEndsAt, defaultBusinessCalendar, monthPeriodEndsAt, type BusinessCalendar } from '../policy/businessCalendar';
+import { dayPeriodEndsAt, monthPeriodEndsAt, type BusinessCalendar } from '../policy/businessCalendar';
 import { poolOf, withPgTransaction, type Db } from './db';
 import { caseRecordTables, personalDataInventory, retentions, type Retention, type RetentionId } from './personalData';
 
+/**
+ * The calendar retention periods are counted in: China Standard Time (the purge's days, activities/retention.ts). A
+ * retention is a minimum, so its last day is never moved over a holiday: only the time zone matters.
+ */
+export const RETENTION_CALENDAR: BusinessCalendar = Object.freeze({ timeZone: 'Asia/Shanghai', workdayStart: '09:00', workdayEnd: '18:00', workingWeekdays: [1, 2, 3, 4, 5], holidays: [], makeUpWorkdays: [] });
+
 /** The instant a rule's period ends for a record dated `from` (00:00 local of the day after its last day). */
-export function retentionEndsAt(rule: Retention, from: Date, cal: BusinessCalendar = defaultBusinessCalendar): Date {
-  // A retention is a minimum: its last day is not moved over a holiday (that is for acts due within a period).
+export function retentionEndsAt(rule: Retention, from: Date, cal: BusinessCalendar = RETENTION_CALENDAR): Date {
   if (rule.months) return monthPeriodEndsAt(cal, from, rule.months, { extendOverHolidays: false });
   if (rule.days) return dayPeriodEndsAt(cal, from, rule.days, { extendOverHolidays: false });
   throw new Error(`retention period without a length: ${rule.period}`);
 }
 
 /** The local day (YYYY-MM-DD in the calendar's zone) of an instant. */
-export function localDayIn(at: Date, cal: BusinessCalendar = defaultBusinessCalendar): string {
+export function localDayIn(at: Date, cal: BusinessCalendar = RETENTION_CALENDAR): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: cal.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
@@ -37,7 +42,7 @@ export function caseRecordRules(): RetentionId[] {
 }
 
 /** The day a case record closed at `closedAt` is purged from: the first local day after its longest kept period. */
-export function purgeDayOfCaseRecord(closedAt: Date, cal: BusinessCalendar = defaultBusinessCalendar): string {
+export function purgeDayOfCaseRecord(closedAt: Date, cal: BusinessCalendar = RETENTION_CALENDAR): string {
   const ends = caseRecordRules().map((id) => retentionEndsAt(retentions[id] as Retention, closedAt, cal).getTime());
   return localDayIn(new Date(Math.max(...ends)), cal);
 }

@@ -162,6 +162,9 @@ async function run(databaseUrl: string, address: string) {
   let killedInDelivery = false;
   let queuedAtFirstKill = 0;
   let sentAtSecondKill = 0;
+  let secondKillAt = 0;
+  let allButInterruptedAt = 0;
+  let interrupted = 0;
   for (;;) {
     const queued = await count(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND template = 'breach.individual_notice'`);
     const sent = await count(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND template = 'breach.individual_notice' AND status = 'sent'`);
@@ -177,7 +180,16 @@ async function run(databaseUrl: string, address: string) {
     if (fanOutDoneAt && !killedInDelivery && sent >= N * 0.3) {
       killedInDelivery = true;
       sentAtSecondKill = sent;
+      secondKillAt = Date.now();
       await killWorker(`during delivery (${sent} sent)`);
+    }
+    if (secondKillAt && !allButInterruptedAt) {
+      // The rows the killed worker had claimed stay 'sending' until the stale-claim time: every other one sent is the mark.
+      interrupted = await count(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND template = 'breach.individual_notice' AND status IN ('sending', 'uncertain') AND claimed_at < timezone('UTC', to_timestamp(${secondKillAt / 1000}))`);
+      if (sent + interrupted >= N) {
+        allButInterruptedAt = Date.now();
+        log(`every notice but the ${interrupted} the second kill interrupted sent after ${((allButInterruptedAt - tFan) / 1000).toFixed(1)} s; waiting for the stale-claim time`);
+      }
     }
     const v = await handle.query(caseStateQuery).catch(() => null);
     if (v?.step === 'remediation' && sent >= N) break;
@@ -191,9 +203,12 @@ async function run(databaseUrl: string, address: string) {
   // Every run of the case (it continues as new past its history bound): their events and bytes together.
   let runs = 0;
   let totalEvents = 0;
+  let totalBytes = 0;
   for await (const w of clients.forIdentity('bench').workflow.list({ query: `WorkflowId = '${caseId}'` })) {
     runs++;
-    totalEvents += Number(w.historyLength ?? 0);
+    const h = await clients.forIdentity('bench').workflow.getHandle(caseId, w.runId).fetchHistory();
+    totalEvents += h.events?.length ?? 0;
+    totalBytes += Buffer.byteLength(JSON.stringify(h));
   }
   const duplicates = [...seen.values()].filter((ts) => ts.length > 1);
   const duplicateSends = duplicates.reduce((a, ts) => a + ts.length - 1, 0);
@@ -242,6 +257,11 @@ async function run(databaseUrl: string, address: string) {
     historyBytes: Number(raw?.historySizeBytes ?? 0),
     runs,
     historyEventsAllRuns: totalEvents,
+    historyJsonBytesAllRuns: totalBytes,
+    // Delivery without the outbox's 5-minute stale-claim wait: until every notice but those the second kill interrupted was sent.
+    deliveredAllButInterruptedSeconds: allButInterruptedAt ? Number(((allButInterruptedAt - tFan) / 1000).toFixed(1)) : null,
+    deliveredAllButInterruptedPerSecond: allButInterruptedAt ? Math.round((N - interrupted) / ((allButInterruptedAt - tFan) / 1000)) : null,
+    interruptedBySecondKill: interrupted,
     kills: kills.length,
     messagesReceived: [...seen.values()].reduce((a, ts) => a + ts.length, 0),
     distinctMessageIds: seen.size,
