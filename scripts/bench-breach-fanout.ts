@@ -78,6 +78,9 @@ async function run(databaseUrl: string, address: string) {
     from.toISOString().slice(0, 23),
     N,
   );
+  // Statistics, as a live database has them: planned on empty-table estimates, the investigation's search probes every
+  // party for every subject (measured: 40 s at 20,000, minutes at 100,000, instead of seconds).
+  await db.$executeRawUnsafe(`ANALYZE subjects, parties`);
   log(`seeded ${N} subjects in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   // The mail server: every Message-ID counted, with the time it arrived, and every recipient with what it received.
