@@ -8,7 +8,7 @@ import { personalCategories, tablesTouchedInWindow, touchedSubjectsPredicate, ty
 import type { ActivityDeps } from './index';
 import { templatesOf } from './index';
 import { renderTemplate } from './templates';
-import { canonicalJson, utc } from './audit';
+import { appendAuditEventIn, canonicalJson, pgSql, utc } from './audit';
 
 export interface BreachInvestigationInput {
   caseId: string;
@@ -138,6 +138,8 @@ export function createBreachActivities(deps: Pick<ActivityDeps, 'db' | 'ports' |
       );
       if (page.length === 0) break;
       const last = page[page.length - 1].subject_id;
+      const pageCounts = { subjects: page.length, email: 0, sms: 0, unreachable: 0 };
+      for (const r of page) pageCounts[r.channel === 'email' ? 'email' : r.channel === 'sms' ? 'sms' : 'unreachable']++;
       await withPgTransaction(db, async (c) => {
         await c.query(
           `INSERT INTO notifications (id, case_id, template, recipient_kind, recipient_id, status, params, queue)
@@ -152,6 +154,17 @@ export function createBreachActivities(deps: Pick<ActivityDeps, 'db' | 'ports' |
            WHERE case_id = $1 AND subject_id > $2 AND subject_id <= $3`,
           [i.caseId, cursor, last],
         );
+        // The page on the case's trail, in the same transaction: one event with its counts and cursor (the page's last
+        // subject id, an opaque id), never one per recipient; its key and contents are the page's (its bounds and what
+        // they hold), so a page done again (a retry after its commit) adds none.
+        await appendAuditEventIn(pgSql(c), {
+          caseId: i.caseId,
+          eventKey: `${i.caseId}:breach.notices_page:${i.template}:${cursor}-${last}`,
+          type: 'breach.notices_page_queued',
+          actor: 'system',
+          at: new Date(),
+          payload: { template: i.template, after: cursor || null, cursor: last, ...pageCounts },
+        });
       });
       for (const r of page) {
         if (r.channel === 'sms' && r.mobile) {

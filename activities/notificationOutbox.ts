@@ -11,6 +11,11 @@
 // row goes back to 'failed' with a backoff. Several workers may run dispatchers on one database: claims use FOR UPDATE
 // SKIP LOCKED.
 //
+// Fan-out templates (TemplateDef.fanOut: a breach's notices to every affected subject) are claimed apart, a page at a
+// time (`fanOutPage` rows), sent `fanOutConcurrency` at a time (their order does not matter), each row's send recorded on
+// its row; the case's trail gets one `notification.sent_page` event per page (counts and a cursor: the page's last
+// queued_seq), never one per recipient, so that 100,000 notices do not make 100,000 links of one case's audit chain.
+//
 // Delivery receipts (onAccepted), for the notices whose case asked for one (NotifyInput.receipt; a signal to every case
 // for every notice would race with the task that closes a case, which the server then refuses): once a send is
 // accepted by the mail server AND recorded 'sent', the case's workflow is told (the worker signals noticeDelivered: the notice's key and the acceptance time), so a process can start a clock at
@@ -27,7 +32,7 @@ import type { Logger } from '../lib/logger';
 import { appendAuditEventIn, pgSql, utc } from './audit';
 import type { Mailer } from './mailer';
 import { metric, type Registry } from '../lib/metrics';
-import { deliveryOf, renderTemplate, type Delivery, type TemplateSet } from './templates';
+import { deliveryOf, fanOutTemplates, renderTemplate, type Delivery, type TemplateSet } from './templates';
 import type { NotifyInput } from './types';
 
 export interface NotificationOutbox {
@@ -56,6 +61,9 @@ export interface OutboxOptions {
   pollMs?: number;
   /** Rows claimed per pass. */
   batch?: number;
+  /** Rows of fan-out templates claimed per page (default 200), and sent at the same time (default 8). */
+  fanOutPage?: number;
+  fanOutConcurrency?: number;
   /**
    * The worker's task queue: a dispatcher delivers the e-mails its own queue's cases queued (and rows queued before
    * queues were recorded), so every worker of a deployment shares the work while separate deployments on one
@@ -95,6 +103,9 @@ export interface DeliveryReceipt {
   acceptedAt: Date;
 }
 
+/** What became of one claimed row. */
+type Outcome = 'sent' | 'resent' | 'failed' | 'skipped' | 'unrecorded';
+
 interface ClaimedRow {
   id: string;
   queued_seq: bigint;
@@ -130,6 +141,8 @@ const RECEIPTS_AGAIN_EVERY_MS = 30_000;
 export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
   const { db, mailer } = o;
   const batch = o.batch ?? 16;
+  const fanOutPage = o.fanOutPage ?? 200;
+  const fanOutConcurrency = o.fanOutConcurrency ?? 8;
   const concurrency = o.concurrency ?? 2;
   const staleClaimMs = o.staleClaimMs ?? 5 * 60_000;
   let running: Promise<number> | undefined;
@@ -199,8 +212,12 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
     await receiptsAgain().catch((err: Error) => o.logger.error({ err: err.message }, 'delivery receipts: signalling again failed; the next pass tries again'));
     let finished = 0;
     for (;;) {
-      const rows = await claim();
-      if (rows.length === 0) return finished;
+      await sweepStaleClaims();
+      const rows = await claim('single');
+      const page = await claim('fanOut');
+      if (rows.length === 0 && page.length === 0) return finished;
+      if (page.length > 0) await deliverPage(page);
+      finished += page.length;
       rows.sort((a, b) => (a.queued_seq < b.queued_seq ? -1 : a.queued_seq > b.queued_seq ? 1 : 0));
       // One case's e-mails leave in the order they were queued; `concurrency` cases at a time, so that the dispatcher
       // holds few of the pool's connections (each send is recorded in a transaction) and never starves the cases' own writes.
@@ -216,7 +233,45 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
     }
   }
 
-  async function claim(): Promise<ClaimedRow[]> {
+  /**
+   * A page of fan-out rows: sent `fanOutConcurrency` at a time, each recorded on its row; then one audit event per case
+   * (notification.sent_page: what became of the page's rows, and its cursor). A crash before that event leaves the rows
+   * recorded and the counts on the case's view (from the rows), only the page's trail event missing.
+   */
+  async function deliverPage(page: ClaimedRow[]): Promise<void> {
+    page.sort((a, b) => (a.queued_seq < b.queued_seq ? -1 : a.queued_seq > b.queued_seq ? 1 : 0));
+    const outcomes = new Map<string, Outcome>();
+    const queue = [...page];
+    await Promise.all(
+      Array.from({ length: Math.min(fanOutConcurrency, queue.length) }, async () => {
+        for (let r = queue.shift(); r; r = queue.shift()) outcomes.set(r.id, await deliver(r, { pageAudit: true }));
+      }),
+    );
+    const byCase = new Map<string, ClaimedRow[]>();
+    for (const r of page) if (r.case_status !== null) byCase.set(`${r.case_id}\u0000${r.template}`, [...(byCase.get(`${r.case_id}\u0000${r.template}`) ?? []), r]);
+    for (const rows of byCase.values()) {
+      const counts: Record<Outcome, number> = { sent: 0, resent: 0, failed: 0, skipped: 0, unrecorded: 0 };
+      for (const r of rows) counts[outcomes.get(r.id) ?? 'unrecorded']++;
+      const first = rows[0];
+      const cursor = String(rows[rows.length - 1].queued_seq);
+      try {
+        await withPgTransaction(db, async (client) =>
+          appendAuditEventIn(pgSql(client), {
+            caseId: first.case_id,
+            eventKey: `${first.case_id}:notify-page:${first.template}:${String(first.queued_seq)}-${cursor}:${first.attempts}`,
+            type: 'notification.sent_page',
+            actor: 'system',
+            at: new Date(),
+            payload: { template: first.template, recipientKind: first.recipient_kind, rows: rows.length, ...counts, cursor },
+          }),
+        );
+      } catch (err) {
+        o.logger.error({ err: (err as Error).message, caseId: first.case_id, template: first.template, rows: rows.length }, 'a page of notices sent, its trail event not written (the rows record each send)');
+      }
+    }
+  }
+
+  async function sweepStaleClaims(): Promise<void> {
     // Claims that never finished: the outcome is unknown, so 'uncertain'; or 'skipped' when the recipient has no
     // address (nothing can have left, as a send would find).
     const stale = await db.$queryRaw<{ template: string; status: string }[]>`
@@ -235,6 +290,14 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       const resent = uncertain.filter((r) => deliveryOf(o.templates(), r.template) === 'at-least-once').length;
       o.logger.warn({ rows: uncertain.length, resent, notResent: uncertain.length - resent }, 'notifications left uncertain after an interrupted attempt; at-least-once ones are sent again');
     }
+  }
+
+  async function claim(kind: 'single' | 'fanOut'): Promise<ClaimedRow[]> {
+    const paged = fanOutTemplates(o.templates());
+    if (kind === 'fanOut' && paged.length === 0) return [];
+    // Fan-out templates are claimed a page at a time, the others `batch` at a time.
+    const limit = kind === 'fanOut' ? fanOutPage : batch;
+    const templateFilter = kind === 'fanOut' ? Prisma.sql`template = ANY(${paged}::text[])` : Prisma.sql`NOT (template = ANY(${paged}::text[]))`;
     // Claimed with the recipient's contact as it is now: a corrected address or locale applies to what has not left yet.
     // An at-least-once row left 'uncertain' is claimed again: sent once more with its Message-ID.
     return db.$queryRaw<ClaimedRow[]>`
@@ -243,8 +306,8 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
         FROM (
           SELECT id, status FROM notifications
           WHERE (status IN ('pending', 'failed') AND next_attempt_at <= timezone('UTC', now()) OR status = 'uncertain' AND template = ANY(${atLeastOnce()}::text[]))
-            AND (queue = ${o.queue ?? null} OR queue IS NULL)
-          ORDER BY next_attempt_at, queued_seq LIMIT ${batch}
+            AND (queue = ${o.queue ?? null} OR queue IS NULL) AND ${templateFilter}
+          ORDER BY next_attempt_at, queued_seq LIMIT ${limit}
           FOR UPDATE SKIP LOCKED) due
         WHERE n.id = due.id
         RETURNING n.id, n.queued_seq, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts, n.receipt, due.status AS claimed_from)
@@ -256,7 +319,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       LEFT JOIN cases k ON k.id = c.case_id`;
   }
 
-  async function deliver(r: ClaimedRow): Promise<void> {
+  async function deliver(r: ClaimedRow, how: { pageAudit?: boolean } = {}): Promise<Outcome> {
     const l = o.logger.child({ caseId: r.case_id, notificationId: r.id, template: r.template });
     const locale = r.locale ?? 'zh-CN';
     // Policy 2.4.1 (PIPL art. 47): a subject whose processing is stopped gets only the stopping request's own notices.
@@ -264,13 +327,13 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       await db.notification.update({ where: { id: r.id }, data: { status: 'skipped', locale, lastError: 'processing stopped (policy 2.4.1): personal-data request' } });
       count(r.template, 'skipped');
       l.info({ stoppedBy: r.stop?.allowedCase ?? null }, 'notification refused: processing stopped');
-      return;
+      return 'skipped';
     }
     if (!r.email) {
       await db.notification.update({ where: { id: r.id }, data: { status: 'skipped', locale, lastError: 'recipient has no e-mail address' } });
       count(r.template, 'skipped');
       l.info('notification skipped: no address');
-      return;
+      return 'skipped';
     }
     let sent: { messageId: string };
     let acceptedAt: Date;
@@ -289,7 +352,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
           next_attempt_at = timezone('UTC', now()) + make_interval(secs => ${retryDelaySeconds(r.attempts)})
         WHERE id = ${r.id}`;
       l.warn({ err: message, attempts: r.attempts }, 'notification failed; will retry');
-      return;
+      return 'failed';
     }
     await o.afterSmtpAccepted?.({ id: r.id, template: r.template });
     // Accepted by SMTP: recorded (a few tries, it is the database that failed, not the mail). If recording still
@@ -299,8 +362,9 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
         // Plain SQL, as a step's writes (activities/caseWrites.ts): the case row first, then the notification row.
         await withPgTransaction(db, async (client) => {
           const sql = pgSql(client);
-          // A row of no case (an e-mail before any case, e.g. an e-mail intake's confirmation) has no trail to write.
-          if (r.case_status !== null) await appendAuditEventIn(sql, {
+          // A row of no case (an e-mail before any case, e.g. an e-mail intake's confirmation) has no trail to write; a
+          // fan-out row's send is on the trail with its page (deliverPage).
+          if (r.case_status !== null && !how.pageAudit) await appendAuditEventIn(sql, {
             caseId: r.case_id,
             eventKey: r.event_key ?? `${r.case_id}:notify:${r.id}`,
             type: 'notification.sent',
@@ -320,7 +384,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
           continue;
         }
         l.error({ err: (err as Error).message, messageId: sent.messageId, delivery: deliveryOf(o.templates(), r.template) }, 'notification sent but not recorded; it will be marked uncertain (resent only if at least once)');
-        return;
+        return 'unrecorded';
       }
     }
     // The receipt: only now, the acceptance confirmed and recorded (an uncertain send never gets here).
@@ -328,6 +392,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
     const resent = r.claimed_from === 'uncertain';
     count(r.template, resent ? 'resent_after_uncertain' : 'sent');
     l.info({ messageId: sent.messageId, ...(resent && { resentAfterUncertain: true }) }, resent ? 'notification sent again after an interrupted attempt (at least once)' : 'notification sent');
+    return resent ? 'resent' : 'sent';
   }
 
   return {

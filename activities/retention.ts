@@ -3,13 +3,15 @@
 // disposes of the rows past it, page by page (PIPL art. 19, 47; policy 2.2.1, 2.4.1). A rule's steps are re-runnable:
 // a row is due only while it is not yet disposed of, so a retry (or the next day) resumes where the last one stopped.
 // Counts go to the run's row (retention_runs), the metric casework_retention_purged_rows_total and the log.
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { BlobStore } from '../lib/blobs';
-import type { Db } from '../lib/db';
+import { poolOf, type Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { metric, type Registry } from '../lib/metrics';
+import { dateKeptCaseRecords, purgeKeptCaseRecord } from '../lib/keptRecords';
 import { retentions, type PurgeStep, type Retention, type RetentionId } from '../lib/personalData';
 import { purgeExpiredExports } from '../lib/subjectExport';
+import { appendAuditEvent } from './audit';
 import type { RegistrationActivities } from './registration';
 
 /** The purge counts its days in China Standard Time (no daylight saving): the schedule's zone, the law's days. */
@@ -51,8 +53,11 @@ export interface RetentionRuleInput {
 export type RetentionCounts = Record<string, number>;
 
 export interface RetentionActivities {
-  /** Opens the run's row (once per run id) and answers its day and the rules to purge. */
-  startRetentionRun(input: { runId: string; at: string }): Promise<{ runDay: string; rules: RetentionId[] }>;
+  /**
+   * Opens the run's row (once per run id) and answers its day and the rules to purge. `asOf`: the instant whose local
+   * day the run purges as of (a run started by hand, a test's clock); refused in production when later than now.
+   */
+  startRetentionRun(input: { runId: string; at: string; asOf?: string }): Promise<{ runDay: string; rules: RetentionId[] }>;
   /** One rule's purge, paged and heartbeating; its counts are added to the run's row. */
   purgeRetentionRule(input: RetentionRuleInput): Promise<RetentionCounts>;
   /** Closes the run's row; answers the counts of every rule. */
@@ -91,11 +96,14 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
     ? metric(deps.metrics, 'counter', { name: 'casework_retention_purged_rows_total', help: 'Rows the retention purge disposed of, by inventory rule and table', labelNames: ['rule', 'table'] })
     : undefined;
 
-  /** One page of a step: the rows disposed of (0: nothing left). */
-  const page = async (step: PurgeStep, cutoff: { cutoff: string; day: string }, size: number, at: string, seen: Set<string>): Promise<number> => {
-    const params = [cutoff.cutoff, cutoff.day, size];
+  /**
+   * One page of a step: the rows disposed of (0: nothing left). `more` gets the rows of other tables that went with
+   * them (a kept case record's rows in every table).
+   */
+  const page = async (step: PurgeStep, cutoff: { cutoff: string; day: string }, size: number, at: string, seen: Set<string>, ctx: { runId: string; runDay: string; rule: RetentionId; more: RetentionCounts }): Promise<number> => {
+    const params = [cutoff.cutoff, cutoff.day, size, ctx.runDay];
     // Every parameter is typed in every statement, whichever the step's predicate uses.
-    const due = `(${step.due}) AND $1::timestamp IS NOT NULL AND $2::text IS NOT NULL`;
+    const due = `(${step.due}) AND $1::timestamp IS NOT NULL AND $2::text IS NOT NULL AND $4::text IS NOT NULL`;
     if (step.action === 'delete') {
       // ctid: any table, whatever its key; the rows go in the same statement that chose them.
       return db.$executeRawUnsafe(`DELETE FROM ${step.table} WHERE ctid IN (SELECT ctid FROM ${step.table} t WHERE ${due} LIMIT $3)`, ...params);
@@ -108,6 +116,42 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
         seen.add(r.id);
         await deps.registration.erasePersonalData({ caseId: r.id, registrationId: r.id, userRef: r.user_ref, reason: 'rejected', at, eventKey: `${r.id}:erase` });
       }
+      return rows.length;
+    }
+    if (step.action === 'purgeKeptCaseRecord') {
+      // First the kept records still without a day (their case closed after the erasure): dated from their close.
+      if (seen.size === 0) while ((await dateKeptCaseRecords(poolOf(db), { limit: size })) > 0);
+      // The erasure request's own case goes last: the others' counts are written on its trail while it stands.
+      const rows = (
+        await db.$queryRawUnsafe<{ id: string; request: string | null }[]>(
+          `SELECT t.id, s.processing_stopped_by AS request FROM ${step.table} t LEFT JOIN subjects s ON s.id = t.subject_id WHERE ${due} ORDER BY (t.id = s.processing_stopped_by) NULLS FIRST, t.id LIMIT $3`,
+          ...params,
+        )
+      ).filter((r) => !seen.has(r.id));
+      for (const r of rows) {
+        seen.add(r.id);
+        const p = await purgeKeptCaseRecord(db, r.id);
+        if (!p.purged) {
+          log.warn({ runId: ctx.runId, caseId: r.id, heldBy: p.heldBy }, 'kept case record not purged yet: a row with a period of its own holds it');
+          continue;
+        }
+        for (const [table, rowsGone] of Object.entries(p.rows)) {
+          ctx.more[table] = (ctx.more[table] ?? 0) + rowsGone;
+          purged?.inc({ rule: ctx.rule, table }, rowsGone);
+        }
+        // The audit trail: the erasure request that kept it records that it is gone (its own trail went with it).
+        if (r.request && r.request !== r.id) {
+          await appendAuditEvent(db, {
+            caseId: r.request,
+            eventKey: `${r.request}:kept-record-purged:${r.id}`,
+            type: 'retention.kept_record_purged',
+            actor: 'system',
+            at: new Date(at),
+            payload: { caseId: r.id, rule: ctx.rule, runId: ctx.runId, runDay: ctx.runDay, rows: p.rows },
+          }).catch((err: Error) => log.warn({ runId: ctx.runId, caseId: r.id, err: err.message }, 'kept record purged; its note on the request case not written'));
+        }
+      }
+      // The rows looked at (the purged ones are counted per table in `more`): a page of records held for now goes on to the next.
       return rows.length;
     }
     if (step.action === 'purgeExports') {
@@ -129,10 +173,13 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
   };
 
   return {
-    async startRetentionRun({ runId, at }) {
+    async startRetentionRun({ runId, at, asOf }) {
+      if (asOf && process.env.NODE_ENV === 'production' && Date.parse(asOf) > Date.now() + 60_000) {
+        throw ApplicationFailure.nonRetryable(`a retention run as of a later time (${asOf}) is refused in production: it would purge records before their period ends`, 'RETENTION_AS_OF_REFUSED');
+      }
       // A retried start finds the row and keeps its day: every rule of the run counts from the same cutoff.
       const [row] = await db.$queryRaw<{ cutoff_day: string }[]>`
-        INSERT INTO retention_runs (id, started_at, cutoff_day) VALUES (${runId}, ${new Date(at)}, ${localDay(new Date(at))})
+        INSERT INTO retention_runs (id, started_at, cutoff_day) VALUES (${runId}, ${new Date(at)}, ${localDay(new Date(asOf ?? at))})
         ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id RETURNING cutoff_day`;
       const rules = purgeRules();
       log.info({ runId, runDay: row.cutoff_day, rules }, 'retention purge started');
@@ -150,9 +197,12 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
         // An erasure that leaves its row due (it was erased under its key before) is not asked twice.
         const seen = new Set<string>();
         for (;;) {
-          const n = await page(step, cutoff, size, at, seen);
-          counts[step.table] += n;
-          if (n > 0) purged?.inc({ rule, table: step.table }, n);
+          const more: RetentionCounts = {};
+          const n = await page(step, cutoff, size, at, seen, { runId, runDay, rule, more });
+          const own = step.action === 'purgeKeptCaseRecord' ? 0 : n;
+          counts[step.table] += own;
+          for (const [table, m] of Object.entries(more)) counts[table] = (counts[table] ?? 0) + m;
+          if (own > 0) purged?.inc({ rule, table: step.table }, own);
           heartbeat(counts);
           if (n === 0 || ((step.action === 'delete' || step.action === 'purgeExports') && n < size)) break;
         }

@@ -15,12 +15,20 @@ export type Locale = 'zh-CN' | 'en';
  * - 'at-most-once': the claim ends 'uncertain' and is never sent again (acknowledgements, shipping news, surveys).
  */
 export type Delivery = 'at-least-once' | 'at-most-once';
-/** A template: its text in each locale, and how it is delivered after an interrupted send. */
-export type TemplateDef = Record<Locale, Template> & { delivery: Delivery };
+/**
+ * A template: its text in each locale, and how it is delivered after an interrupted send. `fanOut`: one notice to many
+ * recipients of one case (a breach's individuals, PIPL art. 57): the outbox delivers its rows in pages, several at a
+ * time, and records each page on the case's trail as one `notification.sent_page` event (counts and a cursor), never
+ * one event per recipient; each row still records its own send (status, Message-ID, time).
+ */
+export type TemplateDef = Record<Locale, Template> & { delivery: Delivery; fanOut?: boolean };
 export type TemplateSet = Record<string, TemplateDef>;
 
 /** A template declared from its texts and its delivery. */
-export const template = (delivery: Delivery, texts: Record<Locale, Template>): TemplateDef => ({ ...texts, delivery });
+export const template = (delivery: Delivery, texts: Record<Locale, Template>, o: { fanOut?: boolean } = {}): TemplateDef => ({ ...texts, delivery, ...(o.fanOut && { fanOut: true }) });
+
+/** The templates the outbox delivers in pages (TemplateDef.fanOut). */
+export const fanOutTemplates = (set: TemplateSet): string[] => Object.entries(set).filter(([, t]) => t.fanOut).map(([name]) => name);
 
 /** The delivery a template declares ('at-most-once' for a name not in the set). */
 export function deliveryOf(set: TemplateSet, name: string): Delivery {

@@ -86,6 +86,9 @@ export async function startMailCatcher(opts: { port?: number; host?: string; dir
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
+  // A client gone mid-session (a killed worker's pooled connection resets): its unfinished message was never accepted,
+  // and the catcher goes on serving the others.
+  server.on('error', () => undefined);
   const port = (server.server.address() as { port: number }).port;
   return { port, messages, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

@@ -36,6 +36,11 @@ export interface Retention {
   period: string;
   /** Its length in days where it is a fixed number (the purge counts from `from`); null: it ends with an event. */
   days: number | null;
+  /**
+   * The same period counted in months (a year is 12) where the law counts it in years or months: a kept record's end
+   * is then counted like the law, to the corresponding day (民法典 arts. 201-203, monthPeriodEndsAt; lib/keptRecords.ts).
+   */
+  months?: number;
   /** What the period counts from, or the event that ends it. */
   from: string;
   /** The policy sections and law articles it comes from. */
@@ -56,7 +61,8 @@ export interface Retention {
  * One table's part of a retention rule's purge. `due` is an SQL predicate over the row `t`: past its period and not yet
  * disposed of, so a step run again (a retry, the next day) finds only what is left. $1 is the cutoff, a UTC timestamp:
  * the start of the local day `days` days before the run's day (the period counted like the law, from the next day to
- * 24:00 of its last, 民法典 art. 201), $2 the same day as YYYY-MM-DD.
+ * 24:00 of its last, 民法典 art. 201), $2 the same day as YYYY-MM-DD; $4 the run's own local day (YYYY-MM-DD), for rows
+ * that carry the day their period ends (cases.purge_on).
  */
 export interface PurgeStep {
   /** An inventory table whose rows carry the rule. */
@@ -67,8 +73,10 @@ export interface PurgeStep {
    * the personal columns stripped, its codes, identity, texts, party and guardian deleted, audited on its case).
    * eraseRealNameIdentity: a later real-name verification's identity (eraseIdentity, audited on its case).
    * purgeExports: expired personal-data exports with their archives' blobs (lib/subjectExport.ts purgeExpiredExports).
+   * purgeKeptCaseRecord: a case record an erasure kept by law, past the day it carries (cases.purge_on): its rows in
+   * every inventory table (lib/keptRecords.ts purgeKeptCaseRecord), audit trail included.
    */
-  action: 'delete' | 'eraseRegistration' | 'eraseRealNameIdentity' | 'purgeExports';
+  action: 'delete' | 'eraseRegistration' | 'eraseRealNameIdentity' | 'purgeExports' | 'purgeKeptCaseRecord';
 }
 
 const THREE_YEARS = 3 * 365 + 1;
@@ -84,20 +92,24 @@ export const retentions = {
   transactionRecord: {
     period: '3 years after the transaction (the case) is completed',
     days: THREE_YEARS,
+    months: 36,
     from: 'cases.closed_at',
     clause: '电子商务法 art. 31 (商品和服务信息、交易信息 kept at least 3 years from the completion of the transaction); policy 2.2.1 (storage periods set by law)',
     disposal: 'keep_by_law',
     law: '电子商务法 art. 31',
-    notPurged: 'the case record as a whole (its rows in every table of the rule), by the erasure machinery of the personal-data requests; not purged by the schedule yet',
+    // An erased subject's case records, kept stripped by the erasure, carry the day their period ends (cases.purge_on,
+    // lib/keptRecords.ts); past it the case record goes whole. Other subjects' cases are not purged by the schedule yet.
+    purge: [{ table: 'cases', due: 't.purge_on IS NOT NULL AND t.purge_on <= $4::date', action: 'purgeKeptCaseRecord' }],
   },
   repairRecord: {
     period: '3 years after the repair',
     days: THREE_YEARS,
+    months: 36,
     from: 'repair_item_history.completed_at',
     clause: '部分商品修理更换退货责任规定 (三包) arts. 10-11 (the repair record decides a later replacement or return); 电子商务法 art. 31; policy 2.2.1',
     disposal: 'keep_by_law',
     law: '电子商务法 art. 31; 三包规定 art. 11',
-    notPurged: 'the case record as a whole (its rows in every table of the rule), by the erasure machinery of the personal-data requests; not purged by the schedule yet',
+    notPurged: 'with its case record (transactionRecord: purgeKeptCaseRecord) once an erased subject’s case record is past its day, counted from the case’s close (never before the repair’s); other subjects’ records not yet',
   },
   consentProof: {
     period: 'while the processing it allowed goes on, and 3 years after its withdrawal or the account’s end',
@@ -114,7 +126,7 @@ export const retentions = {
     from: 'cases.closed_at',
     clause: 'PIPL art. 19 (the shortest period the purpose needs: the case and the claims it may lead to, 民法典 art. 188); PIPL art. 47 and policy 2.4.1 (erased on request)',
     disposal: 'erase',
-    notPurged: 'the case record as a whole (its rows in every table of the rule), by the erasure machinery of the personal-data requests; not purged by the schedule yet',
+    notPurged: 'erased on request by the personal-data requests (lib/subjectErasure.ts); what remains of an erased subject’s case goes with its kept case record (transactionRecord); other subjects’ cases not yet',
   },
   contact: {
     period: 'while the subject has an open case or an active account',
@@ -251,6 +263,12 @@ export interface TableInventory {
    */
   subject: string | null;
   notBySubject?: string;
+  /**
+   * How to find a case record's rows in this table, for the purge of a kept case record (lib/keptRecords.ts): an SQL
+   * predicate over `t`, $1 the case id. Absent: `t.case_id = $1` when the table has that column (`t.id = $1` for cases
+   * itself); null: never part of a case record.
+   */
+  ofCase?: string | null;
   /** Every column, by its database name. */
   columns: Record<string, ColumnClass>;
 }
@@ -284,6 +302,14 @@ const OWN = 't.subject_id = $1';
 const OF_CASES = 't.case_id IN (SELECT id FROM cases WHERE subject_id = $1)';
 /** The rows of the subject's registrations. */
 const OF_REGISTRATIONS = 't.registration_id IN (SELECT id FROM registrations WHERE subject_id = $1)';
+/**
+ * The subject's e-mail addresses, lower case: what a mail they sent carries before any case names them (an e-mail
+ * intake's confirmation, a mail held without a valid token).
+ */
+const SUBJECT_ADDRESSES = `(SELECT lower(email) FROM parties WHERE subject_id = $1 AND email IS NOT NULL UNION SELECT lower(email) FROM registrations WHERE subject_id = $1 AND email IS NOT NULL)`;
+/** The subject's held mails (inbound_mail_quarantine) and e-mail intakes (mail_intakes): their rows and their blobs. */
+const HELD_MAIL_OF_SUBJECT = `t.subject_id = $1 OR lower(t.from_address) IN ${SUBJECT_ADDRESSES} OR lower(t.mail_from) IN ${SUBJECT_ADDRESSES}`;
+const INTAKE_OF_SUBJECT = `t.case_id IN (SELECT id FROM cases WHERE subject_id = $1) OR lower(t.from_address) IN ${SUBJECT_ADDRESSES}`;
 /** The references that name the subject as a customer (cases.customer_id, parties.id, notifications.recipient_id). */
 const CUSTOMER_REFS = `(SELECT value FROM subject_refs WHERE subject_id = $1 AND kind IN ('storefront_customer', 'account'))`;
 
@@ -357,8 +383,11 @@ export const personalDataInventory: readonly TableInventory[] = [
   {
     model: 'Party',
     table: 'parties',
-    holds: 'Contact data of a customer (by subject) or a merchant (a business)',
+    holds: 'Contact data of a customer (by subject), a merchant (a business), or the sender of an e-mail intake (its confirmation’s recipient)',
     retention: 'contact',
+    // An e-mail intake's sender (kind mail_intake, id the intake) carries the subject once known: a known customer's
+    // address at receipt, the opened case's customer at the confirmation (processes/mailIntake.ts). One indexed
+    // predicate: breach scoping runs it once per subject.
     subject: OWN,
     columns: {
       id: pd('identity', 'the customer’s reference (a merchant’s id for merchant rows)'),
@@ -381,7 +410,7 @@ export const personalDataInventory: readonly TableInventory[] = [
       summary: pd('transaction', 'the order, amounts and choices the case is about (ids, enums and amounts: the workflow input)'),
       ...nones(ids, 'id', 'subject_id', 'merchant_id', 'workflow_id', 'opened_by', 'task_queue'),
       ...nones(enums, 'type', 'status', 'step', 'policy_version', 'outcome', 'deadlines', 'deadlines_version'),
-      ...nones(times, 'workflow_started_at', 'created_at', 'updated_at', 'closed_at'),
+      ...nones(times, 'workflow_started_at', 'created_at', 'updated_at', 'closed_at', 'purge_on'),
       closing: none('the payload of the event that closed the case: outcome and rating codes'),
       facets: none('the enums its process’s reports group by (a complaint’s category and channel)'),
     },
@@ -413,6 +442,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     table: 'task_notes',
     holds: 'A staff note on a task',
     retention: 'caseEvidence',
+    ofCase: 't.task_id IN (SELECT id FROM tasks WHERE case_id = $1)',
     subject: 't.task_id IN (SELECT id FROM tasks WHERE case_id IN (SELECT id FROM cases WHERE subject_id = $1))',
     columns: { body: pd('free_text', 'staff’s notes on the case (may name or describe the customer)'), ...nones(ids, 'id', 'task_id', 'author_id'), ...nones(times, 'created_at') },
   },
@@ -510,6 +540,8 @@ export const personalDataInventory: readonly TableInventory[] = [
     table: 'repair_items',
     holds: 'An item sent for repair, by serial number or IMEI',
     retention: 'repairRecord',
+    // The item's record goes with the last case that repaired it.
+    ofCase: 't.id IN (SELECT item_id FROM repair_requests WHERE case_id = $1) AND NOT EXISTS (SELECT 1 FROM repair_requests o WHERE o.item_id = t.id AND o.case_id <> $1)',
     subject: 't.id IN (SELECT item_id FROM repair_requests WHERE case_id IN (SELECT id FROM cases WHERE subject_id = $1))',
     columns: {
       identifier: pd('device', 'the serial number or IMEI: repairs are recorded per item (三包 art. 11)'),
@@ -743,6 +775,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     table: 'case_links',
     holds: 'How one case stands to another',
     retention: 'transactionRecord',
+    ofCase: 't.from_case_id = $1 OR t.to_case_id = $1',
     subject: null,
     notBySubject: 'ids and a link type: found through the cases themselves',
     columns: { ...nones(ids, 'id', 'from_case_id', 'to_case_id', 'event_key', 'created_by'), ...nones(enums, 'type'), ...nones(times, 'created_at') },
@@ -783,7 +816,8 @@ export const personalDataInventory: readonly TableInventory[] = [
     table: 'inbound_mail_quarantine',
     holds: 'Inbound e-mail held for an agent; the raw message, its HTML and its files are blobs (stores: blobs)',
     retention: 'heldMail',
-    subject: OWN,
+    // Filed under the subject when its token named their case, else found by the sender's address.
+    subject: HELD_MAIL_OF_SUBJECT,
     columns: {
       mail_from: pd('contact', 'the envelope’s sender'),
       from_address: pd('contact', 'the From header’s address (compared with the party’s contact)'),
@@ -842,7 +876,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     table: 'mail_intakes',
     holds: 'A complaint by e-mail waiting for its sender to confirm it (policy 8.1); purged at its expiry (72 h by default)',
     retention: 'heldMail',
-    subject: "t.case_id IN (SELECT id FROM cases WHERE subject_id = $1) OR lower(t.from_address) IN (SELECT lower(email) FROM parties WHERE subject_id = $1 AND email IS NOT NULL)",
+    subject: INTAKE_OF_SUBJECT,
     columns: {
       from_address: pd('contact', 'the sender, to whom the confirmation link goes'),
       subject: pd('free_text', 'the mail’s subject line'),
@@ -978,9 +1012,10 @@ export const personalDataStores: readonly StoreInventory[] = [
     categories: ['free_text', 'id_document'],
     retention: 'caseEvidence',
     locate: `SELECT sha256 AS key FROM attachments WHERE subject_id = $1
-      UNION SELECT raw_sha256 FROM inbound_mail_quarantine WHERE subject_id = $1
-      UNION SELECT html_sha256 FROM inbound_mail_quarantine WHERE subject_id = $1 AND html_sha256 IS NOT NULL
-      UNION SELECT f->>'sha256' FROM inbound_mail_quarantine q, jsonb_array_elements(q.attachments) f WHERE q.subject_id = $1 AND f ? 'sha256'
+      UNION SELECT t.raw_sha256 FROM inbound_mail_quarantine t WHERE ${HELD_MAIL_OF_SUBJECT}
+      UNION SELECT t.html_sha256 FROM inbound_mail_quarantine t WHERE (${HELD_MAIL_OF_SUBJECT}) AND t.html_sha256 IS NOT NULL
+      UNION SELECT f->>'sha256' FROM inbound_mail_quarantine t, jsonb_array_elements(t.attachments) f WHERE (${HELD_MAIL_OF_SUBJECT}) AND f ? 'sha256'
+      UNION SELECT f->>'sha256' FROM mail_intakes t, jsonb_array_elements(t.attachments) f WHERE (${INTAKE_OF_SUBJECT}) AND f ? 'sha256'
       UNION SELECT sha256 FROM data_exports WHERE subject_id = $1`,
     keys: 'SHA-256 keys of blobs: the same bytes are one blob, so a key goes only when no other subject’s row names it; the subject’s data exports are blobs too (data_exports)',
   },
@@ -1041,6 +1076,20 @@ export const personalDataStores: readonly StoreInventory[] = [
 export const describesRow = (c: ColumnClass): boolean => c.category === 'none' && [ids, enums, times, money].includes(c.why);
 
 export const isPersonal = (c: ColumnClass): c is Extract<ColumnClass, { category: PersonalCategory }> => c.category !== 'none';
+
+/**
+ * The tables of a case record and how to find its rows ($1 the case id), for the purge of a kept case record: every
+ * table that belongs to a case (TableInventory.ofCase), except those whose rule purges them on a period of its own (an
+ * access record is kept 3 years after the read, a request record 3 years after its answer).
+ */
+export function caseRecordTables(): { table: string; ofCase: string }[] {
+  const ownPurge = (t: TableInventory) => t.retention !== 'transactionRecord' && ((retentions[t.retention] as Retention).purge?.length ?? 0) > 0;
+  return personalDataInventory.flatMap((t) => {
+    if (ownPurge(t)) return [];
+    const ofCase = t.ofCase !== undefined ? t.ofCase : t.table === 'cases' ? 't.id = $1' : 'case_id' in t.columns ? 't.case_id = $1' : null;
+    return ofCase ? [{ table: t.table, ofCase }] : [];
+  });
+}
 
 /** The retention of a personal column: its own, else its table's. */
 export const retentionOf = (t: TableInventory, column: string): Retention => {

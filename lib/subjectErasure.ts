@@ -9,6 +9,7 @@
 import type pg from 'pg';
 import { poolOf, withPgTransaction, type Db } from './db';
 import type { BlobStore } from './blobs';
+import { dateKeptCaseRecords } from './keptRecords';
 import { removeCaughtMailTo } from './mailCatcher';
 import { isPersonal, personalDataInventory, personalDataStores, retentionOf, retentions, type RetentionId, type TableInventory } from './personalData';
 
@@ -30,7 +31,10 @@ export interface RetainedTable {
   retention: RetentionId;
   /** The law that requires keeping it. */
   law: string | null;
-  /** Until when (ISO day), counted from the subject's latest closed case; null: a case is still open (its period counts from its close). */
+  /**
+   * Until when (ISO day): the day the retention purge deletes the last of these records (the latest `cases.purge_on` of
+   * the subject's case records, lib/keptRecords.ts); null: a case is still open (its period counts from its close).
+   */
   until: string | null;
 }
 export interface SubjectErasure {
@@ -42,8 +46,6 @@ export interface SubjectErasure {
   /** The development mail catcher's files removed (its `dir`, when given). */
   mailFilesRemoved: number;
 }
-
-const DAY = 86_400_000;
 
 async function tryIn(client: pg.PoolClient, sql: string, params: unknown[]): Promise<{ ok: true; rows: number } | { ok: false; code: string }> {
   await client.query('SAVEPOINT erasure_step');
@@ -115,15 +117,17 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
       const r = await tryIn(client, `UPDATE ${quoted(t.table)} t SET ${set} WHERE (${found.get(t.table)}) AND (${any})`, []);
       if (r.ok && r.rows > 0) stripped.push({ table: t.table, columns, rows: r.rows });
     }
-    // What stays, why and until when.
-    const latest = (await client.query<{ open: number; closed: Date | null }>(`SELECT count(*) FILTER (WHERE status <> 'closed')::int AS open, max(closed_at) AS closed FROM cases WHERE subject_id = $1`, [subjectId])).rows[0];
+    // What stays, why and until when: each closed case record carries the day the purge deletes it from (cases.purge_on,
+    // counted from its close like the law); a case still open gets it when it closes.
+    await dateKeptCaseRecords(client, { subjectId });
+    const latest = (await client.query<{ open: number; day: string | null }>(`SELECT count(*) FILTER (WHERE status <> 'closed')::int AS open, to_char(max(purge_on), 'YYYY-MM-DD') AS day FROM cases WHERE subject_id = $1`, [subjectId])).rows[0];
     const retained: RetainedTable[] = [];
     for (const t of kept) {
       // Kept rows are never deleted here (only stripped, which moves them): as many as were found.
       const n = foundRows.get(t.table) ?? 0;
       if (n === 0) continue;
       const rule = retentions[t.retention as RetentionId] as { days: number | null; law?: string };
-      const until = latest.open > 0 || !latest.closed || rule.days === null ? null : new Date(latest.closed.getTime() + rule.days * DAY).toISOString().slice(0, 10);
+      const until = latest.open > 0 || !latest.day || rule.days === null ? null : latest.day;
       retained.push({ table: t.table, rows: n, retention: t.retention, law: rule.law ?? null, until });
     }
     return { erased: erased.filter((e) => e.rows > 0), stripped, retained, blobKeys, addresses };
@@ -132,7 +136,9 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
   if (blobs && blobStore?.locate) {
     for (const key of result.blobKeys) {
       const still = await poolOf(db).query(
-        `SELECT 1 FROM attachments WHERE sha256 = $1 UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1 UNION ALL SELECT 1 FROM inbound_mail_quarantine WHERE raw_sha256 = $1 OR html_sha256 = $1 LIMIT 1`,
+        `SELECT 1 FROM attachments WHERE sha256 = $1 UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1
+         UNION ALL SELECT 1 FROM inbound_mail_quarantine WHERE raw_sha256 = $1 OR html_sha256 = $1 OR attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text))
+         UNION ALL SELECT 1 FROM mail_intakes WHERE attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text)) LIMIT 1`,
         [key],
       );
       if (still.rowCount === 0) {
@@ -150,10 +156,12 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
  * kept records point to it, and nothing links its random id back to the person once its references are gone).
  */
 export async function eraseSubjectRecord(db: Db, subjectId: string, at: Date, o: { mailCatcherDir?: string } = {}): Promise<{ parties: number; refs: number; mailFilesRemoved: number }> {
+  // The inventory's predicates find them (a party is the subject's own contact, or an e-mail intake's sender at their address).
+  const of = (table: string) => personalDataInventory.find((t) => t.table === table)!.subject!;
   const r = await withPgTransaction(db, async (client) => {
-    const addresses = (await client.query<{ email: string }>(`SELECT email FROM parties WHERE subject_id = $1 AND email IS NOT NULL`, [subjectId])).rows.map((x) => x.email);
-    const parties = await client.query(`DELETE FROM parties WHERE subject_id = $1`, [subjectId]);
-    const refs = await client.query(`DELETE FROM subject_refs WHERE subject_id = $1`, [subjectId]);
+    const addresses = (await client.query<{ email: string }>(`SELECT t.email FROM parties t WHERE (${of('parties')}) AND t.email IS NOT NULL`, [subjectId])).rows.map((x) => x.email);
+    const parties = await client.query(`DELETE FROM parties WHERE ctid IN (SELECT t.ctid FROM parties t WHERE ${of('parties')})`, [subjectId]);
+    const refs = await client.query(`DELETE FROM subject_refs WHERE ctid IN (SELECT t.ctid FROM subject_refs t WHERE ${of('subject_refs')})`, [subjectId]);
     await client.query(`UPDATE subjects SET status = 'erased', erased_at = $2 WHERE id = $1`, [subjectId, at]);
     return { parties: parties.rowCount ?? 0, refs: refs.rowCount ?? 0, addresses };
   });

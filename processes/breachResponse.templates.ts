@@ -59,6 +59,8 @@ const contacts: Record<string, [string, string]> = {
 
 const individualNotice: TemplateDef = {
   delivery: 'at-least-once',
+  // One notice to every affected subject: delivered and recorded on the case page by page (activities/notificationOutbox.ts).
+  fanOut: true,
   'zh-CN': {
     subject: (p: Params) => `关于您个人信息安全事件的通知(${p.caseId})`,
     text: (p: Params) =>

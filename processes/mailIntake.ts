@@ -153,7 +153,8 @@ export function createMailIntakeHandler(deps: MailIntakeDeps) {
 
     // The confirmation's recipient: the intake, its address the From (and the locale of a customer who has it).
     const customer = await deps.db.party.findFirst({ where: { kind: 'customer', email: { equals: from, mode: 'insensitive' } }, orderBy: { updatedAt: 'desc' } });
-    await deps.db.party.upsert({ where: { kind_id: { kind: MAIL_INTAKE_RECIPIENT, id: row.id } }, create: { kind: MAIL_INTAKE_RECIPIENT, id: row.id, email: from, locale: customer?.locale ?? 'zh-CN' }, update: {} });
+    // Filed under the customer's subject when the address is a known customer's (its erasure finds it: lib/personalData.ts).
+    await deps.db.party.upsert({ where: { kind_id: { kind: MAIL_INTAKE_RECIPIENT, id: row.id } }, create: { kind: MAIL_INTAKE_RECIPIENT, id: row.id, email: from, locale: customer?.locale ?? 'zh-CN', subjectId: customer?.subjectId ?? null }, update: {} });
     const kept = (row.attachments as unknown as InboundFile[]).filter((f) => f.sha256 && !f.refused && f.contentType !== HTML_TYPE).length;
     const refused = (row.attachments as unknown as InboundFile[]).filter((f) => f.refused).length;
     const params = { link: `${deps.settings.linkBase.replace(/\/$/, '')}${intakePath(process.caseType, mailIntakeToken(deps.settings.secret, process.caseType, row.id))}`, expiresAt: row.expiresAt.toISOString(), files: kept, refused };
@@ -238,6 +239,8 @@ export async function confirmMailIntake(deps: CaseOpeningDeps & { blobs: BlobSto
     if (!Array.isArray(attached)) (log ?? deps.logger).warn({ caseId: opened.caseId, intakeId: row.id, refused: attached.refused }, "the intake's files do not fit the case: not attached");
   }
   const confirmed = await deps.db.mailIntake.update({ where: { id: row.id }, data: { status: 'confirmed', caseId: opened.caseId, confirmedAt: row.confirmedAt ?? new Date() } });
+  // The sender is the case's customer now: the confirmation's recipient row is filed under that subject.
+  if (kase.subjectId) await deps.db.party.updateMany({ where: { kind: MAIL_INTAKE_RECIPIENT, id: row.id, subjectId: null }, data: { subjectId: kase.subjectId } });
   (log ?? deps.logger).info({ intakeId: row.id, caseId: opened.caseId, caseType: p.caseType, replayed: opened.replayed }, 'e-mail intake confirmed: case opened');
   return { ...viewOf(confirmed), opened: !opened.replayed };
 }

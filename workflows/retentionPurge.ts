@@ -24,9 +24,17 @@ export interface RetentionPurgeResult {
   counts: Record<string, RetentionCounts>;
 }
 
-export async function retentionPurge(): Promise<RetentionPurgeResult> {
+/**
+ * The Schedule starts it without input. `asOf`: a run started by hand (or a test's clock) purges as of that instant's
+ * local day instead of today's; refused in production when later than now (activities/retention.ts).
+ */
+export interface RetentionPurgeInput {
+  asOf?: string;
+}
+
+export async function retentionPurge(input: RetentionPurgeInput = {}): Promise<RetentionPurgeResult> {
   const runId = workflowInfo().workflowId;
-  const { runDay, rules } = await startRetentionRun({ runId, at: new Date().toISOString() });
+  const { runDay, rules } = await startRetentionRun({ runId, at: new Date().toISOString(), ...(input.asOf && { asOf: input.asOf }) });
   for (const rule of rules) await purgeRetentionRule({ runId, rule, runDay });
   const counts = await finishRetentionRun({ runId, at: new Date().toISOString() });
   return { runId, runDay, counts };

@@ -136,6 +136,19 @@ test('investigated (300 subjects in PostgreSQL, counts in the history), approved
   expect(rows).toHaveLength(SUBJECTS - NO_EMAIL);
   expect(new Set(rows.map((r) => r.recipientId)).size).toBe(SUBJECTS - NO_EMAIL);
   expect(rows.every((r) => r.status === 'sent' && r.messageId)).toBe(true);
+  // The case's trail holds the notices page by page, never one event per recipient: the fan-out's page (counts and
+  // its cursor) and the outbox's delivered pages, whose counts add up to every notice sent.
+  const trail = await eventually(async () => {
+    const events = await sys.db.auditEvent.findMany({ where: { caseId } });
+    const sentPages = events.filter((e) => e.type === 'notification.sent_page');
+    return sentPages.reduce((a, e) => a + (e.payload as any).sent + (e.payload as any).resent, 0) === SUBJECTS - NO_EMAIL ? events : undefined;
+  }, 'the delivered pages on the trail');
+  expect(trail.filter((e) => e.type === 'notification.sent' && (e.payload as any).template === 'breach.individual_notice')).toEqual([]);
+  const queuedPages = trail.filter((e) => e.type === 'breach.notices_page_queued').map((e) => e.payload as any);
+  expect(queuedPages).toEqual([expect.objectContaining({ template: 'breach.individual_notice', after: null, subjects: SUBJECTS, email: SUBJECTS - NO_EMAIL, unreachable: NO_EMAIL, cursor: [...seeded.subjects].sort().at(-1) })]);
+  const sentPages = trail.filter((e) => e.type === 'notification.sent_page');
+  expect(sentPages.length).toBeLessThanOrEqual(Math.ceil((SUBJECTS - NO_EMAIL) / 16));
+  for (const e of sentPages) expect(e.payload).toMatchObject({ template: 'breach.individual_notice', recipientKind: 'customer', cursor: expect.stringMatching(/^\d+$/), failed: 0, unrecorded: 0 });
   const view = (await caseOf(caseId)).breach;
   expect(view.notices).toMatchObject({ subjects: SUBJECTS, queued: SUBJECTS - NO_EMAIL, unreachable: NO_EMAIL, sent: SUBJECTS - NO_EMAIL, pending: 0, failed: 0 });
   expect(view.regulatorReportId).toBe(reports[0].reportId);

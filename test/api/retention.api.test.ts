@@ -88,7 +88,7 @@ async function dueNow(): Promise<Record<string, Record<string, number>>> {
     const c = cutoffOf(runDay, r.days!);
     out[rule] = {};
     for (const s of r.purge!) {
-      const [{ n }] = await sys.db.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${s.table} t WHERE (${s.due}) AND $1::timestamp IS NOT NULL AND $2::text IS NOT NULL`, c.cutoff, c.day);
+      const [{ n }] = await sys.db.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${s.table} t WHERE (${s.due}) AND $1::timestamp IS NOT NULL AND $2::text IS NOT NULL AND $4::text IS NOT NULL AND $3::int IS NOT NULL`, c.cutoff, c.day, 0, runDay);
       out[rule][s.table] = n;
     }
   }
