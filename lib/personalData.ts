@@ -4,6 +4,7 @@
 // table says how to find a subject's rows (an SQL predicate over the row `t`, $1 the subject id: lib/subjects.ts).
 // Exports, erasure, the retention purge and breach scoping run from here; test/unit/personalData.test.ts fails when
 // the schema has a model or column this file does not classify, or this file names one the schema lacks.
+import type { BlindIndexPurpose } from './blindIndex';
 import type { Db, Prisma } from './db';
 
 export const personalCategories = [
@@ -964,10 +965,10 @@ export const personalDataInventory: readonly TableInventory[] = [
  */
 export const correctableColumns = {
   contact_name: { table: 'parties', column: 'display_name', rows: `t.subject_id = $1 AND t.kind = 'customer'` },
-  contact_email: { table: 'parties', column: 'email', rows: `t.subject_id = $1 AND t.kind = 'customer'` },
+  contact_email: { table: 'parties', column: 'email', rows: `t.subject_id = $1 AND t.kind = 'customer'`, index: { column: 'email_index', purpose: 'email' } },
   account_name: { table: 'registrations', column: 'full_name', rows: OWN },
   account_email: { table: 'registrations', column: 'email', rows: OWN },
-} as const satisfies Record<string, { table: string; column: string; rows: string }>;
+} as const satisfies Record<string, { table: string; column: string; rows: string; index?: { column: string; purpose: BlindIndexPurpose } }>;
 
 /** The stores outside PostgreSQL's rows (and the copies that leave the platform) that can hold a subject's data. */
 export const personalDataStores: readonly StoreInventory[] = [
@@ -992,7 +993,7 @@ export const personalDataStores: readonly StoreInventory[] = [
     retention: 'contact',
     locate: `SELECT email AS key FROM parties WHERE subject_id = $1 AND email IS NOT NULL
       UNION SELECT email FROM registrations WHERE subject_id = $1 AND email IS NOT NULL`,
-    keys: 'the subject’s e-mail addresses: the files whose To header names one',
+    keys: 'the subject’s e-mail addresses (sealed: opened with the subject’s key): the files whose To header names one',
   },
   {
     store: 'smtpRelay',
@@ -1009,9 +1010,9 @@ export const personalDataStores: readonly StoreInventory[] = [
     holds: 'the texts sent and the numbers they went to',
     categories: ['contact', 'credential'],
     retention: 'verificationSms',
-    locate: `SELECT mobile AS key FROM registrations WHERE subject_id = $1 AND mobile IS NOT NULL
+    locate: `SELECT coalesce(mobile_sealed, mobile) AS key FROM registrations WHERE subject_id = $1 AND coalesce(mobile_sealed, mobile) IS NOT NULL
       UNION SELECT mobile FROM registration_guardians WHERE subject_id = $1 AND mobile IS NOT NULL`,
-    keys: 'the subject’s mobile numbers: what the gateway’s operator is asked to delete',
+    keys: 'the subject’s mobile numbers (sealed: opened with the subject’s key): what the gateway’s operator is asked to delete',
   },
   {
     store: 'temporalHistories',

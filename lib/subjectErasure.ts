@@ -10,6 +10,13 @@ import type pg from 'pg';
 import { poolOf, withPgTransaction, type Db } from './db';
 import type { BlobStore } from './blobs';
 import { removeCaughtMailTo } from './mailCatcher';
+import { isSealed, type FieldSealer } from './sealedFields';
+
+/** The subject's addresses in clear (sealed with its key, which an erasure destroys only after this). */
+async function openedAddresses(sealer: FieldSealer | undefined, subjectId: string, addresses: string[]): Promise<string[]> {
+  if (!sealer) return addresses.filter((a) => !isSealed(a));
+  return (await sealer.open(subjectId, addresses)).filter((a): a is string => !!a);
+}
 import { isPersonal, personalDataInventory, personalDataStores, retentionOf, retentions, type RetentionId, type TableInventory } from './personalData';
 
 /** Tables an erasure leaves to its last step (the subject record and how the request reaches the person). */
@@ -64,7 +71,7 @@ const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * the subject record, its references and its contact, which the request's answer still needs; eraseSubjectRecord ends
  * them). Answers what was deleted, stripped and kept (with the rule and its period).
  */
-export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectId: string, o: { keep?: readonly string[]; now?: Date; mailCatcherDir?: string } = {}): Promise<SubjectErasure> {
+export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectId: string, o: { keep?: readonly string[]; now?: Date; mailCatcherDir?: string; sealer?: FieldSealer } = {}): Promise<SubjectErasure> {
   const keep = new Set(o.keep ?? ERASED_LAST);
   const searched = personalDataInventory.filter((t) => t.subject !== null && !keep.has(t.table));
   const blobStore = personalDataStores.find((s) => s.store === 'blobs');
@@ -141,7 +148,7 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
       }
     }
   }
-  const mailFilesRemoved = o.mailCatcherDir ? removeCaughtMailTo(o.mailCatcherDir, result.addresses) : 0;
+  const mailFilesRemoved = o.mailCatcherDir ? removeCaughtMailTo(o.mailCatcherDir, await openedAddresses(o.sealer, subjectId, result.addresses)) : 0;
   return { erased: result.erased, stripped: result.stripped, retained: result.retained, blobsRemoved, mailFilesRemoved };
 }
 
@@ -149,7 +156,7 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
  * The last step of an erasure: the subject's contact rows and references go and the subject is `erased` (the row stays:
  * kept records point to it, and nothing links its random id back to the person once its references are gone).
  */
-export async function eraseSubjectRecord(db: Db, subjectId: string, at: Date, o: { mailCatcherDir?: string } = {}): Promise<{ parties: number; refs: number; mailFilesRemoved: number }> {
+export async function eraseSubjectRecord(db: Db, subjectId: string, at: Date, o: { mailCatcherDir?: string; sealer?: FieldSealer } = {}): Promise<{ parties: number; refs: number; mailFilesRemoved: number }> {
   const r = await withPgTransaction(db, async (client) => {
     const addresses = (await client.query<{ email: string }>(`SELECT email FROM parties WHERE subject_id = $1 AND email IS NOT NULL`, [subjectId])).rows.map((x) => x.email);
     const parties = await client.query(`DELETE FROM parties WHERE subject_id = $1`, [subjectId]);
@@ -158,6 +165,6 @@ export async function eraseSubjectRecord(db: Db, subjectId: string, at: Date, o:
     return { parties: parties.rowCount ?? 0, refs: refs.rowCount ?? 0, addresses };
   });
   // The answer itself was the last mail to the contact: the catcher's copies go now.
-  const mailFilesRemoved = o.mailCatcherDir ? removeCaughtMailTo(o.mailCatcherDir, r.addresses) : 0;
+  const mailFilesRemoved = o.mailCatcherDir ? removeCaughtMailTo(o.mailCatcherDir, await openedAddresses(o.sealer, subjectId, r.addresses)) : 0;
   return { parties: r.parties, refs: r.refs, mailFilesRemoved };
 }

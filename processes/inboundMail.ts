@@ -13,6 +13,7 @@
 //   limits): the mail is held whole, the refused file is not kept (its name, size and types are listed).
 // HTML is never rendered: the thread message's body is the text part; the HTML part is kept as a file, an attachment of
 // type text/html (downloaded as a file, nosniff, sandboxed), or a blob beside the quarantine row.
+import { sealerFor } from '../lib/sealedFields';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { countedAgainstLimits, typeOfBytes, type AttachmentLimits } from '../lib/attachmentRules';
@@ -65,11 +66,13 @@ export async function keepBlob(blobs: BlobStore, bytes: Buffer): Promise<string>
 }
 
 /** The party's stored contact address, if any (parties: customers and merchants; staff have none). */
-async function contactOf(db: Db, c: ThreadCase, party: ReplyParty): Promise<string | null> {
+async function contactOf(db: Db, keys: KeyManagement, c: ThreadCase, party: ReplyParty): Promise<string | null> {
   const id = party === 'customer' ? c.customerId : party === 'merchant' ? c.merchantId : null;
   if (!id) return null;
   const p = await db.party.findUnique({ where: { kind_id: { kind: party, id } } });
-  return p?.email?.trim().toLowerCase() || null;
+  // A customer's address is sealed with its subject's key (lib/sealedFields.ts): opened to compare with the sender.
+  const [email] = await sealerFor(db, keys).open(p?.subjectId, [p?.email ?? null]);
+  return email?.trim().toLowerCase() || null;
 }
 
 const authorOf = (c: ThreadCase, party: ReplyParty): string => (party === 'customer' ? c.customerId : party === 'merchant' ? (c.merchantId ?? 'merchant') : 'staff');
@@ -155,7 +158,7 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
     const c = await deps.db.case.findFirst({ where: { id: { equals: verified.caseIdLower, mode: 'insensitive' } }, select: caseSelect });
     if (!c) return hold('unknown_case', undefined, verified.party);
     if (c.status === 'closed') return hold('case_closed', c.id, verified.party);
-    const contact = await contactOf(deps.db, c, verified.party);
+    const contact = await contactOf(deps.db, deps.keys, c, verified.party);
     if (!contact) return hold('no_contact', c.id, verified.party);
     if (from !== contact) return hold('sender_mismatch', c.id, verified.party);
     if (files.some((f) => f.refused)) return hold('attachment_refused', c.id, verified.party);
