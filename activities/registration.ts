@@ -366,7 +366,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
         const identity = await tx.registrationIdentity.findUnique({ where: { registrationId: i.registrationId } });
         // 未成年人保护法, PIPL art. 31: under 18 at activation (by the ID's birth date, else the declared one),
         // the account carries the minor safeguards. The age is counted in the policy's time zone.
-        const birthDate = identity?.birthDate ?? reg.declaredBirthDate;
+        const birthDate = identity?.birthDate ?? (await sealer().open(reg.subjectId, [reg.declaredBirthDate]))[0];
         const today = localDate(new Date(i.at), i.timeZone ?? 'Asia/Shanghai');
         const minors = i.minors ?? { guardianConsentUnder: 14, safeguardsUnder: 18 };
         const minor = birthDate ? minorStatus(ageOn(birthDate, today), minors) !== 'adult' : false;

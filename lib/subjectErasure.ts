@@ -12,15 +12,20 @@ import type { BlobStore } from './blobs';
 import { removeCaughtMailTo } from './mailCatcher';
 import { isSealed, type FieldSealer } from './sealedFields';
 
+import { isPersonal, personalDataInventory, personalDataStores, retentionOf, retentions, type RetentionId, type TableInventory } from './personalData';
+
+/**
+ * Tables an erasure leaves to its last step (the subject record and how the request reaches the person). The data key
+ * is among them: the contact it seals must still open for the answer, and the last step destroys it (shred) rather
+ * than deleting its row, so that nothing is sealed for the subject afterwards.
+ */
+export const ERASED_LAST = ['subjects', 'subject_refs', 'parties', 'subject_keys'] as const;
+
 /** The subject's addresses in clear (sealed with its key, which an erasure destroys only after this). */
 async function openedAddresses(sealer: FieldSealer | undefined, subjectId: string, addresses: string[]): Promise<string[]> {
   if (!sealer) return addresses.filter((a) => !isSealed(a));
   return (await sealer.open(subjectId, addresses)).filter((a): a is string => !!a);
 }
-import { isPersonal, personalDataInventory, personalDataStores, retentionOf, retentions, type RetentionId, type TableInventory } from './personalData';
-
-/** Tables an erasure leaves to its last step (the subject record and how the request reaches the person). */
-export const ERASED_LAST = ['subjects', 'subject_refs', 'parties'] as const;
 
 export interface ErasedTable {
   table: string;
@@ -139,7 +144,7 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
   if (blobs && blobStore?.locate) {
     for (const key of result.blobKeys) {
       const still = await poolOf(db).query(
-        `SELECT 1 FROM attachments WHERE sha256 = $1 UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1 UNION ALL SELECT 1 FROM inbound_mail_quarantine WHERE raw_sha256 = $1 OR html_sha256 = $1 LIMIT 1`,
+        `SELECT 1 FROM attachments WHERE (sha256 = $1 AND blob_key IS NULL) OR blob_key = $1 UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1 UNION ALL SELECT 1 FROM inbound_mail_quarantine WHERE raw_sha256 = $1 OR html_sha256 = $1 LIMIT 1`,
         [key],
       );
       if (still.rowCount === 0) {

@@ -738,7 +738,8 @@ function registrationHandlers(deps: ApiDeps) {
       throw policyRefused('GUARDIAN_STEP_REQUIRED', 'A guardian consents through the guardian step: a code to the guardian\'s mobile (POST …/guardian/code), then the guardian\'s answer (POST …/guardian/consent)');
     }
     // PIPL art. 31: for a child under 14 (declared age), the guardian consents before any sensitive information.
-    if (reg.declaredBirthDate && minorStatus(ageOn(reg.declaredBirthDate, today(calendar)), rules.minors) === 'child_needs_guardian' && !(await currentConsent(reg.id, 'guardian', rules))) {
+    const [declaredBirthDate] = await sealerFor(deps.db, deps.ports.keys).open(reg.subjectId, [reg.declaredBirthDate]);
+    if (declaredBirthDate && minorStatus(ageOn(declaredBirthDate, today(calendar)), rules.minors) === 'child_needs_guardian' && !(await currentConsent(reg.id, 'guardian', rules))) {
       throw policyRefused('GUARDIAN_CONSENT_REQUIRED', 'The applicant is under 14: a parent or guardian must consent first (PIPL art. 31)');
     }
     const givenAt = new Date();
@@ -1078,7 +1079,7 @@ export const registrationReviewProcess = defineProcess({
             data: {
               id: caseId, userRef, subjectId, status: 'pending', usernameSealed: await seal(body.username), usernameIndex, fullName: await seal(body.name), mobileSealed: await seal(body.mobile), mobileIndex,
               email: await seal(body.email), locale, passwordHash,
-              agreementVersion: body.agreementVersion, declaredBirthDate: body.birthDate ?? null, realNameReason: realName,
+              agreementVersion: body.agreementVersion, declaredBirthDate: await seal(body.birthDate), realNameReason: realName,
             },
           });
         },

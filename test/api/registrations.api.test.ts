@@ -600,7 +600,9 @@ test('a 13-year-old (declared): the case waits for the guardian step; the guardi
 
   // The consent: the guardian's id, the notice's hash, the privacy policy's version; the guardian's own consent to the check.
   const guardian = await sys.db.registrationGuardian.findUniqueOrThrow({ where: { registrationId: id } });
-  expect(guardian).toMatchObject({ mobile: gm, relation: 'parent', adultProof: 'real_name', fullName: '李四', birthDate: bornYearsAgo(40), idLast4: adultId.slice(-4), realNameResult: 'match', decision: 'consented' });
+  // The guardian's mobile and name sealed with the guardian's own key (policy 1.3).
+  expect(await sealerFor(sys.db, sys.api.deps.ports.keys).open(guardian.subjectId, [guardian.mobile, guardian.fullName])).toEqual([gm, '李四']);
+  expect(guardian).toMatchObject({ relation: 'parent', adultProof: 'real_name', birthDate: bornYearsAgo(40), idLast4: adultId.slice(-4), realNameResult: 'match', decision: 'consented' });
   expect(JSON.stringify(guardian)).not.toContain(adultId);
   const consents = await sys.db.registrationConsent.findMany({ where: { registrationId: id }, orderBy: { givenAt: 'asc' } });
   expect(consents.filter((c) => c.purpose === 'guardian')).toEqual([expect.objectContaining({ givenBy: 'guardian', guardianId: guardian.id, guardianRelation: 'parent', privacyPolicyVersion: '2026-11', noticeSha256: notice.body.noticeSha256 })]);

@@ -19,3 +19,6 @@ ALTER TABLE "user_accounts" ADD COLUMN "username_sealed" TEXT,
   ADD COLUMN "username_index" TEXT,
   ALTER COLUMN "username" DROP NOT NULL;
 CREATE UNIQUE INDEX "user_accounts_username_index_key" ON "user_accounts"("username_index");
+
+-- An attachment whose bytes are sealed with the case customer key: the key of the sealed bytes in the blob store.
+ALTER TABLE "attachments" ADD COLUMN "blob_key" TEXT;
