@@ -258,6 +258,12 @@ export async function exportSubjectData(deps: SubjectExportDeps, subjectId: stri
     const opened = await sealer.open(subjectId, cells.map(([r, c]) => r[c] as string));
     cells.forEach(([r, c], i) => (r[c] = opened[i]));
   }
+  // A store's keys read from sealed columns (the mobile numbers a gateway is asked about) go in opened too.
+  for (const st of data.stores) {
+    if (!st.keys?.some(isSealed)) continue;
+    // One per row it was found in (an address sealed in two rows is listed twice, as the count says).
+    st.keys = (await sealer.open(subjectId, st.keys)).map((k) => k ?? '(sealed: key destroyed)').sort();
+  }
 
   async function* entries(): AsyncGenerator<DossierEntry> {
     yield {

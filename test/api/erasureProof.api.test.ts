@@ -8,7 +8,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { scanForErasedValues } from '../../lib/erasureScan';
+import { isSealed, sealerFor } from '../../lib/sealedFields';
 import { complaintBody, idem, repairBody, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -63,11 +65,34 @@ test("a deleted person's values are found in no store, in no encoding", async ()
   const attachmentId = ((await upload.json()) as { attachmentId: string }).attachmentId;
   ok(await call(sys, 'POST', `/v1/cases/${ret.body.caseId}/messages`, { key: sys.keys.storefront.apiKey, body: { body: values.returnWords, attachmentIds: [attachmentId] } }), 201);
   for (const id of [ret.body.caseId, repair.body.caseId, complaint.body.caseId]) await mailsDelivered(sys, id);
-  // Before: the scan finds the person where they are, in clear (its reach, on the same stores); the complaint's and
-  // the thread's words are sealed at rest (lib/sealedFields.ts), so not even before.
+  // Before: the scan finds the person only where a value is kept in clear on purpose (its reach, on the same stores):
+  // the mails sent to the address (the development catcher's files) and the capture SMS gateway's log (sms_outbox).
+  // Everything else is sealed at rest with the subject's key (lib/sealedFields.ts, lib/blobs.ts): names, the mobile,
+  // the username, the contact, every text and the upload's bytes, so not found even before.
   const targets = { db: sys.db, folders: [mailDir, sys.blobDir], temporal: sys.api.deps.temporal.clients.forIdentity('erasure-proof') };
   const before = await scanForErasedValues(targets, values);
-  expect(new Set(before.findings.map((f) => f.label))).toEqual(new Set(['name', 'mobile', 'email', 'username', 'displayName', 'uploadTitle', 'repairWords']));
+  expect(new Set(before.findings.map((f) => f.label))).toEqual(new Set(['mobile', 'email']));
+  expect(before.findings.filter((f) => !((f.store === 'database' && f.where === 'sms_outbox') || (f.store === 'files' && f.where.startsWith(mailDir))))).toEqual([]);
+
+  // A copy of the sealed bytes as a backup or replica would hold them: they open with the subject's key now.
+  const subjectId = registration.subjectId;
+  const sealer = sealerFor(sys.db, sys.api.deps.ports.keys);
+  const regRow = await sys.db.registration.findUniqueOrThrow({ where: { id: registration.id } });
+  const partyRow = await sys.db.party.findUniqueOrThrow({ where: { kind_id: { kind: 'customer', id: userRef } } });
+  const repairRow = await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId: repair.body.caseId } });
+  const backup = [regRow.fullName, regRow.mobileSealed, regRow.usernameSealed, partyRow.email, partyRow.displayName, repairRow.description];
+  expect(backup.every(isSealed)).toBe(true);
+  expect(await sealer.open(subjectId, backup)).toEqual([values.name, values.mobile, values.username, values.email, values.displayName, values.repairWords]);
+  const uploadRow = await sys.db.attachment.findUniqueOrThrow({ where: { id: attachmentId } });
+  const fileCopy = fs.readFileSync(path.join(sys.blobDir, uploadRow.blobKey!.slice(0, 2), uploadRow.blobKey!));
+  const openCopy = async () => {
+    const open = await sealer.openStream(subjectId);
+    if (!open) return null;
+    const parts: Buffer[] = [];
+    for await (const c of Readable.from([fileCopy]).pipe(open)) parts.push(c as Buffer);
+    return Buffer.concat(parts);
+  };
+  expect((await openCopy())!.includes(Buffer.from(values.uploadTitle))).toBe(true);
 
   // The person's business is done: every case closed (a case still running keeps what it needs until it ends, and the
   // answer lists it); the account stays, to be cancelled with the rest.
@@ -93,4 +118,9 @@ test("a deleted person's values are found in no store, in no encoding", async ()
   console.log(`erasure proof: before ${before.findings.length} findings; after ${after.findings.length}; scanned ${JSON.stringify(after.scanned)}`);
   expect(after.findings).toEqual([]);
   expect(after.scanned.histories).toBeGreaterThanOrEqual(5);
+
+  // Crypto-shredding: the subject's data key is destroyed, so the copies taken before no longer open, field or file.
+  expect(await sys.db.subjectKey.findUniqueOrThrow({ where: { subjectId } })).toMatchObject({ wrappedKey: null, destroyedAt: expect.any(Date) });
+  expect(await sealer.open(subjectId, backup)).toEqual(backup.map(() => null));
+  expect(await openCopy()).toBeNull();
 });
