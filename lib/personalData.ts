@@ -754,7 +754,8 @@ export const personalDataInventory: readonly TableInventory[] = [
     columns: {
       filename: inClear(pd('free_text', 'the file name the uploader gave'), 'not sealed yet: shown in every attachment list and download; the erasure strips it'),
       sha256: inClear(pd('free_text', 'the blob’s key: the bytes (photos, documents) are the customer’s evidence'), 'a hash of the clear bytes, kept to find the blob; the bytes themselves are sealed in the blob store with the case customer’s key (lib/blobs.ts)'),
-      blob_key: none('the blob-store key of the sealed bytes (a hash of ciphertext): nothing about the person without the subject’s key'),
+      // The blob-store key of the sealed bytes (a hash of ciphertext): nothing about the person without the subject's key.
+      blob_key: none(ids),
       uploaded_by: inClear(pd('identity', 'who uploaded it: a principal id, or the customer’s reference for a file sent by e-mail'), OPAQUE_REF),
       ...nones(ids, 'id', 'case_id', 'subject_id'),
       ...nones(enums, 'size_bytes', 'content_type', 'uploader_role'),
