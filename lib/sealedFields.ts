@@ -21,6 +21,8 @@ export interface FieldSealer {
    * key is then read and created in it (on a pool of one connection, a second connection would wait for ever).
    */
   seal(subjectId: string, plaintext: string, via?: KeyStore): Promise<string>;
+  /** Seals several values of one subject with one look-up of its key (undefined and null stay null). */
+  sealAll(subjectId: string, plaintexts: readonly (string | null | undefined)[], via?: KeyStore): Promise<(string | null)[]>;
   /** Opens values of one subject: a sealed one to its text (null once the key is destroyed), another as it is. */
   open<T extends string | null | undefined>(subjectId: string | null | undefined, values: readonly T[]): Promise<(T | string | null)[]>;
   /** Destroys the subject's data key (crypto-shredding); true when a key was destroyed now. */
@@ -138,9 +140,9 @@ export function createFieldSealer(db: Db, keys: KeyManagement): FieldSealer {
     if (!row && create) {
       const fresh = crypto.randomBytes(32);
       const { wrapped, masterKeyId } = await keys.wrapDataKey(fresh);
-      // Two first seals at once: one insert wins, both use its key.
-      await store.subjectKey.createMany({ data: [{ subjectId, wrappedKey: new Uint8Array(wrapped), masterKeyId, createdAt: new Date() }], skipDuplicates: true });
-      row = await store.subjectKey.findUnique({ where: { subjectId } });
+      // Two first seals at once: one insert wins (its row returned), the other reads the winner's key.
+      const [made] = await store.subjectKey.createManyAndReturn({ data: [{ subjectId, wrappedKey: new Uint8Array(wrapped), masterKeyId, createdAt: new Date() }], skipDuplicates: true });
+      row = made ?? (await store.subjectKey.findUnique({ where: { subjectId } }));
     }
     if (!row?.wrappedKey) return null;
     const wrapped = Buffer.from(row.wrappedKey);
@@ -153,15 +155,27 @@ export function createFieldSealer(db: Db, keys: KeyManagement): FieldSealer {
     return key;
   }
 
+  const sealWith = (key: Buffer, subjectId: string, plaintext: string) => {
+    const iv = crypto.randomBytes(12);
+    const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(aad(subjectId));
+    const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return SEALED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64url');
+  };
+  const destroyed = (subjectId: string) => new Error(`the data key of subject ${subjectId} was destroyed: nothing more is stored for it`);
+
   return {
     async seal(subjectId, plaintext, via) {
       const key = await keyOf(subjectId, true, via);
-      if (!key) throw new Error(`the data key of subject ${subjectId} was destroyed: nothing more is stored for it`);
-      const iv = crypto.randomBytes(12);
-      const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
-      cipher.setAAD(aad(subjectId));
-      const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return SEALED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64url');
+      if (!key) throw destroyed(subjectId);
+      return sealWith(key, subjectId, plaintext);
+    },
+
+    async sealAll(subjectId, plaintexts, via) {
+      if (plaintexts.every((p) => p === null || p === undefined)) return plaintexts.map(() => null);
+      const key = await keyOf(subjectId, true, via);
+      if (!key) throw destroyed(subjectId);
+      return plaintexts.map((p) => (p === null || p === undefined ? null : sealWith(key, subjectId, p)));
     },
 
     async open(subjectId, values) {

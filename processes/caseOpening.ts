@@ -226,12 +226,8 @@ function partyRefsOf(scopes: readonly { kind: string; value: string }[], named: 
 async function sealedContact(deps: CaseOpeningDeps, o: Opening, c: NonNullable<Opening['contact']>): Promise<NonNullable<Opening['contact']>> {
   const subjectId = await resolveSubject(deps.db, { kind: o.customerRef, value: o.customerId });
   const sealer = sealerFor(deps.db, deps.ports.keys);
-  const [email, displayName, emailIndex] = await Promise.all([
-    c.email ? sealer.seal(subjectId, c.email) : undefined,
-    c.displayName ? sealer.seal(subjectId, c.displayName) : undefined,
-    c.email ? blindIndexerFor(deps.ports.keys)('email', c.email) : undefined,
-  ]);
-  return { ...c, email, displayName, emailIndex };
+  const [[email, displayName], emailIndex] = await Promise.all([sealer.sealAll(subjectId, [c.email || null, c.displayName || null]), c.email ? blindIndexerFor(deps.ports.keys)('email', c.email) : undefined]);
+  return { ...c, email: email ?? undefined, displayName: displayName ?? undefined, emailIndex };
 }
 
 /**

@@ -1073,13 +1073,12 @@ export const registrationReviewProcess = defineProcess({
         // The personal data lives here, where it can be corrected and erased (2.4).
         // Sealed with the applicant's key (policy 1.3); the username and the mobile found again by their blind indexes.
         writes: async (tx, { subjectId }) => {
-          const sealer = sealerFor(deps.db, deps.ports.keys);
-          const seal = (v: string | undefined) => (v === undefined ? Promise.resolve(null) : sealer.seal(subjectId, v, tx));
+          const [usernameSealed, fullName, mobileSealed, email, declaredBirthDate] = await sealerFor(deps.db, deps.ports.keys).sealAll(subjectId, [body.username, body.name, body.mobile, body.email, body.birthDate], tx);
           await tx.registration.create({
             data: {
-              id: caseId, userRef, subjectId, status: 'pending', usernameSealed: await seal(body.username), usernameIndex, fullName: await seal(body.name), mobileSealed: await seal(body.mobile), mobileIndex,
-              email: await seal(body.email), locale, passwordHash,
-              agreementVersion: body.agreementVersion, declaredBirthDate: await seal(body.birthDate), realNameReason: realName,
+              id: caseId, userRef, subjectId, status: 'pending', usernameSealed, usernameIndex, fullName, mobileSealed, mobileIndex,
+              email, locale, passwordHash,
+              agreementVersion: body.agreementVersion, declaredBirthDate, realNameReason: realName,
             },
           });
         },
