@@ -881,9 +881,11 @@ export const personalDataInventory: readonly TableInventory[] = [
     table: 'mail_intakes',
     holds: 'A complaint by e-mail waiting for its sender to confirm it (policy 8.1); purged at its expiry (72 h by default)',
     retention: 'heldMail',
-    subject: "t.case_id IN (SELECT id FROM cases WHERE subject_id = $1) OR lower(t.from_address) IN (SELECT lower(email) FROM parties WHERE subject_id = $1 AND email IS NOT NULL)",
+    // The sender by the blind index of the address (the contact in parties is sealed), or in clear for rows written before.
+    subject: "t.case_id IN (SELECT id FROM cases WHERE subject_id = $1) OR t.from_index IN (SELECT email_index FROM parties WHERE subject_id = $1 AND email_index IS NOT NULL) OR lower(t.from_address) IN (SELECT lower(email) FROM parties WHERE subject_id = $1 AND email IS NOT NULL)",
     columns: {
       from_address: inClear(pd('contact', 'the sender, to whom the confirmation link goes'), MAIL_INTAKE),
+      from_index: pd('technical', 'the sender address’s keyed blind index: the subject whose sealed contact it is'),
       subject: inClear(pd('free_text', 'the mail’s subject line'), MAIL_INTAKE),
       description: inClear(pd('free_text', 'what the sender wrote: the complaint’s description once confirmed'), MAIL_INTAKE),
       attachments: inClear(pd('free_text', 'the files’ names, types, sizes and blob keys'), MAIL_INTAKE),

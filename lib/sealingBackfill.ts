@@ -131,6 +131,20 @@ export async function backfillSealing(deps: { db: Db; keys: KeyManagement; logge
     counts.skipped[t.table] = skipped;
   }
 
+  // Mail intakes written before: the sender's blind index (the subject whose sealed contact it is finds them by it).
+  {
+    let cursor = '';
+    let indexed = 0;
+    for (;;) {
+      const page = await pool.query<{ id: string; from_address: string }>(`SELECT id, from_address FROM mail_intakes WHERE from_index IS NULL AND id > $2 ORDER BY id LIMIT $1`, [batch, cursor]);
+      if (page.rows.length === 0) break;
+      for (const r of page.rows) indexed += (await pool.query(`UPDATE mail_intakes SET from_index = $2 WHERE id = $1 AND from_index IS NULL`, [r.id, await index('email', r.from_address)])).rowCount ?? 0;
+      cursor = page.rows[page.rows.length - 1].id;
+      log.info({ table: 'mail_intakes', indexed, cursor }, 'sealing backfill: page done');
+    }
+    counts.sealed.mail_intakes = indexed;
+  }
+
   // Attachment bytes: sealed into a blob of their own with the case customer's key.
   if (deps.blobs) {
     const blobs = deps.blobs;

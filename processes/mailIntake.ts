@@ -150,6 +150,7 @@ export function createMailIntakeHandler(deps: MailIntakeDeps) {
           id: `mi_${crypto.randomUUID().replace(/-/g, '')}`,
           caseType: process.caseType,
           fromAddress: from,
+          fromIndex: await blindIndexerFor(deps.keys)('email', from),
           messageId,
           subject: mail.parsed.subject?.slice(0, 998) ?? null,
           description: descriptionOf(mail.parsed),

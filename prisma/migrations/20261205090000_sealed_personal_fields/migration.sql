@@ -22,3 +22,7 @@ CREATE UNIQUE INDEX "user_accounts_username_index_key" ON "user_accounts"("usern
 
 -- An attachment whose bytes are sealed with the case customer key: the key of the sealed bytes in the blob store.
 ALTER TABLE "attachments" ADD COLUMN "blob_key" TEXT;
+
+-- A mail intake names its sender by the blind index of the address too: the sender contact is sealed in parties.
+ALTER TABLE "mail_intakes" ADD COLUMN "from_index" TEXT;
+CREATE INDEX "mail_intakes_from_index_idx" ON "mail_intakes"("from_index");
