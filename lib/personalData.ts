@@ -445,7 +445,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     holds: 'A staff note on a task',
     retention: 'caseEvidence',
     subject: 't.task_id IN (SELECT id FROM tasks WHERE case_id IN (SELECT id FROM cases WHERE subject_id = $1))',
-    columns: { body: inClear(pd('free_text', 'staff’s notes on the case (may name or describe the customer)'), 'staff’s words, not the customer’s: not sealed yet (written by the generic task route); the erasure strips them'), ...nones(ids, 'id', 'task_id', 'author_id'), ...nones(times, 'created_at') },
+    columns: { body: sealed(pd('free_text', 'staff’s notes on the case (may name or describe the customer)'), CUSTOMER_KEY), ...nones(ids, 'id', 'task_id', 'author_id'), ...nones(times, 'created_at') },
   },
   {
     model: 'AuditEvent',

@@ -54,6 +54,7 @@ export const backfillTables: readonly BackfillTable[] = [
   { table: 'repair_requests', key: ['case_id'], subject: OF_CASE, inPlace: ['description', 'dispute_text'] },
   { table: 'complaints', key: ['case_id'], subject: OF_CASE, inPlace: ['description'] },
   { table: 'thread_messages', key: ['id'], subject: OF_CASE, inPlace: ['body'] },
+  { table: 'task_notes', key: ['id'], subject: '(SELECT c.subject_id FROM tasks k JOIN cases c ON c.id = k.case_id WHERE k.id = t.task_id)', inPlace: ['body'] },
 ];
 
 export interface BackfillCounts {

@@ -82,7 +82,7 @@ test('rows in the old shape are sealed with their subject’s key, read back the
   await sealerFor(db, keys).shred('sub_gone');
 
   const counts = await backfillSealing({ db, keys, logger, blobs }, { batch: 1 });
-  expect(counts.sealed).toEqual({ registrations: 1, user_accounts: 1, parties: 1, registration_guardians: 1, repair_requests: 1, complaints: 1, thread_messages: 1, mail_intakes: 1, attachments: 1 });
+  expect(counts.sealed).toEqual({ registrations: 1, user_accounts: 1, parties: 1, registration_guardians: 1, repair_requests: 1, complaints: 1, thread_messages: 1, task_notes: 0, mail_intakes: 1, attachments: 1 });
   expect(counts.skipped).toMatchObject({ parties: 1, attachments: 0 });
   expect(lines.some((l) => l.msg === 'sealing backfill: page done' && l.table === 'registrations')).toBe(true);
 

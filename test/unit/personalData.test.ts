@@ -115,6 +115,7 @@ test('encryption at rest: every name, contact and free-text column is sealed wit
   expect(sealedColumnsOf('repair_requests')).toEqual(['description', 'dispute_text']);
   expect(sealedColumnsOf('complaints')).toEqual(['description']);
   expect(sealedColumnsOf('thread_messages')).toEqual(['body']);
+  expect(sealedColumnsOf('task_notes')).toEqual(['body']);
 });
 
 test('a new name, contact or free-text column that is neither sealed nor exempted fails the check, naming it', () => {
