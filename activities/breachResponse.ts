@@ -1,6 +1,7 @@
 // The breach response's own activities (policy 6.4.1; PIPL art. 57): the investigation's scope stored in PostgreSQL, the
 // authority's report through the RegulatorNotifier port, the individuals' notices fanned out to the outbox in pages,
 // and their delivery counted. The workflow gets counts back, never the subjects.
+import { sealerFor } from '../lib/sealedFields';
 import { Context } from '@temporalio/activity';
 import { withPgTransaction } from '../lib/db';
 import type { BreachReport } from '../lib/regulator';
@@ -88,7 +89,7 @@ export function createBreachActivities(deps: Pick<ActivityDeps, 'db' | 'ports' |
         `INSERT INTO breach_affected_subjects (case_id, subject_id, channel, recipient_id, status)
          SELECT $1, subj.id,
            CASE WHEN p.id IS NOT NULL THEN 'email'
-                WHEN EXISTS (SELECT 1 FROM registrations r WHERE r.subject_id = subj.id AND coalesce(r.mobile, '') <> '') THEN 'sms'
+                WHEN EXISTS (SELECT 1 FROM registrations r WHERE r.subject_id = subj.id AND coalesce(r.mobile_sealed, r.mobile, '') <> '') THEN 'sms'
                 ELSE 'none' END,
            p.id, 'found'
          FROM subjects subj
@@ -129,7 +130,7 @@ export function createBreachActivities(deps: Pick<ActivityDeps, 'db' | 'ports' |
     for (;;) {
       const page = await db.$queryRawUnsafe<{ subject_id: string; channel: string; mobile: string | null; locale: string | null }[]>(
         `SELECT b.subject_id, b.channel,
-           CASE WHEN b.channel = 'sms' THEN (SELECT r.mobile FROM registrations r WHERE r.subject_id = b.subject_id AND coalesce(r.mobile, '') <> '' ORDER BY r.created_at DESC LIMIT 1) END AS mobile,
+           CASE WHEN b.channel = 'sms' THEN (SELECT coalesce(r.mobile_sealed, r.mobile) FROM registrations r WHERE r.subject_id = b.subject_id AND coalesce(r.mobile_sealed, r.mobile, '') <> '' ORDER BY r.created_at DESC LIMIT 1) END AS mobile,
            CASE WHEN b.channel = 'sms' THEN (SELECT r.locale FROM registrations r WHERE r.subject_id = b.subject_id ORDER BY r.created_at DESC LIMIT 1) END AS locale
          FROM breach_affected_subjects b WHERE b.case_id = $1 AND b.subject_id > $2 ORDER BY b.subject_id LIMIT $3`,
         i.caseId,
@@ -167,9 +168,11 @@ export function createBreachActivities(deps: Pick<ActivityDeps, 'db' | 'ports' |
         });
       });
       for (const r of page) {
-        if (r.channel === 'sms' && r.mobile) {
+        // The mobile is sealed with the subject's key: opened here, for the send only.
+        const mobile = r.channel === 'sms' && r.mobile ? (await sealerFor(db, deps.ports.keys).open(r.subject_id, [r.mobile]))[0] : null;
+        if (r.channel === 'sms' && mobile) {
           const { text } = renderTemplate(templates, i.template, r.locale ?? 'zh-CN', { caseId: i.caseId, ...i.params });
-          await deps.ports.sms.send({ idempotencyKey: breachNoticeKey(i.caseId, i.template, r.subject_id), to: r.mobile, body: text, purpose: 'breach_notice' });
+          await deps.ports.sms.send({ idempotencyKey: breachNoticeKey(i.caseId, i.template, r.subject_id), to: mobile, body: text, purpose: 'breach_notice' });
         }
         totals.queued++;
         if (r.channel === 'email') totals.email++;

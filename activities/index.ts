@@ -68,7 +68,7 @@ export function createActivities(deps: ActivityDeps) {
   const { db } = deps;
   const gateway = deps.ports.payments;
   const templates = templatesOf(deps.processes);
-  const outbox = deps.outbox ?? createNotificationOutbox({ db, mailer: deps.mailer, logger: deps.logger, templates: () => templates, mailDomain: deps.mailDomain });
+  const outbox = deps.outbox ?? createNotificationOutbox({ db, mailer: deps.mailer, logger: deps.logger, templates: () => templates, mailDomain: deps.mailDomain, keys: deps.ports.keys });
   /** A logger for the case; `write` names the case write a line is about (several run in one applyCaseWrites). */
   const log = (caseId: string, write?: CaseWrite['kind']) => {
     let activity: Record<string, unknown> = {};

@@ -24,6 +24,8 @@
 // at the first confirmed acceptance; an at-most-once notice is never resent, so a clock waiting on it never starts (a
 // process that starts a clock at delivery uses an at-least-once template). The same holds for an acceptance whose
 // record failed (the row becomes 'uncertain'): no receipt until a resend is accepted and recorded.
+import type { KeyManagement } from '../lib/keys';
+import { isSealed, sealerFor } from '../lib/sealedFields';
 import crypto from 'node:crypto';
 import { Prisma, poolOf, withPgTransaction, type Db } from '../lib/db';
 import { STOPPED_SUBJECT, mayReach, type ProcessingStop } from '../lib/processingStop';
@@ -57,6 +59,8 @@ export interface OutboxOptions {
   mailer: Mailer;
   logger: Logger;
   templates: () => TemplateSet;
+  /** Opens the recipient's address, sealed with its subject's key (lib/sealedFields.ts); without it a sealed address is not sent to. */
+  keys?: KeyManagement;
   mailDomain?: string;
   pollMs?: number;
   /** Rows claimed per pass. */
@@ -117,8 +121,9 @@ interface ClaimedRow {
   event_key: string | null;
   event_at: Date | null;
   attempts: number;
-  /** The recipient's contact (parties), if any. */
+  /** The recipient's contact (parties), if any: sealed with the subject's key (subject_id). */
   email: string | null;
+  subject_id: string | null;
   locale: string | null;
   /** The status the row was claimed from: 'uncertain' is a resend of an interrupted at-least-once notice. */
   claimed_from: string;
@@ -311,7 +316,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
           FOR UPDATE SKIP LOCKED) due
         WHERE n.id = due.id
         RETURNING n.id, n.queued_seq, n.case_id, n.template, n.recipient_kind, n.recipient_id, n.params, n.event_key, n.event_at, n.attempts, n.receipt, due.status AS claimed_from)
-      SELECT c.*, p.email, p.locale, k.workflow_id, k.status AS case_status,
+      SELECT c.*, p.email, p.subject_id, p.locale, k.workflow_id, k.status AS case_status,
         CASE WHEN s.id IS NOT NULL THEN jsonb_build_object('subjectId', s.id, 'status', s.status, 'allowedCase', CASE WHEN s.status = 'erased' THEN NULL ELSE s.processing_stopped_by END) END AS stop
       FROM claimed c
       LEFT JOIN parties p ON p.kind = c.recipient_kind AND p.id = c.recipient_id
@@ -329,7 +334,9 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       l.info({ stoppedBy: r.stop?.allowedCase ?? null }, 'notification refused: processing stopped');
       return 'skipped';
     }
-    if (!r.email) {
+    // The address opens for the send only (null once the subject's key is destroyed: nobody left to write to).
+    const to = isSealed(r.email) ? (o.keys ? (await sealerFor(db, o.keys).open(r.subject_id, [r.email]))[0] : null) : r.email;
+    if (!to) {
       await db.notification.update({ where: { id: r.id }, data: { status: 'skipped', locale, lastError: 'recipient has no e-mail address' } });
       count(r.template, 'skipped');
       l.info('notification skipped: no address');
@@ -341,7 +348,7 @@ export function createNotificationOutbox(o: OutboxOptions): NotificationOutbox {
       const { subject, text } = renderTemplate(o.templates(), r.template, locale, r.params ?? {});
       const messageId = `<${crypto.createHash('sha256').update(r.id).digest('hex').slice(0, 32)}@${o.mailDomain ?? 'casework.local'}>`;
       const replyTo = o.replyTo?.(r.case_id, r.recipient_kind);
-      sent = await mailer.send({ to: r.email, subject, text, messageId, ...(replyTo && { replyTo }), headers: { 'X-Case-Id': r.case_id, 'X-Notification-Id': r.id } });
+      sent = await mailer.send({ to, subject, text, messageId, ...(replyTo && { replyTo }), headers: { 'X-Case-Id': r.case_id, 'X-Notification-Id': r.id } });
       acceptedAt = new Date();
     } catch (err) {
       count(r.template, 'failed');

@@ -8,6 +8,7 @@ import { correctableColumns } from '../lib/personalData';
 import { eraseSubjectData, eraseSubjectRecord, type SubjectErasure } from '../lib/subjectErasure';
 import { dataExportLinkSecret, dataExportPath, dataExportToken, exportSubjectData } from '../lib/subjectExport';
 import { sealerFor } from '../lib/sealedFields';
+import { blindIndexerFor } from '../lib/blindIndex';
 import { hashMobileCode, hmac, localDate, macMatches, newOneTimeCode, takeSmsQuota } from '../lib/verificationCodes';
 import { requestChallengeId, type CorrectableField } from '../policy/personalDataRequest';
 import { appendAuditEvent } from './audit';
@@ -76,7 +77,9 @@ export function createPersonalDataRequestActivities(deps: ActivityDeps) {
     const challengeId = requestChallengeId(i.caseId, i.seq);
     const code = newOneTimeCode();
     const expiresAt = new Date(Date.now() + i.ttlMs);
-    const account = await db.registration.findFirst({ where: { subjectId, mobile: { not: null } }, orderBy: [{ status: 'asc' }, { createdAt: 'desc' }], select: { mobile: true, locale: true } });
+    const registered = await db.registration.findFirst({ where: { subjectId, OR: [{ mobileSealed: { not: null } }, { mobileClear: { not: null } }] }, orderBy: [{ status: 'asc' }, { createdAt: 'desc' }], select: { mobileSealed: true, mobileClear: true, locale: true } });
+    // Sealed with the subject's key (a row written before sealing in clear until the backfill reaches it).
+    const account = registered && { locale: registered.locale, mobile: (await sealerFor(db, deps.ports.keys).open(subjectId, [registered.mobileSealed ?? registered.mobileClear]))[0] };
     const party = await db.party.findFirst({ where: { subjectId, kind: 'customer', email: { not: null } }, select: { id: true } });
     const minutes = Math.round(i.ttlMs / 60_000);
     let channel: SendRequestCodeResult['channel'] = 'none';
@@ -201,9 +204,17 @@ export function createPersonalDataRequestActivities(deps: ActivityDeps) {
         continue;
       }
       const n = await db.$transaction(async (tx) => {
+        // Every correctable column is sealed with the subject's key (lib/sealedFields.ts): the old value opened for its
+        // fingerprint, the new one sealed (and its blind index written where the column has one).
+        const sealer = sealerFor(db, deps.ports.keys);
         const old = await tx.$queryRawUnsafe<{ v: string | null }[]>(`SELECT ${target.column} AS v FROM ${target.table} t WHERE ${target.rows} ORDER BY 1 LIMIT 1`, subjectId);
-        const fingerprint = correctionFingerprint(secret(), i.caseId, c.field, old[0]?.v ?? null);
-        const changed = await tx.$executeRawUnsafe(`UPDATE ${target.table} t SET ${target.column} = $2 WHERE ${target.rows}`, subjectId, c.newValue);
+        const [oldClear] = await sealer.open(subjectId, [old[0]?.v ?? null]);
+        const fingerprint = correctionFingerprint(secret(), i.caseId, c.field, oldClear ?? null);
+        const index = 'index' in target ? target.index : undefined;
+        const sealed = await sealer.seal(subjectId, c.newValue!, tx);
+        const changed = index
+          ? await tx.$executeRawUnsafe(`UPDATE ${target.table} t SET ${target.column} = $2, ${index.column} = $3 WHERE ${target.rows}`, subjectId, sealed, await blindIndexerFor(deps.ports.keys)(index.purpose, c.newValue!))
+          : await tx.$executeRawUnsafe(`UPDATE ${target.table} t SET ${target.column} = $2 WHERE ${target.rows}`, subjectId, sealed);
         await tx.personalDataCorrection.update({ where: { caseId_field: { caseId: i.caseId, field: c.field } }, data: { newValue: null, oldFingerprint: fingerprint, appliedAt: new Date(i.at) } });
         await appendAuditEvent(tx, { caseId: i.caseId, eventKey: `${i.caseId}:correct:${c.field}`, type: 'pdr.field_corrected', actor: 'system', at: new Date(i.at), payload: { field: c.field, table: target.table, column: target.column, rows: changed, oldFingerprint: fingerprint } });
         return changed;
@@ -219,7 +230,7 @@ export function createPersonalDataRequestActivities(deps: ActivityDeps) {
     // A retry after the erasure committed: what it answered then (a second pass would find nothing left).
     const row = await db.personalDataRequest.findUniqueOrThrow({ where: { caseId: i.caseId } });
     const before = row.answer as (Omit<SubjectErasure, 'retained'> & { retained: SubjectErasure['retained'] }) | null;
-    const e: SubjectErasure = before?.erased ? before : await eraseSubjectData(db, deps.ports.blobs, subjectId, { now: new Date(i.at), mailCatcherDir: mailCatcherDir() });
+    const e: SubjectErasure = before?.erased ? before : await eraseSubjectData(db, deps.ports.blobs, subjectId, { now: new Date(i.at), mailCatcherDir: mailCatcherDir(), sealer: sealerFor(db, deps.ports.keys) });
     const summary: ErasureSummary = {
       erased: e.erased,
       stripped: e.stripped.map((s) => ({ table: s.table, rows: s.rows })),
@@ -239,7 +250,7 @@ export function createPersonalDataRequestActivities(deps: ActivityDeps) {
    */
   async function finishErasure(i: RequestStepInput): Promise<{ parties: number; refs: number; mailFilesRemoved: number; keyDestroyed: boolean }> {
     const subjectId = await subjectOfRequest(i.caseId);
-    const r = await eraseSubjectRecord(db, subjectId, new Date(i.at), { mailCatcherDir: mailCatcherDir() });
+    const r = await eraseSubjectRecord(db, subjectId, new Date(i.at), { mailCatcherDir: mailCatcherDir(), sealer: sealerFor(db, deps.ports.keys) });
     const keyDestroyed = await destroySubjectKey(subjectId);
     return { ...r, keyDestroyed };
   }

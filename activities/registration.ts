@@ -5,8 +5,10 @@
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
 import { Context } from '@temporalio/activity';
+import { blindIndexerFor, type BlindIndexer } from '../lib/blindIndex';
 import { envFields } from '../lib/config';
 import { retentions } from '../lib/personalData';
+import { sealerFor } from '../lib/sealedFields';
 import { hashMobileCode, hmac, localDate, macMatches, newOneTimeCode } from '../lib/verificationCodes';
 import { ADULT_AGE, ageOn, minorStatus, type FaceResult, type GuardianAdultProof, type GuardianRelation, type RegistrationRiskFlag } from '../policy/registration';
 import type { RegistrationPolicy } from '../policy/registration';
@@ -223,6 +225,17 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
   const { db } = deps;
   // Read when used: tests build these activities with only what the activity under test needs.
   const secret = () => registrationSecret(deps.secrets);
+  // Personal fields are sealed with their subject's key (lib/sealedFields.ts); equality look-ups go by blind index.
+  const sealer = () => sealerFor(db, deps.ports.keys);
+  const blindIndex: BlindIndexer = (purpose, value) => blindIndexerFor(deps.ports.keys)(purpose, value);
+  /** A registration's mobile in clear: its sealed value, or a row written before sealing (the backfill has not reached it). */
+  const mobileOf = async (reg: { subjectId: string; mobileSealed: string | null; mobileClear: string | null }) =>
+    (await sealer().open(reg.subjectId, [reg.mobileSealed ?? reg.mobileClear]))[0];
+  /** The account's username: the registration's sealed value and index (same subject), or a clear one sealed now. */
+  const accountUsername = async (reg: { subjectId: string; usernameSealed: string | null; usernameIndex: string | null; usernameClear: string | null }, tx: Parameters<Parameters<typeof db.$transaction>[0]>[0]) =>
+    reg.usernameSealed && reg.usernameIndex
+      ? { usernameSealed: reg.usernameSealed, usernameIndex: reg.usernameIndex }
+      : { usernameSealed: await sealer().seal(reg.subjectId, reg.usernameClear!, tx), usernameIndex: await blindIndex('username', reg.usernameClear!) };
   let outboxNotify: ReturnType<typeof createActivities>['notify'] | undefined;
   const log = (caseId: string) => deps.logger.child({ caseId });
   const attempt = () => {
@@ -302,7 +315,8 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
 
     async sendMobileCode(i) {
       const reg = await db.registration.findUnique({ where: { id: i.registrationId } });
-      if (!reg?.mobile || reg.status !== 'pending') return { expiresAt: i.at, sent: false };
+      const mobile = reg ? await mobileOf(reg) : null;
+      if (!reg || !mobile || reg.status !== 'pending') return { expiresAt: i.at, sent: false };
       const challengeId = `${i.registrationId}:sms:${i.seq}`;
       // A retry issues a fresh code under the same challenge: only the latest code sent is valid.
       const code = newOneTimeCode();
@@ -317,7 +331,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
       const minutes = Math.round(i.ttlMs / 60_000);
       await deps.ports.sms.send({
         idempotencyKey: `${challengeId}#${attempt()}`,
-        to: reg.mobile,
+        to: mobile,
         body: reg.locale === 'en'
           ? `Your verification code is ${code}. It expires in ${minutes} minutes. Never share it with anyone.`
           : `您的注册验证码为 ${code},${minutes} 分钟内有效。请勿告诉他人。`,
@@ -352,7 +366,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
         const identity = await tx.registrationIdentity.findUnique({ where: { registrationId: i.registrationId } });
         // 未成年人保护法, PIPL art. 31: under 18 at activation (by the ID's birth date, else the declared one),
         // the account carries the minor safeguards. The age is counted in the policy's time zone.
-        const birthDate = identity?.birthDate ?? reg.declaredBirthDate;
+        const birthDate = identity?.birthDate ?? (await sealer().open(reg.subjectId, [reg.declaredBirthDate]))[0];
         const today = localDate(new Date(i.at), i.timeZone ?? 'Asia/Shanghai');
         const minors = i.minors ?? { guardianConsentUnder: 14, safeguardsUnder: 18 };
         const minor = birthDate ? minorStatus(ageOn(birthDate, today), minors) !== 'adult' : false;
@@ -360,7 +374,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
         await tx.registration.updateMany({ where: { id: i.registrationId, status: 'pending' }, data: { status: 'approved', closedAt: new Date(i.at), minorSafeguards: minor } });
         await tx.userAccount.upsert({
           where: { registrationId: i.registrationId },
-          create: { id: reg.userRef, registrationId: reg.id, subjectId: reg.subjectId, username: reg.username!, status: 'active', activatedAt: new Date(i.at), minorSafeguards: minor, realNameVerifiedAt: verifiedAt },
+          create: { id: reg.userRef, registrationId: reg.id, subjectId: reg.subjectId, ...(await accountUsername(reg, tx)), status: 'active', activatedAt: new Date(i.at), minorSafeguards: minor, realNameVerifiedAt: verifiedAt },
           update: {},
         });
         const account = await tx.userAccount.findUniqueOrThrow({ where: { registrationId: i.registrationId } });
@@ -398,7 +412,9 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
 
     async sendGuardianCode(i) {
       const [reg, guardian] = await Promise.all([db.registration.findUnique({ where: { id: i.registrationId } }), db.registrationGuardian.findUnique({ where: { registrationId: i.registrationId } })]);
-      const to = guardian?.mobilePending ?? guardian?.mobile;
+      const stored = guardian?.mobilePending ?? guardian?.mobile;
+      // Sealed with the guardian's key (clear on a row written before guardians had subjects).
+      const [to, current] = guardian ? await sealer().open(guardian.subjectId, [stored, guardian.mobile]) : [null, null];
       if (!reg || reg.status !== 'pending' || !guardian || !to) return { expiresAt: i.at, sent: false };
       const challengeId = `${i.registrationId}:guardian-sms:${i.seq}`;
       // The same machinery as the applicant's code: a fresh code per send, only its HMAC kept, attempts and expiry with it.
@@ -413,7 +429,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
           update: { codeHash, expiresAt, attempts: 0, lockedUntil: null, sentAt, verifiedAt: null },
         });
         // The code goes to this number: a new number asks for a new verification.
-        await tx.registrationGuardian.update({ where: { id: guardian.id }, data: { mobile: to, mobilePending: null, ...(to !== guardian.mobile && { mobileVerifiedAt: null }) } });
+        await tx.registrationGuardian.update({ where: { id: guardian.id }, data: { mobile: stored, mobilePending: null, ...(to !== current && { mobileVerifiedAt: null }) } });
       });
       const minutes = Math.round(i.ttlMs / 60_000);
       await deps.ports.sms.send({
@@ -453,7 +469,8 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
         let accountId: string | null = null;
         if (g.adultProof === 'account') {
           // The account that holds the verified mobile (one active account per mobile number), real-name verified.
-          const reg = await tx.registration.findFirst({ where: { mobile: g.mobile, status: 'approved', id: { not: i.registrationId } } });
+          const [guardianMobile] = await sealer().open(g.subjectId, [g.mobile]);
+          const reg = guardianMobile ? await tx.registration.findFirst({ where: { mobileIndex: await blindIndex('mobile', guardianMobile), status: 'approved', id: { not: i.registrationId } } }) : null;
           const account = reg ? await tx.userAccount.findUnique({ where: { registrationId: reg.id } }) : null;
           const identity = reg && account?.realNameVerifiedAt ? await tx.registrationIdentity.findUnique({ where: { registrationId: reg.id } }) : null;
           if (!account || !identity?.checkedAt) return { result: 'not_verified' };
@@ -498,7 +515,7 @@ export function createRegistrationActivities(deps: ActivityDeps): RegistrationAc
         // Consent records stay: they hold no personal data and prove what was agreed (PIPL art. 14, 29).
         const registrations = await tx.registration.updateMany({
           where: { id: i.registrationId, status: { not: 'approved' } },
-          data: { username: null, fullName: null, mobile: null, email: null, passwordHash: null, paymentMethodToken: null, paymentMethodTokenPending: null, declaredBirthDate: null, personalDataErasedAt: new Date(i.at) },
+          data: { usernameClear: null, usernameSealed: null, usernameIndex: null, fullName: null, mobileClear: null, mobileSealed: null, mobileIndex: null, email: null, passwordHash: null, paymentMethodToken: null, paymentMethodTokenPending: null, declaredBirthDate: null, personalDataErasedAt: new Date(i.at) },
         });
         const challenges = await tx.registrationChallenge.deleteMany({ where: { registrationId: i.registrationId } });
         const identities = await tx.registrationIdentity.deleteMany({ where: { registrationId: i.registrationId } });

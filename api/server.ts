@@ -104,7 +104,7 @@ export async function startApi(o: { cfg: AppConfig; db: Db; connection: Connecti
         onMessage: (() => {
           const handle = createInboundMailHandler({ db: o.db, blobs: ports.blobs, keys: ports.keys, clients: deps.temporal.clients, logger: o.logger, secret: o.cfg.REPLY_TOKEN_SECRET, domain: o.cfg.INBOUND_MAIL_DOMAIN, limits: deps.attachmentLimits! });
           // A mail to a process's intake address (complaints@…) is an intake, confirmed by its sender; any other, a reply.
-          const intake = createMailIntakeHandler({ db: o.db, blobs: ports.blobs, logger: o.logger, limits: deps.attachmentLimits!, settings: deps.mailIntake!, taskQueue: o.cfg.TEMPORAL_TASK_QUEUE });
+          const intake = createMailIntakeHandler({ db: o.db, blobs: ports.blobs, logger: o.logger, limits: deps.attachmentLimits!, settings: deps.mailIntake!, taskQueue: o.cfg.TEMPORAL_TASK_QUEUE, keys: ports.keys });
           return async (m) => void ((await intake(m)) ?? (await handle(m)));
         })(),
       })

@@ -4,8 +4,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import { PassThrough, pipeline as streamPipeline, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { sealedBlobOverhead, type FieldSealer } from './sealedFields';
 
 /** What an upload became once its bytes are all in: its hash, its size and its first bytes (to sniff its type). */
 export interface StagedBlob {
@@ -105,4 +106,63 @@ export class FileBlobStore implements BlobStore {
   async remove(sha256: string): Promise<void> {
     await fs.promises.rm(this.pathOf(sha256), { force: true });
   }
+}
+
+/** A staged upload sealed at rest: hash, size and head are the clear bytes'; `storedKey` the sealed bytes' key. */
+export interface SealedStagedBlob extends StagedBlob {
+  storedKey: string;
+}
+
+/**
+ * Stages `source` sealed with the subject's data key (policy 1.3, 6.3.1; lib/sealedFields.ts sealStream): the clear
+ * bytes are hashed, counted and their head kept (what the attachment row and the type check need) on their way to the
+ * cipher, and only the sealed bytes reach the store, under their own hash. BlobTooLarge past `maxBytes` clear bytes.
+ * Destroying the subject's key leaves them unreadable wherever they were copied.
+ */
+export async function stageSealed(blobs: BlobStore, sealer: Pick<FieldSealer, 'sealStream'>, subjectId: string, source: Readable, o: { maxBytes: number }): Promise<SealedStagedBlob> {
+  const hash = crypto.createHash('sha256');
+  const headParts: Buffer[] = [];
+  let headLength = 0;
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > o.maxBytes) return done(new BlobTooLarge(o.maxBytes));
+      hash.update(chunk);
+      if (headLength < HEAD_BYTES) {
+        headParts.push(chunk.subarray(0, HEAD_BYTES - headLength));
+        headLength += Math.min(chunk.length, HEAD_BYTES - headLength);
+      }
+      done(null, chunk);
+    },
+  });
+  const seal = await sealer.sealStream(subjectId);
+  const sealed = streamPipeline(source, meter, seal, () => undefined);
+  const staged = await blobs.stage(sealed, { maxBytes: o.maxBytes + sealedBlobOverhead(o.maxBytes) });
+  return { ...staged, storedKey: staged.sha256, sha256: hash.digest('hex'), size, head: Buffer.concat(headParts) };
+}
+
+/**
+ * The clear bytes of a stored file, as a stream factory: a sealed one (`blobKey` set) opened with the subject's key,
+ * else the clear blob under its hash. null when the bytes were sealed and the subject's key is destroyed.
+ */
+export async function storedReader(blobs: BlobStore, sealer: Pick<FieldSealer, 'openStream'>, f: { sha256: string; blobKey: string | null }, subjectId: string | null | undefined): Promise<(() => Readable) | null> {
+  if (!f.blobKey) return () => blobs.read(f.sha256);
+  const blobKey = f.blobKey;
+  // The key is checked now (null: destroyed); each stream gets its own opening transform.
+  if (!subjectId || !(await sealer.openStream(subjectId))) return null;
+  return () => {
+    const out = new PassThrough();
+    void sealer.openStream(subjectId).then(
+      (open) => (open ? streamPipeline(blobs.read(blobKey), open, out, () => undefined) : out.destroy(new Error('the subject’s key was destroyed'))),
+      (err: Error) => out.destroy(err),
+    );
+    return out;
+  };
+}
+
+/** The clear bytes of a stored file, or null when they were sealed and the subject's key is destroyed. */
+export async function readStored(blobs: BlobStore, sealer: Pick<FieldSealer, 'openStream'>, f: { sha256: string; blobKey: string | null }, subjectId: string | null | undefined): Promise<Readable | null> {
+  const reader = await storedReader(blobs, sealer, f, subjectId);
+  return reader ? reader() : null;
 }

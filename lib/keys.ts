@@ -20,6 +20,12 @@ export interface KeyManagement {
   wrapDataKey(dataKey: Buffer): Promise<{ wrapped: Buffer; masterKeyId: string }>;
   /** Unwraps a data key wrapped by wrapDataKey under the named master key. */
   unwrapDataKey(wrapped: Buffer, masterKeyId: string): Promise<Buffer>;
+  /**
+   * The HMAC-SHA256 key of one blind index (lib/blindIndex.ts: equality look-ups over sealed fields, one key per
+   * purpose). A real adapter derives it inside the KMS (or keeps one secret per purpose there); it is not a data key:
+   * destroying a subject's key leaves it, and an index value alone reveals nothing without it.
+   */
+  blindIndexKey(purpose: string): Promise<Buffer>;
 }
 
 /** The PKCS#8 DER prefix of an Ed25519 private key (RFC 8410): the 32-byte seed follows it. */
@@ -74,6 +80,10 @@ export class SimulatedKeyManagement implements KeyManagement {
     const decipher = crypto.createDecipheriv('aes-256-gcm', this.masterKey, wrapped.subarray(0, 12));
     decipher.setAuthTag(wrapped.subarray(12, 28));
     return Buffer.concat([decipher.update(wrapped.subarray(28)), decipher.final()]);
+  }
+
+  async blindIndexKey(purpose: string): Promise<Buffer> {
+    return Buffer.from(crypto.hkdfSync('sha256', this.masterKey, Buffer.alloc(0), `casework blind index v1|${purpose}`, 32));
   }
 
   async signingKey(): Promise<SigningKey> {

@@ -4,6 +4,7 @@
 // table says how to find a subject's rows (an SQL predicate over the row `t`, $1 the subject id: lib/subjects.ts).
 // Exports, erasure, the retention purge and breach scoping run from here; test/unit/personalData.test.ts fails when
 // the schema has a model or column this file does not classify, or this file names one the schema lacks.
+import type { BlindIndexPurpose } from './blindIndex';
 import type { Db, Prisma } from './db';
 
 export const personalCategories = [
@@ -247,7 +248,24 @@ export const retentions = {
 } as const satisfies Record<string, Retention>;
 export type RetentionId = keyof typeof retentions;
 
-export type ColumnClass = { category: PersonalCategory; purpose: string; retention?: RetentionId } | { category: 'none'; why: string };
+export type ColumnClass =
+  | {
+      category: PersonalCategory;
+      purpose: string;
+      retention?: RetentionId;
+      /** Sealed at rest (lib/sealedFields.ts) with this subject's data key: whose key, in words. */
+      sealedWith?: string;
+      /** Kept in clear at rest, and why (a column of a category in SEALED_CATEGORIES must say one or the other). */
+      inClear?: string;
+    }
+  | { category: 'none'; why: string };
+
+/**
+ * The categories stored encrypted with the subject's key (policy 1.3, 2.2.1, 6.3.1): names, contact data and the
+ * person's own words. Every column of these categories is `sealed(…)` or kept `inClear(…)` with the reason
+ * (atRestProblems; test/unit/personalData.test.ts).
+ */
+export const SEALED_CATEGORIES: readonly PersonalCategory[] = ['identity', 'contact', 'free_text'];
 
 export interface TableInventory {
   /** The Prisma model and its table. */
@@ -288,6 +306,17 @@ export interface StoreInventory {
 
 const pd = (category: PersonalCategory, purpose: string, retention?: RetentionId): ColumnClass => ({ category, purpose, ...(retention && { retention }) });
 const none = (why: string): ColumnClass => ({ category: 'none', why });
+/** A personal column sealed at rest with a subject's data key (lib/sealedFields.ts). */
+const sealed = (c: ColumnClass, key: string): ColumnClass => (c.category === 'none' ? c : { ...c, sealedWith: key });
+/** A personal column of a SEALED_CATEGORIES category kept in clear at rest, with the reason. */
+const inClear = (c: ColumnClass, why: string): ColumnClass => (c.category === 'none' ? c : { ...c, inClear: why });
+const CUSTOMER_KEY = 'the customer’s (the row’s or its case’s subject)';
+/** Why an opaque reference stays clear. */
+const OPAQUE_REF = 'an opaque reference (random, never derived from personal data): the key rows are found and joined by; it names the person only through subject_refs, which erasure deletes';
+/** A clear column the backfill empties (lib/sealingBackfill.ts), dropped by a later migration. */
+const LEGACY_CLEAR = 'written only before sealing: the backfill (lib/sealingBackfill.ts) moves its value to the sealed column and nulls it; no code writes it; dropped by a later migration';
+const HELD_MAIL = 'a held mail is held because its sender is not matched to a subject with certainty: no key to seal it with; kept until an agent decides, then 30 days (heldMail); not sealed yet';
+const MAIL_INTAKE = 'an unconfirmed sender is no subject yet (no key); the row goes at its expiry (72 h by default) and a confirmed complaint’s description is sealed in complaints';
 /** Several columns without personal data, for one reason. */
 const nones = (why: string, ...columns: string[]): Record<string, ColumnClass> => Object.fromEntries(columns.map((c) => [c, none(why)]));
 
@@ -309,7 +338,8 @@ const OF_REGISTRATIONS = 't.registration_id IN (SELECT id FROM registrations WHE
 const SUBJECT_ADDRESSES = `(SELECT lower(email) FROM parties WHERE subject_id = $1 AND email IS NOT NULL UNION SELECT lower(email) FROM registrations WHERE subject_id = $1 AND email IS NOT NULL)`;
 /** The subject's held mails (inbound_mail_quarantine) and e-mail intakes (mail_intakes): their rows and their blobs. */
 const HELD_MAIL_OF_SUBJECT = `t.subject_id = $1 OR lower(t.from_address) IN ${SUBJECT_ADDRESSES} OR lower(t.mail_from) IN ${SUBJECT_ADDRESSES}`;
-const INTAKE_OF_SUBJECT = `t.case_id IN (SELECT id FROM cases WHERE subject_id = $1) OR lower(t.from_address) IN ${SUBJECT_ADDRESSES}`;
+// An intake's sender by the blind index of the address (the contact in parties is sealed), or in clear for rows written before.
+const INTAKE_OF_SUBJECT = `t.case_id IN (SELECT id FROM cases WHERE subject_id = $1) OR t.from_index IN (SELECT email_index FROM parties WHERE subject_id = $1 AND email_index IS NOT NULL) OR lower(t.from_address) IN ${SUBJECT_ADDRESSES}`;
 /** The references that name the subject as a customer (cases.customer_id, parties.id, notifications.recipient_id). */
 const CUSTOMER_REFS = `(SELECT value FROM subject_refs WHERE subject_id = $1 AND kind IN ('storefront_customer', 'account'))`;
 
@@ -322,7 +352,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     subject: null,
     notBySubject: 'staff and systems, not customers: their names are kept for the access record (policy 2.2.2), outside subject requests',
     columns: {
-      name: pd('identity', 'the key’s holder as the access record shows it (policy 2.2.2)'),
+      name: inClear(pd('identity', 'the key’s holder as the access record shows it (policy 2.2.2)'), 'staff and systems, not a data subject with a key: the access record must name them after any erasure'),
       ...nones(ids, 'id', 'merchant_id'),
       ...nones(enums, 'role', 'scopes'),
       ...nones(times, 'created_at', 'revoked_at'),
@@ -374,7 +404,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'subjectRecord',
     subject: OWN,
     columns: {
-      value: pd('identity', 'the reference a storefront or the platform names the person by (pseudonymous: linked to the person in the storefront’s own records)'),
+      value: inClear(pd('identity', 'the reference a storefront or the platform names the person by (pseudonymous: linked to the person in the storefront’s own records)'), `${OPAQUE_REF}; looked up by equality on every opening`),
       ...nones(enums, 'kind'),
       ...nones(ids, 'subject_id'),
       ...nones(times, 'created_at'),
@@ -390,10 +420,12 @@ export const personalDataInventory: readonly TableInventory[] = [
     // predicate: breach scoping runs it once per subject.
     subject: OWN,
     columns: {
-      id: pd('identity', 'the customer’s reference (a merchant’s id for merchant rows)'),
-      display_name: pd('identity', 'the name notices address'),
-      email: pd('contact', 'notices about the customer’s cases (policy 6.1), matching a reply’s sender'),
-      locale: pd('contact', 'the language of notices'),
+      id: inClear(pd('identity', 'the customer’s reference (a merchant’s id for merchant rows)'), OPAQUE_REF),
+      // A row without a subject (a merchant, a business; an unconfirmed mail sender, kind mail_intake) keeps them clear.
+      display_name: sealed(pd('identity', 'the name notices address'), CUSTOMER_KEY),
+      email: sealed(pd('contact', 'notices about the customer’s cases (policy 6.1), matching a reply’s sender'), CUSTOMER_KEY),
+      email_index: pd('technical', 'the e-mail’s keyed blind index (lib/blindIndex.ts): the customer an e-mail comes from'),
+      locale: inClear(pd('contact', 'the language of notices'), 'zh-CN or en: an enum the outbox renders with, which says nothing about who the person is'),
       ...nones(enums, 'kind'),
       ...nones(ids, 'subject_id'),
       ...nones(times, 'updated_at'),
@@ -406,7 +438,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'transactionRecord',
     subject: OWN,
     columns: {
-      customer_id: pd('identity', 'the storefront’s customer reference or the account’s user ref: who the case is for'),
+      customer_id: inClear(pd('identity', 'the storefront’s customer reference or the account’s user ref: who the case is for'), `${OPAQUE_REF}; the workflow input carries it too`),
       summary: pd('transaction', 'the order, amounts and choices the case is about (ids, enums and amounts: the workflow input)'),
       ...nones(ids, 'id', 'subject_id', 'merchant_id', 'workflow_id', 'opened_by', 'task_queue'),
       ...nones(enums, 'type', 'status', 'step', 'policy_version', 'outcome', 'deadlines', 'deadlines_version'),
@@ -444,7 +476,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'caseEvidence',
     ofCase: 't.task_id IN (SELECT id FROM tasks WHERE case_id = $1)',
     subject: 't.task_id IN (SELECT id FROM tasks WHERE case_id IN (SELECT id FROM cases WHERE subject_id = $1))',
-    columns: { body: pd('free_text', 'staff’s notes on the case (may name or describe the customer)'), ...nones(ids, 'id', 'task_id', 'author_id'), ...nones(times, 'created_at') },
+    columns: { body: sealed(pd('free_text', 'staff’s notes on the case (may name or describe the customer)'), CUSTOMER_KEY), ...nones(ids, 'id', 'task_id', 'author_id'), ...nones(times, 'created_at') },
   },
   {
     model: 'AuditEvent',
@@ -453,7 +485,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'transactionRecord',
     subject: OF_CASES,
     columns: {
-      actor: pd('identity', 'who acted: a principal id, `system`, or the customer’s reference for a reply by e-mail (opaque: linked to the person only through subject_refs)'),
+      actor: inClear(pd('identity', 'who acted: a principal id, `system`, or the customer’s reference for a reply by e-mail (opaque: linked to the person only through subject_refs)'), `${OPAQUE_REF}; part of the hash chain, which cannot change`),
       ...nones(ids, 'id', 'case_id', 'event_key'),
       ...nones('ids and enums only (README: PII by reference); the chain’s hashes', 'payload', 'prev_hash', 'hash'),
       ...nones(enums, 'seq', 'type'),
@@ -467,7 +499,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'transactionRecord',
     subject: `t.recipient_kind = 'customer' AND t.recipient_id IN ${CUSTOMER_REFS}`,
     columns: {
-      recipient_id: pd('identity', 'the customer (or merchant) the notice went to: proof the notice was given (policy 6.1)'),
+      recipient_id: inClear(pd('identity', 'the customer (or merchant) the notice went to: proof the notice was given (policy 6.1)'), `${OPAQUE_REF}; the address itself is read from parties (sealed) when sent, never held here`),
       last_error: pd('technical', 'why a delivery failed (an SMTP answer may quote the address)', 'contact'),
       message_id: pd('technical', 'the Message-ID of the e-mail sent: proof of delivery'),
       ...nones(ids, 'id', 'case_id', 'event_key', 'queue', 'queued_seq'),
@@ -519,8 +551,8 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'transactionRecord',
     subject: OF_CASES,
     columns: {
-      description: pd('free_text', 'the customer’s description of the fault (policy 7.1)', 'caseEvidence'),
-      dispute_text: pd('free_text', 'the customer’s own words on a damage dispute', 'caseEvidence'),
+      description: sealed(pd('free_text', 'the customer’s description of the fault (policy 7.1)', 'caseEvidence'), CUSTOMER_KEY),
+      dispute_text: sealed(pd('free_text', 'the customer’s own words on a damage dispute', 'caseEvidence'), CUSTOMER_KEY),
       hand_over_reference: pd('transaction', 'the tracking number or drop-off receipt of the item sent in'),
       return_tracking: pd('transaction', 'the tracking number of the item sent back'),
       order_id: pd('transaction', 'the order the item was bought in'),
@@ -557,7 +589,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'repairRecord',
     subject: OF_CASES,
     columns: {
-      notes: pd('free_text', 'the technician’s notes (may describe the customer’s item and use)'),
+      notes: inClear(pd('free_text', 'the technician’s notes (may describe the customer’s item and use)'), 'the technician’s words on the item’s repair record, kept by law (三包 art. 11) with the item after the customer’s erasure: not sealed with a key that erasure destroys'),
       evidence_refs: pd('transaction', 'the evidence the record rests on (attachment ids)'),
       ...nones(ids, 'id', 'item_id', 'case_id', 'event_key', 'technician_id'),
       ...nones(enums, 'problem_category', 'fault_code', 'result', 'parts_used', 'in_warranty'),
@@ -586,16 +618,20 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'registration',
     subject: OWN,
     columns: {
-      username: pd('identity', 'the account’s login name (policy 1.1)', 'account'),
-      full_name: pd('identity', 'the applicant’s name (policy 1.1)', 'account'),
-      mobile: pd('contact', 'verification codes, one active account per number (policy 1.2)', 'account'),
-      email: pd('contact', 'notices and e-mail verification (policy 1.2)', 'account'),
-      locale: pd('contact', 'the language of notices', 'account'),
+      username: inClear(pd('identity', 'the account’s login name, as stored before sealing', 'account'), LEGACY_CLEAR),
+      username_sealed: sealed(pd('identity', 'the account’s login name (policy 1.1)', 'account'), 'the applicant’s'),
+      username_index: pd('technical', 'the username’s keyed blind index (lib/blindIndex.ts): one registration per username', 'account'),
+      full_name: sealed(pd('identity', 'the applicant’s name (policy 1.1)', 'account'), 'the applicant’s'),
+      mobile: inClear(pd('contact', 'the mobile number, as stored before sealing', 'account'), LEGACY_CLEAR),
+      mobile_sealed: sealed(pd('contact', 'verification codes (policy 1.2)', 'account'), 'the applicant’s'),
+      mobile_index: pd('technical', 'the mobile number’s keyed blind index (E.164): one active account per number, a registration by its mobile (policy 1.2)', 'account'),
+      email: sealed(pd('contact', 'notices and e-mail verification (policy 1.2)', 'account'), 'the applicant’s'),
+      locale: inClear(pd('contact', 'the language of notices', 'account'), 'zh-CN or en: an enum, which says nothing about who the person is'),
       password_hash: pd('credential', 'signing in (scrypt with a per-user salt, never the password)', 'account'),
-      declared_birth_date: pd('identity', 'the minors rules before any ID is given (PIPL art. 28, 31)'),
+      declared_birth_date: sealed(pd('identity', 'the minors rules before any ID is given (PIPL art. 28, 31)'), 'the applicant’s'),
       payment_method_token: pd('transaction', 'the bound payment method, tokenised (policy 1.2, 3.2)', 'account'),
       payment_method_token_pending: pd('transaction', 'a token submitted for binding'),
-      user_ref: pd('identity', 'the account’s user ref (names the subject: subject_refs kind account)', 'account'),
+      user_ref: inClear(pd('identity', 'the account’s user ref (names the subject: subject_refs kind account)', 'account'), OPAQUE_REF),
       ...nones(ids, 'id', 'subject_id', 'real_name_case_id'),
       ...nones(enums, 'status', 'agreement_version', 'reason_code', 'minor_safeguards', 'real_name_reason'),
       ...nones(times, 'mobile_verified_at', 'email_verified_at', 'identity_submitted_at', 'payment_bound_at', 'personal_data_erased_at', 'created_at', 'updated_at', 'closed_at'),
@@ -642,7 +678,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     // A personal-data request's identity codes are keyed <case id>:code:<n> (activities/personalDataRequest.ts).
     subject: `${OF_REGISTRATIONS} OR t.registration_id IN (SELECT registration_id FROM registration_guardians WHERE subject_id = $1) OR split_part(t.idempotency_key, ':code:', 1) IN (SELECT case_id FROM personal_data_requests WHERE subject_id = $1)`,
     columns: {
-      to_number: pd('contact', 'where the code went (the applicant’s or the guardian’s mobile)'),
+      to_number: inClear(pd('contact', 'where the code went (the applicant’s or the guardian’s mobile)'), 'the capture gateway’s own log (development and tests; a real gateway keeps its log outside): what was handed to the gateway, deleted after 30 days and on erasure'),
       body: pd('credential', 'the text with its one-time code'),
       ...nones(ids, 'idempotency_key', 'registration_id'),
       ...nones(enums, 'purpose'),
@@ -656,8 +692,10 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'account',
     subject: OWN,
     columns: {
-      username: pd('identity', 'the login name'),
-      minor_safeguards: pd('identity', 'under 18 when activated: payment limits and other safeguards (未成年人保护法)'),
+      username: inClear(pd('identity', 'the login name, as stored before sealing'), LEGACY_CLEAR),
+      username_sealed: sealed(pd('identity', 'the login name'), 'the holder’s'),
+      username_index: pd('technical', 'the login name’s keyed blind index: one account per username'),
+      minor_safeguards: inClear(pd('identity', 'under 18 when activated: payment limits and other safeguards (未成年人保护法)'), 'a flag, not a name or contact: the payment limits read it on every check'),
       real_name_verified_at: pd('id_document', 'when the real name was verified by ID'),
       ...nones(ids, 'id', 'registration_id', 'subject_id'),
       ...nones(enums, 'status'),
@@ -701,7 +739,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'consentProof',
     subject: `${OF_REGISTRATIONS} OR t.guardian_id IN (SELECT id FROM registration_guardians WHERE subject_id = $1)`,
     columns: {
-      guardian_relation: pd('identity', 'the relation the guardian declared (parent | other_guardian)'),
+      guardian_relation: inClear(pd('identity', 'the relation the guardian declared (parent | other_guardian)'), 'an enum (parent | other_guardian), kept as the consent’s proof after the guardian’s key is destroyed'),
       ...nones(ids, 'id', 'registration_id', 'guardian_id'),
       ...nones(enums, 'purpose', 'given_by', 'privacy_policy_version', 'privacy_policy_sha256', 'notice_sha256'),
       ...nones(times, 'given_at', 'withdrawn_at'),
@@ -714,11 +752,11 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'registration',
     subject: OWN,
     columns: {
-      mobile: pd('contact', 'the guardian’s code (PIPL art. 31)'),
-      mobile_pending: pd('contact', 'the number asked for, until the code goes out'),
-      relation: pd('identity', 'the declared relation to the child'),
-      account_id: pd('identity', 'the guardian’s own account, when it proved the guardian an adult'),
-      full_name: pd('identity', 'the guardian’s name (real-name check)', 'sensitiveIdentity'),
+      mobile: sealed(pd('contact', 'the guardian’s code (PIPL art. 31)'), 'the guardian’s (clear on a row written before guardians had subjects)'),
+      mobile_pending: sealed(pd('contact', 'the number asked for, until the code goes out'), 'the guardian’s'),
+      relation: inClear(pd('identity', 'the declared relation to the child'), 'an enum (parent | other_guardian)'),
+      account_id: inClear(pd('identity', 'the guardian’s own account, when it proved the guardian an adult'), OPAQUE_REF),
+      full_name: sealed(pd('identity', 'the guardian’s name (real-name check)', 'sensitiveIdentity'), 'the guardian’s'),
       id_number_hash: pd('id_document', 'the guardian’s real-name check (keyed hash)', 'sensitiveIdentity'),
       id_last4: pd('id_document', 'the guardian’s real-name check', 'sensitiveIdentity'),
       birth_date: pd('id_document', 'the guardian is an adult (民法典 art. 17)', 'sensitiveIdentity'),
@@ -747,9 +785,11 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'caseEvidence',
     subject: OWN,
     columns: {
-      filename: pd('free_text', 'the file name the uploader gave'),
-      sha256: pd('free_text', 'the blob’s key: the bytes (photos, documents) are the customer’s evidence'),
-      uploaded_by: pd('identity', 'who uploaded it: a principal id, or the customer’s reference for a file sent by e-mail'),
+      filename: inClear(pd('free_text', 'the file name the uploader gave'), 'not sealed yet: shown in every attachment list and download; the erasure strips it'),
+      sha256: inClear(pd('free_text', 'the blob’s key: the bytes (photos, documents) are the customer’s evidence'), 'a hash of the clear bytes, kept to find the blob; the bytes themselves are sealed in the blob store with the case customer’s key (lib/blobs.ts)'),
+      // The blob-store key of the sealed bytes (a hash of ciphertext): nothing about the person without the subject's key.
+      blob_key: none(ids),
+      uploaded_by: inClear(pd('identity', 'who uploaded it: a principal id, or the customer’s reference for a file sent by e-mail'), OPAQUE_REF),
       ...nones(ids, 'id', 'case_id', 'subject_id'),
       ...nones(enums, 'size_bytes', 'content_type', 'uploader_role'),
       ...nones(times, 'created_at'),
@@ -762,9 +802,9 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'caseEvidence',
     subject: OWN,
     columns: {
-      body: pd('free_text', 'what the customer wrote'),
-      author_id: pd('identity', 'who wrote it (the customer’s reference for a reply by e-mail)'),
-      attachment_ids: pd('free_text', 'the files sent with it'),
+      body: sealed(pd('free_text', 'what the customer wrote'), 'the case customer’s, whoever wrote it'),
+      author_id: inClear(pd('identity', 'who wrote it (the customer’s reference for a reply by e-mail)'), OPAQUE_REF),
+      attachment_ids: inClear(pd('free_text', 'the files sent with it'), 'attachment ids (opaque): the files are sealed in the blob store'),
       ...nones(ids, 'id', 'case_id', 'subject_id'),
       ...nones(enums, 'party', 'author_role'),
       ...nones(times, 'created_at', 'signalled_at'),
@@ -819,14 +859,14 @@ export const personalDataInventory: readonly TableInventory[] = [
     // Filed under the subject when its token named their case, else found by the sender's address.
     subject: HELD_MAIL_OF_SUBJECT,
     columns: {
-      mail_from: pd('contact', 'the envelope’s sender'),
-      from_address: pd('contact', 'the From header’s address (compared with the party’s contact)'),
-      rcpt_to: pd('contact', 'the addresses it was sent to (reply addresses carry a case token)'),
-      subject: pd('free_text', 'the mail’s subject line'),
-      text_body: pd('free_text', 'what the sender wrote'),
-      attachments: pd('free_text', 'the files’ names, types, sizes and blob keys'),
-      html_sha256: pd('free_text', 'the blob key of the HTML part'),
-      raw_sha256: pd('free_text', 'the blob key of the whole message as received'),
+      mail_from: inClear(pd('contact', 'the envelope’s sender'), HELD_MAIL),
+      from_address: inClear(pd('contact', 'the From header’s address (compared with the party’s contact)'), HELD_MAIL),
+      rcpt_to: inClear(pd('contact', 'the addresses it was sent to (reply addresses carry a case token)'), HELD_MAIL),
+      subject: inClear(pd('free_text', 'the mail’s subject line'), HELD_MAIL),
+      text_body: inClear(pd('free_text', 'what the sender wrote'), HELD_MAIL),
+      attachments: inClear(pd('free_text', 'the files’ names, types, sizes and blob keys'), HELD_MAIL),
+      html_sha256: inClear(pd('free_text', 'the blob key of the HTML part'), HELD_MAIL),
+      raw_sha256: inClear(pd('free_text', 'the blob key of the whole message as received'), HELD_MAIL),
       message_id: pd('technical', 'the mail’s Message-ID'),
       ...nones(ids, 'id', 'case_id', 'subject_id', 'decided_by', 'thread_message_id'),
       ...nones(enums, 'reason', 'party', 'status'),
@@ -878,11 +918,12 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'heldMail',
     subject: INTAKE_OF_SUBJECT,
     columns: {
-      from_address: pd('contact', 'the sender, to whom the confirmation link goes'),
-      subject: pd('free_text', 'the mail’s subject line'),
-      description: pd('free_text', 'what the sender wrote: the complaint’s description once confirmed'),
-      attachments: pd('free_text', 'the files’ names, types, sizes and blob keys'),
-      opening_body: pd('free_text', 'the opening body fixed at the first confirmation (the description among it)'),
+      from_address: inClear(pd('contact', 'the sender, to whom the confirmation link goes'), MAIL_INTAKE),
+      from_index: pd('technical', 'the sender address’s keyed blind index: the subject whose sealed contact it is'),
+      subject: inClear(pd('free_text', 'the mail’s subject line'), MAIL_INTAKE),
+      description: inClear(pd('free_text', 'what the sender wrote: the complaint’s description once confirmed'), MAIL_INTAKE),
+      attachments: inClear(pd('free_text', 'the files’ names, types, sizes and blob keys'), MAIL_INTAKE),
+      opening_body: inClear(pd('free_text', 'the opening body fixed at the first confirmation (the description among it)'), MAIL_INTAKE),
       message_id: pd('technical', 'the mail’s Message-ID'),
       ...nones(ids, 'id', 'case_id'),
       ...nones(enums, 'case_type', 'status'),
@@ -896,7 +937,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'dataExport',
     subject: OWN,
     columns: {
-      sha256: pd('free_text', 'the blob key of the archive: its bytes are a copy of the subject’s data (PIPL art. 45)'),
+      sha256: inClear(pd('free_text', 'the blob key of the archive: its bytes are a copy of the subject’s data (PIPL art. 45)'), 'a hash, the blob’s key'),
       ...nones(ids, 'id', 'subject_id'),
       ...nones(enums, 'size_bytes'),
       ...nones(times, 'created_at', 'expires_at', 'downloaded_at'),
@@ -909,7 +950,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'transactionRecord',
     subject: OF_CASES,
     columns: {
-      description: pd('free_text', 'the complainant’s own words', 'caseEvidence'),
+      description: sealed(pd('free_text', 'the complainant’s own words', 'caseEvidence'), CUSTOMER_KEY),
       order_id: pd('transaction', 'the order complained about'),
       ...nones(ids, 'case_id'),
       ...nones(enums, 'channel', 'category'),
@@ -937,7 +978,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'requestRecord',
     subject: 't.case_id IN (SELECT case_id FROM personal_data_requests WHERE subject_id = $1)',
     columns: {
-      new_value: pd('contact', 'the value the person asked for, until it is written where it belongs (then null)', 'contact'),
+      new_value: inClear(pd('contact', 'the value the person asked for, until it is written where it belongs (then null)', 'contact'), 'held only from the verified request to its application (then null), where it is written sealed'),
       old_fingerprint: pd('technical', 'a keyed fingerprint of the corrected value: proof of the change, never the value (PIPL art. 46)'),
       ...nones(ids, 'case_id'),
       ...nones(enums, 'field'),
@@ -952,7 +993,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     subject: null,
     notBySubject: 'about an incident, not a person: the people it touched are its breach_affected_subjects rows; the reporter is staff or a system',
     columns: {
-      description: pd('free_text', 'the reporter’s account of the breach (staff or a monitoring system; may quote personal data)', 'caseEvidence'),
+      description: inClear(pd('free_text', 'the reporter’s account of the breach (staff or a monitoring system; may quote personal data)', 'caseEvidence'), 'about an incident and many people, not one subject: no subject’s key fits it'),
       ...nones(ids, 'case_id', 'monitoring_event_id', 'complaint_case_id'),
       ...nones(enums, 'source', 'systems', 'cause', 'categories', 'affected_systems'),
       ...nones(times, 'detected_at', 'window_from', 'window_to', 'investigated_at', 'created_at'),
@@ -965,7 +1006,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'transactionRecord',
     subject: OWN,
     columns: {
-      recipient_id: pd('identity', 'the customer reference the notice is addressed to (parties.id)'),
+      recipient_id: inClear(pd('identity', 'the customer reference the notice is addressed to (parties.id)'), OPAQUE_REF),
       ...nones(ids, 'case_id', 'subject_id'),
       ...nones(enums, 'channel', 'status'),
       ...nones(times, 'queued_at', 'created_at'),
@@ -998,10 +1039,10 @@ export const personalDataInventory: readonly TableInventory[] = [
  */
 export const correctableColumns = {
   contact_name: { table: 'parties', column: 'display_name', rows: `t.subject_id = $1 AND t.kind = 'customer'` },
-  contact_email: { table: 'parties', column: 'email', rows: `t.subject_id = $1 AND t.kind = 'customer'` },
+  contact_email: { table: 'parties', column: 'email', rows: `t.subject_id = $1 AND t.kind = 'customer'`, index: { column: 'email_index', purpose: 'email' } },
   account_name: { table: 'registrations', column: 'full_name', rows: OWN },
   account_email: { table: 'registrations', column: 'email', rows: OWN },
-} as const satisfies Record<string, { table: string; column: string; rows: string }>;
+} as const satisfies Record<string, { table: string; column: string; rows: string; index?: { column: string; purpose: BlindIndexPurpose } }>;
 
 /** The stores outside PostgreSQL's rows (and the copies that leave the platform) that can hold a subject's data. */
 export const personalDataStores: readonly StoreInventory[] = [
@@ -1011,7 +1052,7 @@ export const personalDataStores: readonly StoreInventory[] = [
     holds: 'attachment bytes (photos, documents) and held mails (the raw message, its HTML, its files)',
     categories: ['free_text', 'id_document'],
     retention: 'caseEvidence',
-    locate: `SELECT sha256 AS key FROM attachments WHERE subject_id = $1
+    locate: `SELECT coalesce(blob_key, sha256) AS key FROM attachments WHERE subject_id = $1
       UNION SELECT t.raw_sha256 FROM inbound_mail_quarantine t WHERE ${HELD_MAIL_OF_SUBJECT}
       UNION SELECT t.html_sha256 FROM inbound_mail_quarantine t WHERE (${HELD_MAIL_OF_SUBJECT}) AND t.html_sha256 IS NOT NULL
       UNION SELECT f->>'sha256' FROM inbound_mail_quarantine t, jsonb_array_elements(t.attachments) f WHERE (${HELD_MAIL_OF_SUBJECT}) AND f ? 'sha256'
@@ -1027,7 +1068,7 @@ export const personalDataStores: readonly StoreInventory[] = [
     retention: 'contact',
     locate: `SELECT email AS key FROM parties WHERE subject_id = $1 AND email IS NOT NULL
       UNION SELECT email FROM registrations WHERE subject_id = $1 AND email IS NOT NULL`,
-    keys: 'the subject’s e-mail addresses: the files whose To header names one',
+    keys: 'the subject’s e-mail addresses (sealed: opened with the subject’s key): the files whose To header names one',
   },
   {
     store: 'smtpRelay',
@@ -1044,9 +1085,9 @@ export const personalDataStores: readonly StoreInventory[] = [
     holds: 'the texts sent and the numbers they went to',
     categories: ['contact', 'credential'],
     retention: 'verificationSms',
-    locate: `SELECT mobile AS key FROM registrations WHERE subject_id = $1 AND mobile IS NOT NULL
+    locate: `SELECT coalesce(mobile_sealed, mobile) AS key FROM registrations WHERE subject_id = $1 AND coalesce(mobile_sealed, mobile) IS NOT NULL
       UNION SELECT mobile FROM registration_guardians WHERE subject_id = $1 AND mobile IS NOT NULL`,
-    keys: 'the subject’s mobile numbers: what the gateway’s operator is asked to delete',
+    keys: 'the subject’s mobile numbers (sealed: opened with the subject’s key): what the gateway’s operator is asked to delete',
   },
   {
     store: 'temporalHistories',
@@ -1096,6 +1137,28 @@ export const retentionOf = (t: TableInventory, column: string): Retention => {
   const c = t.columns[column];
   return retentions[(c && isPersonal(c) && c.retention) || t.retention];
 };
+
+/**
+ * Encryption at rest, as the inventory declares it: a column of a SEALED_CATEGORIES category neither sealed nor kept
+ * in clear with a reason, or one that says both, one line each naming table.column (empty: every column says).
+ */
+export function atRestProblems(inventory: readonly TableInventory[] = personalDataInventory): string[] {
+  const problems: string[] = [];
+  for (const t of inventory) {
+    for (const [column, c] of Object.entries(t.columns)) {
+      if (!isPersonal(c)) continue;
+      if (c.sealedWith && c.inClear) problems.push(`${t.table}.${column} says both sealed and in clear`);
+      else if (SEALED_CATEGORIES.includes(c.category) && !c.sealedWith && !c.inClear?.trim()) {
+        problems.push(`${t.table}.${column} (${c.category}) is neither sealed with a subject’s key nor kept in clear with a reason: declare sealed(…) or inClear(…) in lib/personalData.ts`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The sealed columns of a table (database names). */
+export const sealedColumnsOf = (table: string): string[] =>
+  Object.entries(personalDataInventory.find((t) => t.table === table)?.columns ?? {}).flatMap(([c, k]) => (isPersonal(k) && k.sealedWith ? [c] : []));
 
 /** A model as the schema declares it: its table and its columns (database names). */
 export interface SchemaModel {

@@ -5,6 +5,7 @@
 // does not open. Destroying the key (crypto-shredding, `shred`) makes every sealed copy unreadable: rows, backups,
 // replicas, exports. A value without the prefix (written before sealing) opens as it is.
 import crypto from 'node:crypto';
+import { Transform } from 'node:stream';
 import type { Db } from './db';
 import type { KeyManagement } from './keys';
 
@@ -20,10 +21,108 @@ export interface FieldSealer {
    * key is then read and created in it (on a pool of one connection, a second connection would wait for ever).
    */
   seal(subjectId: string, plaintext: string, via?: KeyStore): Promise<string>;
+  /** Seals several values of one subject with one look-up of its key (undefined and null stay null). */
+  sealAll(subjectId: string, plaintexts: readonly (string | null | undefined)[], via?: KeyStore): Promise<(string | null)[]>;
   /** Opens values of one subject: a sealed one to its text (null once the key is destroyed), another as it is. */
   open<T extends string | null | undefined>(subjectId: string | null | undefined, values: readonly T[]): Promise<(T | string | null)[]>;
   /** Destroys the subject's data key (crypto-shredding); true when a key was destroyed now. */
   shred(subjectId: string): Promise<boolean>;
+  /** A stream that seals bytes (a file) with the subject's data key, created on first use (SEALED_BLOB format). */
+  sealStream(subjectId: string): Promise<Transform>;
+  /** A stream that opens bytes sealed by sealStream; null once the subject's key is destroyed. */
+  openStream(subjectId: string): Promise<Transform | null>;
+}
+
+/**
+ * Sealed bytes (a file in the blob store): the magic `CWB1`, an 8-byte random prefix, then segments of at most 64 KiB
+ * of plaintext, each AES-256-GCM with its own 16-byte tag, nonce = prefix and the segment's number, additional data =
+ * the subject, the number and whether it is the last (so segments cannot be reordered, dropped or cut off at the end).
+ * A segment is checked before any of its bytes are let out.
+ */
+export const SEALED_BLOB_MAGIC = Buffer.from('CWB1');
+const SEGMENT = 64 * 1024;
+const TAG = 16;
+const blobAad = (subjectId: string, i: number, last: boolean) => Buffer.from(`blob|subject:${subjectId}|${i}|${last ? 1 : 0}`);
+const blobNonce = (prefix: Buffer, i: number) => {
+  const n = Buffer.alloc(12);
+  prefix.copy(n, 0);
+  n.writeUInt32BE(i, 8);
+  return n;
+};
+/** How many bytes sealing adds to a file of `size` bytes. */
+export const sealedBlobOverhead = (size: number) => SEALED_BLOB_MAGIC.length + 8 + TAG * (Math.floor(size / SEGMENT) + 1);
+
+function sealingTransform(key: Buffer, subjectId: string): Transform {
+  const prefix = crypto.randomBytes(8);
+  let pending = Buffer.alloc(0);
+  let i = 0;
+  const segment = (plain: Buffer, last: boolean) => {
+    const c = crypto.createCipheriv('aes-256-gcm', key, blobNonce(prefix, i));
+    c.setAAD(blobAad(subjectId, i++, last));
+    return Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
+  };
+  let started = false;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      if (!started) {
+        this.push(Buffer.concat([SEALED_BLOB_MAGIC, prefix]));
+        started = true;
+      }
+      pending = Buffer.concat([pending, chunk]);
+      // Hold back at least one byte: only the end of the input says which segment is the last.
+      while (pending.length > SEGMENT) {
+        this.push(segment(pending.subarray(0, SEGMENT), false));
+        pending = pending.subarray(SEGMENT);
+      }
+      done();
+    },
+    flush(done) {
+      if (!started) this.push(Buffer.concat([SEALED_BLOB_MAGIC, prefix]));
+      this.push(segment(pending, true));
+      done();
+    },
+  });
+}
+
+function openingTransform(key: Buffer, subjectId: string): Transform {
+  let pending = Buffer.alloc(0);
+  let prefix: Buffer | null = null;
+  let i = 0;
+  const segment = (sealed: Buffer, last: boolean) => {
+    const d = crypto.createDecipheriv('aes-256-gcm', key, blobNonce(prefix!, i));
+    d.setAAD(blobAad(subjectId, i++, last));
+    d.setAuthTag(sealed.subarray(sealed.length - TAG));
+    return Buffer.concat([d.update(sealed.subarray(0, sealed.length - TAG)), d.final()]);
+  };
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      pending = Buffer.concat([pending, chunk]);
+      try {
+        if (!prefix) {
+          if (pending.length < 12) return done();
+          if (!pending.subarray(0, 4).equals(SEALED_BLOB_MAGIC)) throw new Error('not a sealed blob');
+          prefix = Buffer.from(pending.subarray(4, 12));
+          pending = pending.subarray(12);
+        }
+        while (pending.length > SEGMENT + TAG) {
+          this.push(segment(pending.subarray(0, SEGMENT + TAG), false));
+          pending = pending.subarray(SEGMENT + TAG);
+        }
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+    flush(done) {
+      try {
+        if (!prefix || pending.length < TAG) throw new Error('a sealed blob cut short');
+        this.push(segment(pending, true));
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  });
 }
 
 /** Unwrapped data keys, by subject and wrapped key: a key is looked up on every open, so a shredded one never opens. */
@@ -41,9 +140,9 @@ export function createFieldSealer(db: Db, keys: KeyManagement): FieldSealer {
     if (!row && create) {
       const fresh = crypto.randomBytes(32);
       const { wrapped, masterKeyId } = await keys.wrapDataKey(fresh);
-      // Two first seals at once: one insert wins, both use its key.
-      await store.subjectKey.createMany({ data: [{ subjectId, wrappedKey: new Uint8Array(wrapped), masterKeyId, createdAt: new Date() }], skipDuplicates: true });
-      row = await store.subjectKey.findUnique({ where: { subjectId } });
+      // Two first seals at once: one insert wins (its row returned), the other reads the winner's key.
+      const [made] = await store.subjectKey.createManyAndReturn({ data: [{ subjectId, wrappedKey: new Uint8Array(wrapped), masterKeyId, createdAt: new Date() }], skipDuplicates: true });
+      row = made ?? (await store.subjectKey.findUnique({ where: { subjectId } }));
     }
     if (!row?.wrappedKey) return null;
     const wrapped = Buffer.from(row.wrappedKey);
@@ -56,15 +155,27 @@ export function createFieldSealer(db: Db, keys: KeyManagement): FieldSealer {
     return key;
   }
 
+  const sealWith = (key: Buffer, subjectId: string, plaintext: string) => {
+    const iv = crypto.randomBytes(12);
+    const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(aad(subjectId));
+    const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return SEALED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64url');
+  };
+  const destroyed = (subjectId: string) => new Error(`the data key of subject ${subjectId} was destroyed: nothing more is stored for it`);
+
   return {
     async seal(subjectId, plaintext, via) {
       const key = await keyOf(subjectId, true, via);
-      if (!key) throw new Error(`the data key of subject ${subjectId} was destroyed: nothing more is stored for it`);
-      const iv = crypto.randomBytes(12);
-      const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
-      cipher.setAAD(aad(subjectId));
-      const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return SEALED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64url');
+      if (!key) throw destroyed(subjectId);
+      return sealWith(key, subjectId, plaintext);
+    },
+
+    async sealAll(subjectId, plaintexts, via) {
+      if (plaintexts.every((p) => p === null || p === undefined)) return plaintexts.map(() => null);
+      const key = await keyOf(subjectId, true, via);
+      if (!key) throw destroyed(subjectId);
+      return plaintexts.map((p) => (p === null || p === undefined ? null : sealWith(key, subjectId, p)));
     },
 
     async open(subjectId, values) {
@@ -79,6 +190,17 @@ export function createFieldSealer(db: Db, keys: KeyManagement): FieldSealer {
         decipher.setAuthTag(raw.subarray(12, 28));
         return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
       });
+    },
+
+    async sealStream(subjectId) {
+      const key = await keyOf(subjectId, true);
+      if (!key) throw new Error(`the data key of subject ${subjectId} was destroyed: nothing more is stored for it`);
+      return sealingTransform(key, subjectId);
+    },
+
+    async openStream(subjectId) {
+      const key = await keyOf(subjectId, false);
+      return key ? openingTransform(key, subjectId) : null;
     },
 
     async shred(subjectId) {

@@ -11,10 +11,22 @@ import { poolOf, withPgTransaction, type Db } from './db';
 import type { BlobStore } from './blobs';
 import { dateKeptCaseRecords } from './keptRecords';
 import { removeCaughtMailTo } from './mailCatcher';
+import { isSealed, type FieldSealer } from './sealedFields';
+
 import { isPersonal, personalDataInventory, personalDataStores, retentionOf, retentions, type RetentionId, type TableInventory } from './personalData';
 
-/** Tables an erasure leaves to its last step (the subject record and how the request reaches the person). */
-export const ERASED_LAST = ['subjects', 'subject_refs', 'parties'] as const;
+/**
+ * Tables an erasure leaves to its last step (the subject record and how the request reaches the person). The data key
+ * is among them: the contact it seals must still open for the answer, and the last step destroys it (shred) rather
+ * than deleting its row, so that nothing is sealed for the subject afterwards.
+ */
+export const ERASED_LAST = ['subjects', 'subject_refs', 'parties', 'subject_keys'] as const;
+
+/** The subject's addresses in clear (sealed with its key, which an erasure destroys only after this). */
+async function openedAddresses(sealer: FieldSealer | undefined, subjectId: string, addresses: string[]): Promise<string[]> {
+  if (!sealer) return addresses.filter((a) => !isSealed(a));
+  return (await sealer.open(subjectId, addresses)).filter((a): a is string => !!a);
+}
 
 export interface ErasedTable {
   table: string;
@@ -66,7 +78,7 @@ const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * the subject record, its references and its contact, which the request's answer still needs; eraseSubjectRecord ends
  * them). Answers what was deleted, stripped and kept (with the rule and its period).
  */
-export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectId: string, o: { keep?: readonly string[]; now?: Date; mailCatcherDir?: string } = {}): Promise<SubjectErasure> {
+export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectId: string, o: { keep?: readonly string[]; now?: Date; mailCatcherDir?: string; sealer?: FieldSealer } = {}): Promise<SubjectErasure> {
   const keep = new Set(o.keep ?? ERASED_LAST);
   const searched = personalDataInventory.filter((t) => t.subject !== null && !keep.has(t.table));
   const blobStore = personalDataStores.find((s) => s.store === 'blobs');
@@ -136,7 +148,7 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
   if (blobs && blobStore?.locate) {
     for (const key of result.blobKeys) {
       const still = await poolOf(db).query(
-        `SELECT 1 FROM attachments WHERE sha256 = $1 UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1
+        `SELECT 1 FROM attachments WHERE (sha256 = $1 AND blob_key IS NULL) OR blob_key = $1 UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1
          UNION ALL SELECT 1 FROM inbound_mail_quarantine WHERE raw_sha256 = $1 OR html_sha256 = $1 OR attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text))
          UNION ALL SELECT 1 FROM mail_intakes WHERE attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text)) LIMIT 1`,
         [key],
@@ -147,7 +159,7 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
       }
     }
   }
-  const mailFilesRemoved = o.mailCatcherDir ? removeCaughtMailTo(o.mailCatcherDir, result.addresses) : 0;
+  const mailFilesRemoved = o.mailCatcherDir ? removeCaughtMailTo(o.mailCatcherDir, await openedAddresses(o.sealer, subjectId, result.addresses)) : 0;
   return { erased: result.erased, stripped: result.stripped, retained: result.retained, blobsRemoved, mailFilesRemoved };
 }
 
@@ -155,7 +167,7 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
  * The last step of an erasure: the subject's contact rows and references go and the subject is `erased` (the row stays:
  * kept records point to it, and nothing links its random id back to the person once its references are gone).
  */
-export async function eraseSubjectRecord(db: Db, subjectId: string, at: Date, o: { mailCatcherDir?: string } = {}): Promise<{ parties: number; refs: number; mailFilesRemoved: number }> {
+export async function eraseSubjectRecord(db: Db, subjectId: string, at: Date, o: { mailCatcherDir?: string; sealer?: FieldSealer } = {}): Promise<{ parties: number; refs: number; mailFilesRemoved: number }> {
   // The inventory's predicates find them (a party is the subject's own contact, or an e-mail intake's sender at their address).
   const of = (table: string) => personalDataInventory.find((t) => t.table === table)!.subject!;
   const r = await withPgTransaction(db, async (client) => {
@@ -166,6 +178,6 @@ export async function eraseSubjectRecord(db: Db, subjectId: string, at: Date, o:
     return { parties: parties.rowCount ?? 0, refs: refs.rowCount ?? 0, addresses };
   });
   // The answer itself was the last mail to the contact: the catcher's copies go now.
-  const mailFilesRemoved = o.mailCatcherDir ? removeCaughtMailTo(o.mailCatcherDir, r.addresses) : 0;
+  const mailFilesRemoved = o.mailCatcherDir ? removeCaughtMailTo(o.mailCatcherDir, await openedAddresses(o.sealer, subjectId, r.addresses)) : 0;
   return { parties: r.parties, refs: r.refs, mailFilesRemoved };
 }

@@ -20,6 +20,7 @@
 // Delivery: the archive is a blob and a row of data_exports; the subject gets a signed, expiring link
 // (GET /data-exports/{token}, api/routes/dataExports.ts), never an e-mail attachment. purgeExpiredExports deletes
 // expired rows and their blobs (the daily retention purge calls it).
+import { storedReader } from './blobs';
 import crypto from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type { BlobStore } from './blobs';
@@ -257,6 +258,12 @@ export async function exportSubjectData(deps: SubjectExportDeps, subjectId: stri
     const opened = await sealer.open(subjectId, cells.map(([r, c]) => r[c] as string));
     cells.forEach(([r, c], i) => (r[c] = opened[i]));
   }
+  // A store's keys read from sealed columns (the mobile numbers a gateway is asked about) go in opened too.
+  for (const st of data.stores) {
+    if (!st.keys?.some(isSealed)) continue;
+    // One per row it was found in (an address sealed in two rows is listed twice, as the count says).
+    st.keys = (await sealer.open(subjectId, st.keys)).map((k) => k ?? '(sealed: key destroyed)').sort();
+  }
 
   async function* entries(): AsyncGenerator<DossierEntry> {
     yield {
@@ -286,7 +293,12 @@ export async function exportSubjectData(deps: SubjectExportDeps, subjectId: stri
       }
       for (const k of present) files[k] = `blobs/${k}`;
       yield { path: s.entry.file, bytes: jsonBytes({ store: s.entry.store, keys: s.keys, files, earlierExports: s.keys.filter((k) => data.earlierExports.has(k)), missing }) };
-      for (const k of present) yield { path: `blobs/${k}`, size: await sizeOf(deps.blobs.read(k)), stream: () => deps.blobs.read(k) };
+      // A file sealed with the subject's key (attachments.blob_key) goes into the archive opened: it is the person's copy.
+      const sealedKeys = new Set((await deps.db.attachment.findMany({ where: { blobKey: { in: present } }, select: { blobKey: true } })).map((r) => r.blobKey!));
+      for (const k of present) {
+        const stream = sealedKeys.has(k) ? await storedReader(deps.blobs, sealerFor(deps.db, deps.keys), { sha256: k, blobKey: k }, subjectId) : () => deps.blobs.read(k);
+        if (stream) yield { path: `blobs/${k}`, size: await sizeOf(stream()), stream };
+      }
     }
   }
   const manifestOf = (files: ManifestFile[], signingKey: ManifestSigningKey): SubjectExportManifest => ({

@@ -22,7 +22,9 @@ import { isUniqueViolation, poolOf } from '../lib/db';
 import { ApiError, badRequest, conflict, zodIssues } from '../lib/errors';
 import type { Logger } from '../lib/logger';
 import { caseById, idempotencyRecordOf } from '../lib/sqlReads';
-import { newSubjectId, subjectCtes, subjectKindOf, type SubjectRefKind } from '../lib/subjects';
+import { blindIndexerFor } from '../lib/blindIndex';
+import { sealerFor } from '../lib/sealedFields';
+import { newSubjectId, resolveSubject, subjectCtes, subjectKindOf, type SubjectRefKind } from '../lib/subjects';
 import { afterOpeningCommit, startCaseOnce, type StoredWorkflowInput } from './caseStart';
 import type { CaseOpeningDeps } from './deps';
 import { catalogueScopeKinds, processOf } from './index';
@@ -133,6 +135,9 @@ export async function openCase(deps: CaseOpeningDeps, r: OpenCaseRequest): Promi
     taskQueue: deps.temporal.taskQueue,
     at: new Date(),
   };
+  // The contact's name and address are sealed with the customer subject's key (policy 1.3; lib/sealedFields.ts): the
+  // subject is resolved first (the opening statement then only reads it), the e-mail found again by its blind index.
+  if (opening.contact && (opening.contact.email || opening.contact.displayName)) opening.contact = await sealedContact(deps, opening, opening.contact);
   try {
     const writes = prepared.writes;
     if (writes) {
@@ -190,7 +195,8 @@ interface Opening {
   facets: string[];
   policyVersion: string;
   summary: Record<string, unknown>;
-  contact?: { customerId: string; email?: string; displayName?: string; locale?: string };
+  /** email and displayName sealed (sealedContact), emailIndex the e-mail's blind index. */
+  contact?: { customerId: string; email?: string; emailIndex?: string; displayName?: string; locale?: string };
   /** The case's party references (case_parties). */
   parties: { kind: string; value: string }[];
   /** The task queue its workflow starts on: that queue's reconciler starts it if the start never happened. */
@@ -213,6 +219,18 @@ function partyRefsOf(scopes: readonly { kind: string; value: string }[], named: 
 }
 
 /**
+ * The contact with its name and e-mail sealed with the customer subject's key, and the e-mail's blind index. The
+ * subject is resolved (get-or-create) before the opening statement, which then finds it; an opening that fails after it
+ * leaves a subject without rows, which nothing names but its opaque reference.
+ */
+async function sealedContact(deps: CaseOpeningDeps, o: Opening, c: NonNullable<Opening['contact']>): Promise<NonNullable<Opening['contact']>> {
+  const subjectId = await resolveSubject(deps.db, { kind: o.customerRef, value: o.customerId });
+  const sealer = sealerFor(deps.db, deps.ports.keys);
+  const [[email, displayName], emailIndex] = await Promise.all([sealer.sealAll(subjectId, [c.email || null, c.displayName || null]), c.email ? blindIndexerFor(deps.ports.keys)('email', c.email) : undefined]);
+  return { ...c, email: email ?? undefined, displayName: displayName ?? undefined, emailIndex };
+}
+
+/**
  * The opening's own rows in one statement: the customer's subject (get-or-create by its reference: the one extra
  * upsert of an opening), the idempotency record, the case row, its party references and, when the request names any,
  * the customer's contact data (a field the request leaves out keeps what is stored). A key or case id already taken
@@ -225,12 +243,13 @@ async function insertOpening(sql: Sql, o: Opening): Promise<string> {
   let party = '';
   if (o.contact) {
     const c = o.contact;
-    params.push(c.customerId, c.email || null, c.displayName || null, c.locale || null);
+    params.push(c.customerId, c.email || null, c.displayName || null, c.locale || null, c.emailIndex || null);
     party = `, party AS (
-      INSERT INTO parties (kind, id, email, display_name, locale, updated_at, subject_id)
-      SELECT 'customer', $16, $17, $18, coalesce($19, 'zh-CN'), ${at}, subject.subject_id FROM subject
+      INSERT INTO parties (kind, id, email, display_name, locale, updated_at, subject_id, email_index)
+      SELECT 'customer', $16, $17, $18, coalesce($19, 'zh-CN'), ${at}, subject.subject_id, $20 FROM subject
       ON CONFLICT (kind, id) DO UPDATE SET email = coalesce($17, parties.email), display_name = coalesce($18, parties.display_name),
-        locale = coalesce($19, parties.locale), updated_at = ${at}, subject_id = EXCLUDED.subject_id)`;
+        locale = coalesce($19, parties.locale), updated_at = ${at}, subject_id = EXCLUDED.subject_id,
+        email_index = CASE WHEN $17::text IS NULL THEN parties.email_index ELSE $20 END)`;
   }
   let refs = '';
   if (o.parties.length > 0) {

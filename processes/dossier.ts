@@ -3,6 +3,7 @@
 // those histories against the current code, in a tar archive whose manifest of SHA-256 hashes is signed with the
 // platform's Ed25519 key (lib/dossier.ts, the KeyManagement port). `scripts/dossier.ts` writes and verifies one offline;
 // GET /v1/cases/{caseId}/dossier answers one.
+import { storedReader } from '../lib/blobs';
 import type { Writable } from 'node:stream';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -67,7 +68,12 @@ export async function writeCaseDossier(deps: DossierDeps, caseId: string, o: { b
     // Evidence: the rows, then each file's bytes streamed from the blob store (the manifest hashes them again on the way).
     const attachments = await deps.db.attachment.findMany({ where: { caseId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
     yield { path: 'attachments.json', bytes: jsonBytes(attachments.map((a) => ({ attachmentId: a.id, sha256: a.sha256, sizeBytes: a.sizeBytes, contentType: a.contentType, filename: a.filename, uploadedBy: a.uploadedBy, uploaderRole: a.uploaderRole, createdAt: a.createdAt.toISOString(), file: `attachments/${a.id}` }))) };
-    for (const a of attachments) yield { path: `attachments/${a.id}`, size: a.sizeBytes, stream: () => deps.blobs.read(a.sha256) };
+    // Sealed bytes open with the case customer's key (lib/blobs.ts); once it is destroyed, the file is named as erased.
+    for (const a of attachments) {
+      const stream = await storedReader(deps.blobs, sealerFor(deps.db, deps.keys), a, kase.subjectId);
+      if (stream) yield { path: `attachments/${a.id}`, size: a.sizeBytes, stream };
+      else yield { path: `attachments/${a.id}.erased.json`, bytes: jsonBytes({ attachmentId: a.id, erased: 'the key its bytes were sealed with was destroyed' }) };
+    }
     const runs = await runsOf(deps.client, kase.workflowId);
     for (const [i, run] of runs.entries()) yield { path: `temporal/run-${i + 1}-${run.runId}.json`, bytes: Buffer.from(historyToJSON(run.history)) };
     const replay = deps.replay

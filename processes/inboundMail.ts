@@ -13,6 +13,8 @@
 //   limits): the mail is held whole, the refused file is not kept (its name, size and types are listed).
 // HTML is never rendered: the thread message's body is the text part; the HTML part is kept as a file, an attachment of
 // type text/html (downloaded as a file, nosniff, sandboxed), or a blob beside the quarantine row.
+import { blindIndexerFor } from '../lib/blindIndex';
+import { sealerFor } from '../lib/sealedFields';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { countedAgainstLimits, typeOfBytes, type AttachmentLimits } from '../lib/attachmentRules';
@@ -65,11 +67,13 @@ export async function keepBlob(blobs: BlobStore, bytes: Buffer): Promise<string>
 }
 
 /** The party's stored contact address, if any (parties: customers and merchants; staff have none). */
-async function contactOf(db: Db, c: ThreadCase, party: ReplyParty): Promise<string | null> {
+async function contactOf(db: Db, keys: KeyManagement, c: ThreadCase, party: ReplyParty): Promise<string | null> {
   const id = party === 'customer' ? c.customerId : party === 'merchant' ? c.merchantId : null;
   if (!id) return null;
   const p = await db.party.findUnique({ where: { kind_id: { kind: party, id } } });
-  return p?.email?.trim().toLowerCase() || null;
+  // A customer's address is sealed with its subject's key (lib/sealedFields.ts): opened to compare with the sender.
+  const [email] = await sealerFor(db, keys).open(p?.subjectId, [p?.email ?? null]);
+  return email?.trim().toLowerCase() || null;
 }
 
 const authorOf = (c: ThreadCase, party: ReplyParty): string => (party === 'customer' ? c.customerId : party === 'merchant' ? (c.merchantId ?? 'merchant') : 'staff');
@@ -116,6 +120,13 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
 
   const filesOf = (parsed: ParsedMail) => mailFilesOf(deps, parsed);
 
+  async function heldMailSubject(o: { from: string | null; caseId?: string; party?: ReplyParty }): Promise<string | null> {
+    if (o.caseId && o.party === 'customer') return (await deps.db.case.findUnique({ where: { id: o.caseId }, select: { subjectId: true } }))?.subjectId ?? null;
+    if (!o.from) return null;
+    const emailIndex = await blindIndexerFor(deps.keys)('email', o.from);
+    return (await deps.db.party.findFirst({ where: { kind: 'customer', emailIndex, subjectId: { not: null } }, orderBy: { updatedAt: 'desc' }, select: { subjectId: true } }))?.subjectId ?? null;
+  }
+
   async function quarantine(mail: { envelope: InboundEnvelope; parsed: ParsedMail; raw: Buffer }, reason: QuarantineReason, o: { from: string | null; caseId?: string; party?: ReplyParty; files: InboundFile[]; html: Buffer | null }): Promise<string> {
     const id = `qm_${crypto.randomUUID().replace(/-/g, '')}`;
     await deps.db.inboundMailQuarantine.create({
@@ -129,8 +140,9 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
         reason,
         caseId: o.caseId ?? null,
         party: o.party ?? null,
-        // The token named the case's customer: the mail is filed under the customer's subject (lib/personalData.ts).
-        subjectId: o.caseId && o.party === 'customer' ? ((await deps.db.case.findUnique({ where: { id: o.caseId }, select: { subjectId: true } }))?.subjectId ?? null) : null,
+        // Filed under a subject (lib/personalData.ts): the case's customer when the token named them, else the known
+        // customer whose address sent it (by the address's blind index: the contact is sealed).
+        subjectId: await heldMailSubject(o),
         textBody: mail.parsed.text ?? '',
         htmlSha256: o.html ? await keepBlob(deps.blobs, o.html) : null,
         rawSha256: await keepBlob(deps.blobs, mail.raw),
@@ -155,7 +167,7 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
     const c = await deps.db.case.findFirst({ where: { id: { equals: verified.caseIdLower, mode: 'insensitive' } }, select: caseSelect });
     if (!c) return hold('unknown_case', undefined, verified.party);
     if (c.status === 'closed') return hold('case_closed', c.id, verified.party);
-    const contact = await contactOf(deps.db, c, verified.party);
+    const contact = await contactOf(deps.db, deps.keys, c, verified.party);
     if (!contact) return hold('no_contact', c.id, verified.party);
     if (from !== contact) return hold('sender_mismatch', c.id, verified.party);
     if (files.some((f) => f.refused)) return hold('attachment_refused', c.id, verified.party);

@@ -13,6 +13,8 @@
 //   The sender is the customer whose stored contact (parties.email) is that address, or else a complainant of an id
 //   derived from the address (`mail-<hash>`, keyed) with the address stored as its contact, so the case's notices reach it.
 // - Purged: every intake past its expiry, confirmed or not, with its confirmation e-mail's rows (the case reconciler's pass).
+import { blindIndexerFor } from '../lib/blindIndex';
+import type { KeyManagement } from '../lib/keys';
 import crypto from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import type { Principal } from '../lib/authz';
@@ -76,6 +78,17 @@ export interface MailIntakeDeps {
   settings: MailIntakeSettings;
   /** The worker task queue whose outbox sends the confirmation (notifications.queue). */
   taskQueue: string;
+  /** The key-management port: a customer's address is found by its blind index (lib/blindIndex.ts). */
+  keys: KeyManagement;
+}
+
+/**
+ * The customer whose stored contact is this address (the latest): by the address's blind index, or in clear on a row
+ * written before sealing that the backfill has not reached.
+ */
+async function customerByAddress(db: Db, keys: KeyManagement, address: string) {
+  const emailIndex = await blindIndexerFor(keys)('email', address);
+  return db.party.findFirst({ where: { kind: 'customer', OR: [{ emailIndex }, { emailIndex: null, email: { equals: address, mode: 'insensitive' } }] }, orderBy: { updatedAt: 'desc' } });
 }
 
 export type IntakeOutcome = { intakeId: string } | { dropped: 'no_sender' | 'auto_submitted' | 'own_domain' };
@@ -137,6 +150,7 @@ export function createMailIntakeHandler(deps: MailIntakeDeps) {
           id: `mi_${crypto.randomUUID().replace(/-/g, '')}`,
           caseType: process.caseType,
           fromAddress: from,
+          fromIndex: await blindIndexerFor(deps.keys)('email', from),
           messageId,
           subject: mail.parsed.subject?.slice(0, 998) ?? null,
           description: descriptionOf(mail.parsed),
@@ -152,7 +166,7 @@ export function createMailIntakeHandler(deps: MailIntakeDeps) {
     if (row.status !== 'pending') return { intakeId: row.id };
 
     // The confirmation's recipient: the intake, its address the From (and the locale of a customer who has it).
-    const customer = await deps.db.party.findFirst({ where: { kind: 'customer', email: { equals: from, mode: 'insensitive' } }, orderBy: { updatedAt: 'desc' } });
+    const customer = await customerByAddress(deps.db, deps.keys, from);
     // Filed under the customer's subject when the address is a known customer's (its erasure finds it: lib/personalData.ts).
     await deps.db.party.upsert({ where: { kind_id: { kind: MAIL_INTAKE_RECIPIENT, id: row.id } }, create: { kind: MAIL_INTAKE_RECIPIENT, id: row.id, email: from, locale: customer?.locale ?? 'zh-CN', subjectId: customer?.subjectId ?? null }, update: {} });
     const kept = (row.attachments as unknown as InboundFile[]).filter((f) => f.sha256 && !f.refused && f.contentType !== HTML_TYPE).length;
@@ -224,7 +238,7 @@ export async function confirmMailIntake(deps: CaseOpeningDeps & { blobs: BlobSto
   if (row.status === 'confirmed' && row.caseId) return { ...viewOf(row), opened: false };
   if (row.openingBody === null) {
     // The complainant, fixed with the body at the first confirmation: a repeated one opens with the same body.
-    const customer = await deps.db.party.findFirst({ where: { kind: 'customer', email: { equals: row.fromAddress, mode: 'insensitive' } }, orderBy: { updatedAt: 'desc' } });
+    const customer = await customerByAddress(deps.db, deps.ports.keys, row.fromAddress);
     const body = p.mailIntake!.open({ intakeId: row.id, customerId: customer?.id ?? complainantIdOf(deps.settings.secret, row.fromAddress), newCustomer: !customer, email: row.fromAddress, description: row.description });
     await poolOf(deps.db).query(`UPDATE mail_intakes SET opening_body = $2::jsonb WHERE id = $1 AND opening_body IS NULL`, [row.id, JSON.stringify(body)]);
     row = await deps.db.mailIntake.findUniqueOrThrow({ where: { id: row.id } });

@@ -90,6 +90,8 @@ import { workflowUiLink } from './deps';
 import { ApiError, badRequest, conflict, fromUpdateFailure, notFound, policyRefused, zodIssues } from '../lib/errors';
 import { CaseStatus, CaseType } from '../lib/searchAttributes';
 import { resolveSubject } from '../lib/subjects';
+import { blindIndexerFor } from '../lib/blindIndex';
+import { sealerFor } from '../lib/sealedFields';
 import { nonBlankText } from './common';
 import { defineProcess, type ProcessRoute } from './types';
 import { afterOpeningCommit, startCaseOnce } from './caseStart';
@@ -269,9 +271,19 @@ async function takeSmsCaps(deps: Pick<ApiDeps, 'db' | 'secrets'>, section: Regis
   return { release: () => releaseSmsQuota(deps.db, secret, day, keys) };
 }
 
-/** One active account per mobile number (issue 9): another approved registration holds it. */
-async function mobileTaken(deps: Pick<ApiDeps, 'db'>, mobile: string, except?: string): Promise<boolean> {
-  return (await deps.db.registration.count({ where: { mobile, status: 'approved', ...(except && { id: { not: except } }) } })) > 0;
+/**
+ * One active account per mobile number (issue 9): another approved registration holds it. By the mobile's blind index
+ * (lib/blindIndex.ts), or in clear on a row written before sealing that the backfill has not reached yet.
+ */
+async function mobileTaken(deps: Pick<ApiDeps, 'db' | 'ports'>, mobile: string, except?: string): Promise<boolean> {
+  const mobileIndex = await blindIndexerFor(deps.ports.keys)('mobile', mobile);
+  return (await deps.db.registration.count({ where: { OR: [{ mobileIndex }, { mobileClear: mobile }], status: 'approved', ...(except && { id: { not: except } }) } })) > 0;
+}
+
+/** A registration's username and mobile in clear (sealed with its subject's key; a row written before sealing as it is). */
+async function personalFieldsOf(deps: Pick<ApiDeps, 'db' | 'ports'>, reg: { subjectId: string; usernameSealed: string | null; usernameClear: string | null; mobileSealed: string | null; mobileClear: string | null; email: string | null }) {
+  const [username, mobile, email] = await sealerFor(deps.db, deps.ports.keys).open(reg.subjectId, [reg.usernameSealed ?? reg.usernameClear, reg.mobileSealed ?? reg.mobileClear, reg.email]);
+  return { username, mobile, email };
 }
 const mobileAlreadyRegistered = () => conflict('MOBILE_ALREADY_REGISTERED', 'An active account already uses this mobile number: sign in to it, or recover it');
 
@@ -491,6 +503,9 @@ function registrationHandlers(deps: ApiDeps) {
     const rules = input.policy.registration;
     const cooldownMs = durationMs(rules.mobileCode.resendCooldown, input.policy.calendar);
     const now = Date.now();
+    // Sealed at rest: opened here for the applicant's own view, masked below (the storefront shows the applicant).
+    const clear = await personalFieldsOf(deps, reg);
+    const [guardianMobile] = guardian ? await sealerFor(deps.db, deps.ports.keys).open(guardian.subjectId, [guardian.mobile]) : [null];
     return {
       registrationId: reg.id,
       caseId: kase.id,
@@ -499,9 +514,9 @@ function registrationHandlers(deps: ApiDeps) {
       step: kase.step,
       outcome: kase.outcome,
       reasonCode: reg.reasonCode,
-      username: reg.username,
-      mobile: mask(reg.mobile, 'mobile'),
-      email: mask(reg.email, 'email'),
+      username: clear.username,
+      mobile: mask(clear.mobile, 'mobile'),
+      email: mask(clear.email, 'email'),
       agreementVersion: reg.agreementVersion,
       verification: {
         mobile: {
@@ -533,7 +548,7 @@ function registrationHandlers(deps: ApiDeps) {
         return {
           required,
           status,
-          mobile: mask(guardian?.mobile ?? null, 'mobile'),
+          mobile: mask(guardianMobile ?? null, 'mobile'),
           relation: (decision === 'consented' ? guardian?.relation ?? null : null) as (typeof guardianRelations)[number] | null,
           adultProof: (decision === 'consented' ? guardian?.adultProof ?? null : null) as 'account' | 'real_name' | null,
           codeExpiresAt: gch?.expiresAt.toISOString() ?? null,
@@ -568,7 +583,8 @@ function registrationHandlers(deps: ApiDeps) {
     const { reg } = await load(req);
     pending(reg);
     // One active account per mobile number: another registration may have been approved meanwhile.
-    if (reg.mobile && (await mobileTaken(deps, reg.mobile, reg.id))) throw mobileAlreadyRegistered();
+    const { mobile } = await personalFieldsOf(deps, reg);
+    if (mobile && (await mobileTaken(deps, mobile, reg.id))) throw mobileAlreadyRegistered();
     const ch = await latestChallenge(reg.id);
     if (!ch) throw conflict('NO_CODE_SENT', 'No code has been sent yet');
     // Only the code's HMAC, bound to its challenge, reaches the workflow.
@@ -585,7 +601,7 @@ function registrationHandlers(deps: ApiDeps) {
     // Daily SMS caps (issue 9): the mobile number, and the applicant's address the storefront forwards.
     let quota: Awaited<ReturnType<typeof takeSmsCaps>>;
     try {
-      quota = await takeSmsCaps(deps, rules, calendar.timeZone, reg.mobile!, clientAddress);
+      quota = await takeSmsCaps(deps, rules, calendar.timeZone, (await personalFieldsOf(deps, reg)).mobile!, clientAddress);
     } catch (err) {
       if (err instanceof ApiError && err.status === 429) retryAfter(res, (err.details as { retryAfterSeconds: number }).retryAfterSeconds * 1000);
       throw err;
@@ -722,7 +738,8 @@ function registrationHandlers(deps: ApiDeps) {
       throw policyRefused('GUARDIAN_STEP_REQUIRED', 'A guardian consents through the guardian step: a code to the guardian\'s mobile (POST …/guardian/code), then the guardian\'s answer (POST …/guardian/consent)');
     }
     // PIPL art. 31: for a child under 14 (declared age), the guardian consents before any sensitive information.
-    if (reg.declaredBirthDate && minorStatus(ageOn(reg.declaredBirthDate, today(calendar)), rules.minors) === 'child_needs_guardian' && !(await currentConsent(reg.id, 'guardian', rules))) {
+    const [declaredBirthDate] = await sealerFor(deps.db, deps.ports.keys).open(reg.subjectId, [reg.declaredBirthDate]);
+    if (declaredBirthDate && minorStatus(ageOn(declaredBirthDate, today(calendar)), rules.minors) === 'child_needs_guardian' && !(await currentConsent(reg.id, 'guardian', rules))) {
       throw policyRefused('GUARDIAN_CONSENT_REQUIRED', 'The applicant is under 14: a parent or guardian must consent first (PIPL art. 31)');
     }
     const givenAt = new Date();
@@ -751,16 +768,18 @@ function registrationHandlers(deps: ApiDeps) {
   const guardianCode = async (req: Request, res: Response) => {
     const body = parse(guardianCodeSchema, req.body, 'body');
     const { reg, kase, rules, calendar, guardian } = await guardianCase(req);
-    if (body.mobile === reg.mobile) throw policyRefused('GUARDIAN_MOBILE_IS_APPLICANTS', 'The code goes to the guardian\'s own mobile, not to the applicant\'s');
+    if (body.mobile === (await personalFieldsOf(deps, reg)).mobile) throw policyRefused('GUARDIAN_MOBILE_IS_APPLICANTS', 'The code goes to the guardian\'s own mobile, not to the applicant\'s');
     if (kase.step !== 'guardian_consent') throw conflict('NOT_ALLOWED_AT_THIS_STEP', `The registration is not waiting for the guardian (step: ${kase.step})`);
     // The number the next code goes to; the case's activity sends it and makes it the guardian's mobile.
-    if (guardian) await deps.db.registrationGuardian.update({ where: { id: guardian.id }, data: { mobilePending: body.mobile } });
+    // Sealed with the guardian's own key (a guardian row written before subjects keeps it in clear).
+    const sealer = sealerFor(deps.db, deps.ports.keys);
+    if (guardian) await deps.db.registrationGuardian.update({ where: { id: guardian.id }, data: { mobilePending: guardian.subjectId ? await sealer.seal(guardian.subjectId, body.mobile) : body.mobile } });
     else {
       // The guardian is a data subject of their own (lib/subjects.ts), named by the guardian record.
       const id = `grd_${crypto.randomUUID().replace(/-/g, '')}`;
       await deps.db.$transaction(async (tx) => {
         const subjectId = await resolveSubject(tx, { kind: 'guardian', value: id });
-        await tx.registrationGuardian.create({ data: { id, registrationId: reg.id, subjectId, mobilePending: body.mobile } });
+        await tx.registrationGuardian.create({ data: { id, registrationId: reg.id, subjectId, mobilePending: await sealer.seal(subjectId, body.mobile, tx) } });
       });
     }
     let quota: Awaited<ReturnType<typeof takeSmsCaps>>;
@@ -823,7 +842,7 @@ function registrationHandlers(deps: ApiDeps) {
         const result = await faces().checkRealName({ registrationId: reg.id, name: adult.name, documentType: adult.documentType, idNumber: id.normalized });
         await deps.db.registrationGuardian.update({
           where: { id: guardian.id },
-          data: { ...consentFields, adultProof: 'real_name', accountId: null, fullName: adult.name, idNumberHash: hashIdNumber(secret(), id.normalized), idLast4: id.last4, birthDate: id.birthDate ?? adult.birthDate!, realNameResult: result },
+          data: { ...consentFields, adultProof: 'real_name', accountId: null, fullName: guardian.subjectId ? await sealerFor(deps.db, deps.ports.keys).seal(guardian.subjectId, adult.name) : adult.name, idNumberHash: hashIdNumber(secret(), id.normalized), idLast4: id.last4, birthDate: id.birthDate ?? adult.birthDate!, realNameResult: result },
         });
         if (result !== 'match') throw policyRefused('GUARDIAN_REAL_NAME_MISMATCH', 'The name and the ID number do not match the authority\'s records: check them, or confirm with a real-name verified account');
       }
@@ -1012,7 +1031,9 @@ export const registrationReviewProcess = defineProcess({
       if (!section.acceptedAgreementVersions.includes(body.agreementVersion)) {
         throw policyRefused('AGREEMENT_VERSION_NOT_ACCEPTED', `Service agreement version ${body.agreementVersion} is not current`, { accepted: section.acceptedAgreementVersions });
       }
-      if (await deps.db.registration.findUnique({ where: { username: body.username } })) throw usernameTaken(body.username);
+      const index = blindIndexerFor(deps.ports.keys);
+      const [usernameIndex, mobileIndex] = await Promise.all([index('username', body.username), index('mobile', body.mobile)]);
+      if (await deps.db.registration.findFirst({ where: { OR: [{ usernameIndex }, { usernameClear: body.username }] }, select: { id: true } })) throw usernameTaken(body.username);
       // One active account per mobile number (issue 9: SMS abuse and account farming).
       if (await mobileTaken(deps, body.mobile)) throw mobileAlreadyRegistered();
       // PIPL art. 28, 31: a declared age under 14 needs a guardian's consent before anything is processed.
@@ -1050,11 +1071,14 @@ export const registrationReviewProcess = defineProcess({
         // The applicant is a data subject named by the account's user ref (lib/subjects.ts), whatever becomes of it.
         customerRef: 'account',
         // The personal data lives here, where it can be corrected and erased (2.4).
+        // Sealed with the applicant's key (policy 1.3); the username and the mobile found again by their blind indexes.
         writes: async (tx, { subjectId }) => {
+          const [usernameSealed, fullName, mobileSealed, email, declaredBirthDate] = await sealerFor(deps.db, deps.ports.keys).sealAll(subjectId, [body.username, body.name, body.mobile, body.email, body.birthDate], tx);
           await tx.registration.create({
             data: {
-              id: caseId, userRef, subjectId, status: 'pending', username: body.username, fullName: body.name ?? null, mobile: body.mobile, email: body.email ?? null, locale, passwordHash,
-              agreementVersion: body.agreementVersion, declaredBirthDate: body.birthDate ?? null, realNameReason: realName,
+              id: caseId, userRef, subjectId, status: 'pending', usernameSealed, usernameIndex, fullName, mobileSealed, mobileIndex,
+              email, locale, passwordHash,
+              agreementVersion: body.agreementVersion, declaredBirthDate, realNameReason: realName,
             },
           });
         },

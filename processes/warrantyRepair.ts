@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { createWarrantyRepairActivities } from '../activities/warrantyRepair';
 import { badRequest, conflict, notFound, policyRefused, zodIssues } from '../lib/errors';
 import { canSeeMerchantScoped } from '../lib/authz';
+import { sealerFor } from '../lib/sealedFields';
 import {
   MAX_WARRANTY_MONTHS,
   checkWarranty,
@@ -337,8 +338,9 @@ export const warrantyRepairProcess = defineProcess({
           },
         },
         contact: body.customerContact && { customerId: body.order.customerId, ...body.customerContact },
-        // The description stays here, in PostgreSQL; the workflow never sees it.
-        writes: async (tx) => {
+        // The description stays here, in PostgreSQL, sealed with the customer's key (policy 1.3); the workflow never sees it.
+        writes: async (tx, { subjectId }) => {
+          const description = await sealerFor(deps.db, deps.ports.keys).seal(subjectId, body.description, tx);
           if (!known) {
             await tx.repairItem.createMany({ data: [{ id: item.itemId, productRef: input.order.productRef, ...identity }], skipDuplicates: true });
             const stored = await tx.repairItem.findUniqueOrThrow({ where: { productRef_identifierKind_identifier: { productRef: input.order.productRef, ...identity } } });
@@ -351,7 +353,7 @@ export const warrantyRepairProcess = defineProcess({
               lineItemId: input.order.lineItemId,
               productRef: input.order.productRef,
               problemCategory: input.problemCategory,
-              description: body.description,
+              description,
               warrantyMonths: input.warrantyMonths,
               deliveredAt,
               requestedAt,
@@ -396,8 +398,10 @@ export const warrantyRepairProcess = defineProcess({
     // The description and a dispute's text are the customer's own words: staff and the storefront read them, a
     // merchant does not. The item's serial number or IMEI likewise.
     if (principal.role === 'merchant' || !canSeeMerchantScoped(principal, c.merchantId)) return { repair: { ...shown, description: undefined } };
+    // Sealed with the customer's key: opened for the readers who see them (null once the key is destroyed).
+    const [description, disputeText] = await sealerFor(deps.db, deps.ports.keys).open(c.subjectId, [repair.description, repair.disputeText]);
     const item = repair.itemId ? await deps.db.repairItem.findUnique({ where: { id: repair.itemId } }) : null;
-    return { repair: { ...shown, disputeText: repair.disputeText, item: item && { identifierKind: item.identifierKind, identifier: item.identifier } } };
+    return { repair: { ...shown, description: description ?? undefined, disputeText, item: item && { identifierKind: item.identifierKind, identifier: item.identifier } } };
   },
 
   routes: [
@@ -440,7 +444,9 @@ export const warrantyRepairProcess = defineProcess({
         const repair = caseIdParam.test(caseId) ? await deps.db.repairRequest.findUnique({ where: { caseId } }) : null;
         if (!repair) throw notFound('Repair', caseId);
         if (repair.result !== 'user_damage' && repair.damageDispute === null) throw conflict('NO_DAMAGE_FINDING', 'Only a user-damage finding can be disputed');
-        await deps.db.repairRequest.update({ where: { caseId }, data: { disputeText: body.data.text } });
+        const subjectId = (await deps.db.case.findUnique({ where: { id: caseId }, select: { subjectId: true } }))?.subjectId;
+        const disputeText = subjectId ? await sealerFor(deps.db, deps.ports.keys).seal(subjectId, body.data.text) : body.data.text;
+        await deps.db.repairRequest.update({ where: { caseId }, data: { disputeText } });
         res.json({ caseId });
       },
     },

@@ -9,6 +9,7 @@ import { createLogger } from '../lib/logger';
 import { noticeReplyTo } from '../lib/replyTokens';
 import { createPorts } from '../lib/ports';
 import { ensureRetentionSchedule } from '../lib/retentionSchedule';
+import { startSealingBackfill } from '../lib/sealingBackfill';
 import { ClientPool, registerSearchAttributes, temporalConnectionOptions } from '../lib/temporal';
 import { createCaseReconciler } from '../processes/caseReconciler';
 import { loadPolicy } from '../processes/policyDocument';
@@ -35,6 +36,8 @@ export async function runWorker(): Promise<void> {
   // replica does it; one schedule results).
   await registerSearchAttributes(clientConnection, cfg.TEMPORAL_NAMESPACE);
   logger.info({ scheduleId: 'retention-purge', result: await ensureRetentionSchedule({ connection: clientConnection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TEMPORAL_TASK_QUEUE }) }, 'retention schedule');
+  // Rows written before encryption at rest get sealed, in the background (lib/sealingBackfill.ts; idempotent).
+  void startSealingBackfill({ db: backgroundDb, keys: ports.keys, logger, blobs: ports.blobs });
   const policy = loadPolicy(cfg);
   const reconciler = createCaseReconciler({
     db: backgroundDb,

@@ -163,6 +163,7 @@ export async function createCaseWorker(o: CaseWorkerOptions): Promise<Worker> {
       mailer: deps.mailer,
       logger: deps.logger.child({ component: 'outbox' }),
       templates: () => templates,
+      keys: deps.ports.keys,
       mailDomain: deps.mailDomain,
       queue: o.taskQueue,
       metrics: o.metrics,

@@ -5,7 +5,9 @@ import crypto from 'node:crypto';
 import busboy from 'busboy';
 import { Router, type Request } from 'express';
 import { countedAgainstLimits, DEFAULT_ATTACHMENT_LIMITS, SYSTEM_UPLOADER, typeOfBytes, type AttachmentLimits } from '../../lib/attachmentRules';
-import { BlobTooLarge, type StagedBlob } from '../../lib/blobs';
+import type { Readable } from 'node:stream';
+import { BlobTooLarge, readStored, stageSealed, type StagedBlob } from '../../lib/blobs';
+import { sealerFor } from '../../lib/sealedFields';
 import { seesCase } from '../authz';
 import type { ApiDeps } from '../deps';
 import { ApiError, badRequest, conflict, notFound, policyRefused } from '../errors';
@@ -51,15 +53,15 @@ export const attachmentRoutes = {
     summary: "An attachment's bytes, as a download of its stored type (Content-Disposition: attachment; X-Content-Type-Options: nosniff); a download by staff is recorded in the subject's access record (policy 2.2.2)",
     tag: 'attachments',
     headers: accessPurposeHeader,
-    success: { status: 200, description: 'The bytes', contentType: 'application/octet-stream' },
-    errors: [404],
+    success: { status: 200, description: 'The bytes (sealed at rest with the case customer’s key, opened here)', contentType: 'application/octet-stream' },
+    errors: [404, 410],
   }),
 };
 
 class ClientGone extends Error {}
 
 /** The part `file` of a multipart request, staged in the blob store; other parts are read past. */
-function receiveFile(req: Request, deps: ApiDeps, maxBytes: number): Promise<{ staged: StagedBlob; filename: string | null }> {
+function receiveFile(req: Request, stage: (source: Readable, o: { maxBytes: number }) => Promise<StagedBlob & { storedKey?: string }>, maxBytes: number): Promise<{ staged: StagedBlob & { storedKey?: string }; filename: string | null }> {
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
@@ -67,7 +69,7 @@ function receiveFile(req: Request, deps: ApiDeps, maxBytes: number): Promise<{ s
     } catch (err) {
       return reject(badRequest('INVALID_MULTIPART', `Send multipart/form-data with one part named "file": ${(err as Error).message}`));
     }
-    let staging: Promise<{ staged: StagedBlob; filename: string | null }> | undefined;
+    let staging: Promise<{ staged: StagedBlob & { storedKey?: string }; filename: string | null }> | undefined;
     let settled = false;
     let fileStream: NodeJS.ReadableStream & { destroy(err?: Error): void } | undefined;
     const fail = (err: unknown) => {
@@ -84,7 +86,7 @@ function receiveFile(req: Request, deps: ApiDeps, maxBytes: number): Promise<{ s
       stream.on('error', () => undefined);
       if (name !== 'file' || staging) return void stream.resume();
       fileStream = stream;
-      staging = deps.ports.blobs.stage(stream, { maxBytes }).then((staged) => ({ staged, filename: info.filename ? info.filename.slice(0, 255) : null }));
+      staging = stage(stream as unknown as Readable, { maxBytes }).then((staged) => ({ staged, filename: info.filename ? info.filename.slice(0, 255) : null }));
       staging.catch((err) => fail(err instanceof BlobTooLarge ? new ApiError(413, 'FILE_TOO_LARGE', `A file may have at most ${maxBytes} bytes`, { maxBytes }) : err instanceof ApiError ? err : badRequest('INVALID_MULTIPART', `The upload ended before its file did: ${(err as Error).message}`)));
     });
     bb.on('error', (err) => fail(badRequest('INVALID_MULTIPART', `The multipart body is not valid: ${(err as Error).message}`)));
@@ -135,7 +137,10 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
     const log = deps.logger.child({ caseId: c.id, principalId: req.principal!.id });
     let received: Awaited<ReturnType<typeof receiveFile>>;
     try {
-      received = await receiveFile(req, deps, limits.maxFileBytes);
+      // The bytes sealed with the case customer's key on their way in (policy 1.3, 6.3.1; lib/blobs.ts stageSealed).
+      const sealed = c.subjectId ? c.subjectId : null;
+      const stage = sealed ? (source: Readable, o: { maxBytes: number }) => stageSealed(deps.ports.blobs, sealerFor(deps.db, deps.ports.keys), sealed, source, o) : (source: Readable, o: { maxBytes: number }) => deps.ports.blobs.stage(source, o);
+      received = await receiveFile(req, stage, limits.maxFileBytes);
     } catch (err) {
       if (err instanceof ClientGone) {
         log.info('upload abandoned by the client; nothing kept');
@@ -165,7 +170,7 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
       await staged.commit();
       kept = true;
       const row = await deps.db.attachment
-        .create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId: c.id, sha256: staged.sha256, sizeBytes: staged.size, contentType: detected, filename, uploadedBy: req.principal!.id, uploaderRole: req.principal!.role, subjectId: req.principal!.role === 'storefront' ? c.subjectId : null } })
+        .create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId: c.id, sha256: staged.sha256, blobKey: staged.storedKey ?? null, sizeBytes: staged.size, contentType: detected, filename, uploadedBy: req.principal!.id, uploaderRole: req.principal!.role, subjectId: req.principal!.role === 'storefront' ? c.subjectId : null } })
         .catch(async (err: { code?: string }) => {
           // The same bytes uploaded twice at once: the other request's row answers (the blob is shared by hash).
           if (err?.code === 'P2002') return deps.db.attachment.findUniqueOrThrow({ where: { caseId_sha256: { caseId: c.id, sha256: staged.sha256 } } });
@@ -190,6 +195,9 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
     if (!a) throw notFound('Attachment', req.params.attachmentId as string);
     // A file cannot be masked: staff download it as their action allows, and the download is recorded (policy 2.2.2).
     await personalReadsOf(deps).recordRead({ principal: req.principal!, route: attachmentRoutes.download.id, purpose: purposeOf(req, 'case_handling'), caseId: c.id, subjectId: c.subjectId }, { table: 'attachments', columns: ['content'], rows: 1 });
+    // Sealed bytes open with the case customer's key; once it is destroyed they are gone for good (410).
+    const stream = await readStored(deps.ports.blobs, sealerFor(deps.db, deps.ports.keys), a, c.subjectId);
+    if (!stream) throw new ApiError(410, 'ATTACHMENT_ERASED', 'The bytes of this attachment were erased (their key was destroyed)');
     res.setHeader('Content-Type', a.contentType);
     res.setHeader('Content-Length', String(a.sizeBytes));
     // A file the platform made (a dossier export) keeps the name it gave it; an uploaded file is named by its id.
@@ -197,7 +205,6 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
     res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-    const stream = deps.ports.blobs.read(a.sha256);
     stream.on('error', (err) => {
       deps.logger.error({ err, caseId: c.id, attachmentId: a.id }, 'attachment bytes unreadable');
       res.destroy(err);

@@ -1,6 +1,7 @@
 // The task inbox, the staff's daily work surface: list, read, claim, release, assign, note, complete.
 // Claims are atomic conditional updates; completion goes through the workflow's completeTask update,
 // whose validator makes it race-safe: of two concurrent completions exactly one wins.
+import { sealerFor } from '../../lib/sealedFields';
 import crypto from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
@@ -122,10 +123,14 @@ export function tasksRouter(deps: ApiDeps): Router {
     res.json({ tasks: rows.slice(0, limit).map((t) => presentTask(t, now)), nextCursor: rows.length > limit ? rows[limit - 1].id : null });
   });
 
+  const caseSubjectOf = async (caseId: string) => (await deps.db.case.findUnique({ where: { id: caseId }, select: { subjectId: true } }))?.subjectId ?? null;
+
   mount(r, taskRoutes.get, async (req, res) => {
     const t = await visibleTask(req);
     const notes = await deps.db.taskNote.findMany({ where: { taskId: t.id }, orderBy: { createdAt: 'asc' } });
-    res.json({ ...presentTask(t), notes: notes.map((n) => ({ noteId: n.id, authorId: n.authorId, body: n.body, createdAt: n.createdAt.toISOString() })) });
+    // Sealed with the case customer's key (policy 1.3): opened for the staff who read the task (null once it is destroyed).
+    const bodies = notes.length ? await sealerFor(deps.db, deps.ports.keys).open(await caseSubjectOf(t.caseId), notes.map((n) => n.body)) : [];
+    res.json({ ...presentTask(t), notes: notes.map((n, i) => ({ noteId: n.id, authorId: n.authorId, body: bodies[i], createdAt: n.createdAt.toISOString() })) });
   });
 
   mount(r, taskRoutes.claim, async (req, res) => {
@@ -171,8 +176,11 @@ export function tasksRouter(deps: ApiDeps): Router {
     const { body } = parse(noteBody, req.body, 'body');
     const p = req.principal!;
     const noteId = `note_${crypto.randomUUID()}`;
+    const subjectId = await caseSubjectOf(t.caseId);
     await deps.db.$transaction(async (tx) => {
-      await tx.taskNote.create({ data: { id: noteId, taskId: t.id, authorId: p.id, body } });
+      // Sealed with the case customer's key: a note may name or describe the customer (a case without one: clear).
+      const stored = subjectId ? await sealerFor(deps.db, deps.ports.keys).seal(subjectId, body, tx) : body;
+      await tx.taskNote.create({ data: { id: noteId, taskId: t.id, authorId: p.id, body: stored } });
       // The audit trail records that a note exists, not what it says (it may hold personal data).
       await appendAuditEvent(tx, { caseId: t.caseId, eventKey: `api:${noteId}`, type: 'task.note_added', actor: p.id, at: new Date(), payload: { taskId: t.id, noteId } });
     });

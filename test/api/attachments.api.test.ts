@@ -63,7 +63,14 @@ test('a PDF attached by the storefront: 201 with its hash, listed, downloaded as
   expect(first.status).toBe(201);
   expect(first.body).toMatchObject({ attachmentId: expect.stringMatching(/^att_[0-9a-f]{32}$/), caseId, sha256: sha256(file), sizeBytes: file.length, contentType: 'application/pdf', filename: 'receipt.pdf', uploadedBy: sys.keys.storefront.id, uploaderRole: 'storefront' });
   expect(first.headers.get('location')).toBe(`/v1/cases/${caseId}/attachments/${first.body.attachmentId}`);
-  expect(blobFiles()).toContain(`${sha256(file).slice(0, 2)}/${sha256(file)}`);
+  // At rest the bytes are sealed with the case customer's key (policy 1.3): a blob of their own, nothing in clear.
+  const stored = await sys.db.attachment.findUniqueOrThrow({ where: { id: first.body.attachmentId } });
+  expect(stored.blobKey).toMatch(/^[0-9a-f]{64}$/);
+  expect(blobFiles()).toContain(`${stored.blobKey!.slice(0, 2)}/${stored.blobKey}`);
+  expect(blobFiles()).not.toContain(`${sha256(file).slice(0, 2)}/${sha256(file)}`);
+  const sealedBytes = fs.readFileSync(path.join(sys.blobDir, stored.blobKey!.slice(0, 2), stored.blobKey!));
+  expect(sealedBytes.subarray(0, 4).toString()).toBe('CWB1');
+  expect(sealedBytes.includes(file.subarray(0, 16))).toBe(false);
 
   const again = await upload(caseId, file, { name: 'same-bytes-other-name.pdf', key: sys.keys.agent.apiKey });
   expect(again.status).toBe(200);
@@ -85,11 +92,14 @@ test('a PDF attached by the storefront: 201 with its hash, listed, downloaded as
   expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   expect((await checkerFor(sys.api.url)).check('GET', res.url, res.status, res.headers, undefined, res.headers.get('content-type'))).toEqual([]);
 
-  // The same bytes in another case: an attachment of that case, one blob for both.
+  // The same bytes in another case: an attachment of that case, sealed with that case's customer's key in a blob of
+  // its own (one customer's erasure never reaches another's copy).
   const other = await upload(await openCase(), file);
   expect(other.status).toBe(201);
   expect(other.body.attachmentId).not.toBe(first.body.attachmentId);
-  expect(blobFiles().filter((f) => f.endsWith(sha256(file)))).toHaveLength(1);
+  const otherRow = await sys.db.attachment.findUniqueOrThrow({ where: { id: other.body.attachmentId } });
+  expect(otherRow.blobKey).not.toBe(stored.blobKey);
+  expect(blobFiles().filter((f) => f.endsWith(sha256(file)))).toHaveLength(0);
 });
 
 test('refused uploads leave nothing behind: wrong type, empty, too big, no file part, not multipart, truncated, abandoned mid-upload', async () => {

@@ -142,7 +142,7 @@ test('a withdrawal while a person reviews the identity stops the review: the reg
   await closed(id, 'cancelled');
   expect(await sys.db.task.count({ where: { caseId: id, status: 'open' } })).toBe(0);
   expect(await identityRow(id)).toBeUndefined();
-  const reg = await sys.db.$queryRawUnsafe<{ mobile: string | null; personal_data_erased_at: Date | null }[]>('SELECT mobile, personal_data_erased_at FROM registrations WHERE id = $1', id);
+  const reg = await sys.db.$queryRawUnsafe<{ mobile: string | null; personal_data_erased_at: Date | null }[]>('SELECT coalesce(mobile_sealed, mobile) AS mobile, personal_data_erased_at FROM registrations WHERE id = $1', id);
   expect(reg[0]).toMatchObject({ mobile: null, personal_data_erased_at: expect.any(Date) });
   expect((await consentRows(id)).map((c) => [c.purpose, c.withdrawn_at !== null])).toEqual([['id_number', false], ['face_image', true]]);
   expect((await withdrawals(id))[0].payload).toMatchObject({ purpose: 'face_image', stoppedCaseId: id });
@@ -211,7 +211,7 @@ test("a guardian withdraws while the child's registration is pending: the regist
   expect(r.status).toBe(200);
   expect(r.body.stopped).toMatchObject({ caseId: id, outcome: 'cancelled', erased: expect.objectContaining({ registrations: 1, guardians: 1 }) });
   await closed(id, 'cancelled');
-  const reg = await sys.db.$queryRawUnsafe<{ mobile: string | null; username: string | null }[]>('SELECT mobile, username FROM registrations WHERE id = $1', id);
+  const reg = await sys.db.$queryRawUnsafe<{ mobile: string | null; username: string | null }[]>('SELECT coalesce(mobile_sealed, mobile) AS mobile, coalesce(username_sealed, username) AS username FROM registrations WHERE id = $1', id);
   expect(reg[0]).toEqual({ mobile: null, username: null });
   expect(await sys.db.$queryRawUnsafe<unknown[]>('SELECT 1 FROM registration_guardians WHERE registration_id = $1', id)).toEqual([]);
   expect(await sys.db.$queryRawUnsafe<unknown[]>('SELECT 1 FROM sms_outbox WHERE registration_id = $1', id)).toEqual([]);

@@ -94,7 +94,12 @@ test("the export holds exactly what the inventory finds for the subject, signed;
 
   const counts = await subjectDataCounts(sys.db, a.subjectId);
   const storeKeys = new Map<string, string[]>();
-  for (const s of personalDataStores) if (s.locate) storeKeys.set(s.store, (await sys.db.$queryRawUnsafe<{ key: string }[]>(`SELECT DISTINCT key FROM (${s.locate}) k ORDER BY key`, a.subjectId)).map((k) => k.key));
+  // Keys read from sealed columns (addresses, mobile numbers) are listed opened.
+  for (const s of personalDataStores) {
+    if (!s.locate) continue;
+    const found = (await sys.db.$queryRawUnsafe<{ key: string }[]>(`SELECT DISTINCT key FROM (${s.locate}) k ORDER BY key`, a.subjectId)).map((k) => k.key);
+    storeKeys.set(s.store, found.some(isSealed) ? ((await sealerFor(sys.db, sys.api.deps.ports.keys).open(a.subjectId, found)) as string[]).sort() : found);
+  }
   const ex = await exportSubjectData(deps, a.subjectId);
   expect(await fingerprint(a.subjectId)).toBe(previous); // nothing moved while it was written
   expect(ex).toMatchObject({ subjectId: a.subjectId, exportId: expect.stringMatching(/^dx_[0-9a-f]{32}$/), path: `/data-exports/${ex.token}` });
@@ -152,7 +157,8 @@ test("the export holds exactly what the inventory finds for the subject, signed;
   }
   const table = (name: string) => JSON.parse(files.get(`tables/${name}.json`)!.toString('utf8')) as Record<string, unknown>[];
   // The values of the setup are there, by name.
-  expect(table('registrations')).toEqual([expect.objectContaining({ id: a.registrationId, full_name: '李四', mobile: a.mobile, email: a.email, username: a.username, user_ref: a.userRef })]);
+  // Sealed at rest with the subject's key (policy 1.3), in the archive opened; the clear columns of old rows empty.
+  expect(table('registrations')).toEqual([expect.objectContaining({ id: a.registrationId, full_name: '李四', mobile_sealed: a.mobile, mobile: null, email: a.email, username_sealed: a.username, username: null, user_ref: a.userRef })]);
   expect(table('registrations')[0]).not.toHaveProperty('password_hash');
   expect(table('thread_messages')).toEqual([expect.objectContaining({ case_id: a.returnId, body: a.message, author_role: 'storefront' })]);
   // At rest the words are sealed with the subject's data key: not in clear in the row.
@@ -174,9 +180,11 @@ test("the export holds exactly what the inventory finds for the subject, signed;
     }
     expect(JSON.parse(files.get(`stores/${s.store}.json`)!.toString('utf8')).keys).toEqual(storeKeys.get(s.store));
   }
-  const attachment = table('attachments')[0] as { sha256: string; filename: string };
+  // The upload's bytes are sealed in the blob store under a key of their own; the archive holds them opened.
+  const attachment = table('attachments')[0] as { sha256: string; blob_key: string; filename: string };
   expect(attachment.filename).toBe('receipt.pdf');
-  expect(files.get(`blobs/${attachment.sha256}`)).toEqual(a.file);
+  expect(attachment.blob_key).toMatch(/^[0-9a-f]{64}$/);
+  expect(files.get(`blobs/${attachment.blob_key}`)).toEqual(a.file);
   expect(JSON.parse(files.get('stores/smsGateway.json')!.toString('utf8')).keys).toEqual([a.mobile]);
 
   // Nothing of the other subject, anywhere in the archive (its files' bytes included).

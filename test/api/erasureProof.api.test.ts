@@ -10,9 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import { Readable } from 'node:stream';
 import { scanForErasedValues } from '../../lib/erasureScan';
 import { keptCaseRecordsOf, localDayIn, purgeDayOfCaseRecord } from '../../lib/keptRecords';
 import { mailText } from '../../lib/mailCatcher';
+import { isSealed, sealerFor } from '../../lib/sealedFields';
 import { complaintBody, idem, repairBody, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -94,15 +96,38 @@ test("a deleted person's values are found in no store, in no encoding", async ()
   await eventually(async () => ((await sys.db.threadMessage.count({ where: { caseId: ret.body.caseId, authorRole: 'email' } })) > 0 || undefined), 'the reply in the thread');
   await eventually(async () => ((await sys.db.inboundMailQuarantine.count({ where: { fromAddress: values.email } })) > 0 || undefined), 'the held mail');
   await mailsDelivered(sys, mailed);
-  // Before: the scan finds the person where they are, in clear (its reach, on the same stores); the complaint's and
-  // the thread's words are sealed at rest (lib/sealedFields.ts), so not even before.
+  // Before: the scan finds the person only where a value is kept in clear on purpose (its reach, on the same stores):
+  // the mails sent to the address (the development catcher's files), the capture SMS gateway's log (sms_outbox), and
+  // the mails they sent that no subject's key can seal (an e-mail intake, a held mail: lib/personalData.ts). Names, the
+  // mobile, the username, the contact, every text of a case and the upload's bytes are sealed with the subject's key
+  // (lib/sealedFields.ts, lib/blobs.ts): not found even before.
   const targets = { db: sys.db, folders: [mailDir, sys.blobDir], temporal: sys.api.deps.temporal.clients.forIdentity('erasure-proof') };
   const before = await scanForErasedValues(targets, values);
-  expect(new Set(before.findings.map((f) => f.label))).toEqual(new Set(['name', 'mobile', 'email', 'username', 'displayName', 'uploadTitle', 'repairWords', 'mailedWords', 'heldWords']));
-  // A reply into the thread is sealed at rest and its raw message is not kept: found nowhere, even before.
-  expect(before.findings.filter((f) => f.label === 'repliedWords')).toEqual([]);
-  // The inbound mails are found where the listener keeps them: the intake's and the held mail's rows, the held raw message.
+  const labels = new Set(before.findings.map((f) => f.label));
+  for (const found of ['mobile', 'email', 'mailedWords', 'heldWords']) expect({ found, in: labels.has(found) }).toEqual({ found, in: true });
+  for (const sealedValue of ['username', 'displayName', 'uploadTitle', 'repairWords', 'returnWords', 'complaintWords', 'repliedWords']) expect({ sealedValue, in: labels.has(sealedValue) }).toEqual({ sealedValue, in: false });
+  // The held mail is found where the listener keeps it: its row and its raw message.
   expect(before.findings.filter((f) => f.label === 'heldWords').map((f) => f.store).sort()).toEqual(expect.arrayContaining(['database', 'files']));
+
+  // A copy of the sealed bytes as a backup or replica would hold them: they open with the subject's key now.
+  const subjectId = registration.subjectId; // also the kept records' owner, below
+  const sealer = sealerFor(sys.db, sys.api.deps.ports.keys);
+  const regRow = await sys.db.registration.findUniqueOrThrow({ where: { id: registration.id } });
+  const partyRow = await sys.db.party.findUniqueOrThrow({ where: { kind_id: { kind: 'customer', id: userRef } } });
+  const repairRow = await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId: repair.body.caseId } });
+  const backup = [regRow.fullName, regRow.mobileSealed, regRow.usernameSealed, partyRow.email, partyRow.displayName, repairRow.description];
+  expect(backup.every(isSealed)).toBe(true);
+  expect(await sealer.open(subjectId, backup)).toEqual([values.name, values.mobile, values.username, values.email, values.displayName, values.repairWords]);
+  const uploadRow = await sys.db.attachment.findUniqueOrThrow({ where: { id: attachmentId } });
+  const fileCopy = fs.readFileSync(path.join(sys.blobDir, uploadRow.blobKey!.slice(0, 2), uploadRow.blobKey!));
+  const openCopy = async () => {
+    const open = await sealer.openStream(subjectId);
+    if (!open) return null;
+    const parts: Buffer[] = [];
+    for await (const c of Readable.from([fileCopy]).pipe(open)) parts.push(c as Buffer);
+    return Buffer.concat(parts);
+  };
+  expect((await openCopy())!.includes(Buffer.from(values.uploadTitle))).toBe(true);
 
   // The person's business is done: every case closed (a case still running keeps what it needs until it ends, and the
   // answer lists it); the account stays, to be cancelled with the rest.
@@ -129,10 +154,14 @@ test("a deleted person's values are found in no store, in no encoding", async ()
   expect(after.findings).toEqual([]);
   expect(after.scanned.histories).toBeGreaterThanOrEqual(5);
 
+  // Crypto-shredding: the subject's data key is destroyed, so the copies taken before no longer open, field or file.
+  expect(await sys.db.subjectKey.findUniqueOrThrow({ where: { subjectId } })).toMatchObject({ wrappedKey: null, destroyedAt: expect.any(Date) });
+  expect(await sealer.open(subjectId, backup)).toEqual(backup.map(() => null));
+  expect(await openCopy()).toBeNull();
+
   // What the law keeps (电子商务法 art. 31: the transaction records, 3 years after each transaction), stripped: each
   // case record carries the day the daily purge deletes it from, counted from its close like the law (36 months to the
   // corresponding day, monthPeriodEndsAt); the request's own case, open at the erasure, gets its day from the purge.
-  const subjectId = registration.subjectId;
   const caseIds = [registration.id, ret.body.caseId, repair.body.caseId, complaint.body.caseId, mailed];
   const closedAt = new Map((await sys.db.case.findMany({ where: { subjectId } })).map((c) => [c.id, c.closedAt!]));
   const kept = await keptCaseRecordsOf(sys.db, subjectId);

@@ -4,6 +4,8 @@
 // one complaint (channel email) with the mail's words in PostgreSQL only and its files attached, the same case on a
 // second confirmation; a bad or expired link opens nothing; a known customer's address is that customer; the case's
 // notices reach the sender, whose reply lands in the case's thread. Expired intakes are purged.
+import { openedParty } from '../helpers/sealed';
+import { blindIndexerFor } from '../../lib/blindIndex';
 import crypto from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { mailText } from '../../lib/mailCatcher';
@@ -88,7 +90,8 @@ test('an unknown sender mails complaints@: confirmed by the link, one complaint 
   expect(kase).toMatchObject({ type: 'complaint', openedBy: 'mail-intake', merchantId: 'unassigned', customerId: expect.stringMatching(/^mail-[0-9a-f]{24}$/) });
   expect(await sys.db.case.count({ where: { customerId: kase.customerId } })).toBe(1);
   // The sender is the complainant's stored contact.
-  expect(await sys.db.party.findUnique({ where: { kind_id: { kind: 'customer', id: kase.customerId } } })).toMatchObject({ email: sender });
+  // Sealed with the complainant's key (policy 1.3), found again by its blind index.
+  expect(await openedParty(sys, 'customer', kase.customerId)).toMatchObject({ email: sender, emailIndex: await blindIndexerFor(sys.api.deps.ports.keys)('email', sender) });
 
   const shown = (await call(sys, 'GET', `/v1/cases/${caseId}`, { key: sys.keys.agent.apiKey })).body;
   expect(shown.complaint).toMatchObject({ channel: 'email', category: 'other', description: `Leaking kettle\n\n${words}` });

@@ -4,6 +4,7 @@
 // audit trail (neither value in the trail nor the workflow's history); a deletion stops processing at once (the outbox
 // and the SMS port refuse the subject except the request's own messages), erases the subject's rows across the tables
 // the inventory names and keeps the minimum the law requires, listed with its rule; a second subject is untouched.
+import { openedRegistration } from '../helpers/sealed';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -99,7 +100,7 @@ test('correction: the value changes; the audit trail keeps only a keyed fingerpr
   expect((await sys.db.personalDataCorrection.findFirstOrThrow({ where: { caseId } })).newValue).toBe(newEmail);
   await fulfil(caseId);
   expect((await closed(caseId)).outcome).toBe('fulfilled');
-  expect((await sys.db.registration.findUniqueOrThrow({ where: { id: c.registrationId } })).email).toBe(newEmail);
+  expect((await openedRegistration(sys, c.registrationId)).email).toBe(newEmail);
   const correction = await sys.db.personalDataCorrection.findFirstOrThrow({ where: { caseId } });
   expect(correction).toMatchObject({ newValue: null, oldFingerprint: expect.stringMatching(/^[0-9a-f]{32}$/) });
   const trail = await sys.db.auditEvent.findMany({ where: { caseId } });

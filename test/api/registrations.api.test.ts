@@ -7,6 +7,8 @@ import { createRegistrationActivities } from '../../activities/registration';
 import { documentNumber, residentIdNumber } from '../helpers/idNumbers';
 import { mailText } from '../../lib/mailCatcher';
 import { historyText } from '../helpers/history';
+import { openedRegistration } from '../helpers/sealed';
+import { sealerFor } from '../../lib/sealedFields';
 import { call, eventually, runningDeadlinesOnCase, startTestSystem, type TestSystem } from '../helpers/system';
 import { testPolicy } from '../../scripts/harness/timeSkipping';
 import type { PolicyConfig } from '../../processes/policyDocument';
@@ -191,7 +193,10 @@ test('happy path: SMS code, e-mail link, ID number + face pass; account active; 
   const c = await closed(id, 'approved');
   expect(c.customerId).toMatch(/^usr_/);
   const account = await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: id } });
-  expect(account).toMatchObject({ id: c.customerId, username: body.username, status: 'active' });
+  expect(account).toMatchObject({ id: c.customerId, usernameClear: null, status: 'active' });
+  // The username sealed with the holder's key (policy 1.3), found again by its blind index.
+  expect(await sealerFor(sys.db, sys.api.deps.ports.keys).open(account.subjectId, [account.usernameSealed])).toEqual([body.username.toLowerCase()]);
+  expect(account.usernameIndex).toMatch(/^[0-9a-f]{32}$/);
   expect((await sys.db.registration.findUniqueOrThrow({ where: { id } })).status).toBe('approved');
   await eventually(async () => sys.mail.messages.find((m) => m.to.includes(body.email) && m.subject === 'Your registration is approved'), 'approval e-mail');
 
@@ -378,7 +383,7 @@ test('uncertain face → agent approves; an ID number already in use → risk fl
   expect(await status(second.id)).toMatchObject({ status: 'rejected', reasonCode: 'duplicate_identity' });
   // Kept for the applicant to contest the decision, then erased (PIPL art. 19, 47): the deadline is on the case.
   expect(Date.parse(rejectedCase.deadlines.personalDataErasure) - Date.now()).toBeGreaterThan(29 * 24 * 3_600_000);
-  expect((await sys.db.registration.findUniqueOrThrow({ where: { id: second.id } })).mobile).toBe(second.body.mobile);
+  expect((await openedRegistration(sys, second.id)).mobile).toBe(second.body.mobile);
   expect(await sys.db.userAccount.count({ where: { registrationId: second.id } })).toBe(0);
   await eventually(async () => sys.mail.messages.find((m) => m.to.includes(second.body.email) && m.subject === 'Your registration was not approved'), 'rejection e-mail');
 });
@@ -389,7 +394,7 @@ test('abandonment (quick policy, 3 s deadline): the unverified personal data is 
   await smsCode(id);
   const c = await closed(id, 'abandoned');
   const reg = await sys.db.registration.findUniqueOrThrow({ where: { id } });
-  expect(reg).toMatchObject({ status: 'abandoned', username: null, fullName: null, mobile: null, email: null, passwordHash: null, paymentMethodToken: null });
+  expect(reg).toMatchObject({ status: 'abandoned', usernameClear: null, usernameSealed: null, usernameIndex: null, fullName: null, mobileClear: null, mobileSealed: null, mobileIndex: null, email: null, passwordHash: null, paymentMethodToken: null });
   expect(reg.personalDataErasedAt).not.toBeNull();
   expect(await sys.db.registrationChallenge.count({ where: { registrationId: id } })).toBe(0);
   expect(await sys.db.smsOutbox.count({ where: { registrationId: id } })).toBe(0);
@@ -416,7 +421,7 @@ test('erasePersonalData against PostgreSQL: identity rows too; idempotent on its
   const counts = await acts.erasePersonalData(input);
   expect(counts).toEqual({ registrations: 1, challenges: 1, identities: 1, smsMessages: 1, parties: 1 });
   expect(await sys.db.registrationIdentity.count({ where: { registrationId: id } })).toBe(0);
-  expect(await sys.db.registration.findUniqueOrThrow({ where: { id } })).toMatchObject({ username: null, email: null, mobile: null, fullName: null, passwordHash: null });
+  expect(await sys.db.registration.findUniqueOrThrow({ where: { id } })).toMatchObject({ usernameSealed: null, usernameIndex: null, email: null, mobileSealed: null, mobileIndex: null, fullName: null, passwordHash: null });
   await acts.erasePersonalData(input); // a retry appends no second audit event
   expect(await sys.db.auditEvent.count({ where: { caseId: id, type: 'registration.personal_data_erased' } })).toBe(1);
   await call(sys, 'POST', `/v1/cases/${id}/cancel`, { key: SF(), body: { reasonCode: 'customer_request' } });
@@ -491,7 +496,7 @@ test('only the necessary information (2021 rules, online shopping): mobile, user
   // Real-name verification is not asked here: the identity route says so and stores nothing.
   expect((await post(`/v1/registrations/${id}/identity`, { idNumber: idNumber(), faceImageRef: 'sim-pass-1' })).body.error.code).toBe('REGISTRATION_CLOSED');
   expect(await sys.db.userAccount.findUniqueOrThrow({ where: { registrationId: id } })).toMatchObject({ id: c.customerId, minorSafeguards: false, realNameVerifiedAt: null });
-  expect(await sys.db.registration.findUniqueOrThrow({ where: { id } })).toMatchObject({ fullName: null, email: null, mobile: body.mobile });
+  expect(await openedRegistration(sys, id)).toMatchObject({ fullName: null, email: null, mobile: body.mobile, mobileClear: null });
   const approved = (await call(sys, 'GET', `/v1/cases/${id}/timeline`, { key: sys.keys.auditor.apiKey })).body.events.find((e: any) => e.type === 'registration.approved');
   expect(approved.payload).toMatchObject({ minorSafeguards: false, realNameVerified: false });
   // One active account per mobile number.
@@ -595,7 +600,9 @@ test('a 13-year-old (declared): the case waits for the guardian step; the guardi
 
   // The consent: the guardian's id, the notice's hash, the privacy policy's version; the guardian's own consent to the check.
   const guardian = await sys.db.registrationGuardian.findUniqueOrThrow({ where: { registrationId: id } });
-  expect(guardian).toMatchObject({ mobile: gm, relation: 'parent', adultProof: 'real_name', fullName: '李四', birthDate: bornYearsAgo(40), idLast4: adultId.slice(-4), realNameResult: 'match', decision: 'consented' });
+  // The guardian's mobile and name sealed with the guardian's own key (policy 1.3).
+  expect(await sealerFor(sys.db, sys.api.deps.ports.keys).open(guardian.subjectId, [guardian.mobile, guardian.fullName])).toEqual([gm, '李四']);
+  expect(guardian).toMatchObject({ relation: 'parent', adultProof: 'real_name', birthDate: bornYearsAgo(40), idLast4: adultId.slice(-4), realNameResult: 'match', decision: 'consented' });
   expect(JSON.stringify(guardian)).not.toContain(adultId);
   const consents = await sys.db.registrationConsent.findMany({ where: { registrationId: id }, orderBy: { givenAt: 'asc' } });
   expect(consents.filter((c) => c.purpose === 'guardian')).toEqual([expect.objectContaining({ givenBy: 'guardian', guardianId: guardian.id, guardianRelation: 'parent', privacyPolicyVersion: '2026-11', noticeSha256: notice.body.noticeSha256 })]);
@@ -689,7 +696,7 @@ test('the guardian refuses, or does not answer in time: refused guardian_consent
   expect(r.status).toBe(200);
   await closed(refused.id, 'rejected');
   const row = await sys.db.registration.findUniqueOrThrow({ where: { id: refused.id } });
-  expect(row).toMatchObject({ status: 'rejected', reasonCode: 'guardian_consent_required', mobile: null, username: null, declaredBirthDate: null });
+  expect(row).toMatchObject({ status: 'rejected', reasonCode: 'guardian_consent_required', mobileSealed: null, usernameSealed: null, declaredBirthDate: null });
   expect(row.personalDataErasedAt).not.toBeNull();
   expect(await sys.db.registrationGuardian.count({ where: { registrationId: refused.id } })).toBe(0);
   expect(await sys.db.smsOutbox.count({ where: { registrationId: refused.id } })).toBe(0);
@@ -700,7 +707,7 @@ test('the guardian refuses, or does not answer in time: refused guardian_consent
   // No answer within the policy's deadline (3 s here): the same.
   const lapsed = await register(minimal({ birthDate: bornYearsAgo(12) }) as any, guardianQuick.sys);
   await closed(lapsed.id, 'rejected');
-  expect(await sys.db.registration.findUniqueOrThrow({ where: { id: lapsed.id } })).toMatchObject({ reasonCode: 'guardian_consent_required', mobile: null });
+  expect(await sys.db.registration.findUniqueOrThrow({ where: { id: lapsed.id } })).toMatchObject({ reasonCode: 'guardian_consent_required', mobileSealed: null });
   const timeline = (await call(sys, 'GET', `/v1/cases/${lapsed.id}/timeline`, { key: sys.keys.auditor.apiKey })).body.events.map((e: any) => e.type);
   expect(timeline).toEqual(expect.arrayContaining(['registration.guardian_consent_lapsed', 'registration.rejected', 'registration.personal_data_erased']));
 });
@@ -715,7 +722,7 @@ test('a 13-year-old found by the ID birth date, no guardian consent: the ID is n
   await closed(id, 'rejected');
   expect(await sys.db.registrationIdentity.count({ where: { registrationId: id } })).toBe(0);
   const row = await sys.db.registration.findUniqueOrThrow({ where: { id } });
-  expect(row).toMatchObject({ status: 'rejected', reasonCode: 'guardian_consent_required', mobile: null, email: null, username: null });
+  expect(row).toMatchObject({ status: 'rejected', reasonCode: 'guardian_consent_required', mobileSealed: null, email: null, usernameSealed: null });
   expect(row.personalDataErasedAt).not.toBeNull();
   expect(JSON.stringify((await call(sys, 'GET', `/v1/cases/${id}/timeline`, { key: sys.keys.auditor.apiKey })).body)).not.toContain(idn);
 });

@@ -1,5 +1,6 @@
 // Warranty repair over HTTP against the real Temporal dev server, real PostgreSQL and real SMTP;
 // the SLA report against rows seeded in PostgreSQL.
+import { sealerFor } from '../../lib/sealedFields';
 import crypto from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -103,7 +104,11 @@ test('in warranty, end to end: open, agent answers, customer hands over, the car
   }, 'closed');
   expect(closed).toMatchObject({ outcome: 'repaired', step: 'closed' });
   const row = await sys.db.repairRequest.findUniqueOrThrow({ where: { caseId } });
-  expect(row).toMatchObject({ description: body.description, result: 'repaired', faultCode: 'power_supply', returnCarrier: 'JD', returnTracking: 'JD0001234567', rating: 5, feedback: 'rated', handOverMethod: 'courier', handOverCarrier: 'SF' });
+  // The customer's words sealed with the customer's key (policy 1.3): not in clear in the row, opened the same.
+  expect(row.description).toMatch(/^sealed:v1:/);
+  const { subjectId } = await sys.db.case.findUniqueOrThrow({ where: { id: caseId } });
+  expect(await sealerFor(sys.db, sys.api.deps.ports.keys).open(subjectId, [row.description])).toEqual([body.description]);
+  expect(row).toMatchObject({ result: 'repaired', faultCode: 'power_supply', returnCarrier: 'JD', returnTracking: 'JD0001234567', rating: 5, feedback: 'rated', handOverMethod: 'courier', handOverCarrier: 'SF' });
   expect(row.receivedAt).toBeInstanceOf(Date);
   // Three-guarantee rules art. 8: the warranty end moved by the time in repair.
   expect(row.warrantyEndsAt.getTime()).toBeGreaterThan(new Date(res.body.repair.warrantyEndsAt).getTime());

@@ -34,7 +34,7 @@ async function registration(name: string, status: 'rejected' | 'approved', close
     data: { id, type: 'registration', status: 'closed', step: 'closed', customerId: userRef, subjectId, policyVersion: 'test', workflowId: id, summary: {}, outcome: status, openedBy: 'test', closedAt },
   });
   await sys.db.registration.create({
-    data: { id, userRef, subjectId, status, username: `ret_${tag}_${name}`, fullName: 'Retention Tester', mobile: `+86139${tag.replace(/\D/g, '0').slice(0, 4)}${name.length}`, email: `${name}-${tag}@example.test`, passwordHash: 'scrypt$x', agreementVersion: '2026-11', closedAt },
+    data: { id, userRef, subjectId, status, usernameClear: `ret_${tag}_${name}`, fullName: 'Retention Tester', mobileClear: `+86139${tag.replace(/\D/g, '0').slice(0, 4)}${name.length}`, email: `${name}-${tag}@example.test`, passwordHash: 'scrypt$x', agreementVersion: '2026-11', closedAt },
   });
   await sys.db.registrationChallenge.create({ data: { id: `${id}:sms:1`, registrationId: id, channel: 'sms', seq: 1, codeHash: 'h', expiresAt: closedAt, maxAttempts: 5, sentAt: closedAt } });
   // The code's text is recent (within its own 30 days) so that only the registration's erasure takes it.
@@ -127,7 +127,7 @@ test('the purge erases exactly what is past its period, from the inventory, and 
 
   // The rejected registration past its 30 days: stripped and its dependants gone, audited on its case.
   const erased = await sys.db.registration.findUniqueOrThrow({ where: { id: expired.id } });
-  expect(erased).toMatchObject({ status: 'rejected', username: null, fullName: null, mobile: null, email: null, passwordHash: null });
+  expect(erased).toMatchObject({ status: 'rejected', usernameClear: null, usernameSealed: null, fullName: null, mobileClear: null, mobileSealed: null, mobileIndex: null, email: null, passwordHash: null });
   expect(erased.personalDataErasedAt).not.toBeNull();
   expect(await sys.db.registrationChallenge.count({ where: { registrationId: expired.id } })).toBe(0);
   expect(await sys.db.smsOutbox.count({ where: { registrationId: expired.id } })).toBe(0);

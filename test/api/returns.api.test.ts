@@ -1,4 +1,5 @@
 // The 7-day return over HTTP against the real Temporal dev server, real PostgreSQL and real SMTP.
+import { openedParty } from '../helpers/sealed';
 import { idem, returnBody as sharedReturnBody } from '../../scripts/harness/bodies';
 import { mailText } from '../../lib/mailCatcher';
 import { historyText } from '../helpers/history';
@@ -207,7 +208,8 @@ test("the customer's contact data: written with the first case; a later case's r
     expect(r.status).toBe(201);
     return r.body.caseId as string;
   };
-  const party = () => sys.db.party.findUniqueOrThrow({ where: { kind_id: { kind: 'customer', id: customerId } } });
+  // Name and e-mail sealed with the customer's key (policy 1.3): opened to compare.
+  const party = () => openedParty(sys, 'customer', customerId);
   const cases = [await open({ ...first, customerContact: { email: `${customerId}@customer.test`, displayName: 'Customer One', locale: 'en' } })];
   expect(await party()).toMatchObject({ email: `${customerId}@customer.test`, displayName: 'Customer One', locale: 'en' });
   const second = returnBody({ order: { customerId } });
@@ -217,6 +219,7 @@ test("the customer's contact data: written with the first case; a later case's r
   const { customerContact: _none, ...third } = returnBody({ order: { customerId } });
   const before = await party();
   cases.push(await open(third));
+  expect(await sys.db.party.findUniqueOrThrow({ where: { kind_id: { kind: 'customer', id: customerId } } })).toMatchObject({ email: expect.stringMatching(/^sealed:v1:/), displayName: expect.stringMatching(/^sealed:v1:/) });
   expect(await party()).toEqual(before);
   // A new customer's row without a locale gets the default.
   const fresh = returnBody();

@@ -2,7 +2,7 @@
 // classified (personal, with category, purpose and retention; or none, with why), and it names nothing the schema lacks.
 import fs from 'node:fs';
 import path from 'node:path';
-import { inventoryProblems, isPersonal, personalDataInventory, personalDataStores, retentionOf, retentions, type SchemaModel } from '../../lib/personalData';
+import { atRestProblems, inventoryProblems, isPersonal, personalDataInventory, personalDataStores, retentionOf, retentions, sealedColumnsOf, type SchemaModel } from '../../lib/personalData';
 
 /** The models of a Prisma schema with their tables and columns (database names); relation fields are not columns. */
 function readSchema(text: string): SchemaModel[] {
@@ -102,4 +102,30 @@ test('the retention purge runs from the inventory: every finite period has its p
       expect(step.due).toMatch(/\bt\./);
     }
   }
+});
+
+test('encryption at rest: every name, contact and free-text column is sealed with a subject’s key or kept in clear with a reason', () => {
+  const problems = atRestProblems();
+  if (problems.length) throw new Error(`Columns the inventory does not say are sealed at rest (policy 1.3, 2.2.1, 6.3.1):\n  ${problems.join('\n  ')}`);
+  // What is sealed today: the names, contacts and the person's own words written through the API.
+  expect(sealedColumnsOf('parties')).toEqual(['display_name', 'email']);
+  expect(sealedColumnsOf('registrations')).toEqual(['username_sealed', 'full_name', 'mobile_sealed', 'email', 'declared_birth_date']);
+  expect(sealedColumnsOf('user_accounts')).toEqual(['username_sealed']);
+  expect(sealedColumnsOf('registration_guardians')).toEqual(['mobile', 'mobile_pending', 'full_name']);
+  expect(sealedColumnsOf('repair_requests')).toEqual(['description', 'dispute_text']);
+  expect(sealedColumnsOf('complaints')).toEqual(['description']);
+  expect(sealedColumnsOf('thread_messages')).toEqual(['body']);
+  expect(sealedColumnsOf('task_notes')).toEqual(['body']);
+});
+
+test('a new name, contact or free-text column that is neither sealed nor exempted fails the check, naming it', () => {
+  const grown = personalDataInventory.map((t) =>
+    t.table === 'parties' ? { ...t, columns: { ...t.columns, phone: { category: 'contact' as const, purpose: 'a second number' }, nickname: { category: 'identity' as const, purpose: 'x', inClear: ' ' } } } : t,
+  );
+  expect(atRestProblems(grown)).toEqual([
+    'parties.phone (contact) is neither sealed with a subject’s key nor kept in clear with a reason: declare sealed(…) or inClear(…) in lib/personalData.ts',
+    'parties.nickname (identity) is neither sealed with a subject’s key nor kept in clear with a reason: declare sealed(…) or inClear(…) in lib/personalData.ts',
+  ]);
+  const both = personalDataInventory.map((t) => (t.table === 'parties' ? { ...t, columns: { ...t.columns, email: { category: 'contact' as const, purpose: 'x', sealedWith: 'k', inClear: 'y' } } } : t));
+  expect(atRestProblems(both)).toEqual(['parties.email says both sealed and in clear']);
 });

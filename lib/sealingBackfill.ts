@@ -1,0 +1,215 @@
+// The backfill that seals rows written before encryption at rest (policy 1.3, 2.2.1, 6.3.1). A migration cannot reach
+// the key-management port, so migration 20261205090000_sealed_personal_fields only added the columns; this seals what
+// is still clear, table by table, a page at a time with a cursor on the primary key, and logs its progress:
+// - a clear value of a sealed column is sealed in place with its subject's key (lib/sealedFields.ts);
+// - a clear column that moved (registrations.mobile and username, user_accounts.username) is sealed into its new
+//   column with its blind index (lib/blindIndex.ts), and the clear column is nulled in the same statement;
+// - an attachment's clear bytes are sealed into a blob of their own (lib/blobs.ts), its row names it, and the clear
+//   blob goes when no other row still needs it.
+// Idempotent: a row sealed is no longer selected, a second run finds nothing; each row is written only if it is as it
+// was read (a write in between wins, and the row is taken again by the next run). Rows whose subject's key was
+// destroyed are left (their personal data was erased with it) and counted as skipped. Run at start-up by the worker
+// and `bash scripts/dev`, in the background, and by `npx tsx scripts/seal-backfill.ts`.
+// The clear columns are dropped by a later migration, once every deployment has run this to the end.
+import { Readable } from 'node:stream';
+import { blindIndexerFor, type BlindIndexPurpose } from './blindIndex';
+import { stageSealed, type BlobStore } from './blobs';
+import { poolOf, type Db } from './db';
+import type { KeyManagement } from './keys';
+import type { Logger } from './logger';
+import { isSealed, sealerFor, SEALED_PREFIX } from './sealedFields';
+
+/** A table whose clear values are sealed: its key columns, how a row finds its subject, what is sealed. */
+interface BackfillTable {
+  table: string;
+  /** The primary key's columns (text): the cursor. */
+  key: string[];
+  /** An SQL expression over `t` answering the subject id whose key seals the row (null: left clear, no key). */
+  subject: string;
+  /** Columns sealed in place. */
+  inPlace: string[];
+  /** Clear columns moved into a sealed column (and a blind index), the clear column then nulled. */
+  moves?: { from: string; to: string; index?: { column: string; purpose: BlindIndexPurpose } }[];
+  /** Columns to index beside an in-place one (parties.email_index). */
+  indexes?: { of: string; column: string; purpose: BlindIndexPurpose }[];
+}
+
+const OF_CASE = '(SELECT c.subject_id FROM cases c WHERE c.id = t.case_id)';
+
+/** Every sealed column of the inventory written before sealing (lib/personalData.ts `sealed(…)`). */
+export const backfillTables: readonly BackfillTable[] = [
+  {
+    table: 'registrations',
+    key: ['id'],
+    subject: 't.subject_id',
+    inPlace: ['full_name', 'email', 'declared_birth_date'],
+    moves: [
+      { from: 'username', to: 'username_sealed', index: { column: 'username_index', purpose: 'username' } },
+      { from: 'mobile', to: 'mobile_sealed', index: { column: 'mobile_index', purpose: 'mobile' } },
+    ],
+  },
+  { table: 'user_accounts', key: ['id'], subject: 't.subject_id', inPlace: [], moves: [{ from: 'username', to: 'username_sealed', index: { column: 'username_index', purpose: 'username' } }] },
+  { table: 'parties', key: ['kind', 'id'], subject: 't.subject_id', inPlace: ['display_name', 'email'], indexes: [{ of: 'email', column: 'email_index', purpose: 'email' }] },
+  { table: 'registration_guardians', key: ['id'], subject: 't.subject_id', inPlace: ['mobile', 'mobile_pending', 'full_name'] },
+  { table: 'repair_requests', key: ['case_id'], subject: OF_CASE, inPlace: ['description', 'dispute_text'] },
+  { table: 'complaints', key: ['case_id'], subject: OF_CASE, inPlace: ['description'] },
+  { table: 'thread_messages', key: ['id'], subject: OF_CASE, inPlace: ['body'] },
+  { table: 'task_notes', key: ['id'], subject: '(SELECT c.subject_id FROM tasks k JOIN cases c ON c.id = k.case_id WHERE k.id = t.task_id)', inPlace: ['body'] },
+];
+
+export interface BackfillCounts {
+  /** Rows sealed, per table (attachments: files). */
+  sealed: Record<string, number>;
+  /** Rows left because their subject's key was destroyed. */
+  skipped: Record<string, number>;
+}
+
+const clear = (column: string) => `(t.${column} IS NOT NULL AND t.${column} <> '' AND left(t.${column}, ${SEALED_PREFIX.length}) <> '${SEALED_PREFIX}')`;
+
+/** Seals every row still clear (see the file's head). `batch`: rows per page. */
+export async function backfillSealing(deps: { db: Db; keys: KeyManagement; logger: Logger; blobs?: BlobStore | null }, o: { batch?: number } = {}): Promise<BackfillCounts> {
+  const batch = o.batch ?? 500;
+  const pool = poolOf(deps.db);
+  const sealer = sealerFor(deps.db, deps.keys);
+  const index = blindIndexerFor(deps.keys);
+  const counts: BackfillCounts = { sealed: {}, skipped: {} };
+  const log = deps.logger.child({ component: 'sealing-backfill' });
+
+  for (const t of backfillTables) {
+    const moved = t.moves ?? [];
+    const due = [...t.inPlace.map(clear), ...moved.map((m) => `t.${m.from} IS NOT NULL`)].join(' OR ');
+    const selected = [...t.inPlace, ...moved.map((m) => m.from)];
+    const keyList = t.key.map((k) => `t.${k}`).join(', ');
+    let cursor: string[] | null = null;
+    let sealed = 0;
+    let skipped = 0;
+    for (;;) {
+      const after: string = cursor ? `AND (${keyList}) > (${t.key.map((_k, i) => `$${i + 2}::text`).join(', ')})` : '';
+      const page: { rows: Record<string, string | null>[] } = await pool.query<Record<string, string | null>>(
+        `SELECT ${t.key.map((k, i) => `t.${k} AS k${i}`).join(', ')}, ${t.subject} AS subject_id, ${selected.map((c) => `t.${c}`).join(', ')}
+         FROM ${t.table} t WHERE (${due}) AND ${t.subject} IS NOT NULL ${after} ORDER BY ${keyList} LIMIT $1`,
+        [batch, ...(cursor ?? [])],
+      );
+      if (page.rows.length === 0) break;
+      for (const r of page.rows) {
+        const subjectId = r.subject_id!;
+        try {
+          const set: string[] = [];
+          const params: unknown[] = t.key.map((_k, i) => r[`k${i}`]);
+          const guard: string[] = [];
+          const param = (v: unknown) => {
+            params.push(v);
+            return `$${params.length}`;
+          };
+          for (const c of t.inPlace) {
+            const v = r[c];
+            if (v === null || v === '' || isSealed(v)) continue;
+            set.push(`${c} = ${param(await sealer.seal(subjectId, v))}`);
+            guard.push(`${c} IS NOT DISTINCT FROM ${param(v)}`);
+            for (const ix of (t.indexes ?? []).filter((x) => x.of === c)) set.push(`${ix.column} = ${param(await index(ix.purpose, v))}`);
+          }
+          for (const m of moved) {
+            const v = r[m.from];
+            if (v === null) continue;
+            set.push(`${m.to} = ${param(await sealer.seal(subjectId, v))}`, `${m.from} = NULL`);
+            if (m.index) set.push(`${m.index.column} = ${param(await index(m.index.purpose, v))}`);
+            guard.push(`${m.from} IS NOT DISTINCT FROM ${param(v)}`);
+          }
+          if (set.length === 0) continue;
+          const keyMatch = t.key.map((k, i) => `${k} = $${i + 1}`).join(' AND ');
+          const done = await pool.query(`UPDATE ${t.table} SET ${set.join(', ')} WHERE ${keyMatch} AND ${guard.join(' AND ')}`, params);
+          sealed += done.rowCount ?? 0;
+        } catch (err) {
+          if (!/was destroyed/.test((err as Error).message)) throw err;
+          skipped++;
+        }
+      }
+      const last: Record<string, string | null> = page.rows[page.rows.length - 1];
+      cursor = t.key.map((_k, i) => last[`k${i}`]!);
+      log.info({ table: t.table, sealed, skipped, cursor: cursor.join('/') }, 'sealing backfill: page done');
+    }
+    counts.sealed[t.table] = sealed;
+    counts.skipped[t.table] = skipped;
+  }
+
+  // Mail intakes written before: the sender's blind index (the subject whose sealed contact it is finds them by it).
+  {
+    let cursor = '';
+    let indexed = 0;
+    for (;;) {
+      const page = await pool.query<{ id: string; from_address: string }>(`SELECT id, from_address FROM mail_intakes WHERE from_index IS NULL AND id > $2 ORDER BY id LIMIT $1`, [batch, cursor]);
+      if (page.rows.length === 0) break;
+      for (const r of page.rows) indexed += (await pool.query(`UPDATE mail_intakes SET from_index = $2 WHERE id = $1 AND from_index IS NULL`, [r.id, await index('email', r.from_address)])).rowCount ?? 0;
+      cursor = page.rows[page.rows.length - 1].id;
+      log.info({ table: 'mail_intakes', indexed, cursor }, 'sealing backfill: page done');
+    }
+    counts.sealed.mail_intakes = indexed;
+  }
+
+  // Attachment bytes: sealed into a blob of their own with the case customer's key.
+  if (deps.blobs) {
+    const blobs = deps.blobs;
+    let cursor = '';
+    let sealed = 0;
+    let skipped = 0;
+    for (;;) {
+      const page = await pool.query<{ id: string; sha256: string; subject_id: string }>(
+        `SELECT t.id, t.sha256, c.subject_id FROM attachments t JOIN cases c ON c.id = t.case_id
+         WHERE t.blob_key IS NULL AND c.subject_id IS NOT NULL AND t.id > $2 ORDER BY t.id LIMIT $1`,
+        [batch, cursor],
+      );
+      if (page.rows.length === 0) break;
+      for (const a of page.rows) {
+        if (!(await blobs.exists(a.sha256))) continue; // bytes already gone (erased): nothing to seal
+        try {
+          const bytes = await readAll(blobs.read(a.sha256));
+          const staged = await stageSealed(blobs, sealer, a.subject_id, Readable.from([bytes]), { maxBytes: Math.max(1, bytes.length) });
+          if (staged.sha256 !== a.sha256) {
+            await staged.discard();
+            throw new Error(`attachment ${a.id}: the stored bytes do not match their hash`);
+          }
+          await staged.commit();
+          const done = await pool.query(`UPDATE attachments SET blob_key = $2 WHERE id = $1 AND blob_key IS NULL`, [a.id, staged.storedKey]);
+          if (!done.rowCount) {
+            await blobs.remove(staged.storedKey);
+            continue;
+          }
+          sealed++;
+          // The clear bytes go once no row needs them in clear (content-addressed: other cases may share them).
+          const still = await pool.query(
+            `SELECT 1 FROM attachments WHERE sha256 = $1 AND blob_key IS NULL UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1
+             UNION ALL SELECT 1 FROM inbound_mail_quarantine WHERE raw_sha256 = $1 OR html_sha256 = $1 OR attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text)) LIMIT 1`,
+            [a.sha256],
+          );
+          if (still.rowCount === 0) await blobs.remove(a.sha256);
+        } catch (err) {
+          if (!/was destroyed/.test((err as Error).message)) throw err;
+          skipped++;
+        }
+      }
+      cursor = page.rows[page.rows.length - 1].id;
+      log.info({ table: 'attachments', sealed, skipped, cursor }, 'sealing backfill: page done');
+    }
+    counts.sealed.attachments = sealed;
+    counts.skipped.attachments = skipped;
+  }
+  log.info({ counts }, 'sealing backfill finished');
+  return counts;
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+/**
+ * The backfill at start-up, in the background (errors are logged; it runs again at the next start). Several processes
+ * may run it at once (every worker replica): each row is written only if it is as it was read, so one write wins.
+ */
+export function startSealingBackfill(deps: { db: Db; keys: KeyManagement; logger: Logger; blobs?: BlobStore | null }): Promise<BackfillCounts | null> {
+  return backfillSealing(deps).catch((err: Error) => {
+    deps.logger.error({ err }, 'sealing backfill failed; it runs again at the next start');
+    return null;
+  });
+}
