@@ -36,7 +36,8 @@ export async function tasksOfCase(db: Db, caseId: string): Promise<Task[]> {
 
 const CASE = `SELECT id, type, status, step, customer_id AS "customerId", subject_id AS "subjectId", merchant_id AS "merchantId", policy_version AS "policyVersion",
   workflow_id AS "workflowId", ${instant('workflow_started_at', 'workflowStartedAt')}, summary, deadlines, deadlines_version AS "deadlinesVersion",
-  outcome, opened_by AS "openedBy", task_queue AS "taskQueue", ${instant('created_at', 'createdAt')}, ${instant('updated_at', 'updatedAt')}, ${instant('closed_at', 'closedAt')}, closing, facets FROM cases`;
+  outcome, opened_by AS "openedBy", task_queue AS "taskQueue", ${instant('created_at', 'createdAt')}, ${instant('updated_at', 'updatedAt')}, ${instant('closed_at', 'closedAt')}, closing, facets,
+  (purge_on::timestamp AT TIME ZONE 'UTC') AS "purgeOn" FROM cases`; // a date: Prisma's Date at UTC midnight
 
 export async function caseById(db: Db, id: string): Promise<Case | null> {
   const { rows } = await poolOf(db).query<Case>(`${CASE} WHERE id = $1`, [id]);

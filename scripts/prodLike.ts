@@ -66,6 +66,8 @@ export interface ProdLikeOptions {
   temporalTls?: boolean;
   /** Progress lines (default: stderr). */
   log?: (msg: string) => void;
+  /** More settings for every worker and API (e.g. the fault stage's reconciler period and rate limits). */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface ProdLikeTopology extends Topology {
@@ -76,6 +78,8 @@ export interface ProdLikeTopology extends Topology {
   readonly adminUrl: string;
   /** The supervised processes, for their pids and logs. */
   readonly processes: readonly Supervised[];
+  /** The secrets the workers and APIs run with (a stage signs webhooks with its sources'). */
+  readonly secrets: Readonly<Record<string, string>>;
 }
 
 const defaultLog = (msg: string) => process.stderr.write(`\x1b[1m[prod-like]\x1b[0m ${msg}\n`);
@@ -411,6 +415,7 @@ export async function startProdLike(options: ProdLikeOptions = {}): Promise<Prod
       ...prodLikeSecrets(dir),
       ...Object.fromEntries(Object.entries(tlsSettings).map(([k, v]) => [k, String(v)])),
       POLICY_FILE: options.policyFile ? path.resolve(options.policyFile) : undefined,
+      ...options.env,
     };
     const appDown = () => [...(temporalServer.isRunning() ? [] : ['Temporal']), ...(own.isRunning() ? [] : ['PostgreSQL'])];
     const node = process.execPath;
@@ -449,6 +454,7 @@ export async function startProdLike(options: ProdLikeOptions = {}): Promise<Prod
       apis: apiPorts.map((p) => `http://127.0.0.1:${p}`),
       adminKey: session.apiKey,
       firstAdminKey,
+      secrets: prodLikeSecrets(dir),
       databaseUrl,
       adminUrl: own.adminUrl,
       temporal: { address, namespace: 'default', ...(tls && { tls: { ca: tls.ca, cert: tls.cert, key: tls.key, serverName: tls.serverName } }) },

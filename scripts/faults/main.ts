@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../harness/paths';
 import { startDevTopology, type ChaosTopology } from './devTopology';
+import { startProdLike } from '../prodLike';
 import { checkInvariants, outboxDrained, type Check } from './invariants';
 import { runLoad } from './load';
 import { writeShortPolicy } from './policy';
@@ -13,12 +14,22 @@ import { FAULT_KINDS, planFaults, runFaults, type InjectedFault } from './schedu
 
 const log = (m: string) => process.stderr.write(`\x1b[1m[chaos]\x1b[0m ${new Date().toISOString().slice(11, 19)} ${m}\n`);
 
+/** The reconciler's bound and period on the stage's topology (CASE_START_BOUND_SECONDS, CASE_RECONCILE_EVERY_SECONDS). */
+const RECONCILE_SECONDS = 10;
+
 /**
- * The topology the stage runs on. MERGE: once scripts/prodLike.ts exports startProdLike, this is
- * `return startProdLike({ policyFile, fresh: true });` (scripts/faults/devTopology.ts is the stand-in until then).
+ * The topology the stage runs on: the production topology (scripts/prodLike.ts), fresh, with the short policy, a short
+ * reconciler period and rate limits that one storefront key driving many cases at once does not meet.
+ * `--dev-topology` runs it on scripts/faults/devTopology.ts instead (the Temporal CLI's dev server: no Go build).
  */
 async function startTopology(policyFile: string): Promise<ChaosTopology> {
-  return startDevTopology({ policyFile, fresh: true });
+  if (process.argv.includes('--dev-topology')) return startDevTopology({ policyFile, fresh: true });
+  const t = await startProdLike({
+    policyFile,
+    fresh: true,
+    env: { CASE_START_BOUND_SECONDS: String(RECONCILE_SECONDS), CASE_RECONCILE_EVERY_SECONDS: String(RECONCILE_SECONDS), RATE_LIMIT_PER_MINUTE: '100000', RATE_LIMIT_BURST: '10000' },
+  });
+  return Object.assign(t, { reconcilerBoundMs: 2 * RECONCILE_SECONDS * 1000 });
 }
 
 interface Options {
@@ -48,9 +59,9 @@ function parseArgs(argv: string[]): Options {
     if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} takes a whole number of at least ${min} (got ${v})`);
     return n;
   };
-  const known = new Set(['--full', '--cases', '--seed', '--concurrency', '--minutes']);
+  const known = new Set(['--full', '--cases', '--seed', '--concurrency', '--minutes', '--dev-topology']);
   const unknown = argv.filter((a, i) => a.startsWith('--') && !known.has(a) && !(i > 0 && known.has(argv[i - 1]) && argv[i - 1] !== '--full'));
-  if (unknown.length) throw new UsageError(`unknown option ${unknown.join(' ')}; usage: bash scripts/chaos [--full] [--cases N] [--seed S] [--concurrency C] [--minutes M]`);
+  if (unknown.length) throw new UsageError(`unknown option ${unknown.join(' ')}; usage: bash scripts/chaos [--full] [--cases N] [--seed S] [--concurrency C] [--minutes M] [--dev-topology]`);
   const full = argv.includes('--full');
   return {
     full,

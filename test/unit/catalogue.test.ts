@@ -261,7 +261,7 @@ describe('process declarations', () => {
     expect(names.length).toBeGreaterThan(0);
     const params = { caseId: 'X-1', dueAt: '2026-12-01T10:00:00+08:00', within: '2 working-hours' };
     for (const name of names) {
-      expect({ name, locales: Object.keys(p.templates[name]).filter((k) => k !== 'delivery').sort() }).toEqual({ name, locales: ['en', 'zh-CN'] });
+      expect({ name, locales: Object.keys(p.templates[name]).filter((k) => k !== 'delivery' && k !== 'fanOut').sort() }).toEqual({ name, locales: ['en', 'zh-CN'] });
       expect({ name, delivery: p.templates[name].delivery }).toEqual({ name, delivery: expect.stringMatching(/^at-(least|most)-once$/) });
       for (const locale of ['zh-CN', 'en'] as const) {
         const t = p.templates[name][locale];
