@@ -6,6 +6,7 @@ import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { idem, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, mailsDelivered, startTestSystem, type TestSystem } from '../helpers/system';
+import { openedRegistration } from '../helpers/sealed';
 import { residentIdNumber } from '../helpers/idNumbers';
 import { mailText } from '../../lib/mailCatcher';
 
@@ -176,7 +177,7 @@ test('an approved registration: replaying the opening POST starts no second run 
   expect((await handle.describe()).runId).toBe(firstRun);
   expect(await sideEffects(id)).toEqual(before);
   // The live account's personal data is all still there.
-  const reg = await sys.db.registration.findUniqueOrThrow({ where: { id } });
+  const reg = await openedRegistration(sys, id);
   expect(reg).toMatchObject({ status: 'approved', username: body.username, mobile: body.mobile, email: body.email, personalDataErasedAt: null });
   expect(await sys.db.registrationIdentity.count({ where: { registrationId: id } })).toBe(1);
   expect(await sys.db.party.count({ where: { kind: 'customer', id: reg.userRef } })).toBe(1);

@@ -148,7 +148,14 @@ test('a human step sent while its batch cannot land is refused (the API answers 
   const handle = await client.workflow.start(returnWithin7Days, { taskQueue, workflowId: caseId, args: [input(caseId)] });
   const view = await waitForState(handle, (v) => !!openTaskOf(v, 'return.merchant_review'), 'merchant review');
   const taskId = openTaskOf(view, 'return.merchant_review')!.taskId;
-  const before = Number((await handle.describe()).historyLength);
+  // The task row is written within the workflow task that opens the review, before that task's timers are recorded:
+  // counted from once the case waits with no workflow task pending and its history no longer grows.
+  const before = await until('the case waiting at merchant review', async () => {
+    const a = await handle.describe();
+    await sleep(500);
+    const b = await handle.describe();
+    return !b.raw.pendingWorkflowTask && a.historyLength === b.historyLength ? Number(b.historyLength) : undefined;
+  }, 30_000);
   const approve = () => handle.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor: merchant, payload: { decision: 'approve' } }] });
 
   // The database goes away; the merchant approves: the approval's batch (the task's close, the decision) cannot land.
