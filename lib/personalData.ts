@@ -1216,10 +1216,14 @@ export async function subjectDataCounts(db: Db | Prisma.TransactionClient, subje
   return { tables, stores };
 }
 
+/** The column that dates a row for a breach's window: when it last changed, else when it was made or received. */
+const WINDOW_COLUMNS = ['updated_at', 'created_at', 'received_at'] as const;
+const windowColumnOf = (t: TableInventory): string | null => WINDOW_COLUMNS.find((c) => c in t.columns) ?? null;
+
 /**
  * Breach scoping (PIPL art. 57; policy 6.4.1 调查核实): an SQL predicate over a subject row `subj` that holds when the
  * subject has a row, in some table with a personal column of one of `categories`, created or changed inside the window
- * (its `updated_at`, else its `created_at`; tables with neither are counted as touched whatever the window). Built from
+ * (its `updated_at`, else its `created_at` or `received_at`; tables with none are counted as touched whatever the window). Built from
  * each table's subject predicate (with `subj.id` for $1); `fromParam`/`toParam` are the window's placeholders (UTC
  * timestamps). `tables` narrows it to those tables, `exceptTables` leaves some out (e.g. a breach's own rows). Answers
  * null when no table matches.
@@ -1229,7 +1233,7 @@ export function touchedSubjectsPredicate(o: { categories: readonly PersonalCateg
     .filter((t) => t.subject !== null && (!o.tables || o.tables.includes(t.table)) && !o.exceptTables?.includes(t.table))
     .filter((t) => Object.values(t.columns).some((c) => isPersonal(c) && o.categories.includes(c.category)))
     .map((t) => {
-      const at = 'updated_at' in t.columns ? 'updated_at' : 'created_at' in t.columns ? 'created_at' : null;
+      const at = windowColumnOf(t);
       const window = at ? ` AND t.${at} >= ${o.fromParam} AND t.${at} < ${o.toParam}` : '';
       return `EXISTS (SELECT 1 FROM ${t.table} t WHERE (${t.subject!.replaceAll('$1', 'subj.id')})${window})`;
     });
@@ -1246,7 +1250,7 @@ export async function tablesTouchedInWindow(db: Db, o: { categories: readonly Pe
     .filter((t) => t.subject !== null && !o.exceptTables?.includes(t.table))
     .filter((t) => Object.values(t.columns).some((c) => isPersonal(c) && o.categories.includes(c.category)));
   if (candidates.length === 0) return [];
-  const at = (t: TableInventory) => ('updated_at' in t.columns ? 'updated_at' : 'created_at' in t.columns ? 'created_at' : null);
+  const at = windowColumnOf;
   const probe = candidates
     .map((t) => `SELECT '${t.table}' AS entry WHERE EXISTS (SELECT 1 FROM ${t.table} t${at(t) ? ` WHERE t.${at(t)} >= ($1::timestamptz AT TIME ZONE 'UTC') AND t.${at(t)} < ($2::timestamptz AT TIME ZONE 'UTC')` : ''})`)
     .join('\nUNION ALL ');
