@@ -1263,6 +1263,14 @@ export class CaseKit {
   }
 
   /**
+   * The case accepts `step`'s action from now on, before its clock starts: for a step whose prompt (a code by SMS)
+   * reaches the person while the activity that sends it is still running. `awaitParty(step, …)` follows.
+   */
+  expectParty(step: string): void {
+    this.awaiting = step;
+  }
+
+  /**
    * Waits on a party for `step` under an SLA clock: the deadline is on the case while it runs, the
    * reminder goes out at the policy's fraction, and the wait ends when `done()` holds or the clock lapses
    * ('breached': the caller applies the lapse outcome). The case accepts the step's action meanwhile.

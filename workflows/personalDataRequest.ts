@@ -107,6 +107,8 @@ export async function personalDataRequest(input: PersonalDataRequestInput): Prom
   });
 
   await kase.record('pdr.received', { requestType: input.requestType, fields: input.fields }, { step: 'verification' });
+  // The code may be typed in before its send is recorded: the step accepts it from here.
+  kase.expectParty('verification');
   const sent = await work.sendRequestCode({
     caseId,
     seq: 1,

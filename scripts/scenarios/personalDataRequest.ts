@@ -13,11 +13,14 @@ import type { Scenario, ScenarioSet } from './types';
 export const RIGHT_CODE_MAC = 'a'.repeat(64);
 export const WRONG_CODE_MAC = 'b'.repeat(64);
 
+/** Code sends held until the test lets them finish, by case id (a customer reference containing "heldsend"). */
+export const heldCodeSends = new Map<string, () => void>();
+
 export function createPdrFakeActivities() {
   const fake = createFakeActivities();
   const calls: { name: string; input: any }[] = [];
   const attempts = new Map<string, number>();
-  const rec = <I, R>(name: string, answer: (i: I) => R) => async (i: I): Promise<R> => {
+  const rec = <I, R>(name: string, answer: (i: I) => R | Promise<R>) => async (i: I): Promise<R> => {
     calls.push({ name, input: i });
     return answer(i);
   };
@@ -30,8 +33,12 @@ export function createPdrFakeActivities() {
     retainedList: 'cases:transactionRecord:2029-12-06,payments:transactionRecord:2029-12-06',
   };
   const pdrActivities = {
-    // A customer reference containing "nocontact" has neither a registered mobile nor an e-mail.
-    sendRequestCode: rec('sendRequestCode', (i: SendRequestCodeInput) => ({ channel: /nocontact/.test(i.caseId) ? ('none' as const) : ('sms' as const), expiresAt: new Date(Date.parse(i.at) + i.ttlMs).toISOString() })),
+    // A customer reference containing "nocontact" has neither a registered mobile nor an e-mail; one containing
+    // "heldsend" keeps the send running (the code already on the phone) until the test releases it.
+    sendRequestCode: rec('sendRequestCode', async (i: SendRequestCodeInput) => {
+      if (/heldsend/.test(i.caseId)) await new Promise<void>((release) => heldCodeSends.set(i.caseId, release));
+      return { channel: /nocontact/.test(i.caseId) ? ('none' as const) : ('sms' as const), expiresAt: new Date(Date.parse(i.at) + i.ttlMs).toISOString() };
+    }),
     checkRequestCode: rec('checkRequestCode', (i: CheckRequestCodeInput): RequestCodeCheck => {
       if (i.codeMac === RIGHT_CODE_MAC) return { result: 'verified' };
       const n = (attempts.get(i.caseId) ?? 0) + 1;

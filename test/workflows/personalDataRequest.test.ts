@@ -4,11 +4,11 @@
 // refusal with reasons and the appeal decided by another person.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { addClockTime, durationMs } from '../../policy/durations';
-import { cancelCaseUpdate } from '../../workflows/definitions';
-import { appealRefusalUpdate, personalDataRequest, type PersonalDataRequestInput } from '../../workflows/personalDataRequest';
+import { cancelCaseUpdate, caseStateQuery } from '../../workflows/definitions';
+import { appealRefusalUpdate, personalDataRequest, verifyIdentityUpdate, type PersonalDataRequestInput } from '../../workflows/personalDataRequest';
 import { executeUpdate, openTaskOf, waitForState } from '../../scripts/harness/timeSkipping';
 import { useTimeSkippingWorker } from '../helpers/timeSkippingWorker';
-import { WRONG_CODE_MAC, pdrActors, pdrInput, pdrSteps, pdrWorker } from '../../scripts/scenarios/personalDataRequest';
+import { RIGHT_CODE_MAC, WRONG_CODE_MAC, heldCodeSends, pdrActors, pdrInput, pdrSteps, pdrWorker } from '../../scripts/scenarios/personalDataRequest';
 import type { RequestType } from '../../policy/personalDataRequest';
 
 let env: TestWorkflowEnvironment;
@@ -76,6 +76,25 @@ test('five wrong codes use the attempts up: closed not verified, nothing stopped
   expect(event(i.caseId, 'pdr.verification_failed')!.payload).toMatchObject({ reason: 'attempts_used_up', attempts: 5 });
   expect(fakes.of('stopProcessing', i.caseId)).toHaveLength(0);
 });
+
+test('a code typed in while its send is still being recorded is checked, not refused: the request goes on at once', async () => {
+  const { i, h, s } = await start('access', { customerId: '-heldsend' });
+  await waitFor(() => heldCodeSends.has(i.caseId));
+  // The SMS is on the phone; the workflow has not yet seen the send finish (no deadline on the case yet).
+  expect((await h.query(caseStateQuery)).deadlines.identityVerification).toBeUndefined();
+  await expect(executeUpdate(h, verifyIdentityUpdate, { args: [{ actor: pdrActors.storefront, codeMac: RIGHT_CODE_MAC }] })).resolves.toBeDefined();
+  heldCodeSends.get(i.caseId)!();
+  await s.at('handling');
+  expect(eventTypes(i.caseId)).toEqual(expect.arrayContaining(['pdr.code_sent', 'pdr.code_checked', 'pdr.identity_verified']));
+  expect(event(i.caseId, 'pdr.verification_lapsed')).toBeUndefined();
+  await s.complete('pdr.handling', { decision: 'fulfil' });
+  expect(await h.result()).toEqual({ outcome: 'fulfilled', reasons: [] });
+});
+
+async function waitFor(ok: () => boolean) {
+  for (let k = 0; k < 200 && !ok(); k++) await new Promise((r) => setTimeout(r, 25));
+  expect(ok()).toBe(true);
+}
 
 test('no registered mobile or e-mail: the identity cannot be checked, closed at once', async () => {
   const { i, h } = await start('access', { customerId: '-nocontact' });
