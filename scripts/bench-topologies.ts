@@ -2,7 +2,7 @@
 // the dev system (`bash scripts/dev`: one process for worker + API + embedded PGlite, the Temporal dev server) and the
 // production topology (`bash scripts/prod-like`: two workers, two APIs, Temporal server 1.32.0 on PostgreSQL). CPU is
 // split per part of each (the prod-like state file's processes and its PostgreSQL cluster). Not a test.
-//   bash scripts/bench.sh topologies [--only start,latency,firsttask,history,replay] [--cases 100] [--skip-dev] [--skip-prod-like]
+//   bash scripts/bench.sh topologies [--only start,latency,firsttask,history,whole,replay] [--cases 100] [--skip-dev] [--skip-prod-like]
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,7 @@ const opt = (name: string, dflt: string) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : dflt;
 };
-const only = opt('only', 'start,latency,firsttask,history,replay');
+const only = opt('only', 'start,latency,firsttask,history,whole,replay');
 const cases = opt('cases', '100');
 const progress = (msg: string) => process.stderr.write(`\x1b[1m[bench topologies]\x1b[0m ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,10 +79,18 @@ async function prodLike(): Promise<string> {
       DATABASE_URL: state.databaseUrl,
       BENCH_TOPOLOGY: stateFile,
       BENCH_MAIL_DIR: path.join(ROOT, '.data', 'prod-like', 'mail'),
+      // The harness signs the carrier's webhooks with the topology's own secret (scripts/prodLike.ts prodLikeSecrets).
+      ...webhookSecrets(path.join(ROOT, '.data', 'prod-like', 'secrets.json')),
     });
   } finally {
     await topology.stop();
   }
+}
+
+/** The topology's webhook secrets (WEBHOOK_SECRET_*), read from the file it keeps them in. */
+function webhookSecrets(file: string): Record<string, string> {
+  const all = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
+  return Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith('WEBHOOK_SECRET_')));
 }
 
 /** The harness's Markdown table as figure → [result, how]. */

@@ -1,6 +1,6 @@
 // Benchmark harness: measures a RUNNING system (bash scripts/dev, or any API_URL / TEMPORAL_ADDRESS / DATABASE_URL)
 // and prints one Markdown table with every figure side by side, plus the environment. Progress goes to stderr.
-//   bash scripts/bench.sh [--only start,latency,firsttask,history,replay,floors,timers,rss,uploads,webhooks] [--cases 100] [--concurrency 8]
+//   bash scripts/bench.sh [--only start,latency,firsttask,history,whole,replay,floors,timers,rss,uploads,webhooks] [--cases 100] [--concurrency 8]
 //                         [--latency-seq 50] [--latency-conc 100] [--timers 1000] [--timer-minutes 1.5] [--timer-lead-minutes M]
 //                         [--replay 50] [--open-cases 1000[,5000,10000]] [--cleanup]
 //                         [--only webhooks --webhooks-per-minute 1000 --webhook-seconds 60 --webhook-cases 50]
@@ -10,12 +10,12 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { call, closeContext, createContext, ROOT, type BenchContext } from './bench/context';
-import { environment, firstTaskThroughput, historySizes, humanStepLatency, replayThroughput, rssPerOpenCases, startRatio, timerLateness, uploadThroughput, warmUp, type Options, type Row } from './bench/stages';
+import { environment, firstTaskThroughput, historySizes, wholeCases, humanStepLatency, replayThroughput, rssPerOpenCases, startRatio, timerLateness, uploadThroughput, warmUp, type Options, type Row } from './bench/stages';
 import { startFloor, replayFloor } from './bench/floors';
 import { webhookThroughput } from './bench/webhooks';
 import { pool, progress } from './bench/util';
 
-const STAGES = ['start', 'latency', 'firsttask', 'history', 'replay', 'floors', 'timers', 'rss', 'uploads', 'webhooks'] as const;
+const STAGES = ['start', 'latency', 'firsttask', 'history', 'whole', 'replay', 'floors', 'timers', 'rss', 'uploads', 'webhooks'] as const;
 type Stage = (typeof STAGES)[number];
 
 class UsageError extends Error {}
@@ -97,6 +97,7 @@ async function main() {
     latency: () => humanStepLatency(ctx, o),
     firsttask: () => firstTaskThroughput(ctx, o),
     history: () => historySizes(ctx),
+    whole: () => wholeCases(ctx, o),
     replay: () => replayThroughput(ctx, o),
     floors: async () => [...(await startFloor(ctx, o)), ...(await replayFloor(ctx))],
     timers: () => timerLateness(ctx, o),

@@ -328,6 +328,44 @@ export async function historySizes(ctx: BenchContext): Promise<Row[]> {
   return rows;
 }
 
+/**
+ * 4b. Whole cases: N returns and N warranty repairs driven through their happy paths (as historySizes drives one),
+ * `concurrency` at a time; CPU per complete case, per part of the system, with the parts' idle CPU over 10 s beforehand
+ * (the reconciler, the outbox poll and Temporal's own housekeeping) reported beside it. The journeys' step polls
+ * (GET /v1/cases/:id until the step is reached, a 409 action retried every 250 ms) are in the figure, as a storefront's
+ * would be.
+ */
+export async function wholeCases(ctx: BenchContext, o: Options): Promise<Row[]> {
+  const rows: Row[] = [];
+  const n = Math.min(o.cases, 40);
+  const idle = cpuMeter(ctx.apiUrl);
+  progress('whole cases: 10 s of idle CPU first');
+  await sleep(10_000);
+  const idleCpu = idle?.stop(10, 'idle second') ?? 'CPU not measured';
+  const m = ctx.merchants.whole;
+  const paths: [string, string, (c: BenchContext, lane: number, m: Merchant) => Promise<string>][] = [
+    ['return', 'approved, shipped back, carrier webhook, inspection confirmed, refunded', driveReturn],
+    ['warranty_repair', 'free repair, hand-over, carrier webhook, receipt, repaired, shipped back, rated', driveRepair],
+  ];
+  for (const [type, steps, drive] of paths) {
+    progress(`whole cases: ${n} ${type} cases through their happy path, ${o.concurrency} at a time`);
+    const cpu = cpuMeter(ctx.apiUrl);
+    const t0 = now();
+    try {
+      await pool(range(n), o.concurrency, (_i, lane) => drive(ctx, lane, m));
+      const elapsed = now() - t0;
+      rows.push({
+        figure: `Whole case: ${type}`,
+        value: `${n} cases in ${(elapsed / 1000).toFixed(1)} s (${rate(n, elapsed)} cases/s)`,
+        detail: `${steps}; ${o.concurrency} at a time; ${cpu?.stop(n, 'complete case') ?? 'CPU not measured'}; idle beforehand, ${idleCpu}`,
+      });
+    } catch (err) {
+      rows.push({ figure: `Whole case: ${type}`, value: 'not measured', detail: (err as Error).message.slice(0, 200) });
+    }
+  }
+  return rows;
+}
+
 /** The machine and the database the figures come from. */
 export async function environment(ctx: BenchContext): Promise<Row[]> {
   const version = ctx.dbVersion;
