@@ -82,11 +82,28 @@ export function childPids(pid: number, pattern: RegExp): number[] {
   return out;
 }
 
-/** The name and CPU time (user + system, ms) of a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat line. */
-function parseStat(stat: string): { name: string; cpuMs: number } {
+/**
+ * The name and CPU time (user + system, ms) of a /proc/<pid>/stat or /proc/<pid>/task/<tid>/stat line; `reapedMs` is
+ * the CPU of its children that have ended and been waited for (a PostgreSQL backend's, once it exits, on its postmaster).
+ */
+function parseStat(stat: string): { name: string; cpuMs: number; reapedMs: number } {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 (utime, stime), in clock ticks of 10 ms (USER_HZ is 100 on Linux).
-  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
+  // Fields 14-17 (utime, stime, cutime, cstime), in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+  return {
+    name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    cpuMs: (Number(fields[11]) + Number(fields[12])) * 10,
+    reapedMs: (Number(fields[13]) + Number(fields[14])) * 10,
+  };
+}
+
+/** A PostgreSQL process's own CPU and its ended children's (ms): a backend that ends between two readings stays counted. */
+function postgresCpuMsOf(pid: number): number {
+  try {
+    const { cpuMs, reapedMs } = parseStat(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return cpuMs + reapedMs;
+  } catch {
+    return 0;
+  }
 }
 
 /** CPU time (user + system, every thread) a process has used so far, in ms; undefined when it is gone. */
@@ -99,15 +116,15 @@ export function cpuMsOf(pid: number): number | undefined {
 }
 
 /**
- * CPU time (ms) of every process on this machine named `postgres` (a local PostgreSQL server and its backends; a
- * backend that ends between two readings takes its share with it). 0 when there is none (PGlite, a remote server).
+ * CPU time (ms) of every process on this machine named `postgres` (a local PostgreSQL server and its backends, and
+ * the backends that ended, counted on their postmaster). 0 when there is none (PGlite, a remote server).
  */
 export function localPostgresCpuMs(): number {
   let total = 0;
   for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
-      const { name, cpuMs } = parseStat(fs.readFileSync(`/proc/${d}/stat`, 'utf8'));
-      if (name === 'postgres') total += cpuMs;
+      const { name, cpuMs, reapedMs } = parseStat(fs.readFileSync(`/proc/${d}/stat`, 'utf8'));
+      if (name === 'postgres') total += cpuMs + reapedMs;
     } catch {
       /* gone */
     }
@@ -190,14 +207,14 @@ export function topologyComponents(): { pids: Record<string, number>; pgCluster?
   return { pids: state.pids, pgCluster };
 }
 
-/** CPU (ms) of one PostgreSQL cluster's processes (postmaster by its data directory, backends by their title). */
+/** CPU (ms) of one PostgreSQL cluster's processes (postmaster by its data directory, backends by their title), ended backends included. */
 function clusterCpuMs(cluster: string): number {
   const [version, name] = cluster.split('/');
   let total = 0;
   for (const d of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
       const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.startsWith(`postgres: ${version}/${name}:`) || cmd.includes(`/postgresql/${version}/${name} `) || cmd.includes(`/${version}/${name}/postgresql.conf`)) total += cpuMsOf(Number(d)) ?? 0;
+      if (cmd.startsWith(`postgres: ${version}/${name}:`) || cmd.includes(`/postgresql/${version}/${name} `) || cmd.includes(`/${version}/${name}/postgresql.conf`)) total += postgresCpuMsOf(Number(d));
     } catch {
       /* gone */
     }
