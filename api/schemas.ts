@@ -149,7 +149,7 @@ export const attachmentSchema = z
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     sizeBytes: z.number().int().min(1),
     contentType: z.string().describe('The type the bytes show, not the one the upload claimed'),
-    filename: z.string().nullable(),
+    filename: z.string().nullable().describe("The name the uploader gave: masked for staff roles that do not read free text; null when none was given or once the case customer's data key was destroyed (erasure)"),
     uploadedBy: z.string().describe('Principal id'),
     uploaderRole: z.string(),
     createdAt: z.iso.datetime(),

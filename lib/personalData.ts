@@ -785,7 +785,7 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'caseEvidence',
     subject: OWN,
     columns: {
-      filename: inClear(pd('free_text', 'the file name the uploader gave'), 'not sealed yet: shown in every attachment list and download; the erasure strips it'),
+      filename: sealed(pd('free_text', 'the file name the uploader gave'), 'the case customer’s, like the bytes (a name the platform gave, a dossier’s, stays clear)'),
       sha256: inClear(pd('free_text', 'the blob’s key: the bytes (photos, documents) are the customer’s evidence'), 'a hash of the clear bytes, kept to find the blob; the bytes themselves are sealed in the blob store with the case customer’s key (lib/blobs.ts)'),
       // The blob-store key of the sealed bytes (a hash of ciphertext): nothing about the person without the subject's key.
       blob_key: none(ids),

@@ -17,11 +17,14 @@ import { stageSealed, type BlobStore } from './blobs';
 import { poolOf, type Db } from './db';
 import type { KeyManagement } from './keys';
 import type { Logger } from './logger';
+import { SYSTEM_UPLOADER } from './attachmentRules';
 import { isSealed, sealerFor, SEALED_PREFIX } from './sealedFields';
 
 /** A table whose clear values are sealed: its key columns, how a row finds its subject, what is sealed. */
 interface BackfillTable {
   table: string;
+  /** The name its counts go under (default: the table). */
+  label?: string;
   /** The primary key's columns (text): the cursor. */
   key: string[];
   /** An SQL expression over `t` answering the subject id whose key seals the row (null: left clear, no key). */
@@ -54,6 +57,8 @@ export const backfillTables: readonly BackfillTable[] = [
   { table: 'repair_requests', key: ['case_id'], subject: OF_CASE, inPlace: ['description', 'dispute_text'] },
   { table: 'complaints', key: ['case_id'], subject: OF_CASE, inPlace: ['description'] },
   { table: 'thread_messages', key: ['id'], subject: OF_CASE, inPlace: ['body'] },
+  // A file's name (the bytes are sealed below); a name the platform gave (a dossier export's) stays clear.
+  { table: 'attachments', label: 'attachments.filename', key: ['id'], subject: `(SELECT c.subject_id FROM cases c WHERE c.id = t.case_id AND t.uploader_role <> '${SYSTEM_UPLOADER}')`, inPlace: ['filename'] },
   { table: 'task_notes', key: ['id'], subject: '(SELECT c.subject_id FROM tasks k JOIN cases c ON c.id = k.case_id WHERE k.id = t.task_id)', inPlace: ['body'] },
 ];
 
@@ -126,10 +131,10 @@ export async function backfillSealing(deps: { db: Db; keys: KeyManagement; logge
       }
       const last: Record<string, string | null> = page.rows[page.rows.length - 1];
       cursor = t.key.map((_k, i) => last[`k${i}`]!);
-      log.info({ table: t.table, sealed, skipped, cursor: cursor.join('/') }, 'sealing backfill: page done');
+      log.info({ table: t.label ?? t.table, sealed, skipped, cursor: cursor.join('/') }, 'sealing backfill: page done');
     }
-    counts.sealed[t.table] = sealed;
-    counts.skipped[t.table] = skipped;
+    counts.sealed[t.label ?? t.table] = sealed;
+    counts.skipped[t.label ?? t.table] = skipped;
   }
 
   // Mail intakes written before: the sender's blind index (the subject whose sealed contact it is finds them by it).
@@ -160,28 +165,8 @@ export async function backfillSealing(deps: { db: Db; keys: KeyManagement; logge
       );
       if (page.rows.length === 0) break;
       for (const a of page.rows) {
-        if (!(await blobs.exists(a.sha256))) continue; // bytes already gone (erased): nothing to seal
         try {
-          const bytes = await readAll(blobs.read(a.sha256));
-          const staged = await stageSealed(blobs, sealer, a.subject_id, Readable.from([bytes]), { maxBytes: Math.max(1, bytes.length) });
-          if (staged.sha256 !== a.sha256) {
-            await staged.discard();
-            throw new Error(`attachment ${a.id}: the stored bytes do not match their hash`);
-          }
-          await staged.commit();
-          const done = await pool.query(`UPDATE attachments SET blob_key = $2 WHERE id = $1 AND blob_key IS NULL`, [a.id, staged.storedKey]);
-          if (!done.rowCount) {
-            await blobs.remove(staged.storedKey);
-            continue;
-          }
-          sealed++;
-          // The clear bytes go once no row needs them in clear (content-addressed: other cases may share them).
-          const still = await pool.query(
-            `SELECT 1 FROM attachments WHERE sha256 = $1 AND blob_key IS NULL UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1
-             UNION ALL SELECT 1 FROM inbound_mail_quarantine WHERE raw_sha256 = $1 OR html_sha256 = $1 OR attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text)) LIMIT 1`,
-            [a.sha256],
-          );
-          if (still.rowCount === 0) await blobs.remove(a.sha256);
+          if ((await sealAttachmentBytes({ db: deps.db, keys: deps.keys, blobs }, { id: a.id, sha256: a.sha256, subjectId: a.subject_id })) === 'sealed') sealed++;
         } catch (err) {
           if (!/was destroyed/.test((err as Error).message)) throw err;
           skipped++;
@@ -195,6 +180,37 @@ export async function backfillSealing(deps: { db: Db; keys: KeyManagement; logge
   }
   log.info({ counts }, 'sealing backfill finished');
   return counts;
+}
+
+/**
+ * Seals an attachment's clear bytes (stored under their hash) into a blob of their own with `subjectId`'s key, names
+ * it on the row, and removes the clear blob once no row needs it in clear (content-addressed: other cases, a held mail
+ * or a mail intake may share it). 'gone': no clear bytes (erased); 'raced': another process sealed the row first.
+ */
+export async function sealAttachmentBytes(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, a: { id: string; sha256: string; subjectId: string }): Promise<'sealed' | 'gone' | 'raced'> {
+  const { blobs } = deps;
+  const pool = poolOf(deps.db);
+  if (!(await blobs.exists(a.sha256))) return 'gone';
+  const bytes = await readAll(blobs.read(a.sha256));
+  const staged = await stageSealed(blobs, sealerFor(deps.db, deps.keys), a.subjectId, Readable.from([bytes]), { maxBytes: Math.max(1, bytes.length) });
+  if (staged.sha256 !== a.sha256) {
+    await staged.discard();
+    throw new Error(`attachment ${a.id}: the stored bytes do not match their hash`);
+  }
+  await staged.commit();
+  const done = await pool.query(`UPDATE attachments SET blob_key = $2 WHERE id = $1 AND blob_key IS NULL`, [a.id, staged.storedKey]);
+  if (!done.rowCount) {
+    await blobs.remove(staged.storedKey);
+    return 'raced';
+  }
+  const still = await pool.query(
+    `SELECT 1 FROM attachments WHERE sha256 = $1 AND blob_key IS NULL UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1
+     UNION ALL SELECT 1 FROM inbound_mail_quarantine WHERE raw_sha256 = $1 OR html_sha256 = $1 OR attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text))
+     UNION ALL SELECT 1 FROM mail_intakes WHERE attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text)) LIMIT 1`,
+    [a.sha256],
+  );
+  if (still.rowCount === 0) await blobs.remove(a.sha256);
+  return 'sealed';
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {

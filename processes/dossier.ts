@@ -67,7 +67,9 @@ export async function writeCaseDossier(deps: DossierDeps, caseId: string, o: { b
     yield { path: 'links.json', bytes: jsonBytes(links.map((l) => ({ linkId: l.linkId, type: l.type, direction: l.direction, caseId: l.otherCaseId, caseType: l.otherCaseType, eventKey: l.eventKey, createdBy: l.createdBy, createdAt: l.createdAt.toISOString() }))) };
     // Evidence: the rows, then each file's bytes streamed from the blob store (the manifest hashes them again on the way).
     const attachments = await deps.db.attachment.findMany({ where: { caseId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-    yield { path: 'attachments.json', bytes: jsonBytes(attachments.map((a) => ({ attachmentId: a.id, sha256: a.sha256, sizeBytes: a.sizeBytes, contentType: a.contentType, filename: a.filename, uploadedBy: a.uploadedBy, uploaderRole: a.uploaderRole, createdAt: a.createdAt.toISOString(), file: `attachments/${a.id}` }))) };
+    // Their names are sealed like the words: opened here, null once the key was destroyed.
+    const names = await sealerFor(deps.db, deps.keys).open(kase.subjectId, attachments.map((a) => a.filename));
+    yield { path: 'attachments.json', bytes: jsonBytes(attachments.map((a, i) => ({ attachmentId: a.id, sha256: a.sha256, sizeBytes: a.sizeBytes, contentType: a.contentType, filename: names[i], uploadedBy: a.uploadedBy, uploaderRole: a.uploaderRole, createdAt: a.createdAt.toISOString(), file: `attachments/${a.id}` }))) };
     // Sealed bytes open with the case customer's key (lib/blobs.ts); once it is destroyed, the file is named as erased.
     for (const a of attachments) {
       const stream = await storedReader(deps.blobs, sealerFor(deps.db, deps.keys), a, kase.subjectId);

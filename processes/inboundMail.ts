@@ -20,6 +20,7 @@ import { Readable } from 'node:stream';
 import { countedAgainstLimits, typeOfBytes, type AttachmentLimits } from '../lib/attachmentRules';
 import type { ParsedMail } from 'mailparser';
 import type { BlobStore } from '../lib/blobs';
+import { sealAttachmentBytes } from '../lib/sealingBackfill';
 import type { Db } from '../lib/db';
 import type { InboundEnvelope } from '../lib/inboundMail';
 import type { Logger } from '../lib/logger';
@@ -78,8 +79,21 @@ async function contactOf(db: Db, keys: KeyManagement, c: ThreadCase, party: Repl
 
 const authorOf = (c: ThreadCase, party: ReplyParty): string => (party === 'customer' ? c.customerId : party === 'merchant' ? (c.merchantId ?? 'merchant') : 'staff');
 
-/** The case's attachment rows for kept files (the same bytes in the same case are one attachment), checked against the case's limits. */
-export async function attachToCase(db: Db, caseId: string, files: InboundFile[], uploadedBy: string, limits: InboundAttachmentLimits, subjectId: string | null): Promise<string[] | { refused: string }> {
+/**
+ * The case's attachment rows for kept files (the same bytes in the same case are one attachment), checked against the
+ * case's limits. `subjectId`: the uploader's subject (the customer's mail); a file's name is sealed with the case
+ * customer's key (`caseSubjectId`, lib/sealedFields.ts), like the bytes of an upload.
+ */
+export async function attachToCase(
+  deps: { db: Db; keys: KeyManagement; blobs: BlobStore },
+  c: { id: string; subjectId?: string | null },
+  files: InboundFile[],
+  uploadedBy: string,
+  limits: InboundAttachmentLimits,
+  subjectId: string | null,
+): Promise<string[] | { refused: string }> {
+  const { db } = deps;
+  const caseId = c.id;
   const kept = files.filter((f) => f.sha256);
   const existing = await db.attachment.findMany({ where: { caseId, sha256: { in: kept.map((f) => f.sha256!) } } });
   const fresh = kept.filter((f) => !existing.some((e) => e.sha256 === f.sha256));
@@ -93,7 +107,10 @@ export async function attachToCase(db: Db, caseId: string, files: InboundFile[],
       ids.push(same.id);
       continue;
     }
-    const row = await db.attachment.create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId, sha256: f.sha256!, sizeBytes: f.sizeBytes, contentType: f.contentType, filename: f.filename, uploadedBy, uploaderRole: EMAIL_AUTHOR_ROLE, subjectId } });
+    const filename = f.filename && c.subjectId ? await sealerFor(db, deps.keys).seal(c.subjectId, f.filename) : f.filename;
+    const row = await db.attachment.create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId, sha256: f.sha256!, sizeBytes: f.sizeBytes, contentType: f.contentType, filename, uploadedBy, uploaderRole: EMAIL_AUTHOR_ROLE, subjectId } });
+    // The bytes, kept clear while no subject was certain, sealed with the case customer's key now they are evidence.
+    if (c.subjectId) await sealAttachmentBytes(deps, { id: row.id, sha256: row.sha256, subjectId: c.subjectId });
     ids.push(row.id);
   }
   return [...new Set(ids)];
@@ -179,7 +196,7 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
   async function postFromMail(c: ThreadCase, party: ReplyParty, m: { textBody: string; files: InboundFile[]; htmlSha256: string | null; htmlSize: number }): Promise<PostedThreadMessage | { refused: string }> {
     const author = authorOf(c, party);
     const files = [...m.files, ...(m.htmlSha256 ? [{ sha256: m.htmlSha256, sizeBytes: m.htmlSize, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
-    const attachmentIds = await attachToCase(deps.db, c.id, files, author, deps.limits, party === 'customer' ? (c.subjectId ?? null) : null);
+    const attachmentIds = await attachToCase(deps, c, files, author, deps.limits, party === 'customer' ? (c.subjectId ?? null) : null);
     if (!Array.isArray(attachmentIds)) return attachmentIds;
     const body = m.textBody.trim() || '(an e-mail without text)';
     return postThreadMessage({ db: deps.db, clients: deps.clients, logger: log, keys: deps.keys }, c, { party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body, attachmentIds, via: 'email' });
@@ -217,7 +234,7 @@ export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 
       files[files.length - 1].sizeBytes = size;
     }
     const author = authorOf(c, o.party);
-    const attachmentIds = await attachToCase(deps.db, c.id, files, author, deps.limits, o.party === 'customer' ? c.subjectId : null);
+    const attachmentIds = await attachToCase(deps, c, files, author, deps.limits, o.party === 'customer' ? c.subjectId : null);
     if (!Array.isArray(attachmentIds)) throw new QuarantineError('attachment_refused', `The mail's attachments do not fit the case: ${attachmentIds.refused}`);
     const posted = await postThreadMessage({ db: deps.db, clients: deps.clients, logger: deps.logger, keys: deps.keys }, c, { party: o.party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body: row.textBody.trim() || '(an e-mail without text)', attachmentIds, via: 'email' });
     await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { threadMessageId: posted.id } });

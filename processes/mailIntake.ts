@@ -248,7 +248,7 @@ export async function confirmMailIntake(deps: CaseOpeningDeps & { blobs: BlobSto
   const files = (row.attachments as unknown as InboundFile[]).filter((f) => f.sha256 && !f.refused);
   if (files.length > 0) {
     // Two confirmations at once may race to the same attachment row: the loser finds it the second time.
-    const attach = () => attachToCase(deps.db, opened.caseId, files, kase.customerId, deps.limits, kase.subjectId);
+    const attach = () => attachToCase({ db: deps.db, keys: deps.ports.keys, blobs: deps.blobs }, { id: opened.caseId, subjectId: kase.subjectId }, files, kase.customerId, deps.limits, kase.subjectId);
     const attached = await attach().catch((err: unknown) => (isUniqueViolation(err) ? attach() : Promise.reject(err)));
     if (!Array.isArray(attached)) (log ?? deps.logger).warn({ caseId: opened.caseId, intakeId: row.id, refused: attached.refused }, "the intake's files do not fit the case: not attached");
   }

@@ -109,7 +109,9 @@ function receiveFile(req: Request, stage: (source: Readable, o: { maxBytes: numb
   });
 }
 
-const present = (a: { id: string; caseId: string; sha256: string; sizeBytes: number; contentType: string; filename: string | null; uploadedBy: string; uploaderRole: string; createdAt: Date }) => ({
+type AttachmentRow = { id: string; caseId: string; sha256: string; sizeBytes: number; contentType: string; filename: string | null; uploadedBy: string; uploaderRole: string; createdAt: Date };
+
+const present = (a: AttachmentRow) => ({
   attachmentId: a.id,
   caseId: a.caseId,
   sha256: a.sha256,
@@ -123,6 +125,22 @@ const present = (a: { id: string; caseId: string; sha256: string; sizeBytes: num
 
 export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps.attachmentLimits ?? DEFAULT_ATTACHMENT_LIMITS): Router {
   const r = Router();
+
+  /**
+   * The rows as the reader may see them: a file's name is the uploader's words, sealed with the case customer's key
+   * (policy 1.3, 2.2.2): in clear for the parties and the staff roles that read free text (each read recorded), else
+   * masked; null once the key was destroyed. A name the platform gave (a dossier export) is shown as it is.
+   */
+  async function shown(req: Request, c: { id: string; subjectId: string | null }, route: string, rows: AttachmentRow[]): Promise<AttachmentRow[]> {
+    const personal = rows.filter((a) => a.uploaderRole !== SYSTEM_UPLOADER && a.filename !== null);
+    if (personal.length === 0) return rows;
+    const names = await personalReadsOf(deps).reveal(
+      { principal: req.principal!, route, purpose: purposeOf(req, 'case_handling'), caseId: c.id, subjectId: c.subjectId },
+      personal.map((a) => ({ table: 'attachments', column: 'filename', category: 'free_text', value: a.filename })),
+    );
+    const byId = new Map(personal.map((a, i) => [a.id, names[i]]));
+    return rows.map((a) => (byId.has(a.id) ? { ...a, filename: byId.get(a.id)! } : a));
+  }
 
   async function visibleCase(req: Request) {
     const c = await loadCase(deps, req.params.caseId as string);
@@ -159,7 +177,8 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
       }
       const same = await deps.db.attachment.findUnique({ where: { caseId_sha256: { caseId: c.id, sha256: staged.sha256 } } });
       if (same) {
-        res.status(200).location(`/v1/cases/${c.id}/attachments/${same.id}`).json(present(same));
+        const [sameShown] = await shown(req, c, attachmentRoutes.upload.id, [same]);
+        res.status(200).location(`/v1/cases/${c.id}/attachments/${same.id}`).json(present(sameShown));
         return;
       }
       const used = await deps.db.attachment.aggregate({ where: countedAgainstLimits(c.id), _sum: { sizeBytes: true }, _count: true });
@@ -169,15 +188,20 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
       }
       await staged.commit();
       kept = true;
+      // The name, like the bytes, sealed with the case customer's key.
+      const storedName = filename && c.subjectId ? await sealerFor(deps.db, deps.ports.keys).seal(c.subjectId, filename) : filename;
       const row = await deps.db.attachment
-        .create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId: c.id, sha256: staged.sha256, blobKey: staged.storedKey ?? null, sizeBytes: staged.size, contentType: detected, filename, uploadedBy: req.principal!.id, uploaderRole: req.principal!.role, subjectId: req.principal!.role === 'storefront' ? c.subjectId : null } })
+        .create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId: c.id, sha256: staged.sha256, blobKey: staged.storedKey ?? null, sizeBytes: staged.size, contentType: detected, filename: storedName, uploadedBy: req.principal!.id, uploaderRole: req.principal!.role, subjectId: req.principal!.role === 'storefront' ? c.subjectId : null } })
         .catch(async (err: { code?: string }) => {
           // The same bytes uploaded twice at once: the other request's row answers (the blob is shared by hash).
           if (err?.code === 'P2002') return deps.db.attachment.findUniqueOrThrow({ where: { caseId_sha256: { caseId: c.id, sha256: staged.sha256 } } });
           throw err;
         });
       log.info({ attachmentId: row.id, sha256: row.sha256, sizeBytes: row.sizeBytes, contentType: row.contentType }, 'attachment stored');
-      res.status(row.sha256 === staged.sha256 && row.uploadedBy === req.principal!.id ? 201 : 200).location(`/v1/cases/${c.id}/attachments/${row.id}`).json(present(row));
+      // This upload's own row shows the name just given; a row another upload made is shown as the reader may see it.
+      const mine = row.uploadedBy === req.principal!.id && row.filename === storedName;
+      const [rowShown] = mine ? [{ ...row, filename }] : await shown(req, c, attachmentRoutes.upload.id, [row]);
+      res.status(row.sha256 === staged.sha256 && row.uploadedBy === req.principal!.id ? 201 : 200).location(`/v1/cases/${c.id}/attachments/${row.id}`).json(present(rowShown));
     } finally {
       if (!kept) await staged.discard();
     }
@@ -186,7 +210,7 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
   mount(r, attachmentRoutes.list, async (req, res) => {
     const c = await visibleCase(req);
     const rows = await deps.db.attachment.findMany({ where: { caseId: c.id }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-    res.json({ caseId: c.id, attachments: rows.map(present) });
+    res.json({ caseId: c.id, attachments: (await shown(req, c, attachmentRoutes.list.id, rows)).map(present) });
   });
 
   mount(r, attachmentRoutes.download, async (req, res) => {

@@ -75,14 +75,16 @@ test('rows in the old shape are sealed with their subject’s key, read back the
     INSERT INTO complaints (case_id, channel, category, description) VALUES ('CMP-1', 'storefront', 'service', 'Nobody answered my calls');
     INSERT INTO thread_messages (id, case_id, party, author_id, author_role, body, attachment_ids) VALUES ('m1', 'REP-1', 'customer', 'usr_1', 'storefront', 'Any news on my kettle?', '{}');
     INSERT INTO mail_intakes (id, case_type, from_address, description, attachments, expires_at) VALUES ('mi_1', 'complaint', 'wang@old.test', 'words', '[]', now() + interval '1 day');
-    INSERT INTO attachments (id, case_id, sha256, size_bytes, content_type, uploaded_by, uploader_role, subject_id) VALUES ('att_1', 'REP-1', '${sha}', ${file.length}, 'application/pdf', 'prn', 'storefront', 'sub_a');`);
+    INSERT INTO attachments (id, case_id, sha256, size_bytes, content_type, filename, uploaded_by, uploader_role, subject_id) VALUES
+      ('att_1', 'REP-1', '${sha}', ${file.length}, 'application/pdf', '王五的发票.pdf', 'prn', 'storefront', 'sub_a'),
+      ('att_2', 'REP-1', '${'0'.repeat(64)}', 10, 'application/x-tar', 'dossier-REP-1.tar', 'system', 'system', NULL);`);
   const staged = await blobs.stage((await import('node:stream')).Readable.from([file]), { maxBytes: file.length });
   await staged.commit();
   // A subject erased before the backfill: its key destroyed; its rows are left as they are.
   await sealerFor(db, keys).shred('sub_gone');
 
   const counts = await backfillSealing({ db, keys, logger, blobs }, { batch: 1 });
-  expect(counts.sealed).toEqual({ registrations: 1, user_accounts: 1, parties: 1, registration_guardians: 1, repair_requests: 1, complaints: 1, thread_messages: 1, task_notes: 0, mail_intakes: 1, attachments: 1 });
+  expect(counts.sealed).toEqual({ registrations: 1, user_accounts: 1, parties: 1, registration_guardians: 1, repair_requests: 1, complaints: 1, thread_messages: 1, 'attachments.filename': 1, task_notes: 0, mail_intakes: 1, attachments: 1 });
   expect(counts.skipped).toMatchObject({ parties: 1, attachments: 0 });
   expect(lines.some((l) => l.msg === 'sealing backfill: page done' && l.table === 'registrations')).toBe(true);
 
@@ -111,6 +113,11 @@ test('rows in the old shape are sealed with their subject’s key, read back the
   expect(await open('sub_g', [guardian.mobile])).not.toEqual(await open('sub_a', [guardian.mobile]).catch(() => ['other key']));
   const words = (await sql.query(`SELECT (SELECT description FROM repair_requests) AS r, (SELECT description FROM complaints) AS c, (SELECT body FROM thread_messages) AS m`)).rows[0];
   expect(await open('sub_a', [words.r, words.c, words.m])).toEqual(['The kettle stopped heating', 'Nobody answered my calls', 'Any news on my kettle?']);
+  // A file's name sealed like its bytes; the name the platform gave a dossier stays as it was.
+  const names = Object.fromEntries((await sql.query(`SELECT id, filename FROM attachments`)).rows.map((r) => [r.id, r.filename]));
+  expect(isSealed(names.att_1)).toBe(true);
+  expect(await open('sub_a', [names.att_1])).toEqual(['王五的发票.pdf']);
+  expect(names.att_2).toBe('dossier-REP-1.tar');
 
   // An unconfirmed mail from the subject's address is found by the subject again, by the address's blind index.
   expect((await sql.query(`SELECT from_index FROM mail_intakes WHERE id = 'mi_1'`)).rows[0].from_index).toBe(party.email_index);

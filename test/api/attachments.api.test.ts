@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { isSealed } from '../../lib/sealedFields';
 import { createApp } from '../../api/app';
 import { idem, returnBody } from '../../scripts/harness/bodies';
 import { checkerFor } from '../helpers/responses';
@@ -83,6 +84,18 @@ test('a PDF attached by the storefront: 201 with its hash, listed, downloaded as
   const list = await call(sys, 'GET', `/v1/cases/${caseId}/attachments`, { key: sys.keys.auditor.apiKey });
   expect(list.status).toBe(200);
   expect(list.body.attachments.map((a: any) => a.attachmentId)).toEqual([first.body.attachmentId, png.body.attachmentId]);
+  // The names are the uploaders' words: sealed at rest with the case customer's key, masked for the auditor (who
+  // reads no free text in clear), in clear for the parties and the agent, whose read is recorded (policy 2.2.2).
+  expect(isSealed(stored.filename)).toBe(true);
+  expect(list.body.attachments.map((a: any) => a.filename)).toEqual(['[masked]', '[masked]']);
+  const byStorefront = await call(sys, 'GET', `/v1/cases/${caseId}/attachments`, { key: sys.keys.storefront.apiKey });
+  expect(byStorefront.body.attachments.map((a: any) => a.filename)).toEqual(['receipt.pdf', 'photo.png']);
+  const readsBefore = await sys.db.personalDataRead.count({ where: { caseId, tableName: 'attachments', principalId: sys.keys.agent.id } });
+  const byAgent = await call(sys, 'GET', `/v1/cases/${caseId}/attachments`, { key: sys.keys.agent.apiKey });
+  expect(byAgent.body.attachments.map((a: any) => a.filename)).toEqual(['receipt.pdf', 'photo.png']);
+  const read = await sys.db.personalDataRead.findMany({ where: { caseId, tableName: 'attachments', principalId: sys.keys.agent.id }, orderBy: { at: 'desc' } });
+  expect(read.length).toBe(readsBefore + 1);
+  expect(read[0]).toMatchObject({ columns: ['filename'], rows: 2, route: 'listAttachments' });
 
   const res = await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments/${first.body.attachmentId}`, { headers: { authorization: `Bearer ${sys.keys.agent.apiKey}` } });
   expect(res.status).toBe(200);

@@ -66,7 +66,7 @@ test('an auditor downloads a signed dossier of a return that verifies with the p
   expect(manifest.files.map((f: any) => f.path)).toEqual(['case.json', 'tasks.json', 'payments.json', 'timeline.json', 'audit-verification.json', 'thread.json', 'links.json', 'attachments.json', `attachments/${uploaded.attachmentId}`, expect.stringMatching(/^temporal\/run-1-[0-9a-f-]{36}\.json$/), 'replay.json']);
   expect(json('thread.json')).toEqual([]);
   expect(json('links.json')).toEqual([]);
-  expect(json('attachments.json')).toEqual([expect.objectContaining({ attachmentId: uploaded.attachmentId, sha256: uploaded.sha256, file: `attachments/${uploaded.attachmentId}` })]);
+  expect(json('attachments.json')).toEqual([expect.objectContaining({ attachmentId: uploaded.attachmentId, sha256: uploaded.sha256, filename: 'evidence.pdf', file: `attachments/${uploaded.attachmentId}` })]);
   expect(files.get(`attachments/${uploaded.attachmentId}`)!.equals(evidence)).toBe(true);
   expect(manifest.files.find((f: any) => f.path === `attachments/${uploaded.attachmentId}`).sha256).toBe(uploaded.sha256);
   expect(json('case.json')).toMatchObject({ id: caseId, type: 'return', step: 'awaiting_customer_shipment' });

@@ -47,6 +47,7 @@ test("a deleted person's values are found in no store, in no encoding", async ()
     repairWords: `The kettle ${tag} stops heating after a minute.`,
     complaintWords: `The shop ${tag} ignored my three messages.`,
     uploadTitle: `receipt-${tag}-evidence`,
+    fileName: `qiu-${tag}-id-card.pdf`,
     mailedWords: `My parcel ${tag} never arrived and nobody answers the phone.`,
     repliedWords: `Here is the photo of ${tag} you asked for.`,
     heldWords: `Please forward ${tag} to the right department.`,
@@ -67,7 +68,7 @@ test("a deleted person's values are found in no store, in no encoding", async ()
   const complaint = await open({ ...complaintBody(sys.keys.merchant.merchantId, { description: values.complaintWords }), customerId: userRef, customerContact: contact });
   ok(complaint, 201);
   const form = new FormData();
-  form.append('file', new Blob([Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Title (${values.uploadTitle}) >>\nendobj\n%%EOF\n`)]), 'receipt.pdf');
+  form.append('file', new Blob([Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Title (${values.uploadTitle}) >>\nendobj\n%%EOF\n`)]), values.fileName);
   const upload = await fetch(`${sys.api.url}/v1/cases/${ret.body.caseId}/attachments`, { method: 'POST', headers: { authorization: `Bearer ${sys.keys.storefront.apiKey}` }, body: form });
   expect(upload.status).toBe(201);
   const attachmentId = ((await upload.json()) as { attachmentId: string }).attachmentId;
@@ -105,7 +106,7 @@ test("a deleted person's values are found in no store, in no encoding", async ()
   const before = await scanForErasedValues(targets, values);
   const labels = new Set(before.findings.map((f) => f.label));
   for (const found of ['mobile', 'email', 'mailedWords', 'heldWords']) expect({ found, in: labels.has(found) }).toEqual({ found, in: true });
-  for (const sealedValue of ['username', 'displayName', 'uploadTitle', 'repairWords', 'returnWords', 'complaintWords', 'repliedWords']) expect({ sealedValue, in: labels.has(sealedValue) }).toEqual({ sealedValue, in: false });
+  for (const sealedValue of ['username', 'displayName', 'uploadTitle', 'fileName', 'repairWords', 'returnWords', 'complaintWords', 'repliedWords']) expect({ sealedValue, in: labels.has(sealedValue) }).toEqual({ sealedValue, in: false });
   // The held mail is found where the listener keeps it: its row and its raw message.
   expect(before.findings.filter((f) => f.label === 'heldWords').map((f) => f.store).sort()).toEqual(expect.arrayContaining(['database', 'files']));
 
@@ -119,6 +120,8 @@ test("a deleted person's values are found in no store, in no encoding", async ()
   expect(backup.every(isSealed)).toBe(true);
   expect(await sealer.open(subjectId, backup)).toEqual([values.name, values.mobile, values.username, values.email, values.displayName, values.repairWords]);
   const uploadRow = await sys.db.attachment.findUniqueOrThrow({ where: { id: attachmentId } });
+  expect(isSealed(uploadRow.filename)).toBe(true);
+  expect(await sealer.open(subjectId, [uploadRow.filename])).toEqual([values.fileName]);
   const fileCopy = fs.readFileSync(path.join(sys.blobDir, uploadRow.blobKey!.slice(0, 2), uploadRow.blobKey!));
   const openCopy = async () => {
     const open = await sealer.openStream(subjectId);

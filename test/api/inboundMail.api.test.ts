@@ -3,9 +3,11 @@
 // message and is signalled to the case; a bad token, another sender, a refused attachment are quarantined for an agent,
 // who releases or discards them; an oversize message is refused at SMTP. And each accepted notice is a delivery
 // receipt signalled to the case's workflow (noticeDelivered).
+import crypto from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { queueNotification } from '../../activities/caseWrites';
 import { poolOf } from '../../lib/db';
+import { isSealed } from '../../lib/sealedFields';
 import { historyText } from '../helpers/history';
 import { idem, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
@@ -61,6 +63,8 @@ test("a notice queued with a receipt is signalled to its case once the mail serv
   expect(notice.headers['x-notification-id']).not.toBe(key);
 });
 
+const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+
 test("a reply from the party's own address becomes its thread message: text as the body, the PDF and the HTML as files, the workflow told", async () => {
   const { caseId, customerEmail, replyTo } = await openReturn();
   await smtp.sendMail({
@@ -87,6 +91,14 @@ test("a reply from the party's own address becomes its thread message: text as t
   const timeline = (await call(sys, 'GET', `/v1/cases/${caseId}/timeline`, { key: sys.keys.auditor.apiKey })).body;
   expect(timeline.events.find((e: any) => e.type === 'thread.message_posted').payload).toEqual({ messageId: messages[0].messageId, party: 'customer', attachments: 2, via: 'email' });
   expect(await sys.db.inboundMailQuarantine.count({ where: { caseId } })).toBe(0);
+  // At rest, evidence by e-mail is sealed like an upload: its name and its bytes with the case customer's key, in a blob
+  // of their own; the clear blob is gone (no held mail needs it).
+  const rows = await sys.db.attachment.findMany({ where: { caseId } });
+  expect(rows.map((r) => [isSealed(r.filename), /^[0-9a-f]{64}$/.test(r.blobKey ?? '')])).toEqual([[true, true], [true, true]]);
+  expect(await sys.api.deps.ports.blobs.exists(sha256(PDF))).toBe(false);
+  const pdfRow = attachments.find((a: any) => a.contentType === 'application/pdf');
+  const pdf = await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments/${pdfRow.attachmentId}`, { headers: { authorization: `Bearer ${sys.keys.agent.apiKey}` } });
+  expect(Buffer.from(await pdf.arrayBuffer()).equals(PDF)).toBe(true);
 });
 
 test('untrusted mail is quarantined: a bad token, another sender, a refused attachment; an oversize message and another domain are refused at SMTP', async () => {
