@@ -119,7 +119,8 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
       return rows.length;
     }
     if (step.action === 'purgeKeptCaseRecord') {
-      // First the kept records still without a day (their case closed after the erasure): dated from their close.
+      // First the closed case records still without a day (closed since the last run, or before this purge dated
+      // every case): dated from their close.
       if (seen.size === 0) while ((await dateKeptCaseRecords(poolOf(db), { limit: size })) > 0);
       // The erasure request's own case goes last: the others' counts are written on its trail while it stands.
       const rows = (
@@ -130,7 +131,7 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
       ).filter((r) => !seen.has(r.id));
       for (const r of rows) {
         seen.add(r.id);
-        const p = await purgeKeptCaseRecord(db, r.id);
+        const p = await purgeKeptCaseRecord(db, r.id, deps.blobs);
         if (!p.purged) {
           log.warn({ runId: ctx.runId, caseId: r.id, heldBy: p.heldBy }, 'kept case record not purged yet: a row with a period of its own holds it');
           continue;
@@ -139,6 +140,12 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
           ctx.more[table] = (ctx.more[table] ?? 0) + rowsGone;
           purged?.inc({ rule: ctx.rule, table }, rowsGone);
         }
+        // The files only it held: counted under the inventory's store name (stores: blobs).
+        if (p.blobsRemoved > 0) {
+          ctx.more.blobs = (ctx.more.blobs ?? 0) + p.blobsRemoved;
+          purged?.inc({ rule: ctx.rule, table: 'blobs' }, p.blobsRemoved);
+        }
+        log.info({ runId: ctx.runId, caseId: r.id, rows: p.rows, blobsRemoved: p.blobsRemoved }, 'case record purged at the end of its period');
         // The audit trail: the erasure request that kept it records that it is gone (its own trail went with it).
         if (r.request && r.request !== r.id) {
           await appendAuditEvent(db, {

@@ -1,13 +1,15 @@
-// Records kept by law after a subject's erasure, and their purge at the end of their period (policy 2.2.1, 2.4.1;
-// PIPL art. 47 ¶2; 电子商务法 art. 31: transaction records at least 3 years after the transaction). The erasure
-// (lib/subjectErasure.ts) strips a case record to the minimum and keeps it; each kept case record carries the local day
-// from which the daily retention purge (activities/retention.ts, rule transactionRecord) deletes it: `cases.purge_on`,
-// the first day after the longest period of the rules that keep its rows, counted from the case's close as the law
-// counts (民法典 arts. 201-203: months and years to the corresponding day, monthPeriodEndsAt; days, dayPeriodEndsAt).
-// A case still open at the erasure gets its day once it closes (the purge dates it first). The purge deletes the case
-// record whole, in every table of the inventory that holds a case's rows (caseRecordTables), or not at all.
+// Case records and their purge at the end of their period (policy 2.2.1, 2.4.1; PIPL arts. 19, 47; 电子商务法 art. 31:
+// transaction records at least 3 years after the transaction). Every closed case record carries the local day from
+// which the daily retention purge (activities/retention.ts, rule transactionRecord) deletes it: `cases.purge_on`, the
+// first day after the longest period of the rules that keep its rows, counted from the case's close as the law counts
+// (民法典 arts. 201-203: months and years to the corresponding day, monthPeriodEndsAt; days, dayPeriodEndsAt). The
+// erasure (lib/subjectErasure.ts) strips an erased subject's case records to the minimum and dates them at once; the
+// purge dates every other closed case first. An account's own record (a registration case) lives with the account
+// (rule `account`) and is dated only once its subject is erased. The purge deletes the case record whole, in every
+// table of the inventory that holds a case's rows (caseRecordTables), or not at all, and then the files only it held.
 import type pg from 'pg';
 import { dayPeriodEndsAt, monthPeriodEndsAt, type BusinessCalendar } from '../policy/businessCalendar';
+import type { BlobStore } from './blobs';
 import { poolOf, withPgTransaction, type Db } from './db';
 import { caseRecordTables, personalDataInventory, retentions, type Retention, type RetentionId } from './personalData';
 
@@ -50,11 +52,18 @@ export function purgeDayOfCaseRecord(closedAt: Date, cal: BusinessCalendar = RET
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /**
- * Gives the kept case records their purge day: the closed cases of one subject (at its erasure), or of every erased
- * subject (the daily purge: cases still open at the erasure, closed since). Answers how many were dated.
+ * The case types whose record is an account's own (workflows/registrationReview.ts REGISTRATION_CASE_TYPE): kept while
+ * the account is (rule `account`), dated only once the subject is erased.
+ */
+export const ACCOUNT_CASE_TYPES: readonly string[] = ['registration'];
+
+/**
+ * Gives closed case records their purge day: the closed cases of one subject (at its erasure), or every closed case
+ * not yet dated (the daily purge), but an account's own record while its subject is not erased. Answers how many.
  */
 export async function dateKeptCaseRecords(q: Queryable, o: { subjectId?: string; limit?: number } = {}): Promise<number> {
-  const whose = o.subjectId ? 'subject_id = $1' : `subject_id IN (SELECT id FROM subjects WHERE status = 'erased')`;
+  const accountTypes = ACCOUNT_CASE_TYPES.map((t) => `'${t.replace(/'/g, "''")}'`).join(', ');
+  const whose = o.subjectId ? 'subject_id = $1' : `(type NOT IN (${accountTypes}) OR subject_id IN (SELECT id FROM subjects WHERE status = 'erased'))`;
   const rows = (
     await q.query<{ id: string; closed: string }>(
       `SELECT id, to_char(closed_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed FROM cases WHERE purge_on IS NULL AND closed_at IS NOT NULL AND ${whose} ORDER BY id LIMIT ${Math.trunc(o.limit ?? 10_000)}`,
@@ -75,6 +84,8 @@ export interface KeptRecordPurge {
   purged: boolean;
   /** Rows deleted per table (empty when not purged). */
   rows: Record<string, number>;
+  /** Files of the blob store that went with it (its attachments' bytes no other row needs). */
+  blobsRemoved: number;
   /** The table whose foreign key held it, when not purged. */
   heldBy?: string;
 }
@@ -84,15 +95,17 @@ export interface KeptRecordPurge {
  * in as many passes as the foreign keys need, the audit trail included (the trigger lets only this purge delete it:
  * casework.kept_record_purge, local to the transaction). All or nothing: a row still refused rolls it all back.
  */
-export async function purgeKeptCaseRecord(db: Db, caseId: string): Promise<KeptRecordPurge> {
+export async function purgeKeptCaseRecord(db: Db, caseId: string, blobs?: Pick<BlobStore, 'remove'> | null): Promise<KeptRecordPurge> {
   class Held extends Error {
     constructor(readonly table: string) {
       super(`case record ${caseId} held by ${table}`);
     }
   }
   try {
-    return await withPgTransaction(db, async (client) => {
+    const purged = await withPgTransaction(db, async (client) => {
       await client.query(`SET LOCAL casework.kept_record_purge = 'on'`);
+      // Its files' blob keys, read before the rows go.
+      const files = await client.query<{ key: string }>(`SELECT coalesce(blob_key, sha256) AS key FROM attachments WHERE case_id = $1`, [caseId]);
       const tables = caseRecordTables();
       const found = new Map<string, string>();
       for (const [i, t] of tables.entries()) {
@@ -119,12 +132,36 @@ export async function purgeKeptCaseRecord(db: Db, caseId: string): Promise<KeptR
         pending = refused;
       }
       if (pending.length > 0) throw new Held(pending[0]);
-      return { caseId, purged: true, rows };
+      return { caseId, purged: true, rows, blobKeys: files.rows.map((r) => r.key) };
     });
+    // The bytes of its files, once no row of another case, a held mail, an intake or an export needs them.
+    const blobsRemoved = blobs ? await removeBlobsNoRowNeeds(db, blobs, purged.blobKeys) : 0;
+    return { caseId, purged: true, rows: purged.rows, blobsRemoved };
   } catch (err) {
-    if (err instanceof Held) return { caseId, purged: false, rows: {}, heldBy: err.table };
+    if (err instanceof Held) return { caseId, purged: false, rows: {}, blobsRemoved: 0, heldBy: err.table };
     throw err;
   }
+}
+
+/**
+ * Removes from the blob store the files of `keys` (a clear file's hash or a sealed file's own key) that no row needs any
+ * more: an attachment, an export's archive, a held mail or a mail intake. Answers how many went.
+ */
+export async function removeBlobsNoRowNeeds(db: Db, blobs: Pick<BlobStore, 'remove'>, keys: readonly string[]): Promise<number> {
+  let removed = 0;
+  for (const key of new Set(keys)) {
+    const still = await poolOf(db).query(
+      `SELECT 1 FROM attachments WHERE (sha256 = $1 AND blob_key IS NULL) OR blob_key = $1 UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1
+       UNION ALL SELECT 1 FROM inbound_mail_quarantine WHERE raw_sha256 = $1 OR html_sha256 = $1 OR attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text))
+       UNION ALL SELECT 1 FROM mail_intakes WHERE attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text)) LIMIT 1`,
+      [key],
+    );
+    if (still.rowCount === 0) {
+      await blobs.remove(key);
+      removed++;
+    }
+  }
+  return removed;
 }
 
 /** The case records kept for a subject and the day each is purged from (null: still open), for answers and tests. */

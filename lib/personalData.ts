@@ -98,8 +98,9 @@ export const retentions = {
     clause: '电子商务法 art. 31 (商品和服务信息、交易信息 kept at least 3 years from the completion of the transaction); policy 2.2.1 (storage periods set by law)',
     disposal: 'keep_by_law',
     law: '电子商务法 art. 31',
-    // An erased subject's case records, kept stripped by the erasure, carry the day their period ends (cases.purge_on,
-    // lib/keptRecords.ts); past it the case record goes whole. Other subjects' cases are not purged by the schedule yet.
+    // Every closed case record carries the first day after its period (cases.purge_on, lib/keptRecords.ts: an erased
+    // subject's, stripped, dated at the erasure; the others dated by this step); past it the case record goes whole,
+    // with the files only it held. An account's own record (a registration case) waits for its subject's erasure.
     purge: [{ table: 'cases', due: 't.purge_on IS NOT NULL AND t.purge_on <= $4::date', action: 'purgeKeptCaseRecord' }],
   },
   repairRecord: {
@@ -110,7 +111,7 @@ export const retentions = {
     clause: '部分商品修理更换退货责任规定 (三包) arts. 10-11 (the repair record decides a later replacement or return); 电子商务法 art. 31; policy 2.2.1',
     disposal: 'keep_by_law',
     law: '电子商务法 art. 31; 三包规定 art. 11',
-    notPurged: 'with its case record (transactionRecord: purgeKeptCaseRecord) once an erased subject’s case record is past its day, counted from the case’s close (never before the repair’s); other subjects’ records not yet',
+    notPurged: 'with its case record (transactionRecord: purgeKeptCaseRecord) once the case record is past its day, counted from the case’s close (never before the repair’s)',
   },
   consentProof: {
     period: 'while the processing it allowed goes on, and 3 years after its withdrawal or the account’s end',
@@ -127,7 +128,7 @@ export const retentions = {
     from: 'cases.closed_at',
     clause: 'PIPL art. 19 (the shortest period the purpose needs: the case and the claims it may lead to, 民法典 art. 188); PIPL art. 47 and policy 2.4.1 (erased on request)',
     disposal: 'erase',
-    notPurged: 'erased on request by the personal-data requests (lib/subjectErasure.ts); what remains of an erased subject’s case goes with its kept case record (transactionRecord); other subjects’ cases not yet',
+    notPurged: 'erased on request by the personal-data requests (lib/subjectErasure.ts); otherwise it goes with its case record (transactionRecord: purgeKeptCaseRecord) on the first day after the period, files included',
   },
   contact: {
     period: 'while the subject has an open case or an active account',

@@ -18,6 +18,7 @@ import { poolOf, type Db } from './db';
 import type { KeyManagement } from './keys';
 import type { Logger } from './logger';
 import { SYSTEM_UPLOADER } from './attachmentRules';
+import { removeBlobsNoRowNeeds } from './keptRecords';
 import { isSealed, sealerFor, SEALED_PREFIX } from './sealedFields';
 
 /** A table whose clear values are sealed: its key columns, how a row finds its subject, what is sealed. */
@@ -203,13 +204,8 @@ export async function sealAttachmentBytes(deps: { db: Db; keys: KeyManagement; b
     await blobs.remove(staged.storedKey);
     return 'raced';
   }
-  const still = await pool.query(
-    `SELECT 1 FROM attachments WHERE sha256 = $1 AND blob_key IS NULL UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1
-     UNION ALL SELECT 1 FROM inbound_mail_quarantine WHERE raw_sha256 = $1 OR html_sha256 = $1 OR attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text))
-     UNION ALL SELECT 1 FROM mail_intakes WHERE attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text)) LIMIT 1`,
-    [a.sha256],
-  );
-  if (still.rowCount === 0) await blobs.remove(a.sha256);
+  // The clear bytes go once no row needs them in clear (the sealed copy is this row's own key now).
+  await removeBlobsNoRowNeeds(deps.db, blobs, [a.sha256]);
   return 'sealed';
 }
 

@@ -9,7 +9,7 @@
 import type pg from 'pg';
 import { poolOf, withPgTransaction, type Db } from './db';
 import type { BlobStore } from './blobs';
-import { dateKeptCaseRecords } from './keptRecords';
+import { dateKeptCaseRecords, removeBlobsNoRowNeeds } from './keptRecords';
 import { removeCaughtMailTo } from './mailCatcher';
 import { isSealed, type FieldSealer } from './sealedFields';
 
@@ -144,21 +144,7 @@ export async function eraseSubjectData(db: Db, blobs: BlobStore | null, subjectI
     }
     return { erased: erased.filter((e) => e.rows > 0), stripped, retained, blobKeys, addresses };
   });
-  let blobsRemoved = 0;
-  if (blobs && blobStore?.locate) {
-    for (const key of result.blobKeys) {
-      const still = await poolOf(db).query(
-        `SELECT 1 FROM attachments WHERE (sha256 = $1 AND blob_key IS NULL) OR blob_key = $1 UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1
-         UNION ALL SELECT 1 FROM inbound_mail_quarantine WHERE raw_sha256 = $1 OR html_sha256 = $1 OR attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text))
-         UNION ALL SELECT 1 FROM mail_intakes WHERE attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text)) LIMIT 1`,
-        [key],
-      );
-      if (still.rowCount === 0) {
-        await blobs.remove(key);
-        blobsRemoved++;
-      }
-    }
-  }
+  const blobsRemoved = blobs && blobStore?.locate ? await removeBlobsNoRowNeeds(db, blobs, result.blobKeys) : 0;
   const mailFilesRemoved = o.mailCatcherDir ? removeCaughtMailTo(o.mailCatcherDir, await openedAddresses(o.sealer, subjectId, result.addresses)) : 0;
   return { erased: result.erased, stripped: result.stripped, retained: result.retained, blobsRemoved, mailFilesRemoved };
 }

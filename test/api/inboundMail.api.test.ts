@@ -26,6 +26,8 @@ afterAll(async () => {
 });
 
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n');
+// Bytes of this run only: the database is shared, and a file's clear blob stays while any row anywhere names its hash.
+const RECEIPT = Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Title (${crypto.randomUUID()}) >>\nendobj\n%%EOF\n`);
 
 /** A return case, and the Reply-To of the first notice its customer received. */
 async function openReturn() {
@@ -73,7 +75,7 @@ test("a reply from the party's own address becomes its thread message: text as t
     subject: 'Re: your return',
     text: 'Here is the receipt you asked for.',
     html: '<p>Here is the receipt <script>alert(1)</script></p>',
-    attachments: [{ filename: 'receipt.pdf', content: PDF, contentType: 'application/pdf' }],
+    attachments: [{ filename: 'receipt.pdf', content: RECEIPT, contentType: 'application/pdf' }],
   });
   const messages = (await call(sys, 'GET', `/v1/cases/${caseId}/messages`, { key: sys.keys.agent.apiKey })).body.messages;
   expect(messages).toHaveLength(1);
@@ -95,10 +97,10 @@ test("a reply from the party's own address becomes its thread message: text as t
   // of their own; the clear blob is gone (no held mail needs it).
   const rows = await sys.db.attachment.findMany({ where: { caseId } });
   expect(rows.map((r) => [isSealed(r.filename), /^[0-9a-f]{64}$/.test(r.blobKey ?? '')])).toEqual([[true, true], [true, true]]);
-  expect(await sys.api.deps.ports.blobs.exists(sha256(PDF))).toBe(false);
+  expect(await sys.api.deps.ports.blobs.exists(sha256(RECEIPT))).toBe(false);
   const pdfRow = attachments.find((a: any) => a.contentType === 'application/pdf');
   const pdf = await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments/${pdfRow.attachmentId}`, { headers: { authorization: `Bearer ${sys.keys.agent.apiKey}` } });
-  expect(Buffer.from(await pdf.arrayBuffer()).equals(PDF)).toBe(true);
+  expect(Buffer.from(await pdf.arrayBuffer()).equals(RECEIPT)).toBe(true);
 });
 
 test('untrusted mail is quarantined: a bad token, another sender, a refused attachment; an oversize message and another domain are refused at SMTP', async () => {
