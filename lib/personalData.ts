@@ -316,7 +316,9 @@ const CUSTOMER_KEY = 'the customer’s (the row’s or its case’s subject)';
 const OPAQUE_REF = 'an opaque reference (random, never derived from personal data): the key rows are found and joined by; it names the person only through subject_refs, which erasure deletes';
 /** A clear column the backfill empties (lib/sealingBackfill.ts), dropped by a later migration. */
 const LEGACY_CLEAR = 'written only before sealing: the backfill (lib/sealingBackfill.ts) moves its value to the sealed column and nulls it; no code writes it; dropped by a later migration';
-const HELD_MAIL = 'a held mail is held because its sender is not matched to a subject with certainty: no key to seal it with; kept until an agent decides, then 30 days (heldMail); not sealed yet';
+const HELD_MAIL = 'a held mail’s files and HTML are clear blobs until an agent attaches them to a case (sealed there with the case customer’s key) or they are purged with the row (30 days after the decision, heldMail): a held mail is held because its sender is not matched with certainty';
+/** Whose key seals a held mail's words: the subject it is filed under (processes/inboundMail.ts). */
+const HELD_MAIL_KEY = 'the subject it is filed under (the case’s customer its token named, or the known customer whose address sent it); a mail from nobody known stays clear: no subject, no key (then 30 days after the decision, heldMail)';
 const MAIL_INTAKE = 'an unconfirmed sender is no subject yet (no key); the row goes at its expiry (72 h by default) and a confirmed complaint’s description is sealed in complaints';
 /** Several columns without personal data, for one reason. */
 const nones = (why: string, ...columns: string[]): Record<string, ColumnClass> => Object.fromEntries(columns.map((c) => [c, none(why)]));
@@ -860,14 +862,14 @@ export const personalDataInventory: readonly TableInventory[] = [
     // Filed under the subject when its token named their case, else found by the sender's address.
     subject: HELD_MAIL_OF_SUBJECT,
     columns: {
-      mail_from: inClear(pd('contact', 'the envelope’s sender'), HELD_MAIL),
-      from_address: inClear(pd('contact', 'the From header’s address (compared with the party’s contact)'), HELD_MAIL),
+      mail_from: sealed(pd('contact', 'the envelope’s sender'), HELD_MAIL_KEY),
+      from_address: sealed(pd('contact', 'the From header’s address (compared with the party’s contact)'), HELD_MAIL_KEY),
       rcpt_to: inClear(pd('contact', 'the addresses it was sent to (reply addresses carry a case token)'), HELD_MAIL),
-      subject: inClear(pd('free_text', 'the mail’s subject line'), HELD_MAIL),
-      text_body: inClear(pd('free_text', 'what the sender wrote'), HELD_MAIL),
+      subject: sealed(pd('free_text', 'the mail’s subject line'), HELD_MAIL_KEY),
+      text_body: sealed(pd('free_text', 'what the sender wrote'), HELD_MAIL_KEY),
       attachments: inClear(pd('free_text', 'the files’ names, types, sizes and blob keys'), HELD_MAIL),
       html_sha256: inClear(pd('free_text', 'the blob key of the HTML part'), HELD_MAIL),
-      raw_sha256: inClear(pd('free_text', 'the blob key of the whole message as received'), HELD_MAIL),
+      raw_sha256: inClear(pd('free_text', 'the blob key of the whole message as received'), 'a key: the message’s bytes are sealed in the blob store with the subject’s key when the mail is filed under one (else clear, HELD_MAIL)'),
       message_id: pd('technical', 'the mail’s Message-ID'),
       ...nones(ids, 'id', 'case_id', 'subject_id', 'decided_by', 'thread_message_id'),
       ...nones(enums, 'reason', 'party', 'status'),
@@ -983,7 +985,7 @@ export const personalDataInventory: readonly TableInventory[] = [
       old_fingerprint: pd('technical', 'a keyed fingerprint of the corrected value: proof of the change, never the value (PIPL art. 46)'),
       ...nones(ids, 'case_id'),
       ...nones(enums, 'field'),
-      ...nones(times, 'applied_at'),
+      ...nones(times, 'applied_at', 'created_at'),
     },
   },
   {

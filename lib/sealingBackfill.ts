@@ -60,6 +60,8 @@ export const backfillTables: readonly BackfillTable[] = [
   { table: 'thread_messages', key: ['id'], subject: OF_CASE, inPlace: ['body'] },
   // A file's name (the bytes are sealed below); a name the platform gave (a dossier export's) stays clear.
   { table: 'attachments', label: 'attachments.filename', key: ['id'], subject: `(SELECT c.subject_id FROM cases c WHERE c.id = t.case_id AND t.uploader_role <> '${SYSTEM_UPLOADER}')`, inPlace: ['filename'] },
+  // A held mail filed under a subject (its raw message stays a clear blob until the row's purge, 30 days after the decision).
+  { table: 'inbound_mail_quarantine', key: ['id'], subject: 't.subject_id', inPlace: ['mail_from', 'from_address', 'subject', 'text_body'] },
   { table: 'task_notes', key: ['id'], subject: '(SELECT c.subject_id FROM tasks k JOIN cases c ON c.id = k.case_id WHERE k.id = t.task_id)', inPlace: ['body'] },
 ];
 

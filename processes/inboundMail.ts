@@ -19,7 +19,7 @@ import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { countedAgainstLimits, typeOfBytes, type AttachmentLimits } from '../lib/attachmentRules';
 import type { ParsedMail } from 'mailparser';
-import type { BlobStore } from '../lib/blobs';
+import { stageSealed, type BlobStore } from '../lib/blobs';
 import { sealAttachmentBytes } from '../lib/sealingBackfill';
 import type { Db } from '../lib/db';
 import type { InboundEnvelope } from '../lib/inboundMail';
@@ -78,6 +78,28 @@ async function contactOf(db: Db, keys: KeyManagement, c: ThreadCase, party: Repl
 }
 
 const authorOf = (c: ThreadCase, party: ReplyParty): string => (party === 'customer' ? c.customerId : party === 'merchant' ? (c.merchantId ?? 'merchant') : 'staff');
+
+/** A held mail's words as they are stored when it is filed under a subject: sealed with its key. */
+interface HeldMailWords {
+  mailFrom: string;
+  fromAddress: string | null;
+  subject: string | null;
+  textBody: string;
+}
+async function sealedHeldMail(deps: { db: Db; keys: KeyManagement }, subjectId: string, w: HeldMailWords): Promise<HeldMailWords> {
+  const [mailFrom, fromAddress, subject, textBody] = await sealerFor(deps.db, deps.keys).sealAll(subjectId, [w.mailFrom, w.fromAddress, w.subject, w.textBody]);
+  return { mailFrom: mailFrom ?? '', fromAddress, subject, textBody: textBody ?? '' };
+}
+async function openedHeldMail(deps: { db: Db; keys: KeyManagement }, subjectId: string | null, w: HeldMailWords): Promise<HeldMailWords> {
+  const [mailFrom, fromAddress, subject, textBody] = await sealerFor(deps.db, deps.keys).open(subjectId, [w.mailFrom, w.fromAddress, w.subject, w.textBody]);
+  return { mailFrom: mailFrom ?? '', fromAddress: fromAddress ?? null, subject: subject ?? null, textBody: textBody ?? '' };
+}
+/** Bytes kept sealed with the subject's key in a blob of their own: its key. */
+async function keepSealedBlob(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, subjectId: string, bytes: Buffer): Promise<string> {
+  const staged = await stageSealed(deps.blobs, sealerFor(deps.db, deps.keys), subjectId, Readable.from([bytes]), { maxBytes: Math.max(1, bytes.length) });
+  await staged.commit();
+  return staged.storedKey;
+}
 
 /**
  * The case's attachment rows for kept files (the same bytes in the same case are one attachment), checked against the
@@ -146,23 +168,27 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
 
   async function quarantine(mail: { envelope: InboundEnvelope; parsed: ParsedMail; raw: Buffer }, reason: QuarantineReason, o: { from: string | null; caseId?: string; party?: ReplyParty; files: InboundFile[]; html: Buffer | null }): Promise<string> {
     const id = `qm_${crypto.randomUUID().replace(/-/g, '')}`;
+    // Filed under a subject (lib/personalData.ts): the case's customer when the token named them, else the known
+    // customer whose address sent it (by the address's blind index: the contact is sealed).
+    const subjectId = await heldMailSubject(o);
+    // Filed under a subject, the mail is sealed with its key (policy 1.3, 6.3.1): the addresses, the subject line, the
+    // words, and the whole message as received (a blob of its own). The HTML and the files stay clear blobs until
+    // they are attached to a case (then sealed there) or purged; a mail from nobody known stays clear (no key).
+    const words = { mailFrom: mail.envelope.mailFrom, fromAddress: o.from, subject: mail.parsed.subject?.slice(0, 998) ?? null, textBody: mail.parsed.text ?? '' };
+    const sealed = subjectId ? await sealedHeldMail(deps, subjectId, words) : words;
+    const rawSha256 = subjectId ? await keepSealedBlob(deps, subjectId, mail.raw) : await keepBlob(deps.blobs, mail.raw);
     await deps.db.inboundMailQuarantine.create({
       data: {
         id,
-        mailFrom: mail.envelope.mailFrom,
-        fromAddress: o.from,
+        ...sealed,
         rcptTo: mail.envelope.rcptTo,
-        subject: mail.parsed.subject?.slice(0, 998) ?? null,
         messageId: mail.parsed.messageId?.slice(0, 998) ?? null,
         reason,
         caseId: o.caseId ?? null,
         party: o.party ?? null,
-        // Filed under a subject (lib/personalData.ts): the case's customer when the token named them, else the known
-        // customer whose address sent it (by the address's blind index: the contact is sealed).
-        subjectId: await heldMailSubject(o),
-        textBody: mail.parsed.text ?? '',
+        subjectId,
         htmlSha256: o.html ? await keepBlob(deps.blobs, o.html) : null,
-        rawSha256: await keepBlob(deps.blobs, mail.raw),
+        rawSha256,
         attachments: o.files as object[],
       },
     });
@@ -223,7 +249,12 @@ export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 
   const c = await deps.db.case.findUnique({ where: { id: o.caseId }, select: caseSelect });
   if (!c) throw new QuarantineError('case_not_found', `No case '${o.caseId}'`);
   if (c.status === 'closed') throw new QuarantineError('case_closed', `Case '${c.id}' is closed: its thread takes no new message`);
-  const claimed = await deps.db.inboundMailQuarantine.updateMany({ where: { id: row.id, status: 'quarantined' }, data: { status: 'released', decidedBy: o.agentId, decidedAt: new Date(), caseId: c.id, party: o.party, subjectId: o.party === 'customer' ? c.subjectId : row.subjectId } });
+  // The words, opened with the key they were sealed with; filed under another subject now, sealed again with its key.
+  const stored: HeldMailWords = { mailFrom: row.mailFrom, fromAddress: row.fromAddress, subject: row.subject, textBody: row.textBody };
+  const words = await openedHeldMail(deps, row.subjectId, stored);
+  const subjectId = o.party === 'customer' ? (c.subjectId ?? null) : row.subjectId;
+  const refiled = subjectId === row.subjectId ? {} : subjectId ? await sealedHeldMail(deps, subjectId, words) : words;
+  const claimed = await deps.db.inboundMailQuarantine.updateMany({ where: { id: row.id, status: 'quarantined' }, data: { status: 'released', decidedBy: o.agentId, decidedAt: new Date(), caseId: c.id, party: o.party, subjectId, ...refiled } });
   if (claimed.count === 0) throw new QuarantineError('decided', `Mail '${o.quarantineId}' was decided already`);
   try {
     const files = [...((row.attachments as unknown as InboundFile[]) ?? []).filter((f) => f.sha256 && !f.refused), ...(row.htmlSha256 ? [{ sha256: row.htmlSha256, sizeBytes: 0, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
@@ -236,13 +267,13 @@ export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 
     const author = authorOf(c, o.party);
     const attachmentIds = await attachToCase(deps, c, files, author, deps.limits, o.party === 'customer' ? c.subjectId : null);
     if (!Array.isArray(attachmentIds)) throw new QuarantineError('attachment_refused', `The mail's attachments do not fit the case: ${attachmentIds.refused}`);
-    const posted = await postThreadMessage({ db: deps.db, clients: deps.clients, logger: deps.logger, keys: deps.keys }, c, { party: o.party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body: row.textBody.trim() || '(an e-mail without text)', attachmentIds, via: 'email' });
+    const posted = await postThreadMessage({ db: deps.db, clients: deps.clients, logger: deps.logger, keys: deps.keys }, c, { party: o.party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body: words.textBody.trim() || '(an e-mail without text)', attachmentIds, via: 'email' });
     await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { threadMessageId: posted.id } });
     deps.logger.info({ quarantineId: row.id, caseId: c.id, party: o.party, messageId: posted.id, agentId: o.agentId }, 'quarantined mail released into the thread');
     return { messageId: posted.id };
   } catch (err) {
     // Nothing posted: the mail waits for an agent again.
-    await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { status: 'quarantined', decidedBy: null, decidedAt: null, caseId: row.caseId, party: row.party } });
+    await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { status: 'quarantined', decidedBy: null, decidedAt: null, caseId: row.caseId, party: row.party, subjectId: row.subjectId, ...stored } });
     throw err;
   }
 }

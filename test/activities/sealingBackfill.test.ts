@@ -75,6 +75,9 @@ test('rows in the old shape are sealed with their subject’s key, read back the
     INSERT INTO complaints (case_id, channel, category, description) VALUES ('CMP-1', 'storefront', 'service', 'Nobody answered my calls');
     INSERT INTO thread_messages (id, case_id, party, author_id, author_role, body, attachment_ids) VALUES ('m1', 'REP-1', 'customer', 'usr_1', 'storefront', 'Any news on my kettle?', '{}');
     INSERT INTO mail_intakes (id, case_type, from_address, description, attachments, expires_at) VALUES ('mi_1', 'complaint', 'wang@old.test', 'words', '[]', now() + interval '1 day');
+    INSERT INTO inbound_mail_quarantine (id, mail_from, from_address, rcpt_to, subject, reason, subject_id, text_body, raw_sha256, attachments) VALUES
+      ('qm_1', 'wang@old.test', 'Wang <wang@old.test>', '{case+x@reply.test}', 'Re: my kettle', 'bad_token', 'sub_a', 'Where is my kettle?', '${'1'.repeat(64)}', '[]'),
+      ('qm_2', 'x@nobody.test', 'x@nobody.test', '{case+y@reply.test}', 'hello', 'bad_token', NULL, 'from nobody known', '${'2'.repeat(64)}', '[]');
     INSERT INTO attachments (id, case_id, sha256, size_bytes, content_type, filename, uploaded_by, uploader_role, subject_id) VALUES
       ('att_1', 'REP-1', '${sha}', ${file.length}, 'application/pdf', '王五的发票.pdf', 'prn', 'storefront', 'sub_a'),
       ('att_2', 'REP-1', '${'0'.repeat(64)}', 10, 'application/x-tar', 'dossier-REP-1.tar', 'system', 'system', NULL);`);
@@ -84,7 +87,7 @@ test('rows in the old shape are sealed with their subject’s key, read back the
   await sealerFor(db, keys).shred('sub_gone');
 
   const counts = await backfillSealing({ db, keys, logger, blobs }, { batch: 1 });
-  expect(counts.sealed).toEqual({ registrations: 1, user_accounts: 1, parties: 1, registration_guardians: 1, repair_requests: 1, complaints: 1, thread_messages: 1, 'attachments.filename': 1, task_notes: 0, mail_intakes: 1, attachments: 1 });
+  expect(counts.sealed).toEqual({ registrations: 1, user_accounts: 1, parties: 1, registration_guardians: 1, repair_requests: 1, complaints: 1, thread_messages: 1, 'attachments.filename': 1, inbound_mail_quarantine: 1, task_notes: 0, mail_intakes: 1, attachments: 1 });
   expect(counts.skipped).toMatchObject({ parties: 1, attachments: 0 });
   expect(lines.some((l) => l.msg === 'sealing backfill: page done' && l.table === 'registrations')).toBe(true);
 
@@ -113,6 +116,11 @@ test('rows in the old shape are sealed with their subject’s key, read back the
   expect(await open('sub_g', [guardian.mobile])).not.toEqual(await open('sub_a', [guardian.mobile]).catch(() => ['other key']));
   const words = (await sql.query(`SELECT (SELECT description FROM repair_requests) AS r, (SELECT description FROM complaints) AS c, (SELECT body FROM thread_messages) AS m`)).rows[0];
   expect(await open('sub_a', [words.r, words.c, words.m])).toEqual(['The kettle stopped heating', 'Nobody answered my calls', 'Any news on my kettle?']);
+  // A held mail filed under the subject: its addresses, subject line and words; one from nobody known stays clear.
+  const held = Object.fromEntries((await sql.query(`SELECT * FROM inbound_mail_quarantine`)).rows.map((r) => [r.id, r]));
+  expect(await open('sub_a', [held.qm_1.mail_from, held.qm_1.from_address, held.qm_1.subject, held.qm_1.text_body])).toEqual(['wang@old.test', 'Wang <wang@old.test>', 'Re: my kettle', 'Where is my kettle?']);
+  expect(isSealed(held.qm_1.text_body)).toBe(true);
+  expect(held.qm_2.text_body).toBe('from nobody known');
   // A file's name sealed like its bytes; the name the platform gave a dossier stays as it was.
   const names = Object.fromEntries((await sql.query(`SELECT id, filename FROM attachments`)).rows.map((r) => [r.id, r.filename]));
   expect(isSealed(names.att_1)).toBe(true);

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { queueNotification } from '../../activities/caseWrites';
 import { poolOf } from '../../lib/db';
-import { isSealed } from '../../lib/sealedFields';
+import { isSealed, sealerFor } from '../../lib/sealedFields';
 import { historyText } from '../helpers/history';
 import { idem, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
@@ -45,7 +45,19 @@ const threadSignals = async (caseId: string) => {
   const history = await sys.connection.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: caseId } });
   return { history, signals: (name: string) => history.history!.events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === name) };
 };
-const quarantined = (subject: string) => sys.db.inboundMailQuarantine.findFirst({ where: { subject } });
+/**
+ * The held mail whose subject line is `subject`, its words opened: a mail filed under a subject is sealed at rest with
+ * its key (`sealedAtRest`), so it is found by opening, not by a column's value.
+ */
+async function quarantined(subject: string) {
+  const rows = await sys.db.inboundMailQuarantine.findMany({ orderBy: { receivedAt: 'desc' }, take: 500 });
+  const sealer = sealerFor(sys.db, sys.api.deps.ports.keys);
+  for (const r of rows) {
+    const [line, textBody, fromAddress, mailFrom] = await sealer.open(r.subjectId, [r.subject, r.textBody, r.fromAddress, r.mailFrom]);
+    if (line === subject) return { ...r, subject: line, textBody: textBody!, fromAddress, mailFrom: mailFrom!, sealedAtRest: isSealed(r.textBody) };
+  }
+  return null;
+}
 
 test("a notice queued with a receipt is signalled to its case once the mail server accepted it (noticeDelivered, its key and time); others are not", async () => {
   const { caseId, notice } = await openReturn();
@@ -118,6 +130,13 @@ test('untrusted mail is quarantined: a bad token, another sender, a refused atta
   const badType = await quarantined('q-attachment');
   expect(badType).toMatchObject({ reason: 'attachment_refused', caseId, attachments: [{ filename: 'invoice.pdf', refused: expect.stringMatching(/accepted/) }] });
   expect((badType!.attachments as any[])[0].sha256).toBeUndefined(); // the refused file is not kept
+  // Filed under the case's customer (the token named them, or their own address sent it), a held mail is sealed at
+  // rest with their key, and so is the whole message as received; the agent's list below opens it.
+  for (const m of [await quarantined('q-bad-token'), wrongSender, badType]) expect({ subject: m!.subject, sealed: m!.sealedAtRest }).toEqual({ subject: m!.subject, sealed: true });
+  const raw: Buffer[] = [];
+  for await (const chunk of sys.api.deps.ports.blobs.read(wrongSender!.rawSha256)) raw.push(chunk as Buffer);
+  expect(Buffer.concat(raw).subarray(0, 4).toString()).toBe('CWB1');
+  expect(Buffer.concat(raw).includes(Buffer.from('honest'))).toBe(false);
 
   await expect(smtp.sendMail({ from: customerEmail, to: replyTo, subject: 'q-oversize', text: 'x'.repeat(MAX_BYTES + 10_000) })).rejects.toMatchObject({ responseCode: 552 });
   await expect(smtp.sendMail({ from: customerEmail, to: 'someone@example.org', subject: 'q-relay', text: 'relay me' })).rejects.toMatchObject({ responseCode: 550 });
@@ -141,6 +160,8 @@ test('an agent releases quarantined mail into a case as a party (the workflow to
   const toDiscard = (await quarantined('q-discard'))!;
   expect(toRelease.reason).toBe('sender_mismatch');
   expect(toDiscard.reason).toBe('bad_token');
+  // Filed under the case's customer, sealed; from nobody known, clear (no subject, no key).
+  expect([toRelease.sealedAtRest, toDiscard.sealedAtRest]).toEqual([true, false]);
 
   const bad = await call(sys, 'POST', `/v1/inbound-mail/quarantine/${toRelease.id}/release`, { key: sys.keys.agent.apiKey, body: { caseId, party: 'nobody' } });
   expect(bad.status).toBe(400);
