@@ -8,7 +8,7 @@ import type { BlobStore } from '../lib/blobs';
 import { poolOf, type Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { metric, type Registry } from '../lib/metrics';
-import { dateKeptCaseRecords, purgeKeptCaseRecord } from '../lib/keptRecords';
+import { dateKeptCaseRecords, purgeKeptCaseRecord, removeBlobsNoRowNeeds } from '../lib/keptRecords';
 import { retentions, type PurgeStep, type Retention, type RetentionId } from '../lib/personalData';
 import { purgeExpiredExports } from '../lib/subjectExport';
 import { appendAuditEvent } from './audit';
@@ -107,6 +107,22 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
     if (step.action === 'delete') {
       // ctid: any table, whatever its key; the rows go in the same statement that chose them.
       return db.$executeRawUnsafe(`DELETE FROM ${step.table} WHERE ctid IN (SELECT ctid FROM ${step.table} t WHERE ${due} LIMIT $3)`, ...params);
+    }
+    if (step.action === 'purgeHeldMails') {
+      // The rows go in the statement that chose them; then the blobs only they named (sealed or clear).
+      const gone = await db.$queryRawUnsafe<{ keys: string[] }[]>(
+        `DELETE FROM ${step.table} WHERE ctid IN (SELECT ctid FROM ${step.table} t WHERE ${due} LIMIT $3)
+         RETURNING array_remove(ARRAY[raw_sha256, html_sha256] || ARRAY(SELECT f->>'sha256' FROM jsonb_array_elements(attachments) f WHERE f ? 'sha256'), NULL) AS keys`,
+        ...params,
+      );
+      if (deps.blobs) {
+        const removed = await removeBlobsNoRowNeeds(db, deps.blobs, gone.flatMap((r) => r.keys));
+        if (removed > 0) {
+          ctx.more.blobs = (ctx.more.blobs ?? 0) + removed;
+          purged?.inc({ rule: ctx.rule, table: 'blobs' }, removed);
+        }
+      }
+      return gone.length;
     }
     if (step.action === 'eraseRegistration') {
       const rows = (await db.$queryRawUnsafe<{ id: string; user_ref: string }[]>(`SELECT t.id, t.user_ref FROM ${step.table} t WHERE ${due} ORDER BY t.id LIMIT $3`, ...params)).filter((r) => !seen.has(r.id));
@@ -211,7 +227,7 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
           for (const [table, m] of Object.entries(more)) counts[table] = (counts[table] ?? 0) + m;
           if (own > 0) purged?.inc({ rule, table: step.table }, own);
           heartbeat(counts);
-          if (n === 0 || ((step.action === 'delete' || step.action === 'purgeExports') && n < size)) break;
+          if (n === 0 || ((step.action === 'delete' || step.action === 'purgeExports' || step.action === 'purgeHeldMails') && n < size)) break;
         }
       }
       await db.$executeRaw`UPDATE retention_runs SET counts = counts || jsonb_build_object(${rule}::text, ${JSON.stringify(counts)}::jsonb) WHERE id = ${runId}`;

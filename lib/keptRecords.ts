@@ -95,7 +95,7 @@ export interface KeptRecordPurge {
  * in as many passes as the foreign keys need, the audit trail included (the trigger lets only this purge delete it:
  * casework.kept_record_purge, local to the transaction). All or nothing: a row still refused rolls it all back.
  */
-export async function purgeKeptCaseRecord(db: Db, caseId: string, blobs?: Pick<BlobStore, 'remove'> | null): Promise<KeptRecordPurge> {
+export async function purgeKeptCaseRecord(db: Db, caseId: string, blobs?: Pick<BlobStore, 'remove' | 'exists'> | null): Promise<KeptRecordPurge> {
   class Held extends Error {
     constructor(readonly table: string) {
       super(`case record ${caseId} held by ${table}`);
@@ -147,7 +147,7 @@ export async function purgeKeptCaseRecord(db: Db, caseId: string, blobs?: Pick<B
  * Removes from the blob store the files of `keys` (a clear file's hash or a sealed file's own key) that no row needs any
  * more: an attachment, an export's archive, a held mail or a mail intake. Answers how many went.
  */
-export async function removeBlobsNoRowNeeds(db: Db, blobs: Pick<BlobStore, 'remove'>, keys: readonly string[]): Promise<number> {
+export async function removeBlobsNoRowNeeds(db: Db, blobs: Pick<BlobStore, 'remove' | 'exists'>, keys: readonly string[]): Promise<number> {
   let removed = 0;
   for (const key of new Set(keys)) {
     const still = await poolOf(db).query(
@@ -156,7 +156,7 @@ export async function removeBlobsNoRowNeeds(db: Db, blobs: Pick<BlobStore, 'remo
        UNION ALL SELECT 1 FROM mail_intakes WHERE attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text)) LIMIT 1`,
       [key],
     );
-    if (still.rowCount === 0) {
+    if (still.rowCount === 0 && (await blobs.exists(key))) {
       await blobs.remove(key);
       removed++;
     }

@@ -76,8 +76,9 @@ export interface PurgeStep {
    * purgeExports: expired personal-data exports with their archives' blobs (lib/subjectExport.ts purgeExpiredExports).
    * purgeKeptCaseRecord: a case record an erasure kept by law, past the day it carries (cases.purge_on): its rows in
    * every inventory table (lib/keptRecords.ts purgeKeptCaseRecord), audit trail included.
+   * purgeHeldMails: held mails deleted, then their blobs (raw message, HTML, files) that no other row needs.
    */
-  action: 'delete' | 'eraseRegistration' | 'eraseRealNameIdentity' | 'purgeExports' | 'purgeKeptCaseRecord';
+  action: 'delete' | 'eraseRegistration' | 'eraseRealNameIdentity' | 'purgeExports' | 'purgeKeptCaseRecord' | 'purgeHeldMails';
 }
 
 const THREE_YEARS = 3 * 365 + 1;
@@ -195,9 +196,9 @@ export const retentions = {
     from: 'inbound_mail_quarantine.decided_at',
     clause: 'PIPL art. 19 (kept only to decide where it belongs); policy 2.2.1',
     disposal: 'erase',
-    // mail_intakes (the same rule) are deleted at their expiry by processes/mailIntake.ts. The held mails' blobs stay
-    // until the blob store can delete (the erasure machinery of the personal-data requests).
-    purge: [{ table: 'inbound_mail_quarantine', due: 't.decided_at IS NOT NULL AND t.decided_at < $1::timestamp', action: 'delete' }],
+    // mail_intakes (the same rule) are deleted at their expiry by processes/mailIntake.ts, their files' blobs with them.
+    // A held mail goes with its raw message, its HTML and its files, once no other row needs those blobs.
+    purge: [{ table: 'inbound_mail_quarantine', due: 't.decided_at IS NOT NULL AND t.decided_at < $1::timestamp', action: 'purgeHeldMails' }],
   },
   subjectRecord: {
     period: 'while any row points to the subject; at erasure its references go, the subject row stays as erased (no personal data)',

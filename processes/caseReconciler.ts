@@ -18,6 +18,7 @@ import { startCaseOnce, type CaseStartDeps, type StoredWorkflowInput } from './c
 import { processOf } from './index';
 import { resignalThreadMessages } from './threadMessages';
 import { purgeExpiredMailIntakes } from './mailIntake';
+import type { BlobStore } from '../lib/blobs';
 
 /** The advisory lock the reconcilers of one database share (pg_try_advisory_lock: session-level, released at the end of a pass). */
 export const RECONCILER_LOCK_KEY = 7_261_003_001;
@@ -37,6 +38,8 @@ export interface CaseReconcilerOptions extends CaseStartDeps {
    * true; a deployment that shares its database with others of other queues (the tests) turns it off.
    */
   adoptUnqueued?: boolean;
+  /** The blob store: an expired e-mail intake's files go with it (absent: only its rows). */
+  blobs?: BlobStore | null;
 }
 
 export type ReconcileOutcome = 'started' | 'found_running' | 'found_closed' | 'failed';
@@ -134,7 +137,7 @@ export function createCaseReconciler(o: CaseReconcilerOptions): CaseReconciler {
     // Thread messages whose signal to their case never went through (the case would wait on a reply it has).
     await resignalThreadMessages({ db: o.db, clients: o.temporal.clients, logger: log }, { afterMs: boundMs, batch, taskQueue: o.temporal.taskQueue, adoptUnqueued }).catch((err: Error) => log.warn({ err: err.message }, 'thread messages: signalling again failed; the next pass tries again'));
     // E-mail intakes past their confirmation link's expiry (processes/mailIntake.ts).
-    await purgeExpiredMailIntakes(o.db, { batch })
+    await purgeExpiredMailIntakes(o.db, { batch, blobs: o.blobs })
       .then((n) => n > 0 && log.info({ intakes: n }, 'expired e-mail intakes purged'))
       .catch((err: Error) => log.warn({ err: err.message }, 'e-mail intakes: purge failed; the next pass tries again'));
     return result;

@@ -19,6 +19,7 @@ import crypto from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import type { Principal } from '../lib/authz';
 import type { BlobStore } from '../lib/blobs';
+import { removeBlobsNoRowNeeds } from '../lib/keptRecords';
 import type { AppConfig } from '../lib/config';
 import { isUniqueViolation, poolOf, type Db } from '../lib/db';
 import type { InboundEnvelope } from '../lib/inboundMail';
@@ -260,21 +261,22 @@ export async function confirmMailIntake(deps: CaseOpeningDeps & { blobs: BlobSto
 }
 
 /**
- * Purges the intakes past their expiry (confirmed or not: a confirmed one's words are in its case now), with their
- * confirmation e-mail's outbox row and recipient. The kept files' blobs stay in the blob store (content-addressed,
- * shared with attachments; no blob is deleted anywhere yet).
+ * Purges the intakes past their expiry (confirmed or not: a confirmed one's words and files are in its case now), with
+ * their confirmation e-mail's outbox row and recipient, and then their files' blobs that no other row needs (a
+ * confirmed intake's files were sealed into blobs of their own when attached: their clear copies go here).
  */
-export async function purgeExpiredMailIntakes(db: Db, o: { batch?: number } = {}): Promise<number> {
-  const { rows } = await poolOf(db).query<{ n: string }>(
+export async function purgeExpiredMailIntakes(db: Db, o: { batch?: number; blobs?: Pick<BlobStore, 'remove' | 'exists'> | null } = {}): Promise<number> {
+  const { rows } = await poolOf(db).query<{ id: string; keys: string[] | null }>(
     `WITH gone AS (
-       DELETE FROM mail_intakes WHERE id IN (SELECT id FROM mail_intakes WHERE expires_at < timezone('UTC', now()) ORDER BY expires_at LIMIT $1) RETURNING id
+       DELETE FROM mail_intakes WHERE id IN (SELECT id FROM mail_intakes WHERE expires_at < timezone('UTC', now()) ORDER BY expires_at LIMIT $1) RETURNING id, attachments
      ), recipients AS (
        DELETE FROM parties WHERE kind = $2 AND id IN (SELECT id FROM gone)
      ), mails AS (
        DELETE FROM notifications WHERE recipient_kind = $2 AND case_id IN (SELECT id FROM gone)
      )
-     SELECT count(*) AS n FROM gone`,
+     SELECT id, (SELECT array_agg(f->>'sha256') FROM jsonb_array_elements(gone.attachments) f WHERE f ? 'sha256') AS keys FROM gone`,
     [o.batch ?? 500, MAIL_INTAKE_RECIPIENT],
   );
-  return Number(rows[0].n);
+  if (o.blobs) await removeBlobsNoRowNeeds(db, o.blobs, rows.flatMap((r) => r.keys ?? []));
+  return rows.length;
 }

@@ -246,6 +246,7 @@ async function main(): Promise<void> {
       temporal: { clients: new ClientPool(connection, cfg.TEMPORAL_NAMESPACE), taskQueue: cfg.TEMPORAL_TASK_QUEUE },
       boundMs: cfg.CASE_START_BOUND_SECONDS * 1000,
       everyMs: cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
+      blobs: ports.blobs,
     }),
   });
   const workerRun = worker.run();

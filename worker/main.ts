@@ -45,6 +45,7 @@ export async function runWorker(): Promise<void> {
     temporal: { clients, taskQueue: cfg.TEMPORAL_TASK_QUEUE },
     boundMs: cfg.CASE_START_BOUND_SECONDS * 1000,
     everyMs: cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
+    blobs: ports.blobs,
   });
   const worker = await createCaseWorker({
     connection,

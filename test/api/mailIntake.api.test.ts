@@ -151,9 +151,12 @@ test("a known customer's address is that customer; the page's button (a form pos
 
 test('a bad or expired link opens nothing (404, 410 LINK_EXPIRED); expired intakes are purged with their confirmation', async () => {
   const sender = `late-${unique()}@mailbox.test`;
-  await smtp.sendMail({ from: sender, to: INTAKE, subject: 'Too late', text: 'I will confirm this one too late.' });
+  const late = Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Title (${unique()}) >>\nendobj\n%%EOF\n`);
+  await smtp.sendMail({ from: sender, to: INTAKE, subject: 'Too late', text: 'I will confirm this one too late.', attachments: [{ filename: 'late.pdf', content: late, contentType: 'application/pdf' }] });
   const { path } = await confirmationTo(sender);
   const intake = await intakeOfPath(path);
+  const lateKey = crypto.createHash('sha256').update(late).digest('hex');
+  expect(await sys.api.deps.ports.blobs.exists(lateKey)).toBe(true);
 
   const forged = path.replace(/\.[a-z2-7]{26}$/, `.${'a'.repeat(26)}`);
   for (const bad of [forged, '/mail-intake/complaint/nonsense', path.replace(/mi_[0-9a-f]{32}/, `mi_${'0'.repeat(32)}`)]) {
@@ -173,6 +176,8 @@ test('a bad or expired link opens nothing (404, 410 LINK_EXPIRED); expired intak
   await eventually(async () => (await sys.reconciler.runOnce(), (await sys.db.mailIntake.count({ where: { id: intake.id } })) === 0), 'the expired intake purged');
   expect(await sys.db.notification.count({ where: { caseId: intake.id } })).toBe(0);
   expect(await sys.db.party.count({ where: { kind: 'mail_intake', id: intake.id } })).toBe(0);
+  // Its file's blob too: no other row names it.
+  expect(await sys.api.deps.ports.blobs.exists(lateKey)).toBe(false);
   expect((await call(sys, 'POST', path)).status).toBe(404);
 });
 

@@ -2,6 +2,7 @@
 // seeded past and within their periods, the purge workflow run on the worker's queue and through its Schedule; exactly
 // the expired rows go, and the counts are on the run's row, in the metrics and in the log.
 import crypto from 'node:crypto';
+import { Readable } from 'node:stream';
 import { Client, ScheduleNotFoundError } from '@temporalio/client';
 import { appendAuditEvent } from '../../activities/audit';
 import { cutoffOf, localDay, purgeRules } from '../../activities/retention';
@@ -61,8 +62,15 @@ async function refusedRealName(name: string, closedDaysAgo: number) {
 }
 
 /** A held mail as the listener keeps one (its id and reason as the API documents them: other test files list them). */
-async function heldMail(name: string, decidedDaysAgo: number | null) {
+async function heldMail(name: string, decidedDaysAgo: number | null, raw?: Buffer) {
   const id = `qm_${crypto.randomUUID().replace(/-/g, '')}`;
+  // The raw message as the listener keeps it, when given: a blob of the blob store.
+  let rawSha256 = 'a'.repeat(64);
+  if (raw) {
+    const staged = await sys.api.deps.ports.blobs.stage(Readable.from([raw]), { maxBytes: raw.length });
+    await staged.commit();
+    rawSha256 = staged.sha256;
+  }
   await sys.db.inboundMailQuarantine.create({
     data: {
       id,
@@ -70,7 +78,7 @@ async function heldMail(name: string, decidedDaysAgo: number | null) {
       rcptTo: ['case+x@reply.casework.test'],
       reason: 'bad_token',
       textBody: 'my words',
-      rawSha256: 'a'.repeat(64),
+      rawSha256,
       attachments: [],
       ...(decidedDaysAgo !== null && { status: 'discarded', decidedBy: 'prn_test', decidedAt: ago(decidedDaysAgo) }),
       receivedAt: ago(decidedDaysAgo ?? 40),
@@ -107,7 +115,10 @@ test('the purge erases exactly what is past its period, from the inventory, and 
   await scheduled(toldLater.id, new Date(Date.now() + 10 * DAY));
   const refused = await refusedRealName('refused', 32);
   const refusedRecently = await refusedRealName('refusedrecently', 3);
-  const oldMail = await heldMail('old', 31);
+  const oldRaw = Buffer.from(`From: old@example.test\r\nSubject: held ${tag}\r\n\r\nmy words\r\n`);
+  const oldMail = await heldMail('old', 31, oldRaw);
+  const oldRawKey = crypto.createHash('sha256').update(oldRaw).digest('hex');
+  expect(await sys.api.deps.ports.blobs.exists(oldRawKey)).toBe(true);
   const youngMail = await heldMail('young', 29);
   const undecided = await heldMail('undecided', null);
   await sys.db.smsOutbox.create({ data: { idempotencyKey: `ret-${tag}-old-sms`, toNumber: '+8613900000001', body: 'code 1', purpose: 'mobile_verification', createdAt: ago(31) } });
@@ -118,6 +129,8 @@ test('the purge erases exactly what is past its period, from the inventory, and 
   const due = await dueNow();
   expect(due.registration.registrations).toBeGreaterThanOrEqual(1);
   expect(due.heldMail.inbound_mail_quarantine).toBeGreaterThanOrEqual(1);
+  // With a held mail go the blobs it alone named: here the old mail's raw message.
+  due.heldMail.blobs = 1;
 
   const runId = `retention-purge-test-${tag}`;
   const result = await client.workflow.execute('retentionPurge', { taskQueue: sys.taskQueue, workflowId: runId, args: [] });
@@ -148,6 +161,7 @@ test('the purge erases exactly what is past its period, from the inventory, and 
   }
   // Held mails: the one decided 31 days ago goes; decided 29 days ago, or not decided, they stay.
   expect(await sys.db.inboundMailQuarantine.count({ where: { id: oldMail } })).toBe(0);
+  expect(await sys.api.deps.ports.blobs.exists(oldRawKey)).toBe(false);
   expect(await sys.db.inboundMailQuarantine.count({ where: { id: { in: [youngMail, undecided] } } })).toBe(2);
   expect(await sys.db.smsOutbox.findUnique({ where: { idempotencyKey: `ret-${tag}-old-sms` } })).toBeNull();
   expect(await sys.db.smsOutbox.findUnique({ where: { idempotencyKey: `ret-${tag}-new-sms` } })).not.toBeNull();

@@ -112,6 +112,7 @@ export async function startTestSystem(opts: TestSystemOptions = {}): Promise<Tes
       temporal: { clients: new ClientPool(w.connection, cfg.TEMPORAL_NAMESPACE), taskQueue },
       boundMs: opts.reconciler?.boundMs ?? cfg.CASE_START_BOUND_SECONDS * 1000,
       everyMs: opts.reconciler?.everyMs ?? cfg.CASE_RECONCILE_EVERY_SECONDS * 1000,
+      blobs: w.ports.blobs,
       adoptUnqueued: false,
     });
     const worker = await createCaseWorker({
