@@ -7,48 +7,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { Client } from 'pg';
 import { appendAuditEvent } from '../../activities/audit';
 import { createRetentionActivities, localDay } from '../../activities/retention';
 import { FileBlobStore } from '../../lib/blobs';
 import { createDb, type Db } from '../../lib/db';
 import { ACCOUNT_CASE_TYPES, purgeDayOfCaseRecord } from '../../lib/keptRecords';
-import { readMigrationDirs, MIGRATIONS_DIR } from '../../lib/migrations';
 import { REGISTRATION_CASE_TYPE } from '../../workflows/registrationReview';
-import { requireEnv } from '../helpers/env';
+import { scratchDatabase } from '../helpers/scratchDatabase';
 
-const name = `casework_case_record_purge_${process.pid}`;
-let sql: Client;
+const scratch = scratchDatabase('casework_case_record_purge');
 let db: Db;
 const blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'case-record-purge-'));
 const blobs = new FileBlobStore(blobDir);
 const lines: Record<string, unknown>[] = [];
 const logger = { child: () => logger, info: (o: Record<string, unknown>, msg: string) => lines.push({ ...o, msg }), warn: (o: Record<string, unknown>, msg: string) => lines.push({ ...o, msg }), error() {} } as any;
 
-async function admin(q: string): Promise<void> {
-  const c = new Client({ connectionString: requireEnv('TEST_DATABASE_ADMIN_URL') });
-  await c.connect();
-  try {
-    await c.query(q);
-  } finally {
-    await c.end();
-  }
-}
-
-beforeAll(async () => {
-  await admin(`DROP DATABASE IF EXISTS ${name}`);
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(requireEnv('TEST_DATABASE_ADMIN_URL'));
-  url.pathname = `/${name}`;
-  sql = new Client({ connectionString: url.toString() });
-  await sql.connect();
-  for (const d of readMigrationDirs().map((m) => m.name)) await sql.query(fs.readFileSync(path.join(MIGRATIONS_DIR, d, 'migration.sql'), 'utf8'));
-  db = createDb(url.toString());
+beforeAll(() => {
+  db = createDb(scratch.url);
 });
 afterAll(async () => {
   await db?.$disconnect();
-  await sql?.end();
-  await admin(`DROP DATABASE IF EXISTS ${name}`);
   fs.rmSync(blobDir, { recursive: true, force: true });
 });
 
@@ -70,9 +48,9 @@ test('a case record 3 years past its close goes whole with the files only it hel
   const closedRecent = ago(YEAR);
   const onlyOld = await keep(Buffer.from('%PDF-1.7\n% a receipt only the old case holds\n%%EOF\n'));
   const shared = await keep(Buffer.from('%PDF-1.7\n% the same photo sent in two cases\n%%EOF\n'));
-  await sql.query(`INSERT INTO subjects (id, kind) VALUES ('sub_live', 'customer'), ('sub_acct', 'customer')`);
+  await scratch.sql.query(`INSERT INTO subjects (id, kind) VALUES ('sub_live', 'customer'), ('sub_acct', 'customer')`);
   const kase = (id: string, type: string, subject: string, closedAt: Date | null, createdAt: Date) =>
-    sql.query(
+    scratch.sql.query(
       `INSERT INTO cases (id, type, status, step, customer_id, subject_id, policy_version, workflow_id, summary, opened_by, created_at, updated_at, closed_at)
        VALUES ($1, $2, $3, $3, 'usr_live', $4, 'p', $1, '{}', 'prn', $5, $5, $6)`,
       [id, type, closedAt ? 'closed' : 'open', subject, createdAt, closedAt],
@@ -81,7 +59,7 @@ test('a case record 3 years past its close goes whole with the files only it hel
   await kase('RET-recent', 'return', 'sub_live', closedRecent, ago(YEAR + 30 * 86_400_000));
   await kase('RET-open', 'return', 'sub_live', null, ago(4 * YEAR));
   await kase('REG-old', 'registration', 'sub_acct', closedOld, ago(4 * YEAR + 86_400_000));
-  await sql.query(
+  await scratch.sql.query(
     `INSERT INTO attachments (id, case_id, sha256, size_bytes, content_type, uploaded_by, uploader_role, subject_id) VALUES
        ('att_old_1', 'RET-old', $1, 10, 'application/pdf', 'prn', 'storefront', 'sub_live'),
        ('att_old_2', 'RET-old', $2, 10, 'application/pdf', 'prn', 'storefront', 'sub_live'),
@@ -102,10 +80,10 @@ test('a case record 3 years past its close goes whole with the files only it hel
 
   // Gone whole: the case, its files' rows, its trail; the file only it held left the blob store, the shared one stayed.
   expect(counts).toMatchObject({ cases: 1, attachments: 2, audit_events: 2, blobs: 1 });
-  const left = (await sql.query<{ id: string; purge_on: string | null }>(`SELECT id, to_char(purge_on, 'YYYY-MM-DD') AS purge_on FROM cases ORDER BY id`)).rows;
+  const left = (await scratch.sql.query<{ id: string; purge_on: string | null }>(`SELECT id, to_char(purge_on, 'YYYY-MM-DD') AS purge_on FROM cases ORDER BY id`)).rows;
   expect(left.map((r) => r.id)).toEqual(['REG-old', 'RET-open', 'RET-recent']);
-  expect((await sql.query(`SELECT id FROM attachments ORDER BY id`)).rows.map((r) => r.id)).toEqual(['att_recent']);
-  expect((await sql.query(`SELECT DISTINCT case_id FROM audit_events`)).rows.map((r) => r.case_id)).toEqual(['RET-recent']);
+  expect((await scratch.sql.query(`SELECT id FROM attachments ORDER BY id`)).rows.map((r) => r.id)).toEqual(['att_recent']);
+  expect((await scratch.sql.query(`SELECT DISTINCT case_id FROM audit_events`)).rows.map((r) => r.case_id)).toEqual(['RET-recent']);
   expect(await blobs.exists(onlyOld)).toBe(false);
   expect(await blobs.exists(shared)).toBe(true);
   // The recent record carries its day (3 years after its close, counted like the law); the open case none yet; the
@@ -113,7 +91,7 @@ test('a case record 3 years past its close goes whole with the files only it hel
   const day = Object.fromEntries(left.map((r) => [r.id, r.purge_on]));
   expect(day).toEqual({ 'RET-recent': purgeDayOfCaseRecord(closedRecent), 'RET-open': null, 'REG-old': null });
   expect(lines.some((l) => l.msg === 'case record purged at the end of its period' && l.caseId === 'RET-old' && l.blobsRemoved === 1)).toBe(true);
-  const run = (await sql.query(`SELECT counts FROM retention_runs WHERE id = $1`, [runId])).rows[0];
+  const run = (await scratch.sql.query(`SELECT counts FROM retention_runs WHERE id = $1`, [runId])).rows[0];
   expect(run.counts.transactionRecord).toEqual(counts);
 
   // Run again: nothing more to do.

@@ -6,17 +6,16 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { blindIndexerFor } from '../../lib/blindIndex';
 import { FileBlobStore, readStored } from '../../lib/blobs';
 import { createDb, type Db } from '../../lib/db';
 import { SimulatedKeyManagement } from '../../lib/keys';
-import { readMigrationDirs, MIGRATIONS_DIR } from '../../lib/migrations';
 import { isSealed, sealerFor } from '../../lib/sealedFields';
 import { backfillSealing } from '../../lib/sealingBackfill';
-import { requireEnv } from '../helpers/env';
+import { scratchDatabase } from '../helpers/scratchDatabase';
 
-const name = `casework_sealing_backfill_${process.pid}`;
+const scratch = scratchDatabase('casework_sealing_backfill');
 let sql: Client;
 let db: Db;
 const keys = new SimulatedKeyManagement(crypto.randomBytes(32).toString('hex'));
@@ -25,30 +24,12 @@ const blobs = new FileBlobStore(blobDir);
 const lines: Record<string, unknown>[] = [];
 const logger = { child: () => logger, info: (o: Record<string, unknown>, msg: string) => lines.push({ ...o, msg }), warn() {}, error() {} } as any;
 
-async function admin(q: string): Promise<void> {
-  const c = new Client({ connectionString: requireEnv('TEST_DATABASE_ADMIN_URL') });
-  await c.connect();
-  try {
-    await c.query(q);
-  } finally {
-    await c.end();
-  }
-}
-
-beforeAll(async () => {
-  await admin(`DROP DATABASE IF EXISTS ${name}`);
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(requireEnv('TEST_DATABASE_ADMIN_URL'));
-  url.pathname = `/${name}`;
-  sql = new Client({ connectionString: url.toString() });
-  await sql.connect();
-  for (const d of readMigrationDirs().map((m) => m.name)) await sql.query(fs.readFileSync(path.join(MIGRATIONS_DIR, d, 'migration.sql'), 'utf8'));
-  db = createDb(url.toString());
+beforeAll(() => {
+  sql = scratch.sql;
+  db = createDb(scratch.url);
 });
 afterAll(async () => {
   await db?.$disconnect();
-  await sql?.end();
-  await admin(`DROP DATABASE IF EXISTS ${name}`);
   fs.rmSync(blobDir, { recursive: true, force: true });
 });
 

@@ -3,40 +3,17 @@
 // and every new column filled. Real PostgreSQL (TEST_DATABASE_ADMIN_URL).
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
-import { readMigrationDirs, MIGRATIONS_DIR } from '../../lib/migrations';
-import { requireEnv } from '../helpers/env';
+import type { Client } from 'pg';
+import { MIGRATIONS_DIR } from '../../lib/migrations';
+import { scratchDatabase } from '../helpers/scratchDatabase';
 
 const SUBJECTS = '20261204200000_subjects';
-const name = `casework_subjects_mig_${process.pid}`;
+const scratch = scratchDatabase('casework_subjects_mig', { before: SUBJECTS });
 let db: Client;
-
-async function admin(sql: string): Promise<void> {
-  const c = new Client({ connectionString: requireEnv('TEST_DATABASE_ADMIN_URL') });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 const sqlOf = (dir: string) => fs.readFileSync(path.join(MIGRATIONS_DIR, dir, 'migration.sql'), 'utf8');
 
-beforeAll(async () => {
-  await admin(`DROP DATABASE IF EXISTS ${name}`);
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(requireEnv('TEST_DATABASE_ADMIN_URL'));
-  url.pathname = `/${name}`;
-  db = new Client({ connectionString: url.toString() });
-  await db.connect();
-  for (const d of readMigrationDirs().map((m) => m.name)) {
-    if (d >= SUBJECTS) break;
-    await db.query(sqlOf(d));
-  }
-});
-afterAll(async () => {
-  await db?.end();
-  await admin(`DROP DATABASE IF EXISTS ${name}`);
+beforeAll(() => {
+  db = scratch.sql;
 });
 
 test('existing rows get their subjects: accounts by user ref, storefront customers by reference, guardians by record', async () => {
