@@ -96,6 +96,13 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
     ? metric(deps.metrics, 'counter', { name: 'casework_retention_purged_rows_total', help: 'Rows the retention purge disposed of, by inventory rule and table', labelNames: ['rule', 'table'] })
     : undefined;
 
+  /** Files of the blob store that went with a step's rows: counted under the inventory's store name (stores: blobs). */
+  const blobsGone = (ctx: { rule: RetentionId; more: RetentionCounts }, n: number) => {
+    if (n === 0) return;
+    ctx.more.blobs = (ctx.more.blobs ?? 0) + n;
+    purged?.inc({ rule: ctx.rule, table: 'blobs' }, n);
+  };
+
   /**
    * One page of a step: the rows disposed of (0: nothing left). `more` gets the rows of other tables that went with
    * them (a kept case record's rows in every table).
@@ -115,13 +122,7 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
          RETURNING array_remove(ARRAY[raw_sha256, html_sha256] || ARRAY(SELECT f->>'sha256' FROM jsonb_array_elements(attachments) f WHERE f ? 'sha256'), NULL) AS keys`,
         ...params,
       );
-      if (deps.blobs) {
-        const removed = await removeBlobsNoRowNeeds(db, deps.blobs, gone.flatMap((r) => r.keys));
-        if (removed > 0) {
-          ctx.more.blobs = (ctx.more.blobs ?? 0) + removed;
-          purged?.inc({ rule: ctx.rule, table: 'blobs' }, removed);
-        }
-      }
+      if (deps.blobs) blobsGone(ctx, await removeBlobsNoRowNeeds(db, deps.blobs, gone.flatMap((r) => r.keys)));
       return gone.length;
     }
     if (step.action === 'eraseRegistration') {
@@ -156,11 +157,7 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
           ctx.more[table] = (ctx.more[table] ?? 0) + rowsGone;
           purged?.inc({ rule: ctx.rule, table }, rowsGone);
         }
-        // The files only it held: counted under the inventory's store name (stores: blobs).
-        if (p.blobsRemoved > 0) {
-          ctx.more.blobs = (ctx.more.blobs ?? 0) + p.blobsRemoved;
-          purged?.inc({ rule: ctx.rule, table: 'blobs' }, p.blobsRemoved);
-        }
+        blobsGone(ctx, p.blobsRemoved);
         log.info({ runId: ctx.runId, caseId: r.id, rows: p.rows, blobsRemoved: p.blobsRemoved }, 'case record purged at the end of its period');
         // The audit trail: the erasure request that kept it records that it is gone (its own trail went with it).
         if (r.request && r.request !== r.id) {

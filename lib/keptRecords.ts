@@ -62,12 +62,11 @@ export const ACCOUNT_CASE_TYPES: readonly string[] = ['registration'];
  * not yet dated (the daily purge), but an account's own record while its subject is not erased. Answers how many.
  */
 export async function dateKeptCaseRecords(q: Queryable, o: { subjectId?: string; limit?: number } = {}): Promise<number> {
-  const accountTypes = ACCOUNT_CASE_TYPES.map((t) => `'${t.replace(/'/g, "''")}'`).join(', ');
-  const whose = o.subjectId ? 'subject_id = $1' : `(type NOT IN (${accountTypes}) OR subject_id IN (SELECT id FROM subjects WHERE status = 'erased'))`;
+  const whose = o.subjectId ? 'subject_id = $1' : `(type <> ALL($1::text[]) OR subject_id IN (SELECT id FROM subjects WHERE status = 'erased'))`;
   const rows = (
     await q.query<{ id: string; closed: string }>(
       `SELECT id, to_char(closed_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed FROM cases WHERE purge_on IS NULL AND closed_at IS NOT NULL AND ${whose} ORDER BY id LIMIT ${Math.trunc(o.limit ?? 10_000)}`,
-      o.subjectId ? [o.subjectId] : [],
+      [o.subjectId ?? ACCOUNT_CASE_TYPES],
     )
   ).rows;
   if (rows.length === 0) return 0;

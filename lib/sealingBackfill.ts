@@ -192,7 +192,6 @@ export async function backfillSealing(deps: { db: Db; keys: KeyManagement; logge
  */
 export async function sealAttachmentBytes(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, a: { id: string; sha256: string; subjectId: string }): Promise<'sealed' | 'gone' | 'raced'> {
   const { blobs } = deps;
-  const pool = poolOf(deps.db);
   if (!(await blobs.exists(a.sha256))) return 'gone';
   const bytes = await readAll(blobs.read(a.sha256));
   const staged = await stageSealed(blobs, sealerFor(deps.db, deps.keys), a.subjectId, Readable.from([bytes]), { maxBytes: Math.max(1, bytes.length) });
@@ -201,7 +200,7 @@ export async function sealAttachmentBytes(deps: { db: Db; keys: KeyManagement; b
     throw new Error(`attachment ${a.id}: the stored bytes do not match their hash`);
   }
   await staged.commit();
-  const done = await pool.query(`UPDATE attachments SET blob_key = $2 WHERE id = $1 AND blob_key IS NULL`, [a.id, staged.storedKey]);
+  const done = await poolOf(deps.db).query(`UPDATE attachments SET blob_key = $2 WHERE id = $1 AND blob_key IS NULL`, [a.id, staged.storedKey]);
   if (!done.rowCount) {
     await blobs.remove(staged.storedKey);
     return 'raced';

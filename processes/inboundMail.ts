@@ -103,8 +103,8 @@ async function keepSealedBlob(deps: { db: Db; keys: KeyManagement; blobs: BlobSt
 
 /**
  * The case's attachment rows for kept files (the same bytes in the same case are one attachment), checked against the
- * case's limits. `subjectId`: the uploader's subject (the customer's mail); a file's name is sealed with the case
- * customer's key (`caseSubjectId`, lib/sealedFields.ts), like the bytes of an upload.
+ * case's limits. `subjectId`: the uploader's subject (the customer's mail); a file's name and bytes are sealed with the
+ * case customer's key (`c.subjectId`, lib/sealedFields.ts), like an upload's.
  */
 export async function attachToCase(
   deps: { db: Db; keys: KeyManagement; blobs: BlobStore },

@@ -190,17 +190,19 @@ export function attachmentsRouter(deps: ApiDeps, limits: AttachmentLimits = deps
       kept = true;
       // The name, like the bytes, sealed with the case customer's key.
       const storedName = filename && c.subjectId ? await sealerFor(deps.db, deps.ports.keys).seal(c.subjectId, filename) : filename;
+      let written = true;
       const row = await deps.db.attachment
         .create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId: c.id, sha256: staged.sha256, blobKey: staged.storedKey ?? null, sizeBytes: staged.size, contentType: detected, filename: storedName, uploadedBy: req.principal!.id, uploaderRole: req.principal!.role, subjectId: req.principal!.role === 'storefront' ? c.subjectId : null } })
         .catch(async (err: { code?: string }) => {
           // The same bytes uploaded twice at once: the other request's row answers (the blob is shared by hash).
-          if (err?.code === 'P2002') return deps.db.attachment.findUniqueOrThrow({ where: { caseId_sha256: { caseId: c.id, sha256: staged.sha256 } } });
+          if (err?.code !== 'P2002') throw err;
+          written = false;
+          return deps.db.attachment.findUniqueOrThrow({ where: { caseId_sha256: { caseId: c.id, sha256: staged.sha256 } } });
           throw err;
         });
       log.info({ attachmentId: row.id, sha256: row.sha256, sizeBytes: row.sizeBytes, contentType: row.contentType }, 'attachment stored');
-      // This upload's own row shows the name just given; a row another upload made is shown as the reader may see it.
-      const mine = row.uploadedBy === req.principal!.id && row.filename === storedName;
-      const [rowShown] = mine ? [{ ...row, filename }] : await shown(req, c, attachmentRoutes.upload.id, [row]);
+      // The row this upload wrote shows the name just given; one another upload wrote is shown as the reader may see it.
+      const [rowShown] = written ? [{ ...row, filename }] : await shown(req, c, attachmentRoutes.upload.id, [row]);
       res.status(row.sha256 === staged.sha256 && row.uploadedBy === req.principal!.id ? 201 : 200).location(`/v1/cases/${c.id}/attachments/${row.id}`).json(present(rowShown));
     } finally {
       if (!kept) await staged.discard();
