@@ -137,7 +137,7 @@ test('deletion: processing stops (outbox and SMS refuse the subject but the requ
   for (const [id, caseOf, to] of [[stoppedId, c.returnId, c.userRef], [otherId, other.returnId, other.userRef]]) {
     await sys.db.notification.create({ data: { id, caseId: caseOf, template: 'pdr.received', recipientKind: 'customer', recipientId: to, status: 'pending', params: { caseId: caseOf, requestType: 'access' }, queue: sys.taskQueue } });
   }
-  await eventually(async () => (await sys.db.notification.count({ where: { id: { in: [stoppedId, otherId] }, status: 'pending' } })) === 0 || undefined, 'outbox pass', 30_000);
+  await eventually(async () => (await sys.db.notification.count({ where: { id: { in: [stoppedId, otherId] }, status: { in: ['pending', 'sending'] } } })) === 0 || undefined, 'outbox pass', 30_000);
   expect(await sys.db.notification.findUniqueOrThrow({ where: { id: stoppedId } })).toMatchObject({ status: 'skipped', lastError: expect.stringMatching(/processing stopped/) });
   expect((await sys.db.notification.findUniqueOrThrow({ where: { id: otherId } })).status).not.toBe('skipped');
 
