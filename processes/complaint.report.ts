@@ -29,8 +29,8 @@ const stageFigures = z
     stage: z.enum(complaintStages),
     reached: z.number().int().describe('Cases whose last stage entered is this one (still in it, or closed from it)'),
     spans: z.number().int().describe('Completed stays in the stage (entered and left), which the durations are of'),
-    medianMs: z.number().nullable().describe('The median duration of the completed stays, nearest rank, within 1 %'),
-    p95Ms: z.number().nullable().describe('The 95th percentile of the completed stays, nearest rank, within 1 %'),
+    medianMs: z.number().nullable().describe('The median duration of the completed stays (nearest rank, exact)'),
+    p95Ms: z.number().nullable().describe('The 95th percentile of the completed stays (nearest rank, exact)'),
   })
   .strict();
 
@@ -66,60 +66,46 @@ const groupColumn: Record<ComplaintReportGrouping, string> = {
   channel: `facets[${complaintReportFacets.indexOf('channel') + 1}]`,
 };
 
-/**
- * Stage durations are counted in logarithmic buckets of DURATION_BUCKET_RATIO (bucket b holds [r^b, r^(b+1)) ms, -1
- * holds 0 ms), and a percentile is the nearest-rank bucket's geometric middle: within 1 % of the exact nearest-rank
- * duration. Counting buckets (a hash aggregate) instead of sorting every span is what keeps a year's report fast.
- */
-export const DURATION_BUCKET_RATIO = 1.02;
-// Kept to the microsecond: rounding to whole milliseconds would add up to 0.5 ms to the 0.995 % of the middle.
-export const bucketMiddleMs = (b: number | null): number | null => (b === null ? null : b < 0 ? 0 : Math.round(DURATION_BUCKET_RATIO ** (b + 0.5) * 1000) / 1000);
-
 const inPeriod = (column: string) => `${column} >= ($1::timestamptz AT TIME ZONE 'UTC') AND ${column} < ($2::timestamptz AT TIME ZONE 'UTC')`;
 
+/** The step of a closed case: no stage, and none of its spans is in the report's indexes. */
+const CLOSED_STEP = 'closed';
+
 /**
- * The one statement: $1 from, $2 to (instants), $3 the case type, $4 the stages, $5 the settled outcomes. Two parts,
- * each over one table, joined by nothing:
+ * The one statement: $1 from, $2 to (instants), $3 the stages, $4 the settled outcomes. Two parts, each over one
+ * table, joined by nothing:
  * - the cases: the complaints opened in the period (the index on cases (type, created_at)), per group: opened,
  *   closed, settled, rated and the mean rating (cases.closing, the close's payload);
- * - the stage spans: those of the complaints opened in the period (case_steps carries each span's case type, opening
- *   time, merchant and facets: the index on (case_type, opened_at)), counted per group, stage and duration bucket
- *   (a hash aggregate, no sort of the spans), then ranked per group and stage for the median and p95. A case's stage
- *   reached is its one span that no later stage followed (next_step null, or a step that is no stage: closed).
- * Groups compare bytewise (COLLATE "C"): keys are ids and codes.
+ * - the stage spans of the complaints opened in the period (case_steps carries each span's case type, opening time,
+ *   merchant, facets and duration), per group and step: the exact nearest-rank median and p95 of the ended stays
+ *   (percentile_disc) and the stage reached (a case's one span that no later stage followed: next_step null, or a
+ *   step that is no stage). A long period reads the grouping's own index in order (group, step, duration, with the
+ *   opening time and the next step: migration 20261206020000_complaint_report_indexes), so the percentiles need
+ *   neither a hash of the spans nor a sort; a short one reads its spans by (case_type, opened_at) and sorts them.
+ *   Steps that are no stage come back too; the caller leaves them out.
+ * The case type and the closed step are literals, so that the partial indexes match. Groups compare bytewise
+ * (COLLATE "C"): keys are ids and codes.
  */
 export function complaintsReportSql(groupBy: ComplaintReportGrouping): string {
   const grp = `${groupColumn[groupBy]} COLLATE "C"`;
   return `
-WITH counted AS (
-  SELECT ${grp} AS grp, step COLLATE "C" AS step,
-    CASE WHEN duration_ms IS NULL THEN NULL WHEN duration_ms < 1 THEN -1 ELSE floor(ln(duration_ms::float8) / ${Math.log(DURATION_BUCKET_RATIO)})::int END AS bucket,
-    count(*) FILTER (WHERE next_step IS NULL OR next_step <> ALL($4::text[])) AS reached,
-    count(duration_ms) AS n
-  FROM case_steps
-  WHERE case_type = $3 AND ${inPeriod('opened_at')} AND step = ANY($4::text[])
-  GROUP BY 1, 2, 3
-), ranked AS (
-  SELECT grp, step, bucket, reached,
-    sum(n) OVER (PARTITION BY grp, step ORDER BY bucket ROWS UNBOUNDED PRECEDING) AS cum,
-    sum(n) OVER (PARTITION BY grp, step) AS total
-  FROM counted
-)
 SELECT ${grp} AS "key", NULL AS step, count(*)::int AS "opened",
   (count(*) FILTER (WHERE closed_at IS NOT NULL))::int AS "closed",
-  (count(*) FILTER (WHERE closed_at IS NOT NULL AND outcome = ANY($5::text[])))::int AS "settled",
+  (count(*) FILTER (WHERE closed_at IS NOT NULL AND outcome = ANY($4::text[])))::int AS "settled",
   (count(*) FILTER (WHERE closed_at IS NOT NULL AND jsonb_typeof(closing->'rating') = 'number'))::int AS "rated",
   (avg((closing->>'rating')::numeric) FILTER (WHERE closed_at IS NOT NULL AND jsonb_typeof(closing->'rating') = 'number'))::float8 AS "meanRating",
-  NULL::int AS "spans", NULL::int AS "medianBucket", NULL::int AS "p95Bucket"
+  NULL::int AS "spans", NULL::float8[] AS "percentiles"
 FROM cases
-WHERE type = $3 AND ${inPeriod('created_at')}
+WHERE type = '${COMPLAINT_CASE_TYPE}' AND ${inPeriod('created_at')}
 GROUP BY 1
 UNION ALL
-SELECT grp, step, sum(reached)::int, NULL, NULL, NULL, NULL, max(total)::int,
-  min(bucket) FILTER (WHERE bucket IS NOT NULL AND cum >= ceil(0.5 * total)),
-  min(bucket) FILTER (WHERE bucket IS NOT NULL AND cum >= ceil(0.95 * total))
-FROM ranked
-GROUP BY grp, step`;
+SELECT ${grp}, step COLLATE "C",
+  (count(*) FILTER (WHERE next_step IS NULL OR next_step <> ALL($3::text[])))::int, NULL, NULL, NULL, NULL,
+  count(duration_ms)::int,
+  (percentile_disc(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY duration_ms))::float8[]
+FROM case_steps
+WHERE case_type = '${COMPLAINT_CASE_TYPE}' AND step <> '${CLOSED_STEP}' AND ${inPeriod('opened_at')}
+GROUP BY 1, 2`;
 }
 
 /** A row: a group's (step null: the case figures) or one stage's of a group (opened: the cases that reached it). */
@@ -132,8 +118,8 @@ interface Row {
   rated: number | null;
   meanRating: number | null;
   spans: number | null;
-  medianBucket: number | null;
-  p95Bucket: number | null;
+  /** The median and p95 stay in ms (null entries while none ended). */
+  percentiles: (number | null)[] | null;
 }
 
 /** The session settings the statement runs with, in its own read-only transaction: no JIT compilation (it costs more than it saves here). */
@@ -144,7 +130,7 @@ export async function complaintsReport(client: Pick<ClientBase, 'query'>, from: 
   let rows: Row[];
   await client.query(REPORT_SETTINGS);
   try {
-    rows = (await client.query<Row>(complaintsReportSql(groupBy), [from.toISOString(), to.toISOString(), COMPLAINT_CASE_TYPE, complaintStages, settledOutcomes])).rows;
+    rows = (await client.query<Row>(complaintsReportSql(groupBy), [from.toISOString(), to.toISOString(), complaintStages, settledOutcomes])).rows;
   } finally {
     await client.query('COMMIT');
   }
@@ -167,7 +153,7 @@ export async function complaintsReport(client: Pick<ClientBase, 'query'>, from: 
         meanRating: r.meanRating,
         stages: complaintStages.map((stage) => {
           const x = stagesOf.get(`${r.key}\u0000${stage}`);
-          return { stage, reached: x?.opened ?? 0, spans: x?.spans ?? 0, medianMs: bucketMiddleMs(x?.medianBucket ?? null), p95Ms: bucketMiddleMs(x?.p95Bucket ?? null) };
+          return { stage, reached: x?.opened ?? 0, spans: x?.spans ?? 0, medianMs: x?.percentiles?.[0] ?? null, p95Ms: x?.percentiles?.[1] ?? null };
         }),
       })),
   };
