@@ -9,7 +9,8 @@ import { poolOf, type Db } from '../lib/db';
 import type { Logger } from '../lib/logger';
 import { metric, type Registry } from '../lib/metrics';
 import { dateKeptCaseRecords, purgeKeptCaseRecord, removeBlobsNoRowNeeds } from '../lib/keptRecords';
-import { retentions, type PurgeStep, type Retention, type RetentionId } from '../lib/personalData';
+import { HELD_MAIL_BLOBS, retentions, type PurgeStep, type Retention, type RetentionId } from '../lib/personalData';
+import { retireMailSender } from '../lib/subjects';
 import { purgeExpiredExports } from '../lib/subjectExport';
 import { appendAuditEvent } from './audit';
 import type { RegistrationActivities } from './registration';
@@ -118,12 +119,21 @@ export function createRetentionActivities(deps: RetentionDeps): RetentionActivit
     if (step.action === 'purgeHeldMails') {
       // The rows go in the statement that chose them; then the blobs only they named (sealed or clear).
       const gone = await db.$queryRawUnsafe<{ keys: string[] }[]>(
-        `DELETE FROM ${step.table} WHERE ctid IN (SELECT ctid FROM ${step.table} t WHERE ${due} LIMIT $3)
-         RETURNING array_remove(ARRAY[raw_sha256, html_sha256] || ARRAY(SELECT f->>'sha256' FROM jsonb_array_elements(attachments) f WHERE f ? 'sha256'), NULL) AS keys`,
+        `DELETE FROM ${step.table} t WHERE ctid IN (SELECT ctid FROM ${step.table} t WHERE ${due} LIMIT $3) RETURNING ${HELD_MAIL_BLOBS} AS keys`,
         ...params,
       );
       if (deps.blobs) blobsGone(ctx, await removeBlobsNoRowNeeds(db, deps.blobs, gone.flatMap((r) => r.keys)));
       return gone.length;
+    }
+    if (step.action === 'retireMailSenders') {
+      // Each under its lock, checked again there: a mail being filed under one at that moment wins.
+      const rows = (await db.$queryRawUnsafe<{ id: string }[]>(`SELECT t.id FROM ${step.table} t WHERE ${due} ORDER BY t.id LIMIT $3`, ...params)).filter((r) => !seen.has(r.id));
+      let retired = 0;
+      for (const r of rows) {
+        seen.add(r.id);
+        if (await retireMailSender(db, r.id, cutoff.cutoff)) retired++;
+      }
+      return retired;
     }
     if (step.action === 'eraseRegistration') {
       const rows = (await db.$queryRawUnsafe<{ id: string; user_ref: string }[]>(`SELECT t.id, t.user_ref FROM ${step.table} t WHERE ${due} ORDER BY t.id LIMIT $3`, ...params)).filter((r) => !seen.has(r.id));

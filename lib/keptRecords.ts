@@ -143,6 +143,12 @@ export async function purgeKeptCaseRecord(db: Db, caseId: string, blobs?: Pick<B
 }
 
 /**
+ * Whether a held mail's or an intake's files (`t.attachments`: InboundFile, processes/inboundMail.ts) need the blob
+ * `key`: a file sealed in a blob of its own (`blobKey`), or one kept clear under its hash (no `blobKey`).
+ */
+const filesNeed = (key: string) => `EXISTS (SELECT 1 FROM jsonb_array_elements(t.attachments) f WHERE f->>'blobKey' = ${key} OR (f->>'sha256' = ${key} AND NOT f ? 'blobKey'))`;
+
+/**
  * Removes from the blob store the files of `keys` (a clear file's hash or a sealed file's own key) that no row needs any
  * more: an attachment, an export's archive, a held mail or a mail intake. Answers how many went.
  */
@@ -151,8 +157,8 @@ export async function removeBlobsNoRowNeeds(db: Db, blobs: Pick<BlobStore, 'remo
   for (const key of new Set(keys)) {
     const still = await poolOf(db).query(
       `SELECT 1 FROM attachments WHERE (sha256 = $1 AND blob_key IS NULL) OR blob_key = $1 UNION ALL SELECT 1 FROM data_exports WHERE sha256 = $1
-       UNION ALL SELECT 1 FROM inbound_mail_quarantine WHERE raw_sha256 = $1 OR html_sha256 = $1 OR attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text))
-       UNION ALL SELECT 1 FROM mail_intakes WHERE attachments @> jsonb_build_array(jsonb_build_object('sha256', $1::text)) LIMIT 1`,
+       UNION ALL SELECT 1 FROM inbound_mail_quarantine t WHERE t.raw_sha256 = $1 OR t.html_blob_key = $1 OR (t.html_sha256 = $1 AND t.html_blob_key IS NULL) OR ${filesNeed('$1')}
+       UNION ALL SELECT 1 FROM mail_intakes t WHERE ${filesNeed('$1')} LIMIT 1`,
       [key],
     );
     if (still.rowCount === 0 && (await blobs.exists(key))) {

@@ -6,6 +6,7 @@
 // the schema has a model or column this file does not classify, or this file names one the schema lacks.
 import type { BlindIndexPurpose } from './blindIndex';
 import type { Db, Prisma } from './db';
+import { IDLE_MAIL_SENDER } from './subjects';
 
 export const personalCategories = [
   /** Who the person is: a name, a username, a customer reference, a family relation. */
@@ -77,8 +78,10 @@ export interface PurgeStep {
    * purgeKeptCaseRecord: a case record an erasure kept by law, past the day it carries (cases.purge_on): its rows in
    * every inventory table (lib/keptRecords.ts purgeKeptCaseRecord), audit trail included.
    * purgeHeldMails: held mails deleted, then their blobs (raw message, HTML, files) that no other row needs.
+   * retireMailSenders: a mail sender's own subject that nothing names any more (lib/subjects.ts retireMailSender):
+   * its references deleted, its key destroyed, the row marked erased.
    */
-  action: 'delete' | 'eraseRegistration' | 'eraseRealNameIdentity' | 'purgeExports' | 'purgeKeptCaseRecord' | 'purgeHeldMails';
+  action: 'delete' | 'eraseRegistration' | 'eraseRealNameIdentity' | 'purgeExports' | 'purgeKeptCaseRecord' | 'purgeHeldMails' | 'retireMailSenders';
 }
 
 const THREE_YEARS = 3 * 365 + 1;
@@ -197,8 +200,12 @@ export const retentions = {
     clause: 'PIPL art. 19 (kept only to decide where it belongs); policy 2.2.1',
     disposal: 'erase',
     // mail_intakes (the same rule) are deleted at their expiry by processes/mailIntake.ts, their files' blobs with them.
-    // A held mail goes with its raw message, its HTML and its files, once no other row needs those blobs.
-    purge: [{ table: 'inbound_mail_quarantine', due: 't.decided_at IS NOT NULL AND t.decided_at < $1::timestamp', action: 'purgeHeldMails' }],
+    // A held mail goes with its raw message, its HTML and its files, once no other row needs those blobs. Then the
+    // subjects of senders nobody knew (lib/subjects.ts mailSenderRef) that no row names any more are retired.
+    purge: [
+      { table: 'inbound_mail_quarantine', due: 't.decided_at IS NOT NULL AND t.decided_at < $1::timestamp', action: 'purgeHeldMails' },
+      { table: 'subjects', due: IDLE_MAIL_SENDER, action: 'retireMailSenders' },
+    ],
   },
   subjectRecord: {
     period: 'while any row points to the subject; at erasure its references go, the subject row stays as erased (no personal data)',
@@ -317,10 +324,12 @@ const CUSTOMER_KEY = 'the customer’s (the row’s or its case’s subject)';
 const OPAQUE_REF = 'an opaque reference (random, never derived from personal data): the key rows are found and joined by; it names the person only through subject_refs, which erasure deletes';
 /** A clear column the backfill empties (lib/sealingBackfill.ts), dropped by a later migration. */
 const LEGACY_CLEAR = 'written only before sealing: the backfill (lib/sealingBackfill.ts) moves its value to the sealed column and nulls it; no code writes it; dropped by a later migration';
-const HELD_MAIL = 'a held mail’s files and HTML are clear blobs until an agent attaches them to a case (sealed there with the case customer’s key) or they are purged with the row (30 days after the decision, heldMail): a held mail is held because its sender is not matched with certainty';
-/** Whose key seals a held mail's words: the subject it is filed under (processes/inboundMail.ts). */
-const HELD_MAIL_KEY = 'the subject it is filed under (the case’s customer its token named, or the known customer whose address sent it); a mail from nobody known stays clear: no subject, no key (then 30 days after the decision, heldMail)';
-const MAIL_INTAKE = 'an unconfirmed sender is no subject yet (no key); the row goes at its expiry (72 h by default) and a confirmed complaint’s description is sealed in complaints';
+/** Whose key seals a held mail: the subject it is filed under (processes/inboundMail.ts). */
+const HELD_MAIL_KEY = 'the subject it is filed under (the case’s customer its token named, the known customer whose address sent it, or else the sender’s own subject, lib/subjects.ts mailSenderRef); only a mail with no sender address at all (a bounce) has no subject and stays clear (30 days after the decision, heldMail)';
+/** A held mail's or an intake's files (JSON): the sealed names and where the sealed bytes are. */
+const MAIL_FILES = 'each file’s name is sealed with the row’s subject’s key inside the JSON; its bytes are a sealed blob of their own (blobKey); type, size and hash stay readable for the checks and the agent’s list';
+/** Whose key seals an e-mail intake: its sender's subject (processes/mailIntake.ts). */
+const MAIL_INTAKE_KEY = 'the sender’s subject: the customer whose contact the address is, else the sender’s own (lib/subjects.ts mailSenderRef), under which a complaint they confirm is theirs';
 /** Several columns without personal data, for one reason. */
 const nones = (why: string, ...columns: string[]): Record<string, ColumnClass> => Object.fromEntries(columns.map((c) => [c, none(why)]));
 
@@ -342,8 +351,12 @@ const OF_REGISTRATIONS = 't.registration_id IN (SELECT id FROM registrations WHE
 const SUBJECT_ADDRESSES = `(SELECT lower(email) FROM parties WHERE subject_id = $1 AND email IS NOT NULL UNION SELECT lower(email) FROM registrations WHERE subject_id = $1 AND email IS NOT NULL)`;
 /** The subject's held mails (inbound_mail_quarantine) and e-mail intakes (mail_intakes): their rows and their blobs. */
 const HELD_MAIL_OF_SUBJECT = `t.subject_id = $1 OR lower(t.from_address) IN ${SUBJECT_ADDRESSES} OR lower(t.mail_from) IN ${SUBJECT_ADDRESSES}`;
-// An intake's sender by the blind index of the address (the contact in parties is sealed), or in clear for rows written before.
-const INTAKE_OF_SUBJECT = `t.case_id IN (SELECT id FROM cases WHERE subject_id = $1) OR t.from_index IN (SELECT email_index FROM parties WHERE subject_id = $1 AND email_index IS NOT NULL) OR lower(t.from_address) IN ${SUBJECT_ADDRESSES}`;
+// An intake's sender: its subject, its case's, or the blind index of the address (the contact in parties is sealed), or in clear for rows written before.
+const INTAKE_OF_SUBJECT = `t.subject_id = $1 OR t.case_id IN (SELECT id FROM cases WHERE subject_id = $1) OR t.from_index IN (SELECT email_index FROM parties WHERE subject_id = $1 AND email_index IS NOT NULL) OR lower(t.from_address) IN ${SUBJECT_ADDRESSES}`;
+/** The blobs a held mail's or an intake's files (`t.attachments`) are kept in: each file's sealed blob, or its clear one. */
+export const HELD_FILE_BLOBS = `ARRAY(SELECT coalesce(f->>'blobKey', f->>'sha256') FROM jsonb_array_elements(t.attachments) f WHERE f ? 'sha256')`;
+/** The blobs a held mail (`t`, inbound_mail_quarantine) is kept in: the raw message, the HTML part (sealed or clear), its files. */
+export const HELD_MAIL_BLOBS = `array_remove(ARRAY[t.raw_sha256, coalesce(t.html_blob_key, t.html_sha256)] || ${HELD_FILE_BLOBS}, NULL)`;
 /** The references that name the subject as a customer (cases.customer_id, parties.id, notifications.recipient_id). */
 const CUSTOMER_REFS = `(SELECT value FROM subject_refs WHERE subject_id = $1 AND kind IN ('storefront_customer', 'account'))`;
 
@@ -865,12 +878,13 @@ export const personalDataInventory: readonly TableInventory[] = [
     columns: {
       mail_from: sealed(pd('contact', 'the envelope’s sender'), HELD_MAIL_KEY),
       from_address: sealed(pd('contact', 'the From header’s address (compared with the party’s contact)'), HELD_MAIL_KEY),
-      rcpt_to: inClear(pd('contact', 'the addresses it was sent to (reply addresses carry a case token)'), HELD_MAIL),
+      rcpt_to: inClear(pd('contact', 'the addresses it was sent to (reply addresses carry a case token)'), 'only the platform’s own addresses (the listener refuses any other recipient with 550): a reply address names a case and a party by a signed token, never a person’s address'),
       subject: sealed(pd('free_text', 'the mail’s subject line'), HELD_MAIL_KEY),
       text_body: sealed(pd('free_text', 'what the sender wrote'), HELD_MAIL_KEY),
-      attachments: inClear(pd('free_text', 'the files’ names, types, sizes and blob keys'), HELD_MAIL),
-      html_sha256: inClear(pd('free_text', 'the blob key of the HTML part'), HELD_MAIL),
-      raw_sha256: inClear(pd('free_text', 'the blob key of the whole message as received'), 'a key: the message’s bytes are sealed in the blob store with the subject’s key when the mail is filed under one (else clear, HELD_MAIL)'),
+      attachments: inClear(pd('free_text', 'the files’ names, types, sizes and blob keys'), MAIL_FILES),
+      html_sha256: none('the hash of the HTML part’s bytes (its blob key when clear)'),
+      html_blob_key: none('the key of the sealed blob of the HTML part'),
+      raw_sha256: inClear(pd('free_text', 'the blob key of the whole message as received'), 'a key: the message’s bytes are sealed in the blob store with the subject’s key when the mail is filed under one (all but a bounce’s)'),
       message_id: pd('technical', 'the mail’s Message-ID'),
       ...nones(ids, 'id', 'case_id', 'subject_id', 'decided_by', 'thread_message_id'),
       ...nones(enums, 'reason', 'party', 'status'),
@@ -922,14 +936,14 @@ export const personalDataInventory: readonly TableInventory[] = [
     retention: 'heldMail',
     subject: INTAKE_OF_SUBJECT,
     columns: {
-      from_address: inClear(pd('contact', 'the sender, to whom the confirmation link goes'), MAIL_INTAKE),
-      from_index: pd('technical', 'the sender address’s keyed blind index: the subject whose sealed contact it is'),
-      subject: inClear(pd('free_text', 'the mail’s subject line'), MAIL_INTAKE),
-      description: inClear(pd('free_text', 'what the sender wrote: the complaint’s description once confirmed'), MAIL_INTAKE),
-      attachments: inClear(pd('free_text', 'the files’ names, types, sizes and blob keys'), MAIL_INTAKE),
-      opening_body: inClear(pd('free_text', 'the opening body fixed at the first confirmation (the description among it)'), MAIL_INTAKE),
+      from_address: sealed(pd('contact', 'the sender, to whom the confirmation link goes'), MAIL_INTAKE_KEY),
+      from_index: pd('technical', 'the sender address’s keyed blind index: a mail received again, and the subject whose sealed contact it is'),
+      subject: sealed(pd('free_text', 'the mail’s subject line'), MAIL_INTAKE_KEY),
+      description: sealed(pd('free_text', 'what the sender wrote: the complaint’s description once confirmed'), MAIL_INTAKE_KEY),
+      attachments: inClear(pd('free_text', 'the files’ names, types, sizes and blob keys'), MAIL_FILES),
+      opening_body: inClear(pd('free_text', 'the opening body fixed at the first confirmation (the description among it)'), 'sealed whole with the sender’s subject’s key: a JSON string of the sealed body (rows from before their sender had a subject: the body in clear until the row expires, 72 h)'),
       message_id: pd('technical', 'the mail’s Message-ID'),
-      ...nones(ids, 'id', 'case_id'),
+      ...nones(ids, 'id', 'case_id', 'subject_id'),
       ...nones(enums, 'case_type', 'status'),
       ...nones(times, 'created_at', 'expires_at', 'confirmed_at'),
     },
@@ -1057,10 +1071,8 @@ export const personalDataStores: readonly StoreInventory[] = [
     categories: ['free_text', 'id_document'],
     retention: 'caseEvidence',
     locate: `SELECT coalesce(blob_key, sha256) AS key FROM attachments WHERE subject_id = $1
-      UNION SELECT t.raw_sha256 FROM inbound_mail_quarantine t WHERE ${HELD_MAIL_OF_SUBJECT}
-      UNION SELECT t.html_sha256 FROM inbound_mail_quarantine t WHERE (${HELD_MAIL_OF_SUBJECT}) AND t.html_sha256 IS NOT NULL
-      UNION SELECT f->>'sha256' FROM inbound_mail_quarantine t, jsonb_array_elements(t.attachments) f WHERE (${HELD_MAIL_OF_SUBJECT}) AND f ? 'sha256'
-      UNION SELECT f->>'sha256' FROM mail_intakes t, jsonb_array_elements(t.attachments) f WHERE (${INTAKE_OF_SUBJECT}) AND f ? 'sha256'
+      UNION SELECT unnest(${HELD_MAIL_BLOBS}) FROM inbound_mail_quarantine t WHERE ${HELD_MAIL_OF_SUBJECT}
+      UNION SELECT unnest(${HELD_FILE_BLOBS}) FROM mail_intakes t WHERE ${INTAKE_OF_SUBJECT}
       UNION SELECT sha256 FROM data_exports WHERE subject_id = $1`,
     keys: 'SHA-256 keys of blobs: the same bytes are one blob, so a key goes only when no other subject’s row names it; the subject’s data exports are blobs too (data_exports)',
   },

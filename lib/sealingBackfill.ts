@@ -5,7 +5,10 @@
 // - a clear column that moved (registrations.mobile and username, user_accounts.username) is sealed into its new
 //   column with its blind index (lib/blindIndex.ts), and the clear column is nulled in the same statement;
 // - an attachment's clear bytes are sealed into a blob of their own (lib/blobs.ts), its row names it, and the clear
-//   blob goes when no other row still needs it.
+//   blob goes when no other row still needs it;
+// - a held mail from a sender nobody knew is filed under the sender's own subject (lib/subjects.ts mailSenderRef) and
+//   sealed like the others; a held mail's raw message, HTML and files still in clear blobs, and its file names, are
+//   sealed with its subject's key.
 // Idempotent: a row sealed is no longer selected, a second run finds nothing; each row is written only if it is as it
 // was read (a write in between wins, and the row is taken again by the next run). Rows whose subject's key was
 // destroyed are left (their personal data was erased with it) and counted as skipped. Run at start-up by the worker
@@ -19,7 +22,8 @@ import type { KeyManagement } from './keys';
 import type { Logger } from './logger';
 import { SYSTEM_UPLOADER } from './attachmentRules';
 import { removeBlobsNoRowNeeds } from './keptRecords';
-import { isSealed, sealerFor, SEALED_PREFIX } from './sealedFields';
+import { isSealed, sealerFor, SEALED_BLOB_MAGIC, SEALED_PREFIX } from './sealedFields';
+import { mailSenderRef, resolveSubject } from './subjects';
 
 /** A table whose clear values are sealed: its key columns, how a row finds its subject, what is sealed. */
 interface BackfillTable {
@@ -61,9 +65,19 @@ export const backfillTables: readonly BackfillTable[] = [
   // A file's name (the bytes are sealed below); a name the platform gave (a dossier export's) stays clear.
   { table: 'attachments', label: 'attachments.filename', key: ['id'], subject: `(SELECT c.subject_id FROM cases c WHERE c.id = t.case_id AND t.uploader_role <> '${SYSTEM_UPLOADER}')`, inPlace: ['filename'] },
   // A held mail filed under a subject (its raw message stays a clear blob until the row's purge, 30 days after the decision).
+  // A held mail filed under a subject (its blobs and file names: heldMailBlobs below).
   { table: 'inbound_mail_quarantine', key: ['id'], subject: 't.subject_id', inPlace: ['mail_from', 'from_address', 'subject', 'text_body'] },
   { table: 'task_notes', key: ['id'], subject: '(SELECT c.subject_id FROM tasks k JOIN cases c ON c.id = k.case_id WHERE k.id = t.task_id)', inPlace: ['body'] },
 ];
+
+export interface BackfillDeps {
+  db: Db;
+  keys: KeyManagement;
+  logger: Logger;
+  blobs?: BlobStore | null;
+  /** REPLY_TOKEN_SECRET: files a held mail from a sender nobody knew under the sender's own subject (none: left). */
+  mailSenderSecret?: string;
+}
 
 export interface BackfillCounts {
   /** Rows sealed, per table (attachments: files). */
@@ -75,13 +89,35 @@ export interface BackfillCounts {
 const clear = (column: string) => `(t.${column} IS NOT NULL AND t.${column} <> '' AND left(t.${column}, ${SEALED_PREFIX.length}) <> '${SEALED_PREFIX}')`;
 
 /** Seals every row still clear (see the file's head). `batch`: rows per page. */
-export async function backfillSealing(deps: { db: Db; keys: KeyManagement; logger: Logger; blobs?: BlobStore | null }, o: { batch?: number } = {}): Promise<BackfillCounts> {
+export async function backfillSealing(deps: BackfillDeps, o: { batch?: number } = {}): Promise<BackfillCounts> {
   const batch = o.batch ?? 500;
   const pool = poolOf(deps.db);
   const sealer = sealerFor(deps.db, deps.keys);
   const index = blindIndexerFor(deps.keys);
   const counts: BackfillCounts = { sealed: {}, skipped: {} };
   const log = deps.logger.child({ component: 'sealing-backfill' });
+
+  // Held mails from a sender nobody knew, written before such senders had a subject: filed under the sender's own
+  // (the words are sealed by the table step below, the blobs by heldMailBlobs). A bounce (no address) stays clear.
+  if (deps.mailSenderSecret) {
+    let filed = 0;
+    let cursor = '';
+    for (;;) {
+      const page = await pool.query<{ id: string; address: string }>(
+        `SELECT id, lower(coalesce(from_address, nullif(mail_from, ''))) AS address FROM inbound_mail_quarantine
+         WHERE subject_id IS NULL AND coalesce(from_address, nullif(mail_from, '')) IS NOT NULL AND id > $2 ORDER BY id LIMIT $1`,
+        [batch, cursor],
+      );
+      if (page.rows.length === 0) break;
+      for (const r of page.rows) {
+        const subjectId = await resolveSubject(deps.db, mailSenderRef(deps.mailSenderSecret, r.address));
+        filed += (await pool.query(`UPDATE inbound_mail_quarantine SET subject_id = $2 WHERE id = $1 AND subject_id IS NULL`, [r.id, subjectId])).rowCount ?? 0;
+      }
+      cursor = page.rows[page.rows.length - 1].id;
+      log.info({ table: 'inbound_mail_quarantine', filed, cursor }, 'sealing backfill: held mails filed under their senders');
+    }
+    counts.sealed['inbound_mail_quarantine.sender'] = filed;
+  }
 
   for (const t of backfillTables) {
     const moved = t.moves ?? [];
@@ -180,6 +216,7 @@ export async function backfillSealing(deps: { db: Db; keys: KeyManagement; logge
     }
     counts.sealed.attachments = sealed;
     counts.skipped.attachments = skipped;
+    await heldMailBlobs({ ...deps, blobs }, batch, counts, log);
   }
   log.info({ counts }, 'sealing backfill finished');
   return counts;
@@ -210,6 +247,83 @@ export async function sealAttachmentBytes(deps: { db: Db; keys: KeyManagement; b
   return 'sealed';
 }
 
+/** Whether a blob is sealed (lib/sealedFields.ts: its first bytes are the magic). */
+async function isSealedBlob(blobs: BlobStore, key: string): Promise<boolean> {
+  const stream = blobs.read(key);
+  try {
+    for await (const chunk of stream) return (chunk as Buffer).subarray(0, SEALED_BLOB_MAGIC.length).equals(SEALED_BLOB_MAGIC);
+    return false;
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * A held mail filed under a subject whose blobs are still clear (written before they were sealed): the raw message,
+ * the HTML part and each file sealed into blobs of their own with the subject's key, the file names sealed; the row
+ * is written only if it is as it was read; then the clear blobs go once no row needs them.
+ */
+async function heldMailBlobs(deps: BackfillDeps & { blobs: BlobStore }, batch: number, counts: BackfillCounts, log: Logger): Promise<void> {
+  const pool = poolOf(deps.db);
+  const sealer = sealerFor(deps.db, deps.keys);
+  const keep = async (subjectId: string, key: string) => {
+    const staged = await stageSealed(deps.blobs, sealer, subjectId, Readable.from([await readAll(deps.blobs.read(key))]), { maxBytes: Number.MAX_SAFE_INTEGER });
+    await staged.commit();
+    return staged;
+  };
+  type File = { sha256?: string; blobKey?: string; filename?: string | null };
+  let cursor = '';
+  let sealed = 0;
+  let skipped = 0;
+  for (;;) {
+    const page = await pool.query<{ id: string; subject_id: string; raw_sha256: string; html_sha256: string | null; html_blob_key: string | null; attachments: File[] }>(
+      `SELECT id, subject_id, raw_sha256, html_sha256, html_blob_key, attachments FROM inbound_mail_quarantine WHERE subject_id IS NOT NULL AND id > $2 ORDER BY id LIMIT $1`,
+      [batch, cursor],
+    );
+    if (page.rows.length === 0) break;
+    for (const r of page.rows) {
+      const files = r.attachments ?? [];
+      const clearFiles = files.some((f) => (f.sha256 && !f.blobKey) || (f.filename && !isSealed(f.filename)));
+      const clearHtml = r.html_sha256 !== null && r.html_blob_key === null && (await deps.blobs.exists(r.html_sha256));
+      const clearRaw = (await deps.blobs.exists(r.raw_sha256)) && !(await isSealedBlob(deps.blobs, r.raw_sha256));
+      if (!clearFiles && !clearHtml && !clearRaw) continue;
+      const written: string[] = [];
+      try {
+        const raw = clearRaw ? await keep(r.subject_id, r.raw_sha256) : null;
+        if (raw) written.push(raw.storedKey);
+        const html = clearHtml ? await keep(r.subject_id, r.html_sha256!) : null;
+        if (html) written.push(html.storedKey);
+        const names = await sealer.sealAll(r.subject_id, files.map((f) => (f.filename && !isSealed(f.filename) ? f.filename : null)));
+        const sealedFiles: File[] = [];
+        for (const [i, f] of files.entries()) {
+          const own = f.sha256 && !f.blobKey && (await deps.blobs.exists(f.sha256)) ? await keep(r.subject_id, f.sha256) : null;
+          if (own) written.push(own.storedKey);
+          sealedFiles.push({ ...f, ...(own && { blobKey: own.storedKey }), ...(names[i] !== null && { filename: names[i] }) });
+        }
+        const done = await pool.query(
+          `UPDATE inbound_mail_quarantine SET raw_sha256 = $2, html_blob_key = $3, attachments = $4::jsonb
+           WHERE id = $1 AND raw_sha256 = $5 AND html_blob_key IS NOT DISTINCT FROM $6 AND attachments = $7::jsonb`,
+          [r.id, raw?.storedKey ?? r.raw_sha256, html?.storedKey ?? r.html_blob_key, JSON.stringify(sealedFiles), r.raw_sha256, r.html_blob_key, JSON.stringify(files)],
+        );
+        if (!done.rowCount) {
+          await removeBlobsNoRowNeeds(deps.db, deps.blobs, written);
+          continue;
+        }
+        sealed++;
+        await removeBlobsNoRowNeeds(deps.db, deps.blobs, [...(raw ? [r.raw_sha256] : []), ...(html ? [r.html_sha256!] : []), ...files.flatMap((f) => (f.sha256 && !f.blobKey ? [f.sha256] : []))]);
+      } catch (err) {
+        await removeBlobsNoRowNeeds(deps.db, deps.blobs, written);
+        if (!/was destroyed/.test((err as Error).message)) throw err;
+        skipped++;
+      }
+    }
+    cursor = page.rows[page.rows.length - 1].id;
+    log.info({ table: 'inbound_mail_quarantine.blobs', sealed, skipped, cursor }, 'sealing backfill: page done');
+  }
+  counts.sealed['inbound_mail_quarantine.blobs'] = sealed;
+  counts.skipped['inbound_mail_quarantine.blobs'] = skipped;
+}
+
 async function readAll(stream: Readable): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const chunk of stream) parts.push(chunk as Buffer);
@@ -220,7 +334,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
  * The backfill at start-up, in the background (errors are logged; it runs again at the next start). Several processes
  * may run it at once (every worker replica): each row is written only if it is as it was read, so one write wins.
  */
-export function startSealingBackfill(deps: { db: Db; keys: KeyManagement; logger: Logger; blobs?: BlobStore | null }): Promise<BackfillCounts | null> {
+export function startSealingBackfill(deps: BackfillDeps): Promise<BackfillCounts | null> {
   return backfillSealing(deps).catch((err: Error) => {
     deps.logger.error({ err }, 'sealing backfill failed; it runs again at the next start');
     return null;

@@ -77,3 +77,69 @@ export async function subjectOf(db: Db | Prisma.TransactionClient, ref: SubjectR
   const row = await db.subjectRef.findUnique({ where: { kind_value: { kind: ref.kind, value: ref.value } } });
   return row?.subjectId ?? null;
 }
+
+/**
+ * The customer reference of an e-mail sender whom no customer's contact names (`mail-` and 24 hex digits): a keyed hash
+ * of the address (REPLY_TOKEN_SECRET; an address is personal data, the reference is not). Its subject is the sender's:
+ * the mails they send are sealed with its key while held, and a complaint they confirm by e-mail is theirs under it.
+ */
+export const mailSenderRef = (secret: string, address: string): SubjectRef => ({
+  kind: 'storefront_customer',
+  value: `mail-${crypto.createHmac('sha256', secret).update(`mail-complainant\u0000${address.toLowerCase()}`).digest('hex').slice(0, 24)}`,
+});
+
+/** A mail sender's own subject (its reference is mailSenderRef's) was retired while a row was being filed under it. */
+export class SubjectRetired extends Error {
+  constructor(readonly subjectId: string) {
+    super(`subject ${subjectId} was retired: nothing more is filed under it`);
+  }
+}
+
+/** The transaction-scoped lock a row is filed under a subject with, and a mail sender's subject retired with. */
+const lockSubject = (tx: Prisma.TransactionClient, subjectId: string) => tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${subjectId}, 7))`;
+
+/**
+ * Writes a row filed under `subjectId` unless the subject was retired meanwhile: one transaction under the subject's
+ * lock, so that a retirement (retireMailSender) and a new row never cross. Throws SubjectRetired, nothing written.
+ */
+export async function writeUnderSubject<T>(db: Db, subjectId: string, write: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await lockSubject(tx, subjectId);
+    const s = await tx.subject.findUnique({ where: { id: subjectId }, select: { status: true } });
+    if (s?.status === 'erased') throw new SubjectRetired(subjectId);
+    return write(tx);
+  });
+}
+
+/**
+ * A mail sender's own subject that nothing names any more (SQL over `t`, subjects; $1 a cutoff timestamp): only
+ * `mail-` references, created before the cutoff, and no case, contact, held mail, intake or request of its own.
+ */
+export const IDLE_MAIL_SENDER = `t.status = 'active' AND t.created_at < $1::timestamp
+  AND EXISTS (SELECT 1 FROM subject_refs r WHERE r.subject_id = t.id)
+  AND NOT EXISTS (SELECT 1 FROM subject_refs r WHERE r.subject_id = t.id AND NOT (r.kind = 'storefront_customer' AND r.value LIKE 'mail-%'))
+  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.subject_id = t.id)
+  AND NOT EXISTS (SELECT 1 FROM parties p WHERE p.subject_id = t.id)
+  AND NOT EXISTS (SELECT 1 FROM inbound_mail_quarantine q WHERE q.subject_id = t.id)
+  AND NOT EXISTS (SELECT 1 FROM mail_intakes m WHERE m.subject_id = t.id)
+  AND NOT EXISTS (SELECT 1 FROM personal_data_requests x WHERE x.subject_id = t.id)`;
+
+/**
+ * Retires a mail sender's own subject once nothing names it (the daily purge, rule heldMail): under its lock, checked
+ * again, its references deleted (the keyed hash of the address goes), its data key destroyed, the row marked erased.
+ * A mail from the same address later gets a new subject. True when retired now.
+ */
+export async function retireMailSender(db: Db, subjectId: string, cutoff: string): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    await lockSubject(tx, subjectId);
+    const idle = await tx.$queryRawUnsafe<{ id: string }[]>(`SELECT t.id FROM subjects t WHERE t.id = $2 AND ${IDLE_MAIL_SENDER}`, cutoff, subjectId);
+    if (idle.length === 0) return false;
+    await tx.$executeRaw`DELETE FROM subject_refs WHERE subject_id = ${subjectId}`;
+    await tx.$executeRaw`
+      INSERT INTO subject_keys (subject_id, wrapped_key, master_key_id, created_at, destroyed_at)
+      VALUES (${subjectId}, NULL, 'none', timezone('UTC', now()), timezone('UTC', now()))
+      ON CONFLICT (subject_id) DO UPDATE SET wrapped_key = NULL, destroyed_at = timezone('UTC', now()) WHERE subject_keys.wrapped_key IS NOT NULL`;
+    await tx.$executeRaw`UPDATE subjects SET status = 'erased', erased_at = timezone('UTC', now()) WHERE id = ${subjectId}`;
+    return true;
+  });
+}

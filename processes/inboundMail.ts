@@ -13,13 +13,20 @@
 //   limits): the mail is held whole, the refused file is not kept (its name, size and types are listed).
 // HTML is never rendered: the thread message's body is the text part; the HTML part is kept as a file, an attachment of
 // type text/html (downloaded as a file, nosniff, sandboxed), or a blob beside the quarantine row.
+// A held mail is filed under a subject and sealed with its key (policy 1.3, 6.3.1): the case's customer when the token
+// named them, the known customer whose address sent it, or else the sender's own subject (lib/subjects.ts
+// mailSenderRef): its addresses, subject line and words, file names, and the raw message, HTML and files in sealed
+// blobs. Only a mail with no sender address at all (a bounce) has nobody to be filed under, and stays clear.
 import { blindIndexerFor } from '../lib/blindIndex';
 import { sealerFor } from '../lib/sealedFields';
+import { mailSenderRef, resolveSubject, writeUnderSubject } from '../lib/subjects';
+import { removeBlobsNoRowNeeds } from '../lib/keptRecords';
+import { emailSchema } from '../policy/schemas';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { countedAgainstLimits, typeOfBytes, type AttachmentLimits } from '../lib/attachmentRules';
 import type { ParsedMail } from 'mailparser';
-import { stageSealed, type BlobStore } from '../lib/blobs';
+import { readStored, stageSealed, type BlobStore } from '../lib/blobs';
 import { sealAttachmentBytes } from '../lib/sealingBackfill';
 import type { Db } from '../lib/db';
 import type { InboundEnvelope } from '../lib/inboundMail';
@@ -48,9 +55,13 @@ export interface InboundMailDeps {
 
 export type QuarantineReason = 'no_token' | 'bad_token' | 'unknown_case' | 'case_closed' | 'no_contact' | 'sender_mismatch' | 'attachment_refused';
 
-/** A file of a mail: kept as a blob (sha256), or refused (not kept). */
+/**
+ * A file of a mail: kept (sha256: its bytes' hash), or refused (not kept). Kept under a subject, its bytes are in a
+ * sealed blob of their own (blobKey) and its name is sealed; else the bytes are the clear blob under their hash.
+ */
 export interface InboundFile {
   sha256?: string;
+  blobKey?: string;
   sizeBytes: number;
   contentType: string;
   filename: string | null;
@@ -94,17 +105,63 @@ async function openedHeldMail(deps: { db: Db; keys: KeyManagement }, subjectId: 
   const [mailFrom, fromAddress, subject, textBody] = await sealerFor(deps.db, deps.keys).open(subjectId, [w.mailFrom, w.fromAddress, w.subject, w.textBody]);
   return { mailFrom: mailFrom ?? '', fromAddress: fromAddress ?? null, subject: subject ?? null, textBody: textBody ?? '' };
 }
-/** Bytes kept sealed with the subject's key in a blob of their own: its key. */
-async function keepSealedBlob(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, subjectId: string, bytes: Buffer): Promise<string> {
+/** Bytes kept sealed with the subject's key in a blob of their own: the clear bytes' hash, and the sealed blob's key. */
+async function keepSealed(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, subjectId: string, bytes: Buffer): Promise<{ sha256: string; blobKey: string; size: number }> {
   const staged = await stageSealed(deps.blobs, sealerFor(deps.db, deps.keys), subjectId, Readable.from([bytes]), { maxBytes: Math.max(1, bytes.length) });
   await staged.commit();
-  return staged.storedKey;
+  return { sha256: staged.sha256, blobKey: staged.storedKey, size: staged.size };
+}
+async function keepSealedBlob(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, subjectId: string, bytes: Buffer): Promise<string> {
+  return (await keepSealed(deps, subjectId, bytes)).blobKey;
+}
+
+export const sha256Of = (bytes: Buffer): string => crypto.createHash('sha256').update(bytes).digest('hex');
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** A kept file's clear bytes: its sealed blob opened with the subject's key, or its clear blob. */
+async function bytesOf(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, f: { sha256: string; blobKey?: string | null }, subjectId: string | null): Promise<Buffer> {
+  const stream = await readStored(deps.blobs, sealerFor(deps.db, deps.keys), { sha256: f.sha256, blobKey: f.blobKey ?? null }, subjectId);
+  if (!stream) throw new Error(`the file ${f.sha256} was sealed with a destroyed key`);
+  return readAll(stream);
+}
+
+/** A mail's file as the uploads checked it, its bytes in memory until it is kept (keepMailFiles). */
+export interface CheckedFile extends InboundFile {
+  bytes?: Buffer;
+}
+
+/**
+ * Keeps a mail's checked files in the blob store. Filed under `subjectId` (a held mail, an intake): each file's bytes
+ * sealed in a blob of their own and every name sealed; else (a reply on its way into a case) clear blobs under their
+ * hashes, which the case's attachment seals.
+ */
+export async function keepMailFiles(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, subjectId: string | null, files: CheckedFile[]): Promise<InboundFile[]> {
+  const names = subjectId ? await sealerFor(deps.db, deps.keys).sealAll(subjectId, files.map((f) => f.filename)) : files.map((f) => f.filename);
+  const kept: InboundFile[] = [];
+  for (const [i, { bytes, ...f }] of files.entries()) {
+    if (!bytes || !f.sha256) kept.push({ ...f, filename: names[i] });
+    else if (subjectId) kept.push({ ...f, blobKey: (await keepSealed(deps, subjectId, bytes)).blobKey, filename: names[i] });
+    else kept.push({ ...f, sha256: await keepBlob(deps.blobs, bytes) });
+  }
+  return kept;
+}
+
+/** A held mail's or an intake's files with their names opened (the subject's key). */
+export async function openedMailFiles(deps: { db: Db; keys: KeyManagement }, subjectId: string | null, files: InboundFile[]): Promise<InboundFile[]> {
+  const names = await sealerFor(deps.db, deps.keys).open(subjectId, files.map((f) => f.filename));
+  return files.map((f, i) => ({ ...f, filename: names[i] ?? null }));
 }
 
 /**
  * The case's attachment rows for kept files (the same bytes in the same case are one attachment), checked against the
  * case's limits. `subjectId`: the uploader's subject (the customer's mail); a file's name and bytes are sealed with the
- * case customer's key (`c.subjectId`, lib/sealedFields.ts), like an upload's.
+ * case customer's key (`c.subjectId`, lib/sealedFields.ts), like an upload's. A file sealed while held (`blobKey`,
+ * with `heldUnder`'s key; its name already opened) is opened and kept as the case's.
  */
 export async function attachToCase(
   deps: { db: Db; keys: KeyManagement; blobs: BlobStore },
@@ -113,6 +170,7 @@ export async function attachToCase(
   uploadedBy: string,
   limits: InboundAttachmentLimits,
   subjectId: string | null,
+  heldUnder: string | null = null,
 ): Promise<string[] | { refused: string }> {
   const { db } = deps;
   const caseId = c.id;
@@ -130,7 +188,20 @@ export async function attachToCase(
       continue;
     }
     const filename = f.filename && c.subjectId ? await sealerFor(db, deps.keys).seal(c.subjectId, f.filename) : f.filename;
-    const row = await db.attachment.create({ data: { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId, sha256: f.sha256!, sizeBytes: f.sizeBytes, contentType: f.contentType, filename, uploadedBy, uploaderRole: EMAIL_AUTHOR_ROLE, subjectId } });
+    const data = { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId, sha256: f.sha256!, sizeBytes: f.sizeBytes, contentType: f.contentType, filename, uploadedBy, uploaderRole: EMAIL_AUTHOR_ROLE, subjectId };
+    if (f.blobKey) {
+      // Sealed while held: opened, and sealed again with the case customer's key (kept clear for a case without one).
+      const bytes = await bytesOf(deps, { sha256: f.sha256!, blobKey: f.blobKey }, heldUnder);
+      const own = c.subjectId ? await keepSealed(deps, c.subjectId, bytes) : null;
+      if (!own) await keepBlob(deps.blobs, bytes);
+      const row = await db.attachment.create({ data: { ...data, sizeBytes: bytes.length, blobKey: own?.blobKey ?? null } }).catch(async (err: unknown) => {
+        if (own) await removeBlobsNoRowNeeds(db, deps.blobs, [own.blobKey]);
+        throw err;
+      });
+      ids.push(row.id);
+      continue;
+    }
+    const row = await db.attachment.create({ data });
     // The bytes, kept clear while no subject was certain, sealed with the case customer's key now they are evidence.
     if (c.subjectId) await sealAttachmentBytes(deps, { id: row.id, sha256: row.sha256, subjectId: c.subjectId });
     ids.push(row.id);
@@ -138,16 +209,16 @@ export async function attachToCase(
   return [...new Set(ids)];
 }
 
-/** A mail's attachments as the uploads check them (type by bytes, size): kept as blobs, or refused (not kept). */
-export async function mailFilesOf(deps: { blobs: BlobStore; limits: InboundAttachmentLimits }, parsed: ParsedMail): Promise<InboundFile[]> {
-  const files: InboundFile[] = [];
+/** A mail's attachments as the uploads check them (type by bytes, size): to be kept (keepMailFiles), or refused (not kept). */
+export async function mailFilesOf(deps: { limits: InboundAttachmentLimits }, parsed: ParsedMail): Promise<CheckedFile[]> {
+  const files: CheckedFile[] = [];
   for (const a of parsed.attachments) {
     const filename = a.filename ? a.filename.slice(0, 255) : null;
     const { detected, accepted } = await typeOfBytes(a.content, deps.limits);
     if (a.content.length === 0) files.push({ sizeBytes: 0, contentType: a.contentType, filename, refused: 'empty' });
     else if (a.content.length > deps.limits.maxFileBytes) files.push({ sizeBytes: a.content.length, contentType: detected ?? a.contentType, filename, refused: `larger than ${deps.limits.maxFileBytes} bytes` });
     else if (!accepted || !detected) files.push({ sizeBytes: a.content.length, contentType: a.contentType, filename, refused: `the bytes are ${detected ?? 'of no known type'}; accepted: ${deps.limits.types.join(', ')}` });
-    else files.push({ sha256: await keepBlob(deps.blobs, a.content), sizeBytes: a.content.length, contentType: detected, filename });
+    else files.push({ sha256: sha256Of(a.content), bytes: a.content, sizeBytes: a.content.length, contentType: detected, filename });
   }
   return files;
 }
@@ -160,24 +231,32 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
   const filesOf = (parsed: ParsedMail) => mailFilesOf(deps, parsed);
 
   async function heldMailSubject(o: { from: string | null; caseId?: string; party?: ReplyParty }): Promise<string | null> {
-    if (o.caseId && o.party === 'customer') return (await deps.db.case.findUnique({ where: { id: o.caseId }, select: { subjectId: true } }))?.subjectId ?? null;
+    if (o.caseId && o.party === 'customer') {
+      const subjectId = (await deps.db.case.findUnique({ where: { id: o.caseId }, select: { subjectId: true } }))?.subjectId;
+      if (subjectId) return subjectId;
+    }
     if (!o.from) return null;
     const emailIndex = await blindIndexerFor(deps.keys)('email', o.from);
-    return (await deps.db.party.findFirst({ where: { kind: 'customer', emailIndex, subjectId: { not: null } }, orderBy: { updatedAt: 'desc' }, select: { subjectId: true } }))?.subjectId ?? null;
+    const customer = await deps.db.party.findFirst({ where: { kind: 'customer', emailIndex, subjectId: { not: null } }, orderBy: { updatedAt: 'desc' }, select: { subjectId: true } });
+    // Nobody known: the sender's own subject (the one a complaint they confirm by e-mail would be theirs under).
+    return customer?.subjectId ?? (await resolveSubject(deps.db, mailSenderRef(deps.secret, o.from)));
   }
 
-  async function quarantine(mail: { envelope: InboundEnvelope; parsed: ParsedMail; raw: Buffer }, reason: QuarantineReason, o: { from: string | null; caseId?: string; party?: ReplyParty; files: InboundFile[]; html: Buffer | null }): Promise<string> {
+  async function quarantine(mail: { envelope: InboundEnvelope; parsed: ParsedMail; raw: Buffer }, reason: QuarantineReason, o: { from: string | null; caseId?: string; party?: ReplyParty; files: CheckedFile[]; html: Buffer | null }): Promise<string> {
     const id = `qm_${crypto.randomUUID().replace(/-/g, '')}`;
     // Filed under a subject (lib/personalData.ts): the case's customer when the token named them, else the known
-    // customer whose address sent it (by the address's blind index: the contact is sealed).
-    const subjectId = await heldMailSubject(o);
-    // Filed under a subject, the mail is sealed with its key (policy 1.3, 6.3.1): the addresses, the subject line, the
-    // words, and the whole message as received (a blob of its own). The HTML and the files stay clear blobs until
-    // they are attached to a case (then sealed there) or purged; a mail from nobody known stays clear (no key).
+    // customer whose address sent it (by the address's blind index: the contact is sealed), else the sender's own.
+    const envelopeSender = mail.envelope.mailFrom.trim().toLowerCase();
+    const subjectId = await heldMailSubject({ ...o, from: o.from ?? (emailSchema.safeParse(envelopeSender).success ? envelopeSender : null) });
+    // Sealed with its key (policy 1.3, 6.3.1): the addresses, the subject line, the words, the file names, and the
+    // whole message as received, its HTML and its files in sealed blobs of their own. A mail with no sender address
+    // (a bounce) has no subject and stays clear.
     const words = { mailFrom: mail.envelope.mailFrom, fromAddress: o.from, subject: mail.parsed.subject?.slice(0, 998) ?? null, textBody: mail.parsed.text ?? '' };
     const sealed = subjectId ? await sealedHeldMail(deps, subjectId, words) : words;
     const rawSha256 = subjectId ? await keepSealedBlob(deps, subjectId, mail.raw) : await keepBlob(deps.blobs, mail.raw);
-    await deps.db.inboundMailQuarantine.create({
+    const html = o.html ? (subjectId ? await keepSealed(deps, subjectId, o.html) : { sha256: await keepBlob(deps.blobs, o.html), blobKey: null }) : null;
+    const files = await keepMailFiles(deps, subjectId, o.files);
+    const row = {
       data: {
         id,
         ...sealed,
@@ -187,11 +266,19 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
         caseId: o.caseId ?? null,
         party: o.party ?? null,
         subjectId,
-        htmlSha256: o.html ? await keepBlob(deps.blobs, o.html) : null,
+        htmlSha256: html?.sha256 ?? null,
+        htmlBlobKey: html?.blobKey ?? null,
         rawSha256,
-        attachments: o.files as object[],
+        attachments: files as object[],
       },
-    });
+    };
+    try {
+      // Under the subject's lock: a sender's subject retired meanwhile takes nothing more (the sender's server retries).
+      await (subjectId ? writeUnderSubject(deps.db, subjectId, (tx) => tx.inboundMailQuarantine.create(row)) : deps.db.inboundMailQuarantine.create(row));
+    } catch (err) {
+      if (subjectId) await removeBlobsNoRowNeeds(deps.db, deps.blobs, [rawSha256, ...(html?.blobKey ? [html.blobKey] : []), ...files.flatMap((f) => (f.blobKey ? [f.blobKey] : []))]);
+      throw err;
+    }
     log.warn({ quarantineId: id, reason, caseId: o.caseId, party: o.party, attachments: o.files.length }, 'inbound mail quarantined for an agent');
     return id;
   }
@@ -219,9 +306,9 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
     return { messageId: posted.id };
   };
 
-  async function postFromMail(c: ThreadCase, party: ReplyParty, m: { textBody: string; files: InboundFile[]; htmlSha256: string | null; htmlSize: number }): Promise<PostedThreadMessage | { refused: string }> {
+  async function postFromMail(c: ThreadCase, party: ReplyParty, m: { textBody: string; files: CheckedFile[]; htmlSha256: string | null; htmlSize: number }): Promise<PostedThreadMessage | { refused: string }> {
     const author = authorOf(c, party);
-    const files = [...m.files, ...(m.htmlSha256 ? [{ sha256: m.htmlSha256, sizeBytes: m.htmlSize, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
+    const files = [...(await keepMailFiles(deps, null, m.files)), ...(m.htmlSha256 ? [{ sha256: m.htmlSha256, sizeBytes: m.htmlSize, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
     const attachmentIds = await attachToCase(deps, c, files, author, deps.limits, party === 'customer' ? (c.subjectId ?? null) : null);
     if (!Array.isArray(attachmentIds)) return attachmentIds;
     const body = m.textBody.trim() || '(an e-mail without text)';
@@ -257,15 +344,15 @@ export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 
   const claimed = await deps.db.inboundMailQuarantine.updateMany({ where: { id: row.id, status: 'quarantined' }, data: { status: 'released', decidedBy: o.agentId, decidedAt: new Date(), caseId: c.id, party: o.party, subjectId, ...refiled } });
   if (claimed.count === 0) throw new QuarantineError('decided', `Mail '${o.quarantineId}' was decided already`);
   try {
-    const files = [...((row.attachments as unknown as InboundFile[]) ?? []).filter((f) => f.sha256 && !f.refused), ...(row.htmlSha256 ? [{ sha256: row.htmlSha256, sizeBytes: 0, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
+    // The files and the HTML, sealed while held with the key of the subject it was filed under (row.subjectId).
+    const kept = await openedMailFiles(deps, row.subjectId, ((row.attachments as unknown as InboundFile[]) ?? []).filter((f) => f.sha256 && !f.refused));
+    const files: InboundFile[] = [...kept, ...(row.htmlSha256 ? [{ sha256: row.htmlSha256, blobKey: row.htmlBlobKey ?? undefined, sizeBytes: 0, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
     if (row.htmlSha256) {
-      // The HTML's size, for its attachment row: counted from the blob.
-      let size = 0;
-      for await (const chunk of deps.blobs.read(row.htmlSha256)) size += (chunk as Buffer).length;
-      files[files.length - 1].sizeBytes = size;
+      // The HTML's size, for its attachment row: counted from its bytes.
+      files[files.length - 1].sizeBytes = (await bytesOf(deps, { sha256: row.htmlSha256, blobKey: row.htmlBlobKey }, row.subjectId)).length;
     }
     const author = authorOf(c, o.party);
-    const attachmentIds = await attachToCase(deps, c, files, author, deps.limits, o.party === 'customer' ? c.subjectId : null);
+    const attachmentIds = await attachToCase(deps, c, files, author, deps.limits, o.party === 'customer' ? c.subjectId : null, row.subjectId);
     if (!Array.isArray(attachmentIds)) throw new QuarantineError('attachment_refused', `The mail's attachments do not fit the case: ${attachmentIds.refused}`);
     const posted = await postThreadMessage({ db: deps.db, clients: deps.clients, logger: deps.logger, keys: deps.keys }, c, { party: o.party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body: words.textBody.trim() || '(an e-mail without text)', attachmentIds, via: 'email' });
     await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { threadMessageId: posted.id } });

@@ -3,7 +3,10 @@
 // how a confirmed intake becomes its opening body); the inbound listener (lib/inboundMail.ts) hands a mail to such an
 // address here instead of to the reply handling (processes/inboundMail.ts).
 // - Received: the mail is kept as a pending intake (mail_intakes: the From address, the subject and text as the
-//   description, the attachments as blobs after the uploads' checks; PostgreSQL only, never in a workflow), and a
+//   description, the attachments as blobs after the uploads' checks; PostgreSQL only, never in a workflow), filed
+//   under the sender's subject (the customer whose contact the address is, else the sender's own: lib/subjects.ts
+//   mailSenderRef) and sealed with its key (policy 1.3, 6.3.1: the address, subject line, words, file names and the
+//   files' bytes, later the opening body; a mail received again is found by the address's blind index), and a
 //   confirmation e-mail goes back to the From address through the outbox (at least once, its Message-ID from the row),
 //   with a signed link (lib/mailIntakeTokens.ts) valid MAIL_INTAKE_CONFIRM_HOURS. A forged From opens nothing: the link
 //   reaches the real owner of the address, who ignores it.
@@ -14,6 +17,7 @@
 //   derived from the address (`mail-<hash>`, keyed) with the address stored as its contact, so the case's notices reach it.
 // - Purged: every intake past its expiry, confirmed or not, with its confirmation e-mail's rows (the case reconciler's pass).
 import { blindIndexerFor } from '../lib/blindIndex';
+import { mailSenderRef, resolveSubject, writeUnderSubject } from '../lib/subjects';
 import type { KeyManagement } from '../lib/keys';
 import crypto from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
@@ -28,7 +32,9 @@ import { mailIntakeToken, verifyMailIntakeToken } from '../lib/mailIntakeTokens'
 import { emailSchema } from '../policy/schemas';
 import { openCase, type CaseOpeningDeps } from './caseOpening';
 import { catalogueProcesses } from './index';
-import { attachToCase, HTML_TYPE, keepBlob, mailFilesOf, type InboundAttachmentLimits, type InboundFile } from './inboundMail';
+import { sealerFor, isSealed } from '../lib/sealedFields';
+import { HELD_FILE_BLOBS } from '../lib/personalData';
+import { attachToCase, HTML_TYPE, keepMailFiles, mailFilesOf, openedMailFiles, sha256Of, type CheckedFile, type InboundAttachmentLimits, type InboundFile } from './inboundMail';
 import type { AnyProcess } from './types';
 
 /** Who opens a case from a confirmed intake (cases.opened_by `mail-intake`; role agent, as the case links' opener). */
@@ -69,7 +75,7 @@ export const intakeAddress = (s: Pick<MailIntakeSettings, 'domain' | 'localParts
 export const intakePath = (caseType: string, token: string): string => `/mail-intake/${encodeURIComponent(caseType)}/${token}`;
 
 /** The complainant id of an address no customer has: derived from it with a keyed hash (an address is personal data). */
-export const complainantIdOf = (secret: string, address: string): string => `mail-${crypto.createHmac('sha256', secret).update(`mail-complainant\u0000${address.toLowerCase()}`).digest('hex').slice(0, 24)}`;
+export const complainantIdOf = (secret: string, address: string): string => mailSenderRef(secret, address).value;
 
 export interface MailIntakeDeps {
   db: Db;
@@ -95,7 +101,7 @@ async function customerByAddress(db: Db, keys: KeyManagement, address: string) {
 export type IntakeOutcome = { intakeId: string } | { dropped: 'no_sender' | 'auto_submitted' | 'own_domain' };
 
 /** The files an intake keeps: the uploads' checks, then the case's limits (a fresh case: its file count and bytes). */
-function withinCaseLimits(files: InboundFile[], limits: InboundAttachmentLimits): InboundFile[] {
+function withinCaseLimits(files: CheckedFile[], limits: InboundAttachmentLimits): CheckedFile[] {
   let count = 0;
   let bytes = 0;
   return files.map((f) => {
@@ -140,36 +146,48 @@ export function createMailIntakeHandler(deps: MailIntakeDeps) {
     // The HTML part is never rendered: a file of the case (message.html), as a reply's (processes/inboundMail.ts).
     const html = typeof mail.parsed.html === 'string' && mail.parsed.html.length > 0 ? Buffer.from(mail.parsed.html, 'utf8') : null;
     const found = await mailFilesOf(deps, mail.parsed);
-    if (html) found.push({ sha256: await keepBlob(deps.blobs, html), sizeBytes: html.length, contentType: HTML_TYPE, filename: 'message.html' });
-    const files = withinCaseLimits(found, deps.limits);
+    if (html) found.push({ sha256: sha256Of(html), bytes: html, sizeBytes: html.length, contentType: HTML_TYPE, filename: 'message.html' });
     const messageId = mail.parsed.messageId?.slice(0, 998) ?? null;
+    const fromIndex = await blindIndexerFor(deps.keys)('email', from);
+    // The sender's subject: the customer whose contact the address is, else the sender's own.
+    const customer = await customerByAddress(deps.db, deps.keys, from);
+    const subjectId = customer?.subjectId ?? (await resolveSubject(deps.db, mailSenderRef(deps.settings.secret, from)));
+    const sealer = sealerFor(deps.db, deps.keys);
+    const files = await keepMailFiles(deps, subjectId, withinCaseLimits(found, deps.limits));
+    const [fromAddress, subject, description] = await sealer.sealAll(subjectId, [from, mail.parsed.subject?.slice(0, 998) ?? null, descriptionOf(mail.parsed)]);
     const now = new Date();
     let row;
     try {
-      row = await deps.db.mailIntake.create({
+      // Under the subject's lock: a sender's subject retired meanwhile takes nothing more (the sender's server retries).
+      row = await writeUnderSubject(deps.db, subjectId, (tx) => tx.mailIntake.create({
         data: {
           id: `mi_${crypto.randomUUID().replace(/-/g, '')}`,
           caseType: process.caseType,
-          fromAddress: from,
-          fromIndex: await blindIndexerFor(deps.keys)('email', from),
+          fromAddress: fromAddress!,
+          fromIndex,
+          subjectId,
           messageId,
-          subject: mail.parsed.subject?.slice(0, 998) ?? null,
-          description: descriptionOf(mail.parsed),
+          subject,
+          description: description!,
           attachments: files as object[],
           createdAt: now,
           expiresAt: new Date(now.getTime() + deps.settings.confirmHours * 3_600_000),
         },
-      });
+      }));
     } catch (err) {
-      if (!isUniqueViolation(err) || !messageId) throw err;
-      row = await deps.db.mailIntake.findUniqueOrThrow({ where: { caseType_fromAddress_messageId: { caseType: process.caseType, fromAddress: from, messageId } } });
+      if (!isUniqueViolation(err) || !messageId) {
+        await removeBlobsNoRowNeeds(deps.db, deps.blobs, files.flatMap((f) => (f.blobKey ? [f.blobKey] : [])));
+        throw err;
+      }
+      row = await deps.db.mailIntake.findUniqueOrThrow({ where: { caseType_fromIndex_messageId: { caseType: process.caseType, fromIndex, messageId } } });
+      // Received again: this copy's sealed files are not kept (the first copy's are).
+      await removeBlobsNoRowNeeds(deps.db, deps.blobs, files.flatMap((f) => (f.blobKey ? [f.blobKey] : [])));
     }
     if (row.status !== 'pending') return { intakeId: row.id };
 
-    // The confirmation's recipient: the intake, its address the From (and the locale of a customer who has it).
-    const customer = await customerByAddress(deps.db, deps.keys, from);
-    // Filed under the customer's subject when the address is a known customer's (its erasure finds it: lib/personalData.ts).
-    await deps.db.party.upsert({ where: { kind_id: { kind: MAIL_INTAKE_RECIPIENT, id: row.id } }, create: { kind: MAIL_INTAKE_RECIPIENT, id: row.id, email: from, locale: customer?.locale ?? 'zh-CN', subjectId: customer?.subjectId ?? null }, update: {} });
+    // The confirmation's recipient: the intake, its address the From, sealed with the subject's key (and the locale of
+    // a customer who has it); filed under the subject, its erasure finds it (lib/personalData.ts).
+    await deps.db.party.upsert({ where: { kind_id: { kind: MAIL_INTAKE_RECIPIENT, id: row.id } }, create: { kind: MAIL_INTAKE_RECIPIENT, id: row.id, email: await sealer.seal(subjectId, from), emailIndex: fromIndex, locale: customer?.locale ?? 'zh-CN', subjectId }, update: {} });
     const kept = (row.attachments as unknown as InboundFile[]).filter((f) => f.sha256 && !f.refused && f.contentType !== HTML_TYPE).length;
     const refused = (row.attachments as unknown as InboundFile[]).filter((f) => f.refused).length;
     const params = { link: `${deps.settings.linkBase.replace(/\/$/, '')}${intakePath(process.caseType, mailIntakeToken(deps.settings.secret, process.caseType, row.id))}`, expiresAt: row.expiresAt.toISOString(), files: kept, refused };
@@ -237,24 +255,32 @@ export async function viewMailIntake(db: Db, s: MailIntakeSettings, p: AnyProces
 export async function confirmMailIntake(deps: CaseOpeningDeps & { blobs: BlobStore; limits: InboundAttachmentLimits; settings: MailIntakeSettings }, p: AnyProcess, token: string, log?: Logger): Promise<MailIntakeView & { opened: boolean }> {
   let row = await intakeOf(deps.db, deps.settings, p, token);
   if (row.status === 'confirmed' && row.caseId) return { ...viewOf(row), opened: false };
+  const sealer = sealerFor(deps.db, deps.ports.keys);
   if (row.openingBody === null) {
     // The complainant, fixed with the body at the first confirmation: a repeated one opens with the same body.
-    const customer = await customerByAddress(deps.db, deps.ports.keys, row.fromAddress);
-    const body = p.mailIntake!.open({ intakeId: row.id, customerId: customer?.id ?? complainantIdOf(deps.settings.secret, row.fromAddress), newCustomer: !customer, email: row.fromAddress, description: row.description });
-    await poolOf(deps.db).query(`UPDATE mail_intakes SET opening_body = $2::jsonb WHERE id = $1 AND opening_body IS NULL`, [row.id, JSON.stringify(body)]);
+    const [address, description] = (await sealer.open(row.subjectId, [row.fromAddress, row.description])) as [string | null, string | null];
+    if (address === null || description === null) throw new MailIntakeError('not_found', 'This e-mail was erased at its sender’s request');
+    const customer = await customerByAddress(deps.db, deps.ports.keys, address);
+    const body = p.mailIntake!.open({ intakeId: row.id, customerId: customer?.id ?? complainantIdOf(deps.settings.secret, address), newCustomer: !customer, email: address, description });
+    // Sealed with the sender's key like the words it holds (a JSON string of the sealed body).
+    const stored = row.subjectId ? await sealer.seal(row.subjectId, JSON.stringify(body)) : body;
+    await poolOf(deps.db).query(`UPDATE mail_intakes SET opening_body = $2::jsonb WHERE id = $1 AND opening_body IS NULL`, [row.id, JSON.stringify(stored)]);
     row = await deps.db.mailIntake.findUniqueOrThrow({ where: { id: row.id } });
   }
-  const opened = await openCase(deps, { process: p, body: row.openingBody, principal: MAIL_INTAKE_OPENER, idempotencyKey: row.id, log });
+  const body = isSealed(row.openingBody) ? (await sealer.open(row.subjectId, [row.openingBody]))[0] : row.openingBody;
+  if (body === null) throw new MailIntakeError('not_found', 'This e-mail was erased at its sender’s request');
+  const opened = await openCase(deps, { process: p, body: typeof body === 'string' ? JSON.parse(body) : body, principal: MAIL_INTAKE_OPENER, idempotencyKey: row.id, log });
   const kase = await deps.db.case.findUniqueOrThrow({ where: { id: opened.caseId }, select: { customerId: true, subjectId: true } });
-  const files = (row.attachments as unknown as InboundFile[]).filter((f) => f.sha256 && !f.refused);
+  const files = await openedMailFiles({ db: deps.db, keys: deps.ports.keys }, row.subjectId, (row.attachments as unknown as InboundFile[]).filter((f) => f.sha256 && !f.refused));
   if (files.length > 0) {
     // Two confirmations at once may race to the same attachment row: the loser finds it the second time.
-    const attach = () => attachToCase({ db: deps.db, keys: deps.ports.keys, blobs: deps.blobs }, { id: opened.caseId, subjectId: kase.subjectId }, files, kase.customerId, deps.limits, kase.subjectId);
+    const attach = () => attachToCase({ db: deps.db, keys: deps.ports.keys, blobs: deps.blobs }, { id: opened.caseId, subjectId: kase.subjectId }, files, kase.customerId, deps.limits, kase.subjectId, row.subjectId);
     const attached = await attach().catch((err: unknown) => (isUniqueViolation(err) ? attach() : Promise.reject(err)));
     if (!Array.isArray(attached)) (log ?? deps.logger).warn({ caseId: opened.caseId, intakeId: row.id, refused: attached.refused }, "the intake's files do not fit the case: not attached");
   }
   const confirmed = await deps.db.mailIntake.update({ where: { id: row.id }, data: { status: 'confirmed', caseId: opened.caseId, confirmedAt: row.confirmedAt ?? new Date() } });
-  // The sender is the case's customer now: the confirmation's recipient row is filed under that subject.
+  // The sender is the case's customer now: the confirmation's recipient row is filed under that subject (a row from
+  // before intakes had their sender's subject).
   if (kase.subjectId) await deps.db.party.updateMany({ where: { kind: MAIL_INTAKE_RECIPIENT, id: row.id, subjectId: null }, data: { subjectId: kase.subjectId } });
   (log ?? deps.logger).info({ intakeId: row.id, caseId: opened.caseId, caseType: p.caseType, replayed: opened.replayed }, 'e-mail intake confirmed: case opened');
   return { ...viewOf(confirmed), opened: !opened.replayed };
@@ -274,7 +300,7 @@ export async function purgeExpiredMailIntakes(db: Db, o: { batch?: number; blobs
      ), mails AS (
        DELETE FROM notifications WHERE recipient_kind = $2 AND case_id IN (SELECT id FROM gone)
      )
-     SELECT id, (SELECT array_agg(f->>'sha256') FROM jsonb_array_elements(gone.attachments) f WHERE f ? 'sha256') AS keys FROM gone`,
+     SELECT id, ${HELD_FILE_BLOBS} AS keys FROM gone t`,
     [o.batch ?? 500, MAIL_INTAKE_RECIPIENT],
   );
   if (o.blobs) await removeBlobsNoRowNeeds(db, o.blobs, rows.flatMap((r) => r.keys ?? []));

@@ -17,7 +17,7 @@ async function main() {
   const logger = createLogger('seal-backfill', cfg.LOG_LEVEL);
   const db = createDb(cfg.DATABASE_URL, { maxConnections: 2 });
   const ports = createPorts(cfg, { db, logger });
-  const counts = await backfillSealing({ db, keys: ports.keys, logger, blobs: ports.blobs }, { batch });
+  const counts = await backfillSealing({ db, keys: ports.keys, logger, blobs: ports.blobs, mailSenderSecret: cfg.REPLY_TOKEN_SECRET }, { batch });
   console.log(JSON.stringify(counts));
   await db.$disconnect();
 }

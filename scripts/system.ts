@@ -215,7 +215,7 @@ async function main(): Promise<void> {
   if (backgroundDb !== db) cleanups.push(() => backgroundDb.$disconnect());
   const ports = createPorts(cfg, { db, logger }); // one set, shared by the worker and the API
   // Rows written before encryption at rest get sealed, in the background (README "Encryption at rest"; idempotent).
-  void import('../lib/sealingBackfill').then(({ startSealingBackfill }) => startSealingBackfill({ db: backgroundDb, keys: ports.keys, logger: logger.child({ component: 'worker' }), blobs: ports.blobs }));
+  void import('../lib/sealingBackfill').then(({ startSealingBackfill }) => startSealingBackfill({ db: backgroundDb, keys: ports.keys, logger: logger.child({ component: 'worker' }), blobs: ports.blobs, mailSenderSecret: cfg.REPLY_TOKEN_SECRET }));
   if ((await db.principal.count({ where: { role: 'admin', revokedAt: null } })) === 0) {
     const admin = await createPrincipal(db, { name: 'first admin', role: 'admin' });
     step(`created the first admin API key (shown once, keep it): ${admin.apiKey}`);

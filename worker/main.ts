@@ -37,7 +37,7 @@ export async function runWorker(): Promise<void> {
   await registerSearchAttributes(clientConnection, cfg.TEMPORAL_NAMESPACE);
   logger.info({ scheduleId: 'retention-purge', result: await ensureRetentionSchedule({ connection: clientConnection, namespace: cfg.TEMPORAL_NAMESPACE, taskQueue: cfg.TEMPORAL_TASK_QUEUE }) }, 'retention schedule');
   // Rows written before encryption at rest get sealed, in the background (lib/sealingBackfill.ts; idempotent).
-  void startSealingBackfill({ db: backgroundDb, keys: ports.keys, logger, blobs: ports.blobs });
+  void startSealingBackfill({ db: backgroundDb, keys: ports.keys, logger, blobs: ports.blobs, mailSenderSecret: cfg.REPLY_TOKEN_SECRET });
   const policy = loadPolicy(cfg);
   const reconciler = createCaseReconciler({
     db: backgroundDb,

@@ -3,7 +3,7 @@
 // a case's thread as a party, or discards it. The mail's words are shown to staff only; its HTML never is (a blob).
 import { Router } from 'express';
 import { z } from 'zod';
-import { discardQuarantined, QuarantineError, releaseQuarantined } from '../../processes/inboundMail';
+import { discardQuarantined, QuarantineError, releaseQuarantined, type InboundFile } from '../../processes/inboundMail';
 import type { ApiDeps } from '../deps';
 import { ApiError, badRequest, conflict, notFound, policyRefused, zodIssues } from '../errors';
 import { defineRoute, mount } from '../routeSpec';
@@ -84,7 +84,8 @@ const present = (r: Row) => ({
   party: r.party as (typeof parties)[number] | null,
   textBody: r.textBody,
   hasHtml: r.htmlSha256 !== null,
-  attachments: r.attachments as z.infer<typeof fileSchema>[],
+  // Where the bytes are kept (a sealed blob's key) is not the reviewer's business: the file as the uploads see it.
+  attachments: (r.attachments as unknown as InboundFile[]).map(({ sha256, sizeBytes, contentType, filename, refused }) => ({ ...(sha256 ? { sha256 } : {}), sizeBytes, contentType, filename, ...(refused ? { refused } : {}) })),
   status: r.status as (typeof statuses)[number],
   decidedBy: r.decidedBy,
   decidedAt: r.decidedAt?.toISOString() ?? null,
@@ -127,13 +128,16 @@ export function inboundMailRouter(deps: ApiDeps): Router {
     const purpose = purposeOf(req, 'case_handling');
     const mails = [];
     for (const m of rows) {
-      const [mailFrom, fromAddress, subject, textBody] = await reads.reveal({ principal: req.principal!, route: inboundMailRoutes.list.id, purpose, caseId: m.caseId, subjectId: m.subjectId }, [
+      const files = m.attachments as unknown as InboundFile[];
+      const [mailFrom, fromAddress, subject, textBody, ...names] = await reads.reveal({ principal: req.principal!, route: inboundMailRoutes.list.id, purpose, caseId: m.caseId, subjectId: m.subjectId }, [
         { table: 'inbound_mail_quarantine', column: 'mail_from', category: 'contact', value: m.mailFrom },
         { table: 'inbound_mail_quarantine', column: 'from_address', category: 'contact', value: m.fromAddress },
         { table: 'inbound_mail_quarantine', column: 'subject', category: 'free_text', value: m.subject },
         { table: 'inbound_mail_quarantine', column: 'text_body', category: 'free_text', value: m.textBody },
+        ...files.map((f) => ({ table: 'inbound_mail_quarantine', column: 'attachments', category: 'free_text' as const, value: f.filename })),
       ]);
-      mails.push(present({ ...m, mailFrom: mailFrom ?? '', fromAddress, subject, textBody: textBody ?? '' }));
+      const attachments = files.map((f, i) => ({ ...f, filename: names[i] ?? null }));
+      mails.push(present({ ...m, mailFrom: mailFrom ?? '', fromAddress, subject, textBody: textBody ?? '', attachments: attachments as unknown as Row['attachments'] }));
     }
     res.json({ mails });
   });

@@ -13,6 +13,7 @@ import { createDb, type Db } from '../../lib/db';
 import { SimulatedKeyManagement } from '../../lib/keys';
 import { isSealed, sealerFor } from '../../lib/sealedFields';
 import { backfillSealing } from '../../lib/sealingBackfill';
+import { mailSenderRef } from '../../lib/subjects';
 import { scratchDatabase } from '../helpers/scratchDatabase';
 
 const scratch = scratchDatabase('casework_sealing_backfill');
@@ -35,6 +36,12 @@ afterAll(async () => {
 
 const file = Buffer.from(`%PDF-1.7\n% the receipt of the old shape\n${'x'.repeat(70 * 1024)}\n%%EOF\n`); // more than one 64 KiB segment
 const sha = crypto.createHash('sha256').update(file).digest('hex');
+// A held mail of the old shape: its raw message, HTML part and file in clear blobs.
+const heldRaw = Buffer.from('From: Wang <wang@old.test>\r\nSubject: Re: my kettle\r\n\r\nWhere is my kettle? The raw words of the old shape.\r\n');
+const heldHtml = Buffer.from('<p>Where is my kettle? The HTML of the old shape.</p>');
+const heldFile = Buffer.from('%PDF-1.7\n% the photo held in the old shape\n%%EOF\n');
+const hash = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+const MAIL_SENDER_SECRET = 's'.repeat(40);
 
 test('rows in the old shape are sealed with their subject’s key, read back the same, found by blind index; again: nothing to do', async () => {
   await sql.query(`
@@ -57,18 +64,21 @@ test('rows in the old shape are sealed with their subject’s key, read back the
     INSERT INTO thread_messages (id, case_id, party, author_id, author_role, body, attachment_ids) VALUES ('m1', 'REP-1', 'customer', 'usr_1', 'storefront', 'Any news on my kettle?', '{}');
     INSERT INTO mail_intakes (id, case_type, from_address, description, attachments, expires_at) VALUES ('mi_1', 'complaint', 'wang@old.test', 'words', '[]', now() + interval '1 day');
     INSERT INTO inbound_mail_quarantine (id, mail_from, from_address, rcpt_to, subject, reason, subject_id, text_body, raw_sha256, attachments) VALUES
-      ('qm_1', 'wang@old.test', 'Wang <wang@old.test>', '{case+x@reply.test}', 'Re: my kettle', 'bad_token', 'sub_a', 'Where is my kettle?', '${'1'.repeat(64)}', '[]'),
+      ('qm_1', 'wang@old.test', 'Wang <wang@old.test>', '{case+x@reply.test}', 'Re: my kettle', 'bad_token', 'sub_a', 'Where is my kettle?', '${hash(heldRaw)}', '[{"sha256": "${hash(heldFile)}", "sizeBytes": ${heldFile.length}, "contentType": "application/pdf", "filename": "王五的照片.pdf"}]'),
       ('qm_2', 'x@nobody.test', 'x@nobody.test', '{case+y@reply.test}', 'hello', 'bad_token', NULL, 'from nobody known', '${'2'.repeat(64)}', '[]');
     INSERT INTO attachments (id, case_id, sha256, size_bytes, content_type, filename, uploaded_by, uploader_role, subject_id) VALUES
       ('att_1', 'REP-1', '${sha}', ${file.length}, 'application/pdf', '王五的发票.pdf', 'prn', 'storefront', 'sub_a'),
       ('att_2', 'REP-1', '${'0'.repeat(64)}', 10, 'application/x-tar', 'dossier-REP-1.tar', 'system', 'system', NULL);`);
-  const staged = await blobs.stage((await import('node:stream')).Readable.from([file]), { maxBytes: file.length });
-  await staged.commit();
+  await sql.query(`UPDATE inbound_mail_quarantine SET html_sha256 = $1 WHERE id = 'qm_1'`, [hash(heldHtml)]);
+  for (const bytes of [file, heldRaw, heldHtml, heldFile]) {
+    const staged = await blobs.stage((await import('node:stream')).Readable.from([bytes]), { maxBytes: bytes.length });
+    await staged.commit();
+  }
   // A subject erased before the backfill: its key destroyed; its rows are left as they are.
   await sealerFor(db, keys).shred('sub_gone');
 
-  const counts = await backfillSealing({ db, keys, logger, blobs }, { batch: 1 });
-  expect(counts.sealed).toEqual({ registrations: 1, user_accounts: 1, parties: 1, registration_guardians: 1, repair_requests: 1, complaints: 1, thread_messages: 1, 'attachments.filename': 1, inbound_mail_quarantine: 1, task_notes: 0, mail_intakes: 1, attachments: 1 });
+  const counts = await backfillSealing({ db, keys, logger, blobs, mailSenderSecret: MAIL_SENDER_SECRET }, { batch: 1 });
+  expect(counts.sealed).toEqual({ 'inbound_mail_quarantine.sender': 1, registrations: 1, user_accounts: 1, parties: 1, registration_guardians: 1, repair_requests: 1, complaints: 1, thread_messages: 1, 'attachments.filename': 1, inbound_mail_quarantine: 2, task_notes: 0, mail_intakes: 1, attachments: 1, 'inbound_mail_quarantine.blobs': 1 });
   expect(counts.skipped).toMatchObject({ parties: 1, attachments: 0 });
   expect(lines.some((l) => l.msg === 'sealing backfill: page done' && l.table === 'registrations')).toBe(true);
 
@@ -97,11 +107,27 @@ test('rows in the old shape are sealed with their subject’s key, read back the
   expect(await open('sub_g', [guardian.mobile])).not.toEqual(await open('sub_a', [guardian.mobile]).catch(() => ['other key']));
   const words = (await sql.query(`SELECT (SELECT description FROM repair_requests) AS r, (SELECT description FROM complaints) AS c, (SELECT body FROM thread_messages) AS m`)).rows[0];
   expect(await open('sub_a', [words.r, words.c, words.m])).toEqual(['The kettle stopped heating', 'Nobody answered my calls', 'Any news on my kettle?']);
-  // A held mail filed under the subject: its addresses, subject line and words; one from nobody known stays clear.
+  // A held mail filed under the subject: its addresses, subject line and words; one from nobody known is filed under
+  // the sender's own subject (lib/subjects.ts mailSenderRef) and sealed with its key.
   const held = Object.fromEntries((await sql.query(`SELECT * FROM inbound_mail_quarantine`)).rows.map((r) => [r.id, r]));
   expect(await open('sub_a', [held.qm_1.mail_from, held.qm_1.from_address, held.qm_1.subject, held.qm_1.text_body])).toEqual(['wang@old.test', 'Wang <wang@old.test>', 'Re: my kettle', 'Where is my kettle?']);
   expect(isSealed(held.qm_1.text_body)).toBe(true);
-  expect(held.qm_2.text_body).toBe('from nobody known');
+  const sender = (await sql.query(`SELECT subject_id FROM subject_refs WHERE kind = $1 AND value = $2`, [mailSenderRef(MAIL_SENDER_SECRET, 'x@nobody.test').kind, mailSenderRef(MAIL_SENDER_SECRET, 'x@nobody.test').value])).rows[0].subject_id;
+  expect(held.qm_2.subject_id).toBe(sender);
+  expect(isSealed(held.qm_2.text_body)).toBe(true);
+  expect(await open(sender, [held.qm_2.text_body, held.qm_2.from_address])).toEqual(['from nobody known', 'x@nobody.test']);
+  // Its raw message, HTML and file: sealed blobs of their own, the clear ones gone, the file's name sealed.
+  const [heldFileRow] = held.qm_1.attachments;
+  expect(isSealed(heldFileRow.filename)).toBe(true);
+  expect(await open('sub_a', [heldFileRow.filename])).toEqual(['王五的照片.pdf']);
+  for (const [clear, key, bytes] of [[hash(heldRaw), held.qm_1.raw_sha256, heldRaw], [hash(heldHtml), held.qm_1.html_blob_key, heldHtml], [hash(heldFile), heldFileRow.blobKey, heldFile]] as const) {
+    expect({ clearKept: await blobs.exists(clear), newKey: key !== clear }).toEqual({ clearKept: false, newKey: true });
+    const opened = await readStored(blobs, sealerFor(db, keys), { sha256: clear, blobKey: key }, 'sub_a');
+    const parts: Buffer[] = [];
+    for await (const c of opened!) parts.push(c as Buffer);
+    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+  }
+  expect(held.qm_1.html_sha256).toBe(hash(heldHtml));
   // A file's name sealed like its bytes; the name the platform gave a dossier stays as it was.
   const names = Object.fromEntries((await sql.query(`SELECT id, filename FROM attachments`)).rows.map((r) => [r.id, r.filename]));
   expect(isSealed(names.att_1)).toBe(true);
@@ -123,7 +149,7 @@ test('rows in the old shape are sealed with their subject’s key, read back the
   expect(Buffer.concat(parts).equals(file)).toBe(true);
 
   // Idempotent: a second run finds nothing, and what it sealed reads the same.
-  const again = await backfillSealing({ db, keys, logger, blobs });
+  const again = await backfillSealing({ db, keys, logger, blobs, mailSenderSecret: MAIL_SENDER_SECRET });
   expect(Object.values(again.sealed).every((n) => n === 0)).toBe(true);
   expect(await open('sub_a', [(await sql.query(`SELECT mobile_sealed FROM registrations`)).rows[0].mobile_sealed])).toEqual(['13912345678']);
 

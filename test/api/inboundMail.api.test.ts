@@ -8,6 +8,8 @@ import nodemailer from 'nodemailer';
 import { queueNotification } from '../../activities/caseWrites';
 import { poolOf } from '../../lib/db';
 import { isSealed, sealerFor } from '../../lib/sealedFields';
+import { mailSenderRef } from '../../lib/subjects';
+import { loadConfig } from '../../lib/config';
 import { historyText } from '../helpers/history';
 import { idem, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
@@ -54,7 +56,11 @@ async function quarantined(subject: string) {
   const sealer = sealerFor(sys.db, sys.api.deps.ports.keys);
   for (const r of rows) {
     const [line, textBody, fromAddress, mailFrom] = await sealer.open(r.subjectId, [r.subject, r.textBody, r.fromAddress, r.mailFrom]);
-    if (line === subject) return { ...r, subject: line, textBody: textBody!, fromAddress, mailFrom: mailFrom!, sealedAtRest: isSealed(r.textBody) };
+    if (line !== subject) continue;
+    // The files' names are sealed inside the JSON too (the stored ones: `storedFiles`).
+    const storedFiles = r.attachments as { filename: string | null; sha256?: string; blobKey?: string }[];
+    const names = await sealer.open(r.subjectId, storedFiles.map((f) => f.filename));
+    return { ...r, subject: line, textBody: textBody!, fromAddress, mailFrom: mailFrom!, sealedAtRest: isSealed(r.textBody), storedFiles, attachments: storedFiles.map((f, i) => ({ ...f, filename: names[i] })) };
   }
   return null;
 }
@@ -125,11 +131,18 @@ test('untrusted mail is quarantined: a bad token, another sender, a refused atta
   const wrongSender = await quarantined('q-sender');
   expect(wrongSender).toMatchObject({ reason: 'sender_mismatch', caseId, party: 'customer', fromAddress: 'someone@elsewhere.test' });
   expect(wrongSender!.htmlSha256).toMatch(/^[0-9a-f]{64}$/);
+  // The HTML part is a sealed blob of its own (htmlBlobKey); no clear copy is kept under its hash.
+  const htmlBlob: Buffer[] = [];
+  for await (const chunk of sys.api.deps.ports.blobs.read(wrongSender!.htmlBlobKey!)) htmlBlob.push(chunk as Buffer);
+  expect(Buffer.concat(htmlBlob).subarray(0, 4).toString()).toBe('CWB1');
+  expect(Buffer.concat(htmlBlob).includes(Buffer.from('<b>hi</b>'))).toBe(false);
+  expect(await sys.api.deps.ports.blobs.exists(wrongSender!.htmlSha256!)).toBe(false);
 
   await smtp.sendMail({ from: customerEmail, to: replyTo, subject: 'q-attachment', text: 'see the program', attachments: [{ filename: 'invoice.pdf', content: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 1)]), contentType: 'application/pdf' }] });
   const badType = await quarantined('q-attachment');
   expect(badType).toMatchObject({ reason: 'attachment_refused', caseId, attachments: [{ filename: 'invoice.pdf', refused: expect.stringMatching(/accepted/) }] });
   expect((badType!.attachments as any[])[0].sha256).toBeUndefined(); // the refused file is not kept
+  expect(isSealed(badType!.storedFiles[0].filename)).toBe(true); // its name, sealed at rest
   // Filed under the case's customer (the token named them, or their own address sent it), a held mail is sealed at
   // rest with their key, and so is the whole message as received; the agent's list below opens it.
   for (const m of [await quarantined('q-bad-token'), wrongSender, badType]) expect({ subject: m!.subject, sealed: m!.sealedAtRest }).toEqual({ subject: m!.subject, sealed: true });
@@ -149,6 +162,7 @@ test('untrusted mail is quarantined: a bad token, another sender, a refused atta
   const mine = list.body.mails.filter((m: any) => ['q-bad-token', 'q-sender', 'q-attachment'].includes(m.subject));
   expect(mine.map((m: any) => [m.subject, m.reason])).toEqual([['q-attachment', 'attachment_refused'], ['q-sender', 'sender_mismatch'], ['q-bad-token', 'bad_token']]);
   expect(mine.find((m: any) => m.subject === 'q-sender')).toMatchObject({ hasHtml: true, textBody: expect.stringContaining('honest') });
+  expect(mine.find((m: any) => m.subject === 'q-attachment').attachments).toEqual([{ sizeBytes: 202, contentType: 'application/pdf', filename: 'invoice.pdf', refused: expect.stringMatching(/accepted/) }]);
   expect((await call(sys, 'GET', '/v1/inbound-mail/quarantine', { key: sys.keys.merchant.apiKey })).status).toBe(403);
 });
 
@@ -160,8 +174,15 @@ test('an agent releases quarantined mail into a case as a party (the workflow to
   const toDiscard = (await quarantined('q-discard'))!;
   expect(toRelease.reason).toBe('sender_mismatch');
   expect(toDiscard.reason).toBe('bad_token');
-  // Filed under the case's customer, sealed; from nobody known, clear (no subject, no key).
-  expect([toRelease.sealedAtRest, toDiscard.sealedAtRest]).toEqual([true, false]);
+  // Filed under the case's customer, sealed; from nobody known, filed under the sender's own subject (the one a
+  // complaint they confirmed by e-mail would be theirs under: lib/subjects.ts mailSenderRef), sealed with its key.
+  expect([toRelease.sealedAtRest, toDiscard.sealedAtRest]).toEqual([true, true]);
+  const senderRef = mailSenderRef(loadConfig().REPLY_TOKEN_SECRET, 'spam@elsewhere.test');
+  expect(toDiscard.subjectId).toBe((await sys.db.subjectRef.findUniqueOrThrow({ where: { kind_value: senderRef } })).subjectId);
+  expect(toDiscard.subjectId).not.toBe(toRelease.subjectId);
+  // The held photo: a sealed blob of its own, its name sealed; no clear copy under its hash.
+  const [photo] = toRelease.storedFiles;
+  expect({ named: isSealed(photo.filename), kept: photo.blobKey !== undefined, clear: await sys.api.deps.ports.blobs.exists(photo.sha256!) }).toEqual({ named: true, kept: true, clear: false });
 
   const bad = await call(sys, 'POST', `/v1/inbound-mail/quarantine/${toRelease.id}/release`, { key: sys.keys.agent.apiKey, body: { caseId, party: 'nobody' } });
   expect(bad.status).toBe(400);
@@ -170,6 +191,11 @@ test('an agent releases quarantined mail into a case as a party (the workflow to
   expect(released.body).toMatchObject({ quarantineId: toRelease.id, caseId, party: 'customer', messageId: expect.stringMatching(/^msg_/) });
   const messages = (await call(sys, 'GET', `/v1/cases/${caseId}/messages`, { key: sys.keys.agent.apiKey })).body.messages;
   expect(messages).toEqual([expect.objectContaining({ messageId: released.body.messageId, party: 'customer', body: 'My new address; the photo is attached.', attachmentIds: [expect.stringMatching(/^att_/)] })]);
+  // Released, the held file is the case's: opened and sealed again with the case customer's key, the same bytes.
+  const photoRow = await sys.db.attachment.findUniqueOrThrow({ where: { id: messages[0].attachmentIds[0] } });
+  expect({ sha256: photoRow.sha256, sealed: photoRow.blobKey !== null && photoRow.blobKey !== photo.blobKey }).toEqual({ sha256: photo.sha256, sealed: true });
+  const download = await fetch(`${sys.api.url}/v1/cases/${caseId}/attachments/${photoRow.id}`, { headers: { authorization: `Bearer ${sys.keys.agent.apiKey}` } });
+  expect(Buffer.from(await download.arrayBuffer()).equals(PDF)).toBe(true);
   const { signals } = await threadSignals(caseId);
   expect(signals('threadMessagePosted')).toHaveLength(1);
   expect(await sys.db.inboundMailQuarantine.findUnique({ where: { id: toRelease.id } })).toMatchObject({ status: 'released', decidedBy: expect.any(String), threadMessageId: released.body.messageId });

@@ -9,6 +9,7 @@ import { blindIndexerFor } from '../../lib/blindIndex';
 import crypto from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { mailText } from '../../lib/mailCatcher';
+import { isSealed, sealerFor } from '../../lib/sealedFields';
 import { historyText } from '../helpers/history';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
 
@@ -36,6 +37,16 @@ async function confirmationTo(address: string) {
   return { mail, path: path! };
 }
 const intakeOfPath = (path: string) => sys.db.mailIntake.findUniqueOrThrow({ where: { id: /(mi_[0-9a-f]{32})/.exec(path)![1] } });
+/** An intake as stored (sealed with its sender's subject's key), and opened with that key. */
+async function openedIntake(path: string) {
+  const stored = await intakeOfPath(path);
+  const sealer = sealerFor(sys.db, sys.api.deps.ports.keys);
+  const [fromAddress, subject, description] = await sealer.open(stored.subjectId, [stored.fromAddress, stored.subject, stored.description]);
+  const files = stored.attachments as { filename: string | null; sha256?: string; blobKey?: string }[];
+  const names = await sealer.open(stored.subjectId, files.map((f) => f.filename));
+  return { stored, opened: { ...stored, fromAddress, subject, description, attachments: files.map((f, i) => ({ ...f, filename: names[i] })) } };
+}
+const intakesFrom = async (address: string) => sys.db.mailIntake.count({ where: { fromIndex: await blindIndexerFor(sys.api.deps.ports.keys)('email', address) } });
 
 test('an unknown sender mails complaints@: confirmed by the link, one complaint (channel email) opens with its files, its words in PostgreSQL only; the sender is a complainant who gets the notices and replies into the thread', async () => {
   const sender = `someone-${unique()}@mailbox.test`;
@@ -54,13 +65,24 @@ test('an unknown sender mails complaints@: confirmed by the link, one complaint 
 
   // The confirmation went back to the From address, through the outbox (a stable Message-ID from its row), with the link.
   const { mail, path } = await confirmationTo(sender);
-  const intake = await intakeOfPath(path);
+  const { stored, opened: intake } = await openedIntake(path);
   expect(intake).toMatchObject({ caseType: 'complaint', fromAddress: sender, status: 'pending', caseId: null, description: `Leaking kettle\n\n${words}` });
   expect(intake.attachments).toEqual([
-    expect.objectContaining({ filename: 'receipt.pdf', contentType: 'application/pdf', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }),
+    expect.objectContaining({ filename: 'receipt.pdf', contentType: 'application/pdf', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), blobKey: expect.stringMatching(/^[0-9a-f]{64}$/) }),
     expect.objectContaining({ filename: 'run-me.exe', refused: expect.stringMatching(/accepted/) }),
-    expect.objectContaining({ filename: 'message.html', contentType: 'text/html' }),
+    expect.objectContaining({ filename: 'message.html', contentType: 'text/html', blobKey: expect.stringMatching(/^[0-9a-f]{64}$/) }),
   ]);
+  // At rest: filed under the sender's own subject (nobody's contact is the address), every personal value sealed with
+  // its key (policy 1.3, 6.3.1): the address, the subject line, the words, the files' names; the files' bytes and the
+  // HTML in sealed blobs of their own.
+  expect(stored.subjectId).toMatch(/^sub_/);
+  for (const v of [stored.fromAddress, stored.subject, stored.description, ...(stored.attachments as { filename: string }[]).map((f) => f.filename)]) expect(isSealed(v)).toBe(true);
+  for (const f of intake.attachments.filter((x) => x.blobKey)) {
+    const bytes: Buffer[] = [];
+    for await (const chunk of sys.api.deps.ports.blobs.read(f.blobKey!)) bytes.push(chunk as Buffer);
+    expect(Buffer.concat(bytes).subarray(0, 4).toString()).toBe('CWB1');
+    expect(Buffer.concat(bytes).includes(Buffer.from(words))).toBe(false);
+  }
   // The mail reaches the catcher a moment before the outbox marks its row sent.
   const notice = await eventually(async () => {
     const n = await sys.db.notification.findUniqueOrThrow({ where: { id: `${intake.id}:confirm` } });
@@ -88,6 +110,9 @@ test('an unknown sender mails complaints@: confirmed by the link, one complaint 
   expect(again.body.caseId).toBe(caseId);
   const kase = await sys.db.case.findUniqueOrThrow({ where: { id: caseId } });
   expect(kase).toMatchObject({ type: 'complaint', openedBy: 'mail-intake', merchantId: 'unassigned', customerId: expect.stringMatching(/^mail-[0-9a-f]{24}$/) });
+  // The complainant is the subject the intake was filed under; the opening body fixed at confirmation is sealed too.
+  expect(kase.subjectId).toBe(stored.subjectId);
+  expect(isSealed((await intakeOfPath(path)).openingBody)).toBe(true);
   expect(await sys.db.case.count({ where: { customerId: kase.customerId } })).toBe(1);
   // The sender is the complainant's stored contact.
   // Sealed with the complainant's key (policy 1.3), found again by its blind index.
@@ -154,9 +179,11 @@ test('a bad or expired link opens nothing (404, 410 LINK_EXPIRED); expired intak
   const late = Buffer.from(`%PDF-1.7\n1 0 obj\n<< /Title (${unique()}) >>\nendobj\n%%EOF\n`);
   await smtp.sendMail({ from: sender, to: INTAKE, subject: 'Too late', text: 'I will confirm this one too late.', attachments: [{ filename: 'late.pdf', content: late, contentType: 'application/pdf' }] });
   const { path } = await confirmationTo(sender);
-  const intake = await intakeOfPath(path);
+  const { opened: intake } = await openedIntake(path);
   const lateKey = crypto.createHash('sha256').update(late).digest('hex');
-  expect(await sys.api.deps.ports.blobs.exists(lateKey)).toBe(true);
+  // Kept sealed in a blob of its own, never in clear under its hash.
+  const lateFile = intake.attachments.find((f) => f.sha256 === lateKey)!;
+  expect({ name: lateFile.filename, sealed: await sys.api.deps.ports.blobs.exists(lateFile.blobKey!), clear: await sys.api.deps.ports.blobs.exists(lateKey) }).toEqual({ name: 'late.pdf', sealed: true, clear: false });
 
   const forged = path.replace(/\.[a-z2-7]{26}$/, `.${'a'.repeat(26)}`);
   for (const bad of [forged, '/mail-intake/complaint/nonsense', path.replace(/mi_[0-9a-f]{32}/, `mi_${'0'.repeat(32)}`)]) {
@@ -177,7 +204,7 @@ test('a bad or expired link opens nothing (404, 410 LINK_EXPIRED); expired intak
   expect(await sys.db.notification.count({ where: { caseId: intake.id } })).toBe(0);
   expect(await sys.db.party.count({ where: { kind: 'mail_intake', id: intake.id } })).toBe(0);
   // Its file's blob too: no other row names it.
-  expect(await sys.api.deps.ports.blobs.exists(lateKey)).toBe(false);
+  expect(await sys.api.deps.ports.blobs.exists(lateFile.blobKey!)).toBe(false);
   expect((await call(sys, 'POST', path)).status).toBe(404);
 });
 
@@ -186,11 +213,11 @@ test('the same mail received twice (the sending server retried) is one intake an
   const messageId = `<${unique()}@mailbox.test>`;
   for (let i = 0; i < 2; i++) await smtp.sendMail({ from: sender, to: INTAKE, subject: 'Twice', text: 'Sent twice.', messageId });
   await confirmationTo(sender);
-  expect(await sys.db.mailIntake.count({ where: { fromAddress: sender } })).toBe(1);
+  expect(await intakesFrom(sender)).toBe(1);
 
   const robot = `robot-${unique()}@mailbox.test`;
   await smtp.sendMail({ from: robot, to: INTAKE, subject: 'Out of office', text: 'I am away.', headers: { 'Auto-Submitted': 'auto-replied' } });
-  expect(await sys.db.mailIntake.count({ where: { fromAddress: robot } })).toBe(0);
+  expect(await intakesFrom(robot)).toBe(0);
 });
 
 test('two confirmations at the same moment open one case, its files attached once', async () => {
