@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough, pipeline as streamPipeline, Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { sealedBlobOverhead, type FieldSealer } from './sealedFields';
+import { SEALED_BLOB_MAGIC, sealedBlobOverhead, type FieldSealer } from './sealedFields';
 
 /** What an upload became once its bytes are all in: its hash, its size and its first bytes (to sniff its type). */
 export interface StagedBlob {
@@ -159,6 +159,17 @@ export async function storedReader(blobs: BlobStore, sealer: Pick<FieldSealer, '
     );
     return out;
   };
+}
+
+/** Whether a stored blob is sealed (its first bytes are the sealed format's magic, lib/sealedFields.ts). */
+export async function isSealedBlob(blobs: BlobStore, key: string): Promise<boolean> {
+  const stream = blobs.read(key);
+  try {
+    for await (const chunk of stream) return (chunk as Buffer).subarray(0, SEALED_BLOB_MAGIC.length).equals(SEALED_BLOB_MAGIC);
+    return false;
+  } finally {
+    stream.destroy();
+  }
 }
 
 /** The clear bytes of a stored file, or null when they were sealed and the subject's key is destroyed. */

@@ -16,13 +16,13 @@
 // The clear columns are dropped by a later migration, once every deployment has run this to the end.
 import { Readable } from 'node:stream';
 import { blindIndexerFor, type BlindIndexPurpose } from './blindIndex';
-import { stageSealed, type BlobStore } from './blobs';
+import { isSealedBlob, stageSealed, type BlobStore } from './blobs';
 import { poolOf, type Db } from './db';
 import type { KeyManagement } from './keys';
 import type { Logger } from './logger';
 import { SYSTEM_UPLOADER } from './attachmentRules';
 import { removeBlobsNoRowNeeds } from './keptRecords';
-import { isSealed, sealerFor, SEALED_BLOB_MAGIC, SEALED_PREFIX } from './sealedFields';
+import { isSealed, sealerFor, SEALED_PREFIX } from './sealedFields';
 import { mailSenderRef, resolveSubject } from './subjects';
 
 /** A table whose clear values are sealed: its key columns, how a row finds its subject, what is sealed. */
@@ -245,17 +245,6 @@ export async function sealAttachmentBytes(deps: { db: Db; keys: KeyManagement; b
   // The clear bytes go once no row needs them in clear (the sealed copy is this row's own key now).
   await removeBlobsNoRowNeeds(deps.db, blobs, [a.sha256]);
   return 'sealed';
-}
-
-/** Whether a blob is sealed (lib/sealedFields.ts: its first bytes are the magic). */
-async function isSealedBlob(blobs: BlobStore, key: string): Promise<boolean> {
-  const stream = blobs.read(key);
-  try {
-    for await (const chunk of stream) return (chunk as Buffer).subarray(0, SEALED_BLOB_MAGIC.length).equals(SEALED_BLOB_MAGIC);
-    return false;
-  } finally {
-    stream.destroy();
-  }
 }
 
 /**

@@ -20,7 +20,7 @@
 // Delivery: the archive is a blob and a row of data_exports; the subject gets a signed, expiring link
 // (GET /data-exports/{token}, api/routes/dataExports.ts), never an e-mail attachment. purgeExpiredExports deletes
 // expired rows and their blobs (the daily retention purge calls it).
-import { storedReader } from './blobs';
+import { isSealedBlob, storedReader } from './blobs';
 import crypto from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import type { BlobStore } from './blobs';
@@ -253,11 +253,16 @@ export async function exportSubjectData(deps: SubjectExportDeps, subjectId: stri
   const data = await collect(deps.db, subjectId);
   // Fields sealed with the subject's data key (lib/sealedFields.ts) go into the archive opened: it is the person's copy.
   const sealer = sealerFor(deps.db, deps.keys);
-  for (const t of data.tables) {
-    const cells = t.rows.flatMap((r) => Object.entries(r).filter(([, v]) => isSealed(v)).map(([c]) => [r, c] as const));
-    const opened = await sealer.open(subjectId, cells.map(([r, c]) => r[c] as string));
-    cells.forEach(([r, c], i) => (r[c] = opened[i]));
-  }
+  // At any depth: a held mail's or an intake's file names are sealed inside their JSON.
+  const cells: [Record<string | number, unknown>, string | number][] = [];
+  const walk = (holder: Record<string | number, unknown>, key: string | number) => {
+    const v = holder[key];
+    if (isSealed(v)) cells.push([holder, key]);
+    else if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) walk(v as Record<string, unknown>, Array.isArray(v) ? Number(k) : k);
+  };
+  for (const t of data.tables) for (const r of t.rows) for (const c of Object.keys(r)) walk(r, c);
+  const opened = await sealer.open(subjectId, cells.map(([r, c]) => r[c] as string));
+  cells.forEach(([r, c], i) => (r[c] = opened[i]));
   // A store's keys read from sealed columns (the mobile numbers a gateway is asked about) go in opened too.
   for (const st of data.stores) {
     if (!st.keys?.some(isSealed)) continue;
@@ -293,8 +298,17 @@ export async function exportSubjectData(deps: SubjectExportDeps, subjectId: stri
       }
       for (const k of present) files[k] = `blobs/${k}`;
       yield { path: s.entry.file, bytes: jsonBytes({ store: s.entry.store, keys: s.keys, files, earlierExports: s.keys.filter((k) => data.earlierExports.has(k)), missing }) };
-      // A file sealed with the subject's key (attachments.blob_key) goes into the archive opened: it is the person's copy.
+      // A file sealed with the subject's key goes into the archive opened: it is the person's copy. An attachment's
+      // (attachments.blob_key), and a held mail's or an intake's filed under the subject: its HTML and files, and its
+      // raw message when sealed (one held before sealing is a clear blob until the backfill reaches it).
       const sealedKeys = new Set((await deps.db.attachment.findMany({ where: { blobKey: { in: present } }, select: { blobKey: true } })).map((r) => r.blobKey!));
+      const mailKeys = await deps.db.$queryRawUnsafe<{ key: string; raw: boolean }[]>(
+        `SELECT k.key, k.raw FROM inbound_mail_quarantine t, LATERAL (VALUES (t.raw_sha256, true), (t.html_blob_key, false)) k(key, raw) WHERE t.subject_id = $1 AND k.key IS NOT NULL
+         UNION SELECT f->>'blobKey', false FROM inbound_mail_quarantine t, jsonb_array_elements(t.attachments) f WHERE t.subject_id = $1 AND f ? 'blobKey'
+         UNION SELECT f->>'blobKey', false FROM mail_intakes t, jsonb_array_elements(t.attachments) f WHERE t.subject_id = $1 AND f ? 'blobKey'`,
+        subjectId,
+      );
+      for (const m of mailKeys) if (present.includes(m.key) && (!m.raw || (await isSealedBlob(deps.blobs, m.key)))) sealedKeys.add(m.key);
       for (const k of present) {
         const stream = sealedKeys.has(k) ? await storedReader(deps.blobs, sealerFor(deps.db, deps.keys), { sha256: k, blobKey: k }, subjectId) : () => deps.blobs.read(k);
         if (stream) yield { path: `blobs/${k}`, size: await sizeOf(stream()), stream };

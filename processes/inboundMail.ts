@@ -26,7 +26,7 @@ import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { countedAgainstLimits, typeOfBytes, type AttachmentLimits } from '../lib/attachmentRules';
 import type { ParsedMail } from 'mailparser';
-import { readStored, stageSealed, type BlobStore } from '../lib/blobs';
+import { isSealedBlob, readStored, stageSealed, type BlobStore } from '../lib/blobs';
 import { sealAttachmentBytes } from '../lib/sealingBackfill';
 import type { Db } from '../lib/db';
 import type { InboundEnvelope } from '../lib/inboundMail';
@@ -336,13 +336,19 @@ export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 
   const c = await deps.db.case.findUnique({ where: { id: o.caseId }, select: caseSelect });
   if (!c) throw new QuarantineError('case_not_found', `No case '${o.caseId}'`);
   if (c.status === 'closed') throw new QuarantineError('case_closed', `Case '${c.id}' is closed: its thread takes no new message`);
-  // The words, opened with the key they were sealed with; filed under another subject now, sealed again with its key.
+  // The words, opened with the key they were sealed with. Released as the case's customer, the mail is filed under
+  // that customer: its words, file names and blobs sealed again with their key (the old blobs go once it is released).
   const stored: HeldMailWords = { mailFrom: row.mailFrom, fromAddress: row.fromAddress, subject: row.subject, textBody: row.textBody };
+  const storedBlobs = { rawSha256: row.rawSha256, htmlBlobKey: row.htmlBlobKey, attachments: row.attachments ?? [] };
   const words = await openedHeldMail(deps, row.subjectId, stored);
-  const subjectId = o.party === 'customer' ? (c.subjectId ?? null) : row.subjectId;
-  const refiled = subjectId === row.subjectId ? {} : subjectId ? await sealedHeldMail(deps, subjectId, words) : words;
+  const subjectId = o.party === 'customer' ? (c.subjectId ?? row.subjectId) : row.subjectId;
+  const moved = subjectId !== null && subjectId !== row.subjectId ? await refiledBlobs(deps, row, subjectId) : null;
+  const refiled = moved ? { ...(await sealedHeldMail(deps, subjectId!, words)), ...moved.data } : {};
   const claimed = await deps.db.inboundMailQuarantine.updateMany({ where: { id: row.id, status: 'quarantined' }, data: { status: 'released', decidedBy: o.agentId, decidedAt: new Date(), caseId: c.id, party: o.party, subjectId, ...refiled } });
-  if (claimed.count === 0) throw new QuarantineError('decided', `Mail '${o.quarantineId}' was decided already`);
+  if (claimed.count === 0) {
+    if (moved) await removeBlobsNoRowNeeds(deps.db, deps.blobs, moved.written);
+    throw new QuarantineError('decided', `Mail '${o.quarantineId}' was decided already`);
+  }
   try {
     // The files and the HTML, sealed while held with the key of the subject it was filed under (row.subjectId).
     const kept = await openedMailFiles(deps, row.subjectId, ((row.attachments as unknown as InboundFile[]) ?? []).filter((f) => f.sha256 && !f.refused));
@@ -356,11 +362,42 @@ export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 
     if (!Array.isArray(attachmentIds)) throw new QuarantineError('attachment_refused', `The mail's attachments do not fit the case: ${attachmentIds.refused}`);
     const posted = await postThreadMessage({ db: deps.db, clients: deps.clients, logger: deps.logger, keys: deps.keys }, c, { party: o.party, authorId: author, authorRole: EMAIL_AUTHOR_ROLE, body: words.textBody.trim() || '(an e-mail without text)', attachmentIds, via: 'email' });
     await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { threadMessageId: posted.id } });
+    if (moved) await removeBlobsNoRowNeeds(deps.db, deps.blobs, moved.replaced);
     deps.logger.info({ quarantineId: row.id, caseId: c.id, party: o.party, messageId: posted.id, agentId: o.agentId }, 'quarantined mail released into the thread');
     return { messageId: posted.id };
   } catch (err) {
-    // Nothing posted: the mail waits for an agent again.
-    await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { status: 'quarantined', decidedBy: null, decidedAt: null, caseId: row.caseId, party: row.party, subjectId: row.subjectId, ...stored } });
+    // Nothing posted: the mail waits for an agent again, as it was.
+    await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { status: 'quarantined', decidedBy: null, decidedAt: null, caseId: row.caseId, party: row.party, subjectId: row.subjectId, ...stored, ...storedBlobs, attachments: storedBlobs.attachments as object[] } });
+    if (moved) await removeBlobsNoRowNeeds(deps.db, deps.blobs, moved.written);
+    throw err;
+  }
+}
+
+/**
+ * A held mail's blobs and file names sealed again with `to`'s key (from the key of the subject it was filed under, or
+ * from clear blobs): the row's new values, the blobs written, and the ones they replace.
+ */
+async function refiledBlobs(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, row: { subjectId: string | null; rawSha256: string; htmlSha256: string | null; htmlBlobKey: string | null; attachments: unknown }, to: string) {
+  const written: string[] = [];
+  const replaced: string[] = [];
+  const reseal = async (f: { sha256: string; blobKey?: string | null }, from: string | null) => {
+    const kept = await keepSealed(deps, to, await bytesOf(deps, f, from));
+    written.push(kept.blobKey);
+    replaced.push(f.blobKey ?? f.sha256);
+    return kept;
+  };
+  try {
+    // A raw message is sealed when the mail was filed under a subject (else, or before sealing, a clear blob).
+    const rawSealed = row.subjectId !== null && (await isSealedBlob(deps.blobs, row.rawSha256));
+    const raw = await reseal({ sha256: row.rawSha256, blobKey: rawSealed ? row.rawSha256 : null }, row.subjectId);
+    const html = row.htmlSha256 ? await reseal({ sha256: row.htmlSha256, blobKey: row.htmlBlobKey }, row.subjectId) : null;
+    const files = await openedMailFiles(deps, row.subjectId, (row.attachments as InboundFile[]) ?? []);
+    const names = await sealerFor(deps.db, deps.keys).sealAll(to, files.map((f) => f.filename));
+    const attachments: InboundFile[] = [];
+    for (const [i, f] of files.entries()) attachments.push({ ...f, filename: names[i], ...(f.sha256 && { blobKey: (await reseal({ sha256: f.sha256, blobKey: f.blobKey }, row.subjectId)).blobKey }) });
+    return { data: { rawSha256: raw.blobKey, htmlBlobKey: html?.blobKey ?? null, attachments: attachments as object[] }, written, replaced };
+  } catch (err) {
+    await removeBlobsNoRowNeeds(deps.db, deps.blobs, written);
     throw err;
   }
 }

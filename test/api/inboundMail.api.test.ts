@@ -9,7 +9,11 @@ import { queueNotification } from '../../activities/caseWrites';
 import { poolOf } from '../../lib/db';
 import { isSealed, sealerFor } from '../../lib/sealedFields';
 import { mailSenderRef } from '../../lib/subjects';
-import { loadConfig } from '../../lib/config';
+import { loadConfig, secretsOf } from '../../lib/config';
+import zlib from 'node:zlib';
+import { readStored } from '../../lib/blobs';
+import { dataExportLinkSecret, exportSubjectData } from '../../lib/subjectExport';
+import { filesOfTar } from '../helpers/tar';
 import { historyText } from '../helpers/history';
 import { idem, returnBody } from '../../scripts/harness/bodies';
 import { call, eventually, startTestSystem, type TestSystem } from '../helpers/system';
@@ -210,4 +214,45 @@ test('an agent releases quarantined mail into a case as a party (the workflow to
   expect(list.body.mails.map((m: any) => m.quarantineId)).toContain(toDiscard.id);
   expect((await call(sys, 'POST', `/v1/inbound-mail/quarantine/qm_${'0'.repeat(32)}/discard`, { key: sys.keys.agent.apiKey, body: {} })).status).toBe(404);
   expect((await call(sys, 'POST', `/v1/inbound-mail/quarantine/${toDiscard.id}/release`, { key: sys.keys.agent.apiKey, body: { caseId: 'RET-missing', party: 'customer' } })).status).toBe(409);
+});
+
+test("a mail held under its sender's own subject and released as the case's customer is filed under that customer: words, names and blobs sealed again with their key; their export opens it", async () => {
+  const { caseId } = await openReturn();
+  const kase = await sys.db.case.findUniqueOrThrow({ where: { id: caseId } });
+  const words = `Sent from my other mailbox ${crypto.randomUUID()}`;
+  const photo = Buffer.from(`%PDF-1.7\n% a photo ${crypto.randomUUID()}\n%%EOF\n`);
+  await smtp.sendMail({ from: 'other-mailbox@elsewhere.test', to: `case+nothing@${DOMAIN}`, subject: 'q-refile', text: words, html: `<p>${words}</p>`, attachments: [{ filename: 'other-photo.pdf', content: photo }] });
+  const held = (await quarantined('q-refile'))!;
+  expect(held.subjectId).not.toBe(kase.subjectId); // the sender's own
+  const before = { raw: held.rawSha256, html: held.htmlBlobKey!, file: held.storedFiles[0].blobKey! };
+
+  const released = await call(sys, 'POST', `/v1/inbound-mail/quarantine/${held.id}/release`, { key: sys.keys.agent.apiKey, body: { caseId, party: 'customer' } });
+  expect(released.status).toBe(200);
+  const row = await sys.db.inboundMailQuarantine.findUniqueOrThrow({ where: { id: held.id } });
+  expect(row.subjectId).toBe(kase.subjectId);
+  const sealer = sealerFor(sys.db, sys.api.deps.ports.keys);
+  const [file] = row.attachments as { sha256: string; blobKey: string; filename: string }[];
+  expect(await sealer.open(kase.subjectId, [row.textBody, file.filename])).toEqual([words, 'other-photo.pdf']);
+  // New sealed blobs under the customer's key; the ones sealed with the sender's key are gone.
+  const bytes = async (key: string) => {
+    const stream = await readStored(sys.api.deps.ports.blobs, sealer, { sha256: key, blobKey: key }, kase.subjectId);
+    const parts: Buffer[] = [];
+    for await (const c of stream!) parts.push(c as Buffer);
+    return Buffer.concat(parts);
+  };
+  expect((await bytes(file.blobKey)).equals(photo)).toBe(true);
+  expect((await bytes(row.htmlBlobKey!)).toString()).toBe(`<p>${words}</p>`);
+  expect((await bytes(row.rawSha256)).includes(Buffer.from(words))).toBe(true);
+  for (const key of Object.values(before)) expect({ key, kept: await sys.api.deps.ports.blobs.exists(key) }).toEqual({ key, kept: false });
+
+  // The customer's export (PIPL art. 45) holds the mail opened: its row's words and file names, its blobs' bytes.
+  const cfg = loadConfig(process.env);
+  const ex = await exportSubjectData({ db: sys.db, blobs: sys.api.deps.ports.blobs, keys: sys.api.deps.ports.keys, linkSecret: dataExportLinkSecret(secretsOf(cfg)) }, kase.subjectId!);
+  const archive: Buffer[] = [];
+  for await (const c of sys.api.deps.ports.blobs.read(ex.sha256)) archive.push(c as Buffer);
+  const files = await filesOfTar(zlib.gunzipSync(Buffer.concat(archive)));
+  const heldRows = JSON.parse(files.get('tables/inbound_mail_quarantine.json')!.toString('utf8')) as { text_body: string; attachments: { filename: string }[] }[];
+  expect(heldRows.find((r) => r.text_body === words)?.attachments.map((f) => f.filename)).toEqual(['other-photo.pdf']);
+  expect(files.get(`blobs/${file.blobKey}`)!.equals(photo)).toBe(true);
+  expect(files.get(`blobs/${row.rawSha256}`)!.includes(Buffer.from(words))).toBe(true);
 });
