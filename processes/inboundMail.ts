@@ -136,9 +136,8 @@ export interface CheckedFile extends InboundFile {
 }
 
 /**
- * Keeps a mail's checked files in the blob store. Filed under `subjectId` (a held mail, an intake): each file's bytes
- * sealed in a blob of their own and every name sealed; else (a reply on its way into a case) clear blobs under their
- * hashes, which the case's attachment seals.
+ * Keeps a held mail's or an intake's checked files in the blob store. Filed under `subjectId`: each file's bytes sealed
+ * in a blob of their own and every name sealed; else (a bounce, filed under nobody) clear blobs under their hashes.
  */
 export async function keepMailFiles(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, subjectId: string | null, files: CheckedFile[]): Promise<InboundFile[]> {
   const names = subjectId ? await sealerFor(deps.db, deps.keys).sealAll(subjectId, files.map((f) => f.filename)) : files.map((f) => f.filename);
@@ -166,7 +165,7 @@ export async function openedMailFiles(deps: { db: Db; keys: KeyManagement }, sub
 export async function attachToCase(
   deps: { db: Db; keys: KeyManagement; blobs: BlobStore },
   c: { id: string; subjectId?: string | null },
-  files: InboundFile[],
+  files: CheckedFile[],
   uploadedBy: string,
   limits: InboundAttachmentLimits,
   subjectId: string | null,
@@ -189,9 +188,10 @@ export async function attachToCase(
     }
     const filename = f.filename && c.subjectId ? await sealerFor(db, deps.keys).seal(c.subjectId, f.filename) : f.filename;
     const data = { id: `att_${crypto.randomUUID().replace(/-/g, '')}`, caseId, sha256: f.sha256!, sizeBytes: f.sizeBytes, contentType: f.contentType, filename, uploadedBy, uploaderRole: EMAIL_AUTHOR_ROLE, subjectId };
-    if (f.blobKey) {
-      // Sealed while held: opened, and sealed again with the case customer's key (kept clear for a case without one).
-      const bytes = await bytesOf(deps, { sha256: f.sha256!, blobKey: f.blobKey }, heldUnder);
+    // Bytes in memory (a verified reply's) or sealed while held (opened here): kept with the case customer's key in the
+    // attachment's own blob (clear for a case without one). A clear blob of an older held mail: sealed after the row.
+    const bytes = f.bytes ?? (f.blobKey ? await bytesOf(deps, { sha256: f.sha256!, blobKey: f.blobKey }, heldUnder) : null);
+    if (bytes) {
       const own = c.subjectId ? await keepSealed(deps, c.subjectId, bytes) : null;
       if (!own) await keepBlob(deps.blobs, bytes);
       const row = await db.attachment.create({ data: { ...data, sizeBytes: bytes.length, blobKey: own?.blobKey ?? null } }).catch(async (err: unknown) => {
@@ -301,14 +301,15 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
     if (!contact) return hold('no_contact', c.id, verified.party);
     if (from !== contact) return hold('sender_mismatch', c.id, verified.party);
     if (files.some((f) => f.refused)) return hold('attachment_refused', c.id, verified.party);
-    const posted = await postFromMail(c, verified.party, { textBody: mail.parsed.text ?? '', files, htmlSha256: html ? await keepBlob(deps.blobs, html) : null, htmlSize: html?.length ?? 0 });
+    const posted = await postFromMail(c, verified.party, { textBody: mail.parsed.text ?? '', files, html });
     if ('refused' in posted) return hold('attachment_refused', c.id, verified.party);
     return { messageId: posted.id };
   };
 
-  async function postFromMail(c: ThreadCase, party: ReplyParty, m: { textBody: string; files: CheckedFile[]; htmlSha256: string | null; htmlSize: number }): Promise<PostedThreadMessage | { refused: string }> {
+  async function postFromMail(c: ThreadCase, party: ReplyParty, m: { textBody: string; files: CheckedFile[]; html: Buffer | null }): Promise<PostedThreadMessage | { refused: string }> {
     const author = authorOf(c, party);
-    const files = [...(await keepMailFiles(deps, null, m.files)), ...(m.htmlSha256 ? [{ sha256: m.htmlSha256, sizeBytes: m.htmlSize, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
+    // Kept only as the case's attachments (sealed with its customer's key): no clear copy on the way.
+    const files: CheckedFile[] = [...m.files, ...(m.html ? [{ sha256: sha256Of(m.html), bytes: m.html, sizeBytes: m.html.length, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
     const attachmentIds = await attachToCase(deps, c, files, author, deps.limits, party === 'customer' ? (c.subjectId ?? null) : null);
     if (!Array.isArray(attachmentIds)) return attachmentIds;
     const body = m.textBody.trim() || '(an e-mail without text)';
