@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PassThrough, pipeline as streamPipeline, Transform, type Readable, type Writable } from 'node:stream';
+import { PassThrough, pipeline as streamPipeline, Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SEALED_BLOB_MAGIC, sealedBlobOverhead, type FieldSealer } from './sealedFields';
 
@@ -159,6 +159,27 @@ export async function storedReader(blobs: BlobStore, sealer: Pick<FieldSealer, '
     );
     return out;
   };
+}
+
+/** All the bytes of a stream (a mail's parts, a file being sealed again: small enough to hold). */
+export async function readBytes(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** Bytes kept sealed with the subject's key in a blob of their own (stageSealed, committed). */
+export async function keepSealedBytes(blobs: BlobStore, sealer: Pick<FieldSealer, 'sealStream'>, subjectId: string, bytes: Buffer): Promise<SealedStagedBlob> {
+  const staged = await stageSealed(blobs, sealer, subjectId, Readable.from([bytes]), { maxBytes: Math.max(1, bytes.length) });
+  await staged.commit();
+  return staged;
+}
+
+/** A stored file's clear bytes (readStored); throws when they were sealed with a key since destroyed. */
+export async function storedBytes(blobs: BlobStore, sealer: Pick<FieldSealer, 'openStream'>, f: { sha256: string; blobKey: string | null }, subjectId: string | null | undefined): Promise<Buffer> {
+  const stream = await readStored(blobs, sealer, f, subjectId);
+  if (!stream) throw new Error(`file ${f.sha256}: the subject's key was destroyed`);
+  return readBytes(stream);
 }
 
 /** Whether a stored blob is sealed (its first bytes are the sealed format's magic, lib/sealedFields.ts). */

@@ -16,7 +16,7 @@
 // The clear columns are dropped by a later migration, once every deployment has run this to the end.
 import { Readable } from 'node:stream';
 import { blindIndexerFor, type BlindIndexPurpose } from './blindIndex';
-import { isSealedBlob, stageSealed, type BlobStore } from './blobs';
+import { isSealedBlob, keepSealedBytes, readBytes, stageSealed, storedBytes, type BlobStore } from './blobs';
 import { poolOf, type Db } from './db';
 import type { KeyManagement } from './keys';
 import type { Logger } from './logger';
@@ -230,7 +230,7 @@ export async function backfillSealing(deps: BackfillDeps, o: { batch?: number } 
 export async function sealAttachmentBytes(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, a: { id: string; sha256: string; subjectId: string }): Promise<'sealed' | 'gone' | 'raced'> {
   const { blobs } = deps;
   if (!(await blobs.exists(a.sha256))) return 'gone';
-  const bytes = await readAll(blobs.read(a.sha256));
+  const bytes = await readBytes(blobs.read(a.sha256));
   const staged = await stageSealed(blobs, sealerFor(deps.db, deps.keys), a.subjectId, Readable.from([bytes]), { maxBytes: Math.max(1, bytes.length) });
   if (staged.sha256 !== a.sha256) {
     await staged.discard();
@@ -247,25 +247,69 @@ export async function sealAttachmentBytes(deps: { db: Db; keys: KeyManagement; b
   return 'sealed';
 }
 
+/** A held mail's file as its row lists it (processes/inboundMail.ts InboundFile). */
+interface HeldFile {
+  sha256?: string;
+  blobKey?: string;
+  filename?: string | null;
+}
+
+/** A held mail's blobs and file names as its row names them. */
+export interface HeldMailBlobs {
+  subjectId: string | null;
+  rawSha256: string;
+  htmlSha256: string | null;
+  htmlBlobKey: string | null;
+  attachments: unknown;
+}
+
 /**
- * A held mail filed under a subject whose blobs are still clear (written before they were sealed): the raw message,
- * the HTML part and each file sealed into blobs of their own with the subject's key, the file names sealed; the row
- * is written only if it is as it was read; then the clear blobs go once no row needs them.
+ * A held mail's raw message, HTML part and files sealed (again) into blobs of their own with `to`'s key, from the key of
+ * the subject it is filed under or from clear blobs, and its file names with them: the row's new values, the blobs
+ * written (to remove if the row is not written), and the ones they replace (to remove once it is). A part whose blob is
+ * gone stays as it is. Used when a held mail moves to another subject (processes/inboundMail.ts releaseQuarantined)
+ * and by the backfill (the same subject, for a row whose blobs are still clear).
+ */
+export async function resealHeldMail(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, row: HeldMailBlobs, to: string) {
+  const sealer = sealerFor(deps.db, deps.keys);
+  const written: string[] = [];
+  const replaced: string[] = [];
+  const reseal = async (f: { sha256: string; blobKey: string | null }): Promise<string> => {
+    const key = f.blobKey ?? f.sha256;
+    if (!(await deps.blobs.exists(key))) return key;
+    const kept = await keepSealedBytes(deps.blobs, sealer, to, await storedBytes(deps.blobs, sealer, f, row.subjectId));
+    written.push(kept.storedKey);
+    replaced.push(key);
+    return kept.storedKey;
+  };
+  try {
+    // The raw message is sealed when the mail was filed under a subject (but a clear blob if held before sealing).
+    const rawSealed = row.subjectId !== null && (await deps.blobs.exists(row.rawSha256)) && (await isSealedBlob(deps.blobs, row.rawSha256));
+    const rawSha256 = await reseal({ sha256: row.rawSha256, blobKey: rawSealed ? row.rawSha256 : null });
+    const htmlBlobKey = row.htmlSha256 ? await reseal({ sha256: row.htmlSha256, blobKey: row.htmlBlobKey }) : null;
+    const files = (row.attachments as HeldFile[] | null) ?? [];
+    const names = await sealer.sealAll(to, await sealer.open(row.subjectId, files.map((f) => f.filename ?? null)));
+    const attachments: HeldFile[] = [];
+    for (const [i, f] of files.entries()) attachments.push({ ...f, filename: names[i], ...(f.sha256 && { blobKey: await reseal({ sha256: f.sha256, blobKey: f.blobKey ?? null }) }) });
+    return { data: { rawSha256, htmlBlobKey, attachments: attachments as object[] }, written, replaced };
+  } catch (err) {
+    await removeBlobsNoRowNeeds(deps.db, deps.blobs, written);
+    throw err;
+  }
+}
+
+/**
+ * A held mail filed under a subject whose blobs are still clear (written before they were sealed): sealed with the
+ * subject's key (resealHeldMail); the row is written only if it is as it was read; then the clear blobs go once no row
+ * needs them.
  */
 async function heldMailBlobs(deps: BackfillDeps & { blobs: BlobStore }, batch: number, counts: BackfillCounts, log: Logger): Promise<void> {
   const pool = poolOf(deps.db);
-  const sealer = sealerFor(deps.db, deps.keys);
-  const keep = async (subjectId: string, key: string) => {
-    const staged = await stageSealed(deps.blobs, sealer, subjectId, Readable.from([await readAll(deps.blobs.read(key))]), { maxBytes: Number.MAX_SAFE_INTEGER });
-    await staged.commit();
-    return staged;
-  };
-  type File = { sha256?: string; blobKey?: string; filename?: string | null };
   let cursor = '';
   let sealed = 0;
   let skipped = 0;
   for (;;) {
-    const page = await pool.query<{ id: string; subject_id: string; raw_sha256: string; html_sha256: string | null; html_blob_key: string | null; attachments: File[] }>(
+    const page = await pool.query<{ id: string; subject_id: string; raw_sha256: string; html_sha256: string | null; html_blob_key: string | null; attachments: HeldFile[] }>(
       `SELECT id, subject_id, raw_sha256, html_sha256, html_blob_key, attachments FROM inbound_mail_quarantine WHERE subject_id IS NOT NULL AND id > $2 ORDER BY id LIMIT $1`,
       [batch, cursor],
     );
@@ -276,47 +320,27 @@ async function heldMailBlobs(deps: BackfillDeps & { blobs: BlobStore }, batch: n
       const clearHtml = r.html_sha256 !== null && r.html_blob_key === null && (await deps.blobs.exists(r.html_sha256));
       const clearRaw = (await deps.blobs.exists(r.raw_sha256)) && !(await isSealedBlob(deps.blobs, r.raw_sha256));
       if (!clearFiles && !clearHtml && !clearRaw) continue;
-      const written: string[] = [];
+      let moved: Awaited<ReturnType<typeof resealHeldMail>>;
       try {
-        const raw = clearRaw ? await keep(r.subject_id, r.raw_sha256) : null;
-        if (raw) written.push(raw.storedKey);
-        const html = clearHtml ? await keep(r.subject_id, r.html_sha256!) : null;
-        if (html) written.push(html.storedKey);
-        const names = await sealer.sealAll(r.subject_id, files.map((f) => (f.filename && !isSealed(f.filename) ? f.filename : null)));
-        const sealedFiles: File[] = [];
-        for (const [i, f] of files.entries()) {
-          const own = f.sha256 && !f.blobKey && (await deps.blobs.exists(f.sha256)) ? await keep(r.subject_id, f.sha256) : null;
-          if (own) written.push(own.storedKey);
-          sealedFiles.push({ ...f, ...(own && { blobKey: own.storedKey }), ...(names[i] !== null && { filename: names[i] }) });
-        }
-        const done = await pool.query(
-          `UPDATE inbound_mail_quarantine SET raw_sha256 = $2, html_blob_key = $3, attachments = $4::jsonb
-           WHERE id = $1 AND raw_sha256 = $5 AND html_blob_key IS NOT DISTINCT FROM $6 AND attachments = $7::jsonb`,
-          [r.id, raw?.storedKey ?? r.raw_sha256, html?.storedKey ?? r.html_blob_key, JSON.stringify(sealedFiles), r.raw_sha256, r.html_blob_key, JSON.stringify(files)],
-        );
-        if (!done.rowCount) {
-          await removeBlobsNoRowNeeds(deps.db, deps.blobs, written);
-          continue;
-        }
-        sealed++;
-        await removeBlobsNoRowNeeds(deps.db, deps.blobs, [...(raw ? [r.raw_sha256] : []), ...(html ? [r.html_sha256!] : []), ...files.flatMap((f) => (f.sha256 && !f.blobKey ? [f.sha256] : []))]);
+        moved = await resealHeldMail(deps, { subjectId: r.subject_id, rawSha256: r.raw_sha256, htmlSha256: r.html_sha256, htmlBlobKey: r.html_blob_key, attachments: files }, r.subject_id);
       } catch (err) {
-        await removeBlobsNoRowNeeds(deps.db, deps.blobs, written);
         if (!/was destroyed/.test((err as Error).message)) throw err;
         skipped++;
+        continue;
       }
+      const done = await pool.query(
+        `UPDATE inbound_mail_quarantine SET raw_sha256 = $2, html_blob_key = $3, attachments = $4::jsonb
+         WHERE id = $1 AND raw_sha256 = $5 AND html_blob_key IS NOT DISTINCT FROM $6 AND attachments = $7::jsonb`,
+        [r.id, moved.data.rawSha256, moved.data.htmlBlobKey, JSON.stringify(moved.data.attachments), r.raw_sha256, r.html_blob_key, JSON.stringify(files)],
+      );
+      await removeBlobsNoRowNeeds(deps.db, deps.blobs, done.rowCount ? moved.replaced : moved.written);
+      if (done.rowCount) sealed++;
     }
     cursor = page.rows[page.rows.length - 1].id;
     log.info({ table: 'inbound_mail_quarantine.blobs', sealed, skipped, cursor }, 'sealing backfill: page done');
   }
   counts.sealed['inbound_mail_quarantine.blobs'] = sealed;
   counts.skipped['inbound_mail_quarantine.blobs'] = skipped;
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
 }
 
 /**

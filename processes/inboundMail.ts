@@ -26,8 +26,8 @@ import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { countedAgainstLimits, typeOfBytes, type AttachmentLimits } from '../lib/attachmentRules';
 import type { ParsedMail } from 'mailparser';
-import { isSealedBlob, readStored, stageSealed, type BlobStore } from '../lib/blobs';
-import { sealAttachmentBytes } from '../lib/sealingBackfill';
+import { keepSealedBytes, storedBytes, type BlobStore } from '../lib/blobs';
+import { resealHeldMail, sealAttachmentBytes } from '../lib/sealingBackfill';
 import type { Db } from '../lib/db';
 import type { InboundEnvelope } from '../lib/inboundMail';
 import type { Logger } from '../lib/logger';
@@ -106,29 +106,16 @@ async function openedHeldMail(deps: { db: Db; keys: KeyManagement }, subjectId: 
   return { mailFrom: mailFrom ?? '', fromAddress: fromAddress ?? null, subject: subject ?? null, textBody: textBody ?? '' };
 }
 /** Bytes kept sealed with the subject's key in a blob of their own: the clear bytes' hash, and the sealed blob's key. */
-async function keepSealed(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, subjectId: string, bytes: Buffer): Promise<{ sha256: string; blobKey: string; size: number }> {
-  const staged = await stageSealed(deps.blobs, sealerFor(deps.db, deps.keys), subjectId, Readable.from([bytes]), { maxBytes: Math.max(1, bytes.length) });
-  await staged.commit();
-  return { sha256: staged.sha256, blobKey: staged.storedKey, size: staged.size };
-}
-async function keepSealedBlob(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, subjectId: string, bytes: Buffer): Promise<string> {
-  return (await keepSealed(deps, subjectId, bytes)).blobKey;
+async function keepSealed(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, subjectId: string, bytes: Buffer): Promise<{ sha256: string; blobKey: string }> {
+  const kept = await keepSealedBytes(deps.blobs, sealerFor(deps.db, deps.keys), subjectId, bytes);
+  return { sha256: kept.sha256, blobKey: kept.storedKey };
 }
 
 export const sha256Of = (bytes: Buffer): string => crypto.createHash('sha256').update(bytes).digest('hex');
 
-async function readAll(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream) parts.push(chunk as Buffer);
-  return Buffer.concat(parts);
-}
-
 /** A kept file's clear bytes: its sealed blob opened with the subject's key, or its clear blob. */
-async function bytesOf(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, f: { sha256: string; blobKey?: string | null }, subjectId: string | null): Promise<Buffer> {
-  const stream = await readStored(deps.blobs, sealerFor(deps.db, deps.keys), { sha256: f.sha256, blobKey: f.blobKey ?? null }, subjectId);
-  if (!stream) throw new Error(`the file ${f.sha256} was sealed with a destroyed key`);
-  return readAll(stream);
-}
+const bytesOf = (deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, f: { sha256: string; blobKey?: string | null }, subjectId: string | null): Promise<Buffer> =>
+  storedBytes(deps.blobs, sealerFor(deps.db, deps.keys), { sha256: f.sha256, blobKey: f.blobKey ?? null }, subjectId);
 
 /** A mail's file as the uploads checked it, its bytes in memory until it is kept (keepMailFiles). */
 export interface CheckedFile extends InboundFile {
@@ -253,7 +240,7 @@ export function createInboundMailHandler(deps: InboundMailDeps) {
     // (a bounce) has no subject and stays clear.
     const words = { mailFrom: mail.envelope.mailFrom, fromAddress: o.from, subject: mail.parsed.subject?.slice(0, 998) ?? null, textBody: mail.parsed.text ?? '' };
     const sealed = subjectId ? await sealedHeldMail(deps, subjectId, words) : words;
-    const rawSha256 = subjectId ? await keepSealedBlob(deps, subjectId, mail.raw) : await keepBlob(deps.blobs, mail.raw);
+    const rawSha256 = subjectId ? (await keepSealed(deps, subjectId, mail.raw)).blobKey : await keepBlob(deps.blobs, mail.raw);
     const html = o.html ? (subjectId ? await keepSealed(deps, subjectId, o.html) : { sha256: await keepBlob(deps.blobs, o.html), blobKey: null }) : null;
     const files = await keepMailFiles(deps, subjectId, o.files);
     const row = {
@@ -343,7 +330,7 @@ export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 
   const storedBlobs = { rawSha256: row.rawSha256, htmlBlobKey: row.htmlBlobKey, attachments: row.attachments ?? [] };
   const words = await openedHeldMail(deps, row.subjectId, stored);
   const subjectId = o.party === 'customer' ? (c.subjectId ?? row.subjectId) : row.subjectId;
-  const moved = subjectId !== null && subjectId !== row.subjectId ? await refiledBlobs(deps, row, subjectId) : null;
+  const moved = subjectId !== null && subjectId !== row.subjectId ? await resealHeldMail(deps, row, subjectId) : null;
   const refiled = moved ? { ...(await sealedHeldMail(deps, subjectId!, words)), ...moved.data } : {};
   const claimed = await deps.db.inboundMailQuarantine.updateMany({ where: { id: row.id, status: 'quarantined' }, data: { status: 'released', decidedBy: o.agentId, decidedAt: new Date(), caseId: c.id, party: o.party, subjectId, ...refiled } });
   if (claimed.count === 0) {
@@ -353,11 +340,9 @@ export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 
   try {
     // The files and the HTML, sealed while held with the key of the subject it was filed under (row.subjectId).
     const kept = await openedMailFiles(deps, row.subjectId, ((row.attachments as unknown as InboundFile[]) ?? []).filter((f) => f.sha256 && !f.refused));
-    const files: InboundFile[] = [...kept, ...(row.htmlSha256 ? [{ sha256: row.htmlSha256, blobKey: row.htmlBlobKey ?? undefined, sizeBytes: 0, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
-    if (row.htmlSha256) {
-      // The HTML's size, for its attachment row: counted from its bytes.
-      files[files.length - 1].sizeBytes = (await bytesOf(deps, { sha256: row.htmlSha256, blobKey: row.htmlBlobKey }, row.subjectId)).length;
-    }
+    // The HTML part, read once: its size for the limits, its bytes for the attachment.
+    const html = row.htmlSha256 ? await bytesOf(deps, { sha256: row.htmlSha256, blobKey: row.htmlBlobKey }, row.subjectId) : null;
+    const files: CheckedFile[] = [...kept, ...(html ? [{ sha256: row.htmlSha256!, bytes: html, sizeBytes: html.length, contentType: HTML_TYPE, filename: 'message.html' }] : [])];
     const author = authorOf(c, o.party);
     const attachmentIds = await attachToCase(deps, c, files, author, deps.limits, o.party === 'customer' ? c.subjectId : null, row.subjectId);
     if (!Array.isArray(attachmentIds)) throw new QuarantineError('attachment_refused', `The mail's attachments do not fit the case: ${attachmentIds.refused}`);
@@ -370,35 +355,6 @@ export async function releaseQuarantined(deps: Omit<InboundMailDeps, 'secret' | 
     // Nothing posted: the mail waits for an agent again, as it was.
     await deps.db.inboundMailQuarantine.update({ where: { id: row.id }, data: { status: 'quarantined', decidedBy: null, decidedAt: null, caseId: row.caseId, party: row.party, subjectId: row.subjectId, ...stored, ...storedBlobs, attachments: storedBlobs.attachments as object[] } });
     if (moved) await removeBlobsNoRowNeeds(deps.db, deps.blobs, moved.written);
-    throw err;
-  }
-}
-
-/**
- * A held mail's blobs and file names sealed again with `to`'s key (from the key of the subject it was filed under, or
- * from clear blobs): the row's new values, the blobs written, and the ones they replace.
- */
-async function refiledBlobs(deps: { db: Db; keys: KeyManagement; blobs: BlobStore }, row: { subjectId: string | null; rawSha256: string; htmlSha256: string | null; htmlBlobKey: string | null; attachments: unknown }, to: string) {
-  const written: string[] = [];
-  const replaced: string[] = [];
-  const reseal = async (f: { sha256: string; blobKey?: string | null }, from: string | null) => {
-    const kept = await keepSealed(deps, to, await bytesOf(deps, f, from));
-    written.push(kept.blobKey);
-    replaced.push(f.blobKey ?? f.sha256);
-    return kept;
-  };
-  try {
-    // A raw message is sealed when the mail was filed under a subject (else, or before sealing, a clear blob).
-    const rawSealed = row.subjectId !== null && (await isSealedBlob(deps.blobs, row.rawSha256));
-    const raw = await reseal({ sha256: row.rawSha256, blobKey: rawSealed ? row.rawSha256 : null }, row.subjectId);
-    const html = row.htmlSha256 ? await reseal({ sha256: row.htmlSha256, blobKey: row.htmlBlobKey }, row.subjectId) : null;
-    const files = await openedMailFiles(deps, row.subjectId, (row.attachments as InboundFile[]) ?? []);
-    const names = await sealerFor(deps.db, deps.keys).sealAll(to, files.map((f) => f.filename));
-    const attachments: InboundFile[] = [];
-    for (const [i, f] of files.entries()) attachments.push({ ...f, filename: names[i], ...(f.sha256 && { blobKey: (await reseal({ sha256: f.sha256, blobKey: f.blobKey }, row.subjectId)).blobKey }) });
-    return { data: { rawSha256: raw.blobKey, htmlBlobKey: html?.blobKey ?? null, attachments: attachments as object[] }, written, replaced };
-  } catch (err) {
-    await removeBlobsNoRowNeeds(deps.db, deps.blobs, written);
     throw err;
   }
 }
